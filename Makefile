@@ -1,0 +1,108 @@
+# edl: one GNU Makefile.
+#   make                 build/libedl.a, build/libedl.so, build/edl
+#   make test            build and run every test; ends with "N passed, N failed"
+#   make bench           build the benchmark programs (bench/)
+#   make install PREFIX=/usr/local
+# Options: CC=clang, OPENMP=0, BLAS=auto|openblas|dnnl|none, SAN=1 (ASan+UBSan), BUILD=dir
+
+CC      ?= cc
+BUILD   ?= build
+PREFIX  ?= /usr/local
+OPENMP  ?= 1
+BLAS    ?= auto
+SAN     ?= 0
+PKG_CONFIG ?= pkg-config
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
+OPT     ?= -O3
+# User CFLAGS/LDFLAGS are added to, never replaced.
+XCFLAGS := $(OPT) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -fPIC -Iinclude
+XLDFLAGS :=
+LDLIBS  := -lm
+VERSION := $(shell awk '/define EDL_VERSION_(MAJOR|MINOR|PATCH) /{v=v (v==""?"":".") $$3} END{print v}' include/edl.h)
+
+ifeq ($(SAN),1)
+  XCFLAGS += -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+  XLDFLAGS += -fsanitize=address,undefined
+endif
+
+ifeq ($(OPENMP),1)
+  XCFLAGS += -fopenmp
+  XLDFLAGS += -fopenmp
+endif
+
+# BLAS: auto picks OpenBLAS when pkg-config finds it, else the built-in kernel.
+ifeq ($(BLAS),auto)
+  BLAS := $(shell $(PKG_CONFIG) --exists openblas 2>/dev/null && echo openblas || echo none)
+endif
+ifeq ($(BLAS),openblas)
+  XCFLAGS += -DEDL_USE_CBLAS $(shell $(PKG_CONFIG) --cflags openblas)
+  BLASLIB := $(shell $(PKG_CONFIG) --libs openblas)
+endif
+ifeq ($(BLAS),dnnl)
+  XCFLAGS += -DEDL_USE_DNNL
+  BLASLIB := -ldnnl
+endif
+LDLIBS := $(BLASLIB) $(LDLIBS)
+
+LIB_SRC := $(wildcard src/*.c)
+LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+CLI_SRC := $(wildcard cli/*.c)
+TEST_SRC := $(wildcard tests/*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+DEPS    := $(LIB_OBJ:.o=.d)
+
+.PHONY: all test bench install clean demo
+all: $(BUILD)/libedl.a $(BUILD)/libedl.so $(BUILD)/edl
+
+$(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
+	$(CC) $(XCFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj:
+	mkdir -p $@
+
+$(BUILD)/libedl.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+# The shared library exports only the public edl_ names (not the internal edl__ ones).
+$(BUILD)/libedl.so: $(LIB_OBJ) src/edl.map
+	$(CC) -shared -Wl,--version-script=src/edl.map -Wl,-soname,libedl.so.0 $(XLDFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
+
+$(BUILD)/edl: $(CLI_SRC) include/edl.h $(BUILD)/libedl.a
+	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $(CLI_SRC) $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS)
+
+# Tests link the static library so they can reach the naive references (edl__ names).
+$(BUILD)/test_edl: $(TEST_SRC) tests/harness.h include/edl.h src/internal.h $(BUILD)/libedl.a
+	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $(TEST_SRC) $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS)
+
+# The README's C example, extracted and compiled against the installed-style header and library.
+$(BUILD)/readme_example: README.md $(BUILD)/libedl.a
+	sed -n '/^```c readme-example/,/^```/p' README.md | sed '1d;$$d' > $(BUILD)/readme_example.c
+	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $(BUILD)/readme_example.c $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS)
+
+test: $(BUILD)/test_edl $(BUILD)/readme_example $(BUILD)/edl
+	EDL_README_EXAMPLE=$(BUILD)/readme_example EDL_CLI=$(BUILD)/edl $(BUILD)/test_edl
+
+bench: $(BENCH_SRC:bench/%.c=$(BUILD)/bench_%)
+
+$(BUILD)/bench_%: bench/%.c bench/bench.h $(BUILD)/libedl.a
+	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $< $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS) $(BENCH_LIBS)
+
+$(BUILD)/edl.pc: edl.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBS_PRIVATE@|$(strip $(LDLIBS) $(if $(filter 1,$(OPENMP)),-fopenmp))|' $< > $@
+
+install: all $(BUILD)/edl.pc
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/edl.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(BUILD)/libedl.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libedl.so $(DESTDIR)$(PREFIX)/lib/libedl.so.0
+	ln -sf libedl.so.0 $(DESTDIR)$(PREFIX)/lib/libedl.so
+	install -m 644 $(BUILD)/edl.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(BUILD)/edl $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf $(BUILD) build-*
+
+-include $(DEPS)

@@ -1,0 +1,55 @@
+/* Status names, the thread-local error message, and version/build information. */
+#include "internal.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+/* Thread-local by design: each thread sees its own last failure; no shared mutable state. */
+static _Thread_local char last_error[512];
+
+edl_status edl__fail(edl_status s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+const char *edl_last_error(void) { return last_error; }
+
+const char *edl_status_str(edl_status s) {
+    switch (s) {
+    case EDL_OK: return "ok";
+    case EDL_ERR_ARG: return "invalid argument";
+    case EDL_ERR_INDEX: return "index out of range";
+    case EDL_ERR_NOMEM: return "out of memory";
+    case EDL_ERR_IO: return "i/o error";
+    case EDL_ERR_FORMAT: return "malformed input";
+    case EDL_ERR_NUMERIC: return "non-finite number";
+    case EDL_ERR_UNSUPPORTED: return "unsupported";
+    }
+    return "unknown status";
+}
+
+unsigned edl_version_number(void) { return EDL_VERSION_NUMBER; }
+const char *edl_version_string(void) { return EDL_VERSION_STRING; }
+
+const char *edl_build_info(void) {
+    static const char info[] = "gemm="
+#if defined(EDL_USE_DNNL)
+                               "onednn"
+#elif defined(EDL_USE_CBLAS)
+                               "cblas"
+#else
+                               "builtin"
+#endif
+#ifdef _OPENMP
+                               " openmp=yes"
+#else
+                               " openmp=no"
+#endif
+        ;
+    return info;
+}
+

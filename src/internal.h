@@ -1,0 +1,108 @@
+/* Internal helpers shared by the library's files. Not installed. */
+#ifndef EDL_INTERNAL_H
+#define EDL_INTERNAL_H
+
+#include "edl.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define EDL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define EDL_PRINTF(f, a)
+#endif
+
+/* Records a failure for edl_last_error() and returns s, so callers write
+   `return edl__fail(EDL_ERR_ARG, "...", ...);`. */
+edl_status edl__fail(edl_status s, const char *fmt, ...) EDL_PRINTF(2, 3);
+
+/* *out = a * b; false (and *out untouched) when the product overflows size_t. */
+static inline bool edl__mul_ok(size_t a, size_t b, size_t *out) {
+    if (a != 0 && b > SIZE_MAX / a) return false;
+    *out = a * b;
+    return true;
+}
+
+/* Checks a matrix of r x c floats can be addressed: r*c*sizeof(float) fits size_t.
+   what names the argument in the message. */
+edl_status edl__check_matrix(const char *fn, const char *what, size_t r, size_t c);
+
+/* Checks every idx[i] lies in [0, rows). On failure names the first bad value and position. */
+edl_status edl__check_indices(const char *fn, const int64_t *idx, size_t n, size_t rows);
+
+/* Checks that offsets[0] == 0 and offsets are non-decreasing and <= n. */
+edl_status edl__check_offsets(const char *fn, const int64_t *offsets, size_t bags, size_t n);
+
+/* End of bag b: offsets[b+1], or n for the last bag. */
+static inline size_t edl__bag_end(const int64_t *offsets, size_t bags, size_t n, size_t b) {
+    return b + 1 < bags ? (size_t)offsets[b + 1] : n;
+}
+
+#define EDL_CHECK_PTR(fn, p)                                                                      \
+    do {                                                                                          \
+        if ((p) == NULL) return edl__fail(EDL_ERR_ARG, "%s: %s is NULL", fn, #p);                  \
+    } while (0)
+#define EDL_CHECK_SIZE(fn, v)                                                                     \
+    do {                                                                                          \
+        if ((v) == 0) return edl__fail(EDL_ERR_ARG, "%s: %s is 0", fn, #v);                        \
+    } while (0)
+#define EDL_TRY(expr)                                                                             \
+    do {                                                                                          \
+        edl_status edl__s = (expr);                                                               \
+        if (edl__s != EDL_OK) return edl__s;                                                      \
+    } while (0)
+
+/* Threading: a parallel loop is worth it only above this much work (floats touched). */
+#define EDL_PAR_MIN_WORK ((size_t)1 << 15)
+
+int edl__num_threads(void);
+int edl__thread_id(void);
+int edl__num_threads_in_team(void); /* inside a parallel region */
+
+/* Internal GEMM, row-major, no argument checks (callers check). See gemm.c. */
+void edl__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a,
+               size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc);
+/* The naive triple loop, the reference the fast paths are tested against. */
+void edl__gemm_naive(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a,
+                     size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc);
+/* Built-in blocked kernel (also used when no BLAS is linked). */
+void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha,
+                       const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
+                       size_t ldc);
+const char *edl__gemm_backend(void);
+const char *edl__simd_name(void);
+
+/* Naive references beside the fast kernels; the tests compare the two. */
+void edl__embedding_forward_naive(float *out, const float *table, size_t dim, const int64_t *idx,
+                                  size_t n);
+void edl__embedding_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n,
+                                   const float *dout);
+void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *table, size_t dim,
+                                      const int64_t *idx, size_t n, const int64_t *offsets,
+                                      size_t bags, const float *weights, edl_pool pool,
+                                      int64_t padding_idx);
+void edl__embedding_bag_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n,
+                                       const int64_t *offsets, size_t bags, const float *weights,
+                                       edl_pool pool, int64_t padding_idx, const int64_t *argmax,
+                                       const float *dout);
+void edl__dense_forward_naive(float *out, const float *in, size_t batch, size_t in_dim,
+                              size_t out_dim, const float *weight, const float *bias, edl_act act);
+void edl__dense_backward_naive(float *din, float *dweight, float *dbias, const float *dout,
+                               const float *in, const float *out, size_t batch, size_t in_dim,
+                               size_t out_dim, const float *weight, edl_act act);
+/* act'(.) from the forward's output y. */
+float edl__act_grad(float y, edl_act act);
+float edl__act_apply(float x, edl_act act);
+edl_status edl__check_act(const char *fn, edl_act act);
+
+/* Vector helpers (vec.c): the one place with SIMD. */
+void edl__vec_add(float *y, const float *x, size_t n);              /* y += x */
+void edl__vec_axpy(float *y, float a, const float *x, size_t n);    /* y += a x */
+void edl__vec_scale(float *y, float a, size_t n);                   /* y *= a */
+void edl__vec_max_arg(float *y, int64_t *arg, const float *x, int64_t row, size_t n);
+float edl__vec_dot(const float *a, const float *b, size_t n);
+void edl__vec_colsum_add(float *y, const float *x, size_t rows, size_t cols); /* y += sum rows */
+
+#endif
