@@ -1,0 +1,72 @@
+/* A small test harness: TEST(name) registers a test; CHECK* count failures and say where.
+ * main.c runs every test and ends with the line "N passed, N failed". */
+#ifndef EDL_TEST_HARNESS_H
+#define EDL_TEST_HARNESS_H
+
+#include "edl.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <inttypes.h>
+
+void harness_register(const char *name, void (*fn)(void));
+extern int harness_failures; /* failures in the running test */
+
+#define TEST(name)                                                                                \
+    static void test_##name(void);                                                                \
+    __attribute__((constructor)) static void register_##name(void) {                              \
+        harness_register(#name, test_##name);                                                     \
+    }                                                                                             \
+    static void test_##name(void)
+
+#define FAILF(...)                                                                                \
+    do {                                                                                          \
+        harness_failures++;                                                                       \
+        fprintf(stderr, "    %s:%d: ", __FILE__, __LINE__);                                       \
+        fprintf(stderr, __VA_ARGS__);                                                             \
+        fputc('\n', stderr);                                                                      \
+    } while (0)
+
+#define CHECK(cond)                                                                               \
+    do {                                                                                          \
+        if (!(cond)) FAILF("CHECK(%s) failed", #cond);                                            \
+    } while (0)
+
+#define CHECK_STATUS(expr, want)                                                                  \
+    do {                                                                                          \
+        edl_status got_ = (expr);                                                                 \
+        if (got_ != (want))                                                                       \
+            FAILF("%s returned %d (%s), want %d; last error: %s", #expr, (int)got_,               \
+                  edl_status_str(got_), (int)(want), edl_last_error());                           \
+    } while (0)
+#define CHECK_OK(expr) CHECK_STATUS(expr, EDL_OK)
+
+/* The last error names the given text. */
+#define CHECK_ERROR_HAS(text)                                                                     \
+    do {                                                                                          \
+        if (!strstr(edl_last_error(), (text)))                                                    \
+            FAILF("last error \"%s\" does not contain \"%s\"", edl_last_error(), (text));         \
+    } while (0)
+
+/* |a[i] - b[i]| <= atol + rtol |b[i]| for every i; reports the first miss. */
+int harness_close(const char *file, int line, const char *what, const float *a, const float *b,
+                  size_t n, double atol, double rtol);
+#define CHECK_CLOSE(a, b, n, atol, rtol) harness_close(__FILE__, __LINE__, #a, a, b, n, atol, rtol)
+#define CHECK_EQUAL_F(a, b, n) harness_close(__FILE__, __LINE__, #a, a, b, n, 0.0, 0.0)
+
+/* Reference arrays made by tests/make_reference.py (PyTorch). Aborts the test run if missing:
+   a reference test that cannot find its data must fail, not pass. */
+const float *ref_f32(const char *name, size_t *n);
+const int64_t *ref_i64(const char *name, size_t *n);
+
+/* Test data helpers. */
+float *rand_floats(edl_rng *rng, size_t n, float lo, float hi);
+float *zeros(size_t n);
+float *copy_floats(const float *x, size_t n);
+void set_threads(int n); /* OpenMP thread count for the kernels (no-op without OpenMP) */
+int max_threads(void);
+
+#endif

@@ -1,0 +1,156 @@
+/* Test runner: runs every registered test (or those whose name contains argv[1]) and prints
+ * "N passed, N failed" as the last line. Exit status 1 when anything failed. */
+#include "harness.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+enum { MAX_TESTS = 1024 };
+static struct {
+    const char *name;
+    void (*fn)(void);
+} tests[MAX_TESTS];
+static int ntests;
+int harness_failures;
+
+void harness_register(const char *name, void (*fn)(void)) {
+    if (ntests == MAX_TESTS) {
+        fprintf(stderr, "harness: more than %d tests\n", MAX_TESTS);
+        exit(2);
+    }
+    tests[ntests].name = name;
+    tests[ntests].fn = fn;
+    ntests++;
+}
+
+int harness_close(const char *file, int line, const char *what, const float *a, const float *b,
+                  size_t n, double atol, double rtol) {
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        int same_nan = isnan(a[i]) && isnan(b[i]);
+        if (!same_nan && !(d <= atol + rtol * fabs((double)b[i]))) {
+            harness_failures++;
+            fprintf(stderr, "    %s:%d: %s[%zu] = %.9g, want %.9g (diff %.3g)\n", file, line, what,
+                    i, a[i], b[i], d);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ---- reference data ----------------------------------------------------------------------- */
+
+typedef struct {
+    char name[64];
+    int is_int;
+    size_t n;
+    void *data;
+} ref_array;
+static ref_array *refs;
+static size_t nrefs;
+
+static void load_refs(void) {
+    const char *dir = getenv("EDL_TEST_DATA");
+    char path[512];
+    snprintf(path, sizeof path, "%s/reference.txt", dir ? dir : "tests/data");
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "harness: cannot open %s (run from the repository root)\n", path);
+        exit(2);
+    }
+    char name[64], type[8];
+    size_t n;
+    int c;
+    while ((c = fgetc(f)) != EOF) {
+        if (c == '#') {
+            while ((c = fgetc(f)) != EOF && c != '\n') {}
+            continue;
+        }
+        ungetc(c, f);
+        if (fscanf(f, "%63s %7s %zu", name, type, &n) != 3) break;
+        refs = realloc(refs, (nrefs + 1) * sizeof *refs);
+        ref_array *r = &refs[nrefs++];
+        snprintf(r->name, sizeof r->name, "%s", name);
+        r->is_int = !strcmp(type, "i64");
+        r->n = n;
+        r->data = malloc((n ? n : 1) * 8);
+        for (size_t i = 0; i < n; i++) {
+            int ok = r->is_int ? fscanf(f, "%" SCNd64, (int64_t *)r->data + i)
+                               : fscanf(f, "%f", (float *)r->data + i);
+            if (ok != 1) {
+                fprintf(stderr, "harness: %s: array %s is short\n", path, name);
+                exit(2);
+            }
+        }
+    }
+    fclose(f);
+}
+
+static const void *ref_get(const char *name, size_t *n, int is_int) {
+    if (!refs) load_refs();
+    for (size_t i = 0; i < nrefs; i++)
+        if (!strcmp(refs[i].name, name) && refs[i].is_int == is_int) {
+            if (n) *n = refs[i].n;
+            return refs[i].data;
+        }
+    fprintf(stderr, "harness: reference array %s is missing\n", name);
+    exit(2);
+}
+
+const float *ref_f32(const char *name, size_t *n) { return ref_get(name, n, 0); }
+const int64_t *ref_i64(const char *name, size_t *n) { return ref_get(name, n, 1); }
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+float *rand_floats(edl_rng *rng, size_t n, float lo, float hi) {
+    float *x = malloc(n * sizeof *x);
+    for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * edl_rng_uniform(rng);
+    return x;
+}
+
+float *zeros(size_t n) { return calloc(n, sizeof(float)); }
+
+float *copy_floats(const float *x, size_t n) {
+    float *y = malloc(n * sizeof *y);
+    memcpy(y, x, n * sizeof *y);
+    return y;
+}
+
+void set_threads(int n) {
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#else
+    (void)n;
+#endif
+}
+
+int max_threads(void) {
+#ifdef _OPENMP
+    return omp_get_num_procs() > 1 ? omp_get_num_procs() : 2;
+#else
+    return 1;
+#endif
+}
+
+int main(int argc, char **argv) {
+    const char *filter = argc > 1 ? argv[1] : NULL;
+    int passed = 0, failed = 0;
+    int threads = max_threads();
+    for (int i = 0; i < ntests; i++) {
+        if (filter && !strstr(tests[i].name, filter)) continue;
+        harness_failures = 0;
+        set_threads(threads);
+        tests[i].fn();
+        if (harness_failures) {
+            failed++;
+            printf("FAIL %s (%d checks)\n", tests[i].name, harness_failures);
+        } else {
+            passed++;
+            printf("ok   %s\n", tests[i].name);
+        }
+        fflush(stdout);
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,123 @@
+/* Dense layer and GEMM: PyTorch reference, naive references, threads, errors. */
+#include "harness.h"
+#include "internal.h"
+
+static const char *act_names[] = {"none", "relu", "sigmoid", "tanh"};
+
+TEST(dense_matches_pytorch) {
+    for (int a = 0; a < 4; a++) {
+        char key[64];
+#define REF(k) (snprintf(key, sizeof key, "dense_%s.%s", act_names[a], k), ref_f32(key, NULL))
+        const size_t batch = 4, in = 6, out_dim = 3;
+        const float *x = REF("x"), *w = REF("w"), *b = REF("b"), *dout = REF("dout");
+        float y[4 * 3], dx[4 * 6], dw[3 * 6] = {0}, db[3] = {0};
+        CHECK_OK(edl_dense_forward(y, x, batch, in, out_dim, w, b, (edl_act)a));
+        CHECK_CLOSE(y, REF("out"), batch * out_dim, 1e-6, 1e-5);
+        CHECK_OK(edl_dense_backward(dx, dw, db, dout, x, y, batch, in, out_dim, w, (edl_act)a));
+        CHECK_CLOSE(dx, REF("dx"), batch * in, 1e-6, 1e-5);
+        CHECK_CLOSE(dw, REF("dw"), out_dim * in, 1e-6, 1e-5);
+        CHECK_CLOSE(db, REF("db"), out_dim, 1e-6, 1e-5);
+#undef REF
+    }
+}
+
+/* Shapes around the kernel's blocking (MR, NR, KC, MC) and tiny ones. */
+static const size_t shapes[][3] = {{1, 1, 1},   {3, 5, 7},    {13, 33, 17}, {64, 64, 10},
+                                   {100, 300, 257}, {250, 70, 513}, {37, 1, 90}};
+
+TEST(dense_fast_equals_naive) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 20);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int a = 0; a < 4; a++)
+            for (int with_bias = 0; with_bias < 2; with_bias++) {
+                size_t batch = shapes[s][0], in = shapes[s][2], od = shapes[s][1];
+                float *x = rand_floats(&rng, batch * in, -1, 1), *w = rand_floats(&rng, od * in, -0.3f, 0.3f);
+                float *b = with_bias ? rand_floats(&rng, od, -1, 1) : NULL, *g = rand_floats(&rng, batch * od, -1, 1);
+                float *y = zeros(batch * od), *yr = zeros(batch * od);
+                CHECK_OK(edl_dense_forward(y, x, batch, in, od, w, b, (edl_act)a));
+                edl__dense_forward_naive(yr, x, batch, in, od, w, b, (edl_act)a);
+                if (!CHECK_CLOSE(y, yr, batch * od, 1e-5, 1e-4))
+                    fprintf(stderr, "    shape %zu x %zu -> %zu act %s\n", batch, in, od, act_names[a]);
+                float *dx = zeros(batch * in), *dxr = zeros(batch * in);
+                float *dw = rand_floats(&rng, od * in, -1, 1), *dwr = copy_floats(dw, od * in);
+                float *db = zeros(od), *dbr = zeros(od);
+                CHECK_OK(edl_dense_backward(dx, dw, db, g, x, yr, batch, in, od, w, (edl_act)a));
+                edl__dense_backward_naive(dxr, dwr, dbr, g, x, yr, batch, in, od, w, (edl_act)a);
+                CHECK_CLOSE(dx, dxr, batch * in, 1e-5, 1e-4);
+                CHECK_CLOSE(dw, dwr, od * in, 1e-4, 1e-4); /* += onto existing values */
+                CHECK_CLOSE(db, dbr, od, 1e-4, 1e-4);
+                free(x), free(w), free(b), free(g), free(y), free(yr), free(dx), free(dxr);
+                free(dw), free(dwr), free(db), free(dbr);
+            }
+}
+
+/* Every transpose combination, alpha/beta, strides, and the built-in kernel on its own. */
+TEST(gemm_fast_equals_naive) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 21);
+    const float ab[][2] = {{1, 0}, {1, 1}, {0.5f, -2}, {-1, 0.25f}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int t = 0; t < 4; t++)
+            for (size_t q = 0; q < 4; q++) {
+                bool ta = t & 1, tb = t & 2;
+                size_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+                size_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+                float *a = rand_floats(&rng, (ta ? k : m) * lda, -1, 1);
+                float *b = rand_floats(&rng, (tb ? n : k) * ldb, -1, 1);
+                float *c0 = rand_floats(&rng, m * ldc, -1, 1);
+                float *c1 = copy_floats(c0, m * ldc), *c2 = copy_floats(c0, m * ldc), *cr = copy_floats(c0, m * ldc);
+                CHECK_OK(edl_sgemm(ta, tb, m, n, k, ab[q][0], a, lda, b, ldb, ab[q][1], c1, ldc));
+                edl__gemm_builtin(ta, tb, m, n, k, ab[q][0], a, lda, b, ldb, ab[q][1], c2, ldc);
+                edl__gemm_naive(ta, tb, m, n, k, ab[q][0], a, lda, b, ldb, ab[q][1], cr, ldc);
+                if (!CHECK_CLOSE(c1, cr, m * ldc, 1e-4, 1e-4) || !CHECK_CLOSE(c2, cr, m * ldc, 1e-4, 1e-4))
+                    fprintf(stderr, "    m %zu n %zu k %zu ta %d tb %d\n", m, n, k, ta, tb);
+                free(a), free(b), free(c0), free(c1), free(c2), free(cr);
+            }
+}
+
+/* beta == 0 must not read C: NaN there must not leak into the result. */
+TEST(gemm_beta_zero_ignores_c) {
+    float a[4] = {1, 2, 3, 4}, b[4] = {1, 0, 0, 1}, c[4] = {NAN, NAN, NAN, NAN}, c2[4] = {NAN, NAN, NAN, NAN};
+    CHECK_OK(edl_sgemm(0, 0, 2, 2, 2, 1.0f, a, 2, b, 2, 0.0f, c, 2));
+    CHECK_EQUAL_F(c, a, 4);
+    edl__gemm_builtin(false, false, 2, 2, 2, 1.0f, a, 2, b, 2, 0.0f, c2, 2);
+    CHECK_EQUAL_F(c2, a, 4);
+}
+
+TEST(dense_forward_threads_identical) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 22);
+    size_t batch = 300, in = 200, od = 150;
+    float *x = rand_floats(&rng, batch * in, -1, 1), *w = rand_floats(&rng, od * in, -1, 1), *b = rand_floats(&rng, od, -1, 1);
+    float *y1 = zeros(batch * od), *yn = zeros(batch * od), *z1 = zeros(batch * od), *zn = zeros(batch * od);
+    set_threads(1);
+    CHECK_OK(edl_dense_forward(y1, x, batch, in, od, w, b, EDL_ACT_TANH));
+    edl__gemm_builtin(false, true, batch, od, in, 1.0f, x, in, w, in, 0.0f, z1, od);
+    set_threads(max_threads());
+    CHECK_OK(edl_dense_forward(yn, x, batch, in, od, w, b, EDL_ACT_TANH));
+    edl__gemm_builtin(false, true, batch, od, in, 1.0f, x, in, w, in, 0.0f, zn, od);
+    CHECK_EQUAL_F(y1, yn, batch * od);
+    CHECK_EQUAL_F(z1, zn, batch * od);
+    free(x), free(w), free(b), free(y1), free(yn), free(z1), free(zn);
+}
+
+TEST(dense_errors) {
+    float x[6] = {0}, w[6] = {0}, y[4] = {5, 5, 5, 5}, dx[6];
+    CHECK_STATUS(edl_dense_forward(NULL, x, 2, 3, 2, w, NULL, EDL_ACT_NONE), EDL_ERR_ARG);
+    CHECK_STATUS(edl_dense_forward(y, NULL, 2, 3, 2, w, NULL, EDL_ACT_NONE), EDL_ERR_ARG);
+    CHECK_STATUS(edl_dense_forward(y, x, 2, 3, 2, NULL, NULL, EDL_ACT_NONE), EDL_ERR_ARG);
+    CHECK_STATUS(edl_dense_forward(y, x, 0, 3, 2, w, NULL, EDL_ACT_NONE), EDL_ERR_ARG);
+    CHECK_STATUS(edl_dense_forward(y, x, 2, 0, 2, w, NULL, EDL_ACT_NONE), EDL_ERR_ARG);
+    CHECK_STATUS(edl_dense_forward(y, x, 2, 3, 0, w, NULL, EDL_ACT_NONE), EDL_ERR_ARG);
+    CHECK_STATUS(edl_dense_forward(y, x, 2, 3, 2, w, NULL, (edl_act)9), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("activation 9");
+    for (int i = 0; i < 4; i++) CHECK(y[i] == 5.0f);
+    CHECK_STATUS(edl_dense_forward(y, x, SIZE_MAX / 4, 3, 2, w, NULL, EDL_ACT_NONE), EDL_ERR_NOMEM);
+    CHECK_STATUS(edl_dense_backward(dx, NULL, NULL, y, x, NULL, 2, 3, 2, w, EDL_ACT_RELU), EDL_ERR_ARG);
+    CHECK_STATUS(edl_dense_backward(dx, NULL, NULL, NULL, x, y, 2, 3, 2, w, EDL_ACT_RELU), EDL_ERR_ARG);
+    CHECK_OK(edl_dense_backward(dx, NULL, NULL, y, x, NULL, 2, 3, 2, w, EDL_ACT_NONE));
+    CHECK_STATUS(edl_sgemm(0, 0, 2, 2, 2, 1, x, 1, w, 2, 0, y, 2), EDL_ERR_ARG);
+    CHECK_STATUS(edl_sgemm(0, 0, 0, 2, 2, 1, x, 2, w, 2, 0, y, 2), EDL_ERR_ARG);
+    CHECK_STATUS(edl_sgemm(0, 0, 2, 2, 2, 1, NULL, 2, w, 2, 0, y, 2), EDL_ERR_ARG);
+}
