@@ -29,6 +29,8 @@ endif
 ifeq ($(OPENMP),1)
   XCFLAGS += -fopenmp
   XLDFLAGS += -fopenmp
+else
+  XCFLAGS += -Wno-unknown-pragmas
 endif
 
 # BLAS: auto picks OpenBLAS when pkg-config finds it, else the built-in kernel.

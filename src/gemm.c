@@ -180,8 +180,7 @@ void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
                 pack_a(ap, a, lda, ta, ic, mc, pc, kc, kern.mr);
                 size_t tiles_m = (mc + mr - 1) / mr, tiles_n = (nc + nr - 1) / nr;
                 size_t tiles = tiles_m * tiles_n;
-                int par = 2 * mc * nc * kc >= ((size_t)1 << 20);
-#pragma omp parallel for schedule(static) if (par)
+#pragma omp parallel for schedule(static) if (2 * mc * nc * kc >= ((size_t)1 << 20))
                 for (size_t t = 0; t < tiles; t++) {
                     size_t jr = (t / tiles_m) * nr, ir = (t % tiles_m) * mr;
                     float acc[MR_MAX * NR_MAX];

@@ -1,14 +1,15 @@
 /* Vector helpers: the one place (with gemm.c) where edl asks for SIMD.
  *
- * The loops are written so the compiler vectorises them; on x86-64 with GCC or Clang each is
+ * The loops are written so the compiler vectorises them; on x86-64 with GCC each is
  * compiled for AVX-512, AVX2 and baseline SSE2 and the loader picks the best for the CPU
- * (target_clones). Elsewhere the same loops compile as portable C. ISO C11 mode keeps
+ * (GCC's target_clones). Elsewhere the same loops compile as portable C. ISO C11 mode keeps
  * floating-point contraction off, so every clone rounds identically: results do not depend on
  * which one runs.
  */
 #include "internal.h"
 
-#if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__)) &&      \
+/* GCC only: Clang 14 wants the attribute on every declaration of a cloned function. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) &&       \
     !defined(EDL_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
 #define EDL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else

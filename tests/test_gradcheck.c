@@ -99,7 +99,7 @@ TEST(gradcheck_embedding_bag) {
                 bag_loss(&c);
                 CHECK_OK(edl_embedding_bag_backward(dt, c.rows, c.dim, idx, c.n, offsets, c.bags,
                                                     c.weights, c.pool, pad, c.argmax, c.r));
-                char what[64];
+                char what[96];
                 snprintf(what, sizeof what, "embedding_bag pool %d pad %d weights %d", p, pad, w);
                 gradcheck(what, c.table, 28, dt, bag_loss, &c, 1e-3f, 1e-3);
                 free(c.table), free(c.weights), free(c.out), free(c.r), free(c.argmax), free(dt);
