@@ -1,8 +1,10 @@
 /* Activations: forward from the input, backward from the forward's output (y), so a dense layer
- * never needs to keep its pre-activation. */
+ * never needs to keep its pre-activation. The array loops live in vec.c; the scalar forms here
+ * are the definitions the naive references use. */
 #include "internal.h"
 
 #include <math.h>
+#include <string.h>
 
 float edl__act_apply(float x, edl_act act) {
     switch (act) {
@@ -37,7 +39,8 @@ edl_status edl_act_forward(float *out, const float *in, size_t n, edl_act act) {
     EDL_CHECK_PTR(fn, in);
     EDL_CHECK_SIZE(fn, n);
     EDL_TRY(edl__check_act(fn, act));
-    for (size_t i = 0; i < n; i++) out[i] = edl__act_apply(in[i], act);
+    if (out != in) memcpy(out, in, n * sizeof *out);
+    edl__act_inplace(out, n, act);
     return EDL_OK;
 }
 
@@ -49,6 +52,6 @@ edl_status edl_act_backward(float *din, const float *dout, const float *out, siz
     EDL_CHECK_SIZE(fn, n);
     EDL_TRY(edl__check_act(fn, act));
     if (act != EDL_ACT_NONE) EDL_CHECK_PTR(fn, out);
-    for (size_t i = 0; i < n; i++) din[i] = dout[i] * (act == EDL_ACT_NONE ? 1.0f : edl__act_grad(out[i], act));
+    edl__act_grad_mul(din, dout, out, n, act);
     return EDL_OK;
 }

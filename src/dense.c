@@ -29,11 +29,7 @@ edl_status edl_dense_forward(float *out, const float *in, size_t batch, size_t i
         for (size_t b = 0; b < batch; b++) memcpy(out + b * out_dim, bias, out_dim * sizeof(float));
     edl__gemm(false, true, batch, out_dim, in_dim, 1.0f, in, in_dim, weight, in_dim,
               bias ? 1.0f : 0.0f, out, out_dim);
-    if (act != EDL_ACT_NONE) {
-        size_t total = batch * out_dim;
-#pragma omp parallel for schedule(static) if (total >= EDL_PAR_MIN_WORK)
-        for (size_t i = 0; i < total; i++) out[i] = edl__act_apply(out[i], act);
-    }
+    edl__act_inplace(out, batch * out_dim, act);
     return EDL_OK;
 }
 
@@ -53,8 +49,7 @@ edl_status edl_dense_backward(float *din, float *dweight, float *dbias, const fl
         /* g = dout * act'(out): the gradient at the pre-activation. */
         tmp = malloc(total * sizeof(float));
         if (!tmp) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu gradient", fn, batch, out_dim);
-#pragma omp parallel for schedule(static) if (total >= EDL_PAR_MIN_WORK)
-        for (size_t i = 0; i < total; i++) tmp[i] = dout[i] * edl__act_grad(out[i], act);
+        edl__act_grad_mul(tmp, dout, out, total, act);
         g = tmp;
     }
     if (dbias) edl__vec_colsum_add(dbias, g, batch, out_dim);

@@ -39,7 +39,7 @@ static void scatter_rows(float *dtable, size_t dim, const int64_t *idx, size_t n
                          const float *dout, int t, int nt) {
     for (size_t i = 0; i < n; i++) {
         size_t r = (size_t)idx[i];
-        if (nt > 1 && (int)(r % (size_t)nt) != t) continue;
+        if (nt > 1 && !edl__owns(r, t, nt)) continue;
         edl__vec_add(dtable + r * dim, dout + i * dim, dim);
     }
 }

@@ -97,7 +97,7 @@ static void bag_scatter(float *dtable, size_t dim, const int64_t *idx, size_t n,
         if (pool == EDL_POOL_MAX) {
             const int64_t *am = argmax + b * dim;
             for (size_t d = 0; d < dim; d++) {
-                if (am[d] < 0 || (nt > 1 && (int)((size_t)am[d] % (size_t)nt) != t)) continue;
+                if (am[d] < 0 || (nt > 1 && !edl__owns((size_t)am[d], t, nt))) continue;
                 dtable[(size_t)am[d] * dim + d] += g[d];
             }
             continue;
@@ -112,7 +112,7 @@ static void bag_scatter(float *dtable, size_t dim, const int64_t *idx, size_t n,
         for (size_t j = s; j < e; j++) {
             if (idx[j] == padding_idx) continue;
             size_t r = (size_t)idx[j];
-            if (nt > 1 && (int)(r % (size_t)nt) != t) continue;
+            if (nt > 1 && !edl__owns(r, t, nt)) continue;
             float w = weights ? weights[j] : scale;
             if (w == 1.0f) edl__vec_add(dtable + r * dim, g, dim);
             else edl__vec_axpy(dtable + r * dim, w, g, dim);

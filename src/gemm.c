@@ -40,6 +40,15 @@ void edl__gemm_naive(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha
         }
 }
 
+/* C = beta C (beta == 0 writes zeros without reading C, so NaN there does not leak). */
+static void scale_c(size_t m, size_t n, float beta, float *c, size_t ldc) {
+    for (size_t i = 0; i < m; i++) {
+        float *ci = c + i * ldc;
+        if (beta == 0.0f) memset(ci, 0, n * sizeof(float));
+        else if (beta != 1.0f) edl__vec_scale(ci, beta, n);
+    }
+}
+
 /* ---- built-in blocked kernel -------------------------------------------------------------- */
 
 enum { KC = 256, MC = 240, NC = 3072, MR_MAX = 12, NR_MAX = 32 };
@@ -150,11 +159,7 @@ void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
                        const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
                        size_t ldc) {
     /* C = beta C first; the blocks then only add alpha op(A) op(B). */
-    for (size_t i = 0; i < m; i++) {
-        float *ci = c + i * ldc;
-        if (beta == 0.0f) memset(ci, 0, n * sizeof(float));
-        else if (beta != 1.0f) edl__vec_scale(ci, beta, n);
-    }
+    scale_c(m, n, beta, c, ldc);
     if (k == 0 || alpha == 0.0f) return;
 
     micro_kernel kern = pick_kernel();
@@ -196,20 +201,62 @@ void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
     free(ap);
 }
 
+/* ---- small products: row operations, no packing ------------------------------------------ */
+
+/* Below this many multiply-adds, packing and threads cost more than they save. */
+#define EDL_GEMM_SMALL ((size_t)1 << 17)
+
+/* Each form walks contiguous rows (dot products or axpys), single-threaded. beta already applied. */
+static void gemm_small(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha,
+                       const float *a, size_t lda, const float *b, size_t ldb, float *c,
+                       size_t ldc) {
+    for (size_t i = 0; i < m; i++) {
+        float *ci = c + i * ldc;
+        if (tb) {
+            /* C[i,j] += alpha sum_p op(A)[i,p] B[j,p]: a dot product when A is not transposed */
+            for (size_t j = 0; j < n; j++) {
+                float s;
+                if (!ta) s = edl__vec_dot(a + i * lda, b + j * ldb, k);
+                else {
+                    s = 0.0f;
+                    for (size_t p = 0; p < k; p++) s += a[p * lda + i] * b[j * ldb + p];
+                }
+                ci[j] += alpha * s;
+            }
+        } else {
+            /* C[i,:] += alpha op(A)[i,p] B[p,:] for each p: axpy of B's rows */
+            for (size_t p = 0; p < k; p++) {
+                float aip = ta ? a[p * lda + i] : a[i * lda + p];
+                if (aip != 0.0f) edl__vec_axpy(ci, alpha * aip, b + p * ldb, n);
+            }
+        }
+    }
+}
+
+static bool is_small(size_t m, size_t n, size_t k) {
+    size_t mn, mnk;
+    return edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) && mnk < EDL_GEMM_SMALL;
+}
+
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
 void edl__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a,
                size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc) {
     if (m == 0 || n == 0) return;
+    if (k == 0 || is_small(m, n, k)) {
+        scale_c(m, n, beta, c, ldc);
+        if (k > 0 && alpha != 0.0f) gemm_small(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
+        return;
+    }
 #if defined(EDL_USE_DNNL)
-    if (k > 0 && dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', (dnnl_dim_t)m, (dnnl_dim_t)n,
+    if (dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', (dnnl_dim_t)m, (dnnl_dim_t)n,
                             (dnnl_dim_t)k, alpha, a, (dnnl_dim_t)lda, b, (dnnl_dim_t)ldb, beta, c,
                             (dnnl_dim_t)ldc) == dnnl_success)
         return;
 #elif defined(EDL_USE_CBLAS)
     /* CBLAS takes int sizes; anything larger goes to the built-in kernel. */
     const size_t lim = 0x7fffffff;
-    if (k > 0 && m <= lim && n <= lim && k <= lim && lda <= lim && ldb <= lim && ldc <= lim) {
+    if (m <= lim && n <= lim && k <= lim && lda <= lim && ldb <= lim && ldc <= lim) {
         cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                     (int)m, (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
         return;

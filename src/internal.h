@@ -57,6 +57,13 @@ static inline size_t edl__bag_end(const int64_t *offsets, size_t bags, size_t n,
 /* Threading: a parallel loop is worth it only above this much work (floats touched). */
 #define EDL_PAR_MIN_WORK ((size_t)1 << 15)
 
+/* The thread that owns table row r in a scatter-add split over nt threads (row % nt; a mask when
+   nt is a power of two, since a division per index costs as much as the add). */
+static inline bool edl__owns(size_t r, int t, int nt) {
+    size_t n = (size_t)nt;
+    return ((n & (n - 1)) == 0 ? (r & (n - 1)) : r % n) == (size_t)t;
+}
+
 int edl__num_threads(void);
 int edl__thread_id(void);
 int edl__num_threads_in_team(void); /* inside a parallel region */
@@ -92,9 +99,11 @@ void edl__dense_forward_naive(float *out, const float *in, size_t batch, size_t 
 void edl__dense_backward_naive(float *din, float *dweight, float *dbias, const float *dout,
                                const float *in, const float *out, size_t batch, size_t in_dim,
                                size_t out_dim, const float *weight, edl_act act);
-/* act'(.) from the forward's output y. */
+/* x = act(x) over n values; g = dout * act'(y) from the forward's output y (g may be dout). */
+void edl__act_inplace(float *x, size_t n, edl_act act);
+void edl__act_grad_mul(float *g, const float *dout, const float *y, size_t n, edl_act act);
+float edl__act_apply(float x, edl_act act); /* scalar definitions, for the naive references */
 float edl__act_grad(float y, edl_act act);
-float edl__act_apply(float x, edl_act act);
 edl_status edl__check_act(const char *fn, edl_act act);
 
 /* Vector helpers (vec.c): the one place with SIMD. */
