@@ -12,10 +12,9 @@ edl_status edl__check_matrix(const char *fn, const char *what, size_t r, size_t 
 }
 
 edl_status edl__check_indices(const char *fn, const int64_t *idx, size_t n, size_t rows) {
-    /* One branch-light pass to find whether anything is wrong; the slow path names it. */
-    uint64_t bad = 0;
-    for (size_t i = 0; i < n; i++) bad |= (uint64_t)(idx[i] < 0) | (uint64_t)((uint64_t)idx[i] >= rows);
-    if (!bad) return EDL_OK;
+    /* One vectorisable pass finds whether anything is wrong (a negative index cast to unsigned
+       is huge, so one compare covers both ends); only then does the slow path name it. */
+    if (!edl__vec_any_ge(idx, n, rows)) return EDL_OK;
     for (size_t i = 0; i < n; i++)
         if (idx[i] < 0 || (uint64_t)idx[i] >= rows)
             return edl__fail(EDL_ERR_INDEX, "%s: index %" PRId64 " at position %zu is out of range [0, %zu)",

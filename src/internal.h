@@ -112,6 +112,7 @@ void edl__vec_axpy(float *y, float a, const float *x, size_t n);    /* y += a x 
 void edl__vec_scale(float *y, float a, size_t n);                   /* y *= a */
 void edl__vec_max_arg(float *y, int64_t *arg, const float *x, int64_t row, size_t n);
 float edl__vec_dot(const float *a, const float *b, size_t n);
+bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit);
 void edl__vec_colsum_add(float *y, const float *x, size_t rows, size_t cols); /* y += sum rows */
 
 #endif

@@ -54,6 +54,14 @@ EDL_CLONES float edl__vec_dot(const float *a, const float *b, size_t n) {
     return acc[0];
 }
 
+/* Whether any idx[i], read as unsigned, is >= limit (so negatives count too). Branch-free so it
+   vectorises: the cheap first pass of every index check. */
+EDL_CLONES bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit) {
+    unsigned bad = 0;
+    for (size_t i = 0; i < n; i++) bad |= (uint64_t)idx[i] >= limit;
+    return bad != 0;
+}
+
 /* Activations over arrays: one switch outside the loop so each loop vectorises. */
 EDL_CLONES void edl__act_inplace(float *x, size_t n, edl_act act) {
     switch (act) {
