@@ -48,7 +48,8 @@ static void scatter_rows(float *dtable, size_t dim, const int64_t *idx, size_t n
 edl_status edl_embedding_backward(float *dtable, size_t rows, size_t dim, const int64_t *idx,
                                   size_t n, const float *dout) {
     EDL_TRY(check_lookup("edl_embedding_backward", dtable, dout, rows, dim, idx, n));
-    if (n * dim < EDL_PAR_MIN_WORK || edl__num_threads() == 1) {
+    if (n * dim < EDL_PAR_MIN_WORK || rows * dim * sizeof(float) < EDL_SCATTER_PAR_MIN_BYTES ||
+        edl__num_threads() == 1) {
         scatter_rows(dtable, dim, idx, n, dout, 0, 1);
         return EDL_OK;
     }

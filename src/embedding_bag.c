@@ -137,7 +137,8 @@ edl_status edl_embedding_bag_backward(float *dtable, size_t rows, size_t dim, co
                                  "%s: argmax %lld at position %zu is out of range [-1, %zu)", fn,
                                  (long long)argmax[i], i, rows);
     }
-    if ((n + bags) * dim < EDL_PAR_MIN_WORK || edl__num_threads() == 1) {
+    if ((n + bags) * dim < EDL_PAR_MIN_WORK || rows * dim * sizeof(float) < EDL_SCATTER_PAR_MIN_BYTES ||
+        edl__num_threads() == 1) {
         bag_scatter(dtable, dim, idx, n, offsets, bags, weights, pool, padding_idx, argmax, dout,
                     0, 1);
         return EDL_OK;

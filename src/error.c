@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Thread-local by design: each thread sees its own last failure; no shared mutable state. */
 static _Thread_local char last_error[512];
@@ -35,21 +36,26 @@ const char *edl_status_str(edl_status s) {
 unsigned edl_version_number(void) { return EDL_VERSION_NUMBER; }
 const char *edl_version_string(void) { return EDL_VERSION_STRING; }
 
-const char *edl_build_info(void) {
-    static const char info[] = "gemm="
 #if defined(EDL_USE_DNNL)
-                               "onednn"
+#define EDL_GEMM_NAME "onednn"
 #elif defined(EDL_USE_CBLAS)
-                               "cblas"
+#define EDL_GEMM_NAME "cblas"
 #else
-                               "builtin"
+#define EDL_GEMM_NAME "builtin"
 #endif
 #ifdef _OPENMP
-                               " openmp=yes"
+#define EDL_OMP_NAME "yes"
 #else
-                               " openmp=no"
+#define EDL_OMP_NAME "no"
 #endif
-        ;
-    return info;
+#define EDL_INFO(simd) "gemm=" EDL_GEMM_NAME " openmp=" EDL_OMP_NAME " simd=" simd
+
+/* Fixed strings, one per SIMD level found at run time: nothing to allocate or free. */
+const char *edl_build_info(void) {
+    const char *simd = edl__simd_name();
+    if (!strcmp(simd, "avx512f")) return EDL_INFO("avx512f");
+    if (!strcmp(simd, "avx2")) return EDL_INFO("avx2");
+    if (!strcmp(simd, "sse2")) return EDL_INFO("sse2");
+    return EDL_INFO("portable");
 }
 

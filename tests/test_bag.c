@@ -54,11 +54,14 @@ static void random_bags(edl_rng *rng, size_t n, size_t bags, int64_t *offsets) {
 TEST(bag_fast_equals_naive_and_threads_identical) {
     edl_rng rng;
     edl_rng_seed(&rng, 10);
-    const size_t rows = 700, dim = 40, n = 6000, bags = 300;
+    /* a table above EDL_SCATTER_PAR_MIN_BYTES, so the backward is split over threads */
+    const size_t dim = 40, rows = EDL_SCATTER_PAR_MIN_BYTES / (dim * sizeof(float)) + 700;
+    const size_t n = 6000, bags = 300;
     float *table = rand_floats(&rng, rows * dim, -1, 1), *dout = rand_floats(&rng, bags * dim, -1, 1);
     float *weights = rand_floats(&rng, n, -1, 1);
     int64_t *idx = malloc(n * sizeof *idx), *offsets = malloc(bags * sizeof *offsets);
-    for (size_t i = 0; i < n; i++) idx[i] = (int64_t)edl_rng_below(&rng, 60); /* repeats, ties */
+    for (size_t i = 0; i < n; i++) /* repeats and ties, and rows all over the table */
+        idx[i] = (int64_t)(i % 4 ? edl_rng_below(&rng, 60) : edl_rng_below(&rng, rows));
     random_bags(&rng, n, bags, offsets);
     for (int p = 0; p < 3; p++)
         for (int pad = -1; pad <= 5; pad += 6) {
@@ -111,10 +114,19 @@ TEST(bag_empty_and_all_padding) {
 TEST(bag_errors) {
     float table[10 * 2] = {0}, out[2 * 2] = {7, 7, 7, 7}, w[4] = {1, 1, 1, 1};
     int64_t idx[4] = {1, 2, 10, 3}, off[2] = {0, 2}, am[4] = {0};
-    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, off, 2, NULL, EDL_POOL_SUM, -1), EDL_ERR_INDEX);
-    CHECK_ERROR_HAS("index 10 at position 2 is out of range [0, 10)");
-    for (int i = 0; i < 4; i++) CHECK(out[i] == 7.0f);
-    CHECK_STATUS(edl_embedding_bag_backward(table, 10, 2, idx, 4, off, 2, NULL, EDL_POOL_MEAN, -1, NULL, out), EDL_ERR_INDEX);
+    const int64_t bad_values[] = {10, -1, INT64_MAX, INT64_MIN};
+    for (int p = 0; p < 3; p++)
+        for (size_t b = 0; b < 4; b++) {
+            char want[96];
+            idx[2] = bad_values[b];
+            snprintf(want, sizeof want, "index %lld at position 2 is out of range [0, 10)", (long long)bad_values[b]);
+            CHECK_STATUS(edl_embedding_bag_forward(out, p == 2 ? am : NULL, table, 10, 2, idx, 4, off, 2, NULL, (edl_pool)p, -1), EDL_ERR_INDEX);
+            CHECK_ERROR_HAS(want);
+            for (int i = 0; i < 4; i++) CHECK(out[i] == 7.0f);
+            CHECK_STATUS(edl_embedding_bag_backward(table, 10, 2, idx, 4, off, 2, NULL, (edl_pool)p, -1, am, out), EDL_ERR_INDEX);
+            CHECK_ERROR_HAS(want);
+        }
+    for (int i = 0; i < 20; i++) CHECK(table[i] == 0.0f); /* the failed backwards wrote nothing */
     idx[2] = 4;
     int64_t bad_off[][2] = {{1, 2}, {0, 5}, {0, -1}};
     for (int k = 0; k < 3; k++)

@@ -38,14 +38,16 @@ TEST(embedding_fast_equals_naive) {
     }
 }
 
-/* Forward and backward give bit-identical results for 1 thread and N threads. */
+/* Forward and backward give bit-identical results for 1 thread and N threads. The table is
+   larger than EDL_SCATTER_PAR_MIN_BYTES so the backward really is split over threads. */
 TEST(embedding_threads_identical) {
     edl_rng rng;
     edl_rng_seed(&rng, 2);
-    size_t rows = 3000, dim = 48, n = 20000;
+    size_t dim = 48, rows = EDL_SCATTER_PAR_MIN_BYTES / (dim * sizeof(float)) + 1000, n = 20000;
     float *table = rand_floats(&rng, rows * dim, -1, 1), *dout = rand_floats(&rng, n * dim, -1, 1);
     int64_t *idx = malloc(n * sizeof *idx);
-    for (size_t i = 0; i < n; i++) idx[i] = (int64_t)edl_rng_below(&rng, 50); /* many repeats */
+    for (size_t i = 0; i < n; i++) /* many repeats, and rows all over the table */
+        idx[i] = (int64_t)(i % 3 ? edl_rng_below(&rng, 50) : edl_rng_below(&rng, rows));
     float *o1 = zeros(n * dim), *on = zeros(n * dim), *d1 = zeros(rows * dim), *dn = zeros(rows * dim);
     set_threads(1);
     CHECK_OK(edl_embedding_forward(o1, table, rows, dim, idx, n));
@@ -55,6 +57,10 @@ TEST(embedding_threads_identical) {
     CHECK_OK(edl_embedding_backward(dn, rows, dim, idx, n, dout));
     CHECK_EQUAL_F(o1, on, n * dim);
     CHECK_EQUAL_F(d1, dn, rows * dim);
+    float *dref = zeros(rows * dim);
+    edl__embedding_backward_naive(dref, dim, idx, n, dout);
+    CHECK_EQUAL_F(dn, dref, rows * dim);
+    free(dref);
     free(table), free(dout), free(idx), free(o1), free(on), free(d1), free(dn);
 }
 
