@@ -56,7 +56,7 @@ TEST_SRC := $(wildcard tests/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 DEPS    := $(LIB_OBJ:.o=.d)
 
-.PHONY: all test bench install clean demo
+.PHONY: all test bench install clean
 all: $(BUILD)/libedl.a $(BUILD)/libedl.so $(BUILD)/edl
 
 $(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj

@@ -216,3 +216,35 @@ TEST(gradcheck_dropout) {
     gradcheck("dropout", c.x, 30, dx, drop_loss, &c, 1e-2f, 1e-4);
     free(c.x), free(c.r), free(c.out), free(c.mask);
 }
+
+typedef struct {
+    float *x, *y, *r;
+    size_t n;
+    edl_act act;
+} act_ctx;
+
+static double act_loss(void *p) {
+    act_ctx *c = p;
+    edl_act_forward(c->y, c->x, c->n, c->act);
+    return dot_r(c->y, c->r, c->n);
+}
+
+TEST(gradcheck_activations) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 45);
+    for (int a = 0; a < 4; a++) {
+        act_ctx c = {.n = 24, .act = (edl_act)a};
+        c.x = rand_floats(&rng, 24, -2, 2);
+        for (size_t i = 0; i < c.n; i++) /* keep ReLU's kink out of reach of the step */
+            if (fabsf(c.x[i]) < 0.05f) c.x[i] = 0.5f;
+        c.y = zeros(24);
+        c.r = rand_floats(&rng, 24, -1, 1);
+        act_loss(&c);
+        float dx[24];
+        CHECK_OK(edl_act_backward(dx, c.r, c.y, c.n, c.act));
+        char what[32];
+        snprintf(what, sizeof what, "activation %d", a);
+        gradcheck(what, c.x, 24, dx, act_loss, &c, 1e-3f, 2e-3);
+        free(c.x), free(c.y), free(c.r);
+    }
+}
