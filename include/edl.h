@@ -106,8 +106,9 @@ edl_status edl_embedding_bag_backward(float *dtable, size_t rows, size_t dim, co
    out_dim x in_dim, out is batch x out_dim; bias may be NULL. */
 edl_status edl_dense_forward(float *out, const float *in, size_t batch, size_t in_dim,
                              size_t out_dim, const float *weight, const float *bias, edl_act act);
-/* From dout and the forward's in and out: din = (overwritten; may be NULL), dweight += (may be
-   NULL for a frozen layer), dbias += (may be NULL). out may be NULL when act == EDL_ACT_NONE. */
+/* From dout and the forward's in and out: din = (overwritten; may be NULL; must not overlap
+   dout), dweight += (may be NULL for a frozen layer), dbias += (may be NULL). out may be NULL
+   when act == EDL_ACT_NONE. */
 edl_status edl_dense_backward(float *din, float *dweight, float *dbias, const float *dout,
                               const float *in, const float *out, size_t batch, size_t in_dim,
                               size_t out_dim, const float *weight, edl_act act);
@@ -146,7 +147,8 @@ edl_status edl_dropout_backward(float *din, const float *dout, const uint8_t *ma
                                 float p);
 
 /* PyTorch's max_norm (torch.embedding_renorm_): every distinct row named in idx whose p-norm
-   exceeds max_norm is scaled in place by max_norm / (norm + 1e-7). norm_type > 0 (2 is usual).
+   exceeds max_norm is scaled in place by max_norm / (norm + 1e-7). norm_type > 0 (2 is usual;
+   INFINITY means the largest magnitude).
    Call before edl_embedding_forward with the same indices. */
 edl_status edl_embedding_renorm(float *table, size_t rows, size_t dim, const int64_t *idx,
                                 size_t n, float max_norm, float norm_type);
@@ -154,6 +156,242 @@ edl_status edl_embedding_renorm(float *table, size_t rows, size_t dim, const int
 /* out is n x classes: out[i, idx[i]] = 1, zero elsewhere (F.one_hot as float). With it,
    edl_dense_forward(out, onehot, n, rows, dim, table^T, NULL, EDL_ACT_NONE) equals the lookup. */
 edl_status edl_onehot(float *out, const int64_t *idx, size_t n, size_t classes);
+
+/* ---- Models ------------------------------------------------------------------------------- */
+
+/* A model is a stack of layers: one input layer, then dense and dropout layers, then a loss.
+ *   input(dim)                          float features, batch x dim
+ *   embedding(rows, dim, len, pool)     len indices per example; pool flatten (len*dim out) or
+ *                                       sum/mean/max over the sequence (dim out)
+ *   embedding_bag(rows, dim, pool)      a variable-length bag of indices per example (dim out)
+ *   dense(out, act, bias)               y = act(x W^T + b), W is out x in
+ *   dropout(p)                          inverted dropout, identity at inference
+ * The spec language writes the same in one line, e.g.
+ *   "embedding_bag(rows=5000,dim=64,pool=mean) dense(128,act=relu) dropout(0.2) dense(10)"
+ * All parameters live in one contiguous float block, with a gradient block of the same layout.
+ * Embedding gradients are row-sparse: a step costs rows touched x dim, never rows x dim. */
+typedef struct edl_model edl_model;
+
+typedef enum { EDL_LOSS_SOFTMAX_CE = 0, EDL_LOSS_BCE, EDL_LOSS_MSE } edl_loss;
+typedef enum {
+    EDL_LAYER_INPUT = 0,
+    EDL_LAYER_EMBEDDING,
+    EDL_LAYER_EMBEDDING_BAG,
+    EDL_LAYER_DENSE,
+    EDL_LAYER_DROPOUT
+} edl_layer_kind;
+/* Initialisation schemes:
+ *   TORCH     embedding N(0,1); dense weight and bias U(-1/sqrt(in), 1/sqrt(in)) (PyTorch's defaults)
+ *   KERAS     embedding U(-0.05, 0.05); dense Glorot-uniform weight, zero bias
+ *   FASTTEXT  embedding U(-1/dim, 1/dim); dense weight and bias zero (fastText's output layer)
+ * A padding row is zero under every scheme. */
+typedef enum { EDL_INIT_TORCH = 0, EDL_INIT_KERAS, EDL_INIT_FASTTEXT } edl_init;
+/* Pool value for an embedding layer whose len vectors are concatenated, not pooled. */
+#define EDL_POOL_FLATTEN ((edl_pool)-1)
+
+edl_status edl_model_create(edl_model **model);
+void edl_model_free(edl_model *model);
+/* Parses a spec, builds the model and initialises it with scheme and seed. A layer's own
+   init=torch|keras|fasttext option overrides scheme. An optional last item loss(softmax|bce|mse)
+   chooses the loss (default softmax). Errors name the column of the spec. */
+edl_status edl_model_from_spec(edl_model **model, const char *spec, edl_init scheme,
+                               uint64_t seed);
+
+/* Building from C: add layers in order (the first must be an input layer), then edl_model_init. */
+edl_status edl_model_add_input(edl_model *m, size_t dim);
+edl_status edl_model_add_embedding(edl_model *m, size_t rows, size_t dim, size_t len,
+                                   edl_pool pool, int64_t padding_idx);
+edl_status edl_model_add_embedding_bag(edl_model *m, size_t rows, size_t dim, edl_pool pool,
+                                       int64_t padding_idx);
+edl_status edl_model_add_dense(edl_model *m, size_t out, edl_act act, int bias);
+edl_status edl_model_add_dropout(edl_model *m, float p);
+edl_status edl_model_set_loss(edl_model *m, edl_loss loss);
+/* Allocates the parameter block (first call) and fills every layer by its scheme. */
+edl_status edl_model_init(edl_model *m, edl_init scheme, uint64_t seed);
+/* Per-layer settings: a layer's own init scheme (before edl_model_init), frozen (no gradient,
+   no update), and for embeddings whether optimizers update only touched rows (lazy, default) or
+   every row (dense form, as PyTorch's optimizers on a dense gradient). */
+edl_status edl_model_set_layer_init(edl_model *m, size_t layer, edl_init scheme);
+edl_status edl_model_freeze(edl_model *m, size_t layer, int frozen);
+edl_status edl_model_set_sparse(edl_model *m, size_t layer, int sparse);
+/* Copies count floats into a layer's "weight" or "bias" (pretrained vectors, or weights from
+   PyTorch: the layouts are the same). count must equal the tensor's size. */
+edl_status edl_model_set_tensor(edl_model *m, size_t layer, const char *which, const float *data,
+                                size_t count);
+/* A pointer to a layer's tensor inside the parameter block (NULL if it has none), and its size. */
+float *edl_model_tensor(edl_model *m, size_t layer, const char *which, size_t *count);
+
+typedef struct {
+    edl_layer_kind kind;
+    char name[32];          /* e.g. "embedding_bag", "dense_1" */
+    size_t in_dim, out_dim; /* features per example in and out */
+    size_t rows, dim, len;  /* embeddings */
+    edl_pool pool;
+    int64_t padding_idx;
+    edl_act act;
+    int bias, frozen, sparse;
+    float p; /* dropout */
+    size_t params;          /* trainable or not: rows*dim, in*out + out, ... */
+    size_t bytes;           /* params * sizeof(float) */
+} edl_layer_info;
+
+size_t edl_model_num_layers(const edl_model *m);
+edl_status edl_model_layer_info(const edl_model *m, size_t layer, edl_layer_info *info);
+edl_loss edl_model_loss(const edl_model *m);
+size_t edl_model_output_dim(const edl_model *m);
+/* Total, trainable and frozen parameter counts. */
+void edl_model_param_counts(const edl_model *m, size_t *total, size_t *trainable, size_t *frozen);
+/* The canonical one-line spec of the model (parse it to get the same architecture). */
+edl_status edl_model_spec(const edl_model *m, char *buf, size_t size);
+/* A table like Keras's model.summary(): layer, output shape, parameters, bytes, then the
+   total/trainable/non-trainable counts. Writes at most size bytes (NUL-terminated); returns
+   EDL_ERR_ARG naming the size needed when buf is too small. */
+edl_status edl_model_summary(const edl_model *m, char *buf, size_t size);
+
+/* A batch of n examples. Which fields are read depends on the input layer and the loss:
+ *   input(dim):            x, n x dim floats
+ *   embedding(len):        idx, n x len indices
+ *   embedding_bag:         idx (nidx indices), offsets (n starts, first 0), weights (nidx) or NULL
+ *   softmax loss:          labels, n classes
+ *   bce / mse loss:        targets, n x output_dim floats */
+typedef struct {
+    size_t n;
+    const float *x;
+    const int64_t *idx;
+    size_t nidx;
+    const int64_t *offsets;
+    const float *weights;
+    const int64_t *labels;
+    const float *targets;
+} edl_batch;
+
+/* Inference: out (n x output_dim) receives probabilities (softmax or sigmoid) or, for mse, the
+   raw outputs. Dropout is the identity. Safe to call from many threads on one model at once:
+   it reads the model and allocates its own workspace. */
+edl_status edl_model_predict(const edl_model *m, const edl_batch *b, float *out);
+
+/* ---- Optimizers --------------------------------------------------------------------------- */
+
+typedef enum {
+    EDL_OPT_SGD = 0,          /* momentum, dampening, nesterov, weight_decay (torch.optim.SGD) */
+    EDL_OPT_ADAGRAD,          /* lr_decay, weight_decay, initial_accumulator, eps */
+    EDL_OPT_ROWWISE_ADAGRAD,  /* one accumulator per embedding row (mean of g^2 over the row);
+                                 elementwise Adagrad for dense layers */
+    EDL_OPT_ADAM,             /* beta1, beta2, eps, weight_decay as L2 (torch.optim.Adam) */
+    EDL_OPT_ADAMW             /* decoupled weight decay (torch.optim.AdamW) */
+} edl_opt_kind;
+
+typedef struct {
+    edl_opt_kind kind;
+    float lr;
+    float momentum, dampening, weight_decay;
+    int nesterov;
+    float beta1, beta2, eps;
+    float lr_decay, initial_accumulator;
+    float clip_norm; /* > 0: scale all gradients so their global L2 norm is at most this */
+} edl_optim_config;
+
+/* Fills c with PyTorch's defaults for kind (lr 1e-3 for Adam/AdamW, 1e-2 for Adagrad and SGD,
+   eps 1e-8 or 1e-10 for Adagrad, weight_decay 0, or 1e-2 for AdamW). */
+void edl_optim_defaults(edl_optim_config *c, edl_opt_kind kind);
+
+typedef struct edl_optim edl_optim;
+/* The optimizer owns its state (moments, accumulators), sized for m's parameter block. For an
+   embedding layer in the lazy (sparse) form only touched rows' state changes, as
+   torch.optim.SparseAdam; in the dense form every row is updated, as torch.optim.Adam on a
+   dense gradient. */
+edl_status edl_optim_create(edl_optim **opt, edl_model *m, const edl_optim_config *c);
+void edl_optim_free(edl_optim *opt);
+/* One update of m's parameters from its gradients at learning rate lr; then zeroes them. */
+edl_status edl_optim_step(edl_optim *opt, float lr);
+
+/* Learning-rate schedules: lr at step (0-based) of total steps, after warmup steps of linear
+   increase from 0. LINEAR decays to 0 at total (fastText's), COSINE to 0 along a half cosine. */
+typedef enum { EDL_SCHED_CONSTANT = 0, EDL_SCHED_LINEAR, EDL_SCHED_COSINE } edl_schedule;
+float edl_schedule_lr(edl_schedule s, float base_lr, uint64_t step, uint64_t total,
+                      uint64_t warmup);
+
+/* ---- Training ----------------------------------------------------------------------------- */
+
+/* Forward and backward of one batch on the model's own workspace: the loss (mean over the
+   batch) into *loss, gradients accumulated into the model's gradient block. rng drives dropout
+   (may be NULL when the model has none). Returns EDL_ERR_NUMERIC naming the layer when the loss
+   or a gradient is not finite. Not thread-safe on one model. */
+edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng *rng,
+                                      float *loss);
+/* Zeroes the gradients (only the touched rows of embeddings). */
+void edl_model_zero_grad(edl_model *m);
+
+/* A dataset of examples held in memory: index lists (CSR) or feature rows, with class labels or
+   float targets. */
+typedef struct edl_dataset edl_dataset;
+/* feature_dim 0: examples are index lists; target_dim 0: targets are class labels. */
+edl_status edl_dataset_create(edl_dataset **d, size_t feature_dim, size_t target_dim);
+void edl_dataset_free(edl_dataset *d);
+edl_status edl_dataset_add_indices(edl_dataset *d, const int64_t *idx, size_t n, int64_t label,
+                                   const float *targets);
+edl_status edl_dataset_add_features(edl_dataset *d, const float *x, int64_t label,
+                                    const float *targets);
+size_t edl_dataset_size(const edl_dataset *d);
+
+typedef struct {
+    size_t epoch, epochs;       /* 1-based epoch */
+    uint64_t step, total_steps; /* optimizer steps done, and planned */
+    double seconds, eta_seconds;
+    double examples_per_second;
+    float lr;
+    float loss, accuracy;              /* running means over this epoch */
+    float valid_loss, valid_accuracy;  /* at an epoch's end, when there is validation data */
+    int epoch_end;                     /* 1 when this report closes an epoch */
+} edl_progress;
+
+typedef struct {
+    size_t epochs;            /* default 5 */
+    size_t batch_size;        /* default 32 */
+    uint64_t seed;            /* shuffling and dropout */
+    float valid_split;        /* fraction held out when valid is NULL (0: none) */
+    const edl_dataset *valid; /* validation data, or NULL */
+    size_t patience;          /* stop after this many epochs without a better validation loss
+                                 (0: never); the best parameters are restored */
+    edl_optim_config optim;
+    edl_schedule schedule;
+    uint64_t warmup_steps;
+    /* Called every progress_seconds (default 0.5) and at each epoch's end; may be NULL. */
+    void (*progress)(const edl_progress *p, void *user);
+    void *user;
+    double progress_seconds;
+} edl_train_config;
+
+typedef struct {
+    size_t epochs_run, best_epoch;
+    uint64_t steps;
+    float train_loss, train_accuracy, valid_loss, valid_accuracy, best_valid_loss;
+    double seconds;
+} edl_train_report;
+
+/* Fills c with defaults: 5 epochs, batch 32, Adam at PyTorch's defaults, constant schedule. */
+void edl_train_defaults(edl_train_config *c);
+/* Mini-batch training with seeded shuffling (bit-reproducible with one thread and a seed). */
+edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_config *c,
+                     edl_train_report *report);
+/* Mean loss and accuracy (softmax: argmax == label; bce: each output thresholded at 0.5) of the
+   model over a dataset. accuracy is NaN for mse. */
+edl_status edl_evaluate(const edl_model *m, const edl_dataset *data, float *loss, float *accuracy);
+
+/* ---- Files -------------------------------------------------------------------------------- */
+
+/* Saves the model as one safetensors file: every tensor ("<layer>.weight", "<layer>.bias",
+   the layout of torch.nn.Sequential) and __metadata__ with "edl.spec", "edl.version", and the
+   caller's key/value strings (keys and values NUL-terminated; may be NULL when nmeta is 0).
+   Atomic: a temporary file in the same directory, fsync, rename, fsync of the directory; on
+   any failure the old file is left as it was. */
+edl_status edl_model_save(const edl_model *m, const char *path, const char *const *meta_keys,
+                          const char *const *meta_values, size_t nmeta);
+/* Loads a model saved by edl_model_save. Every field is checked before anything is allocated
+   from it; errors name the file, the byte offset and the reason. */
+edl_status edl_model_load(edl_model **m, const char *path);
+/* A metadata value of the file the model was loaded from (NULL if absent). */
+const char *edl_model_meta(const edl_model *m, const char *key);
 
 /* ---- Matrix product ----------------------------------------------------------------------- */
 

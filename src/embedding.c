@@ -96,7 +96,9 @@ edl_status edl_embedding_renorm(float *table, size_t rows, size_t dim, const int
         if (i > 0 && uniq[i] == uniq[i - 1]) continue;
         float *row = table + (size_t)uniq[i] * dim;
         double s = 0.0;
-        if (norm_type == 2.0f) {
+        if (isinf(norm_type)) { /* the largest magnitude, as torch.norm(p=inf) */
+            for (size_t d = 0; d < dim; d++) s = fabs((double)row[d]) > s ? fabs((double)row[d]) : s;
+        } else if (norm_type == 2.0f) {
             for (size_t d = 0; d < dim; d++) s += (double)row[d] * row[d];
             s = sqrt(s);
         } else if (norm_type == 1.0f) {

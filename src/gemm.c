@@ -227,7 +227,7 @@ static void gemm_small(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
             /* C[i,:] += alpha op(A)[i,p] B[p,:] for each p: axpy of B's rows */
             for (size_t p = 0; p < k; p++) {
                 float aip = ta ? a[p * lda + i] : a[i * lda + p];
-                if (aip != 0.0f) edl__vec_axpy(ci, alpha * aip, b + p * ldb, n);
+                edl__vec_axpy(ci, alpha * aip, b + p * ldb, n); /* no skip at 0: 0 * inf is NaN */
             }
         }
     }
@@ -237,6 +237,16 @@ static bool is_small(size_t m, size_t n, size_t k) {
     size_t mn, mnk;
     return edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) && mnk < EDL_GEMM_SMALL;
 }
+
+#if defined(EDL_USE_DNNL) || defined(EDL_USE_CBLAS)
+/* A BLAS may split the K sum over threads when C has too few tiles to share out (found with
+   oneDNN for 8 x 8 x 100000 and 1 x 4096 x 4096), and then the rounding depends on the thread
+   count. Such shapes go to the built-in kernel, which never splits K, so every product gives
+   the same bits for any thread count. */
+static bool blas_may_split_k(size_t m, size_t n, size_t k) {
+    return m < 64 || n < 64 || k > 8 * (m > n ? m : n);
+}
+#endif
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
@@ -249,14 +259,14 @@ void edl__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, cons
         return;
     }
 #if defined(EDL_USE_DNNL)
-    if (dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', (dnnl_dim_t)m, (dnnl_dim_t)n,
+    if (!blas_may_split_k(m, n, k) && dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', (dnnl_dim_t)m, (dnnl_dim_t)n,
                             (dnnl_dim_t)k, alpha, a, (dnnl_dim_t)lda, b, (dnnl_dim_t)ldb, beta, c,
                             (dnnl_dim_t)ldc) == dnnl_success)
         return;
 #elif defined(EDL_USE_CBLAS)
     /* CBLAS takes int sizes; anything larger goes to the built-in kernel. */
     const size_t lim = 0x7fffffff;
-    if (m <= lim && n <= lim && k <= lim && lda <= lim && ldb <= lim && ldc <= lim) {
+    if (!blas_may_split_k(m, n, k) && m <= lim && n <= lim && k <= lim && lda <= lim && ldb <= lim && ldc <= lim) {
         cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                     (int)m, (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
         return;

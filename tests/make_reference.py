@@ -115,3 +115,10 @@ loss = F.mse_loss(p, t)
 loss.backward()
 for k, v in dict(p=p, t=t, loss=loss.reshape(1), dp=p.grad).items():
     put(f"mse.{k}", v)
+
+# max_norm with other norms: p = 3 and p = inf (the largest magnitude).
+for name, p in (("renorm3", 3.0), ("renorm_inf", float("inf"))):
+    table = torch.randn(7, 5) * 2
+    put(f"{name}.table", table)
+    F.embedding(torch.tensor([1, 4, 1, 0]), table, max_norm=1.5, norm_type=p)
+    put(f"{name}.after", table)

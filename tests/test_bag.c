@@ -68,7 +68,7 @@ TEST(bag_fast_equals_naive_and_threads_identical) {
             const float *w = p == EDL_POOL_SUM && pad < 0 ? weights : NULL;
             float *o = zeros(bags * dim), *oref = zeros(bags * dim), *o1 = zeros(bags * dim);
             int64_t *am = malloc(bags * dim * 8), *amref = malloc(bags * dim * 8), *am1 = malloc(bags * dim * 8);
-            set_threads(max_threads());
+            set_threads(p + 2); /* 2, 3 and 4 threads: both ownership rules */
             CHECK_OK(edl_embedding_bag_forward(o, am, table, rows, dim, idx, n, offsets, bags, w, (edl_pool)p, pad));
             set_threads(1);
             CHECK_OK(edl_embedding_bag_forward(o1, am1, table, rows, dim, idx, n, offsets, bags, w, (edl_pool)p, pad));
@@ -80,7 +80,7 @@ TEST(bag_fast_equals_naive_and_threads_identical) {
                 CHECK(memcmp(am, am1, bags * dim * 8) == 0);
             }
             float *dt = zeros(rows * dim), *dt1 = zeros(rows * dim), *dtref = zeros(rows * dim);
-            set_threads(max_threads());
+            set_threads(p + 2);
             CHECK_OK(edl_embedding_bag_backward(dt, rows, dim, idx, n, offsets, bags, w, (edl_pool)p, pad, am, dout));
             set_threads(1);
             CHECK_OK(edl_embedding_bag_backward(dt1, rows, dim, idx, n, offsets, bags, w, (edl_pool)p, pad, am, dout));

@@ -52,11 +52,15 @@ TEST(embedding_threads_identical) {
     set_threads(1);
     CHECK_OK(edl_embedding_forward(o1, table, rows, dim, idx, n));
     CHECK_OK(edl_embedding_backward(d1, rows, dim, idx, n, dout));
-    set_threads(max_threads());
-    CHECK_OK(edl_embedding_forward(on, table, rows, dim, idx, n));
-    CHECK_OK(edl_embedding_backward(dn, rows, dim, idx, n, dout));
-    CHECK_EQUAL_F(o1, on, n * dim);
-    CHECK_EQUAL_F(d1, dn, rows * dim);
+    const int threads[] = {2, 3, 8}; /* a power of two and not: both ownership rules */
+    for (int t = 0; t < 3; t++) {
+        set_threads(threads[t]);
+        memset(dn, 0, rows * dim * sizeof *dn);
+        CHECK_OK(edl_embedding_forward(on, table, rows, dim, idx, n));
+        CHECK_OK(edl_embedding_backward(dn, rows, dim, idx, n, dout));
+        CHECK_EQUAL_F(o1, on, n * dim);
+        CHECK_EQUAL_F(d1, dn, rows * dim);
+    }
     float *dref = zeros(rows * dim);
     edl__embedding_backward_naive(dref, dim, idx, n, dout);
     CHECK_EQUAL_F(dn, dref, rows * dim);
@@ -113,20 +117,23 @@ TEST(embedding_equals_onehot_dense) {
 }
 
 TEST(embedding_renorm_matches_pytorch) {
-    const char *cases[][3] = {{"renorm.table", "renorm.after", "2"}, {"renorm1.table", "renorm1.after", "1"}};
-    for (int c = 0; c < 2; c++) {
+    const char *cases[][3] = {{"renorm.table", "renorm.after", "2"},
+                              {"renorm1.table", "renorm1.after", "1"},
+                              {"renorm3.table", "renorm3.after", "3"},
+                              {"renorm_inf.table", "renorm_inf.after", "inf"}};
+    for (int c = 0; c < 4; c++) {
         size_t nt, ni;
         const float *orig = ref_f32(cases[c][0], &nt);
         float *table = copy_floats(orig, nt);
         const int64_t *idx = ref_i64("renorm.idx", &ni);
-        CHECK_OK(edl_embedding_renorm(table, 7, nt / 7, idx, ni, 1.5f, (float)atof(cases[c][2])));
+        CHECK_OK(edl_embedding_renorm(table, 7, nt / 7, idx, ni, 1.5f, strcmp(cases[c][2], "inf") ? (float)atof(cases[c][2]) : INFINITY));
         CHECK_CLOSE(table, ref_f32(cases[c][1], NULL), nt, 1e-6, 1e-5);
         free(table);
     }
 }
 
 TEST(embedding_errors) {
-    float table[50 * 2] = {0}, out[4 * 2], dt[50 * 2];
+    float table[50 * 2] = {0}, out[4 * 2], dt[4 * 50]; /* dt also serves as a 4 x 50 one-hot */
     for (int i = 0; i < 8; i++) out[i] = 7.0f;
     const int64_t bad_values[] = {-1, 50, INT64_MAX, INT64_MIN};
     for (size_t b = 0; b < 4; b++) {

@@ -1,0 +1,40 @@
+/* Initialisers: PyTorch's, Keras's and fastText's defaults for embedding and dense layers. */
+#include "model.h"
+
+#include <math.h>
+#include <string.h>
+
+static void fill_uniform(float *x, size_t n, float bound, edl_rng *rng) {
+    for (size_t i = 0; i < n; i++) x[i] = (2.0f * edl_rng_uniform(rng) - 1.0f) * bound;
+}
+
+void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng) {
+    edl_layer *L = &m->layers[l];
+    float *w = m->params + L->w_off, *b = m->params + L->b_off;
+    if (L->info.kind == EDL_LAYER_DENSE) {
+        double fan_in = (double)L->info.in_dim, fan_out = (double)L->info.out_dim;
+        switch (scheme) {
+        case EDL_INIT_TORCH: /* kaiming_uniform(a=sqrt(5)) gives U(+-1/sqrt(fan_in)); bias too */
+            fill_uniform(w, L->w_count, (float)(1.0 / sqrt(fan_in)), rng);
+            fill_uniform(b, L->b_count, (float)(1.0 / sqrt(fan_in)), rng);
+            break;
+        case EDL_INIT_KERAS: /* glorot_uniform, zero bias */
+            fill_uniform(w, L->w_count, (float)sqrt(6.0 / (fan_in + fan_out)), rng);
+            memset(b, 0, L->b_count * sizeof *b);
+            break;
+        case EDL_INIT_FASTTEXT: /* fastText's output matrix starts at zero */
+            memset(w, 0, (L->w_count + L->b_count) * sizeof *w);
+            break;
+        }
+        return;
+    }
+    switch (scheme) {
+    case EDL_INIT_TORCH:
+        for (size_t i = 0; i < L->w_count; i++) w[i] = edl_rng_normal(rng);
+        break;
+    case EDL_INIT_KERAS: fill_uniform(w, L->w_count, 0.05f, rng); break;
+    case EDL_INIT_FASTTEXT: fill_uniform(w, L->w_count, 1.0f / (float)L->info.dim, rng); break;
+    }
+    if (L->info.padding_idx >= 0)
+        memset(w + (size_t)L->info.padding_idx * L->info.dim, 0, L->info.dim * sizeof *w);
+}

@@ -1,0 +1,69 @@
+/* The model's internals, shared by model.c, model_run.c, spec.c, optim.c, train.c and
+ * safetensors.c. Not installed. */
+#ifndef EDL_MODEL_H
+#define EDL_MODEL_H
+
+#include "internal.h"
+
+/* Row-sparse gradient bookkeeping of one embedding table: which rows hold gradient. */
+typedef struct {
+    int64_t *rows;  /* touched rows, in first-touch order */
+    size_t n, cap;
+    uint8_t *mark;  /* mark[r] != 0 when r is in rows; `rows` bytes */
+} edl_touched;
+
+typedef struct {
+    edl_layer_info info;
+    edl_init init;
+    int has_init;          /* init set per layer (else the model's scheme) */
+    size_t w_off, w_count; /* weight (table) in the parameter block, in floats */
+    size_t b_off, b_count; /* bias; b_count 0 when none */
+    edl_touched touched;   /* embeddings only */
+} edl_layer;
+
+/* Buffers for one forward/backward at up to `cap` examples. */
+typedef struct {
+    size_t cap;
+    float **act;           /* per layer: cap x out_dim (NULL when the layer aliases its input) */
+    float **grad;          /* per layer: cap x out_dim gradient at the layer's output */
+    uint8_t **mask;        /* dropout masks */
+    int64_t *argmax;       /* max-pooled embeddings: cap x dim */
+    int64_t *offsets;      /* pooled fixed-length sequences: i * len */
+    const float **outs;    /* per layer: its output after a forward (act[l] or an alias) */
+} edl_workspace;
+
+struct edl_model {
+    edl_layer *layers;
+    size_t nlayers, cap;
+    edl_loss loss;
+    float *params, *grads;
+    size_t nparams;
+    int built;
+    edl_workspace ws;      /* training workspace (predict uses its own) */
+    char **meta_keys, **meta_values;
+    size_t nmeta;
+};
+
+edl_status edl__ws_reserve(edl_workspace *w, const edl_model *m, size_t n);
+void edl__ws_free(edl_workspace *w, size_t nlayers);
+
+/* Runs the layers on batch b into w; train != 0 applies dropout with rng. outs[l] receives each
+   layer's output (nlayers pointers). */
+edl_status edl__forward(const edl_model *m, edl_workspace *w, const edl_batch *b, int train,
+                        edl_rng *rng, const float **outs);
+/* Checks the batch against the model: sizes, pointers, and every index, offset and label. */
+edl_status edl__check_batch(const edl_model *m, const edl_batch *b, int need_targets);
+
+/* Initialises one layer's tensors. */
+void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng);
+
+/* Names for the spec and the summary. */
+const char *edl__act_name(edl_act a);
+const char *edl__pool_name(edl_pool p);
+const char *edl__loss_name(edl_loss l);
+const char *edl__init_name(edl_init i);
+
+/* Sum of squares of every trainable gradient of layer l (touched rows only for embeddings). */
+double edl__layer_grad_sumsq(const edl_model *m, size_t l);
+
+#endif
