@@ -392,7 +392,7 @@ edl_status edl_model_summary(const edl_model *m, char *buf, size_t size) {
     sb_printf(&b, "%s", rule);
     for (size_t l = 0; l < m->nlayers; l++) {
         const edl_layer_info *i = &m->layers[l].info;
-        char name[80], shape[40], detail[40] = "";
+        char name[128], shape[40], detail[40] = "";
         if (i->kind == EDL_LAYER_DENSE && i->act != EDL_ACT_NONE) snprintf(detail, sizeof detail, ", %s", edl__act_name(i->act));
         if (i->kind == EDL_LAYER_EMBEDDING_BAG || (i->kind == EDL_LAYER_EMBEDDING && i->pool != EDL_POOL_FLATTEN))
             snprintf(detail, sizeof detail, ", %s", edl__pool_name(i->pool));
