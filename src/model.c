@@ -215,7 +215,7 @@ edl_status edl_model_set_sparse(edl_model *m, size_t layer, int sparse) {
 }
 
 /* Lays out every tensor in one block and allocates it with its gradient block. */
-static edl_status build(edl_model *m) {
+edl_status edl__model_build(edl_model *m) {
     static const char fn[] = "edl_model_init";
     if (m->nlayers == 0) return edl__fail(EDL_ERR_ARG, "%s: the model has no layers", fn);
     if (m->layers[m->nlayers - 1].info.kind == EDL_LAYER_DROPOUT)
@@ -256,7 +256,7 @@ edl_status edl_model_init(edl_model *m, edl_init scheme, uint64_t seed) {
     if (!m) return edl__fail(EDL_ERR_ARG, "%s: model is NULL", fn);
     if (scheme != EDL_INIT_TORCH && scheme != EDL_INIT_KERAS && scheme != EDL_INIT_FASTTEXT)
         return edl__fail(EDL_ERR_ARG, "%s: scheme %d is unknown", fn, (int)scheme);
-    if (!m->built) EDL_TRY(build(m));
+    if (!m->built) EDL_TRY(edl__model_build(m));
     edl_rng rng;
     edl_rng_seed(&rng, seed);
     for (size_t l = 0; l < m->nlayers; l++) {

@@ -54,6 +54,14 @@ edl_status edl__forward(const edl_model *m, edl_workspace *w, const edl_batch *b
 /* Checks the batch against the model: sizes, pointers, and every index, offset and label. */
 edl_status edl__check_batch(const edl_model *m, const edl_batch *b, int need_targets);
 
+/* Lays out and allocates the parameter and gradient blocks (contents undefined). */
+edl_status edl__model_build(edl_model *m);
+/* Adds the layers and loss a spec describes to an empty model (no allocation of parameters). */
+edl_status edl__spec_build(edl_model *m, const char *spec);
+
+/* Records rows idx[0..n) of embedding layer L as holding gradient (padding_idx excluded). */
+edl_status edl__touch_rows(edl_layer *L, const int64_t *idx, size_t n);
+
 /* Initialises one layer's tensors. */
 void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng);
 

@@ -145,7 +145,7 @@ static int grad_needed_below(const edl_model *m, size_t l) {
     return 0;
 }
 
-static edl_status mark_rows(edl_layer *L, const int64_t *idx, size_t n) {
+edl_status edl__touch_rows(edl_layer *L, const int64_t *idx, size_t n) {
     edl_touched *t = &L->touched;
     for (size_t i = 0; i < n; i++) {
         int64_t r = idx[i];
@@ -182,7 +182,7 @@ static edl_status embedding_backward(edl_model *m, edl_workspace *w, const edl_b
         EDL_TRY(edl_embedding_bag_backward(dW, in->rows, in->dim, idx, nidx, offsets, n, weights,
                                            in->pool, in->padding_idx, w->argmax, w->grad[0]));
     }
-    return mark_rows(L, idx, nidx);
+    return edl__touch_rows(L, idx, nidx);
 }
 
 edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng *rng,

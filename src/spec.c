@@ -276,31 +276,35 @@ static edl_status add_item(edl_model *m, spec_item *it, int *saw_loss) {
     return EDL_OK;
 }
 
-edl_status edl_model_from_spec(edl_model **model, const char *spec, edl_init scheme,
-                               uint64_t seed) {
-    if (!model || !spec) return edl__fail(EDL_ERR_ARG, "edl_model_from_spec: model or spec is NULL");
-    edl_model *m;
-    EDL_TRY(edl_model_create(&m));
-    edl_status s = EDL_OK;
+edl_status edl__spec_build(edl_model *m, const char *spec) {
     int saw_loss = 0;
     size_t pos = 0;
     for (;;) {
         while (isspace((unsigned char)spec[pos])) pos++;
         if (!spec[pos]) break;
         spec_item it;
-        s = parse_item(spec, &pos, &it);
-        if (s == EDL_OK) {
-            s = add_item(m, &it, &saw_loss);
+        EDL_TRY(parse_item(spec, &pos, &it));
+        edl_status s = add_item(m, &it, &saw_loss);
+        if (s != EDL_OK) {
             /* errors from the model builders name no column: add the item's */
-            if (s != EDL_OK && strncmp(edl_last_error(), "spec:", 5) != 0) {
+            if (strncmp(edl_last_error(), "spec:", 5) != 0) {
                 char msg[512];
                 snprintf(msg, sizeof msg, "%s", edl_last_error());
                 edl__fail(s, "spec:%zu: %s", it.col, msg);
             }
+            return s;
         }
-        if (s != EDL_OK) break;
     }
-    if (s == EDL_OK && m->nlayers == 0) s = edl__fail(EDL_ERR_FORMAT, "spec:1: the spec has no layers");
+    if (m->nlayers == 0) return edl__fail(EDL_ERR_FORMAT, "spec:1: the spec has no layers");
+    return EDL_OK;
+}
+
+edl_status edl_model_from_spec(edl_model **model, const char *spec, edl_init scheme,
+                               uint64_t seed) {
+    if (!model || !spec) return edl__fail(EDL_ERR_ARG, "edl_model_from_spec: model or spec is NULL");
+    edl_model *m;
+    EDL_TRY(edl_model_create(&m));
+    edl_status s = edl__spec_build(m, spec);
     if (s == EDL_OK) s = edl_model_init(m, scheme, seed);
     if (s != EDL_OK) {
         edl_model_free(m);

@@ -122,3 +122,67 @@ for name, p in (("renorm3", 3.0), ("renorm_inf", float("inf"))):
     put(f"{name}.table", table)
     F.embedding(torch.tensor([1, 4, 1, 0]), table, max_norm=1.5, norm_type=p)
     put(f"{name}.after", table)
+
+# ---- a whole model: embedding_bag(10, 4, mean) dense(5, relu) dense(3), softmax cross-entropy.
+emb = torch.nn.EmbeddingBag(10, 4, mode="mean")
+l1, l2 = torch.nn.Linear(4, 5), torch.nn.Linear(5, 3)
+with torch.no_grad():
+    emb.weight.copy_(torch.randn(10, 4))
+idx = torch.tensor([1, 3, 3, 7, 9, 0, 2, 5, 8])
+offsets = torch.tensor([0, 2, 5, 6])
+labels = torch.tensor([2, 0, 1, 1])
+logits = l2(torch.relu(l1(emb(idx, offsets))))
+loss = F.cross_entropy(logits, labels)
+loss.backward()
+for k, v in dict(table=emb.weight, w1=l1.weight, b1=l1.bias, w2=l2.weight, b2=l2.bias, idx=idx,
+                 offsets=offsets, labels=labels, loss=loss.reshape(1), dtable=emb.weight.grad,
+                 dw1=l1.weight.grad, db1=l1.bias.grad, dw2=l2.weight.grad, db2=l2.bias.grad,
+                 probs=torch.softmax(logits, 1)).items():
+    put(f"model.{k}", v)
+
+# ---- optimizers: three steps from the same start with given gradients.
+p0 = torch.randn(2, 3)
+grads = [torch.randn(2, 3) for _ in range(3)]
+put("opt.p0", p0)
+for i, g in enumerate(grads):
+    put(f"opt.g{i}", g)
+cases = {
+    "sgd": lambda p: torch.optim.SGD([p], lr=0.1),
+    "sgd_momentum": lambda p: torch.optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
+    "sgd_nesterov": lambda p: torch.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True),
+    "adagrad": lambda p: torch.optim.Adagrad([p], lr=0.1, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1),
+    "adam": lambda p: torch.optim.Adam([p], lr=0.01, weight_decay=0.01),
+    "adamw": lambda p: torch.optim.AdamW([p], lr=0.01, weight_decay=0.1),
+}
+for name, make in cases.items():
+    p = p0.clone().requires_grad_(True)
+    opt = make(p)
+    for i, g in enumerate(grads):
+        p.grad = g.clone()
+        opt.step()
+        put(f"opt_{name}.step{i}", p)
+
+# Lazy (sparse) updates of an embedding table: SparseAdam and Adagrad on sparse gradients.
+t0 = torch.randn(6, 3)
+rows = [torch.tensor([1, 4]), torch.tensor([4, 5]), torch.tensor([0, 1])]
+vals = [torch.randn(2, 3) for _ in range(3)]
+put("sparse.t0", t0)
+for i in range(3):
+    put(f"sparse.rows{i}", rows[i])
+    put(f"sparse.vals{i}", vals[i])
+for name, make in (("sparse_adam", lambda p: torch.optim.SparseAdam([p], lr=0.01)),
+                   ("sparse_adagrad", lambda p: torch.optim.Adagrad([p], lr=0.1))):
+    p = t0.clone().requires_grad_(True)
+    opt = make(p)
+    for i in range(3):
+        p.grad = torch.sparse_coo_tensor(rows[i].unsqueeze(0), vals[i], (6, 3))
+        opt.step()
+        put(f"{name}.step{i}", p)
+
+# Gradient clipping by global norm over two tensors.
+ga, gb = torch.randn(2, 3) * 3, torch.randn(3) * 3
+pa, pb = torch.zeros(2, 3, requires_grad=True), torch.zeros(3, requires_grad=True)
+pa.grad, pb.grad = ga.clone(), gb.clone()
+torch.nn.utils.clip_grad_norm_([pa, pb], max_norm=1.0)
+for k, v in dict(ga=ga, gb=gb, ca=pa.grad, cb=pb.grad).items():
+    put(f"clip.{k}", v)

@@ -1,0 +1,77 @@
+/* Atomic file writes: a temporary file in the target's directory, fsync, rename over the
+ * target, fsync of the directory. A crash at any point leaves the old file or the new one. */
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static edl_status io_err(const char *what, const char *path, int err) {
+    char msg[128];
+    if (strerror_r(err, msg, sizeof msg) != 0) snprintf(msg, sizeof msg, "errno %d", err);
+    return edl__fail(EDL_ERR_IO, "%s: %s: %s", path, what, msg);
+}
+
+edl_status edl__write_atomic(const char *path, edl__writer_fn write, void *ctx) {
+    if (!path || !*path) return edl__fail(EDL_ERR_ARG, "write: the path is empty");
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 64);
+    char *dir = malloc(plen + 2);
+    if (!tmp || !dir) {
+        free(tmp), free(dir);
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for a temporary name", path);
+    }
+    /* the directory, to fsync it after the rename */
+    const char *slash = strrchr(path, '/');
+    if (slash == path) strcpy(dir, "/");
+    else if (slash) memcpy(dir, path, (size_t)(slash - path)), dir[slash - path] = '\0';
+    else strcpy(dir, ".");
+
+    edl_status s = EDL_OK;
+    /* A fresh name beside the target, created exclusively with mode 0666 so the umask gives the
+       file the permissions any new file of the user's gets. */
+    int fd = -1;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t r = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)(uintptr_t)tmp;
+    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        snprintf(tmp, plen + 64, "%s.tmp.%ld.%08x", path, (long)getpid(), (unsigned)(r >> 32));
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd < 0) {
+        s = io_err("cannot create a temporary file beside it", path, errno);
+        free(tmp), free(dir);
+        return s;
+    }
+    FILE *f = fdopen(fd, "wb");
+    if (!f) {
+        s = io_err("fdopen", tmp, errno);
+        close(fd);
+        unlink(tmp);
+        free(tmp), free(dir);
+        return s;
+    }
+    s = write(f, ctx);
+    if (s == EDL_OK && fflush(f) != 0) s = io_err("write", tmp, errno);
+    if (s == EDL_OK && fsync(fd) != 0) s = io_err("fsync", tmp, errno);
+    if (fclose(f) != 0 && s == EDL_OK) s = io_err("close", tmp, errno);
+    if (s == EDL_OK && rename(tmp, path) != 0) s = io_err("rename", path, errno);
+    if (s != EDL_OK) {
+        unlink(tmp);
+    } else {
+        int dfd = open(dir, O_RDONLY);
+        if (dfd >= 0) {
+            if (fsync(dfd) != 0 && errno != EINVAL) s = io_err("fsync of the directory", dir, errno);
+            close(dfd);
+        }
+    }
+    free(tmp), free(dir);
+    return s;
+}

@@ -1,0 +1,374 @@
+/* Models as safetensors files: 8-byte little-endian header length, a JSON header naming every
+ * tensor (dtype, shape, data_offsets) with a __metadata__ map of strings, then the tensors'
+ * bytes. The loader checks every field before it allocates anything from it. */
+#include "file.h"
+#include "json.h"
+#include "model.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define EDL_FORMAT_TAG "edl-model-1"
+/* The safetensors reference implementation refuses headers above 100 MB; so does edl. */
+#define MAX_HEADER ((uint64_t)100 << 20)
+
+static int host_is_le(void) {
+    const uint16_t one = 1;
+    return *(const uint8_t *)&one == 1;
+}
+
+static void swap4(void *p, size_t n) {
+    uint8_t *b = p;
+    for (size_t i = 0; i < n; i++, b += 4) {
+        uint8_t t0 = b[0], t1 = b[1];
+        b[0] = b[3], b[1] = b[2], b[2] = t1, b[3] = t0;
+    }
+}
+
+/* ---- writing ------------------------------------------------------------------------------ */
+
+typedef struct {
+    const edl_model *m;
+    const char *const *keys, *const *vals;
+    size_t nmeta;
+    const char *spec;
+} save_ctx;
+
+static int has_tensors(const edl_layer *L) {
+    return L->info.kind == EDL_LAYER_DENSE || L->info.kind == EDL_LAYER_EMBEDDING ||
+           L->info.kind == EDL_LAYER_EMBEDDING_BAG;
+}
+
+/* The JSON header, padded with spaces to a multiple of 8 bytes, in a malloc'd buffer. */
+static edl_status make_header(const save_ctx *c, char **out, size_t *out_len) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *h = open_memstream(&buf, &len);
+    if (!h) return edl__fail(EDL_ERR_NOMEM, "no memory for the header");
+    int bad = fprintf(h, "{\"__metadata__\":{\"edl.format\":\"" EDL_FORMAT_TAG "\",\"edl.version\":\"%s\",\"edl.spec\":",
+                      edl_version_string()) < 0;
+    bad |= edl__json_write_string(h, c->spec);
+    for (size_t i = 0; i < c->nmeta; i++) {
+        bad |= fputc(',', h) == EOF;
+        bad |= edl__json_write_string(h, c->keys[i]);
+        bad |= fputc(':', h) == EOF;
+        bad |= edl__json_write_string(h, c->vals[i]);
+    }
+    bad |= fputc('}', h) == EOF;
+    size_t off = 0;
+    const edl_model *m = c->m;
+    for (size_t l = 0; l < m->nlayers; l++) {
+        const edl_layer *L = &m->layers[l];
+        if (!has_tensors(L)) continue;
+        const edl_layer_info *in = &L->info;
+        size_t wb = L->w_count * sizeof(float);
+        if (in->kind == EDL_LAYER_DENSE)
+            bad |= fprintf(h, ",\"%zu.weight\":{\"dtype\":\"F32\",\"shape\":[%zu,%zu],\"data_offsets\":[%zu,%zu]}", l,
+                           in->out_dim, in->in_dim, off, off + wb) < 0;
+        else
+            bad |= fprintf(h, ",\"%zu.weight\":{\"dtype\":\"F32\",\"shape\":[%zu,%zu],\"data_offsets\":[%zu,%zu]}", l,
+                           in->rows, in->dim, off, off + wb) < 0;
+        off += wb;
+        if (L->b_count) {
+            size_t bb = L->b_count * sizeof(float);
+            bad |= fprintf(h, ",\"%zu.bias\":{\"dtype\":\"F32\",\"shape\":[%zu],\"data_offsets\":[%zu,%zu]}", l,
+                           L->b_count, off, off + bb) < 0;
+            off += bb;
+        }
+    }
+    bad |= fputc('}', h) == EOF;
+    while (!bad && len % 8 != 0) {
+        bad |= fputc(' ', h) == EOF;
+        fflush(h);
+    }
+    if (fclose(h) != 0) bad = 1;
+    if (bad) {
+        free(buf);
+        return edl__fail(EDL_ERR_NOMEM, "no memory for the header");
+    }
+    *out = buf;
+    *out_len = len;
+    return EDL_OK;
+}
+
+static edl_status write_model(FILE *f, void *vc) {
+    const save_ctx *c = vc;
+    char *header = NULL;
+    size_t hlen = 0;
+    EDL_TRY(make_header(c, &header, &hlen));
+    uint8_t len8[8];
+    for (int i = 0; i < 8; i++) len8[i] = (uint8_t)((uint64_t)hlen >> (8 * i));
+    int ok = fwrite(len8, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
+    free(header);
+    const edl_model *m = c->m;
+    /* tensors in the header's order: each layer's weight, then its bias */
+    for (size_t l = 0; ok && l < m->nlayers; l++) {
+        const edl_layer *L = &m->layers[l];
+        if (!has_tensors(L)) continue;
+        size_t n = L->w_count + L->b_count;
+        const float *p = m->params + L->w_off;
+        if (host_is_le()) {
+            ok = fwrite(p, sizeof(float), n, f) == n;
+        } else {
+            float chunk[1024];
+            for (size_t i = 0; ok && i < n; i += 1024) {
+                size_t k = n - i < 1024 ? n - i : 1024;
+                memcpy(chunk, p + i, k * sizeof(float));
+                swap4(chunk, k);
+                ok = fwrite(chunk, sizeof(float), k, f) == k;
+            }
+        }
+    }
+    if (!ok) return edl__fail(EDL_ERR_IO, "write failed (disk full?)");
+    return EDL_OK;
+}
+
+edl_status edl_model_save(const edl_model *m, const char *path, const char *const *meta_keys,
+                          const char *const *meta_values, size_t nmeta) {
+    static const char fn[] = "edl_model_save";
+    if (!m || !m->built || !path) return edl__fail(EDL_ERR_ARG, "%s: model (initialised) or path is NULL", fn);
+    if (nmeta && (!meta_keys || !meta_values)) return edl__fail(EDL_ERR_ARG, "%s: metadata arrays are NULL", fn);
+    for (size_t i = 0; i < nmeta; i++) {
+        if (!meta_keys[i] || !meta_values[i]) return edl__fail(EDL_ERR_ARG, "%s: metadata %zu is NULL", fn, i);
+        if (!strncmp(meta_keys[i], "edl.", 4))
+            return edl__fail(EDL_ERR_ARG, "%s: metadata key \"%s\": the edl. prefix is edl's own", fn, meta_keys[i]);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(meta_keys[i], meta_keys[j]))
+                return edl__fail(EDL_ERR_ARG, "%s: metadata key \"%s\" given twice", fn, meta_keys[i]);
+    }
+    char spec[4096];
+    EDL_TRY(edl_model_spec(m, spec, sizeof spec));
+    save_ctx c = {m, meta_keys, meta_values, nmeta, spec};
+    edl_status s = edl__write_atomic(path, write_model, &c);
+    if (s != EDL_OK && strncmp(edl_last_error(), path, strlen(path)) != 0) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s", edl_last_error());
+        edl__fail(s, "%s: %s", path, msg);
+    }
+    return s;
+}
+
+/* ---- reading ------------------------------------------------------------------------------ */
+
+typedef struct {
+    const char *name;
+    size_t name_off;   /* byte offset of the name in the file */
+    const edl_json *v;
+    uint64_t begin, end;
+    int used;
+} tensor_entry;
+
+static size_t dtype_size(const char *d) {
+    static const struct {
+        const char *name;
+        size_t size;
+    } t[] = {{"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8}, {"I32", 4}, {"I16", 2},
+             {"I8", 1},  {"U64", 8}, {"U32", 4}, {"U16", 2},  {"U8", 1},   {"BOOL", 1}, {"F8_E4M3", 1},
+             {"F8_E5M2", 1}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!strcmp(d, t[i].name)) return t[i].size;
+    return 0;
+}
+
+static int cmp_begin(const void *a, const void *b) {
+    const tensor_entry *x = a, *y = b;
+    return (x->begin > y->begin) - (x->begin < y->begin);
+}
+
+#define LOAD_FAIL(code, off, ...)                                                                 \
+    do {                                                                                          \
+        char m_[400];                                                                             \
+        snprintf(m_, sizeof m_, __VA_ARGS__);                                                     \
+        s = edl__fail(code, "%s: byte %llu: %s", path, (unsigned long long)(off), m_);            \
+        goto done;                                                                                \
+    } while (0)
+
+/* Checks one tensor entry: fields, dtype, shape x dtype size == byte span inside the data. */
+static edl_status check_entry(const char *path, uint64_t hbase, uint64_t data_size, tensor_entry *t) {
+    edl_status s = EDL_OK;
+    const edl_json *v = t->v;
+    if (v->type != EDL_JSON_OBJECT) LOAD_FAIL(EDL_ERR_FORMAT, hbase + v->off, "tensor \"%s\" is not an object", t->name);
+    for (size_t i = 0; i < v->n; i++)
+        if (strcmp(v->keys[i], "dtype") && strcmp(v->keys[i], "shape") && strcmp(v->keys[i], "data_offsets"))
+            LOAD_FAIL(EDL_ERR_FORMAT, hbase + v->key_offs[i], "tensor \"%s\" has an unknown field \"%s\"", t->name, v->keys[i]);
+    const edl_json *dt = edl__json_get(v, "dtype"), *sh = edl__json_get(v, "shape"), *of = edl__json_get(v, "data_offsets");
+    if (!dt || !sh || !of) LOAD_FAIL(EDL_ERR_FORMAT, hbase + v->off, "tensor \"%s\" lacks dtype, shape or data_offsets", t->name);
+    if (dt->type != EDL_JSON_STRING) LOAD_FAIL(EDL_ERR_FORMAT, hbase + dt->off, "tensor \"%s\": dtype is not a string", t->name);
+    size_t es = dtype_size(dt->str);
+    if (!es) LOAD_FAIL(EDL_ERR_FORMAT, hbase + dt->off, "tensor \"%s\": unknown dtype \"%s\"", t->name, dt->str);
+    if (sh->type != EDL_JSON_ARRAY) LOAD_FAIL(EDL_ERR_FORMAT, hbase + sh->off, "tensor \"%s\": shape is not an array", t->name);
+    uint64_t count = 1;
+    for (size_t i = 0; i < sh->n; i++) {
+        const edl_json *d = &sh->items[i];
+        if (d->type != EDL_JSON_NUMBER || !d->is_uint)
+            LOAD_FAIL(EDL_ERR_FORMAT, hbase + d->off, "tensor \"%s\": shape[%zu] is not a non-negative integer", t->name, i);
+        if (d->u != 0 && count > UINT64_MAX / d->u)
+            LOAD_FAIL(EDL_ERR_FORMAT, hbase + d->off, "tensor \"%s\": the shape's product overflows", t->name);
+        count *= d->u;
+    }
+    if (of->type != EDL_JSON_ARRAY || of->n != 2 || of->items[0].type != EDL_JSON_NUMBER || !of->items[0].is_uint ||
+        of->items[1].type != EDL_JSON_NUMBER || !of->items[1].is_uint)
+        LOAD_FAIL(EDL_ERR_FORMAT, hbase + of->off, "tensor \"%s\": data_offsets is not [begin, end]", t->name);
+    t->begin = of->items[0].u, t->end = of->items[1].u;
+    if (t->begin > t->end)
+        LOAD_FAIL(EDL_ERR_FORMAT, hbase + of->off, "tensor \"%s\": data_offsets [%llu, %llu] are reversed", t->name,
+                  (unsigned long long)t->begin, (unsigned long long)t->end);
+    if (t->end > data_size)
+        LOAD_FAIL(EDL_ERR_FORMAT, hbase + of->off, "tensor \"%s\": data_offsets end %llu is past the data (%llu bytes)",
+                  t->name, (unsigned long long)t->end, (unsigned long long)data_size);
+    if (count > UINT64_MAX / es || count * es != t->end - t->begin)
+        LOAD_FAIL(EDL_ERR_FORMAT, hbase + of->off, "tensor \"%s\": shape x dtype size is not the byte span %llu", t->name,
+                  (unsigned long long)(t->end - t->begin));
+done:
+    return s;
+}
+
+edl_status edl_model_load(edl_model **out, const char *path) {
+    if (!out || !path) return edl__fail(EDL_ERR_ARG, "edl_model_load: model or path is NULL");
+    edl_status s = EDL_OK;
+    edl_model *m = NULL;
+    char *header = NULL;
+    tensor_entry *ts = NULL;
+    edl_json root = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f) return edl__fail(EDL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) LOAD_FAIL(EDL_ERR_IO, 0, "not a regular file");
+    uint64_t size = (uint64_t)st.st_size;
+    uint8_t len8[8];
+    if (size < 8 || fread(len8, 1, 8, f) != 8)
+        LOAD_FAIL(EDL_ERR_FORMAT, 0, "the file is %llu bytes, too short for the 8-byte header length", (unsigned long long)size);
+    uint64_t hlen = 0;
+    for (int i = 0; i < 8; i++) hlen |= (uint64_t)len8[i] << (8 * i);
+    if (hlen == 0) LOAD_FAIL(EDL_ERR_FORMAT, 0, "the header length is 0");
+    if (hlen > size - 8)
+        LOAD_FAIL(EDL_ERR_FORMAT, 0, "the header length %llu is larger than the rest of the file (%llu bytes)",
+                  (unsigned long long)hlen, (unsigned long long)(size - 8));
+    if (hlen > MAX_HEADER) LOAD_FAIL(EDL_ERR_FORMAT, 0, "the header length %llu is over 100 MB", (unsigned long long)hlen);
+    header = malloc((size_t)hlen + 1);
+    if (!header) LOAD_FAIL(EDL_ERR_NOMEM, 8, "no memory for a header of %llu bytes", (unsigned long long)hlen);
+    if (fread(header, 1, (size_t)hlen, f) != hlen) LOAD_FAIL(EDL_ERR_IO, 8, "read error in the header");
+    header[hlen] = '\0';
+    size_t err_off = 0;
+    if (edl__json_parse(header, (size_t)hlen, &root, &err_off) != EDL_OK) {
+        char why[200];
+        snprintf(why, sizeof why, "%s", edl_last_error());
+        LOAD_FAIL(EDL_ERR_FORMAT, 8 + err_off, "the header is not valid JSON: %s", why);
+    }
+    if (root.type != EDL_JSON_OBJECT) LOAD_FAIL(EDL_ERR_FORMAT, 8, "the header is not a JSON object");
+    const uint64_t data_size = size - 8 - hlen;
+    const edl_json *meta = edl__json_get(&root, "__metadata__");
+    if (!meta) LOAD_FAIL(EDL_ERR_FORMAT, 8, "not an edl model: the header has no __metadata__");
+    if (meta->type != EDL_JSON_OBJECT) LOAD_FAIL(EDL_ERR_FORMAT, 8 + meta->off, "__metadata__ is not an object");
+    for (size_t i = 0; i < meta->n; i++)
+        if (meta->items[i].type != EDL_JSON_STRING)
+            LOAD_FAIL(EDL_ERR_FORMAT, 8 + meta->items[i].off, "__metadata__ value \"%s\" is not a string", meta->keys[i]);
+    const edl_json *spec = edl__json_get(meta, "edl.spec");
+    if (!spec) LOAD_FAIL(EDL_ERR_FORMAT, 8 + meta->off, "not an edl model: __metadata__ has no edl.spec");
+
+    /* every tensor entry, checked on its own, then all together: unique names, contiguous data */
+    size_t nt = 0;
+    ts = calloc(root.n ? root.n : 1, sizeof *ts);
+    if (!ts) LOAD_FAIL(EDL_ERR_NOMEM, 8, "no memory for %zu tensor entries", root.n);
+    for (size_t i = 0; i < root.n; i++) {
+        if (!strcmp(root.keys[i], "__metadata__")) {
+            for (size_t j = 0; j < i; j++)
+                if (!strcmp(root.keys[j], "__metadata__")) LOAD_FAIL(EDL_ERR_FORMAT, 8 + root.key_offs[i], "__metadata__ given twice");
+            continue;
+        }
+        tensor_entry *t = &ts[nt];
+        t->name = root.keys[i], t->name_off = 8 + root.key_offs[i], t->v = &root.items[i];
+        for (size_t j = 0; j < nt; j++)
+            if (!strcmp(ts[j].name, t->name)) LOAD_FAIL(EDL_ERR_FORMAT, t->name_off, "tensor name \"%s\" appears twice", t->name);
+        if ((s = check_entry(path, 8, data_size, t)) != EDL_OK) goto done;
+        nt++;
+    }
+    qsort(ts, nt, sizeof *ts, cmp_begin);
+    uint64_t expect = 0;
+    for (size_t i = 0; i < nt; i++) {
+        if (ts[i].begin != expect)
+            LOAD_FAIL(EDL_ERR_FORMAT, 8 + ts[i].v->off, "tensor \"%s\" starts at data byte %llu, expected %llu (%s)", ts[i].name,
+                      (unsigned long long)ts[i].begin, (unsigned long long)expect, ts[i].begin > expect ? "a gap" : "an overlap");
+        expect = ts[i].end;
+    }
+    if (expect != data_size)
+        LOAD_FAIL(EDL_ERR_FORMAT, 8 + hlen + expect, "the tensors end at data byte %llu but the file holds %llu",
+                  (unsigned long long)expect, (unsigned long long)data_size);
+
+    /* the architecture, then each of its tensors from the file */
+    if ((s = edl_model_create(&m)) != EDL_OK) goto done;
+    if (edl__spec_build(m, spec->str) != EDL_OK) {
+        char why[300];
+        snprintf(why, sizeof why, "%s", edl_last_error());
+        LOAD_FAIL(EDL_ERR_FORMAT, 8 + spec->off, "edl.spec: %.300s", why);
+    }
+    for (size_t l = 0; l < m->nlayers; l++) /* shapes before allocation: a lying file allocates nothing */
+        if (has_tensors(&m->layers[l])) {
+            const edl_layer_info *in = &m->layers[l].info;
+            uint64_t want = in->kind == EDL_LAYER_DENSE ? (uint64_t)in->out_dim * in->in_dim : (uint64_t)in->rows * in->dim;
+            char name[48];
+            snprintf(name, sizeof name, "%zu.weight", l);
+            int found = 0;
+            for (size_t i = 0; i < nt; i++) found |= !strcmp(ts[i].name, name) && ts[i].end - ts[i].begin == want * 4;
+            if (!found) LOAD_FAIL(EDL_ERR_FORMAT, 8, "tensor \"%s\" is missing or not %llu floats as edl.spec says", name, (unsigned long long)want);
+        }
+    if ((s = edl__model_build(m)) != EDL_OK) goto done;
+    for (size_t l = 0; l < m->nlayers; l++) {
+        edl_layer *L = &m->layers[l];
+        if (!has_tensors(L)) continue;
+        for (int which = 0; which < 2; which++) {
+            size_t count = which ? L->b_count : L->w_count;
+            if (which && !count) continue;
+            char name[48];
+            snprintf(name, sizeof name, "%zu.%s", l, which ? "bias" : "weight");
+            tensor_entry *t = NULL;
+            for (size_t i = 0; i < nt; i++)
+                if (!strcmp(ts[i].name, name)) t = &ts[i];
+            if (!t) LOAD_FAIL(EDL_ERR_FORMAT, 8, "tensor \"%s\" is missing", name);
+            t->used = 1;
+            const edl_json *dt = edl__json_get(t->v, "dtype"), *sh = edl__json_get(t->v, "shape");
+            if (strcmp(dt->str, "F32")) LOAD_FAIL(EDL_ERR_UNSUPPORTED, 8 + dt->off, "tensor \"%s\" is %s; edl reads F32", name, dt->str);
+            const edl_layer_info *in = &L->info;
+            uint64_t want[2] = {which ? L->b_count : in->kind == EDL_LAYER_DENSE ? in->out_dim : in->rows,
+                                in->kind == EDL_LAYER_DENSE ? in->in_dim : in->dim};
+            size_t rank = which ? 1 : 2;
+            if (sh->n != rank || sh->items[0].u != want[0] || (rank == 2 && sh->items[1].u != want[1]))
+                LOAD_FAIL(EDL_ERR_FORMAT, 8 + sh->off, "tensor \"%s\" has the wrong shape for edl.spec (want [%llu%s%llu])", name,
+                          (unsigned long long)want[0], rank == 2 ? ", " : "", rank == 2 ? (unsigned long long)want[1] : 0ULL);
+            float *dst = m->params + (which ? L->b_off : L->w_off);
+            if (fseeko(f, (off_t)(8 + hlen + t->begin), SEEK_SET) != 0 || fread(dst, sizeof(float), count, f) != count)
+                LOAD_FAIL(EDL_ERR_IO, 8 + hlen + t->begin, "read error in tensor \"%s\"", name);
+            if (!host_is_le()) swap4(dst, count);
+            for (size_t i = 0; i < count; i++)
+                if (!isfinite(dst[i]))
+                    LOAD_FAIL(EDL_ERR_NUMERIC, 8 + hlen + t->begin + 4 * (uint64_t)i, "tensor \"%s\" value %zu is %g", name, i, dst[i]);
+        }
+    }
+    for (size_t i = 0; i < nt; i++)
+        if (!ts[i].used) LOAD_FAIL(EDL_ERR_FORMAT, ts[i].name_off, "tensor \"%s\" is not part of edl.spec", ts[i].name);
+    /* keep the metadata for edl_model_meta */
+    m->meta_keys = calloc(meta->n ? meta->n : 1, sizeof *m->meta_keys);
+    m->meta_values = calloc(meta->n ? meta->n : 1, sizeof *m->meta_values);
+    if (!m->meta_keys || !m->meta_values) LOAD_FAIL(EDL_ERR_NOMEM, 8, "no memory for the metadata");
+    for (size_t i = 0; i < meta->n; i++) {
+        m->meta_keys[i] = strdup(meta->keys[i]);
+        m->meta_values[i] = strdup(meta->items[i].str);
+        m->nmeta++;
+        if (!m->meta_keys[i] || !m->meta_values[i]) LOAD_FAIL(EDL_ERR_NOMEM, 8, "no memory for the metadata");
+    }
+    edl_model_zero_grad(m);
+done:
+    if (f) fclose(f);
+    free(header);
+    free(ts);
+    edl__json_free(&root);
+    if (s != EDL_OK) {
+        edl_model_free(m);
+        return s;
+    }
+    *out = m;
+    return EDL_OK;
+}
