@@ -78,7 +78,7 @@ $(BUILD)/edl: $(CLI_SRC) include/edl.h $(BUILD)/libedl.a
 
 # Tests link the static library so they can reach the naive references (edl__ names).
 $(BUILD)/test_edl: $(TEST_SRC) tests/harness.h include/edl.h src/internal.h $(BUILD)/libedl.a
-	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $(TEST_SRC) $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS)
+	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $(TEST_SRC) $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS) -pthread
 
 # The README's C example, extracted and compiled against the installed-style header and library.
 $(BUILD)/readme_example: README.md $(BUILD)/libedl.a

@@ -1,0 +1,244 @@
+/* Model files: save/load round trips, a reader in plain Python, the malformed-file catalogue,
+ * truncation at every byte, atomic replacement. */
+#include "harness.h"
+#include "model.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A fresh directory for this test's files. */
+static void temp_dir(char *out, size_t size) {
+    snprintf(out, size, "/tmp/edl-test-XXXXXX");
+    if (!mkdtemp(out)) out[0] = '\0';
+}
+
+static void remove_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char path[600];
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    closedir(d);
+    rmdir(dir);
+}
+
+static size_t count_files(const char *dir) {
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    if (d) closedir(d);
+    return n;
+}
+
+static unsigned char *read_all(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
+    *n = fread(buf, 1, (size_t)len, f);
+    fclose(f);
+    return buf;
+}
+
+static void write_all(const char *path, const void *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (f) fwrite(data, 1, n, f), fclose(f);
+}
+
+TEST(save_load_round_trip) {
+    char dir[64], path[128];
+    temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    edl_model *m = NULL, *l = NULL;
+    const char *spec = "embedding_bag(rows=50,dim=8,pool=mean,padding_idx=3) dense(16,act=relu) dropout(0.25) dense(4)";
+    CHECK_OK(edl_model_from_spec(&m, spec, EDL_INIT_TORCH, 5));
+    if (!m) return;
+    CHECK_OK(edl_model_freeze(m, 0, 1));
+    const char *keys[2] = {"lr", "note"}, *vals[2] = {"0.1", "quote \" and \\ and \n newline"};
+    CHECK_OK(edl_model_save(m, path, keys, vals, 2));
+    CHECK(count_files(dir) == 1); /* no temporary file left behind */
+    CHECK_OK(edl_model_load(&l, path));
+    if (l) {
+        char sa[512], sb[512];
+        CHECK_OK(edl_model_spec(m, sa, sizeof sa));
+        CHECK_OK(edl_model_spec(l, sb, sizeof sb));
+        CHECK(!strcmp(sa, sb));
+        CHECK(l->nparams == m->nparams && memcmp(l->params, m->params, m->nparams * 4) == 0);
+        CHECK(edl_model_meta(l, "lr") && !strcmp(edl_model_meta(l, "lr"), "0.1"));
+        CHECK(edl_model_meta(l, "note") && !strcmp(edl_model_meta(l, "note"), vals[1]));
+        CHECK(edl_model_meta(l, "edl.spec") && !strcmp(edl_model_meta(l, "edl.spec"), sa));
+        CHECK(edl_model_meta(l, "missing") == NULL);
+        int64_t idx[5] = {1, 2, 3, 4, 49}, off[2] = {0, 2};
+        edl_batch b = {.n = 2, .idx = idx, .nidx = 5, .offsets = off};
+        float pa[8], pb[8];
+        CHECK_OK(edl_model_predict(m, &b, pa));
+        CHECK_OK(edl_model_predict(l, &b, pb));
+        CHECK_EQUAL_F(pa, pb, 8);
+    }
+    /* saving again replaces the file whole */
+    CHECK_OK(edl_model_save(l ? l : m, path, NULL, NULL, 0));
+    CHECK(count_files(dir) == 1);
+    edl_model_free(l);
+    l = NULL;
+    CHECK_OK(edl_model_load(&l, path));
+    CHECK(l && edl_model_meta(l, "lr") == NULL);
+    const char *bad_key[1] = {"edl.spec"}, *bad_val[1] = {"x"};
+    CHECK_STATUS(edl_model_save(m, path, bad_key, bad_val, 1), EDL_ERR_ARG);
+    char missing[160];
+    snprintf(missing, sizeof missing, "%s/no/such/dir/model.safetensors", dir);
+    CHECK_STATUS(edl_model_save(m, missing, NULL, NULL, 0), EDL_ERR_IO);
+    CHECK_ERROR_HAS(missing);
+    edl_model_free(l);
+    edl_model_free(m);
+    remove_dir(dir);
+}
+
+/* Python's json + struct read the file edl wrote: names, shapes and values agree. */
+TEST(python_reads_saved_model) {
+    char dir[64], path[128], cmd[300];
+    temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/m.safetensors", dir);
+    edl_model *m = NULL;
+    CHECK_OK(edl_model_from_spec(&m, "embedding_bag(rows=4,dim=3) dense(2)", EDL_INIT_TORCH, 1));
+    if (!m) return;
+    float table[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12.5f}, w[6] = {-1, 0.5f, 0, 0, 0, 2}, b[2] = {0.25f, -0.75f};
+    CHECK_OK(edl_model_set_tensor(m, 0, "weight", table, 12));
+    CHECK_OK(edl_model_set_tensor(m, 1, "weight", w, 6));
+    CHECK_OK(edl_model_set_tensor(m, 1, "bias", b, 2));
+    const char *k[1] = {"task"}, *v[1] = {"test"};
+    CHECK_OK(edl_model_save(m, path, k, v, 1));
+    snprintf(cmd, sizeof cmd, "python3 tests/read_safetensors.py %s", path);
+    FILE *p = popen(cmd, "r");
+    char out[2048] = "";
+    size_t got = p ? fread(out, 1, sizeof out - 1, p) : 0;
+    out[got] = '\0';
+    CHECK(p && pclose(p) == 0);
+    CHECK(strstr(out, "meta task=test\n") != NULL);
+    CHECK(strstr(out, "meta edl.spec=embedding_bag(rows=4,dim=3,pool=mean) dense(2) loss(softmax)\n") != NULL);
+    CHECK(strstr(out, "tensor 0.weight F32 4x3 78.5 1 2 3\n") != NULL);
+    CHECK(strstr(out, "tensor 1.weight F32 2x3 1.5 -1 0.5 0\n") != NULL);
+    CHECK(strstr(out, "tensor 1.bias F32 2 -0.5 0.25 -0.75\n") != NULL);
+    if (harness_failures) fprintf(stderr, "    python printed:\n%s", out);
+    edl_model_free(m);
+    remove_dir(dir);
+}
+
+/* ---- the malformed-file catalogue ---------------------------------------------------------- */
+
+/* A file: 8-byte length of header, header, then data (24 bytes of floats by default). */
+static void write_st(const char *path, const char *header, uint64_t hlen, const void *data, size_t ndata) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return;
+    unsigned char len8[8];
+    for (int i = 0; i < 8; i++) len8[i] = (unsigned char)(hlen >> (8 * i));
+    fwrite(len8, 1, 8, f);
+    fwrite(header, 1, strlen(header), f);
+    fwrite(data, 1, ndata, f);
+    fclose(f);
+}
+
+#define META "\"__metadata__\":{\"edl.spec\":\"input(2) dense(2)\"}"
+#define W(off) "\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":" off "}"
+#define B(off) "\"1.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":" off "}"
+
+TEST(malformed_file_catalogue) {
+    char dir[64], path[128];
+    temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/bad.safetensors", dir);
+    float data[7] = {1, 2, 3, 4, 5, 6, 7};
+    const struct {
+        const char *header;
+        size_t ndata;
+        int64_t hlen; /* -1: the header's length */
+        edl_status want;
+        const char *why;
+    } cases[] = {
+        {"{" META "," W("[0,16]") "," B("[16,24]") "}", 24, -1, EDL_OK, ""},
+        {"{" META "," W("[0,16]") "," B("[16,24]") "}", 24, 0, EDL_ERR_FORMAT, "header length is 0"},
+        {"{" META "," W("[0,16]") "," B("[16,24]") "}", 24, INT64_MAX, EDL_ERR_FORMAT, "larger than the rest of the file"},
+        {"{" META "," W("[0,16]") "," B("[16,24]") "}", 24, 1000, EDL_ERR_FORMAT, "larger than the rest of the file"},
+        {"{not json", 0, -1, EDL_ERR_FORMAT, "not valid JSON"},
+        {"[1,2,3]", 0, -1, EDL_ERR_FORMAT, "not a JSON object"},
+        {"{\"__metadata__\":{\"edl.spec\":\"input(2) dense(2)\xff\"}}", 0, -1, EDL_ERR_FORMAT, "invalid UTF-8"},
+        {"{" META "," W("[0,16]") "," W("[16,32]") "}", 32, -1, EDL_ERR_FORMAT, "appears twice"},
+        {"{" META ",\"1.weight\":{\"dtype\":\"F33\",\"shape\":[2,2],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "unknown dtype \"F33\""},
+        {"{" META "," W("[16,0]") "," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "reversed"},
+        {"{" META "," W("[0,16]") "," B("[8,16]") "}", 16, -1, EDL_ERR_FORMAT, "an overlap"},
+        {"{" META "," W("[0,16]") "," B("[20,28]") "}", 28, -1, EDL_ERR_FORMAT, "a gap"},
+        {"{" META "," W("[0,16]") "," B("[16,40]") "}", 24, -1, EDL_ERR_FORMAT, "past the data"},
+        {"{" META "," W("[0,16]") "," B("[16,24]") "}", 28, -1, EDL_ERR_FORMAT, "the tensors end at data byte 24"},
+        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,16],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "overflows"},
+        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "not the byte span 16"},
+        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[4,1],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "wrong shape"},
+        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"x\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[24,28]}}", 28, -1, EDL_ERR_FORMAT, "\"x\" is not part of edl.spec"},
+        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"z\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[24,24]}}", 24, -1, EDL_ERR_FORMAT, "\"z\" is not part of edl.spec"},
+        {"{" META "," W("[0,16]") "}", 16, -1, EDL_ERR_FORMAT, "\"1.bias\" is missing"},
+        {"{" META ",\"1.weight\":{\"dtype\":\"F16\",\"shape\":[2,4],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_UNSUPPORTED, "edl reads F32"},
+        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16],\"extra\":1}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "unknown field \"extra\""},
+        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,-2],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "shape[1] is not a non-negative integer"},
+        {"{\"__metadata__\":{\"other\":\"x\"}," W("[0,16]") "," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "no edl.spec"},
+        {"{" W("[0,16]") "," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "no __metadata__"},
+        {"{\"__metadata__\":{\"edl.spec\":\"input(2) dense(2,act=gelu)\"}," W("[0,16]") "," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "edl.spec: spec:"},
+        {"{\"__metadata__\":{\"edl.spec\":7}," W("[0,16]") "," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "is not a string"},
+        {"{" META "," W("[0,16]") "," B("[16,24]") "} trailing", 24, -1, EDL_ERR_FORMAT, "text after the JSON value"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t hl = strlen(cases[i].header);
+        write_st(path, cases[i].header, cases[i].hlen < 0 ? hl : (uint64_t)cases[i].hlen, data, cases[i].ndata);
+        edl_model *m = NULL;
+        edl_status s = edl_model_load(&m, path);
+        if (s != cases[i].want) FAILF("case %zu: status %d, want %d (%s)", i, (int)s, (int)cases[i].want, edl_last_error());
+        else if (s != EDL_OK && (!strstr(edl_last_error(), cases[i].why) || !strstr(edl_last_error(), path) || !strstr(edl_last_error(), "byte ")))
+            FAILF("case %zu: error \"%s\" lacks the file, a byte offset or \"%s\"", i, edl_last_error(), cases[i].why);
+        if (s != EDL_OK) CHECK(m == NULL);
+        edl_model_free(m);
+    }
+    /* NaN and Inf weights are refused, naming the tensor and the byte */
+    float nan_data[6] = {1, NAN, 3, 4, 5, 6};
+    write_st(path, "{" META "," W("[0,16]") "," B("[16,24]") "}", strlen("{" META "," W("[0,16]") "," B("[16,24]") "}"), nan_data, 24);
+    edl_model *m = NULL;
+    CHECK_STATUS(edl_model_load(&m, path), EDL_ERR_NUMERIC);
+    CHECK_ERROR_HAS("tensor \"1.weight\" value 1 is nan");
+    /* not a file at all */
+    CHECK_STATUS(edl_model_load(&m, dir), EDL_ERR_IO);
+    snprintf(path, sizeof path, "%s/absent", dir);
+    CHECK_STATUS(edl_model_load(&m, path), EDL_ERR_IO);
+    CHECK_ERROR_HAS("absent");
+    remove_dir(dir);
+}
+
+/* A saved model cut at every byte: every prefix fails cleanly with the file's name. */
+TEST(truncated_at_every_byte) {
+    char dir[64], path[128], cut[128];
+    temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/whole.safetensors", dir);
+    snprintf(cut, sizeof cut, "%s/cut.safetensors", dir);
+    edl_model *m = NULL;
+    CHECK_OK(edl_model_from_spec(&m, "embedding_bag(rows=5,dim=2) dense(3,act=relu) dense(2)", EDL_INIT_TORCH, 1));
+    if (!m) return;
+    CHECK_OK(edl_model_save(m, path, NULL, NULL, 0));
+    size_t n = 0;
+    unsigned char *whole = read_all(path, &n);
+    CHECK(whole && n > 100);
+    size_t failed_cleanly = 0;
+    for (size_t k = 0; whole && k < n; k++) {
+        write_all(cut, whole, k);
+        edl_model *l = NULL;
+        edl_status s = edl_model_load(&l, cut);
+        if (s == EDL_OK) FAILF("a file cut to %zu of %zu bytes loaded", k, n);
+        else failed_cleanly += strstr(edl_last_error(), cut) != NULL;
+        edl_model_free(l);
+    }
+    CHECK(failed_cleanly == n);
+    free(whole);
+    edl_model_free(m);
+    remove_dir(dir);
+}
