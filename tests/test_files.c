@@ -153,7 +153,7 @@ TEST(malformed_file_catalogue) {
     char dir[64], path[128];
     temp_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/bad.safetensors", dir);
-    float data[7] = {1, 2, 3, 4, 5, 6, 7};
+    float data[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     const struct {
         const char *header;
         size_t ndata;
