@@ -73,7 +73,7 @@ $(BUILD)/libedl.a: $(LIB_OBJ)
 $(BUILD)/libedl.so: $(LIB_OBJ) src/edl.map
 	$(CC) -shared -Wl,--version-script=src/edl.map -Wl,-soname,libedl.so.0 $(XLDFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
 
-$(BUILD)/edl: $(CLI_SRC) include/edl.h $(BUILD)/libedl.a
+$(BUILD)/edl: $(CLI_SRC) $(wildcard cli/*.h) include/edl.h $(BUILD)/libedl.a
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $(CLI_SRC) $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS)
 
 # Tests link the static library so they can reach the naive references (edl__ names).

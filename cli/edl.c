@@ -1,4 +1,5 @@
 /* edl: the command-line tool. Argument parsing and printing only; the work is in the library. */
+#include "commands.h"
 #include "edl.h"
 
 #include <stdio.h>
@@ -8,8 +9,21 @@ static const char usage[] =
     "usage: edl <command> [args]\n"
     "\n"
     "commands:\n"
-    "  version     print the version and how this build computes\n"
-    "  help        print this message\n";
+    "  summary SPEC|MODEL      layers, output shapes, parameters and bytes of a model\n"
+    "  train -spec SPEC -input FILE -output PREFIX [flags]\n"
+    "                          train a model on 'TARGET INPUTS...' lines (edl train -h)\n"
+    "  eval MODEL FILE         loss and accuracy of a saved model on a dataset\n"
+    "  version                 the version and how this build computes\n"
+    "  help                    this message\n";
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"summary", cmd_summary},
+    {"train", cmd_train},
+    {"eval", cmd_eval},
+};
 
 int main(int argc, char **argv) {
     if (argc < 2) {
@@ -25,6 +39,8 @@ int main(int argc, char **argv) {
         printf("edl %s (%s)\n", edl_version_string(), edl_build_info());
         return 0;
     }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(cmd, commands[i].name)) return commands[i].run(argc, argv);
     fprintf(stderr, "edl: unknown command '%s'\n\n%s", cmd, usage);
     return 2;
 }

@@ -333,6 +333,12 @@ edl_status edl_dataset_add_indices(edl_dataset *d, const int64_t *idx, size_t n,
 edl_status edl_dataset_add_features(edl_dataset *d, const float *x, int64_t label,
                                     const float *targets);
 size_t edl_dataset_size(const edl_dataset *d);
+/* Reads a dataset from text, one example a line: `TARGET INPUTS...`, whitespace-separated.
+   TARGET is an integer class (target_dim 0) or target_dim comma-separated floats; INPUTS are
+   integer indices (feature_dim 0) or feature_dim floats. Empty lines and lines starting with
+   '#' are skipped. "-" reads standard input. Errors name the file, line and column. */
+edl_status edl_dataset_load_text(edl_dataset **d, const char *path, size_t feature_dim,
+                                 size_t target_dim);
 
 typedef struct {
     size_t epoch, epochs;       /* 1-based epoch */

@@ -200,6 +200,7 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
         if (c->progress) {
             double t = now_seconds();
             p.epoch = epoch, p.step = r.steps, p.seconds = t - t0, p.epoch_end = 1;
+            p.lr = edl_schedule_lr(c->schedule, c->optim.lr, r.steps ? r.steps - 1 : 0, total_steps, c->warmup_steps);
             p.examples_per_second = (double)seen / (t - t0 > 0 ? t - t0 : 1e-9);
             p.eta_seconds = (double)(total_steps - r.steps) * (t - t0) / (double)(r.steps ? r.steps : 1);
             p.loss = r.train_loss, p.accuracy = r.train_accuracy;

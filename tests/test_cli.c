@@ -33,3 +33,68 @@ TEST(cli_version_and_usage) {
     CHECK(run(cmd, out, sizeof out) == 2);
     CHECK(strstr(out, "unknown command 'no-such-command'") != NULL);
 }
+
+static const char *cli(void) {
+    const char *c = getenv("EDL_CLI");
+    return c ? c : "build/edl";
+}
+
+TEST(cli_summary) {
+    char cmd[512], out[4096];
+    snprintf(cmd, sizeof cmd, "%s summary 'embedding_bag(rows=5000,dim=64,pool=mean) dense(128,act=relu) dense(10)'", cli());
+    CHECK(run(cmd, out, sizeof out) == 0);
+    CHECK(strstr(out, "320000") && strstr(out, "8320") && strstr(out, "1290"));
+    CHECK(strstr(out, "Total params: 329610") != NULL);
+    snprintf(cmd, sizeof cmd, "%s summary 'input(3) dense(2,act=gelu)' 2>&1", cli());
+    CHECK(run(cmd, out, sizeof out) == 1);
+    CHECK(strstr(out, "spec:22: unknown act 'gelu'") != NULL);
+}
+
+/* Train from a text file, save, evaluate, summarise the saved file; and the errors on the way. */
+TEST(cli_train_eval) {
+    char dir[] = "/tmp/edl-cli-XXXXXX";
+    if (!mkdtemp(dir)) {
+        FAILF("mkdtemp");
+        return;
+    }
+    char data[128], model[128], cmd[1024], out[4096];
+    snprintf(data, sizeof data, "%s/train.txt", dir);
+    snprintf(model, sizeof model, "%s/m", dir);
+    FILE *f = fopen(data, "w");
+    edl_rng rng;
+    edl_rng_seed(&rng, 1);
+    fprintf(f, "# label then word ids\n");
+    for (int e = 0; e < 400; e++) {
+        int c = (int)edl_rng_below(&rng, 2);
+        fprintf(f, "%d", c);
+        for (int k = 0; k < 5; k++) fprintf(f, " %d", c * 10 + (int)edl_rng_below(&rng, 10));
+        fprintf(f, e % 50 ? "\n" : "\r\n");
+    }
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s train -spec 'embedding_bag(rows=20,dim=4) dense(2)' -input %s -output %s -epoch 5 "
+                              "--lr=0.05 -validSplit 0.1 -seed 3 2>&1", cli(), data, model);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    CHECK(strstr(out, "epoch 5/5") && strstr(out, "saved "));
+    snprintf(cmd, sizeof cmd, "%s eval %s.safetensors %s", cli(), model, data);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    CHECK(strstr(out, "N\t400\n") != NULL);
+    const char *acc = strstr(out, "accuracy\t");
+    CHECK(acc && atof(acc + 9) > 0.95);
+    snprintf(cmd, sizeof cmd, "%s summary %s.safetensors", cli(), model);
+    CHECK(run(cmd, out, sizeof out) == 0 && strstr(out, "Total params: 90") != NULL);
+    /* errors: a bad flag, a bad value, a malformed line naming file:line:column */
+    snprintf(cmd, sizeof cmd, "%s train -spec 'input(2) dense(2)' -input %s -output %s -colour red 2>&1", cli(), data, model);
+    CHECK(run(cmd, out, sizeof out) == 2 && strstr(out, "unknown flag '-colour'"));
+    snprintf(cmd, sizeof cmd, "%s train -spec 'input(2) dense(2)' -input %s -output %s -epoch -3 2>&1", cli(), data, model);
+    CHECK(run(cmd, out, sizeof out) == 2 && strstr(out, "bad value '-3' for -epoch"));
+    f = fopen(data, "a");
+    fprintf(f, "1 4 5 x7\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s eval %s.safetensors %s 2>&1", cli(), model, data);
+    CHECK(run(cmd, out, sizeof out) == 1);
+    char want[200];
+    snprintf(want, sizeof want, "%s:402:7: not an integer: 'x7'", data);
+    if (!strstr(out, want)) FAILF("eval printed \"%s\", want \"%s\"", out, want);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}

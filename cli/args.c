@@ -1,0 +1,89 @@
+/* Flag parsing for the edl command line: every value is checked, every error names the flag. */
+#include "args.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int set_value(const char *cmd, const arg_spec *s, const char *v) {
+    char *end;
+    errno = 0;
+    switch (s->type) {
+    case ARG_STR: *(const char **)s->value = v; return 0;
+    case ARG_SIZE:
+    case ARG_U64: {
+        if (v[0] == '-') break;
+        unsigned long long x = strtoull(v, &end, 10);
+        if (end == v || *end || errno) break;
+        if (s->type == ARG_SIZE) *(size_t *)s->value = (size_t)x;
+        else *(uint64_t *)s->value = x;
+        return 0;
+    }
+    case ARG_INT: {
+        long x = strtol(v, &end, 10);
+        if (end == v || *end || errno || x < -2147483647L || x > 2147483647L) break;
+        *(int *)s->value = (int)x;
+        return 0;
+    }
+    case ARG_FLOAT: {
+        float x = strtof(v, &end);
+        if (end == v || *end || errno || !isfinite(x)) break;
+        *(float *)s->value = x;
+        return 0;
+    }
+    }
+    fprintf(stderr, "edl %s: bad value '%s' for -%s\n", cmd, v, s->name);
+    return -1;
+}
+
+int args_parse(const char *cmd, int argc, char **argv, int first, const arg_spec *specs,
+               size_t nspecs, const char **pos, int max_pos) {
+    int npos = 0;
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == '\0') {
+            if (npos == max_pos) {
+                fprintf(stderr, "edl %s: unexpected argument '%s'\n", cmd, a);
+                return -1;
+            }
+            pos[npos++] = a;
+            continue;
+        }
+        const char *name = a + 1 + (a[1] == '-');
+        const char *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const arg_spec *s = NULL;
+        for (size_t k = 0; k < nspecs; k++)
+            if (strlen(specs[k].name) == nlen && !strncmp(specs[k].name, name, nlen)) s = &specs[k];
+        if (!s) {
+            fprintf(stderr, "edl %s: unknown flag '%s' (edl %s -h lists the flags)\n", cmd, a, cmd);
+            return -1;
+        }
+        const char *v = eq ? eq + 1 : NULL;
+        if (!v) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "edl %s: -%s needs a value\n", cmd, s->name);
+                return -1;
+            }
+            v = argv[++i];
+        }
+        if (set_value(cmd, s, v) != 0) return -1;
+    }
+    return npos;
+}
+
+void args_usage(const arg_spec *specs, size_t nspecs) {
+    for (size_t k = 0; k < nspecs; k++) {
+        char def[64] = "";
+        switch (specs[k].type) {
+        case ARG_STR: snprintf(def, sizeof def, "%s", *(const char **)specs[k].value ? *(const char **)specs[k].value : ""); break;
+        case ARG_SIZE: snprintf(def, sizeof def, "%zu", *(size_t *)specs[k].value); break;
+        case ARG_U64: snprintf(def, sizeof def, "%llu", (unsigned long long)*(uint64_t *)specs[k].value); break;
+        case ARG_INT: snprintf(def, sizeof def, "%d", *(int *)specs[k].value); break;
+        case ARG_FLOAT: snprintf(def, sizeof def, "%g", *(float *)specs[k].value); break;
+        }
+        fprintf(stderr, "  -%-14s %s [%s]\n", specs[k].name, specs[k].help, def);
+    }
+}

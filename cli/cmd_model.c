@@ -1,0 +1,193 @@
+/* edl summary, edl train, edl eval: models built from a spec, trained on a text dataset. */
+#include "args.h"
+#include "commands.h"
+#include "edl.h"
+#include "progress.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static int fail(const char *cmd) {
+    fprintf(stderr, "edl %s: %s\n", cmd, edl_last_error());
+    return 1;
+}
+
+static int is_file(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* A model from a file when arg names one, else from arg as a spec. */
+static edl_status model_from_arg(edl_model **m, const char *arg) {
+    if (is_file(arg)) return edl_model_load(m, arg);
+    return edl_model_from_spec(m, arg, EDL_INIT_TORCH, 0);
+}
+
+int cmd_summary(int argc, char **argv) {
+    const char *pos[1];
+    if (args_parse("summary", argc, argv, 2, NULL, 0, pos, 1) != 1) {
+        fprintf(stderr, "usage: edl summary SPEC|MODEL_FILE\n"
+                        "  e.g. edl summary 'embedding_bag(rows=5000,dim=64,pool=mean) dense(128,act=relu) dense(10)'\n");
+        return 2;
+    }
+    edl_model *m = NULL;
+    if (model_from_arg(&m, pos[0]) != EDL_OK) return fail("summary");
+    char *buf = malloc(1 << 16);
+    edl_status s = buf ? edl_model_summary(m, buf, 1 << 16) : EDL_ERR_NOMEM;
+    if (s == EDL_OK) fputs(buf, stdout);
+    free(buf);
+    edl_model_free(m);
+    return s == EDL_OK ? 0 : fail("summary");
+}
+
+/* The dataset shape a model reads: features (0 for indices) and targets (0 for labels). */
+static void data_dims(const edl_model *m, size_t *fdim, size_t *tdim) {
+    edl_layer_info in;
+    edl_model_layer_info(m, 0, &in);
+    *fdim = in.kind == EDL_LAYER_INPUT ? in.dim : 0;
+    *tdim = edl_model_loss(m) == EDL_LOSS_SOFTMAX_CE ? 0 : edl_model_output_dim(m);
+}
+
+static int lookup(const char *cmd, const char *flag, const char *v, const char *const *names, int *out) {
+    for (int i = 0; names[i]; i++)
+        if (!strcmp(v, names[i])) {
+            *out = i;
+            return 0;
+        }
+    fprintf(stderr, "edl %s: -%s '%s' is not one of:", cmd, flag, v);
+    for (int i = 0; names[i]; i++) fprintf(stderr, " %s", names[i]);
+    fputc('\n', stderr);
+    return -1;
+}
+
+int cmd_train(int argc, char **argv) {
+    static const char cmd[] = "train";
+    const char *spec = NULL, *input = NULL, *output = NULL, *valid = NULL, *optimizer = "adam",
+               *schedule = "constant", *init = "torch";
+    size_t epoch = 5, batch = 32, patience = 0, warmup = 0;
+    uint64_t seed = 0;
+    float lr = -1, momentum = 0, wd = -1, clip = 0, split = 0;
+    int thread = 0, verbose = 1, nesterov = 0;
+    const arg_spec specs[] = {
+        {"spec", ARG_STR, &spec, "model spec, e.g. 'embedding_bag(rows=5000,dim=64) dense(10)'"},
+        {"input", ARG_STR, &input, "training data: one 'TARGET INPUTS...' a line ('-' for stdin)"},
+        {"output", ARG_STR, &output, "writes OUTPUT.safetensors"},
+        {"valid", ARG_STR, &valid, "validation data (same format)"},
+        {"validSplit", ARG_FLOAT, &split, "fraction of the input held out for validation"},
+        {"patience", ARG_SIZE, &patience, "stop after N epochs without a better validation loss (0: never)"},
+        {"epoch", ARG_SIZE, &epoch, "epochs"},
+        {"batch", ARG_SIZE, &batch, "mini-batch size"},
+        {"lr", ARG_FLOAT, &lr, "learning rate (-1: the optimizer's default)"},
+        {"optimizer", ARG_STR, &optimizer, "sgd, adagrad, rowwise-adagrad, adam, adamw"},
+        {"momentum", ARG_FLOAT, &momentum, "SGD momentum"},
+        {"nesterov", ARG_INT, &nesterov, "SGD Nesterov momentum (0 or 1)"},
+        {"weightDecay", ARG_FLOAT, &wd, "weight decay (-1: the optimizer's default)"},
+        {"schedule", ARG_STR, &schedule, "learning rate: constant, linear (to 0), cosine"},
+        {"warmup", ARG_SIZE, &warmup, "warm-up steps"},
+        {"clip", ARG_FLOAT, &clip, "clip the global gradient norm (0: off)"},
+        {"init", ARG_STR, &init, "initialisation: torch, keras, fasttext"},
+        {"seed", ARG_U64, &seed, "seed for initialisation, shuffling and dropout"},
+        {"thread", ARG_INT, &thread, "threads (0: all cores)"},
+        {"verbose", ARG_INT, &verbose, "0 silent, 1 progress"},
+    };
+    const size_t nspecs = sizeof specs / sizeof specs[0];
+    const char *pos[1];
+    if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
+        fprintf(stderr, "usage: edl train -spec SPEC -input FILE -output PREFIX [flags]\n");
+        args_usage(specs, nspecs);
+        return 0;
+    }
+    if (args_parse(cmd, argc, argv, 2, specs, nspecs, pos, 0) < 0) return 2;
+    if (!spec || !input || !output) {
+        fprintf(stderr, "edl train: -spec, -input and -output are required (edl train -h lists the flags)\n");
+        return 2;
+    }
+    static const char *const opt_names[] = {"sgd", "adagrad", "rowwise-adagrad", "adam", "adamw", NULL};
+    static const char *const sched_names[] = {"constant", "linear", "cosine", NULL};
+    static const char *const init_names[] = {"torch", "keras", "fasttext", NULL};
+    int opt_kind, sched, init_kind;
+    if (lookup(cmd, "optimizer", optimizer, opt_names, &opt_kind) || lookup(cmd, "schedule", schedule, sched_names, &sched) ||
+        lookup(cmd, "init", init, init_names, &init_kind))
+        return 2;
+#ifdef _OPENMP
+    if (thread > 0) omp_set_num_threads(thread);
+#endif
+    edl_model *m = NULL;
+    edl_dataset *train = NULL, *vdata = NULL;
+    int rc = 1;
+    if (edl_model_from_spec(&m, spec, (edl_init)init_kind, seed) != EDL_OK) goto out;
+    size_t fdim, tdim;
+    data_dims(m, &fdim, &tdim);
+    if (edl_dataset_load_text(&train, input, fdim, tdim) != EDL_OK) goto out;
+    if (valid && edl_dataset_load_text(&vdata, valid, fdim, tdim) != EDL_OK) goto out;
+    edl_train_config c;
+    edl_train_defaults(&c);
+    edl_optim_defaults(&c.optim, (edl_opt_kind)opt_kind);
+    if (lr >= 0) c.optim.lr = lr;
+    if (wd >= 0) c.optim.weight_decay = wd;
+    c.optim.momentum = momentum, c.optim.nesterov = nesterov, c.optim.clip_norm = clip;
+    c.epochs = epoch, c.batch_size = batch, c.seed = seed, c.patience = patience;
+    c.valid = vdata, c.valid_split = split;
+    c.schedule = (edl_schedule)sched, c.warmup_steps = warmup;
+    progress_state ps;
+    progress_init(&ps, verbose);
+    c.progress = progress_report, c.user = &ps, c.progress_seconds = ps.tty ? 0.2 : 5.0;
+    edl_train_report r;
+    if (edl_train(m, train, &c, &r) != EDL_OK) goto out;
+    /* the arguments travel with the model */
+    char path[4096], args[4096] = "", lr_s[32], ep_s[32];
+    for (int i = 2, n = 0; i < argc && n >= 0 && (size_t)n < sizeof args; i++)
+        n += snprintf(args + n, sizeof args - (size_t)n, "%s%s", i > 2 ? " " : "", argv[i]);
+    snprintf(lr_s, sizeof lr_s, "%g", c.optim.lr);
+    snprintf(ep_s, sizeof ep_s, "%zu", r.epochs_run);
+    const char *keys[5] = {"train.args", "train.optimizer", "train.lr", "train.epochs_run", "train.seed"};
+    char seed_s[32];
+    snprintf(seed_s, sizeof seed_s, "%llu", (unsigned long long)seed);
+    const char *vals[5] = {args, optimizer, lr_s, ep_s, seed_s};
+    snprintf(path, sizeof path, "%s.safetensors", output);
+    if (edl_model_save(m, path, keys, vals, 5) != EDL_OK) goto out;
+    if (verbose > 0) {
+        fprintf(stderr, "trained %zu epochs, %llu steps in %.1f s: loss %.4f", r.epochs_run, (unsigned long long)r.steps,
+                r.seconds, r.train_loss);
+        if (r.best_epoch) fprintf(stderr, ", best valid_loss %.4f at epoch %zu", r.best_valid_loss, r.best_epoch);
+        fprintf(stderr, "\nsaved %s\n", path);
+    }
+    rc = 0;
+out:
+    if (rc) fail(cmd);
+    edl_dataset_free(train);
+    edl_dataset_free(vdata);
+    edl_model_free(m);
+    return rc;
+}
+
+int cmd_eval(int argc, char **argv) {
+    const char *pos[2];
+    if (args_parse("eval", argc, argv, 2, NULL, 0, pos, 2) != 2) {
+        fprintf(stderr, "usage: edl eval MODEL FILE   (FILE: one 'TARGET INPUTS...' a line, '-' for stdin)\n");
+        return 2;
+    }
+    edl_model *m = NULL;
+    edl_dataset *d = NULL;
+    if (edl_model_load(&m, pos[0]) != EDL_OK) return fail("eval");
+    size_t fdim, tdim;
+    data_dims(m, &fdim, &tdim);
+    float loss, acc;
+    int rc = 1;
+    if (edl_dataset_load_text(&d, pos[1], fdim, tdim) == EDL_OK && edl_evaluate(m, d, &loss, &acc) == EDL_OK) {
+        printf("N\t%zu\nloss\t%.6f\n", edl_dataset_size(d), loss);
+        if (acc == acc) printf("accuracy\t%.6f\n", acc);
+        rc = 0;
+    } else {
+        fail("eval");
+    }
+    edl_dataset_free(d);
+    edl_model_free(m);
+    return rc;
+}

@@ -1,0 +1,17 @@
+/* Training progress on stderr: a live bar with ETA when stderr is a terminal, plain periodic
+   lines when it is not (logs, CI). */
+#ifndef EDL_CLI_PROGRESS_H
+#define EDL_CLI_PROGRESS_H
+
+#include "edl.h"
+
+typedef struct {
+    int verbose; /* 0: silent, 1: progress, 2: also each epoch's validation */
+    int tty;
+} progress_state;
+
+void progress_init(progress_state *s, int verbose);
+/* An edl_train_config.progress callback; user is a progress_state. */
+void progress_report(const edl_progress *p, void *user);
+
+#endif
