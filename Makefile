@@ -16,7 +16,8 @@ PKG_CONFIG ?= pkg-config
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 OPT     ?= -O3
 # User CFLAGS/LDFLAGS are added to, never replaced.
-XCFLAGS := $(OPT) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -fPIC -Iinclude
+# -fno-math-errno: edl never reads errno from libm, and without it sqrtf cannot be vectorised.
+XCFLAGS := $(OPT) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -fPIC -fno-math-errno -Iinclude
 XLDFLAGS :=
 LDLIBS  := -lm
 VERSION := $(shell awk '/define EDL_VERSION_(MAJOR|MINOR|PATCH) /{v=v (v==""?"":".") $$3} END{print v}' include/edl.h)

@@ -112,6 +112,17 @@ float edl__act_apply(float x, edl_act act); /* scalar definitions, for the naive
 float edl__act_grad(float y, edl_act act);
 edl_status edl__check_act(const char *fn, edl_act act);
 
+/* Coefficients of one optimizer update over a run of values (see optim.c). */
+typedef struct {
+    float lr, wd;         /* learning rate; L2 weight decay added to the gradient (0: none) */
+    float decay;          /* decoupled decay: p *= decay first (AdamW; 1: none) */
+    float momentum, damp; /* SGD: momentum and 1 - dampening */
+    int nesterov, first;  /* SGD: Nesterov; first step of this momentum buffer */
+    float b1, b2, k1, k2; /* Adam: betas and 1 - betas */
+    float step, sbc2;     /* Adam: step size, sqrt of the second bias correction */
+    float eps;
+} edl__opt_coef;
+
 /* Vector helpers (vec.c): the one place with SIMD. */
 void edl__vec_add(float *y, const float *x, size_t n);              /* y += x */
 void edl__vec_axpy(float *y, float a, const float *x, size_t n);    /* y += a x */
@@ -119,6 +130,17 @@ void edl__vec_scale(float *y, float a, size_t n);                   /* y *= a */
 void edl__vec_max_arg(float *y, int64_t *arg, const float *x, int64_t row, size_t n);
 float edl__vec_dot(const float *a, const float *b, size_t n);
 bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit);
+size_t edl__vec_gather_sum(float *o, const float *table, size_t dim, const int64_t *idx, size_t s,
+                           size_t e, const float *w, int64_t pad);
+void edl__vec_scatter_add(float *dtable, size_t dim, const int64_t *idx, size_t s, size_t e,
+                          const float *w, float scale, int64_t pad, const float *g, int t, int nt);
+bool edl__vec_all_finite(const float *x, size_t n);
+/* Optimizer updates of p from g over n values, state alongside (torch.optim's rules); each
+   zeroes g after use. */
+void edl__vec_sgd(float *p, float *g, float *buf, size_t n, const edl__opt_coef *c);
+void edl__vec_adagrad(float *p, float *g, float *sum, size_t n, const edl__opt_coef *c);
+void edl__vec_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
+void edl__vec_sparse_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
 void edl__vec_colsum_add(float *y, const float *x, size_t rows, size_t cols); /* y += sum rows */
 
 #endif

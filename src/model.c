@@ -347,7 +347,7 @@ double edl__layer_grad_sumsq(const edl_model *m, size_t l) {
     const edl_layer *L = &m->layers[l];
     double s = 0.0;
     if (L->info.frozen) return 0.0;
-    if (L->info.kind == EDL_LAYER_DENSE) {
+    if (L->info.kind == EDL_LAYER_DENSE || (L->w_count && !edl__tracks_rows(L))) {
         const float *g = m->grads + L->w_off;
         for (size_t i = 0; i < L->w_count + L->b_count; i++) s += (double)g[i] * g[i];
     } else if (L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG) {
@@ -360,11 +360,30 @@ double edl__layer_grad_sumsq(const edl_model *m, size_t l) {
     return s;
 }
 
+bool edl__layer_grad_finite(const edl_model *m, size_t l) {
+    const edl_layer *L = &m->layers[l];
+    if (L->info.frozen) return true;
+    if (L->info.kind == EDL_LAYER_DENSE || (L->w_count && !edl__tracks_rows(L)))
+        return edl__vec_all_finite(m->grads + L->w_off, L->w_count + L->b_count);
+    if (L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG)
+        for (size_t k = 0; k < L->touched.n; k++)
+            if (!edl__vec_all_finite(m->grads + L->w_off + (size_t)L->touched.rows[k] * L->info.dim, L->info.dim)) return false;
+    return true;
+}
+
+void edl__forget_touched(edl_model *m) {
+    for (size_t l = 0; l < m->nlayers; l++) {
+        edl_touched *t = &m->layers[l].touched;
+        for (size_t k = 0; k < t->n; k++) t->mark[t->rows[k]] = 0;
+        t->n = 0;
+    }
+}
+
 void edl_model_zero_grad(edl_model *m) {
     if (!m || !m->built) return;
     for (size_t l = 0; l < m->nlayers; l++) {
         edl_layer *L = &m->layers[l];
-        if (L->info.kind == EDL_LAYER_DENSE) {
+        if (L->info.kind == EDL_LAYER_DENSE || (L->w_count && !edl__tracks_rows(L))) {
             memset(m->grads + L->w_off, 0, (L->w_count + L->b_count) * sizeof(float));
         } else if (L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG) {
             size_t dim = L->info.dim;

@@ -59,6 +59,14 @@ edl_status edl__model_build(edl_model *m);
 /* Adds the layers and loss a spec describes to an empty model (no allocation of parameters). */
 edl_status edl__spec_build(edl_model *m, const char *spec);
 
+/* Whether layer L keeps a list of the rows holding gradient: embeddings in the lazy (sparse)
+   form. In the dense form the whole table is treated as one dense gradient, as PyTorch does. */
+static inline int edl__tracks_rows(const edl_layer *L) {
+    return (L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG) && L->info.sparse;
+}
+
+/* Clears the touched-row lists, for when their gradient rows are already zero. */
+void edl__forget_touched(edl_model *m);
 /* Records rows idx[0..n) of embedding layer L as holding gradient (padding_idx excluded). */
 edl_status edl__touch_rows(edl_layer *L, const int64_t *idx, size_t n);
 
@@ -73,5 +81,7 @@ const char *edl__init_name(edl_init i);
 
 /* Sum of squares of every trainable gradient of layer l (touched rows only for embeddings). */
 double edl__layer_grad_sumsq(const edl_model *m, size_t l);
+/* Whether every trainable gradient of layer l is finite (cheaper than the sum of squares). */
+bool edl__layer_grad_finite(const edl_model *m, size_t l);
 
 #endif

@@ -147,6 +147,7 @@ static int grad_needed_below(const edl_model *m, size_t l) {
 
 edl_status edl__touch_rows(edl_layer *L, const int64_t *idx, size_t n) {
     edl_touched *t = &L->touched;
+    if (!edl__tracks_rows(L)) return EDL_OK;
     for (size_t i = 0; i < n; i++) {
         int64_t r = idx[i];
         if (r == L->info.padding_idx || t->mark[r]) continue;
@@ -225,8 +226,11 @@ edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng 
     edl_layer_kind k0 = m->layers[0].info.kind;
     if (k0 != EDL_LAYER_INPUT && !m->layers[0].info.frozen) EDL_TRY(embedding_backward(m, w, b));
     for (size_t l = 0; l < m->nlayers; l++) {
-        double s = edl__layer_grad_sumsq(m, l);
-        if (!isfinite(s))
+        /* An embedding's gradient is checked where it enters the table (batch x out values,
+           not rows touched x dim): its rows are sums of these. */
+        int finite = l == 0 && k0 != EDL_LAYER_INPUT ? m->layers[0].info.frozen || edl__vec_all_finite(w->grad[0], n * m->layers[0].info.out_dim)
+                                                      : edl__layer_grad_finite(m, l);
+        if (!finite)
             return edl__fail(EDL_ERR_NUMERIC, "the gradient of layer %zu (%s) is not finite", l,
                              m->layers[l].info.name);
     }

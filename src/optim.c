@@ -106,98 +106,52 @@ void edl_optim_free(edl_optim *o) {
     free(o);
 }
 
-/* ---- element updates: p, g and state over n contiguous values ------------------------------ */
-
-typedef struct {
-    float lr, wd;
-    double bc1, bc2;   /* Adam bias corrections 1 - beta^t */
-    int first;         /* SGD: first step of this momentum buffer */
-} step_args;
-
-static void sgd(const edl_optim_config *c, const step_args *a, float *p, const float *g, float *buf,
-                size_t n) {
-    const float mom = c->momentum, damp = (float)(1.0 - (double)c->dampening);
-    for (size_t i = 0; i < n; i++) {
-        float d = a->wd != 0.0f ? g[i] + a->wd * p[i] : g[i];
-        if (mom > 0.0f) {
-            float b = a->first ? d : mom * buf[i] + damp * d;
-            buf[i] = b;
-            d = c->nesterov ? d + mom * b : b;
-        }
-        p[i] -= a->lr * d;
-    }
-}
-
-static void adagrad(const edl_optim_config *c, const step_args *a, float *p, const float *g,
-                    float *sum, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        float d = a->wd != 0.0f ? g[i] + a->wd * p[i] : g[i];
-        sum[i] += d * d;
-        p[i] -= a->lr * (d / (sqrtf(sum[i]) + c->eps));
-    }
-}
+/* ---- updates ------------------------------------------------------------------------------ */
 
 /* One row, one accumulator: acc += mean(g^2); p -= lr g / (sqrt(acc) + eps) (FBGEMM's rule). */
-static void rowwise_adagrad(const edl_optim_config *c, const step_args *a, float *p, const float *g,
-                            float *acc, size_t n) {
+static void rowwise_adagrad(const edl__opt_coef *a, float *p, float *g, float *acc, size_t n) {
     double s = 0.0;
     for (size_t i = 0; i < n; i++) {
-        float d = a->wd != 0.0f ? g[i] + a->wd * p[i] : g[i];
+        float d = g[i] + a->wd * p[i];
         s += (double)d * d;
     }
     *acc += (float)(s / (double)n);
-    float mult = a->lr / (sqrtf(*acc) + c->eps);
+    float mult = a->lr / (sqrtf(*acc) + a->eps);
     for (size_t i = 0; i < n; i++) {
-        float d = a->wd != 0.0f ? g[i] + a->wd * p[i] : g[i];
-        p[i] -= mult * d;
-    }
-}
-
-/* torch.optim.Adam / AdamW (decoupled when adamw). */
-static void adam(const edl_optim_config *c, const step_args *a, int adamw, float *p, const float *g,
-                 float *m1, float *m2, size_t n) {
-    const float b1 = c->beta1, b2 = c->beta2, k1 = (float)(1.0 - (double)b1), k2 = (float)(1.0 - (double)b2);
-    const float step = (float)(a->lr / a->bc1), sbc2 = (float)sqrt(a->bc2);
-    const float decay = adamw ? (float)(1.0 - (double)a->lr * a->wd) : 1.0f;
-    for (size_t i = 0; i < n; i++) {
-        float d = !adamw && a->wd != 0.0f ? g[i] + a->wd * p[i] : g[i];
-        if (adamw) p[i] *= decay;
-        m1[i] = m1[i] * b1 + d * k1;
-        m2[i] = m2[i] * b2 + d * d * k2;
-        p[i] -= step * (m1[i] / (sqrtf(m2[i]) / sbc2 + c->eps));
-    }
-}
-
-/* torch.optim.SparseAdam's rule for the touched rows of a table (with L2 or decoupled decay). */
-static void sparse_adam(const edl_optim_config *c, const step_args *a, int adamw, float *p,
-                        const float *g, float *m1, float *m2, size_t n) {
-    const float b1 = c->beta1, b2 = c->beta2, k1 = (float)(1.0 - (double)b1), k2 = (float)(1.0 - (double)b2);
-    const float step = (float)(a->lr * sqrt(a->bc2) / a->bc1);
-    const float decay = adamw ? (float)(1.0 - (double)a->lr * a->wd) : 1.0f;
-    for (size_t i = 0; i < n; i++) {
-        float d = !adamw && a->wd != 0.0f ? g[i] + a->wd * p[i] : g[i];
-        if (adamw) p[i] *= decay;
-        float upd1 = (d - m1[i]) * k1, upd2 = (d * d - m2[i]) * k2;
-        m1[i] += upd1;
-        m2[i] += upd2;
-        p[i] -= step * (m1[i] / (sqrtf(m2[i]) + c->eps));
+        p[i] -= mult * (g[i] + a->wd * p[i]);
+        g[i] = 0.0f;
     }
 }
 
 /* Updates n values at offset off of the block (state at the same offset). */
-static void update(edl_optim *o, const step_args *a, size_t off, size_t n, int lazy) {
-    edl_model *m = o->m;
-    float *p = m->params + off;
-    const float *g = m->grads + off;
+static void update_run(edl_optim *o, const edl__opt_coef *a, size_t off, size_t n, int lazy) {
+    float *p = o->m->params + off;
+    float *g = o->m->grads + off;
     switch (o->c.kind) {
-    case EDL_OPT_SGD: sgd(&o->c, a, p, g, o->s1 ? o->s1 + off : NULL, n); break;
+    case EDL_OPT_SGD: edl__vec_sgd(p, g, o->s1 ? o->s1 + off : NULL, n, a); break;
     case EDL_OPT_ADAGRAD:
-    case EDL_OPT_ROWWISE_ADAGRAD: adagrad(&o->c, a, p, g, o->s1 + off, n); break;
+    case EDL_OPT_ROWWISE_ADAGRAD: edl__vec_adagrad(p, g, o->s1 + off, n, a); break;
     case EDL_OPT_ADAM:
     case EDL_OPT_ADAMW:
-        if (lazy) sparse_adam(&o->c, a, o->c.kind == EDL_OPT_ADAMW, p, g, o->s1 + off, o->s2 + off, n);
-        else adam(&o->c, a, o->c.kind == EDL_OPT_ADAMW, p, g, o->s1 + off, o->s2 + off, n);
+        if (lazy) edl__vec_sparse_adam(p, g, o->s1 + off, o->s2 + off, n, a);
+        else edl__vec_adam(p, g, o->s1 + off, o->s2 + off, n, a);
         break;
+    }
+}
+
+/* A dense update, split over threads in chunks when it is large: each value is updated alone,
+   so the result is the same for any thread count. */
+static void update(edl_optim *o, const edl__opt_coef *a, size_t off, size_t n, int lazy) {
+    enum { CHUNK = 1 << 14 };
+    if (n < 4 * CHUNK || edl__num_threads() == 1) {
+        update_run(o, a, off, n, lazy);
+        return;
+    }
+    size_t chunks = (n + CHUNK - 1) / CHUNK;
+#pragma omp parallel for schedule(static)
+    for (size_t k = 0; k < chunks; k++) {
+        size_t b = k * CHUNK, len = n - b < CHUNK ? n - b : CHUNK;
+        update_run(o, a, off + b, len, lazy);
     }
 }
 
@@ -211,7 +165,7 @@ static void clip(edl_optim *o) {
     for (size_t l = 0; l < m->nlayers; l++) {
         const edl_layer *L = &m->layers[l];
         if (L->info.frozen) continue;
-        if (L->info.kind == EDL_LAYER_DENSE) {
+        if (L->info.kind == EDL_LAYER_DENSE || (is_embedding(L) && !edl__tracks_rows(L))) {
             edl__vec_scale(m->grads + L->w_off, f, L->w_count + L->b_count);
         } else if (is_embedding(L)) {
             for (size_t k = 0; k < L->touched.n; k++)
@@ -227,11 +181,18 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
     const edl_optim_config *c = &o->c;
     o->t++;
     if (c->clip_norm > 0.0f) clip(o);
-    step_args a = {.lr = lr, .wd = c->weight_decay};
-    a.bc1 = 1.0 - pow((double)c->beta1, (double)o->t);
-    a.bc2 = 1.0 - pow((double)c->beta2, (double)o->t);
+    /* coefficients as torch computes them: bias corrections in double, then float */
+    double bc1 = 1.0 - pow((double)c->beta1, (double)o->t), bc2 = 1.0 - pow((double)c->beta2, (double)o->t);
+    int adamw = c->kind == EDL_OPT_ADAMW;
+    edl__opt_coef a = {.lr = lr, .wd = adamw ? 0.0f : c->weight_decay, .decay = 1.0f, .eps = c->eps};
+    a.momentum = c->momentum, a.damp = (float)(1.0 - (double)c->dampening), a.nesterov = c->nesterov;
+    a.b1 = c->beta1, a.b2 = c->beta2, a.k1 = (float)(1.0 - (double)c->beta1), a.k2 = (float)(1.0 - (double)c->beta2);
+    a.step = (float)(lr / bc1), a.sbc2 = (float)sqrt(bc2);
+    if (adamw) a.decay = (float)(1.0 - (double)lr * c->weight_decay);
     if (c->kind == EDL_OPT_ADAGRAD || c->kind == EDL_OPT_ROWWISE_ADAGRAD)
         a.lr = (float)(lr / (1.0 + (double)(o->t - 1) * c->lr_decay));
+    edl__opt_coef lazy = a; /* SparseAdam's step size */
+    lazy.step = (float)(lr * sqrt(bc2) / bc1);
     for (size_t l = 0; l < m->nlayers; l++) {
         edl_layer *L = &m->layers[l];
         if (L->info.frozen || L->info.kind == EDL_LAYER_INPUT || L->info.kind == EDL_LAYER_DROPOUT) continue;
@@ -242,17 +203,17 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
             for (size_t k = 0; k < nr; k++) {
                 size_t r = L->info.sparse ? (size_t)L->touched.rows[k] : k;
                 if ((int64_t)r == L->info.padding_idx) continue;
-                rowwise_adagrad(c, &a, m->params + L->w_off + r * dim, m->grads + L->w_off + r * dim,
+                rowwise_adagrad(&a, m->params + L->w_off + r * dim, m->grads + L->w_off + r * dim,
                                 o->rows + o->row_off[l] + r, dim);
             }
         } else if (is_embedding(L) && L->info.sparse) {
             for (size_t k = 0; k < L->touched.n; k++) {
                 size_t r = (size_t)L->touched.rows[k];
                 if (o->row_started[l]) {
-                    a.first = !o->row_started[l][r];
+                    lazy.first = !o->row_started[l][r];
                     o->row_started[l][r] = 1;
                 }
-                update(o, &a, L->w_off + r * dim, dim, 1);
+                update_run(o, &lazy, L->w_off + r * dim, dim, 1);
             }
         } else {
             a.first = !o->started[l];
@@ -263,7 +224,9 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
         }
         a.first = 0;
     }
-    edl_model_zero_grad(m);
+    /* the updates zeroed every gradient they read; what is left is the touched-row lists (and
+       any frozen layer's, which holds none) */
+    edl__forget_touched(m);
     return EDL_OK;
 }
 

@@ -54,12 +54,144 @@ EDL_CLONES float edl__vec_dot(const float *a, const float *b, size_t n) {
     return acc[0];
 }
 
+/* The inner loops of the embedding bag, one call per bag rather than per row. Rows are read
+   in random order, so each loop asks for the row PREFETCH_AHEAD positions on before it needs it
+   (the hardware prefetcher cannot guess a random row). */
+enum { PREFETCH_AHEAD = 8 };
+
+static inline void prefetch_row(const float *row, size_t dim, int write) {
+#if defined(__GNUC__) || defined(__clang__)
+    for (size_t d = 0; d < dim; d += 16) {
+        if (write) __builtin_prefetch(row + d, 1, 3);
+        else __builtin_prefetch(row + d, 0, 3);
+    }
+#else
+    (void)row, (void)dim, (void)write;
+#endif
+}
+
+/* o += (w ? w[j] : 1) * table[idx[j],:] for j in [s, e) with idx[j] != pad, in order;
+   returns how many rows were added. */
+EDL_CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict table, size_t dim,
+                                      const int64_t *idx, size_t s, size_t e, const float *w,
+                                      int64_t pad) {
+    size_t count = 0;
+    for (size_t j = s; j < e; j++) {
+        if (j + PREFETCH_AHEAD < e) prefetch_row(table + (size_t)idx[j + PREFETCH_AHEAD] * dim, dim, 0);
+        if (idx[j] == pad) continue;
+        const float *restrict row = table + (size_t)idx[j] * dim;
+        if (w) {
+            const float a = w[j];
+            for (size_t d = 0; d < dim; d++) o[d] += a * row[d];
+        } else {
+            for (size_t d = 0; d < dim; d++) o[d] += row[d];
+        }
+        count++;
+    }
+    return count;
+}
+
+/* dtable[idx[j],:] += (w ? w[j] : scale) * g for j in [s, e) with idx[j] != pad, and (nt > 1)
+   only the rows thread t owns. A factor of exactly 1 adds g as it is. */
+EDL_CLONES void edl__vec_scatter_add(float *restrict dtable, size_t dim, const int64_t *idx, size_t s,
+                                     size_t e, const float *w, float scale, int64_t pad,
+                                     const float *restrict g, int t, int nt) {
+    for (size_t j = s; j < e; j++) {
+        if (j + PREFETCH_AHEAD < e) prefetch_row(dtable + (size_t)idx[j + PREFETCH_AHEAD] * dim, dim, 1);
+        if (idx[j] == pad) continue;
+        size_t r = (size_t)idx[j];
+        if (nt > 1 && !edl__owns(r, t, nt)) continue;
+        float *restrict y = dtable + r * dim;
+        const float a = w ? w[j] : scale;
+        if (a == 1.0f)
+            for (size_t d = 0; d < dim; d++) y[d] += g[d];
+        else
+            for (size_t d = 0; d < dim; d++) y[d] += a * g[d];
+    }
+}
+
 /* Whether any idx[i], read as unsigned, is >= limit (so negatives count too). Branch-free so it
    vectorises: the cheap first pass of every index check. */
 EDL_CLONES bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit) {
     unsigned bad = 0;
     for (size_t i = 0; i < n; i++) bad |= (uint64_t)idx[i] >= limit;
     return bad != 0;
+}
+
+/* True when no value is NaN or infinite: 0 * x is NaN exactly for those, and NaN survives the
+   sum. Branch-free, so it vectorises. */
+EDL_CLONES bool edl__vec_all_finite(const float *x, size_t n) {
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) acc[j] += 0.0f * x[i + j];
+    for (; i < n; i++) acc[0] += 0.0f * x[i];
+    float s = 0.0f;
+    for (int j = 0; j < 16; j++) s += acc[j];
+    return s == 0.0f;
+}
+
+/* ---- optimizer updates: torch.optim's rules, one pass over p, g and the state ------------- */
+/* Each also zeroes g as it goes: the gradient is in cache then, and a step ends with zero
+   gradients anyway. */
+
+EDL_CLONES void edl__vec_sgd(float *restrict p, float *restrict g, float *restrict buf, size_t n,
+                             const edl__opt_coef *c) {
+    const float lr = c->lr, wd = c->wd, mom = c->momentum, damp = c->damp;
+    if (mom == 0.0f) {
+        for (size_t i = 0; i < n; i++) {
+            p[i] -= lr * (g[i] + wd * p[i]);
+            g[i] = 0.0f;
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i] + wd * p[i];
+        float b = c->first ? d : mom * buf[i] + damp * d;
+        buf[i] = b;
+        p[i] -= lr * (c->nesterov ? d + mom * b : b);
+        g[i] = 0.0f;
+    }
+}
+
+EDL_CLONES void edl__vec_adagrad(float *restrict p, float *restrict g, float *restrict sum, size_t n,
+                                 const edl__opt_coef *c) {
+    const float lr = c->lr, wd = c->wd, eps = c->eps;
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i] + wd * p[i];
+        sum[i] += d * d;
+        p[i] -= lr * (d / (sqrtf(sum[i]) + eps));
+        g[i] = 0.0f;
+    }
+}
+
+/* torch.optim.Adam (wd as L2) and AdamW (decay != 1, decoupled). */
+EDL_CLONES void edl__vec_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2,
+                              size_t n, const edl__opt_coef *c) {
+    const float b1 = c->b1, b2 = c->b2, k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay;
+    const float step = c->step, sbc2 = c->sbc2, eps = c->eps;
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i] + wd * p[i];
+        float pi = p[i] * decay;
+        float a = m1[i] * b1 + d * k1, v = m2[i] * b2 + d * d * k2;
+        m1[i] = a, m2[i] = v;
+        p[i] = pi - step * (a / (sqrtf(v) / sbc2 + eps));
+        g[i] = 0.0f;
+    }
+}
+
+/* torch.optim.SparseAdam's rule (its eps is not scaled by the bias correction). */
+EDL_CLONES void edl__vec_sparse_adam(float *restrict p, float *restrict g, float *restrict m1,
+                                     float *restrict m2, size_t n, const edl__opt_coef *c) {
+    const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i] + wd * p[i];
+        float pi = p[i] * decay;
+        float a = m1[i] + (d - m1[i]) * k1, v = m2[i] + (d * d - m2[i]) * k2;
+        m1[i] = a, m2[i] = v;
+        p[i] = pi - step * (a / (sqrtf(v) + eps));
+        g[i] = 0.0f;
+    }
 }
 
 /* Activations over arrays: one switch outside the loop so each loop vectorises. */
