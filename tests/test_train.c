@@ -53,12 +53,28 @@ TEST(training_learns) {
     edl_dataset_free(test);
 }
 
-/* One thread and a seed: two runs give bit-identical parameters, with dropout and shuffling. */
+static unsigned char *slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc(len > 0 ? (size_t)len : 1);
+    *n = b ? fread(b, 1, (size_t)len, f) : 0;
+    fclose(f);
+    return b;
+}
+
+/* One thread and a seed: two runs give bit-identical model files, with dropout, shuffling and
+   a validation split. */
 TEST(training_is_reproducible) {
     set_threads(1);
     edl_dataset *d = make_bags(300, 5, 0);
     float *p[2] = {NULL, NULL};
-    size_t np = 0;
+    unsigned char *file[2] = {NULL, NULL};
+    size_t np = 0, nf[2] = {0, 0};
+    char dir[] = "/tmp/edl-repro-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
     for (int run = 0; run < 2; run++) {
         edl_model *m = NULL;
         CHECK_OK(edl_model_from_spec(&m, "embedding_bag(rows=30,dim=8) dense(16,act=relu) dropout(0.3) dense(3)", EDL_INIT_TORCH, 9));
@@ -69,10 +85,18 @@ TEST(training_is_reproducible) {
         CHECK_OK(edl_train(m, d, &c, NULL));
         np = m->nparams;
         p[run] = copy_floats(m->params, np);
+        char path[64];
+        snprintf(path, sizeof path, "%s/run%d.safetensors", dir, run);
+        const char *k[1] = {"seed"}, *v[1] = {"10"};
+        CHECK_OK(edl_model_save(m, path, k, v, 1));
+        file[run] = slurp(path, &nf[run]);
+        remove(path);
         edl_model_free(m);
     }
+    remove(dir);
     CHECK(memcmp(p[0], p[1], np * sizeof(float)) == 0);
-    free(p[0]), free(p[1]);
+    CHECK(file[0] && file[1] && nf[0] > 1000 && nf[0] == nf[1] && memcmp(file[0], file[1], nf[0]) == 0);
+    free(p[0]), free(p[1]), free(file[0]), free(file[1]);
     edl_dataset_free(d);
 }
 
