@@ -393,6 +393,21 @@ edl_status edl_evaluate(const edl_model *m, const edl_dataset *data, float *loss
    any failure the old file is left as it was. */
 edl_status edl_model_save(const edl_model *m, const char *path, const char *const *meta_keys,
                           const char *const *meta_values, size_t nmeta);
+/* Tensors saved beside a model's own (a vocabulary as bytes and offsets, label names, ...). */
+typedef enum { EDL_DTYPE_F32 = 0, EDL_DTYPE_I64, EDL_DTYPE_U8 } edl_dtype;
+typedef struct {
+    const char *name;  /* anything but a layer's "<n>.weight" / "<n>.bias" */
+    edl_dtype dtype;
+    size_t rank;       /* 1 or 2 */
+    size_t shape[2];
+    const void *data;
+} edl_tensor;
+/* edl_model_save with extra tensors (nextra may be 0). */
+edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *const *meta_keys,
+                             const char *const *meta_values, size_t nmeta, const edl_tensor *extra,
+                             size_t nextra);
+/* An extra tensor of the file the model was loaded from, or NULL. */
+const edl_tensor *edl_model_extra(const edl_model *m, const char *name);
 /* Loads a model saved by edl_model_save. Every field is checked before anything is allocated
    from it; errors name the file, the byte offset and the reason. */
 edl_status edl_model_load(edl_model **m, const char *path);

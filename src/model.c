@@ -28,6 +28,11 @@ void edl_model_free(edl_model *m) {
     }
     free(m->meta_keys);
     free(m->meta_values);
+    for (size_t i = 0; i < m->nextras; i++) {
+        free((char *)m->extras[i].name);
+        free((void *)m->extras[i].data);
+    }
+    free(m->extras);
     free(m->layers);
     free(m->params);
     free(m->grads);
@@ -335,6 +340,12 @@ void edl_model_param_counts(const edl_model *m, size_t *total, size_t *trainable
     if (total) *total = t + f;
     if (trainable) *trainable = t;
     if (frozen) *frozen = f;
+}
+
+const edl_tensor *edl_model_extra(const edl_model *m, const char *name) {
+    for (size_t i = 0; m && name && i < m->nextras; i++)
+        if (!strcmp(m->extras[i].name, name)) return &m->extras[i];
+    return NULL;
 }
 
 const char *edl_model_meta(const edl_model *m, const char *key) {

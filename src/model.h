@@ -42,6 +42,8 @@ struct edl_model {
     edl_workspace ws;      /* training workspace (predict uses its own) */
     char **meta_keys, **meta_values;
     size_t nmeta;
+    edl_tensor *extras;    /* loaded from a file: names and data owned here */
+    size_t nextras;
 };
 
 edl_status edl__ws_reserve(edl_workspace *w, const edl_model *m, size_t n);

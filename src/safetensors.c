@@ -20,6 +20,18 @@ static int host_is_le(void) {
     return *(const uint8_t *)&one == 1;
 }
 
+static const char *dtype_name(edl_dtype d) { return d == EDL_DTYPE_F32 ? "F32" : d == EDL_DTYPE_I64 ? "I64" : "U8"; }
+static size_t dtype_bytes(edl_dtype d) { return d == EDL_DTYPE_F32 ? 4 : d == EDL_DTYPE_I64 ? 8 : 1; }
+
+static void swap8(void *p, size_t n) {
+    uint8_t *b = p;
+    for (size_t i = 0; i < n; i++, b += 8)
+        for (int k = 0; k < 4; k++) {
+            uint8_t t = b[k];
+            b[k] = b[7 - k], b[7 - k] = t;
+        }
+}
+
 static void swap4(void *p, size_t n) {
     uint8_t *b = p;
     for (size_t i = 0; i < n; i++, b += 4) {
@@ -35,7 +47,14 @@ typedef struct {
     const char *const *keys, *const *vals;
     size_t nmeta;
     const char *spec;
+    const edl_tensor *extra;
+    size_t nextra;
 } save_ctx;
+
+static size_t extra_bytes(const edl_tensor *t) {
+    size_t n = t->shape[0] * (t->rank == 2 ? t->shape[1] : 1);
+    return n * dtype_bytes(t->dtype);
+}
 
 static int has_tensors(const edl_layer *L) {
     return L->info.kind == EDL_LAYER_DENSE || L->info.kind == EDL_LAYER_EMBEDDING ||
@@ -78,6 +97,19 @@ static edl_status make_header(const save_ctx *c, char **out, size_t *out_len) {
                            L->b_count, off, off + bb) < 0;
             off += bb;
         }
+    }
+    for (size_t i = 0; i < c->nextra; i++) {
+        const edl_tensor *t = &c->extra[i];
+        size_t nb = extra_bytes(t);
+        bad |= fputc(',', h) == EOF;
+        bad |= edl__json_write_string(h, t->name);
+        if (t->rank == 2)
+            bad |= fprintf(h, ":{\"dtype\":\"%s\",\"shape\":[%zu,%zu],\"data_offsets\":[%zu,%zu]}", dtype_name(t->dtype),
+                           t->shape[0], t->shape[1], off, off + nb) < 0;
+        else
+            bad |= fprintf(h, ":{\"dtype\":\"%s\",\"shape\":[%zu],\"data_offsets\":[%zu,%zu]}", dtype_name(t->dtype),
+                           t->shape[0], off, off + nb) < 0;
+        off += nb;
     }
     bad |= fputc('}', h) == EOF;
     while (!bad && len % 8 != 0) {
@@ -122,13 +154,55 @@ static edl_status write_model(FILE *f, void *vc) {
             }
         }
     }
+    for (size_t i = 0; ok && i < c->nextra; i++) {
+        const edl_tensor *t = &c->extra[i];
+        size_t nb = extra_bytes(t), es = dtype_bytes(t->dtype);
+        if (host_is_le() || es == 1) {
+            ok = fwrite(t->data, 1, nb, f) == nb;
+        } else {
+            uint8_t chunk[4096];
+            for (size_t b = 0; ok && b < nb; b += sizeof chunk) {
+                size_t k = nb - b < sizeof chunk ? nb - b : sizeof chunk;
+                memcpy(chunk, (const uint8_t *)t->data + b, k);
+                if (es == 8) swap8(chunk, k / 8);
+                else swap4(chunk, k / 4);
+                ok = fwrite(chunk, 1, k, f) == k;
+            }
+        }
+    }
     if (!ok) return edl__fail(EDL_ERR_IO, "write failed (disk full?)");
     return EDL_OK;
 }
 
+/* "<digits>.weight" or "<digits>.bias": a layer's tensor (anything else is an extra). */
+static int is_layer_tensor(const char *name) {
+    const char *p = name;
+    while (*p >= '0' && *p <= '9') p++;
+    return p != name && (!strcmp(p, ".weight") || !strcmp(p, ".bias"));
+}
+
 edl_status edl_model_save(const edl_model *m, const char *path, const char *const *meta_keys,
                           const char *const *meta_values, size_t nmeta) {
+    return edl_model_save_ex(m, path, meta_keys, meta_values, nmeta, NULL, 0);
+}
+
+edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *const *meta_keys,
+                             const char *const *meta_values, size_t nmeta, const edl_tensor *extra,
+                             size_t nextra) {
     static const char fn[] = "edl_model_save";
+    if (nextra && !extra) return edl__fail(EDL_ERR_ARG, "%s: extra is NULL", fn);
+    for (size_t i = 0; i < nextra; i++) {
+        const edl_tensor *t = &extra[i];
+        size_t cnt, nb;
+        if (!t->name || !t->name[0] || is_layer_tensor(t->name) || !strcmp(t->name, "__metadata__"))
+            return edl__fail(EDL_ERR_ARG, "%s: extra tensor %zu has no name or a layer's name", fn, i);
+        if ((unsigned)t->dtype > EDL_DTYPE_U8 || (t->rank != 1 && t->rank != 2) ||
+            !edl__mul_ok(t->shape[0], t->rank == 2 ? t->shape[1] : 1, &cnt) || !edl__mul_ok(cnt, dtype_bytes(t->dtype), &nb) ||
+            (nb && !t->data))
+            return edl__fail(EDL_ERR_ARG, "%s: extra tensor \"%s\": bad dtype, rank, shape or data", fn, t->name);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(extra[j].name, t->name)) return edl__fail(EDL_ERR_ARG, "%s: extra tensor \"%s\" given twice", fn, t->name);
+    }
     if (!m || !m->built || !path) return edl__fail(EDL_ERR_ARG, "%s: model (initialised) or path is NULL", fn);
     if (nmeta && (!meta_keys || !meta_values)) return edl__fail(EDL_ERR_ARG, "%s: metadata arrays are NULL", fn);
     for (size_t i = 0; i < nmeta; i++) {
@@ -141,7 +215,7 @@ edl_status edl_model_save(const edl_model *m, const char *path, const char *cons
     }
     char spec[4096];
     EDL_TRY(edl_model_spec(m, spec, sizeof spec));
-    save_ctx c = {m, meta_keys, meta_values, nmeta, spec};
+    save_ctx c = {m, meta_keys, meta_values, nmeta, spec, extra, nextra};
     edl_status s = edl__write_atomic(path, write_model, &c);
     if (s != EDL_OK && strncmp(edl_last_error(), path, strlen(path)) != 0) {
         char msg[400];
@@ -347,8 +421,31 @@ edl_status edl_model_load(edl_model **out, const char *path) {
                     LOAD_FAIL(EDL_ERR_NUMERIC, 8 + hlen + t->begin + 4 * (uint64_t)i, "tensor \"%s\" value %zu is %g", name, i, dst[i]);
         }
     }
-    for (size_t i = 0; i < nt; i++)
-        if (!ts[i].used) LOAD_FAIL(EDL_ERR_FORMAT, ts[i].name_off, "tensor \"%s\" is not part of edl.spec", ts[i].name);
+    for (size_t i = 0; i < nt; i++) {
+        if (ts[i].used) continue;
+        if (is_layer_tensor(ts[i].name)) LOAD_FAIL(EDL_ERR_FORMAT, ts[i].name_off, "tensor \"%s\" is not part of edl.spec", ts[i].name);
+        /* an extra tensor (a vocabulary, label names): F32, I64 or U8, rank 1 or 2 */
+        const edl_json *dt = edl__json_get(ts[i].v, "dtype"), *sh = edl__json_get(ts[i].v, "shape");
+        edl_dtype d = !strcmp(dt->str, "F32") ? EDL_DTYPE_F32 : !strcmp(dt->str, "I64") ? EDL_DTYPE_I64 : EDL_DTYPE_U8;
+        if (strcmp(dt->str, "F32") && strcmp(dt->str, "I64") && strcmp(dt->str, "U8"))
+            LOAD_FAIL(EDL_ERR_UNSUPPORTED, 8 + dt->off, "extra tensor \"%s\" is %s; edl reads F32, I64 and U8", ts[i].name, dt->str);
+        if (sh->n != 1 && sh->n != 2) LOAD_FAIL(EDL_ERR_UNSUPPORTED, 8 + sh->off, "extra tensor \"%s\" has rank %zu; edl reads 1 or 2", ts[i].name, sh->n);
+        edl_tensor *nx = realloc(m->extras, (m->nextras + 1) * sizeof *nx);
+        if (!nx) LOAD_FAIL(EDL_ERR_NOMEM, ts[i].name_off, "no memory for extra tensors");
+        m->extras = nx;
+        edl_tensor *x = &m->extras[m->nextras];
+        memset(x, 0, sizeof *x);
+        size_t nb = (size_t)(ts[i].end - ts[i].begin);
+        x->name = strdup(ts[i].name);
+        x->data = malloc(nb ? nb : 1);
+        m->nextras++;
+        if (!x->name || !x->data) LOAD_FAIL(EDL_ERR_NOMEM, ts[i].name_off, "no memory for tensor \"%s\" (%zu bytes)", ts[i].name, nb);
+        x->dtype = d, x->rank = sh->n, x->shape[0] = (size_t)sh->items[0].u, x->shape[1] = sh->n == 2 ? (size_t)sh->items[1].u : 0;
+        if (fseeko(f, (off_t)(8 + hlen + ts[i].begin), SEEK_SET) != 0 || fread((void *)x->data, 1, nb, f) != nb)
+            LOAD_FAIL(EDL_ERR_IO, 8 + hlen + ts[i].begin, "read error in tensor \"%s\"", ts[i].name);
+        if (!host_is_le() && d == EDL_DTYPE_I64) swap8((void *)x->data, nb / 8);
+        if (!host_is_le() && d == EDL_DTYPE_F32) swap4((void *)x->data, nb / 4);
+    }
     /* keep the metadata for edl_model_meta */
     m->meta_keys = calloc(meta->n ? meta->n : 1, sizeof *m->meta_keys);
     m->meta_values = calloc(meta->n ? meta->n : 1, sizeof *m->meta_values);

@@ -63,7 +63,10 @@ TEST(save_load_round_trip) {
     if (!m) return;
     CHECK_OK(edl_model_freeze(m, 0, 1));
     const char *keys[2] = {"lr", "note"}, *vals[2] = {"0.1", "quote \" and \\ and \n newline"};
-    CHECK_OK(edl_model_save(m, path, keys, vals, 2));
+    const int64_t offs[3] = {0, 3, 5};
+    const edl_tensor extra[2] = {{"vocab.bytes", EDL_DTYPE_U8, 1, {5, 0}, "catdo"},
+                                 {"vocab.offsets", EDL_DTYPE_I64, 1, {3, 0}, offs}};
+    CHECK_OK(edl_model_save_ex(m, path, keys, vals, 2, extra, 2));
     CHECK(count_files(dir) == 1); /* no temporary file left behind */
     CHECK_OK(edl_model_load(&l, path));
     if (l) {
@@ -76,6 +79,10 @@ TEST(save_load_round_trip) {
         CHECK(edl_model_meta(l, "note") && !strcmp(edl_model_meta(l, "note"), vals[1]));
         CHECK(edl_model_meta(l, "edl.spec") && !strcmp(edl_model_meta(l, "edl.spec"), sa));
         CHECK(edl_model_meta(l, "missing") == NULL);
+        const edl_tensor *xb = edl_model_extra(l, "vocab.bytes"), *xo = edl_model_extra(l, "vocab.offsets");
+        CHECK(xb && xb->dtype == EDL_DTYPE_U8 && xb->rank == 1 && xb->shape[0] == 5 && !memcmp(xb->data, "catdo", 5));
+        CHECK(xo && xo->dtype == EDL_DTYPE_I64 && xo->shape[0] == 3 && !memcmp(xo->data, offs, sizeof offs));
+        CHECK(edl_model_extra(l, "vocab.none") == NULL);
         int64_t idx[5] = {1, 2, 3, 4, 49}, off[2] = {0, 2};
         edl_batch b = {.n = 2, .idx = idx, .nidx = 5, .offsets = off};
         float pa[8], pb[8];
@@ -90,6 +97,8 @@ TEST(save_load_round_trip) {
     l = NULL;
     CHECK_OK(edl_model_load(&l, path));
     CHECK(l && edl_model_meta(l, "lr") == NULL);
+    const edl_tensor bad_extra[1] = {{"0.weight", EDL_DTYPE_F32, 1, {1, 0}, vals}};
+    CHECK_STATUS(edl_model_save_ex(m, path, NULL, NULL, 0, bad_extra, 1), EDL_ERR_ARG);
     const char *bad_key[1] = {"edl.spec"}, *bad_val[1] = {"x"};
     CHECK_STATUS(edl_model_save(m, path, bad_key, bad_val, 1), EDL_ERR_ARG);
     char missing[160];
@@ -178,8 +187,10 @@ TEST(malformed_file_catalogue) {
         {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,16],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "overflows"},
         {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "not the byte span 16"},
         {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[4,1],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "wrong shape"},
-        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"x\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[24,28]}}", 28, -1, EDL_ERR_FORMAT, "\"x\" is not part of edl.spec"},
-        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"z\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[24,24]}}", 24, -1, EDL_ERR_FORMAT, "\"z\" is not part of edl.spec"},
+        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"x\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[24,28]}}", 28, -1, EDL_ERR_UNSUPPORTED, "\"x\" has rank 0"},
+        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"z\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[24,24]}}", 24, -1, EDL_OK, ""},
+        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"7.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[24,28]}}", 28, -1, EDL_ERR_FORMAT, "\"7.weight\" is not part of edl.spec"},
+        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"v\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[24,28]}}", 28, -1, EDL_ERR_UNSUPPORTED, "edl reads F32, I64 and U8"},
         {"{" META "," W("[0,16]") "}", 16, -1, EDL_ERR_FORMAT, "\"1.bias\" is missing"},
         {"{" META ",\"1.weight\":{\"dtype\":\"F16\",\"shape\":[2,4],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_UNSUPPORTED, "edl reads F32"},
         {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16],\"extra\":1}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "unknown field \"extra\""},
