@@ -50,7 +50,7 @@ ifeq ($(BLAS),dnnl)
 endif
 LDLIBS := $(BLASLIB) $(LDLIBS)
 
-LIB_SRC := $(wildcard src/*.c)
+LIB_SRC := $(wildcard src/*.c src/apps/*.c)
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
@@ -60,11 +60,9 @@ DEPS    := $(LIB_OBJ:.o=.d)
 .PHONY: all test bench install clean
 all: $(BUILD)/libedl.a $(BUILD)/libedl.so $(BUILD)/edl
 
-$(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
 	$(CC) $(XCFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
-
-$(BUILD)/obj:
-	mkdir -p $@
 
 $(BUILD)/libedl.a: $(LIB_OBJ)
 	rm -f $@

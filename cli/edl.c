@@ -9,6 +9,13 @@ static const char usage[] =
     "usage: edl <command> [args]\n"
     "\n"
     "commands:\n"
+    "  supervised -input FILE -output PREFIX [flags]\n"
+    "                          train a text classifier (fastText's flags; edl supervised -h)\n"
+    "  test MODEL FILE [k] [th]        N, P@k and R@k as fastText prints them\n"
+    "  test-label MODEL FILE [k] [th]  precision, recall and F1 per label\n"
+    "  predict MODEL FILE|- [k] [th]   most likely labels per line\n"
+    "  predict-prob MODEL FILE|- [k] [th]  ... with their probabilities\n"
+    "  print-sentence-vectors MODEL    the mean input vector of each line of stdin\n"
     "  summary SPEC|MODEL      layers, output shapes, parameters and bytes of a model\n"
     "  train -spec SPEC -input FILE -output PREFIX [flags]\n"
     "                          train a model on 'TARGET INPUTS...' lines (edl train -h)\n"
@@ -23,6 +30,12 @@ static const struct {
     {"summary", cmd_summary},
     {"train", cmd_train},
     {"eval", cmd_eval},
+    {"supervised", cmd_supervised},
+    {"test", cmd_test},
+    {"test-label", cmd_test},
+    {"predict", cmd_predict},
+    {"predict-prob", cmd_predict},
+    {"print-sentence-vectors", cmd_sentence_vectors},
 };
 
 int main(int argc, char **argv) {

@@ -414,6 +414,95 @@ edl_status edl_model_load(edl_model **m, const char *path);
 /* A metadata value of the file the model was loaded from (NULL if absent). */
 const char *edl_model_meta(const edl_model *m, const char *key);
 
+/* ---- Text classification (fastText's supervised mode) ----------------------------------- */
+
+/* A classifier: words and word n-grams (hashed into buckets) -> an embedding bag (mean) ->
+   optional hidden dense layers with ReLU -> a dense output with softmax, one-vs-all sigmoids or
+   hierarchical softmax. Input is fastText's format: one example a line, "__label__X" tokens
+   and words separated by whitespace. */
+typedef struct edl_textclf edl_textclf;
+typedef enum { EDL_TEXTCLF_SOFTMAX = 0, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS } edl_textclf_loss;
+
+typedef struct {
+    double progress;            /* 0..1 */
+    double words_per_sec_thread;
+    float lr, loss;             /* current rate and running mean loss */
+    double seconds, eta_seconds;
+} edl_textclf_progress;
+
+typedef struct {
+    /* fastText's flags, with fastText's defaults for supervised mode */
+    size_t dim;                 /* 100 */
+    float lr;                   /* 0.1 */
+    size_t epoch;               /* 5 */
+    size_t word_ngrams;         /* 1 */
+    size_t bucket;              /* 2000000 (ignored when word_ngrams <= 1, as fastText does) */
+    int64_t min_count;          /* 1 */
+    int64_t min_count_label;    /* 0 */
+    const char *label;          /* "__label__" */
+    edl_textclf_loss loss;      /* softmax */
+    int thread;                 /* 12 */
+    uint64_t seed;              /* 0 */
+    size_t lr_update_rate;      /* 100 */
+    const char *pretrained_vectors; /* a .vec file (word2vec text format) or NULL */
+    /* edl's additions */
+    const size_t *hidden;       /* sizes of hidden ReLU layers (nhidden of them) */
+    size_t nhidden;
+    float dropout;              /* after each hidden layer */
+    int optimizer;              /* -1: fastText's plain SGD; else an edl_opt_kind */
+    size_t batch;               /* 0: example by example (fastText); > 0: mini-batches */
+    const char *valid;          /* validation file: early stopping with patience */
+    size_t patience;
+    void (*progress)(const edl_textclf_progress *p, void *user);
+    void *user;
+} edl_textclf_args;
+
+typedef struct {
+    size_t nwords, nlabels, nexamples, skipped_no_label;
+    int64_t ntokens;
+    double seconds, words_per_sec_thread;
+    float loss;
+} edl_textclf_report;
+
+void edl_textclf_defaults(edl_textclf_args *a);
+/* Trains on the file at input ("-" for standard input). Without hidden layers, mini-batches or
+   another optimizer this is fastText's algorithm: per-example SGD, the learning rate decaying
+   linearly over processed tokens, Hogwild threads (bit-reproducible with thread 1 and a seed).
+   With them, mini-batch training of the general model. */
+edl_status edl_textclf_train(edl_textclf **clf, const char *input, const edl_textclf_args *a,
+                             edl_textclf_report *report);
+void edl_textclf_free(edl_textclf *clf);
+/* One safetensors file: the model's tensors, the vocabulary (vocab.bytes U8, vocab.offsets I64,
+   vocab.counts I64) and the arguments in __metadata__. */
+edl_status edl_textclf_save(const edl_textclf *clf, const char *path);
+edl_status edl_textclf_load(edl_textclf **clf, const char *path);
+const edl_model *edl_textclf_model(const edl_textclf *clf);
+size_t edl_textclf_num_labels(const edl_textclf *clf);
+/* The label's text ("__label__spam"), NUL-terminated in a thread-local buffer; NULL when out of
+   range. */
+const char *edl_textclf_label(const edl_textclf *clf, size_t label, size_t *len);
+/* Top-k labels of one line of text with probability >= threshold, most probable first: *count
+   (<= k) entries in labels and probs. Safe from many threads on one classifier. */
+edl_status edl_textclf_predict(const edl_textclf *clf, const char *line, size_t len, size_t k,
+                               float threshold, int64_t *labels, float *probs, size_t *count);
+/* The mean of the line's input rows (fastText's print-sentence-vectors): dim floats. */
+edl_status edl_textclf_sentence_vector(const edl_textclf *clf, const char *line, size_t len,
+                                       float *vec);
+size_t edl_textclf_dim(const edl_textclf *clf);
+
+/* Evaluation as fastText's test: over lines with labels and words, precision = correct /
+   predicted and recall = correct / gold over the top-k predictions above threshold, and the same
+   per label (arrays of num_labels entries, owned by the result). */
+typedef struct {
+    size_t nexamples;
+    uint64_t gold, predicted, correct;
+    uint64_t *label_gold, *label_predicted, *label_correct;
+    size_t nlabels;
+} edl_textclf_meter;
+edl_status edl_textclf_test(const edl_textclf *clf, const char *path, size_t k, float threshold,
+                            edl_textclf_meter *meter);
+void edl_textclf_meter_free(edl_textclf_meter *meter);
+
 /* ---- Matrix product ----------------------------------------------------------------------- */
 
 /* C = alpha * op(A) op(B) + beta * C, row-major; op(X) = X or X^T (trans_x != 0).

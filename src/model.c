@@ -249,10 +249,17 @@ edl_status edl__model_build(edl_model *m) {
     m->nparams = off;
     size_t bytes = (off ? off : 1) * sizeof(float);
     m->params = malloc(bytes);
-    m->grads = calloc(1, bytes);
-    if (!m->params || !m->grads)
-        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu parameters (%zu bytes, twice)", fn, off, bytes);
+    if (!m->params) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu parameters (%zu bytes)", fn, off, bytes);
     m->built = 1;
+    return EDL_OK;
+}
+
+/* The gradient block is allocated on first need (training), so a model that only predicts, or
+   is trained by an app with its own update rule, holds its parameters once. */
+edl_status edl__model_grads(edl_model *m) {
+    if (m->grads) return EDL_OK;
+    m->grads = calloc(m->nparams ? m->nparams : 1, sizeof(float));
+    if (!m->grads) return edl__fail(EDL_ERR_NOMEM, "no memory for the gradients of %zu parameters", m->nparams);
     return EDL_OK;
 }
 
@@ -357,7 +364,7 @@ const char *edl_model_meta(const edl_model *m, const char *key) {
 double edl__layer_grad_sumsq(const edl_model *m, size_t l) {
     const edl_layer *L = &m->layers[l];
     double s = 0.0;
-    if (L->info.frozen) return 0.0;
+    if (L->info.frozen || !m->grads) return 0.0;
     if (L->info.kind == EDL_LAYER_DENSE || (L->w_count && !edl__tracks_rows(L))) {
         const float *g = m->grads + L->w_off;
         for (size_t i = 0; i < L->w_count + L->b_count; i++) s += (double)g[i] * g[i];
@@ -373,7 +380,7 @@ double edl__layer_grad_sumsq(const edl_model *m, size_t l) {
 
 bool edl__layer_grad_finite(const edl_model *m, size_t l) {
     const edl_layer *L = &m->layers[l];
-    if (L->info.frozen) return true;
+    if (L->info.frozen || !m->grads) return true;
     if (L->info.kind == EDL_LAYER_DENSE || (L->w_count && !edl__tracks_rows(L)))
         return edl__vec_all_finite(m->grads + L->w_off, L->w_count + L->b_count);
     if (L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG)
@@ -391,7 +398,7 @@ void edl__forget_touched(edl_model *m) {
 }
 
 void edl_model_zero_grad(edl_model *m) {
-    if (!m || !m->built) return;
+    if (!m || !m->built || !m->grads) return;
     for (size_t l = 0; l < m->nlayers; l++) {
         edl_layer *L = &m->layers[l];
         if (L->info.kind == EDL_LAYER_DENSE || (L->w_count && !edl__tracks_rows(L))) {

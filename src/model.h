@@ -56,8 +56,10 @@ edl_status edl__forward(const edl_model *m, edl_workspace *w, const edl_batch *b
 /* Checks the batch against the model: sizes, pointers, and every index, offset and label. */
 edl_status edl__check_batch(const edl_model *m, const edl_batch *b, int need_targets);
 
-/* Lays out and allocates the parameter and gradient blocks (contents undefined). */
+/* Lays out and allocates the parameter block (contents undefined). */
 edl_status edl__model_build(edl_model *m);
+/* Allocates the gradient block (zeroed) if it is not yet there. */
+edl_status edl__model_grads(edl_model *m);
 /* Adds the layers and loss a spec describes to an empty model (no allocation of parameters). */
 edl_status edl__spec_build(edl_model *m, const char *spec);
 

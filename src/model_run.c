@@ -190,6 +190,7 @@ edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng 
                                       float *loss) {
     EDL_TRY(edl__check_batch(m, b, 1));
     if (!loss) return edl__fail(EDL_ERR_ARG, "edl_model_forward_backward: loss is NULL");
+    EDL_TRY(edl__model_grads(m));
     edl_workspace *w = &m->ws;
     EDL_TRY(edl__ws_reserve(w, m, b->n));
     const float **outs = w->outs;

@@ -55,6 +55,7 @@ edl_status edl_optim_create(edl_optim **opt, edl_model *m, const edl_optim_confi
     if (!opt || !m || !c) return edl__fail(EDL_ERR_ARG, "%s: opt, model or config is NULL", fn);
     if (!m->built) return edl__fail(EDL_ERR_ARG, "%s: the model is not initialised", fn);
     EDL_TRY(check_config(c));
+    EDL_TRY(edl__model_grads(m));
     edl_optim *o = calloc(1, sizeof *o);
     if (!o) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
     o->m = m;

@@ -160,6 +160,7 @@ TEST(clip_grad_norm_matches_pytorch) {
     if (!m) return;
     /* layer 1 weight (2x3) takes ga; layer 2's bias (3) takes gb; layer 2's weight gets 0 */
     CHECK_OK(edl_model_freeze(m, 2, 0));
+    CHECK_OK(edl__model_grads(m)); /* gradients are allocated on first need */
     memcpy(m->grads + m->layers[1].w_off, ref_f32("clip.ga", NULL), 6 * sizeof(float));
     memcpy(m->grads + m->layers[2].b_off, ref_f32("clip.gb", NULL), 3 * sizeof(float));
     float *w1 = copy_floats(edl_model_tensor(m, 1, "weight", NULL), 6);

@@ -1,0 +1,270 @@
+/* fastText's commands on edl: supervised, test, test-label, predict, predict-prob,
+ * print-sentence-vectors. Same flags, defaults and output formats as fastText 0.9. */
+#include "args.h"
+#include "commands.h"
+#include "edl.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static int fail(const char *cmd) {
+    fprintf(stderr, "edl %s: %s\n", cmd, edl_last_error());
+    return 1;
+}
+
+static int verbose_level = 2;
+
+static void on_progress(const edl_textclf_progress *p, void *user) {
+    (void)user;
+    if (verbose_level < 2) return;
+    long eta = (long)(p->eta_seconds + 0.5);
+    fprintf(stderr, "\rProgress: %5.1f%% words/sec/thread: %8.0f lr: %9.6f avg.loss: %9.6f ETA: %3ldh%2ldm%2lds", 100 * p->progress,
+            p->words_per_sec_thread, p->lr, p->loss, eta / 3600, eta / 60 % 60, eta % 60);
+    fflush(stderr);
+}
+
+/* "-hidden 256,128" */
+static int parse_hidden(const char *s, size_t *out, size_t max, size_t *n) {
+    *n = 0;
+    while (s && *s) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (end == s || errno || v == 0 || v > 1000000 || *n == max || (*end && *end != ',')) return -1;
+        out[(*n)++] = (size_t)v;
+        s = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+int cmd_supervised(int argc, char **argv) {
+    static const char cmd[] = "supervised";
+    edl_textclf_args a;
+    edl_textclf_defaults(&a);
+    const char *input = NULL, *output = NULL, *loss = "softmax", *hidden = NULL, *optimizer = NULL, *pre = NULL, *valid = NULL;
+    size_t dim = a.dim, epoch = a.epoch, ngrams = a.word_ngrams, bucket = a.bucket, lru = a.lr_update_rate, batch = 0, patience = 0;
+    uint64_t min_count = 1, min_count_label = 0, seed = 0;
+    float lr = a.lr, dropout = 0;
+    int thread = a.thread;
+    const char *label = a.label;
+    /* flags fastText has but supervised mode ignores are accepted so existing scripts run */
+    size_t ignored_size = 0;
+    float ignored_float = 0;
+    const arg_spec specs[] = {
+        {"input", ARG_STR, &input, "training file path ('-' for stdin)"},
+        {"output", ARG_STR, &output, "writes OUTPUT.safetensors"},
+        {"dim", ARG_SIZE, &dim, "size of word vectors"},
+        {"lr", ARG_FLOAT, &lr, "learning rate"},
+        {"epoch", ARG_SIZE, &epoch, "number of epochs"},
+        {"wordNgrams", ARG_SIZE, &ngrams, "max length of word ngram"},
+        {"bucket", ARG_SIZE, &bucket, "number of buckets"},
+        {"minCount", ARG_U64, &min_count, "minimal number of word occurences"},
+        {"minCountLabel", ARG_U64, &min_count_label, "minimal number of label occurences"},
+        {"label", ARG_STR, &label, "labels prefix"},
+        {"loss", ARG_STR, &loss, "loss function {softmax, ova, hs}"},
+        {"thread", ARG_INT, &thread, "number of threads (0: all cores)"},
+        {"seed", ARG_U64, &seed, "random generator seed"},
+        {"lrUpdateRate", ARG_SIZE, &lru, "change the rate of updates for the learning rate"},
+        {"pretrainedVectors", ARG_STR, &pre, "pretrained word vectors (.vec) for supervised learning"},
+        {"verbose", ARG_INT, &verbose_level, "verbosity level"},
+        {"hidden", ARG_STR, &hidden, "edl: hidden ReLU layers, e.g. 256,128"},
+        {"dropout", ARG_FLOAT, &dropout, "edl: dropout after each hidden layer"},
+        {"optimizer", ARG_STR, &optimizer, "edl: sgd, adam or adagrad (mini-batch training)"},
+        {"batch", ARG_SIZE, &batch, "edl: mini-batch size (0: fastText's example by example)"},
+        {"valid", ARG_STR, &valid, "edl: validation file for early stopping"},
+        {"patience", ARG_SIZE, &patience, "edl: epochs without a better validation loss before stopping"},
+        {"ws", ARG_SIZE, &ignored_size, "(unused in supervised mode)"},
+        {"neg", ARG_SIZE, &ignored_size, "(unused in supervised mode)"},
+        {"minn", ARG_SIZE, &ignored_size, "(subwords: not in supervised mode here)"},
+        {"maxn", ARG_SIZE, &ignored_size, "(subwords: not in supervised mode here)"},
+        {"t", ARG_FLOAT, &ignored_float, "(unused in supervised mode)"},
+    };
+    const size_t nspecs = sizeof specs / sizeof specs[0];
+    if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
+        fprintf(stderr, "usage: edl supervised -input FILE -output PREFIX [flags]\n");
+        args_usage(specs, nspecs);
+        return 0;
+    }
+    const char *pos[1];
+    if (args_parse(cmd, argc, argv, 2, specs, nspecs, pos, 0) < 0) return 2;
+    if (!input || !output) {
+        fprintf(stderr, "edl supervised: -input and -output are required (edl supervised -h lists the flags)\n");
+        return 2;
+    }
+    if (!strcmp(loss, "softmax")) a.loss = EDL_TEXTCLF_SOFTMAX;
+    else if (!strcmp(loss, "ova")) a.loss = EDL_TEXTCLF_OVA;
+    else if (!strcmp(loss, "hs")) a.loss = EDL_TEXTCLF_HS;
+    else {
+        fprintf(stderr, "edl supervised: -loss '%s' is not softmax, ova or hs\n", loss);
+        return 2;
+    }
+    size_t hid[16], nh = 0;
+    if (hidden && parse_hidden(hidden, hid, 16, &nh) != 0) {
+        fprintf(stderr, "edl supervised: -hidden '%s' is not a list of up to 16 sizes like 256,128\n", hidden);
+        return 2;
+    }
+    if (optimizer) {
+        if (!strcmp(optimizer, "sgd")) a.optimizer = EDL_OPT_SGD;
+        else if (!strcmp(optimizer, "adam")) a.optimizer = EDL_OPT_ADAM;
+        else if (!strcmp(optimizer, "adagrad")) a.optimizer = EDL_OPT_ADAGRAD;
+        else {
+            fprintf(stderr, "edl supervised: -optimizer '%s' is not sgd, adam or adagrad\n", optimizer);
+            return 2;
+        }
+    }
+    a.dim = dim, a.lr = lr, a.epoch = epoch, a.word_ngrams = ngrams, a.bucket = bucket;
+    a.min_count = (int64_t)min_count, a.min_count_label = (int64_t)min_count_label, a.label = label;
+    a.thread = thread, a.seed = seed, a.lr_update_rate = lru, a.pretrained_vectors = pre;
+    a.hidden = hid, a.nhidden = nh, a.dropout = dropout, a.batch = batch, a.valid = valid, a.patience = patience;
+    a.progress = on_progress;
+    edl_textclf *c = NULL;
+    edl_textclf_report r;
+    edl_status s = edl_textclf_train(&c, input, &a, &r);
+    if (verbose_level >= 2) fputc('\n', stderr);
+    if (s != EDL_OK) return fail(cmd);
+    if (verbose_level >= 1) {
+        fprintf(stderr, "Read %lld words\nNumber of words:  %zu\nNumber of labels: %zu\n", (long long)r.ntokens, r.nwords, r.nlabels);
+        if (r.skipped_no_label) fprintf(stderr, "warning: %zu lines without a label were skipped\n", r.skipped_no_label);
+        fprintf(stderr, "trained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n", r.seconds, r.words_per_sec_thread, r.loss);
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s.safetensors", output);
+    s = edl_textclf_save(c, path);
+    edl_textclf_free(c);
+    if (s != EDL_OK) return fail(cmd);
+    if (verbose_level >= 1) fprintf(stderr, "saved %s\n", path);
+    return 0;
+}
+
+/* MODEL FILE [k] [threshold], as fastText's test and predict. */
+static int model_file_k_th(const char *cmd, int argc, char **argv, edl_textclf **c, const char **file, size_t *k, float *th) {
+    if (argc < 4 || argc > 6) {
+        fprintf(stderr, "usage: edl %s MODEL FILE|- [k] [threshold]\n", cmd);
+        return 2;
+    }
+    *k = 1, *th = 0.0f;
+    char *end;
+    if (argc > 4) {
+        long v = strtol(argv[4], &end, 10);
+        if (*end || v < 1 || v > 1000000) {
+            fprintf(stderr, "edl %s: k '%s' must be a positive integer\n", cmd, argv[4]);
+            return 2;
+        }
+        *k = (size_t)v;
+    }
+    if (argc > 5) {
+        *th = strtof(argv[5], &end);
+        if (*end || !(*th >= 0.0f && *th <= 1.0f)) {
+            fprintf(stderr, "edl %s: threshold '%s' must be in [0, 1]\n", cmd, argv[5]);
+            return 2;
+        }
+    }
+    if (edl_textclf_load(c, argv[2]) != EDL_OK) return fail(cmd);
+    *file = argv[3];
+    return 0;
+}
+
+int cmd_test(int argc, char **argv) {
+    const char *cmd = argv[1], *file;
+    int per_label = !strcmp(cmd, "test-label");
+    edl_textclf *c;
+    size_t k;
+    float th;
+    int rc = model_file_k_th(cmd, argc, argv, &c, &file, &k, &th);
+    if (rc) return rc;
+    edl_textclf_meter mt;
+    if (edl_textclf_test(c, file, k, th, &mt) != EDL_OK) {
+        edl_textclf_free(c);
+        return fail(cmd);
+    }
+    if (per_label)
+        for (size_t l = 0; l < mt.nlabels; l++) {
+            double p = (double)mt.label_correct[l] / (double)mt.label_predicted[l];
+            double r = (double)mt.label_gold[l] ? (double)mt.label_correct[l] / (double)mt.label_gold[l] : NAN;
+            double f1 = 2 * p * r / (p + r);
+            double vals[3] = {f1, p, r};
+            const char *names[3] = {"F1-Score", "Precision", "Recall"};
+            for (int i = 0; i < 3; i++) {
+                if (isfinite(vals[i])) printf("%s : %.6f  ", names[i], vals[i]);
+                else printf("%s : --------  ", names[i]);
+            }
+            printf(" %s\n", edl_textclf_label(c, l, NULL));
+        }
+    printf("N\t%zu\n", mt.nexamples);
+    printf("P@%zu\t%.3g\n", k, mt.predicted ? (double)mt.correct / (double)mt.predicted : NAN);
+    printf("R@%zu\t%.3g\n", k, mt.gold ? (double)mt.correct / (double)mt.gold : NAN);
+    edl_textclf_meter_free(&mt);
+    edl_textclf_free(c);
+    return 0;
+}
+
+int cmd_predict(int argc, char **argv) {
+    const char *cmd = argv[1], *file;
+    int prob = !strcmp(cmd, "predict-prob");
+    edl_textclf *c;
+    size_t k;
+    float th;
+    int rc = model_file_k_th(cmd, argc, argv, &c, &file, &k, &th);
+    if (rc) return rc;
+    FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
+    if (!f) {
+        fprintf(stderr, "edl %s: %s: cannot open: %s\n", cmd, file, strerror(errno));
+        edl_textclf_free(c);
+        return 1;
+    }
+    int64_t *labels = malloc(k * sizeof *labels);
+    float *probs = malloc(k * sizeof *probs);
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t n;
+    rc = labels && probs ? 0 : 1;
+    while (!rc && (n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        size_t cnt = 0;
+        if (edl_textclf_predict(c, line, (size_t)n, k, th, labels, probs, &cnt) != EDL_OK) {
+            fprintf(stderr, "edl %s: %s:%zu: %s\n", cmd, file, lineno, edl_last_error());
+            rc = 1;
+            break;
+        }
+        for (size_t i = 0; i < cnt; i++) {
+            if (i) putchar(' ');
+            fputs(edl_textclf_label(c, (size_t)labels[i], NULL), stdout);
+            if (prob) printf(" %.6g", probs[i]);
+        }
+        putchar('\n');
+    }
+    if (f != stdin) fclose(f);
+    free(line), free(labels), free(probs);
+    edl_textclf_free(c);
+    return rc;
+}
+
+int cmd_sentence_vectors(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: edl print-sentence-vectors MODEL < text\n");
+        return 2;
+    }
+    edl_textclf *c;
+    if (edl_textclf_load(&c, argv[2]) != EDL_OK) return fail(argv[1]);
+    size_t dim = edl_textclf_dim(c), cap = 0;
+    float *vec = malloc(dim * sizeof *vec);
+    char *line = NULL;
+    ssize_t n;
+    int rc = vec ? 0 : 1;
+    while (!rc && (n = getline(&line, &cap, stdin)) >= 0) {
+        if (edl_textclf_sentence_vector(c, line, (size_t)n, vec) != EDL_OK) {
+            rc = fail(argv[1]);
+            break;
+        }
+        for (size_t d = 0; d < dim; d++) printf("%.5g ", vec[d]);
+        putchar('\n');
+    }
+    free(line), free(vec);
+    edl_textclf_free(c);
+    return rc;
+}
