@@ -144,6 +144,8 @@ int cmd_train(int argc, char **argv) {
     char path[4096], args[4096] = "", lr_s[32], ep_s[32];
     for (int i = 2, n = 0; i < argc && n >= 0 && (size_t)n < sizeof args; i++)
         n += snprintf(args + n, sizeof args - (size_t)n, "%s%s", i > 2 ? " " : "", argv[i]);
+    for (char *p = args; *p; p++) /* metadata is UTF-8: keep file names in other encodings readable */
+        if ((unsigned char)*p >= 0x80) *p = '?';
     snprintf(lr_s, sizeof lr_s, "%g", c.optim.lr);
     snprintf(ep_s, sizeof ep_s, "%zu", r.epochs_run);
     const char *keys[5] = {"train.args", "train.optimizer", "train.lr", "train.epochs_run", "train.seed"};

@@ -387,7 +387,7 @@ edl_status edl_evaluate(const edl_model *m, const edl_dataset *data, float *loss
 /* ---- Files -------------------------------------------------------------------------------- */
 
 /* Saves the model as one safetensors file: every tensor ("<layer>.weight", "<layer>.bias",
-   the layout of torch.nn.Sequential) and __metadata__ with "edl.spec", "edl.version", and the
+   named by the layer's position in the spec; weights [out][in] as torch.nn.Linear) and __metadata__ with "edl.spec", "edl.version", and the
    caller's key/value strings (keys and values NUL-terminated; may be NULL when nmeta is 0).
    Atomic: a temporary file in the same directory, fsync, rename, fsync of the directory; on
    any failure the old file is left as it was. */

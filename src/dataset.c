@@ -3,6 +3,7 @@
 #include "dataset.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,8 @@ edl_status edl_dataset_create(edl_dataset **d, size_t feature_dim, size_t target
 
 void edl_dataset_free(edl_dataset *d) {
     if (!d) return;
+    free(d->source);
+    free(d->lines);
     free(d->offsets);
     free(d->idx);
     free(d->x);
@@ -76,7 +79,7 @@ edl_status edl_dataset_add_indices(edl_dataset *d, const int64_t *idx, size_t n,
         if (idx[i] < 0) return edl__fail(EDL_ERR_INDEX, "%s: example %zu index %lld at position %zu is negative", fn, d->n, (long long)idx[i], i);
     EDL_TRY(reserve((void **)&d->idx, &d->idx_cap, d->nidx + n, sizeof *d->idx));
     EDL_TRY(add_example(d, label, targets));
-    memcpy(d->idx + d->nidx, idx, n * sizeof *idx);
+    if (n) memcpy(d->idx + d->nidx, idx, n * sizeof *idx);
     d->nidx += n;
     d->offsets[d->n + 1] = (int64_t)d->nidx;
     d->n++;
@@ -100,9 +103,17 @@ edl_status edl_dataset_add_features(edl_dataset *d, const float *x, int64_t labe
     return EDL_OK;
 }
 
+/* Where example e came from, for messages: "file:line" or "example e". */
+static const char *where(const edl_dataset *d, const char *what, size_t e, char *buf, size_t n) {
+    if (d->source && d->lines) snprintf(buf, n, "%s:%lld", d->source, (long long)d->lines[e]);
+    else snprintf(buf, n, "%s: example %zu", what, e);
+    return buf;
+}
+
 edl_status edl__dataset_check(const edl_dataset *d, const edl_model *m, const char *what) {
     const edl_layer_info *in = &m->layers[0].info;
     size_t od = edl_model_output_dim(m);
+    char w[600];
     if (in->kind == EDL_LAYER_INPUT) {
         if (d->fdim != in->dim)
             return edl__fail(EDL_ERR_ARG, "%s: examples have %zu features, the model's input takes %zu", what, d->fdim, in->dim);
@@ -111,10 +122,10 @@ edl_status edl__dataset_check(const edl_dataset *d, const edl_model *m, const ch
         for (size_t e = 0; e < d->n; e++) {
             size_t s = (size_t)d->offsets[e], t = (size_t)d->offsets[e + 1];
             if (in->kind == EDL_LAYER_EMBEDDING && t - s != in->len)
-                return edl__fail(EDL_ERR_ARG, "%s: example %zu has %zu indices, the embedding takes len=%zu", what, e, t - s, in->len);
+                return edl__fail(EDL_ERR_ARG, "%s: %zu indices, the embedding takes len=%zu", where(d, what, e, w, sizeof w), t - s, in->len);
             for (size_t i = s; i < t; i++)
                 if ((uint64_t)d->idx[i] >= in->rows)
-                    return edl__fail(EDL_ERR_INDEX, "%s: example %zu index %lld at position %zu is out of range [0, %zu)", what, e,
+                    return edl__fail(EDL_ERR_INDEX, "%s: index %lld at position %zu is out of range [0, %zu)", where(d, what, e, w, sizeof w),
                                      (long long)d->idx[i], i - s, in->rows);
         }
     }
@@ -122,10 +133,19 @@ edl_status edl__dataset_check(const edl_dataset *d, const edl_model *m, const ch
         if (d->tdim) return edl__fail(EDL_ERR_ARG, "%s: examples have float targets, the softmax loss takes labels", what);
         for (size_t e = 0; e < d->n; e++)
             if ((uint64_t)d->labels[e] >= od)
-                return edl__fail(EDL_ERR_INDEX, "%s: example %zu label %lld is out of range [0, %zu)", what, e, (long long)d->labels[e], od);
+                return edl__fail(EDL_ERR_INDEX, "%s: label %lld is out of range [0, %zu)", where(d, what, e, w, sizeof w),
+                                 (long long)d->labels[e], od);
     } else if (d->tdim != od) {
         return edl__fail(EDL_ERR_ARG, "%s: examples have %zu targets, the model outputs %zu", what, d->tdim, od);
     }
+    return EDL_OK;
+}
+
+/* Records that the example just added came from line `line` of source. */
+edl_status edl__dataset_note_line(edl_dataset *d, const char *source, size_t line) {
+    if (!d->source && !(d->source = strdup(source))) return edl__fail(EDL_ERR_NOMEM, "no memory");
+    EDL_TRY(reserve((void **)&d->lines, &d->lines_cap, d->n, sizeof *d->lines));
+    d->lines[d->n - 1] = (int64_t)line;
     return EDL_OK;
 }
 
@@ -165,7 +185,7 @@ void edl__batch_gather(edl_batch_buf *bb, const edl_dataset *d, const size_t *or
         } else {
             size_t s = (size_t)d->offsets[e], len = (size_t)d->offsets[e + 1] - s;
             bb->offsets[k] = (int64_t)nidx;
-            memcpy(bb->idx + nidx, d->idx + s, len * sizeof *bb->idx);
+            if (len) memcpy(bb->idx + nidx, d->idx + s, len * sizeof *bb->idx);
             nidx += len;
         }
         if (d->tdim) memcpy(bb->targets + k * d->tdim, d->targets + e * d->tdim, d->tdim * sizeof *bb->targets);

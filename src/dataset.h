@@ -14,6 +14,9 @@ struct edl_dataset {
     int64_t *labels;    /* n */
     float *targets;     /* n x tdim */
     size_t off_cap, idx_cap, x_cap, lab_cap, tgt_cap;
+    char *source;       /* read from this file (NULL when built in memory) ... */
+    int64_t *lines;     /* ... example e from line lines[e] */
+    size_t lines_cap;
 };
 
 /* Buffers one batch is gathered into. */
@@ -25,6 +28,8 @@ typedef struct {
 /* Checks every example fits the model: feature count, sequence length, index and label ranges,
    target count. what names the data in messages ("training data"). */
 edl_status edl__dataset_check(const edl_dataset *d, const edl_model *m, const char *what);
+/* Records that the example just added came from line `line` of file source. */
+edl_status edl__dataset_note_line(edl_dataset *d, const char *source, size_t line);
 edl_status edl__batch_reserve(edl_batch_buf *bb, const edl_dataset *d, size_t cap);
 void edl__batch_free(edl_batch_buf *bb);
 /* Fills b with examples order[0 .. count) of d, copied into bb. */

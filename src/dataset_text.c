@@ -92,6 +92,7 @@ static edl_status parse_line(edl_dataset *d, const where *w, char *line, int64_t
     if (d->fdim && nin != d->fdim)
         return edl__fail(EDL_ERR_FORMAT, "%s:%zu: %zu features, the model's input takes %zu", w->path, w->line, nin, d->fdim);
     edl_status s = d->fdim ? edl_dataset_add_features(d, x, label, t) : edl_dataset_add_indices(d, *idx, nin, label, t);
+    if (s == EDL_OK) s = edl__dataset_note_line(d, w->path, w->line);
     if (s != EDL_OK) {
         char msg[300];
         snprintf(msg, sizeof msg, "%s", edl_last_error());

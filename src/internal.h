@@ -136,11 +136,11 @@ void edl__vec_scatter_add(float *dtable, size_t dim, const int64_t *idx, size_t 
                           const float *w, float scale, int64_t pad, const float *g, int t, int nt);
 bool edl__vec_all_finite(const float *x, size_t n);
 /* Optimizer updates of p from g over n values, state alongside (torch.optim's rules); each
-   zeroes g after use. */
-void edl__vec_sgd(float *p, float *g, float *buf, size_t n, const edl__opt_coef *c);
-void edl__vec_adagrad(float *p, float *g, float *sum, size_t n, const edl__opt_coef *c);
-void edl__vec_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
-void edl__vec_sparse_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
+   zeroes g after use and returns whether every updated parameter is finite. */
+bool edl__vec_sgd(float *p, float *g, float *buf, size_t n, const edl__opt_coef *c);
+bool edl__vec_adagrad(float *p, float *g, float *sum, size_t n, const edl__opt_coef *c);
+bool edl__vec_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
+bool edl__vec_sparse_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
 void edl__vec_colsum_add(float *y, const float *x, size_t rows, size_t cols); /* y += sum rows */
 
 #endif

@@ -13,7 +13,13 @@ typedef struct {
     const char *s;
     size_t len, pos;
     size_t err_off;
+    size_t values; /* values parsed so far */
 } parser;
+
+/* Each value costs about 90 bytes of tree, and a header of H bytes can hold H/2 values: a cap
+   keeps a hostile 100 MB header from costing gigabytes. A safetensors header needs about 8
+   values a tensor, so this admits models of 125,000 tensors (and at most ~90 MB of tree). */
+enum { MAX_VALUES = 1000000 };
 
 static edl_status perr(parser *p, size_t off, const char *what) {
     p->err_off = off;
@@ -62,6 +68,15 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
     if ((k == 3 && cp < 0x800) || (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
         return 0;
     return k;
+}
+
+bool edl__utf8_valid(const char *s, size_t n) {
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_len((const unsigned char *)s + i, n - i);
+        if (!k) return false;
+        i += k;
+    }
+    return true;
 }
 
 static edl_status parse_string(parser *p, char **out, size_t *out_len) {
@@ -247,6 +262,7 @@ static edl_status parse_container(parser *p, edl_json *v, int depth, int object)
 
 static edl_status parse_value(parser *p, edl_json *v, int depth) {
     if (depth > MAX_DEPTH) return perr(p, p->pos, "nesting deeper than 64");
+    if (++p->values > MAX_VALUES) return perr(p, p->pos, "more than 1,000,000 JSON values");
     skip_ws(p);
     v->off = p->pos;
     if (p->pos >= p->len) return perr(p, p->pos, "unexpected end of text");
@@ -279,7 +295,7 @@ static edl_status parse_value(parser *p, edl_json *v, int depth) {
 }
 
 edl_status edl__json_parse(const char *text, size_t len, edl_json *out, size_t *err_off) {
-    parser p = {text, len, 0, 0};
+    parser p = {text, len, 0, 0, 0};
     memset(out, 0, sizeof *out);
     edl_status s = parse_value(&p, out, 0);
     if (s == EDL_OK) {

@@ -27,6 +27,8 @@ struct edl_json {
    where the problem is and the reason in edl_last_error(). Nesting deeper than 64 is refused. */
 edl_status edl__json_parse(const char *text, size_t len, edl_json *out, size_t *err_off);
 void edl__json_free(edl_json *v);
+/* Whether s[0..n) is valid UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF). */
+bool edl__utf8_valid(const char *s, size_t n);
 /* The value of key in an object, or NULL. */
 const edl_json *edl__json_get(const edl_json *obj, const char *key);
 /* Writes s as a JSON string literal (with quotes) to f; returns 0 on success. */

@@ -77,6 +77,9 @@ edl_status edl__touch_rows(edl_layer *L, const int64_t *idx, size_t n);
 /* Initialises one layer's tensors. */
 void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng);
 
+/* The length of the model's spec (without the terminating NUL). */
+size_t edl__model_spec_len(const edl_model *m);
+
 /* Names for the spec and the summary. */
 const char *edl__act_name(edl_act a);
 const char *edl__pool_name(edl_pool p);

@@ -110,7 +110,7 @@ void edl_optim_free(edl_optim *o) {
 /* ---- updates ------------------------------------------------------------------------------ */
 
 /* One row, one accumulator: acc += mean(g^2); p -= lr g / (sqrt(acc) + eps) (FBGEMM's rule). */
-static void rowwise_adagrad(const edl__opt_coef *a, float *p, float *g, float *acc, size_t n) {
+static bool rowwise_adagrad(const edl__opt_coef *a, float *p, float *g, float *acc, size_t n) {
     double s = 0.0;
     for (size_t i = 0; i < n; i++) {
         float d = g[i] + a->wd * p[i];
@@ -118,42 +118,44 @@ static void rowwise_adagrad(const edl__opt_coef *a, float *p, float *g, float *a
     }
     *acc += (float)(s / (double)n);
     float mult = a->lr / (sqrtf(*acc) + a->eps);
+    bool ok = true;
     for (size_t i = 0; i < n; i++) {
         p[i] -= mult * (g[i] + a->wd * p[i]);
         g[i] = 0.0f;
+        ok &= isfinite(p[i]) != 0;
     }
+    return ok;
 }
 
 /* Updates n values at offset off of the block (state at the same offset). */
-static void update_run(edl_optim *o, const edl__opt_coef *a, size_t off, size_t n, int lazy) {
+static bool update_run(edl_optim *o, const edl__opt_coef *a, size_t off, size_t n, int lazy) {
     float *p = o->m->params + off;
     float *g = o->m->grads + off;
     switch (o->c.kind) {
-    case EDL_OPT_SGD: edl__vec_sgd(p, g, o->s1 ? o->s1 + off : NULL, n, a); break;
+    case EDL_OPT_SGD: return edl__vec_sgd(p, g, o->s1 ? o->s1 + off : NULL, n, a);
     case EDL_OPT_ADAGRAD:
-    case EDL_OPT_ROWWISE_ADAGRAD: edl__vec_adagrad(p, g, o->s1 + off, n, a); break;
+    case EDL_OPT_ROWWISE_ADAGRAD: return edl__vec_adagrad(p, g, o->s1 + off, n, a);
     case EDL_OPT_ADAM:
     case EDL_OPT_ADAMW:
-        if (lazy) edl__vec_sparse_adam(p, g, o->s1 + off, o->s2 + off, n, a);
-        else edl__vec_adam(p, g, o->s1 + off, o->s2 + off, n, a);
-        break;
+        if (lazy) return edl__vec_sparse_adam(p, g, o->s1 + off, o->s2 + off, n, a);
+        return edl__vec_adam(p, g, o->s1 + off, o->s2 + off, n, a);
     }
+    return true;
 }
 
 /* A dense update, split over threads in chunks when it is large: each value is updated alone,
    so the result is the same for any thread count. */
-static void update(edl_optim *o, const edl__opt_coef *a, size_t off, size_t n, int lazy) {
+static bool update(edl_optim *o, const edl__opt_coef *a, size_t off, size_t n, int lazy) {
     enum { CHUNK = 1 << 14 };
-    if (n < 4 * CHUNK || edl__num_threads() == 1) {
-        update_run(o, a, off, n, lazy);
-        return;
-    }
+    if (n < 4 * CHUNK || edl__num_threads() == 1) return update_run(o, a, off, n, lazy);
     size_t chunks = (n + CHUNK - 1) / CHUNK;
-#pragma omp parallel for schedule(static)
+    int ok = 1;
+#pragma omp parallel for schedule(static) reduction(& : ok)
     for (size_t k = 0; k < chunks; k++) {
         size_t b = k * CHUNK, len = n - b < CHUNK ? n - b : CHUNK;
-        update_run(o, a, off + b, len, lazy);
+        ok &= update_run(o, a, off + b, len, lazy);
     }
+    return ok != 0;
 }
 
 static void clip(edl_optim *o) {
@@ -194,18 +196,20 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
         a.lr = (float)(lr / (1.0 + (double)(o->t - 1) * c->lr_decay));
     edl__opt_coef lazy = a; /* SparseAdam's step size */
     lazy.step = (float)(lr * sqrt(bc2) / bc1);
+    size_t bad_layer = SIZE_MAX;
     for (size_t l = 0; l < m->nlayers; l++) {
         edl_layer *L = &m->layers[l];
         if (L->info.frozen || L->info.kind == EDL_LAYER_INPUT || L->info.kind == EDL_LAYER_DROPOUT) continue;
         size_t dim = L->info.dim;
+        bool ok = true;
         if (is_embedding(L) && c->kind == EDL_OPT_ROWWISE_ADAGRAD) {
             /* row-wise state: lazily over touched rows, or over every row in the dense form */
             size_t nr = L->info.sparse ? L->touched.n : L->info.rows;
             for (size_t k = 0; k < nr; k++) {
                 size_t r = L->info.sparse ? (size_t)L->touched.rows[k] : k;
                 if ((int64_t)r == L->info.padding_idx) continue;
-                rowwise_adagrad(&a, m->params + L->w_off + r * dim, m->grads + L->w_off + r * dim,
-                                o->rows + o->row_off[l] + r, dim);
+                ok &= rowwise_adagrad(&a, m->params + L->w_off + r * dim, m->grads + L->w_off + r * dim,
+                                      o->rows + o->row_off[l] + r, dim);
             }
         } else if (is_embedding(L) && L->info.sparse) {
             for (size_t k = 0; k < L->touched.n; k++) {
@@ -214,20 +218,22 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
                     lazy.first = !o->row_started[l][r];
                     o->row_started[l][r] = 1;
                 }
-                update_run(o, &lazy, L->w_off + r * dim, dim, 1);
+                ok &= update_run(o, &lazy, L->w_off + r * dim, dim, 1);
             }
         } else {
             a.first = !o->started[l];
             o->started[l] = 1;
-            update(o, &a, L->w_off, L->w_count + L->b_count, 0);
-            if (is_embedding(L) && L->info.padding_idx >= 0) /* the padding row stays zero */
-                memset(m->params + L->w_off + (size_t)L->info.padding_idx * dim, 0, dim * sizeof(float));
+            ok &= update(o, &a, L->w_off, L->w_count + L->b_count, 0);
         }
         a.first = 0;
+        if (!ok && bad_layer == SIZE_MAX) bad_layer = l;
     }
     /* the updates zeroed every gradient they read; what is left is the touched-row lists (and
        any frozen layer's, which holds none) */
     edl__forget_touched(m);
+    if (bad_layer != SIZE_MAX)
+        return edl__fail(EDL_ERR_NUMERIC, "optimizer step %llu made parameters of layer %zu (%s) non-finite (lower the learning rate)",
+                         (unsigned long long)o->t, bad_layer, m->layers[bad_layer].info.name);
     return EDL_OK;
 }
 

@@ -213,10 +213,21 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
             if (!strcmp(meta_keys[i], meta_keys[j]))
                 return edl__fail(EDL_ERR_ARG, "%s: metadata key \"%s\" given twice", fn, meta_keys[i]);
     }
-    char spec[4096];
-    EDL_TRY(edl_model_spec(m, spec, sizeof spec));
+    for (size_t i = 0; i < nmeta; i++)
+        if (!edl__utf8_valid(meta_keys[i], strlen(meta_keys[i])) || !edl__utf8_valid(meta_values[i], strlen(meta_values[i])))
+            return edl__fail(EDL_ERR_ARG, "%s: %s: metadata \"%.60s\" is not valid UTF-8", fn, path, meta_keys[i]);
+    for (size_t l = 0; l < m->nlayers; l++) {
+        const edl_layer *L = &m->layers[l];
+        if (has_tensors(L) && !edl__vec_all_finite(m->params + L->w_off, L->w_count + L->b_count))
+            return edl__fail(EDL_ERR_NUMERIC, "%s: %s: layer %zu (%s) holds NaN or infinite values; not saved", fn, path, l, L->info.name);
+    }
+    size_t spec_len = edl__model_spec_len(m);
+    char *spec = malloc(spec_len + 1);
+    if (!spec) return edl__fail(EDL_ERR_NOMEM, "%s: %s: no memory", fn, path);
+    edl_status s = edl_model_spec(m, spec, spec_len + 1);
     save_ctx c = {m, meta_keys, meta_values, nmeta, spec, extra, nextra};
-    edl_status s = edl__write_atomic(path, write_model, &c);
+    if (s == EDL_OK) s = edl__write_atomic(path, write_model, &c);
+    free(spec);
     if (s != EDL_OK && strncmp(edl_last_error(), path, strlen(path)) != 0) {
         char msg[400];
         snprintf(msg, sizeof msg, "%s", edl_last_error());

@@ -375,6 +375,13 @@ static void write_spec(sbuf *b, const edl_model *m) {
     sb_printf(b, " loss(%s)", edl__loss_name(m->loss));
 }
 
+size_t edl__model_spec_len(const edl_model *m) {
+    char one[1];
+    sbuf b = {one, 0, 0};
+    write_spec(&b, m);
+    return b.len;
+}
+
 edl_status edl_model_spec(const edl_model *m, char *buf, size_t size) {
     if (!m || !buf) return edl__fail(EDL_ERR_ARG, "edl_model_spec: model or buf is NULL");
     sbuf b = {buf, size, 0};

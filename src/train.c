@@ -165,11 +165,18 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
                 char msg[400];
                 snprintf(msg, sizeof msg, "%s", edl_last_error());
                 s = edl__fail(s, "%s: epoch %zu, step %llu: %s", fn, epoch, (unsigned long long)r.steps + 1, msg);
-                edl_model_zero_grad(m); /* the parameters stay those of the last good step */
+                edl_model_zero_grad(m); /* the parameters stay those of the last step */
                 goto done;
             }
             judged += count_correct(m, m->ws.outs[m->nlayers - 1], &b, &correct);
-            if ((s = edl_optim_step(opt, lr)) != EDL_OK) goto done;
+            if ((s = edl_optim_step(opt, lr)) != EDL_OK) {
+                /* the step that overflowed is applied: the model holds its non-finite values, and
+                   edl_model_save refuses them */
+                char msg[400];
+                snprintf(msg, sizeof msg, "%s", edl_last_error());
+                s = edl__fail(s, "%s: epoch %zu, step %llu: %s", fn, epoch, (unsigned long long)r.steps + 1, msg);
+                goto done;
+            }
             r.steps++;
             loss_sum += (double)loss * (double)k;
             done_ex += k, seen += k;

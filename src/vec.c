@@ -132,18 +132,28 @@ EDL_CLONES bool edl__vec_all_finite(const float *x, size_t n) {
 }
 
 /* ---- optimizer updates: torch.optim's rules, one pass over p, g and the state ------------- */
-/* Each also zeroes g as it goes: the gradient is in cache then, and a step ends with zero
-   gradients anyway. */
 
-EDL_CLONES void edl__vec_sgd(float *restrict p, float *restrict g, float *restrict buf, size_t n,
+/* 1 when x is NaN or infinite: its exponent bits are all ones. Integer bits OR together in any
+   order, so the loops that collect them still vectorise (a float sum would not). */
+static inline unsigned nonfinite(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return (u & 0x7f800000u) == 0x7f800000u;
+}
+/* Each also zeroes g as it goes (the gradient is in cache then, and a step ends with zero
+   gradients anyway) and returns whether every updated parameter is finite. */
+
+EDL_CLONES bool edl__vec_sgd(float *restrict p, float *restrict g, float *restrict buf, size_t n,
                              const edl__opt_coef *c) {
     const float lr = c->lr, wd = c->wd, mom = c->momentum, damp = c->damp;
+    unsigned bad = 0;
     if (mom == 0.0f) {
         for (size_t i = 0; i < n; i++) {
             p[i] -= lr * (g[i] + wd * p[i]);
             g[i] = 0.0f;
+            bad |= nonfinite(p[i]);
         }
-        return;
+        return bad == 0;
     }
     for (size_t i = 0; i < n; i++) {
         float d = g[i] + wd * p[i];
@@ -151,23 +161,29 @@ EDL_CLONES void edl__vec_sgd(float *restrict p, float *restrict g, float *restri
         buf[i] = b;
         p[i] -= lr * (c->nesterov ? d + mom * b : b);
         g[i] = 0.0f;
+        bad |= nonfinite(p[i]);
     }
+    return bad == 0;
 }
 
-EDL_CLONES void edl__vec_adagrad(float *restrict p, float *restrict g, float *restrict sum, size_t n,
+EDL_CLONES bool edl__vec_adagrad(float *restrict p, float *restrict g, float *restrict sum, size_t n,
                                  const edl__opt_coef *c) {
     const float lr = c->lr, wd = c->wd, eps = c->eps;
+    unsigned bad = 0;
     for (size_t i = 0; i < n; i++) {
         float d = g[i] + wd * p[i];
         sum[i] += d * d;
         p[i] -= lr * (d / (sqrtf(sum[i]) + eps));
         g[i] = 0.0f;
+        bad |= nonfinite(p[i]);
     }
+    return bad == 0;
 }
 
 /* torch.optim.Adam (wd as L2) and AdamW (decay != 1, decoupled). */
-EDL_CLONES void edl__vec_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2,
+EDL_CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2,
                               size_t n, const edl__opt_coef *c) {
+    unsigned bad = 0;
     const float b1 = c->b1, b2 = c->b2, k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay;
     const float step = c->step, sbc2 = c->sbc2, eps = c->eps;
     for (size_t i = 0; i < n; i++) {
@@ -177,12 +193,15 @@ EDL_CLONES void edl__vec_adam(float *restrict p, float *restrict g, float *restr
         m1[i] = a, m2[i] = v;
         p[i] = pi - step * (a / (sqrtf(v) / sbc2 + eps));
         g[i] = 0.0f;
+        bad |= nonfinite(p[i]);
     }
+    return bad == 0;
 }
 
 /* torch.optim.SparseAdam's rule (its eps is not scaled by the bias correction). */
-EDL_CLONES void edl__vec_sparse_adam(float *restrict p, float *restrict g, float *restrict m1,
+EDL_CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, float *restrict m1,
                                      float *restrict m2, size_t n, const edl__opt_coef *c) {
+    unsigned bad = 0;
     const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
     for (size_t i = 0; i < n; i++) {
         float d = g[i] + wd * p[i];
@@ -191,7 +210,9 @@ EDL_CLONES void edl__vec_sparse_adam(float *restrict p, float *restrict g, float
         m1[i] = a, m2[i] = v;
         p[i] = pi - step * (a / (sqrtf(v) + eps));
         g[i] = 0.0f;
+        bad |= nonfinite(p[i]);
     }
+    return bad == 0;
 }
 
 /* Activations over arrays: one switch outside the loop so each loop vectorises. */

@@ -95,6 +95,14 @@ TEST(cli_train_eval) {
     char want[200];
     snprintf(want, sizeof want, "%s:402:7: not an integer: 'x7'", data);
     if (!strstr(out, want)) FAILF("eval printed \"%s\", want \"%s\"", out, want);
+    /* a label the model does not have: the message names the file and its line */
+    f = fopen(data, "w");
+    fprintf(f, "# comment\n\n0 1 2\n7 3 4\n");
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s eval %s.safetensors %s 2>&1", cli(), model, data);
+    CHECK(run(cmd, out, sizeof out) == 1);
+    snprintf(want, sizeof want, "%s:4: label 7 is out of range [0, 2)", data);
+    if (!strstr(out, want)) FAILF("eval printed \"%s\", want \"%s\"", out, want);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
 }

@@ -155,7 +155,7 @@ TEST(training_data_errors) {
     edl_train_config c;
     edl_train_defaults(&c);
     CHECK_STATUS(edl_train(m, d, &c, NULL), EDL_ERR_INDEX);
-    CHECK_ERROR_HAS("example 0 index 30 at position 1 is out of range [0, 30)");
+    CHECK_ERROR_HAS("example 0: index 30 at position 1 is out of range [0, 30)");
     idx[1] = 2;
     CHECK_OK(edl_dataset_add_indices(d, idx, 2, 3, NULL));
     CHECK_STATUS(edl_train(m, d, &c, NULL), EDL_ERR_INDEX);
@@ -164,7 +164,7 @@ TEST(training_data_errors) {
     CHECK_OK(edl_dataset_create(&d, 0, 0));
     CHECK_OK(edl_dataset_add_indices(d, idx, 2, 3, NULL));
     CHECK_STATUS(edl_train(m, d, &c, NULL), EDL_ERR_INDEX);
-    CHECK_ERROR_HAS("example 0 label 3 is out of range [0, 3)");
+    CHECK_ERROR_HAS("example 0: label 3 is out of range [0, 3)");
     CHECK_STATUS(edl_dataset_add_indices(d, (int64_t[]){-1}, 1, 0, NULL), EDL_ERR_INDEX);
     CHECK_STATUS(edl_dataset_add_features(d, (float[]){1}, 0, NULL), EDL_ERR_ARG);
     c.batch_size = 0;
