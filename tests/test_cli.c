@@ -106,3 +106,49 @@ TEST(cli_train_eval) {
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
 }
+
+/* fastText's commands on the bundled data, and their output formats. */
+TEST(cli_fasttext_commands) {
+    char dir[] = "/tmp/edl-ft-XXXXXX", cmd[1024], out[8192];
+    if (!mkdtemp(dir)) {
+        FAILF("mkdtemp");
+        return;
+    }
+    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 20 -epoch 10 -lr 0.5 -thread 1 -verbose 0 2>&1", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    snprintf(cmd, sizeof cmd, "%s test %s/m.safetensors data/spam.test", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    double p = 0, r = 0;
+    int n = 0;
+    CHECK(sscanf(out, "N\t%d\nP@1\t%lf\nR@1\t%lf\n", &n, &p, &r) == 3);
+    CHECK(n == 1209 && p > 0.93 && p == r); /* fastText: 0.96 with these flags */
+    snprintf(cmd, sizeof cmd, "%s test-label %s/m.safetensors data/spam.test 1 0.5", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    CHECK(strstr(out, "F1-Score : 0.") && strstr(out, "  Precision : 0.") && strstr(out, "  Recall : 0."));
+    CHECK(strstr(out, "   __label__ham\n") && strstr(out, "   __label__spam\n") && strstr(out, "\nN\t1209\nP@1\t"));
+    snprintf(cmd, sizeof cmd, "printf 'free money click now\\nmeeting notes attached\\n\\n' | %s predict-prob %s/m.safetensors - 2", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    char l1[64], l2[64];
+    double p1, p2;
+    CHECK(sscanf(out, "%63s %lf %63s %lf", l1, &p1, l2, &p2) == 4);
+    CHECK(!strncmp(l1, "__label__", 9) && p1 >= p2 && fabs(p1 + p2 - 1) < 1e-4);
+    snprintf(cmd, sizeof cmd, "printf 'free money\\n' | %s predict %s/m.safetensors -", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    CHECK(!strncmp(out, "__label__", 9) && strchr(out, ' ') == NULL);
+    snprintf(cmd, sizeof cmd, "echo 'hello world' | %s print-sentence-vectors %s/m.safetensors", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    int values = 0;
+    for (char *q = out; *q; q++) values += *q == ' ';
+    CHECK(values == 20);
+    snprintf(cmd, sizeof cmd, "%s summary %s/m.safetensors", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && strstr(out, "EmbeddingBag") && strstr(out, "(None, 2)"));
+    /* errors: not a classifier, a bad k, an unknown loss */
+    snprintf(cmd, sizeof cmd, "%s test data/spam.test data/spam.test 2>&1", cli());
+    CHECK(run(cmd, out, sizeof out) == 1 && strstr(out, "data/spam.test"));
+    snprintf(cmd, sizeof cmd, "%s predict %s/m.safetensors - zero 2>&1 </dev/null", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 2 && strstr(out, "k 'zero'"));
+    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/x -loss hinge 2>&1", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 2 && strstr(out, "-loss 'hinge'"));
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}

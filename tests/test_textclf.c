@@ -1,0 +1,261 @@
+/* Text classification: fastText's tokens, hash and n-grams; training with each loss; prediction
+ * and evaluation; bad input. Reference values from an independent Python implementation of
+ * fastText 0.9's rules (signed-char FNV-1a; n-gram hashes over sign-extended 32-bit hashes). */
+#include "harness.h"
+#include "text.h"
+
+#include <unistd.h>
+
+TEST(text_hash_matches_fasttext) {
+    CHECK(edl__text_hash("hello", 5) == 1335831723u);
+    CHECK(edl__text_hash("</s>", 4) == 3617362777u);
+    CHECK(edl__text_hash("\xc3\xa9t\xc3\xa9", 5) == 200187927u); /* bytes >= 0x80 sign-extend */
+    CHECK(edl__text_hash("__label__spam", 13) == 4099702580u);
+    CHECK(edl__text_hash("", 0) == 2166136261u);
+}
+
+typedef struct {
+    char toks[16][16];
+    int n;
+} tok_list;
+
+static edl_status collect(void *c, const char *s, size_t n) {
+    tok_list *t = c;
+    if (t->n < 16 && n < 16) memcpy(t->toks[t->n], s, n), t->toks[t->n][n] = '\0';
+    t->n++;
+    return EDL_OK;
+}
+
+TEST(tokens_as_fasttext_reads_them) {
+    tok_list t = {0};
+    const char text[] = "a  b\tc\r\nd\0e\v\ff\n\n";
+    CHECK_OK(edl__text_tokens(text, sizeof text - 1, collect, &t));
+    const char *want[] = {"a", "b", "c", "</s>", "d", "e", "f", "</s>", "</s>"};
+    CHECK(t.n == 9);
+    for (int i = 0; i < 9 && i < t.n; i++)
+        if (strcmp(t.toks[i], want[i])) FAILF("token %d is '%s', want '%s'", i, t.toks[i], want[i]);
+}
+
+TEST(vocabulary_and_word_ngrams) {
+    edl_vocab v;
+    CHECK_OK(edl__vocab_init(&v, "__label__"));
+    const char *corpus[] = {"the", "cat", "the", "__label__x", "dog", "the", "cat", "rare", "__label__y", "__label__x"};
+    for (int i = 0; i < 10; i++) CHECK_OK(edl__vocab_add(&v, corpus[i], strlen(corpus[i])));
+    CHECK_OK(edl__vocab_finish(&v, 2, 0)); /* words seen once are dropped */
+    CHECK(v.nwords == 2 && v.nlabels == 2 && v.ntokens == 10);
+    /* words first by count, then labels by count */
+    CHECK(edl__vocab_find(&v, "the", 3, edl__text_hash("the", 3)) == 0);
+    CHECK(edl__vocab_find(&v, "cat", 3, edl__text_hash("cat", 3)) == 1);
+    CHECK(edl__vocab_find(&v, "dog", 3, edl__text_hash("dog", 3)) == -1);
+    CHECK(edl__vocab_find(&v, "__label__x", 10, edl__text_hash("__label__x", 10)) == 2);
+    CHECK(edl__vocab_find(&v, "__label__y", 10, edl__text_hash("__label__y", 10)) == 3);
+    edl__vocab_free(&v);
+
+    /* bigrams of "the cat été </s>" with 10 words and 1000 buckets: the Python reference */
+    CHECK_OK(edl__vocab_init(&v, "__label__"));
+    for (int i = 0; i < 10; i++) {
+        char w[8];
+        snprintf(w, sizeof w, "w%d", i);
+        CHECK_OK(edl__vocab_add(&v, w, strlen(w)));
+    }
+    CHECK_OK(edl__vocab_finish(&v, 1, 0));
+    edl_line l = {0};
+    CHECK_OK(edl__line_parse(&v, "the cat \xc3\xa9t\xc3\xa9", 13, 2, 1000, &l));
+    CHECK(l.nwords == 3 && l.ntokens == 4); /* no word is known; three bigrams */
+    if (l.nwords == 3) CHECK(l.words[0] == 421 && l.words[1] == 438 && l.words[2] == 408);
+    edl__line_free(&l);
+    edl__vocab_free(&v);
+}
+
+/* ---- training and prediction --------------------------------------------------------------- */
+
+/* Writes n lines: label c for c in 0..nlabels, words w<c>_<k> of its class plus shared noise. */
+static void write_corpus(const char *path, int n, int nlabels, uint64_t seed, int multi, const char *eol) {
+    FILE *f = fopen(path, "wb");
+    edl_rng rng;
+    edl_rng_seed(&rng, seed);
+    for (int i = 0; i < n; i++) {
+        int c = (int)edl_rng_below(&rng, (uint64_t)nlabels), c2 = (c + 1) % nlabels;
+        fprintf(f, "__label__c%d ", c);
+        if (multi) fprintf(f, "__label__c%d ", c2);
+        for (int k = 0; k < 6; k++) fprintf(f, "w%d_%d ", c, (int)edl_rng_below(&rng, 8));
+        if (multi)
+            for (int k = 0; k < 3; k++) fprintf(f, "w%d_%d ", c2, (int)edl_rng_below(&rng, 8));
+        for (int k = 0; k < 3; k++) fprintf(f, "noise%d ", (int)edl_rng_below(&rng, 50));
+        fputs(eol, f);
+    }
+    fclose(f);
+}
+
+static double p_at_1(const edl_textclf *c, const char *path) {
+    edl_textclf_meter mt;
+    if (edl_textclf_test(c, path, 1, 0.0f, &mt) != EDL_OK) return -1;
+    double p = (double)mt.correct / (double)mt.predicted;
+    edl_textclf_meter_free(&mt);
+    return p;
+}
+
+TEST(textclf_each_loss_learns) {
+    char dir[] = "/tmp/edl-clf-XXXXXX", train[64], test[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(train, sizeof train, "%s/train.txt", dir);
+    snprintf(test, sizeof test, "%s/test.txt", dir);
+    write_corpus(train, 3000, 4, 1, 0, "\n");
+    write_corpus(test, 500, 4, 2, 0, "\n");
+    const edl_textclf_loss losses[3] = {EDL_TEXTCLF_SOFTMAX, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS};
+    for (int li = 0; li < 3; li++) {
+        edl_textclf_args a;
+        edl_textclf_defaults(&a);
+        a.loss = losses[li], a.dim = 20, a.epoch = 5, a.lr = 0.5f, a.thread = 1, a.word_ngrams = 2, a.bucket = 10000;
+        edl_textclf *c = NULL;
+        edl_textclf_report r;
+        CHECK_OK(edl_textclf_train(&c, train, &a, &r));
+        if (!c) continue;
+        CHECK(r.nlabels == 4 && r.nexamples == 3000 && r.skipped_no_label == 0);
+        double p = p_at_1(c, test);
+        if (!(p > 0.97)) FAILF("loss %d: P@1 %.3f", li, p);
+        /* probabilities: softmax sums to 1, every loss ranks the true class first here */
+        int64_t lab[4];
+        float pr[4];
+        size_t cnt;
+        CHECK_OK(edl_textclf_predict(c, "w2_3 w2_5 w2_1 noise4", 21, 4, 0.0f, lab, pr, &cnt));
+        CHECK(cnt == 4);
+        const char *name = edl_textclf_label(c, (size_t)lab[0], NULL);
+        CHECK(name && !strcmp(name, "__label__c2"));
+        for (size_t i = 1; i < cnt; i++) CHECK(pr[i] <= pr[i - 1]);
+        if (losses[li] == EDL_TEXTCLF_SOFTMAX || losses[li] == EDL_TEXTCLF_HS)
+            CHECK(fabs(pr[0] + pr[1] + pr[2] + pr[3] - 1.0) < 1e-4);
+        /* a threshold keeps only what reaches it; an empty line predicts nothing */
+        CHECK_OK(edl_textclf_predict(c, "w2_3 w2_5", 9, 4, 0.5f, lab, pr, &cnt));
+        CHECK(cnt == 1 && !strcmp(edl_textclf_label(c, (size_t)lab[0], NULL), "__label__c2"));
+        CHECK_OK(edl_textclf_predict(c, "unknownword", 11, 4, 0.0f, lab, pr, &cnt));
+        CHECK(cnt == 4); /* </s> is a known word: fastText predicts from it */
+        edl_textclf_free(c);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+TEST(textclf_multilabel_ova) {
+    char dir[] = "/tmp/edl-clf-XXXXXX", train[64], test[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(train, sizeof train, "%s/train.txt", dir);
+    snprintf(test, sizeof test, "%s/test.txt", dir);
+    write_corpus(train, 3000, 4, 3, 1, "\n");
+    write_corpus(test, 400, 4, 4, 1, "\n");
+    edl_textclf_args a;
+    edl_textclf_defaults(&a);
+    a.loss = EDL_TEXTCLF_OVA, a.dim = 20, a.epoch = 5, a.lr = 0.5f, a.thread = 1;
+    edl_textclf *c = NULL;
+    CHECK_OK(edl_textclf_train(&c, train, &a, NULL));
+    if (c) {
+        edl_textclf_meter mt;
+        CHECK_OK(edl_textclf_test(c, test, 2, 0.0f, &mt));
+        double p = (double)mt.correct / (double)mt.predicted, r = (double)mt.correct / (double)mt.gold;
+        CHECK(mt.gold == 800 && mt.predicted == 800 && p > 0.95 && r > 0.95);
+        edl_textclf_meter_free(&mt);
+        edl_textclf_free(c);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* With thread 1 and a seed, two runs write identical files; a saved classifier predicts the
+   same after loading. */
+TEST(textclf_reproducible_and_round_trip) {
+    char dir[] = "/tmp/edl-clf-XXXXXX", train[64], f1[64], f2[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(train, sizeof train, "%s/train.txt", dir);
+    snprintf(f1, sizeof f1, "%s/a.safetensors", dir);
+    snprintf(f2, sizeof f2, "%s/b.safetensors", dir);
+    write_corpus(train, 1000, 3, 5, 0, "\r\n"); /* CRLF */
+    for (int run = 0; run < 2; run++) {
+        edl_textclf_args a;
+        edl_textclf_defaults(&a);
+        a.dim = 16, a.epoch = 3, a.thread = 1, a.seed = 7, a.word_ngrams = 2, a.bucket = 5000;
+        edl_textclf *c = NULL;
+        CHECK_OK(edl_textclf_train(&c, train, &a, NULL));
+        if (c) CHECK_OK(edl_textclf_save(c, run ? f2 : f1));
+        edl_textclf_free(c);
+    }
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "cmp -s %s %s", f1, f2);
+    CHECK(system(cmd) == 0);
+    edl_textclf *l = NULL;
+    CHECK_OK(edl_textclf_load(&l, f1));
+    if (l) {
+        CHECK(edl_textclf_num_labels(l) == 3 && edl_textclf_dim(l) == 16);
+        int64_t lab[3];
+        float pr[3], vec[16];
+        size_t cnt;
+        CHECK_OK(edl_textclf_predict(l, "w1_1 w1_2 w1_3", 14, 3, 0.0f, lab, pr, &cnt));
+        CHECK(cnt == 3 && !strcmp(edl_textclf_label(l, (size_t)lab[0], NULL), "__label__c1"));
+        CHECK_OK(edl_textclf_sentence_vector(l, "w1_1 w1_2", 9, vec));
+        CHECK(vec[0] != 0.0f);
+        edl_textclf_free(l);
+    }
+    /* a plain edl model is not a classifier; a truncated file says so, naming the file */
+    edl_model *m = NULL;
+    CHECK_OK(edl_model_from_spec(&m, "input(2) dense(2)", EDL_INIT_TORCH, 1));
+    CHECK_OK(edl_model_save(m, f2, NULL, NULL, 0));
+    edl_model_free(m);
+    CHECK_STATUS(edl_textclf_load(&l, f2), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS("not an edl text classifier");
+    CHECK_ERROR_HAS(f2);
+    snprintf(cmd, sizeof cmd, "head -c 300 %s > %s", f1, f2);
+    CHECK(system(cmd) == 0);
+    CHECK(edl_textclf_load(&l, f2) != EDL_OK);
+    CHECK_ERROR_HAS(f2);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* Hostile text: no labels, NUL bytes, invalid UTF-8, empty lines, no final newline, one huge
+   line. Nothing crashes; lines without labels are counted. */
+TEST(textclf_bad_input) {
+    char dir[] = "/tmp/edl-clf-XXXXXX", path[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/bad.txt", dir);
+    FILE *f = fopen(path, "wb");
+    fputs("__label__a good words here\n\n   \nno label on this line\n", f);
+    fwrite("__label__b nul\0byte \xff\xfe bad utf8 \xc3\n", 1, 37, f);
+    fputs("__label__a no final newline", f);
+    fclose(f);
+    edl_textclf_args a;
+    edl_textclf_defaults(&a);
+    a.dim = 8, a.epoch = 2, a.thread = 1;
+    edl_textclf *c = NULL;
+    edl_textclf_report r;
+    CHECK_OK(edl_textclf_train(&c, path, &a, &r));
+    CHECK(r.nexamples == 3 && r.skipped_no_label == 1 && r.nlabels == 2);
+    edl_textclf_free(c);
+    c = NULL;
+    /* no labels at all */
+    f = fopen(path, "wb");
+    fputs("just words\nmore words\n", f);
+    fclose(f);
+    CHECK_STATUS(edl_textclf_train(&c, path, &a, NULL), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS("no labels");
+    /* a single line of 100 MB */
+    f = fopen(path, "wb");
+    fputs("__label__big ", f);
+    char chunk[4096];
+    for (size_t i = 0; i < sizeof chunk; i++) chunk[i] = i % 8 == 7 ? ' ' : (char)('a' + i % 5);
+    for (int i = 0; i < 100 * 256; i++) fwrite(chunk, 1, sizeof chunk, f);
+    fputs("\n__label__small x y\n", f);
+    fclose(f);
+    a.epoch = 1;
+    CHECK_OK(edl_textclf_train(&c, path, &a, &r));
+    CHECK(r.nexamples == 2);
+    edl_textclf_free(c);
+    c = NULL;
+    CHECK_STATUS(edl_textclf_train(&c, "/no/such/file", &a, NULL), EDL_ERR_IO);
+    CHECK_ERROR_HAS("/no/such/file");
+    a.dim = 0;
+    CHECK_STATUS(edl_textclf_train(&c, path, &a, NULL), EDL_ERR_ARG);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
