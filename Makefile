@@ -57,7 +57,7 @@ TEST_SRC := $(wildcard tests/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 DEPS    := $(LIB_OBJ:.o=.d)
 
-.PHONY: all test bench install clean
+.PHONY: all test bench install clean demo
 all: $(BUILD)/libedl.a $(BUILD)/libedl.so $(BUILD)/edl
 
 $(BUILD)/obj/%.o: src/%.c
@@ -93,6 +93,21 @@ HAVE_DNNL := $(shell test -f /usr/include/oneapi/dnnl/dnnl.h && echo 1)
 BENCH_CFLAGS := $(if $(HAVE_OPENBLAS),-DEDL_BENCH_OPENBLAS $(shell $(PKG_CONFIG) --cflags openblas)) \
                 $(if $(HAVE_DNNL),-DEDL_BENCH_DNNL)
 BENCH_LIBS := $(if $(HAVE_OPENBLAS),$(shell $(PKG_CONFIG) --libs openblas)) $(if $(HAVE_DNNL),-ldnnl)
+
+# The main job on the bundled data: a spam classifier with fastText's flags, its summary, its
+# test scores and a few predictions with probabilities.
+DEMO_FLAGS ?= -dim 50 -epoch 25 -lr 0.5 -wordNgrams 2 -bucket 200000 -thread 2
+demo: $(BUILD)/edl
+	@echo "== edl supervised -input data/spam.train -output $(BUILD)/spam $(DEMO_FLAGS)"
+	@$(BUILD)/edl supervised -input data/spam.train -output $(BUILD)/spam $(DEMO_FLAGS) -verbose 1
+	@echo "== edl summary $(BUILD)/spam.safetensors"
+	@$(BUILD)/edl summary $(BUILD)/spam.safetensors
+	@echo "== edl test $(BUILD)/spam.safetensors data/spam.test"
+	@$(BUILD)/edl test $(BUILD)/spam.safetensors data/spam.test
+	@echo "== edl predict-prob $(BUILD)/spam.safetensors - 2   (five test messages, first words shown)"
+	@sed -n '1p;250p;500p;750p;1000p' data/spam.test | cut -d' ' -f2- > $(BUILD)/demo_lines.txt
+	@$(BUILD)/edl predict-prob $(BUILD)/spam.safetensors $(BUILD)/demo_lines.txt 2 | \
+	    paste - $(BUILD)/demo_lines.txt | awk -F'\t' '{ split($$2, w, " "); s = ""; for (i = 1; i <= 10 && i in w; i++) s = s " " w[i]; printf "%s  <-%s ...\n", $$1, s }'
 
 bench: $(BENCH_SRC:bench/%.c=$(BUILD)/bench_%)
 
