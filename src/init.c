@@ -28,12 +28,25 @@ void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng) {
         }
         return;
     }
-    switch (scheme) {
-    case EDL_INIT_TORCH:
-        for (size_t i = 0; i < L->w_count; i++) w[i] = edl_rng_normal(rng);
-        break;
-    case EDL_INIT_KERAS: fill_uniform(w, L->w_count, 0.05f, rng); break;
-    case EDL_INIT_FASTTEXT: fill_uniform(w, L->w_count, 1.0f / (float)L->info.dim, rng); break;
+    /* Tables can hold hundreds of millions of values: fill them in fixed chunks, each from its
+       own stream seeded by the chunk's number, in parallel. The values depend on the seed only,
+       never on the thread count. */
+    enum { CHUNK = 1 << 16 };
+    const uint64_t base = edl_rng_u64(rng);
+    const size_t chunks = (L->w_count + CHUNK - 1) / CHUNK;
+#pragma omp parallel for schedule(static) if (chunks > 4)
+    for (size_t k = 0; k < chunks; k++) {
+        edl_rng r;
+        edl_rng_seed(&r, base ^ (0x9e3779b97f4a7c15ULL * (k + 1)));
+        float *x = w + k * CHUNK;
+        size_t n = L->w_count - k * CHUNK < CHUNK ? L->w_count - k * CHUNK : CHUNK;
+        switch (scheme) {
+        case EDL_INIT_TORCH:
+            for (size_t i = 0; i < n; i++) x[i] = edl_rng_normal(&r);
+            break;
+        case EDL_INIT_KERAS: fill_uniform(x, n, 0.05f, &r); break;
+        case EDL_INIT_FASTTEXT: fill_uniform(x, n, 1.0f / (float)L->info.dim, &r); break;
+        }
     }
     if (L->info.padding_idx >= 0)
         memset(w + (size_t)L->info.padding_idx * L->info.dim, 0, L->info.dim * sizeof *w);
