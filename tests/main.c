@@ -117,6 +117,18 @@ float *copy_floats(const float *x, size_t n) {
     return y;
 }
 
+unsigned char *read_file_bytes(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc(len > 0 ? (size_t)len : 1);
+    *n = b ? fread(b, 1, (size_t)len, f) : 0;
+    fclose(f);
+    return b;
+}
+
 void set_threads(int n) {
 #ifdef _OPENMP
     omp_set_num_threads(n);

@@ -36,18 +36,6 @@ static size_t count_files(const char *dir) {
     return n;
 }
 
-static unsigned char *read_all(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
-    *n = fread(buf, 1, (size_t)len, f);
-    fclose(f);
-    return buf;
-}
-
 static void write_all(const char *path, const void *data, size_t n) {
     FILE *f = fopen(path, "wb");
     if (f) fwrite(data, 1, n, f), fclose(f);
@@ -237,7 +225,7 @@ TEST(truncated_at_every_byte) {
     if (!m) return;
     CHECK_OK(edl_model_save(m, path, NULL, NULL, 0));
     size_t n = 0;
-    unsigned char *whole = read_all(path, &n);
+    unsigned char *whole = read_file_bytes(path, &n);
     CHECK(whole && n > 100);
     size_t failed_cleanly = 0;
     for (size_t k = 0; whole && k < n; k++) {

@@ -53,18 +53,6 @@ TEST(training_learns) {
     edl_dataset_free(test);
 }
 
-static unsigned char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(len > 0 ? (size_t)len : 1);
-    *n = b ? fread(b, 1, (size_t)len, f) : 0;
-    fclose(f);
-    return b;
-}
-
 /* One thread and a seed: two runs give bit-identical model files, with dropout, shuffling and
    a validation split. */
 TEST(training_is_reproducible) {
@@ -89,7 +77,7 @@ TEST(training_is_reproducible) {
         snprintf(path, sizeof path, "%s/run%d.safetensors", dir, run);
         const char *k[1] = {"seed"}, *v[1] = {"10"};
         CHECK_OK(edl_model_save(m, path, k, v, 1));
-        file[run] = slurp(path, &nf[run]);
+        file[run] = read_file_bytes(path, &nf[run]);
         remove(path);
         edl_model_free(m);
     }
