@@ -259,3 +259,57 @@ TEST(textclf_bad_input) {
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
 }
+
+/* edl's additions: hidden layers with mini-batches and Adam, validation with early stopping;
+   and pretrained vectors from a .vec file. */
+TEST(textclf_hidden_layers_and_pretrained) {
+    char dir[] = "/tmp/edl-clf-XXXXXX", train[64], test[64], vec[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(train, sizeof train, "%s/train.txt", dir);
+    snprintf(test, sizeof test, "%s/test.txt", dir);
+    snprintf(vec, sizeof vec, "%s/v.vec", dir);
+    write_corpus(train, 2000, 3, 8, 0, "\n");
+    write_corpus(test, 300, 3, 9, 0, "\n");
+    edl_textclf_args a;
+    edl_textclf_defaults(&a);
+    size_t hidden[1] = {16};
+    a.dim = 16, a.epoch = 10, a.lr = 0.01f, a.thread = 1, a.hidden = hidden, a.nhidden = 1;
+    a.optimizer = EDL_OPT_ADAM, a.batch = 32, a.valid = test, a.patience = 3, a.dropout = 0.1f;
+    edl_textclf *c = NULL;
+    CHECK_OK(edl_textclf_train(&c, train, &a, NULL));
+    if (c) {
+        CHECK(edl_model_num_layers(edl_textclf_model(c)) == 4); /* bag, dense+relu, dropout, output */
+        double p = p_at_1(c, test);
+        if (!(p > 0.95)) FAILF("hidden layers: P@1 %.3f", p);
+        edl_textclf_free(c);
+        c = NULL;
+    }
+    a.loss = EDL_TEXTCLF_HS;
+    CHECK_STATUS(edl_textclf_train(&c, train, &a, NULL), EDL_ERR_UNSUPPORTED);
+
+    /* pretrained: with a vanishing learning rate the rows stay as the file gave them */
+    FILE *f = fopen(vec, "w");
+    fprintf(f, "2 4\nw0_1 1 2 3 4\n</s> 0.5 0.5 0.5 0.5\n");
+    fclose(f);
+    edl_textclf_defaults(&a);
+    a.dim = 4, a.epoch = 1, a.lr = 1e-12f, a.thread = 1, a.pretrained_vectors = vec;
+    CHECK_OK(edl_textclf_train(&c, train, &a, NULL));
+    if (c) {
+        float v[4], want[4] = {0.75f, 1.25f, 1.75f, 2.25f}; /* the mean of w0_1 and </s> */
+        CHECK_OK(edl_textclf_sentence_vector(c, "w0_1", 4, v));
+        CHECK_CLOSE(v, want, 4, 1e-5, 1e-5);
+        edl_textclf_free(c);
+        c = NULL;
+    }
+    f = fopen(vec, "w");
+    fprintf(f, "1 4\nw0_1 1 2 x 4\n");
+    fclose(f);
+    CHECK_STATUS(edl_textclf_train(&c, train, &a, NULL), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS("v.vec:2:");
+    a.dim = 5;
+    CHECK_STATUS(edl_textclf_train(&c, train, &a, NULL), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS("dim 4, the model -dim 5");
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
