@@ -54,7 +54,7 @@ TEST(vocabulary_and_word_ngrams) {
     /* bigrams of "the cat été </s>" with 10 words and 1000 buckets: the Python reference */
     CHECK_OK(edl__vocab_init(&v, "__label__"));
     for (int i = 0; i < 10; i++) {
-        char w[8];
+        char w[16];
         snprintf(w, sizeof w, "w%d", i);
         CHECK_OK(edl__vocab_add(&v, w, strlen(w)));
     }
@@ -220,7 +220,8 @@ TEST(textclf_bad_input) {
     snprintf(path, sizeof path, "%s/bad.txt", dir);
     FILE *f = fopen(path, "wb");
     fputs("__label__a good words here\n\n   \nno label on this line\n", f);
-    fwrite("__label__b nul\0byte \xff\xfe bad utf8 \xc3\n", 1, 37, f);
+    static const char hostile[] = "__label__b nul\0byte \xff\xfe bad utf8 \xc3\n";
+    fwrite(hostile, 1, sizeof hostile - 1, f);
     fputs("__label__a no final newline", f);
     fclose(f);
     edl_textclf_args a;
