@@ -9,5 +9,6 @@ int cmd_supervised(int argc, char **argv);
 int cmd_test(int argc, char **argv);          /* test and test-label */
 int cmd_predict(int argc, char **argv);       /* predict and predict-prob */
 int cmd_sentence_vectors(int argc, char **argv);
+int cmd_bench(int argc, char **argv);         /* onehot, lookup, kernels */
 
 #endif

@@ -20,6 +20,8 @@ static const char usage[] =
     "  train -spec SPEC -input FILE -output PREFIX [flags]\n"
     "                          train a model on 'TARGET INPUTS...' lines (edl train -h)\n"
     "  eval MODEL FILE         loss and accuracy of a saved model on a dataset\n"
+    "  bench onehot|lookup|kernels [--csv] [--svg FILE]\n"
+    "                          embedding vs one-hot dense, lookup cost vs table size, kernel rates\n"
     "  version                 the version and how this build computes\n"
     "  help                    this message\n";
 
@@ -36,6 +38,7 @@ static const struct {
     {"predict", cmd_predict},
     {"predict-prob", cmd_predict},
     {"print-sentence-vectors", cmd_sentence_vectors},
+    {"bench", cmd_bench},
 };
 
 int main(int argc, char **argv) {

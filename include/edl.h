@@ -503,6 +503,27 @@ edl_status edl_textclf_test(const edl_textclf *clf, const char *path, size_t k, 
                             edl_textclf_meter *meter);
 void edl_textclf_meter_free(edl_textclf_meter *meter);
 
+/* ---- Pictures (SVG) ----------------------------------------------------------------------- */
+
+/* Self-contained SVG (no scripts, no external fonts), written atomically. */
+typedef struct {
+    const char *name;   /* legend text */
+    const double *x, *y;
+    size_t n;
+} edl_plot_series;
+
+typedef struct {
+    const char *title, *xlabel, *ylabel, *caption;
+    int logx, logy;              /* logarithmic axes (values must be > 0) */
+    const double *marks;         /* vertical marks at these x (e.g. cache sizes), or NULL */
+    const char *const *mark_labels;
+    size_t nmarks;
+} edl_plot_opts;
+
+/* A line chart: each series a polyline with dots, a legend, axes with ticks and titles. */
+edl_status edl_plot_lines_svg(const char *path, const edl_plot_opts *o, const edl_plot_series *s,
+                              size_t nseries);
+
 /* ---- Matrix product ----------------------------------------------------------------------- */
 
 /* C = alpha * op(A) op(B) + beta * C, row-major; op(X) = X or X^T (trans_x != 0).

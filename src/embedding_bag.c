@@ -81,7 +81,7 @@ edl_status edl_embedding_bag_forward(float *out, int64_t *argmax, const float *t
        and the output's cache lines move between cores at every step (measured with
        bench/train.c: 450k vs 365k examples/s on 2 cores). */
 #pragma omp parallel for schedule(dynamic, 16) \
-    if (rows * dim * sizeof(float) >= EDL_SCATTER_PAR_MIN_BYTES || (n + bags) * dim >= ((size_t)1 << 22))
+    if (rows * dim * sizeof(float) >= ((size_t)4 << 20) || (n + bags) * dim >= ((size_t)1 << 22))
     for (size_t b = 0; b < bags; b++)
         pool_one(out + b * dim, argmax ? argmax + b * dim : NULL, table, dim, idx,
                  (size_t)offsets[b], edl__bag_end(offsets, bags, n, b), weights, pool,

@@ -76,17 +76,31 @@ EDL_CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict t
                                       const int64_t *idx, size_t s, size_t e, const float *w,
                                       int64_t pad) {
     size_t count = 0;
-    for (size_t j = s; j < e; j++) {
-        if (j + PREFETCH_AHEAD < e) prefetch_row(table + (size_t)idx[j + PREFETCH_AHEAD] * dim, dim, 0);
-        if (idx[j] == pad) continue;
-        const float *restrict row = table + (size_t)idx[j] * dim;
-        if (w) {
-            const float a = w[j];
-            for (size_t d = 0; d < dim; d++) o[d] += a * row[d];
-        } else {
-            for (size_t d = 0; d < dim; d++) o[d] += row[d];
+    for (size_t j = s; j < e; j++) count += idx[j] != pad;
+    /* 64 columns at a time, summed in a local block the compiler keeps in registers (4 zmm),
+       rows in bag order: the same additions in the same order as one row at a time. */
+    for (size_t d0 = 0; d0 < dim; d0 += 64) {
+        const size_t width = dim - d0 < 64 ? dim - d0 : 64;
+        float acc[64];
+        memcpy(acc, o + d0, width * sizeof *acc);
+        for (size_t j = s; j < e; j++) {
+            if (j + PREFETCH_AHEAD < e) prefetch_row(table + (size_t)idx[j + PREFETCH_AHEAD] * dim + d0, width, 0);
+            if (idx[j] == pad) continue;
+            const float *restrict row = table + (size_t)idx[j] * dim + d0;
+            const float a = w ? w[j] : 1.0f;
+            if (width == 64) {
+                if (w)
+                    for (size_t d = 0; d < 64; d++) acc[d] += a * row[d];
+                else
+                    for (size_t d = 0; d < 64; d++) acc[d] += row[d];
+            } else {
+                if (w)
+                    for (size_t d = 0; d < width; d++) acc[d] += a * row[d];
+                else
+                    for (size_t d = 0; d < width; d++) acc[d] += row[d];
+            }
         }
-        count++;
+        memcpy(o + d0, acc, width * sizeof *acc);
     }
     return count;
 }

@@ -152,3 +152,49 @@ TEST(cli_fasttext_commands) {
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
 }
+
+/* edl bench: the equivalence columns, the CSV headers, the chart. */
+TEST(cli_bench_onehot_lookup_kernels) {
+    char cmd[512], out[8192];
+    snprintf(cmd, sizeof cmd, "%s bench onehot --csv --max-rows 1000 --reps 1 --svg /tmp/edl-test-onehot.svg 2>/dev/null", cli());
+    CHECK(run(cmd, out, sizeof out) == 0);
+    const char *header = "rows,dim,batch,max_abs_diff_out,max_abs_diff_grad,embedding_fwd_s,onehot_fwd_s,embedding_fwdbwd_s,"
+                         "onehot_fwdbwd_s,index_bytes,onehot_bytes,embedding_params,dense_params\n";
+    CHECK(!strncmp(out, header, strlen(header)));
+    char *line = strchr(out, '\n');
+    int rows_seen = 0;
+    while (line && line[1]) {
+        line++;
+        unsigned long rows, dim, batch, ib, ob, ep, dp;
+        double dout, dgrad, t1, t2, t3, t4;
+        if (sscanf(line, "%lu,%lu,%lu,%lf,%lf,%lf,%lf,%lf,%lf,%lu,%lu,%lu,%lu", &rows, &dim, &batch, &dout, &dgrad, &t1, &t2, &t3, &t4,
+                   &ib, &ob, &ep, &dp) == 13) {
+            rows_seen++;
+            CHECK(dim == 64 && batch == 1024 && dout == 0.0 && dgrad < 1e-5); /* the same numbers both ways */
+            CHECK(ib == 8192 && ob == 1024 * rows * 4 && ep == rows * 64 && dp == rows * 64);
+            CHECK(t1 > 0 && t2 > 0 && t3 > 0 && t4 > 0);
+        }
+        line = strchr(line, '\n');
+    }
+    CHECK(rows_seen == 2);
+    size_t n = 0;
+    unsigned char *svg = read_file_bytes("/tmp/edl-test-onehot.svg", &n);
+    CHECK(svg && n > 500 && !memcmp(svg, "<?xml", 5) && strstr((char *)svg, "</svg>\n"));
+    int dots = 0;
+    for (char *p = svg ? (char *)svg : ""; (p = strstr(p, "<circle")); p++) dots++;
+    CHECK(dots == 8); /* 4 series x 2 table sizes */
+    free(svg);
+    remove("/tmp/edl-test-onehot.svg");
+    snprintf(cmd, sizeof cmd, "%s bench lookup --csv --max-gb 0.001 --reps 1 2>/dev/null", cli());
+    CHECK(run(cmd, out, sizeof out) == 0);
+    CHECK(!strncmp(out, "table_bytes,rows,dim,dist,edl_ns_per_row,gather_ns_per_row,memcpy_ns_per_row,edl_over_gather\n65536,256,64,uniform,", 102));
+    CHECK(strstr(out, "\n65536,256,64,zipf,") != NULL);
+    snprintf(cmd, sizeof cmd, "%s bench kernels --csv --reps 1", cli());
+    CHECK(run(cmd, out, sizeof out) == 0);
+    CHECK(!strncmp(out, "kernel,shape,seconds,rate,unit,limit_rate,fraction_of_limit\nembedding_fwd,", 74));
+    int lines = 0;
+    for (char *p = out; *p; p++) lines += *p == '\n';
+    CHECK(lines == 13);
+    snprintf(cmd, sizeof cmd, "%s bench nothing 2>&1", cli());
+    CHECK(run(cmd, out, sizeof out) == 2 && strstr(out, "usage: edl bench"));
+}

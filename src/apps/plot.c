@@ -1,0 +1,160 @@
+/* SVG charts with no dependency: axes with "nice" ticks (linear or log), polylines, legend,
+ * vertical marks. Written atomically like every file edl writes. */
+#include "../file.h"
+#include "../internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { W = 760, H = 440, ML = 78, MR = 200, MT = 44, MB = 70 };
+
+static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+
+/* Writes s with XML's special characters escaped. */
+static void xml_text(FILE *f, const char *s) {
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default:
+            if ((unsigned char)*s >= 0x20 || *s == '\t') fputc(*s, f);
+        }
+    }
+}
+
+typedef struct {
+    double lo, hi;
+    int log;
+} axis;
+
+static double to_unit(const axis *a, double v) {
+    if (a->log) return (log10(v) - log10(a->lo)) / (log10(a->hi) - log10(a->lo));
+    return (v - a->lo) / (a->hi - a->lo);
+}
+
+/* Widens [lo, hi] to round numbers: decades on a log axis, 1-2-5 steps on a linear one. */
+static void nice_range(axis *a, double *step) {
+    if (a->log) {
+        a->lo = pow(10, floor(log10(a->lo)));
+        a->hi = pow(10, ceil(log10(a->hi)));
+        if (a->hi <= a->lo) a->hi = a->lo * 10;
+        *step = 10;
+        return;
+    }
+    if (a->hi <= a->lo) a->hi = a->lo + 1;
+    double raw = (a->hi - a->lo) / 6, mag = pow(10, floor(log10(raw))), f = raw / mag;
+    *step = (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
+    a->lo = floor(a->lo / *step) * *step;
+    a->hi = ceil(a->hi / *step) * *step;
+}
+
+static void tick_label(char *buf, size_t n, double v) {
+    double av = fabs(v);
+    if (av != 0 && (av >= 1e5 || av < 1e-3)) snprintf(buf, n, "%.0e", v);
+    else snprintf(buf, n, "%g", v);
+}
+
+typedef struct {
+    const edl_plot_opts *o;
+    const edl_plot_series *s;
+    size_t ns;
+    axis x, y;
+    double xstep, ystep;
+} chart;
+
+static double px(const chart *c, double v) { return ML + to_unit(&c->x, v) * (W - ML - MR); }
+static double py(const chart *c, double v) { return H - MB - to_unit(&c->y, v) * (H - MT - MB); }
+
+static edl_status write_chart(FILE *f, void *vc) {
+    const chart *c = vc;
+    const edl_plot_opts *o = c->o;
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+               "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+            W, H, W, H);
+    fputs("<text x=\"", f);
+    fprintf(f, "%d\" y=\"24\" font-size=\"15\" font-weight=\"bold\">", ML);
+    xml_text(f, o->title);
+    fputs("</text>\n<g stroke=\"#ddd\">\n", f);
+    /* grid and ticks */
+    char lab[32];
+    for (double v = c->x.lo; v <= c->x.hi * (1 + 1e-9); v = c->x.log ? v * c->xstep : v + c->xstep)
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>\n", px(c, v), MT, px(c, v), H - MB);
+    for (double v = c->y.lo; v <= c->y.hi * (1 + 1e-9); v = c->y.log ? v * c->ystep : v + c->ystep)
+        fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>\n", ML, py(c, v), W - MR, py(c, v));
+    fputs("</g>\n<g fill=\"#333\">\n", f);
+    for (double v = c->x.lo; v <= c->x.hi * (1 + 1e-9); v = c->x.log ? v * c->xstep : v + c->xstep) {
+        tick_label(lab, sizeof lab, v);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", px(c, v), H - MB + 16, lab);
+    }
+    for (double v = c->y.lo; v <= c->y.hi * (1 + 1e-9); v = c->y.log ? v * c->ystep : v + c->ystep) {
+        tick_label(lab, sizeof lab, v);
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", ML - 6, py(c, v) + 4, lab);
+    }
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (ML + W - MR) / 2, H - MB + 36);
+    xml_text(f, o->xlabel);
+    fprintf(f, "</text>\n<text transform=\"translate(18 %d) rotate(-90)\" text-anchor=\"middle\">", (MT + H - MB) / 2);
+    xml_text(f, o->ylabel);
+    fputs("</text>\n", f);
+    if (o->caption) {
+        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#666\">", ML, H - 12);
+        xml_text(f, o->caption);
+        fputs("</text>\n", f);
+    }
+    fputs("</g>\n", f);
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#333\"/>\n", ML, MT, W - ML - MR, H - MT - MB);
+    /* vertical marks */
+    for (size_t k = 0; k < o->nmarks; k++) {
+        double v = o->marks[k];
+        if (!(v >= c->x.lo && v <= c->x.hi)) continue;
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n", px(c, v), MT,
+                px(c, v), H - MB);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#555\">", px(c, v) + 3, MT + 12 + 12 * (int)(k % 3));
+        xml_text(f, o->mark_labels ? o->mark_labels[k] : "");
+        fputs("</text>\n", f);
+    }
+    /* series */
+    for (size_t i = 0; i < c->ns; i++) {
+        const edl_plot_series *s = &c->s[i];
+        const char *col = palette[i % (sizeof palette / sizeof palette[0])];
+        fprintf(f, "<g class=\"series\" stroke=\"%s\" fill=\"%s\">\n<polyline fill=\"none\" stroke-width=\"2\" points=\"", col, col);
+        for (size_t k = 0; k < s->n; k++) fprintf(f, "%s%.1f,%.1f", k ? " " : "", px(c, s->x[k]), py(c, s->y[k]));
+        fputs("\"/>\n", f);
+        for (size_t k = 0; k < s->n; k++) fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\"/>\n", px(c, s->x[k]), py(c, s->y[k]));
+        fputs("</g>\n", f);
+        double ly = MT + 10 + 20.0 * (double)i;
+        fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>\n", W - MR + 12, ly, W - MR + 32, ly,
+                col);
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\">", W - MR + 38, ly + 4);
+        xml_text(f, s->name);
+        fputs("</text>\n", f);
+    }
+    fputs("</svg>\n", f);
+    return ferror(f) ? edl__fail(EDL_ERR_IO, "write failed") : EDL_OK;
+}
+
+edl_status edl_plot_lines_svg(const char *path, const edl_plot_opts *o, const edl_plot_series *s,
+                              size_t nseries) {
+    static const char fn[] = "edl_plot_lines_svg";
+    if (!path || !o || (nseries && !s)) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    chart c = {o, s, nseries, {INFINITY, -INFINITY, o->logx}, {INFINITY, -INFINITY, o->logy}, 0, 0};
+    size_t points = 0;
+    for (size_t i = 0; i < nseries; i++) {
+        if (s[i].n && (!s[i].x || !s[i].y)) return edl__fail(EDL_ERR_ARG, "%s: series %zu has no data", fn, i);
+        for (size_t k = 0; k < s[i].n; k++) {
+            double x = s[i].x[k], y = s[i].y[k];
+            if (!isfinite(x) || !isfinite(y) || (o->logx && x <= 0) || (o->logy && y <= 0))
+                return edl__fail(EDL_ERR_ARG, "%s: series %zu point %zu (%g, %g) cannot be drawn on these axes", fn, i, k, x, y);
+            c.x.lo = fmin(c.x.lo, x), c.x.hi = fmax(c.x.hi, x), c.y.lo = fmin(c.y.lo, y), c.y.hi = fmax(c.y.hi, y);
+            points++;
+        }
+    }
+    if (!points) return edl__fail(EDL_ERR_ARG, "%s: nothing to draw", fn);
+    if (!o->logy && c.y.lo > 0) c.y.lo = 0;
+    nice_range(&c.x, &c.xstep);
+    nice_range(&c.y, &c.ystep);
+    return edl__write_atomic(path, write_chart, &c);
+}
