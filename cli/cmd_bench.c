@@ -369,13 +369,25 @@ static void k_sgemm(void *p) {
 
 static const char kernels_header[] = "kernel,shape,seconds,rate,unit,limit_rate,fraction_of_limit";
 
+/* What kernel_row printed, for the chart. */
+typedef struct {
+    double x[16], frac[16];
+    const char *names[16];
+    size_t n;
+} kernel_chart;
+static kernel_chart kchart; /* (the CLI's own state: one bench per process) */
+
 static void kernel_row(int csv, const char *k, const char *shape, double s, double rate, const char *unit, double limit) {
+    if (kchart.n < 16) {
+        kchart.x[kchart.n] = (double)(kchart.n + 1), kchart.frac[kchart.n] = rate / limit, kchart.names[kchart.n] = k;
+        kchart.n++;
+    }
     if (csv) printf("%s,%s,%.6g,%.4g,%s,%.4g,%.3f\n", k, shape, s, rate, unit, limit, rate / limit);
     else printf("%-16s %-22s %11.3g %9.2f %-7s %9.2f %8.3f\n", k, shape, s, rate, unit, limit, rate / limit);
     fflush(stdout);
 }
 
-static int bench_kernels(int csv, int reps) {
+static int bench_kernels(int csv, const char *svg, int reps) {
     if (csv) puts(kernels_header);
     else printf("%-16s %-22s %11s %9s %-7s %9s %8s\n", "kernel", "shape", "seconds", "rate", "unit", "limit", "fraction");
     edl_rng r;
@@ -423,6 +435,15 @@ static int bench_kernels(int csv, int reps) {
         kernel_row(csv, "dense_bwd", sh, t, 2 * flops / t / 1e9, "GFLOP/s", gemm);
         free(d.x), free(d.w), free(d.bias), free(d.y), free(d.dy), free(d.dx), free(d.dw), free(d.db);
     }
+    if (svg && kchart.n) {
+        edl_plot_series series = {"edl / limit", kchart.x, kchart.frac, kchart.n};
+        edl_plot_opts o = {"Each kernel as a fraction of its limit", "kernel (numbered as printed; names at the marks)",
+                           "rate / limit measured in the same run",
+                           "lookups: limit = plain gather loop; dense: limit = sgemm of the same product", 0, 0, kchart.x,
+                           kchart.names, kchart.n};
+        if (edl_plot_lines_svg(svg, &o, &series, 1) != EDL_OK) return bench_fail(svg);
+        fprintf(stderr, "wrote %s\n", svg);
+    }
     return 0;
 }
 
@@ -434,7 +455,7 @@ int cmd_bench(int argc, char **argv) {
     float max_gb = 4.0f;
     const arg_spec specs[] = {
         {"csv", ARG_INT, &csv, "1: print CSV (--csv alone also works)"},
-        {"svg", ARG_STR, &svg, "write a chart (onehot, lookup)"},
+        {"svg", ARG_STR, &svg, "write an SVG chart of the results"},
         {"reps", ARG_INT, &reps, "samples per median"},
         {"max-rows", ARG_SIZE, &max_rows, "onehot: largest table"},
         {"max-gb", ARG_FLOAT, &max_gb, "lookup: largest table in GiB"},
@@ -456,5 +477,5 @@ int cmd_bench(int argc, char **argv) {
     if (reps < 1) reps = 1;
     if (!strcmp(which, "onehot")) return bench_onehot(csv, svg, max_rows, reps);
     if (!strcmp(which, "lookup")) return bench_lookup(csv, svg, (double)max_gb * 1073741824.0, reps);
-    return bench_kernels(csv, reps);
+    return bench_kernels(csv, svg, reps);
 }
