@@ -503,6 +503,67 @@ edl_status edl_textclf_test(const edl_textclf *clf, const char *path, size_t k, 
                             edl_textclf_meter *meter);
 void edl_textclf_meter_free(edl_textclf_meter *meter);
 
+/* ---- Word vectors ------------------------------------------------------------------------- */
+
+/* A set of word vectors: n words, each with dim floats, one contiguous n x dim table. */
+typedef struct edl_vectors edl_vectors;
+typedef enum {
+    EDL_VEC_AUTO = 0,        /* by content: safetensors, word2vec binary (.bin), text with or without header */
+    EDL_VEC_TEXT,            /* word2vec text / fastText .vec: "count dim" header, then "word v1 .. vd" */
+    EDL_VEC_GLOVE,           /* GloVe text: the same rows, no header */
+    EDL_VEC_BINARY,          /* word2vec binary: "count dim\n", then "word " and dim little-endian floats */
+    EDL_VEC_SAFETENSORS      /* edl's file: the table and the vocabulary as tensors */
+} edl_vec_format;
+
+/* Reads vectors. Text is streamed (peak memory ~ the table's bytes); every row is checked
+   (value count, numbers, finite, word length, duplicates, a header that lies) and errors name
+   the file and line, or byte offset for binary. A text classifier or word-vector model file
+   (safetensors) gives its words' vectors. */
+edl_status edl_vectors_read(edl_vectors **v, const char *path, edl_vec_format format);
+/* Writes vectors (atomically); EDL_VEC_AUTO picks by the file name (.bin, .safetensors, .txt for
+   GloVe, else word2vec text). */
+edl_status edl_vectors_write(const edl_vectors *v, const char *path, edl_vec_format format);
+/* Vectors from words (NUL-terminated) and an n x dim table (copied). */
+edl_status edl_vectors_create(edl_vectors **v, const char *const *words, const float *data,
+                              size_t n, size_t dim);
+void edl_vectors_free(edl_vectors *v);
+size_t edl_vectors_count(const edl_vectors *v);
+size_t edl_vectors_dim(const edl_vectors *v);
+/* Word i (not NUL-terminated: *len bytes) and its row. */
+const char *edl_vectors_word(const edl_vectors *v, size_t i, size_t *len);
+const float *edl_vectors_row(const edl_vectors *v, size_t i);
+/* The index of a word, or -1. */
+int64_t edl_vectors_find(const edl_vectors *v, const char *word, size_t len);
+
+/* The k words most similar (cosine) to query (dim floats) among the first `restrict` words (0:
+   all), skipping exclude[0..nexclude); ids and sims receive *count <= k entries, best first. */
+edl_status edl_vectors_nearest(const edl_vectors *v, const float *query, size_t k, size_t restrict_to,
+                               const int64_t *exclude, size_t nexclude, int64_t *ids, float *sims,
+                               size_t *count);
+/* a : b :: c : ?  (3CosAdd on unit vectors: nearest to b - a + c, without a, b, c). */
+edl_status edl_vectors_analogy(const edl_vectors *v, int64_t a, int64_t b, int64_t c, size_t k,
+                               size_t restrict_to, int64_t *ids, float *sims, size_t *count);
+
+/* word2vec's questions-words.txt format (": section" lines, then "a b c d"): the accuracy of
+   each section and in total over questions whose words are all among the first restrict_to
+   words (words are tried as written, then lowercased). */
+typedef struct {
+    char name[64];
+    size_t correct, total;
+} edl_analogy_section;
+typedef struct {
+    edl_analogy_section *sections;
+    size_t nsections;
+    size_t correct, total, skipped; /* skipped: questions with a word not covered */
+} edl_analogy_result;
+edl_status edl_vectors_eval_analogies(const edl_vectors *v, const char *path, size_t restrict_to,
+                                      edl_analogy_result *r);
+void edl_analogy_result_free(edl_analogy_result *r);
+/* Word pairs with human scores ("w1 w2 score" a line, '#' comments): the Spearman correlation
+   of the scores with cosine similarity over the pairs found, and how many were found. */
+edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, double *spearman,
+                                       size_t *found, size_t *total);
+
 /* ---- Pictures (SVG) ----------------------------------------------------------------------- */
 
 /* Self-contained SVG (no scripts, no external fonts), written atomically. */

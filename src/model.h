@@ -80,6 +80,10 @@ void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng);
 /* The length of the model's spec (without the terminating NUL). */
 size_t edl__model_spec_len(const edl_model *m);
 
+/* Writes a safetensors file (atomically) from metadata and tensors, in order. */
+edl_status edl__safetensors_write(const char *path, const char *const *keys, const char *const *vals,
+                                  size_t nmeta, const edl_tensor *t, size_t nt);
+
 /* Names for the spec and the summary. */
 const char *edl__act_name(edl_act a);
 const char *edl__pool_name(edl_pool p);

@@ -43,22 +43,15 @@ static void swap4(void *p, size_t n) {
 /* ---- writing ------------------------------------------------------------------------------ */
 
 typedef struct {
-    const edl_model *m;
     const char *const *keys, *const *vals;
     size_t nmeta;
-    const char *spec;
-    const edl_tensor *extra;
-    size_t nextra;
+    const edl_tensor *t;
+    size_t nt;
 } save_ctx;
 
-static size_t extra_bytes(const edl_tensor *t) {
+static size_t tensor_bytes(const edl_tensor *t) {
     size_t n = t->shape[0] * (t->rank == 2 ? t->shape[1] : 1);
     return n * dtype_bytes(t->dtype);
-}
-
-static int has_tensors(const edl_layer *L) {
-    return L->info.kind == EDL_LAYER_DENSE || L->info.kind == EDL_LAYER_EMBEDDING ||
-           L->info.kind == EDL_LAYER_EMBEDDING_BAG;
 }
 
 /* The JSON header, padded with spaces to a multiple of 8 bytes, in a malloc'd buffer. */
@@ -67,40 +60,18 @@ static edl_status make_header(const save_ctx *c, char **out, size_t *out_len) {
     size_t len = 0;
     FILE *h = open_memstream(&buf, &len);
     if (!h) return edl__fail(EDL_ERR_NOMEM, "no memory for the header");
-    int bad = fprintf(h, "{\"__metadata__\":{\"edl.format\":\"" EDL_FORMAT_TAG "\",\"edl.version\":\"%s\",\"edl.spec\":",
-                      edl_version_string()) < 0;
-    bad |= edl__json_write_string(h, c->spec);
+    int bad = fputs("{\"__metadata__\":{", h) == EOF;
     for (size_t i = 0; i < c->nmeta; i++) {
-        bad |= fputc(',', h) == EOF;
+        if (i) bad |= fputc(',', h) == EOF;
         bad |= edl__json_write_string(h, c->keys[i]);
         bad |= fputc(':', h) == EOF;
         bad |= edl__json_write_string(h, c->vals[i]);
     }
     bad |= fputc('}', h) == EOF;
     size_t off = 0;
-    const edl_model *m = c->m;
-    for (size_t l = 0; l < m->nlayers; l++) {
-        const edl_layer *L = &m->layers[l];
-        if (!has_tensors(L)) continue;
-        const edl_layer_info *in = &L->info;
-        size_t wb = L->w_count * sizeof(float);
-        if (in->kind == EDL_LAYER_DENSE)
-            bad |= fprintf(h, ",\"%zu.weight\":{\"dtype\":\"F32\",\"shape\":[%zu,%zu],\"data_offsets\":[%zu,%zu]}", l,
-                           in->out_dim, in->in_dim, off, off + wb) < 0;
-        else
-            bad |= fprintf(h, ",\"%zu.weight\":{\"dtype\":\"F32\",\"shape\":[%zu,%zu],\"data_offsets\":[%zu,%zu]}", l,
-                           in->rows, in->dim, off, off + wb) < 0;
-        off += wb;
-        if (L->b_count) {
-            size_t bb = L->b_count * sizeof(float);
-            bad |= fprintf(h, ",\"%zu.bias\":{\"dtype\":\"F32\",\"shape\":[%zu],\"data_offsets\":[%zu,%zu]}", l,
-                           L->b_count, off, off + bb) < 0;
-            off += bb;
-        }
-    }
-    for (size_t i = 0; i < c->nextra; i++) {
-        const edl_tensor *t = &c->extra[i];
-        size_t nb = extra_bytes(t);
+    for (size_t i = 0; i < c->nt; i++) {
+        const edl_tensor *t = &c->t[i];
+        size_t nb = tensor_bytes(t);
         bad |= fputc(',', h) == EOF;
         bad |= edl__json_write_string(h, t->name);
         if (t->rank == 2)
@@ -126,7 +97,7 @@ static edl_status make_header(const save_ctx *c, char **out, size_t *out_len) {
     return EDL_OK;
 }
 
-static edl_status write_model(FILE *f, void *vc) {
+static edl_status write_tensors(FILE *f, void *vc) {
     const save_ctx *c = vc;
     char *header = NULL;
     size_t hlen = 0;
@@ -135,28 +106,9 @@ static edl_status write_model(FILE *f, void *vc) {
     for (int i = 0; i < 8; i++) len8[i] = (uint8_t)((uint64_t)hlen >> (8 * i));
     int ok = fwrite(len8, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
     free(header);
-    const edl_model *m = c->m;
-    /* tensors in the header's order: each layer's weight, then its bias */
-    for (size_t l = 0; ok && l < m->nlayers; l++) {
-        const edl_layer *L = &m->layers[l];
-        if (!has_tensors(L)) continue;
-        size_t n = L->w_count + L->b_count;
-        const float *p = m->params + L->w_off;
-        if (host_is_le()) {
-            ok = fwrite(p, sizeof(float), n, f) == n;
-        } else {
-            float chunk[1024];
-            for (size_t i = 0; ok && i < n; i += 1024) {
-                size_t k = n - i < 1024 ? n - i : 1024;
-                memcpy(chunk, p + i, k * sizeof(float));
-                swap4(chunk, k);
-                ok = fwrite(chunk, sizeof(float), k, f) == k;
-            }
-        }
-    }
-    for (size_t i = 0; ok && i < c->nextra; i++) {
-        const edl_tensor *t = &c->extra[i];
-        size_t nb = extra_bytes(t), es = dtype_bytes(t->dtype);
+    for (size_t i = 0; ok && i < c->nt; i++) {
+        const edl_tensor *t = &c->t[i];
+        size_t nb = tensor_bytes(t), es = dtype_bytes(t->dtype);
         if (host_is_le() || es == 1) {
             ok = fwrite(t->data, 1, nb, f) == nb;
         } else {
@@ -181,6 +133,26 @@ static int is_layer_tensor(const char *name) {
     return p != name && (!strcmp(p, ".weight") || !strcmp(p, ".bias"));
 }
 
+static int has_tensors(const edl_layer *L) {
+    return L->info.kind == EDL_LAYER_DENSE || L->info.kind == EDL_LAYER_EMBEDDING ||
+           L->info.kind == EDL_LAYER_EMBEDDING_BAG;
+}
+
+edl_status edl__safetensors_write(const char *path, const char *const *keys, const char *const *vals,
+                                  size_t nmeta, const edl_tensor *t, size_t nt) {
+    for (size_t i = 0; i < nmeta; i++)
+        if (!edl__utf8_valid(keys[i], strlen(keys[i])) || !edl__utf8_valid(vals[i], strlen(vals[i])))
+            return edl__fail(EDL_ERR_ARG, "%s: metadata \"%.60s\" is not valid UTF-8", path, keys[i]);
+    save_ctx c = {keys, vals, nmeta, t, nt};
+    edl_status s = edl__write_atomic(path, write_tensors, &c);
+    if (s != EDL_OK && strncmp(edl_last_error(), path, strlen(path)) != 0) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s", edl_last_error());
+        edl__fail(s, "%s: %s", path, msg);
+    }
+    return s;
+}
+
 edl_status edl_model_save(const edl_model *m, const char *path, const char *const *meta_keys,
                           const char *const *meta_values, size_t nmeta) {
     return edl_model_save_ex(m, path, meta_keys, meta_values, nmeta, NULL, 0);
@@ -190,6 +162,8 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
                              const char *const *meta_values, size_t nmeta, const edl_tensor *extra,
                              size_t nextra) {
     static const char fn[] = "edl_model_save";
+    if (!m || !m->built || !path) return edl__fail(EDL_ERR_ARG, "%s: model (initialised) or path is NULL", fn);
+    if (nmeta && (!meta_keys || !meta_values)) return edl__fail(EDL_ERR_ARG, "%s: metadata arrays are NULL", fn);
     if (nextra && !extra) return edl__fail(EDL_ERR_ARG, "%s: extra is NULL", fn);
     for (size_t i = 0; i < nextra; i++) {
         const edl_tensor *t = &extra[i];
@@ -203,36 +177,50 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
         for (size_t j = 0; j < i; j++)
             if (!strcmp(extra[j].name, t->name)) return edl__fail(EDL_ERR_ARG, "%s: extra tensor \"%s\" given twice", fn, t->name);
     }
-    if (!m || !m->built || !path) return edl__fail(EDL_ERR_ARG, "%s: model (initialised) or path is NULL", fn);
-    if (nmeta && (!meta_keys || !meta_values)) return edl__fail(EDL_ERR_ARG, "%s: metadata arrays are NULL", fn);
     for (size_t i = 0; i < nmeta; i++) {
         if (!meta_keys[i] || !meta_values[i]) return edl__fail(EDL_ERR_ARG, "%s: metadata %zu is NULL", fn, i);
         if (!strncmp(meta_keys[i], "edl.", 4))
             return edl__fail(EDL_ERR_ARG, "%s: metadata key \"%s\": the edl. prefix is edl's own", fn, meta_keys[i]);
         for (size_t j = 0; j < i; j++)
-            if (!strcmp(meta_keys[i], meta_keys[j]))
-                return edl__fail(EDL_ERR_ARG, "%s: metadata key \"%s\" given twice", fn, meta_keys[i]);
+            if (!strcmp(meta_keys[i], meta_keys[j])) return edl__fail(EDL_ERR_ARG, "%s: metadata key \"%s\" given twice", fn, meta_keys[i]);
     }
-    for (size_t i = 0; i < nmeta; i++)
-        if (!edl__utf8_valid(meta_keys[i], strlen(meta_keys[i])) || !edl__utf8_valid(meta_values[i], strlen(meta_values[i])))
-            return edl__fail(EDL_ERR_ARG, "%s: %s: metadata \"%.60s\" is not valid UTF-8", fn, path, meta_keys[i]);
     for (size_t l = 0; l < m->nlayers; l++) {
         const edl_layer *L = &m->layers[l];
         if (has_tensors(L) && !edl__vec_all_finite(m->params + L->w_off, L->w_count + L->b_count))
             return edl__fail(EDL_ERR_NUMERIC, "%s: %s: layer %zu (%s) holds NaN or infinite values; not saved", fn, path, l, L->info.name);
     }
-    size_t spec_len = edl__model_spec_len(m);
+    /* metadata: edl's own, then the caller's; tensors: each layer's weight and bias, the extras */
+    size_t spec_len = edl__model_spec_len(m), nt = 0;
     char *spec = malloc(spec_len + 1);
-    if (!spec) return edl__fail(EDL_ERR_NOMEM, "%s: %s: no memory", fn, path);
-    edl_status s = edl_model_spec(m, spec, spec_len + 1);
-    save_ctx c = {m, meta_keys, meta_values, nmeta, spec, extra, nextra};
-    if (s == EDL_OK) s = edl__write_atomic(path, write_model, &c);
-    free(spec);
-    if (s != EDL_OK && strncmp(edl_last_error(), path, strlen(path)) != 0) {
-        char msg[400];
-        snprintf(msg, sizeof msg, "%s", edl_last_error());
-        edl__fail(s, "%s: %s", path, msg);
+    const char **keys = malloc((nmeta + 3) * sizeof *keys), **vals = malloc((nmeta + 3) * sizeof *vals);
+    edl_tensor *t = malloc((2 * m->nlayers + nextra + 1) * sizeof *t);
+    char (*names)[32] = malloc((2 * m->nlayers + 1) * sizeof *names);
+    edl_status s = spec && keys && vals && t && names ? edl_model_spec(m, spec, spec_len + 1)
+                                                      : edl__fail(EDL_ERR_NOMEM, "%s: %s: no memory", fn, path);
+    if (s == EDL_OK) {
+        keys[0] = "edl.format", vals[0] = EDL_FORMAT_TAG;
+        keys[1] = "edl.version", vals[1] = edl_version_string();
+        keys[2] = "edl.spec", vals[2] = spec;
+        for (size_t i = 0; i < nmeta; i++) keys[3 + i] = meta_keys[i], vals[3 + i] = meta_values[i];
+        for (size_t l = 0; l < m->nlayers; l++) {
+            const edl_layer *L = &m->layers[l];
+            if (!has_tensors(L)) continue;
+            const edl_layer_info *in = &L->info;
+            snprintf(names[nt], sizeof names[nt], "%zu.weight", l);
+            t[nt] = (edl_tensor){names[nt], EDL_DTYPE_F32, 2,
+                                 {in->kind == EDL_LAYER_DENSE ? in->out_dim : in->rows, in->kind == EDL_LAYER_DENSE ? in->in_dim : in->dim},
+                                 m->params + L->w_off};
+            nt++;
+            if (L->b_count) {
+                snprintf(names[nt], sizeof names[nt], "%zu.bias", l);
+                t[nt] = (edl_tensor){names[nt], EDL_DTYPE_F32, 1, {L->b_count, 0}, m->params + L->b_off};
+                nt++;
+            }
+        }
+        for (size_t i = 0; i < nextra; i++) t[nt++] = extra[i];
+        s = edl__safetensors_write(path, keys, vals, nmeta + 3, t, nt);
     }
+    free(spec), free(keys), free(vals), free(t), free(names);
     return s;
 }
 

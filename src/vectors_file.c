@@ -1,0 +1,69 @@
+/* Word vectors as safetensors: the table as "0.weight" (so the file is also an edl model,
+ * embedding_bag(rows=n,dim=d), that edl summary reads), the words as vocab.bytes/offsets. A text
+ * classifier's or word-vector model's file gives its words' vectors. */
+#include "vectors.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+edl_status edl__vectors_write_safetensors(const edl_vectors *v, const char *path) {
+    char spec[128], ns[32], ds[32];
+    snprintf(spec, sizeof spec, "embedding_bag(rows=%zu,dim=%zu,pool=mean) loss(mse)", v->n, v->dim);
+    snprintf(ns, sizeof ns, "%zu", v->n);
+    snprintf(ds, sizeof ds, "%zu", v->dim);
+    const char *keys[] = {"edl.format", "edl.version", "edl.spec", "vectors.count", "vectors.dim"};
+    const char *vals[] = {"edl-model-1", edl_version_string(), spec, ns, ds};
+    const edl_tensor t[3] = {
+        {"0.weight", EDL_DTYPE_F32, 2, {v->n, v->dim}, v->data},
+        {"vocab.bytes", EDL_DTYPE_U8, 1, {v->vocab.nbytes, 0}, v->vocab.bytes},
+        {"vocab.offsets", EDL_DTYPE_I64, 1, {v->n + 1, 0}, v->vocab.offsets},
+    };
+    return edl__safetensors_write(path, keys, vals, 5, t, 3);
+}
+
+edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
+    edl_model *m = NULL;
+    EDL_TRY(edl_model_load(&m, path));
+    edl_status s = EDL_OK;
+    const edl_tensor *b = edl_model_extra(m, "vocab.bytes"), *o = edl_model_extra(m, "vocab.offsets");
+    edl_layer_info in;
+    edl_model_layer_info(m, 0, &in);
+    /* the words: all of a vectors file's rows, a classifier's first nwords */
+    size_t n = 0;
+    const char *nw = edl_model_meta(m, "textclf.nwords");
+    if (!b || !o || b->dtype != EDL_DTYPE_U8 || o->dtype != EDL_DTYPE_I64 || o->shape[0] == 0 ||
+        (in.kind != EDL_LAYER_EMBEDDING_BAG && in.kind != EDL_LAYER_EMBEDDING))
+        s = edl__fail(EDL_ERR_FORMAT, "%s: not a vectors file: no vocab.bytes/vocab.offsets beside an embedding table", path);
+    else
+        n = nw ? (size_t)strtoull(nw, NULL, 10) : o->shape[0] - 1;
+    if (s == EDL_OK && (n > o->shape[0] - 1 || n > in.rows))
+        s = edl__fail(EDL_ERR_FORMAT, "%s: %zu words but %zu offsets and %zu rows", path, n, o->shape[0], in.rows);
+    edl_vectors *v = NULL;
+    if (s == EDL_OK) s = edl__vectors_alloc(&v, 0, in.dim);
+    if (s == EDL_OK) {
+        /* take the table rather than copy it: it may be gigabytes */
+        free(v->data);
+        v->data = m->params + m->layers[0].w_off;
+        if (m->layers[0].w_off != 0) s = edl__fail(EDL_ERR_FORMAT, "%s: the table is not the first tensor", path);
+        else m->params = NULL, m->nparams = 0;
+        if (s != EDL_OK) v->data = NULL;
+    }
+    const int64_t *off = s == EDL_OK ? o->data : NULL;
+    for (size_t i = 0; s == EDL_OK && i < n; i++) {
+        if (off[i] < 0 || off[i + 1] < off[i] || (uint64_t)off[i + 1] > b->shape[0]) {
+            s = edl__fail(EDL_ERR_FORMAT, "%s: vocab.offsets[%zu] is out of order or past the words", path, i);
+            break;
+        }
+        char where[600];
+        snprintf(where, sizeof where, "%s: word %zu", path, i);
+        s = edl__vectors_add_word(v, (const char *)b->data + off[i], (size_t)(off[i + 1] - off[i]), where);
+    }
+    edl_model_free(m);
+    if (s != EDL_OK) {
+        edl_vectors_free(v);
+        return s;
+    }
+    *out = v;
+    return EDL_OK;
+}
