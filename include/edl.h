@@ -564,6 +564,49 @@ void edl_analogy_result_free(edl_analogy_result *r);
 edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, double *spearman,
                                        size_t *found, size_t *total);
 
+/* Learning word vectors: fastText's skip-gram and CBOW with negative sampling, frequent-word
+   subsampling and (minn/maxn > 0) character n-grams, so unseen words get vectors too. */
+typedef struct edl_wordvec edl_wordvec;
+typedef struct {
+    int cbow;                   /* 0: skip-gram, 1: CBOW */
+    size_t dim;                 /* 100 */
+    size_t ws;                  /* 5: context window */
+    size_t epoch;               /* 5 */
+    int64_t min_count;          /* 5 */
+    size_t neg;                 /* 5: negatives sampled per positive */
+    float lr;                   /* 0.05 (0.05 for both, as fastText) */
+    float t;                    /* 1e-4: subsampling threshold */
+    int thread;                 /* 12 */
+    uint64_t seed;              /* 0 */
+    size_t minn, maxn;          /* 3, 6: character n-gram lengths (0, 0: whole words only) */
+    size_t bucket;              /* 2000000 */
+    size_t lr_update_rate;      /* 100 */
+    const char *label;          /* "__label__": such tokens are not words */
+    void (*progress)(const edl_textclf_progress *p, void *user);
+    void *user;
+} edl_wordvec_args;
+
+typedef struct {
+    size_t nwords;
+    int64_t ntokens;
+    double seconds, words_per_sec_thread;
+    float loss;
+} edl_wordvec_report;
+
+void edl_wordvec_defaults(edl_wordvec_args *a, int cbow);
+edl_status edl_wordvec_train(edl_wordvec **w, const char *input, const edl_wordvec_args *a,
+                             edl_wordvec_report *report);
+void edl_wordvec_free(edl_wordvec *w);
+/* The model file: the input table (words and n-gram buckets), the vocabulary, the arguments. */
+edl_status edl_wordvec_save(const edl_wordvec *w, const char *path);
+edl_status edl_wordvec_load(edl_wordvec **w, const char *path);
+size_t edl_wordvec_dim(const edl_wordvec *w);
+/* A word's vector: the mean of its rows (its own and its n-grams'); for a word not in the
+   vocabulary, of its n-grams' (zeros without n-grams). */
+edl_status edl_wordvec_word_vector(const edl_wordvec *w, const char *word, size_t len, float *vec);
+/* Every word of the vocabulary with its vector (for .vec files and queries). */
+edl_status edl_wordvec_vectors(const edl_wordvec *w, edl_vectors **v);
+
 /* ---- Pictures (SVG) ----------------------------------------------------------------------- */
 
 /* Self-contained SVG (no scripts, no external fonts), written atomically. */

@@ -75,3 +75,37 @@ edl_status edl__write_atomic(const char *path, edl__writer_fn write, void *ctx) 
     free(tmp), free(dir);
     return s;
 }
+
+/* Reads a whole file (or standard input) into memory. */
+edl_status edl__read_all(const char *path, char **out, size_t *len) {
+    int is_stdin = !strcmp(path, "-");
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) return edl__fail(EDL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap);
+    edl_status s = buf ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "%s: no memory", path);
+    while (s == EDL_OK) {
+        if (n == cap) {
+            char *nb = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                s = edl__fail(EDL_ERR_NOMEM, "%s: no memory past %zu bytes", path, n);
+                break;
+            }
+            buf = nb, cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error at byte %zu", path, n);
+            break;
+        }
+    }
+    if (!is_stdin) fclose(f);
+    if (s != EDL_OK) {
+        free(buf);
+        return s;
+    }
+    *out = buf, *len = n;
+    return EDL_OK;
+}
+

@@ -135,6 +135,7 @@ size_t edl__vec_gather_sum(float *o, const float *table, size_t dim, const int64
 void edl__vec_scatter_add(float *dtable, size_t dim, const int64_t *idx, size_t s, size_t e,
                           const float *w, float scale, int64_t pad, const float *g, int t, int nt);
 bool edl__vec_all_finite(const float *x, size_t n);
+void edl__vec_ns_step(float *grad, float *row, const float *hidden, float alpha, size_t n);
 /* Optimizer updates of p from g over n values, state alongside (torch.optim's rules); each
    zeroes g after use and returns whether every updated parameter is finite. */
 bool edl__vec_sgd(float *p, float *g, float *buf, size_t n, const edl__opt_coef *c);

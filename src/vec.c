@@ -124,6 +124,17 @@ EDL_CLONES void edl__vec_scatter_add(float *restrict dtable, size_t dim, const i
     }
 }
 
+/* One negative-sampling step (word2vec / fastText): grad += alpha row, row += alpha hidden, in
+   one pass over row (the update reads row before changing it, as the two-step form does). */
+EDL_CLONES void edl__vec_ns_step(float *restrict grad, float *restrict row, const float *restrict hidden,
+                                 float alpha, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float r = row[i];
+        grad[i] += alpha * r;
+        row[i] = r + alpha * hidden[i];
+    }
+}
+
 /* Whether any idx[i], read as unsigned, is >= limit (so negatives count too). Branch-free so it
    vectorises: the cheap first pass of every index check. */
 EDL_CLONES bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit) {

@@ -1,6 +1,7 @@
 /* Training a text classifier: read and count the corpus, tokenise it once into ids, then either
  * fastText's per-example SGD with Hogwild threads or mini-batch training of the general model. */
 #include "textclf.h"
+#include "../file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -69,39 +70,6 @@ static edl_status corpus_add(corpus *c, const edl_line *l) {
     c->tokens += l->ntokens;
     c->n++;
     c->woff[c->n] = (int64_t)c->nw, c->loff[c->n] = (int64_t)c->nl;
-    return EDL_OK;
-}
-
-/* Reads a whole file (or standard input) into memory. */
-static edl_status slurp(const char *path, char **out, size_t *len) {
-    int is_stdin = !strcmp(path, "-");
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) return edl__fail(EDL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 20, n = 0;
-    char *buf = malloc(cap);
-    edl_status s = buf ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "%s: no memory", path);
-    while (s == EDL_OK) {
-        if (n == cap) {
-            char *nb = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-            if (!nb) {
-                s = edl__fail(EDL_ERR_NOMEM, "%s: no memory past %zu bytes", path, n);
-                break;
-            }
-            buf = nb, cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error at byte %zu", path, n);
-            break;
-        }
-    }
-    if (!is_stdin) fclose(f);
-    if (s != EDL_OK) {
-        free(buf);
-        return s;
-    }
-    *out = buf, *len = n;
     return EDL_OK;
 }
 
@@ -411,7 +379,7 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
     c->loss = a->loss, c->dim = a->dim, c->word_ngrams = a->word_ngrams;
     c->bucket = a->word_ngrams > 1 ? a->bucket : 0; /* as fastText: no buckets without n-grams */
     edl_status s = edl__vocab_init(&c->vocab, a->label);
-    if (s == EDL_OK) s = slurp(input, &text, &len);
+    if (s == EDL_OK) s = edl__read_all(input, &text, &len);
     if (s == EDL_OK) s = edl__text_tokens(text, len, count_token, &c->vocab);
     if (s == EDL_OK) s = edl__vocab_finish(&c->vocab, a->min_count, a->min_count_label);
     if (s == EDL_OK && c->vocab.nlabels == 0)
@@ -425,7 +393,7 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
     text = NULL;
     if (s == EDL_OK && d.n == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: %s has no line with both a label and a word", fn, input);
     if (s == EDL_OK && a->valid) {
-        s = slurp(a->valid, &vtext, &vlen);
+        s = edl__read_all(a->valid, &vtext, &vlen);
         if (s == EDL_OK) s = make_corpus(c, vtext, vlen, &vd);
         free(vtext);
     }
