@@ -10,5 +10,13 @@ int cmd_test(int argc, char **argv);          /* test and test-label */
 int cmd_predict(int argc, char **argv);       /* predict and predict-prob */
 int cmd_sentence_vectors(int argc, char **argv);
 int cmd_bench(int argc, char **argv);         /* onehot, lookup, kernels */
+int cmd_skipgram(int argc, char **argv);
+int cmd_cbow(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_nn(int argc, char **argv);
+int cmd_analogies(int argc, char **argv);
+int cmd_eval_analogies(int argc, char **argv);
+int cmd_eval_similarity(int argc, char **argv);
+int cmd_print_word_vectors(int argc, char **argv);
 
 #endif

@@ -16,6 +16,14 @@ static const char usage[] =
     "  predict MODEL FILE|- [k] [th]   most likely labels per line\n"
     "  predict-prob MODEL FILE|- [k] [th]  ... with their probabilities\n"
     "  print-sentence-vectors MODEL    the mean input vector of each line of stdin\n"
+    "  skipgram|cbow -input FILE -output PREFIX [flags]\n"
+    "                          learn word vectors (fastText's flags): PREFIX.vec, .safetensors\n"
+    "  convert IN OUT          word vectors between word2vec text/binary, GloVe, .vec, safetensors\n"
+    "  nn VECTORS [-k 10] [WORD...]        nearest neighbours (cosine)\n"
+    "  analogies VECTORS [A B C...]        A : B :: C : ?\n"
+    "  eval-analogies VECTORS FILE         questions-words.txt accuracy per section\n"
+    "  eval-similarity VECTORS FILE        Spearman correlation with human scores\n"
+    "  print-word-vectors MODEL            vectors of words on stdin (subwords for unseen ones)\n"
     "  summary SPEC|MODEL      layers, output shapes, parameters and bytes of a model\n"
     "  train -spec SPEC -input FILE -output PREFIX [flags]\n"
     "                          train a model on 'TARGET INPUTS...' lines (edl train -h)\n"
@@ -39,6 +47,14 @@ static const struct {
     {"predict-prob", cmd_predict},
     {"print-sentence-vectors", cmd_sentence_vectors},
     {"bench", cmd_bench},
+    {"skipgram", cmd_skipgram},
+    {"cbow", cmd_cbow},
+    {"convert", cmd_convert},
+    {"nn", cmd_nn},
+    {"analogies", cmd_analogies},
+    {"eval-analogies", cmd_eval_analogies},
+    {"eval-similarity", cmd_eval_similarity},
+    {"print-word-vectors", cmd_print_word_vectors},
 };
 
 int main(int argc, char **argv) {

@@ -111,9 +111,12 @@ static edl_status parse_row(const char *path, size_t line, char *s, size_t len, 
         errno = 0;
         float x = strtof(s + i, &end);
         size_t col = i + 1;
-        if (end == s + i || (end < s + len && !is_blank(*end)))
-            return edl__fail(EDL_ERR_FORMAT, "%s:%zu:%zu: value %zu '%.20s' is not a number%s", path, line, col, d + 1, s + i,
+        if (end == s + i || (end < s + len && !is_blank(*end))) {
+            size_t tl = 0;
+            while (i + tl < len && !is_blank(s[i + tl]) && tl < 20) tl++;
+            return edl__fail(EDL_ERR_FORMAT, "%s:%zu:%zu: value %zu '%.*s' is not a number%s", path, line, col, d + 1, (int)tl, s + i,
                              d == 0 ? " (a word with a space in it?)" : "");
+        }
         if (!isfinite(x)) return edl__fail(EDL_ERR_NUMERIC, "%s:%zu:%zu: value %zu is not finite", path, line, col, d + 1);
         row[d] = x;
         i = (size_t)(end - s);
@@ -237,6 +240,7 @@ static edl_status read_binary(edl_vectors **out, const char *path, FILE *f, uint
             c = fgetc(f);
         }
         if (c == EOF) s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu is truncated in its word", path, (long long)at, r + 1);
+        else if (len == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu has an empty word: is this a binary file?", path, (long long)at, r + 1);
         else if (len > MAX_WORD) s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu's word is over %d bytes: is this a binary file?", path, (long long)at, r + 1, MAX_WORD);
         else if (c != ' ') s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu's word holds a control byte: is this a binary file?", path, (long long)at, r + 1);
         if (s != EDL_OK) break;

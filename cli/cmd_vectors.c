@@ -1,0 +1,333 @@
+/* Word-vector commands: skipgram, cbow (fastText's flags), convert, nn, analogies,
+ * eval-analogies, eval-similarity, print-word-vectors. */
+#include "args.h"
+#include "commands.h"
+#include "edl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+static int fail(const char *cmd) {
+    fprintf(stderr, "edl %s: %s\n", cmd, edl_last_error());
+    return 1;
+}
+
+static int verbose_level = 2;
+
+static void on_progress(const edl_textclf_progress *p, void *user) {
+    (void)user;
+    if (verbose_level < 2) return;
+    long eta = (long)(p->eta_seconds + 0.5);
+    fprintf(stderr, "\rProgress: %5.1f%% words/sec/thread: %8.0f lr: %9.6f avg.loss: %9.6f ETA: %3ldh%2ldm%2lds", 100 * p->progress,
+            p->words_per_sec_thread, p->lr, p->loss, eta / 3600, eta / 60 % 60, eta % 60);
+    fflush(stderr);
+}
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int train_vectors(int argc, char **argv, int cbow) {
+    const char *cmd = argv[1];
+    edl_wordvec_args a;
+    edl_wordvec_defaults(&a, cbow);
+    const char *input = NULL, *output = NULL;
+    uint64_t min_count = (uint64_t)a.min_count, seed = 0;
+    int binary = 0;
+    const char *loss = "ns";
+    const arg_spec specs[] = {
+        {"input", ARG_STR, &input, "training text ('-' for stdin)"},
+        {"output", ARG_STR, &output, "writes OUTPUT.vec and OUTPUT.safetensors"},
+        {"dim", ARG_SIZE, &a.dim, "size of word vectors"},
+        {"ws", ARG_SIZE, &a.ws, "size of the context window"},
+        {"epoch", ARG_SIZE, &a.epoch, "number of epochs"},
+        {"minCount", ARG_U64, &min_count, "minimal number of word occurences"},
+        {"neg", ARG_SIZE, &a.neg, "number of negatives sampled"},
+        {"lr", ARG_FLOAT, &a.lr, "learning rate"},
+        {"t", ARG_FLOAT, &a.t, "sampling threshold"},
+        {"thread", ARG_INT, &a.thread, "number of threads (0: all cores)"},
+        {"seed", ARG_U64, &seed, "random generator seed"},
+        {"minn", ARG_SIZE, &a.minn, "min length of char ngram"},
+        {"maxn", ARG_SIZE, &a.maxn, "max length of char ngram (0: none)"},
+        {"bucket", ARG_SIZE, &a.bucket, "number of buckets"},
+        {"lrUpdateRate", ARG_SIZE, &a.lr_update_rate, "change the rate of updates for the learning rate"},
+        {"label", ARG_STR, &a.label, "labels prefix (such tokens are not words)"},
+        {"loss", ARG_STR, &loss, "loss function {ns}"},
+        {"verbose", ARG_INT, &verbose_level, "verbosity level"},
+        {"binary", ARG_INT, &binary, "1: also write OUTPUT.bin (word2vec binary)"},
+    };
+    const size_t nspecs = sizeof specs / sizeof specs[0];
+    if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
+        fprintf(stderr, "usage: edl %s -input FILE -output PREFIX [flags]\n", cmd);
+        args_usage(specs, nspecs);
+        return 0;
+    }
+    /* -binary takes no value */
+    char *args[256];
+    int n = 0;
+    for (int i = 0; i < argc && n < 254; i++) {
+        args[n++] = argv[i];
+        if (i > 1 && (!strcmp(argv[i], "-binary") || !strcmp(argv[i], "--binary"))) args[n++] = "1";
+    }
+    const char *pos[1];
+    if (args_parse(cmd, n, args, 2, specs, nspecs, pos, 0) < 0) return 2;
+    if (!input || !output) {
+        fprintf(stderr, "edl %s: -input and -output are required (edl %s -h lists the flags)\n", cmd, cmd);
+        return 2;
+    }
+    if (strcmp(loss, "ns")) {
+        fprintf(stderr, "edl %s: -loss '%s': only ns (negative sampling) is implemented\n", cmd, loss);
+        return 2;
+    }
+    a.min_count = (int64_t)min_count, a.seed = seed, a.progress = on_progress;
+    edl_wordvec *w = NULL;
+    edl_wordvec_report r;
+    edl_status s = edl_wordvec_train(&w, input, &a, &r);
+    if (verbose_level >= 2) fputc('\n', stderr);
+    if (s != EDL_OK) return fail(cmd);
+    if (verbose_level >= 1)
+        fprintf(stderr, "Read %lld words\nNumber of words:  %zu\ntrained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n",
+                (long long)r.ntokens, r.nwords, r.seconds, r.words_per_sec_thread, r.loss);
+    char path[4096];
+    edl_vectors *v = NULL;
+    s = edl_wordvec_vectors(w, &v);
+    if (s == EDL_OK) snprintf(path, sizeof path, "%s.vec", output), s = edl_vectors_write(v, path, EDL_VEC_TEXT);
+    if (s == EDL_OK && binary) snprintf(path, sizeof path, "%s.bin", output), s = edl_vectors_write(v, path, EDL_VEC_BINARY);
+    if (s == EDL_OK) snprintf(path, sizeof path, "%s.safetensors", output), s = edl_wordvec_save(w, path);
+    edl_vectors_free(v);
+    edl_wordvec_free(w);
+    if (s != EDL_OK) return fail(cmd);
+    if (verbose_level >= 1) fprintf(stderr, "saved %s.vec%s and %s.safetensors\n", output, binary ? ", .bin" : "", output);
+    return 0;
+}
+
+int cmd_skipgram(int argc, char **argv) { return train_vectors(argc, argv, 0); }
+int cmd_cbow(int argc, char **argv) { return train_vectors(argc, argv, 1); }
+
+static const char *const format_names[] = {"auto", "text", "glove", "binary", "safetensors", NULL};
+
+static int parse_format(const char *cmd, const char *s, edl_vec_format *f) {
+    for (int i = 0; format_names[i]; i++)
+        if (!strcmp(s, format_names[i])) {
+            *f = (edl_vec_format)i;
+            return 0;
+        }
+    fprintf(stderr, "edl %s: format '%s' is not auto, text, glove, binary or safetensors\n", cmd, s);
+    return -1;
+}
+
+int cmd_convert(int argc, char **argv) {
+    const char *from = "auto", *to = "auto", *pos[2];
+    const arg_spec specs[] = {{"from", ARG_STR, &from, "input format"}, {"to", ARG_STR, &to, "output format (auto: by extension)"}};
+    if (args_parse("convert", argc, argv, 2, specs, 2, pos, 2) != 2) {
+        fprintf(stderr, "usage: edl convert IN OUT [--from FMT] [--to FMT]   (FMT: text, glove, binary, safetensors)\n");
+        return 2;
+    }
+    edl_vec_format fi, fo;
+    if (parse_format("convert", from, &fi) || parse_format("convert", to, &fo)) return 2;
+    edl_vectors *v = NULL;
+    if (edl_vectors_read(&v, pos[0], fi) != EDL_OK) return fail("convert");
+    edl_status s = edl_vectors_write(v, pos[1], fo);
+    fprintf(stderr, "%zu words x %zu\n", edl_vectors_count(v), edl_vectors_dim(v));
+    edl_vectors_free(v);
+    return s == EDL_OK ? 0 : fail("convert");
+}
+
+/* Vectors from any file edl reads; a word-vector model also gives vectors to unseen words. */
+typedef struct {
+    edl_vectors *v;
+    edl_wordvec *w;
+} vec_source;
+
+static int open_source(const char *cmd, const char *path, vec_source *src) {
+    memset(src, 0, sizeof *src);
+    if (ends_with(path, ".safetensors") && edl_wordvec_load(&src->w, path) == EDL_OK) {
+        if (edl_wordvec_vectors(src->w, &src->v) == EDL_OK) return 0;
+        edl_wordvec_free(src->w);
+        return fail(cmd);
+    }
+    if (edl_vectors_read(&src->v, path, EDL_VEC_AUTO) != EDL_OK) return fail(cmd);
+    return 0;
+}
+
+static void close_source(vec_source *src) {
+    edl_vectors_free(src->v);
+    edl_wordvec_free(src->w);
+}
+
+/* The vector of a word: its row, or (a model) its subwords'; 0 when it has none. */
+static int word_vector(const vec_source *src, const char *word, float *vec, int64_t *id) {
+    *id = edl_vectors_find(src->v, word, strlen(word));
+    if (*id >= 0) {
+        memcpy(vec, edl_vectors_row(src->v, (size_t)*id), edl_vectors_dim(src->v) * sizeof *vec);
+        return 1;
+    }
+    if (src->w && edl_wordvec_word_vector(src->w, word, strlen(word), vec) == EDL_OK) {
+        for (size_t d = 0; d < edl_vectors_dim(src->v); d++)
+            if (vec[d] != 0) return 1;
+    }
+    return 0;
+}
+
+static void print_neighbours(const vec_source *src, const int64_t *ids, const float *sims, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *w = edl_vectors_word(src->v, (size_t)ids[i], &len);
+        printf("%.*s %.6g\n", (int)len, w, sims[i]);
+    }
+}
+
+/* Words from the arguments, else whitespace-separated from standard input. */
+typedef struct {
+    char **argv;
+    int argc, next;
+    char buf[1024];
+} word_source;
+
+static const char *next_word(word_source *ws) {
+    if (ws->argc > 0) return ws->next < ws->argc ? ws->argv[ws->next++] : NULL;
+    return scanf("%1023s", ws->buf) == 1 ? ws->buf : NULL;
+}
+
+int cmd_nn(int argc, char **argv) {
+    size_t k = 10;
+    const char *pos[64];
+    const arg_spec specs[] = {{"k", ARG_SIZE, &k, "neighbours to print"}};
+    int np = args_parse("nn", argc, argv, 2, specs, 1, pos, 64);
+    if (np < 1 || k == 0 || k > 100000) {
+        fprintf(stderr, "usage: edl nn VECTORS [-k 10] [WORD...]   (words from stdin when none are given)\n");
+        return 2;
+    }
+    vec_source src;
+    if (open_source("nn", pos[0], &src)) return 1;
+    size_t dim = edl_vectors_dim(src.v);
+    float *q = malloc(dim * sizeof *q), *sims = malloc(k * sizeof *sims);
+    int64_t *ids = malloc(k * sizeof *ids);
+    word_source ws = {(char **)pos + 1, np - 1, 0, {0}};
+    const char *word;
+    int rc = q && sims && ids ? 0 : 1;
+    while (!rc && (word = next_word(&ws))) {
+        int64_t id;
+        printf("Query word? %s\n", word);
+        if (!word_vector(&src, word, q, &id)) {
+            printf("(no vector for %s)\n", word);
+            continue;
+        }
+        size_t n;
+        if (edl_vectors_nearest(src.v, q, k, 0, &id, id >= 0, ids, sims, &n) != EDL_OK) rc = fail("nn");
+        else print_neighbours(&src, ids, sims, n);
+    }
+    free(q), free(sims), free(ids);
+    close_source(&src);
+    return rc;
+}
+
+int cmd_analogies(int argc, char **argv) {
+    size_t k = 10;
+    const char *pos[64];
+    const arg_spec specs[] = {{"k", ARG_SIZE, &k, "answers to print"}};
+    int np = args_parse("analogies", argc, argv, 2, specs, 1, pos, 64);
+    if (np < 1 || k == 0 || k > 100000 || (np > 1 && (np - 1) % 3)) {
+        fprintf(stderr, "usage: edl analogies VECTORS [-k 10] [A B C ...]   (A : B :: C : ?; triples from stdin when none)\n");
+        return 2;
+    }
+    vec_source src;
+    if (open_source("analogies", pos[0], &src)) return 1;
+    float *sims = malloc(k * sizeof *sims);
+    int64_t *ids = malloc(k * sizeof *ids);
+    word_source ws = {(char **)pos + 1, np - 1, 0, {0}};
+    int rc = sims && ids ? 0 : 1;
+    for (;;) {
+        char w[3][1024];
+        int got = 0;
+        for (; got < 3; got++) {
+            const char *x = next_word(&ws);
+            if (!x) break;
+            snprintf(w[got], sizeof w[got], "%s", x);
+        }
+        if (got < 3 || rc) break;
+        int64_t id[3];
+        int missing = -1;
+        for (int i = 0; i < 3; i++)
+            if ((id[i] = edl_vectors_find(src.v, w[i], strlen(w[i]))) < 0) missing = i;
+        printf("Query triplet (A - B + C)? %s %s %s\n", w[0], w[1], w[2]);
+        if (missing >= 0) {
+            printf("(%s is not in the vocabulary)\n", w[missing]);
+            continue;
+        }
+        size_t n;
+        /* A : B :: C : ? is B - A + C */
+        if (edl_vectors_analogy(src.v, id[0], id[1], id[2], k, 0, ids, sims, &n) != EDL_OK) rc = fail("analogies");
+        else print_neighbours(&src, ids, sims, n);
+    }
+    free(sims), free(ids);
+    close_source(&src);
+    return rc;
+}
+
+int cmd_eval_analogies(int argc, char **argv) {
+    size_t restrict_to = 30000;
+    const char *pos[2];
+    const arg_spec specs[] = {{"restrict", ARG_SIZE, &restrict_to, "only the first N words (word2vec's 30000; 0: all)"}};
+    if (args_parse("eval-analogies", argc, argv, 2, specs, 1, pos, 2) != 2) {
+        fprintf(stderr, "usage: edl eval-analogies VECTORS questions-words.txt [-restrict 30000]\n");
+        return 2;
+    }
+    vec_source src;
+    if (open_source("eval-analogies", pos[0], &src)) return 1;
+    edl_analogy_result r;
+    edl_status s = edl_vectors_eval_analogies(src.v, pos[1], restrict_to, &r);
+    if (s == EDL_OK) {
+        for (size_t i = 0; i < r.nsections; i++)
+            printf("%s\t%.4f\t(%zu / %zu)\n", r.sections[i].name[0] ? r.sections[i].name : "(no section)",
+                   r.sections[i].total ? (double)r.sections[i].correct / (double)r.sections[i].total : 0.0, r.sections[i].correct,
+                   r.sections[i].total);
+        printf("total\t%.4f\t(%zu / %zu)\nskipped\t%zu\n", r.total ? (double)r.correct / (double)r.total : 0.0, r.correct, r.total, r.skipped);
+        edl_analogy_result_free(&r);
+    }
+    close_source(&src);
+    return s == EDL_OK ? 0 : fail("eval-analogies");
+}
+
+int cmd_eval_similarity(int argc, char **argv) {
+    const char *pos[2];
+    if (args_parse("eval-similarity", argc, argv, 2, NULL, 0, pos, 2) != 2) {
+        fprintf(stderr, "usage: edl eval-similarity VECTORS PAIRS   (PAIRS: 'word1 word2 score' a line)\n");
+        return 2;
+    }
+    vec_source src;
+    if (open_source("eval-similarity", pos[0], &src)) return 1;
+    double rho;
+    size_t found, total;
+    edl_status s = edl_vectors_eval_similarity(src.v, pos[1], &rho, &found, &total);
+    if (s == EDL_OK) printf("spearman\t%.4f\ncoverage\t%.4f\t(%zu / %zu)\n", rho, total ? (double)found / (double)total : 0.0, found, total);
+    close_source(&src);
+    return s == EDL_OK ? 0 : fail("eval-similarity");
+}
+
+int cmd_print_word_vectors(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: edl print-word-vectors MODEL|VECTORS < words\n");
+        return 2;
+    }
+    vec_source src;
+    if (open_source(argv[1], argv[2], &src)) return 1;
+    size_t dim = edl_vectors_dim(src.v);
+    float *vec = malloc(dim * sizeof *vec);
+    word_source ws = {NULL, 0, 0, {0}};
+    const char *word;
+    while (vec && (word = next_word(&ws))) {
+        int64_t id;
+        if (!word_vector(&src, word, vec, &id)) memset(vec, 0, dim * sizeof *vec);
+        printf("%s", word);
+        for (size_t d = 0; d < dim; d++) printf(" %.5g", vec[d]);
+        putchar('\n');
+    }
+    free(vec);
+    close_source(&src);
+    return 0;
+}
