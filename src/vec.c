@@ -41,17 +41,34 @@ EDL_CLONES void edl__vec_max_arg(float *restrict y, int64_t *restrict arg, const
     }
 }
 
-/* Sixteen independent partial sums, then a pairwise tree: vectorisable, short in latency, and
-   the same order on every ISA. */
+/* Sixteen independent partial sums (one 16-lane vector), four more for a tail of whole 4-blocks,
+   a scalar for the last 0..3, then a pairwise tree of halves: short in latency, no partial
+   loads, and the same order on every ISA. */
+typedef float edl_v16 __attribute__((vector_size(64)));
+typedef float edl_v8 __attribute__((vector_size(32)));
+typedef float edl_v4 __attribute__((vector_size(16)));
+
 EDL_CLONES float edl__vec_dot(const float *a, const float *b, size_t n) {
-    float acc[16] = {0};
+    edl_v16 acc = {0}, x, y;
     size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int j = 0; j < 16; j++) acc[j] += a[i + j] * b[i + j];
-    for (int j = 0; i < n; i++, j++) acc[j] += a[i] * b[i];
-    for (int w = 8; w >= 1; w /= 2)
-        for (int j = 0; j < w; j++) acc[j] += acc[j + w];
-    return acc[0];
+    for (; i + 16 <= n; i += 16) {
+        memcpy(&x, a + i, sizeof x), memcpy(&y, b + i, sizeof y);
+        acc += x * y;
+    }
+    edl_v4 acc4 = {0}, x4, y4;
+    for (; i + 4 <= n; i += 4) {
+        memcpy(&x4, a + i, sizeof x4), memcpy(&y4, b + i, sizeof y4);
+        acc4 += x4 * y4;
+    }
+    float rest = 0.0f;
+    for (; i < n; i++) rest += a[i] * b[i];
+    edl_v8 lo, hi;
+    memcpy(&lo, &acc, sizeof lo), memcpy(&hi, (const char *)&acc + sizeof lo, sizeof hi);
+    edl_v8 s8 = lo + hi;
+    edl_v4 l4, h4;
+    memcpy(&l4, &s8, sizeof l4), memcpy(&h4, (const char *)&s8 + sizeof l4, sizeof h4);
+    edl_v4 s4 = l4 + h4 + acc4;
+    return ((s4[0] + s4[2]) + (s4[1] + s4[3])) + rest;
 }
 
 /* The inner loops of the embedding bag, one call per bag rather than per row. Rows are read

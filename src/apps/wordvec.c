@@ -173,8 +173,10 @@ static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t targe
                        size_t *negpos, float *hidden, float *grad) {
     edl_wordvec *w = t->w;
     size_t dim = w->dim;
+    float *h = hidden;
     if (nin == 1) {
-        memcpy(hidden, w->input + (size_t)in[0] * dim, dim * sizeof *hidden);
+        /* one row: read it in place (it is updated only after the last use below) */
+        h = w->input + (size_t)in[0] * dim;
     } else {
         memset(hidden, 0, dim * sizeof *hidden);
         for (size_t i = 0; i < nin; i++) edl__vec_add(hidden, w->input + (size_t)in[i] * dim, dim);
@@ -197,11 +199,11 @@ static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t targe
             } while (o == target);
         }
         rows[k] = t->output + (size_t)o * dim;
-        score[k] = edl__vec_dot(rows[k], hidden, dim);
+        score[k] = edl__vec_dot(rows[k], h, dim);
     }
     for (size_t k = 0; k < nk; k++) {
         float sc = logistic(score[k]), alpha = lr * ((k == 0 ? 1.0f : 0.0f) - sc);
-        edl__vec_ns_step(grad, rows[k], hidden, alpha, dim);
+        edl__vec_ns_step(grad, rows[k], h, alpha, dim);
         /* the loss is only reported: a table of log(x + 1e-5), as fastText keeps one */
         float p = k == 0 ? sc : 1.0f - sc;
         loss -= t->logt[(int)(p * (LOG_TABLE - 1) + 0.5f)];
