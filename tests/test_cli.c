@@ -198,3 +198,48 @@ TEST(cli_bench_onehot_lookup_kernels) {
     snprintf(cmd, sizeof cmd, "%s bench nothing 2>&1", cli());
     CHECK(run(cmd, out, sizeof out) == 2 && strstr(out, "usage: edl bench"));
 }
+
+/* Word-vector commands end to end: skipgram, nn (with an unseen word), analogies, convert,
+   eval-similarity, print-word-vectors. */
+TEST(cli_word_vectors) {
+    char dir[] = "/tmp/edl-wv-XXXXXX", cmd[1024], out[8192];
+    if (!mkdtemp(dir)) {
+        FAILF("mkdtemp");
+        return;
+    }
+    char corpus[96];
+    snprintf(corpus, sizeof corpus, "%s/c.txt", dir);
+    FILE *f = fopen(corpus, "w");
+    edl_rng r;
+    edl_rng_seed(&r, 2);
+    for (int line = 0; line < 3000; line++) {
+        for (int k = 0; k < 10; k++) fprintf(f, "%s%d ", line % 2 ? "cat" : "dog", (int)edl_rng_below(&r, 20));
+        fputc('\n', f);
+    }
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s skipgram -input %s -output %s/v -dim 16 -epoch 5 -minCount 1 -thread 1 -bucket 20000 -verbose 0 -binary 2>&1",
+             cli(), corpus, dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    snprintf(cmd, sizeof cmd, "%s nn %s/v.vec -k 3 cat7", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    CHECK(!strncmp(out, "Query word? cat7\ncat", 20)); /* its nearest neighbour is a cat */
+    snprintf(cmd, sizeof cmd, "echo cat7x | %s nn %s/v.safetensors -k 1", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    CHECK(!strncmp(out, "Query word? cat7x\ncat", 21)); /* unseen: from its n-grams */
+    snprintf(cmd, sizeof cmd, "%s nn %s/v.vec zebra", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && strstr(out, "(no vector for zebra)"));
+    snprintf(cmd, sizeof cmd, "%s analogies %s/v.vec -k 1 cat1 cat2 dog3", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && strstr(out, "Query triplet (A - B + C)? cat1 cat2 dog3\n"));
+    snprintf(cmd, sizeof cmd, "%s convert %s/v.bin %s/v.txt 2>/dev/null && %s convert %s/v.txt %s/w.vec 2>/dev/null && cmp -s %s/v.vec %s/w.vec",
+             cli(), dir, dir, cli(), dir, dir, dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0); /* .bin -> GloVe -> .vec gives the same file */
+    snprintf(cmd, sizeof cmd, "printf 'cat1 cat2 9\\ncat1 dog2 1\\ncat3 cat4 8\\ndog1 cat5 2\\nxx yy 3\\n' > %s/p.txt && %s eval-similarity %s/v.vec %s/p.txt",
+             dir, cli(), dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && strstr(out, "coverage\t0.8000\t(4 / 5)"));
+    snprintf(cmd, sizeof cmd, "echo 'cat1 unseenword' | %s print-word-vectors %s/v.safetensors", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && !strncmp(out, "cat1 ", 5) && strstr(out, "\nunseenword "));
+    snprintf(cmd, sizeof cmd, "%s nn %s/missing.vec cat 2>&1", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 1 && strstr(out, "missing.vec"));
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}

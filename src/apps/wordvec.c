@@ -25,7 +25,10 @@
 struct edl_wordvec {
     edl_vocab vocab;
     size_t dim, minn, maxn, bucket;
-    float *input;         /* (nwords + bucket) x dim */
+    size_t stride;        /* floats from one input row to the next: dim, or while training dim
+                             rounded up to a cache line, so two threads updating neighbouring
+                             rows never write the same line */
+    float *input;         /* (nwords + bucket) x stride */
     int32_t *sub;         /* word i's rows: sub[sub_off[i] .. sub_off[i+1]) (its own first) */
     size_t *sub_off;
     edl_model *m;         /* when loaded from a file: owns input */
@@ -103,14 +106,14 @@ edl_status edl_wordvec_word_vector(const edl_wordvec *w, const char *word, size_
     int32_t id = edl__vocab_find(&w->vocab, word, len, edl__text_hash(word, len));
     if (id >= 0 && (size_t)id < w->vocab.nwords) {
         size_t a = w->sub_off[id], b = w->sub_off[id + 1];
-        for (size_t k = a; k < b; k++) edl__vec_add(vec, w->input + (size_t)w->sub[k] * w->dim, w->dim);
+        for (size_t k = a; k < b; k++) edl__vec_add(vec, w->input + (size_t)w->sub[k] * w->stride, w->dim);
         edl__vec_scale(vec, 1.0f / (float)(b - a), w->dim);
         return EDL_OK;
     }
     int32_t *ids = NULL;
     size_t n = 0, cap = 0;
     edl_status s = ngrams(w, word, len, &ids, &n, &cap);
-    for (size_t k = 0; s == EDL_OK && k < n; k++) edl__vec_add(vec, w->input + (size_t)ids[k] * w->dim, w->dim);
+    for (size_t k = 0; s == EDL_OK && k < n; k++) edl__vec_add(vec, w->input + (size_t)ids[k] * w->stride, w->dim);
     if (n) edl__vec_scale(vec, 1.0f / (float)n, w->dim);
     free(ids);
     return s;
@@ -172,14 +175,14 @@ static float logistic(float x) { return 1.0f / (1.0f + expf(-x)); }
 static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t target, float lr, edl_rng *rng,
                        size_t *negpos, float *hidden, float *grad) {
     edl_wordvec *w = t->w;
-    size_t dim = w->dim;
+    size_t dim = w->dim, stride = w->stride;
     float *h = hidden;
     if (nin == 1) {
         /* one row: read it in place (it is updated only after the last use below) */
-        h = w->input + (size_t)in[0] * dim;
+        h = w->input + (size_t)in[0] * stride;
     } else {
         memset(hidden, 0, dim * sizeof *hidden);
-        for (size_t i = 0; i < nin; i++) edl__vec_add(hidden, w->input + (size_t)in[i] * dim, dim);
+        for (size_t i = 0; i < nin; i++) edl__vec_add(hidden, w->input + (size_t)in[i] * stride, dim);
         edl__vec_scale(hidden, 1.0f / (float)nin, dim);
     }
     memset(grad, 0, dim * sizeof *grad);
@@ -198,7 +201,7 @@ static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t targe
                 *negpos = *negpos + 1 == t->nneg ? 0 : *negpos + 1;
             } while (o == target);
         }
-        rows[k] = t->output + (size_t)o * dim;
+        rows[k] = t->output + (size_t)o * stride;
         score[k] = edl__vec_dot(rows[k], h, dim);
     }
     for (size_t k = 0; k < nk; k++) {
@@ -208,7 +211,7 @@ static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t targe
         float p = k == 0 ? sc : 1.0f - sc;
         loss -= t->logt[(int)(p * (LOG_TABLE - 1) + 0.5f)];
     }
-    for (size_t i = 0; i < nin; i++) edl__vec_add(w->input + (size_t)in[i] * dim, grad, dim);
+    for (size_t i = 0; i < nin; i++) edl__vec_add(w->input + (size_t)in[i] * stride, grad, dim);
     (void)rng;
     return loss;
 }
@@ -360,16 +363,19 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
     /* tables: input uniform(+-1/dim), output zero, keep probabilities, negatives */
     size_t rows = nw + w->bucket;
     if (s == EDL_OK) s = build_subwords(w);
+    w->stride = (dim + 15) / 16 * 16;
     if (s == EDL_OK) {
-        w->input = malloc(rows * dim * sizeof(float));
-        t->output = calloc(nw * dim, sizeof(float));
+        void *in = NULL, *outp = NULL;
+        if (posix_memalign(&in, 64, rows * w->stride * sizeof(float)) == 0) w->input = in;
+        if (posix_memalign(&outp, 64, nw * w->stride * sizeof(float)) == 0) t->output = outp;
+        if (t->output) memset(t->output, 0, nw * w->stride * sizeof(float));
         t->pkeep = malloc(nw * sizeof(float));
         t->neg = malloc(NEG_TABLE * sizeof(int32_t));
         if (!w->input || !t->output || !t->pkeep || !t->neg) s = edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu vectors", fn, rows, dim);
     }
     if (s == EDL_OK) {
         enum { CHUNK = 1 << 16 };
-        const size_t total = rows * dim, chunks = (total + CHUNK - 1) / CHUNK;
+        const size_t total = rows * w->stride, chunks = (total + CHUNK - 1) / CHUNK;
         const float bound = 1.0f / (float)dim;
 #pragma omp parallel for schedule(static) if (chunks > 4)
         for (size_t k = 0; k < chunks; k++) {
@@ -427,6 +433,9 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
             rep->words_per_sec_thread = el > 0 ? (double)t->total / el / nt : 0;
             rep->loss = cnt ? (float)(sum / (double)cnt) : 0;
         }
+        /* back to dense rows, in place (rows only move down) */
+        for (size_t r = 1; r < rows; r++) memmove(w->input + r * dim, w->input + r * w->stride, dim * sizeof(float));
+        w->stride = dim;
         for (size_t i = 0; s == EDL_OK && i < rows * dim; i++)
             if (!isfinite(w->input[i])) s = edl__fail(EDL_ERR_NUMERIC, "%s: training diverged (row %zu): lower -lr", fn, i / dim);
     }
@@ -493,7 +502,7 @@ edl_status edl_wordvec_load(edl_wordvec **out, const char *path) {
         if (!b || !o || !k || o->dtype != EDL_DTYPE_I64 || k->dtype != EDL_DTYPE_I64 || b->dtype != EDL_DTYPE_U8 || o->shape[0] < nw + 1 ||
             k->shape[0] < nw || in.rows != nw + w->bucket || (w->maxn && (w->minn == 0 || w->minn > w->maxn)))
             s = edl__fail(EDL_ERR_FORMAT, "%s: the vocabulary or table does not match wordvec.nwords %zu and wordvec.bucket %zu", path, nw, w->bucket);
-        else w->dim = in.dim, w->input = w->m->params;
+        else w->dim = w->stride = in.dim, w->input = w->m->params;
     }
     if (s == EDL_OK) s = edl__vocab_init(&w->vocab, label);
     const int64_t *off = s == EDL_OK ? o->data : NULL;
