@@ -13,11 +13,6 @@
 #include <omp.h>
 #endif
 
-static int fail(const char *cmd) {
-    fprintf(stderr, "edl %s: %s\n", cmd, edl_last_error());
-    return 1;
-}
-
 static int is_file(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
@@ -37,13 +32,13 @@ int cmd_summary(int argc, char **argv) {
         return 2;
     }
     edl_model *m = NULL;
-    if (model_from_arg(&m, pos[0]) != EDL_OK) return fail("summary");
+    if (model_from_arg(&m, pos[0]) != EDL_OK) return cli_fail("summary");
     char *buf = malloc(1 << 16);
     edl_status s = buf ? edl_model_summary(m, buf, 1 << 16) : EDL_ERR_NOMEM;
     if (s == EDL_OK) fputs(buf, stdout);
     free(buf);
     edl_model_free(m);
-    return s == EDL_OK ? 0 : fail("summary");
+    return s == EDL_OK ? 0 : cli_fail("summary");
 }
 
 /* The dataset shape a model reads: features (0 for indices) and targets (0 for labels). */
@@ -162,7 +157,7 @@ int cmd_train(int argc, char **argv) {
     }
     rc = 0;
 out:
-    if (rc) fail(cmd);
+    if (rc) cli_fail(cmd);
     edl_dataset_free(train);
     edl_dataset_free(vdata);
     edl_model_free(m);
@@ -177,7 +172,7 @@ int cmd_eval(int argc, char **argv) {
     }
     edl_model *m = NULL;
     edl_dataset *d = NULL;
-    if (edl_model_load(&m, pos[0]) != EDL_OK) return fail("eval");
+    if (edl_model_load(&m, pos[0]) != EDL_OK) return cli_fail("eval");
     size_t fdim, tdim;
     data_dims(m, &fdim, &tdim);
     float loss, acc;
@@ -187,7 +182,7 @@ int cmd_eval(int argc, char **argv) {
         if (acc == acc) printf("accuracy\t%.6f\n", acc);
         rc = 0;
     } else {
-        fail("eval");
+        cli_fail("eval");
     }
     edl_dataset_free(d);
     edl_model_free(m);

@@ -3,6 +3,7 @@
 #include "args.h"
 #include "commands.h"
 #include "edl.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,21 +13,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-static int fail(const char *cmd) {
-    fprintf(stderr, "edl %s: %s\n", cmd, edl_last_error());
-    return 1;
-}
-
 static int verbose_level = 2;
-
-static void on_progress(const edl_textclf_progress *p, void *user) {
-    (void)user;
-    if (verbose_level < 2) return;
-    long eta = (long)(p->eta_seconds + 0.5);
-    fprintf(stderr, "\rProgress: %5.1f%% words/sec/thread: %8.0f lr: %9.6f avg.loss: %9.6f ETA: %3ldh%2ldm%2lds", 100 * p->progress,
-            p->words_per_sec_thread, p->lr, p->loss, eta / 3600, eta / 60 % 60, eta % 60);
-    fflush(stderr);
-}
 
 /* "-hidden 256,128" */
 static int parse_hidden(const char *s, size_t *out, size_t max, size_t *n) {
@@ -121,12 +108,12 @@ int cmd_supervised(int argc, char **argv) {
     a.min_count = (int64_t)min_count, a.min_count_label = (int64_t)min_count_label, a.label = label;
     a.thread = thread, a.seed = seed, a.lr_update_rate = lru, a.pretrained_vectors = pre;
     a.hidden = hid, a.nhidden = nh, a.dropout = dropout, a.batch = batch, a.valid = valid, a.patience = patience;
-    a.progress = on_progress;
+    a.progress = progress_fasttext, a.user = &verbose_level;
     edl_textclf *c = NULL;
     edl_textclf_report r;
     edl_status s = edl_textclf_train(&c, input, &a, &r);
     if (verbose_level >= 2) fputc('\n', stderr);
-    if (s != EDL_OK) return fail(cmd);
+    if (s != EDL_OK) return cli_fail(cmd);
     if (verbose_level >= 1) {
         fprintf(stderr, "Read %lld words\nNumber of words:  %zu\nNumber of labels: %zu\n", (long long)r.ntokens, r.nwords, r.nlabels);
         if (r.skipped_no_label) fprintf(stderr, "warning: %zu lines without a label were skipped\n", r.skipped_no_label);
@@ -136,7 +123,7 @@ int cmd_supervised(int argc, char **argv) {
     snprintf(path, sizeof path, "%s.safetensors", output);
     s = edl_textclf_save(c, path);
     edl_textclf_free(c);
-    if (s != EDL_OK) return fail(cmd);
+    if (s != EDL_OK) return cli_fail(cmd);
     if (verbose_level >= 1) fprintf(stderr, "saved %s\n", path);
     return 0;
 }
@@ -164,7 +151,7 @@ static int model_file_k_th(const char *cmd, int argc, char **argv, edl_textclf *
             return 2;
         }
     }
-    if (edl_textclf_load(c, argv[2]) != EDL_OK) return fail(cmd);
+    if (edl_textclf_load(c, argv[2]) != EDL_OK) return cli_fail(cmd);
     *file = argv[3];
     return 0;
 }
@@ -180,7 +167,7 @@ int cmd_test(int argc, char **argv) {
     edl_textclf_meter mt;
     if (edl_textclf_test(c, file, k, th, &mt) != EDL_OK) {
         edl_textclf_free(c);
-        return fail(cmd);
+        return cli_fail(cmd);
     }
     if (per_label)
         for (size_t l = 0; l < mt.nlabels; l++) {
@@ -250,7 +237,7 @@ int cmd_sentence_vectors(int argc, char **argv) {
         return 2;
     }
     edl_textclf *c;
-    if (edl_textclf_load(&c, argv[2]) != EDL_OK) return fail(argv[1]);
+    if (edl_textclf_load(&c, argv[2]) != EDL_OK) return cli_fail(argv[1]);
     size_t dim = edl_textclf_dim(c), cap = 0;
     float *vec = malloc(dim * sizeof *vec);
     char *line = NULL;
@@ -258,7 +245,7 @@ int cmd_sentence_vectors(int argc, char **argv) {
     int rc = vec ? 0 : 1;
     while (!rc && (n = getline(&line, &cap, stdin)) >= 0) {
         if (edl_textclf_sentence_vector(c, line, (size_t)n, vec) != EDL_OK) {
-            rc = fail(argv[1]);
+            rc = cli_fail(argv[1]);
             break;
         }
         for (size_t d = 0; d < dim; d++) printf("%.5g ", vec[d]);

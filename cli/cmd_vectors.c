@@ -3,6 +3,7 @@
 #include "args.h"
 #include "commands.h"
 #include "edl.h"
+#include "progress.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,21 +11,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-static int fail(const char *cmd) {
-    fprintf(stderr, "edl %s: %s\n", cmd, edl_last_error());
-    return 1;
-}
-
 static int verbose_level = 2;
-
-static void on_progress(const edl_textclf_progress *p, void *user) {
-    (void)user;
-    if (verbose_level < 2) return;
-    long eta = (long)(p->eta_seconds + 0.5);
-    fprintf(stderr, "\rProgress: %5.1f%% words/sec/thread: %8.0f lr: %9.6f avg.loss: %9.6f ETA: %3ldh%2ldm%2lds", 100 * p->progress,
-            p->words_per_sec_thread, p->lr, p->loss, eta / 3600, eta / 60 % 60, eta % 60);
-    fflush(stderr);
-}
 
 static int ends_with(const char *s, const char *suffix) {
     size_t a = strlen(s), b = strlen(suffix);
@@ -83,12 +70,12 @@ static int train_vectors(int argc, char **argv, int cbow) {
         fprintf(stderr, "edl %s: -loss '%s': only ns (negative sampling) is implemented\n", cmd, loss);
         return 2;
     }
-    a.min_count = (int64_t)min_count, a.seed = seed, a.progress = on_progress;
+    a.min_count = (int64_t)min_count, a.seed = seed, a.progress = progress_fasttext, a.user = &verbose_level;
     edl_wordvec *w = NULL;
     edl_wordvec_report r;
     edl_status s = edl_wordvec_train(&w, input, &a, &r);
     if (verbose_level >= 2) fputc('\n', stderr);
-    if (s != EDL_OK) return fail(cmd);
+    if (s != EDL_OK) return cli_fail(cmd);
     if (verbose_level >= 1)
         fprintf(stderr, "Read %lld words\nNumber of words:  %zu\ntrained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n",
                 (long long)r.ntokens, r.nwords, r.seconds, r.words_per_sec_thread, r.loss);
@@ -100,7 +87,7 @@ static int train_vectors(int argc, char **argv, int cbow) {
     if (s == EDL_OK) snprintf(path, sizeof path, "%s.safetensors", output), s = edl_wordvec_save(w, path);
     edl_vectors_free(v);
     edl_wordvec_free(w);
-    if (s != EDL_OK) return fail(cmd);
+    if (s != EDL_OK) return cli_fail(cmd);
     if (verbose_level >= 1) fprintf(stderr, "saved %s.vec%s and %s.safetensors\n", output, binary ? ", .bin" : "", output);
     return 0;
 }
@@ -130,11 +117,11 @@ int cmd_convert(int argc, char **argv) {
     edl_vec_format fi, fo;
     if (parse_format("convert", from, &fi) || parse_format("convert", to, &fo)) return 2;
     edl_vectors *v = NULL;
-    if (edl_vectors_read(&v, pos[0], fi) != EDL_OK) return fail("convert");
+    if (edl_vectors_read(&v, pos[0], fi) != EDL_OK) return cli_fail("convert");
     edl_status s = edl_vectors_write(v, pos[1], fo);
     fprintf(stderr, "%zu words x %zu\n", edl_vectors_count(v), edl_vectors_dim(v));
     edl_vectors_free(v);
-    return s == EDL_OK ? 0 : fail("convert");
+    return s == EDL_OK ? 0 : cli_fail("convert");
 }
 
 /* Vectors from any file edl reads; a word-vector model also gives vectors to unseen words. */
@@ -148,9 +135,9 @@ static int open_source(const char *cmd, const char *path, vec_source *src) {
     if (ends_with(path, ".safetensors") && edl_wordvec_load(&src->w, path) == EDL_OK) {
         if (edl_wordvec_vectors(src->w, &src->v) == EDL_OK) return 0;
         edl_wordvec_free(src->w);
-        return fail(cmd);
+        return cli_fail(cmd);
     }
-    if (edl_vectors_read(&src->v, path, EDL_VEC_AUTO) != EDL_OK) return fail(cmd);
+    if (edl_vectors_read(&src->v, path, EDL_VEC_AUTO) != EDL_OK) return cli_fail(cmd);
     return 0;
 }
 
@@ -218,7 +205,7 @@ int cmd_nn(int argc, char **argv) {
             continue;
         }
         size_t n;
-        if (edl_vectors_nearest(src.v, q, k, 0, &id, id >= 0, ids, sims, &n) != EDL_OK) rc = fail("nn");
+        if (edl_vectors_nearest(src.v, q, k, 0, &id, id >= 0, ids, sims, &n) != EDL_OK) rc = cli_fail("nn");
         else print_neighbours(&src, ids, sims, n);
     }
     free(q), free(sims), free(ids);
@@ -261,7 +248,7 @@ int cmd_analogies(int argc, char **argv) {
         }
         size_t n;
         /* A : B :: C : ? is B - A + C */
-        if (edl_vectors_analogy(src.v, id[0], id[1], id[2], k, 0, ids, sims, &n) != EDL_OK) rc = fail("analogies");
+        if (edl_vectors_analogy(src.v, id[0], id[1], id[2], k, 0, ids, sims, &n) != EDL_OK) rc = cli_fail("analogies");
         else print_neighbours(&src, ids, sims, n);
     }
     free(sims), free(ids);
@@ -290,7 +277,7 @@ int cmd_eval_analogies(int argc, char **argv) {
         edl_analogy_result_free(&r);
     }
     close_source(&src);
-    return s == EDL_OK ? 0 : fail("eval-analogies");
+    return s == EDL_OK ? 0 : cli_fail("eval-analogies");
 }
 
 int cmd_eval_similarity(int argc, char **argv) {
@@ -306,7 +293,7 @@ int cmd_eval_similarity(int argc, char **argv) {
     edl_status s = edl_vectors_eval_similarity(src.v, pos[1], &rho, &found, &total);
     if (s == EDL_OK) printf("spearman\t%.4f\ncoverage\t%.4f\t(%zu / %zu)\n", rho, total ? (double)found / (double)total : 0.0, found, total);
     close_source(&src);
-    return s == EDL_OK ? 0 : fail("eval-similarity");
+    return s == EDL_OK ? 0 : cli_fail("eval-similarity");
 }
 
 int cmd_print_word_vectors(int argc, char **argv) {

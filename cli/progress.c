@@ -47,3 +47,17 @@ void progress_report(const edl_progress *p, void *user) {
     }
     fflush(stderr);
 }
+
+void progress_fasttext(const edl_textclf_progress *p, void *user) {
+    const int *verbose = user;
+    if (verbose && *verbose < 2) return;
+    long eta = (long)(p->eta_seconds + 0.5);
+    fprintf(stderr, "\rProgress: %5.1f%% words/sec/thread: %8.0f lr: %9.6f avg.loss: %9.6f ETA: %3ldh%2ldm%2lds", 100 * p->progress,
+            p->words_per_sec_thread, p->lr, p->loss, eta / 3600, eta / 60 % 60, eta % 60);
+    fflush(stderr);
+}
+
+int cli_fail(const char *cmd) {
+    fprintf(stderr, "edl %s: %s\n", cmd, edl_last_error());
+    return 1;
+}

@@ -14,4 +14,10 @@ void progress_init(progress_state *s, int verbose);
 /* An edl_train_config.progress callback; user is a progress_state. */
 void progress_report(const edl_progress *p, void *user);
 
+/* fastText's progress line ("Progress: 42.0% words/sec/thread: ..."), for the fastText-style
+   commands; user points to an int verbosity (printed at 2 and above). */
+void progress_fasttext(const edl_textclf_progress *p, void *user);
+/* Prints "edl CMD: <the library's last error>" and returns 1. */
+int cli_fail(const char *cmd);
+
 #endif

@@ -70,6 +70,9 @@ static inline bool edl__owns(size_t r, int t, int nt) {
    last-level cache faster by two, whose cache misses overlap (39.8 vs 27.7 ns at 64 MiB). */
 #define EDL_SCATTER_PAR_MIN_BYTES ((size_t)32 << 20)
 
+/* Seconds on a monotonic clock (for rates and progress, never for results). */
+double edl__now(void);
+
 int edl__num_threads(void);
 int edl__thread_id(void);
 int edl__num_threads_in_team(void); /* inside a parallel region */

@@ -1,9 +1,17 @@
 /* The few OpenMP queries the kernels need, with single-thread answers when built without it. */
 #include "internal.h"
 
+#include <time.h>
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+
+double edl__now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 int edl__num_threads(void) {
 #ifdef _OPENMP

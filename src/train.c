@@ -16,12 +16,6 @@ void edl_train_defaults(edl_train_config *c) {
     edl_optim_defaults(&c->optim, EDL_OPT_ADAM);
 }
 
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Correct predictions in a batch from the last layer's outputs y (logits): argmax == label
    for softmax; each output's sign against its target for bce. Returns the number judged. */
 static size_t count_correct(const edl_model *m, const float *y, const edl_batch *b, size_t *correct) {
@@ -146,7 +140,7 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
     edl_train_report r = {0};
     r.best_valid_loss = INFINITY;
     r.valid_loss = r.valid_accuracy = NAN;
-    double t0 = now_seconds(), last_report = t0;
+    double t0 = edl__now(), last_report = t0;
     size_t bad_epochs = 0, seen = 0;
     edl_progress p = {0};
     p.epochs = c->epochs, p.total_steps = total_steps;
@@ -180,7 +174,7 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
             r.steps++;
             loss_sum += (double)loss * (double)k;
             done_ex += k, seen += k;
-            double t = now_seconds();
+            double t = edl__now();
             if (c->progress && (t - last_report >= (c->progress_seconds > 0 ? c->progress_seconds : 0.5))) {
                 last_report = t;
                 p.epoch = epoch, p.step = r.steps, p.seconds = t - t0, p.lr = lr, p.epoch_end = 0;
@@ -205,7 +199,7 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
             }
         }
         if (c->progress) {
-            double t = now_seconds();
+            double t = edl__now();
             p.epoch = epoch, p.step = r.steps, p.seconds = t - t0, p.epoch_end = 1;
             p.lr = edl_schedule_lr(c->schedule, c->optim.lr, r.steps ? r.steps - 1 : 0, total_steps, c->warmup_steps);
             p.examples_per_second = (double)seen / (t - t0 > 0 ? t - t0 : 1e-9);
@@ -218,7 +212,7 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
         if (stop) break;
     }
     if (best && r.best_epoch && r.best_epoch != r.epochs_run) memcpy(m->params, best, m->nparams * sizeof *best);
-    r.seconds = now_seconds() - t0;
+    r.seconds = edl__now() - t0;
     if (report) *report = r;
 done:
     edl_optim_free(opt);

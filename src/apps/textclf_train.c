@@ -15,12 +15,6 @@
 #include <omp.h>
 #endif
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---- the corpus as ids --------------------------------------------------------------------- */
 
 typedef struct {
@@ -207,7 +201,7 @@ static float update(edl_textclf *c, const int32_t *words, size_t nw, const int32
 static void report_progress(hog *h, int nt) {
     const edl_textclf_args *a = h->a;
     if (!a->progress) return;
-    double t = now_s() - h->t0, done = (double)atomic_load(&h->done);
+    double t = edl__now() - h->t0, done = (double)atomic_load(&h->done);
     double sum = 0;
     int64_t cnt = 0;
     for (int i = 0; i < nt; i++) sum += h->loss_sum[i], cnt += h->loss_cnt[i];
@@ -232,7 +226,7 @@ static void hogwild_thread(hog *h, int t, int nt) {
     if (!buf) return; /* the caller sees the unprocessed tokens and reports it */
     size_t e = d->n * (size_t)t / (size_t)nt;
     int64_t local = 0;
-    double last = now_s();
+    double last = edl__now();
     while (atomic_load_explicit(&h->done, memory_order_relaxed) < h->total) {
         double progress = (double)atomic_load_explicit(&h->done, memory_order_relaxed) / (double)h->total;
         float lr = (float)(h->a->lr * (1.0 - progress));
@@ -244,8 +238,8 @@ static void hogwild_thread(hog *h, int t, int nt) {
         if (local > (int64_t)h->a->lr_update_rate) {
             atomic_fetch_add_explicit(&h->done, local, memory_order_relaxed);
             local = 0;
-            if (t == 0 && h->a->progress && now_s() - last > 0.1) {
-                last = now_s();
+            if (t == 0 && h->a->progress && edl__now() - last > 0.1) {
+                last = edl__now();
                 report_progress(h, nt);
             }
         }
@@ -259,7 +253,7 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
     if (!h) return edl__fail(EDL_ERR_NOMEM, "no memory");
     h->c = c, h->data = d, h->a = a;
     h->total = (int64_t)a->epoch * d->tokens;
-    h->t0 = now_s();
+    h->t0 = edl__now();
     atomic_init(&h->done, 0);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
@@ -268,7 +262,7 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
     nt = 1;
     hogwild_thread(h, 0, 1);
 #endif
-    double t = now_s() - h->t0;
+    double t = edl__now() - h->t0;
     edl_status s = atomic_load(&h->done) < h->total ? edl__fail(EDL_ERR_NOMEM, "a training thread had no memory for its buffers") : EDL_OK;
     report_progress(h, nt);
     double sum = 0;

@@ -163,12 +163,6 @@ typedef struct {
     float logt[LOG_TABLE];   /* log(x + 1e-5) at x = i / (LOG_TABLE - 1) */
 } wv_train;
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static float logistic(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 /* One (input rows -> target) update with neg negatives: fastText's negative sampling. */
@@ -218,7 +212,7 @@ static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t targe
 
 static void report(wv_train *t, int nt) {
     if (!t->a->progress) return;
-    double el = now_s() - t->t0, done = (double)atomic_load(&t->done);
+    double el = edl__now() - t->t0, done = (double)atomic_load(&t->done);
     double sum = 0;
     int64_t cnt = 0;
     for (int i = 0; i < nt; i++) sum += t->loss_sum[i], cnt += t->loss_cnt[i];
@@ -246,7 +240,7 @@ static void train_thread(wv_train *t, int tid, int nt) {
     }
     size_t l = c->nlines * (size_t)tid / (size_t)nt;
     int64_t local = 0;
-    double last = now_s();
+    double last = edl__now();
     while (atomic_load_explicit(&t->done, memory_order_relaxed) < t->total) {
         float lr = (float)(a->lr * (1.0 - (double)atomic_load_explicit(&t->done, memory_order_relaxed) / (double)t->total));
         /* the line, subsampled afresh */
@@ -281,8 +275,8 @@ static void train_thread(wv_train *t, int tid, int nt) {
         if (local > (int64_t)a->lr_update_rate) {
             atomic_fetch_add_explicit(&t->done, local, memory_order_relaxed);
             local = 0;
-            if (tid == 0 && now_s() - last > 0.1) {
-                last = now_s();
+            if (tid == 0 && edl__now() - last > 0.1) {
+                last = edl__now();
                 report(t, nt);
             }
         }
@@ -415,7 +409,7 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
     if (s == EDL_OK) {
         t->w = w, t->a = a, t->c = &c, t->total = (int64_t)a->epoch * (int64_t)c.n;
         atomic_init(&t->done, 0);
-        t->t0 = now_s();
+        t->t0 = edl__now();
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
         train_thread(t, omp_get_thread_num(), omp_get_num_threads());
@@ -425,7 +419,7 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
 #endif
         if (atomic_load(&t->done) < t->total) s = edl__fail(EDL_ERR_NOMEM, "%s: a training thread had no memory", fn);
         report(t, nt);
-        double el = now_s() - t->t0, sum = 0;
+        double el = edl__now() - t->t0, sum = 0;
         int64_t cnt = 0;
         for (int i = 0; i < nt; i++) sum += t->loss_sum[i], cnt += t->loss_cnt[i];
         if (rep) {
