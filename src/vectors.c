@@ -144,7 +144,7 @@ static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64
     edl_status s = EDL_OK;
     edl_vectors *v = NULL;
     if (!glove) {
-        unsigned long long hn, hd;
+        unsigned long long hn = 0, hd = 0;
         char extra;
         len = getline(&line, &cap, f);
         lineno = 1;
@@ -217,8 +217,8 @@ static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64
 /* ---- word2vec binary ------------------------------------------------------------------------ */
 
 static edl_status read_binary(edl_vectors **out, const char *path, FILE *f, uint64_t fsize) {
-    unsigned long long hn, hd;
-    char nl;
+    unsigned long long hn = 0, hd = 0;
+    char nl = 0;
     if (fscanf(f, "%llu %llu%c", &hn, &hd, &nl) != 3 || nl != '\n' || hd == 0)
         return edl__fail(EDL_ERR_FORMAT, "%s: byte 0: expected the header \"<count> <dim>\\n\"", path);
     if (hd > MAX_DIM) return edl__fail(EDL_ERR_FORMAT, "%s: byte 0: dim %llu is over %d", path, hd, MAX_DIM);

@@ -66,7 +66,7 @@ const int64_t *ref_i64(const char *name, size_t *n);
 float *rand_floats(edl_rng *rng, size_t n, float lo, float hi);
 float *zeros(size_t n);
 float *copy_floats(const float *x, size_t n);
-/* The whole file, malloc'd (NULL when it cannot be read); *n its size. */
+/* The whole file, malloc'd and NUL-terminated (NULL when it cannot be read); *n its size. */
 unsigned char *read_file_bytes(const char *path, size_t *n);
 void set_threads(int n); /* OpenMP thread count for the kernels (no-op without OpenMP) */
 int max_threads(void);

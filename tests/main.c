@@ -123,8 +123,9 @@ unsigned char *read_file_bytes(const char *path, size_t *n) {
     fseek(f, 0, SEEK_END);
     long len = ftell(f);
     fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(len > 0 ? (size_t)len : 1);
+    unsigned char *b = malloc(len > 0 ? (size_t)len + 1 : 1); /* NUL-terminated, for strstr */
     *n = b ? fread(b, 1, (size_t)len, f) : 0;
+    if (b) b[*n] = '\0';
     fclose(f);
     return b;
 }

@@ -180,7 +180,7 @@ static double topic_margin(const edl_vectors *v) {
     int ns = 0, nc = 0;
     for (int i = 0; i < 10; i++)
         for (int j = 0; j < 10; j++) {
-            char a[8], b[8], c[8];
+            char a[16], b[16], c[16];
             snprintf(a, sizeof a, "a%d", i), snprintf(b, sizeof b, "a%d", j + 10), snprintf(c, sizeof c, "b%d", j);
             int64_t ia = edl_vectors_find(v, a, strlen(a)), ib = edl_vectors_find(v, b, strlen(b)), ic = edl_vectors_find(v, c, strlen(c));
             if (ia < 0 || ib < 0 || ic < 0) continue;
