@@ -307,6 +307,9 @@ TEST(textclf_hidden_layers_and_pretrained) {
     fclose(f);
     CHECK_STATUS(edl_textclf_train(&c, train, &a, NULL), EDL_ERR_FORMAT);
     CHECK_ERROR_HAS("v.vec:2:");
+    f = fopen(vec, "w");
+    fprintf(f, "1 4\nw0_1 1 2 3 4\n");
+    fclose(f);
     a.dim = 5;
     CHECK_STATUS(edl_textclf_train(&c, train, &a, NULL), EDL_ERR_FORMAT);
     CHECK_ERROR_HAS("dim 4, the model -dim 5");

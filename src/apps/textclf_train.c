@@ -88,46 +88,22 @@ static edl_status make_corpus(const edl_textclf *clf, const char *text, size_t l
     return s;
 }
 
-/* ---- pretrained vectors (word2vec text / fastText .vec) ------------------------------------ */
+/* ---- pretrained vectors: any format edl reads (word2vec, GloVe, .vec, safetensors) --------- */
 
 static edl_status load_pretrained(edl_textclf *clf, const char *path) {
-    edl_text_reader r;
-    EDL_TRY(edl__reader_open(&r, path));
-    const char *line;
-    size_t len;
-    edl_status s = edl__reader_line(&r, &line, &len);
-    unsigned long long nv = 0, dim = 0;
-    if (s == EDL_OK && (!line || sscanf(line, "%llu %llu", &nv, &dim) != 2))
-        s = edl__fail(EDL_ERR_FORMAT, "%s:1: expected the header \"<count> <dim>\"", path);
-    if (s == EDL_OK && dim != clf->dim)
-        s = edl__fail(EDL_ERR_FORMAT, "%s:1: vectors have dim %llu, the model -dim %zu", path, dim, clf->dim);
-    float *table = clf->m->params + clf->m->layers[0].w_off, *row = malloc(clf->dim * sizeof *row);
-    if (s == EDL_OK && !row) s = edl__fail(EDL_ERR_NOMEM, "no memory");
-    while (s == EDL_OK && (s = edl__reader_line(&r, &line, &len)) == EDL_OK && line) {
-        const char *p = line, *end = line + len;
-        while (p < end && *p != ' ') p++;
-        size_t wlen = (size_t)(p - line);
-        if (wlen == 0) {
-            s = edl__fail(EDL_ERR_FORMAT, "%s:%zu:1: a row must start with a word", path, r.line);
-            break;
-        }
-        for (size_t d = 0; d < clf->dim && s == EDL_OK; d++) {
-            char *next;
-            errno = 0;
-            row[d] = p < end ? strtof(p, &next) : 0.0f;
-            if (p >= end || next == p || errno == ERANGE || !isfinite(row[d]))
-                s = edl__fail(EDL_ERR_FORMAT, "%s:%zu:%zu: value %zu is missing or not a finite number", path, r.line,
-                              (size_t)(p - line) + 1, d + 1);
-            else p = next;
-        }
-        while (s == EDL_OK && p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
-        if (s == EDL_OK && p < end) s = edl__fail(EDL_ERR_FORMAT, "%s:%zu:%zu: more than %zu values", path, r.line, (size_t)(p - line) + 1, clf->dim);
-        if (s != EDL_OK) break;
-        int32_t id = edl__vocab_find(&clf->vocab, line, wlen, edl__text_hash(line, wlen));
-        if (id >= 0 && (size_t)id < clf->vocab.nwords) memcpy(table + (size_t)id * clf->dim, row, clf->dim * sizeof *row);
+    edl_vectors *v = NULL;
+    EDL_TRY(edl_vectors_read(&v, path, EDL_VEC_AUTO));
+    edl_status s = EDL_OK;
+    if (edl_vectors_dim(v) != clf->dim)
+        s = edl__fail(EDL_ERR_FORMAT, "%s: vectors have dim %zu, the model -dim %zu", path, edl_vectors_dim(v), clf->dim);
+    float *table = clf->m->params + clf->m->layers[0].w_off;
+    for (size_t i = 0; s == EDL_OK && i < edl_vectors_count(v); i++) {
+        size_t len;
+        const char *w = edl_vectors_word(v, i, &len);
+        int32_t id = edl__vocab_find(&clf->vocab, w, len, edl__text_hash(w, len));
+        if (id >= 0 && (size_t)id < clf->vocab.nwords) memcpy(table + (size_t)id * clf->dim, edl_vectors_row(v, i), clf->dim * sizeof(float));
     }
-    free(row);
-    edl__reader_close(&r);
+    edl_vectors_free(v);
     return s;
 }
 
