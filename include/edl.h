@@ -607,6 +607,26 @@ edl_status edl_wordvec_word_vector(const edl_wordvec *w, const char *word, size_
 /* Every word of the vocabulary with its vector (for .vec files and queries). */
 edl_status edl_wordvec_vectors(const edl_wordvec *w, edl_vectors **v);
 
+/* ---- Projections ------------------------------------------------------------------------- */
+
+/* PCA of x (n x dim) into out (n x k): the data centred and projected on the k leading
+   eigenvectors of its covariance (Jacobi eigendecomposition in double). Each component's sign is
+   fixed so its largest loading is positive: the same data always gives the same picture.
+   explained (k values, may be NULL) receives each component's share of the variance. */
+edl_status edl_pca(float *out, double *explained, const float *x, size_t n, size_t dim, size_t k);
+
+/* t-SNE (van der Maaten 2008) of x (n x dim) into out (n x 2): Gaussian affinities at the given
+   perplexity, Student-t in the map, early exaggeration then momentum gradient descent. Exact
+   (O(n^2) per iteration); seeded. */
+typedef struct {
+    float perplexity;   /* 30 */
+    size_t iterations;  /* 1000 */
+    float learning_rate;/* 200 */
+    uint64_t seed;
+} edl_tsne_args;
+void edl_tsne_defaults(edl_tsne_args *a);
+edl_status edl_tsne(float *out, const float *x, size_t n, size_t dim, const edl_tsne_args *a);
+
 /* ---- Pictures (SVG) ----------------------------------------------------------------------- */
 
 /* Self-contained SVG (no scripts, no external fonts), written atomically. */
@@ -627,6 +647,14 @@ typedef struct {
 /* A line chart: each series a polyline with dots, a legend, axes with ticks and titles. */
 edl_status edl_plot_lines_svg(const char *path, const edl_plot_opts *o, const edl_plot_series *s,
                               size_t nseries);
+/* A scatter plot of n points: one dot each (class "pt"), coloured by group (group[i] <
+   ngroups, or NULL for one colour) with a legend of group_names; the points whose label is not
+   NULL are labelled beside their dot, in order, skipping a label that would overlap one already
+   placed. */
+edl_status edl_plot_scatter_svg(const char *path, const edl_plot_opts *o, const float *x,
+                                const float *y, size_t n, const int *group,
+                                const char *const *group_names, size_t ngroups,
+                                const char *const *labels);
 
 /* ---- Matrix product ----------------------------------------------------------------------- */
 

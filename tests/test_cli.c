@@ -243,3 +243,38 @@ TEST(cli_word_vectors) {
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
 }
+
+/* project, plot and export-projector on a classifier trained from the bundled data. */
+TEST(cli_project_plot_projector) {
+    char dir[] = "/tmp/edl-proj-XXXXXX", cmd[1024], out[16384];
+    if (!mkdtemp(dir)) {
+        FAILF("mkdtemp");
+        return;
+    }
+    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 2 -thread 1 -verbose 0", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    snprintf(cmd, sizeof cmd, "%s project %s/m.safetensors -method pca -max 100", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    int lines = 0;
+    for (char *p = out; *p; p++) lines += *p == '\n';
+    CHECK(!strncmp(out, "label,x,y\n", 10) && lines == 101);
+    snprintf(cmd, sizeof cmd, "%s plot %s/m.safetensors -output %s/p.svg -method tsne -max 60 -perplexity 5 -iter 200 -top 10", cli(), dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && strstr(out, "/p.svg"));
+    char path[128];
+    snprintf(path, sizeof path, "%s/p.svg", dir);
+    size_t n = 0;
+    char *svg = (char *)read_file_bytes(path, &n);
+    int pts = 0;
+    for (char *p = svg; p && (p = strstr(p, "class=\"pt\"")); p++) pts++;
+    CHECK(pts == 60 && svg && strstr(svg, "__label__spam"));
+    free(svg);
+    snprintf(cmd, sizeof cmd, "%s export-projector %s/m.safetensors %s/proj >/dev/null && wc -l < %s/proj/metadata.tsv && head -1 %s/proj/vectors.tsv | tr '\\t' '\\n' | wc -l",
+             cli(), dir, dir, dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    int words = 0, cols = 0;
+    CHECK(sscanf(out, "%d %d", &words, &cols) == 2 && words > 1000 && cols == 8);
+    snprintf(cmd, sizeof cmd, "%s plot %s/m.safetensors -output %s/q.svg -method umap 2>&1", cli(), dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 2 && strstr(out, "-method 'umap'"));
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { W = 760, H = 440, ML = 78, MR = 200, MT = 44, MB = 70 };
@@ -68,8 +69,8 @@ typedef struct {
 static double px(const chart *c, double v) { return ML + to_unit(&c->x, v) * (W - ML - MR); }
 static double py(const chart *c, double v) { return H - MB - to_unit(&c->y, v) * (H - MT - MB); }
 
-static edl_status write_chart(FILE *f, void *vc) {
-    const chart *c = vc;
+/* The parts every chart has: background, title, grid, ticks, axis titles, caption, frame. */
+static void write_frame(FILE *f, const chart *c) {
     const edl_plot_opts *o = c->o;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
@@ -79,19 +80,18 @@ static edl_status write_chart(FILE *f, void *vc) {
     fprintf(f, "%d\" y=\"24\" font-size=\"15\" font-weight=\"bold\">", ML);
     xml_text(f, o->title);
     fputs("</text>\n<g stroke=\"#ddd\">\n", f);
-    /* grid and ticks */
     char lab[32];
-    for (double v = c->x.lo; v <= c->x.hi * (1 + 1e-9); v = c->x.log ? v * c->xstep : v + c->xstep)
+    for (double v = c->x.lo; v <= c->x.hi * (1 + 1e-9) + 1e-12; v = c->x.log ? v * c->xstep : v + c->xstep)
         fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>\n", px(c, v), MT, px(c, v), H - MB);
-    for (double v = c->y.lo; v <= c->y.hi * (1 + 1e-9); v = c->y.log ? v * c->ystep : v + c->ystep)
+    for (double v = c->y.lo; v <= c->y.hi * (1 + 1e-9) + 1e-12; v = c->y.log ? v * c->ystep : v + c->ystep)
         fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>\n", ML, py(c, v), W - MR, py(c, v));
     fputs("</g>\n<g fill=\"#333\">\n", f);
-    for (double v = c->x.lo; v <= c->x.hi * (1 + 1e-9); v = c->x.log ? v * c->xstep : v + c->xstep) {
-        tick_label(lab, sizeof lab, v);
+    for (double v = c->x.lo; v <= c->x.hi * (1 + 1e-9) + 1e-12; v = c->x.log ? v * c->xstep : v + c->xstep) {
+        tick_label(lab, sizeof lab, fabs(v) < 1e-12 * c->xstep ? 0 : v);
         fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", px(c, v), H - MB + 16, lab);
     }
-    for (double v = c->y.lo; v <= c->y.hi * (1 + 1e-9); v = c->y.log ? v * c->ystep : v + c->ystep) {
-        tick_label(lab, sizeof lab, v);
+    for (double v = c->y.lo; v <= c->y.hi * (1 + 1e-9) + 1e-12; v = c->y.log ? v * c->ystep : v + c->ystep) {
+        tick_label(lab, sizeof lab, fabs(v) < 1e-12 * c->ystep ? 0 : v);
         fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", ML - 6, py(c, v) + 4, lab);
     }
     fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (ML + W - MR) / 2, H - MB + 36);
@@ -106,6 +106,12 @@ static edl_status write_chart(FILE *f, void *vc) {
     }
     fputs("</g>\n", f);
     fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#333\"/>\n", ML, MT, W - ML - MR, H - MT - MB);
+}
+
+static edl_status write_chart(FILE *f, void *vc) {
+    const chart *c = vc;
+    const edl_plot_opts *o = c->o;
+    write_frame(f, c);
     /* vertical marks */
     for (size_t k = 0; k < o->nmarks; k++) {
         double v = o->marks[k];
@@ -134,6 +140,85 @@ static edl_status write_chart(FILE *f, void *vc) {
     }
     fputs("</svg>\n", f);
     return ferror(f) ? edl__fail(EDL_ERR_IO, "write failed") : EDL_OK;
+}
+
+typedef struct {
+    chart c;
+    const float *x, *y;
+    size_t n;
+    const int *group;
+    const char *const *group_names;
+    size_t ngroups;
+    const char *const *labels;
+} scatter;
+
+/* Axis-aligned label boxes already placed, for the greedy overlap test. */
+typedef struct {
+    double x0, y0, x1, y1;
+} box;
+
+static edl_status write_scatter(FILE *f, void *vs) {
+    const scatter *sc = vs;
+    const chart *c = &sc->c;
+    write_frame(f, c);
+    for (size_t i = 0; i < sc->n; i++) {
+        int g = sc->group ? sc->group[i] : 0;
+        fprintf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\" fill-opacity=\"0.75\"/>\n", px(c, sc->x[i]),
+                py(c, sc->y[i]), palette[(size_t)g % (sizeof palette / sizeof palette[0])]);
+    }
+    if (sc->labels) {
+        box *placed = malloc(sc->n * sizeof *placed);
+        size_t np = 0;
+        fputs("<g font-size=\"10\" fill=\"#222\">\n", f);
+        for (size_t i = 0; placed && i < sc->n; i++) {
+            if (!sc->labels[i]) continue;
+            double w = 6.0 * (double)strlen(sc->labels[i]) + 2, h = 11, cx = px(c, sc->x[i]), cy = py(c, sc->y[i]);
+            /* right, left, above, below the dot: the first spot that overlaps nothing placed */
+            const double dx[4] = {4, -4 - w, -w / 2, -w / 2}, dy[4] = {-h / 2, -h / 2, -h - 3, 3};
+            for (int k = 0; k < 4; k++) {
+                box b = {cx + dx[k], cy + dy[k], cx + dx[k] + w, cy + dy[k] + h};
+                int clash = b.x0 < ML || b.x1 > W - MR || b.y0 < MT || b.y1 > H - MB;
+                for (size_t j = 0; !clash && j < np; j++)
+                    clash = b.x0 < placed[j].x1 && placed[j].x0 < b.x1 && b.y0 < placed[j].y1 && placed[j].y0 < b.y1;
+                if (clash) continue;
+                placed[np++] = b;
+                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", b.x0 + 1, b.y1 - 2);
+                xml_text(f, sc->labels[i]);
+                fputs("</text>\n", f);
+                break;
+            }
+        }
+        fputs("</g>\n", f);
+        free(placed);
+    }
+    for (size_t g = 0; g < sc->ngroups && sc->group_names; g++) {
+        double ly = MT + 10 + 18.0 * (double)g;
+        fprintf(f, "<circle cx=\"%d\" cy=\"%.1f\" r=\"5\" fill=\"%s\"/>\n<text x=\"%d\" y=\"%.1f\">", W - MR + 18, ly,
+                palette[g % (sizeof palette / sizeof palette[0])], W - MR + 28, ly + 4);
+        xml_text(f, sc->group_names[g]);
+        fputs("</text>\n", f);
+    }
+    fputs("</svg>\n", f);
+    return ferror(f) ? edl__fail(EDL_ERR_IO, "write failed") : EDL_OK;
+}
+
+edl_status edl_plot_scatter_svg(const char *path, const edl_plot_opts *o, const float *x,
+                                const float *y, size_t n, const int *group,
+                                const char *const *group_names, size_t ngroups,
+                                const char *const *labels) {
+    static const char fn[] = "edl_plot_scatter_svg";
+    if (!path || !o || !x || !y || n == 0) return edl__fail(EDL_ERR_ARG, "%s: nothing to draw or an argument is NULL", fn);
+    scatter sc = {{o, NULL, 0, {INFINITY, -INFINITY, 0}, {INFINITY, -INFINITY, 0}, 0, 0}, x, y, n, group, group_names, ngroups, labels};
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i])) return edl__fail(EDL_ERR_ARG, "%s: point %zu is not finite", fn, i);
+        if (group && (group[i] < 0 || (size_t)group[i] >= (ngroups ? ngroups : 1)))
+            return edl__fail(EDL_ERR_INDEX, "%s: point %zu has group %d, out of range [0, %zu)", fn, i, group[i], ngroups);
+        sc.c.x.lo = fmin(sc.c.x.lo, x[i]), sc.c.x.hi = fmax(sc.c.x.hi, x[i]);
+        sc.c.y.lo = fmin(sc.c.y.lo, y[i]), sc.c.y.hi = fmax(sc.c.y.hi, y[i]);
+    }
+    nice_range(&sc.c.x, &sc.c.xstep);
+    nice_range(&sc.c.y, &sc.c.ystep);
+    return edl__write_atomic(path, write_scatter, &sc);
 }
 
 edl_status edl_plot_lines_svg(const char *path, const edl_plot_opts *o, const edl_plot_series *s,
