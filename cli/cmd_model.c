@@ -69,6 +69,7 @@ int cmd_train(int argc, char **argv) {
     uint64_t seed = 0;
     float lr = -1, momentum = 0, wd = -1, clip = 0, split = 0;
     int thread = 0, verbose = 1, nesterov = 0;
+    const char *log = NULL;
     const arg_spec specs[] = {
         {"spec", ARG_STR, &spec, "model spec, e.g. 'embedding_bag(rows=5000,dim=64) dense(10)'"},
         {"input", ARG_STR, &input, "training data: one 'TARGET INPUTS...' a line ('-' for stdin)"},
@@ -90,6 +91,7 @@ int cmd_train(int argc, char **argv) {
         {"seed", ARG_U64, &seed, "seed for initialisation, shuffling and dropout"},
         {"thread", ARG_INT, &thread, "threads (0: all cores)"},
         {"verbose", ARG_INT, &verbose, "0 silent, 1 progress"},
+        {"log", ARG_STR, &log, "write each epoch's loss and accuracy as CSV (edl plot-curve draws it)"},
     };
     const size_t nspecs = sizeof specs / sizeof specs[0];
     const char *pos[1];
@@ -115,6 +117,7 @@ int cmd_train(int argc, char **argv) {
 #endif
     edl_model *m = NULL;
     edl_dataset *train = NULL, *vdata = NULL;
+    progress_state ps = {0};
     int rc = 1;
     if (edl_model_from_spec(&m, spec, (edl_init)init_kind, seed) != EDL_OK) goto out;
     size_t fdim, tdim;
@@ -130,8 +133,12 @@ int cmd_train(int argc, char **argv) {
     c.epochs = epoch, c.batch_size = batch, c.seed = seed, c.patience = patience;
     c.valid = vdata, c.valid_split = split;
     c.schedule = (edl_schedule)sched, c.warmup_steps = warmup;
-    progress_state ps;
     progress_init(&ps, verbose);
+    if (log && !(ps.log = fopen(log, "w"))) {
+        fprintf(stderr, "edl train: -log %s: cannot write it\n", log);
+        goto out;
+    }
+    if (ps.log) fputs("epoch,loss,accuracy,valid_loss,valid_accuracy,seconds\n", ps.log);
     c.progress = progress_report, c.user = &ps, c.progress_seconds = ps.tty ? 0.2 : 5.0;
     edl_train_report r;
     if (edl_train(m, train, &c, &r) != EDL_OK) goto out;
@@ -158,6 +165,7 @@ int cmd_train(int argc, char **argv) {
     rc = 0;
 out:
     if (rc) cli_fail(cmd);
+    if (ps.log) fclose(ps.log);
     edl_dataset_free(train);
     edl_dataset_free(vdata);
     edl_model_free(m);

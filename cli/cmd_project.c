@@ -6,6 +6,7 @@
 #include "progress.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,5 +268,68 @@ int cmd_export_projector(int argc, char **argv) {
     if (fm) fclose(fm);
     if (!rc) printf("%s\n%s\n", vp, mp);
     free_points(&p);
+    return rc;
+}
+
+/* A training curve from a -log CSV: the first column along x, every other numeric column a line. */
+int cmd_plot_curve(int argc, char **argv) {
+    const char *output = NULL, *pos[1];
+    const arg_spec specs[] = {{"output", ARG_STR, &output, "the SVG file"}};
+    if (args_parse("plot-curve", argc, argv, 2, specs, 1, pos, 1) != 1 || !output) {
+        fprintf(stderr, "usage: edl plot-curve LOG.csv -output FILE.svg   (LOG: edl train/supervised -log)\n");
+        return 2;
+    }
+    FILE *f = fopen(pos[0], "r");
+    if (!f) return (fprintf(stderr, "edl plot-curve: %s: %s\n", pos[0], strerror(errno)), 1);
+    char line[4096], *names[16];
+    size_t ncol = 0, nrow = 0, cap = 0;
+    double *vals = NULL;
+    int rc = 0;
+    if (!fgets(line, sizeof line, f)) rc = (fprintf(stderr, "edl plot-curve: %s: empty\n", pos[0]), 1);
+    for (char *t = rc ? NULL : strtok(line, ",\r\n"); t && ncol < 16; t = strtok(NULL, ",\r\n")) names[ncol++] = strdup(t);
+    while (!rc && fgets(line, sizeof line, f)) {
+        if (nrow == cap) {
+            cap = cap ? 2 * cap : 64;
+            double *nv = realloc(vals, cap * ncol * sizeof *nv);
+            if (!nv) break;
+            vals = nv;
+        }
+        char *t = line, *end;
+        for (size_t c = 0; c < ncol; c++) {
+            vals[nrow * ncol + c] = strtod(t, &end);
+            if (end == t) vals[nrow * ncol + c] = NAN;
+            t = strchr(end, ',');
+            if (!t) {
+                for (size_t k = c + 1; k < ncol; k++) vals[nrow * ncol + k] = NAN;
+                break;
+            }
+            t++;
+        }
+        nrow++;
+    }
+    fclose(f);
+    if (!rc && (nrow == 0 || ncol < 2)) rc = (fprintf(stderr, "edl plot-curve: %s: no rows or only one column\n", pos[0]), 1);
+    /* every column but x that has finite values, skipping the clocks */
+    double *xs = malloc((nrow ? nrow : 1) * 16 * sizeof *xs), *ys = malloc((nrow ? nrow : 1) * 16 * sizeof *ys);
+    edl_plot_series series[16];
+    size_t ns = 0;
+    for (size_t c = 1; !rc && xs && ys && c < ncol; c++) {
+        if (!strcmp(names[c], "seconds") || !strcmp(names[c], "words_per_sec_thread")) continue;
+        size_t k = 0;
+        for (size_t r = 0; r < nrow; r++)
+            if (isfinite(vals[r * ncol]) && isfinite(vals[r * ncol + c]))
+                xs[ns * nrow + k] = vals[r * ncol], ys[ns * nrow + k] = vals[r * ncol + c], k++;
+        if (k) series[ns] = (edl_plot_series){names[c], xs + ns * nrow, ys + ns * nrow, k}, ns++;
+    }
+    if (!rc) {
+        char caption[512];
+        snprintf(caption, sizeof caption, "edl plot-curve %s", pos[0]);
+        edl_plot_opts o = {"Training curve", names[0], "value", caption, 0, 0, NULL, NULL, 0};
+        if (!ns) rc = (fprintf(stderr, "edl plot-curve: %s: nothing to draw\n", pos[0]), 1);
+        else if (edl_plot_lines_svg(output, &o, series, ns) != EDL_OK) rc = cli_fail("plot-curve");
+        else printf("%s\n", output);
+    }
+    for (size_t c = 0; c < ncol; c++) free(names[c]);
+    free(vals), free(xs), free(ys);
     return rc;
 }

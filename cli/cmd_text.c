@@ -38,7 +38,7 @@ int cmd_supervised(int argc, char **argv) {
     uint64_t min_count = 1, min_count_label = 0, seed = 0;
     float lr = a.lr, dropout = 0;
     int thread = a.thread;
-    const char *label = a.label;
+    const char *label = a.label, *log = NULL;
     /* flags fastText has but supervised mode ignores are accepted so existing scripts run */
     size_t ignored_size = 0;
     float ignored_float = 0;
@@ -65,6 +65,7 @@ int cmd_supervised(int argc, char **argv) {
         {"batch", ARG_SIZE, &batch, "edl: mini-batch size (0: fastText's example by example)"},
         {"valid", ARG_STR, &valid, "edl: validation file for early stopping"},
         {"patience", ARG_SIZE, &patience, "edl: epochs without a better validation loss before stopping"},
+        {"log", ARG_STR, &log, "edl: write the training curve as CSV (edl plot-curve draws it)"},
         {"ws", ARG_SIZE, &ignored_size, "(unused in supervised mode)"},
         {"neg", ARG_SIZE, &ignored_size, "(unused in supervised mode)"},
         {"minn", ARG_SIZE, &ignored_size, "(subwords: not in supervised mode here)"},
@@ -108,10 +109,19 @@ int cmd_supervised(int argc, char **argv) {
     a.min_count = (int64_t)min_count, a.min_count_label = (int64_t)min_count_label, a.label = label;
     a.thread = thread, a.seed = seed, a.lr_update_rate = lru, a.pretrained_vectors = pre;
     a.hidden = hid, a.nhidden = nh, a.dropout = dropout, a.batch = batch, a.valid = valid, a.patience = patience;
-    a.progress = progress_fasttext, a.user = &verbose_level;
+    progress_state ps;
+    progress_init(&ps, verbose_level);
+    ps.epochs = (double)epoch;
+    if (log && !(ps.log = fopen(log, "w"))) {
+        fprintf(stderr, "edl supervised: -log %s: cannot write it\n", log);
+        return 1;
+    }
+    if (ps.log) fputs("epoch,loss,lr,words_per_sec_thread,seconds\n", ps.log);
+    a.progress = progress_fasttext, a.user = &ps;
     edl_textclf *c = NULL;
     edl_textclf_report r;
     edl_status s = edl_textclf_train(&c, input, &a, &r);
+    if (ps.log) fclose(ps.log);
     if (verbose_level >= 2) fputc('\n', stderr);
     if (s != EDL_OK) return cli_fail(cmd);
     if (verbose_level >= 1) {

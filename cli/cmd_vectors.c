@@ -70,7 +70,9 @@ static int train_vectors(int argc, char **argv, int cbow) {
         fprintf(stderr, "edl %s: -loss '%s': only ns (negative sampling) is implemented\n", cmd, loss);
         return 2;
     }
-    a.min_count = (int64_t)min_count, a.seed = seed, a.progress = progress_fasttext, a.user = &verbose_level;
+    progress_state ps;
+    progress_init(&ps, verbose_level);
+    a.min_count = (int64_t)min_count, a.seed = seed, a.progress = progress_fasttext, a.user = &ps;
     edl_wordvec *w = NULL;
     edl_wordvec_report r;
     edl_status s = edl_wordvec_train(&w, input, &a, &r);

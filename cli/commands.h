@@ -21,5 +21,6 @@ int cmd_print_word_vectors(int argc, char **argv);
 int cmd_project(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_export_projector(int argc, char **argv);
+int cmd_plot_curve(int argc, char **argv);
 
 #endif

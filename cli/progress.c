@@ -9,6 +9,8 @@
 void progress_init(progress_state *s, int verbose) {
     s->verbose = verbose;
     s->tty = isatty(2);
+    s->log = NULL;
+    s->epochs = 1;
 }
 
 static void fmt_time(char *buf, size_t n, double sec) {
@@ -20,6 +22,8 @@ static void fmt_time(char *buf, size_t n, double sec) {
 
 void progress_report(const edl_progress *p, void *user) {
     progress_state *s = user;
+    if (s && s->log && p->epoch_end)
+        fprintf(s->log, "%zu,%.6g,%.6g,%.6g,%.6g,%.3f\n", p->epoch, p->loss, p->accuracy, p->valid_loss, p->valid_accuracy, p->seconds);
     if (!s || s->verbose <= 0) return;
     char eta[32], took[32], acc[32] = "", valid[64] = "";
     fmt_time(eta, sizeof eta, p->eta_seconds);
@@ -49,8 +53,9 @@ void progress_report(const edl_progress *p, void *user) {
 }
 
 void progress_fasttext(const edl_textclf_progress *p, void *user) {
-    const int *verbose = user;
-    if (verbose && *verbose < 2) return;
+    const progress_state *s = user;
+    if (s && s->log) fprintf(s->log, "%.4f,%.6g,%.6g,%.0f,%.3f\n", p->progress * s->epochs, p->loss, p->lr, p->words_per_sec_thread, p->seconds);
+    if (s && s->verbose < 2) return;
     long eta = (long)(p->eta_seconds + 0.5);
     fprintf(stderr, "\rProgress: %5.1f%% words/sec/thread: %8.0f lr: %9.6f avg.loss: %9.6f ETA: %3ldh%2ldm%2lds", 100 * p->progress,
             p->words_per_sec_thread, p->lr, p->loss, eta / 3600, eta / 60 % 60, eta % 60);

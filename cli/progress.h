@@ -5,9 +5,13 @@
 
 #include "edl.h"
 
+#include <stdio.h>
+
 typedef struct {
     int verbose; /* 0: silent, 1: progress, 2: also each epoch's validation */
     int tty;
+    FILE *log;   /* -log FILE: one CSV row an epoch (edl train) or a report (supervised) */
+    double epochs; /* supervised: to turn progress into epochs for the log */
 } progress_state;
 
 void progress_init(progress_state *s, int verbose);
@@ -15,7 +19,7 @@ void progress_init(progress_state *s, int verbose);
 void progress_report(const edl_progress *p, void *user);
 
 /* fastText's progress line ("Progress: 42.0% words/sec/thread: ..."), for the fastText-style
-   commands; user points to an int verbosity (printed at 2 and above). */
+   commands; user is a progress_state (printed at verbosity 2 and above; logged if it has a log). */
 void progress_fasttext(const edl_textclf_progress *p, void *user);
 /* Prints "edl CMD: <the library's last error>" and returns 1. */
 int cli_fail(const char *cmd);

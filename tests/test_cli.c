@@ -278,3 +278,27 @@ TEST(cli_project_plot_projector) {
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
 }
+
+/* Training curves: -log writes a CSV row an epoch, plot-curve draws it. */
+TEST(cli_training_curves) {
+    char dir[] = "/tmp/edl-curve-XXXXXX", cmd[1024], out[4096];
+    if (!mkdtemp(dir)) {
+        FAILF("mkdtemp");
+        return;
+    }
+    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 3 -thread 1 -verbose 0 -log %s/log.csv && cat %s/log.csv",
+             cli(), dir, dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    const char *sup = "epoch,loss,lr,words_per_sec_thread,seconds\n1.0000,";
+    CHECK(!strncmp(out, sup, strlen(sup)) && strstr(out, "\n3.0000,"));
+    snprintf(cmd, sizeof cmd, "%s plot-curve %s/log.csv -output %s/c.svg && grep -c '<polyline' %s/c.svg", cli(), dir, dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && strstr(out, "c.svg\n2\n")); /* loss and lr */
+    snprintf(cmd, sizeof cmd, "printf '1 0 1\\n0 2 3\\n1 1 0\\n0 3 2\\n' > %s/d.txt && %s train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s/d.txt "
+                              "-output %s/t -epoch 4 -verbose 0 -log %s/t.csv && cat %s/t.csv",
+             dir, cli(), dir, dir, dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    const char *tr = "epoch,loss,accuracy,valid_loss,valid_accuracy,seconds\n1,";
+    CHECK(!strncmp(out, tr, strlen(tr)) && strstr(out, "\n4,") && !strstr(out, "\n5,"));
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}

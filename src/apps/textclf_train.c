@@ -201,7 +201,7 @@ static void hogwild_thread(hog *h, int t, int nt) {
     float *buf = malloc((2 * dim + c->vocab.nlabels) * sizeof *buf);
     if (!buf) return; /* the caller sees the unprocessed tokens and reports it */
     size_t e = d->n * (size_t)t / (size_t)nt;
-    int64_t local = 0;
+    int64_t local = 0, last_epoch = 0;
     double last = edl__now();
     while (atomic_load_explicit(&h->done, memory_order_relaxed) < h->total) {
         double progress = (double)atomic_load_explicit(&h->done, memory_order_relaxed) / (double)h->total;
@@ -214,8 +214,10 @@ static void hogwild_thread(hog *h, int t, int nt) {
         if (local > (int64_t)h->a->lr_update_rate) {
             atomic_fetch_add_explicit(&h->done, local, memory_order_relaxed);
             local = 0;
-            if (t == 0 && h->a->progress && edl__now() - last > 0.1) {
-                last = edl__now();
+            /* a report every 0.1 s and at each epoch's end (a training curve has a point an epoch) */
+            int64_t ep = atomic_load_explicit(&h->done, memory_order_relaxed) * (int64_t)h->a->epoch / h->total;
+            if (t == 0 && h->a->progress && (edl__now() - last > 0.1 || ep != last_epoch)) {
+                last = edl__now(), last_epoch = ep;
                 report_progress(h, nt);
             }
         }
