@@ -22,5 +22,6 @@ int cmd_project(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_export_projector(int argc, char **argv);
 int cmd_plot_curve(int argc, char **argv);
+int cmd_recommend(int argc, char **argv);
 
 #endif

@@ -27,7 +27,8 @@ static const char usage[] =
     "  project VECTORS|MODEL -method pca|tsne [-dim 2] [-output F.csv]   2-D coordinates (CSV)\n"
     "  plot VECTORS|MODEL -output F.svg [-method pca|tsne] [-labels META.tsv] [-top N]\n"
     "  export-projector VECTORS|MODEL DIR  vectors.tsv + metadata.tsv for TensorBoard's projector\n"
-    "  plot-curve LOG.csv -output F.svg    a training curve from train/supervised -log\n"
+    "  plot-curve LOG.csv -output F.svg    a training curve from train/supervised/recommend -log\n"
+    "  recommend train|test|topk|similar|synth|split ...   recommenders: mf, bpr, mlp (edl recommend -h)\n"
     "  summary SPEC|MODEL      layers, output shapes, parameters and bytes of a model\n"
     "  train -spec SPEC -input FILE -output PREFIX [flags]\n"
     "                          train a model on 'TARGET INPUTS...' lines (edl train -h)\n"
@@ -63,6 +64,7 @@ static const struct {
     {"plot", cmd_plot},
     {"export-projector", cmd_export_projector},
     {"plot-curve", cmd_plot_curve},
+    {"recommend", cmd_recommend},
 };
 
 int main(int argc, char **argv) {

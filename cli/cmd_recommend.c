@@ -1,0 +1,350 @@
+/* edl recommend train|test|topk|similar|synth|split: recommenders from rating files. */
+#include "args.h"
+#include "commands.h"
+#include "edl.h"
+#include "progress.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The flags that say how to read a ratings file, shared by train, test and split. */
+typedef struct {
+    const char *format, *sep, *cols, *bad;
+    int header;
+} read_flags;
+
+#define READ_FLAGS(f)                                                                                             \
+    {"format", ARG_STR, &(f).format, "auto|udata|dat|csv (MovieLens u.data, ratings.dat, ratings.csv/plain CSV)"}, \
+    {"sep", ARG_STR, &(f).sep, "csv: the separator (one character, 'tab' for a tab)"},                             \
+    {"header", ARG_INT, &(f).header, "csv: -1 detect, 0 none, 1 the first line is a header"},                      \
+    {"cols", ARG_STR, &(f).cols, "user,item[,rating[,time]] 0-based columns (rating/time -1: absent)"},           \
+    {"bad", ARG_STR, &(f).bad, "fail|skip: what a bad row does"}
+
+static int read_ratings(const char *cmd, const char *path, const read_flags *f, edl_ratings **out) {
+    edl_ratings_options o;
+    edl_ratings_defaults(&o);
+    const char *names[] = {"auto", "udata", "dat", "csv"};
+    int fmt = -1;
+    for (int k = 0; k < 4; k++)
+        if (!strcmp(f->format, names[k])) fmt = k;
+    if (fmt < 0) return (fprintf(stderr, "edl %s: -format '%s' is not auto, udata, dat or csv\n", cmd, f->format), 2);
+    o.format = (edl_ratings_format)fmt, o.header = f->header;
+    if (f->sep) {
+        if (!strcmp(f->sep, "tab")) o.sep = '\t';
+        else if (strlen(f->sep) == 1) o.sep = f->sep[0];
+        else return (fprintf(stderr, "edl %s: -sep '%s' is not one character or 'tab'\n", cmd, f->sep), 2);
+    }
+    if (f->cols) {
+        int c[4] = {0, 1, -1, -1}, n = 0;
+        const char *s = f->cols;
+        while (*s && n < 4) {
+            char *end;
+            errno = 0;
+            long v = strtol(s, &end, 10);
+            if (end == s || errno || v < -1 || v > 1000 || (*end && *end != ',')) break;
+            c[n++] = (int)v;
+            s = *end ? end + 1 : end;
+        }
+        if (*s || n < 2 || c[0] < 0 || c[1] < 0)
+            return (fprintf(stderr, "edl %s: -cols '%s' is not user,item[,rating[,time]] column numbers\n", cmd, f->cols), 2);
+        o.user_col = c[0], o.item_col = c[1], o.rating_col = c[2], o.time_col = c[3];
+    }
+    if (strcmp(f->bad, "fail") && strcmp(f->bad, "skip"))
+        return (fprintf(stderr, "edl %s: -bad '%s' is not fail or skip\n", cmd, f->bad), 2);
+    o.skip_bad = !strcmp(f->bad, "skip");
+    edl_ratings_report rep;
+    if (edl_ratings_read(out, path, &o, &rep) != EDL_OK) {
+        cli_fail(cmd);
+        if (!o.skip_bad) fprintf(stderr, "edl %s: (-bad skip skips such rows and counts them)\n", cmd);
+        return 1;
+    }
+    if (rep.skipped)
+        fprintf(stderr,
+                "edl %s: %s: skipped %zu bad rows of %zu lines (missing field %zu, bad id %zu, bad rating %zu, bad time %zu, not "
+                "UTF-8 %zu, duplicate %zu); the first: %s\n",
+                cmd, path, rep.skipped, rep.lines, rep.missing_field, rep.bad_id, rep.bad_rating, rep.bad_time, rep.not_utf8,
+                rep.duplicate, rep.first);
+    return 0;
+}
+
+static void print_metrics(const edl_rec_metrics *m, edl_rec_kind kind) {
+    if (kind == EDL_REC_MF) printf("RMSE\t%.6f\nMAE\t%.6f\n", m->rmse, m->mae);
+    printf("HR@%zu\t%.6f\nNDCG@%zu\t%.6f\nPrecision@%zu\t%.6f\nRecall@%zu\t%.6f\nMRR@%zu\t%.6f\nAUC\t%.6f\n", m->k, m->hr, m->k, m->ndcg, m->k,
+           m->precision, m->k, m->recall, m->k, m->mrr, m->auc);
+    printf("Records\t%zu\nUsers\t%zu\nUnknown\t%zu\n", m->n, m->users, m->unknown);
+}
+
+typedef struct {
+    int verbose;
+    FILE *log;
+    edl_rec_kind kind;
+} rec_progress;
+
+static void on_epoch(const edl_progress *p, void *user) {
+    rec_progress *s = user;
+    if (s->log) fprintf(s->log, "%zu,%.6g,%.6g,%.6g,%.3f\n", p->epoch, p->loss, p->valid_loss, p->valid_accuracy, p->seconds);
+    if (s->verbose <= 0) return;
+    fprintf(stderr, "epoch %zu/%zu: loss %.5f", p->epoch, p->epochs, p->loss);
+    if (!isnan(p->valid_loss)) fprintf(stderr, " test RMSE %.5f", p->valid_loss);
+    if (!isnan(p->valid_accuracy)) fprintf(stderr, " test HR@k %.4f", p->valid_accuracy);
+    fprintf(stderr, " %.0f ex/s %.2f s\n", p->examples_per_second, p->seconds);
+}
+
+static int rec_train(int argc, char **argv) {
+    static const char cmd[] = "recommend train";
+    const char *input = NULL, *output = NULL, *model = "mf", *split = "none", *hidden = NULL, *optimizer = NULL, *log = NULL;
+    read_flags rf = {"auto", NULL, NULL, "fail", -1};
+    edl_rec_args a;
+    edl_rec_defaults(&a, EDL_REC_MF);
+    size_t dim = a.dim, epoch = a.epoch, neg = 0, batch = a.batch, k = 10;
+    float lr = -1, reg = -1;
+    int thread = 0, verbose = 1;
+    uint64_t seed = 0;
+    const arg_spec specs[] = {
+        {"input", ARG_STR, &input, "ratings file ('-' for stdin)"},
+        {"output", ARG_STR, &output, "writes OUTPUT.safetensors (and OUTPUT.test with -split)"},
+        {"model", ARG_STR, &model, "mf (explicit ratings) | bpr | mlp (implicit) | pop (popularity baseline)"},
+        {"dim", ARG_SIZE, &dim, "embedding size (mf 0: biases only)"},
+        {"epoch", ARG_SIZE, &epoch, "passes over the data"},
+        {"lr", ARG_FLOAT, &lr, "learning rate (-1: the model's default)"},
+        {"reg", ARG_FLOAT, &reg, "L2 on the rows looked up (-1: the model's default)"},
+        {"neg", ARG_SIZE, &neg, "negatives per positive (0: bpr 1, mlp 4)"},
+        {"batch", ARG_SIZE, &batch, "examples per batch"},
+        {"hidden", ARG_STR, &hidden, "mlp: hidden layer sizes, e.g. 64,32"},
+        {"optimizer", ARG_STR, &optimizer, "sgd|adagrad|adam (default: mf, bpr sgd; mlp adam)"},
+        {"thread", ARG_INT, &thread, "threads (0: all cores); 1 with a seed is reproducible"},
+        {"seed", ARG_U64, &seed, "seed for initialisation, order, negatives and the split"},
+        {"split", ARG_STR, &split, "none | random:FRACTION | last (each user's latest record): held out, evaluated"},
+        {"k", ARG_SIZE, &k, "cut-off of the ranking metrics"},
+        {"log", ARG_STR, &log, "write each epoch's loss and test metric as CSV (edl plot-curve draws it)"},
+        {"verbose", ARG_INT, &verbose, "0 silent, 1 a line an epoch"},
+        READ_FLAGS(rf),
+    };
+    const size_t ns = sizeof specs / sizeof specs[0];
+    if (argc > 3 && (!strcmp(argv[3], "-h") || !strcmp(argv[3], "--help"))) {
+        printf("usage: edl recommend train -input FILE -output PREFIX [flags]\n");
+        args_usage(specs, ns);
+        return 0;
+    }
+    if (args_parse(cmd, argc, argv, 3, specs, ns, NULL, 0) < 0) return 2;
+    if (!input || !output) return (fprintf(stderr, "edl %s: -input and -output are required (edl recommend train -h)\n", cmd), 2);
+    const char *kinds[] = {"mf", "bpr", "mlp", "pop"};
+    int kind = -1;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(model, kinds[i])) kind = i;
+    if (kind < 0) return (fprintf(stderr, "edl %s: -model '%s' is not mf, bpr, mlp or pop\n", cmd, model), 2);
+    edl_rec_defaults(&a, (edl_rec_kind)kind);
+    a.dim = dim, a.epoch = epoch, a.lr = lr, a.reg = reg, a.neg = neg, a.batch = batch, a.thread = thread, a.seed = seed, a.k = k;
+    size_t hs[8], nh = 0;
+    if (hidden) {
+        for (const char *s = hidden; *s && nh < 8;) {
+            char *end;
+            errno = 0;
+            unsigned long v = strtoul(s, &end, 10);
+            if (end == s || errno || v == 0 || v > 100000 || (*end && *end != ',')) return (fprintf(stderr, "edl %s: -hidden '%s' is not sizes like 64,32\n", cmd, hidden), 2);
+            hs[nh++] = v;
+            s = *end ? end + 1 : end;
+        }
+        a.hidden = hs, a.nhidden = nh;
+    }
+    if (optimizer) {
+        if (!strcmp(optimizer, "sgd")) a.optimizer = EDL_OPT_SGD;
+        else if (!strcmp(optimizer, "adagrad")) a.optimizer = EDL_OPT_ADAGRAD;
+        else if (!strcmp(optimizer, "adam")) a.optimizer = EDL_OPT_ADAM;
+        else return (fprintf(stderr, "edl %s: -optimizer '%s' is not sgd, adagrad or adam\n", cmd, optimizer), 2);
+    }
+    edl_split_kind sk = EDL_SPLIT_RANDOM;
+    float frac = 0;
+    int do_split = strcmp(split, "none") != 0;
+    if (do_split) {
+        char *end;
+        if (!strcmp(split, "last")) sk = EDL_SPLIT_LAST;
+        else if (!strncmp(split, "random:", 7) && (frac = strtof(split + 7, &end)) > 0 && frac < 1 && !*end) sk = EDL_SPLIT_RANDOM;
+        else return (fprintf(stderr, "edl %s: -split '%s' is not none, random:FRACTION (0 < f < 1) or last\n", cmd, split), 2);
+    }
+    edl_ratings *all = NULL, *train = NULL, *test = NULL;
+    edl_recommender *r = NULL;
+    rec_progress ps = {verbose, NULL, (edl_rec_kind)kind};
+    char path[4096];
+    int rc = read_ratings(cmd, input, &rf, &all);
+    if (rc) return rc;
+    rc = 1;
+    if (do_split) {
+        if (edl_ratings_split(all, sk, frac, seed, &train, &test) != EDL_OK) goto out;
+        snprintf(path, sizeof path, "%s.test", output);
+        if (edl_ratings_write(test, path) != EDL_OK) goto out;
+        a.valid = test;
+    }
+    if (log && !(ps.log = fopen(log, "w"))) {
+        fprintf(stderr, "edl %s: -log %s: %s\n", cmd, log, strerror(errno));
+        goto out;
+    }
+    if (ps.log) fputs("epoch,loss,test_rmse,test_hr,seconds\n", ps.log);
+    a.progress = on_epoch, a.user = &ps;
+    edl_rec_report rep;
+    if (edl_rec_train(&r, train ? train : all, &a, &rep) != EDL_OK) goto out;
+    snprintf(path, sizeof path, "%s.safetensors", output);
+    if (edl_rec_save(r, path) != EDL_OK) goto out;
+    if (verbose > 0)
+        fprintf(stderr, "%zu users, %zu items, %zu training records; %.2f s (%.0f examples/s); wrote %s%s%s%s\n", rep.users, rep.items,
+                rep.ratings, rep.seconds, rep.examples_per_second, path, do_split ? " and " : "", do_split ? output : "",
+                do_split ? ".test" : "");
+    if (do_split) {
+        edl_rec_metrics m;
+        if (edl_rec_evaluate(r, test, k, &m) != EDL_OK) goto out;
+        print_metrics(&m, (edl_rec_kind)kind);
+    }
+    rc = 0;
+out:
+    if (rc) cli_fail(cmd);
+    if (ps.log) fclose(ps.log);
+    edl_rec_free(r);
+    edl_ratings_free(all), edl_ratings_free(train), edl_ratings_free(test);
+    return rc;
+}
+
+static int rec_test(int argc, char **argv) {
+    static const char cmd[] = "recommend test";
+    read_flags rf = {"auto", NULL, NULL, "fail", -1};
+    size_t k = 10;
+    const arg_spec specs[] = {{"k", ARG_SIZE, &k, "cut-off of the ranking metrics"}, READ_FLAGS(rf)};
+    const char *pos[2];
+    if (args_parse(cmd, argc, argv, 3, specs, sizeof specs / sizeof specs[0], pos, 2) != 2 || k == 0)
+        return (fprintf(stderr, "usage: edl recommend test MODEL FILE [-k 10] [-format ...]\n"), 2);
+    edl_recommender *r = NULL;
+    edl_ratings *t = NULL;
+    if (edl_rec_load(&r, pos[0]) != EDL_OK) return cli_fail(cmd);
+    int rc = read_ratings(cmd, pos[1], &rf, &t);
+    edl_rec_metrics m;
+    if (!rc && edl_rec_evaluate(r, t, k, &m) != EDL_OK) rc = cli_fail(cmd);
+    if (!rc) print_metrics(&m, edl_rec_kind_of(r));
+    edl_rec_free(r), edl_ratings_free(t);
+    return rc;
+}
+
+static int rec_query(int argc, char **argv, int similar) {
+    const char *cmd = similar ? "recommend similar" : "recommend topk";
+    int64_t sid = 0;
+    const char *ids = NULL;
+    size_t k = 10;
+    int all = 0;
+    const arg_spec specs[] = {
+        {similar ? "item" : "user", ARG_STR, &ids, similar ? "the item's id" : "the user's id"},
+        {"k", ARG_SIZE, &k, "how many"},
+        {"all", ARG_INT, &all, "topk: 1 keeps the items the user already has"},
+    };
+    const char *pos[1];
+    if (args_parse(cmd, argc, argv, 3, specs, similar ? 2 : 3, pos, 1) != 1 || !ids || k == 0 || k > 1000000)
+        return (fprintf(stderr, "usage: edl recommend %s MODEL %s ID [-k 10]%s\n", similar ? "similar" : "topk", similar ? "-item" : "-user",
+                        similar ? "" : " [-all 1]"),
+                2);
+    char *end;
+    errno = 0;
+    long long v = strtoll(ids, &end, 10);
+    if (end == ids || *end || errno) return (fprintf(stderr, "edl %s: id '%s' is not a 64-bit integer\n", cmd, ids), 2);
+    sid = v;
+    edl_recommender *r = NULL;
+    if (edl_rec_load(&r, pos[0]) != EDL_OK) return cli_fail(cmd);
+    int64_t *items = malloc(k * sizeof *items);
+    float *scores = malloc(k * sizeof *scores);
+    size_t n = 0;
+    int rc = 0;
+    if (!items || !scores) rc = (fprintf(stderr, "edl %s: no memory\n", cmd), 1);
+    else if ((similar ? edl_rec_similar(r, sid, k, items, scores, &n) : edl_rec_topk(r, sid, k, !all, items, scores, &n)) != EDL_OK)
+        rc = cli_fail(cmd);
+    for (size_t j = 0; !rc && j < n; j++) printf("%lld\t%.6g\n", (long long)items[j], scores[j]);
+    free(items), free(scores);
+    edl_rec_free(r);
+    return rc;
+}
+
+static int rec_synth(int argc, char **argv) {
+    static const char cmd[] = "recommend synth";
+    edl_synth_args a;
+    edl_synth_defaults(&a);
+    const char *output = NULL;
+    const arg_spec specs[] = {
+        {"output", ARG_STR, &output, "the u.data file to write"},
+        {"users", ARG_SIZE, &a.users, "users"},
+        {"items", ARG_SIZE, &a.items, "items"},
+        {"per-user", ARG_SIZE, &a.per_user, "mean records per user"},
+        {"rank", ARG_SIZE, &a.rank, "rank of the planted structure"},
+        {"noise", ARG_FLOAT, &a.noise, "standard deviation of the rating noise (the RMSE floor)"},
+        {"zipf", ARG_FLOAT, &a.zipf, "Zipf exponent of item popularity"},
+        {"affinity", ARG_FLOAT, &a.affinity, "how strongly choices follow affinity (0: popularity only)"},
+        {"seed", ARG_U64, &a.seed, "seed"},
+    };
+    const size_t ns = sizeof specs / sizeof specs[0];
+    if (args_parse(cmd, argc, argv, 3, specs, ns, NULL, 0) < 0 || !output) {
+        fprintf(stderr, "usage: edl recommend synth -output FILE [flags]\n");
+        args_usage(specs, ns);
+        return 2;
+    }
+    edl_synth_report rep;
+    if (edl_synth_ratings(output, &a, &rep) != EDL_OK) return cli_fail(cmd);
+    fprintf(stderr, "wrote %s: %zu records, %zu users, %zu items; noise RMSE (the floor) %.4f, rating std %.4f\n", output, rep.rows,
+            a.users, a.items, rep.noise_rmse, rep.signal_std);
+    return 0;
+}
+
+static int rec_split(int argc, char **argv) {
+    static const char cmd[] = "recommend split";
+    read_flags rf = {"auto", NULL, NULL, "fail", -1};
+    const char *output = NULL, *split = "last";
+    uint64_t seed = 0;
+    const arg_spec specs[] = {
+        {"output", ARG_STR, &output, "writes OUTPUT.train and OUTPUT.test (u.data format)"},
+        {"split", ARG_STR, &split, "random:FRACTION | last"},
+        {"seed", ARG_U64, &seed, "seed of the random split"},
+        READ_FLAGS(rf),
+    };
+    const char *pos[1];
+    float frac = 0;
+    char *end;
+    edl_split_kind sk = EDL_SPLIT_LAST;
+    if (args_parse(cmd, argc, argv, 3, specs, sizeof specs / sizeof specs[0], pos, 1) != 1 || !output)
+        return (fprintf(stderr, "usage: edl recommend split FILE -output PREFIX [-split last|random:0.1] [-seed N]\n"), 2);
+    if (!strncmp(split, "random:", 7) && (frac = strtof(split + 7, &end)) > 0 && frac < 1 && !*end) sk = EDL_SPLIT_RANDOM;
+    else if (strcmp(split, "last")) return (fprintf(stderr, "edl %s: -split '%s' is not random:FRACTION or last\n", cmd, split), 2);
+    edl_ratings *all = NULL, *train = NULL, *test = NULL;
+    int rc = read_ratings(cmd, pos[0], &rf, &all);
+    if (rc) return rc;
+    char path[4096];
+    rc = edl_ratings_split(all, sk, frac, seed, &train, &test) != EDL_OK;
+    if (!rc) snprintf(path, sizeof path, "%s.train", output), rc = edl_ratings_write(train, path) != EDL_OK;
+    if (!rc) snprintf(path, sizeof path, "%s.test", output), rc = edl_ratings_write(test, path) != EDL_OK;
+    if (rc) cli_fail(cmd);
+    else printf("%s.train\t%zu\n%s.test\t%zu\n", output, edl_ratings_count(train), output, edl_ratings_count(test));
+    edl_ratings_free(all), edl_ratings_free(train), edl_ratings_free(test);
+    return rc;
+}
+
+static const char rec_usage[] =
+    "usage: edl recommend COMMAND ...\n"
+    "  train -input FILE -output PREFIX [-model mf|bpr|mlp|pop] [-dim -epoch -lr -reg -neg -thread -seed -split ...]\n"
+    "                      writes PREFIX.safetensors; -split holds records out and prints their metrics\n"
+    "  test MODEL FILE [-k 10]   metrics, one NAME<TAB>value a line (mf: RMSE, MAE; all: HR@k, NDCG@k, ...)\n"
+    "  topk MODEL -user ID [-k 10] [-all 1]   the best items for a user (without the user's own)\n"
+    "  similar MODEL -item ID [-k 10]         the items nearest to an item (cosine of embeddings)\n"
+    "  synth -output FILE [-users -items -per-user -rank -noise -zipf -affinity -seed]   synthetic u.data\n"
+    "  split FILE -output PREFIX [-split last|random:F]   PREFIX.train and PREFIX.test\n"
+    "Files: MovieLens u.data (tab), ratings.dat (::), ratings.csv (header) or CSV with -cols; -bad skip|fail.\n";
+
+int cmd_recommend(int argc, char **argv) {
+    if (argc < 3 || !strcmp(argv[2], "-h") || !strcmp(argv[2], "--help") || !strcmp(argv[2], "help")) {
+        fputs(rec_usage, argc < 3 ? stderr : stdout);
+        return argc < 3 ? 2 : 0;
+    }
+    const char *sub = argv[2];
+    if (!strcmp(sub, "train")) return rec_train(argc, argv);
+    if (!strcmp(sub, "test")) return rec_test(argc, argv);
+    if (!strcmp(sub, "topk")) return rec_query(argc, argv, 0);
+    if (!strcmp(sub, "similar")) return rec_query(argc, argv, 1);
+    if (!strcmp(sub, "synth")) return rec_synth(argc, argv);
+    if (!strcmp(sub, "split")) return rec_split(argc, argv);
+    fprintf(stderr, "edl recommend: unknown command '%s'\n%s", sub, rec_usage);
+    return 2;
+}

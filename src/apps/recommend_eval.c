@@ -1,0 +1,437 @@
+/* Recommenders after training: scores, top-k, similar items, the evaluation metrics, and the
+ * model file (an edl model holding the table and layers, plus rec.* tensors). */
+#include "recommend.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MLP_CHUNK 256 /* items scored at once by the mlp */
+
+size_t edl__rec_ws_floats(const edl_recommender *r) {
+    if (r->kind != EDL_REC_MLP) return 1;
+    size_t widest = 2 * r->dim;
+    for (size_t l = 0; l < r->ndense; l++) widest = r->dense[l].out > widest ? r->dense[l].out : widest;
+    return 2 * MLP_CHUNK * widest;
+}
+
+void edl__rec_score_all(const edl_recommender *r, size_t u, float *out, float *ws) {
+    const size_t d = r->dim, f = r->fdim, U = r->users, I = r->items;
+    const float *p = r->table + u * d, *q = r->table + U * d;
+    const float *bi = r->bias + U;
+    if (r->kind == EDL_REC_MLP) {
+        float *a = ws, *b = ws + edl__rec_ws_floats(r) / 2;
+        for (size_t s = 0; s < I; s += MLP_CHUNK) {
+            size_t n = I - s < MLP_CHUNK ? I - s : MLP_CHUNK;
+            for (size_t k = 0; k < n; k++) {
+                memcpy(a + k * 2 * d, p, d * sizeof *a);
+                memcpy(a + k * 2 * d + d, q + (s + k) * d, d * sizeof *a);
+            }
+            float *in = a, *o = b;
+            for (size_t l = 0; l < r->ndense; l++) {
+                const edl__rec_dense *D = &r->dense[l];
+                edl_dense_forward(o, in, n, D->in, D->out, D->w, D->b, D->act);
+                float *t = in;
+                in = o, o = t;
+            }
+            memcpy(out + s, in, n * sizeof *out); /* logits: the last layer has one output */
+        }
+        return;
+    }
+    float base = r->kind == EDL_REC_MF ? r->bias[U + I] + r->bias[u] : 0.0f;
+    for (size_t i = 0; i < I; i++) out[i] = base + bi[i] + (f && r->kind != EDL_REC_POP ? edl__vec_dot(p, q + i * d, f) : 0.0f);
+}
+
+/* ---- top k -------------------------------------------------------------------------------- */
+
+/* a ranks before b: higher score, then lower index */
+static int before(const float *s, int64_t a, int64_t b) { return s[a] > s[b] || (s[a] == s[b] && a < b); }
+
+/* The k best of n scores (skip[i] != 0 left out; skip may be NULL) into idx, best first;
+   returns how many. A heap whose root is the worst kept. */
+static size_t top_k(const float *s, const uint8_t *skip, size_t n, size_t k, int64_t *idx) {
+    size_t h = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (skip && skip[i]) continue;
+        int64_t x = (int64_t)i;
+        if (h < k) {
+            size_t c = h++;
+            while (c > 0 && before(s, idx[(c - 1) / 2], x)) idx[c] = idx[(c - 1) / 2], c = (c - 1) / 2;
+            idx[c] = x;
+        } else if (k > 0 && before(s, x, idx[0])) {
+            size_t c = 0;
+            for (;;) {
+                size_t l = 2 * c + 1, w = c;
+                int64_t wv = x;
+                if (l < h && before(s, wv, idx[l])) w = l, wv = idx[l];
+                if (l + 1 < h && before(s, wv, idx[l + 1])) w = l + 1;
+                if (w == c) break;
+                idx[c] = idx[w], c = w;
+            }
+            idx[c] = x;
+        }
+    }
+    /* heap sort: repeatedly move the worst to the end */
+    for (size_t e = h; e > 1; e--) {
+        int64_t worst = idx[0], x = idx[e - 1];
+        size_t c = 0, m = e - 1;
+        for (;;) {
+            size_t l = 2 * c + 1, w = c;
+            int64_t wv = x;
+            if (l < m && before(s, wv, idx[l])) w = l, wv = idx[l];
+            if (l + 1 < m && before(s, wv, idx[l + 1])) w = l + 1;
+            if (w == c) break;
+            idx[c] = idx[w], c = w;
+        }
+        idx[c] = x;
+        idx[e - 1] = worst;
+    }
+    return h;
+}
+
+edl_status edl_rank_metrics(const float *scores, const uint8_t *relevant, size_t n, size_t k, double *hr, double *ndcg,
+                            double *precision, double *recall, double *mrr, double *auc) {
+    static const char fn[] = "edl_rank_metrics";
+    EDL_CHECK_PTR(fn, scores);
+    EDL_CHECK_PTR(fn, relevant);
+    EDL_CHECK_SIZE(fn, n);
+    EDL_CHECK_SIZE(fn, k);
+    size_t kk = k < n ? k : n, nrel = 0;
+    for (size_t i = 0; i < n; i++) nrel += relevant[i] != 0;
+    int64_t *top = malloc(kk * sizeof *top);
+    if (!top) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the top %zu", fn, kk);
+    size_t got = top_k(scores, NULL, n, kk, top), hits = 0, first = 0;
+    double dcg = 0.0, idcg = 0.0;
+    for (size_t p = 0; p < got; p++) {
+        if (!relevant[top[p]]) continue;
+        hits++, dcg += 1.0 / log2((double)p + 2.0);
+        if (!first) first = p + 1;
+    }
+    free(top);
+    for (size_t p = 0; p < kk && p < nrel; p++) idcg += 1.0 / log2((double)p + 2.0);
+    /* AUC: for each relevant, the others it outscores (ties half) */
+    double pairs = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!relevant[i]) continue;
+        for (size_t j = 0; j < n; j++)
+            if (!relevant[j]) pairs += scores[i] > scores[j] ? 1.0 : scores[i] == scores[j] ? 0.5 : 0.0;
+    }
+    if (hr) *hr = hits > 0;
+    if (ndcg) *ndcg = idcg > 0 ? dcg / idcg : 0.0;
+    if (precision) *precision = (double)hits / (double)k;
+    if (recall) *recall = nrel ? (double)hits / (double)nrel : 0.0;
+    if (mrr) *mrr = first ? 1.0 / (double)first : 0.0;
+    if (auc) *auc = nrel && nrel < n ? pairs / ((double)nrel * (double)(n - nrel)) : NAN;
+    return EDL_OK;
+}
+
+/* ---- queries ------------------------------------------------------------------------------ */
+
+static edl_status find_user(const edl_recommender *r, int64_t id, size_t *u) {
+    int64_t x = edl__idmap_get(&r->uid, id);
+    if (x < 0) return edl__fail(EDL_ERR_INDEX, "user %lld is not in the model (%zu users)", (long long)id, r->users);
+    *u = (size_t)x;
+    return EDL_OK;
+}
+
+static edl_status find_item(const edl_recommender *r, int64_t id, size_t *i) {
+    int64_t x = edl__idmap_get(&r->iid, id);
+    if (x < 0) return edl__fail(EDL_ERR_INDEX, "item %lld is not in the model (%zu items)", (long long)id, r->items);
+    *i = (size_t)x;
+    return EDL_OK;
+}
+
+static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+edl_status edl_rec_score(const edl_recommender *r, int64_t user, int64_t item, float *score) {
+    if (!r || !score) return edl__fail(EDL_ERR_ARG, "edl_rec_score: an argument is NULL");
+    size_t u = 0, i = 0;
+    EDL_TRY(find_user(r, user, &u));
+    EDL_TRY(find_item(r, item, &i));
+    float *all = malloc(r->items * sizeof *all), *ws = malloc(edl__rec_ws_floats(r) * sizeof *ws);
+    if (!all || !ws) {
+        free(all), free(ws);
+        return edl__fail(EDL_ERR_NOMEM, "edl_rec_score: no memory");
+    }
+    edl__rec_score_all(r, u, all, ws);
+    *score = r->kind == EDL_REC_MLP ? sigmoid(all[i]) : all[i];
+    free(all), free(ws);
+    return EDL_OK;
+}
+
+edl_status edl_rec_topk(const edl_recommender *r, int64_t user, size_t k, int exclude_seen, int64_t *items, float *scores,
+                        size_t *count) {
+    if (!r || !items || !scores || !count) return edl__fail(EDL_ERR_ARG, "edl_rec_topk: an argument is NULL");
+    size_t u = 0;
+    EDL_TRY(find_user(r, user, &u));
+    float *all = malloc(r->items * sizeof *all), *ws = malloc(edl__rec_ws_floats(r) * sizeof *ws);
+    uint8_t *skip = calloc(r->items, 1);
+    int64_t *top = malloc((k ? k : 1) * sizeof *top);
+    if (!all || !ws || !skip || !top) {
+        free(all), free(ws), free(skip), free(top);
+        return edl__fail(EDL_ERR_NOMEM, "edl_rec_topk: no memory");
+    }
+    edl__rec_score_all(r, u, all, ws);
+    for (int64_t j = r->seen_off[u]; exclude_seen && j < r->seen_off[u + 1]; j++) skip[r->seen[j]] = 1;
+    size_t n = top_k(all, skip, r->items, k, top);
+    for (size_t j = 0; j < n; j++) {
+        items[j] = r->iid.ids[top[j]];
+        scores[j] = r->kind == EDL_REC_MLP ? sigmoid(all[top[j]]) : all[top[j]];
+    }
+    *count = n;
+    free(all), free(ws), free(skip), free(top);
+    return EDL_OK;
+}
+
+edl_status edl_rec_similar(const edl_recommender *r, int64_t item, size_t k, int64_t *items, float *sims, size_t *count) {
+    if (!r || !items || !sims || !count) return edl__fail(EDL_ERR_ARG, "edl_rec_similar: an argument is NULL");
+    size_t i = 0;
+    EDL_TRY(find_item(r, item, &i));
+    if (r->fdim == 0) return edl__fail(EDL_ERR_UNSUPPORTED, "edl_rec_similar: a %s model has no item vectors", r->kind == EDL_REC_POP ? "popularity" : "biases-only");
+    float *cos = malloc(r->items * sizeof *cos);
+    uint8_t *skip = calloc(r->items, 1);
+    int64_t *top = malloc((k ? k : 1) * sizeof *top);
+    if (!cos || !skip || !top) {
+        free(cos), free(skip), free(top);
+        return edl__fail(EDL_ERR_NOMEM, "edl_rec_similar: no memory");
+    }
+    const float *q = r->table + r->users * r->dim, *qi = q + i * r->dim;
+    float ni = sqrtf(edl__vec_dot(qi, qi, r->fdim));
+    for (size_t j = 0; j < r->items; j++) {
+        const float *qj = q + j * r->dim;
+        float nj = sqrtf(edl__vec_dot(qj, qj, r->fdim));
+        cos[j] = ni > 0 && nj > 0 ? edl__vec_dot(qi, qj, r->fdim) / (ni * nj) : 0.0f;
+    }
+    skip[i] = 1;
+    size_t n = top_k(cos, skip, r->items, k, top);
+    for (size_t j = 0; j < n; j++) items[j] = r->iid.ids[top[j]], sims[j] = cos[top[j]];
+    *count = n;
+    free(cos), free(skip), free(top);
+    return EDL_OK;
+}
+
+/* ---- evaluation --------------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t u, i;
+} pair;
+
+static int cmp_pair(const void *a, const void *b) {
+    const pair *x = a, *y = b;
+    return x->u != y->u ? (x->u > y->u) - (x->u < y->u) : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Ranking metrics of each test user (one row of 6 values each: hr ndcg precision recall mrr auc,
+   NaN when the user has no usable test item). */
+static edl_status rank_users(const edl_recommender *r, const pair *ps, size_t np, const size_t *start, size_t nu, size_t k,
+                             double *res) {
+    int failed = 0;
+#pragma omp parallel
+    {
+        float *all = malloc(r->items * sizeof *all), *cand = malloc(r->items * sizeof *cand);
+        float *ws = malloc(edl__rec_ws_floats(r) * sizeof *ws);
+        uint8_t *rel = malloc(r->items), *mark = calloc(r->items, 1);
+        if (!all || !cand || !ws || !rel || !mark) failed = 1;
+#pragma omp for schedule(dynamic, 16)
+        for (size_t g = 0; g < nu; g++) {
+            double *o = res + 6 * g;
+            for (int j = 0; j < 6; j++) o[j] = NAN;
+            if (failed) continue;
+            size_t u = (size_t)ps[start[g]].u, e = g + 1 < nu ? start[g + 1] : np;
+            for (size_t x = start[g]; x < e; x++) mark[ps[x].i] = 1;
+            edl__rec_score_all(r, u, all, ws);
+            size_t n = 0, nrel = 0;
+            int64_t sj = r->seen_off[u];
+            for (size_t i = 0; i < r->items; i++) {
+                if (sj < r->seen_off[u + 1] && r->seen[sj] == (int64_t)i) { /* seen is sorted */
+                    sj++;
+                    continue;
+                }
+                cand[n] = all[i], rel[n] = mark[i], nrel += mark[i], n++;
+            }
+            for (size_t x = start[g]; x < e; x++) mark[ps[x].i] = 0;
+            if (nrel && edl_rank_metrics(cand, rel, n, k, o, o + 1, o + 2, o + 3, o + 4, o + 5) != EDL_OK) failed = 1;
+        }
+        free(all), free(cand), free(ws), free(rel), free(mark);
+    }
+    return failed ? edl__fail(EDL_ERR_NOMEM, "edl_rec_evaluate: no memory to rank %zu items", r->items) : EDL_OK;
+}
+
+edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, size_t k, edl_rec_metrics *m) {
+    static const char fn[] = "edl_rec_evaluate";
+    if (!r || !test || !m) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    EDL_CHECK_SIZE(fn, k);
+    memset(m, 0, sizeof *m);
+    m->n = test->n, m->k = k;
+    m->rmse = m->mae = m->hr = m->ndcg = m->precision = m->recall = m->auc = m->mrr = NAN;
+    pair *ps = malloc((test->n ? test->n : 1) * sizeof *ps);
+    if (!ps) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu records", fn, test->n);
+    size_t np = 0;
+    double se = 0.0, ae = 0.0;
+    const size_t d = r->dim, U = r->users, I = r->items;
+    for (size_t x = 0; x < test->n; x++) {
+        int64_t u = edl__idmap_get(&r->uid, test->user[x]), i = edl__idmap_get(&r->iid, test->item[x]);
+        if (u < 0 || i < 0) {
+            m->unknown++;
+            continue;
+        }
+        ps[np++] = (pair){u, i};
+        if (r->kind == EDL_REC_MF) {
+            const float *p = r->table + (size_t)u * d, *q = r->table + (U + (size_t)i) * d;
+            float pred = r->bias[U + I] + r->bias[u] + r->bias[U + (size_t)i] + (r->fdim ? edl__vec_dot(p, q, r->fdim) : 0.0f);
+            double e = (double)pred - test->rating[x];
+            se += e * e, ae += fabs(e);
+        }
+    }
+    if (r->kind == EDL_REC_MF && np) m->rmse = sqrt(se / (double)np), m->mae = ae / (double)np;
+    qsort(ps, np, sizeof *ps, cmp_pair);
+    size_t nu = 0;
+    for (size_t x = 0; x < np; x++) nu += x == 0 || ps[x].u != ps[x - 1].u;
+    size_t *start = malloc((nu ? nu : 1) * sizeof *start);
+    double *res = malloc((nu ? nu : 1) * 6 * sizeof *res);
+    edl_status s = start && res ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu users", fn, nu);
+    for (size_t x = 0, g = 0; s == EDL_OK && x < np; x++)
+        if (x == 0 || ps[x].u != ps[x - 1].u) start[g++] = x;
+    if (s == EDL_OK && nu) s = rank_users(r, ps, np, start, nu, k, res);
+    if (s == EDL_OK) {
+        /* means in user order, so the result does not depend on the thread count */
+        double sum[6] = {0}, nauc = 0;
+        size_t users = 0;
+        for (size_t g = 0; g < nu; g++) {
+            if (isnan(res[6 * g])) continue;
+            users++;
+            for (int j = 0; j < 5; j++) sum[j] += res[6 * g + j];
+            if (!isnan(res[6 * g + 5])) sum[5] += res[6 * g + 5], nauc++;
+        }
+        m->users = users;
+        if (users) {
+            m->hr = sum[0] / (double)users, m->ndcg = sum[1] / (double)users, m->precision = sum[2] / (double)users;
+            m->recall = sum[3] / (double)users, m->mrr = sum[4] / (double)users;
+        }
+        if (nauc) m->auc = sum[5] / nauc;
+    }
+    free(ps), free(start), free(res);
+    return s;
+}
+
+/* ---- the model file ----------------------------------------------------------------------- */
+
+edl_status edl_rec_save(const edl_recommender *r, const char *path) {
+    if (!r || !path) return edl__fail(EDL_ERR_ARG, "edl_rec_save: an argument is NULL");
+    char users[32], items[32], dim[32];
+    snprintf(users, sizeof users, "%zu", r->users);
+    snprintf(items, sizeof items, "%zu", r->items);
+    snprintf(dim, sizeof dim, "%zu", r->fdim);
+    const char *keys[] = {"rec.format", "rec.model", "rec.users", "rec.items", "rec.dim", "rec.args"};
+    const char *vals[] = {"1", edl__rec_kind_name(r->kind), users, items, dim, r->args};
+    size_t nseen = (size_t)r->seen_off[r->users];
+    const edl_tensor extra[6] = {
+        {"rec.bias", EDL_DTYPE_F32, 1, {r->users + r->items + 1, 0}, r->bias},
+        {"rec.user_ids", EDL_DTYPE_I64, 1, {r->users, 0}, r->uid.ids},
+        {"rec.item_ids", EDL_DTYPE_I64, 1, {r->items, 0}, r->iid.ids},
+        {"rec.seen_offsets", EDL_DTYPE_I64, 1, {r->users + 1, 0}, r->seen_off},
+        {"rec.seen_items", EDL_DTYPE_I64, 1, {nseen, 0}, r->seen},
+        {"rec.item_count", EDL_DTYPE_I64, 1, {r->items, 0}, r->count},
+    };
+    if (!edl__vec_all_finite(r->bias, r->users + r->items + 1)) return edl__fail(EDL_ERR_NUMERIC, "%s: the biases hold NaN or infinite values", path);
+    return edl_model_save_ex(r->m, path, keys, vals, 6, extra, 6);
+}
+
+static edl_status meta_count(const edl_model *m, const char *path, const char *key, size_t *out) {
+    const char *v = edl_model_meta(m, key);
+    char *end;
+    errno = 0;
+    unsigned long long x = v ? strtoull(v, &end, 10) : 0;
+    if (!v || !*v || *end || errno || v[0] == '-') return edl__fail(EDL_ERR_FORMAT, "%s: metadata %s is missing or not a count", path, key);
+    *out = (size_t)x;
+    return EDL_OK;
+}
+
+/* An I64/F32 rank-1 extra tensor of exactly n values. */
+static edl_status extra(const edl_model *m, const char *path, const char *name, edl_dtype dt, size_t n, const void **data) {
+    const edl_tensor *t = edl_model_extra(m, name);
+    if (!t || t->dtype != dt || t->rank != 1 || t->shape[0] != n)
+        return edl__fail(EDL_ERR_FORMAT, "%s: tensor %s is missing or is not %zu %s values", path, name, n, dt == EDL_DTYPE_F32 ? "F32" : "I64");
+    *data = t->data;
+    return EDL_OK;
+}
+
+static edl_status load_ids(edl_idmap *map, const char *path, const char *name, const int64_t *ids, size_t n) {
+    EDL_TRY(edl__idmap_init(map, n));
+    for (size_t k = 0; k < n; k++) {
+        int64_t x;
+        EDL_TRY(edl__idmap_put(map, ids[k], &x));
+        if ((size_t)x != k) return edl__fail(EDL_ERR_FORMAT, "%s: %s[%zu] = %lld appears twice", path, name, k, (long long)ids[k]);
+    }
+    return EDL_OK;
+}
+
+static edl_status load_parts(edl_recommender *r, const char *path) {
+    const edl_model *m = r->m;
+    const char *kind = edl_model_meta(m, "rec.model"), *args = edl_model_meta(m, "rec.args");
+    if (!kind) return edl__fail(EDL_ERR_FORMAT, "%s: not an edl recommender (no rec.model in its metadata)", path);
+    int k = !strcmp(kind, "mf") ? EDL_REC_MF : !strcmp(kind, "bpr") ? EDL_REC_BPR : !strcmp(kind, "mlp") ? EDL_REC_MLP : !strcmp(kind, "pop") ? EDL_REC_POP : -1;
+    if (k < 0) return edl__fail(EDL_ERR_FORMAT, "%s: unknown rec.model \"%.32s\"", path, kind);
+    r->kind = (edl_rec_kind)k;
+    snprintf(r->args, sizeof r->args, "%s", args ? args : "");
+    EDL_TRY(meta_count(m, path, "rec.users", &r->users));
+    EDL_TRY(meta_count(m, path, "rec.items", &r->items));
+    EDL_TRY(meta_count(m, path, "rec.dim", &r->fdim));
+    edl_layer_info li;
+    EDL_TRY(edl_model_layer_info(m, 0, &li));
+    r->dim = r->fdim ? r->fdim : 1;
+    if (r->users == 0 || r->items == 0 || r->users > li.rows || r->items > li.rows || li.kind != EDL_LAYER_EMBEDDING || li.len != 2 || li.rows != r->users + r->items || li.dim != r->dim ||
+        (r->kind == EDL_REC_POP && r->fdim) || ((r->kind == EDL_REC_BPR || r->kind == EDL_REC_MLP) && !r->fdim))
+        return edl__fail(EDL_ERR_FORMAT, "%s: layer 0 is not an embedding of %zu users + %zu items x %zu for a %s model", path, r->users,
+                         r->items, r->dim, kind);
+    if (r->kind != EDL_REC_MLP && edl_model_num_layers(m) != 1) return edl__fail(EDL_ERR_FORMAT, "%s: a %s model has only its table", path, kind);
+    EDL_TRY(edl__rec_bind(r));
+    const void *bias, *uids, *iids, *off, *seen, *count;
+    EDL_TRY(extra(m, path, "rec.bias", EDL_DTYPE_F32, r->users + r->items + 1, &bias));
+    EDL_TRY(extra(m, path, "rec.user_ids", EDL_DTYPE_I64, r->users, &uids));
+    EDL_TRY(extra(m, path, "rec.item_ids", EDL_DTYPE_I64, r->items, &iids));
+    EDL_TRY(extra(m, path, "rec.seen_offsets", EDL_DTYPE_I64, r->users + 1, &off));
+    EDL_TRY(extra(m, path, "rec.item_count", EDL_DTYPE_I64, r->items, &count));
+    const int64_t *o = off;
+    size_t nseen = (size_t)o[r->users];
+    if (o[0] != 0 || o[r->users] < 0) return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets must start at 0 and end at the item count", path);
+    EDL_TRY(extra(m, path, "rec.seen_items", EDL_DTYPE_I64, nseen, &seen));
+    if (!edl__vec_all_finite(bias, r->users + r->items + 1)) return edl__fail(EDL_ERR_FORMAT, "%s: rec.bias holds NaN or infinite values", path);
+    const int64_t *sv = seen, *cv = count;
+    for (size_t u = 0; u < r->users; u++) {
+        if (o[u + 1] < o[u]) return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[%zu] = %lld decreases", path, u + 1, (long long)o[u + 1]);
+        for (int64_t j = o[u]; j < o[u + 1]; j++)
+            if (sv[j] < 0 || (uint64_t)sv[j] >= r->items || (j > o[u] && sv[j] <= sv[j - 1]))
+                return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_items[%lld] = %lld is out of [0, %zu) or out of order", path, (long long)j,
+                                 (long long)sv[j], r->items);
+    }
+    for (size_t i = 0; i < r->items; i++)
+        if (cv[i] < 0) return edl__fail(EDL_ERR_FORMAT, "%s: rec.item_count[%zu] = %lld is negative", path, i, (long long)cv[i]);
+    r->bias = malloc((r->users + r->items + 1) * sizeof *r->bias);
+    r->seen_off = malloc((r->users + 1) * sizeof *r->seen_off);
+    r->seen = malloc((nseen ? nseen : 1) * sizeof *r->seen);
+    r->count = malloc(r->items * sizeof *r->count);
+    if (!r->bias || !r->seen_off || !r->seen || !r->count) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the recommender", path);
+    memcpy(r->bias, bias, (r->users + r->items + 1) * sizeof *r->bias);
+    memcpy(r->seen_off, o, (r->users + 1) * sizeof *o);
+    if (nseen) memcpy(r->seen, sv, nseen * sizeof *sv);
+    memcpy(r->count, cv, r->items * sizeof *cv);
+    EDL_TRY(load_ids(&r->uid, path, "rec.user_ids", uids, r->users));
+    return load_ids(&r->iid, path, "rec.item_ids", iids, r->items);
+}
+
+edl_status edl_rec_load(edl_recommender **out, const char *path) {
+    if (!out || !path) return edl__fail(EDL_ERR_ARG, "edl_rec_load: an argument is NULL");
+    edl_recommender *r = calloc(1, sizeof *r);
+    if (!r) return edl__fail(EDL_ERR_NOMEM, "edl_rec_load: no memory");
+    edl_status s = edl_model_load(&r->m, path);
+    if (s == EDL_OK) s = load_parts(r, path);
+    if (s != EDL_OK) {
+        edl_rec_free(r);
+        return s;
+    }
+    *out = r;
+    return EDL_OK;
+}

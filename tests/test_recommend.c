@@ -1,0 +1,262 @@
+/* Recommenders: ranking metrics against hand-computed values, each model's quality floor on
+ * synthetic data with a planted structure, the model file, queries, reproducibility, and
+ * errors (unknown ids, divergence, files that are not recommenders). */
+#include "harness.h"
+
+#include <unistd.h>
+
+static char dir[] = "/tmp/edl-rec-XXXXXX";
+static int dir_made;
+
+static void remove_dir(void) {
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* A path in this file's temporary directory (made on first use, removed at exit). */
+static const char *tmp(const char *name) {
+    static char path[128];
+    if (!dir_made && (dir_made = mkdtemp(dir) != NULL)) atexit(remove_dir);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return path;
+}
+
+/* Synthetic data (seeded) split at random 10%: train, test and the generator's report. */
+static int synth_split(float affinity, uint64_t seed, edl_ratings **train, edl_ratings **test, edl_synth_report *rep) {
+    edl_synth_args a;
+    edl_synth_defaults(&a);
+    a.affinity = affinity, a.seed = seed;
+    const char *path = tmp("synth.data");
+    edl_ratings *all = NULL;
+    edl_ratings_options o;
+    edl_ratings_defaults(&o);
+    int ok = edl_synth_ratings(path, &a, rep) == EDL_OK && edl_ratings_read(&all, path, &o, NULL) == EDL_OK &&
+             edl_ratings_split(all, EDL_SPLIT_RANDOM, 0.1f, seed, train, test) == EDL_OK;
+    edl_ratings_free(all);
+    return ok;
+}
+
+static edl_recommender *train_model(const edl_ratings *d, edl_rec_kind kind, size_t dim, int threads) {
+    edl_rec_args a;
+    edl_rec_defaults(&a, kind);
+    a.dim = dim, a.thread = threads, a.seed = 7;
+    edl_recommender *r = NULL;
+    CHECK_OK(edl_rec_train(&r, d, &a, NULL));
+    return r;
+}
+
+TEST(rank_metrics_hand_computed) {
+    /* top 2 of the scores are items 0 and 3; item 3 is relevant, at rank 2 */
+    const float s[5] = {0.9f, 0.1f, 0.5f, 0.7f, 0.3f};
+    const uint8_t rel[5] = {0, 1, 0, 1, 0};
+    double hr, ndcg, p, r, mrr, auc;
+    CHECK_OK(edl_rank_metrics(s, rel, 5, 2, &hr, &ndcg, &p, &r, &mrr, &auc));
+    double dcg = 1.0 / log2(3.0), idcg = 1.0 + 1.0 / log2(3.0);
+    CHECK(hr == 1.0 && p == 0.5 && r == 0.5 && mrr == 0.5);
+    CHECK(fabs(ndcg - dcg / idcg) < 1e-12);
+    /* relevant 0.1 beats none of 0.9 0.5 0.3; relevant 0.7 beats 0.5 and 0.3: 2 of 6 pairs */
+    CHECK(fabs(auc - 2.0 / 6.0) < 1e-12);
+    /* k = 4: hits at ranks 1..4 = items 0 3 2 4 -> one hit at rank 2; recall still 1/2 */
+    CHECK_OK(edl_rank_metrics(s, rel, 5, 4, &hr, &ndcg, &p, &r, &mrr, NULL));
+    CHECK(p == 0.25 && r == 0.5 && mrr == 0.5);
+    /* ties: the lower index ranks first, and ties count half in AUC */
+    const float t[3] = {1, 1, 1};
+    const uint8_t last[3] = {0, 0, 1}, first[3] = {1, 0, 0};
+    CHECK_OK(edl_rank_metrics(t, last, 3, 1, &hr, NULL, NULL, NULL, &mrr, &auc));
+    CHECK(hr == 0.0 && mrr == 0.0 && auc == 0.5);
+    CHECK_OK(edl_rank_metrics(t, first, 3, 1, &hr, &ndcg, NULL, NULL, &mrr, NULL));
+    CHECK(hr == 1.0 && ndcg == 1.0 && mrr == 1.0);
+    /* the first relevant at rank 3 of k = 3 */
+    const float u[4] = {4, 3, 2, 1};
+    const uint8_t third[4] = {0, 0, 1, 1};
+    CHECK_OK(edl_rank_metrics(u, third, 4, 3, &hr, &ndcg, &p, &r, &mrr, &auc));
+    CHECK(fabs(mrr - 1.0 / 3.0) < 1e-12 && fabs(p - 1.0 / 3.0) < 1e-12 && r == 0.5 && auc == 0.0);
+    CHECK(fabs(ndcg - (1.0 / 2.0) / (1.0 + 1.0 / log2(3.0))) < 1e-12);
+    CHECK_STATUS(edl_rank_metrics(s, rel, 5, 0, &hr, NULL, NULL, NULL, NULL, NULL), EDL_ERR_ARG);
+    CHECK_STATUS(edl_rank_metrics(NULL, rel, 5, 1, &hr, NULL, NULL, NULL, NULL, NULL), EDL_ERR_ARG);
+}
+
+/* mf closes >= 60% of the gap between the biases-only model and the noise floor. */
+TEST(recommend_mf_quality_floor) {
+    edl_ratings *train = NULL, *test = NULL;
+    edl_synth_report rep;
+    CHECK(synth_split(2.0f, 3, &train, &test, &rep));
+    CHECK(rep.rows > 90000 && fabs(rep.noise_rmse - 0.5) < 0.01);
+    edl_recommender *bias = train_model(train, EDL_REC_MF, 0, 2), *mf = train_model(train, EDL_REC_MF, 8, 2);
+    edl_rec_metrics mb, mm;
+    if (bias && mf) {
+        CHECK_OK(edl_rec_evaluate(bias, test, 10, &mb));
+        CHECK_OK(edl_rec_evaluate(mf, test, 10, &mm));
+        double closed = (mb.rmse - mm.rmse) / (mb.rmse - rep.noise_rmse);
+        fprintf(stderr, "    mf: biases RMSE %.4f, mf %.4f, floor %.4f: %.0f%% of the gap closed (MAE %.4f)\n", mb.rmse, mm.rmse,
+                rep.noise_rmse, 100 * closed, mm.mae);
+        CHECK(closed >= 0.60);
+        CHECK(mm.mae < mb.mae && mm.n == edl_ratings_count(test) && mm.unknown + mm.users > 0);
+    }
+    edl_rec_free(bias), edl_rec_free(mf);
+    edl_ratings_free(train), edl_ratings_free(test);
+}
+
+/* bpr and mlp beat popularity by a clear margin when choices follow affinity. */
+TEST(recommend_implicit_beats_popularity) {
+    edl_ratings *train = NULL, *test = NULL;
+    edl_synth_report rep;
+    CHECK(synth_split(5.0f, 4, &train, &test, &rep));
+    edl_recommender *pop = train_model(train, EDL_REC_POP, 0, 2), *bpr = train_model(train, EDL_REC_BPR, 32, 2);
+    edl_recommender *mlp = train_model(train, EDL_REC_MLP, 32, 2);
+    edl_rec_metrics mp, mb, mm;
+    if (pop && bpr && mlp) {
+        CHECK_OK(edl_rec_evaluate(pop, test, 10, &mp));
+        CHECK_OK(edl_rec_evaluate(bpr, test, 10, &mb));
+        CHECK_OK(edl_rec_evaluate(mlp, test, 10, &mm));
+        fprintf(stderr, "    HR@10 / NDCG@10: pop %.4f / %.4f, bpr %.4f / %.4f, mlp %.4f / %.4f\n", mp.hr, mp.ndcg, mb.hr, mb.ndcg, mm.hr,
+                mm.ndcg);
+        CHECK(mb.hr > mp.hr + 0.03 && mb.ndcg > mp.ndcg * 1.1);
+        CHECK(mm.hr > mp.hr + 0.03 && mm.ndcg > mp.ndcg * 1.1);
+        CHECK(mb.users > 900 && mb.precision > 0 && mb.recall > 0 && mb.auc > 0.5 && mb.mrr > 0);
+    }
+    edl_rec_free(pop), edl_rec_free(bpr), edl_rec_free(mlp);
+    edl_ratings_free(train), edl_ratings_free(test);
+}
+
+/* A tiny data set: user 10 has items 1 2 3, user 20 has 2 3 4, user 30 has 5. */
+static edl_ratings *tiny(void) {
+    edl_ratings *d = NULL;
+    edl_ratings_create(&d);
+    const int64_t u[7] = {10, 10, 10, 20, 20, 20, 30}, i[7] = {1, 2, 3, 2, 3, 4, 5};
+    for (int k = 0; d && k < 7; k++) edl_ratings_add(d, u[k], i[k], (float)(1 + k % 5), k);
+    return d;
+}
+
+TEST(recommend_file_round_trip_and_queries) {
+    edl_ratings *d = tiny();
+    const edl_rec_kind kinds[4] = {EDL_REC_MF, EDL_REC_BPR, EDL_REC_MLP, EDL_REC_POP};
+    for (int k = 0; k < 4 && d; k++) {
+        edl_recommender *r = train_model(d, kinds[k], 4, 1), *l = NULL;
+        if (!r) continue;
+        const char *path = tmp("m.safetensors");
+        CHECK_OK(edl_rec_save(r, path));
+        CHECK_OK(edl_rec_load(&l, path));
+        if (!l) {
+            edl_rec_free(r);
+            continue;
+        }
+        CHECK(edl_rec_kind_of(l) == kinds[k] && edl_rec_num_users(l) == 3 && edl_rec_num_items(l) == 5);
+        float a = 0, b = 0;
+        CHECK_OK(edl_rec_score(r, 20, 5, &a));
+        CHECK_OK(edl_rec_score(l, 20, 5, &b));
+        CHECK(a == b);
+        int64_t items[5];
+        float sc[5];
+        size_t n = 0;
+        /* user 10 has 1 2 3: the top never holds them, and is sorted */
+        CHECK_OK(edl_rec_topk(l, 10, 5, 1, items, sc, &n));
+        CHECK(n == 2);
+        for (size_t j = 0; j < n; j++) CHECK(items[j] == 4 || items[j] == 5);
+        CHECK(n < 2 || sc[0] >= sc[1]);
+        CHECK_OK(edl_rec_topk(l, 10, 3, 0, items, sc, &n));
+        CHECK(n == 3);
+        if (kinds[k] == EDL_REC_POP) { /* items 2 and 3 have two records each */
+            CHECK(items[0] == 2 && items[1] == 3);
+            CHECK_STATUS(edl_rec_similar(l, 2, 3, items, sc, &n), EDL_ERR_UNSUPPORTED);
+        } else {
+            CHECK_OK(edl_rec_similar(l, 2, 10, items, sc, &n));
+            CHECK(n == 4);
+            for (size_t j = 0; j < n; j++) CHECK(items[j] != 2 && sc[j] <= 1.0001f && (j == 0 || sc[j] <= sc[j - 1]));
+        }
+        CHECK_STATUS(edl_rec_topk(l, 99, 3, 1, items, sc, &n), EDL_ERR_INDEX);
+        CHECK_ERROR_HAS("user 99 is not in the model");
+        CHECK_STATUS(edl_rec_similar(l, 77, 3, items, sc, &n), EDL_ERR_INDEX);
+        CHECK_ERROR_HAS("item 77");
+        edl_rec_free(r), edl_rec_free(l);
+    }
+    /* evaluation counts records of unknown users and items */
+    edl_ratings *t = NULL;
+    edl_ratings_create(&t);
+    edl_ratings_add(t, 30, 1, 4, 0), edl_ratings_add(t, 99, 1, 4, 0), edl_ratings_add(t, 10, 99, 4, 0);
+    edl_recommender *r = d ? train_model(d, EDL_REC_MF, 4, 1) : NULL;
+    edl_rec_metrics m;
+    if (r) {
+        CHECK_OK(edl_rec_evaluate(r, t, 10, &m));
+        CHECK(m.n == 3 && m.unknown == 2 && m.users == 1 && isfinite(m.rmse));
+    }
+    edl_rec_free(r), edl_ratings_free(t), edl_ratings_free(d);
+}
+
+static int same_file(const char *a, const char *b) {
+    FILE *f = fopen(a, "rb"), *g = fopen(b, "rb");
+    int same = f && g;
+    while (same) {
+        int x = fgetc(f), y = fgetc(g);
+        if (x != y) same = 0;
+        if (x == EOF) break;
+    }
+    if (f) fclose(f);
+    if (g) fclose(g);
+    return same;
+}
+
+TEST(recommend_reproducible_with_one_thread) {
+    edl_synth_args s;
+    edl_synth_defaults(&s);
+    s.users = 200, s.items = 300, s.per_user = 30;
+    edl_ratings *d = NULL;
+    edl_ratings_options o;
+    edl_ratings_defaults(&o);
+    CHECK_OK(edl_synth_ratings(tmp("small.data"), &s, NULL));
+    CHECK_OK(edl_ratings_read(&d, tmp("small.data"), &o, NULL));
+    for (int k = 0; k < 3 && d; k++) {
+        char a[128], b[128];
+        for (int rep = 0; rep < 2; rep++) {
+            edl_recommender *r = train_model(d, (edl_rec_kind)k, 8, 1);
+            snprintf(rep ? b : a, 128, "%s", tmp(rep ? "rep_b.safetensors" : "rep_a.safetensors"));
+            if (r) CHECK_OK(edl_rec_save(r, rep ? b : a));
+            edl_rec_free(r);
+        }
+        CHECK(same_file(a, b));
+    }
+    edl_ratings_free(d);
+}
+
+TEST(recommend_errors) {
+    edl_ratings *d = tiny(), *empty = NULL;
+    edl_ratings_create(&empty);
+    edl_rec_args a;
+    edl_recommender *r = NULL;
+    edl_rec_defaults(&a, EDL_REC_MF);
+    CHECK_STATUS(edl_rec_train(&r, empty, &a, NULL), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("no training records");
+    a.batch = 0;
+    CHECK_STATUS(edl_rec_train(&r, d, &a, NULL), EDL_ERR_ARG);
+    edl_rec_defaults(&a, EDL_REC_BPR);
+    a.dim = 0;
+    CHECK_STATUS(edl_rec_train(&r, d, &a, NULL), EDL_ERR_ARG);
+    /* a learning rate that diverges stops training, naming the layer and the step */
+    for (int k = 0; k < 3; k++) {
+        edl_rec_defaults(&a, (edl_rec_kind)k);
+        a.lr = 1e30f, a.optimizer = EDL_OPT_SGD, a.epoch = 50, a.thread = 2;
+        CHECK_STATUS(edl_rec_train(&r, d, &a, NULL), EDL_ERR_NUMERIC);
+        CHECK_ERROR_HAS("non-finite at step");
+        CHECK(r == NULL);
+    }
+    /* a model file that is not a recommender, and a damaged one */
+    edl_model *m = NULL;
+    CHECK_OK(edl_model_from_spec(&m, "embedding(rows=8,dim=2,len=2,pool=flatten) loss(mse)", EDL_INIT_TORCH, 1));
+    CHECK_OK(edl_model_save(m, tmp("plain.safetensors"), NULL, NULL, 0));
+    edl_model_free(m);
+    CHECK_STATUS(edl_rec_load(&r, tmp("plain.safetensors")), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS("not an edl recommender");
+    edl_recommender *ok = train_model(d, EDL_REC_MF, 2, 1);
+    if (ok) {
+        CHECK_OK(edl_rec_save(ok, tmp("cut.safetensors")));
+        FILE *f = fopen(tmp("cut.safetensors"), "rb");
+        long len = 0;
+        if (f) fseek(f, 0, SEEK_END), len = ftell(f), fclose(f);
+        CHECK(len > 100 && truncate(tmp("cut.safetensors"), len - 9) == 0);
+        CHECK_STATUS(edl_rec_load(&r, tmp("cut.safetensors")), EDL_ERR_FORMAT);
+        CHECK(r == NULL);
+    }
+    edl_rec_free(ok), edl_ratings_free(d), edl_ratings_free(empty);
+    CHECK_STATUS(edl_rec_load(&r, tmp("missing.safetensors")), EDL_ERR_IO);
+}
