@@ -302,3 +302,44 @@ TEST(cli_training_curves) {
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
 }
+
+/* edl recommend: synth, train with a held-out split, test, topk, similar, split, the -log curve,
+   and the errors a user meets (a bad row named by line, a bad flag, an unknown user). */
+TEST(cli_recommend) {
+    char dir[] = "/tmp/edl-rec-cli-XXXXXX", cmd[2048], out[8192];
+    if (!mkdtemp(dir)) {
+        FAILF("mkdtemp");
+        return;
+    }
+    snprintf(cmd, sizeof cmd, "%s recommend synth -output %s/u.data -users 200 -items 300 -per-user 40 2>&1", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && strstr(out, "noise RMSE (the floor)"));
+    snprintf(cmd, sizeof cmd, "%s recommend train -input %s/u.data -output %s/mf -dim 8 -epoch 5 -split random:0.1 -log %s/log.csv -verbose 0",
+             cli(), dir, dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0);
+    CHECK(!strncmp(out, "RMSE\t", 5) && strstr(out, "\nMAE\t") && strstr(out, "\nHR@10\t") && strstr(out, "\nNDCG@10\t"));
+    snprintf(cmd, sizeof cmd, "%s recommend test %s/mf.safetensors %s/mf.test -k 5", cli(), dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && !strncmp(out, "RMSE\t", 5) && strstr(out, "\nHR@5\t") && strstr(out, "\nUnknown\t"));
+    snprintf(cmd, sizeof cmd, "cat %s/log.csv && %s plot-curve %s/log.csv -output %s/c.svg", dir, cli(), dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && !strncmp(out, "epoch,loss,test_rmse,test_hr,seconds\n1,", 39) && strstr(out, "\n5,"));
+    snprintf(cmd, sizeof cmd, "%s recommend train -input %s/u.data -output %s/bpr -model bpr -epoch 3 -verbose 0 && %s recommend topk %s/bpr.safetensors -user 1 -k 7 | wc -l && "
+             "%s recommend similar %s/bpr.safetensors -item 1 -k 4 | wc -l",
+             cli(), dir, dir, cli(), dir, cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && !strcmp(out, "7\n4\n"));
+    /* topk leaves out the user's own items: none of user 1's items appear */
+    snprintf(cmd, sizeof cmd, "%s recommend topk %s/bpr.safetensors -user 1 -k 50 | cut -f1 | sort > %s/top && awk '$1 == 1 {print $2}' %s/u.data | sort > %s/own && comm -12 %s/top %s/own | wc -l",
+             cli(), dir, dir, dir, dir, dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && !strcmp(out, "0\n"));
+    snprintf(cmd, sizeof cmd, "%s recommend topk %s/bpr.safetensors -user 123456 2>&1", cli(), dir);
+    CHECK(run(cmd, out, sizeof out) == 1 && strstr(out, "user 123456 is not in the model"));
+    snprintf(cmd, sizeof cmd, "%s recommend split %s/u.data -output %s/s -split last", cli(), dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && strstr(out, ".test\t200\n"));
+    /* a bad row fails naming file:line, and -bad skip counts it */
+    snprintf(cmd, sizeof cmd, "printf '1\\t2\\t5\\t1\\n1\\t3\\tnan\\t2\\n' > %s/bad.data && %s recommend train -input %s/bad.data -output %s/x -verbose 0 2>&1", dir, cli(), dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 1 && strstr(out, "bad.data:2:") && strstr(out, "-bad skip"));
+    snprintf(cmd, sizeof cmd, "%s recommend train -input %s/bad.data -output %s/x -bad skip -epoch 1 -verbose 0 2>&1", cli(), dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && strstr(out, "skipped 1 bad rows"));
+    snprintf(cmd, sizeof cmd, "%s recommend train -input %s/u.data -output %s/x -model svd 2>&1; %s recommend train -input %s/u.data -output %s/x -split random:2 2>&1", cli(), dir, dir, cli(), dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 2 && strstr(out, "-model 'svd'") && strstr(out, "-split 'random:2'"));
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
