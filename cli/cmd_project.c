@@ -73,10 +73,11 @@ int cmd_project(int argc, char **argv) {
         {"method", ARG_STR, &method, "pca or tsne"},
         {"dim", ARG_SIZE, &dim, "output dimensions (PCA: any; t-SNE: 2)"},
         {"output", ARG_STR, &output, "CSV file (default: standard output)"},
-        {"max", ARG_SIZE, &max, "the first N words (t-SNE is O(N^2))"},
+        {"max", ARG_SIZE, &max, "the first N words (t-SNE: exact below 2000, Barnes-Hut from there)"},
         {"perplexity", ARG_FLOAT, &ta.perplexity, "t-SNE perplexity"},
         {"iter", ARG_SIZE, &ta.iterations, "t-SNE iterations"},
         {"seed", ARG_U64, &ta.seed, "t-SNE seed"},
+        {"theta", ARG_FLOAT, &ta.theta, "t-SNE Barnes-Hut accuracy (0: exact at any size)"},
     };
     if (args_parse("project", argc, argv, 2, specs, sizeof specs / sizeof specs[0], pos, 1) != 1 || dim == 0) {
         fprintf(stderr, "usage: edl project VECTORS|MODEL -method pca|tsne [-dim 2] [-output FILE.csv] [-max 2000]\n");
@@ -177,6 +178,7 @@ int cmd_plot(int argc, char **argv) {
         {"perplexity", ARG_FLOAT, &ta.perplexity, "t-SNE perplexity"},
         {"iter", ARG_SIZE, &ta.iterations, "t-SNE iterations"},
         {"seed", ARG_U64, &ta.seed, "t-SNE seed"},
+        {"theta", ARG_FLOAT, &ta.theta, "t-SNE Barnes-Hut accuracy (0: exact at any size)"},
     };
     if (args_parse("plot", argc, argv, 2, specs, sizeof specs / sizeof specs[0], pos, 1) != 1 || !output) {
         fprintf(stderr, "usage: edl plot VECTORS|MODEL -output FILE.svg [-method pca|tsne] [-labels META.tsv] [-top 40]\n");
@@ -218,8 +220,8 @@ int cmd_plot(int argc, char **argv) {
             snprintf(caption, sizeof caption, "edl plot -method pca: the first two principal components (%.3g%% and %.3g%% of the variance)%s",
                      100 * explained[0], 100 * explained[1], p.clf && !meta ? "; colour: the label each word favours" : "");
         else
-            snprintf(caption, sizeof caption, "edl plot -method tsne: perplexity %g, %zu iterations, seed %llu%s", ta.perplexity, ta.iterations,
-                     (unsigned long long)ta.seed, p.clf && !meta ? "; colour: the label each word favours" : "");
+            snprintf(caption, sizeof caption, "edl plot -method tsne: perplexity %g, %zu iterations, seed %llu, %s%s", ta.perplexity, ta.iterations,
+                     (unsigned long long)ta.seed, ta.theta > 0 && p.n >= ta.exact_below ? "Barnes-Hut" : "exact", p.clf && !meta ? "; colour: the label each word favours" : "");
         edl_plot_opts o = {title, !strcmp(method, "pca") ? "PC 1" : "t-SNE 1", !strcmp(method, "pca") ? "PC 2" : "t-SNE 2", caption, 0, 0,
                            NULL, NULL, 0};
         if (edl_plot_scatter_svg(output, &o, x, y, p.n, ngroups ? group : NULL, (const char *const *)names, ngroups,

@@ -777,13 +777,18 @@ edl_status edl_rank_metrics(const float *scores, const uint8_t *relevant, size_t
 edl_status edl_pca(float *out, double *explained, const float *x, size_t n, size_t dim, size_t k);
 
 /* t-SNE (van der Maaten 2008) of x (n x dim) into out (n x 2): Gaussian affinities at the given
-   perplexity, Student-t in the map, early exaggeration then momentum gradient descent. Exact
-   (O(n^2) per iteration); seeded. */
+   perplexity, Student-t in the map, early exaggeration then momentum gradient descent; seeded.
+   Below exact_below points the exact method (O(n^2) time and memory per iteration); from there,
+   Barnes-Hut (van der Maaten 2014): affinities over each point's 3 x perplexity nearest
+   neighbours, repulsion from a quadtree whose cells are summarised when cell size / distance <
+   theta (O(n log n) per iteration). Results do not depend on the thread count. */
 typedef struct {
     float perplexity;   /* 30 */
     size_t iterations;  /* 1000 */
     float learning_rate;/* 200 */
     uint64_t seed;
+    float theta;        /* 0.5 (0: always exact) */
+    size_t exact_below; /* 2000 */
 } edl_tsne_args;
 void edl_tsne_defaults(edl_tsne_args *a);
 edl_status edl_tsne(float *out, const float *x, size_t n, size_t dim, const edl_tsne_args *a);

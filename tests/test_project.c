@@ -158,3 +158,83 @@ TEST(scatter_svg_one_mark_per_point) {
     g[3] = 5;
     CHECK_STATUS(edl_plot_scatter_svg(path, &o, x, y, n, g, groups, 2, labels), EDL_ERR_INDEX);
 }
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+typedef struct {
+    double d;
+    size_t j;
+} dist_idx;
+
+static int cmp_dist(const void *a, const void *b) {
+    const dist_idx *x = a, *y = b;
+    return x->d != y->d ? (x->d > y->d) - (x->d < y->d) : (x->j > y->j) - (x->j < y->j);
+}
+
+/* Trustworthiness (Venna & Kaski): 1 - 2/(n k (2n - 3k - 1)) * sum over the map's k nearest
+   neighbours j of i that are not among its k nearest in the input of (input rank of j - k). */
+static double trustworthiness(const float *x, size_t dim, const float *y, size_t n, size_t k) {
+    dist_idx *dx = malloc(n * sizeof *dx), *dy = malloc(n * sizeof *dy);
+    size_t *rank = malloc(n * sizeof *rank);
+    double pen = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            double s = 0;
+            for (size_t d = 0; d < dim; d++) s += ((double)x[i * dim + d] - x[j * dim + d]) * ((double)x[i * dim + d] - x[j * dim + d]);
+            double a = (double)y[2 * i] - y[2 * j], b = (double)y[2 * i + 1] - y[2 * j + 1];
+            dx[j] = (dist_idx){j == i ? -1 : s, j}, dy[j] = (dist_idx){j == i ? -1 : a * a + b * b, j};
+        }
+        qsort(dx, n, sizeof *dx, cmp_dist), qsort(dy, n, sizeof *dy, cmp_dist);
+        for (size_t r = 0; r < n; r++) rank[dx[r].j] = r; /* i itself is rank 0 */
+        for (size_t r = 1; r <= k; r++)
+            if (rank[dy[r].j] > k) pen += (double)(rank[dy[r].j] - k);
+    }
+    free(dx), free(dy), free(rank);
+    return 1.0 - 2.0 / ((double)n * (double)k * (2.0 * (double)n - 3.0 * (double)k - 1.0)) * pen;
+}
+
+/* Barnes-Hut (forced at 512 points) keeps planted clusters as the exact method does: k-NN
+   preservation >= 0.95 and trustworthiness >= 0.90 (the stated floors), and the map is the
+   same for 1 and 2 threads. */
+TEST(tsne_barnes_hut_keeps_clusters) {
+    edl_rng r;
+    edl_rng_seed(&r, 9);
+    const size_t per = 128, n = 4 * per, dim = 12, k = 10;
+    float *x = malloc(n * dim * sizeof *x), *y = malloc(n * 2 * sizeof *y), *ye = malloc(n * 2 * sizeof *ye);
+    for (size_t i = 0; i < n; i++)
+        for (size_t d = 0; d < dim; d++) x[i * dim + d] = (d == i / per ? 5.0f : 0.0f) + edl_rng_normal(&r);
+    edl_tsne_args a;
+    edl_tsne_defaults(&a);
+    a.perplexity = 20, a.iterations = 500, a.seed = 2, a.exact_below = 0;
+    CHECK_OK(edl_tsne(y, x, n, dim, &a));
+    a.theta = 0;
+    CHECK_OK(edl_tsne(ye, x, n, dim, &a));
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) { /* each point's nearest in the map is of its cluster */
+        size_t best = i;
+        double bd = INFINITY;
+        for (size_t j = 0; j < n; j++) {
+            double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1], d = dx * dx + dy * dy;
+            if (j != i && d < bd) bd = d, best = j;
+        }
+        kept += best / per == i / per;
+    }
+    double nn1 = (double)kept / (double)n, tb = trustworthiness(x, dim, y, n, k), te = trustworthiness(x, dim, ye, n, k);
+    fprintf(stderr, "    Barnes-Hut: 1-NN in own cluster %.3f, trustworthiness(10) %.3f (exact %.3f)\n", nn1, tb, te);
+    CHECK(nn1 >= 0.95 && tb >= 0.90 && te >= 0.90 && fabs(tb - te) < 0.03);
+#ifdef _OPENMP
+    a.theta = 0.5f;
+    int was = omp_get_max_threads();
+    omp_set_num_threads(1);
+    CHECK_OK(edl_tsne(ye, x, n, dim, &a));
+    omp_set_num_threads(2);
+    CHECK_OK(edl_tsne(y, x, n, dim, &a));
+    omp_set_num_threads(was);
+    CHECK_EQUAL_F(y, ye, n * 2);
+#endif
+    a.theta = 2;
+    CHECK_STATUS(edl_tsne(y, x, n, dim, &a), EDL_ERR_ARG);
+    free(x), free(y), free(ye);
+}
