@@ -293,6 +293,10 @@ TEST(cli_training_curves) {
     CHECK(!strncmp(out, sup, strlen(sup)) && strstr(out, "\n3.0000,"));
     snprintf(cmd, sizeof cmd, "%s plot-curve %s/log.csv -output %s/c.svg && grep -c '<polyline' %s/c.svg", cli(), dir, dir, dir);
     CHECK(run(cmd, out, sizeof out) == 0 && strstr(out, "c.svg\n2\n")); /* loss and lr */
+    if (system("command -v xmllint >/dev/null 2>&1") == 0) {
+        snprintf(cmd, sizeof cmd, "xmllint --noout %s/c.svg", dir);
+        CHECK(system(cmd) == 0);
+    }
     snprintf(cmd, sizeof cmd, "printf '1 0 1\\n0 2 3\\n1 1 0\\n0 3 2\\n' > %s/d.txt && %s train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s/d.txt "
                               "-output %s/t -epoch 4 -verbose 0 -log %s/t.csv && cat %s/t.csv",
              dir, cli(), dir, dir, dir, dir);
