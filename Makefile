@@ -75,9 +75,11 @@ $(BUILD)/libedl.so: $(LIB_OBJ) src/edl.map
 $(BUILD)/edl: $(CLI_SRC) $(wildcard cli/*.h) include/edl.h $(BUILD)/libedl.a
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $(CLI_SRC) $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS)
 
-# Tests link the static library so they can reach the naive references (edl__ names).
+# Tests link the static library so they can reach the naive references (edl__ names), and wrap
+# the allocator so tests/test_faults.c can fail any allocation the library makes.
+WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=posix_memalign
 $(BUILD)/test_edl: $(TEST_SRC) tests/harness.h include/edl.h src/internal.h $(BUILD)/libedl.a
-	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $(TEST_SRC) $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS) -pthread
+	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $(TEST_SRC) $(XLDFLAGS) $(LDFLAGS) $(WRAP_ALLOC) $(BUILD)/libedl.a $(LDLIBS) -pthread
 
 # The README's C example, extracted and compiled against the installed-style header and library.
 $(BUILD)/readme_example: README.md $(BUILD)/libedl.a

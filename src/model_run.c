@@ -6,10 +6,10 @@
 #include <string.h>
 
 void edl__ws_free(edl_workspace *w, size_t nlayers) {
-    for (size_t l = 0; w->act && l < nlayers; l++) {
-        free(w->act[l]);
-        free(w->grad[l]);
-        free(w->mask[l]);
+    for (size_t l = 0; l < nlayers; l++) { /* any of the three may be missing after a failed reserve */
+        if (w->act) free(w->act[l]);
+        if (w->grad) free(w->grad[l]);
+        if (w->mask) free(w->mask[l]);
     }
     free(w->act);
     free(w->grad);

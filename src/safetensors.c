@@ -326,9 +326,11 @@ edl_status edl_model_load(edl_model **out, const char *path) {
     if (fread(header, 1, (size_t)hlen, f) != hlen) LOAD_FAIL(EDL_ERR_IO, 8, "read error in the header");
     header[hlen] = '\0';
     size_t err_off = 0;
-    if (edl__json_parse(header, (size_t)hlen, &root, &err_off) != EDL_OK) {
+    edl_status js = edl__json_parse(header, (size_t)hlen, &root, &err_off);
+    if (js != EDL_OK) {
         char why[200];
         snprintf(why, sizeof why, "%s", edl_last_error());
+        if (js == EDL_ERR_NOMEM) LOAD_FAIL(EDL_ERR_NOMEM, 8, "reading the header: %s", why);
         LOAD_FAIL(EDL_ERR_FORMAT, 8 + err_off, "the header is not valid JSON: %s", why);
     }
     if (root.type != EDL_JSON_OBJECT) LOAD_FAIL(EDL_ERR_FORMAT, 8, "the header is not a JSON object");
@@ -373,10 +375,11 @@ edl_status edl_model_load(edl_model **out, const char *path) {
 
     /* the architecture, then each of its tensors from the file */
     if ((s = edl_model_create(&m)) != EDL_OK) goto done;
-    if (edl__spec_build(m, spec->str) != EDL_OK) {
+    edl_status ss = edl__spec_build(m, spec->str);
+    if (ss != EDL_OK) {
         char why[300];
         snprintf(why, sizeof why, "%s", edl_last_error());
-        LOAD_FAIL(EDL_ERR_FORMAT, 8 + spec->off, "edl.spec: %.300s", why);
+        LOAD_FAIL(ss == EDL_ERR_NOMEM ? EDL_ERR_NOMEM : EDL_ERR_FORMAT, 8 + spec->off, "edl.spec: %.300s", why);
     }
     for (size_t l = 0; l < m->nlayers; l++) /* shapes before allocation: a lying file allocates nothing */
         if (has_tensors(&m->layers[l])) {

@@ -118,8 +118,9 @@ typedef struct {
     size_t dense_off;       /* first float of the dense layers in the block */
     atomic_ullong steps;    /* batches done (Adam's bias correction) */
     uint64_t epoch;
-    int failed;             /* a thread saw a non-finite value or ran out of memory */
-    edl_status fail_status;
+    atomic_int failed;      /* a thread saw a non-finite value or a kernel failed */
+    edl_status fail_status; /* written once, by the first thread to fail */
+    char fail_msg[256];     /* that thread's edl_last_error() (thread-local there) */
 } trainer;
 
 typedef struct {
@@ -136,6 +137,26 @@ static edl__opt_coef coef(const trainer *t, float wd) {
     }
     return c;
 }
+
+/* Records the first failure of any thread, with its message (edl_last_error is per thread). */
+static void fail_once(trainer *t, edl_status s, const char *msg) {
+    int expect = 0;
+    if (atomic_compare_exchange_strong(&t->failed, &expect, 1)) {
+        t->fail_status = s;
+        snprintf(t->fail_msg, sizeof t->fail_msg, "%s", msg);
+    }
+}
+
+/* A kernel call that may refuse (out of memory for a GEMM's buffers, say): the step stops and
+   the training returns the kernel's status and message. */
+#define KERNEL(t, call)                                                                           \
+    do {                                                                                          \
+        edl_status ks_ = (call);                                                                  \
+        if (ks_ != EDL_OK) {                                                                      \
+            fail_once((t), ks_, edl_last_error());                                                \
+            return true;                                                                          \
+        }                                                                                         \
+    } while (0)
 
 /* One optimizer update of n values p from gradient g (zeroed after), state at off. */
 static bool update(const trainer *t, const edl__opt_coef *c, float *p, float *g, float *s1, float *s2, size_t n) {
@@ -210,7 +231,7 @@ static bool step_mf(trainer *t, workspace *w, size_t s, size_t e, thread_sum *su
         size_t x = t->perm[s + k];
         w->idx[2 * k] = t->uidx[x], w->idx[2 * k + 1] = (int64_t)U + t->iidx[x];
     }
-    edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 2 * nb);
+    KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 2 * nb));
     edl__opt_coef c = coef(t, t->reg), cb = coef(t, t->reg);
     bool ok = true;
     const float mean = r->bias[U + r->items];
@@ -242,14 +263,14 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, edl_rng *rng,
             w->idx[3 * nb + 2] = (int64_t)U + negative(r, (size_t)t->uidx[x], rng);
         }
     }
-    edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 3 * nb);
+    KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 3 * nb));
     for (size_t k = 0; k < nb; k++) {
         const float *p = w->rows + 3 * k * d, *qi = p + d, *qj = qi + d;
         w->logit[k] = r->bias[w->idx[3 * k + 1]] - r->bias[w->idx[3 * k + 2]] + edl__vec_dot(p, qi, f) - edl__vec_dot(p, qj, f);
         w->target[k] = 1.0f;
     }
     float loss = 0.0f;
-    edl_bce_with_logits(&loss, w->dlogit, w->logit, w->target, nb);
+    KERNEL(t, edl_bce_with_logits(&loss, w->dlogit, w->logit, w->target, nb));
     sum->loss += (double)loss * (double)nb, sum->examples += nb;
     edl__opt_coef c = coef(t, t->reg), cb = coef(t, 0.0f);
     bool ok = true;
@@ -279,20 +300,20 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, edl_rng *rng,
             w->target[nb] = g == 0 ? 1.0f : 0.0f;
         }
     }
-    edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 2 * nb);
+    KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 2 * nb));
     for (size_t l = 0; l < L; l++) {
         const edl__rec_dense *D = &r->dense[l];
-        edl_dense_forward(w->act[l + 1], w->act[l], nb, D->in, D->out, D->w, D->b, D->act);
+        KERNEL(t, edl_dense_forward(w->act[l + 1], w->act[l], nb, D->in, D->out, D->w, D->b, D->act));
     }
     float loss = 0.0f;
-    edl_bce_with_logits(&loss, w->grad[L], w->act[L], w->target, nb);
+    KERNEL(t, edl_bce_with_logits(&loss, w->grad[L], w->act[L], w->target, nb));
     sum->loss += (double)loss * (double)nb, sum->examples += nb;
     edl__vec_scale(w->grad[L], (float)nb, nb); /* summed over examples, as the other models */
     for (size_t l = L; l-- > 0;) {
         const edl__rec_dense *D = &r->dense[l];
         float *dw = w->dparams + (size_t)(D->w - r->m->params) - t->dense_off;
         float *db = w->dparams + (size_t)(D->b - r->m->params) - t->dense_off;
-        edl_dense_backward(w->grad[l], dw, db, w->grad[l + 1], w->act[l], w->act[l + 1], nb, D->in, D->out, D->w, D->act);
+        KERNEL(t, edl_dense_backward(w->grad[l], dw, db, w->grad[l + 1], w->act[l], w->act[l + 1], nb, D->in, D->out, D->w, D->act));
     }
     edl__opt_coef c = coef(t, t->reg), cd = coef(t, 0.0f);
     bool ok = true;
@@ -308,7 +329,7 @@ static void run_thread(trainer *t, int tid, int nt, thread_sum *sum) {
     size_t nd = t->r->kind == EDL_REC_MLP ? t->r->m->nparams - t->dense_off : 0;
     if (!ws_alloc(&w, t, nd)) {
         ws_free(&w, t->r->ndense);
-        t->failed = 1, t->fail_status = EDL_ERR_NOMEM;
+        fail_once(t, EDL_ERR_NOMEM, "edl_rec_train: no memory for a thread's batch buffers");
         return;
     }
     edl_rng rng;
@@ -316,13 +337,13 @@ static void run_thread(trainer *t, int tid, int nt, thread_sum *sum) {
     size_t s = t->n * (size_t)tid / (size_t)nt, e = t->n * (size_t)(tid + 1) / (size_t)nt;
     /* bpr's batch counts triples (neg per record), the others' records */
     size_t step = t->r->kind == EDL_REC_BPR ? (t->batch + t->neg - 1) / t->neg : t->batch;
-    for (size_t b = s; b < e && !t->failed; b += step) {
+    for (size_t b = s; b < e && !atomic_load_explicit(&t->failed, memory_order_relaxed); b += step) {
         size_t be = b + step < e ? b + step : e;
         bool ok = t->r->kind == EDL_REC_MF    ? step_mf(t, &w, b, be, sum)
                   : t->r->kind == EDL_REC_BPR ? step_bpr(t, &w, b, be, &rng, sum)
                                               : step_mlp(t, &w, b, be, &rng, sum);
         atomic_fetch_add_explicit(&t->steps, 1, memory_order_relaxed);
-        if (!ok) t->failed = 1, t->fail_status = EDL_ERR_NUMERIC;
+        if (!ok) fail_once(t, EDL_ERR_NUMERIC, "");
     }
     ws_free(&w, t->r->ndense);
 }
@@ -386,6 +407,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     t.batch = a->batch;
     if (a->model == EDL_REC_BPR && t.batch < t.neg) t.batch = t.neg;
     atomic_init(&t.steps, 0);
+    atomic_init(&t.failed, 0);
     static const char *const opt_names[] = {"sgd", "adagrad", "rowwise_adagrad", "adam", "adamw"};
     snprintf(r->args, sizeof r->args, "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s seed=%llu",
              edl__rec_kind_name(a->model), r->fdim, a->epoch, (double)t.lr, (double)t.reg, t.neg, t.batch, opt_names[t.opt],
@@ -438,8 +460,8 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
         for (int k = 0; k < nthreads; k++) loss += sums[k].loss, ex += sums[k].examples;
         examples += ex;
         float mean_loss = ex ? (float)(loss / (double)ex) : 0.0f;
-        if (t.failed || !isfinite(mean_loss)) {
-            if (t.fail_status == EDL_ERR_NOMEM) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for a thread's batch buffers");
+        if (atomic_load(&t.failed) || !isfinite(mean_loss)) {
+            if (atomic_load(&t.failed) && t.fail_status != EDL_ERR_NUMERIC) s = edl__fail(t.fail_status, "%s", t.fail_msg);
             else
                 s = edl__fail(EDL_ERR_NUMERIC, "edl_rec_train: %s became non-finite at step %llu (epoch %zu; lower -lr, now %g)",
                               r->kind == EDL_REC_MLP ? "layer 0 (embedding) or a dense layer" : "layer 0 (embedding)",

@@ -155,8 +155,8 @@ static edl_status knn_affinities(sparse *S, const float *x, size_t n, size_t dim
         }
         free(nd), free(p), free(ni);
     }
-    if (failed) {
-        free(t), free(S->off);
+    if (failed) { /* the caller frees S */
+        free(t);
         return edl__fail(EDL_ERR_NOMEM, "edl_tsne: no memory for %zu x %zu neighbours", n, k);
     }
     size_t m = 2 * n * k, u = 0;
@@ -285,10 +285,13 @@ static edl_status tsne_bh(double *Y, const float *x, size_t n, size_t dim, const
     size_t k = (size_t)(3.0f * a->perplexity);
     if (k > n - 1) k = n - 1;
     sparse S = {NULL, NULL, NULL};
-    EDL_TRY(knn_affinities(&S, x, n, dim, k, a->perplexity));
     quadtree q = {NULL, 0, 0};
-    double *R = malloc(2 * n * sizeof *R), *Z = malloc(n * sizeof *Z);
-    edl_status s = R && Z ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_tsne: no memory for %zu points", n);
+    double *R = NULL, *Z = NULL;
+    edl_status s = knn_affinities(&S, x, n, dim, k, a->perplexity);
+    if (s == EDL_OK) {
+        R = malloc(2 * n * sizeof *R), Z = malloc(n * sizeof *Z);
+        if (!R || !Z) s = edl__fail(EDL_ERR_NOMEM, "edl_tsne: no memory for %zu points", n);
+    }
     for (size_t it = 0; s == EDL_OK && it < a->iterations; it++) {
         double exag = it < EXAGGERATED_ITERATIONS ? EXAGGERATION : 1.0;
         if (qt_build(&q, Y, n) != EDL_OK) {
