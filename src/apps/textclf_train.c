@@ -120,6 +120,7 @@ typedef struct {
     double t0;
     double loss_sum[256];     /* per thread */
     int64_t loss_cnt[256];
+    _Atomic int64_t diverged; /* tokens done when a loss first was not finite (-1: never) */
 } hog;
 
 static float std_log(float x) { return logf(x + 1e-5f); }
@@ -203,11 +204,16 @@ static void hogwild_thread(hog *h, int t, int nt) {
     size_t e = d->n * (size_t)t / (size_t)nt;
     int64_t local = 0, last_epoch = 0;
     double last = edl__now();
-    while (atomic_load_explicit(&h->done, memory_order_relaxed) < h->total) {
+    while (atomic_load_explicit(&h->done, memory_order_relaxed) < h->total && atomic_load_explicit(&h->diverged, memory_order_relaxed) < 0) {
         double progress = (double)atomic_load_explicit(&h->done, memory_order_relaxed) / (double)h->total;
         float lr = (float)(h->a->lr * (1.0 - progress));
         float loss = update(c, d->words + d->woff[e], (size_t)(d->woff[e + 1] - d->woff[e]), d->labels + d->loff[e],
                             (size_t)(d->loff[e + 1] - d->loff[e]), lr, &rng, buf, buf + dim, buf + 2 * dim);
+        if (!isfinite(loss)) { /* stop every thread; the caller names the layer and the step */
+            int64_t never = -1;
+            atomic_compare_exchange_strong(&h->diverged, &never, atomic_load(&h->done) + local);
+            break;
+        }
         h->loss_sum[t] += loss, h->loss_cnt[t]++;
         local += d->ntokens[e];
         if (++e == d->n) e = 0;
@@ -233,6 +239,7 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
     h->total = (int64_t)a->epoch * d->tokens;
     h->t0 = edl__now();
     atomic_init(&h->done, 0);
+    atomic_init(&h->diverged, -1);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
     hogwild_thread(h, omp_get_thread_num(), omp_get_num_threads());
@@ -241,7 +248,8 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
     hogwild_thread(h, 0, 1);
 #endif
     double t = edl__now() - h->t0;
-    edl_status s = atomic_load(&h->done) < h->total ? edl__fail(EDL_ERR_NOMEM, "a training thread had no memory for its buffers") : EDL_OK;
+    int64_t diverged = atomic_load(&h->diverged);
+    edl_status s = diverged < 0 && atomic_load(&h->done) < h->total ? edl__fail(EDL_ERR_NOMEM, "a training thread had no memory for its buffers") : EDL_OK;
     report_progress(h, nt);
     double sum = 0;
     int64_t cnt = 0;
@@ -249,12 +257,19 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
     rep->loss = cnt ? (float)(sum / (double)cnt) : 0.0f;
     rep->seconds = t;
     rep->words_per_sec_thread = t > 0 ? (double)h->total / t / nt : 0;
+    int64_t total = h->total;
     free(h);
     for (size_t i = 0; i < c->m->nparams; i++)
-        if (!isfinite(c->m->params[i])) {
-            size_t l = i >= c->m->layers[1].w_off;
-            return edl__fail(EDL_ERR_NUMERIC, "training diverged: layer %zu (%s) holds %g (lower -lr)", l,
-                             c->m->layers[l].info.name, c->m->params[i]);
+        if (!isfinite(c->m->params[i]) || diverged >= 0) {
+            size_t l = i >= c->m->layers[1].w_off || diverged >= 0 ? 1 : 0;
+            for (size_t j = i; j < c->m->nparams; j++) /* the first layer holding a non-finite value */
+                if (!isfinite(c->m->params[j])) {
+                    l = j >= c->m->layers[1].w_off;
+                    break;
+                }
+            long long at = diverged >= 0 ? (long long)diverged : (long long)total;
+            return edl__fail(EDL_ERR_NUMERIC, "training diverged at token %lld of %lld (epoch %lld): layer %zu (%s) is not finite (lower -lr, now %g)",
+                             at, (long long)total, at / (d->tokens ? d->tokens : 1) + 1, l, c->m->layers[l].info.name, (double)a->lr);
         }
     return s;
 }

@@ -157,6 +157,7 @@ typedef struct {
     size_t nneg;
     int64_t total;
     _Atomic int64_t done;
+    _Atomic int64_t diverged; /* tokens done when a loss first was not finite (-1: never) */
     double t0;
     double loss_sum[256];
     int64_t loss_cnt[256];
@@ -203,7 +204,8 @@ static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t targe
         edl__vec_ns_step(grad, rows[k], h, alpha, dim);
         /* the loss is only reported: a table of log(x + 1e-5), as fastText keeps one */
         float p = k == 0 ? sc : 1.0f - sc;
-        loss -= t->logt[(int)(p * (LOG_TABLE - 1) + 0.5f)];
+        if (p >= 0.0f && p <= 1.0f) loss -= t->logt[(int)(p * (LOG_TABLE - 1) + 0.5f)];
+        else loss = NAN; /* a score went NaN: the trainer stops at this step */
     }
     for (size_t i = 0; i < nin; i++) edl__vec_add(w->input + (size_t)in[i] * stride, grad, dim);
     (void)rng;
@@ -241,7 +243,7 @@ static void train_thread(wv_train *t, int tid, int nt) {
     size_t l = c->nlines * (size_t)tid / (size_t)nt;
     int64_t local = 0;
     double last = edl__now();
-    while (atomic_load_explicit(&t->done, memory_order_relaxed) < t->total) {
+    while (atomic_load_explicit(&t->done, memory_order_relaxed) < t->total && atomic_load_explicit(&t->diverged, memory_order_relaxed) < 0) {
         float lr = (float)(a->lr * (1.0 - (double)atomic_load_explicit(&t->done, memory_order_relaxed) / (double)t->total));
         /* the line, subsampled afresh */
         size_t s = l ? c->line_end[l - 1] : 0, e = c->line_end[l], n = 0;
@@ -272,6 +274,11 @@ static void train_thread(wv_train *t, int tid, int nt) {
             }
         }
         if (++l == c->nlines) l = 0;
+        if (!isfinite(t->loss_sum[tid])) { /* stop every thread; the caller names the table and the step */
+            int64_t never = -1;
+            atomic_compare_exchange_strong(&t->diverged, &never, atomic_load(&t->done) + local);
+            break;
+        }
         if (local > (int64_t)a->lr_update_rate) {
             atomic_fetch_add_explicit(&t->done, local, memory_order_relaxed);
             local = 0;
@@ -409,6 +416,7 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
     if (s == EDL_OK) {
         t->w = w, t->a = a, t->c = &c, t->total = (int64_t)a->epoch * (int64_t)c.n;
         atomic_init(&t->done, 0);
+        atomic_init(&t->diverged, -1);
         t->t0 = edl__now();
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
@@ -417,7 +425,8 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
         nt = 1;
         train_thread(t, 0, 1);
 #endif
-        if (atomic_load(&t->done) < t->total) s = edl__fail(EDL_ERR_NOMEM, "%s: a training thread had no memory", fn);
+        int64_t diverged = atomic_load(&t->diverged);
+        if (diverged < 0 && atomic_load(&t->done) < t->total) s = edl__fail(EDL_ERR_NOMEM, "%s: a training thread had no memory", fn);
         report(t, nt);
         double el = edl__now() - t->t0, sum = 0;
         int64_t cnt = 0;
@@ -430,8 +439,13 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
         /* back to dense rows, in place (rows only move down) */
         for (size_t r = 1; r < rows; r++) memmove(w->input + r * dim, w->input + r * w->stride, dim * sizeof(float));
         w->stride = dim;
-        for (size_t i = 0; s == EDL_OK && i < rows * dim; i++)
-            if (!isfinite(w->input[i])) s = edl__fail(EDL_ERR_NUMERIC, "%s: training diverged (row %zu): lower -lr", fn, i / dim);
+        int bad_in = !edl__vec_all_finite(w->input, rows * dim);
+        if (s == EDL_OK && (diverged >= 0 || bad_in)) {
+            long long at = diverged >= 0 ? (long long)diverged : (long long)t->total;
+            s = edl__fail(EDL_ERR_NUMERIC, "%s: training diverged at token %lld of %lld (epoch %lld): layer %d (%s) is not finite (lower -lr, now %g)", fn,
+                          at, (long long)t->total, at / (long long)(c.n ? c.n : 1) + 1, bad_in ? 0 : 1, bad_in ? "input vectors" : "output vectors",
+                          (double)a->lr);
+        }
     }
     free(t->output), free(t->pkeep), free(t->neg), free(t);
     free(c.ids), free(c.line_end);
