@@ -1,5 +1,6 @@
 /* Atomic file writes: a temporary file in the target's directory, fsync, rename over the
  * target, fsync of the directory. A crash at any point leaves the old file or the new one. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "file.h"
 
 #include <errno.h>
@@ -19,6 +20,18 @@ static edl_status io_err(const char *what, const char *path, int err) {
 
 edl_status edl__write_atomic(const char *path, edl__writer_fn write, void *ctx) {
     if (!path || !*path) return edl__fail(EDL_ERR_ARG, "write: the path is empty");
+    /* a symbolic link is written through: the file it names is replaced, the link stays */
+    char *real = NULL;
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        real = realpath(path, NULL);
+        if (!real) return io_err("cannot follow the symbolic link", path, errno);
+        edl_status rs = edl__write_atomic(real, write, ctx);
+        free(real);
+        return rs;
+    }
+    /* an existing file keeps its permissions */
+    int keep_mode = stat(path, &st) == 0 && S_ISREG(st.st_mode);
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 64);
     char *dir = malloc(plen + 2);
@@ -50,6 +63,7 @@ edl_status edl__write_atomic(const char *path, edl__writer_fn write, void *ctx) 
         free(tmp), free(dir);
         return s;
     }
+    if (keep_mode) (void)fchmod(fd, st.st_mode & 07777); /* best effort: e.g. another owner's file */
     FILE *f = fdopen(fd, "wb");
     if (!f) {
         s = io_err("fdopen", tmp, errno);

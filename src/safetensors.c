@@ -122,7 +122,7 @@ static edl_status write_tensors(FILE *f, void *vc) {
             }
         }
     }
-    if (!ok) return edl__fail(EDL_ERR_IO, "write failed (disk full?)");
+    if (!ok) return edl__fail(EDL_ERR_IO, "write failed: %s", strerror(errno));
     return EDL_OK;
 }
 

@@ -338,7 +338,7 @@ static edl_status write_vectors(FILE *f, void *vc) {
             fputc('\n', f);
         }
     }
-    return ferror(f) ? edl__fail(EDL_ERR_IO, "write failed (disk full?)") : EDL_OK;
+    return ferror(f) ? edl__fail(EDL_ERR_IO, "write failed: %s", strerror(errno)) : EDL_OK;
 }
 
 edl_status edl_vectors_write(const edl_vectors *v, const char *path, edl_vec_format fmt) {
