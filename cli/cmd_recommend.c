@@ -114,7 +114,7 @@ static int rec_train(int argc, char **argv) {
         {"neg", ARG_SIZE, &neg, "negatives per positive (0: bpr 1, mlp 4)"},
         {"batch", ARG_SIZE, &batch, "examples per batch"},
         {"hidden", ARG_STR, &hidden, "mlp: hidden layer sizes, e.g. 64,32"},
-        {"optimizer", ARG_STR, &optimizer, "sgd|adagrad|adam (default: mf, bpr sgd; mlp adam)"},
+        {"optimizer", ARG_STR, &optimizer, "sgd|adagrad|adam (default: mf, mlp adam; bpr sgd)"},
         {"thread", ARG_INT, &thread, "threads (0: all cores); 1 with a seed is reproducible"},
         {"seed", ARG_U64, &seed, "seed for initialisation, order, negatives and the split"},
         {"split", ARG_STR, &split, "none | random:FRACTION | last (each user's latest record): held out, evaluated"},
@@ -130,6 +130,7 @@ static int rec_train(int argc, char **argv) {
         return 0;
     }
     if (args_parse(cmd, argc, argv, 3, specs, ns, NULL, 0) < 0) return 2;
+    if (k == 0) return (fprintf(stderr, "edl %s: -k must be at least 1\n", cmd), 2);
     if (!input || !output) return (fprintf(stderr, "edl %s: -input and -output are required (edl recommend train -h)\n", cmd), 2);
     const char *kinds[] = {"mf", "bpr", "mlp", "pop"};
     int kind = -1;

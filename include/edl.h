@@ -648,6 +648,7 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
 edl_status edl_ratings_create(edl_ratings **r);
 /* Appends one record (no duplicate check). */
 edl_status edl_ratings_add(edl_ratings *r, int64_t user, int64_t item, float rating, int64_t time);
+/* (A finite rating: EDL_ERR_NUMERIC otherwise. edl_rec_train refuses a (user, item) pair twice.) */
 void edl_ratings_free(edl_ratings *r);
 size_t edl_ratings_count(const edl_ratings *r);
 /* Record i: any output pointer may be NULL. */
@@ -702,17 +703,17 @@ typedef struct {
     size_t dim;              /* 32 */
     size_t epoch;            /* 20 */
     float lr;                /* < 0: the model's default (mf 0.01, bpr 0.05, mlp 0.002) */
-    float reg;               /* < 0: the model's default L2 on looked-up rows (mf 0.05, bpr 0.002,
+    float reg;               /* < 0: the model's default L2 on looked-up rows (mf 0.03, bpr 0.002,
                                 mlp 0) */
     size_t neg;              /* negatives per positive: 0 means the model's (bpr 1, mlp 4) */
     size_t batch;            /* 256 */
     const size_t *hidden;    /* mlp: hidden ReLU layer sizes (NULL: 64, 32) */
     size_t nhidden;
-    int optimizer;           /* -1: the model's (mf, bpr: sgd; mlp: adam); else an edl_opt_kind
+    int optimizer;           /* -1: the model's (mf, mlp: adam; bpr: sgd); else an edl_opt_kind
                                 (EDL_OPT_SGD, EDL_OPT_ADAGRAD or EDL_OPT_ADAM) */
     int thread;              /* 0: all cores */
     uint64_t seed;
-    const edl_ratings *valid; /* evaluated at each epoch's end (may be NULL) */
+    const edl_ratings *valid; /* evaluated at each epoch's end for progress (may be NULL) */
     size_t k;                /* cut-off of ranking metrics: 10 */
     /* at each epoch's end: loss is the epoch's mean training loss; valid_loss is RMSE (mf) and
        valid_accuracy HR@k (others) on valid (NaN without) */
@@ -728,7 +729,7 @@ typedef struct {
 
 typedef struct {
     size_t n, unknown;       /* test records; those whose user or item the model has not seen */
-    double rmse, mae;        /* explicit (all models predict; mf's are ratings) */
+    double rmse, mae;        /* mf only (NaN for the others, whose scores are not ratings) */
     size_t users, k;         /* users ranked, cut-off */
     double hr, ndcg, precision, recall, auc, mrr; /* means over users with a test item */
 } edl_rec_metrics;

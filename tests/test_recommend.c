@@ -260,3 +260,58 @@ TEST(recommend_errors) {
     edl_rec_free(ok), edl_ratings_free(d), edl_ratings_free(empty);
     CHECK_STATUS(edl_rec_load(&r, tmp("missing.safetensors")), EDL_ERR_IO);
 }
+
+/* A recommender file written by hand, with rec.seen_offsets as given (2 users, 2 items). */
+static edl_status hand_made(const int64_t off[3], const char *format) {
+    edl_model *m = NULL;
+    edl_status s = edl_model_from_spec(&m, "embedding(rows=4,dim=2,len=2,pool=flatten) loss(bce)", EDL_INIT_TORCH, 1);
+    const float bias[5] = {0};
+    const int64_t uids[2] = {5, 6}, iids[2] = {7, 8}, seen[2] = {0, 1}, count[2] = {1, 1};
+    const char *keys[5] = {"rec.format", "rec.model", "rec.users", "rec.items", "rec.dim"};
+    const char *vals[5] = {format, "bpr", "2", "2", "2"};
+    const edl_tensor x[6] = {
+        {"rec.bias", EDL_DTYPE_F32, 1, {5, 0}, bias},          {"rec.user_ids", EDL_DTYPE_I64, 1, {2, 0}, uids},
+        {"rec.item_ids", EDL_DTYPE_I64, 1, {2, 0}, iids},      {"rec.seen_offsets", EDL_DTYPE_I64, 1, {3, 0}, off},
+        {"rec.seen_items", EDL_DTYPE_I64, 1, {2, 0}, seen},    {"rec.item_count", EDL_DTYPE_I64, 1, {2, 0}, count},
+    };
+    if (s == EDL_OK) s = edl_model_save_ex(m, tmp("hand.safetensors"), keys, vals, 5, x, 6);
+    edl_model_free(m);
+    edl_recommender *r = NULL;
+    if (s == EDL_OK) s = edl_rec_load(&r, tmp("hand.safetensors"));
+    edl_rec_free(r);
+    return s;
+}
+
+/* Defects a review found, each kept from coming back. */
+TEST(recommend_hostile_files_and_arguments) {
+    const int64_t good[3] = {0, 1, 2}, jump[3] = {0, 1000000, 2}, down[3] = {0, 2, 1};
+    CHECK_OK(hand_made(good, "1"));
+    CHECK_STATUS(hand_made(jump, "1"), EDL_ERR_FORMAT); /* an offset past the items, read before the check */
+    CHECK_ERROR_HAS("rec.seen_offsets[1] = 1000000");
+    CHECK_STATUS(hand_made(down, "1"), EDL_ERR_FORMAT);
+    CHECK_STATUS(hand_made(good, "2"), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS("rec.format");
+    edl_ratings *d = tiny();
+    edl_recommender *pop = d ? train_model(d, EDL_REC_POP, 0, 1) : NULL; /* its defaults were read past a table */
+    if (pop) {
+        int64_t items[8];
+        float sc[8];
+        size_t n = 0;
+        CHECK_OK(edl_rec_topk(pop, 10, SIZE_MAX / 4, 0, items, sc, &n)); /* k beyond the items is clamped */
+        CHECK(n == 5);
+    }
+    edl_rec_free(pop);
+    /* a pair twice through the API, and a rating that is not finite */
+    CHECK_OK(edl_ratings_add(d, 10, 1, 3.0f, 9));
+    edl_rec_args a;
+    edl_rec_defaults(&a, EDL_REC_MF);
+    edl_recommender *r = NULL;
+    CHECK_STATUS(edl_rec_train(&r, d, &a, NULL), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("user 10 has item 1 twice");
+    CHECK_STATUS(edl_ratings_add(d, 1, 1, NAN, 0), EDL_ERR_NUMERIC);
+    edl_ratings_free(d);
+    edl_synth_args sa;
+    edl_synth_defaults(&sa);
+    sa.users = 1, sa.items = 1, sa.rank = (size_t)1 << 62;
+    CHECK_STATUS(edl_synth_ratings(tmp("never.data"), &sa, NULL), EDL_ERR_ARG);
+}

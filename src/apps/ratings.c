@@ -149,6 +149,8 @@ void edl_ratings_free(edl_ratings *r) {
 edl_status edl_ratings_add(edl_ratings *r, int64_t user, int64_t item, float rating, int64_t time) {
     if (!r) return edl__fail(EDL_ERR_ARG, "edl_ratings_add: r is NULL");
     if (r->n == SIZE_MAX) return edl__fail(EDL_ERR_NOMEM, "edl_ratings_add: too many records");
+    if (!isfinite(rating)) return edl__fail(EDL_ERR_NUMERIC, "edl_ratings_add: rating %g of user %lld, item %lld is not finite", (double)rating,
+                                            (long long)user, (long long)item);
     EDL_TRY(reserve(r, r->n + 1));
     r->user[r->n] = user, r->item[r->n] = item, r->rating[r->n] = rating, r->time[r->n] = time;
     r->n++;

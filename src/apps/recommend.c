@@ -75,8 +75,13 @@ static edl_status index_records(edl_recommender *r, const edl_ratings *d, int64_
     memcpy(fill, r->seen_off, (r->users + 1) * sizeof *fill);
     for (size_t k = 0; k < d->n; k++) r->seen[fill[uidx[k]]++] = iidx[k];
     free(fill);
-    for (size_t u = 0; u < r->users; u++)
+    for (size_t u = 0; u < r->users; u++) {
         qsort(r->seen + r->seen_off[u], (size_t)(r->seen_off[u + 1] - r->seen_off[u]), sizeof *r->seen, cmp_i64);
+        for (int64_t j = r->seen_off[u] + 1; j < r->seen_off[u + 1]; j++)
+            if (r->seen[j] == r->seen[j - 1])
+                return edl__fail(EDL_ERR_ARG, "edl_rec_train: user %lld has item %lld twice (edl_ratings_read rejects or skips duplicates)",
+                                 (long long)r->uid.ids[u], (long long)r->iid.ids[r->seen[j]]);
+    }
     return EDL_OK;
 }
 
@@ -395,8 +400,9 @@ static edl_status build_model(edl_recommender *r, const edl_rec_args *a) {
 
 static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const int64_t *uidx, const int64_t *iidx,
                                const edl_rec_args *a, edl_rec_report *rep) {
-    static const float lr0[3] = {0.01f, 0.05f, 0.002f}, reg0[3] = {0.03f, 0.002f, 0.0f};
-    static const int opt0[3] = {EDL_OPT_ADAM, EDL_OPT_SGD, EDL_OPT_ADAM};
+    /* per model: mf, bpr, mlp, pop (pop does not train) */
+    static const float lr0[4] = {0.01f, 0.05f, 0.002f, 0.0f}, reg0[4] = {0.03f, 0.002f, 0.0f, 0.0f};
+    static const int opt0[4] = {EDL_OPT_ADAM, EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_SGD};
     trainer t;
     memset(&t, 0, sizeof t);
     t.r = r, t.a = a, t.uidx = uidx, t.iidx = iidx, t.rating = d->rating, t.n = d->n;

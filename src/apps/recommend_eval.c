@@ -3,6 +3,7 @@
 #include "recommend.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,20 @@ static size_t top_k(const float *s, const uint8_t *skip, size_t n, size_t k, int
     return h;
 }
 
+/* order[0..n) sorted by ascending score (a merge sort: O(n log n), no comparator state). */
+static void sort_by_score(size_t *order, size_t n, const float *s) {
+    size_t *tmp = order + n; /* the caller gives 2n */
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n, i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) tmp[k++] = s[order[j]] < s[order[i]] ? order[j++] : order[i++];
+            while (i < mid) tmp[k++] = order[i++];
+            while (j < hi) tmp[k++] = order[j++];
+        }
+        memcpy(order, tmp, n * sizeof *order);
+    }
+}
+
 edl_status edl_rank_metrics(const float *scores, const uint8_t *relevant, size_t n, size_t k, double *hr, double *ndcg,
                             double *precision, double *recall, double *mrr, double *auc) {
     static const char fn[] = "edl_rank_metrics";
@@ -111,12 +126,23 @@ edl_status edl_rank_metrics(const float *scores, const uint8_t *relevant, size_t
     }
     free(top);
     for (size_t p = 0; p < kk && p < nrel; p++) idcg += 1.0 / log2((double)p + 2.0);
-    /* AUC: for each relevant, the others it outscores (ties half) */
+    /* AUC by the rank-sum (Mann-Whitney) formula: sort once, ties get their mean rank */
     double pairs = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        if (!relevant[i]) continue;
-        for (size_t j = 0; j < n; j++)
-            if (!relevant[j]) pairs += scores[i] > scores[j] ? 1.0 : scores[i] == scores[j] ? 0.5 : 0.0;
+    if (nrel && nrel < n) {
+        size_t *order = malloc(2 * n * sizeof *order); /* n fits: the scores are in memory */
+        if (!order) return edl__fail(EDL_ERR_NOMEM, "%s: no memory to rank %zu scores", fn, n);
+        for (size_t i = 0; i < n; i++) order[i] = i;
+        sort_by_score(order, n, scores);
+        double rank_sum = 0.0;
+        for (size_t a = 0; a < n;) {
+            size_t b = a, rel = 0;
+            do rel += relevant[order[b]] != 0, b++;
+            while (b < n && scores[order[b]] == scores[order[a]]);
+            rank_sum += (double)rel * ((double)a + (double)b + 1.0) / 2.0; /* mean of ranks a+1 .. b */
+            a = b;
+        }
+        pairs = rank_sum - (double)nrel * ((double)nrel + 1.0) / 2.0;
+        free(order);
     }
     if (hr) *hr = hits > 0;
     if (ndcg) *ndcg = idcg > 0 ? dcg / idcg : 0.0;
@@ -168,6 +194,7 @@ edl_status edl_rec_topk(const edl_recommender *r, int64_t user, size_t k, int ex
     EDL_TRY(find_user(r, user, &u));
     float *all = malloc(r->items * sizeof *all), *ws = malloc(edl__rec_ws_floats(r) * sizeof *ws);
     uint8_t *skip = calloc(r->items, 1);
+    if (k > r->items) k = r->items; /* no more than there are (and no size overflow) */
     int64_t *top = malloc((k ? k : 1) * sizeof *top);
     if (!all || !ws || !skip || !top) {
         free(all), free(ws), free(skip), free(top);
@@ -192,6 +219,7 @@ edl_status edl_rec_similar(const edl_recommender *r, int64_t item, size_t k, int
     if (r->fdim == 0) return edl__fail(EDL_ERR_UNSUPPORTED, "edl_rec_similar: a %s model has no item vectors", r->kind == EDL_REC_POP ? "popularity" : "biases-only");
     float *cos = malloc(r->items * sizeof *cos);
     uint8_t *skip = calloc(r->items, 1);
+    if (k > r->items) k = r->items;
     int64_t *top = malloc((k ? k : 1) * sizeof *top);
     if (!cos || !skip || !top) {
         free(cos), free(skip), free(top);
@@ -227,7 +255,7 @@ static int cmp_pair(const void *a, const void *b) {
    NaN when the user has no usable test item). */
 static edl_status rank_users(const edl_recommender *r, const pair *ps, size_t np, const size_t *start, size_t nu, size_t k,
                              double *res) {
-    int failed = 0;
+    atomic_int failed = 0;
 #pragma omp parallel
     {
         float *all = malloc(r->items * sizeof *all), *cand = malloc(r->items * sizeof *cand);
@@ -382,12 +410,18 @@ static edl_status load_parts(edl_recommender *r, const char *path) {
     edl_layer_info li;
     EDL_TRY(edl_model_layer_info(m, 0, &li));
     r->dim = r->fdim ? r->fdim : 1;
+    const char *format = edl_model_meta(m, "rec.format");
+    if (!format || strcmp(format, "1")) return edl__fail(EDL_ERR_FORMAT, "%s: rec.format is not 1 (a newer edl wrote it?)", path);
+    if (li.pool != EDL_POOL_FLATTEN) return edl__fail(EDL_ERR_FORMAT, "%s: layer 0 must concatenate (pool=flatten) the user and item rows", path);
     if (r->users == 0 || r->items == 0 || r->users > li.rows || r->items > li.rows || li.kind != EDL_LAYER_EMBEDDING || li.len != 2 || li.rows != r->users + r->items || li.dim != r->dim ||
         (r->kind == EDL_REC_POP && r->fdim) || ((r->kind == EDL_REC_BPR || r->kind == EDL_REC_MLP) && !r->fdim))
         return edl__fail(EDL_ERR_FORMAT, "%s: layer 0 is not an embedding of %zu users + %zu items x %zu for a %s model", path, r->users,
                          r->items, r->dim, kind);
     if (r->kind != EDL_REC_MLP && edl_model_num_layers(m) != 1) return edl__fail(EDL_ERR_FORMAT, "%s: a %s model has only its table", path, kind);
     EDL_TRY(edl__rec_bind(r));
+    if (r->kind == EDL_REC_MLP && r->dense[0].in != 2 * r->dim)
+        return edl__fail(EDL_ERR_FORMAT, "%s: the mlp's first dense layer reads %zu values, not the %zu of a user and an item row", path,
+                         r->dense[0].in, 2 * r->dim);
     const void *bias, *uids, *iids, *off, *seen, *count;
     EDL_TRY(extra(m, path, "rec.bias", EDL_DTYPE_F32, r->users + r->items + 1, &bias));
     EDL_TRY(extra(m, path, "rec.user_ids", EDL_DTYPE_I64, r->users, &uids));
@@ -400,8 +434,11 @@ static edl_status load_parts(edl_recommender *r, const char *path) {
     EDL_TRY(extra(m, path, "rec.seen_items", EDL_DTYPE_I64, nseen, &seen));
     if (!edl__vec_all_finite(bias, r->users + r->items + 1)) return edl__fail(EDL_ERR_FORMAT, "%s: rec.bias holds NaN or infinite values", path);
     const int64_t *sv = seen, *cv = count;
+    for (size_t u = 0; u < r->users; u++) /* every offset in order before any item is read */
+        if (o[u + 1] < o[u] || o[u + 1] > o[r->users])
+            return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[%zu] = %lld decreases or passes the end %lld", path, u + 1,
+                             (long long)o[u + 1], (long long)o[r->users]);
     for (size_t u = 0; u < r->users; u++) {
-        if (o[u + 1] < o[u]) return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[%zu] = %lld decreases", path, u + 1, (long long)o[u + 1]);
         for (int64_t j = o[u]; j < o[u + 1]; j++)
             if (sv[j] < 0 || (uint64_t)sv[j] >= r->items || (j > o[u] && sv[j] <= sv[j - 1]))
                 return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_items[%lld] = %lld is out of [0, %zu) or out of order", path, (long long)j,

@@ -92,9 +92,10 @@ edl_status edl_synth_ratings(const char *path, const edl_synth_args *a, edl_synt
                          a->rank, a->per_user);
     if (!(a->noise >= 0.0f) || !isfinite(a->noise) || !(a->zipf >= 0.0f) || !isfinite(a->zipf) || !isfinite(a->affinity))
         return edl__fail(EDL_ERR_ARG, "%s: noise %g and zipf %g must be finite and >= 0, affinity finite", fn, a->noise, a->zipf);
-    size_t np, nq;
+    size_t np, nq, bytes;
+    if (a->rank > 100000) return edl__fail(EDL_ERR_ARG, "%s: rank %zu is more than 100000", fn, a->rank);
     if (!edl__mul_ok(a->users, a->rank, &np) || !edl__mul_ok(a->items, a->rank, &nq) || a->users > ((size_t)1 << 40) ||
-        a->items > ((size_t)1 << 40))
+        a->items > ((size_t)1 << 40) || !edl__mul_ok(np, sizeof(float), &bytes) || !edl__mul_ok(nq, sizeof(float), &bytes))
         return edl__fail(EDL_ERR_NOMEM, "%s: %zu users and %zu items of rank %zu are too many", fn, a->users, a->items, a->rank);
     synth s = {a, report, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     s.p = malloc(np * sizeof *s.p), s.q = malloc(nq * sizeof *s.q);

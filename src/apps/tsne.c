@@ -6,6 +6,7 @@
 #include "../internal.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,9 +128,12 @@ static int cmp_triple(const void *a, const void *b) {
 /* The k nearest neighbours of every point (brute force, distances in double), their
    conditional affinities, then P = (P + P^T) / 2n. */
 static edl_status knn_affinities(sparse *S, const float *x, size_t n, size_t dim, size_t k, double perplexity) {
-    triple *t = malloc(2 * n * k * sizeof *t);
+    size_t m2;
+    if (!edl__mul_ok(n, 2 * k, &m2) || !edl__mul_ok(m2, sizeof(triple), &m2))
+        return edl__fail(EDL_ERR_NOMEM, "edl_tsne: %zu x %zu neighbours overflow", n, k);
+    triple *t = malloc(m2);
     S->off = calloc(n + 1, sizeof *S->off);
-    int failed = !t || !S->off;
+    atomic_int failed = !t || !S->off;
 #pragma omp parallel if (n >= 512)
     {
         double *nd = malloc(k * sizeof *nd), *p = malloc(k * sizeof *p);
