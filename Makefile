@@ -57,7 +57,7 @@ TEST_SRC := $(wildcard tests/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 DEPS    := $(LIB_OBJ:.o=.d)
 
-.PHONY: all test bench install clean demo
+.PHONY: all test bench install clean demo fuzz
 all: $(BUILD)/libedl.a $(BUILD)/libedl.so $(BUILD)/edl
 
 $(BUILD)/obj/%.o: src/%.c
@@ -130,6 +130,32 @@ install: all $(BUILD)/edl.pc
 	ln -sf libedl.so.0 $(DESTDIR)$(PREFIX)/lib/libedl.so
 	install -m 644 $(BUILD)/edl.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 $(BUILD)/edl $(DESTDIR)$(PREFIX)/bin/
+
+# libFuzzer harnesses (tests/fuzz/), built with clang, ASan and UBSan, without OpenMP or a BLAS so
+# every run is deterministic. Each runs FUZZ_SECONDS on a copy of its seed corpus; a crash, a
+# leak or a sanitizer report fails the target and leaves the input in build-fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := safetensors spec vectors text ratings
+FUZZ_BUILD := build-fuzz
+FUZZ_FLAGS := -O1 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -fno-math-errno -Wno-unknown-pragmas \
+              -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJ := $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
+$(FUZZ_BUILD)/obj/%.o: src/%.c $(wildcard src/*.h src/apps/*.h) include/edl.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) -lm
+
+fuzz: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+	@mkdir -p $(FUZZ_BUILD)/crashes
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    rm -rf $(FUZZ_BUILD)/corpus-$$t; mkdir -p $(FUZZ_BUILD)/corpus-$$t; cp tests/fuzz/corpus/$$t/* $(FUZZ_BUILD)/corpus-$$t/; \
+	    echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	    $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- $(FUZZ_BUILD)/corpus-$$t 2>$(FUZZ_BUILD)/fuzz_$$t.log || \
+	        { tail -n 60 $(FUZZ_BUILD)/fuzz_$$t.log; exit 1; }; \
+	    grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' $(FUZZ_BUILD)/fuzz_$$t.log; \
+	done
 
 clean:
 	rm -rf $(BUILD) build-*

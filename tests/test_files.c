@@ -206,6 +206,14 @@ TEST(malformed_file_catalogue) {
     edl_model *m = NULL;
     CHECK_STATUS(edl_model_load(&m, path), EDL_ERR_NUMERIC);
     CHECK_ERROR_HAS("tensor \"1.weight\" value 1 is nan");
+    float inf_data[6] = {1, 2, 3, 4, 5, -INFINITY};
+    write_st(path, "{" META "," W("[0,16]") "," B("[16,24]") "}", strlen("{" META "," W("[0,16]") "," B("[16,24]") "}"), inf_data, 24);
+    CHECK_STATUS(edl_model_load(&m, path), EDL_ERR_NUMERIC);
+    CHECK_ERROR_HAS("tensor \"1.bias\" value 1 is -inf");
+    /* a header length of 2^64 - 1 */
+    write_st(path, "{" META "," W("[0,16]") "," B("[16,24]") "}", UINT64_MAX, data, 24);
+    CHECK_STATUS(edl_model_load(&m, path), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS("larger than the rest of the file");
     /* not a file at all */
     CHECK_STATUS(edl_model_load(&m, dir), EDL_ERR_IO);
     snprintf(path, sizeof path, "%s/absent", dir);

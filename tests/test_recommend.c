@@ -315,3 +315,30 @@ TEST(recommend_hostile_files_and_arguments) {
     sa.users = 1, sa.items = 1, sa.rank = (size_t)1 << 62;
     CHECK_STATUS(edl_synth_ratings(tmp("never.data"), &sa, NULL), EDL_ERR_ARG);
 }
+
+/* A recommender file cut at every byte: every prefix fails cleanly, naming the file. */
+TEST(recommend_file_truncated_at_every_byte) {
+    edl_ratings *d = tiny();
+    edl_recommender *r = d ? train_model(d, EDL_REC_MLP, 2, 1) : NULL;
+    char whole[128], cut[128];
+    snprintf(whole, sizeof whole, "%s", tmp("whole.safetensors"));
+    snprintf(cut, sizeof cut, "%s", tmp("cut.safetensors"));
+    if (r) CHECK_OK(edl_rec_save(r, whole));
+    FILE *f = fopen(whole, "rb");
+    unsigned char buf[1 << 16];
+    size_t n = f ? fread(buf, 1, sizeof buf, f) : 0, clean = 0;
+    if (f) fclose(f);
+    CHECK(n > 500 && n < sizeof buf);
+    for (size_t k = 0; k < n; k++) {
+        FILE *g = fopen(cut, "wb");
+        if (!g) break;
+        fwrite(buf, 1, k, g), fclose(g);
+        edl_recommender *l = NULL;
+        edl_status s = edl_rec_load(&l, cut);
+        if (s == EDL_OK) FAILF("a file cut to %zu of %zu bytes loaded", k, n);
+        clean += s != EDL_OK && strstr(edl_last_error(), cut) != NULL;
+        edl_rec_free(l);
+    }
+    CHECK(clean == n);
+    edl_rec_free(r), edl_ratings_free(d);
+}

@@ -1,0 +1,31 @@
+/* Shared by the libFuzzer harnesses: each input is written to a file (edl's readers take paths)
+ * and read back by the parser under test. A parser may refuse an input; it may never crash,
+ * leak (LeakSanitizer), or leave the library's error message empty on a refusal. */
+#ifndef EDL_FUZZ_H
+#define EDL_FUZZ_H
+
+#include "edl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A per-process file holding the input (in /dev/shm when there is one: no disk writes). */
+static const char *fuzz_file(const uint8_t *data, size_t size, const char *suffix) {
+    static char path[128];
+    snprintf(path, sizeof path, "%s/edl-fuzz-%ld%s", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (long)getpid(), suffix);
+    FILE *f = fopen(path, "wb");
+    if (!f) abort();
+    if (size && fwrite(data, 1, size, f) != size) abort();
+    fclose(f);
+    return path;
+}
+
+/* A refusal must say why. */
+static void fuzz_check(edl_status s) {
+    if (s != EDL_OK && edl_last_error()[0] == '\0') abort();
+    if (s > 0 || s < EDL_ERR_UNSUPPORTED) abort();
+}
+
+#endif
