@@ -320,6 +320,11 @@ int main(int argc, char **argv) {
     printf("  medians: edl %.4f s an epoch (%.0f examples/s, epochs 2..%d); floor %.5f s (1 thread, %.1f GB/s), "
            "%.5f s (%d threads, %.1f GB/s); floor / edl %.4f (same threads), %.4f (best floor)\n",
            e_med, (double)examples / e_med, tm.n, f1, bytes / f1 / 1e9, fT, threads, bytes / fT / 1e9, fT / e_med, best / e_med);
+    if (kind == EDL_REC_MLP) { /* what the floor leaves out and mostly dominates: the three GEMMs a layer */
+        double flops = 6.0 * (double)examples * (double)(2 * dim * 64 + 64 * 32 + 32);
+        printf("  dense layers: %.1f GFLOP an epoch (forward + both backward products), %.1f GFLOP/s at edl's epoch time\n",
+               flops / 1e9, flops / e_med / 1e9);
+    }
     printf("result model=%s threads=%d records=%zu users=%zu items=%zu dim=%zu examples=%zu rows=%zu bytes=%.0f "
            "edl_epoch_s=%.5f edl_examples_per_s=%.0f floor1_s=%.6f floorT_s=%.6f floor_malloc_s=%.6f "
            "floor_over_edl=%.5f floor_best_over_edl=%.5f floor1_gbs=%.2f floorT_gbs=%.2f memcpy_l2_gbs=%.2f "
