@@ -208,6 +208,19 @@ int cmd_plot(int argc, char **argv) {
             free(w);
         }
     }
+    else if (!rc && p.n > 0) { /* a recommender's rows: users and items */
+        char *w0 = word_of(&p, 0);
+        int rec = w0 && !strncmp(w0, "user:", 5);
+        free(w0);
+        if (rec && (names = calloc(2, sizeof *names)) != NULL) {
+            names[0] = strdup("users"), names[1] = strdup("items"), ngroups = 2;
+            for (size_t i = 0; i < p.n; i++) {
+                char *w = word_of(&p, i);
+                group[i] = w && !strncmp(w, "item:", 5);
+                free(w);
+            }
+        }
+    }
     for (size_t i = 0; !rc && i < p.n; i++) {
         x[i] = xy[2 * i], y[i] = xy[2 * i + 1];
         if (i < top) labels[i] = word_of(&p, i);
@@ -215,7 +228,8 @@ int cmd_plot(int argc, char **argv) {
     if (!rc) {
         char title[256], caption[256];
         const char *base = strrchr(pos[0], '/');
-        snprintf(title, sizeof title, "%zu word vectors of %s", p.n, base ? base + 1 : pos[0]);
+        snprintf(title, sizeof title, "%zu %s of %s", p.n, ngroups == 2 && names && !strcmp(names[0], "users") ? "user and item embeddings" : "word vectors",
+                 base ? base + 1 : pos[0]);
         if (!strcmp(method, "pca"))
             snprintf(caption, sizeof caption, "edl plot -method pca: the first two principal components (%.3g%% and %.3g%% of the variance)%s",
                      100 * explained[0], 100 * explained[1], p.clf && !meta ? "; colour: the label each word favours" : "");

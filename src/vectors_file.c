@@ -22,6 +22,36 @@ edl_status edl__vectors_write_safetensors(const edl_vectors *v, const char *path
     return edl__safetensors_write(path, keys, vals, 5, t, 3);
 }
 
+/* A model without a vocabulary: its table's rows, named "user:ID" and "item:ID" for a
+   recommender (users first), else by their index. The table is taken, not copied. */
+static edl_status table_rows(edl_vectors **out, edl_model *m, const char *path, const edl_layer_info *in) {
+    const edl_tensor *uids = edl_model_extra(m, "rec.user_ids"), *iids = edl_model_extra(m, "rec.item_ids");
+    int rec = uids && iids && uids->dtype == EDL_DTYPE_I64 && iids->dtype == EDL_DTYPE_I64 && uids->rank == 1 && iids->rank == 1 &&
+              uids->shape[0] + iids->shape[0] == in->rows;
+    edl_vectors *v = NULL;
+    edl_status s = m->layers[0].w_off == 0 ? edl__vectors_alloc(&v, 0, in->dim)
+                                           : edl__fail(EDL_ERR_FORMAT, "%s: the table is not the first tensor", path);
+    if (s == EDL_OK) {
+        free(v->data);
+        v->data = m->params, m->params = NULL, m->nparams = 0;
+    }
+    for (size_t i = 0; s == EDL_OK && i < in->rows; i++) {
+        char name[48], where[600];
+        if (rec && i < uids->shape[0]) snprintf(name, sizeof name, "user:%lld", (long long)((const int64_t *)uids->data)[i]);
+        else if (rec) snprintf(name, sizeof name, "item:%lld", (long long)((const int64_t *)iids->data)[i - uids->shape[0]]);
+        else snprintf(name, sizeof name, "%zu", i);
+        snprintf(where, sizeof where, "%s: row %zu", path, i);
+        s = edl__vectors_add_word(v, name, strlen(name), where);
+    }
+    edl_model_free(m);
+    if (s != EDL_OK) {
+        edl_vectors_free(v);
+        return s;
+    }
+    *out = v;
+    return EDL_OK;
+}
+
 edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
     edl_model *m = NULL;
     EDL_TRY(edl_model_load(&m, path));
@@ -32,6 +62,8 @@ edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
     /* the words: all of a vectors file's rows, a classifier's first nwords */
     size_t n = 0;
     const char *nw = edl_model_meta(m, "textclf.nwords");
+    const int is_table = in.kind == EDL_LAYER_EMBEDDING_BAG || in.kind == EDL_LAYER_EMBEDDING;
+    if (!b && !o && is_table) return table_rows(out, m, path, &in);
     if (!b || !o || b->dtype != EDL_DTYPE_U8 || o->dtype != EDL_DTYPE_I64 || o->shape[0] == 0 ||
         (in.kind != EDL_LAYER_EMBEDDING_BAG && in.kind != EDL_LAYER_EMBEDDING))
         s = edl__fail(EDL_ERR_FORMAT, "%s: not a vectors file: no vocab.bytes/vocab.offsets beside an embedding table", path);

@@ -333,6 +333,10 @@ TEST(cli_recommend) {
     snprintf(cmd, sizeof cmd, "%s recommend topk %s/bpr.safetensors -user 1 -k 50 | cut -f1 | sort > %s/top && awk '$1 == 1 {print $2}' %s/u.data | sort > %s/own && comm -12 %s/top %s/own | wc -l",
              cli(), dir, dir, dir, dir, dir, dir);
     CHECK(run(cmd, out, sizeof out) == 0 && !strcmp(out, "0\n"));
+    /* the embedding space of a recommender: its rows named user:ID and item:ID, coloured by kind */
+    snprintf(cmd, sizeof cmd, "%s project %s/bpr.safetensors -method pca | grep -c '^item:' && %s plot %s/bpr.safetensors -output %s/p.svg | wc -l && grep -c '>items<' %s/p.svg",
+             cli(), dir, cli(), dir, dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 0 && !strcmp(out, "300\n1\n1\n"));
     snprintf(cmd, sizeof cmd, "%s recommend topk %s/bpr.safetensors -user 123456 2>&1", cli(), dir);
     CHECK(run(cmd, out, sizeof out) == 1 && strstr(out, "user 123456 is not in the model"));
     snprintf(cmd, sizeof cmd, "%s recommend split %s/u.data -output %s/s -split last", cli(), dir, dir);

@@ -249,8 +249,8 @@ static bool step_mf(trainer *t, workspace *w, size_t s, size_t e, thread_sum *su
         sum->loss += (double)err * err;
         float *dp = w->drows + 2 * k * d, *dq = dp + d;
         for (size_t j = 0; j < f; j++) dp[j] = err * q[j], dq[j] = err * p[j];
-        if (f) ok &= update_row(t, &c, w->idx[2 * k], dp) & update_row(t, &c, w->idx[2 * k + 1], dq);
-        ok &= update_bias(t, &cb, bu, err) & update_bias(t, &cb, bi, err);
+        if (f) ok &= update_row(t, &c, w->idx[2 * k], dp), ok &= update_row(t, &c, w->idx[2 * k + 1], dq);
+        ok &= update_bias(t, &cb, bu, err), ok &= update_bias(t, &cb, bi, err);
     }
     sum->examples += nb;
     return ok;
@@ -284,9 +284,9 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, edl_rng *rng,
         const float *p = w->rows + 3 * k * d, *qi = p + d, *qj = qi + d;
         float *dp = w->drows + 3 * k * d, *dqi = dp + d, *dqj = dqi + d;
         for (size_t j = 0; j < f; j++) dp[j] = g * (qi[j] - qj[j]), dqi[j] = g * p[j], dqj[j] = -g * p[j];
-        ok &= update_row(t, &c, w->idx[3 * k], dp) & update_row(t, &c, w->idx[3 * k + 1], dqi) &
-              update_row(t, &c, w->idx[3 * k + 2], dqj);
-        ok &= update_bias(t, &cb, (size_t)w->idx[3 * k + 1], g) & update_bias(t, &cb, (size_t)w->idx[3 * k + 2], -g);
+        ok &= update_row(t, &c, w->idx[3 * k], dp), ok &= update_row(t, &c, w->idx[3 * k + 1], dqi);
+        ok &= update_row(t, &c, w->idx[3 * k + 2], dqj);
+        ok &= update_bias(t, &cb, (size_t)w->idx[3 * k + 1], g), ok &= update_bias(t, &cb, (size_t)w->idx[3 * k + 2], -g);
     }
     return ok;
 }
