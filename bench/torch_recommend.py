@@ -16,7 +16,7 @@ updates, as in edl. Batches as edl's: 256 records (mf, mlp: 256 x 5 = 1280 rows)
 not rated (up to 16 draws, as edl). Examples are counted as edl counts them: mf one per record,
 bpr one per triple, mlp one per positive or negative.
 
-    /usr/bin/python3 bench/torch_recommend.py DATA mf|bpr|mlp [epochs=1] [threads] [dim=32] [seed=1]
+    /usr/bin/python3 bench/torch_recommend.py DATA mf|bpr|mlp [epochs=1] [threads] [dim=32] [seed=1] [max_seconds=0]
 
 DATA is a u.data file (user item rating timestamp, whitespace-separated). epochs may be a
 fraction (0.25: a quarter of the shuffled records); the rate is normalised per example, and "s
@@ -34,6 +34,7 @@ epochs = float(sys.argv[3]) if len(sys.argv) > 3 else 1.0
 threads = int(sys.argv[4]) if len(sys.argv) > 4 else torch.get_num_threads()
 dim = int(sys.argv[5]) if len(sys.argv) > 5 else 32
 seed = int(sys.argv[6]) if len(sys.argv) > 6 else 1
+max_seconds = float(sys.argv[7]) if len(sys.argv) > 7 else 0.0
 if model not in ("mf", "bpr", "mlp"):
     sys.exit("torch_recommend.py: model is mf, bpr or mlp")
 torch.set_num_threads(threads)
@@ -134,18 +135,22 @@ for b in range(10):
 total = int(epochs * n)
 done, examples, loss = 0, 0, 0.0  # loss: the data loss summed over the timed examples
 t0 = time.perf_counter()
-while done < total:
+stopped = False
+while done < total and not stopped:
     perm = torch.randperm(n)
     end = min(n, total - done)
     for b in range(0, end, step_records):
         lsum, ex = step(perm[b : min(b + step_records, end)])
         loss += lsum
         examples += ex
+        if max_seconds > 0 and time.perf_counter() - t0 > max_seconds:
+            stopped = True
+            break
     done += end
 dt = time.perf_counter() - t0
 rate = examples / dt
 print(
     f"torch {torch.__version__} {model}: {threads} threads, {U} users, {I} items, {n} records, dim {dim}, "
-    f"{epochs:g} epochs ({examples} examples; {per_epoch} an epoch), batch {BATCH}: {rate:.0f} examples/s, "
+    f"{examples / per_epoch:.3g} epochs ({examples} examples; {per_epoch} an epoch{'; time cap' if stopped else ''}), batch {BATCH}: {rate:.0f} examples/s, "
     f"{per_epoch / rate:.3f} s an epoch (mean loss {loss / examples:.5f}, as edl's epoch loss)"
 )
