@@ -87,3 +87,16 @@ void args_usage(const arg_spec *specs, size_t nspecs) {
         fprintf(stderr, "  -%-14s %s [%s]\n", specs[k].name, specs[k].help, def);
     }
 }
+
+int args_sizes(const char *s, size_t *out, size_t max, size_t *n) {
+    *n = 0;
+    while (s && *s) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (end == s || errno || v == 0 || v > 1000000 || *n == max || (*end && *end != ',')) return -1;
+        out[(*n)++] = (size_t)v;
+        s = *end ? end + 1 : end;
+    }
+    return 0;
+}

@@ -19,6 +19,9 @@ typedef struct {
    an unknown flag, a missing or bad value, or too many positionals; else the positional count. */
 int args_parse(const char *cmd, int argc, char **argv, int first, const arg_spec *specs,
                size_t nspecs, const char **pos, int max_pos);
+/* A comma-separated list of sizes in [1, 1000000] ("-hidden 256,128") into out (at most max);
+   -1 when it is not one. */
+int args_sizes(const char *s, size_t *out, size_t max, size_t *n);
 /* Prints the flags with their help and current values. */
 void args_usage(const arg_spec *specs, size_t nspecs);
 

@@ -141,14 +141,7 @@ static int rec_train(int argc, char **argv) {
     a.dim = dim, a.epoch = epoch, a.lr = lr, a.reg = reg, a.neg = neg, a.batch = batch, a.thread = thread, a.seed = seed, a.k = k;
     size_t hs[8], nh = 0;
     if (hidden) {
-        for (const char *s = hidden; *s && nh < 8;) {
-            char *end;
-            errno = 0;
-            unsigned long v = strtoul(s, &end, 10);
-            if (end == s || errno || v == 0 || v > 100000 || (*end && *end != ',')) return (fprintf(stderr, "edl %s: -hidden '%s' is not sizes like 64,32\n", cmd, hidden), 2);
-            hs[nh++] = v;
-            s = *end ? end + 1 : end;
-        }
+        if (args_sizes(hidden, hs, 8, &nh) != 0) return (fprintf(stderr, "edl %s: -hidden '%s' is not sizes like 64,32\n", cmd, hidden), 2);
         a.hidden = hs, a.nhidden = nh;
     }
     if (optimizer) {

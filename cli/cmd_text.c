@@ -15,20 +15,6 @@
 
 static int verbose_level = 2;
 
-/* "-hidden 256,128" */
-static int parse_hidden(const char *s, size_t *out, size_t max, size_t *n) {
-    *n = 0;
-    while (s && *s) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (end == s || errno || v == 0 || v > 1000000 || *n == max || (*end && *end != ',')) return -1;
-        out[(*n)++] = (size_t)v;
-        s = *end ? end + 1 : end;
-    }
-    return 0;
-}
-
 int cmd_supervised(int argc, char **argv) {
     static const char cmd[] = "supervised";
     edl_textclf_args a;
@@ -92,7 +78,7 @@ int cmd_supervised(int argc, char **argv) {
         return 2;
     }
     size_t hid[16], nh = 0;
-    if (hidden && parse_hidden(hidden, hid, 16, &nh) != 0) {
+    if (hidden && args_sizes(hidden, hid, 16, &nh) != 0) {
         fprintf(stderr, "edl supervised: -hidden '%s' is not a list of up to 16 sizes like 256,128\n", hidden);
         return 2;
     }

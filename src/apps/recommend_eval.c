@@ -50,6 +50,20 @@ void edl__rec_score_all(const edl_recommender *r, size_t u, float *out, float *w
 /* a ranks before b: higher score, then lower index */
 static int before(const float *s, int64_t a, int64_t b) { return s[a] > s[b] || (s[a] == s[b] && a < b); }
 
+/* Puts x at the root of the heap idx[0..h) (root: the worst kept) and sifts it down. */
+static void sift_down(const float *s, int64_t *idx, size_t h, int64_t x) {
+    size_t c = 0;
+    for (;;) {
+        size_t l = 2 * c + 1, w = c;
+        int64_t wv = x;
+        if (l < h && before(s, wv, idx[l])) w = l, wv = idx[l];
+        if (l + 1 < h && before(s, wv, idx[l + 1])) w = l + 1;
+        if (w == c) break;
+        idx[c] = idx[w], c = w;
+    }
+    idx[c] = x;
+}
+
 /* The k best of n scores (skip[i] != 0 left out; skip may be NULL) into idx, best first;
    returns how many. A heap whose root is the worst kept. */
 static size_t top_k(const float *s, const uint8_t *skip, size_t n, size_t k, int64_t *idx) {
@@ -62,31 +76,13 @@ static size_t top_k(const float *s, const uint8_t *skip, size_t n, size_t k, int
             while (c > 0 && before(s, idx[(c - 1) / 2], x)) idx[c] = idx[(c - 1) / 2], c = (c - 1) / 2;
             idx[c] = x;
         } else if (k > 0 && before(s, x, idx[0])) {
-            size_t c = 0;
-            for (;;) {
-                size_t l = 2 * c + 1, w = c;
-                int64_t wv = x;
-                if (l < h && before(s, wv, idx[l])) w = l, wv = idx[l];
-                if (l + 1 < h && before(s, wv, idx[l + 1])) w = l + 1;
-                if (w == c) break;
-                idx[c] = idx[w], c = w;
-            }
-            idx[c] = x;
+            sift_down(s, idx, h, x);
         }
     }
     /* heap sort: repeatedly move the worst to the end */
     for (size_t e = h; e > 1; e--) {
-        int64_t worst = idx[0], x = idx[e - 1];
-        size_t c = 0, m = e - 1;
-        for (;;) {
-            size_t l = 2 * c + 1, w = c;
-            int64_t wv = x;
-            if (l < m && before(s, wv, idx[l])) w = l, wv = idx[l];
-            if (l + 1 < m && before(s, wv, idx[l + 1])) w = l + 1;
-            if (w == c) break;
-            idx[c] = idx[w], c = w;
-        }
-        idx[c] = x;
+        int64_t worst = idx[0];
+        sift_down(s, idx, e - 1, idx[e - 1]);
         idx[e - 1] = worst;
     }
     return h;
