@@ -4,7 +4,9 @@
  * layers follow it in the same parameter block. Training is by mini-batches: each batch gathers
  * its rows with edl_embedding_forward, runs the head (a dot product, or edl_dense_forward and
  * _backward), and updates the rows it read with edl's optimizer rules (lazy: only rows looked up
- * change, as torch.optim.SparseAdam). Threads share the parameters without locks (Hogwild). */
+ * change, as torch.optim.SparseAdam). Threads run blocks of records that share no user and no
+ * item (recommend_blocks.c), so the rows need no locks and a seed gives the same model at any
+ * thread count's schedule; only the mlp's dense layers are shared by all threads (Hogwild). */
 #include "recommend.h"
 
 #include <math.h>
@@ -114,17 +116,18 @@ typedef struct {
     const int64_t *uidx, *iidx;
     const float *rating;
     size_t n;
-    const size_t *perm;     /* this epoch's order of the records */
+    const edl__rec_blocks *blk; /* the schedule: records by block, items by group */
     int opt;                /* edl_opt_kind */
     float lr, reg;
     size_t neg, batch;
     float *s1, *s2;         /* optimizer state beside the parameter block (Adagrad: s1; Adam: both) */
     float *b1, *b2;         /* ... and beside the biases */
     size_t dense_off;       /* first float of the dense layers in the block */
-    atomic_ullong steps;    /* batches done (Adam's bias correction) */
+    size_t steps;           /* batches done before this epoch (Adam's bias correction) */
     uint64_t epoch;
     atomic_int failed;      /* a thread saw a non-finite value or a kernel failed */
     edl_status fail_status; /* written once, by the first thread to fail */
+    size_t fail_step;       /* ... and the step it failed at */
     char fail_msg[256];     /* that thread's edl_last_error() (thread-local there) */
 } trainer;
 
@@ -133,21 +136,22 @@ typedef struct {
     size_t examples;
 } thread_sum;
 
-static edl__opt_coef coef(const trainer *t, float wd) {
+/* step: this batch's 1-based number in the schedule (SparseAdam's shared step count). */
+static edl__opt_coef coef(const trainer *t, float wd, size_t step) {
     edl__opt_coef c = {.lr = t->lr, .wd = wd, .decay = 1.0f, .damp = 1.0f, .b1 = 0.9f, .b2 = 0.999f, .k1 = 0.1f, .k2 = 0.001f};
     c.eps = t->opt == EDL_OPT_ADAGRAD ? 1e-10f : 1e-8f;
-    if (t->opt == EDL_OPT_ADAM) { /* SparseAdam's step at the shared step count */
-        double s = (double)atomic_load_explicit(&((trainer *)t)->steps, memory_order_relaxed) + 1.0;
+    if (t->opt == EDL_OPT_ADAM) {
+        double s = (double)step;
         c.step = (float)((double)t->lr * sqrt(1.0 - pow(0.999, s)) / (1.0 - pow(0.9, s)));
     }
     return c;
 }
 
 /* Records the first failure of any thread, with its message (edl_last_error is per thread). */
-static void fail_once(trainer *t, edl_status s, const char *msg) {
+static void fail_once(trainer *t, edl_status s, size_t step, const char *msg) {
     int expect = 0;
     if (atomic_compare_exchange_strong(&t->failed, &expect, 1)) {
-        t->fail_status = s;
+        t->fail_status = s, t->fail_step = step;
         snprintf(t->fail_msg, sizeof t->fail_msg, "%s", msg);
     }
 }
@@ -158,7 +162,7 @@ static void fail_once(trainer *t, edl_status s, const char *msg) {
     do {                                                                                          \
         edl_status ks_ = (call);                                                                  \
         if (ks_ != EDL_OK) {                                                                      \
-            fail_once((t), ks_, edl_last_error());                                                \
+            fail_once((t), ks_, step, edl_last_error());                                          \
             return true;                                                                          \
         }                                                                                         \
     } while (0)
@@ -181,12 +185,15 @@ static bool update_bias(const trainer *t, const edl__opt_coef *c, size_t k, floa
     return update(t, c, t->r->bias + k, &g, t->b1 ? t->b1 + k : NULL, t->b2 ? t->b2 + k : NULL, 1);
 }
 
-/* A negative for dense user u: uniform over items, avoiding the user's own (a few tries). */
-static int64_t negative(const edl_recommender *r, size_t u, edl_rng *rng) {
+/* A negative for dense user u: uniform over item group g (the items this block may write),
+   avoiding the user's own (a few tries). */
+static int64_t negative(const trainer *t, size_t u, int g, edl_rng *rng) {
+    const int64_t *items = t->blk->gitems + t->blk->goff[g];
+    size_t m = t->blk->goff[g + 1] - t->blk->goff[g];
     int64_t j = 0;
     for (int tries = 0; tries < 16; tries++) {
-        j = (int64_t)edl_rng_below(rng, r->items);
-        if (!edl__rec_seen(r, u, j)) break;
+        j = items[edl_rng_below(rng, m)];
+        if (!edl__rec_seen(t->r, u, j)) break;
     }
     return j;
 }
@@ -228,20 +235,20 @@ static int ws_alloc(workspace *w, const trainer *t, size_t ndense_params) {
 }
 
 /* mf: rows are (p_u, q_i) pairs; loss (s - r)^2 / 2 with s = mean + b_u + b_i + <p_u, q_i>. */
-static bool step_mf(trainer *t, workspace *w, size_t s, size_t e, thread_sum *sum) {
+static bool step_mf(trainer *t, workspace *w, size_t s, size_t e, size_t step, thread_sum *sum) {
     edl_recommender *r = t->r;
     const size_t d = r->dim, f = r->fdim, U = r->users;
     size_t nb = e - s;
     for (size_t k = 0; k < nb; k++) {
-        size_t x = t->perm[s + k];
+        size_t x = t->blk->order[s + k];
         w->idx[2 * k] = t->uidx[x], w->idx[2 * k + 1] = (int64_t)U + t->iidx[x];
     }
     KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 2 * nb));
-    edl__opt_coef c = coef(t, t->reg), cb = coef(t, t->reg);
+    edl__opt_coef c = coef(t, t->reg, step), cb = coef(t, t->reg, step);
     bool ok = true;
     const float mean = r->bias[U + r->items];
     for (size_t k = 0; k < nb; k++) {
-        size_t x = t->perm[s + k];
+        size_t x = t->blk->order[s + k];
         const float *p = w->rows + 2 * k * d, *q = p + d;
         size_t bu = (size_t)t->uidx[x], bi = U + (size_t)t->iidx[x];
         float pred = mean + r->bias[bu] + r->bias[bi] + (f ? edl__vec_dot(p, q, f) : 0.0f);
@@ -257,15 +264,15 @@ static bool step_mf(trainer *t, workspace *w, size_t s, size_t e, thread_sum *su
 }
 
 /* bpr: rows are (p_u, q_i, q_j) triples; loss -log sigmoid(x), x = b_i - b_j + <p_u, q_i - q_j>. */
-static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, edl_rng *rng, thread_sum *sum) {
+static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, int ig, size_t step, edl_rng *rng, thread_sum *sum) {
     edl_recommender *r = t->r;
     const size_t d = r->dim, f = r->fdim, U = r->users;
     size_t nb = 0;
     for (size_t k = s; k < e; k++) {
-        size_t x = t->perm[k];
+        size_t x = t->blk->order[k];
         for (size_t g = 0; g < t->neg && nb < t->batch; g++, nb++) {
             w->idx[3 * nb] = t->uidx[x], w->idx[3 * nb + 1] = (int64_t)U + t->iidx[x];
-            w->idx[3 * nb + 2] = (int64_t)U + negative(r, (size_t)t->uidx[x], rng);
+            w->idx[3 * nb + 2] = (int64_t)U + negative(t, (size_t)t->uidx[x], ig, rng);
         }
     }
     KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 3 * nb));
@@ -277,7 +284,7 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, edl_rng *rng,
     float loss = 0.0f;
     KERNEL(t, edl_bce_with_logits(&loss, w->dlogit, w->logit, w->target, nb));
     sum->loss += (double)loss * (double)nb, sum->examples += nb;
-    edl__opt_coef c = coef(t, t->reg), cb = coef(t, 0.0f);
+    edl__opt_coef c = coef(t, t->reg, step), cb = coef(t, 0.0f, step);
     bool ok = true;
     for (size_t k = 0; k < nb; k++) {
         float g = w->dlogit[k] * (float)nb; /* per-example gradient (the kernel averages) */
@@ -293,15 +300,15 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, edl_rng *rng,
 
 /* mlp: rows are (p_u, q_i) pairs, one positive and neg negatives per record; dense layers
    (ReLU) to a logit; binary cross-entropy. */
-static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, edl_rng *rng, thread_sum *sum) {
+static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, int ig, size_t step, edl_rng *rng, thread_sum *sum) {
     edl_recommender *r = t->r;
     const size_t d = r->dim, U = r->users, L = r->ndense;
     size_t nb = 0;
     for (size_t k = s; k < e; k++) {
-        size_t x = t->perm[k];
+        size_t x = t->blk->order[k];
         for (size_t g = 0; g <= t->neg; g++, nb++) {
             w->idx[2 * nb] = t->uidx[x];
-            w->idx[2 * nb + 1] = (int64_t)U + (g == 0 ? t->iidx[x] : negative(r, (size_t)t->uidx[x], rng));
+            w->idx[2 * nb + 1] = (int64_t)U + (g == 0 ? t->iidx[x] : negative(t, (size_t)t->uidx[x], ig, rng));
             w->target[nb] = g == 0 ? 1.0f : 0.0f;
         }
     }
@@ -320,7 +327,7 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, edl_rng *rng,
         float *db = w->dparams + (size_t)(D->b - r->m->params) - t->dense_off;
         KERNEL(t, edl_dense_backward(w->grad[l], dw, db, w->grad[l + 1], w->act[l], w->act[l + 1], nb, D->in, D->out, D->w, D->act));
     }
-    edl__opt_coef c = coef(t, t->reg), cd = coef(t, 0.0f);
+    edl__opt_coef c = coef(t, t->reg, step), cd = coef(t, 0.0f, step);
     bool ok = true;
     for (size_t k = 0; k < 2 * nb; k++) ok &= update_row(t, &c, w->idx[k], w->drows + k * d);
     size_t nd = r->m->nparams - t->dense_off;
@@ -329,7 +336,27 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, edl_rng *rng,
     return ok;
 }
 
-static void run_thread(trainer *t, int tid, int nt, thread_sum *sum) {
+/* Records per batch: bpr's batch counts triples (neg per record), the others' records. */
+static size_t records_per_batch(const trainer *t) {
+    return t->r->kind == EDL_REC_BPR ? (t->batch + t->neg - 1) / t->neg : t->batch;
+}
+
+/* Batches in sub-epoch k of the schedule (its blocks (g, (g + k) % nt)). */
+static size_t sub_epoch_batches(const trainer *t, int k) {
+    const edl__rec_blocks *B = t->blk;
+    size_t per = records_per_batch(t), nb = 0;
+    for (int g = 0; g < B->nt; g++) {
+        size_t blk = (size_t)g * (size_t)B->nt + (size_t)((g + k) % B->nt);
+        nb += (B->off[blk + 1] - B->off[blk] + per - 1) / per;
+    }
+    return nb;
+}
+
+/* Thread tid of a team of `team` runs, in each of the nt sub-epochs, the blocks of user groups
+   tid, tid + team, ...; a barrier ends each sub-epoch (every thread reaches it, even after a
+   failure, so none waits forever). Batch j of user group g is step steps + j*nt + g + 1: the same
+   numbers whatever the timing. */
+static void run_thread(trainer *t, int tid, int team, thread_sum *sum) {
 #ifdef _OPENMP
     /* the kernels inside a batch stay on this thread: a team of one does not count as active,
        so without this each GEMM and gather would start a team of its own (measured: 65% of an
@@ -338,25 +365,30 @@ static void run_thread(trainer *t, int tid, int nt, thread_sum *sum) {
 #endif
     workspace w;
     size_t nd = t->r->kind == EDL_REC_MLP ? t->r->m->nparams - t->dense_off : 0;
-    if (!ws_alloc(&w, t, nd)) {
-        ws_free(&w, t->r->ndense);
-        fail_once(t, EDL_ERR_NOMEM, "edl_rec_train: no memory for a thread's batch buffers");
-        return;
+    bool have_ws = ws_alloc(&w, t, nd);
+    if (!have_ws) fail_once(t, EDL_ERR_NOMEM, t->steps, "edl_rec_train: no memory for a thread's batch buffers");
+    const edl__rec_blocks *B = t->blk;
+    const int nt = B->nt;
+    const size_t per = records_per_batch(t);
+    size_t base = t->steps;
+    for (int k = 0; k < nt; k++) {
+        for (int g = tid; have_ws && g < nt; g += team) {
+            int h = (g + k) % nt;
+            size_t blk = (size_t)g * (size_t)nt + (size_t)h, s = B->off[blk], e = B->off[blk + 1];
+            edl_rng rng;
+            edl_rng_seed(&rng, t->a->seed * 0x9e3779b97f4a7c15ULL + t->epoch * 1000003ULL + (uint64_t)k * (uint64_t)nt + (uint64_t)g);
+            for (size_t b = s, j = 0; b < e && !atomic_load_explicit(&t->failed, memory_order_relaxed); b += per, j++) {
+                size_t be = e - b > per ? b + per : e, step = base + j * (size_t)nt + (size_t)g + 1;
+                bool ok = t->r->kind == EDL_REC_MF    ? step_mf(t, &w, b, be, step, sum)
+                          : t->r->kind == EDL_REC_BPR ? step_bpr(t, &w, b, be, h, step, &rng, sum)
+                                                      : step_mlp(t, &w, b, be, h, step, &rng, sum);
+                if (!ok) fail_once(t, EDL_ERR_NUMERIC, step, "");
+            }
+        }
+        base += sub_epoch_batches(t, k);
+#pragma omp barrier
     }
-    edl_rng rng;
-    edl_rng_seed(&rng, t->a->seed * 0x9e3779b97f4a7c15ULL + t->epoch * 1000003ULL + (uint64_t)tid);
-    size_t s = t->n * (size_t)tid / (size_t)nt, e = t->n * (size_t)(tid + 1) / (size_t)nt;
-    /* bpr's batch counts triples (neg per record), the others' records */
-    size_t step = t->r->kind == EDL_REC_BPR ? (t->batch + t->neg - 1) / t->neg : t->batch;
-    for (size_t b = s; b < e && !atomic_load_explicit(&t->failed, memory_order_relaxed); b += step) {
-        size_t be = b + step < e ? b + step : e;
-        bool ok = t->r->kind == EDL_REC_MF    ? step_mf(t, &w, b, be, sum)
-                  : t->r->kind == EDL_REC_BPR ? step_bpr(t, &w, b, be, &rng, sum)
-                                              : step_mlp(t, &w, b, be, &rng, sum);
-        atomic_fetch_add_explicit(&t->steps, 1, memory_order_relaxed);
-        if (!ok) fail_once(t, EDL_ERR_NUMERIC, "");
-    }
-    ws_free(&w, t->r->ndense);
+    ws_free(&w, t->r->ndense); /* also what a failed ws_alloc got */
 }
 
 static edl_status check_args(const edl_rec_args *a, const edl_ratings *d) {
@@ -418,7 +450,6 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     t.neg = a->neg ? a->neg : a->model == EDL_REC_BPR ? 1 : 4;
     t.batch = a->batch;
     if (a->model == EDL_REC_BPR && t.batch < t.neg) t.batch = t.neg;
-    atomic_init(&t.steps, 0);
     atomic_init(&t.failed, 0);
     static const char *const opt_names[] = {"sgd", "adagrad", "rowwise_adagrad", "adam", "adamw"};
     snprintf(r->args, sizeof r->args, "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s seed=%llu",
@@ -426,8 +457,15 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
              (unsigned long long)a->seed);
     size_t table = (r->users + r->items) * r->dim, nb = r->users + r->items + 1;
     t.dense_off = table;
-    size_t *perm = malloc(d->n * sizeof *perm);
-    edl_status s = perm ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for %zu records", d->n);
+    int nt = a->thread > 0 ? a->thread : edl__num_threads();
+#ifndef _OPENMP
+    nt = 1;
+#endif
+    if (nt < 1) nt = 1;
+    if (nt > EDL_REC_MAX_THREADS) nt = EDL_REC_MAX_THREADS;
+    if ((size_t)nt > d->n) nt = (int)d->n;
+    edl__rec_blocks blk;
+    edl_status s = edl__rec_blocks_init(&blk, r, d->n, nt);
     if (s == EDL_OK && t.opt != EDL_OPT_SGD) {
         t.s1 = calloc(r->m->nparams, sizeof(float)), t.b1 = calloc(nb, sizeof(float));
         if (!t.s1 || !t.b1) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the optimizer's state");
@@ -442,24 +480,17 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
         for (size_t k = 0; k < d->n; k++) m += d->rating[k];
         r->bias[r->users + r->items] = (float)(m / (double)d->n);
     }
-    int nt = a->thread > 0 ? a->thread : edl__num_threads();
-    if (nt < 1) nt = 1;
-    if ((size_t)nt > d->n) nt = (int)d->n;
     edl_rng rng;
     edl_rng_seed(&rng, a->seed);
-    for (size_t k = 0; s == EDL_OK && k < d->n; k++) perm[k] = k;
+    t.blk = &blk;
     double t0 = edl__now();
     size_t examples = 0;
     for (size_t ep = 0; s == EDL_OK && ep < a->epoch && a->model != EDL_REC_POP; ep++) {
-        for (size_t k = d->n - 1; k > 0; k--) {
-            size_t j = (size_t)edl_rng_below(&rng, k + 1), x = perm[k];
-            perm[k] = perm[j], perm[j] = x;
-        }
-        t.perm = perm, t.epoch = ep;
-        thread_sum sums[64];
-        int nthreads = nt < 64 ? nt : 64;
+        edl__rec_blocks_shuffle(&blk, uidx, iidx, &rng);
+        t.epoch = ep;
+        thread_sum sums[EDL_REC_MAX_THREADS];
         memset(sums, 0, sizeof sums);
-#pragma omp parallel num_threads(nthreads)
+#pragma omp parallel num_threads(nt)
         {
 #ifdef _OPENMP
             run_thread(&t, omp_get_thread_num(), omp_get_num_threads(), &sums[omp_get_thread_num()]);
@@ -467,9 +498,10 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
             run_thread(&t, 0, 1, &sums[0]);
 #endif
         }
+        for (int k = 0; k < nt; k++) t.steps += sub_epoch_batches(&t, k);
         double loss = 0.0;
         size_t ex = 0;
-        for (int k = 0; k < nthreads; k++) loss += sums[k].loss, ex += sums[k].examples;
+        for (int k = 0; k < nt; k++) loss += sums[k].loss, ex += sums[k].examples;
         examples += ex;
         float mean_loss = ex ? (float)(loss / (double)ex) : 0.0f;
         if (atomic_load(&t.failed) || !isfinite(mean_loss)) {
@@ -477,14 +509,14 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
             else
                 s = edl__fail(EDL_ERR_NUMERIC, "edl_rec_train: %s became non-finite at step %llu (epoch %zu; lower -lr, now %g)",
                               r->kind == EDL_REC_MLP ? "layer 0 (embedding) or a dense layer" : "layer 0 (embedding)",
-                              (unsigned long long)atomic_load(&t.steps), ep + 1, (double)t.lr);
+                              (unsigned long long)(atomic_load(&t.failed) ? t.fail_step : t.steps), ep + 1, (double)t.lr);
             break;
         }
         if (rep) rep->loss = mean_loss, rep->epochs_run = ep + 1;
         if (a->progress) {
             edl_progress p;
             memset(&p, 0, sizeof p);
-            p.epoch = ep + 1, p.epochs = a->epoch, p.step = atomic_load(&t.steps), p.seconds = edl__now() - t0;
+            p.epoch = ep + 1, p.epochs = a->epoch, p.step = t.steps, p.seconds = edl__now() - t0;
             p.examples_per_second = p.seconds > 0 ? (double)examples / p.seconds : 0.0;
             p.eta_seconds = p.seconds / (double)(ep + 1) * (double)(a->epoch - ep - 1);
             p.lr = t.lr, p.loss = mean_loss, p.accuracy = NAN, p.valid_loss = NAN, p.valid_accuracy = NAN, p.epoch_end = 1;
@@ -500,7 +532,8 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
         rep->seconds = edl__now() - t0;
         rep->examples_per_second = rep->seconds > 0 ? (double)examples / rep->seconds : 0.0;
     }
-    free(perm), free(t.s1), free(t.s2), free(t.b1), free(t.b2);
+    edl__rec_blocks_free(&blk);
+    free(t.s1), free(t.s2), free(t.b1), free(t.b2);
     return s;
 }
 

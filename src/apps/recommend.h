@@ -55,6 +55,27 @@ struct edl_recommender {
     char args[256];
 };
 
+/* The parallel schedule (recommend_blocks.c): nt x nt blocks of records, block (g, h) holding
+   the records of user group g and item group h; a sub-epoch k runs blocks (g, (g + k) % nt), which
+   share no user and no item, so threads never write the same row. */
+#define EDL_REC_MAX_THREADS 64
+typedef struct {
+    int nt;
+    size_t n, users, items;
+    size_t *order;          /* the n record indices, block by block (shuffled in each block) */
+    size_t *off;            /* nt * nt + 1: block k is order[off[k] .. off[k + 1]) */
+    int64_t *gitems;        /* the dense items, group by group (negatives come from one group) */
+    size_t *goff;           /* nt + 1: group g is gitems[goff[g] .. goff[g + 1]) */
+    uint8_t *ug, *ig;       /* each user's and item's group this epoch */
+    size_t *urank, *irank;  /* users and items by record count, most first (nt > 1) */
+    size_t *cursor;         /* nt * nt: scratch for the counting sorts */
+} edl__rec_blocks;
+
+edl_status edl__rec_blocks_init(edl__rec_blocks *b, const edl_recommender *r, size_t n, int nt);
+/* A new epoch's schedule: deals the groups afresh and shuffles each block's records. */
+void edl__rec_blocks_shuffle(edl__rec_blocks *b, const int64_t *uidx, const int64_t *iidx, edl_rng *rng);
+void edl__rec_blocks_free(edl__rec_blocks *b);
+
 /* Points r's table and dense layers into its model's parameter block (checks the layers). */
 edl_status edl__rec_bind(edl_recommender *r);
 /* Scores of every item for dense user u into out (items floats); ws holds at least
