@@ -82,7 +82,10 @@ void args_usage(const arg_spec *specs, size_t nspecs) {
         case ARG_SIZE: snprintf(def, sizeof def, "%zu", *(size_t *)specs[k].value); break;
         case ARG_U64: snprintf(def, sizeof def, "%llu", (unsigned long long)*(uint64_t *)specs[k].value); break;
         case ARG_INT: snprintf(def, sizeof def, "%d", *(int *)specs[k].value); break;
-        case ARG_FLOAT: snprintf(def, sizeof def, "%g", *(float *)specs[k].value); break;
+        case ARG_FLOAT: /* NaN stands for a default that depends on other flags */
+            if (isnan(*(float *)specs[k].value)) snprintf(def, sizeof def, "auto");
+            else snprintf(def, sizeof def, "%g", *(float *)specs[k].value);
+            break;
         }
         fprintf(stderr, "  -%-14s %s [%s]\n", specs[k].name, specs[k].help, def);
     }

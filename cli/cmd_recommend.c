@@ -56,9 +56,10 @@ static int read_ratings(const char *cmd, const char *path, const read_flags *f, 
         return (fprintf(stderr, "edl %s: -bad '%s' is not fail or skip\n", cmd, f->bad), 2);
     o.skip_bad = !strcmp(f->bad, "skip");
     edl_ratings_report rep;
-    if (edl_ratings_read(out, path, &o, &rep) != EDL_OK) {
+    edl_status st = edl_ratings_read(out, path, &o, &rep);
+    if (st != EDL_OK) {
         cli_fail(cmd);
-        if (!o.skip_bad) fprintf(stderr, "edl %s: (-bad skip skips such rows and counts them)\n", cmd);
+        if (!o.skip_bad && st == EDL_ERR_FORMAT) fprintf(stderr, "edl %s: (-bad skip skips such rows and counts them)\n", cmd);
         return 1;
     }
     if (rep.skipped)
@@ -95,12 +96,13 @@ static void on_epoch(const edl_progress *p, void *user) {
 
 static int rec_train(int argc, char **argv) {
     static const char cmd[] = "recommend train";
-    const char *input = NULL, *output = NULL, *model = "mf", *split = "none", *hidden = NULL, *optimizer = NULL, *log = NULL;
+    const char *input = NULL, *output = NULL, *model = "mf", *split = "none", *hidden = NULL, *optimizer = NULL, *log = NULL,
+               *decay = "linear";
     read_flags rf = {"auto", NULL, NULL, "fail", -1};
     edl_rec_args a;
     edl_rec_defaults(&a, EDL_REC_MF);
     size_t dim = a.dim, epoch = a.epoch, neg = 0, batch = a.batch, k = 10;
-    float lr = -1, reg = -1;
+    float lr = NAN, reg = NAN; /* NaN: the model's default */
     int thread = 0, verbose = 1;
     uint64_t seed = 0;
     const arg_spec specs[] = {
@@ -109,18 +111,19 @@ static int rec_train(int argc, char **argv) {
         {"model", ARG_STR, &model, "mf (explicit ratings) | bpr | mlp (implicit) | pop (popularity baseline)"},
         {"dim", ARG_SIZE, &dim, "embedding size (mf 0: biases only)"},
         {"epoch", ARG_SIZE, &epoch, "passes over the data"},
-        {"lr", ARG_FLOAT, &lr, "learning rate (-1: the model's default)"},
-        {"reg", ARG_FLOAT, &reg, "L2 on the rows looked up (-1: the model's default)"},
+        {"lr", ARG_FLOAT, &lr, "learning rate (default: mf 0.03, bpr 0.1, mlp 0.008)"},
+        {"reg", ARG_FLOAT, &reg, "L2 on the rows looked up (default: mf 0.03, bpr 0.01, mlp 0)"},
         {"neg", ARG_SIZE, &neg, "negatives per positive (0: bpr 1, mlp 4)"},
         {"batch", ARG_SIZE, &batch, "examples per batch"},
         {"hidden", ARG_STR, &hidden, "mlp: hidden layer sizes, e.g. 64,32"},
         {"optimizer", ARG_STR, &optimizer, "sgd|adagrad|adam (default: mf, mlp adam; bpr sgd)"},
+        {"decay", ARG_STR, &decay, "linear (the rate falls to 0 over the batches, as fastText) | constant"},
         {"thread", ARG_INT, &thread, "threads (0: all cores); 1 with a seed is reproducible"},
         {"seed", ARG_U64, &seed, "seed for initialisation, order, negatives and the split"},
         {"split", ARG_STR, &split, "none | random:FRACTION | last (each user's latest record): held out, evaluated"},
         {"k", ARG_SIZE, &k, "cut-off of the ranking metrics"},
         {"log", ARG_STR, &log, "write each epoch's loss and test metric as CSV (edl plot-curve draws it)"},
-        {"verbose", ARG_INT, &verbose, "0 silent, 1 a line an epoch"},
+        {"verbose", ARG_INT, &verbose, "0 silent, 1 a line an epoch, 2 with the held-out metric"},
         READ_FLAGS(rf),
     };
     const size_t ns = sizeof specs / sizeof specs[0];
@@ -131,6 +134,10 @@ static int rec_train(int argc, char **argv) {
     }
     if (args_parse(cmd, argc, argv, 3, specs, ns, NULL, 0) < 0) return 2;
     if (k == 0) return (fprintf(stderr, "edl %s: -k must be at least 1\n", cmd), 2);
+    if (epoch == 0) return (fprintf(stderr, "edl %s: -epoch must be at least 1\n", cmd), 2);
+    if (thread < 0) return (fprintf(stderr, "edl %s: -thread %d is negative (0: all cores)\n", cmd, thread), 2);
+    if (!isnan(lr) && !(lr >= 0 && isfinite(lr))) return (fprintf(stderr, "edl %s: -lr %g is not a finite rate >= 0\n", cmd, lr), 2);
+    if (!isnan(reg) && !(reg >= 0 && isfinite(reg))) return (fprintf(stderr, "edl %s: -reg %g is not a finite value >= 0\n", cmd, reg), 2);
     if (!input || !output) return (fprintf(stderr, "edl %s: -input and -output are required (edl recommend train -h)\n", cmd), 2);
     const char *kinds[] = {"mf", "bpr", "mlp", "pop"};
     int kind = -1;
@@ -138,10 +145,11 @@ static int rec_train(int argc, char **argv) {
         if (!strcmp(model, kinds[i])) kind = i;
     if (kind < 0) return (fprintf(stderr, "edl %s: -model '%s' is not mf, bpr, mlp or pop\n", cmd, model), 2);
     edl_rec_defaults(&a, (edl_rec_kind)kind);
-    a.dim = dim, a.epoch = epoch, a.lr = lr, a.reg = reg, a.neg = neg, a.batch = batch, a.thread = thread, a.seed = seed, a.k = k;
+    a.dim = dim, a.epoch = epoch, a.lr = isnan(lr) ? -1.0f : lr, a.reg = isnan(reg) ? -1.0f : reg, a.neg = neg, a.batch = batch, a.thread = thread, a.seed = seed, a.k = k;
     size_t hs[8], nh = 0;
     if (hidden) {
-        if (args_sizes(hidden, hs, 8, &nh) != 0) return (fprintf(stderr, "edl %s: -hidden '%s' is not sizes like 64,32\n", cmd, hidden), 2);
+        if (args_sizes(hidden, hs, 8, &nh) != 0 || nh > 7)
+            return (fprintf(stderr, "edl %s: -hidden '%s' is not 1 to 7 layer sizes like 64,32\n", cmd, hidden), 2);
         a.hidden = hs, a.nhidden = nh;
     }
     if (optimizer) {
@@ -150,6 +158,9 @@ static int rec_train(int argc, char **argv) {
         else if (!strcmp(optimizer, "adam")) a.optimizer = EDL_OPT_ADAM;
         else return (fprintf(stderr, "edl %s: -optimizer '%s' is not sgd, adagrad or adam\n", cmd, optimizer), 2);
     }
+    if (!strcmp(decay, "linear")) a.decay = 1;
+    else if (!strcmp(decay, "constant")) a.decay = 0;
+    else return (fprintf(stderr, "edl %s: -decay '%s' is not linear or constant\n", cmd, decay), 2);
     edl_split_kind sk = EDL_SPLIT_RANDOM;
     float frac = 0;
     int do_split = strcmp(split, "none") != 0;
@@ -170,7 +181,7 @@ static int rec_train(int argc, char **argv) {
         if (edl_ratings_split(all, sk, frac, seed, &train, &test) != EDL_OK) goto out;
         snprintf(path, sizeof path, "%s.test", output);
         if (edl_ratings_write(test, path) != EDL_OK) goto out;
-        a.valid = test;
+        if (log || verbose > 1) a.valid = test; /* evaluated after every epoch: only when shown */
     }
     if (log && !(ps.log = fopen(log, "w"))) {
         fprintf(stderr, "edl %s: -log %s: %s\n", cmd, log, strerror(errno));
@@ -250,6 +261,7 @@ static int rec_query(int argc, char **argv, int similar) {
     else if ((similar ? edl_rec_similar(r, sid, k, items, scores, &n) : edl_rec_topk(r, sid, k, !all, items, scores, &n)) != EDL_OK)
         rc = cli_fail(cmd);
     for (size_t j = 0; !rc && j < n; j++) printf("%lld\t%.6g\n", (long long)items[j], scores[j]);
+    if (!rc && n == 0) fprintf(stderr, "edl %s: user %lld already has every item (-all 1 ranks them too)\n", cmd, v);
     free(items), free(scores);
     edl_rec_free(r);
     return rc;

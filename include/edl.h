@@ -624,7 +624,7 @@ typedef enum {
 typedef struct {
     edl_ratings_format format;
     char sep;            /* CSV: the separator (0: ',') */
-    int header;          /* CSV: -1 detect (a first line whose id fields are not numbers), 0, 1 */
+    int header;          /* CSV: -1 detect (a first line whose user and item fields are both not numbers), 0, 1 */
     int user_col, item_col, rating_col, time_col; /* 0-based columns; rating/time -1: absent
                                                      (rating 1, timestamp = line number) */
     int skip_bad;        /* 0: the first bad row fails the read; 1: bad rows are skipped, counted */
@@ -694,7 +694,9 @@ edl_status edl_synth_ratings(const char *path, const edl_synth_args *a, edl_synt
  *   MLP   implicit feedback: [p_u, q_i] -> dense layers with ReLU -> one logit, binary
  *         cross-entropy on positives and sampled negatives
  *   POP   item popularity (training counts), the baseline
- * Trained by mini-batches with Hogwild threads (bit-reproducible with thread 1 and a seed). */
+ * Trained by mini-batches; threads run blocks of records that share no user and no item, so mf
+ * and bpr are bit-reproducible for a seed and a thread count; the mlp's dense layers are shared
+ * by its threads (Hogwild), so it is with one thread. */
 typedef struct edl_recommender edl_recommender;
 typedef enum { EDL_REC_MF = 0, EDL_REC_BPR, EDL_REC_MLP, EDL_REC_POP } edl_rec_kind;
 
@@ -702,8 +704,8 @@ typedef struct {
     edl_rec_kind model;
     size_t dim;              /* 32 */
     size_t epoch;            /* 20 */
-    float lr;                /* < 0: the model's default (mf 0.01, bpr 0.05, mlp 0.002) */
-    float reg;               /* < 0: the model's default L2 on looked-up rows (mf 0.03, bpr 0.002,
+    float lr;                /* < 0: the model's default (mf 0.03, bpr 0.1, mlp 0.008) */
+    float reg;               /* < 0: the model's default L2 on looked-up rows (mf 0.03, bpr 0.01,
                                 mlp 0) */
     size_t neg;              /* negatives per positive: 0 means the model's (bpr 1, mlp 4) */
     size_t batch;            /* 256 */
@@ -711,6 +713,8 @@ typedef struct {
     size_t nhidden;
     int optimizer;           /* -1: the model's (mf, mlp: adam; bpr: sgd); else an edl_opt_kind
                                 (EDL_OPT_SGD, EDL_OPT_ADAGRAD or EDL_OPT_ADAM) */
+    int decay;               /* -1: the model's; 0: a constant rate; 1: the rate falls linearly to 0
+                                over the batches (as fastText's) */
     int thread;              /* 0: all cores */
     uint64_t seed;
     const edl_ratings *valid; /* evaluated at each epoch's end for progress (may be NULL) */
@@ -757,7 +761,7 @@ edl_status edl_rec_similar(const edl_recommender *r, int64_t item, size_t k, int
                            float *sims, size_t *count);
 /* Every metric on test: RMSE/MAE over the records, and for each user with test records a
    ranking of every item outside the user's training items (test records of unknown users or
-   items are counted in unknown and left out). */
+   items are counted in unknown and left out; EDL_ERR_ARG when that leaves none). */
 edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, size_t k,
                             edl_rec_metrics *m);
 /* The ranking metrics of one user: scores of n candidates, relevant[i] != 0 for the held-out

@@ -348,6 +348,20 @@ TEST(cli_recommend) {
     CHECK(run(cmd, out, sizeof out) == 0 && strstr(out, "skipped 1 bad rows"));
     snprintf(cmd, sizeof cmd, "%s recommend train -input %s/u.data -output %s/x -model svd 2>&1; %s recommend train -input %s/u.data -output %s/x -split random:2 2>&1", cli(), dir, dir, cli(), dir, dir);
     CHECK(run(cmd, out, sizeof out) == 2 && strstr(out, "-model 'svd'") && strstr(out, "-split 'random:2'"));
+    /* values a run cannot use are refused by name, not replaced by defaults */
+    const char *refused[][2] = {{"-epoch 0", "-epoch must be at least 1"}, {"-thread -1", "-thread -1 is negative"},
+                                {"-lr -0.5", "-lr -0.5 is not"}, {"-reg -1", "-reg -1 is not"},
+                                {"-decay cosine", "-decay 'cosine'"}, {"-model mlp -hidden 1,2,3,4,5,6,7,8", "1 to 7 layer sizes"}};
+    for (size_t c = 0; c < sizeof refused / sizeof refused[0]; c++) {
+        snprintf(cmd, sizeof cmd, "%s recommend train -input %s/u.data -output %s/x %s 2>&1", cli(), dir, dir, refused[c][0]);
+        if (run(cmd, out, sizeof out) != 2 || !strstr(out, refused[c][1])) FAILF("%s: %s", refused[c][0], out);
+    }
+    /* a test file with no known user and item is an error, not a column of NaN; a missing file
+       gets no "-bad skip" hint */
+    snprintf(cmd, sizeof cmd, "printf '999\t999\t5\t1\n' > %s/unk.data && %s recommend test %s/mf.safetensors %s/unk.data 2>&1", dir, cli(), dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 1 && strstr(out, "none of the 1 test records") && !strstr(out, "nan"));
+    snprintf(cmd, sizeof cmd, "%s recommend train -input %s/nothere -output %s/x 2>&1", cli(), dir, dir);
+    CHECK(run(cmd, out, sizeof out) == 1 && strstr(out, "cannot open") && !strstr(out, "-bad skip"));
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
 }

@@ -136,6 +136,19 @@ TEST(ratings_detection_and_header) {
     /* detection: an id too large is a bad row, not a header */
     CHECK_STATUS(read_text(&r, path, "99999999999999999999,1,4,5\n1,1,4,5\n", NULL, NULL), EDL_ERR_FORMAT);
     CHECK_ERROR_HAS(":1:1: user id does not fit in 64 bits '99999999999999999999'");
+    /* a first line with one bad id is a bad row, not a header: both ids must be words */
+    CHECK_STATUS(read_text(&r, path, "abc,1,4,5\n1,2,3,4\n", NULL, NULL), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS(":1:1: user id is not an integer 'abc'");
+    CHECK_STATUS(read_text(&r, path, "1,item,4,5\n1,2,3,4\n", NULL, NULL), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS(":1:3: item id is not an integer 'item'");
+    /* ratings are decimal: no hex floats, infinities or NaN by another spelling */
+    CHECK_STATUS(read_text(&r, path, "1,2,0x1p2,4\n", NULL, NULL), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS(":1:5: rating is not a finite number '0x1p2'");
+    CHECK_STATUS(read_text(&r, path, "1,2,1e99,4\n", NULL, NULL), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS("rating is not a finite number '1e99'");
+    CHECK_OK(read_text(&r, path, "1,2,-2.5e-1,4\n", NULL, NULL));
+    if (r) CHECK(rec_is(r, 0, 1, 2, -0.25f, 4));
+    edl_ratings_free(r), r = NULL;
     /* only the first line can be a header */
     CHECK_STATUS(read_text(&r, path, "1,1,4,5\nuser,item,rating,time\n", NULL, NULL), EDL_ERR_FORMAT);
     CHECK_ERROR_HAS(":2:1: user id is not an integer 'user'");

@@ -98,7 +98,9 @@ TEST(recommend_mf_quality_floor) {
     edl_ratings_free(train), edl_ratings_free(test);
 }
 
-/* bpr and mlp beat popularity by a clear margin when choices follow affinity. */
+/* bpr and mlp beat popularity by a clear margin when choices follow affinity. At the
+   generator's default affinity (2) choice is mostly popularity: there the planted model itself
+   ranks only ~0.06 HR@10 above true popularity, so the test plants a stronger one (5). */
 TEST(recommend_implicit_beats_popularity) {
     edl_ratings *train = NULL, *test = NULL;
     edl_synth_report rep;
@@ -112,8 +114,8 @@ TEST(recommend_implicit_beats_popularity) {
         CHECK_OK(edl_rec_evaluate(mlp, test, 10, &mm));
         fprintf(stderr, "    HR@10 / NDCG@10: pop %.4f / %.4f, bpr %.4f / %.4f, mlp %.4f / %.4f\n", mp.hr, mp.ndcg, mb.hr, mb.ndcg, mm.hr,
                 mm.ndcg);
-        CHECK(mb.hr > mp.hr + 0.03 && mb.ndcg > mp.ndcg * 1.1);
-        CHECK(mm.hr > mp.hr + 0.03 && mm.ndcg > mp.ndcg * 1.1);
+        CHECK(mb.hr > mp.hr + 0.04 && mb.ndcg > mp.ndcg * 1.25);
+        CHECK(mm.hr > mp.hr + 0.04 && mm.ndcg > mp.ndcg * 1.25);
         CHECK(mb.users > 900 && mb.precision > 0 && mb.recall > 0 && mb.auc > 0.5 && mb.mrr > 0);
     }
     edl_rec_free(pop), edl_rec_free(bpr), edl_rec_free(mlp);
@@ -127,6 +129,38 @@ static edl_ratings *tiny(void) {
     const int64_t u[7] = {10, 10, 10, 20, 20, 20, 30}, i[7] = {1, 2, 3, 2, 3, 4, 5};
     for (int k = 0; d && k < 7; k++) edl_ratings_add(d, u[k], i[k], (float)(1 + k % 5), k);
     return d;
+}
+
+/* edl_rec_evaluate against values worked by hand: an mf that never moves (lr 0, biases only)
+   predicts the training mean, and pop ranks by training counts (ties: the earlier item). */
+TEST(recommend_evaluate_hand_computed) {
+    edl_ratings *d = tiny(), *test = NULL; /* ratings 1 2 3 4 5 1 2: mean 18/7 */
+    CHECK_OK(edl_ratings_create(&test));
+    if (!d || !test) return;
+    CHECK_OK(edl_ratings_add(test, 10, 4, 5.0f, 100)); /* user 10: unseen 4 5 (counts 1 1) */
+    CHECK_OK(edl_ratings_add(test, 20, 5, 1.0f, 101)); /* user 20: unseen 1 5 (counts 1 1) */
+    CHECK_OK(edl_ratings_add(test, 30, 9, 3.0f, 102)); /* item 9 is unknown */
+    edl_rec_args a;
+    edl_rec_defaults(&a, EDL_REC_MF);
+    a.dim = 0, a.lr = 0.0f, a.epoch = 1, a.thread = 1;
+    edl_recommender *mf = NULL, *pop = train_model(d, EDL_REC_POP, 4, 1);
+    CHECK_OK(edl_rec_train(&mf, d, &a, NULL));
+    edl_rec_metrics m;
+    if (mf && pop) {
+        CHECK_OK(edl_rec_evaluate(mf, test, 2, &m));
+        double mean = 18.0 / 7.0, e1 = 5.0 - mean, e2 = 1.0 - mean;
+        CHECK(m.n == 3 && m.unknown == 1 && m.users == 2);
+        CHECK(fabs(m.rmse - sqrt((e1 * e1 + e2 * e2) / 2.0)) < 1e-5 && fabs(m.mae - (fabs(e1) + fabs(e2)) / 2.0) < 1e-5);
+        /* pop at k = 1: user 10's top is item 4 (a hit), user 20's item 1 (a miss): HR 1/2;
+           at k = 2 user 20's item 5 is at rank 2: NDCG (1 + 1/log2 3) / 2, MRR (1 + 1/2) / 2 */
+        CHECK_OK(edl_rec_evaluate(pop, test, 1, &m));
+        CHECK(m.hr == 0.5 && m.precision == 0.5 && m.recall == 0.5 && isnan(m.rmse));
+        CHECK_OK(edl_rec_evaluate(pop, test, 2, &m));
+        CHECK(m.hr == 1.0 && fabs(m.ndcg - (1.0 + 1.0 / log2(3.0)) / 2.0) < 1e-12 && m.mrr == 0.75 && m.precision == 0.5);
+        CHECK(m.auc == 0.5); /* each user's one (relevant, other) pair is a tie: 1/2 */
+    }
+    edl_rec_free(mf), edl_rec_free(pop);
+    edl_ratings_free(d), edl_ratings_free(test);
 }
 
 TEST(recommend_file_round_trip_and_queries) {

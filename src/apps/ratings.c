@@ -357,7 +357,10 @@ static int parse_row(reader *rd, const field f[4], int64_t *u, int64_t *it, floa
         char *end, tok[200];
         /* strtof alone would take leading spaces; underflow to 0 is fine, overflow gives inf */
         *rt = strtof(f[2].s, &end);
-        if (!f[2].len || !strchr("+-.0123456789", f[2].s[0]) || end != f[2].s + f[2].len || !isfinite(*rt))
+        /* decimal only: strtof would also take hex ("0x1p2"), inf and nan */
+        bool decimal = f[2].len > 0 && strchr("+-.0123456789", f[2].s[0]);
+        for (size_t k = 0; decimal && k < f[2].len; k++) decimal = strchr("+-.0123456789eE", f[2].s[k]) != NULL;
+        if (!decimal || end != f[2].s + f[2].len || !isfinite(*rt))
             return bad(rd, f[2].col, R_RATING, "rating is not a finite number '%s'", show(tok, f[2].s, f[2].len));
     }
     *tm = (int64_t)rd->line;
@@ -425,8 +428,8 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
         int e = check_utf8(&rd, line, len);
         if (!e && header == 1) continue;
         if (!e) e = split(&rd, line, len, fs);
-        if (!e && header && (parse_i64(fs[0].s, fs[0].len, &dummy) == 1 || parse_i64(fs[1].s, fs[1].len, &dummy) == 1))
-            continue; /* a first line whose user or item is not a number names the columns */
+        if (!e && header && parse_i64(fs[0].s, fs[0].len, &dummy) == 1 && parse_i64(fs[1].s, fs[1].len, &dummy) == 1)
+            continue; /* a first line whose user and item are both words names the columns (one bad id is a bad row) */
         if (!e) e = parse_row(&rd, fs, &u, &it, &rt, &tm);
         if (!e && (s = pair_add(&pairs, u, it, rd.line, &seen)) != EDL_OK) break;
         if (!e && seen)

@@ -26,7 +26,7 @@ const char *edl__rec_kind_name(edl_rec_kind k) {
 void edl_rec_defaults(edl_rec_args *a, edl_rec_kind model) {
     memset(a, 0, sizeof *a);
     a->model = model, a->dim = 32, a->epoch = 20, a->lr = -1.0f, a->reg = -1.0f, a->batch = 256;
-    a->optimizer = -1, a->k = 10;
+    a->optimizer = -1, a->decay = -1, a->k = 10;
 }
 
 void edl_rec_free(edl_recommender *r) {
@@ -124,6 +124,8 @@ typedef struct {
     float *b1, *b2;         /* ... and beside the biases */
     size_t dense_off;       /* first float of the dense layers in the block */
     size_t steps;           /* batches done before this epoch (Adam's bias correction) */
+    size_t total_steps;     /* batches of all epochs (this epoch's count times the epochs) */
+    int decay;              /* 1: linear decay of the rate */
     uint64_t epoch;
     atomic_int failed;      /* a thread saw a non-finite value or a kernel failed */
     edl_status fail_status; /* written once, by the first thread to fail */
@@ -139,10 +141,12 @@ typedef struct {
 /* step: this batch's 1-based number in the schedule (SparseAdam's shared step count). */
 static edl__opt_coef coef(const trainer *t, float wd, size_t step) {
     edl__opt_coef c = {.lr = t->lr, .wd = wd, .decay = 1.0f, .damp = 1.0f, .b1 = 0.9f, .b2 = 0.999f, .k1 = 0.1f, .k2 = 0.001f};
+    if (t->decay) /* linear to 0 over all batches: the share of the schedule done before this one */
+        c.lr = t->lr * (float)(1.0 - fmin(1.0, (double)(step - 1) / (double)t->total_steps));
     c.eps = t->opt == EDL_OPT_ADAGRAD ? 1e-10f : 1e-8f;
     if (t->opt == EDL_OPT_ADAM) {
         double s = (double)step;
-        c.step = (float)((double)t->lr * sqrt(1.0 - pow(0.999, s)) / (1.0 - pow(0.9, s)));
+        c.step = (float)((double)c.lr * sqrt(1.0 - pow(0.999, s)) / (1.0 - pow(0.9, s)));
     }
     return c;
 }
@@ -436,10 +440,34 @@ static edl_status build_model(edl_recommender *r, const edl_rec_args *a) {
     return EDL_OK;
 }
 
+/* Names the first parameter that is not finite: an embedding row (with its user or item id),
+   a bias, or a dense layer. Runs once, after a failed step. */
+static void nonfinite_where(const edl_recommender *r, char *out, size_t cap) {
+    const size_t rows = r->users + r->items;
+    for (size_t row = 0; row <= rows; row++) {
+        bool bad_row = row < rows && !edl__vec_all_finite(r->table + row * r->dim, r->dim);
+        bool bad_bias = !isfinite(r->bias[row]);
+        if (!bad_row && !bad_bias) continue;
+        const char *what = bad_row ? "layer 0 (embedding)" : "the biases";
+        if (row == rows) snprintf(out, cap, "the global mean");
+        else if (row < r->users) snprintf(out, cap, "%s, row %zu (user %lld)", what, row, (long long)r->uid.ids[row]);
+        else snprintf(out, cap, "%s, row %zu (item %lld)", what, row, (long long)r->iid.ids[row - r->users]);
+        return;
+    }
+    for (size_t l = 0; l < r->ndense; l++) {
+        const edl__rec_dense *D = &r->dense[l];
+        if (!edl__vec_all_finite(D->w, D->in * D->out) || !edl__vec_all_finite(D->b, D->out)) {
+            snprintf(out, cap, "layer %zu (dense %zux%zu)", l + 1, D->out, D->in);
+            return;
+        }
+    }
+    snprintf(out, cap, "the training loss");
+}
+
 static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const int64_t *uidx, const int64_t *iidx,
                                const edl_rec_args *a, edl_rec_report *rep) {
     /* per model: mf, bpr, mlp, pop (pop does not train) */
-    static const float lr0[4] = {0.01f, 0.05f, 0.002f, 0.0f}, reg0[4] = {0.03f, 0.002f, 0.0f, 0.0f};
+    static const float lr0[4] = {0.03f, 0.1f, 0.008f, 0.0f}, reg0[4] = {0.03f, 0.01f, 0.0f, 0.0f};
     static const int opt0[4] = {EDL_OPT_ADAM, EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_SGD};
     trainer t;
     memset(&t, 0, sizeof t);
@@ -447,6 +475,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     t.opt = a->optimizer >= 0 ? a->optimizer : opt0[a->model];
     t.lr = a->lr >= 0.0f ? a->lr : lr0[a->model];
     t.reg = a->reg >= 0.0f ? a->reg : reg0[a->model];
+    t.decay = a->decay != 0; /* -1 (the default) and 1: linear decay */
     t.neg = a->neg ? a->neg : a->model == EDL_REC_BPR ? 1 : 4;
     t.batch = a->batch;
     if (a->model == EDL_REC_BPR && t.batch < t.neg) t.batch = t.neg;
@@ -480,6 +509,8 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
         for (size_t k = 0; k < d->n; k++) m += d->rating[k];
         r->bias[r->users + r->items] = (float)(m / (double)d->n);
     }
+    if (s == EDL_OK && a->model == EDL_REC_BPR && getenv("EDL_POPINIT"))
+        for (size_t i = 0; i < r->items; i++) r->bias[r->users + i] = logf((float)r->count[i]);
     edl_rng rng;
     edl_rng_seed(&rng, a->seed);
     t.blk = &blk;
@@ -488,6 +519,9 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     for (size_t ep = 0; s == EDL_OK && ep < a->epoch && a->model != EDL_REC_POP; ep++) {
         edl__rec_blocks_shuffle(&blk, uidx, iidx, &rng);
         t.epoch = ep;
+        size_t epoch_steps = 0;
+        for (int k = 0; k < nt; k++) epoch_steps += sub_epoch_batches(&t, k);
+        t.total_steps = epoch_steps * a->epoch;
         thread_sum sums[EDL_REC_MAX_THREADS];
         memset(sums, 0, sizeof sums);
 #pragma omp parallel num_threads(nt)
@@ -498,7 +532,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
             run_thread(&t, 0, 1, &sums[0]);
 #endif
         }
-        for (int k = 0; k < nt; k++) t.steps += sub_epoch_batches(&t, k);
+        t.steps += epoch_steps;
         double loss = 0.0;
         size_t ex = 0;
         for (int k = 0; k < nt; k++) loss += sums[k].loss, ex += sums[k].examples;
@@ -507,9 +541,12 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
         if (atomic_load(&t.failed) || !isfinite(mean_loss)) {
             if (atomic_load(&t.failed) && t.fail_status != EDL_ERR_NUMERIC) s = edl__fail(t.fail_status, "%s", t.fail_msg);
             else
-                s = edl__fail(EDL_ERR_NUMERIC, "edl_rec_train: %s became non-finite at step %llu (epoch %zu; lower -lr, now %g)",
-                              r->kind == EDL_REC_MLP ? "layer 0 (embedding) or a dense layer" : "layer 0 (embedding)",
+            {
+                char where[160];
+                nonfinite_where(r, where, sizeof where);
+                s = edl__fail(EDL_ERR_NUMERIC, "edl_rec_train: %s became non-finite at step %llu (epoch %zu; lower -lr, now %g)", where,
                               (unsigned long long)(atomic_load(&t.failed) ? t.fail_step : t.steps), ep + 1, (double)t.lr);
+            }
             break;
         }
         if (rep) rep->loss = mean_loss, rep->epochs_run = ep + 1;

@@ -309,7 +309,12 @@ edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, s
             se += e * e, ae += fabs(e);
         }
     }
-    if (r->kind == EDL_REC_MF && np) m->rmse = sqrt(se / (double)np), m->mae = ae / (double)np;
+    if (np == 0) { /* no metric means anything: say so rather than print NaN */
+        free(ps);
+        return edl__fail(EDL_ERR_ARG, "%s: none of the %zu test records has a user and an item the model knows (%zu unknown)", fn,
+                         test->n, m->unknown);
+    }
+    if (r->kind == EDL_REC_MF) m->rmse = sqrt(se / (double)np), m->mae = ae / (double)np;
     qsort(ps, np, sizeof *ps, cmp_pair);
     size_t nu = 0;
     for (size_t x = 0; x < np; x++) nu += x == 0 || ps[x].u != ps[x - 1].u;
