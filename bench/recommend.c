@@ -4,28 +4,31 @@
  *
  * DATA is a ratings file (u.data, ratings.dat or CSV), MODEL mf|bpr|mlp, trained with edl's
  * defaults for that model (edl_rec_defaults: batch 256; mf Adam, bpr SGD with 1 negative, mlp
- * Adam with 4 negatives and dense(64) dense(32) dense(1)) on `threads` Hogwild threads.
+ * Adam with 4 negatives and dense(64) dense(32) dense(1)) on `threads` threads (edl's block schedule;
+ * the mlp's dense layers are shared, Hogwild).
  *
  * edl's epoch time: the median of the epochs after the first (the first also pays the page
  * faults of the optimizer state), timed by edl_rec_train's progress callback.
  *
  * The floor: one epoch's row traffic and nothing else. The row indices are those of edl's first
- * epoch: the records in edl's shuffled order (same seed, same Fisher-Yates), split into the same
- * per-thread shards and batches, plus uniform negative items for bpr/mlp (edl also rejects the
- * user's own items, ~4% of draws on ML-1M-sized data). They are computed beforehand; the timed
+ * epoch: edl's own schedule (edl__rec_blocks: the same groups, blocks and shuffle for the same
+ * seed), cut into the same batches, plus uniform negative items from the block's item group for
+ * bpr/mlp (edl also rejects the user's own items, ~4% of draws on ML-1M-sized data). The
+ * threaded floor runs the blocks as edl does: sub-epoch k gives thread g block (g, (g + k) % T),
+ * with a barrier after each sub-epoch. They are computed beforehand; the timed
  * loop reads each index and, for every occurrence, reads and writes the row it names in the
  * table and in each optimizer state array (Adam: 2 floats of state per parameter; SGD: none)
  * with the least arithmetic (p[j] += 1e-7f * p[j]), and the biases edl updates (mf: user and
  * item, with Adam state; bpr: both items, SGD), and for mlp the dense layers (+ Adam state) once
- * per batch. Single-threaded, and with `threads` threads over the same shards (racing on shared
- * rows as edl's Hogwild threads do). Arrays are 64-byte aligned; a second T-thread floor uses
- * the 16-byte offset malloc gives large blocks (edl's table and state come from malloc/calloc),
- * where 128-byte rows span three cache lines instead of two.
+ * per batch. Single-threaded, and with `threads` threads over the same blocks. Arrays are
+ * 64-byte aligned; a second T-thread floor uses the 16-byte offset malloc gives large blocks
+ * (edl's table and state come from malloc/calloc), where 128-byte rows span three cache lines
+ * instead of two.
  *
  * Floor samples are taken between edl's epochs (inside the progress callback, whose time is
  * subtracted from the next epoch), so both see the same machine state. Not in the floor: the
- * gather of the records through the shuffled order (uidx/iidx/rating[perm[k]]), the shuffle,
- * the negative sampling, the dot products, sqrt and divisions of Adam, and the mlp's GEMMs.
+ * gather of the records through the shuffled order (uidx/iidx/rating[order[k]]), the schedule
+ * (dealing the groups, sorting the records into blocks, the shuffle), the negative sampling, the dot products, sqrt and divisions of Adam, and the mlp's GEMMs.
  * bench/recommend.sh runs this beside bench/torch_recommend.py.
  */
 #include "bench.h"
@@ -50,10 +53,10 @@ typedef struct {
     float *b, *b1, *b2;          /* users + items */
     float *dense, *d1, *d2;      /* mlp: the dense layers, nd floats each */
     size_t nd;
-    const uint32_t *idx;         /* the epoch's row occurrences, shard after shard */
-    const uint32_t *bend;        /* end (into idx) of each batch, shard after shard */
-    size_t shard_idx[MAX_THREADS + 1], shard_batch[MAX_THREADS + 1];
-    int nshards;
+    const uint32_t *idx;         /* the epoch's row occurrences, segment after segment */
+    const uint32_t *bend;        /* end (into idx) of each batch, segment after segment */
+    size_t *seg_idx, *seg_batch; /* T * T + 1: segment k * T + g is block (g, (g + k) % T) */
+    int nt;
 } floor_ctx;
 
 static inline void touch(float *restrict p, size_t n) {
@@ -84,20 +87,26 @@ BENCH_CLONES static void floor_batches(const floor_ctx *c, size_t b0, size_t b1,
     }
 }
 
-/* One epoch's floor on nt threads (1: one thread walks every shard in turn). */
+/* One epoch's floor on nt threads (1: one thread walks every segment in turn; else edl's
+   sub-epochs, a barrier after each). */
 static double floor_epoch(const floor_ctx *c, int nt) {
+    const size_t T = (size_t)c->nt;
     double t0 = bench_now();
     if (nt <= 1) {
-        floor_batches(c, 0, c->shard_batch[c->nshards], 0);
+        floor_batches(c, 0, c->seg_batch[T * T], 0);
     } else {
 #pragma omp parallel num_threads(nt)
         {
 #ifdef _OPENMP
-            int t = omp_get_thread_num();
+            size_t t = (size_t)omp_get_thread_num(), team = (size_t)omp_get_num_threads();
 #else
-            int t = 0;
+            size_t t = 0, team = 1;
 #endif
-            if (t < c->nshards) floor_batches(c, c->shard_batch[t], c->shard_batch[t + 1], c->shard_idx[t]);
+            for (size_t k = 0; k < T; k++) {
+                for (size_t g = t; g < T; g += team)
+                    floor_batches(c, c->seg_batch[k * T + g], c->seg_batch[k * T + g + 1], c->seg_idx[k * T + g]);
+#pragma omp barrier
+            }
         }
     }
     return bench_now() - t0;
@@ -214,53 +223,65 @@ int main(int argc, char **argv) {
     fc.dim = dim, fc.nstate = adam ? 2 : 0, fc.nbstate = kind == EDL_REC_MF ? 2 : 0;
     fc.nd = kind == EDL_REC_MLP ? (2 * dim * 64 + 64) + (64 * 32 + 32) + (32 + 1) : 0;
 
-    /* the first epoch's order: edl's shuffle of 0..n-1 with an rng seeded by the seed */
-    size_t *perm = malloc(n * sizeof *perm);
-    if (!perm) return 1;
+    /* the first epoch's schedule: edl's blocks for this thread count, shuffled by an rng seeded
+       by the seed (train_epochs); a stand-in recommender holds what the schedule reads */
+    int nt = threads > (int)n ? (int)n : threads;
+    edl_recommender fake;
+    memset(&fake, 0, sizeof fake);
+    fake.users = U, fake.items = I;
+    fake.seen_off = calloc(U + 1, sizeof *fake.seen_off), fake.count = calloc(I, sizeof *fake.count);
+    int64_t *u64 = malloc(n * sizeof *u64), *i64 = malloc(n * sizeof *i64);
+    if (!fake.seen_off || !fake.count || !u64 || !i64) return 1;
+    for (size_t k = 0; k < n; k++) u64[k] = uidx[k], i64[k] = iidx[k], fake.seen_off[uidx[k] + 1]++, fake.count[iidx[k]]++;
+    for (size_t u = 0; u < U; u++) fake.seen_off[u + 1] += fake.seen_off[u];
+    edl__rec_blocks blk;
     edl_rng rng;
     edl_rng_seed(&rng, seed);
-    for (size_t k = 0; k < n; k++) perm[k] = k;
-    for (size_t k = n - 1; k > 0; k--) {
-        size_t j = (size_t)edl_rng_below(&rng, k + 1), x = perm[k];
-        perm[k] = perm[j], perm[j] = x;
-    }
-    /* the row stream, shard by shard and batch by batch, as run_thread and step_* build theirs */
-    int nt = threads > (int)n ? (int)n : threads;
+    if (edl__rec_blocks_init(&blk, &fake, n, nt) != EDL_OK) return (fprintf(stderr, "bench_recommend: %s\n", edl_last_error()), 1);
+    edl__rec_blocks_shuffle(&blk, u64, i64, &rng);
+    /* the row stream, segment by segment and batch by batch, as run_thread and step_* build theirs */
+    const size_t T = (size_t)nt;
     size_t per = kind == EDL_REC_MF ? 2 : kind == EDL_REC_BPR ? 3 * neg : 2 * (1 + neg);
     size_t step = kind == EDL_REC_BPR ? (batch + neg - 1) / neg : batch;
-    uint32_t *idx = malloc(n * per * sizeof *idx), *bend = malloc((n / step + (size_t)nt + 1) * sizeof *bend);
-    if (!idx || !bend) return 1;
+    uint32_t *idx = malloc(n * per * sizeof *idx), *bend = malloc((n / step + T * T + 1) * sizeof *bend);
+    fc.seg_idx = malloc((T * T + 1) * sizeof *fc.seg_idx), fc.seg_batch = malloc((T * T + 1) * sizeof *fc.seg_batch);
+    if (!idx || !bend || !fc.seg_idx || !fc.seg_batch) return 1;
     size_t ni = 0, nbatch = 0, examples = 0, bias_touches = 0;
     edl_rng_seed(&rng, seed + 99);
-    fc.nshards = nt;
-    for (int t = 0; t < nt; t++) {
-        size_t s = n * (size_t)t / (size_t)nt, e = n * (size_t)(t + 1) / (size_t)nt;
-        fc.shard_idx[t] = ni, fc.shard_batch[t] = nbatch;
-        for (size_t b = s; b < e; b += step) {
-            size_t be = b + step < e ? b + step : e, nb = 0;
-            for (size_t k = b; k < be; k++) {
-                size_t x = perm[k];
-                uint32_t u = uidx[x], i = (uint32_t)U + iidx[x];
-                if (kind == EDL_REC_MF) {
-                    idx[ni++] = u | BIAS_BIT, idx[ni++] = i | BIAS_BIT, nb++, bias_touches += 2;
-                } else if (kind == EDL_REC_BPR) {
-                    for (size_t g = 0; g < neg && nb < batch; g++, nb++) {
-                        idx[ni++] = u, idx[ni++] = i | BIAS_BIT;
-                        idx[ni++] = ((uint32_t)U + (uint32_t)edl_rng_below(&rng, I)) | BIAS_BIT;
-                        bias_touches += 2;
-                    }
-                } else {
-                    for (size_t g = 0; g <= neg; g++, nb++) {
-                        idx[ni++] = u;
-                        idx[ni++] = g == 0 ? i : (uint32_t)U + (uint32_t)edl_rng_below(&rng, I);
+    fc.nt = nt;
+    for (size_t k = 0; k < T; k++)
+        for (size_t g = 0; g < T; g++) {
+            size_t h = (g + k) % T, b0 = blk.off[g * T + h], b1 = blk.off[g * T + h + 1];
+            const int64_t *gi = blk.gitems + blk.goff[h];
+            size_t gn = blk.goff[h + 1] - blk.goff[h];
+            fc.seg_idx[k * T + g] = ni, fc.seg_batch[k * T + g] = nbatch;
+            for (size_t b = b0; b < b1; b += step) {
+                size_t be = b1 - b > step ? b + step : b1, nb = 0;
+                for (size_t q = b; q < be; q++) {
+                    size_t x = blk.order[q];
+                    uint32_t u = uidx[x], i = (uint32_t)U + iidx[x];
+                    if (kind == EDL_REC_MF) {
+                        idx[ni++] = u | BIAS_BIT, idx[ni++] = i | BIAS_BIT, nb++, bias_touches += 2;
+                    } else if (kind == EDL_REC_BPR) {
+                        for (size_t z = 0; z < neg && nb < batch; z++, nb++) {
+                            idx[ni++] = u, idx[ni++] = i | BIAS_BIT;
+                            idx[ni++] = ((uint32_t)U + (uint32_t)gi[edl_rng_below(&rng, gn)]) | BIAS_BIT;
+                            bias_touches += 2;
+                        }
+                    } else {
+                        for (size_t z = 0; z <= neg; z++, nb++) {
+                            idx[ni++] = u;
+                            idx[ni++] = z == 0 ? i : (uint32_t)U + (uint32_t)gi[edl_rng_below(&rng, gn)];
+                        }
                     }
                 }
+                examples += nb;
+                bend[nbatch++] = (uint32_t)ni;
             }
-            examples += nb;
-            bend[nbatch++] = (uint32_t)ni;
         }
-    }
-    fc.shard_idx[nt] = ni, fc.shard_batch[nt] = nbatch;
+    fc.seg_idx[T * T] = ni, fc.seg_batch[T * T] = nbatch;
+    edl__rec_blocks_free(&blk);
+    free(fake.seen_off), free(fake.count), free(u64), free(i64);
     fc.idx = idx, fc.bend = bend;
     floor_ctx fm = fc;
     alloc_arrays(&fc, rows, 0);
@@ -334,6 +355,6 @@ int main(int argc, char **argv) {
     edl_rec_free(r);
     edl_ratings_free(d);
     edl__idmap_free(&um), edl__idmap_free(&im);
-    free(uidx), free(iidx), free(perm), free(idx), free(bend);
+    free(uidx), free(iidx), free(idx), free(bend), free(fc.seg_idx), free(fc.seg_batch);
     return agree ? 0 : 3;
 }

@@ -3,11 +3,13 @@
 edl's default settings, the peer of bench/recommend.c:
 
   mf   pred = mean + b_u + b_i + <p_u, q_i>; 0.5 (pred - r)^2 summed over the batch, plus
-       0.5 reg ||.||^2 of every looked-up row and bias (reg 0.03); SparseAdam lr 0.01
+       0.5 reg ||.||^2 of every looked-up row and bias (reg 0.03); SparseAdam lr 0.03
   bpr  x = b_i - b_j + <p_u, q_i - q_j>, one negative j per record; softplus(-x) summed, plus
-       0.5 reg ||.||^2 of the three rows (reg 0.002, item biases unregularised); SGD lr 0.05
+       0.5 reg ||.||^2 of the three rows (reg 0.01, item biases unregularised); SGD lr 0.1
   mlp  [p_u, q_i] -> Linear(64) ReLU -> Linear(32) ReLU -> Linear(1); one positive and 4
-       negatives per record; BCE with logits summed; SparseAdam (rows) + Adam (layers), lr 0.002
+       negatives per record; BCE with logits summed; SparseAdam (rows) + Adam (layers), lr 0.008
+
+The rate falls linearly to 0 over the run's batches, as edl's default (-decay linear).
 
 One table nn.Embedding(users + items, dim, sparse=True) (users first, N(0, 0.1) rows) and the
 biases as nn.Embedding(users + items, 1, sparse=True), so only looked-up rows get gradient and
@@ -51,8 +53,8 @@ ratings = torch.from_numpy(cols[:, 2].astype(np.float32))
 seen = torch.unique(users * I + items)  # sorted (user, item) keys, for rejecting negatives
 
 BATCH = 256
-lr = {"mf": 0.01, "bpr": 0.05, "mlp": 0.002}[model]
-reg = {"mf": 0.03, "bpr": 0.002, "mlp": 0.0}[model]
+lr = {"mf": 0.03, "bpr": 0.1, "mlp": 0.008}[model]
+reg = {"mf": 0.03, "bpr": 0.01, "mlp": 0.0}[model]
 neg = {"mf": 0, "bpr": 1, "mlp": 4}[model]
 
 emb = torch.nn.Embedding(U + I, dim, sparse=True)
@@ -86,6 +88,9 @@ def negatives(u):
     return j
 
 
+batches_done, batches_total = 0, 1  # the linear decay's progress (batches_total set below)
+
+
 def step(rec):
     """One batch of records (indices into the data); returns (data loss summed, examples): the
     loss without the reg terms and, for mf, without the 0.5, as edl reports its epoch loss."""
@@ -117,10 +122,15 @@ def step(rec):
         x = emb(torch.stack((uu, ii.view(-1)), 1).view(-1)).view(-1, 2 * dim)
         loss = data = F.binary_cross_entropy_with_logits(mlp(x).view(-1), target.view(-1), reduction="sum")
         ex = len(uu)
+    global batches_done
     for o in opts:
         o.zero_grad()
     loss.backward()
+    rate = lr * max(0.0, 1.0 - batches_done / batches_total)
+    batches_done += 1
     for o in opts:
+        for g in o.param_groups:
+            g["lr"] = rate
         o.step()
     return float(data), ex
 
@@ -133,6 +143,7 @@ for b in range(10):
     step(warm[b * step_records : (b + 1) * step_records])
 
 total = int(epochs * n)
+batches_done, batches_total = 0, max(1, -(-total // step_records))
 done, examples, loss = 0, 0, 0.0  # loss: the data loss summed over the timed examples
 t0 = time.perf_counter()
 stopped = False
