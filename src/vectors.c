@@ -137,6 +137,15 @@ static size_t count_fields(const char *s, size_t len) {
     return n;
 }
 
+/* Every writer (word2vec, fastText, GloVe, edl) ends each row with a newline, so a last line
+   without one is a file cut short: its last number may have lost digits ("0.3" cut to "0." reads
+   as 0) and would load wrong without a trace. Refused, naming the line. */
+static edl_status cut_short(const char *path, size_t line, const char *s, ssize_t len) {
+    if (len <= 0 || s[len - 1] == '\n') return EDL_OK;
+    return edl__fail(EDL_ERR_FORMAT, "%s:%zu: the file ends inside this line, without a newline: is it cut short? "
+                     "(every writer ends each row with one; add it if the file is whole)", path, line);
+}
+
 static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64_t fsize, int glove) {
     char *line = NULL;
     size_t cap = 0, lineno = 0, n = 0, dim = 0;
@@ -148,26 +157,30 @@ static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64
         char extra;
         len = getline(&line, &cap, f);
         lineno = 1;
-        if (len < 0 || sscanf(line, "%llu %llu %c", &hn, &hd, &extra) != 2 || hd == 0)
+        s = cut_short(path, 1, line, len);
+        if (s == EDL_OK && (len < 0 || sscanf(line, "%llu %llu %c", &hn, &hd, &extra) != 2 || hd == 0))
             s = edl__fail(EDL_ERR_FORMAT, "%s:1: expected the header \"<count> <dim>\" (GloVe files have none: use --format glove)", path);
-        else if (hd > MAX_DIM)
+        else if (s == EDL_OK && hd > MAX_DIM)
             s = edl__fail(EDL_ERR_FORMAT, "%s:1: dim %llu in the header is over %d", path, hd, MAX_DIM);
         /* each value takes at least two bytes ("0 "): a header promising more than the file can
            hold is refused before anything is allocated */
-        else if (hn > fsize / 2 || hn * hd > fsize / 2)
+        else if (s == EDL_OK && (hn > fsize / 2 || hn * hd > fsize / 2))
             s = edl__fail(EDL_ERR_FORMAT, "%s:1: the header says %llu x %llu values but the file has %llu bytes", path, hn, hd,
                           (unsigned long long)fsize);
         n = (size_t)hn, dim = (size_t)hd;
     } else {
         /* no header: count the rows and read the dim from the first, then read again */
+        size_t physical = 0;
         while ((len = getline(&line, &cap, f)) >= 0) {
             size_t l = (size_t)len;
+            physical++;
             while (l && (line[l - 1] == '\n' || is_blank(line[l - 1]))) l--;
             if (!l) continue;
             if (!dim) {
                 size_t fields = count_fields(line, l);
-                if (fields < 2) {
-                    s = edl__fail(EDL_ERR_FORMAT, "%s:%zu: a row needs a word and at least one value", path, n + 1);
+                if (fields < 2) { /* "alpha" may be "alpha 0.1" cut short */
+                    s = cut_short(path, physical, line, len);
+                    if (s == EDL_OK) s = edl__fail(EDL_ERR_FORMAT, "%s:%zu: a row needs a word and at least one value", path, physical);
                     break;
                 }
                 dim = fields - 1;
@@ -187,6 +200,7 @@ static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64
             s = edl__fail(EDL_ERR_FORMAT, "%s:%zu: a NUL byte: is this a binary file? (use --format binary)", path, lineno);
             break;
         }
+        if ((s = cut_short(path, lineno, line, len)) != EDL_OK) break;
         size_t k = l;
         while (k && is_blank(line[k - 1])) k--;
         if (!k) continue; /* blank lines are allowed */

@@ -68,6 +68,8 @@ TEST(vectors_malformed_catalogue) {
         {"99999999 300\na 1 2\n", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":1: the header says 99999999 x 300 values but the file has"},
         {"2 2\na 1 2\nb 3\n", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":3: 1 values, 2 expected"},
         {"2 2\na 1 2\nb 3 4 5\n", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":3:7: more than 2 values"},
+        {"2 2\na 1 2\nb 3 4", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":3: the file ends inside this line, without a newline"},
+        {"a 1 2\nb 3 4", EDL_VEC_GLOVE, EDL_ERR_FORMAT, ":2: the file ends inside this line, without a newline"},
         {"2 2\nnew york 1 2\nb 3 4\n", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":2:5: value 1 'york' is not a number (a word with a space in it?)"},
         {"2 2\na 1 2\nb 3 x4\n", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":3:5: value 2 'x4' is not a number"},
         {"2 2\na 1 nan\nb 3 4\n", EDL_VEC_AUTO, EDL_ERR_NUMERIC, ":2:5: value 2 is not finite"},
@@ -237,6 +239,124 @@ TEST(wordvec_learns_and_subwords) {
             edl_vectors_free(v);
             edl_wordvec_free(w);
         }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* ---- truncation ------------------------------------------------------------------------------ */
+
+/* Values whose digits matter: a cut inside "0.3" or "-1.25e-3" changes the number it reads. */
+static edl_vectors *digits(void) {
+    const char *words[4] = {"alpha", "beta", "gamma", "delta"};
+    const float data[4 * 3] = {0.3f, -1.25e-3f, 12345.678f, 1, -2, 3.5f, 0.125f, 42, -0.0625f, 7.75f, 0.3f, -99.5f};
+    edl_vectors *v = NULL;
+    edl_vectors_create(&v, words, data, 4, 3);
+    return v;
+}
+
+/* The first rows of got are those of want, word for word and bit for bit. */
+static int same_prefix(const edl_vectors *got, const edl_vectors *want, size_t rows) {
+    if (edl_vectors_count(got) != rows || edl_vectors_dim(got) != edl_vectors_dim(want)) return 0;
+    for (size_t i = 0; i < rows; i++) {
+        size_t la, lb;
+        const char *a = edl_vectors_word(got, i, &la), *b = edl_vectors_word(want, i, &lb);
+        if (la != lb || memcmp(a, b, la) || memcmp(edl_vectors_row(got, i), edl_vectors_row(want, i), edl_vectors_dim(want) * sizeof(float)))
+            return 0;
+    }
+    return 1;
+}
+
+/* What a cut vectors file promises, format by format (k bytes kept of n):
+   - word2vec text and .vec (a header): every k < n is refused: at a line boundary the header
+     promises more rows than there are; inside a line the last line has no newline.
+   - GloVe (no header): k at a line boundary is a valid shorter file and loads exactly its first
+     rows (k = 0: "no vectors"); inside a line, refused as cut short, naming the line.
+   - word2vec binary: every k < n is refused ("truncated"), except k = n - 1, which drops only
+     the newline after the last row (optional: some writers omit it) and loads the whole table.
+   - safetensors: every k < n is refused: the tensors' offsets no longer fit the file.
+   Every refusal names the file, and nothing that loads differs from the rows written. Each cut
+   is read as its format and by content (EDL_VEC_AUTO). */
+TEST(vectors_truncated_at_every_byte) {
+    char dir[] = "/tmp/edl-vec-XXXXXX", whole[96], cut[96];
+    CHECK(mkdtemp(dir) != NULL);
+    edl_vectors *v = digits();
+    CHECK(v != NULL);
+    const struct {
+        const char *name;
+        edl_vec_format fmt;
+    } f[] = {{"w.vec", EDL_VEC_TEXT}, {"w.txt", EDL_VEC_GLOVE}, {"w.bin", EDL_VEC_BINARY}, {"w.safetensors", EDL_VEC_SAFETENSORS}};
+    size_t cuts = 0, refused = 0, prefixes = 0;
+    for (size_t i = 0; v && i < sizeof f / sizeof f[0]; i++) {
+        snprintf(whole, sizeof whole, "%s/%s", dir, f[i].name);
+        snprintf(cut, sizeof cut, "%s/cut-%s", dir, f[i].name);
+        CHECK_OK(edl_vectors_write(v, whole, f[i].fmt));
+        size_t n = 0;
+        unsigned char *bytes = read_file_bytes(whole, &n);
+        CHECK(bytes && n > 40);
+        for (size_t k = 0; bytes && k < n; k++) {
+            put(cut, (const char *)bytes, k);
+            size_t lines = 0; /* complete lines kept */
+            for (size_t b = 0; b < k; b++) lines += bytes[b] == '\n';
+            int boundary = k > 0 && bytes[k - 1] == '\n';
+            for (int how = 0; how < 2; how++) {
+                edl_vectors *r = NULL;
+                edl_status s = edl_vectors_read(&r, cut, how ? EDL_VEC_AUTO : f[i].fmt);
+                cuts++;
+                if (f[i].fmt == EDL_VEC_GLOVE && boundary) {
+                    if (s != EDL_OK || !same_prefix(r, v, lines))
+                        FAILF("%s cut at %zu of %zu (%zu lines): status %d, %zu rows, not the first rows (%s)", f[i].name, k, n, lines, s,
+                              edl_vectors_count(r), s ? edl_last_error() : "");
+                    prefixes += s == EDL_OK;
+                } else if (f[i].fmt == EDL_VEC_BINARY && k == n - 1) {
+                    if (s != EDL_OK || !same_prefix(r, v, 4)) FAILF("%s without its last newline: status %d (%s)", f[i].name, s, edl_last_error());
+                    prefixes += s == EDL_OK;
+                } else if (s == EDL_OK) {
+                    FAILF("%s cut at %zu of %zu loaded (%zu rows)", f[i].name, k, n, edl_vectors_count(r));
+                } else if (s > 0 || s < EDL_ERR_UNSUPPORTED || !strstr(edl_last_error(), cut)) {
+                    FAILF("%s cut at %zu of %zu: status %d, error \"%s\" does not name the file", f[i].name, k, n, s, edl_last_error());
+                } else {
+                    refused++;
+                    /* GloVe cut inside a line says so, with the line (a .vec cut is often caught
+                       first by its header: more values promised than the bytes can hold) */
+                    char want[160];
+                    snprintf(want, sizeof want, "%s:%zu: the file ends inside this line", cut, lines + 1);
+                    if (f[i].fmt == EDL_VEC_GLOVE && !boundary && k > 0 && !strstr(edl_last_error(), want))
+                        FAILF("%s cut at %zu: \"%s\" lacks \"%s\"", f[i].name, k, edl_last_error(), want);
+                }
+                CHECK(s == EDL_OK || r == NULL);
+                edl_vectors_free(r);
+            }
+        }
+        free(bytes);
+    }
+    fprintf(stderr, "    %zu cut files read: %zu refused, %zu loaded a whole prefix\n", cuts, refused, prefixes);
+    CHECK(refused + prefixes == cuts);
+    edl_vectors_free(v);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* The known case from the audit: a .vec cut inside its last number ("0.3" kept as "0.") loaded
+   a wrong value; now it is refused, naming the file and the line. */
+TEST(vectors_cut_inside_last_number) {
+    char dir[] = "/tmp/edl-vec-XXXXXX", path[96];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/cut.vec", dir);
+    const char text[] = "2 3\nalpha 1 2 3\nbeta 4 5 0.3\n";
+    put(path, text, sizeof text - 2); /* "... 0." */
+    edl_vectors *v = NULL;
+    CHECK_STATUS(edl_vectors_read(&v, path, EDL_VEC_AUTO), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS(":3: the file ends inside this line, without a newline");
+    CHECK(v == NULL);
+    put(path, text + 4, sizeof text - 6); /* as GloVe */
+    CHECK_STATUS(edl_vectors_read(&v, path, EDL_VEC_GLOVE), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS(":2: the file ends inside this line");
+    put(path, text, sizeof text - 1); /* whole: loads */
+    CHECK_OK(edl_vectors_read(&v, path, EDL_VEC_AUTO));
+    CHECK(v && edl_vectors_row(v, 1)[2] == 0.3f);
+    edl_vectors_free(v);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
