@@ -1,8 +1,9 @@
 /* Model files: save/load round trips, a reader in plain Python, the malformed-file catalogue,
- * truncation at every byte, atomic replacement. */
+ * truncation at every byte, atomic replacement; training text cut at every byte. */
 #include "harness.h"
 #include "model.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -247,5 +248,89 @@ TEST(truncated_at_every_byte) {
     CHECK(failed_cleanly == n);
     free(whole);
     edl_model_free(m);
+    remove_dir(dir);
+}
+
+/* ---- training text cut at every byte ------------------------------------------------------- */
+
+/* What fastText's reader makes of text, counted here independently of edl: the distinct words
+   (with "</s>" once a newline is seen) and labels, the lines that are examples (a label and at
+   least one word, "</s>" included) and their tokens (each line's tokens and its "</s>"). */
+typedef struct {
+    size_t nwords, nlabels, nexamples;
+    int64_t ntokens;
+} text_counts;
+
+static int seen_before(const char *t, size_t n, const char *text, size_t upto) {
+    for (size_t i = 0; i < upto;) {
+        while (i < upto && isspace((unsigned char)text[i])) i++;
+        size_t s = i;
+        while (i < upto && !isspace((unsigned char)text[i])) i++;
+        if (i > s && i - s == n && !memcmp(text + s, t, n)) return 1;
+    }
+    return 0;
+}
+
+static text_counts count_text(const char *text, size_t len) {
+    static const char label[] = "__label__";
+    text_counts c = {0, 0, 0, 0};
+    const int eos = memchr(text, '\n', len) != NULL;
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t e = nl ? (size_t)(nl - text) : len, labels = 0, words = 0, tokens = 0;
+        for (size_t j = i; j < e;) {
+            while (j < e && isspace((unsigned char)text[j])) j++;
+            size_t s = j;
+            while (j < e && !isspace((unsigned char)text[j])) j++;
+            if (j == s) continue;
+            int is_label = j - s >= sizeof label - 1 && !memcmp(text + s, label, sizeof label - 1);
+            tokens++, labels += is_label, words += !is_label;
+            if (!seen_before(text + s, j - s, text, s)) c.nlabels += is_label, c.nwords += !is_label;
+        }
+        if (labels && (words || eos)) c.nexamples++, c.ntokens += (int64_t)tokens + 1;
+        i = e + 1;
+    }
+    c.nwords += eos;
+    return c;
+}
+
+/* fastText's format has no framing: any prefix of a training file is itself a training file (a
+   word cut short is a shorter word, as fastText reads it). The promise for a cut: the prefix is
+   read as exactly the text it holds (words, labels, examples and tokens as counted above), or,
+   when it holds no label or no example, refused with an error naming the file. */
+TEST(training_text_truncated_at_every_byte) {
+    char dir[64], path[128];
+    temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/cut.txt", dir);
+    const char text[] = "__label__spam win cash now\n__label__ham see you at noon\n\n"
+                        "__label__spam __label__promo free offer\nno label here\n__label__ham ok\n";
+    const size_t n = sizeof text - 1;
+    size_t trained = 0, refused = 0;
+    for (size_t k = 0; k <= n; k++) {
+        write_all(path, text, k);
+        edl_textclf_args a;
+        edl_textclf_defaults(&a);
+        a.dim = 2, a.epoch = 1, a.thread = 1;
+        edl_textclf *c = NULL;
+        edl_textclf_report r;
+        edl_status s = edl_textclf_train(&c, path, &a, &r);
+        text_counts want = count_text(text, k);
+        if (want.nlabels == 0 || want.nexamples == 0) {
+            if (s != EDL_ERR_FORMAT || !strstr(edl_last_error(), path))
+                FAILF("cut at %zu: status %d, want a format error naming the file: %s", k, s, edl_last_error());
+            refused++;
+        } else if (s != EDL_OK) {
+            FAILF("cut at %zu: %s", k, edl_last_error());
+        } else {
+            if (r.nwords != want.nwords || r.nlabels != want.nlabels || r.nexamples != want.nexamples || r.ntokens != want.ntokens)
+                FAILF("cut at %zu: %zu words, %zu labels, %zu examples, %lld tokens; the text holds %zu, %zu, %zu, %lld", k, r.nwords,
+                      r.nlabels, r.nexamples, (long long)r.ntokens, want.nwords, want.nlabels, want.nexamples, (long long)want.ntokens);
+            trained++;
+        }
+        edl_textclf_free(c);
+    }
+    fprintf(stderr, "    %zu cuts of %zu bytes: %zu read as the text they hold, %zu refused (no label or no example)\n", n + 1, n,
+            trained, refused);
+    CHECK(trained > n / 2 && refused > 0);
     remove_dir(dir);
 }
