@@ -132,8 +132,10 @@ install: all $(BUILD)/edl.pc
 	install -m 755 $(BUILD)/edl $(DESTDIR)$(PREFIX)/bin/
 
 # libFuzzer harnesses (tests/fuzz/), built with clang, ASan and UBSan, without OpenMP or a BLAS so
-# every run is deterministic. Each runs FUZZ_SECONDS on a copy of its seed corpus; a crash, a
-# leak or a sanitizer report fails the target and leaves the input in build-fuzz/crashes/.
+# every run is deterministic. Each runs FUZZ_SECONDS on a copy of its seed corpus and saved crash
+# inputs (tests/fuzz/regress/NAME/); a crash, a leak or a sanitizer report fails the target and
+# leaves the input in build-fuzz/crashes/ (fixed, it goes to tests/fuzz/regress/NAME/, which
+# `make test` replays through the same harness code: tests/test_fuzz_replay.c).
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := safetensors spec vectors text ratings
 FUZZ_BUILD := build-fuzz
@@ -150,6 +152,7 @@ fuzz: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 	@mkdir -p $(FUZZ_BUILD)/crashes
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	    rm -rf $(FUZZ_BUILD)/corpus-$$t; mkdir -p $(FUZZ_BUILD)/corpus-$$t; cp tests/fuzz/corpus/$$t/* $(FUZZ_BUILD)/corpus-$$t/; \
+	    if [ -d tests/fuzz/regress/$$t ]; then cp tests/fuzz/regress/$$t/* $(FUZZ_BUILD)/corpus-$$t/; fi; \
 	    echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 	    $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
 	        -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- $(FUZZ_BUILD)/corpus-$$t 2>$(FUZZ_BUILD)/fuzz_$$t.log || \

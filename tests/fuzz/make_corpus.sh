@@ -25,13 +25,23 @@ printf '1\t10\t4\t1\n1\t11\t3\t2\n2\t10\t5\t3\n2\t12\t2\t4\n3\t11\t4\t5\n' > "$t
 "$edl" recommend train -input "$tmp/u.data" -output "$tmp/rec" -dim 2 -epoch 1 -verbose 0
 for f in m clf wv rec; do cp "$tmp/$f.safetensors" "$c/safetensors/$f"; done
 
-# vectors (selector: 0 auto, 1 text, 2 GloVe, 3 binary)
+# vectors (selector: 0 auto, 1 text, 2 GloVe, 3 binary, 4 safetensors)
 printf 'alpha 1 2 3\nbeta 4 5 6\n' > "$tmp/g.txt"
 "$edl" convert "$tmp/g.txt" "$tmp/v.vec" >/dev/null
 "$edl" convert "$tmp/g.txt" "$tmp/v.bin" >/dev/null
+"$edl" convert "$tmp/g.txt" "$tmp/v.safetensors" >/dev/null
+cp "$tmp/v.safetensors" "$c/safetensors/vectors"
 { printf '\001'; cat "$tmp/v.vec"; } > "$c/vectors/text"
 { printf '\002'; cat "$tmp/g.txt"; } > "$c/vectors/glove"
 { printf '\003'; cat "$tmp/v.bin"; } > "$c/vectors/binary"
+# safetensors: a vectors file (told, and found by content), a classifier's words, a word-vector
+# model's words, a recommender's user and item rows, a plain model's rows by index
+{ printf '\004'; cat "$tmp/v.safetensors"; } > "$c/vectors/safetensors"
+{ printf '\000'; cat "$tmp/v.safetensors"; } > "$c/vectors/safetensors-auto"
+{ printf '\004'; cat "$tmp/clf.safetensors"; } > "$c/vectors/safetensors-clf"
+{ printf '\004'; cat "$tmp/wv.safetensors"; } > "$c/vectors/safetensors-wv"
+{ printf '\004'; cat "$tmp/rec.safetensors"; } > "$c/vectors/safetensors-rec"
+{ printf '\004'; cat "$tmp/m.safetensors"; } > "$c/vectors/safetensors-model"
 
 # text (selector: odd = classifier text, even = `TARGET INPUTS` datasets)
 { printf '\001'; cat "$tmp/t.txt"; } > "$c/text/fasttext"
