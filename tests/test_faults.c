@@ -1,8 +1,9 @@
 /* Allocation-failure injection (as SQLite's malloc tests): the test binary is linked with
  * -Wl,--wrap for malloc, calloc, realloc, free, strdup and posix_memalign, so every allocation the
  * library (and these tests) make passes through the wrappers below. Armed with k, the k-th
- * allocation from then on fails. Each scenario (loading every file format, building a model,
- * training steps of every trainer, saving) is run for k = 1, 2, ... until it completes without
+ * allocation from then on fails. Each scenario (loading every file format, MovieLens u.data,
+ * ratings.dat and ratings.csv included, building a model, training steps of every trainer,
+ * saving) is run for k = 1, 2, ... until it completes without
  * reaching k: every run that met a failure must return EDL_ERR_NOMEM, never crash, and leave no
  * allocation behind (the wrappers track live pointers). */
 #include "harness.h"
@@ -155,6 +156,23 @@ static edl_status load_ratings(void) {
     return s;
 }
 
+/* MovieLens ratings.dat ("::") and ratings.csv (a header), each format found by content, one
+   bad row skipped and counted, then a random split. */
+static edl_status ratings_each(const char *name) {
+    edl_ratings *r = NULL, *a = NULL, *b = NULL;
+    edl_ratings_options o;
+    edl_ratings_defaults(&o);
+    o.skip_bad = 1;
+    edl_ratings_report rep;
+    edl_status s = edl_ratings_read(&r, path_of(name), &o, &rep);
+    if (s == EDL_OK && (rep.rows != 5 || rep.skipped != 1)) FAILF("%s: %zu rows, %zu skipped; want 5 and 1", name, rep.rows, rep.skipped);
+    if (s == EDL_OK) s = edl_ratings_split(r, EDL_SPLIT_RANDOM, 0.4f, 1, &a, &b);
+    edl_ratings_free(r), edl_ratings_free(a), edl_ratings_free(b);
+    return s;
+}
+static edl_status load_ratings_dat(void) { return ratings_each("ratings.dat"); }
+static edl_status load_ratings_csv(void) { return ratings_each("ratings.csv"); }
+
 /* A model from a spec, an optimizer, two training steps, a save and a prediction. */
 static edl_status model_train_step(void) {
     edl_model *m = NULL;
@@ -272,6 +290,10 @@ static void make_files(void) {
     edl_vectors_free(v);
     put("data.txt", "0 1 2\n1 3 4 5\n2 0 1\n0 2\n1 4\n2 5 5\n0 1\n1 3\n");
     put("u.data", "1\t10\t4\t100\n1\t11\t3\t101\n2\t10\t5\t102\n2\t12\t2\t103\n3\t11\t4\t104\n3\t12\t1\t105\n3\t13\t5\t106\n4\t13\t3\t107\n");
+    put("ratings.dat", "1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978298413\n2::x::4::978298413\n"
+                       "3::914::3::978301968\n3::3408::4::978300275\n");
+    put("ratings.csv", "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,4.0,964981247\n2,1,3.5,964982224\n"
+                       "2,6,nan,964982224\n3,6,4.0,964982224\n3,47,5.0,964983815\n");
     put("text.txt", "__label__a good fine nice\n__label__b bad poor awful\n__label__a fine good\n__label__b poor bad worse\n"
                     "__label__a nice fine good great\n__label__b awful bad\n");
 }
@@ -302,6 +324,8 @@ TEST(allocation_failures_every_k) {
         {"vectors safetensors", load_vec_safetensors},
         {"dataset text", load_dataset},
         {"ratings + split", load_ratings},
+        {"ratings.dat (::)", load_ratings_dat},
+        {"ratings.csv (header)", load_ratings_csv},
         {"model + optimizer steps + save", model_train_step},
         {"edl_train", model_train_loop},
         {"text classifier", textclf_train_save_load},
