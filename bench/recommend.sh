@@ -44,6 +44,11 @@ run() {
     others=$(awk -v b0="$b0" -v b1="$b1" -v w="$w" -v u="$u" -v s="$s" -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" \
         'BEGIN { o = ((b1 - b0) / hz - u - s) / (w * n) * 100; printf "%.0f", o < 0 ? 0 : o }')
 }
+have_torch=1
+if ! "$python" -c 'import torch' 2>/dev/null; then
+    have_torch=0
+    echo "note: $python cannot import torch (apt-get install python3-torch): edl against the floor only"
+fi
 echo "data $data, $runs runs, $threads threads, $(uname -m), $(nproc) cores"
 for r in $(seq "$runs"); do
     for k in "${!models[@]}"; do
@@ -53,9 +58,12 @@ for r in $(seq "$runs"); do
         e=$out eo=$others
         echo "$e"
         echo "  (others ${eo}% of the machine meanwhile)"
-        run env OMP_NUM_THREADS="$threads" "$python" bench/torch_recommend.py "$data" "$m" "${tepochs[$k]:-0.5}" "$threads" "$dim" 1 "$tsec"
-        t=$out to=$others
-        echo "$t (others ${to}%)"
+        t="torch: not run: 0 examples/s" to=0
+        if [ "$have_torch" = 1 ]; then
+            run env OMP_NUM_THREADS="$threads" "$python" bench/torch_recommend.py "$data" "$m" "${tepochs[$k]:-0.5}" "$threads" "$dim" 1 "$tsec"
+            t=$out to=$others
+            echo "$t (others ${to}%)"
+        fi
         res=$(grep '^result ' <<<"$e")
         ee=$(field edl_examples_per_s "$res")
         te=$(sed -n 's/.*: \([0-9]*\) examples\/s.*/\1/p' <<<"$t")
@@ -71,8 +79,8 @@ for m in "${models[@]}"; do
             for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
             return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
         }
-        $1 == m { n++; ee[n] = $2; te[n] = $3; q[n] = $2 / $3; es[n] = $4; fs[n] = $5; fe[n] = $6; fb[n] = $7; ma[n] = $8 / $5; oe[n] = $9; ot[n] = $10
-                  runs = runs sprintf(" %.2f", $2 / $3); fruns = fruns sprintf(" %.4f", $6); oruns = oruns sprintf(" %d/%d", $9, $10) }
+        $1 == m { n++; ee[n] = $2; te[n] = $3; q[n] = $3 > 0 ? $2 / $3 : 0; es[n] = $4; fs[n] = $5; fe[n] = $6; fb[n] = $7; ma[n] = $8 / $5; oe[n] = $9; ot[n] = $10
+                  runs = runs sprintf(" %.2f", q[n]); fruns = fruns sprintf(" %.4f", $6); oruns = oruns sprintf(" %d/%d", $9, $10) }
         END {
             if (!n) exit
             printf "%-5s %12.0f %12.0f %10.2f %9.4f %11.5f %10.4f %12.4f %13.2f %4.0f/%-4.0f\n", m, med(ee, n), med(te, n), med(q, n),
