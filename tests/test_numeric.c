@@ -1,5 +1,7 @@
 /* Numeric faults: a learning rate that diverges stops every trainer with EDL_ERR_NUMERIC, naming
- * the layer and the step, at one thread and at several, and leaves no model behind. */
+ * the layer and the step, at one thread and at two, and leaves no model behind. Eight trainers:
+ * the fastText-style and the mini-batch text classifier, skip-gram, CBOW, edl_train, and the mf,
+ * bpr and mlp recommenders. */
 #include "harness.h"
 
 #include <unistd.h>
@@ -18,8 +20,19 @@ static const char *text_file(void) {
     return path;
 }
 
+/* 30 users x 30 items, 8 ratings each: enough blocks for two recommender threads. */
+static edl_ratings *ratings(void) {
+    edl_ratings *d = NULL;
+    edl_ratings_create(&d);
+    for (int u = 0; d && u < 30; u++)
+        for (int k = 0; k < 8; k++) edl_ratings_add(d, u, (u * 7 + k * 11) % 30, (float)(1 + (u + k) % 5), k);
+    return d;
+}
+
 TEST(diverging_lr_stops_every_trainer) {
+    int stopped = 0;
     for (int threads = 1; threads <= 2; threads++) {
+        set_threads(threads); /* the kernels' OpenMP threads; trainers with a thread count get it too */
         /* fastText's algorithm, then the mini-batch one */
         for (int batch = 0; batch <= 1; batch++) {
             edl_textclf_args a;
@@ -28,10 +41,12 @@ TEST(diverging_lr_stops_every_trainer) {
             if (batch) a.optimizer = EDL_OPT_SGD;
             edl_textclf *c = NULL;
             edl_textclf_report r;
-            CHECK_STATUS(edl_textclf_train(&c, text_file(), &a, &r), EDL_ERR_NUMERIC);
+            edl_status s = edl_textclf_train(&c, text_file(), &a, &r);
+            if (s != EDL_ERR_NUMERIC) FAILF("text classifier (batch %d) at %d threads: status %d: %s", batch, threads, s, edl_last_error());
             CHECK_ERROR_HAS("layer");
             CHECK(strstr(edl_last_error(), "step") || strstr(edl_last_error(), "token"));
             CHECK(c == NULL);
+            stopped += s == EDL_ERR_NUMERIC;
         }
         for (int cbow = 0; cbow <= 1; cbow++) {
             edl_wordvec_args a;
@@ -39,10 +54,12 @@ TEST(diverging_lr_stops_every_trainer) {
             a.dim = 8, a.epoch = 5, a.thread = threads, a.lr = 1e30f, a.min_count = 1, a.maxn = 0;
             edl_wordvec *w = NULL;
             edl_wordvec_report r;
-            CHECK_STATUS(edl_wordvec_train(&w, text_file(), &a, &r), EDL_ERR_NUMERIC);
+            edl_status s = edl_wordvec_train(&w, text_file(), &a, &r);
+            if (s != EDL_ERR_NUMERIC) FAILF("%s at %d threads: status %d: %s", cbow ? "cbow" : "skip-gram", threads, s, edl_last_error());
             CHECK_ERROR_HAS("layer");
             CHECK_ERROR_HAS("at token");
             CHECK(w == NULL);
+            stopped += s == EDL_ERR_NUMERIC;
         }
         /* the general trainer */
         edl_dataset *d = NULL;
@@ -59,11 +76,30 @@ TEST(diverging_lr_stops_every_trainer) {
         tc.optim.lr = 1e30f, tc.epochs = 5;
         edl_train_report tr;
         if (m && d) {
-            CHECK_STATUS(edl_train(m, d, &tc, &tr), EDL_ERR_NUMERIC);
+            edl_status s = edl_train(m, d, &tc, &tr);
+            if (s != EDL_ERR_NUMERIC) FAILF("edl_train at %d threads: status %d: %s", threads, s, edl_last_error());
             CHECK_ERROR_HAS("layer");
             CHECK_ERROR_HAS("step");
+            stopped += s == EDL_ERR_NUMERIC;
         }
         edl_model_free(m), edl_dataset_free(d);
+        /* the recommenders (their message's wording is tests/test_recommend.c's to check) */
+        edl_ratings *rd = ratings();
+        for (int k = 0; rd && k < 3; k++) {
+            edl_rec_args ra;
+            edl_rec_defaults(&ra, (edl_rec_kind)k);
+            ra.dim = 8, ra.lr = 1e30f, ra.optimizer = EDL_OPT_SGD, ra.epoch = 20, ra.batch = 16, ra.thread = threads;
+            edl_recommender *r = NULL;
+            edl_status s = edl_rec_train(&r, rd, &ra, NULL);
+            if (s != EDL_ERR_NUMERIC) FAILF("recommender %d at %d threads: status %d: %s", k, threads, s, edl_last_error());
+            CHECK(edl_last_error()[0] != '\0');
+            CHECK(r == NULL);
+            edl_rec_free(r);
+            stopped += s == EDL_ERR_NUMERIC;
+        }
+        edl_ratings_free(rd);
     }
+    fprintf(stderr, "    8 trainers x 2 thread counts: %d of 16 runs stopped with EDL_ERR_NUMERIC\n", stopped);
+    CHECK(stopped == 16);
     unlink(text_file());
 }
