@@ -3,9 +3,9 @@
  * library (and these tests) make passes through the wrappers below. Armed with k, the k-th
  * allocation from then on fails. Each scenario (loading every file format, MovieLens u.data,
  * ratings.dat and ratings.csv included, building a model, training steps of every trainer,
- * saving) is run for k = 1, 2, ... until it completes without
- * reaching k: every run that met a failure must return EDL_ERR_NOMEM, never crash, and leave no
- * allocation behind (the wrappers track live pointers). */
+ * saving) is run for k = 1, 2, ... until it completes without reaching k: every run that met a
+ * failure must return EDL_ERR_NOMEM, never crash, and leave no allocation behind (the wrappers
+ * track live pointers). */
 #include "harness.h"
 
 #include <pthread.h>
