@@ -4,6 +4,7 @@
 #include "edl.h"
 #include "progress.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,7 +166,14 @@ int cmd_train(int argc, char **argv) {
     rc = 0;
 out:
     if (rc) cli_fail(cmd);
-    if (ps.log) fclose(ps.log);
+    if (ps.log) { /* stdio buffers: a full disk shows only when the log is flushed and closed */
+        int bad = fflush(ps.log) != 0 || ferror(ps.log), err = errno;
+        if (fclose(ps.log) != 0 || bad) {
+            if (bad) errno = err ? err : EIO;
+            fprintf(stderr, "edl train: -log %s: write failed: %s\n", log, strerror(errno));
+            rc = 1;
+        }
+    }
     edl_dataset_free(train);
     edl_dataset_free(vdata);
     edl_model_free(m);

@@ -15,6 +15,29 @@
 
 static int verbose_level = 2;
 
+/* -log: a CSV row for each report that closes an epoch (the library makes that exactly one an
+   epoch on every training path), then fastText's progress line. */
+typedef struct {
+    progress_state ps; /* its log stays NULL: progress_fasttext would log every report */
+    FILE *log;
+} supervised_progress;
+
+static void progress_supervised(const edl_textclf_progress *p, void *user) {
+    supervised_progress *s = user;
+    if (s->log && p->epoch_end)
+        fprintf(s->log, "%.4f,%.6g,%.6g,%.0f,%.3f\n", (double)p->epoch, p->loss, p->lr, p->words_per_sec_thread, p->seconds);
+    progress_fasttext(p, &s->ps);
+}
+
+/* Closes a file written with stdio: 0, or -1 with errno saying why a write or the close failed
+   (a full disk shows only here: stdio buffers). */
+static int close_checked(FILE *f) {
+    int bad = fflush(f) != 0 || ferror(f), err = errno;
+    if (fclose(f) != 0 && !bad) return -1;
+    if (bad) errno = err ? err : EIO;
+    return bad ? -1 : 0;
+}
+
 int cmd_supervised(int argc, char **argv) {
     static const char cmd[] = "supervised";
     edl_textclf_args a;
@@ -95,20 +118,22 @@ int cmd_supervised(int argc, char **argv) {
     a.min_count = (int64_t)min_count, a.min_count_label = (int64_t)min_count_label, a.label = label;
     a.thread = thread, a.seed = seed, a.lr_update_rate = lru, a.pretrained_vectors = pre;
     a.hidden = hid, a.nhidden = nh, a.dropout = dropout, a.batch = batch, a.valid = valid, a.patience = patience;
-    progress_state ps;
-    progress_init(&ps, verbose_level);
-    ps.epochs = (double)epoch;
-    if (log && !(ps.log = fopen(log, "w"))) {
-        fprintf(stderr, "edl supervised: -log %s: cannot write it\n", log);
+    supervised_progress sp = {.log = NULL};
+    progress_init(&sp.ps, verbose_level);
+    sp.ps.epochs = (double)epoch;
+    if (log && !(sp.log = fopen(log, "w"))) {
+        fprintf(stderr, "edl supervised: -log %s: cannot write it: %s\n", log, strerror(errno));
         return 1;
     }
-    if (ps.log) fputs("epoch,loss,lr,words_per_sec_thread,seconds\n", ps.log);
-    a.progress = progress_fasttext, a.user = &ps;
+    if (sp.log) fputs("epoch,loss,lr,words_per_sec_thread,seconds\n", sp.log);
+    a.progress = progress_supervised, a.user = &sp;
     edl_textclf *c = NULL;
     edl_textclf_report r;
     edl_status s = edl_textclf_train(&c, input, &a, &r);
-    if (ps.log) fclose(ps.log);
+    int log_failed = sp.log && close_checked(sp.log) != 0;
     if (verbose_level >= 2) fputc('\n', stderr);
+    /* the curve was asked for: without it the command fails, though a trained model is still saved */
+    if (log_failed) fprintf(stderr, "edl supervised: -log %s: write failed: %s\n", log, strerror(errno));
     if (s != EDL_OK) return cli_fail(cmd);
     if (verbose_level >= 1) {
         fprintf(stderr, "Read %lld words\nNumber of words:  %zu\nNumber of labels: %zu\n", (long long)r.ntokens, r.nwords, r.nlabels);
@@ -121,7 +146,15 @@ int cmd_supervised(int argc, char **argv) {
     edl_textclf_free(c);
     if (s != EDL_OK) return cli_fail(cmd);
     if (verbose_level >= 1) fprintf(stderr, "saved %s\n", path);
-    return 0;
+    return log_failed;
+}
+
+/* The length of a line read with its newline, without it (and a '\r' before it): the library
+   adds the one "</s>" a line has, as fastText reads it; the newline would add a second. */
+static size_t without_newline(const char *line, size_t n) {
+    if (n && line[n - 1] == '\n') n--;
+    if (n && line[n - 1] == '\r') n--;
+    return n;
 }
 
 /* MODEL FILE [k] [threshold], as fastText's test and predict. */
@@ -209,7 +242,7 @@ int cmd_predict(int argc, char **argv) {
     while (!rc && (n = getline(&line, &cap, f)) >= 0) {
         lineno++;
         size_t cnt = 0;
-        if (edl_textclf_predict(c, line, (size_t)n, k, th, labels, probs, &cnt) != EDL_OK) {
+        if (edl_textclf_predict(c, line, without_newline(line, (size_t)n), k, th, labels, probs, &cnt) != EDL_OK) {
             fprintf(stderr, "edl %s: %s:%zu: %s\n", cmd, file, lineno, edl_last_error());
             rc = 1;
             break;
@@ -240,7 +273,7 @@ int cmd_sentence_vectors(int argc, char **argv) {
     ssize_t n;
     int rc = vec ? 0 : 1;
     while (!rc && (n = getline(&line, &cap, stdin)) >= 0) {
-        if (edl_textclf_sentence_vector(c, line, (size_t)n, vec) != EDL_OK) {
+        if (edl_textclf_sentence_vector(c, line, without_newline(line, (size_t)n), vec) != EDL_OK) {
             rc = cli_fail(argv[1]);
             break;
         }

@@ -428,6 +428,9 @@ typedef struct {
     double words_per_sec_thread;
     float lr, loss;             /* current rate and running mean loss */
     double seconds, eta_seconds;
+    size_t epoch;               /* 1-based: the epoch running, or the one this report closes */
+    int epoch_end;              /* 1 in exactly one report an epoch, once its last example is done
+                                   (edl_textclf_train; edl_wordvec_train leaves epoch and this 0) */
 } edl_textclf_progress;
 
 typedef struct {
@@ -453,6 +456,7 @@ typedef struct {
     size_t batch;               /* 0: example by example (fastText); > 0: mini-batches */
     const char *valid;          /* validation file: early stopping with patience */
     size_t patience;
+    /* Reports progress, one call at a time but maybe from a training thread; may be NULL. */
     void (*progress)(const edl_textclf_progress *p, void *user);
     void *user;
 } edl_textclf_args;
@@ -489,6 +493,15 @@ edl_status edl_textclf_predict(const edl_textclf *clf, const char *line, size_t 
 edl_status edl_textclf_sentence_vector(const edl_textclf *clf, const char *line, size_t len,
                                        float *vec);
 size_t edl_textclf_dim(const edl_textclf *clf);
+/* The label probabilities (num_labels floats) from one word's own input row alone, without
+   "</s>" or n-grams, through any hidden layers: which label the word's vector favours.
+   EDL_ERR_ARG when the word is not in the vocabulary. */
+edl_status edl_textclf_word_probs(const edl_textclf *clf, const char *word, size_t len,
+                                  float *probs);
+/* The output layer's row for a label (dim floats, in the same space as the word vectors), or
+   NULL when there is none such: with hidden layers the output reads another space, and
+   hierarchical softmax's rows are the tree's inner nodes. */
+const float *edl_textclf_label_vector(const edl_textclf *clf, size_t label);
 
 /* Evaluation as fastText's test: over lines with labels and words, precision = correct /
    predicted and recall = correct / gold over the top-k predictions above threshold, and the same
@@ -789,12 +802,13 @@ edl_status edl_pca(float *out, double *explained, const float *x, size_t n, size
    theta (O(n log n) per iteration). Results do not depend on the thread count. */
 typedef struct {
     float perplexity;   /* 30 */
-    size_t iterations;  /* 1000 */
+    size_t iterations;  /* 1000, in [1, EDL_TSNE_MAX_ITERATIONS] */
     float learning_rate;/* 200 */
     uint64_t seed;
     float theta;        /* 0.5 (0: always exact) */
     size_t exact_below; /* 2000 */
 } edl_tsne_args;
+#define EDL_TSNE_MAX_ITERATIONS 100000
 void edl_tsne_defaults(edl_tsne_args *a);
 edl_status edl_tsne(float *out, const float *x, size_t n, size_t dim, const edl_tsne_args *a);
 
@@ -819,13 +833,22 @@ typedef struct {
 edl_status edl_plot_lines_svg(const char *path, const edl_plot_opts *o, const edl_plot_series *s,
                               size_t nseries);
 /* A scatter plot of n points: one dot each (class "pt"), coloured by group (group[i] <
-   ngroups, or NULL for one colour) with a legend of group_names; the points whose label is not
-   NULL are labelled beside their dot, in order, skipping a label that would overlap one already
-   placed. */
+   ngroups, or NULL for one colour; 20 distinct colours, repeating past them) with a legend of
+   group_names; the points whose label is not NULL are labelled beside their dot, in order,
+   skipping a label that would overlap one already placed. Text that is not valid UTF-8 is
+   written with U+FFFD in place of the bad bytes. */
 edl_status edl_plot_scatter_svg(const char *path, const edl_plot_opts *o, const float *x,
                                 const float *y, size_t n, const int *group,
                                 const char *const *group_names, size_t ngroups,
                                 const char *const *labels);
+/* The same, and: group_colours (NULL, or ngroups "#rgb"/"#rrggbb" strings, a NULL entry taking
+   the palette's colour; anything else is refused) and highlight (NULL, or n flags: a flagged point is drawn as an outlined
+   diamond over the dots, and its label is placed before the others'). */
+edl_status edl_plot_scatter_svg_ex(const char *path, const edl_plot_opts *o, const float *x,
+                                   const float *y, size_t n, const int *group,
+                                   const char *const *group_names,
+                                   const char *const *group_colours, size_t ngroups,
+                                   const char *const *labels, const unsigned char *highlight);
 
 /* ---- Matrix product ----------------------------------------------------------------------- */
 

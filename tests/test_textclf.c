@@ -4,6 +4,7 @@
 #include "harness.h"
 #include "text.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 TEST(text_hash_matches_fasttext) {
@@ -314,6 +315,193 @@ TEST(textclf_hidden_layers_and_pretrained) {
     CHECK_STATUS(edl_textclf_train(&c, train, &a, NULL), EDL_ERR_FORMAT);
     CHECK_ERROR_HAS("dim 4, the model -dim 5");
     char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* ---- the epoch reports behind -log, and what a word's own vector favours -------------------- */
+
+typedef struct {
+    size_t ends, last_epoch, calls;
+    int out_of_order;
+} epoch_count;
+
+static void count_epochs(const edl_textclf_progress *p, void *user) {
+    epoch_count *e = user;
+    e->calls++;
+    if (!p->epoch_end) return;
+    if (p->epoch != e->last_epoch + 1) e->out_of_order = 1;
+    e->last_epoch = p->epoch, e->ends++;
+}
+
+/* Every training path reports each epoch's end exactly once, in order: fastText's trainer at one
+   thread and at several (where the reports were thread 0's clock ticks, and the last came twice),
+   and the mini-batch trainer that -hidden, -batch, -optimizer, -valid or -dropout select (which
+   reported nothing). */
+TEST(textclf_one_report_an_epoch_on_every_path) {
+    char dir[] = "/tmp/edl-clf-XXXXXX", train[64], valid[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(train, sizeof train, "%s/train.txt", dir);
+    snprintf(valid, sizeof valid, "%s/valid.txt", dir);
+    write_corpus(train, 800, 3, 11, 0, "\n");
+    write_corpus(valid, 100, 3, 12, 0, "\n");
+    size_t hidden[1] = {8};
+    for (int path = 0; path < 5; path++) {
+        edl_textclf_args a;
+        edl_textclf_defaults(&a);
+        a.dim = 8, a.epoch = path == 4 ? 7 : 5, a.thread = path == 1 ? 2 : path == 2 ? 4 : 1;
+        if (path == 3) a.hidden = hidden, a.nhidden = 1;
+        if (path == 4) a.valid = valid, a.lr_update_rate = 1; /* a report at nearly every example */
+        epoch_count e = {0};
+        a.progress = count_epochs, a.user = &e;
+        edl_textclf *c = NULL;
+        CHECK_OK(edl_textclf_train(&c, train, &a, NULL));
+        if (e.ends != a.epoch || e.last_epoch != a.epoch || e.out_of_order)
+            FAILF("path %d: %zu epoch ends (last %zu, in order: %s) for %zu epochs", path, e.ends, e.last_epoch, e.out_of_order ? "no" : "yes",
+                  a.epoch);
+        edl_textclf_free(c);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+static const char *edl_cli(void) {
+    const char *c = getenv("EDL_CLI");
+    return c ? c : "build/edl";
+}
+
+/* Runs cmd (stderr joined to stdout); its exit status, and the output in buf. */
+static int run_cmd(const char *cmd, char *buf, size_t size) {
+    char full[2048];
+    snprintf(full, sizeof full, "{ %s ; } 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    if (!p) return -1;
+    size_t got = fread(buf, 1, size - 1, p);
+    buf[got] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static size_t count_lines(const char *s) {
+    size_t n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+/* edl supervised -log: a header and exactly one row an epoch, whichever trainer runs; a log that
+   cannot be written fails the command, naming the file and the reason. */
+TEST(textclf_cli_log_rows) {
+    char dir[] = "/tmp/edl-clf-XXXXXX", cmd[1024], out[8192];
+    CHECK(mkdtemp(dir) != NULL);
+    const char *flags[] = {"-epoch 3 -thread 1", "-epoch 3 -thread 2", "-epoch 5 -thread 1", "-epoch 3 -valid data/spam.test",
+                           "-epoch 4 -hidden 8", "-epoch 2 -batch 16", "-epoch 2 -optimizer adam", "-epoch 3 -dropout 0.1 -hidden 4"};
+    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
+        snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 %s -verbose 0 -log %s/l.csv && cat %s/l.csv", edl_cli(),
+                 dir, flags[k], dir, dir);
+        int rc = run_cmd(cmd, out, sizeof out);
+        size_t epochs = (size_t)atoi(flags[k] + 7), rows = count_lines(out) - 1;
+        char last[32];
+        snprintf(last, sizeof last, "\n%zu.0000,", epochs);
+        if (rc != 0 || strncmp(out, "epoch,loss,lr,words_per_sec_thread,seconds\n1.0000,", 50) || rows != epochs || !strstr(out, last))
+            FAILF("supervised %s: exit %d, %zu rows for %zu epochs:\n%s", flags[k], rc, rows, epochs, out);
+    }
+    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 2 -verbose 0 -log /dev/full", edl_cli(), dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "-log /dev/full: write failed: No space left on device"));
+    snprintf(cmd, sizeof cmd, "printf '1 0 1\\n0 2 3\\n' > %s/d.txt && %s train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s/d.txt -output %s/t -epoch 2 -verbose 0 -log /dev/full",
+             dir, edl_cli(), dir, dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "edl train: -log /dev/full: write failed: No space left on device"));
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* A word's colour in edl plot is the label its own row favours, not the prediction for the word
+   as a line, where "</s>" (in every line) can outweigh it. Words seen only with label A favour A,
+   only with B favour B, though A's lines are three quarters, with every loss and with hidden
+   layers. The output rows are the labels' vectors
+   when the output reads the word space, and there are none such with hidden layers or hs. */
+TEST(textclf_word_favours_its_label) {
+    char dir[] = "/tmp/edl-clf-XXXXXX", train[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(train, sizeof train, "%s/train.txt", dir);
+    FILE *f = fopen(train, "w");
+    edl_rng rng;
+    edl_rng_seed(&rng, 4);
+    for (int i = 0; i < 400; i++) { /* 3 lines of A to one of B */
+        int b = i % 4 == 3;
+        fprintf(f, "__label__%s", b ? "B" : "A");
+        for (int k = 0; k < 3; k++) fprintf(f, " %s%d", b ? "bee" : "ay", (int)edl_rng_below(&rng, 5));
+        fputc('\n', f);
+    }
+    fclose(f);
+    const edl_textclf_loss losses[3] = {EDL_TEXTCLF_SOFTMAX, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS};
+    size_t hidden[1] = {6};
+    for (int run = 0; run < 4; run++) {
+        edl_textclf_args a;
+        edl_textclf_defaults(&a);
+        a.dim = 8, a.epoch = 10, a.lr = 0.3f, a.thread = 1, a.loss = losses[run % 3];
+        if (run == 3) a.hidden = hidden, a.nhidden = 1, a.optimizer = EDL_OPT_ADAM, a.lr = 0.01f;
+        edl_textclf *c = NULL;
+        CHECK_OK(edl_textclf_train(&c, train, &a, NULL));
+        if (!c) continue;
+        CHECK(!strcmp(edl_textclf_label(c, 0, NULL), "__label__A"));
+        float pr[2];
+        for (int k = 0; k < 5; k++) {
+            char w[16];
+            snprintf(w, sizeof w, "ay%d", k);
+            CHECK_OK(edl_textclf_word_probs(c, w, strlen(w), pr));
+            if (!(pr[0] > pr[1])) FAILF("run %d: %s favours B (%.3f, %.3f)", run, w, pr[0], pr[1]);
+            snprintf(w, sizeof w, "bee%d", k);
+            CHECK_OK(edl_textclf_word_probs(c, w, strlen(w), pr));
+            if (!(pr[1] > pr[0])) FAILF("run %d: %s favours A (%.3f, %.3f)", run, w, pr[0], pr[1]);
+        }
+        CHECK_STATUS(edl_textclf_word_probs(c, "zzz", 3, pr), EDL_ERR_ARG);
+        CHECK_ERROR_HAS("'zzz' is not a word");
+        const float *row = edl_textclf_label_vector(c, 1);
+        if (run < 2) CHECK(row && (row[0] != 0 || row[1] != 0) && edl_textclf_label_vector(c, 2) == NULL);
+        else CHECK(row == NULL);
+        edl_textclf_free(c);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* predict, predict-prob and print-sentence-vectors read a line with its newline: the line's one
+   "</s>" is counted once, as fastText and edl test count it (the newline used to add a second),
+   so a line gives the same answer with or without its newline, and CRLF the same as LF. */
+TEST(textclf_cli_one_eos_a_line) {
+    char dir[] = "/tmp/edl-clf-XXXXXX", cmd[1024], a[4096], b[4096], c[4096];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 2 -thread 1 -verbose 0", edl_cli(), dir);
+    CHECK(run_cmd(cmd, a, sizeof a) == 0);
+    const char *tools[2] = {"predict-prob %s/m.safetensors - 2", "print-sentence-vectors %s/m.safetensors"};
+    for (int t = 0; t < 2; t++) {
+        char tool[256];
+        snprintf(tool, sizeof tool, tools[t], dir);
+        snprintf(cmd, sizeof cmd, "printf 'free money now' | %s %s", edl_cli(), tool);
+        CHECK(run_cmd(cmd, a, sizeof a) == 0);
+        snprintf(cmd, sizeof cmd, "printf 'free money now\\n' | %s %s", edl_cli(), tool);
+        CHECK(run_cmd(cmd, b, sizeof b) == 0);
+        snprintf(cmd, sizeof cmd, "printf 'free money now\\r\\n' | %s %s", edl_cli(), tool);
+        CHECK(run_cmd(cmd, c, sizeof c) == 0);
+        if (strcmp(a, b) || strcmp(a, c)) FAILF("%s: without newline '%s', with '%s', with CRLF '%s'", tools[t], a, b, c);
+    }
+    edl_textclf *m = NULL;
+    char path[128];
+    snprintf(path, sizeof path, "%s/m.safetensors", dir);
+    CHECK_OK(edl_textclf_load(&m, path));
+    if (m) { /* the command's probabilities are the library's for the line without its newline */
+        int64_t lab[2];
+        float pr[2];
+        size_t cnt;
+        CHECK_OK(edl_textclf_predict(m, "free money now", 14, 2, 0.0f, lab, pr, &cnt));
+        char want[256];
+        snprintf(want, sizeof want, "%s %.6g ", edl_textclf_label(m, (size_t)lab[0], NULL), pr[0]);
+        snprintf(cmd, sizeof cmd, "printf 'free money now\\n' | %s predict-prob %s/m.safetensors - 2", edl_cli(), dir);
+        CHECK(run_cmd(cmd, b, sizeof b) == 0 && !strncmp(b, want, strlen(want)));
+        edl_textclf_free(m);
+    }
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
 }

@@ -152,6 +152,29 @@ edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t
     return edl_softmax(probs, probs, 1, nl);
 }
 
+/* ---- looking at the embedding space --------------------------------------------------------- */
+
+edl_status edl_textclf_word_probs(const edl_textclf *c, const char *word, size_t len, float *probs) {
+    static const char fn[] = "edl_textclf_word_probs";
+    if (!c || !word || !probs) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    int32_t id = edl__vocab_find(&c->vocab, word, len, edl__text_hash(word, len));
+    if (id < 0 || (size_t)id >= c->vocab.nwords)
+        return edl__fail(EDL_ERR_ARG, "%s: '%.*s' is not a word of the vocabulary", fn, (int)(len > 64 ? 64 : len), word);
+    /* the word's row alone: no "</s>", no n-grams, so the colour is the word's own */
+    float *hidden = malloc(c->dim * sizeof *hidden);
+    if (!hidden) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    edl_status s = edl__textclf_probs(c, &id, 1, hidden, probs);
+    free(hidden);
+    return s;
+}
+
+const float *edl_textclf_label_vector(const edl_textclf *c, size_t label) {
+    /* only softmax and ova without hidden layers have one output row per label, read against the
+       averaged word vectors themselves; hs's rows are the tree's inner nodes */
+    if (!c || label >= c->vocab.nlabels || c->m->nlayers != 2 || c->loss == EDL_TEXTCLF_HS) return NULL;
+    return c->m->params + c->m->layers[1].w_off + label * c->dim;
+}
+
 /* ---- prediction ---------------------------------------------------------------------------- */
 
 edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t len, size_t k,

@@ -121,6 +121,7 @@ typedef struct {
     double loss_sum[256];     /* per thread */
     int64_t loss_cnt[256];
     _Atomic int64_t diverged; /* tokens done when a loss first was not finite (-1: never) */
+    size_t epochs_reported;   /* epoch ends reported so far (under the progress lock) */
 } hog;
 
 static float std_log(float x) { return logf(x + 1e-5f); }
@@ -175,9 +176,14 @@ static float update(edl_textclf *c, const int32_t *words, size_t nw, const int32
     return loss;
 }
 
-static void report_progress(hog *h, int nt) {
+/* Epochs whose every token is done: an epoch is the corpus's token count, as fastText counts. */
+static size_t epochs_done(const hog *h, int64_t done) {
+    int64_t e = h->data->tokens > 0 ? done / h->data->tokens : 0;
+    return e < (int64_t)h->a->epoch ? (size_t)e : h->a->epoch;
+}
+
+static void report_progress(hog *h, int nt, size_t epoch, int epoch_end) {
     const edl_textclf_args *a = h->a;
-    if (!a->progress) return;
     double t = edl__now() - h->t0, done = (double)atomic_load(&h->done);
     double sum = 0;
     int64_t cnt = 0;
@@ -190,7 +196,22 @@ static void report_progress(hog *h, int nt) {
     p.eta_seconds = p.progress > 0 ? t * (1 - p.progress) / p.progress : 0;
     p.lr = (float)(a->lr * (1.0 - p.progress));
     p.loss = cnt ? (float)(sum / (double)cnt) : 0.0f;
+    p.epoch = epoch, p.epoch_end = epoch_end;
     a->progress(&p, a->user);
+}
+
+/* Reports each epoch end not yet reported (one report each, in order, whichever thread's tokens
+   closed it), or else a plain progress report. One report at a time: the callback need not be
+   thread-safe. */
+static void report_locked(hog *h, int nt, int tick) {
+#pragma omp critical(edl_textclf_progress)
+    {
+        size_t closed = epochs_done(h, atomic_load(&h->done));
+        if (h->epochs_reported < closed)
+            while (h->epochs_reported < closed) report_progress(h, nt, ++h->epochs_reported, 1);
+        else if (tick)
+            report_progress(h, nt, closed < h->a->epoch ? closed + 1 : closed, 0);
+    }
 }
 
 static void hogwild_thread(hog *h, int t, int nt) {
@@ -202,7 +223,7 @@ static void hogwild_thread(hog *h, int t, int nt) {
     float *buf = malloc((2 * dim + c->vocab.nlabels) * sizeof *buf);
     if (!buf) return; /* the caller sees the unprocessed tokens and reports it */
     size_t e = d->n * (size_t)t / (size_t)nt;
-    int64_t local = 0, last_epoch = 0;
+    int64_t local = 0;
     double last = edl__now();
     while (atomic_load_explicit(&h->done, memory_order_relaxed) < h->total && atomic_load_explicit(&h->diverged, memory_order_relaxed) < 0) {
         double progress = (double)atomic_load_explicit(&h->done, memory_order_relaxed) / (double)h->total;
@@ -218,13 +239,15 @@ static void hogwild_thread(hog *h, int t, int nt) {
         local += d->ntokens[e];
         if (++e == d->n) e = 0;
         if (local > (int64_t)h->a->lr_update_rate) {
-            atomic_fetch_add_explicit(&h->done, local, memory_order_relaxed);
+            int64_t before = atomic_fetch_add_explicit(&h->done, local, memory_order_relaxed);
+            /* the thread whose tokens close an epoch reports it (a training curve has exactly one
+               point an epoch); thread 0 also reports every 0.1 s for the progress line */
+            int closes = epochs_done(h, before + local) > epochs_done(h, before);
+            int tick = t == 0 && edl__now() - last > 0.1;
             local = 0;
-            /* a report every 0.1 s and at each epoch's end (a training curve has a point an epoch) */
-            int64_t ep = atomic_load_explicit(&h->done, memory_order_relaxed) * (int64_t)h->a->epoch / h->total;
-            if (t == 0 && h->a->progress && (edl__now() - last > 0.1 || ep != last_epoch)) {
-                last = edl__now(), last_epoch = ep;
-                report_progress(h, nt);
+            if (h->a->progress && (closes || tick)) {
+                if (tick) last = edl__now();
+                report_locked(h, nt, tick);
             }
         }
     }
@@ -250,7 +273,6 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
     double t = edl__now() - h->t0;
     int64_t diverged = atomic_load(&h->diverged);
     edl_status s = diverged < 0 && atomic_load(&h->done) < h->total ? edl__fail(EDL_ERR_NOMEM, "a training thread had no memory for its buffers") : EDL_OK;
-    report_progress(h, nt);
     double sum = 0;
     int64_t cnt = 0;
     for (int i = 0; i < nt; i++) sum += h->loss_sum[i], cnt += h->loss_cnt[i];
@@ -309,6 +331,22 @@ static edl_status to_dataset(const edl_textclf *c, const corpus *d, edl_dataset 
     return s;
 }
 
+/* edl_train's reports as the classifier's: a -log has its row an epoch on this path too. */
+typedef struct {
+    const edl_textclf_args *a;
+    double tokens_per_example;
+} batch_progress;
+
+static void report_batches(const edl_progress *p, void *user) {
+    const batch_progress *b = user;
+    edl_textclf_progress q = {0};
+    q.progress = p->total_steps ? (double)p->step / (double)p->total_steps : 1.0;
+    q.words_per_sec_thread = p->examples_per_second * b->tokens_per_example;
+    q.lr = p->lr, q.loss = p->loss, q.seconds = p->seconds, q.eta_seconds = p->eta_seconds;
+    q.epoch = p->epoch, q.epoch_end = p->epoch_end;
+    b->a->progress(&q, b->a->user);
+}
+
 static edl_status train_batches(edl_textclf *c, const corpus *d, const corpus *vd, const edl_textclf_args *a,
                                 edl_textclf_report *rep) {
     if (c->loss == EDL_TEXTCLF_HS)
@@ -323,6 +361,8 @@ static edl_status train_batches(edl_textclf *c, const corpus *d, const corpus *v
         tc.optim.lr = a->lr;
         tc.epochs = a->epoch, tc.batch_size = a->batch ? a->batch : 32, tc.seed = a->seed;
         tc.schedule = EDL_SCHED_LINEAR, tc.valid = valid, tc.patience = a->patience;
+        batch_progress bp = {a, (double)d->tokens / (double)d->n};
+        if (a->progress) tc.progress = report_batches, tc.user = &bp, tc.progress_seconds = 0.1;
         edl_train_report r;
         s = edl_train(c->m, train, &tc, &r);
         rep->loss = r.train_loss, rep->seconds = r.seconds;
