@@ -78,7 +78,7 @@ $(BUILD)/edl: $(CLI_SRC) $(wildcard cli/*.h) include/edl.h $(BUILD)/libedl.a
 # Tests link the static library so they can reach the naive references (edl__ names), and wrap
 # the allocator so tests/test_faults.c can fail any allocation the library makes.
 WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=posix_memalign
-$(BUILD)/test_edl: $(TEST_SRC) tests/harness.h include/edl.h src/internal.h $(BUILD)/libedl.a
+$(BUILD)/test_edl: $(TEST_SRC) tests/harness.h $(wildcard tests/fuzz/*.c tests/fuzz/*.h) include/edl.h src/internal.h $(BUILD)/libedl.a
 	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $(TEST_SRC) $(XLDFLAGS) $(LDFLAGS) $(WRAP_ALLOC) $(BUILD)/libedl.a $(LDLIBS) -pthread
 
 # The README's C example, extracted and compiled against the installed-style header and library.
