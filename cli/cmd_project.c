@@ -10,17 +10,91 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
-/* The points: the first `max` words of any vectors file or model edl reads. A text classifier
-   also says which label each word favours (the label it predicts for the word alone). */
+/* The points: the first words of any vectors file or model edl reads, and for a text classifier
+   also its labels' rows (issue 8: "the classifier's rows for words and labels"). */
 typedef struct {
-    edl_vectors *v;
+    edl_vectors *v;       /* words first, then label rows */
     edl_textclf *clf;
-    size_t n;
+    size_t n;             /* points: nwords + nlabels */
+    size_t nwords, nlabels;
 } points;
 
-static int load_points(const char *cmd, const char *path, size_t max, points *p) {
+/* A safetensors file by its name or its start (an 8-byte header length, then the JSON's '{'). */
+static int looks_safetensors(const char *path) {
+    size_t len = strlen(path);
+    if (len >= 12 && !strcmp(path + len - 12, ".safetensors")) return 1;
+    unsigned char head[9];
+    FILE *f = fopen(path, "rb");
+    int yes = f && fread(head, 1, sizeof head, f) == sizeof head && head[8] == '{';
+    if (f) fclose(f);
+    return yes;
+}
+
+static double dot(const float *a, const float *b, size_t n) {
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
+    return s;
+}
+
+static char *word_of(const points *p, size_t i) {
+    size_t len;
+    const char *w = edl_vectors_word(p->v, i, &len);
+    char *s = malloc(len + 1);
+    if (s) memcpy(s, w, len), s[len] = '\0';
+    return s;
+}
+
+/* A classifier's label rows join its words: the output layer's row of each label, named by the
+   label, after the most frequent words and within max. A label row scores a word by the dot
+   product, so its direction is what it means; its length (often 100 times a word's) only
+   sharpens the softmax, and would make the projection about the labels alone. So each is scaled
+   to the words' mean length (export-projector keeps them as they are: unit == 0). A model whose
+   output rows are not in the words' space (hidden layers, hierarchical softmax) keeps its words
+   only, and says so. */
+static int add_label_rows(const char *cmd, points *p, size_t max, int scale) {
+    size_t count = edl_vectors_count(p->v), nl = p->clf ? edl_textclf_num_labels(p->clf) : 0;
+    if (nl && !edl_textclf_label_vector(p->clf, 0)) {
+        fprintf(stderr, "edl %s: note: the classifier's output rows are not in its words' space (hidden layers or -loss hs): words only\n", cmd);
+        nl = 0;
+    }
+    p->nlabels = nl < max ? nl : max;
+    p->nwords = count < max - p->nlabels ? count : max - p->nlabels;
+    p->n = p->nwords + p->nlabels;
+    if (!p->nlabels) return 0;
+    size_t dim = edl_vectors_dim(p->v);
+    float *data = malloc(p->n * dim * sizeof *data);
+    char **names = calloc(p->n, sizeof *names);
+    int ok = data && names;
+    for (size_t i = 0; ok && i < p->n; i++) {
+        if (i < p->nwords) {
+            memcpy(data + i * dim, edl_vectors_row(p->v, i), dim * sizeof *data);
+            ok = (names[i] = word_of(p, i)) != NULL;
+        } else {
+            memcpy(data + i * dim, edl_textclf_label_vector(p->clf, i - p->nwords), dim * sizeof *data);
+            ok = (names[i] = strdup(edl_textclf_label(p->clf, i - p->nwords, NULL))) != NULL;
+        }
+    }
+    double mean = 0;
+    for (size_t i = 0; ok && scale && i < p->nwords; i++) mean += sqrt(dot(data + i * dim, data + i * dim, dim)) / (double)p->nwords;
+    for (size_t i = p->nwords; ok && scale && mean > 0 && i < p->n; i++) {
+        double norm = sqrt(dot(data + i * dim, data + i * dim, dim));
+        for (size_t d = 0; norm > 0 && d < dim; d++) data[i * dim + d] = (float)(data[i * dim + d] * mean / norm);
+    }
+    edl_vectors *v = NULL;
+    int rc = !ok ? (fprintf(stderr, "edl %s: no memory for %zu rows\n", cmd, p->n), 1)
+                 : edl_vectors_create(&v, (const char *const *)names, data, p->n, dim) != EDL_OK ? cli_fail(cmd) : 0;
+    for (size_t i = 0; names && i < p->n; i++) free(names[i]);
+    free(names), free(data);
+    if (!rc) edl_vectors_free(p->v), p->v = v;
+    return rc;
+}
+
+/* scale: label rows scaled to the words' mean length, for projections (see add_label_rows). */
+static int load_points(const char *cmd, const char *path, size_t max, int scale, points *p) {
     memset(p, 0, sizeof *p);
     edl_wordvec *w = NULL;
     if (edl_textclf_load(&p->clf, path) != EDL_OK) p->clf = NULL;
@@ -28,18 +102,34 @@ static int load_points(const char *cmd, const char *path, size_t max, points *p)
         if (edl_wordvec_load(&w, path) != EDL_OK || edl_wordvec_vectors(w, &p->v) != EDL_OK) {
             edl_wordvec_free(w);
             edl_textclf_free(p->clf);
-            edl_vectors_read(&p->v, path, EDL_VEC_AUTO); /* for its error message */
+            /* the error of the file's own reader: a broken .safetensors is no text file */
+            edl_vectors *again = NULL;
+            edl_vectors_read(&again, path, looks_safetensors(path) ? EDL_VEC_SAFETENSORS : EDL_VEC_AUTO);
+            edl_vectors_free(again);
             return cli_fail(cmd);
         }
         edl_wordvec_free(w);
     }
-    p->n = edl_vectors_count(p->v) < max ? edl_vectors_count(p->v) : max;
+    if (add_label_rows(cmd, p, max, scale)) {
+        edl_vectors_free(p->v);
+        edl_textclf_free(p->clf);
+        return 1;
+    }
     return 0;
 }
 
 static void free_points(points *p) {
     edl_vectors_free(p->v);
     edl_textclf_free(p->clf);
+}
+
+/* Closes a file written with stdio (standard output is flushed, not closed): 0, or -1 with errno
+   saying why a write or the close failed. A full disk shows only here: stdio buffers. */
+static int close_checked(FILE *f) {
+    int bad = fflush(f) != 0 || ferror(f), err = errno;
+    if (f != stdout && fclose(f) != 0 && !bad) return -1;
+    if (bad) errno = err ? err : EIO;
+    return bad ? -1 : 0;
 }
 
 /* n x 2 coordinates of the points by PCA or t-SNE. */
@@ -56,12 +146,47 @@ static int project(const char *cmd, const points *p, const char *method, const e
     return s == EDL_OK ? 0 : cli_fail(cmd);
 }
 
-static char *word_of(const points *p, size_t i) {
-    size_t len;
-    const char *w = edl_vectors_word(p->v, i, &len);
-    char *s = malloc(len + 1);
-    if (s) memcpy(s, w, len), s[len] = '\0';
-    return s;
+static int wants_help(int argc, char **argv) {
+    return argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"));
+}
+
+/* The flags every projection shares, checked before anything is read. */
+static int check_projection(const char *cmd, const char *method, const edl_tsne_args *ta) {
+    if (strcmp(method, "pca") && strcmp(method, "tsne")) {
+        fprintf(stderr, "edl %s: -method '%s' is not pca or tsne\n", cmd, method);
+        return 2;
+    }
+    if (ta->iterations == 0 || ta->iterations > EDL_TSNE_MAX_ITERATIONS) {
+        fprintf(stderr, "edl %s: -iter %zu must be in [1, %d]\n", cmd, ta->iterations, EDL_TSNE_MAX_ITERATIONS);
+        return 2;
+    }
+    return 0;
+}
+
+/* The CSV rows: the point's name (quoted when it holds a comma or a quote), its coordinates. */
+static void write_csv(FILE *f, const points *p, const float *xy, size_t dim) {
+    if (dim == 2) fputs("label,x,y", f);
+    else {
+        fputs("label", f);
+        for (size_t d = 0; d < dim; d++) fprintf(f, ",c%zu", d);
+    }
+    fputc('\n', f);
+    for (size_t i = 0; i < p->n; i++) {
+        char *w = word_of(p, i);
+        if (w && strpbrk(w, ",\"")) {
+            fputc('"', f);
+            for (char *c = w; *c; c++) {
+                if (*c == '"') fputc('"', f);
+                fputc(*c, f);
+            }
+            fputc('"', f);
+        } else {
+            fputs(w ? w : "", f);
+        }
+        free(w);
+        for (size_t d = 0; d < dim; d++) fprintf(f, ",%.6g", xy[i * dim + d]);
+        fputc('\n', f);
+    }
 }
 
 int cmd_project(int argc, char **argv) {
@@ -71,97 +196,235 @@ int cmd_project(int argc, char **argv) {
     edl_tsne_defaults(&ta);
     const arg_spec specs[] = {
         {"method", ARG_STR, &method, "pca or tsne"},
-        {"dim", ARG_SIZE, &dim, "output dimensions (PCA: any; t-SNE: 2)"},
+        {"dim", ARG_SIZE, &dim, "output dimensions (PCA: 1 to the vectors' dim; t-SNE: 2)"},
         {"output", ARG_STR, &output, "CSV file (default: standard output)"},
-        {"max", ARG_SIZE, &max, "the first N words (t-SNE: exact below 2000, Barnes-Hut from there)"},
+        {"max", ARG_SIZE, &max, "N rows: a classifier's label rows and its most frequent words (t-SNE: exact below 2000)"},
         {"perplexity", ARG_FLOAT, &ta.perplexity, "t-SNE perplexity"},
-        {"iter", ARG_SIZE, &ta.iterations, "t-SNE iterations"},
+        {"iter", ARG_SIZE, &ta.iterations, "t-SNE iterations (1 to 100000)"},
         {"seed", ARG_U64, &ta.seed, "t-SNE seed"},
         {"theta", ARG_FLOAT, &ta.theta, "t-SNE Barnes-Hut accuracy (0: exact at any size)"},
     };
-    if (args_parse("project", argc, argv, 2, specs, sizeof specs / sizeof specs[0], pos, 1) != 1 || dim == 0) {
+    const size_t nspecs = sizeof specs / sizeof specs[0];
+    int help = wants_help(argc, argv);
+    if (help || args_parse("project", argc, argv, 2, specs, nspecs, pos, 1) != 1) {
         fprintf(stderr, "usage: edl project VECTORS|MODEL -method pca|tsne [-dim 2] [-output FILE.csv] [-max 2000]\n");
-        args_usage(specs, sizeof specs / sizeof specs[0]);
+        args_usage(specs, nspecs);
+        return help ? 0 : 2;
+    }
+    if (dim == 0) {
+        fprintf(stderr, "edl project: -dim 0: a projection needs at least one dimension\n");
         return 2;
     }
     if (!strcmp(method, "tsne") && dim != 2) {
-        fprintf(stderr, "edl project: t-SNE maps to 2 dimensions\n");
+        fprintf(stderr, "edl project: t-SNE maps to 2 dimensions (-dim %zu)\n", dim);
         return 2;
     }
+    if (check_projection("project", method, &ta)) return 2;
     points p;
-    if (load_points("project", pos[0], max, &p)) return 1;
-    float *xy = malloc(p.n * dim * sizeof *xy);
-    int rc = !xy;
+    if (load_points("project", pos[0], max, 1, &p)) return 1;
+    float *xy = malloc((p.n ? p.n : 1) * dim * sizeof *xy);
+    int rc = !xy ? (fprintf(stderr, "edl project: no memory for %zu points\n", p.n), 1) : 0;
     if (!rc) {
         if (!strcmp(method, "pca")) rc = edl_pca(xy, NULL, edl_vectors_row(p.v, 0), p.n, edl_vectors_dim(p.v), dim) == EDL_OK ? 0 : cli_fail("project");
         else rc = project("project", &p, method, &ta, xy, NULL);
     }
     FILE *f = !rc ? (output ? fopen(output, "w") : stdout) : NULL;
-    if (!rc && !f) rc = (fprintf(stderr, "edl project: %s: %s\n", output, strerror(errno)), 1);
+    if (!rc && !f) rc = (fprintf(stderr, "edl project: -output %s: cannot write it: %s\n", output, strerror(errno)), 1);
     if (!rc) {
-        if (dim == 2) fputs("label,x,y", f);
-        else {
-            fputs("label", f);
-            for (size_t d = 0; d < dim; d++) fprintf(f, ",c%zu", d);
-        }
-        fputc('\n', f);
-        for (size_t i = 0; i < p.n; i++) {
-            char *w = word_of(&p, i);
-            /* CSV: quote a label holding a comma or a quote */
-            if (w && strpbrk(w, ",\"")) {
-                fputc('"', f);
-                for (char *c = w; *c; c++) {
-                    if (*c == '"') fputc('"', f);
-                    fputc(*c, f);
-                }
-                fputc('"', f);
-            } else {
-                fputs(w ? w : "", f);
-            }
-            free(w);
-            for (size_t d = 0; d < dim; d++) fprintf(f, ",%.6g", xy[i * dim + d]);
-            fputc('\n', f);
-        }
-        if (f != stdout) fclose(f);
+        write_csv(f, &p, xy, dim);
+        if (close_checked(f) != 0)
+            rc = (fprintf(stderr, "edl project: %s: write failed: %s\n", output ? output : "standard output", strerror(errno)), 1);
     }
     free(xy);
     free_points(&p);
     return rc;
 }
 
-/* Groups from a metadata file: "word<TAB>group" a line (a header line "word<TAB>..." is fine). */
-static int read_groups(const char *path, const points *p, int *group, char ***names, size_t *ngroups) {
+/* ---- groups: what colours the points of a plot --------------------------------------------- */
+
+enum { COLOURS = 20 }; /* edl_plot_scatter_svg's distinct colours */
+
+typedef struct {
+    int *group;            /* a legend entry for each point */
+    char **names;          /* the legend */
+    const char **colours;  /* NULL entries take the palette's */
+    size_t ngroups;
+} groups;
+
+static void groups_free(groups *g) {
+    for (size_t k = 0; g->names && k < g->ngroups; k++) free(g->names[k]);
+    free(g->group), free(g->names), free(g->colours);
+    memset(g, 0, sizeof *g);
+}
+
+/* Points found in a group: count and first index, for choosing who keeps a colour. */
+typedef struct {
+    size_t count, id;
+} group_size;
+
+static int by_size(const void *a, const void *b) {
+    const group_size *x = a, *y = b;
+    return x->count != y->count ? (x->count < y->count) - (x->count > y->count) : (x->id > y->id) - (x->id < y->id);
+}
+
+/* The legend from raw groups: raw[i] is point i's group among nraw named ones, or -1 for none.
+   Groups with no point are left out. Up to COLOURS groups each keep a colour, in their order;
+   past that the COLOURS - 1 largest do, and the rest share one grey entry that says how many
+   groups it holds. Points in no group get a lighter grey entry, named none_name. */
+static int finish_groups(const int *raw, size_t n, char *const *rawnames, size_t nraw, const char *none_name, groups *g) {
+    group_size *sz = calloc(nraw + 1, sizeof *sz);
+    int *map = malloc((nraw + 1) * sizeof *map);
+    size_t none = 0, used = 0;
+    memset(g, 0, sizeof *g);
+    g->group = malloc((n ? n : 1) * sizeof *g->group);
+    g->names = calloc(nraw + 2, sizeof *g->names);
+    g->colours = calloc(nraw + 2, sizeof *g->colours);
+    int rc = sz && map && g->group && g->names && g->colours ? 0 : 1;
+    for (size_t k = 0; !rc && k < nraw; k++) sz[k].id = k;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (raw[i] < 0) none++;
+        else sz[raw[i]].count++;
+    }
+    for (size_t k = 0; !rc && k < nraw; k++) used += sz[k].count > 0;
+    size_t keep = used <= COLOURS ? used : COLOURS - 1, other = used - keep;
+    if (!rc) qsort(sz, nraw, sizeof *sz, by_size); /* largest first */
+    for (size_t k = 0; !rc && k < nraw; k++) map[sz[k].id] = k < keep ? 0 : -1;
+    for (size_t k = 0; !rc && k < nraw; k++) /* the kept ones get entries in their own order */
+        if (map[k] == 0) {
+            map[k] = (int)g->ngroups;
+            rc = !(g->names[g->ngroups++] = strdup(rawnames[k]));
+        }
+    char name[64];
+    if (!rc && other) {
+        snprintf(name, sizeof name, "other: %zu more groups", other);
+        g->colours[g->ngroups] = "#7f7f7f";
+        rc = !(g->names[g->ngroups++] = strdup(name));
+    }
+    if (!rc && none) {
+        g->colours[g->ngroups] = "#c7c7c7";
+        rc = !(g->names[g->ngroups++] = strdup(none_name));
+    }
+    for (size_t i = 0; !rc && i < n; i++)
+        g->group[i] = raw[i] < 0 ? (int)g->ngroups - 1 : map[raw[i]] >= 0 ? map[raw[i]] : (int)(keep);
+    free(sz), free(map);
+    if (rc) {
+        groups_free(g);
+        fprintf(stderr, "edl plot: no memory for the groups\n");
+    }
+    return rc;
+}
+
+/* Groups from a metadata file, one "word<TAB>group[<TAB>more columns]" a line: the group is the
+   second column; an empty one is no group. The first line is a header, and skipped, when its
+   first column is "word" (any case) or it has three or more columns, as TensorBoard's metadata
+   files do. raw[i] receives point i's group among *nraw names (by first appearance), or -1. */
+static int read_groups(const char *path, const points *p, int *raw, char ***names, size_t *nraw) {
     FILE *f = fopen(path, "r");
-    if (!f) return (fprintf(stderr, "edl plot: %s: %s\n", path, strerror(errno)), 1);
-    char line[4096];
-    size_t lineno = 0;
-    while (fgets(line, sizeof line, f)) {
+    if (!f) return (fprintf(stderr, "edl plot: -labels %s: %s\n", path, strerror(errno)), 1);
+    char *line = NULL;
+    size_t cap = 0, lineno = 0, room = 0;
+    ssize_t len;
+    int rc = 0;
+    while (!rc && (len = getline(&line, &cap, f)) >= 0) {
         lineno++;
         line[strcspn(line, "\r\n")] = '\0';
         char *tab = strchr(line, '\t');
         if (!tab) {
-            fprintf(stderr, "edl plot: %s:%zu: expected \"word<TAB>group\"\n", path, lineno);
-            fclose(f);
-            return 1;
+            if (!line[0]) continue; /* a blank line */
+            fprintf(stderr, "edl plot: -labels %s:%zu: expected \"word<TAB>group\", found no tab\n", path, lineno);
+            rc = 1;
+            break;
         }
         *tab = '\0';
+        char *group = tab + 1, *more = strchr(group, '\t');
+        if (more) *more = '\0';
+        if (lineno == 1 && (more || !strcasecmp(line, "word"))) continue; /* the header */
         int64_t id = edl_vectors_find(p->v, line, strlen(line));
-        if (id < 0 || (size_t)id >= p->n) continue;
+        if (id < 0 || (size_t)id >= p->n || !group[0]) continue;
         size_t g = 0;
-        while (g < *ngroups && strcmp((*names)[g], tab + 1)) g++;
-        if (g == *ngroups) {
-            if (*ngroups == 8) g = 7; /* eight colours: the rest share the last */
-            else {
-                char **nn = realloc(*names, (*ngroups + 1) * sizeof *nn);
-                if (!nn) break;
+        while (g < *nraw && strcmp((*names)[g], group)) g++;
+        if (g == *nraw) {
+            if (*nraw == room) {
+                room = room ? 2 * room : 16;
+                char **nn = realloc(*names, room * sizeof *nn);
+                if (!nn) {
+                    rc = (fprintf(stderr, "edl plot: no memory for the groups of %s\n", path), 1);
+                    break;
+                }
                 *names = nn;
-                nn[(*ngroups)++] = strdup(tab + 1);
+            }
+            if (!((*names)[*nraw] = strdup(group))) {
+                rc = (fprintf(stderr, "edl plot: no memory for the groups of %s\n", path), 1);
+                break;
+            }
+            (*nraw)++;
+        }
+        raw[id] = (int)g;
+    }
+    if (!rc && ferror(f)) rc = (fprintf(stderr, "edl plot: -labels %s: read failed: %s\n", path, strerror(errno)), 1);
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* A classifier: each word by the label its own vector favours (its row alone through the output
+   layer, without the "</s>" every line adds), each label row by its own label. */
+static int favoured_labels(const points *p, int *raw) {
+    size_t nl = edl_textclf_num_labels(p->clf);
+    float *probs = malloc((nl ? nl : 1) * sizeof *probs);
+    if (!probs) return (fprintf(stderr, "edl plot: no memory\n"), 1);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < p->nwords; i++) {
+        size_t len;
+        const char *w = edl_vectors_word(p->v, i, &len);
+        if (edl_textclf_word_probs(p->clf, w, len, probs) != EDL_OK) {
+            rc = cli_fail("plot");
+            break;
+        }
+        size_t best = 0;
+        for (size_t l = 1; l < nl; l++)
+            if (probs[l] > probs[best]) best = l;
+        raw[i] = (int)best;
+    }
+    for (size_t l = 0; l < p->nlabels; l++) raw[p->nwords + l] = (int)l;
+    free(probs);
+    return rc;
+}
+
+/* The legend and each point's entry: from -labels, a classifier's labels, a recommender's users
+   and items, or none (g->ngroups 0). */
+static int make_groups(const points *p, const char *meta, groups *g) {
+    memset(g, 0, sizeof *g);
+    int *raw = malloc((p->n ? p->n : 1) * sizeof *raw);
+    char **names = NULL;
+    size_t nraw = 0;
+    int rc = raw ? 0 : (fprintf(stderr, "edl plot: no memory\n"), 1), any = 1;
+    for (size_t i = 0; !rc && i < p->n; i++) raw[i] = -1;
+    if (!rc && meta) {
+        rc = read_groups(meta, p, raw, &names, &nraw);
+    } else if (!rc && p->clf) {
+        nraw = edl_textclf_num_labels(p->clf);
+        rc = !(names = calloc(nraw ? nraw : 1, sizeof *names));
+        for (size_t l = 0; !rc && l < nraw; l++) rc = !(names[l] = strdup(edl_textclf_label(p->clf, l, NULL)));
+        if (!rc) rc = favoured_labels(p, raw);
+    } else if (!rc) { /* a recommender's rows: users and items */
+        char *w0 = p->n ? word_of(p, 0) : NULL;
+        any = w0 && !strncmp(w0, "user:", 5);
+        free(w0);
+        if (any && !(rc = !(names = calloc(2, sizeof *names)))) {
+            rc = !(names[0] = strdup("users")) || !(names[1] = strdup("items"));
+            nraw = 2;
+            for (size_t i = 0; !rc && i < p->n; i++) {
+                size_t len;
+                const char *w = edl_vectors_word(p->v, i, &len);
+                raw[i] = len >= 5 && !memcmp(w, "item:", 5);
             }
         }
-        group[id] = (int)g;
     }
-    fclose(f);
-    return 0;
+    if (!rc && any) rc = finish_groups(raw, p->n, names, nraw, meta ? "(not in the -labels file)" : "(none)", g);
+    for (size_t k = 0; names && k < nraw; k++) free(names[k]);
+    free(names), free(raw);
+    return rc;
 }
 
 int cmd_plot(int argc, char **argv) {
@@ -172,116 +435,104 @@ int cmd_plot(int argc, char **argv) {
     const arg_spec specs[] = {
         {"method", ARG_STR, &method, "pca or tsne"},
         {"output", ARG_STR, &output, "the SVG file"},
-        {"labels", ARG_STR, &meta, "metadata: word<TAB>group a line, to colour by"},
+        {"labels", ARG_STR, &meta, "metadata: word<TAB>group a line (more columns and a header are fine), to colour by"},
         {"top", ARG_SIZE, &top, "write the N most frequent words beside their points"},
-        {"max", ARG_SIZE, &max, "plot the first N words"},
+        {"max", ARG_SIZE, &max, "plot N rows: a classifier's label rows and its most frequent words"},
         {"perplexity", ARG_FLOAT, &ta.perplexity, "t-SNE perplexity"},
-        {"iter", ARG_SIZE, &ta.iterations, "t-SNE iterations"},
+        {"iter", ARG_SIZE, &ta.iterations, "t-SNE iterations (1 to 100000)"},
         {"seed", ARG_U64, &ta.seed, "t-SNE seed"},
         {"theta", ARG_FLOAT, &ta.theta, "t-SNE Barnes-Hut accuracy (0: exact at any size)"},
     };
-    if (args_parse("plot", argc, argv, 2, specs, sizeof specs / sizeof specs[0], pos, 1) != 1 || !output) {
+    const size_t nspecs = sizeof specs / sizeof specs[0];
+    int help = wants_help(argc, argv);
+    if (help || args_parse("plot", argc, argv, 2, specs, nspecs, pos, 1) != 1 || !output) {
         fprintf(stderr, "usage: edl plot VECTORS|MODEL -output FILE.svg [-method pca|tsne] [-labels META.tsv] [-top 40]\n");
-        args_usage(specs, sizeof specs / sizeof specs[0]);
-        return 2;
+        args_usage(specs, nspecs);
+        return help ? 0 : 2;
     }
+    if (check_projection("plot", method, &ta)) return 2;
     points p;
-    if (load_points("plot", pos[0], max, &p)) return 1;
-    float *xy = malloc(p.n * 2 * sizeof *xy), *x = malloc(p.n * sizeof *x), *y = malloc(p.n * sizeof *y);
-    int *group = calloc(p.n, sizeof *group);
-    char **labels = calloc(p.n, sizeof *labels), **names = NULL;
-    size_t ngroups = 0;
+    if (load_points("plot", pos[0], max, 1, &p)) return 1;
+    float *xy = malloc((p.n ? p.n : 1) * 2 * sizeof *xy), *x = malloc((p.n ? p.n : 1) * sizeof *x), *y = malloc((p.n ? p.n : 1) * sizeof *y);
+    char **labels = calloc(p.n ? p.n : 1, sizeof *labels);
+    unsigned char *marked = calloc(p.n ? p.n : 1, 1);
+    groups g = {0};
     double explained[2] = {0, 0};
-    int rc = xy && x && y && group && labels ? project("plot", &p, method, &ta, xy, explained) : 1;
-    if (!rc && meta) rc = read_groups(meta, &p, group, &names, &ngroups);
-    else if (!rc && p.clf) { /* a classifier: each word by the label it favours */
-        ngroups = edl_textclf_num_labels(p.clf) < 8 ? edl_textclf_num_labels(p.clf) : 8;
-        names = calloc(ngroups, sizeof *names);
-        for (size_t g = 0; names && g < ngroups; g++) names[g] = strdup(edl_textclf_label(p.clf, g, NULL));
-        for (size_t i = 0; i < p.n; i++) {
-            char *w = word_of(&p, i);
-            int64_t lab = 0;
-            float prob;
-            size_t cnt = 0;
-            if (w) edl_textclf_predict(p.clf, w, strlen(w), 1, 0.0f, &lab, &prob, &cnt);
-            group[i] = cnt && lab < (int64_t)ngroups ? (int)lab : (int)ngroups - 1;
-            free(w);
-        }
-    }
-    else if (!rc && p.n > 0) { /* a recommender's rows: users and items */
-        char *w0 = word_of(&p, 0);
-        int rec = w0 && !strncmp(w0, "user:", 5);
-        free(w0);
-        if (rec && (names = calloc(2, sizeof *names)) != NULL) {
-            names[0] = strdup("users"), names[1] = strdup("items"), ngroups = 2;
-            for (size_t i = 0; i < p.n; i++) {
-                char *w = word_of(&p, i);
-                group[i] = w && !strncmp(w, "item:", 5);
-                free(w);
-            }
-        }
-    }
+    int rc = xy && x && y && labels && marked ? project("plot", &p, method, &ta, xy, explained) : (fprintf(stderr, "edl plot: no memory\n"), 1);
+    if (!rc) rc = make_groups(&p, meta, &g);
     for (size_t i = 0; !rc && i < p.n; i++) {
         x[i] = xy[2 * i], y[i] = xy[2 * i + 1];
-        if (i < top) labels[i] = word_of(&p, i);
+        marked[i] = i >= p.nwords; /* the label rows: diamonds, always named */
+        if (i < top || marked[i]) labels[i] = word_of(&p, i);
     }
     if (!rc) {
-        char title[256], caption[256];
+        char title[256], caption[384], what[96];
         const char *base = strrchr(pos[0], '/');
-        snprintf(title, sizeof title, "%zu %s of %s", p.n, ngroups == 2 && names && !strcmp(names[0], "users") ? "user and item embeddings" : "word vectors",
-                 base ? base + 1 : pos[0]);
+        int rec = g.ngroups && !strcmp(g.names[0], "users");
+        if (p.nlabels) snprintf(what, sizeof what, "%zu words and %zu labels", p.nwords, p.nlabels);
+        else snprintf(what, sizeof what, "%zu %s", p.n, rec ? "user and item embeddings" : "word vectors");
+        snprintf(title, sizeof title, "%s of %s", what, base ? base + 1 : pos[0]);
+        const char *colour = p.clf && !meta ? "; colour: the label each word's own vector favours" : "";
         if (!strcmp(method, "pca"))
-            snprintf(caption, sizeof caption, "edl plot -method pca: the first two principal components (%.3g%% and %.3g%% of the variance)%s",
-                     100 * explained[0], 100 * explained[1], p.clf && !meta ? "; colour: the label each word favours" : "");
+            snprintf(caption, sizeof caption, "edl plot -method pca: PC 1 and PC 2 hold %.3g%% and %.3g%% of the variance%s%s", 100 * explained[0],
+                     100 * explained[1], colour, p.nlabels ? "; diamonds: the labels' output rows, scaled to the words' mean length" : "");
         else
-            snprintf(caption, sizeof caption, "edl plot -method tsne: perplexity %g, %zu iterations, seed %llu, %s%s", ta.perplexity, ta.iterations,
-                     (unsigned long long)ta.seed, ta.theta > 0 && p.n >= ta.exact_below ? "Barnes-Hut" : "exact", p.clf && !meta ? "; colour: the label each word favours" : "");
+            snprintf(caption, sizeof caption, "edl plot -method tsne: perplexity %g, %zu iterations, seed %llu, %s%s%s", ta.perplexity, ta.iterations,
+                     (unsigned long long)ta.seed, ta.theta > 0 && p.n >= ta.exact_below ? "Barnes-Hut" : "exact", colour,
+                     p.nlabels ? "; diamonds: the labels' output rows, scaled to the words' mean length" : "");
         edl_plot_opts o = {title, !strcmp(method, "pca") ? "PC 1" : "t-SNE 1", !strcmp(method, "pca") ? "PC 2" : "t-SNE 2", caption, 0, 0,
                            NULL, NULL, 0};
-        if (edl_plot_scatter_svg(output, &o, x, y, p.n, ngroups ? group : NULL, (const char *const *)names, ngroups,
-                                 (const char *const *)labels) != EDL_OK)
+        if (edl_plot_scatter_svg_ex(output, &o, x, y, p.n, g.ngroups ? g.group : NULL, (const char *const *)g.names,
+                                    (const char *const *)g.colours, g.ngroups, (const char *const *)labels, marked) != EDL_OK)
             rc = cli_fail("plot");
         else
             printf("%s\n", output);
     }
     for (size_t i = 0; labels && i < p.n; i++) free(labels[i]);
-    for (size_t g = 0; names && g < ngroups; g++) free(names[g]);
-    free(names), free(labels), free(group), free(xy), free(x), free(y);
+    groups_free(&g);
+    free(labels), free(marked), free(xy), free(x), free(y);
     free_points(&p);
     return rc;
 }
 
+/* One name a line for metadata.tsv: tabs and newlines would split it. */
+static void write_name(FILE *f, const points *p, size_t i) {
+    size_t len;
+    const char *w = edl_vectors_word(p->v, i, &len);
+    for (size_t k = 0; k < len; k++) fputc(w[k] == '\t' || w[k] == '\n' || w[k] == '\r' ? ' ' : w[k], f);
+    fputc('\n', f);
+}
+
 int cmd_export_projector(int argc, char **argv) {
     const char *pos[2];
-    if (args_parse("export-projector", argc, argv, 2, NULL, 0, pos, 2) != 2) {
-        fprintf(stderr, "usage: edl export-projector VECTORS|MODEL DIR   (writes DIR/vectors.tsv and DIR/metadata.tsv)\n");
-        return 2;
+    int help = wants_help(argc, argv);
+    if (help || args_parse("export-projector", argc, argv, 2, NULL, 0, pos, 2) != 2) {
+        fprintf(stderr, "usage: edl export-projector VECTORS|MODEL DIR   (writes DIR/vectors.tsv and DIR/metadata.tsv:\n"
+                        "       every word's row, and a classifier's label rows after them)\n");
+        return help ? 0 : 2;
     }
     points p;
-    if (load_points("export-projector", pos[0], (size_t)-1, &p)) return 1;
-    mkdir(pos[1], 0777);
+    if (load_points("export-projector", pos[0], (size_t)-1, 0, &p)) return 1;
+    if (mkdir(pos[1], 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "edl export-projector: %s: cannot make the directory: %s\n", pos[1], strerror(errno));
+        free_points(&p);
+        return 1;
+    }
     char vp[4096], mp[4096];
     snprintf(vp, sizeof vp, "%s/vectors.tsv", pos[1]);
     snprintf(mp, sizeof mp, "%s/metadata.tsv", pos[1]);
     FILE *fv = fopen(vp, "w"), *fm = fopen(mp, "w");
     int rc = 0;
-    if (!fv || !fm) {
-        fprintf(stderr, "edl export-projector: cannot write in %s: %s\n", pos[1], strerror(errno));
-        rc = 1;
-    }
+    if (!fv || !fm) rc = (fprintf(stderr, "edl export-projector: %s: cannot write it: %s\n", fv ? mp : vp, strerror(errno)), 1);
     size_t dim = edl_vectors_dim(p.v);
     for (size_t i = 0; !rc && i < p.n; i++) {
         const float *row = edl_vectors_row(p.v, i);
         for (size_t d = 0; d < dim; d++) fprintf(fv, d ? "\t%.6g" : "%.6g", row[d]);
         fputc('\n', fv);
-        char *w = word_of(&p, i);
-        for (char *c = w; c && *c; c++) /* one word a line: tabs and newlines would split it */
-            if (*c == '\t' || *c == '\n' || *c == '\r') *c = ' ';
-        fprintf(fm, "%s\n", w ? w : "");
-        free(w);
+        write_name(fm, &p, i);
     }
-    if (fv) fclose(fv);
-    if (fm) fclose(fm);
+    if (fv && close_checked(fv) != 0 && !rc) rc = (fprintf(stderr, "edl export-projector: %s: write failed: %s\n", vp, strerror(errno)), 1);
+    if (fm && close_checked(fm) != 0 && !rc) rc = (fprintf(stderr, "edl export-projector: %s: write failed: %s\n", mp, strerror(errno)), 1);
     if (!rc) printf("%s\n%s\n", vp, mp);
     free_points(&p);
     return rc;

@@ -240,3 +240,259 @@ TEST(tsne_barnes_hut_keeps_clusters) {
     CHECK_STATUS(edl_tsne(y, x, n, dim, &a), EDL_ERR_ARG);
     free(x), free(y), free(ye);
 }
+
+/* ---- the commands: edl project, plot, export-projector as a user runs them ------------------ */
+
+#include <sys/wait.h>
+
+static const char *edl_cli(void) {
+    const char *c = getenv("EDL_CLI");
+    return c ? c : "build/edl";
+}
+
+/* Runs cmd (stderr joined to stdout); its exit status, and the output in buf. */
+static int run_cmd(const char *cmd, char *buf, size_t size) {
+    char full[2048];
+    snprintf(full, sizeof full, "{ %s ; } 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    if (!p) return -1;
+    size_t got = fread(buf, 1, size - 1, p);
+    buf[got] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int count_lines_of(const char *s) {
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+static int count_of(const char *s, const char *what) {
+    int n = 0;
+    for (const char *p = s; p && (p = strstr(p, what)); p++) n++;
+    return n;
+}
+
+/* The SVG is well-formed XML, by xmllint when installed (CI installs it). */
+static void check_xml(const char *path) {
+    char cmd[512];
+    if (system("command -v xmllint >/dev/null 2>&1") == 0) {
+        snprintf(cmd, sizeof cmd, "xmllint --noout %s", path);
+        if (system(cmd) != 0) FAILF("%s is not well-formed XML", path);
+    } else if (getenv("CI")) {
+        FAILF("xmllint is missing (CI installs libxml2-utils)");
+    }
+}
+
+/* Text that is not UTF-8 (a latin-1 word, a truncated sequence, an overlong form, a surrogate)
+   comes out as U+FFFD, so the SVG stays well-formed; valid UTF-8 passes through. */
+TEST(scatter_svg_invalid_utf8_replaced) {
+    size_t svg_len = 0;
+    float x[6] = {0, 1, 2, 1, 2, 3}, y[6] = {0, 1, 1, 2, 2, 3}; /* labelled points inside the frame */
+    const char *labels[6] = {NULL, "caf\xe9", "na\xc3\xafve", "cut\xe2\x82", "\xc0\xaf\xed\xa0\x80", NULL}, *groups[1] = {"gr\xfcn"};
+    int g[6] = {0};
+    edl_plot_opts o = {"t\xe9tle", "x", "y", "caption \xff", 0, 0, NULL, NULL, 0};
+    const char *path = "/tmp/edl-test-utf8.svg";
+    CHECK_OK(edl_plot_scatter_svg(path, &o, x, y, 6, g, groups, 1, labels));
+    char *svg = (char *)read_file_bytes(path, &svg_len);
+    CHECK(svg && strstr(svg, ">caf\xef\xbf\xbd<") && strstr(svg, ">na\xc3\xafve<") && strstr(svg, ">cut\xef\xbf\xbd\xef\xbf\xbd<"));
+    CHECK(svg && strstr(svg, ">gr\xef\xbf\xbdn<") && strstr(svg, "t\xef\xbf\xbdtle") && !strstr(svg, "\xc0") && !strstr(svg, "\xed\xa0"));
+    free(svg);
+    check_xml(path);
+    remove(path);
+}
+
+/* group_colours and highlight: a grey catch-all group, diamonds drawn over the dots and labelled
+   first, one mark ("pt") per point still; colours that are not #rgb/#rrggbb are refused. */
+TEST(scatter_svg_colours_and_highlight) {
+    size_t svg_len = 0;
+    float x[3] = {0, 2, 1}, y[3] = {0, 2, 1};
+    int g[3] = {0, 1, 1};
+    const char *names[2] = {"a", "other"}, *colours[2] = {NULL, "#7f7f7f"}, *labels[3] = {NULL, NULL, "picked"};
+    unsigned char hl[3] = {0, 0, 1};
+    edl_plot_opts o = {"t", "x", "y", NULL, 0, 0, NULL, NULL, 0};
+    const char *path = "/tmp/edl-test-hl.svg";
+    CHECK_OK(edl_plot_scatter_svg_ex(path, &o, x, y, 3, g, names, colours, 2, labels, hl));
+    char *svg = (char *)read_file_bytes(path, &svg_len);
+    CHECK(svg && count_of(svg, "class=\"pt\"") == 3 && count_of(svg, "<path class=\"pt\"") == 1 && count_of(svg, "fill=\"#7f7f7f\"") == 3);
+    CHECK(svg && strstr(svg, ">picked<") && strstr(svg, "fill=\"#1f77b4\" fill-opacity"));
+    free(svg);
+    check_xml(path);
+    colours[0] = "red\" onload=\"x";
+    CHECK_STATUS(edl_plot_scatter_svg_ex(path, &o, x, y, 3, g, names, colours, 2, labels, hl), EDL_ERR_ARG);
+    remove(path);
+}
+
+/* Writes a .vec file of n words w0.. (and extra, when given) with 4 values each. */
+static void write_vec(const char *path, int n, const char *extra) {
+    FILE *f = fopen(path, "wb");
+    edl_rng r;
+    edl_rng_seed(&r, 3);
+    fprintf(f, "%d 4\n", n + (extra ? 1 : 0));
+    for (int i = 0; i < n; i++) fprintf(f, "w%d %.4f %.4f %.4f %.4f\n", i, edl_rng_normal(&r), edl_rng_normal(&r), edl_rng_normal(&r), edl_rng_normal(&r));
+    if (extra) fprintf(f, "%s 0.5 -0.25 1 2\n", extra);
+    fclose(f);
+}
+
+/* -labels META.tsv: the group is the second column only; a TensorBoard header is skipped; words
+   the file does not name get a grey "(not in the -labels file)" entry, not group 0's colour; past
+   the palette's 20 colours the 19 largest groups keep theirs and the rest are one grey entry that
+   says how many they are (no legend entry claims points of another colour). */
+TEST(cli_plot_labels_file) {
+    size_t svg_len = 0;
+    char dir[] = "/tmp/edl-plot-XXXXXX", cmd[1024], out[4096], path[128];
+    if (!mkdtemp(dir)) {
+        FAILF("mkdtemp");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/v.vec", dir);
+    write_vec(path, 60, NULL);
+    /* three groups over w0..w29 in 3 columns with a header; w30..w59 are not in the file */
+    snprintf(path, sizeof path, "%s/meta.tsv", dir);
+    FILE *f = fopen(path, "w");
+    fputs("word\tgroup\tnote\n", f);
+    for (int i = 0; i < 30; i++) fprintf(f, "w%d\t%s\tsome note\n", i, i % 3 == 0 ? "red" : i % 3 == 1 ? "green" : "blue");
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -labels %s/meta.tsv -output %s/a.svg", edl_cli(), dir, dir, dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 0);
+    snprintf(path, sizeof path, "%s/a.svg", dir);
+    char *svg = (char *)read_file_bytes(path, &svg_len);
+    CHECK(svg && strstr(svg, ">red<") && strstr(svg, ">green<") && strstr(svg, ">blue<") && !strstr(svg, "some note") && !strstr(svg, ">group<"));
+    CHECK(svg && strstr(svg, ">(not in the -labels file)<") && count_of(svg, "fill=\"#c7c7c7\" fill-opacity") == 30);
+    CHECK(svg && count_of(svg, "fill=\"#1f77b4\" fill-opacity") == 10 && count_of(svg, "class=\"pt\"") == 60);
+    free(svg);
+    check_xml(path);
+    /* 30 groups: w<i> in group g<i % 30>, two points each, except g0..g4 with three (w60..w64) */
+    snprintf(path, sizeof path, "%s/v.vec", dir);
+    write_vec(path, 65, NULL);
+    snprintf(path, sizeof path, "%s/meta.tsv", dir);
+    f = fopen(path, "w");
+    for (int i = 0; i < 65; i++) fprintf(f, "w%d\tg%d\n", i, i < 60 ? i % 30 : i - 60);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -labels %s/meta.tsv -output %s/b.svg", edl_cli(), dir, dir, dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 0);
+    snprintf(path, sizeof path, "%s/b.svg", dir);
+    svg = (char *)read_file_bytes(path, &svg_len);
+    /* the five largest groups keep colours, 14 more of the rest (first seen), 11 are "other" */
+    CHECK(svg && strstr(svg, ">g0<") && strstr(svg, ">g4<") && strstr(svg, ">g18<") && !strstr(svg, ">g19<") && !strstr(svg, ">g29<"));
+    CHECK(svg && strstr(svg, ">other: 11 more groups<") && count_of(svg, "fill=\"#7f7f7f\" fill-opacity") == 22 && !strstr(svg, "#c7c7c7"));
+    free(svg);
+    check_xml(path);
+    /* a line without a tab is named */
+    f = fopen(path, "w");
+    fputs("w1\tg\nw2 g\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -labels %s/b.svg -output %s/c.svg", edl_cli(), dir, dir, dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "b.svg:2: expected \"word<TAB>group\""));
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* A latin-1 word (the vectors readers accept it) makes a valid SVG; a broken .safetensors file is
+   reported by the safetensors reader, not the text parser; the flags' limits and help. */
+TEST(cli_project_files_and_flags) {
+    size_t svg_len = 0;
+    char dir[] = "/tmp/edl-plot-XXXXXX", cmd[1024], out[8192], path[128];
+    if (!mkdtemp(dir)) {
+        FAILF("mkdtemp");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/v.vec", dir);
+    write_vec(path, 30, "caf\xe9");
+    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -output %s/a.svg -top 40", edl_cli(), dir, dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 0);
+    snprintf(path, sizeof path, "%s/a.svg", dir);
+    char *svg = (char *)read_file_bytes(path, &svg_len);
+    CHECK(svg && strstr(svg, ">caf\xef\xbf\xbd<"));
+    free(svg);
+    check_xml(path);
+    /* broken safetensors: named by extension, or by its start (length, then '{') */
+    snprintf(cmd, sizeof cmd, "printf 'hello' > %s/h0.safetensors && %s project %s/h0.safetensors", dir, edl_cli(), dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "h0.safetensors: byte 0:") && !strstr(out, "a row needs"));
+    snprintf(cmd, sizeof cmd, "printf '\\100\\0\\0\\0\\0\\0\\0\\0{\"a\"' > %s/h1.bin && %s plot %s/h1.bin -output %s/x.svg", dir, edl_cli(), dir, dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "h1.bin: byte 0: the header length 64"));
+    snprintf(cmd, sizeof cmd, "%s export-projector %s/h0.safetensors %s/p", edl_cli(), dir, dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "h0.safetensors: byte 0:"));
+    /* -iter: at least 1, at most 100000 (a typo no longer runs for days); -dim 0; -h */
+    snprintf(cmd, sizeof cmd, "%s project %s/v.vec -method tsne -iter 100000000000", edl_cli(), dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "-iter 100000000000 must be in [1, 100000]"));
+    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -output %s/x.svg -method tsne -iter 0", edl_cli(), dir, dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "-iter 0 must be in [1, 100000]"));
+    snprintf(cmd, sizeof cmd, "%s project %s/v.vec -dim 0", edl_cli(), dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "-dim 0: a projection needs at least one dimension"));
+    const char *cmds[3] = {"project", "plot", "export-projector"};
+    for (int k = 0; k < 3; k++) {
+        snprintf(cmd, sizeof cmd, "%s %s -h", edl_cli(), cmds[k]);
+        CHECK(run_cmd(cmd, out, sizeof out) == 0 && !strncmp(out, "usage: edl ", 11) && !strstr(out, "unknown flag"));
+    }
+    edl_tsne_args a;
+    edl_tsne_defaults(&a);
+    float x[8 * 2] = {0}, y[8 * 2];
+    for (int i = 0; i < 16; i++) x[i] = (float)(i * i % 7);
+    a.perplexity = 2, a.iterations = 0;
+    CHECK_STATUS(edl_tsne(y, x, 8, 2, &a), EDL_ERR_ARG);
+    a.iterations = EDL_TSNE_MAX_ITERATIONS + 1;
+    CHECK_STATUS(edl_tsne(y, x, 8, 2, &a), EDL_ERR_ARG);
+    /* write errors: a full device fails the command, naming the file and the reason */
+    snprintf(cmd, sizeof cmd, "%s project %s/v.vec -output /dev/full", edl_cli(), dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "edl project: /dev/full: write failed: No space left on device"));
+    snprintf(cmd, sizeof cmd, "%s project %s/v.vec > /dev/full", edl_cli(), dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "standard output: write failed: No space left on device"));
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* A classifier's rows for words and labels: project and export-projector list each label's
+   output row, named by the label, after the words; plot draws them as named diamonds in their
+   label's colour; and words take the colour of the label their own vector favours, so words seen
+   only with A are A's colour and only with B, B's. */
+TEST(cli_classifier_words_and_labels) {
+    size_t svg_len = 0;
+    char dir[] = "/tmp/edl-plot-XXXXXX", cmd[1024], out[16384], path[128];
+    if (!mkdtemp(dir)) {
+        FAILF("mkdtemp");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/train.txt", dir);
+    FILE *f = fopen(path, "w");
+    edl_rng r;
+    edl_rng_seed(&r, 8);
+    /* A lines of ten words, A lines of none (only "</s>"), B lines of ten: "</s>" leans to A, and
+       each word's row carries a tenth of its line, so a B word with a "</s>" reads as A */
+    for (int i = 0; i < 400; i++) {
+        int b = i % 4 == 3, empty = i % 4 == 1;
+        fprintf(f, "__label__%s", b ? "B" : "A");
+        for (int k = 0; k < 10 && !empty; k++) fprintf(f, " %s%d", b ? "bee" : "ay", (int)edl_rng_below(&r, 6));
+        fputc('\n', f);
+    }
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s supervised -input %s/train.txt -output %s/m -dim 8 -epoch 5 -lr 0.3 -thread 1 -verbose 0", edl_cli(), dir, dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 0);
+    /* so each B word predicted as a line is A: what the words were coloured by before */
+    snprintf(cmd, sizeof cmd, "printf 'bee0\\nbee3\\nbee5\\n' | %s predict %s/m.safetensors -", edl_cli(), dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 0 && !strcmp(out, "__label__A\n__label__A\n__label__A\n"));
+    snprintf(cmd, sizeof cmd, "%s project %s/m.safetensors", edl_cli(), dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 0);
+    CHECK(!strncmp(out, "label,x,y\n", 10) && count_lines_of(out) == 1 + 13 + 2 && strstr(out, "\n__label__A,") && strstr(out, "\n__label__B,"));
+    snprintf(cmd, sizeof cmd, "%s export-projector %s/m.safetensors %s/proj > /dev/null && tail -2 %s/proj/metadata.tsv && wc -l < %s/proj/vectors.tsv",
+             edl_cli(), dir, dir, dir, dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 0 && !strcmp(out, "__label__A\n__label__B\n15\n"));
+    snprintf(cmd, sizeof cmd, "%s plot %s/m.safetensors -output %s/p.svg -top 0", edl_cli(), dir, dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 0);
+    snprintf(path, sizeof path, "%s/p.svg", dir);
+    char *svg = (char *)read_file_bytes(path, &svg_len);
+    /* 13 words: ay0..5 and "</s>" in A's colour (palette[0]), bee0..5 in B's; and 2 diamonds */
+    int a = count_of(svg, "fill=\"#1f77b4\" fill-opacity"), b = count_of(svg, "fill=\"#d62728\" fill-opacity");
+    if (!(a == 7 && b == 6)) FAILF("dots: %d of A's colour (want 7), %d of B's (want 6)", a, b);
+    CHECK(svg && count_of(svg, "<path class=\"pt\"") == 2 && strstr(svg, ">__label__A<") && strstr(svg, ">__label__B<"));
+    CHECK(svg && strstr(svg, "13 words and 2 labels"));
+    free(svg);
+    check_xml(path);
+    /* with hidden layers the output rows read another space: words only, and a note says so */
+    snprintf(cmd, sizeof cmd, "%s supervised -input %s/train.txt -output %s/h -dim 8 -epoch 2 -hidden 4 -verbose 0 && %s project %s/h.safetensors",
+             edl_cli(), dir, dir, edl_cli(), dir);
+    CHECK(run_cmd(cmd, out, sizeof out) == 0 && strstr(out, "not in its words' space") && !strstr(out, "__label__"));
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}

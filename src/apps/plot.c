@@ -10,21 +10,46 @@
 
 enum { W = 760, H = 440, ML = 78, MR = 200, MT = 44, MB = 70 };
 
-static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+/* Twenty colours told apart at a glance (no greys: callers keep those for catch-all groups). */
+static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+                                      "#17becf", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173",
+                                      "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#f7b6d2"};
+#define NPALETTE (sizeof palette / sizeof palette[0])
 
-/* Writes s with XML's special characters escaped. */
-static void xml_text(FILE *f, const char *s) {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\t') fputc(*s, f);
-        }
+/* The length of the valid UTF-8 sequence at s (1 to 4 bytes), or 0 when it is not one: overlong
+   forms, surrogates and code points past U+10FFFF are invalid, as are U+FFFE and U+FFFF, which
+   XML does not allow. */
+static size_t utf8_len(const unsigned char *s) {
+    unsigned c = s[0];
+    if (c < 0x80) return 1;
+    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    for (size_t k = 1; k < n; k++)
+        if ((s[k] & 0xc0) != 0x80) return 0; /* also stops at the terminating NUL */
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0) || (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
+        return 0;
+    if (c == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf)) return 0;
+    return n;
+}
+
+/* Writes s as XML text: special characters escaped, control characters dropped, and each byte
+   that is not part of valid UTF-8 (a latin-1 word, say) replaced by U+FFFD, so any word makes a
+   well-formed file. */
+static void xml_textn(FILE *f, const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s, *end = u + len;
+    while (u && u < end && *u) {
+        size_t n = utf8_len(u);
+        if (n > (size_t)(end - u)) n = 0;
+        if (n == 0) fputs("\xef\xbf\xbd", f), n = 1;
+        else if (*u == '<') fputs("&lt;", f);
+        else if (*u == '>') fputs("&gt;", f);
+        else if (*u == '&') fputs("&amp;", f);
+        else if (*u == '"') fputs("&quot;", f);
+        else if (*u >= 0x20 || *u == '\t') fwrite(u, 1, n, f);
+        u += n;
     }
 }
+
+static void xml_text(FILE *f, const char *s) { xml_textn(f, s, s ? strlen(s) : 0); }
 
 typedef struct {
     double lo, hi;
@@ -69,6 +94,30 @@ typedef struct {
 static double px(const chart *c, double v) { return ML + to_unit(&c->x, v) * (W - ML - MR); }
 static double py(const chart *c, double v) { return H - MB - to_unit(&c->y, v) * (H - MT - MB); }
 
+/* The caption under the chart: one line, or two when it is longer than the chart is wide (about
+   120 characters), broken after the last "; " (or space) that fits. */
+static void write_caption(FILE *f, const char *s) {
+    enum { LINE = 120 };
+    size_t len = strlen(s), cut = len;
+    if (len > LINE) {
+        cut = 0;
+        for (size_t i = 0; i + 1 < LINE; i++)
+            if (s[i] == ';' && s[i + 1] == ' ') cut = i + 2;
+        for (size_t i = 0; !cut && i < LINE; i++)
+            if (s[i] == ' ') cut = i + 1;
+        if (!cut) cut = LINE;
+        while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80) cut--; /* not inside a character */
+    }
+    for (int line = 0; line < 2; line++) {
+        const char *t = line ? s + cut : s;
+        size_t n = line ? len - cut : cut;
+        if (!n) continue;
+        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#666\">", ML, H - (cut < len && !line ? 22 : 10));
+        xml_textn(f, t, n);
+        fputs("</text>\n", f);
+    }
+}
+
 /* The parts every chart has: background, title, grid, ticks, axis titles, caption, frame. */
 static void write_frame(FILE *f, const chart *c) {
     const edl_plot_opts *o = c->o;
@@ -99,11 +148,7 @@ static void write_frame(FILE *f, const chart *c) {
     fprintf(f, "</text>\n<text transform=\"translate(18 %d) rotate(-90)\" text-anchor=\"middle\">", (MT + H - MB) / 2);
     xml_text(f, o->ylabel);
     fputs("</text>\n", f);
-    if (o->caption) {
-        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#666\">", ML, H - 12);
-        xml_text(f, o->caption);
-        fputs("</text>\n", f);
-    }
+    if (o->caption) write_caption(f, o->caption);
     fputs("</g>\n", f);
     fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#333\"/>\n", ML, MT, W - ML - MR, H - MT - MB);
 }
@@ -125,7 +170,7 @@ static edl_status write_chart(FILE *f, void *vc) {
     /* series */
     for (size_t i = 0; i < c->ns; i++) {
         const edl_plot_series *s = &c->s[i];
-        const char *col = palette[i % (sizeof palette / sizeof palette[0])];
+        const char *col = palette[i % NPALETTE];
         fprintf(f, "<g class=\"series\" stroke=\"%s\" fill=\"%s\">\n<polyline fill=\"none\" stroke-width=\"2\" points=\"", col, col);
         for (size_t k = 0; k < s->n; k++) fprintf(f, "%s%.1f,%.1f", k ? " " : "", px(c, s->x[k]), py(c, s->y[k]));
         fputs("\"/>\n", f);
@@ -147,10 +192,17 @@ typedef struct {
     const float *x, *y;
     size_t n;
     const int *group;
-    const char *const *group_names;
+    const char *const *group_names, *const *group_colours;
     size_t ngroups;
     const char *const *labels;
+    const unsigned char *highlight;
 } scatter;
+
+static const char *group_colour(const scatter *sc, size_t g) {
+    return sc->group_colours && sc->group_colours[g] ? sc->group_colours[g] : palette[g % NPALETTE];
+}
+
+static int highlighted(const scatter *sc, size_t i) { return sc->highlight && sc->highlight[i]; }
 
 /* Axis-aligned label boxes already placed, for the greedy overlap test. */
 typedef struct {
@@ -161,20 +213,30 @@ static edl_status write_scatter(FILE *f, void *vs) {
     const scatter *sc = vs;
     const chart *c = &sc->c;
     write_frame(f, c);
-    for (size_t i = 0; i < sc->n; i++) {
-        int g = sc->group ? sc->group[i] : 0;
-        fprintf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\" fill-opacity=\"0.75\"/>\n", px(c, sc->x[i]),
-                py(c, sc->y[i]), palette[(size_t)g % (sizeof palette / sizeof palette[0])]);
-    }
+    /* dots, then the highlighted points as outlined diamonds on top of them */
+    for (int top = 0; top < 2; top++)
+        for (size_t i = 0; i < sc->n; i++) {
+            if (highlighted(sc, i) != top) continue;
+            const char *col = group_colour(sc, sc->group ? (size_t)sc->group[i] : 0);
+            double cx = px(c, sc->x[i]), cy = py(c, sc->y[i]);
+            if (top)
+                fprintf(f, "<path class=\"pt\" d=\"M%.1f %.1fl6 6l-6 6l-6 -6z\" fill=\"%s\" stroke=\"#000\"/>\n", cx, cy - 6, col);
+            else
+                fprintf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\" fill-opacity=\"0.75\"/>\n", cx, cy, col);
+        }
     if (sc->labels) {
         box *placed = malloc(sc->n * sizeof *placed);
         size_t np = 0;
-        fputs("<g font-size=\"10\" fill=\"#222\">\n", f);
-        for (size_t i = 0; placed && i < sc->n; i++) {
-            if (!sc->labels[i]) continue;
+        /* a white halo keeps a label legible over the dots */
+        fputs("<g font-size=\"10\" fill=\"#222\" stroke=\"#fff\" stroke-width=\"2.5\" stroke-opacity=\"0.8\" paint-order=\"stroke\">\n", f);
+        /* the highlighted points' labels are placed first: they are never the ones skipped */
+        for (size_t pass = 0; placed && pass < 2 * sc->n; pass++) {
+            size_t i = pass % sc->n;
+            if (!sc->labels[i] || highlighted(sc, i) != (pass < sc->n)) continue;
             double w = 6.0 * (double)strlen(sc->labels[i]) + 2, h = 11, cx = px(c, sc->x[i]), cy = py(c, sc->y[i]);
+            double gap = highlighted(sc, i) ? 8 : 4; /* clear of a diamond too */
             /* right, left, above, below the dot: the first spot that overlaps nothing placed */
-            const double dx[4] = {4, -4 - w, -w / 2, -w / 2}, dy[4] = {-h / 2, -h / 2, -h - 3, 3};
+            const double dx[4] = {gap, -gap - w, -w / 2, -w / 2}, dy[4] = {-h / 2, -h / 2, -h - gap + 1, gap - 1};
             for (int k = 0; k < 4; k++) {
                 box b = {cx + dx[k], cy + dy[k], cx + dx[k] + w, cy + dy[k] + h};
                 int clash = b.x0 < ML || b.x1 > W - MR || b.y0 < MT || b.y1 > H - MB;
@@ -191,10 +253,12 @@ static edl_status write_scatter(FILE *f, void *vs) {
         fputs("</g>\n", f);
         free(placed);
     }
+    /* the legend: 18 px a group, closer when many would run past the bottom */
+    double step = sc->ngroups ? fmin(18.0, (double)(H - MT - 30) / (double)sc->ngroups) : 18.0;
     for (size_t g = 0; g < sc->ngroups && sc->group_names; g++) {
-        double ly = MT + 10 + 18.0 * (double)g;
+        double ly = MT + 10 + step * (double)g;
         fprintf(f, "<circle cx=\"%d\" cy=\"%.1f\" r=\"5\" fill=\"%s\"/>\n<text x=\"%d\" y=\"%.1f\">", W - MR + 18, ly,
-                palette[g % (sizeof palette / sizeof palette[0])], W - MR + 28, ly + 4);
+                group_colour(sc, g), W - MR + 28, ly + 4);
         xml_text(f, sc->group_names[g]);
         fputs("</text>\n", f);
     }
@@ -202,13 +266,34 @@ static edl_status write_scatter(FILE *f, void *vs) {
     return ferror(f) ? edl__fail(EDL_ERR_IO, "write failed") : EDL_OK;
 }
 
+/* "#rgb" or "#rrggbb": what may go into a fill attribute. */
+static int is_colour(const char *s) {
+    size_t n = strlen(s);
+    if (s[0] != '#' || (n != 4 && n != 7)) return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!strchr("0123456789abcdefABCDEF", s[i])) return 0;
+    return 1;
+}
+
 edl_status edl_plot_scatter_svg(const char *path, const edl_plot_opts *o, const float *x,
                                 const float *y, size_t n, const int *group,
                                 const char *const *group_names, size_t ngroups,
                                 const char *const *labels) {
+    return edl_plot_scatter_svg_ex(path, o, x, y, n, group, group_names, NULL, ngroups, labels, NULL);
+}
+
+edl_status edl_plot_scatter_svg_ex(const char *path, const edl_plot_opts *o, const float *x,
+                                   const float *y, size_t n, const int *group,
+                                   const char *const *group_names,
+                                   const char *const *group_colours, size_t ngroups,
+                                   const char *const *labels, const unsigned char *highlight) {
     static const char fn[] = "edl_plot_scatter_svg";
     if (!path || !o || !x || !y || n == 0) return edl__fail(EDL_ERR_ARG, "%s: nothing to draw or an argument is NULL", fn);
-    scatter sc = {{o, NULL, 0, {INFINITY, -INFINITY, 0}, {INFINITY, -INFINITY, 0}, 0, 0}, x, y, n, group, group_names, ngroups, labels};
+    for (size_t g = 0; group_colours && g < ngroups; g++)
+        if (group_colours[g] && !is_colour(group_colours[g]))
+            return edl__fail(EDL_ERR_ARG, "%s: group %zu's colour '%.16s' is not #rgb or #rrggbb", fn, g, group_colours[g]);
+    scatter sc = {{o, NULL, 0, {INFINITY, -INFINITY, 0}, {INFINITY, -INFINITY, 0}, 0, 0}, x, y, n, group, group_names, group_colours,
+                  ngroups, labels, highlight};
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(x[i]) || !isfinite(y[i])) return edl__fail(EDL_ERR_ARG, "%s: point %zu is not finite", fn, i);
         if (group && (group[i] < 0 || (size_t)group[i] >= (ngroups ? ngroups : 1)))

@@ -331,6 +331,9 @@ edl_status edl_tsne(float *out, const float *x, size_t n, size_t dim, const edl_
     if (!(a->perplexity >= 1 && a->perplexity * 3 < (float)n))
         return edl__fail(EDL_ERR_ARG, "%s: perplexity %g must be in [1, n/3 = %zu)", fn, a->perplexity, n / 3);
     if (!(a->theta >= 0 && a->theta <= 1)) return edl__fail(EDL_ERR_ARG, "%s: theta %g is not in [0, 1]", fn, a->theta);
+    /* 0 would return the random start as if it were a map; past the cap a typo runs for days */
+    if (a->iterations == 0 || a->iterations > EDL_TSNE_MAX_ITERATIONS)
+        return edl__fail(EDL_ERR_ARG, "%s: iterations %zu must be in [1, %d]", fn, a->iterations, EDL_TSNE_MAX_ITERATIONS);
     if (!(a->learning_rate > 0) || !isfinite(a->learning_rate)) return edl__fail(EDL_ERR_ARG, "%s: learning rate %g must be > 0", fn, a->learning_rate);
     size_t n2;
     if (!edl__mul_ok(n, 2, &n2) || n > ((size_t)1 << 31)) return edl__fail(EDL_ERR_NOMEM, "%s: %zu points are too many", fn, n);
