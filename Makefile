@@ -110,7 +110,7 @@ demo: $(BUILD)/edl
 	@sed -n '1p;250p;500p;750p;1000p' data/spam.test | cut -d' ' -f2- > $(BUILD)/demo_lines.txt
 	@$(BUILD)/edl predict-prob $(BUILD)/spam.safetensors $(BUILD)/demo_lines.txt 2 | \
 	    paste - $(BUILD)/demo_lines.txt | awk -F'\t' '{ split($$2, w, " "); s = ""; for (i = 1; i <= 10 && i in w; i++) s = s " " w[i]; printf "%s  <-%s ...\n", $$1, s }'
-	@echo "== edl plot $(BUILD)/spam.safetensors -output $(BUILD)/spam_words.svg   (PCA of the 2000 most frequent words)"
+	@echo "== edl plot $(BUILD)/spam.safetensors -output $(BUILD)/spam_words.svg   (PCA of the most frequent words and the labels)"
 	@$(BUILD)/edl plot $(BUILD)/spam.safetensors -output $(BUILD)/spam_words.svg -top 40
 
 bench: $(BENCH_SRC:bench/%.c=$(BUILD)/bench_%)
