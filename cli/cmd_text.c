@@ -70,7 +70,7 @@ int cmd_supervised(int argc, char **argv) {
         {"verbose", ARG_INT, &verbose_level, "verbosity level"},
         {"hidden", ARG_STR, &hidden, "edl: hidden ReLU layers, e.g. 256,128"},
         {"dropout", ARG_FLOAT, &dropout, "edl: dropout after each hidden layer"},
-        {"optimizer", ARG_STR, &optimizer, "edl: sgd, adam or adagrad (mini-batch training)"},
+        {"optimizer", ARG_STR, &optimizer, "edl: sgd, adam or adagrad (mini-batch training; default adam with -hidden, else sgd)"},
         {"batch", ARG_SIZE, &batch, "edl: mini-batch size (0: fastText's example by example)"},
         {"valid", ARG_STR, &valid, "edl: validation file for early stopping"},
         {"patience", ARG_SIZE, &patience, "edl: epochs without a better validation loss before stopping"},

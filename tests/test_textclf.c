@@ -262,6 +262,43 @@ TEST(textclf_bad_input) {
     CHECK(system(cmd) == 0);
 }
 
+/* fastText's flags with only -valid, -dropout or -hidden added run the mini-batch trainer; they
+   must learn as fastText's own path does (once, -valid alone scaled SGD's per-example rate down
+   by the batch size and -hidden without -optimizer never left the label prior). */
+TEST(textclf_batch_path_learns_with_fasttext_flags) {
+    char dir[] = "/tmp/edl-clf-XXXXXX", train[64], test[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(train, sizeof train, "%s/train.txt", dir);
+    snprintf(test, sizeof test, "%s/test.txt", dir);
+    write_corpus(train, 2000, 3, 11, 0, "\n");
+    write_corpus(test, 300, 3, 12, 0, "\n");
+    size_t hidden[1] = {16};
+    float loss0 = 0.0f;
+    for (int run = 0; run < 4; run++) {
+        edl_textclf_args a;
+        edl_textclf_defaults(&a); /* lr 0.1, as fastText */
+        a.dim = 16, a.epoch = 5, a.thread = 1;
+        if (run == 1) a.valid = test, a.patience = 5;
+        if (run == 2) a.dropout = 0.1f;
+        if (run == 3) a.hidden = hidden, a.nhidden = 1;
+        edl_textclf *c = NULL;
+        edl_textclf_report r;
+        CHECK_OK(edl_textclf_train(&c, train, &a, &r));
+        if (!c) continue;
+        double p = p_at_1(c, test);
+        if (run == 0) loss0 = r.loss;
+        /* the same flags reach a training loss of the same order (the scaled-down rate left
+           it near log 3) and the same accuracy */
+        if (!(p > 0.95) || !(r.loss < 4.0f * loss0 + 0.05f))
+            FAILF("run %d (0 fastText's path, 1 -valid, 2 -dropout, 3 -hidden): P@1 %.3f, loss %.4f (fastText's path %.4f)", run, p,
+                  (double)r.loss, (double)loss0);
+        edl_textclf_free(c);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
 /* edl's additions: hidden layers with mini-batches and Adam, validation with early stopping;
    and pretrained vectors from a .vec file. */
 TEST(textclf_hidden_layers_and_pretrained) {
