@@ -225,7 +225,15 @@ int main(int argc, char **argv) {
 
     /* the first epoch's schedule: edl's blocks for this thread count, shuffled by an rng seeded
        by the seed (train_epochs); a stand-in recommender holds what the schedule reads */
+    /* the library's thread count for the schedule (train_epochs): capped by the records, users
+       and items (16 items a group for bpr and mlp); one without OpenMP. Checked after training. */
     int nt = threads > (int)n ? (int)n : threads;
+    if ((size_t)nt > U) nt = (int)U;
+    size_t per_group = kind == EDL_REC_MF ? 1 : 16;
+    if ((size_t)nt > I / per_group) nt = I / per_group > 0 ? (int)(I / per_group) : 1;
+#ifndef _OPENMP
+    nt = 1;
+#endif
     edl_recommender fake;
     memset(&fake, 0, sizeof fake);
     fake.users = U, fake.items = I;
@@ -314,10 +322,11 @@ int main(int argc, char **argv) {
         return 1;
     }
     /* what edl ran must be what the floor assumed */
-    char want[96];
+    char want[96], want_nt[32];
     snprintf(want, sizeof want, "neg=%zu batch=%zu optimizer=%s", kind == EDL_REC_MF ? (size_t)4 : neg, batch,
              adam ? "adam" : "sgd"); /* mf records neg=4 and uses none */
-    int agree = strstr(r->args, want) != NULL && r->users == U && r->items == I && r->dim == dim &&
+    snprintf(want_nt, sizeof want_nt, " threads=%d", nt);
+    int agree = strstr(r->args, want) != NULL && strstr(r->args, want_nt) != NULL && r->users == U && r->items == I && r->dim == dim &&
                 (kind != EDL_REC_MLP || r->m->nparams - rows * dim == fc.nd);
     double ep[MAX_EPOCHS + 1];
     for (int k = 0; k < tm.n; k++) ep[k] = tm.end[k] - (k ? tm.end[k - 1] + tm.cb[k - 1] : 0.0);

@@ -260,6 +260,57 @@ TEST(recommend_reproducible_at_a_thread_count) {
     edl_ratings_free(d);
 }
 
+/* The rate falls linearly to 0 over every batch of the run, at any thread count: at the end of
+   epoch e of E it is about lr (1 - e/E), and 0 after the last batch, so the schedule's batches
+   are counted without gaps (numbered with gaps, the last ones trained at a rate of 0). */
+static void record_lr(const edl_progress *p, void *user) {
+    float *lrs = user;
+    if (p->epoch >= 1 && p->epoch <= 4) lrs[p->epoch - 1] = p->lr;
+}
+
+TEST(recommend_decay_and_thread_caps) {
+    edl_synth_args s;
+    edl_synth_defaults(&s);
+    s.users = 300, s.items = 400, s.per_user = 20;
+    edl_ratings *d = NULL;
+    edl_ratings_options o;
+    edl_ratings_defaults(&o);
+    CHECK_OK(edl_synth_ratings(tmp("decay.data"), &s, NULL));
+    CHECK_OK(edl_ratings_read(&d, tmp("decay.data"), &o, NULL));
+    for (int k = 0; k < 3 && d; k++)
+        for (int threads = 1; threads <= 3; threads++) {
+            edl_rec_args a;
+            edl_rec_defaults(&a, (edl_rec_kind)k);
+            float lrs[4] = {-1, -1, -1, -1};
+            a.dim = 4, a.epoch = 4, a.thread = threads, a.lr = 0.01f, a.progress = record_lr, a.user = lrs;
+            edl_recommender *r = NULL;
+            CHECK_OK(edl_rec_train(&r, d, &a, NULL));
+            /* exact with one thread; with more, an epoch's batch count moves by a few as the
+               groups are dealt anew (~24 batches an epoch here), but the last is exactly 0 */
+            for (int e = 0; e < 4; e++)
+                if (fabsf(lrs[e] - 0.01f * (1.0f - (float)(e + 1) / 4.0f)) > (threads == 1 || e == 3 ? 1e-7f : 3e-4f))
+                    FAILF("model %d, %d threads: rate %g after epoch %d, want %g", k, threads, (double)lrs[e], e + 1,
+                          0.01 * (1.0 - (e + 1) / 4.0));
+            edl_rec_free(r);
+        }
+    /* a catalogue too small for a group of items a thread trains on fewer threads: the model
+       records how many (tiny: 3 users, 5 items) */
+    edl_ratings *t = tiny();
+    const char *want[3] = {"threads=3", "threads=1", "threads=1"}; /* mf: a group per user; bpr, mlp: 16 items a group */
+    for (int k = 0; k < 3 && t; k++) {
+        edl_recommender *r = train_model(t, (edl_rec_kind)k, 4, 8);
+        CHECK(r != NULL);
+        if (r) CHECK_OK(edl_rec_save(r, tmp("caps.safetensors")));
+        edl_rec_free(r);
+        r = NULL;
+        CHECK_OK(edl_rec_load(&r, tmp("caps.safetensors")));
+        const char *args = r ? edl_model_meta(edl_rec_model(r), "rec.args") : NULL;
+        if (!args || !strstr(args, want[k])) FAILF("model %d: args '%s' lack %s", k, args ? args : "(none)", want[k]);
+        edl_rec_free(r);
+    }
+    edl_ratings_free(t), edl_ratings_free(d);
+}
+
 TEST(recommend_errors) {
     edl_ratings *d = tiny(), *empty = NULL;
     edl_ratings_create(&empty);

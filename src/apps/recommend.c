@@ -5,8 +5,9 @@
  * its rows with edl_embedding_forward, runs the head (a dot product, or edl_dense_forward and
  * _backward), and updates the rows it read with edl's optimizer rules (lazy: only rows looked up
  * change, as torch.optim.SparseAdam). Threads run blocks of records that share no user and no
- * item (recommend_blocks.c), so the rows need no locks and a seed gives the same model at any
- * thread count's schedule; only the mlp's dense layers are shared by all threads (Hogwild). */
+ * item (recommend_blocks.c), so the rows need no locks and a seed gives the same model for a
+ * given thread count (the schedule depends on it); only the mlp's dense layers are shared by
+ * all threads (Hogwild). */
 #include "recommend.h"
 
 #include <math.h>
@@ -345,21 +346,31 @@ static size_t records_per_batch(const trainer *t) {
     return t->r->kind == EDL_REC_BPR ? (t->batch + t->neg - 1) / t->neg : t->batch;
 }
 
-/* Batches in sub-epoch k of the schedule (its blocks (g, (g + k) % nt)). */
-static size_t sub_epoch_batches(const trainer *t, int k) {
+/* Batches in sub-epoch k of the schedule: m[g] for the block (g, (g + k) % nt); returns their sum. */
+static size_t sub_epoch_batches(const trainer *t, int k, size_t m[EDL_REC_MAX_THREADS]) {
     const edl__rec_blocks *B = t->blk;
     size_t per = records_per_batch(t), nb = 0;
     for (int g = 0; g < B->nt; g++) {
         size_t blk = (size_t)g * (size_t)B->nt + (size_t)((g + k) % B->nt);
-        nb += (B->off[blk + 1] - B->off[blk] + per - 1) / per;
+        m[g] = (B->off[blk + 1] - B->off[blk] + per - 1) / per;
+        nb += m[g];
     }
     return nb;
 }
 
+/* The number of batch j of user group g within its sub-epoch (0-based), counting the batches
+   round by round (round j: every group with more than j batches, in group order), so a
+   sub-epoch's batches are numbered 0 .. sum - 1 without gaps whatever the blocks' sizes. */
+static size_t batch_number(const size_t *m, int nt, int g, size_t j) {
+    size_t before = 0;
+    for (int h = 0; h < nt; h++) before += (m[h] < j ? m[h] : j) + (h < g && m[h] > j);
+    return before;
+}
+
 /* Thread tid of a team of `team` runs, in each of the nt sub-epochs, the blocks of user groups
    tid, tid + team, ...; a barrier ends each sub-epoch (every thread reaches it, even after a
-   failure, so none waits forever). Batch j of user group g is step steps + j*nt + g + 1: the same
-   numbers whatever the timing. */
+   failure, so none waits forever). Batches are numbered by batch_number after the steps of
+   the sub-epochs before: the same numbers whatever the timing. */
 static void run_thread(trainer *t, int tid, int team, thread_sum *sum) {
 #ifdef _OPENMP
     /* the kernels inside a batch stay on this thread: a team of one does not count as active,
@@ -374,22 +385,23 @@ static void run_thread(trainer *t, int tid, int team, thread_sum *sum) {
     const edl__rec_blocks *B = t->blk;
     const int nt = B->nt;
     const size_t per = records_per_batch(t);
-    size_t base = t->steps;
+    size_t base = t->steps, m[EDL_REC_MAX_THREADS];
     for (int k = 0; k < nt; k++) {
+        size_t nb = sub_epoch_batches(t, k, m);
         for (int g = tid; have_ws && g < nt; g += team) {
             int h = (g + k) % nt;
             size_t blk = (size_t)g * (size_t)nt + (size_t)h, s = B->off[blk], e = B->off[blk + 1];
             edl_rng rng;
             edl_rng_seed(&rng, t->a->seed * 0x9e3779b97f4a7c15ULL + t->epoch * 1000003ULL + (uint64_t)k * (uint64_t)nt + (uint64_t)g);
             for (size_t b = s, j = 0; b < e && !atomic_load_explicit(&t->failed, memory_order_relaxed); b += per, j++) {
-                size_t be = e - b > per ? b + per : e, step = base + j * (size_t)nt + (size_t)g + 1;
+                size_t be = e - b > per ? b + per : e, step = base + batch_number(m, nt, g, j) + 1;
                 bool ok = t->r->kind == EDL_REC_MF    ? step_mf(t, &w, b, be, step, sum)
                           : t->r->kind == EDL_REC_BPR ? step_bpr(t, &w, b, be, h, step, &rng, sum)
                                                       : step_mlp(t, &w, b, be, h, step, &rng, sum);
                 if (!ok) fail_once(t, EDL_ERR_NUMERIC, step, "");
             }
         }
-        base += sub_epoch_batches(t, k);
+        base += nb;
 #pragma omp barrier
     }
     ws_free(&w, t->r->ndense); /* also what a failed ws_alloc got */
@@ -403,6 +415,7 @@ static edl_status check_args(const edl_rec_args *a, const edl_ratings *d) {
     if (a->dim > 100000) return edl__fail(EDL_ERR_ARG, "%s: dim %zu is more than 100000", fn, a->dim);
     if (a->batch == 0 || a->batch > (1u << 20)) return edl__fail(EDL_ERR_ARG, "%s: batch %zu is not in [1, 2^20]", fn, a->batch);
     if (a->neg > 1000) return edl__fail(EDL_ERR_ARG, "%s: neg %zu is more than 1000", fn, a->neg);
+    if (a->decay < -1 || a->decay > 1) return edl__fail(EDL_ERR_ARG, "%s: decay %d is not -1, 0 or 1", fn, a->decay);
     if (isnan(a->lr) || isinf(a->lr) || isnan(a->reg) || isinf(a->reg))
         return edl__fail(EDL_ERR_ARG, "%s: lr %g and reg %g must be finite", fn, a->lr, a->reg);
     if (a->optimizer != -1 && a->optimizer != EDL_OPT_SGD && a->optimizer != EDL_OPT_ADAGRAD && a->optimizer != EDL_OPT_ADAM)
@@ -481,9 +494,6 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     if (a->model == EDL_REC_BPR && t.batch < t.neg) t.batch = t.neg;
     atomic_init(&t.failed, 0);
     static const char *const opt_names[] = {"sgd", "adagrad", "rowwise_adagrad", "adam", "adamw"};
-    snprintf(r->args, sizeof r->args, "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s seed=%llu",
-             edl__rec_kind_name(a->model), r->fdim, a->epoch, (double)t.lr, (double)t.reg, t.neg, t.batch, opt_names[t.opt],
-             (unsigned long long)a->seed);
     size_t table = (r->users + r->items) * r->dim, nb = r->users + r->items + 1;
     t.dense_off = table;
     int nt = a->thread > 0 ? a->thread : edl__num_threads();
@@ -493,6 +503,14 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     if (nt < 1) nt = 1;
     if (nt > EDL_REC_MAX_THREADS) nt = EDL_REC_MAX_THREADS;
     if ((size_t)nt > d->n) nt = (int)d->n;
+    /* every group needs users and items: an empty one idles a thread, and negatives drawn from
+       a group of a few items are mostly the user's own (at least 16 items a group for them) */
+    if ((size_t)nt > r->users) nt = (int)r->users;
+    size_t per_group = a->model == EDL_REC_MF ? 1 : 16;
+    if ((size_t)nt > r->items / per_group) nt = r->items / per_group > 0 ? (int)(r->items / per_group) : 1;
+    snprintf(r->args, sizeof r->args, "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu threads=%d",
+             edl__rec_kind_name(a->model), r->fdim, a->epoch, (double)t.lr, (double)t.reg, t.neg, t.batch, opt_names[t.opt],
+             t.decay ? "linear" : "constant", (unsigned long long)a->seed, nt); /* the schedule depends on the threads */
     edl__rec_blocks blk;
     edl_status s = edl__rec_blocks_init(&blk, r, d->n, nt);
     if (s == EDL_OK && t.opt != EDL_OPT_SGD) {
@@ -509,8 +527,6 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
         for (size_t k = 0; k < d->n; k++) m += d->rating[k];
         r->bias[r->users + r->items] = (float)(m / (double)d->n);
     }
-    if (s == EDL_OK && a->model == EDL_REC_BPR && getenv("EDL_POPINIT"))
-        for (size_t i = 0; i < r->items; i++) r->bias[r->users + i] = logf((float)r->count[i]);
     edl_rng rng;
     edl_rng_seed(&rng, a->seed);
     t.blk = &blk;
@@ -519,9 +535,11 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     for (size_t ep = 0; s == EDL_OK && ep < a->epoch && a->model != EDL_REC_POP; ep++) {
         edl__rec_blocks_shuffle(&blk, uidx, iidx, &rng);
         t.epoch = ep;
-        size_t epoch_steps = 0;
-        for (int k = 0; k < nt; k++) epoch_steps += sub_epoch_batches(&t, k);
-        t.total_steps = epoch_steps * a->epoch;
+        size_t epoch_steps = 0, counts[EDL_REC_MAX_THREADS];
+        for (int k = 0; k < nt; k++) epoch_steps += sub_epoch_batches(&t, k, counts);
+        /* the batches done, and this epoch's count for each one left: the decay reaches 0
+           just after the last batch */
+        t.total_steps = t.steps + epoch_steps * (a->epoch - ep);
         thread_sum sums[EDL_REC_MAX_THREADS];
         memset(sums, 0, sizeof sums);
 #pragma omp parallel num_threads(nt)
@@ -556,7 +574,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
             p.epoch = ep + 1, p.epochs = a->epoch, p.step = t.steps, p.seconds = edl__now() - t0;
             p.examples_per_second = p.seconds > 0 ? (double)examples / p.seconds : 0.0;
             p.eta_seconds = p.seconds / (double)(ep + 1) * (double)(a->epoch - ep - 1);
-            p.lr = t.lr, p.loss = mean_loss, p.accuracy = NAN, p.valid_loss = NAN, p.valid_accuracy = NAN, p.epoch_end = 1;
+            p.lr = t.decay ? t.lr * (float)(1.0 - fmin(1.0, (double)t.steps / (double)t.total_steps)) : t.lr, p.loss = mean_loss, p.accuracy = NAN, p.valid_loss = NAN, p.valid_accuracy = NAN, p.epoch_end = 1;
             edl_rec_metrics m;
             if (a->valid && edl_rec_evaluate(r, a->valid, a->k ? a->k : 10, &m) == EDL_OK) {
                 if (r->kind == EDL_REC_MF) p.valid_loss = (float)m.rmse;
