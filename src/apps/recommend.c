@@ -123,6 +123,8 @@ typedef struct {
     size_t neg, batch;
     float *s1, *s2;         /* optimizer state beside the parameter block (Adagrad: s1; Adam: both) */
     float *b1, *b2;         /* ... and beside the biases */
+    uint64_t *filter;       /* bpr, mlp: a Bloom filter of the training (user, item) pairs */
+    size_t filter_mask;     /* its words - 1 (a power of two) */
     size_t dense_off;       /* first float of the dense layers in the block */
     size_t steps;           /* batches done before this epoch (Adam's bias correction) */
     size_t total_steps;     /* batches of all epochs (this epoch's count times the epochs) */
@@ -192,13 +194,40 @@ static bool update_bias(const trainer *t, const edl__opt_coef *c, size_t k, floa
 
 /* A negative for dense user u: uniform over item group g (the items this block may write),
    avoiding the user's own (a few tries). */
+/* The filter: one 64-bit word a pair, two bits in it (a register-blocked Bloom filter), so
+   "not a training pair" costs one memory read; "maybe" goes to the exact search. */
+static uint64_t pair_hash(size_t u, int64_t i) {
+    uint64_t x = (uint64_t)u * 0x9e3779b97f4a7c15ULL ^ (uint64_t)i;
+    x ^= x >> 31, x *= 0xd6e8feb86659fd93ULL, x ^= x >> 32;
+    return x;
+}
+static uint64_t pair_bits(uint64_t h) { return (1ULL << (h >> 58)) | (1ULL << ((h >> 52) & 63)); }
+
+static edl_status build_filter(trainer *t, const int64_t *uidx, const int64_t *iidx, size_t n) {
+    size_t words = 64;
+    while (words < n / 4 && words < ((size_t)1 << 40)) words *= 2; /* >= 16 bits a pair */
+    t->filter = calloc(words, sizeof *t->filter);
+    if (!t->filter) return edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the negative sampler's filter (%zu words)", words);
+    t->filter_mask = words - 1;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t h = pair_hash((size_t)uidx[k], iidx[k]);
+        t->filter[h & t->filter_mask] |= pair_bits(h);
+    }
+    return EDL_OK;
+}
+
+static bool maybe_seen(const trainer *t, size_t u, int64_t i) {
+    uint64_t h = pair_hash(u, i), b = pair_bits(h);
+    return (t->filter[h & t->filter_mask] & b) == b && edl__rec_seen(t->r, u, i);
+}
+
 static int64_t negative(const trainer *t, size_t u, int g, edl_rng *rng) {
     const int64_t *items = t->blk->gitems + t->blk->goff[g];
     size_t m = t->blk->goff[g + 1] - t->blk->goff[g];
     int64_t j = 0;
     for (int tries = 0; tries < 16; tries++) {
         j = items[edl_rng_below(rng, m)];
-        if (!edl__rec_seen(t->r, u, j)) break;
+        if (!maybe_seen(t, u, j)) break;
     }
     return j;
 }
@@ -513,6 +542,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
              t.decay ? "linear" : "constant", (unsigned long long)a->seed, nt); /* the schedule depends on the threads */
     edl__rec_blocks blk;
     edl_status s = edl__rec_blocks_init(&blk, r, d->n, nt);
+    if (s == EDL_OK && a->model != EDL_REC_MF && a->model != EDL_REC_POP) s = build_filter(&t, uidx, iidx, d->n);
     if (s == EDL_OK && t.opt != EDL_OPT_SGD) {
         t.s1 = calloc(r->m->nparams, sizeof(float)), t.b1 = calloc(nb, sizeof(float));
         if (!t.s1 || !t.b1) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the optimizer's state");
@@ -588,7 +618,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
         rep->examples_per_second = rep->seconds > 0 ? (double)examples / rep->seconds : 0.0;
     }
     edl__rec_blocks_free(&blk);
-    free(t.s1), free(t.s2), free(t.b1), free(t.b2);
+    free(t.filter), free(t.s1), free(t.s2), free(t.b1), free(t.b2);
     return s;
 }
 
