@@ -57,6 +57,16 @@ int harness_close(const char *file, int line, const char *what, const float *a, 
 #define CHECK_CLOSE(a, b, n, atol, rtol) harness_close(__FILE__, __LINE__, #a, a, b, n, atol, rtol)
 #define CHECK_EQUAL_F(a, b, n) harness_close(__FILE__, __LINE__, #a, a, b, n, 0.0, 0.0)
 
+/* Running the CLI as a user would: the edl binary under test ($EDL_CLI, else build/edl); a
+   shell command's exit status and its stdout (the first size - 1 bytes) in buf, or with
+   harness_run_all its stdout and stderr together; the newlines in s. */
+const char *harness_cli(void);
+int harness_run(const char *cmd, char *buf, size_t size);
+int harness_run_all(const char *cmd, char *buf, size_t size);
+size_t harness_count_lines(const char *s);
+/* rm -rf dir (a test's mkdtemp directory); a failure is a test failure. */
+void harness_remove_dir(const char *dir);
+
 /* Reference arrays made by tests/make_reference.py (PyTorch). Aborts the test run if missing:
    a reference test that cannot find its data must fail, not pass. */
 const float *ref_f32(const char *name, size_t *n);

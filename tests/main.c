@@ -2,6 +2,8 @@
  * "N passed, N failed" as the last line. Exit status 1 when anything failed. */
 #include "harness.h"
 
+#include <sys/wait.h>
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -37,6 +39,40 @@ int harness_close(const char *file, int line, const char *what, const float *a, 
         }
     }
     return 1;
+}
+
+/* ---- the CLI as a user runs it ------------------------------------------------------------- */
+
+const char *harness_cli(void) {
+    const char *c = getenv("EDL_CLI");
+    return c ? c : "build/edl";
+}
+
+int harness_run(const char *cmd, char *buf, size_t size) {
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t got = fread(buf, 1, size - 1, p);
+    buf[got] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int harness_run_all(const char *cmd, char *buf, size_t size) {
+    char full[2048];
+    snprintf(full, sizeof full, "{ %s ; } 2>&1", cmd);
+    return harness_run(full, buf, size);
+}
+
+void harness_remove_dir(const char *dir) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) harness_failures++, fprintf(stderr, "    could not remove %s\n", dir);
+}
+
+size_t harness_count_lines(const char *s) {
+    size_t n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
 }
 
 /* ---- reference data ----------------------------------------------------------------------- */

@@ -95,9 +95,7 @@ TEST(checkpoint_survives_sigkill_anywhere) {
             save_us, seen[0], seen[1], temps);
     CHECK(seen[0] > 0 && seen[1] > 0); /* kills landed in both halves */
     edl_model_free(a), edl_model_free(b);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 /* Runs cmd quietly; 0 when it worked. */
@@ -192,8 +190,7 @@ TEST(checkpoint_full_disk_and_read_only_keep_the_old_file) {
         CHECK(whole(path, 1.0f, 1.0f, NULL));
     }
     edl_model_free(a), edl_model_free(big);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 TEST(checkpoint_keeps_mode_and_follows_links) {
@@ -215,7 +212,5 @@ TEST(checkpoint_keeps_mode_and_follows_links) {
     CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode)); /* still a link ... */
     CHECK(whole(path, 1.0f, 1.0f, NULL));                /* ... and its file was replaced */
     edl_model_free(a), edl_model_free(b);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }

@@ -362,7 +362,5 @@ TEST(allocation_failures_every_k) {
 #ifdef _OPENMP
     omp_set_num_threads(threads);
 #endif
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }

@@ -243,31 +243,6 @@ TEST(tsne_barnes_hut_keeps_clusters) {
 
 /* ---- the commands: edl project, plot, export-projector as a user runs them ------------------ */
 
-#include <sys/wait.h>
-
-static const char *edl_cli(void) {
-    const char *c = getenv("EDL_CLI");
-    return c ? c : "build/edl";
-}
-
-/* Runs cmd (stderr joined to stdout); its exit status, and the output in buf. */
-static int run_cmd(const char *cmd, char *buf, size_t size) {
-    char full[2048];
-    snprintf(full, sizeof full, "{ %s ; } 2>&1", cmd);
-    FILE *p = popen(full, "r");
-    if (!p) return -1;
-    size_t got = fread(buf, 1, size - 1, p);
-    buf[got] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int count_lines_of(const char *s) {
-    int n = 0;
-    for (; *s; s++) n += *s == '\n';
-    return n;
-}
-
 static int count_of(const char *s, const char *what) {
     int n = 0;
     for (const char *p = s; p && (p = strstr(p, what)); p++) n++;
@@ -354,8 +329,8 @@ TEST(cli_plot_labels_file) {
     fputs("word\tgroup\tnote\n", f);
     for (int i = 0; i < 30; i++) fprintf(f, "w%d\t%s\tsome note\n", i, i % 3 == 0 ? "red" : i % 3 == 1 ? "green" : "blue");
     fclose(f);
-    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -labels %s/meta.tsv -output %s/a.svg", edl_cli(), dir, dir, dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 0);
+    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -labels %s/meta.tsv -output %s/a.svg", harness_cli(), dir, dir, dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 0);
     snprintf(path, sizeof path, "%s/a.svg", dir);
     char *svg = (char *)read_file_bytes(path, &svg_len);
     CHECK(svg && strstr(svg, ">red<") && strstr(svg, ">green<") && strstr(svg, ">blue<") && !strstr(svg, "some note") && !strstr(svg, ">group<"));
@@ -370,8 +345,8 @@ TEST(cli_plot_labels_file) {
     f = fopen(path, "w");
     for (int i = 0; i < 65; i++) fprintf(f, "w%d\tg%d\n", i, i < 60 ? i % 30 : i - 60);
     fclose(f);
-    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -labels %s/meta.tsv -output %s/b.svg", edl_cli(), dir, dir, dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 0);
+    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -labels %s/meta.tsv -output %s/b.svg", harness_cli(), dir, dir, dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 0);
     snprintf(path, sizeof path, "%s/b.svg", dir);
     svg = (char *)read_file_bytes(path, &svg_len);
     /* the five largest groups keep colours, 14 more of the rest (first seen), 11 are "other" */
@@ -383,10 +358,9 @@ TEST(cli_plot_labels_file) {
     f = fopen(path, "w");
     fputs("w1\tg\nw2 g\n", f);
     fclose(f);
-    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -labels %s/b.svg -output %s/c.svg", edl_cli(), dir, dir, dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "b.svg:2: expected \"word<TAB>group\""));
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -labels %s/b.svg -output %s/c.svg", harness_cli(), dir, dir, dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1 && strstr(out, "b.svg:2: expected \"word<TAB>group\""));
+    harness_remove_dir(dir);
 }
 
 /* A latin-1 word (the vectors readers accept it) makes a valid SVG; a broken .safetensors file is
@@ -400,31 +374,31 @@ TEST(cli_project_files_and_flags) {
     }
     snprintf(path, sizeof path, "%s/v.vec", dir);
     write_vec(path, 30, "caf\xe9");
-    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -output %s/a.svg -top 40", edl_cli(), dir, dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 0);
+    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -output %s/a.svg -top 40", harness_cli(), dir, dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 0);
     snprintf(path, sizeof path, "%s/a.svg", dir);
     char *svg = (char *)read_file_bytes(path, &svg_len);
     CHECK(svg && strstr(svg, ">caf\xef\xbf\xbd<"));
     free(svg);
     check_xml(path);
     /* broken safetensors: named by extension, or by its start (length, then '{') */
-    snprintf(cmd, sizeof cmd, "printf 'hello' > %s/h0.safetensors && %s project %s/h0.safetensors", dir, edl_cli(), dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "h0.safetensors: byte 0:") && !strstr(out, "a row needs"));
-    snprintf(cmd, sizeof cmd, "printf '\\100\\0\\0\\0\\0\\0\\0\\0{\"a\"' > %s/h1.bin && %s plot %s/h1.bin -output %s/x.svg", dir, edl_cli(), dir, dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "h1.bin: byte 0: the header length 64"));
-    snprintf(cmd, sizeof cmd, "%s export-projector %s/h0.safetensors %s/p", edl_cli(), dir, dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "h0.safetensors: byte 0:"));
+    snprintf(cmd, sizeof cmd, "printf 'hello' > %s/h0.safetensors && %s project %s/h0.safetensors", dir, harness_cli(), dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1 && strstr(out, "h0.safetensors: byte 0:") && !strstr(out, "a row needs"));
+    snprintf(cmd, sizeof cmd, "printf '\\100\\0\\0\\0\\0\\0\\0\\0{\"a\"' > %s/h1.bin && %s plot %s/h1.bin -output %s/x.svg", dir, harness_cli(), dir, dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1 && strstr(out, "h1.bin: byte 0: the header length 64"));
+    snprintf(cmd, sizeof cmd, "%s export-projector %s/h0.safetensors %s/p", harness_cli(), dir, dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1 && strstr(out, "h0.safetensors: byte 0:"));
     /* -iter: at least 1, at most 100000 (a typo no longer runs for days); -dim 0; -h */
-    snprintf(cmd, sizeof cmd, "%s project %s/v.vec -method tsne -iter 100000000000", edl_cli(), dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "-iter 100000000000 must be in [1, 100000]"));
-    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -output %s/x.svg -method tsne -iter 0", edl_cli(), dir, dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "-iter 0 must be in [1, 100000]"));
-    snprintf(cmd, sizeof cmd, "%s project %s/v.vec -dim 0", edl_cli(), dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 2 && strstr(out, "-dim 0: a projection needs at least one dimension"));
+    snprintf(cmd, sizeof cmd, "%s project %s/v.vec -method tsne -iter 100000000000", harness_cli(), dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 2 && strstr(out, "-iter 100000000000 must be in [1, 100000]"));
+    snprintf(cmd, sizeof cmd, "%s plot %s/v.vec -output %s/x.svg -method tsne -iter 0", harness_cli(), dir, dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 2 && strstr(out, "-iter 0 must be in [1, 100000]"));
+    snprintf(cmd, sizeof cmd, "%s project %s/v.vec -dim 0", harness_cli(), dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 2 && strstr(out, "-dim 0: a projection needs at least one dimension"));
     const char *cmds[3] = {"project", "plot", "export-projector"};
     for (int k = 0; k < 3; k++) {
-        snprintf(cmd, sizeof cmd, "%s %s -h", edl_cli(), cmds[k]);
-        CHECK(run_cmd(cmd, out, sizeof out) == 0 && !strncmp(out, "usage: edl ", 11) && !strstr(out, "unknown flag"));
+        snprintf(cmd, sizeof cmd, "%s %s -h", harness_cli(), cmds[k]);
+        CHECK(harness_run_all(cmd, out, sizeof out) == 0 && !strncmp(out, "usage: edl ", 11) && !strstr(out, "unknown flag"));
     }
     edl_tsne_args a;
     edl_tsne_defaults(&a);
@@ -435,12 +409,11 @@ TEST(cli_project_files_and_flags) {
     a.iterations = EDL_TSNE_MAX_ITERATIONS + 1;
     CHECK_STATUS(edl_tsne(y, x, 8, 2, &a), EDL_ERR_ARG);
     /* write errors: a full device fails the command, naming the file and the reason */
-    snprintf(cmd, sizeof cmd, "%s project %s/v.vec -output /dev/full", edl_cli(), dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "edl project: /dev/full: write failed: No space left on device"));
-    snprintf(cmd, sizeof cmd, "%s project %s/v.vec > /dev/full", edl_cli(), dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "standard output: write failed: No space left on device"));
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    snprintf(cmd, sizeof cmd, "%s project %s/v.vec -output /dev/full", harness_cli(), dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1 && strstr(out, "edl project: /dev/full: write failed: No space left on device"));
+    snprintf(cmd, sizeof cmd, "%s project %s/v.vec > /dev/full", harness_cli(), dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1 && strstr(out, "standard output: write failed: No space left on device"));
+    harness_remove_dir(dir);
 }
 
 /* A classifier's rows for words and labels: project and export-projector list each label's
@@ -467,19 +440,19 @@ TEST(cli_classifier_words_and_labels) {
         fputc('\n', f);
     }
     fclose(f);
-    snprintf(cmd, sizeof cmd, "%s supervised -input %s/train.txt -output %s/m -dim 8 -epoch 5 -lr 0.3 -thread 1 -verbose 0", edl_cli(), dir, dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 0);
+    snprintf(cmd, sizeof cmd, "%s supervised -input %s/train.txt -output %s/m -dim 8 -epoch 5 -lr 0.3 -thread 1 -verbose 0", harness_cli(), dir, dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 0);
     /* so each B word predicted as a line is A: what the words were coloured by before */
-    snprintf(cmd, sizeof cmd, "printf 'bee0\\nbee3\\nbee5\\n' | %s predict %s/m.safetensors -", edl_cli(), dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 0 && !strcmp(out, "__label__A\n__label__A\n__label__A\n"));
-    snprintf(cmd, sizeof cmd, "%s project %s/m.safetensors", edl_cli(), dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 0);
-    CHECK(!strncmp(out, "label,x,y\n", 10) && count_lines_of(out) == 1 + 13 + 2 && strstr(out, "\n__label__A,") && strstr(out, "\n__label__B,"));
+    snprintf(cmd, sizeof cmd, "printf 'bee0\\nbee3\\nbee5\\n' | %s predict %s/m.safetensors -", harness_cli(), dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 0 && !strcmp(out, "__label__A\n__label__A\n__label__A\n"));
+    snprintf(cmd, sizeof cmd, "%s project %s/m.safetensors", harness_cli(), dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 0);
+    CHECK(!strncmp(out, "label,x,y\n", 10) && (int)harness_count_lines(out) == 1 + 13 + 2 && strstr(out, "\n__label__A,") && strstr(out, "\n__label__B,"));
     snprintf(cmd, sizeof cmd, "%s export-projector %s/m.safetensors %s/proj > /dev/null && tail -2 %s/proj/metadata.tsv && wc -l < %s/proj/vectors.tsv",
-             edl_cli(), dir, dir, dir, dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 0 && !strcmp(out, "__label__A\n__label__B\n15\n"));
-    snprintf(cmd, sizeof cmd, "%s plot %s/m.safetensors -output %s/p.svg -top 0", edl_cli(), dir, dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 0);
+             harness_cli(), dir, dir, dir, dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 0 && !strcmp(out, "__label__A\n__label__B\n15\n"));
+    snprintf(cmd, sizeof cmd, "%s plot %s/m.safetensors -output %s/p.svg -top 0", harness_cli(), dir, dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 0);
     snprintf(path, sizeof path, "%s/p.svg", dir);
     char *svg = (char *)read_file_bytes(path, &svg_len);
     /* 13 words: ay0..5 and "</s>" in A's colour (palette[0]), bee0..5 in B's; and 2 diamonds */
@@ -491,8 +464,7 @@ TEST(cli_classifier_words_and_labels) {
     check_xml(path);
     /* with hidden layers the output rows read another space: words only, and a note says so */
     snprintf(cmd, sizeof cmd, "%s supervised -input %s/train.txt -output %s/h -dim 8 -epoch 2 -hidden 4 -verbose 0 && %s project %s/h.safetensors",
-             edl_cli(), dir, dir, edl_cli(), dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 0 && strstr(out, "not in its words' space") && !strstr(out, "__label__"));
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+             harness_cli(), dir, dir, harness_cli(), dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 0 && strstr(out, "not in its words' space") && !strstr(out, "__label__"));
+    harness_remove_dir(dir);
 }

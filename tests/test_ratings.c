@@ -15,12 +15,6 @@ static void put(const char *path, const char *text, size_t len) {
     if (f) fwrite(text, 1, len, f), fclose(f);
 }
 
-static void remove_dir(const char *dir) {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
-}
-
 /* Writes text to path and reads it with o (NULL: defaults). */
 static edl_status read_text(edl_ratings **r, const char *path, const char *text,
                             const edl_ratings_options *o, edl_ratings_report *rep) {
@@ -105,7 +99,7 @@ TEST(ratings_read_every_format) {
     CHECK_OK(read_text(&r, path, "-9223372036854775808\t9223372036854775807\t1\t-9223372036854775808\n", NULL, NULL));
     if (r) CHECK(rec_is(r, 0, INT64_MIN, INT64_MAX, 1, INT64_MIN));
     edl_ratings_free(r), r = NULL;
-    remove_dir(dir);
+    harness_remove_dir(dir);
 }
 
 TEST(ratings_detection_and_header) {
@@ -156,7 +150,7 @@ TEST(ratings_detection_and_header) {
     CHECK_STATUS(read_text(&r, path, "user\titem\trating\ttime\n1\t1\t4\t5\n", NULL, NULL), EDL_ERR_FORMAT);
     CHECK_ERROR_HAS(":1:1: user id is not an integer 'user'");
     CHECK(r == NULL);
-    remove_dir(dir);
+    harness_remove_dir(dir);
 }
 
 TEST(ratings_crlf_blank_lines_and_last_line) {
@@ -173,7 +167,7 @@ TEST(ratings_crlf_blank_lines_and_last_line) {
         if (r) CHECK(rec_is(r, 0, 1, 2, 3, 4) && rec_is(r, 1, 5, 6, 7.5f, 8));
         edl_ratings_free(r);
     }
-    remove_dir(dir);
+    harness_remove_dir(dir);
 }
 
 static const struct {
@@ -221,7 +215,7 @@ TEST(ratings_bad_rows_fail) {
         else if (!strstr(edl_last_error(), want)) FAILF("case %zu: error \"%s\" lacks \"%s\"", i, edl_last_error(), want);
         CHECK(r == sentinel && rep.rows == 0);
     }
-    remove_dir(dir);
+    harness_remove_dir(dir);
 }
 
 TEST(ratings_bad_rows_skip) {
@@ -263,7 +257,7 @@ TEST(ratings_bad_rows_skip) {
             FAILF("case %zu: skipped %zu, rows %zu of %zu lines, first \"%s\"", i, rep.skipped, rep.rows, rep.lines, rep.first);
         edl_ratings_free(r), r = NULL;
     }
-    remove_dir(dir);
+    harness_remove_dir(dir);
 }
 
 TEST(ratings_empty_unreadable_and_options) {
@@ -306,7 +300,7 @@ TEST(ratings_empty_unreadable_and_options) {
     o = opts(EDL_RATINGS_CSV), o.sep = '\n';
     CHECK_STATUS(edl_ratings_read(&r, path, &o, NULL), EDL_ERR_ARG);
     CHECK(r == NULL);
-    remove_dir(dir);
+    harness_remove_dir(dir);
 }
 
 TEST(ratings_long_lines_and_many_rows) {
@@ -341,7 +335,7 @@ TEST(ratings_long_lines_and_many_rows) {
     CHECK(edl_ratings_count(r) == 30000 && rep.duplicate == 1);
     if (r) CHECK(rec_is(r, 29999, 29999 % 97, 29999, 29999 % 5 + 1, 29999));
     edl_ratings_free(r);
-    remove_dir(dir);
+    harness_remove_dir(dir);
 }
 
 /* Reads "-" in a child whose standard input is the file; exit 0 when it holds the rows and,
@@ -371,7 +365,7 @@ TEST(ratings_read_stdin) {
     int st = -1;
     CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    remove_dir(dir);
+    harness_remove_dir(dir);
 }
 
 TEST(ratings_create_add_get) {
@@ -436,7 +430,7 @@ TEST(ratings_write_read_round_trip) {
     CHECK_STATUS(edl_ratings_write(NULL, path), EDL_ERR_ARG);
     edl_ratings_free(e);
     edl_ratings_free(w);
-    remove_dir(dir);
+    harness_remove_dir(dir);
 }
 
 /* Record i of a equals record j of b (quietly; false when either is out of range). */

@@ -8,11 +8,7 @@
 static char dir[] = "/tmp/edl-rec-XXXXXX";
 static int dir_made;
 
-static void remove_dir(void) {
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-}
+static void remove_dir(void) { harness_remove_dir(dir); }
 
 /* A path in this file's temporary directory (made on first use, removed at exit). */
 static const char *tmp(const char *name) {
@@ -35,6 +31,19 @@ static int synth_split(float affinity, uint64_t seed, edl_ratings **train, edl_r
              edl_ratings_split(all, EDL_SPLIT_RANDOM, 0.1f, seed, train, test) == EDL_OK;
     edl_ratings_free(all);
     return ok;
+}
+
+/* Synthetic data (defaults but for its size) written to this file's directory as name, read back. */
+static edl_ratings *synth_small(const char *name, size_t users, size_t items, size_t per_user) {
+    edl_synth_args s;
+    edl_synth_defaults(&s);
+    s.users = users, s.items = items, s.per_user = per_user;
+    edl_ratings *d = NULL;
+    edl_ratings_options o;
+    edl_ratings_defaults(&o);
+    CHECK_OK(edl_synth_ratings(tmp(name), &s, NULL));
+    CHECK_OK(edl_ratings_read(&d, tmp(name), &o, NULL));
+    return d;
 }
 
 static edl_recommender *train_model(const edl_ratings *d, edl_rec_kind kind, size_t dim, int threads) {
@@ -235,14 +244,7 @@ static int same_file(const char *a, const char *b) {
    bpr with several too (their threads run blocks that share no row); the mlp's dense layers are
    shared by its threads (Hogwild), so only its one-thread run is promised. */
 TEST(recommend_reproducible_at_a_thread_count) {
-    edl_synth_args s;
-    edl_synth_defaults(&s);
-    s.users = 200, s.items = 300, s.per_user = 30;
-    edl_ratings *d = NULL;
-    edl_ratings_options o;
-    edl_ratings_defaults(&o);
-    CHECK_OK(edl_synth_ratings(tmp("small.data"), &s, NULL));
-    CHECK_OK(edl_ratings_read(&d, tmp("small.data"), &o, NULL));
+    edl_ratings *d = synth_small("small.data", 200, 300, 30);
     const int threads[3] = {1, 2, 3};
     for (int k = 0; k < 3 && d; k++)
         for (int t = 0; t < 3; t++) {
@@ -254,8 +256,7 @@ TEST(recommend_reproducible_at_a_thread_count) {
                 if (r) CHECK_OK(edl_rec_save(r, rep ? b : a));
                 edl_rec_free(r);
             }
-            if (!same_file(a, b)) fprintf(stderr, "    model %d differs between runs at %d threads\n", k, threads[t]);
-            CHECK(same_file(a, b));
+            if (!same_file(a, b)) FAILF("model %d differs between runs at %d threads", k, threads[t]);
         }
     edl_ratings_free(d);
 }
@@ -269,14 +270,7 @@ static void record_lr(const edl_progress *p, void *user) {
 }
 
 TEST(recommend_decay_and_thread_caps) {
-    edl_synth_args s;
-    edl_synth_defaults(&s);
-    s.users = 300, s.items = 400, s.per_user = 20;
-    edl_ratings *d = NULL;
-    edl_ratings_options o;
-    edl_ratings_defaults(&o);
-    CHECK_OK(edl_synth_ratings(tmp("decay.data"), &s, NULL));
-    CHECK_OK(edl_ratings_read(&d, tmp("decay.data"), &o, NULL));
+    edl_ratings *d = synth_small("decay.data", 300, 400, 20);
     for (int k = 0; k < 3 && d; k++)
         for (int threads = 1; threads <= 3; threads++) {
             edl_rec_args a;

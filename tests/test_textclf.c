@@ -4,7 +4,6 @@
 #include "harness.h"
 #include "text.h"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 TEST(text_hash_matches_fasttext) {
@@ -88,6 +87,16 @@ static void write_corpus(const char *path, int n, int nlabels, uint64_t seed, in
     fclose(f);
 }
 
+/* A temporary directory dir (a mkdtemp template) holding train.txt and test.txt, corpora of
+   write_corpus with seeds seed and seed + 1; their paths in train and test (64 bytes each). */
+static void corpus_pair(char *dir, char *train, char *test, int ntrain, int ntest, int nlabels, uint64_t seed, int multi) {
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(train, 64, "%s/train.txt", dir);
+    snprintf(test, 64, "%s/test.txt", dir);
+    write_corpus(train, ntrain, nlabels, seed, multi, "\n");
+    write_corpus(test, ntest, nlabels, seed + 1, multi, "\n");
+}
+
 static double p_at_1(const edl_textclf *c, const char *path) {
     edl_textclf_meter mt;
     if (edl_textclf_test(c, path, 1, 0.0f, &mt) != EDL_OK) return -1;
@@ -98,11 +107,7 @@ static double p_at_1(const edl_textclf *c, const char *path) {
 
 TEST(textclf_each_loss_learns) {
     char dir[] = "/tmp/edl-clf-XXXXXX", train[64], test[64];
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(train, sizeof train, "%s/train.txt", dir);
-    snprintf(test, sizeof test, "%s/test.txt", dir);
-    write_corpus(train, 3000, 4, 1, 0, "\n");
-    write_corpus(test, 500, 4, 2, 0, "\n");
+    corpus_pair(dir, train, test, 3000, 500, 4, 1, 0);
     const edl_textclf_loss losses[3] = {EDL_TEXTCLF_SOFTMAX, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS};
     for (int li = 0; li < 3; li++) {
         edl_textclf_args a;
@@ -133,18 +138,12 @@ TEST(textclf_each_loss_learns) {
         CHECK(cnt == 4); /* </s> is a known word: fastText predicts from it */
         edl_textclf_free(c);
     }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 TEST(textclf_multilabel_ova) {
     char dir[] = "/tmp/edl-clf-XXXXXX", train[64], test[64];
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(train, sizeof train, "%s/train.txt", dir);
-    snprintf(test, sizeof test, "%s/test.txt", dir);
-    write_corpus(train, 3000, 4, 3, 1, "\n");
-    write_corpus(test, 400, 4, 4, 1, "\n");
+    corpus_pair(dir, train, test, 3000, 400, 4, 3, 1);
     edl_textclf_args a;
     edl_textclf_defaults(&a);
     a.loss = EDL_TEXTCLF_OVA, a.dim = 20, a.epoch = 5, a.lr = 0.5f, a.thread = 1;
@@ -158,9 +157,7 @@ TEST(textclf_multilabel_ova) {
         edl_textclf_meter_free(&mt);
         edl_textclf_free(c);
     }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 /* With thread 1 and a seed, two runs write identical files; a saved classifier predicts the
@@ -209,8 +206,7 @@ TEST(textclf_reproducible_and_round_trip) {
     CHECK(system(cmd) == 0);
     CHECK(edl_textclf_load(&l, f2) != EDL_OK);
     CHECK_ERROR_HAS(f2);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 /* Hostile text: no labels, NUL bytes, invalid UTF-8, empty lines, no final newline, one huge
@@ -257,9 +253,7 @@ TEST(textclf_bad_input) {
     CHECK_ERROR_HAS("/no/such/file");
     a.dim = 0;
     CHECK_STATUS(edl_textclf_train(&c, path, &a, NULL), EDL_ERR_ARG);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 /* fastText's flags with only -valid, -dropout or -hidden added run the mini-batch trainer; they
@@ -267,11 +261,7 @@ TEST(textclf_bad_input) {
    by the batch size and -hidden without -optimizer never left the label prior). */
 TEST(textclf_batch_path_learns_with_fasttext_flags) {
     char dir[] = "/tmp/edl-clf-XXXXXX", train[64], test[64];
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(train, sizeof train, "%s/train.txt", dir);
-    snprintf(test, sizeof test, "%s/test.txt", dir);
-    write_corpus(train, 2000, 3, 11, 0, "\n");
-    write_corpus(test, 300, 3, 12, 0, "\n");
+    corpus_pair(dir, train, test, 2000, 300, 3, 11, 0);
     size_t hidden[1] = {16};
     float loss0 = 0.0f;
     for (int run = 0; run < 4; run++) {
@@ -294,21 +284,15 @@ TEST(textclf_batch_path_learns_with_fasttext_flags) {
                   (double)r.loss, (double)loss0);
         edl_textclf_free(c);
     }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 /* edl's additions: hidden layers with mini-batches and Adam, validation with early stopping;
    and pretrained vectors from a .vec file. */
 TEST(textclf_hidden_layers_and_pretrained) {
     char dir[] = "/tmp/edl-clf-XXXXXX", train[64], test[64], vec[64];
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(train, sizeof train, "%s/train.txt", dir);
-    snprintf(test, sizeof test, "%s/test.txt", dir);
+    corpus_pair(dir, train, test, 2000, 300, 3, 8, 0);
     snprintf(vec, sizeof vec, "%s/v.vec", dir);
-    write_corpus(train, 2000, 3, 8, 0, "\n");
-    write_corpus(test, 300, 3, 9, 0, "\n");
     edl_textclf_args a;
     edl_textclf_defaults(&a);
     size_t hidden[1] = {16};
@@ -351,9 +335,7 @@ TEST(textclf_hidden_layers_and_pretrained) {
     a.dim = 5;
     CHECK_STATUS(edl_textclf_train(&c, train, &a, NULL), EDL_ERR_FORMAT);
     CHECK_ERROR_HAS("dim 4, the model -dim 5");
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 /* ---- the epoch reports behind -log, and what a word's own vector favours -------------------- */
@@ -377,11 +359,7 @@ static void count_epochs(const edl_textclf_progress *p, void *user) {
    reported nothing). */
 TEST(textclf_one_report_an_epoch_on_every_path) {
     char dir[] = "/tmp/edl-clf-XXXXXX", train[64], valid[64];
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(train, sizeof train, "%s/train.txt", dir);
-    snprintf(valid, sizeof valid, "%s/valid.txt", dir);
-    write_corpus(train, 800, 3, 11, 0, "\n");
-    write_corpus(valid, 100, 3, 12, 0, "\n");
+    corpus_pair(dir, train, valid, 800, 100, 3, 11, 0);
     size_t hidden[1] = {8};
     for (int path = 0; path < 5; path++) {
         edl_textclf_args a;
@@ -398,32 +376,7 @@ TEST(textclf_one_report_an_epoch_on_every_path) {
                   a.epoch);
         edl_textclf_free(c);
     }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
-}
-
-static const char *edl_cli(void) {
-    const char *c = getenv("EDL_CLI");
-    return c ? c : "build/edl";
-}
-
-/* Runs cmd (stderr joined to stdout); its exit status, and the output in buf. */
-static int run_cmd(const char *cmd, char *buf, size_t size) {
-    char full[2048];
-    snprintf(full, sizeof full, "{ %s ; } 2>&1", cmd);
-    FILE *p = popen(full, "r");
-    if (!p) return -1;
-    size_t got = fread(buf, 1, size - 1, p);
-    buf[got] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static size_t count_lines(const char *s) {
-    size_t n = 0;
-    for (; *s; s++) n += *s == '\n';
-    return n;
+    harness_remove_dir(dir);
 }
 
 /* edl supervised -log: a header and exactly one row an epoch, whichever trainer runs; a log that
@@ -434,22 +387,21 @@ TEST(textclf_cli_log_rows) {
     const char *flags[] = {"-epoch 3 -thread 1", "-epoch 3 -thread 2", "-epoch 5 -thread 1", "-epoch 3 -valid data/spam.test",
                            "-epoch 4 -hidden 8", "-epoch 2 -batch 16", "-epoch 2 -optimizer adam", "-epoch 3 -dropout 0.1 -hidden 4"};
     for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
-        snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 %s -verbose 0 -log %s/l.csv && cat %s/l.csv", edl_cli(),
+        snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 %s -verbose 0 -log %s/l.csv && cat %s/l.csv", harness_cli(),
                  dir, flags[k], dir, dir);
-        int rc = run_cmd(cmd, out, sizeof out);
-        size_t epochs = (size_t)atoi(flags[k] + 7), rows = count_lines(out) - 1;
+        int rc = harness_run_all(cmd, out, sizeof out);
+        size_t epochs = (size_t)atoi(flags[k] + 7), rows = harness_count_lines(out) - 1;
         char last[32];
         snprintf(last, sizeof last, "\n%zu.0000,", epochs);
         if (rc != 0 || strncmp(out, "epoch,loss,lr,words_per_sec_thread,seconds\n1.0000,", 50) || rows != epochs || !strstr(out, last))
             FAILF("supervised %s: exit %d, %zu rows for %zu epochs:\n%s", flags[k], rc, rows, epochs, out);
     }
-    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 2 -verbose 0 -log /dev/full", edl_cli(), dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "-log /dev/full: write failed: No space left on device"));
+    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 2 -verbose 0 -log /dev/full", harness_cli(), dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1 && strstr(out, "-log /dev/full: write failed: No space left on device"));
     snprintf(cmd, sizeof cmd, "printf '1 0 1\\n0 2 3\\n' > %s/d.txt && %s train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s/d.txt -output %s/t -epoch 2 -verbose 0 -log /dev/full",
-             dir, edl_cli(), dir, dir);
-    CHECK(run_cmd(cmd, out, sizeof out) == 1 && strstr(out, "edl train: -log /dev/full: write failed: No space left on device"));
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+             dir, harness_cli(), dir, dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1 && strstr(out, "edl train: -log /dev/full: write failed: No space left on device"));
+    harness_remove_dir(dir);
 }
 
 /* A word's colour in edl plot is the label its own row favours, not the prediction for the word
@@ -499,9 +451,7 @@ TEST(textclf_word_favours_its_label) {
         else CHECK(row == NULL);
         edl_textclf_free(c);
     }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 /* predict, predict-prob and print-sentence-vectors read a line with its newline: the line's one
@@ -510,18 +460,18 @@ TEST(textclf_word_favours_its_label) {
 TEST(textclf_cli_one_eos_a_line) {
     char dir[] = "/tmp/edl-clf-XXXXXX", cmd[1024], a[4096], b[4096], c[4096];
     CHECK(mkdtemp(dir) != NULL);
-    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 2 -thread 1 -verbose 0", edl_cli(), dir);
-    CHECK(run_cmd(cmd, a, sizeof a) == 0);
+    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 2 -thread 1 -verbose 0", harness_cli(), dir);
+    CHECK(harness_run_all(cmd, a, sizeof a) == 0);
     const char *tools[2] = {"predict-prob %s/m.safetensors - 2", "print-sentence-vectors %s/m.safetensors"};
     for (int t = 0; t < 2; t++) {
         char tool[256];
         snprintf(tool, sizeof tool, tools[t], dir);
-        snprintf(cmd, sizeof cmd, "printf 'free money now' | %s %s", edl_cli(), tool);
-        CHECK(run_cmd(cmd, a, sizeof a) == 0);
-        snprintf(cmd, sizeof cmd, "printf 'free money now\\n' | %s %s", edl_cli(), tool);
-        CHECK(run_cmd(cmd, b, sizeof b) == 0);
-        snprintf(cmd, sizeof cmd, "printf 'free money now\\r\\n' | %s %s", edl_cli(), tool);
-        CHECK(run_cmd(cmd, c, sizeof c) == 0);
+        snprintf(cmd, sizeof cmd, "printf 'free money now' | %s %s", harness_cli(), tool);
+        CHECK(harness_run_all(cmd, a, sizeof a) == 0);
+        snprintf(cmd, sizeof cmd, "printf 'free money now\\n' | %s %s", harness_cli(), tool);
+        CHECK(harness_run_all(cmd, b, sizeof b) == 0);
+        snprintf(cmd, sizeof cmd, "printf 'free money now\\r\\n' | %s %s", harness_cli(), tool);
+        CHECK(harness_run_all(cmd, c, sizeof c) == 0);
         if (strcmp(a, b) || strcmp(a, c)) FAILF("%s: without newline '%s', with '%s', with CRLF '%s'", tools[t], a, b, c);
     }
     edl_textclf *m = NULL;
@@ -535,10 +485,9 @@ TEST(textclf_cli_one_eos_a_line) {
         CHECK_OK(edl_textclf_predict(m, "free money now", 14, 2, 0.0f, lab, pr, &cnt));
         char want[256];
         snprintf(want, sizeof want, "%s %.6g ", edl_textclf_label(m, (size_t)lab[0], NULL), pr[0]);
-        snprintf(cmd, sizeof cmd, "printf 'free money now\\n' | %s predict-prob %s/m.safetensors - 2", edl_cli(), dir);
-        CHECK(run_cmd(cmd, b, sizeof b) == 0 && !strncmp(b, want, strlen(want)));
+        snprintf(cmd, sizeof cmd, "printf 'free money now\\n' | %s predict-prob %s/m.safetensors - 2", harness_cli(), dir);
+        CHECK(harness_run_all(cmd, b, sizeof b) == 0 && !strncmp(b, want, strlen(want)));
         edl_textclf_free(m);
     }
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }

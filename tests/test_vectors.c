@@ -45,9 +45,7 @@ TEST(vectors_round_trip_every_format) {
         }
     }
     edl_vectors_free(v);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 TEST(vectors_malformed_catalogue) {
@@ -115,8 +113,7 @@ TEST(vectors_malformed_catalogue) {
     CHECK_STATUS(edl_vectors_write(sp, path, EDL_VEC_TEXT), EDL_ERR_ARG);
     edl_vectors_free(sp);
     edl_vectors_free(ok);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 TEST(vectors_nn_and_analogies_known_answers) {
@@ -158,9 +155,7 @@ TEST(vectors_nn_and_analogies_known_answers) {
     CHECK_STATUS(edl_vectors_eval_similarity(v, p, &rho, &found, &total), EDL_ERR_FORMAT);
     CHECK_ERROR_HAS(":1: expected");
     edl_vectors_free(v);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 /* A corpus of two topics: words a0..a29 appear together, b0..b29 together. Vectors learned
@@ -239,9 +234,7 @@ TEST(wordvec_learns_and_subwords) {
             edl_vectors_free(v);
             edl_wordvec_free(w);
         }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 /* ---- truncation ------------------------------------------------------------------------------ */
@@ -333,9 +326,7 @@ TEST(vectors_truncated_at_every_byte) {
     fprintf(stderr, "    %zu cut files read: %zu refused, %zu loaded a whole prefix\n", cuts, refused, prefixes);
     CHECK(refused + prefixes == cuts);
     edl_vectors_free(v);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }
 
 /* The known case from the audit: a .vec cut inside its last number ("0.3" kept as "0.") loaded
@@ -357,7 +348,5 @@ TEST(vectors_cut_inside_last_number) {
     CHECK_OK(edl_vectors_read(&v, path, EDL_VEC_AUTO));
     CHECK(v && edl_vectors_row(v, 1)[2] == 0.3f);
     edl_vectors_free(v);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    CHECK(system(cmd) == 0);
+    harness_remove_dir(dir);
 }

@@ -36,4 +36,18 @@ static void fuzz_check(edl_status s) {
     if (s > 0 || s < EDL_ERR_UNSUPPORTED) FUZZ_FAIL("a status that is not an edl_status");
 }
 
+/* Reads a vectors file in format, checking the status; what loads must answer a query. */
+static inline void fuzz_read_vectors(const char *path, edl_vec_format format) {
+    edl_vectors *v = NULL;
+    edl_status s = edl_vectors_read(&v, path, format);
+    fuzz_check(s);
+    if (s == EDL_OK && edl_vectors_count(v) > 0) {
+        int64_t ids[3];
+        float sims[3];
+        size_t n;
+        edl_vectors_nearest(v, edl_vectors_row(v, 0), 3, 0, NULL, 0, ids, sims, &n);
+    }
+    edl_vectors_free(v);
+}
+
 #endif

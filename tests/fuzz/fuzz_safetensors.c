@@ -40,16 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (edl_wordvec_dim(w) <= 4096) edl_wordvec_word_vector(w, "word", 4, v);
     }
     edl_wordvec_free(w);
-    edl_vectors *v = NULL;
-    edl_status vs = edl_vectors_read(&v, path, EDL_VEC_SAFETENSORS);
-    fuzz_check(vs);
-    if (vs == EDL_OK && edl_vectors_count(v) > 0) { /* what loads can be queried */
-        int64_t ids[3];
-        float sims[3];
-        size_t n;
-        edl_vectors_nearest(v, edl_vectors_row(v, 0), 3, 0, NULL, 0, ids, sims, &n);
-    }
-    edl_vectors_free(v);
+    fuzz_read_vectors(path, EDL_VEC_SAFETENSORS);
     unlink(path);
     return 0;
 }
