@@ -225,15 +225,8 @@ int main(int argc, char **argv) {
 
     /* the first epoch's schedule: edl's blocks for this thread count, shuffled by an rng seeded
        by the seed (train_epochs); a stand-in recommender holds what the schedule reads */
-    /* the library's thread count for the schedule (train_epochs): capped by the records, users
-       and items (16 items a group for bpr and mlp); one without OpenMP. Checked after training. */
-    int nt = threads > (int)n ? (int)n : threads;
-    if ((size_t)nt > U) nt = (int)U;
-    size_t per_group = kind == EDL_REC_MF ? 1 : 16;
-    if ((size_t)nt > I / per_group) nt = I / per_group > 0 ? (int)(I / per_group) : 1;
-#ifndef _OPENMP
-    nt = 1;
-#endif
+    /* the library's thread count for the schedule (as train_epochs asks it); checked after training */
+    int nt = edl__rec_threads(threads, kind, n, U, I);
     edl_recommender fake;
     memset(&fake, 0, sizeof fake);
     fake.users = U, fake.items = I;

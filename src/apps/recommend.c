@@ -116,7 +116,6 @@ typedef struct {
     const edl_rec_args *a;
     const int64_t *uidx, *iidx;
     const float *rating;
-    size_t n;
     const edl__rec_blocks *blk; /* the schedule: records by block, items by group */
     int opt;                /* edl_opt_kind */
     float lr, reg;
@@ -141,11 +140,14 @@ typedef struct {
     size_t examples;
 } thread_sum;
 
+/* The rate once `done` batches of the run are done: linear to 0 over all of them, or constant. */
+static float rate_after(const trainer *t, size_t done) {
+    return t->decay ? t->lr * (float)(1.0 - fmin(1.0, (double)done / (double)t->total_steps)) : t->lr;
+}
+
 /* step: this batch's 1-based number in the schedule (SparseAdam's shared step count). */
 static edl__opt_coef coef(const trainer *t, float wd, size_t step) {
-    edl__opt_coef c = {.lr = t->lr, .wd = wd, .decay = 1.0f, .damp = 1.0f, .b1 = 0.9f, .b2 = 0.999f, .k1 = 0.1f, .k2 = 0.001f};
-    if (t->decay) /* linear to 0 over all batches: the share of the schedule done before this one */
-        c.lr = t->lr * (float)(1.0 - fmin(1.0, (double)(step - 1) / (double)t->total_steps));
+    edl__opt_coef c = {.lr = rate_after(t, step - 1), .wd = wd, .decay = 1.0f, .damp = 1.0f, .b1 = 0.9f, .b2 = 0.999f, .k1 = 0.1f, .k2 = 0.001f};
     c.eps = t->opt == EDL_OPT_ADAGRAD ? 1e-10f : 1e-8f;
     if (t->opt == EDL_OPT_ADAM) {
         double s = (double)step;
@@ -515,7 +517,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     static const int opt0[4] = {EDL_OPT_ADAM, EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_SGD};
     trainer t;
     memset(&t, 0, sizeof t);
-    t.r = r, t.a = a, t.uidx = uidx, t.iidx = iidx, t.rating = d->rating, t.n = d->n;
+    t.r = r, t.a = a, t.uidx = uidx, t.iidx = iidx, t.rating = d->rating;
     t.opt = a->optimizer >= 0 ? a->optimizer : opt0[a->model];
     t.lr = a->lr >= 0.0f ? a->lr : lr0[a->model];
     t.reg = a->reg >= 0.0f ? a->reg : reg0[a->model];
@@ -527,18 +529,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     static const char *const opt_names[] = {"sgd", "adagrad", "rowwise_adagrad", "adam", "adamw"};
     size_t table = (r->users + r->items) * r->dim, nb = r->users + r->items + 1;
     t.dense_off = table;
-    int nt = a->thread > 0 ? a->thread : edl__num_threads();
-#ifndef _OPENMP
-    nt = 1;
-#endif
-    if (nt < 1) nt = 1;
-    if (nt > EDL_REC_MAX_THREADS) nt = EDL_REC_MAX_THREADS;
-    if ((size_t)nt > d->n) nt = (int)d->n;
-    /* every group needs users and items: an empty one idles a thread, and negatives drawn from
-       a group of a few items are mostly the user's own (at least 16 items a group for them) */
-    if ((size_t)nt > r->users) nt = (int)r->users;
-    size_t per_group = a->model == EDL_REC_MF ? 1 : 16;
-    if ((size_t)nt > r->items / per_group) nt = r->items / per_group > 0 ? (int)(r->items / per_group) : 1;
+    int nt = edl__rec_threads(a->thread > 0 ? a->thread : edl__num_threads(), a->model, d->n, r->users, r->items);
     snprintf(r->args, sizeof r->args, "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu threads=%d",
              edl__rec_kind_name(a->model), r->fdim, a->epoch, (double)t.lr, (double)t.reg, t.neg, t.batch, opt_names[t.opt],
              t.decay ? "linear" : "constant", (unsigned long long)a->seed, nt); /* the schedule depends on the threads */
@@ -606,7 +597,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
             p.epoch = ep + 1, p.epochs = a->epoch, p.step = t.steps, p.seconds = edl__now() - t0;
             p.examples_per_second = p.seconds > 0 ? (double)examples / p.seconds : 0.0;
             p.eta_seconds = p.seconds / (double)(ep + 1) * (double)(a->epoch - ep - 1);
-            p.lr = t.decay ? t.lr * (float)(1.0 - fmin(1.0, (double)t.steps / (double)t.total_steps)) : t.lr, p.loss = mean_loss, p.accuracy = NAN, p.valid_loss = NAN, p.valid_accuracy = NAN, p.epoch_end = 1;
+            p.lr = rate_after(&t, t.steps), p.loss = mean_loss, p.accuracy = NAN, p.valid_loss = NAN, p.valid_accuracy = NAN, p.epoch_end = 1;
             edl_rec_metrics m;
             if (a->valid && edl_rec_evaluate(r, a->valid, a->k ? a->k : 10, &m) == EDL_OK) {
                 if (r->kind == EDL_REC_MF) p.valid_loss = (float)m.rmse;

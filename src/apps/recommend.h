@@ -71,6 +71,9 @@ typedef struct {
     size_t *cursor;         /* nt * nt: scratch for the counting sorts */
 } edl__rec_blocks;
 
+/* The threads (groups) the schedule uses for `requested`: at most EDL_REC_MAX_THREADS, the
+   records and the users, and items / 16 but for mf (the others draw negatives); 1 without OpenMP. */
+int edl__rec_threads(int requested, edl_rec_kind model, size_t n, size_t users, size_t items);
 edl_status edl__rec_blocks_init(edl__rec_blocks *b, const edl_recommender *r, size_t n, int nt);
 /* A new epoch's schedule: deals the groups afresh and shuffles each block's records. */
 void edl__rec_blocks_shuffle(edl__rec_blocks *b, const int64_t *uidx, const int64_t *iidx, edl_rng *rng);

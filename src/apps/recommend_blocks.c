@@ -32,6 +32,19 @@ static void rank_by_count(size_t *rank, size_t n, const int64_t *count, const in
     for (size_t k = 0; k < n; k++) rank[k] = tmp[k].index;
 }
 
+int edl__rec_threads(int requested, edl_rec_kind model, size_t n, size_t users, size_t items) {
+    size_t nt = requested < 1 ? 1 : (size_t)requested;
+#ifndef _OPENMP
+    nt = 1;
+#endif
+    /* every group needs users and items: an empty one idles a thread, and negatives drawn from
+       a group of a few items are mostly the user's own (at least 16 items a group for them) */
+    size_t per_group = model == EDL_REC_MF ? 1 : 16;
+    size_t caps[4] = {EDL_REC_MAX_THREADS, n, users, items / per_group};
+    for (int k = 0; k < 4; k++) nt = caps[k] < nt ? caps[k] : nt;
+    return nt > 0 ? (int)nt : 1;
+}
+
 void edl__rec_blocks_free(edl__rec_blocks *b) {
     if (!b) return;
     free(b->order), free(b->off), free(b->gitems), free(b->goff);
