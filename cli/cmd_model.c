@@ -14,15 +14,14 @@
 #include <omp.h>
 #endif
 
-static int is_file(const char *path) {
+/* What edl summary describes: the model file arg names, else the spec arg is. An argument that
+   names nothing and looks like a path (a '/', or no '(' as every layer with a size has) is a
+   file that cannot be opened: loading it names the reason; anything else is parsed as a spec,
+   without allocating or initialising its parameters. */
+static edl_status summary_model(edl_model **m, const char *arg) {
     struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* A model from a file when arg names one, else from arg as a spec. */
-static edl_status model_from_arg(edl_model **m, const char *arg) {
-    if (is_file(arg)) return edl_model_load(m, arg);
-    return edl_model_from_spec(m, arg, EDL_INIT_TORCH, 0);
+    if (stat(arg, &st) == 0 || strchr(arg, '/') || !strchr(arg, '(')) return edl_model_load(m, arg);
+    return edl_model_parse_spec(m, arg);
 }
 
 int cmd_summary(int argc, char **argv) {
@@ -33,13 +32,16 @@ int cmd_summary(int argc, char **argv) {
         return 2;
     }
     edl_model *m = NULL;
-    if (model_from_arg(&m, pos[0]) != EDL_OK) return cli_fail("summary");
-    char *buf = malloc(1 << 16);
-    edl_status s = buf ? edl_model_summary(m, buf, 1 << 16) : EDL_ERR_NOMEM;
-    if (s == EDL_OK) fputs(buf, stdout);
+    if (summary_model(&m, pos[0]) != EDL_OK) return cli_fail("summary");
+    size_t size = edl_model_summary_len(m) + 1; /* as long as the model: no fixed buffer */
+    char *buf = malloc(size);
+    int rc = 0;
+    if (!buf) fprintf(stderr, "edl summary: no memory for a summary of %zu bytes\n", size), rc = 1;
+    else if (edl_model_summary(m, buf, size) != EDL_OK) rc = cli_fail("summary");
+    else fputs(buf, stdout);
     free(buf);
     edl_model_free(m);
-    return s == EDL_OK ? 0 : cli_fail("summary");
+    return rc;
 }
 
 /* The dataset shape a model reads: features (0 for indices) and targets (0 for labels). */

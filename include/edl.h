@@ -196,6 +196,11 @@ void edl_model_free(edl_model *model);
    chooses the loss (default softmax). Errors name the column of the spec. */
 edl_status edl_model_from_spec(edl_model **model, const char *spec, edl_init scheme,
                                uint64_t seed);
+/* Parses a spec into a model that is not yet initialised: its layers, shapes, parameter counts,
+   spec and summary, and nothing allocated in proportion to its tables (a summary of a 4 EiB
+   model costs microseconds). Refuses what edl_model_from_spec refuses, except the allocation
+   itself; edl_model_init allocates and initialises the parameters later. */
+edl_status edl_model_parse_spec(edl_model **model, const char *spec);
 
 /* Building from C: add layers in order (the first must be an input layer), then edl_model_init. */
 edl_status edl_model_add_input(edl_model *m, size_t dim);
@@ -247,6 +252,8 @@ edl_status edl_model_spec(const edl_model *m, char *buf, size_t size);
    total/trainable/non-trainable counts. Writes at most size bytes (NUL-terminated); returns
    EDL_ERR_ARG naming the size needed when buf is too small. */
 edl_status edl_model_summary(const edl_model *m, char *buf, size_t size);
+/* The length of that table without its NUL (0 for NULL): a buffer of this + 1 bytes holds it. */
+size_t edl_model_summary_len(const edl_model *m);
 
 /* A batch of n examples. Which fields are read depends on the input layer and the loss:
  *   input(dim):            x, n x dim floats

@@ -219,12 +219,25 @@ edl_status edl_model_set_sparse(edl_model *m, size_t layer, int sparse) {
     return EDL_OK;
 }
 
-/* Lays out every tensor in one block and allocates it with its gradient block. */
-edl_status edl__model_build(edl_model *m) {
-    static const char fn[] = "edl_model_init";
+edl_status edl__model_check_layout(const edl_model *m, const char *fn) {
     if (m->nlayers == 0) return edl__fail(EDL_ERR_ARG, "%s: the model has no layers", fn);
     if (m->layers[m->nlayers - 1].info.kind == EDL_LAYER_DROPOUT)
         return edl__fail(EDL_ERR_ARG, "%s: the last layer is dropout; end with a dense layer", fn);
+    size_t total = 0;
+    for (size_t l = 0; l < m->nlayers; l++) {
+        size_t add = m->layers[l].info.params;
+        if (total > SIZE_MAX / sizeof(float) - add)
+            return edl__fail(EDL_ERR_NOMEM, "%s: the parameter block overflows size_t at layer %zu (%s)", fn, l,
+                             m->layers[l].info.name);
+        total += add;
+    }
+    return EDL_OK;
+}
+
+/* Lays out every tensor in one block and allocates it with its gradient block. */
+edl_status edl__model_build(edl_model *m) {
+    static const char fn[] = "edl_model_init";
+    EDL_TRY(edl__model_check_layout(m, fn));
     size_t off = 0;
     for (size_t l = 0; l < m->nlayers; l++) {
         edl_layer *L = &m->layers[l];

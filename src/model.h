@@ -56,6 +56,9 @@ edl_status edl__forward(const edl_model *m, edl_workspace *w, const edl_batch *b
 /* Checks the batch against the model: sizes, pointers, and every index, offset and label. */
 edl_status edl__check_batch(const edl_model *m, const edl_batch *b, int need_targets);
 
+/* Whether the parameter block can be laid out: layers, the last not dropout, and every
+   parameter's byte counted in size_t. Allocates nothing; fn names the caller in the message. */
+edl_status edl__model_check_layout(const edl_model *m, const char *fn);
 /* Lays out and allocates the parameter block (contents undefined). */
 edl_status edl__model_build(edl_model *m);
 /* Allocates the gradient block (zeroed) if it is not yet there. */

@@ -299,13 +299,30 @@ edl_status edl__spec_build(edl_model *m, const char *spec) {
     return EDL_OK;
 }
 
-edl_status edl_model_from_spec(edl_model **model, const char *spec, edl_init scheme,
-                               uint64_t seed) {
-    if (!model || !spec) return edl__fail(EDL_ERR_ARG, "edl_model_from_spec: model or spec is NULL");
+/* The layers and loss of spec in a new model whose layout edl_model_init can allocate. */
+static edl_status parse_spec(edl_model **model, const char *spec, const char *fn) {
+    if (!model || !spec) return edl__fail(EDL_ERR_ARG, "%s: model or spec is NULL", fn);
     edl_model *m;
     EDL_TRY(edl_model_create(&m));
     edl_status s = edl__spec_build(m, spec);
-    if (s == EDL_OK) s = edl_model_init(m, scheme, seed);
+    if (s == EDL_OK) s = edl__model_check_layout(m, fn);
+    if (s != EDL_OK) {
+        edl_model_free(m);
+        return s;
+    }
+    *model = m;
+    return EDL_OK;
+}
+
+edl_status edl_model_parse_spec(edl_model **model, const char *spec) {
+    return parse_spec(model, spec, "edl_model_parse_spec");
+}
+
+edl_status edl_model_from_spec(edl_model **model, const char *spec, edl_init scheme,
+                               uint64_t seed) {
+    edl_model *m = NULL;
+    EDL_TRY(parse_spec(&m, spec, "edl_model_from_spec"));
+    edl_status s = edl_model_init(m, scheme, seed);
     if (s != EDL_OK) {
         edl_model_free(m);
         return s;
@@ -394,13 +411,13 @@ static const char *type_name(const edl_layer_info *i) {
     return n[i->kind];
 }
 
-edl_status edl_model_summary(const edl_model *m, char *buf, size_t size) {
-    if (!m || !buf) return edl__fail(EDL_ERR_ARG, "edl_model_summary: model or buf is NULL");
-    sbuf b = {buf, size, 0};
+/* The summary reads only the layers' descriptions (shapes and parameter counts are set as the
+   layers are added), so a model parsed from a spec and never initialised gives the same table. */
+static void write_summary(sbuf *b, const edl_model *m) {
     static const char rule[] = "====================================================================================\n";
     static const char thin[] = "------------------------------------------------------------------------------------\n";
-    sb_printf(&b, "%-36s %-16s %14s %14s\n", "Layer (type)", "Output Shape", "Param #", "Bytes");
-    sb_printf(&b, "%s", rule);
+    sb_printf(b, "%-36s %-16s %14s %14s\n", "Layer (type)", "Output Shape", "Param #", "Bytes");
+    sb_printf(b, "%s", rule);
     for (size_t l = 0; l < m->nlayers; l++) {
         const edl_layer_info *i = &m->layers[l].info;
         char name[128], shape[40], detail[40] = "";
@@ -410,15 +427,29 @@ edl_status edl_model_summary(const edl_model *m, char *buf, size_t size) {
         if (i->kind == EDL_LAYER_DROPOUT) snprintf(detail, sizeof detail, ", %.3g", i->p);
         snprintf(name, sizeof name, "%s (%s%s)%s", i->name, type_name(i), detail, i->frozen ? " frozen" : "");
         snprintf(shape, sizeof shape, "(None, %zu)", i->out_dim);
-        sb_printf(&b, "%-36s %-16s %14zu %14zu\n", name, shape, i->params, i->params * sizeof(float));
-        if (l + 1 < m->nlayers) sb_printf(&b, "%s", thin);
+        sb_printf(b, "%-36s %-16s %14zu %14zu\n", name, shape, i->params, i->params * sizeof(float));
+        if (l + 1 < m->nlayers) sb_printf(b, "%s", thin);
     }
-    sb_printf(&b, "%s", rule);
+    sb_printf(b, "%s", rule);
     size_t total, trainable, frozen;
     edl_model_param_counts(m, &total, &trainable, &frozen);
-    sb_printf(&b, "Total params: %zu (%.2f MiB)\n", total, (double)total * sizeof(float) / 1048576.0);
-    sb_printf(&b, "Trainable params: %zu\n", trainable);
-    sb_printf(&b, "Non-trainable params: %zu\n", frozen);
-    sb_printf(&b, "Loss: %s\n", edl__loss_name(m->loss));
+    sb_printf(b, "Total params: %zu (%.2f MiB)\n", total, (double)total * sizeof(float) / 1048576.0);
+    sb_printf(b, "Trainable params: %zu\n", trainable);
+    sb_printf(b, "Non-trainable params: %zu\n", frozen);
+    sb_printf(b, "Loss: %s\n", edl__loss_name(m->loss));
+}
+
+edl_status edl_model_summary(const edl_model *m, char *buf, size_t size) {
+    if (!m || !buf) return edl__fail(EDL_ERR_ARG, "edl_model_summary: model or buf is NULL");
+    sbuf b = {buf, size, 0};
+    write_summary(&b, m);
     return sb_finish(&b, "edl_model_summary");
+}
+
+size_t edl_model_summary_len(const edl_model *m) {
+    if (!m) return 0;
+    char one[1];
+    sbuf b = {one, 0, 0};
+    write_summary(&b, m);
+    return b.len;
 }

@@ -1,0 +1,143 @@
+/* Edges of the public API found by a hostile trial (issue 18): summaries counted from the spec
+ * alone, a file argument that does not exist, empty lookups, non-finite inputs and thresholds, and
+ * a program linked against the shared library. */
+#include "harness.h"
+
+#include <unistd.h>
+
+/* The summary of the model a spec builds (edl_model_from_spec + edl_model_summary), malloc'd. */
+static char *built_summary(const char *spec) {
+    edl_model *m = NULL;
+    if (edl_model_from_spec(&m, spec, EDL_INIT_TORCH, 0) != EDL_OK) return NULL;
+    size_t n = edl_model_summary_len(m) + 1;
+    char *buf = malloc(n);
+    if (buf && edl_model_summary(m, buf, n) != EDL_OK) free(buf), buf = NULL;
+    edl_model_free(m);
+    return buf;
+}
+
+/* The summary counted from the spec alone (edl_model_parse_spec), malloc'd; NULL on failure. */
+static char *spec_summary(const char *spec) {
+    edl_model *m = NULL;
+    if (edl_model_parse_spec(&m, spec) != EDL_OK) return NULL;
+    size_t n = edl_model_summary_len(m) + 1;
+    char *buf = malloc(n);
+    edl_status s = buf ? edl_model_summary(m, buf, n) : EDL_ERR_NOMEM;
+    if (s == EDL_OK && strlen(buf) + 1 != n) s = EDL_ERR_ARG; /* the length is exact */
+    if (s != EDL_OK) free(buf), buf = NULL;
+    edl_model_free(m);
+    return buf;
+}
+
+TEST(summary_from_spec_matches_built_model) {
+    static const char *const specs[] = {
+        "input(3) dense(2)",
+        "embedding_bag(rows=5000,dim=64,pool=mean) dense(128,act=relu) dropout(0.2) dense(10)",
+        "embedding(rows=100,dim=8,len=5) dense(4,act=tanh,bias=0) dense(3) loss(bce)",
+        "embedding(rows=100,dim=8,len=5,pool=max,padding_idx=0,freeze=1) dense(4,act=sigmoid,init=keras) loss(mse)",
+        "embedding_bag(50,4,pool=sum,sparse=0) dense(2,freeze=1) dense(7,act=relu) dropout(0.5) dense(1) loss(bce)",
+        "input(1000) dense(1000,act=relu) dense(1000,act=relu) dense(1)",
+    };
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        char *a = built_summary(specs[i]), *b = spec_summary(specs[i]);
+        if (!a || !b) FAILF("spec %zu: %s", i, edl_last_error());
+        else if (strcmp(a, b)) FAILF("spec %zu: the summaries differ:\n%s\n--- from the spec alone:\n%s", i, a, b);
+        free(a), free(b);
+    }
+}
+
+TEST(summary_from_spec_allocates_no_table) {
+    /* 2^40 x 2^20 floats (4 EiB): addressable, so the spec is valid, but no machine holds it;
+       the summary must come from the spec alone. */
+    char *s = spec_summary("embedding_bag(rows=1099511627776,dim=1048576) dense(10)");
+    CHECK(s != NULL);
+    if (s) {
+        CHECK(strstr(s, "1152921504606846976") != NULL);
+        CHECK(strstr(s, "Total params: 1152921504617332746") != NULL); /* + 1048576 x 10 + 10 */
+    }
+    free(s);
+    char cmd[512], out[4096];
+    snprintf(cmd, sizeof cmd, "%s summary 'embedding_bag(rows=1099511627776,dim=1048576) dense(10)' 2>&1", harness_cli());
+    CHECK(harness_run(cmd, out, sizeof out) == 0);
+    CHECK(strstr(out, "Total params: 1152921504617332746") != NULL);
+}
+
+TEST(summary_from_spec_refuses_what_init_refuses) {
+    edl_model *m = NULL;
+    /* what edl_model_init refuses, parsing refuses too, with the same status */
+    CHECK_STATUS(edl_model_parse_spec(&m, "input(3) dense(4) dropout(0.5)"), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("the last layer is dropout");
+    CHECK(m == NULL);
+    CHECK_STATUS(edl_model_from_spec(&m, "input(3) dense(4) dropout(0.5)", EDL_INIT_TORCH, 0), EDL_ERR_ARG);
+    /* four 2^60-float layers: each addressable, together 2^64 bytes, which size_t cannot count */
+    static const char huge[] = "embedding_bag(rows=1073741824,dim=1073741824) dense(1073741824) "
+                               "dense(1073741824) dense(1073741824)";
+    CHECK_STATUS(edl_model_parse_spec(&m, huge), EDL_ERR_NOMEM);
+    CHECK_ERROR_HAS("overflows");
+    CHECK(m == NULL);
+    CHECK_STATUS(edl_model_parse_spec(&m, "input(3) dense(2,act=gelu)"), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS("spec:");
+    CHECK_STATUS(edl_model_parse_spec(&m, ""), EDL_ERR_FORMAT);
+    CHECK_STATUS(edl_model_parse_spec(NULL, "input(3) dense(2)"), EDL_ERR_ARG);
+    CHECK_STATUS(edl_model_parse_spec(&m, NULL), EDL_ERR_ARG);
+    CHECK(edl_model_summary_len(NULL) == 0);
+    /* a parsed model is not initialised: what needs parameters refuses it, edl_model_init builds it */
+    CHECK_OK(edl_model_parse_spec(&m, "input(3) dense(2)"));
+    float out[2], x[3] = {1, 2, 3};
+    edl_batch b = {.n = 1, .x = x};
+    CHECK_STATUS(edl_model_predict(m, &b, out), EDL_ERR_ARG);
+    CHECK_OK(edl_model_init(m, EDL_INIT_TORCH, 1));
+    CHECK_OK(edl_model_predict(m, &b, out));
+    edl_model_free(m);
+}
+
+/* "input(4) dense(4) ... dense(4)" with layers dense layers, malloc'd. */
+static char *long_spec(size_t layers) {
+    char *s = malloc(16 + 10 * layers);
+    if (!s) return NULL;
+    size_t n = (size_t)sprintf(s, "input(4)");
+    for (size_t i = 0; i < layers; i++) n += (size_t)sprintf(s + n, " dense(4)");
+    return s;
+}
+
+TEST(summary_of_a_2000_layer_spec) {
+    char *spec = long_spec(2000);
+    CHECK(spec != NULL);
+    if (!spec) return;
+    char *a = spec_summary(spec);
+    CHECK(a != NULL);
+    /* header, rule, 2001 layer lines with 2000 thin rules between them, rule, 4 totals */
+    if (a) CHECK(harness_count_lines(a) == 2 + 2001 + 2000 + 1 + 4);
+    if (a) CHECK(strstr(a, "Total params: 40000 (") != NULL && strstr(a, "dense_1999 (Dense)") != NULL);
+    /* the CLI prints all of it (once a 64 KiB buffer refused it) */
+    char path[] = "/tmp/edl-spec-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (f) fputs(spec, f), fclose(f);
+    size_t size = 1 << 20;
+    char *out = malloc(size), cmd[600];
+    snprintf(cmd, sizeof cmd, "%s summary \"$(cat %s)\"", harness_cli(), path);
+    CHECK(out && harness_run(cmd, out, size) == 0);
+    if (out && a) CHECK(!strcmp(out, a));
+    unlink(path);
+    free(out), free(a), free(spec);
+}
+
+TEST(cli_summary_of_a_missing_file) {
+    char cmd[600], out[4096];
+    snprintf(cmd, sizeof cmd, "%s summary missing.safetensors", harness_cli());
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1);
+    CHECK(strstr(out, "missing.safetensors") && strstr(out, "cannot open") && strstr(out, "No such file or directory"));
+    CHECK(strstr(out, "unknown layer") == NULL);
+    snprintf(cmd, sizeof cmd, "%s summary /no/such/dir/model", harness_cli());
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1);
+    CHECK(strstr(out, "/no/such/dir/model") && strstr(out, "No such file or directory"));
+    snprintf(cmd, sizeof cmd, "%s summary /tmp", harness_cli());
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1);
+    CHECK(strstr(out, "/tmp") && strstr(out, "not a regular file"));
+    /* what looks like a spec still gets the spec's error */
+    snprintf(cmd, sizeof cmd, "%s summary 'input(3) dense(2,act=gelu)'", harness_cli());
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1);
+    CHECK(strstr(out, "spec:") && strstr(out, "gelu"));
+}
