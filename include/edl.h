@@ -79,7 +79,9 @@ float edl_rng_normal(edl_rng *rng);
 typedef enum { EDL_ACT_NONE = 0, EDL_ACT_RELU, EDL_ACT_SIGMOID, EDL_ACT_TANH } edl_act;
 typedef enum { EDL_POOL_SUM = 0, EDL_POOL_MEAN, EDL_POOL_MAX } edl_pool;
 
-/* out[i,:] = table[idx[i],:] for i < n; table is rows x dim, out is n x dim. */
+/* out[i,:] = table[idx[i],:] for i < n; table is rows x dim, out is n x dim. n may be 0 (an empty
+   batch, as the bag kernels take an empty idx): then out and idx may be NULL, and so may idx and
+   dout in the backward. */
 edl_status edl_embedding_forward(float *out, const float *table, size_t rows, size_t dim,
                                  const int64_t *idx, size_t n);
 /* dtable[idx[i],:] += dout[i,:]. Rows no index names are never touched. */

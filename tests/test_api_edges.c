@@ -141,3 +141,28 @@ TEST(cli_summary_of_a_missing_file) {
     CHECK(harness_run_all(cmd, out, sizeof out) == 1);
     CHECK(strstr(out, "spec:") && strstr(out, "gelu"));
 }
+
+TEST(embedding_empty_lookup_as_the_bag_allows) {
+    float table[6] = {1, 2, 3, 4, 5, 6}, dt[6] = {0}, out[2];
+    int64_t idx[1] = {0}, offsets[1] = {0};
+    /* the bag takes an empty idx (NULL when n == 0); the plain lookup must agree */
+    CHECK_OK(edl_embedding_bag_forward(out, NULL, table, 3, 2, NULL, 0, offsets, 1, NULL, EDL_POOL_SUM, -1));
+    CHECK_OK(edl_embedding_bag_backward(dt, 3, 2, NULL, 0, offsets, 1, NULL, EDL_POOL_SUM, -1, NULL, out));
+    CHECK_OK(edl_embedding_forward(NULL, table, 3, 2, NULL, 0));
+    CHECK_OK(edl_embedding_forward(out, table, 3, 2, idx, 0));
+    CHECK_OK(edl_embedding_backward(dt, 3, 2, NULL, 0, NULL));
+    CHECK_OK(edl_embedding_backward(dt, 3, 2, idx, 0, out));
+    CHECK_OK(edl_embedding_renorm(table, 3, 2, NULL, 0, 1.0f, 2.0f));
+    CHECK_OK(edl_onehot(NULL, NULL, 0, 3));
+    for (int i = 0; i < 6; i++) CHECK(dt[i] == 0.0f && table[i] == (float)(i + 1));
+    /* the table is still required, and so are the sizes */
+    CHECK_STATUS(edl_embedding_forward(NULL, NULL, 3, 2, NULL, 0), EDL_ERR_ARG);
+    CHECK_STATUS(edl_embedding_backward(NULL, 3, 2, NULL, 0, NULL), EDL_ERR_ARG);
+    CHECK_STATUS(edl_embedding_forward(NULL, table, 0, 2, NULL, 0), EDL_ERR_ARG);
+    CHECK_STATUS(edl_embedding_forward(NULL, table, 3, 0, NULL, 0), EDL_ERR_ARG);
+    /* with n > 0 every pointer is needed */
+    CHECK_STATUS(edl_embedding_forward(NULL, table, 3, 2, idx, 1), EDL_ERR_ARG);
+    CHECK_STATUS(edl_embedding_forward(out, table, 3, 2, NULL, 1), EDL_ERR_ARG);
+    CHECK_STATUS(edl_embedding_backward(dt, 3, 2, idx, 1, NULL), EDL_ERR_ARG);
+    CHECK_STATUS(edl_onehot(NULL, idx, 1, 3), EDL_ERR_ARG);
+}
