@@ -800,7 +800,8 @@ edl_status edl_rank_metrics(const float *scores, const uint8_t *relevant, size_t
 /* PCA of x (n x dim) into out (n x k): the data centred and projected on the k leading
    eigenvectors of its covariance (Jacobi eigendecomposition in double). Each component's sign is
    fixed so its largest loading is positive: the same data always gives the same picture.
-   explained (k values, may be NULL) receives each component's share of the variance. */
+   explained (k values, may be NULL) receives each component's share of the variance. A NaN or
+   an infinity in x is refused (EDL_ERR_NUMERIC naming its row and column), out untouched. */
 edl_status edl_pca(float *out, double *explained, const float *x, size_t n, size_t dim, size_t k);
 
 /* t-SNE (van der Maaten 2008) of x (n x dim) into out (n x 2): Gaussian affinities at the given

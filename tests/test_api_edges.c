@@ -166,3 +166,21 @@ TEST(embedding_empty_lookup_as_the_bag_allows) {
     CHECK_STATUS(edl_embedding_backward(dt, 3, 2, idx, 1, NULL), EDL_ERR_ARG);
     CHECK_STATUS(edl_onehot(NULL, idx, 1, 3), EDL_ERR_ARG);
 }
+
+TEST(pca_refuses_overflow_and_non_finite_input) {
+    float x[8] = {1, 2, 3, 4, 5, 6, 7, 9}, out[4];
+    /* n x dim floats overflowing size_t: refused before anything is read */
+    CHECK_STATUS(edl_pca(out, NULL, x, SIZE_MAX, 2, 1), EDL_ERR_NOMEM);
+    CHECK_ERROR_HAS("overflows");
+    CHECK_STATUS(edl_pca(out, NULL, x, SIZE_MAX / 4, 2, 1), EDL_ERR_NOMEM);
+    CHECK_OK(edl_pca(out, NULL, x, 4, 2, 1));
+    x[5] = NAN;
+    for (int i = 0; i < 4; i++) out[i] = 7.0f;
+    CHECK_STATUS(edl_pca(out, NULL, x, 4, 2, 1), EDL_ERR_NUMERIC);
+    CHECK_ERROR_HAS("row 2, column 1");
+    for (int i = 0; i < 4; i++) CHECK(out[i] == 7.0f); /* untouched */
+    x[5] = INFINITY;
+    CHECK_STATUS(edl_pca(out, NULL, x, 4, 2, 1), EDL_ERR_NUMERIC);
+    x[5] = -INFINITY;
+    CHECK_STATUS(edl_pca(out, NULL, x, 4, 2, 1), EDL_ERR_NUMERIC);
+}
