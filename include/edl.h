@@ -790,7 +790,8 @@ edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, s
    ones; top k by score (ties: lower index first). hr = any relevant in the top k; precision =
    hits / k; recall = hits / relevant; ndcg = DCG / ideal DCG with gains 1/log2(rank + 1); mrr =
    1 / rank of the first relevant in the top k (0 if none); auc = share of (relevant, other)
-   pairs scored in order (ties count half). Any output pointer may be NULL. */
+   pairs scored in order (ties count half). Any output pointer may be NULL. A NaN score has no
+   rank: refused (EDL_ERR_ARG naming its position), the outputs untouched. */
 edl_status edl_rank_metrics(const float *scores, const uint8_t *relevant, size_t n, size_t k,
                             double *hr, double *ndcg, double *precision, double *recall,
                             double *mrr, double *auc);

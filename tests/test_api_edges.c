@@ -2,6 +2,7 @@
  * alone, a file argument that does not exist, empty lookups, non-finite inputs and thresholds, and
  * a program linked against the shared library. */
 #include "harness.h"
+#include "apps/recommend.h" /* to break a trained model's table */
 
 #include <unistd.h>
 
@@ -183,4 +184,58 @@ TEST(pca_refuses_overflow_and_non_finite_input) {
     CHECK_STATUS(edl_pca(out, NULL, x, 4, 2, 1), EDL_ERR_NUMERIC);
     x[5] = -INFINITY;
     CHECK_STATUS(edl_pca(out, NULL, x, 4, 2, 1), EDL_ERR_NUMERIC);
+}
+
+TEST(rank_metrics_refuse_a_nan_score) {
+    const float ok[4] = {0.9f, 0.1f, 0.5f, 0.2f};
+    const uint8_t rel[4] = {0, 1, 0, 0};
+    double hr = -1, auc = -1;
+    CHECK_OK(edl_rank_metrics(ok, rel, 4, 2, &hr, NULL, NULL, NULL, NULL, &auc));
+    CHECK(hr == 0.0 && auc == 0.0);
+    /* a NaN score has no rank: once hr said 1 (NaN came first) while auc said 0 */
+    const float nan_at_1[4] = {0.9f, NAN, 0.5f, 0.2f};
+    hr = -1, auc = -1;
+    CHECK_STATUS(edl_rank_metrics(nan_at_1, rel, 4, 2, &hr, NULL, NULL, NULL, NULL, &auc), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("position 1");
+    CHECK(hr == -1 && auc == -1); /* outputs untouched */
+    const float nan_at_3[4] = {0.9f, 0.1f, 0.5f, NAN};
+    CHECK_STATUS(edl_rank_metrics(nan_at_3, rel, 4, 2, &hr, NULL, NULL, NULL, NULL, &auc), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("position 3");
+    /* infinities are ordered: allowed */
+    const float inf[4] = {-INFINITY, INFINITY, 0.5f, 0.2f};
+    CHECK_OK(edl_rank_metrics(inf, rel, 4, 1, &hr, NULL, NULL, NULL, NULL, &auc));
+    CHECK(hr == 1.0 && auc == 1.0);
+}
+
+/* A model whose scores hold a NaN is named as such by the evaluation (the metrics refuse the
+   NaN; once that surfaced as "no memory"). */
+TEST(rec_evaluate_names_a_nan_score) {
+    char dir[] = "/tmp/edl-edges-XXXXXX", path[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/synth.data", dir);
+    edl_synth_args sa;
+    edl_synth_defaults(&sa);
+    sa.users = 50, sa.items = 40, sa.per_user = 10;
+    edl_ratings_options o;
+    edl_ratings_defaults(&o);
+    edl_ratings *d = NULL, *train = NULL, *test = NULL;
+    CHECK_OK(edl_synth_ratings(path, &sa, NULL));
+    CHECK_OK(edl_ratings_read(&d, path, &o, NULL));
+    if (d) CHECK_OK(edl_ratings_split(d, EDL_SPLIT_LAST, 0.0f, 1, &train, &test));
+    edl_rec_args a;
+    edl_rec_defaults(&a, EDL_REC_MF);
+    a.dim = 4, a.thread = 1, a.epoch = 1;
+    edl_recommender *r = NULL;
+    if (train) CHECK_OK(edl_rec_train(&r, train, &a, NULL));
+    if (r) {
+        edl_rec_metrics m;
+        CHECK_OK(edl_rec_evaluate(r, test, 5, &m));
+        CHECK(!isnan(m.auc));
+        for (size_t u = 0; u < r->users; u++) r->table[u * r->dim] = NAN; /* every user scores NaN */
+        CHECK_STATUS(edl_rec_evaluate(r, test, 5, &m), EDL_ERR_NUMERIC);
+        CHECK_ERROR_HAS("NaN for user");
+    }
+    edl_rec_free(r);
+    edl_ratings_free(d), edl_ratings_free(train), edl_ratings_free(test);
+    harness_remove_dir(dir);
 }

@@ -109,6 +109,8 @@ edl_status edl_rank_metrics(const float *scores, const uint8_t *relevant, size_t
     EDL_CHECK_PTR(fn, relevant);
     EDL_CHECK_SIZE(fn, n);
     EDL_CHECK_SIZE(fn, k);
+    for (size_t i = 0; i < n; i++) /* NaN has no rank: once it topped the list (hr 1) and came last for auc */
+        if (isnan(scores[i])) return edl__fail(EDL_ERR_ARG, "%s: the score at position %zu is NaN, which has no rank", fn, i);
     size_t kk = k < n ? k : n, nrel = 0;
     for (size_t i = 0; i < n; i++) nrel += relevant[i] != 0;
     int64_t *top = malloc(kk * sizeof *top);
@@ -252,6 +254,7 @@ static int cmp_pair(const void *a, const void *b) {
 static edl_status rank_users(const edl_recommender *r, const pair *ps, size_t np, const size_t *start, size_t nu, size_t k,
                              double *res) {
     atomic_int failed = 0;
+    atomic_size_t nan_user = 0; /* 1 + the index of a user whose scores hold a NaN */
 #pragma omp parallel
     {
         float *all = malloc(r->items * sizeof *all), *cand = malloc(r->items * sizeof *cand);
@@ -276,11 +279,17 @@ static edl_status rank_users(const edl_recommender *r, const pair *ps, size_t np
                 cand[n] = all[i], rel[n] = mark[i], nrel += mark[i], n++;
             }
             for (size_t x = start[g]; x < e; x++) mark[ps[x].i] = 0;
-            if (nrel && edl_rank_metrics(cand, rel, n, k, o, o + 1, o + 2, o + 3, o + 4, o + 5) != EDL_OK) failed = 1;
+            edl_status st = nrel ? edl_rank_metrics(cand, rel, n, k, o, o + 1, o + 2, o + 3, o + 4, o + 5) : EDL_OK;
+            if (st == EDL_ERR_ARG) nan_user = u + 1; /* the only argument it can refuse here */
+            else if (st != EDL_OK) failed = 1;
         }
         free(all), free(cand), free(ws), free(rel), free(mark);
     }
-    return failed ? edl__fail(EDL_ERR_NOMEM, "edl_rec_evaluate: no memory to rank %zu items", r->items) : EDL_OK;
+    if (failed) return edl__fail(EDL_ERR_NOMEM, "edl_rec_evaluate: no memory to rank %zu items", r->items);
+    if (nan_user)
+        return edl__fail(EDL_ERR_NUMERIC, "edl_rec_evaluate: the model scores an item NaN for user %lld",
+                         (long long)r->uid.ids[nan_user - 1]);
+    return EDL_OK;
 }
 
 edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, size_t k, edl_rec_metrics *m) {
