@@ -495,7 +495,8 @@ size_t edl_textclf_num_labels(const edl_textclf *clf);
    range. */
 const char *edl_textclf_label(const edl_textclf *clf, size_t label, size_t *len);
 /* Top-k labels of one line of text with probability >= threshold, most probable first: *count
-   (<= k) entries in labels and probs. Safe from many threads on one classifier. */
+   (<= k) entries in labels and probs. A NaN threshold is refused (EDL_ERR_ARG), here and in
+   edl_textclf_test. Safe from many threads on one classifier. */
 edl_status edl_textclf_predict(const edl_textclf *clf, const char *line, size_t len, size_t k,
                                float threshold, int64_t *labels, float *probs, size_t *count);
 /* The mean of the line's input rows (fastText's print-sentence-vectors): dim floats. */

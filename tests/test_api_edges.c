@@ -239,3 +239,35 @@ TEST(rec_evaluate_names_a_nan_score) {
     edl_ratings_free(d), edl_ratings_free(train), edl_ratings_free(test);
     harness_remove_dir(dir);
 }
+
+TEST(textclf_refuses_a_nan_threshold) {
+    char dir[] = "/tmp/edl-edges-XXXXXX", path[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/train.txt", dir);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (!f) return;
+    for (int i = 0; i < 40; i++) fputs(i % 2 ? "__label__a red apple\n" : "__label__b blue sky\n", f);
+    fclose(f);
+    edl_textclf_args a;
+    edl_textclf_defaults(&a);
+    a.dim = 4, a.epoch = 2, a.thread = 1;
+    edl_textclf *c = NULL;
+    CHECK_OK(edl_textclf_train(&c, path, &a, NULL));
+    if (c) {
+        int64_t lab[2];
+        float pr[2];
+        size_t cnt = 99;
+        CHECK_OK(edl_textclf_predict(c, "red apple", 9, 2, 0.0f, lab, pr, &cnt));
+        CHECK(cnt == 2);
+        CHECK_STATUS(edl_textclf_predict(c, "red apple", 9, 2, NAN, lab, pr, &cnt), EDL_ERR_ARG);
+        CHECK_ERROR_HAS("threshold");
+        edl_textclf_meter mt;
+        CHECK_OK(edl_textclf_test(c, path, 1, 0.0f, &mt));
+        edl_textclf_meter_free(&mt);
+        CHECK_STATUS(edl_textclf_test(c, path, 1, NAN, &mt), EDL_ERR_ARG);
+        CHECK_ERROR_HAS("threshold");
+    }
+    edl_textclf_free(c);
+    harness_remove_dir(dir);
+}

@@ -181,6 +181,7 @@ edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t le
                                float threshold, int64_t *labels, float *probs, size_t *count) {
     static const char fn[] = "edl_textclf_predict";
     if (!c || (!line && len) || !labels || !probs || !count) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    if (isnan(threshold)) return edl__fail(EDL_ERR_ARG, "%s: threshold is NaN", fn);
     *count = 0;
     edl_line l = {0};
     size_t nl = c->vocab.nlabels;
@@ -235,6 +236,7 @@ edl_status edl_textclf_test(const edl_textclf *c, const char *path, size_t k, fl
     static const char fn[] = "edl_textclf_test";
     if (!c || !path || !mt) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     if (k == 0) return edl__fail(EDL_ERR_ARG, "%s: k must be at least 1", fn);
+    if (isnan(threshold)) return edl__fail(EDL_ERR_ARG, "%s: threshold is NaN", fn);
     memset(mt, 0, sizeof *mt);
     size_t nl = c->vocab.nlabels;
     mt->nlabels = nl;
