@@ -127,6 +127,10 @@ static edl_status parse_string(parser *p, char **out, size_t *out_len) {
             cp = cp << 4 | (uint32_t)h;
         }
         p->pos += 4;
+        if (cp == 0) { /* see json.h: a NUL would cut the C string short */
+            free(o);
+            return perr(p, esc, "\\u0000 (a NUL) in a string");
+        }
         if (cp >= 0xD800 && cp <= 0xDBFF) { /* a surrogate pair */
             uint32_t lo = 0;
             int ok = p->pos + 6 <= p->len && p->s[p->pos] == '\\' && p->s[p->pos + 1] == 'u';
@@ -201,6 +205,43 @@ static edl_status parse_number(parser *p, edl_json *v) {
 
 static edl_status parse_value(parser *p, edl_json *v, int depth);
 
+typedef struct {
+    const char *key;
+    size_t i;
+} key_ref;
+
+static int cmp_key(const void *a, const void *b) {
+    const key_ref *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Sorts an object's keys into v->order and refuses a key given twice, at the byte of its first
+   repetition: O(n log n) for n keys (keys hold no NUL, so strcmp compares them whole). */
+static edl_status index_keys(parser *p, edl_json *v) {
+    if (v->n == 0) return EDL_OK;
+    key_ref *r = malloc(v->n * sizeof *r);
+    v->order = malloc(v->n * sizeof *v->order);
+    if (!r || !v->order) {
+        free(r);
+        return edl__fail(EDL_ERR_NOMEM, "no memory for the keys of an object of %zu", v->n);
+    }
+    for (size_t i = 0; i < v->n; i++) r[i] = (key_ref){v->keys[i], i};
+    qsort(r, v->n, sizeof *r, cmp_key);
+    size_t dup = SIZE_MAX; /* the repetition that comes first in the text */
+    for (size_t i = 0; i < v->n; i++) {
+        v->order[i] = r[i].i;
+        if (i > 0 && !strcmp(r[i].key, r[i - 1].key) && (dup == SIZE_MAX || r[i].i < dup)) dup = r[i].i;
+    }
+    free(r);
+    if (dup != SIZE_MAX) {
+        char why[120];
+        snprintf(why, sizeof why, "key \"%.60s\" appears twice in one object", v->keys[dup]);
+        return perr(p, v->key_offs[dup], why);
+    }
+    return EDL_OK;
+}
+
 static edl_status parse_container(parser *p, edl_json *v, int depth, int object) {
     char close = object ? '}' : ']';
     size_t cap = 0;
@@ -254,7 +295,7 @@ static edl_status parse_container(parser *p, edl_json *v, int depth, int object)
         }
         if (p->pos < p->len && p->s[p->pos] == close) {
             p->pos++;
-            return EDL_OK;
+            return object ? index_keys(p, v) : EDL_OK;
         }
         return perr(p, p->pos, object ? "expected ',' or '}'" : "expected ',' or ']'");
     }
@@ -318,14 +359,21 @@ void edl__json_free(edl_json *v) {
     free(v->items);
     free(v->keys);
     free(v->key_offs);
+    free(v->order);
     free(v->str);
     memset(v, 0, sizeof *v);
 }
 
 const edl_json *edl__json_get(const edl_json *obj, const char *key) {
-    if (!obj || obj->type != EDL_JSON_OBJECT) return NULL;
-    for (size_t i = 0; i < obj->n; i++)
-        if (!strcmp(obj->keys[i], key)) return &obj->items[i];
+    if (!obj || obj->type != EDL_JSON_OBJECT || !obj->order) return NULL;
+    size_t lo = 0, hi = obj->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2, i = obj->order[mid];
+        int c = strcmp(obj->keys[i], key);
+        if (c == 0) return &obj->items[i];
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
     return NULL;
 }
 
