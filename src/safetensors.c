@@ -251,6 +251,23 @@ static int cmp_begin(const void *a, const void *b) {
     return (x->begin > y->begin) - (x->begin < y->begin);
 }
 
+static int cmp_name(const void *a, const void *b) {
+    return strcmp((*(const tensor_entry *const *)a)->name, (*(const tensor_entry *const *)b)->name);
+}
+
+/* The entry named name in byname (nt entries sorted by name), or NULL: O(log nt). */
+static tensor_entry *find_entry(tensor_entry **byname, size_t nt, const char *name) {
+    size_t lo = 0, hi = nt;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(byname[mid]->name, name);
+        if (c == 0) return byname[mid];
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
 #define LOAD_FAIL(code, off, ...)                                                                 \
     do {                                                                                          \
         char m_[400];                                                                             \
@@ -305,6 +322,7 @@ edl_status edl_model_load(edl_model **out, const char *path) {
     edl_model *m = NULL;
     char *header = NULL;
     tensor_entry *ts = NULL;
+    tensor_entry **byname = NULL;
     edl_json root = {0};
     FILE *f = fopen(path, "rb");
     if (!f) return edl__fail(EDL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -344,24 +362,22 @@ edl_status edl_model_load(edl_model **out, const char *path) {
     const edl_json *spec = edl__json_get(meta, "edl.spec");
     if (!spec) LOAD_FAIL(EDL_ERR_FORMAT, 8 + meta->off, "not an edl model: __metadata__ has no edl.spec");
 
-    /* every tensor entry, checked on its own, then all together: unique names, contiguous data */
+    /* every tensor entry, checked on its own, then all together: contiguous data (the JSON reader
+       has refused a name given twice), and an index by name for the layers' lookups */
     size_t nt = 0;
     ts = calloc(root.n ? root.n : 1, sizeof *ts);
-    if (!ts) LOAD_FAIL(EDL_ERR_NOMEM, 8, "no memory for %zu tensor entries", root.n);
+    byname = calloc(root.n ? root.n : 1, sizeof *byname);
+    if (!ts || !byname) LOAD_FAIL(EDL_ERR_NOMEM, 8, "no memory for %zu tensor entries", root.n);
     for (size_t i = 0; i < root.n; i++) {
-        if (!strcmp(root.keys[i], "__metadata__")) {
-            for (size_t j = 0; j < i; j++)
-                if (!strcmp(root.keys[j], "__metadata__")) LOAD_FAIL(EDL_ERR_FORMAT, 8 + root.key_offs[i], "__metadata__ given twice");
-            continue;
-        }
+        if (!strcmp(root.keys[i], "__metadata__")) continue;
         tensor_entry *t = &ts[nt];
         t->name = root.keys[i], t->name_off = 8 + root.key_offs[i], t->v = &root.items[i];
-        for (size_t j = 0; j < nt; j++)
-            if (!strcmp(ts[j].name, t->name)) LOAD_FAIL(EDL_ERR_FORMAT, t->name_off, "tensor name \"%s\" appears twice", t->name);
         if ((s = check_entry(path, 8, data_size, t)) != EDL_OK) goto done;
         nt++;
     }
     qsort(ts, nt, sizeof *ts, cmp_begin);
+    for (size_t i = 0; i < nt; i++) byname[i] = &ts[i];
+    qsort(byname, nt, sizeof *byname, cmp_name);
     uint64_t expect = 0;
     for (size_t i = 0; i < nt; i++) {
         if (ts[i].begin != expect)
@@ -384,12 +400,12 @@ edl_status edl_model_load(edl_model **out, const char *path) {
     for (size_t l = 0; l < m->nlayers; l++) /* shapes before allocation: a lying file allocates nothing */
         if (has_tensors(&m->layers[l])) {
             const edl_layer_info *in = &m->layers[l].info;
-            uint64_t want = in->kind == EDL_LAYER_DENSE ? (uint64_t)in->out_dim * in->in_dim : (uint64_t)in->rows * in->dim;
+            size_t want = 0;
+            int fits = in->kind == EDL_LAYER_DENSE ? edl__mul_ok(in->out_dim, in->in_dim, &want) : edl__mul_ok(in->rows, in->dim, &want);
             char name[48];
             snprintf(name, sizeof name, "%zu.weight", l);
-            int found = 0;
-            for (size_t i = 0; i < nt; i++) found |= !strcmp(ts[i].name, name) && ts[i].end - ts[i].begin == want * 4;
-            if (!found) LOAD_FAIL(EDL_ERR_FORMAT, 8, "tensor \"%s\" is missing or not %llu floats as edl.spec says", name, (unsigned long long)want);
+            const tensor_entry *t = find_entry(byname, nt, name);
+            if (!t || !fits || want > UINT64_MAX / 4 || t->end - t->begin != (uint64_t)want * 4) LOAD_FAIL(EDL_ERR_FORMAT, 8, "tensor \"%s\" is missing or not %llu floats as edl.spec says", name, (unsigned long long)want);
         }
     if ((s = edl__model_build(m)) != EDL_OK) goto done;
     for (size_t l = 0; l < m->nlayers; l++) {
@@ -400,9 +416,7 @@ edl_status edl_model_load(edl_model **out, const char *path) {
             if (which && !count) continue;
             char name[48];
             snprintf(name, sizeof name, "%zu.%s", l, which ? "bias" : "weight");
-            tensor_entry *t = NULL;
-            for (size_t i = 0; i < nt; i++)
-                if (!strcmp(ts[i].name, name)) t = &ts[i];
+            tensor_entry *t = find_entry(byname, nt, name);
             if (!t) LOAD_FAIL(EDL_ERR_FORMAT, 8, "tensor \"%s\" is missing", name);
             t->used = 1;
             const edl_json *dt = edl__json_get(t->v, "dtype"), *sh = edl__json_get(t->v, "shape");
@@ -423,6 +437,10 @@ edl_status edl_model_load(edl_model **out, const char *path) {
                     LOAD_FAIL(EDL_ERR_NUMERIC, 8 + hlen + t->begin + 4 * (uint64_t)i, "tensor \"%s\" value %zu is %g", name, i, dst[i]);
         }
     }
+    size_t nextra = 0;
+    for (size_t i = 0; i < nt; i++) nextra += !ts[i].used;
+    m->extras = calloc(nextra ? nextra : 1, sizeof *m->extras);
+    if (!m->extras) LOAD_FAIL(EDL_ERR_NOMEM, 8, "no memory for %zu extra tensors", nextra);
     for (size_t i = 0; i < nt; i++) {
         if (ts[i].used) continue;
         if (is_layer_tensor(ts[i].name)) LOAD_FAIL(EDL_ERR_FORMAT, ts[i].name_off, "tensor \"%s\" is not part of edl.spec", ts[i].name);
@@ -432,9 +450,6 @@ edl_status edl_model_load(edl_model **out, const char *path) {
         if (strcmp(dt->str, "F32") && strcmp(dt->str, "I64") && strcmp(dt->str, "U8"))
             LOAD_FAIL(EDL_ERR_UNSUPPORTED, 8 + dt->off, "extra tensor \"%s\" is %s; edl reads F32, I64 and U8", ts[i].name, dt->str);
         if (sh->n != 1 && sh->n != 2) LOAD_FAIL(EDL_ERR_UNSUPPORTED, 8 + sh->off, "extra tensor \"%s\" has rank %zu; edl reads 1 or 2", ts[i].name, sh->n);
-        edl_tensor *nx = realloc(m->extras, (m->nextras + 1) * sizeof *nx);
-        if (!nx) LOAD_FAIL(EDL_ERR_NOMEM, ts[i].name_off, "no memory for extra tensors");
-        m->extras = nx;
         edl_tensor *x = &m->extras[m->nextras];
         memset(x, 0, sizeof *x);
         size_t nb = (size_t)(ts[i].end - ts[i].begin);
@@ -463,6 +478,7 @@ done:
     if (f) fclose(f);
     free(header);
     free(ts);
+    free(byname);
     edl__json_free(&root);
     if (s != EDL_OK) {
         edl_model_free(m);
