@@ -25,6 +25,13 @@ static inline bool edl__mul_ok(size_t a, size_t b, size_t *out) {
     return true;
 }
 
+/* *out = a + b; false (and *out untouched) when the sum overflows size_t. */
+static inline bool edl__add_ok(size_t a, size_t b, size_t *out) {
+    if (b > SIZE_MAX - a) return false;
+    *out = a + b;
+    return true;
+}
+
 /* Checks a matrix of r x c floats can be addressed: r*c*sizeof(float) fits size_t.
    what names the argument in the message. */
 edl_status edl__check_matrix(const char *fn, const char *what, size_t r, size_t c);

@@ -55,22 +55,12 @@ static edl_status table_rows(edl_vectors **out, edl_model *m, const char *path, 
 edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
     edl_model *m = NULL;
     EDL_TRY(edl_model_load(&m, path));
-    edl_status s = EDL_OK;
-    const edl_tensor *b = edl_model_extra(m, "vocab.bytes"), *o = edl_model_extra(m, "vocab.offsets");
+    edl__vectors_file f;
+    edl_status s = edl__check_vectors(m, path, &f); /* as its kind: a classifier's words are its first nwords */
     edl_layer_info in;
     edl_model_layer_info(m, 0, &in);
-    /* the words: all of a vectors file's rows, a classifier's first nwords */
-    size_t n = 0;
-    const char *nw = edl_model_meta(m, "textclf.nwords");
-    const int is_table = in.kind == EDL_LAYER_EMBEDDING_BAG || in.kind == EDL_LAYER_EMBEDDING;
-    if (!b && !o && is_table) return table_rows(out, m, path, &in);
-    if (!b || !o || b->dtype != EDL_DTYPE_U8 || o->dtype != EDL_DTYPE_I64 || o->shape[0] == 0 ||
-        (in.kind != EDL_LAYER_EMBEDDING_BAG && in.kind != EDL_LAYER_EMBEDDING))
-        s = edl__fail(EDL_ERR_FORMAT, "%s: not a vectors file: no vocab.bytes/vocab.offsets beside an embedding table", path);
-    else
-        n = nw ? (size_t)strtoull(nw, NULL, 10) : o->shape[0] - 1;
-    if (s == EDL_OK && (n > o->shape[0] - 1 || n > in.rows))
-        s = edl__fail(EDL_ERR_FORMAT, "%s: %zu words but %zu offsets and %zu rows", path, n, o->shape[0], in.rows);
+    if (s == EDL_OK && !f.has_words) return table_rows(out, m, path, &in);
+    const size_t n = f.words.n;
     edl_vectors *v = NULL;
     if (s == EDL_OK) s = edl__vectors_alloc(&v, 0, in.dim);
     if (s == EDL_OK) {
@@ -81,15 +71,11 @@ edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
         else m->params = NULL, m->nparams = 0;
         if (s != EDL_OK) v->data = NULL;
     }
-    const int64_t *off = s == EDL_OK ? o->data : NULL;
+    const int64_t *off = f.words.off;
     for (size_t i = 0; s == EDL_OK && i < n; i++) {
-        if (off[i] < 0 || off[i + 1] < off[i] || (uint64_t)off[i + 1] > b->shape[0]) {
-            s = edl__fail(EDL_ERR_FORMAT, "%s: vocab.offsets[%zu] is out of order or past the words", path, i);
-            break;
-        }
         char where[600];
         snprintf(where, sizeof where, "%s: word %zu", path, i);
-        s = edl__vectors_add_word(v, (const char *)b->data + off[i], (size_t)(off[i + 1] - off[i]), where);
+        s = edl__vectors_add_word(v, f.words.bytes + off[i], (size_t)(off[i + 1] - off[i]), where);
     }
     edl_model_free(m);
     if (s != EDL_OK) {

@@ -377,25 +377,6 @@ edl_status edl_rec_save(const edl_recommender *r, const char *path) {
     return edl_model_save_ex(r->m, path, keys, vals, 6, extra, 6);
 }
 
-static edl_status meta_count(const edl_model *m, const char *path, const char *key, size_t *out) {
-    const char *v = edl_model_meta(m, key);
-    char *end;
-    errno = 0;
-    unsigned long long x = v ? strtoull(v, &end, 10) : 0;
-    if (!v || !*v || *end || errno || v[0] == '-') return edl__fail(EDL_ERR_FORMAT, "%s: metadata %s is missing or not a count", path, key);
-    *out = (size_t)x;
-    return EDL_OK;
-}
-
-/* An I64/F32 rank-1 extra tensor of exactly n values. */
-static edl_status extra(const edl_model *m, const char *path, const char *name, edl_dtype dt, size_t n, const void **data) {
-    const edl_tensor *t = edl_model_extra(m, name);
-    if (!t || t->dtype != dt || t->rank != 1 || t->shape[0] != n)
-        return edl__fail(EDL_ERR_FORMAT, "%s: tensor %s is missing or is not %zu %s values", path, name, n, dt == EDL_DTYPE_F32 ? "F32" : "I64");
-    *data = t->data;
-    return EDL_OK;
-}
-
 static edl_status load_ids(edl_idmap *map, const char *path, const char *name, const int64_t *ids, size_t n) {
     EDL_TRY(edl__idmap_init(map, n));
     for (size_t k = 0; k < n; k++) {
@@ -407,66 +388,24 @@ static edl_status load_ids(edl_idmap *map, const char *path, const char *name, c
 }
 
 static edl_status load_parts(edl_recommender *r, const char *path) {
-    const edl_model *m = r->m;
-    const char *kind = edl_model_meta(m, "rec.model"), *args = edl_model_meta(m, "rec.args");
-    if (!kind) return edl__fail(EDL_ERR_FORMAT, "%s: not an edl recommender (no rec.model in its metadata)", path);
-    int k = !strcmp(kind, "mf") ? EDL_REC_MF : !strcmp(kind, "bpr") ? EDL_REC_BPR : !strcmp(kind, "mlp") ? EDL_REC_MLP : !strcmp(kind, "pop") ? EDL_REC_POP : -1;
-    if (k < 0) return edl__fail(EDL_ERR_FORMAT, "%s: unknown rec.model \"%.32s\"", path, kind);
-    r->kind = (edl_rec_kind)k;
+    edl__rec_file f;
+    EDL_TRY(edl__check_rec(r->m, path, &f)); /* before any count is used */
+    const char *args = edl_model_meta(r->m, "rec.args");
     snprintf(r->args, sizeof r->args, "%s", args ? args : "");
-    EDL_TRY(meta_count(m, path, "rec.users", &r->users));
-    EDL_TRY(meta_count(m, path, "rec.items", &r->items));
-    EDL_TRY(meta_count(m, path, "rec.dim", &r->fdim));
-    edl_layer_info li;
-    EDL_TRY(edl_model_layer_info(m, 0, &li));
-    r->dim = r->fdim ? r->fdim : 1;
-    const char *format = edl_model_meta(m, "rec.format");
-    if (!format || strcmp(format, "1")) return edl__fail(EDL_ERR_FORMAT, "%s: rec.format is not 1 (a newer edl wrote it?)", path);
-    if (li.pool != EDL_POOL_FLATTEN) return edl__fail(EDL_ERR_FORMAT, "%s: layer 0 must concatenate (pool=flatten) the user and item rows", path);
-    if (r->users == 0 || r->items == 0 || r->users > li.rows || r->items > li.rows || li.kind != EDL_LAYER_EMBEDDING || li.len != 2 || li.rows != r->users + r->items || li.dim != r->dim ||
-        (r->kind == EDL_REC_POP && r->fdim) || ((r->kind == EDL_REC_BPR || r->kind == EDL_REC_MLP) && !r->fdim))
-        return edl__fail(EDL_ERR_FORMAT, "%s: layer 0 is not an embedding of %zu users + %zu items x %zu for a %s model", path, r->users,
-                         r->items, r->dim, kind);
-    if (r->kind != EDL_REC_MLP && edl_model_num_layers(m) != 1) return edl__fail(EDL_ERR_FORMAT, "%s: a %s model has only its table", path, kind);
+    r->kind = f.kind, r->users = f.users, r->items = f.items, r->fdim = f.fdim, r->dim = f.dim;
     EDL_TRY(edl__rec_bind(r));
-    if (r->kind == EDL_REC_MLP && r->dense[0].in != 2 * r->dim)
-        return edl__fail(EDL_ERR_FORMAT, "%s: the mlp's first dense layer reads %zu values, not the %zu of a user and an item row", path,
-                         r->dense[0].in, 2 * r->dim);
-    const void *bias, *uids, *iids, *off, *seen, *count;
-    EDL_TRY(extra(m, path, "rec.bias", EDL_DTYPE_F32, r->users + r->items + 1, &bias));
-    EDL_TRY(extra(m, path, "rec.user_ids", EDL_DTYPE_I64, r->users, &uids));
-    EDL_TRY(extra(m, path, "rec.item_ids", EDL_DTYPE_I64, r->items, &iids));
-    EDL_TRY(extra(m, path, "rec.seen_offsets", EDL_DTYPE_I64, r->users + 1, &off));
-    EDL_TRY(extra(m, path, "rec.item_count", EDL_DTYPE_I64, r->items, &count));
-    const int64_t *o = off;
-    size_t nseen = (size_t)o[r->users];
-    if (o[0] != 0 || o[r->users] < 0) return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets must start at 0 and end at the item count", path);
-    EDL_TRY(extra(m, path, "rec.seen_items", EDL_DTYPE_I64, nseen, &seen));
-    if (!edl__vec_all_finite(bias, r->users + r->items + 1)) return edl__fail(EDL_ERR_FORMAT, "%s: rec.bias holds NaN or infinite values", path);
-    const int64_t *sv = seen, *cv = count;
-    for (size_t u = 0; u < r->users; u++) /* every offset in order before any item is read */
-        if (o[u + 1] < o[u] || o[u + 1] > o[r->users])
-            return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[%zu] = %lld decreases or passes the end %lld", path, u + 1,
-                             (long long)o[u + 1], (long long)o[r->users]);
-    for (size_t u = 0; u < r->users; u++) {
-        for (int64_t j = o[u]; j < o[u + 1]; j++)
-            if (sv[j] < 0 || (uint64_t)sv[j] >= r->items || (j > o[u] && sv[j] <= sv[j - 1]))
-                return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_items[%lld] = %lld is out of [0, %zu) or out of order", path, (long long)j,
-                                 (long long)sv[j], r->items);
-    }
-    for (size_t i = 0; i < r->items; i++)
-        if (cv[i] < 0) return edl__fail(EDL_ERR_FORMAT, "%s: rec.item_count[%zu] = %lld is negative", path, i, (long long)cv[i]);
+    const size_t nseen = f.nseen;
     r->bias = malloc((r->users + r->items + 1) * sizeof *r->bias);
     r->seen_off = malloc((r->users + 1) * sizeof *r->seen_off);
     r->seen = malloc((nseen ? nseen : 1) * sizeof *r->seen);
     r->count = malloc(r->items * sizeof *r->count);
     if (!r->bias || !r->seen_off || !r->seen || !r->count) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the recommender", path);
-    memcpy(r->bias, bias, (r->users + r->items + 1) * sizeof *r->bias);
-    memcpy(r->seen_off, o, (r->users + 1) * sizeof *o);
-    if (nseen) memcpy(r->seen, sv, nseen * sizeof *sv);
-    memcpy(r->count, cv, r->items * sizeof *cv);
-    EDL_TRY(load_ids(&r->uid, path, "rec.user_ids", uids, r->users));
-    return load_ids(&r->iid, path, "rec.item_ids", iids, r->items);
+    memcpy(r->bias, f.bias, (r->users + r->items + 1) * sizeof *r->bias);
+    memcpy(r->seen_off, f.seen_off, (r->users + 1) * sizeof *r->seen_off);
+    if (nseen) memcpy(r->seen, f.seen, nseen * sizeof *r->seen);
+    memcpy(r->count, f.count, r->items * sizeof *r->count);
+    EDL_TRY(load_ids(&r->uid, path, "rec.user_ids", f.user_ids, r->users));
+    return load_ids(&r->iid, path, "rec.item_ids", f.item_ids, r->items);
 }
 
 edl_status edl_rec_load(edl_recommender **out, const char *path) {

@@ -480,48 +480,23 @@ edl_status edl_wordvec_save(const edl_wordvec *w, const char *path) {
     return edl__safetensors_write(path, keys, vals, 8, t, 4);
 }
 
-static size_t meta_count(const edl_model *m, const char *key, int *ok) {
-    const char *v = edl_model_meta(m, key);
-    char *end;
-    unsigned long long x = v ? strtoull(v, &end, 10) : 0;
-    if (!v || *end || v[0] == '-') *ok = 0;
-    return (size_t)x;
-}
-
 edl_status edl_wordvec_load(edl_wordvec **out, const char *path) {
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "edl_wordvec_load: an argument is NULL");
     edl_wordvec *w = calloc(1, sizeof *w);
     if (!w) return edl__fail(EDL_ERR_NOMEM, "edl_wordvec_load: no memory");
+    edl__wordvec_file f;
     edl_status s = edl_model_load(&w->m, path);
-    int ok = 1;
-    size_t nw = 0;
-    const char *label = NULL;
+    if (s == EDL_OK) s = edl__check_wordvec(w->m, path, &f); /* before any count is used */
+    size_t nw = s == EDL_OK ? f.nwords : 0;
     if (s == EDL_OK) {
-        nw = meta_count(w->m, "wordvec.nwords", &ok), w->minn = meta_count(w->m, "wordvec.minn", &ok);
-        w->maxn = meta_count(w->m, "wordvec.maxn", &ok), w->bucket = meta_count(w->m, "wordvec.bucket", &ok);
-        label = edl_model_meta(w->m, "wordvec.label");
-        if (!ok || !label) s = edl__fail(EDL_ERR_FORMAT, "%s: not an edl word-vector model (wordvec.* metadata missing)", path);
+        w->minn = f.minn, w->maxn = f.maxn, w->bucket = f.bucket;
+        w->dim = w->stride = f.dim, w->input = w->m->params;
+        s = edl__vocab_init(&w->vocab, f.label);
     }
-    const edl_tensor *b = NULL, *o = NULL, *k = NULL;
-    if (s == EDL_OK) {
-        edl_layer_info in;
-        edl_model_layer_info(w->m, 0, &in);
-        b = edl_model_extra(w->m, "vocab.bytes"), o = edl_model_extra(w->m, "vocab.offsets"), k = edl_model_extra(w->m, "vocab.counts");
-        if (!b || !o || !k || o->dtype != EDL_DTYPE_I64 || k->dtype != EDL_DTYPE_I64 || b->dtype != EDL_DTYPE_U8 || o->shape[0] < nw + 1 ||
-            k->shape[0] < nw || in.rows != nw + w->bucket || (w->maxn && (w->minn == 0 || w->minn > w->maxn)))
-            s = edl__fail(EDL_ERR_FORMAT, "%s: the vocabulary or table does not match wordvec.nwords %zu and wordvec.bucket %zu", path, nw, w->bucket);
-        else w->dim = w->stride = in.dim, w->input = w->m->params;
-    }
-    if (s == EDL_OK) s = edl__vocab_init(&w->vocab, label);
-    const int64_t *off = s == EDL_OK ? o->data : NULL;
     for (size_t i = 0; s == EDL_OK && i < nw; i++) {
-        if (off[i] < 0 || off[i + 1] <= off[i] || (uint64_t)off[i + 1] > b->shape[0]) {
-            s = edl__fail(EDL_ERR_FORMAT, "%s: vocab.offsets[%zu] is out of order or past the words", path, i);
-            break;
-        }
-        s = edl__vocab_add(&w->vocab, (const char *)b->data + off[i], (size_t)(off[i + 1] - off[i]));
+        s = edl__vocab_add(&w->vocab, f.vocab.bytes + f.vocab.off[i], (size_t)(f.vocab.off[i + 1] - f.vocab.off[i]));
         if (s == EDL_OK && w->vocab.size != i + 1) s = edl__fail(EDL_ERR_FORMAT, "%s: word %zu appears twice", path, i);
-        if (s == EDL_OK) w->vocab.counts[i] = ((const int64_t *)k->data)[i];
+        if (s == EDL_OK) w->vocab.counts[i] = f.counts[i];
     }
     if (s == EDL_OK) w->vocab.nwords = nw, s = build_subwords(w);
     if (s != EDL_OK) {
