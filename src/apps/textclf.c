@@ -55,8 +55,14 @@ const char *edl_textclf_label(const edl_textclf *c, size_t label, size_t *len) {
 
 /* ---- hierarchical softmax: fastText's Huffman tree over label counts (sorted descending) ---- */
 
+/* fastText gives the inner nodes not yet made a count of 1e15 so the smallest-two search skips
+   them; a label counted 1e15 times or more (a file can say so) then chose a node not yet made,
+   reading and linking past the tree. Here a node not yet made is never chosen, whatever the
+   counts: the same tree as fastText's for every count below 1e15. Counts are summed in double
+   (no overflow; a file's label counts are checked to sum below 2^63, as fastText's int64 needs). */
 edl_status edl__textclf_build_tree(edl_textclf *c) {
     size_t osz = c->vocab.nlabels, nodes = 2 * osz - 1;
+    if (osz == 0 || osz > INT32_MAX / 2) return edl__fail(EDL_ERR_ARG, "hs: %zu labels (1 to 2^30 make a tree)", osz);
     c->tree = malloc(nodes * sizeof *c->tree);
     c->path_off = malloc((osz + 1) * sizeof *c->path_off);
     if (!c->tree || !c->path_off) return edl__fail(EDL_ERR_NOMEM, "no memory for the label tree");
@@ -66,15 +72,19 @@ edl_status edl__textclf_build_tree(edl_textclf *c) {
     for (size_t i = osz; i < nodes; i++) {
         int64_t mini[2];
         for (int j = 0; j < 2; j++)
-            mini[j] = leaf >= 0 && c->tree[leaf].count < c->tree[node].count ? leaf-- : node++;
+            mini[j] = leaf >= 0 && ((size_t)node >= i || c->tree[leaf].count < c->tree[node].count) ? leaf-- : node++;
         c->tree[i].left = (int32_t)mini[0], c->tree[i].right = (int32_t)mini[1];
         c->tree[i].count = c->tree[mini[0]].count + c->tree[mini[1]].count;
         c->tree[mini[0]].parent = c->tree[mini[1]].parent = (int32_t)i;
         c->tree[mini[1]].binary = 1;
     }
-    size_t total = 0;
-    for (size_t i = 0; i < osz; i++)
-        for (int32_t j = (int32_t)i; c->tree[j].parent != -1; j = c->tree[j].parent) total++;
+    size_t total = 0, depth = 0;
+    for (size_t i = 0; i < osz; i++) {
+        size_t d = 0;
+        for (int32_t j = (int32_t)i; c->tree[j].parent != -1; j = c->tree[j].parent) d++;
+        total += d, depth = d > depth ? d : depth;
+    }
+    c->depth = depth;
     c->paths = malloc((total ? total : 1) * sizeof *c->paths);
     c->codes = malloc(total ? total : 1);
     if (!c->paths || !c->codes) return edl__fail(EDL_ERR_NOMEM, "no memory for the label tree");
@@ -117,6 +127,14 @@ edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a) {
     return EDL_OK;
 }
 
+void edl__textclf_average(const edl_textclf *c, const int32_t *words, size_t n, float *hidden) {
+    const float *table = c->m->params + c->m->layers[0].w_off;
+    size_t dim = c->dim;
+    memset(hidden, 0, dim * sizeof *hidden);
+    for (size_t i = 0; i < n; i++) edl__vec_add(hidden, table + (size_t)words[i] * dim, dim);
+    if (n) edl__vec_scale(hidden, 1.0f / (float)n, dim);
+}
+
 /* Probabilities of every label for input rows words[0..n) (probs: nlabels floats). HS gives
    the product of the path's sigmoids. Returns EDL_OK with *empty = 1 when there is no input. */
 edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t n, float *hidden,
@@ -132,10 +150,8 @@ edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t
         free(idx);
         return s;
     }
-    const float *table = m->params + m->layers[0].w_off, *wo = m->params + m->layers[1].w_off;
-    memset(hidden, 0, dim * sizeof *hidden);
-    for (size_t i = 0; i < n; i++) edl__vec_add(hidden, table + (size_t)words[i] * dim, dim);
-    if (n) edl__vec_scale(hidden, 1.0f / (float)n, dim);
+    const float *wo = m->params + m->layers[1].w_off;
+    edl__textclf_average(c, words, n, hidden);
     if (c->loss == EDL_TEXTCLF_HS) {
         for (size_t l = 0; l < nl; l++) {
             double p = 1.0;
@@ -150,6 +166,103 @@ edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t
     for (size_t l = 0; l < nl; l++) probs[l] = edl__vec_dot(wo + l * dim, hidden, dim);
     if (c->loss == EDL_TEXTCLF_OVA) return edl_act_forward(probs, probs, nl, EDL_ACT_SIGMOID);
     return edl_softmax(probs, probs, 1, nl);
+}
+
+/* ---- hs prediction: fastText's pruned search of the tree --------------------------------- */
+
+typedef struct {
+    float p;
+    int64_t label;
+} hs_hit;
+
+/* a ranks below b: a lower probability, or the same and a higher label (the exhaustive order) */
+static int hs_worse(const hs_hit *a, const hs_hit *b) { return a->p < b->p || (a->p == b->p && a->label > b->label); }
+
+/* Keeps the k best of the offered hits in h[0..*n), the worst at h[0] (a binary heap). */
+static void hs_offer(hs_hit *h, size_t *n, size_t k, hs_hit x) {
+    size_t i;
+    if (*n < k) {
+        for (i = (*n)++; i > 0 && hs_worse(&x, &h[(i - 1) / 2]); i = (i - 1) / 2) h[i] = h[(i - 1) / 2];
+        h[i] = x;
+        return;
+    }
+    if (k == 0 || !hs_worse(&h[0], &x)) return;
+    for (i = 0;;) { /* x replaces the worst and sinks */
+        size_t c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && hs_worse(&h[c + 1], &h[c])) c++;
+        if (!hs_worse(&h[c], &x)) break;
+        h[i] = h[c], i = c;
+    }
+    h[i] = x;
+}
+
+static int hs_better_first(const void *a, const void *b) {
+    return hs_worse(b, a) ? -1 : hs_worse(a, b) ? 1 : 0;
+}
+
+typedef struct {
+    int32_t node;
+    uint8_t state; /* 0: not entered, 1: its first child done, 2: both */
+    double f;      /* P(right child) at an inner node */
+    double p;      /* the product of the branch probabilities from the root to here */
+} hs_frame;
+
+edl_status edl__textclf_hs_topk(const edl_textclf *c, const float *hidden, size_t k, float threshold, int64_t *labels,
+                                float *probs, size_t *count, size_t *visited) {
+    const size_t osz = c->vocab.nlabels, dim = c->dim, kk = k < osz ? k : osz;
+    const float *wo = c->m->params + c->m->layers[1].w_off;
+    *count = 0;
+    if (visited) *visited = 0;
+    hs_frame *st = malloc((c->depth + 1) * sizeof *st);
+    hs_hit *h = malloc((kk ? kk : 1) * sizeof *h);
+    if (!st || !h) {
+        free(st), free(h);
+        return edl__fail(EDL_ERR_NOMEM, "edl_textclf_predict: no memory for the tree search");
+    }
+    /* A subtree is skipped when its path probability, which bounds every leaf's below it, is
+       under the threshold or the k-th best. The leaf's own probability is the product taken
+       from the leaf up, as edl__textclf_probs takes it; the path's product, taken from the root
+       down, can differ from it by rounding only, at most 2 ulps a level: margin covers that. */
+    const double margin = 1.0 + 4.5e-16 * (double)(c->depth + 2);
+    size_t n = 0, nvis = 0;
+    long d = 0;
+    st[0] = (hs_frame){(int32_t)(2 * osz - 2), 0, 0.0, 1.0};
+    while (d >= 0) {
+        hs_frame *fr = &st[d];
+        if (fr->state == 0) {
+            float bound = (float)(fr->p * margin);
+            if (bound < threshold || (n == kk && (kk == 0 || bound < h[0].p))) {
+                d--;
+                continue;
+            }
+            if ((size_t)fr->node < osz) { /* a leaf: its label */
+                double p = 1.0;
+                for (long u = d - 1; u >= 0; u--) p *= c->tree[st[u + 1].node].binary ? st[u].f : 1.0 - st[u].f;
+                if (!((float)p < threshold)) hs_offer(h, &n, kk, (hs_hit){(float)p, fr->node});
+                d--;
+                continue;
+            }
+            fr->f = 1.0 / (1.0 + exp(-(double)edl__vec_dot(wo + ((size_t)fr->node - osz) * dim, hidden, dim)));
+            nvis++;
+        }
+        if (fr->state == 2) {
+            d--;
+            continue;
+        }
+        /* the more probable child first: the k best fill early and prune the rest */
+        const edl_hs_node *t = &c->tree[fr->node];
+        int right = (fr->f >= 0.5) == (fr->state == 0);
+        fr->state++;
+        st[d + 1] = (hs_frame){right ? t->right : t->left, 0, 0.0, fr->p * (right ? fr->f : 1.0 - fr->f)};
+        d++;
+    }
+    qsort(h, n, sizeof *h, hs_better_first);
+    for (size_t i = 0; i < n; i++) labels[i] = h[i].label, probs[i] = h[i].p;
+    *count = n;
+    if (visited) *visited = nvis;
+    free(st), free(h);
+    return EDL_OK;
 }
 
 /* ---- looking at the embedding space --------------------------------------------------------- */
@@ -184,12 +297,18 @@ edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t le
     if (isnan(threshold)) return edl__fail(EDL_ERR_ARG, "%s: threshold is NaN", fn);
     *count = 0;
     edl_line l = {0};
-    size_t nl = c->vocab.nlabels;
+    const int hs = c->loss == EDL_TEXTCLF_HS && c->m->nlayers == 2;
+    size_t nl = hs ? 0 : c->vocab.nlabels; /* hs scores only the labels its search reaches */
     float *scratch = malloc((nl + c->dim) * sizeof *scratch);
     edl_status s = scratch ? edl__line_parse(&c->vocab, line ? line : "", len, c->word_ngrams, c->bucket, &l)
                            : edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
-    if (s == EDL_OK && l.nwords > 0) s = edl__textclf_probs(c, l.words, l.nwords, scratch + nl, scratch);
-    if (s == EDL_OK && l.nwords > 0) {
+    if (s == EDL_OK && l.nwords > 0 && hs) {
+        edl__textclf_average(c, l.words, l.nwords, scratch);
+        s = edl__textclf_hs_topk(c, scratch, k, threshold, labels, probs, count, NULL);
+    } else if (s == EDL_OK && l.nwords > 0) {
+        s = edl__textclf_probs(c, l.words, l.nwords, scratch + nl, scratch);
+    }
+    if (s == EDL_OK && l.nwords > 0 && !hs) {
         /* top k by insertion: k is small */
         for (size_t i = 0; i < nl; i++) {
             float p = scratch[i];
@@ -213,12 +332,7 @@ edl_status edl_textclf_sentence_vector(const edl_textclf *c, const char *line, s
     if (!c || (!line && len) || !vec) return edl__fail(EDL_ERR_ARG, "edl_textclf_sentence_vector: an argument is NULL");
     edl_line l = {0};
     edl_status s = edl__line_parse(&c->vocab, line ? line : "", len, c->word_ngrams, c->bucket, &l);
-    if (s == EDL_OK) {
-        const float *table = c->m->params + c->m->layers[0].w_off;
-        memset(vec, 0, c->dim * sizeof *vec);
-        for (size_t i = 0; i < l.nwords; i++) edl__vec_add(vec, table + (size_t)l.words[i] * c->dim, c->dim);
-        if (l.nwords) edl__vec_scale(vec, 1.0f / (float)l.nwords, c->dim);
-    }
+    if (s == EDL_OK) edl__textclf_average(c, l.words, l.nwords, vec);
     edl__line_free(&l);
     return s;
 }
