@@ -1,5 +1,5 @@
 # edl: one GNU Makefile.
-#   make                 build/libedl.a, build/libedl.so, build/edl
+#   make                 build/libedl.a, build/libedl.so (-> libedl.so.0 -> libedl.so.MAJOR.MINOR.PATCH), build/edl
 #   make test            build and run every test; ends with "N passed, N failed"
 #   make bench           build the benchmark programs (bench/)
 #   make install PREFIX=/usr/local
@@ -21,6 +21,10 @@ XCFLAGS := $(OPT) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -fPIC -fno-math-err
 XLDFLAGS :=
 LDLIBS  := -lm
 VERSION := $(shell awk '/define EDL_VERSION_(MAJOR|MINOR|PATCH) /{v=v (v==""?"":".") $$3} END{print v}' include/edl.h)
+# The shared library as distributions lay it out: the file has the full version, the soname
+# (what a program records and looks for at run time) the major one, the link-time name points there.
+SONAME  := libedl.so.$(firstword $(subst ., ,$(VERSION)))
+SOFILE  := libedl.so.$(VERSION)
 
 ifeq ($(SAN),1)
   XCFLAGS += -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -69,8 +73,12 @@ $(BUILD)/libedl.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 # The shared library exports only the public edl_ names (not the internal edl__ ones).
-$(BUILD)/libedl.so: $(LIB_OBJ) src/edl.map
-	$(CC) -shared -Wl,--version-script=src/edl.map -Wl,-soname,libedl.so.0 $(XLDFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
+$(BUILD)/$(SOFILE): $(LIB_OBJ) src/edl.map
+	$(CC) -shared -Wl,--version-script=src/edl.map -Wl,-soname,$(SONAME) $(XLDFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
+$(BUILD)/$(SONAME): $(BUILD)/$(SOFILE)
+	ln -sf $(SOFILE) $@
+$(BUILD)/libedl.so: $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
 
 $(BUILD)/edl: $(CLI_SRC) $(wildcard cli/*.h) include/edl.h $(BUILD)/libedl.a
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $(CLI_SRC) $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS)
@@ -86,8 +94,13 @@ $(BUILD)/readme_example: README.md $(BUILD)/libedl.a
 	sed -n '/^```c readme-example/,/^```/p' README.md | sed '1d;$$d' > $(BUILD)/readme_example.c
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $(BUILD)/readme_example.c $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS)
 
-test: $(BUILD)/test_edl $(BUILD)/readme_example $(BUILD)/edl
-	EDL_README_EXAMPLE=$(BUILD)/readme_example EDL_CLI=$(BUILD)/edl $(BUILD)/test_edl
+# The same example linked as a user links the shared library in the build directory; it starts
+# only if the soname's file is there.
+$(BUILD)/readme_example_so: $(BUILD)/readme_example $(BUILD)/libedl.so
+	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $(BUILD)/readme_example.c $(XLDFLAGS) $(LDFLAGS) -L$(BUILD) -ledl -Wl,-rpath,$(abspath $(BUILD))
+
+test: $(BUILD)/test_edl $(BUILD)/readme_example $(BUILD)/readme_example_so $(BUILD)/edl
+	EDL_README_EXAMPLE=$(BUILD)/readme_example EDL_SO_EXAMPLE=$(BUILD)/readme_example_so EDL_CLI=$(BUILD)/edl $(BUILD)/test_edl
 
 # Benchmarks also link the peers they measure against, when installed.
 HAVE_OPENBLAS := $(shell $(PKG_CONFIG) --exists openblas 2>/dev/null && echo 1)
@@ -126,8 +139,9 @@ install: all $(BUILD)/edl.pc
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 include/edl.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(BUILD)/libedl.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(BUILD)/libedl.so $(DESTDIR)$(PREFIX)/lib/libedl.so.0
-	ln -sf libedl.so.0 $(DESTDIR)$(PREFIX)/lib/libedl.so
+	install -m 755 $(BUILD)/$(SOFILE) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf $(SOFILE) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libedl.so
 	install -m 644 $(BUILD)/edl.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 $(BUILD)/edl $(DESTDIR)$(PREFIX)/bin/
 

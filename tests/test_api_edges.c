@@ -271,3 +271,14 @@ TEST(textclf_refuses_a_nan_threshold) {
     edl_textclf_free(c);
     harness_remove_dir(dir);
 }
+
+/* The README's example linked as a user links the shared library from the build directory:
+   -Lbuild -ledl -Wl,-rpath,build. The soname is libedl.so.0, so that file must be there. */
+TEST(shared_library_program_runs) {
+    const char *exe = getenv("EDL_SO_EXAMPLE");
+    if (!exe) exe = "build/readme_example_so";
+    char out[1024];
+    CHECK(harness_run_all(exe, out, sizeof out) == 0);
+    CHECK(strstr(out, "1.5 2.5 / 7.5 8.5") != NULL);
+    CHECK(strstr(out, "index 4 at position 0 is out of range [0, 4)") != NULL);
+}
