@@ -422,6 +422,13 @@ const edl_tensor *edl_model_extra(const edl_model *m, const char *name);
 edl_status edl_model_load(edl_model **m, const char *path);
 /* A metadata value of the file the model was loaded from (NULL if absent). */
 const char *edl_model_meta(const edl_model *m, const char *key);
+/* Whether a file can be written at path, as far as can be known before the work that makes it:
+   the path is not a directory, its directory exists and takes a new file (one is made and
+   removed), an existing device or FIFO is writable. Every save of edl (models, vectors,
+   ratings, pictures) replaces a regular file atomically and writes a device or FIFO in place,
+   never replacing it; a temporary file has no name while it is written, so a process killed
+   mid-save leaves none behind. Call this before training to find a bad output path first. */
+edl_status edl_check_output(const char *path);
 
 /* ---- Text classification (fastText's supervised mode) ----------------------------------- */
 
