@@ -4,6 +4,7 @@
  * Empty lines and lines starting with '#' are skipped; CRLF is accepted. Errors name the file,
  * line and column. "-" reads standard input. */
 #include "dataset.h"
+#include "file.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -106,8 +107,8 @@ edl_status edl_dataset_load_text(edl_dataset **out, const char *path, size_t fea
     static const char fn[] = "edl_dataset_load_text";
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "%s: out or path is NULL", fn);
     int is_stdin = !strcmp(path, "-");
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) return edl__fail(EDL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f;
+    EDL_TRY(edl__open_read(path, &f));
     edl_dataset *d = NULL;
     edl_status s = edl_dataset_create(&d, feature_dim, target_dim);
     float *x = malloc((feature_dim ? feature_dim : 1) * sizeof *x), *t = malloc((target_dim ? target_dim : 1) * sizeof *t);
@@ -128,9 +129,9 @@ edl_status edl_dataset_load_text(edl_dataset **out, const char *path, size_t fea
         if (line[0] == '#') continue;
         s = parse_line(d, &w, line, &idx, &cap, x, t);
     }
-    if (s == EDL_OK && ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error after line %zu", w.path, w.line);
+    if (s == EDL_OK && ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error after line %zu: %s", w.path, w.line, strerror(errno));
     if (s == EDL_OK && d->n == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: no examples", w.path);
-    if (!is_stdin) fclose(f);
+    edl__close_read(f);
     free(line), free(idx), free(x), free(t);
     if (s != EDL_OK) {
         edl_dataset_free(d);

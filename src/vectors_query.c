@@ -2,7 +2,10 @@
  * (word2vec's questions-words accuracy, Spearman correlation with human similarity scores). */
 #include "vectors.h"
 
+#include "file.h"
+
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,8 +87,8 @@ edl_status edl_vectors_eval_analogies(const edl_vectors *v, const char *path, si
                                       edl_analogy_result *r) {
     if (!v || !path || !r) return edl__fail(EDL_ERR_ARG, "edl_vectors_eval_analogies: an argument is NULL");
     memset(r, 0, sizeof *r);
-    FILE *f = fopen(path, "rb");
-    if (!f) return edl__fail(EDL_ERR_IO, "%s: cannot open", path);
+    FILE *f;
+    EDL_TRY(edl__open_read(path, &f));
     size_t n = restrict_to && restrict_to < v->n ? restrict_to : v->n, lineno = 0, cap = 0;
     char *line = NULL;
     ssize_t len;
@@ -138,8 +141,9 @@ edl_status edl_vectors_eval_analogies(const edl_vectors *v, const char *path, si
         sec->total++, r->total++;
         if (s == EDL_OK && cnt == 1 && best == id[3]) sec->correct++, r->correct++;
     }
+    if (s == EDL_OK && ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error after line %zu: %s", path, lineno, strerror(errno));
     free(line);
-    fclose(f);
+    edl__close_read(f);
     if (s != EDL_OK) edl_analogy_result_free(r);
     return s;
 }
@@ -164,8 +168,8 @@ static void ranks(const double *x, size_t n, double *rank, size_t *order) {
 edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, double *spearman,
                                        size_t *found, size_t *total) {
     if (!v || !path || !spearman || !found || !total) return edl__fail(EDL_ERR_ARG, "edl_vectors_eval_similarity: an argument is NULL");
-    FILE *f = fopen(path, "rb");
-    if (!f) return edl__fail(EDL_ERR_IO, "%s: cannot open", path);
+    FILE *f;
+    EDL_TRY(edl__open_read(path, &f));
     double *human = NULL, *model = NULL;
     size_t n = 0, cap = 0, lcap = 0, lineno = 0;
     *found = *total = 0;
@@ -203,8 +207,9 @@ edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, d
         model[n] = na > 0 && nb > 0 ? edl__vec_dot(ra, rb, v->dim) / (na * nb) : 0.0;
         n++;
     }
+    if (s == EDL_OK && ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error after line %zu: %s", path, lineno, strerror(errno));
     free(line);
-    fclose(f);
+    edl__close_read(f);
     *found = n;
     *spearman = NAN;
     if (s == EDL_OK && n >= 2) {

@@ -394,8 +394,8 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
     reader rd = {.path = is_stdin ? "<stdin>" : path, .fmt = opt->format, .sep = opt->sep ? opt->sep : ',',
                  .cols = {opt->user_col, opt->item_col, opt->rating_col, opt->time_col}};
     EDL_TRY(check_options(opt, &rd));
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f) return edl__fail(EDL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f;
+    EDL_TRY(edl__open_read(path, &f));
 
     edl_ratings_report rep = {0};
     edl_ratings *out = NULL;
@@ -449,7 +449,7 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
     }
     if (s == EDL_OK && ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error after line %zu: %s", rd.path, rep.lines, strerror(errno));
     else if (s == EDL_OK && !feof(f)) s = edl__fail(EDL_ERR_NOMEM, "%s:%zu: no memory for a line", rd.path, rep.lines + 1);
-    if (!is_stdin) fclose(f);
+    edl__close_read(f);
     free(line), free(pairs.slots);
     rep.rows = s == EDL_OK ? out->n : 0;
     if (report) *report = rep;

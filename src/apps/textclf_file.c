@@ -2,6 +2,8 @@
  * arguments as metadata) and line-by-line text reading. */
 #include "textclf.h"
 
+#include "../file.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -67,9 +69,7 @@ edl_status edl__reader_open(edl_text_reader *r, const char *path) {
     memset(r, 0, sizeof *r);
     r->path = path;
     r->is_stdin = !strcmp(path, "-");
-    r->f = r->is_stdin ? stdin : fopen(path, "rb");
-    if (!r->f) return edl__fail(EDL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    return EDL_OK;
+    return edl__open_read(path, &r->f);
 }
 
 edl_status edl__reader_line(edl_text_reader *r, const char **text, size_t *len) {
