@@ -13,11 +13,16 @@ static int set_value(const char *cmd, const arg_spec *s, const char *v) {
     switch (s->type) {
     case ARG_STR: *(const char **)s->value = v; return 0;
     case ARG_SIZE:
-    case ARG_U64: {
-        if (v[0] == '-') break;
+    case ARG_U64:
+    case ARG_COUNT: {
+        /* strtoull alone would take " -1" as 2^64 - 1: digits only */
+        if (!(v[0] >= '0' && v[0] <= '9')) break;
         unsigned long long x = strtoull(v, &end, 10);
-        if (end == v || *end || errno) break;
+        if (*end || errno) break;
+        if (s->type == ARG_SIZE && x > SIZE_MAX) break;
+        if (s->type == ARG_COUNT && x > (unsigned long long)INT64_MAX) break;
         if (s->type == ARG_SIZE) *(size_t *)s->value = (size_t)x;
+        else if (s->type == ARG_COUNT) *(int64_t *)s->value = (int64_t)x;
         else *(uint64_t *)s->value = x;
         return 0;
     }
@@ -34,7 +39,11 @@ static int set_value(const char *cmd, const arg_spec *s, const char *v) {
         return 0;
     }
     }
-    fprintf(stderr, "edl %s: bad value '%s' for -%s\n", cmd, v, s->name);
+    const char *want = s->type == ARG_SIZE || s->type == ARG_U64 ? "a non-negative integer"
+                       : s->type == ARG_COUNT                 ? "a non-negative integer below 2^63"
+                       : s->type == ARG_INT                   ? "an integer"
+                                                              : "a finite number";
+    fprintf(stderr, "edl %s: bad value '%s' for -%s (want %s)\n", cmd, v, s->name, want);
     return -1;
 }
 
@@ -51,6 +60,7 @@ int args_parse(const char *cmd, int argc, char **argv, int first, const arg_spec
             pos[npos++] = a;
             continue;
         }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return ARGS_HELP;
         const char *name = a + 1 + (a[1] == '-');
         const char *eq = strchr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
@@ -74,20 +84,21 @@ int args_parse(const char *cmd, int argc, char **argv, int first, const arg_spec
     return npos;
 }
 
-void args_usage(const arg_spec *specs, size_t nspecs) {
+void args_usage(FILE *f, const arg_spec *specs, size_t nspecs) {
     for (size_t k = 0; k < nspecs; k++) {
         char def[64] = "";
         switch (specs[k].type) {
         case ARG_STR: snprintf(def, sizeof def, "%s", *(const char **)specs[k].value ? *(const char **)specs[k].value : ""); break;
         case ARG_SIZE: snprintf(def, sizeof def, "%zu", *(size_t *)specs[k].value); break;
         case ARG_U64: snprintf(def, sizeof def, "%llu", (unsigned long long)*(uint64_t *)specs[k].value); break;
+        case ARG_COUNT: snprintf(def, sizeof def, "%lld", (long long)*(int64_t *)specs[k].value); break;
         case ARG_INT: snprintf(def, sizeof def, "%d", *(int *)specs[k].value); break;
         case ARG_FLOAT: /* NaN stands for a default that depends on other flags */
             if (isnan(*(float *)specs[k].value)) snprintf(def, sizeof def, "auto");
             else snprintf(def, sizeof def, "%g", *(float *)specs[k].value);
             break;
         }
-        fprintf(stderr, "  -%-14s %s [%s]\n", specs[k].name, specs[k].help, def);
+        fprintf(f, "  -%-14s %s [%s]\n", specs[k].name, specs[k].help, def);
     }
 }
 
@@ -102,4 +113,16 @@ int args_sizes(const char *s, size_t *out, size_t max, size_t *n) {
         s = *end ? end + 1 : end;
     }
     return 0;
+}
+
+int args_usage_exit(int parsed, const char *usage) {
+    fputs(usage, parsed == ARGS_HELP ? stdout : stderr);
+    return parsed == ARGS_HELP ? 0 : 2;
+}
+
+int args_flags_exit(int parsed, const char *usage, const arg_spec *specs, size_t nspecs) {
+    FILE *f = parsed == ARGS_HELP ? stdout : stderr;
+    fputs(usage, f);
+    args_usage(f, specs, nspecs);
+    return parsed == ARGS_HELP ? 0 : 2;
 }

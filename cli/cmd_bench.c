@@ -4,6 +4,7 @@
 #include "args.h"
 #include "commands.h"
 #include "edl.h"
+#include "files.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -460,21 +461,28 @@ int cmd_bench(int argc, char **argv) {
         {"max-rows", ARG_SIZE, &max_rows, "onehot: largest table"},
         {"max-gb", ARG_FLOAT, &max_gb, "lookup: largest table in GiB"},
     };
-    /* --csv takes no value */
-    char *args[64];
+    static const char usage[] = "usage: edl bench onehot|lookup|kernels [--csv] [--svg FILE] [--reps N] [--max-rows N] [--max-gb G]\n";
+    const size_t nspecs = sizeof specs / sizeof specs[0];
+    if (!strcmp(which, "-h") || !strcmp(which, "--help")) return args_flags_exit(ARGS_HELP, usage, specs, nspecs);
+    /* --csv may stand alone or take 0 or 1 */
+    char **args = malloc(((size_t)argc * 2 + 1) * sizeof *args);
+    if (!args) return (fprintf(stderr, "edl bench: no memory\n"), 1);
     int n = 0;
-    for (int i = 0; i < argc && n < 62; i++) {
+    for (int i = 0; i < argc; i++) {
         args[n++] = argv[i];
-        if (i > 2 && (!strcmp(argv[i], "--csv") || !strcmp(argv[i], "-csv"))) args[n++] = "1";
+        if (i > 2 && (!strcmp(argv[i], "--csv") || !strcmp(argv[i], "-csv")) &&
+            !(i + 1 < argc && (!strcmp(argv[i + 1], "0") || !strcmp(argv[i + 1], "1"))))
+            args[n++] = "1";
     }
     const char *pos[1];
-    if ((strcmp(which, "onehot") && strcmp(which, "lookup") && strcmp(which, "kernels")) ||
-        args_parse("bench", n, args, 3, specs, sizeof specs / sizeof specs[0], pos, 0) < 0) {
-        fprintf(stderr, "usage: edl bench onehot|lookup|kernels [--csv] [--svg FILE] [--reps N] [--max-rows N] [--max-gb G]\n");
-        args_usage(specs, sizeof specs / sizeof specs[0]);
-        return 2;
-    }
-    if (reps < 1) reps = 1;
+    int parsed = args_parse("bench", n, args, 3, specs, nspecs, pos, 0);
+    free(args);
+    if (parsed < 0 || (strcmp(which, "onehot") && strcmp(which, "lookup") && strcmp(which, "kernels")))
+        return args_flags_exit(parsed, usage, specs, nspecs);
+    if (reps < 1 || reps > 1000) return (fprintf(stderr, "edl bench: -reps %d must be in [1, 1000]\n", reps), 2);
+    if (!(max_gb > 0)) return (fprintf(stderr, "edl bench: -max-gb %g must be above 0\n", max_gb), 2);
+    char svg_path[4096];
+    if (svg && cli_output_path("bench", "-svg", svg, "", svg_path, sizeof svg_path)) return 1;
     if (!strcmp(which, "onehot")) return bench_onehot(csv, svg, max_rows, reps);
     if (!strcmp(which, "lookup")) return bench_lookup(csv, svg, (double)max_gb * 1073741824.0, reps);
     return bench_kernels(csv, svg, reps);

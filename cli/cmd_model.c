@@ -2,6 +2,7 @@
 #include "args.h"
 #include "commands.h"
 #include "edl.h"
+#include "files.h"
 #include "progress.h"
 
 #include <errno.h>
@@ -26,11 +27,10 @@ static edl_status summary_model(edl_model **m, const char *arg) {
 
 int cmd_summary(int argc, char **argv) {
     const char *pos[1];
-    if (args_parse("summary", argc, argv, 2, NULL, 0, pos, 1) != 1) {
-        fprintf(stderr, "usage: edl summary SPEC|MODEL_FILE\n"
-                        "  e.g. edl summary 'embedding_bag(rows=5000,dim=64,pool=mean) dense(128,act=relu) dense(10)'\n");
-        return 2;
-    }
+    int parsed = args_parse("summary", argc, argv, 2, NULL, 0, pos, 1);
+    if (parsed != 1)
+        return args_usage_exit(parsed, "usage: edl summary SPEC|MODEL_FILE\n"
+                                       "  e.g. edl summary 'embedding_bag(rows=5000,dim=64,pool=mean) dense(128,act=relu) dense(10)'\n");
     edl_model *m = NULL;
     if (summary_model(&m, pos[0]) != EDL_OK) return cli_fail("summary");
     size_t size = edl_model_summary_len(m) + 1; /* as long as the model: no fixed buffer */
@@ -98,16 +98,27 @@ int cmd_train(int argc, char **argv) {
     };
     const size_t nspecs = sizeof specs / sizeof specs[0];
     const char *pos[1];
-    if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
-        fprintf(stderr, "usage: edl train -spec SPEC -input FILE -output PREFIX [flags]\n");
-        args_usage(specs, nspecs);
-        return 0;
-    }
-    if (args_parse(cmd, argc, argv, 2, specs, nspecs, pos, 0) < 0) return 2;
+    int parsed = args_parse(cmd, argc, argv, 2, specs, nspecs, pos, 0);
+    if (parsed == ARGS_HELP) return args_flags_exit(parsed, "usage: edl train -spec SPEC -input FILE -output PREFIX [flags]\n", specs, nspecs);
+    if (parsed < 0) return 2;
     if (!spec || !input || !output) {
         fprintf(stderr, "edl train: -spec, -input and -output are required (edl train -h lists the flags)\n");
         return 2;
     }
+    if (valid && split > 0) {
+        fprintf(stderr, "edl train: -valid FILE and -validSplit %g both give validation data: choose one\n", split);
+        return 2;
+    }
+    if (patience && !valid && !(split > 0)) {
+        fprintf(stderr, "edl train: -patience needs validation data (-valid FILE or -validSplit F)\n");
+        return 2;
+    }
+    char path[4096], log_path[4096];
+    if (cli_output_path(cmd, "-output", output, ".safetensors", path, sizeof path) ||
+        (log && cli_output_path(cmd, "-log", log, "", log_path, sizeof log_path)))
+        return 1;
+    const cli_file files[] = {{"-input", input, 0}, {"-valid", valid, 0}, {"-output", path, 1}, {"-log", log, 1}};
+    if (cli_files_distinct(cmd, files, sizeof files / sizeof files[0])) return 1;
     static const char *const opt_names[] = {"sgd", "adagrad", "rowwise-adagrad", "adam", "adamw", NULL};
     static const char *const sched_names[] = {"constant", "linear", "cosine", NULL};
     static const char *const init_names[] = {"torch", "keras", "fasttext", NULL};
@@ -138,7 +149,8 @@ int cmd_train(int argc, char **argv) {
     c.schedule = (edl_schedule)sched, c.warmup_steps = warmup;
     progress_init(&ps, verbose);
     if (log && !(ps.log = fopen(log, "w"))) {
-        fprintf(stderr, "edl train: -log %s: cannot write it\n", log);
+        fprintf(stderr, "edl train: -log %s: cannot write it: %s\n", log, strerror(errno));
+        rc = 2; /* said here: not the library's last error */
         goto out;
     }
     if (ps.log) fputs("epoch,loss,accuracy,valid_loss,valid_accuracy,seconds\n", ps.log);
@@ -146,7 +158,7 @@ int cmd_train(int argc, char **argv) {
     edl_train_report r;
     if (edl_train(m, train, &c, &r) != EDL_OK) goto out;
     /* the arguments travel with the model */
-    char path[4096], args[4096] = "", lr_s[32], ep_s[32];
+    char args[4096] = "", lr_s[32], ep_s[32];
     for (int i = 2, n = 0; i < argc && n >= 0 && (size_t)n < sizeof args; i++)
         n += snprintf(args + n, sizeof args - (size_t)n, "%s%s", i > 2 ? " " : "", argv[i]);
     for (char *p = args; *p; p++) /* metadata is UTF-8: keep file names in other encodings readable */
@@ -157,7 +169,6 @@ int cmd_train(int argc, char **argv) {
     char seed_s[32];
     snprintf(seed_s, sizeof seed_s, "%llu", (unsigned long long)seed);
     const char *vals[5] = {args, optimizer, lr_s, ep_s, seed_s};
-    snprintf(path, sizeof path, "%s.safetensors", output);
     if (edl_model_save(m, path, keys, vals, 5) != EDL_OK) goto out;
     if (verbose > 0) {
         fprintf(stderr, "trained %zu epochs, %llu steps in %.1f s: loss %.4f", r.epochs_run, (unsigned long long)r.steps,
@@ -167,14 +178,11 @@ int cmd_train(int argc, char **argv) {
     }
     rc = 0;
 out:
-    if (rc) cli_fail(cmd);
-    if (ps.log) { /* stdio buffers: a full disk shows only when the log is flushed and closed */
-        int bad = fflush(ps.log) != 0 || ferror(ps.log), err = errno;
-        if (fclose(ps.log) != 0 || bad) {
-            if (bad) errno = err ? err : EIO;
-            fprintf(stderr, "edl train: -log %s: write failed: %s\n", log, strerror(errno));
-            rc = 1;
-        }
+    if (rc == 2) rc = 1;
+    else if (rc) cli_fail(cmd);
+    if (ps.log && cli_close_checked(ps.log) != 0) {
+        fprintf(stderr, "edl train: -log %s: write failed: %s\n", log, strerror(errno));
+        rc = 1;
     }
     edl_dataset_free(train);
     edl_dataset_free(vdata);
@@ -184,10 +192,8 @@ out:
 
 int cmd_eval(int argc, char **argv) {
     const char *pos[2];
-    if (args_parse("eval", argc, argv, 2, NULL, 0, pos, 2) != 2) {
-        fprintf(stderr, "usage: edl eval MODEL FILE   (FILE: one 'TARGET INPUTS...' a line, '-' for stdin)\n");
-        return 2;
-    }
+    int parsed = args_parse("eval", argc, argv, 2, NULL, 0, pos, 2);
+    if (parsed != 2) return args_usage_exit(parsed, "usage: edl eval MODEL FILE   (FILE: one 'TARGET INPUTS...' a line, '-' for stdin)\n");
     edl_model *m = NULL;
     edl_dataset *d = NULL;
     if (edl_model_load(&m, pos[0]) != EDL_OK) return cli_fail("eval");

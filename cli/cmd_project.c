@@ -3,6 +3,7 @@
 #include "args.h"
 #include "commands.h"
 #include "edl.h"
+#include "files.h"
 #include "progress.h"
 
 #include <errno.h>
@@ -123,15 +124,6 @@ static void free_points(points *p) {
     edl_textclf_free(p->clf);
 }
 
-/* Closes a file written with stdio (standard output is flushed, not closed): 0, or -1 with errno
-   saying why a write or the close failed. A full disk shows only here: stdio buffers. */
-static int close_checked(FILE *f) {
-    int bad = fflush(f) != 0 || ferror(f), err = errno;
-    if (f != stdout && fclose(f) != 0 && !bad) return -1;
-    if (bad) errno = err ? err : EIO;
-    return bad ? -1 : 0;
-}
-
 /* n x 2 coordinates of the points by PCA or t-SNE. */
 static int project(const char *cmd, const points *p, const char *method, const edl_tsne_args *ta, float *xy, double *explained) {
     size_t dim = edl_vectors_dim(p->v);
@@ -144,10 +136,6 @@ static int project(const char *cmd, const points *p, const char *method, const e
         return 2;
     }
     return s == EDL_OK ? 0 : cli_fail(cmd);
-}
-
-static int wants_help(int argc, char **argv) {
-    return argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"));
 }
 
 /* The flags every projection shares, checked before anything is read. */
@@ -205,12 +193,13 @@ int cmd_project(int argc, char **argv) {
         {"theta", ARG_FLOAT, &ta.theta, "t-SNE Barnes-Hut accuracy (0: exact at any size)"},
     };
     const size_t nspecs = sizeof specs / sizeof specs[0];
-    int help = wants_help(argc, argv);
-    if (help || args_parse("project", argc, argv, 2, specs, nspecs, pos, 1) != 1) {
-        fprintf(stderr, "usage: edl project VECTORS|MODEL -method pca|tsne [-dim 2] [-output FILE.csv] [-max 2000]\n");
-        args_usage(specs, nspecs);
-        return help ? 0 : 2;
-    }
+    int parsed = args_parse("project", argc, argv, 2, specs, nspecs, pos, 1);
+    if (parsed != 1)
+        return args_flags_exit(parsed, "usage: edl project VECTORS|MODEL -method pca|tsne [-dim 2] [-output FILE.csv] [-max 2000]\n", specs, nspecs);
+    char out_path[4096];
+    const cli_file files[] = {{"", pos[0], 0}, {"-output", output, 1}};
+    if ((output && cli_output_path("project", "-output", output, "", out_path, sizeof out_path)) || cli_files_distinct("project", files, 2))
+        return 1;
     if (dim == 0) {
         fprintf(stderr, "edl project: -dim 0: a projection needs at least one dimension\n");
         return 2;
@@ -232,7 +221,7 @@ int cmd_project(int argc, char **argv) {
     if (!rc && !f) rc = (fprintf(stderr, "edl project: -output %s: cannot write it: %s\n", output, strerror(errno)), 1);
     if (!rc) {
         write_csv(f, &p, xy, dim);
-        if (close_checked(f) != 0)
+        if (cli_close_checked(f) != 0)
             rc = (fprintf(stderr, "edl project: %s: write failed: %s\n", output ? output : "standard output", strerror(errno)), 1);
     }
     free(xy);
@@ -319,8 +308,8 @@ static int finish_groups(const int *raw, size_t n, char *const *rawnames, size_t
    first column is "word" (any case) or it has three or more columns, as TensorBoard's metadata
    files do. raw[i] receives point i's group among *nraw names (by first appearance), or -1. */
 static int read_groups(const char *path, const points *p, int *raw, char ***names, size_t *nraw) {
-    FILE *f = fopen(path, "r");
-    if (!f) return (fprintf(stderr, "edl plot: -labels %s: %s\n", path, strerror(errno)), 1);
+    FILE *f = cli_open_input("plot", "-labels", path);
+    if (!f) return 1;
     char *line = NULL;
     size_t cap = 0, lineno = 0, room = 0;
     ssize_t len;
@@ -444,12 +433,13 @@ int cmd_plot(int argc, char **argv) {
         {"theta", ARG_FLOAT, &ta.theta, "t-SNE Barnes-Hut accuracy (0: exact at any size)"},
     };
     const size_t nspecs = sizeof specs / sizeof specs[0];
-    int help = wants_help(argc, argv);
-    if (help || args_parse("plot", argc, argv, 2, specs, nspecs, pos, 1) != 1 || !output) {
-        fprintf(stderr, "usage: edl plot VECTORS|MODEL -output FILE.svg [-method pca|tsne] [-labels META.tsv] [-top 40]\n");
-        args_usage(specs, nspecs);
-        return help ? 0 : 2;
-    }
+    int parsed = args_parse("plot", argc, argv, 2, specs, nspecs, pos, 1);
+    if (parsed != 1 || !output)
+        return args_flags_exit(parsed == 1 ? -1 : parsed, "usage: edl plot VECTORS|MODEL -output FILE.svg [-method pca|tsne] [-labels META.tsv] [-top 40]\n",
+                               specs, nspecs);
+    char out_path[4096];
+    const cli_file files[] = {{"", pos[0], 0}, {"-labels", meta, 0}, {"-output", output, 1}};
+    if (cli_output_path("plot", "-output", output, "", out_path, sizeof out_path) || cli_files_distinct("plot", files, 3)) return 1;
     if (check_projection("plot", method, &ta)) return 2;
     points p;
     if (load_points("plot", pos[0], max, 1, &p)) return 1;
@@ -505,12 +495,10 @@ static void write_name(FILE *f, const points *p, size_t i) {
 
 int cmd_export_projector(int argc, char **argv) {
     const char *pos[2];
-    int help = wants_help(argc, argv);
-    if (help || args_parse("export-projector", argc, argv, 2, NULL, 0, pos, 2) != 2) {
-        fprintf(stderr, "usage: edl export-projector VECTORS|MODEL DIR   (writes DIR/vectors.tsv and DIR/metadata.tsv:\n"
-                        "       every word's row, and a classifier's label rows after them)\n");
-        return help ? 0 : 2;
-    }
+    int parsed = args_parse("export-projector", argc, argv, 2, NULL, 0, pos, 2);
+    if (parsed != 2)
+        return args_usage_exit(parsed, "usage: edl export-projector VECTORS|MODEL DIR   (writes DIR/vectors.tsv and DIR/metadata.tsv:\n"
+                                       "       every word's row, and a classifier's label rows after them)\n");
     points p;
     if (load_points("export-projector", pos[0], (size_t)-1, 0, &p)) return 1;
     if (mkdir(pos[1], 0777) != 0 && errno != EEXIST) {
@@ -521,6 +509,11 @@ int cmd_export_projector(int argc, char **argv) {
     char vp[4096], mp[4096];
     snprintf(vp, sizeof vp, "%s/vectors.tsv", pos[1]);
     snprintf(mp, sizeof mp, "%s/metadata.tsv", pos[1]);
+    const cli_file files[] = {{"", pos[0], 0}, {"", vp, 1}, {"", mp, 1}};
+    if (cli_files_distinct("export-projector", files, 3)) {
+        free_points(&p);
+        return 1;
+    }
     FILE *fv = fopen(vp, "w"), *fm = fopen(mp, "w");
     int rc = 0;
     if (!fv || !fm) rc = (fprintf(stderr, "edl export-projector: %s: cannot write it: %s\n", fv ? mp : vp, strerror(errno)), 1);
@@ -531,8 +524,8 @@ int cmd_export_projector(int argc, char **argv) {
         fputc('\n', fv);
         write_name(fm, &p, i);
     }
-    if (fv && close_checked(fv) != 0 && !rc) rc = (fprintf(stderr, "edl export-projector: %s: write failed: %s\n", vp, strerror(errno)), 1);
-    if (fm && close_checked(fm) != 0 && !rc) rc = (fprintf(stderr, "edl export-projector: %s: write failed: %s\n", mp, strerror(errno)), 1);
+    if (fv && cli_close_checked(fv) != 0 && !rc) rc = (fprintf(stderr, "edl export-projector: %s: write failed: %s\n", vp, strerror(errno)), 1);
+    if (fm && cli_close_checked(fm) != 0 && !rc) rc = (fprintf(stderr, "edl export-projector: %s: write failed: %s\n", mp, strerror(errno)), 1);
     if (!rc) printf("%s\n%s\n", vp, mp);
     free_points(&p);
     return rc;
@@ -542,12 +535,14 @@ int cmd_export_projector(int argc, char **argv) {
 int cmd_plot_curve(int argc, char **argv) {
     const char *output = NULL, *pos[1];
     const arg_spec specs[] = {{"output", ARG_STR, &output, "the SVG file"}};
-    if (args_parse("plot-curve", argc, argv, 2, specs, 1, pos, 1) != 1 || !output) {
-        fprintf(stderr, "usage: edl plot-curve LOG.csv -output FILE.svg   (LOG: edl train/supervised -log)\n");
-        return 2;
-    }
-    FILE *f = fopen(pos[0], "r");
-    if (!f) return (fprintf(stderr, "edl plot-curve: %s: %s\n", pos[0], strerror(errno)), 1);
+    int parsed = args_parse("plot-curve", argc, argv, 2, specs, 1, pos, 1);
+    if (parsed != 1 || !output)
+        return args_usage_exit(parsed == 1 ? -1 : parsed, "usage: edl plot-curve LOG.csv -output FILE.svg   (LOG: edl train/supervised -log)\n");
+    char out_path[4096];
+    const cli_file files[] = {{"", pos[0], 0}, {"-output", output, 1}};
+    if (cli_output_path("plot-curve", "-output", output, "", out_path, sizeof out_path) || cli_files_distinct("plot-curve", files, 2)) return 1;
+    FILE *f = cli_open_input("plot-curve", "", pos[0]);
+    if (!f) return 1;
     char line[4096], *names[16];
     size_t ncol = 0, nrow = 0, cap = 0;
     double *vals = NULL;

@@ -2,6 +2,7 @@
 #include "args.h"
 #include "commands.h"
 #include "edl.h"
+#include "files.h"
 #include "progress.h"
 
 #include <errno.h>
@@ -31,6 +32,12 @@ static int read_ratings(const char *cmd, const char *path, const read_flags *f, 
     for (int k = 0; k < 4; k++)
         if (!strcmp(f->format, names[k])) fmt = k;
     if (fmt < 0) return (fprintf(stderr, "edl %s: -format '%s' is not auto, udata, dat or csv\n", cmd, f->format), 2);
+    /* u.data and ratings.dat fix their separator, columns and header: a flag that would change
+       them is refused, not ignored */
+    if ((fmt == EDL_RATINGS_UDATA || fmt == EDL_RATINGS_DAT) && (f->sep || f->cols || f->header != -1))
+        return (fprintf(stderr, "edl %s: -%s is for -format csv (or auto): -format %s has fixed columns (user item rating time)\n", cmd,
+                        f->sep ? "sep" : f->cols ? "cols" : "header", f->format),
+                2);
     o.format = (edl_ratings_format)fmt, o.header = f->header;
     if (f->sep) {
         if (!strcmp(f->sep, "tab")) o.sep = '\t';
@@ -127,13 +134,10 @@ static int rec_train(int argc, char **argv) {
         READ_FLAGS(rf),
     };
     const size_t ns = sizeof specs / sizeof specs[0];
-    if (argc > 3 && (!strcmp(argv[3], "-h") || !strcmp(argv[3], "--help"))) {
-        printf("usage: edl recommend train -input FILE -output PREFIX [flags]\n");
-        args_usage(specs, ns);
-        return 0;
-    }
-    if (args_parse(cmd, argc, argv, 3, specs, ns, NULL, 0) < 0) return 2;
-    if (k == 0) return (fprintf(stderr, "edl %s: -k must be at least 1\n", cmd), 2);
+    int parsed = args_parse(cmd, argc, argv, 3, specs, ns, NULL, 0);
+    if (parsed == ARGS_HELP) return args_flags_exit(parsed, "usage: edl recommend train -input FILE -output PREFIX [flags]\n", specs, ns);
+    if (parsed < 0) return 2;
+    if (k == 0 || k > 1000000) return (fprintf(stderr, "edl %s: -k %zu must be in [1, 1000000]\n", cmd, k), 2);
     if (epoch == 0) return (fprintf(stderr, "edl %s: -epoch must be at least 1\n", cmd), 2);
     if (thread < 0) return (fprintf(stderr, "edl %s: -thread %d is negative (0: all cores)\n", cmd, thread), 2);
     if (!isnan(lr) && !(lr >= 0 && isfinite(lr))) return (fprintf(stderr, "edl %s: -lr %g is not a finite rate >= 0\n", cmd, lr), 2);
@@ -144,6 +148,30 @@ static int rec_train(int argc, char **argv) {
     for (int i = 0; i < 4; i++)
         if (!strcmp(model, kinds[i])) kind = i;
     if (kind < 0) return (fprintf(stderr, "edl %s: -model '%s' is not mf, bpr, mlp or pop\n", cmd, model), 2);
+    /* flags of another model are refused, not ignored */
+    if (hidden && kind != EDL_REC_MLP) return (fprintf(stderr, "edl %s: -hidden is for -model mlp (not %s)\n", cmd, model), 2);
+    if (neg && kind != EDL_REC_BPR && kind != EDL_REC_MLP)
+        return (fprintf(stderr, "edl %s: -neg is for -model bpr or mlp, which sample negatives (not %s)\n", cmd, model), 2);
+    if (kind == EDL_REC_POP && (optimizer || !isnan(lr) || !isnan(reg) || dim != a.dim))
+        return (fprintf(stderr, "edl %s: -model pop counts records: it has no -dim, -lr, -reg or -optimizer\n", cmd), 2);
+    if (kind == EDL_REC_MF && rf.cols) {
+        int rating_col = 2;
+        const char *c = strchr(rf.cols, ',');
+        c = c ? strchr(c + 1, ',') : NULL;
+        rating_col = c ? atoi(c + 1) : -1;
+        if (rating_col < 0)
+            return (fprintf(stderr, "edl %s: -model mf learns ratings, but -cols %s gives no rating column (bpr and mlp learn from "
+                                    "the pairs alone)\n",
+                            cmd, rf.cols),
+                    2);
+    }
+    char model_path[4096], test_path[4096], log_path[4096];
+    if (cli_output_path(cmd, "-output", output, ".safetensors", model_path, sizeof model_path) ||
+        (strcmp(split, "none") && cli_output_path(cmd, "-output", output, ".test", test_path, sizeof test_path)) ||
+        (log && cli_output_path(cmd, "-log", log, "", log_path, sizeof log_path)))
+        return 1;
+    const cli_file files[] = {{"-input", input, 0}, {"-output", model_path, 1}, {"-output", strcmp(split, "none") ? test_path : NULL, 1}, {"-log", log, 1}};
+    if (cli_files_distinct(cmd, files, sizeof files / sizeof files[0])) return 1;
     edl_rec_defaults(&a, (edl_rec_kind)kind);
     a.dim = dim, a.epoch = epoch, a.lr = isnan(lr) ? -1.0f : lr, a.reg = isnan(reg) ? -1.0f : reg, a.neg = neg, a.batch = batch, a.thread = thread, a.seed = seed, a.k = k;
     size_t hs[8], nh = 0;
@@ -173,30 +201,27 @@ static int rec_train(int argc, char **argv) {
     edl_ratings *all = NULL, *train = NULL, *test = NULL;
     edl_recommender *r = NULL;
     rec_progress ps = {verbose, NULL, (edl_rec_kind)kind};
-    char path[4096];
     int rc = read_ratings(cmd, input, &rf, &all);
     if (rc) return rc;
     rc = 1;
     if (do_split) {
         if (edl_ratings_split(all, sk, frac, seed, &train, &test) != EDL_OK) goto out;
-        snprintf(path, sizeof path, "%s.test", output);
-        if (edl_ratings_write(test, path) != EDL_OK) goto out;
+        if (edl_ratings_write(test, test_path) != EDL_OK) goto out;
         if (log || verbose > 1) a.valid = test; /* evaluated after every epoch: only when shown */
     }
     if (log && !(ps.log = fopen(log, "w"))) {
-        fprintf(stderr, "edl %s: -log %s: %s\n", cmd, log, strerror(errno));
+        fprintf(stderr, "edl %s: -log %s: cannot write it: %s\n", cmd, log, strerror(errno));
+        rc = 2; /* said here: not the library's last error */
         goto out;
     }
     if (ps.log) fputs("epoch,loss,test_rmse,test_hr,seconds\n", ps.log);
     a.progress = on_epoch, a.user = &ps;
     edl_rec_report rep;
     if (edl_rec_train(&r, train ? train : all, &a, &rep) != EDL_OK) goto out;
-    snprintf(path, sizeof path, "%s.safetensors", output);
-    if (edl_rec_save(r, path) != EDL_OK) goto out;
+    if (edl_rec_save(r, model_path) != EDL_OK) goto out;
     if (verbose > 0)
-        fprintf(stderr, "%zu users, %zu items, %zu training records; %.2f s (%.0f examples/s); wrote %s%s%s%s\n", rep.users, rep.items,
-                rep.ratings, rep.seconds, rep.examples_per_second, path, do_split ? " and " : "", do_split ? output : "",
-                do_split ? ".test" : "");
+        fprintf(stderr, "%zu users, %zu items, %zu training records; %.2f s (%.0f examples/s); wrote %s%s%s\n", rep.users, rep.items,
+                rep.ratings, rep.seconds, rep.examples_per_second, model_path, do_split ? " and " : "", do_split ? test_path : "");
     if (do_split) {
         edl_rec_metrics m;
         if (edl_rec_evaluate(r, test, k, &m) != EDL_OK) goto out;
@@ -204,8 +229,12 @@ static int rec_train(int argc, char **argv) {
     }
     rc = 0;
 out:
-    if (rc) cli_fail(cmd);
-    if (ps.log) fclose(ps.log);
+    if (rc == 2) rc = 1;
+    else if (rc) cli_fail(cmd);
+    if (ps.log && cli_close_checked(ps.log) != 0) {
+        fprintf(stderr, "edl %s: -log %s: write failed: %s\n", cmd, log, strerror(errno));
+        rc = 1;
+    }
     edl_rec_free(r);
     edl_ratings_free(all), edl_ratings_free(train), edl_ratings_free(test);
     return rc;
@@ -217,8 +246,10 @@ static int rec_test(int argc, char **argv) {
     size_t k = 10;
     const arg_spec specs[] = {{"k", ARG_SIZE, &k, "cut-off of the ranking metrics"}, READ_FLAGS(rf)};
     const char *pos[2];
-    if (args_parse(cmd, argc, argv, 3, specs, sizeof specs / sizeof specs[0], pos, 2) != 2 || k == 0)
-        return (fprintf(stderr, "usage: edl recommend test MODEL FILE [-k 10] [-format ...]\n"), 2);
+    int parsed = args_parse(cmd, argc, argv, 3, specs, sizeof specs / sizeof specs[0], pos, 2);
+    if (parsed != 2)
+        return args_flags_exit(parsed, "usage: edl recommend test MODEL FILE [-k 10] [-format ...]\n", specs, sizeof specs / sizeof specs[0]);
+    if (k == 0 || k > 1000000) return (fprintf(stderr, "edl %s: -k %zu must be in [1, 1000000]\n", cmd, k), 2);
     edl_recommender *r = NULL;
     edl_ratings *t = NULL;
     if (edl_rec_load(&r, pos[0]) != EDL_OK) return cli_fail(cmd);
@@ -242,10 +273,12 @@ static int rec_query(int argc, char **argv, int similar) {
         {"all", ARG_INT, &all, "topk: 1 keeps the items the user already has"},
     };
     const char *pos[1];
-    if (args_parse(cmd, argc, argv, 3, specs, similar ? 2 : 3, pos, 1) != 1 || !ids || k == 0 || k > 1000000)
-        return (fprintf(stderr, "usage: edl recommend %s MODEL %s ID [-k 10]%s\n", similar ? "similar" : "topk", similar ? "-item" : "-user",
-                        similar ? "" : " [-all 1]"),
-                2);
+    int parsed = args_parse(cmd, argc, argv, 3, specs, similar ? 2 : 3, pos, 1);
+    if (parsed != 1 || !ids)
+        return args_usage_exit(parsed == 1 ? -1 : parsed, similar ? "usage: edl recommend similar MODEL -item ID [-k 10]\n"
+                                                                  : "usage: edl recommend topk MODEL -user ID [-k 10] [-all 1]\n");
+    if (k == 0 || k > 1000000) return (fprintf(stderr, "edl %s: -k %zu must be in [1, 1000000]\n", cmd, k), 2);
+    if (all != 0 && all != 1) return (fprintf(stderr, "edl %s: -all %d is not 0 or 1\n", cmd, all), 2);
     char *end;
     errno = 0;
     long long v = strtoll(ids, &end, 10);
@@ -284,11 +317,10 @@ static int rec_synth(int argc, char **argv) {
         {"seed", ARG_U64, &a.seed, "seed"},
     };
     const size_t ns = sizeof specs / sizeof specs[0];
-    if (args_parse(cmd, argc, argv, 3, specs, ns, NULL, 0) < 0 || !output) {
-        fprintf(stderr, "usage: edl recommend synth -output FILE [flags]\n");
-        args_usage(specs, ns);
-        return 2;
-    }
+    int parsed = args_parse(cmd, argc, argv, 3, specs, ns, NULL, 0);
+    if (parsed < 0 || !output) return args_flags_exit(parsed == 0 ? -1 : parsed, "usage: edl recommend synth -output FILE [flags]\n", specs, ns);
+    char out_path[4096];
+    if (cli_output_path(cmd, "-output", output, "", out_path, sizeof out_path)) return 1;
     edl_synth_report rep;
     if (edl_synth_ratings(output, &a, &rep) != EDL_OK) return cli_fail(cmd);
     fprintf(stderr, "wrote %s: %zu records, %zu users, %zu items; noise RMSE (the floor) %.4f, rating std %.4f\n", output, rep.rows,
@@ -311,19 +343,26 @@ static int rec_split(int argc, char **argv) {
     float frac = 0;
     char *end;
     edl_split_kind sk = EDL_SPLIT_LAST;
-    if (args_parse(cmd, argc, argv, 3, specs, sizeof specs / sizeof specs[0], pos, 1) != 1 || !output)
-        return (fprintf(stderr, "usage: edl recommend split FILE -output PREFIX [-split last|random:0.1] [-seed N]\n"), 2);
+    int parsed = args_parse(cmd, argc, argv, 3, specs, sizeof specs / sizeof specs[0], pos, 1);
+    if (parsed != 1 || !output)
+        return args_flags_exit(parsed == 1 ? -1 : parsed, "usage: edl recommend split FILE -output PREFIX [-split last|random:0.1] [-seed N]\n", specs,
+                               sizeof specs / sizeof specs[0]);
+    char train_path[4096], test_path[4096];
+    if (cli_output_path(cmd, "-output", output, ".train", train_path, sizeof train_path) ||
+        cli_output_path(cmd, "-output", output, ".test", test_path, sizeof test_path))
+        return 1;
+    const cli_file files[] = {{"", pos[0], 0}, {"-output", train_path, 1}, {"-output", test_path, 1}};
+    if (cli_files_distinct(cmd, files, 3)) return 1;
     if (!strncmp(split, "random:", 7) && (frac = strtof(split + 7, &end)) > 0 && frac < 1 && !*end) sk = EDL_SPLIT_RANDOM;
     else if (strcmp(split, "last")) return (fprintf(stderr, "edl %s: -split '%s' is not random:FRACTION or last\n", cmd, split), 2);
     edl_ratings *all = NULL, *train = NULL, *test = NULL;
     int rc = read_ratings(cmd, pos[0], &rf, &all);
     if (rc) return rc;
-    char path[4096];
     rc = edl_ratings_split(all, sk, frac, seed, &train, &test) != EDL_OK;
-    if (!rc) snprintf(path, sizeof path, "%s.train", output), rc = edl_ratings_write(train, path) != EDL_OK;
-    if (!rc) snprintf(path, sizeof path, "%s.test", output), rc = edl_ratings_write(test, path) != EDL_OK;
+    if (!rc) rc = edl_ratings_write(train, train_path) != EDL_OK;
+    if (!rc) rc = edl_ratings_write(test, test_path) != EDL_OK;
     if (rc) cli_fail(cmd);
-    else printf("%s.train\t%zu\n%s.test\t%zu\n", output, edl_ratings_count(train), output, edl_ratings_count(test));
+    else printf("%s\t%zu\n%s\t%zu\n", train_path, edl_ratings_count(train), test_path, edl_ratings_count(test));
     edl_ratings_free(all), edl_ratings_free(train), edl_ratings_free(test);
     return rc;
 }

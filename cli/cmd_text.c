@@ -3,6 +3,7 @@
 #include "args.h"
 #include "commands.h"
 #include "edl.h"
+#include "files.h"
 #include "progress.h"
 
 #include <errno.h>
@@ -29,28 +30,21 @@ static void progress_supervised(const edl_textclf_progress *p, void *user) {
     progress_fasttext(p, &s->ps);
 }
 
-/* Closes a file written with stdio: 0, or -1 with errno saying why a write or the close failed
-   (a full disk shows only here: stdio buffers). */
-static int close_checked(FILE *f) {
-    int bad = fflush(f) != 0 || ferror(f), err = errno;
-    if (fclose(f) != 0 && !bad) return -1;
-    if (bad) errno = err ? err : EIO;
-    return bad ? -1 : 0;
-}
-
 int cmd_supervised(int argc, char **argv) {
     static const char cmd[] = "supervised";
     edl_textclf_args a;
     edl_textclf_defaults(&a);
     const char *input = NULL, *output = NULL, *loss = "softmax", *hidden = NULL, *optimizer = NULL, *pre = NULL, *valid = NULL;
     size_t dim = a.dim, epoch = a.epoch, ngrams = a.word_ngrams, bucket = a.bucket, lru = a.lr_update_rate, batch = 0, patience = 0;
-    uint64_t min_count = 1, min_count_label = 0, seed = 0;
+    int64_t min_count = 1, min_count_label = 0;
+    uint64_t seed = 0;
     float lr = a.lr, dropout = 0;
     int thread = a.thread;
     const char *label = a.label, *log = NULL;
-    /* flags fastText has but supervised mode ignores are accepted so existing scripts run */
-    size_t ignored_size = 0;
-    float ignored_float = 0;
+    /* flags fastText has that do nothing in supervised mode, and subwords, which edl's supervised
+       mode does not have yet: refused when given (SIZE_MAX / NaN: not given), never ignored */
+    size_t ws = SIZE_MAX, neg = SIZE_MAX, minn = SIZE_MAX, maxn = SIZE_MAX;
+    float t = NAN;
     const arg_spec specs[] = {
         {"input", ARG_STR, &input, "training file path ('-' for stdin)"},
         {"output", ARG_STR, &output, "writes OUTPUT.safetensors"},
@@ -59,8 +53,8 @@ int cmd_supervised(int argc, char **argv) {
         {"epoch", ARG_SIZE, &epoch, "number of epochs"},
         {"wordNgrams", ARG_SIZE, &ngrams, "max length of word ngram"},
         {"bucket", ARG_SIZE, &bucket, "number of buckets"},
-        {"minCount", ARG_U64, &min_count, "minimal number of word occurences"},
-        {"minCountLabel", ARG_U64, &min_count_label, "minimal number of label occurences"},
+        {"minCount", ARG_COUNT, &min_count, "minimal number of word occurences"},
+        {"minCountLabel", ARG_COUNT, &min_count_label, "minimal number of label occurences"},
         {"label", ARG_STR, &label, "labels prefix"},
         {"loss", ARG_STR, &loss, "loss function {softmax, ova, hs}"},
         {"thread", ARG_INT, &thread, "number of threads (0: all cores)"},
@@ -75,24 +69,40 @@ int cmd_supervised(int argc, char **argv) {
         {"valid", ARG_STR, &valid, "edl: validation file for early stopping"},
         {"patience", ARG_SIZE, &patience, "edl: epochs without a better validation loss before stopping"},
         {"log", ARG_STR, &log, "edl: write the training curve as CSV (edl plot-curve draws it)"},
-        {"ws", ARG_SIZE, &ignored_size, "(unused in supervised mode)"},
-        {"neg", ARG_SIZE, &ignored_size, "(unused in supervised mode)"},
-        {"minn", ARG_SIZE, &ignored_size, "(subwords: not in supervised mode here)"},
-        {"maxn", ARG_SIZE, &ignored_size, "(subwords: not in supervised mode here)"},
-        {"t", ARG_FLOAT, &ignored_float, "(unused in supervised mode)"},
+        {"ws", ARG_SIZE, &ws, "(refused: no effect in supervised mode)"},
+        {"neg", ARG_SIZE, &neg, "(refused: -loss ns is not implemented)"},
+        {"minn", ARG_SIZE, &minn, "(refused unless 0: character n-grams are not in supervised mode yet)"},
+        {"maxn", ARG_SIZE, &maxn, "(refused unless 0: character n-grams are not in supervised mode yet)"},
+        {"t", ARG_FLOAT, &t, "(refused: no effect in supervised mode)"},
     };
     const size_t nspecs = sizeof specs / sizeof specs[0];
-    if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
-        fprintf(stderr, "usage: edl supervised -input FILE -output PREFIX [flags]\n");
-        args_usage(specs, nspecs);
-        return 0;
-    }
     const char *pos[1];
-    if (args_parse(cmd, argc, argv, 2, specs, nspecs, pos, 0) < 0) return 2;
+    int parsed = args_parse(cmd, argc, argv, 2, specs, nspecs, pos, 0);
+    if (parsed == ARGS_HELP) return args_flags_exit(parsed, "usage: edl supervised -input FILE -output PREFIX [flags]\n", specs, nspecs);
+    if (parsed < 0) return 2;
     if (!input || !output) {
         fprintf(stderr, "edl supervised: -input and -output are required (edl supervised -h lists the flags)\n");
         return 2;
     }
+    /* a flag is used or refused, never accepted and ignored */
+    const char *refused = ws != SIZE_MAX ? "-ws has no effect in supervised mode (fastText ignores it there)"
+                          : !isnan(t)   ? "-t has no effect in supervised mode (fastText ignores it there)"
+                          : neg != SIZE_MAX ? "-neg: supervised -loss ns is not implemented (softmax, ova and hs are)"
+                          : (minn != SIZE_MAX && minn) || (maxn != SIZE_MAX && maxn)
+                              ? "-minn/-maxn: character n-grams are not implemented in supervised mode yet; refused rather than ignored"
+                          : patience && !valid ? "-patience needs -valid FILE: early stopping watches the validation loss"
+                          : dropout != 0 && !hidden ? "-dropout applies after -hidden layers: give -hidden too"
+                                                    : NULL;
+    if (refused) {
+        fprintf(stderr, "edl supervised: %s\n", refused);
+        return 2;
+    }
+    char path[4096], log_path[4096];
+    if (cli_output_path(cmd, "-output", output, ".safetensors", path, sizeof path) ||
+        (log && cli_output_path(cmd, "-log", log, "", log_path, sizeof log_path)))
+        return 1;
+    const cli_file files[] = {{"-input", input, 0}, {"-valid", valid, 0}, {"-pretrainedVectors", pre, 0}, {"-output", path, 1}, {"-log", log, 1}};
+    if (cli_files_distinct(cmd, files, sizeof files / sizeof files[0])) return 1;
     if (!strcmp(loss, "softmax")) a.loss = EDL_TEXTCLF_SOFTMAX;
     else if (!strcmp(loss, "ova")) a.loss = EDL_TEXTCLF_OVA;
     else if (!strcmp(loss, "hs")) a.loss = EDL_TEXTCLF_HS;
@@ -115,7 +125,7 @@ int cmd_supervised(int argc, char **argv) {
         }
     }
     a.dim = dim, a.lr = lr, a.epoch = epoch, a.word_ngrams = ngrams, a.bucket = bucket;
-    a.min_count = (int64_t)min_count, a.min_count_label = (int64_t)min_count_label, a.label = label;
+    a.min_count = min_count, a.min_count_label = min_count_label, a.label = label;
     a.thread = thread, a.seed = seed, a.lr_update_rate = lru, a.pretrained_vectors = pre;
     a.hidden = hid, a.nhidden = nh, a.dropout = dropout, a.batch = batch, a.valid = valid, a.patience = patience;
     supervised_progress sp = {.log = NULL};
@@ -130,7 +140,7 @@ int cmd_supervised(int argc, char **argv) {
     edl_textclf *c = NULL;
     edl_textclf_report r;
     edl_status s = edl_textclf_train(&c, input, &a, &r);
-    int log_failed = sp.log && close_checked(sp.log) != 0;
+    int log_failed = sp.log && cli_close_checked(sp.log) != 0;
     if (verbose_level >= 2) fputc('\n', stderr);
     /* the curve was asked for: without it the command fails, though a trained model is still saved */
     if (log_failed) fprintf(stderr, "edl supervised: -log %s: write failed: %s\n", log, strerror(errno));
@@ -140,8 +150,6 @@ int cmd_supervised(int argc, char **argv) {
         if (r.skipped_no_label) fprintf(stderr, "warning: %zu lines without a label were skipped\n", r.skipped_no_label);
         fprintf(stderr, "trained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n", r.seconds, r.words_per_sec_thread, r.loss);
     }
-    char path[4096];
-    snprintf(path, sizeof path, "%s.safetensors", output);
     s = edl_textclf_save(c, path);
     edl_textclf_free(c);
     if (s != EDL_OK) return cli_fail(cmd);
@@ -159,6 +167,11 @@ static size_t without_newline(const char *line, size_t n) {
 
 /* MODEL FILE [k] [threshold], as fastText's test and predict. */
 static int model_file_k_th(const char *cmd, int argc, char **argv, edl_textclf **c, const char **file, size_t *k, float *th) {
+    for (int i = 2; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("usage: edl %s MODEL FILE|- [k] [threshold]\n", cmd);
+            return -1;
+        }
     if (argc < 4 || argc > 6) {
         fprintf(stderr, "usage: edl %s MODEL FILE|- [k] [threshold]\n", cmd);
         return 2;
@@ -192,7 +205,7 @@ int cmd_test(int argc, char **argv) {
     size_t k;
     float th;
     int rc = model_file_k_th(cmd, argc, argv, &c, &file, &k, &th);
-    if (rc) return rc;
+    if (rc) return rc < 0 ? 0 : rc;
     edl_textclf_meter mt;
     if (edl_textclf_test(c, file, k, th, &mt) != EDL_OK) {
         edl_textclf_free(c);
@@ -226,10 +239,9 @@ int cmd_predict(int argc, char **argv) {
     size_t k;
     float th;
     int rc = model_file_k_th(cmd, argc, argv, &c, &file, &k, &th);
-    if (rc) return rc;
-    FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
+    if (rc) return rc < 0 ? 0 : rc;
+    FILE *f = cli_open_input(cmd, "", file);
     if (!f) {
-        fprintf(stderr, "edl %s: %s: cannot open: %s\n", cmd, file, strerror(errno));
         edl_textclf_free(c);
         return 1;
     }
@@ -254,19 +266,19 @@ int cmd_predict(int argc, char **argv) {
         }
         putchar('\n');
     }
-    if (f != stdin) fclose(f);
+    if (!rc && ferror(f)) rc = (fprintf(stderr, "edl %s: %s: read error after line %zu: %s\n", cmd, file, lineno, strerror(errno)), 1);
+    cli_close_input(f);
     free(line), free(labels), free(probs);
     edl_textclf_free(c);
     return rc;
 }
 
 int cmd_sentence_vectors(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: edl print-sentence-vectors MODEL < text\n");
-        return 2;
-    }
+    const char *pos[1];
+    int parsed = args_parse(argv[1], argc, argv, 2, NULL, 0, pos, 1);
+    if (parsed != 1) return args_usage_exit(parsed, "usage: edl print-sentence-vectors MODEL < text\n");
     edl_textclf *c;
-    if (edl_textclf_load(&c, argv[2]) != EDL_OK) return cli_fail(argv[1]);
+    if (edl_textclf_load(&c, pos[0]) != EDL_OK) return cli_fail(argv[1]);
     size_t dim = edl_textclf_dim(c), cap = 0;
     float *vec = malloc(dim * sizeof *vec);
     char *line = NULL;

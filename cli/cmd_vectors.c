@@ -3,6 +3,7 @@
 #include "args.h"
 #include "commands.h"
 #include "edl.h"
+#include "files.h"
 #include "progress.h"
 
 #include <math.h>
@@ -23,7 +24,8 @@ static int train_vectors(int argc, char **argv, int cbow) {
     edl_wordvec_args a;
     edl_wordvec_defaults(&a, cbow);
     const char *input = NULL, *output = NULL;
-    uint64_t min_count = (uint64_t)a.min_count, seed = 0;
+    int64_t min_count = a.min_count;
+    uint64_t seed = 0;
     int binary = 0;
     const char *loss = "ns";
     const arg_spec specs[] = {
@@ -32,7 +34,7 @@ static int train_vectors(int argc, char **argv, int cbow) {
         {"dim", ARG_SIZE, &a.dim, "size of word vectors"},
         {"ws", ARG_SIZE, &a.ws, "size of the context window"},
         {"epoch", ARG_SIZE, &a.epoch, "number of epochs"},
-        {"minCount", ARG_U64, &min_count, "minimal number of word occurences"},
+        {"minCount", ARG_COUNT, &min_count, "minimal number of word occurences"},
         {"neg", ARG_SIZE, &a.neg, "number of negatives sampled"},
         {"lr", ARG_FLOAT, &a.lr, "learning rate"},
         {"t", ARG_FLOAT, &a.t, "sampling threshold"},
@@ -45,34 +47,45 @@ static int train_vectors(int argc, char **argv, int cbow) {
         {"label", ARG_STR, &a.label, "labels prefix (such tokens are not words)"},
         {"loss", ARG_STR, &loss, "loss function {ns}"},
         {"verbose", ARG_INT, &verbose_level, "verbosity level"},
-        {"binary", ARG_INT, &binary, "1: also write OUTPUT.bin (word2vec binary)"},
+        {"binary", ARG_INT, &binary, "also write OUTPUT.bin (word2vec binary); -binary alone means 1"},
     };
     const size_t nspecs = sizeof specs / sizeof specs[0];
-    if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
-        fprintf(stderr, "usage: edl %s -input FILE -output PREFIX [flags]\n", cmd);
-        args_usage(specs, nspecs);
-        return 0;
-    }
-    /* -binary takes no value */
-    char *args[256];
+    /* -binary may stand alone (fastText's -saveOutput style) or take 0 or 1 */
+    char **args = malloc(((size_t)argc * 2 + 1) * sizeof *args);
+    if (!args) return (fprintf(stderr, "edl %s: no memory\n", cmd), 1);
     int n = 0;
-    for (int i = 0; i < argc && n < 254; i++) {
+    for (int i = 0; i < argc; i++) {
         args[n++] = argv[i];
-        if (i > 1 && (!strcmp(argv[i], "-binary") || !strcmp(argv[i], "--binary"))) args[n++] = "1";
+        int lone = i > 1 && (!strcmp(argv[i], "-binary") || !strcmp(argv[i], "--binary")) &&
+                   !(i + 1 < argc && (!strcmp(argv[i + 1], "0") || !strcmp(argv[i + 1], "1")));
+        if (lone) args[n++] = "1";
     }
     const char *pos[1];
-    if (args_parse(cmd, n, args, 2, specs, nspecs, pos, 0) < 0) return 2;
+    int parsed = args_parse(cmd, n, args, 2, specs, nspecs, pos, 0);
+    free(args);
+    if (parsed == ARGS_HELP)
+        return args_flags_exit(parsed, cbow ? "usage: edl cbow -input FILE -output PREFIX [flags]\n" : "usage: edl skipgram -input FILE -output PREFIX [flags]\n",
+                               specs, nspecs);
+    if (parsed < 0) return 2;
     if (!input || !output) {
         fprintf(stderr, "edl %s: -input and -output are required (edl %s -h lists the flags)\n", cmd, cmd);
         return 2;
     }
+    if (binary != 0 && binary != 1) return (fprintf(stderr, "edl %s: -binary %d is not 0 or 1\n", cmd, binary), 2);
+    char vec_path[4096], bin_path[4096], model_path[4096];
+    if (cli_output_path(cmd, "-output", output, ".vec", vec_path, sizeof vec_path) ||
+        (binary && cli_output_path(cmd, "-output", output, ".bin", bin_path, sizeof bin_path)) ||
+        cli_output_path(cmd, "-output", output, ".safetensors", model_path, sizeof model_path))
+        return 1;
+    const cli_file files[] = {{"-input", input, 0}, {"-output", vec_path, 1}, {"-output", binary ? bin_path : NULL, 1}, {"-output", model_path, 1}};
+    if (cli_files_distinct(cmd, files, sizeof files / sizeof files[0])) return 1;
     if (strcmp(loss, "ns")) {
         fprintf(stderr, "edl %s: -loss '%s': only ns (negative sampling) is implemented\n", cmd, loss);
         return 2;
     }
     progress_state ps;
     progress_init(&ps, verbose_level);
-    a.min_count = (int64_t)min_count, a.seed = seed, a.progress = progress_fasttext, a.user = &ps;
+    a.min_count = min_count, a.seed = seed, a.progress = progress_fasttext, a.user = &ps;
     edl_wordvec *w = NULL;
     edl_wordvec_report r;
     edl_status s = edl_wordvec_train(&w, input, &a, &r);
@@ -81,12 +94,11 @@ static int train_vectors(int argc, char **argv, int cbow) {
     if (verbose_level >= 1)
         fprintf(stderr, "Read %lld words\nNumber of words:  %zu\ntrained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n",
                 (long long)r.ntokens, r.nwords, r.seconds, r.words_per_sec_thread, r.loss);
-    char path[4096];
     edl_vectors *v = NULL;
     s = edl_wordvec_vectors(w, &v);
-    if (s == EDL_OK) snprintf(path, sizeof path, "%s.vec", output), s = edl_vectors_write(v, path, EDL_VEC_TEXT);
-    if (s == EDL_OK && binary) snprintf(path, sizeof path, "%s.bin", output), s = edl_vectors_write(v, path, EDL_VEC_BINARY);
-    if (s == EDL_OK) snprintf(path, sizeof path, "%s.safetensors", output), s = edl_wordvec_save(w, path);
+    if (s == EDL_OK) s = edl_vectors_write(v, vec_path, EDL_VEC_TEXT);
+    if (s == EDL_OK && binary) s = edl_vectors_write(v, bin_path, EDL_VEC_BINARY);
+    if (s == EDL_OK) s = edl_wordvec_save(w, model_path);
     edl_vectors_free(v);
     edl_wordvec_free(w);
     if (s != EDL_OK) return cli_fail(cmd);
@@ -112,16 +124,18 @@ static int parse_format(const char *cmd, const char *s, edl_vec_format *f) {
 int cmd_convert(int argc, char **argv) {
     const char *from = "auto", *to = "auto", *pos[2];
     const arg_spec specs[] = {{"from", ARG_STR, &from, "input format"}, {"to", ARG_STR, &to, "output format (auto: by extension)"}};
-    if (args_parse("convert", argc, argv, 2, specs, 2, pos, 2) != 2) {
-        fprintf(stderr, "usage: edl convert IN OUT [--from FMT] [--to FMT]   (FMT: text, glove, binary, safetensors)\n");
-        return 2;
-    }
+    int parsed = args_parse("convert", argc, argv, 2, specs, 2, pos, 2);
+    if (parsed != 2) return args_usage_exit(parsed, "usage: edl convert IN OUT [--from FMT] [--to FMT]   (FMT: text, glove, binary, safetensors)\n");
     edl_vec_format fi, fo;
     if (parse_format("convert", from, &fi) || parse_format("convert", to, &fo)) return 2;
+    char out[4096];
+    if (cli_output_path("convert", "OUT", pos[1], "", out, sizeof out)) return 1;
+    const cli_file files[] = {{"IN", pos[0], 0}, {"OUT", pos[1], 1}};
+    if (cli_files_distinct("convert", files, 2)) return 1;
     edl_vectors *v = NULL;
     if (edl_vectors_read(&v, pos[0], fi) != EDL_OK) return cli_fail("convert");
     edl_status s = edl_vectors_write(v, pos[1], fo);
-    fprintf(stderr, "%zu words x %zu\n", edl_vectors_count(v), edl_vectors_dim(v));
+    if (s == EDL_OK) fprintf(stderr, "%zu words x %zu\n", edl_vectors_count(v), edl_vectors_dim(v));
     edl_vectors_free(v);
     return s == EDL_OK ? 0 : cli_fail("convert");
 }
@@ -170,16 +184,38 @@ static void print_neighbours(const vec_source *src, const int64_t *ids, const fl
     }
 }
 
-/* Words from the arguments, else whitespace-separated from standard input. */
+/* Words from the arguments, else whitespace-separated from standard input (any length). */
 typedef struct {
     char **argv;
     int argc, next;
-    char buf[1024];
+    char *line;   /* standard input, a line at a time */
+    size_t cap, at;
+    ssize_t len;
 } word_source;
 
 static const char *next_word(word_source *ws) {
     if (ws->argc > 0) return ws->next < ws->argc ? ws->argv[ws->next++] : NULL;
-    return scanf("%1023s", ws->buf) == 1 ? ws->buf : NULL;
+    for (;;) {
+        while (ws->line && ws->at < (size_t)ws->len && strchr(" \t\n\r\v\f", ws->line[ws->at])) ws->at++;
+        if (ws->line && ws->at < (size_t)ws->len) {
+            char *w = ws->line + ws->at;
+            while (ws->at < (size_t)ws->len && !strchr(" \t\n\r\v\f", ws->line[ws->at])) ws->at++;
+            if (ws->at < (size_t)ws->len) ws->line[ws->at++] = '\0';
+            else ws->line[ws->at] = '\0'; /* getline leaves room for the NUL */
+            return w;
+        }
+        ws->len = getline(&ws->line, &ws->cap, stdin), ws->at = 0;
+        if (ws->len < 0) return NULL;
+    }
+}
+
+static void word_source_free(word_source *ws) { free(ws->line); }
+
+/* -k: in [1, 100000], or a message naming the value. */
+static int check_k(const char *cmd, size_t k) {
+    if (k >= 1 && k <= 100000) return 0;
+    fprintf(stderr, "edl %s: -k %zu must be in [1, 100000]\n", cmd, k);
+    return 2;
 }
 
 int cmd_nn(int argc, char **argv) {
@@ -187,16 +223,14 @@ int cmd_nn(int argc, char **argv) {
     const char *pos[64];
     const arg_spec specs[] = {{"k", ARG_SIZE, &k, "neighbours to print"}};
     int np = args_parse("nn", argc, argv, 2, specs, 1, pos, 64);
-    if (np < 1 || k == 0 || k > 100000) {
-        fprintf(stderr, "usage: edl nn VECTORS [-k 10] [WORD...]   (words from stdin when none are given)\n");
-        return 2;
-    }
+    if (np < 1) return args_usage_exit(np, "usage: edl nn VECTORS [-k 10] [WORD...]   (words from stdin when none are given)\n");
+    if (check_k("nn", k)) return 2;
     vec_source src;
     if (open_source("nn", pos[0], &src)) return 1;
     size_t dim = edl_vectors_dim(src.v);
     float *q = malloc(dim * sizeof *q), *sims = malloc(k * sizeof *sims);
     int64_t *ids = malloc(k * sizeof *ids);
-    word_source ws = {(char **)pos + 1, np - 1, 0, {0}};
+    word_source ws = {(char **)pos + 1, np - 1, 0, NULL, 0, 0, 0};
     const char *word;
     int rc = q && sims && ids ? 0 : 1;
     while (!rc && (word = next_word(&ws))) {
@@ -211,6 +245,7 @@ int cmd_nn(int argc, char **argv) {
         else print_neighbours(&src, ids, sims, n);
     }
     free(q), free(sims), free(ids);
+    word_source_free(&ws);
     close_source(&src);
     return rc;
 }
@@ -220,23 +255,26 @@ int cmd_analogies(int argc, char **argv) {
     const char *pos[64];
     const arg_spec specs[] = {{"k", ARG_SIZE, &k, "answers to print"}};
     int np = args_parse("analogies", argc, argv, 2, specs, 1, pos, 64);
-    if (np < 1 || k == 0 || k > 100000 || (np > 1 && (np - 1) % 3)) {
-        fprintf(stderr, "usage: edl analogies VECTORS [-k 10] [A B C ...]   (A : B :: C : ?; triples from stdin when none)\n");
+    if (np < 1) return args_usage_exit(np, "usage: edl analogies VECTORS [-k 10] [A B C ...]   (A : B :: C : ?; triples from stdin when none)\n");
+    if (check_k("analogies", k)) return 2;
+    if (np > 1 && (np - 1) % 3) {
+        fprintf(stderr, "edl analogies: %d words given: the words come in triples A B C\n", np - 1);
         return 2;
     }
     vec_source src;
     if (open_source("analogies", pos[0], &src)) return 1;
     float *sims = malloc(k * sizeof *sims);
     int64_t *ids = malloc(k * sizeof *ids);
-    word_source ws = {(char **)pos + 1, np - 1, 0, {0}};
+    word_source ws = {(char **)pos + 1, np - 1, 0, NULL, 0, 0, 0};
     int rc = sims && ids ? 0 : 1;
+    char *w[3] = {NULL, NULL, NULL};
     for (;;) {
-        char w[3][1024];
         int got = 0;
         for (; got < 3; got++) {
             const char *x = next_word(&ws);
             if (!x) break;
-            snprintf(w[got], sizeof w[got], "%s", x);
+            free(w[got]);
+            if (!(w[got] = strdup(x))) break;
         }
         if (got < 3 || rc) break;
         int64_t id[3];
@@ -254,6 +292,8 @@ int cmd_analogies(int argc, char **argv) {
         else print_neighbours(&src, ids, sims, n);
     }
     free(sims), free(ids);
+    free(w[0]), free(w[1]), free(w[2]);
+    word_source_free(&ws);
     close_source(&src);
     return rc;
 }
@@ -262,10 +302,8 @@ int cmd_eval_analogies(int argc, char **argv) {
     size_t restrict_to = 30000;
     const char *pos[2];
     const arg_spec specs[] = {{"restrict", ARG_SIZE, &restrict_to, "only the first N words (word2vec's 30000; 0: all)"}};
-    if (args_parse("eval-analogies", argc, argv, 2, specs, 1, pos, 2) != 2) {
-        fprintf(stderr, "usage: edl eval-analogies VECTORS questions-words.txt [-restrict 30000]\n");
-        return 2;
-    }
+    int parsed = args_parse("eval-analogies", argc, argv, 2, specs, 1, pos, 2);
+    if (parsed != 2) return args_usage_exit(parsed, "usage: edl eval-analogies VECTORS questions-words.txt [-restrict 30000]\n");
     vec_source src;
     if (open_source("eval-analogies", pos[0], &src)) return 1;
     edl_analogy_result r;
@@ -284,10 +322,8 @@ int cmd_eval_analogies(int argc, char **argv) {
 
 int cmd_eval_similarity(int argc, char **argv) {
     const char *pos[2];
-    if (args_parse("eval-similarity", argc, argv, 2, NULL, 0, pos, 2) != 2) {
-        fprintf(stderr, "usage: edl eval-similarity VECTORS PAIRS   (PAIRS: 'word1 word2 score' a line)\n");
-        return 2;
-    }
+    int parsed = args_parse("eval-similarity", argc, argv, 2, NULL, 0, pos, 2);
+    if (parsed != 2) return args_usage_exit(parsed, "usage: edl eval-similarity VECTORS PAIRS   (PAIRS: 'word1 word2 score' a line)\n");
     vec_source src;
     if (open_source("eval-similarity", pos[0], &src)) return 1;
     double rho;
@@ -299,24 +335,37 @@ int cmd_eval_similarity(int argc, char **argv) {
 }
 
 int cmd_print_word_vectors(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: edl print-word-vectors MODEL|VECTORS < words\n");
-        return 2;
-    }
+    const char *pos[1];
+    int parsed = args_parse(argv[1], argc, argv, 2, NULL, 0, pos, 1);
+    if (parsed != 1) return args_usage_exit(parsed, "usage: edl print-word-vectors MODEL|VECTORS < words\n");
     vec_source src;
-    if (open_source(argv[1], argv[2], &src)) return 1;
-    size_t dim = edl_vectors_dim(src.v);
+    if (open_source(argv[1], pos[0], &src)) return 1;
+    size_t dim = edl_vectors_dim(src.v), missing = 0, words = 0;
     float *vec = malloc(dim * sizeof *vec);
-    word_source ws = {NULL, 0, 0, {0}};
-    const char *word;
+    word_source ws = {NULL, 0, 0, NULL, 0, 0, 0};
+    const char *word, *first_missing = NULL;
+    char *first = NULL;
     while (vec && (word = next_word(&ws))) {
         int64_t id;
-        if (!word_vector(&src, word, vec, &id)) memset(vec, 0, dim * sizeof *vec);
+        words++;
+        /* fastText prints zeros for a word it has no vector for; edl does too, and says so */
+        if (!word_vector(&src, word, vec, &id)) {
+            memset(vec, 0, dim * sizeof *vec);
+            if (!missing++) first = strdup(word), first_missing = first ? first : "?";
+        }
         printf("%s", word);
         for (size_t d = 0; d < dim; d++) printf(" %.5g", vec[d]);
         putchar('\n');
     }
+    int rc = vec ? 0 : (fprintf(stderr, "edl %s: no memory\n", argv[1]), 1);
+    if (missing) {
+        fprintf(stderr, "edl %s: %zu of %zu words have no vector in %s (printed as zeros), the first '%.100s'%s\n", argv[1], missing, words,
+                pos[0], first_missing, src.w ? "" : ": the file has no subwords to build one from");
+        rc = 1;
+    }
+    free(first);
     free(vec);
+    word_source_free(&ws);
     close_source(&src);
-    return 0;
+    return rc;
 }

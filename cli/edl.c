@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "edl.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,7 +68,7 @@ static const struct {
     {"recommend", cmd_recommend},
 };
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage, stderr);
         return 2;
@@ -85,4 +86,18 @@ int main(int argc, char **argv) {
         if (!strcmp(cmd, commands[i].name)) return commands[i].run(argc, argv);
     fprintf(stderr, "edl: unknown command '%s'\n\n%s", cmd, usage);
     return 2;
+}
+
+int main(int argc, char **argv) {
+    int rc = run(argc, argv);
+    /* what a command printed is its result: a write that failed (a full disk, a closed pipe's
+       reader gone) fails the command, naming why, whatever else it did */
+    errno = 0;
+    int bad = fflush(stdout) != 0, err = errno;
+    if (bad || ferror(stdout)) {
+        fprintf(stderr, "edl%s%s: standard output: write failed: %s\n", argc > 1 ? " " : "", argc > 1 ? argv[1] : "",
+                strerror(err ? err : EIO));
+        if (rc == 0) rc = 1;
+    }
+    return rc;
 }

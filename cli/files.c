@@ -1,0 +1,117 @@
+/* Checks of a command's input and output paths before it starts its work. */
+#define _XOPEN_SOURCE 700
+#include "files.h"
+
+#include "edl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int cli_output_path(const char *cmd, const char *flag, const char *prefix, const char *suffix, char *out, size_t size) {
+    if (!prefix || !*prefix) {
+        fprintf(stderr, "edl %s: %s is empty: give a file name%s\n", cmd, flag, suffix[0] ? " prefix such as model" : "");
+        return -1;
+    }
+    const char *base = strrchr(prefix, '/');
+    base = base ? base + 1 : prefix;
+    if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+        fprintf(stderr, "edl %s: %s '%s' names a directory: give a file name in it (such as %s%smodel)\n", cmd, flag, prefix, prefix,
+                *base ? "/" : "");
+        return -1;
+    }
+    int n = snprintf(out, size, "%s%s", prefix, suffix);
+    if (n < 0 || (size_t)n >= size) {
+        fprintf(stderr, "edl %s: %s '%.60s...' is longer than %zu bytes\n", cmd, flag, prefix, size - 1);
+        return -1;
+    }
+    if (edl_check_output(out) != EDL_OK) {
+        fprintf(stderr, "edl %s: %s %s\n", cmd, flag, edl_last_error());
+        return -1;
+    }
+    return 0;
+}
+
+/* The identity of a path: its device and inode, or for a file not made yet its directory's
+   device and inode and its name. Only regular files and files to be made are compared:
+   devices such as /dev/null may be both read and written. */
+typedef struct {
+    int known;
+    dev_t dev;
+    ino_t ino;
+    const char *name; /* NULL when the file exists */
+} file_id;
+
+static file_id identify(const char *path) {
+    file_id id = {0, 0, 0, NULL};
+    struct stat st;
+    if (!path || !strcmp(path, "-")) return id;
+    if (stat(path, &st) == 0) {
+        if (S_ISREG(st.st_mode)) id.known = 1, id.dev = st.st_dev, id.ino = st.st_ino;
+        return id;
+    }
+    if (errno != ENOENT) return id;
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) : 0;
+    char *dir = malloc(dl + 2);
+    if (!dir) return id;
+    if (!slash) strcpy(dir, ".");
+    else if (dl == 0) strcpy(dir, "/");
+    else memcpy(dir, path, dl), dir[dl] = '\0';
+    if (stat(dir, &st) == 0) id.known = 1, id.dev = st.st_dev, id.ino = st.st_ino, id.name = slash ? slash + 1 : path;
+    free(dir);
+    return id;
+}
+
+static int same(const file_id *a, const file_id *b) {
+    if (!a->known || !b->known || a->dev != b->dev || a->ino != b->ino) return 0;
+    if (!a->name || !b->name) return !a->name && !b->name;
+    return !strcmp(a->name, b->name);
+}
+
+static void describe(char *buf, size_t size, const cli_file *f) {
+    if (f->flag[0]) snprintf(buf, size, "%s %s", f->flag, f->path);
+    else snprintf(buf, size, "%s", f->path);
+}
+
+int cli_files_distinct(const char *cmd, const cli_file *files, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (!files[i].output) continue;
+        file_id a = identify(files[i].path);
+        for (size_t j = 0; j < n; j++) {
+            if (j == i || (files[j].output && j > i)) continue;
+            file_id b = identify(files[j].path);
+            if (!same(&a, &b)) continue;
+            char x[600], y[600];
+            describe(x, sizeof x, &files[i]);
+            describe(y, sizeof y, &files[j]);
+            fprintf(stderr, "edl %s: %s is the same file as %s%s: refusing to overwrite it\n", cmd, x,
+                    files[j].output ? "the output " : "the input ", y);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int cli_close_checked(FILE *f) {
+    int bad = fflush(f) != 0 || ferror(f), err = errno;
+    if (f != stdout && fclose(f) != 0 && !bad) return -1;
+    if (bad) errno = err ? err : EIO;
+    return bad ? -1 : 0;
+}
+
+FILE *cli_open_input(const char *cmd, const char *flag, const char *path) {
+    if (!strcmp(path, "-")) return stdin;
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    int err = f ? (fstat(fileno(f), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0) : errno;
+    if (!err) return f;
+    if (f) fclose(f);
+    fprintf(stderr, "edl %s: %s%s%s: cannot read it: %s\n", cmd, flag, flag[0] ? " " : "", path, strerror(err));
+    return NULL;
+}
+
+void cli_close_input(FILE *f) {
+    if (f && f != stdin) fclose(f);
+}
