@@ -4,6 +4,7 @@
 #include "vectors.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,30 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#define MAX_WORD 1000   /* bytes; longer tokens are a sign of a wrong format */
+/* Words may be of any length: every trainer and writer takes any token, so every reader does
+   too (the file's size bounds what a word can cost). */
 #define MAX_DIM 100000
+
+/* "<count> <dim>" of a word2vec header: decimal digits only (sscanf's %llu would take "-3" as
+   2^64 - 3), spaces between and after; 0 when it is one. */
+static int parse_header(const char *s, size_t n, unsigned long long *count, unsigned long long *dim) {
+    unsigned long long v[2] = {0, 0};
+    size_t i = 0;
+    for (int k = 0; k < 2; k++) {
+        while (k && i < n && (s[i] == ' ' || s[i] == '\t')) i++;
+        size_t start = i;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+            unsigned d = (unsigned)(s[i] - '0');
+            if (v[k] > (ULLONG_MAX - d) / 10) return -1;
+            v[k] = v[k] * 10 + d;
+        }
+        if (i == start) return -1;
+    }
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) i++;
+    if (i != n) return -1;
+    *count = v[0], *dim = v[1];
+    return 0;
+}
 
 void edl_vectors_free(edl_vectors *v) {
     if (!v) return;
@@ -59,7 +82,6 @@ edl_status edl__vectors_alloc(edl_vectors **out, size_t n, size_t dim) {
 /* Appends a word (its row is already at data + n * dim); duplicates are an error. */
 edl_status edl__vectors_add_word(edl_vectors *v, const char *w, size_t len, const char *where) {
     if (len == 0) return edl__fail(EDL_ERR_FORMAT, "%s: empty word", where);
-    if (len > MAX_WORD) return edl__fail(EDL_ERR_FORMAT, "%s: a word of %zu bytes (at most %d): is the format right?", where, len, MAX_WORD);
     int64_t prev = edl_vectors_find(v, w, len);
     if (prev >= 0) return edl__fail(EDL_ERR_FORMAT, "%s: word \"%.*s\" appears twice (first as row %lld)", where, (int)(len > 60 ? 60 : len), w, (long long)prev + 1);
     EDL_TRY(edl__vocab_add(&v->vocab, w, len));
@@ -154,11 +176,10 @@ static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64
     edl_vectors *v = NULL;
     if (!glove) {
         unsigned long long hn = 0, hd = 0;
-        char extra;
         len = getline(&line, &cap, f);
         lineno = 1;
         s = cut_short(path, 1, line, len);
-        if (s == EDL_OK && (len < 0 || sscanf(line, "%llu %llu %c", &hn, &hd, &extra) != 2 || hd == 0))
+        if (s == EDL_OK && (len < 0 || parse_header(line, (size_t)len, &hn, &hd) != 0 || hd == 0))
             s = edl__fail(EDL_ERR_FORMAT, "%s:1: expected the header \"<count> <dim>\" (GloVe files have none: use --format glove)", path);
         else if (s == EDL_OK && hd > MAX_DIM)
             s = edl__fail(EDL_ERR_FORMAT, "%s:1: dim %llu in the header is over %d", path, hd, MAX_DIM);
@@ -232,8 +253,11 @@ static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64
 
 static edl_status read_binary(edl_vectors **out, const char *path, FILE *f, uint64_t fsize) {
     unsigned long long hn = 0, hd = 0;
-    char nl = 0;
-    if (fscanf(f, "%llu %llu%c", &hn, &hd, &nl) != 3 || nl != '\n' || hd == 0)
+    char head[64];
+    size_t hlen = 0;
+    int c = 0;
+    while (hlen < sizeof head && (c = fgetc(f)) != EOF && c != '\n') head[hlen++] = (char)c;
+    if (c != '\n' || parse_header(head, hlen, &hn, &hd) != 0 || hd == 0)
         return edl__fail(EDL_ERR_FORMAT, "%s: byte 0: expected the header \"<count> <dim>\\n\"", path);
     if (hd > MAX_DIM) return edl__fail(EDL_ERR_FORMAT, "%s: byte 0: dim %llu is over %d", path, hd, MAX_DIM);
     if (hn > fsize / (hd * 4 + 2)) /* each row: at least a byte of word, a space and dim floats */
@@ -242,20 +266,28 @@ static edl_status read_binary(edl_vectors **out, const char *path, FILE *f, uint
     edl_vectors *v;
     EDL_TRY(edl__vectors_alloc(&v, (size_t)hn, (size_t)hd));
     edl_status s = EDL_OK;
-    char word[MAX_WORD + 2];
+    char *word = NULL;
+    size_t wcap = 0;
     for (size_t r = 0; s == EDL_OK && r < hn; r++) {
         off_t at = ftello(f);
-        int c;
         size_t len = 0;
         while ((c = fgetc(f)) == '\n') at++; /* word2vec writes a newline after each row */
-        while (c != EOF && c != ' ' && len <= MAX_WORD) {
+        while (c != EOF && c != ' ') {
             if (c == '\0' || c == '\t' || c == '\r') break;
+            if (len == wcap) { /* any length: the file's own bytes bound it */
+                char *nw = realloc(word, wcap ? 2 * wcap : 256);
+                if (!nw) {
+                    s = edl__fail(EDL_ERR_NOMEM, "%s: byte %lld: no memory for row %zu's word of %zu bytes", path, (long long)at, r + 1, len);
+                    break;
+                }
+                word = nw, wcap = wcap ? 2 * wcap : 256;
+            }
             word[len++] = (char)c;
             c = fgetc(f);
         }
+        if (s != EDL_OK) break;
         if (c == EOF) s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu is truncated in its word", path, (long long)at, r + 1);
         else if (len == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu has an empty word: is this a binary file?", path, (long long)at, r + 1);
-        else if (len > MAX_WORD) s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu's word is over %d bytes: is this a binary file?", path, (long long)at, r + 1, MAX_WORD);
         else if (c != ' ') s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu's word holds a control byte: is this a binary file?", path, (long long)at, r + 1);
         if (s != EDL_OK) break;
         float *row = v->data + r * v->dim;
@@ -275,6 +307,7 @@ static edl_status read_binary(edl_vectors **out, const char *path, FILE *f, uint
         snprintf(where, sizeof where, "%s: byte %lld", path, (long long)at);
         if (s == EDL_OK) s = edl__vectors_add_word(v, word, len, where);
     }
+    free(word);
     if (s != EDL_OK) {
         edl_vectors_free(v);
         return s;

@@ -256,3 +256,38 @@ TEST(cli_help_and_messages) {
     CHECK(access(bin, F_OK) == 0);
     harness_remove_dir(dir);
 }
+
+/* A token of any length that training takes, every reader takes: a 2000-byte word trains, saves
+   (.vec, .bin, .safetensors) and reads back in nn, convert, plot and export-projector (before,
+   every reader refused words over 1000 bytes, so skipgram saved nothing). A header's negative
+   dim is refused as not a header (it read as 2^64 - 3). */
+TEST(cli_long_tokens_round_trip) {
+    char dir[] = "/tmp/edl-long-XXXXXX", corpus[64];
+    if (!mkdtemp(dir)) return;
+    snprintf(corpus, sizeof corpus, "%s/c.txt", dir);
+    FILE *f = fopen(corpus, "w");
+    char longw[2001];
+    memset(longw, 'x', 2000), longw[2000] = '\0';
+    edl_rng r;
+    edl_rng_seed(&r, 3);
+    for (int i = 0; i < 200; i++) {
+        for (int k = 0; k < 8; k++) fprintf(f, "w%d ", (int)edl_rng_below(&r, 30));
+        fprintf(f, "%s\n", longw);
+    }
+    fclose(f);
+    CHECK_RUN(0, "", "skipgram -input %s -output %s/sg -dim 8 -epoch 1 -minCount 1 -thread 1 -verbose 0 -binary", corpus, dir);
+    CHECK_RUN(0, "xxxxxxxxxx", "nn %s/sg.vec -k 40 w1", dir);
+    CHECK_RUN(0, "xxxxxxxxxx", "nn %s/sg.bin -k 40 w1", dir);
+    CHECK_RUN(0, "32 words x 8", "convert %s/sg.bin %s/back.vec", dir, dir);
+    CHECK_RUN(0, "", "plot %s/sg.safetensors -output %s/p.svg", dir, dir);
+    CHECK_RUN(0, "", "export-projector %s/sg.vec %s/proj", dir, dir);
+    CHECK_RUN(0, "", "supervised -input %s -output %s/clf -label w1 -epoch 1 -verbose 0", corpus, dir);
+    CHECK_RUN(0, "", "plot %s/clf.safetensors -output %s/q.svg", dir, dir);
+    char bad[64];
+    snprintf(bad, sizeof bad, "%s/bad.vec", dir);
+    write_text(bad, "2 -3\na 1 2 3\nb 1 2 3\n");
+    CHECK_RUN(1, "expected the header", "nn %s a", bad);
+    write_text(bad, "2 3 \na 1 2 3\nb 1 2 3\n"); /* a trailing space is fine, as word2vec writes it */
+    CHECK_RUN(0, "Query word? a", "nn %s a", bad);
+    harness_remove_dir(dir);
+}

@@ -93,11 +93,15 @@ TEST(vectors_malformed_catalogue) {
         CHECK(v == NULL);
         edl_vectors_free(v);
     }
-    /* an over-long word, a binary row cut short, a word with a space to write */
-    put(path, longword, sizeof longword);
+    /* a long word reads (words have no length limit: whatever a trainer takes, a reader takes),
+       a binary row cut short, a word with a space to write */
+    put(path, longword, 1105);
     edl_vectors *v = NULL;
-    CHECK_STATUS(edl_vectors_read(&v, path, EDL_VEC_GLOVE), EDL_ERR_FORMAT);
-    CHECK_ERROR_HAS("a word of 1100 bytes");
+    CHECK_OK(edl_vectors_read(&v, path, EDL_VEC_GLOVE));
+    size_t wlen = 0;
+    CHECK(v && edl_vectors_count(v) == 1 && edl_vectors_word(v, 0, &wlen) && wlen == 1100);
+    edl_vectors_free(v);
+    v = NULL;
     edl_vectors *ok = royals();
     snprintf(path, sizeof path, "%s/cut.bin", dir);
     CHECK_OK(edl_vectors_write(ok, path, EDL_VEC_BINARY));
