@@ -280,7 +280,7 @@ static int bench_lookup(int csv, const char *svg, double max_bytes, int reps) {
     int64_t *idx = xalloc(nidx * 8);
     double xs[16], ys[4][16];
     size_t np = 0;
-    for (double bytes = 64 * 1024.0; bytes <= 4.0 * 1073741824.0 * 1.0001; bytes *= 4) {
+    for (double bytes = 64 * 1024.0; bytes <= max_bytes * 1.0001; bytes *= 4) {
         if (bytes > budget) {
             fprintf(csv ? stderr : stdout, "# %.0f MiB table skipped: over the memory budget\n", bytes / 1048576);
             break;
@@ -481,6 +481,10 @@ int cmd_bench(int argc, char **argv) {
         return args_flags_exit(parsed, usage, specs, nspecs);
     if (reps < 1 || reps > 1000) return (fprintf(stderr, "edl bench: -reps %d must be in [1, 1000]\n", reps), 2);
     if (!(max_gb > 0)) return (fprintf(stderr, "edl bench: -max-gb %g must be above 0\n", max_gb), 2);
+    if ((double)max_gb * 1073741824.0 > memory_budget())
+        return (fprintf(stderr, "edl bench: -max-gb %g is more than a third of this machine's memory (%.1f GiB): the table would not fit\n",
+                        max_gb, memory_budget() / 1073741824.0),
+                2);
     char svg_path[4096];
     if (svg && cli_output_path("bench", "-svg", svg, "", svg_path, sizeof svg_path)) return 1;
     if (!strcmp(which, "onehot")) return bench_onehot(csv, svg, max_rows, reps);

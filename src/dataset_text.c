@@ -94,11 +94,7 @@ static edl_status parse_line(edl_dataset *d, const where *w, char *line, int64_t
         return edl__fail(EDL_ERR_FORMAT, "%s:%zu: %zu features, the model's input takes %zu", w->path, w->line, nin, d->fdim);
     edl_status s = d->fdim ? edl_dataset_add_features(d, x, label, t) : edl_dataset_add_indices(d, *idx, nin, label, t);
     if (s == EDL_OK) s = edl__dataset_note_line(d, w->path, w->line);
-    if (s != EDL_OK) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "%s", edl_last_error());
-        return edl__fail(s, "%s:%zu: %s", w->path, w->line, msg);
-    }
+    if (s != EDL_OK) return edl__fail_wrap(s, "%s:%zu", w->path, w->line);
     return EDL_OK;
 }
 

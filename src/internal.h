@@ -17,6 +17,9 @@
 /* Records a failure for edl_last_error() and returns s, so callers write
    `return edl__fail(EDL_ERR_ARG, "...", ...);`. */
 edl_status edl__fail(edl_status s, const char *fmt, ...) EDL_PRINTF(2, 3);
+/* Puts "<formatted prefix>: " before the last error's message (kept whole), returns s:
+   `return edl__fail_wrap(s, "%s:%zu", path, line);`. */
+edl_status edl__fail_wrap(edl_status s, const char *fmt, ...) EDL_PRINTF(2, 3);
 
 /* *out = a * b; false (and *out untouched) when the product overflows size_t. */
 static inline bool edl__mul_ok(size_t a, size_t b, size_t *out) {

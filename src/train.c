@@ -156,9 +156,7 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
             float lr = edl_schedule_lr(c->schedule, c->optim.lr, r.steps, total_steps, c->warmup_steps), loss = 0.0f;
             s = edl_model_forward_backward(m, &b, &drop, &loss);
             if (s != EDL_OK) {
-                char msg[400];
-                snprintf(msg, sizeof msg, "%s", edl_last_error());
-                s = edl__fail(s, "%s: epoch %zu, step %llu: %s", fn, epoch, (unsigned long long)r.steps + 1, msg);
+                s = edl__fail_wrap(s, "%s: epoch %zu, step %llu", fn, epoch, (unsigned long long)r.steps + 1);
                 edl_model_zero_grad(m); /* the parameters stay those of the last step */
                 goto done;
             }
@@ -166,9 +164,7 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
             if ((s = edl_optim_step(opt, lr)) != EDL_OK) {
                 /* the step that overflowed is applied: the model holds its non-finite values, and
                    edl_model_save refuses them */
-                char msg[400];
-                snprintf(msg, sizeof msg, "%s", edl_last_error());
-                s = edl__fail(s, "%s: epoch %zu, step %llu: %s", fn, epoch, (unsigned long long)r.steps + 1, msg);
+                s = edl__fail_wrap(s, "%s: epoch %zu, step %llu", fn, epoch, (unsigned long long)r.steps + 1);
                 goto done;
             }
             r.steps++;

@@ -404,10 +404,6 @@ edl_status edl_vectors_write(const edl_vectors *v, const char *path, edl_vec_for
     }
     write_ctx c = {v, fmt};
     edl_status s = edl__write_atomic(path, write_vectors, &c);
-    if (s != EDL_OK && strncmp(edl_last_error(), path, strlen(path)) != 0) {
-        char msg[400];
-        snprintf(msg, sizeof msg, "%s", edl_last_error());
-        edl__fail(s, "%s: %s", path, msg);
-    }
+    if (s != EDL_OK && strncmp(edl_last_error(), path, strlen(path)) != 0) edl__fail_wrap(s, "%s", path);
     return s;
 }

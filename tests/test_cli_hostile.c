@@ -291,3 +291,40 @@ TEST(cli_long_tokens_round_trip) {
     CHECK_RUN(0, "Query word? a", "nn %s a", bad);
     harness_remove_dir(dir);
 }
+
+/* Messages say what is wrong: the reason survives a long path (a 512-byte buffer cut it off), a
+   byte-order mark does not make the first id bad, t-SNE with dim 0 says dim. */
+TEST(messages_name_the_real_reason) {
+    char dir[] = "/tmp/edl-msg-XXXXXX", path[1024];
+    if (!mkdtemp(dir)) return;
+    size_t n = (size_t)snprintf(path, sizeof path, "%s", dir);
+    for (int k = 0; k < 3; k++) { /* three directories of 200 characters */
+        path[n++] = '/';
+        memset(path + n, 'd', 200), n += 200, path[n] = '\0';
+        CHECK(mkdir(path, 0700) == 0);
+    }
+    snprintf(path + n, sizeof path - n, "/data.txt");
+    write_text(path, "0 1 2\n1 x3\n");
+    edl_dataset *d = NULL;
+    CHECK_STATUS(edl_dataset_load_text(&d, path, 0, 0), EDL_ERR_FORMAT);
+    CHECK(strlen(edl_last_error()) > strlen(path));
+    CHECK_ERROR_HAS("not an integer: 'x3'");
+    edl_dataset_free(d);
+    char ratings[64];
+    snprintf(ratings, sizeof ratings, "%s/bom.csv", dir);
+    write_text(ratings, "\xEF\xBB\xBF" "1,2,5,10\n1,3,4,11\n2,2,3,12\n");
+    edl_ratings *r = NULL;
+    edl_ratings_options o;
+    edl_ratings_defaults(&o);
+    CHECK_OK(edl_ratings_read(&r, ratings, &o, NULL));
+    int64_t user = 0;
+    CHECK(r && edl_ratings_count(r) == 3 && edl_ratings_get(r, 0, &user, NULL, NULL, NULL) == EDL_OK && user == 1);
+    edl_ratings_free(r);
+    float x[60 * 2] = {0}, y[60 * 2];
+    edl_tsne_args ta;
+    edl_tsne_defaults(&ta);
+    CHECK_STATUS(edl_tsne(y, x, 60, 0, &ta), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("dim is 0");
+    CHECK_RUN(2, "more than a third of this machine's memory", "bench lookup -max-gb 100000");
+    harness_remove_dir(dir);
+}

@@ -234,7 +234,7 @@ typedef struct {
     char sep;
     int cols[4];      /* user, item, rating, time; -1 absent */
     int need;         /* fields a row must have */
-    char msg[400];
+    char msg[4096 + 512]; /* a path of PATH_MAX and the reason */
 } reader;
 
 /* Length of the valid UTF-8 sequence at s (n > 0 bytes left), or 0: no overlong forms, no
@@ -413,6 +413,8 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
         if (len && line[len - 1] == '\n') len--;
         if (len && line[len - 1] == '\r') len--;
         line[len] = '\0';
+        /* a UTF-8 byte-order mark, as spreadsheets write one, is no part of the first field */
+        if (rd.line == 1 && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) memmove(line, line + 3, len - 2), len -= 3;
         size_t blank = 0;
         while (blank < len && (line[blank] == ' ' || line[blank] == '\t')) blank++;
         if (blank == len) continue;
