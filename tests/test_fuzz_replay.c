@@ -15,7 +15,7 @@ static void replay_fail(const char *why) {
 }
 #define FUZZ_FAIL(why) replay_fail(why)
 
-/* Each harness defines LLVMFuzzerTestOneInput: renamed here so that all five link together. */
+/* Each harness defines LLVMFuzzerTestOneInput: renamed here so that all of them link together. */
 #define LLVMFuzzerTestOneInput fuzz_one_safetensors
 #include "fuzz/fuzz_safetensors.c"
 #undef LLVMFuzzerTestOneInput
@@ -30,6 +30,9 @@ static void replay_fail(const char *why) {
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_one_ratings
 #include "fuzz/fuzz_ratings.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_one_models
+#include "fuzz/fuzz_models.c"
 #undef LLVMFuzzerTestOneInput
 
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -80,6 +83,7 @@ TEST(fuzz_corpora_and_crashes_replay) {
     } h[] = {
         {"safetensors", fuzz_one_safetensors}, {"spec", fuzz_one_spec}, {"vectors", fuzz_one_vectors},
         {"text", fuzz_one_text},               {"ratings", fuzz_one_ratings},
+        {"models", fuzz_one_models},
     };
     set_threads(1); /* as the fuzzers run: built without OpenMP */
     long seeds = 0, crashes = 0;
@@ -93,5 +97,5 @@ TEST(fuzz_corpora_and_crashes_replay) {
         fprintf(stderr, "    fuzz_%-12s %ld seeds, %ld saved crash inputs\n", h[i].name, s > 0 ? s : 0, c > 0 ? c : 0);
         seeds += s > 0 ? s : 0, crashes += c > 0 ? c : 0;
     }
-    fprintf(stderr, "    %ld inputs replayed through the 5 harnesses\n", seeds + crashes);
+    fprintf(stderr, "    %ld inputs replayed through the %zu harnesses\n", seeds + crashes, sizeof h / sizeof h[0]);
 }

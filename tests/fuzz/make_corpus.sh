@@ -9,7 +9,7 @@ c=tests/fuzz/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rm -rf "$c"
-mkdir -p "$c"/{safetensors,spec,vectors,text,ratings}
+mkdir -p "$c"/{safetensors,spec,vectors,text,ratings,models}
 
 # specs
 printf 'embedding_bag(rows=50,dim=8,pool=mean) dense(16,act=relu) dropout(0.2) dense(3)' > "$c/spec/bag"
@@ -53,4 +53,7 @@ cp "$tmp/v.safetensors" "$c/safetensors/vectors"
 { printf '\002'; printf '1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978298413\n'; } > "$c/ratings/dat"
 { printf '\003'; printf 'userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,4.0,964981247\n2,1,3.5,964982224\n'; } > "$c/ratings/csv"
 { printf '\023'; printf '1;7\n1;8\n2;7\n'; } > "$c/ratings/implicit"
+# models (structure-aware: the harness makes the valid models itself; a seed's first byte picks one
+# of 8, the groups of 4 bytes after it say which numbers to replace: none here)
+for i in 0 1 2 3 4 5 6 7; do printf "\\$(printf %o "$i")" > "$c/models/base$i"; done
 echo "wrote $(find "$c" -type f | wc -l) seeds in $c"
