@@ -89,7 +89,10 @@ void args_usage(FILE *f, const arg_spec *specs, size_t nspecs) {
         char def[64] = "";
         switch (specs[k].type) {
         case ARG_STR: snprintf(def, sizeof def, "%s", *(const char **)specs[k].value ? *(const char **)specs[k].value : ""); break;
-        case ARG_SIZE: snprintf(def, sizeof def, "%zu", *(size_t *)specs[k].value); break;
+        case ARG_SIZE: /* SIZE_MAX stands for "not given": the help says what that means */
+            if (*(size_t *)specs[k].value == SIZE_MAX) snprintf(def, sizeof def, "unset");
+            else snprintf(def, sizeof def, "%zu", *(size_t *)specs[k].value);
+            break;
         case ARG_U64: snprintf(def, sizeof def, "%llu", (unsigned long long)*(uint64_t *)specs[k].value); break;
         case ARG_COUNT: snprintf(def, sizeof def, "%lld", (long long)*(int64_t *)specs[k].value); break;
         case ARG_INT: snprintf(def, sizeof def, "%d", *(int *)specs[k].value); break;

@@ -109,6 +109,10 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "edl train: -valid FILE and -validSplit %g both give validation data: choose one\n", split);
         return 2;
     }
+    if ((momentum != 0 || nesterov) && strcmp(optimizer, "sgd")) {
+        fprintf(stderr, "edl train: -%s is SGD's: give -optimizer sgd (not %s)\n", momentum != 0 ? "momentum" : "nesterov", optimizer);
+        return 2;
+    }
     if (patience && !valid && !(split > 0)) {
         fprintf(stderr, "edl train: -patience needs validation data (-valid FILE or -validSplit F)\n");
         return 2;

@@ -108,7 +108,7 @@ static int rec_train(int argc, char **argv) {
     read_flags rf = {"auto", NULL, NULL, "fail", -1};
     edl_rec_args a;
     edl_rec_defaults(&a, EDL_REC_MF);
-    size_t dim = a.dim, epoch = a.epoch, neg = 0, batch = a.batch, k = 10;
+    size_t dim = a.dim, epoch = a.epoch, neg = 0, batch = a.batch, k = SIZE_MAX; /* SIZE_MAX: not given (10) */
     float lr = NAN, reg = NAN; /* NaN: the model's default */
     int thread = 0, verbose = 1;
     uint64_t seed = 0;
@@ -128,7 +128,7 @@ static int rec_train(int argc, char **argv) {
         {"thread", ARG_INT, &thread, "threads (0: all cores); 1 with a seed is reproducible"},
         {"seed", ARG_U64, &seed, "seed for initialisation, order, negatives and the split"},
         {"split", ARG_STR, &split, "none | random:FRACTION | last (each user's latest record): held out, evaluated"},
-        {"k", ARG_SIZE, &k, "cut-off of the ranking metrics"},
+        {"k", ARG_SIZE, &k, "cut-off of the held-out ranking metrics (unset: 10; with -split)"},
         {"log", ARG_STR, &log, "write each epoch's loss and test metric as CSV (edl plot-curve draws it)"},
         {"verbose", ARG_INT, &verbose, "0 silent, 1 a line an epoch, 2 with the held-out metric"},
         READ_FLAGS(rf),
@@ -137,6 +137,9 @@ static int rec_train(int argc, char **argv) {
     int parsed = args_parse(cmd, argc, argv, 3, specs, ns, NULL, 0);
     if (parsed == ARGS_HELP) return args_flags_exit(parsed, "usage: edl recommend train -input FILE -output PREFIX [flags]\n", specs, ns);
     if (parsed < 0) return 2;
+    if (k != SIZE_MAX && !strcmp(split, "none"))
+        return (fprintf(stderr, "edl %s: -k is the cut-off of the held-out metrics: give -split too\n", cmd), 2);
+    if (k == SIZE_MAX) k = 10;
     if (k == 0 || k > 1000000) return (fprintf(stderr, "edl %s: -k %zu must be in [1, 1000000]\n", cmd, k), 2);
     if (epoch == 0) return (fprintf(stderr, "edl %s: -epoch must be at least 1\n", cmd), 2);
     if (thread < 0) return (fprintf(stderr, "edl %s: -thread %d is negative (0: all cores)\n", cmd, thread), 2);

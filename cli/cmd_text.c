@@ -35,7 +35,7 @@ int cmd_supervised(int argc, char **argv) {
     edl_textclf_args a;
     edl_textclf_defaults(&a);
     const char *input = NULL, *output = NULL, *loss = "softmax", *hidden = NULL, *optimizer = NULL, *pre = NULL, *valid = NULL;
-    size_t dim = a.dim, epoch = a.epoch, ngrams = a.word_ngrams, bucket = a.bucket, lru = a.lr_update_rate, batch = 0, patience = 0;
+    size_t dim = a.dim, epoch = a.epoch, ngrams = a.word_ngrams, bucket = a.bucket, lru = SIZE_MAX, batch = 0, patience = 0;
     int64_t min_count = 1, min_count_label = 0;
     uint64_t seed = 0;
     float lr = a.lr, dropout = 0;
@@ -59,7 +59,7 @@ int cmd_supervised(int argc, char **argv) {
         {"loss", ARG_STR, &loss, "loss function {softmax, ova, hs}"},
         {"thread", ARG_INT, &thread, "number of threads (0: all cores)"},
         {"seed", ARG_U64, &seed, "random generator seed"},
-        {"lrUpdateRate", ARG_SIZE, &lru, "change the rate of updates for the learning rate"},
+        {"lrUpdateRate", ARG_SIZE, &lru, "change the rate of updates for the learning rate (unset: 100; fastText's trainer only)"},
         {"pretrainedVectors", ARG_STR, &pre, "pretrained word vectors (.vec) for supervised learning"},
         {"verbose", ARG_INT, &verbose_level, "verbosity level"},
         {"hidden", ARG_STR, &hidden, "edl: hidden ReLU layers, e.g. 256,128"},
@@ -92,7 +92,9 @@ int cmd_supervised(int argc, char **argv) {
                               ? "-minn/-maxn: character n-grams are not implemented in supervised mode yet; refused rather than ignored"
                           : patience && !valid ? "-patience needs -valid FILE: early stopping watches the validation loss"
                           : dropout != 0 && !hidden ? "-dropout applies after -hidden layers: give -hidden too"
-                                                    : NULL;
+                          : lru != SIZE_MAX && (hidden || batch || optimizer || valid)
+                              ? "-lrUpdateRate paces fastText's per-example trainer; with -hidden, -batch, -optimizer or -valid the rate steps once a batch"
+                              : NULL;
     if (refused) {
         fprintf(stderr, "edl supervised: %s\n", refused);
         return 2;
@@ -126,7 +128,7 @@ int cmd_supervised(int argc, char **argv) {
     }
     a.dim = dim, a.lr = lr, a.epoch = epoch, a.word_ngrams = ngrams, a.bucket = bucket;
     a.min_count = min_count, a.min_count_label = min_count_label, a.label = label;
-    a.thread = thread, a.seed = seed, a.lr_update_rate = lru, a.pretrained_vectors = pre;
+    a.thread = thread, a.seed = seed, a.lr_update_rate = lru != SIZE_MAX ? lru : a.lr_update_rate, a.pretrained_vectors = pre;
     a.hidden = hid, a.nhidden = nh, a.dropout = dropout, a.batch = batch, a.valid = valid, a.patience = patience;
     supervised_progress sp = {.log = NULL};
     progress_init(&sp.ps, verbose_level);

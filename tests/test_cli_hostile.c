@@ -201,6 +201,9 @@ TEST(cli_refuses_flags_it_would_ignore) {
     CHECK_RUN(2, "gives no rating column", "recommend train -input %s -output %s/q -model mf -cols 0,1", fx.ratings, fx.dir);
     CHECK_RUN(2, "choose one", "train -spec 'input(2) dense(2)' -input %s -output %s/q -validSplit 0.5 -valid %s", fx.corpus, fx.dir, fx.corpus);
     CHECK_RUN(2, "-patience needs validation data", "train -spec 'input(2) dense(2)' -input %s -output %s/q -patience 1", fx.corpus, fx.dir);
+    CHECK_RUN(2, "-lrUpdateRate paces fastText's per-example trainer", "supervised -input %s -output %s/q -hidden 8 -lrUpdateRate 50", fx.corpus, fx.dir);
+    CHECK_RUN(2, "-momentum is SGD's", "train -spec 'input(2) dense(2)' -input %s -output %s/q -momentum 0.9", fx.corpus, fx.dir);
+    CHECK_RUN(2, "-k is the cut-off of the held-out metrics", "recommend train -input %s -output %s/q -k 5", fx.ratings, fx.dir);
     /* -minn 0 -maxn 0 is fastText's supervised default: it changes nothing and is accepted */
     CHECK_RUN(0, "", "supervised -input %s -output %s/q -minn 0 -maxn 0 -epoch 1 -verbose 0", fx.corpus, fx.dir);
     harness_remove_dir(fx.dir);
