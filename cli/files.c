@@ -21,6 +21,13 @@ int cli_output_path(const char *cmd, const char *flag, const char *prefix, const
                 *base ? "/" : "");
         return -1;
     }
+    /* a prefix naming a device or FIFO would put PREFIX.safetensors beside it (in /dev) */
+    struct stat st;
+    if (suffix[0] && stat(prefix, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "edl %s: %s '%s' is a device or FIFO, not a file name prefix (it would write %s%s beside it)\n", cmd, flag, prefix,
+                prefix, suffix);
+        return -1;
+    }
     int n = snprintf(out, size, "%s%s", prefix, suffix);
     if (n < 0 || (size_t)n >= size) {
         fprintf(stderr, "edl %s: %s '%.60s...' is longer than %zu bytes\n", cmd, flag, prefix, size - 1);

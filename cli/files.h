@@ -15,7 +15,8 @@ typedef struct {
 
 /* out = prefix + suffix ("-output m" -> "m.safetensors"), checked with edl_check_output. A prefix
    that is empty or ends in '/', '.' or ".." (it would make a hidden file, or a directory's) is
-   refused. Prints "edl CMD: FLAG ...: reason" and returns -1 on failure, else 0. */
+   refused, and so is a prefix naming a device or FIFO (-output /dev/null would write
+   /dev/null.safetensors). Prints "edl CMD: FLAG ...: reason" and returns -1 on failure, else 0. */
 int cli_output_path(const char *cmd, const char *flag, const char *prefix, const char *suffix, char *out, size_t size);
 /* Refuses (printing which and why, returning -1) any output that is the same file as an input
    or as another output (device and inode; a file not made yet by its directory and name). */

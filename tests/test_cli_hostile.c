@@ -119,6 +119,8 @@ TEST(cli_checks_outputs_before_the_work) {
     CHECK_RUN(1, "names a directory", "supervised -input %s -output %s/", fx.corpus, fx.sub);
     CHECK_RUN(1, "names a directory", "train -spec 'input(2) dense(2)' -input %s -output %s/.", fx.corpus, fx.sub);
     CHECK_RUN(1, "is a directory", "plot %s -output %s", fx.vec, fx.sub);
+    CHECK_RUN(1, "is a device or FIFO", "supervised -input %s -output /dev/full", fx.corpus);
+    CHECK(access("/dev/full.safetensors", F_OK) != 0);
     CHECK(access("./.safetensors", F_OK) != 0);
     char hidden[128];
     snprintf(hidden, sizeof hidden, "%s/.safetensors", fx.sub);
