@@ -67,13 +67,17 @@ static int make_fixtures(fixtures *fx) {
     return 0;
 }
 
+/* The fixtures a test uses, or the test fails and returns. */
+#define FIXTURES(fx)                                                                              \
+    fixtures fx;                                                                                  \
+    if (make_fixtures(&fx) != 0) {                                                                \
+        FAILF("fixtures: %s", out);                                                               \
+        return;                                                                                   \
+    }
+
 /* An output that is an input is refused before any work, and the input is left whole. */
 TEST(cli_refuses_an_output_that_is_an_input) {
-    fixtures fx;
-    if (make_fixtures(&fx) != 0) {
-        FAILF("fixtures: %s", out);
-        return;
-    }
+    FIXTURES(fx);
     char x[128], y[128], model[128];
     snprintf(x, sizeof x, "%s/x", fx.dir);
     snprintf(y, sizeof y, "%s/y", fx.dir);
@@ -107,11 +111,7 @@ TEST(cli_refuses_an_output_that_is_an_input) {
 
 /* A bad output path is found before training; an empty name or a directory's makes no hidden file. */
 TEST(cli_checks_outputs_before_the_work) {
-    fixtures fx;
-    if (make_fixtures(&fx) != 0) {
-        FAILF("fixtures: %s", out);
-        return;
-    }
+    FIXTURES(fx);
     CHECK_RUN(1, "-output /nonexistent/dir/x.safetensors", "supervised -input %s -output /nonexistent/dir/x", fx.corpus);
     CHECK(!strstr(out, "Read ") && !strstr(out, "trained"));
     CHECK_RUN(1, "No such file or directory", "skipgram -input %s -output /nonexistent/dir/x -epoch 1", fx.corpus);
@@ -130,11 +130,7 @@ TEST(cli_checks_outputs_before_the_work) {
 
 /* Every command's standard output is checked: a full disk fails the command, naming why. */
 TEST(cli_fails_when_standard_output_fails) {
-    fixtures fx;
-    if (make_fixtures(&fx) != 0) {
-        FAILF("fixtures: %s", out);
-        return;
-    }
+    FIXTURES(fx);
     if (access("/dev/full", W_OK) != 0) {
         fprintf(stderr, "    SKIPPED: no writable /dev/full here\n");
         harness_remove_dir(fx.dir);
@@ -156,11 +152,7 @@ TEST(cli_fails_when_standard_output_fails) {
 
 /* A directory where a file is read is refused as one, never read as an empty file. */
 TEST(cli_refuses_a_directory_as_input) {
-    fixtures fx;
-    if (make_fixtures(&fx) != 0) {
-        FAILF("fixtures: %s", out);
-        return;
-    }
+    FIXTURES(fx);
     CHECK_RUN(1, "Is a directory", "eval-analogies %s %s", fx.vec, fx.sub);
     CHECK_RUN(1, "Is a directory", "eval-similarity %s %s", fx.vec, fx.sub);
     CHECK_RUN(1, "Is a directory", "predict %s.safetensors %s", fx.clf, fx.sub);
@@ -172,11 +164,7 @@ TEST(cli_refuses_a_directory_as_input) {
 
 /* Numbers: a sign or a space before a size, a count past 2^63 - 1, arguments past the 254th. */
 TEST(cli_numbers_are_what_they_say) {
-    fixtures fx;
-    if (make_fixtures(&fx) != 0) {
-        FAILF("fixtures: %s", out);
-        return;
-    }
+    FIXTURES(fx);
     CHECK_RUN(2, "bad value ' -1' for -minCount", "supervised -input %s -output %s/q -minCount ' -1'", fx.corpus, fx.dir);
     CHECK_RUN(2, "bad value '18446744073709551615' for -minCount", "supervised -input %s -output %s/q -minCount 18446744073709551615", fx.corpus, fx.dir);
     CHECK_RUN(2, "bad value ' -5' for -dim", "skipgram -input %s -output %s/q -dim ' -5'", fx.corpus, fx.dir);
@@ -188,11 +176,7 @@ TEST(cli_numbers_are_what_they_say) {
 
 /* A flag that would be ignored, or that contradicts another, is refused, naming it. */
 TEST(cli_refuses_flags_it_would_ignore) {
-    fixtures fx;
-    if (make_fixtures(&fx) != 0) {
-        FAILF("fixtures: %s", out);
-        return;
-    }
+    FIXTURES(fx);
     CHECK_RUN(2, "-minn/-maxn", "supervised -input %s -output %s/q -minn 2 -maxn 4", fx.corpus, fx.dir);
     CHECK_RUN(2, "-ws has no effect", "supervised -input %s -output %s/q -ws 5", fx.corpus, fx.dir);
     CHECK_RUN(2, "-patience needs -valid", "supervised -input %s -output %s/q -patience 2", fx.corpus, fx.dir);
@@ -213,11 +197,7 @@ TEST(cli_refuses_flags_it_would_ignore) {
 
 /* Words on standard input may be of any length; a model with no vector for a word says so. */
 TEST(cli_word_queries) {
-    fixtures fx;
-    if (make_fixtures(&fx) != 0) {
-        FAILF("fixtures: %s", out);
-        return;
-    }
+    FIXTURES(fx);
     char path[128];
     snprintf(path, sizeof path, "%s/long.txt", fx.dir);
     FILE *f = fopen(path, "w");
