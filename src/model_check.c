@@ -97,15 +97,16 @@ edl_status edl__check_textclf(const edl_model *m, const char *path, edl__textclf
 
     /* the model: a table of words + buckets rows of dim, an output per label (hs: per inner node) */
     edl_layer_info in, out;
-    EDL_TRY(layer(m, path, 0, "text classifier", &in));
     size_t nl = edl_model_num_layers(m);
+    if (nl < 2) return edl__fail(EDL_ERR_FORMAT, "%s: a text classifier has a table and an output layer (this model has %zu layers)", path, nl);
+    EDL_TRY(layer(m, path, 0, "text classifier", &in));
     EDL_TRY(layer(m, path, nl - 1, "text classifier", &out));
     if (in.kind != EDL_LAYER_EMBEDDING_BAG || in.pool != EDL_POOL_MEAN)
         return edl__fail(EDL_ERR_FORMAT, "%s: a text classifier's layer 0 is an embedding_bag with pool=mean, not %s", path, in.name);
     EDL_TRY(edl__meta_sum(path, "textclf.nwords", f->nwords, "textclf.bucket", f->bucket, "layer 0's rows", in.rows));
     if (in.rows > INT32_MAX) return edl__fail(EDL_ERR_FORMAT, "%s: layer 0's %zu rows are more than int32 ids reach", path, in.rows);
     if (in.dim != f->dim) return edl__fail(EDL_ERR_FORMAT, "%s: metadata textclf.dim %zu, but layer 0's dim is %zu", path, f->dim, in.dim);
-    if (nl < 2 || out.kind != EDL_LAYER_DENSE)
+    if (out.kind != EDL_LAYER_DENSE)
         return edl__fail(EDL_ERR_FORMAT, "%s: a text classifier ends in a dense layer (%zu layers, the last %s)", path, nl, out.name);
     size_t want_out = f->loss == EDL_TEXTCLF_HS ? f->nlabels - 1 : f->nlabels;
     if (out.out_dim != want_out)
