@@ -111,11 +111,13 @@ static edl_status replace_regular(const char *path, const struct stat *old, edl_
     int keep = dup(fd); /* write_fd closes fd; the unnamed file is linked through this one */
     if (keep < 0) s = io_err("dup", path, errno), close(fd);
     else s = write_fd(fd, named ? tmp : path, write, ctx, 2);
-    /* name the file and move it over the target with this thread's signals held: an interrupt
-       arriving now is handled after the rename, when no temporary name is left */
-    sigset_t all, was;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &was);
+    /* name the file and move it over the target with this thread's interrupts (SIGINT, SIGTERM,
+       SIGHUP, SIGQUIT) held: one arriving now is handled after the rename, when no temporary
+       name is left */
+    sigset_t stop, was;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT), sigaddset(&stop, SIGTERM), sigaddset(&stop, SIGHUP), sigaddset(&stop, SIGQUIT);
+    pthread_sigmask(SIG_BLOCK, &stop, &was);
 #ifdef O_TMPFILE
     if (s == EDL_OK && !named) {
         int linked = -1;
