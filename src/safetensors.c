@@ -145,11 +145,7 @@ edl_status edl__safetensors_write(const char *path, const char *const *keys, con
             return edl__fail(EDL_ERR_ARG, "%s: metadata \"%.60s\" is not valid UTF-8", path, keys[i]);
     save_ctx c = {keys, vals, nmeta, t, nt};
     edl_status s = edl__write_atomic(path, write_tensors, &c);
-    if (s != EDL_OK && strncmp(edl_last_error(), path, strlen(path)) != 0) {
-        char msg[400];
-        snprintf(msg, sizeof msg, "%s", edl_last_error());
-        edl__fail(s, "%s: %s", path, msg);
-    }
+    if (s != EDL_OK && strncmp(edl_last_error(), path, strlen(path)) != 0) edl__fail_wrap(s, "%s", path);
     return s;
 }
 

@@ -287,11 +287,7 @@ edl_status edl__spec_build(edl_model *m, const char *spec) {
         edl_status s = add_item(m, &it, &saw_loss);
         if (s != EDL_OK) {
             /* errors from the model builders name no column: add the item's */
-            if (strncmp(edl_last_error(), "spec:", 5) != 0) {
-                char msg[512];
-                snprintf(msg, sizeof msg, "%s", edl_last_error());
-                edl__fail(s, "spec:%zu: %s", it.col, msg);
-            }
+            if (strncmp(edl_last_error(), "spec:", 5) != 0) edl__fail_wrap(s, "spec:%zu", it.col);
             return s;
         }
     }
