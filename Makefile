@@ -54,7 +54,7 @@ ifeq ($(BLAS),dnnl)
 endif
 LDLIBS := $(BLASLIB) $(LDLIBS)
 
-LIB_SRC := $(wildcard src/*.c src/apps/*.c)
+LIB_SRC := $(wildcard src/*/*.c)
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 CLI_SRC := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/*.c)
@@ -66,15 +66,15 @@ all: $(BUILD)/libedl.a $(BUILD)/libedl.so $(BUILD)/edl
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(XCFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -MMD -MP -c $< -o $@
 
 $(BUILD)/libedl.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
 # The shared library exports only the public edl_ names (not the internal edl__ ones).
-$(BUILD)/$(SOFILE): $(LIB_OBJ) src/edl.map
-	$(CC) -shared -Wl,--version-script=src/edl.map -Wl,-soname,$(SONAME) $(XLDFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
+$(BUILD)/$(SOFILE): $(LIB_OBJ) src/common/edl.map
+	$(CC) -shared -Wl,--version-script=src/common/edl.map -Wl,-soname,$(SONAME) $(XLDFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS)
 $(BUILD)/$(SONAME): $(BUILD)/$(SOFILE)
 	ln -sf $(SOFILE) $@
 $(BUILD)/libedl.so: $(BUILD)/$(SONAME)
@@ -86,7 +86,7 @@ $(BUILD)/edl: $(CLI_SRC) $(wildcard cli/*.h) include/edl.h $(BUILD)/libedl.a
 # Tests link the static library so they can reach the naive references (edl__ names), and wrap
 # the allocator so tests/test_faults.c can fail any allocation the library makes.
 WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=posix_memalign
-$(BUILD)/test_edl: $(TEST_SRC) tests/harness.h $(wildcard tests/fuzz/*.c tests/fuzz/*.h) include/edl.h src/internal.h $(BUILD)/libedl.a
+$(BUILD)/test_edl: $(TEST_SRC) tests/harness.h $(wildcard tests/fuzz/*.c tests/fuzz/*.h) include/edl.h src/common/internal.h $(BUILD)/libedl.a
 	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $(TEST_SRC) $(XLDFLAGS) $(LDFLAGS) $(WRAP_ALLOC) $(BUILD)/libedl.a $(LDLIBS) -pthread
 
 # The README's C example, extracted and compiled against the installed-style header and library.
@@ -156,7 +156,7 @@ FUZZ_BUILD := build-fuzz
 FUZZ_FLAGS := -O1 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -fno-math-errno -Wno-unknown-pragmas \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJ := $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
-$(FUZZ_BUILD)/obj/%.o: src/%.c $(wildcard src/*.h src/apps/*.h) include/edl.h
+$(FUZZ_BUILD)/obj/%.o: src/%.c $(wildcard src/*/*.h) include/edl.h
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)

@@ -9,7 +9,7 @@
  */
 #include "bench.h"
 #include "edl.h"
-#include "internal.h"
+#include "common/internal.h"
 
 #include <math.h>
 #include <stdbool.h>

@@ -33,7 +33,7 @@
  */
 #include "bench.h"
 #include "edl.h"
-#include "apps/recommend.h"
+#include "rec/recommend.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -215,7 +215,7 @@ int main(int argc, char **argv) {
     const size_t U = um.n, I = im.n, rows = U + I;
     if (rows >= BIAS_BIT) return (fprintf(stderr, "bench_recommend: too many rows\n"), 1);
 
-    /* edl's defaults for the model (src/apps/recommend.c, train_epochs); checked after training */
+    /* edl's defaults for the model (src/rec/recommend.c, train_epochs); checked after training */
     const size_t batch = 256, neg = kind == EDL_REC_BPR ? 1 : kind == EDL_REC_MLP ? 4 : 0;
     const int adam = kind != EDL_REC_BPR;
     floor_ctx fc;

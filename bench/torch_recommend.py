@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The recommenders of edl (src/apps/recommend.c) in PyTorch (Debian's python3-torch, CPU) with
+"""The recommenders of edl (src/rec/recommend.c) in PyTorch (Debian's python3-torch, CPU) with
 edl's default settings, the peer of bench/recommend.c:
 
   mf   pred = mean + b_u + b_i + <p_u, q_i>; 0.5 (pred - r)^2 summed over the batch, plus

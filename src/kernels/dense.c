@@ -1,0 +1,92 @@
+/* Dense (fully connected) layer: y = act(x W^T + b), W is [out][in] as torch.nn.Linear.
+ * Forward is one GEMM; backward is two (dW += g^T x, dx = g W) where g = dy * act'(y).
+ */
+#include "common/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static edl_status check_dense(const char *fn, const float *in, size_t batch, size_t in_dim,
+                              size_t out_dim, const float *weight, edl_act act) {
+    EDL_CHECK_PTR(fn, in);
+    EDL_CHECK_PTR(fn, weight);
+    EDL_CHECK_SIZE(fn, batch);
+    EDL_CHECK_SIZE(fn, in_dim);
+    EDL_CHECK_SIZE(fn, out_dim);
+    EDL_TRY(edl__check_act(fn, act));
+    EDL_TRY(edl__check_matrix(fn, "in", batch, in_dim));
+    EDL_TRY(edl__check_matrix(fn, "out", batch, out_dim));
+    return edl__check_matrix(fn, "weight", out_dim, in_dim);
+}
+
+// out is (batch, out_dim), in is (batch, in_dim), weight is (out_dim, in_dim), bias is (out_dim,)
+edl_status edl_dense_forward(float *out, const float *in, size_t batch, size_t in_dim,
+                             size_t out_dim, const float *weight, const float *bias, edl_act act) {
+    static const char fn[] = "edl_dense_forward";
+    EDL_CHECK_PTR(fn, out);
+    EDL_TRY(check_dense(fn, in, batch, in_dim, out_dim, weight, act));
+    if (bias)
+        for (size_t b = 0; b < batch; b++) memcpy(out + b * out_dim, bias, out_dim * sizeof(float));
+    edl__gemm(false, true, batch, out_dim, in_dim, 1.0f, in, in_dim, weight, in_dim,
+              bias ? 1.0f : 0.0f, out, out_dim);
+    edl__act_inplace(out, batch * out_dim, act);
+    return EDL_OK;
+}
+
+// din is (batch, in_dim), dweight like weight, dbias (out_dim,), dout and out (batch, out_dim)
+edl_status edl_dense_backward(float *din, float *dweight, float *dbias, const float *dout,
+                              const float *in, const float *out, size_t batch, size_t in_dim,
+                              size_t out_dim, const float *weight, edl_act act) {
+    static const char fn[] = "edl_dense_backward";
+    EDL_CHECK_PTR(fn, dout);
+    EDL_TRY(check_dense(fn, in, batch, in_dim, out_dim, weight, act));
+    if (act != EDL_ACT_NONE && !out)
+        return edl__fail(EDL_ERR_ARG, "%s: out is NULL but activation %d needs it", fn, (int)act);
+    size_t total = batch * out_dim;
+    const float *g = dout;
+    float *tmp = NULL;
+    if (act != EDL_ACT_NONE) {
+        /* g = dout * act'(out): the gradient at the pre-activation. */
+        tmp = malloc(total * sizeof(float));
+        if (!tmp) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu gradient", fn, batch, out_dim);
+        edl__act_grad_mul(tmp, dout, out, total, act);
+        g = tmp;
+    }
+    if (dbias) edl__vec_colsum_add(dbias, g, batch, out_dim);
+    if (dweight)
+        edl__gemm(true, false, out_dim, in_dim, batch, 1.0f, g, out_dim, in, in_dim, 1.0f, dweight,
+                  in_dim);
+    if (din)
+        edl__gemm(false, false, batch, in_dim, out_dim, 1.0f, g, out_dim, weight, in_dim, 0.0f, din,
+                  in_dim);
+    free(tmp);
+    return EDL_OK;
+}
+
+/* ---- references: the definition, one float at a time -------------------------------------- */
+
+void edl__dense_forward_naive(float *out, const float *in, size_t batch, size_t in_dim,
+                              size_t out_dim, const float *weight, const float *bias, edl_act act) {
+    for (size_t b = 0; b < batch; b++)
+        for (size_t o = 0; o < out_dim; o++) {
+            double s = bias ? bias[o] : 0.0;
+            for (size_t i = 0; i < in_dim; i++) s += (double)in[b * in_dim + i] * weight[o * in_dim + i];
+            out[b * out_dim + o] = edl__act_apply((float)s, act);
+        }
+}
+
+void edl__dense_backward_naive(float *din, float *dweight, float *dbias, const float *dout,
+                               const float *in, const float *out, size_t batch, size_t in_dim,
+                               size_t out_dim, const float *weight, edl_act act) {
+    if (din) memset(din, 0, batch * in_dim * sizeof(float));
+    for (size_t b = 0; b < batch; b++)
+        for (size_t o = 0; o < out_dim; o++) {
+            float g = dout[b * out_dim + o];
+            if (act != EDL_ACT_NONE) g *= edl__act_grad(out[b * out_dim + o], act);
+            if (dbias) dbias[o] += g;
+            for (size_t i = 0; i < in_dim; i++) {
+                if (dweight) dweight[o * in_dim + i] += g * in[b * in_dim + i];
+                if (din) din[b * in_dim + i] += g * weight[o * in_dim + i];
+            }
+        }
+}

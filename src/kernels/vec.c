@@ -1,0 +1,311 @@
+/* Vector helpers: the one place (with gemm.c) where edl asks for SIMD.
+ *
+ * The loops are written so the compiler vectorises them; on x86-64 with GCC each is
+ * compiled for AVX-512, AVX2 and baseline SSE2 and the loader picks the best for the CPU
+ * (GCC's target_clones). Elsewhere the same loops compile as portable C. ISO C11 mode keeps
+ * floating-point contraction off, so every clone rounds identically: results do not depend on
+ * which one runs.
+ */
+#include "common/internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* GCC only: Clang 14 wants the attribute on every declaration of a cloned function. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) &&       \
+    !defined(EDL_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
+#define EDL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define EDL_CLONES
+#endif
+
+EDL_CLONES void edl__vec_add(float *restrict y, const float *restrict x, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] += x[i];
+}
+
+EDL_CLONES void edl__vec_axpy(float *restrict y, float a, const float *restrict x, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+EDL_CLONES void edl__vec_scale(float *y, float a, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] *= a;
+}
+
+/* y[d] = max(y[d], x[d]); where x wins (strictly greater), arg[d] = row. */
+EDL_CLONES void edl__vec_max_arg(float *restrict y, int64_t *restrict arg, const float *restrict x,
+                                 int64_t row, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        int win = x[i] > y[i];
+        y[i] = win ? x[i] : y[i];
+        arg[i] = win ? row : arg[i];
+    }
+}
+
+/* Sixteen independent partial sums (one 16-lane vector), four more for a tail of whole 4-blocks,
+   a scalar for the last 0..3, then a pairwise tree of halves: short in latency, no partial
+   loads, and the same order on every ISA. */
+typedef float edl_v16 __attribute__((vector_size(64)));
+typedef float edl_v8 __attribute__((vector_size(32)));
+typedef float edl_v4 __attribute__((vector_size(16)));
+
+EDL_CLONES float edl__vec_dot(const float *a, const float *b, size_t n) {
+    edl_v16 acc = {0}, x, y;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        memcpy(&x, a + i, sizeof x), memcpy(&y, b + i, sizeof y);
+        acc += x * y;
+    }
+    edl_v4 acc4 = {0}, x4, y4;
+    for (; i + 4 <= n; i += 4) {
+        memcpy(&x4, a + i, sizeof x4), memcpy(&y4, b + i, sizeof y4);
+        acc4 += x4 * y4;
+    }
+    float rest = 0.0f;
+    for (; i < n; i++) rest += a[i] * b[i];
+    edl_v8 lo, hi;
+    memcpy(&lo, &acc, sizeof lo), memcpy(&hi, (const char *)&acc + sizeof lo, sizeof hi);
+    edl_v8 s8 = lo + hi;
+    edl_v4 l4, h4;
+    memcpy(&l4, &s8, sizeof l4), memcpy(&h4, (const char *)&s8 + sizeof l4, sizeof h4);
+    edl_v4 s4 = l4 + h4 + acc4;
+    return ((s4[0] + s4[2]) + (s4[1] + s4[3])) + rest;
+}
+
+/* The inner loops of the embedding bag, one call per bag rather than per row. Rows are read
+   in random order, so each loop asks for the row PREFETCH_AHEAD positions on before it needs it
+   (the hardware prefetcher cannot guess a random row). */
+enum { PREFETCH_AHEAD = 8 };
+
+static inline void prefetch_row(const float *row, size_t dim, int write) {
+#if defined(__GNUC__) || defined(__clang__)
+    for (size_t d = 0; d < dim; d += 16) {
+        if (write) __builtin_prefetch(row + d, 1, 3);
+        else __builtin_prefetch(row + d, 0, 3);
+    }
+#else
+    (void)row, (void)dim, (void)write;
+#endif
+}
+
+/* o += (w ? w[j] : 1) * table[idx[j],:] for j in [s, e) with idx[j] != pad, in order;
+   returns how many rows were added. */
+EDL_CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict table, size_t dim,
+                                      const int64_t *idx, size_t s, size_t e, const float *w,
+                                      int64_t pad) {
+    size_t count = 0;
+    for (size_t j = s; j < e; j++) count += idx[j] != pad;
+    /* 64 columns at a time, summed in a local block the compiler keeps in registers (4 zmm),
+       rows in bag order: the same additions in the same order as one row at a time. */
+    for (size_t d0 = 0; d0 < dim; d0 += 64) {
+        const size_t width = dim - d0 < 64 ? dim - d0 : 64;
+        float acc[64];
+        memcpy(acc, o + d0, width * sizeof *acc);
+        for (size_t j = s; j < e; j++) {
+            if (j + PREFETCH_AHEAD < e) prefetch_row(table + (size_t)idx[j + PREFETCH_AHEAD] * dim + d0, width, 0);
+            if (idx[j] == pad) continue;
+            const float *restrict row = table + (size_t)idx[j] * dim + d0;
+            const float a = w ? w[j] : 1.0f;
+            if (width == 64) {
+                if (w)
+                    for (size_t d = 0; d < 64; d++) acc[d] += a * row[d];
+                else
+                    for (size_t d = 0; d < 64; d++) acc[d] += row[d];
+            } else {
+                if (w)
+                    for (size_t d = 0; d < width; d++) acc[d] += a * row[d];
+                else
+                    for (size_t d = 0; d < width; d++) acc[d] += row[d];
+            }
+        }
+        memcpy(o + d0, acc, width * sizeof *acc);
+    }
+    return count;
+}
+
+/* dtable[idx[j],:] += (w ? w[j] : scale) * g for j in [s, e) with idx[j] != pad, and (nt > 1)
+   only the rows thread t owns. A factor of exactly 1 adds g as it is. */
+EDL_CLONES void edl__vec_scatter_add(float *restrict dtable, size_t dim, const int64_t *idx, size_t s,
+                                     size_t e, const float *w, float scale, int64_t pad,
+                                     const float *restrict g, int t, int nt) {
+    for (size_t j = s; j < e; j++) {
+        if (j + PREFETCH_AHEAD < e) prefetch_row(dtable + (size_t)idx[j + PREFETCH_AHEAD] * dim, dim, 1);
+        if (idx[j] == pad) continue;
+        size_t r = (size_t)idx[j];
+        if (nt > 1 && !edl__owns(r, t, nt)) continue;
+        float *restrict y = dtable + r * dim;
+        const float a = w ? w[j] : scale;
+        if (a == 1.0f)
+            for (size_t d = 0; d < dim; d++) y[d] += g[d];
+        else
+            for (size_t d = 0; d < dim; d++) y[d] += a * g[d];
+    }
+}
+
+/* One negative-sampling step (word2vec / fastText): grad += alpha row, row += alpha hidden, in
+   one pass over row (the update reads row before changing it, as the two-step form does). */
+EDL_CLONES void edl__vec_ns_step(float *restrict grad, float *restrict row, const float *restrict hidden,
+                                 float alpha, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float r = row[i];
+        grad[i] += alpha * r;
+        row[i] = r + alpha * hidden[i];
+    }
+}
+
+/* Whether any idx[i], read as unsigned, is >= limit (so negatives count too). Branch-free so it
+   vectorises: the cheap first pass of every index check. */
+EDL_CLONES bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit) {
+    unsigned bad = 0;
+    for (size_t i = 0; i < n; i++) bad |= (uint64_t)idx[i] >= limit;
+    return bad != 0;
+}
+
+/* True when no value is NaN or infinite: 0 * x is NaN exactly for those, and NaN survives the
+   sum. Branch-free, so it vectorises. */
+EDL_CLONES bool edl__vec_all_finite(const float *x, size_t n) {
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) acc[j] += 0.0f * x[i + j];
+    for (; i < n; i++) acc[0] += 0.0f * x[i];
+    float s = 0.0f;
+    for (int j = 0; j < 16; j++) s += acc[j];
+    return s == 0.0f;
+}
+
+/* ---- optimizer updates: torch.optim's rules, one pass over p, g and the state ------------- */
+
+/* 1 when x is NaN or infinite: its exponent bits are all ones. Integer bits OR together in any
+   order, so the loops that collect them still vectorise (a float sum would not). */
+static inline unsigned nonfinite(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return (u & 0x7f800000u) == 0x7f800000u;
+}
+/* Each also zeroes g as it goes (the gradient is in cache then, and a step ends with zero
+   gradients anyway) and returns whether every updated parameter is finite. */
+
+EDL_CLONES bool edl__vec_sgd(float *restrict p, float *restrict g, float *restrict buf, size_t n,
+                             const edl__opt_coef *c) {
+    const float lr = c->lr, wd = c->wd, mom = c->momentum, damp = c->damp;
+    unsigned bad = 0;
+    if (mom == 0.0f) {
+        for (size_t i = 0; i < n; i++) {
+            p[i] -= lr * (g[i] + wd * p[i]);
+            g[i] = 0.0f;
+            bad |= nonfinite(p[i]);
+        }
+        return bad == 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i] + wd * p[i];
+        float b = c->first ? d : mom * buf[i] + damp * d;
+        buf[i] = b;
+        p[i] -= lr * (c->nesterov ? d + mom * b : b);
+        g[i] = 0.0f;
+        bad |= nonfinite(p[i]);
+    }
+    return bad == 0;
+}
+
+EDL_CLONES bool edl__vec_adagrad(float *restrict p, float *restrict g, float *restrict sum, size_t n,
+                                 const edl__opt_coef *c) {
+    const float lr = c->lr, wd = c->wd, eps = c->eps;
+    unsigned bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i] + wd * p[i];
+        sum[i] += d * d;
+        p[i] -= lr * (d / (sqrtf(sum[i]) + eps));
+        g[i] = 0.0f;
+        bad |= nonfinite(p[i]);
+    }
+    return bad == 0;
+}
+
+/* torch.optim.Adam (wd as L2) and AdamW (decay != 1, decoupled). */
+EDL_CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2,
+                              size_t n, const edl__opt_coef *c) {
+    unsigned bad = 0;
+    const float b1 = c->b1, b2 = c->b2, k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay;
+    const float step = c->step, sbc2 = c->sbc2, eps = c->eps;
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i] + wd * p[i];
+        float pi = p[i] * decay;
+        float a = m1[i] * b1 + d * k1, v = m2[i] * b2 + d * d * k2;
+        m1[i] = a, m2[i] = v;
+        p[i] = pi - step * (a / (sqrtf(v) / sbc2 + eps));
+        g[i] = 0.0f;
+        bad |= nonfinite(p[i]);
+    }
+    return bad == 0;
+}
+
+/* torch.optim.SparseAdam's rule (its eps is not scaled by the bias correction). */
+EDL_CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, float *restrict m1,
+                                     float *restrict m2, size_t n, const edl__opt_coef *c) {
+    unsigned bad = 0;
+    const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i] + wd * p[i];
+        float pi = p[i] * decay;
+        float a = m1[i] + (d - m1[i]) * k1, v = m2[i] + (d * d - m2[i]) * k2;
+        m1[i] = a, m2[i] = v;
+        p[i] = pi - step * (a / (sqrtf(v) + eps));
+        g[i] = 0.0f;
+        bad |= nonfinite(p[i]);
+    }
+    return bad == 0;
+}
+
+/* Activations over arrays: one switch outside the loop so each loop vectorises. */
+EDL_CLONES void edl__act_inplace(float *x, size_t n, edl_act act) {
+    switch (act) {
+    case EDL_ACT_RELU:
+        for (size_t i = 0; i < n; i++) x[i] = x[i] < 0.0f ? 0.0f : x[i]; /* NaN passes through */
+        break;
+    case EDL_ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++) x[i] = 1.0f / (1.0f + expf(-x[i]));
+        break;
+    case EDL_ACT_TANH:
+        for (size_t i = 0; i < n; i++) x[i] = tanhf(x[i]);
+        break;
+    case EDL_ACT_NONE: break;
+    }
+}
+
+/* g = dout * act'(.) written from the forward's output y (g may equal dout). */
+EDL_CLONES void edl__act_grad_mul(float *g, const float *dout, const float *y, size_t n,
+                                  edl_act act) {
+    switch (act) {
+    case EDL_ACT_RELU:
+        for (size_t i = 0; i < n; i++) g[i] = y[i] > 0.0f ? dout[i] : 0.0f;
+        break;
+    case EDL_ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++) g[i] = dout[i] * (y[i] * (1.0f - y[i]));
+        break;
+    case EDL_ACT_TANH:
+        for (size_t i = 0; i < n; i++) g[i] = dout[i] * (1.0f - y[i] * y[i]);
+        break;
+    case EDL_ACT_NONE:
+        if (g != dout) memcpy(g, dout, n * sizeof *g);
+        break;
+    }
+}
+
+/* y[c] += sum_r x[r,c]; x is rows x cols. Rows are added in order, so the sum is fixed. */
+EDL_CLONES void edl__vec_colsum_add(float *restrict y, const float *restrict x, size_t rows,
+                                    size_t cols) {
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < cols; c++) y[c] += x[r * cols + c];
+}
+
+const char *edl__simd_name(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return "avx512f";
+    if (__builtin_cpu_supports("avx2")) return "avx2";
+    return "sse2";
+#else
+    return "portable";
+#endif
+}

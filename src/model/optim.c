@@ -1,0 +1,248 @@
+/* Optimizers (SGD, Adagrad, row-wise Adagrad, Adam, AdamW) with PyTorch's update rules, in a
+ * dense form (every element) and, for embedding tables, a lazy form that touches only the rows
+ * that received gradient (torch.optim.SparseAdam's rule for Adam). Learning-rate schedules. */
+#include "model/model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct edl_optim {
+    edl_model *m;
+    edl_optim_config c;
+    float *s1, *s2;     /* per parameter: momentum / sum of squares / first moment; second moment */
+    float *rows;        /* row-wise Adagrad: one accumulator per embedding row */
+    size_t *row_off;    /* per layer: its first accumulator in rows */
+    uint8_t *started;   /* SGD momentum: per layer (dense form) ... */
+    uint8_t **row_started; /* ... and per row (lazy form) */
+    uint64_t t;         /* steps taken */
+};
+
+void edl_optim_defaults(edl_optim_config *c, edl_opt_kind kind) {
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    c->beta1 = 0.9f, c->beta2 = 0.999f, c->eps = 1e-8f;
+    switch (kind) {
+    case EDL_OPT_SGD: c->lr = 1e-2f; break;
+    case EDL_OPT_ADAGRAD:
+    case EDL_OPT_ROWWISE_ADAGRAD: c->lr = 1e-2f, c->eps = 1e-10f; break;
+    case EDL_OPT_ADAM: c->lr = 1e-3f; break;
+    case EDL_OPT_ADAMW: c->lr = 1e-3f, c->weight_decay = 1e-2f; break;
+    }
+}
+
+static int is_embedding(const edl_layer *L) {
+    return L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG;
+}
+
+static edl_status check_config(const edl_optim_config *c) {
+    static const char fn[] = "edl_optim_create";
+    if ((unsigned)c->kind > EDL_OPT_ADAMW) return edl__fail(EDL_ERR_ARG, "%s: optimizer %d is unknown", fn, (int)c->kind);
+    if (!(c->lr >= 0.0f) || !isfinite(c->lr)) return edl__fail(EDL_ERR_ARG, "%s: lr %g must be finite and >= 0", fn, c->lr);
+    if (!(c->momentum >= 0.0f && c->momentum < 1.0f)) return edl__fail(EDL_ERR_ARG, "%s: momentum %g is not in [0, 1)", fn, c->momentum);
+    if (c->nesterov && (c->momentum == 0.0f || c->dampening != 0.0f))
+        return edl__fail(EDL_ERR_ARG, "%s: nesterov needs momentum > 0 and dampening 0", fn);
+    if (!(c->weight_decay >= 0.0f)) return edl__fail(EDL_ERR_ARG, "%s: weight_decay %g must be >= 0", fn, c->weight_decay);
+    if (!(c->beta1 >= 0.0f && c->beta1 < 1.0f) || !(c->beta2 >= 0.0f && c->beta2 < 1.0f))
+        return edl__fail(EDL_ERR_ARG, "%s: betas (%g, %g) must be in [0, 1)", fn, c->beta1, c->beta2);
+    if (!(c->eps >= 0.0f)) return edl__fail(EDL_ERR_ARG, "%s: eps %g must be >= 0", fn, c->eps);
+    if (!(c->clip_norm >= 0.0f)) return edl__fail(EDL_ERR_ARG, "%s: clip_norm %g must be >= 0", fn, c->clip_norm);
+    return EDL_OK;
+}
+
+edl_status edl_optim_create(edl_optim **opt, edl_model *m, const edl_optim_config *c) {
+    static const char fn[] = "edl_optim_create";
+    if (!opt || !m || !c) return edl__fail(EDL_ERR_ARG, "%s: opt, model or config is NULL", fn);
+    if (!m->built) return edl__fail(EDL_ERR_ARG, "%s: the model is not initialised", fn);
+    EDL_TRY(check_config(c));
+    EDL_TRY(edl__model_grads(m));
+    edl_optim *o = calloc(1, sizeof *o);
+    if (!o) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    o->m = m;
+    o->c = *c;
+    size_t n = m->nparams ? m->nparams : 1;
+    int two = c->kind == EDL_OPT_ADAM || c->kind == EDL_OPT_ADAMW;
+    int one = two || c->momentum > 0.0f || c->kind == EDL_OPT_ADAGRAD || c->kind == EDL_OPT_ROWWISE_ADAGRAD;
+    edl_status s = EDL_OK;
+    if (one && !(o->s1 = malloc(n * sizeof(float)))) s = EDL_ERR_NOMEM;
+    if (two && !(o->s2 = calloc(n, sizeof(float)))) s = EDL_ERR_NOMEM;
+    if (one && o->s1) {
+        float init = c->kind == EDL_OPT_ADAGRAD || c->kind == EDL_OPT_ROWWISE_ADAGRAD ? c->initial_accumulator : 0.0f;
+        for (size_t i = 0; i < n; i++) o->s1[i] = init;
+    }
+    o->row_off = calloc(m->nlayers, sizeof *o->row_off);
+    o->started = calloc(m->nlayers, 1);
+    o->row_started = calloc(m->nlayers, sizeof *o->row_started);
+    if (!o->row_off || !o->started || !o->row_started) s = EDL_ERR_NOMEM;
+    size_t nrows = 0;
+    for (size_t l = 0; s == EDL_OK && l < m->nlayers; l++) {
+        const edl_layer *L = &m->layers[l];
+        if (!is_embedding(L)) continue;
+        o->row_off[l] = nrows;
+        nrows += L->info.rows;
+        if (c->kind == EDL_OPT_SGD && c->momentum > 0.0f && !(o->row_started[l] = calloc(L->info.rows, 1)))
+            s = EDL_ERR_NOMEM;
+    }
+    if (s == EDL_OK && c->kind == EDL_OPT_ROWWISE_ADAGRAD && nrows) {
+        if (!(o->rows = malloc(nrows * sizeof(float)))) s = EDL_ERR_NOMEM;
+        for (size_t i = 0; o->rows && i < nrows; i++) o->rows[i] = c->initial_accumulator;
+    }
+    if (s != EDL_OK) {
+        edl_optim_free(o);
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the state of %zu parameters", fn, m->nparams);
+    }
+    *opt = o;
+    return EDL_OK;
+}
+
+void edl_optim_free(edl_optim *o) {
+    if (!o) return;
+    for (size_t l = 0; o->row_started && l < o->m->nlayers; l++) free(o->row_started[l]);
+    free(o->row_started);
+    free(o->started);
+    free(o->row_off);
+    free(o->rows);
+    free(o->s1);
+    free(o->s2);
+    free(o);
+}
+
+/* ---- updates ------------------------------------------------------------------------------ */
+
+/* One row, one accumulator: acc += mean(g^2); p -= lr g / (sqrt(acc) + eps) (FBGEMM's rule). */
+static bool rowwise_adagrad(const edl__opt_coef *a, float *p, float *g, float *acc, size_t n) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i] + a->wd * p[i];
+        s += (double)d * d;
+    }
+    *acc += (float)(s / (double)n);
+    float mult = a->lr / (sqrtf(*acc) + a->eps);
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        p[i] -= mult * (g[i] + a->wd * p[i]);
+        g[i] = 0.0f;
+        ok &= isfinite(p[i]) != 0;
+    }
+    return ok;
+}
+
+/* Updates n values at offset off of the block (state at the same offset). */
+static bool update_run(edl_optim *o, const edl__opt_coef *a, size_t off, size_t n, int lazy) {
+    float *p = o->m->params + off;
+    float *g = o->m->grads + off;
+    switch (o->c.kind) {
+    case EDL_OPT_SGD: return edl__vec_sgd(p, g, o->s1 ? o->s1 + off : NULL, n, a);
+    case EDL_OPT_ADAGRAD:
+    case EDL_OPT_ROWWISE_ADAGRAD: return edl__vec_adagrad(p, g, o->s1 + off, n, a);
+    case EDL_OPT_ADAM:
+    case EDL_OPT_ADAMW:
+        if (lazy) return edl__vec_sparse_adam(p, g, o->s1 + off, o->s2 + off, n, a);
+        return edl__vec_adam(p, g, o->s1 + off, o->s2 + off, n, a);
+    }
+    return true;
+}
+
+/* A dense update, split over threads in chunks when it is large: each value is updated alone,
+   so the result is the same for any thread count. */
+static bool update(edl_optim *o, const edl__opt_coef *a, size_t off, size_t n, int lazy) {
+    enum { CHUNK = 1 << 14 };
+    if (n < 4 * CHUNK || edl__num_threads() == 1) return update_run(o, a, off, n, lazy);
+    size_t chunks = (n + CHUNK - 1) / CHUNK;
+    int ok = 1;
+#pragma omp parallel for schedule(static) reduction(& : ok)
+    for (size_t k = 0; k < chunks; k++) {
+        size_t b = k * CHUNK, len = n - b < CHUNK ? n - b : CHUNK;
+        ok &= update_run(o, a, off + b, len, lazy);
+    }
+    return ok != 0;
+}
+
+static void clip(edl_optim *o) {
+    edl_model *m = o->m;
+    double s = 0.0;
+    for (size_t l = 0; l < m->nlayers; l++) s += edl__layer_grad_sumsq(m, l);
+    double norm = sqrt(s), coef = o->c.clip_norm / (norm + 1e-6);
+    if (coef >= 1.0) return;
+    float f = (float)coef;
+    for (size_t l = 0; l < m->nlayers; l++) {
+        const edl_layer *L = &m->layers[l];
+        if (L->info.frozen) continue;
+        if (L->info.kind == EDL_LAYER_DENSE || (is_embedding(L) && !edl__tracks_rows(L))) {
+            edl__vec_scale(m->grads + L->w_off, f, L->w_count + L->b_count);
+        } else if (is_embedding(L)) {
+            for (size_t k = 0; k < L->touched.n; k++)
+                edl__vec_scale(m->grads + L->w_off + (size_t)L->touched.rows[k] * L->info.dim, f, L->info.dim);
+        }
+    }
+}
+
+edl_status edl_optim_step(edl_optim *o, float lr) {
+    if (!o) return edl__fail(EDL_ERR_ARG, "edl_optim_step: optimizer is NULL");
+    if (!(lr >= 0.0f) || !isfinite(lr)) return edl__fail(EDL_ERR_ARG, "edl_optim_step: lr %g must be finite and >= 0", lr);
+    edl_model *m = o->m;
+    const edl_optim_config *c = &o->c;
+    o->t++;
+    if (c->clip_norm > 0.0f) clip(o);
+    /* coefficients as torch computes them: bias corrections in double, then float */
+    double bc1 = 1.0 - pow((double)c->beta1, (double)o->t), bc2 = 1.0 - pow((double)c->beta2, (double)o->t);
+    int adamw = c->kind == EDL_OPT_ADAMW;
+    edl__opt_coef a = {.lr = lr, .wd = adamw ? 0.0f : c->weight_decay, .decay = 1.0f, .eps = c->eps};
+    a.momentum = c->momentum, a.damp = (float)(1.0 - (double)c->dampening), a.nesterov = c->nesterov;
+    a.b1 = c->beta1, a.b2 = c->beta2, a.k1 = (float)(1.0 - (double)c->beta1), a.k2 = (float)(1.0 - (double)c->beta2);
+    a.step = (float)(lr / bc1), a.sbc2 = (float)sqrt(bc2);
+    if (adamw) a.decay = (float)(1.0 - (double)lr * c->weight_decay);
+    if (c->kind == EDL_OPT_ADAGRAD || c->kind == EDL_OPT_ROWWISE_ADAGRAD)
+        a.lr = (float)(lr / (1.0 + (double)(o->t - 1) * c->lr_decay));
+    edl__opt_coef lazy = a; /* SparseAdam's step size */
+    lazy.step = (float)(lr * sqrt(bc2) / bc1);
+    size_t bad_layer = SIZE_MAX;
+    for (size_t l = 0; l < m->nlayers; l++) {
+        edl_layer *L = &m->layers[l];
+        if (L->info.frozen || L->info.kind == EDL_LAYER_INPUT || L->info.kind == EDL_LAYER_DROPOUT) continue;
+        size_t dim = L->info.dim;
+        bool ok = true;
+        if (is_embedding(L) && c->kind == EDL_OPT_ROWWISE_ADAGRAD) {
+            /* row-wise state: lazily over touched rows, or over every row in the dense form */
+            size_t nr = L->info.sparse ? L->touched.n : L->info.rows;
+            for (size_t k = 0; k < nr; k++) {
+                size_t r = L->info.sparse ? (size_t)L->touched.rows[k] : k;
+                if ((int64_t)r == L->info.padding_idx) continue;
+                ok &= rowwise_adagrad(&a, m->params + L->w_off + r * dim, m->grads + L->w_off + r * dim,
+                                      o->rows + o->row_off[l] + r, dim);
+            }
+        } else if (is_embedding(L) && L->info.sparse) {
+            for (size_t k = 0; k < L->touched.n; k++) {
+                size_t r = (size_t)L->touched.rows[k];
+                if (o->row_started[l]) {
+                    lazy.first = !o->row_started[l][r];
+                    o->row_started[l][r] = 1;
+                }
+                ok &= update_run(o, &lazy, L->w_off + r * dim, dim, 1);
+            }
+        } else {
+            a.first = !o->started[l];
+            o->started[l] = 1;
+            ok &= update(o, &a, L->w_off, L->w_count + L->b_count, 0);
+        }
+        a.first = 0;
+        if (!ok && bad_layer == SIZE_MAX) bad_layer = l;
+    }
+    /* the updates zeroed every gradient they read; what is left is the touched-row lists (and
+       any frozen layer's, which holds none) */
+    edl__forget_touched(m);
+    if (bad_layer != SIZE_MAX)
+        return edl__fail(EDL_ERR_NUMERIC, "optimizer step %llu made parameters of layer %zu (%s) non-finite (lower the learning rate)",
+                         (unsigned long long)o->t, bad_layer, m->layers[bad_layer].info.name);
+    return EDL_OK;
+}
+
+float edl_schedule_lr(edl_schedule s, float base_lr, uint64_t step, uint64_t total,
+                      uint64_t warmup) {
+    if (warmup > 0 && step < warmup) return base_lr * (float)((double)(step + 1) / (double)warmup);
+    if (s == EDL_SCHED_CONSTANT || total <= warmup) return base_lr;
+    double progress = (double)(step - warmup) / (double)(total - warmup);
+    if (progress > 1.0) progress = 1.0;
+    if (s == EDL_SCHED_LINEAR) return (float)(base_lr * (1.0 - progress));
+    return (float)(base_lr * 0.5 * (1.0 + cos(3.14159265358979323846 * progress)));
+}

@@ -1,0 +1,220 @@
+/* The training loop: seeded shuffling, mini-batches, a learning-rate schedule, validation with
+ * early stopping, progress reports; and evaluation of a model over a dataset. */
+#include "model/dataset.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void edl_train_defaults(edl_train_config *c) {
+    memset(c, 0, sizeof *c);
+    c->epochs = 5;
+    c->batch_size = 32;
+    c->progress_seconds = 0.5;
+    edl_optim_defaults(&c->optim, EDL_OPT_ADAM);
+}
+
+/* Correct predictions in a batch from the last layer's outputs y (logits): argmax == label
+   for softmax; each output's sign against its target for bce. Returns the number judged. */
+static size_t count_correct(const edl_model *m, const float *y, const edl_batch *b, size_t *correct) {
+    size_t od = edl_model_output_dim(m), c = 0;
+    if (m->loss == EDL_LOSS_SOFTMAX_CE) {
+        for (size_t i = 0; i < b->n; i++) {
+            const float *r = y + i * od;
+            size_t best = 0;
+            for (size_t j = 1; j < od; j++) best = r[j] > r[best] ? j : best;
+            c += (int64_t)best == b->labels[i];
+        }
+        *correct += c;
+        return b->n;
+    }
+    if (m->loss == EDL_LOSS_BCE) {
+        for (size_t i = 0; i < b->n * od; i++) c += (y[i] > 0.0f) == (b->targets[i] > 0.5f);
+        *correct += c;
+        return b->n * od;
+    }
+    return 0;
+}
+
+/* Mean loss and accuracy over examples order[0 .. count) of d, without touching gradients. */
+static edl_status evaluate_subset(const edl_model *m, const edl_dataset *d, const size_t *order,
+                                  size_t count, float *loss, float *accuracy) {
+    enum { EVAL_BATCH = 256 };
+    edl_batch_buf bb = {0};
+    edl_workspace w = {0};
+    EDL_TRY(edl__batch_reserve(&bb, d, EVAL_BATCH));
+    edl_status s = edl__ws_reserve(&w, m, EVAL_BATCH);
+    double total = 0.0;
+    size_t correct = 0, judged = 0, od = edl_model_output_dim(m);
+    for (size_t start = 0; start < count && s == EDL_OK; start += EVAL_BATCH) {
+        size_t k = count - start < EVAL_BATCH ? count - start : EVAL_BATCH;
+        edl_batch b;
+        edl__batch_gather(&bb, d, order + start, k, &b);
+        if ((s = edl__forward(m, &w, &b, 0, NULL, w.outs)) != EDL_OK) break;
+        const float *y = w.outs[m->nlayers - 1];
+        float l = 0.0f;
+        if (m->loss == EDL_LOSS_SOFTMAX_CE) s = edl_softmax_cross_entropy(&l, NULL, y, b.labels, k, od);
+        else if (m->loss == EDL_LOSS_BCE) s = edl_bce_with_logits(&l, NULL, y, b.targets, k * od);
+        else s = edl_mse(&l, NULL, y, b.targets, k * od);
+        total += (double)l * (double)k;
+        judged += count_correct(m, y, &b, &correct);
+    }
+    edl__ws_free(&w, m->nlayers);
+    edl__batch_free(&bb);
+    if (s != EDL_OK) return s;
+    *loss = (float)(total / (double)count);
+    *accuracy = judged ? (float)((double)correct / (double)judged) : NAN;
+    return EDL_OK;
+}
+
+edl_status edl_evaluate(const edl_model *m, const edl_dataset *data, float *loss, float *accuracy) {
+    static const char fn[] = "edl_evaluate";
+    if (!m || !m->built || !data || !loss || !accuracy) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    if (data->n == 0) return edl__fail(EDL_ERR_ARG, "%s: the dataset is empty", fn);
+    EDL_TRY(edl__dataset_check(data, m, "evaluation data"));
+    size_t *order = malloc(data->n * sizeof *order);
+    if (!order) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    for (size_t i = 0; i < data->n; i++) order[i] = i;
+    edl_status s = evaluate_subset(m, data, order, data->n, loss, accuracy);
+    free(order);
+    return s;
+}
+
+static void shuffle(size_t *a, size_t n, edl_rng *rng) {
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)edl_rng_below(rng, i);
+        size_t t = a[i - 1];
+        a[i - 1] = a[j], a[j] = t;
+    }
+}
+
+edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_config *c,
+                     edl_train_report *report) {
+    static const char fn[] = "edl_train";
+    if (!m || !m->built || !data || !c) return edl__fail(EDL_ERR_ARG, "%s: model (initialised), data or config is NULL", fn);
+    if (data->n == 0) return edl__fail(EDL_ERR_ARG, "%s: the training data is empty", fn);
+    if (c->epochs == 0 || c->batch_size == 0) return edl__fail(EDL_ERR_ARG, "%s: epochs and batch_size must be > 0", fn);
+    if (!(c->valid_split >= 0.0f && c->valid_split < 1.0f))
+        return edl__fail(EDL_ERR_ARG, "%s: valid_split %g is not in [0, 1)", fn, c->valid_split);
+    EDL_TRY(edl__dataset_check(data, m, "training data"));
+    if (c->valid) {
+        if (c->valid->n == 0) return edl__fail(EDL_ERR_ARG, "%s: the validation data is empty", fn);
+        EDL_TRY(edl__dataset_check(c->valid, m, "validation data"));
+    }
+    edl_status s = EDL_OK;
+    edl_optim *opt = NULL;
+    edl_batch_buf bb = {0};
+    float *best = NULL;
+    size_t n = data->n, *perm = malloc(n * sizeof *perm), *vorder = NULL;
+    if (!perm) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu examples", fn, n);
+    for (size_t i = 0; i < n; i++) perm[i] = i;
+    edl_rng shuf, drop;
+    edl_rng_seed(&shuf, c->seed);
+    edl_rng_seed(&drop, c->seed ^ 0x5bd1e9955bd1e995ULL);
+
+    /* validation: given data, or the tail of one shuffle of the training data */
+    size_t ntrain = n, nvalid = 0;
+    const edl_dataset *vdata = c->valid;
+    if (c->valid) {
+        nvalid = c->valid->n;
+        if (!(vorder = malloc(nvalid * sizeof *vorder))) s = edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+        for (size_t i = 0; vorder && i < nvalid; i++) vorder[i] = i;
+    } else if (c->valid_split > 0.0f) {
+        shuffle(perm, n, &shuf);
+        nvalid = (size_t)((double)n * c->valid_split);
+        if (nvalid == 0 && n >= 2) nvalid = 1;
+        ntrain = n - nvalid;
+        vdata = data;
+        vorder = perm + ntrain;
+    }
+    if (s == EDL_OK) s = edl_optim_create(&opt, m, &c->optim);
+    if (s == EDL_OK) s = edl__batch_reserve(&bb, data, c->batch_size);
+    if (s == EDL_OK && nvalid && c->patience && !(best = malloc((m->nparams ? m->nparams : 1) * sizeof *best)))
+        s = edl__fail(EDL_ERR_NOMEM, "%s: no memory for a copy of the best parameters", fn);
+    if (s != EDL_OK) goto done;
+
+    const uint64_t steps_per_epoch = (ntrain + c->batch_size - 1) / c->batch_size;
+    const uint64_t total_steps = steps_per_epoch * c->epochs;
+    edl_train_report r = {0};
+    r.best_valid_loss = INFINITY;
+    r.valid_loss = r.valid_accuracy = NAN;
+    double t0 = edl__now(), last_report = t0;
+    size_t bad_epochs = 0, seen = 0;
+    edl_progress p = {0};
+    p.epochs = c->epochs, p.total_steps = total_steps;
+    p.valid_loss = p.valid_accuracy = NAN;
+    for (size_t epoch = 1; epoch <= c->epochs; epoch++) {
+        shuffle(perm, ntrain, &shuf);
+        double loss_sum = 0.0;
+        size_t correct = 0, judged = 0, done_ex = 0;
+        for (size_t start = 0; start < ntrain; start += c->batch_size) {
+            size_t k = ntrain - start < c->batch_size ? ntrain - start : c->batch_size;
+            edl_batch b;
+            edl__batch_gather(&bb, data, perm + start, k, &b);
+            float lr = edl_schedule_lr(c->schedule, c->optim.lr, r.steps, total_steps, c->warmup_steps), loss = 0.0f;
+            s = edl_model_forward_backward(m, &b, &drop, &loss);
+            if (s != EDL_OK) {
+                s = edl__fail_wrap(s, "%s: epoch %zu, step %llu", fn, epoch, (unsigned long long)r.steps + 1);
+                edl_model_zero_grad(m); /* the parameters stay those of the last step */
+                goto done;
+            }
+            judged += count_correct(m, m->ws.outs[m->nlayers - 1], &b, &correct);
+            if ((s = edl_optim_step(opt, lr)) != EDL_OK) {
+                /* the step that overflowed is applied: the model holds its non-finite values, and
+                   edl_model_save refuses them */
+                s = edl__fail_wrap(s, "%s: epoch %zu, step %llu", fn, epoch, (unsigned long long)r.steps + 1);
+                goto done;
+            }
+            r.steps++;
+            loss_sum += (double)loss * (double)k;
+            done_ex += k, seen += k;
+            double t = edl__now();
+            if (c->progress && (t - last_report >= (c->progress_seconds > 0 ? c->progress_seconds : 0.5))) {
+                last_report = t;
+                p.epoch = epoch, p.step = r.steps, p.seconds = t - t0, p.lr = lr, p.epoch_end = 0;
+                p.examples_per_second = (double)seen / (t - t0);
+                p.eta_seconds = (double)(total_steps - r.steps) * (t - t0) / (double)r.steps;
+                p.loss = (float)(loss_sum / (double)done_ex);
+                p.accuracy = judged ? (float)((double)correct / (double)judged) : NAN;
+                c->progress(&p, c->user);
+            }
+        }
+        r.epochs_run = epoch;
+        r.train_loss = (float)(loss_sum / (double)done_ex);
+        r.train_accuracy = judged ? (float)((double)correct / (double)judged) : NAN;
+        int stop = 0;
+        if (nvalid) {
+            if ((s = evaluate_subset(m, vdata, vorder, nvalid, &r.valid_loss, &r.valid_accuracy)) != EDL_OK) goto done;
+            if (r.valid_loss < r.best_valid_loss) {
+                r.best_valid_loss = r.valid_loss, r.best_epoch = epoch, bad_epochs = 0;
+                if (best) memcpy(best, m->params, m->nparams * sizeof *best);
+            } else if (c->patience && ++bad_epochs >= c->patience) {
+                stop = 1;
+            }
+        }
+        if (c->progress) {
+            double t = edl__now();
+            p.epoch = epoch, p.step = r.steps, p.seconds = t - t0, p.epoch_end = 1;
+            p.lr = edl_schedule_lr(c->schedule, c->optim.lr, r.steps ? r.steps - 1 : 0, total_steps, c->warmup_steps);
+            p.examples_per_second = (double)seen / (t - t0 > 0 ? t - t0 : 1e-9);
+            p.eta_seconds = (double)(total_steps - r.steps) * (t - t0) / (double)(r.steps ? r.steps : 1);
+            p.loss = r.train_loss, p.accuracy = r.train_accuracy;
+            p.valid_loss = r.valid_loss, p.valid_accuracy = r.valid_accuracy;
+            c->progress(&p, c->user);
+            last_report = t;
+        }
+        if (stop) break;
+    }
+    if (best && r.best_epoch && r.best_epoch != r.epochs_run) memcpy(m->params, best, m->nparams * sizeof *best);
+    r.seconds = edl__now() - t0;
+    if (report) *report = r;
+done:
+    edl_optim_free(opt);
+    edl__batch_free(&bb);
+    free(best);
+    if (c->valid) free(vorder);
+    free(perm);
+    return s;
+}

@@ -1,0 +1,639 @@
+/* Recommenders: matrix factorisation with biases (explicit ratings), BPR and an MLP over
+ * concatenated embeddings (implicit feedback), and item popularity. The users' and items'
+ * embedding rows live in one table (users first), layer 0 of an edl model; the mlp's dense
+ * layers follow it in the same parameter block. Training is by mini-batches: each batch gathers
+ * its rows with edl_embedding_forward, runs the head (a dot product, or edl_dense_forward and
+ * _backward), and updates the rows it read with edl's optimizer rules (lazy: only rows looked up
+ * change, as torch.optim.SparseAdam). Threads run blocks of records that share no user and no
+ * item (recommend_blocks.c), so the rows need no locks and a seed gives the same model for a
+ * given thread count (the schedule depends on it); only the mlp's dense layers are shared by
+ * all threads (Hogwild). */
+#include "rec/recommend.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+const char *edl__rec_kind_name(edl_rec_kind k) {
+    return k == EDL_REC_MF ? "mf" : k == EDL_REC_BPR ? "bpr" : k == EDL_REC_MLP ? "mlp" : "pop";
+}
+
+void edl_rec_defaults(edl_rec_args *a, edl_rec_kind model) {
+    memset(a, 0, sizeof *a);
+    a->model = model, a->dim = 32, a->epoch = 20, a->lr = -1.0f, a->reg = -1.0f, a->batch = 256;
+    a->optimizer = -1, a->decay = -1, a->k = 10;
+}
+
+void edl_rec_free(edl_recommender *r) {
+    if (!r) return;
+    edl_model_free(r->m);
+    free(r->bias), free(r->seen_off), free(r->seen), free(r->count);
+    edl__idmap_free(&r->uid), edl__idmap_free(&r->iid);
+    free(r);
+}
+
+edl_rec_kind edl_rec_kind_of(const edl_recommender *r) { return r ? r->kind : EDL_REC_MF; }
+const edl_model *edl_rec_model(const edl_recommender *r) { return r ? r->m : NULL; }
+size_t edl_rec_num_users(const edl_recommender *r) { return r ? r->users : 0; }
+size_t edl_rec_num_items(const edl_recommender *r) { return r ? r->items : 0; }
+
+int edl__rec_seen(const edl_recommender *r, size_t u, int64_t i) {
+    size_t lo = (size_t)r->seen_off[u], hi = (size_t)r->seen_off[u + 1];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->seen[mid] < i) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < (size_t)r->seen_off[u + 1] && r->seen[lo] == i;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Dense ids for the training records (uidx, iidx), each user's sorted items and item counts. */
+static edl_status index_records(edl_recommender *r, const edl_ratings *d, int64_t *uidx, int64_t *iidx) {
+    EDL_TRY(edl__idmap_init(&r->uid, d->n / 16 + 16));
+    EDL_TRY(edl__idmap_init(&r->iid, d->n / 16 + 16));
+    for (size_t k = 0; k < d->n; k++) {
+        EDL_TRY(edl__idmap_put(&r->uid, d->user[k], &uidx[k]));
+        EDL_TRY(edl__idmap_put(&r->iid, d->item[k], &iidx[k]));
+    }
+    r->users = r->uid.n, r->items = r->iid.n;
+    r->seen_off = calloc(r->users + 1, sizeof *r->seen_off);
+    r->seen = malloc(d->n * sizeof *r->seen);
+    r->count = calloc(r->items, sizeof *r->count);
+    if (!r->seen_off || !r->seen || !r->count) return edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for %zu records", d->n);
+    for (size_t k = 0; k < d->n; k++) r->seen_off[uidx[k] + 1]++, r->count[iidx[k]]++;
+    for (size_t u = 0; u < r->users; u++) r->seen_off[u + 1] += r->seen_off[u];
+    int64_t *fill = malloc((r->users + 1) * sizeof *fill);
+    if (!fill) return edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for %zu users", r->users);
+    memcpy(fill, r->seen_off, (r->users + 1) * sizeof *fill);
+    for (size_t k = 0; k < d->n; k++) r->seen[fill[uidx[k]]++] = iidx[k];
+    free(fill);
+    for (size_t u = 0; u < r->users; u++) {
+        qsort(r->seen + r->seen_off[u], (size_t)(r->seen_off[u + 1] - r->seen_off[u]), sizeof *r->seen, cmp_i64);
+        for (int64_t j = r->seen_off[u] + 1; j < r->seen_off[u + 1]; j++)
+            if (r->seen[j] == r->seen[j - 1])
+                return edl__fail(EDL_ERR_ARG, "edl_rec_train: user %lld has item %lld twice (edl_ratings_read rejects or skips duplicates)",
+                                 (long long)r->uid.ids[u], (long long)r->iid.ids[r->seen[j]]);
+    }
+    return EDL_OK;
+}
+
+/* Points r's table and dense layers into its model's parameter block. */
+edl_status edl__rec_bind(edl_recommender *r) {
+    size_t count;
+    r->table = edl_model_tensor(r->m, 0, "weight", &count);
+    r->ndense = 0;
+    for (size_t l = 1; l < edl_model_num_layers(r->m); l++) {
+        edl_layer_info li;
+        EDL_TRY(edl_model_layer_info(r->m, l, &li));
+        if (li.kind != EDL_LAYER_DENSE || r->ndense == EDL_REC_MAX_DENSE || !li.bias)
+            return edl__fail(EDL_ERR_FORMAT, "recommender: layer %zu (%s) is not a dense layer with bias (at most %d)", l, li.name,
+                             EDL_REC_MAX_DENSE);
+        edl__rec_dense *D = &r->dense[r->ndense++];
+        D->w = edl_model_tensor(r->m, l, "weight", &count);
+        D->b = edl_model_tensor(r->m, l, "bias", &count);
+        D->in = li.in_dim, D->out = li.out_dim, D->act = li.act;
+    }
+    if (r->kind == EDL_REC_MLP && (r->ndense == 0 || r->dense[r->ndense - 1].out != 1 || r->dense[r->ndense - 1].act != EDL_ACT_NONE))
+        return edl__fail(EDL_ERR_FORMAT, "recommender: the mlp must end in dense(1) without activation");
+    return EDL_OK;
+}
+
+/* ---- training ----------------------------------------------------------------------------- */
+
+typedef struct {
+    edl_recommender *r;
+    const edl_rec_args *a;
+    const int64_t *uidx, *iidx;
+    const float *rating;
+    const edl__rec_blocks *blk; /* the schedule: records by block, items by group */
+    int opt;                /* edl_opt_kind */
+    float lr, reg;
+    size_t neg, batch;
+    float *s1, *s2;         /* optimizer state beside the parameter block (Adagrad: s1; Adam: both) */
+    float *b1, *b2;         /* ... and beside the biases */
+    uint64_t *filter;       /* bpr, mlp: a Bloom filter of the training (user, item) pairs */
+    size_t filter_mask;     /* its words - 1 (a power of two) */
+    size_t dense_off;       /* first float of the dense layers in the block */
+    size_t steps;           /* batches done before this epoch (Adam's bias correction) */
+    size_t total_steps;     /* batches of all epochs (this epoch's count times the epochs) */
+    int decay;              /* 1: linear decay of the rate */
+    uint64_t epoch;
+    atomic_int failed;      /* a thread saw a non-finite value or a kernel failed */
+    edl_status fail_status; /* written once, by the first thread to fail */
+    size_t fail_step;       /* ... and the step it failed at */
+    char fail_msg[256];     /* that thread's edl_last_error() (thread-local there) */
+} trainer;
+
+typedef struct {
+    double loss;            /* summed over examples */
+    size_t examples;
+} thread_sum;
+
+/* The rate once `done` batches of the run are done: linear to 0 over all of them, or constant. */
+static float rate_after(const trainer *t, size_t done) {
+    return t->decay ? t->lr * (float)(1.0 - fmin(1.0, (double)done / (double)t->total_steps)) : t->lr;
+}
+
+/* step: this batch's 1-based number in the schedule (SparseAdam's shared step count). */
+static edl__opt_coef coef(const trainer *t, float wd, size_t step) {
+    edl__opt_coef c = {.lr = rate_after(t, step - 1), .wd = wd, .decay = 1.0f, .damp = 1.0f, .b1 = 0.9f, .b2 = 0.999f, .k1 = 0.1f, .k2 = 0.001f};
+    c.eps = t->opt == EDL_OPT_ADAGRAD ? 1e-10f : 1e-8f;
+    if (t->opt == EDL_OPT_ADAM) {
+        double s = (double)step;
+        c.step = (float)((double)c.lr * sqrt(1.0 - pow(0.999, s)) / (1.0 - pow(0.9, s)));
+    }
+    return c;
+}
+
+/* Records the first failure of any thread, with its message (edl_last_error is per thread). */
+static void fail_once(trainer *t, edl_status s, size_t step, const char *msg) {
+    int expect = 0;
+    if (atomic_compare_exchange_strong(&t->failed, &expect, 1)) {
+        t->fail_status = s, t->fail_step = step;
+        snprintf(t->fail_msg, sizeof t->fail_msg, "%s", msg);
+    }
+}
+
+/* A kernel call that may refuse (out of memory for a GEMM's buffers, say): the step stops and
+   the training returns the kernel's status and message. */
+#define KERNEL(t, call)                                                                           \
+    do {                                                                                          \
+        edl_status ks_ = (call);                                                                  \
+        if (ks_ != EDL_OK) {                                                                      \
+            fail_once((t), ks_, step, edl_last_error());                                          \
+            return true;                                                                          \
+        }                                                                                         \
+    } while (0)
+
+/* One optimizer update of n values p from gradient g (zeroed after), state at off. */
+static bool update(const trainer *t, const edl__opt_coef *c, float *p, float *g, float *s1, float *s2, size_t n) {
+    switch (t->opt) {
+    case EDL_OPT_ADAGRAD: return edl__vec_adagrad(p, g, s1, n, c);
+    case EDL_OPT_ADAM: return edl__vec_sparse_adam(p, g, s1, s2, n, c);
+    default: return edl__vec_sgd(p, g, NULL, n, c);
+    }
+}
+
+static bool update_row(const trainer *t, const edl__opt_coef *c, int64_t row, float *g) {
+    size_t off = (size_t)row * t->r->dim;
+    return update(t, c, t->r->table + off, g, t->s1 ? t->s1 + off : NULL, t->s2 ? t->s2 + off : NULL, t->r->fdim);
+}
+
+static bool update_bias(const trainer *t, const edl__opt_coef *c, size_t k, float g) {
+    return update(t, c, t->r->bias + k, &g, t->b1 ? t->b1 + k : NULL, t->b2 ? t->b2 + k : NULL, 1);
+}
+
+/* A negative for dense user u: uniform over item group g (the items this block may write),
+   avoiding the user's own (a few tries). */
+/* The filter: one 64-bit word a pair, two bits in it (a register-blocked Bloom filter), so
+   "not a training pair" costs one memory read; "maybe" goes to the exact search. */
+static uint64_t pair_hash(size_t u, int64_t i) {
+    uint64_t x = (uint64_t)u * 0x9e3779b97f4a7c15ULL ^ (uint64_t)i;
+    x ^= x >> 31, x *= 0xd6e8feb86659fd93ULL, x ^= x >> 32;
+    return x;
+}
+static uint64_t pair_bits(uint64_t h) { return (1ULL << (h >> 58)) | (1ULL << ((h >> 52) & 63)); }
+
+static edl_status build_filter(trainer *t, const int64_t *uidx, const int64_t *iidx, size_t n) {
+    size_t words = 64;
+    while (words < n / 4 && words < ((size_t)1 << 40)) words *= 2; /* >= 16 bits a pair */
+    t->filter = calloc(words, sizeof *t->filter);
+    if (!t->filter) return edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the negative sampler's filter (%zu words)", words);
+    t->filter_mask = words - 1;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t h = pair_hash((size_t)uidx[k], iidx[k]);
+        t->filter[h & t->filter_mask] |= pair_bits(h);
+    }
+    return EDL_OK;
+}
+
+static bool maybe_seen(const trainer *t, size_t u, int64_t i) {
+    uint64_t h = pair_hash(u, i), b = pair_bits(h);
+    return (t->filter[h & t->filter_mask] & b) == b && edl__rec_seen(t->r, u, i);
+}
+
+static int64_t negative(const trainer *t, size_t u, int g, edl_rng *rng) {
+    const int64_t *items = t->blk->gitems + t->blk->goff[g];
+    size_t m = t->blk->goff[g + 1] - t->blk->goff[g];
+    int64_t j = 0;
+    for (int tries = 0; tries < 16; tries++) {
+        j = items[edl_rng_below(rng, m)];
+        if (!maybe_seen(t, u, j)) break;
+    }
+    return j;
+}
+
+typedef struct {
+    int64_t *idx;           /* rows of the batch: (user, item[, negative item]) per example */
+    float *rows, *drows;    /* gathered rows and their gradients */
+    float *target;
+    float *logit, *dlogit;
+    float *act[EDL_REC_MAX_DENSE + 1], *grad[EDL_REC_MAX_DENSE + 1]; /* mlp: act[0] = rows */
+    float *dparams;         /* mlp: gradient of the dense layers */
+} workspace;
+
+static void ws_free(workspace *w, size_t ndense) {
+    free(w->idx), free(w->rows), free(w->drows), free(w->target), free(w->logit), free(w->dlogit), free(w->dparams);
+    for (size_t l = 1; l <= ndense; l++) free(w->act[l]), free(w->grad[l]);
+}
+
+static int ws_alloc(workspace *w, const trainer *t, size_t ndense_params) {
+    const edl_recommender *r = t->r;
+    size_t per = r->kind == EDL_REC_BPR ? 3 : 2;
+    size_t ex = r->kind == EDL_REC_MLP ? t->batch * (1 + t->neg) : t->batch;
+    memset(w, 0, sizeof *w);
+    w->idx = malloc(ex * per * sizeof *w->idx);
+    w->rows = malloc(ex * per * r->dim * sizeof *w->rows);
+    w->drows = malloc(ex * per * r->dim * sizeof *w->drows);
+    w->target = malloc(ex * sizeof *w->target);
+    w->logit = malloc(ex * sizeof *w->logit);
+    w->dlogit = malloc(ex * sizeof *w->dlogit);
+    int ok = w->idx && w->rows && w->drows && w->target && w->logit && w->dlogit;
+    w->act[0] = w->rows, w->grad[0] = w->drows;
+    for (size_t l = 0; l < r->ndense; l++) {
+        w->act[l + 1] = malloc(ex * r->dense[l].out * sizeof(float));
+        w->grad[l + 1] = malloc(ex * r->dense[l].out * sizeof(float));
+        ok = ok && w->act[l + 1] && w->grad[l + 1];
+    }
+    if (ndense_params) ok = ok && (w->dparams = calloc(ndense_params, sizeof(float)));
+    return ok;
+}
+
+/* mf: rows are (p_u, q_i) pairs; loss (s - r)^2 / 2 with s = mean + b_u + b_i + <p_u, q_i>. */
+static bool step_mf(trainer *t, workspace *w, size_t s, size_t e, size_t step, thread_sum *sum) {
+    edl_recommender *r = t->r;
+    const size_t d = r->dim, f = r->fdim, U = r->users;
+    size_t nb = e - s;
+    /* the records are read through the shuffled order, a cache miss each: all in one tight
+       loop, where the loads overlap (the rating read in the update loop below stalled it:
+       ~45% of the loop's samples) */
+    for (size_t k = 0; k < nb; k++) {
+        size_t x = t->blk->order[s + k];
+        w->idx[2 * k] = t->uidx[x], w->idx[2 * k + 1] = (int64_t)U + t->iidx[x], w->target[k] = t->rating[x];
+    }
+    KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 2 * nb));
+    edl__opt_coef c = coef(t, t->reg, step), cb = coef(t, t->reg, step);
+    bool ok = true;
+    const float mean = r->bias[U + r->items];
+    for (size_t k = 0; k < nb; k++) {
+        const float *p = w->rows + 2 * k * d, *q = p + d;
+        size_t bu = (size_t)w->idx[2 * k], bi = (size_t)w->idx[2 * k + 1];
+        float pred = mean + r->bias[bu] + r->bias[bi] + (f ? edl__vec_dot(p, q, f) : 0.0f);
+        float err = pred - w->target[k];
+        sum->loss += (double)err * err;
+        float *dp = w->drows + 2 * k * d, *dq = dp + d;
+        for (size_t j = 0; j < f; j++) dp[j] = err * q[j], dq[j] = err * p[j];
+        if (f) ok &= update_row(t, &c, w->idx[2 * k], dp), ok &= update_row(t, &c, w->idx[2 * k + 1], dq);
+        ok &= update_bias(t, &cb, bu, err), ok &= update_bias(t, &cb, bi, err);
+    }
+    sum->examples += nb;
+    return ok;
+}
+
+/* bpr: rows are (p_u, q_i, q_j) triples; loss -log sigmoid(x), x = b_i - b_j + <p_u, q_i - q_j>. */
+static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, int ig, size_t step, edl_rng *rng, thread_sum *sum) {
+    edl_recommender *r = t->r;
+    const size_t d = r->dim, f = r->fdim, U = r->users;
+    size_t nb = 0;
+    for (size_t k = s; k < e; k++) {
+        size_t x = t->blk->order[k];
+        for (size_t g = 0; g < t->neg && nb < t->batch; g++, nb++) {
+            w->idx[3 * nb] = t->uidx[x], w->idx[3 * nb + 1] = (int64_t)U + t->iidx[x];
+            w->idx[3 * nb + 2] = (int64_t)U + negative(t, (size_t)t->uidx[x], ig, rng);
+        }
+    }
+    KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 3 * nb));
+    for (size_t k = 0; k < nb; k++) {
+        const float *p = w->rows + 3 * k * d, *qi = p + d, *qj = qi + d;
+        w->logit[k] = r->bias[w->idx[3 * k + 1]] - r->bias[w->idx[3 * k + 2]] + edl__vec_dot(p, qi, f) - edl__vec_dot(p, qj, f);
+        w->target[k] = 1.0f;
+    }
+    float loss = 0.0f;
+    KERNEL(t, edl_bce_with_logits(&loss, w->dlogit, w->logit, w->target, nb));
+    sum->loss += (double)loss * (double)nb, sum->examples += nb;
+    edl__opt_coef c = coef(t, t->reg, step), cb = coef(t, 0.0f, step);
+    bool ok = true;
+    for (size_t k = 0; k < nb; k++) {
+        float g = w->dlogit[k] * (float)nb; /* per-example gradient (the kernel averages) */
+        const float *p = w->rows + 3 * k * d, *qi = p + d, *qj = qi + d;
+        float *dp = w->drows + 3 * k * d, *dqi = dp + d, *dqj = dqi + d;
+        for (size_t j = 0; j < f; j++) dp[j] = g * (qi[j] - qj[j]), dqi[j] = g * p[j], dqj[j] = -g * p[j];
+        ok &= update_row(t, &c, w->idx[3 * k], dp), ok &= update_row(t, &c, w->idx[3 * k + 1], dqi);
+        ok &= update_row(t, &c, w->idx[3 * k + 2], dqj);
+        ok &= update_bias(t, &cb, (size_t)w->idx[3 * k + 1], g), ok &= update_bias(t, &cb, (size_t)w->idx[3 * k + 2], -g);
+    }
+    return ok;
+}
+
+/* mlp: rows are (p_u, q_i) pairs, one positive and neg negatives per record; dense layers
+   (ReLU) to a logit; binary cross-entropy. */
+static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, int ig, size_t step, edl_rng *rng, thread_sum *sum) {
+    edl_recommender *r = t->r;
+    const size_t d = r->dim, U = r->users, L = r->ndense;
+    size_t nb = 0;
+    for (size_t k = s; k < e; k++) {
+        size_t x = t->blk->order[k];
+        for (size_t g = 0; g <= t->neg; g++, nb++) {
+            w->idx[2 * nb] = t->uidx[x];
+            w->idx[2 * nb + 1] = (int64_t)U + (g == 0 ? t->iidx[x] : negative(t, (size_t)t->uidx[x], ig, rng));
+            w->target[nb] = g == 0 ? 1.0f : 0.0f;
+        }
+    }
+    KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 2 * nb));
+    for (size_t l = 0; l < L; l++) {
+        const edl__rec_dense *D = &r->dense[l];
+        KERNEL(t, edl_dense_forward(w->act[l + 1], w->act[l], nb, D->in, D->out, D->w, D->b, D->act));
+    }
+    float loss = 0.0f;
+    KERNEL(t, edl_bce_with_logits(&loss, w->grad[L], w->act[L], w->target, nb));
+    sum->loss += (double)loss * (double)nb, sum->examples += nb;
+    edl__vec_scale(w->grad[L], (float)nb, nb); /* summed over examples, as the other models */
+    for (size_t l = L; l-- > 0;) {
+        const edl__rec_dense *D = &r->dense[l];
+        float *dw = w->dparams + (size_t)(D->w - r->m->params) - t->dense_off;
+        float *db = w->dparams + (size_t)(D->b - r->m->params) - t->dense_off;
+        KERNEL(t, edl_dense_backward(w->grad[l], dw, db, w->grad[l + 1], w->act[l], w->act[l + 1], nb, D->in, D->out, D->w, D->act));
+    }
+    edl__opt_coef c = coef(t, t->reg, step), cd = coef(t, 0.0f, step);
+    bool ok = true;
+    for (size_t k = 0; k < 2 * nb; k++) ok &= update_row(t, &c, w->idx[k], w->drows + k * d);
+    size_t nd = r->m->nparams - t->dense_off;
+    ok &= update(t, &cd, r->m->params + t->dense_off, w->dparams, t->s1 ? t->s1 + t->dense_off : NULL,
+                 t->s2 ? t->s2 + t->dense_off : NULL, nd);
+    return ok;
+}
+
+/* Records per batch: bpr's batch counts triples (neg per record), the others' records. */
+static size_t records_per_batch(const trainer *t) {
+    return t->r->kind == EDL_REC_BPR ? (t->batch + t->neg - 1) / t->neg : t->batch;
+}
+
+/* Batches in sub-epoch k of the schedule: m[g] for the block (g, (g + k) % nt); returns their sum. */
+static size_t sub_epoch_batches(const trainer *t, int k, size_t m[EDL_REC_MAX_THREADS]) {
+    const edl__rec_blocks *B = t->blk;
+    size_t per = records_per_batch(t), nb = 0;
+    for (int g = 0; g < B->nt; g++) {
+        size_t blk = (size_t)g * (size_t)B->nt + (size_t)((g + k) % B->nt);
+        m[g] = (B->off[blk + 1] - B->off[blk] + per - 1) / per;
+        nb += m[g];
+    }
+    return nb;
+}
+
+/* The number of batch j of user group g within its sub-epoch (0-based), counting the batches
+   round by round (round j: every group with more than j batches, in group order), so a
+   sub-epoch's batches are numbered 0 .. sum - 1 without gaps whatever the blocks' sizes. */
+static size_t batch_number(const size_t *m, int nt, int g, size_t j) {
+    size_t before = 0;
+    for (int h = 0; h < nt; h++) before += (m[h] < j ? m[h] : j) + (h < g && m[h] > j);
+    return before;
+}
+
+/* Thread tid of a team of `team` runs, in each of the nt sub-epochs, the blocks of user groups
+   tid, tid + team, ...; a barrier ends each sub-epoch (every thread reaches it, even after a
+   failure, so none waits forever). Batches are numbered by batch_number after the steps of
+   the sub-epochs before: the same numbers whatever the timing. */
+static void run_thread(trainer *t, int tid, int team, thread_sum *sum) {
+#ifdef _OPENMP
+    /* the kernels inside a batch stay on this thread: a team of one does not count as active,
+       so without this each GEMM and gather would start a team of its own (measured: 65% of an
+       mlp epoch waiting in libgomp) */
+    omp_set_num_threads(1);
+#endif
+    workspace w;
+    size_t nd = t->r->kind == EDL_REC_MLP ? t->r->m->nparams - t->dense_off : 0;
+    bool have_ws = ws_alloc(&w, t, nd);
+    if (!have_ws) fail_once(t, EDL_ERR_NOMEM, t->steps, "edl_rec_train: no memory for a thread's batch buffers");
+    const edl__rec_blocks *B = t->blk;
+    const int nt = B->nt;
+    const size_t per = records_per_batch(t);
+    size_t base = t->steps, m[EDL_REC_MAX_THREADS];
+    for (int k = 0; k < nt; k++) {
+        size_t nb = sub_epoch_batches(t, k, m);
+        for (int g = tid; have_ws && g < nt; g += team) {
+            int h = (g + k) % nt;
+            size_t blk = (size_t)g * (size_t)nt + (size_t)h, s = B->off[blk], e = B->off[blk + 1];
+            edl_rng rng;
+            edl_rng_seed(&rng, t->a->seed * 0x9e3779b97f4a7c15ULL + t->epoch * 1000003ULL + (uint64_t)k * (uint64_t)nt + (uint64_t)g);
+            for (size_t b = s, j = 0; b < e && !atomic_load_explicit(&t->failed, memory_order_relaxed); b += per, j++) {
+                size_t be = e - b > per ? b + per : e, step = base + batch_number(m, nt, g, j) + 1;
+                bool ok = t->r->kind == EDL_REC_MF    ? step_mf(t, &w, b, be, step, sum)
+                          : t->r->kind == EDL_REC_BPR ? step_bpr(t, &w, b, be, h, step, &rng, sum)
+                                                      : step_mlp(t, &w, b, be, h, step, &rng, sum);
+                if (!ok) fail_once(t, EDL_ERR_NUMERIC, step, "");
+            }
+        }
+        base += nb;
+#pragma omp barrier
+    }
+    ws_free(&w, t->r->ndense); /* also what a failed ws_alloc got */
+}
+
+static edl_status check_args(const edl_rec_args *a, const edl_ratings *d) {
+    static const char fn[] = "edl_rec_train";
+    if ((unsigned)a->model > EDL_REC_POP) return edl__fail(EDL_ERR_ARG, "%s: model %d is unknown", fn, (int)a->model);
+    if (d->n == 0) return edl__fail(EDL_ERR_ARG, "%s: no training records", fn);
+    if (a->model != EDL_REC_POP && a->model != EDL_REC_MF && a->dim == 0) return edl__fail(EDL_ERR_ARG, "%s: dim is 0", fn);
+    if (a->dim > 100000) return edl__fail(EDL_ERR_ARG, "%s: dim %zu is more than 100000", fn, a->dim);
+    if (a->batch == 0 || a->batch > (1u << 20)) return edl__fail(EDL_ERR_ARG, "%s: batch %zu is not in [1, 2^20]", fn, a->batch);
+    if (a->neg > 1000) return edl__fail(EDL_ERR_ARG, "%s: neg %zu is more than 1000", fn, a->neg);
+    if (a->decay < -1 || a->decay > 1) return edl__fail(EDL_ERR_ARG, "%s: decay %d is not -1, 0 or 1", fn, a->decay);
+    if (isnan(a->lr) || isinf(a->lr) || isnan(a->reg) || isinf(a->reg))
+        return edl__fail(EDL_ERR_ARG, "%s: lr %g and reg %g must be finite", fn, a->lr, a->reg);
+    if (a->optimizer != -1 && a->optimizer != EDL_OPT_SGD && a->optimizer != EDL_OPT_ADAGRAD && a->optimizer != EDL_OPT_ADAM)
+        return edl__fail(EDL_ERR_ARG, "%s: optimizer %d is not sgd, adagrad or adam", fn, a->optimizer);
+    if (a->nhidden > EDL_REC_MAX_DENSE - 1) return edl__fail(EDL_ERR_ARG, "%s: %zu hidden layers (at most %d)", fn, a->nhidden, EDL_REC_MAX_DENSE - 1);
+    for (size_t l = 0; l < a->nhidden; l++)
+        if (!a->hidden || a->hidden[l] == 0 || a->hidden[l] > 100000) return edl__fail(EDL_ERR_ARG, "%s: hidden layer %zu has size 0 or > 100000", fn, l);
+    return EDL_OK;
+}
+
+/* The model: the table (N(0, 0.1) rows, as Surprise and LIBMF start) and the mlp's layers. */
+static edl_status build_model(edl_recommender *r, const edl_rec_args *a) {
+    static const size_t default_hidden[2] = {64, 32};
+    r->fdim = a->model == EDL_REC_POP ? 0 : a->dim;
+    r->dim = r->fdim ? r->fdim : 1;
+    EDL_TRY(edl_model_create(&r->m));
+    EDL_TRY(edl_model_add_embedding(r->m, r->users + r->items, r->dim, 2, EDL_POOL_FLATTEN, -1));
+    if (a->model == EDL_REC_MLP) {
+        const size_t *h = a->hidden ? a->hidden : default_hidden;
+        size_t nh = a->hidden ? a->nhidden : 2;
+        for (size_t l = 0; l < nh; l++) EDL_TRY(edl_model_add_dense(r->m, h[l], EDL_ACT_RELU, 1));
+        EDL_TRY(edl_model_add_dense(r->m, 1, EDL_ACT_NONE, 1));
+        EDL_TRY(edl_model_set_loss(r->m, EDL_LOSS_BCE));
+    } else {
+        EDL_TRY(edl_model_set_loss(r->m, a->model == EDL_REC_MF ? EDL_LOSS_MSE : EDL_LOSS_BCE));
+    }
+    EDL_TRY(edl_model_init(r->m, EDL_INIT_TORCH, a->seed));
+    EDL_TRY(edl__rec_bind(r));
+    edl_rng rng;
+    edl_rng_seed(&rng, a->seed + 17);
+    size_t n = (r->users + r->items) * r->dim;
+    for (size_t k = 0; k < n; k++) r->table[k] = r->fdim ? 0.1f * edl_rng_normal(&rng) : 0.0f;
+    r->bias = calloc(r->users + r->items + 1, sizeof *r->bias);
+    if (!r->bias) return edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for biases");
+    return EDL_OK;
+}
+
+/* Names the first parameter that is not finite: an embedding row (with its user or item id),
+   a bias, or a dense layer. Runs once, after a failed step. */
+static void nonfinite_where(const edl_recommender *r, char *out, size_t cap) {
+    const size_t rows = r->users + r->items;
+    for (size_t row = 0; row <= rows; row++) {
+        bool bad_row = row < rows && !edl__vec_all_finite(r->table + row * r->dim, r->dim);
+        bool bad_bias = !isfinite(r->bias[row]);
+        if (!bad_row && !bad_bias) continue;
+        const char *what = bad_row ? "layer 0 (embedding)" : "the biases";
+        if (row == rows) snprintf(out, cap, "the global mean");
+        else if (row < r->users) snprintf(out, cap, "%s, row %zu (user %lld)", what, row, (long long)r->uid.ids[row]);
+        else snprintf(out, cap, "%s, row %zu (item %lld)", what, row, (long long)r->iid.ids[row - r->users]);
+        return;
+    }
+    for (size_t l = 0; l < r->ndense; l++) {
+        const edl__rec_dense *D = &r->dense[l];
+        if (!edl__vec_all_finite(D->w, D->in * D->out) || !edl__vec_all_finite(D->b, D->out)) {
+            snprintf(out, cap, "layer %zu (dense %zux%zu)", l + 1, D->out, D->in);
+            return;
+        }
+    }
+    snprintf(out, cap, "the training loss");
+}
+
+static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const int64_t *uidx, const int64_t *iidx,
+                               const edl_rec_args *a, edl_rec_report *rep) {
+    /* per model: mf, bpr, mlp, pop (pop does not train) */
+    static const float lr0[4] = {0.03f, 0.1f, 0.008f, 0.0f}, reg0[4] = {0.03f, 0.01f, 0.0f, 0.0f};
+    static const int opt0[4] = {EDL_OPT_ADAM, EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_SGD};
+    trainer t;
+    memset(&t, 0, sizeof t);
+    t.r = r, t.a = a, t.uidx = uidx, t.iidx = iidx, t.rating = d->rating;
+    t.opt = a->optimizer >= 0 ? a->optimizer : opt0[a->model];
+    t.lr = a->lr >= 0.0f ? a->lr : lr0[a->model];
+    t.reg = a->reg >= 0.0f ? a->reg : reg0[a->model];
+    t.decay = a->decay != 0; /* -1 (the default) and 1: linear decay */
+    t.neg = a->neg ? a->neg : a->model == EDL_REC_BPR ? 1 : 4;
+    t.batch = a->batch;
+    if (a->model == EDL_REC_BPR && t.batch < t.neg) t.batch = t.neg;
+    atomic_init(&t.failed, 0);
+    static const char *const opt_names[] = {"sgd", "adagrad", "rowwise_adagrad", "adam", "adamw"};
+    size_t table = (r->users + r->items) * r->dim, nb = r->users + r->items + 1;
+    t.dense_off = table;
+    int nt = edl__rec_threads(a->thread > 0 ? a->thread : edl__num_threads(), a->model, d->n, r->users, r->items);
+    snprintf(r->args, sizeof r->args, "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu threads=%d",
+             edl__rec_kind_name(a->model), r->fdim, a->epoch, (double)t.lr, (double)t.reg, t.neg, t.batch, opt_names[t.opt],
+             t.decay ? "linear" : "constant", (unsigned long long)a->seed, nt); /* the schedule depends on the threads */
+    edl__rec_blocks blk;
+    edl_status s = edl__rec_blocks_init(&blk, r, d->n, nt);
+    if (s == EDL_OK && a->model != EDL_REC_MF && a->model != EDL_REC_POP) s = build_filter(&t, uidx, iidx, d->n);
+    if (s == EDL_OK && t.opt != EDL_OPT_SGD) {
+        t.s1 = calloc(r->m->nparams, sizeof(float)), t.b1 = calloc(nb, sizeof(float));
+        if (!t.s1 || !t.b1) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the optimizer's state");
+    }
+    if (s == EDL_OK && t.opt == EDL_OPT_ADAM) {
+        t.s2 = calloc(r->m->nparams, sizeof(float)), t.b2 = calloc(nb, sizeof(float));
+        if (!t.s2 || !t.b2) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the optimizer's state");
+    }
+    /* mf starts its global mean at the data's mean, its biases at 0 */
+    if (s == EDL_OK && a->model == EDL_REC_MF) {
+        double m = 0.0;
+        for (size_t k = 0; k < d->n; k++) m += d->rating[k];
+        r->bias[r->users + r->items] = (float)(m / (double)d->n);
+    }
+    edl_rng rng;
+    edl_rng_seed(&rng, a->seed);
+    t.blk = &blk;
+    double t0 = edl__now();
+    size_t examples = 0;
+    for (size_t ep = 0; s == EDL_OK && ep < a->epoch && a->model != EDL_REC_POP; ep++) {
+        edl__rec_blocks_shuffle(&blk, uidx, iidx, &rng);
+        t.epoch = ep;
+        size_t epoch_steps = 0, counts[EDL_REC_MAX_THREADS];
+        for (int k = 0; k < nt; k++) epoch_steps += sub_epoch_batches(&t, k, counts);
+        /* the batches done, and this epoch's count for each one left: the decay reaches 0
+           just after the last batch */
+        t.total_steps = t.steps + epoch_steps * (a->epoch - ep);
+        thread_sum sums[EDL_REC_MAX_THREADS];
+        memset(sums, 0, sizeof sums);
+#pragma omp parallel num_threads(nt)
+        {
+#ifdef _OPENMP
+            run_thread(&t, omp_get_thread_num(), omp_get_num_threads(), &sums[omp_get_thread_num()]);
+#else
+            run_thread(&t, 0, 1, &sums[0]);
+#endif
+        }
+        t.steps += epoch_steps;
+        double loss = 0.0;
+        size_t ex = 0;
+        for (int k = 0; k < nt; k++) loss += sums[k].loss, ex += sums[k].examples;
+        examples += ex;
+        float mean_loss = ex ? (float)(loss / (double)ex) : 0.0f;
+        if (atomic_load(&t.failed) || !isfinite(mean_loss)) {
+            if (atomic_load(&t.failed) && t.fail_status != EDL_ERR_NUMERIC) s = edl__fail(t.fail_status, "%s", t.fail_msg);
+            else
+            {
+                char where[160];
+                nonfinite_where(r, where, sizeof where);
+                s = edl__fail(EDL_ERR_NUMERIC, "edl_rec_train: %s became non-finite at step %llu (epoch %zu; lower -lr, now %g)", where,
+                              (unsigned long long)(atomic_load(&t.failed) ? t.fail_step : t.steps), ep + 1, (double)t.lr);
+            }
+            break;
+        }
+        if (rep) rep->loss = mean_loss, rep->epochs_run = ep + 1;
+        if (a->progress) {
+            edl_progress p;
+            memset(&p, 0, sizeof p);
+            p.epoch = ep + 1, p.epochs = a->epoch, p.step = t.steps, p.seconds = edl__now() - t0;
+            p.examples_per_second = p.seconds > 0 ? (double)examples / p.seconds : 0.0;
+            p.eta_seconds = p.seconds / (double)(ep + 1) * (double)(a->epoch - ep - 1);
+            p.lr = rate_after(&t, t.steps), p.loss = mean_loss, p.accuracy = NAN, p.valid_loss = NAN, p.valid_accuracy = NAN, p.epoch_end = 1;
+            edl_rec_metrics m;
+            if (a->valid && edl_rec_evaluate(r, a->valid, a->k ? a->k : 10, &m) == EDL_OK) {
+                if (r->kind == EDL_REC_MF) p.valid_loss = (float)m.rmse;
+                else p.valid_accuracy = (float)m.hr;
+            }
+            a->progress(&p, a->user);
+        }
+    }
+    if (rep) {
+        rep->seconds = edl__now() - t0;
+        rep->examples_per_second = rep->seconds > 0 ? (double)examples / rep->seconds : 0.0;
+    }
+    edl__rec_blocks_free(&blk);
+    free(t.filter), free(t.s1), free(t.s2), free(t.b1), free(t.b2);
+    return s;
+}
+
+edl_status edl_rec_train(edl_recommender **out, const edl_ratings *d, const edl_rec_args *a, edl_rec_report *rep) {
+    if (!out || !d || !a) return edl__fail(EDL_ERR_ARG, "edl_rec_train: an argument is NULL");
+    EDL_TRY(check_args(a, d));
+    edl_recommender *r = calloc(1, sizeof *r);
+    int64_t *uidx = malloc(d->n * sizeof *uidx), *iidx = malloc(d->n * sizeof *iidx);
+    edl_status s = r && uidx && iidx ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for %zu records", d->n);
+    if (s == EDL_OK) r->kind = a->model, s = index_records(r, d, uidx, iidx);
+    if (s == EDL_OK) {
+        if (rep) memset(rep, 0, sizeof *rep), rep->users = r->users, rep->items = r->items, rep->ratings = d->n;
+        s = build_model(r, a);
+    }
+    if (s == EDL_OK && a->model == EDL_REC_POP) /* popularity: the item biases are log counts */
+        for (size_t i = 0; i < r->items; i++) r->bias[r->users + i] = logf((float)r->count[i]);
+    if (s == EDL_OK) s = train_epochs(r, d, uidx, iidx, a, rep);
+    free(uidx), free(iidx);
+    if (s != EDL_OK) {
+        edl_rec_free(r);
+        return s;
+    }
+    *out = r;
+    return EDL_OK;
+}

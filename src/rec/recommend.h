@@ -1,0 +1,92 @@
+/* Recommender internals shared by ratings.c, recommend.c, recommend_eval.c and synth.c.
+ * Not installed. */
+#ifndef EDL_RECOMMEND_H
+#define EDL_RECOMMEND_H
+
+#include "model/model.h"
+
+/* Records as columns; n of cap used. Ids are the file's own. */
+struct edl_ratings {
+    int64_t *user, *item, *time;
+    float *rating;
+    size_t n, cap;
+};
+
+/* An open-addressing map from 64-bit ids to dense indices 0..n-1 (in order of first sight). */
+typedef struct {
+    int64_t *keys;   /* cap slots */
+    int64_t *vals;   /* dense index, -1 for an empty slot */
+    size_t cap, n;
+    int64_t *ids;    /* ids[index] = key: n of them */
+    size_t ids_cap;
+} edl_idmap;
+
+edl_status edl__idmap_init(edl_idmap *m, size_t expect);
+void edl__idmap_free(edl_idmap *m);
+/* The index of id, adding it when absent (*index). */
+edl_status edl__idmap_put(edl_idmap *m, int64_t id, int64_t *index);
+/* The index of id, or -1. */
+int64_t edl__idmap_get(const edl_idmap *m, int64_t id);
+
+/* A dense layer of the mlp head, pointing into the model's parameter block. */
+typedef struct {
+    float *w, *b;           /* out x in, out */
+    size_t in, out;
+    edl_act act;
+} edl__rec_dense;
+
+#define EDL_REC_MAX_DENSE 8
+
+struct edl_recommender {
+    edl_rec_kind kind;
+    edl_model *m;           /* layer 0: embedding(rows=users+items, dim, len=2, pool=flatten);
+                               mlp: then its dense layers */
+    size_t users, items;
+    size_t fdim;            /* factors per row (mf: 0 means biases only; the table then has 1) */
+    size_t dim;             /* the table's row length */
+    float *table;           /* inside m's parameter block: users rows, then items rows */
+    float *bias;            /* users + items + 1: user biases, item biases, global mean */
+    edl__rec_dense dense[EDL_REC_MAX_DENSE];
+    size_t ndense;
+    edl_idmap uid, iid;     /* file ids <-> dense indices */
+    int64_t *seen_off;      /* users + 1: user u's training items are seen[seen_off[u] ..) */
+    int64_t *seen;          /* sorted per user */
+    int64_t *count;         /* items: training records of each */
+    char args[256];
+};
+
+/* The parallel schedule (recommend_blocks.c): nt x nt blocks of records, block (g, h) holding
+   the records of user group g and item group h; a sub-epoch k runs blocks (g, (g + k) % nt), which
+   share no user and no item, so threads never write the same row. */
+#define EDL_REC_MAX_THREADS 64
+typedef struct {
+    int nt;
+    size_t n, users, items;
+    size_t *order;          /* the n record indices, block by block (shuffled in each block) */
+    size_t *off;            /* nt * nt + 1: block k is order[off[k] .. off[k + 1]) */
+    int64_t *gitems;        /* the dense items, group by group (negatives come from one group) */
+    size_t *goff;           /* nt + 1: group g is gitems[goff[g] .. goff[g + 1]) */
+    uint8_t *ug, *ig;       /* each user's and item's group this epoch */
+    size_t *urank, *irank;  /* users and items by record count, most first (nt > 1) */
+    size_t *cursor;         /* nt * nt: scratch for the counting sorts */
+} edl__rec_blocks;
+
+/* The threads (groups) the schedule uses for `requested`: at most EDL_REC_MAX_THREADS, the
+   records and the users, and items / 16 but for mf (the others draw negatives); 1 without OpenMP. */
+int edl__rec_threads(int requested, edl_rec_kind model, size_t n, size_t users, size_t items);
+edl_status edl__rec_blocks_init(edl__rec_blocks *b, const edl_recommender *r, size_t n, int nt);
+/* A new epoch's schedule: deals the groups afresh and shuffles each block's records. */
+void edl__rec_blocks_shuffle(edl__rec_blocks *b, const int64_t *uidx, const int64_t *iidx, edl_rng *rng);
+void edl__rec_blocks_free(edl__rec_blocks *b);
+
+/* Points r's table and dense layers into its model's parameter block (checks the layers). */
+edl_status edl__rec_bind(edl_recommender *r);
+/* Scores of every item for dense user u into out (items floats); ws holds at least
+   edl__rec_ws_floats(r) floats. Thread-safe. */
+size_t edl__rec_ws_floats(const edl_recommender *r);
+void edl__rec_score_all(const edl_recommender *r, size_t u, float *out, float *ws);
+/* Whether dense item i is among dense user u's training items. */
+int edl__rec_seen(const edl_recommender *r, size_t u, int64_t i);
+const char *edl__rec_kind_name(edl_rec_kind k);
+
+#endif

@@ -1,0 +1,270 @@
+/* Tokens, vocabulary and word n-grams, with fastText's rules so its users get what they expect:
+ * whitespace tokens, "</s>" for each newline, labels by prefix, FNV-1a over signed bytes, and
+ * n-gram hashes h = h * 116049371 + next over the words' 32-bit hashes sign-extended to 64 bits
+ * (as fastText's int32 vector of hashes makes them), taken modulo the bucket count. */
+#include "text/text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint32_t edl__text_hash(const char *s, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (uint32_t)(int32_t)(int8_t)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static int is_sep(char c) {
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == '\0';
+}
+
+edl_status edl__text_tokens(const char *text, size_t len, edl__token_fn tok, void *ctx) {
+    size_t i = 0;
+    while (i < len) {
+        if (text[i] == '\n') {
+            EDL_TRY(tok(ctx, EDL_EOS, sizeof EDL_EOS - 1));
+            i++;
+            continue;
+        }
+        if (is_sep(text[i])) {
+            i++;
+            continue;
+        }
+        size_t s = i;
+        while (i < len && !is_sep(text[i])) i++;
+        EDL_TRY(tok(ctx, text + s, i - s));
+    }
+    return EDL_OK;
+}
+
+/* ---- vocabulary ---------------------------------------------------------------------------- */
+
+edl_status edl__vocab_init(edl_vocab *v, const char *label_prefix) {
+    memset(v, 0, sizeof *v);
+    size_t n = strlen(label_prefix);
+    if (n == 0 || n >= sizeof v->label) return edl__fail(EDL_ERR_ARG, "label prefix \"%s\" must be 1 to 63 bytes", label_prefix);
+    memcpy(v->label, label_prefix, n + 1);
+    v->label_len = n;
+    v->table_size = 1 << 16;
+    v->table = malloc(v->table_size * sizeof *v->table);
+    v->offsets = malloc(sizeof *v->offsets);
+    if (!v->table || !v->offsets) return edl__fail(EDL_ERR_NOMEM, "no memory for a vocabulary");
+    memset(v->table, 0xff, v->table_size * sizeof *v->table);
+    v->offsets[0] = 0;
+    return EDL_OK;
+}
+
+void edl__vocab_free(edl_vocab *v) {
+    free(v->bytes), free(v->offsets), free(v->counts), free(v->hashes), free(v->table);
+    memset(v, 0, sizeof *v);
+}
+
+static int entry_is(const edl_vocab *v, size_t e, const char *s, size_t n) {
+    size_t len = (size_t)(v->offsets[e + 1] - v->offsets[e]);
+    return len == n && memcmp(v->bytes + v->offsets[e], s, n) == 0;
+}
+
+int32_t edl__vocab_find(const edl_vocab *v, const char *s, size_t n, uint32_t h) {
+    size_t mask = v->table_size - 1;
+    for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
+        int32_t e = v->table[slot];
+        if (e < 0) return -1;
+        if (v->hashes[e] == h && entry_is(v, (size_t)e, s, n)) return e;
+    }
+}
+
+static edl_status grow_table(edl_vocab *v) {
+    size_t ns = v->table_size * 2;
+    int32_t *t = malloc(ns * sizeof *t);
+    if (!t) return edl__fail(EDL_ERR_NOMEM, "no memory for a vocabulary of %zu entries", v->size);
+    memset(t, 0xff, ns * sizeof *t);
+    for (size_t e = 0; e < v->size; e++) {
+        size_t slot = v->hashes[e] & (ns - 1);
+        while (t[slot] >= 0) slot = (slot + 1) & (ns - 1);
+        t[slot] = (int32_t)e;
+    }
+    free(v->table);
+    v->table = t, v->table_size = ns;
+    return EDL_OK;
+}
+
+static edl_status append_entry(edl_vocab *v, const char *s, size_t n, uint32_t h, int64_t count) {
+    if (v->size == v->cap) {
+        size_t c = v->cap ? 2 * v->cap : 1024;
+        int64_t *no = realloc(v->offsets, (c + 1) * sizeof *no);
+        if (no) v->offsets = no;
+        int64_t *nc = realloc(v->counts, c * sizeof *nc);
+        if (nc) v->counts = nc;
+        uint32_t *nh = realloc(v->hashes, c * sizeof *nh);
+        if (nh) v->hashes = nh;
+        if (!no || !nc || !nh) return edl__fail(EDL_ERR_NOMEM, "no memory for a vocabulary of %zu entries", c);
+        v->cap = c;
+    }
+    if (v->nbytes + n > v->cap_bytes) {
+        size_t c = v->cap_bytes ? v->cap_bytes : 1 << 16;
+        while (c < v->nbytes + n) c *= 2;
+        char *nb = realloc(v->bytes, c);
+        if (!nb) return edl__fail(EDL_ERR_NOMEM, "no memory for vocabulary text of %zu bytes", c);
+        v->bytes = nb, v->cap_bytes = c;
+    }
+    memcpy(v->bytes + v->nbytes, s, n);
+    v->nbytes += n;
+    v->offsets[v->size + 1] = (int64_t)v->nbytes;
+    v->counts[v->size] = count;
+    v->hashes[v->size] = h;
+    v->size++;
+    return EDL_OK;
+}
+
+edl_status edl__vocab_add(edl_vocab *v, const char *s, size_t n) {
+    uint32_t h = edl__text_hash(s, n);
+    v->ntokens++;
+    int32_t e = edl__vocab_find(v, s, n, h);
+    if (e >= 0) {
+        v->counts[e]++;
+        return EDL_OK;
+    }
+    if (v->size >= INT32_MAX - 1) return edl__fail(EDL_ERR_NOMEM, "the vocabulary holds %zu entries, the most it can", v->size);
+    if (2 * (v->size + 1) > v->table_size) EDL_TRY(grow_table(v));
+    EDL_TRY(append_entry(v, s, n, h, 1));
+    size_t slot = h & (v->table_size - 1);
+    while (v->table[slot] >= 0) slot = (slot + 1) & (v->table_size - 1);
+    v->table[slot] = (int32_t)(v->size - 1);
+    return EDL_OK;
+}
+
+int edl__vocab_is_label(const edl_vocab *v, const char *s, size_t n) {
+    return n >= v->label_len && memcmp(s, v->label, v->label_len) == 0;
+}
+
+edl_status edl__vocab_reindex(edl_vocab *v) {
+    free(v->table);
+    v->table_size = 1 << 16;
+    while (v->table_size < 2 * v->size) v->table_size *= 2;
+    v->table = malloc(v->table_size * sizeof *v->table);
+    if (!v->table) return edl__fail(EDL_ERR_NOMEM, "no memory for a vocabulary table");
+    memset(v->table, 0xff, v->table_size * sizeof *v->table);
+    for (size_t e = 0; e < v->size; e++) {
+        size_t slot = v->hashes[e] & (v->table_size - 1);
+        while (v->table[slot] >= 0) slot = (slot + 1) & (v->table_size - 1);
+        v->table[slot] = (int32_t)e;
+    }
+    return EDL_OK;
+}
+
+/* Merge sort of entry ids by (words first, count descending, first appearance): stable and
+   free of global state. */
+static int before(const edl_vocab *v, const uint8_t *is_label, size_t a, size_t b) {
+    if (is_label[a] != is_label[b]) return is_label[a] < is_label[b];
+    if (v->counts[a] != v->counts[b]) return v->counts[a] > v->counts[b];
+    return a < b;
+}
+
+static void merge_sort(const edl_vocab *v, const uint8_t *is_label, size_t *ids, size_t *tmp, size_t n) {
+    if (n < 2) return;
+    size_t h = n / 2;
+    merge_sort(v, is_label, ids, tmp, h);
+    merge_sort(v, is_label, ids + h, tmp, n - h);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n) tmp[k++] = before(v, is_label, ids[j], ids[i]) ? ids[j++] : ids[i++];
+    while (i < h) tmp[k++] = ids[i++];
+    while (j < n) tmp[k++] = ids[j++];
+    memcpy(ids, tmp, n * sizeof *ids);
+}
+
+edl_status edl__vocab_finish(edl_vocab *v, int64_t min_count, int64_t min_count_label) {
+    size_t n = v->size;
+    size_t *ids = malloc((n ? n : 1) * sizeof *ids), *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    uint8_t *is_label = calloc(n ? n : 1, 1);
+    if (!ids || !tmp || !is_label) {
+        free(ids), free(tmp), free(is_label);
+        return edl__fail(EDL_ERR_NOMEM, "no memory to sort %zu entries", n);
+    }
+    size_t kept = 0;
+    for (size_t e = 0; e < n; e++) {
+        const char *s = v->bytes + v->offsets[e];
+        size_t len = (size_t)(v->offsets[e + 1] - v->offsets[e]);
+        is_label[e] = (uint8_t)edl__vocab_is_label(v, s, len);
+        if (v->counts[e] >= (is_label[e] ? min_count_label : min_count)) ids[kept++] = e;
+    }
+    merge_sort(v, is_label, ids, tmp, kept);
+    /* rebuild the entries in the new order */
+    edl_vocab nv;
+    edl_status s = edl__vocab_init(&nv, v->label);
+    for (size_t k = 0; s == EDL_OK && k < kept; k++) {
+        size_t e = ids[k];
+        s = append_entry(&nv, v->bytes + v->offsets[e], (size_t)(v->offsets[e + 1] - v->offsets[e]), v->hashes[e], v->counts[e]);
+        if (is_label[e]) nv.nlabels++;
+        else nv.nwords++;
+    }
+    free(ids), free(tmp), free(is_label);
+    if (s == EDL_OK) s = edl__vocab_reindex(&nv);
+    if (s != EDL_OK) {
+        edl__vocab_free(&nv);
+        return s;
+    }
+    nv.ntokens = v->ntokens;
+    edl__vocab_free(v);
+    *v = nv;
+    return EDL_OK;
+}
+
+/* ---- lines --------------------------------------------------------------------------------- */
+
+void edl__line_free(edl_line *l) {
+    free(l->words), free(l->labels), free(l->hashes);
+    memset(l, 0, sizeof *l);
+}
+
+static edl_status push32(int32_t **a, size_t *n, size_t *cap, int32_t x) {
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 256;
+        int32_t *na = realloc(*a, c * sizeof *na);
+        if (!na) return edl__fail(EDL_ERR_NOMEM, "no memory for a line of %zu tokens", *n);
+        *a = na, *cap = c;
+    }
+    (*a)[(*n)++] = x;
+    return EDL_OK;
+}
+
+typedef struct {
+    const edl_vocab *v;
+    edl_line *l;
+} line_ctx;
+
+static edl_status line_token(void *vc, const char *s, size_t n) {
+    line_ctx *c = vc;
+    edl_line *l = c->l;
+    uint32_t h = edl__text_hash(s, n);
+    int32_t id = edl__vocab_find(c->v, s, n, h);
+    l->ntokens++;
+    int label = id >= 0 ? (size_t)id >= c->v->nwords : edl__vocab_is_label(c->v, s, n);
+    if (!label) {
+        if (id >= 0) EDL_TRY(push32(&l->words, &l->nwords, &l->cap_words, id));
+        EDL_TRY(push32((int32_t **)&l->hashes, &l->nhashes, &l->cap_hashes, (int32_t)h));
+    } else if (id >= 0) {
+        EDL_TRY(push32(&l->labels, &l->nlabels, &l->cap_labels, id - (int32_t)c->v->nwords));
+    }
+    return EDL_OK;
+}
+
+edl_status edl__line_parse(const edl_vocab *v, const char *s, size_t n, size_t word_ngrams,
+                           size_t bucket, edl_line *l) {
+    l->nwords = l->nlabels = l->nhashes = 0;
+    l->ntokens = 0;
+    line_ctx c = {v, l};
+    EDL_TRY(edl__text_tokens(s, n, line_token, &c));
+    EDL_TRY(line_token(&c, EDL_EOS, sizeof EDL_EOS - 1));
+    if (word_ngrams > 1 && bucket > 0) {
+        for (size_t i = 0; i < l->nhashes; i++) {
+            uint64_t h = (uint64_t)(int64_t)(int32_t)l->hashes[i];
+            for (size_t j = i + 1; j < l->nhashes && j < i + word_ngrams; j++) {
+                h = h * 116049371u + (uint64_t)(int64_t)(int32_t)l->hashes[j];
+                EDL_TRY(push32(&l->words, &l->nwords, &l->cap_words, (int32_t)(v->nwords + h % bucket)));
+            }
+        }
+    }
+    return EDL_OK;
+}

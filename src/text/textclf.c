@@ -1,0 +1,397 @@
+/* Text classification with fastText's supervised algorithm on edl's model, and its files.
+ *
+ * The model is an edl_model: embedding_bag(rows = words + buckets, dim, mean) [dense(h, relu)
+ * [dropout]]... dense(out, no bias), so the summary, the file format and prediction are edl's.
+ * Without hidden layers the training is fastText's: each example's input rows are averaged, the
+ * output rows get SGD updates from softmax / one-vs-all / hierarchical-softmax, and the averaged
+ * gradient goes back into every input row, with the rate falling linearly over processed tokens
+ * and threads sharing the weights without locks (Hogwild). The corpus is tokenised once into
+ * ids, so epochs do not re-read text. */
+#include "text/textclf.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+void edl_textclf_defaults(edl_textclf_args *a) {
+    memset(a, 0, sizeof *a);
+    a->dim = 100, a->lr = 0.1f, a->epoch = 5, a->word_ngrams = 1, a->bucket = 2000000;
+    a->min_count = 1, a->min_count_label = 0, a->label = "__label__", a->loss = EDL_TEXTCLF_SOFTMAX;
+    a->thread = 12, a->lr_update_rate = 100, a->optimizer = -1;
+}
+
+void edl_textclf_free(edl_textclf *c) {
+    if (!c) return;
+    edl_model_free(c->m);
+    edl__vocab_free(&c->vocab);
+    free(c->tree);
+    free(c->paths), free(c->codes), free(c->path_off);
+    free(c);
+}
+
+const edl_model *edl_textclf_model(const edl_textclf *c) { return c ? c->m : NULL; }
+size_t edl_textclf_num_labels(const edl_textclf *c) { return c ? c->vocab.nlabels : 0; }
+size_t edl_textclf_dim(const edl_textclf *c) { return c ? c->dim : 0; }
+
+const char *edl_textclf_label(const edl_textclf *c, size_t label, size_t *len) {
+    static _Thread_local char buf[1024];
+    if (!c || label >= c->vocab.nlabels) return NULL;
+    size_t e = c->vocab.nwords + label;
+    size_t n = (size_t)(c->vocab.offsets[e + 1] - c->vocab.offsets[e]);
+    if (n >= sizeof buf) n = sizeof buf - 1;
+    memcpy(buf, c->vocab.bytes + c->vocab.offsets[e], n);
+    buf[n] = '\0';
+    if (len) *len = n;
+    return buf;
+}
+
+/* ---- hierarchical softmax: fastText's Huffman tree over label counts (sorted descending) ---- */
+
+/* fastText gives the inner nodes not yet made a count of 1e15 so the smallest-two search skips
+   them; a label counted 1e15 times or more (a file can say so) then chose a node not yet made,
+   reading and linking past the tree. Here a node not yet made is never chosen, whatever the
+   counts: the same tree as fastText's for every count below 1e15. Counts are summed in double
+   (no overflow; a file's label counts are checked to sum below 2^63, as fastText's int64 needs). */
+edl_status edl__textclf_build_tree(edl_textclf *c) {
+    size_t osz = c->vocab.nlabels, nodes = 2 * osz - 1;
+    if (osz == 0 || osz > INT32_MAX / 2) return edl__fail(EDL_ERR_ARG, "hs: %zu labels (1 to 2^30 make a tree)", osz);
+    c->tree = malloc(nodes * sizeof *c->tree);
+    c->path_off = malloc((osz + 1) * sizeof *c->path_off);
+    if (!c->tree || !c->path_off) return edl__fail(EDL_ERR_NOMEM, "no memory for the label tree");
+    for (size_t i = 0; i < nodes; i++) c->tree[i] = (edl_hs_node){-1, -1, -1, 0, 1e15};
+    for (size_t i = 0; i < osz; i++) c->tree[i].count = (double)c->vocab.counts[c->vocab.nwords + i];
+    int64_t leaf = (int64_t)osz - 1, node = (int64_t)osz;
+    for (size_t i = osz; i < nodes; i++) {
+        int64_t mini[2];
+        for (int j = 0; j < 2; j++)
+            mini[j] = leaf >= 0 && ((size_t)node >= i || c->tree[leaf].count < c->tree[node].count) ? leaf-- : node++;
+        c->tree[i].left = (int32_t)mini[0], c->tree[i].right = (int32_t)mini[1];
+        c->tree[i].count = c->tree[mini[0]].count + c->tree[mini[1]].count;
+        c->tree[mini[0]].parent = c->tree[mini[1]].parent = (int32_t)i;
+        c->tree[mini[1]].binary = 1;
+    }
+    size_t total = 0, depth = 0;
+    for (size_t i = 0; i < osz; i++) {
+        size_t d = 0;
+        for (int32_t j = (int32_t)i; c->tree[j].parent != -1; j = c->tree[j].parent) d++;
+        total += d, depth = d > depth ? d : depth;
+    }
+    c->depth = depth;
+    c->paths = malloc((total ? total : 1) * sizeof *c->paths);
+    c->codes = malloc(total ? total : 1);
+    if (!c->paths || !c->codes) return edl__fail(EDL_ERR_NOMEM, "no memory for the label tree");
+    size_t k = 0;
+    for (size_t i = 0; i < osz; i++) {
+        c->path_off[i] = k;
+        for (int32_t j = (int32_t)i; c->tree[j].parent != -1; j = c->tree[j].parent) {
+            c->paths[k] = c->tree[j].parent - (int32_t)osz; /* the output row of the inner node */
+            c->codes[k++] = c->tree[j].binary;
+        }
+    }
+    c->path_off[osz] = k;
+    return EDL_OK;
+}
+
+/* ---- the model ----------------------------------------------------------------------------- */
+
+edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a) {
+    size_t rows = c->vocab.nwords + c->bucket, nl = c->vocab.nlabels;
+    size_t out = c->loss == EDL_TEXTCLF_HS ? nl - 1 : nl;
+    char spec[1024];
+    int n = snprintf(spec, sizeof spec, "embedding_bag(rows=%zu,dim=%zu,pool=mean)", rows, c->dim);
+    for (size_t h = 0; h < a->nhidden; h++) {
+        n += snprintf(spec + n, sizeof spec - (size_t)n, " dense(%zu,act=relu)", a->hidden[h]);
+        if (a->dropout > 0) n += snprintf(spec + n, sizeof spec - (size_t)n, " dropout(%.9g)", a->dropout);
+    }
+    snprintf(spec + n, sizeof spec - (size_t)n, " dense(%zu,bias=%d) loss(%s)", out, a->nhidden ? 1 : 0,
+             c->loss == EDL_TEXTCLF_SOFTMAX ? "softmax" : "bce");
+    EDL_TRY(edl_model_from_spec(&c->m, spec, EDL_INIT_FASTTEXT, a->seed));
+    if (a->nhidden) { /* hidden layers learn from PyTorch's initialisation, not fastText's zeros */
+        edl_model_free(c->m);
+        c->m = NULL;
+        edl_model *m;
+        EDL_TRY(edl_model_create(&m));
+        c->m = m;
+        EDL_TRY(edl__spec_build(m, spec));
+        EDL_TRY(edl_model_set_layer_init(m, 0, EDL_INIT_FASTTEXT));
+        EDL_TRY(edl_model_init(m, EDL_INIT_TORCH, a->seed));
+    }
+    return EDL_OK;
+}
+
+void edl__textclf_average(const edl_textclf *c, const int32_t *words, size_t n, float *hidden) {
+    const float *table = c->m->params + c->m->layers[0].w_off;
+    size_t dim = c->dim;
+    memset(hidden, 0, dim * sizeof *hidden);
+    for (size_t i = 0; i < n; i++) edl__vec_add(hidden, table + (size_t)words[i] * dim, dim);
+    if (n) edl__vec_scale(hidden, 1.0f / (float)n, dim);
+}
+
+/* Probabilities of every label for input rows words[0..n) (probs: nlabels floats). HS gives
+   the product of the path's sigmoids. Returns EDL_OK with *empty = 1 when there is no input. */
+edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t n, float *hidden,
+                              float *probs) {
+    const edl_model *m = c->m;
+    size_t nl = c->vocab.nlabels, dim = c->dim;
+    if (m->nlayers > 2) { /* hidden layers: the general model */
+        int64_t *idx = malloc((n ? n : 1) * sizeof *idx), off = 0;
+        if (!idx) return edl__fail(EDL_ERR_NOMEM, "no memory for a line of %zu ids", n);
+        for (size_t i = 0; i < n; i++) idx[i] = words[i];
+        edl_batch b = {.n = 1, .idx = idx, .nidx = n, .offsets = &off};
+        edl_status s = edl_model_predict(m, &b, probs);
+        free(idx);
+        return s;
+    }
+    const float *wo = m->params + m->layers[1].w_off;
+    edl__textclf_average(c, words, n, hidden);
+    if (c->loss == EDL_TEXTCLF_HS) {
+        for (size_t l = 0; l < nl; l++) {
+            double p = 1.0;
+            for (size_t k = c->path_off[l]; k < c->path_off[l + 1]; k++) {
+                double f = 1.0 / (1.0 + exp(-(double)edl__vec_dot(wo + (size_t)c->paths[k] * dim, hidden, dim)));
+                p *= c->codes[k] ? f : 1.0 - f;
+            }
+            probs[l] = (float)p;
+        }
+        return EDL_OK;
+    }
+    for (size_t l = 0; l < nl; l++) probs[l] = edl__vec_dot(wo + l * dim, hidden, dim);
+    if (c->loss == EDL_TEXTCLF_OVA) return edl_act_forward(probs, probs, nl, EDL_ACT_SIGMOID);
+    return edl_softmax(probs, probs, 1, nl);
+}
+
+/* ---- hs prediction: fastText's pruned search of the tree --------------------------------- */
+
+typedef struct {
+    float p;
+    int64_t label;
+} hs_hit;
+
+/* a ranks below b: a lower probability, or the same and a higher label (the exhaustive order) */
+static int hs_worse(const hs_hit *a, const hs_hit *b) { return a->p < b->p || (a->p == b->p && a->label > b->label); }
+
+/* Keeps the k best of the offered hits in h[0..*n), the worst at h[0] (a binary heap). */
+static void hs_offer(hs_hit *h, size_t *n, size_t k, hs_hit x) {
+    size_t i;
+    if (*n < k) {
+        for (i = (*n)++; i > 0 && hs_worse(&x, &h[(i - 1) / 2]); i = (i - 1) / 2) h[i] = h[(i - 1) / 2];
+        h[i] = x;
+        return;
+    }
+    if (k == 0 || !hs_worse(&h[0], &x)) return;
+    for (i = 0;;) { /* x replaces the worst and sinks */
+        size_t c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && hs_worse(&h[c + 1], &h[c])) c++;
+        if (!hs_worse(&h[c], &x)) break;
+        h[i] = h[c], i = c;
+    }
+    h[i] = x;
+}
+
+static int hs_better_first(const void *a, const void *b) {
+    return hs_worse(b, a) ? -1 : hs_worse(a, b) ? 1 : 0;
+}
+
+typedef struct {
+    int32_t node;
+    uint8_t state; /* 0: not entered, 1: its first child done, 2: both */
+    double f;      /* P(right child) at an inner node */
+    double p;      /* the product of the branch probabilities from the root to here */
+} hs_frame;
+
+edl_status edl__textclf_hs_topk(const edl_textclf *c, const float *hidden, size_t k, float threshold, int64_t *labels,
+                                float *probs, size_t *count, size_t *visited) {
+    const size_t osz = c->vocab.nlabels, dim = c->dim, kk = k < osz ? k : osz;
+    const float *wo = c->m->params + c->m->layers[1].w_off;
+    *count = 0;
+    if (visited) *visited = 0;
+    hs_frame *st = malloc((c->depth + 1) * sizeof *st);
+    hs_hit *h = malloc((kk ? kk : 1) * sizeof *h);
+    if (!st || !h) {
+        free(st), free(h);
+        return edl__fail(EDL_ERR_NOMEM, "edl_textclf_predict: no memory for the tree search");
+    }
+    /* A subtree is skipped when its path probability, which bounds every leaf's below it, is
+       under the threshold or the k-th best. The leaf's own probability is the product taken
+       from the leaf up, as edl__textclf_probs takes it; the path's product, taken from the root
+       down, can differ from it by rounding only, at most 2 ulps a level: margin covers that. */
+    const double margin = 1.0 + 4.5e-16 * (double)(c->depth + 2);
+    size_t n = 0, nvis = 0;
+    long d = 0;
+    st[0] = (hs_frame){(int32_t)(2 * osz - 2), 0, 0.0, 1.0};
+    while (d >= 0) {
+        hs_frame *fr = &st[d];
+        if (fr->state == 0) {
+            float bound = (float)(fr->p * margin);
+            if (bound < threshold || (n == kk && (kk == 0 || bound < h[0].p))) {
+                d--;
+                continue;
+            }
+            if ((size_t)fr->node < osz) { /* a leaf: its label */
+                double p = 1.0;
+                for (long u = d - 1; u >= 0; u--) p *= c->tree[st[u + 1].node].binary ? st[u].f : 1.0 - st[u].f;
+                if (!((float)p < threshold)) hs_offer(h, &n, kk, (hs_hit){(float)p, fr->node});
+                d--;
+                continue;
+            }
+            fr->f = 1.0 / (1.0 + exp(-(double)edl__vec_dot(wo + ((size_t)fr->node - osz) * dim, hidden, dim)));
+            nvis++;
+        }
+        if (fr->state == 2) {
+            d--;
+            continue;
+        }
+        /* the more probable child first: the k best fill early and prune the rest */
+        const edl_hs_node *t = &c->tree[fr->node];
+        int right = (fr->f >= 0.5) == (fr->state == 0);
+        fr->state++;
+        st[d + 1] = (hs_frame){right ? t->right : t->left, 0, 0.0, fr->p * (right ? fr->f : 1.0 - fr->f)};
+        d++;
+    }
+    qsort(h, n, sizeof *h, hs_better_first);
+    for (size_t i = 0; i < n; i++) labels[i] = h[i].label, probs[i] = h[i].p;
+    *count = n;
+    if (visited) *visited = nvis;
+    free(st), free(h);
+    return EDL_OK;
+}
+
+/* ---- looking at the embedding space --------------------------------------------------------- */
+
+edl_status edl_textclf_word_probs(const edl_textclf *c, const char *word, size_t len, float *probs) {
+    static const char fn[] = "edl_textclf_word_probs";
+    if (!c || !word || !probs) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    int32_t id = edl__vocab_find(&c->vocab, word, len, edl__text_hash(word, len));
+    if (id < 0 || (size_t)id >= c->vocab.nwords)
+        return edl__fail(EDL_ERR_ARG, "%s: '%.*s' is not a word of the vocabulary", fn, (int)(len > 64 ? 64 : len), word);
+    /* the word's row alone: no "</s>", no n-grams, so the colour is the word's own */
+    float *hidden = malloc(c->dim * sizeof *hidden);
+    if (!hidden) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    edl_status s = edl__textclf_probs(c, &id, 1, hidden, probs);
+    free(hidden);
+    return s;
+}
+
+const float *edl_textclf_label_vector(const edl_textclf *c, size_t label) {
+    /* only softmax and ova without hidden layers have one output row per label, read against the
+       averaged word vectors themselves; hs's rows are the tree's inner nodes */
+    if (!c || label >= c->vocab.nlabels || c->m->nlayers != 2 || c->loss == EDL_TEXTCLF_HS) return NULL;
+    return c->m->params + c->m->layers[1].w_off + label * c->dim;
+}
+
+/* ---- prediction ---------------------------------------------------------------------------- */
+
+edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t len, size_t k,
+                               float threshold, int64_t *labels, float *probs, size_t *count) {
+    static const char fn[] = "edl_textclf_predict";
+    if (!c || (!line && len) || !labels || !probs || !count) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    if (isnan(threshold)) return edl__fail(EDL_ERR_ARG, "%s: threshold is NaN", fn);
+    *count = 0;
+    edl_line l = {0};
+    const int hs = c->loss == EDL_TEXTCLF_HS && c->m->nlayers == 2;
+    size_t nl = hs ? 0 : c->vocab.nlabels; /* hs scores only the labels its search reaches */
+    float *scratch = malloc((nl + c->dim) * sizeof *scratch);
+    edl_status s = scratch ? edl__line_parse(&c->vocab, line ? line : "", len, c->word_ngrams, c->bucket, &l)
+                           : edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    if (s == EDL_OK && l.nwords > 0 && hs) {
+        edl__textclf_average(c, l.words, l.nwords, scratch);
+        s = edl__textclf_hs_topk(c, scratch, k, threshold, labels, probs, count, NULL);
+    } else if (s == EDL_OK && l.nwords > 0) {
+        s = edl__textclf_probs(c, l.words, l.nwords, scratch + nl, scratch);
+    }
+    if (s == EDL_OK && l.nwords > 0 && !hs) {
+        /* top k by insertion: k is small */
+        for (size_t i = 0; i < nl; i++) {
+            float p = scratch[i];
+            if (p < threshold) continue;
+            size_t pos = *count < k ? (*count)++ : k;
+            if (pos == k && (k == 0 || p <= probs[k - 1])) continue;
+            if (pos == k) pos = k - 1;
+            while (pos > 0 && probs[pos - 1] < p) {
+                probs[pos] = probs[pos - 1], labels[pos] = labels[pos - 1];
+                pos--;
+            }
+            probs[pos] = p, labels[pos] = (int64_t)i;
+        }
+    }
+    edl__line_free(&l);
+    free(scratch);
+    return s;
+}
+
+edl_status edl_textclf_sentence_vector(const edl_textclf *c, const char *line, size_t len, float *vec) {
+    if (!c || (!line && len) || !vec) return edl__fail(EDL_ERR_ARG, "edl_textclf_sentence_vector: an argument is NULL");
+    edl_line l = {0};
+    edl_status s = edl__line_parse(&c->vocab, line ? line : "", len, c->word_ngrams, c->bucket, &l);
+    if (s == EDL_OK) edl__textclf_average(c, l.words, l.nwords, vec);
+    edl__line_free(&l);
+    return s;
+}
+
+/* ---- evaluation ---------------------------------------------------------------------------- */
+
+void edl_textclf_meter_free(edl_textclf_meter *mt) {
+    if (!mt) return;
+    free(mt->label_gold), free(mt->label_predicted), free(mt->label_correct);
+    memset(mt, 0, sizeof *mt);
+}
+
+edl_status edl_textclf_test(const edl_textclf *c, const char *path, size_t k, float threshold,
+                            edl_textclf_meter *mt) {
+    static const char fn[] = "edl_textclf_test";
+    if (!c || !path || !mt) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    if (k == 0) return edl__fail(EDL_ERR_ARG, "%s: k must be at least 1", fn);
+    if (isnan(threshold)) return edl__fail(EDL_ERR_ARG, "%s: threshold is NaN", fn);
+    memset(mt, 0, sizeof *mt);
+    size_t nl = c->vocab.nlabels;
+    mt->nlabels = nl;
+    mt->label_gold = calloc(nl, sizeof(uint64_t));
+    mt->label_predicted = calloc(nl, sizeof(uint64_t));
+    mt->label_correct = calloc(nl, sizeof(uint64_t));
+    int64_t *pl = malloc(k * sizeof *pl);
+    float *pp = malloc(k * sizeof *pp), *scratch = malloc((nl + c->dim) * sizeof *scratch);
+    edl_line l = {0};
+    edl_text_reader r;
+    edl_status s = (!mt->label_gold || !mt->label_predicted || !mt->label_correct || !pl || !pp || !scratch)
+                       ? edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn)
+                       : edl__reader_open(&r, path);
+    if (s != EDL_OK) {
+        free(pl), free(pp), free(scratch);
+        edl_textclf_meter_free(mt);
+        return s;
+    }
+    const char *text;
+    size_t len;
+    while (s == EDL_OK && (s = edl__reader_line(&r, &text, &len)) == EDL_OK && text) {
+        if ((s = edl__line_parse(&c->vocab, text, len, c->word_ngrams, c->bucket, &l)) != EDL_OK) break;
+        if (l.nlabels == 0 || l.nwords == 0) continue;
+        size_t n = 0;
+        if ((s = edl_textclf_predict(c, text, len, k, threshold, pl, pp, &n)) != EDL_OK) break;
+        mt->nexamples++;
+        mt->gold += l.nlabels;
+        mt->predicted += n;
+        for (size_t i = 0; i < n; i++) {
+            mt->label_predicted[pl[i]]++;
+            for (size_t j = 0; j < l.nlabels; j++)
+                if (l.labels[j] == pl[i]) {
+                    mt->label_correct[pl[i]]++, mt->correct++;
+                    break;
+                }
+        }
+        for (size_t j = 0; j < l.nlabels; j++) mt->label_gold[l.labels[j]]++;
+    }
+    edl__reader_close(&r);
+    edl__line_free(&l);
+    free(pl), free(pp), free(scratch);
+    if (s != EDL_OK) edl_textclf_meter_free(mt);
+    return s;
+}

@@ -1,0 +1,59 @@
+/* The text classifier's internals, shared by textclf.c, textclf_train.c and textclf_file.c.
+   Not installed. */
+#ifndef EDL_TEXTCLF_H
+#define EDL_TEXTCLF_H
+
+#include "model/model.h"
+#include "text/text.h"
+
+#include <stdio.h>
+
+typedef struct {
+    int32_t parent, left, right;
+    uint8_t binary;
+    double count;
+} edl_hs_node;
+
+struct edl_textclf {
+    edl_model *m;
+    edl_vocab vocab;
+    edl_textclf_loss loss;
+    size_t dim, word_ngrams, bucket;
+    edl_hs_node *tree;     /* hierarchical softmax: 2 * labels - 1 nodes */
+    int32_t *paths;        /* label l's path: output rows paths[path_off[l] .. path_off[l+1]) */
+    uint8_t *codes;        /* and the branch taken at each */
+    size_t *path_off;
+    size_t depth;          /* the deepest label's path length */
+    char args[2048];       /* the training arguments, for the file */
+};
+
+edl_status edl__textclf_build_tree(edl_textclf *c);
+edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a);
+/* hidden = the mean of input rows words[0..n) (zeros when n is 0). */
+void edl__textclf_average(const edl_textclf *c, const int32_t *words, size_t n, float *hidden);
+/* hs (no hidden layers): the k most probable labels with p >= threshold for the averaged input
+   hidden, best first, ties to the lower label: exactly the top k of edl__textclf_probs, found by
+   fastText's depth-first search of the tree, pruned by the threshold and the k-th best so far.
+   *visited (may be NULL) receives how many inner nodes were scored. */
+edl_status edl__textclf_hs_topk(const edl_textclf *c, const float *hidden, size_t k, float threshold, int64_t *labels,
+                                float *probs, size_t *count, size_t *visited);
+/* Label probabilities for input rows words[0..n); hidden: dim floats of scratch. */
+edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t n, float *hidden,
+                              float *probs);
+
+/* Line-by-line reading of a file or standard input ("-"), any line length, CRLF stripped. */
+typedef struct {
+    FILE *f;
+    int is_stdin;
+    char *buf;
+    size_t cap;
+    size_t line;          /* 1-based number of the line last returned */
+    const char *path;
+} edl_text_reader;
+
+edl_status edl__reader_open(edl_text_reader *r, const char *path);
+/* *text is NULL at the end of the file. */
+edl_status edl__reader_line(edl_text_reader *r, const char **text, size_t *len);
+void edl__reader_close(edl_text_reader *r);
+
+#endif

@@ -1,0 +1,508 @@
+/* Word vectors by fastText's skip-gram and CBOW: negative sampling from a unigram^0.75 table,
+ * subsampling of frequent words (keep with probability sqrt(t/f) + t/f), character n-grams
+ * hashed into buckets, the rate falling linearly over processed tokens, Hogwild threads. The
+ * corpus is tokenised once into ids; subsampling is drawn afresh each epoch. */
+#include "io/file.h"
+#include "model/model.h"
+#include "text/text.h"
+#include "text/vectors.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define NEG_TABLE 10000000
+#define LOG_TABLE 512
+#define MAX_LINE 1024 /* words a line, as fastText cuts long lines */
+
+struct edl_wordvec {
+    edl_vocab vocab;
+    size_t dim, minn, maxn, bucket;
+    size_t stride;        /* floats from one input row to the next: dim, or while training dim
+                             rounded up to a cache line, so two threads updating neighbouring
+                             rows never write the same line */
+    float *input;         /* (nwords + bucket) x stride */
+    int32_t *sub;         /* word i's rows: sub[sub_off[i] .. sub_off[i+1]) (its own first) */
+    size_t *sub_off;
+    edl_model *m;         /* when loaded from a file: owns input */
+};
+
+void edl_wordvec_defaults(edl_wordvec_args *a, int cbow) {
+    memset(a, 0, sizeof *a);
+    a->cbow = cbow, a->dim = 100, a->ws = 5, a->epoch = 5, a->min_count = 5, a->neg = 5, a->lr = 0.05f;
+    a->t = 1e-4f, a->thread = 12, a->minn = 3, a->maxn = 6, a->bucket = 2000000, a->lr_update_rate = 100;
+    a->label = "__label__";
+}
+
+void edl_wordvec_free(edl_wordvec *w) {
+    if (!w) return;
+    edl__vocab_free(&w->vocab);
+    if (w->m) edl_model_free(w->m);
+    else free(w->input);
+    free(w->sub), free(w->sub_off);
+    free(w);
+}
+
+size_t edl_wordvec_dim(const edl_wordvec *w) { return w ? w->dim : 0; }
+
+/* ---- character n-grams, as fastText: over "<word>", UTF-8 characters, lengths minn..maxn --- */
+
+static edl_status push_id(int32_t **a, size_t *n, size_t *cap, int32_t x) {
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 1024;
+        int32_t *na = realloc(*a, c * sizeof *na);
+        if (!na) return edl__fail(EDL_ERR_NOMEM, "no memory for subwords");
+        *a = na, *cap = c;
+    }
+    (*a)[(*n)++] = x;
+    return EDL_OK;
+}
+
+static edl_status ngrams(const edl_wordvec *w, const char *word, size_t len, int32_t **out, size_t *n, size_t *cap) {
+    if (w->maxn == 0 || w->bucket == 0 || len + 2 > 4096) return EDL_OK;
+    char b[4096];
+    b[0] = '<';
+    memcpy(b + 1, word, len);
+    b[len + 1] = '>';
+    size_t bl = len + 2;
+    for (size_t i = 0; i < bl; i++) {
+        if ((b[i] & 0xC0) == 0x80) continue; /* start at a character */
+        for (size_t j = i, k = 1; j < bl && k <= w->maxn; k++) {
+            j++;
+            while (j < bl && (b[j] & 0xC0) == 0x80) j++;
+            /* fastText skips the n-grams "<" and ">" alone (k == 1 at either end) */
+            if (k >= w->minn && !(k == 1 && (i == 0 || j == bl)))
+                EDL_TRY(push_id(out, n, cap, (int32_t)(w->vocab.nwords + edl__text_hash(b + i, j - i) % w->bucket)));
+        }
+    }
+    return EDL_OK;
+}
+
+static edl_status build_subwords(edl_wordvec *w) {
+    size_t nw = w->vocab.nwords, cap = 0, n = 0;
+    w->sub_off = malloc((nw + 1) * sizeof *w->sub_off);
+    if (!w->sub_off) return edl__fail(EDL_ERR_NOMEM, "no memory");
+    for (size_t i = 0; i < nw; i++) {
+        w->sub_off[i] = n;
+        EDL_TRY(push_id(&w->sub, &n, &cap, (int32_t)i));
+        const char *s = w->vocab.bytes + w->vocab.offsets[i];
+        size_t len = (size_t)(w->vocab.offsets[i + 1] - w->vocab.offsets[i]);
+        if (!(len == 4 && !memcmp(s, EDL_EOS, 4))) EDL_TRY(ngrams(w, s, len, &w->sub, &n, &cap));
+    }
+    w->sub_off[nw] = n;
+    return EDL_OK;
+}
+
+edl_status edl_wordvec_word_vector(const edl_wordvec *w, const char *word, size_t len, float *vec) {
+    if (!w || !word || !vec) return edl__fail(EDL_ERR_ARG, "edl_wordvec_word_vector: an argument is NULL");
+    memset(vec, 0, w->dim * sizeof *vec);
+    int32_t id = edl__vocab_find(&w->vocab, word, len, edl__text_hash(word, len));
+    if (id >= 0 && (size_t)id < w->vocab.nwords) {
+        size_t a = w->sub_off[id], b = w->sub_off[id + 1];
+        for (size_t k = a; k < b; k++) edl__vec_add(vec, w->input + (size_t)w->sub[k] * w->stride, w->dim);
+        edl__vec_scale(vec, 1.0f / (float)(b - a), w->dim);
+        return EDL_OK;
+    }
+    int32_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    edl_status s = ngrams(w, word, len, &ids, &n, &cap);
+    for (size_t k = 0; s == EDL_OK && k < n; k++) edl__vec_add(vec, w->input + (size_t)ids[k] * w->stride, w->dim);
+    if (n) edl__vec_scale(vec, 1.0f / (float)n, w->dim);
+    free(ids);
+    return s;
+}
+
+edl_status edl_wordvec_vectors(const edl_wordvec *w, edl_vectors **out) {
+    if (!w || !out) return edl__fail(EDL_ERR_ARG, "edl_wordvec_vectors: an argument is NULL");
+    edl_vectors *v;
+    EDL_TRY(edl__vectors_alloc(&v, w->vocab.nwords, w->dim));
+    edl_status s = EDL_OK;
+    for (size_t i = 0; s == EDL_OK && i < w->vocab.nwords; i++) {
+        const char *word = w->vocab.bytes + w->vocab.offsets[i];
+        size_t len = (size_t)(w->vocab.offsets[i + 1] - w->vocab.offsets[i]);
+        s = edl_wordvec_word_vector(w, word, len, v->data + i * w->dim);
+        if (s == EDL_OK) s = edl__vectors_add_word(v, word, len, "edl_wordvec_vectors");
+    }
+    if (s != EDL_OK) {
+        edl_vectors_free(v);
+        return s;
+    }
+    *out = v;
+    return EDL_OK;
+}
+
+/* ---- training ------------------------------------------------------------------------------- */
+
+typedef struct {
+    int32_t *ids;      /* every in-vocabulary word of the corpus, lines back to back */
+    size_t n, cap;
+    size_t *line_end;  /* lines: ids[line_start .. line_end[l]) */
+    size_t nlines, lcap;
+} wv_corpus;
+
+typedef struct {
+    edl_wordvec *w;
+    const edl_wordvec_args *a;
+    const wv_corpus *c;
+    float *output;          /* nwords x dim */
+    float *pkeep;           /* per word: probability of keeping it */
+    int32_t *neg;           /* the negatives table */
+    size_t nneg;
+    int64_t total;
+    _Atomic int64_t done;
+    _Atomic int64_t diverged; /* tokens done when a loss first was not finite (-1: never) */
+    double t0;
+    double loss_sum[256];
+    int64_t loss_cnt[256];
+    float logt[LOG_TABLE];   /* log(x + 1e-5) at x = i / (LOG_TABLE - 1) */
+} wv_train;
+
+static float logistic(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+/* One (input rows -> target) update with neg negatives: fastText's negative sampling. */
+static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t target, float lr, edl_rng *rng,
+                       size_t *negpos, float *hidden, float *grad) {
+    edl_wordvec *w = t->w;
+    size_t dim = w->dim, stride = w->stride;
+    float *h = hidden;
+    if (nin == 1) {
+        /* one row: read it in place (it is updated only after the last use below) */
+        h = w->input + (size_t)in[0] * stride;
+    } else {
+        memset(hidden, 0, dim * sizeof *hidden);
+        for (size_t i = 0; i < nin; i++) edl__vec_add(hidden, w->input + (size_t)in[i] * stride, dim);
+        edl__vec_scale(hidden, 1.0f / (float)nin, dim);
+    }
+    memset(grad, 0, dim * sizeof *grad);
+    float loss = 0.0f;
+    /* The target and its negatives: every score first (independent dot products the CPU can
+       overlap), then every update. Sequential word2vec would see a row updated earlier in the
+       same step only when a negative is drawn twice. */
+    enum { MAXK = 64 };
+    float *rows[MAXK], score[MAXK];
+    size_t nk = t->a->neg + 1 < MAXK ? t->a->neg + 1 : MAXK;
+    for (size_t k = 0; k < nk; k++) {
+        int32_t o = target;
+        if (k > 0) {
+            do {
+                o = t->neg[*negpos];
+                *negpos = *negpos + 1 == t->nneg ? 0 : *negpos + 1;
+            } while (o == target);
+        }
+        rows[k] = t->output + (size_t)o * stride;
+        score[k] = edl__vec_dot(rows[k], h, dim);
+    }
+    for (size_t k = 0; k < nk; k++) {
+        float sc = logistic(score[k]), alpha = lr * ((k == 0 ? 1.0f : 0.0f) - sc);
+        edl__vec_ns_step(grad, rows[k], h, alpha, dim);
+        /* the loss is only reported: a table of log(x + 1e-5), as fastText keeps one */
+        float p = k == 0 ? sc : 1.0f - sc;
+        if (p >= 0.0f && p <= 1.0f) loss -= t->logt[(int)(p * (LOG_TABLE - 1) + 0.5f)];
+        else loss = NAN; /* a score went NaN: the trainer stops at this step */
+    }
+    for (size_t i = 0; i < nin; i++) edl__vec_add(w->input + (size_t)in[i] * stride, grad, dim);
+    (void)rng;
+    return loss;
+}
+
+static void report(wv_train *t, int nt) {
+    if (!t->a->progress) return;
+    double el = edl__now() - t->t0, done = (double)atomic_load(&t->done);
+    double sum = 0;
+    int64_t cnt = 0;
+    for (int i = 0; i < nt; i++) sum += t->loss_sum[i], cnt += t->loss_cnt[i];
+    edl_textclf_progress p = {0};
+    p.progress = done / (double)t->total > 1 ? 1 : done / (double)t->total;
+    p.seconds = el, p.words_per_sec_thread = el > 0 ? done / el / nt : 0;
+    p.eta_seconds = p.progress > 0 ? el * (1 - p.progress) / p.progress : 0;
+    p.lr = (float)(t->a->lr * (1 - p.progress)), p.loss = cnt ? (float)(sum / (double)cnt) : 0;
+    t->a->progress(&p, t->a->user);
+}
+
+static void train_thread(wv_train *t, int tid, int nt) {
+    edl_wordvec *w = t->w;
+    const wv_corpus *c = t->c;
+    const edl_wordvec_args *a = t->a;
+    edl_rng rng;
+    edl_rng_seed(&rng, a->seed + (uint64_t)tid);
+    size_t dim = w->dim, negpos = (size_t)edl_rng_below(&rng, t->nneg);
+    float *buf = malloc(2 * dim * sizeof *buf);
+    int32_t *line = malloc(MAX_LINE * sizeof *line), *bow = NULL;
+    size_t bow_n = 0, bow_cap = 0;
+    if (!buf || !line) {
+        free(buf), free(line);
+        return;
+    }
+    size_t l = c->nlines * (size_t)tid / (size_t)nt;
+    int64_t local = 0;
+    double last = edl__now();
+    while (atomic_load_explicit(&t->done, memory_order_relaxed) < t->total && atomic_load_explicit(&t->diverged, memory_order_relaxed) < 0) {
+        float lr = (float)(a->lr * (1.0 - (double)atomic_load_explicit(&t->done, memory_order_relaxed) / (double)t->total));
+        /* the line, subsampled afresh */
+        size_t s = l ? c->line_end[l - 1] : 0, e = c->line_end[l], n = 0;
+        for (size_t i = s; i < e && n < MAX_LINE; i++)
+            if (edl_rng_uniform(&rng) < t->pkeep[c->ids[i]]) line[n++] = c->ids[i];
+        local += (int64_t)(e - s);
+        for (size_t p = 0; p < n; p++) {
+            size_t b = 1 + (size_t)edl_rng_below(&rng, a->ws);
+            if (a->cbow) {
+                bow_n = 0;
+                for (size_t q = p >= b ? p - b : 0; q <= p + b && q < n; q++) {
+                    if (q == p) continue;
+                    for (size_t k = w->sub_off[line[q]]; k < w->sub_off[line[q] + 1]; k++)
+                        if (push_id(&bow, &bow_n, &bow_cap, w->sub[k]) != EDL_OK) bow_n = 0;
+                }
+                if (bow_n) {
+                    t->loss_sum[tid] += ns_update(t, bow, bow_n, line[p], lr, &rng, &negpos, buf, buf + dim);
+                    t->loss_cnt[tid]++;
+                }
+            } else {
+                const int32_t *in = w->sub + w->sub_off[line[p]];
+                size_t nin = w->sub_off[line[p] + 1] - w->sub_off[line[p]];
+                for (size_t q = p >= b ? p - b : 0; q <= p + b && q < n; q++) {
+                    if (q == p) continue;
+                    t->loss_sum[tid] += ns_update(t, in, nin, line[q], lr, &rng, &negpos, buf, buf + dim);
+                    t->loss_cnt[tid]++;
+                }
+            }
+        }
+        if (++l == c->nlines) l = 0;
+        if (!isfinite(t->loss_sum[tid])) { /* stop every thread; the caller names the table and the step */
+            int64_t never = -1;
+            atomic_compare_exchange_strong(&t->diverged, &never, atomic_load(&t->done) + local);
+            break;
+        }
+        if (local > (int64_t)a->lr_update_rate) {
+            atomic_fetch_add_explicit(&t->done, local, memory_order_relaxed);
+            local = 0;
+            if (tid == 0 && edl__now() - last > 0.1) {
+                last = edl__now();
+                report(t, nt);
+            }
+        }
+    }
+    free(buf), free(line), free(bow);
+}
+
+typedef struct {
+    edl_vocab *v;
+} count_ctx;
+static edl_status count_tok(void *c, const char *s, size_t n) { return edl__vocab_add(((count_ctx *)c)->v, s, n); }
+
+typedef struct {
+    const edl_vocab *v;
+    wv_corpus *c;
+} ids_ctx;
+
+static edl_status id_tok(void *vc, const char *s, size_t n) {
+    ids_ctx *x = vc;
+    wv_corpus *c = x->c;
+    int32_t id = edl__vocab_find(x->v, s, n, edl__text_hash(s, n));
+    if (id >= 0 && (size_t)id < x->v->nwords) EDL_TRY(push_id(&c->ids, &c->n, &c->cap, id));
+    if (n == 4 && !memcmp(s, EDL_EOS, 4)) { /* a line ends */
+        if (c->nlines == c->lcap) {
+            size_t cap = c->lcap ? 2 * c->lcap : 1024;
+            size_t *ne = realloc(c->line_end, cap * sizeof *ne);
+            if (!ne) return edl__fail(EDL_ERR_NOMEM, "no memory for %zu lines", cap);
+            c->line_end = ne, c->lcap = cap;
+        }
+        c->line_end[c->nlines++] = c->n;
+    }
+    return EDL_OK;
+}
+
+static edl_status check_args(const edl_wordvec_args *a) {
+    static const char fn[] = "edl_wordvec_train";
+    if (a->dim == 0 || a->dim > 100000) return edl__fail(EDL_ERR_ARG, "%s: -dim %zu must be in [1, 100000]", fn, a->dim);
+    if (a->ws == 0 || a->ws > 1000) return edl__fail(EDL_ERR_ARG, "%s: -ws %zu must be in [1, 1000]", fn, a->ws);
+    if (a->epoch == 0) return edl__fail(EDL_ERR_ARG, "%s: -epoch must be >= 1", fn);
+    if (a->neg == 0 || a->neg > 63) return edl__fail(EDL_ERR_ARG, "%s: -neg %zu must be in [1, 63]", fn, a->neg);
+    if (!(a->lr > 0) || !isfinite(a->lr)) return edl__fail(EDL_ERR_ARG, "%s: -lr %g must be > 0", fn, a->lr);
+    if (!(a->t > 0) || !isfinite(a->t)) return edl__fail(EDL_ERR_ARG, "%s: -t %g must be > 0", fn, a->t);
+    if (a->maxn && (a->minn == 0 || a->minn > a->maxn || a->maxn > 100))
+        return edl__fail(EDL_ERR_ARG, "%s: -minn %zu -maxn %zu: need 1 <= minn <= maxn <= 100", fn, a->minn, a->maxn);
+    if (a->maxn && (a->bucket == 0 || a->bucket > (size_t)INT32_MAX / 2)) return edl__fail(EDL_ERR_ARG, "%s: -bucket %zu must be in [1, 2^30]", fn, a->bucket);
+    if (a->thread < 0 || a->thread > 256) return edl__fail(EDL_ERR_ARG, "%s: -thread %d must be in [0, 256]", fn, a->thread);
+    if (!a->label || !a->label[0]) return edl__fail(EDL_ERR_ARG, "%s: -label is empty", fn);
+    return EDL_OK;
+}
+
+edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wordvec_args *a,
+                             edl_wordvec_report *rep) {
+    static const char fn[] = "edl_wordvec_train";
+    if (!out || !input || !a) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    EDL_TRY(check_args(a));
+    edl_wordvec *w = calloc(1, sizeof *w);
+    wv_train *t = calloc(1, sizeof *t);
+    wv_corpus c = {0};
+    char *text = NULL;
+    size_t len = 0;
+    if (!w || !t) {
+        free(w), free(t);
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    }
+    w->dim = a->dim, w->minn = a->minn, w->maxn = a->maxn, w->bucket = a->maxn ? a->bucket : 0;
+    edl_status s = edl__vocab_init(&w->vocab, a->label);
+    if (s == EDL_OK) s = edl__read_all(input, &text, &len);
+    count_ctx cc = {&w->vocab};
+    if (s == EDL_OK) s = edl__text_tokens(text, len, count_tok, &cc);
+    if (s == EDL_OK) s = edl__vocab_finish(&w->vocab, a->min_count, INT64_MAX);
+    if (s == EDL_OK && w->vocab.nwords == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: %s has no word seen %lld times or more", fn, input, (long long)a->min_count);
+    if (s == EDL_OK && w->vocab.nwords + w->bucket > (size_t)INT32_MAX) s = edl__fail(EDL_ERR_ARG, "%s: too many rows", fn);
+    ids_ctx ic = {&w->vocab, &c};
+    if (s == EDL_OK) s = edl__text_tokens(text, len, id_tok, &ic);
+    if (s == EDL_OK && (c.nlines == 0 || c.line_end[c.nlines - 1] != c.n)) s = id_tok(&ic, EDL_EOS, 4); /* the last line */
+    free(text);
+    const size_t nw = w->vocab.nwords, dim = a->dim;
+    /* tables: input uniform(+-1/dim), output zero, keep probabilities, negatives */
+    size_t rows = nw + w->bucket;
+    if (s == EDL_OK) s = build_subwords(w);
+    w->stride = (dim + 15) / 16 * 16;
+    if (s == EDL_OK) {
+        void *in = NULL, *outp = NULL;
+        if (posix_memalign(&in, 64, rows * w->stride * sizeof(float)) == 0) w->input = in;
+        if (posix_memalign(&outp, 64, nw * w->stride * sizeof(float)) == 0) t->output = outp;
+        if (t->output) memset(t->output, 0, nw * w->stride * sizeof(float));
+        t->pkeep = malloc(nw * sizeof(float));
+        t->neg = malloc(NEG_TABLE * sizeof(int32_t));
+        if (!w->input || !t->output || !t->pkeep || !t->neg) s = edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu vectors", fn, rows, dim);
+    }
+    if (s == EDL_OK) {
+        enum { CHUNK = 1 << 16 };
+        const size_t total = rows * w->stride, chunks = (total + CHUNK - 1) / CHUNK;
+        const float bound = 1.0f / (float)dim;
+#pragma omp parallel for schedule(static) if (chunks > 4)
+        for (size_t k = 0; k < chunks; k++) {
+            edl_rng r;
+            edl_rng_seed(&r, a->seed ^ (0x9e3779b97f4a7c15ULL * (k + 1)));
+            size_t e = (k + 1) * CHUNK < total ? (k + 1) * CHUNK : total;
+            for (size_t i = k * CHUNK; i < e; i++) w->input[i] = (2.0f * edl_rng_uniform(&r) - 1.0f) * bound;
+        }
+        double ntok = (double)c.n;
+        for (size_t i = 0; i < nw; i++) {
+            double f = (double)w->vocab.counts[i] / ntok;
+            t->pkeep[i] = (float)(sqrt(a->t / f) + a->t / f);
+        }
+        double z = 0;
+        for (size_t i = 0; i < nw; i++) z += pow((double)w->vocab.counts[i], 0.75);
+        size_t k = 0;
+        for (size_t i = 0; i < nw && k < NEG_TABLE; i++) {
+            double share = pow((double)w->vocab.counts[i], 0.75) / z * NEG_TABLE;
+            for (size_t j = 0; j < (size_t)share && k < NEG_TABLE; j++) t->neg[k++] = (int32_t)i;
+        }
+        t->nneg = k ? k : 1;
+        if (!k) t->neg[0] = 0;
+        edl_rng r;
+        edl_rng_seed(&r, a->seed);
+        for (size_t i = t->nneg; i > 1; i--) {
+            size_t j = (size_t)edl_rng_below(&r, i);
+            int32_t x = t->neg[i - 1];
+            t->neg[i - 1] = t->neg[j], t->neg[j] = x;
+        }
+    }
+    int nt = a->thread > 0 ? a->thread : 1;
+#ifdef _OPENMP
+    if (a->thread == 0) nt = omp_get_num_procs();
+#endif
+    if (nt > 256) nt = 256;
+    for (int i = 0; i < LOG_TABLE; i++) t->logt[i] = logf((float)i / (LOG_TABLE - 1) + 1e-5f);
+    if (s == EDL_OK) {
+        t->w = w, t->a = a, t->c = &c, t->total = (int64_t)a->epoch * (int64_t)c.n;
+        atomic_init(&t->done, 0);
+        atomic_init(&t->diverged, -1);
+        t->t0 = edl__now();
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+        train_thread(t, omp_get_thread_num(), omp_get_num_threads());
+#else
+        nt = 1;
+        train_thread(t, 0, 1);
+#endif
+        int64_t diverged = atomic_load(&t->diverged);
+        if (diverged < 0 && atomic_load(&t->done) < t->total) s = edl__fail(EDL_ERR_NOMEM, "%s: a training thread had no memory", fn);
+        report(t, nt);
+        double el = edl__now() - t->t0, sum = 0;
+        int64_t cnt = 0;
+        for (int i = 0; i < nt; i++) sum += t->loss_sum[i], cnt += t->loss_cnt[i];
+        if (rep) {
+            rep->nwords = nw, rep->ntokens = (int64_t)c.n, rep->seconds = el;
+            rep->words_per_sec_thread = el > 0 ? (double)t->total / el / nt : 0;
+            rep->loss = cnt ? (float)(sum / (double)cnt) : 0;
+        }
+        /* back to dense rows, in place (rows only move down) */
+        for (size_t r = 1; r < rows; r++) memmove(w->input + r * dim, w->input + r * w->stride, dim * sizeof(float));
+        w->stride = dim;
+        int bad_in = !edl__vec_all_finite(w->input, rows * dim);
+        if (s == EDL_OK && (diverged >= 0 || bad_in)) {
+            long long at = diverged >= 0 ? (long long)diverged : (long long)t->total;
+            s = edl__fail(EDL_ERR_NUMERIC, "%s: training diverged at token %lld of %lld (epoch %lld): layer %d (%s) is not finite (lower -lr, now %g)", fn,
+                          at, (long long)t->total, at / (long long)(c.n ? c.n : 1) + 1, bad_in ? 0 : 1, bad_in ? "input vectors" : "output vectors",
+                          (double)a->lr);
+        }
+    }
+    free(t->output), free(t->pkeep), free(t->neg), free(t);
+    free(c.ids), free(c.line_end);
+    if (s != EDL_OK) {
+        edl_wordvec_free(w);
+        return s;
+    }
+    *out = w;
+    return EDL_OK;
+}
+
+/* ---- files -------------------------------------------------------------------------------- */
+
+edl_status edl_wordvec_save(const edl_wordvec *w, const char *path) {
+    if (!w || !path) return edl__fail(EDL_ERR_ARG, "edl_wordvec_save: an argument is NULL");
+    size_t rows = w->vocab.nwords + w->bucket;
+    char spec[128], nw[32], minn[32], maxn[32], bucket[32];
+    snprintf(spec, sizeof spec, "embedding_bag(rows=%zu,dim=%zu,pool=mean) loss(mse)", rows, w->dim);
+    snprintf(nw, sizeof nw, "%zu", w->vocab.nwords);
+    snprintf(minn, sizeof minn, "%zu", w->minn);
+    snprintf(maxn, sizeof maxn, "%zu", w->maxn);
+    snprintf(bucket, sizeof bucket, "%zu", w->bucket);
+    const char *keys[] = {"edl.format", "edl.version", "edl.spec", "wordvec.nwords", "wordvec.minn", "wordvec.maxn", "wordvec.bucket", "wordvec.label"};
+    const char *vals[] = {"edl-model-1", edl_version_string(), spec, nw, minn, maxn, bucket, w->vocab.label};
+    if (!edl__vec_all_finite(w->input, rows * w->dim)) return edl__fail(EDL_ERR_NUMERIC, "%s: the vectors hold NaN or infinite values", path);
+    const edl_tensor t[4] = {
+        {"0.weight", EDL_DTYPE_F32, 2, {rows, w->dim}, w->input},
+        {"vocab.bytes", EDL_DTYPE_U8, 1, {w->vocab.nbytes, 0}, w->vocab.bytes},
+        {"vocab.offsets", EDL_DTYPE_I64, 1, {w->vocab.size + 1, 0}, w->vocab.offsets},
+        {"vocab.counts", EDL_DTYPE_I64, 1, {w->vocab.size, 0}, w->vocab.counts},
+    };
+    return edl__safetensors_write(path, keys, vals, 8, t, 4);
+}
+
+edl_status edl_wordvec_load(edl_wordvec **out, const char *path) {
+    if (!out || !path) return edl__fail(EDL_ERR_ARG, "edl_wordvec_load: an argument is NULL");
+    edl_wordvec *w = calloc(1, sizeof *w);
+    if (!w) return edl__fail(EDL_ERR_NOMEM, "edl_wordvec_load: no memory");
+    edl__wordvec_file f;
+    edl_status s = edl_model_load(&w->m, path);
+    if (s == EDL_OK) s = edl__check_wordvec(w->m, path, &f); /* before any count is used */
+    size_t nw = s == EDL_OK ? f.nwords : 0;
+    if (s == EDL_OK) {
+        w->minn = f.minn, w->maxn = f.maxn, w->bucket = f.bucket;
+        w->dim = w->stride = f.dim, w->input = w->m->params;
+        s = edl__vocab_init(&w->vocab, f.label);
+    }
+    for (size_t i = 0; s == EDL_OK && i < nw; i++) {
+        s = edl__vocab_add(&w->vocab, f.vocab.bytes + f.vocab.off[i], (size_t)(f.vocab.off[i + 1] - f.vocab.off[i]));
+        if (s == EDL_OK && w->vocab.size != i + 1) s = edl__fail(EDL_ERR_FORMAT, "%s: word %zu appears twice", path, i);
+        if (s == EDL_OK) w->vocab.counts[i] = f.counts[i];
+    }
+    if (s == EDL_OK) w->vocab.nwords = nw, s = build_subwords(w);
+    if (s != EDL_OK) {
+        edl_wordvec_free(w);
+        return s;
+    }
+    *out = w;
+    return EDL_OK;
+}

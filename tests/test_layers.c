@@ -1,0 +1,88 @@
+/* The library's folders are layers (docs/ARCHITECTURE.md): a file in src/F includes only headers
+ * of F and of the folders above F in the list below, always as "folder/name.h"; the CLI includes
+ * only the public headers and its own. Fails naming the file, the line and the include. */
+#include "harness.h"
+
+#include <dirent.h>
+
+static const char *const layers[] = {"common", "kernels", "io", "model", "text", "rec", "viz"};
+enum { NLAYERS = sizeof layers / sizeof layers[0] };
+
+static int layer_of(const char *name, size_t len) {
+    for (int i = 0; i < NLAYERS; i++)
+        if (strlen(layers[i]) == len && !strncmp(layers[i], name, len)) return i;
+    return -1;
+}
+
+/* Checks every #include "..." of path; own is the file's layer (-1: the CLI). Returns the
+   includes seen. */
+static int check_file(const char *path, int own) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        FAILF("cannot read %s", path);
+        return 0;
+    }
+    char line[1024];
+    int lineno = 0, seen = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        const char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (strncmp(p, "#include \"", 10)) continue;
+        const char *inc = p + 10, *end = strchr(inc, '"');
+        if (!end) continue;
+        seen++;
+        size_t n = (size_t)(end - inc);
+        const char *slash = memchr(inc, '/', n);
+        int public = !slash && n >= 5 && !strncmp(inc, "edl", 3) && !memcmp(inc + n - 2, ".h", 2);
+        if (own < 0) { /* the CLI: public headers and its own files only */
+            if (slash) FAILF("%s:%d: the CLI includes \"%.*s\": it uses only the public headers", path, lineno, (int)n, inc);
+            continue;
+        }
+        if (public) continue;
+        int to = slash ? layer_of(inc, (size_t)(slash - inc)) : -1;
+        if (to < 0) FAILF("%s:%d: \"%.*s\": include library headers as \"folder/name.h\"", path, lineno, (int)n, inc);
+        else if (to > own)
+            FAILF("%s:%d: src/%s includes \"%.*s\" from src/%s, a folder below it", path, lineno, layers[own], (int)n, inc, layers[to]);
+    }
+    fclose(f);
+    return seen;
+}
+
+static int check_dir(const char *dir, int own, int *files) {
+    DIR *d = opendir(dir);
+    if (!d) {
+        FAILF("cannot list %s (run from the repository root)", dir);
+        return 0;
+    }
+    int seen = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        if (n < 3 || (strcmp(e->d_name + n - 2, ".c") && strcmp(e->d_name + n - 2, ".h"))) continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        seen += check_file(path, own);
+        (*files)++;
+    }
+    closedir(d);
+    return seen;
+}
+
+TEST(source_folders_are_layers) {
+    int files = 0, includes = 0;
+    for (int i = 0; i < NLAYERS; i++) {
+        char dir[64];
+        snprintf(dir, sizeof dir, "src/%s", layers[i]);
+        includes += check_dir(dir, i, &files);
+    }
+    includes += check_dir("cli", -1, &files);
+    /* no source file outside the layers */
+    DIR *d = opendir("src");
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (e->d_name[0] != '.' && layer_of(e->d_name, strlen(e->d_name)) < 0)
+            FAILF("src/%s is not one of the layers' folders", e->d_name);
+    if (d) closedir(d);
+    fprintf(stderr, "    %d files, %d includes checked against the order common < kernels < io < model < text < rec < viz\n", files,
+            includes);
+    CHECK(files > 50 && includes > 80);
+}
