@@ -80,13 +80,13 @@ $(BUILD)/$(SONAME): $(BUILD)/$(SOFILE)
 $(BUILD)/libedl.so: $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $@
 
-$(BUILD)/edl: $(CLI_SRC) $(wildcard cli/*.h) include/edl.h $(BUILD)/libedl.a
+$(BUILD)/edl: $(CLI_SRC) $(wildcard cli/*.h) $(wildcard include/*.h) $(BUILD)/libedl.a
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $(CLI_SRC) $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS)
 
 # Tests link the static library so they can reach the naive references (edl__ names), and wrap
 # the allocator so tests/test_faults.c can fail any allocation the library makes.
 WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=posix_memalign
-$(BUILD)/test_edl: $(TEST_SRC) tests/harness.h $(wildcard tests/fuzz/*.c tests/fuzz/*.h) include/edl.h src/common/internal.h $(BUILD)/libedl.a
+$(BUILD)/test_edl: $(TEST_SRC) tests/harness.h $(wildcard tests/fuzz/*.c tests/fuzz/*.h) $(wildcard include/*.h) src/common/internal.h $(BUILD)/libedl.a
 	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $(TEST_SRC) $(XLDFLAGS) $(LDFLAGS) $(WRAP_ALLOC) $(BUILD)/libedl.a $(LDLIBS) -pthread
 
 # The README's C example, extracted and compiled against the installed-style header and library.
@@ -137,7 +137,7 @@ $(BUILD)/edl.pc: edl.pc.in
 
 install: all $(BUILD)/edl.pc
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
-	install -m 644 include/edl.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/edl.h include/edl_text.h include/edl_rec.h include/edl_viz.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(BUILD)/libedl.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/$(SOFILE) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf $(SOFILE) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
@@ -156,7 +156,7 @@ FUZZ_BUILD := build-fuzz
 FUZZ_FLAGS := -O1 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -fno-math-errno -Wno-unknown-pragmas \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJ := $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
-$(FUZZ_BUILD)/obj/%.o: src/%.c $(wildcard src/*/*.h) include/edl.h
+$(FUZZ_BUILD)/obj/%.o: src/%.c $(wildcard src/*/*.h) $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)

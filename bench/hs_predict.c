@@ -9,6 +9,7 @@
  * branches are decisive; scale 1 is nearly undecided, the search's worst case). */
 #include "bench.h"
 #include "edl.h"
+#include "edl_text.h"
 #include "text/textclf.h"
 
 #include <stdint.h>

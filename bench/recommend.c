@@ -33,6 +33,7 @@
  */
 #include "bench.h"
 #include "edl.h"
+#include "edl_rec.h"
 #include "rec/recommend.h"
 
 #include <math.h>

@@ -4,6 +4,7 @@
 #include "args.h"
 #include "commands.h"
 #include "edl.h"
+#include "edl_viz.h"
 #include "files.h"
 
 #include <math.h>

@@ -3,6 +3,9 @@
 #include "args.h"
 #include "commands.h"
 #include "edl.h"
+#include "edl_viz.h"
+#include "edl_text.h"
+#include "edl_rec.h"
 #include "files.h"
 #include "progress.h"
 

@@ -2,6 +2,7 @@
 #include "args.h"
 #include "commands.h"
 #include "edl.h"
+#include "edl_rec.h"
 #include "files.h"
 #include "progress.h"
 

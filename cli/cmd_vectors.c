@@ -3,6 +3,7 @@
 #include "args.h"
 #include "commands.h"
 #include "edl.h"
+#include "edl_text.h"
 #include "files.h"
 #include "progress.h"
 

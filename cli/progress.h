@@ -4,6 +4,7 @@
 #define EDL_CLI_PROGRESS_H
 
 #include "edl.h"
+#include "edl_text.h"
 
 #include <stdio.h>
 

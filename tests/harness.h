@@ -4,6 +4,9 @@
 #define EDL_TEST_HARNESS_H
 
 #include "edl.h"
+#include "edl_viz.h"
+#include "edl_text.h"
+#include "edl_rec.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * alone, a file argument that does not exist, empty lookups, non-finite inputs and thresholds, and
  * a program linked against the shared library. */
 #include "harness.h"
-#include "apps/recommend.h" /* to break a trained model's table */
+#include "rec/recommend.h" /* to break a trained model's table */
 
 #include <unistd.h>
 

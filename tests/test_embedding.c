@@ -1,6 +1,6 @@
 /* Embedding lookup: PyTorch reference, naive reference, one-hot equivalence, threads, errors. */
 #include "harness.h"
-#include "internal.h"
+#include "common/internal.h"
 
 TEST(embedding_matches_pytorch) {
     size_t nt, ni, nd;

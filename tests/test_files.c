@@ -1,7 +1,7 @@
 /* Model files: save/load round trips, a reader in plain Python, the malformed-file catalogue,
  * truncation at every byte, atomic replacement; training text cut at every byte. */
 #include "harness.h"
-#include "model.h"
+#include "model/model.h"
 
 #include <ctype.h>
 #include <dirent.h>

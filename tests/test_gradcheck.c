@@ -1,7 +1,7 @@
 /* Finite-difference gradient checks: for every kernel, the analytic gradient from its backward
  * equals the central difference of L = sum(out * R) (R fixed random), summed in double. */
 #include "harness.h"
-#include "internal.h"
+#include "common/internal.h"
 
 typedef double (*loss_fn)(void *ctx);
 

@@ -1,6 +1,6 @@
 /* Softmax, losses, activations, dropout and the RNG. */
 #include "harness.h"
-#include "internal.h"
+#include "common/internal.h"
 
 TEST(softmax_cross_entropy_matches_pytorch) {
     const char *cases[] = {"ce", "ce_big"};

@@ -1,7 +1,7 @@
 /* Models: the spec and summary, a whole model against PyTorch, gradient checks through the
  * stack, initialisers, freezing and padding. */
 #include "harness.h"
-#include "model.h"
+#include "model/model.h"
 
 static const char *issue_spec = "embedding_bag(rows=5000,dim=64,pool=mean) dense(128,act=relu) dense(10)";
 

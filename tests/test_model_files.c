@@ -2,9 +2,9 @@
  * overflow, duplicate JSON keys and NULs, headers of many tensors, and hs prediction as a pruned
  * search that must give exactly the exhaustive top k. */
 #include "harness.h"
-#include "apps/textclf.h"
-#include "json.h"
-#include "model.h"
+#include "text/textclf.h"
+#include "io/json.h"
+#include "model/model.h"
 
 #include <time.h>
 #include <unistd.h>

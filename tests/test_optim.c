@@ -1,7 +1,7 @@
 /* Optimizers against PyTorch reference steps (tests/make_reference.py), the lazy sparse form,
  * row-wise Adagrad against its formula, clipping, schedules. */
 #include "harness.h"
-#include "model.h"
+#include "model/model.h"
 
 /* input(3) dense(2, bias=0): its weight is the 2 x 3 parameter the references update. */
 static edl_model *one_tensor_model(void) {

@@ -3,7 +3,7 @@
  * splits on hand examples with known answers, and the id map. */
 #include "harness.h"
 
-#include "apps/recommend.h"
+#include "rec/recommend.h"
 
 #include <fcntl.h>
 #include <float.h>

@@ -2,7 +2,7 @@
  * and evaluation; bad input. Reference values from an independent Python implementation of
  * fastText 0.9's rules (signed-char FNV-1a; n-gram hashes over sign-extended 32-bit hashes). */
 #include "harness.h"
-#include "text.h"
+#include "text/text.h"
 
 #include <unistd.h>
 

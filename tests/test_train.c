@@ -1,7 +1,7 @@
 /* The training loop: it learns, it is bit-reproducible, it stops on NaN naming layer and step,
  * early stopping restores the best parameters; predictions are thread-safe. */
 #include "harness.h"
-#include "model.h"
+#include "model/model.h"
 
 #include <pthread.h>
 

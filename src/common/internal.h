@@ -1,6 +1,6 @@
 /* Internal helpers shared by the library's files. Not installed. */
-#ifndef EDL_INTERNAL_H
-#define EDL_INTERNAL_H
+#ifndef EDL__INTERNAL_H
+#define EDL__INTERNAL_H
 
 #include "edl.h"
 

@@ -1,6 +1,6 @@
 /* File helpers. Not installed. */
-#ifndef EDL_FILE_H
-#define EDL_FILE_H
+#ifndef EDL__FILE_H
+#define EDL__FILE_H
 
 #include "common/internal.h"
 

@@ -1,7 +1,7 @@
 /* A small strict JSON reader (RFC 8259) for the safetensors header: a tree of values, each with
  * the byte offset where it starts, so errors can name the place. Not installed. */
-#ifndef EDL_JSON_H
-#define EDL_JSON_H
+#ifndef EDL__JSON_H
+#define EDL__JSON_H
 
 #include "common/internal.h"
 

@@ -1,6 +1,6 @@
 /* Dataset internals, shared by dataset.c and train.c. Not installed. */
-#ifndef EDL_DATASET_H
-#define EDL_DATASET_H
+#ifndef EDL__DATASET_H
+#define EDL__DATASET_H
 
 #include "model/model.h"
 

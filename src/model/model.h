@@ -1,9 +1,11 @@
 /* The model's internals, shared by model.c, model_run.c, spec.c, optim.c, train.c and
  * safetensors.c. Not installed. */
-#ifndef EDL_MODEL_H
-#define EDL_MODEL_H
+#ifndef EDL__MODEL_H
+#define EDL__MODEL_H
 
 #include "common/internal.h"
+#include "edl_rec.h"  /* the model-file checks of each kind (below) name their enums */
+#include "edl_text.h"
 
 /* Row-sparse gradient bookkeeping of one embedding table: which rows hold gradient. */
 typedef struct {

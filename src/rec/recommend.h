@@ -1,8 +1,9 @@
 /* Recommender internals shared by ratings.c, recommend.c, recommend_eval.c and synth.c.
  * Not installed. */
-#ifndef EDL_RECOMMEND_H
-#define EDL_RECOMMEND_H
+#ifndef EDL__RECOMMEND_H
+#define EDL__RECOMMEND_H
 
+#include "edl_rec.h"
 #include "model/model.h"
 
 /* Records as columns; n of cap used. Ids are the file's own. */

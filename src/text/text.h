@@ -1,9 +1,10 @@
 /* Text for classifiers, as fastText reads it: whitespace tokens, "</s>" at each newline, labels
  * by prefix, a vocabulary by count, word n-grams hashed into buckets. Not installed. */
-#ifndef EDL_TEXT_H
-#define EDL_TEXT_H
+#ifndef EDL__TEXT_H
+#define EDL__TEXT_H
 
 #include "common/internal.h"
+#include "edl_text.h"
 
 #define EDL_EOS "</s>"
 

@@ -1,7 +1,7 @@
 /* The text classifier's internals, shared by textclf.c, textclf_train.c and textclf_file.c.
    Not installed. */
-#ifndef EDL_TEXTCLF_H
-#define EDL_TEXTCLF_H
+#ifndef EDL__TEXTCLF_H
+#define EDL__TEXTCLF_H
 
 #include "model/model.h"
 #include "text/text.h"

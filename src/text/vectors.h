@@ -1,6 +1,6 @@
 /* Word vectors' internals, shared by vectors.c, vectors_file.c and vectors_query.c. */
-#ifndef EDL_VECTORS_H
-#define EDL_VECTORS_H
+#ifndef EDL__VECTORS_H
+#define EDL__VECTORS_H
 
 #include "io/file.h"
 #include "model/model.h"

@@ -2,6 +2,7 @@
  * vertical marks. Written atomically like every file edl writes. */
 #include "io/file.h"
 #include "common/internal.h"
+#include "edl_viz.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -7,6 +7,9 @@
 #define EDL_FUZZ_H
 
 #include "edl.h"
+#include "edl_viz.h"
+#include "edl_text.h"
+#include "edl_rec.h"
 
 #include <stdio.h>
 #include <stdlib.h>

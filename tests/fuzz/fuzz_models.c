@@ -10,7 +10,7 @@
    Input: byte 0 picks the model (mod 8); then up to 8 groups of 4 bytes: slot (2 bytes, big
    endian, mod the number of slots), operation, argument (the other slot, mod). */
 #include "fuzz.h"
-#include "json.h"
+#include "io/json.h"
 
 enum { FM_MAX_T = 16, FM_MAX_META = 24, FM_BASES = 8, FM_MAX_SLOTS = 4096 };
 

@@ -1,0 +1,229 @@
+/* edl_text.h: text on edl. fastText's supervised mode (a classifier: words and word n-grams
+ * into an averaged embedding, optional dense layers, softmax / one-vs-all / hierarchical
+ * softmax), word vectors (skip-gram and CBOW with subwords), and word-vector files (word2vec text
+ * and binary, GloVe, fastText .vec, safetensors) with their queries (nearest neighbours,
+ * analogies, evaluations).
+ *
+ * Simple use: edl_textclf_train / edl_textclf_save / edl_textclf_load / edl_textclf_predict;
+ * edl_wordvec_train; edl_vectors_read / edl_vectors_nearest. Conventions are edl.h's. */
+#ifndef EDL_TEXT_H
+#define EDL_TEXT_H
+
+#include "edl.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Text classification (fastText's supervised mode) ----------------------------------- */
+
+/* A classifier: words and word n-grams (hashed into buckets) -> an embedding bag (mean) ->
+   optional hidden dense layers with ReLU -> a dense output with softmax, one-vs-all sigmoids or
+   hierarchical softmax. Input is fastText's format: one example a line, "__label__X" tokens
+   and words separated by whitespace. */
+typedef struct edl_textclf edl_textclf;
+typedef enum { EDL_TEXTCLF_SOFTMAX = 0, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS } edl_textclf_loss;
+
+typedef struct {
+    double progress;            /* 0..1 */
+    double words_per_sec_thread;
+    float lr, loss;             /* current rate and running mean loss */
+    double seconds, eta_seconds;
+    size_t epoch;               /* 1-based: the epoch running, or the one this report closes */
+    int epoch_end;              /* 1 in exactly one report an epoch, once its last example is done
+                                   (edl_textclf_train; edl_wordvec_train leaves epoch and this 0) */
+} edl_textclf_progress;
+
+typedef struct {
+    /* fastText's flags, with fastText's defaults for supervised mode */
+    size_t dim;                 /* 100 */
+    float lr;                   /* 0.1 */
+    size_t epoch;               /* 5 */
+    size_t word_ngrams;         /* 1 */
+    size_t bucket;              /* 2000000 (ignored when word_ngrams <= 1, as fastText does) */
+    int64_t min_count;          /* 1 */
+    int64_t min_count_label;    /* 0 */
+    const char *label;          /* "__label__" */
+    edl_textclf_loss loss;      /* softmax */
+    int thread;                 /* 12 */
+    uint64_t seed;              /* 0 */
+    size_t lr_update_rate;      /* 100 */
+    const char *pretrained_vectors; /* a .vec file (word2vec text format) or NULL */
+    /* edl's additions */
+    const size_t *hidden;       /* sizes of hidden ReLU layers (nhidden of them) */
+    size_t nhidden;
+    float dropout;              /* after each hidden layer */
+    int optimizer;              /* -1: fastText's plain SGD; else an edl_opt_kind */
+    size_t batch;               /* 0: example by example (fastText); > 0: mini-batches */
+    const char *valid;          /* validation file: early stopping with patience */
+    size_t patience;
+    /* Reports progress, one call at a time but maybe from a training thread; may be NULL. */
+    void (*progress)(const edl_textclf_progress *p, void *user);
+    void *user;
+} edl_textclf_args;
+
+typedef struct {
+    size_t nwords, nlabels, nexamples, skipped_no_label;
+    int64_t ntokens;
+    double seconds, words_per_sec_thread;
+    float loss;
+} edl_textclf_report;
+
+void edl_textclf_defaults(edl_textclf_args *a);
+/* Trains on the file at input ("-" for standard input). Without hidden layers, mini-batches or
+   another optimizer this is fastText's algorithm: per-example SGD, the learning rate decaying
+   linearly over processed tokens, Hogwild threads (bit-reproducible with thread 1 and a seed).
+   With them, mini-batch training of the general model. */
+edl_status edl_textclf_train(edl_textclf **clf, const char *input, const edl_textclf_args *a,
+                             edl_textclf_report *report);
+void edl_textclf_free(edl_textclf *clf);
+/* One safetensors file: the model's tensors, the vocabulary (vocab.bytes U8, vocab.offsets I64,
+   vocab.counts I64) and the arguments in __metadata__. */
+edl_status edl_textclf_save(const edl_textclf *clf, const char *path);
+edl_status edl_textclf_load(edl_textclf **clf, const char *path);
+const edl_model *edl_textclf_model(const edl_textclf *clf);
+size_t edl_textclf_num_labels(const edl_textclf *clf);
+/* The label's text ("__label__spam"), NUL-terminated in a thread-local buffer; NULL when out of
+   range. */
+const char *edl_textclf_label(const edl_textclf *clf, size_t label, size_t *len);
+/* Top-k labels of one line of text with probability >= threshold, most probable first: *count
+   (<= k) entries in labels and probs. A NaN threshold is refused (EDL_ERR_ARG), here and in
+   edl_textclf_test. Safe from many threads on one classifier. */
+edl_status edl_textclf_predict(const edl_textclf *clf, const char *line, size_t len, size_t k,
+                               float threshold, int64_t *labels, float *probs, size_t *count);
+/* The mean of the line's input rows (fastText's print-sentence-vectors): dim floats. */
+edl_status edl_textclf_sentence_vector(const edl_textclf *clf, const char *line, size_t len,
+                                       float *vec);
+size_t edl_textclf_dim(const edl_textclf *clf);
+/* The label probabilities (num_labels floats) from one word's own input row alone, without
+   "</s>" or n-grams, through any hidden layers: which label the word's vector favours.
+   EDL_ERR_ARG when the word is not in the vocabulary. */
+edl_status edl_textclf_word_probs(const edl_textclf *clf, const char *word, size_t len,
+                                  float *probs);
+/* The output layer's row for a label (dim floats, in the same space as the word vectors), or
+   NULL when there is none such: with hidden layers the output reads another space, and
+   hierarchical softmax's rows are the tree's inner nodes. */
+const float *edl_textclf_label_vector(const edl_textclf *clf, size_t label);
+
+/* Evaluation as fastText's test: over lines with labels and words, precision = correct /
+   predicted and recall = correct / gold over the top-k predictions above threshold, and the same
+   per label (arrays of num_labels entries, owned by the result). */
+typedef struct {
+    size_t nexamples;
+    uint64_t gold, predicted, correct;
+    uint64_t *label_gold, *label_predicted, *label_correct;
+    size_t nlabels;
+} edl_textclf_meter;
+edl_status edl_textclf_test(const edl_textclf *clf, const char *path, size_t k, float threshold,
+                            edl_textclf_meter *meter);
+void edl_textclf_meter_free(edl_textclf_meter *meter);
+
+/* ---- Word vectors ------------------------------------------------------------------------- */
+
+/* A set of word vectors: n words, each with dim floats, one contiguous n x dim table. */
+typedef struct edl_vectors edl_vectors;
+typedef enum {
+    EDL_VEC_AUTO = 0,        /* by content: safetensors, word2vec binary (.bin), text with or without header */
+    EDL_VEC_TEXT,            /* word2vec text / fastText .vec: "count dim" header, then "word v1 .. vd" */
+    EDL_VEC_GLOVE,           /* GloVe text: the same rows, no header */
+    EDL_VEC_BINARY,          /* word2vec binary: "count dim\n", then "word " and dim little-endian floats */
+    EDL_VEC_SAFETENSORS      /* edl's file: the table and the vocabulary as tensors */
+} edl_vec_format;
+
+/* Reads vectors. Text is streamed (peak memory ~ the table's bytes); every row is checked
+   (value count, numbers, finite, word length, duplicates, a header that lies) and errors name
+   the file and line, or byte offset for binary. A text classifier or word-vector model file
+   (safetensors) gives its words' vectors. */
+edl_status edl_vectors_read(edl_vectors **v, const char *path, edl_vec_format format);
+/* Writes vectors (atomically); EDL_VEC_AUTO picks by the file name (.bin, .safetensors, .txt for
+   GloVe, else word2vec text). */
+edl_status edl_vectors_write(const edl_vectors *v, const char *path, edl_vec_format format);
+/* Vectors from words (NUL-terminated) and an n x dim table (copied). */
+edl_status edl_vectors_create(edl_vectors **v, const char *const *words, const float *data,
+                              size_t n, size_t dim);
+void edl_vectors_free(edl_vectors *v);
+size_t edl_vectors_count(const edl_vectors *v);
+size_t edl_vectors_dim(const edl_vectors *v);
+/* Word i (not NUL-terminated: *len bytes) and its row. */
+const char *edl_vectors_word(const edl_vectors *v, size_t i, size_t *len);
+const float *edl_vectors_row(const edl_vectors *v, size_t i);
+/* The index of a word, or -1. */
+int64_t edl_vectors_find(const edl_vectors *v, const char *word, size_t len);
+
+/* The k words most similar (cosine) to query (dim floats) among the first `restrict` words (0:
+   all), skipping exclude[0..nexclude); ids and sims receive *count <= k entries, best first. */
+edl_status edl_vectors_nearest(const edl_vectors *v, const float *query, size_t k, size_t restrict_to,
+                               const int64_t *exclude, size_t nexclude, int64_t *ids, float *sims,
+                               size_t *count);
+/* a : b :: c : ?  (3CosAdd on unit vectors: nearest to b - a + c, without a, b, c). */
+edl_status edl_vectors_analogy(const edl_vectors *v, int64_t a, int64_t b, int64_t c, size_t k,
+                               size_t restrict_to, int64_t *ids, float *sims, size_t *count);
+
+/* word2vec's questions-words.txt format (": section" lines, then "a b c d"): the accuracy of
+   each section and in total over questions whose words are all among the first restrict_to
+   words (words are tried as written, then lowercased). */
+typedef struct {
+    char name[64];
+    size_t correct, total;
+} edl_analogy_section;
+typedef struct {
+    edl_analogy_section *sections;
+    size_t nsections;
+    size_t correct, total, skipped; /* skipped: questions with a word not covered */
+} edl_analogy_result;
+edl_status edl_vectors_eval_analogies(const edl_vectors *v, const char *path, size_t restrict_to,
+                                      edl_analogy_result *r);
+void edl_analogy_result_free(edl_analogy_result *r);
+/* Word pairs with human scores ("w1 w2 score" a line, '#' comments): the Spearman correlation
+   of the scores with cosine similarity over the pairs found, and how many were found. */
+edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, double *spearman,
+                                       size_t *found, size_t *total);
+
+/* Learning word vectors: fastText's skip-gram and CBOW with negative sampling, frequent-word
+   subsampling and (minn/maxn > 0) character n-grams, so unseen words get vectors too. */
+typedef struct edl_wordvec edl_wordvec;
+typedef struct {
+    int cbow;                   /* 0: skip-gram, 1: CBOW */
+    size_t dim;                 /* 100 */
+    size_t ws;                  /* 5: context window */
+    size_t epoch;               /* 5 */
+    int64_t min_count;          /* 5 */
+    size_t neg;                 /* 5: negatives sampled per positive */
+    float lr;                   /* 0.05 (0.05 for both, as fastText) */
+    float t;                    /* 1e-4: subsampling threshold */
+    int thread;                 /* 12 */
+    uint64_t seed;              /* 0 */
+    size_t minn, maxn;          /* 3, 6: character n-gram lengths (0, 0: whole words only) */
+    size_t bucket;              /* 2000000 */
+    size_t lr_update_rate;      /* 100 */
+    const char *label;          /* "__label__": such tokens are not words */
+    void (*progress)(const edl_textclf_progress *p, void *user);
+    void *user;
+} edl_wordvec_args;
+
+typedef struct {
+    size_t nwords;
+    int64_t ntokens;
+    double seconds, words_per_sec_thread;
+    float loss;
+} edl_wordvec_report;
+
+void edl_wordvec_defaults(edl_wordvec_args *a, int cbow);
+edl_status edl_wordvec_train(edl_wordvec **w, const char *input, const edl_wordvec_args *a,
+                             edl_wordvec_report *report);
+void edl_wordvec_free(edl_wordvec *w);
+/* The model file: the input table (words and n-gram buckets), the vocabulary, the arguments. */
+edl_status edl_wordvec_save(const edl_wordvec *w, const char *path);
+edl_status edl_wordvec_load(edl_wordvec **w, const char *path);
+size_t edl_wordvec_dim(const edl_wordvec *w);
+/* A word's vector: the mean of its rows (its own and its n-grams'); for a word not in the
+   vocabulary, of its n-grams' (zeros without n-grams). */
+edl_status edl_wordvec_word_vector(const edl_wordvec *w, const char *word, size_t len, float *vec);
+/* Every word of the vocabulary with its vector (for .vec files and queries). */
+edl_status edl_wordvec_vectors(const edl_wordvec *w, edl_vectors **v);
+
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EDL_TEXT_H */
