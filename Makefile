@@ -45,11 +45,11 @@ ifeq ($(BLAS),auto)
             ($(PKG_CONFIG) --exists openblas 2>/dev/null && echo openblas) || echo none)
 endif
 ifeq ($(BLAS),openblas)
-  XCFLAGS += -DEDL_USE_CBLAS $(shell $(PKG_CONFIG) --cflags openblas)
+  XCFLAGS += -DEDL__USE_CBLAS $(shell $(PKG_CONFIG) --cflags openblas)
   BLASLIB := $(shell $(PKG_CONFIG) --libs openblas)
 endif
 ifeq ($(BLAS),dnnl)
-  XCFLAGS += -DEDL_USE_DNNL
+  XCFLAGS += -DEDL__USE_DNNL
   BLASLIB := -ldnnl
 endif
 LDLIBS := $(BLASLIB) $(LDLIBS)

@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
         edl_textclf_predict(clf, text, len, 5, 0.0f, lg, pg, &got);
         tp5[li] = bench_now() - t0;
         /* the exhaustive way: every label's probability, then the top 5 */
-        edl_line l = {0};
+        edl__line l = {0};
         edl__line_parse(&clf->vocab, text, len, clf->word_ngrams, clf->bucket, &l);
         t0 = bench_now();
         edl__textclf_probs(clf, l.words, l.nwords, probs + nl, probs);

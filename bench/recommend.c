@@ -205,7 +205,7 @@ int main(int argc, char **argv) {
     const size_t n = d->n;
 
     /* dense ids in order of first sight, as edl_rec_train numbers them */
-    edl_idmap um, im;
+    edl__idmap um, im;
     uint32_t *uidx = malloc(n * sizeof *uidx), *iidx = malloc(n * sizeof *iidx);
     if (!uidx || !iidx || edl__idmap_init(&um, n / 16 + 16) != EDL_OK || edl__idmap_init(&im, n / 16 + 16) != EDL_OK) return 1;
     for (size_t k = 0; k < n; k++) {

@@ -1,6 +1,6 @@
 /* Command-line flags in fastText's style: -name value, and GNU's --name value / --name=value. */
-#ifndef EDL_CLI_ARGS_H
-#define EDL_CLI_ARGS_H
+#ifndef EDL__CLI_ARGS_H
+#define EDL__CLI_ARGS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* The commands of the edl tool; each returns the process exit status. */
-#ifndef EDL_CLI_COMMANDS_H
-#define EDL_CLI_COMMANDS_H
+#ifndef EDL__CLI_COMMANDS_H
+#define EDL__CLI_COMMANDS_H
 
 int cmd_summary(int argc, char **argv);
 int cmd_train(int argc, char **argv);

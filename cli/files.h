@@ -1,8 +1,8 @@
 /* The files a command reads and writes, checked before any work: an output path must name a
    file that can be written (not empty, not a directory, in a directory that exists and takes a
    new file), and no output may be the same file as an input or as another output. */
-#ifndef EDL_CLI_FILES_H
-#define EDL_CLI_FILES_H
+#ifndef EDL__CLI_FILES_H
+#define EDL__CLI_FILES_H
 
 #include <stddef.h>
 #include <stdio.h>

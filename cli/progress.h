@@ -1,7 +1,7 @@
 /* Training progress on stderr: a live bar with ETA when stderr is a terminal, plain periodic
    lines when it is not (logs, CI). */
-#ifndef EDL_CLI_PROGRESS_H
-#define EDL_CLI_PROGRESS_H
+#ifndef EDL__CLI_PROGRESS_H
+#define EDL__CLI_PROGRESS_H
 
 #include "edl.h"
 #include "edl_text.h"

@@ -54,8 +54,8 @@ static void random_bags(edl_rng *rng, size_t n, size_t bags, int64_t *offsets) {
 TEST(bag_fast_equals_naive_and_threads_identical) {
     edl_rng rng;
     edl_rng_seed(&rng, 10);
-    /* a table above EDL_SCATTER_PAR_MIN_BYTES, so the backward is split over threads */
-    const size_t dim = 40, rows = EDL_SCATTER_PAR_MIN_BYTES / (dim * sizeof(float)) + 700;
+    /* a table above EDL__SCATTER_PAR_MIN_BYTES, so the backward is split over threads */
+    const size_t dim = 40, rows = EDL__SCATTER_PAR_MIN_BYTES / (dim * sizeof(float)) + 700;
     const size_t n = 6000, bags = 300;
     float *table = rand_floats(&rng, rows * dim, -1, 1), *dout = rand_floats(&rng, bags * dim, -1, 1);
     float *weights = rand_floats(&rng, n, -1, 1);

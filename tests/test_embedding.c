@@ -39,11 +39,11 @@ TEST(embedding_fast_equals_naive) {
 }
 
 /* Forward and backward give bit-identical results for 1 thread and N threads. The table is
-   larger than EDL_SCATTER_PAR_MIN_BYTES so the backward really is split over threads. */
+   larger than EDL__SCATTER_PAR_MIN_BYTES so the backward really is split over threads. */
 TEST(embedding_threads_identical) {
     edl_rng rng;
     edl_rng_seed(&rng, 2);
-    size_t dim = 48, rows = EDL_SCATTER_PAR_MIN_BYTES / (dim * sizeof(float)) + 1000, n = 20000;
+    size_t dim = 48, rows = EDL__SCATTER_PAR_MIN_BYTES / (dim * sizeof(float)) + 1000, n = 20000;
     float *table = rand_floats(&rng, rows * dim, -1, 1), *dout = rand_floats(&rng, n * dim, -1, 1);
     int64_t *idx = malloc(n * sizeof *idx);
     for (size_t i = 0; i < n; i++) /* many repeats, and rows all over the table */

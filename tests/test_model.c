@@ -123,7 +123,7 @@ TEST(model_matches_pytorch) {
     for (int t = 0; t < 5; t++) {
         size_t n;
         const float *want = ref_f32(gnames[t], &n);
-        const edl_layer *L = &m->layers[layer[t]];
+        const edl__layer *L = &m->layers[layer[t]];
         const float *g = m->grads + (!strcmp(names[t][1], "bias") ? L->b_off : L->w_off);
         if (!CHECK_CLOSE(g, want, n, 1e-6, 1e-5)) fprintf(stderr, "    gradient %s\n", gnames[t]);
     }

@@ -201,7 +201,7 @@ TEST(json_refuses_duplicate_keys_and_nul) {
         {"{\"a\\u0000\":1}", 3, "NUL"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        edl_json v;
+        edl__json v;
         size_t off = 0;
         edl_status s = edl__json_parse(bad[i].text, strlen(bad[i].text), &v, &off);
         if (s != EDL_ERR_FORMAT || off != bad[i].off || !strstr(edl_last_error(), bad[i].why))
@@ -215,14 +215,14 @@ TEST(json_refuses_duplicate_keys_and_nul) {
     text[n++] = '{';
     for (int i = 0; i < N; i++) n += (size_t)sprintf(text + n, "%s\"k%d\":%d", i ? "," : "", (i * 7919) % N, i);
     n += (size_t)sprintf(text + n, ",\"\\u00e9\\u0001\":1}");
-    edl_json v;
+    edl__json v;
     CHECK_OK(edl__json_parse(text, n, &v, NULL));
     int found = 0;
     for (int i = 0; i < N; i++) {
         char key[16];
         snprintf(key, sizeof key, "k%d", (i * 7919) % N);
-        const edl_json *x = edl__json_get(&v, key);
-        found += x && x->type == EDL_JSON_NUMBER && x->u == (uint64_t)i;
+        const edl__json *x = edl__json_get(&v, key);
+        found += x && x->type == EDL__JSON_NUMBER && x->u == (uint64_t)i;
     }
     CHECK(found == N);
     CHECK(edl__json_get(&v, "k5000") == NULL && edl__json_get(&v, "") == NULL);
@@ -355,7 +355,7 @@ TEST(textclf_hs_pruned_search_equals_exhaustive) {
         size_t n = 0;
         int words = 1 + (int)(edl_rng_uniform(&rng) * 6);
         for (int w = 0; w < words; w++) n += (size_t)snprintf(text + n, sizeof text - n, "%sw%d", w ? " " : "", (int)(edl_rng_uniform(&rng) * WORDS));
-        edl_line l = {0};
+        edl__line l = {0};
         CHECK_OK(edl__line_parse(&c->vocab, text, n, c->word_ngrams, c->bucket, &l));
         CHECK_OK(edl__textclf_probs(c, l.words, l.nwords, probs + LABELS, probs));
         for (size_t a = 0; a < sizeof ks / sizeof ks[0]; a++)

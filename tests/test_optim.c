@@ -53,7 +53,7 @@ TEST(optimizers_match_pytorch) {
 
 /* Sets the gradient of rows[k] of the table (layer 0) to vals[k,:] and records them as touched. */
 static void set_sparse_grad(edl_model *m, const int64_t *rows, const float *vals, size_t n, size_t dim) {
-    edl_layer *L = &m->layers[0];
+    edl__layer *L = &m->layers[0];
     for (size_t k = 0; k < n; k++) memcpy(m->grads + L->w_off + (size_t)rows[k] * dim, vals + k * dim, dim * sizeof(float));
     edl__touch_rows(L, rows, n);
 }

@@ -537,7 +537,7 @@ TEST(ratings_split_last) {
 }
 
 TEST(ratings_idmap) {
-    edl_idmap m;
+    edl__idmap m;
     CHECK_OK(edl__idmap_init(&m, 0));
     CHECK(edl__idmap_get(&m, 0) == -1 && m.n == 0);
     const int64_t special[5] = {0, -1, INT64_MIN, INT64_MAX, 1};
@@ -566,7 +566,7 @@ TEST(ratings_idmap) {
     CHECK(m.n == 0 && m.keys == NULL && edl__idmap_get(&m, 0) == -1);
     edl__idmap_free(&m); /* twice is fine */
     /* a zeroed map, and a large expected size */
-    edl_idmap z;
+    edl__idmap z;
     memset(&z, 0, sizeof z);
     CHECK_OK(edl__idmap_put(&z, 42, NULL));
     CHECK(edl__idmap_get(&z, 42) == 0 && z.n == 1);

@@ -37,7 +37,7 @@ TEST(tokens_as_fasttext_reads_them) {
 }
 
 TEST(vocabulary_and_word_ngrams) {
-    edl_vocab v;
+    edl__vocab v;
     CHECK_OK(edl__vocab_init(&v, "__label__"));
     const char *corpus[] = {"the", "cat", "the", "__label__x", "dog", "the", "cat", "rare", "__label__y", "__label__x"};
     for (int i = 0; i < 10; i++) CHECK_OK(edl__vocab_add(&v, corpus[i], strlen(corpus[i])));
@@ -59,7 +59,7 @@ TEST(vocabulary_and_word_ngrams) {
         CHECK_OK(edl__vocab_add(&v, w, strlen(w)));
     }
     CHECK_OK(edl__vocab_finish(&v, 1, 0));
-    edl_line l = {0};
+    edl__line l = {0};
     CHECK_OK(edl__line_parse(&v, "the cat \xc3\xa9t\xc3\xa9", 13, 2, 1000, &l));
     CHECK(l.nwords == 3 && l.ntokens == 4); /* no word is known; three bigrams */
     if (l.nwords == 3) CHECK(l.words[0] == 421 && l.words[1] == 438 && l.words[2] == 408);

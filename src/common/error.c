@@ -57,26 +57,26 @@ const char *edl_status_str(edl_status s) {
 unsigned edl_version_number(void) { return EDL_VERSION_NUMBER; }
 const char *edl_version_string(void) { return EDL_VERSION_STRING; }
 
-#if defined(EDL_USE_DNNL)
-#define EDL_GEMM_NAME "onednn"
-#elif defined(EDL_USE_CBLAS)
-#define EDL_GEMM_NAME "cblas"
+#if defined(EDL__USE_DNNL)
+#define EDL__GEMM_NAME "onednn"
+#elif defined(EDL__USE_CBLAS)
+#define EDL__GEMM_NAME "cblas"
 #else
-#define EDL_GEMM_NAME "builtin"
+#define EDL__GEMM_NAME "builtin"
 #endif
 #ifdef _OPENMP
-#define EDL_OMP_NAME "yes"
+#define EDL__OMP_NAME "yes"
 #else
-#define EDL_OMP_NAME "no"
+#define EDL__OMP_NAME "no"
 #endif
-#define EDL_INFO(simd) "gemm=" EDL_GEMM_NAME " openmp=" EDL_OMP_NAME " simd=" simd
+#define EDL__INFO(simd) "gemm=" EDL__GEMM_NAME " openmp=" EDL__OMP_NAME " simd=" simd
 
 /* Fixed strings, one per SIMD level found at run time: nothing to allocate or free. */
 const char *edl_build_info(void) {
     const char *simd = edl__simd_name();
-    if (!strcmp(simd, "avx512f")) return EDL_INFO("avx512f");
-    if (!strcmp(simd, "avx2")) return EDL_INFO("avx2");
-    if (!strcmp(simd, "sse2")) return EDL_INFO("sse2");
-    return EDL_INFO("portable");
+    if (!strcmp(simd, "avx512f")) return EDL__INFO("avx512f");
+    if (!strcmp(simd, "avx2")) return EDL__INFO("avx2");
+    if (!strcmp(simd, "sse2")) return EDL__INFO("sse2");
+    return EDL__INFO("portable");
 }
 

@@ -9,17 +9,17 @@
 #include <stdint.h>
 
 #if defined(__GNUC__)
-#define EDL_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define EDL__PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
-#define EDL_PRINTF(f, a)
+#define EDL__PRINTF(f, a)
 #endif
 
 /* Records a failure for edl_last_error() and returns s, so callers write
    `return edl__fail(EDL_ERR_ARG, "...", ...);`. */
-edl_status edl__fail(edl_status s, const char *fmt, ...) EDL_PRINTF(2, 3);
+edl_status edl__fail(edl_status s, const char *fmt, ...) EDL__PRINTF(2, 3);
 /* Puts "<formatted prefix>: " before the last error's message (kept whole), returns s:
    `return edl__fail_wrap(s, "%s:%zu", path, line);`. */
-edl_status edl__fail_wrap(edl_status s, const char *fmt, ...) EDL_PRINTF(2, 3);
+edl_status edl__fail_wrap(edl_status s, const char *fmt, ...) EDL__PRINTF(2, 3);
 
 /* *out = a * b; false (and *out untouched) when the product overflows size_t. */
 static inline bool edl__mul_ok(size_t a, size_t b, size_t *out) {
@@ -50,22 +50,22 @@ static inline size_t edl__bag_end(const int64_t *offsets, size_t bags, size_t n,
     return b + 1 < bags ? (size_t)offsets[b + 1] : n;
 }
 
-#define EDL_CHECK_PTR(fn, p)                                                                      \
+#define EDL__CHECK_PTR(fn, p)                                                                      \
     do {                                                                                          \
         if ((p) == NULL) return edl__fail(EDL_ERR_ARG, "%s: %s is NULL", fn, #p);                  \
     } while (0)
-#define EDL_CHECK_SIZE(fn, v)                                                                     \
+#define EDL__CHECK_SIZE(fn, v)                                                                     \
     do {                                                                                          \
         if ((v) == 0) return edl__fail(EDL_ERR_ARG, "%s: %s is 0", fn, #v);                        \
     } while (0)
-#define EDL_TRY(expr)                                                                             \
+#define EDL__TRY(expr)                                                                             \
     do {                                                                                          \
         edl_status edl__s = (expr);                                                               \
         if (edl__s != EDL_OK) return edl__s;                                                      \
     } while (0)
 
 /* Threading: a parallel loop is worth it only above this much work (floats touched). */
-#define EDL_PAR_MIN_WORK ((size_t)1 << 15)
+#define EDL__PAR_MIN_WORK ((size_t)1 << 15)
 
 /* The thread that owns table row r in a scatter-add split over nt threads (row % nt; a mask when
    nt is a power of two, since a division per index costs as much as the add). */
@@ -78,7 +78,7 @@ static inline bool edl__owns(size_t r, int t, int nt) {
    this. Measured here (bench/embedding.c, 2 cores): a table that fits in the caches is updated
    faster by one thread (13.5 vs 18.6 ns a row at 1 MiB, 18.5 vs 22.5 at 8 MiB), one beyond the
    last-level cache faster by two, whose cache misses overlap (39.8 vs 27.7 ns at 64 MiB). */
-#define EDL_SCATTER_PAR_MIN_BYTES ((size_t)32 << 20)
+#define EDL__SCATTER_PAR_MIN_BYTES ((size_t)32 << 20)
 
 /* Seconds on a monotonic clock (for rates and progress, never for results). */
 double edl__now(void);

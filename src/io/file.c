@@ -233,7 +233,7 @@ void edl__close_read(FILE *f) {
 /* Reads a whole file (or standard input) into memory. */
 edl_status edl__read_all(const char *path, char **out, size_t *len) {
     FILE *f;
-    EDL_TRY(edl__open_read(path, &f));
+    EDL__TRY(edl__open_read(path, &f));
     size_t cap = 1 << 20, n = 0;
     char *buf = malloc(cap);
     edl_status s = buf ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "%s: no memory", path);

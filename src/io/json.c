@@ -159,7 +159,7 @@ static edl_status parse_string(parser *p, char **out, size_t *out_len) {
     return EDL_OK;
 }
 
-static edl_status parse_number(parser *p, edl_json *v) {
+static edl_status parse_number(parser *p, edl__json *v) {
     size_t start = p->pos, i = p->pos;
     const char *s = p->s;
     if (i < p->len && s[i] == '-') i++;
@@ -180,7 +180,7 @@ static edl_status parse_number(parser *p, edl_json *v) {
     }
     char buf[64];
     size_t n = i - start;
-    v->type = EDL_JSON_NUMBER;
+    v->type = EDL__JSON_NUMBER;
     if (plain) {
         uint64_t u = 0;
         int fits = 1;
@@ -203,7 +203,7 @@ static edl_status parse_number(parser *p, edl_json *v) {
     return EDL_OK;
 }
 
-static edl_status parse_value(parser *p, edl_json *v, int depth);
+static edl_status parse_value(parser *p, edl__json *v, int depth);
 
 typedef struct {
     const char *key;
@@ -218,7 +218,7 @@ static int cmp_key(const void *a, const void *b) {
 
 /* Sorts an object's keys into v->order and refuses a key given twice, at the byte of its first
    repetition: O(n log n) for n keys (keys hold no NUL, so strcmp compares them whole). */
-static edl_status index_keys(parser *p, edl_json *v) {
+static edl_status index_keys(parser *p, edl__json *v) {
     if (v->n == 0) return EDL_OK;
     key_ref *r = malloc(v->n * sizeof *r);
     v->order = malloc(v->n * sizeof *v->order);
@@ -242,7 +242,7 @@ static edl_status index_keys(parser *p, edl_json *v) {
     return EDL_OK;
 }
 
-static edl_status parse_container(parser *p, edl_json *v, int depth, int object) {
+static edl_status parse_container(parser *p, edl__json *v, int depth, int object) {
     char close = object ? '}' : ']';
     size_t cap = 0;
     p->pos++;
@@ -254,7 +254,7 @@ static edl_status parse_container(parser *p, edl_json *v, int depth, int object)
     for (;;) {
         if (v->n == cap) {
             size_t nc = cap ? 2 * cap : 4;
-            edl_json *ni = realloc(v->items, nc * sizeof *ni);
+            edl__json *ni = realloc(v->items, nc * sizeof *ni);
             if (!ni) return edl__fail(EDL_ERR_NOMEM, "no memory for JSON values");
             v->items = ni;
             if (object) {
@@ -272,7 +272,7 @@ static edl_status parse_container(parser *p, edl_json *v, int depth, int object)
             if (p->pos >= p->len || p->s[p->pos] != '"') return perr(p, p->pos, "expected a string key");
             size_t klen, koff = p->pos;
             char *key;
-            EDL_TRY(parse_string(p, &key, &klen));
+            EDL__TRY(parse_string(p, &key, &klen));
             v->keys[v->n] = key;
             v->key_offs[v->n] = koff;
             skip_ws(p);
@@ -284,10 +284,10 @@ static edl_status parse_container(parser *p, edl_json *v, int depth, int object)
             p->pos++;
             skip_ws(p);
         }
-        edl_json *item = &v->items[v->n];
+        edl__json *item = &v->items[v->n];
         memset(item, 0, sizeof *item);
         v->n++;
-        EDL_TRY(parse_value(p, item, depth + 1));
+        EDL__TRY(parse_value(p, item, depth + 1));
         skip_ws(p);
         if (p->pos < p->len && p->s[p->pos] == ',') {
             p->pos++;
@@ -301,7 +301,7 @@ static edl_status parse_container(parser *p, edl_json *v, int depth, int object)
     }
 }
 
-static edl_status parse_value(parser *p, edl_json *v, int depth) {
+static edl_status parse_value(parser *p, edl__json *v, int depth) {
     if (depth > MAX_DEPTH) return perr(p, p->pos, "nesting deeper than 64");
     if (++p->values > MAX_VALUES) return perr(p, p->pos, "more than 1,000,000 JSON values");
     skip_ws(p);
@@ -310,9 +310,9 @@ static edl_status parse_value(parser *p, edl_json *v, int depth) {
     char c = p->s[p->pos];
     static const struct {
         const char *word;
-        edl_json_type type;
+        edl__json_type type;
         int b;
-    } words[] = {{"true", EDL_JSON_BOOL, 1}, {"false", EDL_JSON_BOOL, 0}, {"null", EDL_JSON_NULL, 0}};
+    } words[] = {{"true", EDL__JSON_BOOL, 1}, {"false", EDL__JSON_BOOL, 0}, {"null", EDL__JSON_NULL, 0}};
     for (size_t i = 0; i < 3; i++) {
         size_t wl = strlen(words[i].word);
         if (c == words[i].word[0]) {
@@ -324,18 +324,18 @@ static edl_status parse_value(parser *p, edl_json *v, int depth) {
         }
     }
     if (c == '"') {
-        v->type = EDL_JSON_STRING;
+        v->type = EDL__JSON_STRING;
         return parse_string(p, &v->str, &v->len);
     }
     if (c == '{' || c == '[') {
-        v->type = c == '{' ? EDL_JSON_OBJECT : EDL_JSON_ARRAY;
+        v->type = c == '{' ? EDL__JSON_OBJECT : EDL__JSON_ARRAY;
         return parse_container(p, v, depth, c == '{');
     }
     if (c == '-' || (c >= '0' && c <= '9')) return parse_number(p, v);
     return perr(p, p->pos, "unexpected character");
 }
 
-edl_status edl__json_parse(const char *text, size_t len, edl_json *out, size_t *err_off) {
+edl_status edl__json_parse(const char *text, size_t len, edl__json *out, size_t *err_off) {
     parser p = {text, len, 0, 0, 0};
     memset(out, 0, sizeof *out);
     edl_status s = parse_value(&p, out, 0);
@@ -350,7 +350,7 @@ edl_status edl__json_parse(const char *text, size_t len, edl_json *out, size_t *
     return s;
 }
 
-void edl__json_free(edl_json *v) {
+void edl__json_free(edl__json *v) {
     if (!v) return;
     for (size_t i = 0; i < v->n; i++) {
         edl__json_free(&v->items[i]);
@@ -364,8 +364,8 @@ void edl__json_free(edl_json *v) {
     memset(v, 0, sizeof *v);
 }
 
-const edl_json *edl__json_get(const edl_json *obj, const char *key) {
-    if (!obj || obj->type != EDL_JSON_OBJECT || !obj->order) return NULL;
+const edl__json *edl__json_get(const edl__json *obj, const char *key) {
+    if (!obj || obj->type != EDL__JSON_OBJECT || !obj->order) return NULL;
     size_t lo = 0, hi = obj->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2, i = obj->order[mid];

@@ -5,11 +5,11 @@
 
 #include "common/internal.h"
 
-typedef enum { EDL_JSON_NULL, EDL_JSON_BOOL, EDL_JSON_NUMBER, EDL_JSON_STRING, EDL_JSON_ARRAY, EDL_JSON_OBJECT } edl_json_type;
+typedef enum { EDL__JSON_NULL, EDL__JSON_BOOL, EDL__JSON_NUMBER, EDL__JSON_STRING, EDL__JSON_ARRAY, EDL__JSON_OBJECT } edl__json_type;
 
-typedef struct edl_json edl_json;
-struct edl_json {
-    edl_json_type type;
+typedef struct edl__json edl__json;
+struct edl__json {
+    edl__json_type type;
     size_t off;          /* byte offset of the value in the text */
     int boolean;
     int is_uint;         /* number written as a plain non-negative integer that fits uint64 */
@@ -17,7 +17,7 @@ struct edl_json {
     double num;
     char *str;           /* strings: decoded UTF-8, NUL-terminated, never holding a NUL */
     size_t len;
-    edl_json *items;     /* arrays and objects: n values */
+    edl__json *items;     /* arrays and objects: n values */
     char **keys;         /* objects: n keys (decoded) */
     size_t *key_offs;    /* objects: byte offset of each key */
     size_t *order;       /* objects: key indices sorted by key, for edl__json_get */
@@ -30,12 +30,12 @@ struct edl_json {
    twice in one object (Python keeps the last, others the first), and \u0000 in a string (every
    string here is a name, a key or a metadata value handed on as a C string, which a NUL would
    silently cut short). */
-edl_status edl__json_parse(const char *text, size_t len, edl_json *out, size_t *err_off);
-void edl__json_free(edl_json *v);
+edl_status edl__json_parse(const char *text, size_t len, edl__json *out, size_t *err_off);
+void edl__json_free(edl__json *v);
 /* Whether s[0..n) is valid UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF). */
 bool edl__utf8_valid(const char *s, size_t n);
 /* The value of key in an object, or NULL (a binary search: O(log n)). */
-const edl_json *edl__json_get(const edl_json *obj, const char *key);
+const edl__json *edl__json_get(const edl__json *obj, const char *key);
 /* Writes s as a JSON string literal (with quotes) to f; returns 0 on success. */
 int edl__json_write_string(void *file, const char *s);
 

@@ -35,10 +35,10 @@ edl_status edl__check_act(const char *fn, edl_act act) {
 
 edl_status edl_act_forward(float *out, const float *in, size_t n, edl_act act) {
     static const char fn[] = "edl_act_forward";
-    EDL_CHECK_PTR(fn, out);
-    EDL_CHECK_PTR(fn, in);
-    EDL_CHECK_SIZE(fn, n);
-    EDL_TRY(edl__check_act(fn, act));
+    EDL__CHECK_PTR(fn, out);
+    EDL__CHECK_PTR(fn, in);
+    EDL__CHECK_SIZE(fn, n);
+    EDL__TRY(edl__check_act(fn, act));
     if (out != in) memcpy(out, in, n * sizeof *out);
     edl__act_inplace(out, n, act);
     return EDL_OK;
@@ -47,11 +47,11 @@ edl_status edl_act_forward(float *out, const float *in, size_t n, edl_act act) {
 edl_status edl_act_backward(float *din, const float *dout, const float *out, size_t n,
                             edl_act act) {
     static const char fn[] = "edl_act_backward";
-    EDL_CHECK_PTR(fn, din);
-    EDL_CHECK_PTR(fn, dout);
-    EDL_CHECK_SIZE(fn, n);
-    EDL_TRY(edl__check_act(fn, act));
-    if (act != EDL_ACT_NONE) EDL_CHECK_PTR(fn, out);
+    EDL__CHECK_PTR(fn, din);
+    EDL__CHECK_PTR(fn, dout);
+    EDL__CHECK_SIZE(fn, n);
+    EDL__TRY(edl__check_act(fn, act));
+    if (act != EDL_ACT_NONE) EDL__CHECK_PTR(fn, out);
     edl__act_grad_mul(din, dout, out, n, act);
     return EDL_OK;
 }

@@ -8,14 +8,14 @@
 
 static edl_status check_dense(const char *fn, const float *in, size_t batch, size_t in_dim,
                               size_t out_dim, const float *weight, edl_act act) {
-    EDL_CHECK_PTR(fn, in);
-    EDL_CHECK_PTR(fn, weight);
-    EDL_CHECK_SIZE(fn, batch);
-    EDL_CHECK_SIZE(fn, in_dim);
-    EDL_CHECK_SIZE(fn, out_dim);
-    EDL_TRY(edl__check_act(fn, act));
-    EDL_TRY(edl__check_matrix(fn, "in", batch, in_dim));
-    EDL_TRY(edl__check_matrix(fn, "out", batch, out_dim));
+    EDL__CHECK_PTR(fn, in);
+    EDL__CHECK_PTR(fn, weight);
+    EDL__CHECK_SIZE(fn, batch);
+    EDL__CHECK_SIZE(fn, in_dim);
+    EDL__CHECK_SIZE(fn, out_dim);
+    EDL__TRY(edl__check_act(fn, act));
+    EDL__TRY(edl__check_matrix(fn, "in", batch, in_dim));
+    EDL__TRY(edl__check_matrix(fn, "out", batch, out_dim));
     return edl__check_matrix(fn, "weight", out_dim, in_dim);
 }
 
@@ -23,8 +23,8 @@ static edl_status check_dense(const char *fn, const float *in, size_t batch, siz
 edl_status edl_dense_forward(float *out, const float *in, size_t batch, size_t in_dim,
                              size_t out_dim, const float *weight, const float *bias, edl_act act) {
     static const char fn[] = "edl_dense_forward";
-    EDL_CHECK_PTR(fn, out);
-    EDL_TRY(check_dense(fn, in, batch, in_dim, out_dim, weight, act));
+    EDL__CHECK_PTR(fn, out);
+    EDL__TRY(check_dense(fn, in, batch, in_dim, out_dim, weight, act));
     if (bias)
         for (size_t b = 0; b < batch; b++) memcpy(out + b * out_dim, bias, out_dim * sizeof(float));
     edl__gemm(false, true, batch, out_dim, in_dim, 1.0f, in, in_dim, weight, in_dim,
@@ -38,8 +38,8 @@ edl_status edl_dense_backward(float *din, float *dweight, float *dbias, const fl
                               const float *in, const float *out, size_t batch, size_t in_dim,
                               size_t out_dim, const float *weight, edl_act act) {
     static const char fn[] = "edl_dense_backward";
-    EDL_CHECK_PTR(fn, dout);
-    EDL_TRY(check_dense(fn, in, batch, in_dim, out_dim, weight, act));
+    EDL__CHECK_PTR(fn, dout);
+    EDL__TRY(check_dense(fn, in, batch, in_dim, out_dim, weight, act));
     if (act != EDL_ACT_NONE && !out)
         return edl__fail(EDL_ERR_ARG, "%s: out is NULL but activation %d needs it", fn, (int)act);
     size_t total = batch * out_dim;

@@ -6,11 +6,11 @@
 edl_status edl_dropout_forward(float *out, uint8_t *mask, const float *in, size_t n, float p,
                                edl_rng *rng) {
     static const char fn[] = "edl_dropout_forward";
-    EDL_CHECK_PTR(fn, out);
-    EDL_CHECK_PTR(fn, mask);
-    EDL_CHECK_PTR(fn, in);
-    EDL_CHECK_PTR(fn, rng);
-    EDL_CHECK_SIZE(fn, n);
+    EDL__CHECK_PTR(fn, out);
+    EDL__CHECK_PTR(fn, mask);
+    EDL__CHECK_PTR(fn, in);
+    EDL__CHECK_PTR(fn, rng);
+    EDL__CHECK_SIZE(fn, n);
     if (!(p >= 0.0f && p < 1.0f)) return edl__fail(EDL_ERR_ARG, "%s: p %g is not in [0, 1)", fn, p);
     const float scale = 1.0f / (1.0f - p);
     for (size_t i = 0; i < n; i++) {
@@ -23,10 +23,10 @@ edl_status edl_dropout_forward(float *out, uint8_t *mask, const float *in, size_
 edl_status edl_dropout_backward(float *din, const float *dout, const uint8_t *mask, size_t n,
                                 float p) {
     static const char fn[] = "edl_dropout_backward";
-    EDL_CHECK_PTR(fn, din);
-    EDL_CHECK_PTR(fn, dout);
-    EDL_CHECK_PTR(fn, mask);
-    EDL_CHECK_SIZE(fn, n);
+    EDL__CHECK_PTR(fn, din);
+    EDL__CHECK_PTR(fn, dout);
+    EDL__CHECK_PTR(fn, mask);
+    EDL__CHECK_SIZE(fn, n);
     if (!(p >= 0.0f && p < 1.0f)) return edl__fail(EDL_ERR_ARG, "%s: p %g is not in [0, 1)", fn, p);
     const float scale = 1.0f / (1.0f - p);
     for (size_t i = 0; i < n; i++) din[i] = mask[i] ? dout[i] * scale : 0.0f;

@@ -16,19 +16,19 @@ static edl_status check_lookup(const char *fn, const void *table, const void *va
                                size_t rows, size_t dim, const int64_t *idx, size_t n) {
     if (!table || (n > 0 && (!vals || !idx)))
         return edl__fail(EDL_ERR_ARG, "%s: %s is NULL", fn, !table ? "the table" : !vals ? vals_name : "idx");
-    EDL_CHECK_SIZE(fn, rows);
-    EDL_CHECK_SIZE(fn, dim);
-    EDL_TRY(edl__check_matrix(fn, "table", rows, dim));
-    EDL_TRY(edl__check_matrix(fn, "out", n, dim));
+    EDL__CHECK_SIZE(fn, rows);
+    EDL__CHECK_SIZE(fn, dim);
+    EDL__TRY(edl__check_matrix(fn, "table", rows, dim));
+    EDL__TRY(edl__check_matrix(fn, "out", n, dim));
     return n ? edl__check_indices(fn, idx, n, rows) : EDL_OK;
 }
 
 // out is (n, dim), table is (rows, dim), idx is (n,)
 edl_status edl_embedding_forward(float *out, const float *table, size_t rows, size_t dim,
                                  const int64_t *idx, size_t n) {
-    EDL_TRY(check_lookup("edl_embedding_forward", table, out, "out", rows, dim, idx, n));
+    EDL__TRY(check_lookup("edl_embedding_forward", table, out, "out", rows, dim, idx, n));
     const size_t row_bytes = dim * sizeof(float);
-#pragma omp parallel for schedule(static) if (n * dim >= EDL_PAR_MIN_WORK)
+#pragma omp parallel for schedule(static) if (n * dim >= EDL__PAR_MIN_WORK)
     for (size_t i = 0; i < n; i++) memcpy(out + i * dim, table + (size_t)idx[i] * dim, row_bytes);
     return EDL_OK;
 }
@@ -48,9 +48,9 @@ static void scatter_rows(float *dtable, size_t dim, const int64_t *idx, size_t n
 // dtable is (rows, dim), dout is (n, dim)
 edl_status edl_embedding_backward(float *dtable, size_t rows, size_t dim, const int64_t *idx,
                                   size_t n, const float *dout) {
-    EDL_TRY(check_lookup("edl_embedding_backward", dtable, dout, "dout", rows, dim, idx, n));
+    EDL__TRY(check_lookup("edl_embedding_backward", dtable, dout, "dout", rows, dim, idx, n));
     if (n == 0) return EDL_OK;
-    if (n * dim < EDL_PAR_MIN_WORK || rows * dim * sizeof(float) < EDL_SCATTER_PAR_MIN_BYTES ||
+    if (n * dim < EDL__PAR_MIN_WORK || rows * dim * sizeof(float) < EDL__SCATTER_PAR_MIN_BYTES ||
         edl__num_threads() == 1) {
         scatter_rows(dtable, dim, idx, n, dout, 0, 1);
         return EDL_OK;
@@ -84,7 +84,7 @@ static int cmp_i64(const void *a, const void *b) {
 edl_status edl_embedding_renorm(float *table, size_t rows, size_t dim, const int64_t *idx,
                                 size_t n, float max_norm, float norm_type) {
     static const char fn[] = "edl_embedding_renorm";
-    EDL_TRY(check_lookup(fn, table, table, "table", rows, dim, idx, n));
+    EDL__TRY(check_lookup(fn, table, table, "table", rows, dim, idx, n));
     if (!(max_norm >= 0.0f) || !isfinite(max_norm))
         return edl__fail(EDL_ERR_ARG, "%s: max_norm %g must be finite and >= 0", fn, max_norm);
     if (!(norm_type > 0.0f))
@@ -123,10 +123,10 @@ edl_status edl_embedding_renorm(float *table, size_t rows, size_t dim, const int
 edl_status edl_onehot(float *out, const int64_t *idx, size_t n, size_t classes) {
     static const char fn[] = "edl_onehot";
     if (n > 0 && (!out || !idx)) return edl__fail(EDL_ERR_ARG, "%s: %s is NULL", fn, !out ? "the output" : "idx");
-    EDL_CHECK_SIZE(fn, classes);
-    EDL_TRY(edl__check_matrix(fn, "out", n, classes));
+    EDL__CHECK_SIZE(fn, classes);
+    EDL__TRY(edl__check_matrix(fn, "out", n, classes));
     if (n == 0) return EDL_OK;
-    EDL_TRY(edl__check_indices(fn, idx, n, classes));
+    EDL__TRY(edl__check_indices(fn, idx, n, classes));
     memset(out, 0, n * classes * sizeof(float));
     for (size_t i = 0; i < n; i++) out[i * classes + (size_t)idx[i]] = 1.0f;
     return EDL_OK;

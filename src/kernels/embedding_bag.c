@@ -13,9 +13,9 @@ static edl_status check_bag(const char *fn, const void *dst, const void *src, si
     if (!dst || !src || !offsets || (n > 0 && !idx))
         return edl__fail(EDL_ERR_ARG, "%s: %s is NULL", fn,
                          !dst ? "the output" : !src ? "the input" : !offsets ? "offsets" : "idx");
-    EDL_CHECK_SIZE(fn, rows);
-    EDL_CHECK_SIZE(fn, dim);
-    EDL_CHECK_SIZE(fn, bags);
+    EDL__CHECK_SIZE(fn, rows);
+    EDL__CHECK_SIZE(fn, dim);
+    EDL__CHECK_SIZE(fn, bags);
     if (pool != EDL_POOL_SUM && pool != EDL_POOL_MEAN && pool != EDL_POOL_MAX)
         return edl__fail(EDL_ERR_ARG, "%s: pool %d is not sum, mean or max", fn, (int)pool);
     if (weights && pool != EDL_POOL_SUM)
@@ -23,9 +23,9 @@ static edl_status check_bag(const char *fn, const void *dst, const void *src, si
     if (padding_idx < -1 || (padding_idx >= 0 && (uint64_t)padding_idx >= rows))
         return edl__fail(EDL_ERR_ARG, "%s: padding_idx %lld is neither -1 nor in [0, %zu)", fn,
                          (long long)padding_idx, rows);
-    EDL_TRY(edl__check_matrix(fn, "table", rows, dim));
-    EDL_TRY(edl__check_matrix(fn, "out", bags, dim));
-    EDL_TRY(edl__check_indices(fn, idx, n, rows));
+    EDL__TRY(edl__check_matrix(fn, "table", rows, dim));
+    EDL__TRY(edl__check_matrix(fn, "out", bags, dim));
+    EDL__TRY(edl__check_indices(fn, idx, n, rows));
     return edl__check_offsets(fn, offsets, bags, n);
 }
 
@@ -73,7 +73,7 @@ edl_status edl_embedding_bag_forward(float *out, int64_t *argmax, const float *t
                                      size_t dim, const int64_t *idx, size_t n,
                                      const int64_t *offsets, size_t bags, const float *weights,
                                      edl_pool pool, int64_t padding_idx) {
-    EDL_TRY(check_bag("edl_embedding_bag_forward", out, table, rows, dim, idx, n, offsets, bags,
+    EDL__TRY(check_bag("edl_embedding_bag_forward", out, table, rows, dim, idx, n, offsets, bags,
                       weights, pool, padding_idx));
     if (pool != EDL_POOL_MAX) argmax = NULL;
     /* Threads pay off for a table beyond the caches (their misses overlap) or a very large batch.
@@ -122,10 +122,10 @@ edl_status edl_embedding_bag_backward(float *dtable, size_t rows, size_t dim, co
                                       const float *weights, edl_pool pool, int64_t padding_idx,
                                       const int64_t *argmax, const float *dout) {
     static const char fn[] = "edl_embedding_bag_backward";
-    EDL_TRY(check_bag(fn, dtable, dout, rows, dim, idx, n, offsets, bags, weights, pool,
+    EDL__TRY(check_bag(fn, dtable, dout, rows, dim, idx, n, offsets, bags, weights, pool,
                       padding_idx));
     if (pool == EDL_POOL_MAX) {
-        EDL_CHECK_PTR(fn, argmax);
+        EDL__CHECK_PTR(fn, argmax);
         size_t total = bags * dim;
         for (size_t i = 0; i < total; i++)
             if (argmax[i] < -1 || (argmax[i] >= 0 && (uint64_t)argmax[i] >= rows))
@@ -133,7 +133,7 @@ edl_status edl_embedding_bag_backward(float *dtable, size_t rows, size_t dim, co
                                  "%s: argmax %lld at position %zu is out of range [-1, %zu)", fn,
                                  (long long)argmax[i], i, rows);
     }
-    if ((n + bags) * dim < EDL_PAR_MIN_WORK || rows * dim * sizeof(float) < EDL_SCATTER_PAR_MIN_BYTES ||
+    if ((n + bags) * dim < EDL__PAR_MIN_WORK || rows * dim * sizeof(float) < EDL__SCATTER_PAR_MIN_BYTES ||
         edl__num_threads() == 1) {
         bag_scatter(dtable, dim, idx, n, offsets, bags, weights, pool, padding_idx, argmax, dout,
                     0, 1);

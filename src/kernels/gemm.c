@@ -1,7 +1,7 @@
 /* The one GEMM interface of edl: C = alpha op(A) op(B) + beta C, row-major.
  *
- * Backends, chosen at build time: oneDNN's dnnl_sgemm (EDL_USE_DNNL), a CBLAS such as OpenBLAS
- * (EDL_USE_CBLAS), or the built-in kernel below. The built-in kernel is the GotoBLAS scheme:
+ * Backends, chosen at build time: oneDNN's dnnl_sgemm (EDL__USE_DNNL), a CBLAS such as OpenBLAS
+ * (EDL__USE_CBLAS), or the built-in kernel below. The built-in kernel is the GotoBLAS scheme:
  * pack a KC x NC block of B and an MC x KC block of A into contiguous micro-panels, then a
  * register-blocked MR x NR micro-kernel (AVX-512 or AVX2+FMA intrinsics chosen at run time, plain
  * C elsewhere). Threads split the C tiles, never the K sum, so every tile is summed in the same
@@ -12,14 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(EDL_USE_DNNL)
+#if defined(EDL__USE_DNNL)
 #include <oneapi/dnnl/dnnl.h>
-#elif defined(EDL_USE_CBLAS)
+#elif defined(EDL__USE_CBLAS)
 #include <cblas.h>
 #endif
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define EDL_X86 1
+#define EDL__X86 1
 #include <immintrin.h>
 #endif
 
@@ -65,7 +65,7 @@ static void micro_generic(size_t kc, const float *a, const float *b, float *acc)
     memcpy(acc, t, sizeof t);
 }
 
-#ifdef EDL_X86
+#ifdef EDL__X86
 __attribute__((target("avx512f"))) static void micro_avx512(size_t kc, const float *a,
                                                             const float *b, float *acc) {
     enum { MR = 12, NR = 32 };
@@ -112,7 +112,7 @@ typedef struct {
 } micro_kernel;
 
 static micro_kernel pick_kernel(void) {
-#ifdef EDL_X86
+#ifdef EDL__X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return (micro_kernel){micro_avx512, 12, 32, "avx512"};
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
@@ -204,7 +204,7 @@ void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
 /* ---- small products: row operations, no packing ------------------------------------------ */
 
 /* Below this many multiply-adds, packing and threads cost more than they save. */
-#define EDL_GEMM_SMALL ((size_t)1 << 17)
+#define EDL__GEMM_SMALL ((size_t)1 << 17)
 
 /* Each form walks contiguous rows (dot products or axpys), single-threaded. beta already applied. */
 static void gemm_small(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha,
@@ -235,10 +235,10 @@ static void gemm_small(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
 
 static bool is_small(size_t m, size_t n, size_t k) {
     size_t mn, mnk;
-    return edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) && mnk < EDL_GEMM_SMALL;
+    return edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) && mnk < EDL__GEMM_SMALL;
 }
 
-#if defined(EDL_USE_DNNL) || defined(EDL_USE_CBLAS)
+#if defined(EDL__USE_DNNL) || defined(EDL__USE_CBLAS)
 /* A BLAS may split the K sum over threads when C has too few tiles to share out (found with
    oneDNN for 8 x 8 x 100000 and 1 x 4096 x 4096), and then the rounding depends on the thread
    count. Such shapes go to the built-in kernel, which never splits K, so every product gives
@@ -258,12 +258,12 @@ void edl__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, cons
         if (k > 0 && alpha != 0.0f) gemm_small(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
         return;
     }
-#if defined(EDL_USE_DNNL)
+#if defined(EDL__USE_DNNL)
     if (!blas_may_split_k(m, n, k) && dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', (dnnl_dim_t)m, (dnnl_dim_t)n,
                             (dnnl_dim_t)k, alpha, a, (dnnl_dim_t)lda, b, (dnnl_dim_t)ldb, beta, c,
                             (dnnl_dim_t)ldc) == dnnl_success)
         return;
-#elif defined(EDL_USE_CBLAS)
+#elif defined(EDL__USE_CBLAS)
     /* CBLAS takes int sizes; anything larger goes to the built-in kernel. */
     const size_t lim = 0x7fffffff;
     if (!blas_may_split_k(m, n, k) && m <= lim && n <= lim && k <= lim && lda <= lim && ldb <= lim && ldc <= lim) {
@@ -276,9 +276,9 @@ void edl__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, cons
 }
 
 const char *edl__gemm_backend(void) {
-#if defined(EDL_USE_DNNL)
+#if defined(EDL__USE_DNNL)
     return "onednn";
-#elif defined(EDL_USE_CBLAS)
+#elif defined(EDL__USE_CBLAS)
     return "cblas";
 #else
     return pick_kernel().name;
@@ -289,12 +289,12 @@ edl_status edl_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, flo
                      const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
                      size_t ldc) {
     static const char fn[] = "edl_sgemm";
-    EDL_CHECK_PTR(fn, c);
-    EDL_CHECK_SIZE(fn, m);
-    EDL_CHECK_SIZE(fn, n);
+    EDL__CHECK_PTR(fn, c);
+    EDL__CHECK_SIZE(fn, m);
+    EDL__CHECK_SIZE(fn, n);
     if (k > 0) {
-        EDL_CHECK_PTR(fn, a);
-        EDL_CHECK_PTR(fn, b);
+        EDL__CHECK_PTR(fn, a);
+        EDL__CHECK_PTR(fn, b);
     }
     size_t a_cols = trans_a ? m : k, b_cols = trans_b ? k : n;
     size_t a_rows = trans_a ? k : m, b_rows = trans_b ? n : k;
@@ -302,10 +302,10 @@ edl_status edl_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, flo
         return edl__fail(EDL_ERR_ARG, "%s: lda %zu or ldb %zu is below the row length (%zu, %zu)",
                          fn, lda, ldb, a_cols, b_cols);
     if (ldc < n) return edl__fail(EDL_ERR_ARG, "%s: ldc %zu is below n %zu", fn, ldc, n);
-    EDL_TRY(edl__check_matrix(fn, "C", m, ldc));
+    EDL__TRY(edl__check_matrix(fn, "C", m, ldc));
     if (k > 0) {
-        EDL_TRY(edl__check_matrix(fn, "A", a_rows, lda));
-        EDL_TRY(edl__check_matrix(fn, "B", b_rows, ldb));
+        EDL__TRY(edl__check_matrix(fn, "A", a_rows, lda));
+        EDL__TRY(edl__check_matrix(fn, "B", b_rows, ldb));
     }
     edl__gemm(trans_a != 0, trans_b != 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return EDL_OK;

@@ -8,8 +8,8 @@
 static edl_status check_rows(const char *fn, const void *out, const float *in, size_t batch,
                              size_t classes) {
     if (!out || !in) return edl__fail(EDL_ERR_ARG, "%s: %s is NULL", fn, !out ? "the output" : "the input");
-    EDL_CHECK_SIZE(fn, batch);
-    EDL_CHECK_SIZE(fn, classes);
+    EDL__CHECK_SIZE(fn, batch);
+    EDL__CHECK_SIZE(fn, classes);
     return edl__check_matrix(fn, "logits", batch, classes);
 }
 
@@ -25,7 +25,7 @@ static float row_lse(const float *x, size_t c, float *m_out) {
 
 // out, in are (batch, classes)
 edl_status edl_softmax(float *out, const float *in, size_t batch, size_t classes) {
-    EDL_TRY(check_rows("edl_softmax", out, in, batch, classes));
+    EDL__TRY(check_rows("edl_softmax", out, in, batch, classes));
     for (size_t b = 0; b < batch; b++) {
         const float *x = in + b * classes;
         float m, shift = row_lse(x, classes, &m);
@@ -35,7 +35,7 @@ edl_status edl_softmax(float *out, const float *in, size_t batch, size_t classes
 }
 
 edl_status edl_log_softmax(float *out, const float *in, size_t batch, size_t classes) {
-    EDL_TRY(check_rows("edl_log_softmax", out, in, batch, classes));
+    EDL__TRY(check_rows("edl_log_softmax", out, in, batch, classes));
     for (size_t b = 0; b < batch; b++) {
         const float *x = in + b * classes;
         float m, shift = row_lse(x, classes, &m);
@@ -48,8 +48,8 @@ edl_status edl_log_softmax(float *out, const float *in, size_t batch, size_t cla
 edl_status edl_softmax_cross_entropy(float *loss, float *dlogits, const float *logits,
                                      const int64_t *targets, size_t batch, size_t classes) {
     static const char fn[] = "edl_softmax_cross_entropy";
-    EDL_TRY(check_rows(fn, loss, logits, batch, classes));
-    EDL_CHECK_PTR(fn, targets);
+    EDL__TRY(check_rows(fn, loss, logits, batch, classes));
+    EDL__CHECK_PTR(fn, targets);
     for (size_t b = 0; b < batch; b++)
         if (targets[b] < 0 || (uint64_t)targets[b] >= classes)
             return edl__fail(EDL_ERR_INDEX, "%s: target %" PRId64 " at position %zu is out of range [0, %zu)",
@@ -76,8 +76,8 @@ edl_status edl_softmax_cross_entropy(float *loss, float *dlogits, const float *l
 edl_status edl_bce_with_logits(float *loss, float *dlogits, const float *logits,
                                const float *targets, size_t n) {
     static const char fn[] = "edl_bce_with_logits";
-    EDL_TRY(check_rows(fn, loss, logits, n, 1));
-    EDL_CHECK_PTR(fn, targets);
+    EDL__TRY(check_rows(fn, loss, logits, n, 1));
+    EDL__CHECK_PTR(fn, targets);
     for (size_t i = 0; i < n; i++)
         if (!(targets[i] >= 0.0f && targets[i] <= 1.0f))
             return edl__fail(EDL_ERR_ARG, "%s: target %g at position %zu is not in [0, 1]", fn,
@@ -95,8 +95,8 @@ edl_status edl_bce_with_logits(float *loss, float *dlogits, const float *logits,
 
 edl_status edl_mse(float *loss, float *dpred, const float *pred, const float *target, size_t n) {
     static const char fn[] = "edl_mse";
-    EDL_TRY(check_rows(fn, loss, pred, n, 1));
-    EDL_CHECK_PTR(fn, target);
+    EDL__TRY(check_rows(fn, loss, pred, n, 1));
+    EDL__CHECK_PTR(fn, target);
     double total = 0.0;
     for (size_t i = 0; i < n; i++) {
         double e = (double)pred[i] - target[i];

@@ -13,26 +13,26 @@
 
 /* GCC only: Clang 14 wants the attribute on every declaration of a cloned function. */
 #if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) &&       \
-    !defined(EDL_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
-#define EDL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+    !defined(EDL__NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
+#define EDL__CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
-#define EDL_CLONES
+#define EDL__CLONES
 #endif
 
-EDL_CLONES void edl__vec_add(float *restrict y, const float *restrict x, size_t n) {
+EDL__CLONES void edl__vec_add(float *restrict y, const float *restrict x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }
 
-EDL_CLONES void edl__vec_axpy(float *restrict y, float a, const float *restrict x, size_t n) {
+EDL__CLONES void edl__vec_axpy(float *restrict y, float a, const float *restrict x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] += a * x[i];
 }
 
-EDL_CLONES void edl__vec_scale(float *y, float a, size_t n) {
+EDL__CLONES void edl__vec_scale(float *y, float a, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] *= a;
 }
 
 /* y[d] = max(y[d], x[d]); where x wins (strictly greater), arg[d] = row. */
-EDL_CLONES void edl__vec_max_arg(float *restrict y, int64_t *restrict arg, const float *restrict x,
+EDL__CLONES void edl__vec_max_arg(float *restrict y, int64_t *restrict arg, const float *restrict x,
                                  int64_t row, size_t n) {
     for (size_t i = 0; i < n; i++) {
         int win = x[i] > y[i];
@@ -44,30 +44,30 @@ EDL_CLONES void edl__vec_max_arg(float *restrict y, int64_t *restrict arg, const
 /* Sixteen independent partial sums (one 16-lane vector), four more for a tail of whole 4-blocks,
    a scalar for the last 0..3, then a pairwise tree of halves: short in latency, no partial
    loads, and the same order on every ISA. */
-typedef float edl_v16 __attribute__((vector_size(64)));
-typedef float edl_v8 __attribute__((vector_size(32)));
-typedef float edl_v4 __attribute__((vector_size(16)));
+typedef float edl__v16 __attribute__((vector_size(64)));
+typedef float edl__v8 __attribute__((vector_size(32)));
+typedef float edl__v4 __attribute__((vector_size(16)));
 
-EDL_CLONES float edl__vec_dot(const float *a, const float *b, size_t n) {
-    edl_v16 acc = {0}, x, y;
+EDL__CLONES float edl__vec_dot(const float *a, const float *b, size_t n) {
+    edl__v16 acc = {0}, x, y;
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         memcpy(&x, a + i, sizeof x), memcpy(&y, b + i, sizeof y);
         acc += x * y;
     }
-    edl_v4 acc4 = {0}, x4, y4;
+    edl__v4 acc4 = {0}, x4, y4;
     for (; i + 4 <= n; i += 4) {
         memcpy(&x4, a + i, sizeof x4), memcpy(&y4, b + i, sizeof y4);
         acc4 += x4 * y4;
     }
     float rest = 0.0f;
     for (; i < n; i++) rest += a[i] * b[i];
-    edl_v8 lo, hi;
+    edl__v8 lo, hi;
     memcpy(&lo, &acc, sizeof lo), memcpy(&hi, (const char *)&acc + sizeof lo, sizeof hi);
-    edl_v8 s8 = lo + hi;
-    edl_v4 l4, h4;
+    edl__v8 s8 = lo + hi;
+    edl__v4 l4, h4;
     memcpy(&l4, &s8, sizeof l4), memcpy(&h4, (const char *)&s8 + sizeof l4, sizeof h4);
-    edl_v4 s4 = l4 + h4 + acc4;
+    edl__v4 s4 = l4 + h4 + acc4;
     return ((s4[0] + s4[2]) + (s4[1] + s4[3])) + rest;
 }
 
@@ -89,7 +89,7 @@ static inline void prefetch_row(const float *row, size_t dim, int write) {
 
 /* o += (w ? w[j] : 1) * table[idx[j],:] for j in [s, e) with idx[j] != pad, in order;
    returns how many rows were added. */
-EDL_CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict table, size_t dim,
+EDL__CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict table, size_t dim,
                                       const int64_t *idx, size_t s, size_t e, const float *w,
                                       int64_t pad) {
     size_t count = 0;
@@ -124,7 +124,7 @@ EDL_CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict t
 
 /* dtable[idx[j],:] += (w ? w[j] : scale) * g for j in [s, e) with idx[j] != pad, and (nt > 1)
    only the rows thread t owns. A factor of exactly 1 adds g as it is. */
-EDL_CLONES void edl__vec_scatter_add(float *restrict dtable, size_t dim, const int64_t *idx, size_t s,
+EDL__CLONES void edl__vec_scatter_add(float *restrict dtable, size_t dim, const int64_t *idx, size_t s,
                                      size_t e, const float *w, float scale, int64_t pad,
                                      const float *restrict g, int t, int nt) {
     for (size_t j = s; j < e; j++) {
@@ -143,7 +143,7 @@ EDL_CLONES void edl__vec_scatter_add(float *restrict dtable, size_t dim, const i
 
 /* One negative-sampling step (word2vec / fastText): grad += alpha row, row += alpha hidden, in
    one pass over row (the update reads row before changing it, as the two-step form does). */
-EDL_CLONES void edl__vec_ns_step(float *restrict grad, float *restrict row, const float *restrict hidden,
+EDL__CLONES void edl__vec_ns_step(float *restrict grad, float *restrict row, const float *restrict hidden,
                                  float alpha, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float r = row[i];
@@ -154,7 +154,7 @@ EDL_CLONES void edl__vec_ns_step(float *restrict grad, float *restrict row, cons
 
 /* Whether any idx[i], read as unsigned, is >= limit (so negatives count too). Branch-free so it
    vectorises: the cheap first pass of every index check. */
-EDL_CLONES bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit) {
+EDL__CLONES bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit) {
     unsigned bad = 0;
     for (size_t i = 0; i < n; i++) bad |= (uint64_t)idx[i] >= limit;
     return bad != 0;
@@ -162,7 +162,7 @@ EDL_CLONES bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit) {
 
 /* True when no value is NaN or infinite: 0 * x is NaN exactly for those, and NaN survives the
    sum. Branch-free, so it vectorises. */
-EDL_CLONES bool edl__vec_all_finite(const float *x, size_t n) {
+EDL__CLONES bool edl__vec_all_finite(const float *x, size_t n) {
     float acc[16] = {0};
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
@@ -185,7 +185,7 @@ static inline unsigned nonfinite(float x) {
 /* Each also zeroes g as it goes (the gradient is in cache then, and a step ends with zero
    gradients anyway) and returns whether every updated parameter is finite. */
 
-EDL_CLONES bool edl__vec_sgd(float *restrict p, float *restrict g, float *restrict buf, size_t n,
+EDL__CLONES bool edl__vec_sgd(float *restrict p, float *restrict g, float *restrict buf, size_t n,
                              const edl__opt_coef *c) {
     const float lr = c->lr, wd = c->wd, mom = c->momentum, damp = c->damp;
     unsigned bad = 0;
@@ -208,7 +208,7 @@ EDL_CLONES bool edl__vec_sgd(float *restrict p, float *restrict g, float *restri
     return bad == 0;
 }
 
-EDL_CLONES bool edl__vec_adagrad(float *restrict p, float *restrict g, float *restrict sum, size_t n,
+EDL__CLONES bool edl__vec_adagrad(float *restrict p, float *restrict g, float *restrict sum, size_t n,
                                  const edl__opt_coef *c) {
     const float lr = c->lr, wd = c->wd, eps = c->eps;
     unsigned bad = 0;
@@ -223,7 +223,7 @@ EDL_CLONES bool edl__vec_adagrad(float *restrict p, float *restrict g, float *re
 }
 
 /* torch.optim.Adam (wd as L2) and AdamW (decay != 1, decoupled). */
-EDL_CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2,
+EDL__CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2,
                               size_t n, const edl__opt_coef *c) {
     unsigned bad = 0;
     const float b1 = c->b1, b2 = c->b2, k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay;
@@ -241,7 +241,7 @@ EDL_CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *restr
 }
 
 /* torch.optim.SparseAdam's rule (its eps is not scaled by the bias correction). */
-EDL_CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, float *restrict m1,
+EDL__CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, float *restrict m1,
                                      float *restrict m2, size_t n, const edl__opt_coef *c) {
     unsigned bad = 0;
     const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
@@ -258,7 +258,7 @@ EDL_CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, float
 }
 
 /* Activations over arrays: one switch outside the loop so each loop vectorises. */
-EDL_CLONES void edl__act_inplace(float *x, size_t n, edl_act act) {
+EDL__CLONES void edl__act_inplace(float *x, size_t n, edl_act act) {
     switch (act) {
     case EDL_ACT_RELU:
         for (size_t i = 0; i < n; i++) x[i] = x[i] < 0.0f ? 0.0f : x[i]; /* NaN passes through */
@@ -274,7 +274,7 @@ EDL_CLONES void edl__act_inplace(float *x, size_t n, edl_act act) {
 }
 
 /* g = dout * act'(.) written from the forward's output y (g may equal dout). */
-EDL_CLONES void edl__act_grad_mul(float *g, const float *dout, const float *y, size_t n,
+EDL__CLONES void edl__act_grad_mul(float *g, const float *dout, const float *y, size_t n,
                                   edl_act act) {
     switch (act) {
     case EDL_ACT_RELU:
@@ -293,7 +293,7 @@ EDL_CLONES void edl__act_grad_mul(float *g, const float *dout, const float *y, s
 }
 
 /* y[c] += sum_r x[r,c]; x is rows x cols. Rows are added in order, so the sum is fixed. */
-EDL_CLONES void edl__vec_colsum_add(float *restrict y, const float *restrict x, size_t rows,
+EDL__CLONES void edl__vec_colsum_add(float *restrict y, const float *restrict x, size_t rows,
                                     size_t cols) {
     for (size_t r = 0; r < rows; r++)
         for (size_t c = 0; c < cols; c++) y[c] += x[r * cols + c];

@@ -53,18 +53,18 @@ static edl_status reserve(void **p, size_t *cap, size_t need, size_t size) {
 static edl_status add_example(edl_dataset *d, int64_t label, const float *targets) {
     static const char fn[] = "edl_dataset_add";
     if (d->tdim && !targets) return edl__fail(EDL_ERR_ARG, "%s: targets is NULL (target_dim %zu)", fn, d->tdim);
-    EDL_TRY(reserve((void **)&d->offsets, &d->off_cap, d->n + 2, sizeof *d->offsets));
+    EDL__TRY(reserve((void **)&d->offsets, &d->off_cap, d->n + 2, sizeof *d->offsets));
     if (d->tdim) {
         size_t need;
         if (!edl__mul_ok(d->n + 1, d->tdim, &need)) return edl__fail(EDL_ERR_NOMEM, "%s: targets overflow", fn);
-        EDL_TRY(reserve((void **)&d->targets, &d->tgt_cap, need, sizeof *d->targets));
+        EDL__TRY(reserve((void **)&d->targets, &d->tgt_cap, need, sizeof *d->targets));
         for (size_t k = 0; k < d->tdim; k++)
             if (!isfinite(targets[k]))
                 return edl__fail(EDL_ERR_NUMERIC, "%s: example %zu target %zu is %g", fn, d->n, k, targets[k]);
         memcpy(d->targets + d->n * d->tdim, targets, d->tdim * sizeof *targets);
     } else {
         if (label < 0) return edl__fail(EDL_ERR_INDEX, "%s: example %zu has label %lld < 0", fn, d->n, (long long)label);
-        EDL_TRY(reserve((void **)&d->labels, &d->lab_cap, d->n + 1, sizeof *d->labels));
+        EDL__TRY(reserve((void **)&d->labels, &d->lab_cap, d->n + 1, sizeof *d->labels));
         d->labels[d->n] = label;
     }
     return EDL_OK;
@@ -77,8 +77,8 @@ edl_status edl_dataset_add_indices(edl_dataset *d, const int64_t *idx, size_t n,
     if (d->fdim) return edl__fail(EDL_ERR_ARG, "%s: this dataset holds feature rows", fn);
     for (size_t i = 0; i < n; i++)
         if (idx[i] < 0) return edl__fail(EDL_ERR_INDEX, "%s: example %zu index %lld at position %zu is negative", fn, d->n, (long long)idx[i], i);
-    EDL_TRY(reserve((void **)&d->idx, &d->idx_cap, d->nidx + n, sizeof *d->idx));
-    EDL_TRY(add_example(d, label, targets));
+    EDL__TRY(reserve((void **)&d->idx, &d->idx_cap, d->nidx + n, sizeof *d->idx));
+    EDL__TRY(add_example(d, label, targets));
     if (n) memcpy(d->idx + d->nidx, idx, n * sizeof *idx);
     d->nidx += n;
     d->offsets[d->n + 1] = (int64_t)d->nidx;
@@ -95,8 +95,8 @@ edl_status edl_dataset_add_features(edl_dataset *d, const float *x, int64_t labe
     if (!edl__mul_ok(d->n + 1, d->fdim, &need)) return edl__fail(EDL_ERR_NOMEM, "%s: features overflow", fn);
     for (size_t k = 0; k < d->fdim; k++)
         if (!isfinite(x[k])) return edl__fail(EDL_ERR_NUMERIC, "%s: example %zu feature %zu is %g", fn, d->n, k, x[k]);
-    EDL_TRY(reserve((void **)&d->x, &d->x_cap, need, sizeof *d->x));
-    EDL_TRY(add_example(d, label, targets));
+    EDL__TRY(reserve((void **)&d->x, &d->x_cap, need, sizeof *d->x));
+    EDL__TRY(add_example(d, label, targets));
     memcpy(d->x + d->n * d->fdim, x, d->fdim * sizeof *x);
     d->offsets[d->n + 1] = 0;
     d->n++;
@@ -144,12 +144,12 @@ edl_status edl__dataset_check(const edl_dataset *d, const edl_model *m, const ch
 /* Records that the example just added came from line `line` of source. */
 edl_status edl__dataset_note_line(edl_dataset *d, const char *source, size_t line) {
     if (!d->source && !(d->source = strdup(source))) return edl__fail(EDL_ERR_NOMEM, "no memory");
-    EDL_TRY(reserve((void **)&d->lines, &d->lines_cap, d->n, sizeof *d->lines));
+    EDL__TRY(reserve((void **)&d->lines, &d->lines_cap, d->n, sizeof *d->lines));
     d->lines[d->n - 1] = (int64_t)line;
     return EDL_OK;
 }
 
-edl_status edl__batch_reserve(edl_batch_buf *bb, const edl_dataset *d, size_t cap) {
+edl_status edl__batch_reserve(edl__batch_buf *bb, const edl_dataset *d, size_t cap) {
     size_t maxlen = 0;
     for (size_t e = 0; e < d->n; e++) {
         size_t l = (size_t)(d->offsets[e + 1] - d->offsets[e]);
@@ -170,12 +170,12 @@ edl_status edl__batch_reserve(edl_batch_buf *bb, const edl_dataset *d, size_t ca
     return EDL_OK;
 }
 
-void edl__batch_free(edl_batch_buf *bb) {
+void edl__batch_free(edl__batch_buf *bb) {
     free(bb->idx), free(bb->offsets), free(bb->labels), free(bb->x), free(bb->targets);
     memset(bb, 0, sizeof *bb);
 }
 
-void edl__batch_gather(edl_batch_buf *bb, const edl_dataset *d, const size_t *order, size_t count,
+void edl__batch_gather(edl__batch_buf *bb, const edl_dataset *d, const size_t *order, size_t count,
                        edl_batch *b) {
     size_t nidx = 0;
     for (size_t k = 0; k < count; k++) {

@@ -23,17 +23,17 @@ struct edl_dataset {
 typedef struct {
     int64_t *idx, *offsets, *labels;
     float *x, *targets;
-} edl_batch_buf;
+} edl__batch_buf;
 
 /* Checks every example fits the model: feature count, sequence length, index and label ranges,
    target count. what names the data in messages ("training data"). */
 edl_status edl__dataset_check(const edl_dataset *d, const edl_model *m, const char *what);
 /* Records that the example just added came from line `line` of file source. */
 edl_status edl__dataset_note_line(edl_dataset *d, const char *source, size_t line);
-edl_status edl__batch_reserve(edl_batch_buf *bb, const edl_dataset *d, size_t cap);
-void edl__batch_free(edl_batch_buf *bb);
+edl_status edl__batch_reserve(edl__batch_buf *bb, const edl_dataset *d, size_t cap);
+void edl__batch_free(edl__batch_buf *bb);
 /* Fills b with examples order[0 .. count) of d, copied into bb. */
-void edl__batch_gather(edl_batch_buf *bb, const edl_dataset *d, const size_t *order, size_t count,
+void edl__batch_gather(edl__batch_buf *bb, const edl_dataset *d, const size_t *order, size_t count,
                        edl_batch *b);
 
 #endif

@@ -61,7 +61,7 @@ static edl_status parse_line(edl_dataset *d, const where *w, char *line, int64_t
         if (*p) *p++ = '\0';
         if (ntok++ == 0) { /* the target */
             if (d->tdim == 0) {
-                EDL_TRY(parse_index(w, col, tok, &label));
+                EDL__TRY(parse_index(w, col, tok, &label));
                 continue;
             }
             size_t k = 0;
@@ -69,7 +69,7 @@ static edl_status parse_line(edl_dataset *d, const where *w, char *line, int64_t
                 char *comma = strchr(s, ',');
                 if (comma) *comma = '\0';
                 if (k >= d->tdim) return text_err(w, col, "more targets than the model's outputs in", tok);
-                EDL_TRY(parse_float(w, col + (size_t)(s - tok), s, &t[k]));
+                EDL__TRY(parse_float(w, col + (size_t)(s - tok), s, &t[k]));
                 if (!comma) break;
                 s = comma + 1;
             }
@@ -78,7 +78,7 @@ static edl_status parse_line(edl_dataset *d, const where *w, char *line, int64_t
         }
         if (d->fdim) {
             if (nin >= d->fdim) return text_err(w, col, "more features than the model's input at", tok);
-            EDL_TRY(parse_float(w, col, tok, &x[nin++]));
+            EDL__TRY(parse_float(w, col, tok, &x[nin++]));
         } else {
             if (nin == *cap) {
                 size_t nc = *cap ? 2 * *cap : 256;
@@ -86,7 +86,7 @@ static edl_status parse_line(edl_dataset *d, const where *w, char *line, int64_t
                 if (!ni) return edl__fail(EDL_ERR_NOMEM, "%s:%zu: no memory", w->path, w->line);
                 *idx = ni, *cap = nc;
             }
-            EDL_TRY(parse_index(w, col, tok, &(*idx)[nin++]));
+            EDL__TRY(parse_index(w, col, tok, &(*idx)[nin++]));
         }
     }
     if (ntok == 0) return EDL_OK;
@@ -104,7 +104,7 @@ edl_status edl_dataset_load_text(edl_dataset **out, const char *path, size_t fea
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "%s: out or path is NULL", fn);
     int is_stdin = !strcmp(path, "-");
     FILE *f;
-    EDL_TRY(edl__open_read(path, &f));
+    EDL__TRY(edl__open_read(path, &f));
     edl_dataset *d = NULL;
     edl_status s = edl_dataset_create(&d, feature_dim, target_dim);
     float *x = malloc((feature_dim ? feature_dim : 1) * sizeof *x), *t = malloc((target_dim ? target_dim : 1) * sizeof *t);

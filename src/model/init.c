@@ -9,7 +9,7 @@ static void fill_uniform(float *x, size_t n, float bound, edl_rng *rng) {
 }
 
 void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng) {
-    edl_layer *L = &m->layers[l];
+    edl__layer *L = &m->layers[l];
     float *w = m->params + L->w_off, *b = m->params + L->b_off;
     if (L->info.kind == EDL_LAYER_DENSE) {
         double fan_in = (double)L->info.in_dim, fan_out = (double)L->info.out_dim;

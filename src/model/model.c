@@ -41,7 +41,7 @@ void edl_model_free(edl_model *m) {
 
 /* ---- building ----------------------------------------------------------------------------- */
 
-static edl_status add_layer(edl_model *m, const char *fn, edl_layer_kind kind, edl_layer **out) {
+static edl_status add_layer(edl_model *m, const char *fn, edl_layer_kind kind, edl__layer **out) {
     if (!m) return edl__fail(EDL_ERR_ARG, "%s: model is NULL", fn);
     if (m->built)
         return edl__fail(EDL_ERR_ARG, "%s: the model is already initialised; add layers first", fn);
@@ -52,12 +52,12 @@ static edl_status add_layer(edl_model *m, const char *fn, edl_layer_kind kind, e
         return edl__fail(EDL_ERR_ARG, "%s: the first layer must be input, embedding or embedding_bag", fn);
     if (m->nlayers == m->cap) {
         size_t cap = m->cap ? 2 * m->cap : 8;
-        edl_layer *nl = realloc(m->layers, cap * sizeof *nl);
+        edl__layer *nl = realloc(m->layers, cap * sizeof *nl);
         if (!nl) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for layer %zu", fn, m->nlayers);
         m->layers = nl;
         m->cap = cap;
     }
-    edl_layer *L = &m->layers[m->nlayers];
+    edl__layer *L = &m->layers[m->nlayers];
     memset(L, 0, sizeof *L);
     L->info.kind = kind;
     L->info.padding_idx = -1;
@@ -68,26 +68,26 @@ static edl_status add_layer(edl_model *m, const char *fn, edl_layer_kind kind, e
 }
 
 /* Counts the layers of this kind before layer l, for names like dense_1 (Keras's style). */
-static void name_layer(edl_model *m, edl_layer *L) {
+static void name_layer(edl_model *m, edl__layer *L) {
     static const char *base[] = {"input", "embedding", "embedding_bag", "dense", "dropout"};
     size_t same = 0;
-    for (edl_layer *p = m->layers; p < L; p++) same += p->info.kind == L->info.kind;
+    for (edl__layer *p = m->layers; p < L; p++) same += p->info.kind == L->info.kind;
     if (same) snprintf(L->info.name, sizeof L->info.name, "%s_%zu", base[L->info.kind], same);
     else snprintf(L->info.name, sizeof L->info.name, "%s", base[L->info.kind]);
 }
 
 /* *out = a * b, when a x b floats can be addressed. */
 static edl_status check_count(const char *fn, const char *what, size_t a, size_t b, size_t *out) {
-    EDL_TRY(edl__check_matrix(fn, what, a, b));
+    EDL__TRY(edl__check_matrix(fn, what, a, b));
     *out = a * b;
     return EDL_OK;
 }
 
 edl_status edl_model_add_input(edl_model *m, size_t dim) {
     static const char fn[] = "edl_model_add_input";
-    EDL_CHECK_SIZE(fn, dim);
-    edl_layer *L = NULL;
-    EDL_TRY(add_layer(m, fn, EDL_LAYER_INPUT, &L));
+    EDL__CHECK_SIZE(fn, dim);
+    edl__layer *L = NULL;
+    EDL__TRY(add_layer(m, fn, EDL_LAYER_INPUT, &L));
     L->info.out_dim = dim;
     L->info.dim = dim;
     name_layer(m, L);
@@ -96,8 +96,8 @@ edl_status edl_model_add_input(edl_model *m, size_t dim) {
 }
 
 static edl_status check_embedding(const char *fn, size_t rows, size_t dim, int64_t padding_idx) {
-    EDL_CHECK_SIZE(fn, rows);
-    EDL_CHECK_SIZE(fn, dim);
+    EDL__CHECK_SIZE(fn, rows);
+    EDL__CHECK_SIZE(fn, dim);
     if (padding_idx < -1 || (padding_idx >= 0 && (uint64_t)padding_idx >= rows))
         return edl__fail(EDL_ERR_ARG, "%s: padding_idx %lld is neither -1 nor in [0, %zu)", fn,
                          (long long)padding_idx, rows);
@@ -108,14 +108,14 @@ static edl_status check_embedding(const char *fn, size_t rows, size_t dim, int64
 edl_status edl_model_add_embedding(edl_model *m, size_t rows, size_t dim, size_t len,
                                    edl_pool pool, int64_t padding_idx) {
     static const char fn[] = "edl_model_add_embedding";
-    EDL_TRY(check_embedding(fn, rows, dim, padding_idx));
-    EDL_CHECK_SIZE(fn, len);
+    EDL__TRY(check_embedding(fn, rows, dim, padding_idx));
+    EDL__CHECK_SIZE(fn, len);
     if (pool != EDL_POOL_FLATTEN && pool != EDL_POOL_SUM && pool != EDL_POOL_MEAN && pool != EDL_POOL_MAX)
         return edl__fail(EDL_ERR_ARG, "%s: pool %d is not flatten, sum, mean or max", fn, (int)pool);
     size_t out;
-    EDL_TRY(check_count(fn, "flattened output", len, dim, &out));
-    edl_layer *L = NULL;
-    EDL_TRY(add_layer(m, fn, EDL_LAYER_EMBEDDING, &L));
+    EDL__TRY(check_count(fn, "flattened output", len, dim, &out));
+    edl__layer *L = NULL;
+    EDL__TRY(add_layer(m, fn, EDL_LAYER_EMBEDDING, &L));
     L->info.rows = rows, L->info.dim = dim, L->info.len = len, L->info.pool = pool;
     L->info.padding_idx = padding_idx;
     L->info.out_dim = pool == EDL_POOL_FLATTEN ? out : dim;
@@ -128,11 +128,11 @@ edl_status edl_model_add_embedding(edl_model *m, size_t rows, size_t dim, size_t
 edl_status edl_model_add_embedding_bag(edl_model *m, size_t rows, size_t dim, edl_pool pool,
                                        int64_t padding_idx) {
     static const char fn[] = "edl_model_add_embedding_bag";
-    EDL_TRY(check_embedding(fn, rows, dim, padding_idx));
+    EDL__TRY(check_embedding(fn, rows, dim, padding_idx));
     if (pool != EDL_POOL_SUM && pool != EDL_POOL_MEAN && pool != EDL_POOL_MAX)
         return edl__fail(EDL_ERR_ARG, "%s: pool %d is not sum, mean or max", fn, (int)pool);
-    edl_layer *L = NULL;
-    EDL_TRY(add_layer(m, fn, EDL_LAYER_EMBEDDING_BAG, &L));
+    edl__layer *L = NULL;
+    EDL__TRY(add_layer(m, fn, EDL_LAYER_EMBEDDING_BAG, &L));
     L->info.rows = rows, L->info.dim = dim, L->info.pool = pool;
     L->info.padding_idx = padding_idx;
     L->info.out_dim = dim;
@@ -144,12 +144,12 @@ edl_status edl_model_add_embedding_bag(edl_model *m, size_t rows, size_t dim, ed
 
 edl_status edl_model_add_dense(edl_model *m, size_t out, edl_act act, int bias) {
     static const char fn[] = "edl_model_add_dense";
-    EDL_CHECK_SIZE(fn, out);
-    EDL_TRY(edl__check_act(fn, act));
-    edl_layer *L = NULL;
-    EDL_TRY(add_layer(m, fn, EDL_LAYER_DENSE, &L));
+    EDL__CHECK_SIZE(fn, out);
+    EDL__TRY(edl__check_act(fn, act));
+    edl__layer *L = NULL;
+    EDL__TRY(add_layer(m, fn, EDL_LAYER_DENSE, &L));
     size_t w;
-    EDL_TRY(check_count(fn, "weight", out, L->info.in_dim, &w));
+    EDL__TRY(check_count(fn, "weight", out, L->info.in_dim, &w));
     L->info.out_dim = out;
     L->info.act = act;
     L->info.bias = bias != 0;
@@ -162,8 +162,8 @@ edl_status edl_model_add_dense(edl_model *m, size_t out, edl_act act, int bias) 
 edl_status edl_model_add_dropout(edl_model *m, float p) {
     static const char fn[] = "edl_model_add_dropout";
     if (!(p >= 0.0f && p < 1.0f)) return edl__fail(EDL_ERR_ARG, "%s: p %g is not in [0, 1)", fn, p);
-    edl_layer *L = NULL;
-    EDL_TRY(add_layer(m, fn, EDL_LAYER_DROPOUT, &L));
+    edl__layer *L = NULL;
+    EDL__TRY(add_layer(m, fn, EDL_LAYER_DROPOUT, &L));
     L->info.out_dim = L->info.in_dim;
     L->info.p = p;
     name_layer(m, L);
@@ -186,13 +186,13 @@ static edl_status get_layer(const edl_model *m, const char *fn, size_t layer) {
     return EDL_OK;
 }
 
-static int has_params(const edl_layer *L) {
+static int has_params(const edl__layer *L) {
     return L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG ||
            L->info.kind == EDL_LAYER_DENSE;
 }
 
 edl_status edl_model_set_layer_init(edl_model *m, size_t layer, edl_init scheme) {
-    EDL_TRY(get_layer(m, "edl_model_set_layer_init", layer));
+    EDL__TRY(get_layer(m, "edl_model_set_layer_init", layer));
     if (scheme != EDL_INIT_TORCH && scheme != EDL_INIT_KERAS && scheme != EDL_INIT_FASTTEXT)
         return edl__fail(EDL_ERR_ARG, "edl_model_set_layer_init: scheme %d is unknown", (int)scheme);
     m->layers[layer].init = scheme;
@@ -201,7 +201,7 @@ edl_status edl_model_set_layer_init(edl_model *m, size_t layer, edl_init scheme)
 }
 
 edl_status edl_model_freeze(edl_model *m, size_t layer, int frozen) {
-    EDL_TRY(get_layer(m, "edl_model_freeze", layer));
+    EDL__TRY(get_layer(m, "edl_model_freeze", layer));
     if (!has_params(&m->layers[layer]))
         return edl__fail(EDL_ERR_ARG, "edl_model_freeze: layer %zu (%s) has no parameters", layer,
                          m->layers[layer].info.name);
@@ -210,7 +210,7 @@ edl_status edl_model_freeze(edl_model *m, size_t layer, int frozen) {
 }
 
 edl_status edl_model_set_sparse(edl_model *m, size_t layer, int sparse) {
-    EDL_TRY(get_layer(m, "edl_model_set_sparse", layer));
+    EDL__TRY(get_layer(m, "edl_model_set_sparse", layer));
     edl_layer_kind k = m->layers[layer].info.kind;
     if (k != EDL_LAYER_EMBEDDING && k != EDL_LAYER_EMBEDDING_BAG)
         return edl__fail(EDL_ERR_ARG, "edl_model_set_sparse: layer %zu (%s) is not an embedding",
@@ -237,10 +237,10 @@ edl_status edl__model_check_layout(const edl_model *m, const char *fn) {
 /* Lays out every tensor in one block and allocates it with its gradient block. */
 edl_status edl__model_build(edl_model *m) {
     static const char fn[] = "edl_model_init";
-    EDL_TRY(edl__model_check_layout(m, fn));
+    EDL__TRY(edl__model_check_layout(m, fn));
     size_t off = 0;
     for (size_t l = 0; l < m->nlayers; l++) {
-        edl_layer *L = &m->layers[l];
+        edl__layer *L = &m->layers[l];
         if (L->info.kind == EDL_LAYER_DENSE) {
             L->w_off = off, L->w_count = L->info.out_dim * L->info.in_dim;
             L->b_off = off + L->w_count, L->b_count = L->info.bias ? L->info.out_dim : 0;
@@ -281,11 +281,11 @@ edl_status edl_model_init(edl_model *m, edl_init scheme, uint64_t seed) {
     if (!m) return edl__fail(EDL_ERR_ARG, "%s: model is NULL", fn);
     if (scheme != EDL_INIT_TORCH && scheme != EDL_INIT_KERAS && scheme != EDL_INIT_FASTTEXT)
         return edl__fail(EDL_ERR_ARG, "%s: scheme %d is unknown", fn, (int)scheme);
-    if (!m->built) EDL_TRY(edl__model_build(m));
+    if (!m->built) EDL__TRY(edl__model_build(m));
     edl_rng rng;
     edl_rng_seed(&rng, seed);
     for (size_t l = 0; l < m->nlayers; l++) {
-        edl_layer *L = &m->layers[l];
+        edl__layer *L = &m->layers[l];
         if (!has_params(L)) continue;
         /* Each layer draws from its own stream, so adding a layer does not change the others. */
         edl_rng lr;
@@ -300,7 +300,7 @@ edl_status edl_model_init(edl_model *m, edl_init scheme, uint64_t seed) {
 
 float *edl_model_tensor(edl_model *m, size_t layer, const char *which, size_t *count) {
     if (!m || !m->built || layer >= m->nlayers || !which) return NULL;
-    edl_layer *L = &m->layers[layer];
+    edl__layer *L = &m->layers[layer];
     if (!has_params(L)) return NULL;
     if (!strcmp(which, "weight")) {
         if (count) *count = L->w_count;
@@ -316,9 +316,9 @@ float *edl_model_tensor(edl_model *m, size_t layer, const char *which, size_t *c
 edl_status edl_model_set_tensor(edl_model *m, size_t layer, const char *which, const float *data,
                                 size_t count) {
     static const char fn[] = "edl_model_set_tensor";
-    EDL_TRY(get_layer(m, fn, layer));
-    EDL_CHECK_PTR(fn, which);
-    EDL_CHECK_PTR(fn, data);
+    EDL__TRY(get_layer(m, fn, layer));
+    EDL__CHECK_PTR(fn, which);
+    EDL__CHECK_PTR(fn, data);
     if (!m->built) return edl__fail(EDL_ERR_ARG, "%s: call edl_model_init first", fn);
     size_t n = 0;
     float *t = edl_model_tensor(m, layer, which, &n);
@@ -344,8 +344,8 @@ size_t edl_model_output_dim(const edl_model *m) {
 }
 
 edl_status edl_model_layer_info(const edl_model *m, size_t layer, edl_layer_info *info) {
-    EDL_TRY(get_layer(m, "edl_model_layer_info", layer));
-    EDL_CHECK_PTR("edl_model_layer_info", info);
+    EDL__TRY(get_layer(m, "edl_model_layer_info", layer));
+    EDL__CHECK_PTR("edl_model_layer_info", info);
     *info = m->layers[layer].info;
     return EDL_OK;
 }
@@ -375,7 +375,7 @@ const char *edl_model_meta(const edl_model *m, const char *key) {
 }
 
 double edl__layer_grad_sumsq(const edl_model *m, size_t l) {
-    const edl_layer *L = &m->layers[l];
+    const edl__layer *L = &m->layers[l];
     double s = 0.0;
     if (L->info.frozen || !m->grads) return 0.0;
     if (L->info.kind == EDL_LAYER_DENSE || (L->w_count && !edl__tracks_rows(L))) {
@@ -392,7 +392,7 @@ double edl__layer_grad_sumsq(const edl_model *m, size_t l) {
 }
 
 bool edl__layer_grad_finite(const edl_model *m, size_t l) {
-    const edl_layer *L = &m->layers[l];
+    const edl__layer *L = &m->layers[l];
     if (L->info.frozen || !m->grads) return true;
     if (L->info.kind == EDL_LAYER_DENSE || (L->w_count && !edl__tracks_rows(L)))
         return edl__vec_all_finite(m->grads + L->w_off, L->w_count + L->b_count);
@@ -404,7 +404,7 @@ bool edl__layer_grad_finite(const edl_model *m, size_t l) {
 
 void edl__forget_touched(edl_model *m) {
     for (size_t l = 0; l < m->nlayers; l++) {
-        edl_touched *t = &m->layers[l].touched;
+        edl__touched *t = &m->layers[l].touched;
         for (size_t k = 0; k < t->n; k++) t->mark[t->rows[k]] = 0;
         t->n = 0;
     }
@@ -413,7 +413,7 @@ void edl__forget_touched(edl_model *m) {
 void edl_model_zero_grad(edl_model *m) {
     if (!m || !m->built || !m->grads) return;
     for (size_t l = 0; l < m->nlayers; l++) {
-        edl_layer *L = &m->layers[l];
+        edl__layer *L = &m->layers[l];
         if (L->info.kind == EDL_LAYER_DENSE || (L->w_count && !edl__tracks_rows(L))) {
             memset(m->grads + L->w_off, 0, (L->w_count + L->b_count) * sizeof(float));
         } else if (L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG) {

@@ -12,7 +12,7 @@ typedef struct {
     int64_t *rows;  /* touched rows, in first-touch order */
     size_t n, cap;
     uint8_t *mark;  /* mark[r] != 0 when r is in rows; `rows` bytes */
-} edl_touched;
+} edl__touched;
 
 typedef struct {
     edl_layer_info info;
@@ -20,8 +20,8 @@ typedef struct {
     int has_init;          /* init set per layer (else the model's scheme) */
     size_t w_off, w_count; /* weight (table) in the parameter block, in floats */
     size_t b_off, b_count; /* bias; b_count 0 when none */
-    edl_touched touched;   /* embeddings only */
-} edl_layer;
+    edl__touched touched;   /* embeddings only */
+} edl__layer;
 
 /* Buffers for one forward/backward at up to `cap` examples. */
 typedef struct {
@@ -32,28 +32,28 @@ typedef struct {
     int64_t *argmax;       /* max-pooled embeddings: cap x dim */
     int64_t *offsets;      /* pooled fixed-length sequences: i * len */
     const float **outs;    /* per layer: its output after a forward (act[l] or an alias) */
-} edl_workspace;
+} edl__workspace;
 
 struct edl_model {
-    edl_layer *layers;
+    edl__layer *layers;
     size_t nlayers, cap;
     edl_loss loss;
     float *params, *grads;
     size_t nparams;
     int built;
-    edl_workspace ws;      /* training workspace (predict uses its own) */
+    edl__workspace ws;      /* training workspace (predict uses its own) */
     char **meta_keys, **meta_values;
     size_t nmeta;
     edl_tensor *extras;    /* loaded from a file: names and data owned here */
     size_t nextras;
 };
 
-edl_status edl__ws_reserve(edl_workspace *w, const edl_model *m, size_t n);
-void edl__ws_free(edl_workspace *w, size_t nlayers);
+edl_status edl__ws_reserve(edl__workspace *w, const edl_model *m, size_t n);
+void edl__ws_free(edl__workspace *w, size_t nlayers);
 
 /* Runs the layers on batch b into w; train != 0 applies dropout with rng. outs[l] receives each
    layer's output (nlayers pointers). */
-edl_status edl__forward(const edl_model *m, edl_workspace *w, const edl_batch *b, int train,
+edl_status edl__forward(const edl_model *m, edl__workspace *w, const edl_batch *b, int train,
                         edl_rng *rng, const float **outs);
 /* Checks the batch against the model: sizes, pointers, and every index, offset and label. */
 edl_status edl__check_batch(const edl_model *m, const edl_batch *b, int need_targets);
@@ -70,14 +70,14 @@ edl_status edl__spec_build(edl_model *m, const char *spec);
 
 /* Whether layer L keeps a list of the rows holding gradient: embeddings in the lazy (sparse)
    form. In the dense form the whole table is treated as one dense gradient, as PyTorch does. */
-static inline int edl__tracks_rows(const edl_layer *L) {
+static inline int edl__tracks_rows(const edl__layer *L) {
     return (L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG) && L->info.sparse;
 }
 
 /* Clears the touched-row lists, for when their gradient rows are already zero. */
 void edl__forget_touched(edl_model *m);
 /* Records rows idx[0..n) of embedding layer L as holding gradient (padding_idx excluded). */
-edl_status edl__touch_rows(edl_layer *L, const int64_t *idx, size_t n);
+edl_status edl__touch_rows(edl__layer *L, const int64_t *idx, size_t n);
 
 /* Initialises one layer's tensors. */
 void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng);

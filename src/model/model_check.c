@@ -50,10 +50,10 @@ edl_status edl__meta_extra(const edl_model *m, const char *path, const char *nam
 
 edl_status edl__meta_strings(const edl_model *m, const char *path, size_t n, edl__strings *out) {
     const void *bytes, *off;
-    EDL_TRY(edl__meta_extra(m, path, "vocab.bytes", EDL_DTYPE_U8, SIZE_MAX, &bytes));
+    EDL__TRY(edl__meta_extra(m, path, "vocab.bytes", EDL_DTYPE_U8, SIZE_MAX, &bytes));
     size_t n1;
     if (!edl__add_ok(n, 1, &n1)) return edl__fail(EDL_ERR_FORMAT, "%s: %zu entries: too many", path, n);
-    EDL_TRY(edl__meta_extra(m, path, "vocab.offsets", EDL_DTYPE_I64, n1, &off));
+    EDL__TRY(edl__meta_extra(m, path, "vocab.offsets", EDL_DTYPE_I64, n1, &off));
     const size_t nbytes = edl_model_extra(m, "vocab.bytes")->shape[0];
     const int64_t *o = off;
     if (o[0] != 0) return edl__fail(EDL_ERR_FORMAT, "%s: vocab.offsets[0] = %lld, not 0", path, (long long)o[0]);
@@ -85,11 +85,11 @@ edl_status edl__check_textclf(const edl_model *m, const char *path, edl__textclf
     else if (!strcmp(loss, "softmax")) f->loss = EDL_TEXTCLF_SOFTMAX;
     else return edl__fail(EDL_ERR_FORMAT, "%s: unknown textclf.loss \"%.32s\"", path, loss);
     /* input ids are int32 (as fastText's): words + buckets rows must stay below 2^31 */
-    EDL_TRY(edl__meta_count(m, path, "textclf.nwords", INT32_MAX, &f->nwords));
-    EDL_TRY(edl__meta_count(m, path, "textclf.nlabels", INT32_MAX, &f->nlabels));
-    EDL_TRY(edl__meta_count(m, path, "textclf.bucket", INT32_MAX, &f->bucket));
-    EDL_TRY(edl__meta_count(m, path, "textclf.dim", INT32_MAX, &f->dim));
-    EDL_TRY(edl__meta_count(m, path, "textclf.word_ngrams", INT32_MAX, &f->word_ngrams));
+    EDL__TRY(edl__meta_count(m, path, "textclf.nwords", INT32_MAX, &f->nwords));
+    EDL__TRY(edl__meta_count(m, path, "textclf.nlabels", INT32_MAX, &f->nlabels));
+    EDL__TRY(edl__meta_count(m, path, "textclf.bucket", INT32_MAX, &f->bucket));
+    EDL__TRY(edl__meta_count(m, path, "textclf.dim", INT32_MAX, &f->dim));
+    EDL__TRY(edl__meta_count(m, path, "textclf.word_ngrams", INT32_MAX, &f->word_ngrams));
     if (f->nlabels == 0) return edl__fail(EDL_ERR_FORMAT, "%s: metadata textclf.nlabels is 0", path);
     f->label = edl_model_meta(m, "textclf.label");
     if (!f->label || !f->label[0] || strlen(f->label) > 63)
@@ -99,11 +99,11 @@ edl_status edl__check_textclf(const edl_model *m, const char *path, edl__textclf
     edl_layer_info in, out;
     size_t nl = edl_model_num_layers(m);
     if (nl < 2) return edl__fail(EDL_ERR_FORMAT, "%s: a text classifier has a table and an output layer (this model has %zu layers)", path, nl);
-    EDL_TRY(layer(m, path, 0, "text classifier", &in));
-    EDL_TRY(layer(m, path, nl - 1, "text classifier", &out));
+    EDL__TRY(layer(m, path, 0, "text classifier", &in));
+    EDL__TRY(layer(m, path, nl - 1, "text classifier", &out));
     if (in.kind != EDL_LAYER_EMBEDDING_BAG || in.pool != EDL_POOL_MEAN)
         return edl__fail(EDL_ERR_FORMAT, "%s: a text classifier's layer 0 is an embedding_bag with pool=mean, not %s", path, in.name);
-    EDL_TRY(edl__meta_sum(path, "textclf.nwords", f->nwords, "textclf.bucket", f->bucket, "layer 0's rows", in.rows));
+    EDL__TRY(edl__meta_sum(path, "textclf.nwords", f->nwords, "textclf.bucket", f->bucket, "layer 0's rows", in.rows));
     if (in.rows > INT32_MAX) return edl__fail(EDL_ERR_FORMAT, "%s: layer 0's %zu rows are more than int32 ids reach", path, in.rows);
     if (in.dim != f->dim) return edl__fail(EDL_ERR_FORMAT, "%s: metadata textclf.dim %zu, but layer 0's dim is %zu", path, f->dim, in.dim);
     if (out.kind != EDL_LAYER_DENSE)
@@ -123,9 +123,9 @@ edl_status edl__check_textclf(const edl_model *m, const char *path, edl__textclf
     if (!edl__add_ok(f->nwords, f->nlabels, &size) || size > INT32_MAX - 1)
         return edl__fail(EDL_ERR_FORMAT, "%s: textclf.nwords %zu + textclf.nlabels %zu entries are more than a vocabulary holds", path, f->nwords,
                          f->nlabels);
-    EDL_TRY(edl__meta_strings(m, path, size, &f->vocab));
+    EDL__TRY(edl__meta_strings(m, path, size, &f->vocab));
     const void *counts;
-    EDL_TRY(edl__meta_extra(m, path, "vocab.counts", EDL_DTYPE_I64, size, &counts));
+    EDL__TRY(edl__meta_extra(m, path, "vocab.counts", EDL_DTYPE_I64, size, &counts));
     f->counts = counts;
     for (size_t i = 0; i < size; i++)
         if (f->counts[i] < 1) return edl__fail(EDL_ERR_FORMAT, "%s: vocab.counts[%zu] = %lld; every entry was seen at least once", path, i, (long long)f->counts[i]);
@@ -152,20 +152,20 @@ edl_status edl__check_wordvec(const edl_model *m, const char *path, edl__wordvec
     memset(f, 0, sizeof *f);
     if (!edl_model_meta(m, "wordvec.nwords"))
         return edl__fail(EDL_ERR_FORMAT, "%s: not an edl word-vector model (no wordvec.nwords in its metadata)", path);
-    EDL_TRY(edl__meta_count(m, path, "wordvec.nwords", INT32_MAX, &f->nwords));
-    EDL_TRY(edl__meta_count(m, path, "wordvec.bucket", INT32_MAX, &f->bucket));
-    EDL_TRY(edl__meta_count(m, path, "wordvec.minn", 4096, &f->minn));
-    EDL_TRY(edl__meta_count(m, path, "wordvec.maxn", 4096, &f->maxn));
+    EDL__TRY(edl__meta_count(m, path, "wordvec.nwords", INT32_MAX, &f->nwords));
+    EDL__TRY(edl__meta_count(m, path, "wordvec.bucket", INT32_MAX, &f->bucket));
+    EDL__TRY(edl__meta_count(m, path, "wordvec.minn", 4096, &f->minn));
+    EDL__TRY(edl__meta_count(m, path, "wordvec.maxn", 4096, &f->maxn));
     if (f->maxn && (f->minn == 0 || f->minn > f->maxn))
         return edl__fail(EDL_ERR_FORMAT, "%s: metadata wordvec.minn %zu and wordvec.maxn %zu are not 1 <= minn <= maxn", path, f->minn, f->maxn);
     f->label = edl_model_meta(m, "wordvec.label");
     if (!f->label || !f->label[0] || strlen(f->label) > 63)
         return edl__fail(EDL_ERR_FORMAT, "%s: metadata wordvec.label (the label prefix) is missing or not 1 to 63 bytes", path);
     edl_layer_info in;
-    EDL_TRY(layer(m, path, 0, "word-vector model", &in));
+    EDL__TRY(layer(m, path, 0, "word-vector model", &in));
     if (in.kind != EDL_LAYER_EMBEDDING_BAG && in.kind != EDL_LAYER_EMBEDDING)
         return edl__fail(EDL_ERR_FORMAT, "%s: a word-vector model's layer 0 is a table, not %s", path, in.name);
-    EDL_TRY(edl__meta_sum(path, "wordvec.nwords", f->nwords, "wordvec.bucket", f->bucket, "layer 0's rows", in.rows));
+    EDL__TRY(edl__meta_sum(path, "wordvec.nwords", f->nwords, "wordvec.bucket", f->bucket, "layer 0's rows", in.rows));
     if (in.rows > INT32_MAX) return edl__fail(EDL_ERR_FORMAT, "%s: layer 0's %zu rows are more than int32 ids reach", path, in.rows);
     f->dim = in.dim;
     /* the file may hold entries past the words (labels seen while training): words come first */
@@ -175,9 +175,9 @@ edl_status edl__check_wordvec(const edl_model *m, const char *path, edl__wordvec
     size_t entries = o->shape[0] - 1;
     if (entries < f->nwords)
         return edl__fail(EDL_ERR_FORMAT, "%s: metadata wordvec.nwords %zu, but vocab.offsets holds %zu entries", path, f->nwords, entries);
-    EDL_TRY(edl__meta_strings(m, path, entries, &f->vocab));
+    EDL__TRY(edl__meta_strings(m, path, entries, &f->vocab));
     const void *counts;
-    EDL_TRY(edl__meta_extra(m, path, "vocab.counts", EDL_DTYPE_I64, entries, &counts));
+    EDL__TRY(edl__meta_extra(m, path, "vocab.counts", EDL_DTYPE_I64, entries, &counts));
     f->counts = counts;
     return EDL_OK;
 }
@@ -193,25 +193,25 @@ edl_status edl__check_rec(const edl_model *m, const char *path, edl__rec_file *f
     f->kind = (edl_rec_kind)k;
     const char *format = edl_model_meta(m, "rec.format");
     if (!format || strcmp(format, "1")) return edl__fail(EDL_ERR_FORMAT, "%s: rec.format is not 1 (a newer edl wrote it?)", path);
-    EDL_TRY(edl__meta_count(m, path, "rec.users", INT64_MAX, &f->users));
-    EDL_TRY(edl__meta_count(m, path, "rec.items", INT64_MAX, &f->items));
-    EDL_TRY(edl__meta_count(m, path, "rec.dim", INT64_MAX, &f->fdim));
+    EDL__TRY(edl__meta_count(m, path, "rec.users", INT64_MAX, &f->users));
+    EDL__TRY(edl__meta_count(m, path, "rec.items", INT64_MAX, &f->items));
+    EDL__TRY(edl__meta_count(m, path, "rec.dim", INT64_MAX, &f->fdim));
     if (f->users == 0 || f->items == 0)
         return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.users %zu and rec.items %zu must both be at least 1", path, f->users, f->items);
     if ((f->kind == EDL_REC_POP && f->fdim) || ((f->kind == EDL_REC_BPR || f->kind == EDL_REC_MLP) && !f->fdim))
         return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.dim %zu does not suit a %s model", path, f->fdim, kind);
     edl_layer_info li;
-    EDL_TRY(layer(m, path, 0, "recommender", &li));
+    EDL__TRY(layer(m, path, 0, "recommender", &li));
     if (li.kind != EDL_LAYER_EMBEDDING || li.pool != EDL_POOL_FLATTEN || li.len != 2)
         return edl__fail(EDL_ERR_FORMAT, "%s: layer 0 must concatenate (an embedding with len=2, pool=flatten) the user and item rows", path);
-    EDL_TRY(edl__meta_sum(path, "rec.users", f->users, "rec.items", f->items, "layer 0's rows", li.rows));
+    EDL__TRY(edl__meta_sum(path, "rec.users", f->users, "rec.items", f->items, "layer 0's rows", li.rows));
     f->dim = f->fdim ? f->fdim : 1;
     if (li.dim != f->dim) return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.dim %zu wants rows of %zu, but layer 0's dim is %zu", path, f->fdim, f->dim, li.dim);
     size_t nl = edl_model_num_layers(m);
     if (f->kind != EDL_REC_MLP && nl != 1) return edl__fail(EDL_ERR_FORMAT, "%s: a %s model has only its table (this one has %zu layers)", path, kind, nl);
     if (f->kind == EDL_REC_MLP) {
         edl_layer_info d;
-        EDL_TRY(layer(m, path, 1, "recommender", &d));
+        EDL__TRY(layer(m, path, 1, "recommender", &d));
         if (d.kind != EDL_LAYER_DENSE || d.in_dim != 2 * f->dim)
             return edl__fail(EDL_ERR_FORMAT, "%s: the mlp's first dense layer reads %zu values, not the %zu of a user and an item row", path, d.in_dim,
                              2 * f->dim);
@@ -221,11 +221,11 @@ edl_status edl__check_rec(const edl_model *m, const char *path, edl__rec_file *f
     if (!edl__add_ok(li.rows, 1, &rows1) || !edl__add_ok(f->users, 1, &users1))
         return edl__fail(EDL_ERR_FORMAT, "%s: rec.users %zu and rec.items %zu are too many", path, f->users, f->items);
     const void *bias, *uids, *iids, *off, *seen, *count;
-    EDL_TRY(edl__meta_extra(m, path, "rec.bias", EDL_DTYPE_F32, rows1, &bias));
-    EDL_TRY(edl__meta_extra(m, path, "rec.user_ids", EDL_DTYPE_I64, f->users, &uids));
-    EDL_TRY(edl__meta_extra(m, path, "rec.item_ids", EDL_DTYPE_I64, f->items, &iids));
-    EDL_TRY(edl__meta_extra(m, path, "rec.seen_offsets", EDL_DTYPE_I64, users1, &off));
-    EDL_TRY(edl__meta_extra(m, path, "rec.item_count", EDL_DTYPE_I64, f->items, &count));
+    EDL__TRY(edl__meta_extra(m, path, "rec.bias", EDL_DTYPE_F32, rows1, &bias));
+    EDL__TRY(edl__meta_extra(m, path, "rec.user_ids", EDL_DTYPE_I64, f->users, &uids));
+    EDL__TRY(edl__meta_extra(m, path, "rec.item_ids", EDL_DTYPE_I64, f->items, &iids));
+    EDL__TRY(edl__meta_extra(m, path, "rec.seen_offsets", EDL_DTYPE_I64, users1, &off));
+    EDL__TRY(edl__meta_extra(m, path, "rec.item_count", EDL_DTYPE_I64, f->items, &count));
     const int64_t *o = off;
     if (o[0] != 0) return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[0] = %lld, not 0", path, (long long)o[0]);
     for (size_t u = 0; u < f->users; u++) /* every offset in order before any item is read */
@@ -233,7 +233,7 @@ edl_status edl__check_rec(const edl_model *m, const char *path, edl__rec_file *f
             return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[%zu] = %lld is below rec.seen_offsets[%zu] = %lld", path, u + 1,
                              (long long)o[u + 1], u, (long long)o[u]);
     f->nseen = (size_t)o[f->users];
-    EDL_TRY(edl__meta_extra(m, path, "rec.seen_items", EDL_DTYPE_I64, f->nseen, &seen));
+    EDL__TRY(edl__meta_extra(m, path, "rec.seen_items", EDL_DTYPE_I64, f->nseen, &seen));
     if (!edl__vec_all_finite(bias, rows1)) return edl__fail(EDL_ERR_FORMAT, "%s: rec.bias holds NaN or infinite values", path);
     const int64_t *sv = seen, *cv = count;
     for (size_t u = 0; u < f->users; u++)
@@ -260,11 +260,11 @@ edl_status edl__check_vectors(const edl_model *m, const char *path, edl__vectors
     size_t n;
     if (edl_model_meta(m, "textclf.loss")) {
         edl__textclf_file t;
-        EDL_TRY(edl__check_textclf(m, path, &t));
+        EDL__TRY(edl__check_textclf(m, path, &t));
         n = t.nwords;
     } else if (edl_model_meta(m, "wordvec.nwords")) {
         edl__wordvec_file w;
-        EDL_TRY(edl__check_wordvec(m, path, &w));
+        EDL__TRY(edl__check_wordvec(m, path, &w));
         n = w.nwords;
     } else {
         const edl_tensor *o = edl_model_extra(m, "vocab.offsets");
@@ -273,13 +273,13 @@ edl_status edl__check_vectors(const edl_model *m, const char *path, edl__vectors
         n = o->shape[0] - 1;
         if (edl_model_meta(m, "vectors.count")) {
             size_t count;
-            EDL_TRY(edl__meta_count(m, path, "vectors.count", INT64_MAX, &count));
+            EDL__TRY(edl__meta_count(m, path, "vectors.count", INT64_MAX, &count));
             if (count != n) return edl__fail(EDL_ERR_FORMAT, "%s: metadata vectors.count %zu, but vocab.offsets holds %zu entries", path, count, n);
         }
     }
     if (n > in.rows) return edl__fail(EDL_ERR_FORMAT, "%s: %zu words, but layer 0 has %zu rows", path, n, in.rows);
     const edl_tensor *o = edl_model_extra(m, "vocab.offsets");
-    EDL_TRY(edl__meta_strings(m, path, o && o->rank == 1 && o->shape[0] ? o->shape[0] - 1 : n, &f->words));
+    EDL__TRY(edl__meta_strings(m, path, o && o->rank == 1 && o->shape[0] ? o->shape[0] - 1 : n, &f->words));
     f->words.n = n;
     f->has_words = 1;
     return EDL_OK;

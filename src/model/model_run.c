@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void edl__ws_free(edl_workspace *w, size_t nlayers) {
+void edl__ws_free(edl__workspace *w, size_t nlayers) {
     for (size_t l = 0; l < nlayers; l++) { /* any of the three may be missing after a failed reserve */
         if (w->act) free(w->act[l]);
         if (w->grad) free(w->grad[l]);
@@ -31,7 +31,7 @@ static edl_status grow(void **p, size_t count, size_t size) {
 }
 
 /* Sizes every buffer for n examples (keeps what is already large enough). */
-edl_status edl__ws_reserve(edl_workspace *w, const edl_model *m, size_t n) {
+edl_status edl__ws_reserve(edl__workspace *w, const edl_model *m, size_t n) {
     if (w->act && n <= w->cap) return EDL_OK;
     size_t L = m->nlayers;
     if (!w->act) {
@@ -47,13 +47,13 @@ edl_status edl__ws_reserve(edl_workspace *w, const edl_model *m, size_t n) {
         size_t per;
         if (!edl__mul_ok(n, in->out_dim, &per))
             return edl__fail(EDL_ERR_NOMEM, "batch of %zu x %zu outputs overflows", n, in->out_dim);
-        if (in->kind != EDL_LAYER_INPUT) EDL_TRY(grow((void **)&w->act[l], per, sizeof(float)));
-        EDL_TRY(grow((void **)&w->grad[l], per, sizeof(float)));
-        if (in->kind == EDL_LAYER_DROPOUT) EDL_TRY(grow((void **)&w->mask[l], per, 1));
+        if (in->kind != EDL_LAYER_INPUT) EDL__TRY(grow((void **)&w->act[l], per, sizeof(float)));
+        EDL__TRY(grow((void **)&w->grad[l], per, sizeof(float)));
+        if (in->kind == EDL_LAYER_DROPOUT) EDL__TRY(grow((void **)&w->mask[l], per, 1));
         if ((in->kind == EDL_LAYER_EMBEDDING || in->kind == EDL_LAYER_EMBEDDING_BAG) && in->pool == EDL_POOL_MAX)
-            EDL_TRY(grow((void **)&w->argmax, per, sizeof(int64_t)));
+            EDL__TRY(grow((void **)&w->argmax, per, sizeof(int64_t)));
         if (in->kind == EDL_LAYER_EMBEDDING && in->pool != EDL_POOL_FLATTEN) {
-            EDL_TRY(grow((void **)&w->offsets, n, sizeof(int64_t)));
+            EDL__TRY(grow((void **)&w->offsets, n, sizeof(int64_t)));
             for (size_t i = 0; i < n; i++) w->offsets[i] = (int64_t)(i * in->len);
         }
     }
@@ -70,11 +70,11 @@ edl_status edl__check_batch(const edl_model *m, const edl_batch *b, int need_tar
     switch (in->kind) {
     case EDL_LAYER_INPUT:
         if (!b->x) return edl__fail(EDL_ERR_ARG, "%s: x is NULL but the model reads features", fn);
-        EDL_TRY(edl__check_matrix(fn, "x", b->n, in->dim));
+        EDL__TRY(edl__check_matrix(fn, "x", b->n, in->dim));
         break;
     case EDL_LAYER_EMBEDDING:
         if (!b->idx) return edl__fail(EDL_ERR_ARG, "%s: idx is NULL", fn);
-        EDL_TRY(edl__check_matrix(fn, "idx", b->n, in->len));
+        EDL__TRY(edl__check_matrix(fn, "idx", b->n, in->len));
         break;
     case EDL_LAYER_EMBEDDING_BAG:
         if (!b->offsets) return edl__fail(EDL_ERR_ARG, "%s: offsets is NULL", fn);
@@ -91,12 +91,12 @@ edl_status edl__check_batch(const edl_model *m, const edl_batch *b, int need_tar
     return EDL_OK;
 }
 
-edl_status edl__forward(const edl_model *m, edl_workspace *w, const edl_batch *b, int train,
+edl_status edl__forward(const edl_model *m, edl__workspace *w, const edl_batch *b, int train,
                         edl_rng *rng, const float **outs) {
-    EDL_TRY(edl__ws_reserve(w, m, b->n));
+    EDL__TRY(edl__ws_reserve(w, m, b->n));
     const size_t n = b->n;
     for (size_t l = 0; l < m->nlayers; l++) {
-        const edl_layer *L = &m->layers[l];
+        const edl__layer *L = &m->layers[l];
         const edl_layer_info *in = &L->info;
         const float *W = m->params + L->w_off;
         float *y = w->act[l];
@@ -145,8 +145,8 @@ static int grad_needed_below(const edl_model *m, size_t l) {
     return 0;
 }
 
-edl_status edl__touch_rows(edl_layer *L, const int64_t *idx, size_t n) {
-    edl_touched *t = &L->touched;
+edl_status edl__touch_rows(edl__layer *L, const int64_t *idx, size_t n) {
+    edl__touched *t = &L->touched;
     if (!edl__tracks_rows(L)) return EDL_OK;
     for (size_t i = 0; i < n; i++) {
         int64_t r = idx[i];
@@ -165,22 +165,22 @@ edl_status edl__touch_rows(edl_layer *L, const int64_t *idx, size_t n) {
     return EDL_OK;
 }
 
-static edl_status embedding_backward(edl_model *m, edl_workspace *w, const edl_batch *b) {
-    edl_layer *L = &m->layers[0];
+static edl_status embedding_backward(edl_model *m, edl__workspace *w, const edl_batch *b) {
+    edl__layer *L = &m->layers[0];
     const edl_layer_info *in = &L->info;
     float *dW = m->grads + L->w_off;
     const size_t n = b->n;
     const int64_t *idx = b->idx;
     size_t nidx = in->kind == EDL_LAYER_EMBEDDING ? n * in->len : b->nidx;
     if (in->kind == EDL_LAYER_EMBEDDING && in->pool == EDL_POOL_FLATTEN) {
-        EDL_TRY(edl_embedding_backward(dW, in->rows, in->dim, idx, nidx, w->grad[0]));
+        EDL__TRY(edl_embedding_backward(dW, in->rows, in->dim, idx, nidx, w->grad[0]));
         /* as PyTorch: the padding row gets no gradient */
         if (in->padding_idx >= 0)
             memset(dW + (size_t)in->padding_idx * in->dim, 0, in->dim * sizeof(float));
     } else {
         const int64_t *offsets = in->kind == EDL_LAYER_EMBEDDING ? w->offsets : b->offsets;
         const float *weights = in->kind == EDL_LAYER_EMBEDDING ? NULL : b->weights;
-        EDL_TRY(edl_embedding_bag_backward(dW, in->rows, in->dim, idx, nidx, offsets, n, weights,
+        EDL__TRY(edl_embedding_bag_backward(dW, in->rows, in->dim, idx, nidx, offsets, n, weights,
                                            in->pool, in->padding_idx, w->argmax, w->grad[0]));
     }
     return edl__touch_rows(L, idx, nidx);
@@ -188,44 +188,44 @@ static edl_status embedding_backward(edl_model *m, edl_workspace *w, const edl_b
 
 edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng *rng,
                                       float *loss) {
-    EDL_TRY(edl__check_batch(m, b, 1));
+    EDL__TRY(edl__check_batch(m, b, 1));
     if (!loss) return edl__fail(EDL_ERR_ARG, "edl_model_forward_backward: loss is NULL");
-    EDL_TRY(edl__model_grads(m));
-    edl_workspace *w = &m->ws;
-    EDL_TRY(edl__ws_reserve(w, m, b->n));
+    EDL__TRY(edl__model_grads(m));
+    edl__workspace *w = &m->ws;
+    EDL__TRY(edl__ws_reserve(w, m, b->n));
     const float **outs = w->outs;
-    EDL_TRY(edl__forward(m, w, b, 1, rng, outs));
+    EDL__TRY(edl__forward(m, w, b, 1, rng, outs));
     const size_t last = m->nlayers - 1, n = b->n, od = m->layers[last].info.out_dim;
     float lv = 0.0f;
     switch (m->loss) {
     case EDL_LOSS_SOFTMAX_CE:
-        EDL_TRY(edl_softmax_cross_entropy(&lv, w->grad[last], outs[last], b->labels, n, od));
+        EDL__TRY(edl_softmax_cross_entropy(&lv, w->grad[last], outs[last], b->labels, n, od));
         break;
-    case EDL_LOSS_BCE: EDL_TRY(edl_bce_with_logits(&lv, w->grad[last], outs[last], b->targets, n * od)); break;
-    case EDL_LOSS_MSE: EDL_TRY(edl_mse(&lv, w->grad[last], outs[last], b->targets, n * od)); break;
+    case EDL_LOSS_BCE: EDL__TRY(edl_bce_with_logits(&lv, w->grad[last], outs[last], b->targets, n * od)); break;
+    case EDL_LOSS_MSE: EDL__TRY(edl_mse(&lv, w->grad[last], outs[last], b->targets, n * od)); break;
     }
     *loss = lv;
     if (!isfinite(lv))
         return edl__fail(EDL_ERR_NUMERIC, "the loss is not finite (%g) at layer %zu (%s)", lv, last,
                          m->layers[last].info.name);
     for (size_t l = last; l >= 1; l--) {
-        const edl_layer *L = &m->layers[l];
+        const edl__layer *L = &m->layers[l];
         const edl_layer_info *in = &L->info;
         int need_din = grad_needed_below(m, l);
         if (in->kind == EDL_LAYER_DENSE) {
-            EDL_TRY(edl_dense_backward(need_din ? w->grad[l - 1] : NULL,
+            EDL__TRY(edl_dense_backward(need_din ? w->grad[l - 1] : NULL,
                                        in->frozen ? NULL : m->grads + L->w_off,
                                        in->frozen || !L->b_count ? NULL : m->grads + L->b_off,
                                        w->grad[l], outs[l - 1], outs[l], n, in->in_dim, in->out_dim,
                                        m->params + L->w_off, in->act));
         } else if (in->kind == EDL_LAYER_DROPOUT && need_din) {
             if (in->p == 0.0f) memcpy(w->grad[l - 1], w->grad[l], n * in->out_dim * sizeof(float));
-            else EDL_TRY(edl_dropout_backward(w->grad[l - 1], w->grad[l], w->mask[l], n * in->out_dim, in->p));
+            else EDL__TRY(edl_dropout_backward(w->grad[l - 1], w->grad[l], w->mask[l], n * in->out_dim, in->p));
         }
         if (!need_din) break;
     }
     edl_layer_kind k0 = m->layers[0].info.kind;
-    if (k0 != EDL_LAYER_INPUT && !m->layers[0].info.frozen) EDL_TRY(embedding_backward(m, w, b));
+    if (k0 != EDL_LAYER_INPUT && !m->layers[0].info.frozen) EDL__TRY(embedding_backward(m, w, b));
     for (size_t l = 0; l < m->nlayers; l++) {
         /* An embedding's gradient is checked where it enters the table (batch x out values,
            not rows touched x dim): its rows are sums of these. */
@@ -239,9 +239,9 @@ edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng 
 }
 
 edl_status edl_model_predict(const edl_model *m, const edl_batch *b, float *out) {
-    EDL_TRY(edl__check_batch(m, b, 0));
+    EDL__TRY(edl__check_batch(m, b, 0));
     if (!out) return edl__fail(EDL_ERR_ARG, "edl_model_predict: out is NULL");
-    edl_workspace w = {0};
+    edl__workspace w = {0};
     edl_status s = edl__ws_reserve(&w, m, b->n);
     if (s == EDL_OK) s = edl__forward(m, &w, b, 0, NULL, w.outs);
     if (s == EDL_OK) {

@@ -31,7 +31,7 @@ void edl_optim_defaults(edl_optim_config *c, edl_opt_kind kind) {
     }
 }
 
-static int is_embedding(const edl_layer *L) {
+static int is_embedding(const edl__layer *L) {
     return L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG;
 }
 
@@ -54,8 +54,8 @@ edl_status edl_optim_create(edl_optim **opt, edl_model *m, const edl_optim_confi
     static const char fn[] = "edl_optim_create";
     if (!opt || !m || !c) return edl__fail(EDL_ERR_ARG, "%s: opt, model or config is NULL", fn);
     if (!m->built) return edl__fail(EDL_ERR_ARG, "%s: the model is not initialised", fn);
-    EDL_TRY(check_config(c));
-    EDL_TRY(edl__model_grads(m));
+    EDL__TRY(check_config(c));
+    EDL__TRY(edl__model_grads(m));
     edl_optim *o = calloc(1, sizeof *o);
     if (!o) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
     o->m = m;
@@ -76,7 +76,7 @@ edl_status edl_optim_create(edl_optim **opt, edl_model *m, const edl_optim_confi
     if (!o->row_off || !o->started || !o->row_started) s = EDL_ERR_NOMEM;
     size_t nrows = 0;
     for (size_t l = 0; s == EDL_OK && l < m->nlayers; l++) {
-        const edl_layer *L = &m->layers[l];
+        const edl__layer *L = &m->layers[l];
         if (!is_embedding(L)) continue;
         o->row_off[l] = nrows;
         nrows += L->info.rows;
@@ -166,7 +166,7 @@ static void clip(edl_optim *o) {
     if (coef >= 1.0) return;
     float f = (float)coef;
     for (size_t l = 0; l < m->nlayers; l++) {
-        const edl_layer *L = &m->layers[l];
+        const edl__layer *L = &m->layers[l];
         if (L->info.frozen) continue;
         if (L->info.kind == EDL_LAYER_DENSE || (is_embedding(L) && !edl__tracks_rows(L))) {
             edl__vec_scale(m->grads + L->w_off, f, L->w_count + L->b_count);
@@ -198,7 +198,7 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
     lazy.step = (float)(lr * sqrt(bc2) / bc1);
     size_t bad_layer = SIZE_MAX;
     for (size_t l = 0; l < m->nlayers; l++) {
-        edl_layer *L = &m->layers[l];
+        edl__layer *L = &m->layers[l];
         if (L->info.frozen || L->info.kind == EDL_LAYER_INPUT || L->info.kind == EDL_LAYER_DROPOUT) continue;
         size_t dim = L->info.dim;
         bool ok = true;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define EDL_FORMAT_TAG "edl-model-1"
+#define EDL__FORMAT_TAG "edl-model-1"
 /* The safetensors reference implementation refuses headers above 100 MB; so does edl. */
 #define MAX_HEADER ((uint64_t)100 << 20)
 
@@ -101,7 +101,7 @@ static edl_status write_tensors(FILE *f, void *vc) {
     const save_ctx *c = vc;
     char *header = NULL;
     size_t hlen = 0;
-    EDL_TRY(make_header(c, &header, &hlen));
+    EDL__TRY(make_header(c, &header, &hlen));
     uint8_t len8[8];
     for (int i = 0; i < 8; i++) len8[i] = (uint8_t)((uint64_t)hlen >> (8 * i));
     int ok = fwrite(len8, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
@@ -133,7 +133,7 @@ static int is_layer_tensor(const char *name) {
     return p != name && (!strcmp(p, ".weight") || !strcmp(p, ".bias"));
 }
 
-static int has_tensors(const edl_layer *L) {
+static int has_tensors(const edl__layer *L) {
     return L->info.kind == EDL_LAYER_DENSE || L->info.kind == EDL_LAYER_EMBEDDING ||
            L->info.kind == EDL_LAYER_EMBEDDING_BAG;
 }
@@ -181,7 +181,7 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
             if (!strcmp(meta_keys[i], meta_keys[j])) return edl__fail(EDL_ERR_ARG, "%s: metadata key \"%s\" given twice", fn, meta_keys[i]);
     }
     for (size_t l = 0; l < m->nlayers; l++) {
-        const edl_layer *L = &m->layers[l];
+        const edl__layer *L = &m->layers[l];
         if (has_tensors(L) && !edl__vec_all_finite(m->params + L->w_off, L->w_count + L->b_count))
             return edl__fail(EDL_ERR_NUMERIC, "%s: %s: layer %zu (%s) holds NaN or infinite values; not saved", fn, path, l, L->info.name);
     }
@@ -194,12 +194,12 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
     edl_status s = spec && keys && vals && t && names ? edl_model_spec(m, spec, spec_len + 1)
                                                       : edl__fail(EDL_ERR_NOMEM, "%s: %s: no memory", fn, path);
     if (s == EDL_OK) {
-        keys[0] = "edl.format", vals[0] = EDL_FORMAT_TAG;
+        keys[0] = "edl.format", vals[0] = EDL__FORMAT_TAG;
         keys[1] = "edl.version", vals[1] = edl_version_string();
         keys[2] = "edl.spec", vals[2] = spec;
         for (size_t i = 0; i < nmeta; i++) keys[3 + i] = meta_keys[i], vals[3 + i] = meta_values[i];
         for (size_t l = 0; l < m->nlayers; l++) {
-            const edl_layer *L = &m->layers[l];
+            const edl__layer *L = &m->layers[l];
             if (!has_tensors(L)) continue;
             const edl_layer_info *in = &L->info;
             snprintf(names[nt], sizeof names[nt], "%zu.weight", l);
@@ -225,7 +225,7 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
 typedef struct {
     const char *name;
     size_t name_off;   /* byte offset of the name in the file */
-    const edl_json *v;
+    const edl__json *v;
     uint64_t begin, end;
     int used;
 } tensor_entry;
@@ -275,28 +275,28 @@ static tensor_entry *find_entry(tensor_entry **byname, size_t nt, const char *na
 /* Checks one tensor entry: fields, dtype, shape x dtype size == byte span inside the data. */
 static edl_status check_entry(const char *path, uint64_t hbase, uint64_t data_size, tensor_entry *t) {
     edl_status s = EDL_OK;
-    const edl_json *v = t->v;
-    if (v->type != EDL_JSON_OBJECT) LOAD_FAIL(EDL_ERR_FORMAT, hbase + v->off, "tensor \"%s\" is not an object", t->name);
+    const edl__json *v = t->v;
+    if (v->type != EDL__JSON_OBJECT) LOAD_FAIL(EDL_ERR_FORMAT, hbase + v->off, "tensor \"%s\" is not an object", t->name);
     for (size_t i = 0; i < v->n; i++)
         if (strcmp(v->keys[i], "dtype") && strcmp(v->keys[i], "shape") && strcmp(v->keys[i], "data_offsets"))
             LOAD_FAIL(EDL_ERR_FORMAT, hbase + v->key_offs[i], "tensor \"%s\" has an unknown field \"%s\"", t->name, v->keys[i]);
-    const edl_json *dt = edl__json_get(v, "dtype"), *sh = edl__json_get(v, "shape"), *of = edl__json_get(v, "data_offsets");
+    const edl__json *dt = edl__json_get(v, "dtype"), *sh = edl__json_get(v, "shape"), *of = edl__json_get(v, "data_offsets");
     if (!dt || !sh || !of) LOAD_FAIL(EDL_ERR_FORMAT, hbase + v->off, "tensor \"%s\" lacks dtype, shape or data_offsets", t->name);
-    if (dt->type != EDL_JSON_STRING) LOAD_FAIL(EDL_ERR_FORMAT, hbase + dt->off, "tensor \"%s\": dtype is not a string", t->name);
+    if (dt->type != EDL__JSON_STRING) LOAD_FAIL(EDL_ERR_FORMAT, hbase + dt->off, "tensor \"%s\": dtype is not a string", t->name);
     size_t es = dtype_size(dt->str);
     if (!es) LOAD_FAIL(EDL_ERR_FORMAT, hbase + dt->off, "tensor \"%s\": unknown dtype \"%s\"", t->name, dt->str);
-    if (sh->type != EDL_JSON_ARRAY) LOAD_FAIL(EDL_ERR_FORMAT, hbase + sh->off, "tensor \"%s\": shape is not an array", t->name);
+    if (sh->type != EDL__JSON_ARRAY) LOAD_FAIL(EDL_ERR_FORMAT, hbase + sh->off, "tensor \"%s\": shape is not an array", t->name);
     uint64_t count = 1;
     for (size_t i = 0; i < sh->n; i++) {
-        const edl_json *d = &sh->items[i];
-        if (d->type != EDL_JSON_NUMBER || !d->is_uint)
+        const edl__json *d = &sh->items[i];
+        if (d->type != EDL__JSON_NUMBER || !d->is_uint)
             LOAD_FAIL(EDL_ERR_FORMAT, hbase + d->off, "tensor \"%s\": shape[%zu] is not a non-negative integer", t->name, i);
         if (d->u != 0 && count > UINT64_MAX / d->u)
             LOAD_FAIL(EDL_ERR_FORMAT, hbase + d->off, "tensor \"%s\": the shape's product overflows", t->name);
         count *= d->u;
     }
-    if (of->type != EDL_JSON_ARRAY || of->n != 2 || of->items[0].type != EDL_JSON_NUMBER || !of->items[0].is_uint ||
-        of->items[1].type != EDL_JSON_NUMBER || !of->items[1].is_uint)
+    if (of->type != EDL__JSON_ARRAY || of->n != 2 || of->items[0].type != EDL__JSON_NUMBER || !of->items[0].is_uint ||
+        of->items[1].type != EDL__JSON_NUMBER || !of->items[1].is_uint)
         LOAD_FAIL(EDL_ERR_FORMAT, hbase + of->off, "tensor \"%s\": data_offsets is not [begin, end]", t->name);
     t->begin = of->items[0].u, t->end = of->items[1].u;
     if (t->begin > t->end)
@@ -319,7 +319,7 @@ edl_status edl_model_load(edl_model **out, const char *path) {
     char *header = NULL;
     tensor_entry *ts = NULL;
     tensor_entry **byname = NULL;
-    edl_json root = {0};
+    edl__json root = {0};
     FILE *f = fopen(path, "rb");
     if (!f) return edl__fail(EDL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
@@ -347,15 +347,15 @@ edl_status edl_model_load(edl_model **out, const char *path) {
         if (js == EDL_ERR_NOMEM) LOAD_FAIL(EDL_ERR_NOMEM, 8, "reading the header: %s", why);
         LOAD_FAIL(EDL_ERR_FORMAT, 8 + err_off, "the header is not valid JSON: %s", why);
     }
-    if (root.type != EDL_JSON_OBJECT) LOAD_FAIL(EDL_ERR_FORMAT, 8, "the header is not a JSON object");
+    if (root.type != EDL__JSON_OBJECT) LOAD_FAIL(EDL_ERR_FORMAT, 8, "the header is not a JSON object");
     const uint64_t data_size = size - 8 - hlen;
-    const edl_json *meta = edl__json_get(&root, "__metadata__");
+    const edl__json *meta = edl__json_get(&root, "__metadata__");
     if (!meta) LOAD_FAIL(EDL_ERR_FORMAT, 8, "not an edl model: the header has no __metadata__");
-    if (meta->type != EDL_JSON_OBJECT) LOAD_FAIL(EDL_ERR_FORMAT, 8 + meta->off, "__metadata__ is not an object");
+    if (meta->type != EDL__JSON_OBJECT) LOAD_FAIL(EDL_ERR_FORMAT, 8 + meta->off, "__metadata__ is not an object");
     for (size_t i = 0; i < meta->n; i++)
-        if (meta->items[i].type != EDL_JSON_STRING)
+        if (meta->items[i].type != EDL__JSON_STRING)
             LOAD_FAIL(EDL_ERR_FORMAT, 8 + meta->items[i].off, "__metadata__ value \"%s\" is not a string", meta->keys[i]);
-    const edl_json *spec = edl__json_get(meta, "edl.spec");
+    const edl__json *spec = edl__json_get(meta, "edl.spec");
     if (!spec) LOAD_FAIL(EDL_ERR_FORMAT, 8 + meta->off, "not an edl model: __metadata__ has no edl.spec");
 
     /* every tensor entry, checked on its own, then all together: contiguous data (the JSON reader
@@ -405,7 +405,7 @@ edl_status edl_model_load(edl_model **out, const char *path) {
         }
     if ((s = edl__model_build(m)) != EDL_OK) goto done;
     for (size_t l = 0; l < m->nlayers; l++) {
-        edl_layer *L = &m->layers[l];
+        edl__layer *L = &m->layers[l];
         if (!has_tensors(L)) continue;
         for (int which = 0; which < 2; which++) {
             size_t count = which ? L->b_count : L->w_count;
@@ -415,7 +415,7 @@ edl_status edl_model_load(edl_model **out, const char *path) {
             tensor_entry *t = find_entry(byname, nt, name);
             if (!t) LOAD_FAIL(EDL_ERR_FORMAT, 8, "tensor \"%s\" is missing", name);
             t->used = 1;
-            const edl_json *dt = edl__json_get(t->v, "dtype"), *sh = edl__json_get(t->v, "shape");
+            const edl__json *dt = edl__json_get(t->v, "dtype"), *sh = edl__json_get(t->v, "shape");
             if (strcmp(dt->str, "F32")) LOAD_FAIL(EDL_ERR_UNSUPPORTED, 8 + dt->off, "tensor \"%s\" is %s; edl reads F32", name, dt->str);
             const edl_layer_info *in = &L->info;
             uint64_t want[2] = {which ? L->b_count : in->kind == EDL_LAYER_DENSE ? in->out_dim : in->rows,
@@ -441,7 +441,7 @@ edl_status edl_model_load(edl_model **out, const char *path) {
         if (ts[i].used) continue;
         if (is_layer_tensor(ts[i].name)) LOAD_FAIL(EDL_ERR_FORMAT, ts[i].name_off, "tensor \"%s\" is not part of edl.spec", ts[i].name);
         /* an extra tensor (a vocabulary, label names): F32, I64 or U8, rank 1 or 2 */
-        const edl_json *dt = edl__json_get(ts[i].v, "dtype"), *sh = edl__json_get(ts[i].v, "shape");
+        const edl__json *dt = edl__json_get(ts[i].v, "dtype"), *sh = edl__json_get(ts[i].v, "shape");
         edl_dtype d = !strcmp(dt->str, "F32") ? EDL_DTYPE_F32 : !strcmp(dt->str, "I64") ? EDL_DTYPE_I64 : EDL_DTYPE_U8;
         if (strcmp(dt->str, "F32") && strcmp(dt->str, "I64") && strcmp(dt->str, "U8"))
             LOAD_FAIL(EDL_ERR_UNSUPPORTED, 8 + dt->off, "extra tensor \"%s\" is %s; edl reads F32, I64 and U8", ts[i].name, dt->str);

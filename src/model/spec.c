@@ -203,14 +203,14 @@ static edl_status common_options(edl_model *m, spec_item *it, int embedding) {
     int init;
     long long v;
     if (find_arg(it, "init")) {
-        EDL_TRY(arg_enum(it, "init", init_names, 0, &init));
-        EDL_TRY(edl_model_set_layer_init(m, l, (edl_init)init));
+        EDL__TRY(arg_enum(it, "init", init_names, 0, &init));
+        EDL__TRY(edl_model_set_layer_init(m, l, (edl_init)init));
     }
-    EDL_TRY(arg_int(it, "freeze", 0, 0, 1, &v));
-    if (v) EDL_TRY(edl_model_freeze(m, l, 1));
+    EDL__TRY(arg_int(it, "freeze", 0, 0, 1, &v));
+    if (v) EDL__TRY(edl_model_freeze(m, l, 1));
     if (embedding) {
-        EDL_TRY(arg_int(it, "sparse", 1, 0, 1, &v));
-        EDL_TRY(edl_model_set_sparse(m, l, (int)v));
+        EDL__TRY(arg_int(it, "sparse", 1, 0, 1, &v));
+        EDL__TRY(edl_model_set_sparse(m, l, (int)v));
     }
     return EDL_OK;
 }
@@ -226,47 +226,47 @@ static edl_status add_item(edl_model *m, spec_item *it, int *saw_loss) {
     int e;
     if (!strcmp(it->name, "input")) {
         static const char *const k[] = {"dim", NULL};
-        EDL_TRY(name_positionals(it, k));
-        EDL_TRY(arg_size(it, "dim", 1, 0, &a));
-        EDL_TRY(edl_model_add_input(m, a));
+        EDL__TRY(name_positionals(it, k));
+        EDL__TRY(arg_size(it, "dim", 1, 0, &a));
+        EDL__TRY(edl_model_add_input(m, a));
     } else if (!strcmp(it->name, "embedding") || !strcmp(it->name, "embedding_bag")) {
         int bag = it->name[9] == '_';
         static const char *const k[] = {"rows", "dim", "len", NULL};
-        EDL_TRY(name_positionals(it, k));
-        EDL_TRY(arg_size(it, "rows", 1, 0, &a));
-        EDL_TRY(arg_size(it, "dim", 1, 0, &b));
-        EDL_TRY(arg_int(it, "padding_idx", -1, -1, (long long)a - 1, &v));
+        EDL__TRY(name_positionals(it, k));
+        EDL__TRY(arg_size(it, "rows", 1, 0, &a));
+        EDL__TRY(arg_size(it, "dim", 1, 0, &b));
+        EDL__TRY(arg_int(it, "padding_idx", -1, -1, (long long)a - 1, &v));
         if (bag) {
-            EDL_TRY(arg_enum(it, "pool", pools_bag, EDL_POOL_MEAN, &e));
-            EDL_TRY(edl_model_add_embedding_bag(m, a, b, (edl_pool)e, v));
+            EDL__TRY(arg_enum(it, "pool", pools_bag, EDL_POOL_MEAN, &e));
+            EDL__TRY(edl_model_add_embedding_bag(m, a, b, (edl_pool)e, v));
         } else {
-            EDL_TRY(arg_size(it, "len", 1, 0, &c));
-            EDL_TRY(arg_enum(it, "pool", pools_seq, 3, &e));
-            EDL_TRY(edl_model_add_embedding(m, a, b, c, e == 3 ? EDL_POOL_FLATTEN : (edl_pool)e, v));
+            EDL__TRY(arg_size(it, "len", 1, 0, &c));
+            EDL__TRY(arg_enum(it, "pool", pools_seq, 3, &e));
+            EDL__TRY(edl_model_add_embedding(m, a, b, c, e == 3 ? EDL_POOL_FLATTEN : (edl_pool)e, v));
         }
-        EDL_TRY(common_options(m, it, 1));
+        EDL__TRY(common_options(m, it, 1));
     } else if (!strcmp(it->name, "dense")) {
         static const char *const k[] = {"out", NULL};
-        EDL_TRY(name_positionals(it, k));
-        EDL_TRY(arg_size(it, "out", 1, 0, &a));
-        EDL_TRY(arg_enum(it, "act", acts, EDL_ACT_NONE, &e));
-        EDL_TRY(arg_int(it, "bias", 1, 0, 1, &v));
-        EDL_TRY(edl_model_add_dense(m, a, (edl_act)e, (int)v));
-        EDL_TRY(common_options(m, it, 0));
+        EDL__TRY(name_positionals(it, k));
+        EDL__TRY(arg_size(it, "out", 1, 0, &a));
+        EDL__TRY(arg_enum(it, "act", acts, EDL_ACT_NONE, &e));
+        EDL__TRY(arg_int(it, "bias", 1, 0, 1, &v));
+        EDL__TRY(edl_model_add_dense(m, a, (edl_act)e, (int)v));
+        EDL__TRY(common_options(m, it, 0));
     } else if (!strcmp(it->name, "dropout")) {
         static const char *const k[] = {"p", NULL};
-        EDL_TRY(name_positionals(it, k));
+        EDL__TRY(name_positionals(it, k));
         spec_arg *pa = find_arg(it, "p");
         if (!pa) return spec_err(it->col, "dropout needs p%s", "", "");
         char *end;
         float p = strtof(pa->value, &end);
         if (*end || !(p >= 0.0f && p < 1.0f)) return spec_err(pa->col, "p must be in [0, 1), got '%s'%s", pa->value, "");
-        EDL_TRY(edl_model_add_dropout(m, p));
+        EDL__TRY(edl_model_add_dropout(m, p));
     } else if (!strcmp(it->name, "loss")) {
         static const char *const k[] = {"name", NULL};
-        EDL_TRY(name_positionals(it, k));
-        EDL_TRY(arg_enum(it, "name", losses, EDL_LOSS_SOFTMAX_CE, &e));
-        EDL_TRY(edl_model_set_loss(m, (edl_loss)e));
+        EDL__TRY(name_positionals(it, k));
+        EDL__TRY(arg_enum(it, "name", losses, EDL_LOSS_SOFTMAX_CE, &e));
+        EDL__TRY(edl_model_set_loss(m, (edl_loss)e));
         *saw_loss = 1;
     } else {
         return spec_err(it->col, "unknown layer '%s' (input, embedding, embedding_bag, dense, dropout, loss)%s", it->name, "");
@@ -283,7 +283,7 @@ edl_status edl__spec_build(edl_model *m, const char *spec) {
         while (isspace((unsigned char)spec[pos])) pos++;
         if (!spec[pos]) break;
         spec_item it;
-        EDL_TRY(parse_item(spec, &pos, &it));
+        EDL__TRY(parse_item(spec, &pos, &it));
         edl_status s = add_item(m, &it, &saw_loss);
         if (s != EDL_OK) {
             /* errors from the model builders name no column: add the item's */
@@ -299,7 +299,7 @@ edl_status edl__spec_build(edl_model *m, const char *spec) {
 static edl_status parse_spec(edl_model **model, const char *spec, const char *fn) {
     if (!model || !spec) return edl__fail(EDL_ERR_ARG, "%s: model or spec is NULL", fn);
     edl_model *m;
-    EDL_TRY(edl_model_create(&m));
+    EDL__TRY(edl_model_create(&m));
     edl_status s = edl__spec_build(m, spec);
     if (s == EDL_OK) s = edl__model_check_layout(m, fn);
     if (s != EDL_OK) {
@@ -317,7 +317,7 @@ edl_status edl_model_parse_spec(edl_model **model, const char *spec) {
 edl_status edl_model_from_spec(edl_model **model, const char *spec, edl_init scheme,
                                uint64_t seed) {
     edl_model *m = NULL;
-    EDL_TRY(parse_spec(&m, spec, "edl_model_from_spec"));
+    EDL__TRY(parse_spec(&m, spec, "edl_model_from_spec"));
     edl_status s = edl_model_init(m, scheme, seed);
     if (s != EDL_OK) {
         edl_model_free(m);
@@ -334,7 +334,7 @@ typedef struct {
     size_t size, len; /* len may exceed size: the length needed */
 } sbuf;
 
-static void sb_printf(sbuf *b, const char *fmt, ...) EDL_PRINTF(2, 3);
+static void sb_printf(sbuf *b, const char *fmt, ...) EDL__PRINTF(2, 3);
 static void sb_printf(sbuf *b, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -350,7 +350,7 @@ static edl_status sb_finish(const sbuf *b, const char *fn) {
     return EDL_OK;
 }
 
-static void layer_options(sbuf *b, const edl_layer *L) {
+static void layer_options(sbuf *b, const edl__layer *L) {
     const edl_layer_info *i = &L->info;
     if (L->has_init) sb_printf(b, ",init=%s", edl__init_name(L->init));
     if (i->frozen) sb_printf(b, ",freeze=1");
@@ -360,7 +360,7 @@ static void layer_options(sbuf *b, const edl_layer *L) {
 
 static void write_spec(sbuf *b, const edl_model *m) {
     for (size_t l = 0; l < m->nlayers; l++) {
-        const edl_layer *L = &m->layers[l];
+        const edl__layer *L = &m->layers[l];
         const edl_layer_info *i = &L->info;
         if (l) sb_printf(b, " ");
         switch (i->kind) {

@@ -42,9 +42,9 @@ static size_t count_correct(const edl_model *m, const float *y, const edl_batch 
 static edl_status evaluate_subset(const edl_model *m, const edl_dataset *d, const size_t *order,
                                   size_t count, float *loss, float *accuracy) {
     enum { EVAL_BATCH = 256 };
-    edl_batch_buf bb = {0};
-    edl_workspace w = {0};
-    EDL_TRY(edl__batch_reserve(&bb, d, EVAL_BATCH));
+    edl__batch_buf bb = {0};
+    edl__workspace w = {0};
+    EDL__TRY(edl__batch_reserve(&bb, d, EVAL_BATCH));
     edl_status s = edl__ws_reserve(&w, m, EVAL_BATCH);
     double total = 0.0;
     size_t correct = 0, judged = 0, od = edl_model_output_dim(m);
@@ -73,7 +73,7 @@ edl_status edl_evaluate(const edl_model *m, const edl_dataset *data, float *loss
     static const char fn[] = "edl_evaluate";
     if (!m || !m->built || !data || !loss || !accuracy) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     if (data->n == 0) return edl__fail(EDL_ERR_ARG, "%s: the dataset is empty", fn);
-    EDL_TRY(edl__dataset_check(data, m, "evaluation data"));
+    EDL__TRY(edl__dataset_check(data, m, "evaluation data"));
     size_t *order = malloc(data->n * sizeof *order);
     if (!order) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
     for (size_t i = 0; i < data->n; i++) order[i] = i;
@@ -98,14 +98,14 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
     if (c->epochs == 0 || c->batch_size == 0) return edl__fail(EDL_ERR_ARG, "%s: epochs and batch_size must be > 0", fn);
     if (!(c->valid_split >= 0.0f && c->valid_split < 1.0f))
         return edl__fail(EDL_ERR_ARG, "%s: valid_split %g is not in [0, 1)", fn, c->valid_split);
-    EDL_TRY(edl__dataset_check(data, m, "training data"));
+    EDL__TRY(edl__dataset_check(data, m, "training data"));
     if (c->valid) {
         if (c->valid->n == 0) return edl__fail(EDL_ERR_ARG, "%s: the validation data is empty", fn);
-        EDL_TRY(edl__dataset_check(c->valid, m, "validation data"));
+        EDL__TRY(edl__dataset_check(c->valid, m, "validation data"));
     }
     edl_status s = EDL_OK;
     edl_optim *opt = NULL;
-    edl_batch_buf bb = {0};
+    edl__batch_buf bb = {0};
     float *best = NULL;
     size_t n = data->n, *perm = malloc(n * sizeof *perm), *vorder = NULL;
     if (!perm) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu examples", fn, n);

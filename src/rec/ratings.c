@@ -52,31 +52,31 @@ static size_t idmap_slot(const int64_t *keys, const int64_t *vals, size_t cap, i
     return s;
 }
 
-edl_status edl__idmap_init(edl_idmap *m, size_t expect) {
+edl_status edl__idmap_init(edl__idmap *m, size_t expect) {
     memset(m, 0, sizeof *m);
     size_t cap = 16;
     while (cap / 2 < expect) { /* load stays <= 50% */
         if (cap > SIZE_MAX / 2) return edl__fail(EDL_ERR_NOMEM, "id map: %zu ids overflow", expect);
         cap *= 2;
     }
-    EDL_TRY(idmap_alloc(&m->keys, &m->vals, cap));
+    EDL__TRY(idmap_alloc(&m->keys, &m->vals, cap));
     m->cap = cap;
     return EDL_OK;
 }
 
-void edl__idmap_free(edl_idmap *m) {
+void edl__idmap_free(edl__idmap *m) {
     if (!m) return;
     free(m->keys), free(m->vals), free(m->ids);
     memset(m, 0, sizeof *m);
 }
 
-int64_t edl__idmap_get(const edl_idmap *m, int64_t id) {
+int64_t edl__idmap_get(const edl__idmap *m, int64_t id) {
     if (!m || !m->cap) return -1;
     return m->vals[idmap_slot(m->keys, m->vals, m->cap, id)];
 }
 
-edl_status edl__idmap_put(edl_idmap *m, int64_t id, int64_t *index) {
-    if (!m->cap) EDL_TRY(edl__idmap_init(m, 0)); /* a zeroed map works too */
+edl_status edl__idmap_put(edl__idmap *m, int64_t id, int64_t *index) {
+    if (!m->cap) EDL__TRY(edl__idmap_init(m, 0)); /* a zeroed map works too */
     size_t s = idmap_slot(m->keys, m->vals, m->cap, id);
     if (m->vals[s] < 0) {
         /* Every allocation happens before the map changes, so a failure leaves it whole. */
@@ -92,7 +92,7 @@ edl_status edl__idmap_put(edl_idmap *m, int64_t id, int64_t *index) {
             if (m->cap > SIZE_MAX / 2) return edl__fail(EDL_ERR_NOMEM, "id map: too many ids");
             size_t cap = m->cap * 2;
             int64_t *keys, *vals;
-            EDL_TRY(idmap_alloc(&keys, &vals, cap));
+            EDL__TRY(idmap_alloc(&keys, &vals, cap));
             for (size_t i = 0; i < m->n; i++) {
                 size_t t = idmap_slot(keys, vals, cap, m->ids[i]);
                 keys[t] = m->ids[i], vals[t] = (int64_t)i;
@@ -151,7 +151,7 @@ edl_status edl_ratings_add(edl_ratings *r, int64_t user, int64_t item, float rat
     if (r->n == SIZE_MAX) return edl__fail(EDL_ERR_NOMEM, "edl_ratings_add: too many records");
     if (!isfinite(rating)) return edl__fail(EDL_ERR_NUMERIC, "edl_ratings_add: rating %g of user %lld, item %lld is not finite", (double)rating,
                                             (long long)user, (long long)item);
-    EDL_TRY(reserve(r, r->n + 1));
+    EDL__TRY(reserve(r, r->n + 1));
     r->user[r->n] = user, r->item[r->n] = item, r->rating[r->n] = rating, r->time[r->n] = time;
     r->n++;
     return EDL_OK;
@@ -269,7 +269,7 @@ static const char *show(char out[200], const char *s, size_t n) {
     return out;
 }
 
-EDL_PRINTF(4, 5)
+EDL__PRINTF(4, 5)
 static int bad(reader *rd, size_t col, int reason, const char *fmt, ...) {
     int n = snprintf(rd->msg, sizeof rd->msg, "%s:%zu:%zu: ", rd->path, rd->line, col);
     va_list ap;
@@ -393,9 +393,9 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
     bool is_stdin = !strcmp(path, "-");
     reader rd = {.path = is_stdin ? "<stdin>" : path, .fmt = opt->format, .sep = opt->sep ? opt->sep : ',',
                  .cols = {opt->user_col, opt->item_col, opt->rating_col, opt->time_col}};
-    EDL_TRY(check_options(opt, &rd));
+    EDL__TRY(check_options(opt, &rd));
     FILE *f;
-    EDL_TRY(edl__open_read(path, &f));
+    EDL__TRY(edl__open_read(path, &f));
 
     edl_ratings_report rep = {0};
     edl_ratings *out = NULL;
@@ -493,7 +493,7 @@ edl_status edl_ratings_write(const edl_ratings *r, const char *path) {
 static edl_status mark_last(const edl_ratings *all, uint8_t *to_test) {
     size_t n = all->n;
     size_t *best = calloc(n ? n : 1, sizeof *best), *count = calloc(n ? n : 1, sizeof *count);
-    edl_idmap users;
+    edl__idmap users;
     edl_status s = edl__idmap_init(&users, 0);
     if (s == EDL_OK && (!best || !count)) s = edl__fail(EDL_ERR_NOMEM, "edl_ratings_split: no memory for %zu records", n);
     for (size_t i = 0; s == EDL_OK && i < n; i++) {
@@ -509,7 +509,7 @@ static edl_status mark_last(const edl_ratings *all, uint8_t *to_test) {
 }
 
 static edl_status copy_marked(const edl_ratings *all, const uint8_t *mark, uint8_t want, size_t n, edl_ratings **out) {
-    EDL_TRY(edl_ratings_create(out));
+    EDL__TRY(edl_ratings_create(out));
     edl_status s = reserve(*out, n);
     for (size_t i = 0; s == EDL_OK && i < all->n; i++)
         if (mark[i] == want) s = edl_ratings_add(*out, all->user[i], all->item[i], all->rating[i], all->time[i]);

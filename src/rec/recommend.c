@@ -60,11 +60,11 @@ static int cmp_i64(const void *a, const void *b) {
 
 /* Dense ids for the training records (uidx, iidx), each user's sorted items and item counts. */
 static edl_status index_records(edl_recommender *r, const edl_ratings *d, int64_t *uidx, int64_t *iidx) {
-    EDL_TRY(edl__idmap_init(&r->uid, d->n / 16 + 16));
-    EDL_TRY(edl__idmap_init(&r->iid, d->n / 16 + 16));
+    EDL__TRY(edl__idmap_init(&r->uid, d->n / 16 + 16));
+    EDL__TRY(edl__idmap_init(&r->iid, d->n / 16 + 16));
     for (size_t k = 0; k < d->n; k++) {
-        EDL_TRY(edl__idmap_put(&r->uid, d->user[k], &uidx[k]));
-        EDL_TRY(edl__idmap_put(&r->iid, d->item[k], &iidx[k]));
+        EDL__TRY(edl__idmap_put(&r->uid, d->user[k], &uidx[k]));
+        EDL__TRY(edl__idmap_put(&r->iid, d->item[k], &iidx[k]));
     }
     r->users = r->uid.n, r->items = r->iid.n;
     r->seen_off = calloc(r->users + 1, sizeof *r->seen_off);
@@ -95,10 +95,10 @@ edl_status edl__rec_bind(edl_recommender *r) {
     r->ndense = 0;
     for (size_t l = 1; l < edl_model_num_layers(r->m); l++) {
         edl_layer_info li;
-        EDL_TRY(edl_model_layer_info(r->m, l, &li));
-        if (li.kind != EDL_LAYER_DENSE || r->ndense == EDL_REC_MAX_DENSE || !li.bias)
+        EDL__TRY(edl_model_layer_info(r->m, l, &li));
+        if (li.kind != EDL_LAYER_DENSE || r->ndense == EDL__REC_MAX_DENSE || !li.bias)
             return edl__fail(EDL_ERR_FORMAT, "recommender: layer %zu (%s) is not a dense layer with bias (at most %d)", l, li.name,
-                             EDL_REC_MAX_DENSE);
+                             EDL__REC_MAX_DENSE);
         edl__rec_dense *D = &r->dense[r->ndense++];
         D->w = edl_model_tensor(r->m, l, "weight", &count);
         D->b = edl_model_tensor(r->m, l, "bias", &count);
@@ -239,7 +239,7 @@ typedef struct {
     float *rows, *drows;    /* gathered rows and their gradients */
     float *target;
     float *logit, *dlogit;
-    float *act[EDL_REC_MAX_DENSE + 1], *grad[EDL_REC_MAX_DENSE + 1]; /* mlp: act[0] = rows */
+    float *act[EDL__REC_MAX_DENSE + 1], *grad[EDL__REC_MAX_DENSE + 1]; /* mlp: act[0] = rows */
     float *dparams;         /* mlp: gradient of the dense layers */
 } workspace;
 
@@ -380,7 +380,7 @@ static size_t records_per_batch(const trainer *t) {
 }
 
 /* Batches in sub-epoch k of the schedule: m[g] for the block (g, (g + k) % nt); returns their sum. */
-static size_t sub_epoch_batches(const trainer *t, int k, size_t m[EDL_REC_MAX_THREADS]) {
+static size_t sub_epoch_batches(const trainer *t, int k, size_t m[EDL__REC_MAX_THREADS]) {
     const edl__rec_blocks *B = t->blk;
     size_t per = records_per_batch(t), nb = 0;
     for (int g = 0; g < B->nt; g++) {
@@ -418,7 +418,7 @@ static void run_thread(trainer *t, int tid, int team, thread_sum *sum) {
     const edl__rec_blocks *B = t->blk;
     const int nt = B->nt;
     const size_t per = records_per_batch(t);
-    size_t base = t->steps, m[EDL_REC_MAX_THREADS];
+    size_t base = t->steps, m[EDL__REC_MAX_THREADS];
     for (int k = 0; k < nt; k++) {
         size_t nb = sub_epoch_batches(t, k, m);
         for (int g = tid; have_ws && g < nt; g += team) {
@@ -453,7 +453,7 @@ static edl_status check_args(const edl_rec_args *a, const edl_ratings *d) {
         return edl__fail(EDL_ERR_ARG, "%s: lr %g and reg %g must be finite", fn, a->lr, a->reg);
     if (a->optimizer != -1 && a->optimizer != EDL_OPT_SGD && a->optimizer != EDL_OPT_ADAGRAD && a->optimizer != EDL_OPT_ADAM)
         return edl__fail(EDL_ERR_ARG, "%s: optimizer %d is not sgd, adagrad or adam", fn, a->optimizer);
-    if (a->nhidden > EDL_REC_MAX_DENSE - 1) return edl__fail(EDL_ERR_ARG, "%s: %zu hidden layers (at most %d)", fn, a->nhidden, EDL_REC_MAX_DENSE - 1);
+    if (a->nhidden > EDL__REC_MAX_DENSE - 1) return edl__fail(EDL_ERR_ARG, "%s: %zu hidden layers (at most %d)", fn, a->nhidden, EDL__REC_MAX_DENSE - 1);
     for (size_t l = 0; l < a->nhidden; l++)
         if (!a->hidden || a->hidden[l] == 0 || a->hidden[l] > 100000) return edl__fail(EDL_ERR_ARG, "%s: hidden layer %zu has size 0 or > 100000", fn, l);
     return EDL_OK;
@@ -464,19 +464,19 @@ static edl_status build_model(edl_recommender *r, const edl_rec_args *a) {
     static const size_t default_hidden[2] = {64, 32};
     r->fdim = a->model == EDL_REC_POP ? 0 : a->dim;
     r->dim = r->fdim ? r->fdim : 1;
-    EDL_TRY(edl_model_create(&r->m));
-    EDL_TRY(edl_model_add_embedding(r->m, r->users + r->items, r->dim, 2, EDL_POOL_FLATTEN, -1));
+    EDL__TRY(edl_model_create(&r->m));
+    EDL__TRY(edl_model_add_embedding(r->m, r->users + r->items, r->dim, 2, EDL_POOL_FLATTEN, -1));
     if (a->model == EDL_REC_MLP) {
         const size_t *h = a->hidden ? a->hidden : default_hidden;
         size_t nh = a->hidden ? a->nhidden : 2;
-        for (size_t l = 0; l < nh; l++) EDL_TRY(edl_model_add_dense(r->m, h[l], EDL_ACT_RELU, 1));
-        EDL_TRY(edl_model_add_dense(r->m, 1, EDL_ACT_NONE, 1));
-        EDL_TRY(edl_model_set_loss(r->m, EDL_LOSS_BCE));
+        for (size_t l = 0; l < nh; l++) EDL__TRY(edl_model_add_dense(r->m, h[l], EDL_ACT_RELU, 1));
+        EDL__TRY(edl_model_add_dense(r->m, 1, EDL_ACT_NONE, 1));
+        EDL__TRY(edl_model_set_loss(r->m, EDL_LOSS_BCE));
     } else {
-        EDL_TRY(edl_model_set_loss(r->m, a->model == EDL_REC_MF ? EDL_LOSS_MSE : EDL_LOSS_BCE));
+        EDL__TRY(edl_model_set_loss(r->m, a->model == EDL_REC_MF ? EDL_LOSS_MSE : EDL_LOSS_BCE));
     }
-    EDL_TRY(edl_model_init(r->m, EDL_INIT_TORCH, a->seed));
-    EDL_TRY(edl__rec_bind(r));
+    EDL__TRY(edl_model_init(r->m, EDL_INIT_TORCH, a->seed));
+    EDL__TRY(edl__rec_bind(r));
     edl_rng rng;
     edl_rng_seed(&rng, a->seed + 17);
     size_t n = (r->users + r->items) * r->dim;
@@ -558,12 +558,12 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     for (size_t ep = 0; s == EDL_OK && ep < a->epoch && a->model != EDL_REC_POP; ep++) {
         edl__rec_blocks_shuffle(&blk, uidx, iidx, &rng);
         t.epoch = ep;
-        size_t epoch_steps = 0, counts[EDL_REC_MAX_THREADS];
+        size_t epoch_steps = 0, counts[EDL__REC_MAX_THREADS];
         for (int k = 0; k < nt; k++) epoch_steps += sub_epoch_batches(&t, k, counts);
         /* the batches done, and this epoch's count for each one left: the decay reaches 0
            just after the last batch */
         t.total_steps = t.steps + epoch_steps * (a->epoch - ep);
-        thread_sum sums[EDL_REC_MAX_THREADS];
+        thread_sum sums[EDL__REC_MAX_THREADS];
         memset(sums, 0, sizeof sums);
 #pragma omp parallel num_threads(nt)
         {
@@ -617,7 +617,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
 
 edl_status edl_rec_train(edl_recommender **out, const edl_ratings *d, const edl_rec_args *a, edl_rec_report *rep) {
     if (!out || !d || !a) return edl__fail(EDL_ERR_ARG, "edl_rec_train: an argument is NULL");
-    EDL_TRY(check_args(a, d));
+    EDL__TRY(check_args(a, d));
     edl_recommender *r = calloc(1, sizeof *r);
     int64_t *uidx = malloc(d->n * sizeof *uidx), *iidx = malloc(d->n * sizeof *iidx);
     edl_status s = r && uidx && iidx ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for %zu records", d->n);

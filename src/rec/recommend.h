@@ -20,14 +20,14 @@ typedef struct {
     size_t cap, n;
     int64_t *ids;    /* ids[index] = key: n of them */
     size_t ids_cap;
-} edl_idmap;
+} edl__idmap;
 
-edl_status edl__idmap_init(edl_idmap *m, size_t expect);
-void edl__idmap_free(edl_idmap *m);
+edl_status edl__idmap_init(edl__idmap *m, size_t expect);
+void edl__idmap_free(edl__idmap *m);
 /* The index of id, adding it when absent (*index). */
-edl_status edl__idmap_put(edl_idmap *m, int64_t id, int64_t *index);
+edl_status edl__idmap_put(edl__idmap *m, int64_t id, int64_t *index);
 /* The index of id, or -1. */
-int64_t edl__idmap_get(const edl_idmap *m, int64_t id);
+int64_t edl__idmap_get(const edl__idmap *m, int64_t id);
 
 /* A dense layer of the mlp head, pointing into the model's parameter block. */
 typedef struct {
@@ -36,7 +36,7 @@ typedef struct {
     edl_act act;
 } edl__rec_dense;
 
-#define EDL_REC_MAX_DENSE 8
+#define EDL__REC_MAX_DENSE 8
 
 struct edl_recommender {
     edl_rec_kind kind;
@@ -47,9 +47,9 @@ struct edl_recommender {
     size_t dim;             /* the table's row length */
     float *table;           /* inside m's parameter block: users rows, then items rows */
     float *bias;            /* users + items + 1: user biases, item biases, global mean */
-    edl__rec_dense dense[EDL_REC_MAX_DENSE];
+    edl__rec_dense dense[EDL__REC_MAX_DENSE];
     size_t ndense;
-    edl_idmap uid, iid;     /* file ids <-> dense indices */
+    edl__idmap uid, iid;     /* file ids <-> dense indices */
     int64_t *seen_off;      /* users + 1: user u's training items are seen[seen_off[u] ..) */
     int64_t *seen;          /* sorted per user */
     int64_t *count;         /* items: training records of each */
@@ -59,7 +59,7 @@ struct edl_recommender {
 /* The parallel schedule (recommend_blocks.c): nt x nt blocks of records, block (g, h) holding
    the records of user group g and item group h; a sub-epoch k runs blocks (g, (g + k) % nt), which
    share no user and no item, so threads never write the same row. */
-#define EDL_REC_MAX_THREADS 64
+#define EDL__REC_MAX_THREADS 64
 typedef struct {
     int nt;
     size_t n, users, items;
@@ -72,7 +72,7 @@ typedef struct {
     size_t *cursor;         /* nt * nt: scratch for the counting sorts */
 } edl__rec_blocks;
 
-/* The threads (groups) the schedule uses for `requested`: at most EDL_REC_MAX_THREADS, the
+/* The threads (groups) the schedule uses for `requested`: at most EDL__REC_MAX_THREADS, the
    records and the users, and items / 16 but for mf (the others draw negatives); 1 without OpenMP. */
 int edl__rec_threads(int requested, edl_rec_kind model, size_t n, size_t users, size_t items);
 edl_status edl__rec_blocks_init(edl__rec_blocks *b, const edl_recommender *r, size_t n, int nt);

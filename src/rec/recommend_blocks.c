@@ -40,7 +40,7 @@ int edl__rec_threads(int requested, edl_rec_kind model, size_t n, size_t users, 
     /* every group needs users and items: an empty one idles a thread, and negatives drawn from
        a group of a few items are mostly the user's own (at least 16 items a group for them) */
     size_t per_group = model == EDL_REC_MF ? 1 : 16;
-    size_t caps[4] = {EDL_REC_MAX_THREADS, n, users, items / per_group};
+    size_t caps[4] = {EDL__REC_MAX_THREADS, n, users, items / per_group};
     for (int k = 0; k < 4; k++) nt = caps[k] < nt ? caps[k] : nt;
     return nt > 0 ? (int)nt : 1;
 }
@@ -54,7 +54,7 @@ void edl__rec_blocks_free(edl__rec_blocks *b) {
 
 edl_status edl__rec_blocks_init(edl__rec_blocks *b, const edl_recommender *r, size_t n, int nt) {
     memset(b, 0, sizeof *b);
-    if (nt < 1 || nt > EDL_REC_MAX_THREADS) return edl__fail(EDL_ERR_ARG, "edl_rec_train: %d threads (1 to %d)", nt, EDL_REC_MAX_THREADS);
+    if (nt < 1 || nt > EDL__REC_MAX_THREADS) return edl__fail(EDL_ERR_ARG, "edl_rec_train: %d threads (1 to %d)", nt, EDL__REC_MAX_THREADS);
     size_t nblocks = (size_t)nt * (size_t)nt, most = r->users > r->items ? r->users : r->items;
     b->nt = nt, b->n = n, b->users = r->users, b->items = r->items;
     b->order = malloc(n * sizeof *b->order);
@@ -80,7 +80,7 @@ edl_status edl__rec_blocks_init(edl__rec_blocks *b, const edl_recommender *r, si
 
 /* Each run of nt consecutive ranks goes to the groups in a random order. */
 static void deal(uint8_t *group, const size_t *rank, size_t n, int nt, edl_rng *rng) {
-    uint8_t perm[EDL_REC_MAX_THREADS];
+    uint8_t perm[EDL__REC_MAX_THREADS];
     for (size_t s = 0; s < n; s += (size_t)nt) {
         for (int g = 0; g < nt; g++) perm[g] = (uint8_t)g;
         for (int g = nt - 1; g > 0; g--) {

@@ -105,10 +105,10 @@ static void sort_by_score(size_t *order, size_t n, const float *s) {
 edl_status edl_rank_metrics(const float *scores, const uint8_t *relevant, size_t n, size_t k, double *hr, double *ndcg,
                             double *precision, double *recall, double *mrr, double *auc) {
     static const char fn[] = "edl_rank_metrics";
-    EDL_CHECK_PTR(fn, scores);
-    EDL_CHECK_PTR(fn, relevant);
-    EDL_CHECK_SIZE(fn, n);
-    EDL_CHECK_SIZE(fn, k);
+    EDL__CHECK_PTR(fn, scores);
+    EDL__CHECK_PTR(fn, relevant);
+    EDL__CHECK_SIZE(fn, n);
+    EDL__CHECK_SIZE(fn, k);
     for (size_t i = 0; i < n; i++) /* NaN has no rank: once it topped the list (hr 1) and came last for auc */
         if (isnan(scores[i])) return edl__fail(EDL_ERR_ARG, "%s: the score at position %zu is NaN, which has no rank", fn, i);
     size_t kk = k < n ? k : n, nrel = 0;
@@ -172,8 +172,8 @@ static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 edl_status edl_rec_score(const edl_recommender *r, int64_t user, int64_t item, float *score) {
     if (!r || !score) return edl__fail(EDL_ERR_ARG, "edl_rec_score: an argument is NULL");
     size_t u = 0, i = 0;
-    EDL_TRY(find_user(r, user, &u));
-    EDL_TRY(find_item(r, item, &i));
+    EDL__TRY(find_user(r, user, &u));
+    EDL__TRY(find_item(r, item, &i));
     float *all = malloc(r->items * sizeof *all), *ws = malloc(edl__rec_ws_floats(r) * sizeof *ws);
     if (!all || !ws) {
         free(all), free(ws);
@@ -189,7 +189,7 @@ edl_status edl_rec_topk(const edl_recommender *r, int64_t user, size_t k, int ex
                         size_t *count) {
     if (!r || !items || !scores || !count) return edl__fail(EDL_ERR_ARG, "edl_rec_topk: an argument is NULL");
     size_t u = 0;
-    EDL_TRY(find_user(r, user, &u));
+    EDL__TRY(find_user(r, user, &u));
     float *all = malloc(r->items * sizeof *all), *ws = malloc(edl__rec_ws_floats(r) * sizeof *ws);
     uint8_t *skip = calloc(r->items, 1);
     if (k > r->items) k = r->items; /* no more than there are (and no size overflow) */
@@ -213,7 +213,7 @@ edl_status edl_rec_topk(const edl_recommender *r, int64_t user, size_t k, int ex
 edl_status edl_rec_similar(const edl_recommender *r, int64_t item, size_t k, int64_t *items, float *sims, size_t *count) {
     if (!r || !items || !sims || !count) return edl__fail(EDL_ERR_ARG, "edl_rec_similar: an argument is NULL");
     size_t i = 0;
-    EDL_TRY(find_item(r, item, &i));
+    EDL__TRY(find_item(r, item, &i));
     if (r->fdim == 0) return edl__fail(EDL_ERR_UNSUPPORTED, "edl_rec_similar: a %s model has no item vectors", r->kind == EDL_REC_POP ? "popularity" : "biases-only");
     float *cos = malloc(r->items * sizeof *cos);
     uint8_t *skip = calloc(r->items, 1);
@@ -295,7 +295,7 @@ static edl_status rank_users(const edl_recommender *r, const pair *ps, size_t np
 edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, size_t k, edl_rec_metrics *m) {
     static const char fn[] = "edl_rec_evaluate";
     if (!r || !test || !m) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
-    EDL_CHECK_SIZE(fn, k);
+    EDL__CHECK_SIZE(fn, k);
     memset(m, 0, sizeof *m);
     m->n = test->n, m->k = k;
     m->rmse = m->mae = m->hr = m->ndcg = m->precision = m->recall = m->auc = m->mrr = NAN;
@@ -377,11 +377,11 @@ edl_status edl_rec_save(const edl_recommender *r, const char *path) {
     return edl_model_save_ex(r->m, path, keys, vals, 6, extra, 6);
 }
 
-static edl_status load_ids(edl_idmap *map, const char *path, const char *name, const int64_t *ids, size_t n) {
-    EDL_TRY(edl__idmap_init(map, n));
+static edl_status load_ids(edl__idmap *map, const char *path, const char *name, const int64_t *ids, size_t n) {
+    EDL__TRY(edl__idmap_init(map, n));
     for (size_t k = 0; k < n; k++) {
         int64_t x;
-        EDL_TRY(edl__idmap_put(map, ids[k], &x));
+        EDL__TRY(edl__idmap_put(map, ids[k], &x));
         if ((size_t)x != k) return edl__fail(EDL_ERR_FORMAT, "%s: %s[%zu] = %lld appears twice", path, name, k, (long long)ids[k]);
     }
     return EDL_OK;
@@ -389,11 +389,11 @@ static edl_status load_ids(edl_idmap *map, const char *path, const char *name, c
 
 static edl_status load_parts(edl_recommender *r, const char *path) {
     edl__rec_file f;
-    EDL_TRY(edl__check_rec(r->m, path, &f)); /* before any count is used */
+    EDL__TRY(edl__check_rec(r->m, path, &f)); /* before any count is used */
     const char *args = edl_model_meta(r->m, "rec.args");
     snprintf(r->args, sizeof r->args, "%s", args ? args : "");
     r->kind = f.kind, r->users = f.users, r->items = f.items, r->fdim = f.fdim, r->dim = f.dim;
-    EDL_TRY(edl__rec_bind(r));
+    EDL__TRY(edl__rec_bind(r));
     const size_t nseen = f.nseen;
     r->bias = malloc((r->users + r->items + 1) * sizeof *r->bias);
     r->seen_off = malloc((r->users + 1) * sizeof *r->seen_off);
@@ -404,7 +404,7 @@ static edl_status load_parts(edl_recommender *r, const char *path) {
     memcpy(r->seen_off, f.seen_off, (r->users + 1) * sizeof *r->seen_off);
     if (nseen) memcpy(r->seen, f.seen, nseen * sizeof *r->seen);
     memcpy(r->count, f.count, r->items * sizeof *r->count);
-    EDL_TRY(load_ids(&r->uid, path, "rec.user_ids", f.user_ids, r->users));
+    EDL__TRY(load_ids(&r->uid, path, "rec.user_ids", f.user_ids, r->users));
     return load_ids(&r->iid, path, "rec.item_ids", f.item_ids, r->items);
 }
 

@@ -24,7 +24,7 @@ edl_status edl__text_tokens(const char *text, size_t len, edl__token_fn tok, voi
     size_t i = 0;
     while (i < len) {
         if (text[i] == '\n') {
-            EDL_TRY(tok(ctx, EDL_EOS, sizeof EDL_EOS - 1));
+            EDL__TRY(tok(ctx, EDL__EOS, sizeof EDL__EOS - 1));
             i++;
             continue;
         }
@@ -34,14 +34,14 @@ edl_status edl__text_tokens(const char *text, size_t len, edl__token_fn tok, voi
         }
         size_t s = i;
         while (i < len && !is_sep(text[i])) i++;
-        EDL_TRY(tok(ctx, text + s, i - s));
+        EDL__TRY(tok(ctx, text + s, i - s));
     }
     return EDL_OK;
 }
 
 /* ---- vocabulary ---------------------------------------------------------------------------- */
 
-edl_status edl__vocab_init(edl_vocab *v, const char *label_prefix) {
+edl_status edl__vocab_init(edl__vocab *v, const char *label_prefix) {
     memset(v, 0, sizeof *v);
     size_t n = strlen(label_prefix);
     if (n == 0 || n >= sizeof v->label) return edl__fail(EDL_ERR_ARG, "label prefix \"%s\" must be 1 to 63 bytes", label_prefix);
@@ -56,17 +56,17 @@ edl_status edl__vocab_init(edl_vocab *v, const char *label_prefix) {
     return EDL_OK;
 }
 
-void edl__vocab_free(edl_vocab *v) {
+void edl__vocab_free(edl__vocab *v) {
     free(v->bytes), free(v->offsets), free(v->counts), free(v->hashes), free(v->table);
     memset(v, 0, sizeof *v);
 }
 
-static int entry_is(const edl_vocab *v, size_t e, const char *s, size_t n) {
+static int entry_is(const edl__vocab *v, size_t e, const char *s, size_t n) {
     size_t len = (size_t)(v->offsets[e + 1] - v->offsets[e]);
     return len == n && memcmp(v->bytes + v->offsets[e], s, n) == 0;
 }
 
-int32_t edl__vocab_find(const edl_vocab *v, const char *s, size_t n, uint32_t h) {
+int32_t edl__vocab_find(const edl__vocab *v, const char *s, size_t n, uint32_t h) {
     size_t mask = v->table_size - 1;
     for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
         int32_t e = v->table[slot];
@@ -75,7 +75,7 @@ int32_t edl__vocab_find(const edl_vocab *v, const char *s, size_t n, uint32_t h)
     }
 }
 
-static edl_status grow_table(edl_vocab *v) {
+static edl_status grow_table(edl__vocab *v) {
     size_t ns = v->table_size * 2;
     int32_t *t = malloc(ns * sizeof *t);
     if (!t) return edl__fail(EDL_ERR_NOMEM, "no memory for a vocabulary of %zu entries", v->size);
@@ -90,7 +90,7 @@ static edl_status grow_table(edl_vocab *v) {
     return EDL_OK;
 }
 
-static edl_status append_entry(edl_vocab *v, const char *s, size_t n, uint32_t h, int64_t count) {
+static edl_status append_entry(edl__vocab *v, const char *s, size_t n, uint32_t h, int64_t count) {
     if (v->size == v->cap) {
         size_t c = v->cap ? 2 * v->cap : 1024;
         int64_t *no = realloc(v->offsets, (c + 1) * sizeof *no);
@@ -118,7 +118,7 @@ static edl_status append_entry(edl_vocab *v, const char *s, size_t n, uint32_t h
     return EDL_OK;
 }
 
-edl_status edl__vocab_add(edl_vocab *v, const char *s, size_t n) {
+edl_status edl__vocab_add(edl__vocab *v, const char *s, size_t n) {
     uint32_t h = edl__text_hash(s, n);
     v->ntokens++;
     int32_t e = edl__vocab_find(v, s, n, h);
@@ -127,19 +127,19 @@ edl_status edl__vocab_add(edl_vocab *v, const char *s, size_t n) {
         return EDL_OK;
     }
     if (v->size >= INT32_MAX - 1) return edl__fail(EDL_ERR_NOMEM, "the vocabulary holds %zu entries, the most it can", v->size);
-    if (2 * (v->size + 1) > v->table_size) EDL_TRY(grow_table(v));
-    EDL_TRY(append_entry(v, s, n, h, 1));
+    if (2 * (v->size + 1) > v->table_size) EDL__TRY(grow_table(v));
+    EDL__TRY(append_entry(v, s, n, h, 1));
     size_t slot = h & (v->table_size - 1);
     while (v->table[slot] >= 0) slot = (slot + 1) & (v->table_size - 1);
     v->table[slot] = (int32_t)(v->size - 1);
     return EDL_OK;
 }
 
-int edl__vocab_is_label(const edl_vocab *v, const char *s, size_t n) {
+int edl__vocab_is_label(const edl__vocab *v, const char *s, size_t n) {
     return n >= v->label_len && memcmp(s, v->label, v->label_len) == 0;
 }
 
-edl_status edl__vocab_reindex(edl_vocab *v) {
+edl_status edl__vocab_reindex(edl__vocab *v) {
     free(v->table);
     v->table_size = 1 << 16;
     while (v->table_size < 2 * v->size) v->table_size *= 2;
@@ -156,13 +156,13 @@ edl_status edl__vocab_reindex(edl_vocab *v) {
 
 /* Merge sort of entry ids by (words first, count descending, first appearance): stable and
    free of global state. */
-static int before(const edl_vocab *v, const uint8_t *is_label, size_t a, size_t b) {
+static int before(const edl__vocab *v, const uint8_t *is_label, size_t a, size_t b) {
     if (is_label[a] != is_label[b]) return is_label[a] < is_label[b];
     if (v->counts[a] != v->counts[b]) return v->counts[a] > v->counts[b];
     return a < b;
 }
 
-static void merge_sort(const edl_vocab *v, const uint8_t *is_label, size_t *ids, size_t *tmp, size_t n) {
+static void merge_sort(const edl__vocab *v, const uint8_t *is_label, size_t *ids, size_t *tmp, size_t n) {
     if (n < 2) return;
     size_t h = n / 2;
     merge_sort(v, is_label, ids, tmp, h);
@@ -174,7 +174,7 @@ static void merge_sort(const edl_vocab *v, const uint8_t *is_label, size_t *ids,
     memcpy(ids, tmp, n * sizeof *ids);
 }
 
-edl_status edl__vocab_finish(edl_vocab *v, int64_t min_count, int64_t min_count_label) {
+edl_status edl__vocab_finish(edl__vocab *v, int64_t min_count, int64_t min_count_label) {
     size_t n = v->size;
     size_t *ids = malloc((n ? n : 1) * sizeof *ids), *tmp = malloc((n ? n : 1) * sizeof *tmp);
     uint8_t *is_label = calloc(n ? n : 1, 1);
@@ -191,7 +191,7 @@ edl_status edl__vocab_finish(edl_vocab *v, int64_t min_count, int64_t min_count_
     }
     merge_sort(v, is_label, ids, tmp, kept);
     /* rebuild the entries in the new order */
-    edl_vocab nv;
+    edl__vocab nv;
     edl_status s = edl__vocab_init(&nv, v->label);
     for (size_t k = 0; s == EDL_OK && k < kept; k++) {
         size_t e = ids[k];
@@ -213,7 +213,7 @@ edl_status edl__vocab_finish(edl_vocab *v, int64_t min_count, int64_t min_count_
 
 /* ---- lines --------------------------------------------------------------------------------- */
 
-void edl__line_free(edl_line *l) {
+void edl__line_free(edl__line *l) {
     free(l->words), free(l->labels), free(l->hashes);
     memset(l, 0, sizeof *l);
 }
@@ -230,39 +230,39 @@ static edl_status push32(int32_t **a, size_t *n, size_t *cap, int32_t x) {
 }
 
 typedef struct {
-    const edl_vocab *v;
-    edl_line *l;
+    const edl__vocab *v;
+    edl__line *l;
 } line_ctx;
 
 static edl_status line_token(void *vc, const char *s, size_t n) {
     line_ctx *c = vc;
-    edl_line *l = c->l;
+    edl__line *l = c->l;
     uint32_t h = edl__text_hash(s, n);
     int32_t id = edl__vocab_find(c->v, s, n, h);
     l->ntokens++;
     int label = id >= 0 ? (size_t)id >= c->v->nwords : edl__vocab_is_label(c->v, s, n);
     if (!label) {
-        if (id >= 0) EDL_TRY(push32(&l->words, &l->nwords, &l->cap_words, id));
-        EDL_TRY(push32((int32_t **)&l->hashes, &l->nhashes, &l->cap_hashes, (int32_t)h));
+        if (id >= 0) EDL__TRY(push32(&l->words, &l->nwords, &l->cap_words, id));
+        EDL__TRY(push32((int32_t **)&l->hashes, &l->nhashes, &l->cap_hashes, (int32_t)h));
     } else if (id >= 0) {
-        EDL_TRY(push32(&l->labels, &l->nlabels, &l->cap_labels, id - (int32_t)c->v->nwords));
+        EDL__TRY(push32(&l->labels, &l->nlabels, &l->cap_labels, id - (int32_t)c->v->nwords));
     }
     return EDL_OK;
 }
 
-edl_status edl__line_parse(const edl_vocab *v, const char *s, size_t n, size_t word_ngrams,
-                           size_t bucket, edl_line *l) {
+edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, size_t word_ngrams,
+                           size_t bucket, edl__line *l) {
     l->nwords = l->nlabels = l->nhashes = 0;
     l->ntokens = 0;
     line_ctx c = {v, l};
-    EDL_TRY(edl__text_tokens(s, n, line_token, &c));
-    EDL_TRY(line_token(&c, EDL_EOS, sizeof EDL_EOS - 1));
+    EDL__TRY(edl__text_tokens(s, n, line_token, &c));
+    EDL__TRY(line_token(&c, EDL__EOS, sizeof EDL__EOS - 1));
     if (word_ngrams > 1 && bucket > 0) {
         for (size_t i = 0; i < l->nhashes; i++) {
             uint64_t h = (uint64_t)(int64_t)(int32_t)l->hashes[i];
             for (size_t j = i + 1; j < l->nhashes && j < i + word_ngrams; j++) {
                 h = h * 116049371u + (uint64_t)(int64_t)(int32_t)l->hashes[j];
-                EDL_TRY(push32(&l->words, &l->nwords, &l->cap_words, (int32_t)(v->nwords + h % bucket)));
+                EDL__TRY(push32(&l->words, &l->nwords, &l->cap_words, (int32_t)(v->nwords + h % bucket)));
             }
         }
     }

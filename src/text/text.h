@@ -6,13 +6,13 @@
 #include "common/internal.h"
 #include "edl_text.h"
 
-#define EDL_EOS "</s>"
+#define EDL__EOS "</s>"
 
 /* fastText's hash (FNV-1a over the bytes read as signed chars), so bucket ids match fastText's. */
 uint32_t edl__text_hash(const char *s, size_t n);
 
 /* Calls tok(ctx, s, n) for each token of text[0..len): runs of bytes other than
-   ' ' \t \n \r \v \f and NUL; a newline emits EDL_EOS after the line's tokens. Tokens are not
+   ' ' \t \n \r \v \f and NUL; a newline emits EDL__EOS after the line's tokens. Tokens are not
    NUL-terminated. Returns the first non-OK status of tok. */
 typedef edl_status (*edl__token_fn)(void *ctx, const char *s, size_t n);
 edl_status edl__text_tokens(const char *text, size_t len, edl__token_fn tok, void *ctx);
@@ -32,19 +32,19 @@ typedef struct {
     char label[64];       /* label prefix, e.g. "__label__" */
     size_t label_len;
     int64_t ntokens;      /* tokens counted while building */
-} edl_vocab;
+} edl__vocab;
 
-edl_status edl__vocab_init(edl_vocab *v, const char *label_prefix);
-void edl__vocab_free(edl_vocab *v);
+edl_status edl__vocab_init(edl__vocab *v, const char *label_prefix);
+void edl__vocab_free(edl__vocab *v);
 /* Counts one token (building). */
-edl_status edl__vocab_add(edl_vocab *v, const char *s, size_t n);
+edl_status edl__vocab_add(edl__vocab *v, const char *s, size_t n);
 /* Drops words under min_count and labels under min_count_label, sorts, rebuilds the table. */
-edl_status edl__vocab_finish(edl_vocab *v, int64_t min_count, int64_t min_count_label);
+edl_status edl__vocab_finish(edl__vocab *v, int64_t min_count, int64_t min_count_label);
 /* Rebuilds the table after loading entries (already sorted, nwords/nlabels set). */
-edl_status edl__vocab_reindex(edl_vocab *v);
+edl_status edl__vocab_reindex(edl__vocab *v);
 /* The id of token s[0..n) with hash h, or -1. */
-int32_t edl__vocab_find(const edl_vocab *v, const char *s, size_t n, uint32_t h);
-int edl__vocab_is_label(const edl_vocab *v, const char *s, size_t n);
+int32_t edl__vocab_find(const edl__vocab *v, const char *s, size_t n, uint32_t h);
+int edl__vocab_is_label(const edl__vocab *v, const char *s, size_t n);
 
 /* One example: input ids (words in the vocabulary, then word n-gram buckets as
    nwords + bucket id) and label ids (0-based among labels). */
@@ -56,11 +56,11 @@ typedef struct {
     uint32_t *hashes;     /* scratch: hashes of the line's words */
     size_t nhashes, cap_hashes;
     int64_t ntokens;      /* tokens read (as fastText counts them) */
-} edl_line;
+} edl__line;
 
-void edl__line_free(edl_line *l);
+void edl__line_free(edl__line *l);
 /* Parses one line (no newline inside; an EOS is appended as fastText's reader does) into l. */
-edl_status edl__line_parse(const edl_vocab *v, const char *s, size_t n, size_t word_ngrams,
-                           size_t bucket, edl_line *l);
+edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, size_t word_ngrams,
+                           size_t bucket, edl__line *l);
 
 #endif

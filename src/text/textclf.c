@@ -66,7 +66,7 @@ edl_status edl__textclf_build_tree(edl_textclf *c) {
     c->tree = malloc(nodes * sizeof *c->tree);
     c->path_off = malloc((osz + 1) * sizeof *c->path_off);
     if (!c->tree || !c->path_off) return edl__fail(EDL_ERR_NOMEM, "no memory for the label tree");
-    for (size_t i = 0; i < nodes; i++) c->tree[i] = (edl_hs_node){-1, -1, -1, 0, 1e15};
+    for (size_t i = 0; i < nodes; i++) c->tree[i] = (edl__hs_node){-1, -1, -1, 0, 1e15};
     for (size_t i = 0; i < osz; i++) c->tree[i].count = (double)c->vocab.counts[c->vocab.nwords + i];
     int64_t leaf = (int64_t)osz - 1, node = (int64_t)osz;
     for (size_t i = osz; i < nodes; i++) {
@@ -113,16 +113,16 @@ edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a) {
     }
     snprintf(spec + n, sizeof spec - (size_t)n, " dense(%zu,bias=%d) loss(%s)", out, a->nhidden ? 1 : 0,
              c->loss == EDL_TEXTCLF_SOFTMAX ? "softmax" : "bce");
-    EDL_TRY(edl_model_from_spec(&c->m, spec, EDL_INIT_FASTTEXT, a->seed));
+    EDL__TRY(edl_model_from_spec(&c->m, spec, EDL_INIT_FASTTEXT, a->seed));
     if (a->nhidden) { /* hidden layers learn from PyTorch's initialisation, not fastText's zeros */
         edl_model_free(c->m);
         c->m = NULL;
         edl_model *m;
-        EDL_TRY(edl_model_create(&m));
+        EDL__TRY(edl_model_create(&m));
         c->m = m;
-        EDL_TRY(edl__spec_build(m, spec));
-        EDL_TRY(edl_model_set_layer_init(m, 0, EDL_INIT_FASTTEXT));
-        EDL_TRY(edl_model_init(m, EDL_INIT_TORCH, a->seed));
+        EDL__TRY(edl__spec_build(m, spec));
+        EDL__TRY(edl_model_set_layer_init(m, 0, EDL_INIT_FASTTEXT));
+        EDL__TRY(edl_model_init(m, EDL_INIT_TORCH, a->seed));
     }
     return EDL_OK;
 }
@@ -251,7 +251,7 @@ edl_status edl__textclf_hs_topk(const edl_textclf *c, const float *hidden, size_
             continue;
         }
         /* the more probable child first: the k best fill early and prune the rest */
-        const edl_hs_node *t = &c->tree[fr->node];
+        const edl__hs_node *t = &c->tree[fr->node];
         int right = (fr->f >= 0.5) == (fr->state == 0);
         fr->state++;
         st[d + 1] = (hs_frame){right ? t->right : t->left, 0, 0.0, fr->p * (right ? fr->f : 1.0 - fr->f)};
@@ -296,7 +296,7 @@ edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t le
     if (!c || (!line && len) || !labels || !probs || !count) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     if (isnan(threshold)) return edl__fail(EDL_ERR_ARG, "%s: threshold is NaN", fn);
     *count = 0;
-    edl_line l = {0};
+    edl__line l = {0};
     const int hs = c->loss == EDL_TEXTCLF_HS && c->m->nlayers == 2;
     size_t nl = hs ? 0 : c->vocab.nlabels; /* hs scores only the labels its search reaches */
     float *scratch = malloc((nl + c->dim) * sizeof *scratch);
@@ -330,7 +330,7 @@ edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t le
 
 edl_status edl_textclf_sentence_vector(const edl_textclf *c, const char *line, size_t len, float *vec) {
     if (!c || (!line && len) || !vec) return edl__fail(EDL_ERR_ARG, "edl_textclf_sentence_vector: an argument is NULL");
-    edl_line l = {0};
+    edl__line l = {0};
     edl_status s = edl__line_parse(&c->vocab, line ? line : "", len, c->word_ngrams, c->bucket, &l);
     if (s == EDL_OK) edl__textclf_average(c, l.words, l.nwords, vec);
     edl__line_free(&l);
@@ -359,8 +359,8 @@ edl_status edl_textclf_test(const edl_textclf *c, const char *path, size_t k, fl
     mt->label_correct = calloc(nl, sizeof(uint64_t));
     int64_t *pl = malloc(k * sizeof *pl);
     float *pp = malloc(k * sizeof *pp), *scratch = malloc((nl + c->dim) * sizeof *scratch);
-    edl_line l = {0};
-    edl_text_reader r;
+    edl__line l = {0};
+    edl__text_reader r;
     edl_status s = (!mt->label_gold || !mt->label_predicted || !mt->label_correct || !pl || !pp || !scratch)
                        ? edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn)
                        : edl__reader_open(&r, path);

@@ -12,14 +12,14 @@ typedef struct {
     int32_t parent, left, right;
     uint8_t binary;
     double count;
-} edl_hs_node;
+} edl__hs_node;
 
 struct edl_textclf {
     edl_model *m;
-    edl_vocab vocab;
+    edl__vocab vocab;
     edl_textclf_loss loss;
     size_t dim, word_ngrams, bucket;
-    edl_hs_node *tree;     /* hierarchical softmax: 2 * labels - 1 nodes */
+    edl__hs_node *tree;     /* hierarchical softmax: 2 * labels - 1 nodes */
     int32_t *paths;        /* label l's path: output rows paths[path_off[l] .. path_off[l+1]) */
     uint8_t *codes;        /* and the branch taken at each */
     size_t *path_off;
@@ -49,11 +49,11 @@ typedef struct {
     size_t cap;
     size_t line;          /* 1-based number of the line last returned */
     const char *path;
-} edl_text_reader;
+} edl__text_reader;
 
-edl_status edl__reader_open(edl_text_reader *r, const char *path);
+edl_status edl__reader_open(edl__text_reader *r, const char *path);
 /* *text is NULL at the end of the file. */
-edl_status edl__reader_line(edl_text_reader *r, const char **text, size_t *len);
-void edl__reader_close(edl_text_reader *r);
+edl_status edl__reader_line(edl__text_reader *r, const char **text, size_t *len);
+void edl__reader_close(edl__text_reader *r);
 
 #endif

@@ -45,7 +45,7 @@ edl_status edl_textclf_load(edl_textclf **out, const char *path) {
         c->loss = f.loss, c->dim = f.dim, c->word_ngrams = f.word_ngrams, c->bucket = f.bucket;
         s = edl__vocab_init(&c->vocab, f.label);
     }
-    edl_vocab *v = &c->vocab;
+    edl__vocab *v = &c->vocab;
     for (size_t i = 0; s == EDL_OK && i < f.vocab.n; i++) {
         s = edl__vocab_add(v, f.vocab.bytes + f.vocab.off[i], (size_t)(f.vocab.off[i + 1] - f.vocab.off[i]));
         if (s == EDL_OK && v->size != i + 1) s = edl__fail(EDL_ERR_FORMAT, "%s: vocabulary entry %zu appears twice", path, i);
@@ -65,14 +65,14 @@ edl_status edl_textclf_load(edl_textclf **out, const char *path) {
 
 /* ---- reading lines ------------------------------------------------------------------------- */
 
-edl_status edl__reader_open(edl_text_reader *r, const char *path) {
+edl_status edl__reader_open(edl__text_reader *r, const char *path) {
     memset(r, 0, sizeof *r);
     r->path = path;
     r->is_stdin = !strcmp(path, "-");
     return edl__open_read(path, &r->f);
 }
 
-edl_status edl__reader_line(edl_text_reader *r, const char **text, size_t *len) {
+edl_status edl__reader_line(edl__text_reader *r, const char **text, size_t *len) {
     ssize_t n = getline(&r->buf, &r->cap, r->f);
     if (n < 0) {
         *text = NULL, *len = 0;
@@ -86,7 +86,7 @@ edl_status edl__reader_line(edl_text_reader *r, const char **text, size_t *len) 
     return EDL_OK;
 }
 
-void edl__reader_close(edl_text_reader *r) {
+void edl__reader_close(edl__text_reader *r) {
     if (r->f && !r->is_stdin) fclose(r->f);
     free(r->buf);
     memset(r, 0, sizeof *r);

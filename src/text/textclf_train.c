@@ -30,7 +30,7 @@ static void corpus_free(corpus *c) {
     memset(c, 0, sizeof *c);
 }
 
-static edl_status corpus_add(corpus *c, const edl_line *l) {
+static edl_status corpus_add(corpus *c, const edl__line *l) {
     if (c->n + 1 >= c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 1024;
         int32_t *nt = realloc(c->ntokens, cap * sizeof *nt);
@@ -71,7 +71,7 @@ static edl_status count_token(void *v, const char *s, size_t n) { return edl__vo
 
 /* Tokenises every line of text into c (lines without labels are counted, not kept). */
 static edl_status make_corpus(const edl_textclf *clf, const char *text, size_t len, corpus *c) {
-    edl_line l = {0};
+    edl__line l = {0};
     edl_status s = EDL_OK;
     for (size_t i = 0; i < len && s == EDL_OK;) {
         const char *nl = memchr(text + i, '\n', len - i);
@@ -92,7 +92,7 @@ static edl_status make_corpus(const edl_textclf *clf, const char *text, size_t l
 
 static edl_status load_pretrained(edl_textclf *clf, const char *path) {
     edl_vectors *v = NULL;
-    EDL_TRY(edl_vectors_read(&v, path, EDL_VEC_AUTO));
+    EDL__TRY(edl_vectors_read(&v, path, EDL_VEC_AUTO));
     edl_status s = EDL_OK;
     if (edl_vectors_dim(v) != clf->dim)
         s = edl__fail(EDL_ERR_FORMAT, "%s: vectors have dim %zu, the model -dim %zu", path, edl_vectors_dim(v), clf->dim);
@@ -301,7 +301,7 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
 static edl_status to_dataset(const edl_textclf *c, const corpus *d, edl_dataset **out) {
     size_t nl = c->vocab.nlabels;
     int ova = c->loss == EDL_TEXTCLF_OVA;
-    EDL_TRY(edl_dataset_create(out, 0, ova ? nl : 0));
+    EDL__TRY(edl_dataset_create(out, 0, ova ? nl : 0));
     float *t = ova ? malloc(nl * sizeof *t) : NULL;
     int64_t *idx = NULL;
     size_t cap = 0;
@@ -405,7 +405,7 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
                              edl_textclf_report *report) {
     static const char fn[] = "edl_textclf_train";
     if (!out || !input || !a) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
-    EDL_TRY(check_args(a));
+    EDL__TRY(check_args(a));
     edl_textclf *c = calloc(1, sizeof *c);
     char *text = NULL, *vtext = NULL;
     size_t len = 0, vlen = 0;

@@ -84,7 +84,7 @@ edl_status edl__vectors_add_word(edl_vectors *v, const char *w, size_t len, cons
     if (len == 0) return edl__fail(EDL_ERR_FORMAT, "%s: empty word", where);
     int64_t prev = edl_vectors_find(v, w, len);
     if (prev >= 0) return edl__fail(EDL_ERR_FORMAT, "%s: word \"%.*s\" appears twice (first as row %lld)", where, (int)(len > 60 ? 60 : len), w, (long long)prev + 1);
-    EDL_TRY(edl__vocab_add(&v->vocab, w, len));
+    EDL__TRY(edl__vocab_add(&v->vocab, w, len));
     v->vocab.nwords = v->vocab.size;
     v->n++;
     return EDL_OK;
@@ -94,7 +94,7 @@ edl_status edl_vectors_create(edl_vectors **out, const char *const *words, const
                               size_t dim) {
     if (!out || (n && (!words || !data))) return edl__fail(EDL_ERR_ARG, "edl_vectors_create: an argument is NULL");
     edl_vectors *v;
-    EDL_TRY(edl__vectors_alloc(&v, n, dim));
+    EDL__TRY(edl__vectors_alloc(&v, n, dim));
     edl_status s = EDL_OK;
     for (size_t i = 0; s == EDL_OK && i < n; i++) {
         char where[48];
@@ -264,7 +264,7 @@ static edl_status read_binary(edl_vectors **out, const char *path, FILE *f, uint
         return edl__fail(EDL_ERR_FORMAT, "%s: byte 0: the header says %llu rows of %llu floats but the file has %llu bytes", path, hn, hd,
                          (unsigned long long)fsize);
     edl_vectors *v;
-    EDL_TRY(edl__vectors_alloc(&v, (size_t)hn, (size_t)hd));
+    EDL__TRY(edl__vectors_alloc(&v, (size_t)hn, (size_t)hd));
     edl_status s = EDL_OK;
     char *word = NULL;
     size_t wcap = 0;

@@ -7,7 +7,7 @@
 #include "text/text.h"
 
 struct edl_vectors {
-    edl_vocab vocab;  /* word i is entry i */
+    edl__vocab vocab;  /* word i is entry i */
     size_t n, dim;
     float *data;      /* n x dim */
 };

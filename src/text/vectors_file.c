@@ -54,7 +54,7 @@ static edl_status table_rows(edl_vectors **out, edl_model *m, const char *path, 
 
 edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
     edl_model *m = NULL;
-    EDL_TRY(edl_model_load(&m, path));
+    EDL__TRY(edl_model_load(&m, path));
     edl__vectors_file f;
     edl_status s = edl__check_vectors(m, path, &f); /* as its kind: a classifier's words are its first nwords */
     edl_layer_info in;

@@ -88,7 +88,7 @@ edl_status edl_vectors_eval_analogies(const edl_vectors *v, const char *path, si
     if (!v || !path || !r) return edl__fail(EDL_ERR_ARG, "edl_vectors_eval_analogies: an argument is NULL");
     memset(r, 0, sizeof *r);
     FILE *f;
-    EDL_TRY(edl__open_read(path, &f));
+    EDL__TRY(edl__open_read(path, &f));
     size_t n = restrict_to && restrict_to < v->n ? restrict_to : v->n, lineno = 0, cap = 0;
     char *line = NULL;
     ssize_t len;
@@ -169,7 +169,7 @@ edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, d
                                        size_t *found, size_t *total) {
     if (!v || !path || !spearman || !found || !total) return edl__fail(EDL_ERR_ARG, "edl_vectors_eval_similarity: an argument is NULL");
     FILE *f;
-    EDL_TRY(edl__open_read(path, &f));
+    EDL__TRY(edl__open_read(path, &f));
     double *human = NULL, *model = NULL;
     size_t n = 0, cap = 0, lcap = 0, lineno = 0;
     *found = *total = 0;

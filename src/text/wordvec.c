@@ -23,7 +23,7 @@
 #define MAX_LINE 1024 /* words a line, as fastText cuts long lines */
 
 struct edl_wordvec {
-    edl_vocab vocab;
+    edl__vocab vocab;
     size_t dim, minn, maxn, bucket;
     size_t stride;        /* floats from one input row to the next: dim, or while training dim
                              rounded up to a cache line, so two threads updating neighbouring
@@ -79,7 +79,7 @@ static edl_status ngrams(const edl_wordvec *w, const char *word, size_t len, int
             while (j < bl && (b[j] & 0xC0) == 0x80) j++;
             /* fastText skips the n-grams "<" and ">" alone (k == 1 at either end) */
             if (k >= w->minn && !(k == 1 && (i == 0 || j == bl)))
-                EDL_TRY(push_id(out, n, cap, (int32_t)(w->vocab.nwords + edl__text_hash(b + i, j - i) % w->bucket)));
+                EDL__TRY(push_id(out, n, cap, (int32_t)(w->vocab.nwords + edl__text_hash(b + i, j - i) % w->bucket)));
         }
     }
     return EDL_OK;
@@ -91,10 +91,10 @@ static edl_status build_subwords(edl_wordvec *w) {
     if (!w->sub_off) return edl__fail(EDL_ERR_NOMEM, "no memory");
     for (size_t i = 0; i < nw; i++) {
         w->sub_off[i] = n;
-        EDL_TRY(push_id(&w->sub, &n, &cap, (int32_t)i));
+        EDL__TRY(push_id(&w->sub, &n, &cap, (int32_t)i));
         const char *s = w->vocab.bytes + w->vocab.offsets[i];
         size_t len = (size_t)(w->vocab.offsets[i + 1] - w->vocab.offsets[i]);
-        if (!(len == 4 && !memcmp(s, EDL_EOS, 4))) EDL_TRY(ngrams(w, s, len, &w->sub, &n, &cap));
+        if (!(len == 4 && !memcmp(s, EDL__EOS, 4))) EDL__TRY(ngrams(w, s, len, &w->sub, &n, &cap));
     }
     w->sub_off[nw] = n;
     return EDL_OK;
@@ -122,7 +122,7 @@ edl_status edl_wordvec_word_vector(const edl_wordvec *w, const char *word, size_
 edl_status edl_wordvec_vectors(const edl_wordvec *w, edl_vectors **out) {
     if (!w || !out) return edl__fail(EDL_ERR_ARG, "edl_wordvec_vectors: an argument is NULL");
     edl_vectors *v;
-    EDL_TRY(edl__vectors_alloc(&v, w->vocab.nwords, w->dim));
+    EDL__TRY(edl__vectors_alloc(&v, w->vocab.nwords, w->dim));
     edl_status s = EDL_OK;
     for (size_t i = 0; s == EDL_OK && i < w->vocab.nwords; i++) {
         const char *word = w->vocab.bytes + w->vocab.offsets[i];
@@ -292,12 +292,12 @@ static void train_thread(wv_train *t, int tid, int nt) {
 }
 
 typedef struct {
-    edl_vocab *v;
+    edl__vocab *v;
 } count_ctx;
 static edl_status count_tok(void *c, const char *s, size_t n) { return edl__vocab_add(((count_ctx *)c)->v, s, n); }
 
 typedef struct {
-    const edl_vocab *v;
+    const edl__vocab *v;
     wv_corpus *c;
 } ids_ctx;
 
@@ -305,8 +305,8 @@ static edl_status id_tok(void *vc, const char *s, size_t n) {
     ids_ctx *x = vc;
     wv_corpus *c = x->c;
     int32_t id = edl__vocab_find(x->v, s, n, edl__text_hash(s, n));
-    if (id >= 0 && (size_t)id < x->v->nwords) EDL_TRY(push_id(&c->ids, &c->n, &c->cap, id));
-    if (n == 4 && !memcmp(s, EDL_EOS, 4)) { /* a line ends */
+    if (id >= 0 && (size_t)id < x->v->nwords) EDL__TRY(push_id(&c->ids, &c->n, &c->cap, id));
+    if (n == 4 && !memcmp(s, EDL__EOS, 4)) { /* a line ends */
         if (c->nlines == c->lcap) {
             size_t cap = c->lcap ? 2 * c->lcap : 1024;
             size_t *ne = realloc(c->line_end, cap * sizeof *ne);
@@ -338,7 +338,7 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
                              edl_wordvec_report *rep) {
     static const char fn[] = "edl_wordvec_train";
     if (!out || !input || !a) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
-    EDL_TRY(check_args(a));
+    EDL__TRY(check_args(a));
     edl_wordvec *w = calloc(1, sizeof *w);
     wv_train *t = calloc(1, sizeof *t);
     wv_corpus c = {0};
@@ -358,7 +358,7 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
     if (s == EDL_OK && w->vocab.nwords + w->bucket > (size_t)INT32_MAX) s = edl__fail(EDL_ERR_ARG, "%s: too many rows", fn);
     ids_ctx ic = {&w->vocab, &c};
     if (s == EDL_OK) s = edl__text_tokens(text, len, id_tok, &ic);
-    if (s == EDL_OK && (c.nlines == 0 || c.line_end[c.nlines - 1] != c.n)) s = id_tok(&ic, EDL_EOS, 4); /* the last line */
+    if (s == EDL_OK && (c.nlines == 0 || c.line_end[c.nlines - 1] != c.n)) s = id_tok(&ic, EDL__EOS, 4); /* the last line */
     free(text);
     const size_t nw = w->vocab.nwords, dim = a->dim;
     /* tables: input uniform(+-1/dim), output zero, keep probabilities, negatives */

@@ -49,8 +49,8 @@ edl_status edl_pca(float *out, double *explained, const float *x, size_t n, size
     if (!out || !x) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     if (n < 2 || dim == 0 || k == 0 || k > dim) return edl__fail(EDL_ERR_ARG, "%s: need n >= 2 and 1 <= k <= dim (n %zu, dim %zu, k %zu)", fn, n, dim, k);
     if (dim > 2000) return edl__fail(EDL_ERR_ARG, "%s: dim %zu is over 2000", fn, dim);
-    EDL_TRY(edl__check_matrix(fn, "x", n, dim));
-    EDL_TRY(edl__check_matrix(fn, "out", n, k));
+    EDL__TRY(edl__check_matrix(fn, "x", n, dim));
+    EDL__TRY(edl__check_matrix(fn, "out", n, k));
     /* a NaN or an infinity would spread through the covariance into every output */
     for (size_t i = 0; i < n; i++)
         if (!edl__vec_all_finite(x + i * dim, dim))

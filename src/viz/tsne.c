@@ -330,7 +330,7 @@ edl_status edl_tsne(float *out, const float *x, size_t n, size_t dim, const edl_
     if (!out || !x || !a) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     if (dim == 0) return edl__fail(EDL_ERR_ARG, "%s: dim is 0: the points need at least one coordinate", fn);
     if (n < 4) return edl__fail(EDL_ERR_ARG, "%s: need at least 4 points (n %zu)", fn, n);
-    EDL_TRY(edl__check_matrix(fn, "x", n, dim));
+    EDL__TRY(edl__check_matrix(fn, "x", n, dim));
     if (!(a->perplexity >= 1 && a->perplexity * 3 < (float)n))
         return edl__fail(EDL_ERR_ARG, "%s: perplexity %g must be in [1, n/3 = %zu)", fn, a->perplexity, n / 3);
     if (!(a->theta >= 0 && a->theta <= 1)) return edl__fail(EDL_ERR_ARG, "%s: theta %g is not in [0, 1]", fn, a->theta);

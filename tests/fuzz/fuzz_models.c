@@ -63,10 +63,10 @@ static int fm_read(fm_model *m, const char *path) {
     for (int i = 0; i < 8; i++) hlen |= (uint64_t)len8[i] << (8 * i);
     char *h = ok && hlen < (1u << 20) ? malloc(hlen + 1) : NULL;
     ok = h && fread(h, 1, hlen, f) == hlen;
-    edl_json root = {0};
+    edl__json root = {0};
     ok = ok && edl__json_parse(h, hlen, &root, NULL) == EDL_OK;
     for (size_t i = 0; ok && i < root.n; i++) {
-        const edl_json *v = &root.items[i];
+        const edl__json *v = &root.items[i];
         if (!strcmp(root.keys[i], "__metadata__")) {
             for (size_t k = 0; k < v->n && m->nmeta < FM_MAX_META; k++, m->nmeta++)
                 m->key[m->nmeta] = strdup(v->keys[k]), m->val[m->nmeta] = strdup(v->items[k].str);
@@ -74,7 +74,7 @@ static int fm_read(fm_model *m, const char *path) {
         }
         if (m->nt == FM_MAX_T) break;
         fm_tensor *t = &m->t[m->nt++];
-        const edl_json *dt = edl__json_get(v, "dtype"), *sh = edl__json_get(v, "shape"), *of = edl__json_get(v, "data_offsets");
+        const edl__json *dt = edl__json_get(v, "dtype"), *sh = edl__json_get(v, "shape"), *of = edl__json_get(v, "data_offsets");
         snprintf(t->name, sizeof t->name, "%s", root.keys[i]);
         snprintf(t->dtype, sizeof t->dtype, "%s", dt->str);
         t->rank = sh->n;
