@@ -24,7 +24,7 @@ typedef struct {
     FILE *log;
 } supervised_progress;
 
-static void progress_supervised(const edl_textclf_progress *p, void *user) {
+static void progress_supervised(const edl_progress *p, void *user) {
     supervised_progress *s = user;
     if (s->log && p->epoch_end)
         fprintf(s->log, "%.4f,%.6g,%.6g,%.0f,%.3f\n", (double)p->epoch, p->loss, p->lr, p->words_per_sec_thread, p->seconds);

@@ -52,7 +52,7 @@ void progress_report(const edl_progress *p, void *user) {
     fflush(stderr);
 }
 
-void progress_fasttext(const edl_textclf_progress *p, void *user) {
+void progress_fasttext(const edl_progress *p, void *user) {
     const progress_state *s = user;
     if (s && s->log) fprintf(s->log, "%.4f,%.6g,%.6g,%.0f,%.3f\n", p->progress * s->epochs, p->loss, p->lr, p->words_per_sec_thread, p->seconds);
     if (s && s->verbose < 2) return;

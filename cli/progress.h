@@ -21,7 +21,7 @@ void progress_report(const edl_progress *p, void *user);
 
 /* fastText's progress line ("Progress: 42.0% words/sec/thread: ..."), for the fastText-style
    commands; user is a progress_state (printed at verbosity 2 and above; logged if it has a log). */
-void progress_fasttext(const edl_textclf_progress *p, void *user);
+void progress_fasttext(const edl_progress *p, void *user);
 /* Prints "edl CMD: <the library's last error>" and returns 1. */
 int cli_fail(const char *cmd);
 

@@ -357,15 +357,21 @@ size_t edl_dataset_size(const edl_dataset *d);
 edl_status edl_dataset_load_text(edl_dataset **d, const char *path, size_t feature_dim,
                                  size_t target_dim);
 
+/* Training progress, as every trainer reports it (edl_train, the text classifier, word vectors,
+   recommenders): to a callback, one call at a time, maybe from a training thread. */
 typedef struct {
-    size_t epoch, epochs;       /* 1-based epoch */
-    uint64_t step, total_steps; /* optimizer steps done, and planned */
+    size_t epoch, epochs;       /* 1-based: the epoch running, or the one this report closes */
+    uint64_t step, total_steps; /* optimizer steps done, and planned (fastText-style trainers:
+                                   tokens done, and the run's tokens) */
+    double progress;            /* 0..1: the share of the run done */
     double seconds, eta_seconds;
-    double examples_per_second;
-    float lr;
-    float loss, accuracy;              /* running means over this epoch */
-    float valid_loss, valid_accuracy;  /* at an epoch's end, when there is validation data */
-    int epoch_end;                     /* 1 when this report closes an epoch */
+    double examples_per_second; /* (fastText-style trainers: tokens per second) */
+    double words_per_sec_thread; /* fastText's figure: tokens a second per thread (text trainers) */
+    float lr;                   /* the rate now */
+    float loss, accuracy;              /* running means (accuracy NaN where not measured) */
+    float valid_loss, valid_accuracy;  /* at an epoch's end, when there is validation data (else NaN) */
+    int epoch_end;                     /* 1 in exactly one report an epoch, once its last
+                                          example is done */
 } edl_progress;
 
 typedef struct {

@@ -25,16 +25,6 @@ typedef struct edl_textclf edl_textclf;
 typedef enum { EDL_TEXTCLF_SOFTMAX = 0, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS } edl_textclf_loss;
 
 typedef struct {
-    double progress;            /* 0..1 */
-    double words_per_sec_thread;
-    float lr, loss;             /* current rate and running mean loss */
-    double seconds, eta_seconds;
-    size_t epoch;               /* 1-based: the epoch running, or the one this report closes */
-    int epoch_end;              /* 1 in exactly one report an epoch, once its last example is done
-                                   (edl_textclf_train; edl_wordvec_train leaves epoch and this 0) */
-} edl_textclf_progress;
-
-typedef struct {
     /* fastText's flags, with fastText's defaults for supervised mode */
     size_t dim;                 /* 100 */
     float lr;                   /* 0.1 */
@@ -57,8 +47,10 @@ typedef struct {
     size_t batch;               /* 0: example by example (fastText); > 0: mini-batches */
     const char *valid;          /* validation file: early stopping with patience */
     size_t patience;
-    /* Reports progress, one call at a time but maybe from a training thread; may be NULL. */
-    void (*progress)(const edl_textclf_progress *p, void *user);
+    /* Reports progress (edl_progress: on fastText's path step and total_steps count tokens, a
+       report closes each epoch and one comes every 0.1 s), one call at a time but maybe from a
+       training thread; may be NULL. */
+    void (*progress)(const edl_progress *p, void *user);
     void *user;
 } edl_textclf_args;
 
@@ -197,7 +189,7 @@ typedef struct {
     size_t bucket;              /* 2000000 */
     size_t lr_update_rate;      /* 100 */
     const char *label;          /* "__label__": such tokens are not words */
-    void (*progress)(const edl_textclf_progress *p, void *user);
+    void (*progress)(const edl_progress *p, void *user);
     void *user;
 } edl_wordvec_args;
 

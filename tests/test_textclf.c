@@ -345,7 +345,7 @@ typedef struct {
     int out_of_order;
 } epoch_count;
 
-static void count_epochs(const edl_textclf_progress *p, void *user) {
+static void count_epochs(const edl_progress *p, void *user) {
     epoch_count *e = user;
     e->calls++;
     if (!p->epoch_end) return;

@@ -1,7 +1,9 @@
 /* Optimizers (SGD, Adagrad, row-wise Adagrad, Adam, AdamW) with PyTorch's update rules, in a
  * dense form (every element) and, for embedding tables, a lazy form that touches only the rows
- * that received gradient (torch.optim.SparseAdam's rule for Adam). Learning-rate schedules. */
+ * that received gradient (torch.optim.SparseAdam's rule for Adam). The arithmetic is in
+ * optim_rules.c, shared with the recommenders. */
 #include "model/model.h"
+#include "model/optim_rules.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -109,38 +111,10 @@ void edl_optim_free(edl_optim *o) {
 
 /* ---- updates ------------------------------------------------------------------------------ */
 
-/* One row, one accumulator: acc += mean(g^2); p -= lr g / (sqrt(acc) + eps) (FBGEMM's rule). */
-static bool rowwise_adagrad(const edl__opt_coef *a, float *p, float *g, float *acc, size_t n) {
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        float d = g[i] + a->wd * p[i];
-        s += (double)d * d;
-    }
-    *acc += (float)(s / (double)n);
-    float mult = a->lr / (sqrtf(*acc) + a->eps);
-    bool ok = true;
-    for (size_t i = 0; i < n; i++) {
-        p[i] -= mult * (g[i] + a->wd * p[i]);
-        g[i] = 0.0f;
-        ok &= isfinite(p[i]) != 0;
-    }
-    return ok;
-}
-
 /* Updates n values at offset off of the block (state at the same offset). */
 static bool update_run(edl_optim *o, const edl__opt_coef *a, size_t off, size_t n, int lazy) {
-    float *p = o->m->params + off;
-    float *g = o->m->grads + off;
-    switch (o->c.kind) {
-    case EDL_OPT_SGD: return edl__vec_sgd(p, g, o->s1 ? o->s1 + off : NULL, n, a);
-    case EDL_OPT_ADAGRAD:
-    case EDL_OPT_ROWWISE_ADAGRAD: return edl__vec_adagrad(p, g, o->s1 + off, n, a);
-    case EDL_OPT_ADAM:
-    case EDL_OPT_ADAMW:
-        if (lazy) return edl__vec_sparse_adam(p, g, o->s1 + off, o->s2 + off, n, a);
-        return edl__vec_adam(p, g, o->s1 + off, o->s2 + off, n, a);
-    }
-    return true;
+    return edl__opt_apply(o->c.kind, a, o->m->params + off, o->m->grads + off, o->s1 ? o->s1 + off : NULL,
+                          o->s2 ? o->s2 + off : NULL, n, lazy);
 }
 
 /* A dense update, split over threads in chunks when it is large: each value is updated alone,
@@ -184,18 +158,8 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
     const edl_optim_config *c = &o->c;
     o->t++;
     if (c->clip_norm > 0.0f) clip(o);
-    /* coefficients as torch computes them: bias corrections in double, then float */
-    double bc1 = 1.0 - pow((double)c->beta1, (double)o->t), bc2 = 1.0 - pow((double)c->beta2, (double)o->t);
-    int adamw = c->kind == EDL_OPT_ADAMW;
-    edl__opt_coef a = {.lr = lr, .wd = adamw ? 0.0f : c->weight_decay, .decay = 1.0f, .eps = c->eps};
-    a.momentum = c->momentum, a.damp = (float)(1.0 - (double)c->dampening), a.nesterov = c->nesterov;
-    a.b1 = c->beta1, a.b2 = c->beta2, a.k1 = (float)(1.0 - (double)c->beta1), a.k2 = (float)(1.0 - (double)c->beta2);
-    a.step = (float)(lr / bc1), a.sbc2 = (float)sqrt(bc2);
-    if (adamw) a.decay = (float)(1.0 - (double)lr * c->weight_decay);
-    if (c->kind == EDL_OPT_ADAGRAD || c->kind == EDL_OPT_ROWWISE_ADAGRAD)
-        a.lr = (float)(lr / (1.0 + (double)(o->t - 1) * c->lr_decay));
-    edl__opt_coef lazy = a; /* SparseAdam's step size */
-    lazy.step = (float)(lr * sqrt(bc2) / bc1);
+    edl__opt_coef a = edl__opt_coefs(c, lr, o->t, 0);
+    edl__opt_coef lazy = edl__opt_coefs(c, lr, o->t, 1);
     size_t bad_layer = SIZE_MAX;
     for (size_t l = 0; l < m->nlayers; l++) {
         edl__layer *L = &m->layers[l];
@@ -208,7 +172,7 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
             for (size_t k = 0; k < nr; k++) {
                 size_t r = L->info.sparse ? (size_t)L->touched.rows[k] : k;
                 if ((int64_t)r == L->info.padding_idx) continue;
-                ok &= rowwise_adagrad(&a, m->params + L->w_off + r * dim, m->grads + L->w_off + r * dim,
+                ok &= edl__opt_rowwise_adagrad(&a, m->params + L->w_off + r * dim, m->grads + L->w_off + r * dim,
                                       o->rows + o->row_off[l] + r, dim);
             }
         } else if (is_embedding(L) && L->info.sparse) {
@@ -235,14 +199,4 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
         return edl__fail(EDL_ERR_NUMERIC, "optimizer step %llu made parameters of layer %zu (%s) non-finite (lower the learning rate)",
                          (unsigned long long)o->t, bad_layer, m->layers[bad_layer].info.name);
     return EDL_OK;
-}
-
-float edl_schedule_lr(edl_schedule s, float base_lr, uint64_t step, uint64_t total,
-                      uint64_t warmup) {
-    if (warmup > 0 && step < warmup) return base_lr * (float)((double)(step + 1) / (double)warmup);
-    if (s == EDL_SCHED_CONSTANT || total <= warmup) return base_lr;
-    double progress = (double)(step - warmup) / (double)(total - warmup);
-    if (progress > 1.0) progress = 1.0;
-    if (s == EDL_SCHED_LINEAR) return (float)(base_lr * (1.0 - progress));
-    return (float)(base_lr * 0.5 * (1.0 + cos(3.14159265358979323846 * progress)));
 }

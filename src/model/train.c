@@ -174,6 +174,7 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
             if (c->progress && (t - last_report >= (c->progress_seconds > 0 ? c->progress_seconds : 0.5))) {
                 last_report = t;
                 p.epoch = epoch, p.step = r.steps, p.seconds = t - t0, p.lr = lr, p.epoch_end = 0;
+                p.progress = (double)r.steps / (double)total_steps;
                 p.examples_per_second = (double)seen / (t - t0);
                 p.eta_seconds = (double)(total_steps - r.steps) * (t - t0) / (double)r.steps;
                 p.loss = (float)(loss_sum / (double)done_ex);
@@ -197,6 +198,7 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
         if (c->progress) {
             double t = edl__now();
             p.epoch = epoch, p.step = r.steps, p.seconds = t - t0, p.epoch_end = 1;
+            p.progress = total_steps ? (double)r.steps / (double)total_steps : 1.0;
             p.lr = edl_schedule_lr(c->schedule, c->optim.lr, r.steps ? r.steps - 1 : 0, total_steps, c->warmup_steps);
             p.examples_per_second = (double)seen / (t - t0 > 0 ? t - t0 : 1e-9);
             p.eta_seconds = (double)(total_steps - r.steps) * (t - t0) / (double)(r.steps ? r.steps : 1);

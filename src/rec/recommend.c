@@ -9,6 +9,7 @@
  * given thread count (the schedule depends on it); only the mlp's dense layers are shared by
  * all threads (Hogwild). */
 #include "rec/recommend.h"
+#include "model/optim_rules.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -117,7 +118,8 @@ typedef struct {
     const int64_t *uidx, *iidx;
     const float *rating;
     const edl__rec_blocks *blk; /* the schedule: records by block, items by group */
-    int opt;                /* edl_opt_kind */
+    edl_opt_kind opt;
+    edl_optim_config optim; /* opt's defaults (betas, eps) at rate lr */
     float lr, reg;
     size_t neg, batch;
     float *s1, *s2;         /* optimizer state beside the parameter block (Adagrad: s1; Adam: both) */
@@ -140,19 +142,17 @@ typedef struct {
     size_t examples;
 } thread_sum;
 
-/* The rate once `done` batches of the run are done: linear to 0 over all of them, or constant. */
+/* The rate once `done` batches of the run are done: linear to 0 over all of them, or constant
+   (the one schedule every trainer takes). */
 static float rate_after(const trainer *t, size_t done) {
-    return t->decay ? t->lr * (float)(1.0 - fmin(1.0, (double)done / (double)t->total_steps)) : t->lr;
+    return edl_schedule_lr(t->decay ? EDL_SCHED_LINEAR : EDL_SCHED_CONSTANT, t->lr, done, t->total_steps, 0);
 }
 
-/* step: this batch's 1-based number in the schedule (SparseAdam's shared step count). */
+/* step: this batch's 1-based number in the schedule (SparseAdam's shared step count); wd: the
+   L2 on these values (the rows' -reg, or none). The optimizer rules every trainer shares. */
 static edl__opt_coef coef(const trainer *t, float wd, size_t step) {
-    edl__opt_coef c = {.lr = rate_after(t, step - 1), .wd = wd, .decay = 1.0f, .damp = 1.0f, .b1 = 0.9f, .b2 = 0.999f, .k1 = 0.1f, .k2 = 0.001f};
-    c.eps = t->opt == EDL_OPT_ADAGRAD ? 1e-10f : 1e-8f;
-    if (t->opt == EDL_OPT_ADAM) {
-        double s = (double)step;
-        c.step = (float)((double)c.lr * sqrt(1.0 - pow(0.999, s)) / (1.0 - pow(0.9, s)));
-    }
+    edl__opt_coef c = edl__opt_coefs(&t->optim, rate_after(t, step - 1), step, 1);
+    c.wd = wd;
     return c;
 }
 
@@ -176,13 +176,10 @@ static void fail_once(trainer *t, edl_status s, size_t step, const char *msg) {
         }                                                                                         \
     } while (0)
 
-/* One optimizer update of n values p from gradient g (zeroed after), state at off. */
+/* One optimizer update of n values p from gradient g (zeroed after), state beside them: the
+   lazy form (only what a batch read changes, as torch.optim.SparseAdam). */
 static bool update(const trainer *t, const edl__opt_coef *c, float *p, float *g, float *s1, float *s2, size_t n) {
-    switch (t->opt) {
-    case EDL_OPT_ADAGRAD: return edl__vec_adagrad(p, g, s1, n, c);
-    case EDL_OPT_ADAM: return edl__vec_sparse_adam(p, g, s1, s2, n, c);
-    default: return edl__vec_sgd(p, g, NULL, n, c);
-    }
+    return edl__opt_apply(t->opt, c, p, g, s1, s2, n, 1);
 }
 
 static bool update_row(const trainer *t, const edl__opt_coef *c, int64_t row, float *g) {
@@ -518,8 +515,10 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     trainer t;
     memset(&t, 0, sizeof t);
     t.r = r, t.a = a, t.uidx = uidx, t.iidx = iidx, t.rating = d->rating;
-    t.opt = a->optimizer >= 0 ? a->optimizer : opt0[a->model];
+    t.opt = (edl_opt_kind)(a->optimizer >= 0 ? a->optimizer : opt0[a->model]);
     t.lr = a->lr >= 0.0f ? a->lr : lr0[a->model];
+    edl_optim_defaults(&t.optim, t.opt);
+    t.optim.lr = t.lr;
     t.reg = a->reg >= 0.0f ? a->reg : reg0[a->model];
     t.decay = a->decay != 0; /* -1 (the default) and 1: linear decay */
     t.neg = a->neg ? a->neg : a->model == EDL_REC_BPR ? 1 : 4;
@@ -595,6 +594,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
             edl_progress p;
             memset(&p, 0, sizeof p);
             p.epoch = ep + 1, p.epochs = a->epoch, p.step = t.steps, p.seconds = edl__now() - t0;
+            p.progress = (double)(ep + 1) / (double)a->epoch, p.total_steps = t.total_steps;
             p.examples_per_second = p.seconds > 0 ? (double)examples / p.seconds : 0.0;
             p.eta_seconds = p.seconds / (double)(ep + 1) * (double)(a->epoch - ep - 1);
             p.lr = rate_after(&t, t.steps), p.loss = mean_loss, p.accuracy = NAN, p.valid_loss = NAN, p.valid_accuracy = NAN, p.epoch_end = 1;

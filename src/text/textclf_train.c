@@ -2,6 +2,7 @@
  * fastText's per-example SGD with Hogwild threads or mini-batch training of the general model. */
 #include "text/textclf.h"
 #include "io/file.h"
+#include "model/hogwild.h"
 
 #include <errno.h>
 #include <math.h>
@@ -96,7 +97,8 @@ static edl_status load_pretrained(edl_textclf *clf, const char *path) {
     edl_status s = EDL_OK;
     if (edl_vectors_dim(v) != clf->dim)
         s = edl__fail(EDL_ERR_FORMAT, "%s: vectors have dim %zu, the model -dim %zu", path, edl_vectors_dim(v), clf->dim);
-    float *table = clf->m->params + clf->m->layers[0].w_off;
+    size_t count;
+    float *table = edl_model_tensor(clf->m, 0, "weight", &count);
     for (size_t i = 0; s == EDL_OK && i < edl_vectors_count(v); i++) {
         size_t len;
         const char *w = edl_vectors_word(v, i, &len);
@@ -109,19 +111,11 @@ static edl_status load_pretrained(edl_textclf *clf, const char *path) {
 
 /* ---- fastText's algorithm ------------------------------------------------------------------ */
 
+/* The job the Hogwild engine runs: one unit is one example. */
 typedef struct {
     edl_textclf *c;
     const corpus *data;
-    const edl_textclf_args *a;
-    int64_t total;            /* epoch x tokens */
-    _Atomic int64_t done;     /* tokens processed, updated every lr_update_rate */
-    _Atomic int64_t loss_n;
-    _Atomic double loss_sum_unused;
-    double t0;
-    double loss_sum[256];     /* per thread */
-    int64_t loss_cnt[256];
-    _Atomic int64_t diverged; /* tokens done when a loss first was not finite (-1: never) */
-    size_t epochs_reported;   /* epoch ends reported so far (under the progress lock) */
+    float *table, *wo;      /* the input rows (words, then buckets) and the output rows */
 } hog;
 
 static float std_log(float x) { return logf(x + 1e-5f); }
@@ -135,10 +129,11 @@ static float binary(float *wo_row, const float *hidden, float *grad, size_t dim,
     return positive ? -std_log(score) : -std_log(1.0f - score);
 }
 
-static float update(edl_textclf *c, const int32_t *words, size_t nw, const int32_t *labels, size_t nl,
+static float update(const hog *h, const int32_t *words, size_t nw, const int32_t *labels, size_t nl,
                     float lr, edl_rng *rng, float *hidden, float *grad, float *out) {
+    const edl_textclf *c = h->c;
     const size_t dim = c->dim, nlab = c->vocab.nlabels;
-    float *table = c->m->params + c->m->layers[0].w_off, *wo = c->m->params + c->m->layers[1].w_off;
+    float *table = h->table, *wo = h->wo;
     memset(hidden, 0, dim * sizeof *hidden);
     for (size_t i = 0; i < nw; i++) edl__vec_add(hidden, table + (size_t)words[i] * dim, dim);
     edl__vec_scale(hidden, 1.0f / (float)nw, dim);
@@ -176,124 +171,49 @@ static float update(edl_textclf *c, const int32_t *words, size_t nw, const int32
     return loss;
 }
 
-/* Epochs whose every token is done: an epoch is the corpus's token count, as fastText counts. */
-static size_t epochs_done(const hog *h, int64_t done) {
-    int64_t e = h->data->tokens > 0 ? done / h->data->tokens : 0;
-    return e < (int64_t)h->a->epoch ? (size_t)e : h->a->epoch;
+static void *thread_begin(void *job, edl_rng *rng) {
+    const hog *h = job;
+    (void)rng;
+    return malloc((2 * h->c->dim + h->c->vocab.nlabels) * sizeof(float)); /* hidden, grad, out */
 }
 
-static void report_progress(hog *h, int nt, size_t epoch, int epoch_end) {
-    const edl_textclf_args *a = h->a;
-    double t = edl__now() - h->t0, done = (double)atomic_load(&h->done);
-    double sum = 0;
-    int64_t cnt = 0;
-    for (int i = 0; i < nt; i++) sum += h->loss_sum[i], cnt += h->loss_cnt[i];
-    edl_textclf_progress p = {0};
-    p.progress = done / (double)h->total;
-    if (p.progress > 1) p.progress = 1;
-    p.seconds = t;
-    p.words_per_sec_thread = t > 0 ? done / t / nt : 0;
-    p.eta_seconds = p.progress > 0 ? t * (1 - p.progress) / p.progress : 0;
-    p.lr = (float)(a->lr * (1.0 - p.progress));
-    p.loss = cnt ? (float)(sum / (double)cnt) : 0.0f;
-    p.epoch = epoch, p.epoch_end = epoch_end;
-    a->progress(&p, a->user);
+static void thread_end(void *job, void *state) {
+    (void)job;
+    free(state);
 }
 
-/* Reports each epoch end not yet reported (one report each, in order, whichever thread's tokens
-   closed it), or else a plain progress report. One report at a time: the callback need not be
-   thread-safe. */
-static void report_locked(hog *h, int nt, int tick) {
-#pragma omp critical(edl_textclf_progress)
-    {
-        size_t closed = epochs_done(h, atomic_load(&h->done));
-        if (h->epochs_reported < closed)
-            while (h->epochs_reported < closed) report_progress(h, nt, ++h->epochs_reported, 1);
-        else if (tick)
-            report_progress(h, nt, closed < h->a->epoch ? closed + 1 : closed, 0);
-    }
-}
-
-static void hogwild_thread(hog *h, int t, int nt) {
-    edl_textclf *c = h->c;
+static int64_t step_example(void *job, void *state, size_t e, float lr, edl_rng *rng, double *loss, int64_t *nloss) {
+    const hog *h = job;
     const corpus *d = h->data;
-    edl_rng rng;
-    edl_rng_seed(&rng, h->a->seed + (uint64_t)t);
-    size_t dim = c->dim;
-    float *buf = malloc((2 * dim + c->vocab.nlabels) * sizeof *buf);
-    if (!buf) return; /* the caller sees the unprocessed tokens and reports it */
-    size_t e = d->n * (size_t)t / (size_t)nt;
-    int64_t local = 0;
-    double last = edl__now();
-    while (atomic_load_explicit(&h->done, memory_order_relaxed) < h->total && atomic_load_explicit(&h->diverged, memory_order_relaxed) < 0) {
-        double progress = (double)atomic_load_explicit(&h->done, memory_order_relaxed) / (double)h->total;
-        float lr = (float)(h->a->lr * (1.0 - progress));
-        float loss = update(c, d->words + d->woff[e], (size_t)(d->woff[e + 1] - d->woff[e]), d->labels + d->loff[e],
-                            (size_t)(d->loff[e + 1] - d->loff[e]), lr, &rng, buf, buf + dim, buf + 2 * dim);
-        if (!isfinite(loss)) { /* stop every thread; the caller names the layer and the step */
-            int64_t never = -1;
-            atomic_compare_exchange_strong(&h->diverged, &never, atomic_load(&h->done) + local);
-            break;
-        }
-        h->loss_sum[t] += loss, h->loss_cnt[t]++;
-        local += d->ntokens[e];
-        if (++e == d->n) e = 0;
-        if (local > (int64_t)h->a->lr_update_rate) {
-            int64_t before = atomic_fetch_add_explicit(&h->done, local, memory_order_relaxed);
-            /* the thread whose tokens close an epoch reports it (a training curve has exactly one
-               point an epoch); thread 0 also reports every 0.1 s for the progress line */
-            int closes = epochs_done(h, before + local) > epochs_done(h, before);
-            int tick = t == 0 && edl__now() - last > 0.1;
-            local = 0;
-            if (h->a->progress && (closes || tick)) {
-                if (tick) last = edl__now();
-                report_locked(h, nt, tick);
-            }
-        }
-    }
-    free(buf);
+    float *buf = state;
+    size_t dim = h->c->dim;
+    *loss += update(h, d->words + d->woff[e], (size_t)(d->woff[e + 1] - d->woff[e]), d->labels + d->loff[e],
+                    (size_t)(d->loff[e + 1] - d->loff[e]), lr, rng, buf, buf + dim, buf + 2 * dim);
+    ++*nloss;
+    return d->ntokens[e];
 }
 
 static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_textclf_args *a, int nt,
                                  edl_textclf_report *rep) {
-    hog *h = calloc(1, sizeof *h);
-    if (!h) return edl__fail(EDL_ERR_NOMEM, "no memory");
-    h->c = c, h->data = d, h->a = a;
-    h->total = (int64_t)a->epoch * d->tokens;
-    h->t0 = edl__now();
-    atomic_init(&h->done, 0);
-    atomic_init(&h->diverged, -1);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
-    hogwild_thread(h, omp_get_thread_num(), omp_get_num_threads());
-#else
-    nt = 1;
-    hogwild_thread(h, 0, 1);
-#endif
-    double t = edl__now() - h->t0;
-    int64_t diverged = atomic_load(&h->diverged);
-    edl_status s = diverged < 0 && atomic_load(&h->done) < h->total ? edl__fail(EDL_ERR_NOMEM, "a training thread had no memory for its buffers") : EDL_OK;
-    double sum = 0;
-    int64_t cnt = 0;
-    for (int i = 0; i < nt; i++) sum += h->loss_sum[i], cnt += h->loss_cnt[i];
-    rep->loss = cnt ? (float)(sum / (double)cnt) : 0.0f;
-    rep->seconds = t;
-    rep->words_per_sec_thread = t > 0 ? (double)h->total / t / nt : 0;
-    int64_t total = h->total;
-    free(h);
-    for (size_t i = 0; i < c->m->nparams; i++)
-        if (!isfinite(c->m->params[i]) || diverged >= 0) {
-            size_t l = i >= c->m->layers[1].w_off || diverged >= 0 ? 1 : 0;
-            for (size_t j = i; j < c->m->nparams; j++) /* the first layer holding a non-finite value */
-                if (!isfinite(c->m->params[j])) {
-                    l = j >= c->m->layers[1].w_off;
-                    break;
-                }
-            long long at = diverged >= 0 ? (long long)diverged : (long long)total;
-            return edl__fail(EDL_ERR_NUMERIC, "training diverged at token %lld of %lld (epoch %lld): layer %zu (%s) is not finite (lower -lr, now %g)",
-                             at, (long long)total, at / (d->tokens ? d->tokens : 1) + 1, l, c->m->layers[l].info.name, (double)a->lr);
-        }
-    return s;
+    size_t in_n, out_n;
+    hog h = {c, d, edl_model_tensor(c->m, 0, "weight", &in_n), edl_model_tensor(c->m, 1, "weight", &out_n)};
+    edl__hogwild job = {.job = &h, .units = d->n, .epoch_tokens = d->tokens, .epochs = a->epoch, .lr = a->lr,
+                        .lr_update_rate = a->lr_update_rate, .threads = nt, .seed = a->seed, .thread_begin = thread_begin,
+                        .thread_end = thread_end, .step = step_example, .progress = a->progress, .user = a->user};
+    edl__hogwild_result r;
+    edl_status s = edl__hogwild_run(&job, &r);
+    rep->loss = r.loss, rep->seconds = r.seconds, rep->words_per_sec_thread = r.words_per_sec_thread;
+    if (s != EDL_OK) return s;
+    int bad_in = !edl__vec_all_finite(h.table, in_n), bad_out = !edl__vec_all_finite(h.wo, out_n);
+    if (r.diverged >= 0 || bad_in || bad_out) {
+        size_t l = bad_in ? 0 : 1; /* the first layer holding a non-finite value */
+        long long at = r.diverged >= 0 ? (long long)r.diverged : (long long)r.total;
+        edl_layer_info li;
+        edl_model_layer_info(c->m, l, &li);
+        return edl__fail(EDL_ERR_NUMERIC, "training diverged at token %lld of %lld (epoch %lld): layer %zu (%s) is not finite (lower -lr, now %g)",
+                         at, (long long)r.total, at / (d->tokens ? d->tokens : 1) + 1, l, li.name, (double)a->lr);
+    }
+    return EDL_OK;
 }
 
 /* ---- mini-batch training of the general model (hidden layers, other optimizers) ------------ */
@@ -339,11 +259,8 @@ typedef struct {
 
 static void report_batches(const edl_progress *p, void *user) {
     const batch_progress *b = user;
-    edl_textclf_progress q = {0};
-    q.progress = p->total_steps ? (double)p->step / (double)p->total_steps : 1.0;
+    edl_progress q = *p;
     q.words_per_sec_thread = p->examples_per_second * b->tokens_per_example;
-    q.lr = p->lr, q.loss = p->loss, q.seconds = p->seconds, q.eta_seconds = p->eta_seconds;
-    q.epoch = p->epoch, q.epoch_end = p->epoch_end;
     b->a->progress(&q, b->a->user);
 }
 

@@ -3,6 +3,7 @@
  * hashed into buckets, the rate falling linearly over processed tokens, Hogwild threads. The
  * corpus is tokenised once into ids; subsampling is drawn afresh each epoch. */
 #include "io/file.h"
+#include "model/hogwild.h"
 #include "model/model.h"
 #include "text/text.h"
 #include "text/vectors.h"
@@ -155,12 +156,6 @@ typedef struct {
     float *pkeep;           /* per word: probability of keeping it */
     int32_t *neg;           /* the negatives table */
     size_t nneg;
-    int64_t total;
-    _Atomic int64_t done;
-    _Atomic int64_t diverged; /* tokens done when a loss first was not finite (-1: never) */
-    double t0;
-    double loss_sum[256];
-    int64_t loss_cnt[256];
     float logt[LOG_TABLE];   /* log(x + 1e-5) at x = i / (LOG_TABLE - 1) */
 } wv_train;
 
@@ -212,83 +207,73 @@ static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t targe
     return loss;
 }
 
-static void report(wv_train *t, int nt) {
-    if (!t->a->progress) return;
-    double el = edl__now() - t->t0, done = (double)atomic_load(&t->done);
-    double sum = 0;
-    int64_t cnt = 0;
-    for (int i = 0; i < nt; i++) sum += t->loss_sum[i], cnt += t->loss_cnt[i];
-    edl_textclf_progress p = {0};
-    p.progress = done / (double)t->total > 1 ? 1 : done / (double)t->total;
-    p.seconds = el, p.words_per_sec_thread = el > 0 ? done / el / nt : 0;
-    p.eta_seconds = p.progress > 0 ? el * (1 - p.progress) / p.progress : 0;
-    p.lr = (float)(t->a->lr * (1 - p.progress)), p.loss = cnt ? (float)(sum / (double)cnt) : 0;
-    t->a->progress(&p, t->a->user);
+/* A thread's state for the Hogwild engine: its buffers and its place in the negatives table. */
+typedef struct {
+    float *buf;             /* hidden, grad */
+    int32_t *line, *bow;    /* the line after subsampling; CBOW's context rows */
+    size_t bow_n, bow_cap, negpos;
+} wv_thread;
+
+static void wv_thread_end(void *job, void *state) {
+    wv_thread *s = state;
+    (void)job;
+    if (s) free(s->buf), free(s->line), free(s->bow);
+    free(s);
 }
 
-static void train_thread(wv_train *t, int tid, int nt) {
-    edl_wordvec *w = t->w;
+static void *wv_thread_begin(void *job, edl_rng *rng) {
+    const wv_train *t = job;
+    size_t negpos = (size_t)edl_rng_below(rng, t->nneg);
+    wv_thread *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->negpos = negpos;
+    s->buf = malloc(2 * t->w->dim * sizeof *s->buf);
+    s->line = malloc(MAX_LINE * sizeof *s->line);
+    if (!s->buf || !s->line) {
+        wv_thread_end(job, s);
+        return NULL;
+    }
+    return s;
+}
+
+/* One line: subsampled afresh, then each word's window (skip-gram: a step per context word;
+   CBOW: one step from the window's rows). */
+static int64_t wv_step(void *job, void *state, size_t l, float lr, edl_rng *rng, double *loss, int64_t *nloss) {
+    wv_train *t = job;
+    wv_thread *th = state;
+    const edl_wordvec *w = t->w;
     const wv_corpus *c = t->c;
     const edl_wordvec_args *a = t->a;
-    edl_rng rng;
-    edl_rng_seed(&rng, a->seed + (uint64_t)tid);
-    size_t dim = w->dim, negpos = (size_t)edl_rng_below(&rng, t->nneg);
-    float *buf = malloc(2 * dim * sizeof *buf);
-    int32_t *line = malloc(MAX_LINE * sizeof *line), *bow = NULL;
-    size_t bow_n = 0, bow_cap = 0;
-    if (!buf || !line) {
-        free(buf), free(line);
-        return;
-    }
-    size_t l = c->nlines * (size_t)tid / (size_t)nt;
-    int64_t local = 0;
-    double last = edl__now();
-    while (atomic_load_explicit(&t->done, memory_order_relaxed) < t->total && atomic_load_explicit(&t->diverged, memory_order_relaxed) < 0) {
-        float lr = (float)(a->lr * (1.0 - (double)atomic_load_explicit(&t->done, memory_order_relaxed) / (double)t->total));
-        /* the line, subsampled afresh */
-        size_t s = l ? c->line_end[l - 1] : 0, e = c->line_end[l], n = 0;
-        for (size_t i = s; i < e && n < MAX_LINE; i++)
-            if (edl_rng_uniform(&rng) < t->pkeep[c->ids[i]]) line[n++] = c->ids[i];
-        local += (int64_t)(e - s);
-        for (size_t p = 0; p < n; p++) {
-            size_t b = 1 + (size_t)edl_rng_below(&rng, a->ws);
-            if (a->cbow) {
-                bow_n = 0;
-                for (size_t q = p >= b ? p - b : 0; q <= p + b && q < n; q++) {
-                    if (q == p) continue;
-                    for (size_t k = w->sub_off[line[q]]; k < w->sub_off[line[q] + 1]; k++)
-                        if (push_id(&bow, &bow_n, &bow_cap, w->sub[k]) != EDL_OK) bow_n = 0;
-                }
-                if (bow_n) {
-                    t->loss_sum[tid] += ns_update(t, bow, bow_n, line[p], lr, &rng, &negpos, buf, buf + dim);
-                    t->loss_cnt[tid]++;
-                }
-            } else {
-                const int32_t *in = w->sub + w->sub_off[line[p]];
-                size_t nin = w->sub_off[line[p] + 1] - w->sub_off[line[p]];
-                for (size_t q = p >= b ? p - b : 0; q <= p + b && q < n; q++) {
-                    if (q == p) continue;
-                    t->loss_sum[tid] += ns_update(t, in, nin, line[q], lr, &rng, &negpos, buf, buf + dim);
-                    t->loss_cnt[tid]++;
-                }
+    float *buf = th->buf;
+    int32_t *line = th->line;
+    size_t dim = w->dim;
+    size_t s = l ? c->line_end[l - 1] : 0, e = c->line_end[l], n = 0;
+    for (size_t i = s; i < e && n < MAX_LINE; i++)
+        if (edl_rng_uniform(rng) < t->pkeep[c->ids[i]]) line[n++] = c->ids[i];
+    for (size_t p = 0; p < n; p++) {
+        size_t b = 1 + (size_t)edl_rng_below(rng, a->ws);
+        if (a->cbow) {
+            th->bow_n = 0;
+            for (size_t q = p >= b ? p - b : 0; q <= p + b && q < n; q++) {
+                if (q == p) continue;
+                for (size_t k = w->sub_off[line[q]]; k < w->sub_off[line[q] + 1]; k++)
+                    if (push_id(&th->bow, &th->bow_n, &th->bow_cap, w->sub[k]) != EDL_OK) th->bow_n = 0;
             }
-        }
-        if (++l == c->nlines) l = 0;
-        if (!isfinite(t->loss_sum[tid])) { /* stop every thread; the caller names the table and the step */
-            int64_t never = -1;
-            atomic_compare_exchange_strong(&t->diverged, &never, atomic_load(&t->done) + local);
-            break;
-        }
-        if (local > (int64_t)a->lr_update_rate) {
-            atomic_fetch_add_explicit(&t->done, local, memory_order_relaxed);
-            local = 0;
-            if (tid == 0 && edl__now() - last > 0.1) {
-                last = edl__now();
-                report(t, nt);
+            if (th->bow_n) {
+                *loss += ns_update(t, th->bow, th->bow_n, line[p], lr, rng, &th->negpos, buf, buf + dim);
+                ++*nloss;
+            }
+        } else {
+            const int32_t *in = w->sub + w->sub_off[line[p]];
+            size_t nin = w->sub_off[line[p] + 1] - w->sub_off[line[p]];
+            for (size_t q = p >= b ? p - b : 0; q <= p + b && q < n; q++) {
+                if (q == p) continue;
+                *loss += ns_update(t, in, nin, line[q], lr, rng, &th->negpos, buf, buf + dim);
+                ++*nloss;
             }
         }
     }
-    free(buf), free(line), free(bow);
+    return (int64_t)(e - s);
 }
 
 typedef struct {
@@ -414,36 +399,24 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
     if (nt > 256) nt = 256;
     for (int i = 0; i < LOG_TABLE; i++) t->logt[i] = logf((float)i / (LOG_TABLE - 1) + 1e-5f);
     if (s == EDL_OK) {
-        t->w = w, t->a = a, t->c = &c, t->total = (int64_t)a->epoch * (int64_t)c.n;
-        atomic_init(&t->done, 0);
-        atomic_init(&t->diverged, -1);
-        t->t0 = edl__now();
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
-        train_thread(t, omp_get_thread_num(), omp_get_num_threads());
-#else
-        nt = 1;
-        train_thread(t, 0, 1);
-#endif
-        int64_t diverged = atomic_load(&t->diverged);
-        if (diverged < 0 && atomic_load(&t->done) < t->total) s = edl__fail(EDL_ERR_NOMEM, "%s: a training thread had no memory", fn);
-        report(t, nt);
-        double el = edl__now() - t->t0, sum = 0;
-        int64_t cnt = 0;
-        for (int i = 0; i < nt; i++) sum += t->loss_sum[i], cnt += t->loss_cnt[i];
-        if (rep) {
-            rep->nwords = nw, rep->ntokens = (int64_t)c.n, rep->seconds = el;
-            rep->words_per_sec_thread = el > 0 ? (double)t->total / el / nt : 0;
-            rep->loss = cnt ? (float)(sum / (double)cnt) : 0;
+        t->w = w, t->a = a, t->c = &c;
+        edl__hogwild job = {.job = t, .units = c.nlines, .epoch_tokens = (int64_t)c.n, .epochs = a->epoch, .lr = a->lr,
+                            .lr_update_rate = a->lr_update_rate, .threads = nt, .seed = a->seed, .thread_begin = wv_thread_begin,
+                            .thread_end = wv_thread_end, .step = wv_step, .progress = a->progress, .user = a->user};
+        edl__hogwild_result r;
+        s = c.n ? edl__hogwild_run(&job, &r) : edl__fail(EDL_ERR_FORMAT, "%s: %s has no word to train on", fn, input);
+        if (s == EDL_OK && rep) {
+            rep->nwords = nw, rep->ntokens = (int64_t)c.n, rep->seconds = r.seconds;
+            rep->words_per_sec_thread = r.words_per_sec_thread, rep->loss = r.loss;
         }
         /* back to dense rows, in place (rows only move down) */
-        for (size_t r = 1; r < rows; r++) memmove(w->input + r * dim, w->input + r * w->stride, dim * sizeof(float));
+        for (size_t row = 1; row < rows; row++) memmove(w->input + row * dim, w->input + row * w->stride, dim * sizeof(float));
         w->stride = dim;
-        int bad_in = !edl__vec_all_finite(w->input, rows * dim);
-        if (s == EDL_OK && (diverged >= 0 || bad_in)) {
-            long long at = diverged >= 0 ? (long long)diverged : (long long)t->total;
+        int bad_in = s == EDL_OK && !edl__vec_all_finite(w->input, rows * dim);
+        if (s == EDL_OK && (r.diverged >= 0 || bad_in)) {
+            long long at = r.diverged >= 0 ? (long long)r.diverged : (long long)r.total;
             s = edl__fail(EDL_ERR_NUMERIC, "%s: training diverged at token %lld of %lld (epoch %lld): layer %d (%s) is not finite (lower -lr, now %g)", fn,
-                          at, (long long)t->total, at / (long long)(c.n ? c.n : 1) + 1, bad_in ? 0 : 1, bad_in ? "input vectors" : "output vectors",
+                          at, (long long)r.total, at / (long long)(c.n ? c.n : 1) + 1, bad_in ? 0 : 1, bad_in ? "input vectors" : "output vectors",
                           (double)a->lr);
         }
     }

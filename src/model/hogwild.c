@@ -1,0 +1,159 @@
+/* The Hogwild engine (see hogwild.h). */
+#include "model/hogwild.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* One thread's loss sums, alone on a cache line: every example adds to them. */
+typedef struct {
+    _Alignas(64) double loss;
+    int64_t nloss;
+} slot;
+
+typedef struct {
+    const edl__hogwild *h;
+    int64_t total;
+    _Atomic int64_t done;     /* tokens published by the threads */
+    _Atomic int64_t diverged; /* tokens done before the unit whose loss was not finite (-1: never) */
+    atomic_int no_memory;     /* a thread could not set up: every thread stops */
+    double t0;
+    slot *slots;
+    int nt;
+    size_t epochs_reported;   /* epoch ends reported so far (under the progress lock) */
+} run;
+
+static float rate_at(const run *r, int64_t done) {
+    return edl_schedule_lr(EDL_SCHED_LINEAR, r->h->lr, (uint64_t)done, (uint64_t)r->total, 0);
+}
+
+static void mean_loss(const run *r, double *sum, int64_t *n) {
+    *sum = 0, *n = 0;
+    for (int i = 0; i < r->nt; i++) *sum += r->slots[i].loss, *n += r->slots[i].nloss;
+}
+
+/* Epochs whose every token is done. */
+static size_t epochs_done(const run *r, int64_t done) {
+    int64_t e = done / r->h->epoch_tokens;
+    return e < (int64_t)r->h->epochs ? (size_t)e : r->h->epochs;
+}
+
+static void report(const run *r, size_t epoch, int epoch_end) {
+    double t = edl__now() - r->t0, done = (double)atomic_load(&r->done), sum;
+    int64_t cnt;
+    mean_loss(r, &sum, &cnt);
+    edl_progress p;
+    memset(&p, 0, sizeof p);
+    p.progress = done / (double)r->total > 1 ? 1 : done / (double)r->total;
+    p.epoch = epoch, p.epochs = r->h->epochs, p.epoch_end = epoch_end;
+    p.step = (uint64_t)atomic_load(&r->done), p.total_steps = (uint64_t)r->total;
+    p.seconds = t;
+    p.words_per_sec_thread = t > 0 ? done / t / r->nt : 0;
+    p.examples_per_second = t > 0 ? done / t : 0;
+    p.eta_seconds = p.progress > 0 ? t * (1 - p.progress) / p.progress : 0;
+    p.lr = (float)(r->h->lr * (1.0 - p.progress));
+    p.loss = cnt ? (float)(sum / (double)cnt) : 0.0f;
+    p.accuracy = p.valid_loss = p.valid_accuracy = NAN;
+    r->h->progress(&p, r->h->user);
+}
+
+/* Reports each epoch end not yet reported (one report each, in order), or else, on a tick, a
+   plain progress report. */
+static void report_locked(run *r, int tick) {
+#pragma omp critical(edl__hogwild_progress)
+    {
+        size_t closed = epochs_done(r, atomic_load(&r->done));
+        if (r->epochs_reported < closed)
+            while (r->epochs_reported < closed) report(r, ++r->epochs_reported, 1);
+        else if (tick)
+            report(r, closed < r->h->epochs ? closed + 1 : closed, 0);
+    }
+}
+
+static void run_thread(run *r, int t, int nt) {
+    const edl__hogwild *h = r->h;
+    edl_rng rng;
+    edl_rng_seed(&rng, h->seed + (uint64_t)t);
+    void *state = h->thread_begin(h->job, &rng);
+    if (!state) {
+        atomic_store(&r->no_memory, 1);
+        return;
+    }
+    slot *my = &r->slots[t];
+    size_t unit = h->units * (size_t)t / (size_t)nt;
+    int64_t local = 0;
+    double last = edl__now();
+    while (atomic_load_explicit(&r->done, memory_order_relaxed) < r->total &&
+           atomic_load_explicit(&r->diverged, memory_order_relaxed) < 0 &&
+           !atomic_load_explicit(&r->no_memory, memory_order_relaxed)) {
+        float lr = rate_at(r, atomic_load_explicit(&r->done, memory_order_relaxed));
+        int64_t tokens = h->step(h->job, state, unit, lr, &rng, &my->loss, &my->nloss);
+        if (!isfinite(my->loss)) { /* stop every thread; the caller names the layer and the step */
+            int64_t never = -1;
+            atomic_compare_exchange_strong(&r->diverged, &never, atomic_load(&r->done) + local);
+            break;
+        }
+        local += tokens;
+        if (++unit == h->units) unit = 0;
+        if (local > (int64_t)h->lr_update_rate) {
+            int64_t before = atomic_fetch_add_explicit(&r->done, local, memory_order_relaxed);
+            /* the thread whose tokens close an epoch reports it (a training curve has exactly
+               one point an epoch); thread 0 also reports every 0.1 s for the progress line */
+            int closes = epochs_done(r, before + local) > epochs_done(r, before);
+            int tick = t == 0 && edl__now() - last > 0.1;
+            local = 0;
+            if (h->progress && (closes || tick)) {
+                if (tick) last = edl__now();
+                report_locked(r, tick);
+            }
+        }
+    }
+    h->thread_end(h->job, state);
+}
+
+edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
+    static const char fn[] = "hogwild";
+    if (h->units == 0 || h->epoch_tokens <= 0 || h->epochs == 0 || h->threads < 1)
+        return edl__fail(EDL_ERR_ARG, "%s: nothing to train (%zu units, %lld tokens, %zu epochs, %d threads)", fn, h->units,
+                         (long long)h->epoch_tokens, h->epochs, h->threads);
+    if ((uint64_t)h->epochs > (uint64_t)INT64_MAX / (uint64_t)h->epoch_tokens)
+        return edl__fail(EDL_ERR_ARG, "%s: %zu epochs of %lld tokens overflow a count", fn, h->epochs, (long long)h->epoch_tokens);
+    run r;
+    memset(&r, 0, sizeof r);
+    r.h = h, r.total = (int64_t)h->epochs * h->epoch_tokens, r.nt = h->threads;
+    r.slots = aligned_alloc(64, (size_t)h->threads * sizeof *r.slots);
+    if (!r.slots) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %d threads", fn, h->threads);
+    memset(r.slots, 0, (size_t)h->threads * sizeof *r.slots);
+    atomic_init(&r.done, 0);
+    atomic_init(&r.diverged, -1);
+    atomic_init(&r.no_memory, 0);
+    r.t0 = edl__now();
+#ifdef _OPENMP
+#pragma omp parallel num_threads(h->threads)
+    {
+#pragma omp single
+        r.nt = omp_get_num_threads(); /* the team may be smaller than asked; single ends in a barrier */
+        run_thread(&r, omp_get_thread_num(), r.nt);
+    }
+#else
+    r.nt = 1;
+    run_thread(&r, 0, 1);
+#endif
+    double t = edl__now() - r.t0, sum;
+    int64_t cnt;
+    mean_loss(&r, &sum, &cnt);
+    res->total = r.total;
+    res->diverged = atomic_load(&r.diverged);
+    res->seconds = t;
+    res->threads = r.nt;
+    res->words_per_sec_thread = t > 0 ? (double)r.total / t / r.nt : 0;
+    res->loss = cnt ? (float)(sum / (double)cnt) : 0.0f;
+    free(r.slots);
+    if (atomic_load(&r.no_memory)) return edl__fail(EDL_ERR_NOMEM, "%s: a training thread had no memory for its buffers", fn);
+    return EDL_OK;
+}

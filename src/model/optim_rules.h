@@ -1,0 +1,27 @@
+/* The optimizer rules: torch.optim's arithmetic on one run of values, the one place every
+ * trainer takes it from (the model's optimizer in optim.c, the recommenders' blocked trainer).
+ * Not installed. */
+#ifndef EDL__OPTIM_RULES_H
+#define EDL__OPTIM_RULES_H
+
+#include "common/internal.h"
+
+/* The coefficients of optimizer step `step` (1-based: the bias corrections' exponent) at rate
+   lr under config c: Adam's bias corrections in double as torch computes them, then float;
+   Adagrad's lr_decay; AdamW's decoupled decay. lazy: SparseAdam's step size, which folds the
+   second bias correction into the step (for rows updated only when looked up). */
+edl__opt_coef edl__opt_coefs(const edl_optim_config *c, float lr, uint64_t step, int lazy);
+
+/* One update of n values p from their gradient g (zeroed after), with the rule of kind and the
+   state beside them (s1: momentum buffer, Adagrad's sum or Adam's first moment, NULL when the
+   rule keeps none; s2: Adam's second moment). lazy selects SparseAdam's form of Adam.
+   Row-wise Adagrad is elementwise here (dense layers); rows take edl__opt_rowwise_adagrad.
+   Returns whether every updated value is finite. */
+bool edl__opt_apply(edl_opt_kind kind, const edl__opt_coef *a, float *p, float *g, float *s1,
+                    float *s2, size_t n, int lazy);
+
+/* One embedding row with one accumulator: acc += mean(g^2); p -= lr g / (sqrt(acc) + eps)
+   (FBGEMM's row-wise Adagrad). Zeroes g; returns whether the row is finite. */
+bool edl__opt_rowwise_adagrad(const edl__opt_coef *a, float *p, float *g, float *acc, size_t n);
+
+#endif
