@@ -4,6 +4,7 @@
 #define EDL__MODEL_H
 
 #include "common/internal.h"
+#include "io/safetensors.h"
 #include "edl_rec.h"  /* the model-file checks of each kind (below) name their enums */
 #include "edl_text.h"
 
@@ -85,10 +86,6 @@ void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng);
 /* The length of the model's spec (without the terminating NUL). */
 size_t edl__model_spec_len(const edl_model *m);
 
-/* Writes a safetensors file (atomically) from metadata and tensors, in order. */
-edl_status edl__safetensors_write(const char *path, const char *const *keys, const char *const *vals,
-                                  size_t nmeta, const edl_tensor *t, size_t nt);
-
 /* ---- model files by kind (model_check.c) ----------------------------------------------------
    A loader runs its kind's edl__check_* on the loaded model before it uses a single count: each
    checks every count in the metadata against the tensors' shapes and the other counts in checked
@@ -101,12 +98,6 @@ edl_status edl__meta_sum(const char *path, const char *ka, size_t a, const char 
 /* Extra tensor name: rank 1, dtype dt, n values (n == SIZE_MAX: any number). */
 edl_status edl__meta_extra(const edl_model *m, const char *path, const char *name, edl_dtype dt, size_t n, const void **data);
 
-/* A string table: entry i is bytes[off[i] .. off[i+1]), never empty, inside the nbytes. */
-typedef struct {
-    const char *bytes;
-    const int64_t *off;
-    size_t n, nbytes;
-} edl__strings;
 /* vocab.bytes + vocab.offsets holding exactly n entries (offsets from 0, rising, within the bytes). */
 edl_status edl__meta_strings(const edl_model *m, const char *path, size_t n, edl__strings *out);
 

@@ -3,6 +3,8 @@
  * classifier's or word-vector model's file gives its words' vectors. */
 #include "text/vectors.h"
 
+#include "io/safetensors.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,7 @@ edl_status edl__vectors_write_safetensors(const edl_vectors *v, const char *path
         {"vocab.bytes", EDL_DTYPE_U8, 1, {v->vocab.nbytes, 0}, v->vocab.bytes},
         {"vocab.offsets", EDL_DTYPE_I64, 1, {v->n + 1, 0}, v->vocab.offsets},
     };
-    return edl__safetensors_write(path, keys, vals, 5, t, 3);
+    return edl__st_write(path, keys, vals, 5, t, 3);
 }
 
 /* A model without a vocabulary: its table's rows, named "user:ID" and "item:ID" for a

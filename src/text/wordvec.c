@@ -3,6 +3,7 @@
  * hashed into buckets, the rate falling linearly over processed tokens, Hogwild threads. The
  * corpus is tokenised once into ids; subsampling is drawn afresh each epoch. */
 #include "io/file.h"
+#include "io/safetensors.h"
 #include "model/model.h"
 #include "text/text.h"
 #include "text/vectors.h"
@@ -477,7 +478,7 @@ edl_status edl_wordvec_save(const edl_wordvec *w, const char *path) {
         {"vocab.offsets", EDL_DTYPE_I64, 1, {w->vocab.size + 1, 0}, w->vocab.offsets},
         {"vocab.counts", EDL_DTYPE_I64, 1, {w->vocab.size, 0}, w->vocab.counts},
     };
-    return edl__safetensors_write(path, keys, vals, 8, t, 4);
+    return edl__st_write(path, keys, vals, 8, t, 4);
 }
 
 edl_status edl_wordvec_load(edl_wordvec **out, const char *path) {
