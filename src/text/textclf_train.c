@@ -96,7 +96,7 @@ static edl_status load_pretrained(edl_textclf *clf, const char *path) {
     edl_status s = EDL_OK;
     if (edl_vectors_dim(v) != clf->dim)
         s = edl__fail(EDL_ERR_FORMAT, "%s: vectors have dim %zu, the model -dim %zu", path, edl_vectors_dim(v), clf->dim);
-    float *table = clf->m->params + clf->m->layers[0].w_off;
+    float *table = edl_model_tensor(clf->m, 0, "weight", NULL);
     for (size_t i = 0; s == EDL_OK && i < edl_vectors_count(v); i++) {
         size_t len;
         const char *w = edl_vectors_word(v, i, &len);
@@ -138,7 +138,7 @@ static float binary(float *wo_row, const float *hidden, float *grad, size_t dim,
 static float update(edl_textclf *c, const int32_t *words, size_t nw, const int32_t *labels, size_t nl,
                     float lr, edl_rng *rng, float *hidden, float *grad, float *out) {
     const size_t dim = c->dim, nlab = c->vocab.nlabels;
-    float *table = c->m->params + c->m->layers[0].w_off, *wo = c->m->params + c->m->layers[1].w_off;
+    float *table = edl_model_tensor(c->m, 0, "weight", NULL), *wo = edl_model_tensor(c->m, 1, "weight", NULL);
     memset(hidden, 0, dim * sizeof *hidden);
     for (size_t i = 0; i < nw; i++) edl__vec_add(hidden, table + (size_t)words[i] * dim, dim);
     edl__vec_scale(hidden, 1.0f / (float)nw, dim);
@@ -281,18 +281,17 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
     rep->words_per_sec_thread = t > 0 ? (double)h->total / t / nt : 0;
     int64_t total = h->total;
     free(h);
-    for (size_t i = 0; i < c->m->nparams; i++)
-        if (!isfinite(c->m->params[i]) || diverged >= 0) {
-            size_t l = i >= c->m->layers[1].w_off || diverged >= 0 ? 1 : 0;
-            for (size_t j = i; j < c->m->nparams; j++) /* the first layer holding a non-finite value */
-                if (!isfinite(c->m->params[j])) {
-                    l = j >= c->m->layers[1].w_off;
-                    break;
-                }
-            long long at = diverged >= 0 ? (long long)diverged : (long long)total;
-            return edl__fail(EDL_ERR_NUMERIC, "training diverged at token %lld of %lld (epoch %lld): layer %zu (%s) is not finite (lower -lr, now %g)",
-                             at, (long long)total, at / (d->tokens ? d->tokens : 1) + 1, l, c->m->layers[l].info.name, (double)a->lr);
-        }
+    size_t n0 = 0, n1 = 0; /* the table and the output rows (no bias): the whole parameter block */
+    const float *w0 = edl_model_tensor(c->m, 0, "weight", &n0), *w1 = edl_model_tensor(c->m, 1, "weight", &n1);
+    int bad0 = !edl__vec_all_finite(w0, n0), bad1 = !bad0 && !edl__vec_all_finite(w1, n1);
+    if (bad0 || bad1 || diverged >= 0) {
+        size_t l = bad0 ? 0 : 1; /* the first layer holding a non-finite value */
+        edl_layer_info li;
+        edl_model_layer_info(c->m, l, &li);
+        long long at = diverged >= 0 ? (long long)diverged : (long long)total;
+        return edl__fail(EDL_ERR_NUMERIC, "training diverged at token %lld of %lld (epoch %lld): layer %zu (%s) is not finite (lower -lr, now %g)",
+                         at, (long long)total, at / (d->tokens ? d->tokens : 1) + 1, l, li.name, (double)a->lr);
+    }
     return s;
 }
 
