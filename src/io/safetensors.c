@@ -182,7 +182,7 @@ static int cmp_name(const void *a, const void *b) {
 }
 
 /* Checks one tensor entry v: fields, dtype, shape x dtype size == byte span inside the data; fills
-   t but for shape, which is written to dims (*ndims of room left, advanced). */
+   t but for its shape and index (set once every entry is checked). */
 static edl_status check_entry(const edl__st *st, const edl__json *v, uint64_t data_size, edl__st_tensor *t) {
     edl_status s = EDL_OK;
     const uint64_t hbase = 8;
