@@ -4,6 +4,7 @@
 #include "harness.h"
 #include "text/textclf.h"
 #include "io/json.h"
+#include "io/safetensors.h"
 #include "model/model.h"
 
 #include <time.h>
@@ -188,6 +189,91 @@ TEST(textclf_hs_label_counts_cannot_overflow) {
 
 /* Issue 18, item 4: duplicate keys (Python keeps the last, edl kept the first) and \u0000 (which
    cut names short) are refused by the JSON reader itself, at their byte. */
+/* The container reads any safetensors file as a table of tensors and metadata, builds no model,
+   and its typed getters check every number they hand back. */
+TEST(container_reads_tensors_and_checked_metadata) {
+    char dir[64], path[128];
+    temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/c.safetensors", dir);
+    unsigned char data[49] = {0};
+    const float x[2] = {1.5f, -2.0f};
+    const int64_t off[3] = {0, 2, 5};
+    memcpy(data, x, 8);
+    memcpy(data + 8, "abcde", 5);
+    memcpy(data + 13, off, 24);
+    write_raw(path,
+              "{\"__metadata__\":{\"a\":\"12\",\"b\":\"012\",\"c\":\"\",\"d\":\"-1\",\"e\":\"99999999999999999999\",\"f\":\"1 \"},"
+              "\"y\":{\"dtype\":\"F16\",\"shape\":[2,3],\"data_offsets\":[37,49]},"
+              "\"s.offsets\":{\"dtype\":\"I64\",\"shape\":[3],\"data_offsets\":[13,37]},"
+              "\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+              "\"s.bytes\":{\"dtype\":\"U8\",\"shape\":[5],\"data_offsets\":[8,13]}}",
+              data, sizeof data);
+    edl__st *st = NULL;
+    CHECK_OK(edl__st_open(&st, path));
+    if (!st) return;
+    CHECK(edl__st_count(st) == 4 && edl__st_nmeta(st) == 6);
+    const char *names[4] = {"x", "s.bytes", "s.offsets", "y"}; /* data order */
+    for (size_t i = 0; i < 4; i++) CHECK(!strcmp(edl__st_at(st, i)->name, names[i]) && edl__st_find(st, names[i]) == edl__st_at(st, i));
+    const edl__st_tensor *y = edl__st_find(st, "y");
+    CHECK(y && !strcmp(y->dtype, "F16") && y->esize == 2 && y->rank == 2 && y->shape[0] == 2 && y->shape[1] == 3 && y->begin == 37);
+    CHECK(edl__st_find(st, "z") == NULL && edl__st_meta(st, "z") == NULL && !strcmp(edl__st_meta(st, "a"), "12"));
+    size_t n = 0;
+    CHECK_OK(edl__st_get_count(st, "a", 100, &n));
+    CHECK(n == 12);
+    CHECK_OK(edl__st_get_count(st, "b", 100, &n));
+    CHECK(n == 12);
+    CHECK_STATUS(edl__st_get_count(st, "a", 11, &n), EDL_ERR_FORMAT);
+    CHECK(strstr(edl_last_error(), "c.safetensors: metadata a = 12 is more than 11") != NULL);
+    const char *bad[] = {"c", "d", "e", "f"};
+    for (size_t i = 0; i < 4; i++) {
+        CHECK_STATUS(edl__st_get_count(st, bad[i], UINT64_MAX, &n), EDL_ERR_FORMAT);
+        CHECK(strstr(edl_last_error(), "is not a count") != NULL);
+    }
+    CHECK_STATUS(edl__st_get_count(st, "g", 100, &n), EDL_ERR_FORMAT);
+    CHECK(strstr(edl_last_error(), "metadata g is missing") != NULL);
+    const void *p = NULL;
+    CHECK_OK(edl__st_get_array(st, "x", EDL_DTYPE_F32, 2, &p));
+    CHECK(p && ((const float *)p)[0] == 1.5f && ((const float *)p)[1] == -2.0f);
+    CHECK_STATUS(edl__st_get_array(st, "x", EDL_DTYPE_I64, 2, &p), EDL_ERR_FORMAT);
+    CHECK(strstr(edl_last_error(), "tensor x is F32 of rank 1, not I64 of rank 1") != NULL);
+    CHECK_STATUS(edl__st_get_array(st, "x", EDL_DTYPE_F32, 3, &p), EDL_ERR_FORMAT);
+    CHECK(strstr(edl_last_error(), "tensor x holds 2 values, but the metadata says 3") != NULL);
+    CHECK_STATUS(edl__st_get_array(st, "y", EDL_DTYPE_U8, SIZE_MAX, &p), EDL_ERR_FORMAT);
+    edl__strings str;
+    CHECK_OK(edl__st_get_strings(st, "s", 2, &str));
+    CHECK(str.n == 2 && str.nbytes == 5 && !memcmp(str.bytes + str.off[1], "cde", 3) && str.off[2] == 5);
+    CHECK_STATUS(edl__st_get_strings(st, "s", 3, &str), EDL_ERR_FORMAT);
+    float back[2];
+    CHECK_OK(edl__st_read(st, edl__st_find(st, "x"), back));
+    CHECK(back[0] == 1.5f && back[1] == -2.0f);
+    edl__st_close(st);
+    /* a table of tensors is not a model: edl_model_load wants edl.spec */
+    edl_model *m = NULL;
+    CHECK_STATUS(edl_model_load(&m, path), EDL_ERR_FORMAT);
+    CHECK(strstr(edl_last_error(), "no edl.spec") != NULL);
+    /* a model's file is a table too: its layers' tensors as saved */
+    CHECK_OK(edl_model_from_spec(&m, "embedding_bag(rows=7,dim=3,pool=mean) dense(2) loss(softmax)", EDL_INIT_TORCH, 5));
+    snprintf(path, sizeof path, "%s/m.safetensors", dir);
+    CHECK_OK(edl_model_save(m, path, NULL, NULL, 0));
+    CHECK_OK(edl__st_open(&st, path));
+    if (st) {
+        size_t cnt;
+        const float *w = edl_model_tensor(m, 0, "weight", &cnt);
+        const edl__st_tensor *t = edl__st_find(st, "0.weight");
+        float got[21];
+        CHECK(t && cnt == 21 && t->rank == 2 && t->shape[0] == 7 && t->shape[1] == 3 && edl__st_meta(st, "edl.spec"));
+        if (t) CHECK_OK(edl__st_read(st, t, got));
+        CHECK(!memcmp(got, w, sizeof got));
+        CHECK(edl__st_find(st, "1.weight") && edl__st_find(st, "1.bias") && edl__st_count(st) == 3);
+        edl__st_close(st);
+    }
+    edl_model_free(m);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/c.safetensors", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 TEST(json_refuses_duplicate_keys_and_nul) {
     const struct {
         const char *text;

@@ -1,11 +1,9 @@
 /* The model's internals, shared by model.c, model_run.c, spec.c, optim.c, train.c and
- * safetensors.c. Not installed. */
+ * model_file.c. Not installed. */
 #ifndef EDL__MODEL_H
 #define EDL__MODEL_H
 
 #include "common/internal.h"
-#include "edl_rec.h"  /* the model-file checks of each kind (below) name their enums */
-#include "edl_text.h"
 
 /* Row-sparse gradient bookkeeping of one embedding table: which rows hold gradient. */
 typedef struct {
@@ -84,71 +82,6 @@ void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng);
 
 /* The length of the model's spec (without the terminating NUL). */
 size_t edl__model_spec_len(const edl_model *m);
-
-/* Writes a safetensors file (atomically) from metadata and tensors, in order. */
-edl_status edl__safetensors_write(const char *path, const char *const *keys, const char *const *vals,
-                                  size_t nmeta, const edl_tensor *t, size_t nt);
-
-/* ---- model files by kind (model_check.c) ----------------------------------------------------
-   A loader runs its kind's edl__check_* on the loaded model before it uses a single count: each
-   checks every count in the metadata against the tensors' shapes and the other counts in checked
-   arithmetic, and names the file, the field and both values when they disagree. */
-
-/* Metadata key as a count: decimal digits only (no sign, space or empty string), at most max. */
-edl_status edl__meta_count(const edl_model *m, const char *path, const char *key, uint64_t max, size_t *out);
-/* That a + b (named ka, kb) == want (named what), without overflow. */
-edl_status edl__meta_sum(const char *path, const char *ka, size_t a, const char *kb, size_t b, const char *what, size_t want);
-/* Extra tensor name: rank 1, dtype dt, n values (n == SIZE_MAX: any number). */
-edl_status edl__meta_extra(const edl_model *m, const char *path, const char *name, edl_dtype dt, size_t n, const void **data);
-
-/* A string table: entry i is bytes[off[i] .. off[i+1]), never empty, inside the nbytes. */
-typedef struct {
-    const char *bytes;
-    const int64_t *off;
-    size_t n, nbytes;
-} edl__strings;
-/* vocab.bytes + vocab.offsets holding exactly n entries (offsets from 0, rising, within the bytes). */
-edl_status edl__meta_strings(const edl_model *m, const char *path, size_t n, edl__strings *out);
-
-typedef struct {
-    edl_textclf_loss loss;
-    size_t nwords, nlabels, bucket, dim, word_ngrams;
-    const char *label;      /* the label prefix, 1 to 63 bytes */
-    edl__strings vocab;     /* nwords + nlabels entries */
-    const int64_t *counts;  /* each >= 1; hs: labels' most frequent first, their sum < 2^63 */
-} edl__textclf_file;
-/* A text classifier: textclf.* metadata, vocab.* tensors, embedding_bag(nwords + bucket rows,
-   dim, mean) ... dense(nlabels, or nlabels - 1 inner nodes for hs; no hidden layers for hs). */
-edl_status edl__check_textclf(const edl_model *m, const char *path, edl__textclf_file *f);
-
-typedef struct {
-    size_t nwords, bucket, minn, maxn, dim;
-    const char *label;
-    edl__strings vocab;     /* nwords words first, maybe labels after */
-    const int64_t *counts;
-} edl__wordvec_file;
-/* A word-vector model: wordvec.* metadata, a table of nwords + bucket rows, the vocabulary. */
-edl_status edl__check_wordvec(const edl_model *m, const char *path, edl__wordvec_file *f);
-
-typedef struct {
-    edl_rec_kind kind;
-    size_t users, items, fdim, dim, nseen;
-    const float *bias;                      /* users + items + 1, finite */
-    const int64_t *user_ids, *item_ids;     /* users, items */
-    const int64_t *seen_off, *seen, *count; /* users + 1 rising from 0; nseen in [0, items),
-                                               rising per user; items counts >= 0 */
-} edl__rec_file;
-/* A recommender: rec.* metadata, embedding(users + items rows, len=2, flatten) [dense ...]. */
-edl_status edl__check_rec(const edl_model *m, const char *path, edl__rec_file *f);
-
-typedef struct {
-    size_t rows, dim;
-    int has_words;          /* else rows are named by index */
-    edl__strings words;     /* n = the rows that have a word (a classifier's or word model's words) */
-} edl__vectors_file;
-/* Any model read as word vectors: a table in layer 0, and its words when the file has them
-   (checked as its kind: a classifier's, a word-vector model's, or a vectors file's). */
-edl_status edl__check_vectors(const edl_model *m, const char *path, edl__vectors_file *f);
 
 /* Names for the spec and the summary. */
 const char *edl__act_name(edl_act a);

@@ -127,6 +127,7 @@ typedef struct {
     uint64_t *filter;       /* bpr, mlp: a Bloom filter of the training (user, item) pairs */
     size_t filter_mask;     /* its words - 1 (a power of two) */
     size_t dense_off;       /* first float of the dense layers in the block */
+    size_t nparams;         /* floats in the block (edl_model_param_counts) */
     size_t steps;           /* batches done before this epoch (Adam's bias correction) */
     size_t total_steps;     /* batches of all epochs (this epoch's count times the epochs) */
     int decay;              /* 1: linear decay of the rate */
@@ -358,15 +359,15 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
     edl__vec_scale(w->grad[L], (float)nb, nb); /* summed over examples, as the other models */
     for (size_t l = L; l-- > 0;) {
         const edl__rec_dense *D = &r->dense[l];
-        float *dw = w->dparams + (size_t)(D->w - r->m->params) - t->dense_off;
-        float *db = w->dparams + (size_t)(D->b - r->m->params) - t->dense_off;
+        float *dw = w->dparams + (size_t)(D->w - r->table) - t->dense_off;
+        float *db = w->dparams + (size_t)(D->b - r->table) - t->dense_off;
         KERNEL(t, edl_dense_backward(w->grad[l], dw, db, w->grad[l + 1], w->act[l], w->act[l + 1], nb, D->in, D->out, D->w, D->act));
     }
     edl__opt_coef c = coef(t, t->reg, step), cd = coef(t, 0.0f, step);
     bool ok = true;
     for (size_t k = 0; k < 2 * nb; k++) ok &= update_row(t, &c, w->idx[k], w->drows + k * d);
-    size_t nd = r->m->nparams - t->dense_off;
-    ok &= update(t, &cd, r->m->params + t->dense_off, w->dparams, t->s1 ? t->s1 + t->dense_off : NULL,
+    size_t nd = t->nparams - t->dense_off;
+    ok &= update(t, &cd, r->table + t->dense_off, w->dparams, t->s1 ? t->s1 + t->dense_off : NULL,
                  t->s2 ? t->s2 + t->dense_off : NULL, nd);
     return ok;
 }
@@ -409,7 +410,7 @@ static void run_thread(trainer *t, int tid, int team, thread_sum *sum) {
     omp_set_num_threads(1);
 #endif
     workspace w;
-    size_t nd = t->r->kind == EDL_REC_MLP ? t->r->m->nparams - t->dense_off : 0;
+    size_t nd = t->r->kind == EDL_REC_MLP ? t->nparams - t->dense_off : 0;
     bool have_ws = ws_alloc(&w, t, nd);
     if (!have_ws) fail_once(t, EDL_ERR_NOMEM, t->steps, "edl_rec_train: no memory for a thread's batch buffers");
     const edl__rec_blocks *B = t->blk;
@@ -528,6 +529,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     static const char *const opt_names[] = {"sgd", "adagrad", "rowwise_adagrad", "adam", "adamw"};
     size_t table = (r->users + r->items) * r->dim, nb = r->users + r->items + 1;
     t.dense_off = table;
+    edl_model_param_counts(r->m, &t.nparams, NULL, NULL); /* the table (r->table) first, then the dense layers */
     int nt = edl__rec_threads(a->thread > 0 ? a->thread : edl__num_threads(), a->model, d->n, r->users, r->items);
     snprintf(r->args, sizeof r->args, "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu threads=%d",
              edl__rec_kind_name(a->model), r->fdim, a->epoch, (double)t.lr, (double)t.reg, t.neg, t.batch, opt_names[t.opt],
@@ -536,11 +538,11 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     edl_status s = edl__rec_blocks_init(&blk, r, d->n, nt);
     if (s == EDL_OK && a->model != EDL_REC_MF && a->model != EDL_REC_POP) s = build_filter(&t, uidx, iidx, d->n);
     if (s == EDL_OK && t.opt != EDL_OPT_SGD) {
-        t.s1 = calloc(r->m->nparams, sizeof(float)), t.b1 = calloc(nb, sizeof(float));
+        t.s1 = calloc(t.nparams, sizeof(float)), t.b1 = calloc(nb, sizeof(float));
         if (!t.s1 || !t.b1) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the optimizer's state");
     }
     if (s == EDL_OK && t.opt == EDL_OPT_ADAM) {
-        t.s2 = calloc(r->m->nparams, sizeof(float)), t.b2 = calloc(nb, sizeof(float));
+        t.s2 = calloc(t.nparams, sizeof(float)), t.b2 = calloc(nb, sizeof(float));
         if (!t.s2 || !t.b2) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the optimizer's state");
     }
     /* mf starts its global mean at the data's mean, its biases at 0 */

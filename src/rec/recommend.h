@@ -3,8 +3,9 @@
 #ifndef EDL__RECOMMEND_H
 #define EDL__RECOMMEND_H
 
+#include "common/internal.h"
 #include "edl_rec.h"
-#include "model/model.h"
+#include "io/safetensors.h"
 
 /* Records as columns; n of cap used. Ids are the file's own. */
 struct edl_ratings {
@@ -89,5 +90,19 @@ void edl__rec_score_all(const edl_recommender *r, size_t u, float *out, float *w
 /* Whether dense item i is among dense user u's training items. */
 int edl__rec_seen(const edl_recommender *r, size_t u, int64_t i);
 const char *edl__rec_kind_name(edl_rec_kind k);
+
+/* A recommender's file (recommend_eval.c): rec.* metadata, embedding(users + items rows, len=2,
+   flatten) [dense ...] and the tensors beside the table. Checked on the file's container and the
+   loaded model's layers before a single count is used; every error names the file, the field and
+   both values. Pointers are into st (valid until it is closed). */
+typedef struct {
+    edl_rec_kind kind;
+    size_t users, items, fdim, dim, nseen;
+    const float *bias;                      /* users + items + 1, finite */
+    const int64_t *user_ids, *item_ids;     /* users, items */
+    const int64_t *seen_off, *seen, *count; /* users + 1 rising from 0; nseen in [0, items),
+                                               rising per user; items counts >= 0 */
+} edl__rec_file;
+edl_status edl__rec_check(edl__st *st, const edl_model *m, edl__rec_file *f);
 
 #endif

@@ -377,6 +377,76 @@ edl_status edl_rec_save(const edl_recommender *r, const char *path) {
     return edl_model_save_ex(r->m, path, keys, vals, 6, extra, 6);
 }
 
+/* Layer l's description, or a format error naming what a recommender needs of it. */
+static edl_status layer(const edl_model *m, const char *path, size_t l, edl_layer_info *in) {
+    if (edl_model_layer_info(m, l, in) != EDL_OK) return edl__fail(EDL_ERR_FORMAT, "%s: a recommender needs a layer %zu", path, l);
+    return EDL_OK;
+}
+
+edl_status edl__rec_check(edl__st *st, const edl_model *m, edl__rec_file *f) {
+    const char *path = edl__st_path(st);
+    memset(f, 0, sizeof *f);
+    const char *kind = edl__st_meta(st, "rec.model");
+    if (!kind) return edl__fail(EDL_ERR_FORMAT, "%s: not an edl recommender (no rec.model in its metadata)", path);
+    int k = !strcmp(kind, "mf") ? EDL_REC_MF : !strcmp(kind, "bpr") ? EDL_REC_BPR : !strcmp(kind, "mlp") ? EDL_REC_MLP : !strcmp(kind, "pop") ? EDL_REC_POP : -1;
+    if (k < 0) return edl__fail(EDL_ERR_FORMAT, "%s: unknown rec.model \"%.32s\"", path, kind);
+    f->kind = (edl_rec_kind)k;
+    const char *format = edl__st_meta(st, "rec.format");
+    if (!format || strcmp(format, "1")) return edl__fail(EDL_ERR_FORMAT, "%s: rec.format is not 1 (a newer edl wrote it?)", path);
+    EDL__TRY(edl__st_get_count(st, "rec.users", INT64_MAX, &f->users));
+    EDL__TRY(edl__st_get_count(st, "rec.items", INT64_MAX, &f->items));
+    EDL__TRY(edl__st_get_count(st, "rec.dim", INT64_MAX, &f->fdim));
+    if (f->users == 0 || f->items == 0)
+        return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.users %zu and rec.items %zu must both be at least 1", path, f->users, f->items);
+    if ((f->kind == EDL_REC_POP && f->fdim) || ((f->kind == EDL_REC_BPR || f->kind == EDL_REC_MLP) && !f->fdim))
+        return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.dim %zu does not suit a %s model", path, f->fdim, kind);
+    edl_layer_info li;
+    EDL__TRY(layer(m, path, 0, &li));
+    if (li.kind != EDL_LAYER_EMBEDDING || li.pool != EDL_POOL_FLATTEN || li.len != 2)
+        return edl__fail(EDL_ERR_FORMAT, "%s: layer 0 must concatenate (an embedding with len=2, pool=flatten) the user and item rows", path);
+    EDL__TRY(edl__st_check_sum(st, "rec.users", f->users, "rec.items", f->items, "layer 0's rows", li.rows));
+    f->dim = f->fdim ? f->fdim : 1;
+    if (li.dim != f->dim) return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.dim %zu wants rows of %zu, but layer 0's dim is %zu", path, f->fdim, f->dim, li.dim);
+    size_t nl = edl_model_num_layers(m);
+    if (f->kind != EDL_REC_MLP && nl != 1) return edl__fail(EDL_ERR_FORMAT, "%s: a %s model has only its table (this one has %zu layers)", path, kind, nl);
+    if (f->kind == EDL_REC_MLP) {
+        edl_layer_info d;
+        EDL__TRY(layer(m, path, 1, &d));
+        if (d.kind != EDL_LAYER_DENSE || d.in_dim != 2 * f->dim)
+            return edl__fail(EDL_ERR_FORMAT, "%s: the mlp's first dense layer reads %zu values, not the %zu of a user and an item row", path, d.in_dim,
+                             2 * f->dim);
+    }
+    /* the tensors beside the table: one bias a row and the global mean, ids, seen items by user */
+    size_t rows1, users1;
+    if (!edl__add_ok(li.rows, 1, &rows1) || !edl__add_ok(f->users, 1, &users1))
+        return edl__fail(EDL_ERR_FORMAT, "%s: rec.users %zu and rec.items %zu are too many", path, f->users, f->items);
+    const void *bias, *uids, *iids, *off, *seen, *count;
+    EDL__TRY(edl__st_get_array(st, "rec.bias", EDL_DTYPE_F32, rows1, &bias));
+    EDL__TRY(edl__st_get_array(st, "rec.user_ids", EDL_DTYPE_I64, f->users, &uids));
+    EDL__TRY(edl__st_get_array(st, "rec.item_ids", EDL_DTYPE_I64, f->items, &iids));
+    EDL__TRY(edl__st_get_array(st, "rec.seen_offsets", EDL_DTYPE_I64, users1, &off));
+    EDL__TRY(edl__st_get_array(st, "rec.item_count", EDL_DTYPE_I64, f->items, &count));
+    const int64_t *o = off;
+    if (o[0] != 0) return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[0] = %lld, not 0", path, (long long)o[0]);
+    for (size_t u = 0; u < f->users; u++) /* every offset in order before any item is read */
+        if (o[u + 1] < o[u])
+            return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[%zu] = %lld is below rec.seen_offsets[%zu] = %lld", path, u + 1,
+                             (long long)o[u + 1], u, (long long)o[u]);
+    f->nseen = (size_t)o[f->users];
+    EDL__TRY(edl__st_get_array(st, "rec.seen_items", EDL_DTYPE_I64, f->nseen, &seen));
+    if (!edl__vec_all_finite(bias, rows1)) return edl__fail(EDL_ERR_FORMAT, "%s: rec.bias holds NaN or infinite values", path);
+    const int64_t *sv = seen, *cv = count;
+    for (size_t u = 0; u < f->users; u++)
+        for (int64_t j = o[u]; j < o[u + 1]; j++)
+            if (sv[j] < 0 || (uint64_t)sv[j] >= f->items || (j > o[u] && sv[j] <= sv[j - 1]))
+                return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_items[%lld] = %lld is out of [0, rec.items %zu) or not above the one before", path,
+                                 (long long)j, (long long)sv[j], f->items);
+    for (size_t i = 0; i < f->items; i++)
+        if (cv[i] < 0) return edl__fail(EDL_ERR_FORMAT, "%s: rec.item_count[%zu] = %lld is negative", path, i, (long long)cv[i]);
+    f->bias = bias, f->user_ids = uids, f->item_ids = iids, f->seen_off = o, f->seen = sv, f->count = cv;
+    return EDL_OK;
+}
+
 static edl_status load_ids(edl__idmap *map, const char *path, const char *name, const int64_t *ids, size_t n) {
     EDL__TRY(edl__idmap_init(map, n));
     for (size_t k = 0; k < n; k++) {
@@ -387,10 +457,10 @@ static edl_status load_ids(edl__idmap *map, const char *path, const char *name, 
     return EDL_OK;
 }
 
-static edl_status load_parts(edl_recommender *r, const char *path) {
+static edl_status load_parts(edl_recommender *r, edl__st *st, const char *path) {
     edl__rec_file f;
-    EDL__TRY(edl__check_rec(r->m, path, &f)); /* before any count is used */
-    const char *args = edl_model_meta(r->m, "rec.args");
+    EDL__TRY(edl__rec_check(st, r->m, &f)); /* before any count is used */
+    const char *args = edl__st_meta(st, "rec.args");
     snprintf(r->args, sizeof r->args, "%s", args ? args : "");
     r->kind = f.kind, r->users = f.users, r->items = f.items, r->fdim = f.fdim, r->dim = f.dim;
     EDL__TRY(edl__rec_bind(r));
@@ -412,8 +482,11 @@ edl_status edl_rec_load(edl_recommender **out, const char *path) {
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "edl_rec_load: an argument is NULL");
     edl_recommender *r = calloc(1, sizeof *r);
     if (!r) return edl__fail(EDL_ERR_NOMEM, "edl_rec_load: no memory");
+    edl__st *st = NULL;
     edl_status s = edl_model_load(&r->m, path);
-    if (s == EDL_OK) s = load_parts(r, path);
+    if (s == EDL_OK) s = edl__st_open(&st, path);
+    if (s == EDL_OK) s = load_parts(r, st, path);
+    edl__st_close(st);
     if (s != EDL_OK) {
         edl_rec_free(r);
         return s;

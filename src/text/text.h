@@ -5,6 +5,7 @@
 
 #include "common/internal.h"
 #include "edl_text.h"
+#include "io/safetensors.h"
 
 #define EDL__EOS "</s>"
 
@@ -62,5 +63,34 @@ void edl__line_free(edl__line *l);
 /* Parses one line (no newline inside; an EOS is appended as fastText's reader does) into l. */
 edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, size_t word_ngrams,
                            size_t bucket, edl__line *l);
+
+/* ---- model files of the text kinds --------------------------------------------------------
+   A loader loads the model (edl_model_load) and runs its kind's check on the file's container and
+   the model's layers before it uses a single count: each checks every count in the metadata
+   against the tensors' shapes and the other counts in checked arithmetic, and names the file, the
+   field and both values when they disagree. m is read through edl.h only (its layers), so a model
+   parsed from edl.spec alone serves as well as a loaded one. */
+
+typedef struct {
+    edl_textclf_loss loss;
+    size_t nwords, nlabels, bucket, dim, word_ngrams;
+    const char *label;      /* the label prefix, 1 to 63 bytes */
+    edl__strings vocab;     /* nwords + nlabels entries */
+    const int64_t *counts;  /* each >= 1; hs: labels' most frequent first, their sum < 2^63 */
+} edl__textclf_file;
+/* A text classifier (textclf_file.c): textclf.* metadata, vocab.* tensors, embedding_bag(nwords +
+   bucket rows, dim, mean) ... dense(nlabels, or nlabels - 1 inner nodes for hs; no hidden layers
+   for hs). Pointers are into st (valid until it is closed). */
+edl_status edl__textclf_check(edl__st *st, const edl_model *m, edl__textclf_file *f);
+
+typedef struct {
+    size_t nwords, bucket, minn, maxn, dim;
+    const char *label;
+    edl__strings vocab;     /* nwords words first, maybe labels after */
+    const int64_t *counts;
+} edl__wordvec_file;
+/* A word-vector model (wordvec.c): wordvec.* metadata, a table of nwords + bucket rows, the
+   vocabulary. */
+edl_status edl__wordvec_check(edl__st *st, const edl_model *m, edl__wordvec_file *f);
 
 #endif

@@ -117,10 +117,8 @@ edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a) {
     if (a->nhidden) { /* hidden layers learn from PyTorch's initialisation, not fastText's zeros */
         edl_model_free(c->m);
         c->m = NULL;
-        edl_model *m;
-        EDL__TRY(edl_model_create(&m));
-        c->m = m;
-        EDL__TRY(edl__spec_build(m, spec));
+        EDL__TRY(edl_model_parse_spec(&c->m, spec));
+        edl_model *m = c->m;
         EDL__TRY(edl_model_set_layer_init(m, 0, EDL_INIT_FASTTEXT));
         EDL__TRY(edl_model_init(m, EDL_INIT_TORCH, a->seed));
     }
@@ -128,7 +126,7 @@ edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a) {
 }
 
 void edl__textclf_average(const edl_textclf *c, const int32_t *words, size_t n, float *hidden) {
-    const float *table = c->m->params + c->m->layers[0].w_off;
+    const float *table = edl_model_tensor(c->m, 0, "weight", NULL);
     size_t dim = c->dim;
     memset(hidden, 0, dim * sizeof *hidden);
     for (size_t i = 0; i < n; i++) edl__vec_add(hidden, table + (size_t)words[i] * dim, dim);
@@ -141,7 +139,7 @@ edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t
                               float *probs) {
     const edl_model *m = c->m;
     size_t nl = c->vocab.nlabels, dim = c->dim;
-    if (m->nlayers > 2) { /* hidden layers: the general model */
+    if (edl_model_num_layers(m) > 2) { /* hidden layers: the general model */
         int64_t *idx = malloc((n ? n : 1) * sizeof *idx), off = 0;
         if (!idx) return edl__fail(EDL_ERR_NOMEM, "no memory for a line of %zu ids", n);
         for (size_t i = 0; i < n; i++) idx[i] = words[i];
@@ -150,7 +148,7 @@ edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t
         free(idx);
         return s;
     }
-    const float *wo = m->params + m->layers[1].w_off;
+    const float *wo = edl_model_tensor(c->m, 1, "weight", NULL);
     edl__textclf_average(c, words, n, hidden);
     if (c->loss == EDL_TEXTCLF_HS) {
         for (size_t l = 0; l < nl; l++) {
@@ -211,7 +209,7 @@ typedef struct {
 edl_status edl__textclf_hs_topk(const edl_textclf *c, const float *hidden, size_t k, float threshold, int64_t *labels,
                                 float *probs, size_t *count, size_t *visited) {
     const size_t osz = c->vocab.nlabels, dim = c->dim, kk = k < osz ? k : osz;
-    const float *wo = c->m->params + c->m->layers[1].w_off;
+    const float *wo = edl_model_tensor(c->m, 1, "weight", NULL);
     *count = 0;
     if (visited) *visited = 0;
     hs_frame *st = malloc((c->depth + 1) * sizeof *st);
@@ -284,8 +282,8 @@ edl_status edl_textclf_word_probs(const edl_textclf *c, const char *word, size_t
 const float *edl_textclf_label_vector(const edl_textclf *c, size_t label) {
     /* only softmax and ova without hidden layers have one output row per label, read against the
        averaged word vectors themselves; hs's rows are the tree's inner nodes */
-    if (!c || label >= c->vocab.nlabels || c->m->nlayers != 2 || c->loss == EDL_TEXTCLF_HS) return NULL;
-    return c->m->params + c->m->layers[1].w_off + label * c->dim;
+    if (!c || label >= c->vocab.nlabels || edl_model_num_layers(c->m) != 2 || c->loss == EDL_TEXTCLF_HS) return NULL;
+    return edl_model_tensor(c->m, 1, "weight", NULL) + label * c->dim;
 }
 
 /* ---- prediction ---------------------------------------------------------------------------- */
@@ -297,7 +295,7 @@ edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t le
     if (isnan(threshold)) return edl__fail(EDL_ERR_ARG, "%s: threshold is NaN", fn);
     *count = 0;
     edl__line l = {0};
-    const int hs = c->loss == EDL_TEXTCLF_HS && c->m->nlayers == 2;
+    const int hs = c->loss == EDL_TEXTCLF_HS && edl_model_num_layers(c->m) == 2;
     size_t nl = hs ? 0 : c->vocab.nlabels; /* hs scores only the labels its search reaches */
     float *scratch = malloc((nl + c->dim) * sizeof *scratch);
     edl_status s = scratch ? edl__line_parse(&c->vocab, line ? line : "", len, c->word_ngrams, c->bucket, &l)

@@ -3,7 +3,6 @@
 #ifndef EDL__TEXTCLF_H
 #define EDL__TEXTCLF_H
 
-#include "model/model.h"
 #include "text/text.h"
 
 #include <stdio.h>

@@ -3,7 +3,6 @@
 #define EDL__VECTORS_H
 
 #include "io/file.h"
-#include "model/model.h"
 #include "text/text.h"
 
 struct edl_vectors {

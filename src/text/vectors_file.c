@@ -3,6 +3,9 @@
  * classifier's or word-vector model's file gives its words' vectors. */
 #include "text/vectors.h"
 
+#include "io/safetensors.h"
+
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,65 +22,132 @@ edl_status edl__vectors_write_safetensors(const edl_vectors *v, const char *path
         {"vocab.bytes", EDL_DTYPE_U8, 1, {v->vocab.nbytes, 0}, v->vocab.bytes},
         {"vocab.offsets", EDL_DTYPE_I64, 1, {v->n + 1, 0}, v->vocab.offsets},
     };
-    return edl__safetensors_write(path, keys, vals, 5, t, 3);
+    return edl__st_write(path, keys, vals, 5, t, 3);
 }
 
-/* A model without a vocabulary: its table's rows, named "user:ID" and "item:ID" for a
-   recommender (users first), else by their index. The table is taken, not copied. */
-static edl_status table_rows(edl_vectors **out, edl_model *m, const char *path, const edl_layer_info *in) {
-    const edl_tensor *uids = edl_model_extra(m, "rec.user_ids"), *iids = edl_model_extra(m, "rec.item_ids");
-    int rec = uids && iids && uids->dtype == EDL_DTYPE_I64 && iids->dtype == EDL_DTYPE_I64 && uids->rank == 1 && iids->rank == 1 &&
-              uids->shape[0] + iids->shape[0] == in->rows;
-    edl_vectors *v = NULL;
-    edl_status s = m->layers[0].w_off == 0 ? edl__vectors_alloc(&v, 0, in->dim)
-                                           : edl__fail(EDL_ERR_FORMAT, "%s: the table is not the first tensor", path);
-    if (s == EDL_OK) {
-        free(v->data);
-        v->data = m->params, m->params = NULL, m->nparams = 0;
-    }
-    for (size_t i = 0; s == EDL_OK && i < in->rows; i++) {
-        char name[48], where[600];
-        if (rec && i < uids->shape[0]) snprintf(name, sizeof name, "user:%lld", (long long)((const int64_t *)uids->data)[i]);
-        else if (rec) snprintf(name, sizeof name, "item:%lld", (long long)((const int64_t *)iids->data)[i - uids->shape[0]]);
-        else snprintf(name, sizeof name, "%zu", i);
-        snprintf(where, sizeof where, "%s: row %zu", path, i);
-        s = edl__vectors_add_word(v, name, strlen(name), where);
-    }
-    edl_model_free(m);
+/* The layers of the file's edl.spec, parsed (nothing allocated for its tables), with the messages
+   edl_model_load gives. */
+static edl_status spec_layers(const edl__st *st, edl_model **out) {
+    const char *spec = edl__st_meta(st, "edl.spec");
+    if (!spec) return edl__st_fail(st, EDL_ERR_FORMAT, edl__st_meta_offset(st, NULL), "not an edl model: __metadata__ has no edl.spec");
+    edl_status s = edl_model_parse_spec(out, spec);
     if (s != EDL_OK) {
-        edl_vectors_free(v);
-        return s;
+        char why[300];
+        snprintf(why, sizeof why, "%s", edl_last_error());
+        return edl__st_fail(st, s == EDL_ERR_NOMEM ? EDL_ERR_NOMEM : EDL_ERR_FORMAT, edl__st_meta_offset(st, "edl.spec"), "edl.spec: %.300s", why);
     }
-    *out = v;
     return EDL_OK;
 }
 
-edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
-    edl_model *m = NULL;
-    EDL__TRY(edl_model_load(&m, path));
-    edl__vectors_file f;
-    edl_status s = edl__check_vectors(m, path, &f); /* as its kind: a classifier's words are its first nwords */
-    edl_layer_info in;
-    edl_model_layer_info(m, 0, &in);
-    if (s == EDL_OK && !f.has_words) return table_rows(out, m, path, &in);
-    const size_t n = f.words.n;
-    edl_vectors *v = NULL;
-    if (s == EDL_OK) s = edl__vectors_alloc(&v, 0, in.dim);
-    if (s == EDL_OK) {
-        /* take the table rather than copy it: it may be gigabytes */
-        free(v->data);
-        v->data = m->params + m->layers[0].w_off;
-        if (m->layers[0].w_off != 0) s = edl__fail(EDL_ERR_FORMAT, "%s: the table is not the first tensor", path);
-        else m->params = NULL, m->nparams = 0;
-        if (s != EDL_OK) v->data = NULL;
+/* Layer 0's table "0.weight" as edl_model_load checks it: F32 of the spec's [rows, dim]. */
+static edl_status check_table(const edl__st *st, const edl_layer_info *in, const edl__st_tensor **out) {
+    size_t want = 0;
+    int fits = edl__mul_ok(in->rows, in->dim, &want);
+    const edl__st_tensor *t = edl__st_find(st, "0.weight");
+    if (!t || !fits || want > UINT64_MAX / 4 || t->end - t->begin != (uint64_t)want * 4)
+        return edl__st_fail(st, EDL_ERR_FORMAT, 8, "tensor \"0.weight\" is missing or not %llu floats as edl.spec says", (unsigned long long)want);
+    if (strcmp(t->dtype, "F32")) return edl__st_fail(st, EDL_ERR_UNSUPPORTED, t->dtype_off, "tensor \"0.weight\" is %s; edl reads F32", t->dtype);
+    if (t->rank != 2 || t->shape[0] != in->rows || t->shape[1] != in->dim)
+        return edl__st_fail(st, EDL_ERR_FORMAT, t->shape_off, "tensor \"0.weight\" has the wrong shape for edl.spec (want [%zu, %zu])", in->rows,
+                            in->dim);
+    *out = t;
+    return EDL_OK;
+}
+
+/* The words of the file, checked as its kind: a classifier's and a word-vector model's first
+   nwords, else every entry of a vectors file. has_words 0: the rows are named by index. */
+static edl_status check_words(edl__st *st, const edl_model *m, const edl_layer_info *in, int *has_words, edl__strings *words) {
+    const char *path = edl__st_path(st);
+    *has_words = 0;
+    if (!edl__st_find(st, "vocab.bytes") && !edl__st_find(st, "vocab.offsets")) return EDL_OK; /* rows by index */
+    size_t n;
+    if (edl__st_meta(st, "textclf.loss")) {
+        edl__textclf_file t;
+        EDL__TRY(edl__textclf_check(st, m, &t));
+        n = t.nwords;
+    } else if (edl__st_meta(st, "wordvec.nwords")) {
+        edl__wordvec_file w;
+        EDL__TRY(edl__wordvec_check(st, m, &w));
+        n = w.nwords;
+    } else {
+        const edl__st_tensor *o = edl__st_find(st, "vocab.offsets");
+        if (!o || strcmp(o->dtype, "I64") || o->rank != 1 || o->shape[0] == 0)
+            return edl__fail(EDL_ERR_FORMAT, "%s: not a vectors file: vocab.offsets is missing or not I64 of rank 1", path);
+        n = (size_t)(o->shape[0] - 1);
+        if (edl__st_meta(st, "vectors.count")) {
+            size_t count;
+            EDL__TRY(edl__st_get_count(st, "vectors.count", INT64_MAX, &count));
+            if (count != n) return edl__fail(EDL_ERR_FORMAT, "%s: metadata vectors.count %zu, but vocab.offsets holds %zu entries", path, count, n);
+        }
     }
-    const int64_t *off = f.words.off;
-    for (size_t i = 0; s == EDL_OK && i < n; i++) {
-        char where[600];
-        snprintf(where, sizeof where, "%s: word %zu", path, i);
-        s = edl__vectors_add_word(v, f.words.bytes + off[i], (size_t)(off[i + 1] - off[i]), where);
+    if (n > in->rows) return edl__fail(EDL_ERR_FORMAT, "%s: %zu words, but layer 0 has %zu rows", path, n, in->rows);
+    const edl__st_tensor *o = edl__st_find(st, "vocab.offsets");
+    EDL__TRY(edl__st_get_strings(st, "vocab", o && o->rank == 1 && o->shape[0] ? (size_t)(o->shape[0] - 1) : n, words));
+    words->n = n;
+    *has_words = 1;
+    return EDL_OK;
+}
+
+/* Layer 0's table read into v->data (rows x dim floats), every value finite. */
+static edl_status read_table(edl__st *st, const edl__st_tensor *t, const edl_layer_info *in, edl_vectors *v) {
+    size_t bytes = (size_t)(t->end - t->begin); /* rows * dim * 4, checked against the file */
+    float *data = malloc(bytes ? bytes : 1);
+    if (!data) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu floats", edl__st_path(st), in->rows, in->dim);
+    free(v->data);
+    v->data = data;
+    EDL__TRY(edl__st_read(st, t, data));
+    const size_t count = bytes / 4;
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(data[i]))
+            return edl__st_fail(st, EDL_ERR_NUMERIC, edl__st_data_start(st) + t->begin + 4 * (uint64_t)i, "tensor \"0.weight\" value %zu is %g", i,
+                                data[i]);
+    return EDL_OK;
+}
+
+/* Any edl model file read as word vectors: only its table (layer 0, an embedding) and its words
+   are read from the container; no model is built. A file without words names its rows
+   "user:ID" and "item:ID" for a recommender (users first), else by their index. */
+edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
+    edl__st *st = NULL;
+    edl_model *m = NULL; /* edl.spec's layers only */
+    edl_vectors *v = NULL;
+    const edl__st_tensor *table = NULL;
+    edl_layer_info in;
+    int has_words = 0;
+    edl__strings words = {0};
+    edl_status s = edl__st_open(&st, path);
+    if (s == EDL_OK) s = spec_layers(st, &m);
+    if (s == EDL_OK && (edl_model_layer_info(m, 0, &in) != EDL_OK || (in.kind != EDL_LAYER_EMBEDDING_BAG && in.kind != EDL_LAYER_EMBEDDING)))
+        s = edl__fail(EDL_ERR_FORMAT, "%s: not a vectors file: layer 0 is not an embedding table", path);
+    if (s == EDL_OK) s = check_table(st, &in, &table);
+    if (s == EDL_OK) s = check_words(st, m, &in, &has_words, &words);
+    if (s == EDL_OK) s = edl__vectors_alloc(&v, 0, in.dim);
+    if (s == EDL_OK) s = read_table(st, table, &in, v);
+    if (s == EDL_OK && has_words) {
+        for (size_t i = 0; s == EDL_OK && i < words.n; i++) {
+            char where[600];
+            snprintf(where, sizeof where, "%s: word %zu", path, i);
+            s = edl__vectors_add_word(v, words.bytes + words.off[i], (size_t)(words.off[i + 1] - words.off[i]), where);
+        }
+    } else if (s == EDL_OK) {
+        const edl__st_tensor *u = edl__st_find(st, "rec.user_ids"), *it = edl__st_find(st, "rec.item_ids");
+        int rec = u && it && !strcmp(u->dtype, "I64") && !strcmp(it->dtype, "I64") && u->rank == 1 && it->rank == 1 &&
+                  u->shape[0] + it->shape[0] == in.rows;
+        const void *uids = NULL, *iids = NULL;
+        if (rec) s = edl__st_data(st, u, &uids);
+        if (rec && s == EDL_OK) s = edl__st_data(st, it, &iids);
+        const size_t nu = rec ? (size_t)u->shape[0] : 0;
+        for (size_t i = 0; s == EDL_OK && i < in.rows; i++) {
+            char name[48], where[600];
+            if (rec && i < nu) snprintf(name, sizeof name, "user:%lld", (long long)((const int64_t *)uids)[i]);
+            else if (rec) snprintf(name, sizeof name, "item:%lld", (long long)((const int64_t *)iids)[i - nu]);
+            else snprintf(name, sizeof name, "%zu", i);
+            snprintf(where, sizeof where, "%s: row %zu", path, i);
+            s = edl__vectors_add_word(v, name, strlen(name), where);
+        }
     }
     edl_model_free(m);
+    edl__st_close(st);
     if (s != EDL_OK) {
         edl_vectors_free(v);
         return s;

@@ -3,8 +3,8 @@
  * hashed into buckets, the rate falling linearly over processed tokens, Hogwild threads. The
  * corpus is tokenised once into ids; subsampling is drawn afresh each epoch. */
 #include "io/file.h"
+#include "io/safetensors.h"
 #include "model/hogwild.h"
-#include "model/model.h"
 #include "text/text.h"
 #include "text/vectors.h"
 
@@ -450,7 +450,42 @@ edl_status edl_wordvec_save(const edl_wordvec *w, const char *path) {
         {"vocab.offsets", EDL_DTYPE_I64, 1, {w->vocab.size + 1, 0}, w->vocab.offsets},
         {"vocab.counts", EDL_DTYPE_I64, 1, {w->vocab.size, 0}, w->vocab.counts},
     };
-    return edl__safetensors_write(path, keys, vals, 8, t, 4);
+    return edl__st_write(path, keys, vals, 8, t, 4);
+}
+
+edl_status edl__wordvec_check(edl__st *st, const edl_model *m, edl__wordvec_file *f) {
+    const char *path = edl__st_path(st);
+    memset(f, 0, sizeof *f);
+    if (!edl__st_meta(st, "wordvec.nwords"))
+        return edl__fail(EDL_ERR_FORMAT, "%s: not an edl word-vector model (no wordvec.nwords in its metadata)", path);
+    EDL__TRY(edl__st_get_count(st, "wordvec.nwords", INT32_MAX, &f->nwords));
+    EDL__TRY(edl__st_get_count(st, "wordvec.bucket", INT32_MAX, &f->bucket));
+    EDL__TRY(edl__st_get_count(st, "wordvec.minn", 4096, &f->minn));
+    EDL__TRY(edl__st_get_count(st, "wordvec.maxn", 4096, &f->maxn));
+    if (f->maxn && (f->minn == 0 || f->minn > f->maxn))
+        return edl__fail(EDL_ERR_FORMAT, "%s: metadata wordvec.minn %zu and wordvec.maxn %zu are not 1 <= minn <= maxn", path, f->minn, f->maxn);
+    f->label = edl__st_meta(st, "wordvec.label");
+    if (!f->label || !f->label[0] || strlen(f->label) > 63)
+        return edl__fail(EDL_ERR_FORMAT, "%s: metadata wordvec.label (the label prefix) is missing or not 1 to 63 bytes", path);
+    edl_layer_info in;
+    if (edl_model_layer_info(m, 0, &in) != EDL_OK) return edl__fail(EDL_ERR_FORMAT, "%s: a word-vector model needs a layer 0", path);
+    if (in.kind != EDL_LAYER_EMBEDDING_BAG && in.kind != EDL_LAYER_EMBEDDING)
+        return edl__fail(EDL_ERR_FORMAT, "%s: a word-vector model's layer 0 is a table, not %s", path, in.name);
+    EDL__TRY(edl__st_check_sum(st, "wordvec.nwords", f->nwords, "wordvec.bucket", f->bucket, "layer 0's rows", in.rows));
+    if (in.rows > INT32_MAX) return edl__fail(EDL_ERR_FORMAT, "%s: layer 0's %zu rows are more than int32 ids reach", path, in.rows);
+    f->dim = in.dim;
+    /* the file may hold entries past the words (labels seen while training): words come first */
+    const edl__st_tensor *o = edl__st_find(st, "vocab.offsets");
+    if (!o || strcmp(o->dtype, "I64") || o->rank != 1 || o->shape[0] == 0)
+        return edl__fail(EDL_ERR_FORMAT, "%s: tensor vocab.offsets is missing or not I64 of rank 1", path);
+    size_t entries = (size_t)(o->shape[0] - 1); /* the span's bytes fit the file: no truncation */
+    if (entries < f->nwords)
+        return edl__fail(EDL_ERR_FORMAT, "%s: metadata wordvec.nwords %zu, but vocab.offsets holds %zu entries", path, f->nwords, entries);
+    EDL__TRY(edl__st_get_strings(st, "vocab", entries, &f->vocab));
+    const void *counts;
+    EDL__TRY(edl__st_get_array(st, "vocab.counts", EDL_DTYPE_I64, entries, &counts));
+    f->counts = counts;
+    return EDL_OK;
 }
 
 edl_status edl_wordvec_load(edl_wordvec **out, const char *path) {
@@ -458,12 +493,14 @@ edl_status edl_wordvec_load(edl_wordvec **out, const char *path) {
     edl_wordvec *w = calloc(1, sizeof *w);
     if (!w) return edl__fail(EDL_ERR_NOMEM, "edl_wordvec_load: no memory");
     edl__wordvec_file f;
+    edl__st *st = NULL;
     edl_status s = edl_model_load(&w->m, path);
-    if (s == EDL_OK) s = edl__check_wordvec(w->m, path, &f); /* before any count is used */
+    if (s == EDL_OK) s = edl__st_open(&st, path);
+    if (s == EDL_OK) s = edl__wordvec_check(st, w->m, &f); /* before any count is used */
     size_t nw = s == EDL_OK ? f.nwords : 0;
     if (s == EDL_OK) {
         w->minn = f.minn, w->maxn = f.maxn, w->bucket = f.bucket;
-        w->dim = w->stride = f.dim, w->input = w->m->params;
+        w->dim = w->stride = f.dim, w->input = edl_model_tensor(w->m, 0, "weight", NULL);
         s = edl__vocab_init(&w->vocab, f.label);
     }
     for (size_t i = 0; s == EDL_OK && i < nw; i++) {
@@ -472,6 +509,7 @@ edl_status edl_wordvec_load(edl_wordvec **out, const char *path) {
         if (s == EDL_OK) w->vocab.counts[i] = f.counts[i];
     }
     if (s == EDL_OK) w->vocab.nwords = nw, s = build_subwords(w);
+    edl__st_close(st);
     if (s != EDL_OK) {
         edl_wordvec_free(w);
         return s;
