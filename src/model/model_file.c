@@ -4,6 +4,7 @@
  * before it allocates the parameter block. */
 #include "io/safetensors.h"
 #include "model/model.h"
+#include "model/model_file.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -108,7 +109,7 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
 /* The model of an open container: edl.spec's layers, each of its tensors from the file (F32, the
    spec's shape, finite), the other tensors as extras (F32, I64 or U8 of rank 1 or 2), and the
    metadata for edl_model_meta. */
-static edl_status load_model(edl__st *st, edl_model **out) {
+edl_status edl__model_from_st(edl__st *st, edl_model **out) {
     edl_status s = EDL_OK;
     edl_model *m = NULL;
     const size_t nt = edl__st_count(st);
@@ -217,7 +218,7 @@ edl_status edl_model_load(edl_model **out, const char *path) {
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "edl_model_load: model or path is NULL");
     edl__st *st = NULL;
     EDL__TRY(edl__st_open(&st, path));
-    edl_status s = load_model(st, out);
+    edl_status s = edl__model_from_st(st, out);
     edl__st_close(st);
     return s;
 }

@@ -1,6 +1,7 @@
 /* Recommenders after training: scores, top-k, similar items, the evaluation metrics, and the
  * model file (an edl model holding the table and layers, plus rec.* tensors). */
 #include "rec/recommend.h"
+#include "model/model_file.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -483,8 +484,8 @@ edl_status edl_rec_load(edl_recommender **out, const char *path) {
     edl_recommender *r = calloc(1, sizeof *r);
     if (!r) return edl__fail(EDL_ERR_NOMEM, "edl_rec_load: no memory");
     edl__st *st = NULL;
-    edl_status s = edl_model_load(&r->m, path);
-    if (s == EDL_OK) s = edl__st_open(&st, path);
+    edl_status s = edl__st_open(&st, path); /* one open: the model and the app's parts come from it */
+    if (s == EDL_OK) s = edl__model_from_st(st, &r->m);
     if (s == EDL_OK) s = load_parts(r, st, path);
     edl__st_close(st);
     if (s != EDL_OK) {

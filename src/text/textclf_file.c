@@ -1,6 +1,7 @@
 /* Text classifier files (the model's safetensors with the vocabulary as tensors and the
  * arguments as metadata) and line-by-line text reading. */
 #include "text/textclf.h"
+#include "model/model_file.h"
 
 #include "io/file.h"
 
@@ -117,8 +118,8 @@ edl_status edl_textclf_load(edl_textclf **out, const char *path) {
     if (!c) return edl__fail(EDL_ERR_NOMEM, "edl_textclf_load: no memory");
     edl__textclf_file f;
     edl__st *st = NULL;
-    edl_status s = edl_model_load(&c->m, path);
-    if (s == EDL_OK) s = edl__st_open(&st, path);
+    edl_status s = edl__st_open(&st, path); /* one open: the model and the app's parts come from it */
+    if (s == EDL_OK) s = edl__model_from_st(st, &c->m);
     if (s == EDL_OK) s = edl__textclf_check(st, c->m, &f); /* before any count is used */
     if (s == EDL_OK) {
         c->loss = f.loss, c->dim = f.dim, c->word_ngrams = f.word_ngrams, c->bucket = f.bucket;

@@ -4,6 +4,7 @@
  * corpus is tokenised once into ids; subsampling is drawn afresh each epoch. */
 #include "io/file.h"
 #include "io/safetensors.h"
+#include "model/model_file.h"
 #include "model/hogwild.h"
 #include "text/text.h"
 #include "text/vectors.h"
@@ -494,8 +495,8 @@ edl_status edl_wordvec_load(edl_wordvec **out, const char *path) {
     if (!w) return edl__fail(EDL_ERR_NOMEM, "edl_wordvec_load: no memory");
     edl__wordvec_file f;
     edl__st *st = NULL;
-    edl_status s = edl_model_load(&w->m, path);
-    if (s == EDL_OK) s = edl__st_open(&st, path);
+    edl_status s = edl__st_open(&st, path); /* one open: the model and the app's parts come from it */
+    if (s == EDL_OK) s = edl__model_from_st(st, &w->m);
     if (s == EDL_OK) s = edl__wordvec_check(st, w->m, &f); /* before any count is used */
     size_t nw = s == EDL_OK ? f.nwords : 0;
     if (s == EDL_OK) {
