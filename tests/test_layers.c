@@ -1,6 +1,8 @@
 /* The library's folders are layers (docs/ARCHITECTURE.md): a file in src/F includes only headers
- * of F and of the folders above F in the list below, always as "folder/name.h"; the CLI includes
- * only the public headers and its own. Fails naming the file, the line and the include. */
+ * of F and of the folders above F in the list below, always as "folder/name.h", and of the public
+ * headers edl.h and those of F's domain or the domains above it (edl_text.h is text's, edl_rec.h
+ * rec's, edl_viz.h viz's); the CLI includes only the public headers and its own. Fails naming the
+ * file, the line and the include. */
 #include "harness.h"
 
 #include <dirent.h>
@@ -39,7 +41,14 @@ static int check_file(const char *path, int own) {
             if (slash) FAILF("%s:%d: the CLI includes \"%.*s\": it uses only the public headers", path, lineno, (int)n, inc);
             continue;
         }
-        if (public) continue;
+        if (public) { /* a domain's public header belongs to its folder: edl_text.h to text, ... */
+            static const char *const domain[][2] = {{"edl_text.h", "text"}, {"edl_rec.h", "rec"}, {"edl_viz.h", "viz"}};
+            for (size_t d = 0; d < sizeof domain / sizeof domain[0]; d++)
+                if (own >= 0 && strlen(domain[d][0]) == n && !strncmp(inc, domain[d][0], n) && layer_of(domain[d][1], strlen(domain[d][1])) > own)
+                    FAILF("%s:%d: src/%s includes \"%s\", the public header of src/%s, a folder below it", path, lineno, layers[own],
+                          domain[d][0], domain[d][1]);
+            continue;
+        }
         int to = slash ? layer_of(inc, (size_t)(slash - inc)) : -1;
         if (to < 0) FAILF("%s:%d: \"%.*s\": include library headers as \"folder/name.h\"", path, lineno, (int)n, inc);
         else if (to > own)
