@@ -23,6 +23,9 @@ extern "C" {
    and words separated by whitespace. */
 typedef struct edl_textclf edl_textclf;
 typedef enum { EDL_TEXTCLF_SOFTMAX = 0, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS } edl_textclf_loss;
+/* Names as edl.h's "Names": softmax ova hs. */
+const char *edl_textclf_loss_name(edl_textclf_loss loss);
+edl_status edl_textclf_loss_from_name(const char *name, edl_textclf_loss *loss);
 
 typedef struct {
     double progress;            /* 0..1 */
@@ -129,6 +132,9 @@ typedef enum {
     EDL_VEC_BINARY,          /* word2vec binary: "count dim\n", then "word " and dim little-endian floats */
     EDL_VEC_SAFETENSORS      /* edl's file: the table and the vocabulary as tensors */
 } edl_vec_format;
+/* Names as edl.h's "Names": auto text glove binary safetensors. */
+const char *edl_vec_format_name(edl_vec_format format);
+edl_status edl_vec_format_from_name(const char *name, edl_vec_format *format);
 
 /* Reads vectors. Text is streamed (peak memory ~ the table's bytes); every row is checked
    (value count, numbers, finite, word length, duplicates, a header that lies) and errors name

@@ -150,12 +150,6 @@ typedef struct {
    (checked as its kind: a classifier's, a word-vector model's, or a vectors file's). */
 edl_status edl__check_vectors(const edl_model *m, const char *path, edl__vectors_file *f);
 
-/* Names for the spec and the summary. */
-const char *edl__act_name(edl_act a);
-const char *edl__pool_name(edl_pool p);
-const char *edl__loss_name(edl_loss l);
-const char *edl__init_name(edl_init i);
-
 /* Sum of squares of every trainable gradient of layer l (touched rows only for embeddings). */
 double edl__layer_grad_sumsq(const edl_model *m, size_t l);
 /* Whether every trainable gradient of layer l is finite (cheaper than the sum of squares). */

@@ -80,10 +80,7 @@ edl_status edl__check_textclf(const edl_model *m, const char *path, edl__textclf
     memset(f, 0, sizeof *f);
     const char *loss = edl_model_meta(m, "textclf.loss");
     if (!loss) return edl__fail(EDL_ERR_FORMAT, "%s: not an edl text classifier (no textclf.loss in its metadata)", path);
-    if (!strcmp(loss, "hs")) f->loss = EDL_TEXTCLF_HS;
-    else if (!strcmp(loss, "ova")) f->loss = EDL_TEXTCLF_OVA;
-    else if (!strcmp(loss, "softmax")) f->loss = EDL_TEXTCLF_SOFTMAX;
-    else return edl__fail(EDL_ERR_FORMAT, "%s: unknown textclf.loss \"%.32s\"", path, loss);
+    if (edl_textclf_loss_from_name(loss, &f->loss) != EDL_OK) return edl__fail(EDL_ERR_FORMAT, "%s: unknown textclf.loss \"%.32s\"", path, loss);
     /* input ids are int32 (as fastText's): words + buckets rows must stay below 2^31 */
     EDL__TRY(edl__meta_count(m, path, "textclf.nwords", INT32_MAX, &f->nwords));
     EDL__TRY(edl__meta_count(m, path, "textclf.nlabels", INT32_MAX, &f->nlabels));
@@ -188,9 +185,7 @@ edl_status edl__check_rec(const edl_model *m, const char *path, edl__rec_file *f
     memset(f, 0, sizeof *f);
     const char *kind = edl_model_meta(m, "rec.model");
     if (!kind) return edl__fail(EDL_ERR_FORMAT, "%s: not an edl recommender (no rec.model in its metadata)", path);
-    int k = !strcmp(kind, "mf") ? EDL_REC_MF : !strcmp(kind, "bpr") ? EDL_REC_BPR : !strcmp(kind, "mlp") ? EDL_REC_MLP : !strcmp(kind, "pop") ? EDL_REC_POP : -1;
-    if (k < 0) return edl__fail(EDL_ERR_FORMAT, "%s: unknown rec.model \"%.32s\"", path, kind);
-    f->kind = (edl_rec_kind)k;
+    if (edl_rec_kind_from_name(kind, &f->kind) != EDL_OK) return edl__fail(EDL_ERR_FORMAT, "%s: unknown rec.model \"%.32s\"", path, kind);
     const char *format = edl_model_meta(m, "rec.format");
     if (!format || strcmp(format, "1")) return edl__fail(EDL_ERR_FORMAT, "%s: rec.format is not 1 (a newer edl wrote it?)", path);
     EDL__TRY(edl__meta_count(m, path, "rec.users", INT64_MAX, &f->users));

@@ -363,7 +363,7 @@ edl_status edl_rec_save(const edl_recommender *r, const char *path) {
     snprintf(items, sizeof items, "%zu", r->items);
     snprintf(dim, sizeof dim, "%zu", r->fdim);
     const char *keys[] = {"rec.format", "rec.model", "rec.users", "rec.items", "rec.dim", "rec.args"};
-    const char *vals[] = {"1", edl__rec_kind_name(r->kind), users, items, dim, r->args};
+    const char *vals[] = {"1", edl_rec_kind_name(r->kind), users, items, dim, r->args};
     size_t nseen = (size_t)r->seen_off[r->users];
     const edl_tensor extra[6] = {
         {"rec.bias", EDL_DTYPE_F32, 1, {r->users + r->items + 1, 0}, r->bias},

@@ -10,10 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *loss_name(edl_textclf_loss l) {
-    return l == EDL_TEXTCLF_HS ? "hs" : l == EDL_TEXTCLF_OVA ? "ova" : "softmax";
-}
-
 edl_status edl_textclf_save(const edl_textclf *c, const char *path) {
     if (!c || !path) return edl__fail(EDL_ERR_ARG, "edl_textclf_save: an argument is NULL");
     char nwords[32], nlabels[32], ngrams[32], bucket[32], dim[32], ntok[32];
@@ -25,7 +21,7 @@ edl_status edl_textclf_save(const edl_textclf *c, const char *path) {
     snprintf(ntok, sizeof ntok, "%lld", (long long)c->vocab.ntokens);
     const char *keys[] = {"textclf.format", "textclf.loss", "textclf.label", "textclf.nwords", "textclf.nlabels",
                           "textclf.word_ngrams", "textclf.bucket", "textclf.dim", "textclf.ntokens", "textclf.args"};
-    const char *vals[] = {"1", loss_name(c->loss), c->vocab.label, nwords, nlabels, ngrams, bucket, dim, ntok, c->args};
+    const char *vals[] = {"1", edl_textclf_loss_name(c->loss), c->vocab.label, nwords, nlabels, ngrams, bucket, dim, ntok, c->args};
     const edl_tensor extra[3] = {
         {"vocab.bytes", EDL_DTYPE_U8, 1, {c->vocab.nbytes, 0}, c->vocab.bytes},
         {"vocab.offsets", EDL_DTYPE_I64, 1, {c->vocab.size + 1, 0}, c->vocab.offsets},
