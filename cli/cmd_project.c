@@ -27,17 +27,6 @@ typedef struct {
     size_t nwords, nlabels;
 } points;
 
-/* A safetensors file by its name or its start (an 8-byte header length, then the JSON's '{'). */
-static int looks_safetensors(const char *path) {
-    size_t len = strlen(path);
-    if (len >= 12 && !strcmp(path + len - 12, ".safetensors")) return 1;
-    unsigned char head[9];
-    FILE *f = fopen(path, "rb");
-    int yes = f && fread(head, 1, sizeof head, f) == sizeof head && head[8] == '{';
-    if (f) fclose(f);
-    return yes;
-}
-
 static double dot(const float *a, const float *b, size_t n) {
     double s = 0;
     for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
@@ -106,9 +95,10 @@ static int load_points(const char *cmd, const char *path, size_t max, int scale,
         if (edl_wordvec_load(&w, path) != EDL_OK || edl_wordvec_vectors(w, &p->v) != EDL_OK) {
             edl_wordvec_free(w);
             edl_textclf_free(p->clf);
-            /* the error of the file's own reader: a broken .safetensors is no text file */
+            /* the error of the file's own reader (the library tells a broken .safetensors from a
+               text file by its name or its start) */
             edl_vectors *again = NULL;
-            edl_vectors_read(&again, path, looks_safetensors(path) ? EDL_VEC_SAFETENSORS : EDL_VEC_AUTO);
+            edl_vectors_read(&again, path, EDL_VEC_AUTO);
             edl_vectors_free(again);
             return cli_fail(cmd);
         }

@@ -126,7 +126,8 @@ void edl_textclf_meter_free(edl_textclf_meter *meter);
 /* A set of word vectors: n words, each with dim floats, one contiguous n x dim table. */
 typedef struct edl_vectors edl_vectors;
 typedef enum {
-    EDL_VEC_AUTO = 0,        /* by content: safetensors, word2vec binary (.bin), text with or without header */
+    EDL_VEC_AUTO = 0,        /* reading: safetensors (by its start or a .safetensors name), word2vec
+                                binary (.bin), text with or without header (by its first line) */
     EDL_VEC_TEXT,            /* word2vec text / fastText .vec: "count dim" header, then "word v1 .. vd" */
     EDL_VEC_GLOVE,           /* GloVe text: the same rows, no header */
     EDL_VEC_BINARY,          /* word2vec binary: "count dim\n", then "word " and dim little-endian floats */
