@@ -56,8 +56,8 @@ static void data_dims(const edl_model *m, size_t *fdim, size_t *tdim) {
 
 int cmd_train(int argc, char **argv) {
     static const char cmd[] = "train";
-    const char *spec = NULL, *input = NULL, *output = NULL, *valid = NULL, *optimizer = "adam",
-               *schedule = "constant", *init = "torch";
+    const char *spec = NULL, *input = NULL, *output = NULL, *valid = NULL, *optimizer = edl_opt_name(EDL_OPT_ADAM),
+               *schedule = edl_schedule_name(EDL_SCHED_CONSTANT), *init = edl_init_name(EDL_INIT_TORCH);
     size_t epoch = 5, batch = 32, patience = 0, warmup = 0;
     uint64_t seed = 0;
     float lr = -1, momentum = 0, wd = -1, clip = 0, split = 0;

@@ -376,9 +376,10 @@ static int rec_split(int argc, char **argv) {
     return rc;
 }
 
-static const char rec_usage[] =
+/* %s: the models, as the library names them */
+static const char rec_usage_fmt[] =
     "usage: edl recommend COMMAND ...\n"
-    "  train -input FILE -output PREFIX [-model mf|bpr|mlp|pop] [-dim -epoch -lr -reg -neg -thread -seed -split ...]\n"
+    "  train -input FILE -output PREFIX [-model %s] [-dim -epoch -lr -reg -neg -thread -seed -split ...]\n"
     "                      writes PREFIX.safetensors; -split holds records out and prints their metrics\n"
     "  test MODEL FILE [-k 10]   metrics, one NAME<TAB>value a line (mf: RMSE, MAE; all: HR@k, NDCG@k, ...)\n"
     "  topk MODEL -user ID [-k 10] [-all 1]   the best items for a user (without the user's own)\n"
@@ -388,7 +389,9 @@ static const char rec_usage[] =
     "Files: MovieLens u.data (tab), ratings.dat (::), ratings.csv (header) or CSV with -cols; -bad skip|fail.\n";
 
 int cmd_recommend(int argc, char **argv) {
-    static const arg_cmd ac = {"recommend", rec_usage, NULL, 0};
+    char models[64], rec_usage[sizeof rec_usage_fmt + 64];
+    snprintf(rec_usage, sizeof rec_usage, rec_usage_fmt, args_names(models, sizeof models, &ARG_NAMES_REC_KIND, NULL, 0, "", "|", "|", ""));
+    const arg_cmd ac = {"recommend", rec_usage, NULL, 0};
     if (argc < 3) return args_usage_exit(&ac, -1);
     if (!strcmp(argv[2], "help")) return fputs(rec_usage, stdout), 0;
     if (argv[2][0] == '-') { /* -h, --help; anything else is no command */

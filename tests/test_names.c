@@ -115,3 +115,23 @@ TEST(names_spec_and_summary_use_the_table) {
     CHECK_ERROR_HAS("unknown layer 'conv' (input, embedding, embedding_bag, dense, dropout, loss)");
     CHECK(m == NULL);
 }
+
+/* Messages about a bad enum value list the table's names; layers are named by their kind. */
+TEST(names_in_messages_and_layer_names) {
+    float x[2] = {1, 2}, w[2] = {1, 1}, y[1];
+    CHECK_STATUS(edl_dense_forward(y, x, 1, 2, 1, w, NULL, (edl_act)9), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("activation 9 is not none, relu, sigmoid or tanh");
+    edl_model *m = NULL;
+    CHECK_OK(edl_model_create(&m));
+    CHECK_STATUS(edl_model_set_loss(m, (edl_loss)7), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("loss 7 is not softmax, bce or mse");
+    edl_model_free(m);
+    m = NULL;
+    CHECK_OK(edl_model_parse_spec(&m, "embedding_bag(rows=4,dim=2) dense(3) dense(2)"));
+    edl_layer_info in;
+    CHECK_OK(edl_model_layer_info(m, 0, &in));
+    CHECK(!strcmp(in.name, "embedding_bag"));
+    CHECK_OK(edl_model_layer_info(m, 2, &in));
+    CHECK(!strcmp(in.name, "dense_1"));
+    edl_model_free(m);
+}

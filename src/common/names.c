@@ -80,6 +80,23 @@ const char *edl__name(edl__names t, int value) {
     return NULL;
 }
 
+const char *edl__name_list(edl__names t, char *buf, size_t size) {
+    if (!size) return buf;
+    buf[0] = '\0';
+    if ((unsigned)t >= EDL__NAMES_COUNT) return buf;
+    size_t len = 0, shown = 0, total = 0;
+    for (size_t i = 0; i < tables[t].n; i++) total += edl__name(t, tables[t].e[i].value) == tables[t].e[i].name;
+    for (size_t i = 0; i < tables[t].n && len < size; i++) {
+        if (edl__name(t, tables[t].e[i].value) != tables[t].e[i].name) continue; /* an alias */
+        const char *sep = shown == 0 ? "" : shown + 1 == total ? " or " : ", ";
+        int k = snprintf(buf + len, size - len, "%s%s", sep, tables[t].e[i].name);
+        if (k < 0) break;
+        len += (size_t)k;
+        shown++;
+    }
+    return buf;
+}
+
 edl_status edl__from_name(edl__names t, const char *fn, const char *name, int *value) {
     if ((unsigned)t >= EDL__NAMES_COUNT) return edl__fail(EDL_ERR_ARG, "%s: no such table of names", fn);
     if (!name || !value) return edl__fail(EDL_ERR_ARG, "%s: name or value is NULL", fn);
@@ -88,19 +105,8 @@ edl_status edl__from_name(edl__names t, const char *fn, const char *name, int *v
             *value = tables[t].e[i].value;
             return EDL_OK;
         }
-    /* the canonical names, as "a, b or c" (aliases are not advertised) */
-    char list[160] = "";
-    size_t len = 0, shown = 0, total = 0;
-    for (size_t i = 0; i < tables[t].n; i++) total += edl__name(t, tables[t].e[i].value) == tables[t].e[i].name;
-    for (size_t i = 0; i < tables[t].n && len < sizeof list; i++) {
-        if (edl__name(t, tables[t].e[i].value) != tables[t].e[i].name) continue;
-        const char *sep = shown == 0 ? "" : shown + 1 == total ? " or " : ", ";
-        int k = snprintf(list + len, sizeof list - len, "%s%s", sep, tables[t].e[i].name);
-        if (k < 0) break;
-        len += (size_t)k;
-        shown++;
-    }
-    return edl__fail(EDL_ERR_ARG, "unknown %s '%.64s' (%s)", tables[t].what, name, list);
+    char list[160];
+    return edl__fail(EDL_ERR_ARG, "unknown %s '%.64s' (%s)", tables[t].what, name, edl__name_list(t, list, sizeof list));
 }
 
 /* The public pairs, one for each named enum. */

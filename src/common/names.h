@@ -26,6 +26,8 @@ const char *edl__name(edl__names t, int value);
 /* *value for name (a canonical name or an alias); else EDL_ERR_ARG, the last error naming fn's
    table, the name and the canonical names ("unknown activation 'gelu' (none, relu, sigmoid or tanh)"). */
 edl_status edl__from_name(edl__names t, const char *fn, const char *name, int *value);
+/* The canonical names of table t as "a, b or c" in buf (cut to size); returns buf. */
+const char *edl__name_list(edl__names t, char *buf, size_t size);
 /* The summary's type column of a layer kind ("EmbeddingBag"), or NULL. */
 const char *edl__layer_title(edl_layer_kind k);
 
