@@ -1,17 +1,26 @@
 /* Flag parsing for the edl command line: every value is checked, every error names the flag. */
 #include "args.h"
 
+#include "edl_rec.h"
+#include "edl_text.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static int is_bool(const char *v) { return !strcmp(v, "0") || !strcmp(v, "1"); }
+
 static int set_value(const char *cmd, const arg_spec *s, const char *v) {
     char *end;
     errno = 0;
     switch (s->type) {
     case ARG_STR: *(const char **)s->value = v; return 0;
+    case ARG_BOOL:
+        if (!is_bool(v)) break;
+        *(int *)s->value = v[0] == '1';
+        return 0;
     case ARG_SIZE:
     case ARG_U64:
     case ARG_COUNT: {
@@ -42,13 +51,16 @@ static int set_value(const char *cmd, const arg_spec *s, const char *v) {
     const char *want = s->type == ARG_SIZE || s->type == ARG_U64 ? "a non-negative integer"
                        : s->type == ARG_COUNT                 ? "a non-negative integer below 2^63"
                        : s->type == ARG_INT                   ? "an integer"
+                       : s->type == ARG_BOOL                  ? "0 or 1, or the flag alone for 1"
                                                               : "a finite number";
     fprintf(stderr, "edl %s: bad value '%s' for -%s (want %s)\n", cmd, v, s->name, want);
     return -1;
 }
 
-int args_parse(const char *cmd, int argc, char **argv, int first, const arg_spec *specs,
-               size_t nspecs, const char **pos, int max_pos) {
+int args_parse(const arg_cmd *c, int argc, char **argv, int first, const char **pos, int max_pos) {
+    const char *cmd = c->name;
+    const arg_spec *specs = c->specs;
+    size_t nspecs = c->nspecs;
     int npos = 0;
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
@@ -60,7 +72,11 @@ int args_parse(const char *cmd, int argc, char **argv, int first, const arg_spec
             pos[npos++] = a;
             continue;
         }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return ARGS_HELP;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(c->usage, stdout);
+            args_usage(stdout, specs, nspecs);
+            return ARGS_HELP;
+        }
         const char *name = a + 1 + (a[1] == '-');
         const char *eq = strchr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
@@ -72,6 +88,8 @@ int args_parse(const char *cmd, int argc, char **argv, int first, const arg_spec
             return -1;
         }
         const char *v = eq ? eq + 1 : NULL;
+        if (!v && s->type == ARG_BOOL) /* alone, or with 0 or 1 after it */
+            v = i + 1 < argc && is_bool(argv[i + 1]) ? argv[++i] : "1";
         if (!v) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "edl %s: -%s needs a value\n", cmd, s->name);
@@ -95,7 +113,8 @@ void args_usage(FILE *f, const arg_spec *specs, size_t nspecs) {
             break;
         case ARG_U64: snprintf(def, sizeof def, "%llu", (unsigned long long)*(uint64_t *)specs[k].value); break;
         case ARG_COUNT: snprintf(def, sizeof def, "%lld", (long long)*(int64_t *)specs[k].value); break;
-        case ARG_INT: snprintf(def, sizeof def, "%d", *(int *)specs[k].value); break;
+        case ARG_INT:
+        case ARG_BOOL: snprintf(def, sizeof def, "%d", *(int *)specs[k].value); break;
         case ARG_FLOAT: /* NaN stands for a default that depends on other flags */
             if (isnan(*(float *)specs[k].value)) snprintf(def, sizeof def, "auto");
             else snprintf(def, sizeof def, "%g", *(float *)specs[k].value);
@@ -118,14 +137,61 @@ int args_sizes(const char *s, size_t *out, size_t max, size_t *n) {
     return 0;
 }
 
-int args_usage_exit(int parsed, const char *usage) {
-    fputs(usage, parsed == ARGS_HELP ? stdout : stderr);
-    return parsed == ARGS_HELP ? 0 : 2;
+int args_usage_exit(const arg_cmd *c, int parsed) {
+    if (parsed == ARGS_HELP) return 0;
+    fputs(c->usage, stderr);
+    args_usage(stderr, c->specs, c->nspecs);
+    return 2;
 }
 
-int args_flags_exit(int parsed, const char *usage, const arg_spec *specs, size_t nspecs) {
-    FILE *f = parsed == ARGS_HELP ? stdout : stderr;
-    fputs(usage, f);
-    args_usage(f, specs, nspecs);
-    return parsed == ARGS_HELP ? 0 : 2;
+/* ---- enum flags ------------------------------------------------------------------------------ */
+
+#define NAMES(id, prefix, type)                                                                   \
+    static const char *prefix##_i(int v) { return prefix##_name((type)v); }                       \
+    static edl_status prefix##_from_i(const char *name, int *v) {                                 \
+        type t;                                                                                   \
+        edl_status s = prefix##_from_name(name, &t);                                              \
+        if (s == EDL_OK) *v = (int)t;                                                             \
+        return s;                                                                                 \
+    }                                                                                             \
+    const arg_names id = {prefix##_i, prefix##_from_i};
+
+NAMES(ARG_NAMES_OPT, edl_opt, edl_opt_kind)
+NAMES(ARG_NAMES_SCHEDULE, edl_schedule, edl_schedule)
+NAMES(ARG_NAMES_INIT, edl_init, edl_init)
+NAMES(ARG_NAMES_TEXTCLF_LOSS, edl_textclf_loss, edl_textclf_loss)
+NAMES(ARG_NAMES_REC_KIND, edl_rec_kind, edl_rec_kind)
+NAMES(ARG_NAMES_VEC_FORMAT, edl_vec_format, edl_vec_format)
+NAMES(ARG_NAMES_RATINGS_FORMAT, edl_ratings_format, edl_ratings_format)
+NAMES(ARG_NAMES_SPLIT_KIND, edl_split_kind, edl_split_kind)
+
+const char *args_names(char *buf, size_t size, const arg_names *t, const int *values, size_t n, const char *pre,
+                       const char *sep, const char *last, const char *post) {
+    size_t count = n;
+    if (!values)
+        for (count = 0; t->name((int)count); count++) {}
+    size_t len = 0;
+    buf[0] = '\0';
+#define PUT(s) (len += (size_t)snprintf(buf + (len < size ? len : size - 1), len < size ? size - len : 1, "%s", (s)))
+    PUT(pre);
+    for (size_t i = 0; i < count; i++) {
+        if (i) PUT(i + 1 == count ? last : sep);
+        const char *name = t->name(values ? values[i] : (int)i);
+        PUT(name ? name : "?");
+    }
+    PUT(post);
+#undef PUT
+    return buf;
+}
+
+int args_enum(const char *cmd, const char *flag, const char *s, const arg_names *t, const int *values, size_t n, int *out) {
+    int v;
+    if (t->from(s, &v) == EDL_OK) {
+        for (size_t i = 0; i < n && values; i++)
+            if (values[i] == v) return *out = v, 0;
+        if (!values || !n) return *out = v, 0;
+    }
+    char list[256];
+    fprintf(stderr, "edl %s: %s '%s' is not %s\n", cmd, flag, s, args_names(list, sizeof list, t, values, n, "", ", ", " or ", ""));
+    return -1;
 }

@@ -450,36 +450,24 @@ static int bench_kernels(int csv, const char *svg, int reps) {
 }
 
 int cmd_bench(int argc, char **argv) {
-    const char *which = argc > 2 ? argv[2] : "";
     const char *svg = NULL;
     int csv = 0, reps = 5;
     size_t max_rows = 1000000;
     float max_gb = 4.0f;
     const arg_spec specs[] = {
-        {"csv", ARG_INT, &csv, "1: print CSV (--csv alone also works)"},
+        {"csv", ARG_BOOL, &csv, "print CSV (--csv alone, or 1)"},
         {"svg", ARG_STR, &svg, "write an SVG chart of the results"},
         {"reps", ARG_INT, &reps, "samples per median"},
         {"max-rows", ARG_SIZE, &max_rows, "onehot: largest table"},
         {"max-gb", ARG_FLOAT, &max_gb, "lookup: largest table in GiB"},
     };
     static const char usage[] = "usage: edl bench onehot|lookup|kernels [--csv] [--svg FILE] [--reps N] [--max-rows N] [--max-gb G]\n";
-    const size_t nspecs = sizeof specs / sizeof specs[0];
-    if (!strcmp(which, "-h") || !strcmp(which, "--help")) return args_flags_exit(ARGS_HELP, usage, specs, nspecs);
-    /* --csv may stand alone or take 0 or 1 */
-    char **args = malloc(((size_t)argc * 2 + 1) * sizeof *args);
-    if (!args) return (fprintf(stderr, "edl bench: no memory\n"), 1);
-    int n = 0;
-    for (int i = 0; i < argc; i++) {
-        args[n++] = argv[i];
-        if (i > 2 && (!strcmp(argv[i], "--csv") || !strcmp(argv[i], "-csv")) &&
-            !(i + 1 < argc && (!strcmp(argv[i + 1], "0") || !strcmp(argv[i + 1], "1"))))
-            args[n++] = "1";
-    }
+    const arg_cmd ac = {"bench", usage, specs, sizeof specs / sizeof specs[0]};
     const char *pos[1];
-    int parsed = args_parse("bench", n, args, 3, specs, nspecs, pos, 0);
-    free(args);
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 1);
+    const char *which = parsed == 1 ? pos[0] : "";
     if (parsed < 0 || (strcmp(which, "onehot") && strcmp(which, "lookup") && strcmp(which, "kernels")))
-        return args_flags_exit(parsed, usage, specs, nspecs);
+        return args_usage_exit(&ac, parsed == ARGS_HELP ? ARGS_HELP : -1);
     if (reps < 1 || reps > 1000) return (fprintf(stderr, "edl bench: -reps %d must be in [1, 1000]\n", reps), 2);
     if (!(max_gb > 0)) return (fprintf(stderr, "edl bench: -max-gb %g must be above 0\n", max_gb), 2);
     if ((double)max_gb * 1073741824.0 > memory_budget())

@@ -27,10 +27,12 @@ static edl_status summary_model(edl_model **m, const char *arg) {
 
 int cmd_summary(int argc, char **argv) {
     const char *pos[1];
-    int parsed = args_parse("summary", argc, argv, 2, NULL, 0, pos, 1);
-    if (parsed != 1)
-        return args_usage_exit(parsed, "usage: edl summary SPEC|MODEL_FILE\n"
-                                       "  e.g. edl summary 'embedding_bag(rows=5000,dim=64,pool=mean) dense(128,act=relu) dense(10)'\n");
+    static const arg_cmd c = {"summary",
+                              "usage: edl summary SPEC|MODEL_FILE\n"
+                              "  e.g. edl summary 'embedding_bag(rows=5000,dim=64,pool=mean) dense(128,act=relu) dense(10)'\n",
+                              NULL, 0};
+    int parsed = args_parse(&c, argc, argv, 2, pos, 1);
+    if (parsed != 1) return args_usage_exit(&c, parsed);
     edl_model *m = NULL;
     if (summary_model(&m, pos[0]) != EDL_OK) return cli_fail("summary");
     size_t size = edl_model_summary_len(m) + 1; /* as long as the model: no fixed buffer */
@@ -52,27 +54,19 @@ static void data_dims(const edl_model *m, size_t *fdim, size_t *tdim) {
     *tdim = edl_model_loss(m) == EDL_LOSS_SOFTMAX_CE ? 0 : edl_model_output_dim(m);
 }
 
-static int lookup(const char *cmd, const char *flag, const char *v, const char *const *names, int *out) {
-    for (int i = 0; names[i]; i++)
-        if (!strcmp(v, names[i])) {
-            *out = i;
-            return 0;
-        }
-    fprintf(stderr, "edl %s: -%s '%s' is not one of:", cmd, flag, v);
-    for (int i = 0; names[i]; i++) fprintf(stderr, " %s", names[i]);
-    fputc('\n', stderr);
-    return -1;
-}
-
 int cmd_train(int argc, char **argv) {
     static const char cmd[] = "train";
-    const char *spec = NULL, *input = NULL, *output = NULL, *valid = NULL, *optimizer = "adam",
-               *schedule = "constant", *init = "torch";
+    const char *spec = NULL, *input = NULL, *output = NULL, *valid = NULL, *optimizer = edl_opt_name(EDL_OPT_ADAM),
+               *schedule = edl_schedule_name(EDL_SCHED_CONSTANT), *init = edl_init_name(EDL_INIT_TORCH);
     size_t epoch = 5, batch = 32, patience = 0, warmup = 0;
     uint64_t seed = 0;
     float lr = -1, momentum = 0, wd = -1, clip = 0, split = 0;
     int thread = 0, verbose = 1, nesterov = 0;
     const char *log = NULL;
+    char opt_help[96], sched_help[96], init_help[96];
+    args_names(opt_help, sizeof opt_help, &ARG_NAMES_OPT, NULL, 0, "", ", ", ", ", "");
+    args_names(sched_help, sizeof sched_help, &ARG_NAMES_SCHEDULE, NULL, 0, "learning rate: ", ", ", ", ", " (linear and cosine: to 0)");
+    args_names(init_help, sizeof init_help, &ARG_NAMES_INIT, NULL, 0, "initialisation: ", ", ", ", ", "");
     const arg_spec specs[] = {
         {"spec", ARG_STR, &spec, "model spec, e.g. 'embedding_bag(rows=5000,dim=64) dense(10)'"},
         {"input", ARG_STR, &input, "training data: one 'TARGET INPUTS...' a line ('-' for stdin)"},
@@ -83,24 +77,23 @@ int cmd_train(int argc, char **argv) {
         {"epoch", ARG_SIZE, &epoch, "epochs"},
         {"batch", ARG_SIZE, &batch, "mini-batch size"},
         {"lr", ARG_FLOAT, &lr, "learning rate (-1: the optimizer's default)"},
-        {"optimizer", ARG_STR, &optimizer, "sgd, adagrad, rowwise-adagrad, adam, adamw"},
+        {"optimizer", ARG_STR, &optimizer, opt_help},
         {"momentum", ARG_FLOAT, &momentum, "SGD momentum"},
-        {"nesterov", ARG_INT, &nesterov, "SGD Nesterov momentum (0 or 1)"},
+        {"nesterov", ARG_BOOL, &nesterov, "SGD Nesterov momentum (alone or 1: on)"},
         {"weightDecay", ARG_FLOAT, &wd, "weight decay (-1: the optimizer's default)"},
-        {"schedule", ARG_STR, &schedule, "learning rate: constant, linear (to 0), cosine"},
+        {"schedule", ARG_STR, &schedule, sched_help},
         {"warmup", ARG_SIZE, &warmup, "warm-up steps"},
         {"clip", ARG_FLOAT, &clip, "clip the global gradient norm (0: off)"},
-        {"init", ARG_STR, &init, "initialisation: torch, keras, fasttext"},
+        {"init", ARG_STR, &init, init_help},
         {"seed", ARG_U64, &seed, "seed for initialisation, shuffling and dropout"},
         {"thread", ARG_INT, &thread, "threads (0: all cores)"},
         {"verbose", ARG_INT, &verbose, "0 silent, 1 progress"},
         {"log", ARG_STR, &log, "write each epoch's loss and accuracy as CSV (edl plot-curve draws it)"},
     };
-    const size_t nspecs = sizeof specs / sizeof specs[0];
+    const arg_cmd ac = {cmd, "usage: edl train -spec SPEC -input FILE -output PREFIX [flags]\n", specs, sizeof specs / sizeof specs[0]};
     const char *pos[1];
-    int parsed = args_parse(cmd, argc, argv, 2, specs, nspecs, pos, 0);
-    if (parsed == ARGS_HELP) return args_flags_exit(parsed, "usage: edl train -spec SPEC -input FILE -output PREFIX [flags]\n", specs, nspecs);
-    if (parsed < 0) return 2;
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 0);
+    if (parsed < 0) return parsed == ARGS_HELP ? 0 : 2;
     if (!spec || !input || !output) {
         fprintf(stderr, "edl train: -spec, -input and -output are required (edl train -h lists the flags)\n");
         return 2;
@@ -109,7 +102,7 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "edl train: -valid FILE and -validSplit %g both give validation data: choose one\n", split);
         return 2;
     }
-    if ((momentum != 0 || nesterov) && strcmp(optimizer, "sgd")) {
+    if ((momentum != 0 || nesterov) && strcmp(optimizer, edl_opt_name(EDL_OPT_SGD))) {
         fprintf(stderr, "edl train: -%s is SGD's: give -optimizer sgd (not %s)\n", momentum != 0 ? "momentum" : "nesterov", optimizer);
         return 2;
     }
@@ -123,12 +116,10 @@ int cmd_train(int argc, char **argv) {
         return 1;
     const cli_file files[] = {{"-input", input, 0}, {"-valid", valid, 0}, {"-output", path, 1}, {"-log", log, 1}};
     if (cli_files_distinct(cmd, files, sizeof files / sizeof files[0])) return 1;
-    static const char *const opt_names[] = {"sgd", "adagrad", "rowwise-adagrad", "adam", "adamw", NULL};
-    static const char *const sched_names[] = {"constant", "linear", "cosine", NULL};
-    static const char *const init_names[] = {"torch", "keras", "fasttext", NULL};
     int opt_kind, sched, init_kind;
-    if (lookup(cmd, "optimizer", optimizer, opt_names, &opt_kind) || lookup(cmd, "schedule", schedule, sched_names, &sched) ||
-        lookup(cmd, "init", init, init_names, &init_kind))
+    if (args_enum(cmd, "-optimizer", optimizer, &ARG_NAMES_OPT, NULL, 0, &opt_kind) ||
+        args_enum(cmd, "-schedule", schedule, &ARG_NAMES_SCHEDULE, NULL, 0, &sched) ||
+        args_enum(cmd, "-init", init, &ARG_NAMES_INIT, NULL, 0, &init_kind))
         return 2;
 #ifdef _OPENMP
     if (thread > 0) omp_set_num_threads(thread);
@@ -152,8 +143,7 @@ int cmd_train(int argc, char **argv) {
     c.valid = vdata, c.valid_split = split;
     c.schedule = (edl_schedule)sched, c.warmup_steps = warmup;
     progress_init(&ps, verbose);
-    if (log && !(ps.log = fopen(log, "w"))) {
-        fprintf(stderr, "edl train: -log %s: cannot write it: %s\n", log, strerror(errno));
+    if (log && !(ps.log = cli_open_output(cmd, "-log", log))) {
         rc = 2; /* said here: not the library's last error */
         goto out;
     }
@@ -172,7 +162,7 @@ int cmd_train(int argc, char **argv) {
     const char *keys[5] = {"train.args", "train.optimizer", "train.lr", "train.epochs_run", "train.seed"};
     char seed_s[32];
     snprintf(seed_s, sizeof seed_s, "%llu", (unsigned long long)seed);
-    const char *vals[5] = {args, optimizer, lr_s, ep_s, seed_s};
+    const char *vals[5] = {args, edl_opt_name((edl_opt_kind)opt_kind), lr_s, ep_s, seed_s};
     if (edl_model_save(m, path, keys, vals, 5) != EDL_OK) goto out;
     if (verbose > 0) {
         fprintf(stderr, "trained %zu epochs, %llu steps in %.1f s: loss %.4f", r.epochs_run, (unsigned long long)r.steps,
@@ -184,10 +174,7 @@ int cmd_train(int argc, char **argv) {
 out:
     if (rc == 2) rc = 1;
     else if (rc) cli_fail(cmd);
-    if (ps.log && cli_close_checked(ps.log) != 0) {
-        fprintf(stderr, "edl train: -log %s: write failed: %s\n", log, strerror(errno));
-        rc = 1;
-    }
+    if (cli_close_output(cmd, "-log", log, ps.log) != 0) rc = 1;
     edl_dataset_free(train);
     edl_dataset_free(vdata);
     edl_model_free(m);
@@ -196,8 +183,9 @@ out:
 
 int cmd_eval(int argc, char **argv) {
     const char *pos[2];
-    int parsed = args_parse("eval", argc, argv, 2, NULL, 0, pos, 2);
-    if (parsed != 2) return args_usage_exit(parsed, "usage: edl eval MODEL FILE   (FILE: one 'TARGET INPUTS...' a line, '-' for stdin)\n");
+    static const arg_cmd c = {"eval", "usage: edl eval MODEL FILE   (FILE: one 'TARGET INPUTS...' a line, '-' for stdin)\n", NULL, 0};
+    int parsed = args_parse(&c, argc, argv, 2, pos, 2);
+    if (parsed != 2) return args_usage_exit(&c, parsed);
     edl_model *m = NULL;
     edl_dataset *d = NULL;
     if (edl_model_load(&m, pos[0]) != EDL_OK) return cli_fail("eval");

@@ -27,17 +27,6 @@ typedef struct {
     size_t nwords, nlabels;
 } points;
 
-/* A safetensors file by its name or its start (an 8-byte header length, then the JSON's '{'). */
-static int looks_safetensors(const char *path) {
-    size_t len = strlen(path);
-    if (len >= 12 && !strcmp(path + len - 12, ".safetensors")) return 1;
-    unsigned char head[9];
-    FILE *f = fopen(path, "rb");
-    int yes = f && fread(head, 1, sizeof head, f) == sizeof head && head[8] == '{';
-    if (f) fclose(f);
-    return yes;
-}
-
 static double dot(const float *a, const float *b, size_t n) {
     double s = 0;
     for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
@@ -106,9 +95,10 @@ static int load_points(const char *cmd, const char *path, size_t max, int scale,
         if (edl_wordvec_load(&w, path) != EDL_OK || edl_wordvec_vectors(w, &p->v) != EDL_OK) {
             edl_wordvec_free(w);
             edl_textclf_free(p->clf);
-            /* the error of the file's own reader: a broken .safetensors is no text file */
+            /* the error of the file's own reader (the library tells a broken .safetensors from a
+               text file by its name or its start) */
             edl_vectors *again = NULL;
-            edl_vectors_read(&again, path, looks_safetensors(path) ? EDL_VEC_SAFETENSORS : EDL_VEC_AUTO);
+            edl_vectors_read(&again, path, EDL_VEC_AUTO);
             edl_vectors_free(again);
             return cli_fail(cmd);
         }
@@ -140,6 +130,14 @@ static int project(const char *cmd, const points *p, const char *method, const e
     }
     return s == EDL_OK ? 0 : cli_fail(cmd);
 }
+
+/* The flags every projection shares (project and plot), declared once; checked by check_projection. */
+#define PROJECTION_FLAGS(method, ta)                                                              \
+    {"method", ARG_STR, &(method), "pca or tsne"},                                                \
+    {"perplexity", ARG_FLOAT, &(ta).perplexity, "t-SNE perplexity"},                              \
+    {"iter", ARG_SIZE, &(ta).iterations, "t-SNE iterations (1 to 100000)"},                       \
+    {"seed", ARG_U64, &(ta).seed, "t-SNE seed"},                                                  \
+    {"theta", ARG_FLOAT, &(ta).theta, "t-SNE Barnes-Hut accuracy (0: exact at any size)"}
 
 /* The flags every projection shares, checked before anything is read. */
 static int check_projection(const char *cmd, const char *method, const edl_tsne_args *ta) {
@@ -186,19 +184,15 @@ int cmd_project(int argc, char **argv) {
     edl_tsne_args ta;
     edl_tsne_defaults(&ta);
     const arg_spec specs[] = {
-        {"method", ARG_STR, &method, "pca or tsne"},
+        PROJECTION_FLAGS(method, ta),
         {"dim", ARG_SIZE, &dim, "output dimensions (PCA: 1 to the vectors' dim; t-SNE: 2)"},
         {"output", ARG_STR, &output, "CSV file (default: standard output)"},
         {"max", ARG_SIZE, &max, "N rows: a classifier's label rows and its most frequent words (t-SNE: exact below 2000)"},
-        {"perplexity", ARG_FLOAT, &ta.perplexity, "t-SNE perplexity"},
-        {"iter", ARG_SIZE, &ta.iterations, "t-SNE iterations (1 to 100000)"},
-        {"seed", ARG_U64, &ta.seed, "t-SNE seed"},
-        {"theta", ARG_FLOAT, &ta.theta, "t-SNE Barnes-Hut accuracy (0: exact at any size)"},
     };
-    const size_t nspecs = sizeof specs / sizeof specs[0];
-    int parsed = args_parse("project", argc, argv, 2, specs, nspecs, pos, 1);
-    if (parsed != 1)
-        return args_flags_exit(parsed, "usage: edl project VECTORS|MODEL -method pca|tsne [-dim 2] [-output FILE.csv] [-max 2000]\n", specs, nspecs);
+    const arg_cmd ac = {"project", "usage: edl project VECTORS|MODEL -method pca|tsne [-dim 2] [-output FILE.csv] [-max 2000]\n", specs,
+                        sizeof specs / sizeof specs[0]};
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 1);
+    if (parsed != 1) return args_usage_exit(&ac, parsed);
     char out_path[4096];
     const cli_file files[] = {{"", pos[0], 0}, {"-output", output, 1}};
     if ((output && cli_output_path("project", "-output", output, "", out_path, sizeof out_path)) || cli_files_distinct("project", files, 2))
@@ -220,12 +214,11 @@ int cmd_project(int argc, char **argv) {
         if (!strcmp(method, "pca")) rc = edl_pca(xy, NULL, edl_vectors_row(p.v, 0), p.n, edl_vectors_dim(p.v), dim) == EDL_OK ? 0 : cli_fail("project");
         else rc = project("project", &p, method, &ta, xy, NULL);
     }
-    FILE *f = !rc ? (output ? fopen(output, "w") : stdout) : NULL;
-    if (!rc && !f) rc = (fprintf(stderr, "edl project: -output %s: cannot write it: %s\n", output, strerror(errno)), 1);
+    FILE *f = !rc ? (output ? cli_open_output("project", "-output", output) : stdout) : NULL;
+    if (!rc && !f) rc = 1;
     if (!rc) {
         write_csv(f, &p, xy, dim);
-        if (cli_close_checked(f) != 0)
-            rc = (fprintf(stderr, "edl project: %s: write failed: %s\n", output ? output : "standard output", strerror(errno)), 1);
+        if (cli_close_output("project", "", output, f) != 0) rc = 1;
     }
     free(xy);
     free_points(&p);
@@ -425,21 +418,16 @@ int cmd_plot(int argc, char **argv) {
     edl_tsne_args ta;
     edl_tsne_defaults(&ta);
     const arg_spec specs[] = {
-        {"method", ARG_STR, &method, "pca or tsne"},
+        PROJECTION_FLAGS(method, ta),
         {"output", ARG_STR, &output, "the SVG file"},
         {"labels", ARG_STR, &meta, "metadata: word<TAB>group a line (more columns and a header are fine), to colour by"},
         {"top", ARG_SIZE, &top, "write the N most frequent words beside their points"},
         {"max", ARG_SIZE, &max, "plot N rows: a classifier's label rows and its most frequent words"},
-        {"perplexity", ARG_FLOAT, &ta.perplexity, "t-SNE perplexity"},
-        {"iter", ARG_SIZE, &ta.iterations, "t-SNE iterations (1 to 100000)"},
-        {"seed", ARG_U64, &ta.seed, "t-SNE seed"},
-        {"theta", ARG_FLOAT, &ta.theta, "t-SNE Barnes-Hut accuracy (0: exact at any size)"},
     };
-    const size_t nspecs = sizeof specs / sizeof specs[0];
-    int parsed = args_parse("plot", argc, argv, 2, specs, nspecs, pos, 1);
-    if (parsed != 1 || !output)
-        return args_flags_exit(parsed == 1 ? -1 : parsed, "usage: edl plot VECTORS|MODEL -output FILE.svg [-method pca|tsne] [-labels META.tsv] [-top 40]\n",
-                               specs, nspecs);
+    const arg_cmd ac = {"plot", "usage: edl plot VECTORS|MODEL -output FILE.svg [-method pca|tsne] [-labels META.tsv] [-top 40]\n", specs,
+                        sizeof specs / sizeof specs[0]};
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 1);
+    if (parsed != 1 || !output) return args_usage_exit(&ac, parsed == 1 ? -1 : parsed);
     char out_path[4096];
     const cli_file files[] = {{"", pos[0], 0}, {"-labels", meta, 0}, {"-output", output, 1}};
     if (cli_output_path("plot", "-output", output, "", out_path, sizeof out_path) || cli_files_distinct("plot", files, 3)) return 1;
@@ -498,10 +486,12 @@ static void write_name(FILE *f, const points *p, size_t i) {
 
 int cmd_export_projector(int argc, char **argv) {
     const char *pos[2];
-    int parsed = args_parse("export-projector", argc, argv, 2, NULL, 0, pos, 2);
-    if (parsed != 2)
-        return args_usage_exit(parsed, "usage: edl export-projector VECTORS|MODEL DIR   (writes DIR/vectors.tsv and DIR/metadata.tsv:\n"
-                                       "       every word's row, and a classifier's label rows after them)\n");
+    static const arg_cmd ac = {"export-projector",
+                               "usage: edl export-projector VECTORS|MODEL DIR   (writes DIR/vectors.tsv and DIR/metadata.tsv:\n"
+                               "       every word's row, and a classifier's label rows after them)\n",
+                               NULL, 0};
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 2);
+    if (parsed != 2) return args_usage_exit(&ac, parsed);
     points p;
     if (load_points("export-projector", pos[0], (size_t)-1, 0, &p)) return 1;
     if (mkdir(pos[1], 0777) != 0 && errno != EEXIST) {
@@ -517,9 +507,8 @@ int cmd_export_projector(int argc, char **argv) {
         free_points(&p);
         return 1;
     }
-    FILE *fv = fopen(vp, "w"), *fm = fopen(mp, "w");
-    int rc = 0;
-    if (!fv || !fm) rc = (fprintf(stderr, "edl export-projector: %s: cannot write it: %s\n", fv ? mp : vp, strerror(errno)), 1);
+    FILE *fv = cli_open_output("export-projector", "", vp), *fm = fv ? cli_open_output("export-projector", "", mp) : NULL;
+    int rc = fv && fm ? 0 : 1;
     size_t dim = edl_vectors_dim(p.v);
     for (size_t i = 0; !rc && i < p.n; i++) {
         const float *row = edl_vectors_row(p.v, i);
@@ -527,8 +516,8 @@ int cmd_export_projector(int argc, char **argv) {
         fputc('\n', fv);
         write_name(fm, &p, i);
     }
-    if (fv && cli_close_checked(fv) != 0 && !rc) rc = (fprintf(stderr, "edl export-projector: %s: write failed: %s\n", vp, strerror(errno)), 1);
-    if (fm && cli_close_checked(fm) != 0 && !rc) rc = (fprintf(stderr, "edl export-projector: %s: write failed: %s\n", mp, strerror(errno)), 1);
+    if (cli_close_output("export-projector", "", vp, fv) != 0) rc = 1;
+    if (cli_close_output("export-projector", "", mp, fm) != 0) rc = 1;
     if (!rc) printf("%s\n%s\n", vp, mp);
     free_points(&p);
     return rc;
@@ -538,9 +527,9 @@ int cmd_export_projector(int argc, char **argv) {
 int cmd_plot_curve(int argc, char **argv) {
     const char *output = NULL, *pos[1];
     const arg_spec specs[] = {{"output", ARG_STR, &output, "the SVG file"}};
-    int parsed = args_parse("plot-curve", argc, argv, 2, specs, 1, pos, 1);
-    if (parsed != 1 || !output)
-        return args_usage_exit(parsed == 1 ? -1 : parsed, "usage: edl plot-curve LOG.csv -output FILE.svg   (LOG: edl train/supervised -log)\n");
+    const arg_cmd ac = {"plot-curve", "usage: edl plot-curve LOG.csv -output FILE.svg   (LOG: edl train/supervised -log)\n", specs, 1};
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 1);
+    if (parsed != 1 || !output) return args_usage_exit(&ac, parsed == 1 ? -1 : parsed);
     char out_path[4096];
     const cli_file files[] = {{"", pos[0], 0}, {"-output", output, 1}};
     if (cli_output_path("plot-curve", "-output", output, "", out_path, sizeof out_path) || cli_files_distinct("plot-curve", files, 2)) return 1;

@@ -16,10 +16,17 @@
 typedef struct {
     const char *format, *sep, *cols, *bad;
     int header;
+    char format_help[128];
 } read_flags;
 
+static void read_flags_init(read_flags *f) {
+    f->format = edl_ratings_format_name(EDL_RATINGS_AUTO), f->sep = NULL, f->cols = NULL, f->bad = "fail", f->header = -1;
+    args_names(f->format_help, sizeof f->format_help, &ARG_NAMES_RATINGS_FORMAT, NULL, 0, "", "|", "|",
+               " (MovieLens u.data, ratings.dat, ratings.csv/plain CSV)");
+}
+
 #define READ_FLAGS(f)                                                                                             \
-    {"format", ARG_STR, &(f).format, "auto|udata|dat|csv (MovieLens u.data, ratings.dat, ratings.csv/plain CSV)"}, \
+    {"format", ARG_STR, &(f).format, (f).format_help},                                                            \
     {"sep", ARG_STR, &(f).sep, "csv: the separator (one character, 'tab' for a tab)"},                             \
     {"header", ARG_INT, &(f).header, "csv: -1 detect, 0 none, 1 the first line is a header"},                      \
     {"cols", ARG_STR, &(f).cols, "user,item[,rating[,time]] 0-based columns (rating/time -1: absent)"},           \
@@ -28,11 +35,8 @@ typedef struct {
 static int read_ratings(const char *cmd, const char *path, const read_flags *f, edl_ratings **out) {
     edl_ratings_options o;
     edl_ratings_defaults(&o);
-    const char *names[] = {"auto", "udata", "dat", "csv"};
-    int fmt = -1;
-    for (int k = 0; k < 4; k++)
-        if (!strcmp(f->format, names[k])) fmt = k;
-    if (fmt < 0) return (fprintf(stderr, "edl %s: -format '%s' is not auto, udata, dat or csv\n", cmd, f->format), 2);
+    int fmt;
+    if (args_enum(cmd, "-format", f->format, &ARG_NAMES_RATINGS_FORMAT, NULL, 0, &fmt)) return 2;
     /* u.data and ratings.dat fix their separator, columns and header: a flag that would change
        them is refused, not ignored */
     if ((fmt == EDL_RATINGS_UDATA || fmt == EDL_RATINGS_DAT) && (f->sep || f->cols || f->header != -1))
@@ -79,6 +83,19 @@ static int read_ratings(const char *cmd, const char *path, const read_flags *f, 
     return 0;
 }
 
+/* -split: none (when allowed), random:FRACTION (0 < f < 1) or last; *do_split 0 for none. */
+static int parse_split(const char *cmd, const char *s, int allow_none, int *do_split, edl_split_kind *kind, float *frac) {
+    const char *random = edl_split_kind_name(EDL_SPLIT_RANDOM), *last = edl_split_kind_name(EDL_SPLIT_LAST);
+    size_t n = strlen(random);
+    char *end;
+    *do_split = 1, *frac = 0;
+    if (allow_none && !strcmp(s, "none")) return *do_split = 0, 0;
+    if (!strcmp(s, last)) return *kind = EDL_SPLIT_LAST, 0;
+    if (!strncmp(s, random, n) && s[n] == ':' && (*frac = strtof(s + n + 1, &end)) > 0 && *frac < 1 && !*end) return *kind = EDL_SPLIT_RANDOM, 0;
+    fprintf(stderr, "edl %s: -split '%s' is not %s%s:FRACTION (0 < f < 1) or %s\n", cmd, s, allow_none ? "none, " : "", random, last);
+    return -1;
+}
+
 static void print_metrics(const edl_rec_metrics *m, edl_rec_kind kind) {
     if (kind == EDL_REC_MF) printf("RMSE\t%.6f\nMAE\t%.6f\n", m->rmse, m->mae);
     printf("HR@%zu\t%.6f\nNDCG@%zu\t%.6f\nPrecision@%zu\t%.6f\nRecall@%zu\t%.6f\nMRR@%zu\t%.6f\nAUC\t%.6f\n", m->k, m->hr, m->k, m->ndcg, m->k,
@@ -104,9 +121,15 @@ static void on_epoch(const edl_progress *p, void *user) {
 
 static int rec_train(int argc, char **argv) {
     static const char cmd[] = "recommend train";
-    const char *input = NULL, *output = NULL, *model = "mf", *split = "none", *hidden = NULL, *optimizer = NULL, *log = NULL,
-               *decay = "linear";
-    read_flags rf = {"auto", NULL, NULL, "fail", -1};
+    const char *input = NULL, *output = NULL, *model = edl_rec_kind_name(EDL_REC_MF), *split = "none", *hidden = NULL, *optimizer = NULL,
+               *log = NULL, *decay = edl_schedule_name(EDL_SCHED_LINEAR);
+    read_flags rf;
+    read_flags_init(&rf);
+    static const int rec_opts[] = {EDL_OPT_SGD, EDL_OPT_ADAGRAD, EDL_OPT_ADAM}, decays[] = {EDL_SCHED_LINEAR, EDL_SCHED_CONSTANT};
+    char model_help[128], opt_help[128], decay_help[128];
+    args_names(model_help, sizeof model_help, &ARG_NAMES_REC_KIND, NULL, 0, "", " | ", " | ", " (mf: explicit ratings; bpr, mlp: implicit; pop: popularity baseline)");
+    args_names(opt_help, sizeof opt_help, &ARG_NAMES_OPT, rec_opts, 3, "", "|", "|", " (default: mf, mlp adam; bpr sgd)");
+    args_names(decay_help, sizeof decay_help, &ARG_NAMES_SCHEDULE, decays, 2, "", " | ", " | ", " (linear: the rate falls to 0 over the batches, as fastText)");
     edl_rec_args a;
     edl_rec_defaults(&a, EDL_REC_MF);
     size_t dim = a.dim, epoch = a.epoch, neg = 0, batch = a.batch, k = SIZE_MAX; /* SIZE_MAX: not given (10) */
@@ -116,7 +139,7 @@ static int rec_train(int argc, char **argv) {
     const arg_spec specs[] = {
         {"input", ARG_STR, &input, "ratings file ('-' for stdin)"},
         {"output", ARG_STR, &output, "writes OUTPUT.safetensors (and OUTPUT.test with -split)"},
-        {"model", ARG_STR, &model, "mf (explicit ratings) | bpr | mlp (implicit) | pop (popularity baseline)"},
+        {"model", ARG_STR, &model, model_help},
         {"dim", ARG_SIZE, &dim, "embedding size (mf 0: biases only)"},
         {"epoch", ARG_SIZE, &epoch, "passes over the data"},
         {"lr", ARG_FLOAT, &lr, "learning rate (default: mf 0.03, bpr 0.1, mlp 0.008)"},
@@ -124,8 +147,8 @@ static int rec_train(int argc, char **argv) {
         {"neg", ARG_SIZE, &neg, "negatives per positive (0: bpr 1, mlp 4)"},
         {"batch", ARG_SIZE, &batch, "examples per batch"},
         {"hidden", ARG_STR, &hidden, "mlp: hidden layer sizes, e.g. 64,32"},
-        {"optimizer", ARG_STR, &optimizer, "sgd|adagrad|adam (default: mf, mlp adam; bpr sgd)"},
-        {"decay", ARG_STR, &decay, "linear (the rate falls to 0 over the batches, as fastText) | constant"},
+        {"optimizer", ARG_STR, &optimizer, opt_help},
+        {"decay", ARG_STR, &decay, decay_help},
         {"thread", ARG_INT, &thread, "threads (0: all cores); 1 with a seed is reproducible"},
         {"seed", ARG_U64, &seed, "seed for initialisation, order, negatives and the split"},
         {"split", ARG_STR, &split, "none | random:FRACTION | last (each user's latest record): held out, evaluated"},
@@ -134,10 +157,9 @@ static int rec_train(int argc, char **argv) {
         {"verbose", ARG_INT, &verbose, "0 silent, 1 a line an epoch, 2 with the held-out metric"},
         READ_FLAGS(rf),
     };
-    const size_t ns = sizeof specs / sizeof specs[0];
-    int parsed = args_parse(cmd, argc, argv, 3, specs, ns, NULL, 0);
-    if (parsed == ARGS_HELP) return args_flags_exit(parsed, "usage: edl recommend train -input FILE -output PREFIX [flags]\n", specs, ns);
-    if (parsed < 0) return 2;
+    const arg_cmd ac = {cmd, "usage: edl recommend train -input FILE -output PREFIX [flags]\n", specs, sizeof specs / sizeof specs[0]};
+    int parsed = args_parse(&ac, argc, argv, 3, NULL, 0);
+    if (parsed < 0) return parsed == ARGS_HELP ? 0 : 2;
     if (k != SIZE_MAX && !strcmp(split, "none"))
         return (fprintf(stderr, "edl %s: -k is the cut-off of the held-out metrics: give -split too\n", cmd), 2);
     if (k == SIZE_MAX) k = 10;
@@ -147,11 +169,8 @@ static int rec_train(int argc, char **argv) {
     if (!isnan(lr) && !(lr >= 0 && isfinite(lr))) return (fprintf(stderr, "edl %s: -lr %g is not a finite rate >= 0\n", cmd, lr), 2);
     if (!isnan(reg) && !(reg >= 0 && isfinite(reg))) return (fprintf(stderr, "edl %s: -reg %g is not a finite value >= 0\n", cmd, reg), 2);
     if (!input || !output) return (fprintf(stderr, "edl %s: -input and -output are required (edl recommend train -h)\n", cmd), 2);
-    const char *kinds[] = {"mf", "bpr", "mlp", "pop"};
-    int kind = -1;
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(model, kinds[i])) kind = i;
-    if (kind < 0) return (fprintf(stderr, "edl %s: -model '%s' is not mf, bpr, mlp or pop\n", cmd, model), 2);
+    int kind;
+    if (args_enum(cmd, "-model", model, &ARG_NAMES_REC_KIND, NULL, 0, &kind)) return 2;
     /* flags of another model are refused, not ignored */
     if (hidden && kind != EDL_REC_MLP) return (fprintf(stderr, "edl %s: -hidden is for -model mlp (not %s)\n", cmd, model), 2);
     if (neg && kind != EDL_REC_BPR && kind != EDL_REC_MLP)
@@ -184,24 +203,14 @@ static int rec_train(int argc, char **argv) {
             return (fprintf(stderr, "edl %s: -hidden '%s' is not 1 to 7 layer sizes like 64,32\n", cmd, hidden), 2);
         a.hidden = hs, a.nhidden = nh;
     }
-    if (optimizer) {
-        if (!strcmp(optimizer, "sgd")) a.optimizer = EDL_OPT_SGD;
-        else if (!strcmp(optimizer, "adagrad")) a.optimizer = EDL_OPT_ADAGRAD;
-        else if (!strcmp(optimizer, "adam")) a.optimizer = EDL_OPT_ADAM;
-        else return (fprintf(stderr, "edl %s: -optimizer '%s' is not sgd, adagrad or adam\n", cmd, optimizer), 2);
-    }
-    if (!strcmp(decay, "linear")) a.decay = 1;
-    else if (!strcmp(decay, "constant")) a.decay = 0;
-    else return (fprintf(stderr, "edl %s: -decay '%s' is not linear or constant\n", cmd, decay), 2);
+    if (optimizer && args_enum(cmd, "-optimizer", optimizer, &ARG_NAMES_OPT, rec_opts, 3, &a.optimizer)) return 2;
+    int sched;
+    if (args_enum(cmd, "-decay", decay, &ARG_NAMES_SCHEDULE, decays, 2, &sched)) return 2;
+    a.decay = sched == EDL_SCHED_LINEAR;
     edl_split_kind sk = EDL_SPLIT_RANDOM;
     float frac = 0;
-    int do_split = strcmp(split, "none") != 0;
-    if (do_split) {
-        char *end;
-        if (!strcmp(split, "last")) sk = EDL_SPLIT_LAST;
-        else if (!strncmp(split, "random:", 7) && (frac = strtof(split + 7, &end)) > 0 && frac < 1 && !*end) sk = EDL_SPLIT_RANDOM;
-        else return (fprintf(stderr, "edl %s: -split '%s' is not none, random:FRACTION (0 < f < 1) or last\n", cmd, split), 2);
-    }
+    int do_split;
+    if (parse_split(cmd, split, 1, &do_split, &sk, &frac)) return 2;
     edl_ratings *all = NULL, *train = NULL, *test = NULL;
     edl_recommender *r = NULL;
     rec_progress ps = {verbose, NULL, (edl_rec_kind)kind};
@@ -213,8 +222,7 @@ static int rec_train(int argc, char **argv) {
         if (edl_ratings_write(test, test_path) != EDL_OK) goto out;
         if (log || verbose > 1) a.valid = test; /* evaluated after every epoch: only when shown */
     }
-    if (log && !(ps.log = fopen(log, "w"))) {
-        fprintf(stderr, "edl %s: -log %s: cannot write it: %s\n", cmd, log, strerror(errno));
+    if (log && !(ps.log = cli_open_output(cmd, "-log", log))) {
         rc = 2; /* said here: not the library's last error */
         goto out;
     }
@@ -235,10 +243,7 @@ static int rec_train(int argc, char **argv) {
 out:
     if (rc == 2) rc = 1;
     else if (rc) cli_fail(cmd);
-    if (ps.log && cli_close_checked(ps.log) != 0) {
-        fprintf(stderr, "edl %s: -log %s: write failed: %s\n", cmd, log, strerror(errno));
-        rc = 1;
-    }
+    if (cli_close_output(cmd, "-log", log, ps.log) != 0) rc = 1;
     edl_rec_free(r);
     edl_ratings_free(all), edl_ratings_free(train), edl_ratings_free(test);
     return rc;
@@ -246,13 +251,14 @@ out:
 
 static int rec_test(int argc, char **argv) {
     static const char cmd[] = "recommend test";
-    read_flags rf = {"auto", NULL, NULL, "fail", -1};
+    read_flags rf;
+    read_flags_init(&rf);
     size_t k = 10;
     const arg_spec specs[] = {{"k", ARG_SIZE, &k, "cut-off of the ranking metrics"}, READ_FLAGS(rf)};
+    const arg_cmd ac = {cmd, "usage: edl recommend test MODEL FILE [-k 10] [-format ...]\n", specs, sizeof specs / sizeof specs[0]};
     const char *pos[2];
-    int parsed = args_parse(cmd, argc, argv, 3, specs, sizeof specs / sizeof specs[0], pos, 2);
-    if (parsed != 2)
-        return args_flags_exit(parsed, "usage: edl recommend test MODEL FILE [-k 10] [-format ...]\n", specs, sizeof specs / sizeof specs[0]);
+    int parsed = args_parse(&ac, argc, argv, 3, pos, 2);
+    if (parsed != 2) return args_usage_exit(&ac, parsed);
     if (k == 0 || k > 1000000) return (fprintf(stderr, "edl %s: -k %zu must be in [1, 1000000]\n", cmd, k), 2);
     edl_recommender *r = NULL;
     edl_ratings *t = NULL;
@@ -274,15 +280,14 @@ static int rec_query(int argc, char **argv, int similar) {
     const arg_spec specs[] = {
         {similar ? "item" : "user", ARG_STR, &ids, similar ? "the item's id" : "the user's id"},
         {"k", ARG_SIZE, &k, "how many"},
-        {"all", ARG_INT, &all, "topk: 1 keeps the items the user already has"},
+        {"all", ARG_BOOL, &all, "topk: keep the items the user already has (alone or 1)"},
     };
+    const arg_cmd ac = {cmd, similar ? "usage: edl recommend similar MODEL -item ID [-k 10]\n" : "usage: edl recommend topk MODEL -user ID [-k 10] [-all]\n",
+                        specs, similar ? 2 : 3};
     const char *pos[1];
-    int parsed = args_parse(cmd, argc, argv, 3, specs, similar ? 2 : 3, pos, 1);
-    if (parsed != 1 || !ids)
-        return args_usage_exit(parsed == 1 ? -1 : parsed, similar ? "usage: edl recommend similar MODEL -item ID [-k 10]\n"
-                                                                  : "usage: edl recommend topk MODEL -user ID [-k 10] [-all 1]\n");
+    int parsed = args_parse(&ac, argc, argv, 3, pos, 1);
+    if (parsed != 1 || !ids) return args_usage_exit(&ac, parsed == 1 ? -1 : parsed);
     if (k == 0 || k > 1000000) return (fprintf(stderr, "edl %s: -k %zu must be in [1, 1000000]\n", cmd, k), 2);
-    if (all != 0 && all != 1) return (fprintf(stderr, "edl %s: -all %d is not 0 or 1\n", cmd, all), 2);
     char *end;
     errno = 0;
     long long v = strtoll(ids, &end, 10);
@@ -320,9 +325,9 @@ static int rec_synth(int argc, char **argv) {
         {"affinity", ARG_FLOAT, &a.affinity, "how strongly choices follow affinity (0: popularity only)"},
         {"seed", ARG_U64, &a.seed, "seed"},
     };
-    const size_t ns = sizeof specs / sizeof specs[0];
-    int parsed = args_parse(cmd, argc, argv, 3, specs, ns, NULL, 0);
-    if (parsed < 0 || !output) return args_flags_exit(parsed == 0 ? -1 : parsed, "usage: edl recommend synth -output FILE [flags]\n", specs, ns);
+    const arg_cmd ac = {cmd, "usage: edl recommend synth -output FILE [flags]\n", specs, sizeof specs / sizeof specs[0]};
+    int parsed = args_parse(&ac, argc, argv, 3, NULL, 0);
+    if (parsed < 0 || !output) return args_usage_exit(&ac, parsed == 0 ? -1 : parsed);
     char out_path[4096];
     if (cli_output_path(cmd, "-output", output, "", out_path, sizeof out_path)) return 1;
     edl_synth_report rep;
@@ -334,8 +339,9 @@ static int rec_synth(int argc, char **argv) {
 
 static int rec_split(int argc, char **argv) {
     static const char cmd[] = "recommend split";
-    read_flags rf = {"auto", NULL, NULL, "fail", -1};
-    const char *output = NULL, *split = "last";
+    read_flags rf;
+    read_flags_init(&rf);
+    const char *output = NULL, *split = edl_split_kind_name(EDL_SPLIT_LAST);
     uint64_t seed = 0;
     const arg_spec specs[] = {
         {"output", ARG_STR, &output, "writes OUTPUT.train and OUTPUT.test (u.data format)"},
@@ -345,20 +351,19 @@ static int rec_split(int argc, char **argv) {
     };
     const char *pos[1];
     float frac = 0;
-    char *end;
     edl_split_kind sk = EDL_SPLIT_LAST;
-    int parsed = args_parse(cmd, argc, argv, 3, specs, sizeof specs / sizeof specs[0], pos, 1);
-    if (parsed != 1 || !output)
-        return args_flags_exit(parsed == 1 ? -1 : parsed, "usage: edl recommend split FILE -output PREFIX [-split last|random:0.1] [-seed N]\n", specs,
-                               sizeof specs / sizeof specs[0]);
+    int do_split;
+    const arg_cmd ac = {cmd, "usage: edl recommend split FILE -output PREFIX [-split last|random:0.1] [-seed N]\n", specs,
+                        sizeof specs / sizeof specs[0]};
+    int parsed = args_parse(&ac, argc, argv, 3, pos, 1);
+    if (parsed != 1 || !output) return args_usage_exit(&ac, parsed == 1 ? -1 : parsed);
     char train_path[4096], test_path[4096];
     if (cli_output_path(cmd, "-output", output, ".train", train_path, sizeof train_path) ||
         cli_output_path(cmd, "-output", output, ".test", test_path, sizeof test_path))
         return 1;
     const cli_file files[] = {{"", pos[0], 0}, {"-output", train_path, 1}, {"-output", test_path, 1}};
     if (cli_files_distinct(cmd, files, 3)) return 1;
-    if (!strncmp(split, "random:", 7) && (frac = strtof(split + 7, &end)) > 0 && frac < 1 && !*end) sk = EDL_SPLIT_RANDOM;
-    else if (strcmp(split, "last")) return (fprintf(stderr, "edl %s: -split '%s' is not random:FRACTION or last\n", cmd, split), 2);
+    if (parse_split(cmd, split, 0, &do_split, &sk, &frac)) return 2;
     edl_ratings *all = NULL, *train = NULL, *test = NULL;
     int rc = read_ratings(cmd, pos[0], &rf, &all);
     if (rc) return rc;
@@ -371,9 +376,10 @@ static int rec_split(int argc, char **argv) {
     return rc;
 }
 
-static const char rec_usage[] =
+/* %s: the models, as the library names them */
+static const char rec_usage_fmt[] =
     "usage: edl recommend COMMAND ...\n"
-    "  train -input FILE -output PREFIX [-model mf|bpr|mlp|pop] [-dim -epoch -lr -reg -neg -thread -seed -split ...]\n"
+    "  train -input FILE -output PREFIX [-model %s] [-dim -epoch -lr -reg -neg -thread -seed -split ...]\n"
     "                      writes PREFIX.safetensors; -split holds records out and prints their metrics\n"
     "  test MODEL FILE [-k 10]   metrics, one NAME<TAB>value a line (mf: RMSE, MAE; all: HR@k, NDCG@k, ...)\n"
     "  topk MODEL -user ID [-k 10] [-all 1]   the best items for a user (without the user's own)\n"
@@ -383,9 +389,14 @@ static const char rec_usage[] =
     "Files: MovieLens u.data (tab), ratings.dat (::), ratings.csv (header) or CSV with -cols; -bad skip|fail.\n";
 
 int cmd_recommend(int argc, char **argv) {
-    if (argc < 3 || !strcmp(argv[2], "-h") || !strcmp(argv[2], "--help") || !strcmp(argv[2], "help")) {
-        fputs(rec_usage, argc < 3 ? stderr : stdout);
-        return argc < 3 ? 2 : 0;
+    char models[64], rec_usage[sizeof rec_usage_fmt + 64];
+    snprintf(rec_usage, sizeof rec_usage, rec_usage_fmt, args_names(models, sizeof models, &ARG_NAMES_REC_KIND, NULL, 0, "", "|", "|", ""));
+    const arg_cmd ac = {"recommend", rec_usage, NULL, 0};
+    if (argc < 3) return args_usage_exit(&ac, -1);
+    if (!strcmp(argv[2], "help")) return fputs(rec_usage, stdout), 0;
+    if (argv[2][0] == '-') { /* -h, --help; anything else is no command */
+        int parsed = args_parse(&ac, argc, argv, 2, NULL, 0);
+        return parsed == ARGS_HELP ? 0 : args_usage_exit(&ac, -1);
     }
     const char *sub = argv[2];
     if (!strcmp(sub, "train")) return rec_train(argc, argv);

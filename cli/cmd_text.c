@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "edl.h"
 #include "edl_text.h"
+#include "fasttext.h"
 #include "files.h"
 #include "progress.h"
 
@@ -14,8 +15,6 @@
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
-
-static int verbose_level = 2;
 
 /* -log: a CSV row for each report that closes an epoch (the library makes that exactly one an
    epoch on every training path), then fastText's progress line. */
@@ -35,52 +34,38 @@ int cmd_supervised(int argc, char **argv) {
     static const char cmd[] = "supervised";
     edl_textclf_args a;
     edl_textclf_defaults(&a);
-    const char *input = NULL, *output = NULL, *loss = "softmax", *hidden = NULL, *optimizer = NULL, *pre = NULL, *valid = NULL;
-    size_t dim = a.dim, epoch = a.epoch, ngrams = a.word_ngrams, bucket = a.bucket, lru = SIZE_MAX, batch = 0, patience = 0;
-    int64_t min_count = 1, min_count_label = 0;
-    uint64_t seed = 0;
-    float lr = a.lr, dropout = 0;
-    int thread = a.thread;
-    const char *label = a.label, *log = NULL;
-    /* flags fastText has that do nothing in supervised mode, and subwords, which edl's supervised
-       mode does not have yet: refused when given (SIZE_MAX / NaN: not given), never ignored */
-    size_t ws = SIZE_MAX, neg = SIZE_MAX, minn = SIZE_MAX, maxn = SIZE_MAX;
-    float t = NAN;
+    /* fastText's flags (those that do nothing in supervised mode, and subwords, which edl's
+       supervised mode does not have yet, are refused when given, never ignored), then these */
+    ft_flags ft;
+    ft_flags_supervised(&ft, &a);
+    const char *hidden = NULL, *optimizer = NULL, *pre = NULL, *valid = NULL, *log = NULL;
+    size_t ngrams = a.word_ngrams, batch = 0, patience = 0;
+    int64_t min_count_label = 0;
+    float dropout = 0;
+    static const int sup_opts[] = {EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_ADAGRAD}, sup_losses[] = {EDL_TEXTCLF_SOFTMAX, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS};
+    char opt_help[160];
+    args_names(opt_help, sizeof opt_help, &ARG_NAMES_OPT, sup_opts, 3, "edl: ", ", ", " or ", " (mini-batch training; default adam with -hidden, else sgd)");
     const arg_spec specs[] = {
-        {"input", ARG_STR, &input, "training file path ('-' for stdin)"},
-        {"output", ARG_STR, &output, "writes OUTPUT.safetensors"},
-        {"dim", ARG_SIZE, &dim, "size of word vectors"},
-        {"lr", ARG_FLOAT, &lr, "learning rate"},
-        {"epoch", ARG_SIZE, &epoch, "number of epochs"},
+        FASTTEXT_FLAGS(ft),
         {"wordNgrams", ARG_SIZE, &ngrams, "max length of word ngram"},
-        {"bucket", ARG_SIZE, &bucket, "number of buckets"},
-        {"minCount", ARG_COUNT, &min_count, "minimal number of word occurences"},
         {"minCountLabel", ARG_COUNT, &min_count_label, "minimal number of label occurences"},
-        {"label", ARG_STR, &label, "labels prefix"},
-        {"loss", ARG_STR, &loss, "loss function {softmax, ova, hs}"},
-        {"thread", ARG_INT, &thread, "number of threads (0: all cores)"},
-        {"seed", ARG_U64, &seed, "random generator seed"},
-        {"lrUpdateRate", ARG_SIZE, &lru, "change the rate of updates for the learning rate (unset: 100; fastText's trainer only)"},
         {"pretrainedVectors", ARG_STR, &pre, "pretrained word vectors (.vec) for supervised learning"},
-        {"verbose", ARG_INT, &verbose_level, "verbosity level"},
         {"hidden", ARG_STR, &hidden, "edl: hidden ReLU layers, e.g. 256,128"},
         {"dropout", ARG_FLOAT, &dropout, "edl: dropout after each hidden layer"},
-        {"optimizer", ARG_STR, &optimizer, "edl: sgd, adam or adagrad (mini-batch training; default adam with -hidden, else sgd)"},
+        {"optimizer", ARG_STR, &optimizer, opt_help},
         {"batch", ARG_SIZE, &batch, "edl: mini-batch size (0: fastText's example by example)"},
         {"valid", ARG_STR, &valid, "edl: validation file for early stopping"},
         {"patience", ARG_SIZE, &patience, "edl: epochs without a better validation loss before stopping"},
         {"log", ARG_STR, &log, "edl: write the training curve as CSV (edl plot-curve draws it)"},
-        {"ws", ARG_SIZE, &ws, "(refused: no effect in supervised mode)"},
-        {"neg", ARG_SIZE, &neg, "(refused: -loss ns is not implemented)"},
-        {"minn", ARG_SIZE, &minn, "(refused unless 0: character n-grams are not in supervised mode yet)"},
-        {"maxn", ARG_SIZE, &maxn, "(refused unless 0: character n-grams are not in supervised mode yet)"},
-        {"t", ARG_FLOAT, &t, "(refused: no effect in supervised mode)"},
     };
-    const size_t nspecs = sizeof specs / sizeof specs[0];
+    const arg_cmd ac = {cmd, "usage: edl supervised -input FILE -output PREFIX [flags]\n", specs, sizeof specs / sizeof specs[0]};
     const char *pos[1];
-    int parsed = args_parse(cmd, argc, argv, 2, specs, nspecs, pos, 0);
-    if (parsed == ARGS_HELP) return args_flags_exit(parsed, "usage: edl supervised -input FILE -output PREFIX [flags]\n", specs, nspecs);
-    if (parsed < 0) return 2;
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 0);
+    if (parsed < 0) return parsed == ARGS_HELP ? 0 : 2;
+    const char *input = ft.input, *output = ft.output;
+    size_t ws = ft.ws, neg = ft.neg, minn = ft.minn, maxn = ft.maxn, lru = ft.lr_update_rate, epoch = ft.epoch;
+    float t = ft.t;
+    int verbose_level = ft.verbose;
     if (!input || !output) {
         fprintf(stderr, "edl supervised: -input and -output are required (edl supervised -h lists the flags)\n");
         return 2;
@@ -106,47 +91,31 @@ int cmd_supervised(int argc, char **argv) {
         return 1;
     const cli_file files[] = {{"-input", input, 0}, {"-valid", valid, 0}, {"-pretrainedVectors", pre, 0}, {"-output", path, 1}, {"-log", log, 1}};
     if (cli_files_distinct(cmd, files, sizeof files / sizeof files[0])) return 1;
-    if (!strcmp(loss, "softmax")) a.loss = EDL_TEXTCLF_SOFTMAX;
-    else if (!strcmp(loss, "ova")) a.loss = EDL_TEXTCLF_OVA;
-    else if (!strcmp(loss, "hs")) a.loss = EDL_TEXTCLF_HS;
-    else {
-        fprintf(stderr, "edl supervised: -loss '%s' is not softmax, ova or hs\n", loss);
-        return 2;
-    }
+    int loss;
+    if (args_enum(cmd, "-loss", ft.loss, &ARG_NAMES_TEXTCLF_LOSS, sup_losses, 3, &loss)) return 2;
+    a.loss = (edl_textclf_loss)loss;
     size_t hid[16], nh = 0;
     if (hidden && args_sizes(hidden, hid, 16, &nh) != 0) {
         fprintf(stderr, "edl supervised: -hidden '%s' is not a list of up to 16 sizes like 256,128\n", hidden);
         return 2;
     }
-    if (optimizer) {
-        if (!strcmp(optimizer, "sgd")) a.optimizer = EDL_OPT_SGD;
-        else if (!strcmp(optimizer, "adam")) a.optimizer = EDL_OPT_ADAM;
-        else if (!strcmp(optimizer, "adagrad")) a.optimizer = EDL_OPT_ADAGRAD;
-        else {
-            fprintf(stderr, "edl supervised: -optimizer '%s' is not sgd, adam or adagrad\n", optimizer);
-            return 2;
-        }
-    }
-    a.dim = dim, a.lr = lr, a.epoch = epoch, a.word_ngrams = ngrams, a.bucket = bucket;
-    a.min_count = min_count, a.min_count_label = min_count_label, a.label = label;
-    a.thread = thread, a.seed = seed, a.lr_update_rate = lru != SIZE_MAX ? lru : a.lr_update_rate, a.pretrained_vectors = pre;
+    if (optimizer && args_enum(cmd, "-optimizer", optimizer, &ARG_NAMES_OPT, sup_opts, 3, &a.optimizer)) return 2;
+    a.dim = ft.dim, a.lr = ft.lr, a.epoch = epoch, a.word_ngrams = ngrams, a.bucket = ft.bucket;
+    a.min_count = ft.min_count, a.min_count_label = min_count_label, a.label = ft.label;
+    a.thread = ft.thread, a.seed = ft.seed, a.lr_update_rate = lru != SIZE_MAX ? lru : a.lr_update_rate, a.pretrained_vectors = pre;
     a.hidden = hid, a.nhidden = nh, a.dropout = dropout, a.batch = batch, a.valid = valid, a.patience = patience;
     supervised_progress sp = {.log = NULL};
     progress_init(&sp.ps, verbose_level);
     sp.ps.epochs = (double)epoch;
-    if (log && !(sp.log = fopen(log, "w"))) {
-        fprintf(stderr, "edl supervised: -log %s: cannot write it: %s\n", log, strerror(errno));
-        return 1;
-    }
+    if (log && !(sp.log = cli_open_output(cmd, "-log", log))) return 1;
     if (sp.log) fputs("epoch,loss,lr,words_per_sec_thread,seconds\n", sp.log);
     a.progress = progress_supervised, a.user = &sp;
     edl_textclf *c = NULL;
     edl_textclf_report r;
     edl_status s = edl_textclf_train(&c, input, &a, &r);
-    int log_failed = sp.log && cli_close_checked(sp.log) != 0;
     if (verbose_level >= 2) fputc('\n', stderr);
     /* the curve was asked for: without it the command fails, though a trained model is still saved */
-    if (log_failed) fprintf(stderr, "edl supervised: -log %s: write failed: %s\n", log, strerror(errno));
+    int log_failed = cli_close_output(cmd, "-log", log, sp.log) != 0;
     if (s != EDL_OK) return cli_fail(cmd);
     if (verbose_level >= 1) {
         fprintf(stderr, "Read %lld words\nNumber of words:  %zu\nNumber of labels: %zu\n", (long long)r.ntokens, r.nwords, r.nlabels);
@@ -170,34 +139,32 @@ static size_t without_newline(const char *line, size_t n) {
 
 /* MODEL FILE [k] [threshold], as fastText's test and predict. */
 static int model_file_k_th(const char *cmd, int argc, char **argv, edl_textclf **c, const char **file, size_t *k, float *th) {
-    for (int i = 2; i < argc; i++)
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: edl %s MODEL FILE|- [k] [threshold]\n", cmd);
-            return -1;
-        }
-    if (argc < 4 || argc > 6) {
-        fprintf(stderr, "usage: edl %s MODEL FILE|- [k] [threshold]\n", cmd);
-        return 2;
-    }
+    char usage[96];
+    snprintf(usage, sizeof usage, "usage: edl %s MODEL FILE|- [k] [threshold]\n", cmd);
+    const arg_cmd ac = {cmd, usage, NULL, 0};
+    const char *pos[4];
+    int np = args_parse(&ac, argc, argv, 2, pos, 4);
+    if (np == ARGS_HELP) return -1;
+    if (np < 2) return args_usage_exit(&ac, np);
     *k = 1, *th = 0.0f;
     char *end;
-    if (argc > 4) {
-        long v = strtol(argv[4], &end, 10);
+    if (np > 2) {
+        long v = strtol(pos[2], &end, 10);
         if (*end || v < 1 || v > 1000000) {
-            fprintf(stderr, "edl %s: k '%s' must be a positive integer\n", cmd, argv[4]);
+            fprintf(stderr, "edl %s: k '%s' must be a positive integer\n", cmd, pos[2]);
             return 2;
         }
         *k = (size_t)v;
     }
-    if (argc > 5) {
-        *th = strtof(argv[5], &end);
+    if (np > 3) {
+        *th = strtof(pos[3], &end);
         if (*end || !(*th >= 0.0f && *th <= 1.0f)) {
-            fprintf(stderr, "edl %s: threshold '%s' must be in [0, 1]\n", cmd, argv[5]);
+            fprintf(stderr, "edl %s: threshold '%s' must be in [0, 1]\n", cmd, pos[3]);
             return 2;
         }
     }
-    if (edl_textclf_load(c, argv[2]) != EDL_OK) return cli_fail(cmd);
-    *file = argv[3];
+    if (edl_textclf_load(c, pos[0]) != EDL_OK) return cli_fail(cmd);
+    *file = pos[1];
     return 0;
 }
 
@@ -278,8 +245,9 @@ int cmd_predict(int argc, char **argv) {
 
 int cmd_sentence_vectors(int argc, char **argv) {
     const char *pos[1];
-    int parsed = args_parse(argv[1], argc, argv, 2, NULL, 0, pos, 1);
-    if (parsed != 1) return args_usage_exit(parsed, "usage: edl print-sentence-vectors MODEL < text\n");
+    static const arg_cmd ac = {"print-sentence-vectors", "usage: edl print-sentence-vectors MODEL < text\n", NULL, 0};
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 1);
+    if (parsed != 1) return args_usage_exit(&ac, parsed);
     edl_textclf *c;
     if (edl_textclf_load(&c, pos[0]) != EDL_OK) return cli_fail(argv[1]);
     size_t dim = edl_textclf_dim(c), cap = 0;

@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "edl.h"
 #include "edl_text.h"
+#include "fasttext.h"
 #include "files.h"
 #include "progress.h"
 
@@ -12,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-
-static int verbose_level = 2;
 
 static int ends_with(const char *s, const char *suffix) {
     size_t a = strlen(s), b = strlen(suffix);
@@ -24,55 +23,27 @@ static int train_vectors(int argc, char **argv, int cbow) {
     const char *cmd = argv[1];
     edl_wordvec_args a;
     edl_wordvec_defaults(&a, cbow);
-    const char *input = NULL, *output = NULL;
-    int64_t min_count = a.min_count;
-    uint64_t seed = 0;
+    ft_flags ft;
+    ft_flags_vectors(&ft, &a);
     int binary = 0;
-    const char *loss = "ns";
     const arg_spec specs[] = {
-        {"input", ARG_STR, &input, "training text ('-' for stdin)"},
-        {"output", ARG_STR, &output, "writes OUTPUT.vec and OUTPUT.safetensors"},
-        {"dim", ARG_SIZE, &a.dim, "size of word vectors"},
-        {"ws", ARG_SIZE, &a.ws, "size of the context window"},
-        {"epoch", ARG_SIZE, &a.epoch, "number of epochs"},
-        {"minCount", ARG_COUNT, &min_count, "minimal number of word occurences"},
-        {"neg", ARG_SIZE, &a.neg, "number of negatives sampled"},
-        {"lr", ARG_FLOAT, &a.lr, "learning rate"},
-        {"t", ARG_FLOAT, &a.t, "sampling threshold"},
-        {"thread", ARG_INT, &a.thread, "number of threads (0: all cores)"},
-        {"seed", ARG_U64, &seed, "random generator seed"},
-        {"minn", ARG_SIZE, &a.minn, "min length of char ngram"},
-        {"maxn", ARG_SIZE, &a.maxn, "max length of char ngram (0: none)"},
-        {"bucket", ARG_SIZE, &a.bucket, "number of buckets"},
-        {"lrUpdateRate", ARG_SIZE, &a.lr_update_rate, "change the rate of updates for the learning rate"},
-        {"label", ARG_STR, &a.label, "labels prefix (such tokens are not words)"},
-        {"loss", ARG_STR, &loss, "loss function {ns}"},
-        {"verbose", ARG_INT, &verbose_level, "verbosity level"},
-        {"binary", ARG_INT, &binary, "also write OUTPUT.bin (word2vec binary); -binary alone means 1"},
+        FASTTEXT_FLAGS(ft),
+        /* alone (fastText's -saveOutput style), or with 0 or 1 */
+        {"binary", ARG_BOOL, &binary, "also write OUTPUT.bin (word2vec binary); -binary alone means 1"},
     };
-    const size_t nspecs = sizeof specs / sizeof specs[0];
-    /* -binary may stand alone (fastText's -saveOutput style) or take 0 or 1 */
-    char **args = malloc(((size_t)argc * 2 + 1) * sizeof *args);
-    if (!args) return (fprintf(stderr, "edl %s: no memory\n", cmd), 1);
-    int n = 0;
-    for (int i = 0; i < argc; i++) {
-        args[n++] = argv[i];
-        int lone = i > 1 && (!strcmp(argv[i], "-binary") || !strcmp(argv[i], "--binary")) &&
-                   !(i + 1 < argc && (!strcmp(argv[i + 1], "0") || !strcmp(argv[i + 1], "1")));
-        if (lone) args[n++] = "1";
-    }
+    const arg_cmd ac = {cmd, cbow ? "usage: edl cbow -input FILE -output PREFIX [flags]\n" : "usage: edl skipgram -input FILE -output PREFIX [flags]\n",
+                        specs, sizeof specs / sizeof specs[0]};
     const char *pos[1];
-    int parsed = args_parse(cmd, n, args, 2, specs, nspecs, pos, 0);
-    free(args);
-    if (parsed == ARGS_HELP)
-        return args_flags_exit(parsed, cbow ? "usage: edl cbow -input FILE -output PREFIX [flags]\n" : "usage: edl skipgram -input FILE -output PREFIX [flags]\n",
-                               specs, nspecs);
-    if (parsed < 0) return 2;
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 0);
+    if (parsed < 0) return parsed == ARGS_HELP ? 0 : 2;
+    const char *input = ft.input, *output = ft.output, *loss = ft.loss;
+    int verbose_level = ft.verbose;
+    a.dim = ft.dim, a.ws = ft.ws, a.epoch = ft.epoch, a.neg = ft.neg, a.lr = ft.lr, a.t = ft.t, a.thread = ft.thread;
+    a.minn = ft.minn, a.maxn = ft.maxn, a.bucket = ft.bucket, a.lr_update_rate = ft.lr_update_rate, a.label = ft.label;
     if (!input || !output) {
         fprintf(stderr, "edl %s: -input and -output are required (edl %s -h lists the flags)\n", cmd, cmd);
         return 2;
     }
-    if (binary != 0 && binary != 1) return (fprintf(stderr, "edl %s: -binary %d is not 0 or 1\n", cmd, binary), 2);
     char vec_path[4096], bin_path[4096], model_path[4096];
     if (cli_output_path(cmd, "-output", output, ".vec", vec_path, sizeof vec_path) ||
         (binary && cli_output_path(cmd, "-output", output, ".bin", bin_path, sizeof bin_path)) ||
@@ -86,7 +57,7 @@ static int train_vectors(int argc, char **argv, int cbow) {
     }
     progress_state ps;
     progress_init(&ps, verbose_level);
-    a.min_count = min_count, a.seed = seed, a.progress = progress_fasttext, a.user = &ps;
+    a.min_count = ft.min_count, a.seed = ft.seed, a.progress = progress_fasttext, a.user = &ps;
     edl_wordvec *w = NULL;
     edl_wordvec_report r;
     edl_status s = edl_wordvec_train(&w, input, &a, &r);
@@ -110,32 +81,25 @@ static int train_vectors(int argc, char **argv, int cbow) {
 int cmd_skipgram(int argc, char **argv) { return train_vectors(argc, argv, 0); }
 int cmd_cbow(int argc, char **argv) { return train_vectors(argc, argv, 1); }
 
-static const char *const format_names[] = {"auto", "text", "glove", "binary", "safetensors", NULL};
-
-static int parse_format(const char *cmd, const char *s, edl_vec_format *f) {
-    for (int i = 0; format_names[i]; i++)
-        if (!strcmp(s, format_names[i])) {
-            *f = (edl_vec_format)i;
-            return 0;
-        }
-    fprintf(stderr, "edl %s: format '%s' is not auto, text, glove, binary or safetensors\n", cmd, s);
-    return -1;
-}
-
 int cmd_convert(int argc, char **argv) {
-    const char *from = "auto", *to = "auto", *pos[2];
+    const char *from = edl_vec_format_name(EDL_VEC_AUTO), *to = from, *pos[2];
     const arg_spec specs[] = {{"from", ARG_STR, &from, "input format"}, {"to", ARG_STR, &to, "output format (auto: by extension)"}};
-    int parsed = args_parse("convert", argc, argv, 2, specs, 2, pos, 2);
-    if (parsed != 2) return args_usage_exit(parsed, "usage: edl convert IN OUT [--from FMT] [--to FMT]   (FMT: text, glove, binary, safetensors)\n");
-    edl_vec_format fi, fo;
-    if (parse_format("convert", from, &fi) || parse_format("convert", to, &fo)) return 2;
+    static const int formats[] = {EDL_VEC_TEXT, EDL_VEC_GLOVE, EDL_VEC_BINARY, EDL_VEC_SAFETENSORS};
+    char usage[160];
+    args_names(usage, sizeof usage, &ARG_NAMES_VEC_FORMAT, formats, 4, "usage: edl convert IN OUT [--from FMT] [--to FMT]   (FMT: ", ", ", ", ", ")\n");
+    const arg_cmd ac = {"convert", usage, specs, 2};
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 2);
+    if (parsed != 2) return args_usage_exit(&ac, parsed);
+    int fi, fo;
+    if (args_enum("convert", "format", from, &ARG_NAMES_VEC_FORMAT, NULL, 0, &fi) || args_enum("convert", "format", to, &ARG_NAMES_VEC_FORMAT, NULL, 0, &fo))
+        return 2;
     char out[4096];
     if (cli_output_path("convert", "OUT", pos[1], "", out, sizeof out)) return 1;
     const cli_file files[] = {{"IN", pos[0], 0}, {"OUT", pos[1], 1}};
     if (cli_files_distinct("convert", files, 2)) return 1;
     edl_vectors *v = NULL;
-    if (edl_vectors_read(&v, pos[0], fi) != EDL_OK) return cli_fail("convert");
-    edl_status s = edl_vectors_write(v, pos[1], fo);
+    if (edl_vectors_read(&v, pos[0], (edl_vec_format)fi) != EDL_OK) return cli_fail("convert");
+    edl_status s = edl_vectors_write(v, pos[1], (edl_vec_format)fo);
     if (s == EDL_OK) fprintf(stderr, "%zu words x %zu\n", edl_vectors_count(v), edl_vectors_dim(v));
     edl_vectors_free(v);
     return s == EDL_OK ? 0 : cli_fail("convert");
@@ -223,8 +187,9 @@ int cmd_nn(int argc, char **argv) {
     size_t k = 10;
     const char *pos[64];
     const arg_spec specs[] = {{"k", ARG_SIZE, &k, "neighbours to print"}};
-    int np = args_parse("nn", argc, argv, 2, specs, 1, pos, 64);
-    if (np < 1) return args_usage_exit(np, "usage: edl nn VECTORS [-k 10] [WORD...]   (words from stdin when none are given)\n");
+    const arg_cmd ac = {"nn", "usage: edl nn VECTORS [-k 10] [WORD...]   (words from stdin when none are given)\n", specs, 1};
+    int np = args_parse(&ac, argc, argv, 2, pos, 64);
+    if (np < 1) return args_usage_exit(&ac, np);
     if (check_k("nn", k)) return 2;
     vec_source src;
     if (open_source("nn", pos[0], &src)) return 1;
@@ -255,8 +220,9 @@ int cmd_analogies(int argc, char **argv) {
     size_t k = 10;
     const char *pos[64];
     const arg_spec specs[] = {{"k", ARG_SIZE, &k, "answers to print"}};
-    int np = args_parse("analogies", argc, argv, 2, specs, 1, pos, 64);
-    if (np < 1) return args_usage_exit(np, "usage: edl analogies VECTORS [-k 10] [A B C ...]   (A : B :: C : ?; triples from stdin when none)\n");
+    const arg_cmd ac = {"analogies", "usage: edl analogies VECTORS [-k 10] [A B C ...]   (A : B :: C : ?; triples from stdin when none)\n", specs, 1};
+    int np = args_parse(&ac, argc, argv, 2, pos, 64);
+    if (np < 1) return args_usage_exit(&ac, np);
     if (check_k("analogies", k)) return 2;
     if (np > 1 && (np - 1) % 3) {
         fprintf(stderr, "edl analogies: %d words given: the words come in triples A B C\n", np - 1);
@@ -303,8 +269,9 @@ int cmd_eval_analogies(int argc, char **argv) {
     size_t restrict_to = 30000;
     const char *pos[2];
     const arg_spec specs[] = {{"restrict", ARG_SIZE, &restrict_to, "only the first N words (word2vec's 30000; 0: all)"}};
-    int parsed = args_parse("eval-analogies", argc, argv, 2, specs, 1, pos, 2);
-    if (parsed != 2) return args_usage_exit(parsed, "usage: edl eval-analogies VECTORS questions-words.txt [-restrict 30000]\n");
+    const arg_cmd ac = {"eval-analogies", "usage: edl eval-analogies VECTORS questions-words.txt [-restrict 30000]\n", specs, 1};
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 2);
+    if (parsed != 2) return args_usage_exit(&ac, parsed);
     vec_source src;
     if (open_source("eval-analogies", pos[0], &src)) return 1;
     edl_analogy_result r;
@@ -323,8 +290,9 @@ int cmd_eval_analogies(int argc, char **argv) {
 
 int cmd_eval_similarity(int argc, char **argv) {
     const char *pos[2];
-    int parsed = args_parse("eval-similarity", argc, argv, 2, NULL, 0, pos, 2);
-    if (parsed != 2) return args_usage_exit(parsed, "usage: edl eval-similarity VECTORS PAIRS   (PAIRS: 'word1 word2 score' a line)\n");
+    static const arg_cmd ac = {"eval-similarity", "usage: edl eval-similarity VECTORS PAIRS   (PAIRS: 'word1 word2 score' a line)\n", NULL, 0};
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 2);
+    if (parsed != 2) return args_usage_exit(&ac, parsed);
     vec_source src;
     if (open_source("eval-similarity", pos[0], &src)) return 1;
     double rho;
@@ -337,8 +305,9 @@ int cmd_eval_similarity(int argc, char **argv) {
 
 int cmd_print_word_vectors(int argc, char **argv) {
     const char *pos[1];
-    int parsed = args_parse(argv[1], argc, argv, 2, NULL, 0, pos, 1);
-    if (parsed != 1) return args_usage_exit(parsed, "usage: edl print-word-vectors MODEL|VECTORS < words\n");
+    static const arg_cmd ac = {"print-word-vectors", "usage: edl print-word-vectors MODEL|VECTORS < words\n", NULL, 0};
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 1);
+    if (parsed != 1) return args_usage_exit(&ac, parsed);
     vec_source src;
     if (open_source(argv[1], pos[0], &src)) return 1;
     size_t dim = edl_vectors_dim(src.v), missing = 0, words = 0;

@@ -1,6 +1,7 @@
 /* edl: the command-line tool. Argument parsing and printing only; the work is in the library. */
 #include "commands.h"
 #include "edl.h"
+#include "files.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -92,12 +93,6 @@ int main(int argc, char **argv) {
     int rc = run(argc, argv);
     /* what a command printed is its result: a write that failed (a full disk, a closed pipe's
        reader gone) fails the command, naming why, whatever else it did */
-    errno = 0;
-    int bad = fflush(stdout) != 0, err = errno;
-    if (bad || ferror(stdout)) {
-        fprintf(stderr, "edl%s%s: standard output: write failed: %s\n", argc > 1 ? " " : "", argc > 1 ? argv[1] : "",
-                strerror(err ? err : EIO));
-        if (rc == 0) rc = 1;
-    }
+    if (cli_close_output(argc > 1 ? argv[1] : NULL, "", "standard output", stdout) != 0 && rc == 0) rc = 1;
     return rc;
 }

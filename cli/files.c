@@ -101,11 +101,22 @@ int cli_files_distinct(const char *cmd, const cli_file *files, size_t n) {
     return 0;
 }
 
-int cli_close_checked(FILE *f) {
+FILE *cli_open_output(const char *cmd, const char *flag, const char *path) {
+    FILE *f = fopen(path, "w");
+    if (!f) fprintf(stderr, "edl %s: %s%s%s: cannot write it: %s\n", cmd, flag, flag[0] ? " " : "", path, strerror(errno));
+    return f;
+}
+
+int cli_close_output(const char *cmd, const char *flag, const char *path, FILE *f) {
+    if (!f) return 0;
+    errno = 0;
     int bad = fflush(f) != 0 || ferror(f), err = errno;
-    if (f != stdout && fclose(f) != 0 && !bad) return -1;
-    if (bad) errno = err ? err : EIO;
-    return bad ? -1 : 0;
+    if (f != stdout && fclose(f) != 0 && !bad) bad = 1, err = errno;
+    if (!bad) return 0;
+    if (f == stdout) path = "standard output";
+    fprintf(stderr, "edl%s%s: %s%s%s: write failed: %s\n", cmd ? " " : "", cmd ? cmd : "", flag, flag[0] ? " " : "", path,
+            strerror(err ? err : EIO));
+    return -1;
 }
 
 FILE *cli_open_input(const char *cmd, const char *flag, const char *path) {

@@ -25,8 +25,13 @@ int cli_files_distinct(const char *cmd, const cli_file *files, size_t n);
    "edl CMD: FLAG PATH: reason" and gives NULL. Close with cli_close_input. */
 FILE *cli_open_input(const char *cmd, const char *flag, const char *path);
 void cli_close_input(FILE *f);
-/* Closes a file written with stdio (standard output is flushed, not closed): 0, or -1 with errno
-   saying why a write or the close failed. A full disk shows only here: stdio buffers. */
-int cli_close_checked(FILE *f);
+/* Opens an output for writing with stdio; NULL after printing
+   "edl CMD: FLAG PATH: cannot write it: reason" (FLAG "" for a positional argument). */
+FILE *cli_open_output(const char *cmd, const char *flag, const char *path);
+/* The one checked way to finish an output written with stdio: flush, check the stream's error
+   flag, close (standard output is flushed, not closed). 0, or -1 after printing
+   "edl CMD: FLAG PATH: write failed: reason" (PATH "standard output" for stdout; cmd NULL: "edl:").
+   A full disk shows only here: stdio buffers. f NULL: 0. */
+int cli_close_output(const char *cmd, const char *flag, const char *path, FILE *f);
 
 #endif

@@ -328,6 +328,31 @@ typedef enum { EDL_SCHED_CONSTANT = 0, EDL_SCHED_LINEAR, EDL_SCHED_COSINE } edl_
 float edl_schedule_lr(edl_schedule s, float base_lr, uint64_t step, uint64_t total,
                       uint64_t warmup);
 
+/* ---- Names -------------------------------------------------------------------------------- */
+
+/* One canonical spelling for each value of the named enums, the one specs, summaries, model files
+   and the CLI write: edl_X_name(value) gives it (a static string), or NULL for a value that is not
+   one of the enum's. Values run from 0 without gaps (EDL_POOL_FLATTEN, -1, aside), so
+   `for (int i = 0; edl_X_name(i); i++)` lists them. edl_X_from_name(name, &value) takes a
+   canonical name or a documented alias (case matters); an unknown name is EDL_ERR_ARG, the last
+   error naming it and the canonical names. The domain headers add theirs: edl_textclf_loss and
+   edl_vec_format (edl_text.h), edl_rec_kind, edl_ratings_format and edl_split_kind (edl_rec.h). */
+const char *edl_act_name(edl_act act);          /* none relu sigmoid tanh */
+edl_status edl_act_from_name(const char *name, edl_act *act);
+const char *edl_pool_name(edl_pool pool);       /* sum mean max; flatten (EDL_POOL_FLATTEN) */
+edl_status edl_pool_from_name(const char *name, edl_pool *pool);
+const char *edl_loss_name(edl_loss loss);       /* softmax bce mse */
+edl_status edl_loss_from_name(const char *name, edl_loss *loss);
+const char *edl_init_name(edl_init init);       /* torch keras fasttext */
+edl_status edl_init_from_name(const char *name, edl_init *init);
+const char *edl_layer_kind_name(edl_layer_kind kind); /* input embedding embedding_bag dense dropout */
+edl_status edl_layer_kind_from_name(const char *name, edl_layer_kind *kind);
+/* sgd adagrad rowwise-adagrad adam adamw; also takes rowwise_adagrad */
+const char *edl_opt_name(edl_opt_kind kind);
+edl_status edl_opt_from_name(const char *name, edl_opt_kind *kind);
+const char *edl_schedule_name(edl_schedule s);  /* constant linear cosine */
+edl_status edl_schedule_from_name(const char *name, edl_schedule *s);
+
 /* ---- Training ----------------------------------------------------------------------------- */
 
 /* Forward and backward of one batch on the model's own workspace: the loss (mean over the

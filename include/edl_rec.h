@@ -26,6 +26,9 @@ typedef enum {
     EDL_RATINGS_DAT,      /* "::"-separated, no header */
     EDL_RATINGS_CSV       /* sep-separated (',' by default), header detected or as told */
 } edl_ratings_format;
+/* Names as edl.h's "Names": auto udata dat csv. */
+const char *edl_ratings_format_name(edl_ratings_format format);
+edl_status edl_ratings_format_from_name(const char *name, edl_ratings_format *format);
 
 typedef struct {
     edl_ratings_format format;
@@ -68,6 +71,9 @@ typedef enum {
     EDL_SPLIT_LAST        /* each user's last record by timestamp (ties: the later line) goes to
                              test, for users with at least two records */
 } edl_split_kind;
+/* Names as edl.h's "Names": random last. */
+const char *edl_split_kind_name(edl_split_kind kind);
+edl_status edl_split_kind_from_name(const char *name, edl_split_kind *kind);
 edl_status edl_ratings_split(const edl_ratings *all, edl_split_kind kind, float frac,
                              uint64_t seed, edl_ratings **train, edl_ratings **test);
 
@@ -105,6 +111,9 @@ edl_status edl_synth_ratings(const char *path, const edl_synth_args *a, edl_synt
  * by its threads (Hogwild), so it is with one thread. */
 typedef struct edl_recommender edl_recommender;
 typedef enum { EDL_REC_MF = 0, EDL_REC_BPR, EDL_REC_MLP, EDL_REC_POP } edl_rec_kind;
+/* Names as edl.h's "Names": mf bpr mlp pop. */
+const char *edl_rec_kind_name(edl_rec_kind kind);
+edl_status edl_rec_kind_from_name(const char *name, edl_rec_kind *kind);
 
 typedef struct {
     edl_rec_kind model;

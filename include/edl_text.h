@@ -23,6 +23,9 @@ extern "C" {
    and words separated by whitespace. */
 typedef struct edl_textclf edl_textclf;
 typedef enum { EDL_TEXTCLF_SOFTMAX = 0, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS } edl_textclf_loss;
+/* Names as edl.h's "Names": softmax ova hs. */
+const char *edl_textclf_loss_name(edl_textclf_loss loss);
+edl_status edl_textclf_loss_from_name(const char *name, edl_textclf_loss *loss);
 
 typedef struct {
     /* fastText's flags, with fastText's defaults for supervised mode */
@@ -115,12 +118,16 @@ void edl_textclf_meter_free(edl_textclf_meter *meter);
 /* A set of word vectors: n words, each with dim floats, one contiguous n x dim table. */
 typedef struct edl_vectors edl_vectors;
 typedef enum {
-    EDL_VEC_AUTO = 0,        /* by content: safetensors, word2vec binary (.bin), text with or without header */
+    EDL_VEC_AUTO = 0,        /* reading: safetensors (by its start or a .safetensors name), word2vec
+                                binary (.bin), text with or without header (by its first line) */
     EDL_VEC_TEXT,            /* word2vec text / fastText .vec: "count dim" header, then "word v1 .. vd" */
     EDL_VEC_GLOVE,           /* GloVe text: the same rows, no header */
     EDL_VEC_BINARY,          /* word2vec binary: "count dim\n", then "word " and dim little-endian floats */
     EDL_VEC_SAFETENSORS      /* edl's file: the table and the vocabulary as tensors */
 } edl_vec_format;
+/* Names as edl.h's "Names": auto text glove binary safetensors. */
+const char *edl_vec_format_name(edl_vec_format format);
+edl_status edl_vec_format_from_name(const char *name, edl_vec_format *format);
 
 /* Reads vectors. Text is streamed (peak memory ~ the table's bytes); every row is checked
    (value count, numbers, finite, word length, duplicates, a header that lies) and errors name

@@ -2,6 +2,7 @@
  * never needs to keep its pre-activation. The array loops live in vec.c; the scalar forms here
  * are the definitions the naive references use. */
 #include "common/internal.h"
+#include "common/names.h"
 
 #include <math.h>
 #include <string.h>
@@ -27,9 +28,10 @@ float edl__act_grad(float y, edl_act act) {
 }
 
 edl_status edl__check_act(const char *fn, edl_act act) {
+    char names[64];
     if (act != EDL_ACT_NONE && act != EDL_ACT_RELU && act != EDL_ACT_SIGMOID && act != EDL_ACT_TANH)
-        return edl__fail(EDL_ERR_ARG, "%s: activation %d is not none, relu, sigmoid or tanh", fn,
-                         (int)act);
+        return edl__fail(EDL_ERR_ARG, "%s: activation %d is not %s", fn, (int)act,
+                         edl__name_list(EDL__NAMES_ACT, names, sizeof names));
     return EDL_OK;
 }
 

@@ -1,6 +1,8 @@
 /* The model: a stack of layer descriptions, one parameter block and one gradient block. */
 #include "model/model.h"
 
+#include "common/names.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,11 +71,11 @@ static edl_status add_layer(edl_model *m, const char *fn, edl_layer_kind kind, e
 
 /* Counts the layers of this kind before layer l, for names like dense_1 (Keras's style). */
 static void name_layer(edl_model *m, edl__layer *L) {
-    static const char *base[] = {"input", "embedding", "embedding_bag", "dense", "dropout"};
+    const char *base = edl_layer_kind_name(L->info.kind);
     size_t same = 0;
     for (edl__layer *p = m->layers; p < L; p++) same += p->info.kind == L->info.kind;
-    if (same) snprintf(L->info.name, sizeof L->info.name, "%s_%zu", base[L->info.kind], same);
-    else snprintf(L->info.name, sizeof L->info.name, "%s", base[L->info.kind]);
+    if (same) snprintf(L->info.name, sizeof L->info.name, "%s_%zu", base, same);
+    else snprintf(L->info.name, sizeof L->info.name, "%s", base);
 }
 
 /* *out = a * b, when a x b floats can be addressed. */
@@ -173,8 +175,9 @@ edl_status edl_model_add_dropout(edl_model *m, float p) {
 
 edl_status edl_model_set_loss(edl_model *m, edl_loss loss) {
     if (!m) return edl__fail(EDL_ERR_ARG, "edl_model_set_loss: model is NULL");
+    char names[64];
     if (loss != EDL_LOSS_SOFTMAX_CE && loss != EDL_LOSS_BCE && loss != EDL_LOSS_MSE)
-        return edl__fail(EDL_ERR_ARG, "edl_model_set_loss: loss %d is not softmax, bce or mse", (int)loss);
+        return edl__fail(EDL_ERR_ARG, "edl_model_set_loss: loss %d is not %s", (int)loss, edl__name_list(EDL__NAMES_LOSS, names, sizeof names));
     m->loss = loss;
     return EDL_OK;
 }

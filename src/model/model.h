@@ -83,11 +83,6 @@ void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng);
 /* The length of the model's spec (without the terminating NUL). */
 size_t edl__model_spec_len(const edl_model *m);
 
-/* Names for the spec and the summary. */
-const char *edl__act_name(edl_act a);
-const char *edl__pool_name(edl_pool p);
-const char *edl__loss_name(edl_loss l);
-const char *edl__init_name(edl_init i);
 
 /* Sum of squares of every trainable gradient of layer l (touched rows only for embeddings). */
 double edl__layer_grad_sumsq(const edl_model *m, size_t l);

@@ -86,7 +86,7 @@ edl_status edl__check_batch(const edl_model *m, const edl_batch *b, int need_tar
         if (m->loss == EDL_LOSS_SOFTMAX_CE && !b->labels)
             return edl__fail(EDL_ERR_ARG, "%s: labels is NULL (softmax loss)", fn);
         if (m->loss != EDL_LOSS_SOFTMAX_CE && !b->targets)
-            return edl__fail(EDL_ERR_ARG, "%s: targets is NULL (%s loss)", fn, edl__loss_name(m->loss));
+            return edl__fail(EDL_ERR_ARG, "%s: targets is NULL (%s loss)", fn, edl_loss_name(m->loss));
     }
     return EDL_OK;
 }

@@ -15,30 +15,14 @@
  */
 #include "model/model.h"
 
+#include "common/names.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *edl__act_name(edl_act a) {
-    static const char *n[] = {"none", "relu", "sigmoid", "tanh"};
-    return (unsigned)a < 4 ? n[a] : "?";
-}
-const char *edl__pool_name(edl_pool p) {
-    if (p == EDL_POOL_FLATTEN) return "flatten";
-    static const char *n[] = {"sum", "mean", "max"};
-    return (unsigned)p < 3 ? n[p] : "?";
-}
-const char *edl__loss_name(edl_loss l) {
-    static const char *n[] = {"softmax", "bce", "mse"};
-    return (unsigned)l < 3 ? n[l] : "?";
-}
-const char *edl__init_name(edl_init i) {
-    static const char *n[] = {"torch", "keras", "fasttext"};
-    return (unsigned)i < 3 ? n[i] : "?";
-}
 
 /* ---- parsing ------------------------------------------------------------------------------ */
 
@@ -182,20 +166,19 @@ static edl_status arg_int(spec_item *it, const char *key, long long def, long lo
     return EDL_OK;
 }
 
-/* Looks the value of key up in a NULL-terminated list of names; *out is its position. */
-static edl_status arg_enum(spec_item *it, const char *key, const char *const *names, int def, int *out) {
+/* Looks the value of key up in the table of names t (refused: a value this layer does not take,
+   or -2 for none); *out is its value. */
+static edl_status arg_enum(spec_item *it, const char *key, edl__names t, int refused, int def, int *out) {
     spec_arg *a = find_arg(it, key);
     *out = def;
     if (!a) return EDL_OK;
-    for (int i = 0; names[i]; i++)
-        if (!strcmp(a->value, names[i])) {
-            *out = i;
-            return EDL_OK;
-        }
+    int v;
+    if (edl__from_name(t, "spec", a->value, &v) == EDL_OK && v != refused) {
+        *out = v;
+        return EDL_OK;
+    }
     return spec_err(a->col, "unknown %s '%s'", key, a->value);
 }
-
-static const char *const init_names[] = {"torch", "keras", "fasttext", NULL};
 
 /* Options every parameterised layer takes. */
 static edl_status common_options(edl_model *m, spec_item *it, int embedding) {
@@ -203,7 +186,7 @@ static edl_status common_options(edl_model *m, spec_item *it, int embedding) {
     int init;
     long long v;
     if (find_arg(it, "init")) {
-        EDL__TRY(arg_enum(it, "init", init_names, 0, &init));
+        EDL__TRY(arg_enum(it, "init", EDL__NAMES_INIT, -2, 0, &init));
         EDL__TRY(edl_model_set_layer_init(m, l, (edl_init)init));
     }
     EDL__TRY(arg_int(it, "freeze", 0, 0, 1, &v));
@@ -216,44 +199,41 @@ static edl_status common_options(edl_model *m, spec_item *it, int embedding) {
 }
 
 static edl_status add_item(edl_model *m, spec_item *it, int *saw_loss) {
-    static const char *const pools_bag[] = {"sum", "mean", "max", NULL};
-    static const char *const pools_seq[] = {"sum", "mean", "max", "flatten", NULL};
-    static const char *const acts[] = {"none", "relu", "sigmoid", "tanh", NULL};
-    static const char *const losses[] = {"softmax", "bce", "mse", NULL};
     if (*saw_loss) return spec_err(it->col, "%s after loss(...): the loss comes last%s", it->name, "");
     size_t a, b, c;
     long long v;
-    int e;
-    if (!strcmp(it->name, "input")) {
+    int e, kind = -1;
+    if (strcmp(it->name, "loss") && edl__from_name(EDL__NAMES_LAYER_KIND, "spec", it->name, &kind) != EDL_OK) kind = -1;
+    if (kind == EDL_LAYER_INPUT) {
         static const char *const k[] = {"dim", NULL};
         EDL__TRY(name_positionals(it, k));
         EDL__TRY(arg_size(it, "dim", 1, 0, &a));
         EDL__TRY(edl_model_add_input(m, a));
-    } else if (!strcmp(it->name, "embedding") || !strcmp(it->name, "embedding_bag")) {
-        int bag = it->name[9] == '_';
+    } else if (kind == EDL_LAYER_EMBEDDING || kind == EDL_LAYER_EMBEDDING_BAG) {
+        int bag = kind == EDL_LAYER_EMBEDDING_BAG;
         static const char *const k[] = {"rows", "dim", "len", NULL};
         EDL__TRY(name_positionals(it, k));
         EDL__TRY(arg_size(it, "rows", 1, 0, &a));
         EDL__TRY(arg_size(it, "dim", 1, 0, &b));
         EDL__TRY(arg_int(it, "padding_idx", -1, -1, (long long)a - 1, &v));
         if (bag) {
-            EDL__TRY(arg_enum(it, "pool", pools_bag, EDL_POOL_MEAN, &e));
+            EDL__TRY(arg_enum(it, "pool", EDL__NAMES_POOL, (int)EDL_POOL_FLATTEN, EDL_POOL_MEAN, &e));
             EDL__TRY(edl_model_add_embedding_bag(m, a, b, (edl_pool)e, v));
         } else {
             EDL__TRY(arg_size(it, "len", 1, 0, &c));
-            EDL__TRY(arg_enum(it, "pool", pools_seq, 3, &e));
-            EDL__TRY(edl_model_add_embedding(m, a, b, c, e == 3 ? EDL_POOL_FLATTEN : (edl_pool)e, v));
+            EDL__TRY(arg_enum(it, "pool", EDL__NAMES_POOL, -2, (int)EDL_POOL_FLATTEN, &e));
+            EDL__TRY(edl_model_add_embedding(m, a, b, c, (edl_pool)e, v));
         }
         EDL__TRY(common_options(m, it, 1));
-    } else if (!strcmp(it->name, "dense")) {
+    } else if (kind == EDL_LAYER_DENSE) {
         static const char *const k[] = {"out", NULL};
         EDL__TRY(name_positionals(it, k));
         EDL__TRY(arg_size(it, "out", 1, 0, &a));
-        EDL__TRY(arg_enum(it, "act", acts, EDL_ACT_NONE, &e));
+        EDL__TRY(arg_enum(it, "act", EDL__NAMES_ACT, -2, EDL_ACT_NONE, &e));
         EDL__TRY(arg_int(it, "bias", 1, 0, 1, &v));
         EDL__TRY(edl_model_add_dense(m, a, (edl_act)e, (int)v));
         EDL__TRY(common_options(m, it, 0));
-    } else if (!strcmp(it->name, "dropout")) {
+    } else if (kind == EDL_LAYER_DROPOUT) {
         static const char *const k[] = {"p", NULL};
         EDL__TRY(name_positionals(it, k));
         spec_arg *pa = find_arg(it, "p");
@@ -265,11 +245,14 @@ static edl_status add_item(edl_model *m, spec_item *it, int *saw_loss) {
     } else if (!strcmp(it->name, "loss")) {
         static const char *const k[] = {"name", NULL};
         EDL__TRY(name_positionals(it, k));
-        EDL__TRY(arg_enum(it, "name", losses, EDL_LOSS_SOFTMAX_CE, &e));
+        EDL__TRY(arg_enum(it, "name", EDL__NAMES_LOSS, -2, EDL_LOSS_SOFTMAX_CE, &e));
         EDL__TRY(edl_model_set_loss(m, (edl_loss)e));
         *saw_loss = 1;
     } else {
-        return spec_err(it->col, "unknown layer '%s' (input, embedding, embedding_bag, dense, dropout, loss)%s", it->name, "");
+        char known[96] = "";
+        for (int k = 0; edl_layer_kind_name((edl_layer_kind)k); k++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s, ", edl_layer_kind_name((edl_layer_kind)k));
+        return spec_err(it->col, "unknown layer '%s' (%sloss)", it->name, known);
     }
     for (int i = 0; i < it->nargs; i++)
         if (!it->args[i].used) return spec_err(it->args[i].col, "%s takes no argument '%s'", it->name, it->args[i].key);
@@ -352,7 +335,7 @@ static edl_status sb_finish(const sbuf *b, const char *fn) {
 
 static void layer_options(sbuf *b, const edl__layer *L) {
     const edl_layer_info *i = &L->info;
-    if (L->has_init) sb_printf(b, ",init=%s", edl__init_name(L->init));
+    if (L->has_init) sb_printf(b, ",init=%s", edl_init_name(L->init));
     if (i->frozen) sb_printf(b, ",freeze=1");
     if ((i->kind == EDL_LAYER_EMBEDDING || i->kind == EDL_LAYER_EMBEDDING_BAG) && !i->sparse)
         sb_printf(b, ",sparse=0");
@@ -363,29 +346,30 @@ static void write_spec(sbuf *b, const edl_model *m) {
         const edl__layer *L = &m->layers[l];
         const edl_layer_info *i = &L->info;
         if (l) sb_printf(b, " ");
+        const char *kind = edl_layer_kind_name(i->kind);
         switch (i->kind) {
-        case EDL_LAYER_INPUT: sb_printf(b, "input(%zu)", i->dim); break;
+        case EDL_LAYER_INPUT: sb_printf(b, "%s(%zu)", kind, i->dim); break;
         case EDL_LAYER_EMBEDDING:
         case EDL_LAYER_EMBEDDING_BAG:
             if (i->kind == EDL_LAYER_EMBEDDING)
-                sb_printf(b, "embedding(rows=%zu,dim=%zu,len=%zu,pool=%s", i->rows, i->dim, i->len, edl__pool_name(i->pool));
+                sb_printf(b, "%s(rows=%zu,dim=%zu,len=%zu,pool=%s", kind, i->rows, i->dim, i->len, edl_pool_name(i->pool));
             else
-                sb_printf(b, "embedding_bag(rows=%zu,dim=%zu,pool=%s", i->rows, i->dim, edl__pool_name(i->pool));
+                sb_printf(b, "%s(rows=%zu,dim=%zu,pool=%s", kind, i->rows, i->dim, edl_pool_name(i->pool));
             if (i->padding_idx >= 0) sb_printf(b, ",padding_idx=%lld", (long long)i->padding_idx);
             layer_options(b, L);
             sb_printf(b, ")");
             break;
         case EDL_LAYER_DENSE:
-            sb_printf(b, "dense(%zu", i->out_dim);
-            if (i->act != EDL_ACT_NONE) sb_printf(b, ",act=%s", edl__act_name(i->act));
+            sb_printf(b, "%s(%zu", kind, i->out_dim);
+            if (i->act != EDL_ACT_NONE) sb_printf(b, ",act=%s", edl_act_name(i->act));
             if (!i->bias) sb_printf(b, ",bias=0");
             layer_options(b, L);
             sb_printf(b, ")");
             break;
-        case EDL_LAYER_DROPOUT: sb_printf(b, "dropout(%.9g)", i->p); break;
+        case EDL_LAYER_DROPOUT: sb_printf(b, "%s(%.9g)", kind, i->p); break;
         }
     }
-    sb_printf(b, " loss(%s)", edl__loss_name(m->loss));
+    sb_printf(b, " loss(%s)", edl_loss_name(m->loss));
 }
 
 size_t edl__model_spec_len(const edl_model *m) {
@@ -403,8 +387,8 @@ edl_status edl_model_spec(const edl_model *m, char *buf, size_t size) {
 }
 
 static const char *type_name(const edl_layer_info *i) {
-    static const char *n[] = {"Input", "Embedding", "EmbeddingBag", "Dense", "Dropout"};
-    return n[i->kind];
+    const char *t = edl__layer_title(i->kind);
+    return t ? t : "?";
 }
 
 /* The summary reads only the layers' descriptions (shapes and parameter counts are set as the
@@ -417,9 +401,9 @@ static void write_summary(sbuf *b, const edl_model *m) {
     for (size_t l = 0; l < m->nlayers; l++) {
         const edl_layer_info *i = &m->layers[l].info;
         char name[128], shape[40], detail[40] = "";
-        if (i->kind == EDL_LAYER_DENSE && i->act != EDL_ACT_NONE) snprintf(detail, sizeof detail, ", %s", edl__act_name(i->act));
+        if (i->kind == EDL_LAYER_DENSE && i->act != EDL_ACT_NONE) snprintf(detail, sizeof detail, ", %s", edl_act_name(i->act));
         if (i->kind == EDL_LAYER_EMBEDDING_BAG || (i->kind == EDL_LAYER_EMBEDDING && i->pool != EDL_POOL_FLATTEN))
-            snprintf(detail, sizeof detail, ", %s", edl__pool_name(i->pool));
+            snprintf(detail, sizeof detail, ", %s", edl_pool_name(i->pool));
         if (i->kind == EDL_LAYER_DROPOUT) snprintf(detail, sizeof detail, ", %.3g", i->p);
         snprintf(name, sizeof name, "%s (%s%s)%s", i->name, type_name(i), detail, i->frozen ? " frozen" : "");
         snprintf(shape, sizeof shape, "(None, %zu)", i->out_dim);
@@ -432,7 +416,7 @@ static void write_summary(sbuf *b, const edl_model *m) {
     sb_printf(b, "Total params: %zu (%.2f MiB)\n", total, (double)total * sizeof(float) / 1048576.0);
     sb_printf(b, "Trainable params: %zu\n", trainable);
     sb_printf(b, "Non-trainable params: %zu\n", frozen);
-    sb_printf(b, "Loss: %s\n", edl__loss_name(m->loss));
+    sb_printf(b, "Loss: %s\n", edl_loss_name(m->loss));
 }
 
 edl_status edl_model_summary(const edl_model *m, char *buf, size_t size) {

@@ -21,10 +21,6 @@
 #include <omp.h>
 #endif
 
-const char *edl__rec_kind_name(edl_rec_kind k) {
-    return k == EDL_REC_MF ? "mf" : k == EDL_REC_BPR ? "bpr" : k == EDL_REC_MLP ? "mlp" : "pop";
-}
-
 void edl_rec_defaults(edl_rec_args *a, edl_rec_kind model) {
     memset(a, 0, sizeof *a);
     a->model = model, a->dim = 32, a->epoch = 20, a->lr = -1.0f, a->reg = -1.0f, a->batch = 256;
@@ -526,14 +522,13 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     t.batch = a->batch;
     if (a->model == EDL_REC_BPR && t.batch < t.neg) t.batch = t.neg;
     atomic_init(&t.failed, 0);
-    static const char *const opt_names[] = {"sgd", "adagrad", "rowwise_adagrad", "adam", "adamw"};
     size_t table = (r->users + r->items) * r->dim, nb = r->users + r->items + 1;
     t.dense_off = table;
     edl_model_param_counts(r->m, &t.nparams, NULL, NULL); /* the table (r->table) first, then the dense layers */
     int nt = edl__rec_threads(a->thread > 0 ? a->thread : edl__num_threads(), a->model, d->n, r->users, r->items);
     snprintf(r->args, sizeof r->args, "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu threads=%d",
-             edl__rec_kind_name(a->model), r->fdim, a->epoch, (double)t.lr, (double)t.reg, t.neg, t.batch, opt_names[t.opt],
-             t.decay ? "linear" : "constant", (unsigned long long)a->seed, nt); /* the schedule depends on the threads */
+             edl_rec_kind_name(a->model), r->fdim, a->epoch, (double)t.lr, (double)t.reg, t.neg, t.batch, edl_opt_name((edl_opt_kind)t.opt),
+             edl_schedule_name(t.decay ? EDL_SCHED_LINEAR : EDL_SCHED_CONSTANT), (unsigned long long)a->seed, nt); /* the schedule depends on the threads */
     edl__rec_blocks blk;
     edl_status s = edl__rec_blocks_init(&blk, r, d->n, nt);
     if (s == EDL_OK && a->model != EDL_REC_MF && a->model != EDL_REC_POP) s = build_filter(&t, uidx, iidx, d->n);

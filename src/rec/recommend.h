@@ -89,7 +89,6 @@ size_t edl__rec_ws_floats(const edl_recommender *r);
 void edl__rec_score_all(const edl_recommender *r, size_t u, float *out, float *ws);
 /* Whether dense item i is among dense user u's training items. */
 int edl__rec_seen(const edl_recommender *r, size_t u, int64_t i);
-const char *edl__rec_kind_name(edl_rec_kind k);
 
 /* A recommender's file (recommend_eval.c): rec.* metadata, embedding(users + items rows, len=2,
    flatten) [dense ...] and the tensors beside the table. Checked on the file's container and the

@@ -364,7 +364,7 @@ edl_status edl_rec_save(const edl_recommender *r, const char *path) {
     snprintf(items, sizeof items, "%zu", r->items);
     snprintf(dim, sizeof dim, "%zu", r->fdim);
     const char *keys[] = {"rec.format", "rec.model", "rec.users", "rec.items", "rec.dim", "rec.args"};
-    const char *vals[] = {"1", edl__rec_kind_name(r->kind), users, items, dim, r->args};
+    const char *vals[] = {"1", edl_rec_kind_name(r->kind), users, items, dim, r->args};
     size_t nseen = (size_t)r->seen_off[r->users];
     const edl_tensor extra[6] = {
         {"rec.bias", EDL_DTYPE_F32, 1, {r->users + r->items + 1, 0}, r->bias},
@@ -389,9 +389,7 @@ edl_status edl__rec_check(edl__st *st, const edl_model *m, edl__rec_file *f) {
     memset(f, 0, sizeof *f);
     const char *kind = edl__st_meta(st, "rec.model");
     if (!kind) return edl__fail(EDL_ERR_FORMAT, "%s: not an edl recommender (no rec.model in its metadata)", path);
-    int k = !strcmp(kind, "mf") ? EDL_REC_MF : !strcmp(kind, "bpr") ? EDL_REC_BPR : !strcmp(kind, "mlp") ? EDL_REC_MLP : !strcmp(kind, "pop") ? EDL_REC_POP : -1;
-    if (k < 0) return edl__fail(EDL_ERR_FORMAT, "%s: unknown rec.model \"%.32s\"", path, kind);
-    f->kind = (edl_rec_kind)k;
+    if (edl_rec_kind_from_name(kind, &f->kind) != EDL_OK) return edl__fail(EDL_ERR_FORMAT, "%s: unknown rec.model \"%.32s\"", path, kind);
     const char *format = edl__st_meta(st, "rec.format");
     if (!format || strcmp(format, "1")) return edl__fail(EDL_ERR_FORMAT, "%s: rec.format is not 1 (a newer edl wrote it?)", path);
     EDL__TRY(edl__st_get_count(st, "rec.users", INT64_MAX, &f->users));

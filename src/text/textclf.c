@@ -112,7 +112,7 @@ edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a) {
         if (a->dropout > 0) n += snprintf(spec + n, sizeof spec - (size_t)n, " dropout(%.9g)", a->dropout);
     }
     snprintf(spec + n, sizeof spec - (size_t)n, " dense(%zu,bias=%d) loss(%s)", out, a->nhidden ? 1 : 0,
-             c->loss == EDL_TEXTCLF_SOFTMAX ? "softmax" : "bce");
+             edl_loss_name(c->loss == EDL_TEXTCLF_SOFTMAX ? EDL_LOSS_SOFTMAX_CE : EDL_LOSS_BCE));
     EDL__TRY(edl_model_from_spec(&c->m, spec, EDL_INIT_FASTTEXT, a->seed));
     if (a->nhidden) { /* hidden layers learn from PyTorch's initialisation, not fastText's zeros */
         edl_model_free(c->m);

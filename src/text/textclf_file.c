@@ -11,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *loss_name(edl_textclf_loss l) {
-    return l == EDL_TEXTCLF_HS ? "hs" : l == EDL_TEXTCLF_OVA ? "ova" : "softmax";
-}
-
 edl_status edl_textclf_save(const edl_textclf *c, const char *path) {
     if (!c || !path) return edl__fail(EDL_ERR_ARG, "edl_textclf_save: an argument is NULL");
     char nwords[32], nlabels[32], ngrams[32], bucket[32], dim[32], ntok[32];
@@ -26,7 +22,7 @@ edl_status edl_textclf_save(const edl_textclf *c, const char *path) {
     snprintf(ntok, sizeof ntok, "%lld", (long long)c->vocab.ntokens);
     const char *keys[] = {"textclf.format", "textclf.loss", "textclf.label", "textclf.nwords", "textclf.nlabels",
                           "textclf.word_ngrams", "textclf.bucket", "textclf.dim", "textclf.ntokens", "textclf.args"};
-    const char *vals[] = {"1", loss_name(c->loss), c->vocab.label, nwords, nlabels, ngrams, bucket, dim, ntok, c->args};
+    const char *vals[] = {"1", edl_textclf_loss_name(c->loss), c->vocab.label, nwords, nlabels, ngrams, bucket, dim, ntok, c->args};
     const edl_tensor extra[3] = {
         {"vocab.bytes", EDL_DTYPE_U8, 1, {c->vocab.nbytes, 0}, c->vocab.bytes},
         {"vocab.offsets", EDL_DTYPE_I64, 1, {c->vocab.size + 1, 0}, c->vocab.offsets},
@@ -46,10 +42,7 @@ edl_status edl__textclf_check(edl__st *st, const edl_model *m, edl__textclf_file
     memset(f, 0, sizeof *f);
     const char *loss = edl__st_meta(st, "textclf.loss");
     if (!loss) return edl__fail(EDL_ERR_FORMAT, "%s: not an edl text classifier (no textclf.loss in its metadata)", path);
-    if (!strcmp(loss, "hs")) f->loss = EDL_TEXTCLF_HS;
-    else if (!strcmp(loss, "ova")) f->loss = EDL_TEXTCLF_OVA;
-    else if (!strcmp(loss, "softmax")) f->loss = EDL_TEXTCLF_SOFTMAX;
-    else return edl__fail(EDL_ERR_FORMAT, "%s: unknown textclf.loss \"%.32s\"", path, loss);
+    if (edl_textclf_loss_from_name(loss, &f->loss) != EDL_OK) return edl__fail(EDL_ERR_FORMAT, "%s: unknown textclf.loss \"%.32s\"", path, loss);
     /* input ids are int32 (as fastText's): words + buckets rows must stay below 2^31 */
     EDL__TRY(edl__st_get_count(st, "textclf.nwords", INT32_MAX, &f->nwords));
     EDL__TRY(edl__st_get_count(st, "textclf.nlabels", INT32_MAX, &f->nlabels));

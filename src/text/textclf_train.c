@@ -366,7 +366,7 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
     if (s == EDL_OK) {
         int n = snprintf(c->args, sizeof c->args, "dim=%zu lr=%g epoch=%zu wordNgrams=%zu bucket=%zu minCount=%lld minCountLabel=%lld label=%s loss=%s thread=%d seed=%llu lrUpdateRate=%zu",
                          a->dim, a->lr, a->epoch, a->word_ngrams, c->bucket, (long long)a->min_count, (long long)a->min_count_label,
-                         a->label, a->loss == EDL_TEXTCLF_HS ? "hs" : a->loss == EDL_TEXTCLF_OVA ? "ova" : "softmax", nt,
+                         a->label, edl_textclf_loss_name(a->loss), nt,
                          (unsigned long long)a->seed, a->lr_update_rate);
         if (general && n > 0 && (size_t)n < sizeof c->args)
             snprintf(c->args + n, sizeof c->args - (size_t)n, " batch=%zu optimizer=%d dropout=%g hidden=%zu", a->batch ? a->batch : 32,

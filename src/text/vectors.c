@@ -337,7 +337,7 @@ edl_status edl_vectors_read(edl_vectors **out, const char *path, edl_vec_format 
     size_t got = fread(head, 1, sizeof head, f);
     rewind(f);
     if (fmt == EDL_VEC_AUTO) {
-        if (got >= 9 && head[8] == '{') fmt = EDL_VEC_SAFETENSORS;
+        if ((got >= 9 && head[8] == '{') || ends_with(path, ".safetensors")) fmt = EDL_VEC_SAFETENSORS;
         else if (ends_with(path, ".bin")) fmt = EDL_VEC_BINARY;
         else {
             /* a text file: with a "count dim" header or not */
