@@ -8,6 +8,7 @@
  * and reading it back works; callers that need records check the count. */
 #include "rec/recommend.h"
 
+#include "common/utf8.h"
 #include "io/file.h"
 
 #include <errno.h>
@@ -237,29 +238,13 @@ typedef struct {
     char msg[4096 + 512]; /* a path of PATH_MAX and the reason */
 } reader;
 
-/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), or 0: no overlong forms, no
-   surrogates, nothing past U+10FFFF. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-    unsigned c = s[0], lo = 0x80, hi = 0xBF;
-    size_t len;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, lo = c == 0xE0 ? 0xA0 : lo, hi = c == 0xED ? 0x9F : hi;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, lo = c == 0xF0 ? 0x90 : lo, hi = c == 0xF4 ? 0x8F : hi;
-    else return 0;
-    if (n < len || s[1] < lo || s[1] > hi) return 0;
-    for (size_t k = 2; k < len; k++)
-        if (s[k] < 0x80 || s[k] > 0xBF) return 0;
-    return len;
-}
-
 /* Up to 40 bytes of s for a message: control bytes and bytes outside a valid UTF-8 sequence are
    written \xHH, and a multi-byte character is never cut. */
 static const char *show(char out[200], const char *s, size_t n) {
     size_t o = 0;
     for (size_t i = 0; i < n && i < 40;) {
         const unsigned char *c = (const unsigned char *)s + i;
-        size_t k = utf8_len(c, n - i);
+        size_t k = edl__utf8_decode(c, n - i, NULL);
         if (k == 1 && *c >= 0x20 && *c != 0x7f) out[o++] = (char)*c;
         else if (k > 1) memcpy(out + o, c, k), o += k;
         else o += (size_t)snprintf(out + o, 5, "\\x%02X", *c), k = 1;
@@ -283,7 +268,7 @@ static int check_utf8(reader *rd, const char *line, size_t len) {
     char tok[200];
     for (size_t i = 0; i < len;) {
         const unsigned char *c = (const unsigned char *)line + i;
-        size_t k = *c ? utf8_len(c, len - i) : 0;
+        size_t k = *c ? edl__utf8_decode(c, len - i, NULL) : 0;
         if (!k) {
             size_t from = i > 12 ? i - 12 : 0;
             show(tok, line + from, len - from);
