@@ -1,7 +1,7 @@
 /* Rating records: reading MovieLens and CSV files with every row validated, writing u.data,
  * train/test splits, and the id map the recommenders share (recommend.h).
  *
- * Reading is streamed line by line (getline: no length limit). Fields are split on the format's
+ * Reading is streamed line by line (edl_lines: no length limit). Fields are split on the format's
  * separator (a tab, "::", or the CSV sep char; no quoting) and trimmed of spaces and tabs. The
  * column options apply to every format; the header option only to CSV. An empty file (or one
  * with only blank lines or a header) gives zero records and EDL_OK, so that writing an empty set
@@ -379,25 +379,21 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
     reader rd = {.path = is_stdin ? "<stdin>" : path, .fmt = opt->format, .sep = opt->sep ? opt->sep : ',',
                  .cols = {opt->user_col, opt->item_col, opt->rating_col, opt->time_col}};
     EDL__TRY(check_options(opt, &rd));
-    FILE *f;
-    EDL__TRY(edl__open_read(path, &f));
+    edl_lines *lr;
+    EDL__TRY(is_stdin ? edl_lines_from_fd(&lr, fileno(stdin), "<stdin>") : edl_lines_open(&lr, path));
 
     edl_ratings_report rep = {0};
     edl_ratings *out = NULL;
     pair_set pairs = {0};
-    char *line = NULL;
-    size_t lcap = 0;
+    char *line;
+    size_t len;
     size_t *counts[R_COUNT] = {NULL, &rep.missing_field, &rep.bad_id, &rep.bad_rating,
                                &rep.bad_time, &rep.not_utf8, &rep.duplicate};
     bool first = true;
-    ssize_t got;
     edl_status s = edl_ratings_create(&out);
-    while (s == EDL_OK && (errno = 0, got = getline(&line, &lcap, f)) >= 0) {
-        size_t len = (size_t)got;
+    /* the reader takes the "\n" and a '\r' before it (or ending the file) */
+    while (s == EDL_OK && (s = edl_lines_next(lr, &line, &len)) == EDL_OK && line) {
         rd.line = ++rep.lines;
-        if (len && line[len - 1] == '\n') len--;
-        if (len && line[len - 1] == '\r') len--;
-        line[len] = '\0';
         /* a UTF-8 byte-order mark, as spreadsheets write one, is no part of the first field */
         if (rd.line == 1 && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) memmove(line, line + 3, len - 2), len -= 3;
         size_t blank = 0;
@@ -434,10 +430,9 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
             }
         }
     }
-    if (s == EDL_OK && ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error after line %zu: %s", rd.path, rep.lines, strerror(errno));
-    else if (s == EDL_OK && !feof(f)) s = edl__fail(EDL_ERR_NOMEM, "%s:%zu: no memory for a line", rd.path, rep.lines + 1);
-    edl__close_read(f);
-    free(line), free(pairs.slots);
+    /* from the reader: "PATH: read error after line N: reason", "PATH:N: no memory for a line" */
+    edl_lines_close(lr);
+    free(pairs.slots);
     rep.rows = s == EDL_OK ? out->n : 0;
     if (report) *report = rep;
     if (s != EDL_OK) {
