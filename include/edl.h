@@ -440,9 +440,10 @@ edl_status edl_check_output(const char *path);
 
 /* ---- Reading lines ------------------------------------------------------------------------ */
 
-/* The reader every text input of edl goes through (training text, vectors, ratings, questions,
-   the CLI's standard input): a file or standard input read in bounded chunks, so that any line
-   length works and memory stays one chunk plus the longest line. A line ends at "\n" or at the
+/* The reader of every input edl reads line by line (datasets, test files, vectors, ratings,
+   questions, the CLI's standard input): a file or standard input read in bounded chunks, so that
+   any line length works and memory stays one chunk (64 KiB), or the longest line when that is
+   longer. A line ends at "\n" or at the
    end of the input; the "\n" and one "\r" before it (or a "\r" ending the input) are not part
    of it. NUL bytes are passed on (the length counts them; callers refuse them where they must).
    A pipe or terminal gives each line as soon as it has arrived.
@@ -467,7 +468,8 @@ edl_status edl_lines_from_fd(edl_lines **r, int fd, const char *name);
 edl_status edl_lines_next(edl_lines *r, char **line, size_t *len);
 /* The 1-based number of the line last returned (0 before the first). */
 size_t edl_lines_number(const edl_lines *r);
-/* The byte offset in the input of the first byte of the line last returned. */
+/* The byte offset of the first byte of the line last returned, counted from where reading began
+   (byte 0 of a file edl_lines_open opened). */
 uint64_t edl_lines_offset(const edl_lines *r);
 /* Whether the line last returned ended with "\n" (0: the input ended inside it). */
 int edl_lines_newline(const edl_lines *r);
