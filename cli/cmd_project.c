@@ -306,11 +306,12 @@ static int finish_groups(const int *raw, size_t n, char *const *rawnames, size_t
 static int read_groups(const char *path, const points *p, int *raw, char ***names, size_t *nraw) {
     FILE *f = cli_open_input("plot", "-labels", path);
     if (!f) return 1;
-    char *line = NULL;
-    size_t cap = 0, lineno = 0, room = 0;
-    ssize_t len;
-    int rc = 0;
-    while (!rc && (len = getline(&line, &cap, f)) >= 0) {
+    edl_lines *in = NULL;
+    char *line;
+    size_t len, lineno = 0, room = 0;
+    edl_status s = edl_lines_from_fd(&in, fileno(f), path);
+    int rc = s != EDL_OK ? cli_fail("plot") : 0;
+    while (!rc && (s = edl_lines_next(in, &line, &len)) == EDL_OK && line) {
         lineno++;
         line[strcspn(line, "\r\n")] = '\0';
         char *tab = strchr(line, '\t');
@@ -346,8 +347,9 @@ static int read_groups(const char *path, const points *p, int *raw, char ***name
         }
         raw[id] = (int)g;
     }
-    if (!rc && ferror(f)) rc = (fprintf(stderr, "edl plot: -labels %s: read failed: %s\n", path, strerror(errno)), 1);
-    free(line);
+    if (!rc && s == EDL_ERR_IO) rc = (fprintf(stderr, "edl plot: -labels %s: read failed: %s\n", path, strerror(errno)), 1);
+    else if (!rc && s != EDL_OK) rc = cli_fail("plot");
+    edl_lines_close(in);
     fclose(f);
     return rc;
 }

@@ -129,14 +129,6 @@ int cmd_supervised(int argc, char **argv) {
     return log_failed;
 }
 
-/* The length of a line read with its newline, without it (and a '\r' before it): the library
-   adds the one "</s>" a line has, as fastText reads it; the newline would add a second. */
-static size_t without_newline(const char *line, size_t n) {
-    if (n && line[n - 1] == '\n') n--;
-    if (n && line[n - 1] == '\r') n--;
-    return n;
-}
-
 /* MODEL FILE [k] [threshold], as fastText's test and predict. */
 static int model_file_k_th(const char *cmd, int argc, char **argv, edl_textclf **c, const char **file, size_t *k, float *th) {
     char usage[96];
@@ -217,15 +209,18 @@ int cmd_predict(int argc, char **argv) {
     }
     int64_t *labels = malloc(k * sizeof *labels);
     float *probs = malloc(k * sizeof *probs);
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t n;
+    edl_lines *in = NULL;
+    char *line;
+    size_t len;
+    edl_status s = EDL_OK;
     rc = labels && probs ? 0 : 1;
-    while (!rc && (n = getline(&line, &cap, f)) >= 0) {
-        lineno++;
+    if (!rc && edl_lines_from_fd(&in, fileno(f), file) != EDL_OK) rc = cli_fail(cmd);
+    /* a line without its newline (and a '\r' before it): the library adds the one "</s>" a line
+       has, as fastText reads it; the newline would add a second */
+    while (!rc && (s = edl_lines_next(in, &line, &len)) == EDL_OK && line) {
         size_t cnt = 0;
-        if (edl_textclf_predict(c, line, without_newline(line, (size_t)n), k, th, labels, probs, &cnt) != EDL_OK) {
-            fprintf(stderr, "edl %s: %s:%zu: %s\n", cmd, file, lineno, edl_last_error());
+        if (edl_textclf_predict(c, line, len, k, th, labels, probs, &cnt) != EDL_OK) {
+            fprintf(stderr, "edl %s: %s:%zu: %s\n", cmd, file, edl_lines_number(in), edl_last_error());
             rc = 1;
             break;
         }
@@ -236,9 +231,10 @@ int cmd_predict(int argc, char **argv) {
         }
         putchar('\n');
     }
-    if (!rc && ferror(f)) rc = (fprintf(stderr, "edl %s: %s: read error after line %zu: %s\n", cmd, file, lineno, strerror(errno)), 1);
+    if (!rc && s != EDL_OK) rc = cli_fail(cmd); /* "FILE: read error after line N: reason" */
+    edl_lines_close(in);
     cli_close_input(f);
-    free(line), free(labels), free(probs);
+    free(labels), free(probs);
     edl_textclf_free(c);
     return rc;
 }
@@ -250,20 +246,24 @@ int cmd_sentence_vectors(int argc, char **argv) {
     if (parsed != 1) return args_usage_exit(&ac, parsed);
     edl_textclf *c;
     if (edl_textclf_load(&c, pos[0]) != EDL_OK) return cli_fail(argv[1]);
-    size_t dim = edl_textclf_dim(c), cap = 0;
+    size_t dim = edl_textclf_dim(c), len;
     float *vec = malloc(dim * sizeof *vec);
-    char *line = NULL;
-    ssize_t n;
+    edl_lines *in = NULL;
+    char *line;
+    edl_status s = EDL_OK;
     int rc = vec ? 0 : 1;
-    while (!rc && (n = getline(&line, &cap, stdin)) >= 0) {
-        if (edl_textclf_sentence_vector(c, line, without_newline(line, (size_t)n), vec) != EDL_OK) {
+    if (!rc && edl_lines_from_fd(&in, fileno(stdin), "<stdin>") != EDL_OK) rc = cli_fail(argv[1]);
+    while (!rc && (s = edl_lines_next(in, &line, &len)) == EDL_OK && line) {
+        if (edl_textclf_sentence_vector(c, line, len, vec) != EDL_OK) {
             rc = cli_fail(argv[1]);
             break;
         }
         for (size_t d = 0; d < dim; d++) printf("%.5g ", vec[d]);
         putchar('\n');
     }
-    free(line), free(vec);
+    if (!rc && s != EDL_OK) rc = cli_fail(argv[1]);
+    edl_lines_close(in);
+    free(vec);
     edl_textclf_free(c);
     return rc;
 }

@@ -154,27 +154,32 @@ typedef struct {
     char **argv;
     int argc, next;
     char *line;   /* standard input, a line at a time */
-    size_t cap, at;
-    ssize_t len;
+    size_t at, len;
+    edl_lines *in; /* opened for the first word it gives */
+    edl_status err;
 } word_source;
 
 static const char *next_word(word_source *ws) {
     if (ws->argc > 0) return ws->next < ws->argc ? ws->argv[ws->next++] : NULL;
     for (;;) {
-        while (ws->line && ws->at < (size_t)ws->len && strchr(" \t\n\r\v\f", ws->line[ws->at])) ws->at++;
-        if (ws->line && ws->at < (size_t)ws->len) {
+        while (ws->line && ws->at < ws->len && strchr(" \t\n\r\v\f", ws->line[ws->at])) ws->at++;
+        if (ws->line && ws->at < ws->len) {
             char *w = ws->line + ws->at;
-            while (ws->at < (size_t)ws->len && !strchr(" \t\n\r\v\f", ws->line[ws->at])) ws->at++;
-            if (ws->at < (size_t)ws->len) ws->line[ws->at++] = '\0';
-            else ws->line[ws->at] = '\0'; /* getline leaves room for the NUL */
+            while (ws->at < ws->len && !strchr(" \t\n\r\v\f", ws->line[ws->at])) ws->at++;
+            if (ws->at < ws->len) ws->line[ws->at++] = '\0'; /* else the line's own NUL ends it */
             return w;
         }
-        ws->len = getline(&ws->line, &ws->cap, stdin), ws->at = 0;
-        if (ws->len < 0) return NULL;
+        if (ws->err || (!ws->in && (ws->err = edl_lines_from_fd(&ws->in, fileno(stdin), "<stdin>")) != EDL_OK)) return NULL;
+        ws->at = 0;
+        if ((ws->err = edl_lines_next(ws->in, &ws->line, &ws->len)) != EDL_OK || !ws->line) return NULL;
     }
 }
 
-static void word_source_free(word_source *ws) { free(ws->line); }
+/* 0, or 1 when standard input failed (said as "edl CMD: <stdin>: read error after line N: ..."). */
+static int word_source_free(word_source *ws, const char *cmd) {
+    edl_lines_close(ws->in);
+    return ws->err != EDL_OK ? cli_fail(cmd) : 0;
+}
 
 /* -k: in [1, 100000], or a message naming the value. */
 static int check_k(const char *cmd, size_t k) {
@@ -196,7 +201,7 @@ int cmd_nn(int argc, char **argv) {
     size_t dim = edl_vectors_dim(src.v);
     float *q = malloc(dim * sizeof *q), *sims = malloc(k * sizeof *sims);
     int64_t *ids = malloc(k * sizeof *ids);
-    word_source ws = {(char **)pos + 1, np - 1, 0, NULL, 0, 0, 0};
+    word_source ws = {(char **)pos + 1, np - 1, 0, NULL, 0, 0, NULL, EDL_OK};
     const char *word;
     int rc = q && sims && ids ? 0 : 1;
     while (!rc && (word = next_word(&ws))) {
@@ -211,7 +216,7 @@ int cmd_nn(int argc, char **argv) {
         else print_neighbours(&src, ids, sims, n);
     }
     free(q), free(sims), free(ids);
-    word_source_free(&ws);
+    if (word_source_free(&ws, "nn")) rc = 1;
     close_source(&src);
     return rc;
 }
@@ -232,7 +237,7 @@ int cmd_analogies(int argc, char **argv) {
     if (open_source("analogies", pos[0], &src)) return 1;
     float *sims = malloc(k * sizeof *sims);
     int64_t *ids = malloc(k * sizeof *ids);
-    word_source ws = {(char **)pos + 1, np - 1, 0, NULL, 0, 0, 0};
+    word_source ws = {(char **)pos + 1, np - 1, 0, NULL, 0, 0, NULL, EDL_OK};
     int rc = sims && ids ? 0 : 1;
     char *w[3] = {NULL, NULL, NULL};
     for (;;) {
@@ -260,7 +265,7 @@ int cmd_analogies(int argc, char **argv) {
     }
     free(sims), free(ids);
     free(w[0]), free(w[1]), free(w[2]);
-    word_source_free(&ws);
+    if (word_source_free(&ws, "analogies")) rc = 1;
     close_source(&src);
     return rc;
 }
@@ -312,7 +317,7 @@ int cmd_print_word_vectors(int argc, char **argv) {
     if (open_source(argv[1], pos[0], &src)) return 1;
     size_t dim = edl_vectors_dim(src.v), missing = 0, words = 0;
     float *vec = malloc(dim * sizeof *vec);
-    word_source ws = {NULL, 0, 0, NULL, 0, 0, 0};
+    word_source ws = {NULL, 0, 0, NULL, 0, 0, NULL, EDL_OK};
     const char *word, *first_missing = NULL;
     char *first = NULL;
     while (vec && (word = next_word(&ws))) {
@@ -335,7 +340,7 @@ int cmd_print_word_vectors(int argc, char **argv) {
     }
     free(first);
     free(vec);
-    word_source_free(&ws);
+    if (word_source_free(&ws, argv[1])) rc = 1;
     close_source(&src);
     return rc;
 }

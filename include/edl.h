@@ -469,6 +469,44 @@ const char *edl_model_meta(const edl_model *m, const char *key);
    mid-save leaves none behind. Call this before training to find a bad output path first. */
 edl_status edl_check_output(const char *path);
 
+/* ---- Reading lines ------------------------------------------------------------------------ */
+
+/* The reader of every input edl reads line by line (datasets, test files, vectors, ratings,
+   questions, the CLI's standard input): a file or standard input read in bounded chunks, so that
+   any line length works and memory stays one chunk (64 KiB), or the longest line when that is
+   longer. A line ends at "\n" or at the
+   end of the input; the "\n" and one "\r" before it (or a "\r" ending the input) are not part
+   of it. NUL bytes are passed on (the length counts them; callers refuse them where they must).
+   A pipe or terminal gives each line as soon as it has arrived.
+     edl_lines *r;
+     char *line;
+     size_t len;
+     edl_status s = edl_lines_open(&r, path);
+     while (s == EDL_OK && (s = edl_lines_next(r, &line, &len)) == EDL_OK && line) use(line, len);
+     edl_lines_close(r); */
+typedef struct edl_lines edl_lines;
+/* Opens path ("-": standard input, left open by edl_lines_close). A path that is empty, cannot be
+   opened or is a directory fails naming it and the reason ("Is a directory"). Messages name the
+   input as path. */
+edl_status edl_lines_open(edl_lines **r, const char *path);
+/* Reads the open descriptor fd from its current offset, without closing it; messages name the
+   input as name. fd is read with read(2): a FILE opened on it must not have been read before. */
+edl_status edl_lines_from_fd(edl_lines **r, int fd, const char *name);
+/* The next line: *line (NUL-terminated after its len bytes; writable, valid until the next call)
+   and *len. At the end of the input: EDL_OK with *line == NULL and *len == 0. A read error
+   returns EDL_ERR_IO ("NAME: read error after line N: reason", errno kept as read(2) left it),
+   a line that no memory can hold EDL_ERR_NOMEM ("NAME:N: no memory for a line"). */
+edl_status edl_lines_next(edl_lines *r, char **line, size_t *len);
+/* The 1-based number of the line last returned (0 before the first). */
+size_t edl_lines_number(const edl_lines *r);
+/* The byte offset of the first byte of the line last returned, counted from where reading began
+   (byte 0 of a file edl_lines_open opened). */
+uint64_t edl_lines_offset(const edl_lines *r);
+/* Whether the line last returned ended with "\n" (0: the input ended inside it). */
+int edl_lines_newline(const edl_lines *r);
+/* Closes what edl_lines_open opened and frees r; NULL is a no-op. */
+void edl_lines_close(edl_lines *r);
+
 /* ---- Matrix product ----------------------------------------------------------------------- */
 
 /* C = alpha * op(A) op(B) + beta * C, row-major; op(X) = X or X^T (trans_x != 0).

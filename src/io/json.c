@@ -1,6 +1,7 @@
 /* Strict JSON reader: objects, arrays, strings (escapes, surrogate pairs, UTF-8 checked),
  * numbers, true/false/null. Every value remembers its byte offset for error messages. */
 #include "io/json.h"
+#include "common/utf8.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -38,47 +39,6 @@ static int hexval(char c) {
     return -1;
 }
 
-static size_t put_utf8(char *o, uint32_t cp) {
-    if (cp < 0x80) return o[0] = (char)cp, 1;
-    if (cp < 0x800) return o[0] = (char)(0xC0 | cp >> 6), o[1] = (char)(0x80 | (cp & 0x3F)), 2;
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12), o[1] = (char)(0x80 | ((cp >> 6) & 0x3F)), o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18), o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* Length of the valid UTF-8 sequence at s (max n bytes), or 0 when it is not valid. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    size_t k;
-    uint32_t cp;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) k = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) k = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4) k = 4, cp = c & 0x07;
-    else return 0;
-    if (n < k) return 0;
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if ((k == 3 && cp < 0x800) || (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return k;
-}
-
-bool edl__utf8_valid(const char *s, size_t n) {
-    for (size_t i = 0; i < n;) {
-        size_t k = utf8_len((const unsigned char *)s + i, n - i);
-        if (!k) return false;
-        i += k;
-    }
-    return true;
-}
-
 static edl_status parse_string(parser *p, char **out, size_t *out_len) {
     size_t start = p->pos++; /* opening quote */
     /* decoded text is never longer than the source */
@@ -95,7 +55,7 @@ static edl_status parse_string(parser *p, char **out, size_t *out_len) {
             return perr(p, p->pos, "control character in string");
         }
         if (c != '\\') {
-            size_t k = utf8_len((const unsigned char *)p->s + p->pos, p->len - p->pos);
+            size_t k = edl__utf8_decode((const unsigned char *)p->s + p->pos, p->len - p->pos, NULL);
             if (!k) {
                 free(o);
                 return perr(p, p->pos, "invalid UTF-8 in string");
@@ -150,7 +110,7 @@ static edl_status parse_string(parser *p, char **out, size_t *out_len) {
             return perr(p, esc, "unpaired surrogate in \\u escape");
         }
         /* a \u escape can only grow the text when it makes 4 bytes out of 6 or 12: fits */
-        n += put_utf8(o + n, cp);
+        n += edl__utf8_encode(o + n, cp);
     }
     p->pos++; /* closing quote */
     o[n] = '\0';

@@ -4,6 +4,7 @@
 #define EDL__JSON_H
 
 #include "common/internal.h"
+#include "common/utf8.h" /* edl__utf8_valid, which the safetensors reader uses */
 
 typedef enum { EDL__JSON_NULL, EDL__JSON_BOOL, EDL__JSON_NUMBER, EDL__JSON_STRING, EDL__JSON_ARRAY, EDL__JSON_OBJECT } edl__json_type;
 
@@ -32,8 +33,6 @@ struct edl__json {
    silently cut short). */
 edl_status edl__json_parse(const char *text, size_t len, edl__json *out, size_t *err_off);
 void edl__json_free(edl__json *v);
-/* Whether s[0..n) is valid UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF). */
-bool edl__utf8_valid(const char *s, size_t n);
 /* The value of key in an object, or NULL (a binary search: O(log n)). */
 const edl__json *edl__json_get(const edl__json *obj, const char *key);
 /* Writes s as a JSON string literal (with quotes) to f; returns 0 on success. */

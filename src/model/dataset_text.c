@@ -4,7 +4,6 @@
  * Empty lines and lines starting with '#' are skipped; CRLF is accepted. Errors name the file,
  * line and column. "-" reads standard input. */
 #include "model/dataset.h"
-#include "io/file.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -103,21 +102,20 @@ edl_status edl_dataset_load_text(edl_dataset **out, const char *path, size_t fea
     static const char fn[] = "edl_dataset_load_text";
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "%s: out or path is NULL", fn);
     int is_stdin = !strcmp(path, "-");
-    FILE *f;
-    EDL__TRY(edl__open_read(path, &f));
+    edl_lines *r;
+    EDL__TRY(is_stdin ? edl_lines_from_fd(&r, fileno(stdin), "<stdin>") : edl_lines_open(&r, path));
     edl_dataset *d = NULL;
     edl_status s = edl_dataset_create(&d, feature_dim, target_dim);
     float *x = malloc((feature_dim ? feature_dim : 1) * sizeof *x), *t = malloc((target_dim ? target_dim : 1) * sizeof *t);
     int64_t *idx = NULL;
-    size_t cap = 0, lcap = 0;
-    char *line = NULL;
+    size_t cap = 0, len;
+    char *line;
     where w = {is_stdin ? "<stdin>" : path, 0};
     if (s == EDL_OK && (!x || !t)) s = edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
-    ssize_t len;
-    while (s == EDL_OK && (len = getline(&line, &lcap, f)) >= 0) {
+    /* a '\r' before the newline goes with it (it would be a space to parse_line anyway) */
+    while (s == EDL_OK && (s = edl_lines_next(r, &line, &len)) == EDL_OK && line) {
         w.line++;
-        if (len > 0 && line[len - 1] == '\n') line[--len] = '\0';
-        char *nul = memchr(line, '\0', (size_t)len);
+        char *nul = memchr(line, '\0', len);
         if (nul) {
             s = edl__fail(EDL_ERR_FORMAT, "%s:%zu:%zu: NUL byte", w.path, w.line, (size_t)(nul - line) + 1);
             break;
@@ -125,10 +123,10 @@ edl_status edl_dataset_load_text(edl_dataset **out, const char *path, size_t fea
         if (line[0] == '#') continue;
         s = parse_line(d, &w, line, &idx, &cap, x, t);
     }
-    if (s == EDL_OK && ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error after line %zu: %s", w.path, w.line, strerror(errno));
+    /* a read error: "PATH: read error after line N: reason", from the reader */
     if (s == EDL_OK && d->n == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: no examples", w.path);
-    edl__close_read(f);
-    free(line), free(idx), free(x), free(t);
+    edl_lines_close(r);
+    free(idx), free(x), free(t);
     if (s != EDL_OK) {
         edl_dataset_free(d);
         return s;

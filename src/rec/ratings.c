@@ -1,13 +1,14 @@
 /* Rating records: reading MovieLens and CSV files with every row validated, writing u.data,
  * train/test splits, and the id map the recommenders share (recommend.h).
  *
- * Reading is streamed line by line (getline: no length limit). Fields are split on the format's
+ * Reading is streamed line by line (edl_lines: no length limit). Fields are split on the format's
  * separator (a tab, "::", or the CSV sep char; no quoting) and trimmed of spaces and tabs. The
  * column options apply to every format; the header option only to CSV. An empty file (or one
  * with only blank lines or a header) gives zero records and EDL_OK, so that writing an empty set
  * and reading it back works; callers that need records check the count. */
 #include "rec/recommend.h"
 
+#include "common/utf8.h"
 #include "io/file.h"
 
 #include <errno.h>
@@ -237,29 +238,13 @@ typedef struct {
     char msg[4096 + 512]; /* a path of PATH_MAX and the reason */
 } reader;
 
-/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), or 0: no overlong forms, no
-   surrogates, nothing past U+10FFFF. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-    unsigned c = s[0], lo = 0x80, hi = 0xBF;
-    size_t len;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, lo = c == 0xE0 ? 0xA0 : lo, hi = c == 0xED ? 0x9F : hi;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, lo = c == 0xF0 ? 0x90 : lo, hi = c == 0xF4 ? 0x8F : hi;
-    else return 0;
-    if (n < len || s[1] < lo || s[1] > hi) return 0;
-    for (size_t k = 2; k < len; k++)
-        if (s[k] < 0x80 || s[k] > 0xBF) return 0;
-    return len;
-}
-
 /* Up to 40 bytes of s for a message: control bytes and bytes outside a valid UTF-8 sequence are
    written \xHH, and a multi-byte character is never cut. */
 static const char *show(char out[200], const char *s, size_t n) {
     size_t o = 0;
     for (size_t i = 0; i < n && i < 40;) {
         const unsigned char *c = (const unsigned char *)s + i;
-        size_t k = utf8_len(c, n - i);
+        size_t k = edl__utf8_decode(c, n - i, NULL);
         if (k == 1 && *c >= 0x20 && *c != 0x7f) out[o++] = (char)*c;
         else if (k > 1) memcpy(out + o, c, k), o += k;
         else o += (size_t)snprintf(out + o, 5, "\\x%02X", *c), k = 1;
@@ -283,7 +268,7 @@ static int check_utf8(reader *rd, const char *line, size_t len) {
     char tok[200];
     for (size_t i = 0; i < len;) {
         const unsigned char *c = (const unsigned char *)line + i;
-        size_t k = *c ? utf8_len(c, len - i) : 0;
+        size_t k = *c ? edl__utf8_decode(c, len - i, NULL) : 0;
         if (!k) {
             size_t from = i > 12 ? i - 12 : 0;
             show(tok, line + from, len - from);
@@ -394,25 +379,21 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
     reader rd = {.path = is_stdin ? "<stdin>" : path, .fmt = opt->format, .sep = opt->sep ? opt->sep : ',',
                  .cols = {opt->user_col, opt->item_col, opt->rating_col, opt->time_col}};
     EDL__TRY(check_options(opt, &rd));
-    FILE *f;
-    EDL__TRY(edl__open_read(path, &f));
+    edl_lines *lr;
+    EDL__TRY(is_stdin ? edl_lines_from_fd(&lr, fileno(stdin), "<stdin>") : edl_lines_open(&lr, path));
 
     edl_ratings_report rep = {0};
     edl_ratings *out = NULL;
     pair_set pairs = {0};
-    char *line = NULL;
-    size_t lcap = 0;
+    char *line;
+    size_t len;
     size_t *counts[R_COUNT] = {NULL, &rep.missing_field, &rep.bad_id, &rep.bad_rating,
                                &rep.bad_time, &rep.not_utf8, &rep.duplicate};
     bool first = true;
-    ssize_t got;
     edl_status s = edl_ratings_create(&out);
-    while (s == EDL_OK && (errno = 0, got = getline(&line, &lcap, f)) >= 0) {
-        size_t len = (size_t)got;
+    /* the reader takes the "\n" and a '\r' before it (or ending the file) */
+    while (s == EDL_OK && (s = edl_lines_next(lr, &line, &len)) == EDL_OK && line) {
         rd.line = ++rep.lines;
-        if (len && line[len - 1] == '\n') len--;
-        if (len && line[len - 1] == '\r') len--;
-        line[len] = '\0';
         /* a UTF-8 byte-order mark, as spreadsheets write one, is no part of the first field */
         if (rd.line == 1 && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) memmove(line, line + 3, len - 2), len -= 3;
         size_t blank = 0;
@@ -449,10 +430,9 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
             }
         }
     }
-    if (s == EDL_OK && ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error after line %zu: %s", rd.path, rep.lines, strerror(errno));
-    else if (s == EDL_OK && !feof(f)) s = edl__fail(EDL_ERR_NOMEM, "%s:%zu: no memory for a line", rd.path, rep.lines + 1);
-    edl__close_read(f);
-    free(line), free(pairs.slots);
+    /* from the reader: "PATH: read error after line N: reason", "PATH:N: no memory for a line" */
+    edl_lines_close(lr);
+    free(pairs.slots);
     rep.rows = s == EDL_OK ? out->n : 0;
     if (report) *report = rep;
     if (s != EDL_OK) {

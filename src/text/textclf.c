@@ -358,18 +358,18 @@ edl_status edl_textclf_test(const edl_textclf *c, const char *path, size_t k, fl
     int64_t *pl = malloc(k * sizeof *pl);
     float *pp = malloc(k * sizeof *pp), *scratch = malloc((nl + c->dim) * sizeof *scratch);
     edl__line l = {0};
-    edl__text_reader r;
+    edl_lines *r = NULL;
     edl_status s = (!mt->label_gold || !mt->label_predicted || !mt->label_correct || !pl || !pp || !scratch)
                        ? edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn)
-                       : edl__reader_open(&r, path);
+                       : edl_lines_open(&r, path);
     if (s != EDL_OK) {
         free(pl), free(pp), free(scratch);
         edl_textclf_meter_free(mt);
         return s;
     }
-    const char *text;
+    char *text;
     size_t len;
-    while (s == EDL_OK && (s = edl__reader_line(&r, &text, &len)) == EDL_OK && text) {
+    while (s == EDL_OK && (s = edl_lines_next(r, &text, &len)) == EDL_OK && text) {
         if ((s = edl__line_parse(&c->vocab, text, len, c->word_ngrams, c->bucket, &l)) != EDL_OK) break;
         if (l.nlabels == 0 || l.nwords == 0) continue;
         size_t n = 0;
@@ -387,7 +387,7 @@ edl_status edl_textclf_test(const edl_textclf *c, const char *path, size_t k, fl
         }
         for (size_t j = 0; j < l.nlabels; j++) mt->label_gold[l.labels[j]]++;
     }
-    edl__reader_close(&r);
+    edl_lines_close(r);
     edl__line_free(&l);
     free(pl), free(pp), free(scratch);
     if (s != EDL_OK) edl_textclf_meter_free(mt);

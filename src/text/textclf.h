@@ -40,19 +40,4 @@ edl_status edl__textclf_hs_topk(const edl_textclf *c, const float *hidden, size_
 edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t n, float *hidden,
                               float *probs);
 
-/* Line-by-line reading of a file or standard input ("-"), any line length, CRLF stripped. */
-typedef struct {
-    FILE *f;
-    int is_stdin;
-    char *buf;
-    size_t cap;
-    size_t line;          /* 1-based number of the line last returned */
-    const char *path;
-} edl__text_reader;
-
-edl_status edl__reader_open(edl__text_reader *r, const char *path);
-/* *text is NULL at the end of the file. */
-edl_status edl__reader_line(edl__text_reader *r, const char **text, size_t *len);
-void edl__reader_close(edl__text_reader *r);
-
 #endif

@@ -1,5 +1,5 @@
 /* Text classifier files (the model's safetensors with the vocabulary as tensors and the
- * arguments as metadata) and line-by-line text reading. */
+ * arguments as metadata). */
 #include "text/textclf.h"
 #include "model/model_file.h"
 
@@ -135,33 +135,4 @@ edl_status edl_textclf_load(edl_textclf **out, const char *path) {
     }
     *out = c;
     return EDL_OK;
-}
-
-/* ---- reading lines ------------------------------------------------------------------------- */
-
-edl_status edl__reader_open(edl__text_reader *r, const char *path) {
-    memset(r, 0, sizeof *r);
-    r->path = path;
-    r->is_stdin = !strcmp(path, "-");
-    return edl__open_read(path, &r->f);
-}
-
-edl_status edl__reader_line(edl__text_reader *r, const char **text, size_t *len) {
-    ssize_t n = getline(&r->buf, &r->cap, r->f);
-    if (n < 0) {
-        *text = NULL, *len = 0;
-        if (ferror(r->f)) return edl__fail(EDL_ERR_IO, "%s: read error after line %zu: %s", r->path, r->line, strerror(errno));
-        return EDL_OK;
-    }
-    r->line++;
-    if (n > 0 && r->buf[n - 1] == '\n') n--;
-    if (n > 0 && r->buf[n - 1] == '\r') n--;
-    *text = r->buf, *len = (size_t)n;
-    return EDL_OK;
-}
-
-void edl__reader_close(edl__text_reader *r) {
-    if (r->f && !r->is_stdin) fclose(r->f);
-    free(r->buf);
-    memset(r, 0, sizeof *r);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 /* Words may be of any length: every trainer and writer takes any token, so every reader does
    too (the file's size bounds what a word can cost). */
@@ -162,24 +163,39 @@ static size_t count_fields(const char *s, size_t len) {
 /* Every writer (word2vec, fastText, GloVe, edl) ends each row with a newline, so a last line
    without one is a file cut short: its last number may have lost digits ("0.3" cut to "0." reads
    as 0) and would load wrong without a trace. Refused, naming the line. */
-static edl_status cut_short(const char *path, size_t line, const char *s, ssize_t len) {
-    if (len <= 0 || s[len - 1] == '\n') return EDL_OK;
+static edl_status cut_short(const char *path, size_t line, const edl_lines *lr) {
+    if (edl_lines_newline(lr)) return EDL_OK;
     return edl__fail(EDL_ERR_FORMAT, "%s:%zu: the file ends inside this line, without a newline: is it cut short? "
                      "(every writer ends each row with one; add it if the file is whole)", path, line);
 }
 
+/* *lr reads f's descriptor from byte 0 (the format was sniffed through f; GloVe is read twice). */
+static edl_status restart(edl_lines **lr, const char *path, FILE *f, const char *what) {
+    edl_lines_close(*lr);
+    *lr = NULL;
+    if (lseek(fileno(f), 0, SEEK_SET) != 0) return edl__fail(EDL_ERR_IO, "%s: %s: %s", path, what, strerror(errno));
+    return edl_lines_from_fd(lr, fileno(f), path);
+}
+
+/* The next line; a read error said as this reader always has, by the line before it. */
+static edl_status next_line(edl_lines *lr, const char *path, char **line, size_t *len) {
+    edl_status s = edl_lines_next(lr, line, len);
+    if (s == EDL_ERR_IO) s = edl__fail(EDL_ERR_IO, "%s: read error after line %zu", path, edl_lines_number(lr));
+    return s;
+}
+
 static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64_t fsize, int glove) {
     char *line = NULL;
-    size_t cap = 0, lineno = 0, n = 0, dim = 0;
-    ssize_t len;
-    edl_status s = EDL_OK;
+    size_t lineno = 0, n = 0, dim = 0, len = 0;
+    edl_lines *lr = NULL;
+    edl_status s = restart(&lr, path, f, "cannot read it");
     edl_vectors *v = NULL;
-    if (!glove) {
+    if (s == EDL_OK && !glove) {
         unsigned long long hn = 0, hd = 0;
-        len = getline(&line, &cap, f);
+        s = next_line(lr, path, &line, &len);
         lineno = 1;
-        s = cut_short(path, 1, line, len);
-        if (s == EDL_OK && (len < 0 || parse_header(line, (size_t)len, &hn, &hd) != 0 || hd == 0))
+        if (s == EDL_OK && line) s = cut_short(path, 1, lr);
+        if (s == EDL_OK && (!line || parse_header(line, len, &hn, &hd) != 0 || hd == 0))
             s = edl__fail(EDL_ERR_FORMAT, "%s:1: expected the header \"<count> <dim>\" (GloVe files have none: use --format glove)", path);
         else if (s == EDL_OK && hd > MAX_DIM)
             s = edl__fail(EDL_ERR_FORMAT, "%s:1: dim %llu in the header is over %d", path, hd, MAX_DIM);
@@ -189,18 +205,18 @@ static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64
             s = edl__fail(EDL_ERR_FORMAT, "%s:1: the header says %llu x %llu values but the file has %llu bytes", path, hn, hd,
                           (unsigned long long)fsize);
         n = (size_t)hn, dim = (size_t)hd;
-    } else {
+    } else if (s == EDL_OK) {
         /* no header: count the rows and read the dim from the first, then read again */
         size_t physical = 0;
-        while ((len = getline(&line, &cap, f)) >= 0) {
-            size_t l = (size_t)len;
+        while ((s = next_line(lr, path, &line, &len)) == EDL_OK && line) {
+            size_t l = len;
             physical++;
-            while (l && (line[l - 1] == '\n' || is_blank(line[l - 1]))) l--;
+            while (l && is_blank(line[l - 1])) l--;
             if (!l) continue;
             if (!dim) {
                 size_t fields = count_fields(line, l);
                 if (fields < 2) { /* "alpha" may be "alpha 0.1" cut short */
-                    s = cut_short(path, physical, line, len);
+                    s = cut_short(path, physical, lr);
                     if (s == EDL_OK) s = edl__fail(EDL_ERR_FORMAT, "%s:%zu: a row needs a word and at least one value", path, physical);
                     break;
                 }
@@ -209,19 +225,18 @@ static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64
             n++;
         }
         if (s == EDL_OK && n == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: no vectors", path);
-        if (s == EDL_OK && fseeko(f, 0, SEEK_SET) != 0) s = edl__fail(EDL_ERR_IO, "%s: cannot read it twice: %s", path, strerror(errno));
+        if (s == EDL_OK) s = restart(&lr, path, f, "cannot read it twice");
     }
     if (s == EDL_OK) s = edl__vectors_alloc(&v, n, dim);
     size_t row = 0;
-    while (s == EDL_OK && (len = getline(&line, &cap, f)) >= 0) {
+    while (s == EDL_OK && (s = next_line(lr, path, &line, &len)) == EDL_OK && line) {
         lineno++;
-        size_t l = (size_t)len;
-        if (l && line[l - 1] == '\n') l--;
+        size_t l = len; /* without the newline, and a '\r' before it, which is blank here anyway */
         if (memchr(line, '\0', l)) {
             s = edl__fail(EDL_ERR_FORMAT, "%s:%zu: a NUL byte: is this a binary file? (use --format binary)", path, lineno);
             break;
         }
-        if ((s = cut_short(path, lineno, line, len)) != EDL_OK) break;
+        if ((s = cut_short(path, lineno, lr)) != EDL_OK) break;
         size_t k = l;
         while (k && is_blank(line[k - 1])) k--;
         if (!k) continue; /* blank lines are allowed */
@@ -238,9 +253,8 @@ static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64
         }
         row++;
     }
-    if (s == EDL_OK && ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error after line %zu", path, lineno);
     if (s == EDL_OK && row != n) s = edl__fail(EDL_ERR_FORMAT, "%s: the header promised %zu rows, the file has %zu", path, n, row);
-    free(line);
+    edl_lines_close(lr);
     if (s != EDL_OK) {
         edl_vectors_free(v);
         return s;

@@ -87,15 +87,14 @@ edl_status edl_vectors_eval_analogies(const edl_vectors *v, const char *path, si
                                       edl_analogy_result *r) {
     if (!v || !path || !r) return edl__fail(EDL_ERR_ARG, "edl_vectors_eval_analogies: an argument is NULL");
     memset(r, 0, sizeof *r);
-    FILE *f;
-    EDL__TRY(edl__open_read(path, &f));
-    size_t n = restrict_to && restrict_to < v->n ? restrict_to : v->n, lineno = 0, cap = 0;
-    char *line = NULL;
-    ssize_t len;
+    edl_lines *lr;
+    EDL__TRY(edl_lines_open(&lr, path));
+    size_t n = restrict_to && restrict_to < v->n ? restrict_to : v->n, lineno = 0, len;
+    char *line;
     edl_status s = EDL_OK;
-    while (s == EDL_OK && (len = getline(&line, &cap, f)) >= 0) {
+    while (s == EDL_OK && (s = edl_lines_next(lr, &line, &len)) == EDL_OK && line) {
         lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+        while (len > 0 && line[len - 1] == '\r') line[--len] = '\0'; /* the reader took "\n" and one '\r' */
         if (len == 0) continue;
         if (line[0] == ':') { /* a new section */
             edl_analogy_section *ns = realloc(r->sections, (r->nsections + 1) * sizeof *ns);
@@ -141,9 +140,7 @@ edl_status edl_vectors_eval_analogies(const edl_vectors *v, const char *path, si
         sec->total++, r->total++;
         if (s == EDL_OK && cnt == 1 && best == id[3]) sec->correct++, r->correct++;
     }
-    if (s == EDL_OK && ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error after line %zu: %s", path, lineno, strerror(errno));
-    free(line);
-    edl__close_read(f);
+    edl_lines_close(lr); /* a read error: "PATH: read error after line N: reason", from the reader */
     if (s != EDL_OK) edl_analogy_result_free(r);
     return s;
 }
@@ -168,17 +165,16 @@ static void ranks(const double *x, size_t n, double *rank, size_t *order) {
 edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, double *spearman,
                                        size_t *found, size_t *total) {
     if (!v || !path || !spearman || !found || !total) return edl__fail(EDL_ERR_ARG, "edl_vectors_eval_similarity: an argument is NULL");
-    FILE *f;
-    EDL__TRY(edl__open_read(path, &f));
+    edl_lines *lr;
+    EDL__TRY(edl_lines_open(&lr, path));
     double *human = NULL, *model = NULL;
-    size_t n = 0, cap = 0, lcap = 0, lineno = 0;
+    size_t n = 0, cap = 0, lineno = 0, len;
     *found = *total = 0;
-    char *line = NULL;
-    ssize_t len;
+    char *line;
     edl_status s = EDL_OK;
-    while (s == EDL_OK && (len = getline(&line, &lcap, f)) >= 0) {
+    while (s == EDL_OK && (s = edl_lines_next(lr, &line, &len)) == EDL_OK && line) {
         lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+        while (len > 0 && line[len - 1] == '\r') line[--len] = '\0'; /* the reader took "\n" and one '\r' */
         char *p = line;
         while (*p == ' ' || *p == '\t') p++;
         if (!*p || *p == '#') continue;
@@ -207,9 +203,7 @@ edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, d
         model[n] = na > 0 && nb > 0 ? edl__vec_dot(ra, rb, v->dim) / (na * nb) : 0.0;
         n++;
     }
-    if (s == EDL_OK && ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error after line %zu: %s", path, lineno, strerror(errno));
-    free(line);
-    edl__close_read(f);
+    edl_lines_close(lr); /* a read error: "PATH: read error after line N: reason", from the reader */
     *found = n;
     *spearman = NAN;
     if (s == EDL_OK && n >= 2) {

@@ -2,6 +2,7 @@
  * vertical marks. Written atomically like every file edl writes. */
 #include "io/file.h"
 #include "common/internal.h"
+#include "common/utf8.h"
 #include "edl_viz.h"
 
 #include <math.h>
@@ -17,19 +18,12 @@ static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"
                                       "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#f7b6d2"};
 #define NPALETTE (sizeof palette / sizeof palette[0])
 
-/* The length of the valid UTF-8 sequence at s (1 to 4 bytes), or 0 when it is not one: overlong
-   forms, surrogates and code points past U+10FFFF are invalid, as are U+FFFE and U+FFFF, which
-   XML does not allow. */
-static size_t utf8_len(const unsigned char *s) {
-    unsigned c = s[0];
-    if (c < 0x80) return 1;
-    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    for (size_t k = 1; k < n; k++)
-        if ((s[k] & 0xc0) != 0x80) return 0; /* also stops at the terminating NUL */
-    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0) || (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
-        return 0;
-    if (c == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf)) return 0;
-    return n;
+/* The length of the valid UTF-8 character at s (1 to 4 bytes, n readable), or 0 when it is not
+   one (see edl__utf8_decode); U+FFFE and U+FFFF, which XML does not allow, are not one either. */
+static size_t xml_char_len(const unsigned char *s, size_t n) {
+    uint32_t cp;
+    size_t k = edl__utf8_decode(s, n, &cp);
+    return k && cp != 0xFFFE && cp != 0xFFFF ? k : 0;
 }
 
 /* Writes s as XML text: special characters escaped, control characters dropped, and each byte
@@ -38,8 +32,7 @@ static size_t utf8_len(const unsigned char *s) {
 static void xml_textn(FILE *f, const char *s, size_t len) {
     const unsigned char *u = (const unsigned char *)s, *end = u + len;
     while (u && u < end && *u) {
-        size_t n = utf8_len(u);
-        if (n > (size_t)(end - u)) n = 0;
+        size_t n = xml_char_len(u, (size_t)(end - u));
         if (n == 0) fputs("\xef\xbf\xbd", f), n = 1;
         else if (*u == '<') fputs("&lt;", f);
         else if (*u == '>') fputs("&gt;", f);
