@@ -48,18 +48,29 @@ static edl_status create(edl_lines **out, int fd, int owned, const char *name) {
     return EDL_OK;
 }
 
+edl_status edl__open_input(const char *path, int *fd) {
+    *fd = -1;
+    if (!path || !*path) return edl__fail(EDL_ERR_ARG, "the input path is empty");
+    if (!strcmp(path, "-")) return *fd = STDIN_FILENO, EDL_OK;
+    int f = open(path, O_RDONLY | O_CLOEXEC);
+    if (f < 0) return io_err("cannot open", path, errno);
+    struct stat st;
+    edl_status s = fstat(f, &st) != 0 ? io_err("cannot open", path, errno)
+                   : S_ISDIR(st.st_mode) ? io_err("cannot read it", path, EISDIR)
+                                         : EDL_OK;
+    if (s != EDL_OK) close(f);
+    else *fd = f;
+    return s;
+}
+
 edl_status edl_lines_open(edl_lines **r, const char *path) {
     if (!r) return edl__fail(EDL_ERR_ARG, "edl_lines_open: r is NULL");
     *r = NULL;
-    if (!path || !*path) return edl__fail(EDL_ERR_ARG, "the input path is empty");
-    if (!strcmp(path, "-")) return create(r, STDIN_FILENO, 0, path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return io_err("cannot open", path, errno);
-    struct stat st;
-    edl_status s = fstat(fd, &st) != 0 ? io_err("cannot open", path, errno)
-                   : S_ISDIR(st.st_mode) ? io_err("cannot read it", path, EISDIR)
-                                         : create(r, fd, 1, path);
-    if (s != EDL_OK) close(fd);
+    int fd;
+    EDL__TRY(edl__open_input(path, &fd));
+    int owned = fd != STDIN_FILENO || strcmp(path, "-");
+    edl_status s = create(r, fd, owned, path);
+    if (s != EDL_OK && owned) close(fd);
     return s;
 }
 

@@ -9,4 +9,9 @@
    is buffered (before the first line, say). */
 edl_status edl__lines_set_chunk(edl_lines *r, size_t bytes);
 
+/* The one way an input is opened (the line reader, io/file.c's readers): "-" is standard input
+   (left open by its readers); an empty path, a file that cannot be opened and a directory are
+   refused naming the path and the reason ("Is a directory"). */
+edl_status edl__open_input(const char *path, int *fd);
+
 #endif

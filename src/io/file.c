@@ -8,6 +8,7 @@
  * terminal) is written in place, never replaced; a directory is refused. */
 #define _GNU_SOURCE /* O_TMPFILE, realpath */
 #include "io/file.h"
+#include "common/lines.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -208,19 +209,14 @@ edl_status edl_check_output(const char *path) {
 
 edl_status edl__open_read(const char *path, FILE **out) {
     *out = NULL;
-    if (!path || !*path) return edl__fail(EDL_ERR_ARG, "the input path is empty");
-    if (!strcmp(path, "-")) return *out = stdin, EDL_OK;
-    FILE *f = fopen(path, "rb");
-    if (!f) return io_err("cannot open", path, errno);
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0) {
+    int fd;
+    EDL__TRY(edl__open_input(path, &fd));
+    if (fd == STDIN_FILENO && !strcmp(path, "-")) return *out = stdin, EDL_OK;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
         edl_status s = io_err("cannot open", path, errno);
-        fclose(f);
+        close(fd);
         return s;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return io_err("cannot read it", path, EISDIR);
     }
     *out = f;
     return EDL_OK;
