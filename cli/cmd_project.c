@@ -535,19 +535,23 @@ int cmd_plot_curve(int argc, char **argv) {
     char out_path[4096];
     const cli_file files[] = {{"", pos[0], 0}, {"-output", output, 1}};
     if (cli_output_path("plot-curve", "-output", output, "", out_path, sizeof out_path) || cli_files_distinct("plot-curve", files, 2)) return 1;
-    FILE *f = cli_open_input("plot-curve", "", pos[0]);
-    if (!f) return 1;
-    char line[4096], *names[16];
-    size_t ncol = 0, nrow = 0, cap = 0;
+    edl_lines *in = NULL;
+    if (edl_lines_open(&in, pos[0]) != EDL_OK) return cli_fail("plot-curve");
+    char *line, *names[16];
+    size_t len, ncol = 0, nrow = 0, cap = 0;
     double *vals = NULL;
     int rc = 0;
-    if (!fgets(line, sizeof line, f)) rc = (fprintf(stderr, "edl plot-curve: %s: empty\n", pos[0]), 1);
-    for (char *t = rc ? NULL : strtok(line, ",\r\n"); t && ncol < 16; t = strtok(NULL, ",\r\n")) names[ncol++] = strdup(t);
-    while (!rc && fgets(line, sizeof line, f)) {
+    edl_status ls = edl_lines_next(in, &line, &len);
+    if (ls == EDL_OK && !line) rc = (fprintf(stderr, "edl plot-curve: %s: empty\n", pos[0]), 1);
+    for (char *t = rc || ls != EDL_OK ? NULL : strtok(line, ","); t && ncol < 16; t = strtok(NULL, ",")) names[ncol++] = strdup(t);
+    while (!rc && ls == EDL_OK && (ls = edl_lines_next(in, &line, &len)) == EDL_OK && line) {
         if (nrow == cap) {
             cap = cap ? 2 * cap : 64;
             double *nv = realloc(vals, cap * ncol * sizeof *nv);
-            if (!nv) break;
+            if (!nv) {
+                rc = (fprintf(stderr, "edl plot-curve: %s: no memory for %zu rows\n", pos[0], cap), 1);
+                break;
+            }
             vals = nv;
         }
         char *t = line, *end;
@@ -563,7 +567,8 @@ int cmd_plot_curve(int argc, char **argv) {
         }
         nrow++;
     }
-    fclose(f);
+    edl_lines_close(in);
+    if (!rc && ls != EDL_OK) rc = cli_fail("plot-curve");
     if (!rc && (nrow == 0 || ncol < 2)) rc = (fprintf(stderr, "edl plot-curve: %s: no rows or only one column\n", pos[0]), 1);
     /* every column but x that has finite values, skipping the clocks */
     double *xs = malloc((nrow ? nrow : 1) * 16 * sizeof *xs), *ys = malloc((nrow ? nrow : 1) * 16 * sizeof *ys);
