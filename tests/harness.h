@@ -67,6 +67,17 @@ const char *harness_cli(void);
 int harness_run(const char *cmd, char *buf, size_t size);
 int harness_run_all(const char *cmd, char *buf, size_t size);
 size_t harness_count_lines(const char *s);
+/* Writes text to path (a fixture; a failure shows in the test that reads it). */
+void harness_write_text(const char *path, const char *text);
+/* A CLI test's check: the file's own edl(...) run (its output in the file's `out`) returns
+   want_rc and printed text. */
+#define CHECK_RUN(want_rc, text, ...)                                                             \
+    do {                                                                                          \
+        int rc_ = edl(__VA_ARGS__);                                                               \
+        if (rc_ != (want_rc) || !strstr(out, (text)))                                             \
+            FAILF("edl %s: rc %d (want %d), printed \"%.400s\" (want \"%s\")", #__VA_ARGS__, rc_,     \
+                  (want_rc), out, (text));                                                        \
+    } while (0)
 /* rm -rf dir (a test's mkdtemp directory); a failure is a test failure. */
 void harness_remove_dir(const char *dir);
 

@@ -69,6 +69,13 @@ void harness_remove_dir(const char *dir) {
     if (system(cmd) != 0) harness_failures++, fprintf(stderr, "    could not remove %s\n", dir);
 }
 
+void harness_write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+}
+
 size_t harness_count_lines(const char *s) {
     size_t n = 0;
     for (; *s; s++) n += *s == '\n';

@@ -33,21 +33,6 @@ static int edl_stdout(const char *fmt, ...) {
     return rc;
 }
 
-#define CHECK_RUN(want_rc, text, ...)                                                             \
-    do {                                                                                          \
-        int rc_ = edl(__VA_ARGS__);                                                               \
-        if (rc_ != (want_rc) || !strstr(out, (text)))                                             \
-            FAILF("edl %s: rc %d (want %d), printed \"%.400s\" (want \"%s\")", #__VA_ARGS__, rc_,     \
-                  (want_rc), out, (text));                                                        \
-    } while (0)
-
-static void write_text(const char *path, const char *text) {
-    FILE *f = fopen(path, "w");
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 static int exists(const char *dir, const char *name) {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -95,7 +80,7 @@ TEST(cli_boolean_flags_stand_alone) {
         return;
     }
     snprintf(corpus, sizeof corpus, "%s/c.txt", dir);
-    write_text(corpus, "a b c d e f g a b c d e f g\nb c d e f g a\n");
+    harness_write_text(corpus, "a b c d e f g a b c d e f g\nb c d e f g a\n");
     const char *common = "-minCount 1 -epoch 1 -dim 4 -thread 1 -verbose 0";
     /* alone in the middle (the next flag is no value), alone at the end, 1, =1: .bin written */
     CHECK_RUN(0, "", "skipgram -input %s -output %s/w1 -binary %s", corpus, dir, common);
@@ -112,7 +97,7 @@ TEST(cli_boolean_flags_stand_alone) {
     /* -nesterov alone is on (and SGD's) */
     char data[64];
     snprintf(data, sizeof data, "%s/d.txt", dir);
-    write_text(data, "1 0 1\n0 2 3\n1 1 0\n0 3 2\n");
+    harness_write_text(data, "1 0 1\n0 2 3\n1 1 0\n0 3 2\n");
     CHECK_RUN(0, "", "train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s -output %s/t -epoch 1 -optimizer sgd -momentum 0.5 -nesterov -verbose 0",
               data, dir);
     CHECK_RUN(2, "-nesterov is SGD's", "train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s -output %s/t -nesterov", data, dir);
@@ -140,9 +125,9 @@ TEST(cli_enum_flags_use_the_library_names) {
         return;
     }
     snprintf(data, sizeof data, "%s/d.txt", dir);
-    write_text(data, "1 0 1\n0 2 3\n1 1 0\n0 3 2\n");
+    harness_write_text(data, "1 0 1\n0 2 3\n1 1 0\n0 3 2\n");
     snprintf(ratings, sizeof ratings, "%s/u.data", dir);
-    write_text(ratings, "1\t1\t5\t1\n1\t2\t3\t2\n2\t1\t4\t3\n2\t3\t2\t4\n");
+    harness_write_text(ratings, "1\t1\t5\t1\n1\t2\t3\t2\n2\t1\t4\t3\n2\t3\t2\t4\n");
     const char *spec = "-spec 'embedding_bag(rows=4,dim=2) dense(2)'";
     CHECK_RUN(2, "edl supervised: -loss 'ns' is not softmax, ova or hs", "supervised -input %s -output %s/q -loss ns", data, dir);
     CHECK_RUN(2, "edl supervised: -optimizer 'adamw' is not sgd, adam or adagrad", "supervised -input %s -output %s/q -optimizer adamw", data, dir);
@@ -187,9 +172,9 @@ TEST(cli_log_to_a_full_disk_fails_every_trainer) {
         return;
     }
     snprintf(data, sizeof data, "%s/d.txt", dir);
-    write_text(data, "1 0 1\n0 2 3\n1 1 0\n0 3 2\n");
+    harness_write_text(data, "1 0 1\n0 2 3\n1 1 0\n0 3 2\n");
     snprintf(corpus, sizeof corpus, "%s/c.txt", dir);
-    write_text(corpus, "__label__a x y z\n__label__b u v w\n__label__a x y\n");
+    harness_write_text(corpus, "__label__a x y z\n__label__b u v w\n__label__a x y\n");
     snprintf(ratings, sizeof ratings, "%s/u.data", dir);
     CHECK(edl("recommend synth -output %s -users 20 -items 30 -per-user 6", ratings) == 0);
     const char *want = "-log /dev/full: write failed: No space left on device";
@@ -200,7 +185,7 @@ TEST(cli_log_to_a_full_disk_fails_every_trainer) {
     CHECK_RUN(1, want, "recommend train -input %s -output %s/r2 -model bpr -dim 4 -epoch 2 -verbose 0 -split random:0.2 -log /dev/full", ratings, dir);
     CHECK(exists(dir, "s.safetensors") && exists(dir, "t.safetensors") && exists(dir, "r.safetensors"));
     /* the other stdio outputs: project's CSV and standard output */
-    write_text(data, "3 2\nking 1 0\nqueen 0.9 0.1\nman 0.1 0.9\n");
+    harness_write_text(data, "3 2\nking 1 0\nqueen 0.9 0.1\nman 0.1 0.9\n");
     CHECK_RUN(1, "edl project: /dev/full: write failed: No space left on device", "project %s -output /dev/full", data);
     CHECK_RUN(1, "edl project: standard output: write failed: No space left on device", "project %s > /dev/full", data);
     harness_remove_dir(dir);
@@ -215,13 +200,13 @@ TEST(vectors_auto_format_by_name_and_start) {
         return;
     }
     snprintf(path, sizeof path, "%s/v.safetensors", dir);
-    write_text(path, "2 2\na 1 0\nb 0 1\n");
+    harness_write_text(path, "2 2\na 1 0\nb 0 1\n");
     edl_vectors *v = NULL;
     CHECK_STATUS(edl_vectors_read(&v, path, EDL_VEC_AUTO), EDL_ERR_FORMAT);
     CHECK_ERROR_HAS("v.safetensors: byte 0:");
     CHECK(v == NULL);
     snprintf(path, sizeof path, "%s/v.vec", dir);
-    write_text(path, "2 2\na 1 0\nb 0 1\n");
+    harness_write_text(path, "2 2\na 1 0\nb 0 1\n");
     CHECK_OK(edl_vectors_read(&v, path, EDL_VEC_AUTO));
     CHECK(v && edl_vectors_count(v) == 2);
     edl_vectors_free(v);

@@ -21,21 +21,6 @@ static int edl(const char *fmt, ...) {
     return harness_run_all(cmd, out, sizeof out);
 }
 
-#define CHECK_RUN(want_rc, text, ...)                                                             \
-    do {                                                                                          \
-        int rc_ = edl(__VA_ARGS__);                                                               \
-        if (rc_ != (want_rc) || !strstr(out, (text)))                                             \
-            FAILF("edl %s: rc %d (want %d), printed \"%.400s\" (want \"%s\")", #__VA_ARGS__, rc_,     \
-                  (want_rc), out, (text));                                                        \
-    } while (0)
-
-static void write_text(const char *path, const char *text) {
-    FILE *f = fopen(path, "w");
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 static long file_size(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 ? (long)st.st_size : -1;
@@ -59,7 +44,7 @@ static int make_fixtures(fixtures *fx) {
     if (!f) return -1;
     for (int i = 0; i < 200; i++) fprintf(f, "__label__%s %s word%d common\n", i % 2 ? "spam" : "ham", i % 2 ? "free money" : "meeting notes", i % 7);
     fclose(f);
-    write_text(fx->vec, "3 2\nking 1 0\nqueen 0.9 0.1\nman 0.1 0.9\n");
+    harness_write_text(fx->vec, "3 2\nking 1 0\nqueen 0.9 0.1\nman 0.1 0.9\n");
     if (mkdir(fx->sub, 0700) != 0) return -1;
     if (edl("supervised -input %s -output %s -epoch 2 -thread 1 -verbose 0", fx->corpus, fx->clf) != 0) return -1;
     if (edl("recommend synth -output %s -users 30 -items 40 -per-user 8", fx->ratings) != 0) return -1;
@@ -84,12 +69,12 @@ TEST(cli_refuses_an_output_that_is_an_input) {
     snprintf(model, sizeof model, "%s.safetensors", fx.clf);
     char path[160];
     snprintf(path, sizeof path, "%s.train", x);
-    write_text(path, "1\t2\t5\t100\n1\t3\t4\t101\n2\t2\t3\t102\n2\t4\t1\t103\n");
+    harness_write_text(path, "1\t2\t5\t100\n1\t3\t4\t101\n2\t2\t3\t102\n2\t4\t1\t103\n");
     long before = file_size(path);
     CHECK_RUN(1, "is the same file as the input", "recommend split %s.train -output %s", x, x);
     CHECK(file_size(path) == before);
     snprintf(path, sizeof path, "%s.test", y);
-    write_text(path, "1\t2\t5\t100\n1\t3\t4\t101\n2\t2\t3\t102\n2\t4\t1\t103\n");
+    harness_write_text(path, "1\t2\t5\t100\n1\t3\t4\t101\n2\t2\t3\t102\n2\t4\t1\t103\n");
     before = file_size(path);
     CHECK_RUN(1, "is the same file as the input", "recommend train -input %s.test -output %s -split random:0.5", y, y);
     CHECK(file_size(path) == before);
@@ -99,7 +84,7 @@ TEST(cli_refuses_an_output_that_is_an_input) {
     before = file_size(model);
     CHECK_RUN(1, "is the same file as the input", "supervised -input %s -output %s", model, fx.clf);
     CHECK(file_size(model) == before);
-    write_text(path, "0 1 2\n1 3 4\n");
+    harness_write_text(path, "0 1 2\n1 3 4\n");
     before = file_size(path);
     CHECK_RUN(1, "is the same file as the input", "train -spec 'embedding_bag(rows=5,dim=2) dense(2)' -input %s -output %s/t -log %s", path, fx.dir, path);
     CHECK(file_size(path) == before);
@@ -210,7 +195,7 @@ TEST(cli_word_queries) {
     CHECK(queries == 2); /* the 2000-byte word is one query, not two (scanf %%1023s split it) */
     CHECK_RUN(1, "have no vector", "print-word-vectors %s.safetensors < %s", fx.rec, path);
     snprintf(path, sizeof path, "%s/words.txt", fx.dir);
-    write_text(path, "king man\n");
+    harness_write_text(path, "king man\n");
     CHECK_RUN(0, "king 1 0\nman 0.1 0.9\n", "print-word-vectors %s < %s", fx.vec, path);
     harness_remove_dir(fx.dir);
 }
@@ -227,13 +212,13 @@ TEST(cli_help_and_messages) {
     char dir[] = "/tmp/edl-help-XXXXXX", vec[64];
     if (!mkdtemp(dir)) return;
     snprintf(vec, sizeof vec, "%s/v.vec", dir);
-    write_text(vec, "2 2\na 1 0\nb 0 1\n");
+    harness_write_text(vec, "2 2\na 1 0\nb 0 1\n");
     CHECK_RUN(2, "-k 0 must be in [1, 100000]", "nn %s -k 0 a", vec);
     CHECK_RUN(2, "-k 1000001 must be in [1, 100000]", "analogies %s -k 1000001 a b a", vec);
     /* -binary as the help shows it, with a value, and alone */
     char corpus[64];
     snprintf(corpus, sizeof corpus, "%s/c.txt", dir);
-    write_text(corpus, "a b c d e f g a b c d e f g\n");
+    harness_write_text(corpus, "a b c d e f g a b c d e f g\n");
     CHECK_RUN(0, "", "skipgram -input %s -output %s/w -binary 1 -minCount 1 -epoch 1 -dim 4 -thread 1 -verbose 0", corpus, dir);
     CHECK_RUN(0, "", "skipgram -input %s -output %s/w -minCount 1 -epoch 1 -dim 4 -thread 1 -verbose 0 -binary", corpus, dir);
     char bin[80];
@@ -270,9 +255,9 @@ TEST(cli_long_tokens_round_trip) {
     CHECK_RUN(0, "", "plot %s/clf.safetensors -output %s/q.svg", dir, dir);
     char bad[64];
     snprintf(bad, sizeof bad, "%s/bad.vec", dir);
-    write_text(bad, "2 -3\na 1 2 3\nb 1 2 3\n");
+    harness_write_text(bad, "2 -3\na 1 2 3\nb 1 2 3\n");
     CHECK_RUN(1, "expected the header", "nn %s a", bad);
-    write_text(bad, "2 3 \na 1 2 3\nb 1 2 3\n"); /* a trailing space is fine, as word2vec writes it */
+    harness_write_text(bad, "2 3 \na 1 2 3\nb 1 2 3\n"); /* a trailing space is fine, as word2vec writes it */
     CHECK_RUN(0, "Query word? a", "nn %s a", bad);
     harness_remove_dir(dir);
 }
@@ -289,7 +274,7 @@ TEST(messages_name_the_real_reason) {
         CHECK(mkdir(path, 0700) == 0);
     }
     snprintf(path + n, sizeof path - n, "/data.txt");
-    write_text(path, "0 1 2\n1 x3\n");
+    harness_write_text(path, "0 1 2\n1 x3\n");
     edl_dataset *d = NULL;
     CHECK_STATUS(edl_dataset_load_text(&d, path, 0, 0), EDL_ERR_FORMAT);
     CHECK(strlen(edl_last_error()) > strlen(path));
@@ -297,7 +282,7 @@ TEST(messages_name_the_real_reason) {
     edl_dataset_free(d);
     char ratings[64];
     snprintf(ratings, sizeof ratings, "%s/bom.csv", dir);
-    write_text(ratings, "\xEF\xBB\xBF" "1,2,5,10\n1,3,4,11\n2,2,3,12\n");
+    harness_write_text(ratings, "\xEF\xBB\xBF" "1,2,5,10\n1,3,4,11\n2,2,3,12\n");
     edl_ratings *r = NULL;
     edl_ratings_options o;
     edl_ratings_defaults(&o);
