@@ -26,25 +26,25 @@ typedef struct {
     float *x, *w, *bias, *y, *dy, *dx, *dw, *db;
 } shape;
 
-typedef void (*gemm_fn)(bool ta, bool tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                        const float *b, size_t ldb, float beta, float *c, size_t ldc);
+typedef void (*gemm_fn)(bool ta, bool tb, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                        size_t ldb, float beta, float *c, size_t ldc);
 
-static void g_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                      const float *b, size_t ldb, float beta, float *c, size_t ldc) {
+static void g_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                      size_t ldb, float beta, float *c, size_t ldc) {
     edl__gemm_builtin(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
 }
 #ifdef EDL_BENCH_OPENBLAS
-static void g_openblas(bool ta, bool tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                       const float *b, size_t ldb, float beta, float *c, size_t ldc) {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                (int)m, (int)n, (int)k, 1.0f, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+static void g_openblas(bool ta, bool tb, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                       size_t ldb, float beta, float *c, size_t ldc) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k,
+                1.0f, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
 }
 #endif
 #ifdef EDL_BENCH_DNNL
-static void g_dnnl(bool ta, bool tb, size_t m, size_t n, size_t k, const float *a, size_t lda,
-                   const float *b, size_t ldb, float beta, float *c, size_t ldc) {
-    dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', (dnnl_dim_t)m, (dnnl_dim_t)n, (dnnl_dim_t)k, 1.0f,
-               a, (dnnl_dim_t)lda, b, (dnnl_dim_t)ldb, beta, c, (dnnl_dim_t)ldc);
+static void g_dnnl(bool ta, bool tb, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                   size_t ldb, float beta, float *c, size_t ldc) {
+    dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', (dnnl_dim_t)m, (dnnl_dim_t)n, (dnnl_dim_t)k, 1.0f, a, (dnnl_dim_t)lda, b,
+               (dnnl_dim_t)ldb, beta, c, (dnnl_dim_t)ldc);
 }
 #endif
 
@@ -64,14 +64,12 @@ enum { NPEERS = sizeof peers / sizeof peers[0] };
 
 /* The three products of one forward+backward, with a library's sgemm. */
 static void three_gemms(gemm_fn g, shape *s) {
-    g(false, true, s->b, s->o, s->i, s->x, s->i, s->w, s->i, 0.0f, s->y, s->o);   /* y = x W^T  */
-    g(true, false, s->o, s->i, s->b, s->dy, s->o, s->x, s->i, 1.0f, s->dw, s->i); /* dW += g^T x */
+    g(false, true, s->b, s->o, s->i, s->x, s->i, s->w, s->i, 0.0f, s->y, s->o);    /* y = x W^T  */
+    g(true, false, s->o, s->i, s->b, s->dy, s->o, s->x, s->i, 1.0f, s->dw, s->i);  /* dW += g^T x */
     g(false, false, s->b, s->i, s->o, s->dy, s->o, s->w, s->i, 0.0f, s->dx, s->i); /* dx = g W   */
 }
 
-static void edl_fwd(shape *s) {
-    edl_dense_forward(s->y, s->x, s->b, s->i, s->o, s->w, s->bias, EDL_ACT_RELU);
-}
+static void edl_fwd(shape *s) { edl_dense_forward(s->y, s->x, s->b, s->i, s->o, s->w, s->bias, EDL_ACT_RELU); }
 static void edl_fwdbwd(shape *s) {
     edl_fwd(s);
     edl_dense_backward(s->dx, s->dw, s->db, s->dy, s->x, s->y, s->b, s->i, s->o, s->w, EDL_ACT_RELU);
@@ -84,22 +82,31 @@ static float *randv(edl_rng *r, size_t n) {
 }
 
 /* Seconds per call: the median over reps of a timed loop of `inner` calls. */
-#define TIME_MEDIAN(out, reps, inner, stmt)                                                       \
-    do {                                                                                          \
-        double t_[64];                                                                            \
-        for (int r_ = 0; r_ < (reps); r_++) {                                                     \
-            double t0_ = bench_now();                                                             \
-            for (int k_ = 0; k_ < (inner); k_++) stmt;                                            \
-            t_[r_] = (bench_now() - t0_) / (inner);                                               \
-        }                                                                                         \
-        out = bench_median(t_, reps);                                                             \
+#define TIME_MEDIAN(out, reps, inner, stmt)            \
+    do {                                               \
+        double t_[64];                                 \
+        for (int r_ = 0; r_ < (reps); r_++) {          \
+            double t0_ = bench_now();                  \
+            for (int k_ = 0; k_ < (inner); k_++) stmt; \
+            t_[r_] = (bench_now() - t0_) / (inner);    \
+        }                                              \
+        out = bench_median(t_, reps);                  \
     } while (0)
 
 static void run_shape(size_t b, size_t i, size_t o, int reps) {
     edl_rng rng;
     edl_rng_seed(&rng, 7);
-    shape s = {b, i, o, randv(&rng, b * i), randv(&rng, o * i), randv(&rng, o), randv(&rng, b * o),
-               randv(&rng, b * o), randv(&rng, b * i), randv(&rng, o * i), randv(&rng, o)};
+    shape s = {b,
+               i,
+               o,
+               randv(&rng, b * i),
+               randv(&rng, o * i),
+               randv(&rng, o),
+               randv(&rng, b * o),
+               randv(&rng, b * o),
+               randv(&rng, b * i),
+               randv(&rng, o * i),
+               randv(&rng, o)};
     double flops3 = 3.0 * 2.0 * (double)b * (double)i * (double)o;
     /* Enough calls per sample for ~20 ms, so small shapes are timed above the clock's noise. */
     double t0 = bench_now();
@@ -119,8 +126,8 @@ static void run_shape(size_t b, size_t i, size_t o, int reps) {
     TIME_MEDIAN(t_edl, reps, inner, edl_fwdbwd(&s));
     TIME_MEDIAN(t_edl_fwd, reps, inner, edl_fwd(&s));
 
-    printf("\nshape batch %zu, in %zu, out %zu (%d threads, %d calls a sample, median of %d)\n",
-           b, i, o, bench_threads(), inner, reps);
+    printf("\nshape batch %zu, in %zu, out %zu (%d threads, %d calls a sample, median of %d)\n", b, i, o,
+           bench_threads(), inner, reps);
     for (int k = 0; k < NPEERS; k++)
         printf("  3 sgemms, %-12s %9.2f GFLOP/s%s\n", peers[k].name, flops3 / t_peer[k] * 1e-9,
                k == best_k ? "  (best)" : "");

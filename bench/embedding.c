@@ -10,8 +10,7 @@
 #include <stdint.h>
 
 /* The baseline: what any C programmer would write for a gather. */
-static void gather_memcpy(float *out, const float *table, size_t dim, const int64_t *idx,
-                          size_t n) {
+static void gather_memcpy(float *out, const float *table, size_t dim, const int64_t *idx, size_t n) {
     const size_t bytes = dim * sizeof(float);
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) memcpy(out + i * dim, table + (size_t)idx[i] * dim, bytes);
@@ -49,11 +48,11 @@ static void run(const char *label, size_t rows, size_t dim, size_t n, int reps) 
     edl_embedding_forward(out, table, rows, dim, idx, n);
     tw = bench_now() - tw;
     int inner = tw > 0.01 ? 1 : (int)(0.01 / (tw + 1e-9)) + 1;
-#define TIMED(t, stmt)                                                                            \
-    do {                                                                                          \
-        double t0_ = bench_now();                                                                 \
-        for (int k_ = 0; k_ < inner; k_++) stmt;                                                  \
-        t = (bench_now() - t0_) / inner;                                                          \
+#define TIMED(t, stmt)                           \
+    do {                                         \
+        double t0_ = bench_now();                \
+        for (int k_ = 0; k_ < inner; k_++) stmt; \
+        t = (bench_now() - t0_) / inner;         \
     } while (0)
     for (int r = 0; r < reps; r++) {
         /* Interleaved, and in alternating order, so drift and cache state hit both alike. */
@@ -64,7 +63,8 @@ static void run(const char *label, size_t rows, size_t dim, size_t n, int reps) 
             TIMED(t_edl[r], edl_embedding_forward(out, table, rows, dim, idx, n));
             TIMED(t_base[r], gather_memcpy(out, table, dim, idx, n));
         }
-        TIMED(t_copy[r], memcpy(out, table, n * dim * sizeof(float) < table_bytes ? n * dim * sizeof(float) : table_bytes));
+        TIMED(t_copy[r],
+              memcpy(out, table, n * dim * sizeof(float) < table_bytes ? n * dim * sizeof(float) : table_bytes));
         TIMED(t_bwd[r], edl_embedding_backward(dtable, rows, dim, idx, n, dout));
         TIMED(t_scatter[r], scatter_add(dtable, dim, idx, n, dout));
     }
@@ -73,14 +73,14 @@ static void run(const char *label, size_t rows, size_t dim, size_t n, int reps) 
     double scat = bench_median(t_scatter, reps);
     double moved = (double)n * (double)dim * sizeof(float); /* bytes gathered */
     size_t copied = n * dim * sizeof(float) < table_bytes ? n * dim * sizeof(float) : table_bytes;
-    printf("\n%s: table %zu x %zu (%.1f MiB), %zu random lookups, %d threads, median of %d x %d calls\n",
-           label, rows, dim, (double)table_bytes / 1048576.0, n, bench_threads(), reps, inner);
+    printf("\n%s: table %zu x %zu (%.1f MiB), %zu random lookups, %d threads, median of %d x %d calls\n", label, rows,
+           dim, (double)table_bytes / 1048576.0, n, bench_threads(), reps, inner);
     printf("  contiguous memcpy, 1 thread  %8.2f GB/s   (the plain copy rate)\n", (double)copied / copy * 1e-9);
     printf("  memcpy-per-row gather loop   %8.2f GB/s   %6.1f ns/row\n", moved / base * 1e-9, base / (double)n * 1e9);
     printf("  edl_embedding_forward        %8.2f GB/s   %6.1f ns/row\n", moved / fwd * 1e-9, fwd / (double)n * 1e9);
     printf("  ratio edl forward / gather loop: %.3f\n", base / fwd);
-    printf("  edl_embedding_backward       %8.2f GB/s   %6.1f ns/row  (scatter-add, race-free)\n",
-           moved / bwd * 1e-9, bwd / (double)n * 1e9);
+    printf("  edl_embedding_backward       %8.2f GB/s   %6.1f ns/row  (scatter-add, race-free)\n", moved / bwd * 1e-9,
+           bwd / (double)n * 1e9);
     printf("  plain serial scatter-add     %8.2f GB/s   ratio edl / plain %.3f\n", moved / scat * 1e-9, scat / bwd);
     free(table), free(dtable), free(out), free(dout), free(idx);
 }
@@ -92,8 +92,8 @@ int main(int argc, char **argv) {
     if (large_mib < 1) large_mib = 1024;
     printf("edl %s (%s)\n", edl_version_string(), edl_build_info());
     const size_t dim = 64;
-    run("in cache", 4096, dim, 4096, reps);                         /* 1 MiB table, L2 */
-    run("in cache, long batch", 4096, dim, 65536, reps);            /* output streams */
+    run("in cache", 4096, dim, 4096, reps);              /* 1 MiB table, L2 */
+    run("in cache, long batch", 4096, dim, 65536, reps); /* output streams */
     run("far beyond the LLC", large_mib * 1048576 / (dim * sizeof(float)), dim, 1 << 20, reps);
     return 0;
 }

@@ -46,22 +46,26 @@ int main(int argc, char **argv) {
         cnt[i] = i < WORDS ? 100000 - (int64_t)i : 1 + 100000000 / (int64_t)(i - WORDS + 1);
     }
     char spec[200], snw[32], snl[32], sdim[32];
-    snprintf(spec, sizeof spec, "embedding_bag(rows=%d,dim=%zu,pool=mean) dense(%zu,bias=0) loss(bce)", WORDS, dim, nl - 1);
-    snprintf(snw, sizeof snw, "%d", WORDS), snprintf(snl, sizeof snl, "%zu", nl), snprintf(sdim, sizeof sdim, "%zu", dim);
+    snprintf(spec, sizeof spec, "embedding_bag(rows=%d,dim=%zu,pool=mean) dense(%zu,bias=0) loss(bce)", WORDS, dim,
+             nl - 1);
+    snprintf(snw, sizeof snw, "%d", WORDS), snprintf(snl, sizeof snl, "%zu", nl),
+        snprintf(sdim, sizeof sdim, "%zu", dim);
     edl_model *m = NULL;
     if (edl_model_from_spec(&m, spec, EDL_INIT_TORCH, 1) != EDL_OK) return fprintf(stderr, "%s\n", edl_last_error()), 1;
     size_t c;
     float *wo = edl_model_tensor(m, 1, "weight", &c);
     for (size_t i = 0; i < c; i++) wo[i] *= scale;
-    const char *keys[] = {"textclf.format", "textclf.loss", "textclf.label", "textclf.nwords", "textclf.nlabels", "textclf.word_ngrams",
-                          "textclf.bucket", "textclf.dim", "textclf.ntokens", "textclf.args"};
+    const char *keys[] = {"textclf.format",  "textclf.loss",        "textclf.label",  "textclf.nwords",
+                          "textclf.nlabels", "textclf.word_ngrams", "textclf.bucket", "textclf.dim",
+                          "textclf.ntokens", "textclf.args"};
     const char *vals[] = {"1", "hs", "__label__", snw, snl, "1", "0", sdim, "0", ""};
     const edl_tensor extra[3] = {{"vocab.bytes", EDL_DTYPE_U8, 1, {nbytes, 0}, bytes},
                                  {"vocab.offsets", EDL_DTYPE_I64, 1, {n + 1, 0}, off},
                                  {"vocab.counts", EDL_DTYPE_I64, 1, {n, 0}, cnt}};
     char path[64];
     snprintf(path, sizeof path, "/tmp/edl-bench-hs-%ld.safetensors", (long)getpid());
-    if (edl_model_save_ex(m, path, keys, vals, 10, extra, 3) != EDL_OK) return fprintf(stderr, "%s\n", edl_last_error()), 1;
+    if (edl_model_save_ex(m, path, keys, vals, 10, extra, 3) != EDL_OK)
+        return fprintf(stderr, "%s\n", edl_last_error()), 1;
     edl_model_free(m), free(bytes), free(off), free(cnt);
     edl_textclf *clf = NULL;
     double t0 = bench_now();
@@ -71,7 +75,8 @@ int main(int argc, char **argv) {
     if (s != EDL_OK) return fprintf(stderr, "%s\n", edl_last_error()), 1;
 
     float *probs = malloc((nl + dim) * sizeof *probs);
-    double *tp = malloc((size_t)lines * sizeof *tp), *tp5 = malloc((size_t)lines * sizeof *tp5), *te = malloc((size_t)lines * sizeof *te);
+    double *tp = malloc((size_t)lines * sizeof *tp), *tp5 = malloc((size_t)lines * sizeof *tp5),
+           *te = malloc((size_t)lines * sizeof *te);
     int64_t lw[5], lg[5];
     float pw[5], pg[5];
     size_t visited = 0, mismatch = 0;
@@ -79,7 +84,9 @@ int main(int argc, char **argv) {
     for (int li = 0; li < lines; li++) {
         char text[256];
         size_t len = 0;
-        for (int w = 0; w < 8; w++) seed = seed * 1103515245u + 12345u, len += (size_t)sprintf(text + len, "%sw%u", w ? " " : "", (seed >> 8) % WORDS);
+        for (int w = 0; w < 8; w++)
+            seed = seed * 1103515245u + 12345u,
+            len += (size_t)sprintf(text + len, "%sw%u", w ? " " : "", (seed >> 8) % WORDS);
         size_t got = 0, want;
         t0 = bench_now();
         edl_textclf_predict(clf, text, len, 1, 0.0f, lg, pg, &got);
@@ -105,8 +112,8 @@ int main(int argc, char **argv) {
         edl__line_free(&l);
     }
     double mp = bench_median(tp, lines), mp5 = bench_median(tp5, lines), me = bench_median(te, lines);
-    printf("hs, %zu labels, dim %zu, scale %g, tree depth %zu, load %.2f s, %d lines (median a line, 1 thread)\n", nl, dim, scale, clf->depth,
-           tload, lines);
+    printf("hs, %zu labels, dim %zu, scale %g, tree depth %zu, load %.2f s, %d lines (median a line, 1 thread)\n", nl,
+           dim, scale, clf->depth, tload, lines);
     printf("  exhaustive (every label, top 5)  %10.3f ms\n", 1e3 * me);
     printf("  pruned search, k = 1             %10.3f ms  (%.0fx; %.1f of %zu inner nodes scored)\n", 1e3 * mp, me / mp,
            (double)visited / lines, nl - 1);

@@ -39,7 +39,8 @@
 #include <math.h>
 #include <stdint.h>
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
 #define BENCH_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define BENCH_CLONES
@@ -155,7 +156,7 @@ static double memcpy_gbs(size_t bytes) {
 typedef struct {
     const floor_ctx *aligned, *malloced;
     int threads, epochs;
-    double end[MAX_EPOCHS + 1], cb[MAX_EPOCHS + 1];      /* edl's cumulative seconds; callback time */
+    double end[MAX_EPOCHS + 1], cb[MAX_EPOCHS + 1]; /* edl's cumulative seconds; callback time */
     double f1[MAX_EPOCHS + 1], fT[MAX_EPOCHS + 1], fM[MAX_EPOCHS + 1];
     int n;
 } timing;
@@ -190,9 +191,13 @@ int main(int argc, char **argv) {
     int threads = argc > 4 ? atoi(argv[4]) : bench_threads();
     size_t dim = argc > 5 ? (size_t)atoll(argv[5]) : 32;
     uint64_t seed = argc > 6 ? (uint64_t)atoll(argv[6]) : 1;
-    edl_rec_kind kind = !strcmp(mname, "mf") ? EDL_REC_MF : !strcmp(mname, "bpr") ? EDL_REC_BPR : !strcmp(mname, "mlp") ? EDL_REC_MLP : EDL_REC_POP;
+    edl_rec_kind kind = !strcmp(mname, "mf")    ? EDL_REC_MF
+                        : !strcmp(mname, "bpr") ? EDL_REC_BPR
+                        : !strcmp(mname, "mlp") ? EDL_REC_MLP
+                                                : EDL_REC_POP;
     if (kind == EDL_REC_POP || dim == 0 || epochs < 2 || epochs > MAX_EPOCHS || threads < 1 || threads > MAX_THREADS) {
-        fprintf(stderr, "bench_recommend: model mf|bpr|mlp, dim >= 1, epochs 2..%d, threads 1..%d\n", MAX_EPOCHS, MAX_THREADS);
+        fprintf(stderr, "bench_recommend: model mf|bpr|mlp, dim >= 1, epochs 2..%d, threads 1..%d\n", MAX_EPOCHS,
+                MAX_THREADS);
         return 2;
     }
     edl_ratings *d = NULL;
@@ -207,7 +212,8 @@ int main(int argc, char **argv) {
     /* dense ids in order of first sight, as edl_rec_train numbers them */
     edl__idmap um, im;
     uint32_t *uidx = malloc(n * sizeof *uidx), *iidx = malloc(n * sizeof *iidx);
-    if (!uidx || !iidx || edl__idmap_init(&um, n / 16 + 16) != EDL_OK || edl__idmap_init(&im, n / 16 + 16) != EDL_OK) return 1;
+    if (!uidx || !iidx || edl__idmap_init(&um, n / 16 + 16) != EDL_OK || edl__idmap_init(&im, n / 16 + 16) != EDL_OK)
+        return 1;
     for (size_t k = 0; k < n; k++) {
         int64_t u, i;
         if (edl__idmap_put(&um, d->user[k], &u) != EDL_OK || edl__idmap_put(&im, d->item[k], &i) != EDL_OK) return 1;
@@ -234,12 +240,14 @@ int main(int argc, char **argv) {
     fake.seen_off = calloc(U + 1, sizeof *fake.seen_off), fake.count = calloc(I, sizeof *fake.count);
     int64_t *u64 = malloc(n * sizeof *u64), *i64 = malloc(n * sizeof *i64);
     if (!fake.seen_off || !fake.count || !u64 || !i64) return 1;
-    for (size_t k = 0; k < n; k++) u64[k] = uidx[k], i64[k] = iidx[k], fake.seen_off[uidx[k] + 1]++, fake.count[iidx[k]]++;
+    for (size_t k = 0; k < n; k++)
+        u64[k] = uidx[k], i64[k] = iidx[k], fake.seen_off[uidx[k] + 1]++, fake.count[iidx[k]]++;
     for (size_t u = 0; u < U; u++) fake.seen_off[u + 1] += fake.seen_off[u];
     edl__rec_blocks blk;
     edl_rng rng;
     edl_rng_seed(&rng, seed);
-    if (edl__rec_blocks_init(&blk, &fake, n, nt) != EDL_OK) return (fprintf(stderr, "bench_recommend: %s\n", edl_last_error()), 1);
+    if (edl__rec_blocks_init(&blk, &fake, n, nt) != EDL_OK)
+        return (fprintf(stderr, "bench_recommend: %s\n", edl_last_error()), 1);
     edl__rec_blocks_shuffle(&blk, u64, i64, &rng);
     /* the row stream, segment by segment and batch by batch, as run_thread and step_* build theirs */
     const size_t T = (size_t)nt;
@@ -298,7 +306,8 @@ int main(int argc, char **argv) {
     double bytes = row_bytes + bias_bytes + dense_bytes + idx_bytes;
     double table_mib = (double)rows * (double)dim * 4.0 * (double)arrays / 1048576.0;
 
-    double bw_l2 = memcpy_gbs((size_t)256 << 10), bw_l3 = memcpy_gbs((size_t)4 << 20), bw_dram = memcpy_gbs((size_t)256 << 20);
+    double bw_l2 = memcpy_gbs((size_t)256 << 10), bw_l3 = memcpy_gbs((size_t)4 << 20),
+           bw_dram = memcpy_gbs((size_t)256 << 20);
     /* warm the floor arrays (page faults) */
     floor_epoch(&fc, 1), floor_epoch(&fm, threads);
 
@@ -320,8 +329,8 @@ int main(int argc, char **argv) {
     snprintf(want, sizeof want, "neg=%zu batch=%zu optimizer=%s", kind == EDL_REC_MF ? (size_t)4 : neg, batch,
              adam ? "adam" : "sgd"); /* mf records neg=4 and uses none */
     snprintf(want_nt, sizeof want_nt, " threads=%d", nt);
-    int agree = strstr(r->args, want) != NULL && strstr(r->args, want_nt) != NULL && r->users == U && r->items == I && r->dim == dim &&
-                (kind != EDL_REC_MLP || r->m->nparams - rows * dim == fc.nd);
+    int agree = strstr(r->args, want) != NULL && strstr(r->args, want_nt) != NULL && r->users == U && r->items == I &&
+                r->dim == dim && (kind != EDL_REC_MLP || r->m->nparams - rows * dim == fc.nd);
     double ep[MAX_EPOCHS + 1];
     for (int k = 0; k < tm.n; k++) ep[k] = tm.end[k] - (k ? tm.end[k - 1] + tm.cb[k - 1] : 0.0);
 
@@ -330,8 +339,8 @@ int main(int argc, char **argv) {
            getenv("OMP_NUM_THREADS") ? getenv("OMP_NUM_THREADS") : "unset", agree ? "matches" : "DOES NOT MATCH");
     printf("  an epoch: %zu examples, %zu row occurrences (%zu batches); table%s %.2f MiB; moves %.1f MB "
            "(rows %.1f, biases %.1f, dense %.1f, indices %.1f; read + write)\n",
-           examples, ni, nbatch, fc.nstate ? " + Adam state" : "", table_mib, bytes / 1e6, row_bytes / 1e6, bias_bytes / 1e6,
-           dense_bytes / 1e6, idx_bytes / 1e6);
+           examples, ni, nbatch, fc.nstate ? " + Adam state" : "", table_mib, bytes / 1e6, row_bytes / 1e6,
+           bias_bytes / 1e6, dense_bytes / 1e6, idx_bytes / 1e6);
     printf("  memcpy (read + write, 1 thread): %.1f GB/s over 256 KiB, %.1f over 4 MiB, %.1f over 256 MiB; "
            "edl's table starts %u bytes past a cache line\n",
            bw_l2, bw_l3, bw_dram, (unsigned)((uintptr_t)r->table % 64));
@@ -343,10 +352,12 @@ int main(int argc, char **argv) {
     double best = f1 < fT ? f1 : fT;
     printf("  medians: edl %.4f s an epoch (%.0f examples/s, epochs 2..%d); floor %.5f s (1 thread, %.1f GB/s), "
            "%.5f s (%d threads, %.1f GB/s); floor / edl %.4f (same threads), %.4f (best floor)\n",
-           e_med, (double)examples / e_med, tm.n, f1, bytes / f1 / 1e9, fT, threads, bytes / fT / 1e9, fT / e_med, best / e_med);
+           e_med, (double)examples / e_med, tm.n, f1, bytes / f1 / 1e9, fT, threads, bytes / fT / 1e9, fT / e_med,
+           best / e_med);
     if (kind == EDL_REC_MLP) { /* what the floor leaves out and mostly dominates: the three GEMMs a layer */
         double flops = 6.0 * (double)examples * (double)(2 * dim * 64 + 64 * 32 + 32);
-        printf("  dense layers: %.1f GFLOP an epoch (forward + both backward products), %.1f GFLOP/s at edl's epoch time\n",
+        printf("  dense layers: %.1f GFLOP an epoch (forward + both backward products), %.1f GFLOP/s at edl's epoch "
+               "time\n",
                flops / 1e9, flops / e_med / 1e9);
     }
     printf("result model=%s threads=%d records=%zu users=%zu items=%zu dim=%zu examples=%zu rows=%zu bytes=%.0f "

@@ -42,15 +42,16 @@ int main(int argc, char **argv) {
     const int warm = 10;
     for (int s = 0; s < steps + warm; s++) {
         if (s == warm) t0 = bench_now();
-        edl_batch b = {.n = BATCH, .idx = idx[s % NBATCH], .nidx = BATCH * BAG, .offsets = offsets, .labels = labels[s % NBATCH]};
+        edl_batch b = {
+            .n = BATCH, .idx = idx[s % NBATCH], .nidx = BATCH * BAG, .offsets = offsets, .labels = labels[s % NBATCH]};
         if (edl_model_forward_backward(m, &b, NULL, &loss) != EDL_OK || edl_optim_step(o, oc.lr) != EDL_OK) {
             fprintf(stderr, "bench_train: %s\n", edl_last_error());
             return 1;
         }
     }
     double dt = bench_now() - t0;
-    printf("edl %s: %d steps, batch %d, %d threads: %.0f examples/s (loss %.4f)\n",
-           sparse ? "lazy-adam" : "adam", steps, BATCH, bench_threads(), steps * (double)BATCH / dt, loss);
+    printf("edl %s: %d steps, batch %d, %d threads: %.0f examples/s (loss %.4f)\n", sparse ? "lazy-adam" : "adam",
+           steps, BATCH, bench_threads(), steps * (double)BATCH / dt, loss);
     edl_optim_free(o);
     edl_model_free(m);
     return 0;

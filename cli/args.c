@@ -30,9 +30,12 @@ static int set_value(const char *cmd, const arg_spec *s, const char *v) {
         if (*end || errno) break;
         if (s->type == ARG_SIZE && x > SIZE_MAX) break;
         if (s->type == ARG_COUNT && x > (unsigned long long)INT64_MAX) break;
-        if (s->type == ARG_SIZE) *(size_t *)s->value = (size_t)x;
-        else if (s->type == ARG_COUNT) *(int64_t *)s->value = (int64_t)x;
-        else *(uint64_t *)s->value = x;
+        if (s->type == ARG_SIZE)
+            *(size_t *)s->value = (size_t)x;
+        else if (s->type == ARG_COUNT)
+            *(int64_t *)s->value = (int64_t)x;
+        else
+            *(uint64_t *)s->value = x;
         return 0;
     }
     case ARG_INT: {
@@ -49,10 +52,10 @@ static int set_value(const char *cmd, const arg_spec *s, const char *v) {
     }
     }
     const char *want = s->type == ARG_SIZE || s->type == ARG_U64 ? "a non-negative integer"
-                       : s->type == ARG_COUNT                 ? "a non-negative integer below 2^63"
-                       : s->type == ARG_INT                   ? "an integer"
-                       : s->type == ARG_BOOL                  ? "0 or 1, or the flag alone for 1"
-                                                              : "a finite number";
+                       : s->type == ARG_COUNT                    ? "a non-negative integer below 2^63"
+                       : s->type == ARG_INT                      ? "an integer"
+                       : s->type == ARG_BOOL                     ? "0 or 1, or the flag alone for 1"
+                                                                 : "a finite number";
     fprintf(stderr, "edl %s: bad value '%s' for -%s (want %s)\n", cmd, v, s->name, want);
     return -1;
 }
@@ -106,18 +109,24 @@ void args_usage(FILE *f, const arg_spec *specs, size_t nspecs) {
     for (size_t k = 0; k < nspecs; k++) {
         char def[64] = "";
         switch (specs[k].type) {
-        case ARG_STR: snprintf(def, sizeof def, "%s", *(const char **)specs[k].value ? *(const char **)specs[k].value : ""); break;
+        case ARG_STR:
+            snprintf(def, sizeof def, "%s", *(const char **)specs[k].value ? *(const char **)specs[k].value : "");
+            break;
         case ARG_SIZE: /* SIZE_MAX stands for "not given": the help says what that means */
-            if (*(size_t *)specs[k].value == SIZE_MAX) snprintf(def, sizeof def, "unset");
-            else snprintf(def, sizeof def, "%zu", *(size_t *)specs[k].value);
+            if (*(size_t *)specs[k].value == SIZE_MAX)
+                snprintf(def, sizeof def, "unset");
+            else
+                snprintf(def, sizeof def, "%zu", *(size_t *)specs[k].value);
             break;
         case ARG_U64: snprintf(def, sizeof def, "%llu", (unsigned long long)*(uint64_t *)specs[k].value); break;
         case ARG_COUNT: snprintf(def, sizeof def, "%lld", (long long)*(int64_t *)specs[k].value); break;
         case ARG_INT:
         case ARG_BOOL: snprintf(def, sizeof def, "%d", *(int *)specs[k].value); break;
         case ARG_FLOAT: /* NaN stands for a default that depends on other flags */
-            if (isnan(*(float *)specs[k].value)) snprintf(def, sizeof def, "auto");
-            else snprintf(def, sizeof def, "%g", *(float *)specs[k].value);
+            if (isnan(*(float *)specs[k].value))
+                snprintf(def, sizeof def, "auto");
+            else
+                snprintf(def, sizeof def, "%g", *(float *)specs[k].value);
             break;
         }
         fprintf(f, "  -%-14s %s [%s]\n", specs[k].name, specs[k].help, def);
@@ -146,14 +155,14 @@ int args_usage_exit(const arg_cmd *c, int parsed) {
 
 /* ---- enum flags ------------------------------------------------------------------------------ */
 
-#define NAMES(id, prefix, type)                                                                   \
-    static const char *prefix##_i(int v) { return prefix##_name((type)v); }                       \
-    static edl_status prefix##_from_i(const char *name, int *v) {                                 \
-        type t;                                                                                   \
-        edl_status s = prefix##_from_name(name, &t);                                              \
-        if (s == EDL_OK) *v = (int)t;                                                             \
-        return s;                                                                                 \
-    }                                                                                             \
+#define NAMES(id, prefix, type)                                             \
+    static const char *prefix##_i(int v) { return prefix##_name((type)v); } \
+    static edl_status prefix##_from_i(const char *name, int *v) {           \
+        type t;                                                             \
+        edl_status s = prefix##_from_name(name, &t);                        \
+        if (s == EDL_OK) *v = (int)t;                                       \
+        return s;                                                           \
+    }                                                                       \
     const arg_names id = {prefix##_i, prefix##_from_i};
 
 NAMES(ARG_NAMES_OPT, edl_opt, edl_opt_kind)
@@ -169,7 +178,8 @@ const char *args_names(char *buf, size_t size, const arg_names *t, const int *va
                        const char *sep, const char *last, const char *post) {
     size_t count = n;
     if (!values)
-        for (count = 0; t->name((int)count); count++) {}
+        for (count = 0; t->name((int)count); count++) {
+        }
     size_t len = 0;
     buf[0] = '\0';
 #define PUT(s) (len += (size_t)snprintf(buf + (len < size ? len : size - 1), len < size ? size - len : 1, "%s", (s)))
@@ -184,7 +194,8 @@ const char *args_names(char *buf, size_t size, const arg_names *t, const int *va
     return buf;
 }
 
-int args_enum(const char *cmd, const char *flag, const char *s, const arg_names *t, const int *values, size_t n, int *out) {
+int args_enum(const char *cmd, const char *flag, const char *s, const arg_names *t, const int *values, size_t n,
+              int *out) {
     int v;
     if (t->from(s, &v) == EDL_OK) {
         for (size_t i = 0; i < n && values; i++)
@@ -192,6 +203,7 @@ int args_enum(const char *cmd, const char *flag, const char *s, const arg_names 
         if (!values || !n) return *out = v, 0;
     }
     char list[256];
-    fprintf(stderr, "edl %s: %s '%s' is not %s\n", cmd, flag, s, args_names(list, sizeof list, t, values, n, "", ", ", " or ", ""));
+    fprintf(stderr, "edl %s: %s '%s' is not %s\n", cmd, flag, s,
+            args_names(list, sizeof list, t, values, n, "", ", ", " or ", ""));
     return -1;
 }

@@ -14,9 +14,9 @@
 typedef enum { ARG_STR, ARG_SIZE, ARG_U64, ARG_FLOAT, ARG_INT, ARG_COUNT, ARG_BOOL } arg_type;
 
 typedef struct {
-    const char *name;  /* without dashes */
+    const char *name; /* without dashes */
     arg_type type;
-    void *value;       /* const char **, size_t *, uint64_t *, float *, int *, int64_t *, int * */
+    void *value; /* const char **, size_t *, uint64_t *, float *, int *, int64_t *, int * */
     const char *help;
 } arg_spec;
 
@@ -64,6 +64,7 @@ const char *args_names(char *buf, size_t size, const arg_names *t, const int *va
                        const char *sep, const char *last, const char *post);
 /* *out = the value named s (a canonical name or an alias) when it is among values[0..n) (n 0:
    any); else prints "edl CMD: FLAG 'S' is not a, b or c" and returns -1. */
-int args_enum(const char *cmd, const char *flag, const char *s, const arg_names *t, const int *values, size_t n, int *out);
+int args_enum(const char *cmd, const char *flag, const char *s, const arg_names *t, const int *values, size_t n,
+              int *out);
 
 #endif

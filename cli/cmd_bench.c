@@ -62,8 +62,10 @@ static void time_pair(job_fn a, job_fn b, void *ctx, int reps, double min_s, dou
             t0 = now_s();
             for (long i = 0; i < inner; i++) f(ctx);
             double t = (now_s() - t0) / (double)inner;
-            if (f == a) x[r] = t;
-            else y[r] = t;
+            if (f == a)
+                x[r] = t;
+            else
+                y[r] = t;
         }
     qsort(x, (size_t)reps, sizeof *x, cmp_d);
     qsort(y, (size_t)reps, sizeof *y, cmp_d);
@@ -116,7 +118,8 @@ static void oh_fwd(void *p) {
 static void oh_fwdbwd(void *p) {
     oh_ctx *c = p;
     oh_fwd(c);
-    edl_dense_backward(NULL, c->dw_t, NULL, c->dout, c->onehot, c->out_d, c->batch, c->rows, c->dim, c->table_t, EDL_ACT_NONE);
+    edl_dense_backward(NULL, c->dw_t, NULL, c->dout, c->onehot, c->out_d, c->batch, c->rows, c->dim, c->table_t,
+                       EDL_ACT_NONE);
 }
 
 static const char onehot_header[] =
@@ -128,15 +131,19 @@ static int bench_onehot(int csv, const char *svg, size_t max_rows, int reps) {
     const size_t all_rows[] = {100, 1000, 10000, 100000, 1000000};
     double xs[5], ys[4][5];
     size_t np = 0;
-    if (csv) puts(onehot_header);
-    else printf("%8s %4s %5s %9s %9s %12s %12s %12s %12s %9s %12s %10s %10s\n", "rows", "dim", "batch", "diff_out", "diff_grad",
-                "emb_fwd_s", "onehot_fwd_s", "emb_fb_s", "onehot_fb_s", "idx_B", "onehot_B", "emb_par", "dense_par");
+    if (csv)
+        puts(onehot_header);
+    else
+        printf("%8s %4s %5s %9s %9s %12s %12s %12s %12s %9s %12s %10s %10s\n", "rows", "dim", "batch", "diff_out",
+               "diff_grad", "emb_fwd_s", "onehot_fwd_s", "emb_fb_s", "onehot_fb_s", "idx_B", "onehot_B", "emb_par",
+               "dense_par");
     for (size_t ri = 0; ri < 5 && all_rows[ri] <= max_rows; ri++) {
         size_t rows = all_rows[ri];
         double need = 4.0 * ((double)batch * rows + 4.0 * rows * dim + 3.0 * batch * dim);
         if (need > memory_budget()) {
-            fprintf(csv ? stderr : stdout, "# rows=%zu skipped: the one-hot batch and tables need %.1f GB, over a third of memory\n",
-                    rows, need / 1e9);
+            fprintf(csv ? stderr : stdout,
+                    "# rows=%zu skipped: the one-hot batch and tables need %.1f GB, over a third of memory\n", rows,
+                    need / 1e9);
             continue;
         }
         oh_ctx c = {rows, dim, batch, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
@@ -161,23 +168,39 @@ static int bench_onehot(int csv, const char *svg, size_t max_rows, int reps) {
         double dout_max = 0, dgrad_max = 0;
         for (size_t i = 0; i < batch * dim; i++) dout_max = fmax(dout_max, fabs((double)c.out_e[i] - c.out_d[i]));
         for (size_t i = 0; i < rows; i++)
-            for (size_t d = 0; d < dim; d++) dgrad_max = fmax(dgrad_max, fabs((double)c.dtable[i * dim + d] - c.dw_t[d * rows + i]));
+            for (size_t d = 0; d < dim; d++)
+                dgrad_max = fmax(dgrad_max, fabs((double)c.dtable[i * dim + d] - c.dw_t[d * rows + i]));
         int big = rows >= 100000;
         double te = time_job(emb_fwd, &c, reps, 0.02), to = time_job(oh_fwd, &c, big ? 1 : reps, big ? 0 : 0.02);
-        double tef = time_job(emb_fwdbwd, &c, reps, 0.02), tof = time_job(oh_fwdbwd, &c, big ? 1 : reps, big ? 0 : 0.02);
+        double tef = time_job(emb_fwdbwd, &c, reps, 0.02),
+               tof = time_job(oh_fwdbwd, &c, big ? 1 : reps, big ? 0 : 0.02);
         size_t ib = batch * 8, ob = batch * rows * 4, params = rows * dim;
-        if (csv) printf("%zu,%zu,%zu,%.9g,%.9g,%.6g,%.6g,%.6g,%.6g,%zu,%zu,%zu,%zu\n", rows, dim, batch, dout_max, dgrad_max, te, to, tef, tof, ib, ob, params, params);
-        else printf("%8zu %4zu %5zu %9.2g %9.2g %12.3g %12.3g %12.3g %12.3g %9zu %12zu %10zu %10zu\n", rows, dim, batch, dout_max, dgrad_max, te, to, tef, tof, ib, ob, params, params);
+        if (csv)
+            printf("%zu,%zu,%zu,%.9g,%.9g,%.6g,%.6g,%.6g,%.6g,%zu,%zu,%zu,%zu\n", rows, dim, batch, dout_max, dgrad_max,
+                   te, to, tef, tof, ib, ob, params, params);
+        else
+            printf("%8zu %4zu %5zu %9.2g %9.2g %12.3g %12.3g %12.3g %12.3g %9zu %12zu %10zu %10zu\n", rows, dim, batch,
+                   dout_max, dgrad_max, te, to, tef, tof, ib, ob, params, params);
         fflush(stdout);
         xs[np] = (double)rows, ys[0][np] = te, ys[1][np] = to, ys[2][np] = tef, ys[3][np] = tof;
         np++;
-        free(c.table), free(c.table_t), free(c.onehot), free(c.out_e), free(c.out_d), free(c.dout), free(c.dtable), free(c.dw_t), free(c.idx);
+        free(c.table), free(c.table_t), free(c.onehot), free(c.out_e), free(c.out_d), free(c.dout), free(c.dtable),
+            free(c.dw_t), free(c.idx);
     }
     if (svg && np) {
-        edl_plot_series s[4] = {{"embedding forward", xs, ys[0], np}, {"one-hot x dense forward", xs, ys[1], np},
-                                {"embedding fwd+bwd", xs, ys[2], np}, {"one-hot x dense fwd+bwd", xs, ys[3], np}};
-        edl_plot_opts o = {"The same lookup two ways (dim 64, batch 1024)", "rows in the table", "seconds per batch",
-                           "edl bench onehot: median times; the one-hot way includes building the one-hot batch", 1, 1, NULL, NULL, 0};
+        edl_plot_series s[4] = {{"embedding forward", xs, ys[0], np},
+                                {"one-hot x dense forward", xs, ys[1], np},
+                                {"embedding fwd+bwd", xs, ys[2], np},
+                                {"one-hot x dense fwd+bwd", xs, ys[3], np}};
+        edl_plot_opts o = {"The same lookup two ways (dim 64, batch 1024)",
+                           "rows in the table",
+                           "seconds per batch",
+                           "edl bench onehot: median times; the one-hot way includes building the one-hot batch",
+                           1,
+                           1,
+                           NULL,
+                           NULL,
+                           0};
         if (edl_plot_lines_svg(svg, &o, s, 4) != EDL_OK) return bench_fail(svg);
         fprintf(stderr, "wrote %s\n", svg);
     }
@@ -257,7 +280,8 @@ static double cache_bytes(int level) {
     return 0;
 }
 
-static const char lookup_header[] = "table_bytes,rows,dim,dist,edl_ns_per_row,gather_ns_per_row,memcpy_ns_per_row,edl_over_gather";
+static const char lookup_header[] =
+    "table_bytes,rows,dim,dist,edl_ns_per_row,gather_ns_per_row,memcpy_ns_per_row,edl_over_gather";
 
 static int bench_lookup(int csv, const char *svg, double max_bytes, int reps) {
     const size_t dim = 64, n = 4096, nidx = 1 << 21, row_bytes = dim * sizeof(float);
@@ -268,15 +292,18 @@ static int bench_lookup(int csv, const char *svg, double max_bytes, int reps) {
     memset((char *)cp.src, 1, cp.n);
     double copy_s = time_job(copy_job, &cp, reps, 0.05), memcpy_ns = copy_s / (double)(cp.n / row_bytes) * 1e9;
     free(cp.dst), free((void *)cp.src);
-    if (csv) puts(lookup_header);
-    else printf("# contiguous memcpy: %.2f GB/s = %.2f ns per %zu-byte row; %d thread(s)\n%12s %10s %4s %8s %10s %10s %10s %8s\n",
-                (double)(256u << 20) / copy_s / 1e9, memcpy_ns, row_bytes,
+    if (csv)
+        puts(lookup_header);
+    else
+        printf("# contiguous memcpy: %.2f GB/s = %.2f ns per %zu-byte row; %d thread(s)\n%12s %10s %4s %8s %10s %10s "
+               "%10s %8s\n",
+               (double)(256u << 20) / copy_s / 1e9, memcpy_ns, row_bytes,
 #ifdef _OPENMP
-                omp_get_max_threads(),
+               omp_get_max_threads(),
 #else
-                1,
+               1,
 #endif
-                "table_B", "rows", "dim", "dist", "edl_ns", "gather_ns", "memcpy_ns", "ratio");
+               "table_B", "rows", "dim", "dist", "edl_ns", "gather_ns", "memcpy_ns", "ratio");
     float *out = xalloc(n * row_bytes);
     int64_t *idx = xalloc(nidx * 8);
     double xs[16], ys[4][16];
@@ -299,7 +326,8 @@ static int bench_lookup(int csv, const char *svg, double max_bytes, int reps) {
             /* uniform, or Zipf-like (P(rank k) ~ 1/k, popular rows first, as a frequency-sorted
                vocabulary): the inverse of the continuous 1/x law */
             for (size_t i = 0; i < nidx; i++) {
-                if (!dist) idx[i] = (int64_t)edl_rng_below(&r, rows);
+                if (!dist)
+                    idx[i] = (int64_t)edl_rng_below(&r, rows);
                 else {
                     double k = exp(edl_rng_uniform(&r) * log((double)rows + 1.0)) - 1.0;
                     idx[i] = (int64_t)k < (int64_t)rows ? (int64_t)k : (int64_t)rows - 1;
@@ -310,8 +338,11 @@ static int bench_lookup(int csv, const char *svg, double max_bytes, int reps) {
             time_pair(lk_edl, lk_plain, &c, reps, 0.02, &te, &tg);
             te *= 1e9 / (double)n, tg *= 1e9 / (double)n;
             const char *dn = dist ? "zipf" : "uniform";
-            if (csv) printf("%.0f,%zu,%zu,%s,%.4g,%.4g,%.4g,%.4g\n", bytes, rows, dim, dn, te, tg, memcpy_ns, tg / te);
-            else printf("%12.0f %10zu %4zu %8s %10.3g %10.3g %10.3g %8.3f\n", bytes, rows, dim, dn, te, tg, memcpy_ns, tg / te);
+            if (csv)
+                printf("%.0f,%zu,%zu,%s,%.4g,%.4g,%.4g,%.4g\n", bytes, rows, dim, dn, te, tg, memcpy_ns, tg / te);
+            else
+                printf("%12.0f %10zu %4zu %8s %10.3g %10.3g %10.3g %8.3f\n", bytes, rows, dim, dn, te, tg, memcpy_ns,
+                       tg / te);
             fflush(stdout);
             ys[dist][np] = te, ys[2 + dist][np] = tg;
         }
@@ -320,15 +351,25 @@ static int bench_lookup(int csv, const char *svg, double max_bytes, int reps) {
     }
     free(out), free(idx);
     if (svg && np) {
-        edl_plot_series s[4] = {{"edl, uniform ids", xs, ys[0], np}, {"edl, Zipf ids", xs, ys[1], np},
-                                {"plain gather, uniform", xs, ys[2], np}, {"plain gather, Zipf", xs, ys[3], np}};
+        edl_plot_series s[4] = {{"edl, uniform ids", xs, ys[0], np},
+                                {"edl, Zipf ids", xs, ys[1], np},
+                                {"plain gather, uniform", xs, ys[2], np},
+                                {"plain gather, Zipf", xs, ys[3], np}};
         double marks[3] = {cache_bytes(1), cache_bytes(2), cache_bytes(3)};
         const char *labels[3] = {"L1", "L2", "L3"};
         char caption[160];
-        snprintf(caption, sizeof caption, "edl bench lookup: dim 64 (256-byte rows), 4096 lookups a call over 2M ids; memcpy: %.2f ns per row",
+        snprintf(caption, sizeof caption,
+                 "edl bench lookup: dim 64 (256-byte rows), 4096 lookups a call over 2M ids; memcpy: %.2f ns per row",
                  memcpy_ns);
-        edl_plot_opts o = {"Cost of a lookup as the table grows", "table size (bytes)", "ns per looked-up row", caption, 1, 1,
-                           marks, labels, 3};
+        edl_plot_opts o = {"Cost of a lookup as the table grows",
+                           "table size (bytes)",
+                           "ns per looked-up row",
+                           caption,
+                           1,
+                           1,
+                           marks,
+                           labels,
+                           3};
         if (edl_plot_lines_svg(svg, &o, s, 4) != EDL_OK) return bench_fail(svg);
         fprintf(stderr, "wrote %s\n", svg);
     }
@@ -344,22 +385,33 @@ typedef struct {
     edl_pool pool;
 } k_ctx;
 
-static void k_emb_fwd(void *p) { k_ctx *c = p; edl_embedding_forward(c->outb, c->table, c->rows, c->dim, c->idx, c->n); }
-static void k_emb_bwd(void *p) { k_ctx *c = p; edl_embedding_backward(c->dtable, c->rows, c->dim, c->idx, c->n, c->dout); }
+static void k_emb_fwd(void *p) {
+    k_ctx *c = p;
+    edl_embedding_forward(c->outb, c->table, c->rows, c->dim, c->idx, c->n);
+}
+static void k_emb_bwd(void *p) {
+    k_ctx *c = p;
+    edl_embedding_backward(c->dtable, c->rows, c->dim, c->idx, c->n, c->dout);
+}
 static void k_bag_fwd(void *p) {
     k_ctx *c = p;
-    edl_embedding_bag_forward(c->outb, NULL, c->table, c->rows, c->dim, c->idx, c->n, c->offsets, c->bags, NULL, c->pool, -1);
+    edl_embedding_bag_forward(c->outb, NULL, c->table, c->rows, c->dim, c->idx, c->n, c->offsets, c->bags, NULL,
+                              c->pool, -1);
 }
 static void k_bag_bwd(void *p) {
     k_ctx *c = p;
-    edl_embedding_bag_backward(c->dtable, c->rows, c->dim, c->idx, c->n, c->offsets, c->bags, NULL, c->pool, -1, NULL, c->dout);
+    edl_embedding_bag_backward(c->dtable, c->rows, c->dim, c->idx, c->n, c->offsets, c->bags, NULL, c->pool, -1, NULL,
+                               c->dout);
 }
 static void k_gather(void *p) {
     k_ctx *c = p;
     lk_ctx l = {c->outb, c->table, c->rows, c->dim, c->n, c->idx, c->n, 0};
     lk_plain(&l);
 }
-static void k_dense_fwd(void *p) { k_ctx *c = p; edl_dense_forward(c->y, c->x, c->b, c->in, c->out, c->w, c->bias, EDL_ACT_RELU); }
+static void k_dense_fwd(void *p) {
+    k_ctx *c = p;
+    edl_dense_forward(c->y, c->x, c->b, c->in, c->out, c->w, c->bias, EDL_ACT_RELU);
+}
 static void k_dense_bwd(void *p) {
     k_ctx *c = p;
     edl_dense_backward(c->dx, c->dw, c->db, c->dy, c->x, c->y, c->b, c->in, c->out, c->w, EDL_ACT_RELU);
@@ -379,19 +431,25 @@ typedef struct {
 } kernel_chart;
 static kernel_chart kchart; /* (the CLI's own state: one bench per process) */
 
-static void kernel_row(int csv, const char *k, const char *shape, double s, double rate, const char *unit, double limit) {
+static void kernel_row(int csv, const char *k, const char *shape, double s, double rate, const char *unit,
+                       double limit) {
     if (kchart.n < 16) {
         kchart.x[kchart.n] = (double)(kchart.n + 1), kchart.frac[kchart.n] = rate / limit, kchart.names[kchart.n] = k;
         kchart.n++;
     }
-    if (csv) printf("%s,%s,%.6g,%.4g,%s,%.4g,%.3f\n", k, shape, s, rate, unit, limit, rate / limit);
-    else printf("%-16s %-22s %11.3g %9.2f %-7s %9.2f %8.3f\n", k, shape, s, rate, unit, limit, rate / limit);
+    if (csv)
+        printf("%s,%s,%.6g,%.4g,%s,%.4g,%.3f\n", k, shape, s, rate, unit, limit, rate / limit);
+    else
+        printf("%-16s %-22s %11.3g %9.2f %-7s %9.2f %8.3f\n", k, shape, s, rate, unit, limit, rate / limit);
     fflush(stdout);
 }
 
 static int bench_kernels(int csv, const char *svg, int reps) {
-    if (csv) puts(kernels_header);
-    else printf("%-16s %-22s %11s %9s %-7s %9s %8s\n", "kernel", "shape", "seconds", "rate", "unit", "limit", "fraction");
+    if (csv)
+        puts(kernels_header);
+    else
+        printf("%-16s %-22s %11s %9s %-7s %9s %8s\n", "kernel", "shape", "seconds", "rate", "unit", "limit",
+               "fraction");
     edl_rng r;
     edl_rng_seed(&r, 3);
     /* lookups: a 25.6 MB table (100k x 64), 16384 ids in 512 bags of 32 */
@@ -406,7 +464,8 @@ static int bench_kernels(int csv, const char *svg, int reps) {
     for (size_t b = 0; b < c.bags; b++) c.offsets[b] = (int64_t)(b * (c.n / c.bags));
     double bytes = (double)c.n * (double)c.dim * 4, limit = bytes / time_job(k_gather, &c, reps, 0.02) / 1e9;
     const char *shape = "100000x64, 16384 ids";
-    kernel_row(csv, "embedding_fwd", shape, time_job(k_emb_fwd, &c, reps, 0.02), bytes / time_job(k_emb_fwd, &c, reps, 0.02) / 1e9, "GB/s", limit);
+    kernel_row(csv, "embedding_fwd", shape, time_job(k_emb_fwd, &c, reps, 0.02),
+               bytes / time_job(k_emb_fwd, &c, reps, 0.02) / 1e9, "GB/s", limit);
     double t = time_job(k_emb_bwd, &c, reps, 0.02);
     kernel_row(csv, "embedding_bwd", shape, t, bytes / t / 1e9, "GB/s", limit);
     const char *bshape = "100000x64, 512 bags x 32";
@@ -423,12 +482,15 @@ static int bench_kernels(int csv, const char *svg, int reps) {
     for (int s = 0; s < 3; s++) {
         k_ctx d = {0};
         d.b = shapes[s][0], d.in = shapes[s][1], d.out = shapes[s][2];
-        d.x = xalloc(d.b * d.in * 4), d.w = xalloc(d.out * d.in * 4), d.bias = xalloc(d.out * 4), d.y = xalloc(d.b * d.out * 4);
-        d.dy = xalloc(d.b * d.out * 4), d.dx = xalloc(d.b * d.in * 4), d.dw = xalloc(d.out * d.in * 4), d.db = xalloc(d.out * 4);
+        d.x = xalloc(d.b * d.in * 4), d.w = xalloc(d.out * d.in * 4), d.bias = xalloc(d.out * 4),
+        d.y = xalloc(d.b * d.out * 4);
+        d.dy = xalloc(d.b * d.out * 4), d.dx = xalloc(d.b * d.in * 4), d.dw = xalloc(d.out * d.in * 4),
+        d.db = xalloc(d.out * 4);
         if (!d.x || !d.w || !d.bias || !d.y || !d.dy || !d.dx || !d.dw || !d.db) return 1;
         fill(d.x, d.b * d.in, &r), fill(d.w, d.out * d.in, &r), fill(d.bias, d.out, &r), fill(d.dy, d.b * d.out, &r);
         memset(d.dw, 0, d.out * d.in * 4), memset(d.db, 0, d.out * 4);
-        double flops = 2.0 * (double)d.b * (double)d.in * (double)d.out, gemm = flops / time_job(k_sgemm, &d, reps, 0.02) / 1e9;
+        double flops = 2.0 * (double)d.b * (double)d.in * (double)d.out,
+               gemm = flops / time_job(k_sgemm, &d, reps, 0.02) / 1e9;
         char sh[48];
         snprintf(sh, sizeof sh, "%zux%zu->%zu", d.b, d.in, d.out);
         t = time_job(k_dense_fwd, &d, reps, 0.02);
@@ -439,10 +501,15 @@ static int bench_kernels(int csv, const char *svg, int reps) {
     }
     if (svg && kchart.n) {
         edl_plot_series series = {"edl / limit", kchart.x, kchart.frac, kchart.n};
-        edl_plot_opts o = {"Each kernel as a fraction of its limit", "kernel (numbered as printed; names at the marks)",
+        edl_plot_opts o = {"Each kernel as a fraction of its limit",
+                           "kernel (numbered as printed; names at the marks)",
                            "rate / limit measured in the same run",
-                           "lookups: limit = plain gather loop; dense: limit = sgemm of the same product", 0, 0, kchart.x,
-                           kchart.names, kchart.n};
+                           "lookups: limit = plain gather loop; dense: limit = sgemm of the same product",
+                           0,
+                           0,
+                           kchart.x,
+                           kchart.names,
+                           kchart.n};
         if (edl_plot_lines_svg(svg, &o, &series, 1) != EDL_OK) return bench_fail(svg);
         fprintf(stderr, "wrote %s\n", svg);
     }
@@ -461,7 +528,8 @@ int cmd_bench(int argc, char **argv) {
         {"max-rows", ARG_SIZE, &max_rows, "onehot: largest table"},
         {"max-gb", ARG_FLOAT, &max_gb, "lookup: largest table in GiB"},
     };
-    static const char usage[] = "usage: edl bench onehot|lookup|kernels [--csv] [--svg FILE] [--reps N] [--max-rows N] [--max-gb G]\n";
+    static const char usage[] =
+        "usage: edl bench onehot|lookup|kernels [--csv] [--svg FILE] [--reps N] [--max-rows N] [--max-gb G]\n";
     const arg_cmd ac = {"bench", usage, specs, sizeof specs / sizeof specs[0]};
     const char *pos[1];
     int parsed = args_parse(&ac, argc, argv, 2, pos, 1);
@@ -471,7 +539,9 @@ int cmd_bench(int argc, char **argv) {
     if (reps < 1 || reps > 1000) return (fprintf(stderr, "edl bench: -reps %d must be in [1, 1000]\n", reps), 2);
     if (!(max_gb > 0)) return (fprintf(stderr, "edl bench: -max-gb %g must be above 0\n", max_gb), 2);
     if ((double)max_gb * 1073741824.0 > memory_budget())
-        return (fprintf(stderr, "edl bench: -max-gb %g is more than a third of this machine's memory (%.1f GiB): the table would not fit\n",
+        return (fprintf(stderr,
+                        "edl bench: -max-gb %g is more than a third of this machine's memory (%.1f GiB): the table "
+                        "would not fit\n",
                         max_gb, memory_budget() / 1073741824.0),
                 2);
     char svg_path[4096];

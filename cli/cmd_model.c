@@ -27,10 +27,11 @@ static edl_status summary_model(edl_model **m, const char *arg) {
 
 int cmd_summary(int argc, char **argv) {
     const char *pos[1];
-    static const arg_cmd c = {"summary",
-                              "usage: edl summary SPEC|MODEL_FILE\n"
-                              "  e.g. edl summary 'embedding_bag(rows=5000,dim=64,pool=mean) dense(128,act=relu) dense(10)'\n",
-                              NULL, 0};
+    static const arg_cmd c = {
+        "summary",
+        "usage: edl summary SPEC|MODEL_FILE\n"
+        "  e.g. edl summary 'embedding_bag(rows=5000,dim=64,pool=mean) dense(128,act=relu) dense(10)'\n",
+        NULL, 0};
     int parsed = args_parse(&c, argc, argv, 2, pos, 1);
     if (parsed != 1) return args_usage_exit(&c, parsed);
     edl_model *m = NULL;
@@ -38,9 +39,12 @@ int cmd_summary(int argc, char **argv) {
     size_t size = edl_model_summary_len(m) + 1; /* as long as the model: no fixed buffer */
     char *buf = malloc(size);
     int rc = 0;
-    if (!buf) fprintf(stderr, "edl summary: no memory for a summary of %zu bytes\n", size), rc = 1;
-    else if (edl_model_summary(m, buf, size) != EDL_OK) rc = cli_fail("summary");
-    else fputs(buf, stdout);
+    if (!buf)
+        fprintf(stderr, "edl summary: no memory for a summary of %zu bytes\n", size), rc = 1;
+    else if (edl_model_summary(m, buf, size) != EDL_OK)
+        rc = cli_fail("summary");
+    else
+        fputs(buf, stdout);
     free(buf);
     edl_model_free(m);
     return rc;
@@ -65,7 +69,8 @@ int cmd_train(int argc, char **argv) {
     const char *log = NULL;
     char opt_help[96], sched_help[96], init_help[96];
     args_names(opt_help, sizeof opt_help, &ARG_NAMES_OPT, NULL, 0, "", ", ", ", ", "");
-    args_names(sched_help, sizeof sched_help, &ARG_NAMES_SCHEDULE, NULL, 0, "learning rate: ", ", ", ", ", " (linear and cosine: to 0)");
+    args_names(sched_help, sizeof sched_help, &ARG_NAMES_SCHEDULE, NULL, 0, "learning rate: ", ", ", ", ",
+               " (linear and cosine: to 0)");
     args_names(init_help, sizeof init_help, &ARG_NAMES_INIT, NULL, 0, "initialisation: ", ", ", ", ", "");
     const arg_spec specs[] = {
         {"spec", ARG_STR, &spec, "model spec, e.g. 'embedding_bag(rows=5000,dim=64) dense(10)'"},
@@ -90,7 +95,8 @@ int cmd_train(int argc, char **argv) {
         {"verbose", ARG_INT, &verbose, "0 silent, 1 progress"},
         {"log", ARG_STR, &log, "write each epoch's loss and accuracy as CSV (edl plot-curve draws it)"},
     };
-    const arg_cmd ac = {cmd, "usage: edl train -spec SPEC -input FILE -output PREFIX [flags]\n", specs, sizeof specs / sizeof specs[0]};
+    const arg_cmd ac = {cmd, "usage: edl train -spec SPEC -input FILE -output PREFIX [flags]\n", specs,
+                        sizeof specs / sizeof specs[0]};
     const char *pos[1];
     int parsed = args_parse(&ac, argc, argv, 2, pos, 0);
     if (parsed < 0) return parsed == ARGS_HELP ? 0 : 2;
@@ -103,7 +109,8 @@ int cmd_train(int argc, char **argv) {
         return 2;
     }
     if ((momentum != 0 || nesterov) && strcmp(optimizer, edl_opt_name(EDL_OPT_SGD))) {
-        fprintf(stderr, "edl train: -%s is SGD's: give -optimizer sgd (not %s)\n", momentum != 0 ? "momentum" : "nesterov", optimizer);
+        fprintf(stderr, "edl train: -%s is SGD's: give -optimizer sgd (not %s)\n",
+                momentum != 0 ? "momentum" : "nesterov", optimizer);
         return 2;
     }
     if (patience && !valid && !(split > 0)) {
@@ -165,15 +172,17 @@ int cmd_train(int argc, char **argv) {
     const char *vals[5] = {args, edl_opt_name((edl_opt_kind)opt_kind), lr_s, ep_s, seed_s};
     if (edl_model_save(m, path, keys, vals, 5) != EDL_OK) goto out;
     if (verbose > 0) {
-        fprintf(stderr, "trained %zu epochs, %llu steps in %.1f s: loss %.4f", r.epochs_run, (unsigned long long)r.steps,
-                r.seconds, r.train_loss);
+        fprintf(stderr, "trained %zu epochs, %llu steps in %.1f s: loss %.4f", r.epochs_run,
+                (unsigned long long)r.steps, r.seconds, r.train_loss);
         if (r.best_epoch) fprintf(stderr, ", best valid_loss %.4f at epoch %zu", r.best_valid_loss, r.best_epoch);
         fprintf(stderr, "\nsaved %s\n", path);
     }
     rc = 0;
 out:
-    if (rc == 2) rc = 1;
-    else if (rc) cli_fail(cmd);
+    if (rc == 2)
+        rc = 1;
+    else if (rc)
+        cli_fail(cmd);
     if (cli_close_output(cmd, "-log", log, ps.log) != 0) rc = 1;
     edl_dataset_free(train);
     edl_dataset_free(vdata);
@@ -183,7 +192,8 @@ out:
 
 int cmd_eval(int argc, char **argv) {
     const char *pos[2];
-    static const arg_cmd c = {"eval", "usage: edl eval MODEL FILE   (FILE: one 'TARGET INPUTS...' a line, '-' for stdin)\n", NULL, 0};
+    static const arg_cmd c = {
+        "eval", "usage: edl eval MODEL FILE   (FILE: one 'TARGET INPUTS...' a line, '-' for stdin)\n", NULL, 0};
     int parsed = args_parse(&c, argc, argv, 2, pos, 2);
     if (parsed != 2) return args_usage_exit(&c, parsed);
     edl_model *m = NULL;

@@ -21,9 +21,9 @@
 /* The points: the first words of any vectors file or model edl reads, and for a text classifier
    also its labels' rows (issue 8: "the classifier's rows for words and labels"). */
 typedef struct {
-    edl_vectors *v;       /* words first, then label rows */
+    edl_vectors *v; /* words first, then label rows */
     edl_textclf *clf;
-    size_t n;             /* points: nwords + nlabels */
+    size_t n; /* points: nwords + nlabels */
     size_t nwords, nlabels;
 } points;
 
@@ -51,7 +51,10 @@ static char *word_of(const points *p, size_t i) {
 static int add_label_rows(const char *cmd, points *p, size_t max, int scale) {
     size_t count = edl_vectors_count(p->v), nl = p->clf ? edl_textclf_num_labels(p->clf) : 0;
     if (nl && !edl_textclf_label_vector(p->clf, 0)) {
-        fprintf(stderr, "edl %s: note: the classifier's output rows are not in its words' space (hidden layers or -loss hs): words only\n", cmd);
+        fprintf(stderr,
+                "edl %s: note: the classifier's output rows are not in its words' space (hidden layers or -loss hs): "
+                "words only\n",
+                cmd);
         nl = 0;
     }
     p->nlabels = nl < max ? nl : max;
@@ -72,14 +75,16 @@ static int add_label_rows(const char *cmd, points *p, size_t max, int scale) {
         }
     }
     double mean = 0;
-    for (size_t i = 0; ok && scale && i < p->nwords; i++) mean += sqrt(dot(data + i * dim, data + i * dim, dim)) / (double)p->nwords;
+    for (size_t i = 0; ok && scale && i < p->nwords; i++)
+        mean += sqrt(dot(data + i * dim, data + i * dim, dim)) / (double)p->nwords;
     for (size_t i = p->nwords; ok && scale && mean > 0 && i < p->n; i++) {
         double norm = sqrt(dot(data + i * dim, data + i * dim, dim));
         for (size_t d = 0; norm > 0 && d < dim; d++) data[i * dim + d] = (float)(data[i * dim + d] * mean / norm);
     }
     edl_vectors *v = NULL;
     int rc = !ok ? (fprintf(stderr, "edl %s: no memory for %zu rows\n", cmd, p->n), 1)
-                 : edl_vectors_create(&v, (const char *const *)names, data, p->n, dim) != EDL_OK ? cli_fail(cmd) : 0;
+             : edl_vectors_create(&v, (const char *const *)names, data, p->n, dim) != EDL_OK ? cli_fail(cmd)
+                                                                                             : 0;
     for (size_t i = 0; names && i < p->n; i++) free(names[i]);
     free(names), free(data);
     if (!rc) edl_vectors_free(p->v), p->v = v;
@@ -118,12 +123,15 @@ static void free_points(points *p) {
 }
 
 /* n x 2 coordinates of the points by PCA or t-SNE. */
-static int project(const char *cmd, const points *p, const char *method, const edl_tsne_args *ta, float *xy, double *explained) {
+static int project(const char *cmd, const points *p, const char *method, const edl_tsne_args *ta, float *xy,
+                   double *explained) {
     size_t dim = edl_vectors_dim(p->v);
     const float *x = edl_vectors_row(p->v, 0);
     edl_status s;
-    if (!strcmp(method, "pca")) s = edl_pca(xy, explained, x, p->n, dim, 2);
-    else if (!strcmp(method, "tsne")) s = edl_tsne(xy, x, p->n, dim, ta);
+    if (!strcmp(method, "pca"))
+        s = edl_pca(xy, explained, x, p->n, dim, 2);
+    else if (!strcmp(method, "tsne"))
+        s = edl_tsne(xy, x, p->n, dim, ta);
     else {
         fprintf(stderr, "edl %s: -method '%s' is not pca or tsne\n", cmd, method);
         return 2;
@@ -132,12 +140,12 @@ static int project(const char *cmd, const points *p, const char *method, const e
 }
 
 /* The flags every projection shares (project and plot), declared once; checked by check_projection. */
-#define PROJECTION_FLAGS(method, ta)                                                              \
-    {"method", ARG_STR, &(method), "pca or tsne"},                                                \
-    {"perplexity", ARG_FLOAT, &(ta).perplexity, "t-SNE perplexity"},                              \
-    {"iter", ARG_SIZE, &(ta).iterations, "t-SNE iterations (1 to 100000)"},                       \
-    {"seed", ARG_U64, &(ta).seed, "t-SNE seed"},                                                  \
-    {"theta", ARG_FLOAT, &(ta).theta, "t-SNE Barnes-Hut accuracy (0: exact at any size)"}
+#define PROJECTION_FLAGS(method, ta)                                                                                \
+    {"method", ARG_STR, &(method), "pca or tsne"}, {"perplexity", ARG_FLOAT, &(ta).perplexity, "t-SNE perplexity"}, \
+        {"iter", ARG_SIZE, &(ta).iterations, "t-SNE iterations (1 to 100000)"},                                     \
+        {"seed", ARG_U64, &(ta).seed, "t-SNE seed"}, {                                                              \
+        "theta", ARG_FLOAT, &(ta).theta, "t-SNE Barnes-Hut accuracy (0: exact at any size)"                         \
+    }
 
 /* The flags every projection shares, checked before anything is read. */
 static int check_projection(const char *cmd, const char *method, const edl_tsne_args *ta) {
@@ -154,7 +162,8 @@ static int check_projection(const char *cmd, const char *method, const edl_tsne_
 
 /* The CSV rows: the point's name (quoted when it holds a comma or a quote), its coordinates. */
 static void write_csv(FILE *f, const points *p, const float *xy, size_t dim) {
-    if (dim == 2) fputs("label,x,y", f);
+    if (dim == 2)
+        fputs("label,x,y", f);
     else {
         fputs("label", f);
         for (size_t d = 0; d < dim; d++) fprintf(f, ",c%zu", d);
@@ -187,15 +196,18 @@ int cmd_project(int argc, char **argv) {
         PROJECTION_FLAGS(method, ta),
         {"dim", ARG_SIZE, &dim, "output dimensions (PCA: 1 to the vectors' dim; t-SNE: 2)"},
         {"output", ARG_STR, &output, "CSV file (default: standard output)"},
-        {"max", ARG_SIZE, &max, "N rows: a classifier's label rows and its most frequent words (t-SNE: exact below 2000)"},
+        {"max", ARG_SIZE, &max,
+         "N rows: a classifier's label rows and its most frequent words (t-SNE: exact below 2000)"},
     };
-    const arg_cmd ac = {"project", "usage: edl project VECTORS|MODEL -method pca|tsne [-dim 2] [-output FILE.csv] [-max 2000]\n", specs,
-                        sizeof specs / sizeof specs[0]};
+    const arg_cmd ac = {"project",
+                        "usage: edl project VECTORS|MODEL -method pca|tsne [-dim 2] [-output FILE.csv] [-max 2000]\n",
+                        specs, sizeof specs / sizeof specs[0]};
     int parsed = args_parse(&ac, argc, argv, 2, pos, 1);
     if (parsed != 1) return args_usage_exit(&ac, parsed);
     char out_path[4096];
     const cli_file files[] = {{"", pos[0], 0}, {"-output", output, 1}};
-    if ((output && cli_output_path("project", "-output", output, "", out_path, sizeof out_path)) || cli_files_distinct("project", files, 2))
+    if ((output && cli_output_path("project", "-output", output, "", out_path, sizeof out_path)) ||
+        cli_files_distinct("project", files, 2))
         return 1;
     if (dim == 0) {
         fprintf(stderr, "edl project: -dim 0: a projection needs at least one dimension\n");
@@ -211,8 +223,12 @@ int cmd_project(int argc, char **argv) {
     float *xy = malloc((p.n ? p.n : 1) * dim * sizeof *xy);
     int rc = !xy ? (fprintf(stderr, "edl project: no memory for %zu points\n", p.n), 1) : 0;
     if (!rc) {
-        if (!strcmp(method, "pca")) rc = edl_pca(xy, NULL, edl_vectors_row(p.v, 0), p.n, edl_vectors_dim(p.v), dim) == EDL_OK ? 0 : cli_fail("project");
-        else rc = project("project", &p, method, &ta, xy, NULL);
+        if (!strcmp(method, "pca"))
+            rc = edl_pca(xy, NULL, edl_vectors_row(p.v, 0), p.n, edl_vectors_dim(p.v), dim) == EDL_OK
+                     ? 0
+                     : cli_fail("project");
+        else
+            rc = project("project", &p, method, &ta, xy, NULL);
     }
     FILE *f = !rc ? (output ? cli_open_output("project", "-output", output) : stdout) : NULL;
     if (!rc && !f) rc = 1;
@@ -230,9 +246,9 @@ int cmd_project(int argc, char **argv) {
 enum { COLOURS = 20 }; /* edl_plot_scatter_svg's distinct colours */
 
 typedef struct {
-    int *group;            /* a legend entry for each point */
-    char **names;          /* the legend */
-    const char **colours;  /* NULL entries take the palette's */
+    int *group;           /* a legend entry for each point */
+    char **names;         /* the legend */
+    const char **colours; /* NULL entries take the palette's */
     size_t ngroups;
 } groups;
 
@@ -256,7 +272,8 @@ static int by_size(const void *a, const void *b) {
    Groups with no point are left out. Up to COLOURS groups each keep a colour, in their order;
    past that the COLOURS - 1 largest do, and the rest share one grey entry that says how many
    groups it holds. Points in no group get a lighter grey entry, named none_name. */
-static int finish_groups(const int *raw, size_t n, char *const *rawnames, size_t nraw, const char *none_name, groups *g) {
+static int finish_groups(const int *raw, size_t n, char *const *rawnames, size_t nraw, const char *none_name,
+                         groups *g) {
     group_size *sz = calloc(nraw + 1, sizeof *sz);
     int *map = malloc((nraw + 1) * sizeof *map);
     size_t none = 0, used = 0;
@@ -267,8 +284,10 @@ static int finish_groups(const int *raw, size_t n, char *const *rawnames, size_t
     int rc = sz && map && g->group && g->names && g->colours ? 0 : 1;
     for (size_t k = 0; !rc && k < nraw; k++) sz[k].id = k;
     for (size_t i = 0; !rc && i < n; i++) {
-        if (raw[i] < 0) none++;
-        else sz[raw[i]].count++;
+        if (raw[i] < 0)
+            none++;
+        else
+            sz[raw[i]].count++;
     }
     for (size_t k = 0; !rc && k < nraw; k++) used += sz[k].count > 0;
     size_t keep = used <= COLOURS ? used : COLOURS - 1, other = used - keep;
@@ -347,8 +366,10 @@ static int read_groups(const char *path, const points *p, int *raw, char ***name
         }
         raw[id] = (int)g;
     }
-    if (!rc && s == EDL_ERR_IO) rc = (fprintf(stderr, "edl plot: -labels %s: read failed: %s\n", path, strerror(errno)), 1);
-    else if (!rc && s != EDL_OK) rc = cli_fail("plot");
+    if (!rc && s == EDL_ERR_IO)
+        rc = (fprintf(stderr, "edl plot: -labels %s: read failed: %s\n", path, strerror(errno)), 1);
+    else if (!rc && s != EDL_OK)
+        rc = cli_fail("plot");
     edl_lines_close(in);
     fclose(f);
     return rc;
@@ -422,26 +443,32 @@ int cmd_plot(int argc, char **argv) {
     const arg_spec specs[] = {
         PROJECTION_FLAGS(method, ta),
         {"output", ARG_STR, &output, "the SVG file"},
-        {"labels", ARG_STR, &meta, "metadata: word<TAB>group a line (more columns and a header are fine), to colour by"},
+        {"labels", ARG_STR, &meta,
+         "metadata: word<TAB>group a line (more columns and a header are fine), to colour by"},
         {"top", ARG_SIZE, &top, "write the N most frequent words beside their points"},
         {"max", ARG_SIZE, &max, "plot N rows: a classifier's label rows and its most frequent words"},
     };
-    const arg_cmd ac = {"plot", "usage: edl plot VECTORS|MODEL -output FILE.svg [-method pca|tsne] [-labels META.tsv] [-top 40]\n", specs,
-                        sizeof specs / sizeof specs[0]};
+    const arg_cmd ac = {
+        "plot", "usage: edl plot VECTORS|MODEL -output FILE.svg [-method pca|tsne] [-labels META.tsv] [-top 40]\n",
+        specs, sizeof specs / sizeof specs[0]};
     int parsed = args_parse(&ac, argc, argv, 2, pos, 1);
     if (parsed != 1 || !output) return args_usage_exit(&ac, parsed == 1 ? -1 : parsed);
     char out_path[4096];
     const cli_file files[] = {{"", pos[0], 0}, {"-labels", meta, 0}, {"-output", output, 1}};
-    if (cli_output_path("plot", "-output", output, "", out_path, sizeof out_path) || cli_files_distinct("plot", files, 3)) return 1;
+    if (cli_output_path("plot", "-output", output, "", out_path, sizeof out_path) ||
+        cli_files_distinct("plot", files, 3))
+        return 1;
     if (check_projection("plot", method, &ta)) return 2;
     points p;
     if (load_points("plot", pos[0], max, 1, &p)) return 1;
-    float *xy = malloc((p.n ? p.n : 1) * 2 * sizeof *xy), *x = malloc((p.n ? p.n : 1) * sizeof *x), *y = malloc((p.n ? p.n : 1) * sizeof *y);
+    float *xy = malloc((p.n ? p.n : 1) * 2 * sizeof *xy), *x = malloc((p.n ? p.n : 1) * sizeof *x),
+          *y = malloc((p.n ? p.n : 1) * sizeof *y);
     char **labels = calloc(p.n ? p.n : 1, sizeof *labels);
     unsigned char *marked = calloc(p.n ? p.n : 1, 1);
     groups g = {0};
     double explained[2] = {0, 0};
-    int rc = xy && x && y && labels && marked ? project("plot", &p, method, &ta, xy, explained) : (fprintf(stderr, "edl plot: no memory\n"), 1);
+    int rc = xy && x && y && labels && marked ? project("plot", &p, method, &ta, xy, explained)
+                                              : (fprintf(stderr, "edl plot: no memory\n"), 1);
     if (!rc) rc = make_groups(&p, meta, &g);
     for (size_t i = 0; !rc && i < p.n; i++) {
         x[i] = xy[2 * i], y[i] = xy[2 * i + 1];
@@ -452,21 +479,34 @@ int cmd_plot(int argc, char **argv) {
         char title[256], caption[384], what[96];
         const char *base = strrchr(pos[0], '/');
         int rec = g.ngroups && !strcmp(g.names[0], "users");
-        if (p.nlabels) snprintf(what, sizeof what, "%zu words and %zu labels", p.nwords, p.nlabels);
-        else snprintf(what, sizeof what, "%zu %s", p.n, rec ? "user and item embeddings" : "word vectors");
+        if (p.nlabels)
+            snprintf(what, sizeof what, "%zu words and %zu labels", p.nwords, p.nlabels);
+        else
+            snprintf(what, sizeof what, "%zu %s", p.n, rec ? "user and item embeddings" : "word vectors");
         snprintf(title, sizeof title, "%s of %s", what, base ? base + 1 : pos[0]);
         const char *colour = p.clf && !meta ? "; colour: the label each word's own vector favours" : "";
         if (!strcmp(method, "pca"))
-            snprintf(caption, sizeof caption, "edl plot -method pca: PC 1 and PC 2 hold %.3g%% and %.3g%% of the variance%s%s", 100 * explained[0],
-                     100 * explained[1], colour, p.nlabels ? "; diamonds: the labels' output rows, scaled to the words' mean length" : "");
-        else
-            snprintf(caption, sizeof caption, "edl plot -method tsne: perplexity %g, %zu iterations, seed %llu, %s%s%s", ta.perplexity, ta.iterations,
-                     (unsigned long long)ta.seed, ta.theta > 0 && p.n >= ta.exact_below ? "Barnes-Hut" : "exact", colour,
+            snprintf(caption, sizeof caption,
+                     "edl plot -method pca: PC 1 and PC 2 hold %.3g%% and %.3g%% of the variance%s%s",
+                     100 * explained[0], 100 * explained[1], colour,
                      p.nlabels ? "; diamonds: the labels' output rows, scaled to the words' mean length" : "");
-        edl_plot_opts o = {title, !strcmp(method, "pca") ? "PC 1" : "t-SNE 1", !strcmp(method, "pca") ? "PC 2" : "t-SNE 2", caption, 0, 0,
-                           NULL, NULL, 0};
+        else
+            snprintf(caption, sizeof caption, "edl plot -method tsne: perplexity %g, %zu iterations, seed %llu, %s%s%s",
+                     ta.perplexity, ta.iterations, (unsigned long long)ta.seed,
+                     ta.theta > 0 && p.n >= ta.exact_below ? "Barnes-Hut" : "exact", colour,
+                     p.nlabels ? "; diamonds: the labels' output rows, scaled to the words' mean length" : "");
+        edl_plot_opts o = {title,
+                           !strcmp(method, "pca") ? "PC 1" : "t-SNE 1",
+                           !strcmp(method, "pca") ? "PC 2" : "t-SNE 2",
+                           caption,
+                           0,
+                           0,
+                           NULL,
+                           NULL,
+                           0};
         if (edl_plot_scatter_svg_ex(output, &o, x, y, p.n, g.ngroups ? g.group : NULL, (const char *const *)g.names,
-                                    (const char *const *)g.colours, g.ngroups, (const char *const *)labels, marked) != EDL_OK)
+                                    (const char *const *)g.colours, g.ngroups, (const char *const *)labels,
+                                    marked) != EDL_OK)
             rc = cli_fail("plot");
         else
             printf("%s\n", output);
@@ -488,10 +528,11 @@ static void write_name(FILE *f, const points *p, size_t i) {
 
 int cmd_export_projector(int argc, char **argv) {
     const char *pos[2];
-    static const arg_cmd ac = {"export-projector",
-                               "usage: edl export-projector VECTORS|MODEL DIR   (writes DIR/vectors.tsv and DIR/metadata.tsv:\n"
-                               "       every word's row, and a classifier's label rows after them)\n",
-                               NULL, 0};
+    static const arg_cmd ac = {
+        "export-projector",
+        "usage: edl export-projector VECTORS|MODEL DIR   (writes DIR/vectors.tsv and DIR/metadata.tsv:\n"
+        "       every word's row, and a classifier's label rows after them)\n",
+        NULL, 0};
     int parsed = args_parse(&ac, argc, argv, 2, pos, 2);
     if (parsed != 2) return args_usage_exit(&ac, parsed);
     points p;
@@ -509,7 +550,8 @@ int cmd_export_projector(int argc, char **argv) {
         free_points(&p);
         return 1;
     }
-    FILE *fv = cli_open_output("export-projector", "", vp), *fm = fv ? cli_open_output("export-projector", "", mp) : NULL;
+    FILE *fv = cli_open_output("export-projector", "", vp),
+         *fm = fv ? cli_open_output("export-projector", "", mp) : NULL;
     int rc = fv && fm ? 0 : 1;
     size_t dim = edl_vectors_dim(p.v);
     for (size_t i = 0; !rc && i < p.n; i++) {
@@ -529,12 +571,15 @@ int cmd_export_projector(int argc, char **argv) {
 int cmd_plot_curve(int argc, char **argv) {
     const char *output = NULL, *pos[1];
     const arg_spec specs[] = {{"output", ARG_STR, &output, "the SVG file"}};
-    const arg_cmd ac = {"plot-curve", "usage: edl plot-curve LOG.csv -output FILE.svg   (LOG: edl train/supervised -log)\n", specs, 1};
+    const arg_cmd ac = {
+        "plot-curve", "usage: edl plot-curve LOG.csv -output FILE.svg   (LOG: edl train/supervised -log)\n", specs, 1};
     int parsed = args_parse(&ac, argc, argv, 2, pos, 1);
     if (parsed != 1 || !output) return args_usage_exit(&ac, parsed == 1 ? -1 : parsed);
     char out_path[4096];
     const cli_file files[] = {{"", pos[0], 0}, {"-output", output, 1}};
-    if (cli_output_path("plot-curve", "-output", output, "", out_path, sizeof out_path) || cli_files_distinct("plot-curve", files, 2)) return 1;
+    if (cli_output_path("plot-curve", "-output", output, "", out_path, sizeof out_path) ||
+        cli_files_distinct("plot-curve", files, 2))
+        return 1;
     edl_lines *in = NULL;
     if (edl_lines_open(&in, pos[0]) != EDL_OK) return cli_fail("plot-curve");
     char *line, *names[16];
@@ -543,7 +588,8 @@ int cmd_plot_curve(int argc, char **argv) {
     int rc = 0;
     edl_status ls = edl_lines_next(in, &line, &len);
     if (ls == EDL_OK && !line) rc = (fprintf(stderr, "edl plot-curve: %s: empty\n", pos[0]), 1);
-    for (char *t = rc || ls != EDL_OK ? NULL : strtok(line, ","); t && ncol < 16; t = strtok(NULL, ",")) names[ncol++] = strdup(t);
+    for (char *t = rc || ls != EDL_OK ? NULL : strtok(line, ","); t && ncol < 16; t = strtok(NULL, ","))
+        names[ncol++] = strdup(t);
     while (!rc && ls == EDL_OK && (ls = edl_lines_next(in, &line, &len)) == EDL_OK && line) {
         if (nrow == cap) {
             cap = cap ? 2 * cap : 64;
@@ -569,7 +615,8 @@ int cmd_plot_curve(int argc, char **argv) {
     }
     edl_lines_close(in);
     if (!rc && ls != EDL_OK) rc = cli_fail("plot-curve");
-    if (!rc && (nrow == 0 || ncol < 2)) rc = (fprintf(stderr, "edl plot-curve: %s: no rows or only one column\n", pos[0]), 1);
+    if (!rc && (nrow == 0 || ncol < 2))
+        rc = (fprintf(stderr, "edl plot-curve: %s: no rows or only one column\n", pos[0]), 1);
     /* every column but x that has finite values, skipping the clocks */
     double *xs = malloc((nrow ? nrow : 1) * 16 * sizeof *xs), *ys = malloc((nrow ? nrow : 1) * 16 * sizeof *ys);
     edl_plot_series series[16];
@@ -586,9 +633,12 @@ int cmd_plot_curve(int argc, char **argv) {
         char caption[512];
         snprintf(caption, sizeof caption, "edl plot-curve %s", pos[0]);
         edl_plot_opts o = {"Training curve", names[0], "value", caption, 0, 0, NULL, NULL, 0};
-        if (!ns) rc = (fprintf(stderr, "edl plot-curve: %s: nothing to draw\n", pos[0]), 1);
-        else if (edl_plot_lines_svg(output, &o, series, ns) != EDL_OK) rc = cli_fail("plot-curve");
-        else printf("%s\n", output);
+        if (!ns)
+            rc = (fprintf(stderr, "edl plot-curve: %s: nothing to draw\n", pos[0]), 1);
+        else if (edl_plot_lines_svg(output, &o, series, ns) != EDL_OK)
+            rc = cli_fail("plot-curve");
+        else
+            printf("%s\n", output);
     }
     for (size_t c = 0; c < ncol; c++) free(names[c]);
     free(vals), free(xs), free(ys);

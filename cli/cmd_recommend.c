@@ -20,17 +20,19 @@ typedef struct {
 } read_flags;
 
 static void read_flags_init(read_flags *f) {
-    f->format = edl_ratings_format_name(EDL_RATINGS_AUTO), f->sep = NULL, f->cols = NULL, f->bad = "fail", f->header = -1;
+    f->format = edl_ratings_format_name(EDL_RATINGS_AUTO), f->sep = NULL, f->cols = NULL, f->bad = "fail",
+    f->header = -1;
     args_names(f->format_help, sizeof f->format_help, &ARG_NAMES_RATINGS_FORMAT, NULL, 0, "", "|", "|",
                " (MovieLens u.data, ratings.dat, ratings.csv/plain CSV)");
 }
 
-#define READ_FLAGS(f)                                                                                             \
-    {"format", ARG_STR, &(f).format, (f).format_help},                                                            \
-    {"sep", ARG_STR, &(f).sep, "csv: the separator (one character, 'tab' for a tab)"},                             \
-    {"header", ARG_INT, &(f).header, "csv: -1 detect, 0 none, 1 the first line is a header"},                      \
-    {"cols", ARG_STR, &(f).cols, "user,item[,rating[,time]] 0-based columns (rating/time -1: absent)"},           \
-    {"bad", ARG_STR, &(f).bad, "fail|skip: what a bad row does"}
+#define READ_FLAGS(f)                                                                                         \
+    {"format", ARG_STR, &(f).format, (f).format_help},                                                        \
+        {"sep", ARG_STR, &(f).sep, "csv: the separator (one character, 'tab' for a tab)"},                    \
+        {"header", ARG_INT, &(f).header, "csv: -1 detect, 0 none, 1 the first line is a header"},             \
+        {"cols", ARG_STR, &(f).cols, "user,item[,rating[,time]] 0-based columns (rating/time -1: absent)"}, { \
+        "bad", ARG_STR, &(f).bad, "fail|skip: what a bad row does"                                            \
+    }
 
 static int read_ratings(const char *cmd, const char *path, const read_flags *f, edl_ratings **out) {
     edl_ratings_options o;
@@ -40,14 +42,23 @@ static int read_ratings(const char *cmd, const char *path, const read_flags *f, 
     /* u.data and ratings.dat fix their separator, columns and header: a flag that would change
        them is refused, not ignored */
     if ((fmt == EDL_RATINGS_UDATA || fmt == EDL_RATINGS_DAT) && (f->sep || f->cols || f->header != -1))
-        return (fprintf(stderr, "edl %s: -%s is for -format csv (or auto): -format %s has fixed columns (user item rating time)\n", cmd,
-                        f->sep ? "sep" : f->cols ? "cols" : "header", f->format),
-                2);
+        return (
+            fprintf(stderr,
+                    "edl %s: -%s is for -format csv (or auto): -format %s has fixed columns (user item rating time)\n",
+                    cmd,
+                    f->sep    ? "sep"
+                    : f->cols ? "cols"
+                              : "header",
+                    f->format),
+            2);
     o.format = (edl_ratings_format)fmt, o.header = f->header;
     if (f->sep) {
-        if (!strcmp(f->sep, "tab")) o.sep = '\t';
-        else if (strlen(f->sep) == 1) o.sep = f->sep[0];
-        else return (fprintf(stderr, "edl %s: -sep '%s' is not one character or 'tab'\n", cmd, f->sep), 2);
+        if (!strcmp(f->sep, "tab"))
+            o.sep = '\t';
+        else if (strlen(f->sep) == 1)
+            o.sep = f->sep[0];
+        else
+            return (fprintf(stderr, "edl %s: -sep '%s' is not one character or 'tab'\n", cmd, f->sep), 2);
     }
     if (f->cols) {
         int c[4] = {0, 1, -1, -1}, n = 0;
@@ -61,7 +72,9 @@ static int read_ratings(const char *cmd, const char *path, const read_flags *f, 
             s = *end ? end + 1 : end;
         }
         if (*s || n < 2 || c[0] < 0 || c[1] < 0)
-            return (fprintf(stderr, "edl %s: -cols '%s' is not user,item[,rating[,time]] column numbers\n", cmd, f->cols), 2);
+            return (
+                fprintf(stderr, "edl %s: -cols '%s' is not user,item[,rating[,time]] column numbers\n", cmd, f->cols),
+                2);
         o.user_col = c[0], o.item_col = c[1], o.rating_col = c[2], o.time_col = c[3];
     }
     if (strcmp(f->bad, "fail") && strcmp(f->bad, "skip"))
@@ -71,35 +84,40 @@ static int read_ratings(const char *cmd, const char *path, const read_flags *f, 
     edl_status st = edl_ratings_read(out, path, &o, &rep);
     if (st != EDL_OK) {
         cli_fail(cmd);
-        if (!o.skip_bad && st == EDL_ERR_FORMAT) fprintf(stderr, "edl %s: (-bad skip skips such rows and counts them)\n", cmd);
+        if (!o.skip_bad && st == EDL_ERR_FORMAT)
+            fprintf(stderr, "edl %s: (-bad skip skips such rows and counts them)\n", cmd);
         return 1;
     }
     if (rep.skipped)
         fprintf(stderr,
-                "edl %s: %s: skipped %zu bad rows of %zu lines (missing field %zu, bad id %zu, bad rating %zu, bad time %zu, not "
+                "edl %s: %s: skipped %zu bad rows of %zu lines (missing field %zu, bad id %zu, bad rating %zu, bad "
+                "time %zu, not "
                 "UTF-8 %zu, duplicate %zu); the first: %s\n",
-                cmd, path, rep.skipped, rep.lines, rep.missing_field, rep.bad_id, rep.bad_rating, rep.bad_time, rep.not_utf8,
-                rep.duplicate, rep.first);
+                cmd, path, rep.skipped, rep.lines, rep.missing_field, rep.bad_id, rep.bad_rating, rep.bad_time,
+                rep.not_utf8, rep.duplicate, rep.first);
     return 0;
 }
 
 /* -split: none (when allowed), random:FRACTION (0 < f < 1) or last; *do_split 0 for none. */
-static int parse_split(const char *cmd, const char *s, int allow_none, int *do_split, edl_split_kind *kind, float *frac) {
+static int parse_split(const char *cmd, const char *s, int allow_none, int *do_split, edl_split_kind *kind,
+                       float *frac) {
     const char *random = edl_split_kind_name(EDL_SPLIT_RANDOM), *last = edl_split_kind_name(EDL_SPLIT_LAST);
     size_t n = strlen(random);
     char *end;
     *do_split = 1, *frac = 0;
     if (allow_none && !strcmp(s, "none")) return *do_split = 0, 0;
     if (!strcmp(s, last)) return *kind = EDL_SPLIT_LAST, 0;
-    if (!strncmp(s, random, n) && s[n] == ':' && (*frac = strtof(s + n + 1, &end)) > 0 && *frac < 1 && !*end) return *kind = EDL_SPLIT_RANDOM, 0;
-    fprintf(stderr, "edl %s: -split '%s' is not %s%s:FRACTION (0 < f < 1) or %s\n", cmd, s, allow_none ? "none, " : "", random, last);
+    if (!strncmp(s, random, n) && s[n] == ':' && (*frac = strtof(s + n + 1, &end)) > 0 && *frac < 1 && !*end)
+        return *kind = EDL_SPLIT_RANDOM, 0;
+    fprintf(stderr, "edl %s: -split '%s' is not %s%s:FRACTION (0 < f < 1) or %s\n", cmd, s, allow_none ? "none, " : "",
+            random, last);
     return -1;
 }
 
 static void print_metrics(const edl_rec_metrics *m, edl_rec_kind kind) {
     if (kind == EDL_REC_MF) printf("RMSE\t%.6f\nMAE\t%.6f\n", m->rmse, m->mae);
-    printf("HR@%zu\t%.6f\nNDCG@%zu\t%.6f\nPrecision@%zu\t%.6f\nRecall@%zu\t%.6f\nMRR@%zu\t%.6f\nAUC\t%.6f\n", m->k, m->hr, m->k, m->ndcg, m->k,
-           m->precision, m->k, m->recall, m->k, m->mrr, m->auc);
+    printf("HR@%zu\t%.6f\nNDCG@%zu\t%.6f\nPrecision@%zu\t%.6f\nRecall@%zu\t%.6f\nMRR@%zu\t%.6f\nAUC\t%.6f\n", m->k,
+           m->hr, m->k, m->ndcg, m->k, m->precision, m->k, m->recall, m->k, m->mrr, m->auc);
     printf("Records\t%zu\nUsers\t%zu\nUnknown\t%zu\n", m->n, m->users, m->unknown);
 }
 
@@ -111,7 +129,8 @@ typedef struct {
 
 static void on_epoch(const edl_progress *p, void *user) {
     rec_progress *s = user;
-    if (s->log) fprintf(s->log, "%zu,%.6g,%.6g,%.6g,%.3f\n", p->epoch, p->loss, p->valid_loss, p->valid_accuracy, p->seconds);
+    if (s->log)
+        fprintf(s->log, "%zu,%.6g,%.6g,%.6g,%.3f\n", p->epoch, p->loss, p->valid_loss, p->valid_accuracy, p->seconds);
     if (s->verbose <= 0) return;
     fprintf(stderr, "epoch %zu/%zu: loss %.5f", p->epoch, p->epochs, p->loss);
     if (!isnan(p->valid_loss)) fprintf(stderr, " test RMSE %.5f", p->valid_loss);
@@ -121,19 +140,23 @@ static void on_epoch(const edl_progress *p, void *user) {
 
 static int rec_train(int argc, char **argv) {
     static const char cmd[] = "recommend train";
-    const char *input = NULL, *output = NULL, *model = edl_rec_kind_name(EDL_REC_MF), *split = "none", *hidden = NULL, *optimizer = NULL,
-               *log = NULL, *decay = edl_schedule_name(EDL_SCHED_LINEAR);
+    const char *input = NULL, *output = NULL, *model = edl_rec_kind_name(EDL_REC_MF), *split = "none", *hidden = NULL,
+               *optimizer = NULL, *log = NULL, *decay = edl_schedule_name(EDL_SCHED_LINEAR);
     read_flags rf;
     read_flags_init(&rf);
-    static const int rec_opts[] = {EDL_OPT_SGD, EDL_OPT_ADAGRAD, EDL_OPT_ADAM}, decays[] = {EDL_SCHED_LINEAR, EDL_SCHED_CONSTANT};
+    static const int rec_opts[] = {EDL_OPT_SGD, EDL_OPT_ADAGRAD, EDL_OPT_ADAM},
+                     decays[] = {EDL_SCHED_LINEAR, EDL_SCHED_CONSTANT};
     char model_help[128], opt_help[128], decay_help[128];
-    args_names(model_help, sizeof model_help, &ARG_NAMES_REC_KIND, NULL, 0, "", " | ", " | ", " (mf: explicit ratings; bpr, mlp: implicit; pop: popularity baseline)");
-    args_names(opt_help, sizeof opt_help, &ARG_NAMES_OPT, rec_opts, 3, "", "|", "|", " (default: mf, mlp adam; bpr sgd)");
-    args_names(decay_help, sizeof decay_help, &ARG_NAMES_SCHEDULE, decays, 2, "", " | ", " | ", " (linear: the rate falls to 0 over the batches, as fastText)");
+    args_names(model_help, sizeof model_help, &ARG_NAMES_REC_KIND, NULL, 0, "", " | ", " | ",
+               " (mf: explicit ratings; bpr, mlp: implicit; pop: popularity baseline)");
+    args_names(opt_help, sizeof opt_help, &ARG_NAMES_OPT, rec_opts, 3, "", "|", "|",
+               " (default: mf, mlp adam; bpr sgd)");
+    args_names(decay_help, sizeof decay_help, &ARG_NAMES_SCHEDULE, decays, 2, "", " | ", " | ",
+               " (linear: the rate falls to 0 over the batches, as fastText)");
     edl_rec_args a;
     edl_rec_defaults(&a, EDL_REC_MF);
     size_t dim = a.dim, epoch = a.epoch, neg = 0, batch = a.batch, k = SIZE_MAX; /* SIZE_MAX: not given (10) */
-    float lr = NAN, reg = NAN; /* NaN: the model's default */
+    float lr = NAN, reg = NAN;                                                   /* NaN: the model's default */
     int thread = 0, verbose = 1;
     uint64_t seed = 0;
     const arg_spec specs[] = {
@@ -157,7 +180,8 @@ static int rec_train(int argc, char **argv) {
         {"verbose", ARG_INT, &verbose, "0 silent, 1 a line an epoch, 2 with the held-out metric"},
         READ_FLAGS(rf),
     };
-    const arg_cmd ac = {cmd, "usage: edl recommend train -input FILE -output PREFIX [flags]\n", specs, sizeof specs / sizeof specs[0]};
+    const arg_cmd ac = {cmd, "usage: edl recommend train -input FILE -output PREFIX [flags]\n", specs,
+                        sizeof specs / sizeof specs[0]};
     int parsed = args_parse(&ac, argc, argv, 3, NULL, 0);
     if (parsed < 0) return parsed == ARGS_HELP ? 0 : 2;
     if (k != SIZE_MAX && !strcmp(split, "none"))
@@ -166,37 +190,49 @@ static int rec_train(int argc, char **argv) {
     if (k == 0 || k > 1000000) return (fprintf(stderr, "edl %s: -k %zu must be in [1, 1000000]\n", cmd, k), 2);
     if (epoch == 0) return (fprintf(stderr, "edl %s: -epoch must be at least 1\n", cmd), 2);
     if (thread < 0) return (fprintf(stderr, "edl %s: -thread %d is negative (0: all cores)\n", cmd, thread), 2);
-    if (!isnan(lr) && !(lr >= 0 && isfinite(lr))) return (fprintf(stderr, "edl %s: -lr %g is not a finite rate >= 0\n", cmd, lr), 2);
-    if (!isnan(reg) && !(reg >= 0 && isfinite(reg))) return (fprintf(stderr, "edl %s: -reg %g is not a finite value >= 0\n", cmd, reg), 2);
-    if (!input || !output) return (fprintf(stderr, "edl %s: -input and -output are required (edl recommend train -h)\n", cmd), 2);
+    if (!isnan(lr) && !(lr >= 0 && isfinite(lr)))
+        return (fprintf(stderr, "edl %s: -lr %g is not a finite rate >= 0\n", cmd, lr), 2);
+    if (!isnan(reg) && !(reg >= 0 && isfinite(reg)))
+        return (fprintf(stderr, "edl %s: -reg %g is not a finite value >= 0\n", cmd, reg), 2);
+    if (!input || !output)
+        return (fprintf(stderr, "edl %s: -input and -output are required (edl recommend train -h)\n", cmd), 2);
     int kind;
     if (args_enum(cmd, "-model", model, &ARG_NAMES_REC_KIND, NULL, 0, &kind)) return 2;
     /* flags of another model are refused, not ignored */
-    if (hidden && kind != EDL_REC_MLP) return (fprintf(stderr, "edl %s: -hidden is for -model mlp (not %s)\n", cmd, model), 2);
+    if (hidden && kind != EDL_REC_MLP)
+        return (fprintf(stderr, "edl %s: -hidden is for -model mlp (not %s)\n", cmd, model), 2);
     if (neg && kind != EDL_REC_BPR && kind != EDL_REC_MLP)
-        return (fprintf(stderr, "edl %s: -neg is for -model bpr or mlp, which sample negatives (not %s)\n", cmd, model), 2);
+        return (fprintf(stderr, "edl %s: -neg is for -model bpr or mlp, which sample negatives (not %s)\n", cmd, model),
+                2);
     if (kind == EDL_REC_POP && (optimizer || !isnan(lr) || !isnan(reg) || dim != a.dim))
-        return (fprintf(stderr, "edl %s: -model pop counts records: it has no -dim, -lr, -reg or -optimizer\n", cmd), 2);
+        return (fprintf(stderr, "edl %s: -model pop counts records: it has no -dim, -lr, -reg or -optimizer\n", cmd),
+                2);
     if (kind == EDL_REC_MF && rf.cols) {
         int rating_col = 2;
         const char *c = strchr(rf.cols, ',');
         c = c ? strchr(c + 1, ',') : NULL;
         rating_col = c ? atoi(c + 1) : -1;
         if (rating_col < 0)
-            return (fprintf(stderr, "edl %s: -model mf learns ratings, but -cols %s gives no rating column (bpr and mlp learn from "
-                                    "the pairs alone)\n",
-                            cmd, rf.cols),
-                    2);
+            return (
+                fprintf(stderr,
+                        "edl %s: -model mf learns ratings, but -cols %s gives no rating column (bpr and mlp learn from "
+                        "the pairs alone)\n",
+                        cmd, rf.cols),
+                2);
     }
     char model_path[4096], test_path[4096], log_path[4096];
     if (cli_output_path(cmd, "-output", output, ".safetensors", model_path, sizeof model_path) ||
         (strcmp(split, "none") && cli_output_path(cmd, "-output", output, ".test", test_path, sizeof test_path)) ||
         (log && cli_output_path(cmd, "-log", log, "", log_path, sizeof log_path)))
         return 1;
-    const cli_file files[] = {{"-input", input, 0}, {"-output", model_path, 1}, {"-output", strcmp(split, "none") ? test_path : NULL, 1}, {"-log", log, 1}};
+    const cli_file files[] = {{"-input", input, 0},
+                              {"-output", model_path, 1},
+                              {"-output", strcmp(split, "none") ? test_path : NULL, 1},
+                              {"-log", log, 1}};
     if (cli_files_distinct(cmd, files, sizeof files / sizeof files[0])) return 1;
     edl_rec_defaults(&a, (edl_rec_kind)kind);
-    a.dim = dim, a.epoch = epoch, a.lr = isnan(lr) ? -1.0f : lr, a.reg = isnan(reg) ? -1.0f : reg, a.neg = neg, a.batch = batch, a.thread = thread, a.seed = seed, a.k = k;
+    a.dim = dim, a.epoch = epoch, a.lr = isnan(lr) ? -1.0f : lr, a.reg = isnan(reg) ? -1.0f : reg, a.neg = neg,
+    a.batch = batch, a.thread = thread, a.seed = seed, a.k = k;
     size_t hs[8], nh = 0;
     if (hidden) {
         if (args_sizes(hidden, hs, 8, &nh) != 0 || nh > 7)
@@ -232,8 +268,9 @@ static int rec_train(int argc, char **argv) {
     if (edl_rec_train(&r, train ? train : all, &a, &rep) != EDL_OK) goto out;
     if (edl_rec_save(r, model_path) != EDL_OK) goto out;
     if (verbose > 0)
-        fprintf(stderr, "%zu users, %zu items, %zu training records; %.2f s (%.0f examples/s); wrote %s%s%s\n", rep.users, rep.items,
-                rep.ratings, rep.seconds, rep.examples_per_second, model_path, do_split ? " and " : "", do_split ? test_path : "");
+        fprintf(stderr, "%zu users, %zu items, %zu training records; %.2f s (%.0f examples/s); wrote %s%s%s\n",
+                rep.users, rep.items, rep.ratings, rep.seconds, rep.examples_per_second, model_path,
+                do_split ? " and " : "", do_split ? test_path : "");
     if (do_split) {
         edl_rec_metrics m;
         if (edl_rec_evaluate(r, test, k, &m) != EDL_OK) goto out;
@@ -241,8 +278,10 @@ static int rec_train(int argc, char **argv) {
     }
     rc = 0;
 out:
-    if (rc == 2) rc = 1;
-    else if (rc) cli_fail(cmd);
+    if (rc == 2)
+        rc = 1;
+    else if (rc)
+        cli_fail(cmd);
     if (cli_close_output(cmd, "-log", log, ps.log) != 0) rc = 1;
     edl_rec_free(r);
     edl_ratings_free(all), edl_ratings_free(train), edl_ratings_free(test);
@@ -255,7 +294,8 @@ static int rec_test(int argc, char **argv) {
     read_flags_init(&rf);
     size_t k = 10;
     const arg_spec specs[] = {{"k", ARG_SIZE, &k, "cut-off of the ranking metrics"}, READ_FLAGS(rf)};
-    const arg_cmd ac = {cmd, "usage: edl recommend test MODEL FILE [-k 10] [-format ...]\n", specs, sizeof specs / sizeof specs[0]};
+    const arg_cmd ac = {cmd, "usage: edl recommend test MODEL FILE [-k 10] [-format ...]\n", specs,
+                        sizeof specs / sizeof specs[0]};
     const char *pos[2];
     int parsed = args_parse(&ac, argc, argv, 3, pos, 2);
     if (parsed != 2) return args_usage_exit(&ac, parsed);
@@ -282,7 +322,9 @@ static int rec_query(int argc, char **argv, int similar) {
         {"k", ARG_SIZE, &k, "how many"},
         {"all", ARG_BOOL, &all, "topk: keep the items the user already has (alone or 1)"},
     };
-    const arg_cmd ac = {cmd, similar ? "usage: edl recommend similar MODEL -item ID [-k 10]\n" : "usage: edl recommend topk MODEL -user ID [-k 10] [-all]\n",
+    const arg_cmd ac = {cmd,
+                        similar ? "usage: edl recommend similar MODEL -item ID [-k 10]\n"
+                                : "usage: edl recommend topk MODEL -user ID [-k 10] [-all]\n",
                         specs, similar ? 2 : 3};
     const char *pos[1];
     int parsed = args_parse(&ac, argc, argv, 3, pos, 1);
@@ -299,8 +341,10 @@ static int rec_query(int argc, char **argv, int similar) {
     float *scores = malloc(k * sizeof *scores);
     size_t n = 0;
     int rc = 0;
-    if (!items || !scores) rc = (fprintf(stderr, "edl %s: no memory\n", cmd), 1);
-    else if ((similar ? edl_rec_similar(r, sid, k, items, scores, &n) : edl_rec_topk(r, sid, k, !all, items, scores, &n)) != EDL_OK)
+    if (!items || !scores)
+        rc = (fprintf(stderr, "edl %s: no memory\n", cmd), 1);
+    else if ((similar ? edl_rec_similar(r, sid, k, items, scores, &n)
+                      : edl_rec_topk(r, sid, k, !all, items, scores, &n)) != EDL_OK)
         rc = cli_fail(cmd);
     for (size_t j = 0; !rc && j < n; j++) printf("%lld\t%.6g\n", (long long)items[j], scores[j]);
     if (!rc && n == 0) fprintf(stderr, "edl %s: user %lld already has every item (-all 1 ranks them too)\n", cmd, v);
@@ -325,15 +369,16 @@ static int rec_synth(int argc, char **argv) {
         {"affinity", ARG_FLOAT, &a.affinity, "how strongly choices follow affinity (0: popularity only)"},
         {"seed", ARG_U64, &a.seed, "seed"},
     };
-    const arg_cmd ac = {cmd, "usage: edl recommend synth -output FILE [flags]\n", specs, sizeof specs / sizeof specs[0]};
+    const arg_cmd ac = {cmd, "usage: edl recommend synth -output FILE [flags]\n", specs,
+                        sizeof specs / sizeof specs[0]};
     int parsed = args_parse(&ac, argc, argv, 3, NULL, 0);
     if (parsed < 0 || !output) return args_usage_exit(&ac, parsed == 0 ? -1 : parsed);
     char out_path[4096];
     if (cli_output_path(cmd, "-output", output, "", out_path, sizeof out_path)) return 1;
     edl_synth_report rep;
     if (edl_synth_ratings(output, &a, &rep) != EDL_OK) return cli_fail(cmd);
-    fprintf(stderr, "wrote %s: %zu records, %zu users, %zu items; noise RMSE (the floor) %.4f, rating std %.4f\n", output, rep.rows,
-            a.users, a.items, rep.noise_rmse, rep.signal_std);
+    fprintf(stderr, "wrote %s: %zu records, %zu users, %zu items; noise RMSE (the floor) %.4f, rating std %.4f\n",
+            output, rep.rows, a.users, a.items, rep.noise_rmse, rep.signal_std);
     return 0;
 }
 
@@ -353,8 +398,8 @@ static int rec_split(int argc, char **argv) {
     float frac = 0;
     edl_split_kind sk = EDL_SPLIT_LAST;
     int do_split;
-    const arg_cmd ac = {cmd, "usage: edl recommend split FILE -output PREFIX [-split last|random:0.1] [-seed N]\n", specs,
-                        sizeof specs / sizeof specs[0]};
+    const arg_cmd ac = {cmd, "usage: edl recommend split FILE -output PREFIX [-split last|random:0.1] [-seed N]\n",
+                        specs, sizeof specs / sizeof specs[0]};
     int parsed = args_parse(&ac, argc, argv, 3, pos, 1);
     if (parsed != 1 || !output) return args_usage_exit(&ac, parsed == 1 ? -1 : parsed);
     char train_path[4096], test_path[4096];
@@ -370,8 +415,10 @@ static int rec_split(int argc, char **argv) {
     rc = edl_ratings_split(all, sk, frac, seed, &train, &test) != EDL_OK;
     if (!rc) rc = edl_ratings_write(train, train_path) != EDL_OK;
     if (!rc) rc = edl_ratings_write(test, test_path) != EDL_OK;
-    if (rc) cli_fail(cmd);
-    else printf("%s\t%zu\n%s\t%zu\n", train_path, edl_ratings_count(train), test_path, edl_ratings_count(test));
+    if (rc)
+        cli_fail(cmd);
+    else
+        printf("%s\t%zu\n%s\t%zu\n", train_path, edl_ratings_count(train), test_path, edl_ratings_count(test));
     edl_ratings_free(all), edl_ratings_free(train), edl_ratings_free(test);
     return rc;
 }
@@ -390,7 +437,8 @@ static const char rec_usage_fmt[] =
 
 int cmd_recommend(int argc, char **argv) {
     char models[64], rec_usage[sizeof rec_usage_fmt + 64];
-    snprintf(rec_usage, sizeof rec_usage, rec_usage_fmt, args_names(models, sizeof models, &ARG_NAMES_REC_KIND, NULL, 0, "", "|", "|", ""));
+    snprintf(rec_usage, sizeof rec_usage, rec_usage_fmt,
+             args_names(models, sizeof models, &ARG_NAMES_REC_KIND, NULL, 0, "", "|", "|", ""));
     const arg_cmd ac = {"recommend", rec_usage, NULL, 0};
     if (argc < 3) return args_usage_exit(&ac, -1);
     if (!strcmp(argv[2], "help")) return fputs(rec_usage, stdout), 0;

@@ -26,7 +26,8 @@ typedef struct {
 static void progress_supervised(const edl_progress *p, void *user) {
     supervised_progress *s = user;
     if (s->log && p->epoch_end)
-        fprintf(s->log, "%.4f,%.6g,%.6g,%.0f,%.3f\n", (double)p->epoch, p->loss, p->lr, p->words_per_sec_thread, p->seconds);
+        fprintf(s->log, "%.4f,%.6g,%.6g,%.0f,%.3f\n", (double)p->epoch, p->loss, p->lr, p->words_per_sec_thread,
+                p->seconds);
     progress_fasttext(p, &s->ps);
 }
 
@@ -42,9 +43,11 @@ int cmd_supervised(int argc, char **argv) {
     size_t ngrams = a.word_ngrams, batch = 0, patience = 0;
     int64_t min_count_label = 0;
     float dropout = 0;
-    static const int sup_opts[] = {EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_ADAGRAD}, sup_losses[] = {EDL_TEXTCLF_SOFTMAX, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS};
+    static const int sup_opts[] = {EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_ADAGRAD},
+                     sup_losses[] = {EDL_TEXTCLF_SOFTMAX, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS};
     char opt_help[160];
-    args_names(opt_help, sizeof opt_help, &ARG_NAMES_OPT, sup_opts, 3, "edl: ", ", ", " or ", " (mini-batch training; default adam with -hidden, else sgd)");
+    args_names(opt_help, sizeof opt_help, &ARG_NAMES_OPT, sup_opts, 3, "edl: ", ", ", " or ",
+               " (mini-batch training; default adam with -hidden, else sgd)");
     const arg_spec specs[] = {
         FASTTEXT_FLAGS(ft),
         {"wordNgrams", ARG_SIZE, &ngrams, "max length of word ngram"},
@@ -58,7 +61,8 @@ int cmd_supervised(int argc, char **argv) {
         {"patience", ARG_SIZE, &patience, "edl: epochs without a better validation loss before stopping"},
         {"log", ARG_STR, &log, "edl: write the training curve as CSV (edl plot-curve draws it)"},
     };
-    const arg_cmd ac = {cmd, "usage: edl supervised -input FILE -output PREFIX [flags]\n", specs, sizeof specs / sizeof specs[0]};
+    const arg_cmd ac = {cmd, "usage: edl supervised -input FILE -output PREFIX [flags]\n", specs,
+                        sizeof specs / sizeof specs[0]};
     const char *pos[1];
     int parsed = args_parse(&ac, argc, argv, 2, pos, 0);
     if (parsed < 0) return parsed == ARGS_HELP ? 0 : 2;
@@ -71,16 +75,18 @@ int cmd_supervised(int argc, char **argv) {
         return 2;
     }
     /* a flag is used or refused, never accepted and ignored */
-    const char *refused = ws != SIZE_MAX ? "-ws has no effect in supervised mode (fastText ignores it there)"
-                          : !isnan(t)   ? "-t has no effect in supervised mode (fastText ignores it there)"
-                          : neg != SIZE_MAX ? "-neg: supervised -loss ns is not implemented (softmax, ova and hs are)"
-                          : (minn != SIZE_MAX && minn) || (maxn != SIZE_MAX && maxn)
-                              ? "-minn/-maxn: character n-grams are not implemented in supervised mode yet; refused rather than ignored"
-                          : patience && !valid ? "-patience needs -valid FILE: early stopping watches the validation loss"
-                          : dropout != 0 && !hidden ? "-dropout applies after -hidden layers: give -hidden too"
-                          : lru != SIZE_MAX && (hidden || batch || optimizer || valid)
-                              ? "-lrUpdateRate paces fastText's per-example trainer; with -hidden, -batch, -optimizer or -valid the rate steps once a batch"
-                              : NULL;
+    const char *refused =
+        ws != SIZE_MAX    ? "-ws has no effect in supervised mode (fastText ignores it there)"
+        : !isnan(t)       ? "-t has no effect in supervised mode (fastText ignores it there)"
+        : neg != SIZE_MAX ? "-neg: supervised -loss ns is not implemented (softmax, ova and hs are)"
+        : (minn != SIZE_MAX && minn) || (maxn != SIZE_MAX && maxn)
+            ? "-minn/-maxn: character n-grams are not implemented in supervised mode yet; refused rather than ignored"
+        : patience && !valid      ? "-patience needs -valid FILE: early stopping watches the validation loss"
+        : dropout != 0 && !hidden ? "-dropout applies after -hidden layers: give -hidden too"
+        : lru != SIZE_MAX && (hidden || batch || optimizer || valid)
+            ? "-lrUpdateRate paces fastText's per-example trainer; with -hidden, -batch, -optimizer or -valid the rate "
+              "steps once a batch"
+            : NULL;
     if (refused) {
         fprintf(stderr, "edl supervised: %s\n", refused);
         return 2;
@@ -89,7 +95,11 @@ int cmd_supervised(int argc, char **argv) {
     if (cli_output_path(cmd, "-output", output, ".safetensors", path, sizeof path) ||
         (log && cli_output_path(cmd, "-log", log, "", log_path, sizeof log_path)))
         return 1;
-    const cli_file files[] = {{"-input", input, 0}, {"-valid", valid, 0}, {"-pretrainedVectors", pre, 0}, {"-output", path, 1}, {"-log", log, 1}};
+    const cli_file files[] = {{"-input", input, 0},
+                              {"-valid", valid, 0},
+                              {"-pretrainedVectors", pre, 0},
+                              {"-output", path, 1},
+                              {"-log", log, 1}};
     if (cli_files_distinct(cmd, files, sizeof files / sizeof files[0])) return 1;
     int loss;
     if (args_enum(cmd, "-loss", ft.loss, &ARG_NAMES_TEXTCLF_LOSS, sup_losses, 3, &loss)) return 2;
@@ -102,7 +112,8 @@ int cmd_supervised(int argc, char **argv) {
     if (optimizer && args_enum(cmd, "-optimizer", optimizer, &ARG_NAMES_OPT, sup_opts, 3, &a.optimizer)) return 2;
     a.dim = ft.dim, a.lr = ft.lr, a.epoch = epoch, a.word_ngrams = ngrams, a.bucket = ft.bucket;
     a.min_count = ft.min_count, a.min_count_label = min_count_label, a.label = ft.label;
-    a.thread = ft.thread, a.seed = ft.seed, a.lr_update_rate = lru != SIZE_MAX ? lru : a.lr_update_rate, a.pretrained_vectors = pre;
+    a.thread = ft.thread, a.seed = ft.seed, a.lr_update_rate = lru != SIZE_MAX ? lru : a.lr_update_rate,
+    a.pretrained_vectors = pre;
     a.hidden = hid, a.nhidden = nh, a.dropout = dropout, a.batch = batch, a.valid = valid, a.patience = patience;
     supervised_progress sp = {.log = NULL};
     progress_init(&sp.ps, verbose_level);
@@ -118,9 +129,12 @@ int cmd_supervised(int argc, char **argv) {
     int log_failed = cli_close_output(cmd, "-log", log, sp.log) != 0;
     if (s != EDL_OK) return cli_fail(cmd);
     if (verbose_level >= 1) {
-        fprintf(stderr, "Read %lld words\nNumber of words:  %zu\nNumber of labels: %zu\n", (long long)r.ntokens, r.nwords, r.nlabels);
-        if (r.skipped_no_label) fprintf(stderr, "warning: %zu lines without a label were skipped\n", r.skipped_no_label);
-        fprintf(stderr, "trained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n", r.seconds, r.words_per_sec_thread, r.loss);
+        fprintf(stderr, "Read %lld words\nNumber of words:  %zu\nNumber of labels: %zu\n", (long long)r.ntokens,
+                r.nwords, r.nlabels);
+        if (r.skipped_no_label)
+            fprintf(stderr, "warning: %zu lines without a label were skipped\n", r.skipped_no_label);
+        fprintf(stderr, "trained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n", r.seconds, r.words_per_sec_thread,
+                r.loss);
     }
     s = edl_textclf_save(c, path);
     edl_textclf_free(c);
@@ -130,7 +144,8 @@ int cmd_supervised(int argc, char **argv) {
 }
 
 /* MODEL FILE [k] [threshold], as fastText's test and predict. */
-static int model_file_k_th(const char *cmd, int argc, char **argv, edl_textclf **c, const char **file, size_t *k, float *th) {
+static int model_file_k_th(const char *cmd, int argc, char **argv, edl_textclf **c, const char **file, size_t *k,
+                           float *th) {
     char usage[96];
     snprintf(usage, sizeof usage, "usage: edl %s MODEL FILE|- [k] [threshold]\n", cmd);
     const arg_cmd ac = {cmd, usage, NULL, 0};
@@ -181,8 +196,10 @@ int cmd_test(int argc, char **argv) {
             double vals[3] = {f1, p, r};
             const char *names[3] = {"F1-Score", "Precision", "Recall"};
             for (int i = 0; i < 3; i++) {
-                if (isfinite(vals[i])) printf("%s : %.6f  ", names[i], vals[i]);
-                else printf("%s : --------  ", names[i]);
+                if (isfinite(vals[i]))
+                    printf("%s : %.6f  ", names[i], vals[i]);
+                else
+                    printf("%s : --------  ", names[i]);
             }
             printf(" %s\n", edl_textclf_label(c, l, NULL));
         }

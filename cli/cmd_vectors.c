@@ -31,7 +31,9 @@ static int train_vectors(int argc, char **argv, int cbow) {
         /* alone (fastText's -saveOutput style), or with 0 or 1 */
         {"binary", ARG_BOOL, &binary, "also write OUTPUT.bin (word2vec binary); -binary alone means 1"},
     };
-    const arg_cmd ac = {cmd, cbow ? "usage: edl cbow -input FILE -output PREFIX [flags]\n" : "usage: edl skipgram -input FILE -output PREFIX [flags]\n",
+    const arg_cmd ac = {cmd,
+                        cbow ? "usage: edl cbow -input FILE -output PREFIX [flags]\n"
+                             : "usage: edl skipgram -input FILE -output PREFIX [flags]\n",
                         specs, sizeof specs / sizeof specs[0]};
     const char *pos[1];
     int parsed = args_parse(&ac, argc, argv, 2, pos, 0);
@@ -49,7 +51,10 @@ static int train_vectors(int argc, char **argv, int cbow) {
         (binary && cli_output_path(cmd, "-output", output, ".bin", bin_path, sizeof bin_path)) ||
         cli_output_path(cmd, "-output", output, ".safetensors", model_path, sizeof model_path))
         return 1;
-    const cli_file files[] = {{"-input", input, 0}, {"-output", vec_path, 1}, {"-output", binary ? bin_path : NULL, 1}, {"-output", model_path, 1}};
+    const cli_file files[] = {{"-input", input, 0},
+                              {"-output", vec_path, 1},
+                              {"-output", binary ? bin_path : NULL, 1},
+                              {"-output", model_path, 1}};
     if (cli_files_distinct(cmd, files, sizeof files / sizeof files[0])) return 1;
     if (strcmp(loss, "ns")) {
         fprintf(stderr, "edl %s: -loss '%s': only ns (negative sampling) is implemented\n", cmd, loss);
@@ -64,7 +69,8 @@ static int train_vectors(int argc, char **argv, int cbow) {
     if (verbose_level >= 2) fputc('\n', stderr);
     if (s != EDL_OK) return cli_fail(cmd);
     if (verbose_level >= 1)
-        fprintf(stderr, "Read %lld words\nNumber of words:  %zu\ntrained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n",
+        fprintf(stderr,
+                "Read %lld words\nNumber of words:  %zu\ntrained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n",
                 (long long)r.ntokens, r.nwords, r.seconds, r.words_per_sec_thread, r.loss);
     edl_vectors *v = NULL;
     s = edl_wordvec_vectors(w, &v);
@@ -74,7 +80,8 @@ static int train_vectors(int argc, char **argv, int cbow) {
     edl_vectors_free(v);
     edl_wordvec_free(w);
     if (s != EDL_OK) return cli_fail(cmd);
-    if (verbose_level >= 1) fprintf(stderr, "saved %s.vec%s and %s.safetensors\n", output, binary ? ", .bin" : "", output);
+    if (verbose_level >= 1)
+        fprintf(stderr, "saved %s.vec%s and %s.safetensors\n", output, binary ? ", .bin" : "", output);
     return 0;
 }
 
@@ -83,15 +90,18 @@ int cmd_cbow(int argc, char **argv) { return train_vectors(argc, argv, 1); }
 
 int cmd_convert(int argc, char **argv) {
     const char *from = edl_vec_format_name(EDL_VEC_AUTO), *to = from, *pos[2];
-    const arg_spec specs[] = {{"from", ARG_STR, &from, "input format"}, {"to", ARG_STR, &to, "output format (auto: by extension)"}};
+    const arg_spec specs[] = {{"from", ARG_STR, &from, "input format"},
+                              {"to", ARG_STR, &to, "output format (auto: by extension)"}};
     static const int formats[] = {EDL_VEC_TEXT, EDL_VEC_GLOVE, EDL_VEC_BINARY, EDL_VEC_SAFETENSORS};
     char usage[160];
-    args_names(usage, sizeof usage, &ARG_NAMES_VEC_FORMAT, formats, 4, "usage: edl convert IN OUT [--from FMT] [--to FMT]   (FMT: ", ", ", ", ", ")\n");
+    args_names(usage, sizeof usage, &ARG_NAMES_VEC_FORMAT, formats, 4,
+               "usage: edl convert IN OUT [--from FMT] [--to FMT]   (FMT: ", ", ", ", ", ")\n");
     const arg_cmd ac = {"convert", usage, specs, 2};
     int parsed = args_parse(&ac, argc, argv, 2, pos, 2);
     if (parsed != 2) return args_usage_exit(&ac, parsed);
     int fi, fo;
-    if (args_enum("convert", "format", from, &ARG_NAMES_VEC_FORMAT, NULL, 0, &fi) || args_enum("convert", "format", to, &ARG_NAMES_VEC_FORMAT, NULL, 0, &fo))
+    if (args_enum("convert", "format", from, &ARG_NAMES_VEC_FORMAT, NULL, 0, &fi) ||
+        args_enum("convert", "format", to, &ARG_NAMES_VEC_FORMAT, NULL, 0, &fo))
         return 2;
     char out[4096];
     if (cli_output_path("convert", "OUT", pos[1], "", out, sizeof out)) return 1;
@@ -153,7 +163,7 @@ static void print_neighbours(const vec_source *src, const int64_t *ids, const fl
 typedef struct {
     char **argv;
     int argc, next;
-    char *line;   /* standard input, a line at a time */
+    char *line; /* standard input, a line at a time */
     size_t at, len;
     edl_lines *in; /* opened for the first word it gives */
     edl_status err;
@@ -169,7 +179,8 @@ static const char *next_word(word_source *ws) {
             if (ws->at < ws->len) ws->line[ws->at++] = '\0'; /* else the line's own NUL ends it */
             return w;
         }
-        if (ws->err || (!ws->in && (ws->err = edl_lines_from_fd(&ws->in, fileno(stdin), "<stdin>")) != EDL_OK)) return NULL;
+        if (ws->err || (!ws->in && (ws->err = edl_lines_from_fd(&ws->in, fileno(stdin), "<stdin>")) != EDL_OK))
+            return NULL;
         ws->at = 0;
         if ((ws->err = edl_lines_next(ws->in, &ws->line, &ws->len)) != EDL_OK || !ws->line) return NULL;
     }
@@ -192,7 +203,8 @@ int cmd_nn(int argc, char **argv) {
     size_t k = 10;
     const char *pos[64];
     const arg_spec specs[] = {{"k", ARG_SIZE, &k, "neighbours to print"}};
-    const arg_cmd ac = {"nn", "usage: edl nn VECTORS [-k 10] [WORD...]   (words from stdin when none are given)\n", specs, 1};
+    const arg_cmd ac = {"nn", "usage: edl nn VECTORS [-k 10] [WORD...]   (words from stdin when none are given)\n",
+                        specs, 1};
     int np = args_parse(&ac, argc, argv, 2, pos, 64);
     if (np < 1) return args_usage_exit(&ac, np);
     if (check_k("nn", k)) return 2;
@@ -212,8 +224,10 @@ int cmd_nn(int argc, char **argv) {
             continue;
         }
         size_t n;
-        if (edl_vectors_nearest(src.v, q, k, 0, &id, id >= 0, ids, sims, &n) != EDL_OK) rc = cli_fail("nn");
-        else print_neighbours(&src, ids, sims, n);
+        if (edl_vectors_nearest(src.v, q, k, 0, &id, id >= 0, ids, sims, &n) != EDL_OK)
+            rc = cli_fail("nn");
+        else
+            print_neighbours(&src, ids, sims, n);
     }
     free(q), free(sims), free(ids);
     if (word_source_free(&ws, "nn")) rc = 1;
@@ -225,7 +239,10 @@ int cmd_analogies(int argc, char **argv) {
     size_t k = 10;
     const char *pos[64];
     const arg_spec specs[] = {{"k", ARG_SIZE, &k, "answers to print"}};
-    const arg_cmd ac = {"analogies", "usage: edl analogies VECTORS [-k 10] [A B C ...]   (A : B :: C : ?; triples from stdin when none)\n", specs, 1};
+    const arg_cmd ac = {
+        "analogies",
+        "usage: edl analogies VECTORS [-k 10] [A B C ...]   (A : B :: C : ?; triples from stdin when none)\n", specs,
+        1};
     int np = args_parse(&ac, argc, argv, 2, pos, 64);
     if (np < 1) return args_usage_exit(&ac, np);
     if (check_k("analogies", k)) return 2;
@@ -260,8 +277,10 @@ int cmd_analogies(int argc, char **argv) {
         }
         size_t n;
         /* A : B :: C : ? is B - A + C */
-        if (edl_vectors_analogy(src.v, id[0], id[1], id[2], k, 0, ids, sims, &n) != EDL_OK) rc = cli_fail("analogies");
-        else print_neighbours(&src, ids, sims, n);
+        if (edl_vectors_analogy(src.v, id[0], id[1], id[2], k, 0, ids, sims, &n) != EDL_OK)
+            rc = cli_fail("analogies");
+        else
+            print_neighbours(&src, ids, sims, n);
     }
     free(sims), free(ids);
     free(w[0]), free(w[1]), free(w[2]);
@@ -273,8 +292,10 @@ int cmd_analogies(int argc, char **argv) {
 int cmd_eval_analogies(int argc, char **argv) {
     size_t restrict_to = 30000;
     const char *pos[2];
-    const arg_spec specs[] = {{"restrict", ARG_SIZE, &restrict_to, "only the first N words (word2vec's 30000; 0: all)"}};
-    const arg_cmd ac = {"eval-analogies", "usage: edl eval-analogies VECTORS questions-words.txt [-restrict 30000]\n", specs, 1};
+    const arg_spec specs[] = {
+        {"restrict", ARG_SIZE, &restrict_to, "only the first N words (word2vec's 30000; 0: all)"}};
+    const arg_cmd ac = {"eval-analogies", "usage: edl eval-analogies VECTORS questions-words.txt [-restrict 30000]\n",
+                        specs, 1};
     int parsed = args_parse(&ac, argc, argv, 2, pos, 2);
     if (parsed != 2) return args_usage_exit(&ac, parsed);
     vec_source src;
@@ -284,9 +305,10 @@ int cmd_eval_analogies(int argc, char **argv) {
     if (s == EDL_OK) {
         for (size_t i = 0; i < r.nsections; i++)
             printf("%s\t%.4f\t(%zu / %zu)\n", r.sections[i].name[0] ? r.sections[i].name : "(no section)",
-                   r.sections[i].total ? (double)r.sections[i].correct / (double)r.sections[i].total : 0.0, r.sections[i].correct,
-                   r.sections[i].total);
-        printf("total\t%.4f\t(%zu / %zu)\nskipped\t%zu\n", r.total ? (double)r.correct / (double)r.total : 0.0, r.correct, r.total, r.skipped);
+                   r.sections[i].total ? (double)r.sections[i].correct / (double)r.sections[i].total : 0.0,
+                   r.sections[i].correct, r.sections[i].total);
+        printf("total\t%.4f\t(%zu / %zu)\nskipped\t%zu\n", r.total ? (double)r.correct / (double)r.total : 0.0,
+               r.correct, r.total, r.skipped);
         edl_analogy_result_free(&r);
     }
     close_source(&src);
@@ -295,7 +317,8 @@ int cmd_eval_analogies(int argc, char **argv) {
 
 int cmd_eval_similarity(int argc, char **argv) {
     const char *pos[2];
-    static const arg_cmd ac = {"eval-similarity", "usage: edl eval-similarity VECTORS PAIRS   (PAIRS: 'word1 word2 score' a line)\n", NULL, 0};
+    static const arg_cmd ac = {
+        "eval-similarity", "usage: edl eval-similarity VECTORS PAIRS   (PAIRS: 'word1 word2 score' a line)\n", NULL, 0};
     int parsed = args_parse(&ac, argc, argv, 2, pos, 2);
     if (parsed != 2) return args_usage_exit(&ac, parsed);
     vec_source src;
@@ -303,7 +326,9 @@ int cmd_eval_similarity(int argc, char **argv) {
     double rho;
     size_t found, total;
     edl_status s = edl_vectors_eval_similarity(src.v, pos[1], &rho, &found, &total);
-    if (s == EDL_OK) printf("spearman\t%.4f\ncoverage\t%.4f\t(%zu / %zu)\n", rho, total ? (double)found / (double)total : 0.0, found, total);
+    if (s == EDL_OK)
+        printf("spearman\t%.4f\ncoverage\t%.4f\t(%zu / %zu)\n", rho, total ? (double)found / (double)total : 0.0, found,
+               total);
     close_source(&src);
     return s == EDL_OK ? 0 : cli_fail("eval-similarity");
 }
@@ -334,8 +359,9 @@ int cmd_print_word_vectors(int argc, char **argv) {
     }
     int rc = vec ? 0 : (fprintf(stderr, "edl %s: no memory\n", argv[1]), 1);
     if (missing) {
-        fprintf(stderr, "edl %s: %zu of %zu words have no vector in %s (printed as zeros), the first '%.100s'%s\n", argv[1], missing, words,
-                pos[0], first_missing, src.w ? "" : ": the file has no subwords to build one from");
+        fprintf(stderr, "edl %s: %zu of %zu words have no vector in %s (printed as zeros), the first '%.100s'%s\n",
+                argv[1], missing, words, pos[0], first_missing,
+                src.w ? "" : ": the file has no subwords to build one from");
         rc = 1;
     }
     free(first);

@@ -24,29 +24,36 @@ void ft_flags_supervised(ft_flags *f, const edl_textclf_args *a);
 /* Word vectors: the defaults of a. */
 void ft_flags_vectors(ft_flags *f, const edl_wordvec_args *a);
 
-#define FASTTEXT_FLAGS(f)                                                                                                     \
-    {"input", ARG_STR, &(f).input, (f).supervised ? "training file path ('-' for stdin)" : "training text ('-' for stdin)"}, \
-    {"output", ARG_STR, &(f).output, (f).supervised ? "writes OUTPUT.safetensors" : "writes OUTPUT.vec and OUTPUT.safetensors"}, \
-    {"dim", ARG_SIZE, &(f).dim, "size of word vectors"},                                                                      \
-    {"lr", ARG_FLOAT, &(f).lr, "learning rate"},                                                                              \
-    {"epoch", ARG_SIZE, &(f).epoch, "number of epochs"},                                                                      \
-    {"minCount", ARG_COUNT, &(f).min_count, "minimal number of word occurences"},                                            \
-    {"bucket", ARG_SIZE, &(f).bucket, "number of buckets"},                                                                   \
-    {"label", ARG_STR, &(f).label, (f).supervised ? "labels prefix" : "labels prefix (such tokens are not words)"},          \
-    {"loss", ARG_STR, &(f).loss, (f).loss_help},                                                                              \
-    {"thread", ARG_INT, &(f).thread, "number of threads (0: all cores)"},                                                     \
-    {"seed", ARG_U64, &(f).seed, "random generator seed"},                                                                    \
-    {"lrUpdateRate", ARG_SIZE, &(f).lr_update_rate,                                                                           \
-     (f).supervised ? "change the rate of updates for the learning rate (unset: 100; fastText's trainer only)"               \
-                    : "change the rate of updates for the learning rate"},                                                    \
-    {"verbose", ARG_INT, &(f).verbose, "verbosity level"},                                                                    \
-    {"ws", ARG_SIZE, &(f).ws, (f).supervised ? "(refused: no effect in supervised mode)" : "size of the context window"},    \
-    {"neg", ARG_SIZE, &(f).neg, (f).supervised ? "(refused: -loss ns is not implemented)" : "number of negatives sampled"},  \
-    {"minn", ARG_SIZE, &(f).minn,                                                                                             \
-     (f).supervised ? "(refused unless 0: character n-grams are not in supervised mode yet)" : "min length of char ngram"},  \
-    {"maxn", ARG_SIZE, &(f).maxn,                                                                                             \
-     (f).supervised ? "(refused unless 0: character n-grams are not in supervised mode yet)"                                 \
-                    : "max length of char ngram (0: none)"},                                                                  \
-    {"t", ARG_FLOAT, &(f).t, (f).supervised ? "(refused: no effect in supervised mode)" : "sampling threshold"}
+#define FASTTEXT_FLAGS(f)                                                                                          \
+    {"input", ARG_STR, &(f).input,                                                                                 \
+     (f).supervised ? "training file path ('-' for stdin)" : "training text ('-' for stdin)"},                     \
+        {"output", ARG_STR, &(f).output,                                                                           \
+         (f).supervised ? "writes OUTPUT.safetensors" : "writes OUTPUT.vec and OUTPUT.safetensors"},               \
+        {"dim", ARG_SIZE, &(f).dim, "size of word vectors"}, {"lr", ARG_FLOAT, &(f).lr, "learning rate"},          \
+        {"epoch", ARG_SIZE, &(f).epoch, "number of epochs"},                                                       \
+        {"minCount", ARG_COUNT, &(f).min_count, "minimal number of word occurences"},                              \
+        {"bucket", ARG_SIZE, &(f).bucket, "number of buckets"},                                                    \
+        {"label", ARG_STR, &(f).label,                                                                             \
+         (f).supervised ? "labels prefix" : "labels prefix (such tokens are not words)"},                          \
+        {"loss", ARG_STR, &(f).loss, (f).loss_help},                                                               \
+        {"thread", ARG_INT, &(f).thread, "number of threads (0: all cores)"},                                      \
+        {"seed", ARG_U64, &(f).seed, "random generator seed"},                                                     \
+        {"lrUpdateRate", ARG_SIZE, &(f).lr_update_rate,                                                            \
+         (f).supervised ? "change the rate of updates for the learning rate (unset: 100; fastText's trainer only)" \
+                        : "change the rate of updates for the learning rate"},                                     \
+        {"verbose", ARG_INT, &(f).verbose, "verbosity level"},                                                     \
+        {"ws", ARG_SIZE, &(f).ws,                                                                                  \
+         (f).supervised ? "(refused: no effect in supervised mode)" : "size of the context window"},               \
+        {"neg", ARG_SIZE, &(f).neg,                                                                                \
+         (f).supervised ? "(refused: -loss ns is not implemented)" : "number of negatives sampled"},               \
+        {"minn", ARG_SIZE, &(f).minn,                                                                              \
+         (f).supervised ? "(refused unless 0: character n-grams are not in supervised mode yet)"                   \
+                        : "min length of char ngram"},                                                             \
+        {"maxn", ARG_SIZE, &(f).maxn,                                                                              \
+         (f).supervised ? "(refused unless 0: character n-grams are not in supervised mode yet)"                   \
+                        : "max length of char ngram (0: none)"},                                                   \
+    {                                                                                                              \
+        "t", ARG_FLOAT, &(f).t, (f).supervised ? "(refused: no effect in supervised mode)" : "sampling threshold"  \
+    }
 
 #endif

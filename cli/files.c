@@ -11,21 +11,22 @@
 
 int cli_output_path(const char *cmd, const char *flag, const char *prefix, const char *suffix, char *out, size_t size) {
     if (!prefix || !*prefix) {
-        fprintf(stderr, "edl %s: %s is empty: give a file name%s\n", cmd, flag, suffix[0] ? " prefix such as model" : "");
+        fprintf(stderr, "edl %s: %s is empty: give a file name%s\n", cmd, flag,
+                suffix[0] ? " prefix such as model" : "");
         return -1;
     }
     const char *base = strrchr(prefix, '/');
     base = base ? base + 1 : prefix;
     if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
-        fprintf(stderr, "edl %s: %s '%s' names a directory: give a file name in it (such as %s%smodel)\n", cmd, flag, prefix, prefix,
-                *base ? "/" : "");
+        fprintf(stderr, "edl %s: %s '%s' names a directory: give a file name in it (such as %s%smodel)\n", cmd, flag,
+                prefix, prefix, *base ? "/" : "");
         return -1;
     }
     /* a prefix naming a device or FIFO would put PREFIX.safetensors beside it (in /dev) */
     struct stat st;
     if (suffix[0] && stat(prefix, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "edl %s: %s '%s' is a device or FIFO, not a file name prefix (it would write %s%s beside it)\n", cmd, flag, prefix,
-                prefix, suffix);
+        fprintf(stderr, "edl %s: %s '%s' is a device or FIFO, not a file name prefix (it would write %s%s beside it)\n",
+                cmd, flag, prefix, prefix, suffix);
         return -1;
     }
     int n = snprintf(out, size, "%s%s", prefix, suffix);
@@ -63,9 +64,12 @@ static file_id identify(const char *path) {
     size_t dl = slash ? (size_t)(slash - path) : 0;
     char *dir = malloc(dl + 2);
     if (!dir) return id;
-    if (!slash) strcpy(dir, ".");
-    else if (dl == 0) strcpy(dir, "/");
-    else memcpy(dir, path, dl), dir[dl] = '\0';
+    if (!slash)
+        strcpy(dir, ".");
+    else if (dl == 0)
+        strcpy(dir, "/");
+    else
+        memcpy(dir, path, dl), dir[dl] = '\0';
     if (stat(dir, &st) == 0) id.known = 1, id.dev = st.st_dev, id.ino = st.st_ino, id.name = slash ? slash + 1 : path;
     free(dir);
     return id;
@@ -78,8 +82,10 @@ static int same(const file_id *a, const file_id *b) {
 }
 
 static void describe(char *buf, size_t size, const cli_file *f) {
-    if (f->flag[0]) snprintf(buf, size, "%s %s", f->flag, f->path);
-    else snprintf(buf, size, "%s", f->path);
+    if (f->flag[0])
+        snprintf(buf, size, "%s %s", f->flag, f->path);
+    else
+        snprintf(buf, size, "%s", f->path);
 }
 
 int cli_files_distinct(const char *cmd, const cli_file *files, size_t n) {
@@ -103,7 +109,8 @@ int cli_files_distinct(const char *cmd, const cli_file *files, size_t n) {
 
 FILE *cli_open_output(const char *cmd, const char *flag, const char *path) {
     FILE *f = fopen(path, "w");
-    if (!f) fprintf(stderr, "edl %s: %s%s%s: cannot write it: %s\n", cmd, flag, flag[0] ? " " : "", path, strerror(errno));
+    if (!f)
+        fprintf(stderr, "edl %s: %s%s%s: cannot write it: %s\n", cmd, flag, flag[0] ? " " : "", path, strerror(errno));
     return f;
 }
 
@@ -114,8 +121,8 @@ int cli_close_output(const char *cmd, const char *flag, const char *path, FILE *
     if (f != stdout && fclose(f) != 0 && !bad) bad = 1, err = errno;
     if (!bad) return 0;
     if (f == stdout) path = "standard output";
-    fprintf(stderr, "edl%s%s: %s%s%s: write failed: %s\n", cmd ? " " : "", cmd ? cmd : "", flag, flag[0] ? " " : "", path,
-            strerror(err ? err : EIO));
+    fprintf(stderr, "edl%s%s: %s%s%s: write failed: %s\n", cmd ? " " : "", cmd ? cmd : "", flag, flag[0] ? " " : "",
+            path, strerror(err ? err : EIO));
     return -1;
 }
 

@@ -11,7 +11,7 @@
 typedef struct {
     int verbose; /* 0: silent, 1: progress, 2: also each epoch's validation */
     int tty;
-    FILE *log;   /* -log FILE: one CSV row an epoch (edl train) or a report (supervised) */
+    FILE *log;     /* -log FILE: one CSV row an epoch (edl train) or a report (supervised) */
     double epochs; /* supervised: to turn progress into epochs for the log */
 } progress_state;
 

@@ -31,14 +31,13 @@
 extern "C" {
 #endif
 
-#define EDL_VERSION_MAJOR 0
-#define EDL_VERSION_MINOR 1
-#define EDL_VERSION_PATCH 0
+#define EDL_VERSION_MAJOR  0
+#define EDL_VERSION_MINOR  1
+#define EDL_VERSION_PATCH  0
 #define EDL_VERSION_NUMBER (EDL_VERSION_MAJOR * 10000 + EDL_VERSION_MINOR * 100 + EDL_VERSION_PATCH)
-#define EDL__STR2(x) #x
-#define EDL__STR(x) EDL__STR2(x)
-#define EDL_VERSION_STRING                                                                        \
-    EDL__STR(EDL_VERSION_MAJOR) "." EDL__STR(EDL_VERSION_MINOR) "." EDL__STR(EDL_VERSION_PATCH)
+#define EDL__STR2(x)       #x
+#define EDL__STR(x)        EDL__STR2(x)
+#define EDL_VERSION_STRING EDL__STR(EDL_VERSION_MAJOR) "." EDL__STR(EDL_VERSION_MINOR) "." EDL__STR(EDL_VERSION_PATCH)
 
 /* The version of the library actually linked (compare with EDL_VERSION_NUMBER). */
 unsigned edl_version_number(void);
@@ -50,13 +49,13 @@ const char *edl_build_info(void);
 
 typedef enum {
     EDL_OK = 0,
-    EDL_ERR_ARG = -1,         /* NULL pointer, zero size, bad option */
-    EDL_ERR_INDEX = -2,       /* an index, offset or target outside its range */
-    EDL_ERR_NOMEM = -3,       /* allocation failed or a size overflows */
-    EDL_ERR_IO = -4,          /* a file could not be read or written */
-    EDL_ERR_FORMAT = -5,      /* a file or string is malformed */
-    EDL_ERR_NUMERIC = -6,     /* NaN or Inf where a finite number is required */
-    EDL_ERR_UNSUPPORTED = -7  /* valid request this build or kernel cannot serve */
+    EDL_ERR_ARG = -1,        /* NULL pointer, zero size, bad option */
+    EDL_ERR_INDEX = -2,      /* an index, offset or target outside its range */
+    EDL_ERR_NOMEM = -3,      /* allocation failed or a size overflows */
+    EDL_ERR_IO = -4,         /* a file could not be read or written */
+    EDL_ERR_FORMAT = -5,     /* a file or string is malformed */
+    EDL_ERR_NUMERIC = -6,    /* NaN or Inf where a finite number is required */
+    EDL_ERR_UNSUPPORTED = -7 /* valid request this build or kernel cannot serve */
 } edl_status;
 
 /* Short fixed name of a status, e.g. "index out of range". Never NULL. */
@@ -90,11 +89,10 @@ typedef enum { EDL_POOL_SUM = 0, EDL_POOL_MEAN, EDL_POOL_MAX } edl_pool;
 /* out[i,:] = table[idx[i],:] for i < n; table is rows x dim, out is n x dim. n may be 0 (an empty
    batch, as the bag kernels take an empty idx): then out and idx may be NULL, and so may idx and
    dout in the backward. */
-edl_status edl_embedding_forward(float *out, const float *table, size_t rows, size_t dim,
-                                 const int64_t *idx, size_t n);
+edl_status edl_embedding_forward(float *out, const float *table, size_t rows, size_t dim, const int64_t *idx, size_t n);
 /* dtable[idx[i],:] += dout[i,:]. Rows no index names are never touched. */
-edl_status edl_embedding_backward(float *dtable, size_t rows, size_t dim, const int64_t *idx,
-                                  size_t n, const float *dout);
+edl_status edl_embedding_backward(float *dtable, size_t rows, size_t dim, const int64_t *idx, size_t n,
+                                  const float *dout);
 
 /* Bag b pools rows idx[offsets[b] .. offsets[b+1]) (the last bag ends at n), as
    torch.nn.EmbeddingBag with include_last_offset=False; offsets must start at 0 and not decrease.
@@ -103,30 +101,28 @@ edl_status edl_embedding_backward(float *dtable, size_t rows, size_t dim, const 
    (every bag empty; idx may then be NULL).
    argmax: NULL unless pool == EDL_POOL_MAX, then bags*dim entries receive the winning index
    (the table row; -1 for an empty bag; the first maximum wins ties) for the backward. */
-edl_status edl_embedding_bag_forward(float *out, int64_t *argmax, const float *table, size_t rows,
-                                     size_t dim, const int64_t *idx, size_t n,
-                                     const int64_t *offsets, size_t bags, const float *weights,
-                                     edl_pool pool, int64_t padding_idx);
-edl_status edl_embedding_bag_backward(float *dtable, size_t rows, size_t dim, const int64_t *idx,
-                                      size_t n, const int64_t *offsets, size_t bags,
-                                      const float *weights, edl_pool pool, int64_t padding_idx,
-                                      const int64_t *argmax, const float *dout);
+edl_status edl_embedding_bag_forward(float *out, int64_t *argmax, const float *table, size_t rows, size_t dim,
+                                     const int64_t *idx, size_t n, const int64_t *offsets, size_t bags,
+                                     const float *weights, edl_pool pool, int64_t padding_idx);
+edl_status edl_embedding_bag_backward(float *dtable, size_t rows, size_t dim, const int64_t *idx, size_t n,
+                                      const int64_t *offsets, size_t bags, const float *weights, edl_pool pool,
+                                      int64_t padding_idx, const int64_t *argmax, const float *dout);
 
 /* out[b,o] = act(sum_i in[b,i]*weight[o,i] + bias[o]); in is batch x in_dim, weight is
    out_dim x in_dim, out is batch x out_dim; bias may be NULL. */
-edl_status edl_dense_forward(float *out, const float *in, size_t batch, size_t in_dim,
-                             size_t out_dim, const float *weight, const float *bias, edl_act act);
+edl_status edl_dense_forward(float *out, const float *in, size_t batch, size_t in_dim, size_t out_dim,
+                             const float *weight, const float *bias, edl_act act);
 /* From dout and the forward's in and out: din = (overwritten; may be NULL; must not overlap
    dout), dweight += (may be NULL for a frozen layer), dbias += (may be NULL). out may be NULL
    when act == EDL_ACT_NONE. */
-edl_status edl_dense_backward(float *din, float *dweight, float *dbias, const float *dout,
-                              const float *in, const float *out, size_t batch, size_t in_dim,
-                              size_t out_dim, const float *weight, edl_act act);
+edl_status edl_dense_backward(float *din, float *dweight, float *dbias, const float *dout, const float *in,
+                              const float *out, size_t batch, size_t in_dim, size_t out_dim, const float *weight,
+                              edl_act act);
 
 /* Mean over the batch of -log softmax(logits)[target]; logits is batch x classes;
    dlogits (may be NULL) = (softmax - onehot)/batch. */
-edl_status edl_softmax_cross_entropy(float *loss, float *dlogits, const float *logits,
-                                     const int64_t *targets, size_t batch, size_t classes);
+edl_status edl_softmax_cross_entropy(float *loss, float *dlogits, const float *logits, const int64_t *targets,
+                                     size_t batch, size_t classes);
 
 /* ---- More kernels ------------------------------------------------------------------------- */
 
@@ -137,31 +133,27 @@ edl_status edl_log_softmax(float *out, const float *in, size_t batch, size_t cla
 /* Elementwise activation, out = act(in) over n values (out may equal in), and its backward from
    the forward's output: din = dout * act'(.) (din may equal dout). */
 edl_status edl_act_forward(float *out, const float *in, size_t n, edl_act act);
-edl_status edl_act_backward(float *din, const float *dout, const float *out, size_t n,
-                            edl_act act);
+edl_status edl_act_backward(float *din, const float *dout, const float *out, size_t n, edl_act act);
 
 /* Mean over n of max(x,0) - x*t + log(1 + exp(-|x|)) (F.binary_cross_entropy_with_logits);
    targets in [0, 1]; dlogits (may be NULL) = (sigmoid(x) - t)/n. */
-edl_status edl_bce_with_logits(float *loss, float *dlogits, const float *logits,
-                               const float *targets, size_t n);
+edl_status edl_bce_with_logits(float *loss, float *dlogits, const float *logits, const float *targets, size_t n);
 /* Mean over n of (pred - target)^2 (F.mse_loss); dpred (may be NULL) = 2 (pred - target)/n. */
 edl_status edl_mse(float *loss, float *dpred, const float *pred, const float *target, size_t n);
 
 /* Inverted dropout (F.dropout in training): each value is zeroed with probability p, the rest
    scaled by 1/(1-p). mask (n bytes) records the kept values for the backward. p in [0, 1);
    out may equal in. The RNG advances by n draws. */
-edl_status edl_dropout_forward(float *out, uint8_t *mask, const float *in, size_t n, float p,
-                               edl_rng *rng);
+edl_status edl_dropout_forward(float *out, uint8_t *mask, const float *in, size_t n, float p, edl_rng *rng);
 /* din = dout * mask / (1-p) (din may equal dout). */
-edl_status edl_dropout_backward(float *din, const float *dout, const uint8_t *mask, size_t n,
-                                float p);
+edl_status edl_dropout_backward(float *din, const float *dout, const uint8_t *mask, size_t n, float p);
 
 /* PyTorch's max_norm (torch.embedding_renorm_): every distinct row named in idx whose p-norm
    exceeds max_norm is scaled in place by max_norm / (norm + 1e-7). norm_type > 0 (2 is usual;
    INFINITY means the largest magnitude).
    Call before edl_embedding_forward with the same indices. */
-edl_status edl_embedding_renorm(float *table, size_t rows, size_t dim, const int64_t *idx,
-                                size_t n, float max_norm, float norm_type);
+edl_status edl_embedding_renorm(float *table, size_t rows, size_t dim, const int64_t *idx, size_t n, float max_norm,
+                                float norm_type);
 
 /* out is n x classes: out[i, idx[i]] = 1, zero elsewhere (F.one_hot as float). With it,
    edl_dense_forward(out, onehot, n, rows, dim, table^T, NULL, EDL_ACT_NONE) equals the lookup. */
@@ -204,8 +196,7 @@ void edl_model_free(edl_model *model);
 /* Parses a spec, builds the model and initialises it with scheme and seed. A layer's own
    init=torch|keras|fasttext option overrides scheme. An optional last item loss(softmax|bce|mse)
    chooses the loss (default softmax). Errors name the column of the spec. */
-edl_status edl_model_from_spec(edl_model **model, const char *spec, edl_init scheme,
-                               uint64_t seed);
+edl_status edl_model_from_spec(edl_model **model, const char *spec, edl_init scheme, uint64_t seed);
 /* Parses a spec into a model that is not yet initialised: its layers, shapes, parameter counts,
    spec and summary, and nothing allocated in proportion to its tables (a summary of a 4 EiB
    model costs microseconds). Refuses what edl_model_from_spec refuses, except the allocation
@@ -214,10 +205,9 @@ edl_status edl_model_parse_spec(edl_model **model, const char *spec);
 
 /* Building from C: add layers in order (the first must be an input layer), then edl_model_init. */
 edl_status edl_model_add_input(edl_model *m, size_t dim);
-edl_status edl_model_add_embedding(edl_model *m, size_t rows, size_t dim, size_t len,
-                                   edl_pool pool, int64_t padding_idx);
-edl_status edl_model_add_embedding_bag(edl_model *m, size_t rows, size_t dim, edl_pool pool,
-                                       int64_t padding_idx);
+edl_status edl_model_add_embedding(edl_model *m, size_t rows, size_t dim, size_t len, edl_pool pool,
+                                   int64_t padding_idx);
+edl_status edl_model_add_embedding_bag(edl_model *m, size_t rows, size_t dim, edl_pool pool, int64_t padding_idx);
 edl_status edl_model_add_dense(edl_model *m, size_t out, edl_act act, int bias);
 edl_status edl_model_add_dropout(edl_model *m, float p);
 edl_status edl_model_set_loss(edl_model *m, edl_loss loss);
@@ -231,8 +221,7 @@ edl_status edl_model_freeze(edl_model *m, size_t layer, int frozen);
 edl_status edl_model_set_sparse(edl_model *m, size_t layer, int sparse);
 /* Copies count floats into a layer's "weight" or "bias" (pretrained vectors, or weights from
    PyTorch: the layouts are the same). count must equal the tensor's size. */
-edl_status edl_model_set_tensor(edl_model *m, size_t layer, const char *which, const float *data,
-                                size_t count);
+edl_status edl_model_set_tensor(edl_model *m, size_t layer, const char *which, const float *data, size_t count);
 /* A pointer to a layer's tensor inside the parameter block (NULL if it has none), and its size. */
 float *edl_model_tensor(edl_model *m, size_t layer, const char *which, size_t *count);
 
@@ -245,9 +234,9 @@ typedef struct {
     int64_t padding_idx;
     edl_act act;
     int bias, frozen, sparse;
-    float p; /* dropout */
-    size_t params;          /* trainable or not: rows*dim, in*out + out, ... */
-    size_t bytes;           /* params * sizeof(float) */
+    float p;       /* dropout */
+    size_t params; /* trainable or not: rows*dim, in*out + out, ... */
+    size_t bytes;  /* params * sizeof(float) */
 } edl_layer_info;
 
 size_t edl_model_num_layers(const edl_model *m);
@@ -290,12 +279,12 @@ edl_status edl_model_predict(const edl_model *m, const edl_batch *b, float *out)
 /* ---- Optimizers --------------------------------------------------------------------------- */
 
 typedef enum {
-    EDL_OPT_SGD = 0,          /* momentum, dampening, nesterov, weight_decay (torch.optim.SGD) */
-    EDL_OPT_ADAGRAD,          /* lr_decay, weight_decay, initial_accumulator, eps */
-    EDL_OPT_ROWWISE_ADAGRAD,  /* one accumulator per embedding row (mean of g^2 over the row);
+    EDL_OPT_SGD = 0,         /* momentum, dampening, nesterov, weight_decay (torch.optim.SGD) */
+    EDL_OPT_ADAGRAD,         /* lr_decay, weight_decay, initial_accumulator, eps */
+    EDL_OPT_ROWWISE_ADAGRAD, /* one accumulator per embedding row (mean of g^2 over the row);
                                  elementwise Adagrad for dense layers */
-    EDL_OPT_ADAM,             /* beta1, beta2, eps, weight_decay as L2 (torch.optim.Adam) */
-    EDL_OPT_ADAMW             /* decoupled weight decay (torch.optim.AdamW) */
+    EDL_OPT_ADAM,            /* beta1, beta2, eps, weight_decay as L2 (torch.optim.Adam) */
+    EDL_OPT_ADAMW            /* decoupled weight decay (torch.optim.AdamW) */
 } edl_opt_kind;
 
 typedef struct {
@@ -325,8 +314,7 @@ edl_status edl_optim_step(edl_optim *opt, float lr);
 /* Learning-rate schedules: lr at step (0-based) of total steps, after warmup steps of linear
    increase from 0. LINEAR decays to 0 at total (fastText's), COSINE to 0 along a half cosine. */
 typedef enum { EDL_SCHED_CONSTANT = 0, EDL_SCHED_LINEAR, EDL_SCHED_COSINE } edl_schedule;
-float edl_schedule_lr(edl_schedule s, float base_lr, uint64_t step, uint64_t total,
-                      uint64_t warmup);
+float edl_schedule_lr(edl_schedule s, float base_lr, uint64_t step, uint64_t total, uint64_t warmup);
 
 /* ---- Names -------------------------------------------------------------------------------- */
 
@@ -337,20 +325,20 @@ float edl_schedule_lr(edl_schedule s, float base_lr, uint64_t step, uint64_t tot
    canonical name or a documented alias (case matters); an unknown name is EDL_ERR_ARG, the last
    error naming it and the canonical names. The domain headers add theirs: edl_textclf_loss and
    edl_vec_format (edl_text.h), edl_rec_kind, edl_ratings_format and edl_split_kind (edl_rec.h). */
-const char *edl_act_name(edl_act act);          /* none relu sigmoid tanh */
+const char *edl_act_name(edl_act act); /* none relu sigmoid tanh */
 edl_status edl_act_from_name(const char *name, edl_act *act);
-const char *edl_pool_name(edl_pool pool);       /* sum mean max; flatten (EDL_POOL_FLATTEN) */
+const char *edl_pool_name(edl_pool pool); /* sum mean max; flatten (EDL_POOL_FLATTEN) */
 edl_status edl_pool_from_name(const char *name, edl_pool *pool);
-const char *edl_loss_name(edl_loss loss);       /* softmax bce mse */
+const char *edl_loss_name(edl_loss loss); /* softmax bce mse */
 edl_status edl_loss_from_name(const char *name, edl_loss *loss);
-const char *edl_init_name(edl_init init);       /* torch keras fasttext */
+const char *edl_init_name(edl_init init); /* torch keras fasttext */
 edl_status edl_init_from_name(const char *name, edl_init *init);
 const char *edl_layer_kind_name(edl_layer_kind kind); /* input embedding embedding_bag dense dropout */
 edl_status edl_layer_kind_from_name(const char *name, edl_layer_kind *kind);
 /* sgd adagrad rowwise-adagrad adam adamw; also takes rowwise_adagrad */
 const char *edl_opt_name(edl_opt_kind kind);
 edl_status edl_opt_from_name(const char *name, edl_opt_kind *kind);
-const char *edl_schedule_name(edl_schedule s);  /* constant linear cosine */
+const char *edl_schedule_name(edl_schedule s); /* constant linear cosine */
 edl_status edl_schedule_from_name(const char *name, edl_schedule *s);
 
 /* ---- Training ----------------------------------------------------------------------------- */
@@ -359,8 +347,7 @@ edl_status edl_schedule_from_name(const char *name, edl_schedule *s);
    batch) into *loss, gradients accumulated into the model's gradient block. rng drives dropout
    (may be NULL when the model has none). Returns EDL_ERR_NUMERIC naming the layer when the loss
    or a gradient is not finite. Not thread-safe on one model. */
-edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng *rng,
-                                      float *loss);
+edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng *rng, float *loss);
 /* Zeroes the gradients (only the touched rows of embeddings). */
 void edl_model_zero_grad(edl_model *m);
 
@@ -370,17 +357,14 @@ typedef struct edl_dataset edl_dataset;
 /* feature_dim 0: examples are index lists; target_dim 0: targets are class labels. */
 edl_status edl_dataset_create(edl_dataset **d, size_t feature_dim, size_t target_dim);
 void edl_dataset_free(edl_dataset *d);
-edl_status edl_dataset_add_indices(edl_dataset *d, const int64_t *idx, size_t n, int64_t label,
-                                   const float *targets);
-edl_status edl_dataset_add_features(edl_dataset *d, const float *x, int64_t label,
-                                    const float *targets);
+edl_status edl_dataset_add_indices(edl_dataset *d, const int64_t *idx, size_t n, int64_t label, const float *targets);
+edl_status edl_dataset_add_features(edl_dataset *d, const float *x, int64_t label, const float *targets);
 size_t edl_dataset_size(const edl_dataset *d);
 /* Reads a dataset from text, one example a line: `TARGET INPUTS...`, whitespace-separated.
    TARGET is an integer class (target_dim 0) or target_dim comma-separated floats; INPUTS are
    integer indices (feature_dim 0) or feature_dim floats. Empty lines and lines starting with
    '#' are skipped. "-" reads standard input. Errors name the file, line and column. */
-edl_status edl_dataset_load_text(edl_dataset **d, const char *path, size_t feature_dim,
-                                 size_t target_dim);
+edl_status edl_dataset_load_text(edl_dataset **d, const char *path, size_t feature_dim, size_t target_dim);
 
 /* Training progress, as every trainer reports it (edl_train, the text classifier, word vectors,
    recommenders): to a callback, one call at a time, maybe from a training thread. */
@@ -390,12 +374,12 @@ typedef struct {
                                    tokens done, and the run's tokens) */
     double progress;            /* 0..1: the share of the run done */
     double seconds, eta_seconds;
-    double examples_per_second; /* (fastText-style trainers: tokens per second) */
-    double words_per_sec_thread; /* fastText's figure: tokens a second per thread (text trainers) */
-    float lr;                   /* the rate now */
-    float loss, accuracy;              /* running means (accuracy NaN where not measured) */
-    float valid_loss, valid_accuracy;  /* at an epoch's end, when there is validation data (else NaN) */
-    int epoch_end;                     /* 1 in exactly one report an epoch, once its last
+    double examples_per_second;       /* (fastText-style trainers: tokens per second) */
+    double words_per_sec_thread;      /* fastText's figure: tokens a second per thread (text trainers) */
+    float lr;                         /* the rate now */
+    float loss, accuracy;             /* running means (accuracy NaN where not measured) */
+    float valid_loss, valid_accuracy; /* at an epoch's end, when there is validation data (else NaN) */
+    int epoch_end;                    /* 1 in exactly one report an epoch, once its last
                                           example is done */
 } edl_progress;
 
@@ -426,8 +410,7 @@ typedef struct {
 /* Fills c with defaults: 5 epochs, batch 32, Adam at PyTorch's defaults, constant schedule. */
 void edl_train_defaults(edl_train_config *c);
 /* Mini-batch training with seeded shuffling (bit-reproducible with one thread and a seed). */
-edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_config *c,
-                     edl_train_report *report);
+edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_config *c, edl_train_report *report);
 /* Mean loss and accuracy (softmax: argmax == label; bce: each output thresholded at 0.5) of the
    model over a dataset. accuracy is NaN for mse. */
 edl_status edl_evaluate(const edl_model *m, const edl_dataset *data, float *loss, float *accuracy);
@@ -444,16 +427,15 @@ edl_status edl_model_save(const edl_model *m, const char *path, const char *cons
 /* Tensors saved beside a model's own (a vocabulary as bytes and offsets, label names, ...). */
 typedef enum { EDL_DTYPE_F32 = 0, EDL_DTYPE_I64, EDL_DTYPE_U8 } edl_dtype;
 typedef struct {
-    const char *name;  /* anything but a layer's "<n>.weight" / "<n>.bias" */
+    const char *name; /* anything but a layer's "<n>.weight" / "<n>.bias" */
     edl_dtype dtype;
-    size_t rank;       /* 1 or 2 */
+    size_t rank; /* 1 or 2 */
     size_t shape[2];
     const void *data;
 } edl_tensor;
 /* edl_model_save with extra tensors (nextra may be 0). */
 edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *const *meta_keys,
-                             const char *const *meta_values, size_t nmeta, const edl_tensor *extra,
-                             size_t nextra);
+                             const char *const *meta_values, size_t nmeta, const edl_tensor *extra, size_t nextra);
 /* An extra tensor of the file the model was loaded from, or NULL. */
 const edl_tensor *edl_model_extra(const edl_model *m, const char *name);
 /* Loads a model saved by edl_model_save. Every field is checked before anything is allocated
@@ -512,9 +494,8 @@ void edl_lines_close(edl_lines *r);
 /* C = alpha * op(A) op(B) + beta * C, row-major; op(X) = X or X^T (trans_x != 0).
    op(A) is m x k, op(B) is k x n, C is m x n; lda/ldb/ldc are row strides. With beta == 0, C is
    not read. The same engine as the dense layer (a BLAS when the build found one). */
-edl_status edl_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
-                     const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
-                     size_t ldc);
+edl_status edl_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                     const float *b, size_t ldb, float beta, float *c, size_t ldc);
 
 #ifdef __cplusplus
 }

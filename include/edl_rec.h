@@ -32,11 +32,11 @@ edl_status edl_ratings_format_from_name(const char *name, edl_ratings_format *fo
 
 typedef struct {
     edl_ratings_format format;
-    char sep;            /* CSV: the separator (0: ',') */
-    int header;          /* CSV: -1 detect (a first line whose user and item fields are both not numbers), 0, 1 */
+    char sep;   /* CSV: the separator (0: ',') */
+    int header; /* CSV: -1 detect (a first line whose user and item fields are both not numbers), 0, 1 */
     int user_col, item_col, rating_col, time_col; /* 0-based columns; rating/time -1: absent
                                                      (rating 1, timestamp = line number) */
-    int skip_bad;        /* 0: the first bad row fails the read; 1: bad rows are skipped, counted */
+    int skip_bad; /* 0: the first bad row fails the read; 1: bad rows are skipped, counted */
 } edl_ratings_options;
 
 /* Why rows were skipped (skip_bad = 1); first names the first one ("file:line: reason"). */
@@ -61,8 +61,7 @@ edl_status edl_ratings_add(edl_ratings *r, int64_t user, int64_t item, float rat
 void edl_ratings_free(edl_ratings *r);
 size_t edl_ratings_count(const edl_ratings *r);
 /* Record i: any output pointer may be NULL. */
-edl_status edl_ratings_get(const edl_ratings *r, size_t i, int64_t *user, int64_t *item,
-                           float *rating, int64_t *time);
+edl_status edl_ratings_get(const edl_ratings *r, size_t i, int64_t *user, int64_t *item, float *rating, int64_t *time);
 /* Writes u.data format (user TAB item TAB rating TAB timestamp), atomically. */
 edl_status edl_ratings_write(const edl_ratings *r, const char *path);
 
@@ -74,8 +73,8 @@ typedef enum {
 /* Names as edl.h's "Names": random last. */
 const char *edl_split_kind_name(edl_split_kind kind);
 edl_status edl_split_kind_from_name(const char *name, edl_split_kind *kind);
-edl_status edl_ratings_split(const edl_ratings *all, edl_split_kind kind, float frac,
-                             uint64_t seed, edl_ratings **train, edl_ratings **test);
+edl_status edl_ratings_split(const edl_ratings *all, edl_split_kind kind, float frac, uint64_t seed,
+                             edl_ratings **train, edl_ratings **test);
 
 /* A synthetic data set with known structure: rating = mean + user bias + item bias + <p_u, q_i>
    (rank factors) + N(0, noise^2), items drawn with Zipf(zipf) popularity and kept with a
@@ -83,18 +82,18 @@ edl_status edl_ratings_split(const edl_ratings *all, edl_split_kind kind, float 
    structure), timestamps increasing per user. Written in u.data format (ratings with 3
    decimals). */
 typedef struct {
-    size_t users, items;     /* 1000, 2000 */
-    size_t per_user;         /* mean records per user: 100 */
-    size_t rank;             /* 8 */
-    float noise;             /* 0.5: the noise floor of RMSE */
-    float zipf;              /* 1.0 */
-    float affinity;          /* 2.0: how strongly choice follows affinity (0: popularity only) */
+    size_t users, items; /* 1000, 2000 */
+    size_t per_user;     /* mean records per user: 100 */
+    size_t rank;         /* 8 */
+    float noise;         /* 0.5: the noise floor of RMSE */
+    float zipf;          /* 1.0 */
+    float affinity;      /* 2.0: how strongly choice follows affinity (0: popularity only) */
     uint64_t seed;
 } edl_synth_args;
 typedef struct {
     size_t rows;
-    double noise_rmse;       /* RMSE of the noise actually drawn: the floor no model can beat */
-    double signal_std;       /* standard deviation of the noiseless ratings */
+    double noise_rmse; /* RMSE of the noise actually drawn: the floor no model can beat */
+    double signal_std; /* standard deviation of the noiseless ratings */
 } edl_synth_report;
 void edl_synth_defaults(edl_synth_args *a);
 edl_status edl_synth_ratings(const char *path, const edl_synth_args *a, edl_synth_report *report);
@@ -117,23 +116,23 @@ edl_status edl_rec_kind_from_name(const char *name, edl_rec_kind *kind);
 
 typedef struct {
     edl_rec_kind model;
-    size_t dim;              /* 32 */
-    size_t epoch;            /* 20 */
-    float lr;                /* < 0: the model's default (mf 0.03, bpr 0.1, mlp 0.008) */
-    float reg;               /* < 0: the model's default L2 on looked-up rows (mf 0.03, bpr 0.01,
+    size_t dim;           /* 32 */
+    size_t epoch;         /* 20 */
+    float lr;             /* < 0: the model's default (mf 0.03, bpr 0.1, mlp 0.008) */
+    float reg;            /* < 0: the model's default L2 on looked-up rows (mf 0.03, bpr 0.01,
                                 mlp 0) */
-    size_t neg;              /* negatives per positive: 0 means the model's (bpr 1, mlp 4) */
-    size_t batch;            /* 256 */
-    const size_t *hidden;    /* mlp: hidden ReLU layer sizes (NULL: 64, 32) */
+    size_t neg;           /* negatives per positive: 0 means the model's (bpr 1, mlp 4) */
+    size_t batch;         /* 256 */
+    const size_t *hidden; /* mlp: hidden ReLU layer sizes (NULL: 64, 32) */
     size_t nhidden;
-    int optimizer;           /* -1: the model's (mf, mlp: adam; bpr: sgd); else an edl_opt_kind
+    int optimizer; /* -1: the model's (mf, mlp: adam; bpr: sgd); else an edl_opt_kind
                                 (EDL_OPT_SGD, EDL_OPT_ADAGRAD or EDL_OPT_ADAM) */
-    int decay;               /* -1: the model's; 0: a constant rate; 1: the rate falls linearly to 0
+    int decay;     /* -1: the model's; 0: a constant rate; 1: the rate falls linearly to 0
                                 over the batches (as fastText's) */
-    int thread;              /* 0: all cores */
+    int thread;    /* 0: all cores */
     uint64_t seed;
     const edl_ratings *valid; /* evaluated at each epoch's end for progress (may be NULL) */
-    size_t k;                /* cut-off of ranking metrics: 10 */
+    size_t k;                 /* cut-off of ranking metrics: 10 */
     /* at each epoch's end: loss is the epoch's mean training loss; valid_loss is RMSE (mf) and
        valid_accuracy HR@k (others) on valid (NaN without) */
     void (*progress)(const edl_progress *p, void *user);
@@ -147,15 +146,14 @@ typedef struct {
 } edl_rec_report;
 
 typedef struct {
-    size_t n, unknown;       /* test records; those whose user or item the model has not seen */
-    double rmse, mae;        /* mf only (NaN for the others, whose scores are not ratings) */
-    size_t users, k;         /* users ranked, cut-off */
+    size_t n, unknown;                            /* test records; those whose user or item the model has not seen */
+    double rmse, mae;                             /* mf only (NaN for the others, whose scores are not ratings) */
+    size_t users, k;                              /* users ranked, cut-off */
     double hr, ndcg, precision, recall, auc, mrr; /* means over users with a test item */
 } edl_rec_metrics;
 
 void edl_rec_defaults(edl_rec_args *a, edl_rec_kind model);
-edl_status edl_rec_train(edl_recommender **r, const edl_ratings *train, const edl_rec_args *a,
-                         edl_rec_report *report);
+edl_status edl_rec_train(edl_recommender **r, const edl_ratings *train, const edl_rec_args *a, edl_rec_report *report);
 void edl_rec_free(edl_recommender *r);
 /* One safetensors file: the table and layers as an edl model, plus rec.* tensors (biases, ids,
    each user's training items, item counts) and the arguments in __metadata__. */
@@ -169,26 +167,23 @@ size_t edl_rec_num_items(const edl_recommender *r);
 edl_status edl_rec_score(const edl_recommender *r, int64_t user, int64_t item, float *score);
 /* The k best-scored items for a user (by file id), without the user's training items when
    exclude_seen; items and scores receive *count <= k entries, best first. */
-edl_status edl_rec_topk(const edl_recommender *r, int64_t user, size_t k, int exclude_seen,
-                        int64_t *items, float *scores, size_t *count);
+edl_status edl_rec_topk(const edl_recommender *r, int64_t user, size_t k, int exclude_seen, int64_t *items,
+                        float *scores, size_t *count);
 /* The k items whose embedding rows are nearest (cosine) to the item's, itself excluded. */
-edl_status edl_rec_similar(const edl_recommender *r, int64_t item, size_t k, int64_t *items,
-                           float *sims, size_t *count);
+edl_status edl_rec_similar(const edl_recommender *r, int64_t item, size_t k, int64_t *items, float *sims,
+                           size_t *count);
 /* Every metric on test: RMSE/MAE over the records, and for each user with test records a
    ranking of every item outside the user's training items (test records of unknown users or
    items are counted in unknown and left out; EDL_ERR_ARG when that leaves none). */
-edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, size_t k,
-                            edl_rec_metrics *m);
+edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, size_t k, edl_rec_metrics *m);
 /* The ranking metrics of one user: scores of n candidates, relevant[i] != 0 for the held-out
    ones; top k by score (ties: lower index first). hr = any relevant in the top k; precision =
    hits / k; recall = hits / relevant; ndcg = DCG / ideal DCG with gains 1/log2(rank + 1); mrr =
    1 / rank of the first relevant in the top k (0 if none); auc = share of (relevant, other)
    pairs scored in order (ties count half). Any output pointer may be NULL. A NaN score has no
    rank: refused (EDL_ERR_ARG naming its position), the outputs untouched. */
-edl_status edl_rank_metrics(const float *scores, const uint8_t *relevant, size_t n, size_t k,
-                            double *hr, double *ndcg, double *precision, double *recall,
-                            double *mrr, double *auc);
-
+edl_status edl_rank_metrics(const float *scores, const uint8_t *relevant, size_t n, size_t k, double *hr, double *ndcg,
+                            double *precision, double *recall, double *mrr, double *auc);
 
 #ifdef __cplusplus
 }

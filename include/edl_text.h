@@ -29,26 +29,26 @@ edl_status edl_textclf_loss_from_name(const char *name, edl_textclf_loss *loss);
 
 typedef struct {
     /* fastText's flags, with fastText's defaults for supervised mode */
-    size_t dim;                 /* 100 */
-    float lr;                   /* 0.1 */
-    size_t epoch;               /* 5 */
-    size_t word_ngrams;         /* 1 */
-    size_t bucket;              /* 2000000 (ignored when word_ngrams <= 1, as fastText does) */
-    int64_t min_count;          /* 1 */
-    int64_t min_count_label;    /* 0 */
-    const char *label;          /* "__label__" */
-    edl_textclf_loss loss;      /* softmax */
-    int thread;                 /* 12 */
-    uint64_t seed;              /* 0 */
-    size_t lr_update_rate;      /* 100 */
+    size_t dim;                     /* 100 */
+    float lr;                       /* 0.1 */
+    size_t epoch;                   /* 5 */
+    size_t word_ngrams;             /* 1 */
+    size_t bucket;                  /* 2000000 (ignored when word_ngrams <= 1, as fastText does) */
+    int64_t min_count;              /* 1 */
+    int64_t min_count_label;        /* 0 */
+    const char *label;              /* "__label__" */
+    edl_textclf_loss loss;          /* softmax */
+    int thread;                     /* 12 */
+    uint64_t seed;                  /* 0 */
+    size_t lr_update_rate;          /* 100 */
     const char *pretrained_vectors; /* a .vec file (word2vec text format) or NULL */
     /* edl's additions */
-    const size_t *hidden;       /* sizes of hidden ReLU layers (nhidden of them) */
+    const size_t *hidden; /* sizes of hidden ReLU layers (nhidden of them) */
     size_t nhidden;
-    float dropout;              /* after each hidden layer */
-    int optimizer;              /* -1: fastText's plain SGD; else an edl_opt_kind */
-    size_t batch;               /* 0: example by example (fastText); > 0: mini-batches */
-    const char *valid;          /* validation file: early stopping with patience */
+    float dropout;     /* after each hidden layer */
+    int optimizer;     /* -1: fastText's plain SGD; else an edl_opt_kind */
+    size_t batch;      /* 0: example by example (fastText); > 0: mini-batches */
+    const char *valid; /* validation file: early stopping with patience */
     size_t patience;
     /* Reports progress (edl_progress: on fastText's path step and total_steps count tokens, a
        report closes each epoch and one comes every 0.1 s), one call at a time but maybe from a
@@ -84,17 +84,15 @@ const char *edl_textclf_label(const edl_textclf *clf, size_t label, size_t *len)
 /* Top-k labels of one line of text with probability >= threshold, most probable first: *count
    (<= k) entries in labels and probs. A NaN threshold is refused (EDL_ERR_ARG), here and in
    edl_textclf_test. Safe from many threads on one classifier. */
-edl_status edl_textclf_predict(const edl_textclf *clf, const char *line, size_t len, size_t k,
-                               float threshold, int64_t *labels, float *probs, size_t *count);
+edl_status edl_textclf_predict(const edl_textclf *clf, const char *line, size_t len, size_t k, float threshold,
+                               int64_t *labels, float *probs, size_t *count);
 /* The mean of the line's input rows (fastText's print-sentence-vectors): dim floats. */
-edl_status edl_textclf_sentence_vector(const edl_textclf *clf, const char *line, size_t len,
-                                       float *vec);
+edl_status edl_textclf_sentence_vector(const edl_textclf *clf, const char *line, size_t len, float *vec);
 size_t edl_textclf_dim(const edl_textclf *clf);
 /* The label probabilities (num_labels floats) from one word's own input row alone, without
    "</s>" or n-grams, through any hidden layers: which label the word's vector favours.
    EDL_ERR_ARG when the word is not in the vocabulary. */
-edl_status edl_textclf_word_probs(const edl_textclf *clf, const char *word, size_t len,
-                                  float *probs);
+edl_status edl_textclf_word_probs(const edl_textclf *clf, const char *word, size_t len, float *probs);
 /* The output layer's row for a label (dim floats, in the same space as the word vectors), or
    NULL when there is none such: with hidden layers the output reads another space, and
    hierarchical softmax's rows are the tree's inner nodes. */
@@ -118,12 +116,12 @@ void edl_textclf_meter_free(edl_textclf_meter *meter);
 /* A set of word vectors: n words, each with dim floats, one contiguous n x dim table. */
 typedef struct edl_vectors edl_vectors;
 typedef enum {
-    EDL_VEC_AUTO = 0,        /* reading: safetensors (by its start or a .safetensors name), word2vec
+    EDL_VEC_AUTO = 0,   /* reading: safetensors (by its start or a .safetensors name), word2vec
                                 binary (.bin), text with or without header (by its first line) */
-    EDL_VEC_TEXT,            /* word2vec text / fastText .vec: "count dim" header, then "word v1 .. vd" */
-    EDL_VEC_GLOVE,           /* GloVe text: the same rows, no header */
-    EDL_VEC_BINARY,          /* word2vec binary: "count dim\n", then "word " and dim little-endian floats */
-    EDL_VEC_SAFETENSORS      /* edl's file: the table and the vocabulary as tensors */
+    EDL_VEC_TEXT,       /* word2vec text / fastText .vec: "count dim" header, then "word v1 .. vd" */
+    EDL_VEC_GLOVE,      /* GloVe text: the same rows, no header */
+    EDL_VEC_BINARY,     /* word2vec binary: "count dim\n", then "word " and dim little-endian floats */
+    EDL_VEC_SAFETENSORS /* edl's file: the table and the vocabulary as tensors */
 } edl_vec_format;
 /* Names as edl.h's "Names": auto text glove binary safetensors. */
 const char *edl_vec_format_name(edl_vec_format format);
@@ -138,8 +136,7 @@ edl_status edl_vectors_read(edl_vectors **v, const char *path, edl_vec_format fo
    GloVe, else word2vec text). */
 edl_status edl_vectors_write(const edl_vectors *v, const char *path, edl_vec_format format);
 /* Vectors from words (NUL-terminated) and an n x dim table (copied). */
-edl_status edl_vectors_create(edl_vectors **v, const char *const *words, const float *data,
-                              size_t n, size_t dim);
+edl_status edl_vectors_create(edl_vectors **v, const char *const *words, const float *data, size_t n, size_t dim);
 void edl_vectors_free(edl_vectors *v);
 size_t edl_vectors_count(const edl_vectors *v);
 size_t edl_vectors_dim(const edl_vectors *v);
@@ -152,11 +149,10 @@ int64_t edl_vectors_find(const edl_vectors *v, const char *word, size_t len);
 /* The k words most similar (cosine) to query (dim floats) among the first `restrict` words (0:
    all), skipping exclude[0..nexclude); ids and sims receive *count <= k entries, best first. */
 edl_status edl_vectors_nearest(const edl_vectors *v, const float *query, size_t k, size_t restrict_to,
-                               const int64_t *exclude, size_t nexclude, int64_t *ids, float *sims,
-                               size_t *count);
+                               const int64_t *exclude, size_t nexclude, int64_t *ids, float *sims, size_t *count);
 /* a : b :: c : ?  (3CosAdd on unit vectors: nearest to b - a + c, without a, b, c). */
-edl_status edl_vectors_analogy(const edl_vectors *v, int64_t a, int64_t b, int64_t c, size_t k,
-                               size_t restrict_to, int64_t *ids, float *sims, size_t *count);
+edl_status edl_vectors_analogy(const edl_vectors *v, int64_t a, int64_t b, int64_t c, size_t k, size_t restrict_to,
+                               int64_t *ids, float *sims, size_t *count);
 
 /* word2vec's questions-words.txt format (": section" lines, then "a b c d"): the accuracy of
    each section and in total over questions whose words are all among the first restrict_to
@@ -175,27 +171,27 @@ edl_status edl_vectors_eval_analogies(const edl_vectors *v, const char *path, si
 void edl_analogy_result_free(edl_analogy_result *r);
 /* Word pairs with human scores ("w1 w2 score" a line, '#' comments): the Spearman correlation
    of the scores with cosine similarity over the pairs found, and how many were found. */
-edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, double *spearman,
-                                       size_t *found, size_t *total);
+edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, double *spearman, size_t *found,
+                                       size_t *total);
 
 /* Learning word vectors: fastText's skip-gram and CBOW with negative sampling, frequent-word
    subsampling and (minn/maxn > 0) character n-grams, so unseen words get vectors too. */
 typedef struct edl_wordvec edl_wordvec;
 typedef struct {
-    int cbow;                   /* 0: skip-gram, 1: CBOW */
-    size_t dim;                 /* 100 */
-    size_t ws;                  /* 5: context window */
-    size_t epoch;               /* 5 */
-    int64_t min_count;          /* 5 */
-    size_t neg;                 /* 5: negatives sampled per positive */
-    float lr;                   /* 0.05 (0.05 for both, as fastText) */
-    float t;                    /* 1e-4: subsampling threshold */
-    int thread;                 /* 12 */
-    uint64_t seed;              /* 0 */
-    size_t minn, maxn;          /* 3, 6: character n-gram lengths (0, 0: whole words only) */
-    size_t bucket;              /* 2000000 */
-    size_t lr_update_rate;      /* 100 */
-    const char *label;          /* "__label__": such tokens are not words */
+    int cbow;              /* 0: skip-gram, 1: CBOW */
+    size_t dim;            /* 100 */
+    size_t ws;             /* 5: context window */
+    size_t epoch;          /* 5 */
+    int64_t min_count;     /* 5 */
+    size_t neg;            /* 5: negatives sampled per positive */
+    float lr;              /* 0.05 (0.05 for both, as fastText) */
+    float t;               /* 1e-4: subsampling threshold */
+    int thread;            /* 12 */
+    uint64_t seed;         /* 0 */
+    size_t minn, maxn;     /* 3, 6: character n-gram lengths (0, 0: whole words only) */
+    size_t bucket;         /* 2000000 */
+    size_t lr_update_rate; /* 100 */
+    const char *label;     /* "__label__": such tokens are not words */
     void (*progress)(const edl_progress *p, void *user);
     void *user;
 } edl_wordvec_args;
@@ -208,8 +204,7 @@ typedef struct {
 } edl_wordvec_report;
 
 void edl_wordvec_defaults(edl_wordvec_args *a, int cbow);
-edl_status edl_wordvec_train(edl_wordvec **w, const char *input, const edl_wordvec_args *a,
-                             edl_wordvec_report *report);
+edl_status edl_wordvec_train(edl_wordvec **w, const char *input, const edl_wordvec_args *a, edl_wordvec_report *report);
 void edl_wordvec_free(edl_wordvec *w);
 /* The model file: the input table (words and n-gram buckets), the vocabulary, the arguments. */
 edl_status edl_wordvec_save(const edl_wordvec *w, const char *path);
@@ -220,7 +215,6 @@ size_t edl_wordvec_dim(const edl_wordvec *w);
 edl_status edl_wordvec_word_vector(const edl_wordvec *w, const char *word, size_t len, float *vec);
 /* Every word of the vocabulary with its vector (for .vec files and queries). */
 edl_status edl_wordvec_vectors(const edl_wordvec *w, edl_vectors **v);
-
 
 #ifdef __cplusplus
 }

@@ -28,9 +28,9 @@ edl_status edl_pca(float *out, double *explained, const float *x, size_t n, size
    neighbours, repulsion from a quadtree whose cells are summarised when cell size / distance <
    theta (O(n log n) per iteration). Results do not depend on the thread count. */
 typedef struct {
-    float perplexity;   /* 30 */
-    size_t iterations;  /* 1000, in [1, EDL_TSNE_MAX_ITERATIONS] */
-    float learning_rate;/* 200 */
+    float perplexity;    /* 30 */
+    size_t iterations;   /* 1000, in [1, EDL_TSNE_MAX_ITERATIONS] */
+    float learning_rate; /* 200 */
     uint64_t seed;
     float theta;        /* 0.5 (0: always exact) */
     size_t exact_below; /* 2000 */
@@ -43,40 +43,35 @@ edl_status edl_tsne(float *out, const float *x, size_t n, size_t dim, const edl_
 
 /* Self-contained SVG (no scripts, no external fonts), written atomically. */
 typedef struct {
-    const char *name;   /* legend text */
+    const char *name; /* legend text */
     const double *x, *y;
     size_t n;
 } edl_plot_series;
 
 typedef struct {
     const char *title, *xlabel, *ylabel, *caption;
-    int logx, logy;              /* logarithmic axes (values must be > 0) */
-    const double *marks;         /* vertical marks at these x (e.g. cache sizes), or NULL */
+    int logx, logy;      /* logarithmic axes (values must be > 0) */
+    const double *marks; /* vertical marks at these x (e.g. cache sizes), or NULL */
     const char *const *mark_labels;
     size_t nmarks;
 } edl_plot_opts;
 
 /* A line chart: each series a polyline with dots, a legend, axes with ticks and titles. */
-edl_status edl_plot_lines_svg(const char *path, const edl_plot_opts *o, const edl_plot_series *s,
-                              size_t nseries);
+edl_status edl_plot_lines_svg(const char *path, const edl_plot_opts *o, const edl_plot_series *s, size_t nseries);
 /* A scatter plot of n points: one dot each (class "pt"), coloured by group (group[i] <
    ngroups, or NULL for one colour; 20 distinct colours, repeating past them) with a legend of
    group_names; the points whose label is not NULL are labelled beside their dot, in order,
    skipping a label that would overlap one already placed. Text that is not valid UTF-8 is
    written with U+FFFD in place of the bad bytes. */
-edl_status edl_plot_scatter_svg(const char *path, const edl_plot_opts *o, const float *x,
-                                const float *y, size_t n, const int *group,
-                                const char *const *group_names, size_t ngroups,
+edl_status edl_plot_scatter_svg(const char *path, const edl_plot_opts *o, const float *x, const float *y, size_t n,
+                                const int *group, const char *const *group_names, size_t ngroups,
                                 const char *const *labels);
 /* The same, and: group_colours (NULL, or ngroups "#rgb"/"#rrggbb" strings, a NULL entry taking
    the palette's colour; anything else is refused) and highlight (NULL, or n flags: a flagged point is drawn as an outlined
    diamond over the dots, and its label is placed before the others'). */
-edl_status edl_plot_scatter_svg_ex(const char *path, const edl_plot_opts *o, const float *x,
-                                   const float *y, size_t n, const int *group,
-                                   const char *const *group_names,
-                                   const char *const *group_colours, size_t ngroups,
-                                   const char *const *labels, const unsigned char *highlight);
-
+edl_status edl_plot_scatter_svg_ex(const char *path, const edl_plot_opts *o, const float *x, const float *y, size_t n,
+                                   const int *group, const char *const *group_names, const char *const *group_colours,
+                                   size_t ngroups, const char *const *labels, const unsigned char *highlight);
 
 #ifdef __cplusplus
 }

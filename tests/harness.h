@@ -18,47 +18,45 @@
 void harness_register(const char *name, void (*fn)(void));
 extern int harness_failures; /* failures in the running test */
 
-#define TEST(name)                                                                                \
-    static void test_##name(void);                                                                \
-    __attribute__((constructor)) static void register_##name(void) {                              \
-        harness_register(#name, test_##name);                                                     \
-    }                                                                                             \
+#define TEST(name)                                                                                           \
+    static void test_##name(void);                                                                           \
+    __attribute__((constructor)) static void register_##name(void) { harness_register(#name, test_##name); } \
     static void test_##name(void)
 
-#define FAILF(...)                                                                                \
-    do {                                                                                          \
-        harness_failures++;                                                                       \
-        fprintf(stderr, "    %s:%d: ", __FILE__, __LINE__);                                       \
-        fprintf(stderr, __VA_ARGS__);                                                             \
-        fputc('\n', stderr);                                                                      \
+#define FAILF(...)                                          \
+    do {                                                    \
+        harness_failures++;                                 \
+        fprintf(stderr, "    %s:%d: ", __FILE__, __LINE__); \
+        fprintf(stderr, __VA_ARGS__);                       \
+        fputc('\n', stderr);                                \
     } while (0)
 
-#define CHECK(cond)                                                                               \
-    do {                                                                                          \
-        if (!(cond)) FAILF("CHECK(%s) failed", #cond);                                            \
+#define CHECK(cond)                                    \
+    do {                                               \
+        if (!(cond)) FAILF("CHECK(%s) failed", #cond); \
     } while (0)
 
-#define CHECK_STATUS(expr, want)                                                                  \
-    do {                                                                                          \
-        edl_status got_ = (expr);                                                                 \
-        if (got_ != (want))                                                                       \
-            FAILF("%s returned %d (%s), want %d; last error: %s", #expr, (int)got_,               \
-                  edl_status_str(got_), (int)(want), edl_last_error());                           \
+#define CHECK_STATUS(expr, want)                                                                                       \
+    do {                                                                                                               \
+        edl_status got_ = (expr);                                                                                      \
+        if (got_ != (want))                                                                                            \
+            FAILF("%s returned %d (%s), want %d; last error: %s", #expr, (int)got_, edl_status_str(got_), (int)(want), \
+                  edl_last_error());                                                                                   \
     } while (0)
 #define CHECK_OK(expr) CHECK_STATUS(expr, EDL_OK)
 
 /* The last error names the given text. */
-#define CHECK_ERROR_HAS(text)                                                                     \
-    do {                                                                                          \
-        if (!strstr(edl_last_error(), (text)))                                                    \
-            FAILF("last error \"%s\" does not contain \"%s\"", edl_last_error(), (text));         \
+#define CHECK_ERROR_HAS(text)                                                             \
+    do {                                                                                  \
+        if (!strstr(edl_last_error(), (text)))                                            \
+            FAILF("last error \"%s\" does not contain \"%s\"", edl_last_error(), (text)); \
     } while (0)
 
 /* |a[i] - b[i]| <= atol + rtol |b[i]| for every i; reports the first miss. */
-int harness_close(const char *file, int line, const char *what, const float *a, const float *b,
-                  size_t n, double atol, double rtol);
+int harness_close(const char *file, int line, const char *what, const float *a, const float *b, size_t n, double atol,
+                  double rtol);
 #define CHECK_CLOSE(a, b, n, atol, rtol) harness_close(__FILE__, __LINE__, #a, a, b, n, atol, rtol)
-#define CHECK_EQUAL_F(a, b, n) harness_close(__FILE__, __LINE__, #a, a, b, n, 0.0, 0.0)
+#define CHECK_EQUAL_F(a, b, n)           harness_close(__FILE__, __LINE__, #a, a, b, n, 0.0, 0.0)
 
 /* Running the CLI as a user would: the edl binary under test ($EDL_CLI, else build/edl); a
    shell command's exit status and its stdout (the first size - 1 bytes) in buf, or with
@@ -71,12 +69,12 @@ size_t harness_count_lines(const char *s);
 void harness_write_text(const char *path, const char *text);
 /* A CLI test's check: the file's own edl(...) run (its output in the file's `out`) returns
    want_rc and printed text. */
-#define CHECK_RUN(want_rc, text, ...)                                                             \
-    do {                                                                                          \
-        int rc_ = edl(__VA_ARGS__);                                                               \
-        if (rc_ != (want_rc) || !strstr(out, (text)))                                             \
-            FAILF("edl %s: rc %d (want %d), printed \"%.400s\" (want \"%s\")", #__VA_ARGS__, rc_,     \
-                  (want_rc), out, (text));                                                        \
+#define CHECK_RUN(want_rc, text, ...)                                                                             \
+    do {                                                                                                          \
+        int rc_ = edl(__VA_ARGS__);                                                                               \
+        if (rc_ != (want_rc) || !strstr(out, (text)))                                                             \
+            FAILF("edl %s: rc %d (want %d), printed \"%.400s\" (want \"%s\")", #__VA_ARGS__, rc_, (want_rc), out, \
+                  (text));                                                                                        \
     } while (0)
 /* rm -rf dir (a test's mkdtemp directory); a failure is a test failure. */
 void harness_remove_dir(const char *dir);

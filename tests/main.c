@@ -26,15 +26,14 @@ void harness_register(const char *name, void (*fn)(void)) {
     ntests++;
 }
 
-int harness_close(const char *file, int line, const char *what, const float *a, const float *b,
-                  size_t n, double atol, double rtol) {
+int harness_close(const char *file, int line, const char *what, const float *a, const float *b, size_t n, double atol,
+                  double rtol) {
     for (size_t i = 0; i < n; i++) {
         double d = fabs((double)a[i] - b[i]);
         int same_nan = isnan(a[i]) && isnan(b[i]);
         if (!same_nan && !(d <= atol + rtol * fabs((double)b[i]))) {
             harness_failures++;
-            fprintf(stderr, "    %s:%d: %s[%zu] = %.9g, want %.9g (diff %.3g)\n", file, line, what,
-                    i, a[i], b[i], d);
+            fprintf(stderr, "    %s:%d: %s[%zu] = %.9g, want %.9g (diff %.3g)\n", file, line, what, i, a[i], b[i], d);
             return 0;
         }
     }
@@ -107,7 +106,8 @@ static void load_refs(void) {
     int c;
     while ((c = fgetc(f)) != EOF) {
         if (c == '#') {
-            while ((c = fgetc(f)) != EOF && c != '\n') {}
+            while ((c = fgetc(f)) != EOF && c != '\n') {
+            }
             continue;
         }
         ungetc(c, f);
@@ -119,8 +119,7 @@ static void load_refs(void) {
         r->n = n;
         r->data = malloc((n ? n : 1) * 8);
         for (size_t i = 0; i < n; i++) {
-            int ok = r->is_int ? fscanf(f, "%" SCNd64, (int64_t *)r->data + i)
-                               : fscanf(f, "%f", (float *)r->data + i);
+            int ok = r->is_int ? fscanf(f, "%" SCNd64, (int64_t *)r->data + i) : fscanf(f, "%f", (float *)r->data + i);
             if (ok != 1) {
                 fprintf(stderr, "harness: %s: array %s is short\n", path, name);
                 exit(2);

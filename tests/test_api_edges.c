@@ -41,8 +41,10 @@ TEST(summary_from_spec_matches_built_model) {
     };
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
         char *a = built_summary(specs[i]), *b = spec_summary(specs[i]);
-        if (!a || !b) FAILF("spec %zu: %s", i, edl_last_error());
-        else if (strcmp(a, b)) FAILF("spec %zu: the summaries differ:\n%s\n--- from the spec alone:\n%s", i, a, b);
+        if (!a || !b)
+            FAILF("spec %zu: %s", i, edl_last_error());
+        else if (strcmp(a, b))
+            FAILF("spec %zu: the summaries differ:\n%s\n--- from the spec alone:\n%s", i, a, b);
         free(a), free(b);
     }
 }
@@ -58,7 +60,8 @@ TEST(summary_from_spec_allocates_no_table) {
     }
     free(s);
     char cmd[512], out[4096];
-    snprintf(cmd, sizeof cmd, "%s summary 'embedding_bag(rows=1099511627776,dim=1048576) dense(10)' 2>&1", harness_cli());
+    snprintf(cmd, sizeof cmd, "%s summary 'embedding_bag(rows=1099511627776,dim=1048576) dense(10)' 2>&1",
+             harness_cli());
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     CHECK(strstr(out, "Total params: 1152921504617332746") != NULL);
 }

@@ -3,9 +3,7 @@
 #include "harness.h"
 #include "common/internal.h"
 
-static const char *pool_name(edl_pool p) {
-    return p == EDL_POOL_SUM ? "sum" : p == EDL_POOL_MEAN ? "mean" : "max";
-}
+static const char *pool_name(edl_pool p) { return p == EDL_POOL_SUM ? "sum" : p == EDL_POOL_MEAN ? "mean" : "max"; }
 
 TEST(bag_matches_pytorch) {
     size_t n, bags, nt;
@@ -23,14 +21,14 @@ TEST(bag_matches_pytorch) {
                 CHECK(nt == rows * dim);
                 float *out = zeros(bags * dim), *dt = zeros(nt);
                 int64_t *am = malloc(bags * dim * sizeof *am);
-                CHECK_OK(edl_embedding_bag_forward(out, am, table, rows, dim, idx, n, offsets, bags,
-                                                   w ? weights : NULL, (edl_pool)p, pad));
+                CHECK_OK(edl_embedding_bag_forward(out, am, table, rows, dim, idx, n, offsets, bags, w ? weights : NULL,
+                                                   (edl_pool)p, pad));
                 snprintf(key, sizeof key, "%s.out", name);
                 if (!CHECK_CLOSE(out, ref_f32(key, NULL), bags * dim, 1e-6, 1e-6)) fprintf(stderr, "    in %s\n", name);
                 snprintf(key, sizeof key, "%s.dout", name);
                 const float *dout = ref_f32(key, NULL);
-                CHECK_OK(edl_embedding_bag_backward(dt, rows, dim, idx, n, offsets, bags,
-                                                    w ? weights : NULL, (edl_pool)p, pad, am, dout));
+                CHECK_OK(edl_embedding_bag_backward(dt, rows, dim, idx, n, offsets, bags, w ? weights : NULL,
+                                                    (edl_pool)p, pad, am, dout));
                 snprintf(key, sizeof key, "%s.dtable", name);
                 if (!CHECK_CLOSE(dt, ref_f32(key, NULL), nt, 1e-6, 1e-5)) fprintf(stderr, "    in %s\n", name);
                 if (p == EDL_POOL_MAX) /* the empty bag (1) has argmax -1 */
@@ -100,8 +98,8 @@ TEST(bag_empty_and_all_padding) {
     /* bag 0 empty, bag 1 = {1, 1} all padding, bag 2 = {2} */
     for (int p = 0; p < 3; p++) {
         for (int i = 0; i < 6; i++) out[i] = 9.0f;
-        CHECK_OK(edl_embedding_bag_forward(out, p == EDL_POOL_MAX ? am : NULL, table, 3, 2, idx, 3,
-                                           offsets, 3, NULL, (edl_pool)p, 1));
+        CHECK_OK(edl_embedding_bag_forward(out, p == EDL_POOL_MAX ? am : NULL, table, 3, 2, idx, 3, offsets, 3, NULL,
+                                           (edl_pool)p, 1));
         CHECK(out[0] == 0 && out[1] == 0 && out[2] == 0 && out[3] == 0);
         CHECK(out[4] == 5 && out[5] == 6);
         if (p == EDL_POOL_MAX) CHECK(am[0] == -1 && am[2] == -1 && am[4] == 2);
@@ -120,33 +118,48 @@ TEST(bag_errors) {
             char want[96];
             idx[2] = bad_values[b];
             snprintf(want, sizeof want, "index %lld at position 2 is out of range [0, 10)", (long long)bad_values[b]);
-            CHECK_STATUS(edl_embedding_bag_forward(out, p == 2 ? am : NULL, table, 10, 2, idx, 4, off, 2, NULL, (edl_pool)p, -1), EDL_ERR_INDEX);
+            CHECK_STATUS(
+                edl_embedding_bag_forward(out, p == 2 ? am : NULL, table, 10, 2, idx, 4, off, 2, NULL, (edl_pool)p, -1),
+                EDL_ERR_INDEX);
             CHECK_ERROR_HAS(want);
             for (int i = 0; i < 4; i++) CHECK(out[i] == 7.0f);
-            CHECK_STATUS(edl_embedding_bag_backward(table, 10, 2, idx, 4, off, 2, NULL, (edl_pool)p, -1, am, out), EDL_ERR_INDEX);
+            CHECK_STATUS(edl_embedding_bag_backward(table, 10, 2, idx, 4, off, 2, NULL, (edl_pool)p, -1, am, out),
+                         EDL_ERR_INDEX);
             CHECK_ERROR_HAS(want);
         }
     for (int i = 0; i < 20; i++) CHECK(table[i] == 0.0f); /* the failed backwards wrote nothing */
     idx[2] = 4;
     int64_t bad_off[][2] = {{1, 2}, {0, 5}, {0, -1}};
     for (int k = 0; k < 3; k++)
-        CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, bad_off[k], 2, NULL, EDL_POOL_SUM, -1), EDL_ERR_INDEX);
+        CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, bad_off[k], 2, NULL, EDL_POOL_SUM, -1),
+                     EDL_ERR_INDEX);
     int64_t dec[3] = {0, 3, 2};
-    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, dec, 3, NULL, EDL_POOL_SUM, -1), EDL_ERR_INDEX);
+    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, dec, 3, NULL, EDL_POOL_SUM, -1),
+                 EDL_ERR_INDEX);
     CHECK_ERROR_HAS("offset 2 at position 2");
     CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, off, 2, w, EDL_POOL_MEAN, -1), EDL_ERR_ARG);
-    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, off, 2, NULL, (edl_pool)7, -1), EDL_ERR_ARG);
-    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, off, 2, NULL, EDL_POOL_SUM, 10), EDL_ERR_ARG);
-    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, off, 2, NULL, EDL_POOL_SUM, -2), EDL_ERR_ARG);
-    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, NULL, 2, NULL, EDL_POOL_SUM, -1), EDL_ERR_ARG);
-    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, NULL, 4, off, 2, NULL, EDL_POOL_SUM, -1), EDL_ERR_ARG);
-    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, off, 0, NULL, EDL_POOL_SUM, -1), EDL_ERR_ARG);
-    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 0, idx, 4, off, 2, NULL, EDL_POOL_SUM, -1), EDL_ERR_ARG);
+    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, off, 2, NULL, (edl_pool)7, -1),
+                 EDL_ERR_ARG);
+    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, off, 2, NULL, EDL_POOL_SUM, 10),
+                 EDL_ERR_ARG);
+    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, off, 2, NULL, EDL_POOL_SUM, -2),
+                 EDL_ERR_ARG);
+    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, NULL, 2, NULL, EDL_POOL_SUM, -1),
+                 EDL_ERR_ARG);
+    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, NULL, 4, off, 2, NULL, EDL_POOL_SUM, -1),
+                 EDL_ERR_ARG);
+    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 2, idx, 4, off, 0, NULL, EDL_POOL_SUM, -1),
+                 EDL_ERR_ARG);
+    CHECK_STATUS(edl_embedding_bag_forward(out, NULL, table, 10, 0, idx, 4, off, 2, NULL, EDL_POOL_SUM, -1),
+                 EDL_ERR_ARG);
     /* MAX backward needs argmax, and checks it */
-    CHECK_STATUS(edl_embedding_bag_backward(table, 10, 2, idx, 4, off, 2, NULL, EDL_POOL_MAX, -1, NULL, out), EDL_ERR_ARG);
+    CHECK_STATUS(edl_embedding_bag_backward(table, 10, 2, idx, 4, off, 2, NULL, EDL_POOL_MAX, -1, NULL, out),
+                 EDL_ERR_ARG);
     am[3] = 10;
-    CHECK_STATUS(edl_embedding_bag_backward(table, 10, 2, idx, 4, off, 2, NULL, EDL_POOL_MAX, -1, am, out), EDL_ERR_INDEX);
+    CHECK_STATUS(edl_embedding_bag_backward(table, 10, 2, idx, 4, off, 2, NULL, EDL_POOL_MAX, -1, am, out),
+                 EDL_ERR_INDEX);
     CHECK_ERROR_HAS("argmax 10 at position 3");
     am[3] = INT64_MIN;
-    CHECK_STATUS(edl_embedding_bag_backward(table, 10, 2, idx, 4, off, 2, NULL, EDL_POOL_MAX, -1, am, out), EDL_ERR_INDEX);
+    CHECK_STATUS(edl_embedding_bag_backward(table, 10, 2, idx, 4, off, 2, NULL, EDL_POOL_MAX, -1, am, out),
+                 EDL_ERR_INDEX);
 }

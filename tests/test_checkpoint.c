@@ -91,8 +91,8 @@ TEST(checkpoint_survives_sigkill_anywhere) {
         seen[v == 2.0f]++;
         temps += remove_temps(dir);
     }
-    fprintf(stderr, "    %d kills (a save takes ~%ld us): old/new file %d/%d times, %d temporary files left by kills\n", kills,
-            save_us, seen[0], seen[1], temps);
+    fprintf(stderr, "    %d kills (a save takes ~%ld us): old/new file %d/%d times, %d temporary files left by kills\n",
+            kills, save_us, seen[0], seen[1], temps);
     CHECK(seen[0] > 0 && seen[1] > 0); /* kills landed in both halves */
     edl_model_free(a), edl_model_free(b);
     harness_remove_dir(dir);
@@ -115,7 +115,8 @@ static int sh_why(const char *cmd, char *why, size_t size) {
         return -1;
     }
     if (!fgets(why, (int)size, p)) why[0] = '\0';
-    while (fgets(rest, sizeof rest, p)) {}
+    while (fgets(rest, sizeof rest, p)) {
+    }
     int st = pclose(p);
     why[strcspn(why, "\n")] = '\0';
     if (st != 0 && !why[0]) snprintf(why, size, "exit status %d", st);
@@ -167,7 +168,8 @@ TEST(checkpoint_full_disk_and_read_only_keep_the_old_file) {
         snprintf(cmd, sizeof cmd, "umount %s", dir);
         CHECK(sh(cmd) == 0);
     } else {
-        fprintf(stderr, "    no tmpfs (%s): a file-size limit stands in for the full disk, chmod 0555 for read-only%s\n", why,
+        fprintf(stderr,
+                "    no tmpfs (%s): a file-size limit stands in for the full disk, chmod 0555 for read-only%s\n", why,
                 geteuid() == 0 ? " (in a child that gives up root)" : "");
         CHECK_OK(edl_model_save(a, path, NULL, NULL, 0));
         pid_t pid = fork();
@@ -184,9 +186,12 @@ TEST(checkpoint_full_disk_and_read_only_keep_the_old_file) {
         CHECK(remove_temps(dir) == 0);
         int ro = save_into_read_only(a, dir, path);
         if (ro == 2) /* said out loud: a skipped case must not pass as a tried one */
-            fprintf(stderr, "    SKIPPED the read-only case: the tmpfs mount failed (%s) and a child could not give up root "
-                            "to make chmod 0555 bite\n", why);
-        else CHECK(ro == 0);
+            fprintf(stderr,
+                    "    SKIPPED the read-only case: the tmpfs mount failed (%s) and a child could not give up root "
+                    "to make chmod 0555 bite\n",
+                    why);
+        else
+            CHECK(ro == 0);
         CHECK(whole(path, 1.0f, 1.0f, NULL));
     }
     edl_model_free(a), edl_model_free(big);

@@ -24,7 +24,8 @@ TEST(cli_version_and_usage) {
 
 TEST(cli_summary) {
     char cmd[512], out[4096];
-    snprintf(cmd, sizeof cmd, "%s summary 'embedding_bag(rows=5000,dim=64,pool=mean) dense(128,act=relu) dense(10)'", harness_cli());
+    snprintf(cmd, sizeof cmd, "%s summary 'embedding_bag(rows=5000,dim=64,pool=mean) dense(128,act=relu) dense(10)'",
+             harness_cli());
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     CHECK(strstr(out, "320000") && strstr(out, "8320") && strstr(out, "1290"));
     CHECK(strstr(out, "Total params: 329610") != NULL);
@@ -54,8 +55,10 @@ TEST(cli_train_eval) {
         fprintf(f, e % 50 ? "\n" : "\r\n");
     }
     fclose(f);
-    snprintf(cmd, sizeof cmd, "%s train -spec 'embedding_bag(rows=20,dim=4) dense(2)' -input %s -output %s -epoch 5 "
-                              "--lr=0.05 -validSplit 0.1 -seed 3 2>&1", harness_cli(), data, model);
+    snprintf(cmd, sizeof cmd,
+             "%s train -spec 'embedding_bag(rows=20,dim=4) dense(2)' -input %s -output %s -epoch 5 "
+             "--lr=0.05 -validSplit 0.1 -seed 3 2>&1",
+             harness_cli(), data, model);
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     CHECK(strstr(out, "epoch 5/5") && strstr(out, "saved "));
     snprintf(cmd, sizeof cmd, "%s eval %s.safetensors %s", harness_cli(), model, data);
@@ -66,9 +69,11 @@ TEST(cli_train_eval) {
     snprintf(cmd, sizeof cmd, "%s summary %s.safetensors", harness_cli(), model);
     CHECK(harness_run(cmd, out, sizeof out) == 0 && strstr(out, "Total params: 90") != NULL);
     /* errors: a bad flag, a bad value, a malformed line naming file:line:column */
-    snprintf(cmd, sizeof cmd, "%s train -spec 'input(2) dense(2)' -input %s -output %s -colour red 2>&1", harness_cli(), data, model);
+    snprintf(cmd, sizeof cmd, "%s train -spec 'input(2) dense(2)' -input %s -output %s -colour red 2>&1", harness_cli(),
+             data, model);
     CHECK(harness_run(cmd, out, sizeof out) == 2 && strstr(out, "unknown flag '-colour'"));
-    snprintf(cmd, sizeof cmd, "%s train -spec 'input(2) dense(2)' -input %s -output %s -epoch -3 2>&1", harness_cli(), data, model);
+    snprintf(cmd, sizeof cmd, "%s train -spec 'input(2) dense(2)' -input %s -output %s -epoch -3 2>&1", harness_cli(),
+             data, model);
     CHECK(harness_run(cmd, out, sizeof out) == 2 && strstr(out, "bad value '-3' for -epoch"));
     f = fopen(data, "a");
     fprintf(f, "1 4 5 x7\n");
@@ -96,7 +101,9 @@ TEST(cli_fasttext_commands) {
         FAILF("mkdtemp");
         return;
     }
-    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 20 -epoch 10 -lr 0.5 -thread 1 -verbose 0 2>&1", harness_cli(), dir);
+    snprintf(cmd, sizeof cmd,
+             "%s supervised -input data/spam.train -output %s/m -dim 20 -epoch 10 -lr 0.5 -thread 1 -verbose 0 2>&1",
+             harness_cli(), dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     snprintf(cmd, sizeof cmd, "%s test %s/m.safetensors data/spam.test", harness_cli(), dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0);
@@ -108,7 +115,9 @@ TEST(cli_fasttext_commands) {
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     CHECK(strstr(out, "F1-Score : 0.") && strstr(out, "  Precision : 0.") && strstr(out, "  Recall : 0."));
     CHECK(strstr(out, "   __label__ham\n") && strstr(out, "   __label__spam\n") && strstr(out, "\nN\t1209\nP@1\t"));
-    snprintf(cmd, sizeof cmd, "printf 'free money click now\\nmeeting notes attached\\n\\n' | %s predict-prob %s/m.safetensors - 2", harness_cli(), dir);
+    snprintf(cmd, sizeof cmd,
+             "printf 'free money click now\\nmeeting notes attached\\n\\n' | %s predict-prob %s/m.safetensors - 2",
+             harness_cli(), dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     char l1[64], l2[64];
     double p1, p2;
@@ -137,10 +146,13 @@ TEST(cli_fasttext_commands) {
 /* edl bench: the equivalence columns, the CSV headers, the chart. */
 TEST(cli_bench_onehot_lookup_kernels) {
     char cmd[512], out[8192];
-    snprintf(cmd, sizeof cmd, "%s bench onehot --csv --max-rows 1000 --reps 1 --svg /tmp/edl-test-onehot.svg 2>/dev/null", harness_cli());
+    snprintf(cmd, sizeof cmd,
+             "%s bench onehot --csv --max-rows 1000 --reps 1 --svg /tmp/edl-test-onehot.svg 2>/dev/null",
+             harness_cli());
     CHECK(harness_run(cmd, out, sizeof out) == 0);
-    const char *header = "rows,dim,batch,max_abs_diff_out,max_abs_diff_grad,embedding_fwd_s,onehot_fwd_s,embedding_fwdbwd_s,"
-                         "onehot_fwdbwd_s,index_bytes,onehot_bytes,embedding_params,dense_params\n";
+    const char *header =
+        "rows,dim,batch,max_abs_diff_out,max_abs_diff_grad,embedding_fwd_s,onehot_fwd_s,embedding_fwdbwd_s,"
+        "onehot_fwdbwd_s,index_bytes,onehot_bytes,embedding_params,dense_params\n";
     CHECK(!strncmp(out, header, strlen(header)));
     char *line = strchr(out, '\n');
     int rows_seen = 0;
@@ -148,8 +160,8 @@ TEST(cli_bench_onehot_lookup_kernels) {
         line++;
         unsigned long rows, dim, batch, ib, ob, ep, dp;
         double dout, dgrad, t1, t2, t3, t4;
-        if (sscanf(line, "%lu,%lu,%lu,%lf,%lf,%lf,%lf,%lf,%lf,%lu,%lu,%lu,%lu", &rows, &dim, &batch, &dout, &dgrad, &t1, &t2, &t3, &t4,
-                   &ib, &ob, &ep, &dp) == 13) {
+        if (sscanf(line, "%lu,%lu,%lu,%lf,%lf,%lf,%lf,%lf,%lf,%lu,%lu,%lu,%lu", &rows, &dim, &batch, &dout, &dgrad, &t1,
+                   &t2, &t3, &t4, &ib, &ob, &ep, &dp) == 13) {
             rows_seen++;
             CHECK(dim == 64 && batch == 1024 && dout == 0.0 && dgrad < 1e-5); /* the same numbers both ways */
             CHECK(ib == 8192 && ob == 1024 * rows * 4 && ep == rows * 64 && dp == rows * 64);
@@ -168,7 +180,10 @@ TEST(cli_bench_onehot_lookup_kernels) {
     remove("/tmp/edl-test-onehot.svg");
     snprintf(cmd, sizeof cmd, "%s bench lookup --csv --max-gb 0.001 --reps 1 2>/dev/null", harness_cli());
     CHECK(harness_run(cmd, out, sizeof out) == 0);
-    CHECK(!strncmp(out, "table_bytes,rows,dim,dist,edl_ns_per_row,gather_ns_per_row,memcpy_ns_per_row,edl_over_gather\n65536,256,64,uniform,", 102));
+    CHECK(!strncmp(out,
+                   "table_bytes,rows,dim,dist,edl_ns_per_row,gather_ns_per_row,memcpy_ns_per_row,edl_over_"
+                   "gather\n65536,256,64,uniform,",
+                   102));
     CHECK(strstr(out, "\n65536,256,64,zipf,") != NULL);
     snprintf(cmd, sizeof cmd, "%s bench kernels --csv --reps 1", harness_cli());
     CHECK(harness_run(cmd, out, sizeof out) == 0);
@@ -198,7 +213,9 @@ TEST(cli_word_vectors) {
         fputc('\n', f);
     }
     fclose(f);
-    snprintf(cmd, sizeof cmd, "%s skipgram -input %s -output %s/v -dim 16 -epoch 5 -minCount 1 -thread 1 -bucket 20000 -verbose 0 -binary 2>&1",
+    snprintf(cmd, sizeof cmd,
+             "%s skipgram -input %s -output %s/v -dim 16 -epoch 5 -minCount 1 -thread 1 -bucket 20000 -verbose 0 "
+             "-binary 2>&1",
              harness_cli(), corpus, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     snprintf(cmd, sizeof cmd, "%s nn %s/v.vec -k 3 cat7", harness_cli(), dir);
@@ -211,10 +228,14 @@ TEST(cli_word_vectors) {
     CHECK(harness_run(cmd, out, sizeof out) == 0 && strstr(out, "(no vector for zebra)"));
     snprintf(cmd, sizeof cmd, "%s analogies %s/v.vec -k 1 cat1 cat2 dog3", harness_cli(), dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0 && strstr(out, "Query triplet (A - B + C)? cat1 cat2 dog3\n"));
-    snprintf(cmd, sizeof cmd, "%s convert %s/v.bin %s/v.txt 2>/dev/null && %s convert %s/v.txt %s/w.vec 2>/dev/null && cmp -s %s/v.vec %s/w.vec",
+    snprintf(cmd, sizeof cmd,
+             "%s convert %s/v.bin %s/v.txt 2>/dev/null && %s convert %s/v.txt %s/w.vec 2>/dev/null && cmp -s %s/v.vec "
+             "%s/w.vec",
              harness_cli(), dir, dir, harness_cli(), dir, dir, dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0); /* .bin -> GloVe -> .vec gives the same file */
-    snprintf(cmd, sizeof cmd, "printf 'cat1 cat2 9\\ncat1 dog2 1\\ncat3 cat4 8\\ndog1 cat5 2\\nxx yy 3\\n' > %s/p.txt && %s eval-similarity %s/v.vec %s/p.txt",
+    snprintf(cmd, sizeof cmd,
+             "printf 'cat1 cat2 9\\ncat1 dog2 1\\ncat3 cat4 8\\ndog1 cat5 2\\nxx yy 3\\n' > %s/p.txt && %s "
+             "eval-similarity %s/v.vec %s/p.txt",
              dir, harness_cli(), dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0 && strstr(out, "coverage\t0.8000\t(4 / 5)"));
     snprintf(cmd, sizeof cmd, "echo 'cat1 unseenword' | %s print-word-vectors %s/v.safetensors", harness_cli(), dir);
@@ -231,14 +252,17 @@ TEST(cli_project_plot_projector) {
         FAILF("mkdtemp");
         return;
     }
-    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 2 -thread 1 -verbose 0", harness_cli(), dir);
+    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 2 -thread 1 -verbose 0",
+             harness_cli(), dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     snprintf(cmd, sizeof cmd, "%s project %s/m.safetensors -method pca -max 100", harness_cli(), dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     int lines = 0;
     for (char *p = out; *p; p++) lines += *p == '\n';
     CHECK(!strncmp(out, "label,x,y\n", 10) && lines == 101);
-    snprintf(cmd, sizeof cmd, "%s plot %s/m.safetensors -output %s/p.svg -method tsne -max 60 -perplexity 5 -iter 200 -top 10", harness_cli(), dir, dir);
+    snprintf(cmd, sizeof cmd,
+             "%s plot %s/m.safetensors -output %s/p.svg -method tsne -max 60 -perplexity 5 -iter 200 -top 10",
+             harness_cli(), dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0 && strstr(out, "/p.svg"));
     char path[128];
     snprintf(path, sizeof path, "%s/p.svg", dir);
@@ -248,7 +272,9 @@ TEST(cli_project_plot_projector) {
     for (char *p = svg; p && (p = strstr(p, "class=\"pt\"")); p++) pts++;
     CHECK(pts == 60 && svg && strstr(svg, "__label__spam"));
     free(svg);
-    snprintf(cmd, sizeof cmd, "%s export-projector %s/m.safetensors %s/proj >/dev/null && wc -l < %s/proj/metadata.tsv && head -1 %s/proj/vectors.tsv | tr '\\t' '\\n' | wc -l",
+    snprintf(cmd, sizeof cmd,
+             "%s export-projector %s/m.safetensors %s/proj >/dev/null && wc -l < %s/proj/metadata.tsv && head -1 "
+             "%s/proj/vectors.tsv | tr '\\t' '\\n' | wc -l",
              harness_cli(), dir, dir, dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     int words = 0, cols = 0;
@@ -265,19 +291,24 @@ TEST(cli_training_curves) {
         FAILF("mkdtemp");
         return;
     }
-    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 3 -thread 1 -verbose 0 -log %s/log.csv && cat %s/log.csv",
+    snprintf(cmd, sizeof cmd,
+             "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 3 -thread 1 -verbose 0 -log %s/log.csv "
+             "&& cat %s/log.csv",
              harness_cli(), dir, dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     const char *sup = "epoch,loss,lr,words_per_sec_thread,seconds\n1.0000,";
     CHECK(!strncmp(out, sup, strlen(sup)) && strstr(out, "\n3.0000,"));
-    snprintf(cmd, sizeof cmd, "%s plot-curve %s/log.csv -output %s/c.svg && grep -c '<polyline' %s/c.svg", harness_cli(), dir, dir, dir);
+    snprintf(cmd, sizeof cmd, "%s plot-curve %s/log.csv -output %s/c.svg && grep -c '<polyline' %s/c.svg",
+             harness_cli(), dir, dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0 && strstr(out, "c.svg\n2\n")); /* loss and lr */
     if (system("command -v xmllint >/dev/null 2>&1") == 0) {
         snprintf(cmd, sizeof cmd, "xmllint --noout %s/c.svg", dir);
         CHECK(system(cmd) == 0);
     }
-    snprintf(cmd, sizeof cmd, "printf '1 0 1\\n0 2 3\\n1 1 0\\n0 3 2\\n' > %s/d.txt && %s train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s/d.txt "
-                              "-output %s/t -epoch 4 -verbose 0 -log %s/t.csv && cat %s/t.csv",
+    snprintf(cmd, sizeof cmd,
+             "printf '1 0 1\\n0 2 3\\n1 1 0\\n0 3 2\\n' > %s/d.txt && %s train -spec 'embedding_bag(rows=4,dim=2) "
+             "dense(2)' -input %s/d.txt "
+             "-output %s/t -epoch 4 -verbose 0 -log %s/t.csv && cat %s/t.csv",
              dir, harness_cli(), dir, dir, dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     const char *tr = "epoch,loss,accuracy,valid_loss,valid_accuracy,seconds\n1,";
@@ -293,26 +324,39 @@ TEST(cli_recommend) {
         FAILF("mkdtemp");
         return;
     }
-    snprintf(cmd, sizeof cmd, "%s recommend synth -output %s/u.data -users 200 -items 300 -per-user 40 2>&1", harness_cli(), dir);
+    snprintf(cmd, sizeof cmd, "%s recommend synth -output %s/u.data -users 200 -items 300 -per-user 40 2>&1",
+             harness_cli(), dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0 && strstr(out, "noise RMSE (the floor)"));
-    snprintf(cmd, sizeof cmd, "%s recommend train -input %s/u.data -output %s/mf -dim 8 -epoch 5 -split random:0.1 -log %s/log.csv -verbose 0",
+    snprintf(cmd, sizeof cmd,
+             "%s recommend train -input %s/u.data -output %s/mf -dim 8 -epoch 5 -split random:0.1 -log %s/log.csv "
+             "-verbose 0",
              harness_cli(), dir, dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0);
-    CHECK(!strncmp(out, "RMSE\t", 5) && strstr(out, "\nMAE\t") && strstr(out, "\nHR@10\t") && strstr(out, "\nNDCG@10\t"));
+    CHECK(!strncmp(out, "RMSE\t", 5) && strstr(out, "\nMAE\t") && strstr(out, "\nHR@10\t") &&
+          strstr(out, "\nNDCG@10\t"));
     snprintf(cmd, sizeof cmd, "%s recommend test %s/mf.safetensors %s/mf.test -k 5", harness_cli(), dir, dir);
-    CHECK(harness_run(cmd, out, sizeof out) == 0 && !strncmp(out, "RMSE\t", 5) && strstr(out, "\nHR@5\t") && strstr(out, "\nUnknown\t"));
-    snprintf(cmd, sizeof cmd, "cat %s/log.csv && %s plot-curve %s/log.csv -output %s/c.svg", dir, harness_cli(), dir, dir);
-    CHECK(harness_run(cmd, out, sizeof out) == 0 && !strncmp(out, "epoch,loss,test_rmse,test_hr,seconds\n1,", 39) && strstr(out, "\n5,"));
-    snprintf(cmd, sizeof cmd, "%s recommend train -input %s/u.data -output %s/bpr -model bpr -epoch 3 -verbose 0 && %s recommend topk %s/bpr.safetensors -user 1 -k 7 | wc -l && "
+    CHECK(harness_run(cmd, out, sizeof out) == 0 && !strncmp(out, "RMSE\t", 5) && strstr(out, "\nHR@5\t") &&
+          strstr(out, "\nUnknown\t"));
+    snprintf(cmd, sizeof cmd, "cat %s/log.csv && %s plot-curve %s/log.csv -output %s/c.svg", dir, harness_cli(), dir,
+             dir);
+    CHECK(harness_run(cmd, out, sizeof out) == 0 && !strncmp(out, "epoch,loss,test_rmse,test_hr,seconds\n1,", 39) &&
+          strstr(out, "\n5,"));
+    snprintf(cmd, sizeof cmd,
+             "%s recommend train -input %s/u.data -output %s/bpr -model bpr -epoch 3 -verbose 0 && %s recommend topk "
+             "%s/bpr.safetensors -user 1 -k 7 | wc -l && "
              "%s recommend similar %s/bpr.safetensors -item 1 -k 4 | wc -l",
              harness_cli(), dir, dir, harness_cli(), dir, harness_cli(), dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0 && !strcmp(out, "7\n4\n"));
     /* topk leaves out the user's own items: none of user 1's items appear */
-    snprintf(cmd, sizeof cmd, "%s recommend topk %s/bpr.safetensors -user 1 -k 50 | cut -f1 | sort > %s/top && awk '$1 == 1 {print $2}' %s/u.data | sort > %s/own && comm -12 %s/top %s/own | wc -l",
+    snprintf(cmd, sizeof cmd,
+             "%s recommend topk %s/bpr.safetensors -user 1 -k 50 | cut -f1 | sort > %s/top && awk '$1 == 1 {print $2}' "
+             "%s/u.data | sort > %s/own && comm -12 %s/top %s/own | wc -l",
              harness_cli(), dir, dir, dir, dir, dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0 && !strcmp(out, "0\n"));
     /* the embedding space of a recommender: its rows named user:ID and item:ID, coloured by kind */
-    snprintf(cmd, sizeof cmd, "%s project %s/bpr.safetensors -method pca | grep -c '^item:' && %s plot %s/bpr.safetensors -output %s/p.svg | wc -l && grep -c '>items<' %s/p.svg",
+    snprintf(cmd, sizeof cmd,
+             "%s project %s/bpr.safetensors -method pca | grep -c '^item:' && %s plot %s/bpr.safetensors -output "
+             "%s/p.svg | wc -l && grep -c '>items<' %s/p.svg",
              harness_cli(), dir, harness_cli(), dir, dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0 && !strcmp(out, "300\n1\n1\n"));
     snprintf(cmd, sizeof cmd, "%s recommend topk %s/bpr.safetensors -user 123456 2>&1", harness_cli(), dir);
@@ -320,23 +364,34 @@ TEST(cli_recommend) {
     snprintf(cmd, sizeof cmd, "%s recommend split %s/u.data -output %s/s -split last", harness_cli(), dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0 && strstr(out, ".test\t200\n"));
     /* a bad row fails naming file:line, and -bad skip counts it */
-    snprintf(cmd, sizeof cmd, "printf '1\\t2\\t5\\t1\\n1\\t3\\tnan\\t2\\n' > %s/bad.data && %s recommend train -input %s/bad.data -output %s/x -verbose 0 2>&1", dir, harness_cli(), dir, dir);
+    snprintf(cmd, sizeof cmd,
+             "printf '1\\t2\\t5\\t1\\n1\\t3\\tnan\\t2\\n' > %s/bad.data && %s recommend train -input %s/bad.data "
+             "-output %s/x -verbose 0 2>&1",
+             dir, harness_cli(), dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 1 && strstr(out, "bad.data:2:") && strstr(out, "-bad skip"));
-    snprintf(cmd, sizeof cmd, "%s recommend train -input %s/bad.data -output %s/x -bad skip -epoch 1 -verbose 0 2>&1", harness_cli(), dir, dir);
+    snprintf(cmd, sizeof cmd, "%s recommend train -input %s/bad.data -output %s/x -bad skip -epoch 1 -verbose 0 2>&1",
+             harness_cli(), dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 0 && strstr(out, "skipped 1 bad rows"));
-    snprintf(cmd, sizeof cmd, "%s recommend train -input %s/u.data -output %s/x -model svd 2>&1; %s recommend train -input %s/u.data -output %s/x -split random:2 2>&1", harness_cli(), dir, dir, harness_cli(), dir, dir);
+    snprintf(cmd, sizeof cmd,
+             "%s recommend train -input %s/u.data -output %s/x -model svd 2>&1; %s recommend train -input %s/u.data "
+             "-output %s/x -split random:2 2>&1",
+             harness_cli(), dir, dir, harness_cli(), dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 2 && strstr(out, "-model 'svd'") && strstr(out, "-split 'random:2'"));
     /* values a run cannot use are refused by name, not replaced by defaults */
-    const char *refused[][2] = {{"-epoch 0", "-epoch must be at least 1"}, {"-thread -1", "-thread -1 is negative"},
-                                {"-lr -0.5", "-lr -0.5 is not"}, {"-reg -1", "-reg -1 is not"},
-                                {"-decay cosine", "-decay 'cosine'"}, {"-model mlp -hidden 1,2,3,4,5,6,7,8", "1 to 7 layer sizes"}};
+    const char *refused[][2] = {
+        {"-epoch 0", "-epoch must be at least 1"}, {"-thread -1", "-thread -1 is negative"},
+        {"-lr -0.5", "-lr -0.5 is not"},           {"-reg -1", "-reg -1 is not"},
+        {"-decay cosine", "-decay 'cosine'"},      {"-model mlp -hidden 1,2,3,4,5,6,7,8", "1 to 7 layer sizes"}};
     for (size_t c = 0; c < sizeof refused / sizeof refused[0]; c++) {
-        snprintf(cmd, sizeof cmd, "%s recommend train -input %s/u.data -output %s/x %s 2>&1", harness_cli(), dir, dir, refused[c][0]);
+        snprintf(cmd, sizeof cmd, "%s recommend train -input %s/u.data -output %s/x %s 2>&1", harness_cli(), dir, dir,
+                 refused[c][0]);
         if (harness_run(cmd, out, sizeof out) != 2 || !strstr(out, refused[c][1])) FAILF("%s: %s", refused[c][0], out);
     }
     /* a test file with no known user and item is an error, not a column of NaN; a missing file
        gets no "-bad skip" hint */
-    snprintf(cmd, sizeof cmd, "printf '999\t999\t5\t1\n' > %s/unk.data && %s recommend test %s/mf.safetensors %s/unk.data 2>&1", dir, harness_cli(), dir, dir);
+    snprintf(cmd, sizeof cmd,
+             "printf '999\t999\t5\t1\n' > %s/unk.data && %s recommend test %s/mf.safetensors %s/unk.data 2>&1", dir,
+             harness_cli(), dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 1 && strstr(out, "none of the 1 test records") && !strstr(out, "nan"));
     snprintf(cmd, sizeof cmd, "%s recommend train -input %s/nothere -output %s/x 2>&1", harness_cli(), dir, dir);
     CHECK(harness_run(cmd, out, sizeof out) == 1 && strstr(out, "cannot open") && !strstr(out, "-bad skip"));

@@ -42,10 +42,35 @@ static int exists(const char *dir, const char *name) {
 /* -h and --help, anywhere among the arguments, print the usage to standard output and exit 0,
    for every command and subcommand. */
 TEST(cli_help_for_every_command) {
-    const char *cmds[] = {"supervised", "test", "test-label", "predict", "predict-prob", "print-sentence-vectors", "skipgram", "cbow",
-                          "convert", "nn", "analogies", "eval-analogies", "eval-similarity", "print-word-vectors", "project", "plot",
-                          "export-projector", "plot-curve", "summary", "train", "eval", "bench", "recommend", "recommend train",
-                          "recommend test", "recommend topk", "recommend similar", "recommend synth", "recommend split"};
+    const char *cmds[] = {"supervised",
+                          "test",
+                          "test-label",
+                          "predict",
+                          "predict-prob",
+                          "print-sentence-vectors",
+                          "skipgram",
+                          "cbow",
+                          "convert",
+                          "nn",
+                          "analogies",
+                          "eval-analogies",
+                          "eval-similarity",
+                          "print-word-vectors",
+                          "project",
+                          "plot",
+                          "export-projector",
+                          "plot-curve",
+                          "summary",
+                          "train",
+                          "eval",
+                          "bench",
+                          "recommend",
+                          "recommend train",
+                          "recommend test",
+                          "recommend topk",
+                          "recommend similar",
+                          "recommend synth",
+                          "recommend split"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         const char *forms[] = {"-h", "--help", "-dim 3 -h"};
         for (int k = 0; k < 3; k++) {
@@ -53,18 +78,22 @@ TEST(cli_help_for_every_command) {
             int rc = edl_stdout("%s %s", cmds[i], forms[k]);
             char want[64];
             snprintf(want, sizeof want, "usage: edl %s", cmds[i]);
-            if (rc != 0 || !strstr(out, want)) FAILF("edl %s %s: rc %d, printed \"%.200s\"", cmds[i], forms[k], rc, out);
+            if (rc != 0 || !strstr(out, want))
+                FAILF("edl %s %s: rc %d, printed \"%.200s\"", cmds[i], forms[k], rc, out);
         }
     }
     /* the flags and their defaults follow the usage line */
-    CHECK(edl_stdout("supervised -h") == 0 && strstr(out, "  -loss           loss function {softmax, ova, hs} [softmax]\n") &&
+    CHECK(edl_stdout("supervised -h") == 0 &&
+          strstr(out, "  -loss           loss function {softmax, ova, hs} [softmax]\n") &&
           strstr(out, "  -wordNgrams") && strstr(out, "  -ws ") && strstr(out, "[unset]"));
-    CHECK(edl_stdout("skipgram -h") == 0 && strstr(out, "  -loss           loss function {ns} [ns]\n") && strstr(out, "  -ws             size of the context window [5]\n") &&
-          strstr(out, "  -binary") && !strstr(out, "-wordNgrams"));
+    CHECK(edl_stdout("skipgram -h") == 0 && strstr(out, "  -loss           loss function {ns} [ns]\n") &&
+          strstr(out, "  -ws             size of the context window [5]\n") && strstr(out, "  -binary") &&
+          !strstr(out, "-wordNgrams"));
     CHECK(edl_stdout("skipgram -dim 7 -h") == 0 && strstr(out, "size of word vectors [7]"));
     CHECK(edl_stdout("train -h") == 0 && strstr(out, "sgd, adagrad, rowwise-adagrad, adam, adamw [adam]") &&
           strstr(out, "initialisation: torch, keras, fasttext [torch]"));
-    CHECK(edl_stdout("recommend train -h") == 0 && strstr(out, "auto|udata|dat|csv (MovieLens") && strstr(out, "mf | bpr | mlp | pop"));
+    CHECK(edl_stdout("recommend train -h") == 0 && strstr(out, "auto|udata|dat|csv (MovieLens") &&
+          strstr(out, "mf | bpr | mlp | pop"));
     /* no command, or an unknown flag: the usage on standard error, status 2 */
     CHECK_RUN(2, "usage: edl recommend COMMAND", "recommend");
     CHECK_RUN(2, "unknown flag '-x'", "recommend -x");
@@ -93,14 +122,18 @@ TEST(cli_boolean_flags_stand_alone) {
     CHECK_RUN(0, "", "skipgram -input %s -output %s/w6 --binary=0 %s", corpus, dir, common);
     CHECK(!exists(dir, "w5.bin") && !exists(dir, "w6.bin") && exists(dir, "w5.vec"));
     /* a value that is not 0 or 1 is refused, naming the flag */
-    CHECK_RUN(2, "bad value 'yes' for -binary (want 0 or 1, or the flag alone for 1)", "skipgram -input %s -output %s/w7 --binary=yes", corpus, dir);
+    CHECK_RUN(2, "bad value 'yes' for -binary (want 0 or 1, or the flag alone for 1)",
+              "skipgram -input %s -output %s/w7 --binary=yes", corpus, dir);
     /* -nesterov alone is on (and SGD's) */
     char data[64];
     snprintf(data, sizeof data, "%s/d.txt", dir);
     harness_write_text(data, "1 0 1\n0 2 3\n1 1 0\n0 3 2\n");
-    CHECK_RUN(0, "", "train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s -output %s/t -epoch 1 -optimizer sgd -momentum 0.5 -nesterov -verbose 0",
+    CHECK_RUN(0, "",
+              "train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s -output %s/t -epoch 1 -optimizer sgd "
+              "-momentum 0.5 -nesterov -verbose 0",
               data, dir);
-    CHECK_RUN(2, "-nesterov is SGD's", "train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s -output %s/t -nesterov", data, dir);
+    CHECK_RUN(2, "-nesterov is SGD's",
+              "train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s -output %s/t -nesterov", data, dir);
     /* recommend topk -all alone is -all 1: the same ranking, the user's own items kept */
     char ratings[64];
     static char a1[sizeof out];
@@ -129,26 +162,38 @@ TEST(cli_enum_flags_use_the_library_names) {
     snprintf(ratings, sizeof ratings, "%s/u.data", dir);
     harness_write_text(ratings, "1\t1\t5\t1\n1\t2\t3\t2\n2\t1\t4\t3\n2\t3\t2\t4\n");
     const char *spec = "-spec 'embedding_bag(rows=4,dim=2) dense(2)'";
-    CHECK_RUN(2, "edl supervised: -loss 'ns' is not softmax, ova or hs", "supervised -input %s -output %s/q -loss ns", data, dir);
-    CHECK_RUN(2, "edl supervised: -optimizer 'adamw' is not sgd, adam or adagrad", "supervised -input %s -output %s/q -optimizer adamw", data, dir);
-    CHECK_RUN(2, "edl train: -optimizer 'lion' is not sgd, adagrad, rowwise-adagrad, adam or adamw", "train %s -input %s -output %s/q -optimizer lion",
-              spec, data, dir);
-    CHECK_RUN(2, "edl train: -schedule 'step' is not constant, linear or cosine", "train %s -input %s -output %s/q -schedule step", spec, data, dir);
-    CHECK_RUN(2, "edl train: -init 'xavier' is not torch, keras or fasttext", "train %s -input %s -output %s/q -init xavier", spec, data, dir);
-    CHECK_RUN(2, "edl recommend train: -model 'svd' is not mf, bpr, mlp or pop", "recommend train -input %s -output %s/q -model svd", ratings, dir);
-    CHECK_RUN(2, "edl recommend train: -optimizer 'adamw' is not sgd, adagrad or adam", "recommend train -input %s -output %s/q -optimizer adamw",
-              ratings, dir);
-    CHECK_RUN(2, "edl recommend train: -decay 'cosine' is not linear or constant", "recommend train -input %s -output %s/q -decay cosine", ratings, dir);
-    CHECK_RUN(2, "edl recommend train: -format 'xml' is not auto, udata, dat or csv", "recommend train -input %s -output %s/q -format xml", ratings, dir);
+    CHECK_RUN(2, "edl supervised: -loss 'ns' is not softmax, ova or hs", "supervised -input %s -output %s/q -loss ns",
+              data, dir);
+    CHECK_RUN(2, "edl supervised: -optimizer 'adamw' is not sgd, adam or adagrad",
+              "supervised -input %s -output %s/q -optimizer adamw", data, dir);
+    CHECK_RUN(2, "edl train: -optimizer 'lion' is not sgd, adagrad, rowwise-adagrad, adam or adamw",
+              "train %s -input %s -output %s/q -optimizer lion", spec, data, dir);
+    CHECK_RUN(2, "edl train: -schedule 'step' is not constant, linear or cosine",
+              "train %s -input %s -output %s/q -schedule step", spec, data, dir);
+    CHECK_RUN(2, "edl train: -init 'xavier' is not torch, keras or fasttext",
+              "train %s -input %s -output %s/q -init xavier", spec, data, dir);
+    CHECK_RUN(2, "edl recommend train: -model 'svd' is not mf, bpr, mlp or pop",
+              "recommend train -input %s -output %s/q -model svd", ratings, dir);
+    CHECK_RUN(2, "edl recommend train: -optimizer 'adamw' is not sgd, adagrad or adam",
+              "recommend train -input %s -output %s/q -optimizer adamw", ratings, dir);
+    CHECK_RUN(2, "edl recommend train: -decay 'cosine' is not linear or constant",
+              "recommend train -input %s -output %s/q -decay cosine", ratings, dir);
+    CHECK_RUN(2, "edl recommend train: -format 'xml' is not auto, udata, dat or csv",
+              "recommend train -input %s -output %s/q -format xml", ratings, dir);
     CHECK_RUN(0, "", "recommend train -input %s -output %s/rt -dim 2 -epoch 1 -verbose 0", ratings, dir);
-    CHECK_RUN(2, "edl recommend test: -format 'xml' is not auto, udata, dat or csv", "recommend test %s/rt.safetensors %s -format xml", dir, ratings);
-    CHECK_RUN(2, "edl convert: format 'word2vec' is not auto, text, glove, binary or safetensors", "convert %s %s/o.vec --from word2vec", data, dir);
+    CHECK_RUN(2, "edl recommend test: -format 'xml' is not auto, udata, dat or csv",
+              "recommend test %s/rt.safetensors %s -format xml", dir, ratings);
+    CHECK_RUN(2, "edl convert: format 'word2vec' is not auto, text, glove, binary or safetensors",
+              "convert %s %s/o.vec --from word2vec", data, dir);
     /* -split parsed once: train takes none, split does not */
-    CHECK_RUN(2, "-split 'random:0' is not none, random:FRACTION (0 < f < 1) or last", "recommend train -input %s -output %s/q -split random:0", ratings, dir);
-    CHECK_RUN(2, "-split 'none' is not random:FRACTION (0 < f < 1) or last", "recommend split %s -output %s/q -split none", ratings, dir);
+    CHECK_RUN(2, "-split 'random:0' is not none, random:FRACTION (0 < f < 1) or last",
+              "recommend train -input %s -output %s/q -split random:0", ratings, dir);
+    CHECK_RUN(2, "-split 'none' is not random:FRACTION (0 < f < 1) or last",
+              "recommend split %s -output %s/q -split none", ratings, dir);
     CHECK_RUN(0, "", "recommend split %s -output %s/s -split random:0.5 -seed 1", ratings, dir);
     /* the alias: accepted, and the file says the canonical name */
-    CHECK_RUN(0, "", "train %s -input %s -output %s/rw -epoch 1 -optimizer rowwise_adagrad -verbose 0", spec, data, dir);
+    CHECK_RUN(0, "", "train %s -input %s -output %s/rw -epoch 1 -optimizer rowwise_adagrad -verbose 0", spec, data,
+              dir);
     char path[96];
     snprintf(path, sizeof path, "%s/rw.safetensors", dir);
     edl_model *m = NULL;
@@ -180,9 +225,16 @@ TEST(cli_log_to_a_full_disk_fails_every_trainer) {
     const char *want = "-log /dev/full: write failed: No space left on device";
     CHECK_RUN(1, want, "supervised -input %s -output %s/s -epoch 2 -verbose 0 -log /dev/full", corpus, dir);
     CHECK_RUN(1, want, "supervised -input %s -output %s/h -epoch 2 -hidden 4 -verbose 0 -log /dev/full", corpus, dir);
-    CHECK_RUN(1, want, "train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s -output %s/t -epoch 2 -verbose 0 -log /dev/full", data, dir);
-    CHECK_RUN(1, want, "recommend train -input %s -output %s/r -dim 4 -epoch 2 -verbose 0 -log /dev/full", ratings, dir);
-    CHECK_RUN(1, want, "recommend train -input %s -output %s/r2 -model bpr -dim 4 -epoch 2 -verbose 0 -split random:0.2 -log /dev/full", ratings, dir);
+    CHECK_RUN(
+        1, want,
+        "train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s -output %s/t -epoch 2 -verbose 0 -log /dev/full",
+        data, dir);
+    CHECK_RUN(1, want, "recommend train -input %s -output %s/r -dim 4 -epoch 2 -verbose 0 -log /dev/full", ratings,
+              dir);
+    CHECK_RUN(1, want,
+              "recommend train -input %s -output %s/r2 -model bpr -dim 4 -epoch 2 -verbose 0 -split random:0.2 -log "
+              "/dev/full",
+              ratings, dir);
     CHECK(exists(dir, "s.safetensors") && exists(dir, "t.safetensors") && exists(dir, "r.safetensors"));
     /* the other stdio outputs: project's CSV and standard output */
     harness_write_text(data, "3 2\nking 1 0\nqueen 0.9 0.1\nman 0.1 0.9\n");

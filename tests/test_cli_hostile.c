@@ -42,22 +42,25 @@ static int make_fixtures(fixtures *fx) {
     snprintf(fx->sub, sizeof fx->sub, "%s/adir", fx->dir);
     FILE *f = fopen(fx->corpus, "w");
     if (!f) return -1;
-    for (int i = 0; i < 200; i++) fprintf(f, "__label__%s %s word%d common\n", i % 2 ? "spam" : "ham", i % 2 ? "free money" : "meeting notes", i % 7);
+    for (int i = 0; i < 200; i++)
+        fprintf(f, "__label__%s %s word%d common\n", i % 2 ? "spam" : "ham", i % 2 ? "free money" : "meeting notes",
+                i % 7);
     fclose(f);
     harness_write_text(fx->vec, "3 2\nking 1 0\nqueen 0.9 0.1\nman 0.1 0.9\n");
     if (mkdir(fx->sub, 0700) != 0) return -1;
     if (edl("supervised -input %s -output %s -epoch 2 -thread 1 -verbose 0", fx->corpus, fx->clf) != 0) return -1;
     if (edl("recommend synth -output %s -users 30 -items 40 -per-user 8", fx->ratings) != 0) return -1;
-    if (edl("recommend train -input %s -output %s -model mf -dim 4 -epoch 1 -verbose 0", fx->ratings, fx->rec) != 0) return -1;
+    if (edl("recommend train -input %s -output %s -model mf -dim 4 -epoch 1 -verbose 0", fx->ratings, fx->rec) != 0)
+        return -1;
     return 0;
 }
 
 /* The fixtures a test uses, or the test fails and returns. */
-#define FIXTURES(fx)                                                                              \
-    fixtures fx;                                                                                  \
-    if (make_fixtures(&fx) != 0) {                                                                \
-        FAILF("fixtures: %s", out);                                                               \
-        return;                                                                                   \
+#define FIXTURES(fx)                \
+    fixtures fx;                    \
+    if (make_fixtures(&fx) != 0) {  \
+        FAILF("fixtures: %s", out); \
+        return;                     \
     }
 
 /* An output that is an input is refused before any work, and the input is left whole. */
@@ -86,10 +89,12 @@ TEST(cli_refuses_an_output_that_is_an_input) {
     CHECK(file_size(model) == before);
     harness_write_text(path, "0 1 2\n1 3 4\n");
     before = file_size(path);
-    CHECK_RUN(1, "is the same file as the input", "train -spec 'embedding_bag(rows=5,dim=2) dense(2)' -input %s -output %s/t -log %s", path, fx.dir, path);
+    CHECK_RUN(1, "is the same file as the input",
+              "train -spec 'embedding_bag(rows=5,dim=2) dense(2)' -input %s -output %s/t -log %s", path, fx.dir, path);
     CHECK(file_size(path) == before);
     /* two outputs on one file: the log over the model */
-    CHECK_RUN(1, "is the same file as the output", "supervised -input %s -output %s/z -log %s/z.safetensors", fx.corpus, fx.dir, fx.dir);
+    CHECK_RUN(1, "is the same file as the output", "supervised -input %s -output %s/z -log %s/z.safetensors", fx.corpus,
+              fx.dir, fx.dir);
     CHECK_RUN(1, "is the same file as the input", "convert %s %s", fx.vec, fx.vec);
     harness_remove_dir(fx.dir);
 }
@@ -97,7 +102,8 @@ TEST(cli_refuses_an_output_that_is_an_input) {
 /* A bad output path is found before training; an empty name or a directory's makes no hidden file. */
 TEST(cli_checks_outputs_before_the_work) {
     FIXTURES(fx);
-    CHECK_RUN(1, "-output /nonexistent/dir/x.safetensors", "supervised -input %s -output /nonexistent/dir/x", fx.corpus);
+    CHECK_RUN(1, "-output /nonexistent/dir/x.safetensors", "supervised -input %s -output /nonexistent/dir/x",
+              fx.corpus);
     CHECK(!strstr(out, "Read ") && !strstr(out, "trained"));
     CHECK_RUN(1, "No such file or directory", "skipgram -input %s -output /nonexistent/dir/x -epoch 1", fx.corpus);
     CHECK_RUN(1, "-output is empty", "supervised -input %s -output ''", fx.corpus);
@@ -131,7 +137,8 @@ TEST(cli_fails_when_standard_output_fails) {
     CHECK_RUN(1, want, "recommend test %s.safetensors %s > /dev/full", fx.rec, fx.ratings);
     CHECK_RUN(1, want, "version > /dev/full");
     CHECK_RUN(1, want, "print-sentence-vectors %s.safetensors < %s > /dev/full", fx.clf, fx.corpus);
-    CHECK_RUN(1, "-log /dev/full: write failed", "recommend train -input %s -output %s/r2 -epoch 1 -verbose 0 -log /dev/full", fx.ratings, fx.dir);
+    CHECK_RUN(1, "-log /dev/full: write failed",
+              "recommend train -input %s -output %s/r2 -epoch 1 -verbose 0 -log /dev/full", fx.ratings, fx.dir);
     harness_remove_dir(fx.dir);
 }
 
@@ -150,12 +157,15 @@ TEST(cli_refuses_a_directory_as_input) {
 /* Numbers: a sign or a space before a size, a count past 2^63 - 1, arguments past the 254th. */
 TEST(cli_numbers_are_what_they_say) {
     FIXTURES(fx);
-    CHECK_RUN(2, "bad value ' -1' for -minCount", "supervised -input %s -output %s/q -minCount ' -1'", fx.corpus, fx.dir);
-    CHECK_RUN(2, "bad value '18446744073709551615' for -minCount", "supervised -input %s -output %s/q -minCount 18446744073709551615", fx.corpus, fx.dir);
+    CHECK_RUN(2, "bad value ' -1' for -minCount", "supervised -input %s -output %s/q -minCount ' -1'", fx.corpus,
+              fx.dir);
+    CHECK_RUN(2, "bad value '18446744073709551615' for -minCount",
+              "supervised -input %s -output %s/q -minCount 18446744073709551615", fx.corpus, fx.dir);
     CHECK_RUN(2, "bad value ' -5' for -dim", "skipgram -input %s -output %s/q -dim ' -5'", fx.corpus, fx.dir);
     char many[1400] = "";
     for (int i = 0; i < 130; i++) strcat(many, " -epoch 1");
-    CHECK_RUN(2, "unknown flag '-nosuchflag'", "skipgram -input %s -output %s/q%s -nosuchflag 7", fx.corpus, fx.dir, many);
+    CHECK_RUN(2, "unknown flag '-nosuchflag'", "skipgram -input %s -output %s/q%s -nosuchflag 7", fx.corpus, fx.dir,
+              many);
     harness_remove_dir(fx.dir);
 }
 
@@ -166,15 +176,24 @@ TEST(cli_refuses_flags_it_would_ignore) {
     CHECK_RUN(2, "-ws has no effect", "supervised -input %s -output %s/q -ws 5", fx.corpus, fx.dir);
     CHECK_RUN(2, "-patience needs -valid", "supervised -input %s -output %s/q -patience 2", fx.corpus, fx.dir);
     CHECK_RUN(2, "-dropout applies after -hidden", "supervised -input %s -output %s/q -dropout 0.2", fx.corpus, fx.dir);
-    CHECK_RUN(2, "-hidden is for -model mlp", "recommend train -input %s -output %s/q -model mf -hidden 4", fx.ratings, fx.dir);
-    CHECK_RUN(2, "-neg is for -model bpr or mlp", "recommend train -input %s -output %s/q -model mf -neg 5", fx.ratings, fx.dir);
-    CHECK_RUN(2, "-cols is for -format csv", "recommend train -input %s -output %s/q -model bpr -cols 0,1 -format udata", fx.ratings, fx.dir);
-    CHECK_RUN(2, "gives no rating column", "recommend train -input %s -output %s/q -model mf -cols 0,1", fx.ratings, fx.dir);
-    CHECK_RUN(2, "choose one", "train -spec 'input(2) dense(2)' -input %s -output %s/q -validSplit 0.5 -valid %s", fx.corpus, fx.dir, fx.corpus);
-    CHECK_RUN(2, "-patience needs validation data", "train -spec 'input(2) dense(2)' -input %s -output %s/q -patience 1", fx.corpus, fx.dir);
-    CHECK_RUN(2, "-lrUpdateRate paces fastText's per-example trainer", "supervised -input %s -output %s/q -hidden 8 -lrUpdateRate 50", fx.corpus, fx.dir);
-    CHECK_RUN(2, "-momentum is SGD's", "train -spec 'input(2) dense(2)' -input %s -output %s/q -momentum 0.9", fx.corpus, fx.dir);
-    CHECK_RUN(2, "-k is the cut-off of the held-out metrics", "recommend train -input %s -output %s/q -k 5", fx.ratings, fx.dir);
+    CHECK_RUN(2, "-hidden is for -model mlp", "recommend train -input %s -output %s/q -model mf -hidden 4", fx.ratings,
+              fx.dir);
+    CHECK_RUN(2, "-neg is for -model bpr or mlp", "recommend train -input %s -output %s/q -model mf -neg 5", fx.ratings,
+              fx.dir);
+    CHECK_RUN(2, "-cols is for -format csv",
+              "recommend train -input %s -output %s/q -model bpr -cols 0,1 -format udata", fx.ratings, fx.dir);
+    CHECK_RUN(2, "gives no rating column", "recommend train -input %s -output %s/q -model mf -cols 0,1", fx.ratings,
+              fx.dir);
+    CHECK_RUN(2, "choose one", "train -spec 'input(2) dense(2)' -input %s -output %s/q -validSplit 0.5 -valid %s",
+              fx.corpus, fx.dir, fx.corpus);
+    CHECK_RUN(2, "-patience needs validation data",
+              "train -spec 'input(2) dense(2)' -input %s -output %s/q -patience 1", fx.corpus, fx.dir);
+    CHECK_RUN(2, "-lrUpdateRate paces fastText's per-example trainer",
+              "supervised -input %s -output %s/q -hidden 8 -lrUpdateRate 50", fx.corpus, fx.dir);
+    CHECK_RUN(2, "-momentum is SGD's", "train -spec 'input(2) dense(2)' -input %s -output %s/q -momentum 0.9",
+              fx.corpus, fx.dir);
+    CHECK_RUN(2, "-k is the cut-off of the held-out metrics", "recommend train -input %s -output %s/q -k 5", fx.ratings,
+              fx.dir);
     /* -minn 0 -maxn 0 is fastText's supervised default: it changes nothing and is accepted */
     CHECK_RUN(0, "", "supervised -input %s -output %s/q -minn 0 -maxn 0 -epoch 1 -verbose 0", fx.corpus, fx.dir);
     harness_remove_dir(fx.dir);
@@ -202,9 +221,28 @@ TEST(cli_word_queries) {
 
 /* -h prints the usage and exits 0 for every command; -k 0 says what is wrong with it. */
 TEST(cli_help_and_messages) {
-    const char *cmds[] = {"nn", "convert", "summary", "eval", "analogies", "eval-analogies", "eval-similarity", "plot-curve",
-                          "print-word-vectors", "print-sentence-vectors", "predict", "test", "project", "plot", "export-projector",
-                          "supervised", "skipgram", "train", "bench", "recommend train", "recommend topk", "recommend test"};
+    const char *cmds[] = {"nn",
+                          "convert",
+                          "summary",
+                          "eval",
+                          "analogies",
+                          "eval-analogies",
+                          "eval-similarity",
+                          "plot-curve",
+                          "print-word-vectors",
+                          "print-sentence-vectors",
+                          "predict",
+                          "test",
+                          "project",
+                          "plot",
+                          "export-projector",
+                          "supervised",
+                          "skipgram",
+                          "train",
+                          "bench",
+                          "recommend train",
+                          "recommend topk",
+                          "recommend test"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         int rc = edl("%s -h", cmds[i]);
         if (rc != 0 || !strstr(out, "usage")) FAILF("edl %s -h: rc %d, printed \"%.200s\"", cmds[i], rc, out);
@@ -219,8 +257,10 @@ TEST(cli_help_and_messages) {
     char corpus[64];
     snprintf(corpus, sizeof corpus, "%s/c.txt", dir);
     harness_write_text(corpus, "a b c d e f g a b c d e f g\n");
-    CHECK_RUN(0, "", "skipgram -input %s -output %s/w -binary 1 -minCount 1 -epoch 1 -dim 4 -thread 1 -verbose 0", corpus, dir);
-    CHECK_RUN(0, "", "skipgram -input %s -output %s/w -minCount 1 -epoch 1 -dim 4 -thread 1 -verbose 0 -binary", corpus, dir);
+    CHECK_RUN(0, "", "skipgram -input %s -output %s/w -binary 1 -minCount 1 -epoch 1 -dim 4 -thread 1 -verbose 0",
+              corpus, dir);
+    CHECK_RUN(0, "", "skipgram -input %s -output %s/w -minCount 1 -epoch 1 -dim 4 -thread 1 -verbose 0 -binary", corpus,
+              dir);
     char bin[80];
     snprintf(bin, sizeof bin, "%s/w.bin", dir);
     CHECK(access(bin, F_OK) == 0);
@@ -245,7 +285,8 @@ TEST(cli_long_tokens_round_trip) {
         fprintf(f, "%s\n", longw);
     }
     fclose(f);
-    CHECK_RUN(0, "", "skipgram -input %s -output %s/sg -dim 8 -epoch 1 -minCount 1 -thread 1 -verbose 0 -binary", corpus, dir);
+    CHECK_RUN(0, "", "skipgram -input %s -output %s/sg -dim 8 -epoch 1 -minCount 1 -thread 1 -verbose 0 -binary",
+              corpus, dir);
     CHECK_RUN(0, "xxxxxxxxxx", "nn %s/sg.vec -k 40 w1", dir);
     CHECK_RUN(0, "xxxxxxxxxx", "nn %s/sg.bin -k 40 w1", dir);
     CHECK_RUN(0, "32 words x 8", "convert %s/sg.bin %s/back.vec", dir, dir);
@@ -282,7 +323,8 @@ TEST(messages_name_the_real_reason) {
     edl_dataset_free(d);
     char ratings[64];
     snprintf(ratings, sizeof ratings, "%s/bom.csv", dir);
-    harness_write_text(ratings, "\xEF\xBB\xBF" "1,2,5,10\n1,3,4,11\n2,2,3,12\n");
+    harness_write_text(ratings, "\xEF\xBB\xBF"
+                                "1,2,5,10\n1,3,4,11\n2,2,3,12\n");
     edl_ratings *r = NULL;
     edl_ratings_options o;
     edl_ratings_defaults(&o);

@@ -45,7 +45,7 @@ TEST(dense_fast_equals_naive) {
                 CHECK_OK(edl_dense_backward(dx, dw, db, g, x, yr, batch, in, od, w, (edl_act)a));
                 edl__dense_backward_naive(dxr, dwr, dbr, g, x, yr, batch, in, od, w, (edl_act)a);
                 CHECK_CLOSE(dx, dxr, batch * in, 1e-4, 1e-4); /* sums of up to 3100 float products */
-                CHECK_CLOSE(dw, dwr, od * in, 1e-4, 1e-4); /* += onto existing values */
+                CHECK_CLOSE(dw, dwr, od * in, 1e-4, 1e-4);    /* += onto existing values */
                 CHECK_CLOSE(db, dbr, od, 1e-4, 1e-4);
                 free(x), free(w), free(b), free(g), free(y), free(yr), free(dx), free(dxr);
                 free(dw), free(dwr), free(db), free(dbr);

@@ -126,7 +126,8 @@ TEST(embedding_renorm_matches_pytorch) {
         const float *orig = ref_f32(cases[c][0], &nt);
         float *table = copy_floats(orig, nt);
         const int64_t *idx = ref_i64("renorm.idx", &ni);
-        CHECK_OK(edl_embedding_renorm(table, 7, nt / 7, idx, ni, 1.5f, strcmp(cases[c][2], "inf") ? (float)atof(cases[c][2]) : INFINITY));
+        CHECK_OK(edl_embedding_renorm(table, 7, nt / 7, idx, ni, 1.5f,
+                                      strcmp(cases[c][2], "inf") ? (float)atof(cases[c][2]) : INFINITY));
         CHECK_CLOSE(table, ref_f32(cases[c][1], NULL), nt, 1e-6, 1e-5);
         free(table);
     }
@@ -166,8 +167,8 @@ TEST(embedding_errors) {
 }
 
 TEST(status_strings_and_version) {
-    const edl_status all[] = {EDL_OK, EDL_ERR_ARG, EDL_ERR_INDEX, EDL_ERR_NOMEM, EDL_ERR_IO,
-                              EDL_ERR_FORMAT, EDL_ERR_NUMERIC, EDL_ERR_UNSUPPORTED};
+    const edl_status all[] = {EDL_OK,     EDL_ERR_ARG,    EDL_ERR_INDEX,   EDL_ERR_NOMEM,
+                              EDL_ERR_IO, EDL_ERR_FORMAT, EDL_ERR_NUMERIC, EDL_ERR_UNSUPPORTED};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         for (size_t j = 0; j < i; j++) CHECK(strcmp(edl_status_str(all[i]), edl_status_str(all[j])) != 0);
     CHECK(!strcmp(edl_status_str(EDL_ERR_INDEX), "index out of range"));

@@ -35,10 +35,12 @@ static atomic_long injected;  /* failures injected since arming */
 static atomic_int tracking;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 #define SLOTS ((size_t)1 << 20)
-static void **live;           /* open addressing; NULL empty, (void *)1 deleted */
+static void **live; /* open addressing; NULL empty, (void *)1 deleted */
 static size_t nlive;
 
-static size_t slot_of(const void *p) { return (size_t)(((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ULL >> 44) & (SLOTS - 1); }
+static size_t slot_of(const void *p) {
+    return (size_t)(((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ULL >> 44) & (SLOTS - 1);
+}
 
 static void track(void *p) {
     if (!p || !atomic_load(&tracking)) return;
@@ -165,7 +167,8 @@ static edl_status ratings_each(const char *name) {
     o.skip_bad = 1;
     edl_ratings_report rep;
     edl_status s = edl_ratings_read(&r, path_of(name), &o, &rep);
-    if (s == EDL_OK && (rep.rows != 5 || rep.skipped != 1)) FAILF("%s: %zu rows, %zu skipped; want 5 and 1", name, rep.rows, rep.skipped);
+    if (s == EDL_OK && (rep.rows != 5 || rep.skipped != 1))
+        FAILF("%s: %zu rows, %zu skipped; want 5 and 1", name, rep.rows, rep.skipped);
     if (s == EDL_OK) s = edl_ratings_split(r, EDL_SPLIT_RANDOM, 0.4f, 1, &a, &b);
     edl_ratings_free(r), edl_ratings_free(a), edl_ratings_free(b);
     return s;
@@ -182,7 +185,8 @@ static edl_status model_train_step(void) {
     edl_optim_config c;
     edl_optim_defaults(&c, EDL_OPT_ADAM);
     float loss, prob[4];
-    edl_status s = edl_model_from_spec(&m, "embedding_bag(rows=8,dim=4,pool=mean) dense(6,act=relu) dense(2)", EDL_INIT_TORCH, 1);
+    edl_status s =
+        edl_model_from_spec(&m, "embedding_bag(rows=8,dim=4,pool=mean) dense(6,act=relu) dense(2)", EDL_INIT_TORCH, 1);
     if (s == EDL_OK) s = edl_optim_create(&o, m, &c);
     for (int k = 0; s == EDL_OK && k < 2; k++) {
         s = edl_model_forward_backward(m, &b, NULL, &loss);
@@ -289,13 +293,15 @@ static void make_files(void) {
     }
     edl_vectors_free(v);
     put("data.txt", "0 1 2\n1 3 4 5\n2 0 1\n0 2\n1 4\n2 5 5\n0 1\n1 3\n");
-    put("u.data", "1\t10\t4\t100\n1\t11\t3\t101\n2\t10\t5\t102\n2\t12\t2\t103\n3\t11\t4\t104\n3\t12\t1\t105\n3\t13\t5\t106\n4\t13\t3\t107\n");
+    put("u.data", "1\t10\t4\t100\n1\t11\t3\t101\n2\t10\t5\t102\n2\t12\t2\t103\n3\t11\t4\t104\n3\t12\t1\t105\n3\t13\t5\t"
+                  "106\n4\t13\t3\t107\n");
     put("ratings.dat", "1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978298413\n2::x::4::978298413\n"
                        "3::914::3::978301968\n3::3408::4::978300275\n");
     put("ratings.csv", "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,4.0,964981247\n2,1,3.5,964982224\n"
                        "2,6,nan,964982224\n3,6,4.0,964982224\n3,47,5.0,964983815\n");
-    put("text.txt", "__label__a good fine nice\n__label__b bad poor awful\n__label__a fine good\n__label__b poor bad worse\n"
-                    "__label__a nice fine good great\n__label__b awful bad\n");
+    put("text.txt",
+        "__label__a good fine nice\n__label__b bad poor awful\n__label__a fine good\n__label__b poor bad worse\n"
+        "__label__a nice fine good great\n__label__b awful bad\n");
 }
 
 TEST(allocation_failures_every_k) {
@@ -347,12 +353,16 @@ TEST(allocation_failures_every_k) {
             long hit = atomic_load(&injected);
             size_t after = nlive;
             atomic_store(&tracking, 0);
-            if (after != before) FAILF("%s, allocation %ld failing: %zu allocations left behind (status %d: %s)", sc[i].name, k, after - before, s, edl_last_error());
+            if (after != before)
+                FAILF("%s, allocation %ld failing: %zu allocations left behind (status %d: %s)", sc[i].name, k,
+                      after - before, s, edl_last_error());
             if (!hit) {
                 if (s != EDL_OK) FAILF("%s without a failure: status %d: %s", sc[i].name, s, edl_last_error());
                 break;
             }
-            if (s != EDL_ERR_NOMEM) FAILF("%s, allocation %ld failing: status %d (%s), want EDL_ERR_NOMEM: %s", sc[i].name, k, s, edl_status_str(s), edl_last_error());
+            if (s != EDL_ERR_NOMEM)
+                FAILF("%s, allocation %ld failing: status %d (%s), want EDL_ERR_NOMEM: %s", sc[i].name, k, s,
+                      edl_status_str(s), edl_last_error());
             if (harness_failures - fails_before >= 3) break; /* enough to see the pattern */
         }
         fprintf(stderr, "    %-32s %ld allocations, each failed once\n", sc[i].name, k - 1);

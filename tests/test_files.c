@@ -143,7 +143,7 @@ static void write_st(const char *path, const char *header, uint64_t hlen, const 
     fclose(f);
 }
 
-#define META "\"__metadata__\":{\"edl.spec\":\"input(2) dense(2)\"}"
+#define META   "\"__metadata__\":{\"edl.spec\":\"input(2) dense(2)\"}"
 #define W(off) "\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":" off "}"
 #define B(off) "\"1.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":" off "}"
 
@@ -161,33 +161,51 @@ TEST(malformed_file_catalogue) {
     } cases[] = {
         {"{" META "," W("[0,16]") "," B("[16,24]") "}", 24, -1, EDL_OK, ""},
         {"{" META "," W("[0,16]") "," B("[16,24]") "}", 24, 0, EDL_ERR_FORMAT, "header length is 0"},
-        {"{" META "," W("[0,16]") "," B("[16,24]") "}", 24, INT64_MAX, EDL_ERR_FORMAT, "larger than the rest of the file"},
+        {"{" META "," W("[0,16]") "," B("[16,24]") "}", 24, INT64_MAX, EDL_ERR_FORMAT,
+         "larger than the rest of the file"},
         {"{" META "," W("[0,16]") "," B("[16,24]") "}", 24, 1000, EDL_ERR_FORMAT, "larger than the rest of the file"},
         {"{not json", 0, -1, EDL_ERR_FORMAT, "not valid JSON"},
         {"[1,2,3]", 0, -1, EDL_ERR_FORMAT, "not a JSON object"},
         {"{\"__metadata__\":{\"edl.spec\":\"input(2) dense(2)\xff\"}}", 0, -1, EDL_ERR_FORMAT, "invalid UTF-8"},
         {"{" META "," W("[0,16]") "," W("[16,32]") "}", 32, -1, EDL_ERR_FORMAT, "appears twice"},
-        {"{" META ",\"1.weight\":{\"dtype\":\"F33\",\"shape\":[2,2],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "unknown dtype \"F33\""},
+        {"{" META ",\"1.weight\":{\"dtype\":\"F33\",\"shape\":[2,2],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1,
+         EDL_ERR_FORMAT, "unknown dtype \"F33\""},
         {"{" META "," W("[16,0]") "," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "reversed"},
         {"{" META "," W("[0,16]") "," B("[8,16]") "}", 16, -1, EDL_ERR_FORMAT, "an overlap"},
         {"{" META "," W("[0,16]") "," B("[20,28]") "}", 28, -1, EDL_ERR_FORMAT, "a gap"},
         {"{" META "," W("[0,16]") "," B("[16,40]") "}", 24, -1, EDL_ERR_FORMAT, "past the data"},
         {"{" META "," W("[0,16]") "," B("[16,24]") "}", 28, -1, EDL_ERR_FORMAT, "the tensors end at data byte 24"},
-        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,16],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "overflows"},
-        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "not the byte span 16"},
-        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[4,1],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "wrong shape"},
-        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"x\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[24,28]}}", 28, -1, EDL_ERR_UNSUPPORTED, "\"x\" has rank 0"},
-        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"z\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[24,24]}}", 24, -1, EDL_OK, ""},
-        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"7.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[24,28]}}", 28, -1, EDL_ERR_FORMAT, "\"7.weight\" is not part of edl.spec"},
-        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"v\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[24,28]}}", 28, -1, EDL_ERR_UNSUPPORTED, "edl reads F32, I64 and U8"},
+        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,16],\"data_offsets\":[0,16]}," B(
+             "[16,24]") "}",
+         24, -1, EDL_ERR_FORMAT, "overflows"},
+        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1,
+         EDL_ERR_FORMAT, "not the byte span 16"},
+        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[4,1],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1,
+         EDL_ERR_FORMAT, "wrong shape"},
+        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"x\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[24,28]}}",
+         28, -1, EDL_ERR_UNSUPPORTED, "\"x\" has rank 0"},
+        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"z\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[24,24]}}",
+         24, -1, EDL_OK, ""},
+        {"{" META
+         "," W("[0,16]") "," B("[16,24]") ",\"7.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[24,28]}}",
+         28, -1, EDL_ERR_FORMAT, "\"7.weight\" is not part of edl.spec"},
+        {"{" META "," W("[0,16]") "," B("[16,24]") ",\"v\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[24,28]}}",
+         28, -1, EDL_ERR_UNSUPPORTED, "edl reads F32, I64 and U8"},
         {"{" META "," W("[0,16]") "}", 16, -1, EDL_ERR_FORMAT, "\"1.bias\" is missing"},
-        {"{" META ",\"1.weight\":{\"dtype\":\"F16\",\"shape\":[2,4],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_UNSUPPORTED, "edl reads F32"},
-        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16],\"extra\":1}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "unknown field \"extra\""},
-        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,-2],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "shape[1] is not a non-negative integer"},
-        {"{\"__metadata__\":{\"other\":\"x\"}," W("[0,16]") "," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "no edl.spec"},
+        {"{" META ",\"1.weight\":{\"dtype\":\"F16\",\"shape\":[2,4],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24, -1,
+         EDL_ERR_UNSUPPORTED, "edl reads F32"},
+        {"{" META
+         ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16],\"extra\":1}," B("[16,24]") "}",
+         24, -1, EDL_ERR_FORMAT, "unknown field \"extra\""},
+        {"{" META ",\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,-2],\"data_offsets\":[0,16]}," B("[16,24]") "}", 24,
+         -1, EDL_ERR_FORMAT, "shape[1] is not a non-negative integer"},
+        {"{\"__metadata__\":{\"other\":\"x\"}," W("[0,16]") "," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT,
+         "no edl.spec"},
         {"{" W("[0,16]") "," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "no __metadata__"},
-        {"{\"__metadata__\":{\"edl.spec\":\"input(2) dense(2,act=gelu)\"}," W("[0,16]") "," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "edl.spec: spec:"},
-        {"{\"__metadata__\":{\"edl.spec\":7}," W("[0,16]") "," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT, "is not a string"},
+        {"{\"__metadata__\":{\"edl.spec\":\"input(2) dense(2,act=gelu)\"}," W("[0,16]") "," B("[16,24]") "}", 24, -1,
+         EDL_ERR_FORMAT, "edl.spec: spec:"},
+        {"{\"__metadata__\":{\"edl.spec\":7}," W("[0,16]") "," B("[16,24]") "}", 24, -1, EDL_ERR_FORMAT,
+         "is not a string"},
         {"{" META "," W("[0,16]") "," B("[16,24]") "} trailing", 24, -1, EDL_ERR_FORMAT, "text after the JSON value"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -195,20 +213,24 @@ TEST(malformed_file_catalogue) {
         write_st(path, cases[i].header, cases[i].hlen < 0 ? hl : (uint64_t)cases[i].hlen, data, cases[i].ndata);
         edl_model *m = NULL;
         edl_status s = edl_model_load(&m, path);
-        if (s != cases[i].want) FAILF("case %zu: status %d, want %d (%s)", i, (int)s, (int)cases[i].want, edl_last_error());
-        else if (s != EDL_OK && (!strstr(edl_last_error(), cases[i].why) || !strstr(edl_last_error(), path) || !strstr(edl_last_error(), "byte ")))
+        if (s != cases[i].want)
+            FAILF("case %zu: status %d, want %d (%s)", i, (int)s, (int)cases[i].want, edl_last_error());
+        else if (s != EDL_OK && (!strstr(edl_last_error(), cases[i].why) || !strstr(edl_last_error(), path) ||
+                                 !strstr(edl_last_error(), "byte ")))
             FAILF("case %zu: error \"%s\" lacks the file, a byte offset or \"%s\"", i, edl_last_error(), cases[i].why);
         if (s != EDL_OK) CHECK(m == NULL);
         edl_model_free(m);
     }
     /* NaN and Inf weights are refused, naming the tensor and the byte */
     float nan_data[6] = {1, NAN, 3, 4, 5, 6};
-    write_st(path, "{" META "," W("[0,16]") "," B("[16,24]") "}", strlen("{" META "," W("[0,16]") "," B("[16,24]") "}"), nan_data, 24);
+    write_st(path, "{" META "," W("[0,16]") "," B("[16,24]") "}", strlen("{" META "," W("[0,16]") "," B("[16,24]") "}"),
+             nan_data, 24);
     edl_model *m = NULL;
     CHECK_STATUS(edl_model_load(&m, path), EDL_ERR_NUMERIC);
     CHECK_ERROR_HAS("tensor \"1.weight\" value 1 is nan");
     float inf_data[6] = {1, 2, 3, 4, 5, -INFINITY};
-    write_st(path, "{" META "," W("[0,16]") "," B("[16,24]") "}", strlen("{" META "," W("[0,16]") "," B("[16,24]") "}"), inf_data, 24);
+    write_st(path, "{" META "," W("[0,16]") "," B("[16,24]") "}", strlen("{" META "," W("[0,16]") "," B("[16,24]") "}"),
+             inf_data, 24);
     CHECK_STATUS(edl_model_load(&m, path), EDL_ERR_NUMERIC);
     CHECK_ERROR_HAS("tensor \"1.bias\" value 1 is -inf");
     /* a header length of 2^64 - 1 */
@@ -241,8 +263,10 @@ TEST(truncated_at_every_byte) {
         write_all(cut, whole, k);
         edl_model *l = NULL;
         edl_status s = edl_model_load(&l, cut);
-        if (s == EDL_OK) FAILF("a file cut to %zu of %zu bytes loaded", k, n);
-        else failed_cleanly += strstr(edl_last_error(), cut) != NULL;
+        if (s == EDL_OK)
+            FAILF("a file cut to %zu of %zu bytes loaded", k, n);
+        else
+            failed_cleanly += strstr(edl_last_error(), cut) != NULL;
         edl_model_free(l);
     }
     CHECK(failed_cleanly == n);
@@ -322,15 +346,18 @@ TEST(training_text_truncated_at_every_byte) {
         } else if (s != EDL_OK) {
             FAILF("cut at %zu: %s", k, edl_last_error());
         } else {
-            if (r.nwords != want.nwords || r.nlabels != want.nlabels || r.nexamples != want.nexamples || r.ntokens != want.ntokens)
-                FAILF("cut at %zu: %zu words, %zu labels, %zu examples, %lld tokens; the text holds %zu, %zu, %zu, %lld", k, r.nwords,
-                      r.nlabels, r.nexamples, (long long)r.ntokens, want.nwords, want.nlabels, want.nexamples, (long long)want.ntokens);
+            if (r.nwords != want.nwords || r.nlabels != want.nlabels || r.nexamples != want.nexamples ||
+                r.ntokens != want.ntokens)
+                FAILF(
+                    "cut at %zu: %zu words, %zu labels, %zu examples, %lld tokens; the text holds %zu, %zu, %zu, %lld",
+                    k, r.nwords, r.nlabels, r.nexamples, (long long)r.ntokens, want.nwords, want.nlabels,
+                    want.nexamples, (long long)want.ntokens);
             trained++;
         }
         edl_textclf_free(c);
     }
-    fprintf(stderr, "    %zu cuts of %zu bytes: %zu read as the text they hold, %zu refused (no label or no example)\n", n + 1, n,
-            trained, refused);
+    fprintf(stderr, "    %zu cuts of %zu bytes: %zu read as the text they hold, %zu refused (no label or no example)\n",
+            n + 1, n, trained, refused);
     CHECK(trained > n / 2 && refused > 0);
     remove_dir(dir);
 }

@@ -81,9 +81,9 @@ TEST(fuzz_corpora_and_crashes_replay) {
         const char *name;
         int (*one)(const uint8_t *, size_t);
     } h[] = {
-        {"safetensors", fuzz_one_safetensors}, {"spec", fuzz_one_spec}, {"vectors", fuzz_one_vectors},
-        {"text", fuzz_one_text},               {"ratings", fuzz_one_ratings},
-        {"models", fuzz_one_models},
+        {"safetensors", fuzz_one_safetensors}, {"spec", fuzz_one_spec},
+        {"vectors", fuzz_one_vectors},         {"text", fuzz_one_text},
+        {"ratings", fuzz_one_ratings},         {"models", fuzz_one_models},
     };
     set_threads(1); /* as the fuzzers run: built without OpenMP */
     long seeds = 0, crashes = 0;

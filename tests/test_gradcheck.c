@@ -6,8 +6,8 @@
 typedef double (*loss_fn)(void *ctx);
 
 /* Compares analytic[i] with (L(p+h) - L(p-h)) / (p+h - (p-h)) for every entry of param. */
-static void gradcheck(const char *what, float *param, size_t n, const float *analytic, loss_fn f,
-                      void *ctx, float h, double tol) {
+static void gradcheck(const char *what, float *param, size_t n, const float *analytic, loss_fn f, void *ctx, float h,
+                      double tol) {
     for (size_t i = 0; i < n; i++) {
         float p0 = param[i];
         float hi = p0 + h, lo = p0 - h;
@@ -48,8 +48,8 @@ static double emb_loss(void *p) {
 
 static double bag_loss(void *p) {
     bag_ctx *c = p;
-    edl_embedding_bag_forward(c->out, c->argmax, c->table, c->rows, c->dim, c->idx, c->n,
-                              c->offsets, c->bags, c->weights, c->pool, c->pad);
+    edl_embedding_bag_forward(c->out, c->argmax, c->table, c->rows, c->dim, c->idx, c->n, c->offsets, c->bags,
+                              c->weights, c->pool, c->pad);
     return dot_r(c->out, c->r, c->bags * c->dim);
 }
 
@@ -97,8 +97,8 @@ TEST(gradcheck_embedding_bag) {
                 c.argmax = malloc(20 * sizeof *c.argmax);
                 float *dt = zeros(28);
                 bag_loss(&c);
-                CHECK_OK(edl_embedding_bag_backward(dt, c.rows, c.dim, idx, c.n, offsets, c.bags,
-                                                    c.weights, c.pool, pad, c.argmax, c.r));
+                CHECK_OK(edl_embedding_bag_backward(dt, c.rows, c.dim, idx, c.n, offsets, c.bags, c.weights, c.pool,
+                                                    pad, c.argmax, c.r));
                 char what[96];
                 snprintf(what, sizeof what, "embedding_bag pool %d pad %d weights %d", p, pad, w);
                 gradcheck(what, c.table, 28, dt, bag_loss, &c, 1e-3f, 1e-3);
@@ -180,8 +180,10 @@ TEST(gradcheck_losses) {
         loss_ctx b = {.batch = 9, .kind = kind};
         b.x = rand_floats(&rng, 9, -4, 4);
         b.tf = rand_floats(&rng, 9, 0, 1);
-        if (kind == 1) CHECK_OK(edl_bce_with_logits(&l, d, b.x, b.tf, 9));
-        else CHECK_OK(edl_mse(&l, d, b.x, b.tf, 9));
+        if (kind == 1)
+            CHECK_OK(edl_bce_with_logits(&l, d, b.x, b.tf, 9));
+        else
+            CHECK_OK(edl_mse(&l, d, b.x, b.tf, 9));
         gradcheck(kind == 1 ? "bce_with_logits" : "mse", b.x, 9, d, loss_loss, &b, 1e-2f, 2e-3);
         free(b.x), free(b.tf);
     }

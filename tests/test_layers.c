@@ -38,21 +38,25 @@ static int check_file(const char *path, int own) {
         const char *slash = memchr(inc, '/', n);
         int public = !slash && n >= 5 && !strncmp(inc, "edl", 3) && !memcmp(inc + n - 2, ".h", 2);
         if (own < 0) { /* the CLI: public headers and its own files only */
-            if (slash) FAILF("%s:%d: the CLI includes \"%.*s\": it uses only the public headers", path, lineno, (int)n, inc);
+            if (slash)
+                FAILF("%s:%d: the CLI includes \"%.*s\": it uses only the public headers", path, lineno, (int)n, inc);
             continue;
         }
         if (public) { /* a domain's public header belongs to its folder: edl_text.h to text, ... */
             static const char *const domain[][2] = {{"edl_text.h", "text"}, {"edl_rec.h", "rec"}, {"edl_viz.h", "viz"}};
             for (size_t d = 0; d < sizeof domain / sizeof domain[0]; d++)
-                if (own >= 0 && strlen(domain[d][0]) == n && !strncmp(inc, domain[d][0], n) && layer_of(domain[d][1], strlen(domain[d][1])) > own)
-                    FAILF("%s:%d: src/%s includes \"%s\", the public header of src/%s, a folder below it", path, lineno, layers[own],
-                          domain[d][0], domain[d][1]);
+                if (own >= 0 && strlen(domain[d][0]) == n && !strncmp(inc, domain[d][0], n) &&
+                    layer_of(domain[d][1], strlen(domain[d][1])) > own)
+                    FAILF("%s:%d: src/%s includes \"%s\", the public header of src/%s, a folder below it", path, lineno,
+                          layers[own], domain[d][0], domain[d][1]);
             continue;
         }
         int to = slash ? layer_of(inc, (size_t)(slash - inc)) : -1;
-        if (to < 0) FAILF("%s:%d: \"%.*s\": include library headers as \"folder/name.h\"", path, lineno, (int)n, inc);
+        if (to < 0)
+            FAILF("%s:%d: \"%.*s\": include library headers as \"folder/name.h\"", path, lineno, (int)n, inc);
         else if (to > own)
-            FAILF("%s:%d: src/%s includes \"%.*s\" from src/%s, a folder below it", path, lineno, layers[own], (int)n, inc, layers[to]);
+            FAILF("%s:%d: src/%s includes \"%.*s\" from src/%s, a folder below it", path, lineno, layers[own], (int)n,
+                  inc, layers[to]);
     }
     fclose(f);
     return seen;
@@ -91,7 +95,8 @@ TEST(source_folders_are_layers) {
         if (e->d_name[0] != '.' && layer_of(e->d_name, strlen(e->d_name)) < 0)
             FAILF("src/%s is not one of the layers' folders", e->d_name);
     if (d) closedir(d);
-    fprintf(stderr, "    %d files, %d includes checked against the order common < kernels < io < model < text < rec < viz\n", files,
-            includes);
+    fprintf(stderr,
+            "    %d files, %d includes checked against the order common < kernels < io < model < text < rec < viz\n",
+            files, includes);
     CHECK(files > 50 && includes > 80);
 }

@@ -93,11 +93,11 @@ TEST(lines_every_chunk_size) {
         {"a\n", 2},
         {"abc\ndef\nghi", 11},
         {"abc\r\ndef\r\n", 10},
-        {"ab\r\n\r\ncd\r", 10},         /* an empty CRLF line; a '\r' ending the input */
+        {"ab\r\n\r\ncd\r", 10}, /* an empty CRLF line; a '\r' ending the input */
         {"\r\n", 2},
         {"\r", 1},
-        {"a\r\rb\r\r\n", 7},             /* only the '\r' before the newline goes */
-        {"x\ry\n", 4},                   /* a '\r' inside a line stays */
+        {"a\r\rb\r\r\n", 7}, /* only the '\r' before the newline goes */
+        {"x\ry\n", 4},       /* a '\r' inside a line stays */
         {"nul\0byte\n\0\n", 11},
         {"one two three four five six seven eight nine ten\neleven\n\nlast line without newline", 82},
     };
@@ -121,7 +121,7 @@ TEST(lines_long_line_grows_the_buffer) {
     CHECK(data != NULL);
     if (!data) return;
     for (size_t i = 0; i < n; i++) data[i] = (char)('a' + i % 26);
-    data[5] = '\n';                     /* a short line, then one of ~2 MB, then one of ~1 MB */
+    data[5] = '\n'; /* a short line, then one of ~2 MB, then one of ~1 MB */
     data[2000000] = '\r', data[2000001] = '\n';
     char path[64];
     CHECK(temp_file(path, sizeof path, data, n) == 0);

@@ -97,11 +97,13 @@ TEST(dropout) {
     for (size_t i = 0; i < n; i++) {
         kept += mask[i];
         sx += x[i], sy += y[i];
-        if (mask[i]) CHECK(fabsf(y[i] - x[i] / 0.7f) < 1e-6f);
-        else CHECK(y[i] == 0.0f);
+        if (mask[i])
+            CHECK(fabsf(y[i] - x[i] / 0.7f) < 1e-6f);
+        else
+            CHECK(y[i] == 0.0f);
     }
-    CHECK(fabs((double)kept / n - 0.7) < 0.01);  /* 0.7 +- 7 sigma */
-    CHECK(fabs(sy / sx - 1.0) < 0.02);           /* inverted: expectation preserved */
+    CHECK(fabs((double)kept / n - 0.7) < 0.01); /* 0.7 +- 7 sigma */
+    CHECK(fabs(sy / sx - 1.0) < 0.02);          /* inverted: expectation preserved */
     CHECK_OK(edl_dropout_backward(g, x, mask, n, 0.3f));
     for (size_t i = 0; i < 1000; i++) CHECK(mask[i] ? fabsf(g[i] - x[i] / 0.7f) < 1e-6f : g[i] == 0.0f);
     CHECK_OK(edl_dropout_forward(y, mask, x, n, 0.0f, &rng));

@@ -99,10 +99,14 @@ TEST(spec_errors_name_the_column) {
    predicted probabilities match PyTorch. */
 TEST(model_matches_pytorch) {
     edl_model *m = NULL;
-    CHECK_OK(edl_model_from_spec(&m, "embedding_bag(rows=10,dim=4,pool=mean) dense(5,act=relu) dense(3)", EDL_INIT_TORCH, 1));
+    CHECK_OK(edl_model_from_spec(&m, "embedding_bag(rows=10,dim=4,pool=mean) dense(5,act=relu) dense(3)",
+                                 EDL_INIT_TORCH, 1));
     if (!m) return;
-    const char *names[5][2] = {{"model.table", "weight"}, {"model.w1", "weight"}, {"model.b1", "bias"},
-                               {"model.w2", "weight"}, {"model.b2", "bias"}};
+    const char *names[5][2] = {{"model.table", "weight"},
+                               {"model.w1", "weight"},
+                               {"model.b1", "bias"},
+                               {"model.w2", "weight"},
+                               {"model.b2", "bias"}};
     const size_t layer[5] = {0, 1, 1, 2, 2};
     for (int t = 0; t < 5; t++) {
         size_t n;
@@ -194,7 +198,8 @@ TEST(gradcheck_whole_models) {
 
 TEST(padding_row_and_frozen_layers) {
     edl_model *m = NULL;
-    CHECK_OK(edl_model_from_spec(&m, "embedding(rows=5,dim=3,len=2,pool=flatten,padding_idx=0) dense(2,freeze=1)", EDL_INIT_TORCH, 3));
+    CHECK_OK(edl_model_from_spec(&m, "embedding(rows=5,dim=3,len=2,pool=flatten,padding_idx=0) dense(2,freeze=1)",
+                                 EDL_INIT_TORCH, 3));
     if (!m) return;
     size_t n;
     float *table = edl_model_tensor(m, 0, "weight", &n);

@@ -38,9 +38,9 @@ static void write_raw(const char *path, const char *header, const void *data, si
    vocabulary (entries with counts), the metadata counts as strings (NULL: the true value). The
    weights are random, the output rows scaled by wscale so hs branches are decisive. */
 typedef struct {
-    const char *loss;                     /* "softmax", "ova" or "hs" */
+    const char *loss; /* "softmax", "ova" or "hs" */
     size_t rows, dim, out;
-    const char *const *entries;           /* words, then labels */
+    const char *const *entries; /* words, then labels */
     const int64_t *counts;
     size_t nentries;
     const char *nwords, *nlabels, *bucket, *word_ngrams;
@@ -49,8 +49,8 @@ typedef struct {
 
 static edl_status write_clf(const char *path, const clf_parts *p, uint64_t seed) {
     char spec[256];
-    snprintf(spec, sizeof spec, "embedding_bag(rows=%zu,dim=%zu,pool=mean) dense(%zu,bias=0) loss(%s)", p->rows, p->dim, p->out,
-             strcmp(p->loss, "softmax") ? "bce" : "softmax");
+    snprintf(spec, sizeof spec, "embedding_bag(rows=%zu,dim=%zu,pool=mean) dense(%zu,bias=0) loss(%s)", p->rows, p->dim,
+             p->out, strcmp(p->loss, "softmax") ? "bce" : "softmax");
     edl_model *m = NULL;
     edl_status s = edl_model_from_spec(&m, spec, EDL_INIT_TORCH, seed);
     if (s != EDL_OK) return s;
@@ -74,10 +74,19 @@ static edl_status write_clf(const char *path, const clf_parts *p, uint64_t seed)
     snprintf(nl, sizeof nl, "%zu", p->nentries - nw_true);
     snprintf(bk, sizeof bk, "%zu", p->rows - nw_true);
     snprintf(dm, sizeof dm, "%zu", p->dim);
-    const char *keys[] = {"textclf.format", "textclf.loss", "textclf.label", "textclf.nwords", "textclf.nlabels",
-                          "textclf.word_ngrams", "textclf.bucket", "textclf.dim", "textclf.ntokens", "textclf.args"};
-    const char *vals[] = {"1", p->loss, "__label__", p->nwords ? p->nwords : nw, p->nlabels ? p->nlabels : nl,
-                          p->word_ngrams ? p->word_ngrams : "2", p->bucket ? p->bucket : bk, dm, "0", ""};
+    const char *keys[] = {"textclf.format",  "textclf.loss",        "textclf.label",  "textclf.nwords",
+                          "textclf.nlabels", "textclf.word_ngrams", "textclf.bucket", "textclf.dim",
+                          "textclf.ntokens", "textclf.args"};
+    const char *vals[] = {"1",
+                          p->loss,
+                          "__label__",
+                          p->nwords ? p->nwords : nw,
+                          p->nlabels ? p->nlabels : nl,
+                          p->word_ngrams ? p->word_ngrams : "2",
+                          p->bucket ? p->bucket : bk,
+                          dm,
+                          "0",
+                          ""};
     const edl_tensor extra[3] = {
         {"vocab.bytes", EDL_DTYPE_U8, 1, {nbytes, 0}, bytes},
         {"vocab.offsets", EDL_DTYPE_I64, 1, {p->nentries + 1, 0}, offs},
@@ -124,19 +133,15 @@ TEST(textclf_counts_that_wrap_are_refused) {
     const struct {
         const char *nwords, *nlabels, *bucket, *ngrams, *why;
     } bad[] = {
-        {"3", "2", "2147483648", NULL, "textclf.bucket"},
-        {"-1", NULL, NULL, NULL, "textclf.nwords"},
-        {"3 ", NULL, NULL, NULL, "textclf.nwords"},
-        {"+3", NULL, NULL, NULL, "textclf.nwords"},
-        {"", NULL, NULL, NULL, "textclf.nwords"},
-        {NULL, "18446744073709551616", NULL, NULL, "textclf.nlabels"},
-        {NULL, "0", NULL, NULL, "textclf.nlabels"},
-        {NULL, "3", NULL, NULL, "textclf.nlabels"},
-        {NULL, NULL, "8", NULL, "textclf.bucket"},
-        {NULL, NULL, NULL, "0x2", "textclf.word_ngrams"},
+        {"3", "2", "2147483648", NULL, "textclf.bucket"}, {"-1", NULL, NULL, NULL, "textclf.nwords"},
+        {"3 ", NULL, NULL, NULL, "textclf.nwords"},       {"+3", NULL, NULL, NULL, "textclf.nwords"},
+        {"", NULL, NULL, NULL, "textclf.nwords"},         {NULL, "18446744073709551616", NULL, NULL, "textclf.nlabels"},
+        {NULL, "0", NULL, NULL, "textclf.nlabels"},       {NULL, "3", NULL, NULL, "textclf.nlabels"},
+        {NULL, NULL, "8", NULL, "textclf.bucket"},        {NULL, NULL, NULL, "0x2", "textclf.word_ngrams"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        clf_parts b = {"softmax", 10, 4, 2, ent, cnt, 5, bad[i].nwords, bad[i].nlabels, bad[i].bucket, bad[i].ngrams, 1};
+        clf_parts b = {"softmax",     10, 4, 2, ent, cnt, 5, bad[i].nwords, bad[i].nlabels, bad[i].bucket,
+                       bad[i].ngrams, 1};
         CHECK_OK(write_clf(path, &b, 1));
         edl_status s = edl_textclf_load(&c, path);
         if (s != EDL_ERR_FORMAT || !strstr(edl_last_error(), bad[i].why))
@@ -179,8 +184,10 @@ TEST(textclf_hs_label_counts_cannot_overflow) {
         CHECK_OK(write_clf(path, &p, 3));
         edl_textclf *c = NULL;
         edl_status s = edl_textclf_load(&c, path);
-        if (s != cases[i].want) FAILF("case %zu: status %d, want %d (%s)", i, (int)s, (int)cases[i].want, edl_last_error());
-        if (s != EDL_OK && !strstr(edl_last_error(), "vocab.counts")) FAILF("case %zu: \"%s\" does not name vocab.counts", i, edl_last_error());
+        if (s != cases[i].want)
+            FAILF("case %zu: status %d, want %d (%s)", i, (int)s, (int)cases[i].want, edl_last_error());
+        if (s != EDL_OK && !strstr(edl_last_error(), "vocab.counts"))
+            FAILF("case %zu: \"%s\" does not name vocab.counts", i, edl_last_error());
         if (c) predict_some(c);
         edl_textclf_free(c);
     }
@@ -202,7 +209,8 @@ TEST(container_reads_tensors_and_checked_metadata) {
     memcpy(data + 8, "abcde", 5);
     memcpy(data + 13, off, 24);
     write_raw(path,
-              "{\"__metadata__\":{\"a\":\"12\",\"b\":\"012\",\"c\":\"\",\"d\":\"-1\",\"e\":\"99999999999999999999\",\"f\":\"1 \"},"
+              "{\"__metadata__\":{\"a\":\"12\",\"b\":\"012\",\"c\":\"\",\"d\":\"-1\",\"e\":\"99999999999999999999\","
+              "\"f\":\"1 \"},"
               "\"y\":{\"dtype\":\"F16\",\"shape\":[2,3],\"data_offsets\":[37,49]},"
               "\"s.offsets\":{\"dtype\":\"I64\",\"shape\":[3],\"data_offsets\":[13,37]},"
               "\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
@@ -213,9 +221,11 @@ TEST(container_reads_tensors_and_checked_metadata) {
     if (!st) return;
     CHECK(edl__st_count(st) == 4 && edl__st_nmeta(st) == 6);
     const char *names[4] = {"x", "s.bytes", "s.offsets", "y"}; /* data order */
-    for (size_t i = 0; i < 4; i++) CHECK(!strcmp(edl__st_at(st, i)->name, names[i]) && edl__st_find(st, names[i]) == edl__st_at(st, i));
+    for (size_t i = 0; i < 4; i++)
+        CHECK(!strcmp(edl__st_at(st, i)->name, names[i]) && edl__st_find(st, names[i]) == edl__st_at(st, i));
     const edl__st_tensor *y = edl__st_find(st, "y");
-    CHECK(y && !strcmp(y->dtype, "F16") && y->esize == 2 && y->rank == 2 && y->shape[0] == 2 && y->shape[1] == 3 && y->begin == 37);
+    CHECK(y && !strcmp(y->dtype, "F16") && y->esize == 2 && y->rank == 2 && y->shape[0] == 2 && y->shape[1] == 3 &&
+          y->begin == 37);
     CHECK(edl__st_find(st, "z") == NULL && edl__st_meta(st, "z") == NULL && !strcmp(edl__st_meta(st, "a"), "12"));
     size_t n = 0;
     CHECK_OK(edl__st_get_count(st, "a", 100, &n));
@@ -252,7 +262,8 @@ TEST(container_reads_tensors_and_checked_metadata) {
     CHECK_STATUS(edl_model_load(&m, path), EDL_ERR_FORMAT);
     CHECK(strstr(edl_last_error(), "no edl.spec") != NULL);
     /* a model's file is a table too: its layers' tensors as saved */
-    CHECK_OK(edl_model_from_spec(&m, "embedding_bag(rows=7,dim=3,pool=mean) dense(2) loss(softmax)", EDL_INIT_TORCH, 5));
+    CHECK_OK(
+        edl_model_from_spec(&m, "embedding_bag(rows=7,dim=3,pool=mean) dense(2) loss(softmax)", EDL_INIT_TORCH, 5));
     snprintf(path, sizeof path, "%s/m.safetensors", dir);
     CHECK_OK(edl_model_save(m, path, NULL, NULL, 0));
     CHECK_OK(edl__st_open(&st, path));
@@ -327,15 +338,21 @@ TEST(json_refuses_duplicate_keys_and_nul) {
     snprintf(path, sizeof path, "%s/m.safetensors", dir);
     const float data[6] = {1, 2, 3, 4, 5, 6};
     const char *headers[] = {
-        "{\"__metadata__\":{\"edl.spec\":\"input(2) dense(2)\"},\"1.weight\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[2,2],"
+        "{\"__metadata__\":{\"edl.spec\":\"input(2) "
+        "dense(2)\"},\"1.weight\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[2,2],"
         "\"data_offsets\":[0,16]},\"1.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}}",
-        "{\"__metadata__\":{\"edl.spec\":\"input(2) dense(2)\"},\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},"
-        "\"1.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]},\"1.bias\\u0000x\":{\"dtype\":\"F32\",\"shape\":[0],"
+        "{\"__metadata__\":{\"edl.spec\":\"input(2) "
+        "dense(2)\"},\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},"
+        "\"1.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]},\"1.bias\\u0000x\":{\"dtype\":\"F32\","
+        "\"shape\":[0],"
         "\"data_offsets\":[24,24]}}",
-        "{\"__metadata__\":{\"edl.spec\":\"input(2) dense(2)\\u0000 dense(5)\"},\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],"
+        "{\"__metadata__\":{\"edl.spec\":\"input(2) dense(2)\\u0000 "
+        "dense(5)\"},\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],"
         "\"data_offsets\":[0,16]},\"1.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}}",
-        "{\"__metadata__\":{\"edl.spec\":\"input(2) dense(2)\",\"edl.spec\":\"input(2) dense(3)\"},\"1.weight\":{\"dtype\":\"F32\","
-        "\"shape\":[2,2],\"data_offsets\":[0,16]},\"1.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}}",
+        "{\"__metadata__\":{\"edl.spec\":\"input(2) dense(2)\",\"edl.spec\":\"input(2) "
+        "dense(3)\"},\"1.weight\":{\"dtype\":\"F32\","
+        "\"shape\":[2,2],\"data_offsets\":[0,16]},\"1.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}"
+        "}",
     };
     const char *why[] = {"key \"dtype\" appears twice", "NUL", "NUL", "key \"edl.spec\" appears twice"};
     for (size_t i = 0; i < 4; i++) {
@@ -358,10 +375,12 @@ TEST(model_load_is_not_quadratic_in_tensors) {
     enum { EXTRAS = 100000 };
     size_t cap = (size_t)EXTRAS * 80 + 4096, n = 0;
     char *h = malloc(cap);
-    n += (size_t)sprintf(h + n, "{\"__metadata__\":{\"edl.spec\":\"input(2) dense(2)\"},\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],"
-                                "\"data_offsets\":[0,16]},\"1.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}");
+    n += (size_t)sprintf(
+        h + n, "{\"__metadata__\":{\"edl.spec\":\"input(2) dense(2)\"},\"1.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],"
+               "\"data_offsets\":[0,16]},\"1.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}");
     for (int i = 0; i < EXTRAS; i++)
-        n += (size_t)sprintf(h + n, ",\"x%d\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[%d,%d]}", i, 24 + i, 25 + i);
+        n += (size_t)sprintf(h + n, ",\"x%d\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[%d,%d]}", i, 24 + i,
+                             25 + i);
     sprintf(h + n, "}");
     unsigned char *data = calloc(24 + EXTRAS, 1);
     write_raw(path, h, data, 24 + EXTRAS);
@@ -421,8 +440,11 @@ TEST(textclf_hs_pruned_search_equals_exhaustive) {
     int64_t *cnt = malloc(nent * sizeof *cnt);
     for (size_t i = 0; i < nent; i++) {
         ent[i] = malloc(24);
-        if (i < WORDS) snprintf(ent[i], 24, "w%zu", i), cnt[i] = 1000 - (int64_t)i;
-        else snprintf(ent[i], 24, "__label__%zu", i - WORDS), cnt[i] = 1 + 100000 / (int64_t)(i - WORDS + 1); /* Zipf, ties */
+        if (i < WORDS)
+            snprintf(ent[i], 24, "w%zu", i), cnt[i] = 1000 - (int64_t)i;
+        else
+            snprintf(ent[i], 24, "__label__%zu", i - WORDS),
+                cnt[i] = 1 + 100000 / (int64_t)(i - WORDS + 1); /* Zipf, ties */
     }
     clf_parts p = {"hs", WORDS + 100, DIM, LABELS - 1, (const char *const *)ent, cnt, nent, NULL, NULL, NULL, NULL, 8};
     CHECK_OK(write_clf(path, &p, 11));
@@ -440,7 +462,9 @@ TEST(textclf_hs_pruned_search_equals_exhaustive) {
         char text[512];
         size_t n = 0;
         int words = 1 + (int)(edl_rng_uniform(&rng) * 6);
-        for (int w = 0; w < words; w++) n += (size_t)snprintf(text + n, sizeof text - n, "%sw%d", w ? " " : "", (int)(edl_rng_uniform(&rng) * WORDS));
+        for (int w = 0; w < words; w++)
+            n += (size_t)snprintf(text + n, sizeof text - n, "%sw%d", w ? " " : "",
+                                  (int)(edl_rng_uniform(&rng) * WORDS));
         edl__line l = {0};
         CHECK_OK(edl__line_parse(&c->vocab, text, n, c->word_ngrams, c->bucket, &l));
         CHECK_OK(edl__textclf_probs(c, l.words, l.nwords, probs + LABELS, probs));
@@ -449,11 +473,12 @@ TEST(textclf_hs_pruned_search_equals_exhaustive) {
                 size_t want = exhaustive_topk(probs, LABELS, ks[a], ths[b], lab_want, pr_want), got = 0;
                 CHECK_OK(edl_textclf_predict(c, text, n, ks[a], ths[b], lab_got, pr_got, &got));
                 int same = got == want;
-                for (size_t i = 0; same && i < got; i++) same = lab_got[i] == lab_want[i] && memcmp(&pr_got[i], &pr_want[i], sizeof(float)) == 0;
+                for (size_t i = 0; same && i < got; i++)
+                    same = lab_got[i] == lab_want[i] && memcmp(&pr_got[i], &pr_want[i], sizeof(float)) == 0;
                 if (!same && mismatches++ < 3)
-                    FAILF("line \"%s\" k %zu threshold %g: %zu labels, want %zu (first %lld %.9g, want %lld %.9g)", text, ks[a], ths[b], got,
-                          want, got ? (long long)lab_got[0] : -1LL, got ? pr_got[0] : 0.0f, want ? (long long)lab_want[0] : -1LL,
-                          want ? pr_want[0] : 0.0f);
+                    FAILF("line \"%s\" k %zu threshold %g: %zu labels, want %zu (first %lld %.9g, want %lld %.9g)",
+                          text, ks[a], ths[b], got, want, got ? (long long)lab_got[0] : -1LL, got ? pr_got[0] : 0.0f,
+                          want ? (long long)lab_want[0] : -1LL, want ? pr_want[0] : 0.0f);
             }
         /* the search looks at a small part of the tree for the best label */
         size_t visited = 0, got = 0;

@@ -3,23 +3,24 @@
 #include "harness.h"
 
 /* name(v) for v = 0.. until NULL; each reads back through from_name to v; counted. */
-#define ROUND_TRIP(prefix, type, want_n)                                                          \
-    do {                                                                                          \
-        int n_ = 0;                                                                               \
-        for (int v_ = 0; prefix##_name((type)v_); v_++, n_++) {                                   \
-            type back_ = (type)(v_ + 1);                                                          \
-            CHECK_OK(prefix##_from_name(prefix##_name((type)v_), &back_));                        \
-            if ((int)back_ != v_) FAILF("%s(%d) = '%s' reads back as %d", #prefix "_name", v_, prefix##_name((type)v_), (int)back_); \
-        }                                                                                         \
-        if (n_ != (want_n)) FAILF("%s names %d values, want %d", #prefix, n_, (want_n));         \
-        CHECK(prefix##_name((type)-7) == NULL && prefix##_name((type)1000) == NULL);              \
-        type keep_ = (type)0;                                                                     \
-        CHECK_STATUS(prefix##_from_name("no-such-name", &keep_), EDL_ERR_ARG);                    \
-        CHECK_ERROR_HAS("'no-such-name'");                                                        \
-        CHECK_ERROR_HAS(prefix##_name((type)0));                                                  \
-        CHECK((int)keep_ == 0);                                                                   \
-        CHECK_STATUS(prefix##_from_name(NULL, &keep_), EDL_ERR_ARG);                              \
-        CHECK_STATUS(prefix##_from_name(prefix##_name((type)0), NULL), EDL_ERR_ARG);              \
+#define ROUND_TRIP(prefix, type, want_n)                                                                           \
+    do {                                                                                                           \
+        int n_ = 0;                                                                                                \
+        for (int v_ = 0; prefix##_name((type)v_); v_++, n_++) {                                                    \
+            type back_ = (type)(v_ + 1);                                                                           \
+            CHECK_OK(prefix##_from_name(prefix##_name((type)v_), &back_));                                         \
+            if ((int)back_ != v_)                                                                                  \
+                FAILF("%s(%d) = '%s' reads back as %d", #prefix "_name", v_, prefix##_name((type)v_), (int)back_); \
+        }                                                                                                          \
+        if (n_ != (want_n)) FAILF("%s names %d values, want %d", #prefix, n_, (want_n));                           \
+        CHECK(prefix##_name((type)-7) == NULL && prefix##_name((type)1000) == NULL);                               \
+        type keep_ = (type)0;                                                                                      \
+        CHECK_STATUS(prefix##_from_name("no-such-name", &keep_), EDL_ERR_ARG);                                     \
+        CHECK_ERROR_HAS("'no-such-name'");                                                                         \
+        CHECK_ERROR_HAS(prefix##_name((type)0));                                                                   \
+        CHECK((int)keep_ == 0);                                                                                    \
+        CHECK_STATUS(prefix##_from_name(NULL, &keep_), EDL_ERR_ARG);                                               \
+        CHECK_STATUS(prefix##_from_name(prefix##_name((type)0), NULL), EDL_ERR_ARG);                               \
     } while (0)
 
 TEST(names_round_trip_every_value) {
@@ -47,29 +48,54 @@ TEST(names_canonical_spellings) {
     const struct {
         const char *got, *want;
     } s[] = {
-        {edl_act_name(EDL_ACT_NONE), "none"}, {edl_act_name(EDL_ACT_RELU), "relu"}, {edl_act_name(EDL_ACT_SIGMOID), "sigmoid"},
-        {edl_act_name(EDL_ACT_TANH), "tanh"}, {edl_pool_name(EDL_POOL_SUM), "sum"}, {edl_pool_name(EDL_POOL_MEAN), "mean"},
-        {edl_pool_name(EDL_POOL_MAX), "max"}, {edl_loss_name(EDL_LOSS_SOFTMAX_CE), "softmax"}, {edl_loss_name(EDL_LOSS_BCE), "bce"},
-        {edl_loss_name(EDL_LOSS_MSE), "mse"}, {edl_init_name(EDL_INIT_TORCH), "torch"}, {edl_init_name(EDL_INIT_KERAS), "keras"},
-        {edl_init_name(EDL_INIT_FASTTEXT), "fasttext"}, {edl_layer_kind_name(EDL_LAYER_INPUT), "input"},
-        {edl_layer_kind_name(EDL_LAYER_EMBEDDING), "embedding"}, {edl_layer_kind_name(EDL_LAYER_EMBEDDING_BAG), "embedding_bag"},
-        {edl_layer_kind_name(EDL_LAYER_DENSE), "dense"}, {edl_layer_kind_name(EDL_LAYER_DROPOUT), "dropout"},
-        {edl_opt_name(EDL_OPT_SGD), "sgd"}, {edl_opt_name(EDL_OPT_ADAGRAD), "adagrad"},
-        {edl_opt_name(EDL_OPT_ROWWISE_ADAGRAD), "rowwise-adagrad"}, {edl_opt_name(EDL_OPT_ADAM), "adam"},
-        {edl_opt_name(EDL_OPT_ADAMW), "adamw"}, {edl_schedule_name(EDL_SCHED_CONSTANT), "constant"},
-        {edl_schedule_name(EDL_SCHED_LINEAR), "linear"}, {edl_schedule_name(EDL_SCHED_COSINE), "cosine"},
-        {edl_textclf_loss_name(EDL_TEXTCLF_SOFTMAX), "softmax"}, {edl_textclf_loss_name(EDL_TEXTCLF_OVA), "ova"},
-        {edl_textclf_loss_name(EDL_TEXTCLF_HS), "hs"}, {edl_vec_format_name(EDL_VEC_AUTO), "auto"},
-        {edl_vec_format_name(EDL_VEC_TEXT), "text"}, {edl_vec_format_name(EDL_VEC_GLOVE), "glove"},
-        {edl_vec_format_name(EDL_VEC_BINARY), "binary"}, {edl_vec_format_name(EDL_VEC_SAFETENSORS), "safetensors"},
-        {edl_rec_kind_name(EDL_REC_MF), "mf"}, {edl_rec_kind_name(EDL_REC_BPR), "bpr"}, {edl_rec_kind_name(EDL_REC_MLP), "mlp"},
-        {edl_rec_kind_name(EDL_REC_POP), "pop"}, {edl_ratings_format_name(EDL_RATINGS_AUTO), "auto"},
-        {edl_ratings_format_name(EDL_RATINGS_UDATA), "udata"}, {edl_ratings_format_name(EDL_RATINGS_DAT), "dat"},
-        {edl_ratings_format_name(EDL_RATINGS_CSV), "csv"}, {edl_split_kind_name(EDL_SPLIT_RANDOM), "random"},
+        {edl_act_name(EDL_ACT_NONE), "none"},
+        {edl_act_name(EDL_ACT_RELU), "relu"},
+        {edl_act_name(EDL_ACT_SIGMOID), "sigmoid"},
+        {edl_act_name(EDL_ACT_TANH), "tanh"},
+        {edl_pool_name(EDL_POOL_SUM), "sum"},
+        {edl_pool_name(EDL_POOL_MEAN), "mean"},
+        {edl_pool_name(EDL_POOL_MAX), "max"},
+        {edl_loss_name(EDL_LOSS_SOFTMAX_CE), "softmax"},
+        {edl_loss_name(EDL_LOSS_BCE), "bce"},
+        {edl_loss_name(EDL_LOSS_MSE), "mse"},
+        {edl_init_name(EDL_INIT_TORCH), "torch"},
+        {edl_init_name(EDL_INIT_KERAS), "keras"},
+        {edl_init_name(EDL_INIT_FASTTEXT), "fasttext"},
+        {edl_layer_kind_name(EDL_LAYER_INPUT), "input"},
+        {edl_layer_kind_name(EDL_LAYER_EMBEDDING), "embedding"},
+        {edl_layer_kind_name(EDL_LAYER_EMBEDDING_BAG), "embedding_bag"},
+        {edl_layer_kind_name(EDL_LAYER_DENSE), "dense"},
+        {edl_layer_kind_name(EDL_LAYER_DROPOUT), "dropout"},
+        {edl_opt_name(EDL_OPT_SGD), "sgd"},
+        {edl_opt_name(EDL_OPT_ADAGRAD), "adagrad"},
+        {edl_opt_name(EDL_OPT_ROWWISE_ADAGRAD), "rowwise-adagrad"},
+        {edl_opt_name(EDL_OPT_ADAM), "adam"},
+        {edl_opt_name(EDL_OPT_ADAMW), "adamw"},
+        {edl_schedule_name(EDL_SCHED_CONSTANT), "constant"},
+        {edl_schedule_name(EDL_SCHED_LINEAR), "linear"},
+        {edl_schedule_name(EDL_SCHED_COSINE), "cosine"},
+        {edl_textclf_loss_name(EDL_TEXTCLF_SOFTMAX), "softmax"},
+        {edl_textclf_loss_name(EDL_TEXTCLF_OVA), "ova"},
+        {edl_textclf_loss_name(EDL_TEXTCLF_HS), "hs"},
+        {edl_vec_format_name(EDL_VEC_AUTO), "auto"},
+        {edl_vec_format_name(EDL_VEC_TEXT), "text"},
+        {edl_vec_format_name(EDL_VEC_GLOVE), "glove"},
+        {edl_vec_format_name(EDL_VEC_BINARY), "binary"},
+        {edl_vec_format_name(EDL_VEC_SAFETENSORS), "safetensors"},
+        {edl_rec_kind_name(EDL_REC_MF), "mf"},
+        {edl_rec_kind_name(EDL_REC_BPR), "bpr"},
+        {edl_rec_kind_name(EDL_REC_MLP), "mlp"},
+        {edl_rec_kind_name(EDL_REC_POP), "pop"},
+        {edl_ratings_format_name(EDL_RATINGS_AUTO), "auto"},
+        {edl_ratings_format_name(EDL_RATINGS_UDATA), "udata"},
+        {edl_ratings_format_name(EDL_RATINGS_DAT), "dat"},
+        {edl_ratings_format_name(EDL_RATINGS_CSV), "csv"},
+        {edl_split_kind_name(EDL_SPLIT_RANDOM), "random"},
         {edl_split_kind_name(EDL_SPLIT_LAST), "last"},
     };
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
-        if (!s[i].got || strcmp(s[i].got, s[i].want)) FAILF("name %zu is '%s', want '%s'", i, s[i].got ? s[i].got : "(null)", s[i].want);
+        if (!s[i].got || strcmp(s[i].got, s[i].want))
+            FAILF("name %zu is '%s', want '%s'", i, s[i].got ? s[i].got : "(null)", s[i].want);
 }
 
 /* The documented alias: rowwise_adagrad (what the recommender's table spelled) is rowwise-adagrad. */
@@ -100,13 +126,15 @@ TEST(names_aliases_and_messages) {
 /* A spec prints with the table's names and parses back; the summary's types and loss too. */
 TEST(names_spec_and_summary_use_the_table) {
     edl_model *m = NULL;
-    CHECK_OK(edl_model_parse_spec(&m, "embedding(rows=10,dim=2,len=3,pool=max) dense(4,act=tanh,init=keras) dropout(0.5) dense(2) loss(mse)"));
+    CHECK_OK(edl_model_parse_spec(
+        &m, "embedding(rows=10,dim=2,len=3,pool=max) dense(4,act=tanh,init=keras) dropout(0.5) dense(2) loss(mse)"));
     char buf[2048];
     CHECK_OK(edl_model_spec(m, buf, sizeof buf));
     CHECK(strstr(buf, "embedding(rows=10,dim=2,len=3,pool=max") && strstr(buf, "dense(4,act=tanh,init=keras)") &&
           strstr(buf, "dropout(0.5)") && strstr(buf, " loss(mse)"));
     CHECK_OK(edl_model_summary(m, buf, sizeof buf));
-    CHECK(strstr(buf, "(Embedding, max)") && strstr(buf, "(Dense, tanh)") && strstr(buf, "(Dropout, 0.5)") && strstr(buf, "Loss: mse\n"));
+    CHECK(strstr(buf, "(Embedding, max)") && strstr(buf, "(Dense, tanh)") && strstr(buf, "(Dropout, 0.5)") &&
+          strstr(buf, "Loss: mse\n"));
     edl_model_free(m);
     m = NULL;
     CHECK_STATUS(edl_model_parse_spec(&m, "embedding_bag(rows=4,dim=2,pool=flatten) dense(2)"), EDL_ERR_FORMAT);

@@ -13,7 +13,8 @@ static const char *text_file(void) {
         int fd = mkstemp(path);
         FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
         for (int i = 0; f && i < 200; i++)
-            fprintf(f, "__label__%c %s w%d w%d common words here\n", i % 2 ? 'a' : 'b', i % 2 ? "good fine" : "bad poor", i % 7, i % 5);
+            fprintf(f, "__label__%c %s w%d w%d common words here\n", i % 2 ? 'a' : 'b',
+                    i % 2 ? "good fine" : "bad poor", i % 7, i % 5);
         if (f) fclose(f);
         made = f != NULL;
     }
@@ -42,7 +43,8 @@ TEST(diverging_lr_stops_every_trainer) {
             edl_textclf *c = NULL;
             edl_textclf_report r;
             edl_status s = edl_textclf_train(&c, text_file(), &a, &r);
-            if (s != EDL_ERR_NUMERIC) FAILF("text classifier (batch %d) at %d threads: status %d: %s", batch, threads, s, edl_last_error());
+            if (s != EDL_ERR_NUMERIC)
+                FAILF("text classifier (batch %d) at %d threads: status %d: %s", batch, threads, s, edl_last_error());
             CHECK_ERROR_HAS("layer");
             CHECK(strstr(edl_last_error(), "step") || strstr(edl_last_error(), "token"));
             CHECK(c == NULL);
@@ -55,7 +57,8 @@ TEST(diverging_lr_stops_every_trainer) {
             edl_wordvec *w = NULL;
             edl_wordvec_report r;
             edl_status s = edl_wordvec_train(&w, text_file(), &a, &r);
-            if (s != EDL_ERR_NUMERIC) FAILF("%s at %d threads: status %d: %s", cbow ? "cbow" : "skip-gram", threads, s, edl_last_error());
+            if (s != EDL_ERR_NUMERIC)
+                FAILF("%s at %d threads: status %d: %s", cbow ? "cbow" : "skip-gram", threads, s, edl_last_error());
             CHECK_ERROR_HAS("layer");
             CHECK_ERROR_HAS("at token");
             CHECK(w == NULL);
@@ -91,7 +94,8 @@ TEST(diverging_lr_stops_every_trainer) {
             ra.dim = 8, ra.lr = 1e30f, ra.optimizer = EDL_OPT_SGD, ra.epoch = 20, ra.batch = 16, ra.thread = threads;
             edl_recommender *r = NULL;
             edl_status s = edl_rec_train(&r, rd, &ra, NULL);
-            if (s != EDL_ERR_NUMERIC) FAILF("recommender %d at %d threads: status %d: %s", k, threads, s, edl_last_error());
+            if (s != EDL_ERR_NUMERIC)
+                FAILF("recommender %d at %d threads: status %d: %s", k, threads, s, edl_last_error());
             CHECK(edl_last_error()[0] != '\0');
             CHECK(r == NULL);
             edl_rec_free(r);

@@ -54,7 +54,8 @@ TEST(optimizers_match_pytorch) {
 /* Sets the gradient of rows[k] of the table (layer 0) to vals[k,:] and records them as touched. */
 static void set_sparse_grad(edl_model *m, const int64_t *rows, const float *vals, size_t n, size_t dim) {
     edl__layer *L = &m->layers[0];
-    for (size_t k = 0; k < n; k++) memcpy(m->grads + L->w_off + (size_t)rows[k] * dim, vals + k * dim, dim * sizeof(float));
+    for (size_t k = 0; k < n; k++)
+        memcpy(m->grads + L->w_off + (size_t)rows[k] * dim, vals + k * dim, dim * sizeof(float));
     edl__touch_rows(L, rows, n);
 }
 
@@ -103,8 +104,9 @@ TEST(lazy_sparse_updates_match_pytorch) {
 TEST(dense_form_updates_every_row) {
     for (int sparse = 0; sparse < 2; sparse++) {
         edl_model *m = NULL;
-        CHECK_OK(edl_model_from_spec(&m, sparse ? "embedding_bag(rows=4,dim=2) dense(2)" : "embedding_bag(rows=4,dim=2,sparse=0) dense(2)",
-                                     EDL_INIT_TORCH, 1));
+        CHECK_OK(edl_model_from_spec(
+            &m, sparse ? "embedding_bag(rows=4,dim=2) dense(2)" : "embedding_bag(rows=4,dim=2,sparse=0) dense(2)",
+            EDL_INIT_TORCH, 1));
         if (!m) return;
         edl_optim_config oc;
         edl_optim_defaults(&oc, EDL_OPT_ADAM);

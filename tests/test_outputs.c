@@ -152,8 +152,8 @@ TEST(interrupted_save_leaves_no_temporary_file) {
         whole += edl_model_load(&back, path) == EDL_OK;
         edl_model_free(back);
     }
-    fprintf(stderr, "    %d SIGINT/SIGTERM during saves (~%ld us each): %d temporary files left, %d/%d loads whole\n", signals,
-            save_us, temps, whole, signals);
+    fprintf(stderr, "    %d SIGINT/SIGTERM during saves (~%ld us each): %d temporary files left, %d/%d loads whole\n",
+            signals, save_us, temps, whole, signals);
     CHECK(temps == 0);
     CHECK(whole == signals);
     edl_model_free(m);

@@ -16,8 +16,8 @@ static void put(const char *path, const char *text, size_t len) {
 }
 
 /* Writes text to path and reads it with o (NULL: defaults). */
-static edl_status read_text(edl_ratings **r, const char *path, const char *text,
-                            const edl_ratings_options *o, edl_ratings_report *rep) {
+static edl_status read_text(edl_ratings **r, const char *path, const char *text, const edl_ratings_options *o,
+                            edl_ratings_report *rep) {
     put(path, text, strlen(text));
     return edl_ratings_read(r, path, o, rep);
 }
@@ -28,8 +28,10 @@ static int rec_is(const edl_ratings *r, size_t i, int64_t u, int64_t it, float r
     float gr;
     if (edl_ratings_get(r, i, &gu, &gi, &gr, &gt) != EDL_OK) return 0;
     if (gu == u && gi == it && gt == t && !memcmp(&gr, &rating, sizeof gr)) return 1;
-    fprintf(stderr, "    record %zu is (%" PRId64 ", %" PRId64 ", %.9g, %" PRId64 "), want (%" PRId64
-            ", %" PRId64 ", %.9g, %" PRId64 ")\n", i, gu, gi, (double)gr, gt, u, it, (double)rating, t);
+    fprintf(stderr,
+            "    record %zu is (%" PRId64 ", %" PRId64 ", %.9g, %" PRId64 "), want (%" PRId64 ", %" PRId64
+            ", %.9g, %" PRId64 ")\n",
+            i, gu, gi, (double)gr, gt, u, it, (double)rating, t);
     return 0;
 }
 
@@ -57,7 +59,8 @@ TEST(ratings_read_every_format) {
     /* u.data and ratings.dat, as told and by content */
     for (int how = 0; how < 2; how++) {
         edl_ratings_options o = opts(how ? EDL_RATINGS_UDATA : EDL_RATINGS_AUTO);
-        CHECK_OK(read_text(&r, path, "196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n", &o, &rep));
+        CHECK_OK(
+            read_text(&r, path, "196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n", &o, &rep));
         CHECK(r && edl_ratings_count(r) == 3 && rep.lines == 3 && rep.rows == 3 && rep.skipped == 0);
         if (r) CHECK(rec_is(r, 0, 196, 242, 3, 881250949) && rec_is(r, 2, 22, 377, 1, 878887116));
         edl_ratings_free(r), r = NULL;
@@ -68,7 +71,8 @@ TEST(ratings_read_every_format) {
         edl_ratings_free(r), r = NULL;
         /* ratings.csv: the header is detected and skipped */
         o = opts(how ? EDL_RATINGS_CSV : EDL_RATINGS_AUTO);
-        CHECK_OK(read_text(&r, path, "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,4.5,964981247\n", &o, &rep));
+        CHECK_OK(
+            read_text(&r, path, "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,4.5,964981247\n", &o, &rep));
         CHECK(r && edl_ratings_count(r) == 2 && rep.lines == 3 && rep.rows == 2 && rep.skipped == 0);
         if (r) CHECK(rec_is(r, 0, 1, 1, 4, 964982703) && rec_is(r, 1, 1, 3, 4.5f, 964981247));
         edl_ratings_free(r), r = NULL;
@@ -194,8 +198,8 @@ static const struct {
     {"1\t2\t3\t4.5\n", 0, ":1:7: timestamp is not an integer '4.5'"},
     {"1\t2\t3\t99999999999999999999\n", 0, ":1:7: timestamp does not fit in 64 bits"},
     {"1\t2\t3\t4\ncaf\xe9\t2\t3\t4\n", 0, ":2:4: byte 0xE9 is not UTF-8 'caf\\xE9\\x092"},
-    {"1\t2\t3\t4\n1\t2\t3\t4 \xc0\xaf\n", 0, ":2:9: byte 0xC0 is not UTF-8"},    /* overlong '/' */
-    {"1\t2\t3\t4\xed\xa0\x80\n", 0, ":1:8: byte 0xED is not UTF-8"},            /* a surrogate */
+    {"1\t2\t3\t4\n1\t2\t3\t4 \xc0\xaf\n", 0, ":2:9: byte 0xC0 is not UTF-8"}, /* overlong '/' */
+    {"1\t2\t3\t4\xed\xa0\x80\n", 0, ":1:8: byte 0xED is not UTF-8"},          /* a surrogate */
     {"1\t2\t3\t4\n5\t2\0\t3\t4\n", 16, ":2:4: NUL byte"},
     {"1\t2\t3\t4\n5\t6\t3\t4\n1\t2\t5\t9\n", 0, ":3:1: duplicate of line 1: (user, item) '1, 2'"},
 };
@@ -211,8 +215,10 @@ TEST(ratings_bad_rows_fail) {
         edl_status s = edl_ratings_read(&r, path, NULL, &rep);
         char want[192];
         snprintf(want, sizeof want, "%s%s", path, bad_rows[i].why);
-        if (s != EDL_ERR_FORMAT) FAILF("case %zu: status %d, want EDL_ERR_FORMAT (%s)", i, (int)s, edl_last_error());
-        else if (!strstr(edl_last_error(), want)) FAILF("case %zu: error \"%s\" lacks \"%s\"", i, edl_last_error(), want);
+        if (s != EDL_ERR_FORMAT)
+            FAILF("case %zu: status %d, want EDL_ERR_FORMAT (%s)", i, (int)s, edl_last_error());
+        else if (!strstr(edl_last_error(), want))
+            FAILF("case %zu: error \"%s\" lacks \"%s\"", i, edl_last_error(), want);
         CHECK(r == sentinel && rep.rows == 0);
     }
     harness_remove_dir(dir);
@@ -222,18 +228,18 @@ TEST(ratings_bad_rows_skip) {
     char dir[] = "/tmp/edl-rat-XXXXXX", path[96];
     CHECK(mkdtemp(dir) != NULL);
     snprintf(path, sizeof path, "%s/mixed.data", dir);
-    const char text[] = "1\t10\t4\t100\n"                  /* 1 kept */
-                        "1\t11\t3.5\t101\n"                /* 2 kept */
-                        "2\t10\n"                          /* 3 missing field */
-                        "x\t10\t4\t100\n"                  /* 4 bad id */
-                        "2\t99999999999999999999\t4\t1\n"  /* 5 bad id */
-                        "2\t12\tnan\t5\n"                  /* 6 bad rating */
-                        "2\t13\t4\tyesterday\n"            /* 7 bad time */
-                        "3\t10\t4\t\xe9\n"                 /* 8 not UTF-8 (so 3,10 is not seen) */
-                        "1\t10\t2\t200\n"                  /* 9 duplicate of line 1 */
-                        "\n"                               /* 10 empty */
-                        "3\t10\t5\t300\n"                  /* 11 kept */
-                        "1\t10\t4\t100";                   /* 12 duplicate, no newline */
+    const char text[] = "1\t10\t4\t100\n"                 /* 1 kept */
+                        "1\t11\t3.5\t101\n"               /* 2 kept */
+                        "2\t10\n"                         /* 3 missing field */
+                        "x\t10\t4\t100\n"                 /* 4 bad id */
+                        "2\t99999999999999999999\t4\t1\n" /* 5 bad id */
+                        "2\t12\tnan\t5\n"                 /* 6 bad rating */
+                        "2\t13\t4\tyesterday\n"           /* 7 bad time */
+                        "3\t10\t4\t\xe9\n"                /* 8 not UTF-8 (so 3,10 is not seen) */
+                        "1\t10\t2\t200\n"                 /* 9 duplicate of line 1 */
+                        "\n"                              /* 10 empty */
+                        "3\t10\t5\t300\n"                 /* 11 kept */
+                        "1\t10\t4\t100";                  /* 12 duplicate, no newline */
     edl_ratings_options o = opts(EDL_RATINGS_AUTO);
     o.skip_bad = 1;
     edl_ratings *r = NULL;
@@ -254,7 +260,8 @@ TEST(ratings_bad_rows_skip) {
         put(path, bad_rows[i].text, bad_rows[i].len ? bad_rows[i].len : strlen(bad_rows[i].text));
         CHECK_OK(edl_ratings_read(&r, path, &o, &rep));
         if (rep.skipped != 1 || rep.rows + 1 != rep.lines || !strstr(rep.first, bad_rows[i].why))
-            FAILF("case %zu: skipped %zu, rows %zu of %zu lines, first \"%s\"", i, rep.skipped, rep.rows, rep.lines, rep.first);
+            FAILF("case %zu: skipped %zu, rows %zu of %zu lines, first \"%s\"", i, rep.skipped, rep.rows, rep.lines,
+                  rep.first);
         edl_ratings_free(r), r = NULL;
     }
     harness_remove_dir(dir);
@@ -397,9 +404,15 @@ TEST(ratings_write_read_round_trip) {
         int64_t u, i;
         float rating;
         int64_t t;
-    } recs[] = {{INT64_MIN, INT64_MAX, 0.1f, -5}, {0, -1, 1e-7f, INT64_MAX}, {42, 7, 3.14159274f, 0},
-                {1, 2, -2.5f, INT64_MIN}, {5, 5, FLT_MAX, 1}, {6, 6, 1e-40f, 2}, {7, 7, -0.0f, 3},
-                {8, 8, 16777215.0f, 4}, {9, 9, 1.0f / 3, 5}};
+    } recs[] = {{INT64_MIN, INT64_MAX, 0.1f, -5},
+                {0, -1, 1e-7f, INT64_MAX},
+                {42, 7, 3.14159274f, 0},
+                {1, 2, -2.5f, INT64_MIN},
+                {5, 5, FLT_MAX, 1},
+                {6, 6, 1e-40f, 2},
+                {7, 7, -0.0f, 3},
+                {8, 8, 16777215.0f, 4},
+                {9, 9, 1.0f / 3, 5}};
     size_t n = sizeof recs / sizeof recs[0];
     edl_ratings *w = NULL, *r = NULL;
     CHECK_OK(edl_ratings_create(&w));
@@ -407,7 +420,8 @@ TEST(ratings_write_read_round_trip) {
     CHECK_OK(edl_ratings_write(w, path));
     size_t len;
     unsigned char *bytes = read_file_bytes(path, &len);
-    CHECK(bytes && strstr((char *)bytes, "\n42\t7\t3.14159274\t0\n") && !strncmp((char *)bytes, "-9223372036854775808\t", 21));
+    CHECK(bytes && strstr((char *)bytes, "\n42\t7\t3.14159274\t0\n") &&
+          !strncmp((char *)bytes, "-9223372036854775808\t", 21));
     free(bytes);
     for (int how = 0; how < 2; how++) {
         edl_ratings_options o = opts(how ? EDL_RATINGS_UDATA : EDL_RATINGS_AUTO);
@@ -446,9 +460,12 @@ static int same_rec(const edl_ratings *a, size_t i, const edl_ratings *b, size_t
 static int is_partition(const edl_ratings *all, const edl_ratings *tr, const edl_ratings *te) {
     size_t j = 0, k = 0;
     for (size_t i = 0; i < edl_ratings_count(all); i++) {
-        if (same_rec(all, i, tr, j)) j++;
-        else if (same_rec(all, i, te, k)) k++;
-        else return 0;
+        if (same_rec(all, i, tr, j))
+            j++;
+        else if (same_rec(all, i, te, k))
+            k++;
+        else
+            return 0;
     }
     return j == edl_ratings_count(tr) && k == edl_ratings_count(te);
 }

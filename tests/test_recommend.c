@@ -98,8 +98,8 @@ TEST(recommend_mf_quality_floor) {
         CHECK_OK(edl_rec_evaluate(bias, test, 10, &mb));
         CHECK_OK(edl_rec_evaluate(mf, test, 10, &mm));
         double closed = (mb.rmse - mm.rmse) / (mb.rmse - rep.noise_rmse);
-        fprintf(stderr, "    mf: biases RMSE %.4f, mf %.4f, floor %.4f: %.0f%% of the gap closed (MAE %.4f)\n", mb.rmse, mm.rmse,
-                rep.noise_rmse, 100 * closed, mm.mae);
+        fprintf(stderr, "    mf: biases RMSE %.4f, mf %.4f, floor %.4f: %.0f%% of the gap closed (MAE %.4f)\n", mb.rmse,
+                mm.rmse, rep.noise_rmse, 100 * closed, mm.mae);
         CHECK(closed >= 0.60);
         CHECK(mm.mae < mb.mae && mm.n == edl_ratings_count(test) && mm.unknown + mm.users > 0);
     }
@@ -121,8 +121,8 @@ TEST(recommend_implicit_beats_popularity) {
         CHECK_OK(edl_rec_evaluate(pop, test, 10, &mp));
         CHECK_OK(edl_rec_evaluate(bpr, test, 10, &mb));
         CHECK_OK(edl_rec_evaluate(mlp, test, 10, &mm));
-        fprintf(stderr, "    HR@10 / NDCG@10: pop %.4f / %.4f, bpr %.4f / %.4f, mlp %.4f / %.4f\n", mp.hr, mp.ndcg, mb.hr, mb.ndcg, mm.hr,
-                mm.ndcg);
+        fprintf(stderr, "    HR@10 / NDCG@10: pop %.4f / %.4f, bpr %.4f / %.4f, mlp %.4f / %.4f\n", mp.hr, mp.ndcg,
+                mb.hr, mb.ndcg, mm.hr, mm.ndcg);
         CHECK(mb.hr > mp.hr + 0.04 && mb.ndcg > mp.ndcg * 1.25);
         CHECK(mm.hr > mp.hr + 0.04 && mm.ndcg > mp.ndcg * 1.25);
         CHECK(mb.users > 900 && mb.precision > 0 && mb.recall > 0 && mb.auc > 0.5 && mb.mrr > 0);
@@ -159,13 +159,15 @@ TEST(recommend_evaluate_hand_computed) {
         CHECK_OK(edl_rec_evaluate(mf, test, 2, &m));
         double mean = 18.0 / 7.0, e1 = 5.0 - mean, e2 = 1.0 - mean;
         CHECK(m.n == 3 && m.unknown == 1 && m.users == 2);
-        CHECK(fabs(m.rmse - sqrt((e1 * e1 + e2 * e2) / 2.0)) < 1e-5 && fabs(m.mae - (fabs(e1) + fabs(e2)) / 2.0) < 1e-5);
+        CHECK(fabs(m.rmse - sqrt((e1 * e1 + e2 * e2) / 2.0)) < 1e-5 &&
+              fabs(m.mae - (fabs(e1) + fabs(e2)) / 2.0) < 1e-5);
         /* pop at k = 1: user 10's top is item 4 (a hit), user 20's item 1 (a miss): HR 1/2;
            at k = 2 user 20's item 5 is at rank 2: NDCG (1 + 1/log2 3) / 2, MRR (1 + 1/2) / 2 */
         CHECK_OK(edl_rec_evaluate(pop, test, 1, &m));
         CHECK(m.hr == 0.5 && m.precision == 0.5 && m.recall == 0.5 && isnan(m.rmse));
         CHECK_OK(edl_rec_evaluate(pop, test, 2, &m));
-        CHECK(m.hr == 1.0 && fabs(m.ndcg - (1.0 + 1.0 / log2(3.0)) / 2.0) < 1e-12 && m.mrr == 0.75 && m.precision == 0.5);
+        CHECK(m.hr == 1.0 && fabs(m.ndcg - (1.0 + 1.0 / log2(3.0)) / 2.0) < 1e-12 && m.mrr == 0.75 &&
+              m.precision == 0.5);
         CHECK(m.auc == 0.5); /* each user's one (relevant, other) pair is a tie: 1/2 */
     }
     edl_rec_free(mf), edl_rec_free(pop);
@@ -361,9 +363,9 @@ static edl_status hand_made(const int64_t off[3], const char *format) {
     const char *keys[5] = {"rec.format", "rec.model", "rec.users", "rec.items", "rec.dim"};
     const char *vals[5] = {format, "bpr", "2", "2", "2"};
     const edl_tensor x[6] = {
-        {"rec.bias", EDL_DTYPE_F32, 1, {5, 0}, bias},          {"rec.user_ids", EDL_DTYPE_I64, 1, {2, 0}, uids},
-        {"rec.item_ids", EDL_DTYPE_I64, 1, {2, 0}, iids},      {"rec.seen_offsets", EDL_DTYPE_I64, 1, {3, 0}, off},
-        {"rec.seen_items", EDL_DTYPE_I64, 1, {2, 0}, seen},    {"rec.item_count", EDL_DTYPE_I64, 1, {2, 0}, count},
+        {"rec.bias", EDL_DTYPE_F32, 1, {5, 0}, bias},       {"rec.user_ids", EDL_DTYPE_I64, 1, {2, 0}, uids},
+        {"rec.item_ids", EDL_DTYPE_I64, 1, {2, 0}, iids},   {"rec.seen_offsets", EDL_DTYPE_I64, 1, {3, 0}, off},
+        {"rec.seen_items", EDL_DTYPE_I64, 1, {2, 0}, seen}, {"rec.item_count", EDL_DTYPE_I64, 1, {2, 0}, count},
     };
     if (s == EDL_OK) s = edl_model_save_ex(m, tmp("hand.safetensors"), keys, vals, 5, x, 6);
     edl_model_free(m);

@@ -89,7 +89,8 @@ static void write_corpus(const char *path, int n, int nlabels, uint64_t seed, in
 
 /* A temporary directory dir (a mkdtemp template) holding train.txt and test.txt, corpora of
    write_corpus with seeds seed and seed + 1; their paths in train and test (64 bytes each). */
-static void corpus_pair(char *dir, char *train, char *test, int ntrain, int ntest, int nlabels, uint64_t seed, int multi) {
+static void corpus_pair(char *dir, char *train, char *test, int ntrain, int ntest, int nlabels, uint64_t seed,
+                        int multi) {
     CHECK(mkdtemp(dir) != NULL);
     snprintf(train, 64, "%s/train.txt", dir);
     snprintf(test, 64, "%s/test.txt", dir);
@@ -280,8 +281,9 @@ TEST(textclf_batch_path_learns_with_fasttext_flags) {
         /* the same flags reach a training loss of the same order (the scaled-down rate left
            it near log 3) and the same accuracy */
         if (!(p > 0.95) || !(r.loss < 4.0f * loss0 + 0.05f))
-            FAILF("run %d (0 fastText's path, 1 -valid, 2 -dropout, 3 -hidden): P@1 %.3f, loss %.4f (fastText's path %.4f)", run, p,
-                  (double)r.loss, (double)loss0);
+            FAILF("run %d (0 fastText's path, 1 -valid, 2 -dropout, 3 -hidden): P@1 %.3f, loss %.4f (fastText's path "
+                  "%.4f)",
+                  run, p, (double)r.loss, (double)loss0);
         edl_textclf_free(c);
     }
     harness_remove_dir(dir);
@@ -372,8 +374,8 @@ TEST(textclf_one_report_an_epoch_on_every_path) {
         edl_textclf *c = NULL;
         CHECK_OK(edl_textclf_train(&c, train, &a, NULL));
         if (e.ends != a.epoch || e.last_epoch != a.epoch || e.out_of_order)
-            FAILF("path %d: %zu epoch ends (last %zu, in order: %s) for %zu epochs", path, e.ends, e.last_epoch, e.out_of_order ? "no" : "yes",
-                  a.epoch);
+            FAILF("path %d: %zu epoch ends (last %zu, in order: %s) for %zu epochs", path, e.ends, e.last_epoch,
+                  e.out_of_order ? "no" : "yes", a.epoch);
         edl_textclf_free(c);
     }
     harness_remove_dir(dir);
@@ -384,23 +386,32 @@ TEST(textclf_one_report_an_epoch_on_every_path) {
 TEST(textclf_cli_log_rows) {
     char dir[] = "/tmp/edl-clf-XXXXXX", cmd[1024], out[8192];
     CHECK(mkdtemp(dir) != NULL);
-    const char *flags[] = {"-epoch 3 -thread 1", "-epoch 3 -thread 2", "-epoch 5 -thread 1", "-epoch 3 -valid data/spam.test",
-                           "-epoch 4 -hidden 8", "-epoch 2 -batch 16", "-epoch 2 -optimizer adam", "-epoch 3 -dropout 0.1 -hidden 4"};
+    const char *flags[] = {
+        "-epoch 3 -thread 1", "-epoch 3 -thread 2", "-epoch 5 -thread 1",       "-epoch 3 -valid data/spam.test",
+        "-epoch 4 -hidden 8", "-epoch 2 -batch 16", "-epoch 2 -optimizer adam", "-epoch 3 -dropout 0.1 -hidden 4"};
     for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
-        snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 %s -verbose 0 -log %s/l.csv && cat %s/l.csv", harness_cli(),
-                 dir, flags[k], dir, dir);
+        snprintf(cmd, sizeof cmd,
+                 "%s supervised -input data/spam.train -output %s/m -dim 8 %s -verbose 0 -log %s/l.csv && cat %s/l.csv",
+                 harness_cli(), dir, flags[k], dir, dir);
         int rc = harness_run_all(cmd, out, sizeof out);
         size_t epochs = (size_t)atoi(flags[k] + 7), rows = harness_count_lines(out) - 1;
         char last[32];
         snprintf(last, sizeof last, "\n%zu.0000,", epochs);
-        if (rc != 0 || strncmp(out, "epoch,loss,lr,words_per_sec_thread,seconds\n1.0000,", 50) || rows != epochs || !strstr(out, last))
+        if (rc != 0 || strncmp(out, "epoch,loss,lr,words_per_sec_thread,seconds\n1.0000,", 50) || rows != epochs ||
+            !strstr(out, last))
             FAILF("supervised %s: exit %d, %zu rows for %zu epochs:\n%s", flags[k], rc, rows, epochs, out);
     }
-    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 2 -verbose 0 -log /dev/full", harness_cli(), dir);
-    CHECK(harness_run_all(cmd, out, sizeof out) == 1 && strstr(out, "-log /dev/full: write failed: No space left on device"));
-    snprintf(cmd, sizeof cmd, "printf '1 0 1\\n0 2 3\\n' > %s/d.txt && %s train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input %s/d.txt -output %s/t -epoch 2 -verbose 0 -log /dev/full",
+    snprintf(cmd, sizeof cmd,
+             "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 2 -verbose 0 -log /dev/full",
+             harness_cli(), dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1 &&
+          strstr(out, "-log /dev/full: write failed: No space left on device"));
+    snprintf(cmd, sizeof cmd,
+             "printf '1 0 1\\n0 2 3\\n' > %s/d.txt && %s train -spec 'embedding_bag(rows=4,dim=2) dense(2)' -input "
+             "%s/d.txt -output %s/t -epoch 2 -verbose 0 -log /dev/full",
              dir, harness_cli(), dir, dir);
-    CHECK(harness_run_all(cmd, out, sizeof out) == 1 && strstr(out, "edl train: -log /dev/full: write failed: No space left on device"));
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1 &&
+          strstr(out, "edl train: -log /dev/full: write failed: No space left on device"));
     harness_remove_dir(dir);
 }
 
@@ -447,8 +458,10 @@ TEST(textclf_word_favours_its_label) {
         CHECK_STATUS(edl_textclf_word_probs(c, "zzz", 3, pr), EDL_ERR_ARG);
         CHECK_ERROR_HAS("'zzz' is not a word");
         const float *row = edl_textclf_label_vector(c, 1);
-        if (run < 2) CHECK(row && (row[0] != 0 || row[1] != 0) && edl_textclf_label_vector(c, 2) == NULL);
-        else CHECK(row == NULL);
+        if (run < 2)
+            CHECK(row && (row[0] != 0 || row[1] != 0) && edl_textclf_label_vector(c, 2) == NULL);
+        else
+            CHECK(row == NULL);
         edl_textclf_free(c);
     }
     harness_remove_dir(dir);
@@ -460,7 +473,8 @@ TEST(textclf_word_favours_its_label) {
 TEST(textclf_cli_one_eos_a_line) {
     char dir[] = "/tmp/edl-clf-XXXXXX", cmd[1024], a[4096], b[4096], c[4096];
     CHECK(mkdtemp(dir) != NULL);
-    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 2 -thread 1 -verbose 0", harness_cli(), dir);
+    snprintf(cmd, sizeof cmd, "%s supervised -input data/spam.train -output %s/m -dim 8 -epoch 2 -thread 1 -verbose 0",
+             harness_cli(), dir);
     CHECK(harness_run_all(cmd, a, sizeof a) == 0);
     const char *tools[2] = {"predict-prob %s/m.safetensors - 2", "print-sentence-vectors %s/m.safetensors"};
     for (int t = 0; t < 2; t++) {
@@ -472,7 +486,8 @@ TEST(textclf_cli_one_eos_a_line) {
         CHECK(harness_run_all(cmd, b, sizeof b) == 0);
         snprintf(cmd, sizeof cmd, "printf 'free money now\\r\\n' | %s %s", harness_cli(), tool);
         CHECK(harness_run_all(cmd, c, sizeof c) == 0);
-        if (strcmp(a, b) || strcmp(a, c)) FAILF("%s: without newline '%s', with '%s', with CRLF '%s'", tools[t], a, b, c);
+        if (strcmp(a, b) || strcmp(a, c))
+            FAILF("%s: without newline '%s', with '%s', with CRLF '%s'", tools[t], a, b, c);
     }
     edl_textclf *m = NULL;
     char path[128];
@@ -485,7 +500,8 @@ TEST(textclf_cli_one_eos_a_line) {
         CHECK_OK(edl_textclf_predict(m, "free money now", 14, 2, 0.0f, lab, pr, &cnt));
         char want[256];
         snprintf(want, sizeof want, "%s %.6g ", edl_textclf_label(m, (size_t)lab[0], NULL), pr[0]);
-        snprintf(cmd, sizeof cmd, "printf 'free money now\\n' | %s predict-prob %s/m.safetensors - 2", harness_cli(), dir);
+        snprintf(cmd, sizeof cmd, "printf 'free money now\\n' | %s predict-prob %s/m.safetensors - 2", harness_cli(),
+                 dir);
         CHECK(harness_run_all(cmd, b, sizeof b) == 0 && !strncmp(b, want, strlen(want)));
         edl_textclf_free(m);
     }

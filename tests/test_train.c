@@ -32,7 +32,8 @@ static void on_progress(const edl_progress *p, void *user) {
 TEST(training_learns) {
     edl_dataset *train = make_bags(600, 1, 0), *test = make_bags(300, 2, 0);
     edl_model *m = NULL;
-    CHECK_OK(edl_model_from_spec(&m, "embedding_bag(rows=30,dim=8,pool=mean) dense(16,act=relu) dense(3)", EDL_INIT_TORCH, 3));
+    CHECK_OK(edl_model_from_spec(&m, "embedding_bag(rows=30,dim=8,pool=mean) dense(16,act=relu) dense(3)",
+                                 EDL_INIT_TORCH, 3));
     if (!m || !train || !test) return;
     float loss0, acc0, loss, acc;
     CHECK_OK(edl_evaluate(m, test, &loss0, &acc0));
@@ -47,7 +48,8 @@ TEST(training_learns) {
     CHECK(acc > 0.95f && loss < 0.5f * loss0);
     CHECK(r.epochs_run == 8 && r.steps == 8 * ((600 + 31) / 32));
     CHECK(epoch_ends == 8 && progress_calls > 8);
-    if (harness_failures) fprintf(stderr, "    accuracy %.3f (from %.3f), loss %.3f (from %.3f)\n", acc, acc0, loss, loss0);
+    if (harness_failures)
+        fprintf(stderr, "    accuracy %.3f (from %.3f), loss %.3f (from %.3f)\n", acc, acc0, loss, loss0);
     edl_model_free(m);
     edl_dataset_free(train);
     edl_dataset_free(test);
@@ -65,7 +67,8 @@ TEST(training_is_reproducible) {
     CHECK(mkdtemp(dir) != NULL);
     for (int run = 0; run < 2; run++) {
         edl_model *m = NULL;
-        CHECK_OK(edl_model_from_spec(&m, "embedding_bag(rows=30,dim=8) dense(16,act=relu) dropout(0.3) dense(3)", EDL_INIT_TORCH, 9));
+        CHECK_OK(edl_model_from_spec(&m, "embedding_bag(rows=30,dim=8) dense(16,act=relu) dropout(0.3) dense(3)",
+                                     EDL_INIT_TORCH, 9));
         if (!m) return;
         edl_train_config c;
         edl_train_defaults(&c);
@@ -183,7 +186,8 @@ static void *predict_many(void *arg) {
 TEST(predict_is_thread_safe) {
     set_threads(1);
     edl_model *m = NULL;
-    CHECK_OK(edl_model_from_spec(&m, "embedding_bag(rows=100,dim=16) dense(32,act=relu) dropout(0.5) dense(5)", EDL_INIT_TORCH, 1));
+    CHECK_OK(edl_model_from_spec(&m, "embedding_bag(rows=100,dim=16) dense(32,act=relu) dropout(0.5) dense(5)",
+                                 EDL_INIT_TORCH, 1));
     if (!m) return;
     int64_t idx[64], off[16];
     for (int i = 0; i < 64; i++) idx[i] = (i * 37) % 100;

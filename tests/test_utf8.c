@@ -55,13 +55,13 @@ TEST(utf8_examples) {
     uint32_t cp;
     CHECK(edl__utf8_decode((const unsigned char *)"\xF0\x9F\x98\x80", 4, &cp) == 4 && cp == 0x1F600);
     CHECK(edl__utf8_decode((const unsigned char *)"\xF4\x8F\xBF\xBF", 4, &cp) == 4 && cp == 0x10FFFF);
-    CHECK(edl__utf8_decode((const unsigned char *)"\xF4\x90\x80\x80", 4, &cp) == 0);  /* past U+10FFFF */
-    CHECK(edl__utf8_decode((const unsigned char *)"\xED\xA0\x80", 3, &cp) == 0);      /* a surrogate */
-    CHECK(edl__utf8_decode((const unsigned char *)"\xC0\x80", 2, &cp) == 0);          /* an overlong NUL */
-    CHECK(edl__utf8_decode((const unsigned char *)"\xE0\x80\xAF", 3, &cp) == 0);      /* an overlong '/' */
-    CHECK(edl__utf8_decode((const unsigned char *)"\xE2\x82\xAC", 2, &cp) == 0);      /* cut short */
-    CHECK(edl__utf8_decode((const unsigned char *)"\x80", 1, &cp) == 0);              /* a continuation */
-    CHECK(edl__utf8_decode((const unsigned char *)"", 1, &cp) == 1 && cp == 0);       /* NUL is a character */
+    CHECK(edl__utf8_decode((const unsigned char *)"\xF4\x90\x80\x80", 4, &cp) == 0); /* past U+10FFFF */
+    CHECK(edl__utf8_decode((const unsigned char *)"\xED\xA0\x80", 3, &cp) == 0);     /* a surrogate */
+    CHECK(edl__utf8_decode((const unsigned char *)"\xC0\x80", 2, &cp) == 0);         /* an overlong NUL */
+    CHECK(edl__utf8_decode((const unsigned char *)"\xE0\x80\xAF", 3, &cp) == 0);     /* an overlong '/' */
+    CHECK(edl__utf8_decode((const unsigned char *)"\xE2\x82\xAC", 2, &cp) == 0);     /* cut short */
+    CHECK(edl__utf8_decode((const unsigned char *)"\x80", 1, &cp) == 0);             /* a continuation */
+    CHECK(edl__utf8_decode((const unsigned char *)"", 1, &cp) == 1 && cp == 0);      /* NUL is a character */
     CHECK(edl__utf8_decode((const unsigned char *)"a", 0, &cp) == 0);
     CHECK(edl__utf8_valid("caf\xC3\xA9 \xE2\x82\xAC", 9));
     CHECK(!edl__utf8_valid("caf\xE9", 4));

@@ -13,7 +13,8 @@ static void put(const char *path, const char *text, size_t len) {
 /* king = r + m, queen = r + f, man = m, woman = f, and two others far away. */
 static edl_vectors *royals(void) {
     const char *words[6] = {"king", "queen", "man", "woman", "apple", "car"};
-    const float data[6 * 4] = {1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0.1f, 0.1f, -1, 0.5f, -0.2f, 0.1f, 0.1f, 1};
+    const float data[6 * 4] = {1, 0, 1, 0, 0,    1,    1,  0,    1,     0,    0,    0,
+                               0, 1, 0, 0, 0.1f, 0.1f, -1, 0.5f, -0.2f, 0.1f, 0.1f, 1};
     edl_vectors *v = NULL;
     edl_vectors_create(&v, words, data, 6, 4);
     return v;
@@ -29,7 +30,7 @@ TEST(vectors_round_trip_every_format) {
     for (int i = 0; i < 4 && v; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         CHECK_OK(edl_vectors_write(v, path, EDL_VEC_AUTO)); /* by extension */
-        for (int how = 0; how < 2; how++) {                /* read by content, and as told */
+        for (int how = 0; how < 2; how++) {                 /* read by content, and as told */
             edl_vectors *r = NULL;
             CHECK_OK(edl_vectors_read(&r, path, how ? fmts[i] : EDL_VEC_AUTO));
             if (!r) continue;
@@ -63,12 +64,14 @@ TEST(vectors_malformed_catalogue) {
     } cases[] = {
         {"3 2\na 1 2\nb 3 4\n", EDL_VEC_AUTO, EDL_ERR_FORMAT, "the header promised 3 rows, the file has 2"},
         {"1 2\na 1 2\nb 3 4\n", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":3: more rows than the 1 the header promised"},
-        {"99999999 300\na 1 2\n", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":1: the header says 99999999 x 300 values but the file has"},
+        {"99999999 300\na 1 2\n", EDL_VEC_AUTO, EDL_ERR_FORMAT,
+         ":1: the header says 99999999 x 300 values but the file has"},
         {"2 2\na 1 2\nb 3\n", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":3: 1 values, 2 expected"},
         {"2 2\na 1 2\nb 3 4 5\n", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":3:7: more than 2 values"},
         {"2 2\na 1 2\nb 3 4", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":3: the file ends inside this line, without a newline"},
         {"a 1 2\nb 3 4", EDL_VEC_GLOVE, EDL_ERR_FORMAT, ":2: the file ends inside this line, without a newline"},
-        {"2 2\nnew york 1 2\nb 3 4\n", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":2:5: value 1 'york' is not a number (a word with a space in it?)"},
+        {"2 2\nnew york 1 2\nb 3 4\n", EDL_VEC_AUTO, EDL_ERR_FORMAT,
+         ":2:5: value 1 'york' is not a number (a word with a space in it?)"},
         {"2 2\na 1 2\nb 3 x4\n", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":3:5: value 2 'x4' is not a number"},
         {"2 2\na 1 nan\nb 3 4\n", EDL_VEC_AUTO, EDL_ERR_NUMERIC, ":2:5: value 2 is not finite"},
         {"2 2\na 1 2\nb inf 4\n", EDL_VEC_AUTO, EDL_ERR_NUMERIC, ":3:3: value 1 is not finite"},
@@ -78,7 +81,8 @@ TEST(vectors_malformed_catalogue) {
         {"", EDL_VEC_AUTO, EDL_ERR_FORMAT, "no vectors"},
         {"a 1 2\n", EDL_VEC_TEXT, EDL_ERR_FORMAT, ":1: expected the header"},
         {"2 1\nab 1\ncd 2\n", EDL_VEC_BINARY, EDL_ERR_FORMAT, "has an empty word: is this a binary file?"},
-        {"2 2\na \x01\x02\x03\x04\x05\x06\x07\x08", EDL_VEC_BINARY, EDL_ERR_FORMAT, "byte 0: the header says 2 rows of 2 floats but the file has 14 bytes"},
+        {"2 2\na \x01\x02\x03\x04\x05\x06\x07\x08", EDL_VEC_BINARY, EDL_ERR_FORMAT,
+         "byte 0: the header says 2 rows of 2 floats but the file has 14 bytes"},
         {"2 2\nb 1 2\na 1\0 2\n", EDL_VEC_AUTO, EDL_ERR_FORMAT, ":3: a NUL byte"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -87,7 +91,8 @@ TEST(vectors_malformed_catalogue) {
         put(path, cases[i].text, len);
         edl_vectors *v = NULL;
         edl_status s = edl_vectors_read(&v, path, cases[i].fmt);
-        if (s != cases[i].want) FAILF("case %zu: status %d, want %d (%s)", i, (int)s, (int)cases[i].want, edl_last_error());
+        if (s != cases[i].want)
+            FAILF("case %zu: status %d, want %d (%s)", i, (int)s, (int)cases[i].want, edl_last_error());
         else if (!strstr(edl_last_error(), cases[i].why) || !strstr(edl_last_error(), path))
             FAILF("case %zu: error \"%s\" lacks the file or \"%s\"", i, edl_last_error(), cases[i].why);
         CHECK(v == NULL);
@@ -140,12 +145,14 @@ TEST(vectors_nn_and_analogies_known_answers) {
     CHECK(mkdtemp(dir) != NULL);
     snprintf(q, sizeof q, "%s/q.txt", dir);
     snprintf(p, sizeof p, "%s/p.txt", dir);
-    const char questions[] = ": royal\nman king woman queen\nwoman queen man king\nMan King Woman Queen\n: other\nman king woman apple\nman king woman zebra\n";
+    const char questions[] = ": royal\nman king woman queen\nwoman queen man king\nMan King Woman Queen\n: other\nman "
+                             "king woman apple\nman king woman zebra\n";
     put(q, questions, sizeof questions - 1);
     edl_analogy_result r;
     CHECK_OK(edl_vectors_eval_analogies(v, q, 0, &r));
     CHECK(r.nsections == 2 && r.total == 4 && r.correct == 3 && r.skipped == 1);
-    if (r.nsections == 2) CHECK(!strcmp(r.sections[0].name, "royal") && r.sections[0].correct == 3 && r.sections[1].total == 1);
+    if (r.nsections == 2)
+        CHECK(!strcmp(r.sections[0].name, "royal") && r.sections[0].correct == 3 && r.sections[1].total == 1);
     edl_analogy_result_free(&r);
     /* similarity: scores in the order of the cosines give rho = 1; an unknown word lowers coverage */
     const char pairs[] = "# word1 word2 score\nking man 9\nking queen 7\nking woman 1\nking zebra 5\n";
@@ -183,11 +190,14 @@ static double topic_margin(const edl_vectors *v) {
         for (int j = 0; j < 10; j++) {
             char a[16], b[16], c[16];
             snprintf(a, sizeof a, "a%d", i), snprintf(b, sizeof b, "a%d", j + 10), snprintf(c, sizeof c, "b%d", j);
-            int64_t ia = edl_vectors_find(v, a, strlen(a)), ib = edl_vectors_find(v, b, strlen(b)), ic = edl_vectors_find(v, c, strlen(c));
+            int64_t ia = edl_vectors_find(v, a, strlen(a)), ib = edl_vectors_find(v, b, strlen(b)),
+                    ic = edl_vectors_find(v, c, strlen(c));
             if (ia < 0 || ib < 0 || ic < 0) continue;
-            const float *x = edl_vectors_row(v, (size_t)ia), *y = edl_vectors_row(v, (size_t)ib), *z = edl_vectors_row(v, (size_t)ic);
+            const float *x = edl_vectors_row(v, (size_t)ia), *y = edl_vectors_row(v, (size_t)ib),
+                        *z = edl_vectors_row(v, (size_t)ic);
             double xy = 0, xz = 0, xx = 0, yy = 0, zz = 0;
-            for (size_t d = 0; d < edl_vectors_dim(v); d++) xy += x[d] * y[d], xz += x[d] * z[d], xx += x[d] * x[d], yy += y[d] * y[d], zz += z[d] * z[d];
+            for (size_t d = 0; d < edl_vectors_dim(v); d++)
+                xy += x[d] * y[d], xz += x[d] * z[d], xx += x[d] * x[d], yy += y[d] * y[d], zz += z[d] * z[d];
             same += xy / sqrt(xx * yy), cross += xz / sqrt(xx * zz), ns++, nc++;
         }
     return ns && nc ? same / ns - cross / nc : -1;
@@ -204,8 +214,10 @@ TEST(wordvec_learns_and_subwords) {
             edl_wordvec_args a;
             edl_wordvec_defaults(&a, cbow);
             a.dim = 20, a.epoch = 5, a.thread = 1, a.min_count = 1, a.lr = cbow ? 0.1f : 0.05f;
-            if (!sub) a.minn = a.maxn = 0;
-            else a.bucket = 100000;
+            if (!sub)
+                a.minn = a.maxn = 0;
+            else
+                a.bucket = 100000;
             edl_wordvec *w = NULL;
             edl_wordvec_report rep;
             CHECK_OK(edl_wordvec_train(&w, corpus, &a, &rep));
@@ -219,9 +231,12 @@ TEST(wordvec_learns_and_subwords) {
             CHECK_OK(edl_wordvec_word_vector(w, "a17x", 4, unseen));
             CHECK_OK(edl_wordvec_word_vector(w, "a17", 3, seen));
             double dot = 0, nu = 0, nsn = 0;
-            for (int d = 0; d < 20; d++) dot += unseen[d] * seen[d], nu += unseen[d] * unseen[d], nsn += seen[d] * seen[d];
-            if (sub) CHECK(nu > 0 && dot / sqrt(nu * nsn) > 0.5); /* an unseen word gets its n-grams' vector */
-            else CHECK(nu == 0);
+            for (int d = 0; d < 20; d++)
+                dot += unseen[d] * seen[d], nu += unseen[d] * unseen[d], nsn += seen[d] * seen[d];
+            if (sub)
+                CHECK(nu > 0 && dot / sqrt(nu * nsn) > 0.5); /* an unseen word gets its n-grams' vector */
+            else
+                CHECK(nu == 0);
             if (sub) { /* the model file keeps the subwords */
                 CHECK_OK(edl_wordvec_save(w, model));
                 edl_wordvec *l = NULL;
@@ -258,7 +273,8 @@ static int same_prefix(const edl_vectors *got, const edl_vectors *want, size_t r
     for (size_t i = 0; i < rows; i++) {
         size_t la, lb;
         const char *a = edl_vectors_word(got, i, &la), *b = edl_vectors_word(want, i, &lb);
-        if (la != lb || memcmp(a, b, la) || memcmp(edl_vectors_row(got, i), edl_vectors_row(want, i), edl_vectors_dim(want) * sizeof(float)))
+        if (la != lb || memcmp(a, b, la) ||
+            memcmp(edl_vectors_row(got, i), edl_vectors_row(want, i), edl_vectors_dim(want) * sizeof(float)))
             return 0;
     }
     return 1;
@@ -282,7 +298,10 @@ TEST(vectors_truncated_at_every_byte) {
     const struct {
         const char *name;
         edl_vec_format fmt;
-    } f[] = {{"w.vec", EDL_VEC_TEXT}, {"w.txt", EDL_VEC_GLOVE}, {"w.bin", EDL_VEC_BINARY}, {"w.safetensors", EDL_VEC_SAFETENSORS}};
+    } f[] = {{"w.vec", EDL_VEC_TEXT},
+             {"w.txt", EDL_VEC_GLOVE},
+             {"w.bin", EDL_VEC_BINARY},
+             {"w.safetensors", EDL_VEC_SAFETENSORS}};
     size_t cuts = 0, refused = 0, prefixes = 0;
     for (size_t i = 0; v && i < sizeof f / sizeof f[0]; i++) {
         snprintf(whole, sizeof whole, "%s/%s", dir, f[i].name);
@@ -302,16 +321,18 @@ TEST(vectors_truncated_at_every_byte) {
                 cuts++;
                 if (f[i].fmt == EDL_VEC_GLOVE && boundary) {
                     if (s != EDL_OK || !same_prefix(r, v, lines))
-                        FAILF("%s cut at %zu of %zu (%zu lines): status %d, %zu rows, not the first rows (%s)", f[i].name, k, n, lines, s,
-                              edl_vectors_count(r), s ? edl_last_error() : "");
+                        FAILF("%s cut at %zu of %zu (%zu lines): status %d, %zu rows, not the first rows (%s)",
+                              f[i].name, k, n, lines, s, edl_vectors_count(r), s ? edl_last_error() : "");
                     prefixes += s == EDL_OK;
                 } else if (f[i].fmt == EDL_VEC_BINARY && k == n - 1) {
-                    if (s != EDL_OK || !same_prefix(r, v, 4)) FAILF("%s without its last newline: status %d (%s)", f[i].name, s, edl_last_error());
+                    if (s != EDL_OK || !same_prefix(r, v, 4))
+                        FAILF("%s without its last newline: status %d (%s)", f[i].name, s, edl_last_error());
                     prefixes += s == EDL_OK;
                 } else if (s == EDL_OK) {
                     FAILF("%s cut at %zu of %zu loaded (%zu rows)", f[i].name, k, n, edl_vectors_count(r));
                 } else if (s > 0 || s < EDL_ERR_UNSUPPORTED || !strstr(edl_last_error(), cut)) {
-                    FAILF("%s cut at %zu of %zu: status %d, error \"%s\" does not name the file", f[i].name, k, n, s, edl_last_error());
+                    FAILF("%s cut at %zu of %zu: status %d, error \"%s\" does not name the file", f[i].name, k, n, s,
+                          edl_last_error());
                 } else {
                     refused++;
                     /* GloVe cut inside a line says so, with the line (a .vec cut is often caught

@@ -79,4 +79,3 @@ const char *edl_build_info(void) {
     if (!strcmp(simd, "sse2")) return EDL__INFO("sse2");
     return EDL__INFO("portable");
 }
-

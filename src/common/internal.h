@@ -50,18 +50,18 @@ static inline size_t edl__bag_end(const int64_t *offsets, size_t bags, size_t n,
     return b + 1 < bags ? (size_t)offsets[b + 1] : n;
 }
 
-#define EDL__CHECK_PTR(fn, p)                                                                      \
-    do {                                                                                          \
-        if ((p) == NULL) return edl__fail(EDL_ERR_ARG, "%s: %s is NULL", fn, #p);                  \
+#define EDL__CHECK_PTR(fn, p)                                                     \
+    do {                                                                          \
+        if ((p) == NULL) return edl__fail(EDL_ERR_ARG, "%s: %s is NULL", fn, #p); \
     } while (0)
-#define EDL__CHECK_SIZE(fn, v)                                                                     \
-    do {                                                                                          \
-        if ((v) == 0) return edl__fail(EDL_ERR_ARG, "%s: %s is 0", fn, #v);                        \
+#define EDL__CHECK_SIZE(fn, v)                                              \
+    do {                                                                    \
+        if ((v) == 0) return edl__fail(EDL_ERR_ARG, "%s: %s is 0", fn, #v); \
     } while (0)
-#define EDL__TRY(expr)                                                                             \
-    do {                                                                                          \
-        edl_status edl__s = (expr);                                                               \
-        if (edl__s != EDL_OK) return edl__s;                                                      \
+#define EDL__TRY(expr)                       \
+    do {                                     \
+        edl_status edl__s = (expr);          \
+        if (edl__s != EDL_OK) return edl__s; \
     } while (0)
 
 /* Threading: a parallel loop is worth it only above this much work (floats touched). */
@@ -88,36 +88,31 @@ int edl__thread_id(void);
 int edl__num_threads_in_team(void); /* inside a parallel region */
 
 /* Internal GEMM, row-major, no argument checks (callers check). See gemm.c. */
-void edl__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a,
-               size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc);
+void edl__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda, const float *b,
+               size_t ldb, float beta, float *c, size_t ldc);
 /* The naive triple loop, the reference the fast paths are tested against. */
-void edl__gemm_naive(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a,
-                     size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc);
+void edl__gemm_naive(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                     const float *b, size_t ldb, float beta, float *c, size_t ldc);
 /* Built-in blocked kernel (also used when no BLAS is linked). */
-void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha,
-                       const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
-                       size_t ldc);
+void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                       const float *b, size_t ldb, float beta, float *c, size_t ldc);
 const char *edl__gemm_backend(void);
 const char *edl__simd_name(void);
 
 /* Naive references beside the fast kernels; the tests compare the two. */
-void edl__embedding_forward_naive(float *out, const float *table, size_t dim, const int64_t *idx,
-                                  size_t n);
-void edl__embedding_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n,
-                                   const float *dout);
-void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *table, size_t dim,
-                                      const int64_t *idx, size_t n, const int64_t *offsets,
-                                      size_t bags, const float *weights, edl_pool pool,
-                                      int64_t padding_idx);
-void edl__embedding_bag_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n,
-                                       const int64_t *offsets, size_t bags, const float *weights,
-                                       edl_pool pool, int64_t padding_idx, const int64_t *argmax,
-                                       const float *dout);
-void edl__dense_forward_naive(float *out, const float *in, size_t batch, size_t in_dim,
-                              size_t out_dim, const float *weight, const float *bias, edl_act act);
-void edl__dense_backward_naive(float *din, float *dweight, float *dbias, const float *dout,
-                               const float *in, const float *out, size_t batch, size_t in_dim,
-                               size_t out_dim, const float *weight, edl_act act);
+void edl__embedding_forward_naive(float *out, const float *table, size_t dim, const int64_t *idx, size_t n);
+void edl__embedding_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n, const float *dout);
+void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *table, size_t dim, const int64_t *idx,
+                                      size_t n, const int64_t *offsets, size_t bags, const float *weights,
+                                      edl_pool pool, int64_t padding_idx);
+void edl__embedding_bag_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
+                                       size_t bags, const float *weights, edl_pool pool, int64_t padding_idx,
+                                       const int64_t *argmax, const float *dout);
+void edl__dense_forward_naive(float *out, const float *in, size_t batch, size_t in_dim, size_t out_dim,
+                              const float *weight, const float *bias, edl_act act);
+void edl__dense_backward_naive(float *din, float *dweight, float *dbias, const float *dout, const float *in,
+                               const float *out, size_t batch, size_t in_dim, size_t out_dim, const float *weight,
+                               edl_act act);
 /* x = act(x) over n values; g = dout * act'(y) from the forward's output y (g may be dout). */
 void edl__act_inplace(float *x, size_t n, edl_act act);
 void edl__act_grad_mul(float *g, const float *dout, const float *y, size_t n, edl_act act);
@@ -137,16 +132,16 @@ typedef struct {
 } edl__opt_coef;
 
 /* Vector helpers (vec.c): the one place with SIMD. */
-void edl__vec_add(float *y, const float *x, size_t n);              /* y += x */
-void edl__vec_axpy(float *y, float a, const float *x, size_t n);    /* y += a x */
-void edl__vec_scale(float *y, float a, size_t n);                   /* y *= a */
+void edl__vec_add(float *y, const float *x, size_t n);           /* y += x */
+void edl__vec_axpy(float *y, float a, const float *x, size_t n); /* y += a x */
+void edl__vec_scale(float *y, float a, size_t n);                /* y *= a */
 void edl__vec_max_arg(float *y, int64_t *arg, const float *x, int64_t row, size_t n);
 float edl__vec_dot(const float *a, const float *b, size_t n);
 bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit);
-size_t edl__vec_gather_sum(float *o, const float *table, size_t dim, const int64_t *idx, size_t s,
-                           size_t e, const float *w, int64_t pad);
-void edl__vec_scatter_add(float *dtable, size_t dim, const int64_t *idx, size_t s, size_t e,
-                          const float *w, float scale, int64_t pad, const float *g, int t, int nt);
+size_t edl__vec_gather_sum(float *o, const float *table, size_t dim, const int64_t *idx, size_t s, size_t e,
+                           const float *w, int64_t pad);
+void edl__vec_scatter_add(float *dtable, size_t dim, const int64_t *idx, size_t s, size_t e, const float *w,
+                          float scale, int64_t pad, const float *g, int t, int nt);
 bool edl__vec_all_finite(const float *x, size_t n);
 void edl__vec_ns_step(float *grad, float *row, const float *hidden, float alpha, size_t n);
 /* Optimizer updates of p from g over n values, state alongside (torch.optim's rules); each

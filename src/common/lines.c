@@ -14,17 +14,17 @@
 enum { DEFAULT_CHUNK = 1 << 16 };
 
 struct edl_lines {
-    int fd, owned;       /* owned: opened here, closed by edl_lines_close */
+    int fd, owned; /* owned: opened here, closed by edl_lines_close */
     char *buf;
-    size_t cap;          /* bytes of buf: reads fill at most cap - 1, leaving room for a NUL */
-    size_t chunk;        /* bytes a read asks for at most */
-    size_t pos, end;     /* the bytes not handed out yet: buf[pos, end) */
-    size_t scanned;      /* buf[pos, scanned) holds no '\n' */
+    size_t cap;      /* bytes of buf: reads fill at most cap - 1, leaving room for a NUL */
+    size_t chunk;    /* bytes a read asks for at most */
+    size_t pos, end; /* the bytes not handed out yet: buf[pos, end) */
+    size_t scanned;  /* buf[pos, scanned) holds no '\n' */
     int eof, newline;
-    size_t line;         /* lines handed out */
-    uint64_t offset;     /* of the last line's first byte */
-    uint64_t consumed;   /* bytes handed out, their newlines included */
-    char name[];         /* as messages name the input */
+    size_t line;       /* lines handed out */
+    uint64_t offset;   /* of the last line's first byte */
+    uint64_t consumed; /* bytes handed out, their newlines included */
+    char name[];       /* as messages name the input */
 };
 
 static edl_status io_err(const char *what, const char *path, int err) {
@@ -33,7 +33,8 @@ static edl_status io_err(const char *what, const char *path, int err) {
 
 static edl_status create(edl_lines **out, int fd, int owned, const char *name) {
     size_t nlen = strlen(name), bytes;
-    if (!edl__add_ok(sizeof(edl_lines) + 1, nlen, &bytes)) return edl__fail(EDL_ERR_NOMEM, "the input's name is too long");
+    if (!edl__add_ok(sizeof(edl_lines) + 1, nlen, &bytes))
+        return edl__fail(EDL_ERR_NOMEM, "the input's name is too long");
     edl_lines *r = malloc(bytes);
     char *buf = r ? malloc(DEFAULT_CHUNK + 1) : NULL;
     if (!buf) {
@@ -55,11 +56,13 @@ edl_status edl__open_input(const char *path, int *fd) {
     int f = open(path, O_RDONLY | O_CLOEXEC);
     if (f < 0) return io_err("cannot open", path, errno);
     struct stat st;
-    edl_status s = fstat(f, &st) != 0 ? io_err("cannot open", path, errno)
+    edl_status s = fstat(f, &st) != 0    ? io_err("cannot open", path, errno)
                    : S_ISDIR(st.st_mode) ? io_err("cannot read it", path, EISDIR)
                                          : EDL_OK;
-    if (s != EDL_OK) close(f);
-    else *fd = f;
+    if (s != EDL_OK)
+        close(f);
+    else
+        *fd = f;
     return s;
 }
 

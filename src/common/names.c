@@ -17,7 +17,8 @@ static const name_entry act[] = {
 static const name_entry pool[] = {
     {EDL_POOL_SUM, "sum"}, {EDL_POOL_MEAN, "mean"}, {EDL_POOL_MAX, "max"}, {(int)EDL_POOL_FLATTEN, "flatten"}};
 static const name_entry loss[] = {{EDL_LOSS_SOFTMAX_CE, "softmax"}, {EDL_LOSS_BCE, "bce"}, {EDL_LOSS_MSE, "mse"}};
-static const name_entry init[] = {{EDL_INIT_TORCH, "torch"}, {EDL_INIT_KERAS, "keras"}, {EDL_INIT_FASTTEXT, "fasttext"}};
+static const name_entry init[] = {
+    {EDL_INIT_TORCH, "torch"}, {EDL_INIT_KERAS, "keras"}, {EDL_INIT_FASTTEXT, "fasttext"}};
 static const name_entry layer_kind[] = {{EDL_LAYER_INPUT, "input"},
                                         {EDL_LAYER_EMBEDDING, "embedding"},
                                         {EDL_LAYER_EMBEDDING_BAG, "embedding_bag"},
@@ -35,7 +36,8 @@ static const name_entry opt[] = {{EDL_OPT_SGD, "sgd"},
                                  {EDL_OPT_ADAM, "adam"},
                                  {EDL_OPT_ADAMW, "adamw"},
                                  {EDL_OPT_ROWWISE_ADAGRAD, "rowwise_adagrad"}}; /* alias (older recommender files) */
-static const name_entry schedule[] = {{EDL_SCHED_CONSTANT, "constant"}, {EDL_SCHED_LINEAR, "linear"}, {EDL_SCHED_COSINE, "cosine"}};
+static const name_entry schedule[] = {
+    {EDL_SCHED_CONSTANT, "constant"}, {EDL_SCHED_LINEAR, "linear"}, {EDL_SCHED_COSINE, "cosine"}};
 #define TABLE(t, what) EDL__NAME_TABLE(t, what)
 static const edl__name_table tables[EDL__NAMES_COUNT] = {
     [EDL__NAMES_ACT] = TABLE(act, "activation"),

@@ -28,21 +28,22 @@ typedef struct {
     const edl__name_entry *e;
     size_t n;
 } edl__name_table;
-#define EDL__NAME_TABLE(entries, what) {what, entries, sizeof entries / sizeof entries[0]}
+#define EDL__NAME_TABLE(entries, what) \
+    { what, entries, sizeof entries / sizeof entries[0] }
 
 const char *edl__table_name(const edl__name_table *t, int value);
 edl_status edl__table_value(const edl__name_table *t, const char *fn, const char *name, int *value);
 const char *edl__table_list(const edl__name_table *t, char *buf, size_t size);
 
 /* The public pair edl_X_name / edl_X_from_name of an enum over a table. */
-#define EDL__NAME_FUNCTIONS(prefix, type, table)                                                  \
-    const char *prefix##_name(type v) { return edl__table_name(table, (int)v); }                  \
-    edl_status prefix##_from_name(const char *name, type *out) {                                  \
-        int v = 0;                                                                                \
-        if (!out) return edl__fail(EDL_ERR_ARG, "%s_from_name: out is NULL", #prefix);            \
-        EDL__TRY(edl__table_value(table, #prefix "_from_name", name, &v));                        \
-        *out = (type)v;                                                                           \
-        return EDL_OK;                                                                            \
+#define EDL__NAME_FUNCTIONS(prefix, type, table)                                       \
+    const char *prefix##_name(type v) { return edl__table_name(table, (int)v); }       \
+    edl_status prefix##_from_name(const char *name, type *out) {                       \
+        int v = 0;                                                                     \
+        if (!out) return edl__fail(EDL_ERR_ARG, "%s_from_name: out is NULL", #prefix); \
+        EDL__TRY(edl__table_value(table, #prefix "_from_name", name, &v));             \
+        *out = (type)v;                                                                \
+        return EDL_OK;                                                                 \
     }
 
 /* The core tables by index: the canonical name of value in table t, or NULL when it is none of the table's values. */

@@ -30,9 +30,7 @@ uint64_t edl_rng_u64(edl_rng *rng) {
     return result;
 }
 
-float edl_rng_uniform(edl_rng *rng) {
-    return (float)(edl_rng_u64(rng) >> 40) * (1.0f / 16777216.0f);
-}
+float edl_rng_uniform(edl_rng *rng) { return (float)(edl_rng_u64(rng) >> 40) * (1.0f / 16777216.0f); }
 
 uint64_t edl_rng_below(edl_rng *rng, uint64_t n) {
     if (n <= 1) return 0;

@@ -12,10 +12,14 @@ size_t edl__utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
     unsigned lo = 0x80, hi = 0xBF;
     size_t k;
     uint32_t v;
-    if (c >= 0xC2 && c <= 0xDF) k = 2, v = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) k = 3, v = c & 0x0F, lo = c == 0xE0 ? 0xA0 : lo, hi = c == 0xED ? 0x9F : hi;
-    else if (c >= 0xF0 && c <= 0xF4) k = 4, v = c & 0x07, lo = c == 0xF0 ? 0x90 : lo, hi = c == 0xF4 ? 0x8F : hi;
-    else return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        k = 2, v = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        k = 3, v = c & 0x0F, lo = c == 0xE0 ? 0xA0 : lo, hi = c == 0xED ? 0x9F : hi;
+    else if (c >= 0xF0 && c <= 0xF4)
+        k = 4, v = c & 0x07, lo = c == 0xF0 ? 0x90 : lo, hi = c == 0xF4 ? 0x8F : hi;
+    else
+        return 0;
     if (n < k || s[1] < lo || s[1] > hi) return 0;
     v = v << 6 | (s[1] & 0x3Fu);
     for (size_t i = 2; i < k; i++) {

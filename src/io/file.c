@@ -33,9 +33,12 @@ static char *dir_of(const char *path) {
     char *dir = malloc(plen + 2);
     if (!dir) return NULL;
     const char *slash = strrchr(path, '/');
-    if (slash == path) strcpy(dir, "/");
-    else if (slash) memcpy(dir, path, (size_t)(slash - path)), dir[slash - path] = '\0';
-    else strcpy(dir, ".");
+    if (slash == path)
+        strcpy(dir, "/");
+    else if (slash)
+        memcpy(dir, path, (size_t)(slash - path)), dir[slash - path] = '\0';
+    else
+        strcpy(dir, ".");
     return dir;
 }
 
@@ -110,8 +113,10 @@ static edl_status replace_regular(const char *path, const struct stat *old, edl_
     }
     if (old) (void)fchmod(fd, old->st_mode & 07777); /* best effort: e.g. another owner's file */
     int keep = dup(fd); /* write_fd closes fd; the unnamed file is linked through this one */
-    if (keep < 0) s = io_err("dup", path, errno), close(fd);
-    else s = write_fd(fd, named ? tmp : path, write, ctx, 2);
+    if (keep < 0)
+        s = io_err("dup", path, errno), close(fd);
+    else
+        s = write_fd(fd, named ? tmp : path, write, ctx, 2);
     /* name the file and move it over the target with this thread's interrupts (SIGINT, SIGTERM,
        SIGHUP, SIGQUIT) held: one arriving now is handled after the rename, when no temporary
        name is left */
@@ -127,8 +132,10 @@ static edl_status replace_regular(const char *path, const struct stat *old, edl_
             linked = link_tmpfile(keep, tmp);
             if (linked != 0 && errno != EEXIST) break;
         }
-        if (linked != 0) s = io_err("cannot name the new file beside it", path, errno);
-        else named = 1;
+        if (linked != 0)
+            s = io_err("cannot name the new file beside it", path, errno);
+        else
+            named = 1;
     }
 #endif
     if (s == EDL_OK && rename(tmp, path) != 0) s = io_err("rename", path, errno);
@@ -189,8 +196,10 @@ edl_status edl_check_output(const char *path) {
 #endif
     if (s == EDL_OK && fd < 0) {
         struct stat dst;
-        if (stat(dir, &dst) != 0) s = io_err("its directory does not exist", path, errno);
-        else if (!S_ISDIR(dst.st_mode)) s = io_err("its directory is not a directory", path, ENOTDIR);
+        if (stat(dir, &dst) != 0)
+            s = io_err("its directory does not exist", path, errno);
+        else if (!S_ISDIR(dst.st_mode))
+            s = io_err("its directory is not a directory", path, ENOTDIR);
     }
     if (s == EDL_OK && fd < 0) {
         uint64_t r = (uint64_t)(uintptr_t)tmp ^ (uint64_t)getpid() << 32;
@@ -199,8 +208,10 @@ edl_status edl_check_output(const char *path) {
             fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
             if (fd < 0 && errno != EEXIST) break;
         }
-        if (fd < 0) s = io_err("cannot create a file beside it", path, errno);
-        else unlink(tmp);
+        if (fd < 0)
+            s = io_err("cannot create a file beside it", path, errno);
+        else
+            unlink(tmp);
     }
     if (fd >= 0) close(fd);
     free(dir), free(tmp), free(real);

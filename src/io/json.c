@@ -28,7 +28,8 @@ static edl_status perr(parser *p, size_t off, const char *what) {
 }
 
 static void skip_ws(parser *p) {
-    while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' || p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
+    while (p->pos < p->len &&
+           (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' || p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
         p->pos++;
 }
 
@@ -124,7 +125,8 @@ static edl_status parse_number(parser *p, edl__json *v) {
     const char *s = p->s;
     if (i < p->len && s[i] == '-') i++;
     if (i >= p->len || !(s[i] >= '0' && s[i] <= '9')) return perr(p, start, "invalid number");
-    if (s[i] == '0' && i + 1 < p->len && s[i + 1] >= '0' && s[i + 1] <= '9') return perr(p, start, "number with a leading zero");
+    if (s[i] == '0' && i + 1 < p->len && s[i + 1] >= '0' && s[i + 1] <= '9')
+        return perr(p, start, "number with a leading zero");
     while (i < p->len && s[i] >= '0' && s[i] <= '9') i++;
     int plain = s[start] != '-';
     if (i < p->len && s[i] == '.') {
@@ -146,8 +148,10 @@ static edl_status parse_number(parser *p, edl__json *v) {
         int fits = 1;
         for (size_t k = start; k < i; k++) {
             unsigned d = (unsigned)(s[k] - '0');
-            if (u > (UINT64_MAX - d) / 10) fits = 0;
-            else u = u * 10 + d;
+            if (u > (UINT64_MAX - d) / 10)
+                fits = 0;
+            else
+                u = u * 10 + d;
         }
         v->is_uint = fits;
         v->u = fits ? u : 0;
@@ -331,8 +335,10 @@ const edl__json *edl__json_get(const edl__json *obj, const char *key) {
         size_t mid = lo + (hi - lo) / 2, i = obj->order[mid];
         int c = strcmp(obj->keys[i], key);
         if (c == 0) return &obj->items[i];
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return NULL;
 }
@@ -342,9 +348,12 @@ int edl__json_write_string(void *file, const char *s) {
     if (fputc('"', f) == EOF) return -1;
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
         int r;
-        if (*c == '"' || *c == '\\') r = fprintf(f, "\\%c", *c);
-        else if (*c < 0x20) r = fprintf(f, "\\u%04x", *c);
-        else r = fputc(*c, f) == EOF ? -1 : 1;
+        if (*c == '"' || *c == '\\')
+            r = fprintf(f, "\\%c", *c);
+        else if (*c < 0x20)
+            r = fprintf(f, "\\u%04x", *c);
+        else
+            r = fputc(*c, f) == EOF ? -1 : 1;
         if (r < 0) return -1;
     }
     return fputc('"', f) == EOF ? -1 : 0;

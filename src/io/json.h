@@ -6,22 +6,29 @@
 #include "common/internal.h"
 #include "common/utf8.h" /* edl__utf8_valid, which the safetensors reader uses */
 
-typedef enum { EDL__JSON_NULL, EDL__JSON_BOOL, EDL__JSON_NUMBER, EDL__JSON_STRING, EDL__JSON_ARRAY, EDL__JSON_OBJECT } edl__json_type;
+typedef enum {
+    EDL__JSON_NULL,
+    EDL__JSON_BOOL,
+    EDL__JSON_NUMBER,
+    EDL__JSON_STRING,
+    EDL__JSON_ARRAY,
+    EDL__JSON_OBJECT
+} edl__json_type;
 
 typedef struct edl__json edl__json;
 struct edl__json {
     edl__json_type type;
-    size_t off;          /* byte offset of the value in the text */
+    size_t off; /* byte offset of the value in the text */
     int boolean;
-    int is_uint;         /* number written as a plain non-negative integer that fits uint64 */
+    int is_uint; /* number written as a plain non-negative integer that fits uint64 */
     uint64_t u;
     double num;
-    char *str;           /* strings: decoded UTF-8, NUL-terminated, never holding a NUL */
+    char *str; /* strings: decoded UTF-8, NUL-terminated, never holding a NUL */
     size_t len;
-    edl__json *items;     /* arrays and objects: n values */
-    char **keys;         /* objects: n keys (decoded) */
-    size_t *key_offs;    /* objects: byte offset of each key */
-    size_t *order;       /* objects: key indices sorted by key, for edl__json_get */
+    edl__json *items; /* arrays and objects: n values */
+    char **keys;      /* objects: n keys (decoded) */
+    size_t *key_offs; /* objects: byte offset of each key */
+    size_t *order;    /* objects: key indices sorted by key, for edl__json_get */
     size_t n;
 };
 

@@ -68,8 +68,8 @@ static edl_status make_header(const save_ctx *c, char **out, size_t *out_len) {
         bad |= fputc(',', h) == EOF;
         bad |= edl__json_write_string(h, t->name);
         if (t->rank == 2)
-            bad |= fprintf(h, ":{\"dtype\":\"%s\",\"shape\":[%zu,%zu],\"data_offsets\":[%zu,%zu]}", dtype_name(t->dtype),
-                           t->shape[0], t->shape[1], off, off + nb) < 0;
+            bad |= fprintf(h, ":{\"dtype\":\"%s\",\"shape\":[%zu,%zu],\"data_offsets\":[%zu,%zu]}",
+                           dtype_name(t->dtype), t->shape[0], t->shape[1], off, off + nb) < 0;
         else
             bad |= fprintf(h, ":{\"dtype\":\"%s\",\"shape\":[%zu],\"data_offsets\":[%zu,%zu]}", dtype_name(t->dtype),
                            t->shape[0], off, off + nb) < 0;
@@ -135,13 +135,13 @@ struct edl__st {
     const char *path;
     FILE *f;
     uint64_t size, hlen;
-    char *header;             /* the JSON text */
-    edl__json root;           /* the parsed header: names, dtypes and metadata point into it */
-    const edl__json *meta;    /* __metadata__ */
-    edl__st_tensor *t;        /* n tensors, in data order */
-    edl__st_tensor **byname;  /* the same, sorted by name */
-    uint64_t *dims;           /* every tensor's shape, one after another */
-    void **data;              /* n: bytes read by edl__st_data (NULL until then) */
+    char *header;            /* the JSON text */
+    edl__json root;          /* the parsed header: names, dtypes and metadata point into it */
+    const edl__json *meta;   /* __metadata__ */
+    edl__st_tensor *t;       /* n tensors, in data order */
+    edl__st_tensor **byname; /* the same, sorted by name */
+    uint64_t *dims;          /* every tensor's shape, one after another */
+    void **data;             /* n: bytes read by edl__st_data (NULL until then) */
     size_t n;
 };
 
@@ -154,19 +154,18 @@ edl_status edl__st_fail(const edl__st *st, edl_status code, uint64_t off, const 
     return edl__fail(code, "%s: byte %llu: %s", st->path, (unsigned long long)off, m);
 }
 
-#define ST_FAIL(code, off, ...)                                                                   \
-    do {                                                                                          \
-        s = edl__st_fail(st, code, off, __VA_ARGS__);                                             \
-        goto done;                                                                                \
+#define ST_FAIL(code, off, ...)                       \
+    do {                                              \
+        s = edl__st_fail(st, code, off, __VA_ARGS__); \
+        goto done;                                    \
     } while (0)
 
 static size_t dtype_size(const char *d) {
     static const struct {
         const char *name;
         size_t size;
-    } t[] = {{"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8}, {"I32", 4}, {"I16", 2},
-             {"I8", 1},  {"U64", 8}, {"U32", 4}, {"U16", 2},  {"U8", 1},   {"BOOL", 1}, {"F8_E4M3", 1},
-             {"F8_E5M2", 1}};
+    } t[] = {{"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8},  {"I32", 4},     {"I16", 2},    {"I8", 1},
+             {"U64", 8}, {"U32", 4}, {"U16", 2}, {"U8", 1},   {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (!strcmp(d, t[i].name)) return t[i].size;
     return 0;
@@ -189,18 +188,24 @@ static edl_status check_entry(const edl__st *st, const edl__json *v, uint64_t da
     if (v->type != EDL__JSON_OBJECT) ST_FAIL(EDL_ERR_FORMAT, hbase + v->off, "tensor \"%s\" is not an object", t->name);
     for (size_t i = 0; i < v->n; i++)
         if (strcmp(v->keys[i], "dtype") && strcmp(v->keys[i], "shape") && strcmp(v->keys[i], "data_offsets"))
-            ST_FAIL(EDL_ERR_FORMAT, hbase + v->key_offs[i], "tensor \"%s\" has an unknown field \"%s\"", t->name, v->keys[i]);
-    const edl__json *dt = edl__json_get(v, "dtype"), *sh = edl__json_get(v, "shape"), *of = edl__json_get(v, "data_offsets");
-    if (!dt || !sh || !of) ST_FAIL(EDL_ERR_FORMAT, hbase + v->off, "tensor \"%s\" lacks dtype, shape or data_offsets", t->name);
-    if (dt->type != EDL__JSON_STRING) ST_FAIL(EDL_ERR_FORMAT, hbase + dt->off, "tensor \"%s\": dtype is not a string", t->name);
+            ST_FAIL(EDL_ERR_FORMAT, hbase + v->key_offs[i], "tensor \"%s\" has an unknown field \"%s\"", t->name,
+                    v->keys[i]);
+    const edl__json *dt = edl__json_get(v, "dtype"), *sh = edl__json_get(v, "shape"),
+                    *of = edl__json_get(v, "data_offsets");
+    if (!dt || !sh || !of)
+        ST_FAIL(EDL_ERR_FORMAT, hbase + v->off, "tensor \"%s\" lacks dtype, shape or data_offsets", t->name);
+    if (dt->type != EDL__JSON_STRING)
+        ST_FAIL(EDL_ERR_FORMAT, hbase + dt->off, "tensor \"%s\": dtype is not a string", t->name);
     size_t es = dtype_size(dt->str);
     if (!es) ST_FAIL(EDL_ERR_FORMAT, hbase + dt->off, "tensor \"%s\": unknown dtype \"%s\"", t->name, dt->str);
-    if (sh->type != EDL__JSON_ARRAY) ST_FAIL(EDL_ERR_FORMAT, hbase + sh->off, "tensor \"%s\": shape is not an array", t->name);
+    if (sh->type != EDL__JSON_ARRAY)
+        ST_FAIL(EDL_ERR_FORMAT, hbase + sh->off, "tensor \"%s\": shape is not an array", t->name);
     uint64_t count = 1;
     for (size_t i = 0; i < sh->n; i++) {
         const edl__json *d = &sh->items[i];
         if (d->type != EDL__JSON_NUMBER || !d->is_uint)
-            ST_FAIL(EDL_ERR_FORMAT, hbase + d->off, "tensor \"%s\": shape[%zu] is not a non-negative integer", t->name, i);
+            ST_FAIL(EDL_ERR_FORMAT, hbase + d->off, "tensor \"%s\": shape[%zu] is not a non-negative integer", t->name,
+                    i);
         if (d->u != 0 && count > UINT64_MAX / d->u)
             ST_FAIL(EDL_ERR_FORMAT, hbase + d->off, "tensor \"%s\": the shape's product overflows", t->name);
         count *= d->u;
@@ -213,8 +218,8 @@ static edl_status check_entry(const edl__st *st, const edl__json *v, uint64_t da
         ST_FAIL(EDL_ERR_FORMAT, hbase + of->off, "tensor \"%s\": data_offsets [%llu, %llu] are reversed", t->name,
                 (unsigned long long)t->begin, (unsigned long long)t->end);
     if (t->end > data_size)
-        ST_FAIL(EDL_ERR_FORMAT, hbase + of->off, "tensor \"%s\": data_offsets end %llu is past the data (%llu bytes)", t->name,
-                (unsigned long long)t->end, (unsigned long long)data_size);
+        ST_FAIL(EDL_ERR_FORMAT, hbase + of->off, "tensor \"%s\": data_offsets end %llu is past the data (%llu bytes)",
+                t->name, (unsigned long long)t->end, (unsigned long long)data_size);
     if (count > UINT64_MAX / es || count * es != t->end - t->begin)
         ST_FAIL(EDL_ERR_FORMAT, hbase + of->off, "tensor \"%s\": shape x dtype size is not the byte span %llu", t->name,
                 (unsigned long long)(t->end - t->begin));
@@ -253,14 +258,16 @@ edl_status edl__st_open(edl__st **out, const char *path) {
     const uint64_t size = (uint64_t)sb.st_size;
     uint8_t len8[8];
     if (size < 8 || fread(len8, 1, 8, f) != 8)
-        ST_FAIL(EDL_ERR_FORMAT, 0, "the file is %llu bytes, too short for the 8-byte header length", (unsigned long long)size);
+        ST_FAIL(EDL_ERR_FORMAT, 0, "the file is %llu bytes, too short for the 8-byte header length",
+                (unsigned long long)size);
     uint64_t hlen = 0;
     for (int i = 0; i < 8; i++) hlen |= (uint64_t)len8[i] << (8 * i);
     if (hlen == 0) ST_FAIL(EDL_ERR_FORMAT, 0, "the header length is 0");
     if (hlen > size - 8)
         ST_FAIL(EDL_ERR_FORMAT, 0, "the header length %llu is larger than the rest of the file (%llu bytes)",
                 (unsigned long long)hlen, (unsigned long long)(size - 8));
-    if (hlen > MAX_HEADER) ST_FAIL(EDL_ERR_FORMAT, 0, "the header length %llu is over 100 MB", (unsigned long long)hlen);
+    if (hlen > MAX_HEADER)
+        ST_FAIL(EDL_ERR_FORMAT, 0, "the header length %llu is over 100 MB", (unsigned long long)hlen);
     st->size = size, st->hlen = hlen;
     st->header = malloc((size_t)hlen + 1);
     if (!st->header) ST_FAIL(EDL_ERR_NOMEM, 8, "no memory for a header of %llu bytes", (unsigned long long)hlen);
@@ -318,7 +325,8 @@ edl_status edl__st_open(edl__st **out, const char *path) {
         const edl__st_tensor *t = &st->t[i];
         if (t->begin != expect)
             ST_FAIL(EDL_ERR_FORMAT, t->off, "tensor \"%s\" starts at data byte %llu, expected %llu (%s)", t->name,
-                    (unsigned long long)t->begin, (unsigned long long)expect, t->begin > expect ? "a gap" : "an overlap");
+                    (unsigned long long)t->begin, (unsigned long long)expect,
+                    t->begin > expect ? "a gap" : "an overlap");
         expect = t->end;
     }
     if (expect != data_size)
@@ -344,8 +352,10 @@ const edl__st_tensor *edl__st_find(const edl__st *st, const char *name) {
         size_t mid = lo + (hi - lo) / 2;
         int c = strcmp(st->byname[mid]->name, name);
         if (c == 0) return st->byname[mid];
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return NULL;
 }
@@ -364,7 +374,8 @@ edl_status edl__st_data(edl__st *st, const edl__st_tensor *t, const void **data)
     if (!*slot) {
         const size_t nb = (size_t)(t->end - t->begin);
         void *p = malloc(nb ? nb : 1);
-        if (!p) return edl__st_fail(st, EDL_ERR_NOMEM, t->name_off, "no memory for tensor \"%s\" (%zu bytes)", t->name, nb);
+        if (!p)
+            return edl__st_fail(st, EDL_ERR_NOMEM, t->name_off, "no memory for tensor \"%s\" (%zu bytes)", t->name, nb);
         edl_status s = edl__st_read(st, t, p);
         if (s != EDL_OK) {
             free(p);
@@ -405,10 +416,11 @@ edl_status edl__st_get_count(const edl__st *st, const char *key, uint64_t max, s
         x = ok ? x * 10 + d : x;
     }
     if (!ok)
-        return edl__fail(EDL_ERR_FORMAT, "%s: metadata %s = \"%.40s\" is not a count (decimal digits below 2^64)", st->path, key, v);
+        return edl__fail(EDL_ERR_FORMAT, "%s: metadata %s = \"%.40s\" is not a count (decimal digits below 2^64)",
+                         st->path, key, v);
     if (x > max || x > SIZE_MAX)
-        return edl__fail(EDL_ERR_FORMAT, "%s: metadata %s = %llu is more than %llu", st->path, key, (unsigned long long)x,
-                         (unsigned long long)(max < SIZE_MAX ? max : SIZE_MAX));
+        return edl__fail(EDL_ERR_FORMAT, "%s: metadata %s = %llu is more than %llu", st->path, key,
+                         (unsigned long long)x, (unsigned long long)(max < SIZE_MAX ? max : SIZE_MAX));
     *out = (size_t)x;
     return EDL_OK;
 }
@@ -417,9 +429,11 @@ edl_status edl__st_check_sum(const edl__st *st, const char *ka, size_t a, const 
                              size_t want) {
     size_t sum;
     if (!edl__add_ok(a, b, &sum))
-        return edl__fail(EDL_ERR_FORMAT, "%s: %s %zu + %s %zu overflows (%s is %zu)", st->path, ka, a, kb, b, what, want);
+        return edl__fail(EDL_ERR_FORMAT, "%s: %s %zu + %s %zu overflows (%s is %zu)", st->path, ka, a, kb, b, what,
+                         want);
     if (sum != want)
-        return edl__fail(EDL_ERR_FORMAT, "%s: %s %zu + %s %zu = %zu, but %s is %zu", st->path, ka, a, kb, b, sum, what, want);
+        return edl__fail(EDL_ERR_FORMAT, "%s: %s %zu + %s %zu = %zu, but %s is %zu", st->path, ka, a, kb, b, sum, what,
+                         want);
     return EDL_OK;
 }
 
@@ -427,8 +441,8 @@ edl_status edl__st_get_array(edl__st *st, const char *name, edl_dtype dt, size_t
     const edl__st_tensor *t = edl__st_find(st, name);
     if (!t) return edl__fail(EDL_ERR_FORMAT, "%s: tensor %s is missing", st->path, name);
     if (strcmp(t->dtype, dtype_name(dt)) || t->rank != 1)
-        return edl__fail(EDL_ERR_FORMAT, "%s: tensor %s is %s of rank %zu, not %s of rank 1", st->path, name, t->dtype, t->rank,
-                         dtype_name(dt));
+        return edl__fail(EDL_ERR_FORMAT, "%s: tensor %s is %s of rank %zu, not %s of rank 1", st->path, name, t->dtype,
+                         t->rank, dtype_name(dt));
     if (n != SIZE_MAX && t->shape[0] != n)
         return edl__fail(EDL_ERR_FORMAT, "%s: tensor %s holds %llu values, but the metadata says %zu", st->path, name,
                          (unsigned long long)t->shape[0], n);
@@ -449,11 +463,12 @@ edl_status edl__st_get_strings(edl__st *st, const char *prefix, size_t n, edl__s
     if (o[0] != 0) return edl__fail(EDL_ERR_FORMAT, "%s: %s[0] = %lld, not 0", st->path, oname, (long long)o[0]);
     for (size_t i = 1; i <= n; i++) {
         if (o[i] <= o[i - 1])
-            return edl__fail(EDL_ERR_FORMAT, "%s: %s[%zu] = %lld is not above %s[%zu] = %lld (entry %zu would be empty or reversed)",
+            return edl__fail(EDL_ERR_FORMAT,
+                             "%s: %s[%zu] = %lld is not above %s[%zu] = %lld (entry %zu would be empty or reversed)",
                              st->path, oname, i, (long long)o[i], oname, i - 1, (long long)o[i - 1], i - 1);
         if ((uint64_t)o[i] > nbytes)
-            return edl__fail(EDL_ERR_FORMAT, "%s: %s[%zu] = %lld is past %s (%zu bytes)", st->path, oname, i, (long long)o[i], bname,
-                             nbytes);
+            return edl__fail(EDL_ERR_FORMAT, "%s: %s[%zu] = %lld is past %s (%zu bytes)", st->path, oname, i,
+                             (long long)o[i], bname, nbytes);
     }
     out->bytes = bytes, out->off = o, out->n = n, out->nbytes = nbytes;
     return EDL_OK;

@@ -20,12 +20,12 @@ typedef struct edl__st edl__st;
 
 typedef struct {
     const char *name;
-    const char *dtype;       /* as the file spells it: "F32", "I64", "U8", "F16", ... */
-    size_t esize;            /* bytes per element */
+    const char *dtype; /* as the file spells it: "F32", "I64", "U8", "F16", ... */
+    size_t esize;      /* bytes per element */
     size_t rank;
-    const uint64_t *shape;   /* rank dimensions */
-    uint64_t begin, end;     /* the byte span in the data (after the header) */
-    size_t index;            /* position in data order: 0 .. edl__st_count - 1 */
+    const uint64_t *shape; /* rank dimensions */
+    uint64_t begin, end;   /* the byte span in the data (after the header) */
+    size_t index;          /* position in data order: 0 .. edl__st_count - 1 */
     /* byte offsets in the file, for errors: the entry's name, its object, dtype and shape */
     uint64_t name_off, off, dtype_off, shape_off;
 } edl__st_tensor;

@@ -46,8 +46,7 @@ edl_status edl_act_forward(float *out, const float *in, size_t n, edl_act act) {
     return EDL_OK;
 }
 
-edl_status edl_act_backward(float *din, const float *dout, const float *out, size_t n,
-                            edl_act act) {
+edl_status edl_act_backward(float *din, const float *dout, const float *out, size_t n, edl_act act) {
     static const char fn[] = "edl_act_backward";
     EDL__CHECK_PTR(fn, din);
     EDL__CHECK_PTR(fn, dout);

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static edl_status check_dense(const char *fn, const float *in, size_t batch, size_t in_dim,
-                              size_t out_dim, const float *weight, edl_act act) {
+static edl_status check_dense(const char *fn, const float *in, size_t batch, size_t in_dim, size_t out_dim,
+                              const float *weight, edl_act act) {
     EDL__CHECK_PTR(fn, in);
     EDL__CHECK_PTR(fn, weight);
     EDL__CHECK_SIZE(fn, batch);
@@ -20,23 +20,22 @@ static edl_status check_dense(const char *fn, const float *in, size_t batch, siz
 }
 
 // out is (batch, out_dim), in is (batch, in_dim), weight is (out_dim, in_dim), bias is (out_dim,)
-edl_status edl_dense_forward(float *out, const float *in, size_t batch, size_t in_dim,
-                             size_t out_dim, const float *weight, const float *bias, edl_act act) {
+edl_status edl_dense_forward(float *out, const float *in, size_t batch, size_t in_dim, size_t out_dim,
+                             const float *weight, const float *bias, edl_act act) {
     static const char fn[] = "edl_dense_forward";
     EDL__CHECK_PTR(fn, out);
     EDL__TRY(check_dense(fn, in, batch, in_dim, out_dim, weight, act));
     if (bias)
         for (size_t b = 0; b < batch; b++) memcpy(out + b * out_dim, bias, out_dim * sizeof(float));
-    edl__gemm(false, true, batch, out_dim, in_dim, 1.0f, in, in_dim, weight, in_dim,
-              bias ? 1.0f : 0.0f, out, out_dim);
+    edl__gemm(false, true, batch, out_dim, in_dim, 1.0f, in, in_dim, weight, in_dim, bias ? 1.0f : 0.0f, out, out_dim);
     edl__act_inplace(out, batch * out_dim, act);
     return EDL_OK;
 }
 
 // din is (batch, in_dim), dweight like weight, dbias (out_dim,), dout and out (batch, out_dim)
-edl_status edl_dense_backward(float *din, float *dweight, float *dbias, const float *dout,
-                              const float *in, const float *out, size_t batch, size_t in_dim,
-                              size_t out_dim, const float *weight, edl_act act) {
+edl_status edl_dense_backward(float *din, float *dweight, float *dbias, const float *dout, const float *in,
+                              const float *out, size_t batch, size_t in_dim, size_t out_dim, const float *weight,
+                              edl_act act) {
     static const char fn[] = "edl_dense_backward";
     EDL__CHECK_PTR(fn, dout);
     EDL__TRY(check_dense(fn, in, batch, in_dim, out_dim, weight, act));
@@ -53,20 +52,16 @@ edl_status edl_dense_backward(float *din, float *dweight, float *dbias, const fl
         g = tmp;
     }
     if (dbias) edl__vec_colsum_add(dbias, g, batch, out_dim);
-    if (dweight)
-        edl__gemm(true, false, out_dim, in_dim, batch, 1.0f, g, out_dim, in, in_dim, 1.0f, dweight,
-                  in_dim);
-    if (din)
-        edl__gemm(false, false, batch, in_dim, out_dim, 1.0f, g, out_dim, weight, in_dim, 0.0f, din,
-                  in_dim);
+    if (dweight) edl__gemm(true, false, out_dim, in_dim, batch, 1.0f, g, out_dim, in, in_dim, 1.0f, dweight, in_dim);
+    if (din) edl__gemm(false, false, batch, in_dim, out_dim, 1.0f, g, out_dim, weight, in_dim, 0.0f, din, in_dim);
     free(tmp);
     return EDL_OK;
 }
 
 /* ---- references: the definition, one float at a time -------------------------------------- */
 
-void edl__dense_forward_naive(float *out, const float *in, size_t batch, size_t in_dim,
-                              size_t out_dim, const float *weight, const float *bias, edl_act act) {
+void edl__dense_forward_naive(float *out, const float *in, size_t batch, size_t in_dim, size_t out_dim,
+                              const float *weight, const float *bias, edl_act act) {
     for (size_t b = 0; b < batch; b++)
         for (size_t o = 0; o < out_dim; o++) {
             double s = bias ? bias[o] : 0.0;
@@ -75,9 +70,9 @@ void edl__dense_forward_naive(float *out, const float *in, size_t batch, size_t 
         }
 }
 
-void edl__dense_backward_naive(float *din, float *dweight, float *dbias, const float *dout,
-                               const float *in, const float *out, size_t batch, size_t in_dim,
-                               size_t out_dim, const float *weight, edl_act act) {
+void edl__dense_backward_naive(float *din, float *dweight, float *dbias, const float *dout, const float *in,
+                               const float *out, size_t batch, size_t in_dim, size_t out_dim, const float *weight,
+                               edl_act act) {
     if (din) memset(din, 0, batch * in_dim * sizeof(float));
     for (size_t b = 0; b < batch; b++)
         for (size_t o = 0; o < out_dim; o++) {

@@ -3,8 +3,7 @@
 
 #include <math.h>
 
-edl_status edl_dropout_forward(float *out, uint8_t *mask, const float *in, size_t n, float p,
-                               edl_rng *rng) {
+edl_status edl_dropout_forward(float *out, uint8_t *mask, const float *in, size_t n, float p, edl_rng *rng) {
     static const char fn[] = "edl_dropout_forward";
     EDL__CHECK_PTR(fn, out);
     EDL__CHECK_PTR(fn, mask);
@@ -20,8 +19,7 @@ edl_status edl_dropout_forward(float *out, uint8_t *mask, const float *in, size_
     return EDL_OK;
 }
 
-edl_status edl_dropout_backward(float *din, const float *dout, const uint8_t *mask, size_t n,
-                                float p) {
+edl_status edl_dropout_backward(float *din, const float *dout, const uint8_t *mask, size_t n, float p) {
     static const char fn[] = "edl_dropout_backward";
     EDL__CHECK_PTR(fn, din);
     EDL__CHECK_PTR(fn, dout);

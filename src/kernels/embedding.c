@@ -12,8 +12,8 @@
 /* Arguments common to the lookups: pointers, sizes, overflow, and every index. table (rows x dim)
    is always needed; vals (n x dim: out or dout, named vals_name) and idx may be NULL when n == 0,
    an empty batch, as the bag kernels take an empty idx. */
-static edl_status check_lookup(const char *fn, const void *table, const void *vals, const char *vals_name,
-                               size_t rows, size_t dim, const int64_t *idx, size_t n) {
+static edl_status check_lookup(const char *fn, const void *table, const void *vals, const char *vals_name, size_t rows,
+                               size_t dim, const int64_t *idx, size_t n) {
     if (!table || (n > 0 && (!vals || !idx)))
         return edl__fail(EDL_ERR_ARG, "%s: %s is NULL", fn, !table ? "the table" : !vals ? vals_name : "idx");
     EDL__CHECK_SIZE(fn, rows);
@@ -24,8 +24,8 @@ static edl_status check_lookup(const char *fn, const void *table, const void *va
 }
 
 // out is (n, dim), table is (rows, dim), idx is (n,)
-edl_status edl_embedding_forward(float *out, const float *table, size_t rows, size_t dim,
-                                 const int64_t *idx, size_t n) {
+edl_status edl_embedding_forward(float *out, const float *table, size_t rows, size_t dim, const int64_t *idx,
+                                 size_t n) {
     EDL__TRY(check_lookup("edl_embedding_forward", table, out, "out", rows, dim, idx, n));
     const size_t row_bytes = dim * sizeof(float);
 #pragma omp parallel for schedule(static) if (n * dim >= EDL__PAR_MIN_WORK)
@@ -36,8 +36,7 @@ edl_status edl_embedding_forward(float *out, const float *table, size_t rows, si
 /* Adds dout rows into dtable rows for the indices thread t owns (row % nt == t). Ownership by
    row makes the scatter race-free, and each row still receives its additions in index order,
    so the result is the same for any thread count. */
-static void scatter_rows(float *dtable, size_t dim, const int64_t *idx, size_t n,
-                         const float *dout, int t, int nt) {
+static void scatter_rows(float *dtable, size_t dim, const int64_t *idx, size_t n, const float *dout, int t, int nt) {
     for (size_t i = 0; i < n; i++) {
         size_t r = (size_t)idx[i];
         if (nt > 1 && !edl__owns(r, t, nt)) continue;
@@ -46,8 +45,8 @@ static void scatter_rows(float *dtable, size_t dim, const int64_t *idx, size_t n
 }
 
 // dtable is (rows, dim), dout is (n, dim)
-edl_status edl_embedding_backward(float *dtable, size_t rows, size_t dim, const int64_t *idx,
-                                  size_t n, const float *dout) {
+edl_status edl_embedding_backward(float *dtable, size_t rows, size_t dim, const int64_t *idx, size_t n,
+                                  const float *dout) {
     EDL__TRY(check_lookup("edl_embedding_backward", dtable, dout, "dout", rows, dim, idx, n));
     if (n == 0) return EDL_OK;
     if (n * dim < EDL__PAR_MIN_WORK || rows * dim * sizeof(float) < EDL__SCATTER_PAR_MIN_BYTES ||
@@ -62,14 +61,12 @@ edl_status edl_embedding_backward(float *dtable, size_t rows, size_t dim, const 
 
 /* ---- references: the definition, one float at a time -------------------------------------- */
 
-void edl__embedding_forward_naive(float *out, const float *table, size_t dim, const int64_t *idx,
-                                  size_t n) {
+void edl__embedding_forward_naive(float *out, const float *table, size_t dim, const int64_t *idx, size_t n) {
     for (size_t i = 0; i < n; i++)
         for (size_t d = 0; d < dim; d++) out[i * dim + d] = table[(size_t)idx[i] * dim + d];
 }
 
-void edl__embedding_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n,
-                                   const float *dout) {
+void edl__embedding_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n, const float *dout) {
     for (size_t i = 0; i < n; i++)
         for (size_t d = 0; d < dim; d++) dtable[(size_t)idx[i] * dim + d] += dout[i * dim + d];
 }
@@ -81,14 +78,13 @@ static int cmp_i64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-edl_status edl_embedding_renorm(float *table, size_t rows, size_t dim, const int64_t *idx,
-                                size_t n, float max_norm, float norm_type) {
+edl_status edl_embedding_renorm(float *table, size_t rows, size_t dim, const int64_t *idx, size_t n, float max_norm,
+                                float norm_type) {
     static const char fn[] = "edl_embedding_renorm";
     EDL__TRY(check_lookup(fn, table, table, "table", rows, dim, idx, n));
     if (!(max_norm >= 0.0f) || !isfinite(max_norm))
         return edl__fail(EDL_ERR_ARG, "%s: max_norm %g must be finite and >= 0", fn, max_norm);
-    if (!(norm_type > 0.0f))
-        return edl__fail(EDL_ERR_ARG, "%s: norm_type %g must be > 0", fn, norm_type);
+    if (!(norm_type > 0.0f)) return edl__fail(EDL_ERR_ARG, "%s: norm_type %g must be > 0", fn, norm_type);
     if (n == 0) return EDL_OK;
     /* Each distinct row once, as torch.embedding_renorm_ does: sort a copy of the indices. */
     int64_t *uniq = malloc(n * sizeof *uniq);

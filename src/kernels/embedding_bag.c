@@ -6,23 +6,24 @@
 
 #include <string.h>
 
-static edl_status check_bag(const char *fn, const void *dst, const void *src, size_t rows,
-                            size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
-                            size_t bags, const float *weights, edl_pool pool,
-                            int64_t padding_idx) {
+static edl_status check_bag(const char *fn, const void *dst, const void *src, size_t rows, size_t dim,
+                            const int64_t *idx, size_t n, const int64_t *offsets, size_t bags, const float *weights,
+                            edl_pool pool, int64_t padding_idx) {
     if (!dst || !src || !offsets || (n > 0 && !idx))
         return edl__fail(EDL_ERR_ARG, "%s: %s is NULL", fn,
-                         !dst ? "the output" : !src ? "the input" : !offsets ? "offsets" : "idx");
+                         !dst       ? "the output"
+                         : !src     ? "the input"
+                         : !offsets ? "offsets"
+                                    : "idx");
     EDL__CHECK_SIZE(fn, rows);
     EDL__CHECK_SIZE(fn, dim);
     EDL__CHECK_SIZE(fn, bags);
     if (pool != EDL_POOL_SUM && pool != EDL_POOL_MEAN && pool != EDL_POOL_MAX)
         return edl__fail(EDL_ERR_ARG, "%s: pool %d is not sum, mean or max", fn, (int)pool);
-    if (weights && pool != EDL_POOL_SUM)
-        return edl__fail(EDL_ERR_ARG, "%s: per-index weights need pool sum", fn);
+    if (weights && pool != EDL_POOL_SUM) return edl__fail(EDL_ERR_ARG, "%s: per-index weights need pool sum", fn);
     if (padding_idx < -1 || (padding_idx >= 0 && (uint64_t)padding_idx >= rows))
-        return edl__fail(EDL_ERR_ARG, "%s: padding_idx %lld is neither -1 nor in [0, %zu)", fn,
-                         (long long)padding_idx, rows);
+        return edl__fail(EDL_ERR_ARG, "%s: padding_idx %lld is neither -1 nor in [0, %zu)", fn, (long long)padding_idx,
+                         rows);
     EDL__TRY(edl__check_matrix(fn, "table", rows, dim));
     EDL__TRY(edl__check_matrix(fn, "out", bags, dim));
     EDL__TRY(edl__check_indices(fn, idx, n, rows));
@@ -37,9 +38,8 @@ static size_t bag_count(const int64_t *idx, size_t s, size_t e, int64_t padding_
 }
 
 // o is (dim,): pooled rows idx[s..e) of table (rows, dim); am is (dim,) or NULL
-static void pool_one(float *o, int64_t *am, const float *table, size_t dim, const int64_t *idx,
-                     size_t s, size_t e, const float *weights, edl_pool pool,
-                     int64_t padding_idx) {
+static void pool_one(float *o, int64_t *am, const float *table, size_t dim, const int64_t *idx, size_t s, size_t e,
+                     const float *weights, edl_pool pool, int64_t padding_idx) {
     memset(o, 0, dim * sizeof(float));
     if (pool != EDL_POOL_MAX) {
         size_t count = edl__vec_gather_sum(o, table, dim, idx, s, e, weights, padding_idx);
@@ -69,32 +69,29 @@ static void pool_one(float *o, int64_t *am, const float *table, size_t dim, cons
 }
 
 // out is (bags, dim), argmax is (bags, dim) or NULL, table is (rows, dim), idx is (n,)
-edl_status edl_embedding_bag_forward(float *out, int64_t *argmax, const float *table, size_t rows,
-                                     size_t dim, const int64_t *idx, size_t n,
-                                     const int64_t *offsets, size_t bags, const float *weights,
-                                     edl_pool pool, int64_t padding_idx) {
-    EDL__TRY(check_bag("edl_embedding_bag_forward", out, table, rows, dim, idx, n, offsets, bags,
-                      weights, pool, padding_idx));
+edl_status edl_embedding_bag_forward(float *out, int64_t *argmax, const float *table, size_t rows, size_t dim,
+                                     const int64_t *idx, size_t n, const int64_t *offsets, size_t bags,
+                                     const float *weights, edl_pool pool, int64_t padding_idx) {
+    EDL__TRY(check_bag("edl_embedding_bag_forward", out, table, rows, dim, idx, n, offsets, bags, weights, pool,
+                       padding_idx));
     if (pool != EDL_POOL_MAX) argmax = NULL;
-    /* Threads pay off for a table beyond the caches (their misses overlap) or a very large batch.
+        /* Threads pay off for a table beyond the caches (their misses overlap) or a very large batch.
        For a cached table inside a training step one thread is faster here: two make the table's
        and the output's cache lines move between cores at every step (measured with
        bench/train.c: 450k vs 365k examples/s on 2 cores). */
-#pragma omp parallel for schedule(dynamic, 16) \
-    if (rows * dim * sizeof(float) >= ((size_t)4 << 20) || (n + bags) * dim >= ((size_t)1 << 22))
+#pragma omp parallel for schedule(dynamic, 16) if (rows * dim * sizeof(float) >= ((size_t)4 << 20) || \
+                                                   (n + bags) * dim >= ((size_t)1 << 22))
     for (size_t b = 0; b < bags; b++)
-        pool_one(out + b * dim, argmax ? argmax + b * dim : NULL, table, dim, idx,
-                 (size_t)offsets[b], edl__bag_end(offsets, bags, n, b), weights, pool,
-                 padding_idx);
+        pool_one(out + b * dim, argmax ? argmax + b * dim : NULL, table, dim, idx, (size_t)offsets[b],
+                 edl__bag_end(offsets, bags, n, b), weights, pool, padding_idx);
     return EDL_OK;
 }
 
 /* The scatter of the backward for the rows thread t owns (row % nt == t): race-free, and each
    row receives its additions in (bag, position) order whatever the thread count. */
-static void bag_scatter(float *dtable, size_t dim, const int64_t *idx, size_t n,
-                        const int64_t *offsets, size_t bags, const float *weights, edl_pool pool,
-                        int64_t padding_idx, const int64_t *argmax, const float *dout, int t,
-                        int nt) {
+static void bag_scatter(float *dtable, size_t dim, const int64_t *idx, size_t n, const int64_t *offsets, size_t bags,
+                        const float *weights, edl_pool pool, int64_t padding_idx, const int64_t *argmax,
+                        const float *dout, int t, int nt) {
     for (size_t b = 0; b < bags; b++) {
         const float *g = dout + b * dim;
         if (pool == EDL_POOL_MAX) {
@@ -117,40 +114,35 @@ static void bag_scatter(float *dtable, size_t dim, const int64_t *idx, size_t n,
 }
 
 // dtable is (rows, dim), dout is (bags, dim), argmax is (bags, dim) for MAX
-edl_status edl_embedding_bag_backward(float *dtable, size_t rows, size_t dim, const int64_t *idx,
-                                      size_t n, const int64_t *offsets, size_t bags,
-                                      const float *weights, edl_pool pool, int64_t padding_idx,
-                                      const int64_t *argmax, const float *dout) {
+edl_status edl_embedding_bag_backward(float *dtable, size_t rows, size_t dim, const int64_t *idx, size_t n,
+                                      const int64_t *offsets, size_t bags, const float *weights, edl_pool pool,
+                                      int64_t padding_idx, const int64_t *argmax, const float *dout) {
     static const char fn[] = "edl_embedding_bag_backward";
-    EDL__TRY(check_bag(fn, dtable, dout, rows, dim, idx, n, offsets, bags, weights, pool,
-                      padding_idx));
+    EDL__TRY(check_bag(fn, dtable, dout, rows, dim, idx, n, offsets, bags, weights, pool, padding_idx));
     if (pool == EDL_POOL_MAX) {
         EDL__CHECK_PTR(fn, argmax);
         size_t total = bags * dim;
         for (size_t i = 0; i < total; i++)
             if (argmax[i] < -1 || (argmax[i] >= 0 && (uint64_t)argmax[i] >= rows))
-                return edl__fail(EDL_ERR_INDEX,
-                                 "%s: argmax %lld at position %zu is out of range [-1, %zu)", fn,
+                return edl__fail(EDL_ERR_INDEX, "%s: argmax %lld at position %zu is out of range [-1, %zu)", fn,
                                  (long long)argmax[i], i, rows);
     }
     if ((n + bags) * dim < EDL__PAR_MIN_WORK || rows * dim * sizeof(float) < EDL__SCATTER_PAR_MIN_BYTES ||
         edl__num_threads() == 1) {
-        bag_scatter(dtable, dim, idx, n, offsets, bags, weights, pool, padding_idx, argmax, dout,
-                    0, 1);
+        bag_scatter(dtable, dim, idx, n, offsets, bags, weights, pool, padding_idx, argmax, dout, 0, 1);
         return EDL_OK;
     }
 #pragma omp parallel
-    bag_scatter(dtable, dim, idx, n, offsets, bags, weights, pool, padding_idx, argmax, dout,
-                edl__thread_id(), edl__num_threads_in_team());
+    bag_scatter(dtable, dim, idx, n, offsets, bags, weights, pool, padding_idx, argmax, dout, edl__thread_id(),
+                edl__num_threads_in_team());
     return EDL_OK;
 }
 
 /* ---- references: the definition, one float at a time -------------------------------------- */
 
-void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *table, size_t dim,
-                                      const int64_t *idx, size_t n, const int64_t *offsets,
-                                      size_t bags, const float *weights, edl_pool pool,
-                                      int64_t padding_idx) {
+void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *table, size_t dim, const int64_t *idx,
+                                      size_t n, const int64_t *offsets, size_t bags, const float *weights,
+                                      edl_pool pool, int64_t padding_idx) {
     for (size_t b = 0; b < bags; b++) {
         size_t s = (size_t)offsets[b], e = edl__bag_end(offsets, bags, n, b);
         for (size_t d = 0; d < dim; d++) {
@@ -174,10 +166,9 @@ void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *
     }
 }
 
-void edl__embedding_bag_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n,
-                                       const int64_t *offsets, size_t bags, const float *weights,
-                                       edl_pool pool, int64_t padding_idx, const int64_t *argmax,
-                                       const float *dout) {
+void edl__embedding_bag_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
+                                       size_t bags, const float *weights, edl_pool pool, int64_t padding_idx,
+                                       const int64_t *argmax, const float *dout) {
     for (size_t b = 0; b < bags; b++) {
         size_t s = (size_t)offsets[b], e = edl__bag_end(offsets, bags, n, b);
         size_t count = bag_count(idx, s, e, padding_idx);

@@ -29,8 +29,8 @@ static inline float at(const float *x, size_t ld, bool t, size_t r, size_t c) {
     return t ? x[c * ld + r] : x[r * ld + c];
 }
 
-void edl__gemm_naive(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a,
-                     size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc) {
+void edl__gemm_naive(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                     const float *b, size_t ldb, float beta, float *c, size_t ldc) {
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++) {
             double s = 0.0;
@@ -44,8 +44,10 @@ void edl__gemm_naive(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha
 static void scale_c(size_t m, size_t n, float beta, float *c, size_t ldc) {
     for (size_t i = 0; i < m; i++) {
         float *ci = c + i * ldc;
-        if (beta == 0.0f) memset(ci, 0, n * sizeof(float));
-        else if (beta != 1.0f) edl__vec_scale(ci, beta, n);
+        if (beta == 0.0f)
+            memset(ci, 0, n * sizeof(float));
+        else if (beta != 1.0f)
+            edl__vec_scale(ci, beta, n);
     }
 }
 
@@ -66,8 +68,7 @@ static void micro_generic(size_t kc, const float *a, const float *b, float *acc)
 }
 
 #ifdef EDL__X86
-__attribute__((target("avx512f"))) static void micro_avx512(size_t kc, const float *a,
-                                                            const float *b, float *acc) {
+__attribute__((target("avx512f"))) static void micro_avx512(size_t kc, const float *a, const float *b, float *acc) {
     enum { MR = 12, NR = 32 };
     __m512 c0[MR], c1[MR];
     for (int r = 0; r < MR; r++) c0[r] = c1[r] = _mm512_setzero_ps();
@@ -85,8 +86,7 @@ __attribute__((target("avx512f"))) static void micro_avx512(size_t kc, const flo
     }
 }
 
-__attribute__((target("avx2,fma"))) static void micro_avx2(size_t kc, const float *a,
-                                                           const float *b, float *acc) {
+__attribute__((target("avx2,fma"))) static void micro_avx2(size_t kc, const float *a, const float *b, float *acc) {
     enum { MR = 6, NR = 16 };
     __m256 c0[MR], c1[MR];
     for (int r = 0; r < MR; r++) c0[r] = c1[r] = _mm256_setzero_ps();
@@ -122,8 +122,8 @@ static micro_kernel pick_kernel(void) {
 }
 
 /* Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) as MR-row panels, zero-padded. */
-static void pack_a(float *dst, const float *a, size_t lda, bool ta, size_t i0, size_t mc,
-                   size_t p0, size_t kc, int mr) {
+static void pack_a(float *dst, const float *a, size_t lda, bool ta, size_t i0, size_t mc, size_t p0, size_t kc,
+                   int mr) {
     for (size_t ir = 0; ir < mc; ir += (size_t)mr) {
         size_t rows = mc - ir < (size_t)mr ? mc - ir : (size_t)mr;
         float *d = dst + ir * kc;
@@ -136,8 +136,8 @@ static void pack_a(float *dst, const float *a, size_t lda, bool ta, size_t i0, s
 }
 
 /* Packs rows [p0, p0+kc) x cols [j0, j0+nc) of op(B) as NR-column panels, zero-padded. */
-static void pack_b(float *dst, const float *b, size_t ldb, bool tb, size_t p0, size_t kc,
-                   size_t j0, size_t nc, int nr) {
+static void pack_b(float *dst, const float *b, size_t ldb, bool tb, size_t p0, size_t kc, size_t j0, size_t nc,
+                   int nr) {
     for (size_t jr = 0; jr < nc; jr += (size_t)nr) {
         size_t cols = nc - jr < (size_t)nr ? nc - jr : (size_t)nr;
         float *d = dst + jr * kc;
@@ -155,9 +155,8 @@ static void pack_b(float *dst, const float *b, size_t ldb, bool tb, size_t p0, s
 
 static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 
-void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha,
-                       const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
-                       size_t ldc) {
+void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                       const float *b, size_t ldb, float beta, float *c, size_t ldc) {
     /* C = beta C first; the blocks then only add alpha op(A) op(B). */
     scale_c(m, n, beta, c, ldc);
     if (k == 0 || alpha == 0.0f) return;
@@ -207,16 +206,16 @@ void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
 #define EDL__GEMM_SMALL ((size_t)1 << 17)
 
 /* Each form walks contiguous rows (dot products or axpys), single-threaded. beta already applied. */
-static void gemm_small(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha,
-                       const float *a, size_t lda, const float *b, size_t ldb, float *c,
-                       size_t ldc) {
+static void gemm_small(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                       const float *b, size_t ldb, float *c, size_t ldc) {
     for (size_t i = 0; i < m; i++) {
         float *ci = c + i * ldc;
         if (tb) {
             /* C[i,j] += alpha sum_p op(A)[i,p] B[j,p]: a dot product when A is not transposed */
             for (size_t j = 0; j < n; j++) {
                 float s;
-                if (!ta) s = edl__vec_dot(a + i * lda, b + j * ldb, k);
+                if (!ta)
+                    s = edl__vec_dot(a + i * lda, b + j * ldb, k);
                 else {
                     s = 0.0f;
                     for (size_t p = 0; p < k; p++) s += a[p * lda + i] * b[j * ldb + p];
@@ -243,15 +242,13 @@ static bool is_small(size_t m, size_t n, size_t k) {
    oneDNN for 8 x 8 x 100000 and 1 x 4096 x 4096), and then the rounding depends on the thread
    count. Such shapes go to the built-in kernel, which never splits K, so every product gives
    the same bits for any thread count. */
-static bool blas_may_split_k(size_t m, size_t n, size_t k) {
-    return m < 64 || n < 64 || k > 8 * (m > n ? m : n);
-}
+static bool blas_may_split_k(size_t m, size_t n, size_t k) { return m < 64 || n < 64 || k > 8 * (m > n ? m : n); }
 #endif
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
-void edl__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a,
-               size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc) {
+void edl__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda, const float *b,
+               size_t ldb, float beta, float *c, size_t ldc) {
     if (m == 0 || n == 0) return;
     if (k == 0 || is_small(m, n, k)) {
         scale_c(m, n, beta, c, ldc);
@@ -259,16 +256,16 @@ void edl__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, cons
         return;
     }
 #if defined(EDL__USE_DNNL)
-    if (!blas_may_split_k(m, n, k) && dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', (dnnl_dim_t)m, (dnnl_dim_t)n,
-                            (dnnl_dim_t)k, alpha, a, (dnnl_dim_t)lda, b, (dnnl_dim_t)ldb, beta, c,
-                            (dnnl_dim_t)ldc) == dnnl_success)
+    if (!blas_may_split_k(m, n, k) &&
+        dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', (dnnl_dim_t)m, (dnnl_dim_t)n, (dnnl_dim_t)k, alpha, a,
+                   (dnnl_dim_t)lda, b, (dnnl_dim_t)ldb, beta, c, (dnnl_dim_t)ldc) == dnnl_success)
         return;
 #elif defined(EDL__USE_CBLAS)
     /* CBLAS takes int sizes; anything larger goes to the built-in kernel. */
     const size_t lim = 0x7fffffff;
     if (!blas_may_split_k(m, n, k) && m <= lim && n <= lim && k <= lim && lda <= lim && ldb <= lim && ldc <= lim) {
-        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                    (int)m, (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n,
+                    (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
         return;
     }
 #endif
@@ -285,9 +282,8 @@ const char *edl__gemm_backend(void) {
 #endif
 }
 
-edl_status edl_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
-                     const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
-                     size_t ldc) {
+edl_status edl_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                     const float *b, size_t ldb, float beta, float *c, size_t ldc) {
     static const char fn[] = "edl_sgemm";
     EDL__CHECK_PTR(fn, c);
     EDL__CHECK_SIZE(fn, m);
@@ -299,8 +295,8 @@ edl_status edl_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, flo
     size_t a_cols = trans_a ? m : k, b_cols = trans_b ? k : n;
     size_t a_rows = trans_a ? k : m, b_rows = trans_b ? n : k;
     if (k > 0 && (lda < a_cols || ldb < b_cols))
-        return edl__fail(EDL_ERR_ARG, "%s: lda %zu or ldb %zu is below the row length (%zu, %zu)",
-                         fn, lda, ldb, a_cols, b_cols);
+        return edl__fail(EDL_ERR_ARG, "%s: lda %zu or ldb %zu is below the row length (%zu, %zu)", fn, lda, ldb, a_cols,
+                         b_cols);
     if (ldc < n) return edl__fail(EDL_ERR_ARG, "%s: ldc %zu is below n %zu", fn, ldc, n);
     EDL__TRY(edl__check_matrix(fn, "C", m, ldc));
     if (k > 0) {

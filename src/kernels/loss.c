@@ -5,8 +5,7 @@
 #include <inttypes.h>
 #include <math.h>
 
-static edl_status check_rows(const char *fn, const void *out, const float *in, size_t batch,
-                             size_t classes) {
+static edl_status check_rows(const char *fn, const void *out, const float *in, size_t batch, size_t classes) {
     if (!out || !in) return edl__fail(EDL_ERR_ARG, "%s: %s is NULL", fn, !out ? "the output" : "the input");
     EDL__CHECK_SIZE(fn, batch);
     EDL__CHECK_SIZE(fn, classes);
@@ -45,15 +44,15 @@ edl_status edl_log_softmax(float *out, const float *in, size_t batch, size_t cla
 }
 
 // logits, dlogits are (batch, classes), targets (batch,)
-edl_status edl_softmax_cross_entropy(float *loss, float *dlogits, const float *logits,
-                                     const int64_t *targets, size_t batch, size_t classes) {
+edl_status edl_softmax_cross_entropy(float *loss, float *dlogits, const float *logits, const int64_t *targets,
+                                     size_t batch, size_t classes) {
     static const char fn[] = "edl_softmax_cross_entropy";
     EDL__TRY(check_rows(fn, loss, logits, batch, classes));
     EDL__CHECK_PTR(fn, targets);
     for (size_t b = 0; b < batch; b++)
         if (targets[b] < 0 || (uint64_t)targets[b] >= classes)
-            return edl__fail(EDL_ERR_INDEX, "%s: target %" PRId64 " at position %zu is out of range [0, %zu)",
-                             fn, targets[b], b, classes);
+            return edl__fail(EDL_ERR_INDEX, "%s: target %" PRId64 " at position %zu is out of range [0, %zu)", fn,
+                             targets[b], b, classes);
     double total = 0.0;
     const double inv_batch = 1.0 / (double)batch;
     for (size_t b = 0; b < batch; b++) {
@@ -73,15 +72,13 @@ edl_status edl_softmax_cross_entropy(float *loss, float *dlogits, const float *l
 }
 
 // logits, targets, dlogits are (n,)
-edl_status edl_bce_with_logits(float *loss, float *dlogits, const float *logits,
-                               const float *targets, size_t n) {
+edl_status edl_bce_with_logits(float *loss, float *dlogits, const float *logits, const float *targets, size_t n) {
     static const char fn[] = "edl_bce_with_logits";
     EDL__TRY(check_rows(fn, loss, logits, n, 1));
     EDL__CHECK_PTR(fn, targets);
     for (size_t i = 0; i < n; i++)
         if (!(targets[i] >= 0.0f && targets[i] <= 1.0f))
-            return edl__fail(EDL_ERR_ARG, "%s: target %g at position %zu is not in [0, 1]", fn,
-                             targets[i], i);
+            return edl__fail(EDL_ERR_ARG, "%s: target %g at position %zu is not in [0, 1]", fn, targets[i], i);
     double total = 0.0;
     for (size_t i = 0; i < n; i++) {
         double x = logits[i], t = targets[i];

@@ -12,7 +12,7 @@
 #include <string.h>
 
 /* GCC only: Clang 14 wants the attribute on every declaration of a cloned function. */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) &&       \
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(EDL__NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
 #define EDL__CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
@@ -32,8 +32,8 @@ EDL__CLONES void edl__vec_scale(float *y, float a, size_t n) {
 }
 
 /* y[d] = max(y[d], x[d]); where x wins (strictly greater), arg[d] = row. */
-EDL__CLONES void edl__vec_max_arg(float *restrict y, int64_t *restrict arg, const float *restrict x,
-                                 int64_t row, size_t n) {
+EDL__CLONES void edl__vec_max_arg(float *restrict y, int64_t *restrict arg, const float *restrict x, int64_t row,
+                                  size_t n) {
     for (size_t i = 0; i < n; i++) {
         int win = x[i] > y[i];
         y[i] = win ? x[i] : y[i];
@@ -79,8 +79,10 @@ enum { PREFETCH_AHEAD = 8 };
 static inline void prefetch_row(const float *row, size_t dim, int write) {
 #if defined(__GNUC__) || defined(__clang__)
     for (size_t d = 0; d < dim; d += 16) {
-        if (write) __builtin_prefetch(row + d, 1, 3);
-        else __builtin_prefetch(row + d, 0, 3);
+        if (write)
+            __builtin_prefetch(row + d, 1, 3);
+        else
+            __builtin_prefetch(row + d, 0, 3);
     }
 #else
     (void)row, (void)dim, (void)write;
@@ -89,9 +91,8 @@ static inline void prefetch_row(const float *row, size_t dim, int write) {
 
 /* o += (w ? w[j] : 1) * table[idx[j],:] for j in [s, e) with idx[j] != pad, in order;
    returns how many rows were added. */
-EDL__CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict table, size_t dim,
-                                      const int64_t *idx, size_t s, size_t e, const float *w,
-                                      int64_t pad) {
+EDL__CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict table, size_t dim, const int64_t *idx,
+                                       size_t s, size_t e, const float *w, int64_t pad) {
     size_t count = 0;
     for (size_t j = s; j < e; j++) count += idx[j] != pad;
     /* 64 columns at a time, summed in a local block the compiler keeps in registers (4 zmm),
@@ -124,9 +125,9 @@ EDL__CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict 
 
 /* dtable[idx[j],:] += (w ? w[j] : scale) * g for j in [s, e) with idx[j] != pad, and (nt > 1)
    only the rows thread t owns. A factor of exactly 1 adds g as it is. */
-EDL__CLONES void edl__vec_scatter_add(float *restrict dtable, size_t dim, const int64_t *idx, size_t s,
-                                     size_t e, const float *w, float scale, int64_t pad,
-                                     const float *restrict g, int t, int nt) {
+EDL__CLONES void edl__vec_scatter_add(float *restrict dtable, size_t dim, const int64_t *idx, size_t s, size_t e,
+                                      const float *w, float scale, int64_t pad, const float *restrict g, int t,
+                                      int nt) {
     for (size_t j = s; j < e; j++) {
         if (j + PREFETCH_AHEAD < e) prefetch_row(dtable + (size_t)idx[j + PREFETCH_AHEAD] * dim, dim, 1);
         if (idx[j] == pad) continue;
@@ -143,8 +144,8 @@ EDL__CLONES void edl__vec_scatter_add(float *restrict dtable, size_t dim, const 
 
 /* One negative-sampling step (word2vec / fastText): grad += alpha row, row += alpha hidden, in
    one pass over row (the update reads row before changing it, as the two-step form does). */
-EDL__CLONES void edl__vec_ns_step(float *restrict grad, float *restrict row, const float *restrict hidden,
-                                 float alpha, size_t n) {
+EDL__CLONES void edl__vec_ns_step(float *restrict grad, float *restrict row, const float *restrict hidden, float alpha,
+                                  size_t n) {
     for (size_t i = 0; i < n; i++) {
         float r = row[i];
         grad[i] += alpha * r;
@@ -186,7 +187,7 @@ static inline unsigned nonfinite(float x) {
    gradients anyway) and returns whether every updated parameter is finite. */
 
 EDL__CLONES bool edl__vec_sgd(float *restrict p, float *restrict g, float *restrict buf, size_t n,
-                             const edl__opt_coef *c) {
+                              const edl__opt_coef *c) {
     const float lr = c->lr, wd = c->wd, mom = c->momentum, damp = c->damp;
     unsigned bad = 0;
     if (mom == 0.0f) {
@@ -209,7 +210,7 @@ EDL__CLONES bool edl__vec_sgd(float *restrict p, float *restrict g, float *restr
 }
 
 EDL__CLONES bool edl__vec_adagrad(float *restrict p, float *restrict g, float *restrict sum, size_t n,
-                                 const edl__opt_coef *c) {
+                                  const edl__opt_coef *c) {
     const float lr = c->lr, wd = c->wd, eps = c->eps;
     unsigned bad = 0;
     for (size_t i = 0; i < n; i++) {
@@ -223,8 +224,8 @@ EDL__CLONES bool edl__vec_adagrad(float *restrict p, float *restrict g, float *r
 }
 
 /* torch.optim.Adam (wd as L2) and AdamW (decay != 1, decoupled). */
-EDL__CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2,
-                              size_t n, const edl__opt_coef *c) {
+EDL__CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2, size_t n,
+                               const edl__opt_coef *c) {
     unsigned bad = 0;
     const float b1 = c->b1, b2 = c->b2, k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay;
     const float step = c->step, sbc2 = c->sbc2, eps = c->eps;
@@ -241,8 +242,8 @@ EDL__CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *rest
 }
 
 /* torch.optim.SparseAdam's rule (its eps is not scaled by the bias correction). */
-EDL__CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, float *restrict m1,
-                                     float *restrict m2, size_t n, const edl__opt_coef *c) {
+EDL__CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2,
+                                      size_t n, const edl__opt_coef *c) {
     unsigned bad = 0;
     const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
     for (size_t i = 0; i < n; i++) {
@@ -274,8 +275,7 @@ EDL__CLONES void edl__act_inplace(float *x, size_t n, edl_act act) {
 }
 
 /* g = dout * act'(.) written from the forward's output y (g may equal dout). */
-EDL__CLONES void edl__act_grad_mul(float *g, const float *dout, const float *y, size_t n,
-                                  edl_act act) {
+EDL__CLONES void edl__act_grad_mul(float *g, const float *dout, const float *y, size_t n, edl_act act) {
     switch (act) {
     case EDL_ACT_RELU:
         for (size_t i = 0; i < n; i++) g[i] = y[i] > 0.0f ? dout[i] : 0.0f;
@@ -293,8 +293,7 @@ EDL__CLONES void edl__act_grad_mul(float *g, const float *dout, const float *y, 
 }
 
 /* y[c] += sum_r x[r,c]; x is rows x cols. Rows are added in order, so the sum is fixed. */
-EDL__CLONES void edl__vec_colsum_add(float *restrict y, const float *restrict x, size_t rows,
-                                    size_t cols) {
+EDL__CLONES void edl__vec_colsum_add(float *restrict y, const float *restrict x, size_t rows, size_t cols) {
     for (size_t r = 0; r < rows; r++)
         for (size_t c = 0; c < cols; c++) y[c] += x[r * cols + c];
 }

@@ -63,20 +63,22 @@ static edl_status add_example(edl_dataset *d, int64_t label, const float *target
                 return edl__fail(EDL_ERR_NUMERIC, "%s: example %zu target %zu is %g", fn, d->n, k, targets[k]);
         memcpy(d->targets + d->n * d->tdim, targets, d->tdim * sizeof *targets);
     } else {
-        if (label < 0) return edl__fail(EDL_ERR_INDEX, "%s: example %zu has label %lld < 0", fn, d->n, (long long)label);
+        if (label < 0)
+            return edl__fail(EDL_ERR_INDEX, "%s: example %zu has label %lld < 0", fn, d->n, (long long)label);
         EDL__TRY(reserve((void **)&d->labels, &d->lab_cap, d->n + 1, sizeof *d->labels));
         d->labels[d->n] = label;
     }
     return EDL_OK;
 }
 
-edl_status edl_dataset_add_indices(edl_dataset *d, const int64_t *idx, size_t n, int64_t label,
-                                   const float *targets) {
+edl_status edl_dataset_add_indices(edl_dataset *d, const int64_t *idx, size_t n, int64_t label, const float *targets) {
     static const char fn[] = "edl_dataset_add_indices";
     if (!d || (n && !idx)) return edl__fail(EDL_ERR_ARG, "%s: dataset or idx is NULL", fn);
     if (d->fdim) return edl__fail(EDL_ERR_ARG, "%s: this dataset holds feature rows", fn);
     for (size_t i = 0; i < n; i++)
-        if (idx[i] < 0) return edl__fail(EDL_ERR_INDEX, "%s: example %zu index %lld at position %zu is negative", fn, d->n, (long long)idx[i], i);
+        if (idx[i] < 0)
+            return edl__fail(EDL_ERR_INDEX, "%s: example %zu index %lld at position %zu is negative", fn, d->n,
+                             (long long)idx[i], i);
     EDL__TRY(reserve((void **)&d->idx, &d->idx_cap, d->nidx + n, sizeof *d->idx));
     EDL__TRY(add_example(d, label, targets));
     if (n) memcpy(d->idx + d->nidx, idx, n * sizeof *idx);
@@ -86,8 +88,7 @@ edl_status edl_dataset_add_indices(edl_dataset *d, const int64_t *idx, size_t n,
     return EDL_OK;
 }
 
-edl_status edl_dataset_add_features(edl_dataset *d, const float *x, int64_t label,
-                                    const float *targets) {
+edl_status edl_dataset_add_features(edl_dataset *d, const float *x, int64_t label, const float *targets) {
     static const char fn[] = "edl_dataset_add_features";
     if (!d || !x) return edl__fail(EDL_ERR_ARG, "%s: dataset or x is NULL", fn);
     if (!d->fdim) return edl__fail(EDL_ERR_ARG, "%s: this dataset holds index lists", fn);
@@ -105,8 +106,10 @@ edl_status edl_dataset_add_features(edl_dataset *d, const float *x, int64_t labe
 
 /* Where example e came from, for messages: "file:line" or "example e". */
 static const char *where(const edl_dataset *d, const char *what, size_t e, char *buf, size_t n) {
-    if (d->source && d->lines) snprintf(buf, n, "%s:%lld", d->source, (long long)d->lines[e]);
-    else snprintf(buf, n, "%s: example %zu", what, e);
+    if (d->source && d->lines)
+        snprintf(buf, n, "%s:%lld", d->source, (long long)d->lines[e]);
+    else
+        snprintf(buf, n, "%s: example %zu", what, e);
     return buf;
 }
 
@@ -116,25 +119,28 @@ edl_status edl__dataset_check(const edl_dataset *d, const edl_model *m, const ch
     char w[600];
     if (in->kind == EDL_LAYER_INPUT) {
         if (d->fdim != in->dim)
-            return edl__fail(EDL_ERR_ARG, "%s: examples have %zu features, the model's input takes %zu", what, d->fdim, in->dim);
+            return edl__fail(EDL_ERR_ARG, "%s: examples have %zu features, the model's input takes %zu", what, d->fdim,
+                             in->dim);
     } else {
         if (d->fdim) return edl__fail(EDL_ERR_ARG, "%s: examples are feature rows, the model reads indices", what);
         for (size_t e = 0; e < d->n; e++) {
             size_t s = (size_t)d->offsets[e], t = (size_t)d->offsets[e + 1];
             if (in->kind == EDL_LAYER_EMBEDDING && t - s != in->len)
-                return edl__fail(EDL_ERR_ARG, "%s: %zu indices, the embedding takes len=%zu", where(d, what, e, w, sizeof w), t - s, in->len);
+                return edl__fail(EDL_ERR_ARG, "%s: %zu indices, the embedding takes len=%zu",
+                                 where(d, what, e, w, sizeof w), t - s, in->len);
             for (size_t i = s; i < t; i++)
                 if ((uint64_t)d->idx[i] >= in->rows)
-                    return edl__fail(EDL_ERR_INDEX, "%s: index %lld at position %zu is out of range [0, %zu)", where(d, what, e, w, sizeof w),
-                                     (long long)d->idx[i], i - s, in->rows);
+                    return edl__fail(EDL_ERR_INDEX, "%s: index %lld at position %zu is out of range [0, %zu)",
+                                     where(d, what, e, w, sizeof w), (long long)d->idx[i], i - s, in->rows);
         }
     }
     if (m->loss == EDL_LOSS_SOFTMAX_CE) {
-        if (d->tdim) return edl__fail(EDL_ERR_ARG, "%s: examples have float targets, the softmax loss takes labels", what);
+        if (d->tdim)
+            return edl__fail(EDL_ERR_ARG, "%s: examples have float targets, the softmax loss takes labels", what);
         for (size_t e = 0; e < d->n; e++)
             if ((uint64_t)d->labels[e] >= od)
-                return edl__fail(EDL_ERR_INDEX, "%s: label %lld is out of range [0, %zu)", where(d, what, e, w, sizeof w),
-                                 (long long)d->labels[e], od);
+                return edl__fail(EDL_ERR_INDEX, "%s: label %lld is out of range [0, %zu)",
+                                 where(d, what, e, w, sizeof w), (long long)d->labels[e], od);
     } else if (d->tdim != od) {
         return edl__fail(EDL_ERR_ARG, "%s: examples have %zu targets, the model outputs %zu", what, d->tdim, od);
     }
@@ -175,8 +181,7 @@ void edl__batch_free(edl__batch_buf *bb) {
     memset(bb, 0, sizeof *bb);
 }
 
-void edl__batch_gather(edl__batch_buf *bb, const edl_dataset *d, const size_t *order, size_t count,
-                       edl_batch *b) {
+void edl__batch_gather(edl__batch_buf *bb, const edl_dataset *d, const size_t *order, size_t count, edl_batch *b) {
     size_t nidx = 0;
     for (size_t k = 0; k < count; k++) {
         size_t e = order[k];
@@ -188,8 +193,10 @@ void edl__batch_gather(edl__batch_buf *bb, const edl_dataset *d, const size_t *o
             if (len) memcpy(bb->idx + nidx, d->idx + s, len * sizeof *bb->idx);
             nidx += len;
         }
-        if (d->tdim) memcpy(bb->targets + k * d->tdim, d->targets + e * d->tdim, d->tdim * sizeof *bb->targets);
-        else bb->labels[k] = d->labels[e];
+        if (d->tdim)
+            memcpy(bb->targets + k * d->tdim, d->targets + e * d->tdim, d->tdim * sizeof *bb->targets);
+        else
+            bb->labels[k] = d->labels[e];
     }
     memset(b, 0, sizeof *b);
     b->n = count;

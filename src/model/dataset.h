@@ -5,17 +5,17 @@
 #include "model/model.h"
 
 struct edl_dataset {
-    size_t fdim, tdim;  /* features per example (0: index lists), targets (0: labels) */
-    size_t n;           /* examples */
-    int64_t *offsets;   /* n + 1: example e's indices are idx[offsets[e] .. offsets[e+1]) */
+    size_t fdim, tdim; /* features per example (0: index lists), targets (0: labels) */
+    size_t n;          /* examples */
+    int64_t *offsets;  /* n + 1: example e's indices are idx[offsets[e] .. offsets[e+1]) */
     int64_t *idx;
     size_t nidx;
-    float *x;           /* n x fdim */
-    int64_t *labels;    /* n */
-    float *targets;     /* n x tdim */
+    float *x;        /* n x fdim */
+    int64_t *labels; /* n */
+    float *targets;  /* n x tdim */
     size_t off_cap, idx_cap, x_cap, lab_cap, tgt_cap;
-    char *source;       /* read from this file (NULL when built in memory) ... */
-    int64_t *lines;     /* ... example e from line lines[e] */
+    char *source;   /* read from this file (NULL when built in memory) ... */
+    int64_t *lines; /* ... example e from line lines[e] */
     size_t lines_cap;
 };
 
@@ -33,7 +33,6 @@ edl_status edl__dataset_note_line(edl_dataset *d, const char *source, size_t lin
 edl_status edl__batch_reserve(edl__batch_buf *bb, const edl_dataset *d, size_t cap);
 void edl__batch_free(edl__batch_buf *bb);
 /* Fills b with examples order[0 .. count) of d, copied into bb. */
-void edl__batch_gather(edl__batch_buf *bb, const edl_dataset *d, const size_t *order, size_t count,
-                       edl_batch *b);
+void edl__batch_gather(edl__batch_buf *bb, const edl_dataset *d, const size_t *order, size_t count, edl_batch *b);
 
 #endif

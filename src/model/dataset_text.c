@@ -46,8 +46,8 @@ static edl_status parse_index(const where *w, size_t col, const char *tok, int64
 }
 
 /* Parses one line (NUL-terminated, no newline) into d. */
-static edl_status parse_line(edl_dataset *d, const where *w, char *line, int64_t **idx, size_t *cap,
-                             float *x, float *t) {
+static edl_status parse_line(edl_dataset *d, const where *w, char *line, int64_t **idx, size_t *cap, float *x,
+                             float *t) {
     size_t ntok = 0, nin = 0;
     int64_t label = 0;
     char *p = line;
@@ -90,15 +90,15 @@ static edl_status parse_line(edl_dataset *d, const where *w, char *line, int64_t
     }
     if (ntok == 0) return EDL_OK;
     if (d->fdim && nin != d->fdim)
-        return edl__fail(EDL_ERR_FORMAT, "%s:%zu: %zu features, the model's input takes %zu", w->path, w->line, nin, d->fdim);
+        return edl__fail(EDL_ERR_FORMAT, "%s:%zu: %zu features, the model's input takes %zu", w->path, w->line, nin,
+                         d->fdim);
     edl_status s = d->fdim ? edl_dataset_add_features(d, x, label, t) : edl_dataset_add_indices(d, *idx, nin, label, t);
     if (s == EDL_OK) s = edl__dataset_note_line(d, w->path, w->line);
     if (s != EDL_OK) return edl__fail_wrap(s, "%s:%zu", w->path, w->line);
     return EDL_OK;
 }
 
-edl_status edl_dataset_load_text(edl_dataset **out, const char *path, size_t feature_dim,
-                                 size_t target_dim) {
+edl_status edl_dataset_load_text(edl_dataset **out, const char *path, size_t feature_dim, size_t target_dim) {
     static const char fn[] = "edl_dataset_load_text";
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "%s: out or path is NULL", fn);
     int is_stdin = !strcmp(path, "-");
@@ -106,7 +106,8 @@ edl_status edl_dataset_load_text(edl_dataset **out, const char *path, size_t fea
     EDL__TRY(is_stdin ? edl_lines_from_fd(&r, fileno(stdin), "<stdin>") : edl_lines_open(&r, path));
     edl_dataset *d = NULL;
     edl_status s = edl_dataset_create(&d, feature_dim, target_dim);
-    float *x = malloc((feature_dim ? feature_dim : 1) * sizeof *x), *t = malloc((target_dim ? target_dim : 1) * sizeof *t);
+    float *x = malloc((feature_dim ? feature_dim : 1) * sizeof *x),
+          *t = malloc((target_dim ? target_dim : 1) * sizeof *t);
     int64_t *idx = NULL;
     size_t cap = 0, len;
     char *line;

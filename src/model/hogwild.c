@@ -25,7 +25,7 @@ typedef struct {
     double t0;
     slot *slots;
     int nt;
-    size_t epochs_reported;   /* epoch ends reported so far (under the progress lock) */
+    size_t epochs_reported; /* epoch ends reported so far (under the progress lock) */
 } run;
 
 static float rate_at(const run *r, int64_t done) {
@@ -119,10 +119,11 @@ static void run_thread(run *r, int t, int nt) {
 edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
     static const char fn[] = "hogwild";
     if (h->units == 0 || h->epoch_tokens <= 0 || h->epochs == 0 || h->threads < 1)
-        return edl__fail(EDL_ERR_ARG, "%s: nothing to train (%zu units, %lld tokens, %zu epochs, %d threads)", fn, h->units,
-                         (long long)h->epoch_tokens, h->epochs, h->threads);
+        return edl__fail(EDL_ERR_ARG, "%s: nothing to train (%zu units, %lld tokens, %zu epochs, %d threads)", fn,
+                         h->units, (long long)h->epoch_tokens, h->epochs, h->threads);
     if ((uint64_t)h->epochs > (uint64_t)INT64_MAX / (uint64_t)h->epoch_tokens)
-        return edl__fail(EDL_ERR_ARG, "%s: %zu epochs of %lld tokens overflow a count", fn, h->epochs, (long long)h->epoch_tokens);
+        return edl__fail(EDL_ERR_ARG, "%s: %zu epochs of %lld tokens overflow a count", fn, h->epochs,
+                         (long long)h->epoch_tokens);
     run r;
     memset(&r, 0, sizeof r);
     r.h = h, r.total = (int64_t)h->epochs * h->epoch_tokens, r.nt = h->threads;
@@ -154,6 +155,7 @@ edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
     res->words_per_sec_thread = t > 0 ? (double)r.total / t / r.nt : 0;
     res->loss = cnt ? (float)(sum / (double)cnt) : 0.0f;
     free(r.slots);
-    if (atomic_load(&r.no_memory)) return edl__fail(EDL_ERR_NOMEM, "%s: a training thread had no memory for its buffers", fn);
+    if (atomic_load(&r.no_memory))
+        return edl__fail(EDL_ERR_NOMEM, "%s: a training thread had no memory for its buffers", fn);
     return EDL_OK;
 }

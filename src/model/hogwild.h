@@ -15,20 +15,19 @@
    bit-reproducible; with more it is not (the threads race, by design). */
 typedef struct {
     void *job;
-    size_t units;           /* thread t of nt starts at unit units * t / nt */
-    int64_t epoch_tokens;   /* tokens in one pass over the units (> 0) */
+    size_t units;         /* thread t of nt starts at unit units * t / nt */
+    int64_t epoch_tokens; /* tokens in one pass over the units (> 0) */
     size_t epochs;
     float lr;
     size_t lr_update_rate;
-    int threads;            /* >= 1 */
-    uint64_t seed;          /* thread t draws from an rng seeded with seed + t */
+    int threads;   /* >= 1 */
+    uint64_t seed; /* thread t draws from an rng seeded with seed + t */
     /* Sets up a thread's state (drawing from its rng if it needs to); NULL: no memory. */
     void *(*thread_begin)(void *job, edl_rng *rng);
     void (*thread_end)(void *job, void *state);
     /* Trains on one unit at rate lr, adding each loss to *loss and their number to *nloss;
        returns the tokens the unit counts for. A non-finite *loss afterwards stops the run. */
-    int64_t (*step)(void *job, void *state, size_t unit, float lr, edl_rng *rng, double *loss,
-                    int64_t *nloss);
+    int64_t (*step)(void *job, void *state, size_t unit, float lr, edl_rng *rng, double *loss, int64_t *nloss);
     /* Reports as edl_progress (step/total_steps are tokens): one at each epoch's end, whichever
        thread's tokens closed it, and one every 0.1 s from thread 0; one call at a time. May be
        NULL. */
@@ -37,11 +36,11 @@ typedef struct {
 } edl__hogwild;
 
 typedef struct {
-    int64_t total;          /* the run's tokens */
-    int64_t diverged;       /* tokens done before the unit whose loss was not finite (-1: none) */
+    int64_t total;    /* the run's tokens */
+    int64_t diverged; /* tokens done before the unit whose loss was not finite (-1: none) */
     double seconds, words_per_sec_thread;
-    float loss;             /* mean over every loss of the run */
-    int threads;            /* the threads that ran */
+    float loss;  /* mean over every loss of the run */
+    int threads; /* the threads that ran */
 } edl__hogwild_result;
 
 /* Runs the job. EDL_ERR_NOMEM when a thread could not set up (every thread stops); a

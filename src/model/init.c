@@ -48,6 +48,5 @@ void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng) {
         case EDL_INIT_FASTTEXT: fill_uniform(x, n, 1.0f / (float)L->info.dim, &r); break;
         }
     }
-    if (L->info.padding_idx >= 0)
-        memset(w + (size_t)L->info.padding_idx * L->info.dim, 0, L->info.dim * sizeof *w);
+    if (L->info.padding_idx >= 0) memset(w + (size_t)L->info.padding_idx * L->info.dim, 0, L->info.dim * sizeof *w);
 }

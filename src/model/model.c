@@ -45,8 +45,7 @@ void edl_model_free(edl_model *m) {
 
 static edl_status add_layer(edl_model *m, const char *fn, edl_layer_kind kind, edl__layer **out) {
     if (!m) return edl__fail(EDL_ERR_ARG, "%s: model is NULL", fn);
-    if (m->built)
-        return edl__fail(EDL_ERR_ARG, "%s: the model is already initialised; add layers first", fn);
+    if (m->built) return edl__fail(EDL_ERR_ARG, "%s: the model is already initialised; add layers first", fn);
     int is_input = kind == EDL_LAYER_INPUT || kind == EDL_LAYER_EMBEDDING || kind == EDL_LAYER_EMBEDDING_BAG;
     if (is_input && m->nlayers > 0)
         return edl__fail(EDL_ERR_ARG, "%s: an input layer must come first (layer %zu)", fn, m->nlayers);
@@ -74,8 +73,10 @@ static void name_layer(edl_model *m, edl__layer *L) {
     const char *base = edl_layer_kind_name(L->info.kind);
     size_t same = 0;
     for (edl__layer *p = m->layers; p < L; p++) same += p->info.kind == L->info.kind;
-    if (same) snprintf(L->info.name, sizeof L->info.name, "%s_%zu", base, same);
-    else snprintf(L->info.name, sizeof L->info.name, "%s", base);
+    if (same)
+        snprintf(L->info.name, sizeof L->info.name, "%s_%zu", base, same);
+    else
+        snprintf(L->info.name, sizeof L->info.name, "%s", base);
 }
 
 /* *out = a * b, when a x b floats can be addressed. */
@@ -101,14 +102,14 @@ static edl_status check_embedding(const char *fn, size_t rows, size_t dim, int64
     EDL__CHECK_SIZE(fn, rows);
     EDL__CHECK_SIZE(fn, dim);
     if (padding_idx < -1 || (padding_idx >= 0 && (uint64_t)padding_idx >= rows))
-        return edl__fail(EDL_ERR_ARG, "%s: padding_idx %lld is neither -1 nor in [0, %zu)", fn,
-                         (long long)padding_idx, rows);
+        return edl__fail(EDL_ERR_ARG, "%s: padding_idx %lld is neither -1 nor in [0, %zu)", fn, (long long)padding_idx,
+                         rows);
     size_t c;
     return check_count(fn, "table", rows, dim, &c);
 }
 
-edl_status edl_model_add_embedding(edl_model *m, size_t rows, size_t dim, size_t len,
-                                   edl_pool pool, int64_t padding_idx) {
+edl_status edl_model_add_embedding(edl_model *m, size_t rows, size_t dim, size_t len, edl_pool pool,
+                                   int64_t padding_idx) {
     static const char fn[] = "edl_model_add_embedding";
     EDL__TRY(check_embedding(fn, rows, dim, padding_idx));
     EDL__CHECK_SIZE(fn, len);
@@ -127,8 +128,7 @@ edl_status edl_model_add_embedding(edl_model *m, size_t rows, size_t dim, size_t
     return EDL_OK;
 }
 
-edl_status edl_model_add_embedding_bag(edl_model *m, size_t rows, size_t dim, edl_pool pool,
-                                       int64_t padding_idx) {
+edl_status edl_model_add_embedding_bag(edl_model *m, size_t rows, size_t dim, edl_pool pool, int64_t padding_idx) {
     static const char fn[] = "edl_model_add_embedding_bag";
     EDL__TRY(check_embedding(fn, rows, dim, padding_idx));
     if (pool != EDL_POOL_SUM && pool != EDL_POOL_MEAN && pool != EDL_POOL_MAX)
@@ -177,7 +177,8 @@ edl_status edl_model_set_loss(edl_model *m, edl_loss loss) {
     if (!m) return edl__fail(EDL_ERR_ARG, "edl_model_set_loss: model is NULL");
     char names[64];
     if (loss != EDL_LOSS_SOFTMAX_CE && loss != EDL_LOSS_BCE && loss != EDL_LOSS_MSE)
-        return edl__fail(EDL_ERR_ARG, "edl_model_set_loss: loss %d is not %s", (int)loss, edl__name_list(EDL__NAMES_LOSS, names, sizeof names));
+        return edl__fail(EDL_ERR_ARG, "edl_model_set_loss: loss %d is not %s", (int)loss,
+                         edl__name_list(EDL__NAMES_LOSS, names, sizeof names));
     m->loss = loss;
     return EDL_OK;
 }
@@ -216,8 +217,8 @@ edl_status edl_model_set_sparse(edl_model *m, size_t layer, int sparse) {
     EDL__TRY(get_layer(m, "edl_model_set_sparse", layer));
     edl_layer_kind k = m->layers[layer].info.kind;
     if (k != EDL_LAYER_EMBEDDING && k != EDL_LAYER_EMBEDDING_BAG)
-        return edl__fail(EDL_ERR_ARG, "edl_model_set_sparse: layer %zu (%s) is not an embedding",
-                         layer, m->layers[layer].info.name);
+        return edl__fail(EDL_ERR_ARG, "edl_model_set_sparse: layer %zu (%s) is not an embedding", layer,
+                         m->layers[layer].info.name);
     m->layers[layer].info.sparse = sparse != 0;
     return EDL_OK;
 }
@@ -316,8 +317,7 @@ float *edl_model_tensor(edl_model *m, size_t layer, const char *which, size_t *c
     return NULL;
 }
 
-edl_status edl_model_set_tensor(edl_model *m, size_t layer, const char *which, const float *data,
-                                size_t count) {
+edl_status edl_model_set_tensor(edl_model *m, size_t layer, const char *which, const float *data, size_t count) {
     static const char fn[] = "edl_model_set_tensor";
     EDL__TRY(get_layer(m, fn, layer));
     EDL__CHECK_PTR(fn, which);
@@ -326,8 +326,8 @@ edl_status edl_model_set_tensor(edl_model *m, size_t layer, const char *which, c
     size_t n = 0;
     float *t = edl_model_tensor(m, layer, which, &n);
     if (!t)
-        return edl__fail(EDL_ERR_ARG, "%s: layer %zu (%s) has no tensor \"%s\"", fn, layer,
-                         m->layers[layer].info.name, which);
+        return edl__fail(EDL_ERR_ARG, "%s: layer %zu (%s) has no tensor \"%s\"", fn, layer, m->layers[layer].info.name,
+                         which);
     if (n != count)
         return edl__fail(EDL_ERR_ARG, "%s: layer %zu (%s) %s has %zu values, got %zu", fn, layer,
                          m->layers[layer].info.name, which, n, count);
@@ -342,9 +342,7 @@ edl_status edl_model_set_tensor(edl_model *m, size_t layer, const char *which, c
 
 size_t edl_model_num_layers(const edl_model *m) { return m ? m->nlayers : 0; }
 edl_loss edl_model_loss(const edl_model *m) { return m ? m->loss : EDL_LOSS_SOFTMAX_CE; }
-size_t edl_model_output_dim(const edl_model *m) {
-    return m && m->nlayers ? m->layers[m->nlayers - 1].info.out_dim : 0;
-}
+size_t edl_model_output_dim(const edl_model *m) { return m && m->nlayers ? m->layers[m->nlayers - 1].info.out_dim : 0; }
 
 edl_status edl_model_layer_info(const edl_model *m, size_t layer, edl_layer_info *info) {
     EDL__TRY(get_layer(m, "edl_model_layer_info", layer));
@@ -357,8 +355,10 @@ void edl_model_param_counts(const edl_model *m, size_t *total, size_t *trainable
     size_t t = 0, f = 0;
     for (size_t l = 0; m && l < m->nlayers; l++) {
         const edl_layer_info *i = &m->layers[l].info;
-        if (i->frozen) f += i->params;
-        else t += i->params;
+        if (i->frozen)
+            f += i->params;
+        else
+            t += i->params;
     }
     if (total) *total = t + f;
     if (trainable) *trainable = t;
@@ -401,7 +401,8 @@ bool edl__layer_grad_finite(const edl_model *m, size_t l) {
         return edl__vec_all_finite(m->grads + L->w_off, L->w_count + L->b_count);
     if (L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG)
         for (size_t k = 0; k < L->touched.n; k++)
-            if (!edl__vec_all_finite(m->grads + L->w_off + (size_t)L->touched.rows[k] * L->info.dim, L->info.dim)) return false;
+            if (!edl__vec_all_finite(m->grads + L->w_off + (size_t)L->touched.rows[k] * L->info.dim, L->info.dim))
+                return false;
     return true;
 }
 

@@ -7,9 +7,9 @@
 
 /* Row-sparse gradient bookkeeping of one embedding table: which rows hold gradient. */
 typedef struct {
-    int64_t *rows;  /* touched rows, in first-touch order */
+    int64_t *rows; /* touched rows, in first-touch order */
     size_t n, cap;
-    uint8_t *mark;  /* mark[r] != 0 when r is in rows; `rows` bytes */
+    uint8_t *mark; /* mark[r] != 0 when r is in rows; `rows` bytes */
 } edl__touched;
 
 typedef struct {
@@ -18,18 +18,18 @@ typedef struct {
     int has_init;          /* init set per layer (else the model's scheme) */
     size_t w_off, w_count; /* weight (table) in the parameter block, in floats */
     size_t b_off, b_count; /* bias; b_count 0 when none */
-    edl__touched touched;   /* embeddings only */
+    edl__touched touched;  /* embeddings only */
 } edl__layer;
 
 /* Buffers for one forward/backward at up to `cap` examples. */
 typedef struct {
     size_t cap;
-    float **act;           /* per layer: cap x out_dim (NULL when the layer aliases its input) */
-    float **grad;          /* per layer: cap x out_dim gradient at the layer's output */
-    uint8_t **mask;        /* dropout masks */
-    int64_t *argmax;       /* max-pooled embeddings: cap x dim */
-    int64_t *offsets;      /* pooled fixed-length sequences: i * len */
-    const float **outs;    /* per layer: its output after a forward (act[l] or an alias) */
+    float **act;        /* per layer: cap x out_dim (NULL when the layer aliases its input) */
+    float **grad;       /* per layer: cap x out_dim gradient at the layer's output */
+    uint8_t **mask;     /* dropout masks */
+    int64_t *argmax;    /* max-pooled embeddings: cap x dim */
+    int64_t *offsets;   /* pooled fixed-length sequences: i * len */
+    const float **outs; /* per layer: its output after a forward (act[l] or an alias) */
 } edl__workspace;
 
 struct edl_model {
@@ -39,10 +39,10 @@ struct edl_model {
     float *params, *grads;
     size_t nparams;
     int built;
-    edl__workspace ws;      /* training workspace (predict uses its own) */
+    edl__workspace ws; /* training workspace (predict uses its own) */
     char **meta_keys, **meta_values;
     size_t nmeta;
-    edl_tensor *extras;    /* loaded from a file: names and data owned here */
+    edl_tensor *extras; /* loaded from a file: names and data owned here */
     size_t nextras;
 };
 
@@ -51,8 +51,8 @@ void edl__ws_free(edl__workspace *w, size_t nlayers);
 
 /* Runs the layers on batch b into w; train != 0 applies dropout with rng. outs[l] receives each
    layer's output (nlayers pointers). */
-edl_status edl__forward(const edl_model *m, edl__workspace *w, const edl_batch *b, int train,
-                        edl_rng *rng, const float **outs);
+edl_status edl__forward(const edl_model *m, edl__workspace *w, const edl_batch *b, int train, edl_rng *rng,
+                        const float **outs);
 /* Checks the batch against the model: sizes, pointers, and every index, offset and label. */
 edl_status edl__check_batch(const edl_model *m, const edl_batch *b, int need_targets);
 
@@ -82,7 +82,6 @@ void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng);
 
 /* The length of the model's spec (without the terminating NUL). */
 size_t edl__model_spec_len(const edl_model *m);
-
 
 /* Sum of squares of every trainable gradient of layer l (touched rows only for embeddings). */
 double edl__layer_grad_sumsq(const edl_model *m, size_t l);

@@ -33,8 +33,7 @@ edl_status edl_model_save(const edl_model *m, const char *path, const char *cons
 }
 
 edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *const *meta_keys,
-                             const char *const *meta_values, size_t nmeta, const edl_tensor *extra,
-                             size_t nextra) {
+                             const char *const *meta_values, size_t nmeta, const edl_tensor *extra, size_t nextra) {
     static const char fn[] = "edl_model_save";
     if (!m || !m->built || !path) return edl__fail(EDL_ERR_ARG, "%s: model (initialised) or path is NULL", fn);
     if (nmeta && (!meta_keys || !meta_values)) return edl__fail(EDL_ERR_ARG, "%s: metadata arrays are NULL", fn);
@@ -45,30 +44,33 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
         if (!t->name || !t->name[0] || is_layer_tensor(t->name) || !strcmp(t->name, "__metadata__"))
             return edl__fail(EDL_ERR_ARG, "%s: extra tensor %zu has no name or a layer's name", fn, i);
         if ((unsigned)t->dtype > EDL_DTYPE_U8 || (t->rank != 1 && t->rank != 2) ||
-            !edl__mul_ok(t->shape[0], t->rank == 2 ? t->shape[1] : 1, &cnt) || !edl__mul_ok(cnt, dtype_bytes(t->dtype), &nb) ||
-            (nb && !t->data))
+            !edl__mul_ok(t->shape[0], t->rank == 2 ? t->shape[1] : 1, &cnt) ||
+            !edl__mul_ok(cnt, dtype_bytes(t->dtype), &nb) || (nb && !t->data))
             return edl__fail(EDL_ERR_ARG, "%s: extra tensor \"%s\": bad dtype, rank, shape or data", fn, t->name);
         for (size_t j = 0; j < i; j++)
-            if (!strcmp(extra[j].name, t->name)) return edl__fail(EDL_ERR_ARG, "%s: extra tensor \"%s\" given twice", fn, t->name);
+            if (!strcmp(extra[j].name, t->name))
+                return edl__fail(EDL_ERR_ARG, "%s: extra tensor \"%s\" given twice", fn, t->name);
     }
     for (size_t i = 0; i < nmeta; i++) {
         if (!meta_keys[i] || !meta_values[i]) return edl__fail(EDL_ERR_ARG, "%s: metadata %zu is NULL", fn, i);
         if (!strncmp(meta_keys[i], "edl.", 4))
             return edl__fail(EDL_ERR_ARG, "%s: metadata key \"%s\": the edl. prefix is edl's own", fn, meta_keys[i]);
         for (size_t j = 0; j < i; j++)
-            if (!strcmp(meta_keys[i], meta_keys[j])) return edl__fail(EDL_ERR_ARG, "%s: metadata key \"%s\" given twice", fn, meta_keys[i]);
+            if (!strcmp(meta_keys[i], meta_keys[j]))
+                return edl__fail(EDL_ERR_ARG, "%s: metadata key \"%s\" given twice", fn, meta_keys[i]);
     }
     for (size_t l = 0; l < m->nlayers; l++) {
         const edl__layer *L = &m->layers[l];
         if (has_tensors(L) && !edl__vec_all_finite(m->params + L->w_off, L->w_count + L->b_count))
-            return edl__fail(EDL_ERR_NUMERIC, "%s: %s: layer %zu (%s) holds NaN or infinite values; not saved", fn, path, l, L->info.name);
+            return edl__fail(EDL_ERR_NUMERIC, "%s: %s: layer %zu (%s) holds NaN or infinite values; not saved", fn,
+                             path, l, L->info.name);
     }
     /* metadata: edl's own, then the caller's; tensors: each layer's weight and bias, the extras */
     size_t spec_len = edl__model_spec_len(m), nt = 0;
     char *spec = malloc(spec_len + 1);
     const char **keys = malloc((nmeta + 3) * sizeof *keys), **vals = malloc((nmeta + 3) * sizeof *vals);
     edl_tensor *t = malloc((2 * m->nlayers + nextra + 1) * sizeof *t);
-    char (*names)[32] = malloc((2 * m->nlayers + 1) * sizeof *names);
+    char(*names)[32] = malloc((2 * m->nlayers + 1) * sizeof *names);
     edl_status s = spec && keys && vals && t && names ? edl_model_spec(m, spec, spec_len + 1)
                                                       : edl__fail(EDL_ERR_NOMEM, "%s: %s: no memory", fn, path);
     if (s == EDL_OK) {
@@ -81,8 +83,11 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
             if (!has_tensors(L)) continue;
             const edl_layer_info *in = &L->info;
             snprintf(names[nt], sizeof names[nt], "%zu.weight", l);
-            t[nt] = (edl_tensor){names[nt], EDL_DTYPE_F32, 2,
-                                 {in->kind == EDL_LAYER_DENSE ? in->out_dim : in->rows, in->kind == EDL_LAYER_DENSE ? in->in_dim : in->dim},
+            t[nt] = (edl_tensor){names[nt],
+                                 EDL_DTYPE_F32,
+                                 2,
+                                 {in->kind == EDL_LAYER_DENSE ? in->out_dim : in->rows,
+                                  in->kind == EDL_LAYER_DENSE ? in->in_dim : in->dim},
                                  m->params + L->w_off};
             nt++;
             if (L->b_count) {
@@ -100,10 +105,10 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-#define LOAD_FAIL(code, off, ...)                                                                 \
-    do {                                                                                          \
-        s = edl__st_fail(st, code, off, __VA_ARGS__);                                             \
-        goto done;                                                                                \
+#define LOAD_FAIL(code, off, ...)                     \
+    do {                                              \
+        s = edl__st_fail(st, code, off, __VA_ARGS__); \
+        goto done;                                    \
     } while (0)
 
 /* The model of an open container: edl.spec's layers, each of its tensors from the file (F32, the
@@ -116,7 +121,8 @@ edl_status edl__model_from_st(edl__st *st, edl_model **out) {
     const uint64_t data = edl__st_data_start(st);
     uint8_t *used = NULL;
     const char *spec = edl__st_meta(st, "edl.spec");
-    if (!spec) LOAD_FAIL(EDL_ERR_FORMAT, edl__st_meta_offset(st, NULL), "not an edl model: __metadata__ has no edl.spec");
+    if (!spec)
+        LOAD_FAIL(EDL_ERR_FORMAT, edl__st_meta_offset(st, NULL), "not an edl model: __metadata__ has no edl.spec");
     used = calloc(nt ? nt : 1, 1);
     if (!used) LOAD_FAIL(EDL_ERR_NOMEM, 8, "no memory for %zu tensor entries", nt);
 
@@ -126,18 +132,21 @@ edl_status edl__model_from_st(edl__st *st, edl_model **out) {
     if (ss != EDL_OK) {
         char why[300];
         snprintf(why, sizeof why, "%s", edl_last_error());
-        LOAD_FAIL(ss == EDL_ERR_NOMEM ? EDL_ERR_NOMEM : EDL_ERR_FORMAT, edl__st_meta_offset(st, "edl.spec"), "edl.spec: %.300s", why);
+        LOAD_FAIL(ss == EDL_ERR_NOMEM ? EDL_ERR_NOMEM : EDL_ERR_FORMAT, edl__st_meta_offset(st, "edl.spec"),
+                  "edl.spec: %.300s", why);
     }
     for (size_t l = 0; l < m->nlayers; l++) /* shapes before allocation: a lying file allocates nothing */
         if (has_tensors(&m->layers[l])) {
             const edl_layer_info *in = &m->layers[l].info;
             size_t want = 0;
-            int fits = in->kind == EDL_LAYER_DENSE ? edl__mul_ok(in->out_dim, in->in_dim, &want) : edl__mul_ok(in->rows, in->dim, &want);
+            int fits = in->kind == EDL_LAYER_DENSE ? edl__mul_ok(in->out_dim, in->in_dim, &want)
+                                                   : edl__mul_ok(in->rows, in->dim, &want);
             char name[48];
             snprintf(name, sizeof name, "%zu.weight", l);
             const edl__st_tensor *t = edl__st_find(st, name);
             if (!t || !fits || want > UINT64_MAX / 4 || t->end - t->begin != (uint64_t)want * 4)
-                LOAD_FAIL(EDL_ERR_FORMAT, 8, "tensor \"%s\" is missing or not %llu floats as edl.spec says", name, (unsigned long long)want);
+                LOAD_FAIL(EDL_ERR_FORMAT, 8, "tensor \"%s\" is missing or not %llu floats as edl.spec says", name,
+                          (unsigned long long)want);
         }
     if ((s = edl__model_build(m)) != EDL_OK) goto done;
     for (size_t l = 0; l < m->nlayers; l++) {
@@ -151,19 +160,25 @@ edl_status edl__model_from_st(edl__st *st, edl_model **out) {
             const edl__st_tensor *t = edl__st_find(st, name);
             if (!t) LOAD_FAIL(EDL_ERR_FORMAT, 8, "tensor \"%s\" is missing", name);
             used[t->index] = 1;
-            if (strcmp(t->dtype, "F32")) LOAD_FAIL(EDL_ERR_UNSUPPORTED, t->dtype_off, "tensor \"%s\" is %s; edl reads F32", name, t->dtype);
+            if (strcmp(t->dtype, "F32"))
+                LOAD_FAIL(EDL_ERR_UNSUPPORTED, t->dtype_off, "tensor \"%s\" is %s; edl reads F32", name, t->dtype);
             const edl_layer_info *in = &L->info;
-            uint64_t want[2] = {which ? L->b_count : in->kind == EDL_LAYER_DENSE ? in->out_dim : in->rows,
+            uint64_t want[2] = {which                         ? L->b_count
+                                : in->kind == EDL_LAYER_DENSE ? in->out_dim
+                                                              : in->rows,
                                 in->kind == EDL_LAYER_DENSE ? in->in_dim : in->dim};
             size_t rank = which ? 1 : 2;
             if (t->rank != rank || t->shape[0] != want[0] || (rank == 2 && t->shape[1] != want[1]))
-                LOAD_FAIL(EDL_ERR_FORMAT, t->shape_off, "tensor \"%s\" has the wrong shape for edl.spec (want [%llu%s%llu])", name,
-                          (unsigned long long)want[0], rank == 2 ? ", " : "", rank == 2 ? (unsigned long long)want[1] : 0ULL);
+                LOAD_FAIL(EDL_ERR_FORMAT, t->shape_off,
+                          "tensor \"%s\" has the wrong shape for edl.spec (want [%llu%s%llu])", name,
+                          (unsigned long long)want[0], rank == 2 ? ", " : "",
+                          rank == 2 ? (unsigned long long)want[1] : 0ULL);
             float *dst = m->params + (which ? L->b_off : L->w_off);
             if ((s = edl__st_read(st, t, dst)) != EDL_OK) goto done;
             for (size_t i = 0; i < count; i++)
                 if (!isfinite(dst[i]))
-                    LOAD_FAIL(EDL_ERR_NUMERIC, data + t->begin + 4 * (uint64_t)i, "tensor \"%s\" value %zu is %g", name, i, dst[i]);
+                    LOAD_FAIL(EDL_ERR_NUMERIC, data + t->begin + 4 * (uint64_t)i, "tensor \"%s\" value %zu is %g", name,
+                              i, dst[i]);
         }
     }
     size_t nextra = 0;
@@ -173,21 +188,28 @@ edl_status edl__model_from_st(edl__st *st, edl_model **out) {
     for (size_t i = 0; i < nt; i++) {
         if (used[i]) continue;
         const edl__st_tensor *t = edl__st_at(st, i);
-        if (is_layer_tensor(t->name)) LOAD_FAIL(EDL_ERR_FORMAT, t->name_off, "tensor \"%s\" is not part of edl.spec", t->name);
+        if (is_layer_tensor(t->name))
+            LOAD_FAIL(EDL_ERR_FORMAT, t->name_off, "tensor \"%s\" is not part of edl.spec", t->name);
         /* an extra tensor (a vocabulary, label names): F32, I64 or U8, rank 1 or 2 */
-        edl_dtype d = !strcmp(t->dtype, "F32") ? EDL_DTYPE_F32 : !strcmp(t->dtype, "I64") ? EDL_DTYPE_I64 : EDL_DTYPE_U8;
+        edl_dtype d = !strcmp(t->dtype, "F32")   ? EDL_DTYPE_F32
+                      : !strcmp(t->dtype, "I64") ? EDL_DTYPE_I64
+                                                 : EDL_DTYPE_U8;
         if (strcmp(t->dtype, "F32") && strcmp(t->dtype, "I64") && strcmp(t->dtype, "U8"))
-            LOAD_FAIL(EDL_ERR_UNSUPPORTED, t->dtype_off, "extra tensor \"%s\" is %s; edl reads F32, I64 and U8", t->name, t->dtype);
+            LOAD_FAIL(EDL_ERR_UNSUPPORTED, t->dtype_off, "extra tensor \"%s\" is %s; edl reads F32, I64 and U8",
+                      t->name, t->dtype);
         if (t->rank != 1 && t->rank != 2)
-            LOAD_FAIL(EDL_ERR_UNSUPPORTED, t->shape_off, "extra tensor \"%s\" has rank %zu; edl reads 1 or 2", t->name, t->rank);
+            LOAD_FAIL(EDL_ERR_UNSUPPORTED, t->shape_off, "extra tensor \"%s\" has rank %zu; edl reads 1 or 2", t->name,
+                      t->rank);
         edl_tensor *x = &m->extras[m->nextras];
         memset(x, 0, sizeof *x);
         size_t nb = (size_t)(t->end - t->begin);
         x->name = strdup(t->name);
         x->data = malloc(nb ? nb : 1);
         m->nextras++;
-        if (!x->name || !x->data) LOAD_FAIL(EDL_ERR_NOMEM, t->name_off, "no memory for tensor \"%s\" (%zu bytes)", t->name, nb);
-        x->dtype = d, x->rank = t->rank, x->shape[0] = (size_t)t->shape[0], x->shape[1] = t->rank == 2 ? (size_t)t->shape[1] : 0;
+        if (!x->name || !x->data)
+            LOAD_FAIL(EDL_ERR_NOMEM, t->name_off, "no memory for tensor \"%s\" (%zu bytes)", t->name, nb);
+        x->dtype = d, x->rank = t->rank, x->shape[0] = (size_t)t->shape[0],
+        x->shape[1] = t->rank == 2 ? (size_t)t->shape[1] : 0;
         if ((s = edl__st_read(st, t, (void *)x->data)) != EDL_OK) goto done;
     }
     /* keep the metadata for edl_model_meta */

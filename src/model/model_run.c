@@ -91,8 +91,8 @@ edl_status edl__check_batch(const edl_model *m, const edl_batch *b, int need_tar
     return EDL_OK;
 }
 
-edl_status edl__forward(const edl_model *m, edl__workspace *w, const edl_batch *b, int train,
-                        edl_rng *rng, const float **outs) {
+edl_status edl__forward(const edl_model *m, edl__workspace *w, const edl_batch *b, int train, edl_rng *rng,
+                        const float **outs) {
     EDL__TRY(edl__ws_reserve(w, m, b->n));
     const size_t n = b->n;
     for (size_t l = 0; l < m->nlayers; l++) {
@@ -107,14 +107,12 @@ edl_status edl__forward(const edl_model *m, edl__workspace *w, const edl_batch *
             if (in->pool == EDL_POOL_FLATTEN)
                 s = edl_embedding_forward(y, W, in->rows, in->dim, b->idx, n * in->len);
             else
-                s = edl_embedding_bag_forward(y, in->pool == EDL_POOL_MAX ? w->argmax : NULL, W,
-                                              in->rows, in->dim, b->idx, n * in->len, w->offsets,
-                                              n, NULL, in->pool, in->padding_idx);
+                s = edl_embedding_bag_forward(y, in->pool == EDL_POOL_MAX ? w->argmax : NULL, W, in->rows, in->dim,
+                                              b->idx, n * in->len, w->offsets, n, NULL, in->pool, in->padding_idx);
             break;
         case EDL_LAYER_EMBEDDING_BAG:
-            s = edl_embedding_bag_forward(y, in->pool == EDL_POOL_MAX ? w->argmax : NULL, W,
-                                          in->rows, in->dim, b->idx, b->nidx, b->offsets, n,
-                                          b->weights, in->pool, in->padding_idx);
+            s = edl_embedding_bag_forward(y, in->pool == EDL_POOL_MAX ? w->argmax : NULL, W, in->rows, in->dim, b->idx,
+                                          b->nidx, b->offsets, n, b->weights, in->pool, in->padding_idx);
             break;
         case EDL_LAYER_DENSE:
             s = edl_dense_forward(y, outs[l - 1], n, in->in_dim, in->out_dim, W,
@@ -175,19 +173,17 @@ static edl_status embedding_backward(edl_model *m, edl__workspace *w, const edl_
     if (in->kind == EDL_LAYER_EMBEDDING && in->pool == EDL_POOL_FLATTEN) {
         EDL__TRY(edl_embedding_backward(dW, in->rows, in->dim, idx, nidx, w->grad[0]));
         /* as PyTorch: the padding row gets no gradient */
-        if (in->padding_idx >= 0)
-            memset(dW + (size_t)in->padding_idx * in->dim, 0, in->dim * sizeof(float));
+        if (in->padding_idx >= 0) memset(dW + (size_t)in->padding_idx * in->dim, 0, in->dim * sizeof(float));
     } else {
         const int64_t *offsets = in->kind == EDL_LAYER_EMBEDDING ? w->offsets : b->offsets;
         const float *weights = in->kind == EDL_LAYER_EMBEDDING ? NULL : b->weights;
-        EDL__TRY(edl_embedding_bag_backward(dW, in->rows, in->dim, idx, nidx, offsets, n, weights,
-                                           in->pool, in->padding_idx, w->argmax, w->grad[0]));
+        EDL__TRY(edl_embedding_bag_backward(dW, in->rows, in->dim, idx, nidx, offsets, n, weights, in->pool,
+                                            in->padding_idx, w->argmax, w->grad[0]));
     }
     return edl__touch_rows(L, idx, nidx);
 }
 
-edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng *rng,
-                                      float *loss) {
+edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng *rng, float *loss) {
     EDL__TRY(edl__check_batch(m, b, 1));
     if (!loss) return edl__fail(EDL_ERR_ARG, "edl_model_forward_backward: loss is NULL");
     EDL__TRY(edl__model_grads(m));
@@ -213,14 +209,14 @@ edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng 
         const edl_layer_info *in = &L->info;
         int need_din = grad_needed_below(m, l);
         if (in->kind == EDL_LAYER_DENSE) {
-            EDL__TRY(edl_dense_backward(need_din ? w->grad[l - 1] : NULL,
-                                       in->frozen ? NULL : m->grads + L->w_off,
-                                       in->frozen || !L->b_count ? NULL : m->grads + L->b_off,
-                                       w->grad[l], outs[l - 1], outs[l], n, in->in_dim, in->out_dim,
-                                       m->params + L->w_off, in->act));
+            EDL__TRY(edl_dense_backward(need_din ? w->grad[l - 1] : NULL, in->frozen ? NULL : m->grads + L->w_off,
+                                        in->frozen || !L->b_count ? NULL : m->grads + L->b_off, w->grad[l], outs[l - 1],
+                                        outs[l], n, in->in_dim, in->out_dim, m->params + L->w_off, in->act));
         } else if (in->kind == EDL_LAYER_DROPOUT && need_din) {
-            if (in->p == 0.0f) memcpy(w->grad[l - 1], w->grad[l], n * in->out_dim * sizeof(float));
-            else EDL__TRY(edl_dropout_backward(w->grad[l - 1], w->grad[l], w->mask[l], n * in->out_dim, in->p));
+            if (in->p == 0.0f)
+                memcpy(w->grad[l - 1], w->grad[l], n * in->out_dim * sizeof(float));
+            else
+                EDL__TRY(edl_dropout_backward(w->grad[l - 1], w->grad[l], w->mask[l], n * in->out_dim, in->p));
         }
         if (!need_din) break;
     }
@@ -229,8 +225,9 @@ edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng 
     for (size_t l = 0; l < m->nlayers; l++) {
         /* An embedding's gradient is checked where it enters the table (batch x out values,
            not rows touched x dim): its rows are sums of these. */
-        int finite = l == 0 && k0 != EDL_LAYER_INPUT ? m->layers[0].info.frozen || edl__vec_all_finite(w->grad[0], n * m->layers[0].info.out_dim)
-                                                      : edl__layer_grad_finite(m, l);
+        int finite = l == 0 && k0 != EDL_LAYER_INPUT
+                         ? m->layers[0].info.frozen || edl__vec_all_finite(w->grad[0], n * m->layers[0].info.out_dim)
+                         : edl__layer_grad_finite(m, l);
         if (!finite)
             return edl__fail(EDL_ERR_NUMERIC, "the gradient of layer %zu (%s) is not finite", l,
                              m->layers[l].info.name);

@@ -12,12 +12,12 @@
 struct edl_optim {
     edl_model *m;
     edl_optim_config c;
-    float *s1, *s2;     /* per parameter: momentum / sum of squares / first moment; second moment */
-    float *rows;        /* row-wise Adagrad: one accumulator per embedding row */
-    size_t *row_off;    /* per layer: its first accumulator in rows */
-    uint8_t *started;   /* SGD momentum: per layer (dense form) ... */
+    float *s1, *s2;        /* per parameter: momentum / sum of squares / first moment; second moment */
+    float *rows;           /* row-wise Adagrad: one accumulator per embedding row */
+    size_t *row_off;       /* per layer: its first accumulator in rows */
+    uint8_t *started;      /* SGD momentum: per layer (dense form) ... */
     uint8_t **row_started; /* ... and per row (lazy form) */
-    uint64_t t;         /* steps taken */
+    uint64_t t;            /* steps taken */
 };
 
 void edl_optim_defaults(edl_optim_config *c, edl_opt_kind kind) {
@@ -39,12 +39,16 @@ static int is_embedding(const edl__layer *L) {
 
 static edl_status check_config(const edl_optim_config *c) {
     static const char fn[] = "edl_optim_create";
-    if ((unsigned)c->kind > EDL_OPT_ADAMW) return edl__fail(EDL_ERR_ARG, "%s: optimizer %d is unknown", fn, (int)c->kind);
-    if (!(c->lr >= 0.0f) || !isfinite(c->lr)) return edl__fail(EDL_ERR_ARG, "%s: lr %g must be finite and >= 0", fn, c->lr);
-    if (!(c->momentum >= 0.0f && c->momentum < 1.0f)) return edl__fail(EDL_ERR_ARG, "%s: momentum %g is not in [0, 1)", fn, c->momentum);
+    if ((unsigned)c->kind > EDL_OPT_ADAMW)
+        return edl__fail(EDL_ERR_ARG, "%s: optimizer %d is unknown", fn, (int)c->kind);
+    if (!(c->lr >= 0.0f) || !isfinite(c->lr))
+        return edl__fail(EDL_ERR_ARG, "%s: lr %g must be finite and >= 0", fn, c->lr);
+    if (!(c->momentum >= 0.0f && c->momentum < 1.0f))
+        return edl__fail(EDL_ERR_ARG, "%s: momentum %g is not in [0, 1)", fn, c->momentum);
     if (c->nesterov && (c->momentum == 0.0f || c->dampening != 0.0f))
         return edl__fail(EDL_ERR_ARG, "%s: nesterov needs momentum > 0 and dampening 0", fn);
-    if (!(c->weight_decay >= 0.0f)) return edl__fail(EDL_ERR_ARG, "%s: weight_decay %g must be >= 0", fn, c->weight_decay);
+    if (!(c->weight_decay >= 0.0f))
+        return edl__fail(EDL_ERR_ARG, "%s: weight_decay %g must be >= 0", fn, c->weight_decay);
     if (!(c->beta1 >= 0.0f && c->beta1 < 1.0f) || !(c->beta2 >= 0.0f && c->beta2 < 1.0f))
         return edl__fail(EDL_ERR_ARG, "%s: betas (%g, %g) must be in [0, 1)", fn, c->beta1, c->beta2);
     if (!(c->eps >= 0.0f)) return edl__fail(EDL_ERR_ARG, "%s: eps %g must be >= 0", fn, c->eps);
@@ -153,7 +157,8 @@ static void clip(edl_optim *o) {
 
 edl_status edl_optim_step(edl_optim *o, float lr) {
     if (!o) return edl__fail(EDL_ERR_ARG, "edl_optim_step: optimizer is NULL");
-    if (!(lr >= 0.0f) || !isfinite(lr)) return edl__fail(EDL_ERR_ARG, "edl_optim_step: lr %g must be finite and >= 0", lr);
+    if (!(lr >= 0.0f) || !isfinite(lr))
+        return edl__fail(EDL_ERR_ARG, "edl_optim_step: lr %g must be finite and >= 0", lr);
     edl_model *m = o->m;
     const edl_optim_config *c = &o->c;
     o->t++;
@@ -173,7 +178,7 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
                 size_t r = L->info.sparse ? (size_t)L->touched.rows[k] : k;
                 if ((int64_t)r == L->info.padding_idx) continue;
                 ok &= edl__opt_rowwise_adagrad(&a, m->params + L->w_off + r * dim, m->grads + L->w_off + r * dim,
-                                      o->rows + o->row_off[l] + r, dim);
+                                               o->rows + o->row_off[l] + r, dim);
             }
         } else if (is_embedding(L) && L->info.sparse) {
             for (size_t k = 0; k < L->touched.n; k++) {
@@ -196,7 +201,8 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
        any frozen layer's, which holds none) */
     edl__forget_touched(m);
     if (bad_layer != SIZE_MAX)
-        return edl__fail(EDL_ERR_NUMERIC, "optimizer step %llu made parameters of layer %zu (%s) non-finite (lower the learning rate)",
+        return edl__fail(EDL_ERR_NUMERIC,
+                         "optimizer step %llu made parameters of layer %zu (%s) non-finite (lower the learning rate)",
                          (unsigned long long)o->t, bad_layer, m->layers[bad_layer].info.name);
     return EDL_OK;
 }

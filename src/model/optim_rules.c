@@ -18,8 +18,8 @@ edl__opt_coef edl__opt_coefs(const edl_optim_config *c, float lr, uint64_t step,
     return a;
 }
 
-bool edl__opt_apply(edl_opt_kind kind, const edl__opt_coef *a, float *p, float *g, float *s1,
-                    float *s2, size_t n, int lazy) {
+bool edl__opt_apply(edl_opt_kind kind, const edl__opt_coef *a, float *p, float *g, float *s1, float *s2, size_t n,
+                    int lazy) {
     switch (kind) {
     case EDL_OPT_SGD: return edl__vec_sgd(p, g, s1, n, a);
     case EDL_OPT_ADAGRAD:

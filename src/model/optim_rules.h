@@ -17,8 +17,8 @@ edl__opt_coef edl__opt_coefs(const edl_optim_config *c, float lr, uint64_t step,
    rule keeps none; s2: Adam's second moment). lazy selects SparseAdam's form of Adam.
    Row-wise Adagrad is elementwise here (dense layers); rows take edl__opt_rowwise_adagrad.
    Returns whether every updated value is finite. */
-bool edl__opt_apply(edl_opt_kind kind, const edl__opt_coef *a, float *p, float *g, float *s1,
-                    float *s2, size_t n, int lazy);
+bool edl__opt_apply(edl_opt_kind kind, const edl__opt_coef *a, float *p, float *g, float *s1, float *s2, size_t n,
+                    int lazy);
 
 /* One embedding row with one accumulator: acc += mean(g^2); p -= lr g / (sqrt(acc) + eps)
    (FBGEMM's row-wise Adagrad). Zeroes g; returns whether the row is finite. */

@@ -5,8 +5,7 @@
 
 #include <math.h>
 
-float edl_schedule_lr(edl_schedule s, float base_lr, uint64_t step, uint64_t total,
-                      uint64_t warmup) {
+float edl_schedule_lr(edl_schedule s, float base_lr, uint64_t step, uint64_t total, uint64_t warmup) {
     if (warmup > 0 && step < warmup) return base_lr * (float)((double)(step + 1) / (double)warmup);
     if (s == EDL_SCHED_CONSTANT || total <= warmup) return base_lr;
     double progress = (double)(step - warmup) / (double)(total - warmup);

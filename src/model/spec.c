@@ -146,8 +146,7 @@ static edl_status arg_size(spec_item *it, const char *key, int required, size_t 
     return EDL_OK;
 }
 
-static edl_status arg_int(spec_item *it, const char *key, long long def, long long lo,
-                          long long hi, long long *out) {
+static edl_status arg_int(spec_item *it, const char *key, long long def, long long lo, long long hi, long long *out) {
     spec_arg *a = find_arg(it, key);
     if (!a) {
         *out = def;
@@ -240,7 +239,8 @@ static edl_status add_item(edl_model *m, spec_item *it, int *saw_loss) {
         if (!pa) return spec_err(it->col, "dropout needs p%s", "", "");
         char *end;
         float p = strtof(pa->value, &end);
-        if (*end || !(p >= 0.0f && p < 1.0f)) return spec_err(pa->col, "p must be in [0, 1), got '%s'%s", pa->value, "");
+        if (*end || !(p >= 0.0f && p < 1.0f))
+            return spec_err(pa->col, "p must be in [0, 1), got '%s'%s", pa->value, "");
         EDL__TRY(edl_model_add_dropout(m, p));
     } else if (!strcmp(it->name, "loss")) {
         static const char *const k[] = {"name", NULL};
@@ -251,7 +251,8 @@ static edl_status add_item(edl_model *m, spec_item *it, int *saw_loss) {
     } else {
         char known[96] = "";
         for (int k = 0; edl_layer_kind_name((edl_layer_kind)k); k++)
-            snprintf(known + strlen(known), sizeof known - strlen(known), "%s, ", edl_layer_kind_name((edl_layer_kind)k));
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s, ",
+                     edl_layer_kind_name((edl_layer_kind)k));
         return spec_err(it->col, "unknown layer '%s' (%sloss)", it->name, known);
     }
     for (int i = 0; i < it->nargs; i++)
@@ -297,8 +298,7 @@ edl_status edl_model_parse_spec(edl_model **model, const char *spec) {
     return parse_spec(model, spec, "edl_model_parse_spec");
 }
 
-edl_status edl_model_from_spec(edl_model **model, const char *spec, edl_init scheme,
-                               uint64_t seed) {
+edl_status edl_model_from_spec(edl_model **model, const char *spec, edl_init scheme, uint64_t seed) {
     edl_model *m = NULL;
     EDL__TRY(parse_spec(&m, spec, "edl_model_from_spec"));
     edl_status s = edl_model_init(m, scheme, seed);
@@ -337,8 +337,7 @@ static void layer_options(sbuf *b, const edl__layer *L) {
     const edl_layer_info *i = &L->info;
     if (L->has_init) sb_printf(b, ",init=%s", edl_init_name(L->init));
     if (i->frozen) sb_printf(b, ",freeze=1");
-    if ((i->kind == EDL_LAYER_EMBEDDING || i->kind == EDL_LAYER_EMBEDDING_BAG) && !i->sparse)
-        sb_printf(b, ",sparse=0");
+    if ((i->kind == EDL_LAYER_EMBEDDING || i->kind == EDL_LAYER_EMBEDDING_BAG) && !i->sparse) sb_printf(b, ",sparse=0");
 }
 
 static void write_spec(sbuf *b, const edl_model *m) {
@@ -352,7 +351,8 @@ static void write_spec(sbuf *b, const edl_model *m) {
         case EDL_LAYER_EMBEDDING:
         case EDL_LAYER_EMBEDDING_BAG:
             if (i->kind == EDL_LAYER_EMBEDDING)
-                sb_printf(b, "%s(rows=%zu,dim=%zu,len=%zu,pool=%s", kind, i->rows, i->dim, i->len, edl_pool_name(i->pool));
+                sb_printf(b, "%s(rows=%zu,dim=%zu,len=%zu,pool=%s", kind, i->rows, i->dim, i->len,
+                          edl_pool_name(i->pool));
             else
                 sb_printf(b, "%s(rows=%zu,dim=%zu,pool=%s", kind, i->rows, i->dim, edl_pool_name(i->pool));
             if (i->padding_idx >= 0) sb_printf(b, ",padding_idx=%lld", (long long)i->padding_idx);
@@ -401,7 +401,8 @@ static void write_summary(sbuf *b, const edl_model *m) {
     for (size_t l = 0; l < m->nlayers; l++) {
         const edl_layer_info *i = &m->layers[l].info;
         char name[128], shape[40], detail[40] = "";
-        if (i->kind == EDL_LAYER_DENSE && i->act != EDL_ACT_NONE) snprintf(detail, sizeof detail, ", %s", edl_act_name(i->act));
+        if (i->kind == EDL_LAYER_DENSE && i->act != EDL_ACT_NONE)
+            snprintf(detail, sizeof detail, ", %s", edl_act_name(i->act));
         if (i->kind == EDL_LAYER_EMBEDDING_BAG || (i->kind == EDL_LAYER_EMBEDDING && i->pool != EDL_POOL_FLATTEN))
             snprintf(detail, sizeof detail, ", %s", edl_pool_name(i->pool));
         if (i->kind == EDL_LAYER_DROPOUT) snprintf(detail, sizeof detail, ", %.3g", i->p);

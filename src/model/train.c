@@ -39,8 +39,8 @@ static size_t count_correct(const edl_model *m, const float *y, const edl_batch 
 }
 
 /* Mean loss and accuracy over examples order[0 .. count) of d, without touching gradients. */
-static edl_status evaluate_subset(const edl_model *m, const edl_dataset *d, const size_t *order,
-                                  size_t count, float *loss, float *accuracy) {
+static edl_status evaluate_subset(const edl_model *m, const edl_dataset *d, const size_t *order, size_t count,
+                                  float *loss, float *accuracy) {
     enum { EVAL_BATCH = 256 };
     edl__batch_buf bb = {0};
     edl__workspace w = {0};
@@ -55,9 +55,12 @@ static edl_status evaluate_subset(const edl_model *m, const edl_dataset *d, cons
         if ((s = edl__forward(m, &w, &b, 0, NULL, w.outs)) != EDL_OK) break;
         const float *y = w.outs[m->nlayers - 1];
         float l = 0.0f;
-        if (m->loss == EDL_LOSS_SOFTMAX_CE) s = edl_softmax_cross_entropy(&l, NULL, y, b.labels, k, od);
-        else if (m->loss == EDL_LOSS_BCE) s = edl_bce_with_logits(&l, NULL, y, b.targets, k * od);
-        else s = edl_mse(&l, NULL, y, b.targets, k * od);
+        if (m->loss == EDL_LOSS_SOFTMAX_CE)
+            s = edl_softmax_cross_entropy(&l, NULL, y, b.labels, k, od);
+        else if (m->loss == EDL_LOSS_BCE)
+            s = edl_bce_with_logits(&l, NULL, y, b.targets, k * od);
+        else
+            s = edl_mse(&l, NULL, y, b.targets, k * od);
         total += (double)l * (double)k;
         judged += count_correct(m, y, &b, &correct);
     }
@@ -90,12 +93,13 @@ static void shuffle(size_t *a, size_t n, edl_rng *rng) {
     }
 }
 
-edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_config *c,
-                     edl_train_report *report) {
+edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_config *c, edl_train_report *report) {
     static const char fn[] = "edl_train";
-    if (!m || !m->built || !data || !c) return edl__fail(EDL_ERR_ARG, "%s: model (initialised), data or config is NULL", fn);
+    if (!m || !m->built || !data || !c)
+        return edl__fail(EDL_ERR_ARG, "%s: model (initialised), data or config is NULL", fn);
     if (data->n == 0) return edl__fail(EDL_ERR_ARG, "%s: the training data is empty", fn);
-    if (c->epochs == 0 || c->batch_size == 0) return edl__fail(EDL_ERR_ARG, "%s: epochs and batch_size must be > 0", fn);
+    if (c->epochs == 0 || c->batch_size == 0)
+        return edl__fail(EDL_ERR_ARG, "%s: epochs and batch_size must be > 0", fn);
     if (!(c->valid_split >= 0.0f && c->valid_split < 1.0f))
         return edl__fail(EDL_ERR_ARG, "%s: valid_split %g is not in [0, 1)", fn, c->valid_split);
     EDL__TRY(edl__dataset_check(data, m, "training data"));

@@ -4,7 +4,8 @@
 
 #include "edl_rec.h"
 
-static const edl__name_entry rec_kind[] = {{EDL_REC_MF, "mf"}, {EDL_REC_BPR, "bpr"}, {EDL_REC_MLP, "mlp"}, {EDL_REC_POP, "pop"}};
+static const edl__name_entry rec_kind[] = {
+    {EDL_REC_MF, "mf"}, {EDL_REC_BPR, "bpr"}, {EDL_REC_MLP, "mlp"}, {EDL_REC_POP, "pop"}};
 static const edl__name_entry ratings_format[] = {
     {EDL_RATINGS_AUTO, "auto"}, {EDL_RATINGS_UDATA, "udata"}, {EDL_RATINGS_DAT, "dat"}, {EDL_RATINGS_CSV, "csv"}};
 static const edl__name_entry split_kind[] = {{EDL_SPLIT_RANDOM, "random"}, {EDL_SPLIT_LAST, "last"}};

@@ -150,8 +150,9 @@ void edl_ratings_free(edl_ratings *r) {
 edl_status edl_ratings_add(edl_ratings *r, int64_t user, int64_t item, float rating, int64_t time) {
     if (!r) return edl__fail(EDL_ERR_ARG, "edl_ratings_add: r is NULL");
     if (r->n == SIZE_MAX) return edl__fail(EDL_ERR_NOMEM, "edl_ratings_add: too many records");
-    if (!isfinite(rating)) return edl__fail(EDL_ERR_NUMERIC, "edl_ratings_add: rating %g of user %lld, item %lld is not finite", (double)rating,
-                                            (long long)user, (long long)item);
+    if (!isfinite(rating))
+        return edl__fail(EDL_ERR_NUMERIC, "edl_ratings_add: rating %g of user %lld, item %lld is not finite",
+                         (double)rating, (long long)user, (long long)item);
     EDL__TRY(reserve(r, r->n + 1));
     r->user[r->n] = user, r->item[r->n] = item, r->rating[r->n] = rating, r->time[r->n] = time;
     r->n++;
@@ -160,11 +161,9 @@ edl_status edl_ratings_add(edl_ratings *r, int64_t user, int64_t item, float rat
 
 size_t edl_ratings_count(const edl_ratings *r) { return r ? r->n : 0; }
 
-edl_status edl_ratings_get(const edl_ratings *r, size_t i, int64_t *user, int64_t *item,
-                           float *rating, int64_t *time) {
+edl_status edl_ratings_get(const edl_ratings *r, size_t i, int64_t *user, int64_t *item, float *rating, int64_t *time) {
     if (!r) return edl__fail(EDL_ERR_ARG, "edl_ratings_get: r is NULL");
-    if (i >= r->n)
-        return edl__fail(EDL_ERR_INDEX, "edl_ratings_get: record %zu is out of range [0, %zu)", i, r->n);
+    if (i >= r->n) return edl__fail(EDL_ERR_INDEX, "edl_ratings_get: record %zu is out of range [0, %zu)", i, r->n);
     if (user) *user = r->user[i];
     if (item) *item = r->item[i];
     if (rating) *rating = r->rating[i];
@@ -224,7 +223,7 @@ static edl_status pair_add(pair_set *p, int64_t u, int64_t i, size_t line, size_
 enum { R_OK = 0, R_MISSING, R_ID, R_RATING, R_TIME, R_UTF8, R_DUP, R_COUNT };
 
 typedef struct {
-    char *s;      /* NUL-terminated in the line buffer */
+    char *s; /* NUL-terminated in the line buffer */
     size_t len, col;
 } field;
 
@@ -233,8 +232,8 @@ typedef struct {
     size_t line;
     edl_ratings_format fmt;
     char sep;
-    int cols[4];      /* user, item, rating, time; -1 absent */
-    int need;         /* fields a row must have */
+    int cols[4];          /* user, item, rating, time; -1 absent */
+    int need;             /* fields a row must have */
     char msg[4096 + 512]; /* a path of PATH_MAX and the reason */
 } reader;
 
@@ -245,9 +244,12 @@ static const char *show(char out[200], const char *s, size_t n) {
     for (size_t i = 0; i < n && i < 40;) {
         const unsigned char *c = (const unsigned char *)s + i;
         size_t k = edl__utf8_decode(c, n - i, NULL);
-        if (k == 1 && *c >= 0x20 && *c != 0x7f) out[o++] = (char)*c;
-        else if (k > 1) memcpy(out + o, c, k), o += k;
-        else o += (size_t)snprintf(out + o, 5, "\\x%02X", *c), k = 1;
+        if (k == 1 && *c >= 0x20 && *c != 0x7f)
+            out[o++] = (char)*c;
+        else if (k > 1)
+            memcpy(out + o, c, k), o += k;
+        else
+            o += (size_t)snprintf(out + o, 5, "\\x%02X", *c), k = 1;
         i += k;
     }
     out[o] = '\0';
@@ -289,8 +291,10 @@ static int split(reader *rd, char *line, size_t len, field f[4]) {
     for (int c = 0; c < 4; c++) f[c] = (field){empty, 0, 0};
     for (;; k++) {
         char *q = p;
-        if (seplen == 2) while (q < end && !(q[0] == ':' && q + 1 < end && q[1] == ':')) q++;
-        else if (!(q = memchr(p, rd->sep, (size_t)(end - p)))) q = end;
+        if (seplen == 2)
+            while (q < end && !(q[0] == ':' && q + 1 < end && q[1] == ':')) q++;
+        else if (!(q = memchr(p, rd->sep, (size_t)(end - p))))
+            q = end;
         char *s = p, *e = q;
         while (s < e && (*s == ' ' || *s == '\t')) s++;
         while (e > s && (e[-1] == ' ' || e[-1] == '\t')) e--;
@@ -318,8 +322,10 @@ static int parse_i64(const char *s, size_t len, int64_t *out) {
     for (; i < len; i++) {
         if (s[i] < '0' || s[i] > '9') return 1;
         unsigned d = (unsigned)(s[i] - '0');
-        if (v > (lim - d) / 10) over = true;
-        else v = v * 10 + d;
+        if (v > (lim - d) / 10)
+            over = true;
+        else
+            v = v * 10 + d;
     }
     if (over) return 2;
     *out = !neg ? (int64_t)v : v == lim ? INT64_MIN : -(int64_t)v;
@@ -335,8 +341,7 @@ static int parse_id(reader *rd, const field *f, const char *what, int reason, in
 
 static int parse_row(reader *rd, const field f[4], int64_t *u, int64_t *it, float *rt, int64_t *tm) {
     int e;
-    if ((e = parse_id(rd, &f[0], "user id", R_ID, u)) || (e = parse_id(rd, &f[1], "item id", R_ID, it)))
-        return e;
+    if ((e = parse_id(rd, &f[0], "user id", R_ID, u)) || (e = parse_id(rd, &f[1], "item id", R_ID, it))) return e;
     *rt = 1.0f;
     if (rd->cols[2] >= 0) {
         char *end, tok[200];
@@ -356,13 +361,17 @@ static int parse_row(reader *rd, const field f[4], int64_t *u, int64_t *it, floa
 static edl_status check_options(const edl_ratings_options *o, reader *rd) {
     const int *c = rd->cols;
     if ((unsigned)o->format > EDL_RATINGS_CSV || o->header < -1 || o->header > 1)
-        return edl__fail(EDL_ERR_ARG, "edl_ratings_read: format %d or header %d is not valid", (int)o->format, o->header);
+        return edl__fail(EDL_ERR_ARG, "edl_ratings_read: format %d or header %d is not valid", (int)o->format,
+                         o->header);
     for (int a = 0; a < 4; a++) {
         if (c[a] < (a < 2 ? 0 : -1) || c[a] == INT_MAX)
-            return edl__fail(EDL_ERR_ARG, "edl_ratings_read: columns %d %d %d %d: user and item need one, "
-                             "rating and time one or -1", c[0], c[1], c[2], c[3]);
+            return edl__fail(EDL_ERR_ARG,
+                             "edl_ratings_read: columns %d %d %d %d: user and item need one, "
+                             "rating and time one or -1",
+                             c[0], c[1], c[2], c[3]);
         for (int b = a + 1; b < 4; b++)
-            if (c[a] >= 0 && c[a] == c[b]) return edl__fail(EDL_ERR_ARG, "edl_ratings_read: column %d is used twice", c[a]);
+            if (c[a] >= 0 && c[a] == c[b])
+                return edl__fail(EDL_ERR_ARG, "edl_ratings_read: column %d is used twice", c[a]);
         rd->need = c[a] + 1 > rd->need ? c[a] + 1 : rd->need;
     }
     if (rd->sep == '\n' || rd->sep == '\r')
@@ -376,7 +385,9 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
     if (!opt) edl_ratings_defaults(&def), opt = &def;
     if (!r || !path) return edl__fail(EDL_ERR_ARG, "edl_ratings_read: r or path is NULL");
     bool is_stdin = !strcmp(path, "-");
-    reader rd = {.path = is_stdin ? "<stdin>" : path, .fmt = opt->format, .sep = opt->sep ? opt->sep : ',',
+    reader rd = {.path = is_stdin ? "<stdin>" : path,
+                 .fmt = opt->format,
+                 .sep = opt->sep ? opt->sep : ',',
                  .cols = {opt->user_col, opt->item_col, opt->rating_col, opt->time_col}};
     EDL__TRY(check_options(opt, &rd));
     edl_lines *lr;
@@ -387,8 +398,8 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
     pair_set pairs = {0};
     char *line;
     size_t len;
-    size_t *counts[R_COUNT] = {NULL, &rep.missing_field, &rep.bad_id, &rep.bad_rating,
-                               &rep.bad_time, &rep.not_utf8, &rep.duplicate};
+    size_t *counts[R_COUNT] = {NULL,          &rep.missing_field, &rep.bad_id,   &rep.bad_rating,
+                               &rep.bad_time, &rep.not_utf8,      &rep.duplicate};
     bool first = true;
     edl_status s = edl_ratings_create(&out);
     /* the reader takes the "\n" and a '\r' before it (or ending the file) */
@@ -400,7 +411,9 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
         while (blank < len && (line[blank] == ' ' || line[blank] == '\t')) blank++;
         if (blank == len) continue;
         if (rd.fmt == EDL_RATINGS_AUTO) /* by the first non-empty line */
-            rd.fmt = strstr(line, "::") ? EDL_RATINGS_DAT : memchr(line, '\t', len) ? EDL_RATINGS_UDATA : EDL_RATINGS_CSV;
+            rd.fmt = strstr(line, "::")        ? EDL_RATINGS_DAT
+                     : memchr(line, '\t', len) ? EDL_RATINGS_UDATA
+                                               : EDL_RATINGS_CSV;
         if (rd.fmt == EDL_RATINGS_UDATA) rd.sep = '\t';
         int header = first && rd.fmt == EDL_RATINGS_CSV ? opt->header : 0;
         first = false;
@@ -416,7 +429,8 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
         if (!e) e = parse_row(&rd, fs, &u, &it, &rt, &tm);
         if (!e && (s = pair_add(&pairs, u, it, rd.line, &seen)) != EDL_OK) break;
         if (!e && seen)
-            e = bad(&rd, fs[0].col, R_DUP, "duplicate of line %zu: (user, item) '%" PRId64 ", %" PRId64 "'", seen, u, it);
+            e = bad(&rd, fs[0].col, R_DUP, "duplicate of line %zu: (user, item) '%" PRId64 ", %" PRId64 "'", seen, u,
+                    it);
         if (!e) {
             s = edl_ratings_add(out, u, it, rt, tm);
         } else if (!opt->skip_bad) {
@@ -454,8 +468,8 @@ static edl_status write_udata(FILE *f, void *ctx) {
     const write_ctx *w = ctx;
     const edl_ratings *r = w->r;
     for (size_t i = 0; i < r->n; i++) /* %.9g: every float reads back to the same bits */
-        if (fprintf(f, "%" PRId64 "\t%" PRId64 "\t%.9g\t%" PRId64 "\n", r->user[i], r->item[i],
-                    (double)r->rating[i], r->time[i]) < 0)
+        if (fprintf(f, "%" PRId64 "\t%" PRId64 "\t%.9g\t%" PRId64 "\n", r->user[i], r->item[i], (double)r->rating[i],
+                    r->time[i]) < 0)
             return edl__fail(EDL_ERR_IO, "%s: write error at record %zu: %s", w->path, i, strerror(errno));
     return EDL_OK;
 }
@@ -475,7 +489,8 @@ static edl_status mark_last(const edl_ratings *all, uint8_t *to_test) {
     size_t *best = calloc(n ? n : 1, sizeof *best), *count = calloc(n ? n : 1, sizeof *count);
     edl__idmap users;
     edl_status s = edl__idmap_init(&users, 0);
-    if (s == EDL_OK && (!best || !count)) s = edl__fail(EDL_ERR_NOMEM, "edl_ratings_split: no memory for %zu records", n);
+    if (s == EDL_OK && (!best || !count))
+        s = edl__fail(EDL_ERR_NOMEM, "edl_ratings_split: no memory for %zu records", n);
     for (size_t i = 0; s == EDL_OK && i < n; i++) {
         int64_t u;
         if ((s = edl__idmap_put(&users, all->user[i], &u)) != EDL_OK) break;
@@ -501,7 +516,8 @@ edl_status edl_ratings_split(const edl_ratings *all, edl_split_kind kind, float 
                              edl_ratings **train, edl_ratings **test) {
     static const char fn[] = "edl_ratings_split";
     if (!all || !train || !test) return edl__fail(EDL_ERR_ARG, "%s: all, train or test is NULL", fn);
-    if (kind != EDL_SPLIT_RANDOM && kind != EDL_SPLIT_LAST) return edl__fail(EDL_ERR_ARG, "%s: unknown kind %d", fn, (int)kind);
+    if (kind != EDL_SPLIT_RANDOM && kind != EDL_SPLIT_LAST)
+        return edl__fail(EDL_ERR_ARG, "%s: unknown kind %d", fn, (int)kind);
     if (kind == EDL_SPLIT_RANDOM && !(frac >= 0.0f && frac <= 1.0f))
         return edl__fail(EDL_ERR_ARG, "%s: frac %g is outside [0, 1]", fn, (double)frac);
     uint8_t *to_test = calloc(all->n ? all->n : 1, 1);

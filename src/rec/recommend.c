@@ -44,8 +44,10 @@ int edl__rec_seen(const edl_recommender *r, size_t u, int64_t i) {
     size_t lo = (size_t)r->seen_off[u], hi = (size_t)r->seen_off[u + 1];
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (r->seen[mid] < i) lo = mid + 1;
-        else hi = mid;
+        if (r->seen[mid] < i)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo < (size_t)r->seen_off[u + 1] && r->seen[lo] == i;
 }
@@ -67,7 +69,8 @@ static edl_status index_records(edl_recommender *r, const edl_ratings *d, int64_
     r->seen_off = calloc(r->users + 1, sizeof *r->seen_off);
     r->seen = malloc(d->n * sizeof *r->seen);
     r->count = calloc(r->items, sizeof *r->count);
-    if (!r->seen_off || !r->seen || !r->count) return edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for %zu records", d->n);
+    if (!r->seen_off || !r->seen || !r->count)
+        return edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for %zu records", d->n);
     for (size_t k = 0; k < d->n; k++) r->seen_off[uidx[k] + 1]++, r->count[iidx[k]]++;
     for (size_t u = 0; u < r->users; u++) r->seen_off[u + 1] += r->seen_off[u];
     int64_t *fill = malloc((r->users + 1) * sizeof *fill);
@@ -79,8 +82,10 @@ static edl_status index_records(edl_recommender *r, const edl_ratings *d, int64_
         qsort(r->seen + r->seen_off[u], (size_t)(r->seen_off[u + 1] - r->seen_off[u]), sizeof *r->seen, cmp_i64);
         for (int64_t j = r->seen_off[u] + 1; j < r->seen_off[u + 1]; j++)
             if (r->seen[j] == r->seen[j - 1])
-                return edl__fail(EDL_ERR_ARG, "edl_rec_train: user %lld has item %lld twice (edl_ratings_read rejects or skips duplicates)",
-                                 (long long)r->uid.ids[u], (long long)r->iid.ids[r->seen[j]]);
+                return edl__fail(
+                    EDL_ERR_ARG,
+                    "edl_rec_train: user %lld has item %lld twice (edl_ratings_read rejects or skips duplicates)",
+                    (long long)r->uid.ids[u], (long long)r->iid.ids[r->seen[j]]);
     }
     return EDL_OK;
 }
@@ -94,14 +99,15 @@ edl_status edl__rec_bind(edl_recommender *r) {
         edl_layer_info li;
         EDL__TRY(edl_model_layer_info(r->m, l, &li));
         if (li.kind != EDL_LAYER_DENSE || r->ndense == EDL__REC_MAX_DENSE || !li.bias)
-            return edl__fail(EDL_ERR_FORMAT, "recommender: layer %zu (%s) is not a dense layer with bias (at most %d)", l, li.name,
-                             EDL__REC_MAX_DENSE);
+            return edl__fail(EDL_ERR_FORMAT, "recommender: layer %zu (%s) is not a dense layer with bias (at most %d)",
+                             l, li.name, EDL__REC_MAX_DENSE);
         edl__rec_dense *D = &r->dense[r->ndense++];
         D->w = edl_model_tensor(r->m, l, "weight", &count);
         D->b = edl_model_tensor(r->m, l, "bias", &count);
         D->in = li.in_dim, D->out = li.out_dim, D->act = li.act;
     }
-    if (r->kind == EDL_REC_MLP && (r->ndense == 0 || r->dense[r->ndense - 1].out != 1 || r->dense[r->ndense - 1].act != EDL_ACT_NONE))
+    if (r->kind == EDL_REC_MLP &&
+        (r->ndense == 0 || r->dense[r->ndense - 1].out != 1 || r->dense[r->ndense - 1].act != EDL_ACT_NONE))
         return edl__fail(EDL_ERR_FORMAT, "recommender: the mlp must end in dense(1) without activation");
     return EDL_OK;
 }
@@ -118,15 +124,15 @@ typedef struct {
     edl_optim_config optim; /* opt's defaults (betas, eps) at rate lr */
     float lr, reg;
     size_t neg, batch;
-    float *s1, *s2;         /* optimizer state beside the parameter block (Adagrad: s1; Adam: both) */
-    float *b1, *b2;         /* ... and beside the biases */
-    uint64_t *filter;       /* bpr, mlp: a Bloom filter of the training (user, item) pairs */
-    size_t filter_mask;     /* its words - 1 (a power of two) */
-    size_t dense_off;       /* first float of the dense layers in the block */
-    size_t nparams;         /* floats in the block (edl_model_param_counts) */
-    size_t steps;           /* batches done before this epoch (Adam's bias correction) */
-    size_t total_steps;     /* batches of all epochs (this epoch's count times the epochs) */
-    int decay;              /* 1: linear decay of the rate */
+    float *s1, *s2;     /* optimizer state beside the parameter block (Adagrad: s1; Adam: both) */
+    float *b1, *b2;     /* ... and beside the biases */
+    uint64_t *filter;   /* bpr, mlp: a Bloom filter of the training (user, item) pairs */
+    size_t filter_mask; /* its words - 1 (a power of two) */
+    size_t dense_off;   /* first float of the dense layers in the block */
+    size_t nparams;     /* floats in the block (edl_model_param_counts) */
+    size_t steps;       /* batches done before this epoch (Adam's bias correction) */
+    size_t total_steps; /* batches of all epochs (this epoch's count times the epochs) */
+    int decay;          /* 1: linear decay of the rate */
     uint64_t epoch;
     atomic_int failed;      /* a thread saw a non-finite value or a kernel failed */
     edl_status fail_status; /* written once, by the first thread to fail */
@@ -135,7 +141,7 @@ typedef struct {
 } trainer;
 
 typedef struct {
-    double loss;            /* summed over examples */
+    double loss; /* summed over examples */
     size_t examples;
 } thread_sum;
 
@@ -164,13 +170,13 @@ static void fail_once(trainer *t, edl_status s, size_t step, const char *msg) {
 
 /* A kernel call that may refuse (out of memory for a GEMM's buffers, say): the step stops and
    the training returns the kernel's status and message. */
-#define KERNEL(t, call)                                                                           \
-    do {                                                                                          \
-        edl_status ks_ = (call);                                                                  \
-        if (ks_ != EDL_OK) {                                                                      \
-            fail_once((t), ks_, step, edl_last_error());                                          \
-            return true;                                                                          \
-        }                                                                                         \
+#define KERNEL(t, call)                                  \
+    do {                                                 \
+        edl_status ks_ = (call);                         \
+        if (ks_ != EDL_OK) {                             \
+            fail_once((t), ks_, step, edl_last_error()); \
+            return true;                                 \
+        }                                                \
     } while (0)
 
 /* One optimizer update of n values p from gradient g (zeroed after), state beside them: the
@@ -203,7 +209,9 @@ static edl_status build_filter(trainer *t, const int64_t *uidx, const int64_t *i
     size_t words = 64;
     while (words < n / 4 && words < ((size_t)1 << 40)) words *= 2; /* >= 16 bits a pair */
     t->filter = calloc(words, sizeof *t->filter);
-    if (!t->filter) return edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the negative sampler's filter (%zu words)", words);
+    if (!t->filter)
+        return edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the negative sampler's filter (%zu words)",
+                         words);
     t->filter_mask = words - 1;
     for (size_t k = 0; k < n; k++) {
         uint64_t h = pair_hash((size_t)uidx[k], iidx[k]);
@@ -229,12 +237,12 @@ static int64_t negative(const trainer *t, size_t u, int g, edl_rng *rng) {
 }
 
 typedef struct {
-    int64_t *idx;           /* rows of the batch: (user, item[, negative item]) per example */
-    float *rows, *drows;    /* gathered rows and their gradients */
+    int64_t *idx;        /* rows of the batch: (user, item[, negative item]) per example */
+    float *rows, *drows; /* gathered rows and their gradients */
     float *target;
     float *logit, *dlogit;
     float *act[EDL__REC_MAX_DENSE + 1], *grad[EDL__REC_MAX_DENSE + 1]; /* mlp: act[0] = rows */
-    float *dparams;         /* mlp: gradient of the dense layers */
+    float *dparams;                                                    /* mlp: gradient of the dense layers */
 } workspace;
 
 static void ws_free(workspace *w, size_t ndense) {
@@ -310,7 +318,8 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
     KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 3 * nb));
     for (size_t k = 0; k < nb; k++) {
         const float *p = w->rows + 3 * k * d, *qi = p + d, *qj = qi + d;
-        w->logit[k] = r->bias[w->idx[3 * k + 1]] - r->bias[w->idx[3 * k + 2]] + edl__vec_dot(p, qi, f) - edl__vec_dot(p, qj, f);
+        w->logit[k] =
+            r->bias[w->idx[3 * k + 1]] - r->bias[w->idx[3 * k + 2]] + edl__vec_dot(p, qi, f) - edl__vec_dot(p, qj, f);
         w->target[k] = 1.0f;
     }
     float loss = 0.0f;
@@ -325,7 +334,8 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
         for (size_t j = 0; j < f; j++) dp[j] = g * (qi[j] - qj[j]), dqi[j] = g * p[j], dqj[j] = -g * p[j];
         ok &= update_row(t, &c, w->idx[3 * k], dp), ok &= update_row(t, &c, w->idx[3 * k + 1], dqi);
         ok &= update_row(t, &c, w->idx[3 * k + 2], dqj);
-        ok &= update_bias(t, &cb, (size_t)w->idx[3 * k + 1], g), ok &= update_bias(t, &cb, (size_t)w->idx[3 * k + 2], -g);
+        ok &= update_bias(t, &cb, (size_t)w->idx[3 * k + 1], g),
+            ok &= update_bias(t, &cb, (size_t)w->idx[3 * k + 2], -g);
     }
     return ok;
 }
@@ -357,7 +367,8 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
         const edl__rec_dense *D = &r->dense[l];
         float *dw = w->dparams + (size_t)(D->w - r->table) - t->dense_off;
         float *db = w->dparams + (size_t)(D->b - r->table) - t->dense_off;
-        KERNEL(t, edl_dense_backward(w->grad[l], dw, db, w->grad[l + 1], w->act[l], w->act[l + 1], nb, D->in, D->out, D->w, D->act));
+        KERNEL(t, edl_dense_backward(w->grad[l], dw, db, w->grad[l + 1], w->act[l], w->act[l + 1], nb, D->in, D->out,
+                                     D->w, D->act));
     }
     edl__opt_coef c = coef(t, t->reg, step), cd = coef(t, 0.0f, step);
     bool ok = true;
@@ -419,7 +430,8 @@ static void run_thread(trainer *t, int tid, int team, thread_sum *sum) {
             int h = (g + k) % nt;
             size_t blk = (size_t)g * (size_t)nt + (size_t)h, s = B->off[blk], e = B->off[blk + 1];
             edl_rng rng;
-            edl_rng_seed(&rng, t->a->seed * 0x9e3779b97f4a7c15ULL + t->epoch * 1000003ULL + (uint64_t)k * (uint64_t)nt + (uint64_t)g);
+            edl_rng_seed(&rng, t->a->seed * 0x9e3779b97f4a7c15ULL + t->epoch * 1000003ULL + (uint64_t)k * (uint64_t)nt +
+                                   (uint64_t)g);
             for (size_t b = s, j = 0; b < e && !atomic_load_explicit(&t->failed, memory_order_relaxed); b += per, j++) {
                 size_t be = e - b > per ? b + per : e, step = base + batch_number(m, nt, g, j) + 1;
                 bool ok = t->r->kind == EDL_REC_MF    ? step_mf(t, &w, b, be, step, sum)
@@ -438,18 +450,23 @@ static edl_status check_args(const edl_rec_args *a, const edl_ratings *d) {
     static const char fn[] = "edl_rec_train";
     if ((unsigned)a->model > EDL_REC_POP) return edl__fail(EDL_ERR_ARG, "%s: model %d is unknown", fn, (int)a->model);
     if (d->n == 0) return edl__fail(EDL_ERR_ARG, "%s: no training records", fn);
-    if (a->model != EDL_REC_POP && a->model != EDL_REC_MF && a->dim == 0) return edl__fail(EDL_ERR_ARG, "%s: dim is 0", fn);
+    if (a->model != EDL_REC_POP && a->model != EDL_REC_MF && a->dim == 0)
+        return edl__fail(EDL_ERR_ARG, "%s: dim is 0", fn);
     if (a->dim > 100000) return edl__fail(EDL_ERR_ARG, "%s: dim %zu is more than 100000", fn, a->dim);
-    if (a->batch == 0 || a->batch > (1u << 20)) return edl__fail(EDL_ERR_ARG, "%s: batch %zu is not in [1, 2^20]", fn, a->batch);
+    if (a->batch == 0 || a->batch > (1u << 20))
+        return edl__fail(EDL_ERR_ARG, "%s: batch %zu is not in [1, 2^20]", fn, a->batch);
     if (a->neg > 1000) return edl__fail(EDL_ERR_ARG, "%s: neg %zu is more than 1000", fn, a->neg);
     if (a->decay < -1 || a->decay > 1) return edl__fail(EDL_ERR_ARG, "%s: decay %d is not -1, 0 or 1", fn, a->decay);
     if (isnan(a->lr) || isinf(a->lr) || isnan(a->reg) || isinf(a->reg))
         return edl__fail(EDL_ERR_ARG, "%s: lr %g and reg %g must be finite", fn, a->lr, a->reg);
-    if (a->optimizer != -1 && a->optimizer != EDL_OPT_SGD && a->optimizer != EDL_OPT_ADAGRAD && a->optimizer != EDL_OPT_ADAM)
+    if (a->optimizer != -1 && a->optimizer != EDL_OPT_SGD && a->optimizer != EDL_OPT_ADAGRAD &&
+        a->optimizer != EDL_OPT_ADAM)
         return edl__fail(EDL_ERR_ARG, "%s: optimizer %d is not sgd, adagrad or adam", fn, a->optimizer);
-    if (a->nhidden > EDL__REC_MAX_DENSE - 1) return edl__fail(EDL_ERR_ARG, "%s: %zu hidden layers (at most %d)", fn, a->nhidden, EDL__REC_MAX_DENSE - 1);
+    if (a->nhidden > EDL__REC_MAX_DENSE - 1)
+        return edl__fail(EDL_ERR_ARG, "%s: %zu hidden layers (at most %d)", fn, a->nhidden, EDL__REC_MAX_DENSE - 1);
     for (size_t l = 0; l < a->nhidden; l++)
-        if (!a->hidden || a->hidden[l] == 0 || a->hidden[l] > 100000) return edl__fail(EDL_ERR_ARG, "%s: hidden layer %zu has size 0 or > 100000", fn, l);
+        if (!a->hidden || a->hidden[l] == 0 || a->hidden[l] > 100000)
+            return edl__fail(EDL_ERR_ARG, "%s: hidden layer %zu has size 0 or > 100000", fn, l);
     return EDL_OK;
 }
 
@@ -489,9 +506,12 @@ static void nonfinite_where(const edl_recommender *r, char *out, size_t cap) {
         bool bad_bias = !isfinite(r->bias[row]);
         if (!bad_row && !bad_bias) continue;
         const char *what = bad_row ? "layer 0 (embedding)" : "the biases";
-        if (row == rows) snprintf(out, cap, "the global mean");
-        else if (row < r->users) snprintf(out, cap, "%s, row %zu (user %lld)", what, row, (long long)r->uid.ids[row]);
-        else snprintf(out, cap, "%s, row %zu (item %lld)", what, row, (long long)r->iid.ids[row - r->users]);
+        if (row == rows)
+            snprintf(out, cap, "the global mean");
+        else if (row < r->users)
+            snprintf(out, cap, "%s, row %zu (user %lld)", what, row, (long long)r->uid.ids[row]);
+        else
+            snprintf(out, cap, "%s, row %zu (item %lld)", what, row, (long long)r->iid.ids[row - r->users]);
         return;
     }
     for (size_t l = 0; l < r->ndense; l++) {
@@ -526,9 +546,11 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     t.dense_off = table;
     edl_model_param_counts(r->m, &t.nparams, NULL, NULL); /* the table (r->table) first, then the dense layers */
     int nt = edl__rec_threads(a->thread > 0 ? a->thread : edl__num_threads(), a->model, d->n, r->users, r->items);
-    snprintf(r->args, sizeof r->args, "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu threads=%d",
-             edl_rec_kind_name(a->model), r->fdim, a->epoch, (double)t.lr, (double)t.reg, t.neg, t.batch, edl_opt_name((edl_opt_kind)t.opt),
-             edl_schedule_name(t.decay ? EDL_SCHED_LINEAR : EDL_SCHED_CONSTANT), (unsigned long long)a->seed, nt); /* the schedule depends on the threads */
+    snprintf(r->args, sizeof r->args,
+             "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu threads=%d",
+             edl_rec_kind_name(a->model), r->fdim, a->epoch, (double)t.lr, (double)t.reg, t.neg, t.batch,
+             edl_opt_name((edl_opt_kind)t.opt), edl_schedule_name(t.decay ? EDL_SCHED_LINEAR : EDL_SCHED_CONSTANT),
+             (unsigned long long)a->seed, nt); /* the schedule depends on the threads */
     edl__rec_blocks blk;
     edl_status s = edl__rec_blocks_init(&blk, r, d->n, nt);
     if (s == EDL_OK && a->model != EDL_REC_MF && a->model != EDL_REC_POP) s = build_filter(&t, uidx, iidx, d->n);
@@ -576,13 +598,14 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
         examples += ex;
         float mean_loss = ex ? (float)(loss / (double)ex) : 0.0f;
         if (atomic_load(&t.failed) || !isfinite(mean_loss)) {
-            if (atomic_load(&t.failed) && t.fail_status != EDL_ERR_NUMERIC) s = edl__fail(t.fail_status, "%s", t.fail_msg);
-            else
-            {
+            if (atomic_load(&t.failed) && t.fail_status != EDL_ERR_NUMERIC)
+                s = edl__fail(t.fail_status, "%s", t.fail_msg);
+            else {
                 char where[160];
                 nonfinite_where(r, where, sizeof where);
-                s = edl__fail(EDL_ERR_NUMERIC, "edl_rec_train: %s became non-finite at step %llu (epoch %zu; lower -lr, now %g)", where,
-                              (unsigned long long)(atomic_load(&t.failed) ? t.fail_step : t.steps), ep + 1, (double)t.lr);
+                s = edl__fail(
+                    EDL_ERR_NUMERIC, "edl_rec_train: %s became non-finite at step %llu (epoch %zu; lower -lr, now %g)",
+                    where, (unsigned long long)(atomic_load(&t.failed) ? t.fail_step : t.steps), ep + 1, (double)t.lr);
             }
             break;
         }
@@ -594,11 +617,14 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
             p.progress = (double)(ep + 1) / (double)a->epoch, p.total_steps = t.total_steps;
             p.examples_per_second = p.seconds > 0 ? (double)examples / p.seconds : 0.0;
             p.eta_seconds = p.seconds / (double)(ep + 1) * (double)(a->epoch - ep - 1);
-            p.lr = rate_after(&t, t.steps), p.loss = mean_loss, p.accuracy = NAN, p.valid_loss = NAN, p.valid_accuracy = NAN, p.epoch_end = 1;
+            p.lr = rate_after(&t, t.steps), p.loss = mean_loss, p.accuracy = NAN, p.valid_loss = NAN,
+            p.valid_accuracy = NAN, p.epoch_end = 1;
             edl_rec_metrics m;
             if (a->valid && edl_rec_evaluate(r, a->valid, a->k ? a->k : 10, &m) == EDL_OK) {
-                if (r->kind == EDL_REC_MF) p.valid_loss = (float)m.rmse;
-                else p.valid_accuracy = (float)m.hr;
+                if (r->kind == EDL_REC_MF)
+                    p.valid_loss = (float)m.rmse;
+                else
+                    p.valid_accuracy = (float)m.hr;
             }
             a->progress(&p, a->user);
         }
@@ -617,7 +643,8 @@ edl_status edl_rec_train(edl_recommender **out, const edl_ratings *d, const edl_
     EDL__TRY(check_args(a, d));
     edl_recommender *r = calloc(1, sizeof *r);
     int64_t *uidx = malloc(d->n * sizeof *uidx), *iidx = malloc(d->n * sizeof *iidx);
-    edl_status s = r && uidx && iidx ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for %zu records", d->n);
+    edl_status s =
+        r && uidx && iidx ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for %zu records", d->n);
     if (s == EDL_OK) r->kind = a->model, s = index_records(r, d, uidx, iidx);
     if (s == EDL_OK) {
         if (rep) memset(rep, 0, sizeof *rep), rep->users = r->users, rep->items = r->items, rep->ratings = d->n;

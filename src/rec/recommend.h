@@ -16,10 +16,10 @@ struct edl_ratings {
 
 /* An open-addressing map from 64-bit ids to dense indices 0..n-1 (in order of first sight). */
 typedef struct {
-    int64_t *keys;   /* cap slots */
-    int64_t *vals;   /* dense index, -1 for an empty slot */
+    int64_t *keys; /* cap slots */
+    int64_t *vals; /* dense index, -1 for an empty slot */
     size_t cap, n;
-    int64_t *ids;    /* ids[index] = key: n of them */
+    int64_t *ids; /* ids[index] = key: n of them */
     size_t ids_cap;
 } edl__idmap;
 
@@ -32,7 +32,7 @@ int64_t edl__idmap_get(const edl__idmap *m, int64_t id);
 
 /* A dense layer of the mlp head, pointing into the model's parameter block. */
 typedef struct {
-    float *w, *b;           /* out x in, out */
+    float *w, *b; /* out x in, out */
     size_t in, out;
     edl_act act;
 } edl__rec_dense;
@@ -41,19 +41,19 @@ typedef struct {
 
 struct edl_recommender {
     edl_rec_kind kind;
-    edl_model *m;           /* layer 0: embedding(rows=users+items, dim, len=2, pool=flatten);
+    edl_model *m; /* layer 0: embedding(rows=users+items, dim, len=2, pool=flatten);
                                mlp: then its dense layers */
     size_t users, items;
-    size_t fdim;            /* factors per row (mf: 0 means biases only; the table then has 1) */
-    size_t dim;             /* the table's row length */
-    float *table;           /* inside m's parameter block: users rows, then items rows */
-    float *bias;            /* users + items + 1: user biases, item biases, global mean */
+    size_t fdim;  /* factors per row (mf: 0 means biases only; the table then has 1) */
+    size_t dim;   /* the table's row length */
+    float *table; /* inside m's parameter block: users rows, then items rows */
+    float *bias;  /* users + items + 1: user biases, item biases, global mean */
     edl__rec_dense dense[EDL__REC_MAX_DENSE];
     size_t ndense;
-    edl__idmap uid, iid;     /* file ids <-> dense indices */
-    int64_t *seen_off;      /* users + 1: user u's training items are seen[seen_off[u] ..) */
-    int64_t *seen;          /* sorted per user */
-    int64_t *count;         /* items: training records of each */
+    edl__idmap uid, iid; /* file ids <-> dense indices */
+    int64_t *seen_off;   /* users + 1: user u's training items are seen[seen_off[u] ..) */
+    int64_t *seen;       /* sorted per user */
+    int64_t *count;      /* items: training records of each */
     char args[256];
 };
 
@@ -64,13 +64,13 @@ struct edl_recommender {
 typedef struct {
     int nt;
     size_t n, users, items;
-    size_t *order;          /* the n record indices, block by block (shuffled in each block) */
-    size_t *off;            /* nt * nt + 1: block k is order[off[k] .. off[k + 1]) */
-    int64_t *gitems;        /* the dense items, group by group (negatives come from one group) */
-    size_t *goff;           /* nt + 1: group g is gitems[goff[g] .. goff[g + 1]) */
-    uint8_t *ug, *ig;       /* each user's and item's group this epoch */
-    size_t *urank, *irank;  /* users and items by record count, most first (nt > 1) */
-    size_t *cursor;         /* nt * nt: scratch for the counting sorts */
+    size_t *order;         /* the n record indices, block by block (shuffled in each block) */
+    size_t *off;           /* nt * nt + 1: block k is order[off[k] .. off[k + 1]) */
+    int64_t *gitems;       /* the dense items, group by group (negatives come from one group) */
+    size_t *goff;          /* nt + 1: group g is gitems[goff[g] .. goff[g + 1]) */
+    uint8_t *ug, *ig;      /* each user's and item's group this epoch */
+    size_t *urank, *irank; /* users and items by record count, most first (nt > 1) */
+    size_t *cursor;        /* nt * nt: scratch for the counting sorts */
 } edl__rec_blocks;
 
 /* The threads (groups) the schedule uses for `requested`: at most EDL__REC_MAX_THREADS, the

@@ -54,7 +54,8 @@ void edl__rec_blocks_free(edl__rec_blocks *b) {
 
 edl_status edl__rec_blocks_init(edl__rec_blocks *b, const edl_recommender *r, size_t n, int nt) {
     memset(b, 0, sizeof *b);
-    if (nt < 1 || nt > EDL__REC_MAX_THREADS) return edl__fail(EDL_ERR_ARG, "edl_rec_train: %d threads (1 to %d)", nt, EDL__REC_MAX_THREADS);
+    if (nt < 1 || nt > EDL__REC_MAX_THREADS)
+        return edl__fail(EDL_ERR_ARG, "edl_rec_train: %d threads (1 to %d)", nt, EDL__REC_MAX_THREADS);
     size_t nblocks = (size_t)nt * (size_t)nt, most = r->users > r->items ? r->users : r->items;
     b->nt = nt, b->n = n, b->users = r->users, b->items = r->items;
     b->order = malloc(n * sizeof *b->order);
@@ -68,7 +69,9 @@ edl_status edl__rec_blocks_init(edl__rec_blocks *b, const edl_recommender *r, si
         ranked *tmp = malloc(most * sizeof *tmp);
         b->urank = malloc(r->users * sizeof *b->urank), b->irank = malloc(r->items * sizeof *b->irank);
         ok = tmp && b->urank && b->irank;
-        if (ok) rank_by_count(b->urank, r->users, NULL, r->seen_off, tmp), rank_by_count(b->irank, r->items, r->count, NULL, tmp);
+        if (ok)
+            rank_by_count(b->urank, r->users, NULL, r->seen_off, tmp),
+                rank_by_count(b->irank, r->items, r->count, NULL, tmp);
         free(tmp);
     }
     if (!ok) {

@@ -43,7 +43,8 @@ void edl__rec_score_all(const edl_recommender *r, size_t u, float *out, float *w
         return;
     }
     float base = r->kind == EDL_REC_MF ? r->bias[U + I] + r->bias[u] : 0.0f;
-    for (size_t i = 0; i < I; i++) out[i] = base + bi[i] + (f && r->kind != EDL_REC_POP ? edl__vec_dot(p, q + i * d, f) : 0.0f);
+    for (size_t i = 0; i < I; i++)
+        out[i] = base + bi[i] + (f && r->kind != EDL_REC_POP ? edl__vec_dot(p, q + i * d, f) : 0.0f);
 }
 
 /* ---- top k -------------------------------------------------------------------------------- */
@@ -111,7 +112,8 @@ edl_status edl_rank_metrics(const float *scores, const uint8_t *relevant, size_t
     EDL__CHECK_SIZE(fn, n);
     EDL__CHECK_SIZE(fn, k);
     for (size_t i = 0; i < n; i++) /* NaN has no rank: once it topped the list (hr 1) and came last for auc */
-        if (isnan(scores[i])) return edl__fail(EDL_ERR_ARG, "%s: the score at position %zu is NaN, which has no rank", fn, i);
+        if (isnan(scores[i]))
+            return edl__fail(EDL_ERR_ARG, "%s: the score at position %zu is NaN, which has no rank", fn, i);
     size_t kk = k < n ? k : n, nrel = 0;
     for (size_t i = 0; i < n; i++) nrel += relevant[i] != 0;
     int64_t *top = malloc(kk * sizeof *top);
@@ -186,8 +188,8 @@ edl_status edl_rec_score(const edl_recommender *r, int64_t user, int64_t item, f
     return EDL_OK;
 }
 
-edl_status edl_rec_topk(const edl_recommender *r, int64_t user, size_t k, int exclude_seen, int64_t *items, float *scores,
-                        size_t *count) {
+edl_status edl_rec_topk(const edl_recommender *r, int64_t user, size_t k, int exclude_seen, int64_t *items,
+                        float *scores, size_t *count) {
     if (!r || !items || !scores || !count) return edl__fail(EDL_ERR_ARG, "edl_rec_topk: an argument is NULL");
     size_t u = 0;
     EDL__TRY(find_user(r, user, &u));
@@ -211,11 +213,14 @@ edl_status edl_rec_topk(const edl_recommender *r, int64_t user, size_t k, int ex
     return EDL_OK;
 }
 
-edl_status edl_rec_similar(const edl_recommender *r, int64_t item, size_t k, int64_t *items, float *sims, size_t *count) {
+edl_status edl_rec_similar(const edl_recommender *r, int64_t item, size_t k, int64_t *items, float *sims,
+                           size_t *count) {
     if (!r || !items || !sims || !count) return edl__fail(EDL_ERR_ARG, "edl_rec_similar: an argument is NULL");
     size_t i = 0;
     EDL__TRY(find_item(r, item, &i));
-    if (r->fdim == 0) return edl__fail(EDL_ERR_UNSUPPORTED, "edl_rec_similar: a %s model has no item vectors", r->kind == EDL_REC_POP ? "popularity" : "biases-only");
+    if (r->fdim == 0)
+        return edl__fail(EDL_ERR_UNSUPPORTED, "edl_rec_similar: a %s model has no item vectors",
+                         r->kind == EDL_REC_POP ? "popularity" : "biases-only");
     float *cos = malloc(r->items * sizeof *cos);
     uint8_t *skip = calloc(r->items, 1);
     if (k > r->items) k = r->items;
@@ -252,8 +257,8 @@ static int cmp_pair(const void *a, const void *b) {
 
 /* Ranking metrics of each test user (one row of 6 values each: hr ndcg precision recall mrr auc,
    NaN when the user has no usable test item). */
-static edl_status rank_users(const edl_recommender *r, const pair *ps, size_t np, const size_t *start, size_t nu, size_t k,
-                             double *res) {
+static edl_status rank_users(const edl_recommender *r, const pair *ps, size_t np, const size_t *start, size_t nu,
+                             size_t k, double *res) {
     atomic_int failed = 0;
     atomic_size_t nan_user = 0; /* 1 + the index of a user whose scores hold a NaN */
 #pragma omp parallel
@@ -281,8 +286,10 @@ static edl_status rank_users(const edl_recommender *r, const pair *ps, size_t np
             }
             for (size_t x = start[g]; x < e; x++) mark[ps[x].i] = 0;
             edl_status st = nrel ? edl_rank_metrics(cand, rel, n, k, o, o + 1, o + 2, o + 3, o + 4, o + 5) : EDL_OK;
-            if (st == EDL_ERR_ARG) nan_user = u + 1; /* the only argument it can refuse here */
-            else if (st != EDL_OK) failed = 1;
+            if (st == EDL_ERR_ARG)
+                nan_user = u + 1; /* the only argument it can refuse here */
+            else if (st != EDL_OK)
+                failed = 1;
         }
         free(all), free(cand), free(ws), free(rel), free(mark);
     }
@@ -314,14 +321,16 @@ edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, s
         ps[np++] = (pair){u, i};
         if (r->kind == EDL_REC_MF) {
             const float *p = r->table + (size_t)u * d, *q = r->table + (U + (size_t)i) * d;
-            float pred = r->bias[U + I] + r->bias[u] + r->bias[U + (size_t)i] + (r->fdim ? edl__vec_dot(p, q, r->fdim) : 0.0f);
+            float pred =
+                r->bias[U + I] + r->bias[u] + r->bias[U + (size_t)i] + (r->fdim ? edl__vec_dot(p, q, r->fdim) : 0.0f);
             double e = (double)pred - test->rating[x];
             se += e * e, ae += fabs(e);
         }
     }
     if (np == 0) { /* no metric means anything: say so rather than print NaN */
         free(ps);
-        return edl__fail(EDL_ERR_ARG, "%s: none of the %zu test records has a user and an item the model knows (%zu unknown)", fn,
+        return edl__fail(EDL_ERR_ARG,
+                         "%s: none of the %zu test records has a user and an item the model knows (%zu unknown)", fn,
                          test->n, m->unknown);
     }
     if (r->kind == EDL_REC_MF) m->rmse = sqrt(se / (double)np), m->mae = ae / (double)np;
@@ -374,13 +383,15 @@ edl_status edl_rec_save(const edl_recommender *r, const char *path) {
         {"rec.seen_items", EDL_DTYPE_I64, 1, {nseen, 0}, r->seen},
         {"rec.item_count", EDL_DTYPE_I64, 1, {r->items, 0}, r->count},
     };
-    if (!edl__vec_all_finite(r->bias, r->users + r->items + 1)) return edl__fail(EDL_ERR_NUMERIC, "%s: the biases hold NaN or infinite values", path);
+    if (!edl__vec_all_finite(r->bias, r->users + r->items + 1))
+        return edl__fail(EDL_ERR_NUMERIC, "%s: the biases hold NaN or infinite values", path);
     return edl_model_save_ex(r->m, path, keys, vals, 6, extra, 6);
 }
 
 /* Layer l's description, or a format error naming what a recommender needs of it. */
 static edl_status layer(const edl_model *m, const char *path, size_t l, edl_layer_info *in) {
-    if (edl_model_layer_info(m, l, in) != EDL_OK) return edl__fail(EDL_ERR_FORMAT, "%s: a recommender needs a layer %zu", path, l);
+    if (edl_model_layer_info(m, l, in) != EDL_OK)
+        return edl__fail(EDL_ERR_FORMAT, "%s: a recommender needs a layer %zu", path, l);
     return EDL_OK;
 }
 
@@ -389,31 +400,40 @@ edl_status edl__rec_check(edl__st *st, const edl_model *m, edl__rec_file *f) {
     memset(f, 0, sizeof *f);
     const char *kind = edl__st_meta(st, "rec.model");
     if (!kind) return edl__fail(EDL_ERR_FORMAT, "%s: not an edl recommender (no rec.model in its metadata)", path);
-    if (edl_rec_kind_from_name(kind, &f->kind) != EDL_OK) return edl__fail(EDL_ERR_FORMAT, "%s: unknown rec.model \"%.32s\"", path, kind);
+    if (edl_rec_kind_from_name(kind, &f->kind) != EDL_OK)
+        return edl__fail(EDL_ERR_FORMAT, "%s: unknown rec.model \"%.32s\"", path, kind);
     const char *format = edl__st_meta(st, "rec.format");
-    if (!format || strcmp(format, "1")) return edl__fail(EDL_ERR_FORMAT, "%s: rec.format is not 1 (a newer edl wrote it?)", path);
+    if (!format || strcmp(format, "1"))
+        return edl__fail(EDL_ERR_FORMAT, "%s: rec.format is not 1 (a newer edl wrote it?)", path);
     EDL__TRY(edl__st_get_count(st, "rec.users", INT64_MAX, &f->users));
     EDL__TRY(edl__st_get_count(st, "rec.items", INT64_MAX, &f->items));
     EDL__TRY(edl__st_get_count(st, "rec.dim", INT64_MAX, &f->fdim));
     if (f->users == 0 || f->items == 0)
-        return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.users %zu and rec.items %zu must both be at least 1", path, f->users, f->items);
+        return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.users %zu and rec.items %zu must both be at least 1", path,
+                         f->users, f->items);
     if ((f->kind == EDL_REC_POP && f->fdim) || ((f->kind == EDL_REC_BPR || f->kind == EDL_REC_MLP) && !f->fdim))
         return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.dim %zu does not suit a %s model", path, f->fdim, kind);
     edl_layer_info li;
     EDL__TRY(layer(m, path, 0, &li));
     if (li.kind != EDL_LAYER_EMBEDDING || li.pool != EDL_POOL_FLATTEN || li.len != 2)
-        return edl__fail(EDL_ERR_FORMAT, "%s: layer 0 must concatenate (an embedding with len=2, pool=flatten) the user and item rows", path);
+        return edl__fail(EDL_ERR_FORMAT,
+                         "%s: layer 0 must concatenate (an embedding with len=2, pool=flatten) the user and item rows",
+                         path);
     EDL__TRY(edl__st_check_sum(st, "rec.users", f->users, "rec.items", f->items, "layer 0's rows", li.rows));
     f->dim = f->fdim ? f->fdim : 1;
-    if (li.dim != f->dim) return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.dim %zu wants rows of %zu, but layer 0's dim is %zu", path, f->fdim, f->dim, li.dim);
+    if (li.dim != f->dim)
+        return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.dim %zu wants rows of %zu, but layer 0's dim is %zu", path,
+                         f->fdim, f->dim, li.dim);
     size_t nl = edl_model_num_layers(m);
-    if (f->kind != EDL_REC_MLP && nl != 1) return edl__fail(EDL_ERR_FORMAT, "%s: a %s model has only its table (this one has %zu layers)", path, kind, nl);
+    if (f->kind != EDL_REC_MLP && nl != 1)
+        return edl__fail(EDL_ERR_FORMAT, "%s: a %s model has only its table (this one has %zu layers)", path, kind, nl);
     if (f->kind == EDL_REC_MLP) {
         edl_layer_info d;
         EDL__TRY(layer(m, path, 1, &d));
         if (d.kind != EDL_LAYER_DENSE || d.in_dim != 2 * f->dim)
-            return edl__fail(EDL_ERR_FORMAT, "%s: the mlp's first dense layer reads %zu values, not the %zu of a user and an item row", path, d.in_dim,
-                             2 * f->dim);
+            return edl__fail(EDL_ERR_FORMAT,
+                             "%s: the mlp's first dense layer reads %zu values, not the %zu of a user and an item row",
+                             path, d.in_dim, 2 * f->dim);
     }
     /* the tensors beside the table: one bias a row and the global mean, ids, seen items by user */
     size_t rows1, users1;
@@ -429,19 +449,23 @@ edl_status edl__rec_check(edl__st *st, const edl_model *m, edl__rec_file *f) {
     if (o[0] != 0) return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[0] = %lld, not 0", path, (long long)o[0]);
     for (size_t u = 0; u < f->users; u++) /* every offset in order before any item is read */
         if (o[u + 1] < o[u])
-            return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[%zu] = %lld is below rec.seen_offsets[%zu] = %lld", path, u + 1,
-                             (long long)o[u + 1], u, (long long)o[u]);
+            return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[%zu] = %lld is below rec.seen_offsets[%zu] = %lld",
+                             path, u + 1, (long long)o[u + 1], u, (long long)o[u]);
     f->nseen = (size_t)o[f->users];
     EDL__TRY(edl__st_get_array(st, "rec.seen_items", EDL_DTYPE_I64, f->nseen, &seen));
-    if (!edl__vec_all_finite(bias, rows1)) return edl__fail(EDL_ERR_FORMAT, "%s: rec.bias holds NaN or infinite values", path);
+    if (!edl__vec_all_finite(bias, rows1))
+        return edl__fail(EDL_ERR_FORMAT, "%s: rec.bias holds NaN or infinite values", path);
     const int64_t *sv = seen, *cv = count;
     for (size_t u = 0; u < f->users; u++)
         for (int64_t j = o[u]; j < o[u + 1]; j++)
             if (sv[j] < 0 || (uint64_t)sv[j] >= f->items || (j > o[u] && sv[j] <= sv[j - 1]))
-                return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_items[%lld] = %lld is out of [0, rec.items %zu) or not above the one before", path,
-                                 (long long)j, (long long)sv[j], f->items);
+                return edl__fail(
+                    EDL_ERR_FORMAT,
+                    "%s: rec.seen_items[%lld] = %lld is out of [0, rec.items %zu) or not above the one before", path,
+                    (long long)j, (long long)sv[j], f->items);
     for (size_t i = 0; i < f->items; i++)
-        if (cv[i] < 0) return edl__fail(EDL_ERR_FORMAT, "%s: rec.item_count[%zu] = %lld is negative", path, i, (long long)cv[i]);
+        if (cv[i] < 0)
+            return edl__fail(EDL_ERR_FORMAT, "%s: rec.item_count[%zu] = %lld is negative", path, i, (long long)cv[i]);
     f->bias = bias, f->user_ids = uids, f->item_ids = iids, f->seen_off = o, f->seen = sv, f->count = cv;
     return EDL_OK;
 }
@@ -451,7 +475,8 @@ static edl_status load_ids(edl__idmap *map, const char *path, const char *name, 
     for (size_t k = 0; k < n; k++) {
         int64_t x;
         EDL__TRY(edl__idmap_put(map, ids[k], &x));
-        if ((size_t)x != k) return edl__fail(EDL_ERR_FORMAT, "%s: %s[%zu] = %lld appears twice", path, name, k, (long long)ids[k]);
+        if ((size_t)x != k)
+            return edl__fail(EDL_ERR_FORMAT, "%s: %s[%zu] = %lld appears twice", path, name, k, (long long)ids[k]);
     }
     return EDL_OK;
 }
@@ -468,7 +493,8 @@ static edl_status load_parts(edl_recommender *r, edl__st *st, const char *path) 
     r->seen_off = malloc((r->users + 1) * sizeof *r->seen_off);
     r->seen = malloc((nseen ? nseen : 1) * sizeof *r->seen);
     r->count = malloc(r->items * sizeof *r->count);
-    if (!r->bias || !r->seen_off || !r->seen || !r->count) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the recommender", path);
+    if (!r->bias || !r->seen_off || !r->seen || !r->count)
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the recommender", path);
     memcpy(r->bias, f.bias, (r->users + r->items + 1) * sizeof *r->bias);
     memcpy(r->seen_off, f.seen_off, (r->users + 1) * sizeof *r->seen_off);
     if (nseen) memcpy(r->seen, f.seen, nseen * sizeof *r->seen);

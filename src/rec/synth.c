@@ -30,8 +30,10 @@ static size_t draw_item(synth *s, edl_rng *rng) {
     size_t lo = 0, hi = s->a->items - 1;
     while (lo < hi) { /* the first rank whose cumulative weight exceeds u */
         size_t mid = lo + (hi - lo) / 2;
-        if (s->cdf[mid] > u) hi = mid;
-        else lo = mid + 1;
+        if (s->cdf[mid] > u)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
     return (size_t)s->order[lo];
 }
@@ -88,15 +90,19 @@ edl_status edl_synth_ratings(const char *path, const edl_synth_args *a, edl_synt
     static const char fn[] = "edl_synth_ratings";
     if (!path || !a) return edl__fail(EDL_ERR_ARG, "%s: path or args is NULL", fn);
     if (a->users == 0 || a->items == 0 || a->rank == 0 || a->per_user == 0)
-        return edl__fail(EDL_ERR_ARG, "%s: users %zu, items %zu, rank %zu and per_user %zu must be > 0", fn, a->users, a->items,
-                         a->rank, a->per_user);
-    if (!(a->noise >= 0.0f) || !isfinite(a->noise) || !(a->zipf >= 0.0f) || !isfinite(a->zipf) || !isfinite(a->affinity))
-        return edl__fail(EDL_ERR_ARG, "%s: noise %g and zipf %g must be finite and >= 0, affinity finite", fn, a->noise, a->zipf);
+        return edl__fail(EDL_ERR_ARG, "%s: users %zu, items %zu, rank %zu and per_user %zu must be > 0", fn, a->users,
+                         a->items, a->rank, a->per_user);
+    if (!(a->noise >= 0.0f) || !isfinite(a->noise) || !(a->zipf >= 0.0f) || !isfinite(a->zipf) ||
+        !isfinite(a->affinity))
+        return edl__fail(EDL_ERR_ARG, "%s: noise %g and zipf %g must be finite and >= 0, affinity finite", fn, a->noise,
+                         a->zipf);
     size_t np, nq, bytes;
     if (a->rank > 100000) return edl__fail(EDL_ERR_ARG, "%s: rank %zu is more than 100000", fn, a->rank);
     if (!edl__mul_ok(a->users, a->rank, &np) || !edl__mul_ok(a->items, a->rank, &nq) || a->users > ((size_t)1 << 40) ||
-        a->items > ((size_t)1 << 40) || !edl__mul_ok(np, sizeof(float), &bytes) || !edl__mul_ok(nq, sizeof(float), &bytes))
-        return edl__fail(EDL_ERR_NOMEM, "%s: %zu users and %zu items of rank %zu are too many", fn, a->users, a->items, a->rank);
+        a->items > ((size_t)1 << 40) || !edl__mul_ok(np, sizeof(float), &bytes) ||
+        !edl__mul_ok(nq, sizeof(float), &bytes))
+        return edl__fail(EDL_ERR_NOMEM, "%s: %zu users and %zu items of rank %zu are too many", fn, a->users, a->items,
+                         a->rank);
     synth s = {a, report, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     s.p = malloc(np * sizeof *s.p), s.q = malloc(nq * sizeof *s.q);
     s.bu = malloc(a->users * sizeof *s.bu), s.bi = malloc(a->items * sizeof *s.bi);

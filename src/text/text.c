@@ -44,7 +44,8 @@ edl_status edl__text_tokens(const char *text, size_t len, edl__token_fn tok, voi
 edl_status edl__vocab_init(edl__vocab *v, const char *label_prefix) {
     memset(v, 0, sizeof *v);
     size_t n = strlen(label_prefix);
-    if (n == 0 || n >= sizeof v->label) return edl__fail(EDL_ERR_ARG, "label prefix \"%s\" must be 1 to 63 bytes", label_prefix);
+    if (n == 0 || n >= sizeof v->label)
+        return edl__fail(EDL_ERR_ARG, "label prefix \"%s\" must be 1 to 63 bytes", label_prefix);
     memcpy(v->label, label_prefix, n + 1);
     v->label_len = n;
     v->table_size = 1 << 16;
@@ -126,7 +127,8 @@ edl_status edl__vocab_add(edl__vocab *v, const char *s, size_t n) {
         v->counts[e]++;
         return EDL_OK;
     }
-    if (v->size >= INT32_MAX - 1) return edl__fail(EDL_ERR_NOMEM, "the vocabulary holds %zu entries, the most it can", v->size);
+    if (v->size >= INT32_MAX - 1)
+        return edl__fail(EDL_ERR_NOMEM, "the vocabulary holds %zu entries, the most it can", v->size);
     if (2 * (v->size + 1) > v->table_size) EDL__TRY(grow_table(v));
     EDL__TRY(append_entry(v, s, n, h, 1));
     size_t slot = h & (v->table_size - 1);
@@ -195,9 +197,12 @@ edl_status edl__vocab_finish(edl__vocab *v, int64_t min_count, int64_t min_count
     edl_status s = edl__vocab_init(&nv, v->label);
     for (size_t k = 0; s == EDL_OK && k < kept; k++) {
         size_t e = ids[k];
-        s = append_entry(&nv, v->bytes + v->offsets[e], (size_t)(v->offsets[e + 1] - v->offsets[e]), v->hashes[e], v->counts[e]);
-        if (is_label[e]) nv.nlabels++;
-        else nv.nwords++;
+        s = append_entry(&nv, v->bytes + v->offsets[e], (size_t)(v->offsets[e + 1] - v->offsets[e]), v->hashes[e],
+                         v->counts[e]);
+        if (is_label[e])
+            nv.nlabels++;
+        else
+            nv.nwords++;
     }
     free(ids), free(tmp), free(is_label);
     if (s == EDL_OK) s = edl__vocab_reindex(&nv);
@@ -250,8 +255,8 @@ static edl_status line_token(void *vc, const char *s, size_t n) {
     return EDL_OK;
 }
 
-edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, size_t word_ngrams,
-                           size_t bucket, edl__line *l) {
+edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, size_t word_ngrams, size_t bucket,
+                           edl__line *l) {
     l->nwords = l->nlabels = l->nhashes = 0;
     l->ntokens = 0;
     line_ctx c = {v, l};

@@ -21,18 +21,18 @@ edl_status edl__text_tokens(const char *text, size_t len, edl__token_fn tok, voi
 /* A vocabulary: words then labels, each sorted by count (descending; ties in order of first
    appearance), with an open-addressing hash table from token to id. */
 typedef struct {
-    char *bytes;          /* all entries' text, back to back */
+    char *bytes; /* all entries' text, back to back */
     size_t nbytes, cap_bytes;
-    int64_t *offsets;     /* entry i is bytes[offsets[i] .. offsets[i+1]) */
+    int64_t *offsets; /* entry i is bytes[offsets[i] .. offsets[i+1]) */
     int64_t *counts;
     uint32_t *hashes;
-    size_t size, cap;     /* entries */
+    size_t size, cap; /* entries */
     size_t nwords, nlabels;
-    int32_t *table;       /* hash slots -> entry, -1 empty */
-    size_t table_size;    /* a power of two */
-    char label[64];       /* label prefix, e.g. "__label__" */
+    int32_t *table;    /* hash slots -> entry, -1 empty */
+    size_t table_size; /* a power of two */
+    char label[64];    /* label prefix, e.g. "__label__" */
     size_t label_len;
-    int64_t ntokens;      /* tokens counted while building */
+    int64_t ntokens; /* tokens counted while building */
 } edl__vocab;
 
 edl_status edl__vocab_init(edl__vocab *v, const char *label_prefix);
@@ -54,15 +54,15 @@ typedef struct {
     size_t nwords, cap_words;
     int32_t *labels;
     size_t nlabels, cap_labels;
-    uint32_t *hashes;     /* scratch: hashes of the line's words */
+    uint32_t *hashes; /* scratch: hashes of the line's words */
     size_t nhashes, cap_hashes;
-    int64_t ntokens;      /* tokens read (as fastText counts them) */
+    int64_t ntokens; /* tokens read (as fastText counts them) */
 } edl__line;
 
 void edl__line_free(edl__line *l);
 /* Parses one line (no newline inside; an EOS is appended as fastText's reader does) into l. */
-edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, size_t word_ngrams,
-                           size_t bucket, edl__line *l);
+edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, size_t word_ngrams, size_t bucket,
+                           edl__line *l);
 
 /* ---- model files of the text kinds --------------------------------------------------------
    A loader loads the model (edl_model_load) and runs its kind's check on the file's container and
@@ -74,9 +74,9 @@ edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, size_t 
 typedef struct {
     edl_textclf_loss loss;
     size_t nwords, nlabels, bucket, dim, word_ngrams;
-    const char *label;      /* the label prefix, 1 to 63 bytes */
-    edl__strings vocab;     /* nwords + nlabels entries */
-    const int64_t *counts;  /* each >= 1; hs: labels' most frequent first, their sum < 2^63 */
+    const char *label;     /* the label prefix, 1 to 63 bytes */
+    edl__strings vocab;    /* nwords + nlabels entries */
+    const int64_t *counts; /* each >= 1; hs: labels' most frequent first, their sum < 2^63 */
 } edl__textclf_file;
 /* A text classifier (textclf_file.c): textclf.* metadata, vocab.* tensors, embedding_bag(nwords +
    bucket rows, dim, mean) ... dense(nlabels, or nlabels - 1 inner nodes for hs; no hidden layers
@@ -86,7 +86,7 @@ edl_status edl__textclf_check(edl__st *st, const edl_model *m, edl__textclf_file
 typedef struct {
     size_t nwords, bucket, minn, maxn, dim;
     const char *label;
-    edl__strings vocab;     /* nwords words first, maybe labels after */
+    edl__strings vocab; /* nwords words first, maybe labels after */
     const int64_t *counts;
 } edl__wordvec_file;
 /* A word-vector model (wordvec.c): wordvec.* metadata, a table of nwords + bucket rows, the

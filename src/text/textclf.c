@@ -135,8 +135,7 @@ void edl__textclf_average(const edl_textclf *c, const int32_t *words, size_t n, 
 
 /* Probabilities of every label for input rows words[0..n) (probs: nlabels floats). HS gives
    the product of the path's sigmoids. Returns EDL_OK with *empty = 1 when there is no input. */
-edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t n, float *hidden,
-                              float *probs) {
+edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t n, float *hidden, float *probs) {
     const edl_model *m = c->m;
     size_t nl = c->vocab.nlabels, dim = c->dim;
     if (edl_model_num_layers(m) > 2) { /* hidden layers: the general model */
@@ -195,9 +194,7 @@ static void hs_offer(hs_hit *h, size_t *n, size_t k, hs_hit x) {
     h[i] = x;
 }
 
-static int hs_better_first(const void *a, const void *b) {
-    return hs_worse(b, a) ? -1 : hs_worse(a, b) ? 1 : 0;
-}
+static int hs_better_first(const void *a, const void *b) { return hs_worse(b, a) ? -1 : hs_worse(a, b) ? 1 : 0; }
 
 typedef struct {
     int32_t node;
@@ -270,7 +267,8 @@ edl_status edl_textclf_word_probs(const edl_textclf *c, const char *word, size_t
     if (!c || !word || !probs) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     int32_t id = edl__vocab_find(&c->vocab, word, len, edl__text_hash(word, len));
     if (id < 0 || (size_t)id >= c->vocab.nwords)
-        return edl__fail(EDL_ERR_ARG, "%s: '%.*s' is not a word of the vocabulary", fn, (int)(len > 64 ? 64 : len), word);
+        return edl__fail(EDL_ERR_ARG, "%s: '%.*s' is not a word of the vocabulary", fn, (int)(len > 64 ? 64 : len),
+                         word);
     /* the word's row alone: no "</s>", no n-grams, so the colour is the word's own */
     float *hidden = malloc(c->dim * sizeof *hidden);
     if (!hidden) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
@@ -288,10 +286,11 @@ const float *edl_textclf_label_vector(const edl_textclf *c, size_t label) {
 
 /* ---- prediction ---------------------------------------------------------------------------- */
 
-edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t len, size_t k,
-                               float threshold, int64_t *labels, float *probs, size_t *count) {
+edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t len, size_t k, float threshold,
+                               int64_t *labels, float *probs, size_t *count) {
     static const char fn[] = "edl_textclf_predict";
-    if (!c || (!line && len) || !labels || !probs || !count) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    if (!c || (!line && len) || !labels || !probs || !count)
+        return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     if (isnan(threshold)) return edl__fail(EDL_ERR_ARG, "%s: threshold is NaN", fn);
     *count = 0;
     edl__line l = {0};
@@ -343,8 +342,7 @@ void edl_textclf_meter_free(edl_textclf_meter *mt) {
     memset(mt, 0, sizeof *mt);
 }
 
-edl_status edl_textclf_test(const edl_textclf *c, const char *path, size_t k, float threshold,
-                            edl_textclf_meter *mt) {
+edl_status edl_textclf_test(const edl_textclf *c, const char *path, size_t k, float threshold, edl_textclf_meter *mt) {
     static const char fn[] = "edl_textclf_test";
     if (!c || !path || !mt) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     if (k == 0) return edl__fail(EDL_ERR_ARG, "%s: k must be at least 1", fn);

@@ -18,12 +18,12 @@ struct edl_textclf {
     edl__vocab vocab;
     edl_textclf_loss loss;
     size_t dim, word_ngrams, bucket;
-    edl__hs_node *tree;     /* hierarchical softmax: 2 * labels - 1 nodes */
-    int32_t *paths;        /* label l's path: output rows paths[path_off[l] .. path_off[l+1]) */
-    uint8_t *codes;        /* and the branch taken at each */
+    edl__hs_node *tree; /* hierarchical softmax: 2 * labels - 1 nodes */
+    int32_t *paths;     /* label l's path: output rows paths[path_off[l] .. path_off[l+1]) */
+    uint8_t *codes;     /* and the branch taken at each */
     size_t *path_off;
-    size_t depth;          /* the deepest label's path length */
-    char args[2048];       /* the training arguments, for the file */
+    size_t depth;    /* the deepest label's path length */
+    char args[2048]; /* the training arguments, for the file */
 };
 
 edl_status edl__textclf_build_tree(edl_textclf *c);
@@ -37,7 +37,6 @@ void edl__textclf_average(const edl_textclf *c, const int32_t *words, size_t n, 
 edl_status edl__textclf_hs_topk(const edl_textclf *c, const float *hidden, size_t k, float threshold, int64_t *labels,
                                 float *probs, size_t *count, size_t *visited);
 /* Label probabilities for input rows words[0..n); hidden: dim floats of scratch. */
-edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t n, float *hidden,
-                              float *probs);
+edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t n, float *hidden, float *probs);
 
 #endif

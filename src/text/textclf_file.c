@@ -20,9 +20,11 @@ edl_status edl_textclf_save(const edl_textclf *c, const char *path) {
     snprintf(bucket, sizeof bucket, "%zu", c->bucket);
     snprintf(dim, sizeof dim, "%zu", c->dim);
     snprintf(ntok, sizeof ntok, "%lld", (long long)c->vocab.ntokens);
-    const char *keys[] = {"textclf.format", "textclf.loss", "textclf.label", "textclf.nwords", "textclf.nlabels",
-                          "textclf.word_ngrams", "textclf.bucket", "textclf.dim", "textclf.ntokens", "textclf.args"};
-    const char *vals[] = {"1", edl_textclf_loss_name(c->loss), c->vocab.label, nwords, nlabels, ngrams, bucket, dim, ntok, c->args};
+    const char *keys[] = {"textclf.format",  "textclf.loss",        "textclf.label",  "textclf.nwords",
+                          "textclf.nlabels", "textclf.word_ngrams", "textclf.bucket", "textclf.dim",
+                          "textclf.ntokens", "textclf.args"};
+    const char *vals[] = {
+        "1", edl_textclf_loss_name(c->loss), c->vocab.label, nwords, nlabels, ngrams, bucket, dim, ntok, c->args};
     const edl_tensor extra[3] = {
         {"vocab.bytes", EDL_DTYPE_U8, 1, {c->vocab.nbytes, 0}, c->vocab.bytes},
         {"vocab.offsets", EDL_DTYPE_I64, 1, {c->vocab.size + 1, 0}, c->vocab.offsets},
@@ -33,7 +35,8 @@ edl_status edl_textclf_save(const edl_textclf *c, const char *path) {
 
 /* Layer l's description, or a format error naming what a classifier needs of it. */
 static edl_status layer(const edl_model *m, const char *path, size_t l, edl_layer_info *in) {
-    if (edl_model_layer_info(m, l, in) != EDL_OK) return edl__fail(EDL_ERR_FORMAT, "%s: a text classifier needs a layer %zu", path, l);
+    if (edl_model_layer_info(m, l, in) != EDL_OK)
+        return edl__fail(EDL_ERR_FORMAT, "%s: a text classifier needs a layer %zu", path, l);
     return EDL_OK;
 }
 
@@ -41,8 +44,10 @@ edl_status edl__textclf_check(edl__st *st, const edl_model *m, edl__textclf_file
     const char *path = edl__st_path(st);
     memset(f, 0, sizeof *f);
     const char *loss = edl__st_meta(st, "textclf.loss");
-    if (!loss) return edl__fail(EDL_ERR_FORMAT, "%s: not an edl text classifier (no textclf.loss in its metadata)", path);
-    if (edl_textclf_loss_from_name(loss, &f->loss) != EDL_OK) return edl__fail(EDL_ERR_FORMAT, "%s: unknown textclf.loss \"%.32s\"", path, loss);
+    if (!loss)
+        return edl__fail(EDL_ERR_FORMAT, "%s: not an edl text classifier (no textclf.loss in its metadata)", path);
+    if (edl_textclf_loss_from_name(loss, &f->loss) != EDL_OK)
+        return edl__fail(EDL_ERR_FORMAT, "%s: unknown textclf.loss \"%.32s\"", path, loss);
     /* input ids are int32 (as fastText's): words + buckets rows must stay below 2^31 */
     EDL__TRY(edl__st_get_count(st, "textclf.nwords", INT32_MAX, &f->nwords));
     EDL__TRY(edl__st_get_count(st, "textclf.nlabels", INT32_MAX, &f->nlabels));
@@ -52,53 +57,71 @@ edl_status edl__textclf_check(edl__st *st, const edl_model *m, edl__textclf_file
     if (f->nlabels == 0) return edl__fail(EDL_ERR_FORMAT, "%s: metadata textclf.nlabels is 0", path);
     f->label = edl__st_meta(st, "textclf.label");
     if (!f->label || !f->label[0] || strlen(f->label) > 63)
-        return edl__fail(EDL_ERR_FORMAT, "%s: metadata textclf.label (the label prefix) is missing or not 1 to 63 bytes", path);
+        return edl__fail(EDL_ERR_FORMAT,
+                         "%s: metadata textclf.label (the label prefix) is missing or not 1 to 63 bytes", path);
 
     /* the model: a table of words + buckets rows of dim, an output per label (hs: per inner node) */
     edl_layer_info in, out;
     size_t nl = edl_model_num_layers(m);
-    if (nl < 2) return edl__fail(EDL_ERR_FORMAT, "%s: a text classifier has a table and an output layer (this model has %zu layers)", path, nl);
+    if (nl < 2)
+        return edl__fail(EDL_ERR_FORMAT,
+                         "%s: a text classifier has a table and an output layer (this model has %zu layers)", path, nl);
     EDL__TRY(layer(m, path, 0, &in));
     EDL__TRY(layer(m, path, nl - 1, &out));
     if (in.kind != EDL_LAYER_EMBEDDING_BAG || in.pool != EDL_POOL_MEAN)
-        return edl__fail(EDL_ERR_FORMAT, "%s: a text classifier's layer 0 is an embedding_bag with pool=mean, not %s", path, in.name);
-    EDL__TRY(edl__st_check_sum(st, "textclf.nwords", f->nwords, "textclf.bucket", f->bucket, "layer 0's rows", in.rows));
-    if (in.rows > INT32_MAX) return edl__fail(EDL_ERR_FORMAT, "%s: layer 0's %zu rows are more than int32 ids reach", path, in.rows);
-    if (in.dim != f->dim) return edl__fail(EDL_ERR_FORMAT, "%s: metadata textclf.dim %zu, but layer 0's dim is %zu", path, f->dim, in.dim);
+        return edl__fail(EDL_ERR_FORMAT, "%s: a text classifier's layer 0 is an embedding_bag with pool=mean, not %s",
+                         path, in.name);
+    EDL__TRY(
+        edl__st_check_sum(st, "textclf.nwords", f->nwords, "textclf.bucket", f->bucket, "layer 0's rows", in.rows));
+    if (in.rows > INT32_MAX)
+        return edl__fail(EDL_ERR_FORMAT, "%s: layer 0's %zu rows are more than int32 ids reach", path, in.rows);
+    if (in.dim != f->dim)
+        return edl__fail(EDL_ERR_FORMAT, "%s: metadata textclf.dim %zu, but layer 0's dim is %zu", path, f->dim,
+                         in.dim);
     if (out.kind != EDL_LAYER_DENSE)
-        return edl__fail(EDL_ERR_FORMAT, "%s: a text classifier ends in a dense layer (%zu layers, the last %s)", path, nl, out.name);
+        return edl__fail(EDL_ERR_FORMAT, "%s: a text classifier ends in a dense layer (%zu layers, the last %s)", path,
+                         nl, out.name);
     size_t want_out = f->loss == EDL_TEXTCLF_HS ? f->nlabels - 1 : f->nlabels;
     if (out.out_dim != want_out)
-        return edl__fail(EDL_ERR_FORMAT, "%s: metadata textclf.nlabels %zu wants %zu output rows (%s), but layer %zu has %zu", path, f->nlabels,
-                         want_out, loss, nl - 1, out.out_dim);
+        return edl__fail(EDL_ERR_FORMAT,
+                         "%s: metadata textclf.nlabels %zu wants %zu output rows (%s), but layer %zu has %zu", path,
+                         f->nlabels, want_out, loss, nl - 1, out.out_dim);
     if (nl == 2 && (out.in_dim != in.dim || out.bias))
-        return edl__fail(EDL_ERR_FORMAT, "%s: the output layer reads %zu values%s; the averaged rows are %zu", path, out.in_dim,
-                         out.bias ? " with a bias" : "", in.dim);
+        return edl__fail(EDL_ERR_FORMAT, "%s: the output layer reads %zu values%s; the averaged rows are %zu", path,
+                         out.in_dim, out.bias ? " with a bias" : "", in.dim);
     if (f->loss == EDL_TEXTCLF_HS && nl != 2)
-        return edl__fail(EDL_ERR_FORMAT, "%s: an hs classifier has no hidden layers (this one has %zu layers)", path, nl);
+        return edl__fail(EDL_ERR_FORMAT, "%s: an hs classifier has no hidden layers (this one has %zu layers)", path,
+                         nl);
 
     /* the vocabulary: nwords + nlabels entries, offsets in order within the bytes, counts >= 1 */
     size_t size;
     if (!edl__add_ok(f->nwords, f->nlabels, &size) || size > INT32_MAX - 1)
-        return edl__fail(EDL_ERR_FORMAT, "%s: textclf.nwords %zu + textclf.nlabels %zu entries are more than a vocabulary holds", path, f->nwords,
-                         f->nlabels);
+        return edl__fail(EDL_ERR_FORMAT,
+                         "%s: textclf.nwords %zu + textclf.nlabels %zu entries are more than a vocabulary holds", path,
+                         f->nwords, f->nlabels);
     EDL__TRY(edl__st_get_strings(st, "vocab", size, &f->vocab));
     const void *counts;
     EDL__TRY(edl__st_get_array(st, "vocab.counts", EDL_DTYPE_I64, size, &counts));
     f->counts = counts;
     for (size_t i = 0; i < size; i++)
-        if (f->counts[i] < 1) return edl__fail(EDL_ERR_FORMAT, "%s: vocab.counts[%zu] = %lld; every entry was seen at least once", path, i, (long long)f->counts[i]);
+        if (f->counts[i] < 1)
+            return edl__fail(EDL_ERR_FORMAT, "%s: vocab.counts[%zu] = %lld; every entry was seen at least once", path,
+                             i, (long long)f->counts[i]);
     if (f->loss == EDL_TEXTCLF_HS) {
         /* fastText's Huffman tree: label counts most frequent first, their int64 sums exact */
         int64_t sum = 0;
         for (size_t l = 0; l < f->nlabels; l++) {
             int64_t c = f->counts[f->nwords + l];
             if (l > 0 && c > f->counts[f->nwords + l - 1])
-                return edl__fail(EDL_ERR_FORMAT, "%s: vocab.counts[%zu] = %lld is above vocab.counts[%zu] = %lld: hs labels come most frequent first",
-                                 path, f->nwords + l, (long long)c, f->nwords + l - 1, (long long)f->counts[f->nwords + l - 1]);
+                return edl__fail(EDL_ERR_FORMAT,
+                                 "%s: vocab.counts[%zu] = %lld is above vocab.counts[%zu] = %lld: hs labels come most "
+                                 "frequent first",
+                                 path, f->nwords + l, (long long)c, f->nwords + l - 1,
+                                 (long long)f->counts[f->nwords + l - 1]);
             if (c > INT64_MAX - sum)
-                return edl__fail(EDL_ERR_FORMAT, "%s: vocab.counts[%zu] = %lld: the label counts' sum passes 2^63 - 1 (%lld before it)", path,
-                                 f->nwords + l, (long long)c, (long long)sum);
+                return edl__fail(EDL_ERR_FORMAT,
+                                 "%s: vocab.counts[%zu] = %lld: the label counts' sum passes 2^63 - 1 (%lld before it)",
+                                 path, f->nwords + l, (long long)c, (long long)sum);
             sum += c;
         }
     }
@@ -121,7 +144,8 @@ edl_status edl_textclf_load(edl_textclf **out, const char *path) {
     edl__vocab *v = &c->vocab;
     for (size_t i = 0; s == EDL_OK && i < f.vocab.n; i++) {
         s = edl__vocab_add(v, f.vocab.bytes + f.vocab.off[i], (size_t)(f.vocab.off[i + 1] - f.vocab.off[i]));
-        if (s == EDL_OK && v->size != i + 1) s = edl__fail(EDL_ERR_FORMAT, "%s: vocabulary entry %zu appears twice", path, i);
+        if (s == EDL_OK && v->size != i + 1)
+            s = edl__fail(EDL_ERR_FORMAT, "%s: vocabulary entry %zu appears twice", path, i);
         if (s == EDL_OK) v->counts[i] = f.counts[i];
     }
     if (s == EDL_OK) v->nwords = f.nwords, v->nlabels = f.nlabels, v->ntokens = 0;

@@ -22,8 +22,8 @@ typedef struct {
     int32_t *words, *labels, *ntokens;
     int64_t *woff, *loff; /* example e: words[woff[e] .. woff[e+1]), labels likewise */
     size_t n, cap, nw, capw, nl, capl;
-    int64_t tokens;       /* sum of ntokens: one epoch as fastText counts it */
-    size_t skipped;       /* lines without a label */
+    int64_t tokens; /* sum of ntokens: one epoch as fastText counts it */
+    size_t skipped; /* lines without a label */
 } corpus;
 
 static void corpus_free(corpus *c) {
@@ -80,8 +80,10 @@ static edl_status make_corpus(const edl_textclf *clf, const char *text, size_t l
         s = edl__line_parse(&clf->vocab, text + i, e - i, clf->word_ngrams, clf->bucket, &l);
         if (s == EDL_OK) {
             int blank = l.nwords <= 1 && l.nlabels == 0 && l.ntokens <= 1;
-            if (l.nlabels == 0 && !blank) c->skipped++;
-            else if (l.nlabels > 0 && l.nwords > 0) s = corpus_add(c, &l);
+            if (l.nlabels == 0 && !blank)
+                c->skipped++;
+            else if (l.nlabels > 0 && l.nwords > 0)
+                s = corpus_add(c, &l);
         }
         i = e + 1;
     }
@@ -96,14 +98,16 @@ static edl_status load_pretrained(edl_textclf *clf, const char *path) {
     EDL__TRY(edl_vectors_read(&v, path, EDL_VEC_AUTO));
     edl_status s = EDL_OK;
     if (edl_vectors_dim(v) != clf->dim)
-        s = edl__fail(EDL_ERR_FORMAT, "%s: vectors have dim %zu, the model -dim %zu", path, edl_vectors_dim(v), clf->dim);
+        s = edl__fail(EDL_ERR_FORMAT, "%s: vectors have dim %zu, the model -dim %zu", path, edl_vectors_dim(v),
+                      clf->dim);
     size_t count;
     float *table = edl_model_tensor(clf->m, 0, "weight", &count);
     for (size_t i = 0; s == EDL_OK && i < edl_vectors_count(v); i++) {
         size_t len;
         const char *w = edl_vectors_word(v, i, &len);
         int32_t id = edl__vocab_find(&clf->vocab, w, len, edl__text_hash(w, len));
-        if (id >= 0 && (size_t)id < clf->vocab.nwords) memcpy(table + (size_t)id * clf->dim, edl_vectors_row(v, i), clf->dim * sizeof(float));
+        if (id >= 0 && (size_t)id < clf->vocab.nwords)
+            memcpy(table + (size_t)id * clf->dim, edl_vectors_row(v, i), clf->dim * sizeof(float));
     }
     edl_vectors_free(v);
     return s;
@@ -115,7 +119,7 @@ static edl_status load_pretrained(edl_textclf *clf, const char *path) {
 typedef struct {
     edl_textclf *c;
     const corpus *data;
-    float *table, *wo;      /* the input rows (words, then buckets) and the output rows */
+    float *table, *wo; /* the input rows (words, then buckets) and the output rows */
 } hog;
 
 static float std_log(float x) { return logf(x + 1e-5f); }
@@ -129,8 +133,8 @@ static float binary(float *wo_row, const float *hidden, float *grad, size_t dim,
     return positive ? -std_log(score) : -std_log(1.0f - score);
 }
 
-static float update(const hog *h, const int32_t *words, size_t nw, const int32_t *labels, size_t nl,
-                    float lr, edl_rng *rng, float *hidden, float *grad, float *out) {
+static float update(const hog *h, const int32_t *words, size_t nw, const int32_t *labels, size_t nl, float lr,
+                    edl_rng *rng, float *hidden, float *grad, float *out) {
     const edl_textclf *c = h->c;
     const size_t dim = c->dim, nlab = c->vocab.nlabels;
     float *table = h->table, *wo = h->wo;
@@ -197,9 +201,19 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
                                  edl_textclf_report *rep) {
     size_t in_n, out_n;
     hog h = {c, d, edl_model_tensor(c->m, 0, "weight", &in_n), edl_model_tensor(c->m, 1, "weight", &out_n)};
-    edl__hogwild job = {.job = &h, .units = d->n, .epoch_tokens = d->tokens, .epochs = a->epoch, .lr = a->lr,
-                        .lr_update_rate = a->lr_update_rate, .threads = nt, .seed = a->seed, .thread_begin = thread_begin,
-                        .thread_end = thread_end, .step = step_example, .progress = a->progress, .user = a->user};
+    edl__hogwild job = {.job = &h,
+                        .units = d->n,
+                        .epoch_tokens = d->tokens,
+                        .epochs = a->epoch,
+                        .lr = a->lr,
+                        .lr_update_rate = a->lr_update_rate,
+                        .threads = nt,
+                        .seed = a->seed,
+                        .thread_begin = thread_begin,
+                        .thread_end = thread_end,
+                        .step = step_example,
+                        .progress = a->progress,
+                        .user = a->user};
     edl__hogwild_result r;
     edl_status s = edl__hogwild_run(&job, &r);
     rep->loss = r.loss, rep->seconds = r.seconds, rep->words_per_sec_thread = r.words_per_sec_thread;
@@ -210,8 +224,10 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
         long long at = r.diverged >= 0 ? (long long)r.diverged : (long long)r.total;
         edl_layer_info li;
         edl_model_layer_info(c->m, l, &li);
-        return edl__fail(EDL_ERR_NUMERIC, "training diverged at token %lld of %lld (epoch %lld): layer %zu (%s) is not finite (lower -lr, now %g)",
-                         at, (long long)r.total, at / (d->tokens ? d->tokens : 1) + 1, l, li.name, (double)a->lr);
+        return edl__fail(
+            EDL_ERR_NUMERIC,
+            "training diverged at token %lld of %lld (epoch %lld): layer %zu (%s) is not finite (lower -lr, now %g)",
+            at, (long long)r.total, at / (d->tokens ? d->tokens : 1) + 1, l, li.name, (double)a->lr);
     }
     return EDL_OK;
 }
@@ -267,7 +283,9 @@ static void report_batches(const edl_progress *p, void *user) {
 static edl_status train_batches(edl_textclf *c, const corpus *d, const corpus *vd, const edl_textclf_args *a,
                                 edl_textclf_report *rep) {
     if (c->loss == EDL_TEXTCLF_HS)
-        return edl__fail(EDL_ERR_UNSUPPORTED, "-loss hs is fastText's per-example trainer; with -hidden, -batch or -optimizer use softmax or ova");
+        return edl__fail(
+            EDL_ERR_UNSUPPORTED,
+            "-loss hs is fastText's per-example trainer; with -hidden, -batch or -optimizer use softmax or ova");
     edl_dataset *train = NULL, *valid = NULL;
     edl_status s = to_dataset(c, d, &train);
     if (s == EDL_OK && vd) s = to_dataset(c, vd, &valid);
@@ -303,16 +321,20 @@ static edl_status train_batches(edl_textclf *c, const corpus *d, const corpus *v
 
 static edl_status check_args(const edl_textclf_args *a) {
     static const char fn[] = "edl_textclf_train";
-    if (a->dim == 0 || a->dim > 100000) return edl__fail(EDL_ERR_ARG, "%s: -dim %zu must be in [1, 100000]", fn, a->dim);
+    if (a->dim == 0 || a->dim > 100000)
+        return edl__fail(EDL_ERR_ARG, "%s: -dim %zu must be in [1, 100000]", fn, a->dim);
     if (!(a->lr > 0.0f) || !isfinite(a->lr)) return edl__fail(EDL_ERR_ARG, "%s: -lr %g must be > 0", fn, a->lr);
     if (a->epoch == 0) return edl__fail(EDL_ERR_ARG, "%s: -epoch must be >= 1", fn);
-    if (a->word_ngrams == 0 || a->word_ngrams > 100) return edl__fail(EDL_ERR_ARG, "%s: -wordNgrams %zu must be in [1, 100]", fn, a->word_ngrams);
+    if (a->word_ngrams == 0 || a->word_ngrams > 100)
+        return edl__fail(EDL_ERR_ARG, "%s: -wordNgrams %zu must be in [1, 100]", fn, a->word_ngrams);
     if (a->word_ngrams > 1 && (a->bucket == 0 || a->bucket > (size_t)INT32_MAX / 2))
         return edl__fail(EDL_ERR_ARG, "%s: -bucket %zu must be in [1, 2^30] with -wordNgrams > 1", fn, a->bucket);
     if ((unsigned)a->loss > EDL_TEXTCLF_HS) return edl__fail(EDL_ERR_ARG, "%s: unknown loss %d", fn, (int)a->loss);
     if (!a->label || !a->label[0]) return edl__fail(EDL_ERR_ARG, "%s: -label is empty", fn);
-    if (a->thread < 0 || a->thread > 256) return edl__fail(EDL_ERR_ARG, "%s: -thread %d must be in [0, 256]", fn, a->thread);
-    if (!(a->dropout >= 0.0f && a->dropout < 1.0f)) return edl__fail(EDL_ERR_ARG, "%s: -dropout %g is not in [0, 1)", fn, a->dropout);
+    if (a->thread < 0 || a->thread > 256)
+        return edl__fail(EDL_ERR_ARG, "%s: -thread %d must be in [0, 256]", fn, a->thread);
+    if (!(a->dropout >= 0.0f && a->dropout < 1.0f))
+        return edl__fail(EDL_ERR_ARG, "%s: -dropout %g is not in [0, 1)", fn, a->dropout);
     for (size_t h = 0; h < a->nhidden; h++)
         if (!a->hidden || a->hidden[h] == 0) return edl__fail(EDL_ERR_ARG, "%s: hidden layer %zu has no units", fn, h);
     return EDL_OK;
@@ -344,7 +366,8 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
     if (s == EDL_OK) s = make_corpus(c, text, len, &d);
     free(text);
     text = NULL;
-    if (s == EDL_OK && d.n == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: %s has no line with both a label and a word", fn, input);
+    if (s == EDL_OK && d.n == 0)
+        s = edl__fail(EDL_ERR_FORMAT, "%s: %s has no line with both a label and a word", fn, input);
     if (s == EDL_OK && a->valid) {
         s = edl__read_all(a->valid, &vtext, &vlen);
         if (s == EDL_OK) s = make_corpus(c, vtext, vlen, &vd);
@@ -358,19 +381,22 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
 #ifdef _OPENMP
     if (a->thread == 0) nt = omp_get_num_procs();
 #endif
-    if (s == EDL_OK) s = general ? train_batches(c, &d, a->valid ? &vd : NULL, a, &rep) : train_fasttext(c, &d, a, nt, &rep);
+    if (s == EDL_OK)
+        s = general ? train_batches(c, &d, a->valid ? &vd : NULL, a, &rep) : train_fasttext(c, &d, a, nt, &rep);
     rep.nwords = c->vocab.nwords, rep.nlabels = c->vocab.nlabels, rep.nexamples = d.n;
     rep.skipped_no_label = d.skipped, rep.ntokens = d.tokens;
     corpus_free(&d);
     corpus_free(&vd);
     if (s == EDL_OK) {
-        int n = snprintf(c->args, sizeof c->args, "dim=%zu lr=%g epoch=%zu wordNgrams=%zu bucket=%zu minCount=%lld minCountLabel=%lld label=%s loss=%s thread=%d seed=%llu lrUpdateRate=%zu",
-                         a->dim, a->lr, a->epoch, a->word_ngrams, c->bucket, (long long)a->min_count, (long long)a->min_count_label,
-                         a->label, edl_textclf_loss_name(a->loss), nt,
+        int n = snprintf(c->args, sizeof c->args,
+                         "dim=%zu lr=%g epoch=%zu wordNgrams=%zu bucket=%zu minCount=%lld minCountLabel=%lld label=%s "
+                         "loss=%s thread=%d seed=%llu lrUpdateRate=%zu",
+                         a->dim, a->lr, a->epoch, a->word_ngrams, c->bucket, (long long)a->min_count,
+                         (long long)a->min_count_label, a->label, edl_textclf_loss_name(a->loss), nt,
                          (unsigned long long)a->seed, a->lr_update_rate);
         if (general && n > 0 && (size_t)n < sizeof c->args)
-            snprintf(c->args + n, sizeof c->args - (size_t)n, " batch=%zu optimizer=%d dropout=%g hidden=%zu", a->batch ? a->batch : 32,
-                     a->optimizer, a->dropout, a->nhidden);
+            snprintf(c->args + n, sizeof c->args - (size_t)n, " batch=%zu optimizer=%d dropout=%g hidden=%zu",
+                     a->batch ? a->batch : 32, a->optimizer, a->dropout, a->nhidden);
     }
     if (report) *report = rep;
     if (s != EDL_OK) {

@@ -71,7 +71,8 @@ edl_status edl__vectors_alloc(edl_vectors **out, size_t n, size_t dim) {
     v->dim = dim;
     v->data = malloc(bytes);
     /* the label prefix is a byte no word can hold: every token is a word here */
-    edl_status s = v->data ? edl__vocab_init(&v->vocab, "\x01") : edl__fail(EDL_ERR_NOMEM, "vectors: no memory for %zu x %zu floats", n, dim);
+    edl_status s = v->data ? edl__vocab_init(&v->vocab, "\x01")
+                           : edl__fail(EDL_ERR_NOMEM, "vectors: no memory for %zu x %zu floats", n, dim);
     if (s != EDL_OK) {
         edl_vectors_free(v);
         return s;
@@ -84,15 +85,16 @@ edl_status edl__vectors_alloc(edl_vectors **out, size_t n, size_t dim) {
 edl_status edl__vectors_add_word(edl_vectors *v, const char *w, size_t len, const char *where) {
     if (len == 0) return edl__fail(EDL_ERR_FORMAT, "%s: empty word", where);
     int64_t prev = edl_vectors_find(v, w, len);
-    if (prev >= 0) return edl__fail(EDL_ERR_FORMAT, "%s: word \"%.*s\" appears twice (first as row %lld)", where, (int)(len > 60 ? 60 : len), w, (long long)prev + 1);
+    if (prev >= 0)
+        return edl__fail(EDL_ERR_FORMAT, "%s: word \"%.*s\" appears twice (first as row %lld)", where,
+                         (int)(len > 60 ? 60 : len), w, (long long)prev + 1);
     EDL__TRY(edl__vocab_add(&v->vocab, w, len));
     v->vocab.nwords = v->vocab.size;
     v->n++;
     return EDL_OK;
 }
 
-edl_status edl_vectors_create(edl_vectors **out, const char *const *words, const float *data, size_t n,
-                              size_t dim) {
+edl_status edl_vectors_create(edl_vectors **out, const char *const *words, const float *data, size_t n, size_t dim) {
     if (!out || (n && (!words || !data))) return edl__fail(EDL_ERR_ARG, "edl_vectors_create: an argument is NULL");
     edl_vectors *v;
     EDL__TRY(edl__vectors_alloc(&v, n, dim));
@@ -100,8 +102,10 @@ edl_status edl_vectors_create(edl_vectors **out, const char *const *words, const
     for (size_t i = 0; s == EDL_OK && i < n; i++) {
         char where[48];
         snprintf(where, sizeof where, "edl_vectors_create: word %zu", i);
-        if (!words[i]) s = edl__fail(EDL_ERR_ARG, "%s is NULL", where);
-        else s = edl__vectors_add_word(v, words[i], strlen(words[i]), where);
+        if (!words[i])
+            s = edl__fail(EDL_ERR_ARG, "%s is NULL", where);
+        else
+            s = edl__vectors_add_word(v, words[i], strlen(words[i]), where);
     }
     if (s == EDL_OK && n) memcpy(v->data, data, n * dim * sizeof(float));
     for (size_t i = 0; s == EDL_OK && i < n * dim; i++)
@@ -137,10 +141,11 @@ static edl_status parse_row(const char *path, size_t line, char *s, size_t len, 
         if (end == s + i || (end < s + len && !is_blank(*end))) {
             size_t tl = 0;
             while (i + tl < len && !is_blank(s[i + tl]) && tl < 20) tl++;
-            return edl__fail(EDL_ERR_FORMAT, "%s:%zu:%zu: value %zu '%.*s' is not a number%s", path, line, col, d + 1, (int)tl, s + i,
-                             d == 0 ? " (a word with a space in it?)" : "");
+            return edl__fail(EDL_ERR_FORMAT, "%s:%zu:%zu: value %zu '%.*s' is not a number%s", path, line, col, d + 1,
+                             (int)tl, s + i, d == 0 ? " (a word with a space in it?)" : "");
         }
-        if (!isfinite(x)) return edl__fail(EDL_ERR_NUMERIC, "%s:%zu:%zu: value %zu is not finite", path, line, col, d + 1);
+        if (!isfinite(x))
+            return edl__fail(EDL_ERR_NUMERIC, "%s:%zu:%zu: value %zu is not finite", path, line, col, d + 1);
         row[d] = x;
         i = (size_t)(end - s);
     }
@@ -165,8 +170,10 @@ static size_t count_fields(const char *s, size_t len) {
    as 0) and would load wrong without a trace. Refused, naming the line. */
 static edl_status cut_short(const char *path, size_t line, const edl_lines *lr) {
     if (edl_lines_newline(lr)) return EDL_OK;
-    return edl__fail(EDL_ERR_FORMAT, "%s:%zu: the file ends inside this line, without a newline: is it cut short? "
-                     "(every writer ends each row with one; add it if the file is whole)", path, line);
+    return edl__fail(EDL_ERR_FORMAT,
+                     "%s:%zu: the file ends inside this line, without a newline: is it cut short? "
+                     "(every writer ends each row with one; add it if the file is whole)",
+                     path, line);
 }
 
 /* *lr reads f's descriptor from byte 0 (the format was sniffed through f; GloVe is read twice). */
@@ -196,14 +203,16 @@ static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64
         lineno = 1;
         if (s == EDL_OK && line) s = cut_short(path, 1, lr);
         if (s == EDL_OK && (!line || parse_header(line, len, &hn, &hd) != 0 || hd == 0))
-            s = edl__fail(EDL_ERR_FORMAT, "%s:1: expected the header \"<count> <dim>\" (GloVe files have none: use --format glove)", path);
+            s = edl__fail(EDL_ERR_FORMAT,
+                          "%s:1: expected the header \"<count> <dim>\" (GloVe files have none: use --format glove)",
+                          path);
         else if (s == EDL_OK && hd > MAX_DIM)
             s = edl__fail(EDL_ERR_FORMAT, "%s:1: dim %llu in the header is over %d", path, hd, MAX_DIM);
         /* each value takes at least two bytes ("0 "): a header promising more than the file can
            hold is refused before anything is allocated */
         else if (s == EDL_OK && (hn > fsize / 2 || hn * hd > fsize / 2))
-            s = edl__fail(EDL_ERR_FORMAT, "%s:1: the header says %llu x %llu values but the file has %llu bytes", path, hn, hd,
-                          (unsigned long long)fsize);
+            s = edl__fail(EDL_ERR_FORMAT, "%s:1: the header says %llu x %llu values but the file has %llu bytes", path,
+                          hn, hd, (unsigned long long)fsize);
         n = (size_t)hn, dim = (size_t)hd;
     } else if (s == EDL_OK) {
         /* no header: count the rows and read the dim from the first, then read again */
@@ -217,7 +226,9 @@ static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64
                 size_t fields = count_fields(line, l);
                 if (fields < 2) { /* "alpha" may be "alpha 0.1" cut short */
                     s = cut_short(path, physical, lr);
-                    if (s == EDL_OK) s = edl__fail(EDL_ERR_FORMAT, "%s:%zu: a row needs a word and at least one value", path, physical);
+                    if (s == EDL_OK)
+                        s = edl__fail(EDL_ERR_FORMAT, "%s:%zu: a row needs a word and at least one value", path,
+                                      physical);
                     break;
                 }
                 dim = fields - 1;
@@ -233,7 +244,8 @@ static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64
         lineno++;
         size_t l = len; /* without the newline, and a '\r' before it, which is blank here anyway */
         if (memchr(line, '\0', l)) {
-            s = edl__fail(EDL_ERR_FORMAT, "%s:%zu: a NUL byte: is this a binary file? (use --format binary)", path, lineno);
+            s = edl__fail(EDL_ERR_FORMAT, "%s:%zu: a NUL byte: is this a binary file? (use --format binary)", path,
+                          lineno);
             break;
         }
         if ((s = cut_short(path, lineno, lr)) != EDL_OK) break;
@@ -253,7 +265,8 @@ static edl_status read_text(edl_vectors **out, const char *path, FILE *f, uint64
         }
         row++;
     }
-    if (s == EDL_OK && row != n) s = edl__fail(EDL_ERR_FORMAT, "%s: the header promised %zu rows, the file has %zu", path, n, row);
+    if (s == EDL_OK && row != n)
+        s = edl__fail(EDL_ERR_FORMAT, "%s: the header promised %zu rows, the file has %zu", path, n, row);
     edl_lines_close(lr);
     if (s != EDL_OK) {
         edl_vectors_free(v);
@@ -275,8 +288,9 @@ static edl_status read_binary(edl_vectors **out, const char *path, FILE *f, uint
         return edl__fail(EDL_ERR_FORMAT, "%s: byte 0: expected the header \"<count> <dim>\\n\"", path);
     if (hd > MAX_DIM) return edl__fail(EDL_ERR_FORMAT, "%s: byte 0: dim %llu is over %d", path, hd, MAX_DIM);
     if (hn > fsize / (hd * 4 + 2)) /* each row: at least a byte of word, a space and dim floats */
-        return edl__fail(EDL_ERR_FORMAT, "%s: byte 0: the header says %llu rows of %llu floats but the file has %llu bytes", path, hn, hd,
-                         (unsigned long long)fsize);
+        return edl__fail(EDL_ERR_FORMAT,
+                         "%s: byte 0: the header says %llu rows of %llu floats but the file has %llu bytes", path, hn,
+                         hd, (unsigned long long)fsize);
     edl_vectors *v;
     EDL__TRY(edl__vectors_alloc(&v, (size_t)hn, (size_t)hd));
     edl_status s = EDL_OK;
@@ -291,7 +305,8 @@ static edl_status read_binary(edl_vectors **out, const char *path, FILE *f, uint
             if (len == wcap) { /* any length: the file's own bytes bound it */
                 char *nw = realloc(word, wcap ? 2 * wcap : 256);
                 if (!nw) {
-                    s = edl__fail(EDL_ERR_NOMEM, "%s: byte %lld: no memory for row %zu's word of %zu bytes", path, (long long)at, r + 1, len);
+                    s = edl__fail(EDL_ERR_NOMEM, "%s: byte %lld: no memory for row %zu's word of %zu bytes", path,
+                                  (long long)at, r + 1, len);
                     break;
                 }
                 word = nw, wcap = wcap ? 2 * wcap : 256;
@@ -300,13 +315,20 @@ static edl_status read_binary(edl_vectors **out, const char *path, FILE *f, uint
             c = fgetc(f);
         }
         if (s != EDL_OK) break;
-        if (c == EOF) s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu is truncated in its word", path, (long long)at, r + 1);
-        else if (len == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu has an empty word: is this a binary file?", path, (long long)at, r + 1);
-        else if (c != ' ') s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu's word holds a control byte: is this a binary file?", path, (long long)at, r + 1);
+        if (c == EOF)
+            s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu is truncated in its word", path, (long long)at,
+                          r + 1);
+        else if (len == 0)
+            s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu has an empty word: is this a binary file?", path,
+                          (long long)at, r + 1);
+        else if (c != ' ')
+            s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu's word holds a control byte: is this a binary file?",
+                          path, (long long)at, r + 1);
         if (s != EDL_OK) break;
         float *row = v->data + r * v->dim;
         if (fread(row, sizeof(float), v->dim, f) != v->dim) {
-            s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu is truncated (%zu floats expected)", path, (long long)at, r + 1, v->dim);
+            s = edl__fail(EDL_ERR_FORMAT, "%s: byte %lld: row %zu is truncated (%zu floats expected)", path,
+                          (long long)at, r + 1, v->dim);
             break;
         }
         uint16_t one = 1;
@@ -316,7 +338,9 @@ static edl_status read_binary(edl_vectors **out, const char *path, FILE *f, uint
                 b[0] = b[3], b[1] = b[2], b[2] = t1, b[3] = t0;
             }
         for (size_t d = 0; s == EDL_OK && d < v->dim; d++)
-            if (!isfinite(row[d])) s = edl__fail(EDL_ERR_NUMERIC, "%s: byte %lld: row %zu value %zu is not finite", path, (long long)at, r + 1, d + 1);
+            if (!isfinite(row[d]))
+                s = edl__fail(EDL_ERR_NUMERIC, "%s: byte %lld: row %zu value %zu is not finite", path, (long long)at,
+                              r + 1, d + 1);
         char where[600];
         snprintf(where, sizeof where, "%s: byte %lld", path, (long long)at);
         if (s == EDL_OK) s = edl__vectors_add_word(v, word, len, where);
@@ -339,7 +363,8 @@ static int ends_with(const char *s, const char *suffix) {
 
 edl_status edl_vectors_read(edl_vectors **out, const char *path, edl_vec_format fmt) {
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "edl_vectors_read: an argument is NULL");
-    if ((unsigned)fmt > EDL_VEC_SAFETENSORS) return edl__fail(EDL_ERR_ARG, "edl_vectors_read: unknown format %d", (int)fmt);
+    if ((unsigned)fmt > EDL_VEC_SAFETENSORS)
+        return edl__fail(EDL_ERR_ARG, "edl_vectors_read: unknown format %d", (int)fmt);
     FILE *f = fopen(path, "rb");
     if (!f) return edl__fail(EDL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
@@ -351,8 +376,10 @@ edl_status edl_vectors_read(edl_vectors **out, const char *path, edl_vec_format 
     size_t got = fread(head, 1, sizeof head, f);
     rewind(f);
     if (fmt == EDL_VEC_AUTO) {
-        if ((got >= 9 && head[8] == '{') || ends_with(path, ".safetensors")) fmt = EDL_VEC_SAFETENSORS;
-        else if (ends_with(path, ".bin")) fmt = EDL_VEC_BINARY;
+        if ((got >= 9 && head[8] == '{') || ends_with(path, ".safetensors"))
+            fmt = EDL_VEC_SAFETENSORS;
+        else if (ends_with(path, ".bin"))
+            fmt = EDL_VEC_BINARY;
         else {
             /* a text file: with a "count dim" header or not */
             unsigned long long a, b;
@@ -368,8 +395,10 @@ edl_status edl_vectors_read(edl_vectors **out, const char *path, edl_vec_format 
         fclose(f);
         return edl__vectors_read_safetensors(out, path);
     }
-    if (fmt == EDL_VEC_BINARY) s = read_binary(out, path, f, (uint64_t)st.st_size);
-    else s = read_text(out, path, f, (uint64_t)st.st_size, fmt == EDL_VEC_GLOVE);
+    if (fmt == EDL_VEC_BINARY)
+        s = read_binary(out, path, f, (uint64_t)st.st_size);
+    else
+        s = read_text(out, path, f, (uint64_t)st.st_size, fmt == EDL_VEC_GLOVE);
     fclose(f);
     return s;
 }
@@ -405,16 +434,20 @@ static edl_status write_vectors(FILE *f, void *vc) {
 edl_status edl_vectors_write(const edl_vectors *v, const char *path, edl_vec_format fmt) {
     if (!v || !path) return edl__fail(EDL_ERR_ARG, "edl_vectors_write: an argument is NULL");
     if (fmt == EDL_VEC_AUTO)
-        fmt = ends_with(path, ".bin") ? EDL_VEC_BINARY : ends_with(path, ".safetensors") ? EDL_VEC_SAFETENSORS
-              : ends_with(path, ".txt")   ? EDL_VEC_GLOVE : EDL_VEC_TEXT;
+        fmt = ends_with(path, ".bin")           ? EDL_VEC_BINARY
+              : ends_with(path, ".safetensors") ? EDL_VEC_SAFETENSORS
+              : ends_with(path, ".txt")         ? EDL_VEC_GLOVE
+                                                : EDL_VEC_TEXT;
     if (fmt == EDL_VEC_SAFETENSORS) return edl__vectors_write_safetensors(v, path);
-    if ((unsigned)fmt > EDL_VEC_SAFETENSORS) return edl__fail(EDL_ERR_ARG, "edl_vectors_write: unknown format %d", (int)fmt);
+    if ((unsigned)fmt > EDL_VEC_SAFETENSORS)
+        return edl__fail(EDL_ERR_ARG, "edl_vectors_write: unknown format %d", (int)fmt);
     for (size_t i = 0; i < v->n; i++) {
         size_t len;
         const char *w = edl_vectors_word(v, i, &len);
         for (size_t k = 0; k < len; k++)
             if (w[k] == ' ' || w[k] == '\n' || w[k] == '\t' || w[k] == '\r' || w[k] == '\0')
-                return edl__fail(EDL_ERR_ARG, "%s: word %zu holds whitespace: no text or binary reader could read it back", path, i);
+                return edl__fail(EDL_ERR_ARG,
+                                 "%s: word %zu holds whitespace: no text or binary reader could read it back", path, i);
     }
     write_ctx c = {v, fmt};
     edl_status s = edl__write_atomic(path, write_vectors, &c);

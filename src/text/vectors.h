@@ -6,9 +6,9 @@
 #include "text/text.h"
 
 struct edl_vectors {
-    edl__vocab vocab;  /* word i is entry i */
+    edl__vocab vocab; /* word i is entry i */
     size_t n, dim;
-    float *data;      /* n x dim */
+    float *data; /* n x dim */
 };
 
 edl_status edl__vectors_alloc(edl_vectors **v, size_t n, size_t dim);

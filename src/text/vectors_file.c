@@ -29,12 +29,15 @@ edl_status edl__vectors_write_safetensors(const edl_vectors *v, const char *path
    edl_model_load gives. */
 static edl_status spec_layers(const edl__st *st, edl_model **out) {
     const char *spec = edl__st_meta(st, "edl.spec");
-    if (!spec) return edl__st_fail(st, EDL_ERR_FORMAT, edl__st_meta_offset(st, NULL), "not an edl model: __metadata__ has no edl.spec");
+    if (!spec)
+        return edl__st_fail(st, EDL_ERR_FORMAT, edl__st_meta_offset(st, NULL),
+                            "not an edl model: __metadata__ has no edl.spec");
     edl_status s = edl_model_parse_spec(out, spec);
     if (s != EDL_OK) {
         char why[300];
         snprintf(why, sizeof why, "%s", edl_last_error());
-        return edl__st_fail(st, s == EDL_ERR_NOMEM ? EDL_ERR_NOMEM : EDL_ERR_FORMAT, edl__st_meta_offset(st, "edl.spec"), "edl.spec: %.300s", why);
+        return edl__st_fail(st, s == EDL_ERR_NOMEM ? EDL_ERR_NOMEM : EDL_ERR_FORMAT,
+                            edl__st_meta_offset(st, "edl.spec"), "edl.spec: %.300s", why);
     }
     return EDL_OK;
 }
@@ -45,10 +48,14 @@ static edl_status check_table(const edl__st *st, const edl_layer_info *in, const
     int fits = edl__mul_ok(in->rows, in->dim, &want);
     const edl__st_tensor *t = edl__st_find(st, "0.weight");
     if (!t || !fits || want > UINT64_MAX / 4 || t->end - t->begin != (uint64_t)want * 4)
-        return edl__st_fail(st, EDL_ERR_FORMAT, 8, "tensor \"0.weight\" is missing or not %llu floats as edl.spec says", (unsigned long long)want);
-    if (strcmp(t->dtype, "F32")) return edl__st_fail(st, EDL_ERR_UNSUPPORTED, t->dtype_off, "tensor \"0.weight\" is %s; edl reads F32", t->dtype);
+        return edl__st_fail(st, EDL_ERR_FORMAT, 8, "tensor \"0.weight\" is missing or not %llu floats as edl.spec says",
+                            (unsigned long long)want);
+    if (strcmp(t->dtype, "F32"))
+        return edl__st_fail(st, EDL_ERR_UNSUPPORTED, t->dtype_off, "tensor \"0.weight\" is %s; edl reads F32",
+                            t->dtype);
     if (t->rank != 2 || t->shape[0] != in->rows || t->shape[1] != in->dim)
-        return edl__st_fail(st, EDL_ERR_FORMAT, t->shape_off, "tensor \"0.weight\" has the wrong shape for edl.spec (want [%zu, %zu])", in->rows,
+        return edl__st_fail(st, EDL_ERR_FORMAT, t->shape_off,
+                            "tensor \"0.weight\" has the wrong shape for edl.spec (want [%zu, %zu])", in->rows,
                             in->dim);
     *out = t;
     return EDL_OK;
@@ -56,7 +63,8 @@ static edl_status check_table(const edl__st *st, const edl_layer_info *in, const
 
 /* The words of the file, checked as its kind: a classifier's and a word-vector model's first
    nwords, else every entry of a vectors file. has_words 0: the rows are named by index. */
-static edl_status check_words(edl__st *st, const edl_model *m, const edl_layer_info *in, int *has_words, edl__strings *words) {
+static edl_status check_words(edl__st *st, const edl_model *m, const edl_layer_info *in, int *has_words,
+                              edl__strings *words) {
     const char *path = edl__st_path(st);
     *has_words = 0;
     if (!edl__st_find(st, "vocab.bytes") && !edl__st_find(st, "vocab.offsets")) return EDL_OK; /* rows by index */
@@ -72,12 +80,15 @@ static edl_status check_words(edl__st *st, const edl_model *m, const edl_layer_i
     } else {
         const edl__st_tensor *o = edl__st_find(st, "vocab.offsets");
         if (!o || strcmp(o->dtype, "I64") || o->rank != 1 || o->shape[0] == 0)
-            return edl__fail(EDL_ERR_FORMAT, "%s: not a vectors file: vocab.offsets is missing or not I64 of rank 1", path);
+            return edl__fail(EDL_ERR_FORMAT, "%s: not a vectors file: vocab.offsets is missing or not I64 of rank 1",
+                             path);
         n = (size_t)(o->shape[0] - 1);
         if (edl__st_meta(st, "vectors.count")) {
             size_t count;
             EDL__TRY(edl__st_get_count(st, "vectors.count", INT64_MAX, &count));
-            if (count != n) return edl__fail(EDL_ERR_FORMAT, "%s: metadata vectors.count %zu, but vocab.offsets holds %zu entries", path, count, n);
+            if (count != n)
+                return edl__fail(EDL_ERR_FORMAT, "%s: metadata vectors.count %zu, but vocab.offsets holds %zu entries",
+                                 path, count, n);
         }
     }
     if (n > in->rows) return edl__fail(EDL_ERR_FORMAT, "%s: %zu words, but layer 0 has %zu rows", path, n, in->rows);
@@ -92,15 +103,16 @@ static edl_status check_words(edl__st *st, const edl_model *m, const edl_layer_i
 static edl_status read_table(edl__st *st, const edl__st_tensor *t, const edl_layer_info *in, edl_vectors *v) {
     size_t bytes = (size_t)(t->end - t->begin); /* rows * dim * 4, checked against the file */
     float *data = malloc(bytes ? bytes : 1);
-    if (!data) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu floats", edl__st_path(st), in->rows, in->dim);
+    if (!data)
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu floats", edl__st_path(st), in->rows, in->dim);
     free(v->data);
     v->data = data;
     EDL__TRY(edl__st_read(st, t, data));
     const size_t count = bytes / 4;
     for (size_t i = 0; i < count; i++)
         if (!isfinite(data[i]))
-            return edl__st_fail(st, EDL_ERR_NUMERIC, edl__st_data_start(st) + t->begin + 4 * (uint64_t)i, "tensor \"0.weight\" value %zu is %g", i,
-                                data[i]);
+            return edl__st_fail(st, EDL_ERR_NUMERIC, edl__st_data_start(st) + t->begin + 4 * (uint64_t)i,
+                                "tensor \"0.weight\" value %zu is %g", i, data[i]);
     return EDL_OK;
 }
 
@@ -117,7 +129,8 @@ edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
     edl__strings words = {0};
     edl_status s = edl__st_open(&st, path);
     if (s == EDL_OK) s = spec_layers(st, &m);
-    if (s == EDL_OK && (edl_model_layer_info(m, 0, &in) != EDL_OK || (in.kind != EDL_LAYER_EMBEDDING_BAG && in.kind != EDL_LAYER_EMBEDDING)))
+    if (s == EDL_OK && (edl_model_layer_info(m, 0, &in) != EDL_OK ||
+                        (in.kind != EDL_LAYER_EMBEDDING_BAG && in.kind != EDL_LAYER_EMBEDDING)))
         s = edl__fail(EDL_ERR_FORMAT, "%s: not a vectors file: layer 0 is not an embedding table", path);
     if (s == EDL_OK) s = check_table(st, &in, &table);
     if (s == EDL_OK) s = check_words(st, m, &in, &has_words, &words);
@@ -139,9 +152,12 @@ edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
         const size_t nu = rec ? (size_t)u->shape[0] : 0;
         for (size_t i = 0; s == EDL_OK && i < in.rows; i++) {
             char name[48], where[600];
-            if (rec && i < nu) snprintf(name, sizeof name, "user:%lld", (long long)((const int64_t *)uids)[i]);
-            else if (rec) snprintf(name, sizeof name, "item:%lld", (long long)((const int64_t *)iids)[i - nu]);
-            else snprintf(name, sizeof name, "%zu", i);
+            if (rec && i < nu)
+                snprintf(name, sizeof name, "user:%lld", (long long)((const int64_t *)uids)[i]);
+            else if (rec)
+                snprintf(name, sizeof name, "item:%lld", (long long)((const int64_t *)iids)[i - nu]);
+            else
+                snprintf(name, sizeof name, "%zu", i);
             snprintf(where, sizeof where, "%s: row %zu", path, i);
             s = edl__vectors_add_word(v, name, strlen(name), where);
         }

@@ -26,8 +26,7 @@ static void offer(int64_t *ids, float *sims, size_t *count, size_t k, int64_t id
 }
 
 edl_status edl_vectors_nearest(const edl_vectors *v, const float *q, size_t k, size_t restrict_to,
-                               const int64_t *exclude, size_t nexclude, int64_t *ids, float *sims,
-                               size_t *count) {
+                               const int64_t *exclude, size_t nexclude, int64_t *ids, float *sims, size_t *count) {
     if (!v || !q || !ids || !sims || !count || (nexclude && !exclude))
         return edl__fail(EDL_ERR_ARG, "edl_vectors_nearest: an argument is NULL");
     *count = 0;
@@ -47,17 +46,19 @@ edl_status edl_vectors_nearest(const edl_vectors *v, const float *q, size_t k, s
     return EDL_OK;
 }
 
-edl_status edl_vectors_analogy(const edl_vectors *v, int64_t a, int64_t b, int64_t c, size_t k,
-                               size_t restrict_to, int64_t *ids, float *sims, size_t *count) {
+edl_status edl_vectors_analogy(const edl_vectors *v, int64_t a, int64_t b, int64_t c, size_t k, size_t restrict_to,
+                               int64_t *ids, float *sims, size_t *count) {
     if (!v) return edl__fail(EDL_ERR_ARG, "edl_vectors_analogy: vectors is NULL");
     int64_t abc[3] = {a, b, c};
     for (int i = 0; i < 3; i++)
         if (abc[i] < 0 || (uint64_t)abc[i] >= v->n)
-            return edl__fail(EDL_ERR_INDEX, "edl_vectors_analogy: word %lld is out of range [0, %zu)", (long long)abc[i], v->n);
+            return edl__fail(EDL_ERR_INDEX, "edl_vectors_analogy: word %lld is out of range [0, %zu)",
+                             (long long)abc[i], v->n);
     float *q = malloc(v->dim * sizeof *q);
     if (!q) return edl__fail(EDL_ERR_NOMEM, "no memory");
     /* b - a + c on unit vectors (3CosAdd) */
-    const float *ra = v->data + (size_t)a * v->dim, *rb = v->data + (size_t)b * v->dim, *rc = v->data + (size_t)c * v->dim;
+    const float *ra = v->data + (size_t)a * v->dim, *rb = v->data + (size_t)b * v->dim,
+                *rc = v->data + (size_t)c * v->dim;
     float na = norm_of(ra, v->dim), nb = norm_of(rb, v->dim), nc = norm_of(rc, v->dim);
     for (size_t d = 0; d < v->dim; d++)
         q[d] = (nb > 0 ? rb[d] / nb : 0) - (na > 0 ? ra[d] / na : 0) + (nc > 0 ? rc[d] / nc : 0);
@@ -162,9 +163,10 @@ static void ranks(const double *x, size_t n, double *rank, size_t *order) {
     }
 }
 
-edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, double *spearman,
-                                       size_t *found, size_t *total) {
-    if (!v || !path || !spearman || !found || !total) return edl__fail(EDL_ERR_ARG, "edl_vectors_eval_similarity: an argument is NULL");
+edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, double *spearman, size_t *found,
+                                       size_t *total) {
+    if (!v || !path || !spearman || !found || !total)
+        return edl__fail(EDL_ERR_ARG, "edl_vectors_eval_similarity: an argument is NULL");
     edl_lines *lr;
     EDL__TRY(edl_lines_open(&lr, path));
     double *human = NULL, *model = NULL;
@@ -216,7 +218,8 @@ edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, d
             for (size_t i = 0; i < n; i++) mh += rh[i], mm += rm[i];
             mh /= (double)n, mm /= (double)n;
             for (size_t i = 0; i < n; i++) {
-                sxy += (rh[i] - mh) * (rm[i] - mm), sxx += (rh[i] - mh) * (rh[i] - mh), syy += (rm[i] - mm) * (rm[i] - mm);
+                sxy += (rh[i] - mh) * (rm[i] - mm), sxx += (rh[i] - mh) * (rh[i] - mh),
+                    syy += (rm[i] - mm) * (rm[i] - mm);
             }
             *spearman = sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
         } else {

@@ -22,18 +22,18 @@
 
 #define NEG_TABLE 10000000
 #define LOG_TABLE 512
-#define MAX_LINE 1024 /* words a line, as fastText cuts long lines */
+#define MAX_LINE  1024 /* words a line, as fastText cuts long lines */
 
 struct edl_wordvec {
     edl__vocab vocab;
     size_t dim, minn, maxn, bucket;
-    size_t stride;        /* floats from one input row to the next: dim, or while training dim
+    size_t stride; /* floats from one input row to the next: dim, or while training dim
                              rounded up to a cache line, so two threads updating neighbouring
                              rows never write the same line */
-    float *input;         /* (nwords + bucket) x stride */
-    int32_t *sub;         /* word i's rows: sub[sub_off[i] .. sub_off[i+1]) (its own first) */
+    float *input;  /* (nwords + bucket) x stride */
+    int32_t *sub;  /* word i's rows: sub[sub_off[i] .. sub_off[i+1]) (its own first) */
     size_t *sub_off;
-    edl_model *m;         /* when loaded from a file: owns input */
+    edl_model *m; /* when loaded from a file: owns input */
 };
 
 void edl_wordvec_defaults(edl_wordvec_args *a, int cbow) {
@@ -46,8 +46,10 @@ void edl_wordvec_defaults(edl_wordvec_args *a, int cbow) {
 void edl_wordvec_free(edl_wordvec *w) {
     if (!w) return;
     edl__vocab_free(&w->vocab);
-    if (w->m) edl_model_free(w->m);
-    else free(w->input);
+    if (w->m)
+        edl_model_free(w->m);
+    else
+        free(w->input);
     free(w->sub), free(w->sub_off);
     free(w);
 }
@@ -143,9 +145,9 @@ edl_status edl_wordvec_vectors(const edl_wordvec *w, edl_vectors **out) {
 /* ---- training ------------------------------------------------------------------------------- */
 
 typedef struct {
-    int32_t *ids;      /* every in-vocabulary word of the corpus, lines back to back */
+    int32_t *ids; /* every in-vocabulary word of the corpus, lines back to back */
     size_t n, cap;
-    size_t *line_end;  /* lines: ids[line_start .. line_end[l]) */
+    size_t *line_end; /* lines: ids[line_start .. line_end[l]) */
     size_t nlines, lcap;
 } wv_corpus;
 
@@ -153,11 +155,11 @@ typedef struct {
     edl_wordvec *w;
     const edl_wordvec_args *a;
     const wv_corpus *c;
-    float *output;          /* nwords x dim */
-    float *pkeep;           /* per word: probability of keeping it */
-    int32_t *neg;           /* the negatives table */
+    float *output; /* nwords x dim */
+    float *pkeep;  /* per word: probability of keeping it */
+    int32_t *neg;  /* the negatives table */
     size_t nneg;
-    float logt[LOG_TABLE];   /* log(x + 1e-5) at x = i / (LOG_TABLE - 1) */
+    float logt[LOG_TABLE]; /* log(x + 1e-5) at x = i / (LOG_TABLE - 1) */
 } wv_train;
 
 static float logistic(float x) { return 1.0f / (1.0f + expf(-x)); }
@@ -200,8 +202,10 @@ static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t targe
         edl__vec_ns_step(grad, rows[k], h, alpha, dim);
         /* the loss is only reported: a table of log(x + 1e-5), as fastText keeps one */
         float p = k == 0 ? sc : 1.0f - sc;
-        if (p >= 0.0f && p <= 1.0f) loss -= t->logt[(int)(p * (LOG_TABLE - 1) + 0.5f)];
-        else loss = NAN; /* a score went NaN: the trainer stops at this step */
+        if (p >= 0.0f && p <= 1.0f)
+            loss -= t->logt[(int)(p * (LOG_TABLE - 1) + 0.5f)];
+        else
+            loss = NAN; /* a score went NaN: the trainer stops at this step */
     }
     for (size_t i = 0; i < nin; i++) edl__vec_add(w->input + (size_t)in[i] * stride, grad, dim);
     (void)rng;
@@ -210,8 +214,8 @@ static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t targe
 
 /* A thread's state for the Hogwild engine: its buffers and its place in the negatives table. */
 typedef struct {
-    float *buf;             /* hidden, grad */
-    int32_t *line, *bow;    /* the line after subsampling; CBOW's context rows */
+    float *buf;          /* hidden, grad */
+    int32_t *line, *bow; /* the line after subsampling; CBOW's context rows */
     size_t bow_n, bow_cap, negpos;
 } wv_thread;
 
@@ -306,7 +310,8 @@ static edl_status id_tok(void *vc, const char *s, size_t n) {
 
 static edl_status check_args(const edl_wordvec_args *a) {
     static const char fn[] = "edl_wordvec_train";
-    if (a->dim == 0 || a->dim > 100000) return edl__fail(EDL_ERR_ARG, "%s: -dim %zu must be in [1, 100000]", fn, a->dim);
+    if (a->dim == 0 || a->dim > 100000)
+        return edl__fail(EDL_ERR_ARG, "%s: -dim %zu must be in [1, 100000]", fn, a->dim);
     if (a->ws == 0 || a->ws > 1000) return edl__fail(EDL_ERR_ARG, "%s: -ws %zu must be in [1, 1000]", fn, a->ws);
     if (a->epoch == 0) return edl__fail(EDL_ERR_ARG, "%s: -epoch must be >= 1", fn);
     if (a->neg == 0 || a->neg > 63) return edl__fail(EDL_ERR_ARG, "%s: -neg %zu must be in [1, 63]", fn, a->neg);
@@ -314,14 +319,15 @@ static edl_status check_args(const edl_wordvec_args *a) {
     if (!(a->t > 0) || !isfinite(a->t)) return edl__fail(EDL_ERR_ARG, "%s: -t %g must be > 0", fn, a->t);
     if (a->maxn && (a->minn == 0 || a->minn > a->maxn || a->maxn > 100))
         return edl__fail(EDL_ERR_ARG, "%s: -minn %zu -maxn %zu: need 1 <= minn <= maxn <= 100", fn, a->minn, a->maxn);
-    if (a->maxn && (a->bucket == 0 || a->bucket > (size_t)INT32_MAX / 2)) return edl__fail(EDL_ERR_ARG, "%s: -bucket %zu must be in [1, 2^30]", fn, a->bucket);
-    if (a->thread < 0 || a->thread > 256) return edl__fail(EDL_ERR_ARG, "%s: -thread %d must be in [0, 256]", fn, a->thread);
+    if (a->maxn && (a->bucket == 0 || a->bucket > (size_t)INT32_MAX / 2))
+        return edl__fail(EDL_ERR_ARG, "%s: -bucket %zu must be in [1, 2^30]", fn, a->bucket);
+    if (a->thread < 0 || a->thread > 256)
+        return edl__fail(EDL_ERR_ARG, "%s: -thread %d must be in [0, 256]", fn, a->thread);
     if (!a->label || !a->label[0]) return edl__fail(EDL_ERR_ARG, "%s: -label is empty", fn);
     return EDL_OK;
 }
 
-edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wordvec_args *a,
-                             edl_wordvec_report *rep) {
+edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wordvec_args *a, edl_wordvec_report *rep) {
     static const char fn[] = "edl_wordvec_train";
     if (!out || !input || !a) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     EDL__TRY(check_args(a));
@@ -340,11 +346,14 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
     count_ctx cc = {&w->vocab};
     if (s == EDL_OK) s = edl__text_tokens(text, len, count_tok, &cc);
     if (s == EDL_OK) s = edl__vocab_finish(&w->vocab, a->min_count, INT64_MAX);
-    if (s == EDL_OK && w->vocab.nwords == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: %s has no word seen %lld times or more", fn, input, (long long)a->min_count);
-    if (s == EDL_OK && w->vocab.nwords + w->bucket > (size_t)INT32_MAX) s = edl__fail(EDL_ERR_ARG, "%s: too many rows", fn);
+    if (s == EDL_OK && w->vocab.nwords == 0)
+        s = edl__fail(EDL_ERR_FORMAT, "%s: %s has no word seen %lld times or more", fn, input, (long long)a->min_count);
+    if (s == EDL_OK && w->vocab.nwords + w->bucket > (size_t)INT32_MAX)
+        s = edl__fail(EDL_ERR_ARG, "%s: too many rows", fn);
     ids_ctx ic = {&w->vocab, &c};
     if (s == EDL_OK) s = edl__text_tokens(text, len, id_tok, &ic);
-    if (s == EDL_OK && (c.nlines == 0 || c.line_end[c.nlines - 1] != c.n)) s = id_tok(&ic, EDL__EOS, 4); /* the last line */
+    if (s == EDL_OK && (c.nlines == 0 || c.line_end[c.nlines - 1] != c.n))
+        s = id_tok(&ic, EDL__EOS, 4); /* the last line */
     free(text);
     const size_t nw = w->vocab.nwords, dim = a->dim;
     /* tables: input uniform(+-1/dim), output zero, keep probabilities, negatives */
@@ -358,7 +367,8 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
         if (t->output) memset(t->output, 0, nw * w->stride * sizeof(float));
         t->pkeep = malloc(nw * sizeof(float));
         t->neg = malloc(NEG_TABLE * sizeof(int32_t));
-        if (!w->input || !t->output || !t->pkeep || !t->neg) s = edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu vectors", fn, rows, dim);
+        if (!w->input || !t->output || !t->pkeep || !t->neg)
+            s = edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu vectors", fn, rows, dim);
     }
     if (s == EDL_OK) {
         enum { CHUNK = 1 << 16 };
@@ -401,9 +411,19 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
     for (int i = 0; i < LOG_TABLE; i++) t->logt[i] = logf((float)i / (LOG_TABLE - 1) + 1e-5f);
     if (s == EDL_OK) {
         t->w = w, t->a = a, t->c = &c;
-        edl__hogwild job = {.job = t, .units = c.nlines, .epoch_tokens = (int64_t)c.n, .epochs = a->epoch, .lr = a->lr,
-                            .lr_update_rate = a->lr_update_rate, .threads = nt, .seed = a->seed, .thread_begin = wv_thread_begin,
-                            .thread_end = wv_thread_end, .step = wv_step, .progress = a->progress, .user = a->user};
+        edl__hogwild job = {.job = t,
+                            .units = c.nlines,
+                            .epoch_tokens = (int64_t)c.n,
+                            .epochs = a->epoch,
+                            .lr = a->lr,
+                            .lr_update_rate = a->lr_update_rate,
+                            .threads = nt,
+                            .seed = a->seed,
+                            .thread_begin = wv_thread_begin,
+                            .thread_end = wv_thread_end,
+                            .step = wv_step,
+                            .progress = a->progress,
+                            .user = a->user};
         edl__hogwild_result r;
         s = c.n ? edl__hogwild_run(&job, &r) : edl__fail(EDL_ERR_FORMAT, "%s: %s has no word to train on", fn, input);
         if (s == EDL_OK && rep) {
@@ -411,14 +431,17 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
             rep->words_per_sec_thread = r.words_per_sec_thread, rep->loss = r.loss;
         }
         /* back to dense rows, in place (rows only move down) */
-        for (size_t row = 1; row < rows; row++) memmove(w->input + row * dim, w->input + row * w->stride, dim * sizeof(float));
+        for (size_t row = 1; row < rows; row++)
+            memmove(w->input + row * dim, w->input + row * w->stride, dim * sizeof(float));
         w->stride = dim;
         int bad_in = s == EDL_OK && !edl__vec_all_finite(w->input, rows * dim);
         if (s == EDL_OK && (r.diverged >= 0 || bad_in)) {
             long long at = r.diverged >= 0 ? (long long)r.diverged : (long long)r.total;
-            s = edl__fail(EDL_ERR_NUMERIC, "%s: training diverged at token %lld of %lld (epoch %lld): layer %d (%s) is not finite (lower -lr, now %g)", fn,
-                          at, (long long)r.total, at / (long long)(c.n ? c.n : 1) + 1, bad_in ? 0 : 1, bad_in ? "input vectors" : "output vectors",
-                          (double)a->lr);
+            s = edl__fail(EDL_ERR_NUMERIC,
+                          "%s: training diverged at token %lld of %lld (epoch %lld): layer %d (%s) is not finite "
+                          "(lower -lr, now %g)",
+                          fn, at, (long long)r.total, at / (long long)(c.n ? c.n : 1) + 1, bad_in ? 0 : 1,
+                          bad_in ? "input vectors" : "output vectors", (double)a->lr);
         }
     }
     free(t->output), free(t->pkeep), free(t->neg), free(t);
@@ -442,9 +465,11 @@ edl_status edl_wordvec_save(const edl_wordvec *w, const char *path) {
     snprintf(minn, sizeof minn, "%zu", w->minn);
     snprintf(maxn, sizeof maxn, "%zu", w->maxn);
     snprintf(bucket, sizeof bucket, "%zu", w->bucket);
-    const char *keys[] = {"edl.format", "edl.version", "edl.spec", "wordvec.nwords", "wordvec.minn", "wordvec.maxn", "wordvec.bucket", "wordvec.label"};
+    const char *keys[] = {"edl.format",   "edl.version",  "edl.spec",       "wordvec.nwords",
+                          "wordvec.minn", "wordvec.maxn", "wordvec.bucket", "wordvec.label"};
     const char *vals[] = {"edl-model-1", edl_version_string(), spec, nw, minn, maxn, bucket, w->vocab.label};
-    if (!edl__vec_all_finite(w->input, rows * w->dim)) return edl__fail(EDL_ERR_NUMERIC, "%s: the vectors hold NaN or infinite values", path);
+    if (!edl__vec_all_finite(w->input, rows * w->dim))
+        return edl__fail(EDL_ERR_NUMERIC, "%s: the vectors hold NaN or infinite values", path);
     const edl_tensor t[4] = {
         {"0.weight", EDL_DTYPE_F32, 2, {rows, w->dim}, w->input},
         {"vocab.bytes", EDL_DTYPE_U8, 1, {w->vocab.nbytes, 0}, w->vocab.bytes},
@@ -464,16 +489,21 @@ edl_status edl__wordvec_check(edl__st *st, const edl_model *m, edl__wordvec_file
     EDL__TRY(edl__st_get_count(st, "wordvec.minn", 4096, &f->minn));
     EDL__TRY(edl__st_get_count(st, "wordvec.maxn", 4096, &f->maxn));
     if (f->maxn && (f->minn == 0 || f->minn > f->maxn))
-        return edl__fail(EDL_ERR_FORMAT, "%s: metadata wordvec.minn %zu and wordvec.maxn %zu are not 1 <= minn <= maxn", path, f->minn, f->maxn);
+        return edl__fail(EDL_ERR_FORMAT, "%s: metadata wordvec.minn %zu and wordvec.maxn %zu are not 1 <= minn <= maxn",
+                         path, f->minn, f->maxn);
     f->label = edl__st_meta(st, "wordvec.label");
     if (!f->label || !f->label[0] || strlen(f->label) > 63)
-        return edl__fail(EDL_ERR_FORMAT, "%s: metadata wordvec.label (the label prefix) is missing or not 1 to 63 bytes", path);
+        return edl__fail(EDL_ERR_FORMAT,
+                         "%s: metadata wordvec.label (the label prefix) is missing or not 1 to 63 bytes", path);
     edl_layer_info in;
-    if (edl_model_layer_info(m, 0, &in) != EDL_OK) return edl__fail(EDL_ERR_FORMAT, "%s: a word-vector model needs a layer 0", path);
+    if (edl_model_layer_info(m, 0, &in) != EDL_OK)
+        return edl__fail(EDL_ERR_FORMAT, "%s: a word-vector model needs a layer 0", path);
     if (in.kind != EDL_LAYER_EMBEDDING_BAG && in.kind != EDL_LAYER_EMBEDDING)
         return edl__fail(EDL_ERR_FORMAT, "%s: a word-vector model's layer 0 is a table, not %s", path, in.name);
-    EDL__TRY(edl__st_check_sum(st, "wordvec.nwords", f->nwords, "wordvec.bucket", f->bucket, "layer 0's rows", in.rows));
-    if (in.rows > INT32_MAX) return edl__fail(EDL_ERR_FORMAT, "%s: layer 0's %zu rows are more than int32 ids reach", path, in.rows);
+    EDL__TRY(
+        edl__st_check_sum(st, "wordvec.nwords", f->nwords, "wordvec.bucket", f->bucket, "layer 0's rows", in.rows));
+    if (in.rows > INT32_MAX)
+        return edl__fail(EDL_ERR_FORMAT, "%s: layer 0's %zu rows are more than int32 ids reach", path, in.rows);
     f->dim = in.dim;
     /* the file may hold entries past the words (labels seen while training): words come first */
     const edl__st_tensor *o = edl__st_find(st, "vocab.offsets");
@@ -481,7 +511,8 @@ edl_status edl__wordvec_check(edl__st *st, const edl_model *m, edl__wordvec_file
         return edl__fail(EDL_ERR_FORMAT, "%s: tensor vocab.offsets is missing or not I64 of rank 1", path);
     size_t entries = (size_t)(o->shape[0] - 1); /* the span's bytes fit the file: no truncation */
     if (entries < f->nwords)
-        return edl__fail(EDL_ERR_FORMAT, "%s: metadata wordvec.nwords %zu, but vocab.offsets holds %zu entries", path, f->nwords, entries);
+        return edl__fail(EDL_ERR_FORMAT, "%s: metadata wordvec.nwords %zu, but vocab.offsets holds %zu entries", path,
+                         f->nwords, entries);
     EDL__TRY(edl__st_get_strings(st, "vocab", entries, &f->vocab));
     const void *counts;
     EDL__TRY(edl__st_get_array(st, "vocab.counts", EDL_DTYPE_I64, entries, &counts));

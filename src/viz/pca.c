@@ -47,7 +47,8 @@ static void jacobi(double *a, double *w, double *v, size_t d) {
 edl_status edl_pca(float *out, double *explained, const float *x, size_t n, size_t dim, size_t k) {
     static const char fn[] = "edl_pca";
     if (!out || !x) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
-    if (n < 2 || dim == 0 || k == 0 || k > dim) return edl__fail(EDL_ERR_ARG, "%s: need n >= 2 and 1 <= k <= dim (n %zu, dim %zu, k %zu)", fn, n, dim, k);
+    if (n < 2 || dim == 0 || k == 0 || k > dim)
+        return edl__fail(EDL_ERR_ARG, "%s: need n >= 2 and 1 <= k <= dim (n %zu, dim %zu, k %zu)", fn, n, dim, k);
     if (dim > 2000) return edl__fail(EDL_ERR_ARG, "%s: dim %zu is over 2000", fn, dim);
     EDL__TRY(edl__check_matrix(fn, "x", n, dim));
     EDL__TRY(edl__check_matrix(fn, "out", n, k));
@@ -56,8 +57,8 @@ edl_status edl_pca(float *out, double *explained, const float *x, size_t n, size
         if (!edl__vec_all_finite(x + i * dim, dim))
             for (size_t d = 0; d < dim; d++)
                 if (!isfinite(x[i * dim + d]))
-                    return edl__fail(EDL_ERR_NUMERIC, "%s: x at row %zu, column %zu is %g, not a finite number",
-                                     fn, i, d, x[i * dim + d]);
+                    return edl__fail(EDL_ERR_NUMERIC, "%s: x at row %zu, column %zu is %g, not a finite number", fn, i,
+                                     d, x[i * dim + d]);
     double *mean = calloc(dim, sizeof *mean), *cov = calloc(dim * dim, sizeof *cov), *w = malloc(dim * sizeof *w);
     double *v = malloc(dim * dim * sizeof *v), *row = malloc(dim * sizeof *row);
     size_t *order = malloc(dim * sizeof *order);

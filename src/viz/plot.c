@@ -33,12 +33,18 @@ static void xml_textn(FILE *f, const char *s, size_t len) {
     const unsigned char *u = (const unsigned char *)s, *end = u + len;
     while (u && u < end && *u) {
         size_t n = xml_char_len(u, (size_t)(end - u));
-        if (n == 0) fputs("\xef\xbf\xbd", f), n = 1;
-        else if (*u == '<') fputs("&lt;", f);
-        else if (*u == '>') fputs("&gt;", f);
-        else if (*u == '&') fputs("&amp;", f);
-        else if (*u == '"') fputs("&quot;", f);
-        else if (*u >= 0x20 || *u == '\t') fwrite(u, 1, n, f);
+        if (n == 0)
+            fputs("\xef\xbf\xbd", f), n = 1;
+        else if (*u == '<')
+            fputs("&lt;", f);
+        else if (*u == '>')
+            fputs("&gt;", f);
+        else if (*u == '&')
+            fputs("&amp;", f);
+        else if (*u == '"')
+            fputs("&quot;", f);
+        else if (*u >= 0x20 || *u == '\t')
+            fwrite(u, 1, n, f);
         u += n;
     }
 }
@@ -73,8 +79,10 @@ static void nice_range(axis *a, double *step) {
 
 static void tick_label(char *buf, size_t n, double v) {
     double av = fabs(v);
-    if (av != 0 && (av >= 1e5 || av < 1e-3)) snprintf(buf, n, "%.0e", v);
-    else snprintf(buf, n, "%g", v);
+    if (av != 0 && (av >= 1e5 || av < 1e-3))
+        snprintf(buf, n, "%.0e", v);
+    else
+        snprintf(buf, n, "%g", v);
 }
 
 typedef struct {
@@ -115,9 +123,10 @@ static void write_caption(FILE *f, const char *s) {
 /* The parts every chart has: background, title, grid, ticks, axis titles, caption, frame. */
 static void write_frame(FILE *f, const chart *c) {
     const edl_plot_opts *o = c->o;
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-               "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+    fprintf(f,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+            "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             W, H, W, H);
     fputs("<text x=\"", f);
     fprintf(f, "%d\" y=\"24\" font-size=\"15\" font-weight=\"bold\">", ML);
@@ -144,7 +153,8 @@ static void write_frame(FILE *f, const chart *c) {
     fputs("</text>\n", f);
     if (o->caption) write_caption(f, o->caption);
     fputs("</g>\n", f);
-    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#333\"/>\n", ML, MT, W - ML - MR, H - MT - MB);
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#333\"/>\n", ML, MT,
+            W - ML - MR, H - MT - MB);
 }
 
 static edl_status write_chart(FILE *f, void *vc) {
@@ -155,9 +165,10 @@ static edl_status write_chart(FILE *f, void *vc) {
     for (size_t k = 0; k < o->nmarks; k++) {
         double v = o->marks[k];
         if (!(v >= c->x.lo && v <= c->x.hi)) continue;
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n", px(c, v), MT,
-                px(c, v), H - MB);
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#555\">", px(c, v) + 3, MT + 12 + 12 * (int)(k % 3));
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>\n",
+                px(c, v), MT, px(c, v), H - MB);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#555\">", px(c, v) + 3,
+                MT + 12 + 12 * (int)(k % 3));
         xml_text(f, o->mark_labels ? o->mark_labels[k] : "");
         fputs("</text>\n", f);
     }
@@ -165,14 +176,17 @@ static edl_status write_chart(FILE *f, void *vc) {
     for (size_t i = 0; i < c->ns; i++) {
         const edl_plot_series *s = &c->s[i];
         const char *col = palette[i % NPALETTE];
-        fprintf(f, "<g class=\"series\" stroke=\"%s\" fill=\"%s\">\n<polyline fill=\"none\" stroke-width=\"2\" points=\"", col, col);
+        fprintf(f,
+                "<g class=\"series\" stroke=\"%s\" fill=\"%s\">\n<polyline fill=\"none\" stroke-width=\"2\" points=\"",
+                col, col);
         for (size_t k = 0; k < s->n; k++) fprintf(f, "%s%.1f,%.1f", k ? " " : "", px(c, s->x[k]), py(c, s->y[k]));
         fputs("\"/>\n", f);
-        for (size_t k = 0; k < s->n; k++) fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\"/>\n", px(c, s->x[k]), py(c, s->y[k]));
+        for (size_t k = 0; k < s->n; k++)
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\"/>\n", px(c, s->x[k]), py(c, s->y[k]));
         fputs("</g>\n", f);
         double ly = MT + 10 + 20.0 * (double)i;
-        fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>\n", W - MR + 12, ly, W - MR + 32, ly,
-                col);
+        fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>\n",
+                W - MR + 12, ly, W - MR + 32, ly, col);
         fprintf(f, "<text x=\"%d\" y=\"%.1f\">", W - MR + 38, ly + 4);
         xml_text(f, s->name);
         fputs("</text>\n", f);
@@ -214,15 +228,20 @@ static edl_status write_scatter(FILE *f, void *vs) {
             const char *col = group_colour(sc, sc->group ? (size_t)sc->group[i] : 0);
             double cx = px(c, sc->x[i]), cy = py(c, sc->y[i]);
             if (top)
-                fprintf(f, "<path class=\"pt\" d=\"M%.1f %.1fl6 6l-6 6l-6 -6z\" fill=\"%s\" stroke=\"#000\"/>\n", cx, cy - 6, col);
+                fprintf(f, "<path class=\"pt\" d=\"M%.1f %.1fl6 6l-6 6l-6 -6z\" fill=\"%s\" stroke=\"#000\"/>\n", cx,
+                        cy - 6, col);
             else
-                fprintf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\" fill-opacity=\"0.75\"/>\n", cx, cy, col);
+                fprintf(f,
+                        "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\" fill-opacity=\"0.75\"/>\n",
+                        cx, cy, col);
         }
     if (sc->labels) {
         box *placed = malloc(sc->n * sizeof *placed);
         size_t np = 0;
         /* a white halo keeps a label legible over the dots */
-        fputs("<g font-size=\"10\" fill=\"#222\" stroke=\"#fff\" stroke-width=\"2.5\" stroke-opacity=\"0.8\" paint-order=\"stroke\">\n", f);
+        fputs("<g font-size=\"10\" fill=\"#222\" stroke=\"#fff\" stroke-width=\"2.5\" stroke-opacity=\"0.8\" "
+              "paint-order=\"stroke\">\n",
+              f);
         /* the highlighted points' labels are placed first: they are never the ones skipped */
         for (size_t pass = 0; placed && pass < 2 * sc->n; pass++) {
             size_t i = pass % sc->n;
@@ -269,29 +288,37 @@ static int is_colour(const char *s) {
     return 1;
 }
 
-edl_status edl_plot_scatter_svg(const char *path, const edl_plot_opts *o, const float *x,
-                                const float *y, size_t n, const int *group,
-                                const char *const *group_names, size_t ngroups,
+edl_status edl_plot_scatter_svg(const char *path, const edl_plot_opts *o, const float *x, const float *y, size_t n,
+                                const int *group, const char *const *group_names, size_t ngroups,
                                 const char *const *labels) {
     return edl_plot_scatter_svg_ex(path, o, x, y, n, group, group_names, NULL, ngroups, labels, NULL);
 }
 
-edl_status edl_plot_scatter_svg_ex(const char *path, const edl_plot_opts *o, const float *x,
-                                   const float *y, size_t n, const int *group,
-                                   const char *const *group_names,
-                                   const char *const *group_colours, size_t ngroups,
-                                   const char *const *labels, const unsigned char *highlight) {
+edl_status edl_plot_scatter_svg_ex(const char *path, const edl_plot_opts *o, const float *x, const float *y, size_t n,
+                                   const int *group, const char *const *group_names, const char *const *group_colours,
+                                   size_t ngroups, const char *const *labels, const unsigned char *highlight) {
     static const char fn[] = "edl_plot_scatter_svg";
-    if (!path || !o || !x || !y || n == 0) return edl__fail(EDL_ERR_ARG, "%s: nothing to draw or an argument is NULL", fn);
+    if (!path || !o || !x || !y || n == 0)
+        return edl__fail(EDL_ERR_ARG, "%s: nothing to draw or an argument is NULL", fn);
     for (size_t g = 0; group_colours && g < ngroups; g++)
         if (group_colours[g] && !is_colour(group_colours[g]))
-            return edl__fail(EDL_ERR_ARG, "%s: group %zu's colour '%.16s' is not #rgb or #rrggbb", fn, g, group_colours[g]);
-    scatter sc = {{o, NULL, 0, {INFINITY, -INFINITY, 0}, {INFINITY, -INFINITY, 0}, 0, 0}, x, y, n, group, group_names, group_colours,
-                  ngroups, labels, highlight};
+            return edl__fail(EDL_ERR_ARG, "%s: group %zu's colour '%.16s' is not #rgb or #rrggbb", fn, g,
+                             group_colours[g]);
+    scatter sc = {{o, NULL, 0, {INFINITY, -INFINITY, 0}, {INFINITY, -INFINITY, 0}, 0, 0},
+                  x,
+                  y,
+                  n,
+                  group,
+                  group_names,
+                  group_colours,
+                  ngroups,
+                  labels,
+                  highlight};
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(x[i]) || !isfinite(y[i])) return edl__fail(EDL_ERR_ARG, "%s: point %zu is not finite", fn, i);
         if (group && (group[i] < 0 || (size_t)group[i] >= (ngroups ? ngroups : 1)))
-            return edl__fail(EDL_ERR_INDEX, "%s: point %zu has group %d, out of range [0, %zu)", fn, i, group[i], ngroups);
+            return edl__fail(EDL_ERR_INDEX, "%s: point %zu has group %d, out of range [0, %zu)", fn, i, group[i],
+                             ngroups);
         sc.c.x.lo = fmin(sc.c.x.lo, x[i]), sc.c.x.hi = fmax(sc.c.x.hi, x[i]);
         sc.c.y.lo = fmin(sc.c.y.lo, y[i]), sc.c.y.hi = fmax(sc.c.y.hi, y[i]);
     }
@@ -300,8 +327,7 @@ edl_status edl_plot_scatter_svg_ex(const char *path, const edl_plot_opts *o, con
     return edl__write_atomic(path, write_scatter, &sc);
 }
 
-edl_status edl_plot_lines_svg(const char *path, const edl_plot_opts *o, const edl_plot_series *s,
-                              size_t nseries) {
+edl_status edl_plot_lines_svg(const char *path, const edl_plot_opts *o, const edl_plot_series *s, size_t nseries) {
     static const char fn[] = "edl_plot_lines_svg";
     if (!path || !o || (nseries && !s)) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     chart c = {o, s, nseries, {INFINITY, -INFINITY, o->logx}, {INFINITY, -INFINITY, o->logy}, 0, 0};
@@ -311,7 +337,8 @@ edl_status edl_plot_lines_svg(const char *path, const edl_plot_opts *o, const ed
         for (size_t k = 0; k < s[i].n; k++) {
             double x = s[i].x[k], y = s[i].y[k];
             if (!isfinite(x) || !isfinite(y) || (o->logx && x <= 0) || (o->logy && y <= 0))
-                return edl__fail(EDL_ERR_ARG, "%s: series %zu point %zu (%g, %g) cannot be drawn on these axes", fn, i, k, x, y);
+                return edl__fail(EDL_ERR_ARG, "%s: series %zu point %zu (%g, %g) cannot be drawn on these axes", fn, i,
+                                 k, x, y);
             c.x.lo = fmin(c.x.lo, x), c.x.hi = fmax(c.x.hi, x), c.y.lo = fmin(c.y.lo, y), c.y.hi = fmax(c.y.hi, y);
             points++;
         }

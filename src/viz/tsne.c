@@ -31,8 +31,10 @@ static void row_affinities(const double *d2, size_t n, size_t skip, double perpl
         h = log(sum) + beta * h / sum; /* entropy */
         for (size_t j = 0; j < n; j++) p[j] /= sum;
         if (fabs(h - target) < 1e-5) break;
-        if (h > target) lo = beta, beta = isinf(hi) ? beta * 2 : (beta + hi) / 2;
-        else hi = beta, beta = isinf(lo) ? beta / 2 : (beta + lo) / 2;
+        if (h > target)
+            lo = beta, beta = isinf(hi) ? beta * 2 : (beta + hi) / 2;
+        else
+            hi = beta, beta = isinf(lo) ? beta / 2 : (beta + lo) / 2;
     }
 }
 
@@ -58,15 +60,17 @@ static void descend(double *Y, const double *G, double *U, double *gains, size_t
     for (size_t i = 0; i < n; i++) Y[2 * i] -= mx / (double)n, Y[2 * i + 1] -= my / (double)n;
 }
 
-#define EXAGGERATION 12.0
+#define EXAGGERATION           12.0
 #define EXAGGERATED_ITERATIONS 250
 
 /* ---- exact ------------------------------------------------------------------------------- */
 
-static edl_status tsne_exact(double *Y, const float *x, size_t n, size_t dim, const edl_tsne_args *a, double *G, double *U,
-                             double *gains) {
+static edl_status tsne_exact(double *Y, const float *x, size_t n, size_t dim, const edl_tsne_args *a, double *G,
+                             double *U, double *gains) {
     static const char fn[] = "edl_tsne";
-    if (n > 20000) return edl__fail(EDL_ERR_UNSUPPORTED, "%s: %zu points: the exact method holds an n x n matrix; use theta > 0", fn, n);
+    if (n > 20000)
+        return edl__fail(EDL_ERR_UNSUPPORTED, "%s: %zu points: the exact method holds an n x n matrix; use theta > 0",
+                         fn, n);
     size_t nn;
     if (!edl__mul_ok(n, n, &nn)) return edl__fail(EDL_ERR_NOMEM, "%s: n x n overflows", fn);
     double *P = malloc(nn * sizeof *P), *d2 = malloc(n * sizeof *d2), *num = malloc(nn * sizeof *num);
@@ -167,8 +171,10 @@ static edl_status knn_affinities(sparse *S, const float *x, size_t n, size_t dim
     size_t m = 2 * n * k, u = 0;
     qsort(t, m, sizeof *t, cmp_triple);
     for (size_t r = 0; r < m; r++) { /* merge (i, j) duplicates: p_j|i + p_i|j */
-        if (u > 0 && t[u - 1].i == t[r].i && t[u - 1].j == t[r].j) t[u - 1].p += t[r].p;
-        else t[u++] = t[r];
+        if (u > 0 && t[u - 1].i == t[r].i && t[u - 1].j == t[r].j)
+            t[u - 1].p += t[r].p;
+        else
+            t[u++] = t[r];
     }
     S->col = malloc(u * sizeof *S->col), S->val = malloc(u * sizeof *S->val);
     if (!S->col || !S->val) {
@@ -186,11 +192,11 @@ static edl_status knn_affinities(sparse *S, const float *x, size_t n, size_t dim
 
 /* A quadtree over the map: each cell holds its points' count and summed position. */
 typedef struct {
-    double cx, cy, hw;  /* centre and half width */
-    double sx, sy;      /* sum of the points' positions */
+    double cx, cy, hw; /* centre and half width */
+    double sx, sy;     /* sum of the points' positions */
     size_t count;
-    int64_t child;      /* first of 4 children (-1: a leaf) */
-    int64_t point;      /* a leaf's point (-1: empty) */
+    int64_t child; /* first of 4 children (-1: a leaf) */
+    int64_t point; /* a leaf's point (-1: empty) */
 } cell;
 
 typedef struct {
@@ -336,19 +342,25 @@ edl_status edl_tsne(float *out, const float *x, size_t n, size_t dim, const edl_
     if (!(a->theta >= 0 && a->theta <= 1)) return edl__fail(EDL_ERR_ARG, "%s: theta %g is not in [0, 1]", fn, a->theta);
     /* 0 would return the random start as if it were a map; past the cap a typo runs for days */
     if (a->iterations == 0 || a->iterations > EDL_TSNE_MAX_ITERATIONS)
-        return edl__fail(EDL_ERR_ARG, "%s: iterations %zu must be in [1, %d]", fn, a->iterations, EDL_TSNE_MAX_ITERATIONS);
-    if (!(a->learning_rate > 0) || !isfinite(a->learning_rate)) return edl__fail(EDL_ERR_ARG, "%s: learning rate %g must be > 0", fn, a->learning_rate);
+        return edl__fail(EDL_ERR_ARG, "%s: iterations %zu must be in [1, %d]", fn, a->iterations,
+                         EDL_TSNE_MAX_ITERATIONS);
+    if (!(a->learning_rate > 0) || !isfinite(a->learning_rate))
+        return edl__fail(EDL_ERR_ARG, "%s: learning rate %g must be > 0", fn, a->learning_rate);
     size_t n2;
-    if (!edl__mul_ok(n, 2, &n2) || n > ((size_t)1 << 31)) return edl__fail(EDL_ERR_NOMEM, "%s: %zu points are too many", fn, n);
+    if (!edl__mul_ok(n, 2, &n2) || n > ((size_t)1 << 31))
+        return edl__fail(EDL_ERR_NOMEM, "%s: %zu points are too many", fn, n);
     for (size_t i = 0; i < n * dim; i++)
-        if (!isfinite(x[i])) return edl__fail(EDL_ERR_NUMERIC, "%s: value %zu of point %zu is not finite", fn, i % dim, i / dim);
-    double *Y = malloc(n2 * sizeof *Y), *G = malloc(n2 * sizeof *G), *U = calloc(n2, sizeof *U), *gains = malloc(n2 * sizeof *gains);
+        if (!isfinite(x[i]))
+            return edl__fail(EDL_ERR_NUMERIC, "%s: value %zu of point %zu is not finite", fn, i % dim, i / dim);
+    double *Y = malloc(n2 * sizeof *Y), *G = malloc(n2 * sizeof *G), *U = calloc(n2, sizeof *U),
+           *gains = malloc(n2 * sizeof *gains);
     edl_status s = Y && G && U && gains ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu points", fn, n);
     if (s == EDL_OK) {
         edl_rng rng;
         edl_rng_seed(&rng, a->seed);
         for (size_t i = 0; i < n2; i++) Y[i] = 1e-4 * edl_rng_normal(&rng), gains[i] = 1;
-        s = a->theta > 0 && n >= a->exact_below ? tsne_bh(Y, x, n, dim, a, G, U, gains) : tsne_exact(Y, x, n, dim, a, G, U, gains);
+        s = a->theta > 0 && n >= a->exact_below ? tsne_bh(Y, x, n, dim, a, G, U, gains)
+                                                : tsne_exact(Y, x, n, dim, a, G, U, gains);
     }
     int finite = 1;
     for (size_t i = 0; s == EDL_OK && i < n2; i++) finite &= isfinite(Y[i]) != 0;

@@ -25,7 +25,8 @@
 /* A per-process file holding the input (in /dev/shm when there is one: no disk writes). */
 static const char *fuzz_file(const uint8_t *data, size_t size, const char *suffix) {
     static char path[128];
-    snprintf(path, sizeof path, "%s/edl-fuzz-%ld%s", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (long)getpid(), suffix);
+    snprintf(path, sizeof path, "%s/edl-fuzz-%ld%s", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
+             (long)getpid(), suffix);
     FILE *f = fopen(path, "wb");
     if (!f) abort();
     if (size && fwrite(data, 1, size, f) != size) abort();

@@ -18,7 +18,7 @@ typedef struct {
     char name[64], dtype[8];
     size_t rank;
     uint64_t shape[2];
-    int neg[2];          /* the dimension is written as -1 */
+    int neg[2]; /* the dimension is written as -1 */
     unsigned char *data;
     size_t nbytes;
 } fm_tensor;
@@ -31,7 +31,7 @@ typedef struct {
 } fm_model;
 
 typedef struct {
-    int kind;  /* 0: a number in metadata value a (its b-th run of digits); 1: shape a[b]; 2: I64 a[b] */
+    int kind; /* 0: a number in metadata value a (its b-th run of digits); 1: shape a[b]; 2: I64 a[b] */
     size_t a, b;
 } fm_slot;
 
@@ -74,14 +74,16 @@ static int fm_read(fm_model *m, const char *path) {
         }
         if (m->nt == FM_MAX_T) break;
         fm_tensor *t = &m->t[m->nt++];
-        const edl__json *dt = edl__json_get(v, "dtype"), *sh = edl__json_get(v, "shape"), *of = edl__json_get(v, "data_offsets");
+        const edl__json *dt = edl__json_get(v, "dtype"), *sh = edl__json_get(v, "shape"),
+                        *of = edl__json_get(v, "data_offsets");
         snprintf(t->name, sizeof t->name, "%s", root.keys[i]);
         snprintf(t->dtype, sizeof t->dtype, "%s", dt->str);
         t->rank = sh->n;
         for (size_t k = 0; k < sh->n && k < 2; k++) t->shape[k] = sh->items[k].u;
         t->nbytes = (size_t)(of->items[1].u - of->items[0].u);
         t->data = malloc(t->nbytes ? t->nbytes : 1);
-        ok = t->data && fseek(f, (long)(8 + hlen + of->items[0].u), SEEK_SET) == 0 && fread(t->data, 1, t->nbytes, f) == t->nbytes;
+        ok = t->data && fseek(f, (long)(8 + hlen + of->items[0].u), SEEK_SET) == 0 &&
+             fread(t->data, 1, t->nbytes, f) == t->nbytes;
     }
     edl__json_free(&root);
     free(h);
@@ -118,7 +120,8 @@ static int fm_make(int i, const char *path, const char *text_path) {
         edl_ratings *r = NULL;
         s = edl_ratings_create(&r);
         const int64_t u[] = {1, 1, 2, 2, 3, 3, 4}, it[] = {10, 11, 10, 12, 11, 13, 12};
-        for (size_t k = 0; s == EDL_OK && k < 7; k++) s = edl_ratings_add(r, u[k], it[k], (float)(1 + k % 5), (int64_t)k);
+        for (size_t k = 0; s == EDL_OK && k < 7; k++)
+            s = edl_ratings_add(r, u[k], it[k], (float)(1 + k % 5), (int64_t)k);
         edl_rec_args a;
         edl_rec_defaults(&a, i == 4 ? EDL_REC_MF : EDL_REC_MLP);
         const size_t hidden[1] = {4};
@@ -130,7 +133,8 @@ static int fm_make(int i, const char *path, const char *text_path) {
         edl_ratings_free(r);
     } else if (i == 6) {
         edl_model *m = NULL;
-        s = edl_model_from_spec(&m, "embedding_bag(rows=6,dim=2,pool=mean) dense(3,act=relu) dense(2)", EDL_INIT_TORCH, 1);
+        s = edl_model_from_spec(&m, "embedding_bag(rows=6,dim=2,pool=mean) dense(3,act=relu) dense(2)", EDL_INIT_TORCH,
+                                1);
         const int64_t x[3] = {0, 5, 2};
         const edl_tensor extra[1] = {{"x", EDL_DTYPE_I64, 1, {3, 0}, x}};
         const char *k[1] = {"note"}, *v[1] = {"rows 6 of 2"};
@@ -183,7 +187,8 @@ static size_t fm_slots(const fm_model *m, fm_slot *s) {
     for (size_t i = 0; i < m->nmeta; i++) {
         size_t run = 0;
         for (const char *c = m->val[i]; *c; c++)
-            if (*c >= '0' && *c <= '9' && (c == m->val[i] || c[-1] < '0' || c[-1] > '9') && n < FM_MAX_SLOTS) s[n++] = (fm_slot){0, i, run++};
+            if (*c >= '0' && *c <= '9' && (c == m->val[i] || c[-1] < '0' || c[-1] > '9') && n < FM_MAX_SLOTS)
+                s[n++] = (fm_slot){0, i, run++};
     }
     for (size_t i = 0; i < m->nt; i++)
         for (size_t d = 0; d < m->t[i].rank && d < 2 && n < FM_MAX_SLOTS; d++) s[n++] = (fm_slot){1, i, d};
@@ -213,7 +218,8 @@ static uint64_t fm_get(const fm_model *m, fm_slot s) {
     size_t a, e;
     fm_run(m->val[s.a], s.b, &a, &e);
     uint64_t x = 0;
-    for (size_t i = a; i < e; i++) x = x > (UINT64_MAX - 9) / 10 ? UINT64_MAX : x * 10 + (uint64_t)(m->val[s.a][i] - '0');
+    for (size_t i = a; i < e; i++)
+        x = x > (UINT64_MAX - 9) / 10 ? UINT64_MAX : x * 10 + (uint64_t)(m->val[s.a][i] - '0');
     return x;
 }
 
@@ -240,8 +246,10 @@ static void fm_set(fm_model *m, fm_slot s, uint64_t x, int neg) {
     size_t a, e;
     char *v = m->val[s.a], num[32];
     fm_run(v, s.b, &a, &e);
-    if (neg) snprintf(num, sizeof num, "-1");
-    else snprintf(num, sizeof num, "%llu", (unsigned long long)x);
+    if (neg)
+        snprintf(num, sizeof num, "-1");
+    else
+        snprintf(num, sizeof num, "%llu", (unsigned long long)x);
     size_t len = strlen(v), nl = strlen(num);
     char *w = malloc(len - (e - a) + nl + 1);
     if (!w) return;
@@ -256,8 +264,22 @@ static void fm_mutate(fm_model *m, const uint8_t *g) {
     if (!n) return;
     fm_slot s = slots[((size_t)g[0] << 8 | g[1]) % n], o = slots[g[3] % n];
     uint64_t v = fm_get(m, s), w = fm_get(m, o);
-    static const uint64_t fixed[] = {0, 1, 0, (uint64_t)1 << 31, (uint64_t)1 << 63, UINT64_MAX, 0, 0, 0, (uint64_t)1 << 32,
-                                     (uint64_t)1 << 62, INT64_MAX, 0, 1000000000000000ULL, 0, 0};
+    static const uint64_t fixed[] = {0,
+                                     1,
+                                     0,
+                                     (uint64_t)1 << 31,
+                                     (uint64_t)1 << 63,
+                                     UINT64_MAX,
+                                     0,
+                                     0,
+                                     0,
+                                     (uint64_t)1 << 32,
+                                     (uint64_t)1 << 62,
+                                     INT64_MAX,
+                                     0,
+                                     1000000000000000ULL,
+                                     0,
+                                     0};
     switch (g[2] % 16) {
     case 2: fm_set(m, s, UINT64_MAX, 1); break;
     case 6: fm_set(m, s, v + 1, 0); break;
@@ -275,9 +297,12 @@ static void fm_mutate(fm_model *m, const uint8_t *g) {
 static void fm_put_string(FILE *f, const char *s) {
     fputc('"', f);
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\') fprintf(f, "\\%c", *c);
-        else if (*c < 0x20) fprintf(f, "\\u%04x", *c);
-        else fputc(*c, f);
+        if (*c == '"' || *c == '\\')
+            fprintf(f, "\\%c", *c);
+        else if (*c < 0x20)
+            fprintf(f, "\\u%04x", *c);
+        else
+            fputc(*c, f);
     }
     fputc('"', f);
 }
@@ -299,8 +324,10 @@ static int fm_write(const fm_model *m, const char *path) {
         fputc(',', f), fm_put_string(f, t->name);
         fprintf(f, ":{\"dtype\":\"%s\",\"shape\":[", t->dtype);
         for (size_t d = 0; d < t->rank && d < 2; d++) {
-            if (t->neg[d]) fprintf(f, "%s-1", d ? "," : "");
-            else fprintf(f, "%s%llu", d ? "," : "", (unsigned long long)t->shape[d]);
+            if (t->neg[d])
+                fprintf(f, "%s-1", d ? "," : "");
+            else
+                fprintf(f, "%s%llu", d ? "," : "", (unsigned long long)t->shape[d]);
         }
         fprintf(f, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off, (unsigned long long)(off + t->nbytes));
         off += t->nbytes;

@@ -19,8 +19,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char a[1 << 14], b[1 << 14];
         edl_model *again = NULL;
         if (edl_model_spec(m, a, sizeof a) == EDL_OK) {
-            if (edl_model_from_spec(&again, a, EDL_INIT_TORCH, 1) != EDL_OK) FUZZ_FAIL("its canonical spec does not parse");
-            else if (edl_model_spec(again, b, sizeof b) != EDL_OK || strcmp(a, b)) FUZZ_FAIL("its canonical spec does not round-trip");
+            if (edl_model_from_spec(&again, a, EDL_INIT_TORCH, 1) != EDL_OK)
+                FUZZ_FAIL("its canonical spec does not parse");
+            else if (edl_model_spec(again, b, sizeof b) != EDL_OK || strcmp(a, b))
+                FUZZ_FAIL("its canonical spec does not round-trip");
         }
         edl_model_free(again);
     }
