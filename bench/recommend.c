@@ -329,8 +329,10 @@ int main(int argc, char **argv) {
     snprintf(want, sizeof want, "neg=%zu batch=%zu optimizer=%s", kind == EDL_REC_MF ? (size_t)4 : neg, batch,
              adam ? "adam" : "sgd"); /* mf records neg=4 and uses none */
     snprintf(want_nt, sizeof want_nt, " threads=%d", nt);
+    size_t nparams = 0;
+    edl_model_param_counts(r->m, &nparams, NULL, NULL);
     int agree = strstr(r->args, want) != NULL && strstr(r->args, want_nt) != NULL && r->users == U && r->items == I &&
-                r->dim == dim && (kind != EDL_REC_MLP || r->m->nparams - rows * dim == fc.nd);
+                r->dim == dim && (kind != EDL_REC_MLP || nparams - rows * dim == fc.nd);
     double ep[MAX_EPOCHS + 1];
     for (int k = 0; k < tm.n; k++) ep[k] = tm.end[k] - (k ? tm.end[k - 1] + tm.cb[k - 1] : 0.0);
 
