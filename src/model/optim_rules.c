@@ -18,20 +18,6 @@ edl__opt_coef edl__opt_coefs(const edl_optim_config *c, float lr, uint64_t step,
     return a;
 }
 
-bool edl__opt_apply(edl_opt_kind kind, const edl__opt_coef *a, float *p, float *g, float *s1, float *s2, size_t n,
-                    int lazy) {
-    switch (kind) {
-    case EDL_OPT_SGD: return edl__vec_sgd(p, g, s1, n, a);
-    case EDL_OPT_ADAGRAD:
-    case EDL_OPT_ROWWISE_ADAGRAD: return edl__vec_adagrad(p, g, s1, n, a);
-    case EDL_OPT_ADAM:
-    case EDL_OPT_ADAMW:
-        if (lazy) return edl__vec_sparse_adam(p, g, s1, s2, n, a);
-        return edl__vec_adam(p, g, s1, s2, n, a);
-    }
-    return true;
-}
-
 bool edl__opt_rowwise_adagrad(const edl__opt_coef *a, float *p, float *g, float *acc, size_t n) {
     double s = 0.0;
     for (size_t i = 0; i < n; i++) {

@@ -17,8 +17,18 @@ edl__opt_coef edl__opt_coefs(const edl_optim_config *c, float lr, uint64_t step,
    rule keeps none; s2: Adam's second moment). lazy selects SparseAdam's form of Adam.
    Row-wise Adagrad is elementwise here (dense layers); rows take edl__opt_rowwise_adagrad.
    Returns whether every updated value is finite. */
-bool edl__opt_apply(edl_opt_kind kind, const edl__opt_coef *a, float *p, float *g, float *s1, float *s2, size_t n,
-                    int lazy);
+static inline bool edl__opt_apply(edl_opt_kind kind, const edl__opt_coef *a, float *p, float *g, float *s1, float *s2,
+                                  size_t n, int lazy) {
+    /* inline: the recommenders call it for every row and bias of a batch */
+    switch (kind) {
+    case EDL_OPT_SGD: return edl__vec_sgd(p, g, s1, n, a);
+    case EDL_OPT_ADAGRAD:
+    case EDL_OPT_ROWWISE_ADAGRAD: return edl__vec_adagrad(p, g, s1, n, a);
+    case EDL_OPT_ADAM:
+    case EDL_OPT_ADAMW: return lazy ? edl__vec_sparse_adam(p, g, s1, s2, n, a) : edl__vec_adam(p, g, s1, s2, n, a);
+    }
+    return true;
+}
 
 /* One embedding row with one accumulator: acc += mean(g^2); p -= lr g / (sqrt(acc) + eps)
    (FBGEMM's row-wise Adagrad). Zeroes g; returns whether the row is finite. */
