@@ -10,10 +10,14 @@
 #include <omp.h>
 #endif
 
-/* One thread's loss sums, alone on a cache line: every example adds to them. */
+/* One thread's loss sums, alone on a cache line: every unit adds to loss and nloss, which only
+   the thread touches; it copies them to the published pair whenever it publishes its tokens,
+   and reports read only those. */
 typedef struct {
     _Alignas(64) double loss;
     int64_t nloss;
+    _Atomic double pub_loss;
+    _Atomic int64_t pub_nloss;
 } slot;
 
 typedef struct {
@@ -25,6 +29,7 @@ typedef struct {
     double t0;
     slot *slots;
     int nt;
+    int64_t update_rate;    /* tokens a thread gathers before it publishes them */
     size_t epochs_reported; /* epoch ends reported so far (under the progress lock) */
 } run;
 
@@ -32,9 +37,19 @@ static float rate_at(const run *r, int64_t done) {
     return edl_schedule_lr(EDL_SCHED_LINEAR, r->h->lr, (uint64_t)done, (uint64_t)r->total, 0);
 }
 
-static void mean_loss(const run *r, double *sum, int64_t *n) {
+/* The loss sums the threads have published (while they run), or their own (after they joined). */
+static void mean_loss(const run *r, int published, double *sum, int64_t *n) {
     *sum = 0, *n = 0;
-    for (int i = 0; i < r->nt; i++) *sum += r->slots[i].loss, *n += r->slots[i].nloss;
+    for (int i = 0; i < r->nt; i++) {
+        const slot *x = &r->slots[i];
+        *sum += published ? atomic_load_explicit(&x->pub_loss, memory_order_relaxed) : x->loss;
+        *n += published ? atomic_load_explicit(&x->pub_nloss, memory_order_relaxed) : x->nloss;
+    }
+}
+
+static void publish_loss(slot *x) {
+    atomic_store_explicit(&x->pub_loss, x->loss, memory_order_relaxed);
+    atomic_store_explicit(&x->pub_nloss, x->nloss, memory_order_relaxed);
 }
 
 /* Epochs whose every token is done. */
@@ -44,19 +59,19 @@ static size_t epochs_done(const run *r, int64_t done) {
 }
 
 static void report(const run *r, size_t epoch, int epoch_end) {
-    double t = edl__now() - r->t0, done = (double)atomic_load(&r->done), sum;
-    int64_t cnt;
-    mean_loss(r, &sum, &cnt);
+    int64_t tokens = atomic_load(&r->done), cnt;
+    double t = edl__now() - r->t0, done = (double)tokens, sum;
+    mean_loss(r, 1, &sum, &cnt);
     edl_progress p;
     memset(&p, 0, sizeof p);
     p.progress = done / (double)r->total > 1 ? 1 : done / (double)r->total;
     p.epoch = epoch, p.epochs = r->h->epochs, p.epoch_end = epoch_end;
-    p.step = (uint64_t)atomic_load(&r->done), p.total_steps = (uint64_t)r->total;
+    p.step = (uint64_t)tokens, p.total_steps = (uint64_t)r->total;
     p.seconds = t;
     p.words_per_sec_thread = t > 0 ? done / t / r->nt : 0;
     p.examples_per_second = t > 0 ? done / t : 0;
     p.eta_seconds = p.progress > 0 ? t * (1 - p.progress) / p.progress : 0;
-    p.lr = (float)(r->h->lr * (1.0 - p.progress));
+    p.lr = rate_at(r, tokens);
     p.loss = cnt ? (float)(sum / (double)cnt) : 0.0f;
     p.accuracy = p.valid_loss = p.valid_accuracy = NAN;
     r->h->progress(&p, r->h->user);
@@ -92,16 +107,21 @@ static void run_thread(run *r, int t, int nt) {
            atomic_load_explicit(&r->diverged, memory_order_relaxed) < 0 &&
            !atomic_load_explicit(&r->no_memory, memory_order_relaxed)) {
         float lr = rate_at(r, atomic_load_explicit(&r->done, memory_order_relaxed));
-        int64_t tokens = h->step(h->job, state, unit, lr, &rng, &my->loss, &my->nloss);
-        if (!isfinite(my->loss)) { /* stop every thread; the caller names the layer and the step */
+        double loss = 0.0;
+        int64_t nloss = 0;
+        int64_t tokens = h->step(h->job, state, unit, lr, &rng, &loss, &nloss);
+        if (!isfinite(loss)) { /* stop every thread (the run's loss keeps the finite units); the
+                                  caller names the layer and the step */
             int64_t never = -1;
             atomic_compare_exchange_strong(&r->diverged, &never, atomic_load(&r->done) + local);
             break;
         }
+        my->loss += loss, my->nloss += nloss;
         local += tokens;
         if (++unit == h->units) unit = 0;
-        if (local > (int64_t)h->lr_update_rate) {
+        if (local > r->update_rate) {
             int64_t before = atomic_fetch_add_explicit(&r->done, local, memory_order_relaxed);
+            publish_loss(my);
             /* the thread whose tokens close an epoch reports it (a training curve has exactly
                one point an epoch); thread 0 also reports every 0.1 s for the progress line */
             int closes = epochs_done(r, before + local) > epochs_done(r, before);
@@ -117,7 +137,9 @@ static void run_thread(run *r, int t, int nt) {
 }
 
 edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
-    static const char fn[] = "hogwild";
+    const char *fn = h->name;
+    memset(res, 0, sizeof *res);
+    res->diverged = -1;
     if (h->units == 0 || h->epoch_tokens <= 0 || h->epochs == 0 || h->threads < 1)
         return edl__fail(EDL_ERR_ARG, "%s: nothing to train (%zu units, %lld tokens, %zu epochs, %d threads)", fn,
                          h->units, (long long)h->epoch_tokens, h->epochs, h->threads);
@@ -127,8 +149,13 @@ edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
     run r;
     memset(&r, 0, sizeof r);
     r.h = h, r.total = (int64_t)h->epochs * h->epoch_tokens, r.nt = h->threads;
-    r.slots = aligned_alloc(64, (size_t)h->threads * sizeof *r.slots);
-    if (!r.slots) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %d threads", fn, h->threads);
+    /* a thread publishes its tokens at least once an epoch, so a rate past the epoch (fastText
+       would train on forever at the first rate) still ends the run */
+    r.update_rate = h->lr_update_rate < (uint64_t)h->epoch_tokens ? (int64_t)h->lr_update_rate : h->epoch_tokens;
+    void *slots = NULL;
+    if (posix_memalign(&slots, 64, (size_t)h->threads * sizeof *r.slots) != 0)
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %d threads", fn, h->threads);
+    r.slots = slots;
     memset(r.slots, 0, (size_t)h->threads * sizeof *r.slots);
     atomic_init(&r.done, 0);
     atomic_init(&r.diverged, -1);
@@ -147,7 +174,7 @@ edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
 #endif
     double t = edl__now() - r.t0, sum;
     int64_t cnt;
-    mean_loss(&r, &sum, &cnt);
+    mean_loss(&r, 0, &sum, &cnt);
     res->total = r.total;
     res->diverged = atomic_load(&r.diverged);
     res->seconds = t;

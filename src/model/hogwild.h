@@ -14,19 +14,20 @@
    loss; the job owns the data and the update. With one thread and a seed the run is
    bit-reproducible; with more it is not (the threads race, by design). */
 typedef struct {
+    const char *name; /* the caller, as messages name it ("edl_textclf_train") */
     void *job;
     size_t units;         /* thread t of nt starts at unit units * t / nt */
     int64_t epoch_tokens; /* tokens in one pass over the units (> 0) */
     size_t epochs;
     float lr;
-    size_t lr_update_rate;
-    int threads;   /* >= 1 */
+    size_t lr_update_rate; /* (a thread gathers at most an epoch's tokens, whatever it says) */
+    int threads;           /* >= 1 */
     uint64_t seed; /* thread t draws from an rng seeded with seed + t */
     /* Sets up a thread's state (drawing from its rng if it needs to); NULL: no memory. */
     void *(*thread_begin)(void *job, edl_rng *rng);
     void (*thread_end)(void *job, void *state);
-    /* Trains on one unit at rate lr, adding each loss to *loss and their number to *nloss;
-       returns the tokens the unit counts for. A non-finite *loss afterwards stops the run. */
+    /* Trains on one unit at rate lr, adding each loss to *loss (0 on entry) and their number to
+       *nloss; returns the tokens the unit counts for. A non-finite *loss stops the run. */
     int64_t (*step)(void *job, void *state, size_t unit, float lr, edl_rng *rng, double *loss, int64_t *nloss);
     /* Reports as edl_progress (step/total_steps are tokens): one at each epoch's end, whichever
        thread's tokens closed it, and one every 0.1 s from thread 0; one call at a time. May be
@@ -43,8 +44,9 @@ typedef struct {
     int threads; /* the threads that ran */
 } edl__hogwild_result;
 
-/* Runs the job. EDL_ERR_NOMEM when a thread could not set up (every thread stops); a
-   divergence is not an error here (r->diverged >= 0): the caller names the layer. */
+/* Runs the job; *r is always written. EDL_ERR_NOMEM when a thread could not set up (every
+   thread stops); a divergence is not an error here (r->diverged >= 0): the caller names the
+   layer. */
 edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *r);
 
 #endif

@@ -140,8 +140,9 @@ typedef struct {
     char fail_msg[256];     /* that thread's edl_last_error() (thread-local there) */
 } trainer;
 
+/* A thread's sums, alone on a cache line (mf adds to them every example). */
 typedef struct {
-    double loss; /* summed over examples */
+    _Alignas(64) double loss; /* summed over examples */
     size_t examples;
 } thread_sum;
 

@@ -201,7 +201,8 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
                                  edl_textclf_report *rep) {
     size_t in_n, out_n;
     hog h = {c, d, edl_model_tensor(c->m, 0, "weight", &in_n), edl_model_tensor(c->m, 1, "weight", &out_n)};
-    edl__hogwild job = {.job = &h,
+    edl__hogwild job = {.name = "edl_textclf_train",
+                        .job = &h,
                         .units = d->n,
                         .epoch_tokens = d->tokens,
                         .epochs = a->epoch,

@@ -411,7 +411,8 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
     for (int i = 0; i < LOG_TABLE; i++) t->logt[i] = logf((float)i / (LOG_TABLE - 1) + 1e-5f);
     if (s == EDL_OK) {
         t->w = w, t->a = a, t->c = &c;
-        edl__hogwild job = {.job = t,
+        edl__hogwild job = {.name = "edl_wordvec_train",
+                            .job = t,
                             .units = c.nlines,
                             .epoch_tokens = (int64_t)c.n,
                             .epochs = a->epoch,

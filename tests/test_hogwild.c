@@ -1,0 +1,158 @@
+/* The Hogwild engine (src/model/hogwild.c) on a toy job whose units count their visits: the run's
+ * tokens, one report per epoch end in order at 1 to 4 threads, the rate it hands out, a
+ * divergence that stops every thread and keeps the finite losses, a thread without memory, and
+ * an -lrUpdateRate past the epoch that still ends. */
+#include "harness.h"
+#include "model/hogwild.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { UNITS = 97, TOKENS_PER_UNIT = 7 };
+
+typedef struct {
+    _Atomic int64_t steps, tokens;
+    int64_t nan_at;    /* the step (1-based) whose loss is NaN; 0: none */
+    _Atomic int begun; /* threads set up */
+    int fail_thread;   /* the thread_begin call (1-based) that fails; 0: none */
+    float last_lr;     /* one thread: the rates never rise */
+    int lr_rose;
+    size_t ends, last_epoch, reports;
+    int out_of_order, progress_past_one;
+    double last_progress;
+} toy;
+
+static void *toy_begin(void *job, edl_rng *rng) {
+    toy *t = job;
+    (void)rng;
+    int k = atomic_fetch_add(&t->begun, 1) + 1;
+    return k == t->fail_thread ? NULL : malloc(1);
+}
+
+static void toy_end(void *job, void *state) {
+    (void)job;
+    free(state);
+}
+
+static int64_t toy_step(void *job, void *state, size_t unit, float lr, edl_rng *rng, double *loss, int64_t *nloss) {
+    toy *t = job;
+    (void)state, (void)rng, (void)unit;
+    int64_t k = atomic_fetch_add(&t->steps, 1) + 1;
+    atomic_fetch_add(&t->tokens, TOKENS_PER_UNIT);
+    if (lr > t->last_lr) t->lr_rose = 1; /* read only at one thread */
+    t->last_lr = lr;
+    *loss += k == t->nan_at ? NAN : 1.0;
+    *nloss += 1;
+    return TOKENS_PER_UNIT;
+}
+
+static void toy_progress(const edl_progress *p, void *user) {
+    toy *t = user;
+    t->reports++;
+    if (p->progress > 1.0 || p->progress < t->last_progress - 1e-12) t->progress_past_one = 1;
+    t->last_progress = p->progress;
+    if (!p->epoch_end) return;
+    if (p->epoch != t->last_epoch + 1) t->out_of_order = 1;
+    t->last_epoch = p->epoch, t->ends++;
+}
+
+static edl__hogwild job_of(toy *t, int threads, size_t epochs, size_t rate) {
+    edl__hogwild h = {.name = "toy",
+                      .job = t,
+                      .units = UNITS,
+                      .epoch_tokens = UNITS * TOKENS_PER_UNIT,
+                      .epochs = epochs,
+                      .lr = 0.5f,
+                      .lr_update_rate = rate,
+                      .threads = threads,
+                      .seed = 1,
+                      .thread_begin = toy_begin,
+                      .thread_end = toy_end,
+                      .step = toy_step,
+                      .progress = toy_progress,
+                      .user = t};
+    return h;
+}
+
+static void toy_init(toy *t) {
+    memset(t, 0, sizeof *t);
+    atomic_init(&t->steps, 0), atomic_init(&t->tokens, 0), atomic_init(&t->begun, 0);
+    t->last_lr = INFINITY;
+}
+
+TEST(hogwild_runs_every_token_and_reports_each_epoch_once) {
+    for (int threads = 1; threads <= 4; threads++) {
+        toy t;
+        toy_init(&t);
+        edl__hogwild h = job_of(&t, threads, 5, 10);
+        edl__hogwild_result r;
+        CHECK_OK(edl__hogwild_run(&h, &r));
+        int64_t total = 5 * UNITS * TOKENS_PER_UNIT;
+        CHECK(r.total == total && r.diverged == -1);
+        CHECK(atomic_load(&t.tokens) >= total);
+        /* a thread stops once the count it reads is past the end: at most a rate's worth of
+           tokens each beyond it, plus the unit in hand */
+        CHECK(atomic_load(&t.tokens) <= total + (int64_t)threads * (10 + 2 * TOKENS_PER_UNIT));
+        if (t.ends != 5 || t.out_of_order || t.last_epoch != 5)
+            FAILF("%d threads: %zu epoch ends (last %zu, out of order %d), want 5 in order", threads, t.ends,
+                  t.last_epoch, t.out_of_order);
+        CHECK(!t.progress_past_one && t.last_progress == 1.0);
+        CHECK(r.loss == 1.0f && r.threads >= 1 && r.threads <= threads);
+        if (threads == 1) CHECK(!t.lr_rose && t.last_lr >= 0.0f && t.last_lr < 0.01f); /* linear to 0 */
+    }
+}
+
+TEST(hogwild_divergence_stops_every_thread) {
+    for (int threads = 1; threads <= 4; threads *= 2) {
+        toy t;
+        toy_init(&t);
+        t.nan_at = 300;
+        edl__hogwild h = job_of(&t, threads, 50, 10);
+        edl__hogwild_result r;
+        CHECK_OK(edl__hogwild_run(&h, &r)); /* the caller names the layer */
+        CHECK(r.diverged >= 0 && r.diverged < r.total);
+        /* every thread stops within a unit or two of the NaN */
+        CHECK(atomic_load(&t.steps) <= 300 + 2 * threads);
+        if (!isfinite(r.loss) || r.loss != 1.0f)
+            FAILF("%d threads: loss %g, want the finite units' 1", threads, r.loss);
+    }
+}
+
+TEST(hogwild_thread_without_memory_stops_the_run) {
+    toy t;
+    toy_init(&t);
+    t.fail_thread = 2;
+    edl__hogwild h = job_of(&t, 4, 1000, 10);
+    edl__hogwild_result r;
+    CHECK_STATUS(edl__hogwild_run(&h, &r), EDL_ERR_NOMEM);
+    CHECK_ERROR_HAS("toy: a training thread had no memory");
+    /* the others stopped long before the 1000 epochs */
+    CHECK(atomic_load(&t.tokens) < r.total);
+    CHECK(r.total == 1000 * UNITS * TOKENS_PER_UNIT);
+}
+
+TEST(hogwild_update_rate_past_the_epoch_ends) {
+    toy t;
+    toy_init(&t);
+    edl__hogwild h = job_of(&t, 1, 2, SIZE_MAX); /* fastText trains forever at the first rate */
+    edl__hogwild_result r;
+    CHECK_OK(edl__hogwild_run(&h, &r));
+    CHECK(atomic_load(&t.tokens) >= r.total && atomic_load(&t.tokens) <= r.total + 3 * UNITS * TOKENS_PER_UNIT);
+    CHECK(t.ends == 2);
+}
+
+TEST(hogwild_refuses_an_empty_job) {
+    toy t;
+    toy_init(&t);
+    edl__hogwild h = job_of(&t, 1, 1, 10);
+    edl__hogwild_result r;
+    h.units = 0;
+    CHECK_STATUS(edl__hogwild_run(&h, &r), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("toy: nothing to train");
+    CHECK(r.diverged == -1 && r.loss == 0.0f); /* written even so */
+    h = job_of(&t, 1, SIZE_MAX, 10);
+    CHECK_STATUS(edl__hogwild_run(&h, &r), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("overflow");
+}
