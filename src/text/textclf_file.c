@@ -135,7 +135,7 @@ edl_status edl_textclf_load(edl_textclf **out, const char *path) {
     edl__textclf_file f;
     edl__st *st = NULL;
     edl_status s = edl__st_open(&st, path); /* one open: the model and the app's parts come from it */
-    if (s == EDL_OK) s = edl__model_from_st(st, &c->m);
+    if (s == EDL_OK) s = edl__model_from_st(st, 0, &c->m);
     if (s == EDL_OK) s = edl__textclf_check(st, c->m, &f); /* before any count is used */
     if (s == EDL_OK) {
         c->loss = f.loss, c->dim = f.dim, c->word_ngrams = f.word_ngrams, c->bucket = f.bucket;

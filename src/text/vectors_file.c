@@ -4,6 +4,7 @@
 #include "text/vectors.h"
 
 #include "io/safetensors.h"
+#include "model/model_file.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -11,54 +12,16 @@
 #include <string.h>
 
 edl_status edl__vectors_write_safetensors(const edl_vectors *v, const char *path) {
-    char spec[128], ns[32], ds[32];
-    snprintf(spec, sizeof spec, "embedding_bag(rows=%zu,dim=%zu,pool=mean) loss(mse)", v->n, v->dim);
+    char ns[32], ds[32];
     snprintf(ns, sizeof ns, "%zu", v->n);
     snprintf(ds, sizeof ds, "%zu", v->dim);
-    const char *keys[] = {"edl.format", "edl.version", "edl.spec", "vectors.count", "vectors.dim"};
-    const char *vals[] = {"edl-model-1", edl_version_string(), spec, ns, ds};
-    const edl_tensor t[3] = {
-        {"0.weight", EDL_DTYPE_F32, 2, {v->n, v->dim}, v->data},
+    const char *keys[] = {"vectors.count", "vectors.dim"};
+    const char *vals[] = {ns, ds};
+    const edl_tensor words[2] = {
         {"vocab.bytes", EDL_DTYPE_U8, 1, {v->vocab.nbytes, 0}, v->vocab.bytes},
         {"vocab.offsets", EDL_DTYPE_I64, 1, {v->n + 1, 0}, v->vocab.offsets},
     };
-    return edl__st_write(path, keys, vals, 5, t, 3);
-}
-
-/* The layers of the file's edl.spec, parsed (nothing allocated for its tables), with the messages
-   edl_model_load gives. */
-static edl_status spec_layers(const edl__st *st, edl_model **out) {
-    const char *spec = edl__st_meta(st, "edl.spec");
-    if (!spec)
-        return edl__st_fail(st, EDL_ERR_FORMAT, edl__st_meta_offset(st, NULL),
-                            "not an edl model: __metadata__ has no edl.spec");
-    edl_status s = edl_model_parse_spec(out, spec);
-    if (s != EDL_OK) {
-        char why[300];
-        snprintf(why, sizeof why, "%s", edl_last_error());
-        return edl__st_fail(st, s == EDL_ERR_NOMEM ? EDL_ERR_NOMEM : EDL_ERR_FORMAT,
-                            edl__st_meta_offset(st, "edl.spec"), "edl.spec: %.300s", why);
-    }
-    return EDL_OK;
-}
-
-/* Layer 0's table "0.weight" as edl_model_load checks it: F32 of the spec's [rows, dim]. */
-static edl_status check_table(const edl__st *st, const edl_layer_info *in, const edl__st_tensor **out) {
-    size_t want = 0;
-    int fits = edl__mul_ok(in->rows, in->dim, &want);
-    const edl__st_tensor *t = edl__st_find(st, "0.weight");
-    if (!t || !fits || want > UINT64_MAX / 4 || t->end - t->begin != (uint64_t)want * 4)
-        return edl__st_fail(st, EDL_ERR_FORMAT, 8, "tensor \"0.weight\" is missing or not %llu floats as edl.spec says",
-                            (unsigned long long)want);
-    if (strcmp(t->dtype, "F32"))
-        return edl__st_fail(st, EDL_ERR_UNSUPPORTED, t->dtype_off, "tensor \"0.weight\" is %s; edl reads F32",
-                            t->dtype);
-    if (t->rank != 2 || t->shape[0] != in->rows || t->shape[1] != in->dim)
-        return edl__st_fail(st, EDL_ERR_FORMAT, t->shape_off,
-                            "tensor \"0.weight\" has the wrong shape for edl.spec (want [%zu, %zu])", in->rows,
-                            in->dim);
-    *out = t;
-    return EDL_OK;
+    return edl__model_file_write_table("edl_vectors_write", path, v->data, v->n, v->dim, keys, vals, 2, words, 2);
 }
 
 /* The words of the file, checked as its kind: a classifier's and a word-vector model's first
@@ -107,13 +70,7 @@ static edl_status read_table(edl__st *st, const edl__st_tensor *t, const edl_lay
         return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu floats", edl__st_path(st), in->rows, in->dim);
     free(v->data);
     v->data = data;
-    EDL__TRY(edl__st_read(st, t, data));
-    const size_t count = bytes / 4;
-    for (size_t i = 0; i < count; i++)
-        if (!isfinite(data[i]))
-            return edl__st_fail(st, EDL_ERR_NUMERIC, edl__st_data_start(st) + t->begin + 4 * (uint64_t)i,
-                                "tensor \"0.weight\" value %zu is %g", i, data[i]);
-    return EDL_OK;
+    return edl__model_file_read_floats(st, t, data);
 }
 
 /* Any edl model file read as word vectors: only its table (layer 0, an embedding) and its words
@@ -128,11 +85,12 @@ edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
     int has_words = 0;
     edl__strings words = {0};
     edl_status s = edl__st_open(&st, path);
-    if (s == EDL_OK) s = spec_layers(st, &m);
+    if (s == EDL_OK) s = edl__model_file_spec(st, &m);
     if (s == EDL_OK && (edl_model_layer_info(m, 0, &in) != EDL_OK ||
                         (in.kind != EDL_LAYER_EMBEDDING_BAG && in.kind != EDL_LAYER_EMBEDDING)))
         s = edl__fail(EDL_ERR_FORMAT, "%s: not a vectors file: layer 0 is not an embedding table", path);
-    if (s == EDL_OK) s = check_table(st, &in, &table);
+    if (s == EDL_OK) s = edl__model_file_size_check(st, 0, &in);
+    if (s == EDL_OK) s = edl__model_file_tensor(st, 0, &in, 0, 0, &table);
     if (s == EDL_OK) s = check_words(st, m, &in, &has_words, &words);
     if (s == EDL_OK) s = edl__vectors_alloc(&v, 0, in.dim);
     if (s == EDL_OK) s = read_table(st, table, &in, v);

@@ -460,24 +460,19 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
 edl_status edl_wordvec_save(const edl_wordvec *w, const char *path) {
     if (!w || !path) return edl__fail(EDL_ERR_ARG, "edl_wordvec_save: an argument is NULL");
     size_t rows = w->vocab.nwords + w->bucket;
-    char spec[128], nw[32], minn[32], maxn[32], bucket[32];
-    snprintf(spec, sizeof spec, "embedding_bag(rows=%zu,dim=%zu,pool=mean) loss(mse)", rows, w->dim);
+    char nw[32], minn[32], maxn[32], bucket[32];
     snprintf(nw, sizeof nw, "%zu", w->vocab.nwords);
     snprintf(minn, sizeof minn, "%zu", w->minn);
     snprintf(maxn, sizeof maxn, "%zu", w->maxn);
     snprintf(bucket, sizeof bucket, "%zu", w->bucket);
-    const char *keys[] = {"edl.format",   "edl.version",  "edl.spec",       "wordvec.nwords",
-                          "wordvec.minn", "wordvec.maxn", "wordvec.bucket", "wordvec.label"};
-    const char *vals[] = {"edl-model-1", edl_version_string(), spec, nw, minn, maxn, bucket, w->vocab.label};
-    if (!edl__vec_all_finite(w->input, rows * w->dim))
-        return edl__fail(EDL_ERR_NUMERIC, "%s: the vectors hold NaN or infinite values", path);
-    const edl_tensor t[4] = {
-        {"0.weight", EDL_DTYPE_F32, 2, {rows, w->dim}, w->input},
+    const char *keys[] = {"wordvec.nwords", "wordvec.minn", "wordvec.maxn", "wordvec.bucket", "wordvec.label"};
+    const char *vals[] = {nw, minn, maxn, bucket, w->vocab.label};
+    const edl_tensor vocab[3] = {
         {"vocab.bytes", EDL_DTYPE_U8, 1, {w->vocab.nbytes, 0}, w->vocab.bytes},
         {"vocab.offsets", EDL_DTYPE_I64, 1, {w->vocab.size + 1, 0}, w->vocab.offsets},
         {"vocab.counts", EDL_DTYPE_I64, 1, {w->vocab.size, 0}, w->vocab.counts},
     };
-    return edl__st_write(path, keys, vals, 8, t, 4);
+    return edl__model_file_write_table("edl_wordvec_save", path, w->input, rows, w->dim, keys, vals, 5, vocab, 3);
 }
 
 edl_status edl__wordvec_check(edl__st *st, const edl_model *m, edl__wordvec_file *f) {
@@ -528,7 +523,7 @@ edl_status edl_wordvec_load(edl_wordvec **out, const char *path) {
     edl__wordvec_file f;
     edl__st *st = NULL;
     edl_status s = edl__st_open(&st, path); /* one open: the model and the app's parts come from it */
-    if (s == EDL_OK) s = edl__model_from_st(st, &w->m);
+    if (s == EDL_OK) s = edl__model_from_st(st, 0, &w->m);
     if (s == EDL_OK) s = edl__wordvec_check(st, w->m, &f); /* before any count is used */
     size_t nw = s == EDL_OK ? f.nwords : 0;
     if (s == EDL_OK) {
