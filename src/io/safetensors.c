@@ -31,7 +31,7 @@ static void swap_bytes(void *p, size_t n, size_t es) {
 }
 
 static const char *dtype_name(edl_dtype d) { return d == EDL_DTYPE_F32 ? "F32" : d == EDL_DTYPE_I64 ? "I64" : "U8"; }
-static size_t dtype_bytes(edl_dtype d) { return d == EDL_DTYPE_F32 ? 4 : d == EDL_DTYPE_I64 ? 8 : 1; }
+size_t edl__st_dtype_bytes(edl_dtype d) { return d == EDL_DTYPE_F32 ? 4 : d == EDL_DTYPE_I64 ? 8 : 1; }
 
 /* ---- writing ------------------------------------------------------------------------------ */
 
@@ -44,7 +44,7 @@ typedef struct {
 
 static size_t tensor_bytes(const edl_tensor *t) {
     size_t n = t->shape[0] * (t->rank == 2 ? t->shape[1] : 1);
-    return n * dtype_bytes(t->dtype);
+    return n * edl__st_dtype_bytes(t->dtype);
 }
 
 /* The JSON header, padded with spaces to a multiple of 8 bytes, in a malloc'd buffer. */
@@ -101,7 +101,7 @@ static edl_status write_tensors(FILE *f, void *vc) {
     free(header);
     for (size_t i = 0; ok && i < c->nt; i++) {
         const edl_tensor *t = &c->t[i];
-        size_t nb = tensor_bytes(t), es = dtype_bytes(t->dtype);
+        size_t nb = tensor_bytes(t), es = edl__st_dtype_bytes(t->dtype);
         if (host_is_le() || es == 1) {
             ok = fwrite(t->data, 1, nb, f) == nb;
         } else {

@@ -77,6 +77,9 @@ typedef struct {
    within the bytes). */
 edl_status edl__st_get_strings(edl__st *st, const char *prefix, size_t n, edl__strings *out);
 
+/* Bytes of one element of d. */
+size_t edl__st_dtype_bytes(edl_dtype d);
+
 /* ---- writing -------------------------------------------------------------------------------- */
 
 /* Writes a safetensors file atomically (a temporary file, fsync, rename, fsync of the directory)

@@ -13,8 +13,6 @@
 
 #define EDL__FORMAT_TAG "edl-model-1"
 
-static size_t dtype_bytes(edl_dtype d) { return d == EDL_DTYPE_F32 ? 4 : d == EDL_DTYPE_I64 ? 8 : 1; }
-
 /* "<digits>.weight" or "<digits>.bias": a layer's tensor (anything else is an extra). */
 static int is_layer_tensor(const char *name) {
     const char *p = name;
@@ -44,7 +42,7 @@ static edl_status check_save_args(const char *fn, const char *const *meta_keys, 
             return edl__fail(EDL_ERR_ARG, "%s: extra tensor %zu has no name or a layer's name", fn, i);
         if ((unsigned)t->dtype > EDL_DTYPE_U8 || (t->rank != 1 && t->rank != 2) ||
             !edl__mul_ok(t->shape[0], t->rank == 2 ? t->shape[1] : 1, &cnt) ||
-            !edl__mul_ok(cnt, dtype_bytes(t->dtype), &nb) || (nb && !t->data))
+            !edl__mul_ok(cnt, edl__st_dtype_bytes(t->dtype), &nb) || (nb && !t->data))
             return edl__fail(EDL_ERR_ARG, "%s: extra tensor \"%s\": bad dtype, rank, shape or data", fn, t->name);
         for (size_t j = 0; j < i; j++)
             if (!strcmp(extra[j].name, t->name))
