@@ -8,6 +8,7 @@
  *   build/bench_dense [reps]          (OMP_NUM_THREADS sets the threads for every contender)
  */
 #include "bench.h"
+#include "kernels/kernels.h"
 #include "edl.h"
 #include "common/internal.h"
 

@@ -1,6 +1,7 @@
 /* Embedding bag: PyTorch reference for every pool, padding and weights; naive reference;
  * threads; empty bags; errors. */
 #include "harness.h"
+#include "kernels/kernels.h"
 #include "common/internal.h"
 
 static const char *pool_name(edl_pool p) { return p == EDL_POOL_SUM ? "sum" : p == EDL_POOL_MEAN ? "mean" : "max"; }

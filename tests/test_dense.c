@@ -1,5 +1,6 @@
 /* Dense layer and GEMM: PyTorch reference, naive references, threads, errors. */
 #include "harness.h"
+#include "kernels/kernels.h"
 #include "common/internal.h"
 
 static const char *act_names[] = {"none", "relu", "sigmoid", "tanh"};

@@ -1,5 +1,6 @@
 /* Embedding lookup: PyTorch reference, naive reference, one-hot equivalence, threads, errors. */
 #include "harness.h"
+#include "kernels/kernels.h"
 #include "common/internal.h"
 
 TEST(embedding_matches_pytorch) {

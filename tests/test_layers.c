@@ -1,8 +1,8 @@
 /* The library's folders are layers (docs/ARCHITECTURE.md): a file in src/F includes only headers
  * of F and of the folders above F in the list below, always as "folder/name.h", and of the public
  * headers edl.h and those of F's domain or the domains above it (edl_text.h is text's, edl_rec.h
- * rec's, edl_viz.h viz's); the CLI includes only the public headers and its own. Fails naming the
- * file, the line and the include. */
+ * rec's, edl_viz.h viz's); only src/model includes model/model.h (the model's internals); the CLI
+ * includes only the public headers and its own. Fails naming the file, the line and the include. */
 #include "harness.h"
 
 #include <dirent.h>
@@ -30,8 +30,13 @@ static int check_file(const char *path, int own) {
         lineno++;
         const char *p = line;
         while (*p == ' ' || *p == '\t') p++;
-        if (strncmp(p, "#include \"", 10)) continue;
-        const char *inc = p + 10, *end = strchr(inc, '"');
+        if (*p++ != '#') continue;
+        while (*p == ' ' || *p == '\t') p++;
+        if (strncmp(p, "include", 7)) continue;
+        p += 7;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p != '"') continue;
+        const char *inc = p + 1, *end = strchr(inc, '"');
         if (!end) continue;
         seen++;
         size_t n = (size_t)(end - inc);
@@ -51,6 +56,10 @@ static int check_file(const char *path, int own) {
                           layers[own], domain[d][0], domain[d][1]);
             continue;
         }
+        /* the model's internals stay in its folder: apps use edl.h (and the engines' headers) */
+        if (n == 13 && !strncmp(inc, "model/model.h", 13) && own != layer_of("model", 5))
+            FAILF("%s:%d: src/%s includes \"model/model.h\", the model's internals (use edl.h)", path, lineno,
+                  layers[own]);
         int to = slash ? layer_of(inc, (size_t)(slash - inc)) : -1;
         if (to < 0)
             FAILF("%s:%d: \"%.*s\": include library headers as \"folder/name.h\"", path, lineno, (int)n, inc);

@@ -2,6 +2,7 @@
  * never needs to keep its pre-activation. The array loops live in vec.c; the scalar forms here
  * are the definitions the naive references use. */
 #include "common/internal.h"
+#include "kernels/kernels.h"
 #include "common/names.h"
 
 #include <math.h>

@@ -2,6 +2,7 @@
  * Forward is one GEMM; backward is two (dW += g^T x, dx = g W) where g = dy * act'(y).
  */
 #include "common/internal.h"
+#include "kernels/kernels.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,6 +4,7 @@
  * same work in O(dim) per index instead of O(rows * dim).
  */
 #include "common/internal.h"
+#include "kernels/kernels.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  * references below the fast paths.
  */
 #include "common/internal.h"
+#include "kernels/kernels.h"
 
 #include <string.h>
 

@@ -8,6 +8,7 @@
  * order whatever the thread count: results do not depend on it.
  */
 #include "common/internal.h"
+#include "kernels/kernels.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* Softmax, log-softmax and the losses: softmax cross-entropy, binary cross-entropy with logits,
  * mean squared error. Sums run in double; results match PyTorch to float rounding. */
 #include "common/internal.h"
+#include "kernels/kernels.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -7,6 +7,7 @@
  * which one runs.
  */
 #include "common/internal.h"
+#include "kernels/kernels.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,5 +1,6 @@
 /* The model: a stack of layer descriptions, one parameter block and one gradient block. */
 #include "model/model.h"
+#include "kernels/kernels.h"
 
 #include "common/names.h"
 

@@ -3,6 +3,7 @@
  * extra tensors (a vocabulary, ids) beside them. The loader checks the tensors against edl.spec
  * before it allocates the parameter block. */
 #include "io/safetensors.h"
+#include "kernels/kernels.h"
 #include "model/model.h"
 #include "model/model_file.h"
 

@@ -1,6 +1,7 @@
 /* Running a model: batch checks, forward, forward+backward with the loss, and prediction (the
  * buffers are workspace.c's). */
 #include "model/model.h"
+#include "kernels/kernels.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  * that received gradient (torch.optim.SparseAdam's rule for Adam). The arithmetic is in
  * optim_rules.c, shared with the recommenders. */
 #include "model/model.h"
+#include "kernels/kernels.h"
 #include "model/optim_rules.h"
 
 #include <math.h>

@@ -1,6 +1,7 @@
 /* The optimizer rules (see optim_rules.h): coefficients from a config and a step, and the update
  * of one run of values. The vector loops themselves are in kernels/vec.c. */
 #include "model/optim_rules.h"
+#include "kernels/kernels.h"
 
 #include <math.h>
 

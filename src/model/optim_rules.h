@@ -5,6 +5,7 @@
 #define EDL__OPTIM_RULES_H
 
 #include "common/internal.h"
+#include "kernels/kernels.h"
 
 /* The coefficients of optimizer step `step` (1-based: the bias corrections' exponent) at rate
    lr under config c: Adam's bias corrections in double as torch computes them, then float;

@@ -9,6 +9,7 @@
  * given thread count (the schedule depends on it); only the mlp's dense layers are shared by
  * all threads (Hogwild). */
 #include "rec/recommend.h"
+#include "kernels/kernels.h"
 #include "model/optim_rules.h"
 
 #include <math.h>

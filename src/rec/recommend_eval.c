@@ -1,6 +1,7 @@
 /* Recommenders after training: scores, top-k, similar items, the evaluation metrics, and the
  * model file (an edl model holding the table and layers, plus rec.* tensors). */
 #include "rec/recommend.h"
+#include "kernels/kernels.h"
 #include "model/model_file.h"
 
 #include <errno.h>

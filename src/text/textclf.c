@@ -8,6 +8,7 @@
  * and threads sharing the weights without locks (Hogwild). The corpus is tokenised once into
  * ids, so epochs do not re-read text. */
 #include "text/textclf.h"
+#include "kernels/kernels.h"
 
 #include <errno.h>
 #include <math.h>

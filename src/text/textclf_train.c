@@ -1,6 +1,7 @@
 /* Training a text classifier: read and count the corpus, tokenise it once into ids, then either
  * fastText's per-example SGD with Hogwild threads or mini-batch training of the general model. */
 #include "text/textclf.h"
+#include "kernels/kernels.h"
 #include "io/file.h"
 #include "model/hogwild.h"
 

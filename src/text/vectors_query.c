@@ -1,6 +1,7 @@
 /* Questions to word vectors: nearest neighbours, analogies, and the two standard evaluations
  * (word2vec's questions-words accuracy, Spearman correlation with human similarity scores). */
 #include "text/vectors.h"
+#include "kernels/kernels.h"
 
 #include "io/file.h"
 

@@ -3,6 +3,7 @@
  * hashed into buckets, the rate falling linearly over processed tokens, Hogwild threads. The
  * corpus is tokenised once into ids; subsampling is drawn afresh each epoch. */
 #include "io/file.h"
+#include "kernels/kernels.h"
 #include "io/safetensors.h"
 #include "model/model_file.h"
 #include "model/hogwild.h"

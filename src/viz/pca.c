@@ -1,6 +1,7 @@
 /* Projections of embedding spaces to look at: PCA (covariance eigendecomposition by cyclic
  * Jacobi rotations, in double); t-SNE is in tsne.c. */
 #include "common/internal.h"
+#include "kernels/kernels.h"
 #include "edl_viz.h"
 
 #include <math.h>

@@ -4,6 +4,7 @@
  * computed. Barnes-Hut's results do not depend on the thread count: each point's gradient is
  * computed alone, and sums are taken in point order. */
 #include "common/internal.h"
+#include "kernels/kernels.h"
 #include "edl_viz.h"
 
 #include <math.h>

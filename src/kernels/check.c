@@ -1,5 +1,6 @@
 /* Argument checks shared by the kernels: size overflow, index ranges, bag offsets. */
 #include "common/internal.h"
+#include "kernels/kernels.h"
 
 #include <inttypes.h>
 

@@ -1,0 +1,105 @@
+/* The kernels' internals: argument checks, the GEMM engines, the naive references, the
+ * activation helpers and the vector loops (the one place with SIMD), for the kernels and the
+ * layers above them. Not installed. */
+#ifndef EDL__KERNELS_H
+#define EDL__KERNELS_H
+
+#include "common/internal.h"
+
+/* Checks a matrix of r x c floats can be addressed: r*c*sizeof(float) fits size_t.
+   what names the argument in the message. */
+edl_status edl__check_matrix(const char *fn, const char *what, size_t r, size_t c);
+
+/* Checks every idx[i] lies in [0, rows). On failure names the first bad value and position. */
+edl_status edl__check_indices(const char *fn, const int64_t *idx, size_t n, size_t rows);
+
+/* Checks that offsets[0] == 0 and offsets are non-decreasing and <= n. */
+edl_status edl__check_offsets(const char *fn, const int64_t *offsets, size_t bags, size_t n);
+
+/* End of bag b: offsets[b+1], or n for the last bag. */
+static inline size_t edl__bag_end(const int64_t *offsets, size_t bags, size_t n, size_t b) {
+    return b + 1 < bags ? (size_t)offsets[b + 1] : n;
+}
+
+/* Threading: a parallel loop is worth it only above this much work (floats touched). */
+#define EDL__PAR_MIN_WORK ((size_t)1 << 15)
+
+/* The thread that owns table row r in a scatter-add split over nt threads (row % nt; a mask when
+   nt is a power of two, since a division per index costs as much as the add). */
+static inline bool edl__owns(size_t r, int t, int nt) {
+    size_t n = (size_t)nt;
+    return ((n & (n - 1)) == 0 ? (r & (n - 1)) : r % n) == (size_t)t;
+}
+
+/* A scatter-add (embedding backward) is split over threads only when its table is larger than
+   this. Measured here (bench/embedding.c, 2 cores): a table that fits in the caches is updated
+   faster by one thread (13.5 vs 18.6 ns a row at 1 MiB, 18.5 vs 22.5 at 8 MiB), one beyond the
+   last-level cache faster by two, whose cache misses overlap (39.8 vs 27.7 ns at 64 MiB). */
+#define EDL__SCATTER_PAR_MIN_BYTES ((size_t)32 << 20)
+
+/* Internal GEMM, row-major, no argument checks (callers check). See gemm.c. */
+void edl__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda, const float *b,
+               size_t ldb, float beta, float *c, size_t ldc);
+/* The naive triple loop, the reference the fast paths are tested against. */
+void edl__gemm_naive(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                     const float *b, size_t ldb, float beta, float *c, size_t ldc);
+/* Built-in blocked kernel (also used when no BLAS is linked). */
+void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                       const float *b, size_t ldb, float beta, float *c, size_t ldc);
+const char *edl__gemm_backend(void);
+const char *edl__simd_name(void);
+
+/* Naive references beside the fast kernels; the tests compare the two. */
+void edl__embedding_forward_naive(float *out, const float *table, size_t dim, const int64_t *idx, size_t n);
+void edl__embedding_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n, const float *dout);
+void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *table, size_t dim, const int64_t *idx,
+                                      size_t n, const int64_t *offsets, size_t bags, const float *weights,
+                                      edl_pool pool, int64_t padding_idx);
+void edl__embedding_bag_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
+                                       size_t bags, const float *weights, edl_pool pool, int64_t padding_idx,
+                                       const int64_t *argmax, const float *dout);
+void edl__dense_forward_naive(float *out, const float *in, size_t batch, size_t in_dim, size_t out_dim,
+                              const float *weight, const float *bias, edl_act act);
+void edl__dense_backward_naive(float *din, float *dweight, float *dbias, const float *dout, const float *in,
+                               const float *out, size_t batch, size_t in_dim, size_t out_dim, const float *weight,
+                               edl_act act);
+/* x = act(x) over n values; g = dout * act'(y) from the forward's output y (g may be dout). */
+void edl__act_inplace(float *x, size_t n, edl_act act);
+void edl__act_grad_mul(float *g, const float *dout, const float *y, size_t n, edl_act act);
+float edl__act_apply(float x, edl_act act); /* scalar definitions, for the naive references */
+float edl__act_grad(float y, edl_act act);
+edl_status edl__check_act(const char *fn, edl_act act);
+
+/* Coefficients of one optimizer update over a run of values (see optim.c). */
+typedef struct {
+    float lr, wd;         /* learning rate; L2 weight decay added to the gradient (0: none) */
+    float decay;          /* decoupled decay: p *= decay first (AdamW; 1: none) */
+    float momentum, damp; /* SGD: momentum and 1 - dampening */
+    int nesterov, first;  /* SGD: Nesterov; first step of this momentum buffer */
+    float b1, b2, k1, k2; /* Adam: betas and 1 - betas */
+    float step, sbc2;     /* Adam: step size, sqrt of the second bias correction */
+    float eps;
+} edl__opt_coef;
+
+/* Vector helpers (vec.c): the one place with SIMD. */
+void edl__vec_add(float *y, const float *x, size_t n);           /* y += x */
+void edl__vec_axpy(float *y, float a, const float *x, size_t n); /* y += a x */
+void edl__vec_scale(float *y, float a, size_t n);                /* y *= a */
+void edl__vec_max_arg(float *y, int64_t *arg, const float *x, int64_t row, size_t n);
+float edl__vec_dot(const float *a, const float *b, size_t n);
+bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit);
+size_t edl__vec_gather_sum(float *o, const float *table, size_t dim, const int64_t *idx, size_t s, size_t e,
+                           const float *w, int64_t pad);
+void edl__vec_scatter_add(float *dtable, size_t dim, const int64_t *idx, size_t s, size_t e, const float *w,
+                          float scale, int64_t pad, const float *g, int t, int nt);
+bool edl__vec_all_finite(const float *x, size_t n);
+void edl__vec_ns_step(float *grad, float *row, const float *hidden, float alpha, size_t n);
+/* Optimizer updates of p from g over n values, state alongside (torch.optim's rules); each
+   zeroes g after use and returns whether every updated parameter is finite. */
+bool edl__vec_sgd(float *p, float *g, float *buf, size_t n, const edl__opt_coef *c);
+bool edl__vec_adagrad(float *p, float *g, float *sum, size_t n, const edl__opt_coef *c);
+bool edl__vec_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
+bool edl__vec_sparse_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
+void edl__vec_colsum_add(float *y, const float *x, size_t rows, size_t cols); /* y += sum rows */
+
+#endif
