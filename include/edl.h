@@ -81,7 +81,7 @@ uint64_t edl_rng_below(edl_rng *rng, uint64_t n);
 /* Standard normal N(0, 1) (Box-Muller, one value per call). */
 float edl_rng_normal(edl_rng *rng);
 
-/* ---- Kernel contract (docs/ARCHITECTURE.md) ----------------------------------------------- */
+/* ---- Kernels: the contract (exact signatures other code relies on; PyTorch's semantics) ------ */
 
 typedef enum { EDL_ACT_NONE = 0, EDL_ACT_RELU, EDL_ACT_SIGMOID, EDL_ACT_TANH } edl_act;
 typedef enum { EDL_POOL_SUM = 0, EDL_POOL_MEAN, EDL_POOL_MAX } edl_pool;
