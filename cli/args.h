@@ -58,11 +58,11 @@ typedef struct {
 extern const arg_names ARG_NAMES_OPT, ARG_NAMES_SCHEDULE, ARG_NAMES_INIT, ARG_NAMES_TEXTCLF_LOSS, ARG_NAMES_REC_KIND,
     ARG_NAMES_VEC_FORMAT, ARG_NAMES_RATINGS_FORMAT, ARG_NAMES_SPLIT_KIND;
 
-/* pre + the names of values[0..n) (n 0: every value of the enum) joined by sep, the last by last,
+/* pre + the names of values[0..n) (values NULL: every value of the enum) joined by sep, the last by last,
    + post, in buf; returns buf. For messages and help: ("sgd, adam or adagrad"). */
 const char *args_names(char *buf, size_t size, const arg_names *t, const int *values, size_t n, const char *pre,
                        const char *sep, const char *last, const char *post);
-/* *out = the value named s (a canonical name or an alias) when it is among values[0..n) (n 0:
+/* *out = the value named s (a canonical name or an alias) when it is among values[0..n) (values NULL:
    any); else prints "edl CMD: FLAG 'S' is not a, b or c" and returns -1. */
 int args_enum(const char *cmd, const char *flag, const char *s, const arg_names *t, const int *values, size_t n,
               int *out);

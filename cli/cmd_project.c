@@ -332,7 +332,6 @@ static int read_groups(const char *path, const points *p, int *raw, char ***name
     int rc = s != EDL_OK ? cli_fail("plot") : 0;
     while (!rc && (s = edl_lines_next(in, &line, &len)) == EDL_OK && line) {
         lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
         char *tab = strchr(line, '\t');
         if (!tab) {
             if (!line[0]) continue; /* a blank line */
@@ -371,7 +370,7 @@ static int read_groups(const char *path, const points *p, int *raw, char ***name
     else if (!rc && s != EDL_OK)
         rc = cli_fail("plot");
     edl_lines_close(in);
-    fclose(f);
+    cli_close_input(f); /* "-" is standard input: left open */
     return rc;
 }
 

@@ -285,9 +285,8 @@ edl_status edl__st_open(edl__st **out, const char *path) {
     if (root->type != EDL__JSON_OBJECT) ST_FAIL(EDL_ERR_FORMAT, 8, "the header is not a JSON object");
     const uint64_t data_size = size - 8 - hlen;
     const edl__json *meta = edl__json_get(root, "__metadata__");
-    if (!meta) ST_FAIL(EDL_ERR_FORMAT, 8, "not an edl model: the header has no __metadata__");
-    if (meta->type != EDL__JSON_OBJECT) ST_FAIL(EDL_ERR_FORMAT, 8 + meta->off, "__metadata__ is not an object");
-    for (size_t i = 0; i < meta->n; i++)
+    if (meta && meta->type != EDL__JSON_OBJECT) ST_FAIL(EDL_ERR_FORMAT, 8 + meta->off, "__metadata__ is not an object");
+    for (size_t i = 0; meta && i < meta->n; i++)
         if (meta->items[i].type != EDL__JSON_STRING)
             ST_FAIL(EDL_ERR_FORMAT, 8 + meta->items[i].off, "__metadata__ value \"%s\" is not a string", meta->keys[i]);
     st->meta = meta;
@@ -387,20 +386,21 @@ edl_status edl__st_data(edl__st *st, const edl__st_tensor *t, const void **data)
     return EDL_OK;
 }
 
-size_t edl__st_nmeta(const edl__st *st) { return st->meta->n; }
+int edl__st_has_meta(const edl__st *st) { return st->meta != NULL; }
+size_t edl__st_nmeta(const edl__st *st) { return st->meta ? st->meta->n : 0; }
 
 void edl__st_meta_at(const edl__st *st, size_t i, const char **key, const char **value) {
     *key = st->meta->keys[i], *value = st->meta->items[i].str;
 }
 
 const char *edl__st_meta(const edl__st *st, const char *key) {
-    const edl__json *v = edl__json_get(st->meta, key);
+    const edl__json *v = st->meta ? edl__json_get(st->meta, key) : NULL;
     return v ? v->str : NULL;
 }
 
 uint64_t edl__st_meta_offset(const edl__st *st, const char *key) {
-    const edl__json *v = key ? edl__json_get(st->meta, key) : NULL;
-    return 8 + (v ? v->off : st->meta->off);
+    const edl__json *v = key && st->meta ? edl__json_get(st->meta, key) : NULL;
+    return 8 + (v ? v->off : st->meta ? st->meta->off : 0);
 }
 
 /* ---- typed getters ------------------------------------------------------------------------ */

@@ -49,6 +49,8 @@ edl_status edl__st_data(edl__st *st, const edl__st_tensor *t, const void **data)
 /* Metadata: n entries in the file's order; a value by key (NULL when absent); the file offset of
    a key's value (of the __metadata__ object when key is NULL or absent). */
 size_t edl__st_nmeta(const edl__st *st);
+/* Whether the header has a __metadata__ object (the format makes it optional). */
+int edl__st_has_meta(const edl__st *st);
 void edl__st_meta_at(const edl__st *st, size_t i, const char **key, const char **value);
 const char *edl__st_meta(const edl__st *st, const char *key);
 uint64_t edl__st_meta_offset(const edl__st *st, const char *key);

@@ -148,6 +148,8 @@ edl_status edl__model_file_write_table(const char *fn, const char *path, const f
 
 edl_status edl__model_file_spec(const edl__st *st, edl_model **out) {
     const char *spec = edl__st_meta(st, "edl.spec");
+    if (!edl__st_has_meta(st)) /* a plain safetensors file (the container takes it) */
+        return edl__st_fail(st, EDL_ERR_FORMAT, 8, "not an edl model: the header has no __metadata__");
     if (!spec)
         return edl__st_fail(st, EDL_ERR_FORMAT, edl__st_meta_offset(st, NULL),
                             "not an edl model: __metadata__ has no edl.spec");
