@@ -123,7 +123,7 @@ TEST(hogwild_divergence_stops_every_thread) {
 TEST(hogwild_thread_without_memory_stops_the_run) {
     toy t;
     toy_init(&t);
-    t.fail_thread = 2;
+    t.fail_thread = max_threads() > 1 ? 2 : 1; /* a build without OpenMP runs one thread */
     edl__hogwild h = job_of(&t, 4, 1000, 10);
     edl__hogwild_result r;
     CHECK_STATUS(edl__hogwild_run(&h, &r), EDL_ERR_NOMEM);
