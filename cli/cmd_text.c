@@ -76,11 +76,9 @@ int cmd_supervised(int argc, char **argv) {
     }
     /* a flag is used or refused, never accepted and ignored */
     const char *refused =
-        ws != SIZE_MAX    ? "-ws has no effect in supervised mode (fastText ignores it there)"
-        : !isnan(t)       ? "-t has no effect in supervised mode (fastText ignores it there)"
-        : neg != SIZE_MAX ? "-neg: supervised -loss ns is not implemented (softmax, ova and hs are)"
-        : (minn != SIZE_MAX && minn) || (maxn != SIZE_MAX && maxn)
-            ? "-minn/-maxn: character n-grams are not implemented in supervised mode yet; refused rather than ignored"
+        ws != SIZE_MAX            ? "-ws has no effect in supervised mode (fastText ignores it there)"
+        : !isnan(t)               ? "-t has no effect in supervised mode (fastText ignores it there)"
+        : neg != SIZE_MAX         ? "-neg: supervised -loss ns is not implemented (softmax, ova and hs are)"
         : patience && !valid      ? "-patience needs -valid FILE: early stopping watches the validation loss"
         : dropout != 0 && !hidden ? "-dropout applies after -hidden layers: give -hidden too"
         : lru != SIZE_MAX && (hidden || batch || optimizer || valid)
@@ -112,6 +110,7 @@ int cmd_supervised(int argc, char **argv) {
     if (optimizer && args_enum(cmd, "-optimizer", optimizer, &ARG_NAMES_OPT, sup_opts, 3, &a.optimizer)) return 2;
     a.dim = ft.dim, a.lr = ft.lr, a.epoch = epoch, a.word_ngrams = ngrams, a.bucket = ft.bucket;
     a.min_count = ft.min_count, a.min_count_label = min_count_label, a.label = ft.label;
+    a.minn = minn, a.maxn = maxn;
     a.thread = ft.thread, a.seed = ft.seed, a.lr_update_rate = lru != SIZE_MAX ? lru : a.lr_update_rate,
     a.pretrained_vectors = pre;
     a.hidden = hid, a.nhidden = nh, a.dropout = dropout, a.batch = batch, a.valid = valid, a.patience = patience;

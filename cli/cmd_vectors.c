@@ -115,10 +115,12 @@ int cmd_convert(int argc, char **argv) {
     return s == EDL_OK ? 0 : cli_fail("convert");
 }
 
-/* Vectors from any file edl reads; a word-vector model also gives vectors to unseen words. */
+/* Vectors from any file edl reads; a word-vector model, or a classifier with character n-grams,
+   also gives vectors to unseen words (their subwords'). */
 typedef struct {
     edl_vectors *v;
     edl_wordvec *w;
+    edl_textclf *c; /* a classifier, for words' vectors as fastText makes them (print-word-vectors) */
 } vec_source;
 
 static int open_source(const char *cmd, const char *path, vec_source *src) {
@@ -129,17 +131,25 @@ static int open_source(const char *cmd, const char *path, vec_source *src) {
         return cli_fail(cmd);
     }
     if (edl_vectors_read(&src->v, path, EDL_VEC_AUTO) != EDL_OK) return cli_fail(cmd);
+    if (ends_with(path, ".safetensors") && edl_textclf_load(&src->c, path) != EDL_OK) src->c = NULL;
     return 0;
 }
 
 static void close_source(vec_source *src) {
     edl_vectors_free(src->v);
     edl_wordvec_free(src->w);
+    edl_textclf_free(src->c);
 }
 
 /* The vector of a word: its row, or (a model) its subwords'; 0 when it has none. */
 static int word_vector(const vec_source *src, const char *word, float *vec, int64_t *id) {
     *id = edl_vectors_find(src->v, word, strlen(word));
+    if (src->c) { /* fastText's: the word's row and its character n-grams', averaged */
+        if (edl_textclf_word_vector(src->c, word, strlen(word), vec) != EDL_OK) return 0;
+        for (size_t d = 0; d < edl_vectors_dim(src->v); d++)
+            if (vec[d] != 0) return 1;
+        return 0;
+    }
     if (*id >= 0) {
         memcpy(vec, edl_vectors_row(src->v, (size_t)*id), edl_vectors_dim(src->v) * sizeof *vec);
         return 1;
@@ -369,4 +379,34 @@ int cmd_print_word_vectors(int argc, char **argv) {
     if (word_source_free(&ws, argv[1])) rc = 1;
     close_source(&src);
     return rc;
+}
+
+static void print_subword(const char *s, size_t n, const float *row, size_t dim, void *user) {
+    (void)user;
+    printf("%.*s", (int)n, s);
+    for (size_t d = 0; d < dim; d++) printf(" %.5g", row[d]);
+    putchar('\n');
+}
+
+/* fastText's print-ngrams: the word's subwords (its own row when it has one, then its character
+   n-grams) with their vectors, from a classifier or a word-vector model. */
+int cmd_print_ngrams(int argc, char **argv) {
+    const char *pos[2];
+    static const arg_cmd ac = {"print-ngrams", "usage: edl print-ngrams MODEL WORD\n", NULL, 0};
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 2);
+    if (parsed != 2) return args_usage_exit(&ac, parsed);
+    edl_wordvec *w = NULL;
+    edl_textclf *c = NULL;
+    edl_status s = edl_wordvec_load(&w, pos[0]);
+    if (s != EDL_OK && (s = edl_textclf_load(&c, pos[0])) != EDL_OK) {
+        if (!strstr(edl_last_error(), "not an edl text classifier")) return cli_fail("print-ngrams");
+        fprintf(stderr, "edl print-ngrams: %s: neither a text classifier nor a word-vector model of edl\n", pos[0]);
+        return 1;
+    }
+    if (s == EDL_OK)
+        s = w ? edl_wordvec_subwords(w, pos[1], strlen(pos[1]), print_subword, NULL)
+              : edl_textclf_subwords(c, pos[1], strlen(pos[1]), print_subword, NULL);
+    edl_wordvec_free(w);
+    edl_textclf_free(c);
+    return s == EDL_OK ? 0 : cli_fail("print-ngrams");
 }

@@ -26,6 +26,7 @@ static const char usage[] =
     "  eval-analogies VECTORS FILE         questions-words.txt accuracy per section\n"
     "  eval-similarity VECTORS FILE        Spearman correlation with human scores\n"
     "  print-word-vectors MODEL            vectors of words on stdin (subwords for unseen ones)\n"
+    "  print-ngrams MODEL WORD             a word's subwords and their vectors (fastText's)\n"
     "  project VECTORS|MODEL -method pca|tsne [-dim 2] [-output F.csv]   2-D coordinates (CSV)\n"
     "  plot VECTORS|MODEL -output F.svg [-method pca|tsne] [-labels META.tsv] [-top N]\n"
     "  export-projector VECTORS|MODEL DIR  vectors.tsv + metadata.tsv for TensorBoard's projector\n"
@@ -62,6 +63,7 @@ static const struct {
     {"eval-analogies", cmd_eval_analogies},
     {"eval-similarity", cmd_eval_similarity},
     {"print-word-vectors", cmd_print_word_vectors},
+    {"print-ngrams", cmd_print_ngrams},
     {"project", cmd_project},
     {"plot", cmd_plot},
     {"export-projector", cmd_export_projector},

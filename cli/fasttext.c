@@ -9,7 +9,7 @@ void ft_flags_supervised(ft_flags *f, const edl_textclf_args *a) {
     memset(f, 0, sizeof *f);
     f->supervised = 1, f->loss = edl_textclf_loss_name(a->loss), f->label = a->label;
     f->dim = a->dim, f->epoch = a->epoch, f->bucket = a->bucket, f->lr_update_rate = SIZE_MAX;
-    f->ws = f->neg = f->minn = f->maxn = SIZE_MAX, f->t = NAN;
+    f->ws = f->neg = SIZE_MAX, f->minn = a->minn, f->maxn = a->maxn, f->t = NAN;
     f->min_count = a->min_count, f->lr = a->lr, f->thread = a->thread, f->verbose = 2, f->seed = a->seed;
     args_names(f->loss_help, sizeof f->loss_help, &ARG_NAMES_TEXTCLF_LOSS, NULL, 0, "loss function {", ", ", ", ", "}");
 }

@@ -17,9 +17,8 @@ typedef struct {
     char loss_help[64];
 } ft_flags;
 
-/* Supervised mode: the classifier's defaults; -ws, -neg, -minn, -maxn and -t (which supervised
-   mode does not use) and -lrUpdateRate are SIZE_MAX / NaN until given, so they can be refused
-   or told apart. */
+/* Supervised mode: the classifier's defaults; -ws, -neg and -t (which supervised mode does not
+   use) and -lrUpdateRate are SIZE_MAX / NaN until given, so they can be refused or told apart. */
 void ft_flags_supervised(ft_flags *f, const edl_textclf_args *a);
 /* Word vectors: the defaults of a. */
 void ft_flags_vectors(ft_flags *f, const edl_wordvec_args *a);
@@ -46,13 +45,8 @@ void ft_flags_vectors(ft_flags *f, const edl_wordvec_args *a);
          (f).supervised ? "(refused: no effect in supervised mode)" : "size of the context window"},               \
         {"neg", ARG_SIZE, &(f).neg,                                                                                \
          (f).supervised ? "(refused: -loss ns is not implemented)" : "number of negatives sampled"},               \
-        {"minn", ARG_SIZE, &(f).minn,                                                                              \
-         (f).supervised ? "(refused unless 0: character n-grams are not in supervised mode yet)"                   \
-                        : "min length of char ngram"},                                                             \
-        {"maxn", ARG_SIZE, &(f).maxn,                                                                              \
-         (f).supervised ? "(refused unless 0: character n-grams are not in supervised mode yet)"                   \
-                        : "max length of char ngram (0: none)"},                                                   \
-    {                                                                                                              \
+        {"minn", ARG_SIZE, &(f).minn, "min length of char ngram"},                                                 \
+        {"maxn", ARG_SIZE, &(f).maxn, "max length of char ngram (0: none)"}, {                                     \
         "t", ARG_FLOAT, &(f).t, (f).supervised ? "(refused: no effect in supervised mode)" : "sampling threshold"  \
     }
 

@@ -33,7 +33,7 @@ typedef struct {
     float lr;                       /* 0.1 */
     size_t epoch;                   /* 5 */
     size_t word_ngrams;             /* 1 */
-    size_t bucket;                  /* 2000000 (ignored when word_ngrams <= 1, as fastText does) */
+    size_t bucket;                  /* 2000000 (unused without word or character n-grams, as fastText) */
     int64_t min_count;              /* 1 */
     int64_t min_count_label;        /* 0 */
     const char *label;              /* "__label__" */
@@ -41,6 +41,8 @@ typedef struct {
     int thread;                     /* 12 */
     uint64_t seed;                  /* 0 */
     size_t lr_update_rate;          /* 100 */
+    size_t minn, maxn;              /* 0, 0: character n-grams of minn..maxn characters in the buckets
+                                       (maxn 0: none), so unseen words count too (fastText's) */
     const char *pretrained_vectors; /* a .vec file (word2vec text format) or NULL */
     /* edl's additions */
     const size_t *hidden; /* sizes of hidden ReLU layers (nhidden of them) */
@@ -89,6 +91,15 @@ edl_status edl_textclf_predict(const edl_textclf *clf, const char *line, size_t 
 /* The mean of the line's input rows (fastText's print-sentence-vectors): dim floats. */
 edl_status edl_textclf_sentence_vector(const edl_textclf *clf, const char *line, size_t len, float *vec);
 size_t edl_textclf_dim(const edl_textclf *clf);
+/* A word's vector as fastText's print-word-vectors gives it: the mean of its input rows (its own
+   row when it is in the vocabulary, then its character n-grams' when the model has them); zeros
+   when it has none. dim floats. */
+edl_status edl_textclf_word_vector(const edl_textclf *clf, const char *word, size_t len, float *vec);
+/* A word's subwords as fastText's print-ngrams lists them: its own row (when it is in the
+   vocabulary), then each character n-gram (with its "<" or ">") and its row, in fastText's order.
+   fn is called for each; nothing when the word has none. */
+typedef void (*edl_subword_fn)(const char *s, size_t n, const float *row, size_t dim, void *user);
+edl_status edl_textclf_subwords(const edl_textclf *clf, const char *word, size_t len, edl_subword_fn fn, void *user);
 /* The label probabilities (num_labels floats) from one word's own input row alone, without
    "</s>" or n-grams, through any hidden layers: which label the word's vector favours.
    EDL_ERR_ARG when the word is not in the vocabulary. */
@@ -213,6 +224,8 @@ size_t edl_wordvec_dim(const edl_wordvec *w);
 /* A word's vector: the mean of its rows (its own and its n-grams'); for a word not in the
    vocabulary, of its n-grams' (zeros without n-grams). */
 edl_status edl_wordvec_word_vector(const edl_wordvec *w, const char *word, size_t len, float *vec);
+/* As edl_textclf_subwords, for a word-vector model (fastText's print-ngrams). */
+edl_status edl_wordvec_subwords(const edl_wordvec *w, const char *word, size_t len, edl_subword_fn fn, void *user);
 /* Every word of the vocabulary with its vector (for .vec files and queries). */
 edl_status edl_wordvec_vectors(const edl_wordvec *w, edl_vectors **v);
 

@@ -466,7 +466,8 @@ TEST(textclf_hs_pruned_search_equals_exhaustive) {
             n += (size_t)snprintf(text + n, sizeof text - n, "%sw%d", w ? " " : "",
                                   (int)(edl_rng_uniform(&rng) * WORDS));
         edl__line l = {0};
-        CHECK_OK(edl__line_parse(&c->vocab, text, n, c->word_ngrams, c->bucket, &l));
+        edl__features feat = edl__textclf_features(c);
+        CHECK_OK(edl__line_parse(&c->vocab, text, n, &feat, &l));
         CHECK_OK(edl__textclf_probs(c, l.words, l.nwords, probs + LABELS, probs));
         for (size_t a = 0; a < sizeof ks / sizeof ks[0]; a++)
             for (size_t b = 0; b < sizeof ths / sizeof ths[0]; b++) {

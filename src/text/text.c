@@ -234,10 +234,43 @@ static edl_status push32(int32_t **a, size_t *n, size_t *cap, int32_t x) {
     return EDL_OK;
 }
 
+edl_status edl__char_ngrams(const char *word, size_t len, size_t minn, size_t maxn, size_t bucket, size_t nwords,
+                            edl__ngram_fn fn, void *ctx) {
+    if (maxn == 0 || bucket == 0) return EDL_OK;
+    char small[256], *b = small;
+    size_t bl = len + 2;
+    if (bl < len) return edl__fail(EDL_ERR_NOMEM, "a word of %zu bytes", len);
+    if (bl > sizeof small && !(b = malloc(bl)))
+        return edl__fail(EDL_ERR_NOMEM, "no memory for the n-grams of a word of %zu bytes", len);
+    b[0] = '<';
+    memcpy(b + 1, word, len);
+    b[len + 1] = '>';
+    edl_status s = EDL_OK;
+    for (size_t i = 0; i < bl && s == EDL_OK; i++) {
+        if ((b[i] & 0xC0) == 0x80) continue; /* start at a character */
+        for (size_t j = i, k = 1; j < bl && k <= maxn && s == EDL_OK; k++) {
+            j++;
+            while (j < bl && (b[j] & 0xC0) == 0x80) j++;
+            /* fastText leaves out the n-grams "<" and ">" alone (k == 1 at either end) */
+            if (k >= minn && !(k == 1 && (i == 0 || j == bl)))
+                s = fn(ctx, b + i, j - i, (int32_t)(nwords + edl__text_hash(b + i, j - i) % bucket));
+        }
+    }
+    if (b != small) free(b);
+    return s;
+}
+
 typedef struct {
     const edl__vocab *v;
+    const edl__features *f;
     edl__line *l;
 } line_ctx;
+
+static edl_status push_row(void *ctx, const char *s, size_t n, int32_t row) {
+    edl__line *l = ctx;
+    (void)s, (void)n;
+    return push32(&l->words, &l->nwords, &l->cap_words, row);
+}
 
 static edl_status line_token(void *vc, const char *s, size_t n) {
     line_ctx *c = vc;
@@ -248,6 +281,10 @@ static edl_status line_token(void *vc, const char *s, size_t n) {
     int label = id >= 0 ? (size_t)id >= c->v->nwords : edl__vocab_is_label(c->v, s, n);
     if (!label) {
         if (id >= 0) EDL__TRY(push32(&l->words, &l->nwords, &l->cap_words, id));
+        /* a word's character n-grams follow it (a word out of the vocabulary has only them);
+           "</s>" has none */
+        if (c->f->maxn > 0 && !(n == sizeof EDL__EOS - 1 && !memcmp(s, EDL__EOS, n)))
+            EDL__TRY(edl__char_ngrams(s, n, c->f->minn, c->f->maxn, c->f->bucket, c->v->nwords, push_row, l));
         EDL__TRY(push32((int32_t **)&l->hashes, &l->nhashes, &l->cap_hashes, (int32_t)h));
     } else if (id >= 0) {
         EDL__TRY(push32(&l->labels, &l->nlabels, &l->cap_labels, id - (int32_t)c->v->nwords));
@@ -255,11 +292,11 @@ static edl_status line_token(void *vc, const char *s, size_t n) {
     return EDL_OK;
 }
 
-edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, size_t word_ngrams, size_t bucket,
-                           edl__line *l) {
+edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, const edl__features *f, edl__line *l) {
+    const size_t word_ngrams = f->word_ngrams, bucket = f->bucket;
     l->nwords = l->nlabels = l->nhashes = 0;
     l->ntokens = 0;
-    line_ctx c = {v, l};
+    line_ctx c = {v, f, l};
     EDL__TRY(edl__text_tokens(s, n, line_token, &c));
     EDL__TRY(line_token(&c, EDL__EOS, sizeof EDL__EOS - 1));
     if (word_ngrams > 1 && bucket > 0) {

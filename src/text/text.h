@@ -47,8 +47,24 @@ edl_status edl__vocab_reindex(edl__vocab *v);
 int32_t edl__vocab_find(const edl__vocab *v, const char *s, size_t n, uint32_t h);
 int edl__vocab_is_label(const edl__vocab *v, const char *s, size_t n);
 
-/* One example: input ids (words in the vocabulary, then word n-gram buckets as
-   nwords + bucket id) and label ids (0-based among labels). */
+/* fastText's character n-grams of a word: the substrings of "<word>" of minn..maxn whole UTF-8
+   characters, leaving out "<" and ">" alone, each hashed (edl__text_hash) into the row
+   nwords + hash % bucket. Calls fn(ctx, s, n, row) for each, s[0..n) the n-gram (with its < or >),
+   in fastText's order: by start, then by length. Nothing when maxn or bucket is 0. */
+typedef edl_status (*edl__ngram_fn)(void *ctx, const char *s, size_t n, int32_t row);
+edl_status edl__char_ngrams(const char *word, size_t len, size_t minn, size_t maxn, size_t bucket, size_t nwords,
+                            edl__ngram_fn fn, void *ctx);
+
+/* What a line's input rows are made of: the words, their character n-grams (maxn > 0) and the
+   word n-grams up to word_ngrams long (> 1), both hashed into bucket rows after the words. */
+typedef struct {
+    size_t word_ngrams, bucket, minn, maxn;
+} edl__features;
+
+/* One example: input ids (words in the vocabulary, each followed by its character n-grams;
+   a word out of the vocabulary by its character n-grams alone; then the word n-grams' buckets,
+   all as nwords + bucket id), as fastText's dictionary reads a line, and label ids (0-based among
+   labels). */
 typedef struct {
     int32_t *words;
     size_t nwords, cap_words;
@@ -61,8 +77,7 @@ typedef struct {
 
 void edl__line_free(edl__line *l);
 /* Parses one line (no newline inside; an EOS is appended as fastText's reader does) into l. */
-edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, size_t word_ngrams, size_t bucket,
-                           edl__line *l);
+edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, const edl__features *f, edl__line *l);
 
 /* ---- model files of the text kinds --------------------------------------------------------
    A loader loads the model (edl_model_load) and runs its kind's check on the file's container and
@@ -74,6 +89,7 @@ edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, size_t 
 typedef struct {
     edl_textclf_loss loss;
     size_t nwords, nlabels, bucket, dim, word_ngrams;
+    size_t minn, maxn;     /* character n-grams (textclf.minn/maxn, written when maxn > 0) */
     const char *label;     /* the label prefix, 1 to 63 bytes */
     edl__strings vocab;    /* nwords + nlabels entries */
     const int64_t *counts; /* each >= 1; hs: labels' most frequent first, their sum < 2^63 */

@@ -285,6 +285,49 @@ const float *edl_textclf_label_vector(const edl_textclf *c, size_t label) {
     return edl_model_tensor(c->m, 1, "weight", NULL) + label * c->dim;
 }
 
+/* The word's subwords: its own row (in the vocabulary), then its character n-grams (as the
+   line parser gives them, "</s>" having none). */
+typedef struct {
+    const edl_textclf *c;
+    const float *table;
+    edl_subword_fn fn;
+    void *user;
+    float *sum; /* or the mean's running sum */
+    size_t n;
+} subword_ctx;
+
+static edl_status on_subword(void *ctx, const char *s, size_t n, int32_t row) {
+    subword_ctx *x = ctx;
+    const float *r = x->table + (size_t)row * x->c->dim;
+    if (x->fn) x->fn(s, n, r, x->c->dim, x->user);
+    if (x->sum) edl__vec_add(x->sum, r, x->c->dim);
+    x->n++;
+    return EDL_OK;
+}
+
+static edl_status each_subword(subword_ctx *x, const char *word, size_t len) {
+    const edl_textclf *c = x->c;
+    int32_t id = edl__vocab_find(&c->vocab, word, len, edl__text_hash(word, len));
+    if (id >= 0 && (size_t)id < c->vocab.nwords) EDL__TRY(on_subword(x, word, len, id));
+    if (len == sizeof EDL__EOS - 1 && !memcmp(word, EDL__EOS, len)) return EDL_OK;
+    return edl__char_ngrams(word, len, c->minn, c->maxn, c->bucket, c->vocab.nwords, on_subword, x);
+}
+
+edl_status edl_textclf_subwords(const edl_textclf *c, const char *word, size_t len, edl_subword_fn fn, void *user) {
+    if (!c || (!word && len) || !fn) return edl__fail(EDL_ERR_ARG, "edl_textclf_subwords: an argument is NULL");
+    subword_ctx x = {c, edl_model_tensor(c->m, 0, "weight", NULL), fn, user, NULL, 0};
+    return each_subword(&x, word ? word : "", len);
+}
+
+edl_status edl_textclf_word_vector(const edl_textclf *c, const char *word, size_t len, float *vec) {
+    if (!c || (!word && len) || !vec) return edl__fail(EDL_ERR_ARG, "edl_textclf_word_vector: an argument is NULL");
+    memset(vec, 0, c->dim * sizeof *vec);
+    subword_ctx x = {c, edl_model_tensor(c->m, 0, "weight", NULL), NULL, NULL, vec, 0};
+    EDL__TRY(each_subword(&x, word ? word : "", len));
+    if (x.n) edl__vec_scale(vec, 1.0f / (float)x.n, c->dim);
+    return EDL_OK;
+}
+
 /* ---- prediction ---------------------------------------------------------------------------- */
 
 edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t len, size_t k, float threshold,
@@ -295,10 +338,11 @@ edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t le
     if (isnan(threshold)) return edl__fail(EDL_ERR_ARG, "%s: threshold is NaN", fn);
     *count = 0;
     edl__line l = {0};
+    const edl__features f = edl__textclf_features(c);
     const int hs = c->loss == EDL_TEXTCLF_HS && edl_model_num_layers(c->m) == 2;
     size_t nl = hs ? 0 : c->vocab.nlabels; /* hs scores only the labels its search reaches */
     float *scratch = malloc((nl + c->dim) * sizeof *scratch);
-    edl_status s = scratch ? edl__line_parse(&c->vocab, line ? line : "", len, c->word_ngrams, c->bucket, &l)
+    edl_status s = scratch ? edl__line_parse(&c->vocab, line ? line : "", len, &f, &l)
                            : edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
     if (s == EDL_OK && l.nwords > 0 && hs) {
         edl__textclf_average(c, l.words, l.nwords, scratch);
@@ -329,7 +373,8 @@ edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t le
 edl_status edl_textclf_sentence_vector(const edl_textclf *c, const char *line, size_t len, float *vec) {
     if (!c || (!line && len) || !vec) return edl__fail(EDL_ERR_ARG, "edl_textclf_sentence_vector: an argument is NULL");
     edl__line l = {0};
-    edl_status s = edl__line_parse(&c->vocab, line ? line : "", len, c->word_ngrams, c->bucket, &l);
+    const edl__features f = edl__textclf_features(c);
+    edl_status s = edl__line_parse(&c->vocab, line ? line : "", len, &f, &l);
     if (s == EDL_OK) edl__textclf_average(c, l.words, l.nwords, vec);
     edl__line_free(&l);
     return s;
@@ -357,6 +402,7 @@ edl_status edl_textclf_test(const edl_textclf *c, const char *path, size_t k, fl
     int64_t *pl = malloc(k * sizeof *pl);
     float *pp = malloc(k * sizeof *pp), *scratch = malloc((nl + c->dim) * sizeof *scratch);
     edl__line l = {0};
+    const edl__features f = edl__textclf_features(c);
     edl_lines *r = NULL;
     edl_status s = (!mt->label_gold || !mt->label_predicted || !mt->label_correct || !pl || !pp || !scratch)
                        ? edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn)
@@ -369,7 +415,7 @@ edl_status edl_textclf_test(const edl_textclf *c, const char *path, size_t k, fl
     char *text;
     size_t len;
     while (s == EDL_OK && (s = edl_lines_next(r, &text, &len)) == EDL_OK && text) {
-        if ((s = edl__line_parse(&c->vocab, text, len, c->word_ngrams, c->bucket, &l)) != EDL_OK) break;
+        if ((s = edl__line_parse(&c->vocab, text, len, &f, &l)) != EDL_OK) break;
         if (l.nlabels == 0 || l.nwords == 0) continue;
         size_t n = 0;
         if ((s = edl_textclf_predict(c, text, len, k, threshold, pl, pp, &n)) != EDL_OK) break;

@@ -18,6 +18,7 @@ struct edl_textclf {
     edl__vocab vocab;
     edl_textclf_loss loss;
     size_t dim, word_ngrams, bucket;
+    size_t minn, maxn;  /* character n-grams (maxn 0: none) */
     edl__hs_node *tree; /* hierarchical softmax: 2 * labels - 1 nodes */
     int32_t *paths;     /* label l's path: output rows paths[path_off[l] .. path_off[l+1]) */
     uint8_t *codes;     /* and the branch taken at each */
@@ -25,6 +26,12 @@ struct edl_textclf {
     size_t depth;    /* the deepest label's path length */
     char args[2048]; /* the training arguments, for the file */
 };
+
+/* What a line's input rows are made of, for edl__line_parse. */
+static inline edl__features edl__textclf_features(const edl_textclf *c) {
+    edl__features f = {c->word_ngrams, c->bucket, c->minn, c->maxn};
+    return f;
+}
 
 edl_status edl__textclf_build_tree(edl_textclf *c);
 edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a);

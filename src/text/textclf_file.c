@@ -20,17 +20,23 @@ edl_status edl_textclf_save(const edl_textclf *c, const char *path) {
     snprintf(bucket, sizeof bucket, "%zu", c->bucket);
     snprintf(dim, sizeof dim, "%zu", c->dim);
     snprintf(ntok, sizeof ntok, "%lld", (long long)c->vocab.ntokens);
+    char minn[32], maxn[32];
+    snprintf(minn, sizeof minn, "%zu", c->minn);
+    snprintf(maxn, sizeof maxn, "%zu", c->maxn);
+    /* character n-grams are written only when the model has them: files without are as before */
     const char *keys[] = {"textclf.format",  "textclf.loss",        "textclf.label",  "textclf.nwords",
                           "textclf.nlabels", "textclf.word_ngrams", "textclf.bucket", "textclf.dim",
-                          "textclf.ntokens", "textclf.args"};
+                          "textclf.ntokens", "textclf.args",        "textclf.minn",   "textclf.maxn"};
     const char *vals[] = {
-        "1", edl_textclf_loss_name(c->loss), c->vocab.label, nwords, nlabels, ngrams, bucket, dim, ntok, c->args};
+        "1", edl_textclf_loss_name(c->loss), c->vocab.label, nwords, nlabels, ngrams, bucket, dim, ntok, c->args, minn,
+        maxn};
+    size_t nmeta = c->maxn ? 12 : 10;
     const edl_tensor extra[3] = {
         {"vocab.bytes", EDL_DTYPE_U8, 1, {c->vocab.nbytes, 0}, c->vocab.bytes},
         {"vocab.offsets", EDL_DTYPE_I64, 1, {c->vocab.size + 1, 0}, c->vocab.offsets},
         {"vocab.counts", EDL_DTYPE_I64, 1, {c->vocab.size, 0}, c->vocab.counts},
     };
-    return edl_model_save_ex(c->m, path, keys, vals, sizeof keys / sizeof keys[0], extra, 3);
+    return edl_model_save_ex(c->m, path, keys, vals, nmeta, extra, 3);
 }
 
 /* Layer l's description, or a format error naming what a classifier needs of it. */
@@ -54,6 +60,16 @@ edl_status edl__textclf_check(edl__st *st, const edl_model *m, edl__textclf_file
     EDL__TRY(edl__st_get_count(st, "textclf.bucket", INT32_MAX, &f->bucket));
     EDL__TRY(edl__st_get_count(st, "textclf.dim", INT32_MAX, &f->dim));
     EDL__TRY(edl__st_get_count(st, "textclf.word_ngrams", INT32_MAX, &f->word_ngrams));
+    if (edl__st_meta(st, "textclf.minn") || edl__st_meta(st, "textclf.maxn")) {
+        EDL__TRY(edl__st_get_count(st, "textclf.minn", 100, &f->minn));
+        EDL__TRY(edl__st_get_count(st, "textclf.maxn", 100, &f->maxn));
+        if (f->minn > f->maxn)
+            return edl__fail(EDL_ERR_FORMAT, "%s: metadata textclf.minn %zu is above textclf.maxn %zu", path, f->minn,
+                             f->maxn);
+        if (f->maxn && !f->bucket)
+            return edl__fail(EDL_ERR_FORMAT, "%s: character n-grams (textclf.maxn %zu) need buckets (textclf.bucket 0)",
+                             path, f->maxn);
+    }
     if (f->nlabels == 0) return edl__fail(EDL_ERR_FORMAT, "%s: metadata textclf.nlabels is 0", path);
     f->label = edl__st_meta(st, "textclf.label");
     if (!f->label || !f->label[0] || strlen(f->label) > 63)
@@ -139,6 +155,7 @@ edl_status edl_textclf_load(edl_textclf **out, const char *path) {
     if (s == EDL_OK) s = edl__textclf_check(st, c->m, &f); /* before any count is used */
     if (s == EDL_OK) {
         c->loss = f.loss, c->dim = f.dim, c->word_ngrams = f.word_ngrams, c->bucket = f.bucket;
+        c->minn = f.minn, c->maxn = f.maxn;
         s = edl__vocab_init(&c->vocab, f.label);
     }
     edl__vocab *v = &c->vocab;

@@ -74,11 +74,12 @@ static edl_status count_token(void *v, const char *s, size_t n) { return edl__vo
 /* Tokenises every line of text into c (lines without labels are counted, not kept). */
 static edl_status make_corpus(const edl_textclf *clf, const char *text, size_t len, corpus *c) {
     edl__line l = {0};
+    const edl__features f = edl__textclf_features(clf);
     edl_status s = EDL_OK;
     for (size_t i = 0; i < len && s == EDL_OK;) {
         const char *nl = memchr(text + i, '\n', len - i);
         size_t e = nl ? (size_t)(nl - text) : len;
-        s = edl__line_parse(&clf->vocab, text + i, e - i, clf->word_ngrams, clf->bucket, &l);
+        s = edl__line_parse(&clf->vocab, text + i, e - i, &f, &l);
         if (s == EDL_OK) {
             int blank = l.nwords <= 1 && l.nlabels == 0 && l.ntokens <= 1;
             if (l.nlabels == 0 && !blank)
@@ -329,8 +330,11 @@ static edl_status check_args(const edl_textclf_args *a) {
     if (a->epoch == 0) return edl__fail(EDL_ERR_ARG, "%s: -epoch must be >= 1", fn);
     if (a->word_ngrams == 0 || a->word_ngrams > 100)
         return edl__fail(EDL_ERR_ARG, "%s: -wordNgrams %zu must be in [1, 100]", fn, a->word_ngrams);
-    if (a->word_ngrams > 1 && (a->bucket == 0 || a->bucket > (size_t)INT32_MAX / 2))
-        return edl__fail(EDL_ERR_ARG, "%s: -bucket %zu must be in [1, 2^30] with -wordNgrams > 1", fn, a->bucket);
+    if (a->maxn > 100 || a->minn > a->maxn)
+        return edl__fail(EDL_ERR_ARG, "%s: -minn %zu -maxn %zu: need minn <= maxn <= 100", fn, a->minn, a->maxn);
+    if ((a->word_ngrams > 1 || a->maxn > 0) && (a->bucket == 0 || a->bucket > (size_t)INT32_MAX / 2))
+        return edl__fail(EDL_ERR_ARG, "%s: -bucket %zu must be in [1, 2^30] with -wordNgrams > 1 or -maxn > 0", fn,
+                         a->bucket);
     if ((unsigned)a->loss > EDL_TEXTCLF_HS) return edl__fail(EDL_ERR_ARG, "%s: unknown loss %d", fn, (int)a->loss);
     if (!a->label || !a->label[0]) return edl__fail(EDL_ERR_ARG, "%s: -label is empty", fn);
     if (a->thread < 0 || a->thread > 256)
@@ -353,8 +357,10 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
     corpus d = {0}, vd = {0};
     edl_textclf_report rep = {0};
     if (!c) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
-    c->loss = a->loss, c->dim = a->dim, c->word_ngrams = a->word_ngrams;
-    c->bucket = a->word_ngrams > 1 ? a->bucket : 0; /* as fastText: no buckets without n-grams */
+    c->loss = a->loss, c->dim = a->dim, c->word_ngrams = a->word_ngrams, c->minn = a->maxn ? a->minn : 0,
+    c->maxn = a->maxn;
+    /* as fastText: no buckets without word or character n-grams */
+    c->bucket = a->word_ngrams > 1 || a->maxn > 0 ? a->bucket : 0;
     edl_status s = edl__vocab_init(&c->vocab, a->label);
     if (s == EDL_OK) s = edl__read_all(input, &text, &len);
     if (s == EDL_OK) s = edl__text_tokens(text, len, count_token, &c->vocab);
@@ -396,6 +402,8 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
                          a->dim, a->lr, a->epoch, a->word_ngrams, c->bucket, (long long)a->min_count,
                          (long long)a->min_count_label, a->label, edl_textclf_loss_name(a->loss), nt,
                          (unsigned long long)a->seed, a->lr_update_rate);
+        if (c->maxn && n > 0 && (size_t)n < sizeof c->args)
+            n += snprintf(c->args + n, sizeof c->args - (size_t)n, " minn=%zu maxn=%zu", c->minn, c->maxn);
         if (general && n > 0 && (size_t)n < sizeof c->args)
             snprintf(c->args + n, sizeof c->args - (size_t)n, " batch=%zu optimizer=%d dropout=%g hidden=%zu",
                      a->batch ? a->batch : 32, a->optimizer, a->dropout, a->nhidden);

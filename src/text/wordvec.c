@@ -70,24 +70,21 @@ static edl_status push_id(int32_t **a, size_t *n, size_t *cap, int32_t x) {
     return EDL_OK;
 }
 
+typedef struct {
+    int32_t **a;
+    size_t *n, *cap;
+} id_list;
+
+static edl_status push_ngram(void *ctx, const char *s, size_t n, int32_t row) {
+    id_list *l = ctx;
+    (void)s, (void)n;
+    return push_id(l->a, l->n, l->cap, row);
+}
+
+/* The word's character n-grams' rows, as fastText's (text.c). */
 static edl_status ngrams(const edl_wordvec *w, const char *word, size_t len, int32_t **out, size_t *n, size_t *cap) {
-    if (w->maxn == 0 || w->bucket == 0 || len + 2 > 4096) return EDL_OK;
-    char b[4096];
-    b[0] = '<';
-    memcpy(b + 1, word, len);
-    b[len + 1] = '>';
-    size_t bl = len + 2;
-    for (size_t i = 0; i < bl; i++) {
-        if ((b[i] & 0xC0) == 0x80) continue; /* start at a character */
-        for (size_t j = i, k = 1; j < bl && k <= w->maxn; k++) {
-            j++;
-            while (j < bl && (b[j] & 0xC0) == 0x80) j++;
-            /* fastText skips the n-grams "<" and ">" alone (k == 1 at either end) */
-            if (k >= w->minn && !(k == 1 && (i == 0 || j == bl)))
-                EDL__TRY(push_id(out, n, cap, (int32_t)(w->vocab.nwords + edl__text_hash(b + i, j - i) % w->bucket)));
-        }
-    }
-    return EDL_OK;
+    id_list l = {out, n, cap};
+    return edl__char_ngrams(word, len, w->minn, w->maxn, w->bucket, w->vocab.nwords, push_ngram, &l);
 }
 
 static edl_status build_subwords(edl_wordvec *w) {
@@ -122,6 +119,28 @@ edl_status edl_wordvec_word_vector(const edl_wordvec *w, const char *word, size_
     if (n) edl__vec_scale(vec, 1.0f / (float)n, w->dim);
     free(ids);
     return s;
+}
+
+typedef struct {
+    const edl_wordvec *w;
+    edl_subword_fn fn;
+    void *user;
+} subword_ctx;
+
+static edl_status on_subword(void *ctx, const char *s, size_t n, int32_t row) {
+    subword_ctx *x = ctx;
+    x->fn(s, n, x->w->input + (size_t)row * x->w->stride, x->w->dim, x->user);
+    return EDL_OK;
+}
+
+edl_status edl_wordvec_subwords(const edl_wordvec *w, const char *word, size_t len, edl_subword_fn fn, void *user) {
+    if (!w || (!word && len) || !fn) return edl__fail(EDL_ERR_ARG, "edl_wordvec_subwords: an argument is NULL");
+    if (!word) word = "";
+    subword_ctx x = {w, fn, user};
+    int32_t id = edl__vocab_find(&w->vocab, word, len, edl__text_hash(word, len));
+    if (id >= 0 && (size_t)id < w->vocab.nwords) EDL__TRY(on_subword(&x, word, len, id));
+    if (len == 4 && !memcmp(word, EDL__EOS, 4)) return EDL_OK;
+    return edl__char_ngrams(word, len, w->minn, w->maxn, w->bucket, w->vocab.nwords, on_subword, &x);
 }
 
 edl_status edl_wordvec_vectors(const edl_wordvec *w, edl_vectors **out) {
