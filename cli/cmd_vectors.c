@@ -125,13 +125,15 @@ typedef struct {
 
 static int open_source(const char *cmd, const char *path, vec_source *src) {
     memset(src, 0, sizeof *src);
-    if (ends_with(path, ".safetensors") && edl_wordvec_load(&src->w, path) == EDL_OK) {
+    /* models (edl's .safetensors, fastText's .bin) give their subwords; vectors files do not */
+    int model = ends_with(path, ".safetensors") || ends_with(path, ".bin");
+    if (model && edl_wordvec_load(&src->w, path) == EDL_OK) {
         if (edl_wordvec_vectors(src->w, &src->v) == EDL_OK) return 0;
         edl_wordvec_free(src->w);
         return cli_fail(cmd);
     }
     if (edl_vectors_read(&src->v, path, EDL_VEC_AUTO) != EDL_OK) return cli_fail(cmd);
-    if (ends_with(path, ".safetensors") && edl_textclf_load(&src->c, path) != EDL_OK) src->c = NULL;
+    if (model && edl_textclf_load(&src->c, path) != EDL_OK) src->c = NULL;
     return 0;
 }
 

@@ -95,6 +95,9 @@ size_t edl_textclf_dim(const edl_textclf *clf);
    row when it is in the vocabulary, then its character n-grams' when the model has them); zeros
    when it has none. dim floats. */
 edl_status edl_textclf_word_vector(const edl_textclf *clf, const char *word, size_t len, float *vec);
+/* Every word's vector (edl_textclf_word_vector), as fastText's nn and analogies see them. */
+typedef struct edl_vectors edl_vectors; /* (the word-vectors section below) */
+edl_status edl_textclf_vectors(const edl_textclf *clf, edl_vectors **v);
 /* A word's subwords as fastText's print-ngrams lists them: its own row (when it is in the
    vocabulary), then each character n-gram (with its "<" or ">") and its row, in fastText's order.
    fn is called for each; nothing when the word has none. */

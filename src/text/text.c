@@ -4,7 +4,9 @@
  * (as fastText's int32 vector of hashes makes them), taken modulo the bucket count. */
 #include "text/text.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 uint32_t edl__text_hash(const char *s, size_t n) {
@@ -307,6 +309,66 @@ edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, const e
                 EDL__TRY(push32(&l->words, &l->nwords, &l->cap_words, (int32_t)(v->nwords + h % bucket)));
             }
         }
+    }
+    return EDL_OK;
+}
+
+/* ---- fastText's model files ----------------------------------------------------------------- */
+
+edl_status edl__vocab_from_fasttext(edl__vocab *v, const edl__ft *ft) {
+    static const char fasttext_prefix[] = "__label__";
+    char prefix[64] = "";
+    size_t plen = 0;
+    int all_fasttext = 1;
+    for (int32_t i = ft->nwords; i < ft->size_words; i++) { /* the labels */
+        const char *w = ft->bytes + ft->word_off[i];
+        size_t len = ft->word_len[i];
+        all_fasttext &= len >= sizeof fasttext_prefix - 1 && !memcmp(w, fasttext_prefix, sizeof fasttext_prefix - 1);
+        if (i == ft->nwords) {
+            plen = len < sizeof prefix - 1 ? len : sizeof prefix - 1;
+            memcpy(prefix, w, plen);
+        }
+        size_t k = 0;
+        while (k < plen && k < len && prefix[k] == w[k]) k++;
+        plen = k;
+    }
+    if (ft->nlabels == 0 || all_fasttext)
+        snprintf(prefix, sizeof prefix, "%s", fasttext_prefix);
+    else if (plen == 0)
+        return edl__fail(EDL_ERR_FORMAT, "%s: the labels share no prefix (fastText's is __label__)", ft->path);
+    else
+        prefix[plen] = '\0';
+    EDL__TRY(edl__vocab_init(v, prefix));
+    for (int32_t i = 0; i < ft->size_words; i++) {
+        const char *w = ft->bytes + ft->word_off[i];
+        size_t len = ft->word_len[i];
+        if (edl__vocab_is_label(v, w, len) != (i >= ft->nwords))
+            return edl__fail(EDL_ERR_FORMAT,
+                             "%s: byte %llu: dictionary entry %d '%.64s' is a %s but %s the label prefix", ft->path,
+                             (unsigned long long)ft->word_off[i], (int)i, w, i >= ft->nwords ? "label" : "word",
+                             i >= ft->nwords ? "lacks" : "has");
+        EDL__TRY(edl__vocab_add(v, w, len));
+        if (v->size != (size_t)i + 1)
+            return edl__fail(EDL_ERR_FORMAT, "%s: byte %llu: dictionary entry %d '%.64s' appears twice", ft->path,
+                             (unsigned long long)ft->word_off[i], (int)i, w);
+        v->counts[i] = ft->counts[i];
+    }
+    v->nwords = (size_t)ft->nwords, v->nlabels = (size_t)ft->nlabels, v->ntokens = ft->ntokens;
+    return EDL_OK;
+}
+
+edl_status edl__fasttext_floats(const edl__ft *ft, const edl__ft_matrix *m, const char *name, int64_t first_row,
+                                int64_t rows, float *dst, size_t dst_stride) {
+    const size_t cols = (size_t)m->cols;
+    for (int64_t r = 0; r < rows; r++) {
+        const unsigned char *src = (const unsigned char *)m->data + (size_t)(first_row + r) * cols * 4;
+        float *row = dst + (size_t)r * dst_stride;
+        memcpy(row, src, cols * 4);
+        for (size_t j = 0; j < cols; j++)
+            if (!isfinite(row[j]))
+                return edl__fail(EDL_ERR_NUMERIC, "%s: byte %llu: the %s matrix's row %lld holds %g", ft->path,
+                                 (unsigned long long)(m->off + (uint64_t)((size_t)(first_row + r) * cols + j) * 4),
+                                 name, (long long)(first_row + r), row[j]);
     }
     return EDL_OK;
 }

@@ -4,6 +4,7 @@
 #define EDL__TEXT_H
 
 #include "common/internal.h"
+#include "io/fasttext_file.h"
 #include "edl_text.h"
 #include "io/safetensors.h"
 
@@ -60,6 +61,15 @@ edl_status edl__char_ngrams(const char *word, size_t len, size_t minn, size_t ma
 typedef struct {
     size_t word_ngrams, bucket, minn, maxn;
 } edl__features;
+
+/* The vocabulary of a fastText model file, entry by entry in its order (words, then labels), with
+   its counts; the label prefix is fastText's "__label__" when every label has it, else the labels'
+   longest common prefix (fastText does not write the prefix). */
+edl_status edl__vocab_from_fasttext(edl__vocab *v, const edl__ft *ft);
+/* An unaligned run of n floats of a fastText file into dst, every one finite (else the error
+   names the matrix and the value's byte offset). */
+edl_status edl__fasttext_floats(const edl__ft *ft, const edl__ft_matrix *m, const char *name, int64_t first_row,
+                                int64_t rows, float *dst, size_t dst_stride);
 
 /* One example: input ids (words in the vocabulary, each followed by its character n-grams;
    a word out of the vocabulary by its character n-grams alone; then the word n-grams' buckets,

@@ -8,6 +8,7 @@
  * and threads sharing the weights without locks (Hogwild). The corpus is tokenised once into
  * ids, so epochs do not re-read text. */
 #include "text/textclf.h"
+#include "text/vectors.h"
 #include "kernels/kernels.h"
 
 #include <errno.h>
@@ -134,6 +135,18 @@ void edl__textclf_average(const edl_textclf *c, const int32_t *words, size_t n, 
     if (n) edl__vec_scale(hidden, 1.0f / (float)n, dim);
 }
 
+/* fastText's sigmoid: a table of 513 values over [-8, 8], looked up by truncation (its one-vs-all
+   scores come from it, so a fastText model's probabilities do too). */
+static float fasttext_sigmoid(float x) {
+    enum { SIZE = 512 };
+    const float max = 8.0f;
+    if (x < -max) return 0.0f;
+    if (x > max) return 1.0f;
+    int64_t i = (int64_t)((x + max) * SIZE / max / 2);
+    float t = (float)(i * 2 * max) / SIZE - max;
+    return 1.0f / (1.0f + expf(-t));
+}
+
 /* Probabilities of every label for input rows words[0..n) (probs: nlabels floats). HS gives
    the product of the path's sigmoids. Returns EDL_OK with *empty = 1 when there is no input. */
 edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t n, float *hidden, float *probs) {
@@ -162,6 +175,10 @@ edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t
         return EDL_OK;
     }
     for (size_t l = 0; l < nl; l++) probs[l] = edl__vec_dot(wo + l * dim, hidden, dim);
+    if (c->loss == EDL_TEXTCLF_OVA && c->fasttext) { /* fastText's model, fastText's answers */
+        for (size_t l = 0; l < nl; l++) probs[l] = fasttext_sigmoid(probs[l]);
+        return EDL_OK;
+    }
     if (c->loss == EDL_TEXTCLF_OVA) return edl_act_forward(probs, probs, nl, EDL_ACT_SIGMOID);
     return edl_softmax(probs, probs, 1, nl);
 }
@@ -325,6 +342,25 @@ edl_status edl_textclf_word_vector(const edl_textclf *c, const char *word, size_
     subword_ctx x = {c, edl_model_tensor(c->m, 0, "weight", NULL), NULL, NULL, vec, 0};
     EDL__TRY(each_subword(&x, word ? word : "", len));
     if (x.n) edl__vec_scale(vec, 1.0f / (float)x.n, c->dim);
+    return EDL_OK;
+}
+
+edl_status edl_textclf_vectors(const edl_textclf *c, edl_vectors **out) {
+    if (!c || !out) return edl__fail(EDL_ERR_ARG, "edl_textclf_vectors: an argument is NULL");
+    edl_vectors *v;
+    EDL__TRY(edl__vectors_alloc(&v, c->vocab.nwords, c->dim));
+    edl_status s = EDL_OK;
+    for (size_t i = 0; s == EDL_OK && i < c->vocab.nwords; i++) {
+        const char *word = c->vocab.bytes + c->vocab.offsets[i];
+        size_t len = (size_t)(c->vocab.offsets[i + 1] - c->vocab.offsets[i]);
+        s = edl_textclf_word_vector(c, word, len, v->data + i * c->dim);
+        if (s == EDL_OK) s = edl__vectors_add_word(v, word, len, "edl_textclf_vectors");
+    }
+    if (s != EDL_OK) {
+        edl_vectors_free(v);
+        return s;
+    }
+    *out = v;
     return EDL_OK;
 }
 

@@ -19,6 +19,7 @@ struct edl_textclf {
     edl_textclf_loss loss;
     size_t dim, word_ngrams, bucket;
     size_t minn, maxn;  /* character n-grams (maxn 0: none) */
+    int fasttext;       /* read from a fastText .bin: ova scores through fastText's sigmoid table */
     edl__hs_node *tree; /* hierarchical softmax: 2 * labels - 1 nodes */
     int32_t *paths;     /* label l's path: output rows paths[path_off[l] .. path_off[l+1]) */
     uint8_t *codes;     /* and the branch taken at each */

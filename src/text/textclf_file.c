@@ -144,8 +144,62 @@ edl_status edl__textclf_check(edl__st *st, const edl_model *m, edl__textclf_file
     return EDL_OK;
 }
 
+/* A fastText classifier (.bin): its dictionary, arguments and matrices as an edl classifier. */
+static edl_status load_fasttext(edl_textclf **out, const char *path) {
+    edl__ft ft;
+    EDL__TRY(edl__ft_open(&ft, path));
+    const edl__ft_args *fa = &ft.args;
+    edl_status s = EDL_OK;
+    edl_textclf *c = calloc(1, sizeof *c);
+    if (!c) s = edl__fail(EDL_ERR_NOMEM, "edl_textclf_load: no memory");
+    if (s == EDL_OK && fa->model != EDL__FT_MODEL_SUP)
+        s = edl__fail(EDL_ERR_FORMAT, "%s: a fastText %s model (word vectors), not a classifier", path,
+                      fa->model == EDL__FT_MODEL_SG ? "skipgram" : "cbow");
+    if (s == EDL_OK && fa->loss == EDL__FT_LOSS_NS)
+        s = edl__fail(EDL_ERR_UNSUPPORTED, "%s: a classifier trained with -loss ns; edl's are softmax, ova and hs",
+                      path);
+    if (s == EDL_OK && ft.nlabels < (fa->loss == EDL__FT_LOSS_HS ? 2 : 1))
+        s = edl__fail(EDL_ERR_FORMAT, "%s: %d labels", path, ft.nlabels);
+    if (s == EDL_OK) {
+        c->loss = fa->loss == EDL__FT_LOSS_HS    ? EDL_TEXTCLF_HS
+                  : fa->loss == EDL__FT_LOSS_OVA ? EDL_TEXTCLF_OVA
+                                                 : EDL_TEXTCLF_SOFTMAX;
+        c->fasttext = 1;
+        c->dim = (size_t)fa->dim, c->word_ngrams = fa->word_ngrams > 0 ? (size_t)fa->word_ngrams : 1;
+        c->bucket = (size_t)fa->bucket, c->maxn = (size_t)fa->maxn, c->minn = fa->maxn ? (size_t)fa->minn : 0;
+        s = edl__vocab_from_fasttext(&c->vocab, &ft);
+    }
+    if (s == EDL_OK && c->loss == EDL_TEXTCLF_HS) s = edl__textclf_build_tree(c);
+    if (s == EDL_OK) {
+        edl_textclf_args a;
+        edl_textclf_defaults(&a);
+        a.dim = c->dim;
+        s = edl__textclf_make_model(c, &a);
+    }
+    if (s == EDL_OK) { /* the input rows, and the output's (hs: the tree's inner nodes, nlabels - 1) */
+        size_t in_n, out_n;
+        float *in = edl_model_tensor(c->m, 0, "weight", &in_n), *wo = edl_model_tensor(c->m, 1, "weight", &out_n);
+        s = edl__fasttext_floats(&ft, &ft.input, "input", 0, ft.input.rows, in, c->dim);
+        if (s == EDL_OK) s = edl__fasttext_floats(&ft, &ft.output, "output", 0, (int64_t)(out_n / c->dim), wo, c->dim);
+    }
+    if (s == EDL_OK)
+        snprintf(c->args, sizeof c->args,
+                 "fastText %d: dim=%d epoch=%d lr_update_rate=%d wordNgrams=%d bucket=%d minn=%d maxn=%d minCount=%d "
+                 "loss=%s",
+                 (int)ft.version, fa->dim, fa->epoch, fa->lr_update_rate, fa->word_ngrams, fa->bucket, fa->minn,
+                 fa->maxn, fa->min_count, edl_textclf_loss_name(c->loss));
+    edl__ft_close(&ft);
+    if (s != EDL_OK) {
+        edl_textclf_free(c);
+        return s;
+    }
+    *out = c;
+    return EDL_OK;
+}
+
 edl_status edl_textclf_load(edl_textclf **out, const char *path) {
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "edl_textclf_load: an argument is NULL");
+    if (edl__ft_is_fasttext(path)) return load_fasttext(out, path);
     edl_textclf *c = calloc(1, sizeof *c);
     if (!c) return edl__fail(EDL_ERR_NOMEM, "edl_textclf_load: no memory");
     edl__textclf_file f;

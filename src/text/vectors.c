@@ -2,6 +2,7 @@
  * fastText .vec, edl's safetensors. Readers stream, check every row before trusting it, and
  * name the file and line (or byte offset) of anything wrong. */
 #include "text/vectors.h"
+#include "io/fasttext_file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -361,6 +362,22 @@ static int ends_with(const char *s, const char *suffix) {
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
+static edl_status fasttext_vectors(edl_vectors **out, const char *path) {
+    edl_wordvec *w = NULL;
+    edl_status s = edl_wordvec_load(&w, path);
+    if (s == EDL_OK) {
+        s = edl_wordvec_vectors(w, out);
+        edl_wordvec_free(w);
+        return s;
+    }
+    if (!strstr(edl_last_error(), "a fastText classifier")) return s;
+    edl_textclf *c = NULL;
+    EDL__TRY(edl_textclf_load(&c, path));
+    s = edl_textclf_vectors(c, out);
+    edl_textclf_free(c);
+    return s;
+}
+
 edl_status edl_vectors_read(edl_vectors **out, const char *path, edl_vec_format fmt) {
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "edl_vectors_read: an argument is NULL");
     if ((unsigned)fmt > EDL_VEC_SAFETENSORS)
@@ -375,6 +392,13 @@ edl_status edl_vectors_read(edl_vectors **out, const char *path, edl_vec_format 
     unsigned char head[16] = {0};
     size_t got = fread(head, 1, sizeof head, f);
     rewind(f);
+    int32_t magic = 0;
+    if (got >= 4) memcpy(&magic, head, 4);
+    if ((fmt == EDL_VEC_AUTO || fmt == EDL_VEC_BINARY) && magic == EDL__FT_MAGIC) {
+        /* a fastText model (.bin): its words' vectors as fastText makes them (their subwords') */
+        fclose(f);
+        return fasttext_vectors(out, path);
+    }
     if (fmt == EDL_VEC_AUTO) {
         if ((got >= 9 && head[8] == '{') || ends_with(path, ".safetensors"))
             fmt = EDL_VEC_SAFETENSORS;

@@ -536,8 +536,41 @@ edl_status edl__wordvec_check(edl__st *st, const edl_model *m, edl__wordvec_file
     return EDL_OK;
 }
 
+/* A fastText word-vector model (.bin of skipgram or cbow): its dictionary's words and the input
+   matrix (words, then buckets). */
+static edl_status load_fasttext(edl_wordvec **out, const char *path) {
+    edl__ft ft;
+    EDL__TRY(edl__ft_open(&ft, path));
+    const edl__ft_args *fa = &ft.args;
+    edl_status s = EDL_OK;
+    edl_wordvec *w = calloc(1, sizeof *w);
+    if (!w) s = edl__fail(EDL_ERR_NOMEM, "edl_wordvec_load: no memory");
+    if (s == EDL_OK && fa->model == EDL__FT_MODEL_SUP)
+        s = edl__fail(EDL_ERR_FORMAT, "%s: a fastText classifier, not a word-vector model (skipgram or cbow)", path);
+    if (s == EDL_OK) {
+        w->dim = w->stride = (size_t)fa->dim, w->maxn = (size_t)fa->maxn, w->minn = fa->maxn ? (size_t)fa->minn : 0;
+        w->bucket = (size_t)fa->bucket;
+        s = edl__vocab_from_fasttext(&w->vocab, &ft);
+    }
+    size_t rows = (size_t)ft.input.rows, bytes = 0;
+    if (s == EDL_OK && !edl__mul_ok(rows * sizeof(float), w->dim, &bytes))
+        s = edl__fail(EDL_ERR_NOMEM, "%s: %zu x %zu floats", path, rows, w->dim);
+    if (s == EDL_OK && !(w->input = malloc(bytes ? bytes : 1)))
+        s = edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu floats", path, rows, w->dim);
+    if (s == EDL_OK) s = edl__fasttext_floats(&ft, &ft.input, "input", 0, ft.input.rows, w->input, w->dim);
+    if (s == EDL_OK) s = build_subwords(w);
+    edl__ft_close(&ft);
+    if (s != EDL_OK) {
+        edl_wordvec_free(w);
+        return s;
+    }
+    *out = w;
+    return EDL_OK;
+}
+
 edl_status edl_wordvec_load(edl_wordvec **out, const char *path) {
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "edl_wordvec_load: an argument is NULL");
+    if (edl__ft_is_fasttext(path)) return load_fasttext(out, path);
     edl_wordvec *w = calloc(1, sizeof *w);
     if (!w) return edl__fail(EDL_ERR_NOMEM, "edl_wordvec_load: no memory");
     edl__wordvec_file f;

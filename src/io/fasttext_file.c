@@ -1,0 +1,233 @@
+/* fastText's model files (see fasttext_file.h). The layout, as FastText::saveModel writes it:
+ *   int32 magic 793712314, int32 version 12
+ *   args: int32 dim ws epoch minCount neg wordNgrams loss model bucket minn maxn lrUpdateRate,
+ *         double t
+ *   dictionary: int32 size nwords nlabels, int64 ntokens pruneidx_size,
+ *         size x (the entry's bytes, NUL, int64 count, int8 type), pruneidx_size x (int32, int32)
+ *   bool quant_input, the input matrix (dense: int64 rows, int64 cols, rows x cols floats),
+ *   bool qout (the output's quantization), the output matrix. */
+#include "io/fasttext_file.h"
+#include "io/file.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    edl__ft *ft;
+    uint64_t at; /* the next byte */
+} cursor;
+
+static edl_status fail_at(const cursor *c, uint64_t off, const char *fmt, const char *field, long long value) {
+    char why[200];
+    snprintf(why, sizeof why, fmt, field, value);
+    return edl__fail(EDL_ERR_FORMAT, "%s: byte %llu: %s", c->ft->path, (unsigned long long)off, why);
+}
+
+/* n bytes at the cursor, or the error naming the field the file ends inside */
+static edl_status take(cursor *c, size_t n, const char *field, const void **p) {
+    if (n > c->ft->size || c->at > c->ft->size - n)
+        return edl__fail(EDL_ERR_FORMAT, "%s: byte %llu: the file ends inside %s (%zu bytes, %llu left)", c->ft->path,
+                         (unsigned long long)c->at, field, n, (unsigned long long)(c->ft->size - c->at));
+    *p = c->ft->bytes + c->at;
+    c->at += n;
+    return EDL_OK;
+}
+
+static edl_status i32(cursor *c, const char *field, int32_t *out) {
+    const void *p = NULL;
+    EDL__TRY(take(c, 4, field, &p));
+    memcpy(out, p, 4);
+    return EDL_OK;
+}
+
+static edl_status i64(cursor *c, const char *field, int64_t *out) {
+    const void *p = NULL;
+    EDL__TRY(take(c, 8, field, &p));
+    memcpy(out, p, 8);
+    return EDL_OK;
+}
+
+static edl_status u8(cursor *c, const char *field, uint8_t *out) {
+    const void *p = NULL;
+    EDL__TRY(take(c, 1, field, &p));
+    *out = *(const uint8_t *)p;
+    return EDL_OK;
+}
+
+/* An int32 field in [lo, hi], read at the cursor. */
+static edl_status i32_in(cursor *c, const char *field, int32_t lo, int32_t hi, int32_t *out) {
+    uint64_t off = c->at;
+    EDL__TRY(i32(c, field, out));
+    if (*out < lo || *out > hi) {
+        char fmt[96];
+        snprintf(fmt, sizeof fmt, "%%s is %%lld, not in [%ld, %ld]", (long)lo, (long)hi);
+        return fail_at(c, off, fmt, field, *out);
+    }
+    return EDL_OK;
+}
+
+static edl_status read_args(cursor *c, edl__ft_args *a) {
+    EDL__TRY(i32_in(c, "args.dim", 1, 1 << 20, &a->dim));
+    EDL__TRY(i32_in(c, "args.ws", 0, INT32_MAX, &a->ws));
+    EDL__TRY(i32_in(c, "args.epoch", 0, INT32_MAX, &a->epoch));
+    EDL__TRY(i32_in(c, "args.minCount", 0, INT32_MAX, &a->min_count));
+    EDL__TRY(i32_in(c, "args.neg", 0, INT32_MAX, &a->neg));
+    EDL__TRY(i32_in(c, "args.wordNgrams", 0, 1000, &a->word_ngrams));
+    EDL__TRY(i32_in(c, "args.loss", EDL__FT_LOSS_HS, EDL__FT_LOSS_OVA, &a->loss));
+    EDL__TRY(i32_in(c, "args.model", EDL__FT_MODEL_CBOW, EDL__FT_MODEL_SUP, &a->model));
+    EDL__TRY(i32_in(c, "args.bucket", 0, INT32_MAX, &a->bucket));
+    EDL__TRY(i32_in(c, "args.minn", 0, 1000, &a->minn));
+    EDL__TRY(i32_in(c, "args.maxn", 0, 1000, &a->maxn));
+    EDL__TRY(i32_in(c, "args.lrUpdateRate", 0, INT32_MAX, &a->lr_update_rate));
+    const void *p = NULL;
+    EDL__TRY(take(c, 8, "args.t", &p));
+    memcpy(&a->t, p, 8);
+    return EDL_OK;
+}
+
+static edl_status read_dictionary(cursor *c, edl__ft *ft) {
+    uint64_t off = c->at;
+    EDL__TRY(i32_in(c, "dictionary.size", 0, INT32_MAX, &ft->size_words));
+    EDL__TRY(i32_in(c, "dictionary.nwords", 0, INT32_MAX, &ft->nwords));
+    EDL__TRY(i32_in(c, "dictionary.nlabels", 0, INT32_MAX, &ft->nlabels));
+    if ((int64_t)ft->nwords + ft->nlabels != ft->size_words)
+        return fail_at(c, off, "%s: nwords + nlabels is not size (%lld)", "dictionary", ft->size_words);
+    off = c->at;
+    EDL__TRY(i64(c, "dictionary.ntokens", &ft->ntokens));
+    if (ft->ntokens < 0) return fail_at(c, off, "%s is %lld, negative", "dictionary.ntokens", ft->ntokens);
+    off = c->at;
+    EDL__TRY(i64(c, "dictionary.pruneidx_size", &ft->pruneidx_size));
+    if (ft->pruneidx_size < -1 || ft->pruneidx_size > INT32_MAX)
+        return fail_at(c, off, "%s is %lld, not -1 or a count", "dictionary.pruneidx_size", ft->pruneidx_size);
+    /* every entry takes at least 10 bytes (a byte, the NUL, the count, the type): a size the file
+       cannot hold is refused before anything is allocated for it */
+    if ((uint64_t)ft->size_words > (ft->size - c->at) / 10)
+        return fail_at(c, 8 + 4 * 12 + 8 + 0, "%s (%lld entries) does not fit in the file", "dictionary.size",
+                       ft->size_words);
+    size_t n = (size_t)ft->size_words ? (size_t)ft->size_words : 1;
+    ft->word_off = malloc(n * sizeof *ft->word_off);
+    ft->word_len = malloc(n * sizeof *ft->word_len);
+    ft->counts = malloc(n * sizeof *ft->counts);
+    ft->types = malloc(n);
+    if (!ft->word_off || !ft->word_len || !ft->counts || !ft->types)
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %d dictionary entries", ft->path, ft->size_words);
+    for (int32_t i = 0; i < ft->size_words; i++) {
+        char field[64];
+        uint64_t start = c->at;
+        const char *nul = c->at < ft->size ? memchr(ft->bytes + c->at, '\0', ft->size - c->at) : NULL;
+        snprintf(field, sizeof field, "dictionary entry %d", i);
+        if (!nul)
+            return edl__fail(EDL_ERR_FORMAT, "%s: byte %llu: the file ends inside %s (its text has no NUL)", ft->path,
+                             (unsigned long long)start, field);
+        size_t len = (size_t)(nul - (ft->bytes + c->at));
+        if (len == 0) return fail_at(c, start, "%s is empty (entry %lld)", "a dictionary word", i);
+        ft->word_off[i] = c->at, ft->word_len[i] = len;
+        c->at += len + 1;
+        uint64_t coff = c->at;
+        EDL__TRY(i64(c, field, &ft->counts[i]));
+        if (ft->counts[i] < 0) return fail_at(c, coff, "%s has a negative count (%lld)", field, ft->counts[i]);
+        uint8_t type;
+        uint64_t toff = c->at;
+        EDL__TRY(u8(c, field, &type));
+        if (type > 1) return fail_at(c, toff, "%s has type %lld, not 0 (word) or 1 (label)", field, type);
+        /* fastText sorts words before labels */
+        if (type != (i >= ft->nwords))
+            return fail_at(c, toff, "%s: words come first, then the labels (type %lld here)", field, type);
+        ft->types[i] = (int8_t)type;
+    }
+    for (int64_t i = 0; i < ft->pruneidx_size; i++) {
+        int32_t k, v;
+        EDL__TRY(i32(c, "dictionary.pruneidx", &k));
+        EDL__TRY(i32(c, "dictionary.pruneidx", &v));
+    }
+    return EDL_OK;
+}
+
+static edl_status read_matrix(cursor *c, const char *name, edl__ft_matrix *m) {
+    uint8_t quant;
+    uint64_t qoff = c->at;
+    char field[64];
+    snprintf(field, sizeof field, "the %s matrix's quantization flag", name);
+    EDL__TRY(u8(c, field, &quant));
+    if (quant > 1) return fail_at(c, qoff, "%s is %lld, not a bool", field, quant);
+    if (quant)
+        return edl__fail(EDL_ERR_UNSUPPORTED,
+                         "%s: byte %llu: the %s matrix is quantized (a .ftz of fastText quantize); edl reads "
+                         "fastText's dense .bin models",
+                         c->ft->path, (unsigned long long)qoff, name);
+    uint64_t off = c->at;
+    snprintf(field, sizeof field, "the %s matrix's rows", name);
+    EDL__TRY(i64(c, field, &m->rows));
+    snprintf(field, sizeof field, "the %s matrix's cols", name);
+    EDL__TRY(i64(c, field, &m->cols));
+    if (m->rows < 0 || m->cols < 0 || m->rows > INT32_MAX || m->cols > (1 << 20))
+        return fail_at(c, off, "%s: %lld rows, or a column count out of range", name, m->rows);
+    uint64_t bytes = (uint64_t)m->rows * (uint64_t)m->cols * 4;
+    const void *p = NULL;
+    snprintf(field, sizeof field, "the %s matrix's values", name);
+    m->off = c->at;
+    EDL__TRY(take(c, (size_t)bytes, field, &p));
+    m->data = p;
+    return EDL_OK;
+}
+
+int edl__ft_is_fasttext(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    int32_t magic = 0;
+    int is = fread(&magic, 4, 1, f) == 1 && magic == EDL__FT_MAGIC;
+    fclose(f);
+    return is;
+}
+
+void edl__ft_close(edl__ft *ft) {
+    if (!ft) return;
+    free(ft->bytes), free(ft->word_off), free(ft->word_len), free(ft->counts), free(ft->types);
+    memset(ft, 0, sizeof *ft);
+}
+
+edl_status edl__ft_open(edl__ft *ft, const char *path) {
+    memset(ft, 0, sizeof *ft);
+    ft->path = path;
+    EDL__TRY(edl__read_all(path, &ft->bytes, &ft->size));
+    cursor c = {ft, 0};
+    int32_t magic;
+    edl_status s = i32(&c, "the magic number", &magic);
+    if (s == EDL_OK && magic != EDL__FT_MAGIC)
+        s = fail_at(&c, 0, "%s is %lld, not fastText's 793712314", "the magic number", magic);
+    if (s == EDL_OK) s = i32_in(&c, "the version", 1, EDL__FT_VERSION, &ft->version);
+    if (s == EDL_OK && ft->version < 11)
+        s = edl__fail(EDL_ERR_UNSUPPORTED, "%s: byte 4: version %d; edl reads fastText's versions 11 and 12", path,
+                      ft->version);
+    if (s == EDL_OK) s = read_args(&c, &ft->args);
+    /* as fastText: version 11's supervised models had no character n-grams */
+    if (s == EDL_OK && ft->version == 11 && ft->args.model == EDL__FT_MODEL_SUP) ft->args.maxn = 0;
+    if (s == EDL_OK) s = read_dictionary(&c, ft);
+    if (s == EDL_OK && ft->pruneidx_size >= 0)
+        s = edl__fail(EDL_ERR_UNSUPPORTED,
+                      "%s: byte 84: a pruned dictionary (fastText quantize -cutoff) comes with a quantized "
+                      "matrix; edl reads fastText's dense .bin models",
+                      path);
+    if (s == EDL_OK) s = read_matrix(&c, "input", &ft->input);
+    if (s == EDL_OK) s = read_matrix(&c, "output", &ft->output); /* its flag is args.qout */
+    if (s == EDL_OK && c.at != ft->size)
+        s = fail_at(&c, c.at, "%s: %lld bytes after the output matrix", "the file", (long long)(ft->size - c.at));
+    /* the matrices as the arguments and the dictionary say */
+    const edl__ft_args *a = &ft->args;
+    int sup = a->model == EDL__FT_MODEL_SUP;
+    if (s == EDL_OK && ft->input.cols != a->dim)
+        s = fail_at(&c, ft->input.off - 8, "%s has %lld columns, not args.dim", "the input matrix", ft->input.cols);
+    if (s == EDL_OK && ft->input.rows != (int64_t)ft->nwords + a->bucket)
+        s = fail_at(&c, ft->input.off - 16, "%s has %lld rows, not nwords + args.bucket", "the input matrix",
+                    ft->input.rows);
+    if (s == EDL_OK && ft->output.cols != a->dim)
+        s = fail_at(&c, ft->output.off - 8, "%s has %lld columns, not args.dim", "the output matrix", ft->output.cols);
+    if (s == EDL_OK && ft->output.rows != (sup ? ft->nlabels : ft->nwords))
+        s = fail_at(&c, ft->output.off - 16, "%s has %lld rows, not the labels (words for word vectors)",
+                    "the output matrix", ft->output.rows);
+    if (s == EDL_OK && a->maxn > 0 && (a->minn > a->maxn || a->bucket == 0))
+        s = fail_at(&c, 8 + 4 * 9, "%s: minn above maxn, or n-grams without buckets (minn %lld)", "args", a->minn);
+    if (s != EDL_OK) edl__ft_close(ft);
+    return s;
+}

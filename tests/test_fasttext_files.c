@@ -1,0 +1,197 @@
+/* fastText's model files (.bin) read by edl: models made by fastText itself and its answers
+ * (tests/make_fasttext_models.py with python3-fasttext: tests/data/ft_*.bin, ft_answers.txt) give
+ * the same labels, probabilities and word vectors; a malformed file (every field, every cut) is
+ * refused naming the field and the byte, never a crash. */
+#include "harness.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void model_path(char *out, size_t n, const char *name) { snprintf(out, n, "tests/data/%.40s.bin", name); }
+
+/* fastText reports exp(log(p + 1e-5)) (its std_log), hs a product of such terms. */
+TEST(fasttext_bin_gives_fasttexts_answers) {
+    FILE *f = fopen("tests/data/ft_answers.txt", "r");
+    if (!f) {
+        FAILF("tests/data/ft_answers.txt is missing (run from the repository root)");
+        return;
+    }
+    char line[4096], loaded[64] = "";
+    edl_textclf *c = NULL;
+    edl_wordvec *w = NULL;
+    size_t predictions = 0, vectors = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#') continue;
+        line[strcspn(line, "\n")] = '\0';
+        char *field[4] = {line, NULL, NULL, NULL}; /* tab-separated; the input may be empty */
+        for (int k = 1; k < 4 && field[k - 1]; k++) {
+            char *tab = strchr(field[k - 1], '\t');
+            if (tab) *tab = '\0', field[k] = tab + 1;
+        }
+        char *name = field[0], *kind = field[1], *input = field[2], *answer = field[3];
+        if (!kind || !input) continue;
+        if (!answer) continue;
+        if (strncmp(name, loaded, 40)) {
+            char path[128];
+            model_path(path, sizeof path, name);
+            edl_textclf_free(c), edl_wordvec_free(w);
+            c = NULL, w = NULL;
+            if (!strcmp(name, "ft_skipgram"))
+                CHECK_OK(edl_wordvec_load(&w, path));
+            else
+                CHECK_OK(edl_textclf_load(&c, path));
+            snprintf(loaded, sizeof loaded, "%.40s", name);
+        }
+        if (!strcmp(kind, "predict") && c) {
+            int64_t labels[2];
+            float probs[2];
+            size_t n = 0;
+            CHECK_OK(edl_textclf_predict(c, input, strlen(input), 2, 0.0f, labels, probs, &n));
+            double tol = strstr(name, "hs") ? 1e-4 : 5e-6;
+            char *tok = strtok(answer, " ");
+            for (size_t i = 0; tok && i < 2; i++) {
+                const char *want = tok;
+                char *p = strtok(NULL, " ");
+                double wp = p ? atof(p) : -1;
+                size_t len = 0;
+                const char *got = i < n ? edl_textclf_label(c, (size_t)labels[i], &len) : "";
+                if (i >= n || strlen(want) != len || strncmp(got, want, len) || fabs(probs[i] + 1e-5 - wp) > tol)
+                    FAILF("%s '%s': #%zu %.*s %g, fastText %s %g", name, input, i, (int)len, got,
+                          i < n ? probs[i] : -1.0f, want, wp);
+                tok = strtok(NULL, " ");
+            }
+            predictions++;
+        } else if (!strcmp(kind, "vector")) {
+            float v[8];
+            if (c) CHECK_OK(edl_textclf_word_vector(c, input, strlen(input), v));
+            if (w) CHECK_OK(edl_wordvec_word_vector(w, input, strlen(input), v));
+            char *tok = strtok(answer, " ");
+            for (int d = 0; d < 8 && tok; d++, tok = strtok(NULL, " ")) {
+                double want = atof(tok);
+                if (fabs(v[d] - want) > 1e-5 + 1e-5 * fabs(want))
+                    FAILF("%s vector of '%s'[%d] = %g, fastText %g", name, input, d, v[d], want);
+            }
+            vectors++;
+        }
+    }
+    fclose(f);
+    edl_textclf_free(c), edl_wordvec_free(w);
+    fprintf(stderr, "    %zu predictions and %zu word vectors as fastText 0.9.2 gives them\n", predictions, vectors);
+    CHECK(predictions == 15 && vectors == 16);
+}
+
+TEST(fasttext_bin_kinds_are_told_apart) {
+    edl_textclf *c = NULL;
+    edl_wordvec *w = NULL;
+    CHECK_STATUS(edl_textclf_load(&c, "tests/data/ft_skipgram.bin"), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS("skipgram");
+    CHECK_STATUS(edl_wordvec_load(&w, "tests/data/ft_softmax.bin"), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS("a fastText classifier");
+    /* read as vectors: a word-vector model's words, or a classifier's (their subwords' means) */
+    edl_vectors *v = NULL;
+    CHECK_OK(edl_vectors_read(&v, "tests/data/ft_skipgram.bin", EDL_VEC_AUTO));
+    CHECK(v && edl_vectors_dim(v) == 8 && edl_vectors_count(v) > 10);
+    edl_vectors_free(v);
+    v = NULL;
+    CHECK_OK(edl_vectors_read(&v, "tests/data/ft_softmax.bin", EDL_VEC_AUTO));
+    CHECK(v && edl_vectors_dim(v) == 8);
+    edl_vectors_free(v);
+}
+
+static unsigned char *slurp(const char *path, size_t *n) { return read_file_bytes(path, n); }
+
+static int write_bytes(const char *path, const unsigned char *b, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    int ok = fwrite(b, 1, n, f) == n;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* The byte after the dictionary: the input matrix's quantization flag. */
+static size_t after_dictionary(const unsigned char *b, size_t n) {
+    int32_t size;
+    memcpy(&size, b + 64, 4);
+    size_t at = 92;
+    for (int32_t i = 0; i < size && at < n; i++) {
+        while (at < n && b[at]) at++;
+        at += 1 + 8 + 1;
+    }
+    return at;
+}
+
+TEST(fasttext_bin_malformed_fields_are_named) {
+    size_t n = 0;
+    unsigned char *orig = slurp("tests/data/ft_hs.bin", &n);
+    if (!orig) {
+        FAILF("tests/data/ft_hs.bin is missing");
+        return;
+    }
+    char dir[] = "/tmp/edl-ft-XXXXXX", path[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/m.bin", dir);
+    size_t q = after_dictionary(orig, n);
+    const struct {
+        size_t off;
+        int64_t value;
+        int width;
+        edl_status want;
+        const char *text;
+    } cases[] = {
+        {4, 13, 4, EDL_ERR_FORMAT, "the version is 13"},
+        {4, 10, 4, EDL_ERR_UNSUPPORTED, "versions 11 and 12"},
+        {8, 0, 4, EDL_ERR_FORMAT, "args.dim is 0"},
+        {8, -5, 4, EDL_ERR_FORMAT, "args.dim is -5"},
+        {32, 9, 4, EDL_ERR_FORMAT, "args.loss is 9"},
+        {36, 0, 4, EDL_ERR_FORMAT, "args.model is 0"},
+        {40, 7, 4, EDL_ERR_FORMAT, "not nwords + args.bucket"},
+        {64, 31, 4, EDL_ERR_FORMAT, "nwords + nlabels is not size"},
+        {64, INT32_MAX, 4, EDL_ERR_FORMAT, "nwords + nlabels is not size"},
+        {76, -1, 8, EDL_ERR_FORMAT, "dictionary.ntokens is -1"},
+        {84, -7, 8, EDL_ERR_FORMAT, "not -1 or a count"},
+        {84, 0, 8, EDL_ERR_UNSUPPORTED, "pruned dictionary"},
+        {97, -3, 8, EDL_ERR_FORMAT, "negative count"},
+        {105, 2, 1, EDL_ERR_FORMAT, "not 0 (word) or 1 (label)"},
+        {105, 1, 1, EDL_ERR_FORMAT, "words come first"},
+        {q, 1, 1, EDL_ERR_UNSUPPORTED, "quantized"},
+        {q, 2, 1, EDL_ERR_FORMAT, "not a bool"},
+        {q + 1, (int64_t)1 << 40, 8, EDL_ERR_FORMAT, "rows"},
+        {q + 9, 9, 8, EDL_ERR_FORMAT, "the file ends inside the input matrix"},
+    };
+    unsigned char *b = malloc(n + 1);
+    for (size_t k = 0; b && k < sizeof cases / sizeof cases[0]; k++) {
+        memcpy(b, orig, n);
+        memcpy(b + cases[k].off, &cases[k].value, (size_t)cases[k].width); /* little-endian, as fastText */
+        CHECK(write_bytes(path, b, n) == 0);
+        edl_textclf *c = NULL;
+        edl_status s = edl_textclf_load(&c, path);
+        if (s != cases[k].want || !strstr(edl_last_error(), cases[k].text) || !strstr(edl_last_error(), "byte"))
+            FAILF("byte %zu = %lld: status %d, '%s' (want %d naming '%s' and the byte)", cases[k].off,
+                  (long long)cases[k].value, s, edl_last_error(), cases[k].want, cases[k].text);
+        CHECK(c == NULL);
+        edl_textclf_free(c);
+    }
+    /* a byte too many, and the file cut at every byte */
+    if (b) {
+        memcpy(b, orig, n), b[n] = 0;
+        CHECK(write_bytes(path, b, n + 1) == 0);
+        edl_textclf *c = NULL;
+        CHECK_STATUS(edl_textclf_load(&c, path), EDL_ERR_FORMAT);
+        CHECK_ERROR_HAS("bytes after the output matrix");
+    }
+    size_t refused = 0;
+    for (size_t cut = 0; cut < n; cut++) {
+        CHECK(write_bytes(path, orig, cut) == 0);
+        edl_textclf *c = NULL;
+        edl_status s = edl_textclf_load(&c, path);
+        refused += s != EDL_OK && c == NULL;
+        if (s == EDL_OK) FAILF("the file cut at byte %zu loaded", cut);
+        edl_textclf_free(c);
+    }
+    fprintf(stderr, "    %zu malformed fields named; %zu of %zu cuts refused\n", sizeof cases / sizeof cases[0],
+            refused, n);
+    CHECK(refused == n);
+    free(b), free(orig);
+    harness_remove_dir(dir);
+}
