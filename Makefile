@@ -151,7 +151,7 @@ install: all $(BUILD)/edl.pc
 # leaves the input in build-fuzz/crashes/ (fixed, it goes to tests/fuzz/regress/NAME/, which
 # `make test` replays through the same harness code: tests/test_fuzz_replay.c).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := safetensors spec vectors text ratings models
+FUZZ_TARGETS := safetensors spec vectors text ratings models fasttext
 FUZZ_BUILD := build-fuzz
 FUZZ_FLAGS := -O1 -g -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -fno-math-errno -Wno-unknown-pragmas \
               -fsanitize=address,undefined -fno-sanitize-recover=all

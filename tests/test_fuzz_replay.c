@@ -34,6 +34,11 @@ static void replay_fail(const char *why) {
 #define LLVMFuzzerTestOneInput fuzz_one_models
 #include "fuzz/fuzz_models.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_one_fasttext
+#define on_subword             fuzz_fasttext_on_subword
+#include "fuzz/fuzz_fasttext.c"
+#undef on_subword
+#undef LLVMFuzzerTestOneInput
 
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -84,6 +89,7 @@ TEST(fuzz_corpora_and_crashes_replay) {
         {"safetensors", fuzz_one_safetensors}, {"spec", fuzz_one_spec},
         {"vectors", fuzz_one_vectors},         {"text", fuzz_one_text},
         {"ratings", fuzz_one_ratings},         {"models", fuzz_one_models},
+        {"fasttext", fuzz_one_fasttext},
     };
     set_threads(1); /* as the fuzzers run: built without OpenMP */
     long seeds = 0, crashes = 0;

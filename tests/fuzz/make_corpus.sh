@@ -9,7 +9,7 @@ c=tests/fuzz/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rm -rf "$c"
-mkdir -p "$c"/{safetensors,spec,vectors,text,ratings,models}
+mkdir -p "$c"/{safetensors,spec,vectors,text,ratings,models,fasttext}
 
 # specs
 printf 'embedding_bag(rows=50,dim=8,pool=mean) dense(16,act=relu) dropout(0.2) dense(3)' > "$c/spec/bag"
@@ -57,3 +57,6 @@ cp "$tmp/v.safetensors" "$c/safetensors/vectors"
 # of 8, the groups of 4 bytes after it say which numbers to replace: none here)
 for i in 0 1 2 3 4 5 6 7; do printf "\\$(printf %o "$i")" > "$c/models/base$i"; done
 echo "wrote $(find "$c" -type f | wc -l) seeds in $c"
+
+# fastText's own small models (made by tests/make_fasttext_models.py)
+cp tests/data/ft_hs.bin tests/data/ft_skipgram.bin "$c/fasttext/"
