@@ -253,8 +253,9 @@ int cmd_analogies(int argc, char **argv) {
     const arg_spec specs[] = {{"k", ARG_SIZE, &k, "answers to print"}};
     const arg_cmd ac = {
         "analogies",
-        "usage: edl analogies VECTORS [-k 10] [A B C ...]   (A : B :: C : ?; triples from stdin when none)\n", specs,
-        1};
+        "usage: edl analogies VECTORS [-k 10] [A B C ...]   (A - B + C, as fastText: berlin germany france -> "
+        "paris;\n       triples from stdin when none)\n",
+        specs, 1};
     int np = args_parse(&ac, argc, argv, 2, pos, 64);
     if (np < 1) return args_usage_exit(&ac, np);
     if (check_k("analogies", k)) return 2;
@@ -266,8 +267,10 @@ int cmd_analogies(int argc, char **argv) {
     if (open_source("analogies", pos[0], &src)) return 1;
     float *sims = malloc(k * sizeof *sims);
     int64_t *ids = malloc(k * sizeof *ids);
+    size_t dim = edl_vectors_dim(src.v);
+    float *vec = malloc(dim * sizeof *vec), *query = malloc(dim * sizeof *query);
     word_source ws = {(char **)pos + 1, np - 1, 0, NULL, 0, 0, NULL, EDL_OK};
-    int rc = sims && ids ? 0 : 1;
+    int rc = sims && ids && vec && query ? 0 : 1;
     char *w[3] = {NULL, NULL, NULL};
     for (;;) {
         int got = 0;
@@ -278,23 +281,35 @@ int cmd_analogies(int argc, char **argv) {
             if (!(w[got] = strdup(x))) break;
         }
         if (got < 3 || rc) break;
-        int64_t id[3];
+        /* fastText's: each word's vector (a model gives unseen words theirs from their subwords),
+           each of unit length, A - B + C; the nearest words but the three */
+        int64_t id[3], exclude[3];
+        size_t nex = 0;
         int missing = -1;
-        for (int i = 0; i < 3; i++)
-            if ((id[i] = edl_vectors_find(src.v, w[i], strlen(w[i]))) < 0) missing = i;
+        memset(query, 0, dim * sizeof *query);
+        for (int i = 0; i < 3 && missing < 0; i++) {
+            if (!word_vector(&src, w[i], vec, &id[i])) {
+                missing = i;
+                break;
+            }
+            double norm = 0;
+            for (size_t d = 0; d < dim; d++) norm += (double)vec[d] * vec[d];
+            float scale = (float)((i == 1 ? -1.0 : 1.0) / (sqrt(norm) + 1e-8));
+            for (size_t d = 0; d < dim; d++) query[d] += scale * vec[d];
+            if (id[i] >= 0) exclude[nex++] = id[i];
+        }
         printf("Query triplet (A - B + C)? %s %s %s\n", w[0], w[1], w[2]);
         if (missing >= 0) {
-            printf("(%s is not in the vocabulary)\n", w[missing]);
+            printf("(no vector for %s)\n", w[missing]);
             continue;
         }
         size_t n;
-        /* A : B :: C : ? is B - A + C */
-        if (edl_vectors_analogy(src.v, id[0], id[1], id[2], k, 0, ids, sims, &n) != EDL_OK)
+        if (edl_vectors_nearest(src.v, query, k, 0, exclude, nex, ids, sims, &n) != EDL_OK)
             rc = cli_fail("analogies");
         else
             print_neighbours(&src, ids, sims, n);
     }
-    free(sims), free(ids);
+    free(sims), free(ids), free(vec), free(query);
     free(w[0]), free(w[1]), free(w[2]);
     if (word_source_free(&ws, "analogies")) rc = 1;
     close_source(&src);

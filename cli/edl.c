@@ -22,7 +22,7 @@ static const char usage[] =
     "                          learn word vectors (fastText's flags): PREFIX.vec, .safetensors\n"
     "  convert IN OUT          word vectors between word2vec text/binary, GloVe, .vec, safetensors\n"
     "  nn VECTORS [-k 10] [WORD...]        nearest neighbours (cosine)\n"
-    "  analogies VECTORS [A B C...]        A : B :: C : ?\n"
+    "  analogies VECTORS [A B C...]        A - B + C, as fastText's (berlin germany france)\n"
     "  eval-analogies VECTORS FILE         questions-words.txt accuracy per section\n"
     "  eval-similarity VECTORS FILE        Spearman correlation with human scores\n"
     "  print-word-vectors MODEL            vectors of words on stdin (subwords for unseen ones)\n"

@@ -40,5 +40,8 @@ with open(D + "ft_answers.txt", "w") as out:
     m.save_model(D + "ft_skipgram.bin")
     for w in probe:
         out.write("ft_skipgram\tvector\t%s\t%s\n" % (w, " ".join("%.6g" % x for x in m.get_word_vector(w))))
+    for a, b, c in [("alphaung", "betaung", "gammaung"), ("kappaity", "mu", "zeta")]:
+        res = m.get_analogies(a, b, c, k=2)
+        out.write("ft_skipgram\tanalogy\t%s %s %s\t%s\n" % (a, b, c, " ".join("%s %.6g" % (w, p) for p, w in res)))
     os.remove(corpus)
 os.remove(train)

@@ -21,7 +21,7 @@ TEST(fasttext_bin_gives_fasttexts_answers) {
     char line[4096], loaded[64] = "";
     edl_textclf *c = NULL;
     edl_wordvec *w = NULL;
-    size_t predictions = 0, vectors = 0;
+    size_t predictions = 0, vectors = 0, analogies = 0;
     while (fgets(line, sizeof line, f)) {
         if (line[0] == '#') continue;
         line[strcspn(line, "\n")] = '\0';
@@ -63,6 +63,19 @@ TEST(fasttext_bin_gives_fasttexts_answers) {
                 tok = strtok(NULL, " ");
             }
             predictions++;
+        } else if (!strcmp(kind, "analogy")) { /* fastText's A B C: A - B + C, unseen words by subwords */
+            char path[128], cmd[512], out[1024], want[512] = "";
+            model_path(path, sizeof path, name);
+            snprintf(cmd, sizeof cmd, "%s analogies %s -k 2 %s | tail -n 2", harness_cli(), path, input);
+            char *tok = strtok(answer, " ");
+            while (tok) { /* "word sim word sim" -> "word sim\nword sim\n" */
+                char *p = strtok(NULL, " ");
+                snprintf(want + strlen(want), sizeof want - strlen(want), "%s %s\n", tok, p ? p : "");
+                tok = strtok(NULL, " ");
+            }
+            if (harness_run(cmd, out, sizeof out) != 0 || strcmp(out, want))
+                FAILF("%s analogies %s: '%s', fastText '%s'", name, input, out, want);
+            analogies++;
         } else if (!strcmp(kind, "vector")) {
             float v[8];
             if (c) CHECK_OK(edl_textclf_word_vector(c, input, strlen(input), v));
@@ -78,8 +91,9 @@ TEST(fasttext_bin_gives_fasttexts_answers) {
     }
     fclose(f);
     edl_textclf_free(c), edl_wordvec_free(w);
-    fprintf(stderr, "    %zu predictions and %zu word vectors as fastText 0.9.2 gives them\n", predictions, vectors);
-    CHECK(predictions == 15 && vectors == 16);
+    fprintf(stderr, "    %zu predictions, %zu word vectors and %zu analogies as fastText 0.9.2 gives them\n",
+            predictions, vectors, analogies);
+    CHECK(predictions == 15 && vectors == 16 && analogies == 2);
 }
 
 TEST(fasttext_bin_kinds_are_told_apart) {
