@@ -107,6 +107,30 @@ int cmd_convert(int argc, char **argv) {
     if (cli_output_path("convert", "OUT", pos[1], "", out, sizeof out)) return 1;
     const cli_file files[] = {{"IN", pos[0], 0}, {"OUT", pos[1], 1}};
     if (cli_files_distinct("convert", files, 2)) return 1;
+    /* models, both formats automatic: a classifier (edl's or fastText's) into the other's file,
+       a fastText word-vector model into edl's; anything else converts as word vectors */
+    const char *in = pos[0], *to_path = pos[1];
+    int in_model = ends_with(in, ".bin") || ends_with(in, ".safetensors");
+    int out_model = ends_with(to_path, ".bin") || ends_with(to_path, ".safetensors");
+    if (fi == EDL_VEC_AUTO && fo == EDL_VEC_AUTO && in_model && out_model) {
+        edl_textclf *c = NULL;
+        edl_wordvec *w = NULL;
+        if (edl_textclf_load(&c, in) == EDL_OK) {
+            edl_status s =
+                ends_with(to_path, ".bin") ? edl_textclf_save_fasttext(c, to_path) : edl_textclf_save(c, to_path);
+            if (s == EDL_OK)
+                fprintf(stderr, "a classifier of %zu labels, as %s\n", edl_textclf_num_labels(c),
+                        ends_with(to_path, ".bin") ? "fastText's .bin" : "edl's safetensors");
+            edl_textclf_free(c);
+            return s == EDL_OK ? 0 : cli_fail("convert");
+        }
+        if (ends_with(in, ".bin") && ends_with(to_path, ".safetensors") && edl_wordvec_load(&w, in) == EDL_OK) {
+            edl_status s = edl_wordvec_save(w, to_path);
+            if (s == EDL_OK) fprintf(stderr, "a word-vector model, as edl's safetensors\n");
+            edl_wordvec_free(w);
+            return s == EDL_OK ? 0 : cli_fail("convert");
+        }
+    }
     edl_vectors *v = NULL;
     if (edl_vectors_read(&v, pos[0], (edl_vec_format)fi) != EDL_OK) return cli_fail("convert");
     edl_status s = edl_vectors_write(v, pos[1], (edl_vec_format)fo);

@@ -78,6 +78,10 @@ void edl_textclf_free(edl_textclf *clf);
    vocab.counts I64) and the arguments in __metadata__. */
 edl_status edl_textclf_save(const edl_textclf *clf, const char *path);
 edl_status edl_textclf_load(edl_textclf **clf, const char *path);
+/* Writes the classifier as fastText's .bin (version 12), which fastText 0.9.2's CLI and Python
+   module load and predict with. EDL_ERR_UNSUPPORTED for what fastText has no place for: hidden
+   layers. (edl_textclf_load reads fastText's .bin back, as it reads fastText's own.) */
+edl_status edl_textclf_save_fasttext(const edl_textclf *clf, const char *path);
 const edl_model *edl_textclf_model(const edl_textclf *clf);
 size_t edl_textclf_num_labels(const edl_textclf *clf);
 /* The label's text ("__label__spam"), NUL-terminated in a thread-local buffer; NULL when out of

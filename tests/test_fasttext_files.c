@@ -209,3 +209,51 @@ TEST(fasttext_bin_malformed_fields_are_named) {
     free(b), free(orig);
     harness_remove_dir(dir);
 }
+
+/* edl's classifiers written as fastText's .bin: edl reads them back with the same answers, and
+   fastText's own CLI (when installed: CI installs it) loads them and predicts the same labels and
+   probabilities (fastText prints p + 1e-5). */
+TEST(fasttext_bin_written_by_edl_is_fasttexts) {
+    char dir[] = "/tmp/edl-ftw-XXXXXX", bin[64], cmd[1024], out[8192];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(bin, sizeof bin, "%s/m.bin", dir);
+    const char *models[3] = {"ft_softmax", "ft_hs", "ft_ova"};
+    const char *lines = "alphaung betaung gammaung\nkappaity mu thetaity\nzeta eta iota\nunseenung neverity\n";
+    int have_fasttext = system("command -v fasttext >/dev/null 2>&1") == 0;
+    for (int k = 0; k < 3; k++) {
+        char path[128];
+        model_path(path, sizeof path, models[k]);
+        edl_textclf *c = NULL, *back = NULL;
+        CHECK_OK(edl_textclf_load(&c, path));
+        if (!c) continue;
+        CHECK_OK(edl_textclf_save_fasttext(c, bin));
+        CHECK_OK(edl_textclf_load(&back, bin));
+        for (const char *l = lines; back && *l;) {
+            const char *e = strchr(l, '\n');
+            int64_t la[2], lb[2];
+            float pa[2], pb[2];
+            size_t na = 0, nb = 0;
+            CHECK_OK(edl_textclf_predict(c, l, (size_t)(e - l), 2, 0.0f, la, pa, &na));
+            CHECK_OK(edl_textclf_predict(back, l, (size_t)(e - l), 2, 0.0f, lb, pb, &nb));
+            CHECK(na == nb && !memcmp(la, lb, na * sizeof *la) && !memcmp(pa, pb, na * sizeof *pa));
+            l = e + 1;
+        }
+        if (have_fasttext) { /* fastText's answers on the file edl wrote: those of fastText's own file */
+            char a[4096], b[4096];
+            snprintf(cmd, sizeof cmd, "printf '%s' | fasttext predict-prob %s - 2", lines, bin);
+            CHECK(harness_run(cmd, a, sizeof a) == 0);
+            snprintf(cmd, sizeof cmd, "printf '%s' | fasttext predict-prob %s - 2", lines, path);
+            CHECK(harness_run(cmd, b, sizeof b) == 0);
+            if (strcmp(a, b)) FAILF("%s: fastText on edl's .bin:\n%s\nfastText on its own:\n%s", models[k], a, b);
+        }
+        edl_textclf_free(c), edl_textclf_free(back);
+    }
+    if (!have_fasttext) fprintf(stderr, "    SKIPPED the fastText CLI check: fasttext is not installed\n");
+    /* what fastText has no place for is refused */
+    snprintf(cmd, sizeof cmd,
+             "%s supervised -input tests/data/ft_answers.txt -output %s/h -hidden 4 -epoch 1 -verbose 0 && %s convert "
+             "%s/h.safetensors %s/h.bin",
+             harness_cli(), dir, harness_cli(), dir, dir);
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1 && strstr(out, "hidden layers has no fastText form"));
+    harness_remove_dir(dir);
+}

@@ -231,3 +231,41 @@ edl_status edl__ft_open(edl__ft *ft, const char *path) {
     if (s != EDL_OK) edl__ft_close(ft);
     return s;
 }
+
+/* ---- writing -------------------------------------------------------------------------------- */
+
+static int put(FILE *f, const void *p, size_t n) { return fwrite(p, 1, n, f) == n; }
+
+static edl_status write_model(FILE *f, void *ctx) {
+    const edl__ft_model *m = ctx;
+    const edl__ft_args *a = &m->args;
+    int32_t head[2] = {EDL__FT_MAGIC, EDL__FT_VERSION};
+    int32_t args[12] = {a->dim,  a->ws,    a->epoch,  a->min_count, a->neg,  a->word_ngrams,
+                        a->loss, a->model, a->bucket, a->minn,      a->maxn, a->lr_update_rate};
+    int32_t dict[3] = {m->nwords + m->nlabels, m->nwords, m->nlabels};
+    int64_t counts[2] = {m->ntokens, -1}; /* ntokens, pruneidx_size (not pruned) */
+    int ok = put(f, head, sizeof head) && put(f, args, sizeof args) && put(f, &a->t, 8) && put(f, dict, sizeof dict) &&
+             put(f, counts, sizeof counts);
+    for (int32_t i = 0; ok && i < m->nwords + m->nlabels; i++) {
+        int8_t type = i >= m->nwords;
+        ok = put(f, m->words[i], m->lens[i]) && fputc(0, f) != EOF && put(f, &m->counts[i], 8) && put(f, &type, 1);
+    }
+    uint8_t quant = 0;
+    int64_t shape[2] = {m->in_rows, a->dim};
+    ok = ok && put(f, &quant, 1) && put(f, shape, sizeof shape) &&
+         put(f, m->in, (size_t)m->in_rows * (size_t)a->dim * sizeof(float));
+    shape[0] = m->out_rows;
+    ok = ok && put(f, &quant, 1) && put(f, shape, sizeof shape) &&
+         put(f, m->out, (size_t)m->out_given * (size_t)a->dim * sizeof(float));
+    const float zero = 0.0f;
+    for (int64_t r = m->out_given; ok && r < m->out_rows; r++)
+        for (int32_t d = 0; ok && d < a->dim; d++) ok = put(f, &zero, sizeof zero);
+    return ok ? EDL_OK : edl__fail(EDL_ERR_IO, "write failed");
+}
+
+edl_status edl__ft_write(const char *path, const edl__ft_model *m) {
+    if (m->nwords < 0 || m->nlabels < 0 || m->out_given > m->out_rows || m->args.dim <= 0)
+        return edl__fail(EDL_ERR_ARG, "%s: a fastText model of %d words, %d labels, dim %d", path, m->nwords,
+                         m->nlabels, m->args.dim);
+    return edl__write_atomic(path, write_model, (void *)m);
+}

@@ -44,6 +44,23 @@ typedef struct {
     edl__ft_matrix input, output;
 } edl__ft;
 
+/* What a fastText model file holds, to be written (version 12, dense matrices): entry i of the
+   dictionary is words[i][0 .. lens[i]) with counts[i], the first nwords words, then nlabels
+   labels; the input matrix is in_rows x dim, the output out_rows x dim, of which the first
+   out_given rows come from out (the rest written as zeros: a hierarchical softmax's last row). */
+typedef struct {
+    edl__ft_args args;
+    const char *const *words;
+    const size_t *lens;
+    const int64_t *counts;
+    int32_t nwords, nlabels;
+    int64_t ntokens;
+    const float *in, *out;
+    int64_t in_rows, out_rows, out_given;
+} edl__ft_model;
+/* Writes m as fastText's .bin, atomically; fastText 0.9.2 (its CLI and its Python module) loads it. */
+edl_status edl__ft_write(const char *path, const edl__ft_model *m);
+
 /* Whether the first bytes of a file are fastText's magic number. */
 int edl__ft_is_fasttext(const char *path);
 /* Reads and checks a fastText model file. */

@@ -144,6 +144,54 @@ edl_status edl__textclf_check(edl__st *st, const edl_model *m, edl__textclf_file
     return EDL_OK;
 }
 
+edl_status edl_textclf_save_fasttext(const edl_textclf *c, const char *path) {
+    static const char fn[] = "edl_textclf_save_fasttext";
+    if (!c || !path) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    if (edl_model_num_layers(c->m) != 2)
+        return edl__fail(EDL_ERR_UNSUPPORTED, "%s: %s: a classifier with hidden layers has no fastText form", fn, path);
+    const edl__vocab *v = &c->vocab;
+    size_t n = v->size, in_n = 0, out_n = 0;
+    const char **words = malloc((n ? n : 1) * sizeof *words);
+    size_t *lens = malloc((n ? n : 1) * sizeof *lens);
+    if (!words || !lens) {
+        free(words), free(lens);
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    }
+    for (size_t i = 0; i < n; i++)
+        words[i] = v->bytes + v->offsets[i], lens[i] = (size_t)(v->offsets[i + 1] - v->offsets[i]);
+    edl_model *m = c->m;
+    const float *in = edl_model_tensor(m, 0, "weight", &in_n), *out = edl_model_tensor(m, 1, "weight", &out_n);
+    edl__ft_model fm = {.args = {.dim = (int32_t)c->dim,
+                                 .ws = 5,
+                                 .epoch = 5,
+                                 .min_count = 1,
+                                 .neg = 5,
+                                 .word_ngrams = (int32_t)c->word_ngrams,
+                                 .loss = c->loss == EDL_TEXTCLF_HS    ? EDL__FT_LOSS_HS
+                                         : c->loss == EDL_TEXTCLF_OVA ? EDL__FT_LOSS_OVA
+                                                                      : EDL__FT_LOSS_SOFTMAX,
+                                 .model = EDL__FT_MODEL_SUP,
+                                 .bucket = (int32_t)c->bucket,
+                                 .minn = (int32_t)c->minn,
+                                 .maxn = (int32_t)c->maxn,
+                                 .lr_update_rate = 100,
+                                 .t = 1e-4},
+                        .words = words,
+                        .lens = lens,
+                        .counts = v->counts,
+                        .nwords = (int32_t)v->nwords,
+                        .nlabels = (int32_t)v->nlabels,
+                        .ntokens = v->ntokens,
+                        .in = in,
+                        .out = out,
+                        .in_rows = (int64_t)(in_n / c->dim),
+                        .out_rows = (int64_t)v->nlabels, /* hs: fastText keeps a row a label, the last unused */
+                        .out_given = (int64_t)(out_n / c->dim)};
+    edl_status s = edl__ft_write(path, &fm);
+    free(words), free(lens);
+    return s;
+}
+
 /* A fastText classifier (.bin): its dictionary, arguments and matrices as an edl classifier. */
 static edl_status load_fasttext(edl_textclf **out, const char *path) {
     edl__ft ft;
