@@ -96,7 +96,8 @@ int main(int argc, char **argv) {
         tp5[li] = bench_now() - t0;
         /* the exhaustive way: every label's probability, then the top 5 */
         edl__line l = {0};
-        edl__line_parse(&clf->vocab, text, len, clf->word_ngrams, clf->bucket, &l);
+        const edl__features feat = edl__textclf_features(clf);
+        edl__line_parse(&clf->vocab, text, len, &feat, &l);
         t0 = bench_now();
         edl__textclf_probs(clf, l.words, l.nwords, probs + nl, probs);
         want = topk(probs, nl, 5, lw, pw);
