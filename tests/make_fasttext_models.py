@@ -31,6 +31,25 @@ with open(D + "ft_answers.txt", "w") as out:
             out.write("%s\tpredict\t%s\t%s\n" % (name, line, " ".join("%s %.6g" % (l, p) for l, p in zip(labels, probs))))
         for w in probe:
             out.write("%s\tvector\t%s\t%s\n" % (name, w, " ".join("%.6g" % x for x in m.get_word_vector(w))))
+        if name == "ft_softmax":  # fastText's quantize: product-quantized rows, norms apart, buckets cut off
+            m.quantize(input=train, qnorm=True, cutoff=300, retrain=False, dsub=2)
+            m.save_model(D + name + ".ftz")
+            for line in lines:
+                labels, probs = m.predict(line, k=2)
+                out.write("%s\tpredict\t%s\t%s\n" % (name + ".ftz", line, " ".join("%s %.6g" % (l, p) for l, p in zip(labels, probs))))
+    # 300 labels, so that the output matrix can be quantized too (-qout needs 256 rows)
+    many = D + "ft_many.txt"
+    with open(many, "w") as f:
+        for i in range(1800):
+            lab = i % 300
+            f.write("__label__l%d w%d w%d x%d\n" % (lab, lab, (lab * 7) % 300, i % 11))
+    m = fasttext.train_supervised(many, dim=8, epoch=5, lr=0.5, bucket=400, minn=2, maxn=3, thread=1, verbose=0)
+    m.quantize(input=many, qnorm=True, qout=True, retrain=False, dsub=4)
+    m.save_model(D + "ft_many.ftz")
+    for line in ["w5 w35", "w299 x3", "w17", "unseen"]:
+        labels, probs = m.predict(line, k=2)
+        out.write("%s\tpredict\t%s\t%s\n" % ("ft_many.ftz", line, " ".join("%s %.6g" % (l, p) for l, p in zip(labels, probs))))
+    os.remove(many)
     corpus = D + "ft_corpus.txt"
     with open(train) as f, open(corpus, "w") as g:
         for line in f:

@@ -1,6 +1,6 @@
-/* fastText's model files (.bin) read by edl: models made by fastText itself and its answers
- * (tests/make_fasttext_models.py with python3-fasttext: tests/data/ft_*.bin, ft_answers.txt) give
- * the same labels, probabilities and word vectors; a malformed file (every field, every cut) is
+/* fastText's model files (.bin, and .ftz from its quantize) read by edl: models made by fastText
+ * itself and its answers (tests/make_fasttext_models.py with python3-fasttext: tests/data/ft_*.bin,
+ * ft_*.ftz, ft_answers.txt) give the same labels, probabilities and word vectors; a malformed file (every field, every cut) is
  * refused naming the field and the byte, never a crash. */
 #include "harness.h"
 
@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void model_path(char *out, size_t n, const char *name) { snprintf(out, n, "tests/data/%.40s.bin", name); }
+/* tests/data/NAME.bin, or NAME itself when it has its extension (NAME.ftz) */
+static void model_path(char *out, size_t n, const char *name) {
+    snprintf(out, n, strchr(name, '.') ? "tests/data/%.40s" : "tests/data/%.40s.bin", name);
+}
 
 /* fastText reports exp(log(p + 1e-5)) (its std_log), hs a product of such terms. */
 TEST(fasttext_bin_gives_fasttexts_answers) {
@@ -93,7 +96,7 @@ TEST(fasttext_bin_gives_fasttexts_answers) {
     edl_textclf_free(c), edl_wordvec_free(w);
     fprintf(stderr, "    %zu predictions, %zu word vectors and %zu analogies as fastText 0.9.2 gives them\n",
             predictions, vectors, analogies);
-    CHECK(predictions == 15 && vectors == 16 && analogies == 2);
+    CHECK(predictions == 24 && vectors == 16 && analogies == 2);
 }
 
 TEST(fasttext_bin_kinds_are_told_apart) {
@@ -164,11 +167,11 @@ TEST(fasttext_bin_malformed_fields_are_named) {
         {64, INT32_MAX, 4, EDL_ERR_FORMAT, "nwords + nlabels is not size"},
         {76, -1, 8, EDL_ERR_FORMAT, "dictionary.ntokens is -1"},
         {84, -7, 8, EDL_ERR_FORMAT, "not -1 or a count"},
-        {84, 0, 8, EDL_ERR_UNSUPPORTED, "pruned dictionary"},
+        {84, 0, 8, EDL_ERR_FORMAT, "a pruned dictionary with a dense input matrix"},
         {97, -3, 8, EDL_ERR_FORMAT, "negative count"},
         {105, 2, 1, EDL_ERR_FORMAT, "not 0 (word) or 1 (label)"},
         {105, 1, 1, EDL_ERR_FORMAT, "words come first"},
-        {q, 1, 1, EDL_ERR_UNSUPPORTED, "quantized"},
+        {q, 1, 1, EDL_ERR_FORMAT, "the input matrix's qnorm is"}, /* the dense rows read as a quantized header */
         {q, 2, 1, EDL_ERR_FORMAT, "not a bool"},
         {q + 1, (int64_t)1 << 40, 8, EDL_ERR_FORMAT, "rows"},
         {q + 9, 9, 8, EDL_ERR_FORMAT, "the file ends inside the input matrix"},
@@ -203,9 +206,21 @@ TEST(fasttext_bin_malformed_fields_are_named) {
         if (s == EDL_OK) FAILF("the file cut at byte %zu loaded", cut);
         edl_textclf_free(c);
     }
-    fprintf(stderr, "    %zu malformed fields named; %zu of %zu cuts refused\n", sizeof cases / sizeof cases[0],
-            refused, n);
-    CHECK(refused == n);
+    /* a quantized model (.ftz: codes, quantizers, norms, a pruned dictionary) cut anywhere */
+    size_t qn = 0, qcuts = 0, qrefused = 0;
+    unsigned char *ftz = slurp("tests/data/ft_softmax.ftz", &qn);
+    for (size_t cut = 0; ftz && cut < qn; cut += cut < 2000 ? 1 : 13) {
+        CHECK(write_bytes(path, ftz, cut) == 0);
+        edl_textclf *c = NULL;
+        edl_status s = edl_textclf_load(&c, path);
+        qcuts++, qrefused += s != EDL_OK && c == NULL;
+        if (s == EDL_OK) FAILF("the .ftz cut at byte %zu loaded", cut);
+        edl_textclf_free(c);
+    }
+    free(ftz);
+    fprintf(stderr, "    %zu malformed fields named; %zu of %zu cuts refused (.bin), %zu of %zu (.ftz)\n",
+            sizeof cases / sizeof cases[0], refused, n, qrefused, qcuts);
+    CHECK(refused == n && qcuts > 2000 && qrefused == qcuts);
     free(b), free(orig);
     harness_remove_dir(dir);
 }

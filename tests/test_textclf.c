@@ -60,7 +60,7 @@ TEST(vocabulary_and_word_ngrams) {
     }
     CHECK_OK(edl__vocab_finish(&v, 1, 0));
     edl__line l = {0};
-    const edl__features feat = {2, 1000, 0, 0};
+    const edl__features feat = {2, 1000, 0, 0, NULL};
     CHECK_OK(edl__line_parse(&v, "the cat \xc3\xa9t\xc3\xa9", 13, &feat, &l));
     CHECK(l.nwords == 3 && l.ntokens == 4); /* no word is known; three bigrams */
     if (l.nwords == 3) CHECK(l.words[0] == 421 && l.words[1] == 438 && l.words[2] == 408);

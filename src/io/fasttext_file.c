@@ -136,10 +136,70 @@ static edl_status read_dictionary(cursor *c, edl__ft *ft) {
             return fail_at(c, toff, "%s: words come first, then the labels (type %lld here)", field, type);
         ft->types[i] = (int8_t)type;
     }
-    for (int64_t i = 0; i < ft->pruneidx_size; i++) {
-        int32_t k, v;
-        EDL__TRY(i32(c, "dictionary.pruneidx", &k));
-        EDL__TRY(i32(c, "dictionary.pruneidx", &v));
+    const void *p = NULL;
+    if (ft->pruneidx_size > 0) EDL__TRY(take(c, (size_t)ft->pruneidx_size * 8, "dictionary.pruneidx", &p));
+    ft->pruneidx = p;
+    return EDL_OK;
+}
+
+static edl_status read_pq(cursor *c, const char *name, edl__ft_pq *pq, int32_t want_dim) {
+    char field[80];
+    uint64_t off = c->at;
+    snprintf(field, sizeof field, "the %s quantizer's dim", name);
+    EDL__TRY(i32_in(c, field, 1, 1 << 20, &pq->dim));
+    snprintf(field, sizeof field, "the %s quantizer's nsubq", name);
+    EDL__TRY(i32_in(c, field, 1, 1 << 20, &pq->nsubq));
+    snprintf(field, sizeof field, "the %s quantizer's dsub", name);
+    EDL__TRY(i32_in(c, field, 1, 1 << 20, &pq->dsub));
+    snprintf(field, sizeof field, "the %s quantizer's lastdsub", name);
+    EDL__TRY(i32_in(c, field, 1, 1 << 20, &pq->lastdsub));
+    if (pq->dim != want_dim || pq->lastdsub > pq->dsub || (int64_t)(pq->nsubq - 1) * pq->dsub + pq->lastdsub != pq->dim)
+        return fail_at(c, off, "%s: dim, nsubq, dsub and lastdsub disagree (dim %lld)", name, pq->dim);
+    const void *p = NULL;
+    snprintf(field, sizeof field, "the %s quantizer's centroids", name);
+    pq->off = c->at;
+    EDL__TRY(take(c, (size_t)pq->dim * 256 * 4, field, &p));
+    pq->centroids = p;
+    return EDL_OK;
+}
+
+/* fastText's QuantMatrix: bool qnorm, int64 rows, int64 cols, int32 codesize, the codes, the
+   quantizer; with qnorm the norms' codes (a byte a row) and their quantizer of dim 1. Every code
+   byte names one of 256 centroids, so no code is out of range. */
+static edl_status read_quantized(cursor *c, const char *name, edl__ft_matrix *m) {
+    char field[80];
+    uint8_t qnorm;
+    uint64_t off = c->at;
+    snprintf(field, sizeof field, "the %s matrix's qnorm", name);
+    EDL__TRY(u8(c, field, &qnorm));
+    if (qnorm > 1) return fail_at(c, off, "%s is %lld, not a bool", field, qnorm);
+    off = c->at;
+    snprintf(field, sizeof field, "the %s matrix's rows", name);
+    EDL__TRY(i64(c, field, &m->rows));
+    snprintf(field, sizeof field, "the %s matrix's cols", name);
+    EDL__TRY(i64(c, field, &m->cols));
+    if (m->rows < 0 || m->cols < 1 || m->rows > INT32_MAX || m->cols > (1 << 20))
+        return fail_at(c, off, "%s: %lld rows, or a column count out of range", name, m->rows);
+    int32_t codesize;
+    off = c->at;
+    snprintf(field, sizeof field, "the %s matrix's codesize", name);
+    EDL__TRY(i32_in(c, field, 0, INT32_MAX, &codesize));
+    const void *p = NULL;
+    snprintf(field, sizeof field, "the %s matrix's codes", name);
+    m->off = c->at;
+    EDL__TRY(take(c, (size_t)codesize, field, &p));
+    m->codes = p;
+    EDL__TRY(read_pq(c, name, &m->pq, (int32_t)m->cols));
+    if ((int64_t)codesize != m->rows * m->pq.nsubq)
+        return fail_at(c, off, "%s: codesize %lld is not rows x nsubq", name, codesize);
+    m->quantized = 1, m->qnorm = qnorm;
+    if (qnorm) {
+        snprintf(field, sizeof field, "the %s matrix's norm codes", name);
+        EDL__TRY(take(c, (size_t)m->rows, field, &p));
+        m->norm_codes = p;
+        char nname[64];
+        snprintf(nname, sizeof nname, "%s norms'", name);
+        EDL__TRY(read_pq(c, nname, &m->npq, 1));
     }
     return EDL_OK;
 }
@@ -151,11 +211,7 @@ static edl_status read_matrix(cursor *c, const char *name, edl__ft_matrix *m) {
     snprintf(field, sizeof field, "the %s matrix's quantization flag", name);
     EDL__TRY(u8(c, field, &quant));
     if (quant > 1) return fail_at(c, qoff, "%s is %lld, not a bool", field, quant);
-    if (quant)
-        return edl__fail(EDL_ERR_UNSUPPORTED,
-                         "%s: byte %llu: the %s matrix is quantized (a .ftz of fastText quantize); edl reads "
-                         "fastText's dense .bin models",
-                         c->ft->path, (unsigned long long)qoff, name);
+    if (quant) return read_quantized(c, name, m);
     uint64_t off = c->at;
     snprintf(field, sizeof field, "the %s matrix's rows", name);
     EDL__TRY(i64(c, field, &m->rows));
@@ -169,6 +225,59 @@ static edl_status read_matrix(cursor *c, const char *name, edl__ft_matrix *m) {
     m->off = c->at;
     EDL__TRY(take(c, (size_t)bytes, field, &p));
     m->data = p;
+    return EDL_OK;
+}
+
+static float centroid(const edl__ft_pq *pq, size_t at) {
+    float x;
+    memcpy(&x, (const unsigned char *)pq->centroids + at * 4, 4);
+    return x;
+}
+
+void edl__ft_row(const edl__ft_matrix *m, int64_t r, float *dst) {
+    const size_t cols = (size_t)m->cols;
+    if (!m->quantized) {
+        memcpy(dst, (const unsigned char *)m->data + (size_t)r * cols * 4, cols * 4);
+        return;
+    }
+    /* fastText's ProductQuantizer::get_centroids and addcode, times the row's norm */
+    const edl__ft_pq *pq = &m->pq;
+    const uint8_t *code = m->codes + (size_t)r * (size_t)pq->nsubq;
+    float norm = m->qnorm ? centroid(&m->npq, m->norm_codes[r]) : 1.0f;
+    for (int32_t j = 0; j < pq->nsubq; j++) {
+        size_t d = j == pq->nsubq - 1 ? (size_t)pq->lastdsub : (size_t)pq->dsub;
+        size_t base = j == pq->nsubq - 1 ? (size_t)j * 256 * (size_t)pq->dsub + code[j] * (size_t)pq->lastdsub
+                                         : ((size_t)j * 256 + code[j]) * (size_t)pq->dsub;
+        for (size_t k = 0; k < d; k++) dst[(size_t)j * (size_t)pq->dsub + k] = norm * centroid(pq, base + k);
+    }
+}
+
+edl_status edl__ft_prune_map(const edl__ft *ft, int32_t **out) {
+    *out = NULL;
+    if (ft->pruneidx_size < 0) return EDL_OK;
+    size_t n = (size_t)ft->args.bucket;
+    int32_t *map = malloc((n ? n : 1) * sizeof *map);
+    uint8_t *used = calloc((size_t)ft->pruneidx_size + 1, 1);
+    if (!map || !used) {
+        free(map), free(used);
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the pruned dictionary's %zu buckets", ft->path, n);
+    }
+    for (size_t b = 0; b < n; b++) map[b] = -1;
+    for (int64_t i = 0; i < ft->pruneidx_size; i++) {
+        int32_t kv[2];
+        memcpy(kv, (const unsigned char *)ft->pruneidx + (size_t)i * 8, 8);
+        if (kv[0] < 0 || (size_t)kv[0] >= n || kv[1] < 0 || kv[1] >= ft->pruneidx_size || used[kv[1]] ||
+            map[kv[0]] >= 0) {
+            free(map), free(used);
+            return edl__fail(EDL_ERR_FORMAT,
+                             "%s: pruned dictionary pair %lld (%d -> %d): a bucket outside [0, %zu), a row outside "
+                             "[0, %lld), or one given twice",
+                             ft->path, (long long)i, kv[0], kv[1], n, (long long)ft->pruneidx_size);
+        }
+        map[kv[0]] = kv[1], used[kv[1]] = 1;
+    }
+    free(used);
+    *out = map;
     return EDL_OK;
 }
 
@@ -204,12 +313,9 @@ edl_status edl__ft_open(edl__ft *ft, const char *path) {
     /* as fastText: version 11's supervised models had no character n-grams */
     if (s == EDL_OK && ft->version == 11 && ft->args.model == EDL__FT_MODEL_SUP) ft->args.maxn = 0;
     if (s == EDL_OK) s = read_dictionary(&c, ft);
-    if (s == EDL_OK && ft->pruneidx_size >= 0)
-        s = edl__fail(EDL_ERR_UNSUPPORTED,
-                      "%s: byte 84: a pruned dictionary (fastText quantize -cutoff) comes with a quantized "
-                      "matrix; edl reads fastText's dense .bin models",
-                      path);
     if (s == EDL_OK) s = read_matrix(&c, "input", &ft->input);
+    if (s == EDL_OK && ft->pruneidx_size >= 0 && !ft->input.quantized) /* as fastText */
+        s = edl__fail(EDL_ERR_FORMAT, "%s: byte 84: a pruned dictionary with a dense input matrix", path);
     if (s == EDL_OK) s = read_matrix(&c, "output", &ft->output); /* its flag is args.qout */
     if (s == EDL_OK && c.at != ft->size)
         s = fail_at(&c, c.at, "%s: %lld bytes after the output matrix", "the file", (long long)(ft->size - c.at));
@@ -218,7 +324,8 @@ edl_status edl__ft_open(edl__ft *ft, const char *path) {
     int sup = a->model == EDL__FT_MODEL_SUP;
     if (s == EDL_OK && ft->input.cols != a->dim)
         s = fail_at(&c, ft->input.off - 8, "%s has %lld columns, not args.dim", "the input matrix", ft->input.cols);
-    if (s == EDL_OK && ft->input.rows != (int64_t)ft->nwords + a->bucket)
+    if (s == EDL_OK &&
+        ft->input.rows != (int64_t)ft->nwords + (ft->pruneidx_size >= 0 ? ft->pruneidx_size : (int64_t)a->bucket))
         s = fail_at(&c, ft->input.off - 16, "%s has %lld rows, not nwords + args.bucket", "the input matrix",
                     ft->input.rows);
     if (s == EDL_OK && ft->output.cols != a->dim)

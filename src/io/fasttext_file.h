@@ -21,11 +21,23 @@ typedef struct {
     double t;
 } edl__ft_args;
 
-/* A dense matrix of rows x cols floats in the file (a quantized one is refused for now). */
+/* fastText's product quantizer: nsubq sub-vectors of dsub values (the last of lastdsub), each one
+   of 256 centroids. */
+typedef struct {
+    int32_t dim, nsubq, dsub, lastdsub;
+    const void *centroids; /* dim x 256 floats, at any alignment */
+    uint64_t off;
+} edl__ft_pq;
+
+/* A matrix of rows x cols in the file: dense floats, or (a .ftz) product-quantized codes with
+   their quantizer, and with qnorm each row's norm quantized apart. Read a row with edl__ft_row. */
 typedef struct {
     int64_t rows, cols;
-    const void *data; /* inside the file's bytes: floats at any alignment, so copy them (memcpy) */
-    uint64_t off;     /* of its first byte */
+    const void *data; /* dense: inside the file's bytes, floats at any alignment (memcpy them) */
+    uint64_t off;     /* of the first value (dense) or code (quantized) */
+    int quantized, qnorm;
+    const uint8_t *codes, *norm_codes; /* rows x nsubq; rows */
+    edl__ft_pq pq, npq;
 } edl__ft_matrix;
 
 typedef struct {
@@ -41,8 +53,17 @@ typedef struct {
     size_t *word_len;
     int64_t *counts;
     int8_t *types;
+    const void *pruneidx; /* pruneidx_size (bucket, row) int32 pairs, at any alignment */
     edl__ft_matrix input, output;
 } edl__ft;
+
+/* Row r (< m->rows) of a matrix as cols floats in dst, decoded when quantized. */
+void edl__ft_row(const edl__ft_matrix *m, int64_t r, float *dst);
+/* A pruned dictionary (fastText quantize -cutoff) as a map: map[b] for each of args.bucket buckets
+   is its row among the kept ones (then nwords + that is its input row), or -1 for a bucket cut
+   off. NULL (and EDL_OK) when the dictionary is not pruned. Checked: buckets in range, rows below
+   pruneidx_size and each once. */
+edl_status edl__ft_prune_map(const edl__ft *ft, int32_t **map);
 
 /* What a fastText model file holds, to be written (version 12, dense matrices): entry i of the
    dictionary is words[i][0 .. lens[i]) with counts[i], the first nwords words, then nlabels

@@ -268,10 +268,17 @@ typedef struct {
     edl__line *l;
 } line_ctx;
 
+/* The input row of bucket b (nwords + b), or -1 when a pruned model cut the bucket off. */
+static int32_t bucket_row(const edl__features *f, size_t nwords, uint64_t b) {
+    if (f->prune && f->prune[b] < 0) return -1;
+    return (int32_t)(nwords + (f->prune ? (uint64_t)f->prune[b] : b));
+}
+
 static edl_status push_row(void *ctx, const char *s, size_t n, int32_t row) {
-    edl__line *l = ctx;
+    line_ctx *c = ctx;
     (void)s, (void)n;
-    return push32(&l->words, &l->nwords, &l->cap_words, row);
+    int32_t r = bucket_row(c->f, c->v->nwords, (uint64_t)row - c->v->nwords);
+    return r < 0 ? EDL_OK : push32(&c->l->words, &c->l->nwords, &c->l->cap_words, r);
 }
 
 static edl_status line_token(void *vc, const char *s, size_t n) {
@@ -286,7 +293,7 @@ static edl_status line_token(void *vc, const char *s, size_t n) {
         /* a word's character n-grams follow it (a word out of the vocabulary has only them);
            "</s>" has none */
         if (c->f->maxn > 0 && !(n == sizeof EDL__EOS - 1 && !memcmp(s, EDL__EOS, n)))
-            EDL__TRY(edl__char_ngrams(s, n, c->f->minn, c->f->maxn, c->f->bucket, c->v->nwords, push_row, l));
+            EDL__TRY(edl__char_ngrams(s, n, c->f->minn, c->f->maxn, c->f->bucket, c->v->nwords, push_row, c));
         EDL__TRY(push32((int32_t **)&l->hashes, &l->nhashes, &l->cap_hashes, (int32_t)h));
     } else if (id >= 0) {
         EDL__TRY(push32(&l->labels, &l->nlabels, &l->cap_labels, id - (int32_t)c->v->nwords));
@@ -306,7 +313,8 @@ edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, const e
             uint64_t h = (uint64_t)(int64_t)(int32_t)l->hashes[i];
             for (size_t j = i + 1; j < l->nhashes && j < i + word_ngrams; j++) {
                 h = h * 116049371u + (uint64_t)(int64_t)(int32_t)l->hashes[j];
-                EDL__TRY(push32(&l->words, &l->nwords, &l->cap_words, (int32_t)(v->nwords + h % bucket)));
+                int32_t r = bucket_row(f, v->nwords, h % bucket);
+                if (r >= 0) EDL__TRY(push32(&l->words, &l->nwords, &l->cap_words, r));
             }
         }
     }
@@ -361,13 +369,14 @@ edl_status edl__fasttext_floats(const edl__ft *ft, const edl__ft_matrix *m, cons
                                 int64_t rows, float *dst, size_t dst_stride) {
     const size_t cols = (size_t)m->cols;
     for (int64_t r = 0; r < rows; r++) {
-        const unsigned char *src = (const unsigned char *)m->data + (size_t)(first_row + r) * cols * 4;
         float *row = dst + (size_t)r * dst_stride;
-        memcpy(row, src, cols * 4);
+        edl__ft_row(m, first_row + r, row);
         for (size_t j = 0; j < cols; j++)
             if (!isfinite(row[j]))
                 return edl__fail(EDL_ERR_NUMERIC, "%s: byte %llu: the %s matrix's row %lld holds %g", ft->path,
-                                 (unsigned long long)(m->off + (uint64_t)((size_t)(first_row + r) * cols + j) * 4),
+                                 (unsigned long long)(m->quantized
+                                                          ? m->off + (uint64_t)(first_row + r)
+                                                          : m->off + ((uint64_t)(first_row + r) * cols + j) * 4),
                                  name, (long long)(first_row + r), row[j]);
     }
     return EDL_OK;

@@ -60,6 +60,7 @@ edl_status edl__char_ngrams(const char *word, size_t len, size_t minn, size_t ma
    word n-grams up to word_ngrams long (> 1), both hashed into bucket rows after the words. */
 typedef struct {
     size_t word_ngrams, bucket, minn, maxn;
+    const int32_t *prune; /* a pruned fastText model's bucket -> kept row (-1: cut off), or NULL */
 } edl__features;
 
 /* The vocabulary of a fastText model file, entry by entry in its order (words, then labels), with

@@ -13,6 +13,10 @@
 
 edl_status edl_textclf_save(const edl_textclf *c, const char *path) {
     if (!c || !path) return edl__fail(EDL_ERR_ARG, "edl_textclf_save: an argument is NULL");
+    if (c->prune)
+        return edl__fail(
+            EDL_ERR_UNSUPPORTED,
+            "edl_textclf_save: %s: a pruned fastText model (.ftz with -cutoff) has no safetensors form yet", path);
     char nwords[32], nlabels[32], ngrams[32], bucket[32], dim[32], ntok[32];
     snprintf(nwords, sizeof nwords, "%zu", c->vocab.nwords);
     snprintf(nlabels, sizeof nlabels, "%zu", c->vocab.nlabels);
@@ -147,6 +151,9 @@ edl_status edl__textclf_check(edl__st *st, const edl_model *m, edl__textclf_file
 edl_status edl_textclf_save_fasttext(const edl_textclf *c, const char *path) {
     static const char fn[] = "edl_textclf_save_fasttext";
     if (!c || !path) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    if (c->prune)
+        return edl__fail(EDL_ERR_UNSUPPORTED, "%s: %s: a pruned fastText model (.ftz) is not written again yet", fn,
+                         path);
     if (edl_model_num_layers(c->m) != 2)
         return edl__fail(EDL_ERR_UNSUPPORTED, "%s: %s: a classifier with hidden layers has no fastText form", fn, path);
     const edl__vocab *v = &c->vocab;
@@ -218,11 +225,15 @@ static edl_status load_fasttext(edl_textclf **out, const char *path) {
         s = edl__vocab_from_fasttext(&c->vocab, &ft);
     }
     if (s == EDL_OK && c->loss == EDL_TEXTCLF_HS) s = edl__textclf_build_tree(c);
-    if (s == EDL_OK) {
+    if (s == EDL_OK) s = edl__ft_prune_map(&ft, &c->prune);
+    if (s == EDL_OK) { /* the table's rows: the words, then the buckets (a pruned model's kept ones) */
         edl_textclf_args a;
         edl_textclf_defaults(&a);
         a.dim = c->dim;
+        size_t bucket = c->bucket;
+        if (c->prune) c->bucket = (size_t)ft.pruneidx_size; /* make_model counts nwords + bucket rows */
         s = edl__textclf_make_model(c, &a);
+        c->bucket = bucket; /* and the lines hash into args.bucket */
     }
     if (s == EDL_OK) { /* the input rows, and the output's (hs: the tree's inner nodes, nlabels - 1) */
         size_t in_n, out_n;

@@ -59,4 +59,4 @@ for i in 0 1 2 3 4 5 6 7; do printf "\\$(printf %o "$i")" > "$c/models/base$i"; 
 echo "wrote $(find "$c" -type f | wc -l) seeds in $c"
 
 # fastText's own small models (made by tests/make_fasttext_models.py)
-cp tests/data/ft_hs.bin tests/data/ft_skipgram.bin "$c/fasttext/"
+cp tests/data/ft_hs.bin tests/data/ft_skipgram.bin tests/data/ft_softmax.ftz tests/data/ft_many.ftz "$c/fasttext/"
