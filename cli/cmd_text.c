@@ -283,3 +283,51 @@ int cmd_sentence_vectors(int argc, char **argv) {
     edl_textclf_free(c);
     return rc;
 }
+
+/* fastText's quantize: MODEL (edl's or fastText's classifier) into PREFIX.ftz. */
+int cmd_quantize(int argc, char **argv) {
+    static const char cmd[] = "quantize";
+    edl_quantize_args q;
+    edl_quantize_defaults(&q);
+    const char *input = NULL, *output = NULL;
+    size_t dsub = q.dsub, cutoff = 0, epoch = 0;
+    int qnorm = 0, qout = 0, retrain = 0;
+    const arg_spec specs[] = {
+        {"input", ARG_STR, &input, "the classifier (edl's .safetensors or fastText's .bin)"},
+        {"output", ARG_STR, &output, "writes OUTPUT.ftz"},
+        {"dsub", ARG_SIZE, &dsub, "size of each sub-vector"},
+        {"qnorm", ARG_BOOL, &qnorm, "quantize the norm separately"},
+        {"qout", ARG_BOOL, &qout, "quantize the classifier too (needs 256 labels or more)"},
+        {"cutoff", ARG_SIZE, &cutoff, "number of words and ngrams to retain (0: all)"},
+        {"retrain", ARG_BOOL, &retrain, "(refused: fine-tuning after the cutoff is not in edl yet)"},
+        {"epoch", ARG_SIZE, &epoch, "(refused: epochs of -retrain)"},
+    };
+    const arg_cmd ac = {cmd, "usage: edl quantize -input MODEL -output PREFIX [flags]\n", specs,
+                        sizeof specs / sizeof specs[0]};
+    const char *pos[1];
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 0);
+    if (parsed < 0) return parsed == ARGS_HELP ? 0 : 2;
+    if (!input || !output) {
+        fprintf(stderr, "edl quantize: -input and -output are required (edl quantize -h lists the flags)\n");
+        return 2;
+    }
+    if (retrain || epoch) {
+        fprintf(stderr,
+                "edl quantize: -retrain%s: fine-tuning the kept rows is not in edl yet; refused rather than "
+                "ignored\n",
+                epoch ? " and -epoch" : "");
+        return 2;
+    }
+    char path[4096];
+    if (cli_output_path(cmd, "-output", output, ".ftz", path, sizeof path)) return 1;
+    const cli_file files[] = {{"-input", input, 0}, {"-output", path, 1}};
+    if (cli_files_distinct(cmd, files, 2)) return 1;
+    q.dsub = dsub, q.qnorm = qnorm, q.qout = qout, q.cutoff = cutoff;
+    edl_textclf *c = NULL;
+    if (edl_textclf_load(&c, input) != EDL_OK) return cli_fail(cmd);
+    edl_status s = edl_textclf_quantize(c, &q, path);
+    edl_textclf_free(c);
+    if (s != EDL_OK) return cli_fail(cmd);
+    fprintf(stderr, "saved %s\n", path);
+    return 0;
+}

@@ -27,6 +27,7 @@ static const char usage[] =
     "  eval-similarity VECTORS FILE        Spearman correlation with human scores\n"
     "  print-word-vectors MODEL            vectors of words on stdin (subwords for unseen ones)\n"
     "  print-ngrams MODEL WORD             a word's subwords and their vectors (fastText's)\n"
+    "  quantize -input MODEL -output P     fastText's quantize: a compressed classifier, P.ftz\n"
     "  project VECTORS|MODEL -method pca|tsne [-dim 2] [-output F.csv]   2-D coordinates (CSV)\n"
     "  plot VECTORS|MODEL -output F.svg [-method pca|tsne] [-labels META.tsv] [-top N]\n"
     "  export-projector VECTORS|MODEL DIR  vectors.tsv + metadata.tsv for TensorBoard's projector\n"
@@ -64,6 +65,7 @@ static const struct {
     {"eval-similarity", cmd_eval_similarity},
     {"print-word-vectors", cmd_print_word_vectors},
     {"print-ngrams", cmd_print_ngrams},
+    {"quantize", cmd_quantize},
     {"project", cmd_project},
     {"plot", cmd_plot},
     {"export-projector", cmd_export_projector},

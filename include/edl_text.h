@@ -82,6 +82,19 @@ edl_status edl_textclf_load(edl_textclf **clf, const char *path);
    module load and predict with. EDL_ERR_UNSUPPORTED for what fastText has no place for: hidden
    layers. (edl_textclf_load reads fastText's .bin back, as it reads fastText's own.) */
 edl_status edl_textclf_save_fasttext(const edl_textclf *clf, const char *path);
+/* fastText's quantize: the classifier written as a .ftz, its input rows (and with qout its output
+   rows) product-quantized (k-means codebooks of 256 centroids on sub-vectors of dsub values, a byte
+   each), with qnorm each row's norm quantized apart, with cutoff only that many rows of largest
+   norm kept (the dictionary pruned to them). edl_textclf_load reads it, as fastText does. */
+typedef struct {
+    size_t dsub;   /* 2 */
+    int qnorm;     /* 0 */
+    int qout;      /* 0 (the output needs at least 256 rows, as fastText) */
+    size_t cutoff; /* 0: every row */
+    uint64_t seed; /* 1234: k-means' samples and starts */
+} edl_quantize_args;
+void edl_quantize_defaults(edl_quantize_args *q);
+edl_status edl_textclf_quantize(const edl_textclf *clf, const edl_quantize_args *q, const char *path);
 const edl_model *edl_textclf_model(const edl_textclf *clf);
 size_t edl_textclf_num_labels(const edl_textclf *clf);
 /* The label's text ("__label__spam"), NUL-terminated in a thread-local buffer; NULL when out of

@@ -272,3 +272,56 @@ TEST(fasttext_bin_written_by_edl_is_fasttexts) {
     CHECK(harness_run_all(cmd, out, sizeof out) == 1 && strstr(out, "hidden layers has no fastText form"));
     harness_remove_dir(dir);
 }
+
+/* edl's quantize: a .ftz that edl and fastText's CLI both read and answer alike, smaller than the
+   .bin, with the same top labels on clear lines; -retrain is refused, not ignored. */
+TEST(quantize_writes_fasttexts_ftz) {
+    char dir[] = "/tmp/edl-ftq-XXXXXX", ftz[64], cmd[1024], a[4096], b[4096];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(ftz, sizeof ftz, "%s/q.ftz", dir);
+    edl_textclf *c = NULL, *q = NULL;
+    CHECK_OK(edl_textclf_load(&c, "tests/data/ft_softmax.bin"));
+    edl_quantize_args qa;
+    edl_quantize_defaults(&qa);
+    qa.qnorm = 1, qa.cutoff = 300;
+    if (c) CHECK_OK(edl_textclf_quantize(c, &qa, ftz));
+    CHECK_OK(edl_textclf_load(&q, ftz));
+    size_t nbin = 0, nftz = 0;
+    unsigned char *x = read_file_bytes("tests/data/ft_softmax.bin", &nbin), *y = read_file_bytes(ftz, &nftz);
+    CHECK(y && nftz > 0 && nftz < nbin); /* a small model: the 256-centroid codebooks weigh most */
+    free(x), free(y);
+    const char *clear[3] = {"alphaung betaung gammaung", "kappaity mu thetaity", "zeta eta iota"};
+    for (int i = 0; c && q && i < 3; i++) {
+        int64_t la[1], lb[1];
+        float pa[1], pb[1];
+        size_t na = 0, nb = 0;
+        CHECK_OK(edl_textclf_predict(c, clear[i], strlen(clear[i]), 1, 0.0f, la, pa, &na));
+        CHECK_OK(edl_textclf_predict(q, clear[i], strlen(clear[i]), 1, 0.0f, lb, pb, &nb));
+        if (na != 1 || nb != 1 || la[0] != lb[0] || fabsf(pa[0] - pb[0]) > 0.05f)
+            FAILF("'%s': %lld %g before quantizing, %lld %g after", clear[i], na ? (long long)la[0] : -1LL,
+                  na ? pa[0] : -1.0f, nb ? (long long)lb[0] : -1LL, nb ? pb[0] : -1.0f);
+    }
+    if (system("command -v fasttext >/dev/null 2>&1") == 0) { /* fastText's CLI on edl's .ftz: edl's answers */
+        snprintf(cmd, sizeof cmd, "printf '%s\\n%s\\n%s\\n' | fasttext predict-prob %s - 2", clear[0], clear[1],
+                 clear[2], ftz);
+        CHECK(harness_run(cmd, a, sizeof a) == 0);
+        snprintf(cmd, sizeof cmd, "printf '%s\\n%s\\n%s\\n' | %s predict-prob %s - 2", clear[0], clear[1], clear[2],
+                 harness_cli(), ftz);
+        CHECK(harness_run(cmd, b, sizeof b) == 0);
+        /* the same labels in the same order (fastText prints p + 1e-5) */
+        char la[8][64], lb[8][64];
+        float pa[8], pb[8];
+        int n = sscanf(a, "%63s %g %63s %g %63s %g %63s %g %63s %g %63s %g", la[0], &pa[0], la[1], &pa[1], la[2],
+                       &pa[2], la[3], &pa[3], la[4], &pa[4], la[5], &pa[5]);
+        int m = sscanf(b, "%63s %g %63s %g %63s %g %63s %g %63s %g %63s %g", lb[0], &pb[0], lb[1], &pb[1], lb[2],
+                       &pb[2], lb[3], &pb[3], lb[4], &pb[4], lb[5], &pb[5]);
+        CHECK(n == 12 && m == 12);
+        for (int i = 0; i < 6 && n == 12 && m == 12; i++)
+            if (strcmp(la[i], lb[i]) || fabsf(pa[i] - (pb[i] + 1e-5f)) > 5e-6f)
+                FAILF("fastText on edl's .ftz: %s %g; edl: %s %g", la[i], pa[i], lb[i], pb[i]);
+    }
+    snprintf(cmd, sizeof cmd, "%s quantize -input tests/data/ft_softmax.bin -output %s/r -retrain", harness_cli(), dir);
+    CHECK(harness_run_all(cmd, a, sizeof a) == 2 && strstr(a, "-retrain"));
+    edl_textclf_free(c), edl_textclf_free(q);
+    harness_remove_dir(dir);
+}

@@ -343,6 +343,22 @@ edl_status edl__ft_open(edl__ft *ft, const char *path) {
 
 static int put(FILE *f, const void *p, size_t n) { return fwrite(p, 1, n, f) == n; }
 
+static int write_pq(FILE *f, const edl__ft_pq_out *pq) {
+    int32_t h[4] = {pq->dim, pq->nsubq, pq->dsub, pq->lastdsub};
+    return put(f, h, sizeof h) && put(f, pq->centroids, (size_t)pq->dim * 256 * sizeof(float));
+}
+
+/* fastText's QuantMatrix::save */
+static int write_quantized(FILE *f, const edl__ft_qmatrix *q, int64_t rows, int32_t cols) {
+    uint8_t qnorm = (uint8_t)(q->qnorm != 0);
+    int64_t shape[2] = {rows, cols};
+    int32_t codesize = (int32_t)(rows * q->pq.nsubq);
+    int ok = put(f, &qnorm, 1) && put(f, shape, sizeof shape) && put(f, &codesize, 4) &&
+             put(f, q->codes, (size_t)codesize) && write_pq(f, &q->pq);
+    if (ok && q->qnorm) ok = put(f, q->norm_codes, (size_t)rows) && write_pq(f, &q->npq);
+    return ok;
+}
+
 static edl_status write_model(FILE *f, void *ctx) {
     const edl__ft_model *m = ctx;
     const edl__ft_args *a = &m->args;
@@ -350,20 +366,27 @@ static edl_status write_model(FILE *f, void *ctx) {
     int32_t args[12] = {a->dim,  a->ws,    a->epoch,  a->min_count, a->neg,  a->word_ngrams,
                         a->loss, a->model, a->bucket, a->minn,      a->maxn, a->lr_update_rate};
     int32_t dict[3] = {m->nwords + m->nlabels, m->nwords, m->nlabels};
-    int64_t counts[2] = {m->ntokens, -1}; /* ntokens, pruneidx_size (not pruned) */
+    int64_t counts[2] = {m->ntokens, m->pruneidx_size}; /* -1: not pruned */
     int ok = put(f, head, sizeof head) && put(f, args, sizeof args) && put(f, &a->t, 8) && put(f, dict, sizeof dict) &&
              put(f, counts, sizeof counts);
     for (int32_t i = 0; ok && i < m->nwords + m->nlabels; i++) {
         int8_t type = i >= m->nwords;
         ok = put(f, m->words[i], m->lens[i]) && fputc(0, f) != EOF && put(f, &m->counts[i], 8) && put(f, &type, 1);
     }
-    uint8_t quant = 0;
+    if (ok && m->pruneidx_size > 0) ok = put(f, m->pruneidx, (size_t)m->pruneidx_size * 2 * sizeof(int32_t));
+    uint8_t quant = m->qin != NULL;
     int64_t shape[2] = {m->in_rows, a->dim};
-    ok = ok && put(f, &quant, 1) && put(f, shape, sizeof shape) &&
-         put(f, m->in, (size_t)m->in_rows * (size_t)a->dim * sizeof(float));
+    ok = ok && put(f, &quant, 1);
+    if (m->qin)
+        ok = ok && write_quantized(f, m->qin, m->in_rows, a->dim);
+    else
+        ok = ok && put(f, shape, sizeof shape) && put(f, m->in, (size_t)m->in_rows * (size_t)a->dim * sizeof(float));
+    quant = m->qout != NULL;
+    ok = ok && put(f, &quant, 1);
+    if (m->qout)
+        return ok && write_quantized(f, m->qout, m->out_rows, a->dim) ? EDL_OK : edl__fail(EDL_ERR_IO, "write failed");
     shape[0] = m->out_rows;
-    ok = ok && put(f, &quant, 1) && put(f, shape, sizeof shape) &&
-         put(f, m->out, (size_t)m->out_given * (size_t)a->dim * sizeof(float));
+    ok = ok && put(f, shape, sizeof shape) && put(f, m->out, (size_t)m->out_given * (size_t)a->dim * sizeof(float));
     const float zero = 0.0f;
     for (int64_t r = m->out_given; ok && r < m->out_rows; r++)
         for (int32_t d = 0; ok && d < a->dim; d++) ok = put(f, &zero, sizeof zero);

@@ -69,6 +69,18 @@ edl_status edl__ft_prune_map(const edl__ft *ft, int32_t **map);
    dictionary is words[i][0 .. lens[i]) with counts[i], the first nwords words, then nlabels
    labels; the input matrix is in_rows x dim, the output out_rows x dim, of which the first
    out_given rows come from out (the rest written as zeros: a hierarchical softmax's last row). */
+/* A product-quantized matrix to write (fastText's QuantMatrix): rows x nsubq codes, the quantizer
+   (centroids dim x 256), and with qnorm each row's norm code and the norms' quantizer (dim 1). */
+typedef struct {
+    int32_t dim, nsubq, dsub, lastdsub;
+    const float *centroids;
+} edl__ft_pq_out;
+typedef struct {
+    int qnorm;
+    const uint8_t *codes, *norm_codes;
+    edl__ft_pq_out pq, npq;
+} edl__ft_qmatrix;
+
 typedef struct {
     edl__ft_args args;
     const char *const *words;
@@ -78,6 +90,9 @@ typedef struct {
     int64_t ntokens;
     const float *in, *out;
     int64_t in_rows, out_rows, out_given;
+    const edl__ft_qmatrix *qin, *qout; /* quantized in place of in / out (a .ftz), or NULL */
+    const int32_t *pruneidx;           /* pruneidx_size (bucket, row) pairs; pruneidx_size -1: none */
+    int64_t pruneidx_size;
 } edl__ft_model;
 /* Writes m as fastText's .bin, atomically; fastText 0.9.2 (its CLI and its Python module) loads it. */
 edl_status edl__ft_write(const char *path, const edl__ft_model *m);

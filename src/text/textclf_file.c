@@ -2,10 +2,13 @@
  * arguments as metadata). */
 #include "text/textclf.h"
 #include "model/model_file.h"
+#include "model/pq.h"
+#include "kernels/kernels.h"
 
 #include "io/file.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <stdlib.h>
@@ -193,7 +196,8 @@ edl_status edl_textclf_save_fasttext(const edl_textclf *c, const char *path) {
                         .out = out,
                         .in_rows = (int64_t)(in_n / c->dim),
                         .out_rows = (int64_t)v->nlabels, /* hs: fastText keeps a row a label, the last unused */
-                        .out_given = (int64_t)(out_n / c->dim)};
+                        .out_given = (int64_t)(out_n / c->dim),
+                        .pruneidx_size = -1};
     edl_status s = edl__ft_write(path, &fm);
     free(words), free(lens);
     return s;
@@ -289,4 +293,160 @@ edl_status edl_textclf_load(edl_textclf **out, const char *path) {
     }
     *out = c;
     return EDL_OK;
+}
+
+/* ---- fastText's quantize: a .ftz ----------------------------------------------------------- */
+
+typedef struct {
+    edl__pq pq, npq;
+    uint8_t *codes, *norm_codes;
+    edl__ft_qmatrix q;
+} quant_matrix;
+
+static void quant_free(quant_matrix *m) {
+    edl__pq_free(&m->pq), edl__pq_free(&m->npq);
+    free(m->codes), free(m->norm_codes);
+}
+
+static edl__ft_pq_out pq_out(const edl__pq *pq) {
+    edl__ft_pq_out o = {pq->dim, pq->nsubq, pq->dsub, pq->lastdsub, pq->centroids};
+    return o;
+}
+
+/* rows x dim (changed in place: with qnorm each row is divided by its norm) into codes */
+static edl_status quantize_rows(quant_matrix *m, float *x, size_t rows, size_t dim, const edl_quantize_args *q) {
+    memset(m, 0, sizeof *m);
+    edl_status s = EDL_OK;
+    float *norms = NULL;
+    if (q->qnorm) { /* fastText's: the direction by PQ, the length by its own quantizer */
+        norms = malloc((rows ? rows : 1) * sizeof *norms);
+        m->norm_codes = malloc(rows ? rows : 1);
+        if (!norms || !m->norm_codes) s = edl__fail(EDL_ERR_NOMEM, "quantize: no memory");
+        for (size_t r = 0; s == EDL_OK && r < rows; r++) {
+            float *row = x + r * dim;
+            norms[r] = sqrtf(edl__vec_dot(row, row, dim));
+            if (norms[r] > 0) edl__vec_scale(row, 1.0f / norms[r], dim);
+        }
+        if (s == EDL_OK) s = edl__pq_train(&m->npq, 1, 1, norms, rows, q->seed + 1);
+        if (s == EDL_OK) edl__pq_encode(&m->npq, norms, rows, m->norm_codes);
+    }
+    if (s == EDL_OK) s = edl__pq_train(&m->pq, (int32_t)dim, (int32_t)q->dsub, x, rows, q->seed);
+    if (s == EDL_OK && !(m->codes = malloc(rows * (size_t)m->pq.nsubq + 1)))
+        s = edl__fail(EDL_ERR_NOMEM, "quantize: no memory for %zu codes", rows);
+    if (s == EDL_OK) edl__pq_encode(&m->pq, x, rows, m->codes);
+    free(norms);
+    m->q.qnorm = q->qnorm, m->q.codes = m->codes, m->q.norm_codes = m->norm_codes;
+    m->q.pq = pq_out(&m->pq), m->q.npq = pq_out(&m->npq);
+    return s;
+}
+
+static int by_norm_desc(const void *a, const void *b) {
+    const float *x = a, *y = b; /* (norm, id) pairs, as floats: ids below 2^24 compare exactly */
+    if (x[0] != y[0]) return x[0] > y[0] ? -1 : 1;
+    return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+static int by_int(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+void edl_quantize_defaults(edl_quantize_args *q) {
+    memset(q, 0, sizeof *q);
+    q->dsub = 2, q->seed = 1234;
+}
+
+edl_status edl_textclf_quantize(const edl_textclf *c, const edl_quantize_args *q, const char *path) {
+    static const char fn[] = "edl_textclf_quantize";
+    if (!c || !q || !path) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    if (edl_model_num_layers(c->m) != 2)
+        return edl__fail(EDL_ERR_UNSUPPORTED, "%s: a classifier with hidden layers has no fastText form", fn);
+    if (c->prune) return edl__fail(EDL_ERR_UNSUPPORTED, "%s: the model is quantized already", fn);
+    if (q->dsub == 0 || q->dsub > c->dim)
+        return edl__fail(EDL_ERR_ARG, "%s: -dsub %zu must be in [1, dim %zu]", fn, q->dsub, c->dim);
+    const edl__vocab *v = &c->vocab;
+    const size_t dim = c->dim, nw = v->nwords, nl = v->nlabels, rows = nw + c->bucket;
+    size_t in_n = 0, out_n = 0;
+    const float *in = edl_model_tensor(c->m, 0, "weight", &in_n), *out = edl_model_tensor(c->m, 1, "weight", &out_n);
+    /* -cutoff: the rows of largest norm ("</s>" first, as fastText), words kept in their order,
+       then the kept buckets in that order, mapped from their bucket by the pruned dictionary */
+    size_t keep = q->cutoff > 0 && q->cutoff < rows ? q->cutoff : rows;
+    int32_t *ids = malloc((rows ? rows : 1) * sizeof *ids), *pairs = NULL;
+    float *nid = malloc((rows ? rows : 1) * 2 * sizeof *nid), *x = malloc((keep ? keep : 1) * dim * sizeof *x);
+    const char **words = malloc((nw + nl + 1) * sizeof *words);
+    size_t *lens = malloc((nw + nl + 1) * sizeof *lens), kw = 0, kg = 0;
+    int64_t *counts = malloc((nw + nl + 1) * sizeof *counts);
+    edl_status s = ids && nid && x && words && lens && counts ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    int32_t eos = s == EDL_OK ? edl__vocab_find(v, EDL__EOS, 4, edl__text_hash(EDL__EOS, 4)) : -1;
+    if (s == EDL_OK && rows >= (size_t)1 << 24) s = edl__fail(EDL_ERR_UNSUPPORTED, "%s: %zu rows", fn, rows);
+    for (size_t r = 0; s == EDL_OK && r < rows; r++) {
+        const float *row = in + r * dim;
+        nid[2 * r] = (int32_t)r == eos ? INFINITY : sqrtf(edl__vec_dot(row, row, dim));
+        nid[2 * r + 1] = (float)r;
+    }
+    if (s == EDL_OK && keep < rows) qsort(nid, rows, 2 * sizeof *nid, by_norm_desc);
+    for (size_t i = 0; s == EDL_OK && i < keep; i++) {
+        int32_t r = (int32_t)nid[2 * i + 1];
+        if ((size_t)r < nw) ids[kw++] = r; /* words: sorted below */
+    }
+    if (s == EDL_OK) qsort(ids, kw, sizeof *ids, by_int);
+    if (s == EDL_OK && keep < rows && !(pairs = malloc((keep - kw + 1) * 2 * sizeof *pairs)))
+        s = edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    for (size_t i = 0; s == EDL_OK && i < keep; i++) {
+        int32_t r = keep < rows ? (int32_t)nid[2 * i + 1] : (int32_t)i;
+        if ((size_t)r < nw) continue;
+        if (pairs) pairs[2 * kg] = r - (int32_t)nw, pairs[2 * kg + 1] = (int32_t)kg;
+        ids[kw + kg++] = r;
+    }
+    for (size_t i = 0; s == EDL_OK && i < kw + kg; i++) memcpy(x + i * dim, in + (size_t)ids[i] * dim, dim * sizeof *x);
+    for (size_t i = 0; s == EDL_OK && i < kw + nl; i++) {
+        size_t e = i < kw ? (size_t)ids[i] : nw + (i - kw);
+        words[i] = v->bytes + v->offsets[e], lens[i] = (size_t)(v->offsets[e + 1] - v->offsets[e]);
+        counts[i] = v->counts[e];
+    }
+    quant_matrix qin, qo;
+    memset(&qin, 0, sizeof qin), memset(&qo, 0, sizeof qo);
+    if (s == EDL_OK) s = quantize_rows(&qin, x, kw + kg, dim, q);
+    float *o = NULL;
+    if (s == EDL_OK && q->qout) { /* the output, a row a label (hs: the last one unused, zeros) */
+        if (!(o = calloc(nl * dim + 1, sizeof *o))) s = edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+        if (o) memcpy(o, out, out_n * sizeof *o);
+        if (s == EDL_OK) s = quantize_rows(&qo, o, nl, dim, q);
+    }
+    if (s == EDL_OK) {
+        edl__ft_model fm = {.args = {.dim = (int32_t)dim,
+                                     .ws = 5,
+                                     .epoch = 5,
+                                     .min_count = 1,
+                                     .neg = 5,
+                                     .word_ngrams = (int32_t)c->word_ngrams,
+                                     .loss = c->loss == EDL_TEXTCLF_HS    ? EDL__FT_LOSS_HS
+                                             : c->loss == EDL_TEXTCLF_OVA ? EDL__FT_LOSS_OVA
+                                                                          : EDL__FT_LOSS_SOFTMAX,
+                                     .model = EDL__FT_MODEL_SUP,
+                                     .bucket = (int32_t)c->bucket,
+                                     .minn = (int32_t)c->minn,
+                                     .maxn = (int32_t)c->maxn,
+                                     .lr_update_rate = 100,
+                                     .t = 1e-4},
+                            .words = words,
+                            .lens = lens,
+                            .counts = counts,
+                            .nwords = (int32_t)kw,
+                            .nlabels = (int32_t)nl,
+                            .ntokens = v->ntokens,
+                            .in = NULL,
+                            .out = out,
+                            .in_rows = (int64_t)(kw + kg),
+                            .out_rows = (int64_t)nl,
+                            .out_given = (int64_t)(out_n / dim),
+                            .qin = &qin.q,
+                            .qout = q->qout ? &qo.q : NULL,
+                            .pruneidx = pairs,
+                            .pruneidx_size = keep < rows ? (int64_t)kg : -1};
+        s = edl__ft_write(path, &fm);
+    }
+    quant_free(&qin), quant_free(&qo);
+    free(ids), free(pairs), free(nid), free(x), free(words), free(lens), free(counts), free(o);
+    return s;
 }

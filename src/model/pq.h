@@ -1,0 +1,23 @@
+/* Product quantization, as fastText's quantize makes it: a vector of dim values cut into nsubq
+ * sub-vectors of dsub values (the last of lastdsub), each replaced by the nearest of 256
+ * centroids learned by k-means, so a row costs nsubq bytes. Not installed. */
+#ifndef EDL__PQ_H
+#define EDL__PQ_H
+
+#include "common/internal.h"
+
+typedef struct {
+    int32_t dim, nsubq, dsub, lastdsub;
+    float *centroids; /* dim x 256: sub-quantizer j's centroid k at (j * 256 + k) * dsub (the last's at
+                         j * 256 * dsub + k * lastdsub) */
+} edl__pq;
+
+/* Learns the centroids from n rows x[n][dim] (n >= 256): at most 65,536 rows a sub-quantizer,
+   sampled with seed; 25 rounds of k-means from 256 sampled rows; an emptied centroid takes half of
+   the largest cluster. */
+edl_status edl__pq_train(edl__pq *pq, int32_t dim, int32_t dsub, const float *x, size_t n, uint64_t seed);
+/* codes[i * nsubq + j]: the nearest centroid to row i's sub-vector j. */
+void edl__pq_encode(const edl__pq *pq, const float *x, size_t n, uint8_t *codes);
+void edl__pq_free(edl__pq *pq);
+
+#endif
