@@ -3,6 +3,7 @@
 # made from the gettext catalogues Debian installs (bench/make_langid.py), trained with character
 # n-grams (-minn 2 -maxn 4, the flags of fastText's language-id models) and without, both at the
 # same -thread. Prints P@1 and wall seconds of each run, then medians and the time ratio.
+# Then fastText's quantize against edl's on the same model: size, P@1, time.
 # Usage: bench/langid.sh [runs=3] [threads=2] [extra flags...]   (needs fasttext, gettext, python3)
 set -euo pipefail
 runs=${1:-3}
@@ -30,3 +31,9 @@ for sub in "-minn 2 -maxn 4" "-minn 0 -maxn 0"; do
     ftm=$(printf '%s\n' "${ft_t[@]}" | median) edm=$(printf '%s\n' "${edl_t[@]}" | median)
     echo "$sub: median P@1 fastText $(printf '%s\n' "${ft_p[@]}" | median), edl $(printf '%s\n' "${edl_p[@]}" | median); median seconds fastText $ftm, edl $edm: edl $(awk -v a="$ftm" -v b="$edm" 'BEGIN { printf "%.1f", a / b }')x faster"
 done
+# fastText's quantize and edl's on the same model (fastText's -minn 2 -maxn 4 .bin): file size,
+# P@1 and time (-qnorm -cutoff 50000, without -retrain, which edl does not do yet)
+fasttext supervised -input "$work/langid.train" -output "$work/q" -minn 2 -maxn 4 -thread "$threads" >/dev/null 2>&1
+ft_q=$(secs fasttext quantize -input "$work/langid.train" -output "$work/q" -qnorm -cutoff 50000)
+edl_q=$(secs "$build/edl" quantize -input "$work/q.bin" -output "$work/edlq" -qnorm -cutoff 50000)
+echo "quantize -qnorm -cutoff 50000: fastText $(stat -c %s "$work/q.ftz") bytes, P@1 $(fasttext test "$work/q.ftz" "$work/langid.test" | p1), $ft_q s; edl $(stat -c %s "$work/edlq.ftz") bytes, P@1 $("$build/edl" test "$work/edlq.ftz" "$work/langid.test" | p1), $edl_q s (the .bin: P@1 $(fasttext test "$work/q.bin" "$work/langid.test" | p1))"
