@@ -41,6 +41,8 @@ static edl_status kmeans(float *c, const float *xs, size_t np, size_t d, edl_rng
     }
     for (int k = 0; k < KSUB; k++) memcpy(c + (size_t)k * d, xs + perm[k] * d, d * sizeof *c);
     for (int it = 0; it < NITER; it++) {
+        /* each point's nearest centroid alone: the same assignment for any thread count */
+#pragma omp parallel for schedule(static) if (np > 4096)
         for (size_t i = 0; i < np; i++) assign[i] = (uint8_t)nearest(c, xs + i * d, d);
         memset(c, 0, KSUB * d * sizeof *c);
         memset(count, 0, KSUB * sizeof *count);
@@ -101,6 +103,7 @@ edl_status edl__pq_train(edl__pq *pq, int32_t dim, int32_t dsub, const float *x,
 }
 
 void edl__pq_encode(const edl__pq *pq, const float *x, size_t n, uint8_t *codes) {
+#pragma omp parallel for schedule(static) if (n > 4096)
     for (size_t i = 0; i < n; i++)
         for (int32_t j = 0; j < pq->nsubq; j++) {
             size_t d = j == pq->nsubq - 1 ? (size_t)pq->lastdsub : (size_t)pq->dsub;
