@@ -324,7 +324,12 @@ int cmd_quantize(int argc, char **argv) {
     if (cli_files_distinct(cmd, files, 2)) return 1;
     q.dsub = dsub, q.qnorm = qnorm, q.qout = qout, q.cutoff = cutoff;
     edl_textclf *c = NULL;
-    if (edl_textclf_load(&c, input) != EDL_OK) return cli_fail(cmd);
+    if (edl_textclf_load(&c, input) != EDL_OK) {
+        cli_fail(cmd);
+        fprintf(stderr, "edl quantize: -input is the classifier to compress (edl's .safetensors or fastText's .bin; "
+                        "fastText's quantize takes its training text there)\n");
+        return 1;
+    }
     edl_status s = edl_textclf_quantize(c, &q, path);
     edl_textclf_free(c);
     if (s != EDL_OK) return cli_fail(cmd);

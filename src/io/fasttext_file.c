@@ -252,33 +252,55 @@ void edl__ft_row(const edl__ft_matrix *m, int64_t r, float *dst) {
     }
 }
 
-edl_status edl__ft_prune_map(const edl__ft *ft, int32_t **out) {
-    *out = NULL;
+static int by_bucket(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+edl_status edl__ft_prune_map(const edl__ft *ft, edl__ft_prune *p) {
+    memset(p, 0, sizeof *p);
     if (ft->pruneidx_size < 0) return EDL_OK;
-    size_t n = (size_t)ft->args.bucket;
-    int32_t *map = malloc((n ? n : 1) * sizeof *map);
-    uint8_t *used = calloc((size_t)ft->pruneidx_size + 1, 1);
-    if (!map || !used) {
-        free(map), free(used);
-        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the pruned dictionary's %zu buckets", ft->path, n);
+    size_t n = (size_t)ft->pruneidx_size; /* its pairs are in the file: n is bounded by its size */
+    p->active = 1, p->n = n;
+    p->pairs = malloc((n ? n : 1) * 2 * sizeof *p->pairs);
+    uint8_t *used = calloc(n + 1, 1);
+    if (!p->pairs || !used) {
+        free(used), edl__ft_prune_free(p);
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the pruned dictionary's %zu pairs", ft->path, n);
     }
-    for (size_t b = 0; b < n; b++) map[b] = -1;
-    for (int64_t i = 0; i < ft->pruneidx_size; i++) {
-        int32_t kv[2];
-        memcpy(kv, (const unsigned char *)ft->pruneidx + (size_t)i * 8, 8);
-        if (kv[0] < 0 || (size_t)kv[0] >= n || kv[1] < 0 || kv[1] >= ft->pruneidx_size || used[kv[1]] ||
-            map[kv[0]] >= 0) {
-            free(map), free(used);
+    if (n) memcpy(p->pairs, ft->pruneidx, n * 2 * sizeof *p->pairs);
+    qsort(p->pairs, n, 2 * sizeof *p->pairs, by_bucket);
+    for (size_t i = 0; i < n; i++) {
+        int32_t b = p->pairs[2 * i], r = p->pairs[2 * i + 1];
+        if (b < 0 || b >= ft->args.bucket || r < 0 || (size_t)r >= n || used[r] || (i && p->pairs[2 * i - 2] == b)) {
+            free(used), edl__ft_prune_free(p);
             return edl__fail(EDL_ERR_FORMAT,
-                             "%s: pruned dictionary pair %lld (%d -> %d): a bucket outside [0, %zu), a row outside "
-                             "[0, %lld), or one given twice",
-                             ft->path, (long long)i, kv[0], kv[1], n, (long long)ft->pruneidx_size);
+                             "%s: byte 92+: a pruned dictionary pair (%d -> %d): a bucket outside [0, %d), a row "
+                             "outside [0, %zu), or one given twice",
+                             ft->path, b, r, ft->args.bucket, n);
         }
-        map[kv[0]] = kv[1], used[kv[1]] = 1;
+        used[r] = 1;
     }
     free(used);
-    *out = map;
     return EDL_OK;
+}
+
+int32_t edl__ft_prune_row(const edl__ft_prune *p, uint32_t b) {
+    size_t lo = 0, hi = p->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((uint32_t)p->pairs[2 * mid] < b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < p->n && (uint32_t)p->pairs[2 * lo] == b ? p->pairs[2 * lo + 1] : -1;
+}
+
+void edl__ft_prune_free(edl__ft_prune *p) {
+    if (!p) return;
+    free(p->pairs);
+    memset(p, 0, sizeof *p);
 }
 
 int edl__ft_is_fasttext(const char *path) {

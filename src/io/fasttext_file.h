@@ -59,11 +59,19 @@ typedef struct {
 
 /* Row r (< m->rows) of a matrix as cols floats in dst, decoded when quantized. */
 void edl__ft_row(const edl__ft_matrix *m, int64_t r, float *dst);
-/* A pruned dictionary (fastText quantize -cutoff) as a map: map[b] for each of args.bucket buckets
-   is its row among the kept ones (then nwords + that is its input row), or -1 for a bucket cut
-   off. NULL (and EDL_OK) when the dictionary is not pruned. Checked: buckets in range, rows below
-   pruneidx_size and each once. */
-edl_status edl__ft_prune_map(const edl__ft *ft, int32_t **map);
+/* A pruned dictionary (fastText quantize -cutoff): its (bucket, row) pairs sorted by bucket, so a
+   bucket's row among the kept ones is a binary search and memory follows the file (not
+   args.bucket). active 0: the dictionary is not pruned. Checked: buckets in [0, args.bucket),
+   rows in [0, pruneidx_size), each once. */
+typedef struct {
+    int active;
+    int32_t *pairs; /* n x (bucket, row) */
+    size_t n;
+} edl__ft_prune;
+edl_status edl__ft_prune_map(const edl__ft *ft, edl__ft_prune *p);
+/* The kept row of bucket b, or -1 when it was cut off. */
+int32_t edl__ft_prune_row(const edl__ft_prune *p, uint32_t b);
+void edl__ft_prune_free(edl__ft_prune *p);
 
 /* What a fastText model file holds, to be written (version 12, dense matrices): entry i of the
    dictionary is words[i][0 .. lens[i]) with counts[i], the first nwords words, then nlabels

@@ -270,8 +270,9 @@ typedef struct {
 
 /* The input row of bucket b (nwords + b), or -1 when a pruned model cut the bucket off. */
 static int32_t bucket_row(const edl__features *f, size_t nwords, uint64_t b) {
-    if (f->prune && f->prune[b] < 0) return -1;
-    return (int32_t)(nwords + (f->prune ? (uint64_t)f->prune[b] : b));
+    if (!f->prune) return (int32_t)(nwords + b);
+    int32_t r = edl__ft_prune_row(f->prune, (uint32_t)b);
+    return r < 0 ? -1 : (int32_t)(nwords + (size_t)r);
 }
 
 static edl_status push_row(void *ctx, const char *s, size_t n, int32_t row) {
@@ -324,37 +325,12 @@ edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, const e
 /* ---- fastText's model files ----------------------------------------------------------------- */
 
 edl_status edl__vocab_from_fasttext(edl__vocab *v, const edl__ft *ft) {
-    static const char fasttext_prefix[] = "__label__";
-    char prefix[64] = "";
-    size_t plen = 0;
-    int all_fasttext = 1;
-    for (int32_t i = ft->nwords; i < ft->size_words; i++) { /* the labels */
-        const char *w = ft->bytes + ft->word_off[i];
-        size_t len = ft->word_len[i];
-        all_fasttext &= len >= sizeof fasttext_prefix - 1 && !memcmp(w, fasttext_prefix, sizeof fasttext_prefix - 1);
-        if (i == ft->nwords) {
-            plen = len < sizeof prefix - 1 ? len : sizeof prefix - 1;
-            memcpy(prefix, w, plen);
-        }
-        size_t k = 0;
-        while (k < plen && k < len && prefix[k] == w[k]) k++;
-        plen = k;
-    }
-    if (ft->nlabels == 0 || all_fasttext)
-        snprintf(prefix, sizeof prefix, "%s", fasttext_prefix);
-    else if (plen == 0)
-        return edl__fail(EDL_ERR_FORMAT, "%s: the labels share no prefix (fastText's is __label__)", ft->path);
-    else
-        prefix[plen] = '\0';
-    EDL__TRY(edl__vocab_init(v, prefix));
+    /* fastText does not write -label: its entries say by their type which are labels, and a token
+       out of the dictionary is a label by fastText's default prefix, as fastText reads it */
+    EDL__TRY(edl__vocab_init(v, "__label__"));
     for (int32_t i = 0; i < ft->size_words; i++) {
         const char *w = ft->bytes + ft->word_off[i];
         size_t len = ft->word_len[i];
-        if (edl__vocab_is_label(v, w, len) != (i >= ft->nwords))
-            return edl__fail(EDL_ERR_FORMAT,
-                             "%s: byte %llu: dictionary entry %d '%.64s' is a %s but %s the label prefix", ft->path,
-                             (unsigned long long)ft->word_off[i], (int)i, w, i >= ft->nwords ? "label" : "word",
-                             i >= ft->nwords ? "lacks" : "has");
         EDL__TRY(edl__vocab_add(v, w, len));
         if (v->size != (size_t)i + 1)
             return edl__fail(EDL_ERR_FORMAT, "%s: byte %llu: dictionary entry %d '%.64s' appears twice", ft->path,

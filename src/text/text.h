@@ -60,12 +60,12 @@ edl_status edl__char_ngrams(const char *word, size_t len, size_t minn, size_t ma
    word n-grams up to word_ngrams long (> 1), both hashed into bucket rows after the words. */
 typedef struct {
     size_t word_ngrams, bucket, minn, maxn;
-    const int32_t *prune; /* a pruned fastText model's bucket -> kept row (-1: cut off), or NULL */
+    const edl__ft_prune *prune; /* a pruned fastText model's kept buckets, or NULL */
 } edl__features;
 
-/* The vocabulary of a fastText model file, entry by entry in its order (words, then labels), with
-   its counts; the label prefix is fastText's "__label__" when every label has it, else the labels'
-   longest common prefix (fastText does not write the prefix). */
+/* The vocabulary of a fastText model file, entry by entry in its order (words, then labels, as
+   their types say), with its counts; tokens out of it are labels by fastText's default prefix
+   "__label__" (fastText does not write the prefix). */
 edl_status edl__vocab_from_fasttext(edl__vocab *v, const edl__ft *ft);
 /* An unaligned run of n floats of a fastText file into dst, every one finite (else the error
    names the matrix and the value's byte offset). */

@@ -36,7 +36,7 @@ void edl_textclf_free(edl_textclf *c) {
     edl__vocab_free(&c->vocab);
     free(c->tree);
     free(c->paths), free(c->codes), free(c->path_off);
-    free(c->prune);
+    edl__ft_prune_free(&c->prune);
     free(c);
 }
 
@@ -316,8 +316,8 @@ typedef struct {
 
 static edl_status on_subword(void *ctx, const char *s, size_t n, int32_t row) {
     subword_ctx *x = ctx;
-    if (x->c->prune && (size_t)row >= x->c->vocab.nwords) { /* a pruned model's bucket */
-        int32_t k = x->c->prune[(size_t)row - x->c->vocab.nwords];
+    if (x->c->prune.active && (size_t)row >= x->c->vocab.nwords) { /* a pruned model's bucket */
+        int32_t k = edl__ft_prune_row(&x->c->prune, (uint32_t)((size_t)row - x->c->vocab.nwords));
         if (k < 0) return EDL_OK;
         row = (int32_t)(x->c->vocab.nwords + (size_t)k);
     }

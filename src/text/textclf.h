@@ -20,7 +20,7 @@ struct edl_textclf {
     size_t dim, word_ngrams, bucket;
     size_t minn, maxn;  /* character n-grams (maxn 0: none) */
     int fasttext;       /* read from a fastText .bin: ova scores through fastText's sigmoid table */
-    int32_t *prune;     /* a pruned .ftz: bucket -> its row among the kept (-1: cut off), else NULL */
+    edl__ft_prune prune; /* a pruned .ftz's kept buckets (active 0: none) */
     edl__hs_node *tree; /* hierarchical softmax: 2 * labels - 1 nodes */
     int32_t *paths;     /* label l's path: output rows paths[path_off[l] .. path_off[l+1]) */
     uint8_t *codes;     /* and the branch taken at each */
@@ -31,7 +31,7 @@ struct edl_textclf {
 
 /* What a line's input rows are made of, for edl__line_parse. */
 static inline edl__features edl__textclf_features(const edl_textclf *c) {
-    edl__features f = {c->word_ngrams, c->bucket, c->minn, c->maxn, c->prune};
+    edl__features f = {c->word_ngrams, c->bucket, c->minn, c->maxn, c->prune.active ? &c->prune : NULL};
     return f;
 }
 

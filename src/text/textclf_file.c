@@ -16,7 +16,7 @@
 
 edl_status edl_textclf_save(const edl_textclf *c, const char *path) {
     if (!c || !path) return edl__fail(EDL_ERR_ARG, "edl_textclf_save: an argument is NULL");
-    if (c->prune)
+    if (c->prune.active)
         return edl__fail(
             EDL_ERR_UNSUPPORTED,
             "edl_textclf_save: %s: a pruned fastText model (.ftz with -cutoff) has no safetensors form yet", path);
@@ -154,7 +154,7 @@ edl_status edl__textclf_check(edl__st *st, const edl_model *m, edl__textclf_file
 edl_status edl_textclf_save_fasttext(const edl_textclf *c, const char *path) {
     static const char fn[] = "edl_textclf_save_fasttext";
     if (!c || !path) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
-    if (c->prune)
+    if (c->prune.active)
         return edl__fail(EDL_ERR_UNSUPPORTED, "%s: %s: a pruned fastText model (.ftz) is not written again yet", fn,
                          path);
     if (edl_model_num_layers(c->m) != 2)
@@ -219,6 +219,8 @@ static edl_status load_fasttext(edl_textclf **out, const char *path) {
                       path);
     if (s == EDL_OK && ft.nlabels < (fa->loss == EDL__FT_LOSS_HS ? 2 : 1))
         s = edl__fail(EDL_ERR_FORMAT, "%s: %d labels", path, ft.nlabels);
+    if (s == EDL_OK && ft.input.rows == 0)
+        s = edl__fail(EDL_ERR_FORMAT, "%s: byte 68: no input rows (dictionary.nwords 0, no buckets)", path);
     if (s == EDL_OK) {
         c->loss = fa->loss == EDL__FT_LOSS_HS    ? EDL_TEXTCLF_HS
                   : fa->loss == EDL__FT_LOSS_OVA ? EDL_TEXTCLF_OVA
@@ -235,7 +237,7 @@ static edl_status load_fasttext(edl_textclf **out, const char *path) {
         edl_textclf_defaults(&a);
         a.dim = c->dim;
         size_t bucket = c->bucket;
-        if (c->prune) c->bucket = (size_t)ft.pruneidx_size; /* make_model counts nwords + bucket rows */
+        if (c->prune.active) c->bucket = (size_t)ft.pruneidx_size; /* make_model counts nwords + bucket rows */
         s = edl__textclf_make_model(c, &a);
         c->bucket = bucket; /* and the lines hash into args.bucket */
     }
@@ -361,7 +363,7 @@ edl_status edl_textclf_quantize(const edl_textclf *c, const edl_quantize_args *q
     if (!c || !q || !path) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     if (edl_model_num_layers(c->m) != 2)
         return edl__fail(EDL_ERR_UNSUPPORTED, "%s: a classifier with hidden layers has no fastText form", fn);
-    if (c->prune) return edl__fail(EDL_ERR_UNSUPPORTED, "%s: the model is quantized already", fn);
+    if (c->prune.active) return edl__fail(EDL_ERR_UNSUPPORTED, "%s: the model is pruned already", fn);
     if (q->dsub == 0 || q->dsub > c->dim)
         return edl__fail(EDL_ERR_ARG, "%s: -dsub %zu must be in [1, dim %zu]", fn, q->dsub, c->dim);
     const edl__vocab *v = &c->vocab;

@@ -547,6 +547,12 @@ static edl_status load_fasttext(edl_wordvec **out, const char *path) {
     if (!w) s = edl__fail(EDL_ERR_NOMEM, "edl_wordvec_load: no memory");
     if (s == EDL_OK && fa->model == EDL__FT_MODEL_SUP)
         s = edl__fail(EDL_ERR_FORMAT, "%s: a fastText classifier, not a word-vector model (skipgram or cbow)", path);
+    /* fastText quantizes only classifiers: a pruned word-vector model has no meaning for it */
+    if (s == EDL_OK && ft.pruneidx_size >= 0)
+        s = edl__fail(EDL_ERR_FORMAT,
+                      "%s: byte 84: a word-vector model with a pruned dictionary (fastText prunes "
+                      "only classifiers)",
+                      path);
     if (s == EDL_OK) {
         w->dim = w->stride = (size_t)fa->dim, w->maxn = (size_t)fa->maxn, w->minn = fa->maxn ? (size_t)fa->minn : 0;
         w->bucket = (size_t)fa->bucket;
