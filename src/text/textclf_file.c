@@ -413,7 +413,11 @@ edl_status edl_textclf_quantize(const edl_textclf *c, const edl_quantize_args *q
     if (s == EDL_OK && q->qout) { /* the output, a row a label (hs: the last one unused, zeros) */
         if (!(o = calloc(nl * dim + 1, sizeof *o))) s = edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
         if (o) memcpy(o, out, out_n * sizeof *o);
-        if (s == EDL_OK) s = quantize_rows(&qo, o, nl, dim, q);
+        edl_quantize_args oq = *q;
+        oq.dsub = dim < 2 ? dim : 2; /* as fastText: the output's sub-vectors are 2 values, whatever -dsub */
+        if (s == EDL_OK) s = quantize_rows(&qo, o, nl, dim, &oq);
+        if (s != EDL_OK && strstr(edl_last_error(), "at least 256"))
+            s = edl__fail(s, "%s: -qout: the output has %zu rows (labels); product quantization needs 256", fn, nl);
     }
     if (s == EDL_OK) {
         edl__ft_model fm = {.args = {.dim = (int32_t)dim,
