@@ -406,6 +406,9 @@ edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t le
             }
             probs[pos] = p, labels[pos] = (int64_t)i;
         }
+        /* a model read from fastText's file answers as fastText: it ranks log(p + 1e-5) and reports
+           the exp of that, p + 1e-5 in float */
+        for (size_t i = 0; c->fasttext && i < *count; i++) probs[i] = expf((float)log((double)probs[i] + 1e-5));
     }
     edl__line_free(&l);
     free(scratch);
