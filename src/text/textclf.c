@@ -222,9 +222,73 @@ typedef struct {
     double p;      /* the product of the branch probabilities from the root to here */
 } hs_frame;
 
+typedef struct {
+    int32_t node;
+    uint8_t state; /* 0: not entered, 1: its left child done, 2: both */
+    float f, score;
+} ft_frame;
+
+static float ft_std_log(float x) { return (float)log((double)x + 1e-5); }
+
+/* fastText's own search, for a model read from its file: a path's score is the float sum of
+   log(f + 1e-5) (log(1 - f + 1e-5) to the left), the left child first, a subtree skipped when its
+   score is below log(threshold) or the k-th best; a label's probability is exp(score). */
+static edl_status hs_topk_fasttext(const edl_textclf *c, const float *hidden, size_t kk, float threshold,
+                                   int64_t *labels, float *probs, size_t *count, size_t *visited) {
+    const size_t osz = c->vocab.nlabels, dim = c->dim;
+    const float *wo = edl_model_tensor(c->m, 1, "weight", NULL), logth = ft_std_log(threshold);
+    ft_frame *st = malloc((c->depth + 1) * sizeof *st);
+    hs_hit *h = malloc((kk ? kk : 1) * sizeof *h);
+    if (!st || !h) {
+        free(st), free(h);
+        return edl__fail(EDL_ERR_NOMEM, "edl_textclf_predict: no memory for the tree search");
+    }
+    size_t n = 0, nvis = 0;
+    long d = 0;
+    st[0] = (ft_frame){(int32_t)(2 * osz - 2), 0, 0.0f, 0.0f};
+    while (d >= 0) {
+        ft_frame *fr = &st[d];
+        if (fr->state == 0) {
+            if (fr->score < logth || (n == kk && (kk == 0 || fr->score < h[0].p))) {
+                d--;
+                continue;
+            }
+            if ((size_t)fr->node < osz) {
+                hs_offer(h, &n, kk, (hs_hit){fr->score, fr->node});
+                d--;
+                continue;
+            }
+            float dot = edl__vec_dot(wo + ((size_t)fr->node - osz) * dim, hidden, dim);
+            fr->f = (float)(1.0 / (1.0 + exp(-(double)dot)));
+            nvis++;
+        }
+        if (fr->state == 2) {
+            d--;
+            continue;
+        }
+        const edl__hs_node *t = &c->tree[fr->node];
+        int right = fr->state == 1;
+        fr->state++;
+        float add = right ? ft_std_log(fr->f) : ft_std_log((float)(1.0 - (double)fr->f));
+        st[d + 1] = (ft_frame){right ? t->right : t->left, 0, 0.0f, fr->score + add};
+        d++;
+    }
+    qsort(h, n, sizeof *h, hs_better_first);
+    for (size_t i = 0; i < n; i++) labels[i] = h[i].label, probs[i] = expf(h[i].p);
+    *count = n;
+    if (visited) *visited = nvis;
+    free(st), free(h);
+    return EDL_OK;
+}
+
 edl_status edl__textclf_hs_topk(const edl_textclf *c, const float *hidden, size_t k, float threshold, int64_t *labels,
                                 float *probs, size_t *count, size_t *visited) {
     const size_t osz = c->vocab.nlabels, dim = c->dim, kk = k < osz ? k : osz;
+    if (c->fasttext) {
+        *count = 0;
+        if (visited) *visited = 0;
+        return hs_topk_fasttext(c, hidden, kk, threshold, labels, probs, count, visited);
+    }
     const float *wo = edl_model_tensor(c->m, 1, "weight", NULL);
     *count = 0;
     if (visited) *visited = 0;
