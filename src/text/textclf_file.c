@@ -151,6 +151,27 @@ edl_status edl__textclf_check(edl__st *st, const edl_model *m, edl__textclf_file
     return EDL_OK;
 }
 
+/* The arguments a fastText file of c holds: its shape and features; what training alone used
+   (ws, epoch, minCount, neg, lrUpdateRate, t) as fastText's defaults. */
+static edl__ft_args fasttext_args(const edl_textclf *c) {
+    edl__ft_args a = {.dim = (int32_t)c->dim,
+                      .ws = 5,
+                      .epoch = 5,
+                      .min_count = 1,
+                      .neg = 5,
+                      .word_ngrams = (int32_t)c->word_ngrams,
+                      .loss = c->loss == EDL_TEXTCLF_HS    ? EDL__FT_LOSS_HS
+                              : c->loss == EDL_TEXTCLF_OVA ? EDL__FT_LOSS_OVA
+                                                           : EDL__FT_LOSS_SOFTMAX,
+                      .model = EDL__FT_MODEL_SUP,
+                      .bucket = (int32_t)c->bucket,
+                      .minn = (int32_t)c->minn,
+                      .maxn = (int32_t)c->maxn,
+                      .lr_update_rate = 100,
+                      .t = 1e-4};
+    return a;
+}
+
 edl_status edl_textclf_save_fasttext(const edl_textclf *c, const char *path) {
     static const char fn[] = "edl_textclf_save_fasttext";
     if (!c || !path) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
@@ -171,21 +192,7 @@ edl_status edl_textclf_save_fasttext(const edl_textclf *c, const char *path) {
         words[i] = v->bytes + v->offsets[i], lens[i] = (size_t)(v->offsets[i + 1] - v->offsets[i]);
     edl_model *m = c->m;
     const float *in = edl_model_tensor(m, 0, "weight", &in_n), *out = edl_model_tensor(m, 1, "weight", &out_n);
-    edl__ft_model fm = {.args = {.dim = (int32_t)c->dim,
-                                 .ws = 5,
-                                 .epoch = 5,
-                                 .min_count = 1,
-                                 .neg = 5,
-                                 .word_ngrams = (int32_t)c->word_ngrams,
-                                 .loss = c->loss == EDL_TEXTCLF_HS    ? EDL__FT_LOSS_HS
-                                         : c->loss == EDL_TEXTCLF_OVA ? EDL__FT_LOSS_OVA
-                                                                      : EDL__FT_LOSS_SOFTMAX,
-                                 .model = EDL__FT_MODEL_SUP,
-                                 .bucket = (int32_t)c->bucket,
-                                 .minn = (int32_t)c->minn,
-                                 .maxn = (int32_t)c->maxn,
-                                 .lr_update_rate = 100,
-                                 .t = 1e-4},
+    edl__ft_model fm = {.args = fasttext_args(c),
                         .words = words,
                         .lens = lens,
                         .counts = v->counts,
@@ -381,9 +388,9 @@ edl_status edl_textclf_quantize(const edl_textclf *c, const edl_quantize_args *q
     edl_status s = ids && nid && x && words && lens && counts ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
     int32_t eos = s == EDL_OK ? edl__vocab_find(v, EDL__EOS, 4, edl__text_hash(EDL__EOS, 4)) : -1;
     if (s == EDL_OK && rows >= (size_t)1 << 24) s = edl__fail(EDL_ERR_UNSUPPORTED, "%s: %zu rows", fn, rows);
-    for (size_t r = 0; s == EDL_OK && r < rows; r++) {
+    for (size_t r = 0; s == EDL_OK && r < rows; r++) { /* norms only when -cutoff sorts by them */
         const float *row = in + r * dim;
-        nid[2 * r] = (int32_t)r == eos ? INFINITY : sqrtf(edl__vec_dot(row, row, dim));
+        nid[2 * r] = keep == rows ? 0.0f : (int32_t)r == eos ? INFINITY : sqrtf(edl__vec_dot(row, row, dim));
         nid[2 * r + 1] = (float)r;
     }
     if (s == EDL_OK && keep < rows) qsort(nid, rows, 2 * sizeof *nid, by_norm_desc);
@@ -420,21 +427,7 @@ edl_status edl_textclf_quantize(const edl_textclf *c, const edl_quantize_args *q
             s = edl__fail(s, "%s: -qout: the output has %zu rows (labels); product quantization needs 256", fn, nl);
     }
     if (s == EDL_OK) {
-        edl__ft_model fm = {.args = {.dim = (int32_t)dim,
-                                     .ws = 5,
-                                     .epoch = 5,
-                                     .min_count = 1,
-                                     .neg = 5,
-                                     .word_ngrams = (int32_t)c->word_ngrams,
-                                     .loss = c->loss == EDL_TEXTCLF_HS    ? EDL__FT_LOSS_HS
-                                             : c->loss == EDL_TEXTCLF_OVA ? EDL__FT_LOSS_OVA
-                                                                          : EDL__FT_LOSS_SOFTMAX,
-                                     .model = EDL__FT_MODEL_SUP,
-                                     .bucket = (int32_t)c->bucket,
-                                     .minn = (int32_t)c->minn,
-                                     .maxn = (int32_t)c->maxn,
-                                     .lr_update_rate = 100,
-                                     .t = 1e-4},
+        edl__ft_model fm = {.args = fasttext_args(c),
                             .words = words,
                             .lens = lens,
                             .counts = counts,
