@@ -415,23 +415,13 @@ edl_status edl_textclf_word_vector(const edl_textclf *c, const char *word, size_
     return EDL_OK;
 }
 
+static edl_status word_vector_of(const void *model, const char *word, size_t len, float *vec) {
+    return edl_textclf_word_vector(model, word, len, vec);
+}
+
 edl_status edl_textclf_vectors(const edl_textclf *c, edl_vectors **out) {
     if (!c || !out) return edl__fail(EDL_ERR_ARG, "edl_textclf_vectors: an argument is NULL");
-    edl_vectors *v;
-    EDL__TRY(edl__vectors_alloc(&v, c->vocab.nwords, c->dim));
-    edl_status s = EDL_OK;
-    for (size_t i = 0; s == EDL_OK && i < c->vocab.nwords; i++) {
-        const char *word = c->vocab.bytes + c->vocab.offsets[i];
-        size_t len = (size_t)(c->vocab.offsets[i + 1] - c->vocab.offsets[i]);
-        s = edl_textclf_word_vector(c, word, len, v->data + i * c->dim);
-        if (s == EDL_OK) s = edl__vectors_add_word(v, word, len, "edl_textclf_vectors");
-    }
-    if (s != EDL_OK) {
-        edl_vectors_free(v);
-        return s;
-    }
-    *out = v;
-    return EDL_OK;
+    return edl__vectors_of_words(out, &c->vocab, c->vocab.nwords, c->dim, word_vector_of, c, "edl_textclf_vectors");
 }
 
 /* ---- prediction ---------------------------------------------------------------------------- */

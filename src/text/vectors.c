@@ -362,6 +362,25 @@ static int ends_with(const char *s, const char *suffix) {
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
+edl_status edl__vectors_of_words(edl_vectors **out, const edl__vocab *vocab, size_t nwords, size_t dim,
+                                 edl__word_vector_fn word_vector, const void *ctx, const char *fn) {
+    edl_vectors *v;
+    EDL__TRY(edl__vectors_alloc(&v, nwords, dim));
+    edl_status s = EDL_OK;
+    for (size_t i = 0; s == EDL_OK && i < nwords; i++) {
+        const char *word = vocab->bytes + vocab->offsets[i];
+        size_t len = (size_t)(vocab->offsets[i + 1] - vocab->offsets[i]);
+        s = word_vector(ctx, word, len, v->data + i * dim);
+        if (s == EDL_OK) s = edl__vectors_add_word(v, word, len, fn);
+    }
+    if (s != EDL_OK) {
+        edl_vectors_free(v);
+        return s;
+    }
+    *out = v;
+    return EDL_OK;
+}
+
 static edl_status fasttext_vectors(edl_vectors **out, const char *path) {
     edl_wordvec *w = NULL;
     edl_status s = edl_wordvec_load(&w, path);

@@ -13,6 +13,11 @@ struct edl_vectors {
 
 edl_status edl__vectors_alloc(edl_vectors **v, size_t n, size_t dim);
 edl_status edl__vectors_add_word(edl_vectors *v, const char *w, size_t len, const char *where);
+/* The vectors of a vocabulary's first nwords entries, each from word_vector(ctx, word, len, vec)
+   (a model's words' vectors: a classifier's, a word-vector model's). fn names the caller. */
+typedef edl_status (*edl__word_vector_fn)(const void *ctx, const char *word, size_t len, float *vec);
+edl_status edl__vectors_of_words(edl_vectors **out, const edl__vocab *vocab, size_t nwords, size_t dim,
+                                 edl__word_vector_fn word_vector, const void *ctx, const char *fn);
 edl_status edl__vectors_read_safetensors(edl_vectors **v, const char *path);
 edl_status edl__vectors_write_safetensors(const edl_vectors *v, const char *path);
 

@@ -143,23 +143,13 @@ edl_status edl_wordvec_subwords(const edl_wordvec *w, const char *word, size_t l
     return edl__char_ngrams(word, len, w->minn, w->maxn, w->bucket, w->vocab.nwords, on_subword, &x);
 }
 
+static edl_status word_vector_of(const void *model, const char *word, size_t len, float *vec) {
+    return edl_wordvec_word_vector(model, word, len, vec);
+}
+
 edl_status edl_wordvec_vectors(const edl_wordvec *w, edl_vectors **out) {
     if (!w || !out) return edl__fail(EDL_ERR_ARG, "edl_wordvec_vectors: an argument is NULL");
-    edl_vectors *v;
-    EDL__TRY(edl__vectors_alloc(&v, w->vocab.nwords, w->dim));
-    edl_status s = EDL_OK;
-    for (size_t i = 0; s == EDL_OK && i < w->vocab.nwords; i++) {
-        const char *word = w->vocab.bytes + w->vocab.offsets[i];
-        size_t len = (size_t)(w->vocab.offsets[i + 1] - w->vocab.offsets[i]);
-        s = edl_wordvec_word_vector(w, word, len, v->data + i * w->dim);
-        if (s == EDL_OK) s = edl__vectors_add_word(v, word, len, "edl_wordvec_vectors");
-    }
-    if (s != EDL_OK) {
-        edl_vectors_free(v);
-        return s;
-    }
-    *out = v;
-    return EDL_OK;
+    return edl__vectors_of_words(out, &w->vocab, w->vocab.nwords, w->dim, word_vector_of, w, "edl_wordvec_vectors");
 }
 
 /* ---- training ------------------------------------------------------------------------------- */
