@@ -163,25 +163,39 @@ static edl_status read_pq(cursor *c, const char *name, edl__ft_pq *pq, int32_t w
     return EDL_OK;
 }
 
+/* A bool field of the named matrix ("the input matrix's qnorm"). */
+static edl_status read_bool(cursor *c, const char *name, const char *what, uint8_t *out) {
+    char field[96];
+    uint64_t off = c->at;
+    snprintf(field, sizeof field, "the %s matrix's %s", name, what);
+    EDL__TRY(u8(c, field, out));
+    if (*out > 1) return fail_at(c, off, "%s is %lld, not a bool", field, *out);
+    return EDL_OK;
+}
+
+/* A matrix's int64 rows and cols: rows in [0, 2^31), cols in [min_cols, 2^20]. */
+static edl_status read_shape(cursor *c, const char *name, edl__ft_matrix *m, int64_t min_cols) {
+    char field[80];
+    uint64_t off = c->at;
+    snprintf(field, sizeof field, "the %s matrix's rows", name);
+    EDL__TRY(i64(c, field, &m->rows));
+    snprintf(field, sizeof field, "the %s matrix's cols", name);
+    EDL__TRY(i64(c, field, &m->cols));
+    if (m->rows < 0 || m->cols < min_cols || m->rows > INT32_MAX || m->cols > (1 << 20))
+        return fail_at(c, off, "%s: %lld rows, or a column count out of range", name, m->rows);
+    return EDL_OK;
+}
+
 /* fastText's QuantMatrix: bool qnorm, int64 rows, int64 cols, int32 codesize, the codes, the
    quantizer; with qnorm the norms' codes (a byte a row) and their quantizer of dim 1. Every code
    byte names one of 256 centroids, so no code is out of range. */
 static edl_status read_quantized(cursor *c, const char *name, edl__ft_matrix *m) {
     char field[80];
     uint8_t qnorm;
-    uint64_t off = c->at;
-    snprintf(field, sizeof field, "the %s matrix's qnorm", name);
-    EDL__TRY(u8(c, field, &qnorm));
-    if (qnorm > 1) return fail_at(c, off, "%s is %lld, not a bool", field, qnorm);
-    off = c->at;
-    snprintf(field, sizeof field, "the %s matrix's rows", name);
-    EDL__TRY(i64(c, field, &m->rows));
-    snprintf(field, sizeof field, "the %s matrix's cols", name);
-    EDL__TRY(i64(c, field, &m->cols));
-    if (m->rows < 0 || m->cols < 1 || m->rows > INT32_MAX || m->cols > (1 << 20))
-        return fail_at(c, off, "%s: %lld rows, or a column count out of range", name, m->rows);
+    EDL__TRY(read_bool(c, name, "qnorm", &qnorm));
+    EDL__TRY(read_shape(c, name, m, 1));
     int32_t codesize;
-    off = c->at;
+    uint64_t off = c->at;
     snprintf(field, sizeof field, "the %s matrix's codesize", name);
     EDL__TRY(i32_in(c, field, 0, INT32_MAX, &codesize));
     const void *p = NULL;
@@ -206,19 +220,10 @@ static edl_status read_quantized(cursor *c, const char *name, edl__ft_matrix *m)
 
 static edl_status read_matrix(cursor *c, const char *name, edl__ft_matrix *m) {
     uint8_t quant;
-    uint64_t qoff = c->at;
     char field[64];
-    snprintf(field, sizeof field, "the %s matrix's quantization flag", name);
-    EDL__TRY(u8(c, field, &quant));
-    if (quant > 1) return fail_at(c, qoff, "%s is %lld, not a bool", field, quant);
+    EDL__TRY(read_bool(c, name, "quantization flag", &quant));
     if (quant) return read_quantized(c, name, m);
-    uint64_t off = c->at;
-    snprintf(field, sizeof field, "the %s matrix's rows", name);
-    EDL__TRY(i64(c, field, &m->rows));
-    snprintf(field, sizeof field, "the %s matrix's cols", name);
-    EDL__TRY(i64(c, field, &m->cols));
-    if (m->rows < 0 || m->cols < 0 || m->rows > INT32_MAX || m->cols > (1 << 20))
-        return fail_at(c, off, "%s: %lld rows, or a column count out of range", name, m->rows);
+    EDL__TRY(read_shape(c, name, m, 0));
     uint64_t bytes = (uint64_t)m->rows * (uint64_t)m->cols * 4;
     const void *p = NULL;
     snprintf(field, sizeof field, "the %s matrix's values", name);
