@@ -56,6 +56,9 @@ typedef struct {
        report closes each epoch and one comes every 0.1 s), one call at a time but maybe from a
        training thread; may be NULL. */
     void (*progress)(const edl_progress *p, void *user);
+    /* Called once the dictionary is read, before training starts (fastText prints its "Read N
+       words" lines there); may be NULL. */
+    void (*dictionary)(int64_t ntokens, size_t nwords, size_t nlabels, void *user);
     void *user;
 } edl_textclf_args;
 
@@ -223,7 +226,10 @@ typedef struct {
     size_t bucket;         /* 2000000 */
     size_t lr_update_rate; /* 100 */
     const char *label;     /* "__label__": such tokens are not words */
+    int64_t min_count_label; /* 0: labels seen this often are counted in the dictionary's report */
     void (*progress)(const edl_progress *p, void *user);
+    /* Called once the dictionary is read, before training (nlabels: label tokens, not words). */
+    void (*dictionary)(int64_t ntokens, size_t nwords, size_t nlabels, void *user);
     void *user;
 } edl_wordvec_args;
 

@@ -34,8 +34,7 @@ void edl_textclf_free(edl_textclf *c) {
     if (!c) return;
     edl_model_free(c->m);
     edl__vocab_free(&c->vocab);
-    free(c->tree);
-    free(c->paths), free(c->codes), free(c->path_off);
+    edl__hs_tree_free(&c->hs);
     edl__ft_prune_free(&c->prune);
     free(c);
 }
@@ -54,53 +53,6 @@ const char *edl_textclf_label(const edl_textclf *c, size_t label, size_t *len) {
     buf[n] = '\0';
     if (len) *len = n;
     return buf;
-}
-
-/* ---- hierarchical softmax: fastText's Huffman tree over label counts (sorted descending) ---- */
-
-/* fastText gives the inner nodes not yet made a count of 1e15 so the smallest-two search skips
-   them; a label counted 1e15 times or more (a file can say so) then chose a node not yet made,
-   reading and linking past the tree. Here a node not yet made is never chosen, whatever the
-   counts: the same tree as fastText's for every count below 1e15. Counts are summed in double
-   (no overflow; a file's label counts are checked to sum below 2^63, as fastText's int64 needs). */
-edl_status edl__textclf_build_tree(edl_textclf *c) {
-    size_t osz = c->vocab.nlabels, nodes = 2 * osz - 1;
-    if (osz == 0 || osz > INT32_MAX / 2) return edl__fail(EDL_ERR_ARG, "hs: %zu labels (1 to 2^30 make a tree)", osz);
-    c->tree = malloc(nodes * sizeof *c->tree);
-    c->path_off = malloc((osz + 1) * sizeof *c->path_off);
-    if (!c->tree || !c->path_off) return edl__fail(EDL_ERR_NOMEM, "no memory for the label tree");
-    for (size_t i = 0; i < nodes; i++) c->tree[i] = (edl__hs_node){-1, -1, -1, 0, 1e15};
-    for (size_t i = 0; i < osz; i++) c->tree[i].count = (double)c->vocab.counts[c->vocab.nwords + i];
-    int64_t leaf = (int64_t)osz - 1, node = (int64_t)osz;
-    for (size_t i = osz; i < nodes; i++) {
-        int64_t mini[2];
-        for (int j = 0; j < 2; j++)
-            mini[j] = leaf >= 0 && ((size_t)node >= i || c->tree[leaf].count < c->tree[node].count) ? leaf-- : node++;
-        c->tree[i].left = (int32_t)mini[0], c->tree[i].right = (int32_t)mini[1];
-        c->tree[i].count = c->tree[mini[0]].count + c->tree[mini[1]].count;
-        c->tree[mini[0]].parent = c->tree[mini[1]].parent = (int32_t)i;
-        c->tree[mini[1]].binary = 1;
-    }
-    size_t total = 0, depth = 0;
-    for (size_t i = 0; i < osz; i++) {
-        size_t d = 0;
-        for (int32_t j = (int32_t)i; c->tree[j].parent != -1; j = c->tree[j].parent) d++;
-        total += d, depth = d > depth ? d : depth;
-    }
-    c->depth = depth;
-    c->paths = malloc((total ? total : 1) * sizeof *c->paths);
-    c->codes = malloc(total ? total : 1);
-    if (!c->paths || !c->codes) return edl__fail(EDL_ERR_NOMEM, "no memory for the label tree");
-    size_t k = 0;
-    for (size_t i = 0; i < osz; i++) {
-        c->path_off[i] = k;
-        for (int32_t j = (int32_t)i; c->tree[j].parent != -1; j = c->tree[j].parent) {
-            c->paths[k] = c->tree[j].parent - (int32_t)osz; /* the output row of the inner node */
-            c->codes[k++] = c->tree[j].binary;
-        }
-    }
-    c->path_off[osz] = k;
-    return EDL_OK;
 }
 
 /* ---- the model ----------------------------------------------------------------------------- */
@@ -167,9 +119,9 @@ edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t
     if (c->loss == EDL_TEXTCLF_HS) {
         for (size_t l = 0; l < nl; l++) {
             double p = 1.0;
-            for (size_t k = c->path_off[l]; k < c->path_off[l + 1]; k++) {
-                double f = 1.0 / (1.0 + exp(-(double)edl__vec_dot(wo + (size_t)c->paths[k] * dim, hidden, dim)));
-                p *= c->codes[k] ? f : 1.0 - f;
+            for (size_t k = c->hs.path_off[l]; k < c->hs.path_off[l + 1]; k++) {
+                double f = 1.0 / (1.0 + exp(-(double)edl__vec_dot(wo + (size_t)c->hs.paths[k] * dim, hidden, dim)));
+                p *= c->hs.codes[k] ? f : 1.0 - f;
             }
             probs[l] = (float)p;
         }
@@ -237,7 +189,7 @@ static edl_status hs_topk_fasttext(const edl_textclf *c, const float *hidden, si
                                    int64_t *labels, float *probs, size_t *count, size_t *visited) {
     const size_t osz = c->vocab.nlabels, dim = c->dim;
     const float *wo = edl_model_tensor(c->m, 1, "weight", NULL), logth = ft_std_log(threshold);
-    ft_frame *st = malloc((c->depth + 1) * sizeof *st);
+    ft_frame *st = malloc((c->hs.depth + 1) * sizeof *st);
     hs_hit *h = malloc((kk ? kk : 1) * sizeof *h);
     if (!st || !h) {
         free(st), free(h);
@@ -266,7 +218,7 @@ static edl_status hs_topk_fasttext(const edl_textclf *c, const float *hidden, si
             d--;
             continue;
         }
-        const edl__hs_node *t = &c->tree[fr->node];
+        const edl__hs_node *t = &c->hs.tree[fr->node];
         int right = fr->state == 1;
         fr->state++;
         float add = right ? ft_std_log(fr->f) : ft_std_log((float)(1.0 - (double)fr->f));
@@ -292,7 +244,7 @@ edl_status edl__textclf_hs_topk(const edl_textclf *c, const float *hidden, size_
     const float *wo = edl_model_tensor(c->m, 1, "weight", NULL);
     *count = 0;
     if (visited) *visited = 0;
-    hs_frame *st = malloc((c->depth + 1) * sizeof *st);
+    hs_frame *st = malloc((c->hs.depth + 1) * sizeof *st);
     hs_hit *h = malloc((kk ? kk : 1) * sizeof *h);
     if (!st || !h) {
         free(st), free(h);
@@ -302,7 +254,7 @@ edl_status edl__textclf_hs_topk(const edl_textclf *c, const float *hidden, size_
        under the threshold or the k-th best. The leaf's own probability is the product taken
        from the leaf up, as edl__textclf_probs takes it; the path's product, taken from the root
        down, can differ from it by rounding only, at most 2 ulps a level: margin covers that. */
-    const double margin = 1.0 + 4.5e-16 * (double)(c->depth + 2);
+    const double margin = 1.0 + 4.5e-16 * (double)(c->hs.depth + 2);
     size_t n = 0, nvis = 0;
     long d = 0;
     st[0] = (hs_frame){(int32_t)(2 * osz - 2), 0, 0.0, 1.0};
@@ -316,7 +268,7 @@ edl_status edl__textclf_hs_topk(const edl_textclf *c, const float *hidden, size_
             }
             if ((size_t)fr->node < osz) { /* a leaf: its label */
                 double p = 1.0;
-                for (long u = d - 1; u >= 0; u--) p *= c->tree[st[u + 1].node].binary ? st[u].f : 1.0 - st[u].f;
+                for (long u = d - 1; u >= 0; u--) p *= c->hs.tree[st[u + 1].node].binary ? st[u].f : 1.0 - st[u].f;
                 if (!((float)p < threshold)) hs_offer(h, &n, kk, (hs_hit){(float)p, fr->node});
                 d--;
                 continue;
@@ -329,7 +281,7 @@ edl_status edl__textclf_hs_topk(const edl_textclf *c, const float *hidden, size_
             continue;
         }
         /* the more probable child first: the k best fill early and prune the rest */
-        const edl__hs_node *t = &c->tree[fr->node];
+        const edl__hs_node *t = &c->hs.tree[fr->node];
         int right = (fr->f >= 0.5) == (fr->state == 0);
         fr->state++;
         st[d + 1] = (hs_frame){right ? t->right : t->left, 0, 0.0, fr->p * (right ? fr->f : 1.0 - fr->f)};

@@ -3,15 +3,10 @@
 #ifndef EDL__TEXTCLF_H
 #define EDL__TEXTCLF_H
 
+#include "text/hs_tree.h"
 #include "text/text.h"
 
 #include <stdio.h>
-
-typedef struct {
-    int32_t parent, left, right;
-    uint8_t binary;
-    double count;
-} edl__hs_node;
 
 struct edl_textclf {
     edl_model *m;
@@ -21,11 +16,7 @@ struct edl_textclf {
     size_t minn, maxn;  /* character n-grams (maxn 0: none) */
     int fasttext;       /* read from a fastText .bin: ova scores through fastText's sigmoid table */
     edl__ft_prune prune; /* a pruned .ftz's kept buckets (active 0: none) */
-    edl__hs_node *tree; /* hierarchical softmax: 2 * labels - 1 nodes */
-    int32_t *paths;     /* label l's path: output rows paths[path_off[l] .. path_off[l+1]) */
-    uint8_t *codes;     /* and the branch taken at each */
-    size_t *path_off;
-    size_t depth;    /* the deepest label's path length */
+    edl__hs_tree hs;     /* hierarchical softmax: the tree over the labels */
     char args[2048]; /* the training arguments, for the file */
 };
 
@@ -35,7 +26,10 @@ static inline edl__features edl__textclf_features(const edl_textclf *c) {
     return f;
 }
 
-edl_status edl__textclf_build_tree(edl_textclf *c);
+/* hs: the tree over the labels' counts. */
+static inline edl_status edl__textclf_build_tree(edl_textclf *c) {
+    return edl__hs_tree_build(&c->hs, c->vocab.counts + c->vocab.nwords, c->vocab.nlabels);
+}
 edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a);
 /* hidden = the mean of input rows words[0..n) (zeros when n is 0). */
 void edl__textclf_average(const edl_textclf *c, const int32_t *words, size_t n, float *hidden);

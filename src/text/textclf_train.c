@@ -154,8 +154,8 @@ static float update(const hog *h, const int32_t *words, size_t nw, const int32_t
     } else {
         int32_t target = labels[nl > 1 ? edl_rng_below(rng, nl) : 0]; /* one label a step, as fastText */
         if (c->loss == EDL_TEXTCLF_HS) {
-            for (size_t k = c->path_off[target]; k < c->path_off[target + 1]; k++)
-                loss += binary(wo + (size_t)c->paths[k] * dim, hidden, grad, dim, c->codes[k], lr);
+            for (size_t k = c->hs.path_off[target]; k < c->hs.path_off[target + 1]; k++)
+                loss += binary(wo + (size_t)c->hs.paths[k] * dim, hidden, grad, dim, c->hs.codes[k], lr);
         } else {
             float mx = -INFINITY, z = 0.0f;
             for (size_t l = 0; l < nlab; l++) {
@@ -376,6 +376,7 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
     text = NULL;
     if (s == EDL_OK && d.n == 0)
         s = edl__fail(EDL_ERR_FORMAT, "%s: %s has no line with both a label and a word", fn, input);
+    if (s == EDL_OK && a->dictionary) a->dictionary(d.tokens, c->vocab.nwords, c->vocab.nlabels, a->user);
     if (s == EDL_OK && a->valid) {
         s = edl__read_all(a->valid, &vtext, &vlen);
         if (s == EDL_OK) s = make_corpus(c, vtext, vlen, &vd);

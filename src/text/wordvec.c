@@ -355,6 +355,13 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
     if (s == EDL_OK) s = edl__read_all(input, &text, &len);
     count_ctx cc = {&w->vocab};
     if (s == EDL_OK) s = edl__text_tokens(text, len, count_tok, &cc);
+    /* labels are no words here: counted for the report (fastText's "Number of labels"), dropped */
+    size_t nlabels = 0;
+    for (size_t e = 0; s == EDL_OK && e < w->vocab.size; e++) {
+        const char *tok = w->vocab.bytes + w->vocab.offsets[e];
+        size_t n = (size_t)(w->vocab.offsets[e + 1] - w->vocab.offsets[e]);
+        nlabels += edl__vocab_is_label(&w->vocab, tok, n) && w->vocab.counts[e] >= a->min_count_label;
+    }
     if (s == EDL_OK) s = edl__vocab_finish(&w->vocab, a->min_count, INT64_MAX);
     if (s == EDL_OK && w->vocab.nwords == 0)
         s = edl__fail(EDL_ERR_FORMAT, "%s: %s has no word seen %lld times or more", fn, input, (long long)a->min_count);
@@ -365,6 +372,7 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
     if (s == EDL_OK && (c.nlines == 0 || c.line_end[c.nlines - 1] != c.n))
         s = id_tok(&ic, EDL__EOS, 4); /* the last line */
     free(text);
+    if (s == EDL_OK && a->dictionary) a->dictionary((int64_t)c.n, w->vocab.nwords, nlabels, a->user);
     const size_t nw = w->vocab.nwords, dim = a->dim;
     /* tables: input uniform(+-1/dim), output zero, keep probabilities, negatives */
     size_t rows = nw + w->bucket;
