@@ -67,7 +67,8 @@ int args_parse(const arg_cmd *c, int argc, char **argv, int first, const char **
     int npos = 0;
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
-        if (a[0] != '-' || a[1] == '\0') {
+        /* a positional: not a flag, "-" alone, or a negative number (fastText's predict k -1) */
+        if (a[0] != '-' || a[1] == '\0' || (a[1] >= '0' && a[1] <= '9')) {
             if (npos == max_pos) {
                 fprintf(stderr, "edl %s: unexpected argument '%s'\n", cmd, a);
                 return -1;

@@ -33,7 +33,7 @@ typedef struct {
    flags to standard output: the command exits 0. */
 #define ARGS_HELP (-2)
 
-/* Parses argv[first..argc) against c's flags; positional arguments (not starting with '-', or
+/* Parses argv[first..argc) against c's flags; positional arguments (not starting with '-', a negative number, or
    "-" alone) are stored in pos (at most max_pos). Prints a clear message to stderr and returns -1
    on an unknown flag, a missing or bad value, or too many positionals; ARGS_HELP for -h/--help
    (the usage printed); else the positional count. Sizes and counts are plain decimal digits: a

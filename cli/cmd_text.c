@@ -35,24 +35,20 @@ int cmd_supervised(int argc, char **argv) {
     static const char cmd[] = "supervised";
     edl_textclf_args a;
     edl_textclf_defaults(&a);
-    /* fastText's flags (those that do nothing in supervised mode, and subwords, which edl's
-       supervised mode does not have yet, are refused when given, never ignored), then these */
+    /* fastText's flags (those that do nothing in supervised mode are refused when given, never
+       ignored), then edl's */
     ft_flags ft;
     ft_flags_supervised(&ft, &a);
-    const char *hidden = NULL, *optimizer = NULL, *pre = NULL, *valid = NULL, *log = NULL;
-    size_t ngrams = a.word_ngrams, batch = 0, patience = 0;
-    int64_t min_count_label = 0;
+    const char *hidden = NULL, *optimizer = NULL, *valid = NULL, *log = NULL;
+    size_t batch = 0, patience = 0;
     float dropout = 0;
     static const int sup_opts[] = {EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_ADAGRAD},
-                     sup_losses[] = {EDL_TEXTCLF_SOFTMAX, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS};
+                     sup_losses[] = {EDL_TEXTCLF_SOFTMAX, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS, EDL_TEXTCLF_NS};
     char opt_help[160];
     args_names(opt_help, sizeof opt_help, &ARG_NAMES_OPT, sup_opts, 3, "edl: ", ", ", " or ",
                " (mini-batch training; default adam with -hidden, else sgd)");
     const arg_spec specs[] = {
         FASTTEXT_FLAGS(ft),
-        {"wordNgrams", ARG_SIZE, &ngrams, "max length of word ngram"},
-        {"minCountLabel", ARG_COUNT, &min_count_label, "minimal number of label occurences"},
-        {"pretrainedVectors", ARG_STR, &pre, "pretrained word vectors (.vec) for supervised learning"},
         {"hidden", ARG_STR, &hidden, "edl: hidden ReLU layers, e.g. 256,128"},
         {"dropout", ARG_FLOAT, &dropout, "edl: dropout after each hidden layer"},
         {"optimizer", ARG_STR, &optimizer, opt_help},
@@ -66,7 +62,7 @@ int cmd_supervised(int argc, char **argv) {
     const char *pos[1];
     int parsed = args_parse(&ac, argc, argv, 2, pos, 0);
     if (parsed < 0) return parsed == ARGS_HELP ? 0 : 2;
-    const char *input = ft.input, *output = ft.output;
+    const char *input = ft.input, *output = ft.output, *pre = ft.pretrained;
     size_t ws = ft.ws, neg = ft.neg, minn = ft.minn, maxn = ft.maxn, lru = ft.lr_update_rate, epoch = ft.epoch;
     float t = ft.t;
     int verbose_level = ft.verbose;
@@ -74,11 +70,14 @@ int cmd_supervised(int argc, char **argv) {
         fprintf(stderr, "edl supervised: -input and -output are required (edl supervised -h lists the flags)\n");
         return 2;
     }
+    int loss;
+    if (args_enum(cmd, "-loss", ft.loss, &ARG_NAMES_TEXTCLF_LOSS, sup_losses, 4, &loss)) return 2;
     /* a flag is used or refused, never accepted and ignored */
     const char *refused =
-        ws != SIZE_MAX            ? "-ws has no effect in supervised mode (fastText ignores it there)"
-        : !isnan(t)               ? "-t has no effect in supervised mode (fastText ignores it there)"
-        : neg != SIZE_MAX         ? "-neg: supervised -loss ns is not implemented (softmax, ova and hs are)"
+        ws != SIZE_MAX    ? "-ws has no effect in supervised mode (fastText ignores it there)"
+        : !isnan(t)       ? "-t has no effect in supervised mode (fastText ignores it there)"
+        : neg != SIZE_MAX && loss != EDL_TEXTCLF_NS ? "-neg is the number of labels sampled with -loss ns; give that loss too"
+        : ft.fasttext_bin && hidden ? "-fasttextBin: fastText's file has no place for -hidden layers"
         : patience && !valid      ? "-patience needs -valid FILE: early stopping watches the validation loss"
         : dropout != 0 && !hidden ? "-dropout applies after -hidden layers: give -hidden too"
         : lru != SIZE_MAX && (hidden || batch || optimizer || valid)
@@ -89,27 +88,32 @@ int cmd_supervised(int argc, char **argv) {
         fprintf(stderr, "edl supervised: %s\n", refused);
         return 2;
     }
-    char path[4096], log_path[4096];
+    char path[4096], log_path[4096], vec_path[4096], out_path[4096], bin_path[4096];
     if (cli_output_path(cmd, "-output", output, ".safetensors", path, sizeof path) ||
+        cli_output_path(cmd, "-output", output, ".vec", vec_path, sizeof vec_path) ||
+        cli_output_path(cmd, "-output", output, ".output", out_path, sizeof out_path) ||
+        cli_output_path(cmd, "-output", output, ".bin", bin_path, sizeof bin_path) ||
         (log && cli_output_path(cmd, "-log", log, "", log_path, sizeof log_path)))
         return 1;
     const cli_file files[] = {{"-input", input, 0},
                               {"-valid", valid, 0},
                               {"-pretrainedVectors", pre, 0},
                               {"-output", path, 1},
+                              {"-output", vec_path, 1},
+                              {"-saveOutput", ft.save_output ? out_path : NULL, 1},
+                              {"-fasttextBin", ft.fasttext_bin ? bin_path : NULL, 1},
                               {"-log", log, 1}};
     if (cli_files_distinct(cmd, files, sizeof files / sizeof files[0])) return 1;
-    int loss;
-    if (args_enum(cmd, "-loss", ft.loss, &ARG_NAMES_TEXTCLF_LOSS, sup_losses, 3, &loss)) return 2;
     a.loss = (edl_textclf_loss)loss;
+    if (neg != SIZE_MAX) a.neg = neg;
     size_t hid[16], nh = 0;
     if (hidden && args_sizes(hidden, hid, 16, &nh) != 0) {
         fprintf(stderr, "edl supervised: -hidden '%s' is not a list of up to 16 sizes like 256,128\n", hidden);
         return 2;
     }
     if (optimizer && args_enum(cmd, "-optimizer", optimizer, &ARG_NAMES_OPT, sup_opts, 3, &a.optimizer)) return 2;
-    a.dim = ft.dim, a.lr = ft.lr, a.epoch = epoch, a.word_ngrams = ngrams, a.bucket = ft.bucket;
-    a.min_count = ft.min_count, a.min_count_label = min_count_label, a.label = ft.label;
+    a.dim = ft.dim, a.lr = ft.lr, a.epoch = epoch, a.word_ngrams = ft.word_ngrams, a.bucket = ft.bucket;
+    a.min_count = ft.min_count, a.min_count_label = ft.min_count_label, a.label = ft.label;
     a.minn = minn, a.maxn = maxn;
     a.thread = ft.thread, a.seed = ft.seed, a.lr_update_rate = lru != SIZE_MAX ? lru : a.lr_update_rate,
     a.pretrained_vectors = pre;
@@ -119,7 +123,7 @@ int cmd_supervised(int argc, char **argv) {
     sp.ps.epochs = (double)epoch;
     if (log && !(sp.log = cli_open_output(cmd, "-log", log))) return 1;
     if (sp.log) fputs("epoch,loss,lr,words_per_sec_thread,seconds\n", sp.log);
-    a.progress = progress_supervised, a.user = &sp;
+    a.progress = progress_supervised, a.dictionary = progress_dictionary, a.user = &sp;
     edl_textclf *c = NULL;
     edl_textclf_report r;
     edl_status s = edl_textclf_train(&c, input, &a, &r);
@@ -128,21 +132,29 @@ int cmd_supervised(int argc, char **argv) {
     int log_failed = cli_close_output(cmd, "-log", log, sp.log) != 0;
     if (s != EDL_OK) return cli_fail(cmd);
     if (verbose_level >= 1) {
-        fprintf(stderr, "Read %lld words\nNumber of words:  %zu\nNumber of labels: %zu\n", (long long)r.ntokens,
-                r.nwords, r.nlabels);
         if (r.skipped_no_label)
             fprintf(stderr, "warning: %zu lines without a label were skipped\n", r.skipped_no_label);
         fprintf(stderr, "trained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n", r.seconds, r.words_per_sec_thread,
                 r.loss);
     }
+    /* as fastText: the model, and its words' vectors (each its subwords' mean) beside it */
+    edl_vectors *v = NULL, *o = NULL;
     s = edl_textclf_save(c, path);
+    if (s == EDL_OK) s = edl_textclf_vectors(c, &v);
+    if (s == EDL_OK) s = edl_vectors_write(v, vec_path, EDL_VEC_TEXT);
+    if (s == EDL_OK && ft.save_output && (s = edl_textclf_output_vectors(c, &o)) == EDL_OK)
+        s = edl_vectors_write(o, out_path, EDL_VEC_TEXT);
+    if (s == EDL_OK && ft.fasttext_bin) s = edl_textclf_save_fasttext(c, bin_path);
+    edl_vectors_free(v), edl_vectors_free(o);
     edl_textclf_free(c);
     if (s != EDL_OK) return cli_fail(cmd);
-    if (verbose_level >= 1) fprintf(stderr, "saved %s\n", path);
+    if (verbose_level >= 1)
+        fprintf(stderr, "saved %s, %s%s%s%s%s\n", path, vec_path, ft.save_output ? ", " : "",
+                ft.save_output ? out_path : "", ft.fasttext_bin ? ", " : "", ft.fasttext_bin ? bin_path : "");
     return log_failed;
 }
 
-/* MODEL FILE [k] [threshold], as fastText's test and predict. */
+/* MODEL FILE [k] [threshold], as fastText's test and predict; k -1 means every label. */
 static int model_file_k_th(const char *cmd, int argc, char **argv, edl_textclf **c, const char **file, size_t *k,
                            float *th) {
     char usage[96];
@@ -156,11 +168,11 @@ static int model_file_k_th(const char *cmd, int argc, char **argv, edl_textclf *
     char *end;
     if (np > 2) {
         long v = strtol(pos[2], &end, 10);
-        if (*end || v < 1 || v > 1000000) {
-            fprintf(stderr, "edl %s: k '%s' must be a positive integer\n", cmd, pos[2]);
+        if (*end || (v != -1 && (v < 1 || v > 1000000))) {
+            fprintf(stderr, "edl %s: k '%s' must be a positive integer, or -1 for every label\n", cmd, pos[2]);
             return 2;
         }
-        *k = (size_t)v;
+        *k = v == -1 ? SIZE_MAX : (size_t)v;
     }
     if (np > 3) {
         *th = strtof(pos[3], &end);
@@ -170,6 +182,7 @@ static int model_file_k_th(const char *cmd, int argc, char **argv, edl_textclf *
         }
     }
     if (edl_textclf_load(c, pos[0]) != EDL_OK) return cli_fail(cmd);
+    if (*k == SIZE_MAX) *k = edl_textclf_num_labels(*c);
     *file = pos[1];
     return 0;
 }
@@ -335,4 +348,32 @@ int cmd_quantize(int argc, char **argv) {
     if (s != EDL_OK) return cli_fail(cmd);
     fprintf(stderr, "saved %s\n", path);
     return 0;
+}
+
+/* fastText's dump: MODEL (a classifier or a word-vector model, edl's or fastText's) and what of it. */
+int cmd_dump(int argc, char **argv) {
+    static const arg_cmd ac = {"dump", "usage: edl dump MODEL args|dict|input|output\n", NULL, 0};
+    const char *pos[2];
+    int parsed = args_parse(&ac, argc, argv, 2, pos, 2);
+    if (parsed != 2) return args_usage_exit(&ac, parsed);
+    const char *what = pos[1];
+    if (strcmp(what, "args") && strcmp(what, "dict") && strcmp(what, "input") && strcmp(what, "output")) {
+        fprintf(stderr, "edl dump: '%s': the options are args, dict, input and output\n", what);
+        return 2;
+    }
+    edl_textclf *c = NULL;
+    edl_wordvec *w = NULL;
+    edl_status s = edl_textclf_load(&c, pos[0]);
+    if (s != EDL_OK) {
+        char first[512];
+        snprintf(first, sizeof first, "%s", edl_last_error());
+        if ((s = edl_wordvec_load(&w, pos[0])) != EDL_OK) {
+            fprintf(stderr, "edl dump: %s\n  (as a word-vector model: %s)\n", first, edl_last_error());
+            return 1;
+        }
+    }
+    s = c ? edl_textclf_dump(c, what, stdout) : edl_wordvec_dump(w, what, stdout);
+    edl_textclf_free(c);
+    edl_wordvec_free(w);
+    return s == EDL_OK ? 0 : cli_fail("dump");
 }

@@ -38,7 +38,7 @@ static int train_vectors(int argc, char **argv, int cbow) {
     const char *pos[1];
     int parsed = args_parse(&ac, argc, argv, 2, pos, 0);
     if (parsed < 0) return parsed == ARGS_HELP ? 0 : 2;
-    const char *input = ft.input, *output = ft.output, *loss = ft.loss;
+    const char *input = ft.input, *output = ft.output;
     int verbose_level = ft.verbose;
     a.dim = ft.dim, a.ws = ft.ws, a.epoch = ft.epoch, a.neg = ft.neg, a.lr = ft.lr, a.t = ft.t, a.thread = ft.thread;
     a.minn = ft.minn, a.maxn = ft.maxn, a.bucket = ft.bucket, a.lr_update_rate = ft.lr_update_rate, a.label = ft.label;
@@ -46,42 +46,59 @@ static int train_vectors(int argc, char **argv, int cbow) {
         fprintf(stderr, "edl %s: -input and -output are required (edl %s -h lists the flags)\n", cmd, cmd);
         return 2;
     }
-    char vec_path[4096], bin_path[4096], model_path[4096];
+    if (binary && ft.fasttext_bin) {
+        fprintf(stderr, "edl %s: -binary (word2vec's .bin) and -fasttextBin (fastText's) would both write %s.bin\n",
+                cmd, output);
+        return 2;
+    }
+    static const int losses[] = {EDL_TEXTCLF_NS, EDL_TEXTCLF_HS, EDL_TEXTCLF_SOFTMAX};
+    int loss;
+    if (args_enum(cmd, "-loss", ft.loss, &ARG_NAMES_TEXTCLF_LOSS, losses, 3, &loss)) return 2;
+    a.loss = (edl_textclf_loss)loss, a.pretrained_vectors = ft.pretrained, a.min_count_label = ft.min_count_label;
+    /* fastText takes -wordNgrams here and reads no word n-grams in its unsupervised modes: said,
+       not silently dropped */
+    if (ft.word_ngrams != 1 && verbose_level >= 1)
+        fprintf(stderr, "edl %s: note: -wordNgrams %zu has no effect on %s (fastText's unsupervised modes use no word "
+                        "n-grams either)\n", cmd, ft.word_ngrams, cmd);
+    char vec_path[4096], bin_path[4096], model_path[4096], out_path[4096];
     if (cli_output_path(cmd, "-output", output, ".vec", vec_path, sizeof vec_path) ||
-        (binary && cli_output_path(cmd, "-output", output, ".bin", bin_path, sizeof bin_path)) ||
+        cli_output_path(cmd, "-output", output, ".bin", bin_path, sizeof bin_path) ||
+        cli_output_path(cmd, "-output", output, ".output", out_path, sizeof out_path) ||
         cli_output_path(cmd, "-output", output, ".safetensors", model_path, sizeof model_path))
         return 1;
     const cli_file files[] = {{"-input", input, 0},
+                              {"-pretrainedVectors", ft.pretrained, 0},
                               {"-output", vec_path, 1},
-                              {"-output", binary ? bin_path : NULL, 1},
+                              {"-output", binary || ft.fasttext_bin ? bin_path : NULL, 1},
+                              {"-saveOutput", ft.save_output ? out_path : NULL, 1},
                               {"-output", model_path, 1}};
     if (cli_files_distinct(cmd, files, sizeof files / sizeof files[0])) return 1;
-    if (strcmp(loss, "ns")) {
-        fprintf(stderr, "edl %s: -loss '%s': only ns (negative sampling) is implemented\n", cmd, loss);
-        return 2;
-    }
     progress_state ps;
     progress_init(&ps, verbose_level);
     a.min_count = ft.min_count, a.seed = ft.seed, a.progress = progress_fasttext, a.user = &ps;
+    a.dictionary = progress_dictionary;
     edl_wordvec *w = NULL;
     edl_wordvec_report r;
     edl_status s = edl_wordvec_train(&w, input, &a, &r);
     if (verbose_level >= 2) fputc('\n', stderr);
     if (s != EDL_OK) return cli_fail(cmd);
     if (verbose_level >= 1)
-        fprintf(stderr,
-                "Read %lld words\nNumber of words:  %zu\ntrained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n",
-                (long long)r.ntokens, r.nwords, r.seconds, r.words_per_sec_thread, r.loss);
-    edl_vectors *v = NULL;
+        fprintf(stderr, "trained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n", r.seconds, r.words_per_sec_thread,
+                r.loss);
+    edl_vectors *v = NULL, *o = NULL;
     s = edl_wordvec_vectors(w, &v);
     if (s == EDL_OK) s = edl_vectors_write(v, vec_path, EDL_VEC_TEXT);
     if (s == EDL_OK && binary) s = edl_vectors_write(v, bin_path, EDL_VEC_BINARY);
+    if (s == EDL_OK && ft.fasttext_bin) s = edl_wordvec_save_fasttext(w, bin_path);
+    if (s == EDL_OK && ft.save_output && (s = edl_wordvec_output_vectors(w, &o)) == EDL_OK)
+        s = edl_vectors_write(o, out_path, EDL_VEC_TEXT);
     if (s == EDL_OK) s = edl_wordvec_save(w, model_path);
-    edl_vectors_free(v);
+    edl_vectors_free(v), edl_vectors_free(o);
     edl_wordvec_free(w);
     if (s != EDL_OK) return cli_fail(cmd);
     if (verbose_level >= 1)
-        fprintf(stderr, "saved %s.vec%s and %s.safetensors\n", output, binary ? ", .bin" : "", output);
+        fprintf(stderr, "saved %s.vec%s%s and %s.safetensors\n", output, binary || ft.fasttext_bin ? ", .bin" : "",
+                ft.save_output ? ", .output" : "", output);
     return 0;
 }
 
@@ -235,35 +252,53 @@ static int check_k(const char *cmd, size_t k) {
     return 2;
 }
 
+/* fastText's positional k (MODEL k): a second positional of digits only is k, not a word; the
+   words, if any, follow. Returns the first word's index in pos, or -1 (k named wrong). */
+static int positional_k(const char *cmd, const char **pos, int np, size_t *k) {
+    if (np < 2 || !pos[1][0] || strspn(pos[1], "0123456789") != strlen(pos[1])) return 1;
+    char *end;
+    unsigned long long v = strtoull(pos[1], &end, 10);
+    if (v < 1 || v > 100000) {
+        fprintf(stderr, "edl %s: k %s must be in [1, 100000]\n", cmd, pos[1]);
+        return -1;
+    }
+    *k = (size_t)v;
+    return 2;
+}
+
 int cmd_nn(int argc, char **argv) {
     size_t k = 10;
     const char *pos[64];
     const arg_spec specs[] = {{"k", ARG_SIZE, &k, "neighbours to print"}};
-    const arg_cmd ac = {"nn", "usage: edl nn VECTORS [-k 10] [WORD...]   (words from stdin when none are given)\n",
+    const arg_cmd ac = {"nn",
+                        "usage: edl nn MODEL [k]          (fastText's: words read from stdin, a prompt each)\n"
+                        "       edl nn MODEL [-k 10] WORD...\n",
                         specs, 1};
     int np = args_parse(&ac, argc, argv, 2, pos, 64);
     if (np < 1) return args_usage_exit(&ac, np);
-    if (check_k("nn", k)) return 2;
+    int first = positional_k("nn", pos, np, &k);
+    if (first < 0 || check_k("nn", k)) return 2;
+    const int prompt = first >= np; /* fastText's interactive form: "Query word? " before each word */
     vec_source src;
     if (open_source("nn", pos[0], &src)) return 1;
     size_t dim = edl_vectors_dim(src.v);
     float *q = malloc(dim * sizeof *q), *sims = malloc(k * sizeof *sims);
     int64_t *ids = malloc(k * sizeof *ids);
-    word_source ws = {(char **)pos + 1, np - 1, 0, NULL, 0, 0, NULL, EDL_OK};
+    word_source ws = {(char **)pos + first, np - first, 0, NULL, 0, 0, NULL, EDL_OK};
     const char *word;
     int rc = q && sims && ids ? 0 : 1;
+    if (prompt && !rc) fputs("Query word? ", stdout), fflush(stdout);
     while (!rc && (word = next_word(&ws))) {
         int64_t id;
-        printf("Query word? %s\n", word);
-        if (!word_vector(&src, word, q, &id)) {
-            printf("(no vector for %s)\n", word);
-            continue;
-        }
+        if (!prompt) printf("Query word? %s\n", word);
         size_t n;
-        if (edl_vectors_nearest(src.v, q, k, 0, &id, id >= 0, ids, sims, &n) != EDL_OK)
+        if (!word_vector(&src, word, q, &id))
+            printf("(no vector for %s)\n", word);
+        else if (edl_vectors_nearest(src.v, q, k, 0, &id, id >= 0, ids, sims, &n) != EDL_OK)
             rc = cli_fail("nn");
         else
             print_neighbours(&src, ids, sims, n);
+        if (prompt && !rc) fputs("Query word? ", stdout), fflush(stdout);
     }
     free(q), free(sims), free(ids);
     if (word_source_free(&ws, "nn")) rc = 1;
@@ -275,28 +310,32 @@ int cmd_analogies(int argc, char **argv) {
     size_t k = 10;
     const char *pos[64];
     const arg_spec specs[] = {{"k", ARG_SIZE, &k, "answers to print"}};
-    const arg_cmd ac = {
-        "analogies",
-        "usage: edl analogies VECTORS [-k 10] [A B C ...]   (A - B + C, as fastText: berlin germany france -> "
-        "paris;\n       triples from stdin when none)\n",
-        specs, 1};
+    const arg_cmd ac = {"analogies",
+                        "usage: edl analogies MODEL [k]   (fastText's: triples read from stdin, a prompt each)\n"
+                        "       edl analogies MODEL [-k 10] A B C ...\n"
+                        "A - B + C, as fastText: berlin germany france -> paris\n",
+                        specs, 1};
     int np = args_parse(&ac, argc, argv, 2, pos, 64);
     if (np < 1) return args_usage_exit(&ac, np);
-    if (check_k("analogies", k)) return 2;
-    if (np > 1 && (np - 1) % 3) {
-        fprintf(stderr, "edl analogies: %d words given: the words come in triples A B C\n", np - 1);
+    int first = positional_k("analogies", pos, np, &k);
+    if (first < 0 || check_k("analogies", k)) return 2;
+    if (np > first && (np - first) % 3) {
+        fprintf(stderr, "edl analogies: %d words given: the words come in triples A B C\n", np - first);
         return 2;
     }
+    const int prompt = first >= np; /* fastText's interactive form */
+    if (prompt) printf("Loading model %s\n", pos[0]);
     vec_source src;
     if (open_source("analogies", pos[0], &src)) return 1;
     float *sims = malloc(k * sizeof *sims);
     int64_t *ids = malloc(k * sizeof *ids);
     size_t dim = edl_vectors_dim(src.v);
     float *vec = malloc(dim * sizeof *vec), *query = malloc(dim * sizeof *query);
-    word_source ws = {(char **)pos + 1, np - 1, 0, NULL, 0, 0, NULL, EDL_OK};
+    word_source ws = {(char **)pos + first, np - first, 0, NULL, 0, 0, NULL, EDL_OK};
     int rc = sims && ids && vec && query ? 0 : 1;
     char *w[3] = {NULL, NULL, NULL};
     for (;;) {
+        if (prompt && !rc) fputs("Query triplet (A - B + C)? ", stdout), fflush(stdout);
         int got = 0;
         for (; got < 3; got++) {
             const char *x = next_word(&ws);
@@ -322,7 +361,7 @@ int cmd_analogies(int argc, char **argv) {
             for (size_t d = 0; d < dim; d++) query[d] += scale * vec[d];
             if (id[i] >= 0) exclude[nex++] = id[i];
         }
-        printf("Query triplet (A - B + C)? %s %s %s\n", w[0], w[1], w[2]);
+        if (!prompt) printf("Query triplet (A - B + C)? %s %s %s\n", w[0], w[1], w[2]);
         if (missing >= 0) {
             printf("(no vector for %s)\n", w[missing]);
             continue;

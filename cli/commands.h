@@ -20,6 +20,7 @@ int cmd_eval_similarity(int argc, char **argv);
 int cmd_print_word_vectors(int argc, char **argv);
 int cmd_print_ngrams(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
 int cmd_project(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_export_projector(int argc, char **argv);

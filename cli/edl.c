@@ -13,21 +13,24 @@ static const char usage[] =
     "commands:\n"
     "  supervised -input FILE -output PREFIX [flags]\n"
     "                          train a text classifier (fastText's flags; edl supervised -h)\n"
-    "  test MODEL FILE [k] [th]        N, P@k and R@k as fastText prints them\n"
+    "  test MODEL FILE [k] [th]        N, P@k and R@k as fastText prints them (k -1: every label)\n"
     "  test-label MODEL FILE [k] [th]  precision, recall and F1 per label\n"
     "  predict MODEL FILE|- [k] [th]   most likely labels per line\n"
     "  predict-prob MODEL FILE|- [k] [th]  ... with their probabilities\n"
     "  print-sentence-vectors MODEL    the mean input vector of each line of stdin\n"
     "  skipgram|cbow -input FILE -output PREFIX [flags]\n"
     "                          learn word vectors (fastText's flags): PREFIX.vec, .safetensors\n"
-    "  convert IN OUT          word vectors between word2vec text/binary, GloVe, .vec, safetensors\n"
-    "  nn VECTORS [-k 10] [WORD...]        nearest neighbours (cosine)\n"
-    "  analogies VECTORS [A B C...]        A - B + C, as fastText's (berlin germany france)\n"
+    "  convert IN OUT          word vectors between word2vec text/binary, GloVe, .vec, safetensors;\n"
+    "                          models between edl's .safetensors and fastText's .bin\n"
+    "  nn MODEL [k]                        nearest neighbours of words on stdin, fastText's prompt\n"
+    "  nn VECTORS [-k 10] WORD...          ... of the words given (cosine)\n"
+    "  analogies MODEL [k] | VECTORS A B C...   A - B + C, as fastText's (berlin germany france)\n"
     "  eval-analogies VECTORS FILE         questions-words.txt accuracy per section\n"
     "  eval-similarity VECTORS FILE        Spearman correlation with human scores\n"
     "  print-word-vectors MODEL            vectors of words on stdin (subwords for unseen ones)\n"
     "  print-ngrams MODEL WORD             a word's subwords and their vectors (fastText's)\n"
     "  quantize -input MODEL -output P     fastText's quantize: a compressed classifier, P.ftz\n"
+    "  dump MODEL args|dict|input|output   a model's parts as fastText's dump prints them\n"
     "  project VECTORS|MODEL -method pca|tsne [-dim 2] [-output F.csv]   2-D coordinates (CSV)\n"
     "  plot VECTORS|MODEL -output F.svg [-method pca|tsne] [-labels META.tsv] [-top N]\n"
     "  export-projector VECTORS|MODEL DIR  vectors.tsv + metadata.tsv for TensorBoard's projector\n"
@@ -66,6 +69,7 @@ static const struct {
     {"print-word-vectors", cmd_print_word_vectors},
     {"print-ngrams", cmd_print_ngrams},
     {"quantize", cmd_quantize},
+    {"dump", cmd_dump},
     {"project", cmd_project},
     {"plot", cmd_plot},
     {"export-projector", cmd_export_projector},

@@ -11,14 +11,17 @@ void ft_flags_supervised(ft_flags *f, const edl_textclf_args *a) {
     f->dim = a->dim, f->epoch = a->epoch, f->bucket = a->bucket, f->lr_update_rate = SIZE_MAX;
     f->ws = f->neg = SIZE_MAX, f->minn = a->minn, f->maxn = a->maxn, f->t = NAN;
     f->min_count = a->min_count, f->lr = a->lr, f->thread = a->thread, f->verbose = 2, f->seed = a->seed;
+    f->word_ngrams = a->word_ngrams, f->min_count_label = a->min_count_label;
     args_names(f->loss_help, sizeof f->loss_help, &ARG_NAMES_TEXTCLF_LOSS, NULL, 0, "loss function {", ", ", ", ", "}");
 }
 
 void ft_flags_vectors(ft_flags *f, const edl_wordvec_args *a) {
     memset(f, 0, sizeof *f);
-    f->loss = "ns", f->label = a->label;
+    f->loss = edl_textclf_loss_name(a->loss), f->label = a->label, f->word_ngrams = 1;
     f->dim = a->dim, f->epoch = a->epoch, f->bucket = a->bucket, f->lr_update_rate = a->lr_update_rate;
     f->ws = a->ws, f->neg = a->neg, f->minn = a->minn, f->maxn = a->maxn, f->t = a->t;
     f->min_count = a->min_count, f->lr = a->lr, f->thread = a->thread, f->verbose = 2, f->seed = a->seed;
-    snprintf(f->loss_help, sizeof f->loss_help, "loss function {%s}", f->loss);
+    static const int losses[] = {EDL_TEXTCLF_NS, EDL_TEXTCLF_HS, EDL_TEXTCLF_SOFTMAX};
+    args_names(f->loss_help, sizeof f->loss_help, &ARG_NAMES_TEXTCLF_LOSS, losses, 3, "loss function {", ", ", ", ",
+               "}");
 }

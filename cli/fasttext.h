@@ -8,17 +8,19 @@
 
 typedef struct {
     int supervised; /* the mode: what the help says, what is refused */
-    const char *input, *output, *label, *loss;
-    size_t dim, epoch, bucket, lr_update_rate, ws, neg, minn, maxn;
-    int64_t min_count;
+    const char *input, *output, *label, *loss, *pretrained;
+    size_t dim, epoch, bucket, lr_update_rate, ws, neg, minn, maxn, word_ngrams;
+    int64_t min_count, min_count_label;
+    int save_output, fasttext_bin;
     float lr, t;
     int thread, verbose;
     uint64_t seed;
     char loss_help[64];
 } ft_flags;
 
-/* Supervised mode: the classifier's defaults; -ws, -neg and -t (which supervised mode does not
-   use) and -lrUpdateRate are SIZE_MAX / NaN until given, so they can be refused or told apart. */
+/* Supervised mode: the classifier's defaults; -ws, -neg and -t (which supervised mode uses only
+   with -loss ns, or not at all) and -lrUpdateRate are SIZE_MAX / NaN until given, so they can be
+   refused or told apart. */
 void ft_flags_supervised(ft_flags *f, const edl_textclf_args *a);
 /* Word vectors: the defaults of a. */
 void ft_flags_vectors(ft_flags *f, const edl_wordvec_args *a);
@@ -44,7 +46,13 @@ void ft_flags_vectors(ft_flags *f, const edl_wordvec_args *a);
         {"ws", ARG_SIZE, &(f).ws,                                                                                  \
          (f).supervised ? "(refused: no effect in supervised mode)" : "size of the context window"},               \
         {"neg", ARG_SIZE, &(f).neg,                                                                                \
-         (f).supervised ? "(refused: -loss ns is not implemented)" : "number of negatives sampled"},               \
+         (f).supervised ? "number of negatives sampled (-loss ns)" : "number of negatives sampled"},               \
+        {"wordNgrams", ARG_SIZE, &(f).word_ngrams,                                                                 \
+         (f).supervised ? "max length of word ngram" : "max length of word ngram (no effect here, as fastText's)"}, \
+        {"minCountLabel", ARG_COUNT, &(f).min_count_label, "minimal number of label occurences"},                 \
+        {"pretrainedVectors", ARG_STR, &(f).pretrained, "pretrained word vectors (.vec) for supervised learning"}, \
+        {"saveOutput", ARG_BOOL, &(f).save_output, "whether output params should be saved (OUTPUT.output)"},     \
+        {"fasttextBin", ARG_BOOL, &(f).fasttext_bin, "edl: also write OUTPUT.bin, fastText's model file"},        \
         {"minn", ARG_SIZE, &(f).minn, "min length of char ngram"},                                                 \
         {"maxn", ARG_SIZE, &(f).maxn, "max length of char ngram (0: none)"}, {                                     \
         "t", ARG_FLOAT, &(f).t, (f).supervised ? "(refused: no effect in supervised mode)" : "sampling threshold"  \

@@ -68,6 +68,14 @@ void progress_fasttext(const edl_progress *p, void *user) {
     fflush(stderr);
 }
 
+void progress_dictionary(int64_t ntokens, size_t nwords, size_t nlabels, void *user) {
+    const progress_state *s = user;
+    if (s && s->verbose < 1) return;
+    fprintf(stderr, "Read %lldM words\nNumber of words:  %zu\nNumber of labels: %zu\n", (long long)(ntokens / 1000000),
+            nwords, nlabels);
+    fflush(stderr);
+}
+
 int cli_fail(const char *cmd) {
     fprintf(stderr, "edl %s: %s\n", cmd, edl_last_error());
     return 1;

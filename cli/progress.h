@@ -22,6 +22,9 @@ void progress_report(const edl_progress *p, void *user);
 /* fastText's progress line ("Progress: 42.0% words/sec/thread: ..."), for the fastText-style
    commands; user is a progress_state (printed at verbosity 2 and above; logged if it has a log). */
 void progress_fasttext(const edl_progress *p, void *user);
+/* fastText's lines once the dictionary is read (verbosity 1 and above), for the args'
+   dictionary callback; user is a progress_state (or a struct that begins with one). */
+void progress_dictionary(int64_t ntokens, size_t nwords, size_t nlabels, void *user);
 /* Prints "edl CMD: <the library's last error>" and returns 1. */
 int cli_fail(const char *cmd);
 

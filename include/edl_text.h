@@ -11,6 +11,10 @@
 
 #include "edl.h"
 
+#include <stdio.h>
+
+typedef struct edl_vectors edl_vectors; /* word vectors: below, under "Word vectors" */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -22,8 +26,10 @@ extern "C" {
    hierarchical softmax. Input is fastText's format: one example a line, "__label__X" tokens
    and words separated by whitespace. */
 typedef struct edl_textclf edl_textclf;
-typedef enum { EDL_TEXTCLF_SOFTMAX = 0, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS } edl_textclf_loss;
-/* Names as edl.h's "Names": softmax ova hs. */
+/* softmax; ova: a sigmoid a label; hs: hierarchical softmax; ns: a sigmoid a label trained on the
+   example's label and -neg labels sampled by count^0.5 (fastText's supervised -loss ns). */
+typedef enum { EDL_TEXTCLF_SOFTMAX = 0, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS, EDL_TEXTCLF_NS } edl_textclf_loss;
+/* Names as edl.h's "Names": softmax ova hs ns (and fastText's one-vs-all for ova). */
 const char *edl_textclf_loss_name(edl_textclf_loss loss);
 edl_status edl_textclf_loss_from_name(const char *name, edl_textclf_loss *loss);
 
@@ -38,6 +44,7 @@ typedef struct {
     int64_t min_count_label;        /* 0 */
     const char *label;              /* "__label__" */
     edl_textclf_loss loss;          /* softmax */
+    size_t neg;                     /* 5: labels sampled per example with -loss ns */
     int thread;                     /* 12 */
     uint64_t seed;                  /* 0 */
     size_t lr_update_rate;          /* 100 */
@@ -85,6 +92,12 @@ edl_status edl_textclf_load(edl_textclf **clf, const char *path);
    module load and predict with. EDL_ERR_UNSUPPORTED for what fastText has no place for: hidden
    layers. (edl_textclf_load reads fastText's .bin back, as it reads fastText's own.) */
 edl_status edl_textclf_save_fasttext(const edl_textclf *clf, const char *path);
+/* fastText's dump: what is "args", "dict", "input" or "output", printed to f as fastText 0.9.2's
+   dump prints it (a quantized model's rows decoded, where fastText refuses). */
+edl_status edl_textclf_dump(const edl_textclf *clf, const char *what, FILE *f);
+/* fastText's -saveOutput: the output rows, each named by its label (hs: the tree's inner nodes in
+   label order, the last row zeros, as fastText writes them). */
+edl_status edl_textclf_output_vectors(const edl_textclf *clf, edl_vectors **v);
 /* fastText's quantize: the classifier written as a .ftz, its input rows (and with qout its output
    rows) product-quantized (k-means codebooks of 256 centroids on sub-vectors of dsub values, a byte
    each), with qnorm each row's norm quantized apart, with cutoff only that many rows of largest
@@ -116,7 +129,6 @@ size_t edl_textclf_dim(const edl_textclf *clf);
    when it has none. dim floats. */
 edl_status edl_textclf_word_vector(const edl_textclf *clf, const char *word, size_t len, float *vec);
 /* Every word's vector (edl_textclf_word_vector), as fastText's nn and analogies see them. */
-typedef struct edl_vectors edl_vectors; /* (the word-vectors section below) */
 edl_status edl_textclf_vectors(const edl_textclf *clf, edl_vectors **v);
 /* A word's subwords as fastText's print-ngrams lists them: its own row (when it is in the
    vocabulary), then each character n-gram (with its "<" or ">") and its row, in fastText's order.
@@ -227,6 +239,8 @@ typedef struct {
     size_t lr_update_rate; /* 100 */
     const char *label;     /* "__label__": such tokens are not words */
     int64_t min_count_label; /* 0: labels seen this often are counted in the dictionary's report */
+    edl_textclf_loss loss;   /* EDL_TEXTCLF_NS (fastText's default), _HS or _SOFTMAX over the words */
+    const char *pretrained_vectors; /* a vectors file whose words' rows start the input table, or NULL */
     void (*progress)(const edl_progress *p, void *user);
     /* Called once the dictionary is read, before training (nlabels: label tokens, not words). */
     void (*dictionary)(int64_t ntokens, size_t nwords, size_t nlabels, void *user);
@@ -246,6 +260,12 @@ void edl_wordvec_free(edl_wordvec *w);
 /* The model file: the input table (words and n-gram buckets), the vocabulary, the arguments. */
 edl_status edl_wordvec_save(const edl_wordvec *w, const char *path);
 edl_status edl_wordvec_load(edl_wordvec **w, const char *path);
+/* fastText's .bin of a model trained by edl or read from fastText's file, which fastText 0.9.2
+   loads; edl's own file keeps no output rows, so a model read from it is EDL_ERR_UNSUPPORTED. */
+edl_status edl_wordvec_save_fasttext(const edl_wordvec *w, const char *path);
+/* As edl_textclf_dump and edl_textclf_output_vectors (the rows named by words). */
+edl_status edl_wordvec_dump(const edl_wordvec *w, const char *what, FILE *f);
+edl_status edl_wordvec_output_vectors(const edl_wordvec *w, edl_vectors **v);
 size_t edl_wordvec_dim(const edl_wordvec *w);
 /* A word's vector: the mean of its rows (its own and its n-grams'); for a word not in the
    vocabulary, of its n-grams' (zeros without n-grams). */

@@ -84,11 +84,11 @@ TEST(cli_help_for_every_command) {
     }
     /* the flags and their defaults follow the usage line */
     CHECK(edl_stdout("supervised -h") == 0 &&
-          strstr(out, "  -loss           loss function {softmax, ova, hs} [softmax]\n") &&
+          strstr(out, "  -loss           loss function {softmax, ova, hs, ns} [softmax]\n") &&
           strstr(out, "  -wordNgrams") && strstr(out, "  -ws ") && strstr(out, "[unset]"));
-    CHECK(edl_stdout("skipgram -h") == 0 && strstr(out, "  -loss           loss function {ns} [ns]\n") &&
+    CHECK(edl_stdout("skipgram -h") == 0 && strstr(out, "  -loss           loss function {ns, hs, softmax} [ns]\n") &&
           strstr(out, "  -ws             size of the context window [5]\n") && strstr(out, "  -binary") &&
-          !strstr(out, "-wordNgrams"));
+          strstr(out, "-wordNgrams") && strstr(out, "-pretrainedVectors") && strstr(out, "-saveOutput"));
     CHECK(edl_stdout("skipgram -dim 7 -h") == 0 && strstr(out, "size of word vectors [7]"));
     CHECK(edl_stdout("train -h") == 0 && strstr(out, "sgd, adagrad, rowwise-adagrad, adam, adamw [adam]") &&
           strstr(out, "initialisation: torch, keras, fasttext [torch]"));
@@ -162,7 +162,9 @@ TEST(cli_enum_flags_use_the_library_names) {
     snprintf(ratings, sizeof ratings, "%s/u.data", dir);
     harness_write_text(ratings, "1\t1\t5\t1\n1\t2\t3\t2\n2\t1\t4\t3\n2\t3\t2\t4\n");
     const char *spec = "-spec 'embedding_bag(rows=4,dim=2) dense(2)'";
-    CHECK_RUN(2, "edl supervised: -loss 'ns' is not softmax, ova or hs", "supervised -input %s -output %s/q -loss ns",
+    CHECK_RUN(2, "edl supervised: -loss 'nce' is not softmax, ova, hs or ns",
+              "supervised -input %s -output %s/q -loss nce", data, dir);
+    CHECK_RUN(2, "edl skipgram: -loss 'ova' is not ns, hs or softmax", "skipgram -input %s -output %s/q -loss ova",
               data, dir);
     CHECK_RUN(2, "edl supervised: -optimizer 'adamw' is not sgd, adam or adagrad",
               "supervised -input %s -output %s/q -optimizer adamw", data, dir);

@@ -5,7 +5,8 @@
 #include "edl_text.h"
 
 static const edl__name_entry textclf_loss[] = {
-    {EDL_TEXTCLF_SOFTMAX, "softmax"}, {EDL_TEXTCLF_OVA, "ova"}, {EDL_TEXTCLF_HS, "hs"}};
+    {EDL_TEXTCLF_SOFTMAX, "softmax"}, {EDL_TEXTCLF_OVA, "ova"}, {EDL_TEXTCLF_HS, "hs"}, {EDL_TEXTCLF_NS, "ns"},
+    {EDL_TEXTCLF_OVA, "one-vs-all"}};
 static const edl__name_entry vec_format[] = {{EDL_VEC_AUTO, "auto"},
                                              {EDL_VEC_TEXT, "text"},
                                              {EDL_VEC_GLOVE, "glove"},

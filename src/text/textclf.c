@@ -26,7 +26,7 @@
 void edl_textclf_defaults(edl_textclf_args *a) {
     memset(a, 0, sizeof *a);
     a->dim = 100, a->lr = 0.1f, a->epoch = 5, a->word_ngrams = 1, a->bucket = 2000000;
-    a->min_count = 1, a->min_count_label = 0, a->label = "__label__", a->loss = EDL_TEXTCLF_SOFTMAX;
+    a->min_count = 1, a->min_count_label = 0, a->label = "__label__", a->loss = EDL_TEXTCLF_SOFTMAX, a->neg = 5;
     a->thread = 12, a->lr_update_rate = 100, a->optimizer = -1;
 }
 
@@ -128,11 +128,11 @@ edl_status edl__textclf_probs(const edl_textclf *c, const int32_t *words, size_t
         return EDL_OK;
     }
     for (size_t l = 0; l < nl; l++) probs[l] = edl__vec_dot(wo + l * dim, hidden, dim);
-    if (c->loss == EDL_TEXTCLF_OVA && c->fasttext) { /* fastText's model, fastText's answers */
+    if (edl__textclf_sigmoids(c) && c->fasttext) { /* fastText's model, fastText's answers */
         for (size_t l = 0; l < nl; l++) probs[l] = fasttext_sigmoid(probs[l]);
         return EDL_OK;
     }
-    if (c->loss == EDL_TEXTCLF_OVA) return edl_act_forward(probs, probs, nl, EDL_ACT_SIGMOID);
+    if (edl__textclf_sigmoids(c)) return edl_act_forward(probs, probs, nl, EDL_ACT_SIGMOID);
     return edl_softmax(probs, probs, 1, nl);
 }
 

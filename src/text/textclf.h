@@ -17,6 +17,7 @@ struct edl_textclf {
     int fasttext;       /* read from a fastText .bin: ova scores through fastText's sigmoid table */
     edl__ft_prune prune; /* a pruned .ftz's kept buckets (active 0: none) */
     edl__hs_tree hs;     /* hierarchical softmax: the tree over the labels */
+    size_t neg;      /* ns: labels sampled an example (kept for fastText's file) */
     char args[2048]; /* the training arguments, for the file */
 };
 
@@ -24,6 +25,11 @@ struct edl_textclf {
 static inline edl__features edl__textclf_features(const edl_textclf *c) {
     edl__features f = {c->word_ngrams, c->bucket, c->minn, c->maxn, c->prune.active ? &c->prune : NULL};
     return f;
+}
+
+/* ova and ns: each label's probability its own sigmoid. */
+static inline int edl__textclf_sigmoids(const edl_textclf *c) {
+    return c->loss == EDL_TEXTCLF_OVA || c->loss == EDL_TEXTCLF_NS;
 }
 
 /* hs: the tree over the labels' counts. */

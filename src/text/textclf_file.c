@@ -1,6 +1,7 @@
 /* Text classifier files (the model's safetensors with the vocabulary as tensors and the
  * arguments as metadata). */
 #include "text/textclf.h"
+#include "text/ft_view.h"
 #include "model/model_file.h"
 #include "model/pq.h"
 #include "kernels/kernels.h"
@@ -158,10 +159,11 @@ static edl__ft_args fasttext_args(const edl_textclf *c) {
                       .ws = 5,
                       .epoch = 5,
                       .min_count = 1,
-                      .neg = 5,
+                      .neg = c->neg ? (int32_t)c->neg : 5,
                       .word_ngrams = (int32_t)c->word_ngrams,
                       .loss = c->loss == EDL_TEXTCLF_HS    ? EDL__FT_LOSS_HS
                               : c->loss == EDL_TEXTCLF_OVA ? EDL__FT_LOSS_OVA
+                              : c->loss == EDL_TEXTCLF_NS  ? EDL__FT_LOSS_NS
                                                            : EDL__FT_LOSS_SOFTMAX,
                       .model = EDL__FT_MODEL_SUP,
                       .bucket = (int32_t)c->bucket,
@@ -172,42 +174,48 @@ static edl__ft_args fasttext_args(const edl_textclf *c) {
     return a;
 }
 
+/* The classifier as fastText's parts; fastText has no place for hidden layers. */
+static edl_status view_of(const edl_textclf *c, edl__ft_view *v, const char *fn) {
+    if (edl_model_num_layers(c->m) != 2)
+        return edl__fail(EDL_ERR_UNSUPPORTED, "%s: a classifier with hidden layers has no fastText form", fn);
+    size_t in_n = 0, out_n = 0;
+    const float *in = edl_model_tensor(c->m, 0, "weight", &in_n), *out = edl_model_tensor(c->m, 1, "weight", &out_n);
+    *v = (edl__ft_view){.args = fasttext_args(c),
+                        .vocab = &c->vocab,
+                        .dim = c->dim,
+                        .in = in,
+                        .in_rows = in_n / c->dim,
+                        .out = out,
+                        .out_rows = c->vocab.nlabels, /* hs: fastText keeps a row a label, the last unused */
+                        .out_given = out_n / c->dim};
+    return EDL_OK;
+}
+
 edl_status edl_textclf_save_fasttext(const edl_textclf *c, const char *path) {
     static const char fn[] = "edl_textclf_save_fasttext";
     if (!c || !path) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     if (c->prune.active)
         return edl__fail(EDL_ERR_UNSUPPORTED, "%s: %s: a pruned fastText model (.ftz) is not written again yet", fn,
                          path);
-    if (edl_model_num_layers(c->m) != 2)
-        return edl__fail(EDL_ERR_UNSUPPORTED, "%s: %s: a classifier with hidden layers has no fastText form", fn, path);
-    const edl__vocab *v = &c->vocab;
-    size_t n = v->size, in_n = 0, out_n = 0;
-    const char **words = malloc((n ? n : 1) * sizeof *words);
-    size_t *lens = malloc((n ? n : 1) * sizeof *lens);
-    if (!words || !lens) {
-        free(words), free(lens);
-        return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
-    }
-    for (size_t i = 0; i < n; i++)
-        words[i] = v->bytes + v->offsets[i], lens[i] = (size_t)(v->offsets[i + 1] - v->offsets[i]);
-    edl_model *m = c->m;
-    const float *in = edl_model_tensor(m, 0, "weight", &in_n), *out = edl_model_tensor(m, 1, "weight", &out_n);
-    edl__ft_model fm = {.args = fasttext_args(c),
-                        .words = words,
-                        .lens = lens,
-                        .counts = v->counts,
-                        .nwords = (int32_t)v->nwords,
-                        .nlabels = (int32_t)v->nlabels,
-                        .ntokens = v->ntokens,
-                        .in = in,
-                        .out = out,
-                        .in_rows = (int64_t)(in_n / c->dim),
-                        .out_rows = (int64_t)v->nlabels, /* hs: fastText keeps a row a label, the last unused */
-                        .out_given = (int64_t)(out_n / c->dim),
-                        .pruneidx_size = -1};
-    edl_status s = edl__ft_write(path, &fm);
-    free(words), free(lens);
-    return s;
+    edl__ft_view v;
+    EDL__TRY(view_of(c, &v, fn));
+    return edl__ft_view_write(&v, path, fn);
+}
+
+edl_status edl_textclf_dump(const edl_textclf *c, const char *what, FILE *f) {
+    static const char fn[] = "edl_textclf_dump";
+    if (!c || !what || !f) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    edl__ft_view v;
+    EDL__TRY(view_of(c, &v, fn));
+    return edl__ft_view_dump(&v, what, f, fn);
+}
+
+edl_status edl_textclf_output_vectors(const edl_textclf *c, edl_vectors **out) {
+    static const char fn[] = "edl_textclf_output_vectors";
+    if (!c || !out) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    edl__ft_view v;
+    EDL__TRY(view_of(c, &v, fn));
+    return edl__ft_view_output(&v, 1, out, fn);
 }
 
 /* A fastText classifier (.bin): its dictionary, arguments and matrices as an edl classifier. */
@@ -221,9 +229,6 @@ static edl_status load_fasttext(edl_textclf **out, const char *path) {
     if (s == EDL_OK && fa->model != EDL__FT_MODEL_SUP)
         s = edl__fail(EDL_ERR_FORMAT, "%s: a fastText %s model (word vectors), not a classifier", path,
                       fa->model == EDL__FT_MODEL_SG ? "skipgram" : "cbow");
-    if (s == EDL_OK && fa->loss == EDL__FT_LOSS_NS)
-        s = edl__fail(EDL_ERR_UNSUPPORTED, "%s: a classifier trained with -loss ns; edl's are softmax, ova and hs",
-                      path);
     if (s == EDL_OK && ft.nlabels < (fa->loss == EDL__FT_LOSS_HS ? 2 : 1))
         s = edl__fail(EDL_ERR_FORMAT, "%s: %d labels", path, ft.nlabels);
     if (s == EDL_OK && ft.input.rows == 0)
@@ -231,7 +236,9 @@ static edl_status load_fasttext(edl_textclf **out, const char *path) {
     if (s == EDL_OK) {
         c->loss = fa->loss == EDL__FT_LOSS_HS    ? EDL_TEXTCLF_HS
                   : fa->loss == EDL__FT_LOSS_OVA ? EDL_TEXTCLF_OVA
+                  : fa->loss == EDL__FT_LOSS_NS  ? EDL_TEXTCLF_NS
                                                  : EDL_TEXTCLF_SOFTMAX;
+        c->neg = fa->neg > 0 ? (size_t)fa->neg : 0;
         c->fasttext = 1;
         c->dim = (size_t)fa->dim, c->word_ngrams = fa->word_ngrams > 0 ? (size_t)fa->word_ngrams : 1;
         c->bucket = (size_t)fa->bucket, c->maxn = (size_t)fa->maxn, c->minn = fa->maxn ? (size_t)fa->minn : 0;
@@ -295,6 +302,8 @@ edl_status edl_textclf_load(edl_textclf **out, const char *path) {
     if (s == EDL_OK && c->loss == EDL_TEXTCLF_HS) s = edl__textclf_build_tree(c);
     const char *args = s == EDL_OK ? edl__st_meta(st, "textclf.args") : NULL;
     if (args) snprintf(c->args, sizeof c->args, "%s", args);
+    const char *neg = c->loss == EDL_TEXTCLF_NS ? strstr(c->args, " neg=") : NULL;
+    if (neg) c->neg = (size_t)strtoul(neg + 5, NULL, 10); /* for fastText's file; training alone used it */
     edl__st_close(st);
     if (s != EDL_OK) {
         edl_textclf_free(c);

@@ -4,6 +4,7 @@
 #include "kernels/kernels.h"
 #include "io/file.h"
 #include "model/hogwild.h"
+#include "text/vectors.h"
 
 #include <errno.h>
 #include <math.h>
@@ -93,28 +94,6 @@ static edl_status make_corpus(const edl_textclf *clf, const char *text, size_t l
     return s;
 }
 
-/* ---- pretrained vectors: any format edl reads (word2vec, GloVe, .vec, safetensors) --------- */
-
-static edl_status load_pretrained(edl_textclf *clf, const char *path) {
-    edl_vectors *v = NULL;
-    EDL__TRY(edl_vectors_read(&v, path, EDL_VEC_AUTO));
-    edl_status s = EDL_OK;
-    if (edl_vectors_dim(v) != clf->dim)
-        s = edl__fail(EDL_ERR_FORMAT, "%s: vectors have dim %zu, the model -dim %zu", path, edl_vectors_dim(v),
-                      clf->dim);
-    size_t count;
-    float *table = edl_model_tensor(clf->m, 0, "weight", &count);
-    for (size_t i = 0; s == EDL_OK && i < edl_vectors_count(v); i++) {
-        size_t len;
-        const char *w = edl_vectors_word(v, i, &len);
-        int32_t id = edl__vocab_find(&clf->vocab, w, len, edl__text_hash(w, len));
-        if (id >= 0 && (size_t)id < clf->vocab.nwords)
-            memcpy(table + (size_t)id * clf->dim, edl_vectors_row(v, i), clf->dim * sizeof(float));
-    }
-    edl_vectors_free(v);
-    return s;
-}
-
 /* ---- fastText's algorithm ------------------------------------------------------------------ */
 
 /* The job the Hogwild engine runs: one unit is one example. */
@@ -122,7 +101,27 @@ typedef struct {
     edl_textclf *c;
     const corpus *data;
     float *table, *wo; /* the input rows (words, then buckets) and the output rows */
+    double *neg_cdf;   /* ns: label l drawn with probability (cdf[l] - cdf[l-1]) / cdf[nlabels-1] */
 } hog;
+
+/* ns: a label other than target, drawn by count^0.5 as fastText's negatives table does (here the
+   exact distribution, searched, for a table of nlabels doubles instead of 10^7 ints). */
+static int32_t draw_negative(const hog *h, int32_t target, edl_rng *rng) {
+    const size_t nl = h->c->vocab.nlabels;
+    const double total = h->neg_cdf[nl - 1];
+    for (;;) {
+        double u = edl_rng_uniform(rng) * total;
+        size_t lo = 0, hi = nl - 1;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (h->neg_cdf[mid] > u)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        if ((int32_t)lo != target) return (int32_t)lo;
+    }
+}
 
 static float std_log(float x) { return logf(x + 1e-5f); }
 
@@ -153,7 +152,11 @@ static float update(const hog *h, const int32_t *words, size_t nw, const int32_t
         }
     } else {
         int32_t target = labels[nl > 1 ? edl_rng_below(rng, nl) : 0]; /* one label a step, as fastText */
-        if (c->loss == EDL_TEXTCLF_HS) {
+        if (c->loss == EDL_TEXTCLF_NS) {
+            loss += binary(wo + (size_t)target * dim, hidden, grad, dim, 1, lr);
+            for (size_t n = 0; n < c->neg; n++)
+                loss += binary(wo + (size_t)draw_negative(h, target, rng) * dim, hidden, grad, dim, 0, lr);
+        } else if (c->loss == EDL_TEXTCLF_HS) {
             for (size_t k = c->hs.path_off[target]; k < c->hs.path_off[target + 1]; k++)
                 loss += binary(wo + (size_t)c->hs.paths[k] * dim, hidden, grad, dim, c->hs.codes[k], lr);
         } else {
@@ -202,7 +205,13 @@ static int64_t step_example(void *job, void *state, size_t e, float lr, edl_rng 
 static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_textclf_args *a, int nt,
                                  edl_textclf_report *rep) {
     size_t in_n, out_n;
-    hog h = {c, d, edl_model_tensor(c->m, 0, "weight", &in_n), edl_model_tensor(c->m, 1, "weight", &out_n)};
+    hog h = {c, d, edl_model_tensor(c->m, 0, "weight", &in_n), edl_model_tensor(c->m, 1, "weight", &out_n), NULL};
+    if (c->loss == EDL_TEXTCLF_NS) {
+        size_t nl = c->vocab.nlabels;
+        if (!(h.neg_cdf = malloc(nl * sizeof *h.neg_cdf))) return edl__fail(EDL_ERR_NOMEM, "no memory for negatives");
+        double z = 0;
+        for (size_t l = 0; l < nl; l++) h.neg_cdf[l] = z += sqrt((double)c->vocab.counts[c->vocab.nwords + l]);
+    }
     edl__hogwild job = {.name = "edl_textclf_train",
                         .job = &h,
                         .units = d->n,
@@ -219,6 +228,7 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
                         .user = a->user};
     edl__hogwild_result r;
     edl_status s = edl__hogwild_run(&job, &r);
+    free(h.neg_cdf);
     rep->loss = r.loss, rep->seconds = r.seconds, rep->words_per_sec_thread = r.words_per_sec_thread;
     if (s != EDL_OK) return s;
     int bad_in = !edl__vec_all_finite(h.table, in_n), bad_out = !edl__vec_all_finite(h.wo, out_n);
@@ -335,7 +345,14 @@ static edl_status check_args(const edl_textclf_args *a) {
     if ((a->word_ngrams > 1 || a->maxn > 0) && (a->bucket == 0 || a->bucket > (size_t)INT32_MAX / 2))
         return edl__fail(EDL_ERR_ARG, "%s: -bucket %zu must be in [1, 2^30] with -wordNgrams > 1 or -maxn > 0", fn,
                          a->bucket);
-    if ((unsigned)a->loss > EDL_TEXTCLF_HS) return edl__fail(EDL_ERR_ARG, "%s: unknown loss %d", fn, (int)a->loss);
+    if (a->loss == EDL_TEXTCLF_NS && (a->neg == 0 || a->neg > 1000))
+        return edl__fail(EDL_ERR_ARG, "%s: -neg %zu must be in [1, 1000] with -loss ns", fn, a->neg);
+    if (a->loss == EDL_TEXTCLF_NS && (a->nhidden || a->batch || a->optimizer >= 0 || a->valid || a->dropout > 0))
+        return edl__fail(EDL_ERR_ARG,
+                         "%s: -loss ns trains example by example, as fastText; it takes no -hidden, -batch, "
+                         "-optimizer, -valid or -dropout",
+                         fn);
+    if ((unsigned)a->loss > EDL_TEXTCLF_NS) return edl__fail(EDL_ERR_ARG, "%s: unknown loss %d", fn, (int)a->loss);
     if (!a->label || !a->label[0]) return edl__fail(EDL_ERR_ARG, "%s: -label is empty", fn);
     if (a->thread < 0 || a->thread > 256)
         return edl__fail(EDL_ERR_ARG, "%s: -thread %d must be in [0, 256]", fn, a->thread);
@@ -357,7 +374,7 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
     corpus d = {0}, vd = {0};
     edl_textclf_report rep = {0};
     if (!c) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
-    c->loss = a->loss, c->dim = a->dim, c->word_ngrams = a->word_ngrams, c->minn = a->maxn ? a->minn : 0,
+    c->loss = a->loss, c->neg = a->loss == EDL_TEXTCLF_NS ? a->neg : 0, c->dim = a->dim, c->word_ngrams = a->word_ngrams, c->minn = a->maxn ? a->minn : 0,
     c->maxn = a->maxn;
     /* as fastText: no buckets without word or character n-grams */
     c->bucket = a->word_ngrams > 1 || a->maxn > 0 ? a->bucket : 0;
@@ -367,8 +384,9 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
     if (s == EDL_OK) s = edl__vocab_finish(&c->vocab, a->min_count, a->min_count_label);
     if (s == EDL_OK && c->vocab.nlabels == 0)
         s = edl__fail(EDL_ERR_FORMAT, "%s: no labels (tokens starting with \"%s\") in %s", fn, a->label, input);
-    if (s == EDL_OK && c->loss == EDL_TEXTCLF_HS && c->vocab.nlabels < 2)
-        s = edl__fail(EDL_ERR_ARG, "%s: -loss hs needs at least 2 labels", fn);
+    if (s == EDL_OK && (c->loss == EDL_TEXTCLF_HS || c->loss == EDL_TEXTCLF_NS) && c->vocab.nlabels < 2)
+        s = edl__fail(EDL_ERR_ARG, "%s: -loss %s needs at least 2 labels (%s has %zu)", fn,
+                      edl_textclf_loss_name(c->loss), input, c->vocab.nlabels);
     if (s == EDL_OK && c->vocab.nwords + c->bucket > (size_t)INT32_MAX)
         s = edl__fail(EDL_ERR_ARG, "%s: %zu words + %zu buckets exceed 2^31 rows", fn, c->vocab.nwords, c->bucket);
     if (s == EDL_OK) s = make_corpus(c, text, len, &d);
@@ -384,7 +402,10 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
     }
     if (s == EDL_OK && c->loss == EDL_TEXTCLF_HS) s = edl__textclf_build_tree(c);
     if (s == EDL_OK) s = edl__textclf_make_model(c, a);
-    if (s == EDL_OK && a->pretrained_vectors) s = load_pretrained(c, a->pretrained_vectors);
+    if (s == EDL_OK && a->pretrained_vectors) { /* any format edl reads (word2vec, GloVe, .vec, safetensors) */
+        float *table = edl_model_tensor(c->m, 0, "weight", NULL);
+        s = edl__vectors_into_rows(a->pretrained_vectors, &c->vocab, c->vocab.nwords, table, c->dim, c->dim);
+    }
     int general = a->nhidden > 0 || a->batch > 0 || a->optimizer >= 0 || a->valid || a->dropout > 0;
     int nt = a->thread > 0 ? a->thread : 1;
 #ifdef _OPENMP
@@ -405,6 +426,8 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
                          (unsigned long long)a->seed, a->lr_update_rate);
         if (c->maxn && n > 0 && (size_t)n < sizeof c->args)
             n += snprintf(c->args + n, sizeof c->args - (size_t)n, " minn=%zu maxn=%zu", c->minn, c->maxn);
+        if (c->neg && n > 0 && (size_t)n < sizeof c->args)
+            n += snprintf(c->args + n, sizeof c->args - (size_t)n, " neg=%zu", c->neg);
         if (general && n > 0 && (size_t)n < sizeof c->args)
             snprintf(c->args + n, sizeof c->args - (size_t)n, " batch=%zu optimizer=%d dropout=%g hidden=%zu",
                      a->batch ? a->batch : 32, a->optimizer, a->dropout, a->nhidden);

@@ -18,6 +18,10 @@ edl_status edl__vectors_add_word(edl_vectors *v, const char *w, size_t len, cons
 typedef edl_status (*edl__word_vector_fn)(const void *ctx, const char *word, size_t len, float *vec);
 edl_status edl__vectors_of_words(edl_vectors **out, const edl__vocab *vocab, size_t nwords, size_t dim,
                                  edl__word_vector_fn word_vector, const void *ctx, const char *fn);
+/* -pretrainedVectors: the rows of a vocabulary's words (ids below nwords) set from the vectors
+   file at path (any format edl reads), row i at table + i * stride; dim must match. */
+edl_status edl__vectors_into_rows(const char *path, const edl__vocab *vocab, size_t nwords, float *table, size_t dim,
+                                  size_t stride);
 edl_status edl__vectors_read_safetensors(edl_vectors **v, const char *path);
 edl_status edl__vectors_write_safetensors(const edl_vectors *v, const char *path);
 

@@ -129,3 +129,20 @@ edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
     *out = v;
     return EDL_OK;
 }
+
+edl_status edl__vectors_into_rows(const char *path, const edl__vocab *vocab, size_t nwords, float *table, size_t dim,
+                                  size_t stride) {
+    edl_vectors *v = NULL;
+    EDL__TRY(edl_vectors_read(&v, path, EDL_VEC_AUTO));
+    edl_status s = EDL_OK;
+    if (v->dim != dim)
+        s = edl__fail(EDL_ERR_FORMAT, "%s: vectors have dim %zu, the model -dim %zu", path, v->dim, dim);
+    for (size_t i = 0; s == EDL_OK && i < v->n; i++) {
+        size_t len;
+        const char *w = edl_vectors_word(v, i, &len);
+        int32_t id = edl__vocab_find(vocab, w, len, edl__text_hash(w, len));
+        if (id >= 0 && (size_t)id < nwords) memcpy(table + (size_t)id * stride, v->data + i * dim, dim * sizeof(float));
+    }
+    edl_vectors_free(v);
+    return s;
+}

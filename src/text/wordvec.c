@@ -8,6 +8,8 @@
 #include "model/model_file.h"
 #include "model/hogwild.h"
 #include "text/text.h"
+#include "text/ft_view.h"
+#include "text/hs_tree.h"
 #include "text/vectors.h"
 
 #include <math.h>
@@ -34,14 +36,22 @@ struct edl_wordvec {
     float *input;  /* (nwords + bucket) x stride */
     int32_t *sub;  /* word i's rows: sub[sub_off[i] .. sub_off[i+1]) (its own first) */
     size_t *sub_off;
-    edl_model *m; /* when loaded from a file: owns input */
+    edl_model *m;  /* when loaded from a file: owns input */
+    float *output; /* nwords x dim: the output rows (hs: the tree's nwords - 1 inner nodes, the last
+                      row unused), kept after training or from fastText's file; NULL from edl's */
+    /* how it was trained, for fastText's file and dump (a file of edl's: fastText's defaults) */
+    int cbow;
+    edl_textclf_loss loss;
+    size_t ws, epoch, neg, lr_update_rate;
+    int64_t min_count;
+    double t;
 };
 
 void edl_wordvec_defaults(edl_wordvec_args *a, int cbow) {
     memset(a, 0, sizeof *a);
     a->cbow = cbow, a->dim = 100, a->ws = 5, a->epoch = 5, a->min_count = 5, a->neg = 5, a->lr = 0.05f;
     a->t = 1e-4f, a->thread = 12, a->minn = 3, a->maxn = 6, a->bucket = 2000000, a->lr_update_rate = 100;
-    a->label = "__label__";
+    a->label = "__label__", a->loss = EDL_TEXTCLF_NS;
 }
 
 void edl_wordvec_free(edl_wordvec *w) {
@@ -51,7 +61,7 @@ void edl_wordvec_free(edl_wordvec *w) {
         edl_model_free(w->m);
     else
         free(w->input);
-    free(w->sub), free(w->sub_off);
+    free(w->sub), free(w->sub_off), free(w->output);
     free(w);
 }
 
@@ -166,6 +176,7 @@ typedef struct {
     const edl_wordvec_args *a;
     const wv_corpus *c;
     float *output; /* nwords x dim */
+    edl__hs_tree tree; /* -loss hs: over the words' counts */
     float *pkeep;  /* per word: probability of keeping it */
     int32_t *neg;  /* the negatives table */
     size_t nneg;
@@ -222,6 +233,43 @@ static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t targe
     return loss;
 }
 
+/* One (input rows -> target) update of hierarchical softmax (the target's path in the tree) or
+   of the full softmax over every word (out: nwords floats of scratch), as fastText's. */
+static float tree_update(wv_train *t, const int32_t *in, size_t nin, int32_t target, float lr, float *hidden,
+                         float *grad, float *out) {
+    edl_wordvec *w = t->w;
+    size_t dim = w->dim, stride = w->stride, nw = w->vocab.nwords;
+    memset(hidden, 0, dim * sizeof *hidden);
+    for (size_t i = 0; i < nin; i++) edl__vec_add(hidden, w->input + (size_t)in[i] * stride, dim);
+    edl__vec_scale(hidden, 1.0f / (float)nin, dim);
+    memset(grad, 0, dim * sizeof *grad);
+    float loss = 0.0f;
+    if (t->a->loss == EDL_TEXTCLF_HS) {
+        const edl__hs_tree *tr = &t->tree;
+        for (size_t k = tr->path_off[target]; k < tr->path_off[target + 1]; k++) {
+            float *row = t->output + (size_t)tr->paths[k] * stride;
+            float f = logistic(edl__vec_dot(row, hidden, dim)), code = (float)tr->codes[k];
+            float alpha = lr * (code - f);
+            edl__vec_ns_step(grad, row, hidden, alpha, dim);
+            loss -= logf((tr->codes[k] ? f : 1.0f - f) + 1e-5f);
+        }
+    } else {
+        float mx = -INFINITY, z = 0.0f;
+        for (size_t o = 0; o < nw; o++) {
+            out[o] = edl__vec_dot(t->output + o * stride, hidden, dim);
+            mx = out[o] > mx ? out[o] : mx;
+        }
+        for (size_t o = 0; o < nw; o++) z += out[o] = expf(out[o] - mx);
+        for (size_t o = 0; o < nw; o++) {
+            float p = out[o] / z, alpha = lr * ((o == (size_t)target ? 1.0f : 0.0f) - p);
+            edl__vec_ns_step(grad, t->output + o * stride, hidden, alpha, dim);
+            if (o == (size_t)target) loss = -logf(p + 1e-5f);
+        }
+    }
+    for (size_t i = 0; i < nin; i++) edl__vec_add(w->input + (size_t)in[i] * stride, grad, dim);
+    return loss;
+}
+
 /* A thread's state for the Hogwild engine: its buffers and its place in the negatives table. */
 typedef struct {
     float *buf;          /* hidden, grad */
@@ -242,7 +290,8 @@ static void *wv_thread_begin(void *job, edl_rng *rng) {
     wv_thread *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->negpos = negpos;
-    s->buf = malloc(2 * t->w->dim * sizeof *s->buf);
+    size_t scratch = t->a->loss == EDL_TEXTCLF_SOFTMAX ? t->w->vocab.nwords : 0; /* softmax's scores */
+    s->buf = malloc((2 * t->w->dim + scratch) * sizeof *s->buf);
     s->line = malloc(MAX_LINE * sizeof *s->line);
     if (!s->buf || !s->line) {
         wv_thread_end(job, s);
@@ -275,7 +324,9 @@ static int64_t wv_step(void *job, void *state, size_t l, float lr, edl_rng *rng,
                     if (push_id(&th->bow, &th->bow_n, &th->bow_cap, w->sub[k]) != EDL_OK) th->bow_n = 0;
             }
             if (th->bow_n) {
-                *loss += ns_update(t, th->bow, th->bow_n, line[p], lr, rng, &th->negpos, buf, buf + dim);
+                *loss += a->loss == EDL_TEXTCLF_NS
+                             ? ns_update(t, th->bow, th->bow_n, line[p], lr, rng, &th->negpos, buf, buf + dim)
+                             : tree_update(t, th->bow, th->bow_n, line[p], lr, buf, buf + dim, buf + 2 * dim);
                 ++*nloss;
             }
         } else {
@@ -283,7 +334,9 @@ static int64_t wv_step(void *job, void *state, size_t l, float lr, edl_rng *rng,
             size_t nin = w->sub_off[line[p] + 1] - w->sub_off[line[p]];
             for (size_t q = p >= b ? p - b : 0; q <= p + b && q < n; q++) {
                 if (q == p) continue;
-                *loss += ns_update(t, in, nin, line[q], lr, rng, &th->negpos, buf, buf + dim);
+                *loss += a->loss == EDL_TEXTCLF_NS
+                             ? ns_update(t, in, nin, line[q], lr, rng, &th->negpos, buf, buf + dim)
+                             : tree_update(t, in, nin, line[q], lr, buf, buf + dim, buf + 2 * dim);
                 ++*nloss;
             }
         }
@@ -324,7 +377,10 @@ static edl_status check_args(const edl_wordvec_args *a) {
         return edl__fail(EDL_ERR_ARG, "%s: -dim %zu must be in [1, 100000]", fn, a->dim);
     if (a->ws == 0 || a->ws > 1000) return edl__fail(EDL_ERR_ARG, "%s: -ws %zu must be in [1, 1000]", fn, a->ws);
     if (a->epoch == 0) return edl__fail(EDL_ERR_ARG, "%s: -epoch must be >= 1", fn);
-    if (a->neg == 0 || a->neg > 63) return edl__fail(EDL_ERR_ARG, "%s: -neg %zu must be in [1, 63]", fn, a->neg);
+    if (a->loss != EDL_TEXTCLF_NS && a->loss != EDL_TEXTCLF_HS && a->loss != EDL_TEXTCLF_SOFTMAX)
+        return edl__fail(EDL_ERR_ARG, "%s: -loss %s: word vectors learn with ns, hs or softmax", fn,
+                         edl_textclf_loss_name(a->loss) ? edl_textclf_loss_name(a->loss) : "?");
+    if (a->loss == EDL_TEXTCLF_NS && (a->neg == 0 || a->neg > 63)) return edl__fail(EDL_ERR_ARG, "%s: -neg %zu must be in [1, 63]", fn, a->neg);
     if (!(a->lr > 0) || !isfinite(a->lr)) return edl__fail(EDL_ERR_ARG, "%s: -lr %g must be > 0", fn, a->lr);
     if (!(a->t > 0) || !isfinite(a->t)) return edl__fail(EDL_ERR_ARG, "%s: -t %g must be > 0", fn, a->t);
     if (a->maxn && (a->minn == 0 || a->minn > a->maxn || a->maxn > 100))
@@ -351,6 +407,8 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
         return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
     }
     w->dim = a->dim, w->minn = a->minn, w->maxn = a->maxn, w->bucket = a->maxn ? a->bucket : 0;
+    w->cbow = a->cbow, w->loss = a->loss, w->ws = a->ws, w->epoch = a->epoch, w->neg = a->neg;
+    w->lr_update_rate = a->lr_update_rate, w->min_count = a->min_count, w->t = a->t;
     edl_status s = edl__vocab_init(&w->vocab, a->label);
     if (s == EDL_OK) s = edl__read_all(input, &text, &len);
     count_ctx cc = {&w->vocab};
@@ -399,6 +457,11 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
             size_t e = (k + 1) * CHUNK < total ? (k + 1) * CHUNK : total;
             for (size_t i = k * CHUNK; i < e; i++) w->input[i] = (2.0f * edl_rng_uniform(&r) - 1.0f) * bound;
         }
+        if (a->pretrained_vectors)
+            s = edl__vectors_into_rows(a->pretrained_vectors, &w->vocab, nw, w->input, dim, w->stride);
+        if (s == EDL_OK && a->loss == EDL_TEXTCLF_HS) s = edl__hs_tree_build(&t->tree, w->vocab.counts, nw);
+    }
+    if (s == EDL_OK) {
         double ntok = (double)c.n;
         for (size_t i = 0; i < nw; i++) {
             double f = (double)w->vocab.counts[i] / ntok;
@@ -449,9 +512,12 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
             rep->nwords = nw, rep->ntokens = (int64_t)c.n, rep->seconds = r.seconds;
             rep->words_per_sec_thread = r.words_per_sec_thread, rep->loss = r.loss;
         }
-        /* back to dense rows, in place (rows only move down) */
+        /* back to dense rows, in place (rows only move down); the output rows are kept */
         for (size_t row = 1; row < rows; row++)
             memmove(w->input + row * dim, w->input + row * w->stride, dim * sizeof(float));
+        for (size_t row = 1; row < nw; row++)
+            memmove(t->output + row * dim, t->output + row * w->stride, dim * sizeof(float));
+        w->output = t->output, t->output = NULL;
         w->stride = dim;
         int bad_in = s == EDL_OK && !edl__vec_all_finite(w->input, rows * dim);
         if (s == EDL_OK && (r.diverged >= 0 || bad_in)) {
@@ -463,6 +529,7 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
                           bad_in ? "input vectors" : "output vectors", (double)a->lr);
         }
     }
+    edl__hs_tree_free(&t->tree);
     free(t->output), free(t->pkeep), free(t->neg), free(t);
     free(c.ids), free(c.line_end);
     if (s != EDL_OK) {
@@ -534,8 +601,67 @@ edl_status edl__wordvec_check(edl__st *st, const edl_model *m, edl__wordvec_file
     return EDL_OK;
 }
 
-/* A fastText word-vector model (.bin of skipgram or cbow): its dictionary's words and the input
-   matrix (words, then buckets). */
+/* The model as fastText's parts (a model of edl's file: fastText's defaults for what training
+   alone used, and no output rows). */
+static edl__ft_view view_of(const edl_wordvec *w) {
+    edl__ft_args a = {.dim = (int32_t)w->dim,
+                      .ws = (int32_t)w->ws,
+                      .epoch = (int32_t)w->epoch,
+                      .min_count = (int32_t)(w->min_count < INT32_MAX ? w->min_count : INT32_MAX),
+                      .neg = (int32_t)w->neg,
+                      .word_ngrams = 1,
+                      .loss = w->loss == EDL_TEXTCLF_HS        ? EDL__FT_LOSS_HS
+                              : w->loss == EDL_TEXTCLF_SOFTMAX ? EDL__FT_LOSS_SOFTMAX
+                                                               : EDL__FT_LOSS_NS,
+                      .model = w->cbow ? EDL__FT_MODEL_CBOW : EDL__FT_MODEL_SG,
+                      .bucket = (int32_t)w->bucket,
+                      .minn = (int32_t)w->minn,
+                      .maxn = (int32_t)w->maxn,
+                      .lr_update_rate = (int32_t)w->lr_update_rate,
+                      .t = w->t};
+    edl__ft_view v = {.args = a,
+                      .vocab = &w->vocab,
+                      .dim = w->dim,
+                      .in = w->input,
+                      .in_rows = w->vocab.nwords + w->bucket,
+                      .out = w->output,
+                      .out_rows = w->vocab.nwords,
+                      .out_given = w->vocab.nwords};
+    return v;
+}
+
+/* fastText's arguments of a model whose file did not say them: its defaults for skip-gram. */
+static void default_hyper(edl_wordvec *w) {
+    w->cbow = 0, w->loss = EDL_TEXTCLF_NS, w->ws = 5, w->epoch = 5, w->neg = 5, w->lr_update_rate = 100;
+    w->min_count = 5, w->t = 1e-4;
+}
+
+edl_status edl_wordvec_save_fasttext(const edl_wordvec *w, const char *path) {
+    static const char fn[] = "edl_wordvec_save_fasttext";
+    if (!w || !path) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    if (!w->output)
+        return edl__fail(EDL_ERR_UNSUPPORTED,
+                         "%s: %s: the model was read from edl's file, which keeps the input table only; fastText's "
+                         ".bin needs the output rows too (write it from training, or convert fastText's .bin)",
+                         fn, path);
+    edl__ft_view v = view_of(w);
+    return edl__ft_view_write(&v, path, fn);
+}
+
+edl_status edl_wordvec_dump(const edl_wordvec *w, const char *what, FILE *f) {
+    if (!w || !what || !f) return edl__fail(EDL_ERR_ARG, "edl_wordvec_dump: an argument is NULL");
+    edl__ft_view v = view_of(w);
+    return edl__ft_view_dump(&v, what, f, "edl_wordvec_dump");
+}
+
+edl_status edl_wordvec_output_vectors(const edl_wordvec *w, edl_vectors **out) {
+    if (!w || !out) return edl__fail(EDL_ERR_ARG, "edl_wordvec_output_vectors: an argument is NULL");
+    edl__ft_view v = view_of(w);
+    return edl__ft_view_output(&v, 0, out, "edl_wordvec_output_vectors");
+}
+
+/* A fastText word-vector model (.bin of skipgram or cbow): its dictionary's words, the input
+   matrix (words, then buckets), the output rows and the arguments. */
 static edl_status load_fasttext(edl_wordvec **out, const char *path) {
     edl__ft ft;
     EDL__TRY(edl__ft_open(&ft, path));
@@ -554,6 +680,12 @@ static edl_status load_fasttext(edl_wordvec **out, const char *path) {
     if (s == EDL_OK) {
         w->dim = w->stride = (size_t)fa->dim, w->maxn = (size_t)fa->maxn, w->minn = fa->maxn ? (size_t)fa->minn : 0;
         w->bucket = (size_t)fa->bucket;
+        w->cbow = fa->model == EDL__FT_MODEL_CBOW;
+        w->loss = fa->loss == EDL__FT_LOSS_HS        ? EDL_TEXTCLF_HS
+                  : fa->loss == EDL__FT_LOSS_SOFTMAX ? EDL_TEXTCLF_SOFTMAX
+                                                     : EDL_TEXTCLF_NS;
+        w->ws = (size_t)fa->ws, w->epoch = (size_t)fa->epoch, w->neg = (size_t)fa->neg;
+        w->lr_update_rate = (size_t)fa->lr_update_rate, w->min_count = fa->min_count, w->t = fa->t;
         s = edl__vocab_from_fasttext(&w->vocab, &ft);
     }
     size_t rows = (size_t)ft.input.rows, bytes = 0;
@@ -562,6 +694,16 @@ static edl_status load_fasttext(edl_wordvec **out, const char *path) {
     if (s == EDL_OK && !(w->input = malloc(bytes ? bytes : 1)))
         s = edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu floats", path, rows, w->dim);
     if (s == EDL_OK) s = edl__fasttext_floats(&ft, &ft.input, "input", 0, ft.input.rows, w->input, w->dim);
+    /* the output rows: a row a word (fastText's dictionary keeps labels apart) */
+    size_t nw = w->vocab.nwords, obytes = 0;
+    if (s == EDL_OK && ft.output.rows != (int64_t)nw)
+        s = edl__fail(EDL_ERR_FORMAT, "%s: byte %llu: the output matrix has %lld rows, the dictionary %zu words", path,
+                      (unsigned long long)ft.output.off, (long long)ft.output.rows, nw);
+    if (s == EDL_OK && !edl__mul_ok(nw * sizeof(float), w->dim, &obytes))
+        s = edl__fail(EDL_ERR_NOMEM, "%s: %zu x %zu floats", path, nw, w->dim);
+    if (s == EDL_OK && !(w->output = malloc(obytes ? obytes : 1)))
+        s = edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu output floats", path, nw, w->dim);
+    if (s == EDL_OK) s = edl__fasttext_floats(&ft, &ft.output, "output", 0, (int64_t)nw, w->output, w->dim);
     if (s == EDL_OK) s = build_subwords(w);
     edl__ft_close(&ft);
     if (s != EDL_OK) {
@@ -577,6 +719,7 @@ edl_status edl_wordvec_load(edl_wordvec **out, const char *path) {
     if (edl__ft_is_fasttext(path)) return load_fasttext(out, path);
     edl_wordvec *w = calloc(1, sizeof *w);
     if (!w) return edl__fail(EDL_ERR_NOMEM, "edl_wordvec_load: no memory");
+    default_hyper(w);
     edl__wordvec_file f;
     edl__st *st = NULL;
     edl_status s = edl__st_open(&st, path); /* one open: the model and the app's parts come from it */
