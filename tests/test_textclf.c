@@ -110,8 +110,8 @@ static double p_at_1(const edl_textclf *c, const char *path) {
 TEST(textclf_each_loss_learns) {
     char dir[] = "/tmp/edl-clf-XXXXXX", train[64], test[64];
     corpus_pair(dir, train, test, 3000, 500, 4, 1, 0);
-    const edl_textclf_loss losses[3] = {EDL_TEXTCLF_SOFTMAX, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS};
-    for (int li = 0; li < 3; li++) {
+    const edl_textclf_loss losses[4] = {EDL_TEXTCLF_SOFTMAX, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS, EDL_TEXTCLF_NS};
+    for (int li = 0; li < 4; li++) {
         edl_textclf_args a;
         edl_textclf_defaults(&a);
         a.loss = losses[li], a.dim = 20, a.epoch = 5, a.lr = 0.5f, a.thread = 1, a.word_ngrams = 2, a.bucket = 10000;

@@ -375,3 +375,82 @@ TEST(vectors_cut_inside_last_number) {
     edl_vectors_free(v);
     harness_remove_dir(dir);
 }
+
+/* Skip-gram and CBOW learn with each of fastText's losses (ns, hs over a Huffman tree of the
+   words, the full softmax); the model written as fastText's .bin reads back the same, output rows
+   too, and a model of edl's own file (no output rows) is refused that file, named. */
+TEST(wordvec_every_loss_learns_and_writes_fasttext_bin) {
+    char dir[] = "/tmp/edl-wvl-XXXXXX", corpus[96], bin[96], st[96];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(corpus, sizeof corpus, "%s/c.txt", dir);
+    snprintf(bin, sizeof bin, "%s/m.bin", dir);
+    snprintf(st, sizeof st, "%s/m.safetensors", dir);
+    write_topics(corpus);
+    const edl_textclf_loss losses[3] = {EDL_TEXTCLF_NS, EDL_TEXTCLF_HS, EDL_TEXTCLF_SOFTMAX};
+    for (int cbow = 0; cbow < 2; cbow++)
+        for (int li = 0; li < 3; li++) {
+            edl_wordvec_args a;
+            edl_wordvec_defaults(&a, cbow);
+            a.dim = 20, a.epoch = 5, a.thread = 1, a.min_count = 1, a.lr = cbow ? 0.1f : 0.05f, a.minn = a.maxn = 0;
+            a.loss = losses[li];
+            edl_wordvec *w = NULL, *back = NULL;
+            edl_wordvec_report rep;
+            CHECK_OK(edl_wordvec_train(&w, corpus, &a, &rep));
+            if (!w) continue;
+            edl_vectors *v = NULL, *o = NULL, *ob = NULL;
+            CHECK_OK(edl_wordvec_vectors(w, &v));
+            double m = v ? topic_margin(v) : -1;
+            if (!(m > 0.3)) FAILF("cbow %d loss %s: topic margin %.3f", cbow, edl_textclf_loss_name(a.loss), m);
+            CHECK_OK(edl_wordvec_save_fasttext(w, bin));
+            CHECK_OK(edl_wordvec_load(&back, bin));
+            CHECK_OK(edl_wordvec_output_vectors(w, &o));
+            if (back) CHECK_OK(edl_wordvec_output_vectors(back, &ob));
+            if (o && ob) {
+                CHECK(edl_vectors_count(o) == 121 && edl_vectors_count(ob) == 121);
+                CHECK_EQUAL_F(edl_vectors_row(ob, 7), edl_vectors_row(o, 7), 20);
+            }
+            float x[20], y[20];
+            CHECK_OK(edl_wordvec_word_vector(w, "a17", 3, x));
+            if (back) CHECK_OK(edl_wordvec_word_vector(back, "a17", 3, y));
+            CHECK_EQUAL_F(y, x, 20);
+            /* edl's own file keeps the input table only: no .bin from it, said so */
+            edl_wordvec_free(back);
+            back = NULL;
+            CHECK_OK(edl_wordvec_save(w, st));
+            CHECK_OK(edl_wordvec_load(&back, st));
+            if (back) {
+                CHECK_STATUS(edl_wordvec_save_fasttext(back, bin), EDL_ERR_UNSUPPORTED);
+                CHECK_ERROR_HAS("output rows");
+            }
+            edl_vectors_free(v), edl_vectors_free(o), edl_vectors_free(ob);
+            edl_wordvec_free(w), edl_wordvec_free(back);
+        }
+    harness_remove_dir(dir);
+}
+
+/* -pretrainedVectors: the words' rows start from the file (a rate too small to move them keeps
+   them); a file of another dimension is refused, naming both. */
+TEST(wordvec_pretrained_vectors_start_the_rows) {
+    char dir[] = "/tmp/edl-wvp-XXXXXX", corpus[96], pre[96];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(corpus, sizeof corpus, "%s/c.txt", dir);
+    snprintf(pre, sizeof pre, "%s/p.vec", dir);
+    write_topics(corpus);
+    harness_write_text(pre, "2 4\na3 0.5 -1 2 0.25\nnotinthecorpus 1 1 1 1\n");
+    edl_wordvec_args a;
+    edl_wordvec_defaults(&a, 0);
+    a.dim = 4, a.epoch = 1, a.thread = 1, a.min_count = 1, a.lr = 1e-30f, a.minn = a.maxn = 0;
+    a.pretrained_vectors = pre;
+    edl_wordvec *w = NULL;
+    CHECK_OK(edl_wordvec_train(&w, corpus, &a, NULL));
+    float x[4];
+    const float want[4] = {0.5f, -1.0f, 2.0f, 0.25f};
+    if (w) CHECK_OK(edl_wordvec_word_vector(w, "a3", 2, x));
+    if (w) CHECK_CLOSE(x, want, 4, 1e-6, 0);
+    edl_wordvec_free(w);
+    w = NULL;
+    a.dim = 5;
+    CHECK_STATUS(edl_wordvec_train(&w, corpus, &a, NULL), EDL_ERR_FORMAT);
+    CHECK_ERROR_HAS("dim 4, the model -dim 5");
+    harness_remove_dir(dir);
+}

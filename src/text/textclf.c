@@ -182,6 +182,42 @@ typedef struct {
 
 static float ft_std_log(float x) { return (float)log((double)x + 1e-5); }
 
+/* fastText's k best: a heap under comparePairs (a > b by score, so the worst kept is at h[0]),
+   kept by the steps of libstdc++'s push_heap, pop_heap and sort_heap, which fastText's answers
+   follow, so exactly equal scores come out in fastText's order too. h holds k + 1. */
+static void ft_sift_up(hs_hit *h, size_t hole, size_t top, hs_hit v) {
+    size_t parent = (hole - 1) / 2;
+    while (hole > top && h[parent].p > v.p) h[hole] = h[parent], hole = parent, parent = (hole - 1) / 2;
+    h[hole] = v;
+}
+
+static void ft_pop_heap(hs_hit *h, size_t n) { /* h[0] to h[n - 1], the rest a heap again */
+    if (n < 2) return;
+    hs_hit v = h[n - 1];
+    h[n - 1] = h[0];
+    size_t len = n - 1, hole = 0, child = 0;
+    while (len > 2 && child < (len - 1) / 2) {
+        child = 2 * (child + 1);
+        if (h[child].p > h[child - 1].p) child--;
+        h[hole] = h[child], hole = child;
+    }
+    if ((len & 1) == 0 && child == (len - 2) / 2) {
+        child = 2 * (child + 1);
+        h[hole] = h[child - 1], hole = child - 1;
+    }
+    ft_sift_up(h, hole, 0, v);
+}
+
+static void ft_offer(hs_hit *h, size_t *n, size_t k, hs_hit x) {
+    h[*n] = x;
+    ft_sift_up(h, *n, 0, x);
+    if (++*n > k) ft_pop_heap(h, (*n)--);
+}
+
+static void ft_sort_heap(hs_hit *h, size_t n) {
+    for (; n > 1; n--) ft_pop_heap(h, n);
+}
+
 /* fastText's own search, for a model read from its file: a path's score is the float sum of
    log(f + 1e-5) (log(1 - f + 1e-5) to the left), the left child first, a subtree skipped when its
    score is below log(threshold) or the k-th best; a label's probability is exp(score). */
@@ -190,7 +226,7 @@ static edl_status hs_topk_fasttext(const edl_textclf *c, const float *hidden, si
     const size_t osz = c->vocab.nlabels, dim = c->dim;
     const float *wo = edl_model_tensor(c->m, 1, "weight", NULL), logth = ft_std_log(threshold);
     ft_frame *st = malloc((c->hs.depth + 1) * sizeof *st);
-    hs_hit *h = malloc((kk ? kk : 1) * sizeof *h);
+    hs_hit *h = malloc((kk + 1) * sizeof *h);
     if (!st || !h) {
         free(st), free(h);
         return edl__fail(EDL_ERR_NOMEM, "edl_textclf_predict: no memory for the tree search");
@@ -206,7 +242,7 @@ static edl_status hs_topk_fasttext(const edl_textclf *c, const float *hidden, si
                 continue;
             }
             if ((size_t)fr->node < osz) {
-                hs_offer(h, &n, kk, (hs_hit){fr->score, fr->node});
+                ft_offer(h, &n, kk, (hs_hit){fr->score, fr->node});
                 d--;
                 continue;
             }
@@ -225,7 +261,7 @@ static edl_status hs_topk_fasttext(const edl_textclf *c, const float *hidden, si
         st[d + 1] = (ft_frame){right ? t->right : t->left, 0, 0.0f, fr->score + add};
         d++;
     }
-    qsort(h, n, sizeof *h, hs_better_first);
+    ft_sort_heap(h, n);
     for (size_t i = 0; i < n; i++) labels[i] = h[i].label, probs[i] = expf(h[i].p);
     *count = n;
     if (visited) *visited = nvis;
@@ -398,7 +434,23 @@ edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t le
     } else if (s == EDL_OK && l.nwords > 0) {
         s = edl__textclf_probs(c, l.words, l.nwords, scratch + nl, scratch);
     }
-    if (s == EDL_OK && l.nwords > 0 && !hs) {
+    if (s == EDL_OK && l.nwords > 0 && !hs && c->fasttext) {
+        /* a model read from fastText's file answers as fastText: it ranks log(p + 1e-5) in its heap
+           and reports the exp of that, p + 1e-5 in float */
+        size_t kk = k < nl ? k : nl, n = 0;
+        hs_hit *h = malloc((kk + 1) * sizeof *h);
+        if (!h) s = edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+        for (size_t i = 0; h && i < nl; i++) {
+            if (scratch[i] < threshold) continue;
+            float score = ft_std_log(scratch[i]);
+            if (n == kk && (kk == 0 || score < h[0].p)) continue;
+            ft_offer(h, &n, kk, (hs_hit){score, (int64_t)i});
+        }
+        if (h) ft_sort_heap(h, n);
+        for (size_t i = 0; h && i < n; i++) labels[i] = h[i].label, probs[i] = expf(h[i].p);
+        *count = h ? n : 0;
+        free(h);
+    } else if (s == EDL_OK && l.nwords > 0 && !hs) {
         /* top k by insertion: k is small */
         for (size_t i = 0; i < nl; i++) {
             float p = scratch[i];
@@ -412,9 +464,6 @@ edl_status edl_textclf_predict(const edl_textclf *c, const char *line, size_t le
             }
             probs[pos] = p, labels[pos] = (int64_t)i;
         }
-        /* a model read from fastText's file answers as fastText: it ranks log(p + 1e-5) and reports
-           the exp of that, p + 1e-5 in float */
-        for (size_t i = 0; c->fasttext && i < *count; i++) probs[i] = expf((float)log((double)probs[i] + 1e-5));
     }
     edl__line_free(&l);
     free(scratch);
