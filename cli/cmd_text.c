@@ -297,26 +297,40 @@ int cmd_sentence_vectors(int argc, char **argv) {
     return rc;
 }
 
-/* fastText's quantize: MODEL (edl's or fastText's classifier) into PREFIX.ftz. */
+static int ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+/* fastText's quantize into PREFIX.ftz. edl's form: -input MODEL (edl's or fastText's
+   classifier); fastText's form: -output PREFIX names the model PREFIX.bin (or .safetensors) and
+   -input the training text, which -retrain trains on. */
 int cmd_quantize(int argc, char **argv) {
     static const char cmd[] = "quantize";
     edl_quantize_args q;
     edl_quantize_defaults(&q);
     const char *input = NULL, *output = NULL;
-    size_t dsub = q.dsub, cutoff = 0, epoch = 0;
-    int qnorm = 0, qout = 0, retrain = 0;
+    size_t dsub = q.dsub, cutoff = 0, epoch = q.epoch;
+    int qnorm = 0, qout = 0, retrain = 0, thread = q.thread, verbose = 2;
+    float lr = q.lr;
     const arg_spec specs[] = {
-        {"input", ARG_STR, &input, "the classifier (edl's .safetensors or fastText's .bin)"},
-        {"output", ARG_STR, &output, "writes OUTPUT.ftz"},
+        {"input", ARG_STR, &input, "the classifier, or (fastText's form) the training text"},
+        {"output", ARG_STR, &output, "writes OUTPUT.ftz (fastText's form: reads OUTPUT.bin)"},
         {"dsub", ARG_SIZE, &dsub, "size of each sub-vector"},
         {"qnorm", ARG_BOOL, &qnorm, "quantize the norm separately"},
         {"qout", ARG_BOOL, &qout, "quantize the classifier too (needs 256 labels or more)"},
         {"cutoff", ARG_SIZE, &cutoff, "number of words and ngrams to retain (0: all)"},
-        {"retrain", ARG_BOOL, &retrain, "(refused: fine-tuning after the cutoff is not in edl yet)"},
-        {"epoch", ARG_SIZE, &epoch, "(refused: epochs of -retrain)"},
+        {"retrain", ARG_BOOL, &retrain, "finetune the kept rows on the training text (-input, fastText's form)"},
+        {"epoch", ARG_SIZE, &epoch, "number of epochs of -retrain"},
+        {"lr", ARG_FLOAT, &lr, "learning rate of -retrain"},
+        {"thread", ARG_INT, &thread, "number of threads of -retrain"},
+        {"verbose", ARG_INT, &verbose, "verbosity level"},
     };
-    const arg_cmd ac = {cmd, "usage: edl quantize -input MODEL -output PREFIX [flags]\n", specs,
-                        sizeof specs / sizeof specs[0]};
+    const arg_cmd ac = {cmd,
+                        "usage: edl quantize -input MODEL -output PREFIX [flags]\n"
+                        "       edl quantize -output PREFIX -input TRAIN.txt [-retrain] [flags]   (fastText's form: "
+                        "PREFIX.bin in, PREFIX.ftz out)\n",
+                        specs, sizeof specs / sizeof specs[0]};
     const char *pos[1];
     int parsed = args_parse(&ac, argc, argv, 2, pos, 0);
     if (parsed < 0) return parsed == ARGS_HELP ? 0 : 2;
@@ -324,29 +338,50 @@ int cmd_quantize(int argc, char **argv) {
         fprintf(stderr, "edl quantize: -input and -output are required (edl quantize -h lists the flags)\n");
         return 2;
     }
-    if (retrain || epoch) {
-        fprintf(stderr,
-                "edl quantize: -retrain%s: fine-tuning the kept rows is not in edl yet; refused rather than "
-                "ignored\n",
-                epoch ? " and -epoch" : "");
+    char path[4096], model[4096];
+    if (cli_output_path(cmd, "-output", output, ".ftz", path, sizeof path)) return 1;
+    /* which form: -input a model file, or text beside the model PREFIX.bin / PREFIX.safetensors */
+    edl_textclf *c = NULL;
+    const char *text = NULL;
+    int input_is_model = ends_with(input, ".bin") || ends_with(input, ".ftz") || ends_with(input, ".safetensors");
+    if (input_is_model || edl_textclf_load(&c, input) == EDL_OK) {
+        snprintf(model, sizeof model, "%s", input);
+    } else {
+        snprintf(model, sizeof model, "%s.bin", output);
+        FILE *f = fopen(model, "rb");
+        if (!f) snprintf(model, sizeof model, "%s.safetensors", output), f = fopen(model, "rb");
+        if (!f) {
+            fprintf(stderr,
+                    "edl quantize: -input %s is not a classifier, and neither %s.bin nor %s.safetensors exists "
+                    "(fastText's form reads the model PREFIX.bin named by -output)\n",
+                    input, output, output);
+            return 1;
+        }
+        fclose(f);
+        text = input;
+    }
+    if (retrain && !text) {
+        fprintf(stderr, "edl quantize: -retrain trains on text: give the training text as -input and the model as "
+                        "-output PREFIX (PREFIX.bin), as fastText's quantize takes them\n");
         return 2;
     }
-    char path[4096];
-    if (cli_output_path(cmd, "-output", output, ".ftz", path, sizeof path)) return 1;
-    const cli_file files[] = {{"-input", input, 0}, {"-output", path, 1}};
-    if (cli_files_distinct(cmd, files, 2)) return 1;
-    q.dsub = dsub, q.qnorm = qnorm, q.qout = qout, q.cutoff = cutoff;
-    edl_textclf *c = NULL;
-    if (edl_textclf_load(&c, input) != EDL_OK) {
-        cli_fail(cmd);
-        fprintf(stderr, "edl quantize: -input is the classifier to compress (edl's .safetensors or fastText's .bin; "
-                        "fastText's quantize takes its training text there)\n");
-        return 1;
+    if (!retrain && (epoch != q.epoch || lr != q.lr || thread != q.thread)) {
+        fprintf(stderr, "edl quantize: -epoch, -lr and -thread are -retrain's; without it they would do nothing\n");
+        return 2;
     }
+    const cli_file files[] = {{"-input", input, 0}, {"model", model, 0}, {"-output", path, 1}};
+    if (cli_files_distinct(cmd, files, 3)) return 1;
+    if (!c && edl_textclf_load(&c, model) != EDL_OK) return cli_fail(cmd);
+    progress_state ps;
+    progress_init(&ps, verbose);
+    q.dsub = dsub, q.qnorm = qnorm, q.qout = qout, q.cutoff = cutoff;
+    q.retrain = retrain, q.input = text, q.epoch = epoch, q.lr = lr, q.thread = thread;
+    q.progress = progress_fasttext, q.user = &ps;
     edl_status s = edl_textclf_quantize(c, &q, path);
+    if (retrain && verbose >= 2) fputc('\n', stderr);
     edl_textclf_free(c);
     if (s != EDL_OK) return cli_fail(cmd);
-    fprintf(stderr, "saved %s\n", path);
+    if (verbose >= 1) fprintf(stderr, "saved %s\n", path);
     return 0;
 }
 

@@ -108,6 +108,16 @@ typedef struct {
     int qout;      /* 0 (the output needs at least 256 rows, as fastText) */
     size_t cutoff; /* 0: every row */
     uint64_t seed; /* 1234: k-means' samples and starts */
+    /* retrain: after the cutoff, fastText's trainer fine-tunes the kept rows and the output on the
+       training text at input, for epoch epochs at rate lr (its threads, and seed for the order),
+       before they are quantized (fastText's -retrain; it needs a cutoff that prunes). */
+    int retrain;
+    const char *input;
+    size_t epoch; /* 5 */
+    float lr;     /* 0.1 */
+    int thread;   /* 12 */
+    void (*progress)(const edl_progress *p, void *user);
+    void *user;
 } edl_quantize_args;
 void edl_quantize_defaults(edl_quantize_args *q);
 edl_status edl_textclf_quantize(const edl_textclf *clf, const edl_quantize_args *q, const char *path);

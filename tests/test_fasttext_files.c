@@ -275,7 +275,7 @@ TEST(fasttext_bin_written_by_edl_is_fasttexts) {
 }
 
 /* edl's quantize: a .ftz that edl and fastText's CLI both read and answer alike, smaller than the
-   .bin, with the same top labels on clear lines; -retrain is refused, not ignored. */
+   .bin, with the same top labels on clear lines; -retrain without its training text is refused. */
 TEST(quantize_writes_fasttexts_ftz) {
     char dir[] = "/tmp/edl-ftq-XXXXXX", ftz[64], cmd[1024], a[4096], b[4096];
     CHECK(mkdtemp(dir) != NULL);

@@ -39,6 +39,9 @@ static inline edl_status edl__textclf_build_tree(edl_textclf *c) {
 edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a);
 /* hidden = the mean of input rows words[0..n) (zeros when n is 0). */
 void edl__textclf_average(const edl_textclf *c, const int32_t *words, size_t n, float *hidden);
+/* quantize -retrain: more epochs of fastText's trainer over the text at input, the classifier
+   (pruned or not) trained as it is. */
+edl_status edl__textclf_train_more(edl_textclf *c, const char *input, const edl_quantize_args *q);
 /* hs (no hidden layers): the k most probable labels with p >= threshold for the averaged input
    hidden, best first, ties to the lower label: exactly the top k of edl__textclf_probs, found by
    fastText's depth-first search of the tree, pruned by the threshold and the k-th best so far.

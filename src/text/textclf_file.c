@@ -371,7 +371,54 @@ static int by_int(const void *a, const void *b) {
 
 void edl_quantize_defaults(edl_quantize_args *q) {
     memset(q, 0, sizeof *q);
-    q->dsub = 2, q->seed = 1234;
+    q->dsub = 2, q->seed = 1234, q->epoch = 5, q->lr = 0.1f, q->thread = 12;
+}
+
+static int by_bucket(const void *a, const void *b) { return by_int(a, b); } /* pairs: bucket first */
+
+/* -retrain: the classifier cut to its kept rows, as fastText's pruned dictionary makes it: the kept
+   words (words[0..kw)) and every label, the kept buckets through pairs (bucket, row), input rows
+   x (kw + kg of them) and the output out; then fastText's trainer on q->input. The trained rows
+   are copied back into x and out. */
+static edl_status retrain_kept(const edl_textclf *c, const char **words, const size_t *lens, const int64_t *counts,
+                               size_t kw, const int32_t *pairs, size_t kg, float *x, float *out, size_t out_n,
+                               const edl_quantize_args *q) {
+    const size_t nl = c->vocab.nlabels, dim = c->dim;
+    edl_textclf *p = calloc(1, sizeof *p);
+    if (!p) return edl__fail(EDL_ERR_NOMEM, "edl_textclf_quantize: no memory");
+    p->loss = c->loss, p->neg = c->neg, p->dim = dim, p->word_ngrams = c->word_ngrams, p->minn = c->minn;
+    p->maxn = c->maxn, p->fasttext = c->fasttext;
+    edl_status s = edl__vocab_init(&p->vocab, c->vocab.label);
+    for (size_t i = 0; s == EDL_OK && i < kw + nl; i++) {
+        s = edl__vocab_add(&p->vocab, words[i], lens[i]);
+        if (s == EDL_OK) p->vocab.counts[i] = counts[i];
+    }
+    if (s == EDL_OK) p->vocab.nwords = kw, p->vocab.nlabels = nl;
+    if (s == EDL_OK && !(p->prune.pairs = malloc((kg + 1) * 2 * sizeof *p->prune.pairs)))
+        s = edl__fail(EDL_ERR_NOMEM, "edl_textclf_quantize: no memory");
+    if (s == EDL_OK) {
+        memcpy(p->prune.pairs, pairs, kg * 2 * sizeof *pairs);
+        qsort(p->prune.pairs, kg, 2 * sizeof *pairs, by_bucket);
+        p->prune.n = kg, p->prune.active = 1;
+    }
+    if (s == EDL_OK && p->loss == EDL_TEXTCLF_HS) s = edl__textclf_build_tree(p);
+    if (s == EDL_OK) { /* the table's rows: the kept words, then the kept buckets */
+        edl_textclf_args a;
+        edl_textclf_defaults(&a);
+        a.dim = dim;
+        p->bucket = kg;
+        s = edl__textclf_make_model(p, &a);
+        p->bucket = c->bucket; /* and the lines hash into the model's buckets */
+    }
+    float *pin = NULL, *pout = NULL;
+    if (s == EDL_OK) {
+        pin = edl_model_tensor(p->m, 0, "weight", NULL), pout = edl_model_tensor(p->m, 1, "weight", NULL);
+        memcpy(pin, x, (kw + kg) * dim * sizeof *x), memcpy(pout, out, out_n * sizeof *out);
+        s = edl__textclf_train_more(p, q->input, q);
+    }
+    if (s == EDL_OK) memcpy(x, pin, (kw + kg) * dim * sizeof *x), memcpy(out, pout, out_n * sizeof *out);
+    edl_textclf_free(p);
+    return s;
 }
 
 edl_status edl_textclf_quantize(const edl_textclf *c, const edl_quantize_args *q, const char *path) {
@@ -384,8 +431,15 @@ edl_status edl_textclf_quantize(const edl_textclf *c, const edl_quantize_args *q
         return edl__fail(EDL_ERR_ARG, "%s: -dsub %zu must be in [1, dim %zu]", fn, q->dsub, c->dim);
     const edl__vocab *v = &c->vocab;
     const size_t dim = c->dim, nw = v->nwords, nl = v->nlabels, rows = nw + c->bucket;
+    if (q->retrain && !(q->cutoff > 0 && q->cutoff < rows))
+        return edl__fail(EDL_ERR_ARG,
+                         "%s: -retrain fine-tunes the rows -cutoff keeps; -cutoff %zu keeps all %zu rows (fastText "
+                         "would ignore -retrain here)",
+                         fn, q->cutoff, rows);
+    if (q->retrain && !q->input) return edl__fail(EDL_ERR_ARG, "%s: -retrain needs the training text", fn);
     size_t in_n = 0, out_n = 0;
-    const float *in = edl_model_tensor(c->m, 0, "weight", &in_n), *out = edl_model_tensor(c->m, 1, "weight", &out_n);
+    const float *in = edl_model_tensor(c->m, 0, "weight", &in_n);
+    float *out = edl_model_tensor(c->m, 1, "weight", &out_n), *out_copy = NULL;
     /* -cutoff: the rows of largest norm ("</s>" first, as fastText), words kept in their order,
        then the kept buckets in that order, mapped from their bucket by the pruned dictionary */
     size_t keep = q->cutoff > 0 && q->cutoff < rows ? q->cutoff : rows;
@@ -422,6 +476,12 @@ edl_status edl_textclf_quantize(const edl_textclf *c, const edl_quantize_args *q
         words[i] = v->bytes + v->offsets[e], lens[i] = (size_t)(v->offsets[e + 1] - v->offsets[e]);
         counts[i] = v->counts[e];
     }
+    if (s == EDL_OK && q->retrain) { /* the model is const: its output trained in a copy */
+        if (!(out_copy = malloc((out_n ? out_n : 1) * sizeof *out_copy)))
+            s = edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+        if (s == EDL_OK) memcpy(out_copy, out, out_n * sizeof *out), out = out_copy;
+        if (s == EDL_OK) s = retrain_kept(c, words, lens, counts, kw, pairs, kg, x, out, out_n, q);
+    }
     quant_matrix qin, qo;
     memset(&qin, 0, sizeof qin), memset(&qo, 0, sizeof qo);
     if (s == EDL_OK) s = quantize_rows(&qin, x, kw + kg, dim, q);
@@ -455,6 +515,6 @@ edl_status edl_textclf_quantize(const edl_textclf *c, const edl_quantize_args *q
         s = edl__ft_write(path, &fm);
     }
     quant_free(&qin), quant_free(&qo);
-    free(ids), free(pairs), free(nid), free(x), free(words), free(lens), free(counts), free(o);
+    free(ids), free(pairs), free(nid), free(x), free(words), free(lens), free(counts), free(o), free(out_copy);
     return s;
 }

@@ -440,3 +440,31 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
     *out = c;
     return EDL_OK;
 }
+
+edl_status edl__textclf_train_more(edl_textclf *c, const char *input, const edl_quantize_args *q) {
+    static const char fn[] = "edl_textclf_quantize";
+    if (q->epoch == 0) return edl__fail(EDL_ERR_ARG, "%s: -retrain: -epoch must be >= 1", fn);
+    if (!(q->lr > 0.0f) || !isfinite(q->lr)) return edl__fail(EDL_ERR_ARG, "%s: -retrain: -lr %g must be > 0", fn, q->lr);
+    if (q->thread < 0 || q->thread > 256)
+        return edl__fail(EDL_ERR_ARG, "%s: -retrain: -thread %d must be in [0, 256]", fn, q->thread);
+    edl_textclf_args a;
+    edl_textclf_defaults(&a);
+    a.epoch = q->epoch, a.lr = q->lr, a.thread = q->thread, a.seed = q->seed, a.neg = c->neg ? c->neg : 5;
+    a.progress = q->progress, a.user = q->user;
+    int nt = a.thread > 0 ? a.thread : 1;
+#ifdef _OPENMP
+    if (a.thread == 0) nt = omp_get_num_procs();
+#endif
+    char *text = NULL;
+    size_t len = 0;
+    corpus d = {0};
+    edl_textclf_report rep;
+    edl_status s = edl__read_all(input, &text, &len);
+    if (s == EDL_OK) s = make_corpus(c, text, len, &d);
+    free(text);
+    if (s == EDL_OK && d.n == 0)
+        s = edl__fail(EDL_ERR_FORMAT, "%s: -retrain: %s has no line with both a known label and a word", fn, input);
+    if (s == EDL_OK) s = train_fasttext(c, &d, &a, nt, &rep);
+    corpus_free(&d);
+    return s;
+}
