@@ -1,6 +1,7 @@
 /* fastText's commands on edl: supervised, test, test-label, predict, predict-prob,
  * print-sentence-vectors. Same flags, defaults and output formats as fastText 0.9. */
 #include "args.h"
+#include "autotune.h"
 #include "commands.h"
 #include "edl.h"
 #include "edl_text.h"
@@ -40,7 +41,9 @@ int cmd_supervised(int argc, char **argv) {
     ft_flags ft;
     ft_flags_supervised(&ft, &a);
     const char *hidden = NULL, *optimizer = NULL, *valid = NULL, *log = NULL;
-    size_t batch = 0, patience = 0;
+    size_t batch = 0, patience = 0, dsub = 2;
+    autotune_flags tune;
+    autotune_flags_init(&tune);
     float dropout = 0;
     static const int sup_opts[] = {EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_ADAGRAD},
                      sup_losses[] = {EDL_TEXTCLF_SOFTMAX, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS, EDL_TEXTCLF_NS};
@@ -49,6 +52,8 @@ int cmd_supervised(int argc, char **argv) {
                " (mini-batch training; default adam with -hidden, else sgd)");
     const arg_spec specs[] = {
         FASTTEXT_FLAGS(ft),
+        AUTOTUNE_FLAGS(tune),
+        {"dsub", ARG_SIZE, &dsub, "size of each sub-vector (with -autotune-modelsize)"},
         {"hidden", ARG_STR, &hidden, "edl: hidden ReLU layers, e.g. 256,128"},
         {"dropout", ARG_FLOAT, &dropout, "edl: dropout after each hidden layer"},
         {"optimizer", ARG_STR, &optimizer, opt_help},
@@ -78,6 +83,12 @@ int cmd_supervised(int argc, char **argv) {
         : !isnan(t)       ? "-t has no effect in supervised mode (fastText ignores it there)"
         : neg != SIZE_MAX && loss != EDL_TEXTCLF_NS ? "-neg is the number of labels sampled with -loss ns; give that loss too"
         : ft.fasttext_bin && hidden ? "-fasttextBin: fastText's file has no place for -hidden layers"
+        : tune.validation && (hidden || batch || optimizer || valid || dropout != 0)
+            ? "-autotune-validation searches fastText's trainer: no -hidden, -batch, -optimizer, -valid or -dropout"
+        : !tune.validation && (tune.model_size || tune.duration != 300 || tune.predictions != 1 || strcmp(tune.metric, "f1"))
+            ? "-autotune-metric, -predictions, -duration and -modelsize need -autotune-validation FILE"
+        : dsub != 2 && !tune.model_size ? "-dsub sizes the sub-vectors of -autotune-modelsize; give that too (edl quantize "
+                                          "takes -dsub)"
         : patience && !valid      ? "-patience needs -valid FILE: early stopping watches the validation loss"
         : dropout != 0 && !hidden ? "-dropout applies after -hidden layers: give -hidden too"
         : lru != SIZE_MAX && (hidden || batch || optimizer || valid)
@@ -88,8 +99,12 @@ int cmd_supervised(int argc, char **argv) {
         fprintf(stderr, "edl supervised: %s\n", refused);
         return 2;
     }
-    char path[4096], log_path[4096], vec_path[4096], out_path[4096], bin_path[4096];
+    edl_autotune_args at;
+    if (tune.validation && autotune_args_from(cmd, &tune, argc, argv, &at)) return 2;
+    if (tune.validation) at.dsub = dsub, at.seed = ft.seed;
+    char path[4096], log_path[4096], vec_path[4096], out_path[4096], bin_path[4096], ftz_path[4096];
     if (cli_output_path(cmd, "-output", output, ".safetensors", path, sizeof path) ||
+        cli_output_path(cmd, "-output", output, ".ftz", ftz_path, sizeof ftz_path) ||
         cli_output_path(cmd, "-output", output, ".vec", vec_path, sizeof vec_path) ||
         cli_output_path(cmd, "-output", output, ".output", out_path, sizeof out_path) ||
         cli_output_path(cmd, "-output", output, ".bin", bin_path, sizeof bin_path) ||
@@ -97,6 +112,8 @@ int cmd_supervised(int argc, char **argv) {
         return 1;
     const cli_file files[] = {{"-input", input, 0},
                               {"-valid", valid, 0},
+                              {"-autotune-validation", tune.validation, 0},
+                              {"-autotune-modelsize", tune.validation && tune.model_size ? ftz_path : NULL, 1},
                               {"-pretrainedVectors", pre, 0},
                               {"-output", path, 1},
                               {"-output", vec_path, 1},
@@ -125,13 +142,36 @@ int cmd_supervised(int argc, char **argv) {
     if (sp.log) fputs("epoch,loss,lr,words_per_sec_thread,seconds\n", sp.log);
     a.progress = progress_supervised, a.dictionary = progress_dictionary, a.user = &sp;
     edl_textclf *c = NULL;
-    edl_textclf_report r;
-    edl_status s = edl_textclf_train(&c, input, &a, &r);
-    if (verbose_level >= 2) fputc('\n', stderr);
+    edl_textclf_report r = {0};
+    edl_autotune_report ar;
+    edl_status s;
+    if (tune.validation) { /* fastText's autotune: its progress line, then the best trained again */
+        at.progress = autotune_progress, at.user = &verbose_level;
+        edl_textclf_args quiet = a;
+        quiet.progress = NULL, quiet.dictionary = NULL;
+        s = edl_textclf_autotune(&c, input, &quiet, &at, &ar);
+        if (s == EDL_OK && verbose_level >= 1) autotune_print_best(&ar, &at);
+    } else {
+        s = edl_textclf_train(&c, input, &a, &r);
+    }
+    if (verbose_level >= 2 && !tune.validation) fputc('\n', stderr);
     /* the curve was asked for: without it the command fails, though a trained model is still saved */
     int log_failed = cli_close_output(cmd, "-log", log, sp.log) != 0;
     if (s != EDL_OK) return cli_fail(cmd);
-    if (verbose_level >= 1) {
+    if (tune.validation && at.model_size) { /* the best, quantized to fit, as fastText saves it */
+        edl_quantize_args q;
+        edl_quantize_defaults(&q);
+        q.dsub = ar.dsub, q.qnorm = 1, q.qout = edl_textclf_num_labels(c) >= 256, q.cutoff = ar.cutoff;
+        q.retrain = ar.cutoff > 0, q.input = input, q.epoch = ar.best.epoch, q.lr = ar.best.lr, q.thread = a.thread;
+        q.seed = a.seed;
+        s = edl_textclf_quantize(c, &q, ftz_path);
+        if (s == EDL_OK && verbose_level >= 1) fprintf(stderr, "saved %s\n", ftz_path);
+        if (s != EDL_OK) {
+            edl_textclf_free(c);
+            return cli_fail(cmd);
+        }
+    }
+    if (verbose_level >= 1 && !tune.validation) {
         if (r.skipped_no_label)
             fprintf(stderr, "warning: %zu lines without a label were skipped\n", r.skipped_no_label);
         fprintf(stderr, "trained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n", r.seconds, r.words_per_sec_thread,

@@ -55,7 +55,8 @@ typedef enum {
     EDL_ERR_IO = -4,         /* a file could not be read or written */
     EDL_ERR_FORMAT = -5,     /* a file or string is malformed */
     EDL_ERR_NUMERIC = -6,    /* NaN or Inf where a finite number is required */
-    EDL_ERR_UNSUPPORTED = -7 /* valid request this build or kernel cannot serve */
+    EDL_ERR_UNSUPPORTED = -7, /* valid request this build or kernel cannot serve */
+    EDL_ERR_CANCELLED = -8    /* the caller's cancel callback stopped the work */
 } edl_status;
 
 /* Short fixed name of a status, e.g. "index out of range". Never NULL. */

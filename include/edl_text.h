@@ -66,6 +66,9 @@ typedef struct {
     /* Called once the dictionary is read, before training starts (fastText prints its "Read N
        words" lines there); may be NULL. */
     void (*dictionary)(int64_t ntokens, size_t nwords, size_t nlabels, void *user);
+    /* fastText's trainer polls it about every 10 ms; nonzero stops training with
+       EDL_ERR_CANCELLED (no model). May be NULL. */
+    int (*cancel)(void *user);
     void *user;
 } edl_textclf_args;
 
@@ -117,10 +120,67 @@ typedef struct {
     float lr;     /* 0.1 */
     int thread;   /* 12 */
     void (*progress)(const edl_progress *p, void *user);
+    int (*cancel)(void *user); /* as edl_textclf_args' */
     void *user;
 } edl_quantize_args;
 void edl_quantize_defaults(edl_quantize_args *q);
 edl_status edl_textclf_quantize(const edl_textclf *clf, const edl_quantize_args *q, const char *path);
+
+/* fastText's autotune: within duration seconds, the classifier trained again and again with its
+   arguments drawn around the best so far (fastText's strategy over epoch, lr, dim, wordNgrams,
+   minn/maxn, bucket, and dsub for a model size; the loss stays softmax unless fixed), each
+   scored on the validation file by the metric over the top `predictions` labels; a trial still
+   running at the end is cancelled. With model_size (bytes), each trial is quantized as fastText
+   does (-qnorm, -retrain, -qout from 256 labels, the cutoff that fits the size) and scored so.
+   The best arguments are then trained once more into *clf (unquantized: the report says the
+   dsub and cutoff to quantize it with). Only fastText's trainer is searched (no hidden layers).
+   With model_size each trial's .ftz goes through a temporary file in $TMPDIR (else /tmp). */
+typedef enum {
+    EDL_AUTOTUNE_F1 = 0,               /* f1 (f1:LABEL with metric_label) */
+    EDL_AUTOTUNE_PRECISION_AT_RECALL,  /* precisionAtRecall:VALUE[:LABEL] */
+    EDL_AUTOTUNE_RECALL_AT_PRECISION   /* recallAtPrecision:VALUE[:LABEL] */
+} edl_autotune_metric;
+/* Arguments the search keeps as given (fastText: those set on the command line). */
+enum {
+    EDL_AUTOTUNE_FIX_EPOCH = 1 << 0,
+    EDL_AUTOTUNE_FIX_LR = 1 << 1,
+    EDL_AUTOTUNE_FIX_DIM = 1 << 2,
+    EDL_AUTOTUNE_FIX_WORD_NGRAMS = 1 << 3,
+    EDL_AUTOTUNE_FIX_DSUB = 1 << 4,
+    EDL_AUTOTUNE_FIX_MINN = 1 << 5,
+    EDL_AUTOTUNE_FIX_MAXN = 1 << 6,
+    EDL_AUTOTUNE_FIX_BUCKET = 1 << 7,
+    EDL_AUTOTUNE_FIX_LOSS = 1 << 8
+};
+typedef struct {
+    double progress, seconds; /* of the budget */
+    double best_score;        /* -1: none yet */
+    size_t trials;
+} edl_autotune_progress;
+typedef struct {
+    const char *validation;     /* the file scored (fastText's format) */
+    double duration;            /* 300 seconds */
+    edl_autotune_metric metric; /* f1 */
+    double metric_value;        /* the recall or precision the curve metrics ask for */
+    const char *metric_label;   /* NULL: over every label; else that label's (its full name) */
+    size_t predictions;         /* 1: the top k scored */
+    uint64_t model_size;        /* 0: unlimited; else bytes */
+    size_t dsub;                /* 0: 2, where the search starts */
+    unsigned fixed;             /* EDL_AUTOTUNE_FIX_* */
+    uint64_t seed;              /* the search's draws */
+    void (*progress)(const edl_autotune_progress *p, void *user); /* after each trial */
+    void *user;
+} edl_autotune_args;
+typedef struct {
+    edl_textclf_args best; /* the best arguments (pointers cleared) */
+    size_t dsub, cutoff;   /* with model_size: quantize with these (cutoff 0: every row), -qnorm,
+                              -retrain, and -qout from 256 labels */
+    double best_score, seconds;
+    size_t trials, failed, size_failed; /* failed: diverged or out of memory */
+} edl_autotune_report;
+void edl_autotune_defaults(edl_autotune_args *t);
+edl_status edl_textclf_autotune(edl_textclf **clf, const char *input, const edl_textclf_args *base,
+                                const edl_autotune_args *t, edl_autotune_report *report);
 const edl_model *edl_textclf_model(const edl_textclf *clf);
 size_t edl_textclf_num_labels(const edl_textclf *clf);
 /* The label's text ("__label__spam"), NUL-terminated in a thread-local buffer; NULL when out of

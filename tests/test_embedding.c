@@ -169,7 +169,8 @@ TEST(embedding_errors) {
 
 TEST(status_strings_and_version) {
     const edl_status all[] = {EDL_OK,     EDL_ERR_ARG,    EDL_ERR_INDEX,   EDL_ERR_NOMEM,
-                              EDL_ERR_IO, EDL_ERR_FORMAT, EDL_ERR_NUMERIC, EDL_ERR_UNSUPPORTED};
+                              EDL_ERR_IO, EDL_ERR_FORMAT, EDL_ERR_NUMERIC, EDL_ERR_UNSUPPORTED,
+                              EDL_ERR_CANCELLED};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         for (size_t j = 0; j < i; j++) CHECK(strcmp(edl_status_str(all[i]), edl_status_str(all[j])) != 0);
     CHECK(!strcmp(edl_status_str(EDL_ERR_INDEX), "index out of range"));

@@ -50,6 +50,7 @@ const char *edl_status_str(edl_status s) {
     case EDL_ERR_FORMAT: return "malformed input";
     case EDL_ERR_NUMERIC: return "non-finite number";
     case EDL_ERR_UNSUPPORTED: return "unsupported";
+    case EDL_ERR_CANCELLED: return "cancelled";
     }
     return "unknown status";
 }

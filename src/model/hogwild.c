@@ -26,6 +26,7 @@ typedef struct {
     _Atomic int64_t done;     /* tokens published by the threads */
     _Atomic int64_t diverged; /* tokens done before the unit whose loss was not finite (-1: never) */
     atomic_int no_memory;     /* a thread could not set up: every thread stops */
+    atomic_int cancelled;     /* the caller's cancel callback said stop */
     double t0;
     slot *slots;
     int nt;
@@ -102,10 +103,11 @@ static void run_thread(run *r, int t, int nt) {
     slot *my = &r->slots[t];
     size_t unit = h->units * (size_t)t / (size_t)nt;
     int64_t local = 0;
-    double last = edl__now();
+    double last = edl__now(), polled = last;
     while (atomic_load_explicit(&r->done, memory_order_relaxed) < r->total &&
            atomic_load_explicit(&r->diverged, memory_order_relaxed) < 0 &&
-           !atomic_load_explicit(&r->no_memory, memory_order_relaxed)) {
+           !atomic_load_explicit(&r->no_memory, memory_order_relaxed) &&
+           !atomic_load_explicit(&r->cancelled, memory_order_relaxed)) {
         float lr = rate_at(r, atomic_load_explicit(&r->done, memory_order_relaxed));
         double loss = 0.0;
         int64_t nloss = 0;
@@ -130,6 +132,10 @@ static void run_thread(run *r, int t, int nt) {
             if (h->progress && (closes || tick)) {
                 if (tick) last = edl__now();
                 report_locked(r, tick);
+            }
+            if (t == 0 && h->cancel && edl__now() - polled > 0.01) {
+                polled = edl__now();
+                if (h->cancel(h->user)) atomic_store(&r->cancelled, 1);
             }
         }
     }
@@ -160,6 +166,7 @@ edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
     atomic_init(&r.done, 0);
     atomic_init(&r.diverged, -1);
     atomic_init(&r.no_memory, 0);
+    atomic_init(&r.cancelled, 0);
     r.t0 = edl__now();
 #ifdef _OPENMP
 #pragma omp parallel num_threads(h->threads)
@@ -184,5 +191,8 @@ edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
     free(r.slots);
     if (atomic_load(&r.no_memory))
         return edl__fail(EDL_ERR_NOMEM, "%s: a training thread had no memory for its buffers", fn);
+    if (atomic_load(&r.cancelled))
+        return edl__fail(EDL_ERR_CANCELLED, "%s: cancelled after %lld of %lld tokens", fn,
+                         (long long)atomic_load(&r.done), (long long)r.total);
     return EDL_OK;
 }

@@ -33,6 +33,9 @@ typedef struct {
        thread's tokens closed it, and one every 0.1 s from thread 0; one call at a time. May be
        NULL. */
     void (*progress)(const edl_progress *p, void *user);
+    /* Polled by thread 0 about every 10 ms; nonzero stops every thread and the run returns
+       EDL_ERR_CANCELLED (the parameters as far as they got). May be NULL. */
+    int (*cancel)(void *user);
     void *user;
 } edl__hogwild;
 
@@ -45,7 +48,7 @@ typedef struct {
 } edl__hogwild_result;
 
 /* Runs the job; *r is always written. EDL_ERR_NOMEM when a thread could not set up (every
-   thread stops); a divergence is not an error here (r->diverged >= 0): the caller names the
+   thread stops), EDL_ERR_CANCELLED when cancel said so; a divergence is not an error here (r->diverged >= 0): the caller names the
    layer. */
 edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *r);
 

@@ -225,6 +225,7 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
                         .thread_end = thread_end,
                         .step = step_example,
                         .progress = a->progress,
+                        .cancel = a->cancel,
                         .user = a->user};
     edl__hogwild_result r;
     edl_status s = edl__hogwild_run(&job, &r);
@@ -450,7 +451,7 @@ edl_status edl__textclf_train_more(edl_textclf *c, const char *input, const edl_
     edl_textclf_args a;
     edl_textclf_defaults(&a);
     a.epoch = q->epoch, a.lr = q->lr, a.thread = q->thread, a.seed = q->seed, a.neg = c->neg ? c->neg : 5;
-    a.progress = q->progress, a.user = q->user;
+    a.progress = q->progress, a.cancel = q->cancel, a.user = q->user;
     int nt = a.thread > 0 ? a.thread : 1;
 #ifdef _OPENMP
     if (a.thread == 0) nt = omp_get_num_procs();
