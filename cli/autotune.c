@@ -113,6 +113,8 @@ void autotune_print_best(const edl_autotune_report *r, const edl_autotune_args *
             r->trials, r->seconds, r->failed ? " (some diverged)" : "");
     fprintf(stderr, "  -epoch %zu -lr %g -dim %zu -wordNgrams %zu -minn %zu -maxn %zu -bucket %zu -loss %s", b->epoch,
             (double)b->lr, b->dim, b->word_ngrams, b->minn, b->maxn, b->bucket, edl_textclf_loss_name(b->loss));
-    if (t->model_size) fprintf(stderr, " -dsub %zu -cutoff %zu -qnorm -retrain", r->dsub, r->cutoff);
+    if (t->model_size)
+        fprintf(stderr, " -dsub %zu -qnorm -retrain, the rows that fit %llu bytes", r->dsub,
+                (unsigned long long)t->model_size);
     fputc('\n', stderr);
 }

@@ -161,9 +161,9 @@ int cmd_supervised(int argc, char **argv) {
     if (tune.validation && at.model_size) { /* the best, quantized to fit, as fastText saves it */
         edl_quantize_args q;
         edl_quantize_defaults(&q);
-        q.dsub = ar.dsub, q.qnorm = 1, q.qout = edl_textclf_num_labels(c) >= 256, q.cutoff = ar.cutoff;
-        q.retrain = ar.cutoff > 0, q.input = input, q.epoch = ar.best.epoch, q.lr = ar.best.lr, q.thread = a.thread;
-        q.seed = a.seed;
+        q.dsub = ar.dsub < ar.best.dim ? ar.dsub : ar.best.dim, q.qnorm = 1, q.qout = edl_textclf_num_labels(c) >= 256;
+        q.max_bytes = at.model_size, q.retrain = 1, q.input = input, q.epoch = ar.best.epoch, q.lr = ar.best.lr;
+        q.thread = a.thread, q.seed = a.seed;
         s = edl_textclf_quantize(c, &q, ftz_path);
         if (s == EDL_OK && verbose_level >= 1) fprintf(stderr, "saved %s\n", ftz_path);
         if (s != EDL_OK) {

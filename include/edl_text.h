@@ -110,6 +110,9 @@ typedef struct {
     int qnorm;     /* 0 */
     int qout;      /* 0 (the output needs at least 256 rows, as fastText) */
     size_t cutoff; /* 0: every row */
+    uint64_t max_bytes; /* > 0: the cutoff is the most rows (largest norm first) whose file is at
+                           most this many bytes (counted exactly, where fastText's -autotune-modelsize
+                           estimates); EDL_ERR_ARG when no row fits */
     uint64_t seed; /* 1234: k-means' samples and starts */
     /* retrain: after the cutoff, fastText's trainer fine-tunes the kept rows and the output on the
        training text at input, for epoch epochs at rate lr (its threads, and seed for the order),
@@ -131,9 +134,9 @@ edl_status edl_textclf_quantize(const edl_textclf *clf, const edl_quantize_args 
    minn/maxn, bucket, and dsub for a model size; the loss stays softmax unless fixed), each
    scored on the validation file by the metric over the top `predictions` labels; a trial still
    running at the end is cancelled. With model_size (bytes), each trial is quantized as fastText
-   does (-qnorm, -retrain, -qout from 256 labels, the cutoff that fits the size) and scored so.
-   The best arguments are then trained once more into *clf (unquantized: the report says the
-   dsub and cutoff to quantize it with). Only fastText's trainer is searched (no hidden layers).
+   does (-qnorm, -retrain, -qout from 256 labels) keeping as many rows as fit the size (counted
+   exactly: edl_quantize_args.max_bytes) and scored so. The best arguments are then trained once
+   more into *clf (unquantized: quantize it with the report's dsub and max_bytes = model_size). Only fastText's trainer is searched (no hidden layers).
    With model_size each trial's .ftz goes through a temporary file in $TMPDIR (else /tmp). */
 typedef enum {
     EDL_AUTOTUNE_F1 = 0,               /* f1 (f1:LABEL with metric_label) */
@@ -173,8 +176,8 @@ typedef struct {
 } edl_autotune_args;
 typedef struct {
     edl_textclf_args best; /* the best arguments (pointers cleared) */
-    size_t dsub, cutoff;   /* with model_size: quantize with these (cutoff 0: every row), -qnorm,
-                              -retrain, and -qout from 256 labels */
+    size_t dsub; /* with model_size: quantize with it, max_bytes = model_size, -qnorm, -retrain,
+                    and -qout from 256 labels */
     double best_score, seconds;
     size_t trials, failed, size_failed; /* failed: diverged or out of memory */
 } edl_autotune_report;

@@ -225,3 +225,41 @@ TEST(fasttext_quantize_retrain) {
     CHECK(harness_run(cmd, out, sizeof out) == 2 && strstr(out, "are -retrain's"));
     harness_remove_dir(dir);
 }
+
+/* supervised -autotune-*: fastText's flags, progress line and files; bad values named. */
+TEST(fasttext_autotune_flags) {
+    char dir[] = "/tmp/edl-ftat-XXXXXX", cmd[1024];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(cmd, sizeof cmd,
+             "head -2000 data/spam.train > %s/t.txt; sed -n '2001,2600p' data/spam.train > %s/v.txt; "
+             "%s supervised -input %s/t.txt -output %s/m -autotune-validation %s/v.txt -autotune-duration 2 "
+             "-autotune-modelsize 300k -dim 20 -thread 1 2>&1",
+             dir, dir, harness_cli(), dir, dir, dir);
+    CHECK(harness_run(cmd, out, sizeof out) == 0);
+    CHECK(strstr(out, "Warning : dim is manually set to a specific value. It will not be automatically optimized.") &&
+          strstr(out, "Progress: ") && strstr(out, "Trials: ") && strstr(out, "Best score ") &&
+          strstr(out, "-dim 20 ") && strstr(out, "-qnorm -retrain"));
+    size_t n = 0;
+    char path[128];
+    snprintf(path, sizeof path, "%s/m.ftz", dir);
+    free(read_file_bytes(path, &n));
+    CHECK(n > 0 && n <= 300000);
+    snprintf(cmd, sizeof cmd, "%s test %s/m.ftz %s/v.txt", harness_cli(), dir, dir);
+    CHECK(harness_run(cmd, out, sizeof out) == 0 && strstr(out, "P@1\t"));
+    const char *bad[][2] = {
+        {"-autotune-metric f2", "is not f1, f1:LABEL"},
+        {"-autotune-metric precisionAtRecall:120", "a percentage in [0, 100]"},
+        {"-autotune-modelsize 2X", "is not a size such as 2M"},
+        {"-autotune-duration 0", "must be more than 0 seconds"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(cmd, sizeof cmd, "%s supervised -input %s/t.txt -output %s/x -autotune-validation %s/v.txt %s 2>&1",
+                 harness_cli(), dir, dir, dir, bad[i][0]);
+        if (harness_run(cmd, out, sizeof out) != 2 || !strstr(out, bad[i][1]))
+            FAILF("%s: printed \"%.200s\" (want rc 2 and \"%s\")", bad[i][0], out, bad[i][1]);
+    }
+    snprintf(cmd, sizeof cmd, "%s supervised -input %s/t.txt -output %s/x -autotune-duration 5 2>&1", harness_cli(), dir,
+             dir);
+    CHECK(harness_run(cmd, out, sizeof out) == 2 && strstr(out, "need -autotune-validation FILE"));
+    harness_remove_dir(dir);
+}

@@ -321,6 +321,17 @@ TEST(quantize_writes_fasttexts_ftz) {
             if (strcmp(la[i], lb[i]) || fabsf(pa[i] - pb[i]) > 2e-6f + 1e-5f * fabsf(pa[i]))
                 FAILF("fastText on edl's .ftz: %s %g; edl: %s %g", la[i], pa[i], lb[i], pb[i]);
     }
+    /* max_bytes: the most rows that fit, counted exactly: the file fills the size to within a row */
+    const uint64_t limits[3] = {13200, 13333, 13600};
+    for (int i = 0; c && i < 3; i++) {
+        qa.cutoff = 0, qa.max_bytes = limits[i];
+        CHECK_OK(edl_textclf_quantize(c, &qa, ftz));
+        free(read_file_bytes(ftz, &nftz));
+        if (!(nftz <= limits[i] && nftz + 64 > limits[i])) FAILF("max_bytes %llu: %zu bytes", (unsigned long long)limits[i], nftz);
+    }
+    qa.max_bytes = 2000; /* not even the codebooks */
+    if (c) CHECK_STATUS(edl_textclf_quantize(c, &qa, ftz), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("fewer than the 256 product quantization needs");
     snprintf(cmd, sizeof cmd, "%s quantize -input tests/data/ft_softmax.bin -output %s/r -retrain", harness_cli(), dir);
     CHECK(harness_run_all(cmd, a, sizeof a) == 2 && strstr(a, "-retrain"));
     edl_textclf_free(c), edl_textclf_free(q);

@@ -508,3 +508,86 @@ TEST(textclf_cli_one_eos_a_line) {
     }
     harness_remove_dir(dir);
 }
+
+/* A corpus where labels are hard to get right: one informative word among many noise words,
+   and a label drawn at random on a fifth of the lines. */
+static void write_noisy(const char *path, int n, uint64_t seed) {
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    edl_rng rng;
+    edl_rng_seed(&rng, seed);
+    for (int i = 0; i < n; i++) {
+        int c = (int)edl_rng_below(&rng, 4), shown = edl_rng_uniform(&rng) < 0.2f ? (int)edl_rng_below(&rng, 4) : c;
+        fprintf(f, "__label__c%d w%d_%d", shown, c, (int)edl_rng_below(&rng, 30));
+        for (int k = 0; k < 8; k++) fprintf(f, " n%d", (int)edl_rng_below(&rng, 400));
+        fputc('\n', f);
+    }
+    fclose(f);
+}
+
+static int stop_now(void *user) {
+    (void)user;
+    return 1;
+}
+
+/* fastText's autotune: trials within the budget, the best trained again to exactly the score it
+   had (one thread, a seed), every metric; a cancelled training is EDL_ERR_CANCELLED; a size
+   constraint gives the dsub that fits it. */
+TEST(textclf_autotune) {
+    char dir[] = "/tmp/edl-tune-XXXXXX", train[64], valid[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(train, sizeof train, "%s/train.txt", dir);
+    snprintf(valid, sizeof valid, "%s/valid.txt", dir);
+    write_noisy(train, 4000, 1);
+    write_noisy(valid, 1000, 2);
+    edl_textclf_args a;
+    edl_textclf_defaults(&a);
+    a.thread = 1, a.epoch = 2, a.dim = 10;
+    edl_autotune_args t;
+    edl_autotune_defaults(&t);
+    t.validation = valid, t.duration = 1.5;
+    edl_textclf *c = NULL;
+    edl_autotune_report r;
+    CHECK_OK(edl_textclf_autotune(&c, train, &a, &t, &r));
+    if (!(r.trials >= 2 && r.best_score > 0.3 && r.best_score <= 1.0)) FAILF("%zu trials, best %.4f", r.trials, r.best_score);
+    if (c) { /* the best, trained again: the score it had (f1 of one label a line is P@1) */
+        edl_textclf_meter mt;
+        CHECK_OK(edl_textclf_test(c, valid, 1, 0.0f, &mt));
+        double p = (double)mt.correct / (double)mt.predicted;
+        if (fabs(p - r.best_score) > 1e-9) FAILF("the best trained again scores %.6f, in the search %.6f", p, r.best_score);
+        edl_textclf_meter_free(&mt);
+        CHECK(r.best.epoch >= 1 && r.best.epoch <= 100 && r.best.dim >= 1 && r.best.dim <= 1000);
+        CHECK(r.best.lr >= 0.01f && r.best.lr <= 5.0f && r.best.word_ngrams >= 1 && r.best.word_ngrams <= 5);
+    }
+    edl_textclf_free(c);
+    c = NULL;
+    /* every metric runs; a label the data lacks is named */
+    const edl_autotune_metric metrics[3] = {EDL_AUTOTUNE_F1, EDL_AUTOTUNE_PRECISION_AT_RECALL,
+                                            EDL_AUTOTUNE_RECALL_AT_PRECISION};
+    for (int m = 0; m < 3; m++) {
+        t.metric = metrics[m], t.metric_value = 0.5, t.metric_label = m == 1 ? "__label__c2" : NULL, t.duration = 0.5;
+        CHECK_OK(edl_textclf_autotune(&c, train, &a, &t, &r));
+        CHECK(r.best_score >= 0 && r.best_score <= 1.0);
+        edl_textclf_free(c);
+        c = NULL;
+    }
+    t.metric = EDL_AUTOTUNE_F1, t.metric_label = "__label__c9";
+    CHECK_STATUS(edl_textclf_autotune(&c, train, &a, &t, &r), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("'__label__c9' is not a label");
+    t.metric_label = NULL;
+    /* a size: the trials quantized to fit it */
+    t.model_size = 60000, t.duration = 1.0;
+    CHECK_OK(edl_textclf_autotune(&c, train, &a, &t, &r));
+    CHECK(r.dsub >= 2 && r.dsub <= 16 && (r.dsub & (r.dsub - 1)) == 0);
+    edl_textclf_free(c);
+    c = NULL;
+    t.model_size = 1000; /* smaller than any codebook */
+    CHECK_STATUS(edl_textclf_autotune(&c, train, &a, &t, &r), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("fit -autotune-modelsize");
+    /* cancelled: no model, said so */
+    a.cancel = stop_now, a.epoch = 50;
+    CHECK_STATUS(edl_textclf_train(&c, train, &a, NULL), EDL_ERR_CANCELLED);
+    CHECK_ERROR_HAS("cancelled after");
+    CHECK(c == NULL);
+    harness_remove_dir(dir);
+}

@@ -420,6 +420,20 @@ static edl_status write_model(FILE *f, void *ctx) {
     return ok ? EDL_OK : edl__fail(EDL_ERR_IO, "write failed");
 }
 
+static uint64_t quantized_size(const edl__ft_qmatrix *q, int64_t rows, int32_t cols) {
+    uint64_t pq = 16 + (uint64_t)cols * 256 * 4, npq = 16 + 256 * 4;
+    return 1 + 16 + 4 + (uint64_t)rows * (uint64_t)q->pq.nsubq + pq + (q->qnorm ? (uint64_t)rows + npq : 0);
+}
+
+uint64_t edl__ft_size(const edl__ft_model *m) { /* write_model's layout, counted */
+    uint64_t n = 8 + 48 + 8 + 12 + 16, dim = (uint64_t)m->args.dim;
+    for (int32_t i = 0; i < m->nwords + m->nlabels; i++) n += m->lens[i] + 1 + 8 + 1;
+    if (m->pruneidx_size > 0) n += (uint64_t)m->pruneidx_size * 8;
+    n += 1 + (m->qin ? quantized_size(m->qin, m->in_rows, m->args.dim) : 16 + 4 * (uint64_t)m->in_rows * dim);
+    n += 1 + (m->qout ? quantized_size(m->qout, m->out_rows, m->args.dim) : 16 + 4 * (uint64_t)m->out_rows * dim);
+    return n;
+}
+
 edl_status edl__ft_write(const char *path, const edl__ft_model *m) {
     if (m->nwords < 0 || m->nlabels < 0 || m->out_given > m->out_rows || m->args.dim <= 0)
         return edl__fail(EDL_ERR_ARG, "%s: a fastText model of %d words, %d labels, dim %d", path, m->nwords,

@@ -104,6 +104,9 @@ typedef struct {
 } edl__ft_model;
 /* Writes m as fastText's .bin, atomically; fastText 0.9.2 (its CLI and its Python module) loads it. */
 edl_status edl__ft_write(const char *path, const edl__ft_model *m);
+/* The bytes edl__ft_write writes for m; only m's counts, lengths, shapes and quantizers' sizes are
+   read (no words, rows or codes), so a size can be known before a model is quantized. */
+uint64_t edl__ft_size(const edl__ft_model *m);
 
 /* Whether the first bytes of a file are fastText's magic number. */
 int edl__ft_is_fasttext(const char *path);

@@ -2,8 +2,8 @@
  * drawn around the best so far (fastText's strategy: Gaussian steps, in log2 for epoch, lr, dim
  * and bucket, that narrow as the budget runs out), score each on a validation file with
  * fastText's metric, keep the best, and train it once more. A trial still running when the budget
- * ends is cancelled. With a model size, each trial is quantized (-qnorm, -retrain, the cutoff
- * that fits the size, fastText's formula) and scored as quantized. edl trains several times
+ * ends is cancelled. With a model size, each trial is quantized (-qnorm, -retrain, as many rows
+ * as fit the size: counted exactly, where fastText estimates) and scored as quantized. edl trains several times
  * faster than fastText, so the same budget tries more arguments. */
 #include "text/textclf.h"
 
@@ -235,16 +235,6 @@ static int out_of_time(void *user) {
     return edl__now() - b->t0 >= b->duration;
 }
 
-/* fastText's getCutoffForFileSize: the rows a .ftz of this shape keeps within size bytes
-   (256 or fewer: the size cannot be met). */
-static long cutoff_for_size(size_t nlabels, size_t dim, size_t dsub, int qout, uint64_t size) {
-    int64_t out_size = qout ? 21 + (int64_t)(nlabels * ((dim + 1) / 2)) + 16 + 4 * (int64_t)(dim * 256) + (int64_t)nlabels
-                            : 16 + 4 * (int64_t)(nlabels * dim);
-    int64_t target = (int64_t)size - 107 - 4 * 256 * (int64_t)dim - out_size;
-    int64_t cutoff = target / (int64_t)((dim + dsub - 1) / dsub + 1 + 10);
-    return cutoff > 256 ? (long)cutoff : 256;
-}
-
 /* One trial: train a (cancelled when the budget ends), quantize it when a size is asked, score. */
 static edl_status trial(const char *input, const edl_textclf_args *a, size_t dsub, const edl_autotune_args *t,
                         const char *text, size_t len, const char *tmp, edl_textclf **model, double *out, int *fits) {
@@ -256,16 +246,11 @@ static edl_status trial(const char *input, const edl_textclf_args *a, size_t dsu
         edl_quantize_args q;
         edl_quantize_defaults(&q);
         size_t nl = c->vocab.nlabels;
-        q.dsub = dsub, q.qnorm = 1, q.qout = nl >= 256, q.retrain = 1, q.input = input, q.epoch = a->epoch;
-        q.lr = a->lr, q.thread = a->thread, q.seed = a->seed, q.cancel = a->cancel, q.user = a->user;
-        long cut = cutoff_for_size(nl, c->dim, dsub, q.qout, t->model_size);
-        if (cut <= 256 || (size_t)cut >= c->vocab.nwords + c->bucket) {
-            *fits = cut > 256; /* the whole model fits: nothing to cut, nothing to retrain */
-            q.retrain = 0, q.cutoff = 0;
-        } else {
-            q.cutoff = (size_t)cut;
-        }
-        if (*fits) s = edl_textclf_quantize(c, &q, tmp);
+        q.dsub = dsub < c->dim ? dsub : c->dim, q.qnorm = 1, q.qout = nl >= 256, q.retrain = 1, q.input = input;
+        q.epoch = a->epoch, q.lr = a->lr, q.thread = a->thread, q.seed = a->seed, q.cancel = a->cancel;
+        q.user = a->user, q.max_bytes = t->model_size;
+        s = edl_textclf_quantize(c, &q, tmp);
+        if (s == EDL_ERR_ARG && strstr(edl_last_error(), "fewer than the 256")) *fits = 0, s = EDL_OK;
         edl_textclf_free(c);
         c = NULL;
         if (s == EDL_OK && *fits) s = edl_textclf_load(&c, tmp);
@@ -355,10 +340,6 @@ edl_status edl_textclf_autotune(edl_textclf **out, const char *input, const edl_
     best.progress = base->progress, best.dictionary = base->dictionary, best.cancel = base->cancel;
     best.user = base->user;
     if (s == EDL_OK) s = edl_textclf_train(&c, input, &best, NULL);
-    if (s == EDL_OK && t->model_size) {
-        long cut = cutoff_for_size(c->vocab.nlabels, c->dim, best_dsub, c->vocab.nlabels >= 256, t->model_size);
-        r.cutoff = (size_t)cut < c->vocab.nwords + c->bucket ? (size_t)cut : 0;
-    }
     if (tmp[0]) unlink(tmp);
     free(text);
     r.best = best, r.dsub = best_dsub;

@@ -376,6 +376,44 @@ void edl_quantize_defaults(edl_quantize_args *q) {
 
 static int by_bucket(const void *a, const void *b) { return by_int(a, b); } /* pairs: bucket first */
 
+/* -max_bytes: the most rows, in the order of nid (largest norm first), whose .ftz fits: the file
+   without input rows (edl__ft_size counts it as the writer writes it), then each row's bytes (a
+   word's dictionary entry, a bucket's pair; its codes and norm code). */
+static edl_status rows_that_fit(const edl_textclf *c, const edl_quantize_args *q, const float *nid, size_t rows,
+                                size_t *keep) {
+    const edl__vocab *v = &c->vocab;
+    const size_t nw = v->nwords, nl = v->nlabels, dim = c->dim, nsubq = (dim + q->dsub - 1) / q->dsub;
+    size_t *lens = malloc((nl + 1) * sizeof *lens);
+    if (!lens) return edl__fail(EDL_ERR_NOMEM, "edl_textclf_quantize: no memory");
+    for (size_t i = 0; i < nl; i++) lens[i] = (size_t)(v->offsets[nw + i + 1] - v->offsets[nw + i]);
+    edl__ft_qmatrix qin = {.qnorm = q->qnorm, .pq = {.nsubq = (int32_t)nsubq}};
+    edl__ft_qmatrix qout = {.qnorm = q->qnorm, .pq = {.nsubq = (int32_t)((dim + 1) / 2)}};
+    edl__ft_model fm = {.args = fasttext_args(c),
+                        .lens = lens,
+                        .nlabels = (int32_t)nl,
+                        .in_rows = 0,
+                        .out_rows = (int64_t)nl,
+                        .qin = &qin,
+                        .qout = q->qout ? &qout : NULL,
+                        .pruneidx_size = 0};
+    uint64_t size = edl__ft_size(&fm);
+    size_t n = 0;
+    for (; n < rows; n++) {
+        size_t r = (size_t)nid[2 * n + 1];
+        uint64_t row = nsubq + (q->qnorm ? 1 : 0) + (r < nw ? (uint64_t)(v->offsets[r + 1] - v->offsets[r]) + 10 : 8);
+        if (size + row > q->max_bytes) break;
+        size += row;
+    }
+    if (n < 256 && n < rows) /* product quantization's 256 centroids need as many rows */
+        return edl__fail(EDL_ERR_ARG,
+                         "edl_textclf_quantize: %llu bytes hold %zu rows, fewer than the 256 product quantization "
+                         "needs (the file without rows is %llu bytes: its codebooks, labels and output)",
+                         (unsigned long long)q->max_bytes, n, (unsigned long long)edl__ft_size(&fm));
+    free(lens);
+    *keep = n;
+    return EDL_OK;
+}
+
 /* -retrain: the classifier cut to its kept rows, as fastText's pruned dictionary makes it: the kept
    words (words[0..kw)) and every label, the kept buckets through pairs (bucket, row), input rows
    x (kw + kg of them) and the output out; then fastText's trainer on q->input. The trained rows
@@ -431,7 +469,7 @@ edl_status edl_textclf_quantize(const edl_textclf *c, const edl_quantize_args *q
         return edl__fail(EDL_ERR_ARG, "%s: -dsub %zu must be in [1, dim %zu]", fn, q->dsub, c->dim);
     const edl__vocab *v = &c->vocab;
     const size_t dim = c->dim, nw = v->nwords, nl = v->nlabels, rows = nw + c->bucket;
-    if (q->retrain && !(q->cutoff > 0 && q->cutoff < rows))
+    if (q->retrain && !q->max_bytes && !(q->cutoff > 0 && q->cutoff < rows))
         return edl__fail(EDL_ERR_ARG,
                          "%s: -retrain fine-tunes the rows -cutoff keeps; -cutoff %zu keeps all %zu rows (fastText "
                          "would ignore -retrain here)",
@@ -443,20 +481,23 @@ edl_status edl_textclf_quantize(const edl_textclf *c, const edl_quantize_args *q
     /* -cutoff: the rows of largest norm ("</s>" first, as fastText), words kept in their order,
        then the kept buckets in that order, mapped from their bucket by the pruned dictionary */
     size_t keep = q->cutoff > 0 && q->cutoff < rows ? q->cutoff : rows;
+    const int by_norm = keep < rows || q->max_bytes > 0;
     int32_t *ids = malloc((rows ? rows : 1) * sizeof *ids), *pairs = NULL;
-    float *nid = malloc((rows ? rows : 1) * 2 * sizeof *nid), *x = malloc((keep ? keep : 1) * dim * sizeof *x);
+    float *nid = malloc((rows ? rows : 1) * 2 * sizeof *nid), *x = NULL;
     const char **words = malloc((nw + nl + 1) * sizeof *words);
     size_t *lens = malloc((nw + nl + 1) * sizeof *lens), kw = 0, kg = 0;
     int64_t *counts = malloc((nw + nl + 1) * sizeof *counts);
-    edl_status s = ids && nid && x && words && lens && counts ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    edl_status s = ids && nid && words && lens && counts ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
     int32_t eos = s == EDL_OK ? edl__vocab_find(v, EDL__EOS, 4, edl__text_hash(EDL__EOS, 4)) : -1;
     if (s == EDL_OK && rows >= (size_t)1 << 24) s = edl__fail(EDL_ERR_UNSUPPORTED, "%s: %zu rows", fn, rows);
     for (size_t r = 0; s == EDL_OK && r < rows; r++) { /* norms only when -cutoff sorts by them */
         const float *row = in + r * dim;
-        nid[2 * r] = keep == rows ? 0.0f : (int32_t)r == eos ? INFINITY : sqrtf(edl__vec_dot(row, row, dim));
+        nid[2 * r] = !by_norm ? 0.0f : (int32_t)r == eos ? INFINITY : sqrtf(edl__vec_dot(row, row, dim));
         nid[2 * r + 1] = (float)r;
     }
-    if (s == EDL_OK && keep < rows) qsort(nid, rows, 2 * sizeof *nid, by_norm_desc);
+    if (s == EDL_OK && by_norm) qsort(nid, rows, 2 * sizeof *nid, by_norm_desc);
+    if (s == EDL_OK && q->max_bytes) s = rows_that_fit(c, q, nid, rows, &keep);
+    if (s == EDL_OK && !(x = malloc((keep ? keep : 1) * dim * sizeof *x))) s = edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
     for (size_t i = 0; s == EDL_OK && i < keep; i++) {
         int32_t r = (int32_t)nid[2 * i + 1];
         if ((size_t)r < nw) ids[kw++] = r; /* words: sorted below */
@@ -476,7 +517,7 @@ edl_status edl_textclf_quantize(const edl_textclf *c, const edl_quantize_args *q
         words[i] = v->bytes + v->offsets[e], lens[i] = (size_t)(v->offsets[e + 1] - v->offsets[e]);
         counts[i] = v->counts[e];
     }
-    if (s == EDL_OK && q->retrain) { /* the model is const: its output trained in a copy */
+    if (s == EDL_OK && q->retrain && keep < rows) { /* the model is const: its output trained in a copy */
         if (!(out_copy = malloc((out_n ? out_n : 1) * sizeof *out_copy)))
             s = edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
         if (s == EDL_OK) memcpy(out_copy, out, out_n * sizeof *out), out = out_copy;
