@@ -9,6 +9,7 @@
 #include "io/fasttext_file.h"
 #include "io/file.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,50 @@ void edl__ft_row(const edl__ft_matrix *m, int64_t r, float *dst) {
                                          : ((size_t)j * 256 + code[j]) * (size_t)pq->dsub;
         for (size_t k = 0; k < d; k++) dst[(size_t)j * (size_t)pq->dsub + k] = norm * centroid(pq, base + k);
     }
+}
+
+void edl__ft_row_add(const edl__ft_matrix *m, int64_t r, float *dst) {
+    const size_t cols = (size_t)m->cols;
+    if (!m->quantized) {
+        const unsigned char *p = (const unsigned char *)m->data + (size_t)r * cols * 4;
+        for (size_t j = 0; j < cols; j++) {
+            float x;
+            memcpy(&x, p + j * 4, 4);
+            dst[j] += x;
+        }
+        return;
+    }
+    const edl__ft_pq *pq = &m->pq;
+    const uint8_t *code = m->codes + (size_t)r * (size_t)pq->nsubq;
+    float norm = m->qnorm ? centroid(&m->npq, m->norm_codes[r]) : 1.0f;
+    for (int32_t j = 0; j < pq->nsubq; j++) {
+        size_t d = j == pq->nsubq - 1 ? (size_t)pq->lastdsub : (size_t)pq->dsub;
+        size_t base = j == pq->nsubq - 1 ? (size_t)j * 256 * (size_t)pq->dsub + code[j] * (size_t)pq->lastdsub
+                                         : ((size_t)j * 256 + code[j]) * (size_t)pq->dsub;
+        for (size_t k = 0; k < d; k++) dst[(size_t)j * (size_t)pq->dsub + k] += norm * centroid(pq, base + k);
+    }
+}
+
+edl_status edl__ft_check_quantized(const edl__ft *ft, const edl__ft_matrix *m, const char *name) {
+    float big = 0.0f, norm = 1.0f;
+    for (size_t i = 0; i < (size_t)m->pq.dim * 256; i++) {
+        float x = centroid(&m->pq, i);
+        if (!isfinite(x))
+            return edl__fail(EDL_ERR_NUMERIC, "%s: byte %llu: the %s matrix's centroid value %zu is %g", ft->path,
+                             (unsigned long long)(m->pq.off + i * 4), name, i, x);
+        big = fabsf(x) > big ? fabsf(x) : big;
+    }
+    for (size_t i = 0; m->qnorm && i < 256; i++) {
+        float x = centroid(&m->npq, i);
+        if (!isfinite(x))
+            return edl__fail(EDL_ERR_NUMERIC, "%s: byte %llu: the %s matrix's norm centroid %zu is %g", ft->path,
+                             (unsigned long long)(m->npq.off + i * 4), name, i, x);
+        norm = fabsf(x) > norm ? fabsf(x) : norm;
+    }
+    if (!isfinite(big * norm))
+        return edl__fail(EDL_ERR_NUMERIC, "%s: byte %llu: the %s matrix's norms times its centroids overflow (%g x %g)",
+                         ft->path, (unsigned long long)m->npq.off, name, norm, big);
+    return EDL_OK;
 }
 
 static int by_bucket(const void *a, const void *b) {

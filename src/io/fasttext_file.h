@@ -59,6 +59,12 @@ typedef struct {
 
 /* Row r (< m->rows) of a matrix as cols floats in dst, decoded when quantized. */
 void edl__ft_row(const edl__ft_matrix *m, int64_t r, float *dst);
+/* dst += row r, decoded when quantized (fastText's addRowToVector): no row is ever stored whole. */
+void edl__ft_row_add(const edl__ft_matrix *m, int64_t r, float *dst);
+/* Whether every row a quantized matrix decodes to is finite (its centroids, times its norms');
+   else EDL_ERR_NUMERIC naming the byte. So a model can keep its rows compressed and decode them
+   as it reads them, checked once. */
+edl_status edl__ft_check_quantized(const edl__ft *ft, const edl__ft_matrix *m, const char *name);
 /* A pruned dictionary (fastText quantize -cutoff): its (bucket, row) pairs sorted by bucket, so a
    bucket's row among the kept ones is a binary search and memory follows the file (not
    args.bucket). active 0: the dictionary is not pruned. Checked: buckets in [0, args.bucket),

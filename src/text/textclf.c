@@ -36,6 +36,8 @@ void edl_textclf_free(edl_textclf *c) {
     edl__vocab_free(&c->vocab);
     edl__hs_tree_free(&c->hs);
     edl__ft_prune_free(&c->prune);
+    if (c->ftz) edl__ft_close(c->ftz);
+    free(c->ftz);
     free(c);
 }
 
@@ -58,7 +60,8 @@ const char *edl_textclf_label(const edl_textclf *c, size_t label, size_t *len) {
 /* ---- the model ----------------------------------------------------------------------------- */
 
 edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a) {
-    size_t rows = c->vocab.nwords + c->bucket, nl = c->vocab.nlabels;
+    /* a .ftz's rows stay quantized (c->ftz): the table is a placeholder row */
+    size_t rows = c->ftz ? 1 : c->vocab.nwords + c->bucket, nl = c->vocab.nlabels;
     size_t out = c->loss == EDL_TEXTCLF_HS ? nl - 1 : nl;
     char spec[1024];
     int n = snprintf(spec, sizeof spec, "embedding_bag(rows=%zu,dim=%zu,pool=mean)", rows, c->dim);
@@ -84,8 +87,49 @@ void edl__textclf_average(const edl_textclf *c, const int32_t *words, size_t n, 
     const float *table = edl_model_tensor(c->m, 0, "weight", NULL);
     size_t dim = c->dim;
     memset(hidden, 0, dim * sizeof *hidden);
-    for (size_t i = 0; i < n; i++) edl__vec_add(hidden, table + (size_t)words[i] * dim, dim);
+    for (size_t i = 0; i < n; i++)
+        if (c->ftz)
+            edl__ft_row_add(&c->ftz->input, words[i], hidden);
+        else
+            edl__vec_add(hidden, table + (size_t)words[i] * dim, dim);
     if (n) edl__vec_scale(hidden, 1.0f / (float)n, dim);
+}
+
+const float *edl__textclf_row(const edl_textclf *c, size_t r, float *buf) {
+    if (!c->ftz) return edl_model_tensor(c->m, 0, "weight", NULL) + r * c->dim;
+    edl__ft_row(&c->ftz->input, (int64_t)r, buf);
+    return buf;
+}
+
+edl_status edl__textclf_dense(const edl_textclf *c, edl_textclf *tmp, const edl_textclf **dense) {
+    memset(tmp, 0, sizeof *tmp);
+    *dense = c;
+    if (!c->ftz) return EDL_OK;
+    *tmp = *c;
+    tmp->m = NULL, tmp->ftz = NULL;
+    edl_textclf_args a;
+    edl_textclf_defaults(&a);
+    a.dim = c->dim;
+    size_t rows = (size_t)c->ftz->input.rows;
+    tmp->bucket = rows - c->vocab.nwords; /* make_model counts nwords + bucket rows */
+    edl_status s = edl__textclf_make_model(tmp, &a);
+    tmp->bucket = c->bucket;
+    if (s == EDL_OK) {
+        float *in = edl_model_tensor(tmp->m, 0, "weight", NULL);
+        size_t out_n = 0, out_n2 = 0;
+        const float *wo = edl_model_tensor(c->m, 1, "weight", &out_n);
+        float *wo2 = edl_model_tensor(tmp->m, 1, "weight", &out_n2);
+        for (size_t r = 0; r < rows; r++) edl__ft_row(&c->ftz->input, (int64_t)r, in + r * c->dim);
+        memcpy(wo2, wo, (out_n < out_n2 ? out_n : out_n2) * sizeof *wo);
+    }
+    if (s != EDL_OK) edl__textclf_dense_done(tmp);
+    if (s == EDL_OK) *dense = tmp;
+    return s;
+}
+
+void edl__textclf_dense_done(edl_textclf *tmp) {
+    edl_model_free(tmp->m);
+    tmp->m = NULL;
 }
 
 /* fastText's sigmoid: a table of 513 values over [-8, 8], looked up by truncation (its one-vs-all
@@ -359,7 +403,7 @@ const float *edl_textclf_label_vector(const edl_textclf *c, size_t label) {
    line parser gives them, "</s>" having none). */
 typedef struct {
     const edl_textclf *c;
-    const float *table;
+    float *buf; /* a decoded row (dim floats) */
     edl_subword_fn fn;
     void *user;
     float *sum; /* or the mean's running sum */
@@ -373,7 +417,7 @@ static edl_status on_subword(void *ctx, const char *s, size_t n, int32_t row) {
         if (k < 0) return EDL_OK;
         row = (int32_t)(x->c->vocab.nwords + (size_t)k);
     }
-    const float *r = x->table + (size_t)row * x->c->dim;
+    const float *r = edl__textclf_row(x->c, (size_t)row, x->buf);
     if (x->fn) x->fn(s, n, r, x->c->dim, x->user);
     if (x->sum) edl__vec_add(x->sum, r, x->c->dim);
     x->n++;
@@ -390,15 +434,19 @@ static edl_status each_subword(subword_ctx *x, const char *word, size_t len) {
 
 edl_status edl_textclf_subwords(const edl_textclf *c, const char *word, size_t len, edl_subword_fn fn, void *user) {
     if (!c || (!word && len) || !fn) return edl__fail(EDL_ERR_ARG, "edl_textclf_subwords: an argument is NULL");
-    subword_ctx x = {c, edl_model_tensor(c->m, 0, "weight", NULL), fn, user, NULL, 0};
-    return each_subword(&x, word ? word : "", len);
+    subword_ctx x = {c, malloc(c->dim * sizeof(float)), fn, user, NULL, 0};
+    edl_status s = x.buf ? each_subword(&x, word ? word : "", len) : edl__fail(EDL_ERR_NOMEM, "no memory");
+    free(x.buf);
+    return s;
 }
 
 edl_status edl_textclf_word_vector(const edl_textclf *c, const char *word, size_t len, float *vec) {
     if (!c || (!word && len) || !vec) return edl__fail(EDL_ERR_ARG, "edl_textclf_word_vector: an argument is NULL");
     memset(vec, 0, c->dim * sizeof *vec);
-    subword_ctx x = {c, edl_model_tensor(c->m, 0, "weight", NULL), NULL, NULL, vec, 0};
-    EDL__TRY(each_subword(&x, word ? word : "", len));
+    subword_ctx x = {c, c->ftz ? malloc(c->dim * sizeof(float)) : NULL, NULL, NULL, vec, 0};
+    edl_status s = c->ftz && !x.buf ? edl__fail(EDL_ERR_NOMEM, "no memory") : each_subword(&x, word ? word : "", len);
+    free(x.buf);
+    EDL__TRY(s);
     if (x.n) edl__vec_scale(vec, 1.0f / (float)x.n, c->dim);
     return EDL_OK;
 }

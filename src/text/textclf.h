@@ -16,6 +16,8 @@ struct edl_textclf {
     size_t minn, maxn;  /* character n-grams (maxn 0: none) */
     int fasttext;       /* read from a fastText .bin: ova scores through fastText's sigmoid table */
     edl__ft_prune prune; /* a pruned .ftz's kept buckets (active 0: none) */
+    edl__ft *ftz;        /* a .ftz's quantized input, kept as the file holds it and decoded a row at a
+                            time as rows are read (the model's layer 0 then holds one unused row) */
     edl__hs_tree hs;     /* hierarchical softmax: the tree over the labels */
     size_t neg;      /* ns: labels sampled an example (kept for fastText's file) */
     char args[2048]; /* the training arguments, for the file */
@@ -37,6 +39,13 @@ static inline edl_status edl__textclf_build_tree(edl_textclf *c) {
     return edl__hs_tree_build(&c->hs, c->vocab.counts + c->vocab.nwords, c->vocab.nlabels);
 }
 edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a);
+/* Input row r: the table's own, or (a .ftz) decoded into buf (dim floats). */
+const float *edl__textclf_row(const edl_textclf *c, size_t r, float *buf);
+/* The input rows dense: c itself, or for a model that keeps them quantized a shallow copy *tmp
+   (sharing c's vocabulary) whose model holds them decoded, for what writes the whole table
+   (save, fastText's .bin, dump input, quantize); edl__textclf_dense_done(tmp) frees its model. */
+edl_status edl__textclf_dense(const edl_textclf *c, edl_textclf *tmp, const edl_textclf **dense);
+void edl__textclf_dense_done(edl_textclf *tmp);
 /* hidden = the mean of input rows words[0..n) (zeros when n is 0). */
 void edl__textclf_average(const edl_textclf *c, const int32_t *words, size_t n, float *hidden);
 /* quantize -retrain: more epochs of fastText's trainer over the text at input, the classifier

@@ -15,8 +15,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+static edl_status save_dense(const edl_textclf *c, const char *path);
+
 edl_status edl_textclf_save(const edl_textclf *c, const char *path) {
     if (!c || !path) return edl__fail(EDL_ERR_ARG, "edl_textclf_save: an argument is NULL");
+    edl_textclf tmp;
+    const edl_textclf *d;
+    EDL__TRY(edl__textclf_dense(c, &tmp, &d));
+    edl_status s = save_dense(d, path);
+    edl__textclf_dense_done(&tmp);
+    return s;
+}
+
+static edl_status save_dense(const edl_textclf *c, const char *path) {
     if (c->prune.active)
         return edl__fail(
             EDL_ERR_UNSUPPORTED,
@@ -197,17 +208,28 @@ edl_status edl_textclf_save_fasttext(const edl_textclf *c, const char *path) {
     if (c->prune.active)
         return edl__fail(EDL_ERR_UNSUPPORTED, "%s: %s: a pruned fastText model (.ftz) is not written again yet", fn,
                          path);
+    edl_textclf tmp;
+    const edl_textclf *d;
     edl__ft_view v;
-    EDL__TRY(view_of(c, &v, fn));
-    return edl__ft_view_write(&v, path, fn);
+    EDL__TRY(edl__textclf_dense(c, &tmp, &d));
+    edl_status s = view_of(d, &v, fn);
+    if (s == EDL_OK) s = edl__ft_view_write(&v, path, fn);
+    edl__textclf_dense_done(&tmp);
+    return s;
 }
 
 edl_status edl_textclf_dump(const edl_textclf *c, const char *what, FILE *f) {
     static const char fn[] = "edl_textclf_dump";
     if (!c || !what || !f) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    edl_textclf tmp;
+    const edl_textclf *d = c;
     edl__ft_view v;
-    EDL__TRY(view_of(c, &v, fn));
-    return edl__ft_view_dump(&v, what, f, fn);
+    memset(&tmp, 0, sizeof tmp);
+    edl_status s = strcmp(what, "input") ? EDL_OK : edl__textclf_dense(c, &tmp, &d); /* only input reads the rows */
+    if (s == EDL_OK) s = view_of(d, &v, fn);
+    if (s == EDL_OK) s = edl__ft_view_dump(&v, what, f, fn);
+    edl__textclf_dense_done(&tmp);
+    return s;
 }
 
 edl_status edl_textclf_output_vectors(const edl_textclf *c, edl_vectors **out) {
@@ -246,6 +268,11 @@ static edl_status load_fasttext(edl_textclf **out, const char *path) {
     }
     if (s == EDL_OK && c->loss == EDL_TEXTCLF_HS) s = edl__textclf_build_tree(c);
     if (s == EDL_OK) s = edl__ft_prune_map(&ft, &c->prune);
+    /* a quantized input stays as the file holds it, each row decoded as it is read: checked once */
+    if (s == EDL_OK && ft.input.quantized) s = edl__ft_check_quantized(&ft, &ft.input, "input");
+    if (s == EDL_OK && ft.input.quantized && !(c->ftz = malloc(sizeof *c->ftz)))
+        s = edl__fail(EDL_ERR_NOMEM, "%s: no memory", path);
+    if (s == EDL_OK && c->ftz) *c->ftz = ft; /* the file's bytes move to the model */
     if (s == EDL_OK) { /* the table's rows: the words, then the buckets (a pruned model's kept ones) */
         edl_textclf_args a;
         edl_textclf_defaults(&a);
@@ -258,7 +285,7 @@ static edl_status load_fasttext(edl_textclf **out, const char *path) {
     if (s == EDL_OK) { /* the input rows, and the output's (hs: the tree's inner nodes, nlabels - 1) */
         size_t in_n, out_n;
         float *in = edl_model_tensor(c->m, 0, "weight", &in_n), *wo = edl_model_tensor(c->m, 1, "weight", &out_n);
-        s = edl__fasttext_floats(&ft, &ft.input, "input", 0, ft.input.rows, in, c->dim);
+        if (!c->ftz) s = edl__fasttext_floats(&ft, &ft.input, "input", 0, ft.input.rows, in, c->dim);
         if (s == EDL_OK) s = edl__fasttext_floats(&ft, &ft.output, "output", 0, (int64_t)(out_n / c->dim), wo, c->dim);
     }
     if (s == EDL_OK)
@@ -267,7 +294,7 @@ static edl_status load_fasttext(edl_textclf **out, const char *path) {
                  "loss=%s",
                  (int)ft.version, fa->dim, fa->epoch, fa->lr_update_rate, fa->word_ngrams, fa->bucket, fa->minn,
                  fa->maxn, fa->min_count, edl_textclf_loss_name(c->loss));
-    edl__ft_close(&ft);
+    if (!c || !c->ftz) edl__ft_close(&ft); /* else the model owns it */
     if (s != EDL_OK) {
         edl_textclf_free(c);
         return s;
@@ -459,9 +486,20 @@ static edl_status retrain_kept(const edl_textclf *c, const char **words, const s
     return s;
 }
 
+static edl_status quantize_dense(const edl_textclf *c, const edl_quantize_args *q, const char *path);
+
 edl_status edl_textclf_quantize(const edl_textclf *c, const edl_quantize_args *q, const char *path) {
+    if (!c || !q || !path) return edl__fail(EDL_ERR_ARG, "edl_textclf_quantize: an argument is NULL");
+    edl_textclf tmp;
+    const edl_textclf *d;
+    EDL__TRY(edl__textclf_dense(c, &tmp, &d));
+    edl_status s = quantize_dense(d, q, path);
+    edl__textclf_dense_done(&tmp);
+    return s;
+}
+
+static edl_status quantize_dense(const edl_textclf *c, const edl_quantize_args *q, const char *path) {
     static const char fn[] = "edl_textclf_quantize";
-    if (!c || !q || !path) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     if (edl_model_num_layers(c->m) != 2)
         return edl__fail(EDL_ERR_UNSUPPORTED, "%s: a classifier with hidden layers has no fastText form", fn);
     if (c->prune.active) return edl__fail(EDL_ERR_UNSUPPORTED, "%s: the model is pruned already", fn);
