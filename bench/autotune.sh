@@ -21,14 +21,17 @@ else
     train=$work/train.txt valid=$work/valid.txt test=data/spam.test
 fi
 p1() { awk '$1 == "P@1" { print $2 }'; }
-trials() { tr '\r' '\n' | awk '/Trials:/ { t = $4 } /after [0-9]+ trials/ { for (i = 1; i <= NF; i++) if ($i == "after") t = $(i + 1) } END { print t }'; }
+# from the log: "TRIALS BEST" (fastText's last progress line; edl's "Best score S after N trials")
+search() { tr '\r' '\n' | awk '/Trials:/ { t = $4; b = $7 } /^Best score [0-9.]+ after/ { b = $3; t = $5 } END { print t, b }'; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-fv=() ft=() ev=() et=()
+fv=() ft=() ev=() et=() fb=() eb=()
 for r in $(seq "$runs"); do
-    ftn=$(fasttext supervised -input "$train" -output "$work/ft" -autotune-validation "$valid" -autotune-duration "$secs" -thread 2 2>&1 | trials)
+    read -r ftn ftb < <(fasttext supervised -input "$train" -output "$work/ft" -autotune-validation "$valid" -autotune-duration "$secs" -thread 2 2>&1 | search)
+    fb+=("$ftb")
     fv+=("$(fasttext test "$work/ft.bin" "$valid" | p1)") ft+=("$(fasttext test "$work/ft.bin" "$test" | p1)")
-    edn=$("$build/edl" supervised -input "$train" -output "$work/edl" -autotune-validation "$valid" -autotune-duration "$secs" -thread 2 -seed "$r" 2>&1 | trials)
+    read -r edn edb < <("$build/edl" supervised -input "$train" -output "$work/edl" -autotune-validation "$valid" -autotune-duration "$secs" -thread 2 -seed "$r" 2>&1 | search)
+    eb+=("$edb")
     ev+=("$("$build/edl" test "$work/edl.safetensors" "$valid" | p1)") et+=("$("$build/edl" test "$work/edl.safetensors" "$test" | p1)")
-    echo "run $r ($secs s): fastText $ftn trials, valid P@1 ${fv[-1]}, test ${ft[-1]}; edl $edn trials, valid ${ev[-1]}, test ${et[-1]}"
+    echo "run $r ($secs s): fastText $ftn trials, best $ftb, valid P@1 ${fv[-1]}, test ${ft[-1]}; edl $edn trials, best $edb, valid ${ev[-1]}, test ${et[-1]}"
 done
-echo "median over $runs runs of $secs s: valid P@1 fastText $(printf '%s\n' "${fv[@]}" | median), edl $(printf '%s\n' "${ev[@]}" | median); test P@1 fastText $(printf '%s\n' "${ft[@]}" | median), edl $(printf '%s\n' "${et[@]}" | median)"
+echo "median over $runs runs of $secs s: best score (f1 on valid) fastText $(printf '%s\n' "${fb[@]}" | median), edl $(printf '%s\n' "${eb[@]}" | median); valid P@1 fastText $(printf '%s\n' "${fv[@]}" | median), edl $(printf '%s\n' "${ev[@]}" | median); test P@1 fastText $(printf '%s\n' "${ft[@]}" | median), edl $(printf '%s\n' "${et[@]}" | median)"

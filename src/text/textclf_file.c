@@ -163,13 +163,25 @@ edl_status edl__textclf_check(edl__st *st, const edl_model *m, edl__textclf_file
     return EDL_OK;
 }
 
-/* The arguments a fastText file of c holds: its shape and features; what training alone used
-   (ws, epoch, minCount, neg, lrUpdateRate, t) as fastText's defaults. */
+/* A number the arguments string says ("epoch=25" or a fastText file's "epoch=25"), else dflt. */
+static int32_t arg_of(const char *args, const char *key, int32_t dflt) {
+    size_t n = strlen(key);
+    for (const char *p = args; (p = strstr(p, key)); p += n)
+        if ((p == args || p[-1] == ' ') && p[n] == '=') {
+            long v = strtol(p + n + 1, NULL, 10);
+            return v > 0 && v <= INT32_MAX ? (int32_t)v : dflt;
+        }
+    return dflt;
+}
+
+/* The arguments a fastText file of c holds: its shape and features, and what training used as
+   the model's arguments say it (epoch, minCount, lrUpdateRate; fastText's defaults else, and for
+   ws and t, which supervised training does not use). */
 static edl__ft_args fasttext_args(const edl_textclf *c) {
     edl__ft_args a = {.dim = (int32_t)c->dim,
                       .ws = 5,
-                      .epoch = 5,
-                      .min_count = 1,
+                      .epoch = arg_of(c->args, "epoch", 5),
+                      .min_count = arg_of(c->args, "minCount", 1),
                       .neg = c->neg ? (int32_t)c->neg : 5,
                       .word_ngrams = (int32_t)c->word_ngrams,
                       .loss = c->loss == EDL_TEXTCLF_HS    ? EDL__FT_LOSS_HS
@@ -180,7 +192,7 @@ static edl__ft_args fasttext_args(const edl_textclf *c) {
                       .bucket = (int32_t)c->bucket,
                       .minn = (int32_t)c->minn,
                       .maxn = (int32_t)c->maxn,
-                      .lr_update_rate = 100,
+                      .lr_update_rate = arg_of(c->args, "lrUpdateRate", arg_of(c->args, "lr_update_rate", 100)),
                       .t = 1e-4};
     return a;
 }
