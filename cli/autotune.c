@@ -96,6 +96,13 @@ int autotune_args_from(const char *cmd, const autotune_flags *f, int argc, char 
 
 void autotune_progress(const edl_autotune_progress *p, void *user) {
     const int *verbose = user;
+    if (*verbose >= 3) { /* fastText prints each trial's arguments from verbosity 3 */
+        const edl_textclf_args *a = p->trial;
+        fprintf(stderr, "\rTrial %zu: -epoch %zu -lr %g -dim %zu -wordNgrams %zu -minn %zu -maxn %zu -bucket %zu -dsub %zu: "
+                        "score %.6f in %.2f s%s%s\n",
+                p->trials, a->epoch, (double)a->lr, a->dim, a->word_ngrams, a->minn, a->maxn, a->bucket, p->trial_dsub,
+                p->trial_score, p->trial_seconds, p->trial_status == EDL_OK ? "" : ": ", p->trial_status == EDL_OK ? "" : edl_status_str(p->trial_status));
+    }
     if (*verbose < 2) return;
     long eta = (long)((1 - p->progress) * (p->progress > 0 ? p->seconds / p->progress : 0) + 0.5);
     fprintf(stderr, "\rProgress: %5.1f%% Trials: %4zu Best score: ", 100 * p->progress, p->trials);

@@ -159,6 +159,11 @@ typedef struct {
     double progress, seconds; /* of the budget */
     double best_score;        /* -1: none yet */
     size_t trials;
+    /* the trial just done: its arguments (and dsub), score (NaN: none), seconds and status */
+    const edl_textclf_args *trial;
+    size_t trial_dsub;
+    double trial_score, trial_seconds;
+    edl_status trial_status;
 } edl_autotune_progress;
 typedef struct {
     const char *validation;     /* the file scored (fastText's format) */

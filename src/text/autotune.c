@@ -235,12 +235,26 @@ static int out_of_time(void *user) {
     return edl__now() - b->t0 >= b->duration;
 }
 
+/* A quarter of the machine's memory: a trial whose input table would take more is skipped, as
+   fastText skips one whose allocation fails (an allocation that succeeds on overcommit would
+   spend the budget setting the table up, or take the machine's memory). */
+static uint64_t memory_cap(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size / 4 : (uint64_t)1 << 32;
+}
+
 /* One trial: train a (cancelled when the budget ends), quantize it when a size is asked, score. */
 static edl_status trial(const char *input, const edl_textclf_args *a, size_t dsub, const edl_autotune_args *t,
-                        const char *text, size_t len, const char *tmp, edl_textclf **model, double *out, int *fits) {
+                        const char *text, size_t len, const char *tmp, size_t *nwords, edl_textclf **model, double *out,
+                        int *fits) {
     edl_textclf *c = NULL;
     *model = NULL, *fits = 1;
+    uint64_t rows = *nwords + (a->word_ngrams > 1 || a->maxn > 0 ? (uint64_t)a->bucket : 0); /* nwords: the first trial's */
+    if (rows * a->dim * sizeof(float) > memory_cap())
+        return edl__fail(EDL_ERR_NOMEM, "autotune: -dim %zu -bucket %zu: the table would take more than a quarter "
+                         "of the memory", a->dim, a->bucket);
     EDL__TRY(edl_textclf_train(&c, input, a, NULL));
+    if (a->min_count <= 1 || !*nwords) *nwords = c->vocab.nwords;
     edl_status s = EDL_OK;
     if (t->model_size) {
         edl_quantize_args q;
@@ -300,6 +314,7 @@ edl_status edl_textclf_autotune(edl_textclf **out, const char *input, const edl_
     memset(&r, 0, sizeof r);
     r.best_score = -1;
     edl_textclf_args best = *base;
+    size_t nwords = 0; /* the vocabulary's size, once a trial has read it */
     size_t best_dsub = st.best_dsub;
     edl_status s = EDL_OK;
     while (s == EDL_OK && !out_of_time(&b)) {
@@ -311,7 +326,8 @@ edl_status edl_textclf_autotune(edl_textclf **out, const char *input, const edl_
         edl_textclf *c = NULL;
         double sc = NAN;
         int fits = 1;
-        edl_status ts = trial(input, &a, dsub, t, text, len, tmp, &c, &sc, &fits);
+        double started = edl__now();
+        edl_status ts = trial(input, &a, dsub, t, text, len, tmp, &nwords, &c, &sc, &fits);
         edl_textclf_free(c);
         if (ts == EDL_ERR_CANCELLED) break;
         if (ts == EDL_ERR_NUMERIC || ts == EDL_ERR_NOMEM) { /* diverged, or asked too much: go on */
@@ -325,8 +341,15 @@ edl_status edl_textclf_autotune(edl_textclf **out, const char *input, const edl_
             strategy_update(&st, &a, dsub);
         }
         if (t->progress) {
-            edl_autotune_progress p = {fmin(1.0, (edl__now() - b.t0) / t->duration), edl__now() - b.t0, r.best_score,
-                                       r.trials};
+            edl_autotune_progress p = {fmin(1.0, (edl__now() - b.t0) / t->duration),
+                                       edl__now() - b.t0,
+                                       r.best_score,
+                                       r.trials,
+                                       &a,
+                                       dsub,
+                                       fits ? sc : NAN,
+                                       edl__now() - started,
+                                       ts};
             t->progress(&p, t->user);
         }
     }
