@@ -226,6 +226,13 @@ static edl_status score(const edl_textclf *c, const char *text, size_t len, cons
 
 /* ---- the search ----------------------------------------------------------------------------- */
 
+/* A trial's work, in units its time is about proportional to: epochs x dim x the rows a token
+   reads (itself, its word n-grams, its character n-grams). */
+static double work_units(const edl_textclf_args *a) {
+    double rows = (double)a->word_ngrams + (a->maxn > 0 ? (double)(a->maxn - a->minn + 1) * 3.0 : 0.0);
+    return (double)a->epoch * (double)a->dim * rows;
+}
+
 typedef struct {
     double t0, duration;
 } budget;
@@ -317,10 +324,17 @@ edl_status edl_textclf_autotune(edl_textclf **out, const char *input, const edl_
     size_t nwords = 0; /* the vocabulary's size, once a trial has read it */
     size_t best_dsub = st.best_dsub;
     edl_status s = EDL_OK;
+    double per_unit = 0; /* the slowest seconds a work unit has taken so far */
     while (s == EDL_OK && !out_of_time(&b)) {
         edl_textclf_args a;
         size_t dsub;
-        strategy_ask(&st, edl__now() - b.t0, t->fixed, &a, &dsub);
+        /* fastText's draw; one that would take more than half the budget left (at the slowest rate
+           seen) is drawn again, up to 10 times, so the budget goes to trials that can finish */
+        for (int draw = 0; draw < 10; draw++) {
+            strategy_ask(&st, edl__now() - b.t0, t->fixed, &a, &dsub);
+            double left = t->duration - (edl__now() - b.t0);
+            if (per_unit <= 0 || per_unit * work_units(&a) <= 0.5 * left) break;
+        }
         a.progress = NULL, a.dictionary = NULL, a.cancel = out_of_time, a.user = &b;
         r.trials++;
         edl_textclf *c = NULL;
@@ -328,6 +342,8 @@ edl_status edl_textclf_autotune(edl_textclf **out, const char *input, const edl_
         int fits = 1;
         double started = edl__now();
         edl_status ts = trial(input, &a, dsub, t, text, len, tmp, &nwords, &c, &sc, &fits);
+        double took = edl__now() - started;
+        if (ts == EDL_OK && work_units(&a) > 0 && took / work_units(&a) > per_unit) per_unit = took / work_units(&a);
         edl_textclf_free(c);
         if (ts == EDL_ERR_CANCELLED) break;
         if (ts == EDL_ERR_NUMERIC || ts == EDL_ERR_NOMEM) { /* diverged, or asked too much: go on */
