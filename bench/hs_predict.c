@@ -114,7 +114,7 @@ int main(int argc, char **argv) {
     }
     double mp = bench_median(tp, lines), mp5 = bench_median(tp5, lines), me = bench_median(te, lines);
     printf("hs, %zu labels, dim %zu, scale %g, tree depth %zu, load %.2f s, %d lines (median a line, 1 thread)\n", nl,
-           dim, scale, clf->depth, tload, lines);
+           dim, scale, clf->hs.depth, tload, lines);
     printf("  exhaustive (every label, top 5)  %10.3f ms\n", 1e3 * me);
     printf("  pruned search, k = 1             %10.3f ms  (%.0fx; %.1f of %zu inner nodes scored)\n", 1e3 * mp, me / mp,
            (double)visited / lines, nl - 1);

@@ -443,12 +443,13 @@ static edl_status rows_that_fit(const edl_textclf *c, const edl_quantize_args *q
         if (size + row > q->max_bytes) break;
         size += row;
     }
+    uint64_t empty = edl__ft_size(&fm);
+    free(lens);
     if (n < 256 && n < rows) /* product quantization's 256 centroids need as many rows */
         return edl__fail(EDL_ERR_ARG,
                          "edl_textclf_quantize: %llu bytes hold %zu rows, fewer than the 256 product quantization "
                          "needs (the file without rows is %llu bytes: its codebooks, labels and output)",
-                         (unsigned long long)q->max_bytes, n, (unsigned long long)edl__ft_size(&fm));
-    free(lens);
+                         (unsigned long long)q->max_bytes, n, (unsigned long long)empty);
     *keep = n;
     return EDL_OK;
 }
