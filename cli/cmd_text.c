@@ -337,11 +337,6 @@ int cmd_sentence_vectors(int argc, char **argv) {
     return rc;
 }
 
-static int ends_with(const char *s, const char *suffix) {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
 /* fastText's quantize into PREFIX.ftz. edl's form: -input MODEL (edl's or fastText's
    classifier); fastText's form: -output PREFIX names the model PREFIX.bin (or .safetensors) and
    -input the training text, which -retrain trains on. */
@@ -383,7 +378,7 @@ int cmd_quantize(int argc, char **argv) {
     /* which form: -input a model file, or text beside the model PREFIX.bin / PREFIX.safetensors */
     edl_textclf *c = NULL;
     const char *text = NULL;
-    int input_is_model = ends_with(input, ".bin") || ends_with(input, ".ftz") || ends_with(input, ".safetensors");
+    int input_is_model = cli_ends_with(input, ".bin") || cli_ends_with(input, ".ftz") || cli_ends_with(input, ".safetensors");
     if (input_is_model || edl_textclf_load(&c, input) == EDL_OK) {
         snprintf(model, sizeof model, "%s", input);
     } else {

@@ -14,11 +14,6 @@
 #include <string.h>
 #include <sys/types.h>
 
-static int ends_with(const char *s, const char *suffix) {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
 static int train_vectors(int argc, char **argv, int cbow) {
     const char *cmd = argv[1];
     edl_wordvec_args a;
@@ -127,21 +122,21 @@ int cmd_convert(int argc, char **argv) {
     /* models, both formats automatic: a classifier (edl's or fastText's) into the other's file,
        a fastText word-vector model into edl's; anything else converts as word vectors */
     const char *in = pos[0], *to_path = pos[1];
-    int in_model = ends_with(in, ".bin") || ends_with(in, ".safetensors");
-    int out_model = ends_with(to_path, ".bin") || ends_with(to_path, ".safetensors");
+    int in_model = cli_ends_with(in, ".bin") || cli_ends_with(in, ".safetensors");
+    int out_model = cli_ends_with(to_path, ".bin") || cli_ends_with(to_path, ".safetensors");
     if (fi == EDL_VEC_AUTO && fo == EDL_VEC_AUTO && in_model && out_model) {
         edl_textclf *c = NULL;
         edl_wordvec *w = NULL;
         if (edl_textclf_load(&c, in) == EDL_OK) {
             edl_status s =
-                ends_with(to_path, ".bin") ? edl_textclf_save_fasttext(c, to_path) : edl_textclf_save(c, to_path);
+                cli_ends_with(to_path, ".bin") ? edl_textclf_save_fasttext(c, to_path) : edl_textclf_save(c, to_path);
             if (s == EDL_OK)
                 fprintf(stderr, "a classifier of %zu labels, as %s\n", edl_textclf_num_labels(c),
-                        ends_with(to_path, ".bin") ? "fastText's .bin" : "edl's safetensors");
+                        cli_ends_with(to_path, ".bin") ? "fastText's .bin" : "edl's safetensors");
             edl_textclf_free(c);
             return s == EDL_OK ? 0 : cli_fail("convert");
         }
-        if (ends_with(in, ".bin") && ends_with(to_path, ".safetensors") && edl_wordvec_load(&w, in) == EDL_OK) {
+        if (cli_ends_with(in, ".bin") && cli_ends_with(to_path, ".safetensors") && edl_wordvec_load(&w, in) == EDL_OK) {
             edl_status s = edl_wordvec_save(w, to_path);
             if (s == EDL_OK) fprintf(stderr, "a word-vector model, as edl's safetensors\n");
             edl_wordvec_free(w);
@@ -167,7 +162,7 @@ typedef struct {
 static int open_source(const char *cmd, const char *path, vec_source *src) {
     memset(src, 0, sizeof *src);
     /* models (edl's .safetensors, fastText's .bin) give their subwords; vectors files do not */
-    int model = ends_with(path, ".safetensors") || ends_with(path, ".bin");
+    int model = cli_ends_with(path, ".safetensors") || cli_ends_with(path, ".bin");
     if (model && edl_wordvec_load(&src->w, path) == EDL_OK) {
         if (edl_wordvec_vectors(src->w, &src->v) == EDL_OK) return 0;
         edl_wordvec_free(src->w);

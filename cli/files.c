@@ -140,3 +140,8 @@ FILE *cli_open_input(const char *cmd, const char *flag, const char *path) {
 void cli_close_input(FILE *f) {
     if (f && f != stdin) fclose(f);
 }
+
+int cli_ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}

@@ -21,6 +21,8 @@ int cli_output_path(const char *cmd, const char *flag, const char *prefix, const
 /* Refuses (printing which and why, returning -1) any output that is the same file as an input
    or as another output (device and inode; a file not made yet by its directory and name). */
 int cli_files_distinct(const char *cmd, const cli_file *files, size_t n);
+/* Whether s ends with suffix (a file's kind by its name: ".bin", ".safetensors"). */
+int cli_ends_with(const char *s, const char *suffix);
 /* Opens an input for reading ("-": standard input); a directory or an unreadable path prints
    "edl CMD: FLAG PATH: reason" and gives NULL. Close with cli_close_input. */
 FILE *cli_open_input(const char *cmd, const char *flag, const char *path);

@@ -246,16 +246,8 @@ void edl__ft_row(const edl__ft_matrix *m, int64_t r, float *dst) {
         memcpy(dst, (const unsigned char *)m->data + (size_t)r * cols * 4, cols * 4);
         return;
     }
-    /* fastText's ProductQuantizer::get_centroids and addcode, times the row's norm */
-    const edl__ft_pq *pq = &m->pq;
-    const uint8_t *code = m->codes + (size_t)r * (size_t)pq->nsubq;
-    float norm = m->qnorm ? centroid(&m->npq, m->norm_codes[r]) : 1.0f;
-    for (int32_t j = 0; j < pq->nsubq; j++) {
-        size_t d = j == pq->nsubq - 1 ? (size_t)pq->lastdsub : (size_t)pq->dsub;
-        size_t base = j == pq->nsubq - 1 ? (size_t)j * 256 * (size_t)pq->dsub + code[j] * (size_t)pq->lastdsub
-                                         : ((size_t)j * 256 + code[j]) * (size_t)pq->dsub;
-        for (size_t k = 0; k < d; k++) dst[(size_t)j * (size_t)pq->dsub + k] = norm * centroid(pq, base + k);
-    }
+    memset(dst, 0, cols * sizeof *dst); /* a zero vector and the row added, as fastText decodes one */
+    edl__ft_row_add(m, r, dst);
 }
 
 void edl__ft_row_add(const edl__ft_matrix *m, int64_t r, float *dst) {
@@ -269,6 +261,7 @@ void edl__ft_row_add(const edl__ft_matrix *m, int64_t r, float *dst) {
         }
         return;
     }
+    /* fastText's ProductQuantizer::get_centroids and addcode, times the row's norm */
     const edl__ft_pq *pq = &m->pq;
     const uint8_t *code = m->codes + (size_t)r * (size_t)pq->nsubq;
     float norm = m->qnorm ? centroid(&m->npq, m->norm_codes[r]) : 1.0f;

@@ -59,9 +59,8 @@ const char *edl_textclf_label(const edl_textclf *c, size_t label, size_t *len) {
 
 /* ---- the model ----------------------------------------------------------------------------- */
 
-edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a) {
-    /* a .ftz's rows stay quantized (c->ftz): the table is a placeholder row */
-    size_t rows = c->ftz ? 1 : c->vocab.nwords + c->bucket, nl = c->vocab.nlabels;
+edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a, size_t rows) {
+    size_t nl = c->vocab.nlabels;
     size_t out = c->loss == EDL_TEXTCLF_HS ? nl - 1 : nl;
     char spec[1024];
     int n = snprintf(spec, sizeof spec, "embedding_bag(rows=%zu,dim=%zu,pool=mean)", rows, c->dim);
@@ -111,9 +110,7 @@ edl_status edl__textclf_dense(const edl_textclf *c, edl_textclf *tmp, const edl_
     edl_textclf_defaults(&a);
     a.dim = c->dim;
     size_t rows = (size_t)c->ftz->input.rows;
-    tmp->bucket = rows - c->vocab.nwords; /* make_model counts nwords + bucket rows */
-    edl_status s = edl__textclf_make_model(tmp, &a);
-    tmp->bucket = c->bucket;
+    edl_status s = edl__textclf_make_model(tmp, &a, rows);
     if (s == EDL_OK) {
         float *in = edl_model_tensor(tmp->m, 0, "weight", NULL);
         size_t out_n = 0, out_n2 = 0;

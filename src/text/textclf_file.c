@@ -289,10 +289,8 @@ static edl_status load_fasttext(edl_textclf **out, const char *path) {
         edl_textclf_args a;
         edl_textclf_defaults(&a);
         a.dim = c->dim;
-        size_t bucket = c->bucket;
-        if (c->prune.active) c->bucket = (size_t)ft.pruneidx_size; /* make_model counts nwords + bucket rows */
-        s = edl__textclf_make_model(c, &a);
-        c->bucket = bucket; /* and the lines hash into args.bucket */
+        /* a .ftz's rows stay quantized (c->ftz): the table is then a placeholder row */
+        s = edl__textclf_make_model(c, &a, c->ftz ? 1 : (size_t)ft.input.rows);
     }
     if (s == EDL_OK) { /* the input rows, and the output's (hs: the tree's inner nodes, nlabels - 1) */
         size_t in_n, out_n;
@@ -484,9 +482,8 @@ static edl_status retrain_kept(const edl_textclf *c, const char **words, const s
         edl_textclf_args a;
         edl_textclf_defaults(&a);
         a.dim = dim;
-        p->bucket = kg;
-        s = edl__textclf_make_model(p, &a);
-        p->bucket = c->bucket; /* and the lines hash into the model's buckets */
+        p->bucket = c->bucket; /* the lines hash into the model's buckets */
+        s = edl__textclf_make_model(p, &a, kw + kg);
     }
     float *pin = NULL, *pout = NULL;
     if (s == EDL_OK) {

@@ -402,7 +402,7 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
         free(vtext);
     }
     if (s == EDL_OK && c->loss == EDL_TEXTCLF_HS) s = edl__textclf_build_tree(c);
-    if (s == EDL_OK) s = edl__textclf_make_model(c, a);
+    if (s == EDL_OK) s = edl__textclf_make_model(c, a, c->vocab.nwords + c->bucket);
     if (s == EDL_OK && a->pretrained_vectors) { /* any format edl reads (word2vec, GloVe, .vec, safetensors) */
         float *table = edl_model_tensor(c->m, 0, "weight", NULL);
         s = edl__vectors_into_rows(a->pretrained_vectors, &c->vocab, c->vocab.nwords, table, c->dim, c->dim);
