@@ -123,6 +123,7 @@ TEST(python_reads_saved_model) {
     CHECK(strstr(out, "meta edl.spec=embedding_bag(rows=4,dim=3,pool=mean) dense(2) loss(softmax)\n") != NULL);
     CHECK(strstr(out, "tensor 0.weight F32 4x3 78.5 1 2 3\n") != NULL);
     CHECK(strstr(out, "tensor 1.weight F32 2x3 1.5 -1 0.5 0\n") != NULL);
+    CHECK(strstr(out, "aligned 3 of 3 (2 padding tensors)\n") != NULL); /* 48 and 24 bytes: both padded */
     CHECK(strstr(out, "tensor 1.bias F32 2 -0.5 0.25 -0.75\n") != NULL);
     if (harness_failures) fprintf(stderr, "    python printed:\n%s", out);
     edl_model_free(m);

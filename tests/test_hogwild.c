@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { UNITS = 97, TOKENS_PER_UNIT = 7 };
 
@@ -39,6 +40,10 @@ static void toy_end(void *job, void *state) {
 static int64_t toy_step(void *job, void *state, size_t unit, float lr, edl_rng *rng, double *loss, int64_t *nloss) {
     toy *t = job;
     (void)state, (void)rng, (void)unit;
+    if (t->fail_thread && atomic_load(&t->begun) < t->fail_thread) { /* on a loaded machine the failing */
+        struct timespec ts = {0, 100000};                            /* thread may start late: wait for it */
+        nanosleep(&ts, NULL);
+    }
     int64_t k = atomic_fetch_add(&t->steps, 1) + 1;
     atomic_fetch_add(&t->tokens, TOKENS_PER_UNIT);
     if (lr > t->last_lr) t->lr_rose = 1; /* read only at one thread */

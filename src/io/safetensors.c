@@ -4,6 +4,7 @@
 
 #include "io/file.h"
 #include "io/json.h"
+#include "io/map.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -47,7 +48,14 @@ static size_t tensor_bytes(const edl_tensor *t) {
     return n * edl__st_dtype_bytes(t->dtype);
 }
 
-/* The JSON header, padded with spaces to a multiple of 8 bytes, in a malloc'd buffer. */
+/* Every tensor's data starts at a multiple of 64 bytes in the file: the header is padded with
+   spaces so the data starts there, and a tensor that would start elsewhere is preceded by a U8
+   tensor of zeros named EDL__ST_PAD<k>. The format wants tensors contiguous, so padding is a
+   tensor; edl's reader hides those, other readers list them. */
+#define ALIGN 64
+static size_t pad_before(size_t off) { return off % ALIGN ? ALIGN - off % ALIGN : 0; }
+
+/* The JSON header, padded with spaces so 8 + its length is a multiple of 64, in a malloc'd buffer. */
 static edl_status make_header(const save_ctx *c, char **out, size_t *out_len) {
     char *buf = NULL;
     size_t len = 0;
@@ -64,7 +72,12 @@ static edl_status make_header(const save_ctx *c, char **out, size_t *out_len) {
     size_t off = 0;
     for (size_t i = 0; i < c->nt; i++) {
         const edl_tensor *t = &c->t[i];
-        size_t nb = tensor_bytes(t);
+        size_t nb = tensor_bytes(t), pad = pad_before(off);
+        if (pad) {
+            bad |= fprintf(h, ",\"%s%zu\":{\"dtype\":\"U8\",\"shape\":[%zu],\"data_offsets\":[%zu,%zu]}", EDL__ST_PAD,
+                           i, pad, off, off + pad) < 0;
+            off += pad;
+        }
         bad |= fputc(',', h) == EOF;
         bad |= edl__json_write_string(h, t->name);
         if (t->rank == 2)
@@ -76,7 +89,7 @@ static edl_status make_header(const save_ctx *c, char **out, size_t *out_len) {
         off += nb;
     }
     bad |= fputc('}', h) == EOF;
-    while (!bad && len % 8 != 0) {
+    while (!bad && (8 + len) % ALIGN != 0) {
         bad |= fputc(' ', h) == EOF;
         fflush(h);
     }
@@ -99,9 +112,14 @@ static edl_status write_tensors(FILE *f, void *vc) {
     for (int i = 0; i < 8; i++) len8[i] = (uint8_t)((uint64_t)hlen >> (8 * i));
     int ok = fwrite(len8, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
     free(header);
+    static const uint8_t zeros[ALIGN];
+    size_t off = 0;
     for (size_t i = 0; ok && i < c->nt; i++) {
         const edl_tensor *t = &c->t[i];
-        size_t nb = tensor_bytes(t), es = edl__st_dtype_bytes(t->dtype);
+        size_t nb = tensor_bytes(t), es = edl__st_dtype_bytes(t->dtype), pad = pad_before(off);
+        ok = fwrite(zeros, 1, pad, f) == pad;
+        off += pad + nb;
+        if (!ok) break;
         if (host_is_le() || es == 1) {
             ok = fwrite(t->data, 1, nb, f) == nb;
         } else {
@@ -132,8 +150,9 @@ edl_status edl__st_write(const char *path, const char *const *keys, const char *
 /* ---- reading ------------------------------------------------------------------------------ */
 
 struct edl__st {
-    const char *path;
-    FILE *f;
+    char *path;
+    edl__map map; /* the file's bytes (mapped, or read) */
+    int refs;     /* edl__st_retain adds one; edl__st_close removes one */
     uint64_t size, hlen;
     char *header;            /* the JSON text */
     edl__json root;          /* the parsed header: names, dtypes and metadata point into it */
@@ -141,7 +160,7 @@ struct edl__st {
     edl__st_tensor *t;       /* n tensors, in data order */
     edl__st_tensor **byname; /* the same, sorted by name */
     uint64_t *dims;          /* every tensor's shape, one after another */
-    void **data;             /* n: bytes read by edl__st_data (NULL until then) */
+    void **data;             /* n: copies made by edl__st_data (byte-swapped or unaligned data), or NULL */
     size_t n;
 };
 
@@ -230,8 +249,8 @@ done:
 }
 
 void edl__st_close(edl__st *st) {
-    if (!st) return;
-    if (st->f) fclose(st->f);
+    if (!st || --st->refs > 0) return;
+    edl__map_close(&st->map);
     for (size_t i = 0; st->data && i < st->n; i++) free(st->data[i]);
     free(st->data);
     free(st->t);
@@ -239,29 +258,35 @@ void edl__st_close(edl__st *st) {
     free(st->dims);
     edl__json_free(&st->root);
     free(st->header);
+    free(st->path);
     free(st);
 }
 
+edl__st *edl__st_retain(edl__st *st) {
+    st->refs++;
+    return st;
+}
+
+int edl__st_mapped(const edl__st *st) { return st->map.kind == EDL__MAP_PRIVATE; }
+
 edl_status edl__st_open(edl__st **out, const char *path) {
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "edl__st_open: a handle or path is NULL");
-    FILE *f = fopen(path, "rb");
-    if (!f) return edl__fail(EDL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     edl__st *st = calloc(1, sizeof *st);
-    if (!st) {
-        fclose(f);
+    if (!st || !(st->path = strdup(path))) {
+        free(st);
         return edl__fail(EDL_ERR_NOMEM, "%s: no memory", path);
     }
-    st->path = path, st->f = f;
+    st->refs = 1;
     edl_status s = EDL_OK;
-    struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) ST_FAIL(EDL_ERR_IO, 0, "not a regular file");
-    const uint64_t size = (uint64_t)sb.st_size;
-    uint8_t len8[8];
-    if (size < 8 || fread(len8, 1, 8, f) != 8)
+    if (!strcmp(path, "-")) ST_FAIL(EDL_ERR_IO, 0, "not a regular file");
+    if ((s = edl__map_open(&st->map, path)) != EDL_OK) goto done;
+    const uint64_t size = (uint64_t)st->map.size;
+    const uint8_t *bytes = st->map.data;
+    if (size < 8)
         ST_FAIL(EDL_ERR_FORMAT, 0, "the file is %llu bytes, too short for the 8-byte header length",
                 (unsigned long long)size);
     uint64_t hlen = 0;
-    for (int i = 0; i < 8; i++) hlen |= (uint64_t)len8[i] << (8 * i);
+    for (int i = 0; i < 8; i++) hlen |= (uint64_t)bytes[i] << (8 * i);
     if (hlen == 0) ST_FAIL(EDL_ERR_FORMAT, 0, "the header length is 0");
     if (hlen > size - 8)
         ST_FAIL(EDL_ERR_FORMAT, 0, "the header length %llu is larger than the rest of the file (%llu bytes)",
@@ -271,7 +296,7 @@ edl_status edl__st_open(edl__st **out, const char *path) {
     st->size = size, st->hlen = hlen;
     st->header = malloc((size_t)hlen + 1);
     if (!st->header) ST_FAIL(EDL_ERR_NOMEM, 8, "no memory for a header of %llu bytes", (unsigned long long)hlen);
-    if (fread(st->header, 1, (size_t)hlen, f) != hlen) ST_FAIL(EDL_ERR_IO, 8, "read error in the header");
+    memcpy(st->header, bytes + 8, (size_t)hlen);
     st->header[hlen] = '\0';
     size_t err_off = 0;
     edl_status js = edl__json_parse(st->header, (size_t)hlen, &st->root, &err_off);
@@ -309,16 +334,6 @@ edl_status edl__st_open(edl__st **out, const char *path) {
     st->dims = malloc((ndims ? ndims : 1) * sizeof *st->dims);
     if (!st->dims) ST_FAIL(EDL_ERR_NOMEM, 8, "no memory for %zu tensor entries", root->n);
     qsort(st->t, st->n, sizeof *st->t, cmp_begin);
-    size_t at = 0;
-    for (size_t i = 0; i < st->n; i++) {
-        edl__st_tensor *t = &st->t[i];
-        const edl__json *sh = edl__json_get(edl__json_get(root, t->name), "shape");
-        for (size_t k = 0; k < t->rank; k++) st->dims[at + k] = sh->items[k].u;
-        t->shape = st->dims + at, t->index = i;
-        at += t->rank;
-        st->byname[i] = t;
-    }
-    qsort(st->byname, st->n, sizeof *st->byname, cmp_name);
     uint64_t expect = 0;
     for (size_t i = 0; i < st->n; i++) {
         const edl__st_tensor *t = &st->t[i];
@@ -331,6 +346,26 @@ edl_status edl__st_open(edl__st **out, const char *path) {
     if (expect != data_size)
         ST_FAIL(EDL_ERR_FORMAT, 8 + hlen + expect, "the tensors end at data byte %llu but the file holds %llu",
                 (unsigned long long)expect, (unsigned long long)data_size);
+    /* alignment padding (U8 tensors named EDL__ST_PAD<k>, as the writer makes them) is not listed */
+    size_t kept = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        const edl__st_tensor *t = &st->t[i];
+        if (!strncmp(t->name, EDL__ST_PAD, strlen(EDL__ST_PAD)) && t->rank == 1 && t->esize == 1 &&
+            t->end - t->begin < 64)
+            continue;
+        st->t[kept++] = *t;
+    }
+    st->n = kept;
+    size_t at = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        edl__st_tensor *t = &st->t[i];
+        const edl__json *sh = edl__json_get(edl__json_get(root, t->name), "shape");
+        for (size_t k = 0; k < t->rank; k++) st->dims[at + k] = sh->items[k].u;
+        t->shape = st->dims + at, t->index = i;
+        at += t->rank;
+        st->byname[i] = t;
+    }
+    qsort(st->byname, st->n, sizeof *st->byname, cmp_name);
 done:
     if (s != EDL_OK) {
         edl__st_close(st);
@@ -359,28 +394,32 @@ const edl__st_tensor *edl__st_find(const edl__st *st, const char *name) {
     return NULL;
 }
 
+/* Where t's bytes are in the file's bytes (mapped or read): inside them, checked at open. */
+static const uint8_t *raw(const edl__st *st, const edl__st_tensor *t) {
+    return (const uint8_t *)st->map.data + 8 + st->hlen + t->begin;
+}
+
 edl_status edl__st_read(edl__st *st, const edl__st_tensor *t, void *dst) {
-    const uint64_t at = 8 + st->hlen + t->begin;
     const size_t nb = (size_t)(t->end - t->begin); /* within the file's size, checked at open */
-    if (nb && (fseeko(st->f, (off_t)at, SEEK_SET) != 0 || fread(dst, 1, nb, st->f) != nb))
-        return edl__st_fail(st, EDL_ERR_IO, at, "read error in tensor \"%s\"", t->name);
+    if (nb) memcpy(dst, raw(st, t), nb);
     if (!host_is_le() && t->esize > 1) swap_bytes(dst, nb / t->esize, t->esize);
     return EDL_OK;
 }
 
 edl_status edl__st_data(edl__st *st, const edl__st_tensor *t, const void **data) {
+    const uint8_t *p = raw(st, t);
+    if ((host_is_le() || t->esize == 1) && (uintptr_t)p % (t->esize ? t->esize : 1) == 0) { /* in place */
+        *data = p;
+        return EDL_OK;
+    }
     void **slot = &st->data[t->index];
     if (!*slot) {
         const size_t nb = (size_t)(t->end - t->begin);
-        void *p = malloc(nb ? nb : 1);
-        if (!p)
+        void *c = malloc(nb ? nb : 1);
+        if (!c)
             return edl__st_fail(st, EDL_ERR_NOMEM, t->name_off, "no memory for tensor \"%s\" (%zu bytes)", t->name, nb);
-        edl_status s = edl__st_read(st, t, p);
-        if (s != EDL_OK) {
-            free(p);
-            return s;
-        }
-        *slot = p;
+        edl__st_read(st, t, c);
+        *slot = c;
     }
     *data = *slot;
     return EDL_OK;

@@ -13,8 +13,10 @@
    from it: the header length, the JSON, __metadata__ (an object of strings), and each tensor
    (known dtype, non-negative shape whose product times the dtype's size is its byte span, spans
    inside the data, contiguous, without gap or overlap, ending where the file ends). Errors read
-   "<path>: byte <offset>: <reason>". The tensors' bytes are read only when asked for (a later
-   mapping of the file can serve them without a change to callers). */
+   "<path>: byte <offset>: <reason>". The file is mapped (io/map.h): a tensor's bytes are paged in
+   only when used. Tensors named EDL__ST_PAD<k> (U8, under 64 bytes: the writer's alignment
+   padding) are checked as all others, then not listed. */
+#define EDL__ST_PAD "__padding__."
 
 typedef struct edl__st edl__st;
 
@@ -30,9 +32,13 @@ typedef struct {
     uint64_t name_off, off, dtype_off, shape_off;
 } edl__st_tensor;
 
-/* path is kept (not copied) for error messages: it must outlive the handle. */
+/* path is copied for error messages. */
 edl_status edl__st_open(edl__st **st, const char *path);
-void edl__st_close(edl__st *st); /* NULL: no-op */
+/* One more owner of st (a model whose parameters are the file's mapping): each owner closes it. */
+edl__st *edl__st_retain(edl__st *st);
+void edl__st_close(edl__st *st); /* NULL: no-op; the last owner's close frees */
+/* Whether the file is mapped copy-on-write (its tensors' bytes can serve as writable memory). */
+int edl__st_mapped(const edl__st *st);
 const char *edl__st_path(const edl__st *st);
 /* The file offset where the tensors' data begins (8 + the header length). */
 uint64_t edl__st_data_start(const edl__st *st);
@@ -43,7 +49,8 @@ const edl__st_tensor *edl__st_at(const edl__st *st, size_t i);
 const edl__st_tensor *edl__st_find(const edl__st *st, const char *name);
 /* t's end - begin bytes into dst, in host byte order. */
 edl_status edl__st_read(edl__st *st, const edl__st_tensor *t, void *dst);
-/* t's bytes in host byte order, valid until edl__st_close (read on first use). */
+/* t's bytes in host byte order, valid until the last edl__st_close: in place in the file's
+   mapping (aligned for its dtype, on a little-endian host), else a copy made on first use. */
 edl_status edl__st_data(edl__st *st, const edl__st_tensor *t, const void **data);
 
 /* Metadata: n entries in the file's order; a value by key (NULL when absent); the file offset of

@@ -23,7 +23,7 @@ void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng) {
             memset(b, 0, L->b_count * sizeof *b);
             break;
         case EDL_INIT_FASTTEXT: /* fastText's output matrix starts at zero */
-            memset(w, 0, (L->w_count + L->b_count) * sizeof *w);
+            memset(w, 0, edl__layer_span(L) * sizeof *w);
             break;
         }
         return;

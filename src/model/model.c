@@ -37,7 +37,8 @@ void edl_model_free(edl_model *m) {
     }
     free(m->extras);
     free(m->layers);
-    free(m->params);
+    edl__map_close(&m->block);
+    edl__st_close(m->file);
     free(m->grads);
     free(m);
 }
@@ -240,34 +241,45 @@ edl_status edl__model_check_layout(const edl_model *m, const char *fn) {
 }
 
 /* Lays out every tensor in one block and allocates it with its gradient block. */
-edl_status edl__model_build(edl_model *m) {
+/* Each tensor starts at a multiple of 16 floats (64 bytes): rows of SIMD width, and the layout
+   of edl's files, whose tensors are 64-byte aligned, so a loaded model can be the file's mapping. */
+static size_t align16(size_t n) { return n > SIZE_MAX - 15 ? SIZE_MAX : (n + 15) / 16 * 16; }
+
+edl_status edl__model_layout(edl_model *m) {
     static const char fn[] = "edl_model_init";
     EDL__TRY(edl__model_check_layout(m, fn));
     size_t off = 0;
     for (size_t l = 0; l < m->nlayers; l++) {
         edl__layer *L = &m->layers[l];
+        size_t wc, bc;
         if (L->info.kind == EDL_LAYER_DENSE) {
-            L->w_off = off, L->w_count = L->info.out_dim * L->info.in_dim;
-            L->b_off = off + L->w_count, L->b_count = L->info.bias ? L->info.out_dim : 0;
+            wc = L->info.out_dim * L->info.in_dim, bc = L->info.bias ? L->info.out_dim : 0;
         } else if (L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG) {
-            L->w_off = off, L->w_count = L->info.rows * L->info.dim;
-            L->b_off = off + L->w_count, L->b_count = 0;
-            L->touched.mark = calloc(L->info.rows, 1);
-            if (!L->touched.mark)
+            wc = L->info.rows * L->info.dim, bc = 0;
+            if (!L->touched.mark && !(L->touched.mark = calloc(L->info.rows, 1)))
                 return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the row marks of layer %zu", fn, l);
         } else {
             continue;
         }
-        size_t add = L->w_count + L->b_count;
-        if (off > SIZE_MAX / sizeof(float) - add)
+        /* counts fit size_t (edl__model_check_layout); the padded offsets are checked here */
+        if (align16(off) > SIZE_MAX / sizeof(float) - wc - 32 || align16(off) + wc > SIZE_MAX / sizeof(float) - bc - 32)
             return edl__fail(EDL_ERR_NOMEM, "%s: the parameter block overflows size_t", fn);
-        off += add;
-        L->info.bytes = add * sizeof(float);
+        L->w_off = align16(off), L->w_count = wc;
+        L->b_off = bc ? align16(L->w_off + wc) : L->w_off + wc, L->b_count = bc;
+        off = L->b_off + bc;
+        L->info.bytes = (wc + bc) * sizeof(float);
     }
     m->nparams = off;
-    size_t bytes = (off ? off : 1) * sizeof(float);
-    m->params = malloc(bytes);
-    if (!m->params) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu parameters (%zu bytes)", fn, off, bytes);
+    return EDL_OK;
+}
+
+edl_status edl__model_build(edl_model *m) {
+    static const char fn[] = "edl_model_init";
+    EDL__TRY(edl__model_layout(m));
+    size_t bytes = (m->nparams ? m->nparams : 1) * sizeof(float);
+    if (edl__map_zeroed(&m->block, bytes) != EDL_OK)
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu parameters (%zu bytes)", fn, m->nparams, bytes);
+    m->params = m->block.data;
     m->built = 1;
     return EDL_OK;
 }
@@ -384,7 +396,7 @@ double edl__layer_grad_sumsq(const edl_model *m, size_t l) {
     if (L->info.frozen || !m->grads) return 0.0;
     if (L->info.kind == EDL_LAYER_DENSE || (L->w_count && !edl__tracks_rows(L))) {
         const float *g = m->grads + L->w_off;
-        for (size_t i = 0; i < L->w_count + L->b_count; i++) s += (double)g[i] * g[i];
+        for (size_t i = 0; i < edl__layer_span(L); i++) s += (double)g[i] * g[i];
     } else if (L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG) {
         size_t dim = L->info.dim;
         for (size_t k = 0; k < L->touched.n; k++) {
@@ -399,7 +411,7 @@ bool edl__layer_grad_finite(const edl_model *m, size_t l) {
     const edl__layer *L = &m->layers[l];
     if (L->info.frozen || !m->grads) return true;
     if (L->info.kind == EDL_LAYER_DENSE || (L->w_count && !edl__tracks_rows(L)))
-        return edl__vec_all_finite(m->grads + L->w_off, L->w_count + L->b_count);
+        return edl__vec_all_finite(m->grads + L->w_off, edl__layer_span(L));
     if (L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG)
         for (size_t k = 0; k < L->touched.n; k++)
             if (!edl__vec_all_finite(m->grads + L->w_off + (size_t)L->touched.rows[k] * L->info.dim, L->info.dim))
@@ -420,7 +432,7 @@ void edl_model_zero_grad(edl_model *m) {
     for (size_t l = 0; l < m->nlayers; l++) {
         edl__layer *L = &m->layers[l];
         if (L->info.kind == EDL_LAYER_DENSE || (L->w_count && !edl__tracks_rows(L))) {
-            memset(m->grads + L->w_off, 0, (L->w_count + L->b_count) * sizeof(float));
+            memset(m->grads + L->w_off, 0, edl__layer_span(L) * sizeof(float));
         } else if (L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG) {
             size_t dim = L->info.dim;
             for (size_t k = 0; k < L->touched.n; k++) {

@@ -4,6 +4,8 @@
 #define EDL__MODEL_H
 
 #include "common/internal.h"
+#include "io/map.h"
+#include "io/safetensors.h"
 
 /* Row-sparse gradient bookkeeping of one embedding table: which rows hold gradient. */
 typedef struct {
@@ -21,6 +23,12 @@ typedef struct {
     edl__touched touched;  /* embeddings only */
 } edl__layer;
 
+/* Floats from a layer's weight to the end of its bias: its tensors and the zeros between them
+   (the bias starts at a multiple of 16 floats). */
+static inline size_t edl__layer_span(const edl__layer *L) {
+    return L->b_count ? L->b_off + L->b_count - L->w_off : L->w_count;
+}
+
 /* Buffers for one forward/backward at up to `cap` examples. */
 typedef struct {
     size_t cap;
@@ -36,8 +44,10 @@ struct edl_model {
     edl__layer *layers;
     size_t nlayers, cap;
     edl_loss loss;
-    float *params, *grads;
-    size_t nparams;
+    float *params, *grads; /* params: in block, or in file's mapping (a mapped model) */
+    size_t nparams;        /* floats in the block, the padding between tensors included */
+    edl__map block;        /* the parameter block (zeroed memory) */
+    edl__st *file;         /* a mapped model: the file whose mapping params points into (a reference) */
     int built;
     edl__workspace ws; /* training workspace (predict uses its own) */
     char **meta_keys, **meta_values;
@@ -59,7 +69,9 @@ edl_status edl__check_batch(const edl_model *m, const edl_batch *b, int need_tar
 /* Whether the parameter block can be laid out: layers, the last not dropout, and every
    parameter's byte counted in size_t. Allocates nothing; fn names the caller in the message. */
 edl_status edl__model_check_layout(const edl_model *m, const char *fn);
-/* Lays out and allocates the parameter block (contents undefined). */
+/* Lays out the parameter block: each tensor at a multiple of 16 floats (64 bytes), zero between. */
+edl_status edl__model_layout(edl_model *m);
+/* Lays out and allocates the parameter block (zeroed). */
 edl_status edl__model_build(edl_model *m);
 /* Allocates the gradient block (zeroed) if it is not yet there. */
 edl_status edl__model_grads(edl_model *m);

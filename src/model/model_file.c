@@ -88,7 +88,7 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
     EDL__TRY(check_save_args(fn, meta_keys, meta_values, nmeta, extra, nextra));
     for (size_t l = 0; l < m->nlayers; l++) {
         const edl__layer *L = &m->layers[l];
-        if (has_tensors(L) && !edl__vec_all_finite(m->params + L->w_off, L->w_count + L->b_count))
+        if (has_tensors(L) && !edl__vec_all_finite(m->params + L->w_off, edl__layer_span(L)))
             return edl__fail(EDL_ERR_NUMERIC, "%s: %s: layer %zu (%s) holds NaN or infinite values; not saved", fn,
                              path, l, L->info.name);
     }
@@ -219,6 +219,32 @@ edl_status edl__model_file_read_floats(edl__st *st, const edl__st_tensor *t, flo
     return EDL_OK;
 }
 
+/* A mapped file whose layer tensors sit as the parameter block lays them out (edl's writer puts
+   them first, in order, 64-byte aligned) is the block: params points into the mapping, which is
+   copy-on-write, so training the loaded model changes only this process's pages. Values are then
+   not scanned for NaN (that would read the whole table; edl's writers refuse non-finite values). */
+static int map_params(edl__st *st, edl_model *m, const edl__st_tensor *const *lt) {
+    size_t fk = 0;
+    while (fk < 2 * m->nlayers && !lt[fk]) fk++;
+    if (fk == 2 * m->nlayers || !edl__st_mapped(st)) return 0;
+    const uint16_t one = 1;
+    if (*(const uint8_t *)&one != 1) return 0; /* a big-endian host reads and swaps */
+    const edl__st_tensor *first = lt[fk];
+    const size_t base = fk % 2 ? m->layers[fk / 2].b_off : m->layers[fk / 2].w_off; /* 0: the block's start */
+    for (size_t k = 0; k < 2 * m->nlayers; k++) {
+        if (!lt[k]) continue;
+        const edl__layer *L = &m->layers[k / 2];
+        const uint64_t want = first->begin + (uint64_t)((k % 2 ? L->b_off : L->w_off) - base) * 4;
+        if (lt[k]->begin != want) return 0;
+    }
+    const void *p;
+    if (base != 0 || edl__st_data(st, first, &p) != EDL_OK || (uintptr_t)p % 64) return 0;
+    m->params = (float *)(uintptr_t)p;
+    m->file = edl__st_retain(st);
+    m->built = 1;
+    return 1;
+}
+
 /* The model of an open container: edl.spec's layers, each of its tensors from the file (F32, the
    spec's shape, finite), the other tensors as extras (F32, I64 or U8 of rank 1 or 2), and the
    metadata for edl_model_meta. */
@@ -235,19 +261,26 @@ edl_status edl__model_from_st(edl__st *st, int extras, edl_model **out) {
     for (size_t l = 0; l < m->nlayers; l++) /* shapes before allocation: a lying file allocates nothing */
         if (has_tensors(&m->layers[l]) && (s = edl__model_file_size_check(st, l, &m->layers[l].info)) != EDL_OK)
             goto done;
-    if ((s = edl__model_build(m)) != EDL_OK) goto done;
-    for (size_t l = 0; l < m->nlayers; l++) {
+    if ((s = edl__model_layout(m)) != EDL_OK) goto done;
+    const edl__st_tensor **lt = calloc(2 * m->nlayers + 1, sizeof *lt); /* each layer's weight, bias */
+    if (!lt) LOAD_FAIL(EDL_ERR_NOMEM, 8, "no memory for %zu layers", m->nlayers);
+    for (size_t l = 0; l < m->nlayers && s == EDL_OK; l++) {
         edl__layer *L = &m->layers[l];
-        if (!has_tensors(L)) continue;
-        for (int which = 0; which < 2; which++) {
-            if (which && !L->b_count) continue;
-            const edl__st_tensor *t = NULL;
-            if ((s = edl__model_file_tensor(st, l, &L->info, which, L->b_count, &t)) != EDL_OK) goto done;
-            used[t->index] = 1;
-            if ((s = edl__model_file_read_floats(st, t, m->params + (which ? L->b_off : L->w_off))) != EDL_OK)
-                goto done;
-        }
+        for (int which = 0; which < 2 && s == EDL_OK && has_tensors(L); which++)
+            if (!which || L->b_count) {
+                s = edl__model_file_tensor(st, l, &L->info, which, L->b_count, &lt[2 * l + which]);
+                if (s == EDL_OK) used[lt[2 * l + which]->index] = 1;
+            }
     }
+    if (s == EDL_OK && !map_params(st, m, lt)) { /* a file from another writer, or not mapped: read */
+        s = edl__model_build(m);
+        for (size_t k = 0; s == EDL_OK && k < 2 * m->nlayers; k++)
+            if (lt[k])
+                s = edl__model_file_read_floats(st, lt[k],
+                                                m->params + (k % 2 ? m->layers[k / 2].b_off : m->layers[k / 2].w_off));
+    }
+    free(lt);
+    if (s != EDL_OK) goto done;
     size_t nextra = 0;
     for (size_t i = 0; i < nt; i++) nextra += !used[i] && extras;
     m->extras = calloc(nextra ? nextra : 1, sizeof *m->extras);

@@ -148,7 +148,7 @@ static void clip(edl_optim *o) {
         const edl__layer *L = &m->layers[l];
         if (L->info.frozen) continue;
         if (L->info.kind == EDL_LAYER_DENSE || (is_embedding(L) && !edl__tracks_rows(L))) {
-            edl__vec_scale(m->grads + L->w_off, f, L->w_count + L->b_count);
+            edl__vec_scale(m->grads + L->w_off, f, edl__layer_span(L));
         } else if (is_embedding(L)) {
             for (size_t k = 0; k < L->touched.n; k++)
                 edl__vec_scale(m->grads + L->w_off + (size_t)L->touched.rows[k] * L->info.dim, f, L->info.dim);
@@ -193,7 +193,7 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
         } else {
             a.first = !o->started[l];
             o->started[l] = 1;
-            ok &= update(o, &a, L->w_off, L->w_count + L->b_count, 0);
+            ok &= update(o, &a, L->w_off, edl__layer_span(L), 0);
         }
         a.first = 0;
         if (!ok && bad_layer == SIZE_MAX) bad_layer = l;

@@ -130,7 +130,7 @@ typedef struct {
     uint64_t *filter;   /* bpr, mlp: a Bloom filter of the training (user, item) pairs */
     size_t filter_mask; /* its words - 1 (a power of two) */
     size_t dense_off;   /* first float of the dense layers in the block */
-    size_t nparams;     /* floats in the block (edl_model_param_counts) */
+    size_t nparams;     /* floats in the block, from r->table to the last dense layer's bias */
     size_t steps;       /* batches done before this epoch (Adam's bias correction) */
     size_t total_steps; /* batches of all epochs (this epoch's count times the epochs) */
     int decay;          /* 1: linear decay of the rate */
@@ -545,8 +545,13 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     if (a->model == EDL_REC_BPR && t.batch < t.neg) t.batch = t.neg;
     atomic_init(&t.failed, 0);
     size_t table = (r->users + r->items) * r->dim, nb = r->users + r->items + 1;
-    t.dense_off = table;
-    edl_model_param_counts(r->m, &t.nparams, NULL, NULL); /* the table (r->table) first, then the dense layers */
+    /* the block: the table (r->table) first, then the dense layers, each tensor 64-byte aligned
+       (the zeros between have zero gradients, so the optimizer's steps leave them zero) */
+    t.dense_off = t.nparams = table;
+    if (r->ndense) {
+        const edl__rec_dense *D0 = &r->dense[0], *DL = &r->dense[r->ndense - 1];
+        t.dense_off = (size_t)(D0->w - r->table), t.nparams = (size_t)(DL->b + DL->out - r->table);
+    }
     int nt = edl__rec_threads(a->thread > 0 ? a->thread : edl__num_threads(), a->model, d->n, r->users, r->items);
     snprintf(r->args, sizeof r->args,
              "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu threads=%d",

@@ -72,6 +72,7 @@ static int fm_read(fm_model *m, const char *path) {
                 m->key[m->nmeta] = strdup(v->keys[k]), m->val[m->nmeta] = strdup(v->items[k].str);
             continue;
         }
+        if (!strncmp(root.keys[i], "__padding__.", 12)) continue; /* edl's alignment; fm_write packs */
         if (m->nt == FM_MAX_T) break;
         fm_tensor *t = &m->t[m->nt++];
         const edl__json *dt = edl__json_get(v, "dtype"), *sh = edl__json_get(v, "shape"),

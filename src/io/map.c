@@ -1,0 +1,176 @@
+/* The one mapping of files. See map.h. */
+#define _DEFAULT_SOURCE /* fstatfs, MAP_NORESERVE */
+#include "io/map.h"
+
+#include "common/lines.h"
+#include "io/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+static edl_status map_err(const char *what, const char *path, int err) {
+    return edl__fail(EDL_ERR_IO, "%s: %s: %s", path, what, strerror(err));
+}
+
+/* File systems where another machine may change the file under a mapping, or where mapping is
+   slow or unsupported: NFS, SMB/CIFS, FUSE (sshfs, ...), 9p, Ceph, AFS, Coda. Read there. */
+static int on_network_fs(int fd) {
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0) return 1;
+    const unsigned long t = (unsigned long)fs.f_type;
+    return t == 0x6969UL || t == 0x517BUL || t == 0xFF534D42UL || t == 0xFE534D42UL || t == 0x65735546UL ||
+           t == 0x01021997UL || t == 0x00C36400UL || t == 0x5346414FUL || t == 0x73757245UL;
+}
+
+static int mapping_allowed(void) {
+    const char *e = getenv("EDL_MMAP");
+    return !(e && !strcmp(e, "0"));
+}
+
+static edl_status read_fd(edl__map *m, int fd, const char *path) {
+    FILE *f = fdopen(fd, "rb");
+    if (!f) return map_err("cannot read", path, errno);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = NULL;
+    if (posix_memalign((void **)&buf, 64, cap) != 0) buf = NULL;
+    edl_status s = buf ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "%s: no memory", path);
+    while (s == EDL_OK) {
+        if (n == cap) {
+            void *nb = NULL;
+            if (cap > SIZE_MAX / 2 || posix_memalign(&nb, 64, cap * 2) != 0) nb = NULL;
+            if (!nb) {
+                s = edl__fail(EDL_ERR_NOMEM, "%s: no memory past %zu bytes", path, n);
+                break;
+            }
+            memcpy(nb, buf, n);
+            free(buf);
+            buf = nb, cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) s = edl__fail(EDL_ERR_IO, "%s: read error at byte %zu: %s", path, n, strerror(errno));
+            break;
+        }
+    }
+    fclose(f);
+    if (s != EDL_OK) {
+        free(buf);
+        return s;
+    }
+    m->data = buf, m->size = n, m->kind = EDL__MAP_READ;
+    return EDL_OK;
+}
+
+edl_status edl__map_open(edl__map *m, const char *path) {
+    memset(m, 0, sizeof *m);
+    if (path && !strcmp(path, "-")) { /* standard input: read (it stays open) */
+        char *buf;
+        size_t len;
+        EDL__TRY(edl__read_all(path, &buf, &len));
+        m->data = buf, m->size = len, m->kind = EDL__MAP_READ;
+        return EDL_OK;
+    }
+    int fd;
+    EDL__TRY(edl__open_input(path, &fd));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        edl_status s = map_err("cannot stat", path, errno);
+        close(fd);
+        return s;
+    }
+    if (!S_ISREG(sb.st_mode) || on_network_fs(fd) || !mapping_allowed()) return read_fd(m, fd, path);
+    if ((uint64_t)sb.st_size > SIZE_MAX) {
+        close(fd);
+        return edl__fail(EDL_ERR_NOMEM, "%s: %llu bytes do not fit in memory's address space", path,
+                         (unsigned long long)sb.st_size);
+    }
+    m->size = (size_t)sb.st_size;
+    if (m->size == 0) {
+        close(fd);
+        return EDL_OK;
+    }
+    void *p = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
+    int err = errno;
+    close(fd); /* the mapping keeps the file */
+    if (p == MAP_FAILED) {
+        m->size = 0;
+        return map_err("cannot map", path, err);
+    }
+    m->data = p, m->kind = EDL__MAP_PRIVATE;
+    return EDL_OK;
+}
+
+edl_status edl__map_shared(edl__map *m, const char *path, size_t size) {
+    memset(m, 0, sizeof *m);
+    if (!path || !*path) return edl__fail(EDL_ERR_ARG, "edl__map_shared: the path is empty");
+    if (size == 0) return edl__fail(EDL_ERR_ARG, "%s: a shared mapping of 0 bytes", path);
+    if ((uint64_t)size > (uint64_t)INT64_MAX) return edl__fail(EDL_ERR_ARG, "%s: %zu bytes is too large", path, size);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return map_err("cannot open for a table", path, errno);
+    struct stat sb;
+    edl_status s = EDL_OK;
+    if (fstat(fd, &sb) != 0)
+        s = map_err("cannot stat", path, errno);
+    else if (!S_ISREG(sb.st_mode))
+        s = edl__fail(EDL_ERR_IO, "%s: a table file must be a regular file", path);
+    else if ((uint64_t)sb.st_size != (uint64_t)size && ftruncate(fd, (off_t)size) != 0)
+        s = map_err("cannot size the table file", path, errno);
+    void *p = MAP_FAILED;
+    if (s == EDL_OK) {
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) s = map_err("cannot map", path, errno);
+    }
+    close(fd);
+    if (s != EDL_OK) return s;
+    m->data = p, m->size = size, m->kind = EDL__MAP_SHARED;
+    return EDL_OK;
+}
+
+edl_status edl__map_zeroed(edl__map *m, size_t size) {
+    memset(m, 0, sizeof *m);
+    if (size == 0) size = 1;
+    if (size >= (size_t)1 << 20) {
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) return edl__fail(EDL_ERR_NOMEM, "no memory for %zu bytes: %s", size, strerror(errno));
+        m->data = p, m->size = size, m->kind = EDL__MAP_ANON;
+        return EDL_OK;
+    }
+    size_t padded = (size + 63) / 64 * 64;
+    void *p = NULL;
+    if (posix_memalign(&p, 64, padded) != 0) p = NULL;
+    if (!p) return edl__fail(EDL_ERR_NOMEM, "no memory for %zu bytes", size);
+    memset(p, 0, padded);
+    m->data = p, m->size = size, m->kind = EDL__MAP_READ;
+    return EDL_OK;
+}
+
+edl_status edl__map_sync(const edl__map *m, const char *path) {
+    if (m->kind != EDL__MAP_SHARED) return EDL_OK;
+    if (msync(m->data, m->size, MS_SYNC) != 0) return map_err("cannot write the table back", path, errno);
+    return EDL_OK;
+}
+
+void edl__map_drop(const edl__map *m, size_t off, size_t len) {
+    if (m->kind != EDL__MAP_SHARED) return; /* elsewhere dropping a written page would lose it */
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t a = off / page * page, end = off + len < m->size ? off + len : m->size;
+    if (end <= a) return;
+    msync((char *)m->data + a, end - a, MS_SYNC);
+    madvise((char *)m->data + a, end - a, MADV_DONTNEED);
+}
+
+void edl__map_close(edl__map *m) {
+    if (!m) return;
+    if (m->kind == EDL__MAP_PRIVATE || m->kind == EDL__MAP_SHARED || m->kind == EDL__MAP_ANON)
+        munmap(m->data, m->size);
+    else
+        free(m->data);
+    memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,51 @@
+/* The one mapping of files: a file's bytes for reading (mapped, or read where mapping is unsafe),
+ * and a file mapped shared read-write (tables larger than memory). Not installed. */
+#ifndef EDL__MAP_H
+#define EDL__MAP_H
+
+#include "common/internal.h"
+
+typedef enum {
+    EDL__MAP_NONE = 0, /* closed, or an empty file */
+    EDL__MAP_READ,     /* read into malloc'd memory (network file systems, EDL_MMAP=0, not a regular file) */
+    EDL__MAP_PRIVATE,  /* mapped copy-on-write: writes stay in this process */
+    EDL__MAP_SHARED,   /* mapped read-write and shared: writes reach the file */
+    EDL__MAP_ANON      /* anonymous zero pages, given by the kernel as they are first touched */
+} edl__map_kind;
+
+typedef struct {
+    void *data; /* size bytes; page-aligned when mapped, 64-byte aligned when read */
+    size_t size;
+    edl__map_kind kind;
+} edl__map;
+
+/* The bytes of path (a regular file or "-": standard input, which is read). Mapped
+   MAP_PRIVATE when path is a regular file on a local file system, unless the environment holds
+   EDL_MMAP=0; read whole otherwise. The size is the file's size at open. Pages are touched only
+   when read.
+   A mapped file that another program truncates in place (edl itself replaces files by rename,
+   which leaves a mapping whole) makes a read past its new end raise SIGBUS; the CLI turns that
+   into a message and exit status 1 (cli/edl.c), and network file systems, where that is likeliest,
+   are read instead. */
+edl_status edl__map_open(edl__map *m, const char *path);
+
+/* path as a file of exactly size bytes (created with mode 0644, or grown or shrunk), mapped
+   MAP_SHARED read-write: rows written reach the file, and the kernel pages them in and out, so
+   the file may be larger than memory. New bytes read as zero. */
+edl_status edl__map_shared(edl__map *m, const char *path, size_t size);
+
+/* size bytes of zeroed, 64-byte aligned memory: anonymous pages (untouched pages cost nothing)
+   from 1 MiB, else the heap. A parameter block, a hashed table of which few rows are used. */
+edl_status edl__map_zeroed(edl__map *m, size_t size);
+
+/* Writes a shared mapping's dirty pages to its file (msync MS_SYNC); a no-op for other kinds. */
+edl_status edl__map_sync(const edl__map *m, const char *path);
+
+/* A shared mapping's pages of [off, off + len) are written back and leave this process's memory
+   (the file keeps them); a no-op for other kinds. */
+void edl__map_drop(const edl__map *m, size_t off, size_t len);
+
+/* Unmaps or frees; a zeroed or closed map is a no-op. */
+void edl__map_close(edl__map *m);
+
+#endif
