@@ -4,8 +4,10 @@
 #include "files.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
     "usage: edl <command> [args]\n"
@@ -97,7 +99,24 @@ static int run(int argc, char **argv) {
     return 2;
 }
 
+/* edl maps the model files it reads (they are replaced by rename, which leaves a mapping whole).
+   Another program that truncates a mapped file in place takes pages from under it, and reading
+   one raises SIGBUS: say so and stop with status 1, rather than die by the signal. */
+static void on_sigbus(int sig) {
+    static const char msg[] = "edl: a model file in use was truncated or changed in place by another program "
+                              "(a mapped page is gone); stopping\n";
+    (void)sig;
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    _exit(1);
+}
+
 int main(int argc, char **argv) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigbus;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
     int rc = run(argc, argv);
     /* what a command printed is its result: a write that failed (a full disk, a closed pipe's
        reader gone) fails the command, naming why, whatever else it did */

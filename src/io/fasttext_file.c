@@ -357,14 +357,16 @@ int edl__ft_is_fasttext(const char *path) {
 
 void edl__ft_close(edl__ft *ft) {
     if (!ft) return;
-    free(ft->bytes), free(ft->word_off), free(ft->word_len), free(ft->counts), free(ft->types);
+    edl__map_close(&ft->map);
+    free(ft->word_off), free(ft->word_len), free(ft->counts), free(ft->types);
     memset(ft, 0, sizeof *ft);
 }
 
 edl_status edl__ft_open(edl__ft *ft, const char *path) {
     memset(ft, 0, sizeof *ft);
     ft->path = path;
-    EDL__TRY(edl__read_all(path, &ft->bytes, &ft->size));
+    EDL__TRY(edl__map_open(&ft->map, path)); /* rows are paged in as they are read */
+    ft->bytes = ft->map.data, ft->size = ft->map.size;
     cursor c = {ft, 0};
     int32_t magic;
     edl_status s = i32(&c, "the magic number", &magic);

@@ -8,6 +8,7 @@
 #define EDL__FASTTEXT_FILE_H
 
 #include "common/internal.h"
+#include "io/map.h"
 
 #define EDL__FT_MAGIC   793712314 /* int32 at byte 0 */
 #define EDL__FT_VERSION 12
@@ -42,8 +43,9 @@ typedef struct {
 
 typedef struct {
     const char *path;
-    char *bytes; /* the whole file */
+    char *bytes; /* the whole file: map.data (mapped, or read) */
     size_t size;
+    edl__map map;
     int32_t version;
     edl__ft_args args;
     int32_t size_words, nwords, nlabels; /* dictionary: entries, words (first), labels (after) */

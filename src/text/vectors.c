@@ -42,7 +42,10 @@ static int parse_header(const char *s, size_t n, unsigned long long *count, unsi
 void edl_vectors_free(edl_vectors *v) {
     if (!v) return;
     edl__vocab_free(&v->vocab);
-    free(v->data);
+    if (v->file)
+        edl__st_close(v->file);
+    else
+        free(v->data);
     free(v);
 }
 

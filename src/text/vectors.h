@@ -3,12 +3,14 @@
 #define EDL__VECTORS_H
 
 #include "io/file.h"
+#include "io/safetensors.h"
 #include "text/text.h"
 
 struct edl_vectors {
     edl__vocab vocab; /* word i is entry i */
     size_t n, dim;
-    float *data; /* n x dim */
+    float *data;   /* n x dim: malloc'd, or in file's bytes */
+    edl__st *file; /* vectors read from an edl file: the container data points into (a reference) */
 };
 
 edl_status edl__vectors_alloc(edl_vectors **v, size_t n, size_t dim);

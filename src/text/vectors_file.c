@@ -62,15 +62,23 @@ static edl_status check_words(edl__st *st, const edl_model *m, const edl_layer_i
     return EDL_OK;
 }
 
-/* Layer 0's table read into v->data (rows x dim floats), every value finite. */
-static edl_status read_table(edl__st *st, const edl__st_tensor *t, const edl_layer_info *in, edl_vectors *v) {
-    size_t bytes = (size_t)(t->end - t->begin); /* rows * dim * 4, checked against the file */
-    float *data = malloc(bytes ? bytes : 1);
-    if (!data)
-        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu floats", edl__st_path(st), in->rows, in->dim);
+/* Layer 0's table as v->data: in the file's bytes (mapped, or read whole where mapping is not
+   used), which v keeps a reference to. A read file's values are checked finite here; a mapped
+   one's are not scanned (that would page in the whole table; edl's writers refuse non-finite
+   values). */
+static edl_status read_table(edl__st *st, const edl__st_tensor *t, edl_vectors *v) {
+    const void *p;
+    EDL__TRY(edl__st_data(st, t, &p));
+    const size_t count = (size_t)(t->end - t->begin) / 4;
+    if (!edl__st_mapped(st))
+        for (size_t i = 0; i < count; i++)
+            if (!isfinite(((const float *)p)[i]))
+                return edl__st_fail(st, EDL_ERR_NUMERIC, edl__st_data_start(st) + t->begin + 4 * (uint64_t)i,
+                                    "tensor \"%s\" value %zu is %g", t->name, i, ((const float *)p)[i]);
     free(v->data);
-    v->data = data;
-    return edl__model_file_read_floats(st, t, data);
+    v->data = (float *)(uintptr_t)p;
+    v->file = edl__st_retain(st);
+    return EDL_OK;
 }
 
 /* Any edl model file read as word vectors: only its table (layer 0, an embedding) and its words
@@ -93,7 +101,7 @@ edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
     if (s == EDL_OK) s = edl__model_file_tensor(st, 0, &in, 0, 0, &table);
     if (s == EDL_OK) s = check_words(st, m, &in, &has_words, &words);
     if (s == EDL_OK) s = edl__vectors_alloc(&v, 0, in.dim);
-    if (s == EDL_OK) s = read_table(st, table, &in, v);
+    if (s == EDL_OK) s = read_table(st, table, v);
     if (s == EDL_OK && has_words) {
         for (size_t i = 0; s == EDL_OK && i < words.n; i++) {
             char where[600];
@@ -135,8 +143,7 @@ edl_status edl__vectors_into_rows(const char *path, const edl__vocab *vocab, siz
     edl_vectors *v = NULL;
     EDL__TRY(edl_vectors_read(&v, path, EDL_VEC_AUTO));
     edl_status s = EDL_OK;
-    if (v->dim != dim)
-        s = edl__fail(EDL_ERR_FORMAT, "%s: vectors have dim %zu, the model -dim %zu", path, v->dim, dim);
+    if (v->dim != dim) s = edl__fail(EDL_ERR_FORMAT, "%s: vectors have dim %zu, the model -dim %zu", path, v->dim, dim);
     for (size_t i = 0; s == EDL_OK && i < v->n; i++) {
         size_t len;
         const char *w = edl_vectors_word(v, i, &len);
