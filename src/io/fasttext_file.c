@@ -365,7 +365,7 @@ void edl__ft_close(edl__ft *ft) {
 edl_status edl__ft_open(edl__ft *ft, const char *path) {
     memset(ft, 0, sizeof *ft);
     ft->path = path;
-    EDL__TRY(edl__map_open(&ft->map, path)); /* rows are paged in as they are read */
+    EDL__TRY(edl__map_load(&ft->map, path)); /* rows are paged in as they are read */
     ft->bytes = ft->map.data, ft->size = ft->map.size;
     cursor c = {ft, 0};
     int32_t magic;

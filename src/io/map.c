@@ -33,10 +33,15 @@ static int mapping_allowed(void) {
     return !(e && !strcmp(e, "0"));
 }
 
-static edl_status read_fd(edl__map *m, int fd, const char *path) {
+/* Reads fd whole; size_hint: the size of a regular file (one allocation), else 0. */
+static edl_status read_fd(edl__map *m, int fd, const char *path, size_t size_hint) {
     FILE *f = fdopen(fd, "rb");
-    if (!f) return map_err("cannot read", path, errno);
-    size_t cap = 1 << 16, n = 0;
+    if (!f) {
+        edl_status s = map_err("cannot read", path, errno);
+        close(fd);
+        return s;
+    }
+    size_t cap = size_hint < SIZE_MAX - 1 ? size_hint + 1 : 1 << 16, n = 0;
     char *buf = NULL;
     if (posix_memalign((void **)&buf, 64, cap) != 0) buf = NULL;
     edl_status s = buf ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "%s: no memory", path);
@@ -68,8 +73,10 @@ static edl_status read_fd(edl__map *m, int fd, const char *path) {
     return EDL_OK;
 }
 
-edl_status edl__map_open(edl__map *m, const char *path) {
+/* lazy: a regular file that is not mapped stays open (EDL__MAP_FD) instead of being read whole */
+static edl_status map_open(edl__map *m, const char *path, int lazy) {
     memset(m, 0, sizeof *m);
+    m->fd = -1;
     if (path && !strcmp(path, "-")) { /* standard input: read (it stays open) */
         char *buf;
         size_t len;
@@ -85,7 +92,12 @@ edl_status edl__map_open(edl__map *m, const char *path) {
         close(fd);
         return s;
     }
-    if (!S_ISREG(sb.st_mode) || on_network_fs(fd) || !mapping_allowed()) return read_fd(m, fd, path);
+    if (lazy && S_ISREG(sb.st_mode) && (on_network_fs(fd) || !mapping_allowed())) {
+        m->fd = fd, m->size = (size_t)sb.st_size, m->kind = EDL__MAP_FD;
+        return EDL_OK;
+    }
+    if (!S_ISREG(sb.st_mode) || on_network_fs(fd) || !mapping_allowed())
+        return read_fd(m, fd, path, S_ISREG(sb.st_mode) && (uint64_t)sb.st_size < SIZE_MAX ? (size_t)sb.st_size : 0);
     if ((uint64_t)sb.st_size > SIZE_MAX) {
         close(fd);
         return edl__fail(EDL_ERR_NOMEM, "%s: %llu bytes do not fit in memory's address space", path,
@@ -107,8 +119,31 @@ edl_status edl__map_open(edl__map *m, const char *path) {
     return EDL_OK;
 }
 
+edl_status edl__map_open(edl__map *m, const char *path) { return map_open(m, path, 1); }
+edl_status edl__map_load(edl__map *m, const char *path) { return map_open(m, path, 0); }
+
+edl_status edl__map_read_at(const edl__map *m, uint64_t off, void *dst, size_t n, const char *path) {
+    if (off > m->size || n > m->size - off)
+        return edl__fail(EDL_ERR_IO, "%s: bytes %llu + %zu are past the end (%zu bytes)", path, (unsigned long long)off,
+                         n, m->size);
+    if (m->kind != EDL__MAP_FD) {
+        if (n) memcpy(dst, (const char *)m->data + off, n);
+        return EDL_OK;
+    }
+    for (size_t done = 0; done < n;) {
+        ssize_t got = pread(m->fd, (char *)dst + done, n - done, (off_t)(off + done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0)
+            return edl__fail(EDL_ERR_IO, "%s: read error at byte %llu: %s", path, (unsigned long long)(off + done),
+                             got < 0 ? strerror(errno) : "the file shrank");
+        done += (size_t)got;
+    }
+    return EDL_OK;
+}
+
 edl_status edl__map_shared(edl__map *m, const char *path, size_t size) {
     memset(m, 0, sizeof *m);
+    m->fd = -1;
     if (!path || !*path) return edl__fail(EDL_ERR_ARG, "edl__map_shared: the path is empty");
     if (size == 0) return edl__fail(EDL_ERR_ARG, "%s: a shared mapping of 0 bytes", path);
     if ((uint64_t)size > (uint64_t)INT64_MAX) return edl__fail(EDL_ERR_ARG, "%s: %zu bytes is too large", path, size);
@@ -135,6 +170,7 @@ edl_status edl__map_shared(edl__map *m, const char *path, size_t size) {
 
 edl_status edl__map_zeroed(edl__map *m, size_t size) {
     memset(m, 0, sizeof *m);
+    m->fd = -1;
     if (size == 0) size = 1;
     if (size >= (size_t)1 << 20) {
         void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -168,6 +204,7 @@ void edl__map_drop(const edl__map *m, size_t off, size_t len) {
 
 void edl__map_close(edl__map *m) {
     if (!m) return;
+    if (m->kind == EDL__MAP_FD) close(m->fd);
     if (m->kind == EDL__MAP_PRIVATE || m->kind == EDL__MAP_SHARED || m->kind == EDL__MAP_ANON)
         munmap(m->data, m->size);
     else

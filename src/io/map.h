@@ -10,24 +10,33 @@ typedef enum {
     EDL__MAP_READ,     /* read into malloc'd memory (network file systems, EDL_MMAP=0, not a regular file) */
     EDL__MAP_PRIVATE,  /* mapped copy-on-write: writes stay in this process */
     EDL__MAP_SHARED,   /* mapped read-write and shared: writes reach the file */
-    EDL__MAP_ANON      /* anonymous zero pages, given by the kernel as they are first touched */
+    EDL__MAP_ANON,     /* anonymous zero pages, given by the kernel as they are first touched */
+    EDL__MAP_FD        /* not mapped, not read: the file stays open, edl__map_read_at reads from it */
 } edl__map_kind;
 
 typedef struct {
     void *data; /* size bytes; page-aligned when mapped, 64-byte aligned when read */
     size_t size;
     edl__map_kind kind;
+    int fd; /* EDL__MAP_FD: the open file; else -1 */
 } edl__map;
 
 /* The bytes of path (a regular file or "-": standard input, which is read). Mapped
    MAP_PRIVATE when path is a regular file on a local file system, unless the environment holds
-   EDL_MMAP=0; read whole otherwise. The size is the file's size at open. Pages are touched only
-   when read.
+   EDL_MMAP=0; a regular file that is not mapped stays open (EDL__MAP_FD: data is NULL, read
+   with edl__map_read_at); anything else is read whole. The size is the file's size at open.
+   Pages are touched only when read.
    A mapped file that another program truncates in place (edl itself replaces files by rename,
    which leaves a mapping whole) makes a read past its new end raise SIGBUS; the CLI turns that
    into a message and exit status 1 (cli/edl.c), and network file systems, where that is likeliest,
    are read instead. */
 edl_status edl__map_open(edl__map *m, const char *path);
+
+/* As edl__map_open, but never EDL__MAP_FD: mapped or read whole (data always set). */
+edl_status edl__map_load(edl__map *m, const char *path);
+
+/* n bytes at off of the file into dst (any kind); past the end is an error naming path. */
+edl_status edl__map_read_at(const edl__map *m, uint64_t off, void *dst, size_t n, const char *path);
 
 /* path as a file of exactly size bytes (created with mode 0644, or grown or shrunk), mapped
    MAP_SHARED read-write: rows written reach the file, and the kernel pages them in and out, so

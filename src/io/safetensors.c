@@ -281,7 +281,8 @@ edl_status edl__st_open(edl__st **out, const char *path) {
     if (!strcmp(path, "-")) ST_FAIL(EDL_ERR_IO, 0, "not a regular file");
     if ((s = edl__map_open(&st->map, path)) != EDL_OK) goto done;
     const uint64_t size = (uint64_t)st->map.size;
-    const uint8_t *bytes = st->map.data;
+    uint8_t bytes[8];
+    if (size >= 8 && (s = edl__map_read_at(&st->map, 0, bytes, 8, path)) != EDL_OK) goto done;
     if (size < 8)
         ST_FAIL(EDL_ERR_FORMAT, 0, "the file is %llu bytes, too short for the 8-byte header length",
                 (unsigned long long)size);
@@ -296,7 +297,7 @@ edl_status edl__st_open(edl__st **out, const char *path) {
     st->size = size, st->hlen = hlen;
     st->header = malloc((size_t)hlen + 1);
     if (!st->header) ST_FAIL(EDL_ERR_NOMEM, 8, "no memory for a header of %llu bytes", (unsigned long long)hlen);
-    memcpy(st->header, bytes + 8, (size_t)hlen);
+    if ((s = edl__map_read_at(&st->map, 8, st->header, (size_t)hlen, path)) != EDL_OK) goto done;
     st->header[hlen] = '\0';
     size_t err_off = 0;
     edl_status js = edl__json_parse(st->header, (size_t)hlen, &st->root, &err_off);
@@ -401,14 +402,14 @@ static const uint8_t *raw(const edl__st *st, const edl__st_tensor *t) {
 
 edl_status edl__st_read(edl__st *st, const edl__st_tensor *t, void *dst) {
     const size_t nb = (size_t)(t->end - t->begin); /* within the file's size, checked at open */
-    if (nb) memcpy(dst, raw(st, t), nb);
+    EDL__TRY(edl__map_read_at(&st->map, 8 + st->hlen + t->begin, dst, nb, st->path));
     if (!host_is_le() && t->esize > 1) swap_bytes(dst, nb / t->esize, t->esize);
     return EDL_OK;
 }
 
 edl_status edl__st_data(edl__st *st, const edl__st_tensor *t, const void **data) {
-    const uint8_t *p = raw(st, t);
-    if ((host_is_le() || t->esize == 1) && (uintptr_t)p % (t->esize ? t->esize : 1) == 0) { /* in place */
+    const uint8_t *p = st->map.data ? raw(st, t) : NULL; /* NULL: the file is read, not mapped */
+    if (p && (host_is_le() || t->esize == 1) && (uintptr_t)p % (t->esize ? t->esize : 1) == 0) { /* in place */
         *data = p;
         return EDL_OK;
     }
@@ -418,7 +419,11 @@ edl_status edl__st_data(edl__st *st, const edl__st_tensor *t, const void **data)
         void *c = malloc(nb ? nb : 1);
         if (!c)
             return edl__st_fail(st, EDL_ERR_NOMEM, t->name_off, "no memory for tensor \"%s\" (%zu bytes)", t->name, nb);
-        edl__st_read(st, t, c);
+        edl_status s = edl__st_read(st, t, c);
+        if (s != EDL_OK) {
+            free(c);
+            return s;
+        }
         *slot = c;
     }
     *data = *slot;

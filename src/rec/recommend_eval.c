@@ -510,6 +510,9 @@ edl_status edl_rec_load(edl_recommender **out, const char *path) {
     if (!r) return edl__fail(EDL_ERR_NOMEM, "edl_rec_load: no memory");
     edl__st *st = NULL;
     edl_status s = edl__st_open(&st, path); /* one open: the model and the app's parts come from it */
+    edl__rec_file f;
+    if (s == EDL_OK && !edl__st_meta(st, "rec.model"))
+        s = edl__rec_check(st, NULL, &f); /* another kind: said before any model is built */
     if (s == EDL_OK) s = edl__model_from_st(st, 0, &r->m);
     if (s == EDL_OK) s = load_parts(r, st, path);
     edl__st_close(st);

@@ -321,6 +321,8 @@ edl_status edl_textclf_load(edl_textclf **out, const char *path) {
     edl__textclf_file f;
     edl__st *st = NULL;
     edl_status s = edl__st_open(&st, path); /* one open: the model and the app's parts come from it */
+    if (s == EDL_OK && !edl__st_meta(st, "textclf.loss"))
+        s = edl__textclf_check(st, NULL, &f); /* another kind: said before any model is built */
     if (s == EDL_OK) s = edl__model_from_st(st, 0, &c->m);
     if (s == EDL_OK) s = edl__textclf_check(st, c->m, &f); /* before any count is used */
     if (s == EDL_OK) {
@@ -545,7 +547,8 @@ static edl_status quantize_dense(const edl_textclf *c, const edl_quantize_args *
     }
     if (s == EDL_OK && by_norm) qsort(nid, rows, 2 * sizeof *nid, by_norm_desc);
     if (s == EDL_OK && q->max_bytes) s = rows_that_fit(c, q, nid, rows, &keep);
-    if (s == EDL_OK && !(x = malloc((keep ? keep : 1) * dim * sizeof *x))) s = edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    if (s == EDL_OK && !(x = malloc((keep ? keep : 1) * dim * sizeof *x)))
+        s = edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
     for (size_t i = 0; s == EDL_OK && i < keep; i++) {
         int32_t r = (int32_t)nid[2 * i + 1];
         if ((size_t)r < nw) ids[kw++] = r; /* words: sorted below */

@@ -88,11 +88,11 @@ edl_status edl__vectors_alloc(edl_vectors **out, size_t n, size_t dim) {
 /* Appends a word (its row is already at data + n * dim); duplicates are an error. */
 edl_status edl__vectors_add_word(edl_vectors *v, const char *w, size_t len, const char *where) {
     if (len == 0) return edl__fail(EDL_ERR_FORMAT, "%s: empty word", where);
-    int64_t prev = edl_vectors_find(v, w, len);
-    if (prev >= 0)
+    const size_t before = v->vocab.size;
+    EDL__TRY(edl__vocab_add(&v->vocab, w, len)); /* one lookup: a known word adds no entry */
+    if (v->vocab.size == before)
         return edl__fail(EDL_ERR_FORMAT, "%s: word \"%.*s\" appears twice (first as row %lld)", where,
-                         (int)(len > 60 ? 60 : len), w, (long long)prev + 1);
-    EDL__TRY(edl__vocab_add(&v->vocab, w, len));
+                         (int)(len > 60 ? 60 : len), w, (long long)edl_vectors_find(v, w, len) + 1);
     v->vocab.nwords = v->vocab.size;
     v->n++;
     return EDL_OK;

@@ -104,9 +104,14 @@ edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
     if (s == EDL_OK) s = read_table(st, table, v);
     if (s == EDL_OK && has_words) {
         for (size_t i = 0; s == EDL_OK && i < words.n; i++) {
-            char where[600];
-            snprintf(where, sizeof where, "%s: word %zu", path, i);
-            s = edl__vectors_add_word(v, words.bytes + words.off[i], (size_t)(words.off[i + 1] - words.off[i]), where);
+            const char *w = words.bytes + words.off[i];
+            const size_t len = (size_t)(words.off[i + 1] - words.off[i]);
+            s = edl__vectors_add_word(v, w, len, path);
+            if (s != EDL_OK && s != EDL_ERR_NOMEM) { /* the message names the word's place: formatted only here */
+                char where[600];
+                snprintf(where, sizeof where, "%s: word %zu", path, i);
+                s = edl__vectors_add_word(v, w, len, where); /* fails again, as before, saying where */
+            }
         }
     } else if (s == EDL_OK) {
         const edl__st_tensor *u = edl__st_find(st, "rec.user_ids"), *it = edl__st_find(st, "rec.item_ids");

@@ -175,10 +175,10 @@ typedef struct {
     edl_wordvec *w;
     const edl_wordvec_args *a;
     const wv_corpus *c;
-    float *output; /* nwords x dim */
+    float *output;     /* nwords x dim */
     edl__hs_tree tree; /* -loss hs: over the words' counts */
-    float *pkeep;  /* per word: probability of keeping it */
-    int32_t *neg;  /* the negatives table */
+    float *pkeep;      /* per word: probability of keeping it */
+    int32_t *neg;      /* the negatives table */
     size_t nneg;
     float logt[LOG_TABLE]; /* log(x + 1e-5) at x = i / (LOG_TABLE - 1) */
 } wv_train;
@@ -380,7 +380,8 @@ static edl_status check_args(const edl_wordvec_args *a) {
     if (a->loss != EDL_TEXTCLF_NS && a->loss != EDL_TEXTCLF_HS && a->loss != EDL_TEXTCLF_SOFTMAX)
         return edl__fail(EDL_ERR_ARG, "%s: -loss %s: word vectors learn with ns, hs or softmax", fn,
                          edl_textclf_loss_name(a->loss) ? edl_textclf_loss_name(a->loss) : "?");
-    if (a->loss == EDL_TEXTCLF_NS && (a->neg == 0 || a->neg > 63)) return edl__fail(EDL_ERR_ARG, "%s: -neg %zu must be in [1, 63]", fn, a->neg);
+    if (a->loss == EDL_TEXTCLF_NS && (a->neg == 0 || a->neg > 63))
+        return edl__fail(EDL_ERR_ARG, "%s: -neg %zu must be in [1, 63]", fn, a->neg);
     if (!(a->lr > 0) || !isfinite(a->lr)) return edl__fail(EDL_ERR_ARG, "%s: -lr %g must be > 0", fn, a->lr);
     if (!(a->t > 0) || !isfinite(a->t)) return edl__fail(EDL_ERR_ARG, "%s: -t %g must be > 0", fn, a->t);
     if (a->maxn && (a->minn == 0 || a->minn > a->maxn || a->maxn > 100))
@@ -723,6 +724,8 @@ edl_status edl_wordvec_load(edl_wordvec **out, const char *path) {
     edl__wordvec_file f;
     edl__st *st = NULL;
     edl_status s = edl__st_open(&st, path); /* one open: the model and the app's parts come from it */
+    if (s == EDL_OK && !edl__st_meta(st, "wordvec.nwords"))
+        s = edl__wordvec_check(st, NULL, &f); /* another kind: said before any model is built */
     if (s == EDL_OK) s = edl__model_from_st(st, 0, &w->m);
     if (s == EDL_OK) s = edl__wordvec_check(st, w->m, &f); /* before any count is used */
     size_t nw = s == EDL_OK ? f.nwords : 0;
