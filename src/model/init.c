@@ -28,25 +28,30 @@ void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng) {
         }
         return;
     }
-    /* Tables can hold hundreds of millions of values: fill them in fixed chunks, each from its
-       own stream seeded by the chunk's number, in parallel. The values depend on the seed only,
-       never on the thread count. */
-    enum { CHUNK = 1 << 16 };
-    const uint64_t base = edl_rng_u64(rng);
-    const size_t chunks = (L->w_count + CHUNK - 1) / CHUNK;
-#pragma omp parallel for schedule(static) if (chunks > 4)
-    for (size_t k = 0; k < chunks; k++) {
-        edl_rng r;
-        edl_rng_seed(&r, base ^ (0x9e3779b97f4a7c15ULL * (k + 1)));
-        float *x = w + k * CHUNK;
-        size_t n = L->w_count - k * CHUNK < CHUNK ? L->w_count - k * CHUNK : CHUNK;
-        switch (scheme) {
-        case EDL_INIT_TORCH:
-            for (size_t i = 0; i < n; i++) x[i] = edl_rng_normal(&r);
-            break;
-        case EDL_INIT_KERAS: fill_uniform(x, n, 0.05f, &r); break;
-        case EDL_INIT_FASTTEXT: fill_uniform(x, n, 1.0f / (float)L->info.dim, &r); break;
-        }
+    /* Tables can hold hundreds of millions of values: each row from its own stream, seeded by
+       the layer's base and the row's number, in parallel. The values depend on the seed only,
+       never on the thread count, and any row can be made alone: a lazy table makes only the rows
+       used (edl__table_row), and they equal the rows of a table made whole. */
+    L->init_base = edl_rng_u64(rng), L->init_scheme = scheme;
+    if (L->lazy) return; /* the block is zero; rows are made on first use */
+    const size_t rows = L->info.rows, dim = L->info.dim;
+#pragma omp parallel for schedule(static) if (rows * dim > (1 << 18))
+    for (size_t r = 0; r < rows; r++) edl__init_row(L, r, w + r * dim);
+}
+
+void edl__init_row(const edl__layer *L, size_t r, float *x) {
+    const size_t n = L->info.dim;
+    if (L->info.padding_idx >= 0 && (size_t)L->info.padding_idx == r) {
+        memset(x, 0, n * sizeof *x);
+        return;
     }
-    if (L->info.padding_idx >= 0) memset(w + (size_t)L->info.padding_idx * L->info.dim, 0, L->info.dim * sizeof *w);
+    edl_rng g;
+    edl_rng_seed(&g, L->init_base ^ (0x9e3779b97f4a7c15ULL * (r + 1)));
+    switch (L->init_scheme) {
+    case EDL_INIT_TORCH:
+        for (size_t i = 0; i < n; i++) x[i] = edl_rng_normal(&g);
+        break;
+    case EDL_INIT_KERAS: fill_uniform(x, n, 0.05f, &g); break;
+    case EDL_INIT_FASTTEXT: fill_uniform(x, n, 1.0f / (float)n, &g); break;
+    }
 }

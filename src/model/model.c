@@ -24,6 +24,7 @@ void edl_model_free(edl_model *m) {
     for (size_t l = 0; l < m->nlayers; l++) {
         free(m->layers[l].touched.rows);
         free(m->layers[l].touched.mark);
+        free((void *)m->layers[l].made);
     }
     for (size_t i = 0; i < m->nmeta; i++) {
         free(m->meta_keys[i]);

@@ -21,6 +21,11 @@ typedef struct {
     size_t w_off, w_count; /* weight (table) in the parameter block, in floats */
     size_t b_off, b_count; /* bias; b_count 0 when none */
     edl__touched touched;  /* embeddings only */
+    /* embeddings: row r's initial value is a function of (init_base, r) alone (edl__init_row) */
+    uint64_t init_base;
+    edl_init init_scheme;
+    int lazy;              /* rows made on first use (edl__table_row), not at init */
+    _Atomic uint8_t *made; /* lazy: per row 0 not made, 1 being made, 2 made */
 } edl__layer;
 
 /* Floats from a layer's weight to the end of its bias: its tensors and the zeros between them
@@ -91,6 +96,9 @@ edl_status edl__touch_rows(edl__layer *L, const int64_t *idx, size_t n);
 
 /* Initialises one layer's tensors. */
 void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng);
+/* Row r of embedding layer L's table at its initial value: a stream of its own, seeded by the
+   layer's base and r, so a row made alone (a lazy table) equals the row of a table made whole. */
+void edl__init_row(const edl__layer *L, size_t r, float *row);
 
 /* The length of the model's spec (without the terminating NUL). */
 size_t edl__model_spec_len(const edl_model *m);

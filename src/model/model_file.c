@@ -5,6 +5,7 @@
 #include "io/safetensors.h"
 #include "kernels/kernels.h"
 #include "model/model.h"
+#include "model/table.h"
 #include "model/model_file.h"
 
 #include <math.h>
@@ -92,17 +93,51 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
             return edl__fail(EDL_ERR_NUMERIC, "%s: %s: layer %zu (%s) holds NaN or infinite values; not saved", fn,
                              path, l, L->info.name);
     }
-    /* each layer's weight and bias */
-    size_t spec_len = edl__model_spec_len(m), nt = 0;
+    /* each layer's weight and bias; a lazy table's made rows only (L.weight.rows, .values) */
+    size_t spec_len = edl__model_spec_len(m), nt = 0, nlazy = 0;
     char *spec = malloc(spec_len + 1);
     edl_tensor *t = malloc((2 * m->nlayers + 1) * sizeof *t);
-    char(*names)[32] = malloc((2 * m->nlayers + 1) * sizeof *names);
-    edl_status s = spec && t && names ? edl_model_spec(m, spec, spec_len + 1)
-                                      : edl__fail(EDL_ERR_NOMEM, "%s: %s: no memory", fn, path);
+    char(*names)[48] = malloc((2 * m->nlayers + 1) * sizeof *names);
+    const char **keys = malloc((nmeta + m->nlayers + 1) * sizeof *keys),
+               **vals = malloc((nmeta + m->nlayers + 1) * sizeof *vals);
+    char(*lazy_meta)[80] = malloc((2 * m->nlayers + 1) * sizeof *lazy_meta); /* key, value */
+    void **bufs = calloc(2 * m->nlayers + 1, sizeof *bufs);
+    edl_status s = spec && t && names && keys && vals && lazy_meta && bufs
+                       ? edl_model_spec(m, spec, spec_len + 1)
+                       : edl__fail(EDL_ERR_NOMEM, "%s: %s: no memory", fn, path);
+    for (size_t i = 0; s == EDL_OK && i < nmeta; i++) keys[i] = meta_keys[i], vals[i] = meta_values[i];
     for (size_t l = 0; s == EDL_OK && l < m->nlayers; l++) {
         const edl__layer *L = &m->layers[l];
         if (!has_tensors(L)) continue;
         const edl_layer_info *in = &L->info;
+        if (L->lazy) {
+            size_t k = 0, dim = in->dim;
+            for (size_t r = 0; r < in->rows; r++) k += L->made[r] == 2;
+            int64_t *rows = malloc((k ? k : 1) * sizeof *rows);
+            float *values = malloc((k ? k : 1) * dim * sizeof *values);
+            bufs[2 * l] = rows, bufs[2 * l + 1] = values;
+            if (!rows || !values) {
+                s = edl__fail(EDL_ERR_NOMEM, "%s: %s: no memory for %zu rows", fn, path, k);
+                break;
+            }
+            for (size_t r = 0, j = 0; r < in->rows; r++)
+                if (L->made[r] == 2)
+                    rows[j] = (int64_t)r, memcpy(values + j * dim, m->params + L->w_off + r * dim, dim * sizeof(float)),
+                    j++;
+            snprintf(names[nt], sizeof names[nt], "%zu.weight.rows", l);
+            t[nt] = (edl_tensor){names[nt], EDL_DTYPE_I64, 1, {k, 0}, rows};
+            nt++;
+            snprintf(names[nt], sizeof names[nt], "%zu.weight.values", l);
+            t[nt] = (edl_tensor){names[nt], EDL_DTYPE_F32, 2, {k, dim}, values};
+            nt++;
+            /* the rest are regenerated: the scheme and the layer's base say how (edl__init_row) */
+            snprintf(lazy_meta[2 * nlazy], sizeof lazy_meta[0], "edl.lazy.%zu", l);
+            snprintf(lazy_meta[2 * nlazy + 1], sizeof lazy_meta[0], "%s %llu", edl_init_name(L->init_scheme),
+                     (unsigned long long)L->init_base);
+            keys[nmeta + nlazy] = lazy_meta[2 * nlazy], vals[nmeta + nlazy] = lazy_meta[2 * nlazy + 1];
+            nlazy++;
+            continue;
+        }
         snprintf(names[nt], sizeof names[nt], "%zu.weight", l);
         t[nt] = (edl_tensor){
             names[nt],
@@ -117,8 +152,9 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
             nt++;
         }
     }
-    if (s == EDL_OK) s = write_file(fn, path, spec, meta_keys, meta_values, nmeta, t, nt, extra, nextra);
-    free(spec), free(t), free(names);
+    if (s == EDL_OK) s = write_file(fn, path, spec, keys, vals, nmeta + nlazy, t, nt, extra, nextra);
+    for (size_t i = 0; bufs && i < 2 * m->nlayers; i++) free(bufs[i]);
+    free(spec), free(t), free(names), free(keys), free(vals), free(lazy_meta), free(bufs);
     return s;
 }
 
@@ -245,6 +281,65 @@ static int map_params(edl__st *st, edl_model *m, const edl__st_tensor *const *lt
     return 1;
 }
 
+/* A lazy table's form (edl_model_save_ex): "L.weight.rows" (I64 [k]) and "L.weight.values" (F32
+   [k, dim]) in place of "L.weight", and metadata "edl.lazy.L" = "<init scheme> <base>". *rows is
+   NULL when the layer is stored whole. Shapes and the metadata are checked here; the rows when read. */
+static edl_status lazy_form(const edl__st *st, size_t l, const edl_layer_info *in, const edl__st_tensor **rows,
+                            const edl__st_tensor **values, edl_init *scheme, uint64_t *base) {
+    char name[48], key[32];
+    *rows = *values = NULL;
+    snprintf(name, sizeof name, "%zu.weight.rows", l);
+    const edl__st_tensor *r = edl__st_find(st, name);
+    if (!r || (in->kind != EDL_LAYER_EMBEDDING && in->kind != EDL_LAYER_EMBEDDING_BAG)) return EDL_OK;
+    snprintf(name, sizeof name, "%zu.weight.values", l);
+    const edl__st_tensor *v = edl__st_find(st, name);
+    if (strcmp(r->dtype, "I64") || r->rank != 1 || r->shape[0] > in->rows)
+        return edl__st_fail(st, EDL_ERR_FORMAT, r->off, "tensor \"%zu.weight.rows\" is not I64 [k <= %zu]", l,
+                            in->rows);
+    if (!v || strcmp(v->dtype, "F32") || v->rank != 2 || v->shape[0] != r->shape[0] || v->shape[1] != in->dim)
+        return edl__st_fail(st, EDL_ERR_FORMAT, v ? v->off : 8, "tensor \"%s\" is missing or not F32 [%llu, %zu]", name,
+                            (unsigned long long)r->shape[0], in->dim);
+    snprintf(key, sizeof key, "edl.lazy.%zu", l);
+    const char *m = edl__st_meta(st, key);
+    char sch[16];
+    unsigned long long b;
+    int used = 0;
+    if (!m || sscanf(m, "%15s %llu%n", sch, &b, &used) != 2 || m[used] != '\0' ||
+        edl_init_from_name(sch, scheme) != EDL_OK)
+        return edl__st_fail(st, EDL_ERR_FORMAT, edl__st_meta_offset(st, key),
+                            "metadata %s = \"%.40s\" is not \"<torch|keras|fasttext> <seed>\"", key, m ? m : "");
+    *rows = r, *values = v, *base = b;
+    return EDL_OK;
+}
+
+/* Rows of a lazy table from the file into the (zeroed) block: each row index in range and above
+   the one before, each value finite; the rows not stored are made when used. */
+static edl_status read_lazy(edl__st *st, edl_model *m, size_t l, const edl__st_tensor *rt, const edl__st_tensor *vt,
+                            edl_init scheme, uint64_t base) {
+    edl__layer *L = &m->layers[l];
+    EDL__TRY(edl__table_set_lazy(m, l));
+    L->init_scheme = scheme, L->init_base = base;
+    const void *rp, *vp;
+    EDL__TRY(edl__st_data(st, rt, &rp));
+    EDL__TRY(edl__st_data(st, vt, &vp));
+    const int64_t *rows = rp;
+    const float *values = vp;
+    const size_t k = (size_t)rt->shape[0], dim = L->info.dim;
+    for (size_t j = 0; j < k; j++) {
+        if (rows[j] < 0 || (uint64_t)rows[j] >= L->info.rows || (j && rows[j] <= rows[j - 1]))
+            return edl__st_fail(st, EDL_ERR_FORMAT, edl__st_data_start(st) + rt->begin + 8 * (uint64_t)j,
+                                "%s[%zu] = %lld is out of [0, %zu) or not above the one before", rt->name, j,
+                                (long long)rows[j], L->info.rows);
+        for (size_t d = 0; d < dim; d++)
+            if (!isfinite(values[j * dim + d]))
+                return edl__st_fail(st, EDL_ERR_NUMERIC, edl__st_data_start(st) + vt->begin + 4 * (j * dim + d),
+                                    "%s row %zu value %zu is %g", vt->name, j, d, values[j * dim + d]);
+        memcpy(m->params + L->w_off + (size_t)rows[j] * dim, values + j * dim, dim * sizeof(float));
+        L->made[rows[j]] = 2;
+    }
+    return EDL_OK;
+}
+
 /* The model of an open container: edl.spec's layers, each of its tensors from the file (F32, the
    spec's shape, finite), the other tensors as extras (F32, I64 or U8 of rank 1 or 2), and the
    metadata for edl_model_meta. */
@@ -253,33 +348,49 @@ edl_status edl__model_from_st(edl__st *st, int extras, edl_model **out) {
     edl_model *m = NULL;
     const size_t nt = edl__st_count(st);
     uint8_t *used = NULL;
+    const edl__st_tensor **lazy = NULL, **lt = NULL; /* lazy tables' rows, values; each layer's weight, bias */
+    edl_init *lscheme = NULL;
+    uint64_t *lbase = NULL;
     used = calloc(nt ? nt : 1, 1);
     if (!used) LOAD_FAIL(EDL_ERR_NOMEM, 8, "no memory for %zu tensor entries", nt);
 
     /* the architecture, then each of its tensors from the file */
     if ((s = edl__model_file_spec(st, &m)) != EDL_OK) goto done;
-    for (size_t l = 0; l < m->nlayers; l++) /* shapes before allocation: a lying file allocates nothing */
-        if (has_tensors(&m->layers[l]) && (s = edl__model_file_size_check(st, l, &m->layers[l].info)) != EDL_OK)
-            goto done;
+    lazy = calloc(2 * m->nlayers + 1, sizeof *lazy);
+    lscheme = calloc(m->nlayers + 1, sizeof *lscheme);
+    lbase = calloc(m->nlayers + 1, sizeof *lbase);
+    int any_lazy = 0;
+    if (!lazy || !lscheme || !lbase) s = edl__fail(EDL_ERR_NOMEM, "no memory for %zu layers", m->nlayers);
+    for (size_t l = 0; s == EDL_OK && l < m->nlayers;
+         l++) { /* shapes before allocation: a lying file allocates nothing */
+        if (!has_tensors(&m->layers[l])) continue;
+        s = lazy_form(st, l, &m->layers[l].info, &lazy[2 * l], &lazy[2 * l + 1], &lscheme[l], &lbase[l]);
+        if (s == EDL_OK && lazy[2 * l])
+            any_lazy = 1, used[lazy[2 * l]->index] = used[lazy[2 * l + 1]->index] = 1;
+        else if (s == EDL_OK)
+            s = edl__model_file_size_check(st, l, &m->layers[l].info);
+    }
+    if (s != EDL_OK) goto done;
     if ((s = edl__model_layout(m)) != EDL_OK) goto done;
-    const edl__st_tensor **lt = calloc(2 * m->nlayers + 1, sizeof *lt); /* each layer's weight, bias */
+    lt = calloc(2 * m->nlayers + 1, sizeof *lt);
     if (!lt) LOAD_FAIL(EDL_ERR_NOMEM, 8, "no memory for %zu layers", m->nlayers);
     for (size_t l = 0; l < m->nlayers && s == EDL_OK; l++) {
         edl__layer *L = &m->layers[l];
         for (int which = 0; which < 2 && s == EDL_OK && has_tensors(L); which++)
-            if (!which || L->b_count) {
+            if ((!which && !lazy[2 * l]) || (which && L->b_count)) {
                 s = edl__model_file_tensor(st, l, &L->info, which, L->b_count, &lt[2 * l + which]);
                 if (s == EDL_OK) used[lt[2 * l + which]->index] = 1;
             }
     }
-    if (s == EDL_OK && !map_params(st, m, lt)) { /* a file from another writer, or not mapped: read */
+    if (s == EDL_OK && (any_lazy || !map_params(st, m, lt))) { /* another writer's, not mapped, lazy: read */
         s = edl__model_build(m);
+        for (size_t l = 0; s == EDL_OK && l < m->nlayers; l++)
+            if (lazy[2 * l]) s = read_lazy(st, m, l, lazy[2 * l], lazy[2 * l + 1], lscheme[l], lbase[l]);
         for (size_t k = 0; s == EDL_OK && k < 2 * m->nlayers; k++)
             if (lt[k])
                 s = edl__model_file_read_floats(st, lt[k],
                                                 m->params + (k % 2 ? m->layers[k / 2].b_off : m->layers[k / 2].w_off));
     }
-    free(lt);
     if (s != EDL_OK) goto done;
     size_t nextra = 0;
     for (size_t i = 0; i < nt; i++) nextra += !used[i] && extras;
@@ -328,7 +439,7 @@ edl_status edl__model_from_st(edl__st *st, int extras, edl_model **out) {
     }
     edl_model_zero_grad(m);
 done:
-    free(used);
+    free(used), free(lt), free(lazy), free(lscheme), free(lbase);
     if (s != EDL_OK) {
         edl_model_free(m);
         return s;
