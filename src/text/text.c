@@ -344,6 +344,17 @@ edl_status edl__line_end(const edl__vocab *v, const edl__features *f, edl__line 
     return EDL_OK;
 }
 
+edl_status edl__line_of_ids(const edl__vocab *v, const edl__features *f, const edl__vocab *old, const int32_t *remap,
+                            const int32_t *ids, size_t n, edl__line *l) {
+    edl__line_begin(l);
+    for (size_t i = 0; i < n; i++) {
+        int32_t e = ids[i];
+        EDL__TRY(edl__line_token(v, f, l, old->bytes + old->offsets[e], (size_t)(old->offsets[e + 1] - old->offsets[e]),
+                                 old->hashes[e], remap[e]));
+    }
+    return edl__line_end(v, f, l);
+}
+
 edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, const edl__features *f, edl__line *l) {
     line_ctx c = {v, f, l};
     edl__line_begin(l);

@@ -122,6 +122,10 @@ void edl__line_begin(edl__line *l);
 edl_status edl__line_token(const edl__vocab *v, const edl__features *f, edl__line *l, const char *s, size_t n,
                            uint32_t h, int32_t id);
 edl_status edl__line_end(const edl__vocab *v, const edl__features *f, edl__line *l);
+/* edl__line_parse of a line read as token ids (edl__token_ids, its newline's "</s>" left out):
+   ids[0..n) entries of old, the vocabulary as read, remap[entry] their ids in v. */
+edl_status edl__line_of_ids(const edl__vocab *v, const edl__features *f, const edl__vocab *old, const int32_t *remap,
+                            const int32_t *ids, size_t n, edl__line *l);
 
 /* ---- model files of the text kinds --------------------------------------------------------
    A loader loads the model (edl_model_load) and runs its kind's check on the file's container and

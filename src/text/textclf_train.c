@@ -84,7 +84,7 @@ static edl_status keep_line(corpus *c, const edl__line *l) {
 
 /* The corpus of the text read into t, its tokens entries of old (the vocabulary as it was read)
    and remap[entry] their ids in the finished vocabulary: each line parsed as edl__line_parse
-   would parse its text, the line's own "</s>" appended by edl__line_end. */
+   would parse its text (edl__line_of_ids; the line's own "</s>" is appended there). */
 static edl_status corpus_of_ids(const edl_textclf *clf, const edl__token_ids *t, const edl__vocab *old,
                                 const int32_t *remap, corpus *c) {
     edl__line l = {0};
@@ -93,13 +93,7 @@ static edl_status corpus_of_ids(const edl_textclf *clf, const edl__token_ids *t,
     for (size_t ln = 0; ln < t->nlines && s == EDL_OK; ln++) {
         size_t a = ln ? (size_t)t->line_end[ln - 1] : 0, b = (size_t)t->line_end[ln];
         if (ln + 1 < t->nlines || t->last_newline) b--; /* the newline's "</s>" */
-        edl__line_begin(&l);
-        for (size_t i = a; i < b && s == EDL_OK; i++) {
-            int32_t e = t->ids[i];
-            s = edl__line_token(&clf->vocab, &f, &l, old->bytes + old->offsets[e],
-                                (size_t)(old->offsets[e + 1] - old->offsets[e]), old->hashes[e], remap[e]);
-        }
-        if (s == EDL_OK) s = edl__line_end(&clf->vocab, &f, &l);
+        s = edl__line_of_ids(&clf->vocab, &f, old, remap, t->ids + a, b - a, &l);
         if (s == EDL_OK) s = keep_line(c, &l);
     }
     edl__line_free(&l);
