@@ -419,6 +419,13 @@ TEST(stream_errors_name_the_input_and_line) {
              harness_cli(), dir);
     CHECK(harness_run(cmd, out, sizeof out) != 0);
     CHECK(strstr(out, "<stdin>:2:") != NULL);
+    /* autotune trains once a trial: its input must be a file it can read again */
+    snprintf(path, sizeof path, "%s/sup.txt", dir);
+    write_corpus(path, 0);
+    snprintf(cmd, sizeof cmd, "%s supervised -input - -output %s/a -autotune-validation %s < %s 2>&1", harness_cli(),
+             dir, path, path);
+    CHECK(harness_run(cmd, out, sizeof out) != 0);
+    CHECK(strstr(out, "autotune reads -input once a trial: give a file, not standard input") != NULL);
     snprintf(cmd, sizeof cmd, "%s skipgram -input - -output %s/s -verbose 0 < /dev/null 2>&1", harness_cli(), dir);
     CHECK(harness_run(cmd, out, sizeof out) != 0);
     CHECK(strstr(out, "no word") != NULL);
