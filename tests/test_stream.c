@@ -428,6 +428,10 @@ TEST(stream_errors_name_the_input_and_line) {
     CHECK(harness_run(cmd, out, sizeof out) == 1);
     CHECK(strstr(out, "<stdin>:1: no memory for a line") != NULL);
 #endif
+    /* standard input can be read once */
+    snprintf(cmd, sizeof cmd, "%s supervised -input - -valid - -output %s/v < /dev/null 2>&1", harness_cli(), dir);
+    CHECK(harness_run(cmd, out, sizeof out) == 1);
+    CHECK(strstr(out, "-input and -valid both read standard input ('-'): one of them must be a file") != NULL);
     /* autotune trains once a trial: its input must be a file it can read again */
     snprintf(path, sizeof path, "%s/sup.txt", dir);
     write_corpus(path, 0);
