@@ -27,6 +27,16 @@ models() { # EDL DIR
     $E skipgram -input corpus.txt -output sg -thread 1 -seed 7 -epoch 2 -dim 16 -minn 3 -maxn 5 -bucket 20000 -verbose 0
     $E cbow -input corpus.txt -output cbow -thread 1 -seed 7 -epoch 2 -dim 16 -minn 0 -maxn 0 -bucket 20000 -verbose 0
     $E skipgram -input corpus.txt -output sgb -thread 1 -seed 7 -epoch 1 -dim 16 -binary -verbose 0
+    # streamed input's edges: stdin, no newline at the end, CRLF, blank lines, a literal "</s>",
+    # lines without a label, minCount, character n-grams, -retrain
+    { head -300 tr.txt; printf '\n\n__label__ham hello </s> world\r\nno label here\r\n\t\n'; sed -n '301,400p' tr.txt; printf '__label__spam last line no newline'; } > edge.txt
+    sed 's/__label__[a-z]* //' edge.txt > edge_corpus.txt
+    $E supervised -input - -output sup_stdin -thread 1 -seed 7 -epoch 2 -dim 16 -verbose 0 -bucket 1000 -wordNgrams 2 < tr.txt
+    $E supervised -input edge.txt -output sup_edge -thread 1 -seed 7 -epoch 2 -dim 16 -verbose 0 -minn 2 -maxn 4 -bucket 3000 -minCount 2 -minCountLabel 2 -wordNgrams 3
+    $E supervised -input edge.txt -output sup_edge_valid -thread 1 -seed 7 -epoch 2 -dim 16 -verbose 0 -bucket 1000 -valid edge.txt
+    $E quantize -input edge.txt -output sup_edge -retrain -cutoff 500 -epoch 1 -thread 1 -verbose 0
+    $E skipgram -input edge_corpus.txt -output sg_edge -thread 1 -seed 7 -epoch 1 -dim 8 -minCount 1 -minn 2 -maxn 3 -bucket 2000 -verbose 0
+    $E cbow -input - -output cbow_edge -thread 1 -seed 7 -epoch 1 -dim 8 -minCount 3 -loss hs -maxn 0 -verbose 0 < edge_corpus.txt
     $E recommend synth -output u.data -users 200 -items 300 -seed 3 > /dev/null
     for m in mf bpr mlp; do
         $E recommend train -input u.data -output rec_$m -model $m -thread 1 -seed 5 -epoch 3 -split random:0.1 -log rec_$m.csv -verbose 0

@@ -58,7 +58,7 @@ int cmd_supervised(int argc, char **argv) {
         {"dropout", ARG_FLOAT, &dropout, "edl: dropout after each hidden layer"},
         {"optimizer", ARG_STR, &optimizer, opt_help},
         {"batch", ARG_SIZE, &batch, "edl: mini-batch size (0: fastText's example by example)"},
-        {"valid", ARG_STR, &valid, "edl: validation file for early stopping"},
+        {"valid", ARG_STR, &valid, "edl: validation file for early stopping ('-' for stdin)"},
         {"patience", ARG_SIZE, &patience, "edl: epochs without a better validation loss before stopping"},
         {"log", ARG_STR, &log, "edl: write the training curve as CSV (edl plot-curve draws it)"},
     };
@@ -79,16 +79,19 @@ int cmd_supervised(int argc, char **argv) {
     if (args_enum(cmd, "-loss", ft.loss, &ARG_NAMES_TEXTCLF_LOSS, sup_losses, 4, &loss)) return 2;
     /* a flag is used or refused, never accepted and ignored */
     const char *refused =
-        ws != SIZE_MAX    ? "-ws has no effect in supervised mode (fastText ignores it there)"
-        : !isnan(t)       ? "-t has no effect in supervised mode (fastText ignores it there)"
-        : neg != SIZE_MAX && loss != EDL_TEXTCLF_NS ? "-neg is the number of labels sampled with -loss ns; give that loss too"
+        ws != SIZE_MAX ? "-ws has no effect in supervised mode (fastText ignores it there)"
+        : !isnan(t)    ? "-t has no effect in supervised mode (fastText ignores it there)"
+        : neg != SIZE_MAX && loss != EDL_TEXTCLF_NS
+            ? "-neg is the number of labels sampled with -loss ns; give that loss too"
         : ft.fasttext_bin && hidden ? "-fasttextBin: fastText's file has no place for -hidden layers"
         : tune.validation && (hidden || batch || optimizer || valid || dropout != 0)
             ? "-autotune-validation searches fastText's trainer: no -hidden, -batch, -optimizer, -valid or -dropout"
-        : !tune.validation && (tune.model_size || tune.duration != 300 || tune.predictions != 1 || strcmp(tune.metric, "f1"))
+        : !tune.validation &&
+                (tune.model_size || tune.duration != 300 || tune.predictions != 1 || strcmp(tune.metric, "f1"))
             ? "-autotune-metric, -predictions, -duration and -modelsize need -autotune-validation FILE"
-        : dsub != 2 && !tune.model_size ? "-dsub sizes the sub-vectors of -autotune-modelsize; give that too (edl quantize "
-                                          "takes -dsub)"
+        : dsub != 2 && !tune.model_size
+            ? "-dsub sizes the sub-vectors of -autotune-modelsize; give that too (edl quantize "
+              "takes -dsub)"
         : patience && !valid      ? "-patience needs -valid FILE: early stopping watches the validation loss"
         : dropout != 0 && !hidden ? "-dropout applies after -hidden layers: give -hidden too"
         : lru != SIZE_MAX && (hidden || batch || optimizer || valid)
@@ -378,7 +381,8 @@ int cmd_quantize(int argc, char **argv) {
     /* which form: -input a model file, or text beside the model PREFIX.bin / PREFIX.safetensors */
     edl_textclf *c = NULL;
     const char *text = NULL;
-    int input_is_model = cli_ends_with(input, ".bin") || cli_ends_with(input, ".ftz") || cli_ends_with(input, ".safetensors");
+    int input_is_model =
+        cli_ends_with(input, ".bin") || cli_ends_with(input, ".ftz") || cli_ends_with(input, ".safetensors");
     if (input_is_model || edl_textclf_load(&c, input) == EDL_OK) {
         snprintf(model, sizeof model, "%s", input);
     } else {

@@ -89,6 +89,14 @@ static void describe(char *buf, size_t size, const cli_file *f) {
 }
 
 int cli_files_distinct(const char *cmd, const cli_file *files, size_t n) {
+    for (size_t i = 0; i < n; i++) /* standard input can be read once */
+        for (size_t j = i + 1; j < n; j++)
+            if (!files[i].output && !files[j].output && files[i].path && files[j].path && !strcmp(files[i].path, "-") &&
+                !strcmp(files[j].path, "-")) {
+                fprintf(stderr, "edl %s: %s and %s both read standard input ('-'): one of them must be a file\n", cmd,
+                        files[i].flag[0] ? files[i].flag : "an argument", files[j].flag[0] ? files[j].flag : "another");
+                return -1;
+            }
     for (size_t i = 0; i < n; i++) {
         if (!files[i].output) continue;
         file_id a = identify(files[i].path);

@@ -18,8 +18,9 @@ typedef struct {
    refused, and so is a prefix naming a device or FIFO (-output /dev/null would write
    /dev/null.safetensors). Prints "edl CMD: FLAG ...: reason" and returns -1 on failure, else 0. */
 int cli_output_path(const char *cmd, const char *flag, const char *prefix, const char *suffix, char *out, size_t size);
-/* Refuses (printing which and why, returning -1) any output that is the same file as an input
-   or as another output (device and inode; a file not made yet by its directory and name). */
+/* Refuses (printing which and why, returning -1) two inputs that both read standard input ("-"),
+   and any output that is the same file as an input or as another output (device and inode; a file
+   not made yet by its directory and name). */
 int cli_files_distinct(const char *cmd, const cli_file *files, size_t n);
 /* Whether s ends with suffix (a file's kind by its name: ".bin", ".safetensors"). */
 int cli_ends_with(const char *s, const char *suffix);

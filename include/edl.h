@@ -364,7 +364,8 @@ size_t edl_dataset_size(const edl_dataset *d);
 /* Reads a dataset from text, one example a line: `TARGET INPUTS...`, whitespace-separated.
    TARGET is an integer class (target_dim 0) or target_dim comma-separated floats; INPUTS are
    integer indices (feature_dim 0) or feature_dim floats. Empty lines and lines starting with
-   '#' are skipped. "-" reads standard input. Errors name the file, line and column. */
+   '#' are skipped. "-" reads standard input. The text is read in 64 KiB chunks and never held:
+   only the examples are kept. Errors name the file, line and column. */
 edl_status edl_dataset_load_text(edl_dataset **d, const char *path, size_t feature_dim, size_t target_dim);
 
 /* Training progress, as every trainer reports it (edl_train, the text classifier, word vectors,

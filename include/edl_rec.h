@@ -48,10 +48,10 @@ typedef struct {
 
 /* Defaults: AUTO, columns 0 1 2 3, fail on bad rows. */
 void edl_ratings_defaults(edl_ratings_options *o);
-/* Reads a ratings file ("-": standard input). Bad rows (missing fields, ids that are not
-   integers or do not fit in 64 bits, ratings that are not finite numbers, bytes that are not
-   UTF-8, a (user, item) pair seen before) fail the read naming file, line, column and reason, or
-   are skipped and counted in report (may be NULL). */
+/* Reads a ratings file ("-": standard input) in 64 KiB chunks, keeping only the ratings. Bad
+   rows (missing fields, ids that are not integers or do not fit in 64 bits, ratings that are not
+   finite numbers, bytes that are not UTF-8, a (user, item) pair seen before) fail the read naming
+   file, line, column and reason, or are skipped and counted in report (may be NULL). */
 edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings_options *o,
                             edl_ratings_report *report);
 edl_status edl_ratings_create(edl_ratings **r);

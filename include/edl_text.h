@@ -80,10 +80,12 @@ typedef struct {
 } edl_textclf_report;
 
 void edl_textclf_defaults(edl_textclf_args *a);
-/* Trains on the file at input ("-" for standard input). Without hidden layers, mini-batches or
-   another optimizer this is fastText's algorithm: per-example SGD, the learning rate decaying
-   linearly over processed tokens, Hogwild threads (bit-reproducible with thread 1 and a seed).
-   With them, mini-batch training of the general model. */
+/* Trains on the file at input ("-" for standard input), read once in 64 KiB chunks and never held
+   whole: the corpus costs 4 bytes a token and 8 a line while it is read, then its examples (4
+   bytes an input row and a label). Without hidden layers, mini-batches or another optimizer this
+   is fastText's algorithm: per-example SGD, the learning rate decaying linearly over processed
+   tokens, Hogwild threads (bit-reproducible with thread 1 and a seed). With them, mini-batch
+   training of the general model. */
 edl_status edl_textclf_train(edl_textclf **clf, const char *input, const edl_textclf_args *a,
                              edl_textclf_report *report);
 void edl_textclf_free(edl_textclf *clf);
@@ -333,6 +335,8 @@ typedef struct {
 } edl_wordvec_report;
 
 void edl_wordvec_defaults(edl_wordvec_args *a, int cbow);
+/* Skip-gram or CBOW on the text at input ("-" for standard input), read once in 64 KiB chunks
+   and never held whole: the corpus costs 4 bytes a token and 8 a line beside the model. */
 edl_status edl_wordvec_train(edl_wordvec **w, const char *input, const edl_wordvec_args *a, edl_wordvec_report *report);
 void edl_wordvec_free(edl_wordvec *w);
 /* The model file: the input table (words and n-gram buckets), the vocabulary, the arguments. */

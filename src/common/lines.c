@@ -94,6 +94,14 @@ edl_status edl__lines_set_chunk(edl_lines *r, size_t bytes) {
     return EDL_OK;
 }
 
+edl_status edl__lines_input(edl_lines **r, const char *path, size_t chunk) {
+    if (!r || !path) return edl__fail(EDL_ERR_ARG, "edl__lines_input: an argument is NULL");
+    EDL__TRY(strcmp(path, "-") ? edl_lines_open(r, path) : edl_lines_from_fd(r, STDIN_FILENO, "<stdin>"));
+    edl_status s = chunk ? edl__lines_set_chunk(*r, chunk) : EDL_OK;
+    if (s != EDL_OK) edl_lines_close(*r), *r = NULL;
+    return s;
+}
+
 /* Reads what has arrived (up to a chunk) after the unread bytes, moved to the buffer's start;
    the buffer doubles when a line fills it. */
 static edl_status fill(edl_lines *r) {

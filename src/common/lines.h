@@ -9,6 +9,10 @@
    is buffered (before the first line, say). */
 edl_status edl__lines_set_chunk(edl_lines *r, size_t bytes);
 
+/* How the trainers open their input: path, or "-" for standard input (named "<stdin>" in
+   messages); reads of chunk bytes (0: the default 64 KiB). */
+edl_status edl__lines_input(edl_lines **r, const char *path, size_t chunk);
+
 /* The one way an input is opened (the line reader, io/file.c's readers): "-" is standard input
    (left open by its readers); an empty path, a file that cannot be opened and a directory are
    refused naming the path and the reason ("Is a directory"). */

@@ -30,6 +30,9 @@ typedef struct {
 edl_status edl__dataset_check(const edl_dataset *d, const edl_model *m, const char *what);
 /* Records that the example just added came from line `line` of file source. */
 edl_status edl__dataset_note_line(edl_dataset *d, const char *source, size_t line);
+/* edl_dataset_load_text with reads of chunk bytes (0: the line reader's default), for tests. */
+edl_status edl__dataset_load_text(edl_dataset **out, const char *path, size_t feature_dim, size_t target_dim,
+                                  size_t chunk);
 edl_status edl__batch_reserve(edl__batch_buf *bb, const edl_dataset *d, size_t cap);
 void edl__batch_free(edl__batch_buf *bb);
 /* Fills b with examples order[0 .. count) of d, copied into bb. */

@@ -2,7 +2,10 @@
  *   TARGET  an integer class (softmax), or target_dim comma-separated floats (bce, mse)
  *   INPUTS  integer indices (embedding inputs), or feature_dim floats (input(dim))
  * Empty lines and lines starting with '#' are skipped; CRLF is accepted. Errors name the file,
- * line and column. "-" reads standard input. */
+ * line and column. "-" reads standard input. The input is read in chunks by the line reader and
+ * each line parsed where it lies: what is kept is the examples (their indices, floats, targets and
+ * 8 bytes a line for messages), never the text. */
+#include "common/lines.h"
 #include "model/dataset.h"
 
 #include <errno.h>
@@ -99,11 +102,16 @@ static edl_status parse_line(edl_dataset *d, const where *w, char *line, int64_t
 }
 
 edl_status edl_dataset_load_text(edl_dataset **out, const char *path, size_t feature_dim, size_t target_dim) {
+    return edl__dataset_load_text(out, path, feature_dim, target_dim, 0);
+}
+
+edl_status edl__dataset_load_text(edl_dataset **out, const char *path, size_t feature_dim, size_t target_dim,
+                                  size_t chunk) {
     static const char fn[] = "edl_dataset_load_text";
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "%s: out or path is NULL", fn);
     int is_stdin = !strcmp(path, "-");
     edl_lines *r;
-    EDL__TRY(is_stdin ? edl_lines_from_fd(&r, fileno(stdin), "<stdin>") : edl_lines_open(&r, path));
+    EDL__TRY(edl__lines_input(&r, path, chunk));
     edl_dataset *d = NULL;
     edl_status s = edl_dataset_create(&d, feature_dim, target_dim);
     float *x = malloc((feature_dim ? feature_dim : 1) * sizeof *x),

@@ -8,6 +8,7 @@
  * and reading it back works; callers that need records check the count. */
 #include "rec/recommend.h"
 
+#include "common/lines.h"
 #include "common/utf8.h"
 #include "io/file.h"
 
@@ -381,6 +382,11 @@ static edl_status check_options(const edl_ratings_options *o, reader *rd) {
 
 edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings_options *opt,
                             edl_ratings_report *report) {
+    return edl__ratings_read(r, path, opt, report, 0);
+}
+
+edl_status edl__ratings_read(edl_ratings **r, const char *path, const edl_ratings_options *opt,
+                             edl_ratings_report *report, size_t chunk) {
     edl_ratings_options def;
     if (!opt) edl_ratings_defaults(&def), opt = &def;
     if (!r || !path) return edl__fail(EDL_ERR_ARG, "edl_ratings_read: r or path is NULL");
@@ -391,7 +397,7 @@ edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings
                  .cols = {opt->user_col, opt->item_col, opt->rating_col, opt->time_col}};
     EDL__TRY(check_options(opt, &rd));
     edl_lines *lr;
-    EDL__TRY(is_stdin ? edl_lines_from_fd(&lr, fileno(stdin), "<stdin>") : edl_lines_open(&lr, path));
+    EDL__TRY(edl__lines_input(&lr, path, chunk)); /* chunk by chunk: the text is never held */
 
     edl_ratings_report rep = {0};
     edl_ratings *out = NULL;

@@ -14,6 +14,10 @@ struct edl_ratings {
     size_t n, cap;
 };
 
+/* edl_ratings_read with reads of chunk bytes (0: the line reader's default), for tests. */
+edl_status edl__ratings_read(edl_ratings **r, const char *path, const edl_ratings_options *opt,
+                             edl_ratings_report *report, size_t chunk);
+
 /* An open-addressing map from 64-bit ids to dense indices 0..n-1 (in order of first sight). */
 typedef struct {
     int64_t *keys; /* cap slots */

@@ -7,7 +7,7 @@
  * faster than fastText, so the same budget tries more arguments. */
 #include "text/textclf.h"
 
-#include "io/file.h"
+#include "common/lines.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -160,7 +160,8 @@ static double curve_metric(const meter *m, long label, int precision_at_recall, 
 }
 
 /* The classifier's score on the validation text, as fastText's autotune takes it. */
-static edl_status score(const edl_textclf *c, const char *text, size_t len, const edl_autotune_args *t, double *out) {
+/* The validation file is read line by line, once a trial (its text is never held). */
+static edl_status score(const edl_textclf *c, const edl_autotune_args *t, double *out) {
     meter m = {0};
     const size_t nl = c->vocab.nlabels, k = t->predictions;
     long label = -1;
@@ -180,16 +181,17 @@ static edl_status score(const edl_textclf *c, const char *text, size_t len, cons
     float *pp = malloc(k * sizeof *pp);
     edl__line l = {0};
     const edl__features f = edl__textclf_features(c);
+    edl_lines *lr = NULL;
     edl_status s = m.lgold && m.lpred && m.lcorrect && m.sv && m.nsv && m.capsv && pl && pp
-                       ? EDL_OK
+                       ? edl_lines_open(&lr, t->validation)
                        : edl__fail(EDL_ERR_NOMEM, "autotune: no memory");
     const int curve = t->metric != EDL_AUTOTUNE_F1;
-    for (size_t i = 0; s == EDL_OK && i < len;) {
-        const char *nlp = memchr(text + i, '\n', len - i);
-        size_t e = nlp ? (size_t)(nlp - text) : len, cnt = 0;
-        s = edl__line_parse(&c->vocab, text + i, e - i, &f, &l);
-        if (s == EDL_OK && l.nlabels > 0 && l.nwords > 0)
-            s = edl_textclf_predict(c, text + i, e - i, k, 0.0f, pl, pp, &cnt);
+    char *text;
+    size_t len;
+    while (s == EDL_OK && (s = edl_lines_next(lr, &text, &len)) == EDL_OK && text) {
+        size_t cnt = 0;
+        s = edl__line_parse(&c->vocab, text, len, &f, &l);
+        if (s == EDL_OK && l.nlabels > 0 && l.nwords > 0) s = edl_textclf_predict(c, text, len, k, 0.0f, pl, pp, &cnt);
         if (s == EDL_OK && l.nlabels > 0 && l.nwords > 0) {
             m.gold += l.nlabels, m.predicted += cnt;
             for (size_t j = 0; s == EDL_OK && j < cnt; j++) {
@@ -205,8 +207,9 @@ static edl_status score(const edl_textclf *c, const char *text, size_t len, cons
                 if (curve && label >= 0 && !found) s = meter_push(&m, (size_t)l.labels[g], -1.0f, 1.0f);
             }
         }
-        i = e + 1;
+        if (s != EDL_OK && lr) s = edl__fail_wrap(s, "%s:%zu", t->validation, edl_lines_number(lr));
     }
+    edl_lines_close(lr);
     if (s == EDL_OK) {
         if (t->metric == EDL_AUTOTUNE_F1) {
             double p = label < 0 ? (m.predicted ? (double)m.correct / (double)m.predicted : NAN)
@@ -252,14 +255,16 @@ static uint64_t memory_cap(void) {
 
 /* One trial: train a (cancelled when the budget ends), quantize it when a size is asked, score. */
 static edl_status trial(const char *input, const edl_textclf_args *a, size_t dsub, const edl_autotune_args *t,
-                        const char *text, size_t len, const char *tmp, size_t *nwords, edl_textclf **model, double *out,
-                        int *fits) {
+                        const char *tmp, size_t *nwords, edl_textclf **model, double *out, int *fits) {
     edl_textclf *c = NULL;
     *model = NULL, *fits = 1;
-    uint64_t rows = *nwords + (a->word_ngrams > 1 || a->maxn > 0 ? (uint64_t)a->bucket : 0); /* nwords: the first trial's */
+    uint64_t rows =
+        *nwords + (a->word_ngrams > 1 || a->maxn > 0 ? (uint64_t)a->bucket : 0); /* nwords: the first trial's */
     if (rows * a->dim * sizeof(float) > memory_cap())
-        return edl__fail(EDL_ERR_NOMEM, "autotune: -dim %zu -bucket %zu: the table would take more than a quarter "
-                         "of the memory", a->dim, a->bucket);
+        return edl__fail(EDL_ERR_NOMEM,
+                         "autotune: -dim %zu -bucket %zu: the table would take more than a quarter "
+                         "of the memory",
+                         a->dim, a->bucket);
     EDL__TRY(edl_textclf_train(&c, input, a, NULL));
     if (a->min_count <= 1 || !*nwords) *nwords = c->vocab.nwords;
     edl_status s = EDL_OK;
@@ -276,7 +281,7 @@ static edl_status trial(const char *input, const edl_textclf_args *a, size_t dsu
         c = NULL;
         if (s == EDL_OK && *fits) s = edl_textclf_load(&c, tmp);
     }
-    if (s == EDL_OK && *fits) s = score(c, text, len, t, out);
+    if (s == EDL_OK && *fits) s = score(c, t, out);
     if (s == EDL_OK)
         *model = c;
     else
@@ -295,18 +300,23 @@ edl_status edl_textclf_autotune(edl_textclf **out, const char *input, const edl_
     if ((unsigned)t->metric > EDL_AUTOTUNE_RECALL_AT_PRECISION)
         return edl__fail(EDL_ERR_ARG, "%s: unknown metric %d", fn, (int)t->metric);
     if (base->nhidden || base->batch || base->optimizer >= 0 || base->valid || base->dropout > 0)
-        return edl__fail(EDL_ERR_ARG, "%s: autotune searches fastText's trainer: no -hidden, -batch, -optimizer, "
-                         "-valid or -dropout", fn);
-    char *text = NULL;
-    size_t len = 0;
-    EDL__TRY(edl__read_all(t->validation, &text, &len));
+        return edl__fail(EDL_ERR_ARG,
+                         "%s: autotune searches fastText's trainer: no -hidden, -batch, -optimizer, "
+                         "-valid or -dropout",
+                         fn);
+    /* every trial trains on the input and scores the validation file, each read anew */
+    if (!strcmp(input, "-") || !strcmp(t->validation, "-"))
+        return edl__fail(EDL_ERR_ARG, "%s: autotune reads %s once a trial: give a file, not standard input ('-')", fn,
+                         !strcmp(input, "-") ? "-input" : "-autotune-validation");
+    edl_lines *probe;
+    EDL__TRY(edl_lines_open(&probe, t->validation));
+    edl_lines_close(probe);
     char tmp[64] = "";
     if (t->model_size) { /* each trial's .ftz, read back to be scored as quantized */
         const char *dir = getenv("TMPDIR");
         snprintf(tmp, sizeof tmp, "%.40s/edl-autotune-XXXXXX", dir && dir[0] && strlen(dir) < 40 ? dir : "/tmp");
         int fd = mkstemp(tmp);
         if (fd < 0) {
-            free(text);
             return edl__fail(EDL_ERR_IO, "%s: cannot make a temporary file %s for the trials' models", fn, tmp);
         }
         close(fd);
@@ -341,7 +351,7 @@ edl_status edl_textclf_autotune(edl_textclf **out, const char *input, const edl_
         double sc = NAN;
         int fits = 1;
         double started = edl__now();
-        edl_status ts = trial(input, &a, dsub, t, text, len, tmp, &nwords, &c, &sc, &fits);
+        edl_status ts = trial(input, &a, dsub, t, tmp, &nwords, &c, &sc, &fits);
         double took = edl__now() - started;
         if (ts == EDL_OK && work_units(&a) > 0 && took / work_units(&a) > per_unit) per_unit = took / work_units(&a);
         edl_textclf_free(c);
@@ -380,7 +390,6 @@ edl_status edl_textclf_autotune(edl_textclf **out, const char *input, const edl_
     best.user = base->user;
     if (s == EDL_OK) s = edl_textclf_train(&c, input, &best, NULL);
     if (tmp[0]) unlink(tmp);
-    free(text);
     r.best = best, r.dsub = best_dsub;
     r.best.progress = NULL, r.best.dictionary = NULL, r.best.cancel = NULL, r.best.user = NULL;
     r.best.label = NULL, r.best.pretrained_vectors = NULL, r.best.hidden = NULL, r.best.valid = NULL;

@@ -121,12 +121,13 @@ static edl_status append_entry(edl__vocab *v, const char *s, size_t n, uint32_t 
     return EDL_OK;
 }
 
-edl_status edl__vocab_add(edl__vocab *v, const char *s, size_t n) {
+edl_status edl__vocab_count(edl__vocab *v, const char *s, size_t n, int32_t *entry) {
     uint32_t h = edl__text_hash(s, n);
     v->ntokens++;
     int32_t e = edl__vocab_find(v, s, n, h);
     if (e >= 0) {
         v->counts[e]++;
+        *entry = e;
         return EDL_OK;
     }
     if (v->size >= INT32_MAX - 1)
@@ -135,8 +136,13 @@ edl_status edl__vocab_add(edl__vocab *v, const char *s, size_t n) {
     EDL__TRY(append_entry(v, s, n, h, 1));
     size_t slot = h & (v->table_size - 1);
     while (v->table[slot] >= 0) slot = (slot + 1) & (v->table_size - 1);
-    v->table[slot] = (int32_t)(v->size - 1);
+    v->table[slot] = *entry = (int32_t)(v->size - 1);
     return EDL_OK;
+}
+
+edl_status edl__vocab_add(edl__vocab *v, const char *s, size_t n) {
+    int32_t e;
+    return edl__vocab_count(v, s, n, &e);
 }
 
 int edl__vocab_is_label(const edl__vocab *v, const char *s, size_t n) {
@@ -179,6 +185,11 @@ static void merge_sort(const edl__vocab *v, const uint8_t *is_label, size_t *ids
 }
 
 edl_status edl__vocab_finish(edl__vocab *v, int64_t min_count, int64_t min_count_label) {
+    return edl__vocab_finish_map(v, min_count, min_count_label, NULL, NULL);
+}
+
+edl_status edl__vocab_finish_map(edl__vocab *v, int64_t min_count, int64_t min_count_label, int32_t *remap,
+                                 edl__vocab *old) {
     size_t n = v->size;
     size_t *ids = malloc((n ? n : 1) * sizeof *ids), *tmp = malloc((n ? n : 1) * sizeof *tmp);
     uint8_t *is_label = calloc(n ? n : 1, 1);
@@ -197,8 +208,10 @@ edl_status edl__vocab_finish(edl__vocab *v, int64_t min_count, int64_t min_count
     /* rebuild the entries in the new order */
     edl__vocab nv;
     edl_status s = edl__vocab_init(&nv, v->label);
+    for (size_t e = 0; remap && e < n; e++) remap[e] = -1;
     for (size_t k = 0; s == EDL_OK && k < kept; k++) {
         size_t e = ids[k];
+        if (remap) remap[e] = (int32_t)k;
         s = append_entry(&nv, v->bytes + v->offsets[e], (size_t)(v->offsets[e + 1] - v->offsets[e]), v->hashes[e],
                          v->counts[e]);
         if (is_label[e])
@@ -213,7 +226,10 @@ edl_status edl__vocab_finish(edl__vocab *v, int64_t min_count, int64_t min_count
         return s;
     }
     nv.ntokens = v->ntokens;
-    edl__vocab_free(v);
+    if (old)
+        *old = *v;
+    else
+        edl__vocab_free(v);
     *v = nv;
     return EDL_OK;
 }
@@ -282,32 +298,38 @@ static edl_status push_row(void *ctx, const char *s, size_t n, int32_t row) {
     return r < 0 ? EDL_OK : push32(&c->l->words, &c->l->nwords, &c->l->cap_words, r);
 }
 
-static edl_status line_token(void *vc, const char *s, size_t n) {
-    line_ctx *c = vc;
-    edl__line *l = c->l;
-    uint32_t h = edl__text_hash(s, n);
-    int32_t id = edl__vocab_find(c->v, s, n, h);
+edl_status edl__line_token(const edl__vocab *v, const edl__features *f, edl__line *l, const char *s, size_t n,
+                           uint32_t h, int32_t id) {
+    line_ctx c = {v, f, l};
     l->ntokens++;
-    int label = id >= 0 ? (size_t)id >= c->v->nwords : edl__vocab_is_label(c->v, s, n);
+    int label = id >= 0 ? (size_t)id >= v->nwords : edl__vocab_is_label(v, s, n);
     if (!label) {
         if (id >= 0) EDL__TRY(push32(&l->words, &l->nwords, &l->cap_words, id));
         /* a word's character n-grams follow it (a word out of the vocabulary has only them);
            "</s>" has none */
-        if (c->f->maxn > 0 && !(n == sizeof EDL__EOS - 1 && !memcmp(s, EDL__EOS, n)))
-            EDL__TRY(edl__char_ngrams(s, n, c->f->minn, c->f->maxn, c->f->bucket, c->v->nwords, push_row, c));
+        if (f->maxn > 0 && !(n == sizeof EDL__EOS - 1 && !memcmp(s, EDL__EOS, n)))
+            EDL__TRY(edl__char_ngrams(s, n, f->minn, f->maxn, f->bucket, v->nwords, push_row, &c));
         EDL__TRY(push32((int32_t **)&l->hashes, &l->nhashes, &l->cap_hashes, (int32_t)h));
     } else if (id >= 0) {
-        EDL__TRY(push32(&l->labels, &l->nlabels, &l->cap_labels, id - (int32_t)c->v->nwords));
+        EDL__TRY(push32(&l->labels, &l->nlabels, &l->cap_labels, id - (int32_t)v->nwords));
     }
     return EDL_OK;
 }
 
-edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, const edl__features *f, edl__line *l) {
-    const size_t word_ngrams = f->word_ngrams, bucket = f->bucket;
+static edl_status line_token(void *vc, const char *s, size_t n) {
+    line_ctx *c = vc;
+    uint32_t h = edl__text_hash(s, n);
+    return edl__line_token(c->v, c->f, c->l, s, n, h, edl__vocab_find(c->v, s, n, h));
+}
+
+void edl__line_begin(edl__line *l) {
     l->nwords = l->nlabels = l->nhashes = 0;
     l->ntokens = 0;
+}
+
+edl_status edl__line_end(const edl__vocab *v, const edl__features *f, edl__line *l) {
+    const size_t word_ngrams = f->word_ngrams, bucket = f->bucket;
     line_ctx c = {v, f, l};
-    EDL__TRY(edl__text_tokens(s, n, line_token, &c));
     EDL__TRY(line_token(&c, EDL__EOS, sizeof EDL__EOS - 1));
     if (word_ngrams > 1 && bucket > 0) {
         for (size_t i = 0; i < l->nhashes; i++) {
@@ -320,6 +342,24 @@ edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, const e
         }
     }
     return EDL_OK;
+}
+
+edl_status edl__line_of_ids(const edl__vocab *v, const edl__features *f, const edl__vocab *old, const int32_t *remap,
+                            const int32_t *ids, size_t n, edl__line *l) {
+    edl__line_begin(l);
+    for (size_t i = 0; i < n; i++) {
+        int32_t e = ids[i];
+        EDL__TRY(edl__line_token(v, f, l, old->bytes + old->offsets[e], (size_t)(old->offsets[e + 1] - old->offsets[e]),
+                                 old->hashes[e], remap[e]));
+    }
+    return edl__line_end(v, f, l);
+}
+
+edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, const edl__features *f, edl__line *l) {
+    line_ctx c = {v, f, l};
+    edl__line_begin(l);
+    EDL__TRY(edl__text_tokens(s, n, line_token, &c));
+    return edl__line_end(v, f, l);
 }
 
 /* ---- fastText's model files ----------------------------------------------------------------- */

@@ -38,10 +38,36 @@ typedef struct {
 
 edl_status edl__vocab_init(edl__vocab *v, const char *label_prefix);
 void edl__vocab_free(edl__vocab *v);
-/* Counts one token (building). */
+/* Counts one token (building); edl__vocab_count also says which entry it is (entries are numbered
+   in order of first appearance until edl__vocab_finish). */
 edl_status edl__vocab_add(edl__vocab *v, const char *s, size_t n);
-/* Drops words under min_count and labels under min_count_label, sorts, rebuilds the table. */
+edl_status edl__vocab_count(edl__vocab *v, const char *s, size_t n, int32_t *entry);
+/* Drops words under min_count and labels under min_count_label, sorts, rebuilds the table.
+   edl__vocab_finish_map also gives remap[e] (v->size entries before the call, may be NULL): entry
+   e's id now, or -1 when it was dropped, and *old (may be NULL; else freed): the vocabulary as it
+   was, entries in order of first appearance. */
 edl_status edl__vocab_finish(edl__vocab *v, int64_t min_count, int64_t min_count_label);
+edl_status edl__vocab_finish_map(edl__vocab *v, int64_t min_count, int64_t min_count_label, int32_t *remap,
+                                 edl__vocab *old);
+
+/* A training text read once, in chunks, through the line reader (the raw text is never held):
+   every token, "</s>" at each newline included, exactly as edl__text_tokens would give them over
+   the whole file, is counted into a vocabulary and kept as its entry (in order of first
+   appearance), 4 bytes a token; with lines, each line's end as well (8 bytes a line). Memory
+   while reading: the ids, the vocabulary and one chunk of the reader (plus the longest line). */
+typedef struct {
+    int32_t *ids; /* entry of every token */
+    size_t n, cap;
+    int64_t *line_end; /* with lines: line l's tokens are ids[line_end[l - 1] (0 for l = 0) .. line_end[l]) */
+    size_t nlines, lcap;
+    int last_newline; /* the input's last line ended with a newline (every other line does) */
+} edl__token_ids;
+
+/* Reads path ("-": standard input, named "<stdin>" in messages) with reads of chunk bytes (0: the
+   reader's 64 KiB) into t and v (an initialised vocabulary, not yet finished). An error names the
+   input and the line. */
+edl_status edl__token_ids_read(edl__token_ids *t, edl__vocab *v, const char *path, size_t chunk, int lines);
+void edl__token_ids_free(edl__token_ids *t);
 /* Rebuilds the table after loading entries (already sorted, nwords/nlabels set). */
 edl_status edl__vocab_reindex(edl__vocab *v);
 /* The id of token s[0..n) with hash h, or -1. */
@@ -89,6 +115,17 @@ typedef struct {
 void edl__line_free(edl__line *l);
 /* Parses one line (no newline inside; an EOS is appended as fastText's reader does) into l. */
 edl_status edl__line_parse(const edl__vocab *v, const char *s, size_t n, const edl__features *f, edl__line *l);
+/* The same in steps, for tokens already looked up: edl__line_begin empties l, edl__line_token
+   adds token s[0..n) of hash h (edl__text_hash) and id id in v (-1: not in it), edl__line_end
+   appends the EOS and the word n-grams. */
+void edl__line_begin(edl__line *l);
+edl_status edl__line_token(const edl__vocab *v, const edl__features *f, edl__line *l, const char *s, size_t n,
+                           uint32_t h, int32_t id);
+edl_status edl__line_end(const edl__vocab *v, const edl__features *f, edl__line *l);
+/* edl__line_parse of a line read as token ids (edl__token_ids, its newline's "</s>" left out):
+   ids[0..n) entries of old, the vocabulary as read, remap[entry] their ids in v. */
+edl_status edl__line_of_ids(const edl__vocab *v, const edl__features *f, const edl__vocab *old, const int32_t *remap,
+                            const int32_t *ids, size_t n, edl__line *l);
 
 /* ---- model files of the text kinds --------------------------------------------------------
    A loader loads the model (edl_model_load) and runs its kind's check on the file's container and
@@ -116,6 +153,10 @@ typedef struct {
     edl__strings vocab; /* nwords words first, maybe labels after */
     const int64_t *counts;
 } edl__wordvec_file;
+/* edl_wordvec_train with reads of chunk bytes (0: the line reader's default), for tests. */
+edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wordvec_args *a, edl_wordvec_report *rep,
+                              size_t chunk);
+
 /* A word-vector model (wordvec.c): wordvec.* metadata, a table of nwords + bucket rows, the
    vocabulary. */
 edl_status edl__wordvec_check(edl__st *st, const edl_model *m, edl__wordvec_file *f);

@@ -13,14 +13,14 @@ struct edl_textclf {
     edl__vocab vocab;
     edl_textclf_loss loss;
     size_t dim, word_ngrams, bucket;
-    size_t minn, maxn;  /* character n-grams (maxn 0: none) */
-    int fasttext;       /* read from a fastText .bin: ova scores through fastText's sigmoid table */
+    size_t minn, maxn;   /* character n-grams (maxn 0: none) */
+    int fasttext;        /* read from a fastText .bin: ova scores through fastText's sigmoid table */
     edl__ft_prune prune; /* a pruned .ftz's kept buckets (active 0: none) */
     edl__ft *ftz;        /* a .ftz's quantized input, kept as the file holds it and decoded a row at a
                             time as rows are read (the model's layer 0 then holds one unused row) */
     edl__hs_tree hs;     /* hierarchical softmax: the tree over the labels */
-    size_t neg;      /* ns: labels sampled an example (kept for fastText's file) */
-    char args[2048]; /* the training arguments, for the file */
+    size_t neg;          /* ns: labels sampled an example (kept for fastText's file) */
+    char args[2048];     /* the training arguments, for the file */
 };
 
 /* What a line's input rows are made of, for edl__line_parse. */
@@ -51,6 +51,10 @@ edl_status edl__textclf_dense(const edl_textclf *c, edl_textclf *tmp, const edl_
 void edl__textclf_dense_done(edl_textclf *tmp);
 /* hidden = the mean of input rows words[0..n) (zeros when n is 0). */
 void edl__textclf_average(const edl_textclf *c, const int32_t *words, size_t n, float *hidden);
+/* edl_textclf_train with reads of chunk bytes (0: the line reader's default), for tests that cross
+   chunk boundaries everywhere. */
+edl_status edl__textclf_train(edl_textclf **out, const char *input, const edl_textclf_args *a,
+                              edl_textclf_report *report, size_t chunk);
 /* quantize -retrain: more epochs of fastText's trainer over the text at input, the classifier
    (pruned or not) trained as it is. */
 edl_status edl__textclf_train_more(edl_textclf *c, const char *input, const edl_quantize_args *q);

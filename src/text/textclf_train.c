@@ -1,8 +1,10 @@
-/* Training a text classifier: read and count the corpus, tokenise it once into ids, then either
- * fastText's per-example SGD with Hogwild threads or mini-batch training of the general model. */
+/* Training a text classifier: read the input once in chunks (counting the vocabulary and keeping
+ * each token's entry, 4 bytes a token: text.h's edl__token_ids), map the entries to the finished
+ * vocabulary's ids and make the examples from them, then either fastText's per-example SGD with
+ * Hogwild threads or mini-batch training of the general model. The raw text is never held. */
 #include "text/textclf.h"
 #include "kernels/kernels.h"
-#include "io/file.h"
+#include "common/lines.h"
 #include "model/hogwild.h"
 #include "text/vectors.h"
 
@@ -70,26 +72,53 @@ static edl_status corpus_add(corpus *c, const edl__line *l) {
     return EDL_OK;
 }
 
-static edl_status count_token(void *v, const char *s, size_t n) { return edl__vocab_add(v, s, n); }
+/* Adds the parsed line l to c (lines without labels are counted, not kept). */
+static edl_status keep_line(corpus *c, const edl__line *l) {
+    int blank = l->nwords <= 1 && l->nlabels == 0 && l->ntokens <= 1;
+    if (l->nlabels == 0 && !blank)
+        c->skipped++;
+    else if (l->nlabels > 0 && l->nwords > 0)
+        return corpus_add(c, l);
+    return EDL_OK;
+}
 
-/* Tokenises every line of text into c (lines without labels are counted, not kept). */
-static edl_status make_corpus(const edl_textclf *clf, const char *text, size_t len, corpus *c) {
+/* The corpus of the text read into t, its tokens entries of old (the vocabulary as it was read)
+   and remap[entry] their ids in the finished vocabulary: each line parsed as edl__line_parse
+   would parse its text (edl__line_of_ids; the line's own "</s>" is appended there). */
+static edl_status corpus_of_ids(const edl_textclf *clf, const edl__token_ids *t, const edl__vocab *old,
+                                const int32_t *remap, corpus *c) {
     edl__line l = {0};
     const edl__features f = edl__textclf_features(clf);
     edl_status s = EDL_OK;
-    for (size_t i = 0; i < len && s == EDL_OK;) {
-        const char *nl = memchr(text + i, '\n', len - i);
-        size_t e = nl ? (size_t)(nl - text) : len;
-        s = edl__line_parse(&clf->vocab, text + i, e - i, &f, &l);
-        if (s == EDL_OK) {
-            int blank = l.nwords <= 1 && l.nlabels == 0 && l.ntokens <= 1;
-            if (l.nlabels == 0 && !blank)
-                c->skipped++;
-            else if (l.nlabels > 0 && l.nwords > 0)
-                s = corpus_add(c, &l);
-        }
-        i = e + 1;
+    for (size_t ln = 0; ln < t->nlines && s == EDL_OK; ln++) {
+        size_t a = ln ? (size_t)t->line_end[ln - 1] : 0, b = (size_t)t->line_end[ln];
+        if (ln + 1 < t->nlines || t->last_newline) b--; /* the newline's "</s>" */
+        s = edl__line_of_ids(&clf->vocab, &f, old, remap, t->ids + a, b - a, &l);
+        if (s == EDL_OK) s = keep_line(c, &l);
     }
+    edl__line_free(&l);
+    return s;
+}
+
+/* The corpus of a text read with a finished vocabulary (-valid, quantize -retrain), line by line
+   through the line reader. */
+static edl_status corpus_of_file(const edl_textclf *clf, const char *path, size_t chunk, corpus *c) {
+    edl_lines *lr;
+    EDL__TRY(edl__lines_input(&lr, path, chunk));
+    edl__line l = {0};
+    const edl__features f = edl__textclf_features(clf);
+    char *line;
+    size_t len;
+    edl_status s;
+    while ((s = edl_lines_next(lr, &line, &len)) == EDL_OK && line) {
+        s = edl__line_parse(&clf->vocab, line, len, &f, &l);
+        if (s == EDL_OK) s = keep_line(c, &l);
+        if (s != EDL_OK) {
+            s = edl__fail_wrap(s, "%s:%zu", strcmp(path, "-") ? path : "<stdin>", edl_lines_number(lr));
+            break;
+        }
+    }
+    edl_lines_close(lr);
     edl__line_free(&l);
     return s;
 }
@@ -366,23 +395,31 @@ static edl_status check_args(const edl_textclf_args *a) {
 
 edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_textclf_args *a,
                              edl_textclf_report *report) {
+    return edl__textclf_train(out, input, a, report, 0);
+}
+
+edl_status edl__textclf_train(edl_textclf **out, const char *input, const edl_textclf_args *a,
+                              edl_textclf_report *report, size_t chunk) {
     static const char fn[] = "edl_textclf_train";
     if (!out || !input || !a) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     EDL__TRY(check_args(a));
     edl_textclf *c = calloc(1, sizeof *c);
-    char *text = NULL, *vtext = NULL;
-    size_t len = 0, vlen = 0;
+    edl__token_ids ids = {0};
+    edl__vocab read = {0}; /* the vocabulary as read: entries in order of first appearance */
+    int32_t *remap = NULL;
     corpus d = {0}, vd = {0};
     edl_textclf_report rep = {0};
     if (!c) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
-    c->loss = a->loss, c->neg = a->loss == EDL_TEXTCLF_NS ? a->neg : 0, c->dim = a->dim, c->word_ngrams = a->word_ngrams, c->minn = a->maxn ? a->minn : 0,
-    c->maxn = a->maxn;
+    c->loss = a->loss, c->neg = a->loss == EDL_TEXTCLF_NS ? a->neg : 0, c->dim = a->dim,
+    c->word_ngrams = a->word_ngrams, c->minn = a->maxn ? a->minn : 0, c->maxn = a->maxn;
     /* as fastText: no buckets without word or character n-grams */
     c->bucket = a->word_ngrams > 1 || a->maxn > 0 ? a->bucket : 0;
+    /* one pass over the input: 4 bytes a token and 8 a line until the corpus below is made */
     edl_status s = edl__vocab_init(&c->vocab, a->label);
-    if (s == EDL_OK) s = edl__read_all(input, &text, &len);
-    if (s == EDL_OK) s = edl__text_tokens(text, len, count_token, &c->vocab);
-    if (s == EDL_OK) s = edl__vocab_finish(&c->vocab, a->min_count, a->min_count_label);
+    if (s == EDL_OK) s = edl__token_ids_read(&ids, &c->vocab, input, chunk, 1);
+    if (s == EDL_OK && !(remap = malloc((c->vocab.size ? c->vocab.size : 1) * sizeof *remap)))
+        s = edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu entries", fn, c->vocab.size);
+    if (s == EDL_OK) s = edl__vocab_finish_map(&c->vocab, a->min_count, a->min_count_label, remap, &read);
     if (s == EDL_OK && c->vocab.nlabels == 0)
         s = edl__fail(EDL_ERR_FORMAT, "%s: no labels (tokens starting with \"%s\") in %s", fn, a->label, input);
     if (s == EDL_OK && (c->loss == EDL_TEXTCLF_HS || c->loss == EDL_TEXTCLF_NS) && c->vocab.nlabels < 2)
@@ -390,17 +427,14 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
                       edl_textclf_loss_name(c->loss), input, c->vocab.nlabels);
     if (s == EDL_OK && c->vocab.nwords + c->bucket > (size_t)INT32_MAX)
         s = edl__fail(EDL_ERR_ARG, "%s: %zu words + %zu buckets exceed 2^31 rows", fn, c->vocab.nwords, c->bucket);
-    if (s == EDL_OK) s = make_corpus(c, text, len, &d);
-    free(text);
-    text = NULL;
+    if (s == EDL_OK) s = corpus_of_ids(c, &ids, &read, remap, &d);
+    edl__token_ids_free(&ids);
+    edl__vocab_free(&read);
+    free(remap);
     if (s == EDL_OK && d.n == 0)
         s = edl__fail(EDL_ERR_FORMAT, "%s: %s has no line with both a label and a word", fn, input);
     if (s == EDL_OK && a->dictionary) a->dictionary(d.tokens, c->vocab.nwords, c->vocab.nlabels, a->user);
-    if (s == EDL_OK && a->valid) {
-        s = edl__read_all(a->valid, &vtext, &vlen);
-        if (s == EDL_OK) s = make_corpus(c, vtext, vlen, &vd);
-        free(vtext);
-    }
+    if (s == EDL_OK && a->valid) s = corpus_of_file(c, a->valid, chunk, &vd);
     if (s == EDL_OK && c->loss == EDL_TEXTCLF_HS) s = edl__textclf_build_tree(c);
     if (s == EDL_OK) s = edl__textclf_make_model(c, a, c->vocab.nwords + c->bucket);
     if (s == EDL_OK && a->pretrained_vectors) { /* any format edl reads (word2vec, GloVe, .vec, safetensors) */
@@ -445,7 +479,8 @@ edl_status edl_textclf_train(edl_textclf **out, const char *input, const edl_tex
 edl_status edl__textclf_train_more(edl_textclf *c, const char *input, const edl_quantize_args *q) {
     static const char fn[] = "edl_textclf_quantize";
     if (q->epoch == 0) return edl__fail(EDL_ERR_ARG, "%s: -retrain: -epoch must be >= 1", fn);
-    if (!(q->lr > 0.0f) || !isfinite(q->lr)) return edl__fail(EDL_ERR_ARG, "%s: -retrain: -lr %g must be > 0", fn, q->lr);
+    if (!(q->lr > 0.0f) || !isfinite(q->lr))
+        return edl__fail(EDL_ERR_ARG, "%s: -retrain: -lr %g must be > 0", fn, q->lr);
     if (q->thread < 0 || q->thread > 256)
         return edl__fail(EDL_ERR_ARG, "%s: -retrain: -thread %d must be in [0, 256]", fn, q->thread);
     edl_textclf_args a;
@@ -456,13 +491,9 @@ edl_status edl__textclf_train_more(edl_textclf *c, const char *input, const edl_
 #ifdef _OPENMP
     if (a.thread == 0) nt = omp_get_num_procs();
 #endif
-    char *text = NULL;
-    size_t len = 0;
     corpus d = {0};
     edl_textclf_report rep;
-    edl_status s = edl__read_all(input, &text, &len);
-    if (s == EDL_OK) s = make_corpus(c, text, len, &d);
-    free(text);
+    edl_status s = corpus_of_file(c, input, 0, &d);
     if (s == EDL_OK && d.n == 0)
         s = edl__fail(EDL_ERR_FORMAT, "%s: -retrain: %s has no line with both a known label and a word", fn, input);
     if (s == EDL_OK) s = train_fasttext(c, &d, &a, nt, &rep);

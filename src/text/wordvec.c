@@ -1,8 +1,8 @@
 /* Word vectors by fastText's skip-gram and CBOW: negative sampling from a unigram^0.75 table,
  * subsampling of frequent words (keep with probability sqrt(t/f) + t/f), character n-grams
  * hashed into buckets, the rate falling linearly over processed tokens, Hogwild threads. The
- * corpus is tokenised once into ids; subsampling is drawn afresh each epoch. */
-#include "io/file.h"
+ * input is read once in chunks (never held whole) into token ids, 4 bytes a token, which become
+ * the corpus in place (8 bytes more a line); subsampling is drawn afresh each epoch. */
 #include "kernels/kernels.h"
 #include "io/safetensors.h"
 #include "model/model_file.h"
@@ -344,29 +344,34 @@ static int64_t wv_step(void *job, void *state, size_t l, float lr, edl_rng *rng,
     return (int64_t)(e - s);
 }
 
-typedef struct {
-    edl__vocab *v;
-} count_ctx;
-static edl_status count_tok(void *c, const char *s, size_t n) { return edl__vocab_add(((count_ctx *)c)->v, s, n); }
+static edl_status end_line(wv_corpus *c) {
+    if (c->nlines == c->lcap) {
+        size_t cap = c->lcap ? 2 * c->lcap : 1024;
+        size_t *ne = realloc(c->line_end, cap * sizeof *ne);
+        if (!ne) return edl__fail(EDL_ERR_NOMEM, "no memory for %zu lines", cap);
+        c->line_end = ne, c->lcap = cap;
+    }
+    c->line_end[c->nlines++] = c->n;
+    return EDL_OK;
+}
 
-typedef struct {
-    const edl__vocab *v;
-    wv_corpus *c;
-} ids_ctx;
-
-static edl_status id_tok(void *vc, const char *s, size_t n) {
-    ids_ctx *x = vc;
-    wv_corpus *c = x->c;
-    int32_t id = edl__vocab_find(x->v, s, n, edl__text_hash(s, n));
-    if (id >= 0 && (size_t)id < x->v->nwords) EDL__TRY(push_id(&c->ids, &c->n, &c->cap, id));
-    if (n == 4 && !memcmp(s, EDL__EOS, 4)) { /* a line ends */
-        if (c->nlines == c->lcap) {
-            size_t cap = c->lcap ? 2 * c->lcap : 1024;
-            size_t *ne = realloc(c->line_end, cap * sizeof *ne);
-            if (!ne) return edl__fail(EDL_ERR_NOMEM, "no memory for %zu lines", cap);
-            c->line_end = ne, c->lcap = cap;
-        }
-        c->line_end[c->nlines++] = c->n;
+/* The corpus from the tokens read (t: entries of the vocabulary as read), in place: each entry
+   becomes its id (remap) when that is a word of the finished vocabulary v, else goes; each "</s>"
+   (entry eos; -1 when none was read) ends a line, and so does the input's end. c takes t's ids. */
+static edl_status corpus_of_ids(wv_corpus *c, edl__token_ids *t, const int32_t *remap, int32_t eos,
+                                const edl__vocab *v) {
+    const size_t ntok = t->n;
+    c->ids = t->ids, c->cap = t->cap, c->n = 0;
+    t->ids = NULL, t->n = t->cap = 0;
+    for (size_t i = 0; i < ntok; i++) { /* c->n <= i: ids[i] is read before it is written over */
+        int32_t e = c->ids[i], id = remap[e];
+        if (id >= 0 && (size_t)id < v->nwords) c->ids[c->n++] = id;
+        if (e == eos) EDL__TRY(end_line(c));
+    }
+    if (c->nlines == 0 || c->line_end[c->nlines - 1] != c->n) { /* the last line, without a newline */
+        int32_t id = edl__vocab_find(v, EDL__EOS, 4, edl__text_hash(EDL__EOS, 4));
+        if (id >= 0 && (size_t)id < v->nwords) EDL__TRY(push_id(&c->ids, &c->n, &c->cap, id));
+        EDL__TRY(end_line(c));
     }
     return EDL_OK;
 }
@@ -395,14 +400,19 @@ static edl_status check_args(const edl_wordvec_args *a) {
 }
 
 edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wordvec_args *a, edl_wordvec_report *rep) {
+    return edl__wordvec_train(out, input, a, rep, 0);
+}
+
+edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wordvec_args *a, edl_wordvec_report *rep,
+                              size_t chunk) {
     static const char fn[] = "edl_wordvec_train";
     if (!out || !input || !a) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     EDL__TRY(check_args(a));
     edl_wordvec *w = calloc(1, sizeof *w);
     wv_train *t = calloc(1, sizeof *t);
     wv_corpus c = {0};
-    char *text = NULL;
-    size_t len = 0;
+    edl__token_ids ids = {0};
+    int32_t *remap = NULL;
     if (!w || !t) {
         free(w), free(t);
         return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
@@ -410,10 +420,9 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
     w->dim = a->dim, w->minn = a->minn, w->maxn = a->maxn, w->bucket = a->maxn ? a->bucket : 0;
     w->cbow = a->cbow, w->loss = a->loss, w->ws = a->ws, w->epoch = a->epoch, w->neg = a->neg;
     w->lr_update_rate = a->lr_update_rate, w->min_count = a->min_count, w->t = a->t;
+    /* one pass over the input: 4 bytes a token ("</s>" included), which become the corpus */
     edl_status s = edl__vocab_init(&w->vocab, a->label);
-    if (s == EDL_OK) s = edl__read_all(input, &text, &len);
-    count_ctx cc = {&w->vocab};
-    if (s == EDL_OK) s = edl__text_tokens(text, len, count_tok, &cc);
+    if (s == EDL_OK) s = edl__token_ids_read(&ids, &w->vocab, input, chunk, 0);
     /* labels are no words here: counted for the report (fastText's "Number of labels"), dropped */
     size_t nlabels = 0;
     for (size_t e = 0; s == EDL_OK && e < w->vocab.size; e++) {
@@ -421,16 +430,18 @@ edl_status edl_wordvec_train(edl_wordvec **out, const char *input, const edl_wor
         size_t n = (size_t)(w->vocab.offsets[e + 1] - w->vocab.offsets[e]);
         nlabels += edl__vocab_is_label(&w->vocab, tok, n) && w->vocab.counts[e] >= a->min_count_label;
     }
-    if (s == EDL_OK) s = edl__vocab_finish(&w->vocab, a->min_count, INT64_MAX);
+    int32_t eos = -1;
+    if (s == EDL_OK) eos = edl__vocab_find(&w->vocab, EDL__EOS, 4, edl__text_hash(EDL__EOS, 4));
+    if (s == EDL_OK && !(remap = malloc((w->vocab.size ? w->vocab.size : 1) * sizeof *remap)))
+        s = edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu entries", fn, w->vocab.size);
+    if (s == EDL_OK) s = edl__vocab_finish_map(&w->vocab, a->min_count, INT64_MAX, remap, NULL);
     if (s == EDL_OK && w->vocab.nwords == 0)
         s = edl__fail(EDL_ERR_FORMAT, "%s: %s has no word seen %lld times or more", fn, input, (long long)a->min_count);
     if (s == EDL_OK && w->vocab.nwords + w->bucket > (size_t)INT32_MAX)
         s = edl__fail(EDL_ERR_ARG, "%s: too many rows", fn);
-    ids_ctx ic = {&w->vocab, &c};
-    if (s == EDL_OK) s = edl__text_tokens(text, len, id_tok, &ic);
-    if (s == EDL_OK && (c.nlines == 0 || c.line_end[c.nlines - 1] != c.n))
-        s = id_tok(&ic, EDL__EOS, 4); /* the last line */
-    free(text);
+    if (s == EDL_OK) s = corpus_of_ids(&c, &ids, remap, eos, &w->vocab);
+    edl__token_ids_free(&ids);
+    free(remap);
     if (s == EDL_OK && a->dictionary) a->dictionary((int64_t)c.n, w->vocab.nwords, nlabels, a->user);
     const size_t nw = w->vocab.nwords, dim = a->dim;
     /* tables: input uniform(+-1/dim), output zero, keep probabilities, negatives */
