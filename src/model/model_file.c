@@ -89,7 +89,8 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
     EDL__TRY(check_save_args(fn, meta_keys, meta_values, nmeta, extra, nextra));
     for (size_t l = 0; l < m->nlayers; l++) {
         const edl__layer *L = &m->layers[l];
-        if (has_tensors(L) && !edl__vec_all_finite(m->params + L->w_off, edl__layer_span(L)))
+        if (has_tensors(L) &&
+            (L->lazy ? !edl__table_all_finite(m, l) : !edl__vec_all_finite(m->params + L->w_off, edl__layer_span(L))))
             return edl__fail(EDL_ERR_NUMERIC, "%s: %s: layer %zu (%s) holds NaN or infinite values; not saved", fn,
                              path, l, L->info.name);
     }

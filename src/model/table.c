@@ -1,6 +1,7 @@
 /* Lazy embedding tables. See table.h. */
 #include "model/table.h"
 
+#include "kernels/kernels.h"
 #include "model/model.h"
 
 #include <stdatomic.h>
@@ -57,4 +58,15 @@ size_t edl__table_made(const edl_model *m, size_t layer) {
     size_t n = 0;
     for (size_t r = 0; r < L->info.rows; r++) n += atomic_load_explicit(&L->made[r], memory_order_relaxed) == 2;
     return n;
+}
+
+int edl__table_all_finite(const edl_model *m, size_t layer) {
+    const edl__layer *L = &m->layers[layer];
+    const size_t dim = L->info.dim;
+    const float *t = m->params + L->w_off;
+    if (!L->lazy) return edl__vec_all_finite(t, L->w_count);
+    for (size_t r = 0; r < L->info.rows; r++)
+        if (atomic_load_explicit(&L->made[r], memory_order_relaxed) == 2 && !edl__vec_all_finite(t + r * dim, dim))
+            return 0;
+    return 1;
 }

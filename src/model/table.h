@@ -17,6 +17,8 @@ float *edl__table_row(edl_model *m, size_t layer, size_t r);
 void edl__table_make_rows(edl_model *m, size_t layer, const int32_t *idx, size_t n);
 /* Makes every row: the table as a whole (a .bin, a dump, quantize). */
 void edl__table_make_all(edl_model *m, size_t layer);
+/* Whether every made row (every row of a table that is not lazy) is finite. */
+int edl__table_all_finite(const edl_model *m, size_t layer);
 /* Rows made so far (all rows of a table that is not lazy). */
 size_t edl__table_made(const edl_model *m, size_t layer);
 

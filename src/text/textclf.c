@@ -8,6 +8,8 @@
  * and threads sharing the weights without locks (Hogwild). The corpus is tokenised once into
  * ids, so epochs do not re-read text. */
 #include "text/textclf.h"
+
+#include "model/table.h"
 #include "text/vectors.h"
 #include "kernels/kernels.h"
 
@@ -59,7 +61,7 @@ const char *edl_textclf_label(const edl_textclf *c, size_t label, size_t *len) {
 
 /* ---- the model ----------------------------------------------------------------------------- */
 
-edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a, size_t rows) {
+edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a, size_t rows, int lazy) {
     size_t nl = c->vocab.nlabels;
     size_t out = c->loss == EDL_TEXTCLF_HS ? nl - 1 : nl;
     char spec[1024];
@@ -70,6 +72,11 @@ edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a, si
     }
     snprintf(spec + n, sizeof spec - (size_t)n, " dense(%zu,bias=%d) loss(%s)", out, a->nhidden ? 1 : 0,
              edl_loss_name(c->loss == EDL_TEXTCLF_SOFTMAX ? EDL_LOSS_SOFTMAX_CE : EDL_LOSS_BCE));
+    if (lazy && !a->nhidden) { /* a hashed table: rows made when training or a query first uses them */
+        EDL__TRY(edl_model_parse_spec(&c->m, spec));
+        EDL__TRY(edl__table_set_lazy(c->m, 0));
+        return edl_model_init(c->m, EDL_INIT_FASTTEXT, a->seed);
+    }
     EDL__TRY(edl_model_from_spec(&c->m, spec, EDL_INIT_FASTTEXT, a->seed));
     if (a->nhidden) { /* hidden layers learn from PyTorch's initialisation, not fastText's zeros */
         edl_model_free(c->m);
@@ -85,17 +92,19 @@ edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a, si
 void edl__textclf_average(const edl_textclf *c, const int32_t *words, size_t n, float *hidden) {
     const float *table = edl_model_tensor(c->m, 0, "weight", NULL);
     size_t dim = c->dim;
+    const int lazy = !c->ftz && edl__table_is_lazy(c->m, 0);
     memset(hidden, 0, dim * sizeof *hidden);
     for (size_t i = 0; i < n; i++)
         if (c->ftz)
             edl__ft_row_add(&c->ftz->input, words[i], hidden);
         else
-            edl__vec_add(hidden, table + (size_t)words[i] * dim, dim);
+            edl__vec_add(hidden, lazy ? edl__table_row(c->m, 0, (size_t)words[i]) : table + (size_t)words[i] * dim,
+                         dim);
     if (n) edl__vec_scale(hidden, 1.0f / (float)n, dim);
 }
 
 const float *edl__textclf_row(const edl_textclf *c, size_t r, float *buf) {
-    if (!c->ftz) return edl_model_tensor(c->m, 0, "weight", NULL) + r * c->dim;
+    if (!c->ftz) return edl__table_row(c->m, 0, r);
     edl__ft_row(&c->ftz->input, (int64_t)r, buf);
     return buf;
 }
@@ -110,7 +119,7 @@ edl_status edl__textclf_dense(const edl_textclf *c, edl_textclf *tmp, const edl_
     edl_textclf_defaults(&a);
     a.dim = c->dim;
     size_t rows = (size_t)c->ftz->input.rows;
-    edl_status s = edl__textclf_make_model(tmp, &a, rows);
+    edl_status s = edl__textclf_make_model(tmp, &a, rows, 0);
     if (s == EDL_OK) {
         float *in = edl_model_tensor(tmp->m, 0, "weight", NULL);
         size_t out_n = 0, out_n2 = 0;

@@ -41,7 +41,7 @@ static inline edl_status edl__textclf_build_tree(edl_textclf *c) {
 /* The model: an input table of rows rows (the words, then the buckets: nwords + bucket when
    trained; a pruned file's kept ones; 1, a placeholder, when a .ftz's rows stay quantized), the
    hidden layers of a, the output. */
-edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a, size_t rows);
+edl_status edl__textclf_make_model(edl_textclf *c, const edl_textclf_args *a, size_t rows, int lazy);
 /* Input row r: the table's own, or (a .ftz) decoded into buf (dim floats). */
 const float *edl__textclf_row(const edl_textclf *c, size_t r, float *buf);
 /* The input rows dense: c itself, or for a model that keeps them quantized a shallow copy *tmp

@@ -3,6 +3,7 @@
 #include "text/textclf.h"
 #include "text/ft_view.h"
 #include "model/model_file.h"
+#include "model/table.h"
 #include "model/pq.h"
 #include "kernels/kernels.h"
 
@@ -202,6 +203,7 @@ static edl_status view_of(const edl_textclf *c, edl__ft_view *v, const char *fn)
     if (edl_model_num_layers(c->m) != 2)
         return edl__fail(EDL_ERR_UNSUPPORTED, "%s: a classifier with hidden layers has no fastText form", fn);
     size_t in_n = 0, out_n = 0;
+    edl__table_make_all(c->m, 0); /* fastText's files hold every row */
     const float *in = edl_model_tensor(c->m, 0, "weight", &in_n), *out = edl_model_tensor(c->m, 1, "weight", &out_n);
     *v = (edl__ft_view){.args = fasttext_args(c),
                         .vocab = &c->vocab,
@@ -290,7 +292,7 @@ static edl_status load_fasttext(edl_textclf **out, const char *path) {
         edl_textclf_defaults(&a);
         a.dim = c->dim;
         /* a .ftz's rows stay quantized (c->ftz): the table is then a placeholder row */
-        s = edl__textclf_make_model(c, &a, c->ftz ? 1 : (size_t)ft.input.rows);
+        s = edl__textclf_make_model(c, &a, c->ftz ? 1 : (size_t)ft.input.rows, 0);
     }
     if (s == EDL_OK) { /* the input rows, and the output's (hs: the tree's inner nodes, nlabels - 1) */
         size_t in_n, out_n;
@@ -485,7 +487,7 @@ static edl_status retrain_kept(const edl_textclf *c, const char **words, const s
         edl_textclf_defaults(&a);
         a.dim = dim;
         p->bucket = c->bucket; /* the lines hash into the model's buckets */
-        s = edl__textclf_make_model(p, &a, kw + kg);
+        s = edl__textclf_make_model(p, &a, kw + kg, 0);
     }
     float *pin = NULL, *pout = NULL;
     if (s == EDL_OK) {
@@ -526,6 +528,7 @@ static edl_status quantize_dense(const edl_textclf *c, const edl_quantize_args *
                          fn, q->cutoff, rows);
     if (q->retrain && !q->input) return edl__fail(EDL_ERR_ARG, "%s: -retrain needs the training text", fn);
     size_t in_n = 0, out_n = 0;
+    edl__table_make_all(c->m, 0); /* -cutoff ranks every row, as fastText's */
     const float *in = edl_model_tensor(c->m, 0, "weight", &in_n);
     float *out = edl_model_tensor(c->m, 1, "weight", &out_n), *out_copy = NULL;
     /* -cutoff: the rows of largest norm ("</s>" first, as fastText), words kept in their order,

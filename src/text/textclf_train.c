@@ -6,6 +6,7 @@
 #include "kernels/kernels.h"
 #include "common/lines.h"
 #include "model/hogwild.h"
+#include "model/table.h"
 #include "text/vectors.h"
 
 #include <errno.h>
@@ -231,8 +232,18 @@ static int64_t step_example(void *job, void *state, size_t e, float lr, edl_rng 
     return d->ntokens[e];
 }
 
+/* A lazy table's rows before training: every word's (words_too), and each row d's examples use
+   (the buckets), so the Hogwild threads only read and write rows already made. */
+static void make_rows(edl_textclf *c, const corpus *d, int words_too) {
+    if (!edl__table_is_lazy(c->m, 0)) return;
+    if (words_too)
+        for (size_t w = 0; w < c->vocab.nwords; w++) edl__table_row(c->m, 0, w);
+    if (d) edl__table_make_rows(c->m, 0, d->words, d->nw);
+}
+
 static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_textclf_args *a, int nt,
                                  edl_textclf_report *rep) {
+    make_rows(c, d, 0);
     size_t in_n, out_n;
     hog h = {c, d, edl_model_tensor(c->m, 0, "weight", &in_n), edl_model_tensor(c->m, 1, "weight", &out_n), NULL};
     if (c->loss == EDL_TEXTCLF_NS) {
@@ -261,7 +272,7 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
     free(h.neg_cdf);
     rep->loss = r.loss, rep->seconds = r.seconds, rep->words_per_sec_thread = r.words_per_sec_thread;
     if (s != EDL_OK) return s;
-    int bad_in = !edl__vec_all_finite(h.table, in_n), bad_out = !edl__vec_all_finite(h.wo, out_n);
+    int bad_in = !edl__table_all_finite(c->m, 0), bad_out = !edl__vec_all_finite(h.wo, out_n);
     if (r.diverged >= 0 || bad_in || bad_out) {
         size_t l = bad_in ? 0 : 1; /* the first layer holding a non-finite value */
         long long at = r.diverged >= 0 ? (long long)r.diverged : (long long)r.total;
@@ -436,12 +447,15 @@ edl_status edl__textclf_train(edl_textclf **out, const char *input, const edl_te
     if (s == EDL_OK && a->dictionary) a->dictionary(d.tokens, c->vocab.nwords, c->vocab.nlabels, a->user);
     if (s == EDL_OK && a->valid) s = corpus_of_file(c, a->valid, chunk, &vd);
     if (s == EDL_OK && c->loss == EDL_TEXTCLF_HS) s = edl__textclf_build_tree(c);
-    if (s == EDL_OK) s = edl__textclf_make_model(c, a, c->vocab.nwords + c->bucket);
+    int general = a->nhidden > 0 || a->batch > 0 || a->optimizer >= 0 || a->valid || a->dropout > 0;
+    /* fastText's trainer with buckets: a lazy table, whose rows are made (as a table made whole
+       would hold them) only for the words and the buckets the text uses, and saved alone */
+    if (s == EDL_OK) s = edl__textclf_make_model(c, a, c->vocab.nwords + c->bucket, c->bucket > 0 && !general);
+    if (s == EDL_OK) make_rows(c, NULL, 1);
     if (s == EDL_OK && a->pretrained_vectors) { /* any format edl reads (word2vec, GloVe, .vec, safetensors) */
         float *table = edl_model_tensor(c->m, 0, "weight", NULL);
         s = edl__vectors_into_rows(a->pretrained_vectors, &c->vocab, c->vocab.nwords, table, c->dim, c->dim);
     }
-    int general = a->nhidden > 0 || a->batch > 0 || a->optimizer >= 0 || a->valid || a->dropout > 0;
     int nt = a->thread > 0 ? a->thread : 1;
 #ifdef _OPENMP
     if (a->thread == 0) nt = omp_get_num_procs();
