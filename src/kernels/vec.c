@@ -309,3 +309,54 @@ const char *edl__simd_name(void) {
     return "portable";
 #endif
 }
+
+/* ---- quantized rows ------------------------------------------------------------------------ */
+
+/* The index of the least of x[0..n) (n >= 1; ties: the lowest index). Sixteen lanes each keep
+   their least and its index (branch-free, so it vectorises), then the lanes are compared. */
+EDL__CLONES size_t edl__vec_argmin(const float *x, size_t n) {
+    float bv[16];
+    uint32_t bi[16];
+    size_t i = 0, best = 0;
+    if (n >= 16) {
+        for (int j = 0; j < 16; j++) bv[j] = x[j], bi[j] = (uint32_t)j;
+        for (i = 16; i + 16 <= n; i += 16)
+            for (uint32_t j = 0; j < 16; j++) {
+                int lt = x[i + j] < bv[j];
+                bv[j] = lt ? x[i + j] : bv[j];
+                bi[j] = lt ? (uint32_t)i + j : bi[j];
+            }
+        best = bi[0];
+        for (int j = 1; j < 16; j++)
+            if (bv[j] < x[best] || (bv[j] == x[best] && bi[j] < best)) best = bi[j];
+    }
+    for (; i < n; i++)
+        if (x[i] < x[best]) best = i;
+    return best;
+}
+
+/* sum_i q[i] * c[i] over uint8 codes, in the order of edl__vec_dot (sixteen partial sums, then
+   a tree), so every clone rounds the same. */
+EDL__CLONES float edl__vec_dot_u8(const float *restrict q, const uint8_t *restrict c, size_t n) {
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) acc[j] += q[i + j] * (float)c[i + j];
+    for (; i < n; i++) acc[i & 15] += q[i] * (float)c[i];
+    for (int w = 8; w >= 1; w /= 2)
+        for (int j = 0; j < w; j++) acc[j] += acc[j + w];
+    return acc[0];
+}
+
+/* o += (w ? *w : 1) * (c * scale + offset) over n values: a row of uint8 codes decoded as
+   FBGEMM's fused 8-bit rows, each value rounded as the dequantized table holds it, so the sum
+   equals edl__vec_gather_sum's over that table. */
+EDL__CLONES void edl__vec_add_u8(float *restrict o, const uint8_t *restrict c, float scale, float offset,
+                                 const float *w, size_t n) {
+    if (w) {
+        const float a = *w;
+        for (size_t i = 0; i < n; i++) o[i] += a * ((float)c[i] * scale + offset);
+    } else {
+        for (size_t i = 0; i < n; i++) o[i] += (float)c[i] * scale + offset;
+    }
+}
