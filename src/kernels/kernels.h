@@ -107,6 +107,9 @@ void edl__vec_colsum_add(float *y, const float *x, size_t rows, size_t cols); /*
 /* Quantized rows: the least value's index (n >= 1, ties: the lowest); sum q[i] * c[i] over uint8
    codes; o += (w ? *w : 1) * (c * scale + offset) (an int8 row decoded as FBGEMM's). */
 size_t edl__vec_argmin(const float *x, size_t n);
+/* The nearest of 256 centroids to x[0..d) by |c|^2 - 2 x.c: ct the centroids transposed
+   (ct[l * 256 + k]), cn their squared norms; ties: the lower index. */
+size_t edl__vec_nearest256(const float *ct, const float *cn, const float *x, size_t d);
 float edl__vec_dot_u8(const float *q, const uint8_t *c, size_t n);
 void edl__vec_add_u8(float *o, const uint8_t *c, float scale, float offset, const float *w, size_t n);
 

@@ -41,10 +41,7 @@ static void transpose(float *ct, float *cn, const float *c, size_t d) {
 /* The nearest centroid by |c|^2 - 2 x.c, all 256 at once: d vector loops of 256 and one argmin
    (ties: the lower index), instead of 256 short loops of d. */
 static int nearest_fast(const float *ct, const float *cn, const float *x, size_t d) {
-    float dist[KSUB];
-    memcpy(dist, cn, sizeof dist);
-    for (size_t l = 0; l < d; l++) edl__vec_axpy(dist, -2.0f * x[l], ct + l * KSUB, KSUB);
-    return (int)edl__vec_argmin(dist, KSUB);
+    return (int)edl__vec_nearest256(ct, cn, x, d);
 }
 
 /* k-means of np points xs[np][d] into c[KSUB][d]; fast: nearest_fast (else fastText's nearest) */
