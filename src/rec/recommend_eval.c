@@ -334,6 +334,11 @@ edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, s
     size_t np = 0;
     double se = 0.0, ae = 0.0;
     const size_t d = r->dim, U = r->users, I = r->items;
+    float *rows = r->qt.kind != EDL_QUANT_NONE ? malloc(2 * d * sizeof *rows) : NULL; /* a quantized pair, decoded */
+    if (r->qt.kind != EDL_QUANT_NONE && !rows) {
+        free(ps);
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    }
     for (size_t x = 0; x < test->n; x++) {
         int64_t u = edl__idmap_get(&r->uid, test->user[x]), i = edl__idmap_get(&r->iid, test->item[x]);
         if (u < 0 || i < 0) {
@@ -342,13 +347,18 @@ edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, s
         }
         ps[np++] = (pair){u, i};
         if (r->kind == EDL_REC_MF) {
-            const float *p = r->table + (size_t)u * d, *q = r->table + (U + (size_t)i) * d;
+            const float *p = rows, *q = rows + d;
+            if (rows)
+                edl__qt_row(&r->qt, (size_t)u, rows), edl__qt_row(&r->qt, U + (size_t)i, rows + d);
+            else
+                p = r->table + (size_t)u * d, q = r->table + (U + (size_t)i) * d;
             float pred =
                 r->bias[U + I] + r->bias[u] + r->bias[U + (size_t)i] + (r->fdim ? edl__vec_dot(p, q, r->fdim) : 0.0f);
             double e = (double)pred - test->rating[x];
             se += e * e, ae += fabs(e);
         }
     }
+    free(rows);
     if (np == 0) { /* no metric means anything: say so rather than print NaN */
         free(ps);
         return edl__fail(EDL_ERR_ARG,
