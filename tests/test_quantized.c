@@ -396,6 +396,7 @@ TEST(quantized_files_malformed_and_truncated) {
             refusals++;
         edl_vectors_free(r);
     }
+    fprintf(stderr, "    %zu cuts of a %zu-byte pq file: %zu refused\n", cuts, n, refusals);
     CHECK(refusals == cuts && cuts > 400);
     free(bytes), free(so), free(cent), free(t);
     edl_vectors_free(fl), edl_vectors_free(q);
