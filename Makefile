@@ -126,7 +126,14 @@ demo: $(BUILD)/edl
 	@echo "== edl plot $(BUILD)/spam.safetensors -output $(BUILD)/spam_words.svg   (PCA of the most frequent words and the labels)"
 	@$(BUILD)/edl plot $(BUILD)/spam.safetensors -output $(BUILD)/spam_words.svg -top 40
 
-bench: $(BENCH_SRC:bench/%.c=$(BUILD)/bench_%)
+# FAISS (libfaiss-dev, C++) beside bench/quantized.c, built when its header is installed.
+HAVE_FAISS := $(shell test -f /usr/include/faiss/IndexPQ.h && echo 1)
+CXX ?= c++
+bench: $(BENCH_SRC:bench/%.c=$(BUILD)/bench_%) $(if $(HAVE_FAISS),$(BUILD)/bench_quantized_faiss)
+
+$(BUILD)/bench_quantized_faiss: bench/quantized_faiss.cpp
+	@mkdir -p $(BUILD)
+	$(CXX) -O3 -std=c++17 -fopenmp -o $@ $< -lfaiss $(if $(HAVE_OPENBLAS),$(shell $(PKG_CONFIG) --libs openblas),-lblas -llapack)
 
 $(BUILD)/bench_%: bench/%.c bench/bench.h $(BUILD)/libedl.a
 	$(CC) $(XCFLAGS) $(CFLAGS) $(BENCH_CFLAGS) -Isrc -o $@ $< $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(BENCH_LIBS) $(LDLIBS)

@@ -109,6 +109,14 @@ static int load_points(const char *cmd, const char *path, size_t max, int scale,
         }
         edl_wordvec_free(w);
     }
+    if (edl_vectors_quantized(p->v) != EDL_QUANT_NONE) { /* projections work on float rows: decoded */
+        edl_vectors *d = NULL;
+        if (edl_vectors_dequantize(&d, p->v) != EDL_OK) {
+            edl_vectors_free(p->v);
+            return cli_fail(cmd);
+        }
+        edl_vectors_free(p->v), p->v = d;
+    }
     if (add_label_rows(cmd, p, max, scale)) {
         edl_vectors_free(p->v);
         edl_textclf_free(p->clf);

@@ -3,6 +3,7 @@
 #include "args.h"
 #include "commands.h"
 #include "edl.h"
+#include "edl_rec.h"
 #include "edl_text.h"
 #include "fasttext.h"
 #include "files.h"
@@ -53,8 +54,10 @@ static int train_vectors(int argc, char **argv, int cbow) {
     /* fastText takes -wordNgrams here and reads no word n-grams in its unsupervised modes: said,
        not silently dropped */
     if (ft.word_ngrams != 1 && verbose_level >= 1)
-        fprintf(stderr, "edl %s: note: -wordNgrams %zu has no effect on %s (fastText's unsupervised modes use no word "
-                        "n-grams either)\n", cmd, ft.word_ngrams, cmd);
+        fprintf(stderr,
+                "edl %s: note: -wordNgrams %zu has no effect on %s (fastText's unsupervised modes use no word "
+                "n-grams either)\n",
+                cmd, ft.word_ngrams, cmd);
     char vec_path[4096], bin_path[4096], model_path[4096], out_path[4096];
     if (cli_output_path(cmd, "-output", output, ".vec", vec_path, sizeof vec_path) ||
         cli_output_path(cmd, "-output", output, ".bin", bin_path, sizeof bin_path) ||
@@ -100,15 +103,77 @@ static int train_vectors(int argc, char **argv, int cbow) {
 int cmd_skipgram(int argc, char **argv) { return train_vectors(argc, argv, 0); }
 int cmd_cbow(int argc, char **argv) { return train_vectors(argc, argv, 1); }
 
+/* -quantize int8 | pq | pq:M into a scheme and M (0: the default); 2 after a message. */
+static int parse_quantize(const char *q, edl_quant_kind *kind, size_t *m) {
+    *m = 0;
+    if (!strcmp(q, "int8")) {
+        *kind = EDL_QUANT_INT8;
+        return 0;
+    }
+    if (!strncmp(q, "pq", 2) && (!q[2] || (q[2] == ':' && q[3] && strspn(q + 3, "0123456789") == strlen(q + 3)))) {
+        *kind = EDL_QUANT_PQ;
+        if (q[2]) *m = (size_t)strtoull(q + 3, NULL, 10);
+        if (!q[2] || (*m >= 1 && *m <= 100000)) return 0;
+    }
+    fprintf(stderr, "edl convert: -quantize '%s' is not int8, pq or pq:M (M sub-vectors of the rows, 1 to 100000)\n",
+            q);
+    return 2;
+}
+
+/* IN compressed into OUT (safetensors): a recommender (mf, bpr) as a recommender, anything else
+   edl reads as word vectors. */
+static int convert_quantized(const char *in, const char *out, const char *q, uint64_t seed, int fo) {
+    edl_quant_kind kind;
+    size_t m;
+    if (parse_quantize(q, &kind, &m)) return 2;
+    if (fo != EDL_VEC_AUTO && fo != EDL_VEC_SAFETENSORS) {
+        fprintf(stderr, "edl convert: -quantize writes edl's safetensors, not --to %s\n",
+                edl_vec_format_name((edl_vec_format)fo));
+        return 2;
+    }
+    if (!cli_ends_with(out, ".safetensors")) {
+        fprintf(stderr, "edl convert: -quantize writes edl's safetensors: name OUT '%s' with .safetensors\n", out);
+        return 2;
+    }
+    edl_recommender *r = NULL, *rq = NULL;
+    if (cli_ends_with(in, ".safetensors") && edl_rec_load(&r, in) == EDL_OK) {
+        edl_status s = edl_rec_quantize(&rq, r, kind, m, seed);
+        if (s == EDL_OK) s = edl_rec_save(rq, out);
+        if (s == EDL_OK)
+            fprintf(stderr, "a %s recommender of %zu users and %zu items, its table as %s\n",
+                    edl_rec_kind_name(edl_rec_kind_of(r)), edl_rec_num_users(r), edl_rec_num_items(r), q);
+        edl_rec_free(r), edl_rec_free(rq);
+        return s == EDL_OK ? 0 : cli_fail("convert");
+    }
+    edl_vectors *v = NULL, *vq = NULL;
+    if (edl_vectors_read(&v, in, EDL_VEC_AUTO) != EDL_OK) return cli_fail("convert");
+    edl_status s = edl_vectors_quantize(&vq, v, kind, m, seed);
+    if (s == EDL_OK) s = edl_vectors_write(vq, out, EDL_VEC_SAFETENSORS);
+    if (s == EDL_OK)
+        fprintf(stderr, "%zu words x %zu as %s: %zu bytes (floats: %zu, %.2fx smaller)\n", edl_vectors_count(v),
+                edl_vectors_dim(v), q, edl_vectors_table_bytes(vq), edl_vectors_table_bytes(v),
+                (double)edl_vectors_table_bytes(v) / (double)edl_vectors_table_bytes(vq));
+    edl_vectors_free(v), edl_vectors_free(vq);
+    return s == EDL_OK ? 0 : cli_fail("convert");
+}
+
 int cmd_convert(int argc, char **argv) {
-    const char *from = edl_vec_format_name(EDL_VEC_AUTO), *to = from, *pos[2];
-    const arg_spec specs[] = {{"from", ARG_STR, &from, "input format"},
-                              {"to", ARG_STR, &to, "output format (auto: by extension)"}};
+    const char *from = edl_vec_format_name(EDL_VEC_AUTO), *to = from, *pos[2], *quantize = NULL;
+    uint64_t seed = 1;
+    const arg_spec specs[] = {
+        {"from", ARG_STR, &from, "input format"},
+        {"to", ARG_STR, &to, "output format (auto: by extension)"},
+        {"quantize", ARG_STR, &quantize,
+         "compress word vectors or an mf/bpr recommender's table: int8 (a byte a value, a scale and offset a row) or "
+         "pq[:M] (M bytes a row; M divides dim, default dim/2); OUT is .safetensors"},
+        {"seed", ARG_U64, &seed, "pq: the k-means samples' seed"},
+    };
     static const int formats[] = {EDL_VEC_TEXT, EDL_VEC_GLOVE, EDL_VEC_BINARY, EDL_VEC_SAFETENSORS};
-    char usage[160];
+    char usage[256];
     args_names(usage, sizeof usage, &ARG_NAMES_VEC_FORMAT, formats, 4,
-               "usage: edl convert IN OUT [--from FMT] [--to FMT]   (FMT: ", ", ", ", ", ")\n");
-    const arg_cmd ac = {"convert", usage, specs, 2};
+               "usage: edl convert IN OUT [--from FMT] [--to FMT]   (FMT: ", ", ", ", ",
+               ")\n       edl convert IN OUT.safetensors -quantize int8|pq[:M]\n");
+    const arg_cmd ac = {"convert", usage, specs, 4};
     int parsed = args_parse(&ac, argc, argv, 2, pos, 2);
     if (parsed != 2) return args_usage_exit(&ac, parsed);
     int fi, fo;
@@ -122,6 +187,7 @@ int cmd_convert(int argc, char **argv) {
     /* models, both formats automatic: a classifier (edl's or fastText's) into the other's file,
        a fastText word-vector model into edl's; anything else converts as word vectors */
     const char *in = pos[0], *to_path = pos[1];
+    if (quantize) return convert_quantized(in, to_path, quantize, seed, fo);
     int in_model = cli_ends_with(in, ".bin") || cli_ends_with(in, ".safetensors");
     int out_model = cli_ends_with(to_path, ".bin") || cli_ends_with(to_path, ".safetensors");
     if (fi == EDL_VEC_AUTO && fo == EDL_VEC_AUTO && in_model && out_model) {
@@ -188,10 +254,7 @@ static int word_vector(const vec_source *src, const char *word, float *vec, int6
             if (vec[d] != 0) return 1;
         return 0;
     }
-    if (*id >= 0) {
-        memcpy(vec, edl_vectors_row(src->v, (size_t)*id), edl_vectors_dim(src->v) * sizeof *vec);
-        return 1;
-    }
+    if (*id >= 0) return edl_vectors_get(src->v, (size_t)*id, vec) == EDL_OK; /* decoded when quantized */
     if (src->w && edl_wordvec_word_vector(src->w, word, strlen(word), vec) == EDL_OK) {
         for (size_t d = 0; d < edl_vectors_dim(src->v); d++)
             if (vec[d] != 0) return 1;

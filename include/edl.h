@@ -49,12 +49,12 @@ const char *edl_build_info(void);
 
 typedef enum {
     EDL_OK = 0,
-    EDL_ERR_ARG = -1,        /* NULL pointer, zero size, bad option */
-    EDL_ERR_INDEX = -2,      /* an index, offset or target outside its range */
-    EDL_ERR_NOMEM = -3,      /* allocation failed or a size overflows */
-    EDL_ERR_IO = -4,         /* a file could not be read or written */
-    EDL_ERR_FORMAT = -5,     /* a file or string is malformed */
-    EDL_ERR_NUMERIC = -6,    /* NaN or Inf where a finite number is required */
+    EDL_ERR_ARG = -1,         /* NULL pointer, zero size, bad option */
+    EDL_ERR_INDEX = -2,       /* an index, offset or target outside its range */
+    EDL_ERR_NOMEM = -3,       /* allocation failed or a size overflows */
+    EDL_ERR_IO = -4,          /* a file could not be read or written */
+    EDL_ERR_FORMAT = -5,      /* a file or string is malformed */
+    EDL_ERR_NUMERIC = -6,     /* NaN or Inf where a finite number is required */
     EDL_ERR_UNSUPPORTED = -7, /* valid request this build or kernel cannot serve */
     EDL_ERR_CANCELLED = -8    /* the caller's cancel callback stopped the work */
 } edl_status;
@@ -108,6 +108,21 @@ edl_status edl_embedding_bag_forward(float *out, int64_t *argmax, const float *t
 edl_status edl_embedding_bag_backward(float *dtable, size_t rows, size_t dim, const int64_t *idx, size_t n,
                                       const int64_t *offsets, size_t bags, const float *weights, edl_pool pool,
                                       int64_t padding_idx, const int64_t *argmax, const float *dout);
+
+/* Tables as int8 rows (FBGEMM's fused 8-bit row-wise quantization): row r keeps dim uint8 codes
+   (codes[r*dim + d]) and a float scale and offset (scale_offset[2r], scale_offset[2r+1]), its
+   value d being codes[r*dim + d] * scale + offset, with scale = (max - min) / 255 and offset = min
+   of the row's floats: dim + 8 bytes a row instead of 4 dim. A value is off by at most scale / 2.
+   Quantizing refuses a non-finite value (EDL_ERR_NUMERIC naming its row and column). */
+edl_status edl_int8_rows_quantize(uint8_t *codes, float *scale_offset, const float *table, size_t rows, size_t dim);
+edl_status edl_int8_rows_dequantize(float *table, const uint8_t *codes, const float *scale_offset, size_t rows,
+                                    size_t dim);
+/* edl_embedding_bag_forward on an int8 table, each looked-up row decoded as it is read (the table
+   is never decoded whole): the same arguments, checks, errors and results (to the bit) as
+   edl_embedding_bag_forward on the table edl_int8_rows_dequantize gives. */
+edl_status edl_embedding_bag_forward_int8(float *out, int64_t *argmax, const uint8_t *codes, const float *scale_offset,
+                                          size_t rows, size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
+                                          size_t bags, const float *weights, edl_pool pool, int64_t padding_idx);
 
 /* out[b,o] = act(sum_i in[b,i]*weight[o,i] + bias[o]); in is batch x in_dim, weight is
    out_dim x in_dim, out is batch x out_dim; bias may be NULL. */
@@ -341,6 +356,12 @@ const char *edl_opt_name(edl_opt_kind kind);
 edl_status edl_opt_from_name(const char *name, edl_opt_kind *kind);
 const char *edl_schedule_name(edl_schedule s); /* constant linear cosine */
 edl_status edl_schedule_from_name(const char *name, edl_schedule *s);
+/* Compressed tables (word vectors, recommender tables: edl convert -quantize): none; int8 rows
+   (edl_int8_rows_quantize); pq, product quantization (M sub-vectors, each one of 256 centroids:
+   M bytes a row). */
+typedef enum { EDL_QUANT_NONE = 0, EDL_QUANT_INT8, EDL_QUANT_PQ } edl_quant_kind;
+const char *edl_quant_name(edl_quant_kind kind); /* none int8 pq */
+edl_status edl_quant_from_name(const char *name, edl_quant_kind *kind);
 
 /* ---- Training ----------------------------------------------------------------------------- */
 

@@ -160,7 +160,18 @@ void edl_rec_free(edl_recommender *r);
 edl_status edl_rec_save(const edl_recommender *r, const char *path);
 edl_status edl_rec_load(edl_recommender **r, const char *path);
 edl_rec_kind edl_rec_kind_of(const edl_recommender *r);
+/* The model (NULL for a quantized recommender, which has no float table). */
 const edl_model *edl_rec_model(const edl_recommender *r);
+/* A compressed copy of an mf or bpr recommender (edl convert -quantize): its table of user and
+   item rows as int8 rows (dim + 8 bytes a row) or product-quantized (pq: m bytes a row, m dividing
+   dim; 0: dim / 2; at least 256 rows; seed draws k-means' samples); biases, ids and seen items as
+   they are. edl_rec_score, edl_rec_topk, edl_rec_similar and edl_rec_evaluate run on the
+   compressed rows (the user's row decoded, the items' scored from their codes); edl_rec_save keeps
+   it compressed (qtable.* tensors, no model), edl_rec_load reads it back. */
+edl_status edl_rec_quantize(edl_recommender **out, const edl_recommender *r, edl_quant_kind kind, size_t m,
+                            uint64_t seed);
+/* EDL_QUANT_NONE for a float table. */
+edl_quant_kind edl_rec_quantized(const edl_recommender *r);
 size_t edl_rec_num_users(const edl_recommender *r);
 size_t edl_rec_num_items(const edl_recommender *r);
 /* The score of (user, item) by their file ids: a rating for mf; EDL_ERR_INDEX for an unknown id. */

@@ -108,14 +108,14 @@ edl_status edl_textclf_output_vectors(const edl_textclf *clf, edl_vectors **v);
    each), with qnorm each row's norm quantized apart, with cutoff only that many rows of largest
    norm kept (the dictionary pruned to them). edl_textclf_load reads it, as fastText does. */
 typedef struct {
-    size_t dsub;   /* 2 */
-    int qnorm;     /* 0 */
-    int qout;      /* 0 (the output needs at least 256 rows, as fastText) */
-    size_t cutoff; /* 0: every row */
+    size_t dsub;        /* 2 */
+    int qnorm;          /* 0 */
+    int qout;           /* 0 (the output needs at least 256 rows, as fastText) */
+    size_t cutoff;      /* 0: every row */
     uint64_t max_bytes; /* > 0: the cutoff is the most rows (largest norm first) whose file is at
                            most this many bytes (counted exactly, where fastText's -autotune-modelsize
                            estimates); EDL_ERR_ARG when no row fits */
-    uint64_t seed; /* 1234: k-means' samples and starts */
+    uint64_t seed;      /* 1234: k-means' samples and starts */
     /* retrain: after the cutoff, fastText's trainer fine-tunes the kept rows and the output on the
        training text at input, for epoch epochs at rate lr (its threads, and seed for the order),
        before they are quantized (fastText's -retrain; it needs a cutoff that prunes). */
@@ -141,9 +141,9 @@ edl_status edl_textclf_quantize(const edl_textclf *clf, const edl_quantize_args 
    more into *clf (unquantized: quantize it with the report's dsub and max_bytes = model_size). Only fastText's trainer is searched (no hidden layers).
    With model_size each trial's .ftz goes through a temporary file in $TMPDIR (else /tmp). */
 typedef enum {
-    EDL_AUTOTUNE_F1 = 0,               /* f1 (f1:LABEL with metric_label) */
-    EDL_AUTOTUNE_PRECISION_AT_RECALL,  /* precisionAtRecall:VALUE[:LABEL] */
-    EDL_AUTOTUNE_RECALL_AT_PRECISION   /* recallAtPrecision:VALUE[:LABEL] */
+    EDL_AUTOTUNE_F1 = 0,              /* f1 (f1:LABEL with metric_label) */
+    EDL_AUTOTUNE_PRECISION_AT_RECALL, /* precisionAtRecall:VALUE[:LABEL] */
+    EDL_AUTOTUNE_RECALL_AT_PRECISION  /* recallAtPrecision:VALUE[:LABEL] */
 } edl_autotune_metric;
 /* Arguments the search keeps as given (fastText: those set on the command line). */
 enum {
@@ -183,7 +183,7 @@ typedef struct {
 } edl_autotune_args;
 typedef struct {
     edl_textclf_args best; /* the best arguments (pointers cleared) */
-    size_t dsub; /* with model_size: quantize with it, max_bytes = model_size, -qnorm, -retrain,
+    size_t dsub;           /* with model_size: quantize with it, max_bytes = model_size, -qnorm, -retrain,
                     and -qout from 256 labels */
     double best_score, seconds;
     size_t trials, failed, size_failed; /* failed: diverged or out of memory */
@@ -266,9 +266,26 @@ edl_status edl_vectors_create(edl_vectors **v, const char *const *words, const f
 void edl_vectors_free(edl_vectors *v);
 size_t edl_vectors_count(const edl_vectors *v);
 size_t edl_vectors_dim(const edl_vectors *v);
-/* Word i (not NUL-terminated: *len bytes) and its row. */
+/* Word i (not NUL-terminated: *len bytes) and its row (NULL for a quantized set: edl_vectors_get
+   decodes a row of any set into dim floats). */
 const char *edl_vectors_word(const edl_vectors *v, size_t i, size_t *len);
 const float *edl_vectors_row(const edl_vectors *v, size_t i);
+edl_status edl_vectors_get(const edl_vectors *v, size_t i, float *out);
+
+/* Compressed vectors (edl convert -quantize): the same words with the table as int8 rows (dim + 8
+   bytes a row) or product-quantized (pq: m bytes a row, m dividing dim; 0: dim / 2; at least 256
+   rows; seed draws k-means' samples). Such a set answers edl_vectors_nearest, edl_vectors_analogy
+   and the evaluations on its compressed rows (cosine as on floats, from the codes: int8 a dot over
+   the codes, pq a per-query table of m x 256 dots), never decoding the table whole; written as
+   safetensors it stays compressed (qtable.* tensors beside the vocabulary), in any other format
+   its rows are decoded. */
+edl_status edl_vectors_quantize(edl_vectors **out, const edl_vectors *v, edl_quant_kind kind, size_t m, uint64_t seed);
+/* A float copy of any set (a quantized one's rows decoded). */
+edl_status edl_vectors_dequantize(edl_vectors **out, const edl_vectors *v);
+/* EDL_QUANT_NONE for a float table. */
+edl_quant_kind edl_vectors_quantized(const edl_vectors *v);
+/* Bytes the table takes in memory and in its safetensors file (codes, scales, centroids). */
+size_t edl_vectors_table_bytes(const edl_vectors *v);
 /* The index of a word, or -1. */
 int64_t edl_vectors_find(const edl_vectors *v, const char *word, size_t len);
 
@@ -304,22 +321,22 @@ edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, d
    subsampling and (minn/maxn > 0) character n-grams, so unseen words get vectors too. */
 typedef struct edl_wordvec edl_wordvec;
 typedef struct {
-    int cbow;              /* 0: skip-gram, 1: CBOW */
-    size_t dim;            /* 100 */
-    size_t ws;             /* 5: context window */
-    size_t epoch;          /* 5 */
-    int64_t min_count;     /* 5 */
-    size_t neg;            /* 5: negatives sampled per positive */
-    float lr;              /* 0.05 (0.05 for both, as fastText) */
-    float t;               /* 1e-4: subsampling threshold */
-    int thread;            /* 12 */
-    uint64_t seed;         /* 0 */
-    size_t minn, maxn;     /* 3, 6: character n-gram lengths (0, 0: whole words only) */
-    size_t bucket;         /* 2000000 */
-    size_t lr_update_rate; /* 100 */
-    const char *label;     /* "__label__": such tokens are not words */
-    int64_t min_count_label; /* 0: labels seen this often are counted in the dictionary's report */
-    edl_textclf_loss loss;   /* EDL_TEXTCLF_NS (fastText's default), _HS or _SOFTMAX over the words */
+    int cbow;                       /* 0: skip-gram, 1: CBOW */
+    size_t dim;                     /* 100 */
+    size_t ws;                      /* 5: context window */
+    size_t epoch;                   /* 5 */
+    int64_t min_count;              /* 5 */
+    size_t neg;                     /* 5: negatives sampled per positive */
+    float lr;                       /* 0.05 (0.05 for both, as fastText) */
+    float t;                        /* 1e-4: subsampling threshold */
+    int thread;                     /* 12 */
+    uint64_t seed;                  /* 0 */
+    size_t minn, maxn;              /* 3, 6: character n-gram lengths (0, 0: whole words only) */
+    size_t bucket;                  /* 2000000 */
+    size_t lr_update_rate;          /* 100 */
+    const char *label;              /* "__label__": such tokens are not words */
+    int64_t min_count_label;        /* 0: labels seen this often are counted in the dictionary's report */
+    edl_textclf_loss loss;          /* EDL_TEXTCLF_NS (fastText's default), _HS or _SOFTMAX over the words */
     const char *pretrained_vectors; /* a vectors file whose words' rows start the input table, or NULL */
     void (*progress)(const edl_progress *p, void *user);
     /* Called once the dictionary is read, before training (nlabels: label tokens, not words). */

@@ -31,6 +31,7 @@ TEST(names_round_trip_every_value) {
     ROUND_TRIP(edl_layer_kind, edl_layer_kind, 5);
     ROUND_TRIP(edl_opt, edl_opt_kind, 5);
     ROUND_TRIP(edl_schedule, edl_schedule, 3);
+    ROUND_TRIP(edl_quant, edl_quant_kind, 3);
     ROUND_TRIP(edl_textclf_loss, edl_textclf_loss, 4);
     ROUND_TRIP(edl_vec_format, edl_vec_format, 5);
     ROUND_TRIP(edl_rec_kind, edl_rec_kind, 4);

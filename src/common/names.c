@@ -38,6 +38,7 @@ static const name_entry opt[] = {{EDL_OPT_SGD, "sgd"},
                                  {EDL_OPT_ROWWISE_ADAGRAD, "rowwise_adagrad"}}; /* alias (older recommender files) */
 static const name_entry schedule[] = {
     {EDL_SCHED_CONSTANT, "constant"}, {EDL_SCHED_LINEAR, "linear"}, {EDL_SCHED_COSINE, "cosine"}};
+static const name_entry quant[] = {{EDL_QUANT_NONE, "none"}, {EDL_QUANT_INT8, "int8"}, {EDL_QUANT_PQ, "pq"}};
 #define TABLE(t, what) EDL__NAME_TABLE(t, what)
 static const edl__name_table tables[EDL__NAMES_COUNT] = {
     [EDL__NAMES_ACT] = TABLE(act, "activation"),
@@ -48,6 +49,7 @@ static const edl__name_table tables[EDL__NAMES_COUNT] = {
     [EDL__NAMES_LAYER_TITLE] = TABLE(layer_title, "layer type"),
     [EDL__NAMES_OPT] = TABLE(opt, "optimizer"),
     [EDL__NAMES_SCHEDULE] = TABLE(schedule, "schedule"),
+    [EDL__NAMES_QUANT] = TABLE(quant, "quantization"),
 };
 
 const char *edl__table_name(const edl__name_table *t, int value) {
@@ -108,5 +110,6 @@ NAMES(edl_init, edl_init, EDL__NAMES_INIT)
 NAMES(edl_layer_kind, edl_layer_kind, EDL__NAMES_LAYER_KIND)
 NAMES(edl_opt, edl_opt_kind, EDL__NAMES_OPT)
 NAMES(edl_schedule, edl_schedule, EDL__NAMES_SCHEDULE)
+NAMES(edl_quant, edl_quant_kind, EDL__NAMES_QUANT)
 
 const char *edl__layer_title(edl_layer_kind k) { return edl__name(EDL__NAMES_LAYER_TITLE, (int)k); }

@@ -13,6 +13,7 @@ typedef enum {
     EDL__NAMES_LAYER_TITLE, /* the summary's "EmbeddingBag" */
     EDL__NAMES_OPT,
     EDL__NAMES_SCHEDULE,
+    EDL__NAMES_QUANT,
     EDL__NAMES_COUNT
 } edl__names;
 

@@ -88,6 +88,52 @@ edl_status edl_embedding_bag_forward(float *out, int64_t *argmax, const float *t
     return EDL_OK;
 }
 
+/* ---- int8 rows: the same bags on a table of uint8 codes, value = code * scale + offset ------ */
+
+// o is (dim,): pooled int8 rows idx[s..e) of codes (rows, dim), so (rows, 2); am is (dim,) or NULL
+static void pool_one_int8(float *o, int64_t *am, const uint8_t *codes, const float *so, size_t dim, const int64_t *idx,
+                          size_t s, size_t e, const float *weights, edl_pool pool, int64_t padding_idx) {
+    memset(o, 0, dim * sizeof(float));
+    size_t count = 0;
+    if (am)
+        for (size_t d = 0; d < dim; d++) am[d] = -1;
+    for (size_t j = s; j < e; j++) {
+        if (idx[j] == padding_idx) continue;
+        const size_t r = (size_t)idx[j];
+        const uint8_t *c = codes + r * dim;
+        const float sc = so[2 * r], off = so[2 * r + 1];
+        if (pool != EDL_POOL_MAX) {
+            edl__vec_add_u8(o, c, sc, off, weights ? weights + j : NULL, dim);
+        } else {
+            for (size_t d = 0; d < dim; d++) { /* the first row is taken whole, later ones win only when greater */
+                float v = (float)c[d] * sc + off;
+                if (count == 0 || v > o[d]) {
+                    o[d] = v;
+                    if (am) am[d] = idx[j];
+                }
+            }
+        }
+        count++;
+    }
+    if (pool == EDL_POOL_MEAN && count > 0)
+        for (size_t d = 0; d < dim; d++) o[d] /= (float)count;
+}
+
+edl_status edl_embedding_bag_forward_int8(float *out, int64_t *argmax, const uint8_t *codes, const float *scale_offset,
+                                          size_t rows, size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
+                                          size_t bags, const float *weights, edl_pool pool, int64_t padding_idx) {
+    static const char fn[] = "edl_embedding_bag_forward_int8";
+    EDL__CHECK_PTR(fn, scale_offset);
+    EDL__TRY(check_bag(fn, out, codes, rows, dim, idx, n, offsets, bags, weights, pool, padding_idx));
+    if (pool != EDL_POOL_MAX) argmax = NULL;
+#pragma omp parallel for schedule(dynamic, \
+                                  16) if (rows * dim >= ((size_t)4 << 20) || (n + bags) * dim >= ((size_t)1 << 22))
+    for (size_t b = 0; b < bags; b++)
+        pool_one_int8(out + b * dim, argmax ? argmax + b * dim : NULL, codes, scale_offset, dim, idx,
+                      (size_t)offsets[b], edl__bag_end(offsets, bags, n, b), weights, pool, padding_idx);
+    return EDL_OK;
+}
+
 /* The scatter of the backward for the rows thread t owns (row % nt == t): race-free, and each
    row receives its additions in (bag, position) order whatever the thread count. */
 static void bag_scatter(float *dtable, size_t dim, const int64_t *idx, size_t n, const int64_t *offsets, size_t bags,
@@ -184,6 +230,33 @@ void edl__embedding_bag_backward_naive(float *dtable, size_t dim, const int64_t 
                 float w = weights ? weights[j] : pool == EDL_POOL_MEAN ? (float)(1.0 / (double)count) : 1.0f;
                 dtable[(size_t)idx[j] * dim + d] += w * g;
             }
+        }
+    }
+}
+
+void edl__embedding_bag_forward_int8_naive(float *out, int64_t *argmax, const uint8_t *codes, const float *scale_offset,
+                                           size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
+                                           size_t bags, const float *weights, edl_pool pool, int64_t padding_idx) {
+    for (size_t b = 0; b < bags; b++) {
+        size_t s = (size_t)offsets[b], e = edl__bag_end(offsets, bags, n, b);
+        for (size_t d = 0; d < dim; d++) {
+            float acc = 0.0f;
+            int64_t best = -1;
+            size_t count = 0;
+            for (size_t j = s; j < e; j++) {
+                if (idx[j] == padding_idx) continue;
+                size_t r = (size_t)idx[j];
+                float v = (float)codes[r * dim + d] * scale_offset[2 * r] + scale_offset[2 * r + 1];
+                if (pool == EDL_POOL_MAX) {
+                    if (count == 0 || v > acc) acc = v, best = idx[j];
+                } else {
+                    acc += weights ? weights[j] * v : v;
+                }
+                count++;
+            }
+            if (pool == EDL_POOL_MEAN && count > 0) acc /= (float)count;
+            out[b * dim + d] = acc;
+            if (argmax && pool == EDL_POOL_MAX) argmax[b * dim + d] = best;
         }
     }
 }

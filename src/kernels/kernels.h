@@ -55,6 +55,9 @@ void edl__embedding_backward_naive(float *dtable, size_t dim, const int64_t *idx
 void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *table, size_t dim, const int64_t *idx,
                                       size_t n, const int64_t *offsets, size_t bags, const float *weights,
                                       edl_pool pool, int64_t padding_idx);
+void edl__embedding_bag_forward_int8_naive(float *out, int64_t *argmax, const uint8_t *codes, const float *scale_offset,
+                                           size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
+                                           size_t bags, const float *weights, edl_pool pool, int64_t padding_idx);
 void edl__embedding_bag_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
                                        size_t bags, const float *weights, edl_pool pool, int64_t padding_idx,
                                        const int64_t *argmax, const float *dout);
@@ -101,5 +104,13 @@ bool edl__vec_adagrad(float *p, float *g, float *sum, size_t n, const edl__opt_c
 bool edl__vec_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
 bool edl__vec_sparse_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
 void edl__vec_colsum_add(float *y, const float *x, size_t rows, size_t cols); /* y += sum rows */
+/* Quantized rows: the least value's index (n >= 1, ties: the lowest); sum q[i] * c[i] over uint8
+   codes; o += (w ? *w : 1) * (c * scale + offset) (an int8 row decoded as FBGEMM's). */
+size_t edl__vec_argmin(const float *x, size_t n);
+/* The nearest of 256 centroids to x[0..d) by |c|^2 - 2 x.c: ct the centroids transposed
+   (ct[l * 256 + k]), cn their squared norms; ties: the lower index. */
+size_t edl__vec_nearest256(const float *ct, const float *cn, const float *x, size_t d);
+float edl__vec_dot_u8(const float *q, const uint8_t *c, size_t n);
+void edl__vec_add_u8(float *o, const uint8_t *c, float scale, float offset, const float *w, size_t n);
 
 #endif

@@ -309,3 +309,156 @@ const char *edl__simd_name(void) {
     return "portable";
 #endif
 }
+
+/* ---- quantized rows ------------------------------------------------------------------------ */
+
+/* The index of the least of x[0..n) (n >= 1; ties: the lowest index): the least value by sixteen
+   lanes of minima (a vector min), then the first block of sixteen holding it. */
+EDL__CLONES size_t edl__vec_argmin(const float *x, size_t n) {
+    size_t i = 0, best = 0;
+    float m = x[0];
+    if (n >= 16) {
+        float lane[16];
+        memcpy(lane, x, sizeof lane);
+        for (i = 16; i + 16 <= n; i += 16)
+            for (int j = 0; j < 16; j++) lane[j] = x[i + j] < lane[j] ? x[i + j] : lane[j];
+        for (int j = 0; j < 16; j++) m = lane[j] < m ? lane[j] : m;
+    }
+    for (size_t t = i; t < n; t++) m = x[t] < m ? x[t] : m;
+    for (size_t b = 0; b + 16 <= i; b += 16) {
+        int any = 0;
+        for (int j = 0; j < 16; j++) any |= x[b + j] == m;
+        if (any)
+            for (int j = 0; j < 16; j++)
+                if (x[b + j] == m) return b + (size_t)j;
+    }
+    for (best = i; best < n && x[best] != m; best++) {
+    }
+    return best < n ? best : 0; /* 0: every value NaN */
+}
+
+/* The nearest of 256 centroids to x (d values) as the least |c|^2 - 2 x.c: ct holds the
+   centroids transposed (ct[l * 256 + k]), cn their squared norms; ties: the lower index. Each
+   distance is cn[k] + (-2 x[0]) ct[0][k] + (-2 x[1]) ct[1][k] + ..., a multiply then an add, on
+   every path: the same centroid whichever runs. */
+EDL__CLONES static size_t nearest256_portable(const float *restrict ct, const float *restrict cn,
+                                              const float *restrict x, size_t d) {
+    float dist[256];
+    memcpy(dist, cn, sizeof dist);
+    for (size_t l = 0; l < d; l++) {
+        const float a = -2.0f * x[l];
+        for (int k = 0; k < 256; k++) dist[k] += a * ct[l * 256 + (size_t)k];
+    }
+    return edl__vec_argmin(dist, 256);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(EDL__NO_CLONES)
+#include <immintrin.h>
+#define EDL__VEC_X86 1
+/* the 256 distances in sixteen registers; each lane keeps its least and that one's index */
+__attribute__((target("avx512f"))) static size_t nearest256_avx512(const float *restrict ct, const float *restrict cn,
+                                                                   const float *restrict x, size_t d) {
+    __m512 acc[16];
+    for (int k = 0; k < 16; k++) acc[k] = _mm512_loadu_ps(cn + 16 * k);
+    for (size_t l = 0; l < d; l++) {
+        const __m512 a = _mm512_set1_ps(-2.0f * x[l]);
+        for (int k = 0; k < 16; k++)
+            acc[k] = _mm512_add_ps(acc[k], _mm512_mul_ps(a, _mm512_loadu_ps(ct + l * 256 + 16 * (size_t)k)));
+    }
+    __m512 bv = acc[0];
+    __m512i bi = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), idx = bi;
+    const __m512i step = _mm512_set1_epi32(16);
+    for (int k = 1; k < 16; k++) {
+        idx = _mm512_add_epi32(idx, step);
+        __mmask16 lt = _mm512_cmp_ps_mask(acc[k], bv, _CMP_LT_OQ);
+        bv = _mm512_mask_mov_ps(bv, lt, acc[k]);
+        bi = _mm512_mask_mov_epi32(bi, lt, idx);
+    }
+    float v[16];
+    int32_t i[16];
+    _mm512_storeu_ps(v, bv), _mm512_storeu_si512(i, bi);
+    int best = 0;
+    for (int j = 1; j < 16; j++)
+        if (v[j] < v[best] || (v[j] == v[best] && i[j] < i[best])) best = j;
+    return v[best] == v[best] ? (size_t)i[best] : nearest256_portable(ct, cn, x, d); /* NaN: as the portable path */
+}
+#endif
+
+size_t edl__vec_nearest256(const float *ct, const float *cn, const float *x, size_t d) {
+#ifdef EDL__VEC_X86
+    if (__builtin_cpu_supports("avx512f")) return nearest256_avx512(ct, cn, x, d);
+#endif
+    return nearest256_portable(ct, cn, x, d);
+}
+
+/* sum_i q[i] * c[i] over uint8 codes: sixteen lane sums (lane j takes i = j mod 16), a scalar
+   tail, then the tree of edl__vec_dot. GCC does not vectorise the widening of bytes to floats
+   (it converts byte by byte), so the x86-64 paths use intrinsics (a multiply then an add, never
+   a fused multiply-add): every path adds in the same order and rounds the same. */
+static float dot_u8_tree(const float lane[16], float rest) {
+    float s8[8], s4[4];
+    for (int j = 0; j < 8; j++) s8[j] = lane[j] + lane[j + 8];
+    for (int j = 0; j < 4; j++) s4[j] = s8[j] + s8[j + 4];
+    return ((s4[0] + s4[2]) + (s4[1] + s4[3])) + rest;
+}
+
+static float dot_u8_portable(const float *restrict q, const uint8_t *restrict c, size_t n) {
+    float lane[16] = {0}, rest = 0.0f;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) lane[j] += q[i + j] * (float)c[i + j];
+    for (; i < n; i++) rest += q[i] * (float)c[i];
+    return dot_u8_tree(lane, rest);
+}
+
+#ifdef EDL__VEC_X86
+__attribute__((target("avx512f"))) static float dot_u8_avx512(const float *restrict q, const uint8_t *restrict c,
+                                                              size_t n) {
+    __m512 acc = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 cf = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(c + i))));
+        acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_loadu_ps(q + i), cf));
+    }
+    float lane[16], rest = 0.0f;
+    _mm512_storeu_ps(lane, acc);
+    for (; i < n; i++) rest += q[i] * (float)c[i];
+    return dot_u8_tree(lane, rest);
+}
+__attribute__((target("avx2"))) static float dot_u8_avx2(const float *restrict q, const uint8_t *restrict c, size_t n) {
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i b = _mm_loadu_si128((const __m128i *)(c + i));
+        __m256 cl = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(b));
+        __m256 ch = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(b, 8)));
+        lo = _mm256_add_ps(lo, _mm256_mul_ps(_mm256_loadu_ps(q + i), cl));
+        hi = _mm256_add_ps(hi, _mm256_mul_ps(_mm256_loadu_ps(q + i + 8), ch));
+    }
+    float lane[16], rest = 0.0f;
+    _mm256_storeu_ps(lane, lo), _mm256_storeu_ps(lane + 8, hi);
+    for (; i < n; i++) rest += q[i] * (float)c[i];
+    return dot_u8_tree(lane, rest);
+}
+#endif
+
+float edl__vec_dot_u8(const float *restrict q, const uint8_t *restrict c, size_t n) {
+#ifdef EDL__VEC_X86
+    if (__builtin_cpu_supports("avx512f")) return dot_u8_avx512(q, c, n);
+    if (__builtin_cpu_supports("avx2")) return dot_u8_avx2(q, c, n);
+#endif
+    return dot_u8_portable(q, c, n);
+}
+
+/* o += (w ? *w : 1) * (c * scale + offset) over n values: a row of uint8 codes decoded as
+   FBGEMM's fused 8-bit rows, each value rounded as the dequantized table holds it, so the sum
+   equals edl__vec_gather_sum's over that table. */
+EDL__CLONES void edl__vec_add_u8(float *restrict o, const uint8_t *restrict c, float scale, float offset,
+                                 const float *w, size_t n) {
+    if (w) {
+        const float a = *w;
+        for (size_t i = 0; i < n; i++) o[i] += a * ((float)c[i] * scale + offset);
+    } else {
+        for (size_t i = 0; i < n; i++) o[i] += (float)c[i] * scale + offset;
+    }
+}

@@ -31,6 +31,7 @@ void edl_rec_defaults(edl_rec_args *a, edl_rec_kind model) {
 void edl_rec_free(edl_recommender *r) {
     if (!r) return;
     edl_model_free(r->m);
+    edl__qt_free(&r->qt);
     free(r->bias), free(r->seen_off), free(r->seen), free(r->count);
     edl__idmap_free(&r->uid), edl__idmap_free(&r->iid);
     free(r);

@@ -6,6 +6,7 @@
 #include "common/internal.h"
 #include "edl_rec.h"
 #include "io/safetensors.h"
+#include "model/qtable.h"
 
 /* Records as columns; n of cap used. Ids are the file's own. */
 struct edl_ratings {
@@ -45,8 +46,9 @@ typedef struct {
 
 struct edl_recommender {
     edl_rec_kind kind;
-    edl_model *m; /* layer 0: embedding(rows=users+items, dim, len=2, pool=flatten);
-                               mlp: then its dense layers */
+    edl_model *m;   /* layer 0: embedding(rows=users+items, dim, len=2, pool=flatten);
+                               mlp: then its dense layers. NULL when quantized */
+    edl__qtable qt; /* qt.kind != EDL_QUANT_NONE: the table compressed (mf, bpr; table NULL) */
     size_t users, items;
     size_t fdim;  /* factors per row (mf: 0 means biases only; the table then has 1) */
     size_t dim;   /* the table's row length */
@@ -107,5 +109,7 @@ typedef struct {
                                                rising per user; items counts >= 0 */
 } edl__rec_file;
 edl_status edl__rec_check(edl__st *st, const edl_model *m, edl__rec_file *f);
+/* As edl__rec_check for a quantized recommender's file (no model: qtable.* holds the table). */
+edl_status edl__rec_check_quantized(edl__st *st, edl__rec_file *f);
 
 #endif

@@ -14,6 +14,7 @@
 #define MLP_CHUNK 256 /* items scored at once by the mlp */
 
 size_t edl__rec_ws_floats(const edl_recommender *r) {
+    if (r->qt.kind != EDL_QUANT_NONE) return r->dim + edl__qt_lut_floats(&r->qt); /* the user's row, the lut */
     if (r->kind != EDL_REC_MLP) return 1;
     size_t widest = 2 * r->dim;
     for (size_t l = 0; l < r->ndense; l++) widest = r->dense[l].out > widest ? r->dense[l].out : widest;
@@ -22,8 +23,17 @@ size_t edl__rec_ws_floats(const edl_recommender *r) {
 
 void edl__rec_score_all(const edl_recommender *r, size_t u, float *out, float *ws) {
     const size_t d = r->dim, f = r->fdim, U = r->users, I = r->items;
-    const float *p = r->table + u * d, *q = r->table + U * d;
     const float *bi = r->bias + U;
+    if (r->qt.kind != EDL_QUANT_NONE) { /* mf or bpr: the user's row decoded, the items' dots from their codes */
+        float *pu = ws, *lut = ws + d;
+        edl__qt_row(&r->qt, u, pu);
+        edl__qt_prepare(&r->qt, pu, lut);
+        edl__qt_dots(&r->qt, lut, pu, U, U + I, out);
+        float base0 = r->kind == EDL_REC_MF ? r->bias[U + I] + r->bias[u] : 0.0f;
+        for (size_t i = 0; i < I; i++) out[i] = base0 + bi[i] + out[i];
+        return;
+    }
+    const float *p = r->table + u * d, *q = r->table + U * d;
     if (r->kind == EDL_REC_MLP) {
         float *a = ws, *b = ws + edl__rec_ws_floats(r) / 2;
         for (size_t s = 0; s < I; s += MLP_CHUNK) {
@@ -222,9 +232,20 @@ edl_status edl_rec_similar(const edl_recommender *r, int64_t item, size_t k, int
     if (r->fdim == 0)
         return edl__fail(EDL_ERR_UNSUPPORTED, "edl_rec_similar: a %s model has no item vectors",
                          r->kind == EDL_REC_POP ? "popularity" : "biases-only");
+    if (k > r->items) k = r->items;
+    if (r->qt.kind != EDL_QUANT_NONE) { /* the item's row decoded, the others' cosines from their codes */
+        float *qi = malloc(r->dim * sizeof *qi);
+        int64_t *rows = malloc((k ? k : 1) * sizeof *rows);
+        const int64_t self = (int64_t)(r->users + i);
+        edl_status s = qi && rows ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_rec_similar: no memory");
+        if (s == EDL_OK) edl__qt_row(&r->qt, r->users + i, qi);
+        if (s == EDL_OK) s = edl__qt_nearest(&r->qt, qi, k, r->users, r->users + r->items, &self, 1, rows, sims, count);
+        for (size_t j = 0; s == EDL_OK && j < *count; j++) items[j] = r->iid.ids[(size_t)rows[j] - r->users];
+        free(qi), free(rows);
+        return s;
+    }
     float *cos = malloc(r->items * sizeof *cos);
     uint8_t *skip = calloc(r->items, 1);
-    if (k > r->items) k = r->items;
     int64_t *top = malloc((k ? k : 1) * sizeof *top);
     if (!cos || !skip || !top) {
         free(cos), free(skip), free(top);
@@ -313,6 +334,11 @@ edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, s
     size_t np = 0;
     double se = 0.0, ae = 0.0;
     const size_t d = r->dim, U = r->users, I = r->items;
+    float *rows = r->qt.kind != EDL_QUANT_NONE ? malloc(2 * d * sizeof *rows) : NULL; /* a quantized pair, decoded */
+    if (r->qt.kind != EDL_QUANT_NONE && !rows) {
+        free(ps);
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    }
     for (size_t x = 0; x < test->n; x++) {
         int64_t u = edl__idmap_get(&r->uid, test->user[x]), i = edl__idmap_get(&r->iid, test->item[x]);
         if (u < 0 || i < 0) {
@@ -321,13 +347,18 @@ edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, s
         }
         ps[np++] = (pair){u, i};
         if (r->kind == EDL_REC_MF) {
-            const float *p = r->table + (size_t)u * d, *q = r->table + (U + (size_t)i) * d;
+            const float *p = rows, *q = rows + d;
+            if (rows)
+                edl__qt_row(&r->qt, (size_t)u, rows), edl__qt_row(&r->qt, U + (size_t)i, rows + d);
+            else
+                p = r->table + (size_t)u * d, q = r->table + (U + (size_t)i) * d;
             float pred =
                 r->bias[U + I] + r->bias[u] + r->bias[U + (size_t)i] + (r->fdim ? edl__vec_dot(p, q, r->fdim) : 0.0f);
             double e = (double)pred - test->rating[x];
             se += e * e, ae += fabs(e);
         }
     }
+    free(rows);
     if (np == 0) { /* no metric means anything: say so rather than print NaN */
         free(ps);
         return edl__fail(EDL_ERR_ARG,
@@ -386,6 +417,16 @@ edl_status edl_rec_save(const edl_recommender *r, const char *path) {
     };
     if (!edl__vec_all_finite(r->bias, r->users + r->items + 1))
         return edl__fail(EDL_ERR_NUMERIC, "%s: the biases hold NaN or infinite values", path);
+    if (r->qt.kind != EDL_QUANT_NONE) { /* the qtable in the table's place, no model */
+        edl__qt_files q;
+        edl__qt_parts(&r->qt, &q);
+        const char *k[10], *v[10];
+        edl_tensor t[8];
+        for (size_t j = 0; j < 6; j++) k[j] = keys[j], v[j] = vals[j], t[2 + j] = extra[j];
+        for (size_t j = 0; j < 4; j++) k[6 + j] = q.keys[j], v[6 + j] = q.vals[j];
+        t[0] = q.t[0], t[1] = q.t[1];
+        return edl__st_write(path, k, v, 10, t, 8);
+    }
     return edl_model_save_ex(r->m, path, keys, vals, 6, extra, 6);
 }
 
@@ -396,7 +437,8 @@ static edl_status layer(const edl_model *m, const char *path, size_t l, edl_laye
     return EDL_OK;
 }
 
-edl_status edl__rec_check(edl__st *st, const edl_model *m, edl__rec_file *f) {
+/* rec.* metadata: kind, format, counts. */
+static edl_status check_meta(edl__st *st, edl__rec_file *f) {
     const char *path = edl__st_path(st);
     memset(f, 0, sizeof *f);
     const char *kind = edl__st_meta(st, "rec.model");
@@ -414,6 +456,16 @@ edl_status edl__rec_check(edl__st *st, const edl_model *m, edl__rec_file *f) {
                          f->users, f->items);
     if ((f->kind == EDL_REC_POP && f->fdim) || ((f->kind == EDL_REC_BPR || f->kind == EDL_REC_MLP) && !f->fdim))
         return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.dim %zu does not suit a %s model", path, f->fdim, kind);
+    f->dim = f->fdim ? f->fdim : 1;
+    return EDL_OK;
+}
+
+static edl_status check_tensors(edl__st *st, edl__rec_file *f, size_t rows);
+
+edl_status edl__rec_check(edl__st *st, const edl_model *m, edl__rec_file *f) {
+    const char *path = edl__st_path(st);
+    EDL__TRY(check_meta(st, f));
+    const char *kind = edl_rec_kind_name(f->kind);
     edl_layer_info li;
     EDL__TRY(layer(m, path, 0, &li));
     if (li.kind != EDL_LAYER_EMBEDDING || li.pool != EDL_POOL_FLATTEN || li.len != 2)
@@ -421,7 +473,6 @@ edl_status edl__rec_check(edl__st *st, const edl_model *m, edl__rec_file *f) {
                          "%s: layer 0 must concatenate (an embedding with len=2, pool=flatten) the user and item rows",
                          path);
     EDL__TRY(edl__st_check_sum(st, "rec.users", f->users, "rec.items", f->items, "layer 0's rows", li.rows));
-    f->dim = f->fdim ? f->fdim : 1;
     if (li.dim != f->dim)
         return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.dim %zu wants rows of %zu, but layer 0's dim is %zu", path,
                          f->fdim, f->dim, li.dim);
@@ -436,38 +487,60 @@ edl_status edl__rec_check(edl__st *st, const edl_model *m, edl__rec_file *f) {
                              "%s: the mlp's first dense layer reads %zu values, not the %zu of a user and an item row",
                              path, d.in_dim, 2 * f->dim);
     }
-    /* the tensors beside the table: one bias a row and the global mean, ids, seen items by user */
-    size_t rows1, users1;
-    if (!edl__add_ok(li.rows, 1, &rows1) || !edl__add_ok(f->users, 1, &users1))
+    return check_tensors(st, f, li.rows);
+}
+
+edl_status edl__rec_check_quantized(edl__st *st, edl__rec_file *f) {
+    const char *path = edl__st_path(st);
+    EDL__TRY(check_meta(st, f));
+    if ((f->kind != EDL_REC_MF && f->kind != EDL_REC_BPR) || f->fdim == 0)
+        return edl__fail(EDL_ERR_FORMAT, "%s: a quantized recommender is mf or bpr with rec.dim >= 1 (this: %s, %zu)",
+                         path, edl_rec_kind_name(f->kind), f->fdim);
+    size_t rows;
+    if (!edl__add_ok(f->users, f->items, &rows))
         return edl__fail(EDL_ERR_FORMAT, "%s: rec.users %zu and rec.items %zu are too many", path, f->users, f->items);
-    const void *bias, *uids, *iids, *off, *seen, *count;
-    EDL__TRY(edl__st_get_array(st, "rec.bias", EDL_DTYPE_F32, rows1, &bias));
-    EDL__TRY(edl__st_get_array(st, "rec.user_ids", EDL_DTYPE_I64, f->users, &uids));
-    EDL__TRY(edl__st_get_array(st, "rec.item_ids", EDL_DTYPE_I64, f->items, &iids));
-    EDL__TRY(edl__st_get_array(st, "rec.seen_offsets", EDL_DTYPE_I64, users1, &off));
-    EDL__TRY(edl__st_get_array(st, "rec.item_count", EDL_DTYPE_I64, f->items, &count));
-    const int64_t *o = off;
-    if (o[0] != 0) return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[0] = %lld, not 0", path, (long long)o[0]);
-    for (size_t u = 0; u < f->users; u++) /* every offset in order before any item is read */
-        if (o[u + 1] < o[u])
-            return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[%zu] = %lld is below rec.seen_offsets[%zu] = %lld",
-                             path, u + 1, (long long)o[u + 1], u, (long long)o[u]);
-    f->nseen = (size_t)o[f->users];
-    EDL__TRY(edl__st_get_array(st, "rec.seen_items", EDL_DTYPE_I64, f->nseen, &seen));
-    if (!edl__vec_all_finite(bias, rows1))
-        return edl__fail(EDL_ERR_FORMAT, "%s: rec.bias holds NaN or infinite values", path);
-    const int64_t *sv = seen, *cv = count;
-    for (size_t u = 0; u < f->users; u++)
-        for (int64_t j = o[u]; j < o[u + 1]; j++)
-            if (sv[j] < 0 || (uint64_t)sv[j] >= f->items || (j > o[u] && sv[j] <= sv[j - 1]))
-                return edl__fail(
-                    EDL_ERR_FORMAT,
-                    "%s: rec.seen_items[%lld] = %lld is out of [0, rec.items %zu) or not above the one before", path,
-                    (long long)j, (long long)sv[j], f->items);
-    for (size_t i = 0; i < f->items; i++)
-        if (cv[i] < 0)
-            return edl__fail(EDL_ERR_FORMAT, "%s: rec.item_count[%zu] = %lld is negative", path, i, (long long)cv[i]);
-    f->bias = bias, f->user_ids = uids, f->item_ids = iids, f->seen_off = o, f->seen = sv, f->count = cv;
+    return check_tensors(st, f, rows);
+}
+
+/* the tensors beside the table (rows of it): one bias a row and the global mean, ids, seen items by user */
+static edl_status check_tensors(edl__st *st, edl__rec_file *f, size_t rows) {
+    const char *path = edl__st_path(st);
+    {
+        size_t rows1, users1;
+        if (!edl__add_ok(rows, 1, &rows1) || !edl__add_ok(f->users, 1, &users1))
+            return edl__fail(EDL_ERR_FORMAT, "%s: rec.users %zu and rec.items %zu are too many", path, f->users,
+                             f->items);
+        const void *bias, *uids, *iids, *off, *seen, *count;
+        EDL__TRY(edl__st_get_array(st, "rec.bias", EDL_DTYPE_F32, rows1, &bias));
+        EDL__TRY(edl__st_get_array(st, "rec.user_ids", EDL_DTYPE_I64, f->users, &uids));
+        EDL__TRY(edl__st_get_array(st, "rec.item_ids", EDL_DTYPE_I64, f->items, &iids));
+        EDL__TRY(edl__st_get_array(st, "rec.seen_offsets", EDL_DTYPE_I64, users1, &off));
+        EDL__TRY(edl__st_get_array(st, "rec.item_count", EDL_DTYPE_I64, f->items, &count));
+        const int64_t *o = off;
+        if (o[0] != 0) return edl__fail(EDL_ERR_FORMAT, "%s: rec.seen_offsets[0] = %lld, not 0", path, (long long)o[0]);
+        for (size_t u = 0; u < f->users; u++) /* every offset in order before any item is read */
+            if (o[u + 1] < o[u])
+                return edl__fail(EDL_ERR_FORMAT,
+                                 "%s: rec.seen_offsets[%zu] = %lld is below rec.seen_offsets[%zu] = %lld", path, u + 1,
+                                 (long long)o[u + 1], u, (long long)o[u]);
+        f->nseen = (size_t)o[f->users];
+        EDL__TRY(edl__st_get_array(st, "rec.seen_items", EDL_DTYPE_I64, f->nseen, &seen));
+        if (!edl__vec_all_finite(bias, rows1))
+            return edl__fail(EDL_ERR_FORMAT, "%s: rec.bias holds NaN or infinite values", path);
+        const int64_t *sv = seen, *cv = count;
+        for (size_t u = 0; u < f->users; u++)
+            for (int64_t j = o[u]; j < o[u + 1]; j++)
+                if (sv[j] < 0 || (uint64_t)sv[j] >= f->items || (j > o[u] && sv[j] <= sv[j - 1]))
+                    return edl__fail(
+                        EDL_ERR_FORMAT,
+                        "%s: rec.seen_items[%lld] = %lld is out of [0, rec.items %zu) or not above the one before",
+                        path, (long long)j, (long long)sv[j], f->items);
+        for (size_t i = 0; i < f->items; i++)
+            if (cv[i] < 0)
+                return edl__fail(EDL_ERR_FORMAT, "%s: rec.item_count[%zu] = %lld is negative", path, i,
+                                 (long long)cv[i]);
+        f->bias = bias, f->user_ids = uids, f->item_ids = iids, f->seen_off = o, f->seen = sv, f->count = cv;
+    }
     return EDL_OK;
 }
 
@@ -484,11 +557,16 @@ static edl_status load_ids(edl__idmap *map, const char *path, const char *name, 
 
 static edl_status load_parts(edl_recommender *r, edl__st *st, const char *path) {
     edl__rec_file f;
-    EDL__TRY(edl__rec_check(st, r->m, &f)); /* before any count is used */
+    const int quantized = edl__qt_in(st);
+    EDL__TRY(quantized ? edl__rec_check_quantized(st, &f)
+                       : edl__rec_check(st, r->m, &f)); /* before any count is used */
     const char *args = edl__st_meta(st, "rec.args");
     snprintf(r->args, sizeof r->args, "%s", args ? args : "");
     r->kind = f.kind, r->users = f.users, r->items = f.items, r->fdim = f.fdim, r->dim = f.dim;
-    EDL__TRY(edl__rec_bind(r));
+    if (quantized)
+        EDL__TRY(edl__qt_read(st, &r->qt, f.users + f.items, f.dim));
+    else
+        EDL__TRY(edl__rec_bind(r));
     const size_t nseen = f.nseen;
     r->bias = malloc((r->users + r->items + 1) * sizeof *r->bias);
     r->seen_off = malloc((r->users + 1) * sizeof *r->seen_off);
@@ -513,7 +591,7 @@ edl_status edl_rec_load(edl_recommender **out, const char *path) {
     edl__rec_file f;
     if (s == EDL_OK && !edl__st_meta(st, "rec.model"))
         s = edl__rec_check(st, NULL, &f); /* another kind: said before any model is built */
-    if (s == EDL_OK) s = edl__model_from_st(st, 0, &r->m);
+    if (s == EDL_OK && !edl__qt_in(st)) s = edl__model_from_st(st, 0, &r->m);
     if (s == EDL_OK) s = load_parts(r, st, path);
     edl__st_close(st);
     if (s != EDL_OK) {
@@ -521,5 +599,47 @@ edl_status edl_rec_load(edl_recommender **out, const char *path) {
         return s;
     }
     *out = r;
+    return EDL_OK;
+}
+
+/* ---- quantized copies --------------------------------------------------------------------- */
+
+edl_quant_kind edl_rec_quantized(const edl_recommender *r) { return r ? r->qt.kind : EDL_QUANT_NONE; }
+
+edl_status edl_rec_quantize(edl_recommender **out, const edl_recommender *r, edl_quant_kind kind, size_t m,
+                            uint64_t seed) {
+    static const char fn[] = "edl_rec_quantize";
+    if (!out || !r) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    if (r->qt.kind != EDL_QUANT_NONE) return edl__fail(EDL_ERR_ARG, "%s: the recommender is quantized already", fn);
+    if ((r->kind != EDL_REC_MF && r->kind != EDL_REC_BPR) || r->fdim == 0)
+        return edl__fail(EDL_ERR_UNSUPPORTED,
+                         "%s: a %s model%s: only the factor tables of mf and bpr are quantized (the mlp's scores "
+                         "pass through its dense layers, pop and biases-only mf have no factors)",
+                         fn, edl_rec_kind_name(r->kind), r->fdim ? "" : " without factors");
+    edl_recommender *c = calloc(1, sizeof *c);
+    if (!c) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    c->kind = r->kind, c->users = r->users, c->items = r->items, c->fdim = r->fdim, c->dim = r->dim;
+    memcpy(c->args, r->args, sizeof c->args);
+    const size_t nb = r->users + r->items + 1, nseen = (size_t)r->seen_off[r->users];
+    c->bias = malloc(nb * sizeof *c->bias);
+    c->seen_off = malloc((r->users + 1) * sizeof *c->seen_off);
+    c->seen = malloc((nseen ? nseen : 1) * sizeof *c->seen);
+    c->count = malloc(r->items * sizeof *c->count);
+    edl_status s =
+        c->bias && c->seen_off && c->seen && c->count ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    if (s == EDL_OK) {
+        memcpy(c->bias, r->bias, nb * sizeof *c->bias);
+        memcpy(c->seen_off, r->seen_off, (r->users + 1) * sizeof *c->seen_off);
+        if (nseen) memcpy(c->seen, r->seen, nseen * sizeof *c->seen);
+        memcpy(c->count, r->count, r->items * sizeof *c->count);
+        s = load_ids(&c->uid, fn, "user ids", r->uid.ids, r->users);
+    }
+    if (s == EDL_OK) s = load_ids(&c->iid, fn, "item ids", r->iid.ids, r->items);
+    if (s == EDL_OK) s = edl__qt_build(&c->qt, kind, m, r->table, r->users + r->items, r->dim, seed);
+    if (s != EDL_OK) {
+        edl_rec_free(c);
+        return s;
+    }
+    *out = c;
     return EDL_OK;
 }

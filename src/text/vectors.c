@@ -46,12 +46,82 @@ void edl_vectors_free(edl_vectors *v) {
         edl__st_close(v->file);
     else
         free(v->data);
+    edl__qt_free(&v->qt);
     free(v);
 }
 
 size_t edl_vectors_count(const edl_vectors *v) { return v ? v->n : 0; }
 size_t edl_vectors_dim(const edl_vectors *v) { return v ? v->dim : 0; }
-const float *edl_vectors_row(const edl_vectors *v, size_t i) { return v && i < v->n ? v->data + i * v->dim : NULL; }
+const float *edl_vectors_row(const edl_vectors *v, size_t i) {
+    return v && v->data && i < v->n ? v->data + i * v->dim : NULL;
+}
+
+edl_status edl_vectors_get(const edl_vectors *v, size_t i, float *out) {
+    if (!v || !out) return edl__fail(EDL_ERR_ARG, "edl_vectors_get: an argument is NULL");
+    if (i >= v->n) return edl__fail(EDL_ERR_INDEX, "edl_vectors_get: row %zu is out of range [0, %zu)", i, v->n);
+    if (v->data)
+        memcpy(out, v->data + i * v->dim, v->dim * sizeof *out);
+    else
+        edl__qt_row(&v->qt, i, out);
+    return EDL_OK;
+}
+
+edl_quant_kind edl_vectors_quantized(const edl_vectors *v) { return v ? v->qt.kind : EDL_QUANT_NONE; }
+
+size_t edl_vectors_table_bytes(const edl_vectors *v) {
+    return !v ? 0 : v->data ? v->n * v->dim * sizeof(float) : edl__qt_bytes(&v->qt);
+}
+
+edl_status edl__vectors_copy_words(edl_vectors **out, const edl_vectors *v) {
+    edl_vectors *c;
+    EDL__TRY(edl__vectors_alloc(&c, 0, v->dim));
+    free(c->data);
+    c->data = NULL;
+    edl_status s = EDL_OK;
+    for (size_t i = 0; s == EDL_OK && i < v->n; i++) {
+        size_t len;
+        const char *w = edl_vectors_word(v, i, &len);
+        s = edl__vectors_add_word(c, w, len, "vectors");
+    }
+    if (s != EDL_OK) {
+        edl_vectors_free(c);
+        return s;
+    }
+    *out = c;
+    return EDL_OK;
+}
+
+edl_status edl_vectors_quantize(edl_vectors **out, const edl_vectors *v, edl_quant_kind kind, size_t m, uint64_t seed) {
+    if (!out || !v) return edl__fail(EDL_ERR_ARG, "edl_vectors_quantize: an argument is NULL");
+    if (!v->data) return edl__fail(EDL_ERR_ARG, "edl_vectors_quantize: the vectors are quantized already");
+    if (kind != EDL_QUANT_INT8 && kind != EDL_QUANT_PQ)
+        return edl__fail(EDL_ERR_ARG, "edl_vectors_quantize: scheme %d is neither int8 nor pq", (int)kind);
+    if (v->n == 0) return edl__fail(EDL_ERR_ARG, "edl_vectors_quantize: no vectors");
+    edl_vectors *c;
+    EDL__TRY(edl__vectors_copy_words(&c, v));
+    edl_status s = edl__qt_build(&c->qt, kind, m, v->data, v->n, v->dim, seed);
+    if (s != EDL_OK) {
+        edl_vectors_free(c);
+        return s;
+    }
+    *out = c;
+    return EDL_OK;
+}
+
+edl_status edl_vectors_dequantize(edl_vectors **out, const edl_vectors *v) {
+    if (!out || !v) return edl__fail(EDL_ERR_ARG, "edl_vectors_dequantize: an argument is NULL");
+    edl_vectors *c;
+    EDL__TRY(edl__vectors_copy_words(&c, v));
+    size_t cells;
+    c->data = edl__mul_ok(v->n ? v->n : 1, v->dim * sizeof(float), &cells) ? malloc(cells) : NULL;
+    if (!c->data) {
+        edl_vectors_free(c);
+        return edl__fail(EDL_ERR_NOMEM, "edl_vectors_dequantize: no memory for %zu x %zu floats", v->n, v->dim);
+    }
+    for (size_t i = 0; i < v->n; i++) edl_vectors_get(v, i, c->data + i * v->dim);
+    *out = c;
+    return EDL_OK;
+}
 
 const char *edl_vectors_word(const edl_vectors *v, size_t i, size_t *len) {
     if (!v || i >= v->n) return NULL;
@@ -535,6 +605,13 @@ edl_status edl_vectors_write(const edl_vectors *v, const char *path, edl_vec_for
     if (fmt == EDL_VEC_SAFETENSORS) return edl__vectors_write_safetensors(v, path);
     if ((unsigned)fmt > EDL_VEC_SAFETENSORS)
         return edl__fail(EDL_ERR_ARG, "edl_vectors_write: unknown format %d", (int)fmt);
+    if (!v->data) { /* a quantized table as text or word2vec binary: its rows decoded */
+        edl_vectors *d;
+        EDL__TRY(edl_vectors_dequantize(&d, v));
+        edl_status s = edl_vectors_write(d, path, fmt);
+        edl_vectors_free(d);
+        return s;
+    }
     for (size_t i = 0; i < v->n; i++) {
         size_t len;
         const char *w = edl_vectors_word(v, i, &len);

@@ -21,6 +21,14 @@ edl_status edl__vectors_write_safetensors(const edl_vectors *v, const char *path
         {"vocab.bytes", EDL_DTYPE_U8, 1, {v->vocab.nbytes, 0}, v->vocab.bytes},
         {"vocab.offsets", EDL_DTYPE_I64, 1, {v->n + 1, 0}, v->vocab.offsets},
     };
+    if (!v->data) { /* quantized: the qtable beside the words (no model: the table is no float layer) */
+        edl__qt_files q;
+        edl__qt_parts(&v->qt, &q);
+        const char *k[6] = {keys[0], keys[1], q.keys[0], q.keys[1], q.keys[2], q.keys[3]};
+        const char *val[6] = {vals[0], vals[1], q.vals[0], q.vals[1], q.vals[2], q.vals[3]};
+        const edl_tensor t[4] = {q.t[0], q.t[1], words[0], words[1]};
+        return edl__st_write(path, k, val, 6, t, 4);
+    }
     return edl__model_file_write_table("edl_vectors_write", path, v->data, v->n, v->dim, keys, vals, 2, words, 2);
 }
 
@@ -81,6 +89,84 @@ static edl_status read_table(edl__st *st, const edl__st_tensor *t, edl_vectors *
     return EDL_OK;
 }
 
+/* v's words: the file's (words, n of them), else "user:ID" and "item:ID" for a recommender's
+   rows (users first), else each row's index. */
+static edl_status name_rows(edl__st *st, edl_vectors *v, size_t rows, const edl__strings *words) {
+    const char *path = edl__st_path(st);
+    edl_status s = EDL_OK;
+    if (words) {
+        for (size_t i = 0; s == EDL_OK && i < words->n; i++) {
+            const char *w = words->bytes + words->off[i];
+            const size_t len = (size_t)(words->off[i + 1] - words->off[i]);
+            s = edl__vectors_add_word(v, w, len, path);
+            if (s != EDL_OK && s != EDL_ERR_NOMEM) { /* the message names the word's place: formatted only here */
+                char where[600];
+                snprintf(where, sizeof where, "%s: word %zu", path, i);
+                s = edl__vectors_add_word(v, w, len, where); /* fails again, as before, saying where */
+            }
+        }
+        return s;
+    }
+    const edl__st_tensor *u = edl__st_find(st, "rec.user_ids"), *it = edl__st_find(st, "rec.item_ids");
+    int rec = u && it && !strcmp(u->dtype, "I64") && !strcmp(it->dtype, "I64") && u->rank == 1 && it->rank == 1 &&
+              u->shape[0] + it->shape[0] == rows;
+    const void *uids = NULL, *iids = NULL;
+    if (rec) s = edl__st_data(st, u, &uids);
+    if (rec && s == EDL_OK) s = edl__st_data(st, it, &iids);
+    const size_t nu = rec ? (size_t)u->shape[0] : 0;
+    for (size_t i = 0; s == EDL_OK && i < rows; i++) {
+        char name[48], where[600];
+        if (rec && i < nu)
+            snprintf(name, sizeof name, "user:%lld", (long long)((const int64_t *)uids)[i]);
+        else if (rec)
+            snprintf(name, sizeof name, "item:%lld", (long long)((const int64_t *)iids)[i - nu]);
+        else
+            snprintf(name, sizeof name, "%zu", i);
+        snprintf(where, sizeof where, "%s: row %zu", path, i);
+        s = edl__vectors_add_word(v, name, strlen(name), where);
+    }
+    return s;
+}
+
+/* A quantized table (qtable.*) with its words (a vectors file) or a recommender's ids. */
+static edl_status read_quantized(edl__st *st, edl_vectors **out) {
+    const char *path = edl__st_path(st);
+    const edl__st_tensor *o = edl__st_find(st, "vocab.offsets");
+    edl__strings words = {0};
+    size_t rows = SIZE_MAX, dim = SIZE_MAX;
+    if (o) {
+        if (strcmp(o->dtype, "I64") || o->rank != 1 || o->shape[0] == 0)
+            return edl__st_fail(st, EDL_ERR_FORMAT, o->off, "vocab.offsets is not I64 of rank 1 with an entry");
+        rows = (size_t)(o->shape[0] - 1);
+        EDL__TRY(edl__st_get_strings(st, "vocab", rows, &words));
+        if (edl__st_meta(st, "vectors.count")) {
+            size_t count;
+            EDL__TRY(edl__st_get_count(st, "vectors.count", INT64_MAX, &count));
+            if (count != rows)
+                return edl__fail(EDL_ERR_FORMAT, "%s: metadata vectors.count %zu, but vocab.offsets holds %zu entries",
+                                 path, count, rows);
+        }
+    }
+    if (edl__st_meta(st, "vectors.dim")) EDL__TRY(edl__st_get_count(st, "vectors.dim", INT32_MAX, &dim));
+    edl__qtable qt;
+    EDL__TRY(edl__qt_read(st, &qt, rows, dim));
+    edl_vectors *v = NULL;
+    edl_status s = edl__vectors_alloc(&v, 0, qt.dim);
+    if (s == EDL_OK) {
+        free(v->data), v->data = NULL;
+        v->qt = qt;
+        s = name_rows(st, v, qt.rows, o ? &words : NULL);
+    } else {
+        edl__qt_free(&qt);
+    }
+    if (s != EDL_OK) {
+        edl_vectors_free(v);
+        return s;
+    }
+    *out = v;
+    return EDL_OK;
+}
+
 /* Any edl model file read as word vectors: only its table (layer 0, an embedding) and its words
    are read from the container; no model is built. A file without words names its rows
    "user:ID" and "item:ID" for a recommender (users first), else by their index. */
@@ -93,6 +179,12 @@ edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
     int has_words = 0;
     edl__strings words = {0};
     edl_status s = edl__st_open(&st, path);
+    if (s == EDL_OK && edl__qt_in(st)) {
+        s = read_quantized(st, &v);
+        edl__st_close(st);
+        if (s == EDL_OK) *out = v;
+        return s;
+    }
     if (s == EDL_OK) s = edl__model_file_spec(st, &m);
     if (s == EDL_OK && (edl_model_layer_info(m, 0, &in) != EDL_OK ||
                         (in.kind != EDL_LAYER_EMBEDDING_BAG && in.kind != EDL_LAYER_EMBEDDING)))
@@ -102,37 +194,7 @@ edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
     if (s == EDL_OK) s = check_words(st, m, &in, &has_words, &words);
     if (s == EDL_OK) s = edl__vectors_alloc(&v, 0, in.dim);
     if (s == EDL_OK) s = read_table(st, table, v);
-    if (s == EDL_OK && has_words) {
-        for (size_t i = 0; s == EDL_OK && i < words.n; i++) {
-            const char *w = words.bytes + words.off[i];
-            const size_t len = (size_t)(words.off[i + 1] - words.off[i]);
-            s = edl__vectors_add_word(v, w, len, path);
-            if (s != EDL_OK && s != EDL_ERR_NOMEM) { /* the message names the word's place: formatted only here */
-                char where[600];
-                snprintf(where, sizeof where, "%s: word %zu", path, i);
-                s = edl__vectors_add_word(v, w, len, where); /* fails again, as before, saying where */
-            }
-        }
-    } else if (s == EDL_OK) {
-        const edl__st_tensor *u = edl__st_find(st, "rec.user_ids"), *it = edl__st_find(st, "rec.item_ids");
-        int rec = u && it && !strcmp(u->dtype, "I64") && !strcmp(it->dtype, "I64") && u->rank == 1 && it->rank == 1 &&
-                  u->shape[0] + it->shape[0] == in.rows;
-        const void *uids = NULL, *iids = NULL;
-        if (rec) s = edl__st_data(st, u, &uids);
-        if (rec && s == EDL_OK) s = edl__st_data(st, it, &iids);
-        const size_t nu = rec ? (size_t)u->shape[0] : 0;
-        for (size_t i = 0; s == EDL_OK && i < in.rows; i++) {
-            char name[48], where[600];
-            if (rec && i < nu)
-                snprintf(name, sizeof name, "user:%lld", (long long)((const int64_t *)uids)[i]);
-            else if (rec)
-                snprintf(name, sizeof name, "item:%lld", (long long)((const int64_t *)iids)[i - nu]);
-            else
-                snprintf(name, sizeof name, "%zu", i);
-            snprintf(where, sizeof where, "%s: row %zu", path, i);
-            s = edl__vectors_add_word(v, name, strlen(name), where);
-        }
-    }
+    if (s == EDL_OK) s = name_rows(st, v, in.rows, has_words ? &words : NULL);
     edl_model_free(m);
     edl__st_close(st);
     if (s != EDL_OK) {
@@ -153,7 +215,7 @@ edl_status edl__vectors_into_rows(const char *path, const edl__vocab *vocab, siz
         size_t len;
         const char *w = edl_vectors_word(v, i, &len);
         int32_t id = edl__vocab_find(vocab, w, len, edl__text_hash(w, len));
-        if (id >= 0 && (size_t)id < nwords) memcpy(table + (size_t)id * stride, v->data + i * dim, dim * sizeof(float));
+        if (id >= 0 && (size_t)id < nwords) edl_vectors_get(v, i, table + (size_t)id * stride);
     }
     edl_vectors_free(v);
     return s;

@@ -33,6 +33,7 @@ edl_status edl_vectors_nearest(const edl_vectors *v, const float *q, size_t k, s
     *count = 0;
     if (k == 0) return EDL_OK;
     size_t n = restrict_to && restrict_to < v->n ? restrict_to : v->n;
+    if (!v->data) return edl__qt_nearest(&v->qt, q, k, 0, n, exclude, nexclude, ids, sims, count);
     float qn = norm_of(q, v->dim);
     if (!(qn > 0)) return EDL_OK; /* a zero query is similar to nothing */
     for (size_t i = 0; i < n; i++) {
@@ -55,11 +56,11 @@ edl_status edl_vectors_analogy(const edl_vectors *v, int64_t a, int64_t b, int64
         if (abc[i] < 0 || (uint64_t)abc[i] >= v->n)
             return edl__fail(EDL_ERR_INDEX, "edl_vectors_analogy: word %lld is out of range [0, %zu)",
                              (long long)abc[i], v->n);
-    float *q = malloc(v->dim * sizeof *q);
+    float *q = malloc(4 * v->dim * sizeof *q);
     if (!q) return edl__fail(EDL_ERR_NOMEM, "no memory");
-    /* b - a + c on unit vectors (3CosAdd) */
-    const float *ra = v->data + (size_t)a * v->dim, *rb = v->data + (size_t)b * v->dim,
-                *rc = v->data + (size_t)c * v->dim;
+    /* b - a + c on unit vectors (3CosAdd); a quantized set's three rows decoded */
+    float *ra = q + v->dim, *rb = ra + v->dim, *rc = rb + v->dim;
+    edl_vectors_get(v, (size_t)a, ra), edl_vectors_get(v, (size_t)b, rb), edl_vectors_get(v, (size_t)c, rc);
     float na = norm_of(ra, v->dim), nb = norm_of(rb, v->dim), nc = norm_of(rc, v->dim);
     for (size_t d = 0; d < v->dim; d++)
         q[d] = (nb > 0 ? rb[d] / nb : 0) - (na > 0 ? ra[d] / na : 0) + (nc > 0 ? rc[d] / nc : 0);
@@ -171,6 +172,11 @@ edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, d
     edl_lines *lr;
     EDL__TRY(edl_lines_open(&lr, path));
     double *human = NULL, *model = NULL;
+    float *pair = malloc(2 * v->dim * sizeof *pair);
+    if (!pair) {
+        edl_lines_close(lr);
+        return edl__fail(EDL_ERR_NOMEM, "no memory");
+    }
     size_t n = 0, cap = 0, lineno = 0, len;
     *found = *total = 0;
     char *line;
@@ -200,7 +206,8 @@ edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, d
                 break;
             }
         }
-        const float *ra = v->data + (size_t)a * v->dim, *rb = v->data + (size_t)b * v->dim;
+        float *ra = pair, *rb = pair + v->dim; /* decoded when the table is quantized */
+        edl_vectors_get(v, (size_t)a, ra), edl_vectors_get(v, (size_t)b, rb);
         float na = norm_of(ra, v->dim), nb = norm_of(rb, v->dim);
         human[n] = score;
         model[n] = na > 0 && nb > 0 ? edl__vec_dot(ra, rb, v->dim) / (na * nb) : 0.0;
@@ -228,6 +235,6 @@ edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, d
         }
         free(rh), free(rm), free(order);
     }
-    free(human), free(model);
+    free(human), free(model), free(pair);
     return s;
 }

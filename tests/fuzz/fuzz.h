@@ -47,9 +47,10 @@ static inline void fuzz_read_vectors(const char *path, edl_vec_format format) {
     fuzz_check(s);
     if (s == EDL_OK && edl_vectors_count(v) > 0) {
         int64_t ids[3];
-        float sims[3];
+        float sims[3], *q = malloc(edl_vectors_dim(v) * sizeof *q); /* row 0, decoded when quantized */
         size_t n;
-        edl_vectors_nearest(v, edl_vectors_row(v, 0), 3, 0, NULL, 0, ids, sims, &n);
+        if (q && edl_vectors_get(v, 0, q) == EDL_OK) edl_vectors_nearest(v, q, 3, 0, NULL, 0, ids, sims, &n);
+        free(q);
     }
     edl_vectors_free(v);
 }

@@ -30,6 +30,7 @@ printf 'alpha 1 2 3\nbeta 4 5 6\n' > "$tmp/g.txt"
 "$edl" convert "$tmp/g.txt" "$tmp/v.vec" >/dev/null
 "$edl" convert "$tmp/g.txt" "$tmp/v.bin" >/dev/null
 "$edl" convert "$tmp/g.txt" "$tmp/v.safetensors" >/dev/null
+"$edl" convert "$tmp/g.txt" "$tmp/vq.safetensors" -quantize int8 2>/dev/null
 cp "$tmp/v.safetensors" "$c/safetensors/vectors"
 { printf '\001'; cat "$tmp/v.vec"; } > "$c/vectors/text"
 { printf '\002'; cat "$tmp/g.txt"; } > "$c/vectors/glove"
@@ -42,6 +43,7 @@ cp "$tmp/v.safetensors" "$c/safetensors/vectors"
 { printf '\004'; cat "$tmp/wv.safetensors"; } > "$c/vectors/safetensors-wv"
 { printf '\004'; cat "$tmp/rec.safetensors"; } > "$c/vectors/safetensors-rec"
 { printf '\004'; cat "$tmp/m.safetensors"; } > "$c/vectors/safetensors-model"
+{ printf '\004'; cat "$tmp/vq.safetensors"; } > "$c/vectors/safetensors-int8"
 
 # text (selector: odd = classifier text, even = `TARGET INPUTS` datasets)
 { printf '\001'; cat "$tmp/t.txt"; } > "$c/text/fasttext"
