@@ -16,8 +16,7 @@ edl="$build/edl"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 FLAGS_LIST=${FLAGS_LIST:-"-dim 100 -epoch 25 -lr 0.5 -thread 2
--dim 50 -epoch 5 -lr 0.5 -wordNgrams 2 -thread 2
--dim 50 -epoch 5 -lr 0.5 -wordNgrams 2 -bucket 2000000 -thread 2"}
+-dim 50 -epoch 5 -lr 0.5 -wordNgrams 2 -thread 2"}
 # prediction input: the test file's text, repeated to about 100k lines
 lines=$(wc -l < "$test")
 reps=$(( (100000 + lines - 1) / lines ))
