@@ -1,5 +1,5 @@
 /* The one mapping of files. See map.h. */
-#define _DEFAULT_SOURCE /* fstatfs, MAP_NORESERVE */
+#define _GNU_SOURCE /* fstatfs, MAP_NORESERVE, O_TMPFILE */
 #include "io/map.h"
 
 #include "common/lines.h"
@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -128,6 +129,39 @@ edl_status edl__map_shared(edl__map *m, const char *path, size_t size) {
         if (p == MAP_FAILED) s = map_err("cannot map", path, errno);
     }
     close(fd);
+    if (s != EDL_OK) return s;
+    m->data = p, m->size = size, m->kind = EDL__MAP_SHARED;
+    return EDL_OK;
+}
+
+edl_status edl__map_scratch(edl__map *m, const char *dir, size_t size) {
+    memset(m, 0, sizeof *m);
+    if (!dir || !*dir) return edl__fail(EDL_ERR_ARG, "edl__map_scratch: the directory is empty");
+    if (size == 0) return edl__fail(EDL_ERR_ARG, "%s: a scratch mapping of 0 bytes", dir);
+    if ((uint64_t)size > (uint64_t)INT64_MAX) return edl__fail(EDL_ERR_ARG, "%s: %zu bytes is too large", dir, size);
+    int fd = -1;
+#ifdef O_TMPFILE
+    fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+    if (fd < 0) { /* no O_TMPFILE here: a named file, unlinked at once */
+        size_t n = strlen(dir) + 32;
+        char *tmp = malloc(n);
+        if (!tmp) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", dir);
+        snprintf(tmp, n, "%s/.edl-table-XXXXXX", dir);
+        fd = mkstemp(tmp);
+        int err = errno;
+        if (fd >= 0) unlink(tmp);
+        free(tmp);
+        if (fd < 0) return map_err("cannot create a table file in it", dir, err);
+    }
+    edl_status s = EDL_OK;
+    if (ftruncate(fd, (off_t)size) != 0) s = map_err("cannot size a table file in it", dir, errno);
+    void *p = MAP_FAILED;
+    if (s == EDL_OK) {
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) s = map_err("cannot map a table file in it", dir, errno);
+    }
+    close(fd); /* the mapping keeps the file until it is unmapped */
     if (s != EDL_OK) return s;
     m->data = p, m->size = size, m->kind = EDL__MAP_SHARED;
     return EDL_OK;

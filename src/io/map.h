@@ -34,6 +34,13 @@ edl_status edl__map_open(edl__map *m, const char *path);
    the file may be larger than memory. New bytes read as zero. */
 edl_status edl__map_shared(edl__map *m, const char *path, size_t size);
 
+/* A scratch file of size bytes in directory dir, mapped MAP_SHARED read-write and zero: the
+   working memory of a table larger than RAM. The file has no name (O_TMPFILE, else a named
+   temporary file removed at once), so nothing is left behind when the process ends, killed or
+   not; its pages are written to dir's disk when memory is short, and cost disk only where they
+   were written (the file is sparse). */
+edl_status edl__map_scratch(edl__map *m, const char *dir, size_t size);
+
 /* size bytes of zeroed, 64-byte aligned memory: anonymous pages (untouched pages cost nothing)
    from 1 MiB, else the heap. A parameter block, a hashed table of which few rows are used. */
 edl_status edl__map_zeroed(edl__map *m, size_t size);

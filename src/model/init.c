@@ -31,22 +31,28 @@ void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng) {
     /* Tables can hold hundreds of millions of values: fill them in fixed chunks, each from its
        own stream seeded by the chunk's number, in parallel. The values depend on the seed only,
        never on the thread count. */
-    enum { CHUNK = 1 << 16 };
+    enum { CHUNK = 1 << 16, GROUP = 1024 }; /* GROUP chunks: 256 MiB */
     const uint64_t base = edl_rng_u64(rng);
     const size_t chunks = (L->w_count + CHUNK - 1) / CHUNK;
-#pragma omp parallel for schedule(static) if (chunks > 4)
-    for (size_t k = 0; k < chunks; k++) {
-        edl_rng r;
-        edl_rng_seed(&r, base ^ (0x9e3779b97f4a7c15ULL * (k + 1)));
-        float *x = w + k * CHUNK;
-        size_t n = L->w_count - k * CHUNK < CHUNK ? L->w_count - k * CHUNK : CHUNK;
-        switch (scheme) {
-        case EDL_INIT_TORCH:
-            for (size_t i = 0; i < n; i++) x[i] = edl_rng_normal(&r);
-            break;
-        case EDL_INIT_KERAS: fill_uniform(x, n, 0.05f, &r); break;
-        case EDL_INIT_FASTTEXT: fill_uniform(x, n, 1.0f / (float)L->info.dim, &r); break;
+    for (size_t g = 0; g < chunks; g += GROUP) {
+        const size_t gend = chunks - g < GROUP ? chunks : g + GROUP;
+#pragma omp parallel for schedule(static) if (gend - g > 4)
+        for (size_t k = g; k < gend; k++) {
+            edl_rng r;
+            edl_rng_seed(&r, base ^ (0x9e3779b97f4a7c15ULL * (k + 1)));
+            float *x = w + k * CHUNK;
+            size_t n = L->w_count - k * CHUNK < CHUNK ? L->w_count - k * CHUNK : CHUNK;
+            switch (scheme) {
+            case EDL_INIT_TORCH:
+                for (size_t i = 0; i < n; i++) x[i] = edl_rng_normal(&r);
+                break;
+            case EDL_INIT_KERAS: fill_uniform(x, n, 0.05f, &r); break;
+            case EDL_INIT_FASTTEXT: fill_uniform(x, n, 1.0f / (float)L->info.dim, &r); break;
+            }
         }
+        /* a table in a scratch file is written out as it is filled: memory holds one group */
+        const size_t end = gend * (size_t)CHUNK < L->w_count ? gend * (size_t)CHUNK : L->w_count;
+        edl__model_drop(m, EDL__REGION_PARAMS, L->w_off + g * (size_t)CHUNK, end - g * (size_t)CHUNK);
     }
     if (L->info.padding_idx >= 0) memset(w + (size_t)L->info.padding_idx * L->info.dim, 0, L->info.dim * sizeof *w);
 }
