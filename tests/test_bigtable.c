@@ -129,10 +129,38 @@ TEST(bigtable_trains_as_in_memory) {
         edl_model_free(file);
     }
     CHECK(dir_entries(dir) == 0);
+
+    /* a save still refuses non-finite values: written through a tensor's pointer, or by a step
+       that overflowed */
+    edl_model *m = NULL;
+    char path[96];
+    snprintf(path, sizeof path, "%s.safetensors", dir);
+    CHECK_OK(edl_model_parse_spec(&m, spec));
+    CHECK_OK(edl_model_set_table_dir(m, dir));
+    CHECK_OK(edl_model_init(m, EDL_INIT_TORCH, 1));
+    CHECK_OK(edl_model_save(m, path, NULL, NULL, 0));
+    size_t nw = 0;
+    float *w = edl_model_tensor(m, 0, "weight", &nw);
+    if (w) w[nw - 1] = NAN;
+    CHECK_STATUS(edl_model_save(m, path, NULL, NULL, 0), EDL_ERR_NUMERIC);
+    edl_model_free(m);
+    m = NULL;
+    CHECK_OK(edl_model_parse_spec(&m, spec));
+    CHECK_OK(edl_model_set_table_dir(m, dir));
+    CHECK_OK(edl_model_init(m, EDL_INIT_TORCH, 1));
+    edl_train_config big;
+    edl_train_defaults(&big);
+    edl_optim_defaults(&big.optim, EDL_OPT_SGD);
+    big.optim.lr = 1e3f, big.optim.weight_decay = 1e38f, big.epochs = 1;
+    CHECK_STATUS(edl_train(m, d, &big, NULL), EDL_ERR_NUMERIC);
+    CHECK_ERROR_HAS("optimizer step 1 made parameters");
+    CHECK_STATUS(edl_model_save(m, path, NULL, NULL, 0), EDL_ERR_NUMERIC);
+    edl_model_free(m);
+    unlink(path);
     edl_dataset_free(d);
 
     /* refusals: after init, and a directory that cannot hold the file (named) */
-    edl_model *m = NULL;
+    m = NULL;
     CHECK_OK(edl_model_from_spec(&m, "embedding(rows=10,dim=4,len=1) dense(2)", EDL_INIT_TORCH, 1));
     CHECK_STATUS(edl_model_set_table_dir(m, dir), EDL_ERR_ARG);
     CHECK_ERROR_HAS("before init");
@@ -144,6 +172,48 @@ TEST(bigtable_trains_as_in_memory) {
     CHECK_STATUS(edl_model_init(m, EDL_INIT_TORCH, 1), EDL_ERR_IO);
     CHECK_ERROR_HAS("/nonexistent-edl-dir");
     edl_model_free(m);
+    harness_remove_dir(dir);
+}
+
+/* The recommenders with their table and optimizer state in a scratch file: the same model. */
+TEST(bigtable_recommenders_as_in_memory) {
+    char dir[] = "/tmp/edl-bigtable-rec-XXXXXX", data[96];
+    if (!mkdtemp(dir)) {
+        FAILF("mkdtemp: %s", strerror(errno));
+        return;
+    }
+    snprintf(data, sizeof data, "%s/r.data", dir);
+    edl_synth_args sa;
+    edl_synth_defaults(&sa);
+    sa.users = 300, sa.items = 500, sa.per_user = 20, sa.seed = 4;
+    CHECK_OK(edl_synth_ratings(data, &sa, NULL));
+    edl_ratings *rt = NULL;
+    CHECK_OK(edl_ratings_read(&rt, data, NULL, NULL));
+    const edl_rec_kind kinds[] = {EDL_REC_MF, EDL_REC_BPR, EDL_REC_MLP};
+    for (size_t k = 0; rt && k < 3; k++) {
+        edl_rec_args a;
+        edl_rec_defaults(&a, kinds[k]);
+        a.epoch = 2, a.thread = 1, a.seed = 5, a.dim = 16;
+        edl_recommender *mem = NULL, *file = NULL;
+        CHECK_OK(edl_rec_train(&mem, rt, &a, NULL));
+        a.table_dir = dir;
+        CHECK_OK(edl_rec_train(&file, rt, &a, NULL));
+        if (mem && file && !same_tensors((edl_model *)edl_rec_model(mem), (edl_model *)edl_rec_model(file)))
+            FAILF("%s: the file-backed recommender differs", edl_rec_kind_name(kinds[k]));
+        float x = 0, y = 1;
+        int64_t user, item;
+        CHECK_OK(edl_ratings_get(rt, 0, &user, &item, NULL, NULL));
+        if (mem && file) {
+            CHECK_OK(edl_rec_score(mem, user, item, &x));
+            CHECK_OK(edl_rec_score(file, user, item, &y));
+            CHECK(x == y);
+        }
+        edl_rec_free(mem);
+        edl_rec_free(file);
+    }
+    edl_ratings_free(rt);
+    unlink(data);
+    CHECK(dir_entries(dir) == 0);
     harness_remove_dir(dir);
 }
 

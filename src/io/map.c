@@ -128,9 +128,11 @@ edl_status edl__map_shared(edl__map *m, const char *path, size_t size) {
         p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (p == MAP_FAILED) s = map_err("cannot map", path, errno);
     }
-    close(fd);
-    if (s != EDL_OK) return s;
-    m->data = p, m->size = size, m->kind = EDL__MAP_SHARED;
+    if (s != EDL_OK) {
+        close(fd);
+        return s;
+    }
+    m->data = p, m->size = size, m->kind = EDL__MAP_SHARED, m->fd = fd; /* fd: for write-back */
     return EDL_OK;
 }
 
@@ -161,9 +163,11 @@ edl_status edl__map_scratch(edl__map *m, const char *dir, size_t size) {
         p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (p == MAP_FAILED) s = map_err("cannot map a table file in it", dir, errno);
     }
-    close(fd); /* the mapping keeps the file until it is unmapped */
-    if (s != EDL_OK) return s;
-    m->data = p, m->size = size, m->kind = EDL__MAP_SHARED;
+    if (s != EDL_OK) {
+        close(fd);
+        return s;
+    }
+    m->data = p, m->size = size, m->kind = EDL__MAP_SHARED, m->fd = fd; /* fd: for write-back */
     return EDL_OK;
 }
 
@@ -191,17 +195,34 @@ edl_status edl__map_sync(const edl__map *m, const char *path) {
     return EDL_OK;
 }
 
+/* [off, off + len) widened to pages and cut at the mapping's end; 0 when empty. */
+static size_t page_span(const edl__map *m, size_t off, size_t len, size_t *a) {
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t end = off < m->size && len < m->size - off ? off + len : m->size;
+    *a = off / page * page;
+    return end > *a ? end - *a : 0;
+}
+
 void edl__map_drop(const edl__map *m, size_t off, size_t len) {
     if (m->kind != EDL__MAP_SHARED) return; /* elsewhere dropping a written page would lose it */
-    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t a = off / page * page, end = off + len < m->size ? off + len : m->size;
-    if (end <= a) return;
-    msync((char *)m->data + a, end - a, MS_SYNC);
-    madvise((char *)m->data + a, end - a, MADV_DONTNEED);
+    size_t a, n = page_span(m, off, len, &a);
+    if (!n) return;
+    /* written (not made durable: a table's file is scratch) before its pages leave */
+    if (sync_file_range(m->fd, (off_t)a, (off_t)n,
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0)
+        msync((char *)m->data + a, n, MS_SYNC);
+    madvise((char *)m->data + a, n, MADV_DONTNEED);
+}
+
+void edl__map_writeback(const edl__map *m, size_t off, size_t len) {
+    if (m->kind != EDL__MAP_SHARED) return;
+    size_t a, n = page_span(m, off, len, &a);
+    if (n) sync_file_range(m->fd, (off_t)a, (off_t)n, SYNC_FILE_RANGE_WRITE);
 }
 
 void edl__map_close(edl__map *m) {
     if (!m) return;
+    if (m->kind == EDL__MAP_SHARED) close(m->fd);
     if (m->kind == EDL__MAP_PRIVATE || m->kind == EDL__MAP_SHARED || m->kind == EDL__MAP_ANON)
         munmap(m->data, m->size);
     else

@@ -17,6 +17,7 @@ typedef struct {
     void *data; /* size bytes; page-aligned when mapped, 64-byte aligned when read */
     size_t size;
     edl__map_kind kind;
+    int fd; /* EDL__MAP_SHARED: the file, kept open to write pages back (other kinds: unused) */
 } edl__map;
 
 /* The bytes of path (a regular file or "-": standard input, which is read). Mapped
@@ -51,6 +52,10 @@ edl_status edl__map_sync(const edl__map *m, const char *path);
 /* A shared mapping's pages of [off, off + len) are written back and leave this process's memory
    (the file keeps them); a no-op for other kinds. */
 void edl__map_drop(const edl__map *m, size_t off, size_t len);
+/* Starts writing a shared mapping's dirty pages of [off, off + len) to the file and returns at
+   once (edl__map_drop later waits for them): filling a table overlaps its writing. A no-op for
+   other kinds. */
+void edl__map_writeback(const edl__map *m, size_t off, size_t len);
 
 /* Unmaps or frees; a zeroed or closed map is a no-op. */
 void edl__map_close(edl__map *m);

@@ -50,9 +50,13 @@ void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng) {
             case EDL_INIT_FASTTEXT: fill_uniform(x, n, 1.0f / (float)L->info.dim, &r); break;
             }
         }
-        /* a table in a scratch file is written out as it is filled: memory holds one group */
+        /* a table in a scratch file is written out as it is filled, each group while the next
+           is drawn: memory holds two groups */
         const size_t end = gend * (size_t)CHUNK < L->w_count ? gend * (size_t)CHUNK : L->w_count;
-        edl__model_drop(m, EDL__REGION_PARAMS, L->w_off + g * (size_t)CHUNK, end - g * (size_t)CHUNK);
+        edl__model_writeback(m, EDL__REGION_PARAMS, L->w_off + g * (size_t)CHUNK, end - g * (size_t)CHUNK);
+        if (g) edl__model_drop(m, EDL__REGION_PARAMS, L->w_off + (g - GROUP) * (size_t)CHUNK, (size_t)GROUP * CHUNK);
+        if (gend == chunks)
+            edl__model_drop(m, EDL__REGION_PARAMS, L->w_off + g * (size_t)CHUNK, end - g * (size_t)CHUNK);
     }
     if (L->info.padding_idx >= 0) memset(w + (size_t)L->info.padding_idx * L->info.dim, 0, L->info.dim * sizeof *w);
 }

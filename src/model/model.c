@@ -299,6 +299,11 @@ void edl__model_drop(const edl_model *m, int k, size_t off, size_t n) {
     edl__map_drop(&m->block, ((size_t)k * m->region_floats + off) * sizeof(float), n * sizeof(float));
 }
 
+void edl__model_writeback(const edl_model *m, int k, size_t off, size_t n) {
+    if (!edl__model_region(m, k)) return;
+    edl__map_writeback(&m->block, ((size_t)k * m->region_floats + off) * sizeof(float), n * sizeof(float));
+}
+
 /* The scratch file of a model with a table directory: EDL__REGIONS regions of the block's size,
    each starting on a page. */
 static edl_status build_scratch(edl_model *m, const char *fn) {
@@ -355,6 +360,7 @@ edl_status edl_model_init(edl_model *m, edl_init scheme, uint64_t seed) {
         edl__init_layer(m, l, L->has_init ? L->init : scheme, &lr);
     }
     edl_model_zero_grad(m);
+    m->finite_known = m->table_dir != NULL;
     return EDL_OK;
 }
 
@@ -364,6 +370,7 @@ float *edl_model_tensor(edl_model *m, size_t layer, const char *which, size_t *c
     if (!m || !m->built || layer >= m->nlayers || !which) return NULL;
     edl__layer *L = &m->layers[layer];
     if (!has_params(L)) return NULL;
+    m->finite_known = 0; /* the caller may write anything through the pointer */
     if (!strcmp(which, "weight")) {
         if (count) *count = L->w_count;
         return m->params + L->w_off;

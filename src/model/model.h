@@ -6,6 +6,7 @@
 #include "common/internal.h"
 #include "io/map.h"
 #include "io/safetensors.h"
+#include "model/table.h"
 
 /* Row-sparse gradient bookkeeping of one embedding table: which rows hold gradient. */
 typedef struct {
@@ -50,6 +51,9 @@ struct edl_model {
                               holding it and the training state (edl__model_region) */
     char *table_dir;       /* edl_model_set_table_dir: where the block's scratch file lives, or NULL */
     size_t region_floats;  /* with table_dir: floats from one region of the scratch file to the next */
+    int finite_known;      /* a scratch-file model whose values only init and successful optimizer steps
+                              wrote (no pointer handed out): all finite, so a save need not read the
+                              table twice (once to check, once to write) */
     edl__st *file;         /* a mapped model: the file whose mapping params points into (a reference) */
     int built;
     edl__workspace ws; /* training workspace (predict uses its own) */
@@ -76,15 +80,6 @@ edl_status edl__model_check_layout(const edl_model *m, const char *fn);
 edl_status edl__model_layout(edl_model *m);
 /* Lays out and allocates the parameter block (zeroed). */
 edl_status edl__model_build(edl_model *m);
-/* The regions of a model's scratch file (edl_model_set_table_dir), each nparams floats in the
-   block's layout, page-aligned: the parameters, their gradients, the optimizer's two states and
-   the best parameters seen (early stopping). Untouched, a region costs neither memory nor disk. */
-enum { EDL__REGION_PARAMS = 0, EDL__REGION_GRADS, EDL__REGION_S1, EDL__REGION_S2, EDL__REGION_BEST, EDL__REGIONS };
-/* Region k of the scratch file (zero until written), or NULL when the block is in memory. */
-float *edl__model_region(const edl_model *m, int k);
-/* Writes back and lets go of the pages of region k's floats [off, off + n) (see edl__map_drop):
-   bounds the memory a pass over a larger-than-memory table holds; a no-op in memory. */
-void edl__model_drop(const edl_model *m, int k, size_t off, size_t n);
 /* Allocates the gradient block (zeroed) if it is not yet there. */
 edl_status edl__model_grads(edl_model *m);
 /* Adds the layers and loss a spec describes to an empty model (no allocation of parameters). */

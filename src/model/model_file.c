@@ -86,7 +86,7 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
     static const char fn[] = "edl_model_save";
     if (!m || !m->built || !path) return edl__fail(EDL_ERR_ARG, "%s: model (initialised) or path is NULL", fn);
     EDL__TRY(check_save_args(fn, meta_keys, meta_values, nmeta, extra, nextra));
-    for (size_t l = 0; l < m->nlayers; l++) {
+    for (size_t l = 0; !m->finite_known && l < m->nlayers; l++) {
         const edl__layer *L = &m->layers[l];
         if (has_tensors(L) && !edl__vec_all_finite(m->params + L->w_off, edl__layer_span(L)))
             return edl__fail(EDL_ERR_NUMERIC, "%s: %s: layer %zu (%s) holds NaN or infinite values; not saved", fn,

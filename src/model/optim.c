@@ -223,6 +223,7 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
     /* the updates zeroed every gradient they read; what is left is the touched-row lists (and
        any frozen layer's, which holds none) */
     edl__forget_touched(m);
+    if (bad_layer != SIZE_MAX) m->finite_known = 0; /* the non-finite values stay in the model */
     if (bad_layer != SIZE_MAX)
         return edl__fail(EDL_ERR_NUMERIC,
                          "optimizer step %llu made parameters of layer %zu (%s) non-finite (lower the learning rate)",
