@@ -5,7 +5,7 @@
  * Three epochs a run: the first (cold: rows, gradients and Adam state touched for the first time,
  * page faults included) and the last two (warm) are reported apart; building and initialising
  * the table is timed apart too (in the file, init writes the table to disk).
- * Usage: bench_bigtable [rows_log2=22] [dim=64] [examples=200000] [runs=5] [dir=$TMPDIR|/tmp] */
+ * Usage: bench_bigtable [rows_log2=21] [dim=64] [examples=200000] [runs=3] [dir=$TMPDIR|/tmp] */
 #include "bench.h"
 #include "edl.h"
 
@@ -89,11 +89,11 @@ static void run(const char *spec, const char *dir, const edl_dataset *d, double 
 }
 
 int main(int argc, char **argv) {
-    int rows_log2 = argc > 1 ? atoi(argv[1]) : 22, runs = argc > 4 ? atoi(argv[4]) : 5;
+    int rows_log2 = argc > 1 ? atoi(argv[1]) : 21, runs = argc > 4 ? atoi(argv[4]) : 3;
     size_t dim = argc > 2 ? (size_t)atol(argv[2]) : 64, n = argc > 3 ? (size_t)atol(argv[3]) : 200000;
     const char *dir = argc > 5 ? argv[5] : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     if (rows_log2 < 4 || rows_log2 > 40 || dim == 0 || n == 0 || runs < 1 || runs > 99) {
-        fprintf(stderr, "usage: bench_bigtable [rows_log2=22] [dim=64] [examples=200000] [runs=5] [dir]\n");
+        fprintf(stderr, "usage: bench_bigtable [rows_log2=21] [dim=64] [examples=200000] [runs=3] [dir]\n");
         return 2;
     }
     const size_t rows = (size_t)1 << rows_log2;

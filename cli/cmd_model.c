@@ -122,9 +122,10 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "edl train: -patience needs validation data (-valid FILE or -validSplit F)\n");
         return 2;
     }
-    char path[4096], log_path[4096];
+    char path[4096], log_path[4096], ck_path[4096];
     if (cli_output_path(cmd, "-output", output, ".safetensors", path, sizeof path) ||
-        (log && cli_output_path(cmd, "-log", log, "", log_path, sizeof log_path)))
+        (log && cli_output_path(cmd, "-log", log, "", log_path, sizeof log_path)) ||
+        (checkpoint && cli_output_path(cmd, "-checkpoint", checkpoint, "", ck_path, sizeof ck_path)))
         return 1;
     if (checkpoint_steps && !checkpoint) {
         fprintf(stderr, "edl train: -checkpointSteps needs -checkpoint FILE\n");

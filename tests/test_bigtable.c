@@ -212,6 +212,25 @@ TEST(bigtable_recommenders_as_in_memory) {
         edl_rec_free(file);
     }
     edl_ratings_free(rt);
+    /* the CLI: edl recommend train -tableDir writes the model it writes without */
+    char cmd[512], mem_path[96], file_path[96], outbuf[256];
+    snprintf(mem_path, sizeof mem_path, "%s/mem", dir);
+    snprintf(file_path, sizeof file_path, "%s/file", dir);
+    snprintf(cmd, sizeof cmd, "%s recommend train -input %s -output %s -model bpr -epoch 2 -thread 1 -verbose 0",
+             harness_cli(), data, mem_path);
+    CHECK(harness_run(cmd, outbuf, sizeof outbuf) == 0);
+    snprintf(cmd, sizeof cmd,
+             "%s recommend train -input %s -output %s -model bpr -epoch 2 -thread 1 -verbose 0 -tableDir %s",
+             harness_cli(), data, file_path, dir);
+    CHECK(harness_run(cmd, outbuf, sizeof outbuf) == 0);
+    edl_recommender *a = NULL, *b = NULL;
+    strcat(mem_path, ".safetensors"), strcat(file_path, ".safetensors");
+    CHECK_OK(edl_rec_load(&a, mem_path));
+    CHECK_OK(edl_rec_load(&b, file_path));
+    if (a && b) CHECK(same_tensors((edl_model *)edl_rec_model(a), (edl_model *)edl_rec_model(b)));
+    edl_rec_free(a);
+    edl_rec_free(b);
+    unlink(mem_path), unlink(file_path);
     unlink(data);
     CHECK(dir_entries(dir) == 0);
     harness_remove_dir(dir);
@@ -371,6 +390,11 @@ TEST(bigtable_8gib_table_in_2gib_cgroup) {
     enum { DIM = 16, REF_ROWS = 1 << 20 };
     const size_t rows = (size_t)1 << 27;
     const unsigned long long limit = 2ULL << 30;
+    const char *env = getenv("EDL_TEST_BIGTABLE");
+    if (env && !strcmp(env, "0")) { /* a shared machine's disk: 16 GiB written, then freed */
+        fprintf(stderr, "    skipped: EDL_TEST_BIGTABLE=0\n");
+        return;
+    }
     char dir[] = "/tmp/edl-bigtable-8g-XXXXXX";
     if (!mkdtemp(dir)) {
         FAILF("mkdtemp: %s", strerror(errno));
