@@ -236,6 +236,24 @@ TEST(bigtable_recommenders_as_in_memory) {
     harness_remove_dir(dir);
 }
 
+/* The CLI's refusals: a table directory that does not exist (named, before the data is read),
+   -checkpointSteps without -checkpoint. */
+TEST(bigtable_cli_refusals) {
+    char cmd[512], out[512];
+    snprintf(cmd, sizeof cmd,
+             "%s train -spec 'embedding_bag(rows=10,dim=4) dense(2)' -input /nonexistent-input -output "
+             "/tmp/edl-never -tableDir /nonexistent-edl-dir",
+             harness_cli());
+    CHECK(harness_run_all(cmd, out, sizeof out) == 1);
+    CHECK(strstr(out, "/nonexistent-edl-dir") != NULL && !strstr(out, "/nonexistent-input"));
+    snprintf(cmd, sizeof cmd,
+             "%s train -spec 'embedding_bag(rows=10,dim=4) dense(2)' -input /nonexistent-input -output "
+             "/tmp/edl-never -checkpointSteps 5",
+             harness_cli());
+    CHECK(harness_run_all(cmd, out, sizeof out) == 2);
+    CHECK(strstr(out, "-checkpointSteps needs -checkpoint") != NULL);
+}
+
 /* edl train -tableDir with a checkpoint every step, killed (SIGKILL) at many moments: the
    checkpoint is always absent (before the first) or a whole model that loads, and the table
    directory stays empty. */
@@ -345,13 +363,18 @@ static int make_cgroup(char cg[CG_PATH], int *v2, unsigned long long limit, char
     } else if (has_v2 && stat("/sys/fs/cgroup/cgroup.controllers", &sb) == 0) {
         snprintf(base, sizeof base, "/sys/fs/cgroup%s", strcmp(v2path, "/") ? v2path : "");
         *v2 = 1;
-        /* the memory controller must be given to children (a group with processes of its own
-           cannot, in v2: then this is skipped) */
+        /* the memory controller must be given to children: a group with processes of its own
+           cannot (v2's rule), so failing that the root group, which may */
         snprintf(probe, sizeof probe, "%s/cgroup.subtree_control", base);
         char ctl[256];
         read_line(probe, ctl, sizeof ctl);
-        if (!strstr(ctl, "memory") && write_file(probe, "+memory") != 0)
-            return snprintf(why, wsize, "cannot enable the memory controller in %s", probe), -1;
+        if (!strstr(ctl, "memory") && write_file(probe, "+memory") != 0) {
+            read_line("/sys/fs/cgroup/cgroup.subtree_control", ctl, sizeof ctl);
+            if (!strstr(ctl, "memory") && write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory") != 0)
+                return snprintf(why, wsize, "cannot enable the memory controller in %s or in /sys/fs/cgroup", probe),
+                       -1;
+            snprintf(base, sizeof base, "/sys/fs/cgroup");
+        }
     } else {
         return snprintf(why, wsize, "no memory cgroup (v1 or v2) is mounted under /sys/fs/cgroup"), -1;
     }

@@ -150,7 +150,7 @@ edl_status edl__map_scratch(edl__map *m, const char *dir, size_t size) {
         char *tmp = malloc(n);
         if (!tmp) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", dir);
         snprintf(tmp, n, "%s/.edl-table-XXXXXX", dir);
-        fd = mkstemp(tmp);
+        fd = mkostemp(tmp, O_CLOEXEC);
         int err = errno;
         if (fd >= 0) unlink(tmp);
         free(tmp);
