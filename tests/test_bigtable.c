@@ -121,7 +121,20 @@ TEST(bigtable_trains_as_in_memory) {
         if (cases[k].patience) c.valid_split = 0.25f, c.patience = 1, c.optim.lr = 0.05f;
         edl_train_report ra, rb;
         CHECK_OK(edl_train(mem, d, &c, &ra));
+        char ck[96];
+        snprintf(ck, sizeof ck, "%s.ck.safetensors", dir); /* beside dir: dir stays empty */
+        if (k == 0) c.checkpoint = ck, c.checkpoint_steps = 7;
         CHECK_OK(edl_train(file, d, &c, &rb));
+        if (k == 0) { /* the last checkpoint is the trained model, at its last step */
+            edl_model *back = NULL;
+            CHECK_OK(edl_model_load(&back, ck));
+            const char *step = back ? edl_model_meta(back, "train.checkpoint_step") : NULL;
+            const char *ep = back ? edl_model_meta(back, "train.checkpoint_epoch") : NULL;
+            CHECK(step && ep && (uint64_t)atoll(step) == rb.steps && (size_t)atoll(ep) == c.epochs);
+            if (back) CHECK(same_tensors(back, file));
+            edl_model_free(back);
+            unlink(ck);
+        }
         if (!same_tensors(mem, file))
             FAILF("case %zu (%s): the file-backed model differs", k, edl_opt_name(cases[k].kind));
         CHECK(ra.train_loss == rb.train_loss && ra.best_epoch == rb.best_epoch);

@@ -305,9 +305,9 @@ void edl__model_writeback(const edl_model *m, int k, size_t off, size_t n) {
 }
 
 /* The scratch file of a model with a table directory: EDL__REGIONS regions of the block's size,
-   each starting on a page. */
+   each starting on a page (64 KiB: any page size). */
 static edl_status build_scratch(edl_model *m, const char *fn) {
-    const size_t page_floats = 4096 / sizeof(float), n = m->nparams ? m->nparams : 1;
+    const size_t page_floats = 65536 / sizeof(float), n = m->nparams ? m->nparams : 1;
     if (n > SIZE_MAX / sizeof(float) / EDL__REGIONS - page_floats)
         return edl__fail(EDL_ERR_NOMEM, "%s: %zu parameters and their training state overflow size_t", fn, n);
     m->region_floats = (n + page_floats - 1) / page_floats * page_floats;

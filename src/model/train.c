@@ -159,6 +159,7 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
     r.valid_loss = r.valid_accuracy = NAN;
     double t0 = edl__now(), last_report = t0;
     size_t bad_epochs = 0, seen = 0;
+    uint64_t saved_step = 0; /* the step of the last checkpoint (0: none yet) */
     edl_progress p = {0};
     p.epochs = c->epochs, p.total_steps = total_steps;
     p.valid_loss = p.valid_accuracy = NAN;
@@ -185,9 +186,10 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
                 goto done;
             }
             r.steps++;
-            if (c->checkpoint && c->checkpoint_steps && r.steps % c->checkpoint_steps == 0 &&
-                (s = save_checkpoint(m, c->checkpoint, epoch, r.steps)) != EDL_OK)
-                goto done;
+            if (c->checkpoint && c->checkpoint_steps && r.steps % c->checkpoint_steps == 0) {
+                if ((s = save_checkpoint(m, c->checkpoint, epoch, r.steps)) != EDL_OK) goto done;
+                saved_step = r.steps;
+            }
             loss_sum += (double)loss * (double)k;
             done_ex += k, seen += k;
             double t = edl__now();
@@ -227,7 +229,8 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
             c->progress(&p, c->user);
             last_report = t;
         }
-        if (c->checkpoint && (s = save_checkpoint(m, c->checkpoint, epoch, r.steps)) != EDL_OK) goto done;
+        if (c->checkpoint && saved_step != r.steps && (s = save_checkpoint(m, c->checkpoint, epoch, r.steps)) != EDL_OK)
+            goto done;
         if (stop) break;
     }
     if (best && r.best_epoch && r.best_epoch != r.epochs_run) memcpy(m->params, best, m->nparams * sizeof *best);
