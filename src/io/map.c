@@ -220,6 +220,11 @@ void edl__map_writeback(const edl__map *m, size_t off, size_t len) {
     if (n) sync_file_range(m->fd, (off_t)a, (off_t)n, SYNC_FILE_RANGE_WRITE);
 }
 
+void edl__map_advise(const edl__map *m, edl__map_access how) {
+    if (m->kind != EDL__MAP_SHARED && m->kind != EDL__MAP_PRIVATE) return;
+    madvise(m->data, m->size, how == EDL__ACCESS_RANDOM ? MADV_RANDOM : MADV_SEQUENTIAL);
+}
+
 void edl__map_close(edl__map *m) {
     if (!m) return;
     if (m->kind == EDL__MAP_SHARED) close(m->fd);

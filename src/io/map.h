@@ -57,6 +57,12 @@ void edl__map_drop(const edl__map *m, size_t off, size_t len);
    other kinds. */
 void edl__map_writeback(const edl__map *m, size_t off, size_t len);
 
+/* How a mapping will be read: rows at random (no read-ahead: a fault reads one page, not the
+   next 128 KiB that a random row will not use) or in order (read-ahead doubled). Advice only;
+   a no-op for memory that is not mapped. */
+typedef enum { EDL__ACCESS_RANDOM = 0, EDL__ACCESS_SEQUENTIAL } edl__map_access;
+void edl__map_advise(const edl__map *m, edl__map_access how);
+
 /* Unmaps or frees; a zeroed or closed map is a no-op. */
 void edl__map_close(edl__map *m);
 

@@ -316,6 +316,9 @@ static edl_status build_scratch(edl_model *m, const char *fn) {
     if (s != EDL_OK)
         return edl__fail_wrap(s, "%s: %zu parameters with their gradients and optimizer state (%zu bytes)", fn,
                               m->nparams, bytes);
+    /* training looks rows up at random: a fault reads the page it needs, not a read-ahead window
+       (a save asks for read-ahead while it streams the table out) */
+    edl__map_advise(&m->block, EDL__ACCESS_RANDOM);
     m->params = m->block.data;
     m->built = 1;
     return EDL_OK;

@@ -86,11 +86,15 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
     static const char fn[] = "edl_model_save";
     if (!m || !m->built || !path) return edl__fail(EDL_ERR_ARG, "%s: model (initialised) or path is NULL", fn);
     EDL__TRY(check_save_args(fn, meta_keys, meta_values, nmeta, extra, nextra));
+    /* a scratch-file table is read in order from here (checked, written out), then at random again */
+    if (m->table_dir) edl__map_advise(&m->block, EDL__ACCESS_SEQUENTIAL);
     for (size_t l = 0; !m->finite_known && l < m->nlayers; l++) {
         const edl__layer *L = &m->layers[l];
-        if (has_tensors(L) && !edl__vec_all_finite(m->params + L->w_off, edl__layer_span(L)))
+        if (has_tensors(L) && !edl__vec_all_finite(m->params + L->w_off, edl__layer_span(L))) {
+            if (m->table_dir) edl__map_advise(&m->block, EDL__ACCESS_RANDOM);
             return edl__fail(EDL_ERR_NUMERIC, "%s: %s: layer %zu (%s) holds NaN or infinite values; not saved", fn,
                              path, l, L->info.name);
+        }
     }
     /* each layer's weight and bias */
     size_t spec_len = edl__model_spec_len(m), nt = 0;
@@ -118,6 +122,7 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
         }
     }
     if (s == EDL_OK) s = write_file(fn, path, spec, meta_keys, meta_values, nmeta, t, nt, extra, nextra);
+    if (m->table_dir) edl__map_advise(&m->block, EDL__ACCESS_RANDOM);
     free(spec), free(t), free(names);
     return s;
 }
