@@ -66,7 +66,8 @@ int cmd_train(int argc, char **argv) {
     uint64_t seed = 0;
     float lr = -1, momentum = 0, wd = -1, clip = 0, split = 0;
     int thread = 0, verbose = 1, nesterov = 0;
-    const char *log = NULL;
+    const char *log = NULL, *table_dir = NULL, *checkpoint = NULL;
+    uint64_t checkpoint_steps = 0;
     char opt_help[96], sched_help[96], init_help[96];
     args_names(opt_help, sizeof opt_help, &ARG_NAMES_OPT, NULL, 0, "", ", ", ", ", "");
     args_names(sched_help, sizeof sched_help, &ARG_NAMES_SCHEDULE, NULL, 0, "learning rate: ", ", ", ", ",
@@ -94,6 +95,10 @@ int cmd_train(int argc, char **argv) {
         {"thread", ARG_INT, &thread, "threads (0: all cores)"},
         {"verbose", ARG_INT, &verbose, "0 silent, 1 progress"},
         {"log", ARG_STR, &log, "write each epoch's loss and accuracy as CSV (edl plot-curve draws it)"},
+        {"tableDir", ARG_STR, &table_dir,
+         "tables larger than memory: parameters and training state in a scratch file in DIR (on disk)"},
+        {"checkpoint", ARG_STR, &checkpoint, "save the model to this file at each epoch's end (atomically)"},
+        {"checkpointSteps", ARG_U64, &checkpoint_steps, "and every N steps (0: epochs' ends only)"},
     };
     const arg_cmd ac = {cmd, "usage: edl train -spec SPEC -input FILE -output PREFIX [flags]\n", specs,
                         sizeof specs / sizeof specs[0]};
@@ -117,11 +122,20 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "edl train: -patience needs validation data (-valid FILE or -validSplit F)\n");
         return 2;
     }
-    char path[4096], log_path[4096];
+    char path[4096], log_path[4096], ck_path[4096];
     if (cli_output_path(cmd, "-output", output, ".safetensors", path, sizeof path) ||
-        (log && cli_output_path(cmd, "-log", log, "", log_path, sizeof log_path)))
+        (log && cli_output_path(cmd, "-log", log, "", log_path, sizeof log_path)) ||
+        (checkpoint && cli_output_path(cmd, "-checkpoint", checkpoint, "", ck_path, sizeof ck_path)))
         return 1;
-    const cli_file files[] = {{"-input", input, 0}, {"-valid", valid, 0}, {"-output", path, 1}, {"-log", log, 1}};
+    if (checkpoint_steps && !checkpoint) {
+        fprintf(stderr, "edl train: -checkpointSteps needs -checkpoint FILE\n");
+        return 2;
+    }
+    const cli_file files[] = {{"-input", input, 0},
+                              {"-valid", valid, 0},
+                              {"-output", path, 1},
+                              {"-log", log, 1},
+                              {"-checkpoint", checkpoint, 1}};
     if (cli_files_distinct(cmd, files, sizeof files / sizeof files[0])) return 1;
     int opt_kind, sched, init_kind;
     if (args_enum(cmd, "-optimizer", optimizer, &ARG_NAMES_OPT, NULL, 0, &opt_kind) ||
@@ -135,7 +149,9 @@ int cmd_train(int argc, char **argv) {
     edl_dataset *train = NULL, *vdata = NULL;
     progress_state ps = {0};
     int rc = 1;
-    if (edl_model_from_spec(&m, spec, (edl_init)init_kind, seed) != EDL_OK) goto out;
+    if (edl_model_parse_spec(&m, spec) != EDL_OK || (table_dir && edl_model_set_table_dir(m, table_dir) != EDL_OK) ||
+        edl_model_init(m, (edl_init)init_kind, seed) != EDL_OK)
+        goto out;
     size_t fdim, tdim;
     data_dims(m, &fdim, &tdim);
     if (edl_dataset_load_text(&train, input, fdim, tdim) != EDL_OK) goto out;
@@ -149,6 +165,7 @@ int cmd_train(int argc, char **argv) {
     c.epochs = epoch, c.batch_size = batch, c.seed = seed, c.patience = patience;
     c.valid = vdata, c.valid_split = split;
     c.schedule = (edl_schedule)sched, c.warmup_steps = warmup;
+    c.checkpoint = checkpoint, c.checkpoint_steps = checkpoint_steps;
     progress_init(&ps, verbose);
     if (log && !(ps.log = cli_open_output(cmd, "-log", log))) {
         rc = 2; /* said here: not the library's last error */

@@ -159,6 +159,7 @@ static int rec_train(int argc, char **argv) {
     float lr = NAN, reg = NAN;                                                   /* NaN: the model's default */
     int thread = 0, verbose = 1;
     uint64_t seed = 0;
+    const char *table_dir = NULL;
     const arg_spec specs[] = {
         {"input", ARG_STR, &input, "ratings file ('-' for stdin)"},
         {"output", ARG_STR, &output, "writes OUTPUT.safetensors (and OUTPUT.test with -split)"},
@@ -178,6 +179,8 @@ static int rec_train(int argc, char **argv) {
         {"k", ARG_SIZE, &k, "cut-off of the held-out ranking metrics (unset: 10; with -split)"},
         {"log", ARG_STR, &log, "write each epoch's loss and test metric as CSV (edl plot-curve draws it)"},
         {"verbose", ARG_INT, &verbose, "0 silent, 1 a line an epoch, 2 with the held-out metric"},
+        {"tableDir", ARG_STR, &table_dir,
+         "tables larger than memory: the table and its training state in a scratch file in DIR (on disk)"},
         READ_FLAGS(rf),
     };
     const arg_cmd ac = {cmd, "usage: edl recommend train -input FILE -output PREFIX [flags]\n", specs,
@@ -233,6 +236,7 @@ static int rec_train(int argc, char **argv) {
     edl_rec_defaults(&a, (edl_rec_kind)kind);
     a.dim = dim, a.epoch = epoch, a.lr = isnan(lr) ? -1.0f : lr, a.reg = isnan(reg) ? -1.0f : reg, a.neg = neg,
     a.batch = batch, a.thread = thread, a.seed = seed, a.k = k;
+    a.table_dir = table_dir;
     size_t hs[8], nh = 0;
     if (hidden) {
         if (args_sizes(hidden, hs, 8, &nh) != 0 || nh > 7)

@@ -227,6 +227,14 @@ edl_status edl_model_add_embedding_bag(edl_model *m, size_t rows, size_t dim, ed
 edl_status edl_model_add_dense(edl_model *m, size_t out, edl_act act, int bias);
 edl_status edl_model_add_dropout(edl_model *m, float p);
 edl_status edl_model_set_loss(edl_model *m, edl_loss loss);
+/* Tables larger than memory: before edl_model_init, puts the parameter block, its gradients and
+   the optimizer's state (and edl_train's copy of the best parameters) in one unnamed scratch
+   file in directory dir, mapped shared: the kernel keeps the rows in use in memory and writes the
+   others to dir's disk, so the model may be many times larger than RAM. The file is sparse (it
+   costs disk where it was written) and has no name, so it vanishes with the model or the process,
+   killed or not; edl_model_save writes the model's file as ever (atomically), so checkpoints stay
+   whole. Training gives bit for bit the results of the model in memory. NULL: in memory (default). */
+edl_status edl_model_set_table_dir(edl_model *m, const char *dir);
 /* Allocates the parameter block (first call) and fills every layer by its scheme. */
 edl_status edl_model_init(edl_model *m, edl_init scheme, uint64_t seed);
 /* Per-layer settings: a layer's own init scheme (before edl_model_init), frozen (no gradient,
@@ -421,6 +429,12 @@ typedef struct {
     void (*progress)(const edl_progress *p, void *user);
     void *user;
     double progress_seconds;
+    /* Checkpoints: when checkpoint is a path, the model is saved there with edl_model_save
+       (atomically: a process killed at any moment leaves the previous checkpoint whole) at each
+       epoch's end and, when checkpoint_steps > 0, every checkpoint_steps steps, with metadata
+       train.checkpoint_epoch and train.checkpoint_step. */
+    const char *checkpoint;
+    uint64_t checkpoint_steps;
 } edl_train_config;
 
 typedef struct {

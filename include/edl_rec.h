@@ -137,6 +137,9 @@ typedef struct {
        valid_accuracy HR@k (others) on valid (NaN without) */
     void (*progress)(const edl_progress *p, void *user);
     void *user;
+    /* Tables larger than memory: the table, the dense layers and the optimizer's state in a
+       scratch file in this directory (edl_model_set_table_dir); NULL: in memory. Same results. */
+    const char *table_dir;
 } edl_rec_args;
 
 typedef struct {

@@ -1,5 +1,5 @@
 /* The one mapping of files. See map.h. */
-#define _DEFAULT_SOURCE /* fstatfs, MAP_NORESERVE */
+#define _GNU_SOURCE /* fstatfs, MAP_NORESERVE, O_TMPFILE */
 #include "io/map.h"
 
 #include "common/lines.h"
@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -162,9 +163,46 @@ edl_status edl__map_shared(edl__map *m, const char *path, size_t size) {
         p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (p == MAP_FAILED) s = map_err("cannot map", path, errno);
     }
-    close(fd);
-    if (s != EDL_OK) return s;
-    m->data = p, m->size = size, m->kind = EDL__MAP_SHARED;
+    if (s != EDL_OK) {
+        close(fd);
+        return s;
+    }
+    m->data = p, m->size = size, m->kind = EDL__MAP_SHARED, m->fd = fd; /* fd: for write-back */
+    return EDL_OK;
+}
+
+edl_status edl__map_scratch(edl__map *m, const char *dir, size_t size) {
+    memset(m, 0, sizeof *m);
+    if (!dir || !*dir) return edl__fail(EDL_ERR_ARG, "edl__map_scratch: the directory is empty");
+    if (size == 0) return edl__fail(EDL_ERR_ARG, "%s: a scratch mapping of 0 bytes", dir);
+    if ((uint64_t)size > (uint64_t)INT64_MAX) return edl__fail(EDL_ERR_ARG, "%s: %zu bytes is too large", dir, size);
+    int fd = -1;
+#ifdef O_TMPFILE
+    fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#endif
+    if (fd < 0) { /* no O_TMPFILE here: a named file, unlinked at once */
+        size_t n = strlen(dir) + 32;
+        char *tmp = malloc(n);
+        if (!tmp) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", dir);
+        snprintf(tmp, n, "%s/.edl-table-XXXXXX", dir);
+        fd = mkostemp(tmp, O_CLOEXEC);
+        int err = errno;
+        if (fd >= 0) unlink(tmp);
+        free(tmp);
+        if (fd < 0) return map_err("cannot create a table file in it", dir, err);
+    }
+    edl_status s = EDL_OK;
+    if (ftruncate(fd, (off_t)size) != 0) s = map_err("cannot size a table file in it", dir, errno);
+    void *p = MAP_FAILED;
+    if (s == EDL_OK) {
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) s = map_err("cannot map a table file in it", dir, errno);
+    }
+    if (s != EDL_OK) {
+        close(fd);
+        return s;
+    }
+    m->data = p, m->size = size, m->kind = EDL__MAP_SHARED, m->fd = fd; /* fd: for write-back */
     return EDL_OK;
 }
 
@@ -193,18 +231,39 @@ edl_status edl__map_sync(const edl__map *m, const char *path) {
     return EDL_OK;
 }
 
+/* [off, off + len) widened to pages and cut at the mapping's end; 0 when empty. */
+static size_t page_span(const edl__map *m, size_t off, size_t len, size_t *a) {
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t end = off < m->size && len < m->size - off ? off + len : m->size;
+    *a = off / page * page;
+    return end > *a ? end - *a : 0;
+}
+
 void edl__map_drop(const edl__map *m, size_t off, size_t len) {
     if (m->kind != EDL__MAP_SHARED) return; /* elsewhere dropping a written page would lose it */
-    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t a = off / page * page, end = off + len < m->size ? off + len : m->size;
-    if (end <= a) return;
-    msync((char *)m->data + a, end - a, MS_SYNC);
-    madvise((char *)m->data + a, end - a, MADV_DONTNEED);
+    size_t a, n = page_span(m, off, len, &a);
+    if (!n) return;
+    /* written (not made durable: a table's file is scratch) before its pages leave */
+    if (sync_file_range(m->fd, (off_t)a, (off_t)n,
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0)
+        msync((char *)m->data + a, n, MS_SYNC);
+    madvise((char *)m->data + a, n, MADV_DONTNEED);
+}
+
+void edl__map_writeback(const edl__map *m, size_t off, size_t len) {
+    if (m->kind != EDL__MAP_SHARED) return;
+    size_t a, n = page_span(m, off, len, &a);
+    if (n) sync_file_range(m->fd, (off_t)a, (off_t)n, SYNC_FILE_RANGE_WRITE);
+}
+
+void edl__map_advise(const edl__map *m, edl__map_access how) {
+    if (m->kind != EDL__MAP_SHARED && m->kind != EDL__MAP_PRIVATE) return;
+    madvise(m->data, m->size, how == EDL__ACCESS_RANDOM ? MADV_RANDOM : MADV_SEQUENTIAL);
 }
 
 void edl__map_close(edl__map *m) {
     if (!m) return;
-    if (m->kind == EDL__MAP_FD) close(m->fd);
+    if (m->kind == EDL__MAP_FD || m->kind == EDL__MAP_SHARED) close(m->fd);
     if (m->kind == EDL__MAP_PRIVATE || m->kind == EDL__MAP_SHARED || m->kind == EDL__MAP_ANON)
         munmap(m->data, m->size);
     else

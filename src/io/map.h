@@ -18,7 +18,7 @@ typedef struct {
     void *data; /* size bytes; page-aligned when mapped, 64-byte aligned when read */
     size_t size;
     edl__map_kind kind;
-    int fd; /* EDL__MAP_FD: the open file; else -1 */
+    int fd; /* EDL__MAP_FD: the open file; EDL__MAP_SHARED: the file, kept open to write pages back */
 } edl__map;
 
 /* The bytes of path (a regular file or "-": standard input, which is read). Mapped
@@ -43,6 +43,13 @@ edl_status edl__map_read_at(const edl__map *m, uint64_t off, void *dst, size_t n
    the file may be larger than memory. New bytes read as zero. */
 edl_status edl__map_shared(edl__map *m, const char *path, size_t size);
 
+/* A scratch file of size bytes in directory dir, mapped MAP_SHARED read-write and zero: the
+   working memory of a table larger than RAM. The file has no name (O_TMPFILE, else a named
+   temporary file removed at once), so nothing is left behind when the process ends, killed or
+   not; its pages are written to dir's disk when memory is short, and cost disk only where they
+   were written (the file is sparse). */
+edl_status edl__map_scratch(edl__map *m, const char *dir, size_t size);
+
 /* size bytes of zeroed, 64-byte aligned memory: anonymous pages (untouched pages cost nothing)
    from 1 MiB, else the heap. A parameter block, a hashed table of which few rows are used. */
 edl_status edl__map_zeroed(edl__map *m, size_t size);
@@ -53,6 +60,16 @@ edl_status edl__map_sync(const edl__map *m, const char *path);
 /* A shared mapping's pages of [off, off + len) are written back and leave this process's memory
    (the file keeps them); a no-op for other kinds. */
 void edl__map_drop(const edl__map *m, size_t off, size_t len);
+/* Starts writing a shared mapping's dirty pages of [off, off + len) to the file and returns at
+   once (edl__map_drop later waits for them): filling a table overlaps its writing. A no-op for
+   other kinds. */
+void edl__map_writeback(const edl__map *m, size_t off, size_t len);
+
+/* How a mapping will be read: rows at random (no read-ahead: a fault reads one page, not the
+   next 128 KiB that a random row will not use) or in order (read-ahead doubled). Advice only;
+   a no-op for memory that is not mapped. */
+typedef enum { EDL__ACCESS_RANDOM = 0, EDL__ACCESS_SEQUENTIAL } edl__map_access;
+void edl__map_advise(const edl__map *m, edl__map_access how);
 
 /* Unmaps or frees; a zeroed or closed map is a no-op. */
 void edl__map_close(edl__map *m);

@@ -35,8 +35,17 @@ void edl__init_layer(edl_model *m, size_t l, edl_init scheme, edl_rng *rng) {
     L->init_base = edl_rng_u64(rng), L->init_scheme = scheme;
     if (L->lazy) return; /* the block is zero; rows are made on first use */
     const size_t rows = L->info.rows, dim = L->info.dim;
-#pragma omp parallel for schedule(static) if (rows * dim > (1 << 18))
-    for (size_t r = 0; r < rows; r++) edl__init_row(L, r, w + r * dim);
+    const size_t group = ((size_t)256 << 20) / (dim * sizeof(float)) + 1; /* rows in 256 MiB */
+    for (size_t g = 0; g < rows; g += group) {
+        const size_t gend = rows - g < group ? rows : g + group;
+#pragma omp parallel for schedule(static) if ((gend - g) * dim > (1 << 18))
+        for (size_t r = g; r < gend; r++) edl__init_row(L, r, w + r * dim);
+        /* a table in a scratch file is written out as it is filled, each group while the next
+           is drawn: memory holds two groups */
+        edl__model_writeback(m, EDL__REGION_PARAMS, L->w_off + g * dim, (gend - g) * dim);
+        if (g) edl__model_drop(m, EDL__REGION_PARAMS, L->w_off + (g - group) * dim, group * dim);
+        if (gend == rows) edl__model_drop(m, EDL__REGION_PARAMS, L->w_off + g * dim, (gend - g) * dim);
+    }
 }
 
 void edl__init_row(const edl__layer *L, size_t r, float *x) {

@@ -38,9 +38,10 @@ void edl_model_free(edl_model *m) {
     }
     free(m->extras);
     free(m->layers);
+    if (!edl__model_region(m, EDL__REGION_GRADS)) free(m->grads);
     edl__map_close(&m->block);
     edl__st_close(m->file);
-    free(m->grads);
+    free(m->table_dir);
     free(m);
 }
 
@@ -274,9 +275,60 @@ edl_status edl__model_layout(edl_model *m) {
     return EDL_OK;
 }
 
+edl_status edl_model_set_table_dir(edl_model *m, const char *dir) {
+    static const char fn[] = "edl_model_set_table_dir";
+    if (!m) return edl__fail(EDL_ERR_ARG, "%s: model is NULL", fn);
+    if (m->built) return edl__fail(EDL_ERR_ARG, "%s: the model's parameters already exist; call it before init", fn);
+    char *d = NULL;
+    if (dir && !(d = strdup(dir))) return edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
+    if (dir && !*dir) {
+        free(d);
+        return edl__fail(EDL_ERR_ARG, "%s: the directory is empty", fn);
+    }
+    free(m->table_dir);
+    m->table_dir = d;
+    return EDL_OK;
+}
+
+float *edl__model_region(const edl_model *m, int k) {
+    if (!m->table_dir || m->block.kind != EDL__MAP_SHARED || k < 0 || k >= EDL__REGIONS) return NULL;
+    return (float *)m->block.data + (size_t)k * m->region_floats;
+}
+
+void edl__model_drop(const edl_model *m, int k, size_t off, size_t n) {
+    if (!edl__model_region(m, k)) return;
+    edl__map_drop(&m->block, ((size_t)k * m->region_floats + off) * sizeof(float), n * sizeof(float));
+}
+
+void edl__model_writeback(const edl_model *m, int k, size_t off, size_t n) {
+    if (!edl__model_region(m, k)) return;
+    edl__map_writeback(&m->block, ((size_t)k * m->region_floats + off) * sizeof(float), n * sizeof(float));
+}
+
+/* The scratch file of a model with a table directory: EDL__REGIONS regions of the block's size,
+   each starting on a page (64 KiB: any page size). */
+static edl_status build_scratch(edl_model *m, const char *fn) {
+    const size_t page_floats = 65536 / sizeof(float), n = m->nparams ? m->nparams : 1;
+    if (n > SIZE_MAX / sizeof(float) / EDL__REGIONS - page_floats)
+        return edl__fail(EDL_ERR_NOMEM, "%s: %zu parameters and their training state overflow size_t", fn, n);
+    m->region_floats = (n + page_floats - 1) / page_floats * page_floats;
+    size_t bytes = m->region_floats * sizeof(float) * EDL__REGIONS;
+    edl_status s = edl__map_scratch(&m->block, m->table_dir, bytes);
+    if (s != EDL_OK)
+        return edl__fail_wrap(s, "%s: %zu parameters with their gradients and optimizer state (%zu bytes)", fn,
+                              m->nparams, bytes);
+    /* training looks rows up at random: a fault reads the page it needs, not a read-ahead window
+       (a save asks for read-ahead while it streams the table out) */
+    edl__map_advise(&m->block, EDL__ACCESS_RANDOM);
+    m->params = m->block.data;
+    m->built = 1;
+    return EDL_OK;
+}
+
 edl_status edl__model_build(edl_model *m) {
     static const char fn[] = "edl_model_init";
     EDL__TRY(edl__model_layout(m));
+    if (m->table_dir) return build_scratch(m, fn);
     size_t bytes = (m->nparams ? m->nparams : 1) * sizeof(float);
     if (edl__map_zeroed(&m->block, bytes) != EDL_OK)
         return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu parameters (%zu bytes)", fn, m->nparams, bytes);
@@ -289,6 +341,7 @@ edl_status edl__model_build(edl_model *m) {
    is trained by an app with its own update rule, holds its parameters once. */
 edl_status edl__model_grads(edl_model *m) {
     if (m->grads) return EDL_OK;
+    if ((m->grads = edl__model_region(m, EDL__REGION_GRADS))) return EDL_OK;
     m->grads = calloc(m->nparams ? m->nparams : 1, sizeof(float));
     if (!m->grads) return edl__fail(EDL_ERR_NOMEM, "no memory for the gradients of %zu parameters", m->nparams);
     return EDL_OK;
@@ -311,6 +364,7 @@ edl_status edl_model_init(edl_model *m, edl_init scheme, uint64_t seed) {
         edl__init_layer(m, l, L->has_init ? L->init : scheme, &lr);
     }
     edl_model_zero_grad(m);
+    m->finite_known = m->table_dir != NULL;
     return EDL_OK;
 }
 
@@ -320,6 +374,7 @@ float *edl_model_tensor(edl_model *m, size_t layer, const char *which, size_t *c
     if (!m || !m->built || layer >= m->nlayers || !which) return NULL;
     edl__layer *L = &m->layers[layer];
     if (!has_params(L)) return NULL;
+    m->finite_known = 0; /* the caller may write anything through the pointer */
     if (!strcmp(which, "weight")) {
         if (count) *count = L->w_count;
         return m->params + L->w_off;

@@ -6,6 +6,7 @@
 #include "common/internal.h"
 #include "io/map.h"
 #include "io/safetensors.h"
+#include "model/table.h"
 
 /* Row-sparse gradient bookkeeping of one embedding table: which rows hold gradient. */
 typedef struct {
@@ -51,7 +52,13 @@ struct edl_model {
     edl_loss loss;
     float *params, *grads; /* params: in block, or in file's mapping (a mapped model) */
     size_t nparams;        /* floats in the block, the padding between tensors included */
-    edl__map block;        /* the parameter block (zeroed memory) */
+    edl__map block;        /* the parameter block (zeroed memory), or with table_dir the scratch file
+                              holding it and the training state (edl__model_region) */
+    char *table_dir;       /* edl_model_set_table_dir: where the block's scratch file lives, or NULL */
+    size_t region_floats;  /* with table_dir: floats from one region of the scratch file to the next */
+    int finite_known;      /* a scratch-file model whose values only init and successful optimizer steps
+                              wrote (no pointer handed out): all finite, so a save need not read the
+                              table twice (once to check, once to write) */
     edl__st *file;         /* a mapped model: the file whose mapping params points into (a reference) */
     int built;
     edl__workspace ws; /* training workspace (predict uses its own) */

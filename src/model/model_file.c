@@ -87,12 +87,16 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
     static const char fn[] = "edl_model_save";
     if (!m || !m->built || !path) return edl__fail(EDL_ERR_ARG, "%s: model (initialised) or path is NULL", fn);
     EDL__TRY(check_save_args(fn, meta_keys, meta_values, nmeta, extra, nextra));
-    for (size_t l = 0; l < m->nlayers; l++) {
+    /* a scratch-file table is read in order from here (checked, written out), then at random again */
+    if (m->table_dir) edl__map_advise(&m->block, EDL__ACCESS_SEQUENTIAL);
+    for (size_t l = 0; !m->finite_known && l < m->nlayers; l++) {
         const edl__layer *L = &m->layers[l];
         if (has_tensors(L) &&
-            (L->lazy ? !edl__table_all_finite(m, l) : !edl__vec_all_finite(m->params + L->w_off, edl__layer_span(L))))
+            (L->lazy ? !edl__table_all_finite(m, l) : !edl__vec_all_finite(m->params + L->w_off, edl__layer_span(L)))) {
+            if (m->table_dir) edl__map_advise(&m->block, EDL__ACCESS_RANDOM);
             return edl__fail(EDL_ERR_NUMERIC, "%s: %s: layer %zu (%s) holds NaN or infinite values; not saved", fn,
                              path, l, L->info.name);
+        }
     }
     /* each layer's weight and bias; a lazy table's made rows only (L.weight.rows, .values) */
     size_t spec_len = edl__model_spec_len(m), nt = 0, nlazy = 0;
@@ -154,6 +158,7 @@ edl_status edl_model_save_ex(const edl_model *m, const char *path, const char *c
         }
     }
     if (s == EDL_OK) s = write_file(fn, path, spec, keys, vals, nmeta + nlazy, t, nt, extra, nextra);
+    if (m->table_dir) edl__map_advise(&m->block, EDL__ACCESS_RANDOM);
     for (size_t i = 0; bufs && i < 2 * m->nlayers; i++) free(bufs[i]);
     free(spec), free(t), free(names), free(keys), free(vals), free(lazy_meta), free(bufs);
     return s;

@@ -19,6 +19,7 @@ struct edl_optim {
     uint8_t *started;      /* SGD momentum: per layer (dense form) ... */
     uint8_t **row_started; /* ... and per row (lazy form) */
     uint64_t t;            /* steps taken */
+    int in_file;           /* s1, s2 and rows are regions of the model's scratch file */
 };
 
 void edl_optim_defaults(edl_optim_config *c, edl_opt_kind kind) {
@@ -57,6 +58,17 @@ static edl_status check_config(const edl_optim_config *c) {
     return EDL_OK;
 }
 
+/* n values of state x (region k of the model's scratch file, or memory) set to v; a region is
+   written out as it is filled, so memory holds one piece of it at a time. */
+static void fill_state(const edl_model *m, int k, float *x, size_t n, float v) {
+    enum { PIECE = 1 << 26 }; /* 256 MiB */
+    for (size_t b = 0; b < n; b += PIECE) {
+        size_t len = n - b < PIECE ? n - b : PIECE;
+        for (size_t i = 0; i < len; i++) x[b + i] = v;
+        edl__model_drop(m, k, b, len);
+    }
+}
+
 edl_status edl_optim_create(edl_optim **opt, edl_model *m, const edl_optim_config *c) {
     static const char fn[] = "edl_optim_create";
     if (!opt || !m || !c) return edl__fail(EDL_ERR_ARG, "%s: opt, model or config is NULL", fn);
@@ -70,13 +82,17 @@ edl_status edl_optim_create(edl_optim **opt, edl_model *m, const edl_optim_confi
     size_t n = m->nparams ? m->nparams : 1;
     int two = c->kind == EDL_OPT_ADAM || c->kind == EDL_OPT_ADAMW;
     int one = two || c->momentum > 0.0f || c->kind == EDL_OPT_ADAGRAD || c->kind == EDL_OPT_ROWWISE_ADAGRAD;
+    float init = c->kind == EDL_OPT_ADAGRAD || c->kind == EDL_OPT_ROWWISE_ADAGRAD ? c->initial_accumulator : 0.0f;
     edl_status s = EDL_OK;
-    if (one && !(o->s1 = malloc(n * sizeof(float)))) s = EDL_ERR_NOMEM;
-    if (two && !(o->s2 = calloc(n, sizeof(float)))) s = EDL_ERR_NOMEM;
-    if (one && o->s1) {
-        float init = c->kind == EDL_OPT_ADAGRAD || c->kind == EDL_OPT_ROWWISE_ADAGRAD ? c->initial_accumulator : 0.0f;
-        for (size_t i = 0; i < n; i++) o->s1[i] = init;
+    o->in_file = edl__model_region(m, EDL__REGION_S1) != NULL;
+    if (o->in_file) { /* the scratch file's regions, zero until written */
+        if (one) o->s1 = edl__model_region(m, EDL__REGION_S1);
+        if (two) o->s2 = edl__model_region(m, EDL__REGION_S2);
+    } else {
+        if (one && !(o->s1 = init != 0.0f ? malloc(n * sizeof(float)) : calloc(n, sizeof(float)))) s = EDL_ERR_NOMEM;
+        if (two && !(o->s2 = calloc(n, sizeof(float)))) s = EDL_ERR_NOMEM;
     }
+    if (one && o->s1 && init != 0.0f) fill_state(m, EDL__REGION_S1, o->s1, n, init);
     o->row_off = calloc(m->nlayers, sizeof *o->row_off);
     o->started = calloc(m->nlayers, 1);
     o->row_started = calloc(m->nlayers, sizeof *o->row_started);
@@ -91,8 +107,12 @@ edl_status edl_optim_create(edl_optim **opt, edl_model *m, const edl_optim_confi
             s = EDL_ERR_NOMEM;
     }
     if (s == EDL_OK && c->kind == EDL_OPT_ROWWISE_ADAGRAD && nrows) {
-        if (!(o->rows = malloc(nrows * sizeof(float)))) s = EDL_ERR_NOMEM;
-        for (size_t i = 0; o->rows && i < nrows; i++) o->rows[i] = c->initial_accumulator;
+        /* in a scratch file: the region of s2, which row-wise Adagrad does not use (nrows <= n) */
+        if (o->in_file)
+            o->rows = edl__model_region(m, EDL__REGION_S2);
+        else if (!(o->rows = init != 0.0f ? malloc(nrows * sizeof(float)) : calloc(nrows, sizeof(float))))
+            s = EDL_ERR_NOMEM;
+        if (o->rows && init != 0.0f) fill_state(m, EDL__REGION_S2, o->rows, nrows, init);
     }
     if (s != EDL_OK) {
         edl_optim_free(o);
@@ -108,9 +128,11 @@ void edl_optim_free(edl_optim *o) {
     free(o->row_started);
     free(o->started);
     free(o->row_off);
-    free(o->rows);
-    free(o->s1);
-    free(o->s2);
+    if (!o->in_file) {
+        free(o->rows);
+        free(o->s1);
+        free(o->s2);
+    }
     free(o);
 }
 
@@ -201,6 +223,7 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
     /* the updates zeroed every gradient they read; what is left is the touched-row lists (and
        any frozen layer's, which holds none) */
     edl__forget_touched(m);
+    if (bad_layer != SIZE_MAX) m->finite_known = 0; /* the non-finite values stay in the model */
     if (bad_layer != SIZE_MAX)
         return edl__fail(EDL_ERR_NUMERIC,
                          "optimizer step %llu made parameters of layer %zu (%s) non-finite (lower the learning rate)",

@@ -93,6 +93,18 @@ static void shuffle(size_t *a, size_t n, edl_rng *rng) {
     }
 }
 
+/* The model as it is after `step` steps of epoch `epoch`, saved atomically to path. */
+static edl_status save_checkpoint(const edl_model *m, const char *path, size_t epoch, uint64_t step) {
+    char e[32], st[32];
+    snprintf(e, sizeof e, "%zu", epoch);
+    snprintf(st, sizeof st, "%llu", (unsigned long long)step);
+    const char *keys[2] = {"train.checkpoint_epoch", "train.checkpoint_step"}, *vals[2] = {e, st};
+    edl_status s = edl_model_save(m, path, keys, vals, 2);
+    return s == EDL_OK
+               ? s
+               : edl__fail_wrap(s, "edl_train: checkpoint at epoch %zu, step %llu", epoch, (unsigned long long)step);
+}
+
 edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_config *c, edl_train_report *report) {
     static const char fn[] = "edl_train";
     if (!m || !m->built || !data || !c)
@@ -110,7 +122,7 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
     edl_status s = EDL_OK;
     edl_optim *opt = NULL;
     edl__batch_buf bb = {0};
-    float *best = NULL;
+    float *best = NULL, *best_mem = NULL; /* best: in the scratch file, or best_mem */
     size_t n = data->n, *perm = malloc(n * sizeof *perm), *vorder = NULL;
     if (!perm) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu examples", fn, n);
     for (size_t i = 0; i < n; i++) perm[i] = i;
@@ -135,7 +147,8 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
     }
     if (s == EDL_OK) s = edl_optim_create(&opt, m, &c->optim);
     if (s == EDL_OK) s = edl__batch_reserve(&bb, data, c->batch_size);
-    if (s == EDL_OK && nvalid && c->patience && !(best = malloc((m->nparams ? m->nparams : 1) * sizeof *best)))
+    if (s == EDL_OK && nvalid && c->patience && !(best = edl__model_region(m, EDL__REGION_BEST)) &&
+        !(best = best_mem = malloc((m->nparams ? m->nparams : 1) * sizeof *best)))
         s = edl__fail(EDL_ERR_NOMEM, "%s: no memory for a copy of the best parameters", fn);
     if (s != EDL_OK) goto done;
 
@@ -146,6 +159,7 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
     r.valid_loss = r.valid_accuracy = NAN;
     double t0 = edl__now(), last_report = t0;
     size_t bad_epochs = 0, seen = 0;
+    uint64_t saved_step = 0; /* the step of the last checkpoint (0: none yet) */
     edl_progress p = {0};
     p.epochs = c->epochs, p.total_steps = total_steps;
     p.valid_loss = p.valid_accuracy = NAN;
@@ -172,6 +186,10 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
                 goto done;
             }
             r.steps++;
+            if (c->checkpoint && c->checkpoint_steps && r.steps % c->checkpoint_steps == 0) {
+                if ((s = save_checkpoint(m, c->checkpoint, epoch, r.steps)) != EDL_OK) goto done;
+                saved_step = r.steps;
+            }
             loss_sum += (double)loss * (double)k;
             done_ex += k, seen += k;
             double t = edl__now();
@@ -211,6 +229,8 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
             c->progress(&p, c->user);
             last_report = t;
         }
+        if (c->checkpoint && saved_step != r.steps && (s = save_checkpoint(m, c->checkpoint, epoch, r.steps)) != EDL_OK)
+            goto done;
         if (stop) break;
     }
     if (best && r.best_epoch && r.best_epoch != r.epochs_run) memcpy(m->params, best, m->nparams * sizeof *best);
@@ -219,7 +239,7 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
 done:
     edl_optim_free(opt);
     edl__batch_free(&bb);
-    free(best);
+    free(best_mem);
     if (c->valid) free(vorder);
     free(perm);
     return s;

@@ -11,6 +11,7 @@
 #include "rec/recommend.h"
 #include "kernels/kernels.h"
 #include "model/optim_rules.h"
+#include "model/table.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -489,12 +490,18 @@ static edl_status build_model(edl_recommender *r, const edl_rec_args *a) {
     } else {
         EDL__TRY(edl_model_set_loss(r->m, a->model == EDL_REC_MF ? EDL_LOSS_MSE : EDL_LOSS_BCE));
     }
+    if (a->table_dir) EDL__TRY(edl_model_set_table_dir(r->m, a->table_dir));
     EDL__TRY(edl_model_init(r->m, EDL_INIT_TORCH, a->seed));
     EDL__TRY(edl__rec_bind(r));
     edl_rng rng;
     edl_rng_seed(&rng, a->seed + 17);
     size_t n = (r->users + r->items) * r->dim;
-    for (size_t k = 0; k < n; k++) r->table[k] = r->fdim ? 0.1f * edl_rng_normal(&rng) : 0.0f;
+    enum { PIECE = 1 << 26 }; /* a table in a scratch file is written out 256 MiB at a time */
+    for (size_t b = 0; b < n; b += PIECE) {
+        size_t end = n - b < PIECE ? n : b + PIECE;
+        for (size_t k = b; k < end; k++) r->table[k] = r->fdim ? 0.1f * edl_rng_normal(&rng) : 0.0f;
+        edl__model_drop(r->m, EDL__REGION_PARAMS, b, end - b);
+    }
     r->bias = calloc(r->users + r->items + 1, sizeof *r->bias);
     if (!r->bias) return edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for biases");
     return EDL_OK;
@@ -562,12 +569,16 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     edl__rec_blocks blk;
     edl_status s = edl__rec_blocks_init(&blk, r, d->n, nt);
     if (s == EDL_OK && a->model != EDL_REC_MF && a->model != EDL_REC_POP) s = build_filter(&t, uidx, iidx, d->n);
+    /* the state of the block's values: beside it in its scratch file (zero until written), or in
+       memory; the biases' state in memory */
+    float *const region1 = edl__model_region(r->m, EDL__REGION_S1), *const region2 =
+                                                                        edl__model_region(r->m, EDL__REGION_S2);
     if (s == EDL_OK && t.opt != EDL_OPT_SGD) {
-        t.s1 = calloc(t.nparams, sizeof(float)), t.b1 = calloc(nb, sizeof(float));
+        t.s1 = region1 ? region1 : calloc(t.nparams, sizeof(float)), t.b1 = calloc(nb, sizeof(float));
         if (!t.s1 || !t.b1) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the optimizer's state");
     }
     if (s == EDL_OK && t.opt == EDL_OPT_ADAM) {
-        t.s2 = calloc(t.nparams, sizeof(float)), t.b2 = calloc(nb, sizeof(float));
+        t.s2 = region2 ? region2 : calloc(t.nparams, sizeof(float)), t.b2 = calloc(nb, sizeof(float));
         if (!t.s2 || !t.b2) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the optimizer's state");
     }
     /* mf starts its global mean at the data's mean, its biases at 0 */
@@ -642,7 +653,9 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
         rep->examples_per_second = rep->seconds > 0 ? (double)examples / rep->seconds : 0.0;
     }
     edl__rec_blocks_free(&blk);
-    free(t.filter), free(t.s1), free(t.s2), free(t.b1), free(t.b2);
+    if (t.s1 != region1) free(t.s1);
+    if (t.s2 != region2) free(t.s2);
+    free(t.filter), free(t.b1), free(t.b2);
     return s;
 }
 
