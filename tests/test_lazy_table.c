@@ -38,6 +38,17 @@ TEST(lazy_table_saves_touched_rows_and_regenerates_the_rest) {
         return;
     }
     CHECK(edl__table_is_lazy(l->m, 0) && edl__table_made(l->m, 0) == made);
+    /* read as word vectors (nn, convert, project): the words' rows */
+    edl_vectors *vs = NULL;
+    CHECK_OK(edl_vectors_read(&vs, path, EDL_VEC_SAFETENSORS));
+    if (vs) {
+        CHECK(edl_vectors_count(vs) == nw);
+        size_t rows_equal = 0;
+        for (size_t r = 0; r < nw; r++)
+            rows_equal += !memcmp(edl_vectors_row(vs, r), edl__table_row(c->m, 0, r), dim * sizeof(float));
+        CHECK(rows_equal == nw);
+    }
+    edl_vectors_free(vs);
     /* predictions before any row is made by hand: the loaded model answers as the trained one */
     FILE *f = fopen("data/spam.test", "r");
     char line[65536];

@@ -5,6 +5,7 @@
 
 #include "io/safetensors.h"
 #include "model/model_file.h"
+#include "model/table.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -86,6 +87,24 @@ static edl_status read_table(edl__st *st, const edl__st_tensor *t, edl_vectors *
     free(v->data);
     v->data = (float *)(uintptr_t)p;
     v->file = edl__st_retain(st);
+    return EDL_OK;
+}
+
+/* The first n rows of a lazy table (a classifier's hashed buckets saved with only the rows
+   training made): the model read as its loader reads it, the rows copied, the model let go. */
+static edl_status read_lazy_table(edl__st *st, size_t n, edl_vectors *v) {
+    edl_model *full = NULL;
+    EDL__TRY(edl__model_from_st(st, 0, &full));
+    size_t cells;
+    float *data = edl__mul_ok(n ? n : 1, v->dim * sizeof(float), &cells) ? malloc(cells) : NULL;
+    if (!data) {
+        edl_model_free(full);
+        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu floats", edl__st_path(st), n, v->dim);
+    }
+    for (size_t r = 0; r < n; r++) memcpy(data + r * v->dim, edl__table_row(full, 0, r), v->dim * sizeof(float));
+    edl_model_free(full);
+    free(v->data);
+    v->data = data;
     return EDL_OK;
 }
 
@@ -189,11 +208,13 @@ edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
     if (s == EDL_OK && (edl_model_layer_info(m, 0, &in) != EDL_OK ||
                         (in.kind != EDL_LAYER_EMBEDDING_BAG && in.kind != EDL_LAYER_EMBEDDING)))
         s = edl__fail(EDL_ERR_FORMAT, "%s: not a vectors file: layer 0 is not an embedding table", path);
-    if (s == EDL_OK) s = edl__model_file_size_check(st, 0, &in);
-    if (s == EDL_OK) s = edl__model_file_tensor(st, 0, &in, 0, 0, &table);
+    const int lazy = edl__st_find(st, "0.weight.rows") != NULL; /* a table saved with its made rows only */
+    if (s == EDL_OK && !lazy) s = edl__model_file_size_check(st, 0, &in);
+    if (s == EDL_OK && !lazy) s = edl__model_file_tensor(st, 0, &in, 0, 0, &table);
     if (s == EDL_OK) s = check_words(st, m, &in, &has_words, &words);
     if (s == EDL_OK) s = edl__vectors_alloc(&v, 0, in.dim);
-    if (s == EDL_OK) s = read_table(st, table, v);
+    if (s == EDL_OK && !lazy) s = read_table(st, table, v);
+    if (s == EDL_OK && lazy) s = read_lazy_table(st, has_words ? words.n : in.rows, v);
     if (s == EDL_OK) s = name_rows(st, v, in.rows, has_words ? &words : NULL);
     edl_model_free(m);
     edl__st_close(st);
