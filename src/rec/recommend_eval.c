@@ -347,9 +347,10 @@ edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, s
         }
         ps[np++] = (pair){u, i};
         if (r->kind == EDL_REC_MF) {
-            const float *p = rows, *q = rows + d;
+            const float *p, *q;
             if (rows)
-                edl__qt_row(&r->qt, (size_t)u, rows), edl__qt_row(&r->qt, U + (size_t)i, rows + d);
+                edl__qt_row(&r->qt, (size_t)u, rows), edl__qt_row(&r->qt, U + (size_t)i, rows + d), p = rows,
+                                                                                                    q = rows + d;
             else
                 p = r->table + (size_t)u * d, q = r->table + (U + (size_t)i) * d;
             float pred =

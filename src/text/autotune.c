@@ -121,7 +121,8 @@ static double curve_metric(const meter *m, long label, int precision_at_recall, 
     if (!v) return NAN;
     size_t k = 0;
     for (size_t l = 0; l < m->nlabels; l++)
-        if (label < 0 || (size_t)label == l) memcpy(v + k, m->sv[l], m->nsv[l] * sizeof *v), k += m->nsv[l];
+        if ((label < 0 || (size_t)label == l) && m->nsv[l])
+            memcpy(v + k, m->sv[l], m->nsv[l] * sizeof *v), k += m->nsv[l];
     qsort(v, n, sizeof *v, by_score_gold);
     uint64_t golds = label < 0 ? m->gold : m->lgold[label], tp = 0, fp = 0;
     double best = 0.0, last = -2.0;

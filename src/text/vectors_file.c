@@ -208,7 +208,7 @@ edl_status edl__vectors_read_safetensors(edl_vectors **out, const char *path) {
     if (s == EDL_OK && (edl_model_layer_info(m, 0, &in) != EDL_OK ||
                         (in.kind != EDL_LAYER_EMBEDDING_BAG && in.kind != EDL_LAYER_EMBEDDING)))
         s = edl__fail(EDL_ERR_FORMAT, "%s: not a vectors file: layer 0 is not an embedding table", path);
-    const int lazy = edl__st_find(st, "0.weight.rows") != NULL; /* a table saved with its made rows only */
+    const int lazy = st && edl__st_find(st, "0.weight.rows") != NULL; /* a table saved with its made rows only */
     if (s == EDL_OK && !lazy) s = edl__model_file_size_check(st, 0, &in);
     if (s == EDL_OK && !lazy) s = edl__model_file_tensor(st, 0, &in, 0, 0, &table);
     if (s == EDL_OK) s = check_words(st, m, &in, &has_words, &words);
