@@ -299,6 +299,10 @@ static edl_status lazy_form(const edl__st *st, size_t l, const edl_layer_info *i
     if (!r || (in->kind != EDL_LAYER_EMBEDDING && in->kind != EDL_LAYER_EMBEDDING_BAG)) return EDL_OK;
     snprintf(name, sizeof name, "%zu.weight.values", l);
     const edl__st_tensor *v = edl__st_find(st, name);
+    if (in->rows > EDL__LAZY_MAX_ROWS)
+        return edl__st_fail(st, EDL_ERR_FORMAT, r->off,
+                            "layer %zu: a table stored by its made rows has %zu rows, over %zu", l, in->rows,
+                            EDL__LAZY_MAX_ROWS);
     if (strcmp(r->dtype, "I64") || r->rank != 1 || r->shape[0] > in->rows)
         return edl__st_fail(st, EDL_ERR_FORMAT, r->off, "tensor \"%zu.weight.rows\" is not I64 [k <= %zu]", l,
                             in->rows);

@@ -12,6 +12,9 @@ edl_status edl__table_set_lazy(edl_model *m, size_t layer) {
     edl__layer *L = &m->layers[layer];
     if (L->info.kind != EDL_LAYER_EMBEDDING && L->info.kind != EDL_LAYER_EMBEDDING_BAG)
         return edl__fail(EDL_ERR_ARG, "edl__table_set_lazy: layer %zu is not an embedding", layer);
+    if (L->info.rows > EDL__LAZY_MAX_ROWS)
+        return edl__fail(EDL_ERR_ARG, "edl__table_set_lazy: %zu rows exceed a lazy table's %zu", L->info.rows,
+                         EDL__LAZY_MAX_ROWS);
     if (!L->made && !(L->made = calloc(L->info.rows ? L->info.rows : 1, 1)))
         return edl__fail(EDL_ERR_NOMEM, "no memory for the row marks of a %zu-row table", L->info.rows);
     L->lazy = 1;

@@ -9,6 +9,10 @@
 
 #include "common/internal.h"
 
+/* The most rows a lazy table may have: its file does not bound its rows as a whole table's does
+   (a few made rows stand for all), so readers refuse more before allocating a mark a row. */
+#define EDL__LAZY_MAX_ROWS ((size_t)1 << 28)
+
 /* Before edl_model_init: embedding layer `layer`'s rows are made on first use. */
 edl_status edl__table_set_lazy(edl_model *m, size_t layer);
 /* Whether the layer is lazy. */

@@ -450,7 +450,9 @@ edl_status edl__textclf_train(edl_textclf **out, const char *input, const edl_te
     int general = a->nhidden > 0 || a->batch > 0 || a->optimizer >= 0 || a->valid || a->dropout > 0;
     /* fastText's trainer with buckets: a lazy table, whose rows are made (as a table made whole
        would hold them) only for the words and the buckets the text uses, and saved alone */
-    if (s == EDL_OK) s = edl__textclf_make_model(c, a, c->vocab.nwords + c->bucket, c->bucket > 0 && !general);
+    if (s == EDL_OK)
+        s = edl__textclf_make_model(c, a, c->vocab.nwords + c->bucket,
+                                    c->bucket > 0 && !general && c->vocab.nwords + c->bucket <= EDL__LAZY_MAX_ROWS);
     if (s == EDL_OK) make_rows(c, NULL, 1);
     if (s == EDL_OK && a->pretrained_vectors) { /* any format edl reads (word2vec, GloVe, .vec, safetensors) */
         float *table = edl_model_tensor(c->m, 0, "weight", NULL);
