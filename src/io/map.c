@@ -142,35 +142,6 @@ edl_status edl__map_read_at(const edl__map *m, uint64_t off, void *dst, size_t n
     return EDL_OK;
 }
 
-edl_status edl__map_shared(edl__map *m, const char *path, size_t size) {
-    memset(m, 0, sizeof *m);
-    m->fd = -1;
-    if (!path || !*path) return edl__fail(EDL_ERR_ARG, "edl__map_shared: the path is empty");
-    if (size == 0) return edl__fail(EDL_ERR_ARG, "%s: a shared mapping of 0 bytes", path);
-    if ((uint64_t)size > (uint64_t)INT64_MAX) return edl__fail(EDL_ERR_ARG, "%s: %zu bytes is too large", path, size);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return map_err("cannot open for a table", path, errno);
-    struct stat sb;
-    edl_status s = EDL_OK;
-    if (fstat(fd, &sb) != 0)
-        s = map_err("cannot stat", path, errno);
-    else if (!S_ISREG(sb.st_mode))
-        s = edl__fail(EDL_ERR_IO, "%s: a table file must be a regular file", path);
-    else if ((uint64_t)sb.st_size != (uint64_t)size && ftruncate(fd, (off_t)size) != 0)
-        s = map_err("cannot size the table file", path, errno);
-    void *p = MAP_FAILED;
-    if (s == EDL_OK) {
-        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (p == MAP_FAILED) s = map_err("cannot map", path, errno);
-    }
-    if (s != EDL_OK) {
-        close(fd);
-        return s;
-    }
-    m->data = p, m->size = size, m->kind = EDL__MAP_SHARED, m->fd = fd; /* fd: for write-back */
-    return EDL_OK;
-}
-
 edl_status edl__map_scratch(edl__map *m, const char *dir, size_t size) {
     memset(m, 0, sizeof *m);
     if (!dir || !*dir) return edl__fail(EDL_ERR_ARG, "edl__map_scratch: the directory is empty");
@@ -222,12 +193,6 @@ edl_status edl__map_zeroed(edl__map *m, size_t size) {
     if (!p) return edl__fail(EDL_ERR_NOMEM, "no memory for %zu bytes", size);
     memset(p, 0, padded);
     m->data = p, m->size = size, m->kind = EDL__MAP_READ;
-    return EDL_OK;
-}
-
-edl_status edl__map_sync(const edl__map *m, const char *path) {
-    if (m->kind != EDL__MAP_SHARED) return EDL_OK;
-    if (msync(m->data, m->size, MS_SYNC) != 0) return map_err("cannot write the table back", path, errno);
     return EDL_OK;
 }
 

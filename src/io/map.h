@@ -38,11 +38,6 @@ edl_status edl__map_load(edl__map *m, const char *path);
 /* n bytes at off of the file into dst (any kind); past the end is an error naming path. */
 edl_status edl__map_read_at(const edl__map *m, uint64_t off, void *dst, size_t n, const char *path);
 
-/* path as a file of exactly size bytes (created with mode 0644, or grown or shrunk), mapped
-   MAP_SHARED read-write: rows written reach the file, and the kernel pages them in and out, so
-   the file may be larger than memory. New bytes read as zero. */
-edl_status edl__map_shared(edl__map *m, const char *path, size_t size);
-
 /* A scratch file of size bytes in directory dir, mapped MAP_SHARED read-write and zero: the
    working memory of a table larger than RAM. The file has no name (O_TMPFILE, else a named
    temporary file removed at once), so nothing is left behind when the process ends, killed or
@@ -53,9 +48,6 @@ edl_status edl__map_scratch(edl__map *m, const char *dir, size_t size);
 /* size bytes of zeroed, 64-byte aligned memory: anonymous pages (untouched pages cost nothing)
    from 1 MiB, else the heap. A parameter block, a hashed table of which few rows are used. */
 edl_status edl__map_zeroed(edl__map *m, size_t size);
-
-/* Writes a shared mapping's dirty pages to its file (msync MS_SYNC); a no-op for other kinds. */
-edl_status edl__map_sync(const edl__map *m, const char *path);
 
 /* A shared mapping's pages of [off, off + len) are written back and leave this process's memory
    (the file keeps them); a no-op for other kinds. */
