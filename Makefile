@@ -3,7 +3,7 @@
 #   make test            build and run every test; ends with "N passed, N failed"
 #   make bench           build the benchmark programs (bench/)
 #   make install PREFIX=/usr/local
-# Options: CC=clang, OPENMP=0, BLAS=auto|openblas|dnnl|none, SAN=1 (ASan+UBSan), BUILD=dir
+# Options: CC=clang, OPENMP=0, BLAS=auto|openblas|dnnl|none, MPI=auto|1|0, SAN=1 (ASan+UBSan), BUILD=dir
 
 CC      ?= cc
 BUILD   ?= build
@@ -11,6 +11,7 @@ PREFIX  ?= /usr/local
 OPENMP  ?= 1
 BLAS    ?= auto
 SAN     ?= 0
+MPI     ?= auto
 PKG_CONFIG ?= pkg-config
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
@@ -53,6 +54,16 @@ ifeq ($(BLAS),dnnl)
   BLASLIB := -ldnnl
 endif
 LDLIBS := $(BLASLIB) $(LDLIBS)
+
+# MPI: auto builds with it when pkg-config finds an MPI's C library (Open MPI: libopenmpi-dev);
+# only src/model/comm_mpi.c uses it. Without it the communicator is one process.
+ifeq ($(MPI),auto)
+  MPI := $(shell $(PKG_CONFIG) --exists mpi-c 2>/dev/null && echo 1 || echo 0)
+endif
+ifeq ($(MPI),1)
+  XCFLAGS += -DEDL__USE_MPI $(shell $(PKG_CONFIG) --cflags mpi-c)
+  LDLIBS := $(shell $(PKG_CONFIG) --libs mpi-c) $(LDLIBS)
+endif
 
 LIB_SRC := $(wildcard src/*/*.c)
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)

@@ -1,4 +1,5 @@
 /* edl: the command-line tool. Argument parsing and printing only; the work is in the library. */
+#include "comm.h"
 #include "commands.h"
 #include "edl.h"
 #include "files.h"
@@ -117,9 +118,12 @@ int main(int argc, char **argv) {
     sa.sa_handler = on_sigbus;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGBUS, &sa, NULL);
-    int rc = run(argc, argv);
+    /* under mpirun every rank runs this same command, as one run */
+    int rc = cli_comm_start(argc, argv);
+    if (rc != 0) return rc;
+    rc = run(argc, argv);
     /* what a command printed is its result: a write that failed (a full disk, a closed pipe's
        reader gone) fails the command, naming why, whatever else it did */
     if (cli_close_output(argc > 1 ? argv[1] : NULL, "", "standard output", stdout) != 0 && rc == 0) rc = 1;
-    return rc;
+    return cli_comm_finish(rc);
 }

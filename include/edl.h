@@ -397,6 +397,36 @@ size_t edl_dataset_size(const edl_dataset *d);
    only the examples are kept. Errors name the file, line and column. */
 edl_status edl_dataset_load_text(edl_dataset **d, const char *path, size_t feature_dim, size_t target_dim);
 
+/* ---- Communicator: the processes of one training run ----------------------------------------
+   A run started by mpirun (edl built with MPI: `make MPI=1`, or mpicc found) spans every process
+   mpirun started, its ranks 0 .. size-1; anything else is one process of rank 0. Trainers take
+   an edl_comm (NULL: one process) and run the same code either way: each rank trains on its share
+   of the data and they synchronise through the communicator; rank 0 writes the model. Every rank
+   calls the same trainer with the same arguments (checked at start). */
+typedef struct edl_comm edl_comm;
+/* Joins the run this process belongs to: MPI's world (MPI_Init_thread) when edl was built with
+   MPI and mpirun started the process, else one process. EDL_ERR_UNSUPPORTED when mpirun started
+   a build without MPI (N copies would each train the whole run). Once per process. */
+edl_status edl_comm_create(edl_comm **comm);
+/* Leaves the run (MPI_Finalize): every rank calls it, after its last use. NULL: no-op. */
+void edl_comm_free(edl_comm *comm);
+int edl_comm_size(const edl_comm *comm); /* 1 for NULL */
+int edl_comm_rank(const edl_comm *comm); /* 0 for NULL */
+/* Ends every process of the run with this exit status (MPI_Abort), for a program that cannot go
+   on after an error only its rank saw. One process: returns (the caller exits). */
+void edl_comm_abort(edl_comm *comm, int status);
+/* Bytes this process has handed to the network so far, counted as the bandwidth-optimal
+   algorithms send them: an allreduce of B bytes 2B(N-1)/N, an all-to-all what goes to other
+   ranks, a broadcast B from its root. */
+uint64_t edl_comm_bytes_sent(const edl_comm *comm);
+/* Collective (every rank calls it): each rank passes its own status; every rank gets EDL_OK when
+   all were EDL_OK, else the lowest failing rank's status and message, prefixed "rank R: ". How a
+   failure only one rank saw (a bad line in its share of the input) stops every rank with its words. */
+edl_status edl_comm_agree(edl_comm *comm, edl_status status);
+/* Collective: refuses on every rank, naming the first rank that differs, when a rank's n bytes
+   are not rank 0's (what names them: "arguments"). How mismatched flags are found before any work. */
+edl_status edl_comm_same(edl_comm *comm, const char *what, const void *bytes, size_t n);
+
 /* Training progress, as every trainer reports it (edl_train, the text classifier, word vectors,
    recommenders): to a callback, one call at a time, maybe from a training thread. */
 typedef struct {

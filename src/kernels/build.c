@@ -1,4 +1,4 @@
-/* What this build computes with: the GEMM engine, OpenMP, and the SIMD level found at run time
+/* What this build computes with: the GEMM engine, OpenMP, MPI, and the SIMD level found at run time
  * (edl_build_info). */
 #include "kernels/kernels.h"
 
@@ -16,7 +16,12 @@
 #else
 #define EDL__OMP_NAME "no"
 #endif
-#define EDL__INFO(simd) "gemm=" EDL__GEMM_NAME " openmp=" EDL__OMP_NAME " simd=" simd
+#ifdef EDL__USE_MPI
+#define EDL__MPI_NAME "yes"
+#else
+#define EDL__MPI_NAME "no"
+#endif
+#define EDL__INFO(simd) "gemm=" EDL__GEMM_NAME " openmp=" EDL__OMP_NAME " mpi=" EDL__MPI_NAME " simd=" simd
 
 /* Fixed strings, one per SIMD level found at run time: nothing to allocate or free. */
 const char *edl_build_info(void) {

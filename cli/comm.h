@@ -1,0 +1,18 @@
+/* The process's place in a run: the communicator main joins once (every rank of an mpirun, or
+   one process), for the trainers to take and for output to come from rank 0 only. */
+#ifndef EDL__CLI_COMM_H
+#define EDL__CLI_COMM_H
+
+#include "edl.h"
+
+/* Joins the run and checks that every rank was given the same arguments; 0, or the exit
+   status after printing why (on rank 0 for a refusal every rank shares). */
+int cli_comm_start(int argc, char **argv);
+/* Leaves the run. rc is this rank's exit status: with several ranks they first agree, so a
+   rank that stops on an error the others did not see (say, its part of a write) ends them all. */
+int cli_comm_finish(int rc);
+edl_comm *cli_comm(void); /* NULL before cli_comm_start (one process) */
+int cli_rank(void);       /* 0 for one process */
+int cli_ranks(void);      /* 1 for one process */
+
+#endif
