@@ -110,8 +110,13 @@ $(BUILD)/readme_example: README.md $(BUILD)/libedl.a
 $(BUILD)/readme_example_so: $(BUILD)/readme_example $(BUILD)/libedl.so
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $(BUILD)/readme_example.c $(XLDFLAGS) $(LDFLAGS) -L$(BUILD) -ledl -Wl,-rpath,$(abspath $(BUILD))
 
-test: $(BUILD)/test_edl $(BUILD)/readme_example $(BUILD)/readme_example_so $(BUILD)/edl
-	EDL_README_EXAMPLE=$(BUILD)/readme_example EDL_SO_EXAMPLE=$(BUILD)/readme_example_so EDL_CLI=$(BUILD)/edl $(BUILD)/test_edl
+# The communicator's own check, run under mpirun by tests/test_mpi.c.
+$(BUILD)/comm_check: tests/mpi/comm_check.c src/model/comm.h $(BUILD)/libedl.a
+	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $< $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS)
+
+test: $(BUILD)/test_edl $(BUILD)/readme_example $(BUILD)/readme_example_so $(BUILD)/edl $(BUILD)/comm_check
+	EDL_README_EXAMPLE=$(BUILD)/readme_example EDL_SO_EXAMPLE=$(BUILD)/readme_example_so EDL_CLI=$(BUILD)/edl \
+	    EDL_COMM_CHECK=$(BUILD)/comm_check $(BUILD)/test_edl
 
 # Benchmarks also link the peers they measure against, when installed.
 HAVE_OPENBLAS := $(shell $(PKG_CONFIG) --exists openblas 2>/dev/null && echo 1)

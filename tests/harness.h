@@ -76,6 +76,12 @@ void harness_write_text(const char *path, const char *text);
             FAILF("edl %s: rc %d (want %d), printed \"%.400s\" (want \"%s\")", #__VA_ARGS__, rc_, (want_rc), out, \
                   (text));                                                                                        \
     } while (0)
+/* MPI tests: harness_mpi() is 1 when the edl under test was built with MPI and mpirun runs (as
+   root it sets mpirun's two permissions); else 0 after printing why it skips, or failing the test
+   when EDL_TEST_MPI=require (CI). harness_mpirun runs `mpirun -np N edl ARGS` on this machine
+   (oversubscribed, unbound), its stdout and stderr in buf, and returns its exit status. */
+int harness_mpi(void);
+int harness_mpirun(int np, const char *args, char *buf, size_t size);
 /* rm -rf dir (a test's mkdtemp directory); a failure is a test failure. */
 void harness_remove_dir(const char *dir);
 

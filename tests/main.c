@@ -3,6 +3,7 @@
 #include "harness.h"
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -60,6 +61,39 @@ int harness_run_all(const char *cmd, char *buf, size_t size) {
     char full[2048];
     snprintf(full, sizeof full, "{ %s ; } 2>&1", cmd);
     return harness_run(full, buf, size);
+}
+
+int harness_mpi(void) {
+    char out[512];
+    const char *why = NULL;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "%s version", harness_cli());
+    if (harness_run_all(cmd, out, sizeof out) != 0 || !strstr(out, "mpi=yes"))
+        why = "edl was built without MPI (make MPI=1)";
+    else if (harness_run_all("mpirun --version", out, sizeof out) != 0)
+        why = "mpirun is not installed (openmpi-bin)";
+    if (!why) {
+        if (geteuid() == 0) { /* mpirun refuses root unless told twice (CI runs as root) */
+            setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 0);
+            setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 0);
+        }
+        return 1;
+    }
+    const char *req = getenv("EDL_TEST_MPI");
+    if (req && !strcmp(req, "require")) {
+        harness_failures++;
+        fprintf(stderr, "    EDL_TEST_MPI=require, but %s\n", why);
+    } else {
+        printf("    skipped: %s\n", why);
+    }
+    return 0;
+}
+
+int harness_mpirun(int np, const char *args, char *buf, size_t size) {
+    char cmd[2048];
+    /* --bind-to none: two cores, up to four ranks of up to two threads each */
+    snprintf(cmd, sizeof cmd, "mpirun --oversubscribe --bind-to none -np %d %s %s", np, harness_cli(), args);
+    return harness_run_all(cmd, buf, size);
 }
 
 void harness_remove_dir(const char *dir) {

@@ -24,6 +24,10 @@ struct edl_lines {
     size_t line;       /* lines handed out */
     uint64_t offset;   /* of the last line's first byte */
     uint64_t consumed; /* bytes handed out, their newlines included */
+    /* a share of a file (edl__lines_set_share): lines starting in [begin, end); first: the file
+       offset of the share's first line (known once it is found), done: past the share's end */
+    uint64_t share_begin, share_end, share_first;
+    int share_skip, share_done;
     char name[];       /* as messages name the input */
 };
 
@@ -44,6 +48,7 @@ static edl_status create(edl_lines **out, int fd, int owned, const char *name) {
     memset(r, 0, sizeof *r);
     r->fd = fd, r->owned = owned;
     r->buf = buf, r->cap = DEFAULT_CHUNK + 1, r->chunk = DEFAULT_CHUNK;
+    r->share_end = UINT64_MAX;
     memcpy(r->name, name, nlen + 1);
     *out = r;
     return EDL_OK;
@@ -131,8 +136,7 @@ static edl_status fill(edl_lines *r) {
     return EDL_OK;
 }
 
-edl_status edl_lines_next(edl_lines *r, char **line, size_t *len) {
-    if (!r || !line || !len) return edl__fail(EDL_ERR_ARG, "edl_lines_next: an argument is NULL");
+static edl_status next_line(edl_lines *r, char **line, size_t *len) {
     *line = NULL, *len = 0;
     for (;;) {
         char *nl = r->scanned < r->end ? memchr(r->buf + r->scanned, '\n', r->end - r->scanned) : NULL;
@@ -154,7 +158,59 @@ edl_status edl_lines_next(edl_lines *r, char **line, size_t *len) {
     }
 }
 
-size_t edl_lines_number(const edl_lines *r) { return r ? r->line : 0; }
+edl_status edl_lines_next(edl_lines *r, char **line, size_t *len) {
+    if (!r || !line || !len) return edl__fail(EDL_ERR_ARG, "edl_lines_next: an argument is NULL");
+    *line = NULL, *len = 0;
+    if (r->share_done) return EDL_OK;
+    if (r->share_skip) { /* the line holding the byte before the share is the previous share's */
+        r->share_skip = 0;
+        EDL__TRY(next_line(r, line, len));
+        r->line = 0, r->share_first = r->consumed;
+        if (!*line) return EDL_OK;
+    }
+    EDL__TRY(next_line(r, line, len));
+    if (*line && r->offset >= r->share_end) { /* the next share's first line */
+        *line = NULL, *len = 0;
+        r->line--, r->share_done = 1;
+    }
+    return EDL_OK;
+}
+
+edl_status edl__lines_set_share(edl_lines *r, size_t part, size_t parts) {
+    if (!r || parts == 0 || part >= parts)
+        return edl__fail(EDL_ERR_ARG, "edl__lines_set_share: share %zu of %zu", part, parts);
+    if (parts == 1) return EDL_OK;
+    struct stat st;
+    if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return edl__fail(EDL_ERR_ARG, "%s: %zu processes share an input only when it is a regular file (each reads its own byte range)",
+                         r->name, parts);
+    if (r->line || r->pos != r->end)
+        return edl__fail(EDL_ERR_ARG, "edl__lines_set_share: %s was read already", r->name);
+    uint64_t size = (uint64_t)st.st_size, q = size / parts, m = size % parts;
+    /* size * k / parts without overflow: quotient and remainder apart */
+    uint64_t b = q * part + m * part / parts, e = q * (part + 1) + m * (part + 1) / parts;
+    r->share_end = e;
+    if (b == 0) return EDL_OK;
+    if (lseek(r->fd, (off_t)(b - 1), SEEK_SET) < 0) return io_err("cannot seek in it", r->name, errno);
+    r->share_begin = b, r->consumed = b - 1, r->share_skip = 1;
+    return EDL_OK;
+}
+
+/* The share's lines are numbered as the file's: the newlines before the share's first line are
+   counted (read again) only when a number is asked for, which is when a message names a line. */
+size_t edl_lines_number(const edl_lines *r) {
+    if (!r) return 0;
+    size_t base = 0;
+    char buf[1 << 14];
+    for (uint64_t at = 0; at < r->share_first;) {
+        size_t want = r->share_first - at < sizeof buf ? (size_t)(r->share_first - at) : sizeof buf;
+        ssize_t got = pread(r->fd, buf, want, (off_t)at);
+        if (got <= 0) break;
+        for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p++) base++;
+        at += (uint64_t)got;
+    }
+    return base + r->line;
+}
 uint64_t edl_lines_offset(const edl_lines *r) { return r ? r->offset : 0; }
 int edl_lines_newline(const edl_lines *r) { return r ? r->newline : 0; }
 
