@@ -114,9 +114,14 @@ $(BUILD)/readme_example_so: $(BUILD)/readme_example $(BUILD)/libedl.so
 $(BUILD)/comm_check: tests/mpi/comm_check.c src/model/comm.h $(BUILD)/libedl.a
 	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $< $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS)
 
-test: $(BUILD)/test_edl $(BUILD)/readme_example $(BUILD)/readme_example_so $(BUILD)/edl $(BUILD)/comm_check
+# The row-sharded table's check, run alone and under mpirun by tests/test_mpi_shard.c.
+$(BUILD)/shard_check: tests/mpi/shard_check.c src/model/shard.h src/model/comm.h $(BUILD)/libedl.a
+	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $< $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS)
+
+test: $(BUILD)/test_edl $(BUILD)/readme_example $(BUILD)/readme_example_so $(BUILD)/edl $(BUILD)/comm_check \
+      $(BUILD)/shard_check
 	EDL_README_EXAMPLE=$(BUILD)/readme_example EDL_SO_EXAMPLE=$(BUILD)/readme_example_so EDL_CLI=$(BUILD)/edl \
-	    EDL_COMM_CHECK=$(BUILD)/comm_check $(BUILD)/test_edl
+	    EDL_COMM_CHECK=$(BUILD)/comm_check EDL_SHARD_CHECK=$(BUILD)/shard_check $(BUILD)/test_edl
 
 # Benchmarks also link the peers they measure against, when installed.
 HAVE_OPENBLAS := $(shell $(PKG_CONFIG) --exists openblas 2>/dev/null && echo 1)
