@@ -1,5 +1,6 @@
 /* edl recommend train|test|topk|similar|synth|split: recommenders from rating files. */
 #include "args.h"
+#include "comm.h"
 #include "commands.h"
 #include "edl.h"
 #include "edl_rec.h"
@@ -159,7 +160,7 @@ static int rec_train(int argc, char **argv) {
     float lr = NAN, reg = NAN;                                                   /* NaN: the model's default */
     int thread = 0, verbose = 1;
     uint64_t seed = 0;
-    const char *table_dir = NULL;
+    const char *table_dir = NULL, *shard = "none";
     const arg_spec specs[] = {
         {"input", ARG_STR, &input, "ratings file ('-' for stdin)"},
         {"output", ARG_STR, &output, "writes OUTPUT.safetensors (and OUTPUT.test with -split)"},
@@ -181,6 +182,9 @@ static int rec_train(int argc, char **argv) {
         {"verbose", ARG_INT, &verbose, "0 silent, 1 a line an epoch, 2 with the held-out metric"},
         {"tableDir", ARG_STR, &table_dir,
          "tables larger than memory: the table and its training state in a scratch file in DIR (on disk)"},
+        {"shard", ARG_STR, &shard,
+         "none | rows: under mpirun, rank r of N holds the user and item rows whose number % N is r (and their "
+         "optimizer state); writes OUTPUT.shard-R-of-N.safetensors and the index OUTPUT.safetensors"},
         READ_FLAGS(rf),
     };
     const arg_cmd ac = {cmd, "usage: edl recommend train -input FILE -output PREFIX [flags]\n", specs,
@@ -201,6 +205,13 @@ static int rec_train(int argc, char **argv) {
         return (fprintf(stderr, "edl %s: -input and -output are required (edl recommend train -h)\n", cmd), 2);
     int kind;
     if (args_enum(cmd, "-model", model, &ARG_NAMES_REC_KIND, NULL, 0, &kind)) return 2;
+    if (strcmp(shard, "none") && strcmp(shard, "rows"))
+        return (fprintf(stderr, "edl %s: -shard '%s' is not none or rows\n", cmd, shard), 2);
+    const int shard_rows = !strcmp(shard, "rows");
+    if (shard_rows && (kind == EDL_REC_POP || table_dir))
+        return (fprintf(stderr, "edl %s: -shard rows shards the rows of mf, bpr and mlp in memory (not %s)\n", cmd,
+                        table_dir ? "with -tableDir" : model),
+                2);
     /* flags of another model are refused, not ignored */
     if (hidden && kind != EDL_REC_MLP)
         return (fprintf(stderr, "edl %s: -hidden is for -model mlp (not %s)\n", cmd, model), 2);
@@ -237,6 +248,9 @@ static int rec_train(int argc, char **argv) {
     a.dim = dim, a.epoch = epoch, a.lr = isnan(lr) ? -1.0f : lr, a.reg = isnan(reg) ? -1.0f : reg, a.neg = neg,
     a.batch = batch, a.thread = thread, a.seed = seed, a.k = k;
     a.table_dir = table_dir;
+    a.shard_rows = shard_rows, a.comm = cli_comm();
+    const int quiet = shard_rows && cli_rank() != 0; /* with shards every rank trains and saves; rank 0 speaks */
+    if (quiet) verbose = 0, log = NULL;
     size_t hs[8], nh = 0;
     if (hidden) {
         if (args_sizes(hidden, hs, 8, &nh) != 0 || nh > 7)
@@ -259,7 +273,7 @@ static int rec_train(int argc, char **argv) {
     rc = 1;
     if (do_split) {
         if (edl_ratings_split(all, sk, frac, seed, &train, &test) != EDL_OK) goto out;
-        if (edl_ratings_write(test, test_path) != EDL_OK) goto out;
+        if (!quiet && edl_ratings_write(test, test_path) != EDL_OK) goto out;
         if (log || verbose > 1) a.valid = test; /* evaluated after every epoch: only when shown */
     }
     if (log && !(ps.log = cli_open_output(cmd, "-log", log))) {
@@ -275,7 +289,12 @@ static int rec_train(int argc, char **argv) {
         fprintf(stderr, "%zu users, %zu items, %zu training records; %.2f s (%.0f examples/s); wrote %s%s%s\n",
                 rep.users, rep.items, rep.ratings, rep.seconds, rep.examples_per_second, model_path,
                 do_split ? " and " : "", do_split ? test_path : "");
-    if (do_split) {
+    if (do_split && shard_rows && !quiet) { /* no rank has the whole table: rank 0 reads the shards merged */
+        edl_rec_free(r);
+        r = NULL;
+        if (edl_rec_load(&r, model_path) != EDL_OK) goto out;
+    }
+    if (do_split && !quiet) {
         edl_rec_metrics m;
         if (edl_rec_evaluate(r, test, k, &m) != EDL_OK) goto out;
         print_metrics(&m, (edl_rec_kind)kind);

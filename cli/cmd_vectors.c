@@ -190,6 +190,21 @@ int cmd_convert(int argc, char **argv) {
     if (quantize) return convert_quantized(in, to_path, quantize, seed, fo);
     int in_model = cli_ends_with(in, ".bin") || cli_ends_with(in, ".safetensors");
     int out_model = cli_ends_with(to_path, ".bin") || cli_ends_with(to_path, ".safetensors");
+    if (fi == EDL_VEC_AUTO && fo == EDL_VEC_AUTO && edl_rec_file_sharded(in)) { /* its shards merged into one file */
+        if (!cli_ends_with(to_path, ".safetensors")) {
+            fprintf(stderr, "edl convert: %s is a sharded recommender's index: OUT '%s' must be .safetensors\n", in,
+                    to_path);
+            return 2;
+        }
+        edl_recommender *r = NULL;
+        edl_status s = edl_rec_load(&r, in);
+        if (s == EDL_OK) s = edl_rec_save(r, to_path);
+        if (s == EDL_OK)
+            fprintf(stderr, "a %s recommender of %zu users and %zu items, its shards merged\n",
+                    edl_rec_kind_name(edl_rec_kind_of(r)), edl_rec_num_users(r), edl_rec_num_items(r));
+        edl_rec_free(r);
+        return s == EDL_OK ? 0 : cli_fail("convert");
+    }
     if (fi == EDL_VEC_AUTO && fo == EDL_VEC_AUTO && in_model && out_model) {
         edl_textclf *c = NULL;
         edl_wordvec *w = NULL;

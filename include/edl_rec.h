@@ -140,6 +140,14 @@ typedef struct {
     /* Tables larger than memory: the table, the dense layers and the optimizer's state in a
        scratch file in this directory (edl_model_set_table_dir); NULL: in memory. Same results. */
     const char *table_dir;
+    /* Row-sharded tables (mf, bpr, mlp; `-shard rows`): the ranks of comm (NULL: one process)
+       each hold the rows whose number % ranks is theirs (users first, then items), with their
+       biases and optimizer state; synchronous mini-batches of one global order, each rank a
+       share of every batch; the mlp's dense layers replicated. Every rank calls edl_rec_train
+       and edl_rec_save (each writes its shard, rank 0 the index); the result serves nothing else
+       (edl_rec_load on the index merges the shards into an ordinary recommender). */
+    int shard_rows;
+    edl_comm *comm;
 } edl_rec_args;
 
 typedef struct {
@@ -162,6 +170,8 @@ void edl_rec_free(edl_recommender *r);
    each user's training items, item counts) and the arguments in __metadata__. */
 edl_status edl_rec_save(const edl_recommender *r, const char *path);
 edl_status edl_rec_load(edl_recommender **r, const char *path);
+/* Whether path is the index of a sharded recommender (its shards beside it: edl_rec_load merges them). */
+int edl_rec_file_sharded(const char *path);
 edl_rec_kind edl_rec_kind_of(const edl_recommender *r);
 /* The model (NULL for a quantized recommender, which has no float table). */
 const edl_model *edl_rec_model(const edl_recommender *r);

@@ -35,6 +35,7 @@ void edl_rec_free(edl_recommender *r) {
     edl__qt_free(&r->qt);
     free(r->bias), free(r->seen_off), free(r->seen), free(r->count);
     edl__idmap_free(&r->uid), edl__idmap_free(&r->iid);
+    edl__rec_shard_free(r->shard);
     free(r);
 }
 
@@ -471,6 +472,9 @@ static edl_status check_args(const edl_rec_args *a, const edl_ratings *d) {
     for (size_t l = 0; l < a->nhidden; l++)
         if (!a->hidden || a->hidden[l] == 0 || a->hidden[l] > 100000)
             return edl__fail(EDL_ERR_ARG, "%s: hidden layer %zu has size 0 or > 100000", fn, l);
+    if (a->shard_rows && (a->model == EDL_REC_POP || a->table_dir))
+        return edl__fail(EDL_ERR_ARG, "%s: shard_rows shards the rows of mf, bpr and mlp in memory (not %s%s)", fn,
+                         edl_rec_kind_name(a->model), a->table_dir ? " with a table_dir" : "");
     return EDL_OK;
 }
 
@@ -534,11 +538,16 @@ static void nonfinite_where(const edl_recommender *r, char *out, size_t cap) {
     snprintf(out, cap, "the training loss");
 }
 
+/* per model: mf, bpr, mlp, pop (pop does not train) */
+static const float lr0[4] = {0.03f, 0.1f, 0.008f, 0.0f}, reg0[4] = {0.03f, 0.01f, 0.0f, 0.0f};
+static const int opt0[4] = {EDL_OPT_ADAM, EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_SGD};
+
+void edl__rec_model_defaults(edl_rec_kind kind, float *lr, float *reg, int *opt) {
+    *lr = lr0[kind], *reg = reg0[kind], *opt = opt0[kind];
+}
+
 static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const int64_t *uidx, const int64_t *iidx,
                                const edl_rec_args *a, edl_rec_report *rep) {
-    /* per model: mf, bpr, mlp, pop (pop does not train) */
-    static const float lr0[4] = {0.03f, 0.1f, 0.008f, 0.0f}, reg0[4] = {0.03f, 0.01f, 0.0f, 0.0f};
-    static const int opt0[4] = {EDL_OPT_ADAM, EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_SGD};
     trainer t;
     memset(&t, 0, sizeof t);
     t.r = r, t.a = a, t.uidx = uidx, t.iidx = iidx, t.rating = d->rating;
@@ -669,11 +678,11 @@ edl_status edl_rec_train(edl_recommender **out, const edl_ratings *d, const edl_
     if (s == EDL_OK) r->kind = a->model, s = index_records(r, d, uidx, iidx);
     if (s == EDL_OK) {
         if (rep) memset(rep, 0, sizeof *rep), rep->users = r->users, rep->items = r->items, rep->ratings = d->n;
-        s = build_model(r, a);
+        s = a->shard_rows ? edl__rec_train_sharded(r, d, uidx, iidx, a, rep) : build_model(r, a);
     }
     if (s == EDL_OK && a->model == EDL_REC_POP) /* popularity: the item biases are log counts */
         for (size_t i = 0; i < r->items; i++) r->bias[r->users + i] = logf((float)r->count[i]);
-    if (s == EDL_OK) s = train_epochs(r, d, uidx, iidx, a, rep);
+    if (s == EDL_OK && !a->shard_rows) s = train_epochs(r, d, uidx, iidx, a, rep);
     free(uidx), free(iidx);
     if (s != EDL_OK) {
         edl_rec_free(r);

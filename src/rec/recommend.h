@@ -44,6 +44,9 @@ typedef struct {
 
 #define EDL__REC_MAX_DENSE 8
 
+/* -shard rows (recommend_shard.c): this rank's rows of a row-sharded table, with their biases */
+typedef struct edl__rec_shard edl__rec_shard;
+
 struct edl_recommender {
     edl_rec_kind kind;
     edl_model *m;   /* layer 0: embedding(rows=users+items, dim, len=2, pool=flatten);
@@ -61,6 +64,8 @@ struct edl_recommender {
     int64_t *seen;       /* sorted per user */
     int64_t *count;      /* items: training records of each */
     char args[256];
+    edl__rec_shard *shard; /* trained with shard_rows: this rank's rows (table, bias NULL); edl_rec_save
+                              writes the shards and their index, nothing else reads it */
 };
 
 /* The parallel schedule (recommend_blocks.c): nt x nt blocks of records, block (g, h) holding
@@ -111,5 +116,22 @@ typedef struct {
 edl_status edl__rec_check(edl__st *st, const edl_model *m, edl__rec_file *f);
 /* As edl__rec_check for a quantized recommender's file (no model: qtable.* holds the table). */
 edl_status edl__rec_check_quantized(edl__st *st, edl__rec_file *f);
+
+/* The models' defaults (recommend.c): rate, L2 on rows, optimizer. */
+void edl__rec_model_defaults(edl_rec_kind kind, float *lr, float *reg, int *opt);
+
+/* Row-sharded recommenders (recommend_shard.c). Training: r indexed (users, items, seen,
+   counts); collective over a->comm. Saving: collective, each rank its shard, then rank 0 the
+   index at path. Loading: st is the index at path (rec.shard.ranks); reads every shard and
+   merges them into an ordinary recommender. */
+edl_status edl__rec_train_sharded(edl_recommender *r, const edl_ratings *d, const int64_t *uidx, const int64_t *iidx,
+                                  const edl_rec_args *a, edl_rec_report *rep);
+edl_status edl__rec_save_sharded(const edl_recommender *r, const char *path);
+edl_status edl__rec_load_sharded(edl_recommender *r, edl__st *st, const char *path);
+void edl__rec_shard_free(edl__rec_shard *s);
+/* recommend_eval.c: the index's checks (rec.* metadata, ids, seen items, counts, and rec.bias
+   holding the global mean alone), and an id map from a file's ids (each once). */
+edl_status edl__rec_check_index(edl__st *st, edl__rec_file *f);
+edl_status edl__rec_load_ids(edl__idmap *map, const char *path, const char *name, const int64_t *ids, size_t n);
 
 #endif

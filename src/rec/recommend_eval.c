@@ -184,6 +184,11 @@ static edl_status find_item(const edl_recommender *r, int64_t id, size_t *i) {
 static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 edl_status edl_rec_score(const edl_recommender *r, int64_t user, int64_t item, float *score) {
+    if (r && r->shard)
+        return edl__fail(EDL_ERR_UNSUPPORTED,
+                         "%s: a recommender trained with sharded rows holds only this rank's rows: "
+                         "save it and load the index (edl_rec_load merges the shards)",
+                         __func__);
     if (!r || !score) return edl__fail(EDL_ERR_ARG, "edl_rec_score: an argument is NULL");
     size_t u = 0, i = 0;
     EDL__TRY(find_user(r, user, &u));
@@ -201,6 +206,11 @@ edl_status edl_rec_score(const edl_recommender *r, int64_t user, int64_t item, f
 
 edl_status edl_rec_topk(const edl_recommender *r, int64_t user, size_t k, int exclude_seen, int64_t *items,
                         float *scores, size_t *count) {
+    if (r && r->shard)
+        return edl__fail(EDL_ERR_UNSUPPORTED,
+                         "%s: a recommender trained with sharded rows holds only this rank's rows: "
+                         "save it and load the index (edl_rec_load merges the shards)",
+                         __func__);
     if (!r || !items || !scores || !count) return edl__fail(EDL_ERR_ARG, "edl_rec_topk: an argument is NULL");
     size_t u = 0;
     EDL__TRY(find_user(r, user, &u));
@@ -226,6 +236,11 @@ edl_status edl_rec_topk(const edl_recommender *r, int64_t user, size_t k, int ex
 
 edl_status edl_rec_similar(const edl_recommender *r, int64_t item, size_t k, int64_t *items, float *sims,
                            size_t *count) {
+    if (r && r->shard)
+        return edl__fail(EDL_ERR_UNSUPPORTED,
+                         "%s: a recommender trained with sharded rows holds only this rank's rows: "
+                         "save it and load the index (edl_rec_load merges the shards)",
+                         __func__);
     if (!r || !items || !sims || !count) return edl__fail(EDL_ERR_ARG, "edl_rec_similar: an argument is NULL");
     size_t i = 0;
     EDL__TRY(find_item(r, item, &i));
@@ -323,6 +338,11 @@ static edl_status rank_users(const edl_recommender *r, const pair *ps, size_t np
 }
 
 edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, size_t k, edl_rec_metrics *m) {
+    if (r && r->shard)
+        return edl__fail(EDL_ERR_UNSUPPORTED,
+                         "%s: a recommender trained with sharded rows holds only this rank's rows: "
+                         "save it and load the index (edl_rec_load merges the shards)",
+                         __func__);
     static const char fn[] = "edl_rec_evaluate";
     if (!r || !test || !m) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     EDL__CHECK_SIZE(fn, k);
@@ -401,6 +421,7 @@ edl_status edl_rec_evaluate(const edl_recommender *r, const edl_ratings *test, s
 
 edl_status edl_rec_save(const edl_recommender *r, const char *path) {
     if (!r || !path) return edl__fail(EDL_ERR_ARG, "edl_rec_save: an argument is NULL");
+    if (r->shard) return edl__rec_save_sharded(r, path); /* collective */
     char users[32], items[32], dim[32];
     snprintf(users, sizeof users, "%zu", r->users);
     snprintf(items, sizeof items, "%zu", r->items);
@@ -556,6 +577,15 @@ static edl_status load_ids(edl__idmap *map, const char *path, const char *name, 
     return EDL_OK;
 }
 
+edl_status edl__rec_check_index(edl__st *st, edl__rec_file *f) {
+    EDL__TRY(check_meta(st, f));
+    return check_tensors(st, f, 0); /* rec.bias: the global mean alone */
+}
+
+edl_status edl__rec_load_ids(edl__idmap *map, const char *path, const char *name, const int64_t *ids, size_t n) {
+    return load_ids(map, path, name, ids, n);
+}
+
 static edl_status load_parts(edl_recommender *r, edl__st *st, const char *path) {
     edl__rec_file f;
     const int quantized = edl__qt_in(st);
@@ -590,10 +620,12 @@ edl_status edl_rec_load(edl_recommender **out, const char *path) {
     edl__st *st = NULL;
     edl_status s = edl__st_open(&st, path); /* one open: the model and the app's parts come from it */
     edl__rec_file f;
-    if (s == EDL_OK && !edl__st_meta(st, "rec.model"))
+    const int sharded = s == EDL_OK && edl__st_meta(st, "rec.shard.ranks");
+    if (sharded) s = edl__rec_load_sharded(r, st, path); /* the index: every shard merged */
+    if (s == EDL_OK && !sharded && !edl__st_meta(st, "rec.model"))
         s = edl__rec_check(st, NULL, &f); /* another kind: said before any model is built */
-    if (s == EDL_OK && !edl__qt_in(st)) s = edl__model_from_st(st, 0, &r->m);
-    if (s == EDL_OK) s = load_parts(r, st, path);
+    if (s == EDL_OK && !sharded && !edl__qt_in(st)) s = edl__model_from_st(st, 0, &r->m);
+    if (s == EDL_OK && !sharded) s = load_parts(r, st, path);
     edl__st_close(st);
     if (s != EDL_OK) {
         edl_rec_free(r);
@@ -609,6 +641,11 @@ edl_quant_kind edl_rec_quantized(const edl_recommender *r) { return r ? r->qt.ki
 
 edl_status edl_rec_quantize(edl_recommender **out, const edl_recommender *r, edl_quant_kind kind, size_t m,
                             uint64_t seed) {
+    if (r && r->shard)
+        return edl__fail(EDL_ERR_UNSUPPORTED,
+                         "%s: a recommender trained with sharded rows holds only this rank's rows: "
+                         "save it and load the index (edl_rec_load merges the shards)",
+                         __func__);
     static const char fn[] = "edl_rec_quantize";
     if (!out || !r) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
     if (r->qt.kind != EDL_QUANT_NONE) return edl__fail(EDL_ERR_ARG, "%s: the recommender is quantized already", fn);
