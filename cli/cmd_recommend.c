@@ -284,7 +284,11 @@ static int rec_train(int argc, char **argv) {
     a.progress = on_epoch, a.user = &ps;
     edl_rec_report rep;
     if (edl_rec_train(&r, train ? train : all, &a, &rep) != EDL_OK) goto out;
+    const uint64_t sent = edl_comm_bytes_sent(cli_comm()); /* the training's exchanges, before the save's */
     if (edl_rec_save(r, model_path) != EDL_OK) goto out;
+    if (shard_rows && verbose > 0)
+        fprintf(stderr, "-shard rows on %d ranks: rank 0 sent %llu bytes in training\n", cli_ranks(),
+                (unsigned long long)sent);
     if (verbose > 0)
         fprintf(stderr, "%zu users, %zu items, %zu training records; %.2f s (%.0f examples/s); wrote %s%s%s\n",
                 rep.users, rep.items, rep.ratings, rep.seconds, rep.examples_per_second, model_path,
