@@ -256,3 +256,26 @@ TEST(shard_recommender_starts_as_the_whole_table) {
     }
     edl_ratings_free(d);
 }
+
+TEST(shard_flag_refusals) {
+    if (!ratings_file()[0]) FAILF("%s", "no ratings file");
+    char cmd[2048], out[4096];
+    snprintf(cmd, sizeof cmd, "%s recommend train -input %s -output %s/x -shard cols", harness_cli(), ratings_file(),
+             sdir());
+    if (harness_run_all(cmd, out, sizeof out) != 2 || !strstr(out, "-shard 'cols' is not none or rows"))
+        FAILF("%s:\n%s", cmd, out);
+    snprintf(cmd, sizeof cmd, "%s recommend train -input %s -output %s/x -model pop -shard rows", harness_cli(),
+             ratings_file(), sdir());
+    if (harness_run_all(cmd, out, sizeof out) != 2 || !strstr(out, "-shard rows shards the rows of mf, bpr and mlp"))
+        FAILF("%s:\n%s", cmd, out);
+    /* the library says the same to a caller */
+    edl_ratings *d = NULL;
+    edl_recommender *r = NULL;
+    edl_rec_args a;
+    edl_rec_defaults(&a, EDL_REC_POP);
+    a.shard_rows = 1;
+    if (edl_ratings_create(&d) != EDL_OK || edl_ratings_add(d, 1, 2, 1.0f, 0) != EDL_OK) FAILF("%s", edl_last_error());
+    if (edl_rec_train(&r, d, &a, NULL) != EDL_ERR_ARG || !strstr(edl_last_error(), "shard_rows"))
+        FAILF("%s", edl_last_error());
+    edl_ratings_free(d);
+}
