@@ -39,8 +39,12 @@ int cli_comm_start(int argc, char **argv) {
 int cli_comm_finish(int rc) {
     if (edl_comm_size(the_comm) > 1) {
         /* every rank's status: the run fails with the worst, on every rank */
+        uint64_t sent = edl_comm_bytes_sent(the_comm);
         edl_status s = edl_comm_agree(the_comm, rc == 0 ? EDL_OK : EDL_ERR_IO);
         if (s != EDL_OK && rc == 0) rc = 1;
+        /* what this rank put on the network, for the user sizing a run (bench/mpi.sh reads it) */
+        if (getenv("EDL_COMM_BYTES"))
+            fprintf(stderr, "edl: rank %d of %d sent %llu bytes\n", cli_rank(), cli_ranks(), (unsigned long long)sent);
     }
     edl_comm_free(the_comm);
     the_comm = NULL;

@@ -80,6 +80,14 @@ static const struct {
     {"recommend", cmd_recommend},
 };
 
+/* The commands that train on several ranks of an mpirun. */
+static int distributed(int argc, char **argv) {
+    static const char *const trainers[] = {"supervised", "skipgram", "cbow", "train"};
+    for (size_t i = 0; i < sizeof trainers / sizeof *trainers; i++)
+        if (!strcmp(argv[1], trainers[i])) return 1;
+    return !strcmp(argv[1], "recommend") && argc > 2 && !strcmp(argv[2], "train");
+}
+
 static int run(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage, stderr);
@@ -93,6 +101,15 @@ static int run(int argc, char **argv) {
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("edl %s (%s)\n", edl_version_string(), edl_build_info());
         return 0;
+    }
+    /* on several ranks, only the trainers: a query would answer once a rank */
+    if (cli_ranks() > 1 && !distributed(argc, argv)) {
+        if (cli_rank() == 0)
+            fprintf(stderr,
+                    "edl %s: runs as one process, not on %d ranks (under mpirun: supervised, skipgram, cbow, "
+                    "train, recommend train)\n",
+                    cmd, cli_ranks());
+        return 2;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name)) return commands[i].run(argc, argv);

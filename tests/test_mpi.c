@@ -36,4 +36,8 @@ TEST(mpi_ranks_with_other_arguments_are_refused) {
     if (rc == 0 || !strstr(out, "rank 1 was started with other arguments than rank 0")) FAILF("rc %d:\n%s", rc, out);
     int rc2 = harness_mpirun(2, "version", out, sizeof out);
     if (rc2 != 0 || !strstr(out, "mpi=yes")) FAILF("rc %d:\n%s", rc2, out);
+    /* a query on several ranks would answer once a rank: refused, said once */
+    rc2 = harness_mpirun(2, "nn no-such-file.vec word", out, sizeof out);
+    const char *said = strstr(out, "runs as one process, not on 2 ranks");
+    if (rc2 != 2 || !said || strstr(said + 1, "runs as one process")) FAILF("rc %d:\n%s", rc2, out);
 }
