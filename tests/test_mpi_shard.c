@@ -279,3 +279,21 @@ TEST(shard_flag_refusals) {
         FAILF("%s", edl_last_error());
     edl_ratings_free(d);
 }
+
+/* A row that overflows on its owner stops every rank at the same step with the owner's words,
+   and no file is written. */
+TEST(shard_recommender_failure_stops_every_rank) {
+    if (!ratings_file()[0]) FAILF("%s", "no ratings file");
+    const int np = harness_mpi() ? 2 : 1;
+    char args[2048], cmd[4096], out[8192], prefix[300], index[320];
+    snprintf(prefix, sizeof prefix, "%s/overflow", sdir());
+    snprintf(index, sizeof index, "%s.safetensors", prefix);
+    snprintf(args, sizeof args, "%s -lr 1e30 -optimizer sgd -output %s", train_flags("mf"), prefix);
+    snprintf(cmd, sizeof cmd, "%s %s", harness_cli(), args);
+    int rc = np == 2 ? harness_mpirun(2, args, out, sizeof out) : harness_run_all(cmd, out, sizeof out);
+    size_t said = 0;
+    for (const char *p = out; (p = strstr(p, "became non-finite at step")) != NULL; p++) said++;
+    if (rc == 0 || said != (size_t)np || (np == 2 && !strstr(out, "rank 0: shard push: row")))
+        FAILF("rc %d, %zu ranks said it:\n%s", rc, said, out);
+    if (access(index, F_OK) == 0) FAILF("%s was written", index);
+}

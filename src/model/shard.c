@@ -253,7 +253,7 @@ edl_status edl__shard_push(edl__shard *t, edl__shard_batch *b, const edl__opt_co
                 ok &= edl__opt_apply(t->opt, c2, p + split, g + split, s1 ? s1 + split : NULL, s2 ? s2 + split : NULL,
                                      w - split, lazy);
         }
-        if (!ok) s = edl__fail(EDL_ERR_NUMERIC, "shard push: row %zu became non-finite (rank %d)", id, t->rank);
+        if (!ok) s = edl__fail(EDL_ERR_NUMERIC, "shard push: row %zu became non-finite", id);
         k = e;
     }
     return s;

@@ -307,9 +307,12 @@ edl_status edl__rec_train_sharded(edl_recommender *r, const edl_ratings *d, cons
             s = sstep(&t, order, lo + s0, lo + s1, ++step, ep, &sums[0]);
             sums[1] += (double)ex;
             s = edl_comm_agree(a->comm, s);
-            if (s == EDL_ERR_NUMERIC)
-                s = edl__fail(EDL_ERR_NUMERIC, "edl_rec_train: %s at step %zu (epoch %zu; lower -lr, now %g)",
-                              edl_last_error(), step, ep + 1, (double)t.lr);
+            if (s == EDL_ERR_NUMERIC) {
+                char why[256]; /* the message is rewritten in the buffer it is read from */
+                snprintf(why, sizeof why, "%s", edl_last_error());
+                s = edl__fail(EDL_ERR_NUMERIC, "edl_rec_train: %s at step %zu (epoch %zu; lower -lr, now %g)", why,
+                              step, ep + 1, (double)t.lr);
+            }
         }
         if (s == EDL_OK) s = edl__comm_allreduce(a->comm, sums, 2, EDL__COMM_F64, EDL__COMM_SUM);
         if (s != EDL_OK) break;
@@ -389,8 +392,8 @@ static edl_status write_index(const edl_recommender *r, const char *path, const 
     size_t k = 0, nt = 0;
 #define META(key, ...)                                       \
     do {                                                     \
-        snprintf(buf[2 * k], VALUE_MAX, "%s", key);           \
-        snprintf(buf[2 * k + 1], VALUE_MAX, __VA_ARGS__);     \
+        snprintf(buf[2 * k], VALUE_MAX, "%s", key);          \
+        snprintf(buf[2 * k + 1], VALUE_MAX, __VA_ARGS__);    \
         keys[k] = buf[2 * k], vals[k] = buf[2 * k + 1], k++; \
     } while (0)
     if (s == EDL_OK) {
