@@ -29,6 +29,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 struct edl__rec_shard {
     edl__shard tab; /* width dim + 1: the row, then its bias */
     edl_comm *comm;
@@ -292,6 +296,12 @@ edl_status edl__rec_train_sharded(edl_recommender *r, const edl_ratings *d, cons
     edl_rng rng;
     edl_rng_seed(&rng, a->seed);
     for (size_t k = 0; s == EDL_OK && k < d->n; k++) order[k] = k;
+#ifdef _OPENMP
+    /* the kernels of a batch (the mlp's GEMMs) on -thread threads: several ranks on one machine
+       each starting a team of all cores would wait on each other's spinning threads */
+    const int saved_threads = omp_get_max_threads();
+    if (a->thread > 0) omp_set_num_threads(a->thread);
+#endif
     double t0 = edl__now();
     size_t step = 0, examples = 0;
     for (size_t ep = 0; s == EDL_OK && ep < a->epoch; ep++) {
@@ -335,6 +345,9 @@ edl_status edl__rec_train_sharded(edl_recommender *r, const edl_ratings *d, cons
         rep->seconds = edl__now() - t0;
         rep->examples_per_second = rep->seconds > 0 ? (double)examples / rep->seconds : 0.0;
     }
+#ifdef _OPENMP
+    omp_set_num_threads(saved_threads);
+#endif
     strainer_free(&t, r->ndense);
     free(order);
     return s;
