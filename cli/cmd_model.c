@@ -202,6 +202,11 @@ int cmd_train(int argc, char **argv) {
                 (unsigned long long)r.steps, r.seconds, r.train_loss);
         if (r.best_epoch) fprintf(stderr, ", best valid_loss %.4f at epoch %zu", r.best_valid_loss, r.best_epoch);
         fprintf(stderr, "\nsaved %s\n", path);
+        if (cli_ranks() > 1)
+            fprintf(stderr, "%d ranks: rank 0 sent %llu bytes (%.0f a step, %.0f an epoch)\n", cli_ranks(),
+                    (unsigned long long)edl_comm_bytes_sent(comm),
+                    (double)edl_comm_bytes_sent(comm) / (double)(r.steps ? r.steps : 1),
+                    (double)edl_comm_bytes_sent(comm) / (double)(r.epochs_run ? r.epochs_run : 1));
     }
     rc = 0;
 out:

@@ -291,6 +291,10 @@ static int rec_train(int argc, char **argv) {
         fprintf(stderr, "%zu users, %zu items, %zu training records; %.2f s (%.0f examples/s); wrote %s%s%s\n",
                 rep.users, rep.items, rep.ratings, rep.seconds, rep.examples_per_second, model_path,
                 do_split ? " and " : "", do_split ? test_path : "");
+    if (verbose > 0 && rank0 && cli_ranks() > 1)
+        fprintf(stderr, "%d ranks: rank 0 sent %llu bytes (%.0f an epoch)\n", cli_ranks(),
+                (unsigned long long)edl_comm_bytes_sent(comm),
+                (double)edl_comm_bytes_sent(comm) / (double)(rep.epochs_run ? rep.epochs_run : 1));
     if (do_split) {
         edl_rec_metrics m;
         if (edl_rec_evaluate(r, test, k, &m) != EDL_OK) goto out;
