@@ -151,6 +151,12 @@ int cmd_train(int argc, char **argv) {
        rank reaches the same collectives), so rank 0 says it */
     edl_comm *comm = cli_comm();
     const int rank0 = cli_rank() == 0;
+    if (cli_ranks() > 1 && (!strcmp(input, "-") || (valid && !strcmp(valid, "-")))) {
+        if (rank0)
+            fprintf(stderr, "edl %s: %s -: %d ranks read shares of a file, not of standard input\n", cmd,
+                    !strcmp(input, "-") ? "-input" : "-valid", cli_ranks());
+        return 2;
+    }
     edl_model *m = NULL;
     edl_dataset *train = NULL, *vdata = NULL;
     progress_state ps = {0};

@@ -260,6 +260,12 @@ static int rec_train(int argc, char **argv) {
        together (edl_rec_args.comm); rank 0 alone prints and writes files */
     edl_comm *comm = cli_comm();
     const int rank0 = cli_rank() == 0;
+    if (cli_ranks() > 1 && !strcmp(input, "-")) {
+        if (rank0)
+            fprintf(stderr, "edl %s: -input -: %d ranks read shares of a file, not of standard input\n", cmd,
+                    cli_ranks());
+        return 2;
+    }
     if (do_split && cli_ranks() > 1) {
         if (rank0)
             fprintf(stderr,

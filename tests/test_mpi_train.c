@@ -230,6 +230,10 @@ TEST(mpi_train_bad_line_in_one_share_stops_every_rank) {
     snprintf(path, sizeof path, "%s/m.safetensors", dir);
     struct stat st;
     if (rc == 0 || !strstr(out, want) || stat(path, &st) == 0) FAILF("rc %d, want \"%s\", no file:\n%s", rc, want, out);
+    /* standard input cannot be shared: refused naming the flag */
+    snprintf(args, sizeof args, "%s -input - -output %s/m < /dev/null", train_args, dir);
+    rc = harness_mpirun(2, args, out, sizeof out);
+    if (rc == 0 || !strstr(out, "-input -: 2 ranks read shares of a file")) FAILF("stdin: rc %d:\n%s", rc, out);
     harness_remove_dir(dir);
 }
 

@@ -170,7 +170,8 @@ edl_status edl_train(edl_model *m, const edl_dataset *data, const edl_train_conf
     edl__batch_buf bb = {0};
     float *best = NULL, *best_mem = NULL; /* best: in the scratch file, or best_mem */
     size_t *perm = malloc(n * sizeof *perm), *vorder = NULL, nvorder = 0;
-    size_t *local = malloc(c->batch_size * sizeof *local), *pos = malloc(c->batch_size * sizeof *pos);
+    size_t held_cap = c->batch_size < n ? c->batch_size : n; /* a batch's examples held here, at most */
+    size_t *local = malloc(held_cap * sizeof *local), *pos = malloc(held_cap * sizeof *pos);
     if (!perm || !local || !pos) s = edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu examples", fn, n);
     for (size_t i = 0; perm && i < n; i++) perm[i] = i;
     edl_rng shuf, drop;
