@@ -142,7 +142,7 @@ int cmd_supervised(int argc, char **argv) {
     /* several ranks (mpirun): the mini-batch path (-hidden ...) trains on them together; rank 0
        alone prints and writes files */
     const int rank0 = cli_rank() == 0;
-    a.comm = cli_comm();
+    a.comm = tune.validation ? NULL : cli_comm(); /* autotune's trials stop on a clock: one rank's */
     if (!rank0) verbose_level = 0;
     supervised_progress sp = {.log = NULL};
     progress_init(&sp.ps, verbose_level);
