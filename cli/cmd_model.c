@@ -1,6 +1,7 @@
 /* edl summary, edl train, edl eval: models built from a spec, trained on a text dataset. */
 #include "args.h"
 #include "commands.h"
+#include "comm.h"
 #include "edl.h"
 #include "files.h"
 #include "progress.h"
@@ -145,17 +146,29 @@ int cmd_train(int argc, char **argv) {
 #ifdef _OPENMP
     if (thread > 0) omp_set_num_threads(thread);
 #endif
+    /* on several ranks (mpirun): each reads its share of -input and -valid and they train one
+       model together; rank 0 alone prints and writes files, and every failure is agreed on (each
+       rank reaches the same collectives), so rank 0 says it */
+    edl_comm *comm = cli_comm();
+    const int rank0 = cli_rank() == 0;
+    if (cli_ranks() > 1 && (!strcmp(input, "-") || (valid && !strcmp(valid, "-")))) {
+        if (rank0)
+            fprintf(stderr, "edl %s: %s -: %d ranks read shares of a file, not of standard input\n", cmd,
+                    !strcmp(input, "-") ? "-input" : "-valid", cli_ranks());
+        return 2;
+    }
     edl_model *m = NULL;
     edl_dataset *train = NULL, *vdata = NULL;
     progress_state ps = {0};
     int rc = 1;
-    if (edl_model_parse_spec(&m, spec) != EDL_OK || (table_dir && edl_model_set_table_dir(m, table_dir) != EDL_OK) ||
-        edl_model_init(m, (edl_init)init_kind, seed) != EDL_OK)
-        goto out;
+    edl_status st = edl_model_parse_spec(&m, spec);
+    if (st == EDL_OK && table_dir) st = edl_model_set_table_dir(m, table_dir);
+    if (st == EDL_OK) st = edl_model_init(m, (edl_init)init_kind, seed);
+    if (edl_comm_agree(comm, st) != EDL_OK) goto out;
     size_t fdim, tdim;
     data_dims(m, &fdim, &tdim);
-    if (edl_dataset_load_text(&train, input, fdim, tdim) != EDL_OK) goto out;
-    if (valid && edl_dataset_load_text(&vdata, valid, fdim, tdim) != EDL_OK) goto out;
+    if (edl_dataset_load_text_comm(&train, input, fdim, tdim, comm) != EDL_OK) goto out;
+    if (valid && edl_dataset_load_text_comm(&vdata, valid, fdim, tdim, comm) != EDL_OK) goto out;
     edl_train_config c;
     edl_train_defaults(&c);
     edl_optim_defaults(&c.optim, (edl_opt_kind)opt_kind);
@@ -166,13 +179,15 @@ int cmd_train(int argc, char **argv) {
     c.valid = vdata, c.valid_split = split;
     c.schedule = (edl_schedule)sched, c.warmup_steps = warmup;
     c.checkpoint = checkpoint, c.checkpoint_steps = checkpoint_steps;
-    progress_init(&ps, verbose);
-    if (log && !(ps.log = cli_open_output(cmd, "-log", log))) {
-        rc = 2; /* said here: not the library's last error */
+    c.comm = comm;
+    progress_init(&ps, rank0 ? verbose : 0);
+    int log_failed = rank0 && log && !(ps.log = cli_open_output(cmd, "-log", log));
+    if (edl_comm_agree(comm, log_failed ? EDL_ERR_IO : EDL_OK) != EDL_OK) {
+        rc = 2; /* said by rank 0: not the library's last error */
         goto out;
     }
     if (ps.log) fputs("epoch,loss,accuracy,valid_loss,valid_accuracy,seconds\n", ps.log);
-    c.progress = progress_report, c.user = &ps, c.progress_seconds = ps.tty ? 0.2 : 5.0;
+    c.progress = rank0 ? progress_report : NULL, c.user = &ps, c.progress_seconds = ps.tty ? 0.2 : 5.0;
     edl_train_report r;
     if (edl_train(m, train, &c, &r) != EDL_OK) goto out;
     /* the arguments travel with the model */
@@ -187,18 +202,23 @@ int cmd_train(int argc, char **argv) {
     char seed_s[32];
     snprintf(seed_s, sizeof seed_s, "%llu", (unsigned long long)seed);
     const char *vals[5] = {args, edl_opt_name((edl_opt_kind)opt_kind), lr_s, ep_s, seed_s};
-    if (edl_model_save(m, path, keys, vals, 5) != EDL_OK) goto out;
-    if (verbose > 0) {
+    if (edl_comm_agree(comm, rank0 ? edl_model_save(m, path, keys, vals, 5) : EDL_OK) != EDL_OK) goto out;
+    if (verbose > 0 && rank0) {
         fprintf(stderr, "trained %zu epochs, %llu steps in %.1f s: loss %.4f", r.epochs_run,
                 (unsigned long long)r.steps, r.seconds, r.train_loss);
         if (r.best_epoch) fprintf(stderr, ", best valid_loss %.4f at epoch %zu", r.best_valid_loss, r.best_epoch);
         fprintf(stderr, "\nsaved %s\n", path);
+        if (cli_ranks() > 1)
+            fprintf(stderr, "%d ranks: rank 0 sent %llu bytes (%.0f a step, %.0f an epoch)\n", cli_ranks(),
+                    (unsigned long long)edl_comm_bytes_sent(comm),
+                    (double)edl_comm_bytes_sent(comm) / (double)(r.steps ? r.steps : 1),
+                    (double)edl_comm_bytes_sent(comm) / (double)(r.epochs_run ? r.epochs_run : 1));
     }
     rc = 0;
 out:
     if (rc == 2)
         rc = 1;
-    else if (rc)
+    else if (rc && rank0)
         cli_fail(cmd);
     if (cli_close_output(cmd, "-log", log, ps.log) != 0) rc = 1;
     edl_dataset_free(train);

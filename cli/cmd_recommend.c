@@ -1,7 +1,7 @@
 /* edl recommend train|test|topk|similar|synth|split: recommenders from rating files. */
 #include "args.h"
-#include "comm.h"
 #include "commands.h"
+#include "comm.h"
 #include "edl.h"
 #include "edl_rec.h"
 #include "files.h"
@@ -35,7 +35,8 @@ static void read_flags_init(read_flags *f) {
         "bad", ARG_STR, &(f).bad, "fail|skip: what a bad row does"                                            \
     }
 
-static int read_ratings(const char *cmd, const char *path, const read_flags *f, edl_ratings **out) {
+/* comm: each rank reads its share (NULL: the whole file); rank 0 alone says what went wrong. */
+static int read_ratings(const char *cmd, const char *path, const read_flags *f, edl_ratings **out, edl_comm *comm) {
     edl_ratings_options o;
     edl_ratings_defaults(&o);
     int fmt;
@@ -82,14 +83,15 @@ static int read_ratings(const char *cmd, const char *path, const read_flags *f, 
         return (fprintf(stderr, "edl %s: -bad '%s' is not fail or skip\n", cmd, f->bad), 2);
     o.skip_bad = !strcmp(f->bad, "skip");
     edl_ratings_report rep;
-    edl_status st = edl_ratings_read(out, path, &o, &rep);
+    edl_status st = edl_ratings_read_comm(out, path, &o, &rep, comm);
+    if (st != EDL_OK && edl_comm_rank(comm) != 0) return 1;
     if (st != EDL_OK) {
         cli_fail(cmd);
         if (!o.skip_bad && st == EDL_ERR_FORMAT)
             fprintf(stderr, "edl %s: (-bad skip skips such rows and counts them)\n", cmd);
         return 1;
     }
-    if (rep.skipped)
+    if (rep.skipped && edl_comm_rank(comm) == 0)
         fprintf(stderr,
                 "edl %s: %s: skipped %zu bad rows of %zu lines (missing field %zu, bad id %zu, bad rating %zu, bad "
                 "time %zu, not "
@@ -248,9 +250,7 @@ static int rec_train(int argc, char **argv) {
     a.dim = dim, a.epoch = epoch, a.lr = isnan(lr) ? -1.0f : lr, a.reg = isnan(reg) ? -1.0f : reg, a.neg = neg,
     a.batch = batch, a.thread = thread, a.seed = seed, a.k = k;
     a.table_dir = table_dir;
-    a.shard_rows = shard_rows, a.comm = cli_comm();
-    const int quiet = shard_rows && cli_rank() != 0; /* with shards every rank trains and saves; rank 0 speaks */
-    if (quiet) verbose = 0, log = NULL;
+    a.shard_rows = shard_rows;
     size_t hs[8], nh = 0;
     if (hidden) {
         if (args_sizes(hidden, hs, 8, &nh) != 0 || nh > 7)
@@ -267,38 +267,58 @@ static int rec_train(int argc, char **argv) {
     if (parse_split(cmd, split, 1, &do_split, &sk, &frac)) return 2;
     edl_ratings *all = NULL, *train = NULL, *test = NULL;
     edl_recommender *r = NULL;
-    rec_progress ps = {verbose, NULL, (edl_rec_kind)kind};
-    int rc = read_ratings(cmd, input, &rf, &all);
+    /* on several ranks (mpirun): each reads its share of -input and they train one model
+       together (edl_rec_args.comm); rank 0 alone prints and writes files */
+    edl_comm *comm = cli_comm();
+    const int rank0 = cli_rank() == 0;
+    if (cli_ranks() > 1 && !strcmp(input, "-")) {
+        if (rank0)
+            fprintf(stderr, "edl %s: -input -: %d ranks read shares of a file, not of standard input\n", cmd,
+                    cli_ranks());
+        return 2;
+    }
+    if (do_split && cli_ranks() > 1) {
+        if (rank0)
+            fprintf(stderr,
+                    "edl %s: -split holds out records of the whole set: on %d ranks split the file first "
+                    "(edl recommend split) and train on its training part\n",
+                    cmd, cli_ranks());
+        return 2;
+    }
+    rec_progress ps = {rank0 ? verbose : 0, NULL, (edl_rec_kind)kind};
+    int rc = read_ratings(cmd, input, &rf, &all, comm);
     if (rc) return rc;
     rc = 1;
     if (do_split) {
         if (edl_ratings_split(all, sk, frac, seed, &train, &test) != EDL_OK) goto out;
-        if (!quiet && edl_ratings_write(test, test_path) != EDL_OK) goto out;
+        if (edl_ratings_write(test, test_path) != EDL_OK) goto out;
         if (log || verbose > 1) a.valid = test; /* evaluated after every epoch: only when shown */
     }
-    if (log && !(ps.log = cli_open_output(cmd, "-log", log))) {
-        rc = 2; /* said here: not the library's last error */
+    int log_failed = rank0 && log && !(ps.log = cli_open_output(cmd, "-log", log));
+    if (edl_comm_agree(comm, log_failed ? EDL_ERR_IO : EDL_OK) != EDL_OK) {
+        rc = 2; /* said by rank 0: not the library's last error */
         goto out;
     }
     if (ps.log) fputs("epoch,loss,test_rmse,test_hr,seconds\n", ps.log);
-    a.progress = on_epoch, a.user = &ps;
+    a.progress = rank0 ? on_epoch : NULL, a.user = &ps, a.comm = comm;
     edl_rec_report rep;
     if (edl_rec_train(&r, train ? train : all, &a, &rep) != EDL_OK) goto out;
-    const uint64_t sent = edl_comm_bytes_sent(cli_comm()); /* the training's exchanges, before the save's */
-    if (edl_rec_save(r, model_path) != EDL_OK) goto out;
-    if (shard_rows && verbose > 0)
-        fprintf(stderr, "-shard rows on %d ranks: rank 0 sent %llu bytes in training\n", cli_ranks(),
-                (unsigned long long)sent);
-    if (verbose > 0)
+    /* with -shard rows every rank writes its shard (edl_rec_save is collective), else rank 0 the file */
+    const uint64_t sent = edl_comm_bytes_sent(comm); /* the training's exchanges, not the save's */
+    if (edl_comm_agree(comm, rank0 || shard_rows ? edl_rec_save(r, model_path) : EDL_OK) != EDL_OK) goto out;
+    if (verbose > 0 && rank0)
         fprintf(stderr, "%zu users, %zu items, %zu training records; %.2f s (%.0f examples/s); wrote %s%s%s\n",
                 rep.users, rep.items, rep.ratings, rep.seconds, rep.examples_per_second, model_path,
                 do_split ? " and " : "", do_split ? test_path : "");
-    if (do_split && shard_rows && !quiet) { /* no rank has the whole table: rank 0 reads the shards merged */
+    if (verbose > 0 && rank0 && cli_ranks() > 1)
+        fprintf(stderr, "%d ranks: rank 0 sent %llu bytes (%.0f an epoch)\n", cli_ranks(), (unsigned long long)sent,
+                (double)sent / (double)(rep.epochs_run ? rep.epochs_run : 1));
+    if (do_split && shard_rows) { /* one process (-split is refused on several): the shards read merged */
         edl_rec_free(r);
         r = NULL;
         if (edl_rec_load(&r, model_path) != EDL_OK) goto out;
     }
-    if (do_split && !quiet) {
+    if (do_split) {
         edl_rec_metrics m;
         if (edl_rec_evaluate(r, test, k, &m) != EDL_OK) goto out;
         print_metrics(&m, (edl_rec_kind)kind);
@@ -307,7 +327,7 @@ static int rec_train(int argc, char **argv) {
 out:
     if (rc == 2)
         rc = 1;
-    else if (rc)
+    else if (rc && rank0)
         cli_fail(cmd);
     if (cli_close_output(cmd, "-log", log, ps.log) != 0) rc = 1;
     edl_rec_free(r);
@@ -330,7 +350,7 @@ static int rec_test(int argc, char **argv) {
     edl_recommender *r = NULL;
     edl_ratings *t = NULL;
     if (edl_rec_load(&r, pos[0]) != EDL_OK) return cli_fail(cmd);
-    int rc = read_ratings(cmd, pos[1], &rf, &t);
+    int rc = read_ratings(cmd, pos[1], &rf, &t, NULL);
     edl_rec_metrics m;
     if (!rc && edl_rec_evaluate(r, t, k, &m) != EDL_OK) rc = cli_fail(cmd);
     if (!rc) print_metrics(&m, edl_rec_kind_of(r));
@@ -437,7 +457,7 @@ static int rec_split(int argc, char **argv) {
     if (cli_files_distinct(cmd, files, 3)) return 1;
     if (parse_split(cmd, split, 0, &do_split, &sk, &frac)) return 2;
     edl_ratings *all = NULL, *train = NULL, *test = NULL;
-    int rc = read_ratings(cmd, pos[0], &rf, &all);
+    int rc = read_ratings(cmd, pos[0], &rf, &all, NULL);
     if (rc) return rc;
     rc = edl_ratings_split(all, sk, frac, seed, &train, &test) != EDL_OK;
     if (!rc) rc = edl_ratings_write(train, train_path) != EDL_OK;

@@ -3,6 +3,7 @@
 #include "args.h"
 #include "autotune.h"
 #include "commands.h"
+#include "comm.h"
 #include "edl.h"
 #include "edl_text.h"
 #include "fasttext.h"
@@ -138,10 +139,15 @@ int cmd_supervised(int argc, char **argv) {
     a.thread = ft.thread, a.seed = ft.seed, a.lr_update_rate = lru != SIZE_MAX ? lru : a.lr_update_rate,
     a.pretrained_vectors = pre;
     a.hidden = hid, a.nhidden = nh, a.dropout = dropout, a.batch = batch, a.valid = valid, a.patience = patience;
+    /* several ranks (mpirun): the mini-batch path (-hidden ...) trains on them together; rank 0
+       alone prints and writes files */
+    const int rank0 = cli_rank() == 0;
+    a.comm = tune.validation ? NULL : cli_comm(); /* autotune's trials stop on a clock: one rank's */
+    if (!rank0) verbose_level = 0;
     supervised_progress sp = {.log = NULL};
     progress_init(&sp.ps, verbose_level);
     sp.ps.epochs = (double)epoch;
-    if (log && !(sp.log = cli_open_output(cmd, "-log", log))) return 1;
+    if (rank0 && log && !(sp.log = cli_open_output(cmd, "-log", log))) return 1;
     if (sp.log) fputs("epoch,loss,lr,words_per_sec_thread,seconds\n", sp.log);
     a.progress = progress_supervised, a.dictionary = progress_dictionary, a.user = &sp;
     edl_textclf *c = NULL;
@@ -160,7 +166,11 @@ int cmd_supervised(int argc, char **argv) {
     if (verbose_level >= 2 && !tune.validation) fputc('\n', stderr);
     /* the curve was asked for: without it the command fails, though a trained model is still saved */
     int log_failed = cli_close_output(cmd, "-log", log, sp.log) != 0;
-    if (s != EDL_OK) return cli_fail(cmd);
+    if (s != EDL_OK) return rank0 ? cli_fail(cmd) : 1;
+    if (!rank0) { /* the model is rank 0's to write */
+        edl_textclf_free(c);
+        return log_failed;
+    }
     if (tune.validation && at.model_size) { /* the best, quantized to fit, as fastText saves it */
         edl_quantize_args q;
         edl_quantize_defaults(&q);

@@ -381,6 +381,8 @@ edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng 
 /* Zeroes the gradients (only the touched rows of embeddings). */
 void edl_model_zero_grad(edl_model *m);
 
+typedef struct edl_comm edl_comm; /* the processes of a run: see Communicator below */
+
 /* A dataset of examples held in memory: index lists (CSR) or feature rows, with class labels or
    float targets. */
 typedef struct edl_dataset edl_dataset;
@@ -396,6 +398,12 @@ size_t edl_dataset_size(const edl_dataset *d);
    '#' are skipped. "-" reads standard input. The text is read in 64 KiB chunks and never held:
    only the examples are kept. Errors name the file, line and column. */
 edl_status edl_dataset_load_text(edl_dataset **d, const char *path, size_t feature_dim, size_t target_dim);
+/* Collective: each rank of comm reads its share of the file (the lines starting in its part of the
+   bytes, rank order), so the ranks' datasets in rank order are the file's. An error in any share
+   fails every rank with that rank's message (file and line); the file must hold an example in
+   some share. comm NULL: edl_dataset_load_text. Standard input cannot be shared. */
+edl_status edl_dataset_load_text_comm(edl_dataset **d, const char *path, size_t feature_dim, size_t target_dim,
+                                      edl_comm *comm);
 
 /* ---- Communicator: the processes of one training run ----------------------------------------
    A run started by mpirun (edl built with MPI: `make MPI=1`, or mpicc found) spans every process
@@ -403,7 +411,6 @@ edl_status edl_dataset_load_text(edl_dataset **d, const char *path, size_t featu
    an edl_comm (NULL: one process) and run the same code either way: each rank trains on its share
    of the data and they synchronise through the communicator; rank 0 writes the model. Every rank
    calls the same trainer with the same arguments (checked at start). */
-typedef struct edl_comm edl_comm;
 /* Joins the run this process belongs to: MPI's world (MPI_Init_thread) when edl was built with
    MPI and mpirun started the process, else one process. EDL_ERR_UNSUPPORTED when mpirun started
    a build without MPI (N copies would each train the whole run). Once per process. */
@@ -465,6 +472,15 @@ typedef struct {
        train.checkpoint_epoch and train.checkpoint_step. */
     const char *checkpoint;
     uint64_t checkpoint_steps;
+    /* The run's processes (NULL: this one alone). With several ranks, each passes its share of the
+       examples (edl_dataset_load_text_comm; shares in rank order make the whole data set, and so do
+       the validation data's) and the same config; every global batch is the one one process would
+       take, each rank adds the gradients of the examples it holds and the ranks sum them (dense
+       tensors whole, tables' touched rows only), so every rank makes the same steps and ends with
+       the same model, equal to one process's up to float rounding. Rank 0 alone writes
+       checkpoints; progress reports are rank 0's figures for its share (the epoch's end: the
+       whole run's). */
+    edl_comm *comm;
 } edl_train_config;
 
 typedef struct {

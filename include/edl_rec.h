@@ -54,6 +54,13 @@ void edl_ratings_defaults(edl_ratings_options *o);
    file, line, column and reason, or are skipped and counted in report (may be NULL). */
 edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings_options *o,
                             edl_ratings_report *report);
+/* Collective: each rank of comm reads its share of the file (the lines starting in its part of
+   the bytes), so the ranks' sets in rank order are the file's records; the CSV header is looked
+   for in rank 0's share only, duplicates within a share only (edl_rec_train refuses the others).
+   A failure in any share fails every rank with that rank's message; report sums every rank's
+   counts. comm NULL: edl_ratings_read. Standard input cannot be shared. */
+edl_status edl_ratings_read_comm(edl_ratings **r, const char *path, const edl_ratings_options *opt,
+                                 edl_ratings_report *report, edl_comm *comm);
 edl_status edl_ratings_create(edl_ratings **r);
 /* Appends one record (no duplicate check). */
 edl_status edl_ratings_add(edl_ratings *r, int64_t user, int64_t item, float rating, int64_t time);
@@ -147,6 +154,14 @@ typedef struct {
        and edl_rec_save (each writes its shard, rank 0 the index); the result serves nothing else
        (edl_rec_load on the index merges the shards into an ordinary recommender). */
     int shard_rows;
+    /* The run's processes (NULL: this one alone). With several ranks each passes its share of the
+       records (edl_ratings_read_comm), in rank order the whole set; the ranks gather every
+       record (so the user and item ids are indexed as one process indexes them), run one thread
+       each (thread is ignored) on the schedule one process runs at one thread, and split each
+       batch's examples: each computes the scores (and, mlp, the dense layers' forward and
+       backward) of its part, the parts are exchanged, and every rank applies the batch's updates
+       in one process's order. mf and bpr equal one process at -thread 1 bit for bit, the mlp to
+       float rounding (its dense gradients are summed over ranks). */
     edl_comm *comm;
 } edl_rec_args;
 

@@ -70,6 +70,12 @@ typedef struct {
        EDL_ERR_CANCELLED (no model). May be NULL. */
     int (*cancel)(void *user);
     void *user;
+    /* The run's processes (NULL: this one alone). The mini-batch path (-hidden, -batch,
+       -optimizer, -valid, -dropout) trains on several ranks as edl_train does: every rank holds
+       the corpus and its vocabulary, takes its contiguous share of the examples (and of -valid's),
+       and the ranks sum their gradients, so each global batch is one process's (the same model
+       to float rounding). */
+    edl_comm *comm;
 } edl_textclf_args;
 
 typedef struct {

@@ -19,6 +19,23 @@ edl_status edl_dropout_forward(float *out, uint8_t *mask, const float *in, size_
     return EDL_OK;
 }
 
+void edl__dropout_forward_rows(float *out, uint8_t *mask, const float *in, size_t n, size_t d, const size_t *pos,
+                               size_t total, float p, edl_rng *rng) {
+    const float scale = 1.0f / (1.0f - p);
+    size_t i = 0; /* the next row held */
+    for (size_t g = 0; g < total; g++) {
+        int held = i < n && (pos ? pos[i] : i) == g;
+        for (size_t j = 0; j < d; j++) {
+            float u = edl_rng_uniform(rng);
+            if (!held) continue;
+            size_t k = i * d + j;
+            mask[k] = u >= p;
+            out[k] = mask[k] ? in[k] * scale : 0.0f;
+        }
+        i += held;
+    }
+}
+
 edl_status edl_dropout_backward(float *din, const float *dout, const uint8_t *mask, size_t n, float p) {
     static const char fn[] = "edl_dropout_backward";
     EDL__CHECK_PTR(fn, din);

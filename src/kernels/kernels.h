@@ -84,6 +84,14 @@ typedef struct {
     float eps;
 } edl__opt_coef;
 
+/* Dropout on the rows of a larger batch (dropout.c): in holds n rows of d values, row i being
+   row pos[i] (increasing) of a batch of total rows; the rng draws total x d numbers, as
+   edl_dropout_forward on the whole batch, and each row keeps its own. How a rank holding some
+   examples of a global batch draws the masks one process would. pos NULL: rows 0 .. n-1 of n
+   (then it equals edl_dropout_forward, its reference). */
+void edl__dropout_forward_rows(float *out, uint8_t *mask, const float *in, size_t n, size_t d, const size_t *pos,
+                               size_t total, float p, edl_rng *rng);
+
 /* Vector helpers (vec.c): the one place with SIMD. */
 void edl__vec_add(float *y, const float *x, size_t n);           /* y += x */
 void edl__vec_axpy(float *y, float a, const float *x, size_t n); /* y += a x */

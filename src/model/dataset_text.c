@@ -6,6 +6,7 @@
  * each line parsed where it lies: what is kept is the examples (their indices, floats, targets and
  * 8 bytes a line for messages), never the text. */
 #include "common/lines.h"
+#include "model/comm.h"
 #include "model/dataset.h"
 
 #include <errno.h>
@@ -101,19 +102,18 @@ static edl_status parse_line(edl_dataset *d, const where *w, char *line, int64_t
     return EDL_OK;
 }
 
-edl_status edl_dataset_load_text(edl_dataset **out, const char *path, size_t feature_dim, size_t target_dim) {
-    return edl__dataset_load_text(out, path, feature_dim, target_dim, 0);
-}
-
-edl_status edl__dataset_load_text(edl_dataset **out, const char *path, size_t feature_dim, size_t target_dim,
-                                  size_t chunk) {
+static edl_status load_share(edl_dataset **out, const char *path, size_t feature_dim, size_t target_dim, size_t chunk,
+                             edl_comm *comm) {
     static const char fn[] = "edl_dataset_load_text";
     if (!out || !path) return edl__fail(EDL_ERR_ARG, "%s: out or path is NULL", fn);
     int is_stdin = !strcmp(path, "-");
     edl_lines *r;
-    EDL__TRY(edl__lines_input(&r, path, chunk));
     edl_dataset *d = NULL;
-    edl_status s = edl_dataset_create(&d, feature_dim, target_dim);
+    edl_status s = edl__lines_input(&r, path, chunk);
+    if (s != EDL_OK) r = NULL;
+    if (s == EDL_OK && edl_comm_size(comm) > 1)
+        s = edl__lines_set_share(r, (size_t)edl_comm_rank(comm), (size_t)edl_comm_size(comm));
+    if (s == EDL_OK) s = edl_dataset_create(&d, feature_dim, target_dim);
     float *x = malloc((feature_dim ? feature_dim : 1) * sizeof *x),
           *t = malloc((target_dim ? target_dim : 1) * sizeof *t);
     int64_t *idx = NULL;
@@ -123,7 +123,7 @@ edl_status edl__dataset_load_text(edl_dataset **out, const char *path, size_t fe
     if (s == EDL_OK && (!x || !t)) s = edl__fail(EDL_ERR_NOMEM, "%s: no memory", fn);
     /* a '\r' before the newline goes with it (it would be a space to parse_line anyway) */
     while (s == EDL_OK && (s = edl_lines_next(r, &line, &len)) == EDL_OK && line) {
-        w.line++;
+        w.line = edl_lines_number(r); /* the file's number, in a share too */
         char *nul = memchr(line, '\0', len);
         if (nul) {
             s = edl__fail(EDL_ERR_FORMAT, "%s:%zu:%zu: NUL byte", w.path, w.line, (size_t)(nul - line) + 1);
@@ -132,8 +132,12 @@ edl_status edl__dataset_load_text(edl_dataset **out, const char *path, size_t fe
         if (line[0] == '#') continue;
         s = parse_line(d, &w, line, &idx, &cap, x, t);
     }
-    /* a read error: "PATH: read error after line N: reason", from the reader */
-    if (s == EDL_OK && d->n == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: no examples", w.path);
+    /* a read error: "PATH: read error after line N: reason", from the reader; a failure in any
+       rank's share is every rank's */
+    s = edl_comm_agree(comm, s);
+    int64_t total = s == EDL_OK ? (int64_t)d->n : 0;
+    if (s == EDL_OK) s = edl__comm_allreduce(comm, &total, 1, EDL__COMM_I64, EDL__COMM_SUM);
+    if (s == EDL_OK && total == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: no examples", w.path);
     edl_lines_close(r);
     free(idx), free(x), free(t);
     if (s != EDL_OK) {
@@ -142,4 +146,18 @@ edl_status edl__dataset_load_text(edl_dataset **out, const char *path, size_t fe
     }
     *out = d;
     return EDL_OK;
+}
+
+edl_status edl_dataset_load_text(edl_dataset **out, const char *path, size_t feature_dim, size_t target_dim) {
+    return edl__dataset_load_text(out, path, feature_dim, target_dim, 0);
+}
+
+edl_status edl__dataset_load_text(edl_dataset **out, const char *path, size_t feature_dim, size_t target_dim,
+                                  size_t chunk) {
+    return load_share(out, path, feature_dim, target_dim, chunk, NULL);
+}
+
+edl_status edl_dataset_load_text_comm(edl_dataset **out, const char *path, size_t feature_dim, size_t target_dim,
+                                      edl_comm *comm) {
+    return load_share(out, path, feature_dim, target_dim, 0, comm);
 }

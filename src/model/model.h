@@ -44,6 +44,8 @@ typedef struct {
     int64_t *argmax;    /* max-pooled embeddings: cap x dim */
     int64_t *offsets;   /* pooled fixed-length sequences: i * len */
     const float **outs; /* per layer: its output after a forward (act[l] or an alias) */
+    const size_t *pos;  /* training on part of a global batch: example i is the batch's pos[i] ... */
+    size_t total;       /* ... of total (0: the batch is whole); dropout draws for all total */
 } edl__workspace;
 
 struct edl_model {
@@ -75,6 +77,14 @@ void edl__ws_free(edl__workspace *w, size_t nlayers);
    layer's output (nlayers pointers). */
 edl_status edl__forward(const edl_model *m, edl__workspace *w, const edl_batch *b, int train, edl_rng *rng,
                         const float **outs);
+/* edl_model_forward_backward on this process's part of a global batch of total examples: b's
+   example i is the global batch's example pos[i] (increasing; NULL: i). The loss gradient is the
+   sum over b's examples divided by total, so the parts' gradients add up to the whole batch's;
+   dropout draws the numbers of the whole batch, each example keeping its own, as one process
+   would. b->n may be 0 (nothing held: the rng still advances; *loss 0). *loss is b's mean. */
+edl_status edl__forward_backward_part(edl_model *m, const edl_batch *b, edl_rng *rng, const size_t *pos, size_t total,
+                                      float *loss);
+
 /* Checks the batch against the model: sizes, pointers, and every index, offset and label. */
 edl_status edl__check_batch(const edl_model *m, const edl_batch *b, int need_targets);
 

@@ -70,7 +70,10 @@ edl_status edl__forward(const edl_model *m, edl__workspace *w, const edl_batch *
                 continue;
             }
             if (!rng) return edl__fail(EDL_ERR_ARG, "layer %zu (%s): dropout needs an rng", l, in->name);
-            s = edl_dropout_forward(y, w->mask[l], outs[l - 1], n * in->out_dim, in->p, rng);
+            if (w->total)
+                edl__dropout_forward_rows(y, w->mask[l], outs[l - 1], n, in->out_dim, w->pos, w->total, in->p, rng);
+            else
+                s = edl_dropout_forward(y, w->mask[l], outs[l - 1], n * in->out_dim, in->p, rng);
             break;
         }
         if (s != EDL_OK) return s;
@@ -130,13 +133,32 @@ static edl_status embedding_backward(edl_model *m, edl__workspace *w, const edl_
 }
 
 edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng *rng, float *loss) {
+    return edl__forward_backward_part(m, b, rng, NULL, b ? b->n : 0, loss);
+}
+
+edl_status edl__forward_backward_part(edl_model *m, const edl_batch *b, edl_rng *rng, const size_t *pos, size_t total,
+                                      float *loss) {
+    if (m && m->built && b && b->n == 0 && total > 0 && loss) {
+        /* nothing held: draw what the batch's dropout draws */
+        for (size_t l = 0; l < m->nlayers; l++) {
+            const edl_layer_info *in = &m->layers[l].info;
+            if (in->kind != EDL_LAYER_DROPOUT || in->p == 0.0f) continue;
+            if (!rng) return edl__fail(EDL_ERR_ARG, "layer %zu (%s): dropout needs an rng", l, in->name);
+            for (size_t i = 0; i < total * in->out_dim; i++) (void)edl_rng_uniform(rng);
+        }
+        *loss = 0.0f;
+        return EDL_OK;
+    }
     EDL__TRY(edl__check_batch(m, b, 1));
     if (!loss) return edl__fail(EDL_ERR_ARG, "edl_model_forward_backward: loss is NULL");
     EDL__TRY(edl__model_grads(m));
     edl__workspace *w = &m->ws;
     EDL__TRY(edl__ws_reserve(w, m, b->n));
     const float **outs = w->outs;
-    EDL__TRY(edl__forward(m, w, b, 1, rng, outs));
+    w->pos = pos, w->total = pos ? total : 0;
+    edl_status fs = edl__forward(m, w, b, 1, rng, outs);
+    w->pos = NULL, w->total = 0;
+    EDL__TRY(fs);
     const size_t last = m->nlayers - 1, n = b->n, od = m->layers[last].info.out_dim;
     float lv = 0.0f;
     switch (m->loss) {
@@ -147,6 +169,8 @@ edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng 
     case EDL_LOSS_MSE: EDL__TRY(edl_mse(&lv, w->grad[last], outs[last], b->targets, n * od)); break;
     }
     *loss = lv;
+    /* the mean over b's n examples made the sum over the global batch's total */
+    if (total != n) edl__vec_scale(w->grad[last], (float)((double)n / (double)total), n * od);
     if (!isfinite(lv))
         return edl__fail(EDL_ERR_NUMERIC, "the loss is not finite (%g) at layer %zu (%s)", lv, last,
                          m->layers[last].info.name);

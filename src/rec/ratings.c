@@ -380,13 +380,41 @@ static edl_status check_options(const edl_ratings_options *o, reader *rd) {
     return EDL_OK;
 }
 
+static edl_status read_share(edl_ratings **r, const char *path, const edl_ratings_options *opt,
+                             edl_ratings_report *report, size_t chunk, edl_comm *comm);
+
 edl_status edl_ratings_read(edl_ratings **r, const char *path, const edl_ratings_options *opt,
                             edl_ratings_report *report) {
-    return edl__ratings_read(r, path, opt, report, 0);
+    return read_share(r, path, opt, report, 0, NULL);
 }
 
 edl_status edl__ratings_read(edl_ratings **r, const char *path, const edl_ratings_options *opt,
                              edl_ratings_report *report, size_t chunk) {
+    return read_share(r, path, opt, report, chunk, NULL);
+}
+
+edl_status edl_ratings_read_comm(edl_ratings **r, const char *path, const edl_ratings_options *opt,
+                                 edl_ratings_report *report, edl_comm *comm) {
+    return read_share(r, path, opt, report, 0, comm);
+}
+
+/* The report of every rank: counts summed, the first bad row of the lowest rank that has one. */
+static edl_status merge_reports(edl_comm *comm, edl_ratings_report *rep) {
+    int64_t v[9] = {(int64_t)rep->lines,         (int64_t)rep->rows,     (int64_t)rep->skipped,
+                    (int64_t)rep->missing_field, (int64_t)rep->bad_id,   (int64_t)rep->bad_rating,
+                    (int64_t)rep->bad_time,      (int64_t)rep->not_utf8, (int64_t)rep->duplicate};
+    int64_t who = rep->first[0] ? edl_comm_rank(comm) : edl_comm_size(comm);
+    EDL__TRY(edl__comm_allreduce(comm, v, 9, EDL__COMM_I64, EDL__COMM_SUM));
+    EDL__TRY(edl__comm_allreduce(comm, &who, 1, EDL__COMM_I64, EDL__COMM_MIN));
+    if (who < edl_comm_size(comm)) EDL__TRY(edl__comm_bcast(comm, rep->first, sizeof rep->first, (int)who));
+    size_t *f[9] = {&rep->lines,      &rep->rows,     &rep->skipped,  &rep->missing_field, &rep->bad_id,
+                    &rep->bad_rating, &rep->bad_time, &rep->not_utf8, &rep->duplicate};
+    for (int k = 0; k < 9; k++) *f[k] = (size_t)v[k];
+    return EDL_OK;
+}
+
+static edl_status read_share(edl_ratings **r, const char *path, const edl_ratings_options *opt,
+                             edl_ratings_report *report, size_t chunk, edl_comm *comm) {
     edl_ratings_options def;
     if (!opt) edl_ratings_defaults(&def), opt = &def;
     if (!r || !path) return edl__fail(EDL_ERR_ARG, "edl_ratings_read: r or path is NULL");
@@ -395,9 +423,13 @@ edl_status edl__ratings_read(edl_ratings **r, const char *path, const edl_rating
                  .fmt = opt->format,
                  .sep = opt->sep ? opt->sep : ',',
                  .cols = {opt->user_col, opt->item_col, opt->rating_col, opt->time_col}};
-    EDL__TRY(check_options(opt, &rd));
-    edl_lines *lr;
-    EDL__TRY(edl__lines_input(&lr, path, chunk)); /* chunk by chunk: the text is never held */
+    /* on several ranks each reads its share: a failure anywhere is every rank's (agreed below) */
+    edl_lines *lr = NULL;
+    edl_status s0 = check_options(opt, &rd);
+    if (s0 == EDL_OK) s0 = edl__lines_input(&lr, path, chunk); /* chunk by chunk: the text is never held */
+    if (s0 != EDL_OK) lr = NULL;
+    if (s0 == EDL_OK && edl_comm_size(comm) > 1)
+        s0 = edl__lines_set_share(lr, (size_t)edl_comm_rank(comm), (size_t)edl_comm_size(comm));
 
     edl_ratings_report rep = {0};
     edl_ratings *out = NULL;
@@ -406,11 +438,12 @@ edl_status edl__ratings_read(edl_ratings **r, const char *path, const edl_rating
     size_t len;
     size_t *counts[R_COUNT] = {NULL,          &rep.missing_field, &rep.bad_id,   &rep.bad_rating,
                                &rep.bad_time, &rep.not_utf8,      &rep.duplicate};
-    bool first = true;
-    edl_status s = edl_ratings_create(&out);
+    bool first = edl_comm_rank(comm) == 0; /* the file's first line is in rank 0's share */
+    edl_status s = s0 == EDL_OK ? edl_ratings_create(&out) : s0;
     /* the reader takes the "\n" and a '\r' before it (or ending the file) */
     while (s == EDL_OK && (s = edl_lines_next(lr, &line, &len)) == EDL_OK && line) {
-        rd.line = ++rep.lines;
+        ++rep.lines;
+        rd.line = edl_lines_number(lr); /* the file's numbers, in a share too */
         /* a UTF-8 byte-order mark, as spreadsheets write one, is no part of the first field */
         if (rd.line == 1 && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) memmove(line, line + 3, len - 2), len -= 3;
         size_t blank = 0;
@@ -454,6 +487,8 @@ edl_status edl__ratings_read(edl_ratings **r, const char *path, const edl_rating
     edl_lines_close(lr);
     free(pairs.slots);
     rep.rows = s == EDL_OK ? out->n : 0;
+    s = edl_comm_agree(comm, s);
+    if (s == EDL_OK && edl_comm_size(comm) > 1) s = merge_reports(comm, &rep);
     if (report) *report = rep;
     if (s != EDL_OK) {
         edl_ratings_free(out);

@@ -138,6 +138,7 @@ typedef struct {
     size_t total_steps; /* batches of all epochs (this epoch's count times the epochs) */
     int decay;          /* 1: linear decay of the rate */
     uint64_t epoch;
+    edl_comm *comm;         /* the run's ranks (NULL: one process): each takes a part of a batch */
     atomic_int failed;      /* a thread saw a non-finite value or a kernel failed */
     edl_status fail_status; /* written once, by the first thread to fail */
     size_t fail_step;       /* ... and the step it failed at */
@@ -183,6 +184,41 @@ static void fail_once(trainer *t, edl_status s, size_t step, const char *msg) {
             return true;                                 \
         }                                                \
     } while (0)
+
+/* ---- the exchange between ranks: every batch's examples are split among the ranks (each its
+   part [k0, k1) by edl__comm_share); what a part computed goes to every rank, which then applies
+   the batch's updates in one process's order. The one place that moves values between ranks. */
+
+/* Whether every rank's part went well (local: this rank's status); a failure anywhere is
+   recorded on every rank, so all stop at the same batch. */
+static bool parts_ok(trainer *t, size_t step, edl_status local) {
+    edl_status s = edl_comm_agree(t->comm, local);
+    if (s != EDL_OK) fail_once(t, s, step, edl_last_error());
+    return s == EDL_OK;
+}
+
+/* x holds n examples' values of width floats; each rank computed its part: afterwards every
+   rank holds every part (an allgather of 4 x width bytes an example). */
+static bool share_parts(trainer *t, size_t step, float *x, size_t width, size_t n) {
+    if (edl_comm_size(t->comm) == 1) return true;
+    size_t k0, k1, bytes = 0;
+    edl__comm_share(t->comm, n, &k0, &k1);
+    void *all = NULL;
+    edl_status s = edl__comm_allgatherv(t->comm, x + k0 * width, (k1 - k0) * width * sizeof *x, &all, &bytes, NULL);
+    if (s == EDL_OK && bytes != n * width * sizeof *x)
+        s = edl__fail(EDL_ERR_IO, "edl_rec_train: ranks sent %zu bytes for %zu values", bytes, n * width);
+    if (s == EDL_OK) memcpy(x, all, bytes);
+    free(all);
+    if (s != EDL_OK) fail_once(t, s, step, edl_last_error());
+    return s == EDL_OK;
+}
+
+/* The mlp's dense gradients g (n floats, each rank's part's sum) summed over ranks. */
+static bool sum_dense(trainer *t, size_t step, float *g, size_t n) {
+    edl_status s = edl__comm_allreduce(t->comm, g, n, EDL__COMM_F32, EDL__COMM_SUM);
+    if (s != EDL_OK) fail_once(t, s, step, edl_last_error());
+    return s == EDL_OK;
+}
 
 /* One optimizer update of n values p from gradient g (zeroed after), state beside them: the
    lazy form (only what a batch read changes, as torch.optim.SparseAdam). */
@@ -290,13 +326,21 @@ static bool step_mf(trainer *t, workspace *w, size_t s, size_t e, size_t step, t
         w->idx[2 * k] = t->uidx[x], w->idx[2 * k + 1] = (int64_t)U + t->iidx[x], w->target[k] = t->rating[x];
     }
     KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 2 * nb));
+    /* the products, this rank's part of them (the biases are read as the updates leave them) */
+    size_t k0, k1;
+    edl__comm_share(t->comm, nb, &k0, &k1);
+    for (size_t k = k0; k < k1; k++) {
+        const float *p = w->rows + 2 * k * d, *q = p + d;
+        w->logit[k] = f ? edl__vec_dot(p, q, f) : 0.0f;
+    }
+    if (!share_parts(t, step, w->logit, 1, nb)) return true;
     edl__opt_coef c = coef(t, t->reg, step), cb = coef(t, t->reg, step);
     bool ok = true;
     const float mean = r->bias[U + r->items];
     for (size_t k = 0; k < nb; k++) {
         const float *p = w->rows + 2 * k * d, *q = p + d;
         size_t bu = (size_t)w->idx[2 * k], bi = (size_t)w->idx[2 * k + 1];
-        float pred = mean + r->bias[bu] + r->bias[bi] + (f ? edl__vec_dot(p, q, f) : 0.0f);
+        float pred = mean + r->bias[bu] + r->bias[bi] + w->logit[k];
         float err = pred - w->target[k];
         sum->loss += (double)err * err;
         float *dp = w->drows + 2 * k * d, *dq = dp + d;
@@ -321,12 +365,15 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
         }
     }
     KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 3 * nb));
-    for (size_t k = 0; k < nb; k++) {
+    size_t k0, k1; /* this rank's part of the scores */
+    edl__comm_share(t->comm, nb, &k0, &k1);
+    for (size_t k = k0; k < k1; k++) {
         const float *p = w->rows + 3 * k * d, *qi = p + d, *qj = qi + d;
         w->logit[k] =
             r->bias[w->idx[3 * k + 1]] - r->bias[w->idx[3 * k + 2]] + edl__vec_dot(p, qi, f) - edl__vec_dot(p, qj, f);
-        w->target[k] = 1.0f;
     }
+    if (!share_parts(t, step, w->logit, 1, nb)) return true;
+    for (size_t k = 0; k < nb; k++) w->target[k] = 1.0f;
     float loss = 0.0f;
     KERNEL(t, edl_bce_with_logits(&loss, w->dlogit, w->logit, w->target, nb));
     sum->loss += (double)loss * (double)nb, sum->examples += nb;
@@ -359,22 +406,33 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
             w->target[nb] = g == 0 ? 1.0f : 0.0f;
         }
     }
-    KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 2 * nb));
-    for (size_t l = 0; l < L; l++) {
+    /* this rank's part [k0, k1) of the examples: rows, forward, and after the loss over all of
+       them, backward; then the parts' row gradients and dense sums go to every rank */
+    size_t k0, k1;
+    edl__comm_share(t->comm, nb, &k0, &k1);
+    const size_t np = k1 - k0;
+    edl_status ps =
+        np ? edl_embedding_forward(w->rows + 2 * k0 * d, r->table, U + r->items, d, w->idx + 2 * k0, 2 * np) : EDL_OK;
+    for (size_t l = 0; ps == EDL_OK && np && l < L; l++) {
         const edl__rec_dense *D = &r->dense[l];
-        KERNEL(t, edl_dense_forward(w->act[l + 1], w->act[l], nb, D->in, D->out, D->w, D->b, D->act));
+        ps = edl_dense_forward(w->act[l + 1] + k0 * D->out, w->act[l] + k0 * D->in, np, D->in, D->out, D->w, D->b,
+                               D->act);
     }
+    if (!parts_ok(t, step, ps) || !share_parts(t, step, w->act[L], 1, nb)) return true;
     float loss = 0.0f;
     KERNEL(t, edl_bce_with_logits(&loss, w->grad[L], w->act[L], w->target, nb));
     sum->loss += (double)loss * (double)nb, sum->examples += nb;
     edl__vec_scale(w->grad[L], (float)nb, nb); /* summed over examples, as the other models */
-    for (size_t l = L; l-- > 0;) {
+    for (size_t l = L; ps == EDL_OK && np && l-- > 0;) {
         const edl__rec_dense *D = &r->dense[l];
         float *dw = w->dparams + (size_t)(D->w - r->table) - t->dense_off;
         float *db = w->dparams + (size_t)(D->b - r->table) - t->dense_off;
-        KERNEL(t, edl_dense_backward(w->grad[l], dw, db, w->grad[l + 1], w->act[l], w->act[l + 1], nb, D->in, D->out,
-                                     D->w, D->act));
+        ps = edl_dense_backward(w->grad[l] + k0 * D->in, dw, db, w->grad[l + 1] + k0 * D->out, w->act[l] + k0 * D->in,
+                                w->act[l + 1] + k0 * D->out, np, D->in, D->out, D->w, D->act);
     }
+    if (!parts_ok(t, step, ps) || !share_parts(t, step, w->drows, 2 * d, nb) ||
+        !sum_dense(t, step, w->dparams, t->nparams - t->dense_off))
+        return true;
     edl__opt_coef c = coef(t, t->reg, step), cd = coef(t, 0.0f, step);
     bool ok = true;
     for (size_t k = 0; k < 2 * nb; k++) ok &= update_row(t, &c, w->idx[k], w->drows + k * d);
@@ -424,7 +482,8 @@ static void run_thread(trainer *t, int tid, int team, thread_sum *sum) {
     workspace w;
     size_t nd = t->r->kind == EDL_REC_MLP ? t->nparams - t->dense_off : 0;
     bool have_ws = ws_alloc(&w, t, nd);
-    if (!have_ws) fail_once(t, EDL_ERR_NOMEM, t->steps, "edl_rec_train: no memory for a thread's batch buffers");
+    if (!have_ws) edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for a thread's batch buffers");
+    have_ws = parts_ok(t, t->steps, have_ws ? EDL_OK : EDL_ERR_NOMEM) && have_ws;
     const edl__rec_blocks *B = t->blk;
     const int nt = B->nt;
     const size_t per = records_per_batch(t);
@@ -569,7 +628,11 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
         const edl__rec_dense *D0 = &r->dense[0], *DL = &r->dense[r->ndense - 1];
         t.dense_off = (size_t)(D0->w - r->table), t.nparams = (size_t)(DL->b + DL->out - r->table);
     }
-    int nt = edl__rec_threads(a->thread > 0 ? a->thread : edl__num_threads(), a->model, d->n, r->users, r->items);
+    /* several ranks: one thread each, the schedule of one process at one thread */
+    int nt = edl_comm_size(a->comm) > 1
+                 ? 1
+                 : edl__rec_threads(a->thread > 0 ? a->thread : edl__num_threads(), a->model, d->n, r->users, r->items);
+    t.comm = a->comm;
     snprintf(r->args, sizeof r->args,
              "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu threads=%d",
              edl_rec_kind_name(a->model), r->fdim, a->epoch, (double)t.lr, (double)t.reg, t.neg, t.batch,
@@ -668,8 +731,64 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     return s;
 }
 
-edl_status edl_rec_train(edl_recommender **out, const edl_ratings *d, const edl_rec_args *a, edl_rec_report *rep) {
-    if (!out || !d || !a) return edl__fail(EDL_ERR_ARG, "edl_rec_train: an argument is NULL");
+static edl_status train_all(edl_recommender **out, const edl_ratings *d, const edl_rec_args *a, edl_rec_report *rep);
+
+/* One array of every rank's records: x (n of size bytes) replaced by the concatenation. */
+static edl_status gather_array(edl_comm *comm, void **x, size_t n, size_t size, size_t total) {
+    void *all = NULL;
+    size_t bytes = 0;
+    EDL__TRY(edl__comm_allgatherv(comm, *x, n * size, &all, &bytes, NULL));
+    if (bytes != total * size) {
+        free(all);
+        return edl__fail(EDL_ERR_IO, "edl_rec_train: ranks sent %zu bytes of records, not %zu", bytes, total * size);
+    }
+    free(*x);
+    *x = all;
+    return EDL_OK;
+}
+
+/* Several ranks: every rank's records, in rank order (the file's order when each read its share),
+   into *all; one process: *all NULL (d is the set). Collective. */
+static edl_status gather_records(edl_comm *comm, const edl_ratings *d, edl_ratings **all) {
+    *all = NULL;
+    if (edl_comm_size(comm) == 1) return EDL_OK;
+    int64_t total = (int64_t)d->n;
+    EDL__TRY(edl__comm_allreduce(comm, &total, 1, EDL__COMM_I64, EDL__COMM_SUM));
+    edl_ratings *g = NULL;
+    edl_status s = edl_ratings_create(&g);
+    if (s == EDL_OK) {
+        g->user = malloc(d->n ? d->n * sizeof *g->user : 1), g->item = malloc(d->n ? d->n * sizeof *g->item : 1);
+        g->time = malloc(d->n ? d->n * sizeof *g->time : 1), g->rating = malloc(d->n ? d->n * sizeof *g->rating : 1);
+        if (!g->user || !g->item || !g->time || !g->rating) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory");
+    }
+    if (s == EDL_OK) {
+        memcpy(g->user, d->user, d->n * sizeof *g->user), memcpy(g->item, d->item, d->n * sizeof *g->item);
+        memcpy(g->time, d->time, d->n * sizeof *g->time), memcpy(g->rating, d->rating, d->n * sizeof *g->rating);
+    }
+    if ((s = edl_comm_agree(comm, s)) == EDL_OK) s = gather_array(comm, (void **)&g->user, d->n, 8, (size_t)total);
+    if (s == EDL_OK) s = gather_array(comm, (void **)&g->item, d->n, 8, (size_t)total);
+    if (s == EDL_OK) s = gather_array(comm, (void **)&g->time, d->n, 8, (size_t)total);
+    if (s == EDL_OK) s = gather_array(comm, (void **)&g->rating, d->n, 4, (size_t)total);
+    if (s != EDL_OK) {
+        edl_ratings_free(g);
+        return s;
+    }
+    g->n = g->cap = (size_t)total;
+    *all = g;
+    return EDL_OK;
+}
+
+edl_status edl_rec_train(edl_recommender **out, const edl_ratings *share, const edl_rec_args *a, edl_rec_report *rep) {
+    if (!out || !share || !a) return edl__fail(EDL_ERR_ARG, "edl_rec_train: an argument is NULL");
+    edl_ratings *gathered = NULL;
+    EDL__TRY(gather_records(a->comm, share, &gathered));
+    const edl_ratings *d = gathered ? gathered : share;
+    edl_status s = train_all(out, d, a, rep);
+    edl_ratings_free(gathered);
+    return s;
+}
+
+static edl_status train_all(edl_recommender **out, const edl_ratings *d, const edl_rec_args *a, edl_rec_report *rep) {
     EDL__TRY(check_args(a, d));
     edl_recommender *r = calloc(1, sizeof *r);
     int64_t *uidx = malloc(d->n * sizeof *uidx), *iidx = malloc(d->n * sizeof *iidx);

@@ -6,6 +6,7 @@
 #include "common/internal.h"
 #include "edl_rec.h"
 #include "io/safetensors.h"
+#include "model/comm.h"
 #include "model/qtable.h"
 
 /* Records as columns; n of cap used. Ids are the file's own. */

@@ -5,6 +5,7 @@
 #include "text/textclf.h"
 #include "kernels/kernels.h"
 #include "common/lines.h"
+#include "model/comm.h"
 #include "model/hogwild.h"
 #include "model/table.h"
 #include "text/vectors.h"
@@ -288,7 +289,8 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
 
 /* ---- mini-batch training of the general model (hidden layers, other optimizers) ------------ */
 
-static edl_status to_dataset(const edl_textclf *c, const corpus *d, edl_dataset **out) {
+/* Examples [begin, end) of d as a dataset: this rank's share (comm NULL: all of them). */
+static edl_status to_dataset(const edl_textclf *c, const corpus *d, edl_comm *comm, edl_dataset **out) {
     size_t nl = c->vocab.nlabels;
     int ova = c->loss == EDL_TEXTCLF_OVA;
     EDL__TRY(edl_dataset_create(out, 0, ova ? nl : 0));
@@ -296,7 +298,9 @@ static edl_status to_dataset(const edl_textclf *c, const corpus *d, edl_dataset 
     int64_t *idx = NULL;
     size_t cap = 0;
     edl_status s = ova && !t ? edl__fail(EDL_ERR_NOMEM, "no memory") : EDL_OK;
-    for (size_t e = 0; e < d->n && s == EDL_OK; e++) {
+    size_t begin, end;
+    edl__comm_share(comm, d->n, &begin, &end);
+    for (size_t e = begin; e < end && s == EDL_OK; e++) {
         size_t nw = (size_t)(d->woff[e + 1] - d->woff[e]);
         if (nw > cap) {
             int64_t *ni = realloc(idx, nw * sizeof *ni);
@@ -341,9 +345,10 @@ static edl_status train_batches(edl_textclf *c, const corpus *d, const corpus *v
             EDL_ERR_UNSUPPORTED,
             "-loss hs is fastText's per-example trainer; with -hidden, -batch or -optimizer use softmax or ova");
     edl_dataset *train = NULL, *valid = NULL;
-    edl_status s = to_dataset(c, d, &train);
-    if (s == EDL_OK && vd) s = to_dataset(c, vd, &valid);
-    if (s == EDL_OK) {
+    /* several ranks: each its share of the examples, which edl_train trains together */
+    edl_status s = to_dataset(c, d, a->comm, &train);
+    if (s == EDL_OK && vd) s = to_dataset(c, vd, a->comm, &valid);
+    if ((s = edl_comm_agree(a->comm, s)) == EDL_OK) {
         edl_train_config tc;
         edl_train_defaults(&tc);
         /* without -optimizer: Adam under hidden layers (SGD from fastText's small input rows
@@ -358,7 +363,7 @@ static edl_status train_batches(edl_textclf *c, const corpus *d, const corpus *v
            fastText's steps add up, so the same flags learn alike on either path (spam demo,
            5 epochs, -valid: P@1 0.705 before, 0.965 now; 0.953 without -valid). */
         tc.optim.lr = a->batch == 0 && a->optimizer < 0 && opt == EDL_OPT_SGD ? a->lr * (float)tc.batch_size : a->lr;
-        tc.schedule = EDL_SCHED_LINEAR, tc.valid = valid, tc.patience = a->patience;
+        tc.schedule = EDL_SCHED_LINEAR, tc.valid = valid, tc.patience = a->patience, tc.comm = a->comm;
         batch_progress bp = {a, (double)d->tokens / (double)d->n};
         if (a->progress) tc.progress = report_batches, tc.user = &bp, tc.progress_seconds = 0.1;
         edl_train_report r;
