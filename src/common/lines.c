@@ -28,7 +28,12 @@ struct edl_lines {
        offset of the share's first line (known once it is found), done: past the share's end */
     uint64_t share_begin, share_end, share_first;
     int share_skip, share_done;
-    char name[];       /* as messages name the input */
+    /* the newlines before share_first, counted on the first edl_lines_number that needs them and
+       kept: a reader that numbers every line (the ratings reader) reads the prefix once, not once
+       a line */
+    size_t share_base;
+    int share_counted;
+    char name[]; /* as messages name the input */
 };
 
 static edl_status io_err(const char *what, const char *path, int err) {
@@ -182,8 +187,10 @@ edl_status edl__lines_set_share(edl_lines *r, size_t part, size_t parts) {
     if (parts == 1) return EDL_OK;
     struct stat st;
     if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode))
-        return edl__fail(EDL_ERR_ARG, "%s: %zu processes share an input only when it is a regular file (each reads its own byte range)",
-                         r->name, parts);
+        return edl__fail(
+            EDL_ERR_ARG,
+            "%s: %zu processes share an input only when it is a regular file (each reads its own byte range)", r->name,
+            parts);
     if (r->line || r->pos != r->end)
         return edl__fail(EDL_ERR_ARG, "edl__lines_set_share: %s was read already", r->name);
     uint64_t size = (uint64_t)st.st_size, q = size / parts, m = size % parts;
@@ -200,16 +207,22 @@ edl_status edl__lines_set_share(edl_lines *r, size_t part, size_t parts) {
    counted (read again) only when a number is asked for, which is when a message names a line. */
 size_t edl_lines_number(const edl_lines *r) {
     if (!r) return 0;
-    size_t base = 0;
-    char buf[1 << 14];
-    for (uint64_t at = 0; at < r->share_first;) {
-        size_t want = r->share_first - at < sizeof buf ? (size_t)(r->share_first - at) : sizeof buf;
-        ssize_t got = pread(r->fd, buf, want, (off_t)at);
-        if (got <= 0) break;
-        for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p++) base++;
-        at += (uint64_t)got;
+    if (r->share_first && !r->share_counted) {
+        /* a cache, not the reader's state: r was made writable by edl_lines_open */
+        edl_lines *w = (edl_lines *)r;
+        size_t base = 0;
+        char buf[1 << 14];
+        uint64_t at = 0;
+        for (; at < r->share_first;) {
+            size_t want = r->share_first - at < sizeof buf ? (size_t)(r->share_first - at) : sizeof buf;
+            ssize_t got = pread(r->fd, buf, want, (off_t)at);
+            if (got <= 0) break;
+            for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p++) base++;
+            at += (uint64_t)got;
+        }
+        w->share_base = base, w->share_counted = at >= r->share_first; /* a failed read is tried again */
     }
-    return base + r->line;
+    return r->share_base + r->line;
 }
 uint64_t edl_lines_offset(const edl_lines *r) { return r ? r->offset : 0; }
 int edl_lines_newline(const edl_lines *r) { return r ? r->newline : 0; }
