@@ -70,13 +70,23 @@ typedef struct {
        EDL_ERR_CANCELLED (no model). May be NULL. */
     int (*cancel)(void *user);
     void *user;
+    /* Several processes (edl.h's communicator; NULL: this one alone): each rank reads its share
+       of input (a regular file, not "-"), they count one vocabulary, and fastText's trainer runs
+       on every rank, the rows touched since the last synchronisation averaged over the ranks
+       every sync_tokens tokens of each rank's progress and after the last; the rate follows the
+       tokens of every rank. Every rank returns the same model and status; the caller writes it
+       from rank 0. Mini-batch training (hidden, batch, optimizer, valid, dropout) takes one
+       process. With thread 1 and a seed a run of N ranks gives the same model every time. */
+    edl_comm *comm;
+    size_t sync_tokens; /* 50000 (> 0); unused by one process */
 } edl_textclf_args;
 
 typedef struct {
-    size_t nwords, nlabels, nexamples, skipped_no_label;
+    size_t nwords, nlabels, nexamples, skipped_no_label; /* over every rank's share */
     int64_t ntokens;
-    double seconds, words_per_sec_thread;
+    double seconds, words_per_sec_thread; /* this rank's */
     float loss;
+    uint64_t syncs, bytes_sent; /* synchronisations of the ranks' rows, and the bytes this rank sent in them */
 } edl_textclf_report;
 
 void edl_textclf_defaults(edl_textclf_args *a);
@@ -342,13 +352,18 @@ typedef struct {
     /* Called once the dictionary is read, before training (nlabels: label tokens, not words). */
     void (*dictionary)(int64_t ntokens, size_t nwords, size_t nlabels, void *user);
     void *user;
+    /* Several processes, as edl_textclf_args' comm and sync_tokens (the input rows, the output
+       rows and the subword buckets touched are averaged). */
+    edl_comm *comm;
+    size_t sync_tokens; /* 50000 */
 } edl_wordvec_args;
 
 typedef struct {
     size_t nwords;
-    int64_t ntokens;
+    int64_t ntokens; /* over every rank's share */
     double seconds, words_per_sec_thread;
     float loss;
+    uint64_t syncs, bytes_sent; /* as edl_textclf_report's */
 } edl_wordvec_report;
 
 void edl_wordvec_defaults(edl_wordvec_args *a, int cbow);
