@@ -2,6 +2,7 @@
 #include "model/hogwild.h"
 
 #include <math.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,11 @@ typedef struct {
     edl_status sync_status;         /* a synchronisation failed (every rank alike) */
     edl__rows_scratch scratch;
     uint64_t rows_synced;
+    /* while thread 0 exchanges rows the other threads wait (their updates would be lost under
+       the mean written back): it asks (pause), they count themselves in (paused) until the
+       others still training (others) all are */
+    int ranks;
+    atomic_int pause, paused, others;
     _Atomic int64_t diverged; /* tokens done before the unit whose loss was not finite (-1: never) */
     atomic_int no_memory;     /* a thread could not set up: every thread stops */
     atomic_int cancelled;     /* the caller's cancel callback said stop */
@@ -69,6 +75,10 @@ static int stopped_here(run *r) {
    exchanged, then the touched rows averaged. Returns 0 when the run stops. */
 static int sync_once(run *r) {
     const edl__hogwild *h = r->h;
+    if (r->ranks > 1) { /* one process exchanges nothing: its threads go on */
+        atomic_store(&r->pause, 1);
+        while (atomic_load(&r->paused) < atomic_load(&r->others)) sched_yield();
+    }
     int64_t done = atomic_load(&r->done), x[2] = {done, stopped_here(r)};
     edl_status s = edl__comm_allreduce(h->comm, x, 2, EDL__COMM_I64, EDL__COMM_SUM);
     if (s == EDL_OK && x[1] == 0) {
@@ -79,6 +89,7 @@ static int sync_once(run *r) {
         r->rows_synced += rows;
     }
     r->synced++;
+    atomic_store(&r->pause, 0);
     if (s != EDL_OK) r->sync_status = s;
     if (s != EDL_OK || x[1] != 0) {
         atomic_store(&r->stop_all, 1);
@@ -156,6 +167,12 @@ static void run_thread(run *r, int t, int nt) {
            atomic_load_explicit(&r->diverged, memory_order_relaxed) < 0 &&
            !atomic_load_explicit(&r->no_memory, memory_order_relaxed) &&
            !atomic_load_explicit(&r->cancelled, memory_order_relaxed)) {
+        if (t != 0 && atomic_load_explicit(&r->pause, memory_order_relaxed)) {
+            atomic_fetch_add(&r->paused, 1);
+            while (atomic_load(&r->pause)) sched_yield();
+            atomic_fetch_sub(&r->paused, 1);
+            continue;
+        }
         float lr = rate_at(r, atomic_load_explicit(&r->done, memory_order_relaxed)) * r->step_scale;
         double loss = 0.0;
         int64_t nloss = 0;
@@ -190,6 +207,7 @@ static void run_thread(run *r, int t, int nt) {
                 if (!sync_once(r)) break;
         }
     }
+    if (t != 0) atomic_fetch_sub(&r->others, 1); /* no longer to be waited for */
     /* the synchronisations this rank has not reached (its tokens are done, or it stopped: the
        first then tells the others) */
     while (t == 0 && r->synced < r->nsync - 1 && !atomic_load(&r->stop_all)) sync_once(r);
@@ -264,12 +282,19 @@ edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
     atomic_init(&r.no_memory, 0);
     atomic_init(&r.cancelled, 0);
     atomic_init(&r.stop_all, 0);
+    atomic_init(&r.pause, 0);
+    atomic_init(&r.paused, 0);
+    atomic_init(&r.others, 0);
+    r.ranks = edl_comm_size(h->comm);
     r.t0 = edl__now();
 #ifdef _OPENMP
 #pragma omp parallel num_threads(h->threads)
     {
 #pragma omp single
-        r.nt = omp_get_num_threads(); /* the team may be smaller than asked; single ends in a barrier */
+        {
+            r.nt = omp_get_num_threads(); /* the team may be smaller than asked; single ends in a barrier */
+            atomic_store(&r.others, r.nt - 1);
+        }
         run_thread(&r, omp_get_thread_num(), r.nt);
     }
 #else
