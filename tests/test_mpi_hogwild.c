@@ -46,12 +46,7 @@ TEST(row_sync_union_of_ascending_lists) {
     CHECK(edl__rows_union(lists, (size_t[]){0, 0, 0, 0}, 4, at, out) == 0);
 }
 
-static float *made_rows[64];
-static float *row_fn(void *ctx, size_t r) {
-    float *data = ctx;
-    made_rows[r] = data + r * 4; /* a lazy table would make it here */
-    return data + r * 4;
-}
+static float *row_fn(void *ctx, size_t r) { return (float *)ctx + r * 4; /* a lazy table would make it here */ }
 
 TEST(row_sync_one_process_keeps_rows_and_clears_marks) {
     float data[64 * 4], before[64 * 4];
@@ -65,7 +60,6 @@ TEST(row_sync_one_process_keeps_rows_and_clears_marks) {
     CHECK_OK(edl__rows_average(NULL, t, 2, &s, &synced));
     CHECK(synced == 3); /* the mean over one rank: the rows as they were */
     CHECK(memcmp(data, before, sizeof data) == 0);
-    CHECK(made_rows[63] == data + 63 * 4);
     CHECK(t[0].touched[3] == 0 && t[0].touched[31] == 0 && t[1].touched[63] == 0);
     CHECK_OK(edl__rows_average(NULL, t, 2, &s, &synced));
     CHECK(synced == 0);

@@ -96,7 +96,7 @@ static edl_status take_all(edl__rows *tables, size_t nt, size_t k, edl__rows_scr
         maxdim = tables[i].dim > maxdim ? tables[i].dim : maxdim;
     }
     size_t want = maxdim > BLOCK_FLOATS ? maxdim : BLOCK_FLOATS;
-    if (s->buf_cap < want) {
+    if (k > 1 && s->buf_cap < want) { /* one process averages nothing */
         float *b = realloc(s->buf, want * sizeof *b);
         if (!b) return edl__fail(EDL_ERR_NOMEM, "no memory for %zu floats of rows to exchange", want);
         s->buf = b, s->buf_cap = want;
@@ -124,6 +124,7 @@ static edl_status average_table(edl_comm *comm, edl__rows *t, size_t i, size_t n
         return edl__fail(EDL_ERR_FORMAT, "a rank sent row %d of a table of %zu rows",
                          (int)s->uni[s->uni[0] < 0 ? 0 : n - 1], t->rows);
     *synced += n;
+    if (k == 1) return EDL_OK; /* the mean over one rank: the rows as they are */
     const size_t dim = t->dim, per = s->buf_cap / dim;
     const float ranks = (float)k;
     for (size_t b = 0; b < n; b += per) {
