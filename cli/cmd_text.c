@@ -191,8 +191,11 @@ int cmd_supervised(int argc, char **argv) {
         fprintf(stderr, "trained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n", r.seconds, r.words_per_sec_thread,
                 r.loss);
         if (cli_ranks() > 1)
-            fprintf(stderr, "%d ranks: %llu synchronisations, rank 0 sent %llu bytes in them\n", cli_ranks(),
-                    (unsigned long long)r.syncs, (unsigned long long)r.bytes_sent);
+            fprintf(stderr,
+                    "%d ranks: %llu synchronisations, rank 0 sent %llu bytes in them, %.2f s in them (%.2f s waiting "
+                    "for the others)\n",
+                    cli_ranks(), (unsigned long long)r.syncs, (unsigned long long)r.bytes_sent, r.sync_seconds,
+                    r.wait_seconds);
     }
     if (!rank0) { /* every rank holds the one model: rank 0 writes it */
         edl_textclf_free(c);

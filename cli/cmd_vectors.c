@@ -90,8 +90,11 @@ static int train_vectors(int argc, char **argv, int cbow) {
         fprintf(stderr, "trained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n", r.seconds, r.words_per_sec_thread,
                 r.loss);
     if (verbose_level >= 1 && cli_ranks() > 1)
-        fprintf(stderr, "%d ranks: %llu synchronisations, rank 0 sent %llu bytes in them\n", cli_ranks(),
-                (unsigned long long)r.syncs, (unsigned long long)r.bytes_sent);
+        fprintf(stderr,
+                "%d ranks: %llu synchronisations, rank 0 sent %llu bytes in them, %.2f s in them (%.2f s waiting for "
+                "the others)\n",
+                cli_ranks(), (unsigned long long)r.syncs, (unsigned long long)r.bytes_sent, r.sync_seconds,
+                r.wait_seconds);
     edl_vectors *v = NULL, *o = NULL;
     if (!rank0) { /* every rank holds the one model: rank 0 writes it */
         edl_wordvec_free(w);

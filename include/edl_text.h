@@ -86,7 +86,8 @@ typedef struct {
     int64_t ntokens;
     double seconds, words_per_sec_thread; /* this rank's */
     float loss;
-    uint64_t syncs, bytes_sent; /* synchronisations of the ranks' rows, and the bytes this rank sent in them */
+    uint64_t syncs, bytes_sent;        /* synchronisations of the ranks' rows, and the bytes this rank sent in them */
+    double sync_seconds, wait_seconds; /* this rank's in them, and of that waiting for the others to arrive */
 } edl_textclf_report;
 
 void edl_textclf_defaults(edl_textclf_args *a);
@@ -364,6 +365,7 @@ typedef struct {
     double seconds, words_per_sec_thread;
     float loss;
     uint64_t syncs, bytes_sent; /* as edl_textclf_report's */
+    double sync_seconds, wait_seconds;
 } edl_wordvec_report;
 
 void edl_wordvec_defaults(edl_wordvec_args *a, int cbow);

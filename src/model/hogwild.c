@@ -34,6 +34,7 @@ typedef struct {
     edl_status sync_status;         /* a synchronisation failed (every rank alike) */
     edl__rows_scratch scratch;
     uint64_t rows_synced;
+    double sync_seconds, wait_seconds; /* in synchronisations: all, and waiting for the others' tokens */
     /* while thread 0 exchanges rows the other threads wait (their updates would be lost under
        the mean written back): it asks (pause), they count themselves in (paused) until the
        others still training (others) all are */
@@ -75,12 +76,14 @@ static int stopped_here(run *r) {
    exchanged, then the touched rows averaged. Returns 0 when the run stops. */
 static int sync_once(run *r) {
     const edl__hogwild *h = r->h;
+    double t0 = edl__now();
     if (r->ranks > 1) { /* one process exchanges nothing: its threads go on */
         atomic_store(&r->pause, 1);
         while (atomic_load(&r->paused) < atomic_load(&r->others)) sched_yield();
     }
     int64_t done = atomic_load(&r->done), x[2] = {done, stopped_here(r)};
     edl_status s = edl__comm_allreduce(h->comm, x, 2, EDL__COMM_I64, EDL__COMM_SUM);
+    r->wait_seconds += edl__now() - t0; /* the first collective: the ranks meet here */
     if (s == EDL_OK && x[1] == 0) {
         atomic_store(&r->l_sync, done);
         atomic_store(&r->g_sync, x[0]);
@@ -90,6 +93,7 @@ static int sync_once(run *r) {
     }
     r->synced++;
     atomic_store(&r->pause, 0);
+    r->sync_seconds += edl__now() - t0;
     if (s != EDL_OK) r->sync_status = s;
     if (s != EDL_OK || x[1] != 0) {
         atomic_store(&r->stop_all, 1);
@@ -321,6 +325,7 @@ edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
     res->loss = cnt ? (float)(sum / (double)cnt) : 0.0f;
     res->stopped = atomic_load(&r.stop_all) && !stopped_here(&r) && r.sync_status == EDL_OK;
     res->syncs = (uint64_t)r.synced, res->rows_synced = r.rows_synced;
+    res->sync_seconds = r.sync_seconds, res->wait_seconds = r.wait_seconds;
     res->bytes_sent = edl_comm_bytes_sent(h->comm) - sent0;
     free(r.slots);
     edl__rows_scratch_free(&r.scratch);

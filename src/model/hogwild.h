@@ -66,6 +66,7 @@ typedef struct {
     int threads;                             /* the threads that ran */
     int stopped;                             /* another rank stopped the run (its status comes from edl_comm_agree) */
     uint64_t syncs, rows_synced, bytes_sent; /* synchronisations, rows averaged, bytes sent in them */
+    double sync_seconds, wait_seconds;       /* spent in them, and of that waiting for the other ranks */
 } edl__hogwild_result;
 
 /* Runs the job; *r is always written. EDL_ERR_NOMEM when a thread could not set up (every

@@ -551,6 +551,7 @@ edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wo
             rep->nwords = nw, rep->ntokens = ntokens, rep->seconds = r.seconds;
             rep->words_per_sec_thread = r.words_per_sec_thread, rep->loss = r.loss;
             rep->syncs = r.syncs, rep->bytes_sent = r.bytes_sent;
+            rep->sync_seconds = r.sync_seconds, rep->wait_seconds = r.wait_seconds;
         }
         /* back to dense rows, in place (rows only move down); the output rows are kept */
         for (size_t row = 1; row < rows; row++)
