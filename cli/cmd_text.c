@@ -171,8 +171,8 @@ int cmd_supervised(int argc, char **argv) {
     if (verbose_level >= 2 && !tune.validation) fputc('\n', stderr);
     /* the curve was asked for: without it the command fails, though a trained model is still saved */
     int log_failed = cli_close_output(cmd, "-log", log, sp.log) != 0;
-    if (s != EDL_OK) return cli_fail(cmd);
-    if (tune.validation && at.model_size) { /* the best, quantized to fit, as fastText saves it */
+    if (s != EDL_OK) return rank0 ? cli_fail(cmd) : 1; /* every rank has the one agreed message */
+    if (tune.validation && at.model_size) {            /* the best, quantized to fit, as fastText saves it */
         edl_quantize_args q;
         edl_quantize_defaults(&q);
         q.dsub = ar.dsub < ar.best.dim ? ar.dsub : ar.best.dim, q.qnorm = 1, q.qout = edl_textclf_num_labels(c) >= 256;

@@ -85,7 +85,7 @@ static int train_vectors(int argc, char **argv, int cbow) {
     edl_wordvec_report r;
     edl_status s = edl_wordvec_train(&w, input, &a, &r);
     if (verbose_level >= 2) fputc('\n', stderr);
-    if (s != EDL_OK) return cli_fail(cmd);
+    if (s != EDL_OK) return rank0 ? cli_fail(cmd) : 1; /* every rank has the one agreed message */
     if (verbose_level >= 1)
         fprintf(stderr, "trained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n", r.seconds, r.words_per_sec_thread,
                 r.loss);

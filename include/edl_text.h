@@ -149,7 +149,7 @@ edl_status edl_textclf_quantize(const edl_textclf *clf, const edl_quantize_args 
    running at the end is cancelled. With model_size (bytes), each trial is quantized as fastText
    does (-qnorm, -retrain, -qout from 256 labels) keeping as many rows as fit the size (counted
    exactly: edl_quantize_args.max_bytes) and scored so. The best arguments are then trained once
-   more into *clf (unquantized: quantize it with the report's dsub and max_bytes = model_size). Only fastText's trainer is searched (no hidden layers).
+   more into *clf (unquantized: quantize it with the report's dsub and max_bytes = model_size). Only fastText's trainer is searched (no hidden layers), in one process (base->comm of one rank).
    With model_size each trial's .ftz goes through a temporary file in $TMPDIR (else /tmp). */
 typedef enum {
     EDL_AUTOTUNE_F1 = 0,              /* f1 (f1:LABEL with metric_label) */

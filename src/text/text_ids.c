@@ -61,6 +61,7 @@ edl_status edl__token_ids_read(edl__token_ids *t, edl__vocab *v, const char *pat
     if (s != EDL_OK) edl__token_ids_free(t);
     /* every rank's share read (or one's failure said to all), then one vocabulary */
     EDL__TRY(edl_comm_agree(comm, s));
+    if (edl_comm_size(comm) == 1) return EDL_OK; /* one share: the vocabulary is the whole input's */
     int32_t *map = malloc((v->size ? v->size : 1) * sizeof *map);
     s = map ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "no memory for %zu entries", v->size);
     s = edl_comm_agree(comm, s);
