@@ -251,6 +251,16 @@ TEST(mpi_skipgram_and_cbow_on_2_ranks_as_one_process) {
         fprintf(stderr, "    %s: score %.4f on 2 ranks, %.4f in one process\n", modes[m], two, one);
         if (!(one > 0.1) || !(two >= one * 0.98))
             FAILF("%s: score on 2 ranks %.4f, one process %.4f (within 2%% wanted)", modes[m], two, one);
+        /* one process's vocabulary (dump dict: words, counts, order) */
+        char one_dict[600], two_dict[600];
+        snprintf(path, sizeof path, "%s/one.safetensors", dir);
+        snprintf(one_dict, sizeof one_dict, "%s/one.dict", dir);
+        CHECK(dump_dict(path, one_dict) == 0);
+        snprintf(path, sizeof path, "%s/two.safetensors", dir);
+        snprintf(two_dict, sizeof two_dict, "%s/two.dict", dir);
+        CHECK(dump_dict(path, two_dict) == 0);
+        if (!same_files(one_dict, two_dict))
+            FAILF("%s: the vocabulary on 2 ranks differs from one process's", modes[m]);
         /* the same seed: the same bytes */
         snprintf(args, sizeof args, "%s -input %s -output %s/again %s", modes[m], corpus, dir, flags);
         CHECK(harness_mpirun(2, args, out, sizeof out) == 0);
