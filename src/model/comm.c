@@ -67,7 +67,9 @@ void edl_comm_abort(edl_comm *c, int status) {
 
 /* ---- Collectives ---------------------------------------------------------------------------- */
 
-static size_t type_size(edl__comm_type t) { return t == EDL__COMM_F32 ? 4 : t == EDL__COMM_U8 ? 1 : 8; }
+static size_t type_size(edl__comm_type t) {
+    return t == EDL__COMM_F32 ? 4 : t == EDL__COMM_U8 ? 1 : 8;
+}
 
 edl_status edl__comm_allreduce(edl_comm *c, void *buf, size_t n, edl__comm_type t, edl__comm_op op) {
     if (one(c) || n == 0) return EDL_OK;
@@ -124,8 +126,7 @@ edl_status edl__comm_allgatherv(edl_comm *c, const void *bytes, size_t n, void *
     /* a rank without memory must still take part in every broadcast: it receives into nothing
        and agrees afterwards (every rank then fails alike) */
     if (s == EDL_OK)
-        s = edl_comm_agree(c,
-                           buf ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_comm: no memory for %zu gathered bytes", all));
+        s = edl_comm_agree(c, buf ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_comm: no memory for %zu gathered bytes", all));
     size_t at = 0;
     for (size_t r = 0; s == EDL_OK && r < size; r++) {
         if ((int)r == c->rank) memcpy(buf + at, bytes, n);
@@ -143,7 +144,9 @@ edl_status edl__comm_allgatherv(edl_comm *c, const void *bytes, size_t n, void *
     return s;
 }
 
-edl_status edl__comm_barrier(edl_comm *c) { return one(c) ? EDL_OK : c->ops->barrier(c); }
+edl_status edl__comm_barrier(edl_comm *c) {
+    return one(c) ? EDL_OK : c->ops->barrier(c);
+}
 
 edl_status edl_comm_agree(edl_comm *c, edl_status s) {
     if (one(c)) return s;
@@ -194,8 +197,7 @@ edl_status edl_comm_same(edl_comm *c, const char *what, const void *bytes, size_
     free(h);
     if (s != EDL_OK) return s;
     if (differs >= 0)
-        return edl__fail(EDL_ERR_ARG,
-                         "rank %d was started with other %s than rank 0 (every rank must run the same command)",
+        return edl__fail(EDL_ERR_ARG, "rank %d was started with other %s than rank 0 (every rank must run the same command)",
                          differs, what);
     return EDL_OK;
 }
