@@ -174,6 +174,18 @@ TEST(mpi_supervised_on_2_and_4_ranks_as_one_process) {
     snprintf(path, sizeof path, "%s/m2.safetensors", dir);
     snprintf(dict, sizeof dict, "%s/again.safetensors", dir);
     if (!same_files(path, dict)) FAILF("two runs of 2 ranks with one seed wrote different models");
+    /* the union of touched rows learnt from the row numbers gathered or from a bit a row or'ed
+       together: the same rows, the same model (auto takes whichever moves fewer bytes) */
+    static const char *const ways[] = {"ids", "bits"};
+    for (int w = 0; w < 2; w++) {
+        setenv("EDL_ROW_SYNC", ways[w], 1);
+        snprintf(args, sizeof args, "supervised -input data/spam.train -output %s/%s %s -wordNgrams 2 -bucket 50000",
+                 dir, ways[w], flags);
+        CHECK(harness_mpirun(2, args, out, sizeof out) == 0);
+        unsetenv("EDL_ROW_SYNC");
+        snprintf(dict, sizeof dict, "%s/%s.safetensors", dir, ways[w]);
+        if (!same_files(path, dict)) FAILF("EDL_ROW_SYNC=%s: not the model of the automatic choice", ways[w]);
+    }
     harness_remove_dir(dir);
 }
 

@@ -104,14 +104,35 @@ static edl_status take_all(edl__rows *tables, size_t nt, size_t k, edl__rows_scr
     return EDL_OK;
 }
 
-/* Table i's rows marked on any rank (every rank's lists in all, rank r's bytes[r] of it)
-   averaged over the k ranks. */
-static edl_status average_table(edl_comm *comm, edl__rows *t, size_t i, size_t nt, const int32_t *all,
-                                edl__rows_scratch *s, uint64_t *synced) {
+/* The union's n rows of t (ascending, checked to be in the table) averaged over the k ranks. */
+static edl_status average_rows(edl_comm *comm, edl__rows *t, const int32_t *uni, size_t n, edl__rows_scratch *s) {
+    const size_t k = s->k;
+    if (n && (uni[0] < 0 || (size_t)uni[n - 1] >= t->rows))
+        return edl__fail(EDL_ERR_FORMAT, "a rank sent row %d of a table of %zu rows", (int)uni[uni[0] < 0 ? 0 : n - 1],
+                         t->rows);
+    if (k == 1) return EDL_OK; /* the mean over one rank: the rows as they are */
+    const size_t dim = t->dim, per = s->buf_cap / dim;
+    const float ranks = (float)k;
+    for (size_t b = 0; b < n; b += per) {
+        size_t m = n - b < per ? n - b : per;
+        for (size_t j = 0; j < m; j++) memcpy(s->buf + j * dim, row_of(t, (size_t)uni[b + j]), dim * sizeof(float));
+        EDL__TRY(edl__comm_allreduce(comm, s->buf, m * dim, EDL__COMM_F32, EDL__COMM_SUM));
+        for (size_t j = 0; j < m; j++) {
+            float *dst = row_of(t, (size_t)uni[b + j]), *src = s->buf + j * dim;
+            for (size_t d = 0; d < dim; d++) dst[d] = src[d] / ranks;
+        }
+    }
+    return EDL_OK;
+}
+
+/* Table i's union from every rank's lists gathered (all: rank r's bytes[r] of it, each rank's
+   block nt counts then its rows), averaged. */
+static edl_status average_gathered(edl_comm *comm, edl__rows *t, size_t i, size_t nt, const int32_t *all,
+                                   edl__rows_scratch *s, uint64_t *synced) {
     const size_t k = s->k;
     size_t total = 0;
     const int32_t *p = all;
-    for (size_t r = 0; r < k; r++) { /* rank r's block: nt counts, then the rows */
+    for (size_t r = 0; r < k; r++) {
         size_t at = nt;
         for (size_t j = 0; j < i; j++) at += (size_t)p[j];
         s->lists[r] = p + at, s->len[r] = (size_t)p[i], total += s->len[r];
@@ -120,23 +141,49 @@ static edl_status average_table(edl_comm *comm, edl__rows *t, size_t i, size_t n
     /* every rank has the same lists: a failure here is every rank's */
     EDL__TRY(grow(&s->uni, &s->uni_cap, total ? total : 1));
     size_t n = edl__rows_union(s->lists, s->len, k, s->at, s->uni);
-    if (n && (s->uni[0] < 0 || (size_t)s->uni[n - 1] >= t->rows))
-        return edl__fail(EDL_ERR_FORMAT, "a rank sent row %d of a table of %zu rows",
-                         (int)s->uni[s->uni[0] < 0 ? 0 : n - 1], t->rows);
     *synced += n;
-    if (k == 1) return EDL_OK; /* the mean over one rank: the rows as they are */
-    const size_t dim = t->dim, per = s->buf_cap / dim;
-    const float ranks = (float)k;
-    for (size_t b = 0; b < n; b += per) {
-        size_t m = n - b < per ? n - b : per;
-        for (size_t j = 0; j < m; j++) memcpy(s->buf + j * dim, row_of(t, (size_t)s->uni[b + j]), dim * sizeof(float));
-        EDL__TRY(edl__comm_allreduce(comm, s->buf, m * dim, EDL__COMM_F32, EDL__COMM_SUM));
-        for (size_t j = 0; j < m; j++) {
-            float *dst = row_of(t, (size_t)s->uni[b + j]), *src = s->buf + j * dim;
-            for (size_t d = 0; d < dim; d++) dst[d] = src[d] / ranks;
-        }
+    return average_rows(comm, t, s->uni, n, s);
+}
+
+/* Table i's union as a bit a row, or'ed over the ranks (this rank's rows: its list at
+   s->idx + off, len of them), averaged. */
+static edl_status average_bits(edl_comm *comm, edl__rows *t, const int32_t *mine, size_t len, edl__rows_scratch *s,
+                               uint64_t *synced) {
+    size_t nbytes = t->rows / 8 + 1;
+    uint8_t *bits = calloc(nbytes, 1);
+    edl_status st = bits ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "no memory for a bit of each of %zu rows", t->rows);
+    for (size_t j = 0; bits && j < len; j++) bits[(size_t)mine[j] >> 3] |= (uint8_t)(1u << ((size_t)mine[j] & 7));
+    /* a rank without memory fails with the others before the exchange */
+    if ((st = edl_comm_agree(comm, st)) == EDL_OK)
+        st = edl__comm_allreduce(comm, bits, nbytes, EDL__COMM_U8, EDL__COMM_BOR);
+    size_t n = 0;
+    for (size_t b = 0; st == EDL_OK && b < nbytes; b++) n += (size_t)__builtin_popcount(bits[b]);
+    if (st == EDL_OK) st = grow(&s->uni, &s->uni_cap, n ? n : 1);
+    st = edl_comm_agree(comm, st);
+    if (st == EDL_OK) {
+        size_t m = 0;
+        for (size_t b = 0; b < nbytes; b++)
+            for (unsigned v = bits[b]; v; v &= v - 1) s->uni[m++] = (int32_t)(b * 8 + (size_t)__builtin_ctz(v));
+        /* bits past the last row are set by no rank; a corrupt one is refused as out of range */
+        *synced += n;
+        st = average_rows(comm, t, s->uni, n, s);
     }
-    return EDL_OK;
+    free(bits);
+    return st;
+}
+
+/* How the ranks learn the union of the rows they touched: every rank's row numbers gathered (4
+   bytes a row, every rank receives all of them: grows with the ranks), or a bit a row or'ed
+   together (rows / 8 bytes a table, whatever the ranks). A synchronisation takes the one that
+   moves fewer bytes, decided alike on every rank from the summed counts; EDL_ROW_SYNC=ids or
+   bits forces one (the tests check both give the same model). */
+static int use_bits(const edl__rows *tables, size_t nt, int64_t ids) {
+    const char *force = getenv("EDL_ROW_SYNC");
+    if (force && !strcmp(force, "ids")) return 0;
+    if (force && !strcmp(force, "bits")) return 1;
+    double bits = 0;
+    for (size_t i = 0; i < nt; i++) bits += (double)tables[i].rows / 8 + 1;
+    return (double)ids * 4 > bits;
 }
 
 edl_status edl__rows_average(edl_comm *comm, edl__rows *tables, size_t nt, edl__rows_scratch *s, uint64_t *synced) {
@@ -146,8 +193,15 @@ edl_status edl__rows_average(edl_comm *comm, edl__rows *tables, size_t nt, edl__
     st = edl_comm_agree(comm, st);
     void *all = NULL;
     size_t total = 0;
-    if (st == EDL_OK) st = edl__comm_allgatherv(comm, s->idx, s->n * sizeof *s->idx, &all, &total, s->bytes);
-    for (size_t i = 0; st == EDL_OK && i < nt; i++) st = average_table(comm, &tables[i], i, nt, all, s, &got);
+    int64_t ids = (int64_t)(s->n - nt); /* row numbers of every rank, summed */
+    if (st == EDL_OK && s->k > 1) st = edl__comm_allreduce(comm, &ids, 1, EDL__COMM_I64, EDL__COMM_SUM);
+    if (st == EDL_OK && s->k > 1 && use_bits(tables, nt, ids)) {
+        for (size_t i = 0, off = nt; st == EDL_OK && i < nt; off += (size_t)s->idx[i], i++)
+            st = average_bits(comm, &tables[i], s->idx + off, (size_t)s->idx[i], s, &got);
+    } else if (st == EDL_OK) {
+        st = edl__comm_allgatherv(comm, s->idx, s->n * sizeof *s->idx, &all, &total, s->bytes);
+        for (size_t i = 0; st == EDL_OK && i < nt; i++) st = average_gathered(comm, &tables[i], i, nt, all, s, &got);
+    }
     free(all);
     if (synced) *synced = got;
     return st;
