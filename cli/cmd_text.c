@@ -7,6 +7,7 @@
 #include "edl.h"
 #include "edl_text.h"
 #include "fasttext.h"
+#include "comm.h"
 #include "files.h"
 #include "progress.h"
 
@@ -76,6 +77,10 @@ int cmd_supervised(int argc, char **argv) {
         fprintf(stderr, "edl supervised: -input and -output are required (edl supervised -h lists the flags)\n");
         return 2;
     }
+    if (ft_flags_ranks(cmd, &ft)) return 2;
+    /* under mpirun every rank trains; rank 0 alone prints and writes the files */
+    const int rank0 = cli_rank() == 0;
+    if (!rank0) verbose_level = 0;
     int loss;
     if (args_enum(cmd, "-loss", ft.loss, &ARG_NAMES_TEXTCLF_LOSS, sup_losses, 4, &loss)) return 2;
     /* a flag is used or refused, never accepted and ignored */
@@ -99,8 +104,11 @@ int cmd_supervised(int argc, char **argv) {
             ? "-lrUpdateRate paces fastText's per-example trainer; with -hidden, -batch, -optimizer or -valid the rate "
               "steps once a batch"
             : NULL;
+    if (!refused && cli_ranks() > 1 && tune.validation)
+        refused = "-autotune-validation under mpirun: the search's trials are timed, which ranks cannot agree on; "
+                  "autotune in one process, then train the best flags on many";
     if (refused) {
-        fprintf(stderr, "edl supervised: %s\n", refused);
+        if (rank0) fprintf(stderr, "edl supervised: %s\n", refused);
         return 2;
     }
     edl_autotune_args at;
@@ -139,15 +147,13 @@ int cmd_supervised(int argc, char **argv) {
     a.thread = ft.thread, a.seed = ft.seed, a.lr_update_rate = lru != SIZE_MAX ? lru : a.lr_update_rate,
     a.pretrained_vectors = pre;
     a.hidden = hid, a.nhidden = nh, a.dropout = dropout, a.batch = batch, a.valid = valid, a.patience = patience;
-    /* several ranks (mpirun): the mini-batch path (-hidden ...) trains on them together; rank 0
-       alone prints and writes files */
-    const int rank0 = cli_rank() == 0;
-    a.comm = tune.validation ? NULL : cli_comm(); /* autotune's trials stop on a clock: one rank's */
-    if (!rank0) verbose_level = 0;
+    /* several ranks (mpirun): fastText's trainer averages touched rows every -syncTokens tokens,
+       the mini-batch path (-hidden ...) sums gradients every batch; rank 0 alone prints and writes */
+    a.comm = cli_comm(), a.sync_tokens = ft.sync_tokens;
     supervised_progress sp = {.log = NULL};
     progress_init(&sp.ps, verbose_level);
     sp.ps.epochs = (double)epoch;
-    if (rank0 && log && !(sp.log = cli_open_output(cmd, "-log", log))) return 1;
+    if (log && rank0 && !(sp.log = cli_open_output(cmd, "-log", log))) return 1;
     if (sp.log) fputs("epoch,loss,lr,words_per_sec_thread,seconds\n", sp.log);
     a.progress = progress_supervised, a.dictionary = progress_dictionary, a.user = &sp;
     edl_textclf *c = NULL;
@@ -166,12 +172,8 @@ int cmd_supervised(int argc, char **argv) {
     if (verbose_level >= 2 && !tune.validation) fputc('\n', stderr);
     /* the curve was asked for: without it the command fails, though a trained model is still saved */
     int log_failed = cli_close_output(cmd, "-log", log, sp.log) != 0;
-    if (s != EDL_OK) return rank0 ? cli_fail(cmd) : 1;
-    if (!rank0) { /* the model is rank 0's to write */
-        edl_textclf_free(c);
-        return log_failed;
-    }
-    if (tune.validation && at.model_size) { /* the best, quantized to fit, as fastText saves it */
+    if (s != EDL_OK) return rank0 ? cli_fail(cmd) : 1; /* every rank has the one agreed message */
+    if (tune.validation && at.model_size) {            /* the best, quantized to fit, as fastText saves it */
         edl_quantize_args q;
         edl_quantize_defaults(&q);
         q.dsub = ar.dsub < ar.best.dim ? ar.dsub : ar.best.dim, q.qnorm = 1, q.qout = edl_textclf_num_labels(c) >= 256;
@@ -189,6 +191,16 @@ int cmd_supervised(int argc, char **argv) {
             fprintf(stderr, "warning: %zu lines without a label were skipped\n", r.skipped_no_label);
         fprintf(stderr, "trained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n", r.seconds, r.words_per_sec_thread,
                 r.loss);
+        if (cli_ranks() > 1)
+            fprintf(stderr,
+                    "%d ranks: %llu synchronisations, rank 0 sent %llu bytes in them, %.2f s in them (%.2f s waiting "
+                    "for the others)\n",
+                    cli_ranks(), (unsigned long long)r.syncs, (unsigned long long)r.bytes_sent, r.sync_seconds,
+                    r.wait_seconds);
+    }
+    if (!rank0) { /* every rank holds the one model: rank 0 writes it */
+        edl_textclf_free(c);
+        return log_failed;
     }
     /* as fastText: the model, and its words' vectors (each its subwords' mean) beside it */
     edl_vectors *v = NULL, *o = NULL;

@@ -6,6 +6,7 @@
 #include "edl_rec.h"
 #include "edl_text.h"
 #include "fasttext.h"
+#include "comm.h"
 #include "files.h"
 #include "progress.h"
 
@@ -42,6 +43,11 @@ static int train_vectors(int argc, char **argv, int cbow) {
         fprintf(stderr, "edl %s: -input and -output are required (edl %s -h lists the flags)\n", cmd, cmd);
         return 2;
     }
+    if (ft_flags_ranks(cmd, &ft)) return 2;
+    /* under mpirun every rank trains; rank 0 alone prints and writes the files */
+    const int rank0 = cli_rank() == 0;
+    if (!rank0) verbose_level = 0;
+    a.comm = cli_comm(), a.sync_tokens = ft.sync_tokens;
     if (binary && ft.fasttext_bin) {
         fprintf(stderr, "edl %s: -binary (word2vec's .bin) and -fasttextBin (fastText's) would both write %s.bin\n",
                 cmd, output);
@@ -79,11 +85,21 @@ static int train_vectors(int argc, char **argv, int cbow) {
     edl_wordvec_report r;
     edl_status s = edl_wordvec_train(&w, input, &a, &r);
     if (verbose_level >= 2) fputc('\n', stderr);
-    if (s != EDL_OK) return cli_fail(cmd);
+    if (s != EDL_OK) return rank0 ? cli_fail(cmd) : 1; /* every rank has the one agreed message */
     if (verbose_level >= 1)
         fprintf(stderr, "trained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n", r.seconds, r.words_per_sec_thread,
                 r.loss);
+    if (verbose_level >= 1 && cli_ranks() > 1)
+        fprintf(stderr,
+                "%d ranks: %llu synchronisations, rank 0 sent %llu bytes in them, %.2f s in them (%.2f s waiting for "
+                "the others)\n",
+                cli_ranks(), (unsigned long long)r.syncs, (unsigned long long)r.bytes_sent, r.sync_seconds,
+                r.wait_seconds);
     edl_vectors *v = NULL, *o = NULL;
+    if (!rank0) { /* every rank holds the one model: rank 0 writes it */
+        edl_wordvec_free(w);
+        return 0;
+    }
     s = edl_wordvec_vectors(w, &v);
     if (s == EDL_OK) s = edl_vectors_write(v, vec_path, EDL_VEC_TEXT);
     if (s == EDL_OK && binary) s = edl_vectors_write(v, bin_path, EDL_VEC_BINARY);

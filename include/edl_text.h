@@ -70,19 +70,26 @@ typedef struct {
        EDL_ERR_CANCELLED (no model). May be NULL. */
     int (*cancel)(void *user);
     void *user;
-    /* The run's processes (NULL: this one alone). The mini-batch path (-hidden, -batch,
-       -optimizer, -valid, -dropout) trains on several ranks as edl_train does: every rank holds
-       the corpus and its vocabulary, takes its contiguous share of the examples (and of -valid's),
-       and the ranks sum their gradients, so each global batch is one process's (the same model
-       to float rounding). */
+    /* Several processes (edl.h's communicator; NULL: this one alone): each rank reads its share
+       of input (a regular file, not "-") and they count one vocabulary. fastText's trainer runs on
+       every rank, the rows touched since the last synchronisation averaged over the ranks every
+       sync_tokens tokens of each rank's progress and after the last; the rate follows the tokens
+       of every rank. The mini-batch path (hidden, batch, optimizer, valid, dropout) trains as
+       edl_train does: each rank's share of the examples (and of valid's), gradients summed every
+       batch, so each global batch is one process's (the same model to float rounding). Every rank
+       returns the same model and status; the caller writes it from rank 0. With thread 1 and a
+       seed a run of N ranks gives the same model every time. */
     edl_comm *comm;
+    size_t sync_tokens; /* 50000 (> 0); unused by one process and by the mini-batch path */
 } edl_textclf_args;
 
 typedef struct {
-    size_t nwords, nlabels, nexamples, skipped_no_label;
+    size_t nwords, nlabels, nexamples, skipped_no_label; /* over every rank's share */
     int64_t ntokens;
-    double seconds, words_per_sec_thread;
+    double seconds, words_per_sec_thread; /* this rank's */
     float loss;
+    uint64_t syncs, bytes_sent;        /* synchronisations of the ranks' rows, and the bytes this rank sent in them */
+    double sync_seconds, wait_seconds; /* this rank's in them, and of that waiting for the others to arrive */
 } edl_textclf_report;
 
 void edl_textclf_defaults(edl_textclf_args *a);
@@ -144,7 +151,7 @@ edl_status edl_textclf_quantize(const edl_textclf *clf, const edl_quantize_args 
    running at the end is cancelled. With model_size (bytes), each trial is quantized as fastText
    does (-qnorm, -retrain, -qout from 256 labels) keeping as many rows as fit the size (counted
    exactly: edl_quantize_args.max_bytes) and scored so. The best arguments are then trained once
-   more into *clf (unquantized: quantize it with the report's dsub and max_bytes = model_size). Only fastText's trainer is searched (no hidden layers).
+   more into *clf (unquantized: quantize it with the report's dsub and max_bytes = model_size). Only fastText's trainer is searched (no hidden layers), in one process (base->comm of one rank).
    With model_size each trial's .ftz goes through a temporary file in $TMPDIR (else /tmp). */
 typedef enum {
     EDL_AUTOTUNE_F1 = 0,              /* f1 (f1:LABEL with metric_label) */
@@ -348,13 +355,19 @@ typedef struct {
     /* Called once the dictionary is read, before training (nlabels: label tokens, not words). */
     void (*dictionary)(int64_t ntokens, size_t nwords, size_t nlabels, void *user);
     void *user;
+    /* Several processes, as edl_textclf_args' comm and sync_tokens (the input rows, the output
+       rows and the subword buckets touched are averaged). */
+    edl_comm *comm;
+    size_t sync_tokens; /* 50000 */
 } edl_wordvec_args;
 
 typedef struct {
     size_t nwords;
-    int64_t ntokens;
+    int64_t ntokens; /* over every rank's share */
     double seconds, words_per_sec_thread;
     float loss;
+    uint64_t syncs, bytes_sent; /* as edl_textclf_report's */
+    double sync_seconds, wait_seconds;
 } edl_wordvec_report;
 
 void edl_wordvec_defaults(edl_wordvec_args *a, int cbow);

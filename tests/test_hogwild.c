@@ -77,7 +77,8 @@ static edl__hogwild job_of(toy *t, int threads, size_t epochs, size_t rate) {
                       .thread_end = toy_end,
                       .step = toy_step,
                       .progress = toy_progress,
-                      .user = t};
+                      .user = t,
+                      .sync_tokens = 1000};
     return h;
 }
 

@@ -147,7 +147,7 @@ TEST(stream_token_ids_are_the_whole_file_tokens) {
         edl__vocab v, old;
         edl__token_ids t;
         CHECK_OK(edl__vocab_init(&v, "__label__"));
-        CHECK_OK(edl__token_ids_read(&t, &v, path, chunks[k], 1));
+        CHECK_OK(edl__token_ids_read(&t, &v, path, chunks[k], 1, NULL));
         CHECK(t.n == ref.n && !t.last_newline);
         size_t bad = 0;
         for (size_t i = 0; i < t.n && i < ref.n; i++) {

@@ -11,7 +11,8 @@
 #include "common/internal.h"
 
 typedef enum { EDL__COMM_F32 = 0, EDL__COMM_F64, EDL__COMM_I64, EDL__COMM_U8 } edl__comm_type;
-typedef enum { EDL__COMM_SUM = 0, EDL__COMM_MAX, EDL__COMM_MIN } edl__comm_op;
+/* BOR: bitwise or, of integer types (U8, I64) only */
+typedef enum { EDL__COMM_SUM = 0, EDL__COMM_MAX, EDL__COMM_MIN, EDL__COMM_BOR } edl__comm_op;
 
 /* What an implementation provides (comm.c holds the one-process one). */
 typedef struct {

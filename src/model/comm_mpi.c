@@ -60,7 +60,9 @@ static MPI_Datatype mpi_type(edl__comm_type t) {
     }
 }
 
-static MPI_Op mpi_op(edl__comm_op op) { return op == EDL__COMM_SUM ? MPI_SUM : op == EDL__COMM_MAX ? MPI_MAX : MPI_MIN; }
+static MPI_Op mpi_op(edl__comm_op op) {
+    return op == EDL__COMM_SUM ? MPI_SUM : op == EDL__COMM_MAX ? MPI_MAX : op == EDL__COMM_MIN ? MPI_MIN : MPI_BOR;
+}
 
 /* MPI counts are ints: large buffers go in pieces. */
 enum { PIECE = 1 << 28 };

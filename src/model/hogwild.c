@@ -2,6 +2,7 @@
 #include "model/hogwild.h"
 
 #include <math.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,23 @@ typedef struct {
 
 typedef struct {
     const edl__hogwild *h;
-    int64_t total;
-    _Atomic int64_t done;     /* tokens published by the threads */
+    int64_t total;                  /* this rank's tokens */
+    int64_t all;                    /* every rank's */
+    double scale;                   /* all / total: a token here stands for that many of the run's */
+    float step_scale;               /* the ranks: each steps at that many times the rate (see begin) */
+    _Atomic int64_t done;           /* tokens published by the threads */
+    _Atomic int64_t g_sync, l_sync; /* the run's tokens and this rank's at the last synchronisation */
+    int64_t nsync, synced;          /* synchronisations of the run (the last after every token), done */
+    atomic_int stop_all;            /* a rank stopped: every thread stops, no more synchronisations */
+    edl_status sync_status;         /* a synchronisation failed (every rank alike) */
+    edl__rows_scratch scratch;
+    uint64_t rows_synced;
+    double sync_seconds, wait_seconds; /* in synchronisations: all, and waiting for the others' tokens */
+    /* while thread 0 exchanges rows the other threads wait (their updates would be lost under
+       the mean written back): it asks (pause), they count themselves in (paused) until the
+       others still training (others) all are */
+    int ranks;
+    atomic_int pause, paused, others;
     _Atomic int64_t diverged; /* tokens done before the unit whose loss was not finite (-1: never) */
     atomic_int no_memory;     /* a thread could not set up: every thread stops */
     atomic_int cancelled;     /* the caller's cancel callback said stop */
@@ -34,8 +50,56 @@ typedef struct {
     size_t epochs_reported; /* epoch ends reported so far (under the progress lock) */
 } run;
 
+/* The run's tokens when this rank has done `done`: the count of the last synchronisation, then
+   this rank's tokens since, each standing for `scale` (every rank moves through its share at about
+   the same pace). One process: done itself. */
+static int64_t run_tokens(const run *r, int64_t done) {
+    int64_t g = atomic_load_explicit(&r->g_sync, memory_order_relaxed);
+    int64_t l = atomic_load_explicit(&r->l_sync, memory_order_relaxed);
+    return g + (int64_t)((double)(done - l) * r->scale);
+}
+
 static float rate_at(const run *r, int64_t done) {
-    return edl_schedule_lr(EDL_SCHED_LINEAR, r->h->lr, (uint64_t)done, (uint64_t)r->total, 0);
+    return edl_schedule_lr(EDL_SCHED_LINEAR, r->h->lr, (uint64_t)run_tokens(r, done), (uint64_t)r->all, 0);
+}
+
+/* This rank's tokens at which synchronisation j (1 .. nsync - 1) comes: j / nsync of its own. */
+static int64_t sync_point(const run *r, int64_t j) {
+    return (int64_t)((double)r->total * (double)j / (double)r->nsync);
+}
+
+static int stopped_here(run *r) {
+    return atomic_load(&r->diverged) >= 0 || atomic_load(&r->no_memory) || atomic_load(&r->cancelled);
+}
+
+/* One synchronisation (from thread 0, or after the threads joined): the ranks' tokens and stops
+   exchanged, then the touched rows averaged. Returns 0 when the run stops. */
+static int sync_once(run *r) {
+    const edl__hogwild *h = r->h;
+    double t0 = edl__now();
+    if (r->ranks > 1) { /* one process exchanges nothing: its threads go on */
+        atomic_store(&r->pause, 1);
+        while (atomic_load(&r->paused) < atomic_load(&r->others)) sched_yield();
+    }
+    int64_t done = atomic_load(&r->done), x[2] = {done, stopped_here(r)};
+    edl_status s = edl__comm_allreduce(h->comm, x, 2, EDL__COMM_I64, EDL__COMM_SUM);
+    r->wait_seconds += edl__now() - t0; /* the first collective: the ranks meet here */
+    if (s == EDL_OK && x[1] == 0) {
+        atomic_store(&r->l_sync, done);
+        atomic_store(&r->g_sync, x[0]);
+        uint64_t rows = 0;
+        s = edl__rows_average(h->comm, h->tables, h->ntables, &r->scratch, &rows);
+        r->rows_synced += rows;
+    }
+    r->synced++;
+    atomic_store(&r->pause, 0);
+    r->sync_seconds += edl__now() - t0;
+    if (s != EDL_OK) r->sync_status = s;
+    if (s != EDL_OK || x[1] != 0) {
+        atomic_store(&r->stop_all, 1);
+        return 0;
+    }
+    return 1;
 }
 
 /* The loss sums the threads have published (while they run), or their own (after they joined). */
@@ -55,6 +119,7 @@ static void publish_loss(slot *x) {
 
 /* Epochs whose every token is done. */
 static size_t epochs_done(const run *r, int64_t done) {
+    if (r->total == 0) return r->h->epochs; /* a rank whose share had nothing */
     int64_t e = done / r->h->epoch_tokens;
     return e < (int64_t)r->h->epochs ? (size_t)e : r->h->epochs;
 }
@@ -65,9 +130,9 @@ static void report(const run *r, size_t epoch, int epoch_end) {
     mean_loss(r, 1, &sum, &cnt);
     edl_progress p;
     memset(&p, 0, sizeof p);
-    p.progress = done / (double)r->total > 1 ? 1 : done / (double)r->total;
+    p.progress = r->total == 0 || done / (double)r->total > 1 ? 1 : done / (double)r->total;
     p.epoch = epoch, p.epochs = r->h->epochs, p.epoch_end = epoch_end;
-    p.step = (uint64_t)tokens, p.total_steps = (uint64_t)r->total;
+    p.step = (uint64_t)run_tokens(r, tokens), p.total_steps = (uint64_t)r->all;
     p.seconds = t;
     p.words_per_sec_thread = t > 0 ? done / t / r->nt : 0;
     p.examples_per_second = t > 0 ? done / t : 0;
@@ -96,19 +161,23 @@ static void run_thread(run *r, int t, int nt) {
     edl_rng rng;
     edl_rng_seed(&rng, h->seed + (uint64_t)t);
     void *state = h->thread_begin(h->job, &rng);
-    if (!state) {
-        atomic_store(&r->no_memory, 1);
-        return;
-    }
+    if (!state) atomic_store(&r->no_memory, 1); /* thread 0 still takes part in every synchronisation */
     slot *my = &r->slots[t];
     size_t unit = h->units * (size_t)t / (size_t)nt;
     int64_t local = 0;
     double last = edl__now(), polled = last;
-    while (atomic_load_explicit(&r->done, memory_order_relaxed) < r->total &&
+    while (state && atomic_load_explicit(&r->done, memory_order_relaxed) < r->total &&
+           !atomic_load_explicit(&r->stop_all, memory_order_relaxed) &&
            atomic_load_explicit(&r->diverged, memory_order_relaxed) < 0 &&
            !atomic_load_explicit(&r->no_memory, memory_order_relaxed) &&
            !atomic_load_explicit(&r->cancelled, memory_order_relaxed)) {
-        float lr = rate_at(r, atomic_load_explicit(&r->done, memory_order_relaxed));
+        if (t != 0 && atomic_load_explicit(&r->pause, memory_order_relaxed)) {
+            atomic_fetch_add(&r->paused, 1);
+            while (atomic_load(&r->pause)) sched_yield();
+            atomic_fetch_sub(&r->paused, 1);
+            continue;
+        }
+        float lr = rate_at(r, atomic_load_explicit(&r->done, memory_order_relaxed)) * r->step_scale;
         double loss = 0.0;
         int64_t nloss = 0;
         int64_t tokens = h->step(h->job, state, unit, lr, &rng, &loss, &nloss);
@@ -137,58 +206,131 @@ static void run_thread(run *r, int t, int nt) {
                 polled = edl__now();
                 if (h->cancel(h->user)) atomic_store(&r->cancelled, 1);
             }
+            /* thread 0 synchronises at each point this rank's tokens passed */
+            while (t == 0 && r->synced < r->nsync - 1 && atomic_load(&r->done) >= sync_point(r, r->synced + 1))
+                if (!sync_once(r)) break;
         }
     }
-    h->thread_end(h->job, state);
+    if (t != 0) atomic_fetch_sub(&r->others, 1); /* no longer to be waited for */
+    /* the synchronisations this rank has not reached (its tokens are done, or it stopped: the
+       first then tells the others) */
+    while (t == 0 && r->synced < r->nsync - 1 && !atomic_load(&r->stop_all)) sync_once(r);
+    if (state) h->thread_end(h->job, state);
+}
+
+/* Before the threads: this rank's arguments checked and its tables tracked, agreed by every rank,
+   then the run's tokens and its synchronisations. */
+static edl_status begin(run *r, const edl__hogwild *h) {
+    const char *fn = h->name;
+    edl_status s = EDL_OK;
+    int ranks = edl_comm_size(h->comm);
+    if (h->epochs == 0 || h->threads < 1 || h->sync_tokens <= 0 || (h->units > 0 && h->epoch_tokens <= 0) ||
+        (h->units == 0 && ranks == 1))
+        s = edl__fail(EDL_ERR_ARG,
+                      "%s: nothing to train (%zu units, %lld tokens, %zu epochs, %d threads, %lld tokens a sync)", fn,
+                      h->units, (long long)h->epoch_tokens, h->epochs, h->threads, (long long)h->sync_tokens);
+    else if (h->units > 0 && (uint64_t)h->epochs > (uint64_t)INT64_MAX / (uint64_t)h->epoch_tokens)
+        s = edl__fail(EDL_ERR_ARG, "%s: %zu epochs of %lld tokens overflow a count", fn, h->epochs,
+                      (long long)h->epoch_tokens);
+    for (size_t i = 0; s == EDL_OK && i < h->ntables; i++) s = edl__rows_track(&h->tables[i], ranks > 1);
+    EDL__TRY(edl_comm_agree(h->comm, s));
+    r->total = h->units ? (int64_t)h->epochs * h->epoch_tokens : 0;
+    int64_t all = r->total;
+    EDL__TRY(edl__comm_allreduce(h->comm, &all, 1, EDL__COMM_I64, EDL__COMM_SUM));
+    if (all <= 0) return edl__fail(EDL_ERR_ARG, "%s: nothing to train (no tokens on any of %d ranks)", fn, ranks);
+    r->all = all;
+    r->scale = r->total ? (double)all / (double)r->total : 0.0;
+    /* The mean of N ranks' rows moves 1/N as far as the sum of their steps: a row only one rank
+       touched would learn at 1/N of the rate, the rest lag one process over the same tokens. Each
+       rank steps at N times the rate instead, so the mean moves by the sum of the ranks' steps, as
+       one process taking all of them would (to first order). One process: 1. */
+    r->step_scale = (float)ranks;
+    /* as many as sync_tokens a rank makes, at least the last */
+    int64_t per = h->sync_tokens > INT64_MAX / ranks ? INT64_MAX : h->sync_tokens * ranks;
+    r->nsync = all / per + (all % per != 0);
+    return EDL_OK;
 }
 
 edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
     const char *fn = h->name;
     memset(res, 0, sizeof *res);
     res->diverged = -1;
-    if (h->units == 0 || h->epoch_tokens <= 0 || h->epochs == 0 || h->threads < 1)
-        return edl__fail(EDL_ERR_ARG, "%s: nothing to train (%zu units, %lld tokens, %zu epochs, %d threads)", fn,
-                         h->units, (long long)h->epoch_tokens, h->epochs, h->threads);
-    if ((uint64_t)h->epochs > (uint64_t)INT64_MAX / (uint64_t)h->epoch_tokens)
-        return edl__fail(EDL_ERR_ARG, "%s: %zu epochs of %lld tokens overflow a count", fn, h->epochs,
-                         (long long)h->epoch_tokens);
     run r;
     memset(&r, 0, sizeof r);
-    r.h = h, r.total = (int64_t)h->epochs * h->epoch_tokens, r.nt = h->threads;
+    r.h = h, r.nt = h->threads;
+    uint64_t sent0 = edl_comm_bytes_sent(h->comm);
+    edl_status s = begin(&r, h);
+    if (s != EDL_OK) {
+        for (size_t i = 0; i < h->ntables; i++) edl__rows_untrack(&h->tables[i]);
+        return s;
+    }
     /* a thread publishes its tokens at least once an epoch, so a rate past the epoch (fastText
        would train on forever at the first rate) still ends the run */
-    r.update_rate = h->lr_update_rate < (uint64_t)h->epoch_tokens ? (int64_t)h->lr_update_rate : h->epoch_tokens;
+    int64_t epoch_tokens = h->units ? h->epoch_tokens : 1;
+    r.update_rate = h->lr_update_rate < (uint64_t)epoch_tokens ? (int64_t)h->lr_update_rate : epoch_tokens;
     void *slots = NULL;
-    if (posix_memalign(&slots, 64, (size_t)h->threads * sizeof *r.slots) != 0)
-        return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %d threads", fn, h->threads);
+    if (posix_memalign(&slots, 64, (size_t)h->threads * sizeof *r.slots) != 0) slots = NULL;
+    if ((s = edl_comm_agree(
+             h->comm, slots ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "%s: no memory for %d threads", fn, h->threads))) !=
+        EDL_OK) {
+        free(slots);
+        for (size_t i = 0; i < h->ntables; i++) edl__rows_untrack(&h->tables[i]);
+        return s;
+    }
     r.slots = slots;
     memset(r.slots, 0, (size_t)h->threads * sizeof *r.slots);
     atomic_init(&r.done, 0);
+    atomic_init(&r.g_sync, 0);
+    atomic_init(&r.l_sync, 0);
     atomic_init(&r.diverged, -1);
     atomic_init(&r.no_memory, 0);
     atomic_init(&r.cancelled, 0);
+    atomic_init(&r.stop_all, 0);
+    atomic_init(&r.pause, 0);
+    atomic_init(&r.paused, 0);
+    atomic_init(&r.others, 0);
+    r.ranks = edl_comm_size(h->comm);
     r.t0 = edl__now();
 #ifdef _OPENMP
 #pragma omp parallel num_threads(h->threads)
     {
 #pragma omp single
-        r.nt = omp_get_num_threads(); /* the team may be smaller than asked; single ends in a barrier */
+        {
+            r.nt = omp_get_num_threads(); /* the team may be smaller than asked; single ends in a barrier */
+            atomic_store(&r.others, r.nt - 1);
+        }
         run_thread(&r, omp_get_thread_num(), r.nt);
     }
 #else
     r.nt = 1;
     run_thread(&r, 0, 1);
 #endif
+    /* the last synchronisation, after every token: the ranks end with one model */
+    if (!atomic_load(&r.stop_all)) sync_once(&r);
     double t = edl__now() - r.t0, sum;
     int64_t cnt;
     mean_loss(&r, 0, &sum, &cnt);
+    if (!atomic_load(&r.stop_all) && r.sync_status == EDL_OK) { /* the run's loss, over every rank */
+        int64_t c[1] = {cnt};
+        r.sync_status = edl__comm_allreduce(h->comm, &sum, 1, EDL__COMM_F64, EDL__COMM_SUM);
+        if (r.sync_status == EDL_OK) r.sync_status = edl__comm_allreduce(h->comm, c, 1, EDL__COMM_I64, EDL__COMM_SUM);
+        cnt = c[0];
+    }
     res->total = r.total;
+    res->all = r.all;
     res->diverged = atomic_load(&r.diverged);
     res->seconds = t;
     res->threads = r.nt;
     res->words_per_sec_thread = t > 0 ? (double)r.total / t / r.nt : 0;
     res->loss = cnt ? (float)(sum / (double)cnt) : 0.0f;
+    res->stopped = atomic_load(&r.stop_all) && !stopped_here(&r) && r.sync_status == EDL_OK;
+    res->syncs = (uint64_t)r.synced, res->rows_synced = r.rows_synced;
+    res->sync_seconds = r.sync_seconds, res->wait_seconds = r.wait_seconds;
+    res->bytes_sent = edl_comm_bytes_sent(h->comm) - sent0;
     free(r.slots);
+    edl__rows_scratch_free(&r.scratch);
+    for (size_t i = 0; i < h->ntables; i++) edl__rows_untrack(&h->tables[i]);
+    if (r.sync_status != EDL_OK) return r.sync_status;
     if (atomic_load(&r.no_memory))
         return edl__fail(EDL_ERR_NOMEM, "%s: a training thread had no memory for its buffers", fn);
     if (atomic_load(&r.cancelled))

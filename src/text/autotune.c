@@ -294,6 +294,10 @@ edl_status edl_textclf_autotune(edl_textclf **out, const char *input, const edl_
                                 const edl_autotune_args *t, edl_autotune_report *rep) {
     static const char fn[] = "edl_textclf_autotune";
     if (!out || !input || !base || !t || !t->validation) return edl__fail(EDL_ERR_ARG, "%s: an argument is NULL", fn);
+    /* trials end on a clock, which ranks would not agree on: one process searches */
+    if (edl_comm_size(base->comm) > 1)
+        return edl__fail(EDL_ERR_UNSUPPORTED, "%s: %d ranks: autotune searches in one process (comm NULL)", fn,
+                         edl_comm_size(base->comm));
     if (!(t->duration > 0) || !isfinite(t->duration))
         return edl__fail(EDL_ERR_ARG, "%s: -autotune-duration %g must be > 0 seconds", fn, t->duration);
     if (t->predictions == 0 || t->predictions > 1000000)

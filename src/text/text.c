@@ -2,6 +2,7 @@
  * whitespace tokens, "</s>" for each newline, labels by prefix, FNV-1a over signed bytes, and
  * n-gram hashes h = h * 116049371 + next over the words' 32-bit hashes sign-extended to 64 bits
  * (as fastText's int32 vector of hashes makes them), taken modulo the bucket count. */
+#include "model/comm.h"
 #include "text/text.h"
 
 #include <math.h>
@@ -231,6 +232,90 @@ edl_status edl__vocab_finish_map(edl__vocab *v, int64_t min_count, int64_t min_c
     else
         edl__vocab_free(v);
     *v = nv;
+    return EDL_OK;
+}
+
+/* ---- one vocabulary from every rank's ------------------------------------------------------ */
+
+edl_status edl__vocab_pack(const edl__vocab *v, char **out, size_t *n) {
+    size_t bytes = 0;
+    for (size_t e = 0; e < v->size; e++) bytes += 12 + (size_t)(v->offsets[e + 1] - v->offsets[e]);
+    char *b = malloc(bytes ? bytes : 1), *p = b;
+    if (!b) return edl__fail(EDL_ERR_NOMEM, "no memory for a vocabulary of %zu bytes", bytes);
+    for (size_t e = 0; e < v->size; e++) { /* u32 length, i64 count, the bytes */
+        uint32_t len = (uint32_t)(v->offsets[e + 1] - v->offsets[e]);
+        memcpy(p, &len, 4), memcpy(p + 4, &v->counts[e], 8), memcpy(p + 12, v->bytes + v->offsets[e], len);
+        p += 12 + len;
+    }
+    *out = b, *n = bytes;
+    return EDL_OK;
+}
+
+edl_status edl__vocab_unpack_merge(edl__vocab *v, const char *all, const size_t *bytes, size_t k, size_t mine,
+                                   int32_t *map, size_t nmine) {
+    const char *p = all;
+    for (size_t r = 0; r < k; r++) {
+        const char *end = p + bytes[r];
+        size_t e = 0;
+        while (p < end) {
+            uint32_t len;
+            int64_t count;
+            if (end - p < 12) return edl__fail(EDL_ERR_FORMAT, "rank %zu's vocabulary is cut short", r);
+            memcpy(&len, p, 4), memcpy(&count, p + 4, 8);
+            if ((size_t)(end - p - 12) < len) return edl__fail(EDL_ERR_FORMAT, "rank %zu's vocabulary is cut short", r);
+            const char *s = p + 12;
+            uint32_t h = edl__text_hash(s, len);
+            int32_t id = edl__vocab_find(v, s, len, h);
+            if (id >= 0) {
+                v->counts[id] += count;
+            } else {
+                if (v->size >= INT32_MAX - 1)
+                    return edl__fail(EDL_ERR_NOMEM, "the vocabulary holds %zu entries, the most it can", v->size);
+                if (2 * (v->size + 1) > v->table_size) EDL__TRY(grow_table(v));
+                EDL__TRY(append_entry(v, s, len, h, count));
+                size_t slot = h & (v->table_size - 1);
+                while (v->table[slot] >= 0) slot = (slot + 1) & (v->table_size - 1);
+                v->table[slot] = id = (int32_t)(v->size - 1);
+            }
+            if (r == mine && e < nmine) map[e] = id;
+            e++;
+            p += 12 + len;
+        }
+        if (r == mine && e != nmine)
+            return edl__fail(EDL_ERR_FORMAT, "rank %zu sent %zu entries, not its %zu", r, e, nmine);
+    }
+    return EDL_OK;
+}
+
+edl_status edl__vocab_merge(edl_comm *comm, edl__vocab *v, int32_t *map) {
+    size_t k = (size_t)edl_comm_size(comm), n = 0, total = 0;
+    if (k == 1) { /* one rank's vocabulary is the merged one, entry for entry */
+        for (size_t e = 0; e < v->size; e++) map[e] = (int32_t)e;
+        return EDL_OK;
+    }
+    char *blob = NULL;
+    void *all = NULL;
+    size_t *bytes = malloc(k * sizeof *bytes);
+    edl_status s = bytes ? edl__vocab_pack(v, &blob, &n) : edl__fail(EDL_ERR_NOMEM, "no memory for %zu ranks", k);
+    s = edl_comm_agree(comm, s);
+    if (s == EDL_OK) s = edl__comm_allgatherv(comm, blob, n, &all, &total, bytes);
+    free(blob);
+    edl__vocab merged;
+    int made = 0;
+    /* from here every rank holds the same bytes; only memory can fail one rank alone */
+    if (s == EDL_OK) s = edl__vocab_init(&merged, v->label), made = 1; /* freed whole even when it failed */
+    if (s == EDL_OK) s = edl__vocab_unpack_merge(&merged, all, bytes, k, (size_t)edl_comm_rank(comm), map, v->size);
+    int64_t ntokens = v->ntokens;
+    if (s == EDL_OK) s = edl__comm_allreduce(comm, &ntokens, 1, EDL__COMM_I64, EDL__COMM_SUM);
+    free(all), free(bytes);
+    s = edl_comm_agree(comm, s);
+    if (s != EDL_OK) {
+        if (made) edl__vocab_free(&merged);
+        return s;
+    }
+    merged.ntokens = ntokens;
+    edl__vocab_free(v);
+    *v = merged;
     return EDL_OK;
 }
 

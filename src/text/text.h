@@ -50,6 +50,18 @@ edl_status edl__vocab_finish(edl__vocab *v, int64_t min_count, int64_t min_count
 edl_status edl__vocab_finish_map(edl__vocab *v, int64_t min_count, int64_t min_count_label, int32_t *remap,
                                  edl__vocab *old);
 
+/* One vocabulary from every rank's (collective; NULL comm: one process, v kept as it is): each
+   rank's entries, in order of first appearance in its share, and counts are gathered in rank
+   order and summed, so every rank gets the vocabulary one process counts over the whole input
+   (the shares are contiguous, in the input's order: first appearance, and so ties, are the same).
+   map[e] (v->size entries before the call) is entry e's place in the merged one. */
+edl_status edl__vocab_merge(edl_comm *comm, edl__vocab *v, int32_t *map);
+/* Its parts, for tests: v's entries as bytes (malloc'd), and k ranks' such bytes (rank r's
+   bytes[r] of all) added to v, map[e] given for rank mine's nmine entries. */
+edl_status edl__vocab_pack(const edl__vocab *v, char **out, size_t *n);
+edl_status edl__vocab_unpack_merge(edl__vocab *v, const char *all, const size_t *bytes, size_t k, size_t mine,
+                                   int32_t *map, size_t nmine);
+
 /* A training text read once, in chunks, through the line reader (the raw text is never held):
    every token, "</s>" at each newline included, exactly as edl__text_tokens would give them over
    the whole file, is counted into a vocabulary and kept as its entry (in order of first
@@ -65,8 +77,11 @@ typedef struct {
 
 /* Reads path ("-": standard input, named "<stdin>" in messages) with reads of chunk bytes (0: the
    reader's 64 KiB) into t and v (an initialised vocabulary, not yet finished). An error names the
-   input and the line. */
-edl_status edl__token_ids_read(edl__token_ids *t, edl__vocab *v, const char *path, size_t chunk, int lines);
+   input and the line. Collective: with several ranks each reads its share of the file
+   (edl__lines_set_share), they agree on the status (a bad line in one share stops every rank with
+   its message) and v becomes every rank's merged (edl__vocab_merge), t's entries renumbered. */
+edl_status edl__token_ids_read(edl__token_ids *t, edl__vocab *v, const char *path, size_t chunk, int lines,
+                               edl_comm *comm);
 void edl__token_ids_free(edl__token_ids *t);
 /* Rebuilds the table after loading entries (already sorted, nwords/nlabels set). */
 edl_status edl__vocab_reindex(edl__vocab *v);

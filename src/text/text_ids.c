@@ -3,6 +3,7 @@
  * trainers map entries to the finished vocabulary's ids afterwards (edl__vocab_finish_map), so
  * nothing reads the input twice and the raw text is never held. */
 #include "common/lines.h"
+#include "model/comm.h"
 #include "text/text.h"
 
 #include <stdlib.h>
@@ -47,10 +48,31 @@ static edl_status end_line(edl__token_ids *t) {
     return EDL_OK;
 }
 
-edl_status edl__token_ids_read(edl__token_ids *t, edl__vocab *v, const char *path, size_t chunk, int lines) {
+static edl_status read_lines(edl__token_ids *t, edl__vocab *v, edl_lines *lr, const char *path, int lines);
+
+edl_status edl__token_ids_read(edl__token_ids *t, edl__vocab *v, const char *path, size_t chunk, int lines,
+                               edl_comm *comm) {
     memset(t, 0, sizeof *t);
-    edl_lines *lr;
-    EDL__TRY(edl__lines_input(&lr, path, chunk));
+    edl_lines *lr = NULL;
+    edl_status s = edl__lines_input(&lr, path, chunk);
+    if (s == EDL_OK) s = edl__lines_set_share(lr, (size_t)edl_comm_rank(comm), (size_t)edl_comm_size(comm));
+    if (s == EDL_OK) s = read_lines(t, v, lr, path, lines);
+    edl_lines_close(lr);
+    if (s != EDL_OK) edl__token_ids_free(t);
+    /* every rank's share read (or one's failure said to all), then one vocabulary */
+    EDL__TRY(edl_comm_agree(comm, s));
+    if (edl_comm_size(comm) == 1) return EDL_OK; /* one share: the vocabulary is the whole input's */
+    int32_t *map = malloc((v->size ? v->size : 1) * sizeof *map);
+    s = map ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "no memory for %zu entries", v->size);
+    s = edl_comm_agree(comm, s);
+    if (s == EDL_OK) s = edl__vocab_merge(comm, v, map);
+    for (size_t i = 0; s == EDL_OK && i < t->n; i++) t->ids[i] = map[t->ids[i]];
+    free(map);
+    if (s != EDL_OK) edl__token_ids_free(t);
+    return s;
+}
+
+static edl_status read_lines(edl__token_ids *t, edl__vocab *v, edl_lines *lr, const char *path, int lines) {
     reading r = {t, v};
     char *line;
     size_t len;
@@ -67,7 +89,5 @@ edl_status edl__token_ids_read(edl__token_ids *t, edl__vocab *v, const char *pat
         }
     }
     /* a read error or a line too long for memory: the reader's message names the input and line */
-    edl_lines_close(lr);
-    if (s != EDL_OK) edl__token_ids_free(t);
     return s;
 }

@@ -29,7 +29,7 @@ void edl_textclf_defaults(edl_textclf_args *a) {
     memset(a, 0, sizeof *a);
     a->dim = 100, a->lr = 0.1f, a->epoch = 5, a->word_ngrams = 1, a->bucket = 2000000;
     a->min_count = 1, a->min_count_label = 0, a->label = "__label__", a->loss = EDL_TEXTCLF_SOFTMAX, a->neg = 5;
-    a->thread = 12, a->lr_update_rate = 100, a->optimizer = -1;
+    a->thread = 12, a->lr_update_rate = 100, a->optimizer = -1, a->sync_tokens = 50000;
 }
 
 void edl_textclf_free(edl_textclf *c) {

@@ -132,6 +132,7 @@ typedef struct {
     edl_textclf *c;
     const corpus *data;
     float *table, *wo; /* the input rows (words, then buckets) and the output rows */
+    edl__rows rows[2]; /* the same, as the engine synchronises them (each row written is marked) */
     double *neg_cdf;   /* ns: label l drawn with probability (cdf[l] - cdf[l-1]) / cdf[nlabels-1] */
 } hog;
 
@@ -156,17 +157,19 @@ static int32_t draw_negative(const hog *h, int32_t target, edl_rng *rng) {
 
 static float std_log(float x) { return logf(x + 1e-5f); }
 
-/* One binary logistic output (ova and hs): returns the loss, updates wo row and grad. */
-static float binary(float *wo_row, const float *hidden, float *grad, size_t dim, int positive, float lr) {
+/* One binary logistic output (ova and hs): returns the loss, updates output row o and grad. */
+static float binary(hog *h, size_t o, const float *hidden, float *grad, size_t dim, int positive, float lr) {
+    float *wo_row = h->wo + o * dim;
     float score = 1.0f / (1.0f + expf(-edl__vec_dot(wo_row, hidden, dim)));
     float alpha = lr * ((float)positive - score);
     edl__vec_axpy(grad, alpha, wo_row, dim);
     edl__vec_axpy(wo_row, alpha, hidden, dim);
+    edl__rows_touch(&h->rows[1], o);
     return positive ? -std_log(score) : -std_log(1.0f - score);
 }
 
-static float update(const hog *h, const int32_t *words, size_t nw, const int32_t *labels, size_t nl, float lr,
-                    edl_rng *rng, float *hidden, float *grad, float *out) {
+static float update(hog *h, const int32_t *words, size_t nw, const int32_t *labels, size_t nl, float lr, edl_rng *rng,
+                    float *hidden, float *grad, float *out) {
     const edl_textclf *c = h->c;
     const size_t dim = c->dim, nlab = c->vocab.nlabels;
     float *table = h->table, *wo = h->wo;
@@ -179,17 +182,17 @@ static float update(const hog *h, const int32_t *words, size_t nw, const int32_t
         for (size_t l = 0; l < nlab; l++) {
             int pos = 0;
             for (size_t j = 0; j < nl; j++) pos |= labels[j] == (int32_t)l;
-            loss += binary(wo + l * dim, hidden, grad, dim, pos, lr);
+            loss += binary(h, l, hidden, grad, dim, pos, lr);
         }
     } else {
         int32_t target = labels[nl > 1 ? edl_rng_below(rng, nl) : 0]; /* one label a step, as fastText */
         if (c->loss == EDL_TEXTCLF_NS) {
-            loss += binary(wo + (size_t)target * dim, hidden, grad, dim, 1, lr);
+            loss += binary(h, (size_t)target, hidden, grad, dim, 1, lr);
             for (size_t n = 0; n < c->neg; n++)
-                loss += binary(wo + (size_t)draw_negative(h, target, rng) * dim, hidden, grad, dim, 0, lr);
+                loss += binary(h, (size_t)draw_negative(h, target, rng), hidden, grad, dim, 0, lr);
         } else if (c->loss == EDL_TEXTCLF_HS) {
             for (size_t k = c->hs.path_off[target]; k < c->hs.path_off[target + 1]; k++)
-                loss += binary(wo + (size_t)c->hs.paths[k] * dim, hidden, grad, dim, c->hs.codes[k], lr);
+                loss += binary(h, (size_t)c->hs.paths[k], hidden, grad, dim, c->hs.codes[k], lr);
         } else {
             float mx = -INFINITY, z = 0.0f;
             for (size_t l = 0; l < nlab; l++) {
@@ -202,12 +205,16 @@ static float update(const hog *h, const int32_t *words, size_t nw, const int32_t
                 float alpha = lr * ((l == (size_t)target ? 1.0f : 0.0f) - out[l]);
                 edl__vec_axpy(grad, alpha, wo + l * dim, dim);
                 edl__vec_axpy(wo + l * dim, alpha, hidden, dim);
+                edl__rows_touch(&h->rows[1], l);
             }
             loss = -std_log(out[target]);
         }
     }
     edl__vec_scale(grad, 1.0f / (float)nw, dim);
-    for (size_t i = 0; i < nw; i++) edl__vec_add(table + (size_t)words[i] * dim, grad, dim);
+    for (size_t i = 0; i < nw; i++) {
+        edl__vec_add(table + (size_t)words[i] * dim, grad, dim);
+        edl__rows_touch(&h->rows[0], (size_t)words[i]);
+    }
     return loss;
 }
 
@@ -223,7 +230,7 @@ static void thread_end(void *job, void *state) {
 }
 
 static int64_t step_example(void *job, void *state, size_t e, float lr, edl_rng *rng, double *loss, int64_t *nloss) {
-    const hog *h = job;
+    hog *h = job;
     const corpus *d = h->data;
     float *buf = state;
     size_t dim = h->c->dim;
@@ -242,16 +249,25 @@ static void make_rows(edl_textclf *c, const corpus *d, int words_too) {
     if (d) edl__table_make_rows(c->m, 0, d->words, d->nw);
 }
 
+static float *lazy_row(void *m, size_t r) { return edl__table_row(m, 0, r); }
+
+/* fastText's trainer on the Hogwild engine; with several ranks (a->comm) each on its share d, the
+   engine averaging the rows they touch. Collective: every rank returns the same status. */
 static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_textclf_args *a, int nt,
                                  edl_textclf_report *rep) {
     make_rows(c, d, 0);
-    size_t in_n, out_n;
-    hog h = {c, d, edl_model_tensor(c->m, 0, "weight", &in_n), edl_model_tensor(c->m, 1, "weight", &out_n), NULL};
+    size_t in_n, out_n, dim = c->dim;
+    hog h = {c,     d,   edl_model_tensor(c->m, 0, "weight", &in_n), edl_model_tensor(c->m, 1, "weight", &out_n),
+             {{0}}, NULL};
+    h.rows[0] = (edl__rows){h.table, in_n / dim, dim, dim, edl__table_is_lazy(c->m, 0) ? lazy_row : NULL, c->m, NULL};
+    h.rows[1] = (edl__rows){h.wo, out_n / dim, dim, dim, NULL, NULL, NULL};
+    edl_status s = EDL_OK;
     if (c->loss == EDL_TEXTCLF_NS) {
         size_t nl = c->vocab.nlabels;
-        if (!(h.neg_cdf = malloc(nl * sizeof *h.neg_cdf))) return edl__fail(EDL_ERR_NOMEM, "no memory for negatives");
+        if (!(h.neg_cdf = malloc(nl * sizeof *h.neg_cdf))) s = edl__fail(EDL_ERR_NOMEM, "no memory for negatives");
         double z = 0;
-        for (size_t l = 0; l < nl; l++) h.neg_cdf[l] = z += sqrt((double)c->vocab.counts[c->vocab.nwords + l]);
+        for (size_t l = 0; h.neg_cdf && l < nl; l++)
+            h.neg_cdf[l] = z += sqrt((double)c->vocab.counts[c->vocab.nwords + l]);
     }
     edl__hogwild job = {.name = "edl_textclf_train",
                         .job = &h,
@@ -267,24 +283,31 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
                         .step = step_example,
                         .progress = a->progress,
                         .cancel = a->cancel,
-                        .user = a->user};
+                        .user = a->user,
+                        .comm = a->comm,
+                        .sync_tokens = (int64_t)(a->sync_tokens < INT64_MAX ? a->sync_tokens : INT64_MAX),
+                        .tables = h.rows,
+                        .ntables = 2};
     edl__hogwild_result r;
-    edl_status s = edl__hogwild_run(&job, &r);
+    EDL__TRY(edl_comm_agree(a->comm, s));
+    s = edl__hogwild_run(&job, &r);
     free(h.neg_cdf);
     rep->loss = r.loss, rep->seconds = r.seconds, rep->words_per_sec_thread = r.words_per_sec_thread;
-    if (s != EDL_OK) return s;
+    rep->syncs = r.syncs, rep->bytes_sent = r.bytes_sent;
+    rep->sync_seconds = r.sync_seconds, rep->wait_seconds = r.wait_seconds;
+    if (s != EDL_OK || r.stopped) return edl_comm_agree(a->comm, s); /* another rank's status, when it stopped us */
     int bad_in = !edl__table_all_finite(c->m, 0), bad_out = !edl__vec_all_finite(h.wo, out_n);
     if (r.diverged >= 0 || bad_in || bad_out) {
         size_t l = bad_in ? 0 : 1; /* the first layer holding a non-finite value */
         long long at = r.diverged >= 0 ? (long long)r.diverged : (long long)r.total;
         edl_layer_info li;
         edl_model_layer_info(c->m, l, &li);
-        return edl__fail(
+        s = edl__fail(
             EDL_ERR_NUMERIC,
             "training diverged at token %lld of %lld (epoch %lld): layer %zu (%s) is not finite (lower -lr, now %g)",
             at, (long long)r.total, at / (d->tokens ? d->tokens : 1) + 1, l, li.name, (double)a->lr);
     }
-    return EDL_OK;
+    return edl_comm_agree(a->comm, s);
 }
 
 /* ---- mini-batch training of the general model (hidden layers, other optimizers) ------------ */
@@ -345,8 +368,9 @@ static edl_status train_batches(edl_textclf *c, const corpus *d, const corpus *v
             EDL_ERR_UNSUPPORTED,
             "-loss hs is fastText's per-example trainer; with -hidden, -batch or -optimizer use softmax or ova");
     edl_dataset *train = NULL, *valid = NULL;
-    /* several ranks: each its share of the examples, which edl_train trains together */
-    edl_status s = to_dataset(c, d, a->comm, &train);
+    /* several ranks: the examples read are this rank's share already (edl_train places them in
+       the global order); the validation file was read whole, so each rank takes its share */
+    edl_status s = to_dataset(c, d, NULL, &train);
     if (s == EDL_OK && vd) s = to_dataset(c, vd, a->comm, &valid);
     if ((s = edl_comm_agree(a->comm, s)) == EDL_OK) {
         edl_train_config tc;
@@ -402,6 +426,7 @@ static edl_status check_args(const edl_textclf_args *a) {
     if (!a->label || !a->label[0]) return edl__fail(EDL_ERR_ARG, "%s: -label is empty", fn);
     if (a->thread < 0 || a->thread > 256)
         return edl__fail(EDL_ERR_ARG, "%s: -thread %d must be in [0, 256]", fn, a->thread);
+    if (a->sync_tokens == 0) return edl__fail(EDL_ERR_ARG, "%s: -syncTokens must be > 0", fn);
     if (!(a->dropout >= 0.0f && a->dropout < 1.0f))
         return edl__fail(EDL_ERR_ARG, "%s: -dropout %g is not in [0, 1)", fn, a->dropout);
     for (size_t h = 0; h < a->nhidden; h++)
@@ -432,7 +457,9 @@ edl_status edl__textclf_train(edl_textclf **out, const char *input, const edl_te
     c->bucket = a->word_ngrams > 1 || a->maxn > 0 ? a->bucket : 0;
     /* one pass over the input: 4 bytes a token and 8 a line until the corpus below is made */
     edl_status s = edl__vocab_init(&c->vocab, a->label);
-    if (s == EDL_OK) s = edl__token_ids_read(&ids, &c->vocab, input, chunk, 1);
+    int general = a->nhidden > 0 || a->batch > 0 || a->optimizer >= 0 || a->valid || a->dropout > 0;
+    /* with several ranks: each reads its share, and they agree on one vocabulary */
+    if (s == EDL_OK) s = edl__token_ids_read(&ids, &c->vocab, input, chunk, 1, a->comm);
     if (s == EDL_OK && !(remap = malloc((c->vocab.size ? c->vocab.size : 1) * sizeof *remap)))
         s = edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu entries", fn, c->vocab.size);
     if (s == EDL_OK) s = edl__vocab_finish_map(&c->vocab, a->min_count, a->min_count_label, remap, &read);
@@ -447,12 +474,16 @@ edl_status edl__textclf_train(edl_textclf **out, const char *input, const edl_te
     edl__token_ids_free(&ids);
     edl__vocab_free(&read);
     free(remap);
-    if (s == EDL_OK && d.n == 0)
+    /* the run's counts, over every rank's share (every rank has come this far: the vocabulary
+       agreed, and what follows it fails alike on every rank) */
+    int64_t counts[3] = {(int64_t)d.n, d.tokens, (int64_t)d.skipped};
+    s = edl_comm_agree(a->comm, s);
+    if (s == EDL_OK) s = edl__comm_allreduce(a->comm, counts, 3, EDL__COMM_I64, EDL__COMM_SUM);
+    if (s == EDL_OK && counts[0] == 0)
         s = edl__fail(EDL_ERR_FORMAT, "%s: %s has no line with both a label and a word", fn, input);
-    if (s == EDL_OK && a->dictionary) a->dictionary(d.tokens, c->vocab.nwords, c->vocab.nlabels, a->user);
+    if (s == EDL_OK && a->dictionary) a->dictionary(counts[1], c->vocab.nwords, c->vocab.nlabels, a->user);
     if (s == EDL_OK && a->valid) s = corpus_of_file(c, a->valid, chunk, &vd);
     if (s == EDL_OK && c->loss == EDL_TEXTCLF_HS) s = edl__textclf_build_tree(c);
-    int general = a->nhidden > 0 || a->batch > 0 || a->optimizer >= 0 || a->valid || a->dropout > 0;
     /* fastText's trainer with buckets: a lazy table, whose rows are made (as a table made whole
        would hold them) only for the words and the buckets the text uses, and saved alone */
     if (s == EDL_OK)
@@ -467,10 +498,11 @@ edl_status edl__textclf_train(edl_textclf **out, const char *input, const edl_te
 #ifdef _OPENMP
     if (a->thread == 0) nt = omp_get_num_procs();
 #endif
+    s = edl_comm_agree(a->comm, s); /* every rank trains, or none */
     if (s == EDL_OK)
         s = general ? train_batches(c, &d, a->valid ? &vd : NULL, a, &rep) : train_fasttext(c, &d, a, nt, &rep);
-    rep.nwords = c->vocab.nwords, rep.nlabels = c->vocab.nlabels, rep.nexamples = d.n;
-    rep.skipped_no_label = d.skipped, rep.ntokens = d.tokens;
+    rep.nwords = c->vocab.nwords, rep.nlabels = c->vocab.nlabels, rep.nexamples = (size_t)counts[0];
+    rep.skipped_no_label = (size_t)counts[2], rep.ntokens = counts[1];
     corpus_free(&d);
     corpus_free(&vd);
     if (s == EDL_OK) {

@@ -51,7 +51,7 @@ void edl_wordvec_defaults(edl_wordvec_args *a, int cbow) {
     memset(a, 0, sizeof *a);
     a->cbow = cbow, a->dim = 100, a->ws = 5, a->epoch = 5, a->min_count = 5, a->neg = 5, a->lr = 0.05f;
     a->t = 1e-4f, a->thread = 12, a->minn = 3, a->maxn = 6, a->bucket = 2000000, a->lr_update_rate = 100;
-    a->label = "__label__", a->loss = EDL_TEXTCLF_NS;
+    a->label = "__label__", a->loss = EDL_TEXTCLF_NS, a->sync_tokens = 50000;
 }
 
 void edl_wordvec_free(edl_wordvec *w) {
@@ -180,6 +180,7 @@ typedef struct {
     float *pkeep;      /* per word: probability of keeping it */
     int32_t *neg;      /* the negatives table */
     size_t nneg;
+    edl__rows rows[2];     /* the input and output rows, as the engine synchronises them */
     float logt[LOG_TABLE]; /* log(x + 1e-5) at x = i / (LOG_TABLE - 1) */
 } wv_train;
 
@@ -206,6 +207,7 @@ static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t targe
        same step only when a negative is drawn twice. */
     enum { MAXK = 64 };
     float *rows[MAXK], score[MAXK];
+    int32_t ids[MAXK];
     size_t nk = t->a->neg + 1 < MAXK ? t->a->neg + 1 : MAXK;
     for (size_t k = 0; k < nk; k++) {
         int32_t o = target;
@@ -215,12 +217,13 @@ static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t targe
                 *negpos = *negpos + 1 == t->nneg ? 0 : *negpos + 1;
             } while (o == target);
         }
-        rows[k] = t->output + (size_t)o * stride;
+        rows[k] = t->output + (size_t)o * stride, ids[k] = o;
         score[k] = edl__vec_dot(rows[k], h, dim);
     }
     for (size_t k = 0; k < nk; k++) {
         float sc = logistic(score[k]), alpha = lr * ((k == 0 ? 1.0f : 0.0f) - sc);
         edl__vec_ns_step(grad, rows[k], h, alpha, dim);
+        edl__rows_touch(&t->rows[1], (size_t)ids[k]);
         /* the loss is only reported: a table of log(x + 1e-5), as fastText keeps one */
         float p = k == 0 ? sc : 1.0f - sc;
         if (p >= 0.0f && p <= 1.0f)
@@ -228,7 +231,10 @@ static float ns_update(wv_train *t, const int32_t *in, size_t nin, int32_t targe
         else
             loss = NAN; /* a score went NaN: the trainer stops at this step */
     }
-    for (size_t i = 0; i < nin; i++) edl__vec_add(w->input + (size_t)in[i] * stride, grad, dim);
+    for (size_t i = 0; i < nin; i++) {
+        edl__vec_add(w->input + (size_t)in[i] * stride, grad, dim);
+        edl__rows_touch(&t->rows[0], (size_t)in[i]);
+    }
     (void)rng;
     return loss;
 }
@@ -251,6 +257,7 @@ static float tree_update(wv_train *t, const int32_t *in, size_t nin, int32_t tar
             float f = logistic(edl__vec_dot(row, hidden, dim)), code = (float)tr->codes[k];
             float alpha = lr * (code - f);
             edl__vec_ns_step(grad, row, hidden, alpha, dim);
+            edl__rows_touch(&t->rows[1], (size_t)tr->paths[k]);
             loss -= logf((tr->codes[k] ? f : 1.0f - f) + 1e-5f);
         }
     } else {
@@ -263,10 +270,14 @@ static float tree_update(wv_train *t, const int32_t *in, size_t nin, int32_t tar
         for (size_t o = 0; o < nw; o++) {
             float p = out[o] / z, alpha = lr * ((o == (size_t)target ? 1.0f : 0.0f) - p);
             edl__vec_ns_step(grad, t->output + o * stride, hidden, alpha, dim);
+            edl__rows_touch(&t->rows[1], o);
             if (o == (size_t)target) loss = -logf(p + 1e-5f);
         }
     }
-    for (size_t i = 0; i < nin; i++) edl__vec_add(w->input + (size_t)in[i] * stride, grad, dim);
+    for (size_t i = 0; i < nin; i++) {
+        edl__vec_add(w->input + (size_t)in[i] * stride, grad, dim);
+        edl__rows_touch(&t->rows[0], (size_t)in[i]);
+    }
     return loss;
 }
 
@@ -368,7 +379,7 @@ static edl_status corpus_of_ids(wv_corpus *c, edl__token_ids *t, const int32_t *
         if (id >= 0 && (size_t)id < v->nwords) c->ids[c->n++] = id;
         if (e == eos) EDL__TRY(end_line(c));
     }
-    if (c->nlines == 0 || c->line_end[c->nlines - 1] != c->n) { /* the last line, without a newline */
+    if (ntok > 0 && (c->nlines == 0 || c->line_end[c->nlines - 1] != c->n)) { /* the last line, without a newline */
         int32_t id = edl__vocab_find(v, EDL__EOS, 4, edl__text_hash(EDL__EOS, 4));
         if (id >= 0 && (size_t)id < v->nwords) EDL__TRY(push_id(&c->ids, &c->n, &c->cap, id));
         EDL__TRY(end_line(c));
@@ -395,6 +406,7 @@ static edl_status check_args(const edl_wordvec_args *a) {
         return edl__fail(EDL_ERR_ARG, "%s: -bucket %zu must be in [1, 2^30]", fn, a->bucket);
     if (a->thread < 0 || a->thread > 256)
         return edl__fail(EDL_ERR_ARG, "%s: -thread %d must be in [0, 256]", fn, a->thread);
+    if (a->sync_tokens == 0) return edl__fail(EDL_ERR_ARG, "%s: -syncTokens must be > 0", fn);
     if (!a->label || !a->label[0]) return edl__fail(EDL_ERR_ARG, "%s: -label is empty", fn);
     return EDL_OK;
 }
@@ -422,7 +434,8 @@ edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wo
     w->lr_update_rate = a->lr_update_rate, w->min_count = a->min_count, w->t = a->t;
     /* one pass over the input: 4 bytes a token ("</s>" included), which become the corpus */
     edl_status s = edl__vocab_init(&w->vocab, a->label);
-    if (s == EDL_OK) s = edl__token_ids_read(&ids, &w->vocab, input, chunk, 0);
+    /* with several ranks: each reads its share, and they agree on one vocabulary */
+    if (s == EDL_OK) s = edl__token_ids_read(&ids, &w->vocab, input, chunk, 0, a->comm);
     /* labels are no words here: counted for the report (fastText's "Number of labels"), dropped */
     size_t nlabels = 0;
     for (size_t e = 0; s == EDL_OK && e < w->vocab.size; e++) {
@@ -442,7 +455,12 @@ edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wo
     if (s == EDL_OK) s = corpus_of_ids(&c, &ids, remap, eos, &w->vocab);
     edl__token_ids_free(&ids);
     free(remap);
-    if (s == EDL_OK && a->dictionary) a->dictionary((int64_t)c.n, w->vocab.nwords, nlabels, a->user);
+    /* the run's tokens, over every rank's share (the vocabulary agreed: what failed before this
+       failed alike on every rank, but for memory) */
+    int64_t ntokens = (int64_t)c.n;
+    s = edl_comm_agree(a->comm, s);
+    if (s == EDL_OK) s = edl__comm_allreduce(a->comm, &ntokens, 1, EDL__COMM_I64, EDL__COMM_SUM);
+    if (s == EDL_OK && a->dictionary) a->dictionary(ntokens, w->vocab.nwords, nlabels, a->user);
     const size_t nw = w->vocab.nwords, dim = a->dim;
     /* tables: input uniform(+-1/dim), output zero, keep probabilities, negatives */
     size_t rows = nw + w->bucket;
@@ -474,7 +492,7 @@ edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wo
         if (s == EDL_OK && a->loss == EDL_TEXTCLF_HS) s = edl__hs_tree_build(&t->tree, w->vocab.counts, nw);
     }
     if (s == EDL_OK) {
-        double ntok = (double)c.n;
+        double ntok = (double)ntokens;
         for (size_t i = 0; i < nw; i++) {
             double f = (double)w->vocab.counts[i] / ntok;
             t->pkeep[i] = (float)(sqrt(a->t / f) + a->t / f);
@@ -502,8 +520,12 @@ edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wo
 #endif
     if (nt > 256) nt = 256;
     for (int i = 0; i < LOG_TABLE; i++) t->logt[i] = logf((float)i / (LOG_TABLE - 1) + 1e-5f);
+    s = edl_comm_agree(a->comm, s); /* every rank trains, or none */
+    if (s == EDL_OK && ntokens == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: %s has no word to train on", fn, input);
     if (s == EDL_OK) {
         t->w = w, t->a = a, t->c = &c;
+        t->rows[0] = (edl__rows){w->input, rows, dim, w->stride, NULL, NULL, NULL};
+        t->rows[1] = (edl__rows){t->output, nw, dim, w->stride, NULL, NULL, NULL};
         edl__hogwild job = {.name = "edl_wordvec_train",
                             .job = t,
                             .units = c.nlines,
@@ -517,12 +539,19 @@ edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wo
                             .thread_end = wv_thread_end,
                             .step = wv_step,
                             .progress = a->progress,
-                            .user = a->user};
+                            .user = a->user,
+                            .comm = a->comm,
+                            .sync_tokens = (int64_t)(a->sync_tokens < INT64_MAX ? a->sync_tokens : INT64_MAX),
+                            .tables = t->rows,
+                            .ntables = 2};
         edl__hogwild_result r;
-        s = c.n ? edl__hogwild_run(&job, &r) : edl__fail(EDL_ERR_FORMAT, "%s: %s has no word to train on", fn, input);
+        s = edl__hogwild_run(&job, &r);
+        int stopped = r.stopped; /* by another rank: its status comes from the agreement below */
         if (s == EDL_OK && rep) {
-            rep->nwords = nw, rep->ntokens = (int64_t)c.n, rep->seconds = r.seconds;
+            rep->nwords = nw, rep->ntokens = ntokens, rep->seconds = r.seconds;
             rep->words_per_sec_thread = r.words_per_sec_thread, rep->loss = r.loss;
+            rep->syncs = r.syncs, rep->bytes_sent = r.bytes_sent;
+            rep->sync_seconds = r.sync_seconds, rep->wait_seconds = r.wait_seconds;
         }
         /* back to dense rows, in place (rows only move down); the output rows are kept */
         for (size_t row = 1; row < rows; row++)
@@ -531,8 +560,8 @@ edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wo
             memmove(t->output + row * dim, t->output + row * w->stride, dim * sizeof(float));
         w->output = t->output, t->output = NULL;
         w->stride = dim;
-        int bad_in = s == EDL_OK && !edl__vec_all_finite(w->input, rows * dim);
-        if (s == EDL_OK && (r.diverged >= 0 || bad_in)) {
+        int bad_in = s == EDL_OK && !stopped && !edl__vec_all_finite(w->input, rows * dim);
+        if (s == EDL_OK && !stopped && (r.diverged >= 0 || bad_in)) {
             long long at = r.diverged >= 0 ? (long long)r.diverged : (long long)r.total;
             s = edl__fail(EDL_ERR_NUMERIC,
                           "%s: training diverged at token %lld of %lld (epoch %lld): layer %d (%s) is not finite "
@@ -540,6 +569,7 @@ edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wo
                           fn, at, (long long)r.total, at / (long long)(c.n ? c.n : 1) + 1, bad_in ? 0 : 1,
                           bad_in ? "input vectors" : "output vectors", (double)a->lr);
         }
+        s = edl_comm_agree(a->comm, s);
     }
     edl__hs_tree_free(&t->tree);
     free(t->output), free(t->pkeep), free(t->neg), free(t);

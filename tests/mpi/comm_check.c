@@ -44,6 +44,10 @@ int main(int argc, char **argv) {
     if (i[0] != 0 || i[1] != (int64_t)1 << 40 || i[2] != -(n - 1)) err = bad(r, "int64 min");
     err |= edl__comm_allreduce(c, u, 4, EDL__COMM_U8, EDL__COMM_MAX) != EDL_OK;
     if (u[0] != n - 1 || u[3] != 3) err = bad(r, "byte max");
+    uint8_t bits[2] = {(uint8_t)(1u << (r % 8)), (uint8_t)(r == 0 ? 0x80 : 0)}, want_bits = 0;
+    for (int q = 0; q < n; q++) want_bits |= (uint8_t)(1u << (q % 8));
+    err |= edl__comm_allreduce(c, bits, 2, EDL__COMM_U8, EDL__COMM_BOR) != EDL_OK;
+    if (bits[0] != want_bits || bits[1] != 0x80) err = bad(r, "byte or");
     /* broadcast from the last rank */
     char msg[32] = {0};
     if (r == n - 1) snprintf(msg, sizeof msg, "from %d", r);
