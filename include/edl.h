@@ -423,8 +423,8 @@ int edl_comm_rank(const edl_comm *comm); /* 0 for NULL */
    on after an error only its rank saw. One process: returns (the caller exits). */
 void edl_comm_abort(edl_comm *comm, int status);
 /* Bytes this process has handed to the network so far, counted as the bandwidth-optimal
-   algorithms send them: an allreduce of B bytes 2B(N-1)/N, an all-to-all what goes to other
-   ranks, a broadcast B from its root. */
+   algorithms send them: an allreduce of B bytes 2B(N-1)/N, an allgather of B bytes in all
+   B(N-1)/N, an all-to-all what goes to other ranks, a broadcast B from its root. */
 uint64_t edl_comm_bytes_sent(const edl_comm *comm);
 /* Collective (every rank calls it): each rank passes its own status; every rank gets EDL_OK when
    all were EDL_OK, else the lowest failing rank's status and message, prefixed "rank R: ". How a

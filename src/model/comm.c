@@ -21,6 +21,11 @@ static edl_status one_alltoallv(edl_comm *c, const void *send, const size_t *sby
     if (sbytes[0]) memmove(recv, send, sbytes[0]);
     return EDL_OK;
 }
+static edl_status one_allgatherv(edl_comm *c, const void *send, void *recv, const size_t *counts) {
+    (void)c;
+    if (counts[0]) memmove(recv, send, counts[0]);
+    return EDL_OK;
+}
 static edl_status one_barrier(edl_comm *c) {
     (void)c;
     return EDL_OK;
@@ -28,7 +33,8 @@ static edl_status one_barrier(edl_comm *c) {
 static void one_abort(edl_comm *c, int status) { (void)c, (void)status; }
 static void one_finalize(edl_comm *c) { (void)c; }
 
-static const edl__comm_ops one_ops = {one_allreduce, one_bcast, one_alltoallv, one_barrier, one_abort, one_finalize};
+static const edl__comm_ops one_ops = {one_allreduce, one_bcast, one_alltoallv, one_allgatherv,
+                                      one_barrier,   one_abort, one_finalize};
 
 /* NULL stands for one process. */
 static int one(const edl_comm *c) { return !c || c->size == 1; }
@@ -67,9 +73,7 @@ void edl_comm_abort(edl_comm *c, int status) {
 
 /* ---- Collectives ---------------------------------------------------------------------------- */
 
-static size_t type_size(edl__comm_type t) {
-    return t == EDL__COMM_F32 ? 4 : t == EDL__COMM_U8 ? 1 : 8;
-}
+static size_t type_size(edl__comm_type t) { return t == EDL__COMM_F32 ? 4 : t == EDL__COMM_U8 ? 1 : 8; }
 
 edl_status edl__comm_allreduce(edl_comm *c, void *buf, size_t n, edl__comm_type t, edl__comm_op op) {
     if (one(c) || n == 0) return EDL_OK;
@@ -123,16 +127,17 @@ edl_status edl__comm_allgatherv(edl_comm *c, const void *bytes, size_t n, void *
     size_t all = 0;
     for (size_t r = 0; s == EDL_OK && r < size; r++) all += (size_t)sizes[r];
     char *buf = s == EDL_OK ? malloc(all ? all : 1) : NULL;
-    /* a rank without memory must still take part in every broadcast: it receives into nothing
-       and agrees afterwards (every rank then fails alike) */
+    size_t *each = s == EDL_OK ? malloc(size * sizeof *each) : NULL;
+    /* a rank without memory says so before the exchange: every rank then fails alike */
     if (s == EDL_OK)
-        s = edl_comm_agree(c, buf ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_comm: no memory for %zu gathered bytes", all));
-    size_t at = 0;
-    for (size_t r = 0; s == EDL_OK && r < size; r++) {
-        if ((int)r == c->rank) memcpy(buf + at, bytes, n);
-        s = edl__comm_bcast(c, buf + at, (size_t)sizes[r], (int)r);
-        at += (size_t)sizes[r];
+        s = edl_comm_agree(
+            c, buf && each ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_comm: no memory for %zu gathered bytes", all));
+    for (size_t r = 0; s == EDL_OK && r < size; r++) each[r] = (size_t)sizes[r];
+    if (s == EDL_OK) {
+        c->sent += (uint64_t)all * (uint64_t)(size - 1) / (uint64_t)size; /* a ring's share */
+        s = c->ops->allgatherv(c, bytes, buf, each);
     }
+    free(each);
     if (s == EDL_OK) {
         if (counts)
             for (size_t r = 0; r < size; r++) counts[r] = (size_t)sizes[r];
@@ -144,9 +149,7 @@ edl_status edl__comm_allgatherv(edl_comm *c, const void *bytes, size_t n, void *
     return s;
 }
 
-edl_status edl__comm_barrier(edl_comm *c) {
-    return one(c) ? EDL_OK : c->ops->barrier(c);
-}
+edl_status edl__comm_barrier(edl_comm *c) { return one(c) ? EDL_OK : c->ops->barrier(c); }
 
 edl_status edl_comm_agree(edl_comm *c, edl_status s) {
     if (one(c)) return s;
@@ -197,7 +200,8 @@ edl_status edl_comm_same(edl_comm *c, const char *what, const void *bytes, size_
     free(h);
     if (s != EDL_OK) return s;
     if (differs >= 0)
-        return edl__fail(EDL_ERR_ARG, "rank %d was started with other %s than rank 0 (every rank must run the same command)",
+        return edl__fail(EDL_ERR_ARG,
+                         "rank %d was started with other %s than rank 0 (every rank must run the same command)",
                          differs, what);
     return EDL_OK;
 }

@@ -21,6 +21,8 @@ typedef struct {
     /* send holds size blocks of sbytes[r] bytes, packed in rank order; recv receives rbytes[r]
        from each rank r, packed the same way. */
     edl_status (*alltoallv)(edl_comm *c, const void *send, const size_t *sbytes, void *recv, const size_t *rbytes);
+    /* every rank's counts[r] bytes (its own at send), concatenated in rank order into recv */
+    edl_status (*allgatherv)(edl_comm *c, const void *send, void *recv, const size_t *counts);
     edl_status (*barrier)(edl_comm *c);
     void (*abort)(edl_comm *c, int status);
     void (*finalize)(edl_comm *c);

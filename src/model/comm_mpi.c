@@ -106,6 +106,27 @@ static edl_status mpi_alltoallv(edl_comm *c, const void *send, const size_t *sby
     return e == MPI_SUCCESS ? EDL_OK : mpi_fail(c, "MPI_Alltoallv", e);
 }
 
+/* One MPI_Allgatherv (log or linear rounds, Open MPI's choice) when the counts fit its ints;
+   else every rank's part broadcast in turn, in pieces. */
+static edl_status mpi_allgatherv(edl_comm *c, const void *send, void *recv, const size_t *counts) {
+    size_t n = (size_t)c->size, total = 0;
+    for (size_t r = 0; r < n; r++) total += counts[r];
+    if (total <= INT_MAX) {
+        int *v = malloc(2 * n * sizeof *v);
+        if (!v) return edl__fail(EDL_ERR_NOMEM, "edl_comm: no memory for %zu counts", 2 * n);
+        for (size_t r = 0, at = 0; r < n; at += counts[r], r++) v[r] = (int)counts[r], v[n + r] = (int)at;
+        int e = MPI_Allgatherv(send, v[c->rank], MPI_BYTE, recv, v, v + n, MPI_BYTE, world(c));
+        free(v);
+        return e == MPI_SUCCESS ? EDL_OK : mpi_fail(c, "MPI_Allgatherv", e);
+    }
+    size_t at = 0;
+    for (size_t r = 0; r < n; at += counts[r], r++) {
+        if ((int)r == c->rank && counts[r]) memcpy((char *)recv + at, send, counts[r]);
+        EDL__TRY(mpi_bcast(c, (char *)recv + at, counts[r], (int)r));
+    }
+    return EDL_OK;
+}
+
 static edl_status mpi_barrier(edl_comm *c) {
     int e = MPI_Barrier(world(c));
     return e == MPI_SUCCESS ? EDL_OK : mpi_fail(c, "MPI_Barrier", e);
@@ -120,7 +141,8 @@ static void mpi_finalize(edl_comm *c) {
     free(st);
 }
 
-static const edl__comm_ops mpi_ops = {mpi_allreduce, mpi_bcast, mpi_alltoallv, mpi_barrier, mpi_abort, mpi_finalize};
+static const edl__comm_ops mpi_ops = {mpi_allreduce, mpi_bcast, mpi_alltoallv, mpi_allgatherv,
+                                      mpi_barrier,   mpi_abort, mpi_finalize};
 
 edl_status edl__comm_mpi_join(edl_comm *c, int *joined) {
     *joined = 0;
