@@ -24,6 +24,14 @@ TEST(mpi_collectives_on_2_and_4_ranks) {
         size_t seen = 0;
         for (const char *p = out; (p = strstr(p, want)) != NULL; p++) seen++;
         if (rc != 0 || seen != (size_t)np) FAILF("%d ranks, rank %d failing: rc %d:\n%s", np, np - 1, rc, out);
+        /* one rank without memory for the rows to average: every rank stops, saying so */
+        snprintf(cmd, sizeof cmd, "timeout 60 mpirun --oversubscribe --bind-to none -np %d %s rows-nomem %d", np,
+                 comm_check(), np - 1);
+        rc = harness_run_all(cmd, out, sizeof out);
+        snprintf(want, sizeof want, "rank %d: no memory for", np - 1);
+        seen = 0;
+        for (const char *p = out; (p = strstr(p, want)) != NULL; p++) seen++;
+        if (rc != 0 || seen != (size_t)np) FAILF("%d ranks, rank %d without memory: rc %d:\n%s", np, np - 1, rc, out);
     }
 }
 
