@@ -37,6 +37,16 @@ TEST(mpi_collectives_on_2_and_4_ranks) {
     }
 }
 
+/* edl calls MPI from one thread beside its OpenMP threads: an MPI initialised by the program
+   without thread support (MPI_THREAD_SINGLE) is refused, not used against its rules. */
+TEST(mpi_without_thread_support_is_refused) {
+    if (!harness_mpi()) return;
+    char out[4096], cmd[512];
+    snprintf(cmd, sizeof cmd, "timeout 60 mpirun --oversubscribe --bind-to none -np 2 %s single", comm_check());
+    int rc = harness_run_all(cmd, out, sizeof out);
+    if (rc != 0 || harness_count_lines(out) != 2 || !strstr(out, "no thread support")) FAILF("rc %d:\n%s", rc, out);
+}
+
 TEST(mpi_ranks_with_other_arguments_are_refused) {
     if (!harness_mpi()) return;
     char out[4096], cmd[1024];

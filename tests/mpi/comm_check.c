@@ -2,13 +2,17 @@
  * what it must give, computed locally. Prints "rank R of N: ok" or the first wrong value on each
  * rank; exits 0 only when right. Also: `comm_check fail R` makes rank R fail locally and every
  * rank report it through edl_comm_agree; `comm_check rows-nomem R`: rank R has no memory for the
- * union of the rows every rank touched, in edl__rows_average, and every rank says so. */
+ * union of the rows every rank touched, in edl__rows_average, and every rank says so; `comm_check
+ * single`: the program initialises MPI without thread support, which edl_comm_create refuses. */
 #include "model/comm.h"
 #include "model/row_sync.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef EDL__USE_MPI
+#include <mpi.h>
+#endif
 
 /* Linked with -Wl,--wrap=realloc: a realloc of refuse_from bytes or more fails. */
 static size_t refuse_from = SIZE_MAX;
@@ -45,6 +49,17 @@ static int bad(int rank, const char *what) {
 
 int main(int argc, char **argv) {
     edl_comm *c = NULL;
+#ifdef EDL__USE_MPI
+    if (argc == 2 && !strcmp(argv[1], "single")) {
+        int provided = 0;
+        MPI_Init_thread(NULL, NULL, MPI_THREAD_SINGLE, &provided);
+        edl_status s = edl_comm_create(&c);
+        printf("%s: %s\n", edl_status_str(s), s ? edl_last_error() : "");
+        edl_comm_free(c);
+        MPI_Finalize();
+        return s == EDL_OK;
+    }
+#endif
     if (edl_comm_create(&c) != EDL_OK) {
         printf("edl_comm_create: %s\n", edl_last_error());
         return 1;
