@@ -129,7 +129,7 @@ edl_status edl__comm_allgatherv(edl_comm *c, const void *bytes, size_t n, void *
         s = edl_comm_agree(c, buf ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_comm: no memory for %zu gathered bytes", all));
     size_t at = 0;
     for (size_t r = 0; s == EDL_OK && r < size; r++) {
-        if ((int)r == c->rank) memcpy(buf + at, bytes, n);
+        if ((int)r == c->rank && n) memcpy(buf + at, bytes, n); /* bytes may be NULL when n is 0 */
         s = edl__comm_bcast(c, buf + at, (size_t)sizes[r], (int)r);
         at += (size_t)sizes[r];
     }
