@@ -28,7 +28,9 @@ struct edl_lines {
        offset of the share's first line (known once it is found), done: past the share's end */
     uint64_t share_begin, share_end, share_first;
     int share_skip, share_done;
-    char name[];       /* as messages name the input */
+    size_t share_lines; /* the newlines before share_first, once counted (share_counted) */
+    int share_counted;
+    char name[]; /* as messages name the input */
 };
 
 static edl_status io_err(const char *what, const char *path, int err) {
@@ -182,8 +184,10 @@ edl_status edl__lines_set_share(edl_lines *r, size_t part, size_t parts) {
     if (parts == 1) return EDL_OK;
     struct stat st;
     if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode))
-        return edl__fail(EDL_ERR_ARG, "%s: %zu processes share an input only when it is a regular file (each reads its own byte range)",
-                         r->name, parts);
+        return edl__fail(
+            EDL_ERR_ARG,
+            "%s: %zu processes share an input only when it is a regular file (each reads its own byte range)", r->name,
+            parts);
     if (r->line || r->pos != r->end)
         return edl__fail(EDL_ERR_ARG, "edl__lines_set_share: %s was read already", r->name);
     uint64_t size = (uint64_t)st.st_size, q = size / parts, m = size % parts;
@@ -197,17 +201,28 @@ edl_status edl__lines_set_share(edl_lines *r, size_t part, size_t parts) {
 }
 
 /* The share's lines are numbered as the file's: the newlines before the share's first line are
-   counted (read again) only when a number is asked for, which is when a message names a line. */
+   counted (read again) when a number is first asked for, and kept: a reader asking at every line
+   (to name it should it fail) reads the bytes before its share once, not once a line. */
 size_t edl_lines_number(const edl_lines *r) {
     if (!r) return 0;
+    if (r->share_counted) return r->share_lines + r->line;
     size_t base = 0;
     char buf[1 << 14];
+    int whole = 1;
     for (uint64_t at = 0; at < r->share_first;) {
         size_t want = r->share_first - at < sizeof buf ? (size_t)(r->share_first - at) : sizeof buf;
         ssize_t got = pread(r->fd, buf, want, (off_t)at);
-        if (got <= 0) break;
+        if (got <= 0) {
+            whole = 0;
+            break;
+        }
         for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p++) base++;
         at += (uint64_t)got;
+    }
+    /* kept once the share's first line is known (every reader is malloc'd: never a const object) */
+    if (whole && !r->share_skip) {
+        edl_lines *w = (edl_lines *)r;
+        w->share_lines = base, w->share_counted = 1;
     }
     return base + r->line;
 }
