@@ -301,3 +301,15 @@ TEST(mpi_hogwild_refusals_and_failures) {
     CHECK(harness_run(path, out, sizeof out) == 0 && out[0] == '\0');
     harness_remove_dir(dir);
 }
+
+/* The run's tokens are every rank's summed: epochs that fit one rank's count but not the sum are
+   refused naming the overflow (the sum wrapped negative: "nothing to train" was said). */
+TEST(mpi_hogwild_token_count_overflow_is_refused) {
+    if (!harness_mpi()) return;
+    char out[8192];
+    int rc = harness_mpirun(2,
+                            "supervised -input data/spam.train -output /tmp/edl-never-written -thread 1 "
+                            "-epoch 25000000000000 -verbose 0",
+                            out, sizeof out);
+    if (rc == 0 || !strstr(out, "on each of 2 ranks overflow a count")) FAILF("rc %d:\n%.2000s", rc, out);
+}
