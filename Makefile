@@ -110,9 +110,10 @@ $(BUILD)/readme_example: README.md $(BUILD)/libedl.a
 $(BUILD)/readme_example_so: $(BUILD)/readme_example $(BUILD)/libedl.so
 	$(CC) $(XCFLAGS) $(CFLAGS) -o $@ $(BUILD)/readme_example.c $(XLDFLAGS) $(LDFLAGS) -L$(BUILD) -ledl -Wl,-rpath,$(abspath $(BUILD))
 
-# The communicator's own check, run under mpirun by tests/test_mpi.c.
+# The communicator's own check, run under mpirun by tests/test_mpi.c (its realloc wrapped, to fail
+# one rank's).
 $(BUILD)/comm_check: tests/mpi/comm_check.c src/model/comm.h $(BUILD)/libedl.a
-	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $< $(XLDFLAGS) $(LDFLAGS) $(BUILD)/libedl.a $(LDLIBS)
+	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $< $(XLDFLAGS) $(LDFLAGS) -Wl,--wrap=realloc $(BUILD)/libedl.a $(LDLIBS)
 
 # The row-sharded table's check, run alone and under mpirun by tests/test_mpi_shard.c.
 $(BUILD)/shard_check: tests/mpi/shard_check.c src/model/shard.h src/model/comm.h $(BUILD)/libedl.a

@@ -153,7 +153,8 @@ int cmd_supervised(int argc, char **argv) {
     supervised_progress sp = {.log = NULL};
     progress_init(&sp.ps, verbose_level);
     sp.ps.epochs = (double)epoch;
-    if (log && rank0 && !(sp.log = cli_open_output(cmd, "-log", log))) return 1;
+    /* every rank goes on to train, or none: rank 0 alone opens the log */
+    if (cli_comm_rank0(log && rank0 && !(sp.log = cli_open_output(cmd, "-log", log)))) return 1;
     if (sp.log) fputs("epoch,loss,lr,words_per_sec_thread,seconds\n", sp.log);
     a.progress = progress_supervised, a.dictionary = progress_dictionary, a.user = &sp;
     edl_textclf *c = NULL;

@@ -12,6 +12,11 @@ edl_comm *cli_comm(void) { return the_comm; }
 int cli_rank(void) { return edl_comm_rank(the_comm); }
 int cli_ranks(void) { return edl_comm_size(the_comm); }
 
+int cli_comm_rank0(int failed) {
+    if (cli_ranks() == 1) return failed;
+    return edl_comm_agree(the_comm, cli_rank() == 0 && failed ? EDL_ERR_IO : EDL_OK) != EDL_OK;
+}
+
 int cli_comm_start(int argc, char **argv) {
     if (edl_comm_create(&the_comm) != EDL_OK) {
         fprintf(stderr, "edl: %s\n", edl_last_error());

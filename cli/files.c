@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700
 #include "files.h"
 
+#include "comm.h"
 #include "edl.h"
 
 #include <errno.h>
@@ -10,35 +11,41 @@
 #include <sys/stat.h>
 
 int cli_output_path(const char *cmd, const char *flag, const char *prefix, const char *suffix, char *out, size_t size) {
+    /* the arguments, the same on every rank: said once, by rank 0 */
+    const int say = cli_rank() == 0;
     if (!prefix || !*prefix) {
-        fprintf(stderr, "edl %s: %s is empty: give a file name%s\n", cmd, flag,
-                suffix[0] ? " prefix such as model" : "");
+        if (say)
+            fprintf(stderr, "edl %s: %s is empty: give a file name%s\n", cmd, flag,
+                    suffix[0] ? " prefix such as model" : "");
         return -1;
     }
     const char *base = strrchr(prefix, '/');
     base = base ? base + 1 : prefix;
     if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
-        fprintf(stderr, "edl %s: %s '%s' names a directory: give a file name in it (such as %s%smodel)\n", cmd, flag,
-                prefix, prefix, *base ? "/" : "");
-        return -1;
-    }
-    /* a prefix naming a device or FIFO would put PREFIX.safetensors beside it (in /dev) */
-    struct stat st;
-    if (suffix[0] && stat(prefix, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "edl %s: %s '%s' is a device or FIFO, not a file name prefix (it would write %s%s beside it)\n",
-                cmd, flag, prefix, prefix, suffix);
+        if (say)
+            fprintf(stderr, "edl %s: %s '%s' names a directory: give a file name in it (such as %s%smodel)\n", cmd,
+                    flag, prefix, prefix, *base ? "/" : "");
         return -1;
     }
     int n = snprintf(out, size, "%s%s", prefix, suffix);
     if (n < 0 || (size_t)n >= size) {
-        fprintf(stderr, "edl %s: %s '%.60s...' is longer than %zu bytes\n", cmd, flag, prefix, size - 1);
+        if (say) fprintf(stderr, "edl %s: %s '%.60s...' is longer than %zu bytes\n", cmd, flag, prefix, size - 1);
         return -1;
     }
-    if (edl_check_output(out) != EDL_OK) {
+    /* the file system: rank 0's, which alone writes the outputs (another rank's machine may have
+       no such directory), and every rank takes its verdict */
+    int bad = 0;
+    struct stat st;
+    /* a prefix naming a device or FIFO would put PREFIX.safetensors beside it (in /dev) */
+    if (say && suffix[0] && stat(prefix, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "edl %s: %s '%s' is a device or FIFO, not a file name prefix (it would write %s%s beside it)\n",
+                cmd, flag, prefix, prefix, suffix);
+        bad = 1;
+    } else if (say && edl_check_output(out) != EDL_OK) {
         fprintf(stderr, "edl %s: %s %s\n", cmd, flag, edl_last_error());
-        return -1;
+        bad = 1;
     }
-    return 0;
+    return cli_comm_rank0(bad) ? -1 : 0;
 }
 
 /* The identity of a path: its device and inode, or for a file not made yet its directory's
@@ -89,18 +96,22 @@ static void describe(char *buf, size_t size, const cli_file *f) {
 }
 
 int cli_files_distinct(const char *cmd, const cli_file *files, size_t n) {
-    for (size_t i = 0; i < n; i++) /* standard input can be read once */
+    const int say = cli_rank() == 0; /* as cli_output_path: the arguments said once, rank 0's disk */
+    for (size_t i = 0; i < n; i++)   /* standard input can be read once */
         for (size_t j = i + 1; j < n; j++)
             if (!files[i].output && !files[j].output && files[i].path && files[j].path && !strcmp(files[i].path, "-") &&
                 !strcmp(files[j].path, "-")) {
-                fprintf(stderr, "edl %s: %s and %s both read standard input ('-'): one of them must be a file\n", cmd,
-                        files[i].flag[0] ? files[i].flag : "an argument", files[j].flag[0] ? files[j].flag : "another");
+                if (say)
+                    fprintf(stderr, "edl %s: %s and %s both read standard input ('-'): one of them must be a file\n",
+                            cmd, files[i].flag[0] ? files[i].flag : "an argument",
+                            files[j].flag[0] ? files[j].flag : "another");
                 return -1;
             }
-    for (size_t i = 0; i < n; i++) {
+    int bad = 0;
+    for (size_t i = 0; say && !bad && i < n; i++) {
         if (!files[i].output) continue;
         file_id a = identify(files[i].path);
-        for (size_t j = 0; j < n; j++) {
+        for (size_t j = 0; !bad && j < n; j++) {
             if (j == i || (files[j].output && j > i)) continue;
             file_id b = identify(files[j].path);
             if (!same(&a, &b)) continue;
@@ -109,10 +120,10 @@ int cli_files_distinct(const char *cmd, const cli_file *files, size_t n) {
             describe(y, sizeof y, &files[j]);
             fprintf(stderr, "edl %s: %s is the same file as %s%s: refusing to overwrite it\n", cmd, x,
                     files[j].output ? "the output " : "the input ", y);
-            return -1;
+            bad = 1;
         }
     }
-    return 0;
+    return cli_comm_rank0(bad) ? -1 : 0;
 }
 
 FILE *cli_open_output(const char *cmd, const char *flag, const char *path) {

@@ -24,7 +24,27 @@ TEST(mpi_collectives_on_2_and_4_ranks) {
         size_t seen = 0;
         for (const char *p = out; (p = strstr(p, want)) != NULL; p++) seen++;
         if (rc != 0 || seen != (size_t)np) FAILF("%d ranks, rank %d failing: rc %d:\n%s", np, np - 1, rc, out);
+        /* one rank without memory for the rows to average: every rank stops, saying so */
+        snprintf(cmd, sizeof cmd, "timeout 60 mpirun --oversubscribe --bind-to none -np %d %s rows-nomem %d", np,
+                 comm_check(), np - 1);
+        rc = harness_run_all(cmd, out, sizeof out);
+        snprintf(want, sizeof want, "rank %d: no memory for", np - 1);
+        seen = 0;
+        for (const char *p = out; (p = strstr(p, want)) != NULL; p++) seen++;
+        if (rc != 0 || seen != (size_t)np) FAILF("%d ranks, rank %d without memory: rc %d:\n%s", np, np - 1, rc, out);
+        /* agreed again (comm_check agrees on the trainer's status), it still names the rank that failed */
+        if (strstr(out, "rank 0: rank")) FAILF("%d ranks: an agreed failure named rank 0 too:\n%s", np, out);
     }
+}
+
+/* edl calls MPI from one thread beside its OpenMP threads: an MPI initialised by the program
+   without thread support (MPI_THREAD_SINGLE) is refused, not used against its rules. */
+TEST(mpi_without_thread_support_is_refused) {
+    if (!harness_mpi()) return;
+    char out[4096], cmd[512];
+    snprintf(cmd, sizeof cmd, "timeout 60 mpirun --oversubscribe --bind-to none -np 2 %s single", comm_check());
+    int rc = harness_run_all(cmd, out, sizeof out);
+    if (rc != 0 || harness_count_lines(out) != 2 || !strstr(out, "no thread support")) FAILF("rc %d:\n%s", rc, out);
 }
 
 TEST(mpi_ranks_with_other_arguments_are_refused) {

@@ -163,7 +163,9 @@ TEST(mpi_supervised_on_2_and_4_ranks_as_one_process) {
     CHECK(harness_mpirun(2, args, out, sizeof out) == 0);
     snprintf(path, sizeof path, "%s/t2.safetensors", dir);
     double p2 = p_at_1(path, "data/spam.test");
-    if (!(p2 >= one - 0.02)) FAILF("2 ranks of 2 threads: P@1 %.3f, one process %.3f", p2, one);
+    /* racing threads on two loaded cores: 0.89-0.96 over runs here (one thread a rank is exact:
+       above); the bound catches lost updates (0.77), not the race's spread */
+    if (!(p2 >= one - 0.06)) FAILF("2 ranks of 2 threads: P@1 %.3f, one process %.3f", p2, one);
     /* the same seed and ranks: the same bytes (synchronisations come by token counts) */
     snprintf(args, sizeof args, "supervised -input data/spam.train -output %s/again %s -wordNgrams 2 -bucket 50000",
              dir, flags);
@@ -312,4 +314,16 @@ TEST(mpi_hogwild_refusals_and_failures) {
     snprintf(path, sizeof path, "ls -A %s", dir);
     CHECK(harness_run(path, out, sizeof out) == 0 && out[0] == '\0');
     harness_remove_dir(dir);
+}
+
+/* The run's tokens are every rank's summed: epochs that fit one rank's count but not the sum are
+   refused naming the overflow (the sum wrapped negative: "nothing to train" was said). */
+TEST(mpi_hogwild_token_count_overflow_is_refused) {
+    if (!harness_mpi()) return;
+    char out[8192];
+    int rc = harness_mpirun(2,
+                            "supervised -input data/spam.train -output /tmp/edl-never-written -thread 1 "
+                            "-epoch 25000000000000 -verbose 0",
+                            out, sizeof out);
+    if (rc == 0 || !strstr(out, "on each of 2 ranks overflow a count")) FAILF("rc %d:\n%.2000s", rc, out);
 }

@@ -215,6 +215,46 @@ TEST(mpi_train_validation_and_checkpoints_agree) {
     harness_remove_dir(dir);
 }
 
+/* Ranks whose share holds no line (every line starts in rank 0's bytes: short lines, then a long
+   one) still take part in every exchange with nothing to give, and the model is one process's;
+   the Hogwild trainers on such a file finish too. (Under the sanitizers a rank giving nothing to
+   the rows' gather died: memcpy from NULL.) */
+TEST(mpi_train_ranks_with_empty_shares) {
+    if (!harness_mpi()) return;
+    char dir[] = "/tmp/edl-mpiempty-XXXXXX", data[96], text[96], one[96], many[96], args[1024], out[8192];
+    if (!mkdtemp(dir)) {
+        FAILF("mkdtemp");
+        return;
+    }
+    snprintf(data, sizeof data, "%s/d.txt", dir);
+    snprintf(text, sizeof text, "%s/s.txt", dir);
+    FILE *f = fopen(data, "w"), *g = fopen(text, "w");
+    if (f && g) {
+        fputs("1 2 3\n0 4 5\n2 6\n3", f);
+        fputs("__label__a w1 w2\n__label__b w3 w4\n__label__a w1 w5\n__label__b", g);
+        for (int k = 0; k < 3000; k++) fprintf(f, " %d", k % 60), fprintf(g, " w%d", k % 50);
+        fputc('\n', f), fputc('\n', g);
+    }
+    if (f) fclose(f);
+    if (g) fclose(g);
+    snprintf(one, sizeof one, "%s/one.safetensors", dir);
+    snprintf(args, sizeof args, "%s %s -input %s -output %s/one 2>&1", harness_cli(), train_args, data, dir);
+    if (harness_run(args, out, sizeof out) != 0) FAILF("one process: %s", out);
+    snprintf(many, sizeof many, "%s/n4.safetensors", dir);
+    snprintf(args, sizeof args, "%s -input %s -output %s/n4", train_args, data, dir);
+    int rc = harness_mpirun(4, args, out, sizeof out);
+    double d = max_rel_diff(one, many);
+    if (rc != 0 || !(d <= 1e-5)) FAILF("4 ranks, 3 of them empty: rc %d, max relative difference %g:\n%s", rc, d, out);
+    static const char *const hog[] = {"supervised", "skipgram", "cbow"};
+    for (int k = 0; k < 3; k++) {
+        snprintf(args, sizeof args, "%s -input %s -output %s/%s -thread 1 -epoch 1 -minCount 1 -verbose 0", hog[k],
+                 text, dir, hog[k]);
+        rc = harness_mpirun(4, args, out, sizeof out);
+        if (rc != 0) FAILF("%s, 4 ranks, 3 of them empty: rc %d:\n%s", hog[k], rc, out);
+    }
+    harness_remove_dir(dir);
+}
+
 TEST(mpi_train_bad_line_in_one_share_stops_every_rank) {
     if (!harness_mpi()) return;
     char dir[] = "/tmp/edl-mpitrain-XXXXXX", data[96], args[1024], out[8192], want[160], path[128];
@@ -406,5 +446,28 @@ TEST(mpi_train_non_finite_stops_every_rank) {
     rc = harness_mpirun(2, args, out, sizeof out);
     snprintf(path, sizeof path, "%s/r.safetensors", dir);
     if (rc == 0 || !strstr(out, "became non-finite at step") || stat(path, &st) == 0) FAILF("mlp: rc %d:\n%s", rc, out);
+    harness_remove_dir(dir);
+}
+
+/* A recommender on more ranks than records (rank 3 reads nothing): the one process's model, bit
+   for bit. (Under the sanitizers the empty rank died copying its records from NULL.) */
+TEST(mpi_recommend_train_ranks_with_empty_shares) {
+    if (!harness_mpi()) return;
+    char dir[] = "/tmp/edl-mpirecempty-XXXXXX", data[96], args[1024], out[8192], p1[128], p2[128];
+    if (!mkdtemp(dir)) {
+        FAILF("mkdtemp");
+        return;
+    }
+    snprintf(data, sizeof data, "%s/r.data", dir);
+    harness_write_text(data, "1\t2\t4\t1\n2\t3\t5\t2\n3\t1\t3\t3\n");
+    const char *flags = "-model mf -dim 4 -epoch 2 -batch 2 -seed 5 -thread 1 -verbose 0";
+    snprintf(args, sizeof args, "%s recommend train %s -input %s -output %s/one 2>&1", harness_cli(), flags, data, dir);
+    if (harness_run(args, out, sizeof out) != 0) FAILF("one process: %s", out);
+    snprintf(args, sizeof args, "recommend train %s -input %s -output %s/four", flags, data, dir);
+    int rc = harness_mpirun(4, args, out, sizeof out);
+    snprintf(p1, sizeof p1, "%s/one.safetensors", dir);
+    snprintf(p2, sizeof p2, "%s/four.safetensors", dir);
+    double d = file_rel_diff(p1, p2, 0);
+    if (rc != 0 || !(d <= 0)) FAILF("4 ranks, 3 records: rc %d, max relative difference %g:\n%s", rc, d, out);
     harness_remove_dir(dir);
 }

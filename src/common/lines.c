@@ -28,10 +28,7 @@ struct edl_lines {
        offset of the share's first line (known once it is found), done: past the share's end */
     uint64_t share_begin, share_end, share_first;
     int share_skip, share_done;
-    /* the newlines before share_first, counted on the first edl_lines_number that needs them and
-       kept: a reader that numbers every line (the ratings reader) reads the prefix once, not once
-       a line */
-    size_t share_base;
+    size_t share_lines; /* the newlines before share_first, once counted (share_counted) */
     int share_counted;
     char name[]; /* as messages name the input */
 };
@@ -204,25 +201,30 @@ edl_status edl__lines_set_share(edl_lines *r, size_t part, size_t parts) {
 }
 
 /* The share's lines are numbered as the file's: the newlines before the share's first line are
-   counted (read again) only when a number is asked for, which is when a message names a line. */
+   counted (read again) when a number is first asked for, and kept: a reader asking at every line
+   (to name it should it fail) reads the bytes before its share once, not once a line. */
 size_t edl_lines_number(const edl_lines *r) {
     if (!r) return 0;
-    if (r->share_first && !r->share_counted) {
-        /* a cache, not the reader's state: r was made writable by edl_lines_open */
-        edl_lines *w = (edl_lines *)r;
-        size_t base = 0;
-        char buf[1 << 14];
-        uint64_t at = 0;
-        for (; at < r->share_first;) {
-            size_t want = r->share_first - at < sizeof buf ? (size_t)(r->share_first - at) : sizeof buf;
-            ssize_t got = pread(r->fd, buf, want, (off_t)at);
-            if (got <= 0) break;
-            for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p++) base++;
-            at += (uint64_t)got;
+    if (r->share_counted) return r->share_lines + r->line;
+    size_t base = 0;
+    char buf[1 << 14];
+    int whole = 1;
+    for (uint64_t at = 0; at < r->share_first;) {
+        size_t want = r->share_first - at < sizeof buf ? (size_t)(r->share_first - at) : sizeof buf;
+        ssize_t got = pread(r->fd, buf, want, (off_t)at);
+        if (got <= 0) {
+            whole = 0;
+            break;
         }
-        w->share_base = base, w->share_counted = at >= r->share_first; /* a failed read is tried again */
+        for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p++) base++;
+        at += (uint64_t)got;
     }
-    return r->share_base + r->line;
+    /* kept once the share's first line is known (every reader is malloc'd: never a const object) */
+    if (whole && !r->share_skip) {
+        edl_lines *w = (edl_lines *)r;
+        w->share_lines = base, w->share_counted = 1;
+    }
+    return base + r->line;
 }
 uint64_t edl_lines_offset(const edl_lines *r) { return r ? r->offset : 0; }
 int edl_lines_newline(const edl_lines *r) { return r ? r->newline : 0; }

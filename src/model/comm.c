@@ -172,10 +172,11 @@ edl_status edl_comm_agree(edl_comm *c, edl_status s) {
     if (c->rank == first) snprintf(msg, sizeof msg, "%s", edl_last_error());
     if ((e = edl__comm_bcast(c, msg, sizeof msg, first)) != EDL_OK) return e;
     msg[sizeof msg - 1] = '\0';
-    /* a status agreed already (a trainer agrees at each step) keeps its one "rank R: " */
-    char prefix[32];
-    int np = snprintf(prefix, sizeof prefix, "rank %d: ", first);
-    if (np > 0 && !strncmp(msg, prefix, (size_t)np)) return edl__fail(theirs, "%s", msg);
+    /* a status agreed already (a trainer agrees at each step) keeps its one "rank R: ", the rank
+       it came from (every rank holds it then, and the lowest is not the one that failed) */
+    int said = -1, at = 0;
+    if (sscanf(msg, "rank %d: %n", &said, &at) == 1 && at > 0 && said >= 0 && said < c->size)
+        return edl__fail(theirs, "%s", msg);
     return edl__fail(theirs, "rank %d: %s", first, msg);
 }
 

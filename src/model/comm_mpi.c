@@ -160,6 +160,20 @@ edl_status edl__comm_mpi_join(edl_comm *c, int *joined) {
         }
         st->finalize = 1;
     }
+    /* OpenMP threads run beside the thread that calls MPI: MPI must allow it (FUNNELED), and that
+       thread must be the one that initialised MPI (a program that did may call from another) */
+    int level = MPI_THREAD_SINGLE, main_thread = 0;
+    MPI_Query_thread(&level);
+    MPI_Is_thread_main(&main_thread);
+    if (level < MPI_THREAD_FUNNELED || !main_thread) {
+        if (st->finalize) MPI_Finalize();
+        free(st);
+        return edl__fail(EDL_ERR_UNSUPPORTED,
+                         "edl_comm_create: %s (edl calls MPI from the thread that initialised it, beside its own "
+                         "threads: MPI_THREAD_FUNNELED or above)",
+                         level < MPI_THREAD_FUNNELED ? "this MPI gives no thread support"
+                                                     : "called from a thread other than the one that initialised MPI");
+    }
     /* a private copy of the world, whose errors come back as codes instead of ending the job */
     if (MPI_Comm_dup(MPI_COMM_WORLD, &st->comm) != MPI_SUCCESS) {
         if (st->finalize) MPI_Finalize();

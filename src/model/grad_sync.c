@@ -52,12 +52,18 @@ edl_status edl__sync_touched_rows(edl_model *m, size_t l, edl_comm *comm) {
     size_t nids = bytes / sizeof *ids;
     edl_status s = edl__touch_rows(L, ids, nids);
     free(all);
-    EDL__TRY(s);
-    size_t n = t->n, count;
-    if (n == 0) return EDL_OK;
-    if (!edl__mul_ok(n, dim, &count)) return edl__fail(EDL_ERR_NOMEM, "%s: %zu rows overflow", L->info.name, n);
-    float *buf = malloc(count * sizeof *buf);
-    if (!buf) return edl__fail(EDL_ERR_NOMEM, "no memory to exchange %zu rows of %s", n, L->info.name);
+    /* the union is every rank's, but memory for it is this rank's alone: agreed before the
+       exchange, which every rank must reach */
+    size_t n = t->n, count = 0, b = 0;
+    float *buf = NULL;
+    if (s == EDL_OK && n && (!edl__mul_ok(n, dim, &count) || !edl__mul_ok(count, sizeof *buf, &b)))
+        s = edl__fail(EDL_ERR_NOMEM, "%s: %zu rows overflow", L->info.name, n);
+    if (s == EDL_OK && n && !(buf = malloc(b)))
+        s = edl__fail(EDL_ERR_NOMEM, "no memory to exchange %zu rows of %s", n, L->info.name);
+    if ((s = edl_comm_agree(comm, s)) != EDL_OK || n == 0) {
+        free(buf);
+        return s;
+    }
     float *g = m->grads + L->w_off;
     for (size_t k = 0; k < n; k++) memcpy(buf + k * dim, g + (size_t)t->rows[k] * dim, dim * sizeof *buf);
     s = edl__comm_allreduce(comm, buf, count, EDL__COMM_F32, EDL__COMM_SUM);

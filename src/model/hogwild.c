@@ -229,9 +229,12 @@ static edl_status begin(run *r, const edl__hogwild *h) {
         s = edl__fail(EDL_ERR_ARG,
                       "%s: nothing to train (%zu units, %lld tokens, %zu epochs, %d threads, %lld tokens a sync)", fn,
                       h->units, (long long)h->epoch_tokens, h->epochs, h->threads, (long long)h->sync_tokens);
-    else if (h->units > 0 && (uint64_t)h->epochs > (uint64_t)INT64_MAX / (uint64_t)h->epoch_tokens)
-        s = edl__fail(EDL_ERR_ARG, "%s: %zu epochs of %lld tokens overflow a count", fn, h->epochs,
-                      (long long)h->epoch_tokens);
+    /* every rank's tokens are summed into the run's: each keeps to its part of the count */
+    else if (h->units > 0 && (uint64_t)h->epochs > (uint64_t)(INT64_MAX / ranks) / (uint64_t)h->epoch_tokens)
+        s = ranks == 1 ? edl__fail(EDL_ERR_ARG, "%s: %zu epochs of %lld tokens overflow a count", fn, h->epochs,
+                                   (long long)h->epoch_tokens)
+                       : edl__fail(EDL_ERR_ARG, "%s: %zu epochs of %lld tokens on each of %d ranks overflow a count",
+                                   fn, h->epochs, (long long)h->epoch_tokens, ranks);
     for (size_t i = 0; s == EDL_OK && i < h->ntables; i++) s = edl__rows_track(&h->tables[i], ranks > 1);
     EDL__TRY(edl_comm_agree(h->comm, s));
     r->total = h->units ? (int64_t)h->epochs * h->epoch_tokens : 0;

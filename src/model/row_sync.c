@@ -138,8 +138,8 @@ static edl_status average_gathered(edl_comm *comm, edl__rows *t, size_t i, size_
         s->lists[r] = p + at, s->len[r] = (size_t)p[i], total += s->len[r];
         p += s->bytes[r] / sizeof *p;
     }
-    /* every rank has the same lists: a failure here is every rank's */
-    EDL__TRY(grow(&s->uni, &s->uni_cap, total ? total : 1));
+    /* every rank has the same lists (s->uni is large enough: see edl__rows_average), so a
+       failure here is every rank's */
     size_t n = edl__rows_union(s->lists, s->len, k, s->at, s->uni);
     *synced += n;
     return average_rows(comm, t, s->uni, n, s);
@@ -200,6 +200,9 @@ edl_status edl__rows_average(edl_comm *comm, edl__rows *tables, size_t nt, edl__
             st = average_bits(comm, &tables[i], s->idx + off, (size_t)s->idx[i], s, &got);
     } else if (st == EDL_OK) {
         st = edl__comm_allgatherv(comm, s->idx, s->n * sizeof *s->idx, &all, &total, s->bytes);
+        /* room for any table's union (at most every rank's rows): memory is this rank's alone, so
+           agreed before the tables' exchanges, which every rank must reach */
+        if (st == EDL_OK) st = edl_comm_agree(comm, grow(&s->uni, &s->uni_cap, total / sizeof *s->idx + 1));
         for (size_t i = 0; st == EDL_OK && i < nt; i++) st = average_gathered(comm, &tables[i], i, nt, all, s, &got);
     }
     free(all);

@@ -761,7 +761,7 @@ static edl_status gather_records(edl_comm *comm, const edl_ratings *d, edl_ratin
         g->time = malloc(d->n ? d->n * sizeof *g->time : 1), g->rating = malloc(d->n ? d->n * sizeof *g->rating : 1);
         if (!g->user || !g->item || !g->time || !g->rating) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory");
     }
-    if (s == EDL_OK) {
+    if (s == EDL_OK && d->n) { /* an empty share's arrays may be NULL */
         memcpy(g->user, d->user, d->n * sizeof *g->user), memcpy(g->item, d->item, d->n * sizeof *g->item);
         memcpy(g->time, d->time, d->n * sizeof *g->time), memcpy(g->rating, d->rating, d->n * sizeof *g->rating);
     }

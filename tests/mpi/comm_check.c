@@ -1,12 +1,49 @@
 /* Run under mpirun by tests/test_mpi.c: every collective of the communicator on N ranks against
  * what it must give, computed locally. Prints "rank R of N: ok" or the first wrong value on each
  * rank; exits 0 only when right. Also: `comm_check fail R` makes rank R fail locally and every
- * rank report it through edl_comm_agree. */
+ * rank report it through edl_comm_agree; `comm_check rows-nomem R`: rank R has no memory for the
+ * union of the rows every rank touched, in edl__rows_average, and every rank says so; `comm_check
+ * single`: the program initialises MPI without thread support, which edl_comm_create refuses. */
 #include "model/comm.h"
+#include "model/row_sync.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef EDL__USE_MPI
+#include <mpi.h>
+#endif
+
+/* Linked with -Wl,--wrap=realloc: a realloc of refuse_from bytes or more fails. */
+static size_t refuse_from = SIZE_MAX;
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n) { return n >= refuse_from ? NULL : __real_realloc(p, n); }
+
+/* Rank r touched rows of a table of 2M (rank who: one row, the others 1.1M): the union needs
+   8 MiB of row numbers, which rank who cannot have (the other buffers are 4 MiB at most there). */
+static int rows_nomem(edl_comm *c, int r, int who) {
+    /* the union learnt from the row numbers gathered (its room is what rank who lacks); learnt
+       from bits, the union's room is no larger than the exchange buffer every rank has */
+    setenv("EDL_ROW_SYNC", "ids", 1);
+    const size_t rows = (size_t)2 << 20;
+    float *data = calloc(rows, sizeof *data);
+    edl__rows t = {data, rows, 1, 1, NULL, NULL, NULL};
+    edl__rows_scratch s;
+    memset(&s, 0, sizeof s);
+    edl_status st = data ? edl__rows_track(&t, 1) : EDL_ERR_NOMEM;
+    for (size_t k = 0; st == EDL_OK && k < (r == who ? 1 : (size_t)1100000); k++) edl__rows_touch(&t, k * 2 % rows);
+    if (r == who) refuse_from = (size_t)6 << 20;
+    if (st == EDL_OK) st = edl__rows_average(c, &t, 1, &s, NULL);
+    refuse_from = SIZE_MAX;
+    st = edl_comm_agree(c, st);
+    printf("rank %d: %s: %s\n", r, edl_status_str(st), st ? edl_last_error() : "");
+    edl__rows_untrack(&t);
+    edl__rows_scratch_free(&s);
+    free(data);
+    edl_comm_free(c);
+    return st == EDL_OK;
+}
 
 static int bad(int rank, const char *what) {
     printf("rank %d: %s wrong\n", rank, what);
@@ -15,11 +52,23 @@ static int bad(int rank, const char *what) {
 
 int main(int argc, char **argv) {
     edl_comm *c = NULL;
+#ifdef EDL__USE_MPI
+    if (argc == 2 && !strcmp(argv[1], "single")) {
+        int provided = 0;
+        MPI_Init_thread(NULL, NULL, MPI_THREAD_SINGLE, &provided);
+        edl_status s = edl_comm_create(&c);
+        printf("%s: %s\n", edl_status_str(s), s ? edl_last_error() : "");
+        edl_comm_free(c);
+        MPI_Finalize();
+        return s == EDL_OK;
+    }
+#endif
     if (edl_comm_create(&c) != EDL_OK) {
         printf("edl_comm_create: %s\n", edl_last_error());
         return 1;
     }
     int n = edl_comm_size(c), r = edl_comm_rank(c), err = 0;
+    if (argc == 3 && !strcmp(argv[1], "rows-nomem")) return rows_nomem(c, r, atoi(argv[2]));
     if (argc == 3 && !strcmp(argv[1], "fail")) {
         int who = atoi(argv[2]);
         edl_status s = r == who ? edl__fail(EDL_ERR_FORMAT, "in.txt:%d: no label", 40 + r) : EDL_OK;
