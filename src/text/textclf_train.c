@@ -289,7 +289,10 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
                         .tables = h.rows,
                         .ntables = 2};
     edl__hogwild_result r;
-    EDL__TRY(edl_comm_agree(a->comm, s));
+    if ((s = edl_comm_agree(a->comm, s)) != EDL_OK) { /* this rank's or another's failure to set up */
+        free(h.neg_cdf);
+        return s;
+    }
     s = edl__hogwild_run(&job, &r);
     free(h.neg_cdf);
     rep->loss = r.loss, rep->seconds = r.seconds, rep->words_per_sec_thread = r.words_per_sec_thread;
