@@ -419,9 +419,6 @@ edl_status edl_comm_create(edl_comm **comm);
 void edl_comm_free(edl_comm *comm);
 int edl_comm_size(const edl_comm *comm); /* 1 for NULL */
 int edl_comm_rank(const edl_comm *comm); /* 0 for NULL */
-/* Ends every process of the run with this exit status (MPI_Abort), for a program that cannot go
-   on after an error only its rank saw. One process: returns (the caller exits). */
-void edl_comm_abort(edl_comm *comm, int status);
 /* Bytes this process has handed to the network so far, counted as the bandwidth-optimal
    algorithms send them: an allreduce of B bytes 2B(N-1)/N, an allgather of B bytes in all
    B(N-1)/N, an all-to-all what goes to other ranks, a broadcast B from its root. */

@@ -30,11 +30,10 @@ static edl_status one_barrier(edl_comm *c) {
     (void)c;
     return EDL_OK;
 }
-static void one_abort(edl_comm *c, int status) { (void)c, (void)status; }
 static void one_finalize(edl_comm *c) { (void)c; }
 
-static const edl__comm_ops one_ops = {one_allreduce, one_bcast, one_alltoallv, one_allgatherv,
-                                      one_barrier,   one_abort, one_finalize};
+static const edl__comm_ops one_ops = {one_allreduce,  one_bcast,   one_alltoallv,
+                                      one_allgatherv, one_barrier, one_finalize};
 
 /* NULL stands for one process. */
 static int one(const edl_comm *c) { return !c || c->size == 1; }
@@ -66,10 +65,6 @@ void edl_comm_free(edl_comm *c) {
 int edl_comm_size(const edl_comm *c) { return c ? c->size : 1; }
 int edl_comm_rank(const edl_comm *c) { return c ? c->rank : 0; }
 uint64_t edl_comm_bytes_sent(const edl_comm *c) { return c ? c->sent : 0; }
-
-void edl_comm_abort(edl_comm *c, int status) {
-    if (c) c->ops->abort(c, status);
-}
 
 /* ---- Collectives ---------------------------------------------------------------------------- */
 

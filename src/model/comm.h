@@ -24,7 +24,6 @@ typedef struct {
     /* every rank's counts[r] bytes (its own at send), concatenated in rank order into recv */
     edl_status (*allgatherv)(edl_comm *c, const void *send, void *recv, const size_t *counts);
     edl_status (*barrier)(edl_comm *c);
-    void (*abort)(edl_comm *c, int status);
     void (*finalize)(edl_comm *c);
 } edl__comm_ops;
 

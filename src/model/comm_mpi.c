@@ -132,8 +132,6 @@ static edl_status mpi_barrier(edl_comm *c) {
     return e == MPI_SUCCESS ? EDL_OK : mpi_fail(c, "MPI_Barrier", e);
 }
 
-static void mpi_abort(edl_comm *c, int status) { MPI_Abort(world(c), status); }
-
 static void mpi_finalize(edl_comm *c) {
     mpi_state *st = c->impl;
     MPI_Comm_free(&st->comm);
@@ -141,8 +139,8 @@ static void mpi_finalize(edl_comm *c) {
     free(st);
 }
 
-static const edl__comm_ops mpi_ops = {mpi_allreduce, mpi_bcast, mpi_alltoallv, mpi_allgatherv,
-                                      mpi_barrier,   mpi_abort, mpi_finalize};
+static const edl__comm_ops mpi_ops = {mpi_allreduce,  mpi_bcast,   mpi_alltoallv,
+                                      mpi_allgatherv, mpi_barrier, mpi_finalize};
 
 edl_status edl__comm_mpi_join(edl_comm *c, int *joined) {
     *joined = 0;
