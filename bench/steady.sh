@@ -22,6 +22,7 @@
 #     env:   NEW=build/edl (made if missing), OLD=/work/base17/build/edl (OLD= times NEW alone),
 #            THREADS=2
 set -euo pipefail
+cd "$(dirname "$0")/.." # the repository: build/, data/, bench/
 runs=${1:-10}
 lines=${2:-30000}
 threads=${THREADS:-2}
