@@ -60,8 +60,7 @@ typedef struct {
 static int64_t run_tokens(const run *r, int64_t done) {
     int64_t g = atomic_load_explicit(&r->g_sync, memory_order_relaxed);
     int64_t l = atomic_load_explicit(&r->l_sync, memory_order_relaxed);
-    int64_t n = g + (int64_t)((double)(done - l) * r->scale);
-    return n > 0 ? n : 0; /* a thread's count may predate the synchronisation (run_thread's seen) */
+    return g + (int64_t)((double)(done - l) * r->scale);
 }
 
 static float rate_at(const run *r, int64_t done) {
@@ -169,12 +168,12 @@ static void run_thread(run *r, int t, int nt) {
     if (!state) atomic_store(&r->no_memory, 1); /* thread 0 still takes part in every synchronisation */
     slot *my = &r->slots[t];
     size_t unit = h->units * (size_t)t / (size_t)nt;
-    /* seen: the run's count as this thread last added to it (the rate and the end follow it, so
-       the shared count is touched once a publication, not at every unit; with one thread it is
-       the count itself) */
-    int64_t local = 0, seen = 0;
+    int64_t local = 0;
     double last = edl__now(), polled = last;
-    while (state && seen < r->total && !atomic_load_explicit(&r->stop_all, memory_order_relaxed) &&
+    /* the count is read at every unit from its own line: it misses once after each other
+       thread's addition (every lr_update_rate tokens), the flags' line never */
+    while (state && atomic_load_explicit(&r->done, memory_order_relaxed) < r->total &&
+           !atomic_load_explicit(&r->stop_all, memory_order_relaxed) &&
            atomic_load_explicit(&r->diverged, memory_order_relaxed) < 0 &&
            !atomic_load_explicit(&r->no_memory, memory_order_relaxed) &&
            !atomic_load_explicit(&r->cancelled, memory_order_relaxed)) {
@@ -184,7 +183,7 @@ static void run_thread(run *r, int t, int nt) {
             atomic_fetch_sub(&r->paused, 1);
             continue;
         }
-        float lr = rate_at(r, seen) * r->step_scale;
+        float lr = rate_at(r, atomic_load_explicit(&r->done, memory_order_relaxed)) * r->step_scale;
         double loss = 0.0;
         int64_t nloss = 0;
         int64_t tokens = h->step(h->job, state, unit, lr, &rng, &loss, &nloss);
@@ -199,7 +198,6 @@ static void run_thread(run *r, int t, int nt) {
         if (++unit == h->units) unit = 0;
         if (local > r->update_rate) {
             int64_t before = atomic_fetch_add_explicit(&r->done, local, memory_order_relaxed);
-            seen = before + local;
             publish_loss(my);
             /* the thread whose tokens close an epoch reports it (a training curve has exactly
                one point an epoch); thread 0 also reports every 0.1 s for the progress line */
