@@ -21,13 +21,17 @@ typedef struct {
     _Atomic int64_t pub_nloss;
 } slot;
 
+/* The run's state, shared by its threads. What every thread writes while it trains (the count of
+   tokens, added to every lr_update_rate tokens) sits alone on its cache line: on the line of what
+   the threads only read at every unit (the job, the totals, the stop flags) each addition would
+   take that line away from the other cores, and every thread would miss on it at its next unit. */
 typedef struct {
-    const edl__hogwild *h;
+    _Alignas(64) _Atomic int64_t done; /* tokens published by the threads (alone on its line) */
+    _Alignas(64) const edl__hogwild *h;
     int64_t total;                  /* this rank's tokens */
     int64_t all;                    /* every rank's */
     double scale;                   /* all / total: a token here stands for that many of the run's */
     float step_scale;               /* the ranks: each steps at that many times the rate (see begin) */
-    _Atomic int64_t done;           /* tokens published by the threads */
     _Atomic int64_t g_sync, l_sync; /* the run's tokens and this rank's at the last synchronisation */
     int64_t nsync, synced;          /* synchronisations of the run (the last after every token), done */
     atomic_int stop_all;            /* a rank stopped: every thread stops, no more synchronisations */
@@ -166,6 +170,8 @@ static void run_thread(run *r, int t, int nt) {
     size_t unit = h->units * (size_t)t / (size_t)nt;
     int64_t local = 0;
     double last = edl__now(), polled = last;
+    /* the count is read at every unit from its own line: it misses once after each other
+       thread's addition (every lr_update_rate tokens), the flags' line never */
     while (state && atomic_load_explicit(&r->done, memory_order_relaxed) < r->total &&
            !atomic_load_explicit(&r->stop_all, memory_order_relaxed) &&
            atomic_load_explicit(&r->diverged, memory_order_relaxed) < 0 &&

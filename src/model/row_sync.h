@@ -22,9 +22,13 @@ typedef struct {
 } edl__rows;
 
 /* Marks row r written (a job's step, after it writes the row; no-op when untracked). A mark set
-   after the write means a write that races with a synchronisation is caught by the next one. */
+   after the write means a write that races with a synchronisation is caught by the next one.
+   The mark is written only when it is clear: a byte a row puts 64 rows' marks on a cache line,
+   and the hot rows (frequent words, the labels) sit together at low ids, so writing it at every
+   update would move those lines between the threads at every update; read, they stay in every
+   core's cache until the next synchronisation clears them. */
 static inline void edl__rows_touch(edl__rows *t, size_t r) {
-    if (t->touched) t->touched[r] = 1;
+    if (t->touched && !t->touched[r]) t->touched[r] = 1;
 }
 
 /* Tracks t's rows (a zeroed byte a row) when track is nonzero (a run of several ranks). */

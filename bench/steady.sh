@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Steady threads: N back-to-back runs of `edl skipgram` and `edl supervised` at -thread 2, for one
+# binary or two (runs alternating: old, new, old, new, ...), and the spread of their wall times
+# (the maximum over the median). Each run prints (bench/machine_share.py):
+#   wall s, train s  the wall time, and the training time edl reports
+#   cpu s, cores     edl's CPU time (user + system), and that over the wall time
+#   others %         the share of the machine's cores other processes used meanwhile (/proc/stat)
+#   sessions         the mean count of other sessions with a runnable thread (autogroups: Linux
+#                    shares the cores between sessions, so 2 threads get about 2 / (sessions + 1)
+#                    cores of 2 while the others are busy)
+#   waits            edl's voluntary context switches (blocked: the disk, a lock)
+#   line ns          a cache line's round trip between cores 0 and 1 just before the run
+#                    (build/bench_line_transfer: what each row both threads write costs; on a
+#                    virtual machine it follows where the host runs the two virtual CPUs)
+# A run slowed because other processes took the cores shows others % and sessions up, cores down
+# and its CPU time unchanged; one slowed inside edl (threads stalling on shared cache lines,
+# spinning) shows its CPU time grown; one blocked inside edl, cores below what the others left.
+#
+#   bench/steady.sh [runs] [lines]
+#     runs:  back-to-back runs of each command and binary (default 10)
+#     lines: the skip-gram corpus (bench/make_corpus.py, default 30000 lines, about 0.6M tokens)
+#     env:   NEW=build/edl (made if missing), OLD=/work/base17/build/edl (OLD= times NEW alone),
+#            THREADS=2
+set -euo pipefail
+cd "$(dirname "$0")/.." # the repository: build/, data/, bench/
+runs=${1:-10}
+lines=${2:-30000}
+threads=${THREADS:-2}
+new=${NEW:-build/edl}
+old=${OLD-/work/base17/build/edl}
+[ "$new" = build/edl ] && make -s build/edl
+make -s build/bench_line_transfer
+bins=("$new")
+names=(new)
+if [ -n "$old" ]; then
+    [ -x "$old" ] || { echo "no $old (OLD= to time $new alone)"; exit 1; }
+    bins=("$old" "$new")
+    names=(old new)
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+/usr/bin/python3 bench/make_corpus.py "$tmp" "$lines" >/dev/null
+# skip-gram as bench/wordvec.sh trains it; the classifier on the spam set with bigrams
+# (-bucket 200000: training is what is timed, not writing a table of 2M rows)
+sg=(skipgram -input "$tmp/corpus.txt" -output "$tmp/e" -dim 100 -ws 5 -epoch 5 -minCount 5 -neg 5 -t 1e-4
+    -lr 0.025 -minn 0 -maxn 0)
+sup=(supervised -input data/spam.train -output "$tmp/s" -wordNgrams 2 -bucket 200000 -epoch 25)
+echo "$runs back-to-back runs each at -thread $threads; $(nproc) cores, $(uname -r);" \
+    "autogroup $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo -); skip-gram on $lines lines"
+fmt='%-10s %-4s %3s %7s %8s %6s %6s %7s %9s %6s %8s\n'
+printf "$fmt" command bin run "wall s" "train s" "cpu s" cores "others%" sessions waits "line ns"
+for cmd in skipgram supervised; do
+    for r in $(seq "$runs"); do
+        for k in "${!bins[@]}"; do
+            if [ $cmd = skipgram ]; then args=("${sg[@]}"); else args=("${sup[@]}"); fi
+            line_ns=$(build/bench_line_transfer 20 2000 | sed -n 's/.*min \([0-9]*\) ns.*/\1/p')
+            /usr/bin/python3 bench/machine_share.py "$tmp/share" "${bins[$k]}" "${args[@]}" -thread "$threads" \
+                -verbose 1 2>"$tmp/err" >/dev/null || { cat "$tmp/err"; exit 1; }
+            read -r w cpu cores others waits sessions <"$tmp/share"
+            train=$(sed -n 's/^trained in \([0-9.]*\) s.*/\1/p' "$tmp/err")
+            printf "$fmt" $cmd "${names[$k]}" "$r" "$w" "$train" "$cpu" "$cores" "$others" "$sessions" "$waits" "$line_ns"
+            echo "$cmd ${names[$k]} $w $train $cpu $others" >>"$tmp/all"
+        done
+    done
+done
+echo
+echo "spread: the maximum over the median of the $runs runs' wall time, of the training time edl reports,"
+echo "of edl's CPU time; and of the wall time over the runs in which others used < 10% ('quiet', if any)"
+printf '%-10s %-4s %9s %8s %10s %8s %8s %8s %8s %6s %10s\n' command bin "med wall" max/med "med train" max/med \
+    "med cpu" max/med "max oth%" quiet "quiet m/m"
+for cmd in skipgram supervised; do
+    for name in "${names[@]}"; do
+        awk -v c=$cmd -v b="$name" '
+            function med(a, n,   i, j, t) {
+                for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+                return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+            $1 == c && $2 == b { n++; w[n] = $3; t[n] = $4; u[n] = $5; o = $6 > o ? $6 : o
+                mw = $3 > mw ? $3 : mw; mt = $4 > mt ? $4 : mt; mu = $5 > mu ? $5 : mu
+                if ($6 < 10) { q++; qw[q] = $3; mq = $3 > mq ? $3 : mq } }
+            END { a = med(w, n); x = med(t, n); y = med(u, n); z = q ? sprintf("%.2f", mq / med(qw, q)) : "-"
+                printf "%-10s %-4s %9.2f %8.2f %10.2f %8.2f %8.2f %8.2f %8d %6d %10s\n",
+                c, b, a, mw / a, x, mt / x, y, mu / y, o, q, z }' "$tmp/all"
+    done
+done
