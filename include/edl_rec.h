@@ -163,6 +163,10 @@ typedef struct {
        in one process's order. mf and bpr equal one process at -thread 1 bit for bit, the mlp to
        float rounding (its dense gradients are summed over ranks). */
     edl_comm *comm;
+    /* mlp: -1 (the default) and 1: the logit is b_i + <p_u, q_i> + MLP([p_u, q_i]) (NeuMF's
+       matrix-factorisation term beside the MLP, sharing its rows); 0: MLP([p_u, q_i]) alone, the
+       mlp before this term (on the git history of bench/recommend_real.sh it ranks below popularity) */
+    int mlp_dot;
 } edl_rec_args;
 
 typedef struct {
