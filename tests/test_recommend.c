@@ -166,15 +166,15 @@ static double mlp_logit_by_hand(const edl_recommender *r, size_t u, size_t i) {
     return n == 1 ? z : NAN;
 }
 
-/* The mlp's two heads: by default the logit adds b_i + <p_u, q_i> (rec.mlp.dot in the file),
-   with mlp_dot 0 the MLP alone (no rec.mlp.dot, as files before it); scores match the
-   parameters worked by hand before and after a save and load, and the dot's bias trains. */
+/* The mlp's two heads: with mlp_dot 1 the logit adds b_i + <p_u, q_i> (rec.mlp.dot in the
+   file); by default (0) the MLP alone (no rec.mlp.dot, as files before it). Scores match the
+   parameters worked by hand before and after a save and load, and the dot's biases train. */
 TEST(recommend_mlp_dot_head) {
     edl_ratings *d = tiny();
     for (int dot = 0; dot < 2 && d; dot++) {
         edl_rec_args a;
         edl_rec_defaults(&a, EDL_REC_MLP);
-        a.dim = 4, a.thread = 1, a.seed = 3, a.mlp_dot = dot ? -1 : 0; /* -1: the default */
+        a.dim = 4, a.thread = 1, a.seed = 3, a.mlp_dot = dot;
         edl_recommender *r = NULL, *l = NULL;
         CHECK_OK(edl_rec_train(&r, d, &a, NULL));
         const char *path = tmp("dot.safetensors");
