@@ -125,10 +125,10 @@ typedef struct {
     edl_rec_kind model;
     size_t dim;           /* 32 */
     size_t epoch;         /* 20 */
-    float lr;             /* < 0: the model's default (mf 0.03, bpr 0.05, mlp 0.008) */
+    float lr;             /* < 0: the model's default (mf 0.03, bpr 0.1, mlp 0.008) */
     float reg;            /* < 0: the model's default L2 on looked-up rows (mf 0.03, bpr 0.01,
                                 mlp 0) */
-    size_t neg;           /* negatives per positive: 0 means the model's (bpr 8, mlp 4) */
+    size_t neg;           /* negatives per positive: 0 means 4 (bpr and mlp) */
     size_t batch;         /* 256 */
     const size_t *hidden; /* mlp: hidden ReLU layer sizes (NULL: 64, 32) */
     size_t nhidden;

@@ -614,14 +614,12 @@ static void nonfinite_where(const edl_recommender *r, char *out, size_t cap) {
     snprintf(out, cap, "the training loss");
 }
 
-/* per model: mf, bpr, mlp, pop (pop does not train). bpr: 8 negatives at 0.05 (were 1 at 0.1: level
-   with popularity on a real history, bench/recommend_real.sh) */
-static const float lr0[4] = {0.03f, 0.05f, 0.008f, 0.0f}, reg0[4] = {0.03f, 0.01f, 0.0f, 0.0f};
+/* per model: mf, bpr, mlp, pop (pop does not train) */
+static const float lr0[4] = {0.03f, 0.1f, 0.008f, 0.0f}, reg0[4] = {0.03f, 0.01f, 0.0f, 0.0f};
 static const int opt0[4] = {EDL_OPT_ADAM, EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_SGD};
-static const size_t neg0[4] = {0, 8, 4, 0};
 
-void edl__rec_model_defaults(edl_rec_kind kind, float *lr, float *reg, int *opt, size_t *neg) {
-    *lr = lr0[kind], *reg = reg0[kind], *opt = opt0[kind], *neg = neg0[kind];
+void edl__rec_model_defaults(edl_rec_kind kind, float *lr, float *reg, int *opt) {
+    *lr = lr0[kind], *reg = reg0[kind], *opt = opt0[kind];
 }
 
 static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const int64_t *uidx, const int64_t *iidx,
@@ -634,8 +632,8 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     edl_optim_defaults(&t.optim, t.opt);
     t.optim.lr = t.lr;
     t.reg = a->reg >= 0.0f ? a->reg : reg0[a->model];
-    t.decay = a->decay != 0; /* -1 (the default) and 1: linear decay */
-    t.neg = a->neg ? a->neg : neg0[a->model];
+    t.decay = a->decay != 0;                /* -1 (the default) and 1: linear decay */
+    t.neg = a->neg ? a->neg : EDL__REC_NEG; /* bpr and mlp (mf and pop record it) */
     t.batch = a->batch;
     if (a->model == EDL_REC_BPR && t.batch < t.neg) t.batch = t.neg;
     atomic_init(&t.failed, 0);

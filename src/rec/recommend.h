@@ -122,8 +122,11 @@ edl_status edl__rec_check_quantized(edl__st *st, edl__rec_file *f);
 
 /* The mlp's hidden layer sizes (*h, the count returned): a's, or the default. */
 size_t edl__rec_hidden(const edl_rec_args *a, const size_t **h);
-/* The models' defaults (recommend.c): rate, L2 on rows, optimizer, negatives per positive. */
-void edl__rec_model_defaults(edl_rec_kind kind, float *lr, float *reg, int *opt, size_t *neg);
+/* The models' defaults (recommend.c): rate, L2 on rows, optimizer. */
+void edl__rec_model_defaults(edl_rec_kind kind, float *lr, float *reg, int *opt);
+/* Negatives per positive unless edl_rec_args.neg says (bpr and mlp). bpr's was 1: level with
+   popularity on a real history (bench/recommend_real.sh), 4 clearly above it. */
+#define EDL__REC_NEG 4
 
 /* Row-sharded recommenders (recommend_shard.c). Training: r indexed (users, items, seen,
    counts); collective over a->comm. Saving: collective, each rank its shard, then rank 0 the

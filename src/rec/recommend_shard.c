@@ -240,15 +240,14 @@ static edl_status setup(strainer *t, edl_recommender *r, const edl_ratings *d, c
     static const char fn[] = "edl_rec_train";
     float lr0, reg0;
     int opt0;
-    size_t neg0;
-    edl__rec_model_defaults(a->model, &lr0, &reg0, &opt0, &neg0);
+    edl__rec_model_defaults(a->model, &lr0, &reg0, &opt0);
     t->opt = (edl_opt_kind)(a->optimizer >= 0 ? a->optimizer : opt0);
     t->lr = a->lr >= 0.0f ? a->lr : lr0;
     edl_optim_defaults(&t->optim, t->opt);
     t->optim.lr = t->lr;
     t->reg = a->reg >= 0.0f ? a->reg : reg0;
     t->decay = a->decay != 0;
-    t->neg = a->neg ? a->neg : neg0;
+    t->neg = a->neg ? a->neg : EDL__REC_NEG;
     size_t batch = a->batch;
     if (a->model == EDL_REC_BPR && batch < t->neg) batch = t->neg;
     t->per = a->model == EDL_REC_BPR ? (batch + t->neg - 1) / t->neg : batch;
