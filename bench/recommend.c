@@ -3,7 +3,7 @@
  *   build/bench_recommend DATA MODEL [epochs=5] [threads=OMP's] [dim=32] [seed=1]
  *
  * DATA is a ratings file (u.data, ratings.dat or CSV), MODEL mf|bpr|mlp, trained with edl's
- * defaults for that model (edl_rec_defaults: batch 256; mf Adam, bpr SGD with 1 negative, mlp
+ * defaults for that model (edl_rec_defaults: batch 256; mf Adam, bpr SGD with 4 negatives, mlp
  * Adam with 4 negatives and dense(64) dense(32) dense(1)) on `threads` threads (edl's block schedule;
  * the mlp's dense layers are shared, Hogwild).
  *
@@ -223,7 +223,7 @@ int main(int argc, char **argv) {
     if (rows >= BIAS_BIT) return (fprintf(stderr, "bench_recommend: too many rows\n"), 1);
 
     /* edl's defaults for the model (src/rec/recommend.c, train_epochs); checked after training */
-    const size_t batch = 256, neg = kind == EDL_REC_BPR ? 1 : kind == EDL_REC_MLP ? 4 : 0;
+    const size_t batch = 256, neg = kind == EDL_REC_MF ? 0 : 4;
     const int adam = kind != EDL_REC_BPR;
     floor_ctx fc;
     memset(&fc, 0, sizeof fc);

@@ -6,13 +6,14 @@
 #        (-affinity 5) and at the generator's default affinity (2).
 # Each data set: `edl recommend synth` (1000 users x 2000 items, ~100 records a user, Zipf 1),
 # a random 10% held out. Defaults otherwise; 2 threads. Prints one line per seed and the medians.
+# EDL=path/to/edl runs that binary (an older build, for a before/after) instead of building one.
 # Usage: bench/recommend_quality.sh [seeds=3] [threads=2]
 set -euo pipefail
 seeds=${1:-3}
 threads=${2:-2}
 build=${BUILD:-build}
-make -s BUILD="$build" "$build/edl"
-edl=$build/edl
+[ -n "${EDL:-}" ] || make -s BUILD="$build" "$build/edl"
+edl=${EDL:-$build/edl}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 metric() { "$edl" recommend test "$1" "$2" | awk -v n="$3" '$1 == n { print $2 }'; }

@@ -128,7 +128,7 @@ typedef struct {
     float lr;             /* < 0: the model's default (mf 0.03, bpr 0.1, mlp 0.008) */
     float reg;            /* < 0: the model's default L2 on looked-up rows (mf 0.03, bpr 0.01,
                                 mlp 0) */
-    size_t neg;           /* negatives per positive: 0 means the model's (bpr 1, mlp 4) */
+    size_t neg;           /* negatives per positive: 0 means 4 (bpr and mlp) */
     size_t batch;         /* 256 */
     const size_t *hidden; /* mlp: hidden ReLU layer sizes (NULL: 64, 32) */
     size_t nhidden;
@@ -163,6 +163,10 @@ typedef struct {
        in one process's order. mf and bpr equal one process at -thread 1 bit for bit, the mlp to
        float rounding (its dense gradients are summed over ranks). */
     edl_comm *comm;
+    /* mlp: 1: the logit is b_i + <p_u, q_i> + MLP([p_u, q_i]) (NeuMF's matrix-factorisation term
+       beside the MLP, sharing its rows; files say rec.mlp.dot 1); -1 (the default) and 0:
+       MLP([p_u, q_i]) alone. docs/BENCHMARKS.md, "Recommenders on real implicit data", compares them. */
+    int mlp_dot;
 } edl_rec_args;
 
 typedef struct {

@@ -180,6 +180,10 @@ TEST(cli_refuses_flags_it_would_ignore) {
     CHECK_RUN(2, "-dropout applies after -hidden", "supervised -input %s -output %s/q -dropout 0.2", fx.corpus, fx.dir);
     CHECK_RUN(2, "-hidden is for -model mlp", "recommend train -input %s -output %s/q -model mf -hidden 4", fx.ratings,
               fx.dir);
+    CHECK_RUN(2, "-dot is for -model mlp", "recommend train -input %s -output %s/q -model bpr -dot 0", fx.ratings,
+              fx.dir);
+    CHECK_RUN(2, "-dot 2 is not 0 or 1", "recommend train -input %s -output %s/q -model mlp -dot 2", fx.ratings,
+              fx.dir);
     CHECK_RUN(2, "-neg is for -model bpr or mlp", "recommend train -input %s -output %s/q -model mf -neg 5", fx.ratings,
               fx.dir);
     CHECK_RUN(2, "-cols is for -format csv",

@@ -135,20 +135,21 @@ static void check_shard_rows(const char *prefix, int np, size_t rows) {
 }
 
 TEST(shard_recommenders_on_2_and_4_ranks_equal_one_process) {
-    static const char *models[] = {"mf", "bpr", "mlp"};
+    static const char *models[] = {"mf", "bpr", "mlp", "mlp -dot 1"}, *names[] = {"mf", "bpr", "mlp", "mlpdot"};
     if (!ratings_file()[0]) FAILF("%s", "no ratings file");
     int mpi = harness_mpi();
     char cmd[4096], out[8192], one[300], many[300];
-    for (size_t m = 0; m < 3; m++) {
-        snprintf(one, sizeof one, "%s/one_%s", sdir(), models[m]);
+    for (size_t m = 0; m < 4; m++) {
+        snprintf(one, sizeof one, "%s/one_%s", sdir(), names[m]);
         snprintf(cmd, sizeof cmd, "%s %s -output %s", harness_cli(), train_flags(models[m]), one);
         if (harness_run_all(cmd, out, sizeof out) != 0) FAILF("%s:\n%s", cmd, out);
         strcat(one, ".safetensors");
         edl_recommender *a = NULL;
         if (edl_rec_load(&a, one) != EDL_OK) FAILF("%s: %s", one, edl_last_error());
         size_t rows = a->users + a->items;
+        if (a->dot != (m == 3)) FAILF("%s: dot %d", models[m], a->dot);
         for (int np = 2; mpi && np <= 4; np += 2) {
-            snprintf(many, sizeof many, "%s/n%d_%s", sdir(), np, models[m]);
+            snprintf(many, sizeof many, "%s/n%d_%s", sdir(), np, names[m]);
             char args[2048];
             snprintf(args, sizeof args, "%s -output %s", train_flags(models[m]), many);
             if (harness_mpirun(np, args, out, sizeof out) != 0) FAILF("%d ranks, %s:\n%s", np, models[m], out);
@@ -156,8 +157,10 @@ TEST(shard_recommenders_on_2_and_4_ranks_equal_one_process) {
             strcat(many, ".safetensors");
             edl_recommender *b = NULL;
             if (edl_rec_load(&b, many) != EDL_OK) FAILF("%s: %s", many, edl_last_error());
-            double d = rec_diff(a, b);
-            if (!(d <= 1e-5))
+            double d = b->dot == a->dot ? rec_diff(a, b) : INFINITY;
+            /* mlp -dot 1: ~1e-4 (each item bias sums the + and - gradients of its examples, in
+               another order on each rank count, and Adam's normalised steps carry the rounding) */
+            if (!(d <= (m == 3 ? 1e-3 : 1e-5)))
                 FAILF("%s on %d ranks: a parameter differs by %g (relative) from one process", models[m], np, d);
             edl_rec_free(b);
         }

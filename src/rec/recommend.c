@@ -26,7 +26,7 @@
 void edl_rec_defaults(edl_rec_args *a, edl_rec_kind model) {
     memset(a, 0, sizeof *a);
     a->model = model, a->dim = 32, a->epoch = 20, a->lr = -1.0f, a->reg = -1.0f, a->batch = 256;
-    a->optimizer = -1, a->decay = -1, a->k = 10;
+    a->optimizer = -1, a->decay = -1, a->k = 10, a->mlp_dot = -1;
 }
 
 void edl_rec_free(edl_recommender *r) {
@@ -418,6 +418,10 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
         ps = edl_dense_forward(w->act[l + 1] + k0 * D->out, w->act[l] + k0 * D->in, np, D->in, D->out, D->w, D->b,
                                D->act);
     }
+    if (r->dot) /* + b_i + <p_u, q_i> */
+        for (size_t k = k0; k < k1; k++)
+            w->act[L][k] +=
+                r->bias[w->idx[2 * k + 1]] + edl__vec_dot(w->rows + 2 * k * d, w->rows + (2 * k + 1) * d, d);
     if (!parts_ok(t, step, ps) || !share_parts(t, step, w->act[L], 1, nb)) return true;
     float loss = 0.0f;
     KERNEL(t, edl_bce_with_logits(&loss, w->grad[L], w->act[L], w->target, nb));
@@ -430,12 +434,18 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
         ps = edl_dense_backward(w->grad[l] + k0 * D->in, dw, db, w->grad[l + 1] + k0 * D->out, w->act[l] + k0 * D->in,
                                 w->act[l + 1] + k0 * D->out, np, D->in, D->out, D->w, D->act);
     }
+    for (size_t k = k0; r->dot && ps == EDL_OK && k < k1; k++) { /* the dot's gradient beside the MLP's */
+        const float g = w->grad[L][k], *p = w->rows + 2 * k * d, *q = p + d;
+        float *dp = w->drows + 2 * k * d, *dq = dp + d;
+        for (size_t j = 0; j < d; j++) dp[j] += g * q[j], dq[j] += g * p[j];
+    }
     if (!parts_ok(t, step, ps) || !share_parts(t, step, w->drows, 2 * d, nb) ||
         !sum_dense(t, step, w->dparams, t->nparams - t->dense_off))
         return true;
     edl__opt_coef c = coef(t, t->reg, step), cd = coef(t, 0.0f, step);
     bool ok = true;
     for (size_t k = 0; k < 2 * nb; k++) ok &= update_row(t, &c, w->idx[k], w->drows + k * d);
+    for (size_t k = 0; r->dot && k < nb; k++) ok &= update_bias(t, &cd, (size_t)w->idx[2 * k + 1], w->grad[L][k]);
     size_t nd = t->nparams - t->dense_off;
     ok &= update(t, &cd, r->table + t->dense_off, w->dparams, t->s1 ? t->s1 + t->dense_off : NULL,
                  t->s2 ? t->s2 + t->dense_off : NULL, nd);
@@ -531,6 +541,8 @@ static edl_status check_args(const edl_rec_args *a, const edl_ratings *d) {
     for (size_t l = 0; l < a->nhidden; l++)
         if (!a->hidden || a->hidden[l] == 0 || a->hidden[l] > 100000)
             return edl__fail(EDL_ERR_ARG, "%s: hidden layer %zu has size 0 or > 100000", fn, l);
+    if (a->mlp_dot < -1 || a->mlp_dot > 1)
+        return edl__fail(EDL_ERR_ARG, "%s: mlp_dot %d is not -1, 0 or 1", fn, a->mlp_dot);
     if (a->shard_rows && (a->model == EDL_REC_POP || a->table_dir))
         return edl__fail(EDL_ERR_ARG, "%s: shard_rows shards the rows of mf, bpr and mlp in memory (not %s%s)", fn,
                          edl_rec_kind_name(a->model), a->table_dir ? " with a table_dir" : "");
@@ -538,15 +550,20 @@ static edl_status check_args(const edl_rec_args *a, const edl_ratings *d) {
 }
 
 /* The model: the table (N(0, 0.1) rows, as Surprise and LIBMF start) and the mlp's layers. */
-static edl_status build_model(edl_recommender *r, const edl_rec_args *a) {
+size_t edl__rec_hidden(const edl_rec_args *a, const size_t **h) {
     static const size_t default_hidden[2] = {64, 32};
+    *h = a->hidden ? a->hidden : default_hidden;
+    return a->hidden ? a->nhidden : 2;
+}
+
+static edl_status build_model(edl_recommender *r, const edl_rec_args *a) {
     r->fdim = a->model == EDL_REC_POP ? 0 : a->dim;
     r->dim = r->fdim ? r->fdim : 1;
     EDL__TRY(edl_model_create(&r->m));
     EDL__TRY(edl_model_add_embedding(r->m, r->users + r->items, r->dim, 2, EDL_POOL_FLATTEN, -1));
     if (a->model == EDL_REC_MLP) {
-        const size_t *h = a->hidden ? a->hidden : default_hidden;
-        size_t nh = a->hidden ? a->nhidden : 2;
+        const size_t *h;
+        size_t nh = edl__rec_hidden(a, &h);
         for (size_t l = 0; l < nh; l++) EDL__TRY(edl_model_add_dense(r->m, h[l], EDL_ACT_RELU, 1));
         EDL__TRY(edl_model_add_dense(r->m, 1, EDL_ACT_NONE, 1));
         EDL__TRY(edl_model_set_loss(r->m, EDL_LOSS_BCE));
@@ -615,8 +632,8 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     edl_optim_defaults(&t.optim, t.opt);
     t.optim.lr = t.lr;
     t.reg = a->reg >= 0.0f ? a->reg : reg0[a->model];
-    t.decay = a->decay != 0; /* -1 (the default) and 1: linear decay */
-    t.neg = a->neg ? a->neg : a->model == EDL_REC_BPR ? 1 : 4;
+    t.decay = a->decay != 0;                /* -1 (the default) and 1: linear decay */
+    t.neg = a->neg ? a->neg : EDL__REC_NEG; /* bpr and mlp (mf and pop record it) */
     t.batch = a->batch;
     if (a->model == EDL_REC_BPR && t.batch < t.neg) t.batch = t.neg;
     atomic_init(&t.failed, 0);
@@ -634,10 +651,13 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
                  : edl__rec_threads(a->thread > 0 ? a->thread : edl__num_threads(), a->model, d->n, r->users, r->items);
     t.comm = a->comm;
     snprintf(r->args, sizeof r->args,
-             "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu threads=%d",
+             "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu threads=%d%s",
              edl_rec_kind_name(a->model), r->fdim, a->epoch, (double)t.lr, (double)t.reg, t.neg, t.batch,
              edl_opt_name((edl_opt_kind)t.opt), edl_schedule_name(t.decay ? EDL_SCHED_LINEAR : EDL_SCHED_CONSTANT),
-             (unsigned long long)a->seed, nt); /* the schedule depends on the threads */
+             (unsigned long long)a->seed, nt, /* the schedule depends on the threads */
+             a->model != EDL_REC_MLP ? ""
+             : r->dot                ? " dot=1"
+                                     : " dot=0");
     edl__rec_blocks blk;
     edl_status s = edl__rec_blocks_init(&blk, r, d->n, nt);
     if (s == EDL_OK && a->model != EDL_REC_MF && a->model != EDL_REC_POP) s = build_filter(&t, uidx, iidx, d->n);
@@ -794,7 +814,10 @@ static edl_status train_all(edl_recommender **out, const edl_ratings *d, const e
     int64_t *uidx = malloc(d->n * sizeof *uidx), *iidx = malloc(d->n * sizeof *iidx);
     edl_status s =
         r && uidx && iidx ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for %zu records", d->n);
-    if (s == EDL_OK) r->kind = a->model, s = index_records(r, d, uidx, iidx);
+    if (s == EDL_OK) {
+        r->kind = a->model, r->dot = a->model == EDL_REC_MLP && a->mlp_dot == 1;
+        s = index_records(r, d, uidx, iidx);
+    }
     if (s == EDL_OK) {
         if (rep) memset(rep, 0, sizeof *rep), rep->users = r->users, rep->items = r->items, rep->ratings = d->n;
         s = a->shard_rows ? edl__rec_train_sharded(r, d, uidx, iidx, a, rep) : build_model(r, a);

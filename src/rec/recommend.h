@@ -60,6 +60,7 @@ struct edl_recommender {
     float *bias;  /* users + items + 1: user biases, item biases, global mean */
     edl__rec_dense dense[EDL__REC_MAX_DENSE];
     size_t ndense;
+    int dot;             /* mlp: the logit adds b_i + <p_u, q_i> (metadata rec.mlp.dot 1; absent in older files) */
     edl__idmap uid, iid; /* file ids <-> dense indices */
     int64_t *seen_off;   /* users + 1: user u's training items are seen[seen_off[u] ..) */
     int64_t *seen;       /* sorted per user */
@@ -109,6 +110,7 @@ int edl__rec_seen(const edl_recommender *r, size_t u, int64_t i);
 typedef struct {
     edl_rec_kind kind;
     size_t users, items, fdim, dim, nseen;
+    int dot;                                /* mlp: rec.mlp.dot 1 */
     const float *bias;                      /* users + items + 1, finite */
     const int64_t *user_ids, *item_ids;     /* users, items */
     const int64_t *seen_off, *seen, *count; /* users + 1 rising from 0; nseen in [0, items),
@@ -118,8 +120,13 @@ edl_status edl__rec_check(edl__st *st, const edl_model *m, edl__rec_file *f);
 /* As edl__rec_check for a quantized recommender's file (no model: qtable.* holds the table). */
 edl_status edl__rec_check_quantized(edl__st *st, edl__rec_file *f);
 
+/* The mlp's hidden layer sizes (*h, the count returned): a's, or the default. */
+size_t edl__rec_hidden(const edl_rec_args *a, const size_t **h);
 /* The models' defaults (recommend.c): rate, L2 on rows, optimizer. */
 void edl__rec_model_defaults(edl_rec_kind kind, float *lr, float *reg, int *opt);
+/* Negatives per positive unless edl_rec_args.neg says (bpr and mlp). bpr's was 1: level with
+   popularity on a real history (bench/recommend_real.sh), 4 clearly above it. */
+#define EDL__REC_NEG 4
 
 /* Row-sharded recommenders (recommend_shard.c). Training: r indexed (users, items, seen,
    counts); collective over a->comm. Saving: collective, each rank its shard, then rank 0 the

@@ -50,6 +50,7 @@ void edl__rec_score_all(const edl_recommender *r, size_t u, float *out, float *w
                 in = o, o = t;
             }
             memcpy(out + s, in, n * sizeof *out); /* logits: the last layer has one output */
+            for (size_t k = 0; r->dot && k < n; k++) out[s + k] += bi[s + k] + edl__vec_dot(p, q + (s + k) * d, d);
         }
         return;
     }
@@ -426,8 +427,8 @@ edl_status edl_rec_save(const edl_recommender *r, const char *path) {
     snprintf(users, sizeof users, "%zu", r->users);
     snprintf(items, sizeof items, "%zu", r->items);
     snprintf(dim, sizeof dim, "%zu", r->fdim);
-    const char *keys[] = {"rec.format", "rec.model", "rec.users", "rec.items", "rec.dim", "rec.args"};
-    const char *vals[] = {"1", edl_rec_kind_name(r->kind), users, items, dim, r->args};
+    const char *keys[] = {"rec.format", "rec.model", "rec.users", "rec.items", "rec.dim", "rec.args", "rec.mlp.dot"};
+    const char *vals[] = {"1", edl_rec_kind_name(r->kind), users, items, dim, r->args, "1"};
     size_t nseen = (size_t)r->seen_off[r->users];
     const edl_tensor extra[6] = {
         {"rec.bias", EDL_DTYPE_F32, 1, {r->users + r->items + 1, 0}, r->bias},
@@ -449,7 +450,7 @@ edl_status edl_rec_save(const edl_recommender *r, const char *path) {
         t[0] = q.t[0], t[1] = q.t[1];
         return edl__st_write(path, k, v, 10, t, 8);
     }
-    return edl_model_save_ex(r->m, path, keys, vals, 6, extra, 6);
+    return edl_model_save_ex(r->m, path, keys, vals, r->dot ? 7 : 6, extra, 6); /* rec.mlp.dot: mlp + dot */
 }
 
 /* Layer l's description, or a format error naming what a recommender needs of it. */
@@ -479,6 +480,11 @@ static edl_status check_meta(edl__st *st, edl__rec_file *f) {
     if ((f->kind == EDL_REC_POP && f->fdim) || ((f->kind == EDL_REC_BPR || f->kind == EDL_REC_MLP) && !f->fdim))
         return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.dim %zu does not suit a %s model", path, f->fdim, kind);
     f->dim = f->fdim ? f->fdim : 1;
+    const char *dot = edl__st_meta(st, "rec.mlp.dot"); /* absent: the mlp alone (files before it) */
+    if (dot && (f->kind != EDL_REC_MLP || strcmp(dot, "1")))
+        return edl__fail(EDL_ERR_FORMAT, "%s: metadata rec.mlp.dot \"%.32s\" is for an mlp, and 1 (this: %s)", path,
+                         dot, kind);
+    f->dot = dot != NULL;
     return EDL_OK;
 }
 
@@ -593,7 +599,7 @@ static edl_status load_parts(edl_recommender *r, edl__st *st, const char *path) 
                        : edl__rec_check(st, r->m, &f)); /* before any count is used */
     const char *args = edl__st_meta(st, "rec.args");
     snprintf(r->args, sizeof r->args, "%s", args ? args : "");
-    r->kind = f.kind, r->users = f.users, r->items = f.items, r->fdim = f.fdim, r->dim = f.dim;
+    r->kind = f.kind, r->users = f.users, r->items = f.items, r->fdim = f.fdim, r->dim = f.dim, r->dot = f.dot;
     if (quantized)
         EDL__TRY(edl__qt_read(st, &r->qt, f.users + f.items, f.dim));
     else

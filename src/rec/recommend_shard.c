@@ -158,6 +158,10 @@ static edl_status sstep(strainer *t, const size_t *order, size_t lo, size_t hi, 
             const edl__rec_dense *D = &r->dense[l];
             ks = edl_dense_forward(t->act[l + 1], t->act[l], nb, D->in, D->out, D->w, D->b, D->act);
         }
+        for (size_t k = 0; r->dot && ks == EDL_OK && k < nb; k++) { /* + b_i + <p_u, q_i> */
+            const float *p = rows + t->slot[2 * k] * w, *q = rows + t->slot[2 * k + 1] * w;
+            t->act[L][k] += q[d] + edl__vec_dot(p, q, d);
+        }
         float bl = 0.0f;
         if (ks == EDL_OK) ks = edl_bce_with_logits(&bl, t->grad[L], t->act[L], t->target, nb);
         if (ks == EDL_OK) {
@@ -171,6 +175,12 @@ static edl_status sstep(strainer *t, const size_t *order, size_t lo, size_t hi, 
                                     D->w, D->act);
         }
         for (size_t k = 0; ks == EDL_OK && k < 2 * nb; k++) edl__vec_add(grad + t->slot[k] * w, t->dx + k * d, d);
+        for (size_t k = 0; r->dot && ks == EDL_OK && k < nb; k++) {
+            const float g = t->grad[L][k], *p = rows + t->slot[2 * k] * w, *q = rows + t->slot[2 * k + 1] * w;
+            float *gp = grad + t->slot[2 * k] * w, *gq = grad + t->slot[2 * k + 1] * w;
+            for (size_t j = 0; j < d; j++) gp[j] += g * q[j], gq[j] += g * p[j];
+            gq[d] += g;
+        }
     }
     /* every rank reaches the push and the dense sum, whatever happened above */
     edl__opt_coef c = scoef(t, t->reg, step), cb = scoef(t, r->kind == EDL_REC_MF ? t->reg : 0.0f, step);
@@ -213,9 +223,8 @@ static void init_rows(edl__rec_shard *sh, const edl_recommender *r, uint64_t see
 /* mlp: the dense layers in a model whose table has one row: its initialisation draws what the
    whole table's does (one seed a table), so the layers start as the unsharded trainer's. */
 static edl_status dense_model(edl_recommender *r, const edl_rec_args *a) {
-    static const size_t default_hidden[2] = {64, 32};
-    const size_t *h = a->hidden ? a->hidden : default_hidden;
-    size_t nh = a->hidden ? a->nhidden : 2;
+    const size_t *h;
+    size_t nh = edl__rec_hidden(a, &h);
     EDL__TRY(edl_model_create(&r->m));
     EDL__TRY(edl_model_add_embedding(r->m, 1, r->dim, 2, EDL_POOL_FLATTEN, -1));
     for (size_t l = 0; l < nh; l++) EDL__TRY(edl_model_add_dense(r->m, h[l], EDL_ACT_RELU, 1));
@@ -238,7 +247,7 @@ static edl_status setup(strainer *t, edl_recommender *r, const edl_ratings *d, c
     t->optim.lr = t->lr;
     t->reg = a->reg >= 0.0f ? a->reg : reg0;
     t->decay = a->decay != 0;
-    t->neg = a->neg ? a->neg : a->model == EDL_REC_BPR ? 1 : 4;
+    t->neg = a->neg ? a->neg : EDL__REC_NEG;
     size_t batch = a->batch;
     if (a->model == EDL_REC_BPR && batch < t->neg) batch = t->neg;
     t->per = a->model == EDL_REC_BPR ? (batch + t->neg - 1) / t->neg : batch;
@@ -275,10 +284,13 @@ static edl_status setup(strainer *t, edl_recommender *r, const edl_ratings *d, c
     if (!ok) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the batch buffers (%zu examples)", fn, ex);
     snprintf(r->args, sizeof r->args,
              "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu shard=rows "
-             "ranks=%d",
+             "ranks=%d%s",
              edl_rec_kind_name(a->model), r->fdim, a->epoch, (double)t->lr, (double)t->reg, t->neg, batch,
              edl_opt_name(t->opt), edl_schedule_name(t->decay ? EDL_SCHED_LINEAR : EDL_SCHED_CONSTANT),
-             (unsigned long long)a->seed, edl_comm_size(a->comm));
+             (unsigned long long)a->seed, edl_comm_size(a->comm),
+             a->model != EDL_REC_MLP ? ""
+             : r->dot                ? " dot=1"
+                                     : " dot=0");
     return EDL_OK;
 }
 
@@ -396,7 +408,7 @@ static edl_status file_digest(const char *path, uint64_t *digest, uint64_t *byte
 static edl_status write_index(const edl_recommender *r, const char *path, const uint64_t *info) {
     const edl__rec_shard *sh = r->shard;
     const int N = sh->tab.size;
-    const size_t nk = 9 + 3 * (size_t)N + r->ndense;
+    const size_t nk = 10 + 3 * (size_t)N + r->ndense;
     char(*buf)[VALUE_MAX] = calloc(2 * nk, sizeof *buf);
     const char **keys = calloc(nk, sizeof *keys), **vals = calloc(nk, sizeof *vals);
     edl_tensor *tt = calloc(6 + 2 * r->ndense, sizeof *tt);
@@ -415,6 +427,7 @@ static edl_status write_index(const edl_recommender *r, const char *path, const 
         META("rec.users", "%zu", r->users);
         META("rec.items", "%zu", r->items);
         META("rec.dim", "%zu", r->fdim);
+        if (r->dot) META("rec.mlp.dot", "1");
         META("rec.shard.ranks", "%d", N);
         META("rec.shard.width", "%zu", sh->tab.width);
         META("rec.shard.rule", "row %% ranks");
@@ -605,7 +618,7 @@ edl_status edl__rec_load_sharded(edl_recommender *r, edl__st *ix, const char *pa
                          path, N, width, rule ? rule : "", f.dim + 1);
     const char *args = edl__st_meta(ix, "rec.args");
     snprintf(r->args, sizeof r->args, "%s", args ? args : "");
-    r->kind = f.kind, r->users = f.users, r->items = f.items, r->fdim = f.fdim, r->dim = f.dim;
+    r->kind = f.kind, r->users = f.users, r->items = f.items, r->fdim = f.fdim, r->dim = f.dim, r->dot = f.dot;
     size_t rows;
     if (!edl__add_ok(f.users, f.items, &rows) || rows > ((size_t)1 << 40))
         return edl__fail(EDL_ERR_FORMAT, "%s: rec.users %zu and rec.items %zu are too many", path, f.users, f.items);
