@@ -49,7 +49,7 @@ typedef float edl__v16 __attribute__((vector_size(64)));
 typedef float edl__v8 __attribute__((vector_size(32)));
 typedef float edl__v4 __attribute__((vector_size(16)));
 
-EDL__CLONES float edl__vec_dot(const float *a, const float *b, size_t n) {
+static inline __attribute__((always_inline)) float dot_tree(const float *a, const float *b, size_t n) {
     edl__v16 acc = {0}, x, y;
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -70,6 +70,18 @@ EDL__CLONES float edl__vec_dot(const float *a, const float *b, size_t n) {
     memcpy(&l4, &s8, sizeof l4), memcpy(&h4, (const char *)&s8 + sizeof l4, sizeof h4);
     edl__v4 s4 = l4 + h4 + acc4;
     return ((s4[0] + s4[2]) + (s4[1] + s4[3])) + rest;
+}
+
+EDL__CLONES float edl__vec_dot(const float *a, const float *b, size_t n) { return dot_tree(a, b, n); }
+
+/* out[k] = edl__vec_dot(a + k stride, b + k stride, dim) for k < n: the same sums, one call a
+   batch (the recommenders' scores). */
+EDL__CLONES void edl__vec_dots(float *restrict out, const float *a, const float *b, size_t stride, size_t n,
+                               size_t dim) {
+    if (dim == 32) /* the common width, its loops unrolled */
+        for (size_t k = 0; k < n; k++) out[k] = dot_tree(a + k * stride, b + k * stride, 32);
+    else
+        for (size_t k = 0; k < n; k++) out[k] = dot_tree(a + k * stride, b + k * stride, dim);
 }
 
 /* The inner loops of the embedding bag, one call per bag rather than per row. Rows are read
@@ -143,6 +155,20 @@ EDL__CLONES void edl__vec_scatter_add(float *restrict dtable, size_t dim, const 
     }
 }
 
+/* out[k,:] = table[idx[k],:] for k < n (the indices checked by the caller), rows asked for
+   PREFETCH_AHEAD ahead; a row of 32 as two vectors rather than a memcpy call. */
+EDL__CLONES void edl__vec_gather_rows(float *restrict out, const float *restrict table, size_t dim, const int64_t *idx,
+                                      size_t n) {
+    for (size_t k = 0; k < n; k++) {
+        if (k + PREFETCH_AHEAD < n) prefetch_row(table + (size_t)idx[k + PREFETCH_AHEAD] * dim, dim, 0);
+        const float *restrict row = table + (size_t)idx[k] * dim;
+        if (dim == 32)
+            memcpy(out + k * 32, row, 32 * sizeof *row);
+        else
+            memcpy(out + k * dim, row, dim * sizeof *row);
+    }
+}
+
 /* One negative-sampling step (word2vec / fastText): grad += alpha row, row += alpha hidden, in
    one pass over row (the update reads row before changing it, as the two-step form does). */
 EDL__CLONES void edl__vec_ns_step(float *restrict grad, float *restrict row, const float *restrict hidden, float alpha,
@@ -187,41 +213,72 @@ static inline unsigned nonfinite(float x) {
 /* Each also zeroes g as it goes (the gradient is in cache then, and a step ends with zero
    gradients anyway) and returns whether every updated parameter is finite. */
 
-EDL__CLONES bool edl__vec_sgd(float *restrict p, float *restrict g, float *restrict buf, size_t n,
-                              const edl__opt_coef *c) {
+/* The rules' loops, shared by the one-run updates below and edl__vec_update_rows (always
+   inlined, so each clone and each fixed width gets its own vector code; the same operations in
+   the same order, so the same bits). zero: clear g after use. Each returns the nonfinite bits. */
+#define EDL__INLINE static inline __attribute__((always_inline))
+
+EDL__INLINE unsigned sgd_run(float *restrict p, float *restrict g, float *restrict buf, size_t n,
+                             const edl__opt_coef *c, int zero) {
     const float lr = c->lr, wd = c->wd, mom = c->momentum, damp = c->damp;
     unsigned bad = 0;
     if (mom == 0.0f) {
         for (size_t i = 0; i < n; i++) {
             p[i] -= lr * (g[i] + wd * p[i]);
-            g[i] = 0.0f;
+            if (zero) g[i] = 0.0f;
             bad |= nonfinite(p[i]);
         }
-        return bad == 0;
+        return bad;
     }
     for (size_t i = 0; i < n; i++) {
         float d = g[i] + wd * p[i];
         float b = c->first ? d : mom * buf[i] + damp * d;
         buf[i] = b;
         p[i] -= lr * (c->nesterov ? d + mom * b : b);
-        g[i] = 0.0f;
+        if (zero) g[i] = 0.0f;
         bad |= nonfinite(p[i]);
     }
-    return bad == 0;
+    return bad;
 }
 
-EDL__CLONES bool edl__vec_adagrad(float *restrict p, float *restrict g, float *restrict sum, size_t n,
-                                  const edl__opt_coef *c) {
+EDL__INLINE unsigned adagrad_run(float *restrict p, float *restrict g, float *restrict sum, size_t n,
+                                 const edl__opt_coef *c, int zero) {
     const float lr = c->lr, wd = c->wd, eps = c->eps;
     unsigned bad = 0;
     for (size_t i = 0; i < n; i++) {
         float d = g[i] + wd * p[i];
         sum[i] += d * d;
         p[i] -= lr * (d / (sqrtf(sum[i]) + eps));
-        g[i] = 0.0f;
+        if (zero) g[i] = 0.0f;
         bad |= nonfinite(p[i]);
     }
-    return bad == 0;
+    return bad;
+}
+
+EDL__INLINE unsigned sparse_adam_run(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2,
+                                     size_t n, const edl__opt_coef *c, int zero) {
+    unsigned bad = 0;
+    const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i] + wd * p[i];
+        float pi = p[i] * decay;
+        float a = m1[i] + (d - m1[i]) * k1, v = m2[i] + (d * d - m2[i]) * k2;
+        m1[i] = a, m2[i] = v;
+        p[i] = pi - step * (a / (sqrtf(v) + eps));
+        if (zero) g[i] = 0.0f;
+        bad |= nonfinite(p[i]);
+    }
+    return bad;
+}
+
+EDL__CLONES bool edl__vec_sgd(float *restrict p, float *restrict g, float *restrict buf, size_t n,
+                              const edl__opt_coef *c) {
+    return sgd_run(p, g, buf, n, c, 1) == 0;
+}
+
+EDL__CLONES bool edl__vec_adagrad(float *restrict p, float *restrict g, float *restrict sum, size_t n,
+                                  const edl__opt_coef *c) {
+    return adagrad_run(p, g, sum, n, c, 1) == 0;
 }
 
 /* torch.optim.Adam (wd as L2) and AdamW (decay != 1, decoupled). */
@@ -245,16 +302,61 @@ EDL__CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *rest
 /* torch.optim.SparseAdam's rule (its eps is not scaled by the bias correction). */
 EDL__CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2,
                                       size_t n, const edl__opt_coef *c) {
+    return sparse_adam_run(p, g, m1, m2, n, c, 1) == 0;
+}
+
+/* One chunk of w <= 64 values of a row: the gradient s x built in registers, then the rule. */
+EDL__INLINE unsigned update_chunk(int rule, const edl__opt_coef *c, float *p, float *s1, float *s2, float s,
+                                  const float *restrict x, size_t w) {
+    float g[64];
+    for (size_t j = 0; j < w; j++) g[j] = s * x[j];
+    switch (rule) {
+    case 0: return sgd_run(p, g, s1, w, c, 0);
+    case 1: return adagrad_run(p, g, s1, w, c, 0);
+    default: return sparse_adam_run(p, g, s1, s2, w, c, 0);
+    }
+}
+
+EDL__INLINE void prefetch_write(const float *row, size_t dim) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(row, 1, 3);
+    __builtin_prefetch(row + dim - 1, 1, 3); /* a row of 128 bytes off a line's start spans three */
+    for (size_t d = 16; d + 1 < dim; d += 16) __builtin_prefetch(row + d, 1, 3);
+#else
+    (void)row, (void)dim;
+#endif
+}
+
+/* Row updates of a batch, in order: for m < n, the gradient scale[m] * x[m][0..dim) applied to
+   row rows[m] of p (state s1, s2 beside it, at the same offsets) by the rule of kind: SGD,
+   Adagrad, or Adam as SparseAdam's lazy rule (the recommenders' rules). The same values as one
+   edl__vec_sgd / _adagrad / _sparse_adam call a row on a gradient s x, without the calls and with
+   the rows of later updates prefetched. */
+EDL__CLONES bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2,
+                                      size_t dim, const int64_t *rows, size_t n, const float *scale,
+                                      const float *const *x) {
+    const int rule = kind == EDL_OPT_SGD ? 0 : kind == EDL_OPT_ADAGRAD || kind == EDL_OPT_ROWWISE_ADAGRAD ? 1 : 2;
+    const int state1 = rule > 0 || c->momentum != 0.0f, state2 = rule == 2;
     unsigned bad = 0;
-    const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
-    for (size_t i = 0; i < n; i++) {
-        float d = g[i] + wd * p[i];
-        float pi = p[i] * decay;
-        float a = m1[i] + (d - m1[i]) * k1, v = m2[i] + (d * d - m2[i]) * k2;
-        m1[i] = a, m2[i] = v;
-        p[i] = pi - step * (a / (sqrtf(v) + eps));
-        g[i] = 0.0f;
-        bad |= nonfinite(p[i]);
+    for (size_t m = 0; m < n; m++) {
+        if (m + PREFETCH_AHEAD < n) {
+            size_t ahead = (size_t)rows[m + PREFETCH_AHEAD] * dim;
+            prefetch_write(p + ahead, dim);
+            if (state1) prefetch_write(s1 + ahead, dim);
+            if (state2) prefetch_write(s2 + ahead, dim);
+        }
+        const size_t off = (size_t)rows[m] * dim;
+        float *pr = p + off, *r1 = state1 ? s1 + off : NULL, *r2 = state2 ? s2 + off : NULL;
+        if (dim == 32) { /* the common width: every loop unrolled into two 16-lane vectors */
+            bad |= rule == 0   ? update_chunk(0, c, pr, r1, r2, scale[m], x[m], 32)
+                   : rule == 1 ? update_chunk(1, c, pr, r1, r2, scale[m], x[m], 32)
+                               : update_chunk(2, c, pr, r1, r2, scale[m], x[m], 32);
+            continue;
+        }
+        for (size_t j = 0; j < dim; j += 64) {
+            size_t w = dim - j < 64 ? dim - j : 64;
+            bad |= update_chunk(rule, c, pr + j, r1 ? r1 + j : NULL, r2 ? r2 + j : NULL, scale[m], x[m] + j, w);
+        }
     }
     return bad == 0;
 }

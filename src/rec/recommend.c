@@ -226,15 +226,6 @@ static bool update(const trainer *t, const edl__opt_coef *c, float *p, float *g,
     return edl__opt_apply(t->opt, c, p, g, s1, s2, n, 1);
 }
 
-static bool update_row(const trainer *t, const edl__opt_coef *c, int64_t row, float *g) {
-    size_t off = (size_t)row * t->r->dim;
-    return update(t, c, t->r->table + off, g, t->s1 ? t->s1 + off : NULL, t->s2 ? t->s2 + off : NULL, t->r->fdim);
-}
-
-static bool update_bias(const trainer *t, const edl__opt_coef *c, size_t k, float g) {
-    return update(t, c, t->r->bias + k, &g, t->b1 ? t->b1 + k : NULL, t->b2 ? t->b2 + k : NULL, 1);
-}
-
 /* A negative for dense user u: uniform over item group g (the items this block may write),
    avoiding the user's own (a few tries). */
 /* The filter: one 64-bit word a pair, two bits in it (a register-blocked Bloom filter), so
@@ -284,10 +275,13 @@ typedef struct {
     float *logit, *dlogit;
     float *act[EDL__REC_MAX_DENSE + 1], *grad[EDL__REC_MAX_DENSE + 1]; /* mlp: act[0] = rows */
     float *dparams;                                                    /* mlp: gradient of the dense layers */
+    float *scale;                                                      /* a row update's gradient: scale[m] x[m] */
+    const float **x;
 } workspace;
 
 static void ws_free(workspace *w, size_t ndense) {
     free(w->idx), free(w->rows), free(w->drows), free(w->target), free(w->logit), free(w->dlogit), free(w->dparams);
+    free(w->scale), free((void *)w->x);
     for (size_t l = 1; l <= ndense; l++) free(w->act[l]), free(w->grad[l]);
 }
 
@@ -302,7 +296,9 @@ static int ws_alloc(workspace *w, const trainer *t, size_t ndense_params) {
     w->target = malloc(ex * sizeof *w->target);
     w->logit = malloc(ex * sizeof *w->logit);
     w->dlogit = malloc(ex * sizeof *w->dlogit);
-    int ok = w->idx && w->rows && w->drows && w->target && w->logit && w->dlogit;
+    w->scale = malloc(ex * per * sizeof *w->scale);
+    w->x = malloc(ex * per * sizeof *w->x);
+    int ok = w->idx && w->rows && w->drows && w->target && w->logit && w->dlogit && w->scale && w->x;
     w->act[0] = w->rows, w->grad[0] = w->drows;
     for (size_t l = 0; l < r->ndense; l++) {
         w->act[l + 1] = malloc(ex * r->dense[l].out * sizeof(float));
@@ -325,29 +321,32 @@ static bool step_mf(trainer *t, workspace *w, size_t s, size_t e, size_t step, t
         size_t x = t->blk->order[s + k];
         w->idx[2 * k] = t->uidx[x], w->idx[2 * k + 1] = (int64_t)U + t->iidx[x], w->target[k] = t->rating[x];
     }
-    KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 2 * nb));
+    /* the rows (the ids come from index_records: every index is below users + items) */
+    edl__vec_gather_rows(w->rows, r->table, d, w->idx, 2 * nb);
     /* the products, this rank's part of them (the biases are read as the updates leave them) */
     size_t k0, k1;
     edl__comm_share(t->comm, nb, &k0, &k1);
-    for (size_t k = k0; k < k1; k++) {
-        const float *p = w->rows + 2 * k * d, *q = p + d;
-        w->logit[k] = f ? edl__vec_dot(p, q, f) : 0.0f;
-    }
+    if (f)
+        edl__vec_dots(w->logit + k0, w->rows + 2 * k0 * d, w->rows + 2 * k0 * d + d, 2 * d, k1 - k0, f);
+    else
+        memset(w->logit + k0, 0, (k1 - k0) * sizeof *w->logit);
     if (!share_parts(t, step, w->logit, 1, nb)) return true;
     edl__opt_coef c = coef(t, t->reg, step), cb = coef(t, t->reg, step);
     bool ok = true;
     const float mean = r->bias[U + r->items];
+    /* the biases in order: each example's error from the biases as the earlier ones left them */
     for (size_t k = 0; k < nb; k++) {
-        const float *p = w->rows + 2 * k * d, *q = p + d;
         size_t bu = (size_t)w->idx[2 * k], bi = (size_t)w->idx[2 * k + 1];
         float pred = mean + r->bias[bu] + r->bias[bi] + w->logit[k];
         float err = pred - w->target[k];
         sum->loss += (double)err * err;
-        float *dp = w->drows + 2 * k * d, *dq = dp + d;
-        for (size_t j = 0; j < f; j++) dp[j] = err * q[j], dq[j] = err * p[j];
-        if (f) ok &= update_row(t, &c, w->idx[2 * k], dp), ok &= update_row(t, &c, w->idx[2 * k + 1], dq);
-        ok &= update_bias(t, &cb, bu, err), ok &= update_bias(t, &cb, bi, err);
+        ok &= edl__opt_apply1(t->opt, &cb, r->bias + bu, err, t->b1 ? t->b1 + bu : NULL, t->b2 ? t->b2 + bu : NULL);
+        ok &= edl__opt_apply1(t->opt, &cb, r->bias + bi, err, t->b1 ? t->b1 + bi : NULL, t->b2 ? t->b2 + bi : NULL);
+        /* then the rows: p_u from err q_i, q_i from err p_u (the rows as the batch read them) */
+        const float *pu = w->rows + 2 * k * d;
+        w->scale[2 * k] = w->scale[2 * k + 1] = err, w->x[2 * k] = pu + d, w->x[2 * k + 1] = pu;
     }
+    if (f) ok &= edl__vec_update_rows(t->opt, &c, r->table, t->s1, t->s2, d, w->idx, 2 * nb, w->scale, w->x);
     sum->examples += nb;
     return ok;
 }
@@ -364,14 +363,14 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
             w->idx[3 * nb + 2] = (int64_t)U + negative(t, (size_t)t->uidx[x], ig, rng);
         }
     }
-    KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 3 * nb));
-    size_t k0, k1; /* this rank's part of the scores */
+    edl__vec_gather_rows(w->rows, r->table, d, w->idx, 3 * nb); /* indices below users + items */
+    size_t k0, k1;                                              /* this rank's part of the scores */
     edl__comm_share(t->comm, nb, &k0, &k1);
-    for (size_t k = k0; k < k1; k++) {
-        const float *p = w->rows + 3 * k * d, *qi = p + d, *qj = qi + d;
-        w->logit[k] =
-            r->bias[w->idx[3 * k + 1]] - r->bias[w->idx[3 * k + 2]] + edl__vec_dot(p, qi, f) - edl__vec_dot(p, qj, f);
-    }
+    const float *r0 = w->rows + 3 * k0 * d;
+    edl__vec_dots(w->logit + k0, r0, r0 + d, 3 * d, k1 - k0, f);      /* <p_u, q_i> */
+    edl__vec_dots(w->dlogit + k0, r0, r0 + 2 * d, 3 * d, k1 - k0, f); /* <p_u, q_j> */
+    for (size_t k = k0; k < k1; k++)
+        w->logit[k] = r->bias[w->idx[3 * k + 1]] - r->bias[w->idx[3 * k + 2]] + w->logit[k] - w->dlogit[k];
     if (!share_parts(t, step, w->logit, 1, nb)) return true;
     for (size_t k = 0; k < nb; k++) w->target[k] = 1.0f;
     float loss = 0.0f;
@@ -382,13 +381,16 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
     for (size_t k = 0; k < nb; k++) {
         float g = w->dlogit[k] * (float)nb; /* per-example gradient (the kernel averages) */
         const float *p = w->rows + 3 * k * d, *qi = p + d, *qj = qi + d;
-        float *dp = w->drows + 3 * k * d, *dqi = dp + d, *dqj = dqi + d;
-        for (size_t j = 0; j < f; j++) dp[j] = g * (qi[j] - qj[j]), dqi[j] = g * p[j], dqj[j] = -g * p[j];
-        ok &= update_row(t, &c, w->idx[3 * k], dp), ok &= update_row(t, &c, w->idx[3 * k + 1], dqi);
-        ok &= update_row(t, &c, w->idx[3 * k + 2], dqj);
-        ok &= update_bias(t, &cb, (size_t)w->idx[3 * k + 1], g),
-            ok &= update_bias(t, &cb, (size_t)w->idx[3 * k + 2], -g);
+        float *diff = w->drows + 3 * k * d;
+        for (size_t j = 0; j < f; j++) diff[j] = qi[j] - qj[j];
+        /* p_u from g (q_i - q_j), q_i from g p_u, q_j from -g p_u */
+        w->scale[3 * k] = g, w->scale[3 * k + 1] = g, w->scale[3 * k + 2] = -g;
+        w->x[3 * k] = diff, w->x[3 * k + 1] = p, w->x[3 * k + 2] = p;
+        size_t bi = (size_t)w->idx[3 * k + 1], bj = (size_t)w->idx[3 * k + 2];
+        ok &= edl__opt_apply1(t->opt, &cb, r->bias + bi, g, t->b1 ? t->b1 + bi : NULL, t->b2 ? t->b2 + bi : NULL);
+        ok &= edl__opt_apply1(t->opt, &cb, r->bias + bj, -g, t->b1 ? t->b1 + bj : NULL, t->b2 ? t->b2 + bj : NULL);
     }
+    ok &= edl__vec_update_rows(t->opt, &c, r->table, t->s1, t->s2, d, w->idx, 3 * nb, w->scale, w->x);
     return ok;
 }
 
@@ -435,7 +437,8 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
         return true;
     edl__opt_coef c = coef(t, t->reg, step), cd = coef(t, 0.0f, step);
     bool ok = true;
-    for (size_t k = 0; k < 2 * nb; k++) ok &= update_row(t, &c, w->idx[k], w->drows + k * d);
+    for (size_t k = 0; k < 2 * nb; k++) w->scale[k] = 1.0f, w->x[k] = w->drows + k * d;
+    ok &= edl__vec_update_rows(t->opt, &c, r->table, t->s1, t->s2, d, w->idx, 2 * nb, w->scale, w->x);
     size_t nd = t->nparams - t->dense_off;
     ok &= update(t, &cd, r->table + t->dense_off, w->dparams, t->s1 ? t->s1 + t->dense_off : NULL,
                  t->s2 ? t->s2 + t->dense_off : NULL, nd);

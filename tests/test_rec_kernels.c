@@ -1,0 +1,111 @@
+/* The recommenders' batch kernels (kernels/vec.c, model/optim_rules.h) against their references:
+ * the one-call-a-row updates they replace, edl__vec_dot, and the naive gather. Bit for bit: the
+ * trainers' runs must not change with them. */
+#include "harness.h"
+#include "kernels/kernels.h"
+#include "model/optim_rules.h"
+
+static void fill(float *x, size_t n, edl_rng *rng, float scale) {
+    for (size_t k = 0; k < n; k++) x[k] = scale * (2.0f * edl_rng_uniform(rng) - 1.0f);
+}
+
+static int same_bits(const float *a, const float *b, size_t n) { return memcmp(a, b, n * sizeof *a) == 0; }
+
+TEST(vec_dots_and_gather_rows_match_references) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 3);
+    static const size_t dims[] = {1, 5, 16, 31, 32, 33, 64, 100};
+    for (size_t di = 0; di < sizeof dims / sizeof *dims; di++) {
+        const size_t dim = dims[di], rows = 50, n = 37;
+        float *table = malloc(rows * dim * sizeof *table), *out = malloc(n * dim * sizeof *out),
+              *ref = malloc(n * dim * sizeof *ref), *dots = malloc(n * sizeof *dots);
+        int64_t idx[37];
+        fill(table, rows * dim, &rng, 1.0f);
+        for (size_t k = 0; k < n; k++) idx[k] = (int64_t)edl_rng_below(&rng, rows);
+        edl__vec_gather_rows(out, table, dim, idx, n);
+        edl__embedding_forward_naive(ref, table, dim, idx, n);
+        CHECK(same_bits(out, ref, n * dim));
+        /* pairs of consecutive gathered rows: out[2k] . out[2k + 1] */
+        size_t pairs = n / 2;
+        edl__vec_dots(dots, out, out + dim, 2 * dim, pairs, dim);
+        for (size_t k = 0; k < pairs; k++) {
+            float want = edl__vec_dot(out + 2 * k * dim, out + (2 * k + 1) * dim, dim);
+            if (memcmp(&dots[k], &want, sizeof want)) FAILF("dim %zu pair %zu: %g, want %g", dim, k, dots[k], want);
+        }
+        free(table), free(out), free(ref), free(dots);
+    }
+}
+
+/* edl__vec_update_rows against one edl__vec_sgd / _adagrad / _sparse_adam call a row on a
+   gradient s x held in memory; rows repeat, so the order of the updates shows. */
+TEST(vec_update_rows_matches_one_call_a_row) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 5);
+    static const size_t dims[] = {1, 7, 32, 40, 64, 130};
+    static const edl_opt_kind kinds[] = {EDL_OPT_SGD, EDL_OPT_ADAGRAD, EDL_OPT_ADAM};
+    for (size_t ki = 0; ki < 3; ki++)
+        for (size_t di = 0; di < sizeof dims / sizeof *dims; di++) {
+            const size_t dim = dims[di], rows = 12, n = 40, len = rows * dim;
+            edl_optim_config oc;
+            edl_optim_defaults(&oc, kinds[ki]);
+            oc.lr = 0.05f, oc.weight_decay = 0.01f;
+            edl__opt_coef c = edl__opt_coefs(&oc, 0.05f, 3, 1);
+            float *p = malloc(len * sizeof *p), *s1 = malloc(len * sizeof *s1), *s2 = malloc(len * sizeof *s2);
+            float *rp = malloc(len * sizeof *rp), *r1 = malloc(len * sizeof *r1), *r2 = malloc(len * sizeof *r2);
+            float *src = malloc(n * dim * sizeof *src), *g = malloc(dim * sizeof *g), scale[40];
+            const float *x[40];
+            int64_t idx[40];
+            fill(p, len, &rng, 0.5f), fill(src, n * dim, &rng, 1.0f);
+            for (size_t k = 0; k < len; k++)
+                s1[k] = 0.01f * edl_rng_uniform(&rng), s2[k] = 0.001f * edl_rng_uniform(&rng);
+            memcpy(rp, p, len * sizeof *p), memcpy(r1, s1, len * sizeof *s1), memcpy(r2, s2, len * sizeof *s2);
+            for (size_t m = 0; m < n; m++)
+                idx[m] = (int64_t)edl_rng_below(&rng, rows), scale[m] = 2.0f * edl_rng_uniform(&rng) - 1.0f,
+                x[m] = src + m * dim;
+            bool ok = edl__vec_update_rows(kinds[ki], &c, p, s1, s2, dim, idx, n, scale, x);
+            bool rok = true;
+            for (size_t m = 0; m < n; m++) {
+                size_t off = (size_t)idx[m] * dim;
+                for (size_t j = 0; j < dim; j++) g[j] = scale[m] * x[m][j];
+                rok &= edl__opt_apply(kinds[ki], &c, rp + off, g, r1 + off, r2 + off, dim, 1);
+            }
+            CHECK(ok && rok);
+            if (!same_bits(p, rp, len) || (kinds[ki] != EDL_OPT_SGD && !same_bits(s1, r1, len)) ||
+                (kinds[ki] == EDL_OPT_ADAM && !same_bits(s2, r2, len)))
+                FAILF("kind %d dim %zu: the batch update differs from one call a row", (int)kinds[ki], dim);
+            /* a non-finite result is reported */
+            scale[0] = INFINITY;
+            CHECK(!edl__vec_update_rows(kinds[ki], &c, p, s1, s2, dim, idx, 1, scale, x));
+            free(p), free(s1), free(s2), free(rp), free(r1), free(r2), free(src), free(g);
+        }
+}
+
+/* edl__opt_apply1 (a bias) against edl__opt_apply on one value. */
+TEST(opt_apply1_matches_opt_apply) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 7);
+    static const edl_opt_kind kinds[] = {EDL_OPT_SGD, EDL_OPT_ADAGRAD, EDL_OPT_ROWWISE_ADAGRAD, EDL_OPT_ADAM,
+                                         EDL_OPT_ADAMW};
+    for (size_t ki = 0; ki < sizeof kinds / sizeof *kinds; ki++)
+        for (int momentum = 0; momentum < 2; momentum++) {
+            edl_optim_config oc;
+            edl_optim_defaults(&oc, kinds[ki]);
+            oc.weight_decay = 0.02f, oc.momentum = momentum ? 0.9f : 0.0f;
+            for (uint64_t step = 1; step < 40; step++) {
+                edl__opt_coef c = edl__opt_coefs(&oc, 0.03f, step, 1);
+                c.first = step == 1;
+                float p = 2.0f * edl_rng_uniform(&rng) - 1.0f, s1 = 0.1f * edl_rng_uniform(&rng),
+                      s2 = 0.01f * edl_rng_uniform(&rng), g = 4.0f * edl_rng_uniform(&rng) - 2.0f;
+                float rp = p, r1 = s1, r2 = s2, rg = g;
+                bool ok = edl__opt_apply1(kinds[ki], &c, &p, g, &s1, &s2);
+                bool rok = edl__opt_apply(kinds[ki], &c, &rp, &rg, &r1, &r2, 1, 1);
+                if (ok != rok || memcmp(&p, &rp, sizeof p) || memcmp(&s1, &r1, sizeof s1) ||
+                    memcmp(&s2, &r2, sizeof s2))
+                    FAILF("kind %d momentum %d step %llu: %g %g %g, want %g %g %g", (int)kinds[ki], momentum,
+                          (unsigned long long)step, p, s1, s2, rp, r1, r2);
+            }
+            edl__opt_coef c = edl__opt_coefs(&oc, 0.03f, 1, 1);
+            float p = 1.0f, s1 = 0.0f, s2 = 0.0f;
+            CHECK(!edl__opt_apply1(kinds[ki], &c, &p, NAN, &s1, &s2));
+        }
+}
