@@ -314,13 +314,9 @@ static bool step_mf(trainer *t, workspace *w, size_t s, size_t e, size_t step, t
     edl_recommender *r = t->r;
     const size_t d = r->dim, f = r->fdim, U = r->users;
     size_t nb = e - s;
-    /* the records are read through the shuffled order, a cache miss each: all in one tight
-       loop, where the loads overlap (the rating read in the update loop below stalled it:
-       ~45% of the loop's samples) */
-    for (size_t k = 0; k < nb; k++) {
-        size_t x = t->blk->order[s + k];
-        w->idx[2 * k] = t->uidx[x], w->idx[2 * k + 1] = (int64_t)U + t->iidx[x], w->target[k] = t->rating[x];
-    }
+    const edl__rec_record *rec = t->blk->rec + s; /* the batch's records, in a row */
+    for (size_t k = 0; k < nb; k++)
+        w->idx[2 * k] = rec[k].u, w->idx[2 * k + 1] = (int64_t)U + rec[k].i, w->target[k] = rec[k].rating;
     /* the rows (the ids come from index_records: every index is below users + items) */
     edl__vec_gather_rows(w->rows, r->table, d, w->idx, 2 * nb);
     /* the products, this rank's part of them (the biases are read as the updates leave them) */
@@ -357,10 +353,10 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
     const size_t d = r->dim, f = r->fdim, U = r->users;
     size_t nb = 0;
     for (size_t k = s; k < e; k++) {
-        size_t x = t->blk->order[k];
+        const edl__rec_record x = t->blk->rec[k];
         for (size_t g = 0; g < t->neg && nb < t->batch; g++, nb++) {
-            w->idx[3 * nb] = t->uidx[x], w->idx[3 * nb + 1] = (int64_t)U + t->iidx[x];
-            w->idx[3 * nb + 2] = (int64_t)U + negative(t, (size_t)t->uidx[x], ig, rng);
+            w->idx[3 * nb] = x.u, w->idx[3 * nb + 1] = (int64_t)U + x.i;
+            w->idx[3 * nb + 2] = (int64_t)U + negative(t, x.u, ig, rng);
         }
     }
     edl__vec_gather_rows(w->rows, r->table, d, w->idx, 3 * nb); /* indices below users + items */
@@ -401,10 +397,10 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
     const size_t d = r->dim, U = r->users, L = r->ndense;
     size_t nb = 0;
     for (size_t k = s; k < e; k++) {
-        size_t x = t->blk->order[k];
+        const edl__rec_record x = t->blk->rec[k];
         for (size_t g = 0; g <= t->neg; g++, nb++) {
-            w->idx[2 * nb] = t->uidx[x];
-            w->idx[2 * nb + 1] = (int64_t)U + (g == 0 ? t->iidx[x] : negative(t, (size_t)t->uidx[x], ig, rng));
+            w->idx[2 * nb] = x.u;
+            w->idx[2 * nb + 1] = (int64_t)U + (g == 0 ? (int64_t)x.i : negative(t, x.u, ig, rng));
             w->target[nb] = g == 0 ? 1.0f : 0.0f;
         }
     }
@@ -668,7 +664,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     double t0 = edl__now();
     size_t examples = 0;
     for (size_t ep = 0; s == EDL_OK && ep < a->epoch && a->model != EDL_REC_POP; ep++) {
-        edl__rec_blocks_shuffle(&blk, uidx, iidx, &rng);
+        edl__rec_blocks_shuffle(&blk, uidx, iidx, a->model == EDL_REC_MF ? d->rating : NULL, &rng);
         t.epoch = ep;
         size_t epoch_steps = 0, counts[EDL__REC_MAX_THREADS];
         for (int k = 0; k < nt; k++) epoch_steps += sub_epoch_batches(&t, k, counts);
