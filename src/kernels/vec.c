@@ -215,7 +215,8 @@ static inline unsigned nonfinite(float x) {
 
 /* The rules' loops, shared by the one-run updates below and edl__vec_update_rows (always
    inlined, so each clone and each fixed width gets its own vector code; the same operations in
-   the same order, so the same bits). zero: clear g after use. Each returns the nonfinite bits. */
+   the same order, so the same bits). zero: clear g after use and return the nonfinite bits
+   (edl__vec_update_rows checks its rows itself, a batch at a time). */
 #define EDL__INLINE static inline __attribute__((always_inline))
 
 EDL__INLINE unsigned sgd_run(float *restrict p, float *restrict g, float *restrict buf, size_t n,
@@ -226,7 +227,7 @@ EDL__INLINE unsigned sgd_run(float *restrict p, float *restrict g, float *restri
         for (size_t i = 0; i < n; i++) {
             p[i] -= lr * (g[i] + wd * p[i]);
             if (zero) g[i] = 0.0f;
-            bad |= nonfinite(p[i]);
+            if (zero) bad |= nonfinite(p[i]);
         }
         return bad;
     }
@@ -236,7 +237,7 @@ EDL__INLINE unsigned sgd_run(float *restrict p, float *restrict g, float *restri
         buf[i] = b;
         p[i] -= lr * (c->nesterov ? d + mom * b : b);
         if (zero) g[i] = 0.0f;
-        bad |= nonfinite(p[i]);
+        if (zero) bad |= nonfinite(p[i]);
     }
     return bad;
 }
@@ -250,7 +251,7 @@ EDL__INLINE unsigned adagrad_run(float *restrict p, float *restrict g, float *re
         sum[i] += d * d;
         p[i] -= lr * (d / (sqrtf(sum[i]) + eps));
         if (zero) g[i] = 0.0f;
-        bad |= nonfinite(p[i]);
+        if (zero) bad |= nonfinite(p[i]);
     }
     return bad;
 }
@@ -266,7 +267,7 @@ EDL__INLINE unsigned sparse_adam_run(float *restrict p, float *restrict g, float
         m1[i] = a, m2[i] = v;
         p[i] = pi - step * (a / (sqrtf(v) + eps));
         if (zero) g[i] = 0.0f;
-        bad |= nonfinite(p[i]);
+        if (zero) bad |= nonfinite(p[i]);
     }
     return bad;
 }
@@ -305,16 +306,25 @@ EDL__CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, floa
     return sparse_adam_run(p, g, m1, m2, n, c, 1) == 0;
 }
 
-/* One chunk of w <= 64 values of a row: the gradient s x built in registers, then the rule. */
-EDL__INLINE unsigned update_chunk(int rule, const edl__opt_coef *c, float *p, float *s1, float *s2, float s,
-                                  const float *restrict x, size_t w) {
+/* One chunk of w <= 64 values of a row: the gradient s x built in registers, then the rule;
+   the exponent bits of the new values go into lanes (max), whose largest is 0x7f800000 exactly
+   when one is NaN or infinite: two vector operations a chunk, one reduction a batch. */
+EDL__INLINE void update_chunk(int rule, const edl__opt_coef *c, float *p, float *s1, float *s2, float s,
+                              const float *restrict x, size_t w, uint32_t lanes[16]) {
     float g[64];
     for (size_t j = 0; j < w; j++) g[j] = s * x[j];
     switch (rule) {
-    case 0: return sgd_run(p, g, s1, w, c, 0);
-    case 1: return adagrad_run(p, g, s1, w, c, 0);
-    default: return sparse_adam_run(p, g, s1, s2, w, c, 0);
+    case 0: sgd_run(p, g, s1, w, c, 0); break;
+    case 1: adagrad_run(p, g, s1, w, c, 0); break;
+    default: sparse_adam_run(p, g, s1, s2, w, c, 0); break;
     }
+    for (size_t b = 0; b < w; b += 16)
+        for (size_t l = 0; l < 16 && b + l < w; l++) {
+            uint32_t u;
+            memcpy(&u, p + b + l, sizeof u);
+            u &= 0x7f800000u;
+            lanes[l] = u > lanes[l] ? u : lanes[l];
+        }
 }
 
 EDL__INLINE void prefetch_write(const float *row, size_t dim) {
@@ -337,7 +347,7 @@ EDL__CLONES bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c,
                                       const float *const *x) {
     const int rule = kind == EDL_OPT_SGD ? 0 : kind == EDL_OPT_ADAGRAD || kind == EDL_OPT_ROWWISE_ADAGRAD ? 1 : 2;
     const int state1 = rule > 0 || c->momentum != 0.0f, state2 = rule == 2;
-    unsigned bad = 0;
+    uint32_t lanes[16] = {0};
     for (size_t m = 0; m < n; m++) {
         if (m + PREFETCH_AHEAD < n) {
             size_t ahead = (size_t)rows[m + PREFETCH_AHEAD] * dim;
@@ -348,17 +358,22 @@ EDL__CLONES bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c,
         const size_t off = (size_t)rows[m] * dim;
         float *pr = p + off, *r1 = state1 ? s1 + off : NULL, *r2 = state2 ? s2 + off : NULL;
         if (dim == 32) { /* the common width: every loop unrolled into two 16-lane vectors */
-            bad |= rule == 0   ? update_chunk(0, c, pr, r1, r2, scale[m], x[m], 32)
-                   : rule == 1 ? update_chunk(1, c, pr, r1, r2, scale[m], x[m], 32)
-                               : update_chunk(2, c, pr, r1, r2, scale[m], x[m], 32);
+            if (rule == 0)
+                update_chunk(0, c, pr, r1, r2, scale[m], x[m], 32, lanes);
+            else if (rule == 1)
+                update_chunk(1, c, pr, r1, r2, scale[m], x[m], 32, lanes);
+            else
+                update_chunk(2, c, pr, r1, r2, scale[m], x[m], 32, lanes);
             continue;
         }
         for (size_t j = 0; j < dim; j += 64) {
             size_t w = dim - j < 64 ? dim - j : 64;
-            bad |= update_chunk(rule, c, pr + j, r1 ? r1 + j : NULL, r2 ? r2 + j : NULL, scale[m], x[m] + j, w);
+            update_chunk(rule, c, pr + j, r1 ? r1 + j : NULL, r2 ? r2 + j : NULL, scale[m], x[m] + j, w, lanes);
         }
     }
-    return bad == 0;
+    uint32_t most = 0;
+    for (int l = 0; l < 16; l++) most = lanes[l] > most ? lanes[l] : most;
+    return most != 0x7f800000u;
 }
 
 /* Activations over arrays: one switch outside the loop so each loop vectorises. */
