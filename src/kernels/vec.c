@@ -307,10 +307,13 @@ EDL__CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, floa
 }
 
 /* One chunk of w <= 64 values of a row: the gradient s x built in registers, then the rule;
-   the exponent bits of the new values go into lanes (max), whose largest is 0x7f800000 exactly
-   when one is NaN or infinite: two vector operations a chunk, one reduction a batch. */
+   the exponent bits of the new values go into 16 lanes (max), whose largest is 0x7f800000
+   exactly when a value is NaN or infinite: two vector operations a chunk, one reduction a
+   batch. */
+typedef uint32_t edl__u16 __attribute__((vector_size(64)));
+
 EDL__INLINE void update_chunk(int rule, const edl__opt_coef *c, float *p, float *s1, float *s2, float s,
-                              const float *restrict x, size_t w, uint32_t lanes[16]) {
+                              const float *restrict x, size_t w, edl__u16 *lanes) {
     float g[64];
     for (size_t j = 0; j < w; j++) g[j] = s * x[j];
     switch (rule) {
@@ -318,13 +321,23 @@ EDL__INLINE void update_chunk(int rule, const edl__opt_coef *c, float *p, float 
     case 1: adagrad_run(p, g, s1, w, c, 0); break;
     default: sparse_adam_run(p, g, s1, s2, w, c, 0); break;
     }
-    for (size_t b = 0; b < w; b += 16)
-        for (size_t l = 0; l < 16 && b + l < w; l++) {
-            uint32_t u;
-            memcpy(&u, p + b + l, sizeof u);
-            u &= 0x7f800000u;
-            lanes[l] = u > lanes[l] ? u : lanes[l];
-        }
+    const edl__u16 expo = {0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u,
+                           0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u,
+                           0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u};
+    size_t b = 0;
+    for (; b + 16 <= w; b += 16) {
+        edl__u16 v, m;
+        memcpy(&v, p + b, sizeof v);
+        v &= expo;
+        m = (edl__u16)(v > *lanes);
+        *lanes = (v & m) | (*lanes & ~m);
+    }
+    for (; b < w; b++) {
+        uint32_t u;
+        memcpy(&u, p + b, sizeof u);
+        u &= 0x7f800000u;
+        (*lanes)[0] = u > (*lanes)[0] ? u : (*lanes)[0];
+    }
 }
 
 EDL__INLINE void prefetch_write(const float *row, size_t dim) {
@@ -347,7 +360,7 @@ EDL__CLONES bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c,
                                       const float *const *x) {
     const int rule = kind == EDL_OPT_SGD ? 0 : kind == EDL_OPT_ADAGRAD || kind == EDL_OPT_ROWWISE_ADAGRAD ? 1 : 2;
     const int state1 = rule > 0 || c->momentum != 0.0f, state2 = rule == 2;
-    uint32_t lanes[16] = {0};
+    edl__u16 lanes = {0};
     for (size_t m = 0; m < n; m++) {
         if (m + PREFETCH_AHEAD < n) {
             size_t ahead = (size_t)rows[m + PREFETCH_AHEAD] * dim;
@@ -359,16 +372,16 @@ EDL__CLONES bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c,
         float *pr = p + off, *r1 = state1 ? s1 + off : NULL, *r2 = state2 ? s2 + off : NULL;
         if (dim == 32) { /* the common width: every loop unrolled into two 16-lane vectors */
             if (rule == 0)
-                update_chunk(0, c, pr, r1, r2, scale[m], x[m], 32, lanes);
+                update_chunk(0, c, pr, r1, r2, scale[m], x[m], 32, &lanes);
             else if (rule == 1)
-                update_chunk(1, c, pr, r1, r2, scale[m], x[m], 32, lanes);
+                update_chunk(1, c, pr, r1, r2, scale[m], x[m], 32, &lanes);
             else
-                update_chunk(2, c, pr, r1, r2, scale[m], x[m], 32, lanes);
+                update_chunk(2, c, pr, r1, r2, scale[m], x[m], 32, &lanes);
             continue;
         }
         for (size_t j = 0; j < dim; j += 64) {
             size_t w = dim - j < 64 ? dim - j : 64;
-            update_chunk(rule, c, pr + j, r1 ? r1 + j : NULL, r2 ? r2 + j : NULL, scale[m], x[m] + j, w, lanes);
+            update_chunk(rule, c, pr + j, r1 ? r1 + j : NULL, r2 ? r2 + j : NULL, scale[m], x[m] + j, w, &lanes);
         }
     }
     uint32_t most = 0;
