@@ -109,3 +109,25 @@ TEST(opt_apply1_matches_opt_apply) {
             CHECK(!edl__opt_apply1(kinds[ki], &c, &p, NAN, &s1, &s2));
         }
 }
+
+/* bpr's loss in float against the definitions in double: every gradient and the sum close,
+   at the tails too (large |x|: a gradient of 0 or -1, a loss of |x| or 0). */
+TEST(vec_logsig_matches_naive) {
+    enum { N = 1000 };
+    float x[N], g[N], gr[N];
+    edl_rng rng;
+    edl_rng_seed(&rng, 9);
+    for (size_t k = 0; k < N; k++) x[k] = 40.0f * (edl_rng_uniform(&rng) - 0.5f);
+    x[0] = 0.0f, x[1] = -0.0f, x[2] = 200.0f, x[3] = -200.0f, x[4] = 1e-6f, x[5] = -88.0f, x[6] = 88.0f, x[7] = 3.0e38f;
+    x[8] = -3.0e38f;
+    for (size_t n = 0; n <= N; n += n < 40 ? 1 : 137) {
+        double s = edl__vec_logsig(g, x, n), sr = edl__vec_logsig_naive(gr, x, n);
+        CHECK(fabs(s - sr) <= 1e-6 * (1.0 + fabs(sr)));
+        for (size_t k = 0; k < n; k++)
+            if (!(fabsf(g[k] - gr[k]) <= 1e-7f + 1e-6f * fabsf(gr[k])))
+                FAILF("n %zu, x[%zu] = %g: gradient %.9g, want %.9g", n, k, x[k], g[k], gr[k]);
+    }
+    /* the lanes: one value's loss alone */
+    float one = -2.5f;
+    CHECK(fabs(edl__vec_logsig(g, &one, 1) - log1p(exp(2.5))) < 1e-6);
+}

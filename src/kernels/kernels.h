@@ -120,6 +120,10 @@ bool edl__vec_sparse_adam(float *p, float *g, float *m1, float *m2, size_t n, co
    values one edl__vec_sgd / _adagrad / _sparse_adam call a row gives; whether all are finite. */
 bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2, size_t dim,
                           const int64_t *rows, size_t n, const float *scale, const float *const *x);
+/* g[k] = sigmoid(x[k]) - 1; returns sum_k -log sigmoid(x[k]) (bpr's loss), float arithmetic
+   with relative error < 1e-6; _naive: the same in double with libm. */
+double edl__vec_logsig(float *g, const float *x, size_t n);
+double edl__vec_logsig_naive(float *g, const float *x, size_t n);
 void edl__vec_colsum_add(float *y, const float *x, size_t rows, size_t cols); /* y += sum rows */
 /* Quantized rows: the least value's index (n >= 1, ties: the lowest); sum q[i] * c[i] over uint8
    codes; o += (w ? *w : 1) * (c * scale + offset) (an int8 row decoded as FBGEMM's). */
