@@ -45,15 +45,17 @@ size_t edl_rec_num_users(const edl_recommender *r) { return r ? r->users : 0; }
 size_t edl_rec_num_items(const edl_recommender *r) { return r ? r->items : 0; }
 
 int edl__rec_seen(const edl_recommender *r, size_t u, int64_t i) {
-    size_t lo = (size_t)r->seen_off[u], hi = (size_t)r->seen_off[u + 1];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (r->seen[mid] < i)
-            lo = mid + 1;
-        else
-            hi = mid;
+    /* the last item <= i by halving, without a branch on the data (a conditional move: the
+       branches of a plain binary search were mispredicted half the time) */
+    const int64_t *b = r->seen + r->seen_off[u];
+    size_t n = (size_t)(r->seen_off[u + 1] - r->seen_off[u]);
+    if (n == 0) return 0;
+    while (n > 1) {
+        size_t half = n / 2;
+        b = b[half] <= i ? b + half : b;
+        n -= half;
     }
-    return lo < (size_t)r->seen_off[u + 1] && r->seen[lo] == i;
+    return *b == i;
 }
 
 static int cmp_i64(const void *a, const void *b) {
@@ -257,61 +259,60 @@ static bool maybe_seen(const trainer *t, size_t u, int64_t i) {
     return (t->filter[h & t->filter_mask] & b) == b && edl__rec_seen(t->r, u, i);
 }
 
-/* A block's negatives: uniform draws from its item group, made a few ahead into a ring (the same
-   draws in the same order as one at a time), so the filter word a draw will probe can be asked
-   for while earlier examples are still being sampled: the probe, a cache miss at random in
-   16 bits a training pair, had taken 84% of the sampler's time. */
-enum { SAMPLE_AHEAD = 8, SAMPLE_RING = 16 };
+/* A block's negatives: uniform draws from its item group (the items this block may write). */
 typedef struct {
     const int64_t *items; /* the group's items */
     size_t m;
     edl_rng *rng;
-    int64_t cand[SAMPLE_RING];
-    size_t head, fill; /* candidates consumed, drawn (fill - head <= SAMPLE_RING) */
 } sampler;
 
 static void sampler_init(sampler *sm, const trainer *t, int g, edl_rng *rng) {
     sm->items = t->blk->gitems + t->blk->goff[g], sm->m = t->blk->goff[g + 1] - t->blk->goff[g], sm->rng = rng;
-    sm->head = sm->fill = 0;
 }
 
-/* The candidate a draws on (a < SAMPLE_RING). */
-static inline int64_t sampler_peek(sampler *sm, size_t a) {
-    while (sm->fill - sm->head <= a) sm->cand[sm->fill++ % SAMPLE_RING] = sm->items[edl_rng_below(sm->rng, sm->m)];
-    return sm->cand[(sm->head + a) % SAMPLE_RING];
-}
+static int64_t sampler_draw(sampler *sm) { return sm->items[edl_rng_below(sm->rng, sm->m)]; }
 
-/* A negative for dense user u, avoiding the user's own items (a few tries). */
-static int64_t negative(const trainer *t, size_t u, sampler *sm) {
-    int64_t j = 0;
-    for (int tries = 0; tries < 16; tries++) {
-        j = sampler_peek(sm, 0);
-        sm->head++;
-        if (!maybe_seen(t, u, j)) break;
-    }
-    return j;
-}
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
 
-/* The negatives of a batch: slot q < n is example e = (q / per) (per + skip) + skip + q % per of
-   idx (width values an example, the user first); its negative (+ users) goes to offset jo. The
-   filter word of the slot SAMPLE_AHEAD on is prefetched with the candidate it will draw when no
-   draw between is rejected (most are not: then it is the one it probes). */
+/* The negatives of a batch, avoiding each user's own items (up to 16 draws): slot q < n is example
+   e = (q / per) (per + skip) + skip + q % per of idx (width values an example, the user first);
+   its negative (+ users) goes to offset jo. In passes over the batch, so the cache misses of
+   many slots overlap (one at a time, the filter's probe had taken 84% of the sampler's time):
+   every slot draws a candidate and asks for its filter word; the slots whose word says "maybe"
+   ask for the lines of their exact search (up to 2 KiB); then each checks its candidate, drawing
+   again while it is the user's own. */
 static void draw_negatives(const trainer *t, sampler *sm, int64_t *idx, size_t width, size_t jo, size_t n, size_t per,
                            size_t skip) {
     const int64_t U = (int64_t)t->r->users;
+    const int64_t *seen = t->r->seen, *off = t->r->seen_off;
+#define SLOT(q) (((q) / per * (per + skip) + skip + (q) % per) * width)
     for (size_t q = 0; q < n; q++) {
-        if (q + SAMPLE_AHEAD < n) {
-            size_t qa = q + SAMPLE_AHEAD, ea = qa / per * (per + skip) + skip + qa % per;
-            uint64_t h = pair_hash((size_t)idx[ea * width], sampler_peek(sm, SAMPLE_AHEAD));
-#if defined(__GNUC__) || defined(__clang__)
-            __builtin_prefetch(t->filter + (h & t->filter_mask));
-#else
-            (void)h;
-#endif
-        }
-        size_t e = q / per * (per + skip) + skip + q % per;
-        idx[e * width + jo] = U + negative(t, (size_t)idx[e * width], sm);
+        size_t e = SLOT(q), u = (size_t)idx[e];
+        int64_t j = sampler_draw(sm);
+        idx[e + jo] = j;
+        PREFETCH(t->filter + (pair_hash(u, j) & t->filter_mask));
     }
+    for (size_t q = 0; q < n; q++) {
+        size_t e = SLOT(q), u = (size_t)idx[e];
+        uint64_t h = pair_hash(u, idx[e + jo]), b = pair_bits(h);
+        if ((t->filter[h & t->filter_mask] & b) != b) continue;
+        size_t m = (size_t)(off[u + 1] - off[u]); /* all of u's items up to 2 KiB, else the first probes */
+        if (m * sizeof *seen <= 2048)
+            for (size_t k = 0; k < m; k += 8) PREFETCH(seen + off[u] + k);
+        else
+            for (size_t k = 1; k < 8; k++) PREFETCH(seen + off[u] + m * k / 8);
+    }
+    for (size_t q = 0; q < n; q++) {
+        size_t e = SLOT(q), u = (size_t)idx[e];
+        int64_t j = idx[e + jo];
+        for (int tries = 1; tries < 16 && maybe_seen(t, u, j); tries++) j = sampler_draw(sm);
+        idx[e + jo] = U + j;
+    }
+#undef SLOT
 }
 
 typedef struct {
