@@ -118,11 +118,26 @@ void edl__rec_blocks_shuffle(edl__rec_blocks *b, const int64_t *uidx, const int6
     for (size_t i = 0; i < b->items; i++) b->gitems[b->cursor[b->ig[i]]++] = (int64_t)i;
     /* then each block in a random order */
     for (size_t k = 0; k < nblocks; k++) {
+        /* Fisher-Yates; the draws do not depend on the records, so CHUNK of them are made first
+           and the records they name asked for, their cache misses overlapping (the same draws
+           and swaps as one at a time) */
+        enum { CHUNK = 32 };
         edl__rec_record *o = b->rec + b->off[k];
-        for (size_t i = b->off[k + 1] - b->off[k]; i-- > 1;) {
-            size_t j = (size_t)edl_rng_below(rng, i + 1);
-            edl__rec_record x = o[i];
-            o[i] = o[j], o[j] = x;
+        size_t js[CHUNK];
+        for (size_t i = b->off[k + 1] - b->off[k]; i > 1;) {
+            size_t c = i - 1 < CHUNK ? i - 1 : CHUNK; /* swaps for i - 1, i - 2, ..., i - c */
+            for (size_t q = 0; q < c; q++) {
+                js[q] = (size_t)edl_rng_below(rng, i - q);
+#if defined(__GNUC__) || defined(__clang__)
+                __builtin_prefetch(o + js[q], 1);
+#endif
+            }
+            for (size_t q = 0; q < c; q++) {
+                size_t at = i - 1 - q, j = js[q];
+                edl__rec_record x = o[at];
+                o[at] = o[j], o[j] = x;
+            }
+            i -= c;
         }
     }
 }
