@@ -32,6 +32,21 @@ TEST(vec_dots_and_gather_rows_match_references) {
             float want = edl__vec_dot(out + 2 * k * dim, out + (2 * k + 1) * dim, dim);
             if (memcmp(&dots[k], &want, sizeof want)) FAILF("dim %zu pair %zu: %g, want %g", dim, k, dots[k], want);
         }
+        /* gathered with the products of each example's first row with its others */
+        for (size_t per = 2; per <= 3; per++) {
+            size_t ex = n / per, k0 = 1, k1 = ex - 1;
+            float d1[37], d2[37];
+            for (size_t k = 0; k < ex; k++) d1[k] = d2[k] = -7.0f;
+            edl__vec_gather_dots(out, d1, per == 3 ? d2 : NULL, table, dim, idx, ex, per, k0, k1);
+            CHECK(same_bits(out, ref, ex * per * dim));
+            for (size_t k = 0; k < ex; k++) {
+                const float *a = ref + k * per * dim;
+                float w1 = k >= k0 && k < k1 ? edl__vec_dot(a, a + dim, dim) : -7.0f;
+                float w2 = per == 3 && k >= k0 && k < k1 ? edl__vec_dot(a, a + 2 * dim, dim) : -7.0f;
+                if (memcmp(&d1[k], &w1, sizeof w1) || memcmp(&d2[k], &w2, sizeof w2))
+                    FAILF("dim %zu per %zu example %zu: %g %g, want %g %g", dim, per, k, d1[k], d2[k], w1, w2);
+            }
+        }
         free(table), free(out), free(ref), free(dots);
     }
 }

@@ -169,6 +169,35 @@ EDL__CLONES void edl__vec_gather_rows(float *restrict out, const float *restrict
     }
 }
 
+/* The rows of n examples of per rows each (per 2 or 3): out[k per + r,:] = table[idx[k per + r],:],
+   and for k in [k0, k1) the products of the example's first row with its second, d1[k], and
+   third, d2[k] (per 3), as edl__vec_dot computes them: the rows read once, rows asked for
+   PREFETCH_AHEAD on. */
+EDL__CLONES void edl__vec_gather_dots(float *restrict out, float *restrict d1, float *restrict d2,
+                                      const float *restrict table, size_t dim, const int64_t *idx, size_t n, size_t per,
+                                      size_t k0, size_t k1) {
+    const size_t rows = n * per;
+    for (size_t k = 0; k < n; k++) {
+        for (size_t r = 0; r < per; r++) {
+            size_t m = k * per + r;
+            if (m + PREFETCH_AHEAD < rows) prefetch_row(table + (size_t)idx[m + PREFETCH_AHEAD] * dim, dim, 0);
+            if (dim == 32)
+                memcpy(out + m * 32, table + (size_t)idx[m] * 32, 32 * sizeof *out);
+            else
+                memcpy(out + m * dim, table + (size_t)idx[m] * dim, dim * sizeof *out);
+        }
+        if (k < k0 || k >= k1) continue;
+        const float *a = out + k * per * dim;
+        if (dim == 32) {
+            d1[k] = dot_tree(a, a + 32, 32);
+            if (per == 3) d2[k] = dot_tree(a, a + 64, 32);
+        } else {
+            d1[k] = dot_tree(a, a + dim, dim);
+            if (per == 3) d2[k] = dot_tree(a, a + 2 * dim, dim);
+        }
+    }
+}
+
 /* One negative-sampling step (word2vec / fastText): grad += alpha row, row += alpha hidden, in
    one pass over row (the update reads row before changing it, as the two-step form does). */
 EDL__CLONES void edl__vec_ns_step(float *restrict grad, float *restrict row, const float *restrict hidden, float alpha,

@@ -365,14 +365,11 @@ static bool step_mf(trainer *t, workspace *w, size_t s, size_t e, size_t step, t
     for (size_t k = 0; k < nb; k++)
         w->idx[2 * k] = rec[k].u, w->idx[2 * k + 1] = (int64_t)U + rec[k].i, w->target[k] = rec[k].rating;
     /* the rows (the ids come from index_records: every index is below users + items) */
-    edl__vec_gather_rows(w->rows, r->table, d, w->idx, 2 * nb);
-    /* the products, this rank's part of them (the biases are read as the updates leave them) */
+    /* with the products, this rank's part of them (the biases are read as the updates leave them) */
     size_t k0, k1;
     edl__comm_share(t->comm, nb, &k0, &k1);
-    if (f)
-        edl__vec_dots(w->logit + k0, w->rows + 2 * k0 * d, w->rows + 2 * k0 * d + d, 2 * d, k1 - k0, f);
-    else
-        memset(w->logit + k0, 0, (k1 - k0) * sizeof *w->logit);
+    edl__vec_gather_dots(w->rows, w->logit, NULL, r->table, d, w->idx, nb, 2, f ? k0 : 0, f ? k1 : 0);
+    if (!f) memset(w->logit + k0, 0, (k1 - k0) * sizeof *w->logit);
     if (!share_parts(t, step, w->logit, 1, nb)) return true;
     edl__opt_coef c = coef(t, t->reg, step), cb = coef(t, t->reg, step);
     bool ok = true;
@@ -405,12 +402,9 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, size_t step, 
             w->idx[3 * nb] = x.u, w->idx[3 * nb + 1] = (int64_t)U + x.i;
     }
     draw_negatives(t, sm, w->idx, 3, 2, nb, 1, 0);
-    edl__vec_gather_rows(w->rows, r->table, d, w->idx, 3 * nb); /* indices below users + items */
-    size_t k0, k1;                                              /* this rank's part of the scores */
+    size_t k0, k1; /* the rows (indices below users + items), this rank's part of the products */
     edl__comm_share(t->comm, nb, &k0, &k1);
-    const float *r0 = w->rows + 3 * k0 * d;
-    edl__vec_dots(w->logit + k0, r0, r0 + d, 3 * d, k1 - k0, f);      /* <p_u, q_i> */
-    edl__vec_dots(w->dlogit + k0, r0, r0 + 2 * d, 3 * d, k1 - k0, f); /* <p_u, q_j> */
+    edl__vec_gather_dots(w->rows, w->logit, w->dlogit, r->table, d, w->idx, nb, 3, k0, k1); /* <p_u, q_i>, <p_u, q_j> */
     for (size_t k = k0; k < k1; k++)
         w->logit[k] = r->bias[w->idx[3 * k + 1]] - r->bias[w->idx[3 * k + 2]] + w->logit[k] - w->dlogit[k];
     if (!share_parts(t, step, w->logit, 1, nb)) return true;
