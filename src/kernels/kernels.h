@@ -98,8 +98,6 @@ void edl__vec_axpy(float *y, float a, const float *x, size_t n); /* y += a x */
 void edl__vec_scale(float *y, float a, size_t n);                /* y *= a */
 void edl__vec_max_arg(float *y, int64_t *arg, const float *x, int64_t row, size_t n);
 float edl__vec_dot(const float *a, const float *b, size_t n);
-/* out[k] = edl__vec_dot(a + k stride, b + k stride, dim), k < n */
-void edl__vec_dots(float *out, const float *a, const float *b, size_t stride, size_t n, size_t dim);
 /* Examples of per (2 or 3) rows: out[k per + r,:] = table[idx[k per + r],:] for k < n; for k in
    [k0, k1): d1[k] = row 0 . row 1, d2[k] = row 0 . row 2 (per 3), as edl__vec_dot. */
 void edl__vec_gather_dots(float *out, float *d1, float *d2, const float *table, size_t dim, const int64_t *idx,

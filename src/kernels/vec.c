@@ -74,16 +74,6 @@ static inline __attribute__((always_inline)) float dot_tree(const float *a, cons
 
 EDL__CLONES float edl__vec_dot(const float *a, const float *b, size_t n) { return dot_tree(a, b, n); }
 
-/* out[k] = edl__vec_dot(a + k stride, b + k stride, dim) for k < n: the same sums, one call a
-   batch (the recommenders' scores). */
-EDL__CLONES void edl__vec_dots(float *restrict out, const float *a, const float *b, size_t stride, size_t n,
-                               size_t dim) {
-    if (dim == 32) /* the common width, its loops unrolled */
-        for (size_t k = 0; k < n; k++) out[k] = dot_tree(a + k * stride, b + k * stride, 32);
-    else
-        for (size_t k = 0; k < n; k++) out[k] = dot_tree(a + k * stride, b + k * stride, dim);
-}
-
 /* The inner loops of the embedding bag, one call per bag rather than per row. Rows are read
    in random order, so each loop asks for the row PREFETCH_AHEAD positions on before it needs it
    (the hardware prefetcher cannot guess a random row). */

@@ -2,7 +2,7 @@
  * concatenated embeddings (implicit feedback), and item popularity. The users' and items'
  * embedding rows live in one table (users first), layer 0 of an edl model; the mlp's dense
  * layers follow it in the same parameter block. Training is by mini-batches: each batch gathers
- * its rows with edl_embedding_forward, runs the head (a dot product, or edl_dense_forward and
+ * its rows (edl__vec_gather_rows, or _gather_dots with the products), runs the head (a dot product, or edl_dense_forward and
  * _backward), and updates the rows it read with edl's optimizer rules (lazy: only rows looked up
  * change, as torch.optim.SparseAdam). Threads run blocks of records that share no user and no
  * item (recommend_blocks.c), so the rows need no locks and a seed gives the same model for a
@@ -449,8 +449,8 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, size_t step, 
     size_t k0, k1;
     edl__comm_share(t->comm, nb, &k0, &k1);
     const size_t np = k1 - k0;
-    edl_status ps =
-        np ? edl_embedding_forward(w->rows + 2 * k0 * d, r->table, U + r->items, d, w->idx + 2 * k0, 2 * np) : EDL_OK;
+    edl_status ps = EDL_OK;
+    edl__vec_gather_rows(w->rows + 2 * k0 * d, r->table, d, w->idx + 2 * k0, 2 * np); /* ids below users + items */
     for (size_t l = 0; ps == EDL_OK && np && l < L; l++) {
         const edl__rec_dense *D = &r->dense[l];
         ps = edl_dense_forward(w->act[l + 1] + k0 * D->out, w->act[l] + k0 * D->in, np, D->in, D->out, D->w, D->b,
