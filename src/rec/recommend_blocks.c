@@ -104,12 +104,15 @@ void edl__rec_blocks_shuffle(edl__rec_blocks *b, const int64_t *uidx, const int6
     if (nt > 1) deal(b->ug, b->urank, b->users, b->nt, rng), deal(b->ig, b->irank, b->items, b->nt, rng);
     /* counting sorts: records by block (ug, ig), items by group */
     memset(b->off, 0, (nblocks + 1) * sizeof *b->off);
-    for (size_t k = 0; k < b->n; k++) b->off[b->ug[uidx[k]] * nt + b->ig[iidx[k]] + 1]++;
+    if (nt == 1) /* one block: counting into one counter would be a chain of stores and loads */
+        b->off[1] = b->n;
+    else
+        for (size_t k = 0; k < b->n; k++) b->off[b->ug[uidx[k]] * nt + b->ig[iidx[k]] + 1]++;
     for (size_t k = 0; k < nblocks; k++) b->off[k + 1] += b->off[k];
     memcpy(b->cursor, b->off, nblocks * sizeof *b->cursor);
     for (size_t k = 0; k < b->n; k++) {
         edl__rec_record x = {(uint32_t)uidx[k], (uint32_t)iidx[k], rating ? rating[k] : 0.0f};
-        b->rec[b->cursor[b->ug[uidx[k]] * nt + b->ig[iidx[k]]]++] = x;
+        b->rec[nt == 1 ? k : b->cursor[b->ug[uidx[k]] * nt + b->ig[iidx[k]]]++] = x;
     }
     memset(b->goff, 0, (nt + 1) * sizeof *b->goff);
     for (size_t i = 0; i < b->items; i++) b->goff[b->ig[i] + 1]++;
