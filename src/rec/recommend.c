@@ -646,6 +646,14 @@ void edl__rec_model_defaults(edl_rec_kind kind, float *lr, float *reg, int *opt)
     *lr = lr0[kind], *reg = reg0[kind], *opt = opt0[kind];
 }
 
+/* n zero floats from a cache line's start, as the table's rows (the optimizer state of a row
+   then spans the lines its row does, two for 32 floats rather than three from calloc's offset). */
+static float *zeros64(size_t n) {
+    void *p = NULL;
+    if (n == 0 || n > SIZE_MAX / sizeof(float) || posix_memalign(&p, 64, n * sizeof(float)) != 0) return NULL;
+    return memset(p, 0, n * sizeof(float));
+}
+
 static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const int64_t *uidx, const int64_t *iidx,
                                const edl_rec_args *a, edl_rec_report *rep) {
     trainer t;
@@ -687,11 +695,11 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     float *const region1 = edl__model_region(r->m, EDL__REGION_S1), *const region2 =
                                                                         edl__model_region(r->m, EDL__REGION_S2);
     if (s == EDL_OK && t.opt != EDL_OPT_SGD) {
-        t.s1 = region1 ? region1 : calloc(t.nparams, sizeof(float)), t.b1 = calloc(nb, sizeof(float));
+        t.s1 = region1 ? region1 : zeros64(t.nparams), t.b1 = calloc(nb, sizeof(float));
         if (!t.s1 || !t.b1) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the optimizer's state");
     }
     if (s == EDL_OK && t.opt == EDL_OPT_ADAM) {
-        t.s2 = region2 ? region2 : calloc(t.nparams, sizeof(float)), t.b2 = calloc(nb, sizeof(float));
+        t.s2 = region2 ? region2 : zeros64(t.nparams), t.b2 = calloc(nb, sizeof(float));
         if (!t.s2 || !t.b2) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the optimizer's state");
     }
     /* mf starts its global mean at the data's mean, its biases at 0 */
