@@ -286,9 +286,10 @@ static int64_t sampler_draw(sampler *sm) { return sm->items[edl_rng_below(sm->rn
    ask for the lines of their exact search (up to 2 KiB); then each checks its candidate, drawing
    again while it is the user's own. */
 static void draw_negatives(const trainer *t, sampler *sm, int64_t *idx, size_t width, size_t jo, size_t n, size_t per,
-                           size_t skip) {
+                           size_t skip, size_t *maybe) {
     const int64_t U = (int64_t)t->r->users;
     const int64_t *seen = t->r->seen, *off = t->r->seen_off;
+    size_t nmaybe = 0;
 #define SLOT(q) (((q) / per * (per + skip) + skip + (q) % per) * width)
     for (size_t q = 0; q < n; q++) {
         size_t e = SLOT(q), u = (size_t)idx[e];
@@ -299,20 +300,26 @@ static void draw_negatives(const trainer *t, sampler *sm, int64_t *idx, size_t w
     for (size_t q = 0; q < n; q++) {
         size_t e = SLOT(q), u = (size_t)idx[e];
         uint64_t h = pair_hash(u, idx[e + jo]), b = pair_bits(h);
-        if ((t->filter[h & t->filter_mask] & b) != b) continue;
+        if ((t->filter[h & t->filter_mask] & b) != b) { /* not the user's: taken */
+            idx[e + jo] += U;
+            continue;
+        }
+        maybe[nmaybe++] = e;
         size_t m = (size_t)(off[u + 1] - off[u]); /* all of u's items up to 2 KiB, else the first probes */
         if (m * sizeof *seen <= 2048)
             for (size_t k = 0; k < m; k += 8) PREFETCH(seen + off[u] + k);
         else
             for (size_t k = 1; k < 8; k++) PREFETCH(seen + off[u] + m * k / 8);
     }
-    for (size_t q = 0; q < n; q++) {
-        size_t e = SLOT(q), u = (size_t)idx[e];
+#undef SLOT
+    for (size_t k = 0; k < nmaybe; k++) {
+        size_t e = maybe[k], u = (size_t)idx[e];
         int64_t j = idx[e + jo];
-        for (int tries = 1; tries < 16 && maybe_seen(t, u, j); tries++) j = sampler_draw(sm);
+        if (edl__rec_seen(t->r, u, j)) /* the user's own: draw again */
+            for (int tries = 1; tries < 16 && maybe_seen(t, u, (j = sampler_draw(sm))); tries++) {
+            }
         idx[e + jo] = U + j;
     }
-#undef SLOT
 }
 
 typedef struct {
@@ -322,13 +329,14 @@ typedef struct {
     float *logit, *dlogit;
     float *act[EDL__REC_MAX_DENSE + 1], *grad[EDL__REC_MAX_DENSE + 1]; /* mlp: act[0] = rows */
     float *dparams;                                                    /* mlp: gradient of the dense layers */
-    float *scale;                                                      /* a row update's gradient: scale[m] x[m] */
+    size_t *maybe; /* slots whose negative the filter could not clear */
+    float *scale;  /* a row update's gradient: scale[m] x[m] */
     const float **x;
 } workspace;
 
 static void ws_free(workspace *w, size_t ndense) {
     free(w->idx), free(w->rows), free(w->drows), free(w->target), free(w->logit), free(w->dlogit), free(w->dparams);
-    free(w->scale), free((void *)w->x);
+    free(w->scale), free((void *)w->x), free(w->maybe);
     for (size_t l = 1; l <= ndense; l++) free(w->act[l]), free(w->grad[l]);
 }
 
@@ -345,7 +353,8 @@ static int ws_alloc(workspace *w, const trainer *t, size_t ndense_params) {
     w->dlogit = malloc(ex * sizeof *w->dlogit);
     w->scale = malloc(ex * per * sizeof *w->scale);
     w->x = malloc(ex * per * sizeof *w->x);
-    int ok = w->idx && w->rows && w->drows && w->target && w->logit && w->dlogit && w->scale && w->x;
+    w->maybe = malloc(ex * sizeof *w->maybe);
+    int ok = w->idx && w->rows && w->drows && w->target && w->logit && w->dlogit && w->scale && w->x && w->maybe;
     w->act[0] = w->rows, w->grad[0] = w->drows;
     for (size_t l = 0; l < r->ndense; l++) {
         w->act[l + 1] = malloc(ex * r->dense[l].out * sizeof(float));
@@ -401,7 +410,7 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, size_t step, 
         for (size_t g = 0; g < t->neg && nb < t->batch; g++, nb++)
             w->idx[3 * nb] = x.u, w->idx[3 * nb + 1] = (int64_t)U + x.i;
     }
-    draw_negatives(t, sm, w->idx, 3, 2, nb, 1, 0);
+    draw_negatives(t, sm, w->idx, 3, 2, nb, 1, 0, w->maybe);
     size_t k0, k1; /* the rows (indices below users + items), this rank's part of the products */
     edl__comm_share(t->comm, nb, &k0, &k1);
     edl__vec_gather_dots(w->rows, w->logit, w->dlogit, r->table, d, w->idx, nb, 3, k0, k1); /* <p_u, q_i>, <p_u, q_j> */
@@ -443,7 +452,7 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, size_t step, 
             w->target[nb] = g == 0 ? 1.0f : 0.0f;
         }
     }
-    if (t->neg) draw_negatives(t, sm, w->idx, 2, 1, (e - s) * t->neg, t->neg, 1);
+    if (t->neg) draw_negatives(t, sm, w->idx, 2, 1, (e - s) * t->neg, t->neg, 1, w->maybe);
     /* this rank's part [k0, k1) of the examples: rows, forward, and after the loss over all of
        them, backward; then the parts' row gradients and dense sums go to every rank */
     size_t k0, k1;
