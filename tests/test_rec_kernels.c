@@ -3,6 +3,7 @@
  * trainers' runs must not change with them. */
 #include "harness.h"
 #include "kernels/kernels.h"
+#include "common/internal.h"
 #include "model/optim_rules.h"
 
 static void fill(float *x, size_t n, edl_rng *rng, float scale) {
@@ -138,4 +139,43 @@ TEST(vec_logsig_matches_naive) {
     /* the lanes: one value's loss alone */
     float one = -2.5f;
     CHECK(fabs(edl__vec_logsig(g, &one, 1) - log1p(exp(2.5))) < 1e-6);
+}
+
+/* The negative sampler's draws: the 128-bit product both ways, and edl__rng_range uniform (a
+   chi-square over 7 and 4000 values) and below n for n at the edges. */
+TEST(rng_range_is_uniform_and_products_agree) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 11);
+    for (int k = 0; k < 100000; k++) {
+        uint64_t a = edl_rng_u64(&rng), b = k < 10 ? UINT64_MAX - (uint64_t)k : edl_rng_u64(&rng) >> (k % 64);
+        uint64_t h1, l1, h2, l2;
+        edl__mul128(a, b, &h1, &l1), edl__mul128_portable(a, b, &h2, &l2);
+        if (h1 != h2 || l1 != l2) {
+            FAILF("%llu * %llu: two products differ", (unsigned long long)a, (unsigned long long)b);
+            break;
+        }
+    }
+    static const uint64_t ns[] = {7, 4000};
+    for (int c = 0; c < 2; c++) {
+        const uint64_t n = ns[c];
+        const size_t draws = 200 * (size_t)n;
+        size_t *count = calloc(n, sizeof *count);
+        for (size_t k = 0; k < draws; k++) {
+            uint64_t v = edl__rng_range(&rng, n);
+            if (v >= n) {
+                FAILF("%llu is not below %llu", (unsigned long long)v, (unsigned long long)n);
+                break;
+            }
+            count[v]++;
+        }
+        double chi = 0.0, want = (double)draws / (double)n;
+        for (uint64_t v = 0; v < n; v++) chi += ((double)count[v] - want) * ((double)count[v] - want) / want;
+        /* chi-square with n - 1 degrees of freedom: mean n - 1, sd sqrt(2 (n - 1)); 6 sd is a bug */
+        CHECK(chi < (double)(n - 1) + 6.0 * sqrt(2.0 * (double)(n - 1)));
+        free(count);
+    }
+    edl_rng before = rng;
+    CHECK(edl__rng_range(&rng, 1) == 0 && edl__rng_range(&rng, 0) == 0);
+    CHECK(memcmp(&before, &rng, sizeof rng) == 0); /* n <= 1 draws nothing */
+    for (int k = 0; k < 1000; k++) CHECK(edl__rng_range(&rng, UINT64_MAX) < UINT64_MAX);
 }

@@ -270,7 +270,8 @@ static void sampler_init(sampler *sm, const trainer *t, int g, edl_rng *rng) {
     sm->items = t->blk->gitems + t->blk->goff[g], sm->m = t->blk->goff[g + 1] - t->blk->goff[g], sm->rng = rng;
 }
 
-static int64_t sampler_draw(sampler *sm) { return sm->items[edl_rng_below(sm->rng, sm->m)]; }
+/* (edl__rng_range: no division a draw, as edl_rng_below's) */
+static int64_t sampler_draw(sampler *sm) { return sm->items[edl__rng_range(sm->rng, sm->m)]; }
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PREFETCH(p) __builtin_prefetch(p)

@@ -130,7 +130,7 @@ void edl__rec_blocks_shuffle(edl__rec_blocks *b, const int64_t *uidx, const int6
         for (size_t i = b->off[k + 1] - b->off[k]; i > 1;) {
             size_t c = i - 1 < CHUNK ? i - 1 : CHUNK; /* swaps for i - 1, i - 2, ..., i - c */
             for (size_t q = 0; q < c; q++) {
-                js[q] = (size_t)edl_rng_below(rng, i - q);
+                js[q] = (size_t)edl__rng_range(rng, i - q);
 #if defined(__GNUC__) || defined(__clang__)
                 __builtin_prefetch(o + js[q], 1);
 #endif
