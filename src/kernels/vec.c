@@ -162,10 +162,10 @@ EDL__CLONES void edl__vec_gather_rows(float *restrict out, const float *restrict
 /* The rows of n examples of per rows each (per 2 or 3): out[k per + r,:] = table[idx[k per + r],:],
    and for k in [k0, k1) the products of the example's first row with its second, d1[k], and
    third, d2[k] (per 3), as edl__vec_dot computes them: the rows read once, rows asked for
-   PREFETCH_AHEAD on. */
+   PREFETCH_AHEAD on. diff (per 3): the third row is then replaced by the second minus the third. */
 EDL__CLONES void edl__vec_gather_dots(float *restrict out, float *restrict d1, float *restrict d2,
                                       const float *restrict table, size_t dim, const int64_t *idx, size_t n, size_t per,
-                                      size_t k0, size_t k1) {
+                                      size_t k0, size_t k1, int diff) {
     const size_t rows = n * per;
     for (size_t k = 0; k < n; k++) {
         for (size_t r = 0; r < per; r++) {
@@ -176,14 +176,21 @@ EDL__CLONES void edl__vec_gather_dots(float *restrict out, float *restrict d1, f
             else
                 memcpy(out + m * dim, table + (size_t)idx[m] * dim, dim * sizeof *out);
         }
-        if (k < k0 || k >= k1) continue;
-        const float *a = out + k * per * dim;
-        if (dim == 32) {
-            d1[k] = dot_tree(a, a + 32, 32);
-            if (per == 3) d2[k] = dot_tree(a, a + 64, 32);
-        } else {
-            d1[k] = dot_tree(a, a + dim, dim);
-            if (per == 3) d2[k] = dot_tree(a, a + 2 * dim, dim);
+        float *a = out + k * per * dim;
+        if (k >= k0 && k < k1) {
+            if (dim == 32) {
+                d1[k] = dot_tree(a, a + 32, 32);
+                if (per == 3) d2[k] = dot_tree(a, a + 64, 32);
+            } else {
+                d1[k] = dot_tree(a, a + dim, dim);
+                if (per == 3) d2[k] = dot_tree(a, a + 2 * dim, dim);
+            }
+        }
+        if (per == 3 && diff) { /* bpr's rows: p_u, q_i, and q_i - q_j for p_u's gradient */
+            if (dim == 32)
+                for (size_t j = 0; j < 32; j++) a[64 + j] = a[32 + j] - a[64 + j];
+            else
+                for (size_t j = 0; j < dim; j++) a[2 * dim + j] = a[dim + j] - a[2 * dim + j];
         }
     }
 }

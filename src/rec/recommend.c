@@ -378,7 +378,7 @@ static bool step_mf(trainer *t, workspace *w, size_t s, size_t e, size_t step, t
     /* with the products, this rank's part of them (the biases are read as the updates leave them) */
     size_t k0, k1;
     edl__comm_share(t->comm, nb, &k0, &k1);
-    edl__vec_gather_dots(w->rows, w->logit, NULL, r->table, d, w->idx, nb, 2, f ? k0 : 0, f ? k1 : 0);
+    edl__vec_gather_dots(w->rows, w->logit, NULL, r->table, d, w->idx, nb, 2, f ? k0 : 0, f ? k1 : 0, 0);
     if (!f) memset(w->logit + k0, 0, (k1 - k0) * sizeof *w->logit);
     if (!share_parts(t, step, w->logit, 1, nb)) return true;
     edl__opt_coef c = coef(t, t->reg, step), cb = coef(t, t->reg, step);
@@ -404,17 +404,20 @@ static bool step_mf(trainer *t, workspace *w, size_t s, size_t e, size_t step, t
 /* bpr: rows are (p_u, q_i, q_j) triples; loss -log sigmoid(x), x = b_i - b_j + <p_u, q_i - q_j>. */
 static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, size_t step, sampler *sm, thread_sum *sum) {
     edl_recommender *r = t->r;
-    const size_t d = r->dim, f = r->fdim, U = r->users;
+    const size_t d = r->dim, U = r->users;
     size_t nb = 0;
-    for (size_t k = s; k < e; k++) {
-        const edl__rec_record x = t->blk->rec[k];
-        for (size_t g = 0; g < t->neg && nb < t->batch; g++, nb++)
-            w->idx[3 * nb] = x.u, w->idx[3 * nb + 1] = (int64_t)U + x.i;
-    }
+    const edl__rec_record *rec = t->blk->rec;
+    if (t->neg == 1) /* the default: one example a record */
+        for (size_t k = s; k < e; k++, nb++) w->idx[3 * nb] = rec[k].u, w->idx[3 * nb + 1] = (int64_t)U + rec[k].i;
+    else
+        for (size_t k = s; k < e; k++)
+            for (size_t g = 0; g < t->neg && nb < t->batch; g++, nb++)
+                w->idx[3 * nb] = rec[k].u, w->idx[3 * nb + 1] = (int64_t)U + rec[k].i;
     draw_negatives(t, sm, w->idx, 3, 2, nb, 1, 0, w->maybe);
     size_t k0, k1; /* the rows (indices below users + items), this rank's part of the products */
     edl__comm_share(t->comm, nb, &k0, &k1);
-    edl__vec_gather_dots(w->rows, w->logit, w->dlogit, r->table, d, w->idx, nb, 3, k0, k1); /* <p_u, q_i>, <p_u, q_j> */
+    /* <p_u, q_i>, <p_u, q_j>; the rows kept: p_u, q_i, q_i - q_j */
+    edl__vec_gather_dots(w->rows, w->logit, w->dlogit, r->table, d, w->idx, nb, 3, k0, k1, 1);
     for (size_t k = k0; k < k1; k++)
         w->logit[k] = r->bias[w->idx[3 * k + 1]] - r->bias[w->idx[3 * k + 2]] + w->logit[k] - w->dlogit[k];
     if (!share_parts(t, step, w->logit, 1, nb)) return true;
@@ -425,9 +428,7 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, size_t step, 
     bool ok = true;
     for (size_t k = 0; k < nb; k++) {
         float g = w->dlogit[k];
-        const float *p = w->rows + 3 * k * d, *qi = p + d, *qj = qi + d;
-        float *diff = w->drows + 3 * k * d;
-        for (size_t j = 0; j < f; j++) diff[j] = qi[j] - qj[j];
+        const float *p = w->rows + 3 * k * d, *diff = p + 2 * d;
         /* p_u from g (q_i - q_j), q_i from g p_u, q_j from -g p_u */
         w->scale[3 * k] = g, w->scale[3 * k + 1] = g, w->scale[3 * k + 2] = -g;
         w->x[3 * k] = diff, w->x[3 * k + 1] = p, w->x[3 * k + 2] = p;
