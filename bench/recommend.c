@@ -26,9 +26,11 @@
  * instead of two.
  *
  * Floor samples are taken between edl's epochs (inside the progress callback, whose time is
- * subtracted from the next epoch), so both see the same machine state. Not in the floor: the
- * gather of the records through the shuffled order (uidx/iidx/rating[order[k]]), the schedule
- * (dealing the groups, sorting the records into blocks, the shuffle), the negative sampling, the dot products, sqrt and divisions of Adam, and the mlp's GEMMs.
+ * subtracted from the next epoch), so both see the same machine state. Not in the floor:
+ * reading the records (edl's schedule shuffles them packed, a batch reads its own in a row), the
+ * schedule (dealing the groups, sorting the records into blocks, the shuffle), the negative
+ * sampling (its filter and exact search), the dot products, sqrt and divisions of Adam, and the
+ * mlp's GEMMs.
  * bench/recommend.sh runs this beside bench/torch_recommend.py.
  */
 #include "bench.h"
