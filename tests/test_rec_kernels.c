@@ -33,14 +33,15 @@ TEST(vec_gather_rows_and_dots_match_references) {
             for (size_t k = 0; k < ex; k++) d1[k] = d2[k] = -7.0f;
             edl__vec_gather_dots(out, d1, per == 3 ? d2 : NULL, table, dim, idx, ex, per, k0, k1, 0);
             CHECK(same_bits(out, ref, ex * per * dim));
-            if (per == 3) { /* with diff: the third row is the second minus the third */
+            if (per == 3) { /* with diff: the first row, then the second minus the third */
                 float *o2 = malloc(ex * per * dim * sizeof *o2), e1[37], e2[37];
                 edl__vec_gather_dots(o2, e1, e2, table, dim, idx, ex, per, k0, k1, 1);
                 for (size_t k = 0; k < ex; k++)
                     for (size_t j = 0; j < dim; j++) {
                         size_t at = (k * per + 2) * dim + j;
                         float want = ref[at - dim] - ref[at];
-                        if (memcmp(&o2[at], &want, sizeof want) || memcmp(&o2[at - dim], &ref[at - dim], sizeof want))
+                        if (memcmp(&o2[at], &want, sizeof want) ||
+                            memcmp(&o2[at - 2 * dim], &ref[at - 2 * dim], sizeof want))
                             FAILF("dim %zu example %zu column %zu: the difference row is wrong", dim, k, j);
                     }
                 CHECK(same_bits(e1 + k0, d1 + k0, k1 - k0) && same_bits(e2 + k0, d2 + k0, k1 - k0));

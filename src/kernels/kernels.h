@@ -100,7 +100,7 @@ void edl__vec_max_arg(float *y, int64_t *arg, const float *x, int64_t row, size_
 float edl__vec_dot(const float *a, const float *b, size_t n);
 /* Examples of per (2 or 3) rows: out[k per + r,:] = table[idx[k per + r],:] for k < n; for k in
    [k0, k1): d1[k] = row 0 . row 1, d2[k] = row 0 . row 2 (per 3), as edl__vec_dot; diff (per 3):
-   then out row 2 = row 1 - row 2. */
+   out row 2 = row 1 - row 2 instead, and out row 1 is not written. */
 void edl__vec_gather_dots(float *out, float *d1, float *d2, const float *table, size_t dim, const int64_t *idx,
                           size_t n, size_t per, size_t k0, size_t k1, int diff);
 /* out[k,:] = table[idx[k],:], k < n (indices in range: the caller checks) */

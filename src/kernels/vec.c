@@ -162,35 +162,36 @@ EDL__CLONES void edl__vec_gather_rows(float *restrict out, const float *restrict
 /* The rows of n examples of per rows each (per 2 or 3): out[k per + r,:] = table[idx[k per + r],:],
    and for k in [k0, k1) the products of the example's first row with its second, d1[k], and
    third, d2[k] (per 3), as edl__vec_dot computes them: the rows read once, rows asked for
-   PREFETCH_AHEAD on. diff (per 3): the third row is then replaced by the second minus the third. */
+   PREFETCH_AHEAD on. diff (per 3): out holds rows 0 and 1 - 2 (bpr's p_u and q_i - q_j), row 1's
+   place is left as it was. */
 EDL__CLONES void edl__vec_gather_dots(float *restrict out, float *restrict d1, float *restrict d2,
                                       const float *restrict table, size_t dim, const int64_t *idx, size_t n, size_t per,
                                       size_t k0, size_t k1, int diff) {
     const size_t rows = n * per;
+    const int keep1 = !(per == 3 && diff); /* with diff, row 1 is not needed after: not stored */
     for (size_t k = 0; k < n; k++) {
-        for (size_t r = 0; r < per; r++) {
-            size_t m = k * per + r;
-            if (m + PREFETCH_AHEAD < rows) prefetch_row(table + (size_t)idx[m + PREFETCH_AHEAD] * dim, dim, 0);
-            if (dim == 32)
-                memcpy(out + m * 32, table + (size_t)idx[m] * 32, 32 * sizeof *out);
-            else
-                memcpy(out + m * dim, table + (size_t)idx[m] * dim, dim * sizeof *out);
-        }
+        for (size_t r = 0; r < per; r++)
+            if (k * per + r + PREFETCH_AHEAD < rows)
+                prefetch_row(table + (size_t)idx[k * per + r + PREFETCH_AHEAD] * dim, dim, 0);
+        const float *t0 = table + (size_t)idx[k * per] * dim, *t1 = table + (size_t)idx[k * per + 1] * dim;
+        const float *t2 = per == 3 ? table + (size_t)idx[k * per + 2] * dim : NULL;
         float *a = out + k * per * dim;
-        if (k >= k0 && k < k1) {
-            if (dim == 32) {
-                d1[k] = dot_tree(a, a + 32, 32);
-                if (per == 3) d2[k] = dot_tree(a, a + 64, 32);
-            } else {
-                d1[k] = dot_tree(a, a + dim, dim);
-                if (per == 3) d2[k] = dot_tree(a, a + 2 * dim, dim);
-            }
-        }
-        if (per == 3 && diff) { /* bpr's rows: p_u, q_i, and q_i - q_j for p_u's gradient */
-            if (dim == 32)
-                for (size_t j = 0; j < 32; j++) a[64 + j] = a[32 + j] - a[64 + j];
-            else
-                for (size_t j = 0; j < dim; j++) a[2 * dim + j] = a[dim + j] - a[2 * dim + j];
+        if (dim == 32) {
+            memcpy(a, t0, 32 * sizeof *a);
+            if (keep1) memcpy(a + 32, t1, 32 * sizeof *a);
+            if (per == 3 && !diff) memcpy(a + 64, t2, 32 * sizeof *a);
+            if (k >= k0 && k < k1) d1[k] = dot_tree(t0, t1, 32);
+            if (per == 3 && k >= k0 && k < k1) d2[k] = dot_tree(t0, t2, 32);
+            if (per == 3 && diff)
+                for (size_t j = 0; j < 32; j++) a[64 + j] = t1[j] - t2[j];
+        } else {
+            memcpy(a, t0, dim * sizeof *a);
+            if (keep1) memcpy(a + dim, t1, dim * sizeof *a);
+            if (per == 3 && !diff) memcpy(a + 2 * dim, t2, dim * sizeof *a);
+            if (k >= k0 && k < k1) d1[k] = dot_tree(t0, t1, dim);
+            if (per == 3 && k >= k0 && k < k1) d2[k] = dot_tree(t0, t2, dim);
+            if (per == 3 && diff)
+                for (size_t j = 0; j < dim; j++) a[2 * dim + j] = t1[j] - t2[j];
         }
     }
 }
