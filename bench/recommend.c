@@ -26,9 +26,11 @@
  * instead of two.
  *
  * Floor samples are taken between edl's epochs (inside the progress callback, whose time is
- * subtracted from the next epoch), so both see the same machine state. Not in the floor: the
- * gather of the records through the shuffled order (uidx/iidx/rating[order[k]]), the schedule
- * (dealing the groups, sorting the records into blocks, the shuffle), the negative sampling, the dot products, sqrt and divisions of Adam, and the mlp's GEMMs.
+ * subtracted from the next epoch), so both see the same machine state. Not in the floor:
+ * reading the records (edl's schedule shuffles them packed, a batch reads its own in a row), the
+ * schedule (dealing the groups, sorting the records into blocks, the shuffle), the negative
+ * sampling (its filter and exact search), the dot products, sqrt and divisions of Adam, and the
+ * mlp's GEMMs.
  * bench/recommend.sh runs this beside bench/torch_recommend.py.
  */
 #include "bench.h"
@@ -248,7 +250,7 @@ int main(int argc, char **argv) {
     edl_rng_seed(&rng, seed);
     if (edl__rec_blocks_init(&blk, &fake, n, nt) != EDL_OK)
         return (fprintf(stderr, "bench_recommend: %s\n", edl_last_error()), 1);
-    edl__rec_blocks_shuffle(&blk, u64, i64, &rng);
+    edl__rec_blocks_shuffle(&blk, u64, i64, NULL, &rng);
     /* the row stream, segment by segment and batch by batch, as run_thread and step_* build theirs */
     const size_t T = (size_t)nt;
     size_t per = kind == EDL_REC_MF ? 2 : kind == EDL_REC_BPR ? 3 * neg : 2 * (1 + neg);
@@ -268,8 +270,7 @@ int main(int argc, char **argv) {
             for (size_t b = b0; b < b1; b += step) {
                 size_t be = b1 - b > step ? b + step : b1, nb = 0;
                 for (size_t q = b; q < be; q++) {
-                    size_t x = blk.order[q];
-                    uint32_t u = uidx[x], i = (uint32_t)U + iidx[x];
+                    uint32_t u = blk.rec[q].u, i = (uint32_t)U + blk.rec[q].i;
                     if (kind == EDL_REC_MF) {
                         idx[ni++] = u | BIAS_BIT, idx[ni++] = i | BIAS_BIT, nb++, bias_touches += 2;
                     } else if (kind == EDL_REC_BPR) {

@@ -15,20 +15,7 @@ void edl_rng_seed(edl_rng *rng, uint64_t seed) {
     for (int i = 0; i < 4; i++) rng->s[i] = splitmix64(&x);
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t edl_rng_u64(edl_rng *rng) {
-    uint64_t *s = rng->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
+uint64_t edl_rng_u64(edl_rng *rng) { return edl__rng_next(rng); }
 
 float edl_rng_uniform(edl_rng *rng) { return (float)(edl_rng_u64(rng) >> 40) * (1.0f / 16777216.0f); }
 

@@ -98,6 +98,13 @@ void edl__vec_axpy(float *y, float a, const float *x, size_t n); /* y += a x */
 void edl__vec_scale(float *y, float a, size_t n);                /* y *= a */
 void edl__vec_max_arg(float *y, int64_t *arg, const float *x, int64_t row, size_t n);
 float edl__vec_dot(const float *a, const float *b, size_t n);
+/* Examples of per (2 or 3) rows: out[k per + r,:] = table[idx[k per + r],:] for k < n; for k in
+   [k0, k1): d1[k] = row 0 . row 1, d2[k] = row 0 . row 2 (per 3), as edl__vec_dot; diff (per 3):
+   out row 2 = row 1 - row 2 instead, and out row 1 is not written. */
+void edl__vec_gather_dots(float *out, float *d1, float *d2, const float *table, size_t dim, const int64_t *idx,
+                          size_t n, size_t per, size_t k0, size_t k1, int diff);
+/* out[k,:] = table[idx[k],:], k < n (indices in range: the caller checks) */
+void edl__vec_gather_rows(float *out, const float *table, size_t dim, const int64_t *idx, size_t n);
 bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit);
 size_t edl__vec_gather_sum(float *o, const float *table, size_t dim, const int64_t *idx, size_t s, size_t e,
                            const float *w, int64_t pad);
@@ -111,6 +118,15 @@ bool edl__vec_sgd(float *p, float *g, float *buf, size_t n, const edl__opt_coef 
 bool edl__vec_adagrad(float *p, float *g, float *sum, size_t n, const edl__opt_coef *c);
 bool edl__vec_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
 bool edl__vec_sparse_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
+/* Rows of a batch in order: row rows[m] of p (state s1, s2 at the same offsets) updated from the
+   gradient scale[m] * x[m][0..dim) by SGD, Adagrad or (EDL_OPT_ADAM) SparseAdam's rule, the
+   values one edl__vec_sgd / _adagrad / _sparse_adam call a row gives; whether all are finite. */
+bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2, size_t dim,
+                          const int64_t *rows, size_t n, const float *scale, const float *const *x);
+/* g[k] = sigmoid(x[k]) - 1; returns sum_k -log sigmoid(x[k]) (bpr's loss), float arithmetic
+   with relative error < 1e-6; _naive: the same in double with libm. */
+double edl__vec_logsig(float *g, const float *x, size_t n);
+double edl__vec_logsig_naive(float *g, const float *x, size_t n);
 void edl__vec_colsum_add(float *y, const float *x, size_t rows, size_t cols); /* y += sum rows */
 /* Quantized rows: the least value's index (n >= 1, ties: the lowest); sum q[i] * c[i] over uint8
    codes; o += (w ? *w : 1) * (c * scale + offset) (an int8 row decoded as FBGEMM's). */

@@ -49,7 +49,7 @@ typedef float edl__v16 __attribute__((vector_size(64)));
 typedef float edl__v8 __attribute__((vector_size(32)));
 typedef float edl__v4 __attribute__((vector_size(16)));
 
-EDL__CLONES float edl__vec_dot(const float *a, const float *b, size_t n) {
+static inline __attribute__((always_inline)) float dot_tree(const float *a, const float *b, size_t n) {
     edl__v16 acc = {0}, x, y;
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -71,6 +71,8 @@ EDL__CLONES float edl__vec_dot(const float *a, const float *b, size_t n) {
     edl__v4 s4 = l4 + h4 + acc4;
     return ((s4[0] + s4[2]) + (s4[1] + s4[3])) + rest;
 }
+
+EDL__CLONES float edl__vec_dot(const float *a, const float *b, size_t n) { return dot_tree(a, b, n); }
 
 /* The inner loops of the embedding bag, one call per bag rather than per row. Rows are read
    in random order, so each loop asks for the row PREFETCH_AHEAD positions on before it needs it
@@ -143,6 +145,57 @@ EDL__CLONES void edl__vec_scatter_add(float *restrict dtable, size_t dim, const 
     }
 }
 
+/* out[k,:] = table[idx[k],:] for k < n (the indices checked by the caller), rows asked for
+   PREFETCH_AHEAD ahead; a row of 32 as two vectors rather than a memcpy call. */
+EDL__CLONES void edl__vec_gather_rows(float *restrict out, const float *restrict table, size_t dim, const int64_t *idx,
+                                      size_t n) {
+    for (size_t k = 0; k < n; k++) {
+        if (k + PREFETCH_AHEAD < n) prefetch_row(table + (size_t)idx[k + PREFETCH_AHEAD] * dim, dim, 0);
+        const float *restrict row = table + (size_t)idx[k] * dim;
+        if (dim == 32)
+            memcpy(out + k * 32, row, 32 * sizeof *row);
+        else
+            memcpy(out + k * dim, row, dim * sizeof *row);
+    }
+}
+
+/* The rows of n examples of per rows each (per 2 or 3): out[k per + r,:] = table[idx[k per + r],:],
+   and for k in [k0, k1) the products of the example's first row with its second, d1[k], and
+   third, d2[k] (per 3), as edl__vec_dot computes them: the rows read once, rows asked for
+   PREFETCH_AHEAD on. diff (per 3): out holds rows 0 and 1 - 2 (bpr's p_u and q_i - q_j), row 1's
+   place is left as it was. */
+EDL__CLONES void edl__vec_gather_dots(float *restrict out, float *restrict d1, float *restrict d2,
+                                      const float *restrict table, size_t dim, const int64_t *idx, size_t n, size_t per,
+                                      size_t k0, size_t k1, int diff) {
+    const size_t rows = n * per;
+    const int keep1 = !(per == 3 && diff); /* with diff, row 1 is not needed after: not stored */
+    for (size_t k = 0; k < n; k++) {
+        for (size_t r = 0; r < per; r++)
+            if (k * per + r + PREFETCH_AHEAD < rows)
+                prefetch_row(table + (size_t)idx[k * per + r + PREFETCH_AHEAD] * dim, dim, 0);
+        const float *t0 = table + (size_t)idx[k * per] * dim, *t1 = table + (size_t)idx[k * per + 1] * dim;
+        const float *t2 = per == 3 ? table + (size_t)idx[k * per + 2] * dim : NULL;
+        float *a = out + k * per * dim;
+        if (dim == 32) {
+            memcpy(a, t0, 32 * sizeof *a);
+            if (keep1) memcpy(a + 32, t1, 32 * sizeof *a);
+            if (per == 3 && !diff) memcpy(a + 64, t2, 32 * sizeof *a);
+            if (k >= k0 && k < k1) d1[k] = dot_tree(t0, t1, 32);
+            if (per == 3 && k >= k0 && k < k1) d2[k] = dot_tree(t0, t2, 32);
+            if (per == 3 && diff)
+                for (size_t j = 0; j < 32; j++) a[64 + j] = t1[j] - t2[j];
+        } else {
+            memcpy(a, t0, dim * sizeof *a);
+            if (keep1) memcpy(a + dim, t1, dim * sizeof *a);
+            if (per == 3 && !diff) memcpy(a + 2 * dim, t2, dim * sizeof *a);
+            if (k >= k0 && k < k1) d1[k] = dot_tree(t0, t1, dim);
+            if (per == 3 && k >= k0 && k < k1) d2[k] = dot_tree(t0, t2, dim);
+            if (per == 3 && diff)
+                for (size_t j = 0; j < dim; j++) a[2 * dim + j] = t1[j] - t2[j];
+        }
+    }
+}
+
 /* One negative-sampling step (word2vec / fastText): grad += alpha row, row += alpha hidden, in
    one pass over row (the update reads row before changing it, as the two-step form does). */
 EDL__CLONES void edl__vec_ns_step(float *restrict grad, float *restrict row, const float *restrict hidden, float alpha,
@@ -187,41 +240,73 @@ static inline unsigned nonfinite(float x) {
 /* Each also zeroes g as it goes (the gradient is in cache then, and a step ends with zero
    gradients anyway) and returns whether every updated parameter is finite. */
 
-EDL__CLONES bool edl__vec_sgd(float *restrict p, float *restrict g, float *restrict buf, size_t n,
-                              const edl__opt_coef *c) {
+/* The rules' loops, shared by the one-run updates below and edl__vec_update_rows (always
+   inlined, so each clone and each fixed width gets its own vector code; the same operations in
+   the same order, so the same bits). zero: clear g after use and return the nonfinite bits
+   (edl__vec_update_rows checks its rows itself, a batch at a time). */
+#define EDL__INLINE static inline __attribute__((always_inline))
+
+EDL__INLINE unsigned sgd_run(float *restrict p, float *restrict g, float *restrict buf, size_t n,
+                             const edl__opt_coef *c, int zero) {
     const float lr = c->lr, wd = c->wd, mom = c->momentum, damp = c->damp;
     unsigned bad = 0;
     if (mom == 0.0f) {
         for (size_t i = 0; i < n; i++) {
             p[i] -= lr * (g[i] + wd * p[i]);
-            g[i] = 0.0f;
-            bad |= nonfinite(p[i]);
+            if (zero) g[i] = 0.0f;
+            if (zero) bad |= nonfinite(p[i]);
         }
-        return bad == 0;
+        return bad;
     }
     for (size_t i = 0; i < n; i++) {
         float d = g[i] + wd * p[i];
         float b = c->first ? d : mom * buf[i] + damp * d;
         buf[i] = b;
         p[i] -= lr * (c->nesterov ? d + mom * b : b);
-        g[i] = 0.0f;
-        bad |= nonfinite(p[i]);
+        if (zero) g[i] = 0.0f;
+        if (zero) bad |= nonfinite(p[i]);
     }
-    return bad == 0;
+    return bad;
 }
 
-EDL__CLONES bool edl__vec_adagrad(float *restrict p, float *restrict g, float *restrict sum, size_t n,
-                                  const edl__opt_coef *c) {
+EDL__INLINE unsigned adagrad_run(float *restrict p, float *restrict g, float *restrict sum, size_t n,
+                                 const edl__opt_coef *c, int zero) {
     const float lr = c->lr, wd = c->wd, eps = c->eps;
     unsigned bad = 0;
     for (size_t i = 0; i < n; i++) {
         float d = g[i] + wd * p[i];
         sum[i] += d * d;
         p[i] -= lr * (d / (sqrtf(sum[i]) + eps));
-        g[i] = 0.0f;
-        bad |= nonfinite(p[i]);
+        if (zero) g[i] = 0.0f;
+        if (zero) bad |= nonfinite(p[i]);
     }
-    return bad == 0;
+    return bad;
+}
+
+EDL__INLINE unsigned sparse_adam_run(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2,
+                                     size_t n, const edl__opt_coef *c, int zero) {
+    unsigned bad = 0;
+    const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
+    for (size_t i = 0; i < n; i++) {
+        float d = g[i] + wd * p[i];
+        float pi = p[i] * decay;
+        float a = m1[i] + (d - m1[i]) * k1, v = m2[i] + (d * d - m2[i]) * k2;
+        m1[i] = a, m2[i] = v;
+        p[i] = pi - step * (a / (sqrtf(v) + eps));
+        if (zero) g[i] = 0.0f;
+        if (zero) bad |= nonfinite(p[i]);
+    }
+    return bad;
+}
+
+EDL__CLONES bool edl__vec_sgd(float *restrict p, float *restrict g, float *restrict buf, size_t n,
+                              const edl__opt_coef *c) {
+    return sgd_run(p, g, buf, n, c, 1) == 0;
+}
+
+EDL__CLONES bool edl__vec_adagrad(float *restrict p, float *restrict g, float *restrict sum, size_t n,
+                                  const edl__opt_coef *c) {
+    return adagrad_run(p, g, sum, n, c, 1) == 0;
 }
 
 /* torch.optim.Adam (wd as L2) and AdamW (decay != 1, decoupled). */
@@ -245,18 +330,151 @@ EDL__CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *rest
 /* torch.optim.SparseAdam's rule (its eps is not scaled by the bias correction). */
 EDL__CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2,
                                       size_t n, const edl__opt_coef *c) {
-    unsigned bad = 0;
-    const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
-    for (size_t i = 0; i < n; i++) {
-        float d = g[i] + wd * p[i];
-        float pi = p[i] * decay;
-        float a = m1[i] + (d - m1[i]) * k1, v = m2[i] + (d * d - m2[i]) * k2;
-        m1[i] = a, m2[i] = v;
-        p[i] = pi - step * (a / (sqrtf(v) + eps));
-        g[i] = 0.0f;
-        bad |= nonfinite(p[i]);
+    return sparse_adam_run(p, g, m1, m2, n, c, 1) == 0;
+}
+
+/* One chunk of w <= 64 values of a row: the gradient s x built in registers, then the rule;
+   the exponent bits of the new values go into 16 lanes (max), whose largest is 0x7f800000
+   exactly when a value is NaN or infinite: two vector operations a chunk, one reduction a
+   batch. */
+typedef uint32_t edl__u16 __attribute__((vector_size(64)));
+
+EDL__INLINE void update_chunk(int rule, const edl__opt_coef *c, float *p, float *s1, float *s2, float s,
+                              const float *restrict x, size_t w, edl__u16 *lanes) {
+    float g[64];
+    for (size_t j = 0; j < w; j++) g[j] = s * x[j];
+    switch (rule) {
+    case 0: sgd_run(p, g, s1, w, c, 0); break;
+    case 1: adagrad_run(p, g, s1, w, c, 0); break;
+    default: sparse_adam_run(p, g, s1, s2, w, c, 0); break;
     }
-    return bad == 0;
+    const edl__u16 expo = {0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u,
+                           0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u,
+                           0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u};
+    size_t b = 0;
+    for (; b + 16 <= w; b += 16) {
+        edl__u16 v, m;
+        memcpy(&v, p + b, sizeof v);
+        v &= expo;
+        m = (edl__u16)(v > *lanes);
+        *lanes = (v & m) | (*lanes & ~m);
+    }
+    for (; b < w; b++) {
+        uint32_t u;
+        memcpy(&u, p + b, sizeof u);
+        u &= 0x7f800000u;
+        (*lanes)[0] = u > (*lanes)[0] ? u : (*lanes)[0];
+    }
+}
+
+EDL__INLINE void prefetch_write(const float *row, size_t dim) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(row, 1, 3);
+    __builtin_prefetch(row + dim - 1, 1, 3); /* a row of 128 bytes off a line's start spans three */
+    for (size_t d = 16; d + 1 < dim; d += 16) __builtin_prefetch(row + d, 1, 3);
+#else
+    (void)row, (void)dim;
+#endif
+}
+
+/* Row updates of a batch, in order: for m < n, the gradient scale[m] * x[m][0..dim) applied to
+   row rows[m] of p (state s1, s2 beside it, at the same offsets) by the rule of kind: SGD,
+   Adagrad, or Adam as SparseAdam's lazy rule (the recommenders' rules). The same values as one
+   edl__vec_sgd / _adagrad / _sparse_adam call a row on a gradient s x, without the calls and with
+   the rows of later updates prefetched. */
+EDL__CLONES bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2,
+                                      size_t dim, const int64_t *rows, size_t n, const float *scale,
+                                      const float *const *x) {
+    const int rule = kind == EDL_OPT_SGD ? 0 : kind == EDL_OPT_ADAGRAD || kind == EDL_OPT_ROWWISE_ADAGRAD ? 1 : 2;
+    const int state1 = rule > 0 || c->momentum != 0.0f, state2 = rule == 2;
+    edl__u16 lanes = {0};
+    for (size_t m = 0; m < n; m++) {
+        if (m + PREFETCH_AHEAD < n) {
+            size_t ahead = (size_t)rows[m + PREFETCH_AHEAD] * dim;
+            prefetch_write(p + ahead, dim);
+            if (state1) prefetch_write(s1 + ahead, dim);
+            if (state2) prefetch_write(s2 + ahead, dim);
+        }
+        const size_t off = (size_t)rows[m] * dim;
+        float *pr = p + off, *r1 = state1 ? s1 + off : NULL, *r2 = state2 ? s2 + off : NULL;
+        if (dim == 32) { /* the common width: every loop unrolled into two 16-lane vectors */
+            if (rule == 0)
+                update_chunk(0, c, pr, r1, r2, scale[m], x[m], 32, &lanes);
+            else if (rule == 1)
+                update_chunk(1, c, pr, r1, r2, scale[m], x[m], 32, &lanes);
+            else
+                update_chunk(2, c, pr, r1, r2, scale[m], x[m], 32, &lanes);
+            continue;
+        }
+        for (size_t j = 0; j < dim; j += 64) {
+            size_t w = dim - j < 64 ? dim - j : 64;
+            update_chunk(rule, c, pr + j, r1 ? r1 + j : NULL, r2 ? r2 + j : NULL, scale[m], x[m] + j, w, &lanes);
+        }
+    }
+    uint32_t most = 0;
+    for (int l = 0; l < 16; l++) most = lanes[l] > most ? lanes[l] : most;
+    return most != 0x7f800000u;
+}
+
+/* ---- the log-sigmoid loss (bpr) ------------------------------------------------------------ */
+
+/* exp(y) for y in [-87, 0]: y = k ln2 + r (ln2 in two parts, k rounded by the 1.5 2^23 trick),
+   e^r by its Taylor polynomial to r^7 on |r| <= ln2 / 2 (relative error < 2e-7), 2^k by the
+   exponent bits. Plain operations only, so it vectorises and every clone rounds the same. */
+EDL__INLINE float exp_neg(float y) {
+    y = y < -87.0f ? -87.0f : y;
+    const float kf = (y * 1.44269504f + 12582912.0f) - 12582912.0f;
+    const float r = (y - kf * 0.693145752f) - kf * 1.42860677e-6f;
+    float e = 1.0f / 5040.0f;
+    e = e * r + 1.0f / 720.0f, e = e * r + 1.0f / 120.0f, e = e * r + 1.0f / 24.0f, e = e * r + 1.0f / 6.0f;
+    e = e * r + 0.5f, e = e * r + 1.0f, e = e * r + 1.0f;
+    int32_t bits = ((int32_t)kf + 127) * (1 << 23);
+    float two_k;
+    memcpy(&two_k, &bits, sizeof two_k);
+    return e * two_k;
+}
+
+/* log(1 + t) for t in [0, 1]: 2 atanh(s), s = t / (2 + t) in [0, 1/3], by its series to s^15
+   (relative error < 3e-8 before rounding). */
+EDL__INLINE float log1p_unit(float t) {
+    const float sv = t / (2.0f + t), s2 = sv * sv;
+    float q = 1.0f / 15.0f;
+    q = q * s2 + 1.0f / 13.0f, q = q * s2 + 1.0f / 11.0f, q = q * s2 + 1.0f / 9.0f, q = q * s2 + 1.0f / 7.0f;
+    q = q * s2 + 1.0f / 5.0f, q = q * s2 + 1.0f / 3.0f, q = q * s2 + 1.0f;
+    return 2.0f * sv * q;
+}
+
+/* g[k] = sigmoid(x[k]) - 1, the derivative of -log sigmoid(x[k]); returns the sum of
+   -log sigmoid(x[k]) = max(-x, 0) + log(1 + e^-|x|), in sixteen float lanes then a double. Both
+   from t = e^-|x| in (0, 1], finite for any finite x. */
+EDL__CLONES double edl__vec_logsig(float *restrict g, const float *restrict x, size_t n) {
+    float lane[16] = {0};
+    size_t k = 0;
+    for (; k + 16 <= n; k += 16)
+        for (size_t l = 0; l < 16; l++) {
+            const float v = x[k + l], a = v < 0.0f ? -v : v, t = exp_neg(-a);
+            g[k + l] = -(v < 0.0f ? 1.0f : t) / (1.0f + t); /* -sigmoid(-x) */
+            lane[l] += (v < 0.0f ? a : 0.0f) + log1p_unit(t);
+        }
+    double total = 0.0;
+    for (; k < n; k++) {
+        const float v = x[k], a = v < 0.0f ? -v : v, t = exp_neg(-a);
+        g[k] = -(v < 0.0f ? 1.0f : t) / (1.0f + t);
+        total += (double)((v < 0.0f ? a : 0.0f) + log1p_unit(t));
+    }
+    for (int l = 0; l < 16; l++) total += (double)lane[l];
+    return total;
+}
+
+/* Its reference: the definitions in double with libm. */
+double edl__vec_logsig_naive(float *g, const float *x, size_t n) {
+    double total = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        double v = x[k];
+        g[k] = (float)(1.0 / (1.0 + exp(-v)) - 1.0);
+        total += (v < 0 ? -v : 0.0) + log1p(exp(-fabs(v)));
+    }
+    return total;
 }
 
 /* Activations over arrays: one switch outside the loop so each loop vectorises. */

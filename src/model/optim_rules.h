@@ -7,6 +7,9 @@
 #include "common/internal.h"
 #include "kernels/kernels.h"
 
+#include <math.h>
+#include <string.h>
+
 /* The coefficients of optimizer step `step` (1-based: the bias corrections' exponent) at rate
    lr under config c: Adam's bias corrections in double as torch computes them, then float;
    Adagrad's lr_decay; AdamW's decoupled decay. lazy: SparseAdam's step size, which folds the
@@ -29,6 +32,37 @@ static inline bool edl__opt_apply(edl_opt_kind kind, const edl__opt_coef *a, flo
     case EDL_OPT_ADAMW: return lazy ? edl__vec_sparse_adam(p, g, s1, s2, n, a) : edl__vec_adam(p, g, s1, s2, n, a);
     }
     return true;
+}
+
+/* One value (a bias) with gradient g: edl__opt_apply(kind, a, p, &g, s1, s2, 1, 1)'s arithmetic
+   inline, the same operations in the same order (so the same bits), without a call a value.
+   Returns whether *p is finite. */
+static inline bool edl__opt_apply1(edl_opt_kind kind, const edl__opt_coef *a, float *p, float g, float *s1, float *s2) {
+    uint32_t bits;
+    switch (kind) {
+    case EDL_OPT_SGD:
+        if (a->momentum != 0.0f) return edl__opt_apply(kind, a, p, &g, s1, s2, 1, 1);
+        *p -= a->lr * (g + a->wd * *p);
+        break;
+    case EDL_OPT_ADAGRAD:
+    case EDL_OPT_ROWWISE_ADAGRAD: {
+        float d = g + a->wd * *p;
+        *s1 += d * d;
+        *p -= a->lr * (d / (sqrtf(*s1) + a->eps));
+        break;
+    }
+    case EDL_OPT_ADAM:
+    case EDL_OPT_ADAMW: { /* SparseAdam's lazy rule */
+        float d = g + a->wd * *p;
+        float pi = *p * a->decay;
+        float m = *s1 + (d - *s1) * a->k1, v = *s2 + (d * d - *s2) * a->k2;
+        *s1 = m, *s2 = v;
+        *p = pi - a->step * (m / (sqrtf(v) + a->eps));
+        break;
+    }
+    }
+    memcpy(&bits, p, sizeof bits);
+    return (bits & 0x7f800000u) != 0x7f800000u;
 }
 
 /* One embedding row with one accumulator: acc += mean(g^2); p -= lr g / (sqrt(acc) + eps)

@@ -2,7 +2,7 @@
  * concatenated embeddings (implicit feedback), and item popularity. The users' and items'
  * embedding rows live in one table (users first), layer 0 of an edl model; the mlp's dense
  * layers follow it in the same parameter block. Training is by mini-batches: each batch gathers
- * its rows with edl_embedding_forward, runs the head (a dot product, or edl_dense_forward and
+ * its rows (edl__vec_gather_rows, or _gather_dots with the products), runs the head (a dot product, or edl_dense_forward and
  * _backward), and updates the rows it read with edl's optimizer rules (lazy: only rows looked up
  * change, as torch.optim.SparseAdam). Threads run blocks of records that share no user and no
  * item (recommend_blocks.c), so the rows need no locks and a seed gives the same model for a
@@ -45,15 +45,17 @@ size_t edl_rec_num_users(const edl_recommender *r) { return r ? r->users : 0; }
 size_t edl_rec_num_items(const edl_recommender *r) { return r ? r->items : 0; }
 
 int edl__rec_seen(const edl_recommender *r, size_t u, int64_t i) {
-    size_t lo = (size_t)r->seen_off[u], hi = (size_t)r->seen_off[u + 1];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (r->seen[mid] < i)
-            lo = mid + 1;
-        else
-            hi = mid;
+    /* the last item <= i by halving, without a branch on the data (a conditional move: the
+       branches of a plain binary search were mispredicted half the time) */
+    const int64_t *b = r->seen + r->seen_off[u];
+    size_t n = (size_t)(r->seen_off[u + 1] - r->seen_off[u]);
+    if (n == 0) return 0;
+    while (n > 1) {
+        size_t half = n / 2;
+        b = b[half] <= i ? b + half : b;
+        n -= half;
     }
-    return lo < (size_t)r->seen_off[u + 1] && r->seen[lo] == i;
+    return *b == i;
 }
 
 static int cmp_i64(const void *a, const void *b) {
@@ -226,15 +228,6 @@ static bool update(const trainer *t, const edl__opt_coef *c, float *p, float *g,
     return edl__opt_apply(t->opt, c, p, g, s1, s2, n, 1);
 }
 
-static bool update_row(const trainer *t, const edl__opt_coef *c, int64_t row, float *g) {
-    size_t off = (size_t)row * t->r->dim;
-    return update(t, c, t->r->table + off, g, t->s1 ? t->s1 + off : NULL, t->s2 ? t->s2 + off : NULL, t->r->fdim);
-}
-
-static bool update_bias(const trainer *t, const edl__opt_coef *c, size_t k, float g) {
-    return update(t, c, t->r->bias + k, &g, t->b1 ? t->b1 + k : NULL, t->b2 ? t->b2 + k : NULL, 1);
-}
-
 /* A negative for dense user u: uniform over item group g (the items this block may write),
    avoiding the user's own (a few tries). */
 /* The filter: one 64-bit word a pair, two bits in it (a register-blocked Bloom filter), so
@@ -266,15 +259,68 @@ static bool maybe_seen(const trainer *t, size_t u, int64_t i) {
     return (t->filter[h & t->filter_mask] & b) == b && edl__rec_seen(t->r, u, i);
 }
 
-static int64_t negative(const trainer *t, size_t u, int g, edl_rng *rng) {
-    const int64_t *items = t->blk->gitems + t->blk->goff[g];
-    size_t m = t->blk->goff[g + 1] - t->blk->goff[g];
-    int64_t j = 0;
-    for (int tries = 0; tries < 16; tries++) {
-        j = items[edl_rng_below(rng, m)];
-        if (!maybe_seen(t, u, j)) break;
+/* A block's negatives: uniform draws from its item group (the items this block may write). */
+typedef struct {
+    const int64_t *items; /* the group's items */
+    size_t m;
+    edl_rng *rng;
+} sampler;
+
+static void sampler_init(sampler *sm, const trainer *t, int g, edl_rng *rng) {
+    sm->items = t->blk->gitems + t->blk->goff[g], sm->m = t->blk->goff[g + 1] - t->blk->goff[g], sm->rng = rng;
+}
+
+/* (edl__rng_range: no division a draw, as edl_rng_below's) */
+static int64_t sampler_draw(sampler *sm) { return sm->items[edl__rng_range(sm->rng, sm->m)]; }
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+/* The negatives of a batch, avoiding each user's own items (up to 16 draws): slot q < n is example
+   e = (q / per) (per + skip) + skip + q % per of idx (width values an example, the user first);
+   its negative (+ users) goes to offset jo. In passes over the batch, so the cache misses of
+   many slots overlap (one at a time, the filter's probe had taken 84% of the sampler's time):
+   every slot draws a candidate and asks for its filter word; the slots whose word says "maybe"
+   ask for the lines of their exact search (up to 2 KiB); then each checks its candidate, drawing
+   again while it is the user's own. */
+static void draw_negatives(const trainer *t, sampler *sm, int64_t *idx, size_t width, size_t jo, size_t n, size_t per,
+                           size_t skip, size_t *maybe) {
+    const int64_t U = (int64_t)t->r->users;
+    const int64_t *seen = t->r->seen, *off = t->r->seen_off;
+    size_t nmaybe = 0;
+#define SLOT(q) (((q) / per * (per + skip) + skip + (q) % per) * width)
+    for (size_t q = 0; q < n; q++) {
+        size_t e = SLOT(q), u = (size_t)idx[e];
+        int64_t j = sampler_draw(sm);
+        idx[e + jo] = j;
+        PREFETCH(t->filter + (pair_hash(u, j) & t->filter_mask));
     }
-    return j;
+    for (size_t q = 0; q < n; q++) {
+        size_t e = SLOT(q), u = (size_t)idx[e];
+        uint64_t h = pair_hash(u, idx[e + jo]), b = pair_bits(h);
+        if ((t->filter[h & t->filter_mask] & b) != b) { /* not the user's: taken */
+            idx[e + jo] += U;
+            continue;
+        }
+        maybe[nmaybe++] = e;
+        size_t m = (size_t)(off[u + 1] - off[u]); /* all of u's items up to 2 KiB, else the first probes */
+        if (m * sizeof *seen <= 2048)
+            for (size_t k = 0; k < m; k += 8) PREFETCH(seen + off[u] + k);
+        else
+            for (size_t k = 1; k < 8; k++) PREFETCH(seen + off[u] + m * k / 8);
+    }
+#undef SLOT
+    for (size_t k = 0; k < nmaybe; k++) {
+        size_t e = maybe[k], u = (size_t)idx[e];
+        int64_t j = idx[e + jo];
+        if (edl__rec_seen(t->r, u, j)) /* the user's own: draw again */
+            for (int tries = 1; tries < 16 && maybe_seen(t, u, (j = sampler_draw(sm))); tries++) {
+            }
+        idx[e + jo] = U + j;
+    }
 }
 
 typedef struct {
@@ -284,10 +330,14 @@ typedef struct {
     float *logit, *dlogit;
     float *act[EDL__REC_MAX_DENSE + 1], *grad[EDL__REC_MAX_DENSE + 1]; /* mlp: act[0] = rows */
     float *dparams;                                                    /* mlp: gradient of the dense layers */
+    size_t *maybe; /* slots whose negative the filter could not clear */
+    float *scale;  /* a row update's gradient: scale[m] x[m] */
+    const float **x;
 } workspace;
 
 static void ws_free(workspace *w, size_t ndense) {
     free(w->idx), free(w->rows), free(w->drows), free(w->target), free(w->logit), free(w->dlogit), free(w->dparams);
+    free(w->scale), free((void *)w->x), free(w->maybe);
     for (size_t l = 1; l <= ndense; l++) free(w->act[l]), free(w->grad[l]);
 }
 
@@ -302,7 +352,10 @@ static int ws_alloc(workspace *w, const trainer *t, size_t ndense_params) {
     w->target = malloc(ex * sizeof *w->target);
     w->logit = malloc(ex * sizeof *w->logit);
     w->dlogit = malloc(ex * sizeof *w->dlogit);
-    int ok = w->idx && w->rows && w->drows && w->target && w->logit && w->dlogit;
+    w->scale = malloc(ex * per * sizeof *w->scale);
+    w->x = malloc(ex * per * sizeof *w->x);
+    w->maybe = malloc(ex * sizeof *w->maybe);
+    int ok = w->idx && w->rows && w->drows && w->target && w->logit && w->dlogit && w->scale && w->x && w->maybe;
     w->act[0] = w->rows, w->grad[0] = w->drows;
     for (size_t l = 0; l < r->ndense; l++) {
         w->act[l + 1] = malloc(ex * r->dense[l].out * sizeof(float));
@@ -318,101 +371,97 @@ static bool step_mf(trainer *t, workspace *w, size_t s, size_t e, size_t step, t
     edl_recommender *r = t->r;
     const size_t d = r->dim, f = r->fdim, U = r->users;
     size_t nb = e - s;
-    /* the records are read through the shuffled order, a cache miss each: all in one tight
-       loop, where the loads overlap (the rating read in the update loop below stalled it:
-       ~45% of the loop's samples) */
-    for (size_t k = 0; k < nb; k++) {
-        size_t x = t->blk->order[s + k];
-        w->idx[2 * k] = t->uidx[x], w->idx[2 * k + 1] = (int64_t)U + t->iidx[x], w->target[k] = t->rating[x];
-    }
-    KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 2 * nb));
-    /* the products, this rank's part of them (the biases are read as the updates leave them) */
+    const edl__rec_record *rec = t->blk->rec + s; /* the batch's records, in a row */
+    for (size_t k = 0; k < nb; k++)
+        w->idx[2 * k] = rec[k].u, w->idx[2 * k + 1] = (int64_t)U + rec[k].i, w->target[k] = rec[k].rating;
+    /* the rows (the ids come from index_records: every index is below users + items) */
+    /* with the products, this rank's part of them (the biases are read as the updates leave them) */
     size_t k0, k1;
     edl__comm_share(t->comm, nb, &k0, &k1);
-    for (size_t k = k0; k < k1; k++) {
-        const float *p = w->rows + 2 * k * d, *q = p + d;
-        w->logit[k] = f ? edl__vec_dot(p, q, f) : 0.0f;
-    }
+    edl__vec_gather_dots(w->rows, w->logit, NULL, r->table, d, w->idx, nb, 2, f ? k0 : 0, f ? k1 : 0, 0);
+    if (!f) memset(w->logit + k0, 0, (k1 - k0) * sizeof *w->logit);
     if (!share_parts(t, step, w->logit, 1, nb)) return true;
     edl__opt_coef c = coef(t, t->reg, step), cb = coef(t, t->reg, step);
     bool ok = true;
     const float mean = r->bias[U + r->items];
+    /* the biases in order: each example's error from the biases as the earlier ones left them */
     for (size_t k = 0; k < nb; k++) {
-        const float *p = w->rows + 2 * k * d, *q = p + d;
         size_t bu = (size_t)w->idx[2 * k], bi = (size_t)w->idx[2 * k + 1];
         float pred = mean + r->bias[bu] + r->bias[bi] + w->logit[k];
         float err = pred - w->target[k];
         sum->loss += (double)err * err;
-        float *dp = w->drows + 2 * k * d, *dq = dp + d;
-        for (size_t j = 0; j < f; j++) dp[j] = err * q[j], dq[j] = err * p[j];
-        if (f) ok &= update_row(t, &c, w->idx[2 * k], dp), ok &= update_row(t, &c, w->idx[2 * k + 1], dq);
-        ok &= update_bias(t, &cb, bu, err), ok &= update_bias(t, &cb, bi, err);
+        ok &= edl__opt_apply1(t->opt, &cb, r->bias + bu, err, t->b1 ? t->b1 + bu : NULL, t->b2 ? t->b2 + bu : NULL);
+        ok &= edl__opt_apply1(t->opt, &cb, r->bias + bi, err, t->b1 ? t->b1 + bi : NULL, t->b2 ? t->b2 + bi : NULL);
+        /* then the rows: p_u from err q_i, q_i from err p_u (the rows as the batch read them) */
+        const float *pu = w->rows + 2 * k * d;
+        w->scale[2 * k] = w->scale[2 * k + 1] = err, w->x[2 * k] = pu + d, w->x[2 * k + 1] = pu;
     }
+    if (f) ok &= edl__vec_update_rows(t->opt, &c, r->table, t->s1, t->s2, d, w->idx, 2 * nb, w->scale, w->x);
     sum->examples += nb;
     return ok;
 }
 
 /* bpr: rows are (p_u, q_i, q_j) triples; loss -log sigmoid(x), x = b_i - b_j + <p_u, q_i - q_j>. */
-static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, int ig, size_t step, edl_rng *rng, thread_sum *sum) {
+static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, size_t step, sampler *sm, thread_sum *sum) {
     edl_recommender *r = t->r;
-    const size_t d = r->dim, f = r->fdim, U = r->users;
+    const size_t d = r->dim, U = r->users;
     size_t nb = 0;
-    for (size_t k = s; k < e; k++) {
-        size_t x = t->blk->order[k];
-        for (size_t g = 0; g < t->neg && nb < t->batch; g++, nb++) {
-            w->idx[3 * nb] = t->uidx[x], w->idx[3 * nb + 1] = (int64_t)U + t->iidx[x];
-            w->idx[3 * nb + 2] = (int64_t)U + negative(t, (size_t)t->uidx[x], ig, rng);
-        }
-    }
-    KERNEL(t, edl_embedding_forward(w->rows, r->table, U + r->items, d, w->idx, 3 * nb));
-    size_t k0, k1; /* this rank's part of the scores */
+    const edl__rec_record *rec = t->blk->rec;
+    if (t->neg == 1) /* the default: one example a record */
+        for (size_t k = s; k < e; k++, nb++) w->idx[3 * nb] = rec[k].u, w->idx[3 * nb + 1] = (int64_t)U + rec[k].i;
+    else
+        for (size_t k = s; k < e; k++)
+            for (size_t g = 0; g < t->neg && nb < t->batch; g++, nb++)
+                w->idx[3 * nb] = rec[k].u, w->idx[3 * nb + 1] = (int64_t)U + rec[k].i;
+    draw_negatives(t, sm, w->idx, 3, 2, nb, 1, 0, w->maybe);
+    size_t k0, k1; /* the rows (indices below users + items), this rank's part of the products */
     edl__comm_share(t->comm, nb, &k0, &k1);
-    for (size_t k = k0; k < k1; k++) {
-        const float *p = w->rows + 3 * k * d, *qi = p + d, *qj = qi + d;
-        w->logit[k] =
-            r->bias[w->idx[3 * k + 1]] - r->bias[w->idx[3 * k + 2]] + edl__vec_dot(p, qi, f) - edl__vec_dot(p, qj, f);
-    }
+    /* <p_u, q_i>, <p_u, q_j>; the rows kept: p_u, q_i, q_i - q_j */
+    edl__vec_gather_dots(w->rows, w->logit, w->dlogit, r->table, d, w->idx, nb, 3, k0, k1, 1);
+    for (size_t k = k0; k < k1; k++)
+        w->logit[k] = r->bias[w->idx[3 * k + 1]] - r->bias[w->idx[3 * k + 2]] + w->logit[k] - w->dlogit[k];
     if (!share_parts(t, step, w->logit, 1, nb)) return true;
-    for (size_t k = 0; k < nb; k++) w->target[k] = 1.0f;
-    float loss = 0.0f;
-    KERNEL(t, edl_bce_with_logits(&loss, w->dlogit, w->logit, w->target, nb));
-    sum->loss += (double)loss * (double)nb, sum->examples += nb;
+    /* the loss -log sigmoid(x) and its gradient sigmoid(x) - 1 a score, in float (the double
+       exp and log1p a score had taken a seventh of an epoch) */
+    sum->loss += edl__vec_logsig(w->dlogit, w->logit, nb), sum->examples += nb;
     edl__opt_coef c = coef(t, t->reg, step), cb = coef(t, 0.0f, step);
     bool ok = true;
     for (size_t k = 0; k < nb; k++) {
-        float g = w->dlogit[k] * (float)nb; /* per-example gradient (the kernel averages) */
-        const float *p = w->rows + 3 * k * d, *qi = p + d, *qj = qi + d;
-        float *dp = w->drows + 3 * k * d, *dqi = dp + d, *dqj = dqi + d;
-        for (size_t j = 0; j < f; j++) dp[j] = g * (qi[j] - qj[j]), dqi[j] = g * p[j], dqj[j] = -g * p[j];
-        ok &= update_row(t, &c, w->idx[3 * k], dp), ok &= update_row(t, &c, w->idx[3 * k + 1], dqi);
-        ok &= update_row(t, &c, w->idx[3 * k + 2], dqj);
-        ok &= update_bias(t, &cb, (size_t)w->idx[3 * k + 1], g),
-            ok &= update_bias(t, &cb, (size_t)w->idx[3 * k + 2], -g);
+        float g = w->dlogit[k];
+        const float *p = w->rows + 3 * k * d, *diff = p + 2 * d;
+        /* p_u from g (q_i - q_j), q_i from g p_u, q_j from -g p_u */
+        w->scale[3 * k] = g, w->scale[3 * k + 1] = g, w->scale[3 * k + 2] = -g;
+        w->x[3 * k] = diff, w->x[3 * k + 1] = p, w->x[3 * k + 2] = p;
+        size_t bi = (size_t)w->idx[3 * k + 1], bj = (size_t)w->idx[3 * k + 2];
+        ok &= edl__opt_apply1(t->opt, &cb, r->bias + bi, g, t->b1 ? t->b1 + bi : NULL, t->b2 ? t->b2 + bi : NULL);
+        ok &= edl__opt_apply1(t->opt, &cb, r->bias + bj, -g, t->b1 ? t->b1 + bj : NULL, t->b2 ? t->b2 + bj : NULL);
     }
+    ok &= edl__vec_update_rows(t->opt, &c, r->table, t->s1, t->s2, d, w->idx, 3 * nb, w->scale, w->x);
     return ok;
 }
 
 /* mlp: rows are (p_u, q_i) pairs, one positive and neg negatives per record; dense layers
    (ReLU) to a logit; binary cross-entropy. */
-static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, int ig, size_t step, edl_rng *rng, thread_sum *sum) {
+static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, size_t step, sampler *sm, thread_sum *sum) {
     edl_recommender *r = t->r;
     const size_t d = r->dim, U = r->users, L = r->ndense;
     size_t nb = 0;
     for (size_t k = s; k < e; k++) {
-        size_t x = t->blk->order[k];
+        const edl__rec_record x = t->blk->rec[k];
         for (size_t g = 0; g <= t->neg; g++, nb++) {
-            w->idx[2 * nb] = t->uidx[x];
-            w->idx[2 * nb + 1] = (int64_t)U + (g == 0 ? t->iidx[x] : negative(t, (size_t)t->uidx[x], ig, rng));
+            w->idx[2 * nb] = x.u;
+            w->idx[2 * nb + 1] = (int64_t)U + x.i; /* g > 0: the negatives, drawn below */
             w->target[nb] = g == 0 ? 1.0f : 0.0f;
         }
     }
+    if (t->neg) draw_negatives(t, sm, w->idx, 2, 1, (e - s) * t->neg, t->neg, 1, w->maybe);
     /* this rank's part [k0, k1) of the examples: rows, forward, and after the loss over all of
        them, backward; then the parts' row gradients and dense sums go to every rank */
     size_t k0, k1;
     edl__comm_share(t->comm, nb, &k0, &k1);
     const size_t np = k1 - k0;
-    edl_status ps =
-        np ? edl_embedding_forward(w->rows + 2 * k0 * d, r->table, U + r->items, d, w->idx + 2 * k0, 2 * np) : EDL_OK;
+    edl_status ps = EDL_OK;
+    edl__vec_gather_rows(w->rows + 2 * k0 * d, r->table, d, w->idx + 2 * k0, 2 * np); /* ids below users + items */
     for (size_t l = 0; ps == EDL_OK && np && l < L; l++) {
         const edl__rec_dense *D = &r->dense[l];
         ps = edl_dense_forward(w->act[l + 1] + k0 * D->out, w->act[l] + k0 * D->in, np, D->in, D->out, D->w, D->b,
@@ -444,8 +493,13 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, int ig, size_
         return true;
     edl__opt_coef c = coef(t, t->reg, step), cd = coef(t, 0.0f, step);
     bool ok = true;
-    for (size_t k = 0; k < 2 * nb; k++) ok &= update_row(t, &c, w->idx[k], w->drows + k * d);
-    for (size_t k = 0; r->dot && k < nb; k++) ok &= update_bias(t, &cd, (size_t)w->idx[2 * k + 1], w->grad[L][k]);
+    for (size_t k = 0; k < 2 * nb; k++) w->scale[k] = 1.0f, w->x[k] = w->drows + k * d;
+    ok &= edl__vec_update_rows(t->opt, &c, r->table, t->s1, t->s2, d, w->idx, 2 * nb, w->scale, w->x);
+    for (size_t k = 0; r->dot && k < nb; k++) {
+        size_t bi = (size_t)w->idx[2 * k + 1];
+        ok &= edl__opt_apply1(t->opt, &cd, r->bias + bi, w->grad[L][k], t->b1 ? t->b1 + bi : NULL,
+                              t->b2 ? t->b2 + bi : NULL);
+    }
     size_t nd = t->nparams - t->dense_off;
     ok &= update(t, &cd, r->table + t->dense_off, w->dparams, t->s1 ? t->s1 + t->dense_off : NULL,
                  t->s2 ? t->s2 + t->dense_off : NULL, nd);
@@ -504,13 +558,15 @@ static void run_thread(trainer *t, int tid, int team, thread_sum *sum) {
             int h = (g + k) % nt;
             size_t blk = (size_t)g * (size_t)nt + (size_t)h, s = B->off[blk], e = B->off[blk + 1];
             edl_rng rng;
+            sampler sm;
+            sampler_init(&sm, t, h, &rng);
             edl_rng_seed(&rng, t->a->seed * 0x9e3779b97f4a7c15ULL + t->epoch * 1000003ULL + (uint64_t)k * (uint64_t)nt +
                                    (uint64_t)g);
             for (size_t b = s, j = 0; b < e && !atomic_load_explicit(&t->failed, memory_order_relaxed); b += per, j++) {
                 size_t be = e - b > per ? b + per : e, step = base + batch_number(m, nt, g, j) + 1;
                 bool ok = t->r->kind == EDL_REC_MF    ? step_mf(t, &w, b, be, step, sum)
-                          : t->r->kind == EDL_REC_BPR ? step_bpr(t, &w, b, be, h, step, &rng, sum)
-                                                      : step_mlp(t, &w, b, be, h, step, &rng, sum);
+                          : t->r->kind == EDL_REC_BPR ? step_bpr(t, &w, b, be, step, &sm, sum)
+                                                      : step_mlp(t, &w, b, be, step, &sm, sum);
                 if (!ok) fail_once(t, EDL_ERR_NUMERIC, step, "");
             }
         }
@@ -622,6 +678,14 @@ void edl__rec_model_defaults(edl_rec_kind kind, float *lr, float *reg, int *opt)
     *lr = lr0[kind], *reg = reg0[kind], *opt = opt0[kind];
 }
 
+/* n zero floats from a cache line's start, as the table's rows (the optimizer state of a row
+   then spans the lines its row does, two for 32 floats rather than three from calloc's offset). */
+static float *zeros64(size_t n) {
+    void *p = NULL;
+    if (n == 0 || n > SIZE_MAX / sizeof(float) || posix_memalign(&p, 64, n * sizeof(float)) != 0) return NULL;
+    return memset(p, 0, n * sizeof(float));
+}
+
 static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const int64_t *uidx, const int64_t *iidx,
                                const edl_rec_args *a, edl_rec_report *rep) {
     trainer t;
@@ -666,11 +730,11 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     float *const region1 = edl__model_region(r->m, EDL__REGION_S1), *const region2 =
                                                                         edl__model_region(r->m, EDL__REGION_S2);
     if (s == EDL_OK && t.opt != EDL_OPT_SGD) {
-        t.s1 = region1 ? region1 : calloc(t.nparams, sizeof(float)), t.b1 = calloc(nb, sizeof(float));
+        t.s1 = region1 ? region1 : zeros64(t.nparams), t.b1 = calloc(nb, sizeof(float));
         if (!t.s1 || !t.b1) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the optimizer's state");
     }
     if (s == EDL_OK && t.opt == EDL_OPT_ADAM) {
-        t.s2 = region2 ? region2 : calloc(t.nparams, sizeof(float)), t.b2 = calloc(nb, sizeof(float));
+        t.s2 = region2 ? region2 : zeros64(t.nparams), t.b2 = calloc(nb, sizeof(float));
         if (!t.s2 || !t.b2) s = edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the optimizer's state");
     }
     /* mf starts its global mean at the data's mean, its biases at 0 */
@@ -685,7 +749,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     double t0 = edl__now();
     size_t examples = 0;
     for (size_t ep = 0; s == EDL_OK && ep < a->epoch && a->model != EDL_REC_POP; ep++) {
-        edl__rec_blocks_shuffle(&blk, uidx, iidx, &rng);
+        edl__rec_blocks_shuffle(&blk, uidx, iidx, a->model == EDL_REC_MF ? d->rating : NULL, &rng);
         t.epoch = ep;
         size_t epoch_steps = 0, counts[EDL__REC_MAX_THREADS];
         for (int k = 0; k < nt; k++) epoch_steps += sub_epoch_batches(&t, k, counts);

@@ -74,11 +74,17 @@ struct edl_recommender {
    the records of user group g and item group h; a sub-epoch k runs blocks (g, (g + k) % nt), which
    share no user and no item, so threads never write the same row. */
 #define EDL__REC_MAX_THREADS 64
+/* A training record as the epoch reads it: dense user and item, and the rating (mf). */
+typedef struct {
+    uint32_t u, i;
+    float rating;
+} edl__rec_record;
 typedef struct {
     int nt;
     size_t n, users, items;
-    size_t *order;         /* the n record indices, block by block (shuffled in each block) */
-    size_t *off;           /* nt * nt + 1: block k is order[off[k] .. off[k + 1]) */
+    edl__rec_record *rec;  /* the n records, block by block (shuffled in each block): a batch reads
+                              its records in a row, not through an index (a cache miss each) */
+    size_t *off;           /* nt * nt + 1: block k is rec[off[k] .. off[k + 1]) */
     int64_t *gitems;       /* the dense items, group by group (negatives come from one group) */
     size_t *goff;          /* nt + 1: group g is gitems[goff[g] .. goff[g + 1]) */
     uint8_t *ug, *ig;      /* each user's and item's group this epoch */
@@ -89,9 +95,12 @@ typedef struct {
 /* The threads (groups) the schedule uses for `requested`: at most EDL__REC_MAX_THREADS, the
    records and the users, and items / 16 but for mf (the others draw negatives); 1 without OpenMP. */
 int edl__rec_threads(int requested, edl_rec_kind model, size_t n, size_t users, size_t items);
+/* Fails (EDL_ERR_ARG) when users or items do not fit the records' 32 bits. */
 edl_status edl__rec_blocks_init(edl__rec_blocks *b, const edl_recommender *r, size_t n, int nt);
-/* A new epoch's schedule: deals the groups afresh and shuffles each block's records. */
-void edl__rec_blocks_shuffle(edl__rec_blocks *b, const int64_t *uidx, const int64_t *iidx, edl_rng *rng);
+/* A new epoch's schedule: deals the groups afresh and shuffles each block's records (record k:
+   uidx[k], iidx[k] and rating[k], or 0 when rating is NULL). */
+void edl__rec_blocks_shuffle(edl__rec_blocks *b, const int64_t *uidx, const int64_t *iidx, const float *rating,
+                             edl_rng *rng);
 void edl__rec_blocks_free(edl__rec_blocks *b);
 
 /* Points r's table and dense layers into its model's parameter block (checks the layers). */

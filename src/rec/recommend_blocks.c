@@ -47,7 +47,7 @@ int edl__rec_threads(int requested, edl_rec_kind model, size_t n, size_t users, 
 
 void edl__rec_blocks_free(edl__rec_blocks *b) {
     if (!b) return;
-    free(b->order), free(b->off), free(b->gitems), free(b->goff);
+    free(b->rec), free(b->off), free(b->gitems), free(b->goff);
     free(b->ug), free(b->ig), free(b->urank), free(b->irank), free(b->cursor);
     memset(b, 0, sizeof *b);
 }
@@ -56,15 +56,18 @@ edl_status edl__rec_blocks_init(edl__rec_blocks *b, const edl_recommender *r, si
     memset(b, 0, sizeof *b);
     if (nt < 1 || nt > EDL__REC_MAX_THREADS)
         return edl__fail(EDL_ERR_ARG, "edl_rec_train: %d threads (1 to %d)", nt, EDL__REC_MAX_THREADS);
+    if (r->users > UINT32_MAX || r->items > UINT32_MAX)
+        return edl__fail(EDL_ERR_ARG, "edl_rec_train: %zu users and %zu items (at most %u each)", r->users, r->items,
+                         UINT32_MAX);
     size_t nblocks = (size_t)nt * (size_t)nt, most = r->users > r->items ? r->users : r->items;
     b->nt = nt, b->n = n, b->users = r->users, b->items = r->items;
-    b->order = malloc(n * sizeof *b->order);
+    b->rec = malloc((n ? n : 1) * sizeof *b->rec);
     b->off = calloc(nblocks + 1, sizeof *b->off);
     b->gitems = malloc(r->items * sizeof *b->gitems);
     b->goff = calloc((size_t)nt + 1, sizeof *b->goff);
     b->ug = calloc(r->users, 1), b->ig = calloc(r->items, 1);
     b->cursor = malloc(nblocks * sizeof *b->cursor);
-    int ok = b->order && b->off && b->gitems && b->goff && b->ug && b->ig && b->cursor;
+    int ok = b->rec && b->off && b->gitems && b->goff && b->ug && b->ig && b->cursor;
     if (ok && nt > 1) {
         ranked *tmp = malloc(most * sizeof *tmp);
         b->urank = malloc(r->users * sizeof *b->urank), b->irank = malloc(r->items * sizeof *b->irank);
@@ -95,15 +98,22 @@ static void deal(uint8_t *group, const size_t *rank, size_t n, int nt, edl_rng *
     }
 }
 
-void edl__rec_blocks_shuffle(edl__rec_blocks *b, const int64_t *uidx, const int64_t *iidx, edl_rng *rng) {
+void edl__rec_blocks_shuffle(edl__rec_blocks *b, const int64_t *uidx, const int64_t *iidx, const float *rating,
+                             edl_rng *rng) {
     const size_t nt = (size_t)b->nt, nblocks = nt * nt;
     if (nt > 1) deal(b->ug, b->urank, b->users, b->nt, rng), deal(b->ig, b->irank, b->items, b->nt, rng);
     /* counting sorts: records by block (ug, ig), items by group */
     memset(b->off, 0, (nblocks + 1) * sizeof *b->off);
-    for (size_t k = 0; k < b->n; k++) b->off[b->ug[uidx[k]] * nt + b->ig[iidx[k]] + 1]++;
+    if (nt == 1) /* one block: counting into one counter would be a chain of stores and loads */
+        b->off[1] = b->n;
+    else
+        for (size_t k = 0; k < b->n; k++) b->off[b->ug[uidx[k]] * nt + b->ig[iidx[k]] + 1]++;
     for (size_t k = 0; k < nblocks; k++) b->off[k + 1] += b->off[k];
     memcpy(b->cursor, b->off, nblocks * sizeof *b->cursor);
-    for (size_t k = 0; k < b->n; k++) b->order[b->cursor[b->ug[uidx[k]] * nt + b->ig[iidx[k]]]++] = k;
+    for (size_t k = 0; k < b->n; k++) {
+        edl__rec_record x = {(uint32_t)uidx[k], (uint32_t)iidx[k], rating ? rating[k] : 0.0f};
+        b->rec[nt == 1 ? k : b->cursor[b->ug[uidx[k]] * nt + b->ig[iidx[k]]]++] = x;
+    }
     memset(b->goff, 0, (nt + 1) * sizeof *b->goff);
     for (size_t i = 0; i < b->items; i++) b->goff[b->ig[i] + 1]++;
     for (size_t g = 0; g < nt; g++) b->goff[g + 1] += b->goff[g];
@@ -111,10 +121,26 @@ void edl__rec_blocks_shuffle(edl__rec_blocks *b, const int64_t *uidx, const int6
     for (size_t i = 0; i < b->items; i++) b->gitems[b->cursor[b->ig[i]]++] = (int64_t)i;
     /* then each block in a random order */
     for (size_t k = 0; k < nblocks; k++) {
-        size_t *o = b->order + b->off[k], m = b->off[k + 1] - b->off[k];
-        for (size_t i = m; i-- > 1;) {
-            size_t j = (size_t)edl_rng_below(rng, i + 1), x = o[i];
-            o[i] = o[j], o[j] = x;
+        /* Fisher-Yates; the draws do not depend on the records, so CHUNK of them are made first
+           and the records they name asked for, their cache misses overlapping (the same draws
+           and swaps as one at a time) */
+        enum { CHUNK = 32 };
+        edl__rec_record *o = b->rec + b->off[k];
+        size_t js[CHUNK];
+        for (size_t i = b->off[k + 1] - b->off[k]; i > 1;) {
+            size_t c = i - 1 < CHUNK ? i - 1 : CHUNK; /* swaps for i - 1, i - 2, ..., i - c */
+            for (size_t q = 0; q < c; q++) {
+                js[q] = (size_t)edl__rng_range(rng, i - q);
+#if defined(__GNUC__) || defined(__clang__)
+                __builtin_prefetch(o + js[q], 1);
+#endif
+            }
+            for (size_t q = 0; q < c; q++) {
+                size_t at = i - 1 - q, j = js[q];
+                edl__rec_record x = o[at];
+                o[at] = o[j], o[j] = x;
+            }
+            i -= c;
         }
     }
 }

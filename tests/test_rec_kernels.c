@@ -1,0 +1,195 @@
+/* The recommenders' batch kernels (kernels/vec.c, model/optim_rules.h) against their references:
+ * the one-call-a-row updates they replace, edl__vec_dot, and the naive gather. Bit for bit: the
+ * trainers' runs must not change with them. */
+#include "harness.h"
+#include "kernels/kernels.h"
+#include "common/internal.h"
+#include "model/optim_rules.h"
+
+static void fill(float *x, size_t n, edl_rng *rng, float scale) {
+    for (size_t k = 0; k < n; k++) x[k] = scale * (2.0f * edl_rng_uniform(rng) - 1.0f);
+}
+
+static int same_bits(const float *a, const float *b, size_t n) { return memcmp(a, b, n * sizeof *a) == 0; }
+
+TEST(vec_gather_rows_and_dots_match_references) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 3);
+    static const size_t dims[] = {1, 5, 16, 31, 32, 33, 64, 100};
+    for (size_t di = 0; di < sizeof dims / sizeof *dims; di++) {
+        const size_t dim = dims[di], rows = 50, n = 37;
+        float *table = malloc(rows * dim * sizeof *table), *out = malloc(n * dim * sizeof *out),
+              *ref = malloc(n * dim * sizeof *ref);
+        int64_t idx[37];
+        fill(table, rows * dim, &rng, 1.0f);
+        for (size_t k = 0; k < n; k++) idx[k] = (int64_t)edl_rng_below(&rng, rows);
+        edl__vec_gather_rows(out, table, dim, idx, n);
+        edl__embedding_forward_naive(ref, table, dim, idx, n);
+        CHECK(same_bits(out, ref, n * dim));
+        /* gathered with the products of each example's first row with its others */
+        for (size_t per = 2; per <= 3; per++) {
+            size_t ex = n / per, k0 = 1, k1 = ex - 1;
+            float d1[37], d2[37];
+            for (size_t k = 0; k < ex; k++) d1[k] = d2[k] = -7.0f;
+            edl__vec_gather_dots(out, d1, per == 3 ? d2 : NULL, table, dim, idx, ex, per, k0, k1, 0);
+            CHECK(same_bits(out, ref, ex * per * dim));
+            if (per == 3) { /* with diff: the first row, then the second minus the third */
+                float *o2 = malloc(ex * per * dim * sizeof *o2), e1[37], e2[37];
+                edl__vec_gather_dots(o2, e1, e2, table, dim, idx, ex, per, k0, k1, 1);
+                for (size_t k = 0; k < ex; k++)
+                    for (size_t j = 0; j < dim; j++) {
+                        size_t at = (k * per + 2) * dim + j;
+                        float want = ref[at - dim] - ref[at];
+                        if (memcmp(&o2[at], &want, sizeof want) ||
+                            memcmp(&o2[at - 2 * dim], &ref[at - 2 * dim], sizeof want))
+                            FAILF("dim %zu example %zu column %zu: the difference row is wrong", dim, k, j);
+                    }
+                CHECK(same_bits(e1 + k0, d1 + k0, k1 - k0) && same_bits(e2 + k0, d2 + k0, k1 - k0));
+                free(o2);
+            }
+            for (size_t k = 0; k < ex; k++) {
+                const float *a = ref + k * per * dim;
+                float w1 = k >= k0 && k < k1 ? edl__vec_dot(a, a + dim, dim) : -7.0f;
+                float w2 = per == 3 && k >= k0 && k < k1 ? edl__vec_dot(a, a + 2 * dim, dim) : -7.0f;
+                if (memcmp(&d1[k], &w1, sizeof w1) || memcmp(&d2[k], &w2, sizeof w2))
+                    FAILF("dim %zu per %zu example %zu: %g %g, want %g %g", dim, per, k, d1[k], d2[k], w1, w2);
+            }
+        }
+        free(table), free(out), free(ref);
+    }
+}
+
+/* edl__vec_update_rows against one edl__vec_sgd / _adagrad / _sparse_adam call a row on a
+   gradient s x held in memory; rows repeat, so the order of the updates shows. */
+TEST(vec_update_rows_matches_one_call_a_row) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 5);
+    static const size_t dims[] = {1, 7, 32, 40, 64, 130};
+    static const edl_opt_kind kinds[] = {EDL_OPT_SGD, EDL_OPT_ADAGRAD, EDL_OPT_ADAM};
+    for (size_t ki = 0; ki < 3; ki++)
+        for (size_t di = 0; di < sizeof dims / sizeof *dims; di++) {
+            const size_t dim = dims[di], rows = 12, n = 40, len = rows * dim;
+            edl_optim_config oc;
+            edl_optim_defaults(&oc, kinds[ki]);
+            oc.lr = 0.05f, oc.weight_decay = 0.01f;
+            edl__opt_coef c = edl__opt_coefs(&oc, 0.05f, 3, 1);
+            float *p = malloc(len * sizeof *p), *s1 = malloc(len * sizeof *s1), *s2 = malloc(len * sizeof *s2);
+            float *rp = malloc(len * sizeof *rp), *r1 = malloc(len * sizeof *r1), *r2 = malloc(len * sizeof *r2);
+            float *src = malloc(n * dim * sizeof *src), *g = malloc(dim * sizeof *g), scale[40];
+            const float *x[40];
+            int64_t idx[40];
+            fill(p, len, &rng, 0.5f), fill(src, n * dim, &rng, 1.0f);
+            for (size_t k = 0; k < len; k++)
+                s1[k] = 0.01f * edl_rng_uniform(&rng), s2[k] = 0.001f * edl_rng_uniform(&rng);
+            memcpy(rp, p, len * sizeof *p), memcpy(r1, s1, len * sizeof *s1), memcpy(r2, s2, len * sizeof *s2);
+            for (size_t m = 0; m < n; m++)
+                idx[m] = (int64_t)edl_rng_below(&rng, rows), scale[m] = 2.0f * edl_rng_uniform(&rng) - 1.0f,
+                x[m] = src + m * dim;
+            bool ok = edl__vec_update_rows(kinds[ki], &c, p, s1, s2, dim, idx, n, scale, x);
+            bool rok = true;
+            for (size_t m = 0; m < n; m++) {
+                size_t off = (size_t)idx[m] * dim;
+                for (size_t j = 0; j < dim; j++) g[j] = scale[m] * x[m][j];
+                rok &= edl__opt_apply(kinds[ki], &c, rp + off, g, r1 + off, r2 + off, dim, 1);
+            }
+            CHECK(ok && rok);
+            if (!same_bits(p, rp, len) || (kinds[ki] != EDL_OPT_SGD && !same_bits(s1, r1, len)) ||
+                (kinds[ki] == EDL_OPT_ADAM && !same_bits(s2, r2, len)))
+                FAILF("kind %d dim %zu: the batch update differs from one call a row", (int)kinds[ki], dim);
+            /* a non-finite result is reported */
+            scale[0] = INFINITY;
+            CHECK(!edl__vec_update_rows(kinds[ki], &c, p, s1, s2, dim, idx, 1, scale, x));
+            free(p), free(s1), free(s2), free(rp), free(r1), free(r2), free(src), free(g);
+        }
+}
+
+/* edl__opt_apply1 (a bias) against edl__opt_apply on one value. */
+TEST(opt_apply1_matches_opt_apply) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 7);
+    static const edl_opt_kind kinds[] = {EDL_OPT_SGD, EDL_OPT_ADAGRAD, EDL_OPT_ROWWISE_ADAGRAD, EDL_OPT_ADAM,
+                                         EDL_OPT_ADAMW};
+    for (size_t ki = 0; ki < sizeof kinds / sizeof *kinds; ki++)
+        for (int momentum = 0; momentum < 2; momentum++) {
+            edl_optim_config oc;
+            edl_optim_defaults(&oc, kinds[ki]);
+            oc.weight_decay = 0.02f, oc.momentum = momentum ? 0.9f : 0.0f;
+            for (uint64_t step = 1; step < 40; step++) {
+                edl__opt_coef c = edl__opt_coefs(&oc, 0.03f, step, 1);
+                c.first = step == 1;
+                float p = 2.0f * edl_rng_uniform(&rng) - 1.0f, s1 = 0.1f * edl_rng_uniform(&rng),
+                      s2 = 0.01f * edl_rng_uniform(&rng), g = 4.0f * edl_rng_uniform(&rng) - 2.0f;
+                float rp = p, r1 = s1, r2 = s2, rg = g;
+                bool ok = edl__opt_apply1(kinds[ki], &c, &p, g, &s1, &s2);
+                bool rok = edl__opt_apply(kinds[ki], &c, &rp, &rg, &r1, &r2, 1, 1);
+                if (ok != rok || memcmp(&p, &rp, sizeof p) || memcmp(&s1, &r1, sizeof s1) ||
+                    memcmp(&s2, &r2, sizeof s2))
+                    FAILF("kind %d momentum %d step %llu: %g %g %g, want %g %g %g", (int)kinds[ki], momentum,
+                          (unsigned long long)step, p, s1, s2, rp, r1, r2);
+            }
+            edl__opt_coef c = edl__opt_coefs(&oc, 0.03f, 1, 1);
+            float p = 1.0f, s1 = 0.0f, s2 = 0.0f;
+            CHECK(!edl__opt_apply1(kinds[ki], &c, &p, NAN, &s1, &s2));
+        }
+}
+
+/* bpr's loss in float against the definitions in double: every gradient and the sum close,
+   at the tails too (large |x|: a gradient of 0 or -1, a loss of |x| or 0). */
+TEST(vec_logsig_matches_naive) {
+    enum { N = 1000 };
+    float x[N], g[N], gr[N];
+    edl_rng rng;
+    edl_rng_seed(&rng, 9);
+    for (size_t k = 0; k < N; k++) x[k] = 40.0f * (edl_rng_uniform(&rng) - 0.5f);
+    x[0] = 0.0f, x[1] = -0.0f, x[2] = 200.0f, x[3] = -200.0f, x[4] = 1e-6f, x[5] = -88.0f, x[6] = 88.0f, x[7] = 3.0e38f;
+    x[8] = -3.0e38f;
+    for (size_t n = 0; n <= N; n += n < 40 ? 1 : 137) {
+        double s = edl__vec_logsig(g, x, n), sr = edl__vec_logsig_naive(gr, x, n);
+        CHECK(fabs(s - sr) <= 1e-6 * (1.0 + fabs(sr)));
+        for (size_t k = 0; k < n; k++)
+            if (!(fabsf(g[k] - gr[k]) <= 1e-7f + 1e-6f * fabsf(gr[k])))
+                FAILF("n %zu, x[%zu] = %g: gradient %.9g, want %.9g", n, k, x[k], g[k], gr[k]);
+    }
+    /* the lanes: one value's loss alone */
+    float one = -2.5f;
+    CHECK(fabs(edl__vec_logsig(g, &one, 1) - log1p(exp(2.5))) < 1e-6);
+}
+
+/* The negative sampler's draws: the 128-bit product both ways, and edl__rng_range uniform (a
+   chi-square over 7 and 4000 values) and below n for n at the edges. */
+TEST(rng_range_is_uniform_and_products_agree) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 11);
+    for (int k = 0; k < 100000; k++) {
+        uint64_t a = edl_rng_u64(&rng), b = k < 10 ? UINT64_MAX - (uint64_t)k : edl_rng_u64(&rng) >> (k % 64);
+        uint64_t h1, l1, h2, l2;
+        edl__mul128(a, b, &h1, &l1), edl__mul128_portable(a, b, &h2, &l2);
+        if (h1 != h2 || l1 != l2) {
+            FAILF("%llu * %llu: two products differ", (unsigned long long)a, (unsigned long long)b);
+            break;
+        }
+    }
+    static const uint64_t ns[] = {7, 4000};
+    for (int c = 0; c < 2; c++) {
+        const uint64_t n = ns[c];
+        const size_t draws = 200 * (size_t)n;
+        size_t *count = calloc(n, sizeof *count);
+        for (size_t k = 0; k < draws; k++) {
+            uint64_t v = edl__rng_range(&rng, n);
+            if (v >= n) {
+                FAILF("%llu is not below %llu", (unsigned long long)v, (unsigned long long)n);
+                break;
+            }
+            count[v]++;
+        }
+        double chi = 0.0, want = (double)draws / (double)n;
+        for (uint64_t v = 0; v < n; v++) chi += ((double)count[v] - want) * ((double)count[v] - want) / want;
+        /* chi-square with n - 1 degrees of freedom: mean n - 1, sd sqrt(2 (n - 1)); 6 sd is a bug */
+        CHECK(chi < (double)(n - 1) + 6.0 * sqrt(2.0 * (double)(n - 1)));
+        free(count);
+    }
+    edl_rng before = rng;
+    CHECK(edl__rng_range(&rng, 1) == 0 && edl__rng_range(&rng, 0) == 0);
+    CHECK(memcmp(&before, &rng, sizeof rng) == 0); /* n <= 1 draws nothing */
+    for (int k = 0; k < 1000; k++) CHECK(edl__rng_range(&rng, UINT64_MAX) < UINT64_MAX);
+}
