@@ -46,6 +46,19 @@ void edl__gemm_naive(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha
 /* Built-in blocked kernel (also used when no BLAS is linked). */
 void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
                        const float *b, size_t ldb, float beta, float *c, size_t ldc);
+/* Register-blocked kernel for small products, no packing (gemm_small.c). Returns false, C
+   untouched, when k is 0 or a buffer for a transposed B cannot be had. */
+bool edl__gemm_small(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                     const float *b, size_t ldb, float beta, float *c, size_t ldc);
+/* The same with a dense layer's epilogue fused: C += bias (per column, NULL: none), then ReLU
+   when relu; isa -1 picks the best tiles the CPU has, 0/1/2 asks for the plain C, AVX2 or
+   AVX-512 ones (false when the CPU lacks them: the tests run each). */
+bool edl__gemm_small_ex(int isa, bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a,
+                        size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc, const float *bias,
+                        bool relu);
+/* Whether edl__gemm sends m x n x k to the small kernel (below EDL__GEMM_SMALL multiply-adds). */
+bool edl__gemm_is_small(size_t m, size_t n, size_t k);
+const char *edl__gemm_small_isa(void); /* "avx512", "avx2" or "generic": the tiles it runs */
 const char *edl__gemm_backend(void);
 const char *edl__simd_name(void);
 
