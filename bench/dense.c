@@ -5,6 +5,9 @@
  * oneDNN, edl's built-in kernel); the ratio edl / floor says how much the layer's bias,
  * activation and bookkeeping cost on top of the products.
  *
+ * Each product is also timed alone (edl__gemm's dispatch against every library), for the dense
+ * shapes and the recommender mlp's (1280 x 64 -> 64, 1280 x 64 -> 32, 1280 x 32 -> 1).
+ *
  *   build/bench_dense [reps]          (OMP_NUM_THREADS sets the threads for every contender)
  */
 #include "bench.h"
@@ -173,5 +176,12 @@ int main(int argc, char **argv) {
     run_shape(1024, 512, 512, reps);
     run_shape(64, 64, 10, reps);
     run_shape(256, 64, 128, reps);
+    /* the recommender mlp's layers ([p_u, q_i] -> 64 -> 32 -> 1 at the default dim 32): a batch of
+       256 records with 4 negatives each is 1280 rows per product (edl recommend runs each on one
+       thread) */
+    printf("\nthe recommender mlp's layers (1280 rows a batch):");
+    run_shape(1280, 64, 64, reps);
+    run_shape(1280, 64, 32, reps);
+    run_shape(1280, 32, 1, reps);
     return 0;
 }

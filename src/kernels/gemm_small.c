@@ -103,6 +103,74 @@ EDL__AI512 void tile512(const int MR, const int NV, __m512 acc[][4], const tile_
     }
 }
 
+/* One row of C (a row vector times B, e.g. a dense(1) layer's dW): one accumulator per vector
+   would wait on the FMA's latency at every p, so four take turns over p mod 4 and are added at
+   the end, ((0 + 1) + (2 + 3)): a fixed order. */
+EDL__AI512 void row512_body(const size_t nv, const tile_args *t) {
+    __m512 acc[4][4];
+    const __mmask16 last = (__mmask16)(0xffffu >> (16 * nv - t->cols));
+    EDL__UNROLL for (int u = 0; u < 4; u++) EDL__UNROLL for (size_t v = 0; v < nv; v++) acc[u][v] = _mm512_setzero_ps();
+    const float *a = t->a, *b = t->b;
+    const size_t acs = t->acs, ldb = t->ldb, k = t->k;
+    size_t p = 0;
+#define EDL__ROW_STEP(u)                                                                                               \
+    do {                                                                                                               \
+        __m512 ar = _mm512_set1_ps(a[(p + u) * acs]);                                                                  \
+        const float *bp = b + (p + u) * ldb;                                                                           \
+        EDL__UNROLL for (size_t v = 0; v < nv; v++) acc[u][v] =                                                        \
+            _mm512_fmadd_ps(ar, _mm512_maskz_loadu_ps(v + 1 < nv ? (__mmask16)0xffff : last, bp + 16 * v), acc[u][v]); \
+    } while (0)
+    for (; p + 4 <= k; p += 4) {
+        EDL__ROW_STEP(0);
+        EDL__ROW_STEP(1);
+        EDL__ROW_STEP(2);
+        EDL__ROW_STEP(3);
+    }
+    for (; p < k; p++) EDL__ROW_STEP(0);
+#undef EDL__ROW_STEP
+    const __m512 zero = _mm512_setzero_ps();
+    EDL__UNROLL for (size_t v = 0; v < nv; v++) {
+        __mmask16 mk = v + 1 < nv ? (__mmask16)0xffff : last;
+        __m512 x = _mm512_mul_ps(_mm512_set1_ps(t->alpha), _mm512_add_ps(_mm512_add_ps(acc[0][v], acc[1][v]),
+                                                                         _mm512_add_ps(acc[2][v], acc[3][v])));
+        if (t->beta != 0.0f)
+            x = _mm512_add_ps(x, _mm512_mul_ps(_mm512_set1_ps(t->beta), _mm512_maskz_loadu_ps(mk, t->c + 16 * v)));
+        if (t->bias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mk, t->bias + 16 * v));
+        if (t->relu) x = _mm512_max_ps(zero, x);
+        _mm512_mask_storeu_ps(t->c + 16 * v, mk, x);
+    }
+}
+
+__attribute__((target("avx512f"))) static void row512(size_t nv, const tile_args *t) {
+    switch (nv) {
+    case 1: row512_body(1, t); break;
+    case 2: row512_body(2, t); break;
+    case 3: row512_body(3, t); break;
+    default: row512_body(4, t); break;
+    }
+}
+
+/* C[i] = alpha dot(A[i,:], b) + beta C[i] (+ bias[0], ReLU) for m rows: x W^T with one output
+   (the mlp's last layer). Per row: 16 lanes over p, then the lanes' tree (_mm512_reduce_add_ps). */
+__attribute__((target("avx512f"))) static void gemv512(size_t m, size_t k, float alpha, const float *a, size_t lda,
+                                                       const float *b, float beta, float *c, size_t ldc,
+                                                       const float *bias, bool relu) {
+    const __mmask16 tail = (__mmask16)(0xffffu >> ((16 - k % 16) % 16));
+    const size_t full = k % 16 ? k / 16 : k / 16 - 1; /* whole vectors before the last (masked) one */
+    for (size_t i = 0; i < m; i++) {
+        const float *ai = a + i * lda;
+        __m512 acc = _mm512_setzero_ps();
+        for (size_t v = 0; v < full; v++)
+            acc = _mm512_fmadd_ps(_mm512_loadu_ps(ai + 16 * v), _mm512_loadu_ps(b + 16 * v), acc);
+        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, ai + 16 * full), _mm512_maskz_loadu_ps(tail, b + 16 * full),
+                              acc);
+        float x = alpha * _mm512_reduce_add_ps(acc);
+        if (beta != 0.0f) x += beta * c[i * ldc];
+        if (bias) x += bias[0];
+        c[i * ldc] = relu && x < 0.0f ? 0.0f : x;
+    }
+}
+
 /* ---- AVX2+FMA: MR x NV vectors of 8 --------------------------------------------------------- */
 
 #define EDL__AI256 __attribute__((always_inline, target("avx2,fma"))) static inline
@@ -199,7 +267,10 @@ static void run_tiles(isa_kind isa, size_t m, size_t n, const float *a, size_t a
             for (size_t i0 = 0; i0 < m; i0 += mr) {
                 size_t rows = m - i0 < mr ? m - i0 : mr;
                 t->a = a + i0 * ars, t->c = c0 + i0 * t->ldc + j0;
-                (isa == ISA_AVX512 ? tiles512[nv - 1][rows - 1] : tiles256[nv - 1][rows - 1])(t);
+                if (isa == ISA_AVX512 && m == 1 && t->k >= 16)
+                    row512(nv, t);
+                else
+                    (isa == ISA_AVX512 ? tiles512[nv - 1][rows - 1] : tiles256[nv - 1][rows - 1])(t);
             }
         }
         return;
@@ -283,7 +354,13 @@ bool edl__gemm_small_ex(int isa, bool ta, bool tb, size_t m, size_t n, size_t k,
     if (isa < 0) isa = (int)pick_isa();
     if (!isa_ok(isa)) return false;
     const float *tb_src = b;
-    if (tb && !ta && m < 4) {
+#ifdef EDL__X86
+    if (tb && !ta && n == 1 && isa == ISA_AVX512) { /* a dense(1) layer's forward */
+        gemv512(m, k, alpha, a, lda, b, beta, c, ldc, bias, relu);
+        return true;
+    }
+#endif
+    if (tb && !ta && (m < 4 || n == 1)) {
         dots(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
         return true;
     }
