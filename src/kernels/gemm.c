@@ -206,7 +206,8 @@ void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
 /* ---- small products ------------------------------------------------------------------------ */
 
 /* Below EDL__GEMM_SMALL multiply-adds, packing and a library's call cost more than they save;
-   up to EDL__GEMM_MEDIUM with k up to EDL__GEMM_MEDIUM_K the small kernel (gemm_small.c, its
+   up to EDL__GEMM_MEDIUM with k up to EDL__GEMM_MEDIUM_K and m from 16 (a transposed B costs
+   k x n, little beside m x k x n) the small kernel (gemm_small.c, its
    op(B) panel of k x 64 floats in L2, no blocking of k) still matches oneDNN with one thread
    and beats edl's packed kernel (measured with bench/dense.c's per-product lines: the mlp's
    1280 x 64 x 64 at ~150 GFLOP/s, 64 x 64 x 1280 at 150 against 64). */
@@ -217,7 +218,7 @@ void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
 bool edl__gemm_is_small(size_t m, size_t n, size_t k) {
     size_t mn, mnk;
     return edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) &&
-           (mnk < EDL__GEMM_SMALL || (mnk <= EDL__GEMM_MEDIUM && k <= EDL__GEMM_MEDIUM_K));
+           (mnk < EDL__GEMM_SMALL || (mnk <= EDL__GEMM_MEDIUM && k <= EDL__GEMM_MEDIUM_K && m >= 16));
 }
 
 #if defined(EDL__USE_DNNL) || defined(EDL__USE_CBLAS)

@@ -103,9 +103,11 @@ EDL__AI512 void tile512(const int MR, const int NV, __m512 acc[][4], const tile_
     }
 }
 
-/* One row of C (a row vector times B, e.g. a dense(1) layer's dW): one accumulator per vector
-   would wait on the FMA's latency at every p, so four take turns over p mod 4 and are added at
-   the end, ((0 + 1) + (2 + 3)): a fixed order. */
+/* One row of C from a transposed A (a dense(1) layer's dW = g^T x: m is the layer's width, not
+   the batch): one accumulator per vector would wait on the FMA's latency at every p, so four
+   take turns over p mod 4 and are added at the end, ((0 + 1) + (2 + 3)): a fixed order. Rows of
+   C that are examples (A not transposed) always go through the tiles, so an example's result
+   does not depend on how many others share its batch (the MPI trainers split batches). */
 EDL__AI512 void row512_body(const size_t nv, const tile_args *t) {
     __m512 acc[4][4];
     const __mmask16 last = (__mmask16)(0xffffu >> (16 * nv - t->cols));
@@ -267,7 +269,7 @@ static void run_tiles(isa_kind isa, size_t m, size_t n, const float *a, size_t a
             for (size_t i0 = 0; i0 < m; i0 += mr) {
                 size_t rows = m - i0 < mr ? m - i0 : mr;
                 t->a = a + i0 * ars, t->c = c0 + i0 * t->ldc + j0;
-                if (isa == ISA_AVX512 && m == 1 && t->k >= 16)
+                if (isa == ISA_AVX512 && m == 1 && t->ars == 1 && t->k >= 16)
                     row512(nv, t);
                 else
                     (isa == ISA_AVX512 ? tiles512[nv - 1][rows - 1] : tiles256[nv - 1][rows - 1])(t);
@@ -325,8 +327,8 @@ static void transpose_b(float *bt, size_t ldt, const float *b, size_t ldb, size_
         for (size_t p = 0; p < k; p++) bt[p * ldt + j] = b[j * ldb + p];
 }
 
-/* Rows of A against rows of B (op(A) = A, op(B) = B^T): dot products, for a few rows of C, where
-   transposing B would cost as much as the product. */
+/* Rows of A against the one row of B (op(A) = A, op(B) = B^T, n == 1): dot products, where the
+   tiles would use one lane of 16, for the ISAs without gemv512. */
 static void dots(size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda, const float *b, size_t ldb,
                  float beta, float *c, size_t ldc, const float *bias, bool relu) {
     for (size_t i = 0; i < m; i++)
@@ -360,7 +362,7 @@ bool edl__gemm_small_ex(int isa, bool ta, bool tb, size_t m, size_t n, size_t k,
         return true;
     }
 #endif
-    if (tb && !ta && (m < 4 || n == 1)) {
+    if (tb && !ta && n == 1) {
         dots(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
         return true;
     }
