@@ -205,21 +205,15 @@ void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
 
 /* ---- small products ------------------------------------------------------------------------ */
 
-/* Below EDL__GEMM_SMALL multiply-adds, packing and a library's call cost more than they save;
-   up to EDL__GEMM_MEDIUM with k up to EDL__GEMM_MEDIUM_K and m from 16 (a transposed B costs
-   k x n, little beside m x k x n) the small kernel (gemm_small.c, its
-   op(B) panel of k x 64 floats in L2, no blocking of k) still matches oneDNN with one thread
-   and beats edl's packed kernel (measured with bench/dense.c's per-product lines: the mlp's
-   1280 x 64 x 64 at ~150 GFLOP/s, 64 x 64 x 1280 at 150 against 64). */
+/* Below EDL__GEMM_SMALL multiply-adds, packing and a library's call cost more than they save.
+   Up to EDL__GEMM_MEDIUM, with k up to EDL__GEMM_MEDIUM_K and m from 16 (a transposed B costs
+   k x n, little beside m x k x n), the small kernel (gemm_small.c: its op(B) panel of k x 64
+   floats in L2, no blocking of k) is 2-3x edl's packed kernel, so it takes the medium shapes a
+   BLAS would not (skinny ones, where a BLAS may split k: the mlp's 64 x 64 x 1280, 1280 x 32 x
+   64); where oneDNN takes a shape it stays ~10% faster (bench/dense.c's per-product lines). */
 #define EDL__GEMM_SMALL    ((size_t)1 << 17)
 #define EDL__GEMM_MEDIUM   ((size_t)1 << 23)
 #define EDL__GEMM_MEDIUM_K ((size_t)2048)
-
-bool edl__gemm_is_small(size_t m, size_t n, size_t k) {
-    size_t mn, mnk;
-    return edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) &&
-           (mnk < EDL__GEMM_SMALL || (mnk <= EDL__GEMM_MEDIUM && k <= EDL__GEMM_MEDIUM_K && m >= 16));
-}
 
 #if defined(EDL__USE_DNNL) || defined(EDL__USE_CBLAS)
 /* A BLAS may split the K sum over threads when C has too few tiles to share out (found with
@@ -227,7 +221,19 @@ bool edl__gemm_is_small(size_t m, size_t n, size_t k) {
    count. Such shapes go to the built-in kernel, which never splits K, so every product gives
    the same bits for any thread count. */
 static bool blas_may_split_k(size_t m, size_t n, size_t k) { return m < 64 || n < 64 || k > 8 * (m > n ? m : n); }
+
+/* Whether edl__gemm gives m x n x k to the BLAS when it is not small. */
+static bool blas_takes(size_t m, size_t n, size_t k) { return !blas_may_split_k(m, n, k); }
+#else
+static bool blas_takes(size_t m, size_t n, size_t k) { return (void)m, (void)n, (void)k, false; }
 #endif
+
+bool edl__gemm_is_small(size_t m, size_t n, size_t k) {
+    size_t mn, mnk;
+    return edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) &&
+           (mnk < EDL__GEMM_SMALL ||
+            (mnk <= EDL__GEMM_MEDIUM && k <= EDL__GEMM_MEDIUM_K && m >= 16 && !blas_takes(m, n, k)));
+}
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 

@@ -125,6 +125,10 @@ bool edl__vec_adagrad(float *p, float *g, float *sum, size_t n, const edl__opt_c
 bool edl__vec_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
 bool edl__vec_sparse_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
 void edl__vec_colsum_add(float *y, const float *x, size_t rows, size_t cols); /* y += sum rows */
+/* Dense layers' passes after and before a BLAS's product (vec.c): ReLU's gradient with the bias
+   gradient's column sums in one pass; bias and ReLU in one pass. */
+void edl__vec_relu_grad_colsum(float *g, const float *dout, const float *y, size_t rows, size_t cols, float *dbias);
+void edl__vec_bias_relu(float *y, const float *bias, size_t rows, size_t cols, bool relu);
 /* Quantized rows: the least value's index (n >= 1, ties: the lowest); sum q[i] * c[i] over uint8
    codes; o += (w ? *w : 1) * (c * scale + offset) (an int8 row decoded as FBGEMM's). */
 size_t edl__vec_argmin(const float *x, size_t n);
