@@ -27,7 +27,7 @@ edl_status edl_dense_forward(float *out, const float *in, size_t batch, size_t i
     EDL__CHECK_PTR(fn, out);
     EDL__TRY(check_dense(fn, in, batch, in_dim, out_dim, weight, act));
     /* small layers: one pass of the small kernel with the bias (and a ReLU) in its epilogue */
-    if (edl__gemm_is_small(batch, out_dim, in_dim) &&
+    if (edl__gemm_is_small(true, batch, out_dim, in_dim) &&
         edl__gemm_small_ex(-1, false, true, batch, out_dim, in_dim, 1.0f, in, in_dim, weight, in_dim, 0.0f, out,
                            out_dim, bias, act == EDL_ACT_RELU)) {
         if (act != EDL_ACT_RELU) edl__act_inplace(out, batch * out_dim, act);

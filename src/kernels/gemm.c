@@ -206,8 +206,8 @@ void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
 /* ---- small products ------------------------------------------------------------------------ */
 
 /* Below EDL__GEMM_SMALL multiply-adds, packing and a library's call cost more than they save.
-   Up to EDL__GEMM_MEDIUM, with k up to EDL__GEMM_MEDIUM_K and m from 16 (a transposed B costs
-   k x n, little beside m x k x n), the small kernel (gemm_small.c: its op(B) panel of k x 64
+   Up to EDL__GEMM_MEDIUM, with k up to EDL__GEMM_MEDIUM_K (and m from 16 when B is transposed:
+   that costs k x n, little beside m x k x n), the small kernel (gemm_small.c: its op(B) panel of k x 64
    floats in L2, no blocking of k) is 2-3x edl's packed kernel, so it takes the medium shapes a
    BLAS would not (skinny ones, where a BLAS may split k: the mlp's 64 x 64 x 1280, 1280 x 32 x
    64); where oneDNN takes a shape it stays ~10% faster (bench/dense.c's per-product lines). */
@@ -228,11 +228,11 @@ static bool blas_takes(size_t m, size_t n, size_t k) { return !blas_may_split_k(
 static bool blas_takes(size_t m, size_t n, size_t k) { return (void)m, (void)n, (void)k, false; }
 #endif
 
-bool edl__gemm_is_small(size_t m, size_t n, size_t k) {
+bool edl__gemm_is_small(bool tb, size_t m, size_t n, size_t k) {
     size_t mn, mnk;
     return edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) &&
            (mnk < EDL__GEMM_SMALL ||
-            (mnk <= EDL__GEMM_MEDIUM && k <= EDL__GEMM_MEDIUM_K && m >= 16 && !blas_takes(m, n, k)));
+            (mnk <= EDL__GEMM_MEDIUM && k <= EDL__GEMM_MEDIUM_K && (!tb || m >= 16) && !blas_takes(m, n, k)));
 }
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
@@ -244,7 +244,7 @@ void edl__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, cons
         scale_c(m, n, beta, c, ldc);
         return;
     }
-    if (edl__gemm_is_small(m, n, k)) {
+    if (edl__gemm_is_small(tb, m, n, k)) {
         if (edl__gemm_small(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
         /* no memory for the transposed B: the unblocked loop still gives the answer */
         edl__gemm_naive(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

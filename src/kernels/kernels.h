@@ -56,8 +56,8 @@ bool edl__gemm_small(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha
 bool edl__gemm_small_ex(int isa, bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a,
                         size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc, const float *bias,
                         bool relu);
-/* Whether edl__gemm sends m x n x k to the small kernel (below EDL__GEMM_SMALL multiply-adds). */
-bool edl__gemm_is_small(size_t m, size_t n, size_t k);
+/* Whether edl__gemm sends m x n x k (op(B) transposed when tb) to the small kernel (gemm.c). */
+bool edl__gemm_is_small(bool tb, size_t m, size_t n, size_t k);
 const char *edl__gemm_small_isa(void); /* "avx512", "avx2" or "generic": the tiles it runs */
 const char *edl__gemm_backend(void);
 const char *edl__simd_name(void);
