@@ -5,6 +5,9 @@
  * oneDNN, edl's built-in kernel); the ratio edl / floor says how much the layer's bias,
  * activation and bookkeeping cost on top of the products.
  *
+ * Each product is also timed alone (edl__gemm's dispatch against every library), for the dense
+ * shapes and the recommender mlp's (1280 x 64 -> 64, 1280 x 64 -> 32, 1280 x 32 -> 1).
+ *
  *   build/bench_dense [reps]          (OMP_NUM_THREADS sets the threads for every contender)
  */
 #include "bench.h"
@@ -49,6 +52,12 @@ static void g_dnnl(bool ta, bool tb, size_t m, size_t n, size_t k, const float *
 }
 #endif
 
+/* edl's own dispatch (edl__gemm: the small kernel, the library or the blocked kernel by shape) */
+static void g_edl(bool ta, bool tb, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
+                  size_t ldb, float beta, float *c, size_t ldc) {
+    edl__gemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+}
+
 static const struct {
     const char *name;
     gemm_fn fn;
@@ -68,6 +77,13 @@ static void three_gemms(gemm_fn g, shape *s) {
     g(false, true, s->b, s->o, s->i, s->x, s->i, s->w, s->i, 0.0f, s->y, s->o);    /* y = x W^T  */
     g(true, false, s->o, s->i, s->b, s->dy, s->o, s->x, s->i, 1.0f, s->dw, s->i);  /* dW += g^T x */
     g(false, false, s->b, s->i, s->o, s->dy, s->o, s->w, s->i, 0.0f, s->dx, s->i); /* dx = g W   */
+}
+
+/* One of the three products alone. */
+static void one_gemm(gemm_fn g, shape *s, int q) {
+    if (q == 0) g(false, true, s->b, s->o, s->i, s->x, s->i, s->w, s->i, 0.0f, s->y, s->o);
+    if (q == 1) g(true, false, s->o, s->i, s->b, s->dy, s->o, s->x, s->i, 1.0f, s->dw, s->i);
+    if (q == 2) g(false, false, s->b, s->i, s->o, s->dy, s->o, s->w, s->i, 0.0f, s->dx, s->i);
 }
 
 static void edl_fwd(shape *s) { edl_dense_forward(s->y, s->x, s->b, s->i, s->o, s->w, s->bias, EDL_ACT_RELU); }
@@ -136,6 +152,19 @@ static void run_shape(size_t b, size_t i, size_t o, int reps) {
            edl__gemm_backend());
     printf("  edl dense fwd            %9.2f GFLOP/s\n", flops3 / 3 / t_edl_fwd * 1e-9);
     printf("  ratio edl fwd+bwd / best sgemm (%s): %.3f\n", peers[best_k].name, best / t_edl);
+    /* each product alone: edl's dispatch against every library (the mlp's shapes are judged so) */
+    static const char *const what[3] = {"y = x W^T", "dW += g^T x", "dx = g W"};
+    for (int q = 0; q < 3; q++) {
+        double tq[NPEERS], te, bq = INFINITY;
+        int bk = 0;
+        for (int k = 0; k < NPEERS; k++) {
+            TIME_MEDIAN(tq[k], reps, inner * 3, one_gemm(peers[k].fn, &s, q));
+            if (tq[k] < bq) bq = tq[k], bk = k;
+        }
+        TIME_MEDIAN(te, reps, inner * 3, one_gemm(g_edl, &s, q));
+        printf("  %-12s edl %7.2f GFLOP/s, best %-11s %7.2f: ratio %.3f\n", what[q], flops3 / 3 / te * 1e-9,
+               peers[bk].name, flops3 / 3 / bq * 1e-9, bq / te);
+    }
     float *bufs[] = {s.x, s.w, s.bias, s.y, s.dy, s.dx, s.dw, s.db};
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) free(bufs[k]);
 }
@@ -147,5 +176,12 @@ int main(int argc, char **argv) {
     run_shape(1024, 512, 512, reps);
     run_shape(64, 64, 10, reps);
     run_shape(256, 64, 128, reps);
+    /* the recommender mlp's layers ([p_u, q_i] -> 64 -> 32 -> 1 at the default dim 32): a batch of
+       256 records with 4 negatives each is 1280 rows per product (edl recommend runs each on one
+       thread) */
+    printf("\nthe recommender mlp's layers (1280 rows a batch):");
+    run_shape(1280, 64, 64, reps);
+    run_shape(1280, 64, 32, reps);
+    run_shape(1280, 32, 1, reps);
     return 0;
 }

@@ -22,9 +22,11 @@ TEST(dense_matches_pytorch) {
     }
 }
 
-/* Shapes around the kernel's blocking (MR, NR, KC, MC) and tiny ones. */
-static const size_t shapes[][3] = {{1, 1, 1},       {3, 5, 7},      {13, 33, 17}, {64, 64, 10},
-                                   {100, 300, 257}, {250, 70, 513}, {37, 1, 90},  {5, 3100, 20}};
+/* Shapes around the kernels' blocking (MR, NR, KC, MC; the small kernel's tiles of 12/8/6 rows
+   and 16-float vectors), tiny ones, the mlp's (1280 rows) and the bench's 256 x 64 -> 128. */
+static const size_t shapes[][3] = {{1, 1, 1},      {3, 5, 7},      {13, 33, 17},   {64, 64, 10}, {100, 300, 257},
+                                   {250, 70, 513}, {37, 1, 90},    {5, 3100, 20},  {2, 10, 64},  {1280, 1, 32},
+                                   {1280, 32, 64}, {256, 128, 64}, {19, 100, 2500}};
 
 TEST(dense_fast_equals_naive) {
     edl_rng rng;

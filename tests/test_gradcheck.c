@@ -120,32 +120,41 @@ static double dense_loss(void *p) {
     return dot_r(c->out, c->r, c->batch * c->od);
 }
 
+/* A tiny layer, and one across the small kernel's tile edges (13 rows: a tile of 12 and one of 1;
+   17 inputs, 5 outputs: masked vectors). */
 TEST(gradcheck_dense) {
+    static const size_t dims[][3] = {{3, 5, 4}, {13, 17, 5}};
     edl_rng rng;
     edl_rng_seed(&rng, 42);
-    for (int a = 0; a < 4; a++) {
-        dense_ctx c = {.batch = 3, .in = 5, .od = 4, .act = (edl_act)a};
-        c.x = rand_floats(&rng, 15, -1, 1);
-        c.w = rand_floats(&rng, 20, -1, 1);
-        c.b = rand_floats(&rng, 4, -1, 1);
-        c.out = zeros(12);
-        c.r = rand_floats(&rng, 12, -1, 1);
-        /* ReLU's kink: every pre-activation must be farther from 0 than a step can move it. */
-        float *z = zeros(12);
-        edl_dense_forward(z, c.x, 3, 5, 4, c.w, c.b, EDL_ACT_NONE);
-        float zmin = 1e9f;
-        for (int i = 0; i < 12; i++) zmin = fabsf(z[i]) < zmin ? fabsf(z[i]) : zmin;
-        CHECK(zmin > 0.01f);
-        dense_loss(&c);
-        float *dx = zeros(15), *dw = zeros(20), *db = zeros(4);
-        CHECK_OK(edl_dense_backward(dx, dw, db, c.r, c.x, c.out, 3, 5, 4, c.w, c.act));
-        char what[64];
-        snprintf(what, sizeof what, "dense act %d", a);
-        gradcheck(what, c.x, 15, dx, dense_loss, &c, 1e-3f, 2e-3);
-        gradcheck(what, c.w, 20, dw, dense_loss, &c, 1e-3f, 2e-3);
-        gradcheck(what, c.b, 4, db, dense_loss, &c, 1e-3f, 2e-3);
-        free(c.x), free(c.w), free(c.b), free(c.out), free(c.r), free(z), free(dx), free(dw), free(db);
-    }
+    for (size_t s = 0; s < sizeof dims / sizeof dims[0]; s++)
+        for (int a = 0; a < 4; a++) {
+            const size_t B = dims[s][0], I = dims[s][1], O = dims[s][2];
+            dense_ctx c = {.batch = B, .in = I, .od = O, .act = (edl_act)a};
+            c.x = rand_floats(&rng, B * I, -1, 1);
+            c.w = rand_floats(&rng, O * I, -1, 1);
+            c.b = rand_floats(&rng, O, -1, 1);
+            c.out = zeros(B * O);
+            c.r = rand_floats(&rng, B * O, -1, 1);
+            /* ReLU's kink: every pre-activation must be farther from 0 than a step can move it
+               (new inputs, from the same seeded stream, until it is) */
+            float *z = zeros(B * O), zmin = 0.0f;
+            for (int tries = 0; tries < 100 && zmin <= 0.005f; tries++) {
+                if (tries) free(c.x), c.x = rand_floats(&rng, B * I, -1, 1);
+                edl_dense_forward(z, c.x, B, I, O, c.w, c.b, EDL_ACT_NONE);
+                zmin = 1e9f;
+                for (size_t i = 0; i < B * O; i++) zmin = fabsf(z[i]) < zmin ? fabsf(z[i]) : zmin;
+            }
+            CHECK(zmin > 0.005f);
+            dense_loss(&c);
+            float *dx = zeros(B * I), *dw = zeros(O * I), *db = zeros(O);
+            CHECK_OK(edl_dense_backward(dx, dw, db, c.r, c.x, c.out, B, I, O, c.w, c.act));
+            char what[64];
+            snprintf(what, sizeof what, "dense %zu x %zu -> %zu act %d", B, I, O, a);
+            gradcheck(what, c.x, B * I, dx, dense_loss, &c, 1e-3f, 2e-3);
+            gradcheck(what, c.w, O * I, dw, dense_loss, &c, 1e-3f, 2e-3);
+            gradcheck(what, c.b, O, db, dense_loss, &c, 1e-3f, 2e-3);
+            free(c.x), free(c.w), free(c.b), free(c.out), free(c.r), free(z), free(dx), free(dw), free(db);
+        }
 }
 
 /* ---- losses and dropout ------------------------------------------------------------------- */

@@ -26,10 +26,17 @@ edl_status edl_dense_forward(float *out, const float *in, size_t batch, size_t i
     static const char fn[] = "edl_dense_forward";
     EDL__CHECK_PTR(fn, out);
     EDL__TRY(check_dense(fn, in, batch, in_dim, out_dim, weight, act));
-    if (bias)
-        for (size_t b = 0; b < batch; b++) memcpy(out + b * out_dim, bias, out_dim * sizeof(float));
-    edl__gemm(false, true, batch, out_dim, in_dim, 1.0f, in, in_dim, weight, in_dim, bias ? 1.0f : 0.0f, out, out_dim);
-    edl__act_inplace(out, batch * out_dim, act);
+    /* small layers: one pass of the small kernel with the bias (and a ReLU) in its epilogue */
+    if (edl__gemm_is_small(true, batch, out_dim, in_dim) &&
+        edl__gemm_small_ex(-1, false, true, batch, out_dim, in_dim, 1.0f, in, in_dim, weight, in_dim, 0.0f, out,
+                           out_dim, bias, act == EDL_ACT_RELU)) {
+        if (act != EDL_ACT_RELU) edl__act_inplace(out, batch * out_dim, act);
+        return EDL_OK;
+    }
+    /* larger ones: the product, then bias and a ReLU in one pass over out */
+    edl__gemm(false, true, batch, out_dim, in_dim, 1.0f, in, in_dim, weight, in_dim, 0.0f, out, out_dim);
+    if (bias || act == EDL_ACT_RELU) edl__vec_bias_relu(out, bias, batch, out_dim, act == EDL_ACT_RELU);
+    if (act != EDL_ACT_RELU) edl__act_inplace(out, batch * out_dim, act);
     return EDL_OK;
 }
 
@@ -45,17 +52,22 @@ edl_status edl_dense_backward(float *din, float *dweight, float *dbias, const fl
     size_t total = batch * out_dim;
     const float *g = dout;
     float *tmp = NULL;
+    enum { STACK = 2048 }; /* a small layer's g on the stack: no allocation per step */
+    float stack[STACK];
     if (act != EDL_ACT_NONE) {
         /* g = dout * act'(out): the gradient at the pre-activation. */
-        tmp = malloc(total * sizeof(float));
+        tmp = total <= STACK ? stack : malloc(total * sizeof(float));
         if (!tmp) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu gradient", fn, batch, out_dim);
-        edl__act_grad_mul(tmp, dout, out, total, act);
+        if (act == EDL_ACT_RELU) /* with the bias gradient, in one pass */
+            edl__vec_relu_grad_colsum(tmp, dout, out, batch, out_dim, dbias);
+        else
+            edl__act_grad_mul(tmp, dout, out, total, act);
         g = tmp;
     }
-    if (dbias) edl__vec_colsum_add(dbias, g, batch, out_dim);
+    if (dbias && act != EDL_ACT_RELU) edl__vec_colsum_add(dbias, g, batch, out_dim);
     if (dweight) edl__gemm(true, false, out_dim, in_dim, batch, 1.0f, g, out_dim, in, in_dim, 1.0f, dweight, in_dim);
     if (din) edl__gemm(false, false, batch, in_dim, out_dim, 1.0f, g, out_dim, weight, in_dim, 0.0f, din, in_dim);
-    free(tmp);
+    if (tmp != stack) free(tmp);
     return EDL_OK;
 }
 

@@ -1,7 +1,9 @@
 /* The one GEMM interface of edl: C = alpha op(A) op(B) + beta C, row-major.
  *
- * Backends, chosen at build time: oneDNN's dnnl_sgemm (EDL__USE_DNNL), a CBLAS such as OpenBLAS
- * (EDL__USE_CBLAS), or the built-in kernel below. The built-in kernel is the GotoBLAS scheme:
+ * Small and medium products (see edl__gemm_is_small) go to gemm_small.c's register-blocked
+ * kernel, which needs no packing. Larger ones go to a backend chosen at build time: oneDNN's
+ * dnnl_sgemm (EDL__USE_DNNL), a CBLAS such as OpenBLAS (EDL__USE_CBLAS), or the built-in kernel
+ * below. The built-in kernel is the GotoBLAS scheme:
  * pack a KC x NC block of B and an MC x KC block of A into contiguous micro-panels, then a
  * register-blocked MR x NR micro-kernel (AVX-512 or AVX2+FMA intrinsics chosen at run time, plain
  * C elsewhere). Threads split the C tiles, never the K sum, so every tile is summed in the same
@@ -201,42 +203,17 @@ void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
     free(ap);
 }
 
-/* ---- small products: row operations, no packing ------------------------------------------ */
+/* ---- small products ------------------------------------------------------------------------ */
 
-/* Below this many multiply-adds, packing and threads cost more than they save. */
-#define EDL__GEMM_SMALL ((size_t)1 << 17)
-
-/* Each form walks contiguous rows (dot products or axpys), single-threaded. beta already applied. */
-static void gemm_small(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
-                       const float *b, size_t ldb, float *c, size_t ldc) {
-    for (size_t i = 0; i < m; i++) {
-        float *ci = c + i * ldc;
-        if (tb) {
-            /* C[i,j] += alpha sum_p op(A)[i,p] B[j,p]: a dot product when A is not transposed */
-            for (size_t j = 0; j < n; j++) {
-                float s;
-                if (!ta)
-                    s = edl__vec_dot(a + i * lda, b + j * ldb, k);
-                else {
-                    s = 0.0f;
-                    for (size_t p = 0; p < k; p++) s += a[p * lda + i] * b[j * ldb + p];
-                }
-                ci[j] += alpha * s;
-            }
-        } else {
-            /* C[i,:] += alpha op(A)[i,p] B[p,:] for each p: axpy of B's rows */
-            for (size_t p = 0; p < k; p++) {
-                float aip = ta ? a[p * lda + i] : a[i * lda + p];
-                edl__vec_axpy(ci, alpha * aip, b + p * ldb, n); /* no skip at 0: 0 * inf is NaN */
-            }
-        }
-    }
-}
-
-static bool is_small(size_t m, size_t n, size_t k) {
-    size_t mn, mnk;
-    return edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) && mnk < EDL__GEMM_SMALL;
-}
+/* Below EDL__GEMM_SMALL multiply-adds, packing and a library's call cost more than they save.
+   Up to EDL__GEMM_MEDIUM, with k up to EDL__GEMM_MEDIUM_K (and m from 16 when B is transposed:
+   that costs k x n, little beside m x k x n), the small kernel (gemm_small.c: its op(B) panel of k x 64
+   floats in L2, no blocking of k) is 2-3x edl's packed kernel, so it takes the medium shapes a
+   BLAS would not (skinny ones, where a BLAS may split k: the mlp's 64 x 64 x 1280, 1280 x 32 x
+   64); where oneDNN takes a shape it stays ~10% faster (bench/dense.c's per-product lines). */
+#define EDL__GEMM_SMALL    ((size_t)1 << 17)
+#define EDL__GEMM_MEDIUM   ((size_t)1 << 23)
+#define EDL__GEMM_MEDIUM_K ((size_t)2048)
 
 #if defined(EDL__USE_DNNL) || defined(EDL__USE_CBLAS)
 /* A BLAS may split the K sum over threads when C has too few tiles to share out (found with
@@ -244,16 +221,33 @@ static bool is_small(size_t m, size_t n, size_t k) {
    count. Such shapes go to the built-in kernel, which never splits K, so every product gives
    the same bits for any thread count. */
 static bool blas_may_split_k(size_t m, size_t n, size_t k) { return m < 64 || n < 64 || k > 8 * (m > n ? m : n); }
+
+/* Whether edl__gemm gives m x n x k to the BLAS when it is not small. */
+static bool blas_takes(size_t m, size_t n, size_t k) { return !blas_may_split_k(m, n, k); }
+#else
+static bool blas_takes(size_t m, size_t n, size_t k) { return (void)m, (void)n, (void)k, false; }
 #endif
+
+bool edl__gemm_is_small(bool tb, size_t m, size_t n, size_t k) {
+    size_t mn, mnk;
+    return edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) &&
+           (mnk < EDL__GEMM_SMALL ||
+            (mnk <= EDL__GEMM_MEDIUM && k <= EDL__GEMM_MEDIUM_K && (!tb || m >= 16) && !blas_takes(m, n, k)));
+}
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
 void edl__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda, const float *b,
                size_t ldb, float beta, float *c, size_t ldc) {
     if (m == 0 || n == 0) return;
-    if (k == 0 || is_small(m, n, k)) {
+    if (k == 0 || alpha == 0.0f) {
         scale_c(m, n, beta, c, ldc);
-        if (k > 0 && alpha != 0.0f) gemm_small(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc);
+        return;
+    }
+    if (edl__gemm_is_small(tb, m, n, k)) {
+        if (edl__gemm_small(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
+        /* no memory for the transposed B: the unblocked loop still gives the answer */
+        edl__gemm_naive(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
 #if defined(EDL__USE_DNNL)

@@ -46,6 +46,19 @@ void edl__gemm_naive(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha
 /* Built-in blocked kernel (also used when no BLAS is linked). */
 void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
                        const float *b, size_t ldb, float beta, float *c, size_t ldc);
+/* Register-blocked kernel for small products, no packing (gemm_small.c). Returns false, C
+   untouched, when k is 0 or a buffer for a transposed B cannot be had. */
+bool edl__gemm_small(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                     const float *b, size_t ldb, float beta, float *c, size_t ldc);
+/* The same with a dense layer's epilogue fused: C += bias (per column, NULL: none), then ReLU
+   when relu; isa -1 picks the best tiles the CPU has, 0/1/2 asks for the plain C, AVX2 or
+   AVX-512 ones (false when the CPU lacks them: the tests run each). */
+bool edl__gemm_small_ex(int isa, bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a,
+                        size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc, const float *bias,
+                        bool relu);
+/* Whether edl__gemm sends m x n x k (op(B) transposed when tb) to the small kernel (gemm.c). */
+bool edl__gemm_is_small(bool tb, size_t m, size_t n, size_t k);
+const char *edl__gemm_small_isa(void); /* "avx512", "avx2" or "generic": the tiles it runs */
 const char *edl__gemm_backend(void);
 const char *edl__simd_name(void);
 
@@ -128,6 +141,10 @@ bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, f
 double edl__vec_logsig(float *g, const float *x, size_t n);
 double edl__vec_logsig_naive(float *g, const float *x, size_t n);
 void edl__vec_colsum_add(float *y, const float *x, size_t rows, size_t cols); /* y += sum rows */
+/* Dense layers' passes after and before a BLAS's product (vec.c): ReLU's gradient with the bias
+   gradient's column sums in one pass; bias and ReLU in one pass. */
+void edl__vec_relu_grad_colsum(float *g, const float *dout, const float *y, size_t rows, size_t cols, float *dbias);
+void edl__vec_bias_relu(float *y, const float *bias, size_t rows, size_t cols, bool relu);
 /* Quantized rows: the least value's index (n >= 1, ties: the lowest); sum q[i] * c[i] over uint8
    codes; o += (w ? *w : 1) * (c * scale + offset) (an int8 row decoded as FBGEMM's). */
 size_t edl__vec_argmin(const float *x, size_t n);

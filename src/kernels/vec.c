@@ -517,6 +517,32 @@ EDL__CLONES void edl__vec_colsum_add(float *restrict y, const float *restrict x,
         for (size_t c = 0; c < cols; c++) y[c] += x[r * cols + c];
 }
 
+/* A dense layer's backward through ReLU in one pass: g = y > 0 ? dout : 0 (x is rows x cols),
+   and dbias[c] += g[r,c] in row order (when dbias is set): what edl__act_grad_mul then
+   edl__vec_colsum_add give, bit for bit. */
+EDL__CLONES void edl__vec_relu_grad_colsum(float *restrict g, const float *restrict dout, const float *restrict y,
+                                           size_t rows, size_t cols, float *restrict dbias) {
+    for (size_t r = 0; r < rows; r++) {
+        float *gr = g + r * cols;
+        const float *dr = dout + r * cols, *yr = y + r * cols;
+        for (size_t c = 0; c < cols; c++) gr[c] = yr[c] > 0.0f ? dr[c] : 0.0f;
+        if (dbias)
+            for (size_t c = 0; c < cols; c++) dbias[c] += gr[c];
+    }
+}
+
+/* y[r,:] = y[r,:] + bias, then ReLU when relu (NaN passes through), for rows x cols. */
+EDL__CLONES void edl__vec_bias_relu(float *restrict y, const float *restrict bias, size_t rows, size_t cols,
+                                    bool relu) {
+    for (size_t r = 0; r < rows; r++) {
+        float *yr = y + r * cols;
+        if (bias)
+            for (size_t c = 0; c < cols; c++) yr[c] += bias[c];
+        if (relu)
+            for (size_t c = 0; c < cols; c++) yr[c] = yr[c] < 0.0f ? 0.0f : yr[c];
+    }
+}
+
 const char *edl__simd_name(void) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     __builtin_cpu_init();

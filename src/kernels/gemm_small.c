@@ -1,0 +1,412 @@
+/* Small products without packing: C = alpha op(A) op(B) + beta C, row-major, for the shapes where
+ * packing (gemm.c's blocked kernel) or a library's call costs more than it saves: a dense
+ * layer of 64 x 64 -> 10, the recommender mlp's layers.
+ *
+ * Register blocking: a tile of C, MR rows x NV vectors of columns, is summed in registers over
+ * the whole k. Per p, the NV vectors of op(B)'s row p are loaded (contiguous) and the MR values
+ * of op(A)'s column p broadcast (any stride, so op(A) is read in place, transposed or not):
+ * MR x NV fused multiply-adds. The last vector of a tile is masked, so no column count is a
+ * special case. op(B) must have contiguous rows: a transposed B (the forward's x W^T) is
+ * transposed once into a buffer. AVX-512 (tiles up to 12 x 4 vectors of 16) or AVX2+FMA (up to
+ * 8 x 2 vectors of 8), chosen at run time; plain C elsewhere (tiles of 4 x 16).
+ *
+ * Threads (OpenMP, from EDL__GEMM_SMALL_PAR multiply-adds) split the rows of C, never the sum:
+ * each element of C is one sum over p in order, then alpha, then beta C added, whatever the
+ * thread count: the same bits on every run.
+ */
+#include "common/internal.h"
+#include "kernels/kernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* From this many multiply-adds a product is worth sharing among threads (~3 us on one core). */
+#define EDL__GEMM_SMALL_PAR ((size_t)1 << 19)
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define EDL__X86 1
+#include <immintrin.h>
+#endif
+
+/* One tile: op(A)[r][p] = a[r*ars + p*acs] for r < rows, op(B)[p][j] = b[p*ldb + j] for
+   j < cols; C[r][j] = alpha sum_p op(A)[r][p] op(B)[p][j] + beta C[r][j] (beta 0: C not read),
+   then + bias[j] when bias is set, then ReLU when relu is (a dense layer's forward, fused). */
+typedef struct {
+    size_t k, ars, acs, ldb, ldc, cols;
+    const float *a, *b, *bias;
+    float *c;
+    float alpha, beta;
+    bool relu;
+} tile_args;
+typedef void (*tile_fn)(const tile_args *t);
+
+/* ---- plain C: 4 x 16 ------------------------------------------------------------------------ */
+
+enum { GEN_MR = 4, GEN_NR = 16 };
+
+static void tile_generic(size_t rows, const tile_args *t) {
+    float acc[GEN_MR][GEN_NR] = {{0}};
+    const size_t cols = t->cols;
+    for (size_t p = 0; p < t->k; p++) {
+        const float *bp = t->b + p * t->ldb;
+        for (size_t r = 0; r < rows; r++) {
+            float ar = t->a[r * t->ars + p * t->acs];
+            for (size_t j = 0; j < cols; j++) acc[r][j] += ar * bp[j];
+        }
+    }
+    for (size_t r = 0; r < rows; r++) {
+        float *c = t->c + r * t->ldc;
+        for (size_t j = 0; j < cols; j++) {
+            float x = t->alpha * acc[r][j] + (t->beta == 0.0f ? 0.0f : t->beta * c[j]);
+            if (t->bias) x += t->bias[j];
+            c[j] = t->relu && x < 0.0f ? 0.0f : x; /* NaN passes through, as edl__act_apply */
+        }
+    }
+}
+
+#ifdef EDL__X86
+/* The tiles' loops have constant trip counts once inlined: unrolled, the accumulators live in
+   registers. */
+#define EDL__UNROLL _Pragma("GCC unroll 16")
+
+/* ---- AVX-512: MR x NV vectors of 16 ------------------------------------------------------- */
+
+#define EDL__AI512 __attribute__((always_inline, target("avx512f"))) static inline
+
+EDL__AI512 void tile512(const int MR, const int NV, __m512 acc[][4], const tile_args *t) {
+    const __mmask16 last = (__mmask16)(0xffffu >> (16 * (size_t)NV - t->cols));
+    EDL__UNROLL for (int r = 0; r < MR; r++) EDL__UNROLL for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+    const float *a = t->a, *b = t->b;
+    const size_t ars = t->ars, acs = t->acs, ldb = t->ldb, k = t->k;
+    for (size_t p = 0; p < k; p++, a += acs, b += ldb) {
+        __m512 bv[4];
+        EDL__UNROLL for (int v = 0; v + 1 < NV; v++) bv[v] = _mm512_loadu_ps(b + 16 * v);
+        bv[NV - 1] = _mm512_maskz_loadu_ps(last, b + 16 * (NV - 1));
+        EDL__UNROLL for (int r = 0; r < MR; r++) {
+            __m512 ar = _mm512_set1_ps(a[r * ars]);
+            EDL__UNROLL for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
+        }
+    }
+    const bool has_beta = t->beta != 0.0f, relu = t->relu;
+    const float *bias = t->bias;
+    const __m512 alpha = _mm512_set1_ps(t->alpha), beta = _mm512_set1_ps(t->beta);
+    EDL__UNROLL for (int r = 0; r < MR; r++) {
+        float *c = t->c + r * t->ldc;
+        EDL__UNROLL for (int v = 0; v < NV; v++) {
+            __mmask16 mk = v + 1 < NV ? (__mmask16)0xffff : last;
+            __m512 x = _mm512_mul_ps(alpha, acc[r][v]);
+            if (has_beta) x = _mm512_add_ps(x, _mm512_mul_ps(beta, _mm512_maskz_loadu_ps(mk, c + 16 * v)));
+            if (bias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mk, bias + 16 * v));
+            if (relu) x = _mm512_max_ps(_mm512_setzero_ps(), x); /* max(0, NaN) is NaN */
+            _mm512_mask_storeu_ps(c + 16 * v, mk, x);
+        }
+    }
+}
+
+/* One row of C from a transposed A (a dense(1) layer's dW = g^T x: m is the layer's width, not
+   the batch): one accumulator per vector would wait on the FMA's latency at every p, so four
+   take turns over p mod 4 and are added at the end, ((0 + 1) + (2 + 3)): a fixed order. Rows of
+   C that are examples (A not transposed) always go through the tiles, so an example's result
+   does not depend on how many others share its batch (the MPI trainers split batches). */
+EDL__AI512 void row512_body(const size_t nv, const tile_args *t) {
+    __m512 acc[4][4];
+    const __mmask16 last = (__mmask16)(0xffffu >> (16 * nv - t->cols));
+    EDL__UNROLL for (int u = 0; u < 4; u++) EDL__UNROLL for (size_t v = 0; v < nv; v++) acc[u][v] = _mm512_setzero_ps();
+    const float *a = t->a, *b = t->b;
+    const size_t acs = t->acs, ldb = t->ldb, k = t->k;
+    size_t p = 0;
+#define EDL__ROW_STEP(u)                                                                                               \
+    do {                                                                                                               \
+        __m512 ar = _mm512_set1_ps(a[(p + u) * acs]);                                                                  \
+        const float *bp = b + (p + u) * ldb;                                                                           \
+        EDL__UNROLL for (size_t v = 0; v < nv; v++) acc[u][v] =                                                        \
+            _mm512_fmadd_ps(ar, _mm512_maskz_loadu_ps(v + 1 < nv ? (__mmask16)0xffff : last, bp + 16 * v), acc[u][v]); \
+    } while (0)
+    for (; p + 4 <= k; p += 4) {
+        EDL__ROW_STEP(0);
+        EDL__ROW_STEP(1);
+        EDL__ROW_STEP(2);
+        EDL__ROW_STEP(3);
+    }
+    for (; p < k; p++) EDL__ROW_STEP(0);
+#undef EDL__ROW_STEP
+    const __m512 zero = _mm512_setzero_ps();
+    EDL__UNROLL for (size_t v = 0; v < nv; v++) {
+        __mmask16 mk = v + 1 < nv ? (__mmask16)0xffff : last;
+        __m512 x = _mm512_mul_ps(_mm512_set1_ps(t->alpha), _mm512_add_ps(_mm512_add_ps(acc[0][v], acc[1][v]),
+                                                                         _mm512_add_ps(acc[2][v], acc[3][v])));
+        if (t->beta != 0.0f)
+            x = _mm512_add_ps(x, _mm512_mul_ps(_mm512_set1_ps(t->beta), _mm512_maskz_loadu_ps(mk, t->c + 16 * v)));
+        if (t->bias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mk, t->bias + 16 * v));
+        if (t->relu) x = _mm512_max_ps(zero, x);
+        _mm512_mask_storeu_ps(t->c + 16 * v, mk, x);
+    }
+}
+
+__attribute__((target("avx512f"))) static void row512(size_t nv, const tile_args *t) {
+    switch (nv) {
+    case 1: row512_body(1, t); break;
+    case 2: row512_body(2, t); break;
+    case 3: row512_body(3, t); break;
+    default: row512_body(4, t); break;
+    }
+}
+
+/* C[i] = alpha dot(A[i,:], b) + beta C[i] (+ bias[0], ReLU) for m rows: x W^T with one output
+   (the mlp's last layer). Per row: 16 lanes over p, then the lanes' tree (_mm512_reduce_add_ps). */
+__attribute__((target("avx512f"))) static void gemv512(size_t m, size_t k, float alpha, const float *a, size_t lda,
+                                                       const float *b, float beta, float *c, size_t ldc,
+                                                       const float *bias, bool relu) {
+    const __mmask16 tail = (__mmask16)(0xffffu >> ((16 - k % 16) % 16));
+    const size_t full = k % 16 ? k / 16 : k / 16 - 1; /* whole vectors before the last (masked) one */
+    for (size_t i = 0; i < m; i++) {
+        const float *ai = a + i * lda;
+        __m512 acc = _mm512_setzero_ps();
+        for (size_t v = 0; v < full; v++)
+            acc = _mm512_fmadd_ps(_mm512_loadu_ps(ai + 16 * v), _mm512_loadu_ps(b + 16 * v), acc);
+        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, ai + 16 * full), _mm512_maskz_loadu_ps(tail, b + 16 * full),
+                              acc);
+        float x = alpha * _mm512_reduce_add_ps(acc);
+        if (beta != 0.0f) x += beta * c[i * ldc];
+        if (bias) x += bias[0];
+        c[i * ldc] = relu && x < 0.0f ? 0.0f : x;
+    }
+}
+
+/* ---- AVX2+FMA: MR x NV vectors of 8 --------------------------------------------------------- */
+
+#define EDL__AI256 __attribute__((always_inline, target("avx2,fma"))) static inline
+
+EDL__AI256 __m256i mask8(size_t n) { /* lanes < n set */
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+EDL__AI256 void tile256(const int MR, const int NV, __m256 acc[][2], const tile_args *t) {
+    const __m256i last = mask8(t->cols - 8 * (size_t)(NV - 1));
+    EDL__UNROLL for (int r = 0; r < MR; r++) EDL__UNROLL for (int v = 0; v < NV; v++) acc[r][v] = _mm256_setzero_ps();
+    const float *a = t->a, *b = t->b;
+    const size_t ars = t->ars, acs = t->acs, ldb = t->ldb, k = t->k;
+    for (size_t p = 0; p < k; p++, a += acs, b += ldb) {
+        __m256 bv[2];
+        EDL__UNROLL for (int v = 0; v + 1 < NV; v++) bv[v] = _mm256_loadu_ps(b + 8 * v);
+        bv[NV - 1] = _mm256_maskload_ps(b + 8 * (NV - 1), last);
+        EDL__UNROLL for (int r = 0; r < MR; r++) {
+            __m256 ar = _mm256_broadcast_ss(a + r * ars);
+            EDL__UNROLL for (int v = 0; v < NV; v++) acc[r][v] = _mm256_fmadd_ps(ar, bv[v], acc[r][v]);
+        }
+    }
+    const bool has_beta = t->beta != 0.0f, relu = t->relu;
+    const float *bias = t->bias;
+    const __m256 alpha = _mm256_set1_ps(t->alpha), beta = _mm256_set1_ps(t->beta);
+    const __m256i all = _mm256_set1_epi32(-1);
+    EDL__UNROLL for (int r = 0; r < MR; r++) {
+        float *c = t->c + r * t->ldc;
+        EDL__UNROLL for (int v = 0; v < NV; v++) {
+            __m256i mk = v + 1 < NV ? all : last;
+            __m256 x = _mm256_mul_ps(alpha, acc[r][v]);
+            if (has_beta) x = _mm256_add_ps(x, _mm256_mul_ps(beta, _mm256_maskload_ps(c + 8 * v, mk)));
+            if (bias) x = _mm256_add_ps(x, _mm256_maskload_ps(bias + 8 * v, mk));
+            if (relu) x = _mm256_max_ps(_mm256_setzero_ps(), x); /* max(0, NaN) is NaN */
+            _mm256_maskstore_ps(c + 8 * v, mk, x);
+        }
+    }
+}
+
+/* One function per (rows, vectors): the loops above unroll into registers. */
+#define T512(mr, nv)                                                                      \
+    __attribute__((target("avx512f"))) static void t512_##mr##_##nv(const tile_args *t) { \
+        __m512 acc[mr][4];                                                                \
+        tile512(mr, nv, acc, t);                                                          \
+    }
+#define T256(mr, nv)                                                                       \
+    __attribute__((target("avx2,fma"))) static void t256_##mr##_##nv(const tile_args *t) { \
+        __m256 acc[mr][2];                                                                 \
+        tile256(mr, nv, acc, t);                                                           \
+    }
+#define ROWS6(X, nv)  X(1, nv) X(2, nv) X(3, nv) X(4, nv) X(5, nv) X(6, nv)
+#define ROWS8(X, nv)  ROWS6(X, nv) X(7, nv) X(8, nv)
+#define ROWS12(X, nv) ROWS8(X, nv) X(9, nv) X(10, nv) X(11, nv) X(12, nv)
+ROWS12(T512, 1)
+ROWS12(T512, 2)
+ROWS8(T512, 3)
+ROWS6(T512, 4)
+ROWS8(T256, 1)
+ROWS6(T256, 2)
+#define P512(mr, nv) t512_##mr##_##nv,
+#define P256(mr, nv) t256_##mr##_##nv,
+
+/* [nv - 1][rows - 1]; rows up to mr512[nv - 1] */
+static tile_fn const tiles512[4][12] = {{ROWS12(P512, 1)}, {ROWS12(P512, 2)}, {ROWS8(P512, 3)}, {ROWS6(P512, 4)}};
+static const size_t mr512[4] = {12, 12, 8, 6};
+static tile_fn const tiles256[2][8] = {{ROWS8(P256, 1)}, {ROWS6(P256, 2)}};
+static const size_t mr256[2] = {8, 6};
+#endif
+
+/* ---- the driver ------------------------------------------------------------------------------ */
+
+typedef enum { ISA_GENERIC, ISA_AVX2, ISA_AVX512 } isa_kind;
+
+static isa_kind pick_isa(void) {
+#ifdef EDL__X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return ISA_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ISA_AVX2;
+#endif
+    return ISA_GENERIC;
+}
+
+/* C[:, cols of t] for every row tile, with the widest tiles the ISA has. */
+static void run_tiles(isa_kind isa, size_t m, size_t n, const float *a, size_t ars, tile_args *t) {
+    float *c0 = t->c;
+    const float *b0 = t->b, *bias0 = t->bias;
+#ifdef EDL__X86
+    if (isa != ISA_GENERIC) {
+        const size_t w = isa == ISA_AVX512 ? 16 : 8, nvmax = isa == ISA_AVX512 ? 4 : 2;
+        for (size_t j0 = 0; j0 < n; j0 += w * nvmax) {
+            size_t cols = n - j0 < w * nvmax ? n - j0 : w * nvmax, nv = (cols + w - 1) / w;
+            size_t mr = isa == ISA_AVX512 ? mr512[nv - 1] : mr256[nv - 1];
+            t->cols = cols, t->b = b0 + j0, t->bias = bias0 ? bias0 + j0 : NULL;
+            for (size_t i0 = 0; i0 < m; i0 += mr) {
+                size_t rows = m - i0 < mr ? m - i0 : mr;
+                t->a = a + i0 * ars, t->c = c0 + i0 * t->ldc + j0;
+                if (isa == ISA_AVX512 && m == 1 && t->ars == 1 && t->k >= 16)
+                    row512(nv, t);
+                else
+                    (isa == ISA_AVX512 ? tiles512[nv - 1][rows - 1] : tiles256[nv - 1][rows - 1])(t);
+            }
+        }
+        return;
+    }
+#endif
+    (void)isa;
+    for (size_t j0 = 0; j0 < n; j0 += GEN_NR) {
+        t->cols = n - j0 < GEN_NR ? n - j0 : GEN_NR, t->b = b0 + j0, t->bias = bias0 ? bias0 + j0 : NULL;
+        for (size_t i0 = 0; i0 < m; i0 += GEN_MR) {
+            t->a = a + i0 * ars, t->c = c0 + i0 * t->ldc + j0;
+            tile_generic(m - i0 < GEN_MR ? m - i0 : GEN_MR, t);
+        }
+    }
+}
+
+/* Rows in chunks of CH (a multiple of every tile height: the same tiles, so the same bits, with
+   or without threads), shared by OpenMP threads when par. */
+static void run_rows(isa_kind isa, size_t m, size_t n, const float *a, size_t ars, const tile_args *t0, bool par) {
+    enum { CH = 24 };
+    size_t chunks = (m + CH - 1) / CH;
+    (void)par; /* without OpenMP */
+#pragma omp parallel for schedule(static) if (par && chunks > 1)
+    for (size_t q = 0; q < chunks; q++) {
+        tile_args t = *t0;
+        size_t i0 = q * CH;
+        t.c = t0->c + i0 * t0->ldc;
+        run_tiles(isa, m - i0 < CH ? m - i0 : CH, n, a + i0 * ars, ars, &t);
+    }
+}
+
+/* Transposes op(B) = B^T (k x n; B is n x k with row stride ldb) into bt (k x ldt, ldt >= n: the
+   rows start on 64-byte lines when bt does and ldt is a multiple of 16, so the tiles' loads
+   never split a cache line). */
+static void transpose_b(float *bt, size_t ldt, const float *b, size_t ldb, size_t k, size_t n) {
+    size_t j = 0;
+#ifdef EDL__X86
+    /* 4 x 4 blocks through SSE registers (baseline x86-64), the rest one float at a time */
+    for (; j + 4 <= n; j += 4) {
+        size_t p = 0;
+        for (; p + 4 <= k; p += 4) {
+            __m128 r0 = _mm_loadu_ps(b + j * ldb + p), r1 = _mm_loadu_ps(b + (j + 1) * ldb + p);
+            __m128 r2 = _mm_loadu_ps(b + (j + 2) * ldb + p), r3 = _mm_loadu_ps(b + (j + 3) * ldb + p);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_ps(bt + p * ldt + j, r0), _mm_storeu_ps(bt + (p + 1) * ldt + j, r1);
+            _mm_storeu_ps(bt + (p + 2) * ldt + j, r2), _mm_storeu_ps(bt + (p + 3) * ldt + j, r3);
+        }
+        for (; p < k; p++)
+            for (size_t q = 0; q < 4; q++) bt[p * ldt + j + q] = b[(j + q) * ldb + p];
+    }
+#endif
+    for (; j < n; j++)
+        for (size_t p = 0; p < k; p++) bt[p * ldt + j] = b[j * ldb + p];
+}
+
+/* Rows of A against the one row of B (op(A) = A, op(B) = B^T, n == 1): dot products, where the
+   tiles would use one lane of 16, for the ISAs without gemv512. */
+static void dots(size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda, const float *b, size_t ldb,
+                 float beta, float *c, size_t ldc, const float *bias, bool relu) {
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            float x = alpha * edl__vec_dot(a + i * lda, b + j * ldb, k);
+            if (beta != 0.0f) x += beta * c[i * ldc + j];
+            if (bias) x += bias[j];
+            c[i * ldc + j] = relu && x < 0.0f ? 0.0f : x;
+        }
+}
+
+static bool isa_ok(int isa) {
+#ifdef EDL__X86
+    __builtin_cpu_init();
+    if (isa == ISA_AVX512) return __builtin_cpu_supports("avx512f");
+    if (isa == ISA_AVX2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    return isa == ISA_GENERIC;
+}
+
+bool edl__gemm_small_ex(int isa, bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a,
+                        size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc, const float *bias,
+                        bool relu) {
+    if (m == 0 || n == 0 || k == 0) return false;
+    if (isa < 0) isa = (int)pick_isa();
+    if (!isa_ok(isa)) return false;
+    const float *tb_src = b;
+#ifdef EDL__X86
+    if (tb && !ta && n == 1 && isa == ISA_AVX512) { /* a dense(1) layer's forward */
+        gemv512(m, k, alpha, a, lda, b, beta, c, ldc, bias, relu);
+        return true;
+    }
+#endif
+    if (tb && !ta && n == 1) {
+        dots(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
+        return true;
+    }
+    /* a transposed B of up to STACK floats goes to the stack, a larger one to the heap */
+    enum { STACK = 4096 };
+    _Alignas(64) float stack[STACK];
+    float *bt = NULL;
+    if (tb) {
+        size_t ldt = (n + 15) / 16 * 16, kn;
+        if (!edl__mul_ok(k, ldt, &kn) || !edl__mul_ok(kn, sizeof(float), &kn)) return false;
+        if (kn <= sizeof stack)
+            b = stack;
+        else if (!(bt = aligned_alloc(64, (kn + 63) / 64 * 64)))
+            return false;
+        else
+            b = bt;
+        transpose_b((float *)b, ldt, tb_src, ldb, k, n);
+        ldb = ldt;
+    }
+    size_t ars = ta ? 1 : lda, acs = ta ? lda : 1;
+    tile_args t = {.k = k,
+                   .ars = ars,
+                   .acs = acs,
+                   .ldb = ldb,
+                   .ldc = ldc,
+                   .b = b,
+                   .c = c,
+                   .alpha = alpha,
+                   .beta = beta,
+                   .bias = bias,
+                   .relu = relu};
+    size_t mn, mnk;
+    bool par = edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) && mnk >= EDL__GEMM_SMALL_PAR;
+    run_rows((isa_kind)isa, m, n, a, ars, &t, par);
+    free(bt);
+    return true;
+}
+
+bool edl__gemm_small(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                     const float *b, size_t ldb, float beta, float *c, size_t ldc) {
+    return edl__gemm_small_ex(-1, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL, false);
+}
+
+const char *edl__gemm_small_isa(void) {
+    static const char *const names[] = {"generic", "avx2", "avx512"};
+    return names[pick_isa()];
+}

@@ -1,0 +1,88 @@
+/* The small-product kernel (gemm_small.c) against the naive triple loop: every tile set the CPU
+ * has (plain C, AVX2, AVX-512), every transpose, alpha/beta, the fused bias and ReLU, sizes of
+ * 1, odd and across the register blocks, strides, nothing written outside C, threads. */
+#include "harness.h"
+#include "kernels/kernels.h"
+#include "common/internal.h"
+
+static const char *isa_name[] = {"generic", "avx2", "avx512"};
+
+static bool isa_runs(int isa) {
+    float a = 1, b = 1, c = 0;
+    return edl__gemm_small_ex(isa, false, false, 1, 1, 1, 1.0f, &a, 1, &b, 1, 0.0f, &c, 1, NULL, false);
+}
+
+/* C = alpha op(A) op(B) + beta C (+ bias, ReLU) by the naive loop. */
+static void reference(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda,
+                      const float *b, size_t ldb, float beta, float *c, size_t ldc, const float *bias, bool relu) {
+    edl__gemm_naive(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            float x = c[i * ldc + j] + (bias ? bias[j] : 0.0f);
+            c[i * ldc + j] = relu ? edl__act_apply(x, EDL_ACT_RELU) : x;
+        }
+}
+
+TEST(gemm_small_equals_naive) {
+    static const size_t ms[] = {1, 2, 3, 5, 6, 7, 12, 13, 25, 37};
+    static const size_t ns[] = {1, 3, 8, 10, 16, 17, 31, 33, 48, 64, 65, 100, 130};
+    static const size_t ks[] = {1, 2, 17, 64, 300};
+    const float ab[][2] = {{1, 0}, {1, 1}, {0.5f, -2}};
+    edl_rng rng;
+    edl_rng_seed(&rng, 31);
+    int ran = 0;
+    for (int isa = 0; isa < 3; isa++) {
+        if (!isa_runs(isa)) continue;
+        ran++;
+        for (size_t im = 0; im < sizeof ms / sizeof *ms; im++)
+            for (size_t in = 0; in < sizeof ns / sizeof *ns; in++)
+                for (size_t ik = 0; ik < sizeof ks / sizeof *ks; ik++) {
+                    size_t m = ms[im], n = ns[in], k = ks[ik];
+                    int t = (int)((im + in + ik) % 4), q = (int)((im * 3 + in + ik) % 3);
+                    bool ta = t & 1, tb = t & 2, with_bias = (in + ik) % 2, relu = (im + ik) % 2;
+                    size_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+                    float *a = rand_floats(&rng, (ta ? k : m) * lda, -1, 1);
+                    float *b = rand_floats(&rng, (tb ? n : k) * ldb, -1, 1);
+                    float *bias = with_bias ? rand_floats(&rng, n, -1, 1) : NULL;
+                    /* one spare row after C: the kernel must write neither it nor the gaps */
+                    float *c = rand_floats(&rng, (m + 1) * ldc, -1, 1), *cr = copy_floats(c, (m + 1) * ldc);
+                    CHECK(edl__gemm_small_ex(isa, ta, tb, m, n, k, ab[q][0], a, lda, b, ldb, ab[q][1], c, ldc, bias,
+                                             relu));
+                    reference(ta, tb, m, n, k, ab[q][0], a, lda, b, ldb, ab[q][1], cr, ldc, bias, relu);
+                    if (!CHECK_CLOSE(c, cr, (m + 1) * ldc, 2e-5 * (double)k + 1e-5, 1e-4))
+                        fprintf(stderr, "    %s: m %zu n %zu k %zu ta %d tb %d alpha %g beta %g bias %d relu %d\n",
+                                isa_name[isa], m, n, k, ta, tb, ab[q][0], ab[q][1], with_bias, relu);
+                    free(a), free(b), free(bias), free(c), free(cr);
+                }
+    }
+    CHECK(ran >= 1 && isa_runs(0)); /* the plain C tiles run everywhere */
+}
+
+/* beta == 0 does not read C (NaN there stays out), and ReLU lets NaN through, as PyTorch. */
+TEST(gemm_small_nan) {
+    for (int isa = 0; isa < 3; isa++) {
+        if (!isa_runs(isa)) continue;
+        float a[6] = {1, 2, 3, 4, NAN, 6}, b[6] = {1, 0, 0, 1, 1, 1}, c[6] = {NAN, NAN, NAN, NAN, NAN, NAN};
+        float bias[2] = {-100, 0};
+        /* C (3 x 2) = A (3 x 2) B (2 x 2) + bias, ReLU */
+        CHECK(edl__gemm_small_ex(isa, false, false, 3, 2, 2, 1.0f, a, 2, b, 2, 0.0f, c, 2, bias, true));
+        CHECK(c[0] == 0 && c[1] == 2 && c[2] == 0 && c[3] == 4 && isnan(c[4]) && isnan(c[5]));
+    }
+}
+
+/* Shapes the kernel shares among threads: the same bits for 1, 2 and 3 threads. */
+TEST(gemm_small_threads_identical) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 32);
+    const size_t m = 250, n = 130, k = 70;
+    float *a = rand_floats(&rng, m * k, -1, 1), *b = rand_floats(&rng, n * k, -1, 1), *c[3];
+    for (int t = 0; t < 3; t++) {
+        c[t] = zeros(m * n);
+        set_threads(t + 1);
+        CHECK(edl__gemm_small(false, true, m, n, k, 1.0f, a, k, b, k, 0.0f, c[t], n));
+    }
+    CHECK_EQUAL_F(c[1], c[0], m * n);
+    CHECK_EQUAL_F(c[2], c[0], m * n);
+    for (int t = 0; t < 3; t++) free(c[t]);
+    free(a), free(b);
+}
