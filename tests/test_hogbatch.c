@@ -47,6 +47,26 @@ TEST(hogbatch_block_kernels_equal_naive) {
             }
 }
 
+/* The vectorised logistic against 1 / (1 + expf(-x)): a dense sweep, the extremes, every tail
+   length, and NaN kept. */
+TEST(hogbatch_logistic_equals_naive) {
+    enum { N = 4003 };
+    static float x[N], y[N], want[N];
+    for (size_t i = 0; i < N; i++) x[i] = -40.0f + 80.0f * (float)i / (N - 1);
+    x[0] = -1e30f, x[1] = 1e30f, x[2] = -88.5f, x[3] = 88.5f, x[4] = 0.0f, x[5] = -0.0f, x[6] = 1e-8f;
+    edl__vec_logistic(y, x, N);
+    edl__vec_logistic_naive(want, x, N);
+    CHECK_CLOSE(y, want, N, 1e-7, 1e-6);
+    for (size_t n = 0; n <= 17; n++) { /* each tail: the first n values alone */
+        float part[17];
+        edl__vec_logistic(part, x + 100, n);
+        CHECK_CLOSE(part, y + 100, n, 0.0, 0.0);
+    }
+    float nan = NAN, out = 0.0f;
+    edl__vec_logistic(&out, &nan, 1);
+    CHECK(isnan(out));
+}
+
 /* The window loss of m context rows A against B = (the word, negatives):
    L = -sum_i [log sigmoid(a_i . b_0) + sum_{k >= 1} log sigmoid(-a_i . b_k)], in double. */
 static double window_loss(const float *ta, const float *tb, size_t m, size_t n, size_t len) {

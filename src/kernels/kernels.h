@@ -112,6 +112,9 @@ void edl__vec_prefetch(const float *row, size_t n, int write); /* a row wanted s
 void edl__vec_block_dots(float *s, const float *const *a, size_t m, const float *const *b, size_t n, size_t len);
 void edl__vec_block_steps(float *ga, size_t ldga, const float *g, const float *const *a, size_t m, float *const *b,
                           size_t n, size_t len);
+/* y = 1 / (1 + exp(-x)), vectorised (relative error ~1e-7 against the naive expf form). */
+void edl__vec_logistic(float *y, const float *x, size_t n);
+void edl__vec_logistic_naive(float *y, const float *x, size_t n);
 void edl__vec_block_dots_naive(float *s, const float *const *a, size_t m, const float *const *b, size_t n, size_t len);
 void edl__vec_block_steps_naive(float *ga, size_t ldga, const float *g, const float *const *a, size_t m,
                                 float *const *b, size_t n, size_t len);

@@ -163,9 +163,9 @@ EDL__CLONES void edl__vec_ns_step(float *restrict grad, float *restrict row, con
    Written as plain 16-lane vector loops the compiler keeps in registers: two rows of A against
    four of B in the scores (eight accumulators), one lane block at a time in the steps. */
 
-static inline float hsum16(edl__v16 acc) {
+static inline float hsum16(const edl__v16 *acc) {
     edl__v8 lo, hi;
-    memcpy(&lo, &acc, sizeof lo), memcpy(&hi, (const char *)&acc + sizeof lo, sizeof hi);
+    memcpy(&lo, acc, sizeof lo), memcpy(&hi, (const char *)acc + sizeof lo, sizeof hi);
     edl__v8 s8 = lo + hi;
     edl__v4 l4, h4;
     memcpy(&l4, &s8, sizeof l4), memcpy(&h4, (const char *)&s8 + sizeof l4, sizeof h4);
@@ -192,8 +192,8 @@ EDL__CLONES void edl__vec_block_dots(float *restrict s, const float *const *a, s
                 memcpy(&v, y[2] + d, sizeof v), c02 += u0 * v, c12 += u1 * v;
                 memcpy(&v, y[3] + d, sizeof v), c03 += u0 * v, c13 += u1 * v;
             }
-            float r[2][4] = {{hsum16(c00), hsum16(c01), hsum16(c02), hsum16(c03)},
-                             {hsum16(c10), hsum16(c11), hsum16(c12), hsum16(c13)}};
+            float r[2][4] = {{hsum16(&c00), hsum16(&c01), hsum16(&c02), hsum16(&c03)},
+                             {hsum16(&c10), hsum16(&c11), hsum16(&c12), hsum16(&c13)}};
             for (; d < len; d++)
                 for (size_t j = 0; j < 4; j++) r[0][j] += x0[d] * y[j][d], r[1][j] += x1[d] * y[j][d];
             for (size_t ii = 0; ii < 2 && i + ii < m; ii++)
@@ -256,6 +256,67 @@ EDL__CLONES void edl__vec_block_steps(float *restrict ga, size_t ldga, const flo
                 b[k + j][d] += acc;
             }
     }
+}
+
+/* y[i] = 1 / (1 + exp(-x[i])) over n floats, 16 lanes at a time (a short tail through a padded
+   block): exp by Cody-Waite reduction to r in [-ln2/2, ln2/2] and Cephes' degree-7 polynomial
+   (relative error ~1e-7), scaled by 2^k built in the exponent bits. -x is clamped to [-87, 87], so
+   y is 0 or 1 only where float's own logistic is too; NaN stays NaN. The same operations in the
+   same order on every ISA: the clones agree to the bit. */
+typedef int32_t edl__i16 __attribute__((vector_size(64)));
+
+/* v = mask ? a : b, lane by lane (mask lanes all ones or zeros) */
+#define SELECT16(v, mask, a, b)                                       \
+    do {                                                              \
+        edl__i16 ia_, ib_, r_;                                        \
+        edl__v16 a_ = (a), b_ = (b);                                  \
+        memcpy(&ia_, &a_, sizeof ia_), memcpy(&ib_, &b_, sizeof ib_); \
+        r_ = ((mask)&ia_) | (~(mask)&ib_);                            \
+        memcpy(&(v), &r_, sizeof(v));                                 \
+    } while (0)
+
+/* y[0..16) from x[0..16) */
+static inline void logistic16(float *y, const float *x) {
+    const edl__v16 zero = {0};
+    const edl__v16 hi = zero + 87.0f, lo = zero - 87.0f, one = zero + 1.0f, half = zero + 0.5f;
+    edl__v16 v;
+    memcpy(&v, x, sizeof v);
+    v = -v;
+    SELECT16(v, v > hi, hi, v);
+    SELECT16(v, v < lo, lo, v);
+    edl__v16 t = v * 1.44269504088896341f + half;
+    edl__i16 ki = __builtin_convertvector(t, edl__i16); /* toward zero: one too many below zero */
+    edl__v16 kf = __builtin_convertvector(ki, edl__v16);
+    ki += kf > t; /* a true lane is -1: floor */
+    kf = __builtin_convertvector(ki, edl__v16);
+    edl__v16 r = v - kf * 0.693359375f;
+    r = r - kf * -2.12194440e-4f;
+    edl__v16 p = r * 1.9875691500e-4f + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * (r * r) + r + one;
+    edl__i16 bits = (ki + 127) << 23;
+    edl__v16 scale;
+    memcpy(&scale, &bits, sizeof scale);
+    v = one / (one + p * scale);
+    memcpy(y, &v, sizeof v);
+}
+
+EDL__CLONES void edl__vec_logistic(float *restrict y, const float *restrict x, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) logistic16(y + i, x + i);
+    if (i < n) {
+        float block[16] = {0};
+        memcpy(block, x + i, (n - i) * sizeof *block);
+        logistic16(block, block);
+        memcpy(y + i, block, (n - i) * sizeof *block);
+    }
+}
+
+void edl__vec_logistic_naive(float *y, const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
 }
 
 /* The naive references of the two: one pair at a time, in the obvious order. */

@@ -339,9 +339,10 @@ static void draw_negatives(wv_train *t, wv_thread *th, const int32_t *avoid, siz
    returns their loss. */
 static float window_steps(const wv_train *t, float *sg, size_t m, size_t n, int pos0, float lr) {
     float loss = 0.0f;
+    edl__vec_logistic(sg, sg, m * n);
     for (size_t i = 0; i < m; i++)
         for (size_t k = 0; k < n; k++) {
-            float sc = logistic(sg[i * n + k]), label = pos0 && k == 0 ? 1.0f : 0.0f;
+            float sc = sg[i * n + k], label = pos0 && k == 0 ? 1.0f : 0.0f;
             loss += table_loss(t, label > 0.0f ? sc : 1.0f - sc);
             sg[i * n + k] = lr * (label - sc);
         }
