@@ -219,6 +219,24 @@ TEST(hogbatch_window_and_pair_learn_alike) {
         CHECK_EQUAL_F(x, y, 8);
     }
     edl_wordvec_free(w[0]), edl_wordvec_free(w[1]);
+    /* a vocabulary of two words ("a" and the line end), so every CBOW window holds both: the
+       shared negatives are each some word's own, and those steps are left out (no endless
+       redraw); skip-gram redraws only its one word */
+    char tiny[96];
+    snprintf(tiny, sizeof tiny, "%s/tiny.txt", dir);
+    FILE *f = fopen(tiny, "w");
+    for (int i = 0; f && i < 50; i++) fputs("a a a a a a\n", f);
+    if (f) fclose(f);
+    for (int cbow = 0; cbow < 2; cbow++) {
+        edl_wordvec_args a;
+        edl_wordvec_defaults(&a, cbow);
+        a.dim = 8, a.epoch = 2, a.thread = 1, a.min_count = 1, a.minn = a.maxn = 0;
+        edl_wordvec *tw = NULL;
+        edl_wordvec_report rep;
+        CHECK_OK(edl_wordvec_train(&tw, tiny, &a, &rep));
+        CHECK(tw && rep.nwords == 2 && isfinite(rep.loss));
+        edl_wordvec_free(tw);
+    }
     /* an update that is neither is refused, named */
     edl_wordvec_args a;
     edl_wordvec_defaults(&a, 0);

@@ -319,30 +319,33 @@ static const float *window_row(const wv_train *t, float *hid, size_t i, int32_t 
     return h;
 }
 
-/* nneg negatives from the table into B's rows from 1 on, none of them one of the m words in
-   avoid (a word is never its own negative). */
-static void draw_negatives(wv_train *t, wv_thread *th, const int32_t *avoid, size_t m) {
+/* neg negatives from the table into B's rows from 1 on; avoid (if not -1) is drawn again, as
+   fastText's target. */
+static void draw_negatives(wv_train *t, wv_thread *th, int32_t avoid) {
     for (size_t k = 1; k <= t->a->neg; k++) {
         int32_t o;
-        int bad;
         do {
             o = t->neg[th->negpos];
             th->negpos = th->negpos + 1 == t->nneg ? 0 : th->negpos + 1;
-            bad = 0;
-            for (size_t j = 0; j < m; j++) bad |= o == avoid[j];
-        } while (bad);
+        } while (o == avoid);
         th->b[k] = t->output + (size_t)o * t->w->stride, th->bid[k] = o;
     }
 }
 
 /* sg (m x n scores, column 0 the positive's when pos0) into the steps lr (label - sigmoid);
-   returns their loss. */
-static float window_steps(const wv_train *t, float *sg, size_t m, size_t n, int pos0, float lr) {
+   returns their loss. With rowid: a negative column k that is row i's own word (colid[k] ==
+   rowid[i]) takes no step and no loss there (a word is never its own negative). */
+static float window_steps(const wv_train *t, float *sg, size_t m, size_t n, int pos0, float lr, const int32_t *rowid,
+                          const int32_t *colid) {
     float loss = 0.0f;
     edl__vec_logistic(sg, sg, m * n);
     for (size_t i = 0; i < m; i++)
         for (size_t k = 0; k < n; k++) {
             float sc = sg[i * n + k], label = pos0 && k == 0 ? 1.0f : 0.0f;
+            if (rowid && rowid[i] == colid[k]) {
+                sg[i * n + k] = 0.0f;
+                continue;
+            }
             loss += table_loss(t, label > 0.0f ? sc : 1.0f - sc);
             sg[i * n + k] = lr * (label - sc);
         }
@@ -357,10 +360,10 @@ static float sg_window(wv_train *t, wv_thread *th, const int32_t *ctx, size_t m,
     edl_wordvec *w = t->w;
     const size_t stride = w->stride, n = t->a->neg + 1;
     th->b[0] = t->output + (size_t)target * stride, th->bid[0] = target;
-    draw_negatives(t, th, &target, 1);
+    draw_negatives(t, th, target);
     for (size_t i = 0; i < m; i++) th->a[i] = window_row(t, th->hid, i, ctx[i]);
     edl__vec_block_dots(th->sg, th->a, m, (const float *const *)th->b, n, stride);
-    float loss = window_steps(t, th->sg, m, n, 1, lr);
+    float loss = window_steps(t, th->sg, m, n, 1, lr, NULL, NULL);
     edl__vec_block_steps(th->ga, stride, th->sg, th->a, m, th->b, n, stride);
     for (size_t k = 0; k < n; k++) edl__rows_touch(&t->rows[1], (size_t)th->bid[k]);
     for (size_t i = 0; i < m; i++)
@@ -373,13 +376,13 @@ static float sg_window(wv_train *t, wv_thread *th, const int32_t *ctx, size_t m,
 
 /* CBOW's window of m consecutive words (targets): word j's hidden vector, the mean of its
    context's rows (bow[bow_off[j] .. bow_off[j + 1])), is A's row j; B's rows are neg negatives
-   drawn once for the m words (none of them). Each word's own positive step goes alone
-   (edl__vec_ns_step, after the shared block's), then word j's step onto each of its context's
-   rows. The loss counts m examples. */
+   drawn once for the m words (where one is word j itself, row j takes no step from it). Each
+   word's own positive step goes alone (edl__vec_ns_step, after the shared block's), then word
+   j's step onto each of its context's rows. The loss counts m examples. */
 static float cbow_window(wv_train *t, wv_thread *th, const int32_t *targets, size_t m, float lr) {
     edl_wordvec *w = t->w;
     const size_t stride = w->stride, n = t->a->neg;
-    draw_negatives(t, th, targets, m);
+    draw_negatives(t, th, -1);
     float *pos = th->sg + m * n; /* the positives' scores, then steps: m more floats */
     for (size_t j = 0; j < m; j++) {
         float *h = th->hid + j * stride;
@@ -391,7 +394,8 @@ static float cbow_window(wv_train *t, wv_thread *th, const int32_t *targets, siz
         pos[j] = edl__vec_dot(h, t->output + (size_t)targets[j] * stride, stride);
     }
     edl__vec_block_dots(th->sg, th->a, m, (const float *const *)(th->b + 1), n, stride);
-    float loss = window_steps(t, th->sg, m, n, 0, lr) + window_steps(t, pos, m, 1, 1, lr);
+    float loss =
+        window_steps(t, th->sg, m, n, 0, lr, targets, th->bid + 1) + window_steps(t, pos, m, 1, 1, lr, NULL, NULL);
     edl__vec_block_steps(th->ga, stride, th->sg, th->a, m, th->b + 1, n, stride);
     for (size_t k = 1; k <= n; k++) edl__rows_touch(&t->rows[1], (size_t)th->bid[k]);
     for (size_t j = 0; j < m; j++) {
