@@ -16,13 +16,13 @@ corpus with analogies and graded similarity built in:
   each of its topic words comes from that topic (60%), a neighbour on the ring (15% each side) or
   the next ones (5% each side), so words grow less alike with the ring distance of their topics.
   similarity.txt holds 2000 pairs of frequent topic words scored by 20 - that distance (0..20).
-- 8 entities a topic, each in four forms e<topic>_<j>_<g><n>, g in m/f and n in s/p (as king,
-  queen, kings, queens). A line mentions two entities: the form, then, shuffled next to it, one of
-  two private words of the entity (p<topic>_<j>_<0|1>), one of 20 marker words of its g (gm<i> or
-  gf<i>, as he/she) and one of 20 of its n (ns<i> or np<i>). A form's vector is so its entity's
-  plus the offsets of g and n. questions.txt: section "gender" (e.g. e3_1_ms e3_1_fs e7_5_ms
-  e7_5_fs), section "number" (e3_1_ms e3_1_mp e7_5_fs e7_5_fp), 1000 questions each, entities of
-  different topics."""
+- 8 entities a topic, each in four forms (g in m/f and n in s/p, as king, queen, kings, queens),
+  each form's word an opaque number (e0000..e1279, shuffled: its spelling says nothing). A line
+  mentions two entities: the form, then, shuffled next to it, one of two private words of the
+  entity (p<topic>_<j>_<0|1>), one of 20 marker words of its g (gm<i> or gf<i>, as he/she) and one
+  of 20 of its n (ns<i> or np<i>). A form's vector is so its entity's plus the offsets of g and n.
+  questions.txt: section "gender" (ms : fs :: ms : fs, or the plurals), section "number" (ms :
+  mp :: ms : mp, or the feminines), 1000 questions each, entities of different topics."""
 import os
 import random
 import sys
@@ -52,6 +52,15 @@ if "--eval" not in sys.argv:
 
 rng = random.Random(11)
 topics, per, ents, markers = 40, 60, 8, 20
+# each form's word is an opaque number, so character n-grams cannot read the form off its spelling
+ids = list(range(topics * ents * 4))
+rng.shuffle(ids)
+form = {}
+for t in range(topics):
+    for j in range(ents):
+        for g in "mf":
+            for n in "sp":
+                form[t, j, g + n] = f"e{ids[len(form)]:04d}"
 weights = [1.0 / (k + 1) for k in range(per)]
 shifts, shift_w = [0, -1, 1, -2, 2], [0.6, 0.15, 0.15, 0.05, 0.05]
 with open(os.path.join(out, "eval_corpus.txt"), "w") as f:
@@ -66,7 +75,7 @@ with open(os.path.join(out, "eval_corpus.txt"), "w") as f:
             j, g, n = rng.randrange(ents), rng.choice("mf"), rng.choice("sp")
             group = [f"p{t}_{j}_{rng.randrange(2)}", f"g{g}{rng.randrange(markers)}", f"n{n}{rng.randrange(markers)}"]
             rng.shuffle(group)
-            group.insert(rng.randrange(4), f"e{t}_{j}_{g}{n}")
+            group.insert(rng.randrange(4), form[t, j, g + n])
             words[at:at] = group
         f.write(" ".join(words) + "\n")
 
@@ -81,12 +90,12 @@ with open(os.path.join(out, "questions.txt"), "w") as f:
     for _ in range(1000):
         (t1, j1), (t2, j2) = entity_pair()
         n = rng.choice("sp")
-        f.write(f"e{t1}_{j1}_m{n} e{t1}_{j1}_f{n} e{t2}_{j2}_m{n} e{t2}_{j2}_f{n}\n")
+        f.write(f"{form[t1, j1, 'm' + n]} {form[t1, j1, 'f' + n]} {form[t2, j2, 'm' + n]} {form[t2, j2, 'f' + n]}\n")
     f.write(": number\n")
     for _ in range(1000):
         (t1, j1), (t2, j2) = entity_pair()
         g = rng.choice("mf")
-        f.write(f"e{t1}_{j1}_{g}s e{t1}_{j1}_{g}p e{t2}_{j2}_{g}s e{t2}_{j2}_{g}p\n")
+        f.write(f"{form[t1, j1, g + 's']} {form[t1, j1, g + 'p']} {form[t2, j2, g + 's']} {form[t2, j2, g + 'p']}\n")
 with open(os.path.join(out, "similarity.txt"), "w") as f:
     for _ in range(2000):
         t, d = rng.randrange(topics), rng.randrange(topics // 2 + 1)

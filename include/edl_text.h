@@ -334,14 +334,14 @@ edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, d
    subsampling and (minn/maxn > 0) character n-grams, so unseen words get vectors too. */
 typedef struct edl_wordvec edl_wordvec;
 /* How negative sampling (-loss ns) updates the rows.
-   EDL_WORDVEC_WINDOW (the default): HogBatch (Ji et al., "Parallelizing word2vec in shared and
+   EDL_WORDVEC_WINDOW (skip-gram's default): HogBatch (Ji et al., "Parallelizing word2vec in shared and
      distributed memory", pWord2Vec): skip-gram takes a word's window at once, its context words'
      vectors (each the mean of its rows) against the word and one set of negatives shared by the
      window, scored and updated as one small matrix product from the same snapshot; CBOW takes
      -ws consecutive words' windows at once, each against its own word and one set of negatives
      shared by them.
-   EDL_WORDVEC_PAIR: fastText's exact algorithm: one update per (word, context) pair, each with
-     its own negatives.
+   EDL_WORDVEC_PAIR (CBOW's default): fastText's exact algorithm: one update per (word, context)
+     pair (CBOW: per word), each with its own negatives.
    -loss hs and softmax always train by pair (fastText's algorithm). Names: "window", "pair". */
 typedef enum { EDL_WORDVEC_WINDOW = 0, EDL_WORDVEC_PAIR } edl_wordvec_update;
 const char *edl_wordvec_update_name(edl_wordvec_update u);
@@ -372,7 +372,7 @@ typedef struct {
        rows and the subword buckets touched are averaged). */
     edl_comm *comm;
     size_t sync_tokens;        /* 50000 */
-    edl_wordvec_update update; /* EDL_WORDVEC_WINDOW */
+    edl_wordvec_update update; /* EDL_WORDVEC_WINDOW for skip-gram, EDL_WORDVEC_PAIR for CBOW */
 } edl_wordvec_args;
 
 typedef struct {

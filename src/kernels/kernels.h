@@ -105,7 +105,7 @@ void edl__vec_scatter_add(float *dtable, size_t dim, const int64_t *idx, size_t 
                           float scale, int64_t pad, const float *g, int t, int nt);
 bool edl__vec_all_finite(const float *x, size_t n);
 void edl__vec_ns_step(float *grad, float *row, const float *hidden, float alpha, size_t n);
-void edl__vec_prefetch(const float *row, size_t n, int write); /* a row wanted soon into the cache */
+void edl__vec_prefetch(const void *p, size_t bytes, int write); /* wanted soon: into the cache */
 /* A window as a small matrix product (HogBatch): s[i * n + k] = a[i] . b[k]; then ga[i] = sum_k
    g[i * n + k] b[k] and b[k] += sum_i g[i * n + k] a[i] (ga from B before the step). Rows are
    pointers (m rows of A, n of B, len floats each); see vec.c. The naive references beside them. */

@@ -90,8 +90,20 @@ static inline void prefetch_row(const float *row, size_t dim, int write) {
 #endif
 }
 
-/* Asks for n floats at row before they are needed (write: to be written). */
-void edl__vec_prefetch(const float *row, size_t n, int write) { prefetch_row(row, n, write); }
+/* Asks for the bytes at p (each cache line) before they are needed (write: to be written). */
+void edl__vec_prefetch(const void *p, size_t bytes, int write) {
+    const char *c = p;
+#if defined(__GNUC__) || defined(__clang__)
+    for (size_t b = 0; b < bytes; b += 64) {
+        if (write)
+            __builtin_prefetch(c + b, 1, 3);
+        else
+            __builtin_prefetch(c + b, 0, 3);
+    }
+#else
+    (void)c, (void)bytes, (void)write;
+#endif
+}
 
 /* o += (w ? w[j] : 1) * table[idx[j],:] for j in [s, e) with idx[j] != pad, in order;
    returns how many rows were added. */

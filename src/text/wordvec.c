@@ -54,7 +54,10 @@ void edl_wordvec_defaults(edl_wordvec_args *a, int cbow) {
     memset(a, 0, sizeof *a);
     a->cbow = cbow, a->dim = 100, a->ws = 5, a->epoch = 5, a->min_count = 5, a->neg = 5, a->lr = 0.05f;
     a->t = 1e-4f, a->thread = 12, a->minn = 3, a->maxn = 6, a->bucket = 2000000, a->lr_update_rate = 100;
-    a->label = "__label__", a->loss = EDL_TEXTCLF_NS, a->sync_tokens = 50000, a->update = EDL_WORDVEC_WINDOW;
+    a->label = "__label__", a->loss = EDL_TEXTCLF_NS, a->sync_tokens = 50000;
+    /* skip-gram by windows: faster and as good or better on every benchmark; CBOW by pairs: its
+       windows gain little speed and lose analogy accuracy (docs/BENCHMARKS.md, "Word vectors") */
+    a->update = cbow ? EDL_WORDVEC_PAIR : EDL_WORDVEC_WINDOW;
 }
 
 void edl_wordvec_free(edl_wordvec *w) {
@@ -457,12 +460,12 @@ static void prefetch_window(const wv_train *t, const wv_thread *th, const int32_
     const edl_wordvec *w = t->w;
     const size_t stride = w->stride;
     if (next >= n) return;
-    edl__vec_prefetch(t->output + (size_t)line[next] * stride, stride, 1);
+    edl__vec_prefetch(t->output + (size_t)line[next] * stride, stride * sizeof(float), 1);
     for (size_t k = 0, pos = th->negpos; k < t->a->neg; k++, pos = pos + 1 == t->nneg ? 0 : pos + 1)
-        edl__vec_prefetch(t->output + (size_t)t->neg[pos] * stride, stride, 1);
+        edl__vec_prefetch(t->output + (size_t)t->neg[pos] * stride, stride * sizeof(float), 1);
     if (enter < n)
         for (size_t k = w->sub_off[line[enter]]; k < w->sub_off[line[enter] + 1]; k++)
-            edl__vec_prefetch(w->input + (size_t)w->sub[k] * stride, stride, 1);
+            edl__vec_prefetch(w->input + (size_t)w->sub[k] * stride, stride * sizeof(float), 1);
 }
 
 static void wv_window_line(wv_train *t, wv_thread *th, size_t n, float lr, edl_rng *rng, double *loss, int64_t *nloss) {
@@ -711,10 +714,20 @@ edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wo
         if (!k) t->neg[0] = 0;
         edl_rng r;
         edl_rng_seed(&r, a->seed);
-        for (size_t i = t->nneg; i > 1; i--) {
-            size_t j = (size_t)edl_rng_below(&r, i);
-            int32_t x = t->neg[i - 1];
-            t->neg[i - 1] = t->neg[j], t->neg[j] = x;
+        /* Fisher-Yates, its random places drawn 64 swaps ahead and asked for (the table is 40 MB:
+           each swap would wait for memory); the same draws and swaps in the same order */
+        enum { AHEAD = 64 };
+        size_t js[AHEAD];
+        for (size_t i = t->nneg; i > 1;) {
+            size_t cnt = i - 1 < AHEAD ? i - 1 : AHEAD;
+            for (size_t q = 0; q < cnt; q++) {
+                js[q] = (size_t)edl_rng_below(&r, i - q);
+                edl__vec_prefetch(t->neg + js[q], sizeof *t->neg, 1);
+            }
+            for (size_t q = 0; q < cnt; q++, i--) {
+                int32_t x = t->neg[i - 1];
+                t->neg[i - 1] = t->neg[js[q]], t->neg[js[q]] = x;
+            }
         }
     }
     int nt = a->thread > 0 ? a->thread : 1;
