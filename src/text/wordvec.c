@@ -449,9 +449,6 @@ static void *wv_thread_begin(void *job, edl_rng *rng) {
     return s;
 }
 
-/* A subsampled line of n words by windows: skip-gram a window a word (its context words, b of
-   each side, b drawn in 1..ws as fastText's); CBOW ws consecutive words a window, each with its
-   context drawn so. A CBOW word without context is left out, as fastText's. */
 /* The rows the next window will want, asked for while this one computes: its word's output
    row, the negatives it will draw (unless one is its word), and the rows of the word at
    `enter`, the one that may come into its context. */
@@ -468,6 +465,9 @@ static void prefetch_window(const wv_train *t, const wv_thread *th, const int32_
             edl__vec_prefetch(w->input + (size_t)w->sub[k] * stride, stride * sizeof(float), 1);
 }
 
+/* A subsampled line of n words by windows: skip-gram a window a word (its context words, b of
+   each side, b drawn in 1..ws as fastText's); CBOW ws consecutive words a window, each with its
+   context drawn so. A CBOW word without context is left out, as fastText's. */
 static void wv_window_line(wv_train *t, wv_thread *th, size_t n, float lr, edl_rng *rng, double *loss, int64_t *nloss) {
     const edl_wordvec *w = t->w;
     const edl_wordvec_args *a = t->a;
