@@ -299,8 +299,8 @@ typedef struct {
        ids, and CBOW's words' context rows (bow[bow_off[j] .. bow_off[j + 1])) */
     float *hid, *ga, *sg;
     const float **a;
-    float *b[64];
-    int32_t bid[64];
+    float **b;    /* maxm x 64 */
+    int32_t *bid; /* maxm x 64 */
     size_t *bow_off;
 } wv_thread;
 
@@ -377,6 +377,50 @@ static float sg_window(wv_train *t, wv_thread *th, const int32_t *ctx, size_t m,
     return loss;
 }
 
+/* Skip-gram's window of the word `center` with subwords: the word's input (its rows' mean) is
+   A's one row, gathered and stepped once for the window (fastText does both once a pair, and a
+   word has many rows); B's rows are its m context words and a pool of neg x m negatives drawn
+   once for the window, which the window's pairs share: each pair is scored against the whole
+   pool at weight 1/m, less the pairs whose own context word a negative is (fastText draws those
+   again), so the pool counts as the neg negatives a pair of fastText's has. (Sharing only neg
+   negatives, as the window of a model without subwords does, cost these models similarity.) The
+   loss counts m pairs. */
+static float sg_window_center(wv_train *t, wv_thread *th, const int32_t *ctx, size_t m, int32_t center, float lr) {
+    edl_wordvec *w = t->w;
+    const size_t stride = w->stride, n = m + t->a->neg * m; /* <= maxm x 64 */
+    for (size_t i = 0; i < m; i++) th->b[i] = t->output + (size_t)ctx[i] * stride, th->bid[i] = ctx[i];
+    for (size_t k = m; k < n; k++) {
+        int32_t o = t->neg[th->negpos];
+        th->negpos = th->negpos + 1 == t->nneg ? 0 : th->negpos + 1;
+        th->b[k] = t->output + (size_t)o * stride, th->bid[k] = o;
+    }
+    th->a[0] = window_row(t, th->hid, 0, center);
+    float *sg = th->sg;
+    edl__vec_block_dots(sg, th->a, 1, (const float *const *)th->b, n, stride);
+    edl__vec_logistic(sg, sg, n);
+    float loss = 0.0f;
+    for (size_t k = 0; k < n; k++) {
+        float sc = sg[k];
+        if (k < m) {
+            loss += table_loss(t, sc);
+            sg[k] = lr * (1.0f - sc);
+            continue;
+        }
+        size_t pairs = m;
+        for (size_t i = 0; i < m; i++) pairs -= ctx[i] == th->bid[k];
+        float weight = (float)pairs / (float)m;
+        loss += weight * table_loss(t, 1.0f - sc);
+        sg[k] = weight * lr * (0.0f - sc);
+    }
+    edl__vec_block_steps(th->ga, stride, sg, th->a, 1, th->b, n, stride);
+    for (size_t k = 0; k < n; k++) edl__rows_touch(&t->rows[1], (size_t)th->bid[k]);
+    for (size_t k = w->sub_off[center]; k < w->sub_off[center + 1]; k++) {
+        edl__vec_add(w->input + (size_t)w->sub[k] * stride, th->ga, stride);
+        edl__rows_touch(&t->rows[0], (size_t)w->sub[k]);
+    }
+    return loss;
+}
+
 /* CBOW's window of m consecutive words (targets): word j's hidden vector, the mean of its
    context's rows (bow[bow_off[j] .. bow_off[j + 1])), is A's row j; B's rows are neg negatives
    drawn once for the m words (where one is word j itself, row j takes no step from it). Each
@@ -416,7 +460,8 @@ static void wv_thread_end(void *job, void *state) {
     wv_thread *s = state;
     (void)job;
     if (s)
-        free(s->buf), free(s->line), free(s->bow), free(s->hid), free(s->ga), free(s->sg), free(s->a), free(s->bow_off);
+        free(s->buf), free(s->line), free(s->bow), free(s->hid), free(s->ga), free(s->sg), free(s->a), free(s->b),
+            free(s->bid), free(s->bow_off);
     free(s);
 }
 
@@ -436,8 +481,10 @@ static void *wv_thread_begin(void *job, edl_rng *rng) {
         if (posix_memalign(&g, 64, floats) == 0) s->ga = g;
         s->sg = malloc(t->maxm * 64 * sizeof *s->sg);
         s->a = malloc(t->maxm * sizeof *s->a);
+        s->b = malloc(t->maxm * 64 * sizeof *s->b);
+        s->bid = malloc(t->maxm * 64 * sizeof *s->bid);
         s->bow_off = malloc((t->maxm + 1) * sizeof *s->bow_off);
-        if (!s->hid || !s->ga || !s->sg || !s->a || !s->bow_off) {
+        if (!s->hid || !s->ga || !s->sg || !s->a || !s->b || !s->bid || !s->bow_off) {
             wv_thread_end(job, s);
             return NULL;
         }
@@ -475,12 +522,12 @@ static void wv_window_line(wv_train *t, wv_thread *th, size_t n, float lr, edl_r
     int32_t ctx[2 * 1000]; /* -ws <= 1000 */
     if (!a->cbow) {
         for (size_t p = 0; p < n; p++) {
-            prefetch_window(t, th, line, n, p + 1, p + 1 + a->ws);
+            prefetch_window(t, th, line, n, p + 1, w->maxn ? p + 1 : p + 1 + a->ws);
             size_t b = 1 + (size_t)edl_rng_below(rng, a->ws), m = 0;
             for (size_t q = p >= b ? p - b : 0; q <= p + b && q < n; q++)
                 if (q != p) ctx[m++] = line[q];
             if (!m) continue;
-            *loss += sg_window(t, th, ctx, m, line[p], lr);
+            *loss += w->maxn ? sg_window_center(t, th, ctx, m, line[p], lr) : sg_window(t, th, ctx, m, line[p], lr);
             *nloss += (int64_t)m;
         }
         return;
