@@ -334,12 +334,14 @@ edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, d
    subsampling and (minn/maxn > 0) character n-grams, so unseen words get vectors too. */
 typedef struct edl_wordvec edl_wordvec;
 /* How negative sampling (-loss ns) updates the rows.
-   EDL_WORDVEC_WINDOW (skip-gram's default): HogBatch (Ji et al., "Parallelizing word2vec in shared and
-     distributed memory", pWord2Vec): skip-gram takes a word's window at once, its context words'
-     vectors (each the mean of its rows) against the word and one set of negatives shared by the
-     window, scored and updated as one small matrix product from the same snapshot; CBOW takes
-     -ws consecutive words' windows at once, each against its own word and one set of negatives
-     shared by them.
+   EDL_WORDVEC_WINDOW (skip-gram's default): HogBatch (Ji et al., "Parallelizing word2vec in
+     shared and distributed memory", pWord2Vec): skip-gram takes a word's window at once, its
+     context words' vectors against the word and one set of negatives shared by the window,
+     scored and updated as one small matrix product from the same snapshot. With subwords
+     (maxn > 0) the word's vector (the mean of its many rows) is gathered and stepped once a
+     window, against its context words and a pool of neg x (context words) negatives the window's
+     pairs share. CBOW takes -ws consecutive words' windows at once, each against its own word
+     and one set of negatives shared by them.
    EDL_WORDVEC_PAIR (CBOW's default): fastText's exact algorithm: one update per (word, context)
      pair (CBOW: per word), each with its own negatives.
    -loss hs and softmax always train by pair (fastText's algorithm). Names: "window", "pair". */
