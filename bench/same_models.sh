@@ -4,6 +4,8 @@
 # subwords; mf, bpr and mlp recommenders at 1 and 2 threads; edl train with Adam, SGD+momentum and
 # row-wise Adagrad), vectors converted, and query outputs, all at -seed, compared byte for byte.
 # Usage: bench/same_models.sh OLD_EDL NEW_EDL      (e.g. a build of main's last commit, and build/edl)
+# (skip-gram and CBOW run with -update pair on a build that has the flag: fastText's algorithm, which
+# builds before it had as their only one.)
 # Exit 0 when every file is identical; else lists the ones that differ. -log curves are compared
 # without their clock columns.
 set -uo pipefail
@@ -15,6 +17,10 @@ trap 'rm -rf "$work"' EXIT
 models() { # EDL DIR
     local E=$1
     mkdir -p "$2" && cd "$2" || return 1
+    # skip-gram and CBOW by fastText's exact algorithm where the build has another default (-update
+    # window since issue 17), so like is compared with like
+    local U=""
+    "$E" skipgram -h 2>&1 | grep -q -- '-update ' && U="-update pair"
     awk 'NR % 7 == 0' "$data/spam.train" > tr.txt
     sed 's/__label__[a-z]* //' tr.txt > corpus.txt
     local S="-input tr.txt -thread 1 -seed 7 -epoch 3 -dim 16 -verbose 0"
@@ -24,9 +30,9 @@ models() { # EDL DIR
     $E supervised $S -output sup_hidden -hidden 8 -bucket 1000
     $E supervised $S -output sup_adam -optimizer adam -batch 16 -bucket 1000
     $E supervised $S -output sup_valid -valid "$data/spam.test" -patience 2 -bucket 1000 -log sup_valid.csv
-    $E skipgram -input corpus.txt -output sg -thread 1 -seed 7 -epoch 2 -dim 16 -minn 3 -maxn 5 -bucket 20000 -verbose 0
-    $E cbow -input corpus.txt -output cbow -thread 1 -seed 7 -epoch 2 -dim 16 -minn 0 -maxn 0 -bucket 20000 -verbose 0
-    $E skipgram -input corpus.txt -output sgb -thread 1 -seed 7 -epoch 1 -dim 16 -binary -verbose 0
+    $E skipgram $U -input corpus.txt -output sg -thread 1 -seed 7 -epoch 2 -dim 16 -minn 3 -maxn 5 -bucket 20000 -verbose 0
+    $E cbow $U -input corpus.txt -output cbow -thread 1 -seed 7 -epoch 2 -dim 16 -minn 0 -maxn 0 -bucket 20000 -verbose 0
+    $E skipgram $U -input corpus.txt -output sgb -thread 1 -seed 7 -epoch 1 -dim 16 -binary -verbose 0
     # streamed input's edges: stdin, no newline at the end, CRLF, blank lines, a literal "</s>",
     # lines without a label, minCount, character n-grams, -retrain
     { head -300 tr.txt; printf '\n\n__label__ham hello </s> world\r\nno label here\r\n\t\n'; sed -n '301,400p' tr.txt; printf '__label__spam last line no newline'; } > edge.txt
@@ -35,8 +41,8 @@ models() { # EDL DIR
     $E supervised -input edge.txt -output sup_edge -thread 1 -seed 7 -epoch 2 -dim 16 -verbose 0 -minn 2 -maxn 4 -bucket 3000 -minCount 2 -minCountLabel 2 -wordNgrams 3
     $E supervised -input edge.txt -output sup_edge_valid -thread 1 -seed 7 -epoch 2 -dim 16 -verbose 0 -bucket 1000 -valid edge.txt
     $E quantize -input edge.txt -output sup_edge -retrain -cutoff 500 -epoch 1 -thread 1 -verbose 0
-    $E skipgram -input edge_corpus.txt -output sg_edge -thread 1 -seed 7 -epoch 1 -dim 8 -minCount 1 -minn 2 -maxn 3 -bucket 2000 -verbose 0
-    $E cbow -input - -output cbow_edge -thread 1 -seed 7 -epoch 1 -dim 8 -minCount 3 -loss hs -maxn 0 -verbose 0 < edge_corpus.txt
+    $E skipgram $U -input edge_corpus.txt -output sg_edge -thread 1 -seed 7 -epoch 1 -dim 8 -minCount 1 -minn 2 -maxn 3 -bucket 2000 -verbose 0
+    $E cbow $U -input - -output cbow_edge -thread 1 -seed 7 -epoch 1 -dim 8 -minCount 3 -loss hs -maxn 0 -verbose 0 < edge_corpus.txt
     $E recommend synth -output u.data -users 200 -items 300 -seed 3 > /dev/null
     for m in mf bpr mlp; do
         $E recommend train -input u.data -output rec_$m -model $m -thread 1 -seed 5 -epoch 3 -split random:0.1 -log rec_$m.csv -verbose 0

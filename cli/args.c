@@ -174,6 +174,7 @@ NAMES(ARG_NAMES_REC_KIND, edl_rec_kind, edl_rec_kind)
 NAMES(ARG_NAMES_VEC_FORMAT, edl_vec_format, edl_vec_format)
 NAMES(ARG_NAMES_RATINGS_FORMAT, edl_ratings_format, edl_ratings_format)
 NAMES(ARG_NAMES_SPLIT_KIND, edl_split_kind, edl_split_kind)
+NAMES(ARG_NAMES_WORDVEC_UPDATE, edl_wordvec_update, edl_wordvec_update)
 
 const char *args_names(char *buf, size_t size, const arg_names *t, const int *values, size_t n, const char *pre,
                        const char *sep, const char *last, const char *post) {

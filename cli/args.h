@@ -56,7 +56,7 @@ typedef struct {
     edl_status (*from)(const char *name, int *value);
 } arg_names;
 extern const arg_names ARG_NAMES_OPT, ARG_NAMES_SCHEDULE, ARG_NAMES_INIT, ARG_NAMES_TEXTCLF_LOSS, ARG_NAMES_REC_KIND,
-    ARG_NAMES_VEC_FORMAT, ARG_NAMES_RATINGS_FORMAT, ARG_NAMES_SPLIT_KIND;
+    ARG_NAMES_VEC_FORMAT, ARG_NAMES_RATINGS_FORMAT, ARG_NAMES_SPLIT_KIND, ARG_NAMES_WORDVEC_UPDATE;
 
 /* pre + the names of values[0..n) (values NULL: every value of the enum) joined by sep, the last by last,
    + post, in buf; returns buf. For messages and help: ("sgd, adam or adagrad"). */

@@ -23,8 +23,12 @@ static int train_vectors(int argc, char **argv, int cbow) {
     ft_flags ft;
     ft_flags_vectors(&ft, &a);
     int binary = 0;
+    const char *update = edl_wordvec_update_name(a.update);
     const arg_spec specs[] = {
         FASTTEXT_FLAGS(ft),
+        {"update", ARG_STR, &update,
+         "edl: how -loss ns updates {window: a window at once, its words sharing one set of negatives (HogBatch); "
+         "pair: fastText's exact algorithm, a (word, context) pair at once}; hs and softmax train by pair"},
         /* alone (fastText's -saveOutput style), or with 0 or 1 */
         {"binary", ARG_BOOL, &binary, "also write OUTPUT.bin (word2vec binary); -binary alone means 1"},
     };
@@ -56,6 +60,9 @@ static int train_vectors(int argc, char **argv, int cbow) {
     static const int losses[] = {EDL_TEXTCLF_NS, EDL_TEXTCLF_HS, EDL_TEXTCLF_SOFTMAX};
     int loss;
     if (args_enum(cmd, "-loss", ft.loss, &ARG_NAMES_TEXTCLF_LOSS, losses, 3, &loss)) return 2;
+    int upd;
+    if (args_enum(cmd, "-update", update, &ARG_NAMES_WORDVEC_UPDATE, NULL, 0, &upd)) return 2;
+    a.update = (edl_wordvec_update)upd;
     a.loss = (edl_textclf_loss)loss, a.pretrained_vectors = ft.pretrained, a.min_count_label = ft.min_count_label;
     /* fastText takes -wordNgrams here and reads no word n-grams in its unsupervised modes: said,
        not silently dropped */

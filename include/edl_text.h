@@ -333,6 +333,21 @@ edl_status edl_vectors_eval_similarity(const edl_vectors *v, const char *path, d
 /* Learning word vectors: fastText's skip-gram and CBOW with negative sampling, frequent-word
    subsampling and (minn/maxn > 0) character n-grams, so unseen words get vectors too. */
 typedef struct edl_wordvec edl_wordvec;
+/* How negative sampling (-loss ns) updates the rows.
+   EDL_WORDVEC_WINDOW (skip-gram's default): HogBatch (Ji et al., "Parallelizing word2vec in
+     shared and distributed memory", pWord2Vec): skip-gram takes a word's window at once, its
+     context words' vectors against the word and one set of negatives shared by the window,
+     scored and updated as one small matrix product from the same snapshot. With subwords
+     (maxn > 0) the word's vector (the mean of its many rows) is gathered and stepped once a
+     window, against its context words and a pool of neg x (context words) negatives the window's
+     pairs share. CBOW takes -ws consecutive words' windows at once, each against its own word
+     and one set of negatives shared by them.
+   EDL_WORDVEC_PAIR (CBOW's default): fastText's exact algorithm: one update per (word, context)
+     pair (CBOW: per word), each with its own negatives.
+   -loss hs and softmax always train by pair (fastText's algorithm). Names: "window", "pair". */
+typedef enum { EDL_WORDVEC_WINDOW = 0, EDL_WORDVEC_PAIR } edl_wordvec_update;
+const char *edl_wordvec_update_name(edl_wordvec_update u);
+edl_status edl_wordvec_update_from_name(const char *name, edl_wordvec_update *u);
 typedef struct {
     int cbow;                       /* 0: skip-gram, 1: CBOW */
     size_t dim;                     /* 100 */
@@ -358,7 +373,8 @@ typedef struct {
     /* Several processes, as edl_textclf_args' comm and sync_tokens (the input rows, the output
        rows and the subword buckets touched are averaged). */
     edl_comm *comm;
-    size_t sync_tokens; /* 50000 */
+    size_t sync_tokens;        /* 50000 */
+    edl_wordvec_update update; /* EDL_WORDVEC_WINDOW for skip-gram, EDL_WORDVEC_PAIR for CBOW */
 } edl_wordvec_args;
 
 typedef struct {

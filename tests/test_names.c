@@ -34,6 +34,7 @@ TEST(names_round_trip_every_value) {
     ROUND_TRIP(edl_quant, edl_quant_kind, 3);
     ROUND_TRIP(edl_textclf_loss, edl_textclf_loss, 4);
     ROUND_TRIP(edl_vec_format, edl_vec_format, 5);
+    ROUND_TRIP(edl_wordvec_update, edl_wordvec_update, 2);
     ROUND_TRIP(edl_rec_kind, edl_rec_kind, 4);
     ROUND_TRIP(edl_ratings_format, edl_ratings_format, 4);
     ROUND_TRIP(edl_split_kind, edl_split_kind, 2);
@@ -83,6 +84,8 @@ TEST(names_canonical_spellings) {
         {edl_vec_format_name(EDL_VEC_GLOVE), "glove"},
         {edl_vec_format_name(EDL_VEC_BINARY), "binary"},
         {edl_vec_format_name(EDL_VEC_SAFETENSORS), "safetensors"},
+        {edl_wordvec_update_name(EDL_WORDVEC_WINDOW), "window"},
+        {edl_wordvec_update_name(EDL_WORDVEC_PAIR), "pair"},
         {edl_rec_kind_name(EDL_REC_MF), "mf"},
         {edl_rec_kind_name(EDL_REC_BPR), "bpr"},
         {edl_rec_kind_name(EDL_REC_MLP), "mlp"},

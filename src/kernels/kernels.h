@@ -125,6 +125,19 @@ void edl__vec_scatter_add(float *dtable, size_t dim, const int64_t *idx, size_t 
                           float scale, int64_t pad, const float *g, int t, int nt);
 bool edl__vec_all_finite(const float *x, size_t n);
 void edl__vec_ns_step(float *grad, float *row, const float *hidden, float alpha, size_t n);
+void edl__vec_prefetch(const void *p, size_t bytes, int write); /* wanted soon: into the cache */
+/* A window as a small matrix product (HogBatch): s[i * n + k] = a[i] . b[k]; then ga[i] = sum_k
+   g[i * n + k] b[k] and b[k] += sum_i g[i * n + k] a[i] (ga from B before the step). Rows are
+   pointers (m rows of A, n of B, len floats each); see vec.c. The naive references beside them. */
+void edl__vec_block_dots(float *s, const float *const *a, size_t m, const float *const *b, size_t n, size_t len);
+void edl__vec_block_steps(float *ga, size_t ldga, const float *g, const float *const *a, size_t m, float *const *b,
+                          size_t n, size_t len);
+/* y = 1 / (1 + exp(-x)), vectorised (relative error ~1e-7 against the naive expf form). */
+void edl__vec_logistic(float *y, const float *x, size_t n);
+void edl__vec_logistic_naive(float *y, const float *x, size_t n);
+void edl__vec_block_dots_naive(float *s, const float *const *a, size_t m, const float *const *b, size_t n, size_t len);
+void edl__vec_block_steps_naive(float *ga, size_t ldga, const float *g, const float *const *a, size_t m,
+                                float *const *b, size_t n, size_t len);
 /* Optimizer updates of p from g over n values, state alongside (torch.optim's rules); each
    zeroes g after use and returns whether every updated parameter is finite. */
 bool edl__vec_sgd(float *p, float *g, float *buf, size_t n, const edl__opt_coef *c);

@@ -92,6 +92,21 @@ static inline void prefetch_row(const float *row, size_t dim, int write) {
 #endif
 }
 
+/* Asks for the bytes at p (each cache line) before they are needed (write: to be written). */
+void edl__vec_prefetch(const void *p, size_t bytes, int write) {
+    const char *c = p;
+#if defined(__GNUC__) || defined(__clang__)
+    for (size_t b = 0; b < bytes; b += 64) {
+        if (write)
+            __builtin_prefetch(c + b, 1, 3);
+        else
+            __builtin_prefetch(c + b, 0, 3);
+    }
+#else
+    (void)c, (void)bytes, (void)write;
+#endif
+}
+
 /* o += (w ? w[j] : 1) * table[idx[j],:] for j in [s, e) with idx[j] != pad, in order;
    returns how many rows were added. */
 EDL__CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict table, size_t dim, const int64_t *idx,
@@ -205,6 +220,191 @@ EDL__CLONES void edl__vec_ns_step(float *restrict grad, float *restrict row, con
         grad[i] += alpha * r;
         row[i] = r + alpha * hidden[i];
     }
+}
+
+/* ---- a window of word vectors as one small matrix product (HogBatch) ----------------------
+   A (m rows: a window's context words) against B (n rows: a target and its negatives, shared by
+   the window), m <= 2 x the window, n <= 64, rows of len floats; rows are pointers into tables.
+   Written as plain 16-lane vector loops the compiler keeps in registers: two rows of A against
+   four of B in the scores (eight accumulators), one lane block at a time in the steps. */
+
+static inline float hsum16(const edl__v16 *acc) {
+    edl__v8 lo, hi;
+    memcpy(&lo, acc, sizeof lo), memcpy(&hi, (const char *)acc + sizeof lo, sizeof hi);
+    edl__v8 s8 = lo + hi;
+    edl__v4 l4, h4;
+    memcpy(&l4, &s8, sizeof l4), memcpy(&h4, (const char *)&s8 + sizeof l4, sizeof h4);
+    edl__v4 s4 = l4 + h4;
+    return (s4[0] + s4[2]) + (s4[1] + s4[3]);
+}
+
+/* s[i * n + k] = a[i] . b[k] over len floats (i < m, k < n). A block short of two rows of A or
+   four of B repeats its last row and keeps only the real scores. */
+EDL__CLONES void edl__vec_block_dots(float *restrict s, const float *const *a, size_t m, const float *const *b,
+                                     size_t n, size_t len) {
+    for (size_t i = 0; i < m; i += 2) {
+        const float *x0 = a[i], *x1 = a[i + 1 < m ? i + 1 : i];
+        for (size_t k = 0; k < n; k += 4) {
+            const float *y[4];
+            for (size_t j = 0; j < 4; j++) y[j] = b[k + j < n ? k + j : n - 1];
+            edl__v16 c00 = {0}, c01 = {0}, c02 = {0}, c03 = {0}, c10 = {0}, c11 = {0}, c12 = {0}, c13 = {0};
+            size_t d = 0;
+            for (; d + 16 <= len; d += 16) {
+                edl__v16 u0, u1, v;
+                memcpy(&u0, x0 + d, sizeof u0), memcpy(&u1, x1 + d, sizeof u1);
+                memcpy(&v, y[0] + d, sizeof v), c00 += u0 * v, c10 += u1 * v;
+                memcpy(&v, y[1] + d, sizeof v), c01 += u0 * v, c11 += u1 * v;
+                memcpy(&v, y[2] + d, sizeof v), c02 += u0 * v, c12 += u1 * v;
+                memcpy(&v, y[3] + d, sizeof v), c03 += u0 * v, c13 += u1 * v;
+            }
+            float r[2][4] = {{hsum16(&c00), hsum16(&c01), hsum16(&c02), hsum16(&c03)},
+                             {hsum16(&c10), hsum16(&c11), hsum16(&c12), hsum16(&c13)}};
+            for (; d < len; d++)
+                for (size_t j = 0; j < 4; j++) r[0][j] += x0[d] * y[j][d], r[1][j] += x1[d] * y[j][d];
+            for (size_t ii = 0; ii < 2 && i + ii < m; ii++)
+                for (size_t j = 0; j < 4 && k + j < n; j++) s[(i + ii) * n + k + j] = r[ii][j];
+        }
+    }
+}
+
+/* The backward of s = A B^T with SGD's step on B, g (m x n) the steps on s:
+   ga[i] = sum_k g[i * n + k] b[k] (rows of ga ldga apart, overwritten), then
+   b[k] += sum_i g[i * n + k] a[i], every ga from B as it was. A row of B named twice (a negative
+   drawn twice) takes both steps: each adds to the row as it is then. ga's rows are not A's or B's. */
+EDL__CLONES void edl__vec_block_steps(float *restrict ga, size_t ldga, const float *restrict g, const float *const *a,
+                                      size_t m, float *const *b, size_t n, size_t len) {
+    const size_t full = len / 16 * 16;
+    /* ga = G B: four rows of ga at a time (a block short of four repeats its last row) */
+    for (size_t i = 0; i < m; i += 4) {
+        size_t r[4];
+        for (size_t j = 0; j < 4; j++) r[j] = i + j < m ? i + j : m - 1;
+        const float *g0 = g + r[0] * n, *g1 = g + r[1] * n, *g2 = g + r[2] * n, *g3 = g + r[3] * n;
+        for (size_t d = 0; d < full; d += 16) {
+            edl__v16 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, v;
+            for (size_t k = 0; k < n; k++) {
+                memcpy(&v, b[k] + d, sizeof v);
+                c0 += g0[k] * v, c1 += g1[k] * v, c2 += g2[k] * v, c3 += g3[k] * v;
+            }
+            const edl__v16 c[4] = {c0, c1, c2, c3};
+            for (size_t j = 0; j < 4 && i + j < m; j++) memcpy(ga + (i + j) * ldga + d, &c[j], sizeof c[j]);
+        }
+        for (size_t d = full; d < len; d++)
+            for (size_t j = 0; j < 4 && i + j < m; j++) {
+                float acc = 0.0f;
+                for (size_t k = 0; k < n; k++) acc += g[(i + j) * n + k] * b[k][d];
+                ga[(i + j) * ldga + d] = acc;
+            }
+    }
+    /* then B += G^T A, four rows of B at a time, each added to the row as it is then */
+    for (size_t k = 0; k < n; k += 4) {
+        size_t kk[4];
+        for (size_t j = 0; j < 4; j++) kk[j] = k + j < n ? k + j : n - 1;
+        for (size_t d = 0; d < full; d += 16) {
+            edl__v16 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, u;
+            for (size_t i = 0; i < m; i++) {
+                const float *gi = g + i * n;
+                memcpy(&u, a[i] + d, sizeof u);
+                c0 += gi[kk[0]] * u, c1 += gi[kk[1]] * u, c2 += gi[kk[2]] * u, c3 += gi[kk[3]] * u;
+            }
+            const edl__v16 c[4] = {c0, c1, c2, c3};
+            for (size_t j = 0; j < 4 && k + j < n; j++) {
+                edl__v16 v;
+                memcpy(&v, b[k + j] + d, sizeof v);
+                v += c[j];
+                memcpy(b[k + j] + d, &v, sizeof v);
+            }
+        }
+        for (size_t d = full; d < len; d++)
+            for (size_t j = 0; j < 4 && k + j < n; j++) {
+                float acc = 0.0f;
+                for (size_t i = 0; i < m; i++) acc += g[i * n + k + j] * a[i][d];
+                b[k + j][d] += acc;
+            }
+    }
+}
+
+/* y[i] = 1 / (1 + exp(-x[i])) over n floats, 16 lanes at a time (a short tail through a padded
+   block): exp by Cody-Waite reduction to r in [-ln2/2, ln2/2] and Cephes' degree-7 polynomial
+   (relative error ~1e-7), scaled by 2^k built in the exponent bits. -x is clamped to [-87, 87], so
+   y is 0 or 1 only where float's own logistic is too; NaN stays NaN. The same operations in the
+   same order on every ISA: the clones agree to the bit. */
+typedef int32_t edl__i16 __attribute__((vector_size(64)));
+
+/* v = mask ? a : b, lane by lane (mask lanes all ones or zeros) */
+#define SELECT16(v, mask, a, b)                                       \
+    do {                                                              \
+        edl__i16 ia_, ib_, r_;                                        \
+        edl__v16 a_ = (a), b_ = (b);                                  \
+        memcpy(&ia_, &a_, sizeof ia_), memcpy(&ib_, &b_, sizeof ib_); \
+        r_ = ((mask)&ia_) | (~(mask)&ib_);                            \
+        memcpy(&(v), &r_, sizeof(v));                                 \
+    } while (0)
+
+/* y[0..16) from x[0..16) */
+static inline void logistic16(float *y, const float *x) {
+    const edl__v16 zero = {0};
+    const edl__v16 hi = zero + 87.0f, lo = zero - 87.0f, one = zero + 1.0f, half = zero + 0.5f;
+    edl__v16 v;
+    memcpy(&v, x, sizeof v);
+    v = -v;
+    SELECT16(v, v > hi, hi, v);
+    SELECT16(v, v < lo, lo, v);
+    edl__v16 t = v * 1.44269504088896341f + half;
+    edl__i16 ki = __builtin_convertvector(t, edl__i16); /* toward zero: one too many below zero */
+    edl__v16 kf = __builtin_convertvector(ki, edl__v16);
+    ki += kf > t; /* a true lane is -1: floor */
+    kf = __builtin_convertvector(ki, edl__v16);
+    edl__v16 r = v - kf * 0.693359375f;
+    r = r - kf * -2.12194440e-4f;
+    edl__v16 p = r * 1.9875691500e-4f + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * (r * r) + r + one;
+    edl__i16 bits = (ki + 127) << 23;
+    edl__v16 scale;
+    memcpy(&scale, &bits, sizeof scale);
+    v = one / (one + p * scale);
+    memcpy(y, &v, sizeof v);
+}
+
+EDL__CLONES void edl__vec_logistic(float *restrict y, const float *restrict x, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) logistic16(y + i, x + i);
+    if (i < n) {
+        float block[16] = {0};
+        memcpy(block, x + i, (n - i) * sizeof *block);
+        logistic16(block, block);
+        memcpy(y + i, block, (n - i) * sizeof *block);
+    }
+}
+
+void edl__vec_logistic_naive(float *y, const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
+}
+
+/* The naive references of the two: one pair at a time, in the obvious order. */
+void edl__vec_block_dots_naive(float *s, const float *const *a, size_t m, const float *const *b, size_t n, size_t len) {
+    for (size_t i = 0; i < m; i++)
+        for (size_t k = 0; k < n; k++) {
+            float acc = 0.0f;
+            for (size_t d = 0; d < len; d++) acc += a[i][d] * b[k][d];
+            s[i * n + k] = acc;
+        }
+}
+
+void edl__vec_block_steps_naive(float *ga, size_t ldga, const float *g, const float *const *a, size_t m,
+                                float *const *b, size_t n, size_t len) {
+    for (size_t i = 0; i < m; i++)
+        for (size_t d = 0; d < len; d++) {
+            float acc = 0.0f;
+            for (size_t k = 0; k < n; k++) acc += g[i * n + k] * b[k][d];
+            ga[i * ldga + d] = acc;
+        }
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < m; i++)
+            for (size_t d = 0; d < len; d++) b[k][d] += g[i * n + k] * a[i][d];
 }
 
 /* Whether any idx[i], read as unsigned, is >= limit (so negatives count too). Branch-free so it

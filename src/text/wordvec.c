@@ -1,6 +1,9 @@
 /* Word vectors by fastText's skip-gram and CBOW: negative sampling from a unigram^0.75 table,
  * subsampling of frequent words (keep with probability sqrt(t/f) + t/f), character n-grams
- * hashed into buckets, the rate falling linearly over processed tokens, Hogwild threads. The
+ * hashed into buckets, the rate falling linearly over processed tokens, Hogwild threads.
+ * Negative sampling updates a window at a time by default (HogBatch: the window's context words
+ * share one set of negatives, so a step is a small matrix product, vec.c's block kernels), or
+ * a pair at a time as fastText (-update pair; hs and softmax always). The
  * input is read once in chunks (never held whole) into token ids, 4 bytes a token, which become
  * the corpus in place (8 bytes more a line); subsampling is drawn afresh each epoch. */
 #include "kernels/kernels.h"
@@ -52,6 +55,9 @@ void edl_wordvec_defaults(edl_wordvec_args *a, int cbow) {
     a->cbow = cbow, a->dim = 100, a->ws = 5, a->epoch = 5, a->min_count = 5, a->neg = 5, a->lr = 0.05f;
     a->t = 1e-4f, a->thread = 12, a->minn = 3, a->maxn = 6, a->bucket = 2000000, a->lr_update_rate = 100;
     a->label = "__label__", a->loss = EDL_TEXTCLF_NS, a->sync_tokens = 50000;
+    /* skip-gram by windows: faster and as good or better on every benchmark; CBOW by pairs: its
+       windows gain little speed and lose analogy accuracy (docs/BENCHMARKS.md, "Word vectors") */
+    a->update = cbow ? EDL_WORDVEC_PAIR : EDL_WORDVEC_WINDOW;
 }
 
 void edl_wordvec_free(edl_wordvec *w) {
@@ -181,6 +187,8 @@ typedef struct {
     int32_t *neg;      /* the negatives table */
     size_t nneg;
     edl__rows rows[2];     /* the input and output rows, as the engine synchronises them */
+    int window;            /* HogBatch's update (-update window with -loss ns), else fastText's pairs */
+    size_t maxm;           /* rows of A in a window at most: 2 ws (skip-gram), ws words (CBOW) */
     float logt[LOG_TABLE]; /* log(x + 1e-5) at x = i / (LOG_TABLE - 1) */
 } wv_train;
 
@@ -286,12 +294,174 @@ typedef struct {
     float *buf;          /* hidden, grad */
     int32_t *line, *bow; /* the line after subsampling; CBOW's context rows */
     size_t bow_n, bow_cap, negpos;
+    /* the window update's: A's rows (means of several rows; maxm x stride), the steps on them
+       (maxm x stride), the scores then their steps (maxm x 64), A's and B's row pointers, B's
+       ids, and CBOW's words' context rows (bow[bow_off[j] .. bow_off[j + 1])) */
+    float *hid, *ga, *sg;
+    const float **a;
+    float **b;    /* maxm x 64 */
+    int32_t *bid; /* maxm x 64 */
+    size_t *bow_off;
 } wv_thread;
+
+/* The loss of one score's probability p of its label, from fastText's table (NaN: not finite). */
+static float table_loss(const wv_train *t, float p) {
+    return p >= 0.0f && p <= 1.0f ? -t->logt[(int)(p * (LOG_TABLE - 1) + 0.5f)] : NAN;
+}
+
+/* Row i of A: word id's rows, their mean in hid's row i when it has several (else the row in
+   place: the block kernels read it before anything writes it). */
+static const float *window_row(const wv_train *t, float *hid, size_t i, int32_t id) {
+    const edl_wordvec *w = t->w;
+    size_t stride = w->stride, a = w->sub_off[id], b = w->sub_off[id + 1];
+    if (b - a == 1) return w->input + (size_t)w->sub[a] * stride;
+    float *h = hid + i * stride;
+    memset(h, 0, stride * sizeof *h);
+    for (size_t k = a; k < b; k++) edl__vec_add(h, w->input + (size_t)w->sub[k] * stride, stride);
+    edl__vec_scale(h, 1.0f / (float)(b - a), stride);
+    return h;
+}
+
+/* neg negatives from the table into B's rows from 1 on; avoid (if not -1) is drawn again, as
+   fastText's target. */
+static void draw_negatives(wv_train *t, wv_thread *th, int32_t avoid) {
+    for (size_t k = 1; k <= t->a->neg; k++) {
+        int32_t o;
+        do {
+            o = t->neg[th->negpos];
+            th->negpos = th->negpos + 1 == t->nneg ? 0 : th->negpos + 1;
+        } while (o == avoid);
+        th->b[k] = t->output + (size_t)o * t->w->stride, th->bid[k] = o;
+    }
+}
+
+/* sg (m x n scores, column 0 the positive's when pos0) into the steps lr (label - sigmoid);
+   returns their loss. With rowid: a negative column k that is row i's own word (colid[k] ==
+   rowid[i]) takes no step and no loss there (a word is never its own negative). */
+static float window_steps(const wv_train *t, float *sg, size_t m, size_t n, int pos0, float lr, const int32_t *rowid,
+                          const int32_t *colid) {
+    float loss = 0.0f;
+    edl__vec_logistic(sg, sg, m * n);
+    for (size_t i = 0; i < m; i++)
+        for (size_t k = 0; k < n; k++) {
+            float sc = sg[i * n + k], label = pos0 && k == 0 ? 1.0f : 0.0f;
+            if (rowid && rowid[i] == colid[k]) {
+                sg[i * n + k] = 0.0f;
+                continue;
+            }
+            loss += table_loss(t, label > 0.0f ? sc : 1.0f - sc);
+            sg[i * n + k] = lr * (label - sc);
+        }
+    return loss;
+}
+
+/* Skip-gram's window of the word `target` (HogBatch): its m context words (ctx) are A's rows,
+   the word and neg negatives drawn once for the window are B's; the scores A B^T, their steps G,
+   then G B onto the context words' rows and G^T A onto B's, both from the same snapshot. The
+   loss counts m pairs, as fastText's. */
+static float sg_window(wv_train *t, wv_thread *th, const int32_t *ctx, size_t m, int32_t target, float lr) {
+    edl_wordvec *w = t->w;
+    const size_t stride = w->stride, n = t->a->neg + 1;
+    th->b[0] = t->output + (size_t)target * stride, th->bid[0] = target;
+    draw_negatives(t, th, target);
+    for (size_t i = 0; i < m; i++) th->a[i] = window_row(t, th->hid, i, ctx[i]);
+    edl__vec_block_dots(th->sg, th->a, m, (const float *const *)th->b, n, stride);
+    float loss = window_steps(t, th->sg, m, n, 1, lr, NULL, NULL);
+    edl__vec_block_steps(th->ga, stride, th->sg, th->a, m, th->b, n, stride);
+    for (size_t k = 0; k < n; k++) edl__rows_touch(&t->rows[1], (size_t)th->bid[k]);
+    for (size_t i = 0; i < m; i++)
+        for (size_t k = w->sub_off[ctx[i]]; k < w->sub_off[ctx[i] + 1]; k++) {
+            edl__vec_add(w->input + (size_t)w->sub[k] * stride, th->ga + i * stride, stride);
+            edl__rows_touch(&t->rows[0], (size_t)w->sub[k]);
+        }
+    return loss;
+}
+
+/* Skip-gram's window of the word `center` with subwords: the word's input (its rows' mean) is
+   A's one row, gathered and stepped once for the window (fastText does both once a pair, and a
+   word has many rows); B's rows are its m context words and a pool of neg x m negatives drawn
+   once for the window, which the window's pairs share: each pair is scored against the whole
+   pool at weight 1/m, less the pairs whose own context word a negative is (fastText draws those
+   again), so the pool counts as the neg negatives a pair of fastText's has. (Sharing only neg
+   negatives, as the window of a model without subwords does, cost these models similarity.) The
+   loss counts m pairs. */
+static float sg_window_center(wv_train *t, wv_thread *th, const int32_t *ctx, size_t m, int32_t center, float lr) {
+    edl_wordvec *w = t->w;
+    const size_t stride = w->stride, n = m + t->a->neg * m; /* <= maxm x 64 */
+    for (size_t i = 0; i < m; i++) th->b[i] = t->output + (size_t)ctx[i] * stride, th->bid[i] = ctx[i];
+    for (size_t k = m; k < n; k++) {
+        int32_t o = t->neg[th->negpos];
+        th->negpos = th->negpos + 1 == t->nneg ? 0 : th->negpos + 1;
+        th->b[k] = t->output + (size_t)o * stride, th->bid[k] = o;
+    }
+    th->a[0] = window_row(t, th->hid, 0, center);
+    float *sg = th->sg;
+    edl__vec_block_dots(sg, th->a, 1, (const float *const *)th->b, n, stride);
+    edl__vec_logistic(sg, sg, n);
+    float loss = 0.0f;
+    for (size_t k = 0; k < n; k++) {
+        float sc = sg[k];
+        if (k < m) {
+            loss += table_loss(t, sc);
+            sg[k] = lr * (1.0f - sc);
+            continue;
+        }
+        size_t pairs = m;
+        for (size_t i = 0; i < m; i++) pairs -= ctx[i] == th->bid[k];
+        float weight = (float)pairs / (float)m;
+        loss += weight * table_loss(t, 1.0f - sc);
+        sg[k] = weight * lr * (0.0f - sc);
+    }
+    edl__vec_block_steps(th->ga, stride, sg, th->a, 1, th->b, n, stride);
+    for (size_t k = 0; k < n; k++) edl__rows_touch(&t->rows[1], (size_t)th->bid[k]);
+    for (size_t k = w->sub_off[center]; k < w->sub_off[center + 1]; k++) {
+        edl__vec_add(w->input + (size_t)w->sub[k] * stride, th->ga, stride);
+        edl__rows_touch(&t->rows[0], (size_t)w->sub[k]);
+    }
+    return loss;
+}
+
+/* CBOW's window of m consecutive words (targets): word j's hidden vector, the mean of its
+   context's rows (bow[bow_off[j] .. bow_off[j + 1])), is A's row j; B's rows are neg negatives
+   drawn once for the m words (where one is word j itself, row j takes no step from it). Each
+   word's own positive step goes alone (edl__vec_ns_step, after the shared block's), then word
+   j's step onto each of its context's rows. The loss counts m examples. */
+static float cbow_window(wv_train *t, wv_thread *th, const int32_t *targets, size_t m, float lr) {
+    edl_wordvec *w = t->w;
+    const size_t stride = w->stride, n = t->a->neg;
+    draw_negatives(t, th, -1);
+    float *pos = th->sg + m * n; /* the positives' scores, then steps: m more floats */
+    for (size_t j = 0; j < m; j++) {
+        float *h = th->hid + j * stride;
+        size_t s = th->bow_off[j], e = th->bow_off[j + 1];
+        memset(h, 0, stride * sizeof *h);
+        for (size_t k = s; k < e; k++) edl__vec_add(h, w->input + (size_t)th->bow[k] * stride, stride);
+        edl__vec_scale(h, 1.0f / (float)(e - s), stride);
+        th->a[j] = h;
+        pos[j] = edl__vec_dot(h, t->output + (size_t)targets[j] * stride, stride);
+    }
+    edl__vec_block_dots(th->sg, th->a, m, (const float *const *)(th->b + 1), n, stride);
+    float loss =
+        window_steps(t, th->sg, m, n, 0, lr, targets, th->bid + 1) + window_steps(t, pos, m, 1, 1, lr, NULL, NULL);
+    edl__vec_block_steps(th->ga, stride, th->sg, th->a, m, th->b + 1, n, stride);
+    for (size_t k = 1; k <= n; k++) edl__rows_touch(&t->rows[1], (size_t)th->bid[k]);
+    for (size_t j = 0; j < m; j++) {
+        edl__vec_ns_step(th->ga + j * stride, t->output + (size_t)targets[j] * stride, th->a[j], pos[j], stride);
+        edl__rows_touch(&t->rows[1], (size_t)targets[j]);
+        for (size_t k = th->bow_off[j]; k < th->bow_off[j + 1]; k++) {
+            edl__vec_add(w->input + (size_t)th->bow[k] * stride, th->ga + j * stride, stride);
+            edl__rows_touch(&t->rows[0], (size_t)th->bow[k]);
+        }
+    }
+    return loss;
+}
 
 static void wv_thread_end(void *job, void *state) {
     wv_thread *s = state;
     (void)job;
-    if (s) free(s->buf), free(s->line), free(s->bow);
+    if (s)
+        free(s->buf), free(s->line), free(s->bow), free(s->hid), free(s->ga), free(s->sg), free(s->a), free(s->b),
+            free(s->bid), free(s->bow_off);
     free(s);
 }
 
@@ -304,11 +474,84 @@ static void *wv_thread_begin(void *job, edl_rng *rng) {
     size_t scratch = t->a->loss == EDL_TEXTCLF_SOFTMAX ? t->w->vocab.nwords : 0; /* softmax's scores */
     s->buf = malloc((2 * t->w->dim + scratch) * sizeof *s->buf);
     s->line = malloc(MAX_LINE * sizeof *s->line);
+    if (t->window) { /* maxm <= 2000 and stride <= 100016: no product overflows */
+        size_t floats = t->maxm * t->w->stride * sizeof(float);
+        void *h = NULL, *g = NULL;
+        if (posix_memalign(&h, 64, floats) == 0) s->hid = h;
+        if (posix_memalign(&g, 64, floats) == 0) s->ga = g;
+        s->sg = malloc(t->maxm * 64 * sizeof *s->sg);
+        s->a = malloc(t->maxm * sizeof *s->a);
+        s->b = malloc(t->maxm * 64 * sizeof *s->b);
+        s->bid = malloc(t->maxm * 64 * sizeof *s->bid);
+        s->bow_off = malloc((t->maxm + 1) * sizeof *s->bow_off);
+        if (!s->hid || !s->ga || !s->sg || !s->a || !s->b || !s->bid || !s->bow_off) {
+            wv_thread_end(job, s);
+            return NULL;
+        }
+    }
     if (!s->buf || !s->line) {
         wv_thread_end(job, s);
         return NULL;
     }
     return s;
+}
+
+/* The rows the next window will want, asked for while this one computes: its word's output
+   row, the negatives it will draw (unless one is its word), and the rows of the word at
+   `enter`, the one that may come into its context. */
+static void prefetch_window(const wv_train *t, const wv_thread *th, const int32_t *line, size_t n, size_t next,
+                            size_t enter) {
+    const edl_wordvec *w = t->w;
+    const size_t stride = w->stride;
+    if (next >= n) return;
+    edl__vec_prefetch(t->output + (size_t)line[next] * stride, stride * sizeof(float), 1);
+    for (size_t k = 0, pos = th->negpos; k < t->a->neg; k++, pos = pos + 1 == t->nneg ? 0 : pos + 1)
+        edl__vec_prefetch(t->output + (size_t)t->neg[pos] * stride, stride * sizeof(float), 1);
+    if (enter < n)
+        for (size_t k = w->sub_off[line[enter]]; k < w->sub_off[line[enter] + 1]; k++)
+            edl__vec_prefetch(w->input + (size_t)w->sub[k] * stride, stride * sizeof(float), 1);
+}
+
+/* A subsampled line of n words by windows: skip-gram a window a word (its context words, b of
+   each side, b drawn in 1..ws as fastText's); CBOW ws consecutive words a window, each with its
+   context drawn so. A CBOW word without context is left out, as fastText's. */
+static void wv_window_line(wv_train *t, wv_thread *th, size_t n, float lr, edl_rng *rng, double *loss, int64_t *nloss) {
+    const edl_wordvec *w = t->w;
+    const edl_wordvec_args *a = t->a;
+    const int32_t *line = th->line;
+    int32_t ctx[2 * 1000]; /* -ws <= 1000 */
+    if (!a->cbow) {
+        for (size_t p = 0; p < n; p++) {
+            prefetch_window(t, th, line, n, p + 1, w->maxn ? p + 1 : p + 1 + a->ws);
+            size_t b = 1 + (size_t)edl_rng_below(rng, a->ws), m = 0;
+            for (size_t q = p >= b ? p - b : 0; q <= p + b && q < n; q++)
+                if (q != p) ctx[m++] = line[q];
+            if (!m) continue;
+            *loss += w->maxn ? sg_window_center(t, th, ctx, m, line[p], lr) : sg_window(t, th, ctx, m, line[p], lr);
+            *nloss += (int64_t)m;
+        }
+        return;
+    }
+    for (size_t p0 = 0; p0 < n; p0 += t->maxm) {
+        size_t m = 0;
+        th->bow_n = 0;
+        for (size_t p = p0; p < n && p < p0 + t->maxm; p++) {
+            size_t b = 1 + (size_t)edl_rng_below(rng, a->ws), start = th->bow_n;
+            th->bow_off[m] = start;
+            edl_status st = EDL_OK;
+            for (size_t q = p >= b ? p - b : 0; q <= p + b && q < n && st == EDL_OK; q++) {
+                if (q == p) continue;
+                for (size_t k = w->sub_off[line[q]]; k < w->sub_off[line[q] + 1] && st == EDL_OK; k++)
+                    st = push_id(&th->bow, &th->bow_n, &th->bow_cap, w->sub[k]);
+            }
+            if (st != EDL_OK) th->bow_n = start; /* no memory for this word's context: left out */
+            if (th->bow_n > start) ctx[m++] = line[p];
+        }
+        th->bow_off[m] = th->bow_n;
+        if (!m) continue;
+        *loss += cbow_window(t, th, ctx, m, lr);
+        *nloss += (int64_t)m;
+    }
 }
 
 /* One line: subsampled afresh, then each word's window (skip-gram: a step per context word;
@@ -325,6 +568,10 @@ static int64_t wv_step(void *job, void *state, size_t l, float lr, edl_rng *rng,
     size_t s = l ? c->line_end[l - 1] : 0, e = c->line_end[l], n = 0;
     for (size_t i = s; i < e && n < MAX_LINE; i++)
         if (edl_rng_uniform(rng) < t->pkeep[c->ids[i]]) line[n++] = c->ids[i];
+    if (t->window) {
+        wv_window_line(t, th, n, lr, rng, loss, nloss);
+        return (int64_t)(e - s);
+    }
     for (size_t p = 0; p < n; p++) {
         size_t b = 1 + (size_t)edl_rng_below(rng, a->ws);
         if (a->cbow) {
@@ -408,6 +655,8 @@ static edl_status check_args(const edl_wordvec_args *a) {
         return edl__fail(EDL_ERR_ARG, "%s: -thread %d must be in [0, 256]", fn, a->thread);
     if (a->sync_tokens == 0) return edl__fail(EDL_ERR_ARG, "%s: -syncTokens must be > 0", fn);
     if (!a->label || !a->label[0]) return edl__fail(EDL_ERR_ARG, "%s: -label is empty", fn);
+    if (!edl_wordvec_update_name(a->update))
+        return edl__fail(EDL_ERR_ARG, "%s: -update %d is neither window nor pair", fn, (int)a->update);
     return EDL_OK;
 }
 
@@ -487,6 +736,10 @@ edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wo
             size_t e = (k + 1) * CHUNK < total ? (k + 1) * CHUNK : total;
             for (size_t i = k * CHUNK; i < e; i++) w->input[i] = (2.0f * edl_rng_uniform(&r) - 1.0f) * bound;
         }
+        /* the padding past dim zero (drawn above to keep the draws of every row where they were):
+           the window update's kernels run over whole rows, and zeros there stay zeros */
+        for (size_t row = 0; row < rows && w->stride > dim; row++)
+            memset(w->input + row * w->stride + dim, 0, (w->stride - dim) * sizeof(float));
         if (a->pretrained_vectors)
             s = edl__vectors_into_rows(a->pretrained_vectors, &w->vocab, nw, w->input, dim, w->stride);
         if (s == EDL_OK && a->loss == EDL_TEXTCLF_HS) s = edl__hs_tree_build(&t->tree, w->vocab.counts, nw);
@@ -508,10 +761,20 @@ edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wo
         if (!k) t->neg[0] = 0;
         edl_rng r;
         edl_rng_seed(&r, a->seed);
-        for (size_t i = t->nneg; i > 1; i--) {
-            size_t j = (size_t)edl_rng_below(&r, i);
-            int32_t x = t->neg[i - 1];
-            t->neg[i - 1] = t->neg[j], t->neg[j] = x;
+        /* Fisher-Yates, its random places drawn 64 swaps ahead and asked for (the table is 40 MB:
+           each swap would wait for memory); the same draws and swaps in the same order */
+        enum { AHEAD = 64 };
+        size_t js[AHEAD];
+        for (size_t i = t->nneg; i > 1;) {
+            size_t cnt = i - 1 < AHEAD ? i - 1 : AHEAD;
+            for (size_t q = 0; q < cnt; q++) {
+                js[q] = (size_t)edl_rng_below(&r, i - q);
+                edl__vec_prefetch(t->neg + js[q], sizeof *t->neg, 1);
+            }
+            for (size_t q = 0; q < cnt; q++, i--) {
+                int32_t x = t->neg[i - 1];
+                t->neg[i - 1] = t->neg[js[q]], t->neg[js[q]] = x;
+            }
         }
     }
     int nt = a->thread > 0 ? a->thread : 1;
@@ -524,6 +787,8 @@ edl_status edl__wordvec_train(edl_wordvec **out, const char *input, const edl_wo
     if (s == EDL_OK && ntokens == 0) s = edl__fail(EDL_ERR_FORMAT, "%s: %s has no word to train on", fn, input);
     if (s == EDL_OK) {
         t->w = w, t->a = a, t->c = &c;
+        t->window = a->update == EDL_WORDVEC_WINDOW && a->loss == EDL_TEXTCLF_NS;
+        t->maxm = a->cbow ? a->ws : 2 * a->ws;
         t->rows[0] = (edl__rows){w->input, rows, dim, w->stride, NULL, NULL, NULL};
         t->rows[1] = (edl__rows){t->output, nw, dim, w->stride, NULL, NULL, NULL};
         edl__hogwild job = {.name = "edl_wordvec_train",
