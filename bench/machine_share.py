@@ -19,6 +19,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 
 
@@ -68,12 +69,18 @@ def main():
     s0 = resource.getrusage(resource.RUSAGE_SELF)
     b0, t0 = busy_jiffies(), time.monotonic()
     p = subprocess.Popen(cmd)
-    ks = []
-    while p.poll() is None:
-        if mine is not None:
+    ks, done = [], threading.Event()
+
+    def sample():  # beside the wait, so the wall time is the exit's, not the next sample's
+        while mine is not None and not done.wait(0.2):
             ks.append(busy_sessions(mine))
-        time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    p.wait()
     wall = time.monotonic() - t0
+    done.set()
+    sampler.join()
     b1 = busy_jiffies()
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = r.ru_utime + r.ru_stime
