@@ -86,3 +86,42 @@ TEST(gemm_small_threads_identical) {
     for (int t = 0; t < 3; t++) free(c[t]);
     free(a), free(b);
 }
+
+/* The dense layer's one-pass helpers against the two passes they replace, bit for bit: ReLU's
+   gradient with the bias gradient (edl__act_grad_mul then edl__vec_colsum_add), and bias then
+   ReLU (a loop of adds, then max with 0 keeping NaN), on outputs with negatives, zeros of both
+   signs and NaN. */
+TEST(dense_one_pass_helpers_equal_two_passes) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 17);
+    const size_t shapes[][2] = {{1, 1}, {1, 17}, {3, 5}, {7, 16}, {13, 33}, {64, 10}, {5, 129}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        const size_t rows = shapes[s][0], cols = shapes[s][1], n = rows * cols;
+        float *y = rand_floats(&rng, n, -1.0f, 1.0f), *dout = rand_floats(&rng, n, -2.0f, 2.0f);
+        float *bias = rand_floats(&rng, cols, -0.5f, 0.5f);
+        for (size_t i = 0; i < n; i += 7) y[i] = (i / 7) % 3 == 0 ? 0.0f : (i / 7) % 3 == 1 ? -0.0f : NAN;
+        float *g1 = zeros(n), *g2 = zeros(n), *db1 = rand_floats(&rng, cols, -1.0f, 1.0f);
+        float *db2 = copy_floats(db1, cols);
+        edl__vec_relu_grad_colsum(g1, dout, y, rows, cols, db1);
+        edl__act_grad_mul(g2, dout, y, n, EDL_ACT_RELU);
+        edl__vec_colsum_add(db2, g2, rows, cols);
+        if (memcmp(g1, g2, n * sizeof *g1) || memcmp(db1, db2, cols * sizeof *db1))
+            FAILF("relu_grad_colsum %zux%zu differs from the two passes", rows, cols);
+        edl__vec_relu_grad_colsum(g1, dout, y, rows, cols, NULL); /* no bias: g alone */
+        if (memcmp(g1, g2, n * sizeof *g1)) FAILF("relu_grad_colsum %zux%zu without dbias", rows, cols);
+        for (int relu = 0; relu < 2; relu++)
+            for (int with_bias = 0; with_bias < 2; with_bias++) {
+                float *a = copy_floats(y, n), *b = copy_floats(y, n);
+                edl__vec_bias_relu(a, with_bias ? bias : NULL, rows, cols, relu);
+                for (size_t r = 0; r < rows; r++)
+                    for (size_t c = 0; c < cols; c++) {
+                        float v = with_bias ? b[r * cols + c] + bias[c] : b[r * cols + c]; /* -0 stays -0 */
+                        b[r * cols + c] = relu && v < 0.0f ? 0.0f : v;
+                    }
+                if (memcmp(a, b, n * sizeof *a))
+                    FAILF("bias_relu %zux%zu relu %d bias %d", rows, cols, relu, with_bias);
+                free(a), free(b);
+            }
+        free(y), free(dout), free(bias), free(g1), free(g2), free(db1), free(db2);
+    }
+}

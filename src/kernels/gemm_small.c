@@ -105,9 +105,12 @@ EDL__AI512 void tile512(const int MR, const int NV, __m512 acc[][4], const tile_
 
 /* One row of C from a transposed A (a dense(1) layer's dW = g^T x: m is the layer's width, not
    the batch): one accumulator per vector would wait on the FMA's latency at every p, so four
-   take turns over p mod 4 and are added at the end, ((0 + 1) + (2 + 3)): a fixed order. Rows of
-   C that are examples (A not transposed) always go through the tiles, so an example's result
-   does not depend on how many others share its batch (the MPI trainers split batches). */
+   take turns over p mod 4 and are added at the end, ((0 + 1) + (2 + 3)): a fixed order. Within
+   this kernel, rows of C that are examples (A not transposed) always go through the tiles, so an
+   example's result does not depend on how many others share its batch. Which kernel takes a
+   product does (gemm.c: a BLAS above the small sizes), and the AVX-512, AVX2 and plain paths
+   round differently: results are the same bits on one machine for one batch size, and equal to
+   rounding otherwise (the MPI trainers split batches: docs/SCALING.md). */
 EDL__AI512 void row512_body(const size_t nv, const tile_args *t) {
     __m512 acc[4][4];
     const __mmask16 last = (__mmask16)(0xffffu >> (16 * nv - t->cols));

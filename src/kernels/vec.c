@@ -350,6 +350,7 @@ static inline void logistic16(float *y, const float *x) {
     SELECT16(v, v > hi, hi, v);
     SELECT16(v, v < lo, lo, v);
     edl__v16 t = v * 1.44269504088896341f + half;
+    SELECT16(t, t == t, t, zero); /* a NaN lane converts 0 (a NaN to int is undefined); r keeps its NaN */
     edl__i16 ki = __builtin_convertvector(t, edl__i16); /* toward zero: one too many below zero */
     edl__v16 kf = __builtin_convertvector(ki, edl__v16);
     ki += kf > t; /* a true lane is -1: floor */
@@ -369,7 +370,8 @@ static inline void logistic16(float *y, const float *x) {
     memcpy(y, &v, sizeof v);
 }
 
-EDL__CLONES void edl__vec_logistic(float *restrict y, const float *restrict x, size_t n) {
+/* y may be x (in place): each block of 16 is read whole before it is written */
+EDL__CLONES void edl__vec_logistic(float *y, const float *x, size_t n) {
     size_t i = 0;
     for (; i + 16 <= n; i += 16) logistic16(y + i, x + i);
     if (i < n) {
@@ -628,7 +630,8 @@ EDL__INLINE float exp_neg(float y) {
     float e = 1.0f / 5040.0f;
     e = e * r + 1.0f / 720.0f, e = e * r + 1.0f / 120.0f, e = e * r + 1.0f / 24.0f, e = e * r + 1.0f / 6.0f;
     e = e * r + 0.5f, e = e * r + 1.0f, e = e * r + 1.0f;
-    int32_t bits = ((int32_t)kf + 127) * (1 << 23);
+    const float kc = kf == kf ? kf : 0.0f; /* NaN: 2^0 (a NaN to int is undefined); e keeps its NaN */
+    int32_t bits = ((int32_t)kc + 127) * (1 << 23);
     float two_k;
     memcpy(&two_k, &bits, sizeof two_k);
     return e * two_k;
