@@ -3,6 +3,7 @@
  * check that they step along the window loss's gradient, and the trainers: both updates learn,
  * and a window run with a seed repeats bit for bit. */
 #include "harness.h"
+#include "topics.h"
 #include "kernels/kernels.h"
 
 #include <unistd.h>
@@ -124,41 +125,6 @@ TEST(hogbatch_window_gradient_check) {
     if (!(worst < 1e-2)) FAILF("worst relative error %.3g against central differences", worst);
 }
 
-/* Two topics of 30 words each, a line a topic (test_vectors.c's corpus) (the words' "s" forms share n-grams). */
-static void write_topics(const char *path) {
-    FILE *f = fopen(path, "w");
-    if (!f) return;
-    edl_rng r;
-    edl_rng_seed(&r, 1);
-    for (int line = 0; line < 4000; line++) {
-        char t = line % 2 ? 'a' : 'b';
-        for (int k = 0; k < 12; k++) fprintf(f, "%c%d%s ", t, (int)edl_rng_below(&r, 30), k % 5 == 0 ? "s" : "");
-        fputc('\n', f);
-    }
-    fclose(f);
-}
-
-/* mean cos(same topic) - mean cos(other topic) over the a-words against a- and b-words */
-static double margin(const edl_vectors *v) {
-    double same = 0, cross = 0;
-    int ns = 0, nc = 0;
-    for (int i = 0; i < 10; i++)
-        for (int j = 0; j < 10; j++) {
-            char x[16], y[16], z[16];
-            snprintf(x, sizeof x, "a%d", i), snprintf(y, sizeof y, "a%d", j + 10), snprintf(z, sizeof z, "b%d", j);
-            int64_t ix = edl_vectors_find(v, x, strlen(x)), iy = edl_vectors_find(v, y, strlen(y)),
-                    iz = edl_vectors_find(v, z, strlen(z));
-            if (ix < 0 || iy < 0 || iz < 0) continue;
-            const float *p = edl_vectors_row(v, (size_t)ix), *q = edl_vectors_row(v, (size_t)iy),
-                        *o = edl_vectors_row(v, (size_t)iz);
-            double pq = 0, po = 0, pp = 0, qq = 0, oo = 0;
-            for (size_t d = 0; d < edl_vectors_dim(v); d++)
-                pq += p[d] * q[d], po += p[d] * o[d], pp += p[d] * p[d], qq += q[d] * q[d], oo += o[d] * o[d];
-            same += pq / sqrt(pp * qq), cross += po / sqrt(pp * oo), ns++, nc++;
-        }
-    return ns && nc ? same / ns - cross / nc : -1;
-}
-
 /* Skip-gram and CBOW, with and without subwords, by window and by pair: each learns the topics
    (and the window within 0.05 of the pair's margin or above it); a window run repeats bit for bit
    at -thread 1 with a seed; -loss hs takes the pair path whatever -update says. */
@@ -184,7 +150,7 @@ TEST(hogbatch_window_and_pair_learn_alike) {
                 if (!w) continue;
                 edl_vectors *v = NULL;
                 CHECK_OK(edl_wordvec_vectors(w, &v));
-                got[u] = v ? margin(v) : -1;
+                got[u] = v ? topic_margin(v) : -1;
                 if (u == 0) { /* the same seed, the same vectors */
                     CHECK_OK(edl_wordvec_train(&again, corpus, &a, NULL));
                     edl_vectors *v2 = NULL;
