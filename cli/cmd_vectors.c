@@ -23,7 +23,7 @@ static int train_vectors(int argc, char **argv, int cbow) {
     ft_flags ft;
     ft_flags_vectors(&ft, &a);
     int binary = 0;
-    const char *update = edl_wordvec_update_name(a.update);
+    const char *update = edl_wordvec_update_name(a.update), *update_default = update;
     const arg_spec specs[] = {
         FASTTEXT_FLAGS(ft),
         {"update", ARG_STR, &update,
@@ -63,6 +63,10 @@ static int train_vectors(int argc, char **argv, int cbow) {
     int upd;
     if (args_enum(cmd, "-update", update, &ARG_NAMES_WORDVEC_UPDATE, NULL, 0, &upd)) return 2;
     a.update = (edl_wordvec_update)upd;
+    if (update != update_default && upd == EDL_WORDVEC_WINDOW && loss != EDL_TEXTCLF_NS) {
+        fprintf(stderr, "edl %s: -update window is for -loss ns (-loss %s trains a pair at a time)\n", cmd, ft.loss);
+        return 2;
+    }
     a.loss = (edl_textclf_loss)loss, a.pretrained_vectors = ft.pretrained, a.min_count_label = ft.min_count_label;
     /* fastText takes -wordNgrams here and reads no word n-grams in its unsupervised modes: said,
        not silently dropped */

@@ -124,6 +124,10 @@ TEST(cli_boolean_flags_stand_alone) {
     /* a value that is not 0 or 1 is refused, naming the flag */
     CHECK_RUN(2, "bad value 'yes' for -binary (want 0 or 1, or the flag alone for 1)",
               "skipgram -input %s -output %s/w7 --binary=yes", corpus, dir);
+    /* -update window is negative sampling's: asked for with hs or softmax it is refused, by name */
+    CHECK_RUN(2, "-update window is for -loss ns (-loss hs trains a pair at a time)",
+              "skipgram -input %s -output %s/w8 -loss hs -update window %s", corpus, dir, common);
+    CHECK_RUN(0, "", "skipgram -input %s -output %s/w9 -loss hs %s", corpus, dir, common); /* the default: pairs */
     /* -nesterov alone is on (and SGD's) */
     char data[64];
     snprintf(data, sizeof data, "%s/d.txt", dir);
