@@ -6,6 +6,8 @@
 
 #include "common/internal.h"
 
+#include <math.h>
+
 /* Checks a matrix of r x c floats can be addressed: r*c*sizeof(float) fits size_t.
    what names the argument in the message. */
 edl_status edl__check_matrix(const char *fn, const char *what, size_t r, size_t c);
@@ -96,6 +98,25 @@ typedef struct {
     float step, sbc2;     /* Adam: step size, sqrt of the second bias correction */
     float eps;
 } edl__opt_coef;
+
+/* The rules' arithmetic on one value, written once: the vector loops (vec.c) call them on every
+   element and edl__opt_apply1 on a bias, so both round alike. Coefficients by value, so a loop
+   keeps them in registers. p's new value is returned; the state is updated in place. */
+static inline float edl__rule_sgd(float p, float g, float lr, float wd) { return p - lr * (g + wd * p); }
+static inline float edl__rule_adagrad(float p, float g, float *sum, float lr, float wd, float eps) {
+    float d = g + wd * p;
+    *sum += d * d;
+    return p - lr * (d / (sqrtf(*sum) + eps));
+}
+/* SparseAdam's lazy rule (the step size folds the second bias correction in; see optim.c). */
+static inline float edl__rule_sparse_adam(float p, float g, float *m1, float *m2, float k1, float k2, float wd,
+                                          float decay, float step, float eps) {
+    float d = g + wd * p;
+    float pi = p * decay;
+    float a = *m1 + (d - *m1) * k1, v = *m2 + (d * d - *m2) * k2;
+    *m1 = a, *m2 = v;
+    return pi - step * (a / (sqrtf(v) + eps));
+}
 
 /* Dropout on the rows of a larger batch (dropout.c): in holds n rows of d values, row i being
    row pos[i] (increasing) of a batch of total rows; the rng draws total x d numbers, as

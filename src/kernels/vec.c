@@ -454,7 +454,7 @@ EDL__INLINE unsigned sgd_run(float *restrict p, float *restrict g, float *restri
     unsigned bad = 0;
     if (mom == 0.0f) {
         for (size_t i = 0; i < n; i++) {
-            p[i] -= lr * (g[i] + wd * p[i]);
+            p[i] = edl__rule_sgd(p[i], g[i], lr, wd);
             if (zero) g[i] = 0.0f;
             if (zero) bad |= nonfinite(p[i]);
         }
@@ -476,9 +476,7 @@ EDL__INLINE unsigned adagrad_run(float *restrict p, float *restrict g, float *re
     const float lr = c->lr, wd = c->wd, eps = c->eps;
     unsigned bad = 0;
     for (size_t i = 0; i < n; i++) {
-        float d = g[i] + wd * p[i];
-        sum[i] += d * d;
-        p[i] -= lr * (d / (sqrtf(sum[i]) + eps));
+        p[i] = edl__rule_adagrad(p[i], g[i], &sum[i], lr, wd, eps);
         if (zero) g[i] = 0.0f;
         if (zero) bad |= nonfinite(p[i]);
     }
@@ -490,11 +488,7 @@ EDL__INLINE unsigned sparse_adam_run(float *restrict p, float *restrict g, float
     unsigned bad = 0;
     const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
     for (size_t i = 0; i < n; i++) {
-        float d = g[i] + wd * p[i];
-        float pi = p[i] * decay;
-        float a = m1[i] + (d - m1[i]) * k1, v = m2[i] + (d * d - m2[i]) * k2;
-        m1[i] = a, m2[i] = v;
-        p[i] = pi - step * (a / (sqrtf(v) + eps));
+        p[i] = edl__rule_sparse_adam(p[i], g[i], &m1[i], &m2[i], k1, k2, wd, decay, step, eps);
         if (zero) g[i] = 0.0f;
         if (zero) bad |= nonfinite(p[i]);
     }
