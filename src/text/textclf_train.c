@@ -298,6 +298,7 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
     rep->loss = r.loss, rep->seconds = r.seconds, rep->words_per_sec_thread = r.words_per_sec_thread;
     rep->syncs = r.syncs, rep->bytes_sent = r.bytes_sent;
     rep->sync_seconds = r.sync_seconds, rep->wait_seconds = r.wait_seconds;
+    rep->cpu_seconds = r.cpu_seconds, rep->steps = r.units, rep->busiest = r.busiest;
     if (s != EDL_OK || r.stopped) return edl_comm_agree(a->comm, s); /* another rank's status, when it stopped us */
     int bad_in = !edl__table_all_finite(c->m, 0), bad_out = !edl__vec_all_finite(h.wo, out_n);
     if (r.diverged >= 0 || bad_in || bad_out) {
