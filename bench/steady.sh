@@ -17,6 +17,10 @@
 #   line ns          a cache line's round trip between cores 0 and 1 just before the run
 #                    (build/bench_line_transfer: what each row both threads write costs; on a
 #                    virtual machine it follows where the host runs the two virtual CPUs)
+#   pair x, share x  right after the run, build/bench_pair_probe: two threads' Hogwild-like steps at
+#                    once over one alone, each thread on its own table (pair x: what the host and the
+#                    shared cache cost a pair of busy vCPUs, nothing of edl's) and on one table over
+#                    their own (share x: what writing the same hot rows costs on these cores now)
 # A run slowed because other processes took the cores shows others % and sessions up, cores down
 # and its CPU time unchanged; one slowed inside edl (threads stalling on shared cache lines,
 # spinning) shows its CPU time grown; one blocked inside edl, cores below what the others left.
@@ -35,7 +39,7 @@ cmds=${CMDS:-skipgram supervised}
 new=${NEW:-build/edl}
 old=${OLD-/work/base17/build/edl}
 [ "$new" = build/edl ] && make -s build/edl
-make -s build/bench_line_transfer
+make -s build/bench_line_transfer build/bench_pair_probe
 bins=("$new")
 names=(new)
 if [ -n "$old" ]; then
@@ -53,8 +57,9 @@ sg=(skipgram -input "$tmp/corpus.txt" -output "$tmp/e" -dim 100 -ws 5 -epoch 5 -
 sup=(supervised -input data/spam.train -output "$tmp/s" -wordNgrams 2 -bucket 200000 -epoch 25)
 echo "$runs back-to-back runs each at -thread $threads; $(nproc) cores, $(uname -r);" \
     "autogroup $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo -); skip-gram on $lines lines"
-fmt='%-10s %-4s %3s %7s %8s %6s %6s %7s %9s %6s %8s %6s %7s\n'
-printf "$fmt" command bin run "wall s" "train s" "cpu s" cores "others%" sessions waits "line ns" "us/ex" busiest
+fmt='%-10s %-4s %3s %7s %8s %6s %6s %7s %9s %6s %8s %6s %7s %6s %7s\n'
+printf "$fmt" command bin run "wall s" "train s" "cpu s" cores "others%" sessions waits "line ns" "us/ex" busiest \
+    "pair x" "share x"
 for cmd in $cmds; do
     for r in $(seq "$runs"); do
         for k in "${!bins[@]}"; do
@@ -66,8 +71,9 @@ for cmd in $cmds; do
             train=$(sed -n 's/^trained in \([0-9.]*\) s.*/\1/p' "$tmp/err")
             us=$(sed -n 's/^training threads: .* CPU, \([0-9.]*\) us CPU an example.*/\1/p' "$tmp/err")
             busiest=$(sed -n 's/^training threads: .*busiest thread \([0-9.]*\) of.*/\1/p' "$tmp/err")
+            read -r pair share < <(build/bench_pair_probe 50000 3 | sed -n 's/.*private\/alone \([0-9.]*\), shared\/private \([0-9.]*\).*/\1 \2/p')
             printf "$fmt" $cmd "${names[$k]}" "$r" "$w" "$train" "$cpu" "$cores" "$others" "$sessions" "$waits" "$line_ns" \
-                "${us:--}" "${busiest:--}"
+                "${us:--}" "${busiest:--}" "$pair" "$share"
             echo "$cmd ${names[$k]} $w $train $cpu $others ${us:-0}" >>"$tmp/all"
         done
     done
