@@ -185,6 +185,34 @@ edl_status edl_embedding_bag_backward(float *dtable, size_t rows, size_t dim, co
     return EDL_OK;
 }
 
+/* Counting sort of the bag's indices by row, stable, so each row's occurrences keep the (bag,
+   position) order of the scatter above. */
+void edl__bag_row_index(uint32_t *start, uint32_t *bag, float *factor, size_t rows, const int64_t *idx, size_t n,
+                        const int64_t *offsets, size_t bags, const float *weights, edl_pool pool, int64_t padding_idx) {
+    memset(start, 0, (rows + 1) * sizeof *start);
+    for (size_t j = 0; j < n; j++)
+        if (idx[j] != padding_idx) start[idx[j] + 1]++;
+    for (size_t r = 0; r < rows; r++) start[r + 1] += start[r];
+    /* start[r] is row r's first slot; it moves past each slot filled, ending at row r + 1's */
+    for (size_t b = 0; b < bags; b++) {
+        size_t s = (size_t)offsets[b], e = edl__bag_end(offsets, bags, n, b);
+        float scale = 1.0f;
+        if (pool == EDL_POOL_MEAN) {
+            size_t c = padding_idx < 0 ? e - s : bag_count(idx, s, e, padding_idx);
+            if (c == 0) continue;
+            scale = (float)(1.0 / (double)c);
+        }
+        for (size_t j = s; j < e; j++) {
+            if (idx[j] == padding_idx) continue;
+            uint32_t k = start[idx[j]]++;
+            bag[k] = (uint32_t)b;
+            factor[k] = weights ? weights[j] : scale;
+        }
+    }
+    for (size_t r = rows; r > 0; r--) start[r] = start[r - 1];
+    start[0] = 0;
+}
+
 /* ---- references: the definition, one float at a time -------------------------------------- */
 
 void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *table, size_t dim, const int64_t *idx,
@@ -259,4 +287,20 @@ void edl__embedding_bag_forward_int8_naive(float *out, int64_t *argmax, const ui
             if (argmax && pool == EDL_POOL_MAX) argmax[b * dim + d] = best;
         }
     }
+}
+
+bool edl__update_bag_rows_naive(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2, float *g,
+                                size_t rows, size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
+                                size_t bags, const float *weights, edl_pool pool, int64_t padding_idx,
+                                const float *dout) {
+    memset(g, 0, rows * dim * sizeof *g);
+    edl__embedding_bag_backward_naive(g, dim, idx, n, offsets, bags, weights, pool, padding_idx, NULL, dout);
+    switch (kind) {
+    case EDL_OPT_SGD: return edl__vec_sgd(p, g, s1, rows * dim, c);
+    case EDL_OPT_ADAGRAD:
+    case EDL_OPT_ROWWISE_ADAGRAD: return edl__vec_adagrad(p, g, s1, rows * dim, c);
+    case EDL_OPT_ADAM:
+    case EDL_OPT_ADAMW: return edl__vec_adam(p, g, s1, s2, rows * dim, c);
+    }
+    return true;
 }
