@@ -185,16 +185,12 @@ edl_status edl_embedding_bag_backward(float *dtable, size_t rows, size_t dim, co
     return EDL_OK;
 }
 
-/* Counting sort of the bag's indices by row, stable, so each row's occurrences keep the (bag,
-   position) order of the scatter above. */
-void edl__bag_row_index(uint32_t *start, uint32_t *bag, float *factor, size_t rows, const int64_t *idx, size_t n,
+/* One pass from the last index to the first, each put at the head of its row's list: the lists
+   end in increasing position. */
+void edl__bag_row_index(uint32_t *head, edl__bag_occ *occ, size_t rows, const int64_t *idx, size_t n,
                         const int64_t *offsets, size_t bags, const float *weights, edl_pool pool, int64_t padding_idx) {
-    memset(start, 0, (rows + 1) * sizeof *start);
-    for (size_t j = 0; j < n; j++)
-        if (idx[j] != padding_idx) start[idx[j] + 1]++;
-    for (size_t r = 0; r < rows; r++) start[r + 1] += start[r];
-    /* start[r] is row r's first slot; it moves past each slot filled, ending at row r + 1's */
-    for (size_t b = 0; b < bags; b++) {
+    memset(head, 0xff, rows * sizeof *head); /* EDL__BAG_END */
+    for (size_t b = bags; b-- > 0;) {
         size_t s = (size_t)offsets[b], e = edl__bag_end(offsets, bags, n, b);
         float scale = 1.0f;
         if (pool == EDL_POOL_MEAN) {
@@ -202,15 +198,13 @@ void edl__bag_row_index(uint32_t *start, uint32_t *bag, float *factor, size_t ro
             if (c == 0) continue;
             scale = (float)(1.0 / (double)c);
         }
-        for (size_t j = s; j < e; j++) {
+        for (size_t j = e; j-- > s;) {
             if (idx[j] == padding_idx) continue;
-            uint32_t k = start[idx[j]]++;
-            bag[k] = (uint32_t)b;
-            factor[k] = weights ? weights[j] : scale;
+            size_t r = (size_t)idx[j];
+            occ[j].next = head[r], occ[j].bag = (uint32_t)b, occ[j].factor = weights ? weights[j] : scale;
+            head[r] = (uint32_t)j;
         }
     }
-    for (size_t r = rows; r > 0; r--) start[r] = start[r - 1];
-    start[0] = 0;
 }
 
 /* ---- references: the definition, one float at a time -------------------------------------- */

@@ -21,10 +21,9 @@ typedef struct {
    bag_grad.c): the optimizer sums each row as it updates it. */
 typedef struct {
     int on;            /* held: the table's rows in the gradient block are zero, its gradient is here */
-    uint32_t *start;   /* rows + 1: row r's occurrences are [start[r], start[r + 1]) */
-    uint32_t *bag;     /* per occurrence: the bag (example) it came from ... */
-    float *factor;     /* ... and its factor (1, the mean's 1 / count, or the index's weight) */
-    size_t cap;        /* occurrences bag and factor hold */
+    uint32_t *head;    /* rows: row r's first occurrence, a position in the batch's indices */
+    edl__bag_occ *occ; /* per position: the row's next, its bag (example) and factor */
+    size_t cap;        /* positions occ holds */
     const float *dout; /* bags x dim: the workspace's grad[0], which nothing writes before the next
                           forward_backward, and that settles the held gradient first */
     size_t dim;
