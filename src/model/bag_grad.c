@@ -4,13 +4,16 @@
  * updates every row, reading its gradient from the gradient block. Written there, the table's
  * gradient costs a scatter pass (each index's row += the bag's gradient) and 8 of the 32 bytes a
  * parameter the update moves (reading the gradient, zeroing it). Held instead, as rows ->
- * occurrences of the batch's gradient at the table's output (a counting sort of the batch's
- * indices, keeping the scatter's order, so each row adds the same terms in the same order: the
- * same bits), the optimizer sums each row in registers as it updates it.
+ * occurrences of the batch's gradient at the table's output (a list per row through the batch's
+ * positions, in the scatter's order, so each row adds the same terms in the same order: the same
+ * bits), the optimizer sums each row in registers as it updates it. The update itself is bound by
+ * its square root and divisions (bench/bag_update.c), so the gain is the scatter's pass.
  *
  * The hold applies only where nothing else reads the block in between: anything that does (a
- * gradient exchange, clipping, row-wise Adagrad, a second backward before the step) settles the
- * held gradient into the block first (edl__settle_grads), which is the scatter's result. The
+ * gradient exchange, clipping, row-wise Adagrad, a second backward before the step, a layer
+ * frozen or made sparse in between) settles the held gradient into the block first
+ * (edl__settle_grads), which is the scatter's result. No public function hands out the gradient
+ * block, so nothing outside sees the difference. The
  * finiteness check of a backward is unchanged: it reads the gradient at the table's output, of
  * which the rows are sums, before the hold or the scatter.
  */
