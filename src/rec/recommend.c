@@ -134,6 +134,8 @@ typedef struct {
     float *b1, *b2;     /* ... and beside the biases */
     uint64_t *filter;   /* bpr, mlp: a Bloom filter of the training (user, item) pairs */
     size_t filter_mask; /* its words - 1 (a power of two) */
+    uint64_t *pairs;    /* ... or, when it is at most twice the filter's size, every pair's bit */
+    size_t pairs_words; /* words a user in pairs (items / 64, rounded up) */
     size_t dense_off;   /* first float of the dense layers in the block */
     size_t nparams;     /* floats in the block, from r->table to the last dense layer's bias */
     size_t steps;       /* batches done before this epoch (Adam's bias correction) */
@@ -242,6 +244,18 @@ static uint64_t pair_bits(uint64_t h) { return (1ULL << (h >> 58)) | (1ULL << ((
 static edl_status build_filter(trainer *t, const int64_t *uidx, const int64_t *iidx, size_t n) {
     size_t words = 64;
     while (words < n / 4 && words < ((size_t)1 << 40)) words *= 2; /* >= 16 bits a pair */
+    /* a bit for every (user, item) when that is at most twice the filter: one read answers
+       exactly, with no search (dense sets: 3 MB against 2 MB for 6000 x 4000 and 900k pairs) */
+    const size_t U = t->r->users, row = (t->r->items + 63) / 64;
+    if (row && U <= 2 * words / row) {
+        t->pairs = calloc(U * row, sizeof *t->pairs);
+        if (t->pairs) {
+            t->pairs_words = row;
+            for (size_t k = 0; k < n; k++)
+                t->pairs[(size_t)uidx[k] * row + (size_t)iidx[k] / 64] |= 1ULL << ((size_t)iidx[k] % 64);
+            return EDL_OK;
+        }
+    }
     t->filter = calloc(words, sizeof *t->filter);
     if (!t->filter)
         return edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the negative sampler's filter (%zu words)",
@@ -252,6 +266,11 @@ static edl_status build_filter(trainer *t, const int64_t *uidx, const int64_t *i
         t->filter[h & t->filter_mask] |= pair_bits(h);
     }
     return EDL_OK;
+}
+
+/* Whether item i is user u's, from the bits of every pair. */
+static bool pair_seen(const trainer *t, size_t u, int64_t i) {
+    return (t->pairs[u * t->pairs_words + (size_t)i / 64] >> ((size_t)i % 64)) & 1;
 }
 
 static bool maybe_seen(const trainer *t, size_t u, int64_t i) {
@@ -292,6 +311,23 @@ static void draw_negatives(const trainer *t, sampler *sm, int64_t *idx, size_t w
     const int64_t *seen = t->r->seen, *off = t->r->seen_off;
     size_t nmaybe = 0;
 #define SLOT(q) (((q) / per * (per + skip) + skip + (q) % per) * width)
+    if (t->pairs) { /* every pair's bit: a candidate's word asked for, then the answer (the same draws) */
+        for (size_t q = 0; q < n; q++) {
+            size_t e = SLOT(q), u = (size_t)idx[e];
+            int64_t j = sampler_draw(sm);
+            idx[e + jo] = j;
+            PREFETCH(t->pairs + u * t->pairs_words + (size_t)j / 64);
+        }
+        for (size_t q = 0; q < n; q++) {
+            size_t e = SLOT(q), u = (size_t)idx[e];
+            int64_t j = idx[e + jo];
+            if (pair_seen(t, u, j)) /* the user's own: draw again */
+                for (int tries = 1; tries < 16 && pair_seen(t, u, (j = sampler_draw(sm))); tries++) {
+                }
+            idx[e + jo] = U + j;
+        }
+        return;
+    }
     for (size_t q = 0; q < n; q++) {
         size_t e = SLOT(q), u = (size_t)idx[e];
         int64_t j = sampler_draw(sm);
@@ -811,7 +847,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     edl__rec_blocks_free(&blk);
     if (t.s1 != region1) free(t.s1);
     if (t.s2 != region2) free(t.s2);
-    free(t.filter), free(t.b1), free(t.b2);
+    free(t.filter), free(t.pairs), free(t.b1), free(t.b2);
     return s;
 }
 
