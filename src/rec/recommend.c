@@ -250,12 +250,13 @@ static edl_status build_filter(trainer *t, const int64_t *uidx, const int64_t *i
     const size_t U = t->r->users, row = (t->r->items + 63) / 64;
     if (row && bits != 0 && (bits == 1 || U <= 2 * words / row) && U <= SIZE_MAX / sizeof(uint64_t) / row) {
         t->pairs = calloc(U * row, sizeof *t->pairs);
-        if (t->pairs) {
-            t->pairs_words = row;
-            for (size_t k = 0; k < n; k++)
-                t->pairs[(size_t)uidx[k] * row + (size_t)iidx[k] / 64] |= 1ULL << ((size_t)iidx[k] % 64);
-            return EDL_OK;
-        }
+        if (!t->pairs)
+            return edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for the negative sampler's bits (%zu words)",
+                             U * row);
+        t->pairs_words = row;
+        for (size_t k = 0; k < n; k++)
+            t->pairs[(size_t)uidx[k] * row + (size_t)iidx[k] / 64] |= 1ULL << ((size_t)iidx[k] % 64);
+        return EDL_OK;
     }
     t->filter = calloc(words, sizeof *t->filter);
     if (!t->filter)
