@@ -9,9 +9,18 @@
 #                    shares the cores between sessions, so 2 threads get about 2 / (sessions + 1)
 #                    cores of 2 while the others are busy)
 #   waits            edl's voluntary context switches (blocked: the disk, a lock)
+#   us/ex, busiest   the classifier's training threads' CPU time an example (edl -verbose 1's
+#                    "training threads" line: the threads' own CPU clocks, so a core taken by
+#                    another process leaves it alone and a slow state inside edl -- threads stalling
+#                    on shared lines, denormals, spinning in the loop -- grows it), and the busiest
+#                    thread's examples over an even share; "-" where the binary does not say
 #   line ns          a cache line's round trip between cores 0 and 1 just before the run
 #                    (build/bench_line_transfer: what each row both threads write costs; on a
 #                    virtual machine it follows where the host runs the two virtual CPUs)
+#   pair x, share x  right after the run, build/bench_pair_probe: two threads' Hogwild-like steps at
+#                    once over one alone, each thread on its own table (pair x: what the host and the
+#                    shared cache cost a pair of busy vCPUs, nothing of edl's) and on one table over
+#                    their own (share x: what writing the same hot rows costs on these cores now)
 # A run slowed because other processes took the cores shows others % and sessions up, cores down
 # and its CPU time unchanged; one slowed inside edl (threads stalling on shared cache lines,
 # spinning) shows its CPU time grown; one blocked inside edl, cores below what the others left.
@@ -20,16 +29,17 @@
 #     runs:  back-to-back runs of each command and binary (default 10)
 #     lines: the skip-gram corpus (bench/make_corpus.py, default 30000 lines, about 0.6M tokens)
 #     env:   NEW=build/edl (made if missing), OLD=/work/base17/build/edl (OLD= times NEW alone),
-#            THREADS=2
+#            THREADS=2, CMDS="skipgram supervised" (the commands timed)
 set -euo pipefail
 cd "$(dirname "$0")/.." # the repository: build/, data/, bench/
 runs=${1:-10}
 lines=${2:-30000}
 threads=${THREADS:-2}
+cmds=${CMDS:-skipgram supervised}
 new=${NEW:-build/edl}
 old=${OLD-/work/base17/build/edl}
 [ "$new" = build/edl ] && make -s build/edl
-make -s build/bench_line_transfer
+make -s build/bench_line_transfer build/bench_pair_probe
 bins=("$new")
 names=(new)
 if [ -n "$old" ]; then
@@ -47,9 +57,10 @@ sg=(skipgram -input "$tmp/corpus.txt" -output "$tmp/e" -dim 100 -ws 5 -epoch 5 -
 sup=(supervised -input data/spam.train -output "$tmp/s" -wordNgrams 2 -bucket 200000 -epoch 25)
 echo "$runs back-to-back runs each at -thread $threads; $(nproc) cores, $(uname -r);" \
     "autogroup $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo -); skip-gram on $lines lines"
-fmt='%-10s %-4s %3s %7s %8s %6s %6s %7s %9s %6s %8s\n'
-printf "$fmt" command bin run "wall s" "train s" "cpu s" cores "others%" sessions waits "line ns"
-for cmd in skipgram supervised; do
+fmt='%-10s %-4s %3s %7s %8s %6s %6s %7s %9s %6s %8s %6s %7s %6s %7s\n'
+printf "$fmt" command bin run "wall s" "train s" "cpu s" cores "others%" sessions waits "line ns" "us/ex" busiest \
+    "pair x" "share x"
+for cmd in $cmds; do
     for r in $(seq "$runs"); do
         for k in "${!bins[@]}"; do
             if [ $cmd = skipgram ]; then args=("${sg[@]}"); else args=("${sup[@]}"); fi
@@ -58,27 +69,34 @@ for cmd in skipgram supervised; do
                 -verbose 1 2>"$tmp/err" >/dev/null || { cat "$tmp/err"; exit 1; }
             read -r w cpu cores others waits sessions <"$tmp/share"
             train=$(sed -n 's/^trained in \([0-9.]*\) s.*/\1/p' "$tmp/err")
-            printf "$fmt" $cmd "${names[$k]}" "$r" "$w" "$train" "$cpu" "$cores" "$others" "$sessions" "$waits" "$line_ns"
-            echo "$cmd ${names[$k]} $w $train $cpu $others" >>"$tmp/all"
+            us=$(sed -n 's/^training threads: .* CPU, \([0-9.]*\) us CPU an example.*/\1/p' "$tmp/err")
+            busiest=$(sed -n 's/^training threads: .*busiest thread \([0-9.]*\) of.*/\1/p' "$tmp/err")
+            read -r pair share < <(build/bench_pair_probe 50000 3 | sed -n 's/.*private\/alone \([0-9.]*\), shared\/private \([0-9.]*\).*/\1 \2/p')
+            printf "$fmt" $cmd "${names[$k]}" "$r" "$w" "$train" "$cpu" "$cores" "$others" "$sessions" "$waits" "$line_ns" \
+                "${us:--}" "${busiest:--}" "$pair" "$share"
+            echo "$cmd ${names[$k]} $w $train $cpu $others ${us:-0}" >>"$tmp/all"
         done
     done
 done
 echo
 echo "spread: the maximum over the median of the $runs runs' wall time, of the training time edl reports,"
-echo "of edl's CPU time; and of the wall time over the runs in which others used < 10% ('quiet', if any)"
-printf '%-10s %-4s %9s %8s %10s %8s %8s %8s %8s %6s %10s\n' command bin "med wall" max/med "med train" max/med \
-    "med cpu" max/med "max oth%" quiet "quiet m/m"
-for cmd in skipgram supervised; do
+echo "of edl's CPU time, of the training threads' CPU time an example (the classifier, where the binary says it:"
+echo "an edl-internal slow state shows here, the neighbours' share of the cores does not); and of the wall time"
+echo "over the runs in which others used < 10% ('quiet', if any)"
+printf '%-10s %-4s %9s %8s %10s %8s %8s %8s %8s %8s %8s %6s %10s\n' command bin "med wall" max/med "med train" max/med \
+    "med cpu" max/med "med us/ex" max/med "max oth%" quiet "quiet m/m"
+for cmd in $cmds; do
     for name in "${names[@]}"; do
         awk -v c=$cmd -v b="$name" '
             function med(a, n,   i, j, t) {
                 for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
                 return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-            $1 == c && $2 == b { n++; w[n] = $3; t[n] = $4; u[n] = $5; o = $6 > o ? $6 : o
-                mw = $3 > mw ? $3 : mw; mt = $4 > mt ? $4 : mt; mu = $5 > mu ? $5 : mu
+            $1 == c && $2 == b { n++; w[n] = $3; t[n] = $4; u[n] = $5; o = $6 > o ? $6 : o; e[n] = $7
+                mw = $3 > mw ? $3 : mw; mt = $4 > mt ? $4 : mt; mu = $5 > mu ? $5 : mu; me = $7 > me ? $7 : me
                 if ($6 < 10) { q++; qw[q] = $3; mq = $3 > mq ? $3 : mq } }
             END { a = med(w, n); x = med(t, n); y = med(u, n); z = q ? sprintf("%.2f", mq / med(qw, q)) : "-"
-                printf "%-10s %-4s %9.2f %8.2f %10.2f %8.2f %8.2f %8.2f %8d %6d %10s\n",
-                c, b, a, mw / a, x, mt / x, y, mu / y, o, q, z }' "$tmp/all"
+                ue = med(e, n); ev = ue > 0 ? sprintf("%.2f", ue) : "-"; er = ue > 0 ? sprintf("%.2f", me / ue) : "-"
+                printf "%-10s %-4s %9.2f %8.2f %10.2f %8.2f %8.2f %8.2f %8s %8s %8d %6d %10s\n",
+                c, b, a, mw / a, x, mt / x, y, mu / y, ev, er, o, q, z }' "$tmp/all"
     done
 done

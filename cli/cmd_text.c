@@ -192,6 +192,10 @@ int cmd_supervised(int argc, char **argv) {
             fprintf(stderr, "warning: %zu lines without a label were skipped\n", r.skipped_no_label);
         fprintf(stderr, "trained in %.2f s: %.0f words/sec/thread, avg.loss %.6f\n", r.seconds, r.words_per_sec_thread,
                 r.loss);
+        if (r.steps)
+            fprintf(stderr,
+                    "training threads: %.2f s CPU, %.2f us CPU an example, busiest thread %.2f of an even share\n",
+                    r.cpu_seconds, 1e6 * r.cpu_seconds / (double)r.steps, r.busiest);
         if (cli_ranks() > 1)
             fprintf(stderr,
                     "%d ranks: %llu synchronisations, rank 0 sent %llu bytes in them, %.2f s in them (%.2f s waiting "

@@ -90,6 +90,12 @@ typedef struct {
     float loss;
     uint64_t syncs, bytes_sent;        /* synchronisations of the ranks' rows, and the bytes this rank sent in them */
     double sync_seconds, wait_seconds; /* this rank's in them, and of that waiting for the others to arrive */
+    /* fastText's trainer (this rank's): the training threads' CPU time summed, the examples they
+       trained on (epochs x examples, about), and the busiest thread's examples over an even
+       share (1: even); 0 on the mini-batch path */
+    double cpu_seconds;
+    uint64_t steps;
+    double busiest;
 } edl_textclf_report;
 
 void edl_textclf_defaults(edl_textclf_args *a);

@@ -186,6 +186,41 @@ TEST(mpi_train_on_2_and_4_ranks_equals_one_process) {
     harness_remove_dir(dir);
 }
 
+/* The dense form of the table (sparse=0), whose gradient one process holds between backward and
+   step (src/model/bag_grad.c) and ranks write into the block for the exchange: 2 ranks train
+   one process's model; one process twice with the same seed writes the same bytes. */
+TEST(mpi_train_dense_table_on_2_ranks_equals_one_process) {
+    if (!harness_mpi()) return;
+    char dir[] = "/tmp/edl-mpidense-XXXXXX", data[96], one[96], two[96], args[1024], out[8192];
+    if (!mkdtemp(dir)) {
+        FAILF("mkdtemp");
+        return;
+    }
+    static const char dense_args[] = "train -spec 'embedding_bag(rows=60,dim=8,pool=mean,sparse=0) dense(16,act=relu) "
+                                     "dense(4)' -epoch 2 -batch 16 -seed 3 -thread 1 -verbose 0";
+    snprintf(data, sizeof data, "%s/d.txt", dir);
+    write_data(data, 301, 1, 0);
+    size_t na = 0, nb = 0;
+    unsigned char *a = NULL, *b = NULL;
+    for (int k = 0; k < 2; k++) {
+        snprintf(args, sizeof args, "%s %s -input %s -output %s/one 2>&1", harness_cli(), dense_args, data, dir);
+        if (harness_run(args, out, sizeof out) != 0) FAILF("one process: %s", out);
+        snprintf(one, sizeof one, "%s/one.safetensors", dir);
+        if (k == 0)
+            a = read_file_bytes(one, &na);
+        else
+            b = read_file_bytes(one, &nb);
+    }
+    if (!a || !b || na != nb || memcmp(a, b, na)) FAILF("one process twice: sizes %zu %zu", na, nb);
+    free(a), free(b);
+    snprintf(args, sizeof args, "%s -input %s -output %s/two", dense_args, data, dir);
+    int rc = harness_mpirun(2, args, out, sizeof out);
+    snprintf(two, sizeof two, "%s/two.safetensors", dir);
+    double d = max_rel_diff(one, two);
+    if (rc != 0 || !(d <= 1e-5)) FAILF("2 ranks: rc %d, max relative difference %g:\n%s", rc, d, out);
+    harness_remove_dir(dir);
+}
+
 TEST(mpi_train_validation_and_checkpoints_agree) {
     if (!harness_mpi()) return;
     char dir[] = "/tmp/edl-mpitrain-XXXXXX", data[96], args[1024], out[8192], p1[128], p2[128];

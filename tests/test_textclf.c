@@ -143,6 +143,31 @@ TEST(textclf_each_loss_learns) {
     harness_remove_dir(dir);
 }
 
+/* The report's account of the training threads: every example of every epoch trained on (the
+   run stops at its token count, published every -lrUpdateRate tokens: a few examples more at
+   most), their CPU time, and the busiest thread's share (one thread: all of it). */
+TEST(textclf_report_counts_threads) {
+    char dir[] = "/tmp/edl-clfth-XXXXXX", train[64], test[64];
+    corpus_pair(dir, train, test, 2000, 10, 4, 1, 0);
+    for (int nt = 1; nt <= 2; nt++) {
+        edl_textclf_args a;
+        edl_textclf_defaults(&a);
+        a.dim = 10, a.epoch = 3, a.thread = nt;
+        edl_textclf *c = NULL;
+        edl_textclf_report r;
+        CHECK_OK(edl_textclf_train(&c, train, &a, &r));
+        uint64_t want = 3 * 2000, slack = (uint64_t)nt * a.lr_update_rate; /* tokens >= 1 an example */
+        if (r.steps < want || r.steps > want + slack)
+            FAILF("%d threads: %llu examples trained, want %llu..%llu", nt, (unsigned long long)r.steps,
+                  (unsigned long long)want, (unsigned long long)(want + slack));
+        CHECK(r.cpu_seconds > 0.0 && isfinite(r.cpu_seconds));
+        if (!(nt == 1 ? r.busiest == 1.0 : r.busiest >= 1.0 && r.busiest <= 2.0))
+            FAILF("%d threads: busiest thread %.3f of an even share", nt, r.busiest);
+        edl_textclf_free(c);
+    }
+    harness_remove_dir(dir);
+}
+
 TEST(textclf_multilabel_ova) {
     char dir[] = "/tmp/edl-clf-XXXXXX", train[64], test[64];
     corpus_pair(dir, train, test, 3000, 400, 4, 3, 1);
@@ -549,12 +574,14 @@ TEST(textclf_autotune) {
     edl_textclf *c = NULL;
     edl_autotune_report r;
     CHECK_OK(edl_textclf_autotune(&c, train, &a, &t, &r));
-    if (!(r.trials >= 2 && r.best_score > 0.3 && r.best_score <= 1.0)) FAILF("%zu trials, best %.4f", r.trials, r.best_score);
+    if (!(r.trials >= 2 && r.best_score > 0.3 && r.best_score <= 1.0))
+        FAILF("%zu trials, best %.4f", r.trials, r.best_score);
     if (c) { /* the best, trained again: the score it had (f1 of one label a line is P@1) */
         edl_textclf_meter mt;
         CHECK_OK(edl_textclf_test(c, valid, 1, 0.0f, &mt));
         double p = (double)mt.correct / (double)mt.predicted;
-        if (fabs(p - r.best_score) > 1e-9) FAILF("the best trained again scores %.6f, in the search %.6f", p, r.best_score);
+        if (fabs(p - r.best_score) > 1e-9)
+            FAILF("the best trained again scores %.6f, in the search %.6f", p, r.best_score);
         edl_textclf_meter_free(&mt);
         CHECK(r.best.epoch >= 1 && r.best.epoch <= 100 && r.best.dim >= 1 && r.best.dim <= 1000);
         CHECK(r.best.lr >= 0.01f && r.best.lr <= 5.0f && r.best.word_ngrams >= 1 && r.best.word_ngrams <= 5);

@@ -185,6 +185,28 @@ edl_status edl_embedding_bag_backward(float *dtable, size_t rows, size_t dim, co
     return EDL_OK;
 }
 
+/* One pass from the last index to the first, each put at the head of its row's list: the lists
+   end in increasing position. */
+void edl__bag_row_index(uint32_t *head, edl__bag_occ *occ, size_t rows, const int64_t *idx, size_t n,
+                        const int64_t *offsets, size_t bags, const float *weights, edl_pool pool, int64_t padding_idx) {
+    memset(head, 0xff, rows * sizeof *head); /* EDL__BAG_END */
+    for (size_t b = bags; b-- > 0;) {
+        size_t s = (size_t)offsets[b], e = edl__bag_end(offsets, bags, n, b);
+        float scale = 1.0f;
+        if (pool == EDL_POOL_MEAN) {
+            size_t c = padding_idx < 0 ? e - s : bag_count(idx, s, e, padding_idx);
+            if (c == 0) continue;
+            scale = (float)(1.0 / (double)c);
+        }
+        for (size_t j = e; j-- > s;) {
+            if (idx[j] == padding_idx) continue;
+            size_t r = (size_t)idx[j];
+            occ[j].next = head[r], occ[j].bag = (uint32_t)b, occ[j].factor = weights ? weights[j] : scale;
+            head[r] = (uint32_t)j;
+        }
+    }
+}
+
 /* ---- references: the definition, one float at a time -------------------------------------- */
 
 void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *table, size_t dim, const int64_t *idx,
@@ -259,4 +281,20 @@ void edl__embedding_bag_forward_int8_naive(float *out, int64_t *argmax, const ui
             if (argmax && pool == EDL_POOL_MAX) argmax[b * dim + d] = best;
         }
     }
+}
+
+bool edl__update_bag_rows_naive(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2, float *g,
+                                size_t rows, size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
+                                size_t bags, const float *weights, edl_pool pool, int64_t padding_idx,
+                                const float *dout) {
+    memset(g, 0, rows * dim * sizeof *g);
+    edl__embedding_bag_backward_naive(g, dim, idx, n, offsets, bags, weights, pool, padding_idx, NULL, dout);
+    switch (kind) {
+    case EDL_OPT_SGD: return edl__vec_sgd(p, g, s1, rows * dim, c);
+    case EDL_OPT_ADAGRAD:
+    case EDL_OPT_ROWWISE_ADAGRAD: return edl__vec_adagrad(p, g, s1, rows * dim, c);
+    case EDL_OPT_ADAM:
+    case EDL_OPT_ADAMW: return edl__vec_adam(p, g, s1, s2, rows * dim, c);
+    }
+    return true;
 }

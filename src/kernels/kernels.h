@@ -6,6 +6,8 @@
 
 #include "common/internal.h"
 
+#include <math.h>
+
 /* Checks a matrix of r x c floats can be addressed: r*c*sizeof(float) fits size_t.
    what names the argument in the message. */
 edl_status edl__check_matrix(const char *fn, const char *what, size_t r, size_t c);
@@ -97,6 +99,25 @@ typedef struct {
     float eps;
 } edl__opt_coef;
 
+/* The rules' arithmetic on one value, written once: the vector loops (vec.c) call them on every
+   element and edl__opt_apply1 on a bias, so both round alike. Coefficients by value, so a loop
+   keeps them in registers. p's new value is returned; the state is updated in place. */
+static inline float edl__rule_sgd(float p, float g, float lr, float wd) { return p - lr * (g + wd * p); }
+static inline float edl__rule_adagrad(float p, float g, float *sum, float lr, float wd, float eps) {
+    float d = g + wd * p;
+    *sum += d * d;
+    return p - lr * (d / (sqrtf(*sum) + eps));
+}
+/* SparseAdam's lazy rule (the step size folds the second bias correction in; see optim.c). */
+static inline float edl__rule_sparse_adam(float p, float g, float *m1, float *m2, float k1, float k2, float wd,
+                                          float decay, float step, float eps) {
+    float d = g + wd * p;
+    float pi = p * decay;
+    float a = *m1 + (d - *m1) * k1, v = *m2 + (d * d - *m2) * k2;
+    *m1 = a, *m2 = v;
+    return pi - step * (a / (sqrtf(v) + eps));
+}
+
 /* Dropout on the rows of a larger batch (dropout.c): in holds n rows of d values, row i being
    row pos[i] (increasing) of a batch of total rows; the rng draws total x d numbers, as
    edl_dropout_forward on the whole batch, and each row keeps its own. How a rank holding some
@@ -149,6 +170,35 @@ bool edl__vec_sparse_adam(float *p, float *g, float *m1, float *m2, size_t n, co
    values one edl__vec_sgd / _adagrad / _sparse_adam call a row gives; whether all are finite. */
 bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2, size_t dim,
                           const int64_t *rows, size_t n, const float *scale, const float *const *x);
+/* A sum or mean embedding bag's table gradient held as rows -> occurrences rather than stored
+   (embedding_bag.c builds it): a list per row through the positions of idx, head[r] its first,
+   occ[k].next the next (EDL__BAG_END: none), in increasing position, which is the order of
+   edl_embedding_bag_backward's additions (bag, then position); occurrence k adds
+   occ[k].factor * dout[occ[k].bag, :] to its row, dout being the (bags, dim) gradient at the
+   bag's output. So a row's sum is the same bits. head holds rows entries, occ n; inputs as
+   edl_embedding_bag_backward's, checked by the caller, pool sum or mean, n < 2^32 - 1. */
+typedef struct {
+    uint32_t next, bag;
+    float factor; /* 1, the mean's 1 / count, or the index's weight */
+} edl__bag_occ;
+#define EDL__BAG_END UINT32_MAX
+void edl__bag_row_index(uint32_t *head, edl__bag_occ *occ, size_t rows, const int64_t *idx, size_t n,
+                        const int64_t *offsets, size_t bags, const float *weights, edl_pool pool, int64_t padding_idx);
+/* dtable's rows [r0, r1) += their held gradient (what edl_embedding_bag_backward adds). */
+void edl__vec_bag_rows_add(float *dtable, size_t dim, size_t r0, size_t r1, const uint32_t *head,
+                           const edl__bag_occ *occ, const float *dout);
+/* The dense rules (SGD, Adagrad, Adam/AdamW: edl__vec_sgd / _adagrad / _adam's arithmetic, the
+   same bits) on rows [r0, r1) of p (dim floats a row, state s1, s2 at the same offsets), each
+   row's gradient its held sum (zero for a row with no occurrence): the update the unfused path
+   makes from the stored gradient, without storing it. Returns whether every value is finite. */
+bool edl__vec_update_bag_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2, size_t dim,
+                              size_t r0, size_t r1, const uint32_t *head, const edl__bag_occ *occ, const float *dout);
+/* Its reference, the unfused path: g (rows x dim, scratch) = the bag's gradient by
+   edl__embedding_bag_backward_naive, then edl__vec_sgd / _adagrad / _adam over the table. */
+bool edl__update_bag_rows_naive(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2, float *g,
+                                size_t rows, size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
+                                size_t bags, const float *weights, edl_pool pool, int64_t padding_idx,
+                                const float *dout);
 /* g[k] = sigmoid(x[k]) - 1; returns sum_k -log sigmoid(x[k]) (bpr's loss), float arithmetic
    with relative error < 1e-6; _naive: the same in double with libm. */
 double edl__vec_logsig(float *g, const float *x, size_t n);

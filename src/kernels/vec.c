@@ -454,7 +454,7 @@ EDL__INLINE unsigned sgd_run(float *restrict p, float *restrict g, float *restri
     unsigned bad = 0;
     if (mom == 0.0f) {
         for (size_t i = 0; i < n; i++) {
-            p[i] -= lr * (g[i] + wd * p[i]);
+            p[i] = edl__rule_sgd(p[i], g[i], lr, wd);
             if (zero) g[i] = 0.0f;
             if (zero) bad |= nonfinite(p[i]);
         }
@@ -476,9 +476,7 @@ EDL__INLINE unsigned adagrad_run(float *restrict p, float *restrict g, float *re
     const float lr = c->lr, wd = c->wd, eps = c->eps;
     unsigned bad = 0;
     for (size_t i = 0; i < n; i++) {
-        float d = g[i] + wd * p[i];
-        sum[i] += d * d;
-        p[i] -= lr * (d / (sqrtf(sum[i]) + eps));
+        p[i] = edl__rule_adagrad(p[i], g[i], &sum[i], lr, wd, eps);
         if (zero) g[i] = 0.0f;
         if (zero) bad |= nonfinite(p[i]);
     }
@@ -490,11 +488,7 @@ EDL__INLINE unsigned sparse_adam_run(float *restrict p, float *restrict g, float
     unsigned bad = 0;
     const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
     for (size_t i = 0; i < n; i++) {
-        float d = g[i] + wd * p[i];
-        float pi = p[i] * decay;
-        float a = m1[i] + (d - m1[i]) * k1, v = m2[i] + (d * d - m2[i]) * k2;
-        m1[i] = a, m2[i] = v;
-        p[i] = pi - step * (a / (sqrtf(v) + eps));
+        p[i] = edl__rule_sparse_adam(p[i], g[i], &m1[i], &m2[i], k1, k2, wd, decay, step, eps);
         if (zero) g[i] = 0.0f;
         if (zero) bad |= nonfinite(p[i]);
     }
@@ -512,8 +506,8 @@ EDL__CLONES bool edl__vec_adagrad(float *restrict p, float *restrict g, float *r
 }
 
 /* torch.optim.Adam (wd as L2) and AdamW (decay != 1, decoupled). */
-EDL__CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2, size_t n,
-                               const edl__opt_coef *c) {
+EDL__INLINE unsigned adam_run(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2, size_t n,
+                              const edl__opt_coef *c, int zero) {
     unsigned bad = 0;
     const float b1 = c->b1, b2 = c->b2, k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay;
     const float step = c->step, sbc2 = c->sbc2, eps = c->eps;
@@ -523,10 +517,15 @@ EDL__CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *rest
         float a = m1[i] * b1 + d * k1, v = m2[i] * b2 + d * d * k2;
         m1[i] = a, m2[i] = v;
         p[i] = pi - step * (a / (sqrtf(v) / sbc2 + eps));
-        g[i] = 0.0f;
-        bad |= nonfinite(p[i]);
+        if (zero) g[i] = 0.0f;
+        if (zero) bad |= nonfinite(p[i]);
     }
-    return bad == 0;
+    return bad;
+}
+
+EDL__CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2, size_t n,
+                               const edl__opt_coef *c) {
+    return adam_run(p, g, m1, m2, n, c, 1) == 0;
 }
 
 /* torch.optim.SparseAdam's rule (its eps is not scaled by the bias correction). */
@@ -535,21 +534,13 @@ EDL__CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, floa
     return sparse_adam_run(p, g, m1, m2, n, c, 1) == 0;
 }
 
-/* One chunk of w <= 64 values of a row: the gradient s x built in registers, then the rule;
-   a lane of *bad becomes all ones where a new value's exponent bits are all ones (NaN or
-   infinite): an and, a compare and an or a 16 values, the or the only chain from row to row (a
-   running maximum of the exponents had been a compare and a blend on it, 8 cycles a row). */
+/* Whether p[0 .. w) holds a NaN or an infinity, into 16 lanes: a lane of *bad becomes all ones
+   where a value's exponent bits are all ones. An and, a compare and an or a 16 values, the or
+   the only chain from row to row (a running maximum of the exponents had been a compare and a
+   blend on it, 8 cycles a row); one reduction a batch (any lane set: not finite). */
 typedef uint32_t edl__u16 __attribute__((vector_size(64)));
 
-EDL__INLINE void update_chunk(int rule, const edl__opt_coef *c, float *p, float *s1, float *s2, float s,
-                              const float *restrict x, size_t w, edl__u16 *bad) {
-    float g[64];
-    for (size_t j = 0; j < w; j++) g[j] = s * x[j];
-    switch (rule) {
-    case 0: sgd_run(p, g, s1, w, c, 0); break;
-    case 1: adagrad_run(p, g, s1, w, c, 0); break;
-    default: sparse_adam_run(p, g, s1, s2, w, c, 0); break;
-    }
+EDL__INLINE void exponent_lanes(const float *p, size_t w, edl__u16 *bad) {
     const edl__u16 expo = {0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u,
                            0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u,
                            0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u};
@@ -564,6 +555,27 @@ EDL__INLINE void update_chunk(int rule, const edl__opt_coef *c, float *p, float 
         memcpy(&u, p + b, sizeof u);
         (*bad)[0] |= (u & 0x7f800000u) == 0x7f800000u;
     }
+}
+
+/* Whether every lane is clear. */
+EDL__INLINE bool lanes_finite(const edl__u16 *bad) {
+    uint32_t any = 0;
+    for (int l = 0; l < 16; l++) any |= (*bad)[l];
+    return any == 0;
+}
+
+/* One chunk of w <= 64 values of a row: the gradient s x built in registers, then the rule,
+   then the new values' check into *bad. */
+EDL__INLINE void update_chunk(int rule, const edl__opt_coef *c, float *p, float *s1, float *s2, float s,
+                              const float *restrict x, size_t w, edl__u16 *bad) {
+    float g[64];
+    for (size_t j = 0; j < w; j++) g[j] = s * x[j];
+    switch (rule) {
+    case 0: sgd_run(p, g, s1, w, c, 0); break;
+    case 1: adagrad_run(p, g, s1, w, c, 0); break;
+    default: sparse_adam_run(p, g, s1, s2, w, c, 0); break;
+    }
+    exponent_lanes(p, w, bad);
 }
 
 EDL__INLINE void prefetch_write(const float *row, size_t dim) {
@@ -610,9 +622,83 @@ EDL__CLONES bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c,
             update_chunk(rule, c, pr + j, r1 ? r1 + j : NULL, r2 ? r2 + j : NULL, scale[m], x[m] + j, w, &lanes);
         }
     }
-    uint32_t any = 0;
-    for (int l = 0; l < 16; l++) any |= lanes[l];
-    return any == 0;
+    return lanes_finite(&lanes);
+}
+
+/* ---- a bag's table gradient held as rows -> occurrences (edl__bag_row_index) ----------- */
+
+/* acc[0 .. w) += occ[k].factor * dout[occ[k].bag dim + j + d] along one row's list from first:
+   the additions edl__vec_scatter_add makes to that row's columns j .. j + w, in its order (a
+   factor of exactly 1 adds the value as it is, as there). The list is a chain of loads, short
+   (a batch's indices over the rows) and in the cache, and the next row's starts while this
+   row's update runs. */
+EDL__INLINE void occurrence_sum(float *restrict acc, size_t w, uint32_t first, const edl__bag_occ *occ,
+                                const float *restrict dout, size_t dim, size_t j) {
+    for (uint32_t k = first; k != EDL__BAG_END; k = occ[k].next) {
+        const float *restrict x = dout + (size_t)occ[k].bag * dim + j;
+        const float a = occ[k].factor;
+        if (a == 1.0f)
+            for (size_t d = 0; d < w; d++) acc[d] += x[d];
+        else
+            for (size_t d = 0; d < w; d++) acc[d] += a * x[d];
+    }
+}
+
+EDL__CLONES void edl__vec_bag_rows_add(float *dtable, size_t dim, size_t r0, size_t r1, const uint32_t *head,
+                                       const edl__bag_occ *occ, const float *dout) {
+    for (size_t r = r0; r < r1; r++) {
+        if (head[r] == EDL__BAG_END) continue;
+        float *y = dtable + r * dim;
+        for (size_t j = 0; j < dim; j += 64) {
+            const size_t w = dim - j < 64 ? dim - j : 64;
+            float acc[64];
+            memcpy(acc, y + j, w * sizeof *acc);
+            if (w == 64)
+                occurrence_sum(acc, 64, head[r], occ, dout, dim, j);
+            else
+                occurrence_sum(acc, w, head[r], occ, dout, dim, j);
+            memcpy(y + j, acc, w * sizeof *acc);
+        }
+    }
+}
+
+/* The dense rules on w values from the gradient g, without zeroing g; the exponents into lanes. */
+EDL__INLINE void dense_chunk(int rule, const edl__opt_coef *c, float *p, float *g, float *s1, float *s2, size_t w,
+                             edl__u16 *lanes) {
+    switch (rule) {
+    case 0: sgd_run(p, g, s1, w, c, 0); break;
+    case 1: adagrad_run(p, g, s1, w, c, 0); break;
+    default: adam_run(p, g, s1, s2, w, c, 0); break;
+    }
+    exponent_lanes(p, w, lanes);
+}
+
+/* Each row's gradient summed in a 64-float block from its occurrences (zero for a row with
+   none), then the rule on that block: the table's gradient is never stored, and p, s1, s2 are
+   read and written once, in order (the hardware's prefetcher follows them). */
+EDL__CLONES bool edl__vec_update_bag_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2,
+                                          size_t dim, size_t r0, size_t r1, const uint32_t *head,
+                                          const edl__bag_occ *occ, const float *dout) {
+    const int rule = kind == EDL_OPT_SGD ? 0 : kind == EDL_OPT_ADAGRAD || kind == EDL_OPT_ROWWISE_ADAGRAD ? 1 : 2;
+    edl__u16 lanes = {0};
+    for (size_t r = r0; r < r1; r++) {
+        const size_t off = r * dim;
+        float *pr = p + off, *r1p = s1 ? s1 + off : NULL, *r2p = s2 ? s2 + off : NULL;
+        for (size_t j = 0; j < dim; j += 64) {
+            const size_t w = dim - j < 64 ? dim - j : 64;
+            float g[64];
+            if (w == 64) {
+                memset(g, 0, sizeof g);
+                occurrence_sum(g, 64, head[r], occ, dout, dim, j);
+                dense_chunk(rule, c, pr + j, g, r1p ? r1p + j : NULL, r2p ? r2p + j : NULL, 64, &lanes);
+            } else {
+                memset(g, 0, w * sizeof *g);
+                occurrence_sum(g, w, head[r], occ, dout, dim, j);
+                dense_chunk(rule, c, pr + j, g, r1p ? r1p + j : NULL, r2p ? r2p + j : NULL, w, &lanes);
+            }
+        }
+    }
+    return lanes_finite(&lanes);
 }
 
 /* ---- the log-sigmoid loss (bpr) ------------------------------------------------------------ */

@@ -17,6 +17,7 @@ static int dense_part(const edl__layer *L) {
 
 edl_status edl__sync_dense_grads(edl_model *m, edl_comm *comm) {
     if (edl_comm_size(comm) == 1) return EDL_OK;
+    edl__settle_grads(m); /* a held table gradient is summed as the block's */
     /* runs of consecutive dense parts: [begin, end) of the gradient block, zeros between
        tensors included (they are zero on every rank) */
     for (size_t l = 0; l < m->nlayers;) {

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -19,7 +20,15 @@ typedef struct {
     int64_t nloss;
     _Atomic double pub_loss;
     _Atomic int64_t pub_nloss;
+    double cpu;     /* the thread's CPU seconds in the run (at its end) */
+    uint64_t units; /* units it trained on */
 } slot;
+
+/* The calling thread's CPU time (0 where the clock is missing). */
+static double thread_cpu(void) {
+    struct timespec ts;
+    return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0 ? (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec : 0.0;
+}
 
 /* The run's state, shared by its threads. What every thread writes while it trains (the count of
    tokens, added to every lr_update_rate tokens) sits alone on its cache line: on the line of what
@@ -162,6 +171,7 @@ static void report_locked(run *r, int tick) {
 
 static void run_thread(run *r, int t, int nt) {
     const edl__hogwild *h = r->h;
+    double cpu0 = thread_cpu();
     edl_rng rng;
     edl_rng_seed(&rng, h->seed + (uint64_t)t);
     void *state = h->thread_begin(h->job, &rng);
@@ -193,7 +203,7 @@ static void run_thread(run *r, int t, int nt) {
             atomic_compare_exchange_strong(&r->diverged, &never, atomic_load(&r->done) + local);
             break;
         }
-        my->loss += loss, my->nloss += nloss;
+        my->loss += loss, my->nloss += nloss, my->units++;
         local += tokens;
         if (++unit == h->units) unit = 0;
         if (local > r->update_rate) {
@@ -222,6 +232,7 @@ static void run_thread(run *r, int t, int nt) {
        first then tells the others) */
     while (t == 0 && r->synced < r->nsync - 1 && !atomic_load(&r->stop_all)) sync_once(r);
     if (state) h->thread_end(h->job, state);
+    my->cpu = thread_cpu() - cpu0;
 }
 
 /* Before the threads: this rank's arguments checked and its tables tracked, agreed by every rank,
@@ -336,6 +347,12 @@ edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
     res->syncs = (uint64_t)r.synced, res->rows_synced = r.rows_synced;
     res->sync_seconds = r.sync_seconds, res->wait_seconds = r.wait_seconds;
     res->bytes_sent = edl_comm_bytes_sent(h->comm) - sent0;
+    uint64_t most = 0;
+    for (int i = 0; i < r.nt; i++) {
+        res->cpu_seconds += r.slots[i].cpu, res->units += r.slots[i].units;
+        most = r.slots[i].units > most ? r.slots[i].units : most;
+    }
+    res->busiest = res->units ? (double)most * r.nt / (double)res->units : 0.0;
     free(r.slots);
     edl__rows_scratch_free(&r.scratch);
     for (size_t i = 0; i < h->ntables; i++) edl__rows_untrack(&h->tables[i]);

@@ -67,6 +67,12 @@ typedef struct {
     int stopped;                             /* another rank stopped the run (its status comes from edl_comm_agree) */
     uint64_t syncs, rows_synced, bytes_sent; /* synchronisations, rows averaged, bytes sent in them */
     double sync_seconds, wait_seconds;       /* spent in them, and of that waiting for the other ranks */
+    /* the threads' CPU time in the run, summed (a slow state inside the process shows here as
+       CPU time an unit grown; a core taken by another process does not), the units they trained
+       on, and the busiest thread's units over an even share (1: even) */
+    double cpu_seconds;
+    uint64_t units;
+    double busiest;
 } edl__hogwild_result;
 
 /* Runs the job; *r is always written. EDL_ERR_NOMEM when a thread could not set up (every

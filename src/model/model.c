@@ -25,6 +25,7 @@ void edl_model_free(edl_model *m) {
         free(m->layers[l].touched.rows);
         free(m->layers[l].touched.mark);
         free((void *)m->layers[l].made);
+        edl__held_grad_free(&m->layers[l].held);
     }
     for (size_t i = 0; i < m->nmeta; i++) {
         free(m->meta_keys[i]);
@@ -485,8 +486,10 @@ void edl__forget_touched(edl_model *m) {
 
 void edl_model_zero_grad(edl_model *m) {
     if (!m || !m->built || !m->grads) return;
+    edl__drop_held_grads(m);
     for (size_t l = 0; l < m->nlayers; l++) {
         edl__layer *L = &m->layers[l];
+        L->grad_written = 0;
         if (L->info.kind == EDL_LAYER_DENSE || (L->w_count && !edl__tracks_rows(L))) {
             memset(m->grads + L->w_off, 0, edl__layer_span(L) * sizeof(float));
         } else if (L->info.kind == EDL_LAYER_EMBEDDING || L->info.kind == EDL_LAYER_EMBEDDING_BAG) {

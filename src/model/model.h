@@ -6,6 +6,7 @@
 #include "common/internal.h"
 #include "io/map.h"
 #include "io/safetensors.h"
+#include "kernels/kernels.h"
 #include "model/table.h"
 
 /* Row-sparse gradient bookkeeping of one embedding table: which rows hold gradient. */
@@ -14,6 +15,19 @@ typedef struct {
     size_t n, cap;
     uint8_t *mark; /* mark[r] != 0 when r is in rows; `rows` bytes */
 } edl__touched;
+
+/* A dense-form sum or mean table's gradient for one batch, held as rows -> occurrences of the
+   batch's gradient at the table's output rather than written into the gradient block (see
+   bag_grad.c): the optimizer sums each row as it updates it. */
+typedef struct {
+    int on;            /* held: the table's rows in the gradient block are zero, its gradient is here */
+    uint32_t *head;    /* rows: row r's first occurrence, a position in the batch's indices */
+    edl__bag_occ *occ; /* per position: the row's next, its bag (example) and factor */
+    size_t cap;        /* positions occ holds */
+    const float *dout; /* bags x dim: the workspace's grad[0], which nothing writes before the next
+                          forward_backward, and that settles the held gradient first */
+    size_t dim;
+} edl__held_grad;
 
 typedef struct {
     edl_layer_info info;
@@ -27,6 +41,8 @@ typedef struct {
     edl_init init_scheme;
     int lazy;              /* rows made on first use (edl__table_row), not at init */
     _Atomic uint8_t *made; /* lazy: per row 0 not made, 1 being made, 2 made */
+    edl__held_grad held;   /* dense-form sum/mean tables: the batch's gradient, held */
+    int grad_written;      /* tables: rows of the gradient block may be nonzero (until a step or zero_grad) */
 } edl__layer;
 
 /* Floats from a layer's weight to the end of its bias: its tensors and the zeros between them
@@ -68,6 +84,7 @@ struct edl_model {
     size_t nmeta;
     edl_tensor *extras; /* loaded from a file: names and data owned here */
     size_t nextras;
+    int hold_off; /* tables' gradients always written into the gradient block (tests: the unfused path) */
 };
 
 edl_status edl__ws_reserve(edl__workspace *w, const edl_model *m, size_t n);
@@ -120,7 +137,25 @@ void edl__init_row(const edl__layer *L, size_t r, float *row);
 /* The length of the model's spec (without the terminating NUL). */
 size_t edl__model_spec_len(const edl_model *m);
 
-/* Sum of squares of every trainable gradient of layer l (touched rows only for embeddings). */
+/* The held table gradient (bag_grad.c). edl__grad_hold: layer 0's gradient for this batch held
+   (returns 1) when the table's form allows it (dense form, sum or mean, not frozen, not in a
+   scratch file, its gradient block rows zero) and the memory is there; else 0, and the caller
+   writes it into the block. Inputs as edl_embedding_bag_backward's, checked. */
+int edl__grad_hold(edl_model *m, const int64_t *idx, size_t nidx, const int64_t *offsets, size_t bags,
+                   const float *weights, const float *dout);
+/* Writes any held gradient into the gradient block (the same bits the scatter writes): before
+   anything reads the block (a gradient exchange, clipping, another backward, another rule). */
+void edl__settle_grads(edl_model *m);
+/* Forgets any held gradient (zero_grad). */
+void edl__drop_held_grads(edl_model *m);
+/* Optimizer step of layer l from its held gradient by a dense elementwise rule (SGD, Adagrad,
+   Adam, AdamW), split over threads by rows; the same bits as writing the gradient and updating
+   from it. Releases the hold. Returns whether every value is finite. */
+bool edl__held_grad_step(edl_model *m, size_t l, edl_opt_kind kind, const edl__opt_coef *a, float *s1, float *s2);
+void edl__held_grad_free(edl__held_grad *h);
+
+/* Sum of squares of every trainable gradient of layer l (touched rows only for embeddings); this
+   and the next read the gradient block, so a held gradient is settled first. */
 double edl__layer_grad_sumsq(const edl_model *m, size_t l);
 /* Whether every trainable gradient of layer l is finite (cheaper than the sum of squares). */
 bool edl__layer_grad_finite(const edl_model *m, size_t l);

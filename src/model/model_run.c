@@ -126,9 +126,12 @@ static edl_status embedding_backward(edl_model *m, edl__workspace *w, const edl_
     } else {
         const int64_t *offsets = in->kind == EDL_LAYER_EMBEDDING ? w->offsets : b->offsets;
         const float *weights = in->kind == EDL_LAYER_EMBEDDING ? NULL : b->weights;
+        /* the forward checked idx and offsets: held, when the table's form allows, else written */
+        if (edl__grad_hold(m, idx, nidx, offsets, n, weights, w->grad[0])) return EDL_OK;
         EDL__TRY(edl_embedding_bag_backward(dW, in->rows, in->dim, idx, nidx, offsets, n, weights, in->pool,
                                             in->padding_idx, w->argmax, w->grad[0]));
     }
+    L->grad_written = 1;
     return edl__touch_rows(L, idx, nidx);
 }
 
@@ -138,6 +141,9 @@ edl_status edl_model_forward_backward(edl_model *m, const edl_batch *b, edl_rng 
 
 edl_status edl__forward_backward_part(edl_model *m, const edl_batch *b, edl_rng *rng, const size_t *pos, size_t total,
                                       float *loss) {
+    /* a gradient held from an earlier backward goes into the block, which this one adds to (and
+       the workspace's grad[0], which it points into, is about to be written) */
+    if (m && m->built) edl__settle_grads(m);
     if (m && m->built && b && b->n == 0 && total > 0 && loss) {
         /* nothing held: draw what the batch's dropout draws */
         for (size_t l = 0; l < m->nlayers; l++) {

@@ -185,6 +185,9 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
     edl_model *m = o->m;
     const edl_optim_config *c = &o->c;
     o->t++;
+    /* a held table gradient is updated from as it is summed (bag_grad.c) by the elementwise
+       rules; clipping and row-wise Adagrad read it from the block */
+    if (c->clip_norm > 0.0f || c->kind == EDL_OPT_ROWWISE_ADAGRAD) edl__settle_grads(m);
     if (c->clip_norm > 0.0f) clip(o);
     edl__opt_coef a = edl__opt_coefs(c, lr, o->t, 0);
     edl__opt_coef lazy = edl__opt_coefs(c, lr, o->t, 1);
@@ -215,14 +218,20 @@ edl_status edl_optim_step(edl_optim *o, float lr) {
         } else {
             a.first = !o->started[l];
             o->started[l] = 1;
-            ok &= update(o, &a, L->w_off, edl__layer_span(L), 0);
+            if (L->held.on)
+                ok &= edl__held_grad_step(m, l, c->kind, &a, o->s1, o->s2);
+            else
+                ok &= update(o, &a, L->w_off, edl__layer_span(L), 0);
         }
+        if (is_embedding(L) && !L->info.sparse) L->grad_written = 0; /* every row's gradient read and zeroed */
         a.first = 0;
         if (!ok && bad_layer == SIZE_MAX) bad_layer = l;
     }
     /* the updates zeroed every gradient they read; what is left is the touched-row lists (and
-       any frozen layer's, which holds none) */
+       any frozen layer's, which holds none), and a gradient held for a layer frozen or made
+       sparse since its backward, which goes into the block as it would have */
     edl__forget_touched(m);
+    edl__settle_grads(m);
     if (bad_layer != SIZE_MAX) m->finite_known = 0; /* the non-finite values stay in the model */
     if (bad_layer != SIZE_MAX)
         return edl__fail(EDL_ERR_NUMERIC,

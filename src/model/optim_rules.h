@@ -34,32 +34,22 @@ static inline bool edl__opt_apply(edl_opt_kind kind, const edl__opt_coef *a, flo
     return true;
 }
 
-/* One value (a bias) with gradient g: edl__opt_apply(kind, a, p, &g, s1, s2, 1, 1)'s arithmetic
-   inline, the same operations in the same order (so the same bits), without a call a value.
+/* One value (a bias) with gradient g: edl__opt_apply(kind, a, p, &g, s1, s2, 1, 1)'s result
+   without a call a value (the same per-value rules of kernels.h, so the same bits).
    Returns whether *p is finite. */
 static inline bool edl__opt_apply1(edl_opt_kind kind, const edl__opt_coef *a, float *p, float g, float *s1, float *s2) {
     uint32_t bits;
     switch (kind) {
     case EDL_OPT_SGD:
         if (a->momentum != 0.0f) return edl__opt_apply(kind, a, p, &g, s1, s2, 1, 1);
-        *p -= a->lr * (g + a->wd * *p);
+        *p = edl__rule_sgd(*p, g, a->lr, a->wd);
         break;
     case EDL_OPT_ADAGRAD:
-    case EDL_OPT_ROWWISE_ADAGRAD: {
-        float d = g + a->wd * *p;
-        *s1 += d * d;
-        *p -= a->lr * (d / (sqrtf(*s1) + a->eps));
+    case EDL_OPT_ROWWISE_ADAGRAD: *p = edl__rule_adagrad(*p, g, s1, a->lr, a->wd, a->eps); break;
+    case EDL_OPT_ADAM: /* SparseAdam's lazy rule */
+    case EDL_OPT_ADAMW:
+        *p = edl__rule_sparse_adam(*p, g, s1, s2, a->k1, a->k2, a->wd, a->decay, a->step, a->eps);
         break;
-    }
-    case EDL_OPT_ADAM:
-    case EDL_OPT_ADAMW: { /* SparseAdam's lazy rule */
-        float d = g + a->wd * *p;
-        float pi = *p * a->decay;
-        float m = *s1 + (d - *s1) * a->k1, v = *s2 + (d * d - *s2) * a->k2;
-        *s1 = m, *s2 = v;
-        *p = pi - a->step * (m / (sqrtf(v) + a->eps));
-        break;
-    }
     }
     memcpy(&bits, p, sizeof bits);
     return (bits & 0x7f800000u) != 0x7f800000u;

@@ -136,6 +136,12 @@ typedef struct {
     double *neg_cdf;   /* ns: label l drawn with probability (cdf[l] - cdf[l-1]) / cdf[nlabels-1] */
 } hog;
 
+/* Rows asked for ahead of their use: an example's rows are spread over a table far larger than the
+   caches (the buckets' rows, drawn by hash), so each row read waits for memory unless asked for
+   early; 8 rows (~8 x 7 lines) ahead covers a miss's latency with the adds of the rows between.
+   Asked for writing: each row read is written back by the same example's step. */
+#define PREFETCH_ROWS 8
+
 /* ns: a label other than target, drawn by count^0.5 as fastText's negatives table does (here the
    exact distribution, searched, for a table of nlabels doubles instead of 10^7 ints). */
 static int32_t draw_negative(const hog *h, int32_t target, edl_rng *rng) {
@@ -174,7 +180,11 @@ static float update(hog *h, const int32_t *words, size_t nw, const int32_t *labe
     const size_t dim = c->dim, nlab = c->vocab.nlabels;
     float *table = h->table, *wo = h->wo;
     memset(hidden, 0, dim * sizeof *hidden);
-    for (size_t i = 0; i < nw; i++) edl__vec_add(hidden, table + (size_t)words[i] * dim, dim);
+    for (size_t i = 0; i < nw; i++) {
+        if (i + PREFETCH_ROWS < nw)
+            edl__vec_prefetch(table + (size_t)words[i + PREFETCH_ROWS] * dim, dim * sizeof *table, 1);
+        edl__vec_add(hidden, table + (size_t)words[i] * dim, dim);
+    }
     edl__vec_scale(hidden, 1.0f / (float)nw, dim);
     memset(grad, 0, dim * sizeof *grad);
     float loss = 0.0f;
@@ -237,6 +247,10 @@ static int64_t step_example(void *job, void *state, size_t e, float lr, edl_rng 
     *loss += update(h, d->words + d->woff[e], (size_t)(d->woff[e + 1] - d->woff[e]), d->labels + d->loff[e],
                     (size_t)(d->loff[e + 1] - d->loff[e]), lr, rng, buf, buf + dim, buf + 2 * dim);
     ++*nloss;
+    /* the next example's first rows (each thread walks the units in order; update asks for the rest) */
+    size_t next = e + 1 < d->n ? e + 1 : 0, k = (size_t)(d->woff[next + 1] - d->woff[next]);
+    for (size_t i = 0; i < k && i < PREFETCH_ROWS; i++)
+        edl__vec_prefetch(h->table + (size_t)d->words[d->woff[next] + (int64_t)i] * dim, dim * sizeof(float), 1);
     return d->ntokens[e];
 }
 
@@ -298,6 +312,7 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
     rep->loss = r.loss, rep->seconds = r.seconds, rep->words_per_sec_thread = r.words_per_sec_thread;
     rep->syncs = r.syncs, rep->bytes_sent = r.bytes_sent;
     rep->sync_seconds = r.sync_seconds, rep->wait_seconds = r.wait_seconds;
+    rep->cpu_seconds = r.cpu_seconds, rep->steps = r.units, rep->busiest = r.busiest;
     if (s != EDL_OK || r.stopped) return edl_comm_agree(a->comm, s); /* another rank's status, when it stopped us */
     int bad_in = !edl__table_all_finite(c->m, 0), bad_out = !edl__vec_all_finite(h.wo, out_n);
     if (r.diverged >= 0 || bad_in || bad_out) {
