@@ -99,6 +99,17 @@ TEST(vec_update_rows_matches_one_call_a_row) {
             /* a non-finite result is reported */
             scale[0] = INFINITY;
             CHECK(!edl__vec_update_rows(kinds[ki], &c, p, s1, s2, dim, idx, 1, scale, x));
+            /* ... and a NaN in the last value of a later row; values near FLT_MAX are finite */
+            for (size_t k = 0; k < len; k++) p[k] = 0.5f, s1[k] = s2[k] = 0.0f;
+            scale[0] = scale[1] = 0.0f;
+            p[(size_t)idx[1] * dim + dim - 1] = NAN;
+            CHECK(!edl__vec_update_rows(kinds[ki], &c, p, s1, s2, dim, idx, 2, scale, x));
+            /* (the NaN went into the state; without the L2, whose square of 3e36 overflows Adam's) */
+            for (size_t k = 0; k < len; k++) p[k] = 3.0e38f, s1[k] = s2[k] = 0.0f;
+            edl__opt_coef c0 = c;
+            c0.wd = 0.0f;
+            if (!edl__vec_update_rows(kinds[ki], &c0, p, s1, s2, dim, idx, 2, scale, x))
+                FAILF("kind %d dim %zu: 3e38 is finite", (int)kinds[ki], dim);
             free(p), free(s1), free(s2), free(rp), free(r1), free(r2), free(src), free(g);
         }
 }

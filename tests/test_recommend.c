@@ -500,3 +500,45 @@ TEST(recommend_file_truncated_at_every_byte) {
     CHECK(clean == n);
     edl_rec_free(r), edl_ratings_free(d);
 }
+
+/* The negative sampler's two ways of knowing a user's items, a bit for every (user, item) and the
+   Bloom filter with the exact search behind it: the same draws and the same answers (the
+   trainer takes whichever is smaller; its models must not depend on which), no negative is the
+   user's own, and every other item comes up about equally often. */
+TEST(recommend_negatives_same_with_pair_bits_and_filter) {
+    edl_ratings *d = synth_small("neg.data", 300, 200, 40); /* dense: 20% of the pairs */
+    edl_recommender *r = d ? train_model(d, EDL_REC_POP, 0, 1) : NULL;
+    enum { N = 60000 };
+    int64_t *users = malloc(N * sizeof *users), *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    if (r && users && a && b) {
+        const size_t U = edl_rec_num_users(r), I = edl_rec_num_items(r);
+        for (size_t k = 0; k < N; k++) users[k] = (int64_t)((k / 4) % U); /* four a user in a row, as bpr's */
+        CHECK_OK(edl__rec_sample_negatives(r, 1, 11, users, N, a));
+        CHECK_OK(edl__rec_sample_negatives(r, 0, 11, users, N, b));
+        CHECK(memcmp(a, b, N * sizeof *a) == 0);
+        size_t own = 0, *count = calloc(I, sizeof *count);
+        for (size_t k = 0; k < N && count; k++) {
+            own += edl__rec_seen(r, (size_t)users[k], a[k]) != 0;
+            if (a[k] >= 0 && (size_t)a[k] < I) count[a[k]]++;
+        }
+        CHECK(own == 0); /* 16 draws of a user with 20% of the items all seen: 1e-11 */
+        if (count) {     /* user 0's negatives only: uniform over the items user 0 has not seen */
+            size_t *c0 = calloc(I, sizeof *c0), n0 = 0, free_items = 0;
+            for (size_t k = 0; k < N && c0; k++)
+                if (users[k] == 0) c0[a[k]]++, n0++;
+            double chi = 0.0;
+            for (size_t i = 0; c0 && i < I; i++) free_items += !edl__rec_seen(r, 0, (int64_t)i);
+            for (size_t i = 0; c0 && i < I; i++)
+                if (!edl__rec_seen(r, 0, (int64_t)i)) {
+                    double want = (double)n0 / (double)free_items;
+                    chi += ((double)c0[i] - want) * ((double)c0[i] - want) / want;
+                }
+            CHECK(n0 > 0 && chi < (double)(free_items - 1) + 6.0 * sqrt(2.0 * (double)(free_items - 1)));
+            free(c0);
+        }
+        free(count);
+    }
+    free(users), free(a), free(b);
+    edl_rec_free(r);
+    edl_ratings_free(d);
+}

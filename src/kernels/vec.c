@@ -534,35 +534,40 @@ EDL__CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, floa
     return sparse_adam_run(p, g, m1, m2, n, c, 1) == 0;
 }
 
-/* One chunk of w <= 64 values of a row: the gradient s x built in registers, then the rule;
-   the exponent bits of the new values go into 16 lanes (max), whose largest is 0x7f800000
-   exactly when a value is NaN or infinite: two vector operations a chunk, one reduction a
-   batch. */
+/* Whether p[0 .. w) holds a NaN or an infinity, into 16 lanes: a lane of *bad becomes all ones
+   where a value's exponent bits are all ones. An and, a compare and an or a 16 values, the or
+   the only chain from row to row (a running maximum of the exponents had been a compare and a
+   blend on it, 8 cycles a row); one reduction a batch (any lane set: not finite). */
 typedef uint32_t edl__u16 __attribute__((vector_size(64)));
 
-/* The exponent bits of p[0 .. w) into the lanes' maximum (see update_chunk below). */
-EDL__INLINE void exponent_lanes(const float *p, size_t w, edl__u16 *lanes) {
+EDL__INLINE void exponent_lanes(const float *p, size_t w, edl__u16 *bad) {
     const edl__u16 expo = {0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u,
                            0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u,
                            0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u};
     size_t b = 0;
     for (; b + 16 <= w; b += 16) {
-        edl__u16 v, m;
+        edl__u16 v;
         memcpy(&v, p + b, sizeof v);
-        v &= expo;
-        m = (edl__u16)(v > *lanes);
-        *lanes = (v & m) | (*lanes & ~m);
+        *bad |= (edl__u16)((v & expo) == expo);
     }
     for (; b < w; b++) {
         uint32_t u;
         memcpy(&u, p + b, sizeof u);
-        u &= 0x7f800000u;
-        (*lanes)[0] = u > (*lanes)[0] ? u : (*lanes)[0];
+        (*bad)[0] |= (u & 0x7f800000u) == 0x7f800000u;
     }
 }
 
+/* Whether every lane is clear. */
+EDL__INLINE bool lanes_finite(const edl__u16 *bad) {
+    uint32_t any = 0;
+    for (int l = 0; l < 16; l++) any |= (*bad)[l];
+    return any == 0;
+}
+
+/* One chunk of w <= 64 values of a row: the gradient s x built in registers, then the rule,
+   then the new values' check into *bad. */
 EDL__INLINE void update_chunk(int rule, const edl__opt_coef *c, float *p, float *s1, float *s2, float s,
-                              const float *restrict x, size_t w, edl__u16 *lanes) {
+                              const float *restrict x, size_t w, edl__u16 *bad) {
     float g[64];
     for (size_t j = 0; j < w; j++) g[j] = s * x[j];
     switch (rule) {
@@ -570,7 +575,7 @@ EDL__INLINE void update_chunk(int rule, const edl__opt_coef *c, float *p, float 
     case 1: adagrad_run(p, g, s1, w, c, 0); break;
     default: sparse_adam_run(p, g, s1, s2, w, c, 0); break;
     }
-    exponent_lanes(p, w, lanes);
+    exponent_lanes(p, w, bad);
 }
 
 EDL__INLINE void prefetch_write(const float *row, size_t dim) {
@@ -617,9 +622,7 @@ EDL__CLONES bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c,
             update_chunk(rule, c, pr + j, r1 ? r1 + j : NULL, r2 ? r2 + j : NULL, scale[m], x[m] + j, w, &lanes);
         }
     }
-    uint32_t most = 0;
-    for (int l = 0; l < 16; l++) most = lanes[l] > most ? lanes[l] : most;
-    return most != 0x7f800000u;
+    return lanes_finite(&lanes);
 }
 
 /* ---- a bag's table gradient held as rows -> occurrences (edl__bag_row_index) ----------- */
@@ -695,9 +698,7 @@ EDL__CLONES bool edl__vec_update_bag_rows(edl_opt_kind kind, const edl__opt_coef
             }
         }
     }
-    uint32_t most = 0;
-    for (int l = 0; l < 16; l++) most = lanes[l] > most ? lanes[l] : most;
-    return most != 0x7f800000u;
+    return lanes_finite(&lanes);
 }
 
 /* ---- the log-sigmoid loss (bpr) ------------------------------------------------------------ */

@@ -111,6 +111,11 @@ size_t edl__rec_ws_floats(const edl_recommender *r);
 void edl__rec_score_all(const edl_recommender *r, size_t u, float *out, float *ws);
 /* Whether dense item i is among dense user u's training items. */
 int edl__rec_seen(const edl_recommender *r, size_t u, int64_t i);
+/* For the tests: n negatives for dense users[k], drawn as the trainer draws a batch's (seed: the
+   stream) from all items, checked with a bit for every pair (bits 1) or the Bloom filter and the
+   exact search (bits 0); out[k] a dense item id. */
+edl_status edl__rec_sample_negatives(edl_recommender *r, int bits, uint64_t seed, const int64_t *users, size_t n,
+                                     int64_t *out);
 
 /* A recommender's file (recommend_eval.c): rec.* metadata, embedding(users + items rows, len=2,
    flatten) [dense ...] and the tensors beside the table. Checked on the file's container and the
