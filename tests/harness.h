@@ -84,6 +84,9 @@ int harness_mpi(void);
 int harness_mpirun(int np, const char *args, char *buf, size_t size);
 /* rm -rf dir (a test's mkdtemp directory); a failure is a test failure. */
 void harness_remove_dir(const char *dir);
+/* "/tmp/edl-test-PID-name" into buf: a scratch file no other test run (another build's suite at
+   the same time) writes. */
+const char *harness_tmp_file(char *buf, size_t size, const char *name);
 
 /* Reference arrays made by tests/make_reference.py (PyTorch). Aborts the test run if missing:
    a reference test that cannot find its data must fail, not pass. */

@@ -102,6 +102,11 @@ void harness_remove_dir(const char *dir) {
     if (system(cmd) != 0) harness_failures++, fprintf(stderr, "    could not remove %s\n", dir);
 }
 
+const char *harness_tmp_file(char *buf, size_t size, const char *name) {
+    snprintf(buf, size, "/tmp/edl-test-%ld-%s", (long)getpid(), name);
+    return buf;
+}
+
 void harness_write_text(const char *path, const char *text) {
     FILE *f = fopen(path, "w");
     if (!f) return;

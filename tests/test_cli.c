@@ -145,10 +145,10 @@ TEST(cli_fasttext_commands) {
 
 /* edl bench: the equivalence columns, the CSV headers, the chart. */
 TEST(cli_bench_onehot_lookup_kernels) {
-    char cmd[512], out[8192];
-    snprintf(cmd, sizeof cmd,
-             "%s bench onehot --csv --max-rows 1000 --reps 1 --svg /tmp/edl-test-onehot.svg 2>/dev/null",
-             harness_cli());
+    char cmd[512], out[8192], svg_path[96];
+    harness_tmp_file(svg_path, sizeof svg_path, "onehot.svg");
+    snprintf(cmd, sizeof cmd, "%s bench onehot --csv --max-rows 1000 --reps 1 --svg %s 2>/dev/null", harness_cli(),
+             svg_path);
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     const char *header =
         "rows,dim,batch,max_abs_diff_out,max_abs_diff_grad,embedding_fwd_s,onehot_fwd_s,embedding_fwdbwd_s,"
@@ -171,13 +171,13 @@ TEST(cli_bench_onehot_lookup_kernels) {
     }
     CHECK(rows_seen == 2);
     size_t n = 0;
-    unsigned char *svg = read_file_bytes("/tmp/edl-test-onehot.svg", &n);
+    unsigned char *svg = read_file_bytes(svg_path, &n);
     CHECK(svg && n > 500 && !memcmp(svg, "<?xml", 5) && strstr((char *)svg, "</svg>\n"));
     int dots = 0;
     for (char *p = svg ? (char *)svg : ""; (p = strstr(p, "<circle")); p++) dots++;
     CHECK(dots == 8); /* 4 series x 2 table sizes */
     free(svg);
-    remove("/tmp/edl-test-onehot.svg");
+    remove(svg_path);
     snprintf(cmd, sizeof cmd, "%s bench lookup --csv --max-gb 0.001 --reps 1 2>/dev/null", harness_cli());
     CHECK(harness_run(cmd, out, sizeof out) == 0);
     CHECK(!strncmp(out,

@@ -139,7 +139,8 @@ TEST(scatter_svg_one_mark_per_point) {
         labels[i] = i < 20 ? names[i] : NULL;
     }
     edl_plot_opts o = {"A <title> & more", "x", "y", "caption", 0, 0, NULL, NULL, 0};
-    const char *path = "/tmp/edl-test-scatter.svg";
+    char tmp[96];
+    const char *path = harness_tmp_file(tmp, sizeof tmp, "scatter.svg");
     CHECK_OK(edl_plot_scatter_svg(path, &o, x, y, n, g, groups, 2, labels));
     size_t len = 0;
     char *svg = (char *)read_file_bytes(path, &len);
@@ -273,7 +274,8 @@ TEST(scatter_svg_invalid_utf8_replaced) {
                *groups[1] = {"gr\xfcn"};
     int g[6] = {0};
     edl_plot_opts o = {"t\xe9tle", "x", "y", "caption \xff", 0, 0, NULL, NULL, 0};
-    const char *path = "/tmp/edl-test-utf8.svg";
+    char tmp[96];
+    const char *path = harness_tmp_file(tmp, sizeof tmp, "utf8.svg");
     CHECK_OK(edl_plot_scatter_svg(path, &o, x, y, 6, g, groups, 1, labels));
     char *svg = (char *)read_file_bytes(path, &svg_len);
     CHECK(svg && strstr(svg, ">caf\xef\xbf\xbd<") && strstr(svg, ">na\xc3\xafve<") &&
@@ -294,7 +296,8 @@ TEST(scatter_svg_colours_and_highlight) {
     const char *names[2] = {"a", "other"}, *colours[2] = {NULL, "#7f7f7f"}, *labels[3] = {NULL, NULL, "picked"};
     unsigned char hl[3] = {0, 0, 1};
     edl_plot_opts o = {"t", "x", "y", NULL, 0, 0, NULL, NULL, 0};
-    const char *path = "/tmp/edl-test-hl.svg";
+    char tmp[96];
+    const char *path = harness_tmp_file(tmp, sizeof tmp, "hl.svg");
     CHECK_OK(edl_plot_scatter_svg_ex(path, &o, x, y, 3, g, names, colours, 2, labels, hl));
     char *svg = (char *)read_file_bytes(path, &svg_len);
     CHECK(svg && count_of(svg, "class=\"pt\"") == 3 && count_of(svg, "<path class=\"pt\"") == 1 &&
