@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 
+#ifdef _OPENMP /* the probes need two OpenMP threads; without them main says so */
 static _Alignas(64) _Atomic long ball;
 
 static int pin(int cpu) {
@@ -23,6 +24,7 @@ static int pin(int cpu) {
     CPU_SET(cpu, &s);
     return sched_setaffinity(0, sizeof s, &s); /* the calling thread */
 }
+#endif
 
 int main(int argc, char **argv) {
     int bursts = argc > 1 ? atoi(argv[1]) : 40;

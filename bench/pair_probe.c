@@ -25,6 +25,7 @@
 #define HOT  256
 #define ROWS ((size_t)32 << 20 >> 2) / DIM /* 32 MiB of rows */
 
+#ifdef _OPENMP /* the probes need two OpenMP threads; without them main says so */
 static int pin(int cpu) {
     cpu_set_t s;
     CPU_ZERO(&s);
@@ -47,6 +48,7 @@ static float steps_on(float *table, long steps, uint64_t seed) {
     }
     return sum;
 }
+#endif
 
 int main(int argc, char **argv) {
     long steps = argc > 1 ? atol(argv[1]) : 100000;

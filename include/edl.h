@@ -239,7 +239,8 @@ edl_status edl_model_set_table_dir(edl_model *m, const char *dir);
 edl_status edl_model_init(edl_model *m, edl_init scheme, uint64_t seed);
 /* Per-layer settings: a layer's own init scheme (before edl_model_init), frozen (no gradient,
    no update), and for embeddings whether optimizers update only touched rows (lazy, default) or
-   every row (dense form, as PyTorch's optimizers on a dense gradient). */
+   every row (dense form, as PyTorch's optimizers on a dense gradient); a gradient already computed
+   is kept for the next step in the new form. */
 edl_status edl_model_set_layer_init(edl_model *m, size_t layer, edl_init scheme);
 edl_status edl_model_freeze(edl_model *m, size_t layer, int frozen);
 edl_status edl_model_set_sparse(edl_model *m, size_t layer, int sparse);

@@ -299,3 +299,41 @@ TEST(held_table_gradient_non_finite) {
     edl_model_free(t[0]), edl_model_free(t[1]);
     edl_dataset_free(d);
 }
+
+/* A gradient computed in the dense form, the table made lazy before the step: the lazy step
+   applies it (the rows holding gradient are listed), zero_grad then clears all of it, and the
+   held and written paths stay the same bits through a second step back in the dense form. */
+TEST(held_grad_survives_sparse_switch) {
+    edl_model *m[2] = {model("embedding_bag(rows=50,dim=8,pool=sum,sparse=0) dense(3)", 1),
+                       model("embedding_bag(rows=50,dim=8,pool=sum,sparse=0) dense(3)", 0)};
+    if (!m[0] || !m[1]) {
+        edl_model_free(m[0]), edl_model_free(m[1]);
+        return;
+    }
+    int64_t idx[4] = {3, 4, 7, 3}, idx2[4] = {9, 10, 11, 12}, off[2] = {0, 2}, lab[2] = {0, 2};
+    edl_batch b = {.n = 2, .idx = idx, .nidx = 4, .offsets = off, .labels = lab};
+    edl_batch b2 = {.n = 2, .idx = idx2, .nidx = 4, .offsets = off, .labels = lab};
+    edl_optim_config oc;
+    edl_optim_defaults(&oc, EDL_OPT_SGD);
+    for (int k = 0; k < 2; k++) {
+        edl_optim *o = NULL;
+        CHECK_OK(edl_optim_create(&o, m[k], &oc));
+        if (!o) break;
+        const edl__layer *L = &m[k]->layers[0];
+        float before = m[k]->params[L->w_off + 3 * 8], loss;
+        CHECK_OK(edl_model_forward_backward(m[k], &b, NULL, &loss));
+        CHECK_OK(edl_model_set_sparse(m[k], 0, 1));
+        CHECK_OK(edl_optim_step(o, 0.1f));
+        CHECK(m[k]->params[L->w_off + 3 * 8] != before); /* the lazy step used row 3's gradient */
+        edl_model_zero_grad(m[k]);
+        size_t left = 0;
+        for (size_t i = 0; i < L->w_count; i++) left += m[k]->grads[L->w_off + i] != 0.0f;
+        CHECK(left == 0);
+        CHECK_OK(edl_model_set_sparse(m[k], 0, 0));
+        CHECK_OK(edl_model_forward_backward(m[k], &b2, NULL, &loss));
+        CHECK_OK(edl_optim_step(o, 0.1f));
+        edl_optim_free(o);
+    }
+    CHECK(same_params(m[0], m[1]));
+    edl_model_free(m[0]), edl_model_free(m[1]);
+}

@@ -26,8 +26,12 @@ typedef struct {
 
 /* The calling thread's CPU time (0 where the clock is missing). */
 static double thread_cpu(void) {
+#ifdef CLOCK_THREAD_CPUTIME_ID
     struct timespec ts;
     return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0 ? (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec : 0.0;
+#else
+    return 0.0;
+#endif
 }
 
 /* The run's state, shared by its threads. What every thread writes while it trains (the count of

@@ -224,7 +224,35 @@ edl_status edl_model_set_sparse(edl_model *m, size_t layer, int sparse) {
     if (k != EDL_LAYER_EMBEDDING && k != EDL_LAYER_EMBEDDING_BAG)
         return edl__fail(EDL_ERR_ARG, "edl_model_set_sparse: layer %zu (%s) is not an embedding", layer,
                          m->layers[layer].info.name);
-    m->layers[layer].info.sparse = sparse != 0;
+    edl__layer *L = &m->layers[layer];
+    const int to = sparse != 0;
+    if (L->info.sparse == to) return EDL_OK;
+    if (!m->grads) {
+        L->info.sparse = to;
+        return EDL_OK;
+    }
+    /* A gradient already computed is kept for the next step in the new form: the dense form
+       reads the whole block, so the lazy form's list is dropped; the lazy form reads only listed
+       rows, so every row holding gradient (written or held) is listed. */
+    edl__settle_grads(m);
+    edl__touched *t = &L->touched;
+    for (size_t i = 0; i < t->n; i++) t->mark[t->rows[i]] = 0;
+    t->n = 0;
+    L->info.sparse = to;
+    if (!to) return EDL_OK;
+    const size_t dim = L->info.dim;
+    for (int64_t r = 0; r < (int64_t)L->info.rows; r++) {
+        const float *g = m->grads + L->w_off + (size_t)r * dim;
+        size_t d = 0;
+        while (d < dim && g[d] == 0.0f) d++;
+        if (d == dim) continue;
+        edl_status s = edl__touch_rows(L, &r, 1);
+        if (s != EDL_OK) { /* as it was: the dense form, which needs no list */
+            for (size_t i = 0; i < t->n; i++) t->mark[t->rows[i]] = 0;
+            t->n = 0, L->info.sparse = 0;
+            return s;
+        }
+    }
     return EDL_OK;
 }
 
