@@ -170,7 +170,7 @@ typedef struct {
     int mlp_dot;
     /* mlp: the dense layers' decoupled weight decay a step (AdamW's: w *= 1 - rate x mlp_decay,
        dense values and their Adam state below FLT_MIN then set to 0); < 0 (the default): 5;
-       0: none (the mlp before 2026-12, with mlp_dot 0 and reg 0). rate x mlp_decay must be < 1. */
+       0: none (the mlp before 2026-12, with mlp_dot 0 and reg 0). */
     float mlp_decay;
 } edl_rec_args;
 

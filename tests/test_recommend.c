@@ -166,15 +166,16 @@ static double mlp_logit_by_hand(const edl_recommender *r, size_t u, size_t i) {
     return n == 1 ? z : NAN;
 }
 
-/* The mlp's two heads: with mlp_dot 1 the logit adds b_i + <p_u, q_i> (rec.mlp.dot in the
-   file); by default (0) the MLP alone (no rec.mlp.dot, as files before it). Scores match the
-   parameters worked by hand before and after a save and load, and the dot's biases train. */
+/* The mlp's two heads: with mlp_dot 1, the default (-1), the logit adds b_i + <p_u, q_i>
+   (rec.mlp.dot in the file); with 0 the MLP alone (no rec.mlp.dot, as files before it). Scores
+   match the parameters worked by hand before and after a save and load, and the dot's biases train. */
 TEST(recommend_mlp_dot_head) {
     edl_ratings *d = tiny();
-    for (int dot = 0; dot < 2 && d; dot++) {
+    for (int v = -1; v < 2 && d; v++) {
         edl_rec_args a;
         edl_rec_defaults(&a, EDL_REC_MLP);
-        a.dim = 4, a.thread = 1, a.seed = 3, a.mlp_dot = dot;
+        const int dot = v != 0;
+        a.dim = 4, a.thread = 1, a.seed = 3, a.mlp_dot = v;
         edl_recommender *r = NULL, *l = NULL;
         CHECK_OK(edl_rec_train(&r, d, &a, NULL));
         const char *path = tmp("dot.safetensors");
@@ -390,6 +391,10 @@ TEST(recommend_errors) {
     edl_rec_defaults(&a, EDL_REC_BPR);
     a.dim = 0;
     CHECK_STATUS(edl_rec_train(&r, d, &a, NULL), EDL_ERR_ARG);
+    edl_rec_defaults(&a, EDL_REC_MLP);
+    a.mlp_decay = NAN;
+    CHECK_STATUS(edl_rec_train(&r, d, &a, NULL), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("mlp_decay");
     /* a learning rate that diverges stops training, naming the layer and the step */
     for (int k = 0; k < 3; k++) {
         edl_rec_defaults(&a, (edl_rec_kind)k);

@@ -627,9 +627,6 @@ static edl_status check_args(const edl_rec_args *a, const edl_ratings *d) {
         return edl__fail(EDL_ERR_ARG, "%s: mlp_dot %d is not -1, 0 or 1", fn, a->mlp_dot);
     if (isnan(a->mlp_decay) || isinf(a->mlp_decay))
         return edl__fail(EDL_ERR_ARG, "%s: mlp_decay %g must be finite", fn, a->mlp_decay);
-    if (a->model == EDL_REC_MLP && (a->lr >= 0.0f ? a->lr : lr0[EDL_REC_MLP]) * edl__rec_mlp_decay(a) >= 1.0f)
-        return edl__fail(EDL_ERR_ARG, "%s: mlp_decay %g times the rate %g is not below 1", fn, edl__rec_mlp_decay(a),
-                         a->lr >= 0.0f ? a->lr : lr0[EDL_REC_MLP]);
     if (a->shard_rows && (a->model == EDL_REC_POP || a->table_dir))
         return edl__fail(EDL_ERR_ARG, "%s: shard_rows shards the rows of mf, bpr and mlp in memory (not %s%s)", fn,
                          edl_rec_kind_name(a->model), a->table_dir ? " with a table_dir" : "");
