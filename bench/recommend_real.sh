@@ -5,8 +5,9 @@
 # other file the author has not touched ranked. Default flags, as a new user runs them (add flags
 # with FLAGS="-thread 1"); one line per model and seed, then mean, standard deviation, min and max
 # of HR@10 and NDCG@10. pop is the popularity baseline. mf is left out: it learns explicit ratings
-# and every record here is a positive. mlp+dot is `-model mlp -dot 1 -hidden 32 -dim 64` (b_i +
-# <p_u, q_i> beside a smaller MLP: the best of the settings tried here, not a default).
+# and every record here is a positive. mlp is the default NeuMF head (b_i + <p_u, q_i> + MLP, -reg
+# 0.01, -dense_decay 5); mlp-plain is `-model mlp -dot 0 -reg 0 -dense_decay 0`, the mlp's default
+# before 2026-12 (the MLP alone), for the after binary only (older binaries run it as their mlp).
 # BEFORE=path/to/an/older/edl adds its rows (the same data, seeds and flags) for a before/after.
 # Usage: bench/recommend_real.sh GITDIR [seeds=5]
 #   e.g. git clone --bare https://github.com/git/git git.git && bench/recommend_real.sh git.git
@@ -23,10 +24,10 @@ bins="after=$build/edl"
 [ -n "${BEFORE:-}" ] && bins="before=$BEFORE $bins"
 for b in $bins; do
     name=${b%%=*} edl=${b#*=}
-    for label in pop bpr mlp mlp+dot; do
+    for label in pop bpr mlp mlp-plain; do
         m=$label
-        [ "$label" = mlp+dot ] && m="mlp -dot 1 -hidden 32 -dim 64"
-        [ "$name" = before ] && [ "$label" = mlp+dot ] && continue # no -dot before
+        [ "$label" = mlp-plain ] && m="mlp -dot 0 -reg 0 -dense_decay 0"
+        [ "$name" = before ] && [ "$label" = mlp-plain ] && continue # no -dense_decay before
         for s in $(seq "$seeds"); do
             # shellcheck disable=SC2086
             "$edl" recommend train -input "$tmp/git.csv" -output "$tmp/r" -model $m -split last -seed "$s" -verbose 0 \

@@ -159,7 +159,7 @@ static int rec_train(int argc, char **argv) {
     edl_rec_args a;
     edl_rec_defaults(&a, EDL_REC_MF);
     size_t dim = a.dim, epoch = a.epoch, neg = 0, batch = a.batch, k = SIZE_MAX; /* SIZE_MAX: not given (10) */
-    float lr = NAN, reg = NAN;                                                   /* NaN: the model's default */
+    float lr = NAN, reg = NAN, dense_decay = NAN;                                /* NaN: the model's default */
     int thread = 0, verbose = 1, dot = -1;
     uint64_t seed = 0;
     const char *table_dir = NULL, *shard = "none";
@@ -170,11 +170,13 @@ static int rec_train(int argc, char **argv) {
         {"dim", ARG_SIZE, &dim, "embedding size (mf 0: biases only)"},
         {"epoch", ARG_SIZE, &epoch, "passes over the data"},
         {"lr", ARG_FLOAT, &lr, "learning rate (default: mf 0.03, bpr 0.1, mlp 0.008)"},
-        {"reg", ARG_FLOAT, &reg, "L2 on the rows looked up (default: mf 0.03, bpr 0.01, mlp 0)"},
+        {"reg", ARG_FLOAT, &reg, "L2 on the rows looked up (default: mf 0.03, bpr 0.01, mlp 0.01)"},
         {"neg", ARG_SIZE, &neg, "negatives per positive (0: 4)"},
         {"batch", ARG_SIZE, &batch, "examples per batch"},
         {"hidden", ARG_STR, &hidden, "mlp: hidden layer sizes, e.g. 64,32"},
-        {"dot", ARG_INT, &dot, "mlp: 1 adds b_i + <p_u, q_i> to the MLP's logit, 0 (the default) the MLP alone"},
+        {"dot", ARG_INT, &dot, "mlp: 1 (the default) adds b_i + <p_u, q_i> to the MLP's logit, 0 the MLP alone"},
+        {"dense_decay", ARG_FLOAT, &dense_decay,
+         "mlp: the dense layers' decoupled weight decay a step, w *= 1 - rate x this (default 5; 0: none)"},
         {"optimizer", ARG_STR, &optimizer, opt_help},
         {"decay", ARG_STR, &decay, decay_help},
         {"thread", ARG_INT, &thread, "threads (0: all cores); 1 with a seed is reproducible"},
@@ -221,6 +223,10 @@ static int rec_train(int argc, char **argv) {
     if (dot != -1 && kind != EDL_REC_MLP)
         return (fprintf(stderr, "edl %s: -dot is for -model mlp (not %s)\n", cmd, model), 2);
     if (dot < -1 || dot > 1) return (fprintf(stderr, "edl %s: -dot %d is not 0 or 1\n", cmd, dot), 2);
+    if (!isnan(dense_decay) && kind != EDL_REC_MLP)
+        return (fprintf(stderr, "edl %s: -dense_decay is for -model mlp (not %s)\n", cmd, model), 2);
+    if (!isnan(dense_decay) && !(dense_decay >= 0 && isfinite(dense_decay)))
+        return (fprintf(stderr, "edl %s: -dense_decay %g is not a finite value >= 0\n", cmd, dense_decay), 2);
     if (neg && kind != EDL_REC_BPR && kind != EDL_REC_MLP)
         return (fprintf(stderr, "edl %s: -neg is for -model bpr or mlp, which sample negatives (not %s)\n", cmd, model),
                 2);
@@ -254,7 +260,7 @@ static int rec_train(int argc, char **argv) {
     a.dim = dim, a.epoch = epoch, a.lr = isnan(lr) ? -1.0f : lr, a.reg = isnan(reg) ? -1.0f : reg, a.neg = neg,
     a.batch = batch, a.thread = thread, a.seed = seed, a.k = k;
     a.table_dir = table_dir;
-    a.shard_rows = shard_rows, a.mlp_dot = dot;
+    a.shard_rows = shard_rows, a.mlp_dot = dot, a.mlp_decay = isnan(dense_decay) ? -1.0f : dense_decay;
     size_t hs[8], nh = 0;
     if (hidden) {
         if (args_sizes(hidden, hs, 8, &nh) != 0 || nh > 7)

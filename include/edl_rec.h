@@ -164,9 +164,14 @@ typedef struct {
        float rounding (its dense gradients are summed over ranks). */
     edl_comm *comm;
     /* mlp: 1: the logit is b_i + <p_u, q_i> + MLP([p_u, q_i]) (NeuMF's matrix-factorisation term
-       beside the MLP, sharing its rows; files say rec.mlp.dot 1); -1 (the default) and 0:
-       MLP([p_u, q_i]) alone. docs/BENCHMARKS.md, "Recommenders on real implicit data", compares them. */
+       beside the MLP, sharing its rows; files say rec.mlp.dot 1), also the default (-1); 0:
+       MLP([p_u, q_i]) alone (the mlp before 2026-12). docs/BENCHMARKS.md, "Recommenders on real
+       implicit data", compares them. */
     int mlp_dot;
+    /* mlp: the dense layers' decoupled weight decay a step (AdamW's: w *= 1 - rate x mlp_decay,
+       dense values and their Adam state below FLT_MIN then set to 0); < 0 (the default): 5;
+       0: none (the mlp before 2026-12, with mlp_dot 0 and reg 0). */
+    float mlp_decay;
 } edl_rec_args;
 
 typedef struct {

@@ -184,6 +184,10 @@ TEST(cli_refuses_flags_it_would_ignore) {
               fx.dir);
     CHECK_RUN(2, "-dot 2 is not 0 or 1", "recommend train -input %s -output %s/q -model mlp -dot 2", fx.ratings,
               fx.dir);
+    CHECK_RUN(2, "-dense_decay is for -model mlp", "recommend train -input %s -output %s/q -model bpr -dense_decay 1",
+              fx.ratings, fx.dir);
+    CHECK_RUN(2, "-dense_decay -1 is not a finite value >= 0",
+              "recommend train -input %s -output %s/q -model mlp -dense_decay -1", fx.ratings, fx.dir);
     CHECK_RUN(2, "-neg is for -model bpr or mlp", "recommend train -input %s -output %s/q -model mf -neg 5", fx.ratings,
               fx.dir);
     CHECK_RUN(2, "-cols is for -format csv",

@@ -4,6 +4,7 @@
 #include "harness.h"
 #include "rec/recommend.h"
 
+#include <float.h>
 #include <unistd.h>
 
 static char dir[] = "/tmp/edl-rec-XXXXXX";
@@ -166,15 +167,16 @@ static double mlp_logit_by_hand(const edl_recommender *r, size_t u, size_t i) {
     return n == 1 ? z : NAN;
 }
 
-/* The mlp's two heads: with mlp_dot 1 the logit adds b_i + <p_u, q_i> (rec.mlp.dot in the
-   file); by default (0) the MLP alone (no rec.mlp.dot, as files before it). Scores match the
-   parameters worked by hand before and after a save and load, and the dot's biases train. */
+/* The mlp's two heads: with mlp_dot 1, the default (-1), the logit adds b_i + <p_u, q_i>
+   (rec.mlp.dot in the file); with 0 the MLP alone (no rec.mlp.dot, as files before it). Scores
+   match the parameters worked by hand before and after a save and load, and the dot's biases train. */
 TEST(recommend_mlp_dot_head) {
     edl_ratings *d = tiny();
-    for (int dot = 0; dot < 2 && d; dot++) {
+    for (int v = -1; v < 2 && d; v++) {
         edl_rec_args a;
         edl_rec_defaults(&a, EDL_REC_MLP);
-        a.dim = 4, a.thread = 1, a.seed = 3, a.mlp_dot = dot;
+        const int dot = v != 0;
+        a.dim = 4, a.thread = 1, a.seed = 3, a.mlp_dot = v;
         edl_recommender *r = NULL, *l = NULL;
         CHECK_OK(edl_rec_train(&r, d, &a, NULL));
         const char *path = tmp("dot.safetensors");
@@ -202,6 +204,38 @@ TEST(recommend_mlp_dot_head) {
             }
         edl_rec_free(r), edl_rec_free(l);
     }
+    edl_ratings_free(d);
+}
+
+/* The mlp's dense decay (mlp_decay): a strong one leaves the dense layers far smaller than none
+   does (the rows' L2 and the dot term alike in both), and no dense value subnormal (they are
+   flushed to zero below FLT_MIN); rec.args records it. */
+TEST(recommend_mlp_dense_decay) {
+    edl_ratings *d = tiny();
+    double rms[2] = {0, 0};
+    for (int k = 0; k < 2 && d; k++) {
+        edl_rec_args a;
+        edl_rec_defaults(&a, EDL_REC_MLP);
+        a.dim = 4, a.thread = 1, a.seed = 3, a.epoch = 2000, a.mlp_decay = k ? 50.0f : 0.0f;
+        edl_recommender *r = NULL;
+        CHECK_OK(edl_rec_train(&r, d, &a, NULL));
+        if (!r) continue;
+        CHECK(strstr(r->args, k ? "dense_decay=50" : "dense_decay=0") != NULL);
+        size_t n = 0, tiny_values = 0;
+        for (size_t l = 0; l < r->ndense; l++) {
+            const edl__rec_dense *D = &r->dense[l];
+            for (size_t j = 0; j < D->in * D->out; j++, n++) {
+                float w = D->w[j];
+                rms[k] += (double)w * w;
+                tiny_values += w != 0.0f && fabsf(w) < FLT_MIN;
+            }
+        }
+        rms[k] = sqrt(rms[k] / (double)n);
+        if (k) CHECK(tiny_values == 0);
+        edl_rec_free(r);
+    }
+    fprintf(stderr, "    dense weights rms: no decay %.4g, decay 50 %.4g\n", rms[0], rms[1]);
+    CHECK(rms[0] > 0.01 && rms[1] < rms[0] * 0.1);
     edl_ratings_free(d);
 }
 
@@ -390,6 +424,10 @@ TEST(recommend_errors) {
     edl_rec_defaults(&a, EDL_REC_BPR);
     a.dim = 0;
     CHECK_STATUS(edl_rec_train(&r, d, &a, NULL), EDL_ERR_ARG);
+    edl_rec_defaults(&a, EDL_REC_MLP);
+    a.mlp_decay = NAN;
+    CHECK_STATUS(edl_rec_train(&r, d, &a, NULL), EDL_ERR_ARG);
+    CHECK_ERROR_HAS("mlp_decay");
     /* a learning rate that diverges stops training, naming the layer and the step */
     for (int k = 0; k < 3; k++) {
         edl_rec_defaults(&a, (edl_rec_kind)k);

@@ -13,6 +13,7 @@
 #include "model/optim_rules.h"
 #include "model/table.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,10 +24,29 @@
 #include <omp.h>
 #endif
 
+/* per model: mf, bpr, mlp, pop (pop does not train). The mlp's 0.01 on the rows and its dense
+   decay (EDL__REC_MLP_DECAY) restrain its user x item part (docs/BENCHMARKS.md, "Recommenders on
+   real implicit data"). */
+static const float lr0[4] = {0.03f, 0.1f, 0.008f, 0.0f}, reg0[4] = {0.03f, 0.01f, 0.01f, 0.0f};
+static const int opt0[4] = {EDL_OPT_ADAM, EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_SGD};
+
+float edl__rec_mlp_decay(const edl_rec_args *a) {
+    return a->model != EDL_REC_MLP ? 0.0f : a->mlp_decay >= 0.0f ? a->mlp_decay : EDL__REC_MLP_DECAY;
+}
+
+void edl__rec_dense_coef(edl__opt_coef *c, float wd) {
+    if (wd > 0.0f) c->decay = 1.0f - c->lr * wd;
+}
+
+void edl__rec_flush_tiny(float *p, size_t n) {
+    for (size_t j = 0; p && j < n; j++)
+        if (fabsf(p[j]) < FLT_MIN) p[j] = 0.0f;
+}
+
 void edl_rec_defaults(edl_rec_args *a, edl_rec_kind model) {
     memset(a, 0, sizeof *a);
     a->model = model, a->dim = 32, a->epoch = 20, a->lr = -1.0f, a->reg = -1.0f, a->batch = 256;
-    a->optimizer = -1, a->decay = -1, a->k = 10, a->mlp_dot = -1;
+    a->optimizer = -1, a->decay = -1, a->k = 10, a->mlp_dot = -1, a->mlp_decay = -1.0f;
 }
 
 void edl_rec_free(edl_recommender *r) {
@@ -128,7 +148,7 @@ typedef struct {
     const edl__rec_blocks *blk; /* the schedule: records by block, items by group */
     edl_opt_kind opt;
     edl_optim_config optim; /* opt's defaults (betas, eps) at rate lr */
-    float lr, reg;
+    float lr, reg, dwd;     /* dwd: the mlp dense layers' decoupled decay (0: none) */
     size_t neg, batch;
     float *s1, *s2;     /* optimizer state beside the parameter block (Adagrad: s1; Adam: both) */
     float *b1, *b2;     /* ... and beside the biases */
@@ -567,9 +587,15 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, size_t step, 
         ok &= edl__opt_apply1(t->opt, &cd, r->bias + bi, w->grad[L][k], t->b1 ? t->b1 + bi : NULL,
                               t->b2 ? t->b2 + bi : NULL);
     }
+    /* the dense layers: AdamW's decoupled decay (-dense_decay), which holds the MLP near zero
+       where it does not generalise; then values and state below the normal range flushed to
+       zero (decayed weights and moments would otherwise go subnormal and slow every GEMM) */
     size_t nd = t->nparams - t->dense_off;
-    ok &= update(t, &cd, r->table + t->dense_off, w->dparams, t->s1 ? t->s1 + t->dense_off : NULL,
-                 t->s2 ? t->s2 + t->dense_off : NULL, nd);
+    edl__rec_dense_coef(&cd, t->dwd);
+    float *dp = r->table + t->dense_off, *d1 = t->s1 ? t->s1 + t->dense_off : NULL,
+          *d2 = t->s2 ? t->s2 + t->dense_off : NULL;
+    ok &= update(t, &cd, dp, w->dparams, d1, d2, nd);
+    if (t->dwd > 0.0f) edl__rec_flush_tiny(dp, nd), edl__rec_flush_tiny(d1, nd), edl__rec_flush_tiny(d2, nd);
     return ok;
 }
 
@@ -666,6 +692,8 @@ static edl_status check_args(const edl_rec_args *a, const edl_ratings *d) {
             return edl__fail(EDL_ERR_ARG, "%s: hidden layer %zu has size 0 or > 100000", fn, l);
     if (a->mlp_dot < -1 || a->mlp_dot > 1)
         return edl__fail(EDL_ERR_ARG, "%s: mlp_dot %d is not -1, 0 or 1", fn, a->mlp_dot);
+    if (isnan(a->mlp_decay) || isinf(a->mlp_decay))
+        return edl__fail(EDL_ERR_ARG, "%s: mlp_decay %g must be finite", fn, a->mlp_decay);
     if (a->shard_rows && (a->model == EDL_REC_POP || a->table_dir))
         return edl__fail(EDL_ERR_ARG, "%s: shard_rows shards the rows of mf, bpr and mlp in memory (not %s%s)", fn,
                          edl_rec_kind_name(a->model), a->table_dir ? " with a table_dir" : "");
@@ -737,10 +765,6 @@ static void nonfinite_where(const edl_recommender *r, char *out, size_t cap) {
     snprintf(out, cap, "the training loss");
 }
 
-/* per model: mf, bpr, mlp, pop (pop does not train) */
-static const float lr0[4] = {0.03f, 0.1f, 0.008f, 0.0f}, reg0[4] = {0.03f, 0.01f, 0.0f, 0.0f};
-static const int opt0[4] = {EDL_OPT_ADAM, EDL_OPT_SGD, EDL_OPT_ADAM, EDL_OPT_SGD};
-
 void edl__rec_model_defaults(edl_rec_kind kind, float *lr, float *reg, int *opt) {
     *lr = lr0[kind], *reg = reg0[kind], *opt = opt0[kind];
 }
@@ -763,6 +787,7 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
     edl_optim_defaults(&t.optim, t.opt);
     t.optim.lr = t.lr;
     t.reg = a->reg >= 0.0f ? a->reg : reg0[a->model];
+    t.dwd = edl__rec_mlp_decay(a);
     t.decay = a->decay != 0;                /* -1 (the default) and 1: linear decay */
     t.neg = a->neg ? a->neg : EDL__REC_NEG; /* bpr and mlp (mf and pop record it) */
     t.batch = a->batch;
@@ -781,14 +806,15 @@ static edl_status train_epochs(edl_recommender *r, const edl_ratings *d, const i
                  ? 1
                  : edl__rec_threads(a->thread > 0 ? a->thread : edl__num_threads(), a->model, d->n, r->users, r->items);
     t.comm = a->comm;
+    char mlp_args[64] = "";
+    if (a->model == EDL_REC_MLP)
+        snprintf(mlp_args, sizeof mlp_args, " dot=%d dense_decay=%g", r->dot ? 1 : 0, (double)t.dwd);
     snprintf(r->args, sizeof r->args,
              "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu threads=%d%s",
              edl_rec_kind_name(a->model), r->fdim, a->epoch, (double)t.lr, (double)t.reg, t.neg, t.batch,
              edl_opt_name((edl_opt_kind)t.opt), edl_schedule_name(t.decay ? EDL_SCHED_LINEAR : EDL_SCHED_CONSTANT),
              (unsigned long long)a->seed, nt, /* the schedule depends on the threads */
-             a->model != EDL_REC_MLP ? ""
-             : r->dot                ? " dot=1"
-                                     : " dot=0");
+             mlp_args);
     edl__rec_blocks blk;
     edl_status s = edl__rec_blocks_init(&blk, r, d->n, nt);
     if (s == EDL_OK && a->model != EDL_REC_MF && a->model != EDL_REC_POP) s = build_filter(&t, uidx, iidx, d->n, -1);
@@ -946,7 +972,7 @@ static edl_status train_all(edl_recommender **out, const edl_ratings *d, const e
     edl_status s =
         r && uidx && iidx ? EDL_OK : edl__fail(EDL_ERR_NOMEM, "edl_rec_train: no memory for %zu records", d->n);
     if (s == EDL_OK) {
-        r->kind = a->model, r->dot = a->model == EDL_REC_MLP && a->mlp_dot == 1;
+        r->kind = a->model, r->dot = a->model == EDL_REC_MLP && a->mlp_dot != 0;
         s = index_records(r, d, uidx, iidx);
     }
     if (s == EDL_OK) {

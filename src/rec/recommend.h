@@ -5,6 +5,7 @@
 
 #include "common/internal.h"
 #include "edl_rec.h"
+#include "kernels/kernels.h"
 #include "io/safetensors.h"
 #include "model/comm.h"
 #include "model/qtable.h"
@@ -140,7 +141,16 @@ size_t edl__rec_hidden(const edl_rec_args *a, const size_t **h);
 void edl__rec_model_defaults(edl_rec_kind kind, float *lr, float *reg, int *opt);
 /* Negatives per positive unless edl_rec_args.neg says (bpr and mlp). bpr's was 1: level with
    popularity on a real history (bench/recommend_real.sh), 4 clearly above it. */
-#define EDL__REC_NEG 4
+#define EDL__REC_NEG       4
+/* The mlp's dense layers' decoupled decay a step unless edl_rec_args.mlp_decay says: with the
+   dot term and 0.01 on the rows it beats popularity on a real history and the synthetic sets;
+   without it the MLP overfits (docs/BENCHMARKS.md, "Recommenders on real implicit data"). */
+#define EDL__REC_MLP_DECAY 5.0f
+/* a's dense decay (0 but for the mlp); c's decoupled decay for it (AdamW's 1 - rate x wd; wd 0
+   leaves c); values of p below FLT_MIN in magnitude set to zero (p NULL: none). */
+float edl__rec_mlp_decay(const edl_rec_args *a);
+void edl__rec_dense_coef(edl__opt_coef *c, float wd);
+void edl__rec_flush_tiny(float *p, size_t n);
 
 /* Row-sharded recommenders (recommend_shard.c). Training: r indexed (users, items, seen,
    counts); collective over a->comm. Saving: collective, each rank its shard, then rank 0 the

@@ -53,8 +53,8 @@ typedef struct {
     const float *rating;
     edl_opt_kind opt;
     edl_optim_config optim;
-    float lr, reg;
-    size_t neg, per; /* negatives per record; records per batch */
+    float lr, reg, dwd; /* dwd: the mlp dense layers' decoupled decay (0: none) */
+    size_t neg, per;    /* negatives per record; records per batch */
     int decay;
     size_t total_steps;
     /* the dense layers (mlp): their gradient and optimizer state, r->m's block from dense_off */
@@ -189,8 +189,12 @@ static edl_status sstep(strainer *t, const size_t *order, size_t lo, size_t hi, 
     if (t->nd) {
         edl_status as = edl__comm_allreduce(t->sh->comm, t->dparams, t->nd, EDL__COMM_F32, EDL__COMM_SUM);
         edl__opt_coef cd = scoef(t, 0.0f, step);
+        edl__rec_dense_coef(&cd, t->dwd); /* as recommend.c's step_mlp */
         if (as == EDL_OK && !edl__opt_apply(t->opt, &cd, t->dense, t->dparams, t->ds1, t->ds2, t->nd, 1) && s == EDL_OK)
             s = edl__fail(EDL_ERR_NUMERIC, "the dense layers became non-finite");
+        if (as == EDL_OK && t->dwd > 0.0f)
+            edl__rec_flush_tiny(t->dense, t->nd), edl__rec_flush_tiny(t->ds1, t->nd),
+                edl__rec_flush_tiny(t->ds2, t->nd);
         if (as != EDL_OK) s = as;
     }
     return s;
@@ -246,6 +250,7 @@ static edl_status setup(strainer *t, edl_recommender *r, const edl_ratings *d, c
     edl_optim_defaults(&t->optim, t->opt);
     t->optim.lr = t->lr;
     t->reg = a->reg >= 0.0f ? a->reg : reg0;
+    t->dwd = edl__rec_mlp_decay(a);
     t->decay = a->decay != 0;
     t->neg = a->neg ? a->neg : EDL__REC_NEG;
     size_t batch = a->batch;
@@ -282,15 +287,15 @@ static edl_status setup(strainer *t, edl_recommender *r, const edl_ratings *d, c
         }
     }
     if (!ok) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the batch buffers (%zu examples)", fn, ex);
+    char mlp_args[64] = "";
+    if (a->model == EDL_REC_MLP)
+        snprintf(mlp_args, sizeof mlp_args, " dot=%d dense_decay=%g", r->dot ? 1 : 0, (double)t->dwd);
     snprintf(r->args, sizeof r->args,
              "model=%s dim=%zu epoch=%zu lr=%g reg=%g neg=%zu batch=%zu optimizer=%s decay=%s seed=%llu shard=rows "
              "ranks=%d%s",
              edl_rec_kind_name(a->model), r->fdim, a->epoch, (double)t->lr, (double)t->reg, t->neg, batch,
              edl_opt_name(t->opt), edl_schedule_name(t->decay ? EDL_SCHED_LINEAR : EDL_SCHED_CONSTANT),
-             (unsigned long long)a->seed, edl_comm_size(a->comm),
-             a->model != EDL_REC_MLP ? ""
-             : r->dot                ? " dot=1"
-                                     : " dot=0");
+             (unsigned long long)a->seed, edl_comm_size(a->comm), mlp_args);
     return EDL_OK;
 }
 
