@@ -23,6 +23,8 @@ typedef struct {
     size_t ends, last_epoch, reports;
     int out_of_order, progress_past_one;
     double last_progress;
+    _Atomic(void *) owner[UNITS]; /* the state (thread) that trained each unit first */
+    _Atomic int shared;           /* a unit trained by two threads */
 } toy;
 
 static void *toy_begin(void *job, edl_rng *rng) {
@@ -46,6 +48,8 @@ static int64_t toy_step(void *job, void *state, size_t unit, float lr, edl_rng *
     }
     int64_t k = atomic_fetch_add(&t->steps, 1) + 1;
     atomic_fetch_add(&t->tokens, TOKENS_PER_UNIT);
+    void *none = NULL;
+    if (!atomic_compare_exchange_strong(&t->owner[unit], &none, state) && none != state) atomic_store(&t->shared, 1);
     if (lr > t->last_lr) t->lr_rose = 1; /* read only at one thread */
     t->last_lr = lr;
     *loss += k == t->nan_at ? NAN : 1.0;
@@ -85,6 +89,8 @@ static edl__hogwild job_of(toy *t, int threads, size_t epochs, size_t rate) {
 static void toy_init(toy *t) {
     memset(t, 0, sizeof *t);
     atomic_init(&t->steps, 0), atomic_init(&t->tokens, 0), atomic_init(&t->begun, 0);
+    for (size_t u = 0; u < UNITS; u++) atomic_init(&t->owner[u], NULL);
+    atomic_init(&t->shared, 0);
     t->last_lr = INFINITY;
 }
 
@@ -106,6 +112,14 @@ TEST(hogwild_runs_every_token_and_reports_each_epoch_once) {
                   t.last_epoch, t.out_of_order);
         CHECK(!t.progress_past_one && t.last_progress == 1.0);
         CHECK(r.loss == 1.0f && r.threads >= 1 && r.threads <= threads);
+        /* each thread walks its own share: no unit trained by two threads (two threads on the
+           same examples at once write the same rows and slow each other down); at least one
+           share whole (this toy's units are so quick that one thread may end the run alone) */
+        size_t seen = 0;
+        for (size_t u = 0; u < UNITS; u++) seen += atomic_load(&t.owner[u]) != NULL;
+        if (atomic_load(&t.shared) || seen < UNITS / (size_t)threads)
+            FAILF("%d threads: a unit trained by two threads %d, units trained %zu of %d", threads,
+                  atomic_load(&t.shared), seen, UNITS);
         if (threads == 1) CHECK(!t.lr_rose && t.last_lr >= 0.0f && t.last_lr < 0.01f); /* linear to 0 */
     }
 }

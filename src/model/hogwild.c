@@ -181,7 +181,14 @@ static void run_thread(run *r, int t, int nt) {
     void *state = h->thread_begin(h->job, &rng);
     if (!state) atomic_store(&r->no_memory, 1); /* thread 0 still takes part in every synchronisation */
     slot *my = &r->slots[t];
-    size_t unit = h->units * (size_t)t / (size_t)nt;
+    /* Each thread walks its own share, wrapping within it. Walking all the units from spaced
+       starts, a thread that gains on the other (thread 0 also reports) catches it up, and then
+       both train the same examples at once: every row of each is written by both, its lines
+       move between the cores at every step, both slow alike and stay together (2 threads then
+       ran at half of one thread's speed until the end, bench/steady.sh). Shares keep them apart. */
+    size_t lo = h->units * (size_t)t / (size_t)nt, hi = h->units * (size_t)(t + 1) / (size_t)nt;
+    if (lo == hi) lo = 0, hi = h->units; /* fewer units than threads: every unit */
+    size_t unit = lo;
     int64_t local = 0;
     double last = edl__now(), polled = last;
     /* the count is read at every unit from its own line: it misses once after each other
@@ -209,7 +216,7 @@ static void run_thread(run *r, int t, int nt) {
         }
         my->loss += loss, my->nloss += nloss, my->units++;
         local += tokens;
-        if (++unit == h->units) unit = 0;
+        if (++unit == hi) unit = lo;
         if (local > r->update_rate) {
             int64_t before = atomic_fetch_add_explicit(&r->done, local, memory_order_relaxed);
             publish_loss(my);
