@@ -12,6 +12,27 @@
 #include <omp.h>
 #endif
 
+#if defined(_OPENMP) && defined(_GNU_SOURCE) /* sched_setaffinity's CPU sets */
+#include <sched.h>
+/* Called by each thread of `#pragma omp parallel num_threads(2)`: pins it to core
+   omp_get_thread_num(), waits for the other, and returns 1 when both run, pinned (every thread
+   gets the same answer; *failed is shared and 0 on entry). The probes of two cores use it. */
+static inline int bench_pin_pair(int *failed) {
+    cpu_set_t s;
+    CPU_ZERO(&s);
+    CPU_SET(omp_get_thread_num(), &s);
+    if (omp_get_num_threads() != 2 || sched_setaffinity(0, sizeof s, &s) != 0) { /* 0: the calling thread */
+#pragma omp atomic write
+        *failed = 1;
+    }
+#pragma omp barrier
+    int bad;
+#pragma omp atomic read
+    bad = *failed;
+    return !bad;
+}
+#endif
+
 static inline double bench_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

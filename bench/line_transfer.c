@@ -12,18 +12,10 @@
 #define _GNU_SOURCE
 #include "bench.h"
 
-#include <sched.h>
 #include <stdatomic.h>
 
-#ifdef _OPENMP /* the probes need two OpenMP threads; without them main says so */
+#ifdef _OPENMP /* the probe needs two OpenMP threads; without them main says so */
 static _Alignas(64) _Atomic long ball;
-
-static int pin(int cpu) {
-    cpu_set_t s;
-    CPU_ZERO(&s);
-    CPU_SET(cpu, &s);
-    return sched_setaffinity(0, sizeof s, &s); /* the calling thread */
-}
 #endif
 
 int main(int argc, char **argv) {
@@ -39,15 +31,7 @@ int main(int argc, char **argv) {
 #ifdef _OPENMP
 #pragma omp parallel num_threads(2)
     {
-        int me = omp_get_thread_num();
-        if (omp_get_num_threads() != 2 || pin(me) != 0) {
-#pragma omp atomic write
-            failed = 1;
-        }
-#pragma omp barrier
-        int bad;
-#pragma omp atomic read
-        bad = failed;
+        int me = omp_get_thread_num(), bad = !bench_pin_pair(&failed);
         for (int b = 0; !bad && b < bursts; b++) {
 #pragma omp barrier
             long base = 2 * trips * b;

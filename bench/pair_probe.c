@@ -18,7 +18,6 @@
 #define _GNU_SOURCE
 #include "bench.h"
 
-#include <sched.h>
 #include <stdint.h>
 
 #define DIM  100
@@ -26,13 +25,6 @@
 #define ROWS ((size_t)32 << 20 >> 2) / DIM /* 32 MiB of rows */
 
 #ifdef _OPENMP /* the probes need two OpenMP threads; without them main says so */
-static int pin(int cpu) {
-    cpu_set_t s;
-    CPU_ZERO(&s);
-    CPU_SET(cpu, &s);
-    return sched_setaffinity(0, sizeof s, &s); /* the calling thread */
-}
-
 /* steps Hogwild-like steps on table [ROWS x DIM]; returns a sum so the reads are kept */
 static float steps_on(float *table, long steps, uint64_t seed) {
     uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
@@ -66,15 +58,7 @@ int main(int argc, char **argv) {
 #ifdef _OPENMP
 #pragma omp parallel num_threads(2)
     {
-        int me = omp_get_thread_num();
-        if (omp_get_num_threads() != 2 || pin(me) != 0) {
-#pragma omp atomic write
-            failed = 1;
-        }
-#pragma omp barrier
-        int bad;
-#pragma omp atomic read
-        bad = failed;
+        int me = omp_get_thread_num(), bad = !bench_pin_pair(&failed);
         for (int r = 0; !bad && r < reps; r++)
             for (int mode = 0; mode < 3; mode++) { /* alone, private, shared */
 #pragma omp barrier
