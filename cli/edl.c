@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -119,14 +120,30 @@ static int run(int argc, char **argv) {
 
 /* edl maps the model files it reads (they are replaced by rename, which leaves a mapping whole).
    Another program that truncates a mapped file in place takes pages from under it, and reading
-   one raises SIGBUS: say so and stop with status 1, rather than die by the signal. */
+   one raises SIGBUS: say so and stop with status 1, rather than die by the signal. A full shared
+   memory file system (/dev/shm, which Open MPI and OpenMP runtimes map) raises it too. */
 static void on_sigbus(int sig) {
-    static const char msg[] = "edl: a model file in use was truncated or changed in place by another program "
-                              "(a mapped page is gone); stopping\n";
+    static const char msg[] = "edl: a mapped page is gone (SIGBUS): a file in use was truncated or changed in "
+                              "place by another program, or /dev/shm is full; stopping\n";
     (void)sig;
     ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)w;
     _exit(1);
+}
+
+/* clang's OpenMP runtime (libomp) registers each process as /dev/shm/__KMP_REGISTERED_LIB_<pid>_<uid>
+   when OpenMP first starts, and reads the file back through a mapping. A process killed between
+   creating that file and sizing it (Ctrl-C at start, mpirun ending a failed job's other ranks)
+   leaves it empty, and a later process given the same pid dies of SIGBUS on its first parallel
+   loop. No other live process holds this pid and OpenMP has not started yet, so an empty file
+   under this process's name is such debris: remove it. (libgomp has no such file; a stat.) */
+static void remove_stale_openmp_registration(void) {
+#ifdef _OPENMP
+    char path[96];
+    struct stat st;
+    snprintf(path, sizeof path, "/dev/shm/__KMP_REGISTERED_LIB_%ld_%ld", (long)getpid(), (long)getuid());
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) unlink(path);
+#endif
 }
 
 int main(int argc, char **argv) {
@@ -135,6 +152,7 @@ int main(int argc, char **argv) {
     sa.sa_handler = on_sigbus;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGBUS, &sa, NULL);
+    remove_stale_openmp_registration();
     /* under mpirun every rank runs this same command, as one run */
     int rc = cli_comm_start(argc, argv);
     if (rc != 0) return rc;
