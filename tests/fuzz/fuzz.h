@@ -22,11 +22,20 @@
 #define FUZZ_FAIL(why) abort()
 #endif
 
-/* A per-process file holding the input (in /dev/shm when there is one: no disk writes). */
+static char fuzz_path[128];
+static void fuzz_remove_file(void) { unlink(fuzz_path); }
+
+/* A per-process file holding the input (in /dev/shm when there is one: no disk writes), removed
+   when the process exits (or another suffix takes over: the replay runs every fuzzer). */
 static const char *fuzz_file(const uint8_t *data, size_t size, const char *suffix) {
-    static char path[128];
-    snprintf(path, sizeof path, "%s/edl-fuzz-%ld%s", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
+    char *path = fuzz_path, next[sizeof fuzz_path];
+    snprintf(next, sizeof next, "%s/edl-fuzz-%ld%s", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
              (long)getpid(), suffix);
+    if (!path[0])
+        atexit(fuzz_remove_file);
+    else if (strcmp(path, next))
+        unlink(path);
+    memcpy(path, next, sizeof next);
     FILE *f = fopen(path, "wb");
     if (!f) abort();
     if (size && fwrite(data, 1, size, f) != size) abort();
