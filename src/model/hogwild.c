@@ -40,7 +40,9 @@ static double thread_cpu(void) {
    take that line away from the other cores, and every thread would miss on it at its next unit. */
 typedef struct {
     _Alignas(64) _Atomic int64_t done; /* tokens published by the threads (alone on its line) */
+    _Alignas(64) _Atomic int64_t next; /* the walk's next unit (mod units), taken a run at a time */
     _Alignas(64) const edl__hogwild *h;
+    int64_t run_units;              /* units a thread takes from next at once */
     int64_t total;                  /* this rank's tokens */
     int64_t all;                    /* every rank's */
     double scale;                   /* all / total: a token here stands for that many of the run's */
@@ -173,7 +175,7 @@ static void report_locked(run *r, int tick) {
     }
 }
 
-static void run_thread(run *r, int t, int nt) {
+static void run_thread(run *r, int t) {
     const edl__hogwild *h = r->h;
     double cpu0 = thread_cpu();
     edl_rng rng;
@@ -181,14 +183,16 @@ static void run_thread(run *r, int t, int nt) {
     void *state = h->thread_begin(h->job, &rng);
     if (!state) atomic_store(&r->no_memory, 1); /* thread 0 still takes part in every synchronisation */
     slot *my = &r->slots[t];
-    /* Each thread walks its own share, wrapping within it. Walking all the units from spaced
-       starts, a thread that gains on the other (thread 0 also reports) catches it up, and then
-       both train the same examples at once: every row of each is written by both, its lines
-       move between the cores at every step, both slow alike and stay together (2 threads then
-       ran at half of one thread's speed until the end, bench/steady.sh). Shares keep them apart. */
-    size_t lo = h->units * (size_t)t / (size_t)nt, hi = h->units * (size_t)(t + 1) / (size_t)nt;
-    if (lo == hi) lo = 0, hi = h->units; /* fewer units than threads: every unit */
-    size_t unit = lo;
+    /* One walk over the units, in order and round after round, which the threads take from a
+       shared count a run of units at a time: every unit gets its even share of the passes
+       whatever the threads' speeds, and two threads never train the same units at once.
+       (fastText's threads each walk all the units from spaced starts: a thread that gains on
+       another catches it up, and then both train the same examples at once, every row of each
+       written by both, its lines moving between the cores at every step: both slow alike and
+       stay together, at half of one thread's speed to the end. Shares of the units kept them
+       apart, but a thread slowed by its synchronisations or by another process then trained its
+       share less than the others theirs: on 2 ranks, one thread of each did 1.64 even shares.) */
+    int64_t taken = 0, left = 0;
     int64_t local = 0;
     double last = edl__now(), polled = last;
     /* the count is read at every unit from its own line: it misses once after each other
@@ -204,6 +208,10 @@ static void run_thread(run *r, int t, int nt) {
             atomic_fetch_sub(&r->paused, 1);
             continue;
         }
+        if (left == 0)
+            taken = atomic_fetch_add_explicit(&r->next, r->run_units, memory_order_relaxed), left = r->run_units;
+        const size_t unit = (size_t)(taken++ % (int64_t)h->units);
+        left--;
         float lr = rate_at(r, atomic_load_explicit(&r->done, memory_order_relaxed)) * r->step_scale;
         double loss = 0.0;
         int64_t nloss = 0;
@@ -216,7 +224,6 @@ static void run_thread(run *r, int t, int nt) {
         }
         my->loss += loss, my->nloss += nloss, my->units++;
         local += tokens;
-        if (++unit == hi) unit = lo;
         if (local > r->update_rate) {
             int64_t before = atomic_fetch_add_explicit(&r->done, local, memory_order_relaxed);
             publish_loss(my);
@@ -311,6 +318,11 @@ edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
     r.slots = slots;
     memset(r.slots, 0, (size_t)h->threads * sizeof *r.slots);
     atomic_init(&r.done, 0);
+    atomic_init(&r.next, 0);
+    /* runs of about a sixteenth of a thread's share of the units (up to 64): one addition to the
+       shared count every few hundred microseconds of training */
+    r.run_units = (int64_t)(h->units / (16 * (size_t)h->threads));
+    r.run_units = r.run_units < 1 ? 1 : r.run_units > 64 ? 64 : r.run_units;
     atomic_init(&r.g_sync, 0);
     atomic_init(&r.l_sync, 0);
     atomic_init(&r.diverged, -1);
@@ -330,11 +342,11 @@ edl_status edl__hogwild_run(const edl__hogwild *h, edl__hogwild_result *res) {
             r.nt = omp_get_num_threads(); /* the team may be smaller than asked; single ends in a barrier */
             atomic_store(&r.others, r.nt - 1);
         }
-        run_thread(&r, omp_get_thread_num(), r.nt);
+        run_thread(&r, omp_get_thread_num());
     }
 #else
     r.nt = 1;
-    run_thread(&r, 0, 1);
+    run_thread(&r, 0);
 #endif
     /* the last synchronisation, after every token: the ranks end with one model */
     if (!atomic_load(&r.stop_all)) sync_once(&r);

@@ -6,9 +6,10 @@
 #include "common/internal.h"
 #include "model/row_sync.h"
 
-/* A job for the engine. `threads` threads each walk their own share of the `units` (examples,
-   lines), wrapping around within it, all updating one set of parameters without locks (Hogwild,
-   Recht et al. 2011). The rate falls linearly from lr to 0 over the run's tokens (epochs x
+/* A job for the engine. `threads` threads walk the `units` (examples, lines) in order, round
+   after round, each taking the next run of units when it has trained its last (so no two train
+   the same units at once, and each unit gets an even share of the passes), all updating one set
+   of parameters without locks (Hogwild, Recht et al. 2011). The rate falls linearly from lr to 0 over the run's tokens (epochs x
    epoch_tokens, edl_schedule_lr), read from a shared count that each thread adds its tokens to
    every lr_update_rate tokens (fastText's -lrUpdateRate). The engine owns the loop, the rate,
    the progress reports, the loss sums (a cache line per thread) and the stop on a non-finite
@@ -28,7 +29,7 @@
 typedef struct {
     const char *name; /* the caller, as messages name it ("edl_textclf_train") */
     void *job;
-    size_t units;         /* thread t of nt walks units [units t / nt, units (t + 1) / nt) */
+    size_t units;         /* the walk's units (a thread alone walks 0, 1, ..., units - 1, 0, ...) */
     int64_t epoch_tokens; /* tokens in one pass over the units (> 0) */
     size_t epochs;
     float lr;
