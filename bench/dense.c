@@ -3,7 +3,9 @@
  * A dense layer's forward is one GEMM (x W^T) and its backward two (g^T x, g W): 3 * 2*B*I*O
  * flops. The floor is the same three GEMMs done by the fastest library present (OpenBLAS,
  * oneDNN, edl's built-in kernel); the ratio edl / floor says how much the layer's bias,
- * activation and bookkeeping cost on top of the products.
+ * activation and bookkeeping cost on top of the products. The layer is timed through the public
+ * edl_dense_backward (which allocates the gradient at the pre-activation when it is large) and as
+ * edl's models and recommenders run it (that gradient formed in their own dout).
  *
  * Each product is also timed alone (edl__gemm's dispatch against every library), for the dense
  * shapes and the recommender mlp's (1280 x 64 -> 64, 1280 x 64 -> 32, 1280 x 32 -> 1).
@@ -91,6 +93,12 @@ static void edl_fwdbwd(shape *s) {
     edl_fwd(s);
     edl_dense_backward(s->dx, s->dw, s->db, s->dy, s->x, s->y, s->b, s->i, s->o, s->w, EDL_ACT_RELU);
 }
+/* As edl's models and recommenders run the layer: the gradient at the pre-activation formed in
+   their own dout (here dy, which the ReLU's mask then leaves the same from the second call on). */
+static void edl_fwdbwd_in_place(shape *s) {
+    edl_fwd(s);
+    edl__dense_backward_in_place(s->dx, s->dw, s->db, s->dy, s->x, s->y, s->b, s->i, s->o, s->w, EDL_ACT_RELU);
+}
 
 static float *randv(edl_rng *r, size_t n) {
     float *v = bench_alloc(n * sizeof *v);
@@ -142,6 +150,8 @@ static void run_shape(size_t b, size_t i, size_t o, int reps) {
     }
     TIME_MEDIAN(t_edl, reps, inner, edl_fwdbwd(&s));
     TIME_MEDIAN(t_edl_fwd, reps, inner, edl_fwd(&s));
+    double t_edl_ip;
+    TIME_MEDIAN(t_edl_ip, reps, inner, edl_fwdbwd_in_place(&s));
 
     printf("\nshape batch %zu, in %zu, out %zu (%d threads, %d calls a sample, median of %d)\n", b, i, o,
            bench_threads(), inner, reps);
@@ -152,6 +162,8 @@ static void run_shape(size_t b, size_t i, size_t o, int reps) {
            edl__gemm_backend());
     printf("  edl dense fwd            %9.2f GFLOP/s\n", flops3 / 3 / t_edl_fwd * 1e-9);
     printf("  ratio edl fwd+bwd / best sgemm (%s): %.3f\n", peers[best_k].name, best / t_edl);
+    printf("  ratio edl fwd+bwd in place (dout overwritten, as edl's models run it) / best sgemm (%s): %.3f\n",
+           peers[best_k].name, best / t_edl_ip);
     /* each product alone: edl's dispatch against every library (the mlp's shapes are judged so) */
     static const char *const what[3] = {"y = x W^T", "dW += g^T x", "dx = g W"};
     for (int q = 0; q < 3; q++) {

@@ -28,6 +28,7 @@ one() {
         -v l="$label" -v t="$t" 'BEGIN { o = ((b1 - b0) / hz - u - s) / (w * n) * 100; printf "%s\t%d\t%.0f\n", l, t, o < 0 ? 0 : o }' >>"$tmp.others"
     awk -v l="$label" -v t="$t" '
         /^shape batch/ { gsub(",", ""); shape = $3 " x " $5 " -> " $7 }
+        /ratio edl fwd\+bwd in place/ { print l "\t" t "\t" shape "\tfwd+bwd in place\t" $NF; next }
         /ratio edl fwd\+bwd/ { print l "\t" t "\t" shape "\tfwd+bwd\t" $NF }
         / edl .*ratio / { what = $0; sub(/^ +/, "", what); sub(/ +edl .*/, "", what); print l "\t" t "\t" shape "\t" what "\t" $NF }
     ' "$tmp.out" >>"$tmp.all"

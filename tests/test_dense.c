@@ -156,3 +156,41 @@ TEST(dense_errors) {
     CHECK_STATUS(edl_sgemm(0, 0, 0, 2, 2, 1, x, 2, w, 2, 0, y, 2), EDL_ERR_ARG);
     CHECK_STATUS(edl_sgemm(0, 0, 2, 2, 2, 1, NULL, 2, w, 2, 0, y, 2), EDL_ERR_ARG);
 }
+
+/* The model's and the recommenders' backward forms g in their own dout instead of a buffer
+   malloc'd each step: the same bytes as edl_dense_backward for every activation, small (g on the
+   stack there) and large (malloc'd there), and dout then holds g. */
+TEST(dense_backward_in_place_equals_backward) {
+    static const edl_act acts[] = {EDL_ACT_NONE, EDL_ACT_RELU, EDL_ACT_SIGMOID, EDL_ACT_TANH};
+    static const size_t sizes[][3] = {{7, 5, 3}, {256, 64, 128}};
+    edl_rng rng;
+    edl_rng_seed(&rng, 41);
+    for (size_t si = 0; si < 2; si++)
+        for (size_t a = 0; a < 4; a++) {
+            const size_t B = sizes[si][0], I = sizes[si][1], O = sizes[si][2];
+            float *x = rand_floats(&rng, B * I, -1, 1), *w = rand_floats(&rng, O * I, -1, 1);
+            float *b = rand_floats(&rng, O, -1, 1), *y = malloc(B * O * sizeof *y);
+            float *dy = rand_floats(&rng, B * O, -1, 1), *dy2 = malloc(B * O * sizeof *dy2);
+            float *dx[2], *dw[2], *db[2];
+            for (int k = 0; k < 2; k++)
+                dx[k] = malloc(B * I * sizeof(float)), dw[k] = calloc(O * I, sizeof(float)), db[k] = calloc(O, 4);
+            if (!y || !dy2 || !dx[0] || !dx[1] || !dw[0] || !dw[1] || !db[0] || !db[1]) {
+                FAILF("no memory");
+                return;
+            }
+            CHECK_OK(edl_dense_forward(y, x, B, I, O, w, b, acts[a]));
+            memcpy(dy2, dy, B * O * sizeof *dy);
+            CHECK_OK(edl_dense_backward(dx[0], dw[0], db[0], dy, x, y, B, I, O, w, acts[a]));
+            CHECK_OK(edl__dense_backward_in_place(dx[1], dw[1], db[1], dy2, x, y, B, I, O, w, acts[a]));
+            int same =
+                !memcmp(dx[0], dx[1], B * I * 4) && !memcmp(dw[0], dw[1], O * I * 4) && !memcmp(db[0], db[1], O * 4);
+            /* dout now holds g = dy * act'(y) */
+            float *g = malloc(B * O * sizeof *g);
+            if (g) edl__act_grad_mul(g, dy, y, B * O, acts[a]);
+            if (!same || !g || memcmp(g, dy2, B * O * 4))
+                FAILF("%zu x %zu -> %zu, act %d: in place %s", B, I, O, (int)acts[a],
+                      same ? "left another g in dout" : "differs from edl_dense_backward");
+            free(g), free(x), free(w), free(b), free(y), free(dy), free(dy2);
+            for (int k = 0; k < 2; k++) free(dx[k]), free(dw[k]), free(db[k]);
+        }
+}

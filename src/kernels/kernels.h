@@ -78,6 +78,11 @@ void edl__embedding_bag_backward_naive(float *dtable, size_t dim, const int64_t 
                                        const int64_t *argmax, const float *dout);
 void edl__dense_forward_naive(float *out, const float *in, size_t batch, size_t in_dim, size_t out_dim,
                               const float *weight, const float *bias, edl_act act);
+/* edl_dense_backward with dout overwritten by the gradient at the pre-activation (the caller's
+   workspace, not read again): the same results, nothing allocated. */
+edl_status edl__dense_backward_in_place(float *din, float *dweight, float *dbias, float *dout, const float *in,
+                                        const float *out, size_t batch, size_t in_dim, size_t out_dim,
+                                        const float *weight, edl_act act);
 void edl__dense_backward_naive(float *din, float *dweight, float *dbias, const float *dout, const float *in,
                                const float *out, size_t batch, size_t in_dim, size_t out_dim, const float *weight,
                                edl_act act);

@@ -805,9 +805,9 @@ EDL__CLONES void edl__vec_colsum_add(float *restrict y, const float *restrict x,
 
 /* A dense layer's backward through ReLU in one pass: g = y > 0 ? dout : 0 (x is rows x cols),
    and dbias[c] += g[r,c] in row order (when dbias is set): what edl__act_grad_mul then
-   edl__vec_colsum_add give, bit for bit. */
-EDL__CLONES void edl__vec_relu_grad_colsum(float *restrict g, const float *restrict dout, const float *restrict y,
-                                           size_t rows, size_t cols, float *restrict dbias) {
+   edl__vec_colsum_add give, bit for bit. g may be dout (in place). */
+EDL__CLONES void edl__vec_relu_grad_colsum(float *g, const float *dout, const float *restrict y, size_t rows,
+                                           size_t cols, float *restrict dbias) {
     for (size_t r = 0; r < rows; r++) {
         float *gr = g + r * cols;
         const float *dr = dout + r * cols, *yr = y + r * cols;

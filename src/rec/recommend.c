@@ -567,8 +567,9 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, size_t step, 
         const edl__rec_dense *D = &r->dense[l];
         float *dw = w->dparams + (size_t)(D->w - r->table) - t->dense_off;
         float *db = w->dparams + (size_t)(D->b - r->table) - t->dense_off;
-        ps = edl_dense_backward(w->grad[l] + k0 * D->in, dw, db, w->grad[l + 1] + k0 * D->out, w->act[l] + k0 * D->in,
-                                w->act[l + 1] + k0 * D->out, np, D->in, D->out, D->w, D->act);
+        ps = edl__dense_backward_in_place(w->grad[l] + k0 * D->in, dw, db, w->grad[l + 1] + k0 * D->out,
+                                          w->act[l] + k0 * D->in, w->act[l + 1] + k0 * D->out, np, D->in, D->out, D->w,
+                                          D->act);
     }
     for (size_t k = k0; r->dot && ps == EDL_OK && k < k1; k++) { /* the dot's gradient beside the MLP's */
         const float g = w->grad[L][k], *p = w->rows + 2 * k * d, *q = p + d;

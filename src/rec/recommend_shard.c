@@ -171,8 +171,8 @@ static edl_status sstep(strainer *t, const size_t *order, size_t lo, size_t hi, 
         for (size_t l = L; ks == EDL_OK && l-- > 0;) {
             const edl__rec_dense *D = &r->dense[l];
             float *dw = t->dparams + (size_t)(D->w - t->dense), *db = t->dparams + (size_t)(D->b - t->dense);
-            ks = edl_dense_backward(t->grad[l], dw, db, t->grad[l + 1], t->act[l], t->act[l + 1], nb, D->in, D->out,
-                                    D->w, D->act);
+            ks = edl__dense_backward_in_place(t->grad[l], dw, db, t->grad[l + 1], t->act[l], t->act[l + 1], nb, D->in,
+                                              D->out, D->w, D->act);
         }
         for (size_t k = 0; ks == EDL_OK && k < 2 * nb; k++) edl__vec_add(grad + t->slot[k] * w, t->dx + k * d, d);
         for (size_t k = 0; r->dot && ks == EDL_OK && k < nb; k++) {
