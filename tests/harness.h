@@ -99,6 +99,8 @@ float *zeros(size_t n);
 float *copy_floats(const float *x, size_t n);
 /* The whole file, malloc'd and NUL-terminated (NULL when it cannot be read); *n its size. */
 unsigned char *read_file_bytes(const char *path, size_t *n);
+/* 1 when both files can be read and hold the same bytes. */
+int harness_same_file(const char *a, const char *b);
 void set_threads(int n); /* OpenMP thread count for the kernels (no-op without OpenMP) */
 int max_threads(void);
 

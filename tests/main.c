@@ -215,6 +215,14 @@ unsigned char *read_file_bytes(const char *path, size_t *n) {
     return b;
 }
 
+int harness_same_file(const char *a, const char *b) {
+    size_t na = 0, nb = 0;
+    unsigned char *x = read_file_bytes(a, &na), *y = read_file_bytes(b, &nb);
+    int same = x && y && na == nb && memcmp(x, y, na) == 0;
+    free(x), free(y);
+    return same;
+}
+
 void set_threads(int n) {
 #ifdef _OPENMP
     omp_set_num_threads(n);

@@ -117,14 +117,6 @@ static double p_at_1(const char *model, const char *test) {
     return p ? atof(p + 4) : -1;
 }
 
-static int same_files(const char *a, const char *b) {
-    size_t na, nb;
-    unsigned char *x = read_file_bytes(a, &na), *y = read_file_bytes(b, &nb);
-    int same = x && y && na == nb && memcmp(x, y, na) == 0;
-    free(x), free(y);
-    return same;
-}
-
 static int dump_dict(const char *model, const char *to) {
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "%s dump %s dict > %s", harness_cli(), model, to);
@@ -155,7 +147,7 @@ TEST(mpi_supervised_on_2_and_4_ranks_as_one_process) {
         if (!(p >= one - 0.005)) FAILF("%d ranks: P@1 %.3f, one process %.3f", np, p, one);
         snprintf(dict, sizeof dict, "%s/m%d.dict", dir, np);
         CHECK(dump_dict(path, dict) == 0);
-        if (!same_files(one_dict, dict)) FAILF("%d ranks: the vocabulary differs from one process's", np);
+        if (!harness_same_file(one_dict, dict)) FAILF("%d ranks: the vocabulary differs from one process's", np);
     }
     /* two Hogwild threads a rank (not reproducible, by design): the threads wait while thread 0
        exchanges rows, so no update is lost under the mean written back (without: P@1 0.77) */
@@ -175,7 +167,7 @@ TEST(mpi_supervised_on_2_and_4_ranks_as_one_process) {
     CHECK(harness_mpirun(2, args, out, sizeof out) == 0);
     snprintf(path, sizeof path, "%s/m2.safetensors", dir);
     snprintf(dict, sizeof dict, "%s/again.safetensors", dir);
-    if (!same_files(path, dict)) FAILF("two runs of 2 ranks with one seed wrote different models");
+    if (!harness_same_file(path, dict)) FAILF("two runs of 2 ranks with one seed wrote different models");
     /* the union of touched rows learnt from the row numbers gathered or from a bit a row or'ed
        together: the same rows, the same model (auto takes whichever moves fewer bytes) */
     static const char *const ways[] = {"ids", "bits"};
@@ -186,7 +178,7 @@ TEST(mpi_supervised_on_2_and_4_ranks_as_one_process) {
         CHECK(harness_mpirun(2, args, out, sizeof out) == 0);
         unsetenv("EDL_ROW_SYNC");
         snprintf(dict, sizeof dict, "%s/%s.safetensors", dir, ways[w]);
-        if (!same_files(path, dict)) FAILF("EDL_ROW_SYNC=%s: not the model of the automatic choice", ways[w]);
+        if (!harness_same_file(path, dict)) FAILF("EDL_ROW_SYNC=%s: not the model of the automatic choice", ways[w]);
     }
     harness_remove_dir(dir);
 }
@@ -273,14 +265,15 @@ TEST(mpi_skipgram_and_cbow_on_2_ranks_as_one_process) {
         snprintf(path, sizeof path, "%s/two.safetensors", dir);
         snprintf(two_dict, sizeof two_dict, "%s/two.dict", dir);
         CHECK(dump_dict(path, two_dict) == 0);
-        if (!same_files(one_dict, two_dict))
+        if (!harness_same_file(one_dict, two_dict))
             FAILF("%s: the vocabulary on 2 ranks differs from one process's", modes[m]);
         /* the same seed: the same bytes */
         snprintf(args, sizeof args, "%s -input %s -output %s/again %s", modes[m], corpus, dir, flags);
         CHECK(harness_mpirun(2, args, out, sizeof out) == 0);
         snprintf(path, sizeof path, "%s/two.safetensors", dir);
         snprintf(again, sizeof again, "%s/again.safetensors", dir);
-        if (!same_files(path, again)) FAILF("%s: two runs of 2 ranks with one seed wrote different models", modes[m]);
+        if (!harness_same_file(path, again))
+            FAILF("%s: two runs of 2 ranks with one seed wrote different models", modes[m]);
     }
     harness_remove_dir(dir);
 }

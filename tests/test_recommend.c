@@ -328,19 +328,6 @@ TEST(recommend_file_round_trip_and_queries) {
     edl_rec_free(r), edl_ratings_free(t), edl_ratings_free(d);
 }
 
-static int same_file(const char *a, const char *b) {
-    FILE *f = fopen(a, "rb"), *g = fopen(b, "rb");
-    int same = f && g;
-    while (same) {
-        int x = fgetc(f), y = fgetc(g);
-        if (x != y) same = 0;
-        if (x == EOF) break;
-    }
-    if (f) fclose(f);
-    if (g) fclose(g);
-    return same;
-}
-
 /* A seed gives the same file at a given thread count: every model with one thread, and mf and
    bpr with several too (their threads run blocks that share no row); the mlp's dense layers are
    shared by its threads (Hogwild), so only its one-thread run is promised. */
@@ -357,7 +344,7 @@ TEST(recommend_reproducible_at_a_thread_count) {
                 if (r) CHECK_OK(edl_rec_save(r, rep ? b : a));
                 edl_rec_free(r);
             }
-            if (!same_file(a, b)) FAILF("model %d differs between runs at %d threads", k, threads[t]);
+            if (!harness_same_file(a, b)) FAILF("model %d differs between runs at %d threads", k, threads[t]);
         }
     edl_ratings_free(d);
 }

@@ -40,6 +40,17 @@ edl_status edl_dense_forward(float *out, const float *in, size_t batch, size_t i
     return EDL_OK;
 }
 
+/* edl_dense_backward's arguments (the in-place form checks the same ones under the same name). */
+static edl_status check_backward(const float *dout, const float *in, const float *out, size_t batch, size_t in_dim,
+                                 size_t out_dim, const float *weight, edl_act act) {
+    static const char fn[] = "edl_dense_backward";
+    EDL__CHECK_PTR(fn, dout);
+    EDL__TRY(check_dense(fn, in, batch, in_dim, out_dim, weight, act));
+    if (act != EDL_ACT_NONE && !out)
+        return edl__fail(EDL_ERR_ARG, "%s: out is NULL but activation %d needs it", fn, (int)act);
+    return EDL_OK;
+}
+
 /* The backward with g = dout * act'(out), the gradient at the pre-activation, formed in gbuf
    (which may be dout itself). */
 static void dense_backward(float *din, float *dweight, float *dbias, const float *dout, float *gbuf, const float *in,
@@ -62,18 +73,15 @@ static void dense_backward(float *din, float *dweight, float *dbias, const float
 edl_status edl_dense_backward(float *din, float *dweight, float *dbias, const float *dout, const float *in,
                               const float *out, size_t batch, size_t in_dim, size_t out_dim, const float *weight,
                               edl_act act) {
-    static const char fn[] = "edl_dense_backward";
-    EDL__CHECK_PTR(fn, dout);
-    EDL__TRY(check_dense(fn, in, batch, in_dim, out_dim, weight, act));
-    if (act != EDL_ACT_NONE && !out)
-        return edl__fail(EDL_ERR_ARG, "%s: out is NULL but activation %d needs it", fn, (int)act);
+    EDL__TRY(check_backward(dout, in, out, batch, in_dim, out_dim, weight, act));
     size_t total = batch * out_dim;
     float *tmp = NULL;
     enum { STACK = 2048 }; /* a small layer's g on the stack: no allocation per step */
     float stack[STACK];
     if (act != EDL_ACT_NONE) {
         tmp = total <= STACK ? stack : malloc(total * sizeof(float));
-        if (!tmp) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for %zu x %zu gradient", fn, batch, out_dim);
+        if (!tmp)
+            return edl__fail(EDL_ERR_NOMEM, "edl_dense_backward: no memory for %zu x %zu gradient", batch, out_dim);
     }
     dense_backward(din, dweight, dbias, dout, tmp, in, out, batch, in_dim, out_dim, weight, act);
     if (tmp != stack) free(tmp);
@@ -88,11 +96,7 @@ edl_status edl_dense_backward(float *din, float *dweight, float *dbias, const fl
 edl_status edl__dense_backward_in_place(float *din, float *dweight, float *dbias, float *dout, const float *in,
                                         const float *out, size_t batch, size_t in_dim, size_t out_dim,
                                         const float *weight, edl_act act) {
-    static const char fn[] = "edl_dense_backward";
-    EDL__CHECK_PTR(fn, dout);
-    EDL__TRY(check_dense(fn, in, batch, in_dim, out_dim, weight, act));
-    if (act != EDL_ACT_NONE && !out)
-        return edl__fail(EDL_ERR_ARG, "%s: out is NULL but activation %d needs it", fn, (int)act);
+    EDL__TRY(check_backward(dout, in, out, batch, in_dim, out_dim, weight, act));
     dense_backward(din, dweight, dbias, dout, dout, in, out, batch, in_dim, out_dim, weight, act);
     return EDL_OK;
 }
