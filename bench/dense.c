@@ -30,6 +30,7 @@
 typedef struct {
     size_t b, i, o;
     float *x, *w, *bias, *y, *dy, *dx, *dw, *db;
+    float *scratch; /* a model's workspace scratch for the layer (edl__dense_scratch_floats) */
 } shape;
 
 typedef void (*gemm_fn)(bool ta, bool tb, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b,
@@ -97,7 +98,8 @@ static void edl_fwdbwd(shape *s) {
    their own dout (here dy, which the ReLU's mask then leaves the same from the second call on). */
 static void edl_fwdbwd_in_place(shape *s) {
     edl_fwd(s);
-    edl__dense_backward_in_place(s->dx, s->dw, s->db, s->dy, s->x, s->y, s->b, s->i, s->o, s->w, EDL_ACT_RELU);
+    edl__dense_backward_in_place(s->dx, s->dw, s->db, s->dy, s->x, s->y, s->b, s->i, s->o, s->w, EDL_ACT_RELU,
+                                 s->scratch);
 }
 
 static float *randv(edl_rng *r, size_t n) {
@@ -131,7 +133,8 @@ static void run_shape(size_t b, size_t i, size_t o, int reps) {
                randv(&rng, b * o),
                randv(&rng, b * i),
                randv(&rng, o * i),
-               randv(&rng, o)};
+               randv(&rng, o),
+               randv(&rng, edl__dense_scratch_floats(b, i, o) + 1)};
     double flops3 = 3.0 * 2.0 * (double)b * (double)i * (double)o;
     /* Enough calls per sample for ~20 ms, so small shapes are timed above the clock's noise. */
     double t0 = bench_now();
@@ -177,7 +180,7 @@ static void run_shape(size_t b, size_t i, size_t o, int reps) {
         printf("  %-12s edl %7.2f GFLOP/s, best %-11s %7.2f: ratio %.3f\n", what[q], flops3 / 3 / te * 1e-9,
                peers[bk].name, flops3 / 3 / bq * 1e-9, bq / te);
     }
-    float *bufs[] = {s.x, s.w, s.bias, s.y, s.dy, s.dx, s.dw, s.db};
+    float *bufs[] = {s.x, s.w, s.bias, s.y, s.dy, s.dx, s.dw, s.db, s.scratch};
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) free(bufs[k]);
 }
 

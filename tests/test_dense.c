@@ -181,7 +181,9 @@ TEST(dense_backward_in_place_equals_backward) {
             CHECK_OK(edl_dense_forward(y, x, B, I, O, w, b, acts[a]));
             memcpy(dy2, dy, B * O * sizeof *dy);
             CHECK_OK(edl_dense_backward(dx[0], dw[0], db[0], dy, x, y, B, I, O, w, acts[a]));
-            CHECK_OK(edl__dense_backward_in_place(dx[1], dw[1], db[1], dy2, x, y, B, I, O, w, acts[a]));
+            float *scratch = malloc((edl__dense_scratch_floats(B, I, O) + 1) * sizeof *scratch);
+            CHECK_OK(edl__dense_backward_in_place(dx[1], dw[1], db[1], dy2, x, y, B, I, O, w, acts[a], scratch));
+            free(scratch);
             int same =
                 !memcmp(dx[0], dx[1], B * I * 4) && !memcmp(dw[0], dw[1], O * I * 4) && !memcmp(db[0], db[1], O * 4);
             /* dout now holds g = dy * act'(y) */
@@ -193,4 +195,103 @@ TEST(dense_backward_in_place_equals_backward) {
             free(g), free(x), free(w), free(b), free(y), free(dy), free(dy2);
             for (int k = 0; k < 2; k++) free(dx[k]), free(dw[k]), free(db[k]);
         }
+}
+
+/* Medium layers run in blocks of 128 examples (dense.c): each block's products on one thread, dW
+   and the bias gradient summed per block, then the blocks' sums added in block order. The
+   shapes: three blocks with a short last one, the bench's and train.sh's 256 x 64 -> 128, the
+   recommender mlp's 1280 x 64 -> 32 (ten blocks), 130 x 1100 -> 2 (a long k, two outputs). */
+static const size_t blocked[][3] = {{300, 24, 20}, {256, 64, 128}, {1280, 64, 32}, {130, 1100, 2}};
+
+/* Every bit the same at 1, 2, 3 and 4 threads, for every activation, with the backward's
+   optional gradients missing in turn; and against the definition. */
+TEST(dense_blocked_same_bits_any_threads) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 43);
+    for (size_t s = 0; s < sizeof blocked / sizeof blocked[0]; s++)
+        for (int a = 0; a < 4; a++)
+            for (int drop = 0; drop < 4; drop++) { /* 0 all, 1 no din, 2 no dW, 3 no dbias */
+                const size_t B = blocked[s][0], I = blocked[s][1], O = blocked[s][2];
+                float *x = rand_floats(&rng, B * I, -1, 1), *w = rand_floats(&rng, O * I, -0.3f, 0.3f);
+                float *b = rand_floats(&rng, O, -1, 1), *dy = rand_floats(&rng, B * O, -1, 1);
+                float *dw0 = rand_floats(&rng, O * I, -1, 1), *db0 = rand_floats(&rng, O, -1, 1);
+                float *y[4], *dx[4], *dw[4], *db[4];
+                const int threads[4] = {1, 2, 3, 4};
+                for (int t = 0; t < 4; t++) {
+                    y[t] = zeros(B * O), dx[t] = zeros(B * I);
+                    dw[t] = copy_floats(dw0, O * I), db[t] = copy_floats(db0, O);
+                    set_threads(threads[t]);
+                    CHECK_OK(edl_dense_forward(y[t], x, B, I, O, w, b, (edl_act)a));
+                    CHECK_OK(edl_dense_backward(drop == 1 ? NULL : dx[t], drop == 2 ? NULL : dw[t],
+                                                drop == 3 ? NULL : db[t], dy, x, y[t], B, I, O, w, (edl_act)a));
+                }
+                set_threads(max_threads());
+                for (int t = 1; t < 4; t++)
+                    if (!CHECK_EQUAL_F(y[t], y[0], B * O) || !CHECK_EQUAL_F(dx[t], dx[0], B * I) ||
+                        !CHECK_EQUAL_F(dw[t], dw[0], O * I) || !CHECK_EQUAL_F(db[t], db[0], O))
+                        fprintf(stderr, "    %zu x %zu -> %zu act %s drop %d: %d threads\n", B, I, O, act_names[a],
+                                drop, threads[t]);
+                float *yr = zeros(B * O), *dxr = zeros(B * I), *dwr = copy_floats(dw0, O * I),
+                      *dbr = copy_floats(db0, O);
+                edl__dense_forward_naive(yr, x, B, I, O, w, b, (edl_act)a);
+                edl__dense_backward_naive(dxr, dwr, dbr, dy, x, yr, B, I, O, w, (edl_act)a);
+                CHECK_CLOSE(y[0], yr, B * O, 1e-5, 1e-4);
+                if (drop != 1) CHECK_CLOSE(dx[0], dxr, B * I, 1e-4, 1e-4);
+                CHECK_CLOSE(dw[0], drop == 2 ? dw0 : dwr, O * I, 1e-4, 1e-4); /* untouched when not asked */
+                CHECK_CLOSE(db[0], drop == 3 ? db0 : dbr, O, 1e-4, 1e-4);
+                for (int t = 0; t < 4; t++) free(y[t]), free(dx[t]), free(dw[t]), free(db[t]);
+                free(x), free(w), free(b), free(dy), free(dw0), free(db0), free(yr), free(dxr), free(dwr), free(dbr);
+            }
+}
+
+/* An example's output is the same bits whatever its batch: alone (the small kernel's path), in a
+   batch of one block, and in a batch of three (the blocked path). */
+TEST(dense_blocked_example_independent_of_batch) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 44);
+    const size_t B = 300, I = 24, O = 20;
+    float *x = rand_floats(&rng, B * I, -1, 1), *w = rand_floats(&rng, O * I, -1, 1), *b = rand_floats(&rng, O, -1, 1);
+    float *all = zeros(B * O), *part = zeros(B * O), one[20];
+    CHECK_OK(edl_dense_forward(all, x, B, I, O, w, b, EDL_ACT_RELU));
+    CHECK_OK(edl_dense_forward(part, x + 170 * I, 100, I, O, w, b, EDL_ACT_RELU)); /* rows 170 .. 269 */
+    CHECK_EQUAL_F(part, all + 170 * O, 100 * O);
+    for (size_t r = 0; r < B; r += 37) {
+        CHECK_OK(edl_dense_forward(one, x + r * I, 1, I, O, w, b, EDL_ACT_RELU));
+        if (!CHECK_EQUAL_F(one, all + r * O, O)) fprintf(stderr, "    row %zu\n", r);
+    }
+    free(x), free(w), free(b), free(all), free(part);
+}
+
+/* The scratch the models keep (edl__dense_scratch_floats at their largest batch) serves every
+   batch up to it: a buffer of exactly that many floats (ASan would see a write past it), and the
+   same bits as the public call, which allocates its own. */
+TEST(dense_scratch_serves_every_smaller_batch) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 45);
+    const size_t shapes2[][3] = {{300, 24, 20}, {2000, 64, 128}, {700, 700, 12}};
+    for (size_t s = 0; s < sizeof shapes2 / sizeof shapes2[0]; s++) {
+        const size_t cap = shapes2[s][0], I = shapes2[s][1], O = shapes2[s][2];
+        const size_t n = edl__dense_scratch_floats(cap, I, O);
+        CHECK(n > 0);
+        float *scratch = malloc(n * sizeof *scratch);
+        float *x = rand_floats(&rng, cap * I, -1, 1), *w = rand_floats(&rng, O * I, -1, 1);
+        float *y = zeros(cap * O), *dy = rand_floats(&rng, cap * O, -1, 1), *g = zeros(cap * O);
+        float *dx[2] = {zeros(cap * I), zeros(cap * I)}, *dw[2] = {zeros(O * I), zeros(O * I)},
+              *db[2] = {zeros(O), zeros(O)};
+        const size_t batches[] = {1, 127, 128, 129, 255, 256, 513, cap};
+        for (size_t k = 0; scratch && k < sizeof batches / sizeof batches[0]; k++) {
+            const size_t B = batches[k];
+            if (B > cap) continue;
+            CHECK_OK(edl_dense_forward(y, x, B, I, O, w, NULL, EDL_ACT_TANH));
+            memcpy(g, dy, B * O * sizeof *g);
+            CHECK_OK(edl_dense_backward(dx[0], dw[0], db[0], dy, x, y, B, I, O, w, EDL_ACT_TANH));
+            CHECK_OK(edl__dense_backward_in_place(dx[1], dw[1], db[1], g, x, y, B, I, O, w, EDL_ACT_TANH, scratch));
+            if (!CHECK_EQUAL_F(dx[1], dx[0], B * I) || !CHECK_EQUAL_F(dw[1], dw[0], O * I) ||
+                !CHECK_EQUAL_F(db[1], db[0], O))
+                fprintf(stderr, "    %zu x %zu -> %zu, batch %zu of %zu\n", B, I, O, B, cap);
+        }
+        CHECK(scratch != NULL);
+        free(scratch), free(x), free(w), free(y), free(dy), free(g);
+        for (int t = 0; t < 2; t++) free(dx[t]), free(dw[t]), free(db[t]);
+    }
 }

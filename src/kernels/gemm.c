@@ -211,9 +211,8 @@ void edl__gemm_builtin(bool ta, bool tb, size_t m, size_t n, size_t k, float alp
    floats in L2, no blocking of k) is 2-3x edl's packed kernel, so it takes the medium shapes a
    BLAS would not (skinny ones, where a BLAS may split k: the mlp's 64 x 64 x 1280, 1280 x 32 x
    64); where oneDNN takes a shape it stays ~10% faster (bench/dense.c's per-product lines). */
-#define EDL__GEMM_SMALL    ((size_t)1 << 17)
-#define EDL__GEMM_MEDIUM   ((size_t)1 << 23)
-#define EDL__GEMM_MEDIUM_K ((size_t)2048)
+/* (EDL__GEMM_SMALL, EDL__GEMM_MEDIUM and EDL__GEMM_MEDIUM_K are in kernels.h: dense.c's blocked
+   layers use the same bounds.) */
 
 #if defined(EDL__USE_DNNL) || defined(EDL__USE_CBLAS)
 /* A BLAS may split the K sum over threads when C has too few tiles to share out (found with

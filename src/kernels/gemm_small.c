@@ -309,7 +309,7 @@ static void run_rows(isa_kind isa, size_t m, size_t n, const float *a, size_t ar
 /* Transposes op(B) = B^T (k x n; B is n x k with row stride ldb) into bt (k x ldt, ldt >= n: the
    rows start on 64-byte lines when bt does and ldt is a multiple of 16, so the tiles' loads
    never split a cache line). */
-static void transpose_b(float *bt, size_t ldt, const float *b, size_t ldb, size_t k, size_t n) {
+void edl__gemm_small_transpose(float *bt, size_t ldt, const float *b, size_t ldb, size_t k, size_t n) {
     size_t j = 0;
 #ifdef EDL__X86
     /* 4 x 4 blocks through SSE registers (baseline x86-64), the rest one float at a time */
@@ -382,7 +382,7 @@ bool edl__gemm_small_ex(int isa, bool ta, bool tb, size_t m, size_t n, size_t k,
             return false;
         else
             b = bt;
-        transpose_b((float *)b, ldt, tb_src, ldb, k, n);
+        edl__gemm_small_transpose((float *)b, ldt, tb_src, ldb, k, n);
         ldb = ldt;
     }
     size_t ars = ta ? 1 : lda, acs = ta ? lda : 1;

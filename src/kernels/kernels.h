@@ -58,6 +58,15 @@ bool edl__gemm_small(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha
 bool edl__gemm_small_ex(int isa, bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const float *a,
                         size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc, const float *bias,
                         bool relu);
+/* op(B) = B^T (k x n; B is n x k, row stride ldb) into bt (k rows of ldt >= n floats), as the
+   small kernel does for a transposed B itself: a caller that runs several products on one B
+   transposes it once and passes bt untransposed. */
+void edl__gemm_small_transpose(float *bt, size_t ldt, const float *b, size_t ldb, size_t k, size_t n);
+/* The small kernel's sizes in multiply-adds (gemm.c): below SMALL, always; up to MEDIUM with k up
+   to MEDIUM_K where a BLAS would not take the product. */
+#define EDL__GEMM_SMALL    ((size_t)1 << 17)
+#define EDL__GEMM_MEDIUM   ((size_t)1 << 23)
+#define EDL__GEMM_MEDIUM_K ((size_t)2048)
 /* Whether edl__gemm sends m x n x k (op(B) transposed when tb) to the small kernel (gemm.c). */
 bool edl__gemm_is_small(bool tb, size_t m, size_t n, size_t k);
 const char *edl__gemm_small_isa(void); /* "avx512", "avx2" or "generic": the tiles it runs */
@@ -78,11 +87,15 @@ void edl__embedding_bag_backward_naive(float *dtable, size_t dim, const int64_t 
                                        const int64_t *argmax, const float *dout);
 void edl__dense_forward_naive(float *out, const float *in, size_t batch, size_t in_dim, size_t out_dim,
                               const float *weight, const float *bias, edl_act act);
+/* Floats of scratch a dense layer of in_dim -> out_dim needs at any batch up to `batch` (0: none;
+   medium layers run in blocks of examples, and their backward keeps the blocks' gradient sums there). */
+size_t edl__dense_scratch_floats(size_t batch, size_t in_dim, size_t out_dim);
 /* edl_dense_backward with dout overwritten by the gradient at the pre-activation (the caller's
-   workspace, not read again): the same results, nothing allocated. */
+   workspace, not read again) and the caller's scratch (NULL: allocated here when needed): the
+   same results. */
 edl_status edl__dense_backward_in_place(float *din, float *dweight, float *dbias, float *dout, const float *in,
                                         const float *out, size_t batch, size_t in_dim, size_t out_dim,
-                                        const float *weight, edl_act act);
+                                        const float *weight, edl_act act, float *scratch);
 void edl__dense_backward_naive(float *din, float *dweight, float *dbias, const float *dout, const float *in,
                                const float *out, size_t batch, size_t in_dim, size_t out_dim, const float *weight,
                                edl_act act);

@@ -54,14 +54,15 @@ static inline size_t edl__layer_span(const edl__layer *L) {
 /* Buffers for one forward/backward at up to `cap` examples. */
 typedef struct {
     size_t cap;
-    float **act;        /* per layer: cap x out_dim (NULL when the layer aliases its input) */
-    float **grad;       /* per layer: cap x out_dim gradient at the layer's output */
-    uint8_t **mask;     /* dropout masks */
-    int64_t *argmax;    /* max-pooled embeddings: cap x dim */
-    int64_t *offsets;   /* pooled fixed-length sequences: i * len */
-    const float **outs; /* per layer: its output after a forward (act[l] or an alias) */
-    const size_t *pos;  /* training on part of a global batch: example i is the batch's pos[i] ... */
-    size_t total;       /* ... of total (0: the batch is whole); dropout draws for all total */
+    float **act;          /* per layer: cap x out_dim (NULL when the layer aliases its input) */
+    float **grad;         /* per layer: cap x out_dim gradient at the layer's output */
+    uint8_t **mask;       /* dropout masks */
+    int64_t *argmax;      /* max-pooled embeddings: cap x dim */
+    int64_t *offsets;     /* pooled fixed-length sequences: i * len */
+    const float **outs;   /* per layer: its output after a forward (act[l] or an alias) */
+    const size_t *pos;    /* training on part of a global batch: example i is the batch's pos[i] ... */
+    size_t total;         /* ... of total (0: the batch is whole); dropout draws for all total */
+    float *dense_scratch; /* the dense layers' (edl__dense_scratch_floats: the largest of any) */
 } edl__workspace;
 
 struct edl_model {

@@ -188,7 +188,7 @@ edl_status edl__forward_backward_part(edl_model *m, const edl_batch *b, edl_rng 
             EDL__TRY(edl__dense_backward_in_place(
                 need_din ? w->grad[l - 1] : NULL, in->frozen ? NULL : m->grads + L->w_off,
                 in->frozen || !L->b_count ? NULL : m->grads + L->b_off, w->grad[l], outs[l - 1], outs[l], n, in->in_dim,
-                in->out_dim, m->params + L->w_off, in->act));
+                in->out_dim, m->params + L->w_off, in->act, w->dense_scratch));
         } else if (in->kind == EDL_LAYER_DROPOUT && need_din) {
             if (in->p == 0.0f)
                 memcpy(w->grad[l - 1], w->grad[l], n * in->out_dim * sizeof(float));

@@ -18,6 +18,7 @@ void edl__ws_free(edl__workspace *w, size_t nlayers) {
     free(w->outs);
     free(w->argmax);
     free(w->offsets);
+    free(w->dense_scratch);
     memset(w, 0, sizeof *w);
 }
 
@@ -43,9 +44,14 @@ edl_status edl__ws_reserve(edl__workspace *w, const edl_model *m, size_t n) {
         if (!w->act || !w->grad || !w->mask || !w->outs)
             return edl__fail(EDL_ERR_NOMEM, "no memory for a workspace of %zu layers", L);
     }
+    size_t scratch = 0;
     for (size_t l = 0; l < L; l++) {
         const edl_layer_info *in = &m->layers[l].info;
         size_t per;
+        if (in->kind == EDL_LAYER_DENSE) {
+            size_t f = edl__dense_scratch_floats(n, in->in_dim, in->out_dim);
+            scratch = f > scratch ? f : scratch;
+        }
         if (!edl__mul_ok(n, in->out_dim, &per))
             return edl__fail(EDL_ERR_NOMEM, "batch of %zu x %zu outputs overflows", n, in->out_dim);
         if (in->kind != EDL_LAYER_INPUT) EDL__TRY(grow((void **)&w->act[l], per, sizeof(float)));
@@ -58,6 +64,7 @@ edl_status edl__ws_reserve(edl__workspace *w, const edl_model *m, size_t n) {
             for (size_t i = 0; i < n; i++) w->offsets[i] = (int64_t)(i * in->len);
         }
     }
+    if (scratch) EDL__TRY(grow((void **)&w->dense_scratch, scratch, sizeof(float)));
     w->cap = n;
     return EDL_OK;
 }

@@ -417,14 +417,15 @@ typedef struct {
     float *logit, *dlogit;
     float *act[EDL__REC_MAX_DENSE + 1], *grad[EDL__REC_MAX_DENSE + 1]; /* mlp: act[0] = rows */
     float *dparams;                                                    /* mlp: gradient of the dense layers */
-    size_t *maybe; /* slots whose negative the filter could not clear */
-    float *scale;  /* a row update's gradient: scale[m] x[m] */
+    float *dscratch; /* mlp: the dense layers' scratch (edl__dense_scratch_floats) */
+    size_t *maybe;   /* slots whose negative the filter could not clear */
+    float *scale;    /* a row update's gradient: scale[m] x[m] */
     const float **x;
 } workspace;
 
 static void ws_free(workspace *w, size_t ndense) {
     free(w->idx), free(w->rows), free(w->drows), free(w->target), free(w->logit), free(w->dlogit), free(w->dparams);
-    free(w->scale), free((void *)w->x), free(w->maybe);
+    free(w->scale), free((void *)w->x), free(w->maybe), free(w->dscratch);
     for (size_t l = 1; l <= ndense; l++) free(w->act[l]), free(w->grad[l]);
 }
 
@@ -444,11 +445,15 @@ static int ws_alloc(workspace *w, const trainer *t, size_t ndense_params) {
     w->maybe = malloc(ex * sizeof *w->maybe);
     int ok = w->idx && w->rows && w->drows && w->target && w->logit && w->dlogit && w->scale && w->x && w->maybe;
     w->act[0] = w->rows, w->grad[0] = w->drows;
+    size_t scratch = 0;
     for (size_t l = 0; l < r->ndense; l++) {
         w->act[l + 1] = malloc(ex * r->dense[l].out * sizeof(float));
         w->grad[l + 1] = malloc(ex * r->dense[l].out * sizeof(float));
         ok = ok && w->act[l + 1] && w->grad[l + 1];
+        size_t f = edl__dense_scratch_floats(ex, r->dense[l].in, r->dense[l].out);
+        scratch = f > scratch ? f : scratch;
     }
+    if (scratch) ok = ok && (w->dscratch = malloc(scratch * sizeof(float)));
     if (ndense_params) ok = ok && (w->dparams = calloc(ndense_params, sizeof(float)));
     return ok;
 }
@@ -569,7 +574,7 @@ static bool step_mlp(trainer *t, workspace *w, size_t s, size_t e, size_t step, 
         float *db = w->dparams + (size_t)(D->b - r->table) - t->dense_off;
         ps = edl__dense_backward_in_place(w->grad[l] + k0 * D->in, dw, db, w->grad[l + 1] + k0 * D->out,
                                           w->act[l] + k0 * D->in, w->act[l + 1] + k0 * D->out, np, D->in, D->out, D->w,
-                                          D->act);
+                                          D->act, w->dscratch);
     }
     for (size_t k = k0; r->dot && ps == EDL_OK && k < k1; k++) { /* the dot's gradient beside the MLP's */
         const float g = w->grad[L][k], *p = w->rows + 2 * k * d, *q = p + d;

@@ -65,6 +65,7 @@ typedef struct {
     size_t *slot;
     float *x, *dx, *target;
     float *act[EDL__REC_MAX_DENSE + 1], *grad[EDL__REC_MAX_DENSE + 1];
+    float *dscratch; /* the dense layers' scratch (edl__dense_scratch_floats) */
     edl__shard_batch b;
 } strainer;
 
@@ -172,7 +173,7 @@ static edl_status sstep(strainer *t, const size_t *order, size_t lo, size_t hi, 
             const edl__rec_dense *D = &r->dense[l];
             float *dw = t->dparams + (size_t)(D->w - t->dense), *db = t->dparams + (size_t)(D->b - t->dense);
             ks = edl__dense_backward_in_place(t->grad[l], dw, db, t->grad[l + 1], t->act[l], t->act[l + 1], nb, D->in,
-                                              D->out, D->w, D->act);
+                                              D->out, D->w, D->act, t->dscratch);
         }
         for (size_t k = 0; ks == EDL_OK && k < 2 * nb; k++) edl__vec_add(grad + t->slot[k] * w, t->dx + k * d, d);
         for (size_t k = 0; r->dot && ks == EDL_OK && k < nb; k++) {
@@ -201,7 +202,8 @@ static edl_status sstep(strainer *t, const size_t *order, size_t lo, size_t hi, 
 }
 
 static void strainer_free(strainer *t, size_t ndense) {
-    free(t->dparams), free(t->ds1), free(t->ds2), free(t->ids), free(t->slot), free(t->x), free(t->dx);
+    free(t->dparams), free(t->ds1), free(t->ds2), free(t->ids), free(t->slot), free(t->x), free(t->dx),
+        free(t->dscratch);
     free(t->target);
     for (size_t l = 1; l <= ndense; l++) free(t->act[l]), free(t->grad[l]);
     edl__shard_batch_free(&t->b);
@@ -280,11 +282,15 @@ static edl_status setup(strainer *t, edl_recommender *r, const edl_ratings *d, c
         if (t->opt == EDL_OPT_ADAM) t->ds2 = calloc(t->nd, sizeof(float)), ok = ok && t->ds2;
         t->x = malloc(ex * 2 * r->dim * sizeof(float)), t->dx = malloc(ex * 2 * r->dim * sizeof(float));
         ok = ok && t->dparams && t->x && t->dx;
+        size_t scratch = 0;
         for (size_t l = 0; l < r->ndense; l++) {
             t->act[l + 1] = malloc(ex * r->dense[l].out * sizeof(float));
             t->grad[l + 1] = malloc(ex * r->dense[l].out * sizeof(float));
             ok = ok && t->act[l + 1] && t->grad[l + 1];
+            size_t f = edl__dense_scratch_floats(ex, r->dense[l].in, r->dense[l].out);
+            scratch = f > scratch ? f : scratch;
         }
+        if (scratch) ok = ok && (t->dscratch = malloc(scratch * sizeof(float)));
     }
     if (!ok) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the batch buffers (%zu examples)", fn, ex);
     char mlp_args[64] = "";
