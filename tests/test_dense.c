@@ -197,10 +197,11 @@ TEST(dense_backward_in_place_equals_backward) {
         }
 }
 
-/* Medium layers run in blocks of 128 examples (dense.c): each block's products on one thread, dW
-   and the bias gradient summed per block, then the blocks' sums added in block order. The
-   shapes: three blocks with a short last one, the bench's and train.sh's 256 x 64 -> 128, the
-   recommender mlp's 1280 x 64 -> 32 (ten blocks), 130 x 1100 -> 2 (a long k, two outputs). */
+/* Medium layers run in blocks of examples (128, or a quarter of a larger batch: dense.c), each
+   block's products on one thread, dW and the bias gradient summed per block, then the blocks'
+   sums added in block order. The shapes: three blocks with a short last one, the bench's and
+   train.sh's 256 x 64 -> 128, the recommender mlp's 1280 x 64 -> 32 (four blocks of 320), 130 x
+   1100 -> 2 (a long k, two outputs). */
 static const size_t blocked[][3] = {{300, 24, 20}, {256, 64, 128}, {1280, 64, 32}, {130, 1100, 2}};
 
 /* Every bit the same at 1, 2, 3 and 4 threads, for every activation, with the backward's

@@ -157,7 +157,7 @@ TEST(gradcheck_dense) {
         }
 }
 
-/* A medium layer, run in blocks of 128 examples (three here, the last of 4 rows): its dW and bias
+/* A medium layer, run in blocks of examples (three of 128 here, the last of 4 rows): its dW and bias
    gradient are summed per block, then across the blocks. Weights small and biases away from 0
    keep every pre-activation farther from ReLU's kink than a step (|z| > 0.26); the inputs checked
    are rows 250 .. 259, across the second and third blocks. */

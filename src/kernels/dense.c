@@ -23,8 +23,7 @@ static edl_status check_dense(const char *fn, const float *in, size_t batch, siz
 /* ---- medium layers: the batch in fixed blocks of examples -------------------------------------
  *
  * A layer between the small kernel's sizes (EDL__GEMM_SMALL .. EDL__GEMM_MEDIUM multiply-adds, in
- * and out up to EDL__GEMM_MEDIUM_K: a batch of 256 x 64 -> 128) runs as blocks of DENSE_BLOCK
- * examples, each block's forward and backward on one thread with the small kernel: the forward's
+ * and out up to EDL__GEMM_MEDIUM_K: a batch of 256 x 64 -> 128) runs as blocks of examples (block_rows), each block's forward and backward on one thread with the small kernel: the forward's
  * y, the backward's g and din of a block stay in the cache of the core that made them. (With a
  * library's three products, each split the batch its own way and the bias/ReLU passes between
  * them ran on one core: at two threads every row crossed between the cores' caches twice a step,
@@ -33,7 +32,7 @@ static edl_status check_dense(const char *fn, const float *in, size_t batch, siz
  * element: the blocks are fixed by the batch, not by the threads, so every bit is the same for
  * any thread count. A block's rows go through the same tiles as in one product over the batch:
  * y and din are the small kernel's bits for every batch size. */
-enum { DENSE_BLOCK = 128 };
+enum { DENSE_BLOCK = 128, DENSE_MAX_BLOCKS = 4 };
 
 /* Whether a layer of batch x in_dim -> out_dim runs in blocks. */
 static bool dense_blocked(size_t batch, size_t in_dim, size_t out_dim) {
@@ -43,7 +42,17 @@ static bool dense_blocked(size_t batch, size_t in_dim, size_t out_dim) {
            mnk <= EDL__GEMM_MEDIUM;
 }
 
-static size_t dense_nblocks(size_t batch) { return (batch + DENSE_BLOCK - 1) / DENSE_BLOCK; }
+/* Rows a block: 128, or a quarter of the batch in whole 16-row steps when that is more: at most
+   four blocks, so a batch of 1280 (the recommender mlp's) has four partial sums to add, not ten
+   (at one thread each one's writing and reading cost more than its product saved). Set by the
+   batch alone, never by the threads. */
+static size_t block_rows(size_t batch) {
+    size_t q = (batch + DENSE_MAX_BLOCKS - 1) / DENSE_MAX_BLOCKS;
+    q = (q + 15) / 16 * 16;
+    return q > DENSE_BLOCK ? q : DENSE_BLOCK;
+}
+
+static size_t dense_nblocks(size_t batch) { return (batch + block_rows(batch) - 1) / block_rows(batch); }
 
 /* The scratch of a blocked layer's backward at this batch: per block, the bias gradient's sum
    (out_dim floats) then dW's (out_dim x in_dim). Bounded by the medium sizes: no overflow. */
@@ -52,8 +61,8 @@ static size_t scratch_at(size_t batch, size_t in_dim, size_t out_dim) {
 }
 
 size_t edl__dense_scratch_floats(size_t batch, size_t in_dim, size_t out_dim) {
-    /* blocked from EDL__GEMM_SMALL to EDL__GEMM_MEDIUM multiply-adds: the most is at the largest
-       blocked batch up to `batch` */
+    /* blocked from EDL__GEMM_SMALL to EDL__GEMM_MEDIUM multiply-adds, and the blocks never fewer
+       for a larger batch: the most is at the largest blocked batch up to `batch` */
     size_t io;
     if (in_dim == 0 || out_dim == 0 || !edl__mul_ok(in_dim, out_dim, &io)) return 0;
     size_t most = EDL__GEMM_MEDIUM / io;
@@ -91,7 +100,7 @@ static edl_status forward_blocked(float *out, const float *in, size_t batch, siz
             if (wt) {
                 edl__gemm_small_transpose(wt, ldt, weight, in_dim, in_dim, out_dim);
                 for (size_t j = j0; j < j1; j++) {
-                    const size_t r0 = j * DENSE_BLOCK, rows = batch - r0 < DENSE_BLOCK ? batch - r0 : DENSE_BLOCK;
+                    const size_t br = block_rows(batch), r0 = j * br, rows = batch - r0 < br ? batch - r0 : br;
                     float *y = out + r0 * out_dim;
                     edl__gemm_small_ex(-1, false, false, rows, out_dim, in_dim, 1.0f, in + r0 * in_dim, in_dim, wt, ldt,
                                        0.0f, y, out_dim, bias, relu);
@@ -112,7 +121,7 @@ static edl_status forward_blocked(float *out, const float *in, size_t batch, siz
 static void backward_block(size_t j, float *din, bool dweight, bool dbias, const float *dout, float *gbuf,
                            const float *in, const float *out, size_t batch, size_t in_dim, size_t out_dim,
                            const float *weight, edl_act act, float *part) {
-    const size_t r0 = j * DENSE_BLOCK, rows = batch - r0 < DENSE_BLOCK ? batch - r0 : DENSE_BLOCK;
+    const size_t br = block_rows(batch), r0 = j * br, rows = batch - r0 < br ? batch - r0 : br;
     const size_t at = r0 * out_dim;
     float *pb = part + j * out_dim * (in_dim + 1), *pw = pb + out_dim;
     const float *g = dout + at;

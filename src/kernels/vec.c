@@ -811,7 +811,11 @@ EDL__CLONES void edl__vec_relu_grad_colsum(float *g, const float *dout, const fl
     for (size_t r = 0; r < rows; r++) {
         float *gr = g + r * cols;
         const float *dr = dout + r * cols, *yr = y + r * cols;
-        for (size_t c = 0; c < cols; c++) gr[c] = yr[c] > 0.0f ? dr[c] : 0.0f;
+        if (gr == dr) /* in place (the models' dout): one pointer, so the loop vectorises (with two
+                         that may overlap, the compiler's overlap check sent it to scalar code) */
+            for (size_t c = 0; c < cols; c++) gr[c] = yr[c] > 0.0f ? gr[c] : 0.0f;
+        else
+            for (size_t c = 0; c < cols; c++) gr[c] = yr[c] > 0.0f ? dr[c] : 0.0f;
         if (dbias)
             for (size_t c = 0; c < cols; c++) dbias[c] += gr[c];
     }
