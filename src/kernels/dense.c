@@ -93,7 +93,7 @@ static edl_status forward_blocked(float *out, const float *in, size_t batch, siz
             /* W^T made by each thread for its blocks, in its own cache (one made by a single
                thread for all was read across cores: ~5 us of a 26 us forward at 256 x 64 -> 128) */
             const size_t ldt = (out_dim + 15) / 16 * 16, bytes = in_dim * ldt * sizeof(float);
-            enum { STACK = 4096 };
+            enum { STACK = 8192 }; /* 32 KB: a 64 x 128 weight (a worker thread's stack is megabytes) */
             _Alignas(64) float stack[STACK];
             float *wt = j0 == j1 ? NULL : bytes <= sizeof stack ? stack : aligned_alloc(64, (bytes + 63) / 64 * 64);
             if (j0 < j1 && !wt) ok = false;

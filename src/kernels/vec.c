@@ -808,6 +808,17 @@ EDL__CLONES void edl__vec_colsum_add(float *restrict y, const float *restrict x,
    edl__vec_colsum_add give, bit for bit. g may be dout (in place). */
 EDL__CLONES void edl__vec_relu_grad_colsum(float *g, const float *dout, const float *restrict y, size_t rows,
                                            size_t cols, float *restrict dbias) {
+    if (cols < 16) { /* narrow rows (a dense(1) layer): the mask over the whole block, then the sums */
+        const size_t n = rows * cols;
+        if (g == dout) /* in place: one pointer, so the loop vectorises */
+            for (size_t i = 0; i < n; i++) g[i] = y[i] > 0.0f ? g[i] : 0.0f;
+        else
+            for (size_t i = 0; i < n; i++) g[i] = y[i] > 0.0f ? dout[i] : 0.0f;
+        if (dbias)
+            for (size_t r = 0; r < rows; r++)
+                for (size_t c = 0; c < cols; c++) dbias[c] += g[r * cols + c];
+        return;
+    }
     for (size_t r = 0; r < rows; r++) {
         float *gr = g + r * cols;
         const float *dr = dout + r * cols, *yr = y + r * cols;
