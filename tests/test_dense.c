@@ -159,13 +159,15 @@ TEST(dense_errors) {
 
 /* The model's and the recommenders' backward forms g in their own dout instead of a buffer
    malloc'd each step: the same bytes as edl_dense_backward for every activation, small (g on the
-   stack there) and large (malloc'd there), and dout then holds g. */
+   stack there) and medium (g formed a block at a time there, on each thread's stack or malloc'd),
+   and dout then holds g. */
 TEST(dense_backward_in_place_equals_backward) {
     static const edl_act acts[] = {EDL_ACT_NONE, EDL_ACT_RELU, EDL_ACT_SIGMOID, EDL_ACT_TANH};
-    static const size_t sizes[][3] = {{7, 5, 3}, {256, 64, 128}};
+    /* small; blocked with each thread's g on its stack; blocked with it malloc'd (128 x 200) */
+    static const size_t sizes[][3] = {{7, 5, 3}, {256, 64, 128}, {300, 64, 200}};
     edl_rng rng;
     edl_rng_seed(&rng, 41);
-    for (size_t si = 0; si < 2; si++)
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
         for (size_t a = 0; a < 4; a++) {
             const size_t B = sizes[si][0], I = sizes[si][1], O = sizes[si][2];
             float *x = rand_floats(&rng, B * I, -1, 1), *w = rand_floats(&rng, O * I, -1, 1);

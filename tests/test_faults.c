@@ -264,6 +264,28 @@ static edl_status recommend_train_save_load(void) {
     return s;
 }
 
+/* A medium dense layer through the public calls: the backward's blocks' sums and each thread's
+   block of g are allocated (300 x 64 -> 200: a block's g of 128 x 200 floats is past the stack's
+   share); a failure leaves dW and the bias gradient as they were. */
+static edl_status dense_blocked_public(void) {
+    enum { B = 300, I = 64, O = 200 };
+    static float x[B * I], w[O * I], b[O], y[B * O], dy[B * O], dx[B * I], dw[O * I], db[O];
+    for (int i = 0; i < B * I; i++) x[i] = (float)((i * 37) % 23) / 23.0f - 0.5f;
+    for (int i = 0; i < O * I; i++) w[i] = (float)((i * 11) % 17) / 170.0f - 0.05f, dw[i] = 0.25f;
+    for (int i = 0; i < B * O; i++) dy[i] = (float)((i * 7) % 13) / 13.0f - 0.5f;
+    for (int i = 0; i < O; i++) b[i] = (float)(i % 5) / 10.0f - 0.2f, db[i] = 0.5f;
+    edl_status s = edl_dense_forward(y, x, B, I, O, w, b, EDL_ACT_RELU);
+    if (s != EDL_OK) return s;
+    s = edl_dense_backward(dx, dw, db, dy, x, y, B, I, O, w, EDL_ACT_RELU);
+    if (s != EDL_OK)
+        for (int i = 0; i < O * I; i++)
+            if (dw[i] != 0.25f || (i < O && db[i] != 0.5f)) {
+                FAILF("dense backward failed (%s) but changed dW or the bias gradient", edl_last_error());
+                break;
+            }
+    return s;
+}
+
 static edl_status projections(void) {
     float x[40 * 3], y[40 * 2];
     for (int i = 0; i < 40 * 3; i++) x[i] = (float)((i * 37) % 11) + (float)(i / 30);
@@ -338,6 +360,7 @@ TEST(allocation_failures_every_k) {
         {"skip-gram", wordvec_train},
         {"recommenders", recommend_train_save_load},
         {"PCA and t-SNE", projections},
+        {"dense layer in blocks", dense_blocked_public},
     };
     size_t total = 0;
     for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {

@@ -116,9 +116,10 @@ static edl_status forward_blocked(float *out, const float *in, size_t batch, siz
     return EDL_OK;
 }
 
-/* Block j of a blocked backward: g = dout * act'(out) into gbuf's rows (gbuf NULL: g is dout),
-   din's rows, and the block's sums of the bias gradient and dW into part. */
-static void backward_block(size_t j, float *din, bool dweight, bool dbias, const float *dout, float *gbuf,
+/* Block j of a blocked backward: g = dout * act'(out) into gblk (this block's rows of the caller's
+   buffer, or the thread's own; NULL: g is dout), din's rows, and the block's sums of the bias
+   gradient and dW into part. */
+static void backward_block(size_t j, float *din, bool dweight, bool dbias, const float *dout, float *gblk,
                            const float *in, const float *out, size_t batch, size_t in_dim, size_t out_dim,
                            const float *weight, edl_act act, float *part) {
     const size_t br = block_rows(batch), r0 = j * br, rows = batch - r0 < br ? batch - r0 : br;
@@ -127,10 +128,10 @@ static void backward_block(size_t j, float *din, bool dweight, bool dbias, const
     const float *g = dout + at;
     if (dbias) memset(pb, 0, out_dim * sizeof *pb);
     if (act == EDL_ACT_RELU) /* with the bias gradient's sum, in one pass */
-        edl__vec_relu_grad_colsum(gbuf + at, g, out + at, rows, out_dim, dbias ? pb : NULL);
+        edl__vec_relu_grad_colsum(gblk, g, out + at, rows, out_dim, dbias ? pb : NULL);
     else if (act != EDL_ACT_NONE)
-        edl__act_grad_mul(gbuf + at, g, out + at, rows * out_dim, act);
-    if (act != EDL_ACT_NONE) g = gbuf + at;
+        edl__act_grad_mul(gblk, g, out + at, rows * out_dim, act);
+    if (act != EDL_ACT_NONE) g = gblk;
     if (dbias && act != EDL_ACT_RELU) edl__vec_colsum_add(pb, g, rows, out_dim);
     if (din)
         edl__gemm_small_ex(-1, false, false, rows, in_dim, out_dim, 1.0f, g, out_dim, weight, in_dim, 0.0f,
@@ -140,44 +141,71 @@ static void backward_block(size_t j, float *din, bool dweight, bool dbias, const
                            in_dim, NULL, false);
 }
 
+/* The blocks' sums added to dbias and dW: this thread's run of 64-float chunks, each chunk
+   summed in block order (the same bits at any thread count). */
+static void add_block_sums(float *dweight, float *dbias, const float *part, size_t nblocks, size_t in_dim,
+                           size_t out_dim) {
+    const size_t stride = out_dim * (in_dim + 1);
+    const size_t qlo = dbias ? 0 : out_dim, qhi = dweight ? stride : out_dim, nch = (qhi - qlo + 63) / 64;
+    size_t c0, c1;
+    my_blocks(nch, &c0, &c1);
+    for (size_t c = c0; c < c1; c++) {
+        const size_t q0 = qlo + c * 64, len = qhi - q0 < 64 ? qhi - q0 : 64;
+        float acc[64];
+        memcpy(acc, part + q0, len * sizeof *acc);
+        for (size_t j = 1; j < nblocks; j++) {
+            const float *p = part + j * stride + q0;
+            for (size_t q = 0; q < len; q++) acc[q] += p[q];
+        }
+        /* part's layout: dbias's sums, then dW's; a chunk may hold the end of one and the start
+           of the other */
+        const size_t nb = q0 < out_dim ? (out_dim - q0 < len ? out_dim - q0 : len) : 0;
+        for (size_t q = 0; q < nb; q++) dbias[q0 + q] += acc[q];
+        float *dwq = dweight ? dweight + (q0 + nb - out_dim) : NULL;
+        for (size_t q = nb; q < len; q++) dwq[q - nb] += acc[q];
+    }
+}
+
+/* gbuf NULL with an activation (the public call): each thread forms its blocks' g in a buffer of
+   its own, on its stack up to GSTACK floats, so nothing the size of the batch is allocated. */
+enum { GSTACK = 16384 };
+
 static edl_status backward_blocked(float *din, float *dweight, float *dbias, const float *dout, float *gbuf,
                                    const float *in, const float *out, size_t batch, size_t in_dim, size_t out_dim,
                                    const float *weight, edl_act act, float *scratch) {
-    const size_t nblocks = dense_nblocks(batch), stride = out_dim * (in_dim + 1), nw = out_dim * in_dim;
+    const size_t nblocks = dense_nblocks(batch), gblock = block_rows(batch) * out_dim;
+    const bool own_g = !gbuf && act != EDL_ACT_NONE;
     float *part = scratch;
     if (!part && !(part = malloc(scratch_at(batch, in_dim, out_dim) * sizeof *part)))
         return edl__fail(EDL_ERR_NOMEM, "edl_dense_backward: no memory for %zu blocks' gradient sums", nblocks);
-        /* one block: one thread runs the block, the small kernel shares each product's rows */
+    int failed = 0;
 #pragma omp parallel if (nblocks > 1)
-    {
+    { /* one block: one thread runs it, and the small kernel shares each product's rows */
         size_t j0, j1;
         my_blocks(nblocks, &j0, &j1);
-        for (size_t j = j0; j < j1; j++)
-            backward_block(j, din, dweight != NULL, dbias != NULL, dout, gbuf, in, out, batch, in_dim, out_dim, weight,
-                           act, part);
-#pragma omp barrier
-        /* the blocks' sums added to dbias and dW: each thread its run of 64-float chunks, each
-           chunk summed in block order (the same bits at any thread count) */
-        const size_t qlo = dbias ? 0 : out_dim, qhi = dweight ? out_dim + nw : out_dim, nch = (qhi - qlo + 63) / 64;
-        size_t c0, c1;
-        my_blocks(nch, &c0, &c1);
-        for (size_t c = c0; c < c1; c++) {
-            const size_t q0 = qlo + c * 64, len = qhi - q0 < 64 ? qhi - q0 : 64;
-            float acc[64];
-            memcpy(acc, part + q0, len * sizeof *acc);
-            for (size_t j = 1; j < nblocks; j++) {
-                const float *p = part + j * stride + q0;
-                for (size_t q = 0; q < len; q++) acc[q] += p[q];
-            }
-            /* part's layout: dbias's sums, then dW's; a chunk may hold the end of one and the
-               start of the other */
-            const size_t nb = q0 < out_dim ? (out_dim - q0 < len ? out_dim - q0 : len) : 0;
-            for (size_t q = 0; q < nb; q++) dbias[q0 + q] += acc[q];
-            float *dwq = dweight ? dweight + (q0 + nb - out_dim) : NULL;
-            for (size_t q = nb; q < len; q++) dwq[q - nb] += acc[q];
+        _Alignas(64) float gstack[GSTACK];
+        float *gtmp = !own_g || j0 == j1 ? NULL : gblock <= GSTACK ? gstack : malloc(gblock * sizeof *gtmp);
+        if (own_g && j0 < j1 && !gtmp) {
+#pragma omp atomic write
+            failed = 1;
         }
+        for (size_t j = j0; j < j1 && (gtmp || !own_g); j++)
+            backward_block(j, din, dweight != NULL, dbias != NULL, dout,
+                           own_g  ? gtmp
+                           : gbuf ? gbuf + j * block_rows(batch) * out_dim
+                                  : NULL,
+                           in, out, batch, in_dim, out_dim, weight, act, part);
+        if (gtmp != gstack) free(gtmp);
+#pragma omp barrier
+        int any_failed;
+#pragma omp atomic read
+        any_failed = failed;
+        if (!any_failed) add_block_sums(dweight, dbias, part, nblocks, in_dim, out_dim);
     }
     if (part != scratch) free(part);
+    if (failed)
+        return edl__fail(EDL_ERR_NOMEM, "edl_dense_backward: no memory for a block's %zu x %zu gradient",
+                         block_rows(batch), out_dim);
     return EDL_OK;
 }
 
@@ -242,21 +270,17 @@ edl_status edl_dense_backward(float *din, float *dweight, float *dbias, const fl
                               const float *out, size_t batch, size_t in_dim, size_t out_dim, const float *weight,
                               edl_act act) {
     EDL__TRY(check_backward(dout, in, out, batch, in_dim, out_dim, weight, act));
-    /* g (when there is an activation) and a blocked layer's scratch, in one allocation; a small
-       layer's g on the stack: no allocation per step */
-    const size_t total = batch * out_dim, gn = act != EDL_ACT_NONE ? total : 0;
-    const size_t sn = scratch_at(batch, in_dim, out_dim), need = gn + sn;
-    float *buf = NULL;
+    /* a blocked layer forms g a block at a time (backward_blocked); any other with an activation
+       needs it whole: a small layer's on the stack, no allocation per step */
+    const size_t total = batch * out_dim;
+    float *buf = NULL, *g = NULL;
     enum { STACK = 2048 };
     float stack[STACK];
-    if (need > STACK) {
-        size_t bytes;
-        if (!edl__mul_ok(need, sizeof(float), &bytes) || !(buf = malloc(bytes)))
-            return edl__fail(EDL_ERR_NOMEM, "edl_dense_backward: no memory for %zu x %zu gradient", batch, out_dim);
+    if (act != EDL_ACT_NONE && !dense_blocked(batch, in_dim, out_dim)) {
+        g = total <= STACK ? stack : (buf = malloc(total * sizeof *buf));
+        if (!g) return edl__fail(EDL_ERR_NOMEM, "edl_dense_backward: no memory for %zu x %zu gradient", batch, out_dim);
     }
-    float *base = buf ? buf : stack;
-    edl_status s = dense_backward(din, dweight, dbias, dout, gn ? base : NULL, in, out, batch, in_dim, out_dim, weight,
-                                  act, sn ? base + gn : NULL);
+    edl_status s = dense_backward(din, dweight, dbias, dout, g, in, out, batch, in_dim, out_dim, weight, act, NULL);
     free(buf);
     return s;
 }
