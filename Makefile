@@ -96,7 +96,7 @@ $(BUILD)/edl: $(CLI_SRC) $(wildcard cli/*.h) $(wildcard include/*.h) $(BUILD)/li
 
 # Tests link the static library so they can reach the naive references (edl__ names), and wrap
 # the allocator so tests/test_faults.c can fail any allocation the library makes.
-WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=posix_memalign
+WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=posix_memalign,--wrap=aligned_alloc
 $(BUILD)/test_edl: $(TEST_SRC) $(wildcard tests/*.h) $(wildcard tests/fuzz/*.c tests/fuzz/*.h) $(wildcard include/*.h) src/common/internal.h $(BUILD)/libedl.a
 	$(CC) $(XCFLAGS) $(CFLAGS) -Isrc -o $@ $(TEST_SRC) $(XLDFLAGS) $(LDFLAGS) $(WRAP_ALLOC) $(BUILD)/libedl.a $(LDLIBS) -pthread
 

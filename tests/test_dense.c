@@ -247,8 +247,8 @@ TEST(dense_blocked_same_bits_any_threads) {
             }
 }
 
-/* An example's output is the same bits whatever its batch: alone (the small kernel's path), in a
-   batch of one block, and in a batch of three (the blocked path). */
+/* An example's output is the same bits whatever its batch: alone and in a batch of 100 (the small
+   kernel's own paths) and in a batch of 300 (three blocks). */
 TEST(dense_blocked_example_independent_of_batch) {
     edl_rng rng;
     edl_rng_seed(&rng, 44);

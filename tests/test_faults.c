@@ -21,12 +21,14 @@ void *__real_calloc(size_t n, size_t s);
 void *__real_realloc(void *p, size_t n);
 void __real_free(void *p);
 int __real_posix_memalign(void **p, size_t a, size_t n);
+void *__real_aligned_alloc(size_t a, size_t n);
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t s);
 void *__wrap_realloc(void *p, size_t n);
 void __wrap_free(void *p);
 char *__wrap_strdup(const char *s);
 int __wrap_posix_memalign(void **p, size_t a, size_t n);
+void *__wrap_aligned_alloc(size_t a, size_t n);
 
 /* ---- the allocator hook: a countdown and a set of live pointers ---------------------------- */
 
@@ -104,6 +106,12 @@ int __wrap_posix_memalign(void **p, size_t a, size_t n) {
     int r = __real_posix_memalign(p, a, n);
     if (r == 0) track(*p);
     return r;
+}
+void *__wrap_aligned_alloc(size_t a, size_t n) {
+    if (should_fail()) return NULL;
+    void *p = __real_aligned_alloc(a, n);
+    track(p);
+    return p;
 }
 
 /* ---- scenarios ---------------------------------------------------------------------------- */
@@ -396,4 +404,31 @@ TEST(allocation_failures_every_k) {
     omp_set_num_threads(threads);
 #endif
     harness_remove_dir(dir);
+}
+
+/* The dense layer's allocations failing one at a time with three threads, one block each: when a
+   thread cannot have its block's g, the others have summed theirs, and still dW and the bias
+   gradient must be left as they were (dense_blocked_public checks), with EDL_ERR_NOMEM. */
+TEST(dense_blocked_allocation_failures_at_3_threads) {
+#ifdef _OPENMP
+    int threads = omp_get_max_threads();
+    omp_set_num_threads(3);
+#endif
+    long k = 1;
+    for (; k < 50; k++) {
+        atomic_store(&injected, 0);
+        atomic_store(&countdown, k);
+        edl_status s = dense_blocked_public();
+        atomic_store(&countdown, 0);
+        if (!atomic_load(&injected)) {
+            CHECK_OK(s);
+            break;
+        }
+        if (s != EDL_ERR_NOMEM)
+            FAILF("allocation %ld failing: status %d (%s), want EDL_ERR_NOMEM", k, s, edl_status_str(s));
+    }
+    CHECK(k >= 5); /* the forward's W^T per thread, the sums, a g per thread */
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#endif
 }

@@ -31,13 +31,16 @@ static edl_status check_dense(const char *fn, const float *in, size_t batch, siz
  * per block into scratch, then the blocks' sums are added in block order, split among threads by
  * element: the blocks are fixed by the batch, not by the threads, so every bit is the same for
  * any thread count. A block's rows go through the same tiles as in one product over the batch:
- * y and din are the small kernel's bits for every batch size. */
+ * y and din are the small kernel's bits wherever the small kernel takes the layer's products. */
 enum { DENSE_BLOCK = 128, DENSE_MAX_BLOCKS = 4 };
 
 /* Whether a layer of batch x in_dim -> out_dim runs in blocks. */
 static bool dense_blocked(size_t batch, size_t in_dim, size_t out_dim) {
-    size_t mn, mnk; /* a dense(1) layer keeps the small kernel's one-dot-a-row forward */
-    return out_dim > 1 && in_dim <= EDL__GEMM_MEDIUM_K && out_dim <= EDL__GEMM_MEDIUM_K &&
+    /* two blocks at least (one would share nothing among the threads, and for a wide layer at a
+       tiny batch its sums would need scratch the size of W); a dense(1) layer keeps the small
+       kernel's one-dot-a-row forward */
+    size_t mn, mnk;
+    return batch > DENSE_BLOCK && out_dim > 1 && in_dim <= EDL__GEMM_MEDIUM_K && out_dim <= EDL__GEMM_MEDIUM_K &&
            edl__mul_ok(batch, out_dim, &mn) && edl__mul_ok(mn, in_dim, &mnk) && mnk >= EDL__GEMM_SMALL &&
            mnk <= EDL__GEMM_MEDIUM;
 }
@@ -81,33 +84,27 @@ static edl_status forward_blocked(float *out, const float *in, size_t batch, siz
     const size_t nblocks = dense_nblocks(batch);
     const bool relu = act == EDL_ACT_RELU;
     bool ok = true;
-    if (nblocks == 1) { /* one block: the small kernel transposes W and shares the rows itself */
-        ok = edl__gemm_small_ex(-1, false, true, batch, out_dim, in_dim, 1.0f, in, in_dim, weight, in_dim, 0.0f, out,
-                                out_dim, bias, relu);
-        if (ok && act != EDL_ACT_RELU) edl__act_inplace(out, batch * out_dim, act);
-    } else {
 #pragma omp parallel reduction(&& : ok)
-        {
-            size_t j0, j1;
-            my_blocks(nblocks, &j0, &j1);
-            /* W^T made by each thread for its blocks, in its own cache (one made by a single
-               thread for all was read across cores: ~5 us of a 26 us forward at 256 x 64 -> 128) */
-            const size_t ldt = (out_dim + 15) / 16 * 16, bytes = in_dim * ldt * sizeof(float);
-            enum { STACK = 8192 }; /* 32 KB: a 64 x 128 weight (a worker thread's stack is megabytes) */
-            _Alignas(64) float stack[STACK];
-            float *wt = j0 == j1 ? NULL : bytes <= sizeof stack ? stack : aligned_alloc(64, (bytes + 63) / 64 * 64);
-            if (j0 < j1 && !wt) ok = false;
-            if (wt) {
-                edl__gemm_small_transpose(wt, ldt, weight, in_dim, in_dim, out_dim);
-                for (size_t j = j0; j < j1; j++) {
-                    const size_t br = block_rows(batch), r0 = j * br, rows = batch - r0 < br ? batch - r0 : br;
-                    float *y = out + r0 * out_dim;
-                    edl__gemm_small_ex(-1, false, false, rows, out_dim, in_dim, 1.0f, in + r0 * in_dim, in_dim, wt, ldt,
-                                       0.0f, y, out_dim, bias, relu);
-                    if (act != EDL_ACT_RELU) edl__act_inplace(y, rows * out_dim, act);
-                }
-                if (wt != stack) free(wt);
+    {
+        size_t j0, j1;
+        my_blocks(nblocks, &j0, &j1);
+        /* W^T made by each thread for its blocks, in its own cache (one made by a single thread
+           for all was read across cores: ~5 us of a 26 us forward at 256 x 64 -> 128) */
+        const size_t ldt = (out_dim + 15) / 16 * 16, bytes = in_dim * ldt * sizeof(float);
+        enum { STACK = 8192 }; /* 32 KB: a 64 x 128 weight (a worker thread's stack is megabytes) */
+        _Alignas(64) float stack[STACK];
+        float *wt = j0 == j1 ? NULL : bytes <= sizeof stack ? stack : aligned_alloc(64, (bytes + 63) / 64 * 64);
+        if (j0 < j1 && !wt) ok = false;
+        if (wt) {
+            edl__gemm_small_transpose(wt, ldt, weight, in_dim, in_dim, out_dim);
+            for (size_t j = j0; j < j1; j++) {
+                const size_t br = block_rows(batch), r0 = j * br, rows = batch - r0 < br ? batch - r0 : br;
+                float *y = out + r0 * out_dim;
+                edl__gemm_small_ex(-1, false, false, rows, out_dim, in_dim, 1.0f, in + r0 * in_dim, in_dim, wt, ldt,
+                                   0.0f, y, out_dim, bias, relu);
+                if (act != EDL_ACT_RELU) edl__act_inplace(y, rows * out_dim, act);
             }
+            if (wt != stack) free(wt);
         }
     }
     if (!ok)
@@ -161,8 +158,10 @@ static void add_block_sums(float *dweight, float *dbias, const float *part, size
            of the other */
         const size_t nb = q0 < out_dim ? (out_dim - q0 < len ? out_dim - q0 : len) : 0;
         for (size_t q = 0; q < nb; q++) dbias[q0 + q] += acc[q];
-        float *dwq = dweight ? dweight + (q0 + nb - out_dim) : NULL;
-        for (size_t q = nb; q < len; q++) dwq[q - nb] += acc[q];
+        if (nb < len) {
+            float *dwq = dweight + (q0 + nb - out_dim);
+            for (size_t q = nb; q < len; q++) dwq[q - nb] += acc[q];
+        }
     }
 }
 
@@ -179,8 +178,8 @@ static edl_status backward_blocked(float *din, float *dweight, float *dbias, con
     if (!part && !(part = malloc(scratch_at(batch, in_dim, out_dim) * sizeof *part)))
         return edl__fail(EDL_ERR_NOMEM, "edl_dense_backward: no memory for %zu blocks' gradient sums", nblocks);
     int failed = 0;
-#pragma omp parallel if (nblocks > 1)
-    { /* one block: one thread runs it, and the small kernel shares each product's rows */
+#pragma omp parallel
+    {
         size_t j0, j1;
         my_blocks(nblocks, &j0, &j1);
         _Alignas(64) float gstack[GSTACK];
