@@ -23,8 +23,9 @@ static edl_status check_dense(const char *fn, const float *in, size_t batch, siz
 /* ---- medium layers: the batch in fixed blocks of examples -------------------------------------
  *
  * A layer between the small kernel's sizes (EDL__GEMM_SMALL .. EDL__GEMM_MEDIUM multiply-adds, in
- * and out up to EDL__GEMM_MEDIUM_K: a batch of 256 x 64 -> 128) runs as blocks of examples (block_rows), each block's forward and backward on one thread with the small kernel: the forward's
- * y, the backward's g and din of a block stay in the cache of the core that made them. (With a
+ * and out up to EDL__GEMM_MEDIUM_K: a batch of 256 x 64 -> 128) runs as blocks of examples
+ * (block_rows), each block's forward and backward on one thread with the small kernel: the
+ * forward's y, the backward's g and din of a block stay in the cache of the core that made them. (With a
  * library's three products, each split the batch its own way and the bias/ReLU passes between
  * them ran on one core: at two threads every row crossed between the cores' caches twice a step,
  * and the layer ran at ~0.65 of the three products alone.) dW and the bias gradient are summed
@@ -56,6 +57,12 @@ static size_t block_rows(size_t batch) {
 }
 
 static size_t dense_nblocks(size_t batch) { return (batch + block_rows(batch) - 1) / block_rows(batch); }
+
+/* Block j's first row and its rows (the last block may be short). */
+static void block_span(size_t batch, size_t j, size_t *r0, size_t *rows) {
+    const size_t br = block_rows(batch);
+    *r0 = j * br, *rows = batch - *r0 < br ? batch - *r0 : br;
+}
 
 /* The scratch of a blocked layer's backward at this batch: per block, the bias gradient's sum
    (out_dim floats) then dW's (out_dim x in_dim). Bounded by the medium sizes: no overflow. */
@@ -98,7 +105,8 @@ static edl_status forward_blocked(float *out, const float *in, size_t batch, siz
         if (wt) {
             edl__gemm_small_transpose(wt, ldt, weight, in_dim, in_dim, out_dim);
             for (size_t j = j0; j < j1; j++) {
-                const size_t br = block_rows(batch), r0 = j * br, rows = batch - r0 < br ? batch - r0 : br;
+                size_t r0, rows;
+                block_span(batch, j, &r0, &rows);
                 float *y = out + r0 * out_dim;
                 edl__gemm_small_ex(-1, false, false, rows, out_dim, in_dim, 1.0f, in + r0 * in_dim, in_dim, wt, ldt,
                                    0.0f, y, out_dim, bias, relu);
@@ -113,23 +121,37 @@ static edl_status forward_blocked(float *out, const float *in, size_t batch, siz
     return EDL_OK;
 }
 
-/* Block j of a blocked backward: g = dout * act'(out) into gblk (this block's rows of the caller's
-   buffer, or the thread's own; NULL: g is dout), din's rows, and the block's sums of the bias
-   gradient and dW into part. */
-static void backward_block(size_t j, float *din, bool dweight, bool dbias, const float *dout, float *gblk,
+/* g = dout * act'(out) over rows x cols, formed in gdst (g is dout itself without an activation),
+   and dbias += its column sums in row order when dbias is set (ReLU: both in one pass). Returns g. */
+static const float *preact_grad(float *gdst, const float *dout, const float *out, size_t rows, size_t cols, edl_act act,
+                                float *dbias) {
+    const float *g = dout;
+    if (act != EDL_ACT_NONE) {
+        if (act == EDL_ACT_RELU)
+            edl__vec_relu_grad_colsum(gdst, dout, out, rows, cols, dbias);
+        else
+            edl__act_grad_mul(gdst, dout, out, rows * cols, act);
+        g = gdst;
+    }
+    if (dbias && act != EDL_ACT_RELU) edl__vec_colsum_add(dbias, g, rows, cols);
+    return g;
+}
+
+/* Block j of a blocked backward: g formed in gtmp (the thread's own buffer) or else in the block's
+   rows of gbuf (NULL: g is dout), din's rows, and the block's sums of the bias gradient and dW
+   into part. */
+static void backward_block(size_t j, float *din, bool dweight, bool dbias, const float *dout, float *gbuf, float *gtmp,
                            const float *in, const float *out, size_t batch, size_t in_dim, size_t out_dim,
                            const float *weight, edl_act act, float *part) {
-    const size_t br = block_rows(batch), r0 = j * br, rows = batch - r0 < br ? batch - r0 : br;
+    size_t r0, rows;
+    block_span(batch, j, &r0, &rows);
     const size_t at = r0 * out_dim;
     float *pb = part + j * out_dim * (in_dim + 1), *pw = pb + out_dim;
-    const float *g = dout + at;
     if (dbias) memset(pb, 0, out_dim * sizeof *pb);
-    if (act == EDL_ACT_RELU) /* with the bias gradient's sum, in one pass */
-        edl__vec_relu_grad_colsum(gblk, g, out + at, rows, out_dim, dbias ? pb : NULL);
-    else if (act != EDL_ACT_NONE)
-        edl__act_grad_mul(gblk, g, out + at, rows * out_dim, act);
-    if (act != EDL_ACT_NONE) g = gblk;
-    if (dbias && act != EDL_ACT_RELU) edl__vec_colsum_add(pb, g, rows, out_dim);
+    const float *g = preact_grad(gtmp   ? gtmp
+                                 : gbuf ? gbuf + at
+                                        : NULL,
+                                 dout + at, out + at, rows, out_dim, act, dbias ? pb : NULL);
     if (din)
         edl__gemm_small_ex(-1, false, false, rows, in_dim, out_dim, 1.0f, g, out_dim, weight, in_dim, 0.0f,
                            din + r0 * in_dim, in_dim, NULL, false);
@@ -189,11 +211,8 @@ static edl_status backward_blocked(float *din, float *dweight, float *dbias, con
             failed = 1;
         }
         for (size_t j = j0; j < j1 && (gtmp || !own_g); j++)
-            backward_block(j, din, dweight != NULL, dbias != NULL, dout,
-                           own_g  ? gtmp
-                           : gbuf ? gbuf + j * block_rows(batch) * out_dim
-                                  : NULL,
-                           in, out, batch, in_dim, out_dim, weight, act, part);
+            backward_block(j, din, dweight != NULL, dbias != NULL, dout, gbuf, gtmp, in, out, batch, in_dim, out_dim,
+                           weight, act, part);
         if (gtmp != gstack) free(gtmp);
 #pragma omp barrier
         int any_failed;
@@ -250,15 +269,7 @@ static edl_status dense_backward(float *din, float *dweight, float *dbias, const
                                  const float *weight, edl_act act, float *scratch) {
     if (dense_blocked(batch, in_dim, out_dim))
         return backward_blocked(din, dweight, dbias, dout, gbuf, in, out, batch, in_dim, out_dim, weight, act, scratch);
-    const float *g = dout;
-    if (act != EDL_ACT_NONE) {
-        if (act == EDL_ACT_RELU) /* with the bias gradient, in one pass */
-            edl__vec_relu_grad_colsum(gbuf, dout, out, batch, out_dim, dbias);
-        else
-            edl__act_grad_mul(gbuf, dout, out, batch * out_dim, act);
-        g = gbuf;
-    }
-    if (dbias && act != EDL_ACT_RELU) edl__vec_colsum_add(dbias, g, batch, out_dim);
+    const float *g = preact_grad(gbuf, dout, out, batch, out_dim, act, dbias);
     if (dweight) edl__gemm(true, false, out_dim, in_dim, batch, 1.0f, g, out_dim, in, in_dim, 1.0f, dweight, in_dim);
     if (din) edl__gemm(false, false, batch, in_dim, out_dim, 1.0f, g, out_dim, weight, in_dim, 0.0f, din, in_dim);
     return EDL_OK;

@@ -445,14 +445,12 @@ static int ws_alloc(workspace *w, const trainer *t, size_t ndense_params) {
     w->maybe = malloc(ex * sizeof *w->maybe);
     int ok = w->idx && w->rows && w->drows && w->target && w->logit && w->dlogit && w->scale && w->x && w->maybe;
     w->act[0] = w->rows, w->grad[0] = w->drows;
-    size_t scratch = 0;
     for (size_t l = 0; l < r->ndense; l++) {
         w->act[l + 1] = malloc(ex * r->dense[l].out * sizeof(float));
         w->grad[l + 1] = malloc(ex * r->dense[l].out * sizeof(float));
         ok = ok && w->act[l + 1] && w->grad[l + 1];
-        size_t f = edl__dense_scratch_floats(ex, r->dense[l].in, r->dense[l].out);
-        scratch = f > scratch ? f : scratch;
     }
+    const size_t scratch = edl__rec_dense_scratch_floats(r, ex);
     if (scratch) ok = ok && (w->dscratch = malloc(scratch * sizeof(float)));
     if (ndense_params) ok = ok && (w->dparams = calloc(ndense_params, sizeof(float)));
     return ok;

@@ -104,6 +104,9 @@ void edl__rec_blocks_shuffle(edl__rec_blocks *b, const int64_t *uidx, const int6
                              edl_rng *rng);
 void edl__rec_blocks_free(edl__rec_blocks *b);
 
+/* Floats of scratch the mlp's dense layers need for batches of up to `rows` examples (the
+   largest of edl__dense_scratch_floats over the layers; 0: none). */
+size_t edl__rec_dense_scratch_floats(const edl_recommender *r, size_t rows);
 /* Points r's table and dense layers into its model's parameter block (checks the layers). */
 edl_status edl__rec_bind(edl_recommender *r);
 /* Scores of every item for dense user u into out (items floats); ws holds at least

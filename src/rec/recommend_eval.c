@@ -21,6 +21,15 @@ size_t edl__rec_ws_floats(const edl_recommender *r) {
     return 2 * MLP_CHUNK * widest;
 }
 
+size_t edl__rec_dense_scratch_floats(const edl_recommender *r, size_t rows) {
+    size_t most = 0;
+    for (size_t l = 0; l < r->ndense; l++) {
+        size_t f = edl__dense_scratch_floats(rows, r->dense[l].in, r->dense[l].out);
+        most = f > most ? f : most;
+    }
+    return most;
+}
+
 void edl__rec_score_all(const edl_recommender *r, size_t u, float *out, float *ws) {
     const size_t d = r->dim, f = r->fdim, U = r->users, I = r->items;
     const float *bi = r->bias + U;

@@ -282,14 +282,12 @@ static edl_status setup(strainer *t, edl_recommender *r, const edl_ratings *d, c
         if (t->opt == EDL_OPT_ADAM) t->ds2 = calloc(t->nd, sizeof(float)), ok = ok && t->ds2;
         t->x = malloc(ex * 2 * r->dim * sizeof(float)), t->dx = malloc(ex * 2 * r->dim * sizeof(float));
         ok = ok && t->dparams && t->x && t->dx;
-        size_t scratch = 0;
         for (size_t l = 0; l < r->ndense; l++) {
             t->act[l + 1] = malloc(ex * r->dense[l].out * sizeof(float));
             t->grad[l + 1] = malloc(ex * r->dense[l].out * sizeof(float));
             ok = ok && t->act[l + 1] && t->grad[l + 1];
-            size_t f = edl__dense_scratch_floats(ex, r->dense[l].in, r->dense[l].out);
-            scratch = f > scratch ? f : scratch;
         }
+        const size_t scratch = edl__rec_dense_scratch_floats(r, ex);
         if (scratch) ok = ok && (t->dscratch = malloc(scratch * sizeof(float)));
     }
     if (!ok) return edl__fail(EDL_ERR_NOMEM, "%s: no memory for the batch buffers (%zu examples)", fn, ex);
