@@ -86,34 +86,40 @@ static void my_blocks(size_t nblocks, size_t *j0, size_t *j1) {
     *j0 = nblocks * t / nt, *j1 = nblocks * (t + 1) / nt;
 }
 
+/* This thread's blocks of a blocked forward; false when W^T's buffer could not be had. */
+static bool forward_my_blocks(float *out, const float *in, size_t batch, size_t in_dim, size_t out_dim,
+                              const float *weight, const float *bias, edl_act act) {
+    size_t j0, j1;
+    my_blocks(dense_nblocks(batch), &j0, &j1);
+    if (j0 == j1) return true;
+    /* W^T made by each thread for its blocks, in its own cache (one made by a single thread for
+       all was read across cores: ~5 us of a 26 us forward at 256 x 64 -> 128) */
+    const size_t ldt = (out_dim + 15) / 16 * 16, bytes = in_dim * ldt * sizeof(float);
+    enum { STACK = 8192 }; /* 32 KB: a 64 x 128 weight (a worker thread's stack is megabytes) */
+    _Alignas(64) float stack[STACK];
+    float *wt = bytes <= sizeof stack ? stack : aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!wt) return false;
+    edl__gemm_small_transpose(wt, ldt, weight, in_dim, in_dim, out_dim);
+    for (size_t j = j0; j < j1; j++) {
+        size_t r0, rows;
+        block_span(batch, j, &r0, &rows);
+        float *y = out + r0 * out_dim;
+        edl__gemm_small_ex(-1, false, false, rows, out_dim, in_dim, 1.0f, in + r0 * in_dim, in_dim, wt, ldt, 0.0f, y,
+                           out_dim, bias, act == EDL_ACT_RELU);
+        if (act != EDL_ACT_RELU) edl__act_inplace(y, rows * out_dim, act);
+    }
+    if (wt != stack) free(wt);
+    return true;
+}
+
 static edl_status forward_blocked(float *out, const float *in, size_t batch, size_t in_dim, size_t out_dim,
                                   const float *weight, const float *bias, edl_act act) {
-    const size_t nblocks = dense_nblocks(batch);
-    const bool relu = act == EDL_ACT_RELU;
     bool ok = true;
+    if (edl__num_threads() == 1) /* no team of one (EDL__PAR_MIN_WORK) */
+        ok = forward_my_blocks(out, in, batch, in_dim, out_dim, weight, bias, act);
+    else {
 #pragma omp parallel reduction(&& : ok)
-    {
-        size_t j0, j1;
-        my_blocks(nblocks, &j0, &j1);
-        /* W^T made by each thread for its blocks, in its own cache (one made by a single thread
-           for all was read across cores: ~5 us of a 26 us forward at 256 x 64 -> 128) */
-        const size_t ldt = (out_dim + 15) / 16 * 16, bytes = in_dim * ldt * sizeof(float);
-        enum { STACK = 8192 }; /* 32 KB: a 64 x 128 weight (a worker thread's stack is megabytes) */
-        _Alignas(64) float stack[STACK];
-        float *wt = j0 == j1 ? NULL : bytes <= sizeof stack ? stack : aligned_alloc(64, (bytes + 63) / 64 * 64);
-        if (j0 < j1 && !wt) ok = false;
-        if (wt) {
-            edl__gemm_small_transpose(wt, ldt, weight, in_dim, in_dim, out_dim);
-            for (size_t j = j0; j < j1; j++) {
-                size_t r0, rows;
-                block_span(batch, j, &r0, &rows);
-                float *y = out + r0 * out_dim;
-                edl__gemm_small_ex(-1, false, false, rows, out_dim, in_dim, 1.0f, in + r0 * in_dim, in_dim, wt, ldt,
-                                   0.0f, y, out_dim, bias, relu);
-                if (act != EDL_ACT_RELU) edl__act_inplace(y, rows * out_dim, act);
-            }
-            if (wt != stack) free(wt);
-        }
+        ok = forward_my_blocks(out, in, batch, in_dim, out_dim, weight, bias, act);
     }
     if (!ok)
         return edl__fail(EDL_ERR_NOMEM, "edl_dense_forward: no memory for the %zu x %zu weight's transpose", out_dim,
@@ -191,37 +197,53 @@ static void add_block_sums(float *dweight, float *dbias, const float *part, size
    its own, on its stack up to GSTACK floats, so nothing the size of the batch is allocated. */
 enum { GSTACK = 16384 };
 
+/* A blocked backward's arguments, for each thread of the team (or the caller alone). */
+typedef struct {
+    float *din, *dweight, *dbias, *gbuf, *part;
+    const float *dout, *in, *out, *weight;
+    size_t batch, in_dim, out_dim;
+    edl_act act;
+    int failed; /* a thread could not have its g buffer: no sums are added */
+} backward_args;
+
+/* This thread's blocks, then (after every thread's) its share of the blocks' sums. */
+static void backward_my_blocks(backward_args *a) {
+    const size_t nblocks = dense_nblocks(a->batch), gblock = block_rows(a->batch) * a->out_dim;
+    const bool own_g = !a->gbuf && a->act != EDL_ACT_NONE;
+    size_t j0, j1;
+    my_blocks(nblocks, &j0, &j1);
+    _Alignas(64) float gstack[GSTACK];
+    float *gtmp = !own_g || j0 == j1 ? NULL : gblock <= GSTACK ? gstack : malloc(gblock * sizeof *gtmp);
+    if (own_g && j0 < j1 && !gtmp) {
+#pragma omp atomic write
+        a->failed = 1;
+    }
+    for (size_t j = j0; j < j1 && (gtmp || !own_g); j++)
+        backward_block(j, a->din, a->dweight != NULL, a->dbias != NULL, a->dout, a->gbuf, gtmp, a->in, a->out, a->batch,
+                       a->in_dim, a->out_dim, a->weight, a->act, a->part);
+    if (gtmp != gstack) free(gtmp);
+#pragma omp barrier
+    int any_failed;
+#pragma omp atomic read
+    any_failed = a->failed;
+    if (!any_failed) add_block_sums(a->dweight, a->dbias, a->part, nblocks, a->in_dim, a->out_dim);
+}
+
 static edl_status backward_blocked(float *din, float *dweight, float *dbias, const float *dout, float *gbuf,
                                    const float *in, const float *out, size_t batch, size_t in_dim, size_t out_dim,
                                    const float *weight, edl_act act, float *scratch) {
-    const size_t nblocks = dense_nblocks(batch), gblock = block_rows(batch) * out_dim;
-    const bool own_g = !gbuf && act != EDL_ACT_NONE;
-    float *part = scratch;
-    if (!part && !(part = malloc(scratch_at(batch, in_dim, out_dim) * sizeof *part)))
-        return edl__fail(EDL_ERR_NOMEM, "edl_dense_backward: no memory for %zu blocks' gradient sums", nblocks);
-    int failed = 0;
+    backward_args a = {din, dweight, dbias, gbuf, scratch, dout, in, out, weight, batch, in_dim, out_dim, act, 0};
+    if (!a.part && !(a.part = malloc(scratch_at(batch, in_dim, out_dim) * sizeof *a.part)))
+        return edl__fail(EDL_ERR_NOMEM, "edl_dense_backward: no memory for %zu blocks' gradient sums",
+                         dense_nblocks(batch));
+    if (edl__num_threads() == 1) /* no team of one (EDL__PAR_MIN_WORK) */
+        backward_my_blocks(&a);
+    else {
 #pragma omp parallel
-    {
-        size_t j0, j1;
-        my_blocks(nblocks, &j0, &j1);
-        _Alignas(64) float gstack[GSTACK];
-        float *gtmp = !own_g || j0 == j1 ? NULL : gblock <= GSTACK ? gstack : malloc(gblock * sizeof *gtmp);
-        if (own_g && j0 < j1 && !gtmp) {
-#pragma omp atomic write
-            failed = 1;
-        }
-        for (size_t j = j0; j < j1 && (gtmp || !own_g); j++)
-            backward_block(j, din, dweight != NULL, dbias != NULL, dout, gbuf, gtmp, in, out, batch, in_dim, out_dim,
-                           weight, act, part);
-        if (gtmp != gstack) free(gtmp);
-#pragma omp barrier
-        int any_failed;
-#pragma omp atomic read
-        any_failed = failed;
-        if (!any_failed) add_block_sums(dweight, dbias, part, nblocks, in_dim, out_dim);
+        backward_my_blocks(&a);
     }
-    if (part != scratch) free(part);
-    if (failed)
+    if (a.part != scratch) free(a.part);
+    if (a.failed)
         return edl__fail(EDL_ERR_NOMEM, "edl_dense_backward: no memory for a block's %zu x %zu gradient",
                          block_rows(batch), out_dim);
     return EDL_OK;

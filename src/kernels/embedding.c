@@ -29,7 +29,11 @@ edl_status edl_embedding_forward(float *out, const float *table, size_t rows, si
                                  size_t n) {
     EDL__TRY(check_lookup("edl_embedding_forward", table, out, "out", rows, dim, idx, n));
     const size_t row_bytes = dim * sizeof(float);
-#pragma omp parallel for schedule(static) if (n * dim >= EDL__PAR_MIN_WORK)
+    if (n * dim < EDL__PAR_MIN_WORK || edl__num_threads() == 1) { /* no region: see EDL__PAR_MIN_WORK */
+        for (size_t i = 0; i < n; i++) memcpy(out + i * dim, table + (size_t)idx[i] * dim, row_bytes);
+        return EDL_OK;
+    }
+#pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) memcpy(out + i * dim, table + (size_t)idx[i] * dim, row_bytes);
     return EDL_OK;
 }

@@ -69,6 +69,15 @@ static void pool_one(float *o, int64_t *am, const float *table, size_t dim, cons
     }
 }
 
+/* Whether a bag forward runs on the calling thread alone (then it enters no parallel region:
+   see EDL__PAR_MIN_WORK). Threads pay off for a table beyond the caches (their misses overlap)
+   or a very large batch. For a cached table inside a training step one thread is faster here:
+   two make the table's and the output's cache lines move between cores at every step (measured
+   with bench/train.c: 450k vs 365k examples/s on 2 cores). */
+static bool bag_pool_serial(size_t table_bytes, size_t dim, size_t n, size_t bags) {
+    return (table_bytes < ((size_t)4 << 20) && (n + bags) * dim < ((size_t)1 << 22)) || edl__num_threads() == 1;
+}
+
 // out is (bags, dim), argmax is (bags, dim) or NULL, table is (rows, dim), idx is (n,)
 edl_status edl_embedding_bag_forward(float *out, int64_t *argmax, const float *table, size_t rows, size_t dim,
                                      const int64_t *idx, size_t n, const int64_t *offsets, size_t bags,
@@ -76,12 +85,13 @@ edl_status edl_embedding_bag_forward(float *out, int64_t *argmax, const float *t
     EDL__TRY(check_bag("edl_embedding_bag_forward", out, table, rows, dim, idx, n, offsets, bags, weights, pool,
                        padding_idx));
     if (pool != EDL_POOL_MAX) argmax = NULL;
-        /* Threads pay off for a table beyond the caches (their misses overlap) or a very large batch.
-       For a cached table inside a training step one thread is faster here: two make the table's
-       and the output's cache lines move between cores at every step (measured with
-       bench/train.c: 450k vs 365k examples/s on 2 cores). */
-#pragma omp parallel for schedule(dynamic, 16) if (rows * dim * sizeof(float) >= ((size_t)4 << 20) || \
-                                                   (n + bags) * dim >= ((size_t)1 << 22))
+    if (bag_pool_serial(rows * dim * sizeof(float), dim, n, bags)) {
+        for (size_t b = 0; b < bags; b++)
+            pool_one(out + b * dim, argmax ? argmax + b * dim : NULL, table, dim, idx, (size_t)offsets[b],
+                     edl__bag_end(offsets, bags, n, b), weights, pool, padding_idx);
+        return EDL_OK;
+    }
+#pragma omp parallel for schedule(dynamic, 16)
     for (size_t b = 0; b < bags; b++)
         pool_one(out + b * dim, argmax ? argmax + b * dim : NULL, table, dim, idx, (size_t)offsets[b],
                  edl__bag_end(offsets, bags, n, b), weights, pool, padding_idx);
@@ -126,8 +136,13 @@ edl_status edl_embedding_bag_forward_int8(float *out, int64_t *argmax, const uin
     EDL__CHECK_PTR(fn, scale_offset);
     EDL__TRY(check_bag(fn, out, codes, rows, dim, idx, n, offsets, bags, weights, pool, padding_idx));
     if (pool != EDL_POOL_MAX) argmax = NULL;
-#pragma omp parallel for schedule(dynamic, \
-                                  16) if (rows * dim >= ((size_t)4 << 20) || (n + bags) * dim >= ((size_t)1 << 22))
+    if (bag_pool_serial(rows * dim, dim, n, bags)) { /* a code a byte */
+        for (size_t b = 0; b < bags; b++)
+            pool_one_int8(out + b * dim, argmax ? argmax + b * dim : NULL, codes, scale_offset, dim, idx,
+                          (size_t)offsets[b], edl__bag_end(offsets, bags, n, b), weights, pool, padding_idx);
+        return EDL_OK;
+    }
+#pragma omp parallel for schedule(dynamic, 16)
     for (size_t b = 0; b < bags; b++)
         pool_one_int8(out + b * dim, argmax ? argmax + b * dim : NULL, codes, scale_offset, dim, idx,
                       (size_t)offsets[b], edl__bag_end(offsets, bags, n, b), weights, pool, padding_idx);

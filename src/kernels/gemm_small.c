@@ -293,17 +293,25 @@ static void run_tiles(isa_kind isa, size_t m, size_t n, const float *a, size_t a
 
 /* Rows in chunks of CH (a multiple of every tile height: the same tiles, so the same bits, with
    or without threads), shared by OpenMP threads when par. */
+enum { CH = 24 };
+
+static void run_chunk(isa_kind isa, size_t m, size_t n, const float *a, size_t ars, const tile_args *t0, size_t q) {
+    tile_args t = *t0;
+    size_t i0 = q * CH;
+    t.c = t0->c + i0 * t0->ldc;
+    run_tiles(isa, m - i0 < CH ? m - i0 : CH, n, a + i0 * ars, ars, &t);
+}
+
 static void run_rows(isa_kind isa, size_t m, size_t n, const float *a, size_t ars, const tile_args *t0, bool par) {
-    enum { CH = 24 };
     size_t chunks = (m + CH - 1) / CH;
-    (void)par; /* without OpenMP */
-#pragma omp parallel for schedule(static) if (par && chunks > 1)
-    for (size_t q = 0; q < chunks; q++) {
-        tile_args t = *t0;
-        size_t i0 = q * CH;
-        t.c = t0->c + i0 * t0->ldc;
-        run_tiles(isa, m - i0 < CH ? m - i0 : CH, n, a + i0 * ars, ars, &t);
-    }
+    /* no parallel region at all when not shared: one with a false if clause still makes a team
+       of one (libgomp: a malloc, a futex wake and a free), ~0.4 us, a third of a 64 x 64 -> 10
+       product */
+    if (par && chunks > 1) {
+#pragma omp parallel for schedule(static)
+        for (size_t q = 0; q < chunks; q++) run_chunk(isa, m, n, a, ars, t0, q);
+    } else
+        for (size_t q = 0; q < chunks; q++) run_chunk(isa, m, n, a, ars, t0, q);
 }
 
 /* Transposes op(B) = B^T (k x n; B is n x k with row stride ldb) into bt (k x ldt, ldt >= n: the
