@@ -247,6 +247,42 @@ TEST(dense_blocked_same_bits_any_threads) {
             }
 }
 
+/* A blocked layer run inside another parallel region (a recommender's threads, each its own layer
+   and buffers, the kernels told one thread): each thread's layer is the same bits as alone.
+   (A layer that asked OpenMP for its team there got the outer one: each thread ran half the
+   blocks, and the backward's barrier waited for the other thread's layer.) */
+TEST(dense_blocked_inside_a_parallel_region) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 53);
+    enum { T = 2 };
+    for (size_t s = 0; s < sizeof blocked / sizeof blocked[0]; s++) {
+        const size_t B = blocked[s][0], I = blocked[s][1], O = blocked[s][2];
+        float *x = rand_floats(&rng, B * I, -1, 1), *w = rand_floats(&rng, O * I, -0.3f, 0.3f);
+        float *b = rand_floats(&rng, O, -1, 1), *dy = rand_floats(&rng, B * O, -1, 1);
+        float *y0 = zeros(B * O), *dx0 = zeros(B * I), *dw0 = zeros(O * I), *db0 = zeros(O);
+        CHECK_OK(edl_dense_forward(y0, x, B, I, O, w, b, EDL_ACT_RELU));
+        CHECK_OK(edl_dense_backward(dx0, dw0, db0, dy, x, y0, B, I, O, w, EDL_ACT_RELU));
+        float *y[T], *dx[T], *dw[T], *db[T];
+        int ok[T] = {0};
+        for (int t = 0; t < T; t++) y[t] = zeros(B * O), dx[t] = zeros(B * I), dw[t] = zeros(O * I), db[t] = zeros(O);
+        set_threads(1); /* as a recommender's threads: inside, a kernel is told one thread */
+#pragma omp parallel for num_threads(T) schedule(static, 1)
+        for (int t = 0; t < T; t++) {
+            ok[t] = edl_dense_forward(y[t], x, B, I, O, w, b, EDL_ACT_RELU) == EDL_OK &&
+                    edl_dense_backward(dx[t], dw[t], db[t], dy, x, y[t], B, I, O, w, EDL_ACT_RELU) == EDL_OK;
+        }
+        set_threads(max_threads());
+        for (int t = 0; t < T; t++) {
+            if (!ok[t]) FAILF("%zu x %zu -> %zu: thread %d of an outer team failed", B, I, O, t);
+            if (!CHECK_EQUAL_F(y[t], y0, B * O) || !CHECK_EQUAL_F(dx[t], dx0, B * I) ||
+                !CHECK_EQUAL_F(dw[t], dw0, O * I) || !CHECK_EQUAL_F(db[t], db0, O))
+                fprintf(stderr, "    %zu x %zu -> %zu: thread %d of an outer team\n", B, I, O, t);
+        }
+        for (int t = 0; t < T; t++) free(y[t]), free(dx[t]), free(dw[t]), free(db[t]);
+        free(x), free(w), free(b), free(dy), free(y0), free(dx0), free(dw0), free(db0);
+    }
+}
+
 /* An example's output is the same bits whatever its batch: alone and in a batch of 100 (the small
    kernel's own paths) and in a batch of 300 (three blocks). */
 TEST(dense_blocked_example_independent_of_batch) {

@@ -70,6 +70,39 @@ TEST(gemm_small_nan) {
     }
 }
 
+/* A forward's few columns (x W^T, n <= 10) from 32 rows up take the examples along the lanes
+   (C^T = B A^T): every element the same bits as the row tiles give an example alone (m = 1),
+   with alpha, beta, bias, ReLU, zeros of both signs, NaN, strides and a heap-sized A^T; nothing
+   written outside C. */
+TEST(gemm_small_narrow_rows_same_bits) {
+    static const size_t ms[] = {32, 33, 47, 64, 100, 600};
+    static const size_t ks[] = {1, 3, 16, 17, 64};
+    const float ab[][2] = {{1, 0}, {1, 1}, {0.5f, -2}};
+    edl_rng rng;
+    edl_rng_seed(&rng, 47);
+    if (!isa_runs(2)) return; /* the path is AVX-512's */
+    for (size_t n = 2; n <= 12; n++)
+        for (size_t im = 0; im < sizeof ms / sizeof *ms; im++)
+            for (size_t ik = 0; ik < sizeof ks / sizeof *ks; ik++) {
+                const size_t m = ms[im], k = ks[ik], lda = k + 1, ldb = k + 2, ldc = n + 3;
+                const int q = (int)((n + im + ik) % 3);
+                const bool relu = (n + ik) % 2, with_bias = (im + ik) % 2;
+                float *a = rand_floats(&rng, m * lda, -1, 1), *b = rand_floats(&rng, n * ldb, -1, 1);
+                for (size_t i = 0; i < m * lda; i += 13) a[i] = i % 3 == 0 ? 0.0f : i % 3 == 1 ? -0.0f : NAN;
+                float *bias = with_bias ? rand_floats(&rng, n, -1, 1) : NULL;
+                float *c = rand_floats(&rng, (m + 1) * ldc, -1, 1), *c1 = copy_floats(c, (m + 1) * ldc);
+                CHECK(edl__gemm_small_ex(2, false, true, m, n, k, ab[q][0], a, lda, b, ldb, ab[q][1], c, ldc, bias,
+                                         relu));
+                for (size_t i = 0; i < m; i++) /* each row alone: the row tiles */
+                    CHECK(edl__gemm_small_ex(2, false, true, 1, n, k, ab[q][0], a + i * lda, lda, b, ldb, ab[q][1],
+                                             c1 + i * ldc, ldc, bias, relu));
+                if (memcmp(c, c1, (m + 1) * ldc * sizeof *c))
+                    FAILF("narrow rows: m %zu n %zu k %zu alpha %g beta %g bias %d relu %d differ from the rows alone",
+                          m, n, k, ab[q][0], ab[q][1], with_bias, relu);
+                free(a), free(b), free(bias), free(c), free(c1);
+            }
+}
+
 /* Shapes the kernel shares among threads: the same bits for 1, 2 and 3 threads. */
 TEST(gemm_small_threads_identical) {
     edl_rng rng;
@@ -109,6 +142,12 @@ TEST(dense_one_pass_helpers_equal_two_passes) {
             FAILF("relu_grad_colsum %zux%zu differs from the two passes", rows, cols);
         edl__vec_relu_grad_colsum(g1, dout, y, rows, cols, NULL); /* no bias: g alone */
         if (memcmp(g1, g2, n * sizeof *g1)) FAILF("relu_grad_colsum %zux%zu without dbias", rows, cols);
+        float *g3 = copy_floats(dout, n), *db3 = copy_floats(db2, cols); /* in place: g formed in dout */
+        edl__vec_colsum_add(db2, g2, rows, cols);
+        edl__vec_relu_grad_colsum(g3, g3, y, rows, cols, db3);
+        if (memcmp(g3, g2, n * sizeof *g3) || memcmp(db3, db2, cols * sizeof *db3))
+            FAILF("relu_grad_colsum %zux%zu in place", rows, cols);
+        free(g3), free(db3);
         for (int relu = 0; relu < 2; relu++)
             for (int with_bias = 0; with_bias < 2; with_bias++) {
                 float *a = copy_floats(y, n), *b = copy_floats(y, n);

@@ -79,18 +79,26 @@ size_t edl__dense_scratch_floats(size_t batch, size_t in_dim, size_t out_dim) {
     return scratch_at(batch < most ? batch : most, in_dim, out_dim);
 }
 
+/* Who runs a blocked layer's part: thread id of n. A layer run by its caller alone is {0, 1}, even
+   inside another parallel region (a recommender's threads, each with its own layer): the OpenMP
+   queries would there answer for the outer team. */
+typedef struct {
+    size_t id, n;
+} team;
+
+static team this_team(void) { return (team){(size_t)edl__thread_id(), (size_t)edl__num_threads_in_team()}; }
+
 /* This thread's blocks [*j0, *j1) of nblocks: contiguous runs, the same in the forward and the
    backward, so a block's rows stay with one core from y to din (at one thread count). */
-static void my_blocks(size_t nblocks, size_t *j0, size_t *j1) {
-    const size_t t = (size_t)edl__thread_id(), nt = (size_t)edl__num_threads_in_team();
-    *j0 = nblocks * t / nt, *j1 = nblocks * (t + 1) / nt;
+static void my_blocks(size_t nblocks, team tm, size_t *j0, size_t *j1) {
+    *j0 = nblocks * tm.id / tm.n, *j1 = nblocks * (tm.id + 1) / tm.n;
 }
 
 /* This thread's blocks of a blocked forward; false when W^T's buffer could not be had. */
-static bool forward_my_blocks(float *out, const float *in, size_t batch, size_t in_dim, size_t out_dim,
+static bool forward_my_blocks(team tm, float *out, const float *in, size_t batch, size_t in_dim, size_t out_dim,
                               const float *weight, const float *bias, edl_act act) {
     size_t j0, j1;
-    my_blocks(dense_nblocks(batch), &j0, &j1);
+    my_blocks(dense_nblocks(batch), tm, &j0, &j1);
     if (j0 == j1) return true;
     /* W^T made by each thread for its blocks, in its own cache (one made by a single thread for
        all was read across cores: ~5 us of a 26 us forward at 256 x 64 -> 128) */
@@ -116,10 +124,10 @@ static edl_status forward_blocked(float *out, const float *in, size_t batch, siz
                                   const float *weight, const float *bias, edl_act act) {
     bool ok = true;
     if (edl__num_threads() == 1) /* no team of one (EDL__PAR_MIN_WORK) */
-        ok = forward_my_blocks(out, in, batch, in_dim, out_dim, weight, bias, act);
+        ok = forward_my_blocks((team){0, 1}, out, in, batch, in_dim, out_dim, weight, bias, act);
     else {
 #pragma omp parallel reduction(&& : ok)
-        ok = forward_my_blocks(out, in, batch, in_dim, out_dim, weight, bias, act);
+        ok = forward_my_blocks(this_team(), out, in, batch, in_dim, out_dim, weight, bias, act);
     }
     if (!ok)
         return edl__fail(EDL_ERR_NOMEM, "edl_dense_forward: no memory for the %zu x %zu weight's transpose", out_dim,
@@ -168,12 +176,12 @@ static void backward_block(size_t j, float *din, bool dweight, bool dbias, const
 
 /* The blocks' sums added to dbias and dW: this thread's run of 64-float chunks, each chunk
    summed in block order (the same bits at any thread count). */
-static void add_block_sums(float *dweight, float *dbias, const float *part, size_t nblocks, size_t in_dim,
+static void add_block_sums(team tm, float *dweight, float *dbias, const float *part, size_t nblocks, size_t in_dim,
                            size_t out_dim) {
     const size_t stride = out_dim * (in_dim + 1);
     const size_t qlo = dbias ? 0 : out_dim, qhi = dweight ? stride : out_dim, nch = (qhi - qlo + 63) / 64;
     size_t c0, c1;
-    my_blocks(nch, &c0, &c1);
+    my_blocks(nch, tm, &c0, &c1);
     for (size_t c = c0; c < c1; c++) {
         const size_t q0 = qlo + c * 64, len = qhi - q0 < 64 ? qhi - q0 : 64;
         float acc[64];
@@ -207,11 +215,11 @@ typedef struct {
 } backward_args;
 
 /* This thread's blocks, then (after every thread's) its share of the blocks' sums. */
-static void backward_my_blocks(backward_args *a) {
+static void backward_my_blocks(team tm, backward_args *a) {
     const size_t nblocks = dense_nblocks(a->batch), gblock = block_rows(a->batch) * a->out_dim;
     const bool own_g = !a->gbuf && a->act != EDL_ACT_NONE;
     size_t j0, j1;
-    my_blocks(nblocks, &j0, &j1);
+    my_blocks(nblocks, tm, &j0, &j1);
     _Alignas(64) float gstack[GSTACK];
     float *gtmp = !own_g || j0 == j1 ? NULL : gblock <= GSTACK ? gstack : malloc(gblock * sizeof *gtmp);
     if (own_g && j0 < j1 && !gtmp) {
@@ -222,11 +230,13 @@ static void backward_my_blocks(backward_args *a) {
         backward_block(j, a->din, a->dweight != NULL, a->dbias != NULL, a->dout, a->gbuf, gtmp, a->in, a->out, a->batch,
                        a->in_dim, a->out_dim, a->weight, a->act, a->part);
     if (gtmp != gstack) free(gtmp);
+    if (tm.n > 1) {
 #pragma omp barrier
+    }
     int any_failed;
 #pragma omp atomic read
     any_failed = a->failed;
-    if (!any_failed) add_block_sums(a->dweight, a->dbias, a->part, nblocks, a->in_dim, a->out_dim);
+    if (!any_failed) add_block_sums(tm, a->dweight, a->dbias, a->part, nblocks, a->in_dim, a->out_dim);
 }
 
 static edl_status backward_blocked(float *din, float *dweight, float *dbias, const float *dout, float *gbuf,
@@ -237,10 +247,10 @@ static edl_status backward_blocked(float *din, float *dweight, float *dbias, con
         return edl__fail(EDL_ERR_NOMEM, "edl_dense_backward: no memory for %zu blocks' gradient sums",
                          dense_nblocks(batch));
     if (edl__num_threads() == 1) /* no team of one (EDL__PAR_MIN_WORK) */
-        backward_my_blocks(&a);
+        backward_my_blocks((team){0, 1}, &a);
     else {
 #pragma omp parallel
-        backward_my_blocks(&a);
+        backward_my_blocks(this_team(), &a);
     }
     if (a.part != scratch) free(a.part);
     if (a.failed)

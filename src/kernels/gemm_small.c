@@ -73,6 +73,20 @@ static void tile_generic(size_t rows, const tile_args *t) {
 
 #define EDL__AI512 __attribute__((always_inline, target("avx512f"))) static inline
 
+/* A sum's vector finished into C under mask mk: alpha x, + beta C, + bias, ReLU (max(0, NaN) is
+   NaN). alpha 1 and beta 1 (the layers' products) skip their multiplies: 1 x is x, the same bits,
+   and at k = 10 (a 64 x 64 -> 10 layer's din) the multiplies were a tenth of the FMA pipes' work. */
+EDL__AI512 void finish512(float *c, __mmask16 mk, __m512 x, const tile_args *t, const float *bias) {
+    if (t->alpha != 1.0f) x = _mm512_mul_ps(_mm512_set1_ps(t->alpha), x);
+    if (t->beta != 0.0f) {
+        __m512 cv = _mm512_maskz_loadu_ps(mk, c);
+        x = _mm512_add_ps(x, t->beta == 1.0f ? cv : _mm512_mul_ps(_mm512_set1_ps(t->beta), cv));
+    }
+    if (bias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mk, bias));
+    if (t->relu) x = _mm512_max_ps(_mm512_setzero_ps(), x);
+    _mm512_mask_storeu_ps(c, mk, x);
+}
+
 EDL__AI512 void tile512(const int MR, const int NV, __m512 acc[][4], const tile_args *t) {
     const __mmask16 last = (__mmask16)(0xffffu >> (16 * (size_t)NV - t->cols));
     EDL__UNROLL for (int r = 0; r < MR; r++) EDL__UNROLL for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
@@ -87,20 +101,9 @@ EDL__AI512 void tile512(const int MR, const int NV, __m512 acc[][4], const tile_
             EDL__UNROLL for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
         }
     }
-    const bool has_beta = t->beta != 0.0f, relu = t->relu;
-    const float *bias = t->bias;
-    const __m512 alpha = _mm512_set1_ps(t->alpha), beta = _mm512_set1_ps(t->beta);
-    EDL__UNROLL for (int r = 0; r < MR; r++) {
-        float *c = t->c + r * t->ldc;
-        EDL__UNROLL for (int v = 0; v < NV; v++) {
-            __mmask16 mk = v + 1 < NV ? (__mmask16)0xffff : last;
-            __m512 x = _mm512_mul_ps(alpha, acc[r][v]);
-            if (has_beta) x = _mm512_add_ps(x, _mm512_mul_ps(beta, _mm512_maskz_loadu_ps(mk, c + 16 * v)));
-            if (bias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mk, bias + 16 * v));
-            if (relu) x = _mm512_max_ps(_mm512_setzero_ps(), x); /* max(0, NaN) is NaN */
-            _mm512_mask_storeu_ps(c + 16 * v, mk, x);
-        }
-    }
+    EDL__UNROLL for (int r = 0; r < MR; r++) EDL__UNROLL for (int v = 0; v < NV; v++)
+        finish512(t->c + r * t->ldc + 16 * v, v + 1 < NV ? (__mmask16)0xffff : last, acc[r][v], t,
+                  t->bias ? t->bias + 16 * v : NULL);
 }
 
 /* One row of C from a transposed A (a dense(1) layer's dW = g^T x: m is the layer's width, not
@@ -133,17 +136,10 @@ EDL__AI512 void row512_body(const size_t nv, const tile_args *t) {
     }
     for (; p < k; p++) EDL__ROW_STEP(0);
 #undef EDL__ROW_STEP
-    const __m512 zero = _mm512_setzero_ps();
-    EDL__UNROLL for (size_t v = 0; v < nv; v++) {
-        __mmask16 mk = v + 1 < nv ? (__mmask16)0xffff : last;
-        __m512 x = _mm512_mul_ps(_mm512_set1_ps(t->alpha), _mm512_add_ps(_mm512_add_ps(acc[0][v], acc[1][v]),
-                                                                         _mm512_add_ps(acc[2][v], acc[3][v])));
-        if (t->beta != 0.0f)
-            x = _mm512_add_ps(x, _mm512_mul_ps(_mm512_set1_ps(t->beta), _mm512_maskz_loadu_ps(mk, t->c + 16 * v)));
-        if (t->bias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mk, t->bias + 16 * v));
-        if (t->relu) x = _mm512_max_ps(zero, x);
-        _mm512_mask_storeu_ps(t->c + 16 * v, mk, x);
-    }
+    EDL__UNROLL for (size_t v = 0; v < nv; v++)
+        finish512(t->c + 16 * v, v + 1 < nv ? (__mmask16)0xffff : last,
+                  _mm512_add_ps(_mm512_add_ps(acc[0][v], acc[1][v]), _mm512_add_ps(acc[2][v], acc[3][v])), t,
+                  t->bias ? t->bias + 16 * v : NULL);
 }
 
 __attribute__((target("avx512f"))) static void row512(size_t nv, const tile_args *t) {
@@ -198,7 +194,7 @@ EDL__AI256 void tile256(const int MR, const int NV, __m256 acc[][2], const tile_
             EDL__UNROLL for (int v = 0; v < NV; v++) acc[r][v] = _mm256_fmadd_ps(ar, bv[v], acc[r][v]);
         }
     }
-    const bool has_beta = t->beta != 0.0f, relu = t->relu;
+    const bool has_beta = t->beta != 0.0f, relu = t->relu, scaled = t->alpha != 1.0f, beta_one = t->beta == 1.0f;
     const float *bias = t->bias;
     const __m256 alpha = _mm256_set1_ps(t->alpha), beta = _mm256_set1_ps(t->beta);
     const __m256i all = _mm256_set1_epi32(-1);
@@ -206,8 +202,11 @@ EDL__AI256 void tile256(const int MR, const int NV, __m256 acc[][2], const tile_
         float *c = t->c + r * t->ldc;
         EDL__UNROLL for (int v = 0; v < NV; v++) {
             __m256i mk = v + 1 < NV ? all : last;
-            __m256 x = _mm256_mul_ps(alpha, acc[r][v]);
-            if (has_beta) x = _mm256_add_ps(x, _mm256_mul_ps(beta, _mm256_maskload_ps(c + 8 * v, mk)));
+            __m256 x = scaled ? _mm256_mul_ps(alpha, acc[r][v]) : acc[r][v]; /* as tile512 */
+            if (has_beta) {
+                __m256 cv = _mm256_maskload_ps(c + 8 * v, mk);
+                x = _mm256_add_ps(x, beta_one ? cv : _mm256_mul_ps(beta, cv));
+            }
             if (bias) x = _mm256_add_ps(x, _mm256_maskload_ps(bias + 8 * v, mk));
             if (relu) x = _mm256_max_ps(_mm256_setzero_ps(), x); /* max(0, NaN) is NaN */
             _mm256_maskstore_ps(c + 8 * v, mk, x);
@@ -243,6 +242,72 @@ static tile_fn const tiles512[4][12] = {{ROWS12(P512, 1)}, {ROWS12(P512, 2)}, {R
 static const size_t mr512[4] = {12, 12, 8, 6};
 static tile_fn const tiles256[2][8] = {{ROWS8(P256, 1)}, {ROWS6(P256, 2)}};
 static const size_t mr256[2] = {8, 6};
+
+/* ---- few columns from a transposed B: the examples along the lanes ---------------------------
+ *
+ * C = A B^T with n <= 10 columns (a dense(10) layer's forward, x W^T): a tile's vector of 16
+ * columns would use n of its lanes (10 of 16). Computed instead as C^T = B A^T, the tiles' lanes
+ * along C's rows (16 examples a vector), over A^T made in a buffer; then each block of 16 rows is
+ * transposed back and finished as a tile finishes a row (alpha, beta C, bias, ReLU). Each element
+ * is the same sum: fma(a, b, acc) over p in order from 0 is the same bits as fma(b, a, acc), so C
+ * is bit for bit what the row tiles give (an example alone, below this path's rows, matches).
+ * Per m x k of A: the row tiles' m k FMAs become n m k / 16, and A^T costs ~m k / 4 shuffles (64 a
+ * 16 x 16 block), so it pays up to n = 10 (at 64 x 64 -> 10, 1.40 -> 1.23 us on one core). */
+enum { NARROW_MAX_N = 10, NARROW_MIN_M = 32, NARROW_STACK = 16384 };
+
+/* dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols (both up to 16); rows past `rows`
+   read as 0 (and are written as 0 in dst's lanes), columns past `cols` are not written. */
+EDL__AI512 void transpose16_512(float *dst, size_t ldd, const float *src, size_t lds, size_t rows, size_t cols) {
+    const __mmask16 cm = (__mmask16)(0xffffu >> (16 - cols));
+    __m512 r[16], t[16];
+    EDL__UNROLL for (int i = 0; i < 16; i++) r[i] =
+        (size_t)i < rows ? _mm512_maskz_loadu_ps(cm, src + i * lds) : _mm512_setzero_ps();
+    EDL__UNROLL for (int i = 0; i < 8; i++) { /* lane L of t[2i]: r2i[4L], r2i+1[4L], r2i[4L+1], r2i+1[4L+1] */
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    EDL__UNROLL for (int g = 0; g < 4; g++) { /* lane L of r[4g + c]: column 4L + c of rows 4g .. 4g + 3 */
+        const __m512d t0 = _mm512_castps_pd(t[4 * g]), t1 = _mm512_castps_pd(t[4 * g + 1]);
+        const __m512d t2 = _mm512_castps_pd(t[4 * g + 2]), t3 = _mm512_castps_pd(t[4 * g + 3]);
+        r[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
+        r[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
+        r[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
+        r[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
+    }
+    const __mmask16 rm = (__mmask16)(0xffffu >> (16 - rows));
+    EDL__UNROLL for (int c = 0; c < 4; c++) { /* column 4L + c: lane L of r[c], r[4 + c], r[8 + c], r[12 + c] */
+        const __m512 v = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88), w = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xdd);
+        const __m512 v2 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
+        const __m512 w2 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xdd);
+        const __m512 col[4] = {_mm512_shuffle_f32x4(v, v2, 0x88), _mm512_shuffle_f32x4(w, w2, 0x88),
+                               _mm512_shuffle_f32x4(v, v2, 0xdd), _mm512_shuffle_f32x4(w, w2, 0xdd)};
+        EDL__UNROLL for (int L = 0; L < 4; L++) if ((size_t)(4 * L + c) < cols)
+            _mm512_mask_storeu_ps(dst + (size_t)(4 * L + c) * ldd, rm, col[L]);
+    }
+}
+
+__attribute__((target("avx512f"))) static void transpose_512(float *dst, size_t ldd, const float *src, size_t lds,
+                                                             size_t rows, size_t cols) {
+    for (size_t i = 0; i < rows; i += 16)
+        for (size_t j = 0; j < cols; j += 16)
+            transpose16_512(dst + j * ldd + i, ldd, src + i * lds + j, lds, rows - i < 16 ? rows - i : 16,
+                            cols - j < 16 ? cols - j : 16);
+}
+
+/* C (m x n) from C^T's raw sums (ct: n x ldt), a block of 16 rows at a time transposed back, each
+   row finished as a tile finishes one (fin: alpha, beta, ReLU). */
+__attribute__((target("avx512f"))) static void narrow_finish(float *c, size_t ldc, const float *ct, size_t ldt,
+                                                             size_t m, size_t n, const tile_args *fin,
+                                                             const float *bias) {
+    _Alignas(64) float rowsbuf[16 * 16];
+    const __mmask16 mk = (__mmask16)(0xffffu >> (16 - n));
+    for (size_t i0 = 0; i0 < m; i0 += 16) {
+        const size_t rows = m - i0 < 16 ? m - i0 : 16;
+        transpose16_512(rowsbuf, 16, ct + i0, ldt, n, rows); /* row i of the block: C[i0 + i][0 .. n) */
+        for (size_t i = 0; i < rows; i++)
+            finish512(c + (i0 + i) * ldc, mk, _mm512_load_ps(rowsbuf + 16 * i), fin, bias);
+    }
+}
 #endif
 
 /* ---- the driver ------------------------------------------------------------------------------ */
@@ -291,6 +356,12 @@ static void run_tiles(isa_kind isa, size_t m, size_t n, const float *a, size_t a
     }
 }
 
+/* Whether a product is worth sharing among threads. */
+static bool small_par(size_t m, size_t n, size_t k) {
+    size_t mn, mnk;
+    return edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) && mnk >= EDL__GEMM_SMALL_PAR;
+}
+
 /* Rows in chunks of CH (a multiple of every tile height: the same tiles, so the same bits, with
    or without threads), shared by OpenMP threads when par. */
 enum { CH = 24 };
@@ -313,6 +384,28 @@ static void run_rows(isa_kind isa, size_t m, size_t n, const float *a, size_t ar
     } else
         for (size_t q = 0; q < chunks; q++) run_chunk(isa, m, n, a, ars, t0, q);
 }
+
+#ifdef EDL__X86
+/* C = alpha A B^T + beta C (+ bias, ReLU) for n <= NARROW_MAX_N by C^T = B A^T (the section above
+   the driver); false (nothing written) when its buffers cannot be had. */
+static bool narrow_by_rows(size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda, const float *b,
+                           size_t ldb, float beta, float *c, size_t ldc, const float *bias, bool relu) {
+    const size_t ldt = (m + 15) / 16 * 16; /* A^T (k x ldt) then C^T (n x ldt) */
+    size_t floats;
+    if (!edl__mul_ok(k + n, ldt, &floats) || floats > ((size_t)1 << 26)) return false;
+    _Alignas(64) float stack[NARROW_STACK];
+    float *at = floats <= NARROW_STACK ? stack : aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
+    if (!at) return false;
+    float *ct = at + k * ldt;
+    transpose_512(at, ldt, a, lda, m, k);
+    tile_args t = {.k = k, .ars = ldb, .acs = 1, .ldb = ldt, .ldc = ldt, .b = at, .c = ct, .alpha = 1.0f, .beta = 0.0f};
+    run_rows(ISA_AVX512, n, m, b, ldb, &t, false); /* C^T = B (n x k) A^T (k x m): raw sums */
+    const tile_args fin = {.alpha = alpha, .beta = beta, .relu = relu};
+    narrow_finish(c, ldc, ct, ldt, m, n, &fin, bias);
+    if (at != stack) free(at);
+    return true;
+}
+#endif
 
 /* Transposes op(B) = B^T (k x n; B is n x k with row stride ldb) into bt (k x ldt, ldt >= n: the
    rows start on 64-byte lines when bt does and ldt is a multiple of 16, so the tiles' loads
@@ -372,6 +465,9 @@ bool edl__gemm_small_ex(int isa, bool ta, bool tb, size_t m, size_t n, size_t k,
         gemv512(m, k, alpha, a, lda, b, beta, c, ldc, bias, relu);
         return true;
     }
+    if (tb && !ta && isa == ISA_AVX512 && n <= NARROW_MAX_N && m >= NARROW_MIN_M && !small_par(m, n, k) &&
+        narrow_by_rows(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu))
+        return true;
 #endif
     if (tb && !ta && n == 1) {
         dots(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu);
@@ -405,9 +501,7 @@ bool edl__gemm_small_ex(int isa, bool ta, bool tb, size_t m, size_t n, size_t k,
                    .beta = beta,
                    .bias = bias,
                    .relu = relu};
-    size_t mn, mnk;
-    bool par = edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) && mnk >= EDL__GEMM_SMALL_PAR;
-    run_rows((isa_kind)isa, m, n, a, ars, &t, par);
+    run_rows((isa_kind)isa, m, n, a, ars, &t, small_par(m, n, k));
     free(bt);
     return true;
 }
