@@ -803,20 +803,20 @@ EDL__CLONES void edl__vec_colsum_add(float *restrict y, const float *restrict x,
         for (size_t c = 0; c < cols; c++) y[c] += x[r * cols + c];
 }
 
+static void colsum_narrow(float *dbias, const float *g, size_t rows, size_t cols);
+
 /* A dense layer's backward through ReLU in one pass: g = y > 0 ? dout : 0 (x is rows x cols),
    and dbias[c] += g[r,c] in row order (when dbias is set): what edl__act_grad_mul then
    edl__vec_colsum_add give, bit for bit. g may be dout (in place). */
-EDL__CLONES static void relu_grad_colsum_portable(float *g, const float *dout, const float *restrict y, size_t rows,
-                                                  size_t cols, float *restrict dbias) {
+EDL__CLONES void edl__vec_relu_grad_colsum(float *g, const float *dout, const float *restrict y, size_t rows,
+                                           size_t cols, float *restrict dbias) {
     if (cols < 16) { /* narrow rows (a dense(1) layer): the mask over the whole block, then the sums */
         const size_t n = rows * cols;
         if (g == dout) /* in place: one pointer, so the loop vectorises */
             for (size_t i = 0; i < n; i++) g[i] = y[i] > 0.0f ? g[i] : 0.0f;
         else
             for (size_t i = 0; i < n; i++) g[i] = y[i] > 0.0f ? dout[i] : 0.0f;
-        if (dbias)
-            for (size_t r = 0; r < rows; r++)
-                for (size_t c = 0; c < cols; c++) dbias[c] += g[r * cols + c];
+        if (dbias) colsum_narrow(dbias, g, rows, cols);
         return;
     }
     for (size_t r = 0; r < rows; r++) {
@@ -929,33 +929,29 @@ __attribute__((target("avx512f"))) static size_t nearest256_avx512(const float *
 }
 #endif
 
+/* dbias[c] += sum_r g[r,c] in row order for narrow rows (cols < 16): on AVX-512 the sums in one
+   register's lanes, a row a masked load (a float at a time through memory, these sums were ~6% of
+   a 64 x 64 -> 10 layer). g is only read here: a masked store of each row in the same loop
+   stalled the next row's load on AMD's store forwarding (1280 x 32 -> 1 in place: 0.62 -> 0.38). */
 #ifdef EDL__VEC_X86
-/* Rows narrower than a vector (a 64 x 64 -> 10 layer's g): a row a step in one masked register,
-   the column sums in its lanes, started from dbias and added in row order as the portable loop
-   does (that loop's sums went through memory, a float at a time: ~6% of such a layer). */
-__attribute__((target("avx512f"))) static void relu_grad_colsum_narrow512(float *g, const float *dout, const float *y,
-                                                                          size_t rows, size_t cols, float *dbias) {
+__attribute__((target("avx512f"))) static void colsum_narrow512(float *dbias, const float *g, size_t rows,
+                                                                size_t cols) {
     const __mmask16 m = (__mmask16)((1u << cols) - 1);
-    const __m512 zero = _mm512_setzero_ps();
-    __m512 acc = dbias ? _mm512_maskz_loadu_ps(m, dbias) : zero;
-    for (size_t r = 0; r < rows; r++) {
-        const __m512 d = _mm512_maskz_loadu_ps(m, dout + r * cols), yr = _mm512_maskz_loadu_ps(m, y + r * cols);
-        const __m512 gr = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(yr, zero, _CMP_GT_OQ), d); /* NaN: 0 */
-        _mm512_mask_storeu_ps(g + r * cols, m, gr);
-        acc = _mm512_add_ps(acc, gr);
-    }
-    if (dbias) _mm512_mask_storeu_ps(dbias, m, acc);
+    __m512 acc = _mm512_maskz_loadu_ps(m, dbias);
+    for (size_t r = 0; r < rows; r++) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, g + r * cols));
+    _mm512_mask_storeu_ps(dbias, m, acc);
 }
 #endif
 
-void edl__vec_relu_grad_colsum(float *g, const float *dout, const float *y, size_t rows, size_t cols, float *dbias) {
+static void colsum_narrow(float *dbias, const float *g, size_t rows, size_t cols) {
 #ifdef EDL__VEC_X86
-    if (cols < 16 && __builtin_cpu_supports("avx512f")) {
-        relu_grad_colsum_narrow512(g, dout, y, rows, cols, dbias);
+    if (__builtin_cpu_supports("avx512f")) {
+        colsum_narrow512(dbias, g, rows, cols);
         return;
     }
 #endif
-    relu_grad_colsum_portable(g, dout, y, rows, cols, dbias);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < cols; c++) dbias[c] += g[r * cols + c];
 }
 
 size_t edl__vec_nearest256(const float *ct, const float *cn, const float *x, size_t d) {
