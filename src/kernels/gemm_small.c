@@ -73,18 +73,33 @@ static void tile_generic(size_t rows, const tile_args *t) {
 
 #define EDL__AI512 __attribute__((always_inline, target("avx512f"))) static inline
 
-/* A sum's vector finished into C under mask mk: alpha x, + beta C, + bias, ReLU (max(0, NaN) is
-   NaN). alpha 1 and beta 1 (the layers' products) skip their multiplies: 1 x is x, the same bits,
-   and at k = 10 (a 64 x 64 -> 10 layer's din) the multiplies were a tenth of the FMA pipes' work. */
-EDL__AI512 void finish512(float *c, __mmask16 mk, __m512 x, const tile_args *t, const float *bias) {
-    if (t->alpha != 1.0f) x = _mm512_mul_ps(_mm512_set1_ps(t->alpha), x);
-    if (t->beta != 0.0f) {
+/* How a tile finishes its sums into C: alpha x, + beta C, + bias, ReLU. Read out of the tile's
+   arguments once: C's stores may alias them, so read at each vector they were reloaded. */
+typedef struct {
+    float alpha, beta;
+    bool scaled, has_beta, beta_one, relu;
+} finish;
+
+static inline finish finish_of(const tile_args *t) {
+    return (finish){t->alpha, t->beta, t->alpha != 1.0f, t->beta != 0.0f, t->beta == 1.0f, t->relu};
+}
+
+/* A sum's vector finished into C under mask mk (max(0, NaN) is NaN). alpha 1 and beta 1 (the
+   layers' products) skip their multiplies: 1 x is x, the same bits, and at k = 10 (a 64 x 64 ->
+   10 layer's din) the multiplies were a tenth of the FMA pipes' work. A whole vector is stored
+   plainly (Zen 4 takes a masked store more slowly). */
+EDL__AI512 void finish512(float *c, __mmask16 mk, __m512 x, finish f, const float *bias) {
+    if (f.scaled) x = _mm512_mul_ps(_mm512_set1_ps(f.alpha), x);
+    if (f.has_beta) {
         __m512 cv = _mm512_maskz_loadu_ps(mk, c);
-        x = _mm512_add_ps(x, t->beta == 1.0f ? cv : _mm512_mul_ps(_mm512_set1_ps(t->beta), cv));
+        x = _mm512_add_ps(x, f.beta_one ? cv : _mm512_mul_ps(_mm512_set1_ps(f.beta), cv));
     }
     if (bias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mk, bias));
-    if (t->relu) x = _mm512_max_ps(_mm512_setzero_ps(), x);
-    _mm512_mask_storeu_ps(c, mk, x);
+    if (f.relu) x = _mm512_max_ps(_mm512_setzero_ps(), x);
+    if (mk == (__mmask16)0xffff)
+        _mm512_storeu_ps(c, x);
+    else
+        _mm512_mask_storeu_ps(c, mk, x);
 }
 
 EDL__AI512 void tile512(const int MR, const int NV, __m512 acc[][4], const tile_args *t) {
@@ -101,9 +116,12 @@ EDL__AI512 void tile512(const int MR, const int NV, __m512 acc[][4], const tile_
             EDL__UNROLL for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
         }
     }
-    EDL__UNROLL for (int r = 0; r < MR; r++) EDL__UNROLL for (int v = 0; v < NV; v++)
-        finish512(t->c + r * t->ldc + 16 * v, v + 1 < NV ? (__mmask16)0xffff : last, acc[r][v], t,
-                  t->bias ? t->bias + 16 * v : NULL);
+    const finish f = finish_of(t);
+    float *const c = t->c;
+    const float *const bias = t->bias;
+    const size_t ldc = t->ldc;
+    EDL__UNROLL for (int r = 0; r < MR; r++) EDL__UNROLL for (int v = 0; v < NV; v++) finish512(
+        c + r * ldc + 16 * v, v + 1 < NV ? (__mmask16)0xffff : last, acc[r][v], f, bias ? bias + 16 * v : NULL);
 }
 
 /* One row of C from a transposed A (a dense(1) layer's dW = g^T x: m is the layer's width, not
@@ -136,9 +154,10 @@ EDL__AI512 void row512_body(const size_t nv, const tile_args *t) {
     }
     for (; p < k; p++) EDL__ROW_STEP(0);
 #undef EDL__ROW_STEP
+    const finish f = finish_of(t);
     EDL__UNROLL for (size_t v = 0; v < nv; v++)
         finish512(t->c + 16 * v, v + 1 < nv ? (__mmask16)0xffff : last,
-                  _mm512_add_ps(_mm512_add_ps(acc[0][v], acc[1][v]), _mm512_add_ps(acc[2][v], acc[3][v])), t,
+                  _mm512_add_ps(_mm512_add_ps(acc[0][v], acc[1][v]), _mm512_add_ps(acc[2][v], acc[3][v])), f,
                   t->bias ? t->bias + 16 * v : NULL);
 }
 
@@ -295,17 +314,15 @@ __attribute__((target("avx512f"))) static void transpose_512(float *dst, size_t 
 }
 
 /* C (m x n) from C^T's raw sums (ct: n x ldt), a block of 16 rows at a time transposed back, each
-   row finished as a tile finishes one (fin: alpha, beta, ReLU). */
+   row finished as a tile finishes one (f: alpha, beta, ReLU). */
 __attribute__((target("avx512f"))) static void narrow_finish(float *c, size_t ldc, const float *ct, size_t ldt,
-                                                             size_t m, size_t n, const tile_args *fin,
-                                                             const float *bias) {
+                                                             size_t m, size_t n, finish f, const float *bias) {
     _Alignas(64) float rowsbuf[16 * 16];
     const __mmask16 mk = (__mmask16)(0xffffu >> (16 - n));
     for (size_t i0 = 0; i0 < m; i0 += 16) {
         const size_t rows = m - i0 < 16 ? m - i0 : 16;
         transpose16_512(rowsbuf, 16, ct + i0, ldt, n, rows); /* row i of the block: C[i0 + i][0 .. n) */
-        for (size_t i = 0; i < rows; i++)
-            finish512(c + (i0 + i) * ldc, mk, _mm512_load_ps(rowsbuf + 16 * i), fin, bias);
+        for (size_t i = 0; i < rows; i++) finish512(c + (i0 + i) * ldc, mk, _mm512_load_ps(rowsbuf + 16 * i), f, bias);
     }
 }
 #endif
@@ -401,7 +418,7 @@ static bool narrow_by_rows(size_t m, size_t n, size_t k, float alpha, const floa
     tile_args t = {.k = k, .ars = ldb, .acs = 1, .ldb = ldt, .ldc = ldt, .b = at, .c = ct, .alpha = 1.0f, .beta = 0.0f};
     run_rows(ISA_AVX512, n, m, b, ldb, &t, false); /* C^T = B (n x k) A^T (k x m): raw sums */
     const tile_args fin = {.alpha = alpha, .beta = beta, .relu = relu};
-    narrow_finish(c, ldc, ct, ldt, m, n, &fin, bias);
+    narrow_finish(c, ldc, ct, ldt, m, n, finish_of(&fin), bias);
     if (at != stack) free(at);
     return true;
 }
