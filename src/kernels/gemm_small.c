@@ -275,7 +275,8 @@ static const size_t mr256[2] = {8, 6};
 enum { NARROW_MAX_N = 10, NARROW_MIN_M = 32, NARROW_STACK = 16384 };
 
 /* dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols (both up to 16); rows past `rows`
-   read as 0 (and are written as 0 in dst's lanes), columns past `cols` are not written. */
+   read as 0 and are not written (dst's lanes past `rows` keep what they held), columns past
+   `cols` are not written. */
 EDL__AI512 void transpose16_512(float *dst, size_t ldd, const float *src, size_t lds, size_t rows, size_t cols) {
     const __mmask16 cm = (__mmask16)(0xffffu >> (16 - cols));
     __m512 r[16], t[16];
@@ -322,7 +323,8 @@ __attribute__((target("avx512f"))) static void narrow_finish(float *c, size_t ld
     for (size_t i0 = 0; i0 < m; i0 += 16) {
         const size_t rows = m - i0 < 16 ? m - i0 : 16;
         transpose16_512(rowsbuf, 16, ct + i0, ldt, n, rows); /* row i of the block: C[i0 + i][0 .. n) */
-        for (size_t i = 0; i < rows; i++) finish512(c + (i0 + i) * ldc, mk, _mm512_load_ps(rowsbuf + 16 * i), f, bias);
+        for (size_t i = 0; i < rows; i++)                    /* lanes past n never written: not read either */
+            finish512(c + (i0 + i) * ldc, mk, _mm512_maskz_load_ps(mk, rowsbuf + 16 * i), f, bias);
     }
 }
 #endif
@@ -392,10 +394,9 @@ static void run_chunk(isa_kind isa, size_t m, size_t n, const float *a, size_t a
 
 static void run_rows(isa_kind isa, size_t m, size_t n, const float *a, size_t ars, const tile_args *t0, bool par) {
     size_t chunks = (m + CH - 1) / CH;
-    /* no parallel region at all when not shared: one with a false if clause still makes a team
-       of one (libgomp: a malloc, a futex wake and a free), ~0.4 us, a third of a 64 x 64 -> 10
-       product */
-    if (par && chunks > 1) {
+    /* no parallel region at all when not shared (EDL__PAR_MIN_WORK): a false if clause, or one
+       thread, still makes a team of one, ~0.3 us, a third of a 64 x 64 -> 10 product */
+    if (par && chunks > 1 && edl__num_threads() > 1) {
 #pragma omp parallel for schedule(static)
         for (size_t q = 0; q < chunks; q++) run_chunk(isa, m, n, a, ars, t0, q);
     } else
@@ -404,9 +405,11 @@ static void run_rows(isa_kind isa, size_t m, size_t n, const float *a, size_t ar
 
 #ifdef EDL__X86
 /* C = alpha A B^T + beta C (+ bias, ReLU) for n <= NARROW_MAX_N by C^T = B A^T (the section above
-   the driver); false (nothing written) when its buffers cannot be had. */
-static bool narrow_by_rows(size_t m, size_t n, size_t k, float alpha, const float *a, size_t lda, const float *b,
-                           size_t ldb, float beta, float *c, size_t ldc, const float *bias, bool relu) {
+   the driver); false (nothing written) when its buffers cannot be had. Not inlined: its 64 KB
+   of stack stays out of the caller's frame (a blocked layer's thread holds 64 KB of its own). */
+__attribute__((noinline)) static bool narrow_by_rows(size_t m, size_t n, size_t k, float alpha, const float *a,
+                                                     size_t lda, const float *b, size_t ldb, float beta, float *c,
+                                                     size_t ldc, const float *bias, bool relu) {
     const size_t ldt = (m + 15) / 16 * 16; /* A^T (k x ldt) then C^T (n x ldt) */
     size_t floats;
     if (!edl__mul_ok(k + n, ldt, &floats) || floats > ((size_t)1 << 26)) return false;
