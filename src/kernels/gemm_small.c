@@ -80,8 +80,8 @@ typedef struct {
     bool scaled, has_beta, beta_one, relu;
 } finish;
 
-static inline finish finish_of(const tile_args *t) {
-    return (finish){t->alpha, t->beta, t->alpha != 1.0f, t->beta != 0.0f, t->beta == 1.0f, t->relu};
+static inline finish finish_of(float alpha, float beta, bool relu) {
+    return (finish){alpha, beta, alpha != 1.0f, beta != 0.0f, beta == 1.0f, relu};
 }
 
 /* A sum's vector finished into C under mask mk (max(0, NaN) is NaN). alpha 1 and beta 1 (the
@@ -116,7 +116,7 @@ EDL__AI512 void tile512(const int MR, const int NV, __m512 acc[][4], const tile_
             EDL__UNROLL for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
         }
     }
-    const finish f = finish_of(t);
+    const finish f = finish_of(t->alpha, t->beta, t->relu);
     float *const c = t->c;
     const float *const bias = t->bias;
     const size_t ldc = t->ldc;
@@ -154,7 +154,7 @@ EDL__AI512 void row512_body(const size_t nv, const tile_args *t) {
     }
     for (; p < k; p++) EDL__ROW_STEP(0);
 #undef EDL__ROW_STEP
-    const finish f = finish_of(t);
+    const finish f = finish_of(t->alpha, t->beta, t->relu);
     EDL__UNROLL for (size_t v = 0; v < nv; v++)
         finish512(t->c + 16 * v, v + 1 < nv ? (__mmask16)0xffff : last,
                   _mm512_add_ps(_mm512_add_ps(acc[0][v], acc[1][v]), _mm512_add_ps(acc[2][v], acc[3][v])), f,
@@ -417,11 +417,10 @@ __attribute__((noinline)) static bool narrow_by_rows(size_t m, size_t n, size_t 
     float *at = floats <= NARROW_STACK ? stack : aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
     if (!at) return false;
     float *ct = at + k * ldt;
-    transpose_512(at, ldt, a, lda, m, k);
+    edl__gemm_small_transpose(at, ldt, a, lda, k, m);
     tile_args t = {.k = k, .ars = ldb, .acs = 1, .ldb = ldt, .ldc = ldt, .b = at, .c = ct, .alpha = 1.0f, .beta = 0.0f};
     run_rows(ISA_AVX512, n, m, b, ldb, &t, false); /* C^T = B (n x k) A^T (k x m): raw sums */
-    const tile_args fin = {.alpha = alpha, .beta = beta, .relu = relu};
-    narrow_finish(c, ldc, ct, ldt, m, n, finish_of(&fin), bias);
+    narrow_finish(c, ldc, ct, ldt, m, n, finish_of(alpha, beta, relu), bias);
     if (at != stack) free(at);
     return true;
 }
@@ -433,6 +432,10 @@ __attribute__((noinline)) static bool narrow_by_rows(size_t m, size_t n, size_t 
 void edl__gemm_small_transpose(float *bt, size_t ldt, const float *b, size_t ldb, size_t k, size_t n) {
     size_t j = 0;
 #ifdef EDL__X86
+    if (__builtin_cpu_supports("avx512f")) { /* 16 x 16 blocks (the narrow path's A^T too) */
+        transpose_512(bt, ldt, b, ldb, n, k);
+        return;
+    }
     /* 4 x 4 blocks through SSE registers (baseline x86-64), the rest one float at a time */
     for (; j + 4 <= n; j += 4) {
         size_t p = 0;

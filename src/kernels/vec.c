@@ -950,8 +950,7 @@ static void colsum_narrow(float *dbias, const float *g, size_t rows, size_t cols
         return;
     }
 #endif
-    for (size_t r = 0; r < rows; r++)
-        for (size_t c = 0; c < cols; c++) dbias[c] += g[r * cols + c];
+    edl__vec_colsum_add(dbias, g, rows, cols);
 }
 
 size_t edl__vec_nearest256(const float *ct, const float *cn, const float *x, size_t d) {
