@@ -18,7 +18,7 @@ enum { UNITS = 97, TOKENS_PER_UNIT = 7 };
 
 typedef struct {
     _Atomic int64_t steps, tokens;
-    int64_t nan_at;           /* the first step (1-based) that may be NaN, on the team's last thread; 0: none */
+    int64_t nan_at;           /* the first step (1-based) that may be NaN (not on thread 0); 0: none */
     _Atomic int nan_taken;    /* a step was chosen to be NaN */
     _Atomic int64_t nan_step; /* its number */
     _Atomic int nan_thread;   /* the toy thread that took it */
