@@ -2,6 +2,10 @@
  * row-wise Adagrad against its formula, clipping, schedules. */
 #include "harness.h"
 #include "model/model.h"
+#include "model/optim_rules.h"
+
+#include <float.h>
+#include <string.h>
 
 /* input(3) dense(2, bias=0): its weight is the 2 x 3 parameter the references update. */
 static edl_model *one_tensor_model(void) {
@@ -217,4 +221,121 @@ TEST(optimizer_errors) {
     CHECK_STATUS(edl_optim_step(NULL, 0.1f), EDL_ERR_ARG);
     edl_optim_free(NULL);
     edl_model_free(m);
+}
+
+/* Every x with bits from lo to hi - 1 divided by b both ways; the first difference into *bad.
+   Returns the number of values compared. */
+static size_t div_known_range(float b, uint32_t lo, uint32_t hi, float *x, float *q, size_t cap, uint32_t *bad) {
+    size_t n = 0;
+    for (uint32_t u = lo; u < hi;) {
+        size_t k = 0;
+        for (; k < cap && u < hi; k++, u++) memcpy(&x[k], &u, sizeof u);
+        edl__vec_div_known(q, x, k, b);
+        for (size_t i = 0; i < k && !*bad; i++) {
+            float d = x[i] / b;
+            if (memcmp(&d, &q[i], sizeof d) != 0) memcpy(bad, &x[i], sizeof *bad);
+        }
+        n += k;
+    }
+    return n;
+}
+
+static uint32_t bits_of(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+/* Adam's division by the root of the second bias correction, by a multiplication and two fused
+   multiply-adds where the CPU has FMA: the same bits as the division for every significand of x
+   in [1, 2) (the proof's case; other binades scale it), in the square roots' lowest and highest
+   binades, and for 0, infinity and NaN, at the divisors of many steps of several beta2 and at
+   random ones in its range. (Without FMA the function divides, and this checks the division.) */
+TEST(div_known_is_the_division) {
+    enum { CAP = 1 << 16 };
+    float *x = malloc(CAP * sizeof *x), *q = malloc(CAP * sizeof *q);
+    CHECK(x && q);
+    if (!x || !q) return free(x), free(q);
+    float divisors[160];
+    size_t nd = 0;
+    const double beta2[] = {0.999, 0.99, 0.9, 0.98, 0.9999};
+    const uint64_t steps[] = {1, 2, 3, 4, 5, 7, 10, 13, 20, 31, 50, 100, 300, 1000, 3000, 10000, 100000, 1000000};
+    for (size_t i = 0; i < sizeof beta2 / sizeof beta2[0]; i++)
+        for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+            edl_optim_config c;
+            edl_optim_defaults(&c, EDL_OPT_ADAM);
+            c.beta2 = (float)beta2[i];
+            divisors[nd++] = edl__opt_coefs(&c, 1e-3f, steps[s], 0).sbc2;
+        }
+    edl_rng rng;
+    edl_rng_seed(&rng, 7);
+    while (nd < 150) divisors[nd++] = ldexpf(1.0f + edl_rng_uniform(&rng), -1 - (int)edl_rng_below(&rng, 20));
+    divisors[nd++] = 1.0f, divisors[nd++] = 0x1p-20f, divisors[nd++] = nextafterf(1.0f, 0.0f);
+    size_t compared = 0;
+    for (size_t d = 0; d < nd; d++) {
+        uint32_t bad = 0;
+        const float b = divisors[d];
+        compared += div_known_range(b, bits_of(1.0f), bits_of(2.0f), x, q, CAP, &bad);
+        if (d % 25 == 0) { /* the ends of the square roots' range: 2^-75 (of the least subnormal) to 2^64 */
+            compared += div_known_range(b, bits_of(0x1p-75f), bits_of(0x1p-74f), x, q, CAP, &bad);
+            compared += div_known_range(b, bits_of(0x1p63f), bits_of(0x1p64f), x, q, CAP, &bad);
+        }
+        const float special[] = {0.0f, INFINITY, NAN, sqrtf(FLT_MAX), sqrtf(0x1p-149f), FLT_MAX};
+        edl__vec_div_known(q, special, 6, b);
+        for (int i = 0; i < 6; i++) {
+            float want = special[i] / b;
+            if (memcmp(&want, &q[i], sizeof want) != 0 && !(want != want && q[i] != q[i]))
+                memcpy(&bad, &special[i], sizeof bad);
+        }
+        if (bad) {
+            float bx;
+            memcpy(&bx, &bad, sizeof bx);
+            FAILF("divisor %.9g: %.9g / b gave another value than the division", b, bx);
+            break;
+        }
+    }
+    CHECK(compared >= 150u * (1u << 23));
+    free(x), free(q);
+}
+
+/* The Adam update against its definition written out here with the division, bit for bit, over
+   steps of three configurations, the last with the least divisor a float beta2 gives. */
+TEST(adam_update_is_its_definition) {
+    enum { N = 1000 };
+    edl_rng rng;
+    edl_rng_seed(&rng, 3);
+    float *p = rand_floats(&rng, N, -1, 1), *g = malloc(N * sizeof *g), *m1 = calloc(N, sizeof *m1),
+          *m2 = calloc(N, sizeof *m2), *rp = malloc(N * sizeof *rp), *r1 = calloc(N, sizeof *r1),
+          *r2 = calloc(N, sizeof *r2);
+    CHECK(p && g && m1 && m2 && rp && r1 && r2);
+    for (int kind = 0; p && g && m1 && m2 && rp && r1 && r2 && kind < 3; kind++) {
+        edl_optim_config oc;
+        edl_optim_defaults(&oc, kind == 1 ? EDL_OPT_ADAMW : EDL_OPT_ADAM);
+        oc.weight_decay = kind == 0 ? 0.01f : kind == 1 ? 0.1f : 0.0f;
+        if (kind == 2) oc.beta2 = 0.99999994f; /* the float below 1: the least divisor, 2^-12 */
+        memcpy(rp, p, N * sizeof *p), memset(m1, 0, N * sizeof *m1), memset(m2, 0, N * sizeof *m2);
+        memset(r1, 0, N * sizeof *r1), memset(r2, 0, N * sizeof *r2);
+        for (uint64_t step = 1; step <= 30; step++) {
+            edl__opt_coef a = edl__opt_coefs(&oc, 0.01f, step, 0);
+            float *gr = rand_floats(&rng, N, -3, 3);
+            CHECK(gr != NULL);
+            if (!gr) break;
+            gr[step % N] = step % 3 ? 0.0f : 1e-30f; /* a zero and a tiny gradient: v's square root near its least */
+            memcpy(g, gr, N * sizeof *g);
+            CHECK(edl__vec_adam(p, g, m1, m2, N, &a));
+            for (size_t i = 0; i < N; i++) {
+                float d = gr[i] + a.wd * rp[i], pi = rp[i] * a.decay;
+                float am = r1[i] * a.b1 + d * a.k1, v = r2[i] * a.b2 + d * d * a.k2;
+                r1[i] = am, r2[i] = v;
+                rp[i] = pi - a.step * (am / (sqrtf(v) / a.sbc2 + a.eps));
+                CHECK(g[i] == 0.0f);
+            }
+            free(gr);
+            if (memcmp(p, rp, N * sizeof *p) || memcmp(m2, r2, N * sizeof *m2)) {
+                FAILF("kind %d step %llu: the update differs from its definition", kind, (unsigned long long)step);
+                break;
+            }
+        }
+    }
+    free(p), free(g), free(m1), free(m2), free(rp), free(r1), free(r2);
 }

@@ -185,6 +185,9 @@ void edl__vec_block_steps_naive(float *ga, size_t ldga, const float *g, const fl
 bool edl__vec_sgd(float *p, float *g, float *buf, size_t n, const edl__opt_coef *c);
 bool edl__vec_adagrad(float *p, float *g, float *sum, size_t n, const edl__opt_coef *c);
 bool edl__vec_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
+/* q = x / b, the same bits as the division for x >= 0 (or NaN) and b in (0, 1] (Adam's division by
+   the second bias correction's root, vec.c's div_known, where the CPU has FMA; a -0 gives +0). */
+void edl__vec_div_known(float *q, const float *x, size_t n, float b);
 bool edl__vec_sparse_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
 /* Rows of a batch in order: row rows[m] of p (state s1, s2 at the same offsets) updated from the
    gradient scale[m] * x[m][0..dim) by SGD, Adagrad or (EDL_OPT_ADAM) SparseAdam's rule, the

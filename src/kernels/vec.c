@@ -15,9 +15,20 @@
 /* GCC only: Clang 14 wants the attribute on every declaration of a cloned function. */
 #if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(EDL__NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
-#define EDL__CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define EDL__CLONES       __attribute__((target_clones("avx512f", "avx2", "default")))
+/* The loops that divide by a known value (div_known): the clone below AVX-512 is FMA's (AVX and
+   fused multiply-add), so that fmaf is an instruction in every clone that takes that path; the
+   baseline clone, run only where the CPU has no FMA, divides. */
+#define EDL__CLONES_FMA   __attribute__((target_clones("avx512f", "fma", "default")))
+#define EDL__FMA_INLINE() (__builtin_cpu_init(), __builtin_cpu_supports("fma"))
 #else
 #define EDL__CLONES
+#define EDL__CLONES_FMA
+#if defined(__FMA__) || defined(__aarch64__)
+#define EDL__FMA_INLINE() 1
+#else
+#define EDL__FMA_INLINE() 0 /* fmaf would be a call: divide instead */
+#endif
 #endif
 
 EDL__CLONES void edl__vec_add(float *restrict y, const float *restrict x, size_t n) {
@@ -505,27 +516,57 @@ EDL__CLONES bool edl__vec_adagrad(float *restrict p, float *restrict g, float *r
     return adagrad_run(p, g, sum, n, c, 1) == 0;
 }
 
-/* torch.optim.Adam (wd as L2) and AdamW (decay != 1, decoupled). */
+/* x / b, correctly rounded, for b known in advance and rb = 1 / b rounded: the product x rb is
+   within an ulp or so of the quotient, the remainder x - q b is exact with a fused multiply-add,
+   and one correction with it gives the rounded quotient (Markstein's theorem; one multiplication
+   and two FMAs instead of a division: Brisebarre, Muller and Raina, IEEE TC 53(8), 2004). The
+   same bits as x / b where no step underflows or overflows, which div_known_ok's range of b
+   ensures for every x >= 0 from 2^-75 up (a square root of a float's, or 0); an infinite x
+   keeps its product's infinity, whose remainder is NaN. test_optim checks every significand of x
+   in its extreme and middle binades against the division, for Adam's b at many steps. On
+   Zen 4 a 16-lane division holds the divider 5 cycles, these three take 3 of the FMA units'. */
+EDL__INLINE float div_known(float x, float b, float rb) {
+    const float q = x * rb, r = fmaf(-q, b, x), c = fmaf(r, rb, q);
+    return c == c ? c : q;
+}
+
+/* Whether div_known may replace x / b here: the CPU's clone has FMA, and b is in the range the
+   theorem's conditions hold for every x above. */
+static int div_known_ok(float b) { return EDL__FMA_INLINE() && b >= 0x1p-20f && b <= 1.0f; }
+
+/* torch.optim.Adam (wd as L2) and AdamW (decay != 1, decoupled): p -= step m / (sqrt(v) / sbc2 +
+   eps), the division by sbc2 through div_known where div_known_ok(sbc2) (known: a constant at
+   each call, so each form is its own loop). */
 EDL__INLINE unsigned adam_run(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2, size_t n,
-                              const edl__opt_coef *c, int zero) {
+                              const edl__opt_coef *c, int zero, int known) {
     unsigned bad = 0;
     const float b1 = c->b1, b2 = c->b2, k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay;
-    const float step = c->step, sbc2 = c->sbc2, eps = c->eps;
+    const float step = c->step, sbc2 = c->sbc2, rb = known ? 1.0f / sbc2 : 0.0f, eps = c->eps;
     for (size_t i = 0; i < n; i++) {
         float d = g[i] + wd * p[i];
         float pi = p[i] * decay;
         float a = m1[i] * b1 + d * k1, v = m2[i] * b2 + d * d * k2;
         m1[i] = a, m2[i] = v;
-        p[i] = pi - step * (a / (sqrtf(v) / sbc2 + eps));
+        const float s = sqrtf(v);
+        p[i] = pi - step * (a / ((known ? div_known(s, sbc2, rb) : s / sbc2) + eps));
         if (zero) g[i] = 0.0f;
         if (zero) bad |= nonfinite(p[i]);
     }
     return bad;
 }
 
-EDL__CLONES bool edl__vec_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2, size_t n,
-                               const edl__opt_coef *c) {
-    return adam_run(p, g, m1, m2, n, c, 1) == 0;
+EDL__CLONES_FMA bool edl__vec_adam(float *restrict p, float *restrict g, float *restrict m1, float *restrict m2,
+                                   size_t n, const edl__opt_coef *c) {
+    return (div_known_ok(c->sbc2) ? adam_run(p, g, m1, m2, n, c, 1, 1) : adam_run(p, g, m1, m2, n, c, 1, 0)) == 0;
+}
+
+EDL__CLONES_FMA void edl__vec_div_known(float *restrict q, const float *restrict x, size_t n, float b) {
+    if (!div_known_ok(b)) {
+        for (size_t i = 0; i < n; i++) q[i] = x[i] / b;
+        return;
+    }
+    const float rb = 1.0f / b;
+    for (size_t i = 0; i < n; i++) q[i] = div_known(x[i], b, rb);
 }
 
 /* torch.optim.SparseAdam's rule (its eps is not scaled by the bias correction). */
@@ -534,40 +575,35 @@ EDL__CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, floa
     return sparse_adam_run(p, g, m1, m2, n, c, 1) == 0;
 }
 
-/* Whether p[0 .. w) holds a NaN or an infinity, into 16 lanes: a lane of *bad becomes all ones
-   where a value's exponent bits are all ones. An and, a compare and an or a 16 values, the or
-   the only chain from row to row (a running maximum of the exponents had been a compare and a
-   blend on it, 8 cycles a row); one reduction a batch (any lane set: not finite). */
-typedef uint32_t edl__u16 __attribute__((vector_size(64)));
+/* Whether p[0 .. w) holds a NaN or an infinity, into 16 float lanes: *z += p 0, which is NaN in a
+   lane from the first infinity or NaN on and a signed zero otherwise. A multiply and an add a 16
+   values, on the new values still in registers (the exponent bits' and, compare and or had been
+   twice the operations, which the Adam update, bound by its operations in flight rather than by
+   its divider, paid for: bench_bag_update's fused update 196 -> 184 us with div_known); the add
+   the only chain from row to row; one reduction a batch. */
+typedef float edl__f16 __attribute__((vector_size(64)));
 
-EDL__INLINE void exponent_lanes(const float *p, size_t w, edl__u16 *bad) {
-    const edl__u16 expo = {0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u,
-                           0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u,
-                           0x7f800000u, 0x7f800000u, 0x7f800000u, 0x7f800000u};
+EDL__INLINE void nan_lanes(const float *p, size_t w, edl__f16 *z) {
     size_t b = 0;
     for (; b + 16 <= w; b += 16) {
-        edl__u16 v;
+        edl__f16 v;
         memcpy(&v, p + b, sizeof v);
-        *bad |= (edl__u16)((v & expo) == expo);
+        *z += v * 0.0f;
     }
-    for (; b < w; b++) {
-        uint32_t u;
-        memcpy(&u, p + b, sizeof u);
-        (*bad)[0] |= (u & 0x7f800000u) == 0x7f800000u;
-    }
+    for (; b < w; b++) (*z)[0] += p[b] * 0.0f;
 }
 
-/* Whether every lane is clear. */
-EDL__INLINE bool lanes_finite(const edl__u16 *bad) {
-    uint32_t any = 0;
-    for (int l = 0; l < 16; l++) any |= (*bad)[l];
-    return any == 0;
+/* Whether no lane is NaN. */
+EDL__INLINE bool lanes_finite(const edl__f16 *z) {
+    float any = 0.0f;
+    for (int l = 0; l < 16; l++) any += (*z)[l];
+    return any == any;
 }
 
 /* One chunk of w <= 64 values of a row: the gradient s x built in registers, then the rule,
    then the new values' check into *bad. */
 EDL__INLINE void update_chunk(int rule, const edl__opt_coef *c, float *p, float *s1, float *s2, float s,
-                              const float *restrict x, size_t w, edl__u16 *bad) {
+                              const float *restrict x, size_t w, edl__f16 *bad) {
     float g[64];
     for (size_t j = 0; j < w; j++) g[j] = s * x[j];
     switch (rule) {
@@ -575,7 +611,7 @@ EDL__INLINE void update_chunk(int rule, const edl__opt_coef *c, float *p, float 
     case 1: adagrad_run(p, g, s1, w, c, 0); break;
     default: sparse_adam_run(p, g, s1, s2, w, c, 0); break;
     }
-    exponent_lanes(p, w, bad);
+    nan_lanes(p, w, bad);
 }
 
 EDL__INLINE void prefetch_write(const float *row, size_t dim) {
@@ -598,7 +634,7 @@ EDL__CLONES bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c,
                                       const float *const *x) {
     const int rule = kind == EDL_OPT_SGD ? 0 : kind == EDL_OPT_ADAGRAD || kind == EDL_OPT_ROWWISE_ADAGRAD ? 1 : 2;
     const int state1 = rule > 0 || c->momentum != 0.0f, state2 = rule == 2;
-    edl__u16 lanes = {0};
+    edl__f16 lanes = {0};
     for (size_t m = 0; m < n; m++) {
         if (m + PREFETCH_AHEAD < n) {
             size_t ahead = (size_t)rows[m + PREFETCH_AHEAD] * dim;
@@ -662,25 +698,30 @@ EDL__CLONES void edl__vec_bag_rows_add(float *dtable, size_t dim, size_t r0, siz
     }
 }
 
-/* The dense rules on w values from the gradient g, without zeroing g; the exponents into lanes. */
+/* The dense rules on w values from the gradient g, without zeroing g; the exponents into lanes.
+   rule 3 is Adam with div_known. */
 EDL__INLINE void dense_chunk(int rule, const edl__opt_coef *c, float *p, float *g, float *s1, float *s2, size_t w,
-                             edl__u16 *lanes) {
+                             edl__f16 *lanes) {
     switch (rule) {
     case 0: sgd_run(p, g, s1, w, c, 0); break;
     case 1: adagrad_run(p, g, s1, w, c, 0); break;
-    default: adam_run(p, g, s1, s2, w, c, 0); break;
+    case 2: adam_run(p, g, s1, s2, w, c, 0, 0); break;
+    default: adam_run(p, g, s1, s2, w, c, 0, 1); break;
     }
-    exponent_lanes(p, w, lanes);
+    nan_lanes(p, w, lanes);
 }
 
 /* Each row's gradient summed in a 64-float block from its occurrences (zero for a row with
    none), then the rule on that block: the table's gradient is never stored, and p, s1, s2 are
    read and written once, in order (the hardware's prefetcher follows them). */
-EDL__CLONES bool edl__vec_update_bag_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2,
-                                          size_t dim, size_t r0, size_t r1, const uint32_t *head,
-                                          const edl__bag_occ *occ, const float *dout) {
-    const int rule = kind == EDL_OPT_SGD ? 0 : kind == EDL_OPT_ADAGRAD || kind == EDL_OPT_ROWWISE_ADAGRAD ? 1 : 2;
-    edl__u16 lanes = {0};
+EDL__CLONES_FMA bool edl__vec_update_bag_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2,
+                                              size_t dim, size_t r0, size_t r1, const uint32_t *head,
+                                              const edl__bag_occ *occ, const float *dout) {
+    const int rule = kind == EDL_OPT_SGD                                          ? 0
+                     : kind == EDL_OPT_ADAGRAD || kind == EDL_OPT_ROWWISE_ADAGRAD ? 1
+                     : div_known_ok(c->sbc2)                                      ? 3
+                                                                                  : 2;
+    edl__f16 lanes = {0};
     for (size_t r = r0; r < r1; r++) {
         const size_t off = r * dim;
         float *pr = p + off, *r1p = s1 ? s1 + off : NULL, *r2p = s2 ? s2 + off : NULL;
