@@ -187,18 +187,16 @@ EDL__CLONES void edl__vec_gather_rows(float *restrict out, const float *restrict
 
 /* The rows of n examples of per rows each (per 2 or 3): out[k per + r,:] = table[idx[k per + r],:],
    and for k in [k0, k1) the products of the example's first row with its second, d1[k], and
-   third, d2[k] (per 3), as edl__vec_dot computes them: the rows read once, rows asked for
-   PREFETCH_AHEAD on. diff (per 3): out holds rows 0 and 1 - 2 (bpr's p_u and q_i - q_j), row 1's
+   third, d2[k] (per 3), as edl__vec_dot computes them: the rows read once, the rows of the
+   example PREFETCH_AHEAD on asked for (rows from L3 on Zen 4: 8 rows ahead had been too few). diff (per 3): out holds rows 0 and 1 - 2 (bpr's p_u and q_i - q_j), row 1's
    place is left as it was. */
 EDL__CLONES void edl__vec_gather_dots(float *restrict out, float *restrict d1, float *restrict d2,
                                       const float *restrict table, size_t dim, const int64_t *idx, size_t n, size_t per,
                                       size_t k0, size_t k1, int diff) {
-    const size_t rows = n * per;
     const int keep1 = !(per == 3 && diff); /* with diff, row 1 is not needed after: not stored */
     for (size_t k = 0; k < n; k++) {
-        for (size_t r = 0; r < per; r++)
-            if (k * per + r + PREFETCH_AHEAD < rows)
-                prefetch_row(table + (size_t)idx[k * per + r + PREFETCH_AHEAD] * dim, dim, 0);
+        for (size_t r = 0; k + PREFETCH_AHEAD < n && r < per; r++) /* examples ahead: rows, per times as many */
+            prefetch_row(table + (size_t)idx[(k + PREFETCH_AHEAD) * per + r] * dim, dim, 0);
         const float *t0 = table + (size_t)idx[k * per] * dim, *t1 = table + (size_t)idx[k * per + 1] * dim;
         const float *t2 = per == 3 ? table + (size_t)idx[k * per + 2] * dim : NULL;
         float *a = out + k * per * dim;
