@@ -18,7 +18,10 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 OPT     ?= -O3
 # User CFLAGS/LDFLAGS are added to, never replaced.
 # -fno-math-errno: edl never reads errno from libm, and without it sqrtf cannot be vectorised.
-XCFLAGS := $(OPT) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -fPIC -fno-math-errno -Iinclude
+# -ffp-contract=off: no compiler fuses a * b + c on its own (GCC's ISO mode does not; Clang's
+# default would, for a target with FMA), so every build and clone rounds alike; edl asks for a
+# fused multiply-add by name (fmaf) where it wants one.
+XCFLAGS := $(OPT) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -fPIC -fno-math-errno -ffp-contract=off -Iinclude
 XLDFLAGS :=
 LDLIBS  := -lm
 VERSION := $(shell awk '/define EDL_VERSION_(MAJOR|MINOR|PATCH) /{v=v (v==""?"":".") $$3} END{print v}' include/edl.h)

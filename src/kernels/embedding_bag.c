@@ -224,9 +224,12 @@ void edl__bag_row_index(uint32_t *head, edl__bag_occ *occ, size_t rows, const in
 
 /* ---- references: the definition, one float at a time -------------------------------------- */
 
-void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *table, size_t dim, const int64_t *idx,
-                                      size_t n, const int64_t *offsets, size_t bags, const float *weights,
-                                      edl_pool pool, int64_t padding_idx) {
+/* The pooled forward of the definition over a table of floats or (table NULL) of 8-bit rows:
+   value (r, d) is table[r dim + d], or codes[r dim + d] decoded with row r's scale and offset. */
+static void bag_forward_naive(float *out, int64_t *argmax, const float *table, const uint8_t *codes,
+                              const float *scale_offset, size_t dim, const int64_t *idx, size_t n,
+                              const int64_t *offsets, size_t bags, const float *weights, edl_pool pool,
+                              int64_t padding_idx) {
     for (size_t b = 0; b < bags; b++) {
         size_t s = (size_t)offsets[b], e = edl__bag_end(offsets, bags, n, b);
         for (size_t d = 0; d < dim; d++) {
@@ -235,7 +238,9 @@ void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *
             size_t count = 0;
             for (size_t j = s; j < e; j++) {
                 if (idx[j] == padding_idx) continue;
-                float v = table[(size_t)idx[j] * dim + d];
+                size_t r = (size_t)idx[j];
+                float v = table ? table[r * dim + d]
+                                : (float)codes[r * dim + d] * scale_offset[2 * r] + scale_offset[2 * r + 1];
                 if (pool == EDL_POOL_MAX) {
                     if (count == 0 || v > acc) acc = v, best = idx[j];
                 } else {
@@ -248,6 +253,12 @@ void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *
             if (argmax && pool == EDL_POOL_MAX) argmax[b * dim + d] = best;
         }
     }
+}
+
+void edl__embedding_bag_forward_naive(float *out, int64_t *argmax, const float *table, size_t dim, const int64_t *idx,
+                                      size_t n, const int64_t *offsets, size_t bags, const float *weights,
+                                      edl_pool pool, int64_t padding_idx) {
+    bag_forward_naive(out, argmax, table, NULL, NULL, dim, idx, n, offsets, bags, weights, pool, padding_idx);
 }
 
 void edl__embedding_bag_backward_naive(float *dtable, size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
@@ -274,28 +285,7 @@ void edl__embedding_bag_backward_naive(float *dtable, size_t dim, const int64_t 
 void edl__embedding_bag_forward_int8_naive(float *out, int64_t *argmax, const uint8_t *codes, const float *scale_offset,
                                            size_t dim, const int64_t *idx, size_t n, const int64_t *offsets,
                                            size_t bags, const float *weights, edl_pool pool, int64_t padding_idx) {
-    for (size_t b = 0; b < bags; b++) {
-        size_t s = (size_t)offsets[b], e = edl__bag_end(offsets, bags, n, b);
-        for (size_t d = 0; d < dim; d++) {
-            float acc = 0.0f;
-            int64_t best = -1;
-            size_t count = 0;
-            for (size_t j = s; j < e; j++) {
-                if (idx[j] == padding_idx) continue;
-                size_t r = (size_t)idx[j];
-                float v = (float)codes[r * dim + d] * scale_offset[2 * r] + scale_offset[2 * r + 1];
-                if (pool == EDL_POOL_MAX) {
-                    if (count == 0 || v > acc) acc = v, best = idx[j];
-                } else {
-                    acc += weights ? weights[j] * v : v;
-                }
-                count++;
-            }
-            if (pool == EDL_POOL_MEAN && count > 0) acc /= (float)count;
-            out[b * dim + d] = acc;
-            if (argmax && pool == EDL_POOL_MAX) argmax[b * dim + d] = best;
-        }
-    }
+    bag_forward_naive(out, argmax, NULL, codes, scale_offset, dim, idx, n, offsets, bags, weights, pool, padding_idx);
 }
 
 bool edl__update_bag_rows_naive(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2, float *g,
