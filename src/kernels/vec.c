@@ -188,8 +188,9 @@ EDL__CLONES void edl__vec_gather_rows(float *restrict out, const float *restrict
 /* The rows of n examples of per rows each (per 2 or 3): out[k per + r,:] = table[idx[k per + r],:],
    and for k in [k0, k1) the products of the example's first row with its second, d1[k], and
    third, d2[k] (per 3), as edl__vec_dot computes them: the rows read once, the rows of the
-   example PREFETCH_AHEAD on asked for (rows from L3 on Zen 4: 8 rows ahead had been too few). diff (per 3): out holds rows 0 and 1 - 2 (bpr's p_u and q_i - q_j), row 1's
-   place is left as it was. */
+   example PREFETCH_AHEAD on asked for (on Zen 4 the rows come from L3, and 8 rows ahead had been
+   too few). diff (per 3): out holds rows 0 and 1 - 2 (bpr's p_u and q_i - q_j), row 1's place
+   is left as it was. */
 EDL__CLONES void edl__vec_gather_dots(float *restrict out, float *restrict d1, float *restrict d2,
                                       const float *restrict table, size_t dim, const int64_t *idx, size_t n, size_t per,
                                       size_t k0, size_t k1, int diff) {
@@ -575,10 +576,10 @@ EDL__CLONES bool edl__vec_sparse_adam(float *restrict p, float *restrict g, floa
 
 /* Whether p[0 .. w) holds a NaN or an infinity, into 16 float lanes: *z += p 0, which is NaN in a
    lane from the first infinity or NaN on and a signed zero otherwise. A multiply and an add a 16
-   values, on the new values still in registers (the exponent bits' and, compare and or had been
-   twice the operations, which the Adam update, bound by its operations in flight rather than by
-   its divider, paid for: bench_bag_update's fused update 196 -> 184 us with div_known); the add
-   the only chain from row to row; one reduction a batch. */
+   values, where the exponent bits' and, compare, mask move and or had been four operations, which
+   the Adam update (bound by its operations in flight, not by its divider) paid for:
+   bench_bag_update's fused update 196 -> 186 us with div_known. The add is the only chain from
+   row to row; one reduction a batch. */
 typedef float edl__f16 __attribute__((vector_size(64)));
 
 EDL__INLINE void nan_lanes(const float *p, size_t w, edl__f16 *z) {
