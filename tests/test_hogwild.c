@@ -62,7 +62,7 @@ static int toy_may_take_the_nan(void) {
 #endif
 }
 
-/* Holds a step begun after the NaN's until the NaN's thread has ended (at most 10 s): a thread
+/* Holds a step begun after the NaN's until the NaN's thread has ended (giving up after some 10 s): a thread
    preempted between the NaN and its stop would otherwise let the others run on without bound, and
    the test could not tell that from an engine that fails to stop them. */
 static void toy_hold_past_the_nan(toy *t) {

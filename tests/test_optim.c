@@ -255,7 +255,10 @@ TEST(div_known_is_the_division) {
     enum { CAP = 1 << 16 };
     float *x = malloc(CAP * sizeof *x), *q = malloc(CAP * sizeof *q);
     CHECK(x && q);
-    if (!x || !q) return free(x), free(q);
+    if (!x || !q) {
+        free(x), free(q);
+        return;
+    }
     float divisors[160];
     size_t nd = 0;
     const double beta2[] = {0.999, 0.99, 0.9, 0.98, 0.9999};
@@ -280,16 +283,17 @@ TEST(div_known_is_the_division) {
             compared += div_known_range(b, bits_of(0x1p-75f), bits_of(0x1p-74f), x, q, CAP, &bad);
             compared += div_known_range(b, bits_of(0x1p63f), bits_of(0x1p64f), x, q, CAP, &bad);
         }
+        /* (bad holds a failing x's bits, never 0 in the ranges above; 0 itself is a special here) */
         const float special[] = {0.0f, INFINITY, NAN, sqrtf(FLT_MAX), sqrtf(0x1p-149f), FLT_MAX};
         edl__vec_div_known(q, special, 6, b);
+        int special_bad = -1;
         for (int i = 0; i < 6; i++) {
             float want = special[i] / b;
-            if (memcmp(&want, &q[i], sizeof want) != 0 && !(want != want && q[i] != q[i]))
-                memcpy(&bad, &special[i], sizeof bad);
+            if (memcmp(&want, &q[i], sizeof want) != 0 && !(want != want && q[i] != q[i])) special_bad = i;
         }
-        if (bad) {
-            float bx;
-            memcpy(&bx, &bad, sizeof bx);
+        if (bad || special_bad >= 0) {
+            float bx = special_bad >= 0 ? special[special_bad] : 0.0f;
+            if (bad) memcpy(&bx, &bad, sizeof bx);
             FAILF("divisor %.9g: %.9g / b gave another value than the division", b, bx);
             break;
         }
@@ -312,7 +316,7 @@ TEST(adam_update_is_its_definition) {
         edl_optim_config oc;
         edl_optim_defaults(&oc, kind == 1 ? EDL_OPT_ADAMW : EDL_OPT_ADAM);
         oc.weight_decay = kind == 0 ? 0.01f : kind == 1 ? 0.1f : 0.0f;
-        if (kind == 2) oc.beta2 = 0.99999994f; /* the float below 1: the least divisor, 2^-12 */
+        if (kind == 2) oc.beta2 = 0.99999994f; /* the float below 1: the least divisors (2^-12 at step 1) */
         memcpy(rp, p, N * sizeof *p), memset(m1, 0, N * sizeof *m1), memset(m2, 0, N * sizeof *m2);
         memset(r1, 0, N * sizeof *r1), memset(r2, 0, N * sizeof *r2);
         for (uint64_t step = 1; step <= 30; step++) {

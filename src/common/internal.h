@@ -8,6 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* edl's finiteness checks (x != x, p * 0), exact divisions and same-bits promises need IEEE
+   arithmetic, which -ffast-math (or -ffinite-math-only) gives up. */
+#if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__)
+#error "edl needs IEEE floating point: build it without -ffast-math / -ffinite-math-only"
+#endif
+
 #if defined(__GNUC__)
 #define EDL__PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else

@@ -185,8 +185,10 @@ void edl__vec_block_steps_naive(float *ga, size_t ldga, const float *g, const fl
 bool edl__vec_sgd(float *p, float *g, float *buf, size_t n, const edl__opt_coef *c);
 bool edl__vec_adagrad(float *p, float *g, float *sum, size_t n, const edl__opt_coef *c);
 bool edl__vec_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
-/* q = x / b, the same bits as the division for x >= 0 (or NaN) and b in (0, 1] (Adam's division by
-   the second bias correction's root, vec.c's div_known, where the CPU has FMA; a -0 gives +0). */
+/* q = x / b for b known in advance (Adam's division by the second bias correction's root, vec.c's
+   div_known, where the CPU has FMA): the same bits as the division for b in [2^-20, 1] and x 0,
+   infinite, NaN or in [2^-75, 2^64] (a square root of a float's; a -0 gives +0); b outside that
+   range divides. */
 void edl__vec_div_known(float *q, const float *x, size_t n, float b);
 bool edl__vec_sparse_adam(float *p, float *g, float *m1, float *m2, size_t n, const edl__opt_coef *c);
 /* Rows of a batch in order: row rows[m] of p (state s1, s2 at the same offsets) updated from the

@@ -15,12 +15,14 @@
 /* GCC only: Clang 14 wants the attribute on every declaration of a cloned function. */
 #if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(EDL__NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
-#define EDL__CLONES       __attribute__((target_clones("avx512f", "avx2", "default")))
-/* The loops that divide by a known value (div_known): the clone below AVX-512 is FMA's (AVX and
-   fused multiply-add), so that fmaf is an instruction in every clone that takes that path; the
-   baseline clone, run only where the CPU has no FMA, divides. */
-#define EDL__CLONES_FMA   __attribute__((target_clones("avx512f", "fma", "default")))
-#define EDL__FMA_INLINE() (__builtin_cpu_init(), __builtin_cpu_supports("fma"))
+#define EDL__CLONES     __attribute__((target_clones("avx512f", "avx2", "default")))
+/* The loops that divide by a known value (div_known): the clone below AVX-512 is x86-64-v3's (AVX2
+   and fused multiply-add), so that fmaf is an instruction in every clone that takes that path;
+   the baseline clone, run only where the CPU has neither (EDL__FMA_INLINE asks as the loader's
+   resolver does), divides. */
+#define EDL__CLONES_FMA __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
+#define EDL__FMA_INLINE() \
+    (__builtin_cpu_init(), __builtin_cpu_supports("avx512f") || __builtin_cpu_supports("x86-64-v3"))
 #else
 #define EDL__CLONES
 #define EDL__CLONES_FMA
