@@ -432,7 +432,7 @@ __attribute__((noinline)) static bool narrow_by_rows(size_t m, size_t n, size_t 
 void edl__gemm_small_transpose(float *bt, size_t ldt, const float *b, size_t ldb, size_t k, size_t n) {
     size_t j = 0;
 #ifdef EDL__X86
-    if (__builtin_cpu_supports("avx512f")) { /* 16 x 16 blocks (the narrow path's A^T too) */
+    if (pick_isa() == ISA_AVX512) { /* 16 x 16 blocks (the narrow path's A^T too) */
         transpose_512(bt, ldt, b, ldb, n, k);
         return;
     }

@@ -699,8 +699,8 @@ EDL__CLONES void edl__vec_bag_rows_add(float *dtable, size_t dim, size_t r0, siz
     }
 }
 
-/* The dense rules on w values from the gradient g, without zeroing g; the exponents into lanes.
-   rule 3 is Adam with div_known. */
+/* The dense rules on w values from the gradient g, without zeroing g; the new values' check into
+   lanes. rule 3 is Adam with div_known. */
 EDL__INLINE void dense_chunk(int rule, const edl__opt_coef *c, float *p, float *g, float *s1, float *s2, size_t w,
                              edl__f16 *lanes) {
     switch (rule) {
