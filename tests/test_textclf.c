@@ -111,17 +111,20 @@ TEST(textclf_each_loss_learns) {
     char dir[] = "/tmp/edl-clf-XXXXXX", train[64], test[64];
     corpus_pair(dir, train, test, 3000, 500, 4, 1, 0);
     const edl_textclf_loss losses[4] = {EDL_TEXTCLF_SOFTMAX, EDL_TEXTCLF_OVA, EDL_TEXTCLF_HS, EDL_TEXTCLF_NS};
-    for (int li = 0; li < 4; li++) {
+    /* one thread, then two (each holding the frequent words' and the labels' rows, merged every
+       so many examples) */
+    for (int run = 0; run < 8; run++) {
+        const int li = run % 4, nt = 1 + run / 4;
         edl_textclf_args a;
         edl_textclf_defaults(&a);
-        a.loss = losses[li], a.dim = 20, a.epoch = 5, a.lr = 0.5f, a.thread = 1, a.word_ngrams = 2, a.bucket = 10000;
+        a.loss = losses[li], a.dim = 20, a.epoch = 5, a.lr = 0.5f, a.thread = nt, a.word_ngrams = 2, a.bucket = 10000;
         edl_textclf *c = NULL;
         edl_textclf_report r;
         CHECK_OK(edl_textclf_train(&c, train, &a, &r));
         if (!c) continue;
         CHECK(r.nlabels == 4 && r.nexamples == 3000 && r.skipped_no_label == 0);
         double p = p_at_1(c, test);
-        if (!(p > 0.97)) FAILF("loss %d: P@1 %.3f", li, p);
+        if (!(p > 0.97)) FAILF("loss %d, %d threads: P@1 %.3f", li, nt, p);
         /* probabilities: softmax sums to 1, every loss ranks the true class first here */
         int64_t lab[4];
         float pr[4];

@@ -194,11 +194,17 @@ static void run_thread(run *r, int t) {
        share less than the others theirs: on 2 ranks, one thread of each did 1.64 even shares.) */
     int64_t taken = 0, left = 0;
     int64_t local = 0;
+    /* The count as this thread last saw it: when it added its own tokens (the addition returns
+       it). The rate and the end are read from it, not from the shared count at every unit: that
+       line is written by every thread, so reading it missed after every other thread's addition,
+       a line's round trip an example (~300 ns where the host put the two vCPUs on two core
+       complexes). With one thread it is the count itself; with more the rate lags the others'
+       last lr_update_rate tokens at most, and a thread ends at its next addition past the run's
+       tokens, as it ended at its next unit. */
+    int64_t seen = 0;
     double last = edl__now(), polled = last;
-    /* the count is read at every unit from its own line: it misses once after each other
-       thread's addition (every lr_update_rate tokens), the flags' line never */
-    while (state && atomic_load_explicit(&r->done, memory_order_relaxed) < r->total &&
-           !atomic_load_explicit(&r->stop_all, memory_order_relaxed) &&
+    /* the flags' line is only read while training: it stays in every core's cache */
+    while (state && seen < r->total && !atomic_load_explicit(&r->stop_all, memory_order_relaxed) &&
            atomic_load_explicit(&r->diverged, memory_order_relaxed) < 0 &&
            !atomic_load_explicit(&r->no_memory, memory_order_relaxed) &&
            !atomic_load_explicit(&r->cancelled, memory_order_relaxed)) {
@@ -212,7 +218,7 @@ static void run_thread(run *r, int t) {
             taken = atomic_fetch_add_explicit(&r->next, r->run_units, memory_order_relaxed), left = r->run_units;
         const size_t unit = (size_t)(taken++ % (int64_t)h->units);
         left--;
-        float lr = rate_at(r, atomic_load_explicit(&r->done, memory_order_relaxed)) * r->step_scale;
+        float lr = rate_at(r, seen) * r->step_scale;
         double loss = 0.0;
         int64_t nloss = 0;
         int64_t tokens = h->step(h->job, state, unit, lr, &rng, &loss, &nloss);
@@ -226,6 +232,7 @@ static void run_thread(run *r, int t) {
         local += tokens;
         if (local > r->update_rate) {
             int64_t before = atomic_fetch_add_explicit(&r->done, local, memory_order_relaxed);
+            seen = before + local;
             publish_loss(my);
             /* the thread whose tokens close an epoch reports it (a training curve has exactly
                one point an epoch); thread 0 also reports every 0.1 s for the progress line */
