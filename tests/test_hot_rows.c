@@ -77,12 +77,12 @@ TEST(hot_rows_hold_nothing_when_asked_for_none) {
 }
 
 TEST(hot_rows_count_by_use_between_merges) {
-    const int64_t counts[6] = {900, 400, 100, 99, 50, 1};
-    /* 1000 units, a merge every 10: a row used 100 times or more is used about once a merge */
+    const int64_t counts[6] = {900, 400, 200, 199, 50, 1};
+    /* 1000 units, a merge every 10: a row used 200 times or more is used about twice a merge */
     CHECK(edl__hot_rows_count(counts, 6, 1000, 10, 1024) == 3);
     CHECK(edl__hot_rows_count(counts, 6, 1000, 10, 2) == 2);      /* the cap */
-    CHECK(edl__hot_rows_count(counts, 6, 1000, 1000, 1024) == 6); /* every row used at least once */
-    CHECK(edl__hot_rows_count(counts, 6, 5, 10, 1024) == 6);      /* fewer units than merges */
+    CHECK(edl__hot_rows_count(counts, 6, 1000, 2000, 1024) == 6); /* every row used at least once */
+    CHECK(edl__hot_rows_count(counts, 6, 5, 20, 1024) == 6);      /* fewer units than merges */
     CHECK(edl__hot_rows_count(counts, 6, 1000, 0, 1024) == 0);
     CHECK(edl__hot_rows_count(counts, 0, 1000, 10, 1024) == 0);
 }

@@ -53,7 +53,7 @@ void edl__hot_rows_merge(edl__hot_rows *h) {
 
 size_t edl__hot_rows_count(const int64_t *counts, size_t rows, uint64_t units, size_t every, size_t cap) {
     if (every == 0) return 0;
-    const uint64_t least = units / every > 0 ? units / every : 1;
+    const uint64_t least = 2 * units / every > 0 ? 2 * units / every : 1; /* twice a merge, at least once */
     size_t n = 0;
     while (n < rows && n < cap && counts[n] >= 0 && (uint64_t)counts[n] >= least) n++;
     return n;

@@ -37,13 +37,21 @@ static inline float *edl__hot_row(edl__hot_rows *h, size_t r) {
     return h->own + r * h->t->stride;
 }
 
+/* Where row r will be read from when next used, to ask for it ahead: the table's row unless the
+   thread holds a copy already (NULL then: the copy is in the cache). */
+static inline const float *edl__hot_row_ahead(const edl__hot_rows *h, size_t r) {
+    return r < h->n && h->held[r] ? NULL : h->t->data + r * h->t->stride;
+}
+
 /* Adds each loaded row's steps (own - base) into the table and marks it written; then no row is
    loaded (the next use reads the table again, with the other threads' merges). */
 void edl__hot_rows_merge(edl__hot_rows *h);
 
 /* The rows of a table worth holding: the leading rows (ids by count, descending) whose count is
-   at least units / every, i.e. used about once or more between two merges of a thread that
-   merges every `every` units; at most cap. counts[r] for r < rows. */
+   at least 2 units / every, i.e. used about twice or more between two merges of a thread that
+   merges every `every` units of a run of `units` (a held row costs about five passes over it a
+   merge: two to load it, three to merge it, and saves the line transfers of its every use); at
+   most cap. counts[r] for r < rows. */
 size_t edl__hot_rows_count(const int64_t *counts, size_t rows, uint64_t units, size_t every, size_t cap);
 
 #endif

@@ -154,12 +154,13 @@ typedef struct {
 
 /* With several threads, each holds its own copies of the rows written at nearly every step
    (model/hot_rows.h) and adds its steps on them into the tables every MERGE_EVERY examples: the
-   words used about once a merge or more (at most HOT_ROWS), and the output rows when there are at
-   most HOT_ROWS of them (ns: the labels drawn about once a merge or more). On the spam set at
+   words used about twice a merge or more (at most HOT_ROWS), and the output rows when there are at
+   most HOT_ROWS of them (ns: the labels drawn about twice a merge or more). On the spam set at
    -thread 2, where the host had put the two vCPUs on two core complexes (a line's round trip ~310
-   ns against ~55), this took the threads' CPU an example from 20 to ~15 us with bigrams and from
-   11.8 to 6.0 us without (the bigrams' buckets are not held: their rows are many and each rare);
-   elsewhere it costs nothing measurable. 128 and 1024 against 32 and 64: 14.5 against 16.2 us. */
+   ns against ~55), this took the threads' CPU an example from 19.4 to 13.8 us with bigrams and
+   from 11.8 to 6.0 us without (the bigrams' buckets are not held: their rows are many and each
+   rare); on one complex it costs ~2% (8.9 -> 9.0 us). 128 and 1024 against 32 and 64: 14.5
+   against 16.2 us. */
 #define MERGE_EVERY 128
 #define HOT_ROWS    1024
 
@@ -204,8 +205,8 @@ static float update(hog *h, clf_thread *th, const int32_t *words, size_t nw, con
     edl__hot_rows *in = &th->rows[0], *wo = &th->rows[1];
     memset(hidden, 0, dim * sizeof *hidden);
     for (size_t i = 0; i < nw; i++) {
-        if (i + PREFETCH_ROWS < nw && (size_t)words[i + PREFETCH_ROWS] >= in->n) /* (held rows: in the cache) */
-            edl__vec_prefetch(h->table + (size_t)words[i + PREFETCH_ROWS] * dim, dim * sizeof(float), 1);
+        const float *ahead = i + PREFETCH_ROWS < nw ? edl__hot_row_ahead(in, (size_t)words[i + PREFETCH_ROWS]) : NULL;
+        if (ahead) edl__vec_prefetch(ahead, dim * sizeof(float), 1);
         edl__vec_add(hidden, edl__hot_row(in, (size_t)words[i]), dim);
     }
     edl__vec_scale(hidden, 1.0f / (float)nw, dim);
@@ -291,9 +292,10 @@ static int64_t step_example(void *job, void *state, size_t e, float lr, edl_rng 
     }
     /* the next example's first rows (each thread walks the units in order; update asks for the rest) */
     size_t next = e + 1 < d->n ? e + 1 : 0, k = (size_t)(d->woff[next + 1] - d->woff[next]);
-    for (size_t i = 0; i < k && i < PREFETCH_ROWS; i++)
-        if ((size_t)d->words[d->woff[next] + (int64_t)i] >= th->rows[0].n)
-            edl__vec_prefetch(h->table + (size_t)d->words[d->woff[next] + (int64_t)i] * dim, dim * sizeof(float), 1);
+    for (size_t i = 0; i < k && i < PREFETCH_ROWS; i++) {
+        const float *ahead = edl__hot_row_ahead(&th->rows[0], (size_t)d->words[d->woff[next] + (int64_t)i]);
+        if (ahead) edl__vec_prefetch(ahead, dim * sizeof(float), 1);
+    }
     return d->ntokens[e];
 }
 
