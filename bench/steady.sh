@@ -67,14 +67,15 @@ for cmd in $cmds; do
         for k in "${!bins[@]}"; do
             if [ $cmd = skipgram ]; then args=("${sg[@]}"); else args=("${sup[@]}"); fi
             line_ns=$(build/bench_line_transfer 20 2000 | sed -n 's/.*min \([0-9]*\) ns.*/\1/p')
-            line_ns=$line_ns/$line_ns # (rewritten after the run)
+            line_ns=${line_ns:--}
             /usr/bin/python3 bench/machine_share.py "$tmp/share" "${bins[$k]}" "${args[@]}" -thread "$threads" \
                 -verbose 1 2>"$tmp/err" >/dev/null || { cat "$tmp/err"; exit 1; }
             read -r w cpu cores others waits sessions <"$tmp/share"
             train=$(sed -n 's/^trained in \([0-9.]*\) s.*/\1/p' "$tmp/err")
             us=$(sed -n 's/^training threads: .* CPU, \([0-9.]*\) us CPU an example.*/\1/p' "$tmp/err")
             busiest=$(sed -n 's/^training threads: .*busiest thread \([0-9.]*\) of.*/\1/p' "$tmp/err")
-            line_ns=${line_ns%/*}/$(build/bench_line_transfer 20 2000 | sed -n 's/.*min \([0-9]*\) ns.*/\1/p')
+            after=$(build/bench_line_transfer 20 2000 | sed -n 's/.*min \([0-9]*\) ns.*/\1/p')
+            line_ns=$line_ns/${after:--}
             read -r pair share < <(build/bench_pair_probe 50000 3 | sed -n 's/.*private\/alone \([0-9.]*\), shared\/private \([0-9.]*\).*/\1 \2/p')
             printf "$fmt" $cmd "${names[$k]}" "$r" "$w" "$train" "$cpu" "$cores" "$others" "$sessions" "$waits" "$line_ns" \
                 "${us:--}" "${busiest:--}" "$pair" "$share"
@@ -100,7 +101,7 @@ for cmd in $cmds; do
             $1 == c && $2 == b { n++; w[n] = $3; t[n] = $4; u[n] = $5; o = $6 > o ? $6 : o; e[n] = $7
                 mw = $3 > mw ? $3 : mw; mt = $4 > mt ? $4 : mt; mu = $5 > mu ? $5 : mu; me = $7 > me ? $7 : me
                 if ($6 < 10) { q++; qw[q] = $3; mq = $3 > mq ? $3 : mq }
-                if ($8 < 150 && $9 < 150) { ne++; nw[ne] = $3; mn = $3 > mn ? $3 : mn } else { fa++; fw[fa] = $3 } }
+                if ($8 + 0 > 0 && $8 < 150 && $9 + 0 > 0 && $9 < 150) { ne++; nw[ne] = $3; mn = $3 > mn ? $3 : mn } else { fa++; fw[fa] = $3 } }
             END { a = med(w, n); x = med(t, n); y = med(u, n); z = q ? sprintf("%.2f", mq / med(qw, q)) : "-"
                 ue = med(e, n); ev = ue > 0 ? sprintf("%.2f", ue) : "-"; er = ue > 0 ? sprintf("%.2f", me / ue) : "-"
                 nm = ne ? med(nw, ne) : 0; nr = ne ? sprintf("%.2f", mn / nm) : "-"

@@ -24,7 +24,7 @@ static float *make_row(void *ctx, size_t r) {
 
 TEST(hot_rows_merge_adds_the_threads_steps) {
     float data[ROWS * STRIDE];
-    for (int i = 0; i < ROWS * STRIDE; i++) data[i] = i % STRIDE == DIM ? 0.0f : (float)i;
+    for (int i = 0; i < ROWS * STRIDE; i++) data[i] = i % STRIDE == DIM ? 99.0f : (float)i; /* padding: 99 */
     uint8_t marks[ROWS] = {0};
     lazy lz = {data, {0}};
     edl__rows t = {data, ROWS, DIM, STRIDE, make_row, &lz, marks};
@@ -44,7 +44,7 @@ TEST(hot_rows_merge_adds_the_threads_steps) {
     edl__hot_rows_merge(&h);
     /* the table has both: the other thread's write and this thread's steps */
     CHECK(data[1 * STRIDE + 0] == 104.5f && data[1 * STRIDE + 1] == 106.0f && data[1 * STRIDE + 2] == 107.5f);
-    CHECK(data[1 * STRIDE + DIM] == 0.0f);
+    CHECK(data[1 * STRIDE + DIM] == 99.0f); /* the padding is neither copied nor merged */
     CHECK(marks[1] == 1 && marks[0] == 0 && marks[2] == 0 && marks[4] == 0); /* only the row merged */
     CHECK(data[0] == 0.0f && data[2 * STRIDE] == 8.0f);                      /* rows never used: untouched */
     /* after a merge the row is read from the table again (with every thread's merges) */
@@ -55,6 +55,14 @@ TEST(hot_rows_merge_adds_the_threads_steps) {
     CHECK(data[1 * STRIDE + 0] == 7.0f && data[1 * STRIDE + 1] == 106.0f);
     edl__hot_rows_merge(&h); /* nothing loaded: nothing written */
     CHECK(h.nloaded == 0);
+    /* two rows in one period: each gets its own steps */
+    float *a = edl__hot_row(&h, 0), *b = edl__hot_row(&h, 2);
+    CHECK(a != b && h.nloaded == 2 && a[1] == 1.0f && b[1] == 9.0f);
+    a[1] += 1.0f, b[1] -= 2.0f;
+    CHECK(edl__hot_row(&h, 0) == a && h.nloaded == 2);
+    edl__hot_rows_merge(&h);
+    CHECK(data[1] == 2.0f && data[2 * STRIDE + 1] == 7.0f && data[1 * STRIDE + 1] == 106.0f);
+    CHECK(marks[0] == 1 && marks[2] == 1);
     edl__hot_rows_free(&h);
 }
 

@@ -75,6 +75,7 @@ typedef struct {
 static int64_t run_tokens(const run *r, int64_t done) {
     int64_t g = atomic_load_explicit(&r->g_sync, memory_order_relaxed);
     int64_t l = atomic_load_explicit(&r->l_sync, memory_order_relaxed);
+    if (done < l) done = l; /* a thread's count from before the last synchronisation */
     return g + (int64_t)((double)(done - l) * r->scale);
 }
 
@@ -252,11 +253,14 @@ static void run_thread(run *r, int t) {
                 if (!sync_once(r)) break;
         }
     }
-    if (t != 0) atomic_fetch_sub(&r->others, 1); /* no longer to be waited for */
+    if (t != 0) { /* its end may write the tables (held rows merged): a synchronisation waits for it */
+        if (state) h->thread_end(h->job, state);
+        atomic_fetch_sub(&r->others, 1); /* no longer to be waited for */
+    }
     /* the synchronisations this rank has not reached (its tokens are done, or it stopped: the
        first then tells the others) */
     while (t == 0 && r->synced < r->nsync - 1 && !atomic_load(&r->stop_all)) sync_once(r);
-    if (state) h->thread_end(h->job, state);
+    if (t == 0 && state) h->thread_end(h->job, state);
     my->cpu = thread_cpu() - cpu0;
 }
 

@@ -38,6 +38,8 @@ typedef struct {
     uint64_t seed;         /* thread t draws from an rng seeded with seed + t */
     /* Sets up a thread's state (drawing from its rng if it needs to); NULL: no memory. */
     void *(*thread_begin)(void *job, edl_rng *rng);
+    /* Ends a thread (after its last unit, before the rank's last synchronisation; a thread other
+       than 0 is waited for by the synchronisations meanwhile, so it may still write the tables). */
     void (*thread_end)(void *job, void *state);
     /* Trains on one unit at rate lr, adding each loss to *loss (0 on entry) and their number to
        *nloss; returns the tokens the unit counts for. A non-finite *loss stops the run. */

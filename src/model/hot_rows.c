@@ -39,6 +39,7 @@ void edl__hot_rows_load(edl__hot_rows *h, size_t r) {
 }
 
 void edl__hot_rows_merge(edl__hot_rows *h) {
+    if (h->nloaded == 0) return; /* (nothing held, or a zeroed h never set up) */
     const size_t s = h->t->stride, dim = h->t->dim;
     for (size_t k = 0; k < h->nloaded; k++) {
         const size_t r = h->loaded[k];

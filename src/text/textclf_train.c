@@ -154,15 +154,16 @@ typedef struct {
 
 /* With several threads, each holds its own copies of the rows written at nearly every step
    (model/hot_rows.h) and adds its steps on them into the tables every MERGE_EVERY examples: the
-   words used about twice a merge or more (at most HOT_ROWS), and the output rows when there are at
-   most HOT_ROWS of them (ns: the labels drawn about twice a merge or more). On the spam set at
-   -thread 2, where the host had put the two vCPUs on two core complexes (a line's round trip ~310
-   ns against ~55), this took the threads' CPU an example from 19.4 to 13.8 us with bigrams and
-   from 11.8 to 6.0 us without (the bigrams' buckets are not held: their rows are many and each
-   rare); on one complex it costs ~2% (8.9 -> 9.0 us). 128 and 1024 against 32 and 64: 14.5
-   against 16.2 us. */
+   words used about twice a merge or more and the output rows when there are few (ns: the labels
+   drawn about twice a merge or more), at most HOT_ROWS of each and HOT_BYTES of copies. On the
+   spam set at -thread 2, where the host had put the two vCPUs on two core complexes (a line's
+   round trip ~310 ns against ~55), this took the threads' CPU an example from 19.4 to 13.8 us
+   with bigrams and from 11.8 to 6.0 us without (the bigrams' buckets are not held: their rows
+   are many and each rare); on one complex it costs ~2% (8.9 -> 9.0 us). 128 and 1024 against 32
+   and 64: 14.5 against 16.2 us. */
 #define MERGE_EVERY 128
 #define HOT_ROWS    1024
+#define HOT_BYTES   ((size_t)1 << 20) /* a thread's copies of a table's held rows (own and base), at most */
 
 /* ns: a label other than target, drawn by count^0.5 as fastText's negatives table does (here the
    exact distribution, searched, for a table of nlabels doubles instead of 10^7 ints). */
@@ -266,15 +267,17 @@ static void thread_end(void *job, void *state) {
 
 static void *thread_begin(void *job, edl_rng *rng) {
     hog *h = job;
-    (void)rng;
     clf_thread *th = calloc(1, sizeof *th);
     if (!th) return NULL;
-    bool ok = (th->buf = malloc((2 * h->c->dim + h->c->vocab.nlabels) * sizeof(float))) != NULL;
-    for (int k = 0; k < 2; k++) ok &= edl__hot_rows_init(&th->rows[k], &h->rows[k], ok ? h->hot[k] : 0);
-    if (!ok) {
-        thread_end(job, th);
+    if (!(th->buf = malloc((2 * h->c->dim + h->c->vocab.nlabels) * sizeof(float)))) {
+        free(th);
         return NULL;
     }
+    /* held rows are a speed-up only: without memory for them the thread holds none */
+    for (int k = 0; k < 2; k++) (void)edl__hot_rows_init(&th->rows[k], &h->rows[k], h->hot[k]);
+    /* the threads' merges spread over the period, not all at once: two adding into one row at
+       the same moment could lose one's steps (the additions are not atomic, as Hogwild's) */
+    if (h->hot[0] || h->hot[1]) th->since = (size_t)edl_rng_below(rng, MERGE_EVERY);
     return th;
 }
 
@@ -322,11 +325,11 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
     h.rows[0] = (edl__rows){h.table, in_n / dim, dim, dim, edl__table_is_lazy(c->m, 0) ? lazy_row : NULL, c->m, NULL};
     h.rows[1] = (edl__rows){h.wo, out_n / dim, dim, dim, NULL, NULL, NULL};
     if (nt > 1) { /* the rows nearly every step writes: the frequent words', the few labels' */
-        const size_t nw = c->vocab.nwords, nl = c->vocab.nlabels;
-        h.hot[0] = edl__hot_rows_count(c->vocab.counts, nw, d->n, MERGE_EVERY, HOT_ROWS);
-        h.hot[1] = c->loss == EDL_TEXTCLF_NS
-                       ? edl__hot_rows_count(c->vocab.counts + nw, nl, d->n, MERGE_EVERY, HOT_ROWS)
-                   : out_n / dim <= HOT_ROWS ? out_n / dim
+        const size_t nw = c->vocab.nwords, nl = c->vocab.nlabels, most = HOT_BYTES / (2 * dim * sizeof(float));
+        const size_t cap = most < HOT_ROWS ? most : HOT_ROWS;
+        h.hot[0] = edl__hot_rows_count(c->vocab.counts, nw, d->n, MERGE_EVERY, cap);
+        h.hot[1] = c->loss == EDL_TEXTCLF_NS ? edl__hot_rows_count(c->vocab.counts + nw, nl, d->n, MERGE_EVERY, cap)
+                   : out_n / dim <= cap      ? out_n / dim
                                              : 0;
     }
     edl_status s = EDL_OK;
