@@ -13,15 +13,22 @@ static edl_status check_rows(const char *fn, const void *out, const float *in, s
     return edl__check_matrix(fn, "logits", batch, classes);
 }
 
-/* max and log(sum(exp(x - max))) of one row: log-sum-exp = m + *lse_shift. */
-static float row_lse(const float *x, size_t c, float *m_out) {
+/* max m and sum(exp(x - m)) of one row, each exp kept in e[j] when e is not NULL. */
+static double row_sum_exp(const float *x, size_t c, float *m_out, float *e) {
     float m = x[0];
     for (size_t j = 1; j < c; j++) m = x[j] > m ? x[j] : m;
     double s = 0.0;
-    for (size_t j = 0; j < c; j++) s += exp((double)x[j] - m);
+    for (size_t j = 0; j < c; j++) {
+        double v = exp((double)x[j] - m);
+        s += v;
+        if (e) e[j] = (float)v;
+    }
     *m_out = m;
-    return (float)log(s);
+    return s;
 }
+
+/* max and log(sum(exp(x - max))) of one row: log-sum-exp = m + *lse_shift. */
+static float row_lse(const float *x, size_t c, float *m_out) { return (float)log(row_sum_exp(x, c, m_out, NULL)); }
 
 // out, in are (batch, classes)
 edl_status edl_softmax(float *out, const float *in, size_t batch, size_t classes) {
@@ -58,15 +65,17 @@ edl_status edl_softmax_cross_entropy(float *loss, float *dlogits, const float *l
     const double inv_batch = 1.0 / (double)batch;
     for (size_t b = 0; b < batch; b++) {
         const float *x = logits + b * classes;
-        float m, shift = row_lse(x, classes, &m);
+        float *d = dlogits ? dlogits + b * classes : NULL;
+        float m;
+        /* the row's exps kept in d, so the probabilities are e_j / sum: one exp a class, not two */
+        const double sum = row_sum_exp(x, classes, &m, d);
+        const float shift = (float)log(sum);
         size_t t = (size_t)targets[b];
         total += (double)m + shift - x[t];
-        if (!dlogits) continue;
-        float *d = dlogits + b * classes;
-        for (size_t j = 0; j < classes; j++) {
-            double p = exp((double)x[j] - m - shift);
-            d[j] = (float)((p - (j == t ? 1.0 : 0.0)) * inv_batch);
-        }
+        if (!d) continue;
+        const double inv_sum = 1.0 / sum;
+        for (size_t j = 0; j < classes; j++)
+            d[j] = (float)(((double)d[j] * inv_sum - (j == t ? 1.0 : 0.0)) * inv_batch);
     }
     *loss = (float)(total * inv_batch);
     return EDL_OK;
