@@ -6,8 +6,8 @@
  * and added to the table once a merge (the sum of the thread's steps since it loaded them), so
  * their lines move once a merge instead of once a step. The other threads see a held row's steps
  * up to a merge late: Hogwild with bounded staleness instead of whatever the cores' timing gives.
- * One thread has nothing to share and should not hold rows (the table then gets the same bits as
- * without them only when nothing is held). Not installed. */
+ * One thread has nothing to share: it holds nothing (n = 0), and its table gets the same bits as
+ * without this module. Not installed. */
 #ifndef EDL__HOT_ROWS_H
 #define EDL__HOT_ROWS_H
 
