@@ -26,12 +26,9 @@ void edl__hot_rows_free(edl__hot_rows *h) {
     h->own = h->base = NULL, h->held = NULL, h->loaded = NULL, h->n = h->nloaded = 0;
 }
 
-/* The table's row r (a lazy table's made first). */
-static float *table_row(const edl__rows *t, size_t r) { return t->row ? t->row(t->ctx, r) : t->data + r * t->stride; }
-
 void edl__hot_rows_load(edl__hot_rows *h, size_t r) {
     const size_t s = h->t->stride;
-    const float *src = table_row(h->t, r);
+    const float *src = edl__rows_row(h->t, r);
     memcpy(h->own + r * s, src, h->t->dim * sizeof(float));
     memcpy(h->base + r * s, h->own + r * s, h->t->dim * sizeof(float));
     h->held[r] = 1;

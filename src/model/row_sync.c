@@ -73,8 +73,6 @@ void edl__rows_scratch_free(edl__rows_scratch *s) {
     memset(s, 0, sizeof *s);
 }
 
-static float *row_of(const edl__rows *t, size_t r) { return t->row ? t->row(t->ctx, r) : t->data + r * t->stride; }
-
 /* The local part: every table's marked rows into s->idx (a count each, then the rows, as
    uint32), the scratch for the blocks; a failure is this rank's only. */
 static edl_status take_all(edl__rows *tables, size_t nt, size_t k, edl__rows_scratch *s) {
@@ -115,10 +113,11 @@ static edl_status average_rows(edl_comm *comm, edl__rows *t, const int32_t *uni,
     const float ranks = (float)k;
     for (size_t b = 0; b < n; b += per) {
         size_t m = n - b < per ? n - b : per;
-        for (size_t j = 0; j < m; j++) memcpy(s->buf + j * dim, row_of(t, (size_t)uni[b + j]), dim * sizeof(float));
+        for (size_t j = 0; j < m; j++)
+            memcpy(s->buf + j * dim, edl__rows_row(t, (size_t)uni[b + j]), dim * sizeof(float));
         EDL__TRY(edl__comm_allreduce(comm, s->buf, m * dim, EDL__COMM_F32, EDL__COMM_SUM));
         for (size_t j = 0; j < m; j++) {
-            float *dst = row_of(t, (size_t)uni[b + j]), *src = s->buf + j * dim;
+            float *dst = edl__rows_row(t, (size_t)uni[b + j]), *src = s->buf + j * dim;
             for (size_t d = 0; d < dim; d++) dst[d] = src[d] / ranks;
         }
     }

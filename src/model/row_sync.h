@@ -21,6 +21,11 @@ typedef struct {
     uint8_t *touched; /* rows marks (edl__rows_track), or NULL: nothing is tracked (one process) */
 } edl__rows;
 
+/* Row r of t (a lazy table's made first). */
+static inline float *edl__rows_row(const edl__rows *t, size_t r) {
+    return t->row ? t->row(t->ctx, r) : t->data + r * t->stride;
+}
+
 /* Marks row r written (a job's step, after it writes the row; no-op when untracked). A mark set
    after the write means a write that races with a synchronisation is caught by the next one.
    The mark is written only when it is clear: a byte a row puts 64 rows' marks on a cache line,
