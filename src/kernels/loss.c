@@ -34,9 +34,10 @@ static float row_lse(const float *x, size_t c, float *m_out) { return (float)log
 edl_status edl_softmax(float *out, const float *in, size_t batch, size_t classes) {
     EDL__TRY(check_rows("edl_softmax", out, in, batch, classes));
     for (size_t b = 0; b < batch; b++) {
-        const float *x = in + b * classes;
-        float m, shift = row_lse(x, classes, &m);
-        for (size_t j = 0; j < classes; j++) out[b * classes + j] = (float)exp((double)x[j] - m - shift);
+        float m, *o = out + b * classes;
+        /* the row's exps kept in o, then scaled: one exp a class, as the cross-entropy's gradient */
+        const double inv_sum = 1.0 / row_sum_exp(in + b * classes, classes, &m, o);
+        for (size_t j = 0; j < classes; j++) o[j] = (float)((double)o[j] * inv_sum);
     }
     return EDL_OK;
 }
@@ -66,12 +67,13 @@ edl_status edl_softmax_cross_entropy(float *loss, float *dlogits, const float *l
     for (size_t b = 0; b < batch; b++) {
         const float *x = logits + b * classes;
         float *d = dlogits ? dlogits + b * classes : NULL;
+        const size_t t = (size_t)targets[b];
+        const float xt = x[t]; /* read before d is written: d may be the logits, as before */
         float m;
         /* the row's exps kept in d, so the probabilities are e_j / sum: one exp a class, not two */
         const double sum = row_sum_exp(x, classes, &m, d);
         const float shift = (float)log(sum);
-        size_t t = (size_t)targets[b];
-        total += (double)m + shift - x[t];
+        total += (double)m + shift - xt;
         if (!d) continue;
         const double inv_sum = 1.0 / sum;
         for (size_t j = 0; j < classes; j++)
