@@ -44,15 +44,15 @@ TEST(bag_row_index_adds_what_the_scatter_adds) {
                     float *dout = malloc(b.bags * dim * sizeof *dout);
                     float *fast = calloc(rows * dim, sizeof *fast), *ref = calloc(rows * dim, sizeof *ref);
                     float *naive = calloc(rows * dim, sizeof *naive);
-                    uint32_t head[37];
+                    uint32_t start[38];
                     static edl__bag_occ occ[4096];
                     fill(dout, b.bags * dim, &rng, -1.0f, 1.0f);
                     /* on a gradient already holding values: the additions' order matters */
                     fill(fast, rows * dim, &rng, -1.0f, 1.0f);
                     memcpy(ref, fast, rows * dim * sizeof *ref), memcpy(naive, fast, rows * dim * sizeof *ref);
-                    edl__bag_row_index(head, occ, rows, b.idx, b.n, b.offsets, b.bags, w, (edl_pool)pool, pad);
-                    edl__vec_bag_rows_add(fast, dim, 0, rows / 2, head, occ, dout);
-                    edl__vec_bag_rows_add(fast, dim, rows / 2, rows, head, occ, dout);
+                    edl__bag_row_index(start, occ, rows, b.idx, b.n, b.offsets, b.bags, w, (edl_pool)pool, pad);
+                    edl__vec_bag_rows_add(fast, dim, 0, rows / 2, start, occ, dout);
+                    edl__vec_bag_rows_add(fast, dim, rows / 2, rows, start, occ, dout);
                     CHECK_OK(edl_embedding_bag_backward(ref, rows, dim, b.idx, b.n, b.offsets, b.bags, w,
                                                         (edl_pool)pool, pad, NULL, dout));
                     edl__embedding_bag_backward_naive(naive, dim, b.idx, b.n, b.offsets, b.bags, w, (edl_pool)pool, pad,
@@ -60,12 +60,22 @@ TEST(bag_row_index_adds_what_the_scatter_adds) {
                     if (memcmp(fast, ref, rows * dim * sizeof *ref) || memcmp(fast, naive, rows * dim * sizeof *ref))
                         FAILF("dim %zu pool %d weights %d pad %lld: the held rows differ from the scatter's", dim, pool,
                               weighted, (long long)pad);
-                    size_t used = 0, listed = 0; /* every index that is not padding, once, in its row's list */
+                    /* every index that is not padding, once, in its row's range, in position order */
+                    size_t used = 0;
                     for (size_t j = 0; j < b.n; j++) used += b.idx[j] != pad;
-                    for (size_t r = 0; r < rows; r++)
-                        for (uint32_t k = head[r]; k != EDL__BAG_END && listed <= used; k = occ[k].next)
-                            listed += b.idx[k] == (int64_t)r;
-                    CHECK(listed == used);
+                    CHECK(start[0] == 0 && start[rows] == used);
+                    for (size_t r = 0; r < rows; r++) {
+                        size_t k = start[r];
+                        CHECK(start[r] <= start[r + 1]);
+                        for (size_t bag = 0; bag < b.bags; bag++)
+                            for (int64_t j = b.offsets[bag]; j < (bag + 1 < b.bags ? b.offsets[bag + 1] : (int64_t)b.n);
+                                 j++)
+                                if (b.idx[j] == (int64_t)r && b.idx[j] != pad) {
+                                    CHECK(k < start[r + 1] && occ[k].bag == bag);
+                                    k++;
+                                }
+                        CHECK(k == start[r + 1]);
+                    }
                     free(dout), free(fast), free(ref), free(naive);
                 }
 }
@@ -97,12 +107,12 @@ TEST(fused_bag_update_matches_the_unfused_path) {
                 fill(p, count, &rng, -1.0f, 1.0f), fill(s1, count, &rng, 0.0f, 0.1f);
                 fill(s2, count, &rng, 0.0f, 0.01f);
                 float *rp = copy_floats(p, count), *r1 = copy_floats(s1, count), *r2 = copy_floats(s2, count);
-                uint32_t head[53];
+                uint32_t start[54];
                 static edl__bag_occ occ[4096];
-                edl__bag_row_index(head, occ, rows, b.idx, b.n, b.offsets, b.bags, NULL, EDL_POOL_MEAN, 2);
+                edl__bag_row_index(start, occ, rows, b.idx, b.n, b.offsets, b.bags, NULL, EDL_POOL_MEAN, 2);
                 /* in two ranges of rows, as threads split it */
-                bool ok = edl__vec_update_bag_rows(rules[ri].kind, &a, p, s1, s2, dim, 0, 20, head, occ, dout);
-                ok &= edl__vec_update_bag_rows(rules[ri].kind, &a, p, s1, s2, dim, 20, rows, head, occ, dout);
+                bool ok = edl__vec_update_bag_rows(rules[ri].kind, &a, p, s1, s2, dim, 0, 20, start, occ, dout);
+                ok &= edl__vec_update_bag_rows(rules[ri].kind, &a, p, s1, s2, dim, 20, rows, start, occ, dout);
                 bool rok = edl__update_bag_rows_naive(rules[ri].kind, &a, rp, r1, r2, g, rows, dim, b.idx, b.n,
                                                       b.offsets, b.bags, NULL, EDL_POOL_MEAN, 2, dout);
                 CHECK(ok && rok);
@@ -113,7 +123,7 @@ TEST(fused_bag_update_matches_the_unfused_path) {
                 /* a sum that overflows: both say so */
                 for (size_t i = 0; i < b.bags * dim; i++) dout[i] = 3e38f;
                 memcpy(rp, p, count * sizeof *p);
-                ok = edl__vec_update_bag_rows(rules[ri].kind, &a, p, s1, s2, dim, 0, rows, head, occ, dout);
+                ok = edl__vec_update_bag_rows(rules[ri].kind, &a, p, s1, s2, dim, 0, rows, start, occ, dout);
                 rok = edl__update_bag_rows_naive(rules[ri].kind, &a, rp, r1, r2, g, rows, dim, b.idx, b.n, b.offsets,
                                                  b.bags, NULL, EDL_POOL_MEAN, 2, dout);
                 CHECK(!ok && !rok);

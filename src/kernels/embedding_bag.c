@@ -200,12 +200,19 @@ edl_status edl_embedding_bag_backward(float *dtable, size_t rows, size_t dim, co
     return EDL_OK;
 }
 
-/* One pass from the last index to the first, each put at the head of its row's list: the lists
-   end in increasing position. */
-void edl__bag_row_index(uint32_t *head, edl__bag_occ *occ, size_t rows, const int64_t *idx, size_t n,
+/* A counting sort by row, stable: each row's count into start[r + 1], their running sums, then
+   the positions in order, each at its row's cursor start[r]++ (which leaves start[r] where
+   start[r + 1] began, so one move puts the starts back). */
+void edl__bag_row_index(uint32_t *start, edl__bag_occ *occ, size_t rows, const int64_t *idx, size_t n,
                         const int64_t *offsets, size_t bags, const float *weights, edl_pool pool, int64_t padding_idx) {
-    memset(head, 0xff, rows * sizeof *head); /* EDL__BAG_END */
-    for (size_t b = bags; b-- > 0;) {
+    memset(start, 0, (rows + 1) * sizeof *start);
+    for (size_t b = 0; b < bags; b++) {
+        size_t s = (size_t)offsets[b], e = edl__bag_end(offsets, bags, n, b);
+        for (size_t j = s; j < e; j++)
+            if (idx[j] != padding_idx) start[idx[j] + 1]++;
+    }
+    for (size_t r = 0; r < rows; r++) start[r + 1] += start[r];
+    for (size_t b = 0; b < bags; b++) {
         size_t s = (size_t)offsets[b], e = edl__bag_end(offsets, bags, n, b);
         float scale = 1.0f;
         if (pool == EDL_POOL_MEAN) {
@@ -213,13 +220,14 @@ void edl__bag_row_index(uint32_t *head, edl__bag_occ *occ, size_t rows, const in
             if (c == 0) continue;
             scale = (float)(1.0 / (double)c);
         }
-        for (size_t j = e; j-- > s;) {
+        for (size_t j = s; j < e; j++) {
             if (idx[j] == padding_idx) continue;
-            size_t r = (size_t)idx[j];
-            occ[j].next = head[r], occ[j].bag = (uint32_t)b, occ[j].factor = weights ? weights[j] : scale;
-            head[r] = (uint32_t)j;
+            edl__bag_occ *o = &occ[start[idx[j]]++];
+            o->bag = (uint32_t)b, o->factor = weights ? weights[j] : scale;
         }
     }
+    memmove(start + 1, start, rows * sizeof *start);
+    start[0] = 0;
 }
 
 /* ---- references: the definition, one float at a time -------------------------------------- */

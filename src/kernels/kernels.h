@@ -197,28 +197,28 @@ bool edl__vec_sparse_adam(float *p, float *g, float *m1, float *m2, size_t n, co
 bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2, size_t dim,
                           const int64_t *rows, size_t n, const float *scale, const float *const *x);
 /* A sum or mean embedding bag's table gradient held as rows -> occurrences rather than stored
-   (embedding_bag.c builds it): a list per row through the positions of idx, head[r] its first,
-   occ[k].next the next (EDL__BAG_END: none), in increasing position, which is the order of
-   edl_embedding_bag_backward's additions (bag, then position); occurrence k adds
-   occ[k].factor * dout[occ[k].bag, :] to its row, dout being the (bags, dim) gradient at the
-   bag's output. So a row's sum is the same bits. head holds rows entries, occ n; inputs as
-   edl_embedding_bag_backward's, checked by the caller, pool sum or mean, n < 2^32 - 1. */
+   (embedding_bag.c builds it): row r's occurrences are occ[start[r] .. start[r + 1]), in
+   increasing position, which is the order of edl_embedding_bag_backward's additions (bag, then
+   position); occurrence k adds occ[k].factor * dout[occ[k].bag, :] to its row, dout being the
+   (bags, dim) gradient at the bag's output. So a row's sum is the same bits. start holds rows + 1
+   entries, occ n; inputs as edl_embedding_bag_backward's, checked by the caller, pool sum or
+   mean, n < 2^32. The occurrences of a row lie together, so summing a row is loads that do not
+   wait for each other (a list through the positions made each wait for the last). */
 typedef struct {
-    uint32_t next, bag;
+    uint32_t bag;
     float factor; /* 1, the mean's 1 / count, or the index's weight */
 } edl__bag_occ;
-#define EDL__BAG_END UINT32_MAX
-void edl__bag_row_index(uint32_t *head, edl__bag_occ *occ, size_t rows, const int64_t *idx, size_t n,
+void edl__bag_row_index(uint32_t *start, edl__bag_occ *occ, size_t rows, const int64_t *idx, size_t n,
                         const int64_t *offsets, size_t bags, const float *weights, edl_pool pool, int64_t padding_idx);
 /* dtable's rows [r0, r1) += their held gradient (what edl_embedding_bag_backward adds). */
-void edl__vec_bag_rows_add(float *dtable, size_t dim, size_t r0, size_t r1, const uint32_t *head,
+void edl__vec_bag_rows_add(float *dtable, size_t dim, size_t r0, size_t r1, const uint32_t *start,
                            const edl__bag_occ *occ, const float *dout);
 /* The dense rules (SGD, Adagrad, Adam/AdamW: edl__vec_sgd / _adagrad / _adam's arithmetic, the
    same bits) on rows [r0, r1) of p (dim floats a row, state s1, s2 at the same offsets), each
    row's gradient its held sum (zero for a row with no occurrence): the update the unfused path
    makes from the stored gradient, without storing it. Returns whether every value is finite. */
 bool edl__vec_update_bag_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2, size_t dim,
-                              size_t r0, size_t r1, const uint32_t *head, const edl__bag_occ *occ, const float *dout);
+                              size_t r0, size_t r1, const uint32_t *start, const edl__bag_occ *occ, const float *dout);
 /* Its reference, the unfused path: g (rows x dim, scratch) = the bag's gradient by
    edl__embedding_bag_backward_naive, then edl__vec_sgd / _adagrad / _adam over the table. */
 bool edl__update_bag_rows_naive(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2, float *g,

@@ -664,14 +664,12 @@ EDL__CLONES bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c,
 
 /* ---- a bag's table gradient held as rows -> occurrences (edl__bag_row_index) ----------- */
 
-/* acc[0 .. w) += occ[k].factor * dout[occ[k].bag dim + j + d] along one row's list from first:
-   the additions edl__vec_scatter_add makes to that row's columns j .. j + w, in its order (a
-   factor of exactly 1 adds the value as it is, as there). The list is a chain of loads, short
-   (a batch's indices over the rows) and in the cache, and the next row's starts while this
-   row's update runs. */
-EDL__INLINE void occurrence_sum(float *restrict acc, size_t w, uint32_t first, const edl__bag_occ *occ,
+/* acc[0 .. w) += occ[k].factor * dout[occ[k].bag dim + j + d] for k in [k0, k1), one row's
+   occurrences: the additions edl__vec_scatter_add makes to that row's columns j .. j + w, in its
+   order (a factor of exactly 1 adds the value as it is, as there). */
+EDL__INLINE void occurrence_sum(float *restrict acc, size_t w, uint32_t k0, uint32_t k1, const edl__bag_occ *occ,
                                 const float *restrict dout, size_t dim, size_t j) {
-    for (uint32_t k = first; k != EDL__BAG_END; k = occ[k].next) {
+    for (uint32_t k = k0; k < k1; k++) {
         const float *restrict x = dout + (size_t)occ[k].bag * dim + j;
         const float a = occ[k].factor;
         if (a == 1.0f)
@@ -681,19 +679,19 @@ EDL__INLINE void occurrence_sum(float *restrict acc, size_t w, uint32_t first, c
     }
 }
 
-EDL__CLONES void edl__vec_bag_rows_add(float *dtable, size_t dim, size_t r0, size_t r1, const uint32_t *head,
+EDL__CLONES void edl__vec_bag_rows_add(float *dtable, size_t dim, size_t r0, size_t r1, const uint32_t *start,
                                        const edl__bag_occ *occ, const float *dout) {
     for (size_t r = r0; r < r1; r++) {
-        if (head[r] == EDL__BAG_END) continue;
+        if (start[r] == start[r + 1]) continue;
         float *y = dtable + r * dim;
         for (size_t j = 0; j < dim; j += 64) {
             const size_t w = dim - j < 64 ? dim - j : 64;
             float acc[64];
             memcpy(acc, y + j, w * sizeof *acc);
             if (w == 64)
-                occurrence_sum(acc, 64, head[r], occ, dout, dim, j);
+                occurrence_sum(acc, 64, start[r], start[r + 1], occ, dout, dim, j);
             else
-                occurrence_sum(acc, w, head[r], occ, dout, dim, j);
+                occurrence_sum(acc, w, start[r], start[r + 1], occ, dout, dim, j);
             memcpy(y + j, acc, w * sizeof *acc);
         }
     }
@@ -716,7 +714,7 @@ EDL__INLINE void dense_chunk(int rule, const edl__opt_coef *c, float *p, float *
    none), then the rule on that block: the table's gradient is never stored, and p, s1, s2 are
    read and written once, in order (the hardware's prefetcher follows them). */
 EDL__CLONES_FMA bool edl__vec_update_bag_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2,
-                                              size_t dim, size_t r0, size_t r1, const uint32_t *head,
+                                              size_t dim, size_t r0, size_t r1, const uint32_t *start,
                                               const edl__bag_occ *occ, const float *dout) {
     const int rule = kind == EDL_OPT_SGD                                          ? 0
                      : kind == EDL_OPT_ADAGRAD || kind == EDL_OPT_ROWWISE_ADAGRAD ? 1
@@ -731,11 +729,11 @@ EDL__CLONES_FMA bool edl__vec_update_bag_rows(edl_opt_kind kind, const edl__opt_
             float g[64];
             if (w == 64) {
                 memset(g, 0, sizeof g);
-                occurrence_sum(g, 64, head[r], occ, dout, dim, j);
+                occurrence_sum(g, 64, start[r], start[r + 1], occ, dout, dim, j);
                 dense_chunk(rule, c, pr + j, g, r1p ? r1p + j : NULL, r2p ? r2p + j : NULL, 64, &lanes);
             } else {
                 memset(g, 0, w * sizeof *g);
-                occurrence_sum(g, w, head[r], occ, dout, dim, j);
+                occurrence_sum(g, w, start[r], start[r + 1], occ, dout, dim, j);
                 dense_chunk(rule, c, pr + j, g, r1p ? r1p + j : NULL, r2p ? r2p + j : NULL, w, &lanes);
             }
         }

@@ -21,8 +21,8 @@ typedef struct {
    bag_grad.c): the optimizer sums each row as it updates it. */
 typedef struct {
     int on;            /* held: the table's rows in the gradient block are zero, its gradient is here */
-    uint32_t *head;    /* rows: row r's first occurrence, a position in the batch's indices */
-    edl__bag_occ *occ; /* per position: the row's next, its bag (example) and factor */
+    uint32_t *start;   /* rows + 1: row r's occurrences are occ[start[r] .. start[r + 1]) */
+    edl__bag_occ *occ; /* the batch's positions by row: each one's bag (example) and factor */
     size_t cap;        /* positions occ holds */
     const float *dout; /* bags x dim: the workspace's grad[0], which nothing writes before the next
                           forward_backward, and that settles the held gradient first */
