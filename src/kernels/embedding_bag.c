@@ -38,12 +38,12 @@ static size_t bag_count(const int64_t *idx, size_t s, size_t e, int64_t padding_
     return c;
 }
 
-// o is (dim,): pooled rows idx[s..e) of table (rows, dim); am is (dim,) or NULL
+// o is (dim,): pooled rows idx[s..e) of table (rows, dim); am is (dim,) or NULL; idx has n entries
 static void pool_one(float *o, int64_t *am, const float *table, size_t dim, const int64_t *idx, size_t s, size_t e,
-                     const float *weights, edl_pool pool, int64_t padding_idx) {
+                     size_t n, const float *weights, edl_pool pool, int64_t padding_idx) {
     memset(o, 0, dim * sizeof(float));
     if (pool != EDL_POOL_MAX) {
-        size_t count = edl__vec_gather_sum(o, table, dim, idx, s, e, weights, padding_idx);
+        size_t count = edl__vec_gather_sum(o, table, dim, idx, s, e, n, weights, padding_idx);
         if (pool == EDL_POOL_MEAN && count > 0)
             for (size_t d = 0; d < dim; d++) o[d] /= (float)count;
         return;
@@ -88,13 +88,13 @@ edl_status edl_embedding_bag_forward(float *out, int64_t *argmax, const float *t
     if (bag_pool_serial(rows * dim * sizeof(float), dim, n, bags)) {
         for (size_t b = 0; b < bags; b++)
             pool_one(out + b * dim, argmax ? argmax + b * dim : NULL, table, dim, idx, (size_t)offsets[b],
-                     edl__bag_end(offsets, bags, n, b), weights, pool, padding_idx);
+                     edl__bag_end(offsets, bags, n, b), n, weights, pool, padding_idx);
         return EDL_OK;
     }
 #pragma omp parallel for schedule(dynamic, 16)
     for (size_t b = 0; b < bags; b++)
         pool_one(out + b * dim, argmax ? argmax + b * dim : NULL, table, dim, idx, (size_t)offsets[b],
-                 edl__bag_end(offsets, bags, n, b), weights, pool, padding_idx);
+                 edl__bag_end(offsets, bags, n, b), n, weights, pool, padding_idx);
     return EDL_OK;
 }
 

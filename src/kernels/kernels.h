@@ -162,7 +162,7 @@ void edl__vec_gather_dots(float *out, float *d1, float *d2, const float *table, 
 void edl__vec_gather_rows(float *out, const float *table, size_t dim, const int64_t *idx, size_t n);
 bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit);
 size_t edl__vec_gather_sum(float *o, const float *table, size_t dim, const int64_t *idx, size_t s, size_t e,
-                           const float *w, int64_t pad);
+                           size_t ahead, const float *w, int64_t pad);
 void edl__vec_scatter_add(float *dtable, size_t dim, const int64_t *idx, size_t s, size_t e, const float *w,
                           float scale, int64_t pad, const float *g, int t, int nt);
 bool edl__vec_all_finite(const float *x, size_t n);

@@ -121,19 +121,24 @@ void edl__vec_prefetch(const void *p, size_t bytes, int write) {
 }
 
 /* o += (w ? w[j] : 1) * table[idx[j],:] for j in [s, e) with idx[j] != pad, in order;
-   returns how many rows were added. */
+   returns how many rows were added. Rows are asked for PREFETCH_AHEAD indices ahead, up to
+   index ahead (>= e): past e, the next bags' first rows, so theirs do not start with misses. */
 EDL__CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict table, size_t dim, const int64_t *idx,
-                                       size_t s, size_t e, const float *w, int64_t pad) {
+                                       size_t s, size_t e, size_t ahead, const float *w, int64_t pad) {
     size_t count = 0;
     for (size_t j = s; j < e; j++) count += idx[j] != pad;
     /* 64 columns at a time, summed in a local block the compiler keeps in registers (4 zmm),
        rows in bag order: the same additions in the same order as one row at a time. */
     for (size_t d0 = 0; d0 < dim; d0 += 64) {
         const size_t width = dim - d0 < 64 ? dim - d0 : 64;
+        const int last = d0 + width == dim; /* the next bags' rows are read from column 0 */
         float acc[64];
         memcpy(acc, o + d0, width * sizeof *acc);
         for (size_t j = s; j < e; j++) {
-            if (j + PREFETCH_AHEAD < e) prefetch_row(table + (size_t)idx[j + PREFETCH_AHEAD] * dim + d0, width, 0);
+            if (j + PREFETCH_AHEAD < e)
+                prefetch_row(table + (size_t)idx[j + PREFETCH_AHEAD] * dim + d0, width, 0);
+            else if (last && j + PREFETCH_AHEAD < ahead)
+                prefetch_row(table + (size_t)idx[j + PREFETCH_AHEAD] * dim, dim < 64 ? dim : 64, 0);
             if (idx[j] == pad) continue;
             const float *restrict row = table + (size_t)idx[j] * dim + d0;
             const float a = w ? w[j] : 1.0f;
