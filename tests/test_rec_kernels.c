@@ -114,6 +114,55 @@ TEST(vec_update_rows_matches_one_call_a_row) {
         }
 }
 
+/* edl__vec_bpr_sgd32 against what step_bpr does without it: edl__opt_apply1 on each triple's
+   two item biases, then edl__vec_update_rows on the rows (scales g, g, -g of q_i - q_j, p_u,
+   p_u); users and items repeat, as a record's 4 triples do, and the table sits on a line's start
+   and 16 bytes past it. */
+TEST(vec_bpr_sgd32_matches_the_unfused_updates) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 9);
+    enum { ROWS = 40, N = 60, D = 32 };
+    for (int off = 0; off <= 4; off += 4)
+        for (int decay = 0; decay < 2; decay++) {
+            edl_optim_config oc;
+            edl_optim_defaults(&oc, EDL_OPT_SGD);
+            edl__opt_coef c = edl__opt_coefs(&oc, 0.05f, 1, 1), cb = c;
+            c.wd = decay ? 0.01f : 0.0f, cb.wd = decay ? 0.002f : 0.0f;
+            float *block = aligned_alloc(64, (2 * ROWS * D + 64) * sizeof(float));
+            float *table = block + off, *ref = block + off + ROWS * D + 32;
+            float bias[ROWS], rbias[ROWS], g[N], rows[3 * N * D], scale[3 * N];
+            const float *x[3 * N];
+            int64_t idx[3 * N];
+            fill(table, ROWS * D, &rng, 0.5f), fill(bias, ROWS, &rng, 0.5f), fill(g, N, &rng, 1.0f);
+            fill(rows, 3 * N * D, &rng, 1.0f);
+            memcpy(ref, table, ROWS * D * sizeof *ref), memcpy(rbias, bias, sizeof bias);
+            for (size_t k = 0; k < N; k++) {
+                idx[3 * k] = k % 4 ? idx[3 * k - 3] : (int64_t)edl_rng_below(&rng, 10);
+                idx[3 * k + 1] = k % 4 ? idx[3 * k - 2] : 10 + (int64_t)edl_rng_below(&rng, 30);
+                idx[3 * k + 2] = 10 + (int64_t)edl_rng_below(&rng, 30);
+            }
+            bool ok = edl__vec_bpr_sgd32(&c, &cb, table, bias, idx, g, rows, N), rok = true;
+            for (size_t k = 0; k < N; k++) {
+                size_t bi = (size_t)idx[3 * k + 1], bj = (size_t)idx[3 * k + 2];
+                rok &= edl__opt_apply1(EDL_OPT_SGD, &cb, rbias + bi, g[k], NULL, NULL);
+                rok &= edl__opt_apply1(EDL_OPT_SGD, &cb, rbias + bj, -g[k], NULL, NULL);
+                scale[3 * k] = g[k], scale[3 * k + 1] = g[k], scale[3 * k + 2] = -g[k];
+                x[3 * k] = rows + (3 * k + 2) * D, x[3 * k + 1] = x[3 * k + 2] = rows + 3 * k * D;
+            }
+            rok &= edl__vec_update_rows(EDL_OPT_SGD, &c, ref, NULL, NULL, D, idx, 3 * N, scale, x);
+            CHECK(ok && rok);
+            if (!same_bits(table, ref, ROWS * D) || !same_bits(bias, rbias, ROWS))
+                FAILF("offset %d decay %d: the fused bpr step differs from the unfused updates", off, decay);
+            /* a nonfinite bias, and a nonfinite row in a later triple, are reported */
+            g[0] = INFINITY;
+            CHECK(!edl__vec_bpr_sgd32(&c, &cb, table, bias, idx, g, rows, 1));
+            fill(table, ROWS * D, &rng, 0.5f), fill(bias, ROWS, &rng, 0.5f), g[0] = g[1] = 0.0f;
+            table[(size_t)idx[5] * D + D - 1] = NAN;
+            CHECK(!edl__vec_bpr_sgd32(&c, &cb, table, bias, idx, g, rows, 2));
+            free(block);
+        }
+}
+
 /* edl__opt_apply1 (a bias) against edl__opt_apply on one value. */
 TEST(opt_apply1_matches_opt_apply) {
     edl_rng rng;

@@ -196,6 +196,15 @@ bool edl__vec_sparse_adam(float *p, float *g, float *m1, float *m2, size_t n, co
    values one edl__vec_sgd / _adagrad / _sparse_adam call a row gives; whether all are finite. */
 bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c, float *p, float *s1, float *s2, size_t dim,
                           const int64_t *rows, size_t n, const float *scale, const float *const *x);
+/* bpr's updates of a batch by plain SGD (no momentum) on rows of 32, in the order and with the
+   values of edl__opt_apply1 on its biases then edl__vec_update_rows on its rows: for triple k < n
+   of idx (user, positive, negative: rows of table and of bias), step scale g[k], and rows as
+   edl__vec_gather_dots (per 3, diff) left them (rows[3k] = p_u, rows[3k + 2] = q_i - q_j, both
+   before the batch), bias[positive] by g[k] and bias[negative] by -g[k] (rule cb), then the
+   user's row by g[k] (q_i - q_j), the positive's by g[k] p_u and the negative's by -g[k] p_u
+   (rule c), triple by triple. Returns whether every updated value is finite. */
+bool edl__vec_bpr_sgd32(const edl__opt_coef *c, const edl__opt_coef *cb, float *table, float *bias, const int64_t *idx,
+                        const float *g, const float *rows, size_t n);
 /* A sum or mean embedding bag's table gradient held as rows -> occurrences rather than stored
    (embedding_bag.c builds it): row r's occurrences are occ[start[r] .. start[r + 1]), in
    increasing position, which is the order of edl_embedding_bag_backward's additions (bag, then

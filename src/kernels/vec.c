@@ -662,31 +662,58 @@ EDL__INLINE void prefetch_write(const float *row, size_t dim) {
 #endif
 }
 
-/* edl__vec_update_rows for plain SGD on rows of 32 (bpr's, at edl's default dim): each row two
-   16-lane vectors in registers, p - lr (s x + wd p) as edl__rule_sgd, checked before it is
-   stored, in a loop of its own. Inside the general loop's every-rule body the compiler kept the
-   loop's counters on the stack and read each row back for its check: 60 instructions a row
-   against ~25 here, and the loop was bound by them (bpr's row updates 18.5 -> ~13 ns a triple). */
+/* One plain SGD step of a row of 32 in registers: p -= lr (s x + wd p) (edl__rule_sgd on the
+   gradient s x), its check into *lanes before it is stored. */
+EDL__INLINE void sgd_row32(float *pr, float s, const float *x, float lr, float wd, edl__f16 *lanes) {
+    edl__f16 p0, p1, x0, x1;
+    memcpy(&p0, pr, 64), memcpy(&p1, pr + 16, 64), memcpy(&x0, x, 64), memcpy(&x1, x + 16, 64);
+    p0 = p0 - lr * (s * x0 + wd * p0), p1 = p1 - lr * (s * x1 + wd * p1);
+    memcpy(pr, &p0, 64), memcpy(pr + 16, &p1, 64);
+    *lanes += p0 * 0.0f + p1 * 0.0f; /* one add from row to row */
+}
+
+/* A row of 32 wanted soon, to be written: two lines, three when rows are off a line's start. */
+EDL__INLINE void prefetch_row32(const float *row, int split) {
+    __builtin_prefetch(row, 1, 3), __builtin_prefetch(row + 16, 1, 3);
+    if (split) __builtin_prefetch(row + 31, 1, 3);
+}
+
+/* edl__vec_update_rows for plain SGD on rows of 32 (bpr's and mf's default width), in a loop of
+   its own. Inside the general loop's every-rule body the compiler kept the loop's counters on
+   the stack and read each row back for its check: ~60 instructions a row, and the loop was
+   bound by them (bpr's batches of rows in L1: 18.4 -> 9.9 ns a triple). */
 EDL__INLINE bool sgd_rows32(const edl__opt_coef *c, float *p, const int64_t *rows, size_t n, const float *scale,
                             const float *const *x) {
     const float lr = c->lr, wd = c->wd;
-    const int split = ((uintptr_t)p & 63) != 0; /* then a row spans three lines */
+    const int split = ((uintptr_t)p & 63) != 0;
     edl__f16 lanes = {0};
     for (size_t m = 0; m < n; m++) {
-        if (m + PREFETCH_AHEAD < n) {
-            const float *ahead = p + (size_t)rows[m + PREFETCH_AHEAD] * 32;
-            __builtin_prefetch(ahead, 1, 3), __builtin_prefetch(ahead + 16, 1, 3);
-            if (split) __builtin_prefetch(ahead + 31, 1, 3);
-        }
-        float *pr = p + (size_t)rows[m] * 32;
-        const float s = scale[m];
-        edl__f16 p0, p1, x0, x1;
-        memcpy(&p0, pr, 64), memcpy(&p1, pr + 16, 64), memcpy(&x0, x[m], 64), memcpy(&x1, x[m] + 16, 64);
-        p0 = p0 - lr * (s * x0 + wd * p0), p1 = p1 - lr * (s * x1 + wd * p1);
-        memcpy(pr, &p0, 64), memcpy(pr + 16, &p1, 64);
-        lanes += p0 * 0.0f + p1 * 0.0f;
+        if (m + PREFETCH_AHEAD < n) prefetch_row32(p + (size_t)rows[m + PREFETCH_AHEAD] * 32, split);
+        sgd_row32(p + (size_t)rows[m] * 32, scale[m], x[m], lr, wd, &lanes);
     }
     return lanes_finite(&lanes);
+}
+
+EDL__CLONES bool edl__vec_bpr_sgd32(const edl__opt_coef *c, const edl__opt_coef *cb, float *table, float *bias,
+                                    const int64_t *idx, const float *g, const float *rows, size_t n) {
+    const float lr = c->lr, wd = c->wd, blr = cb->lr, bwd = cb->wd;
+    const int split = ((uintptr_t)table & 63) != 0;
+    enum { AHEAD = 3 }; /* triples: the rows' prefetch distance of edl__vec_update_rows */
+    edl__f16 lanes = {0};
+    unsigned bad = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (k + AHEAD < n)
+            for (size_t r = 0; r < 3; r++) prefetch_row32(table + (size_t)idx[3 * (k + AHEAD) + r] * 32, split);
+        const float gk = g[k];
+        const size_t u = (size_t)idx[3 * k], i = (size_t)idx[3 * k + 1], j = (size_t)idx[3 * k + 2];
+        bias[i] = edl__rule_sgd(bias[i], gk, blr, bwd), bad |= nonfinite(bias[i]);
+        bias[j] = edl__rule_sgd(bias[j], -gk, blr, bwd), bad |= nonfinite(bias[j]);
+        const float *pu = rows + 3 * k * 32, *diff = pu + 64;
+        sgd_row32(table + u * 32, gk, diff, lr, wd, &lanes);
+        sgd_row32(table + i * 32, gk, pu, lr, wd, &lanes);
+        sgd_row32(table + j * 32, -gk, pu, lr, wd, &lanes);
+    }
+    return bad == 0 && lanes_finite(&lanes);
 }
 
 /* Row updates of a batch, in order: for m < n, the gradient scale[m] * x[m][0..dim) applied to

@@ -531,6 +531,8 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, size_t step, 
        exp and log1p a score had taken a seventh of an epoch) */
     sum->loss += edl__vec_logsig(w->dlogit, w->logit, nb), sum->examples += nb;
     edl__opt_coef c = coef(t, t->reg, step), cb = coef(t, 0.0f, step);
+    if (t->opt == EDL_OPT_SGD && c.momentum == 0.0f && d == 32) /* the default: one pass, the same values */
+        return edl__vec_bpr_sgd32(&c, &cb, r->table, r->bias, w->idx, w->dlogit, w->rows, nb);
     bool ok = true;
     for (size_t k = 0; k < nb; k++) {
         float g = w->dlogit[k];
