@@ -59,6 +59,33 @@ TEST(vec_gather_rows_and_dots_match_references) {
     }
 }
 
+/* edl__vec_bpr_gather32 against edl__vec_gather_dots (per 3, diff) and the score step_bpr made
+   from its products: bias[i] - bias[j] + d1 - d2. */
+TEST(vec_bpr_gather32_matches_gather_dots_and_the_score) {
+    edl_rng rng;
+    edl_rng_seed(&rng, 4);
+    enum { ROWS = 30, N = 25, D = 32 };
+    float *block = aligned_alloc(64, (ROWS * D + 16) * sizeof(float));
+    for (int off = 0; off <= 4; off += 4) {
+        float *table = block + off, bias[ROWS], out[3 * N * D], ref[3 * N * D], logit[N], d1[N], d2[N];
+        int64_t idx[3 * N];
+        fill(table, ROWS * D, &rng, 1.0f), fill(bias, ROWS, &rng, 1.0f);
+        for (size_t k = 0; k < 3 * N; k++) idx[k] = (int64_t)edl_rng_below(&rng, ROWS);
+        for (size_t k = 0; k < N; k++) logit[k] = -7.0f;
+        memset(out, 0, sizeof out), memset(ref, 0, sizeof ref);
+        edl__vec_bpr_gather32(out, logit, table, bias, idx, N, 2, N - 3);
+        edl__vec_gather_dots(ref, d1, d2, table, D, idx, N, 3, 2, N - 3, 1);
+        for (size_t k = 0; k < N; k++) {
+            float want = k >= 2 && k < N - 3 ? bias[idx[3 * k + 1]] - bias[idx[3 * k + 2]] + d1[k] - d2[k] : -7.0f;
+            if (memcmp(&logit[k], &want, sizeof want))
+                FAILF("offset %d triple %zu: score %g, want %g", off, k, logit[k], want);
+            CHECK(same_bits(out + 3 * k * D, ref + 3 * k * D, D) &&
+                  same_bits(out + (3 * k + 2) * D, ref + (3 * k + 2) * D, D));
+        }
+    }
+    free(block);
+}
+
 /* edl__vec_update_rows against one edl__vec_sgd / _adagrad / _sparse_adam call a row on a
    gradient s x held in memory; rows repeat, so the order of the updates shows. */
 TEST(vec_update_rows_matches_one_call_a_row) {

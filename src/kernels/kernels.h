@@ -158,6 +158,11 @@ float edl__vec_dot(const float *a, const float *b, size_t n);
    out row 2 = row 1 - row 2 instead, and out row 1 is not written. */
 void edl__vec_gather_dots(float *out, float *d1, float *d2, const float *table, size_t dim, const int64_t *idx,
                           size_t n, size_t per, size_t k0, size_t k1, int diff);
+/* bpr's gather of triples of rows of 32: out as edl__vec_gather_dots (per 3, diff) leaves it, and
+   for k in [k0, k1) the score logit[k] = bias[idx[3k + 1]] - bias[idx[3k + 2]] + row 0 . row 1
+   - row 0 . row 2, in that order, the products as edl__vec_dot's. */
+void edl__vec_bpr_gather32(float *out, float *logit, const float *table, const float *bias, const int64_t *idx,
+                           size_t n, size_t k0, size_t k1);
 /* out[k,:] = table[idx[k],:], k < n (indices in range: the caller checks) */
 void edl__vec_gather_rows(float *out, const float *table, size_t dim, const int64_t *idx, size_t n);
 bool edl__vec_any_ge(const int64_t *idx, size_t n, uint64_t limit);

@@ -198,9 +198,11 @@ EDL__CLONES void edl__vec_gather_rows(float *restrict out, const float *restrict
 
 /* edl__vec_gather_dots for bpr's triples of rows of 32 (per 3, diff) in a loop of its own, which
    the compiler keeps in registers: the general loop's every-case body cost ~10 ns a triple
-   in instructions, not in waiting for rows. The same products (dot_tree) and differences. */
+   in instructions, not in waiting for rows. The same products (dot_tree) and differences. With
+   bias, d1[k] is the score (bias[i] - bias[j] + the products' difference) and d2 is not used. */
 EDL__INLINE void gather_triples32(float *restrict out, float *restrict d1, float *restrict d2,
-                                  const float *restrict table, const int64_t *idx, size_t n, size_t k0, size_t k1) {
+                                  const float *restrict table, const float *restrict bias, const int64_t *idx, size_t n,
+                                  size_t k0, size_t k1) {
     const int split = ((uintptr_t)table & 63) != 0; /* then a row spans three lines */
     for (size_t k = 0; k < n; k++) {
         if (k + PREFETCH_AHEAD < n)
@@ -217,8 +219,18 @@ EDL__INLINE void gather_triples32(float *restrict out, float *restrict d1, float
         memcpy(&x1, t1, 64), memcpy(&y1, t1 + 16, 64), memcpy(&x2, t2, 64), memcpy(&y2, t2 + 16, 64);
         x1 -= x2, y1 -= y2;
         memcpy(a + 64, &x1, 64), memcpy(a + 80, &y1, 64);
-        if (k >= k0 && k < k1) d1[k] = dot_tree(t0, t1, 32), d2[k] = dot_tree(t0, t2, 32);
+        if (k < k0 || k >= k1) continue;
+        const float p1 = dot_tree(t0, t1, 32), p2 = dot_tree(t0, t2, 32);
+        if (bias)
+            d1[k] = bias[idx[3 * k + 1]] - bias[idx[3 * k + 2]] + p1 - p2;
+        else
+            d1[k] = p1, d2[k] = p2;
     }
+}
+
+EDL__CLONES void edl__vec_bpr_gather32(float *restrict out, float *restrict logit, const float *restrict table,
+                                       const float *restrict bias, const int64_t *idx, size_t n, size_t k0, size_t k1) {
+    gather_triples32(out, logit, NULL, table, bias, idx, n, k0, k1);
 }
 
 /* The rows of n examples of per rows each (per 2 or 3): out[k per + r,:] = table[idx[k per + r],:],
@@ -231,7 +243,7 @@ EDL__CLONES void edl__vec_gather_dots(float *restrict out, float *restrict d1, f
                                       const float *restrict table, size_t dim, const int64_t *idx, size_t n, size_t per,
                                       size_t k0, size_t k1, int diff) {
     if (per == 3 && diff && dim == 32) {
-        gather_triples32(out, d1, d2, table, idx, n, k0, k1);
+        gather_triples32(out, d1, d2, table, NULL, idx, n, k0, k1);
         return;
     }
     const int keep1 = !(per == 3 && diff); /* with diff, row 1 is not needed after: not stored */

@@ -523,9 +523,13 @@ static bool step_bpr(trainer *t, workspace *w, size_t s, size_t e, size_t step, 
     size_t k0, k1; /* the rows (indices below users + items), this rank's part of the products */
     edl__comm_share(t->comm, nb, &k0, &k1);
     /* <p_u, q_i>, <p_u, q_j>; the rows kept: p_u, q_i, q_i - q_j */
-    edl__vec_gather_dots(w->rows, w->logit, w->dlogit, r->table, d, w->idx, nb, 3, k0, k1, 1);
-    for (size_t k = k0; k < k1; k++)
-        w->logit[k] = r->bias[w->idx[3 * k + 1]] - r->bias[w->idx[3 * k + 2]] + w->logit[k] - w->dlogit[k];
+    if (d == 32) { /* the default width: the scores made as the rows are read */
+        edl__vec_bpr_gather32(w->rows, w->logit, r->table, r->bias, w->idx, nb, k0, k1);
+    } else {
+        edl__vec_gather_dots(w->rows, w->logit, w->dlogit, r->table, d, w->idx, nb, 3, k0, k1, 1);
+        for (size_t k = k0; k < k1; k++)
+            w->logit[k] = r->bias[w->idx[3 * k + 1]] - r->bias[w->idx[3 * k + 2]] + w->logit[k] - w->dlogit[k];
+    }
     if (!share_parts(t, step, w->logit, 1, nb)) return true;
     /* the loss -log sigmoid(x) and its gradient sigmoid(x) - 1 a score, in float (the double
        exp and log1p a score had taken a seventh of an epoch) */
