@@ -728,6 +728,29 @@ EDL__CLONES bool edl__vec_bpr_sgd32(const edl__opt_coef *c, const edl__opt_coef 
     return bad == 0 && lanes_finite(&lanes);
 }
 
+/* edl__vec_update_rows for SparseAdam's rule on rows of 32 (mf's default), in a loop of its own as
+   sgd_rows32, each value checked as it is made. */
+EDL__INLINE bool lazy_adam_rows32(const edl__opt_coef *c, float *p, float *s1, float *s2, const int64_t *rows, size_t n,
+                                  const float *scale, const float *const *x) {
+    const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
+    const int split = ((uintptr_t)p & 63) != 0;
+    unsigned bad = 0;
+    for (size_t m = 0; m < n; m++) {
+        if (m + PREFETCH_AHEAD < n) {
+            const size_t ahead = (size_t)rows[m + PREFETCH_AHEAD] * 32;
+            prefetch_row32(p + ahead, split), prefetch_row32(s1 + ahead, split), prefetch_row32(s2 + ahead, split);
+        }
+        const size_t off = (size_t)rows[m] * 32;
+        float *restrict pr = p + off, *restrict r1 = s1 + off, *restrict r2 = s2 + off;
+        const float s = scale[m], *restrict xm = x[m];
+        for (size_t j = 0; j < 32; j++) {
+            const float v = edl__rule_sparse_adam(pr[j], s * xm[j], &r1[j], &r2[j], k1, k2, wd, decay, step, eps);
+            pr[j] = v, bad |= nonfinite(v);
+        }
+    }
+    return bad == 0;
+}
+
 /* Row updates of a batch, in order: for m < n, the gradient scale[m] * x[m][0..dim) applied to
    row rows[m] of p (state s1, s2 beside it, at the same offsets) by the rule of kind: SGD,
    Adagrad, or Adam as SparseAdam's lazy rule (the recommenders' rules). The same values as one
@@ -739,6 +762,7 @@ EDL__CLONES bool edl__vec_update_rows(edl_opt_kind kind, const edl__opt_coef *c,
     const int rule = kind == EDL_OPT_SGD ? 0 : kind == EDL_OPT_ADAGRAD || kind == EDL_OPT_ROWWISE_ADAGRAD ? 1 : 2;
     const int state1 = rule > 0 || c->momentum != 0.0f, state2 = rule == 2;
     if (rule == 0 && !state1 && dim == 32) return sgd_rows32(c, p, rows, n, scale, x);
+    if (rule == 2 && dim == 32) return lazy_adam_rows32(c, p, s1, s2, rows, n, scale, x);
     edl__f16 lanes = {0};
     for (size_t m = 0; m < n; m++) {
         if (m + PREFETCH_AHEAD < n) {
