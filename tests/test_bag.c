@@ -53,44 +53,52 @@ static void random_bags(edl_rng *rng, size_t n, size_t bags, int64_t *offsets) {
 TEST(bag_fast_equals_naive_and_threads_identical) {
     edl_rng rng;
     edl_rng_seed(&rng, 10);
-    /* a table above EDL__SCATTER_PAR_MIN_BYTES, so the backward is split over threads */
-    const size_t dim = 40, rows = EDL__SCATTER_PAR_MIN_BYTES / (dim * sizeof(float)) + 700;
-    const size_t n = 6000, bags = 300;
-    float *table = rand_floats(&rng, rows * dim, -1, 1), *dout = rand_floats(&rng, bags * dim, -1, 1);
-    float *weights = rand_floats(&rng, n, -1, 1);
-    int64_t *idx = malloc(n * sizeof *idx), *offsets = malloc(bags * sizeof *offsets);
-    for (size_t i = 0; i < n; i++) /* repeats and ties, and rows all over the table */
-        idx[i] = (int64_t)(i % 4 ? edl_rng_below(&rng, 60) : edl_rng_below(&rng, rows));
-    random_bags(&rng, n, bags, offsets);
-    for (int p = 0; p < 3; p++)
-        for (int pad = -1; pad <= 5; pad += 6) {
-            const float *w = p == EDL_POOL_SUM && pad < 0 ? weights : NULL;
-            float *o = zeros(bags * dim), *oref = zeros(bags * dim), *o1 = zeros(bags * dim);
-            int64_t *am = malloc(bags * dim * 8), *amref = malloc(bags * dim * 8), *am1 = malloc(bags * dim * 8);
-            set_threads(p + 2); /* 2, 3 and 4 threads: both ownership rules */
-            CHECK_OK(edl_embedding_bag_forward(o, am, table, rows, dim, idx, n, offsets, bags, w, (edl_pool)p, pad));
-            set_threads(1);
-            CHECK_OK(edl_embedding_bag_forward(o1, am1, table, rows, dim, idx, n, offsets, bags, w, (edl_pool)p, pad));
-            edl__embedding_bag_forward_naive(oref, amref, table, dim, idx, n, offsets, bags, w, (edl_pool)p, pad);
-            CHECK_EQUAL_F(o, oref, bags * dim);
-            CHECK_EQUAL_F(o, o1, bags * dim);
-            if (p == EDL_POOL_MAX) {
-                CHECK(memcmp(am, amref, bags * dim * 8) == 0);
-                CHECK(memcmp(am, am1, bags * dim * 8) == 0);
+    /* widths through each block of the forward's sums: 64, 32, 16 columns and the rest */
+    static const size_t dims[] = {40, 64, 100, 16, 7};
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+        /* a table above EDL__SCATTER_PAR_MIN_BYTES, so the backward is split over threads */
+        const size_t dim = dims[di], rows = EDL__SCATTER_PAR_MIN_BYTES / (dim * sizeof(float)) + 700;
+        const size_t n = 6000, bags = 300;
+        float *table = rand_floats(&rng, rows * dim, -1, 1), *dout = rand_floats(&rng, bags * dim, -1, 1);
+        float *weights = rand_floats(&rng, n, -1, 1);
+        int64_t *idx = malloc(n * sizeof *idx), *offsets = malloc(bags * sizeof *offsets);
+        for (size_t i = 0; i < n; i++) /* repeats and ties, and rows all over the table */
+            idx[i] = (int64_t)(i % 4 ? edl_rng_below(&rng, 60) : edl_rng_below(&rng, rows));
+        random_bags(&rng, n, bags, offsets);
+        for (int p = 0; p < 3; p++)
+            for (int pad = -1; pad <= 5; pad += 6) {
+                const float *w = p == EDL_POOL_SUM && pad < 0 ? weights : NULL;
+                float *o = zeros(bags * dim), *oref = zeros(bags * dim), *o1 = zeros(bags * dim);
+                int64_t *am = malloc(bags * dim * 8), *amref = malloc(bags * dim * 8), *am1 = malloc(bags * dim * 8);
+                set_threads(p + 2); /* 2, 3 and 4 threads: both ownership rules */
+                CHECK_OK(
+                    edl_embedding_bag_forward(o, am, table, rows, dim, idx, n, offsets, bags, w, (edl_pool)p, pad));
+                set_threads(1);
+                CHECK_OK(
+                    edl_embedding_bag_forward(o1, am1, table, rows, dim, idx, n, offsets, bags, w, (edl_pool)p, pad));
+                edl__embedding_bag_forward_naive(oref, amref, table, dim, idx, n, offsets, bags, w, (edl_pool)p, pad);
+                CHECK_EQUAL_F(o, oref, bags * dim);
+                CHECK_EQUAL_F(o, o1, bags * dim);
+                if (p == EDL_POOL_MAX) {
+                    CHECK(memcmp(am, amref, bags * dim * 8) == 0);
+                    CHECK(memcmp(am, am1, bags * dim * 8) == 0);
+                }
+                float *dt = zeros(rows * dim), *dt1 = zeros(rows * dim), *dtref = zeros(rows * dim);
+                set_threads(p + 2);
+                CHECK_OK(
+                    edl_embedding_bag_backward(dt, rows, dim, idx, n, offsets, bags, w, (edl_pool)p, pad, am, dout));
+                set_threads(1);
+                CHECK_OK(
+                    edl_embedding_bag_backward(dt1, rows, dim, idx, n, offsets, bags, w, (edl_pool)p, pad, am, dout));
+                edl__embedding_bag_backward_naive(dtref, dim, idx, n, offsets, bags, w, (edl_pool)p, pad, amref, dout);
+                CHECK_CLOSE(dt, dtref, rows * dim, 1e-5, 1e-5);
+                CHECK_EQUAL_F(dt, dt1, rows * dim); /* backward too: ownership keeps the order */
+                if (pad >= 0)
+                    for (size_t d = 0; d < dim; d++) CHECK(dt[(size_t)pad * dim + d] == 0.0f);
+                free(o), free(oref), free(o1), free(am), free(amref), free(am1), free(dt), free(dt1), free(dtref);
             }
-            float *dt = zeros(rows * dim), *dt1 = zeros(rows * dim), *dtref = zeros(rows * dim);
-            set_threads(p + 2);
-            CHECK_OK(edl_embedding_bag_backward(dt, rows, dim, idx, n, offsets, bags, w, (edl_pool)p, pad, am, dout));
-            set_threads(1);
-            CHECK_OK(edl_embedding_bag_backward(dt1, rows, dim, idx, n, offsets, bags, w, (edl_pool)p, pad, am, dout));
-            edl__embedding_bag_backward_naive(dtref, dim, idx, n, offsets, bags, w, (edl_pool)p, pad, amref, dout);
-            CHECK_CLOSE(dt, dtref, rows * dim, 1e-5, 1e-5);
-            CHECK_EQUAL_F(dt, dt1, rows * dim); /* backward too: ownership keeps the order */
-            if (pad >= 0)
-                for (size_t d = 0; d < dim; d++) CHECK(dt[(size_t)pad * dim + d] == 0.0f);
-            free(o), free(oref), free(o1), free(am), free(amref), free(am1), free(dt), free(dt1), free(dtref);
-        }
-    free(table), free(dout), free(weights), free(idx), free(offsets);
+        free(table), free(dout), free(weights), free(idx), free(offsets);
+    }
 }
 
 TEST(bag_empty_and_all_padding) {
