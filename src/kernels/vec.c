@@ -869,6 +869,44 @@ EDL__INLINE void dense_chunk(int rule, const edl__opt_coef *c, float *p, float *
     nan_lanes(p, w, lanes);
 }
 
+/* Adam's rule (with div_known) on 16 values in registers, from their gradient g: adam_run's
+   arithmetic lane for lane (the same operations in the same order); the new values' check into
+   *chk before they are stored. */
+EDL__INLINE void adam_v16(const edl__opt_coef *c, float rb, float *restrict p, float *restrict m1, float *restrict m2,
+                          const edl__v16 *g, edl__v16 *chk) {
+    const float b1 = c->b1, b2 = c->b2, k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay;
+    const float step = c->step, sbc2 = c->sbc2, eps = c->eps;
+    edl__v16 pv, a, v, den;
+    memcpy(&pv, p, 64), memcpy(&a, m1, 64), memcpy(&v, m2, 64);
+    const edl__v16 d = *g + wd * pv, pi = pv * decay;
+    a = a * b1 + d * k1, v = v * b2 + d * d * k2;
+    memcpy(m1, &a, 64), memcpy(m2, &v, 64);
+    for (int l = 0; l < 16; l++) den[l] = div_known(sqrtf(v[l]), sbc2, rb) + eps;
+    pv = pi - step * (a / den);
+    memcpy(p, &pv, 64);
+    *chk += pv * 0.0f;
+}
+
+/* A row of 64 by Adam (with div_known) from its held gradient: the sums in four 16-lane vectors,
+   then adam_v16 on each. In the general loop the row went through the stack twice and was read
+   back for its check. */
+EDL__INLINE void adam_row64(const edl__opt_coef *c, float rb, float *restrict p, float *restrict m1, float *restrict m2,
+                            uint32_t k0, uint32_t k1, const edl__bag_occ *occ, const float *restrict dout, size_t dim,
+                            edl__f16 *lanes) {
+    edl__v16 g0 = {0}, g1 = {0}, g2 = {0}, g3 = {0}, x0, x1, x2, x3, chk = {0};
+    for (uint32_t k = k0; k < k1; k++) {
+        const float *x = dout + (size_t)occ[k].bag * dim, f = occ[k].factor;
+        memcpy(&x0, x, 64), memcpy(&x1, x + 16, 64), memcpy(&x2, x + 32, 64), memcpy(&x3, x + 48, 64);
+        if (f == 1.0f)
+            g0 += x0, g1 += x1, g2 += x2, g3 += x3;
+        else
+            g0 += f * x0, g1 += f * x1, g2 += f * x2, g3 += f * x3;
+    }
+    adam_v16(c, rb, p, m1, m2, &g0, &chk), adam_v16(c, rb, p + 16, m1 + 16, m2 + 16, &g1, &chk);
+    adam_v16(c, rb, p + 32, m1 + 32, m2 + 32, &g2, &chk), adam_v16(c, rb, p + 48, m1 + 48, m2 + 48, &g3, &chk);
+    *lanes += chk;
+}
+
 /* Each row's gradient summed in a 64-float block from its occurrences (zero for a row with
    none), then the rule on that block: the table's gradient is never stored, and p, s1, s2 are
    read and written once, in order (the hardware's prefetcher follows them). */
@@ -879,6 +917,7 @@ EDL__CLONES_FMA bool edl__vec_update_bag_rows(edl_opt_kind kind, const edl__opt_
                      : kind == EDL_OPT_ADAGRAD || kind == EDL_OPT_ROWWISE_ADAGRAD ? 1
                      : div_known_ok(c->sbc2)                                      ? 3
                                                                                   : 2;
+    const float rb = rule == 3 ? 1.0f / c->sbc2 : 0.0f;
     edl__f16 lanes = {0};
     for (size_t r = r0; r < r1; r++) {
         const size_t off = r * dim;
@@ -886,7 +925,9 @@ EDL__CLONES_FMA bool edl__vec_update_bag_rows(edl_opt_kind kind, const edl__opt_
         for (size_t j = 0; j < dim; j += 64) {
             const size_t w = dim - j < 64 ? dim - j : 64;
             float g[64];
-            if (w == 64) {
+            if (w == 64 && rule == 3 && s1 && s2) {
+                adam_row64(c, rb, pr + j, r1p + j, r2p + j, start[r], start[r + 1], occ, dout + j, dim, &lanes);
+            } else if (w == 64) {
                 memset(g, 0, sizeof g);
                 occurrence_sum(g, 64, start[r], start[r + 1], occ, dout, dim, j);
                 dense_chunk(rule, c, pr + j, g, r1p ? r1p + j : NULL, r2p ? r2p + j : NULL, 64, &lanes);
