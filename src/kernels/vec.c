@@ -127,10 +127,32 @@ void edl__vec_prefetch(const void *p, size_t bytes, int write) {
 /* o += (w ? w[j] : 1) * table[idx[j],:] for j in [s, e) with idx[j] != pad, in order;
    returns how many rows were added. Rows are asked for PREFETCH_AHEAD indices ahead, up to
    index ahead (>= e): past e, the next bags' first rows, so theirs do not start with misses. */
+/* Asks for the lines of p[0 .. n), n >= 1 (to be read). */
+EDL__INLINE void prefetch_span(const float *p, size_t n) {
+#if defined(__GNUC__) || defined(__clang__)
+    for (size_t d = 0; d < n; d += 16) __builtin_prefetch(p + d, 0, 3);
+    __builtin_prefetch(p + n - 1, 0, 3);
+#else
+    (void)p, (void)n;
+#endif
+}
+
+/* The prefetches of the bag's index j's sums over columns d0 .. d0 + span: the row PREFETCH_AHEAD
+   on in the bag, or past its end (for the block that ends the row: last) the next bags' rows
+   from column 0, up to index ahead. */
+EDL__INLINE void prefetch_bag_row(const float *table, size_t dim, size_t d0, size_t span, const int64_t *idx, size_t j,
+                                  size_t e, size_t ahead, int last) {
+    if (j + PREFETCH_AHEAD < e)
+        prefetch_span(table + (size_t)idx[j + PREFETCH_AHEAD] * dim + d0, span);
+    else if (last && j + PREFETCH_AHEAD < ahead)
+        prefetch_span(table + (size_t)idx[j + PREFETCH_AHEAD] * dim, dim < 64 ? dim : 64);
+}
+
 /* Columns d0 .. d0 + 16 nv of the bag's rows summed into o in nv 16-lane vectors held in
-   registers (nv 1, 2 or 4, a constant where it is inlined): the additions of the loop below,
-   in the same order. That loop's block of 64 floats lived on the stack, and each row's sum waited
-   for the last one's store: 66 us for bench/train.c's 12,800 rows even from L1. */
+   registers (nv 1, 2 or 4, a constant where it is inlined): the additions of a loop over a block
+   of floats, in the same order. Such a block lived on the stack, and each row's sum waited for
+   the last one's store: 66 us for bench/train.c's 12,800 rows even from L1. last: the block ends
+   the row, so it asks for the next bags' rows. */
 EDL__INLINE void sum_rows_v(float *restrict o, const float *restrict table, size_t dim, size_t d0, int nv,
                             const int64_t *idx, size_t s, size_t e, size_t ahead, int last, const float *w,
                             int64_t pad) {
@@ -139,10 +161,7 @@ EDL__INLINE void sum_rows_v(float *restrict o, const float *restrict table, size
     if (nv > 1) memcpy(&a1, o + d0 + 16, 64);
     if (nv > 2) memcpy(&a2, o + d0 + 32, 64), memcpy(&a3, o + d0 + 48, 64);
     for (size_t j = s; j < e; j++) {
-        if (j + PREFETCH_AHEAD < e)
-            prefetch_row(table + (size_t)idx[j + PREFETCH_AHEAD] * dim + d0, 16 * (size_t)nv, 0);
-        else if (last && j + PREFETCH_AHEAD < ahead)
-            prefetch_row(table + (size_t)idx[j + PREFETCH_AHEAD] * dim, dim < 64 ? dim : 64, 0);
+        prefetch_bag_row(table, dim, d0, 16 * (size_t)nv, idx, j, e, ahead, last);
         if (idx[j] == pad) continue;
         const float *restrict row = table + (size_t)idx[j] * dim + d0;
         memcpy(&r0, row, 64);
@@ -171,25 +190,35 @@ EDL__CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict 
     /* 64 columns at a time (then 32, 16), rows in bag order: the same additions in the same
        order as one row at a time */
     for (size_t d0 = 0; d0 < dim;) {
-        const size_t left = dim - d0, width = left >= 64 ? 64 : left >= 32 ? 32 : left >= 16 ? 16 : left;
-        const int last = d0 + width == dim; /* the next bags' rows are read from column 0 */
-        if (width == 64)
-            sum_rows_v(o, table, dim, d0, 4, idx, s, e, ahead, last, w, pad);
-        else if (width == 32)
-            sum_rows_v(o, table, dim, d0, 2, idx, s, e, ahead, last, w, pad);
-        else if (width == 16)
-            sum_rows_v(o, table, dim, d0, 1, idx, s, e, ahead, last, w, pad);
-        else
-            for (size_t j = s; j < e; j++) { /* the last 1-15 columns */
-                if (idx[j] == pad) continue;
-                const float *restrict row = table + (size_t)idx[j] * dim + d0;
-                const float a = w ? w[j] : 1.0f;
-                if (w)
-                    for (size_t d = 0; d < width; d++) o[d0 + d] += a * row[d];
-                else
-                    for (size_t d = 0; d < width; d++) o[d0 + d] += row[d];
-            }
-        d0 += width;
+        const size_t left = dim - d0;
+        const int last = left <= 64; /* this block ends the row: it asks for the next bags' rows */
+        if (left >= 64 || left == 32 || left == 48 || left == 16) {
+            const size_t width = left >= 64 ? 64 : left >= 32 ? 32 : 16;
+            if (width == 64)
+                sum_rows_v(o, table, dim, d0, 4, idx, s, e, ahead, left == 64, w, pad);
+            else if (width == 32)
+                sum_rows_v(o, table, dim, d0, 2, idx, s, e, ahead, left == 32, w, pad);
+            else
+                sum_rows_v(o, table, dim, d0, 1, idx, s, e, ahead, 1, w, pad);
+            d0 += width;
+            continue;
+        }
+        /* the last 1-63 columns when they are not whole vectors: a block of them on the stack,
+           one pass over the rows (whole vectors and a second pass for the rest was slower) */
+        float acc[64];
+        memcpy(acc, o + d0, left * sizeof *acc);
+        for (size_t j = s; j < e; j++) {
+            prefetch_bag_row(table, dim, d0, left, idx, j, e, ahead, last);
+            if (idx[j] == pad) continue;
+            const float *restrict row = table + (size_t)idx[j] * dim + d0;
+            const float a = w ? w[j] : 1.0f;
+            if (w)
+                for (size_t d = 0; d < left; d++) acc[d] += a * row[d];
+            else
+                for (size_t d = 0; d < left; d++) acc[d] += row[d];
+        }
+        memcpy(o + d0, acc, left * sizeof *acc);
+        d0 = dim;
     }
     return count;
 }
