@@ -131,7 +131,7 @@ void edl__vec_prefetch(const void *p, size_t bytes, int write) {
 EDL__INLINE void prefetch_span(const float *p, size_t n) {
 #if defined(__GNUC__) || defined(__clang__)
     for (size_t d = 0; d < n; d += 16) __builtin_prefetch(p + d, 0, 3);
-    __builtin_prefetch(p + n - 1, 0, 3);
+    if ((uintptr_t)p & 63) __builtin_prefetch(p + n - 1, 0, 3); /* off a line's start: one line more */
 #else
     (void)p, (void)n;
 #endif
