@@ -59,8 +59,8 @@ TEST(vec_gather_rows_and_dots_match_references) {
     }
 }
 
-/* edl__vec_bpr_gather32 against edl__vec_gather_dots (per 3, diff) and the score step_bpr made
-   from its products: bias[i] - bias[j] + d1 - d2. */
+/* edl__vec_bpr_gather32 against the naive gather, edl__vec_dot and the score step_bpr made from
+   the products: bias[i] - bias[j] + d1 - d2. */
 TEST(vec_bpr_gather32_matches_gather_dots_and_the_score) {
     edl_rng rng;
     edl_rng_seed(&rng, 4);
@@ -74,13 +74,19 @@ TEST(vec_bpr_gather32_matches_gather_dots_and_the_score) {
         for (size_t k = 0; k < N; k++) logit[k] = -7.0f;
         memset(out, 0, sizeof out), memset(ref, 0, sizeof ref);
         edl__vec_bpr_gather32(out, logit, table, bias, idx, N, 2, N - 3);
-        edl__vec_gather_dots(ref, d1, d2, table, D, idx, N, 3, 2, N - 3, 1);
+        edl__embedding_forward_naive(ref, table, D, idx, 3 * N); /* the rows, then the references */
         for (size_t k = 0; k < N; k++) {
+            const float *t0 = ref + 3 * k * D, *t1 = t0 + D, *t2 = t0 + 2 * D;
+            d1[k] = edl__vec_dot(t0, t1, D), d2[k] = edl__vec_dot(t0, t2, D);
             float want = k >= 2 && k < N - 3 ? bias[idx[3 * k + 1]] - bias[idx[3 * k + 2]] + d1[k] - d2[k] : -7.0f;
             if (memcmp(&logit[k], &want, sizeof want))
                 FAILF("offset %d triple %zu: score %g, want %g", off, k, logit[k], want);
-            CHECK(same_bits(out + 3 * k * D, ref + 3 * k * D, D) &&
-                  same_bits(out + (3 * k + 2) * D, ref + (3 * k + 2) * D, D));
+            CHECK(same_bits(out + 3 * k * D, t0, D));
+            for (size_t d = 0; d < D; d++) {
+                const float diff = t1[d] - t2[d];
+                if (memcmp(&out[(3 * k + 2) * D + d], &diff, sizeof diff))
+                    FAILF("offset %d triple %zu column %zu: the difference row is wrong", off, k, d);
+            }
         }
     }
     free(block);
@@ -92,13 +98,15 @@ TEST(vec_update_rows_matches_one_call_a_row) {
     edl_rng rng;
     edl_rng_seed(&rng, 5);
     static const size_t dims[] = {1, 7, 32, 40, 64, 130};
-    static const edl_opt_kind kinds[] = {EDL_OPT_SGD, EDL_OPT_ADAGRAD, EDL_OPT_ADAM};
-    for (size_t ki = 0; ki < 3; ki++)
+    /* the last: SGD with momentum, whose buffer keeps it off the plain SGD loop */
+    static const edl_opt_kind kinds[] = {EDL_OPT_SGD, EDL_OPT_ADAGRAD, EDL_OPT_ADAM, EDL_OPT_SGD};
+    for (size_t ki = 0; ki < 4; ki++)
         for (size_t di = 0; di < sizeof dims / sizeof *dims; di++) {
             const size_t dim = dims[di], rows = 12, n = 40, len = rows * dim;
             edl_optim_config oc;
             edl_optim_defaults(&oc, kinds[ki]);
             oc.lr = 0.05f, oc.weight_decay = 0.01f;
+            if (ki == 3) oc.momentum = 0.9f;
             edl__opt_coef c = edl__opt_coefs(&oc, 0.05f, 3, 1);
             float *p = malloc(len * sizeof *p), *s1 = malloc(len * sizeof *s1), *s2 = malloc(len * sizeof *s2);
             float *rp = malloc(len * sizeof *rp), *r1 = malloc(len * sizeof *r1), *r2 = malloc(len * sizeof *r2);
@@ -120,7 +128,7 @@ TEST(vec_update_rows_matches_one_call_a_row) {
                 rok &= edl__opt_apply(kinds[ki], &c, rp + off, g, r1 + off, r2 + off, dim, 1);
             }
             CHECK(ok && rok);
-            if (!same_bits(p, rp, len) || (kinds[ki] != EDL_OPT_SGD && !same_bits(s1, r1, len)) ||
+            if (!same_bits(p, rp, len) || ((kinds[ki] != EDL_OPT_SGD || ki == 3) && !same_bits(s1, r1, len)) ||
                 (kinds[ki] == EDL_OPT_ADAM && !same_bits(s2, r2, len)))
                 FAILF("kind %d dim %zu: the batch update differs from one call a row", (int)kinds[ki], dim);
             /* a non-finite result is reported */
@@ -141,10 +149,10 @@ TEST(vec_update_rows_matches_one_call_a_row) {
         }
 }
 
-/* edl__vec_bpr_sgd32 against what step_bpr does without it: edl__opt_apply1 on each triple's
-   two item biases, then edl__vec_update_rows on the rows (scales g, g, -g of q_i - q_j, p_u,
-   p_u); users and items repeat, as a record's 4 triples do, and the table sits on a line's start
-   and 16 bytes past it. */
+/* edl__vec_bpr_sgd32 against the updates one at a time: edl__opt_apply1 on each triple's two item
+   biases, then edl__vec_sgd on each row from its gradient in memory (scales g, g, -g of q_i - q_j,
+   p_u, p_u), the rows in order; users and items repeat, as a record's 4 triples do, and the table
+   sits on a line's start and 16 bytes past it. */
 TEST(vec_bpr_sgd32_matches_the_unfused_updates) {
     edl_rng rng;
     edl_rng_seed(&rng, 9);
@@ -157,8 +165,7 @@ TEST(vec_bpr_sgd32_matches_the_unfused_updates) {
             c.wd = decay ? 0.01f : 0.0f, cb.wd = decay ? 0.002f : 0.0f;
             float *block = aligned_alloc(64, (2 * ROWS * D + 64) * sizeof(float));
             float *table = block + off, *ref = block + off + ROWS * D + 32;
-            float bias[ROWS], rbias[ROWS], g[N], rows[3 * N * D], scale[3 * N];
-            const float *x[3 * N];
+            float bias[ROWS], rbias[ROWS], g[N], rows[3 * N * D], grad[D];
             int64_t idx[3 * N];
             fill(table, ROWS * D, &rng, 0.5f), fill(bias, ROWS, &rng, 0.5f), fill(g, N, &rng, 1.0f);
             fill(rows, 3 * N * D, &rng, 1.0f);
@@ -173,17 +180,23 @@ TEST(vec_bpr_sgd32_matches_the_unfused_updates) {
                 size_t bi = (size_t)idx[3 * k + 1], bj = (size_t)idx[3 * k + 2];
                 rok &= edl__opt_apply1(EDL_OPT_SGD, &cb, rbias + bi, g[k], NULL, NULL);
                 rok &= edl__opt_apply1(EDL_OPT_SGD, &cb, rbias + bj, -g[k], NULL, NULL);
-                scale[3 * k] = g[k], scale[3 * k + 1] = g[k], scale[3 * k + 2] = -g[k];
-                x[3 * k] = rows + (3 * k + 2) * D, x[3 * k + 1] = x[3 * k + 2] = rows + 3 * k * D;
             }
-            rok &= edl__vec_update_rows(EDL_OPT_SGD, &c, ref, NULL, NULL, D, idx, 3 * N, scale, x);
+            for (size_t m = 0; m < 3 * N; m++) { /* the row's gradient in memory, then one call */
+                const size_t k = m / 3;
+                const float sc = m % 3 == 2 ? -g[k] : g[k], *x = rows + (m % 3 ? 3 * k : 3 * k + 2) * D;
+                for (size_t d = 0; d < D; d++) grad[d] = sc * x[d];
+                rok &= edl__vec_sgd(ref + (size_t)idx[m] * D, grad, NULL, D, &c);
+            }
             CHECK(ok && rok);
             if (!same_bits(table, ref, ROWS * D) || !same_bits(bias, rbias, ROWS))
                 FAILF("offset %d decay %d: the fused bpr step differs from the unfused updates", off, decay);
-            /* a nonfinite bias, and a nonfinite row in a later triple, are reported */
-            g[0] = INFINITY;
-            CHECK(!edl__vec_bpr_sgd32(&c, &cb, table, bias, idx, g, rows, 1));
+            /* a nonfinite bias with every row finite, and a nonfinite row in a later triple, are
+               reported; finite ones are not */
             fill(table, ROWS * D, &rng, 0.5f), fill(bias, ROWS, &rng, 0.5f), g[0] = g[1] = 0.0f;
+            CHECK(edl__vec_bpr_sgd32(&c, &cb, table, bias, idx, g, rows, 2));
+            bias[idx[5]] = INFINITY;
+            CHECK(!edl__vec_bpr_sgd32(&c, &cb, table, bias, idx, g, rows, 2));
+            fill(bias, ROWS, &rng, 0.5f);
             table[(size_t)idx[5] * D + D - 1] = NAN;
             CHECK(!edl__vec_bpr_sgd32(&c, &cb, table, bias, idx, g, rows, 2));
             free(block);

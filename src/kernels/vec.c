@@ -804,12 +804,12 @@ EDL__CLONES bool edl__vec_bpr_sgd32(const edl__opt_coef *c, const edl__opt_coef 
 EDL__INLINE bool lazy_adam_rows32(const edl__opt_coef *c, float *p, float *s1, float *s2, const int64_t *rows, size_t n,
                                   const float *scale, const float *const *x) {
     const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
-    const int split = ((uintptr_t)p & 63) != 0;
+    const int split = ((uintptr_t)p & 63) != 0, split1 = ((uintptr_t)s1 & 63) != 0, split2 = ((uintptr_t)s2 & 63) != 0;
     unsigned bad = 0;
     for (size_t m = 0; m < n; m++) {
         if (m + PREFETCH_AHEAD < n) {
             const size_t ahead = (size_t)rows[m + PREFETCH_AHEAD] * 32;
-            prefetch_row32(p + ahead, split), prefetch_row32(s1 + ahead, split), prefetch_row32(s2 + ahead, split);
+            prefetch_row32(p + ahead, split), prefetch_row32(s1 + ahead, split1), prefetch_row32(s2 + ahead, split2);
         }
         const size_t off = (size_t)rows[m] * 32;
         float *restrict pr = p + off, *restrict r1 = s1 + off, *restrict r2 = s2 + off;
