@@ -109,6 +109,20 @@ static inline void prefetch_row(const float *row, size_t dim, int write) {
 #endif
 }
 
+/* Asks for every line of p[0 .. n), n >= 1: prefetch_row's, and the one more that n floats
+   starting off a line's start span. */
+EDL__INLINE void prefetch_span(const float *p, size_t n, int write) {
+    prefetch_row(p, n, write);
+#if defined(__GNUC__) || defined(__clang__)
+    if ((uintptr_t)p & 63) {
+        if (write)
+            __builtin_prefetch(p + n - 1, 1, 3);
+        else
+            __builtin_prefetch(p + n - 1, 0, 3);
+    }
+#endif
+}
+
 /* Asks for the bytes at p (each cache line) before they are needed (write: to be written). */
 void edl__vec_prefetch(const void *p, size_t bytes, int write) {
     const char *c = p;
@@ -127,25 +141,15 @@ void edl__vec_prefetch(const void *p, size_t bytes, int write) {
 /* o += (w ? w[j] : 1) * table[idx[j],:] for j in [s, e) with idx[j] != pad, in order;
    returns how many rows were added. Rows are asked for PREFETCH_AHEAD indices ahead, up to
    index ahead (>= e): past e, the next bags' first rows, so theirs do not start with misses. */
-/* Asks for the lines of p[0 .. n), n >= 1 (to be read). */
-EDL__INLINE void prefetch_span(const float *p, size_t n) {
-#if defined(__GNUC__) || defined(__clang__)
-    for (size_t d = 0; d < n; d += 16) __builtin_prefetch(p + d, 0, 3);
-    if ((uintptr_t)p & 63) __builtin_prefetch(p + n - 1, 0, 3); /* off a line's start: one line more */
-#else
-    (void)p, (void)n;
-#endif
-}
-
 /* The prefetches of the bag's index j's sums over columns d0 .. d0 + span: the row PREFETCH_AHEAD
    on in the bag, or past its end (for the block that ends the row: last) the next bags' rows
    from column 0, up to index ahead. */
 EDL__INLINE void prefetch_bag_row(const float *table, size_t dim, size_t d0, size_t span, const int64_t *idx, size_t j,
                                   size_t e, size_t ahead, int last) {
     if (j + PREFETCH_AHEAD < e)
-        prefetch_span(table + (size_t)idx[j + PREFETCH_AHEAD] * dim + d0, span);
+        prefetch_span(table + (size_t)idx[j + PREFETCH_AHEAD] * dim + d0, span, 0);
     else if (last && j + PREFETCH_AHEAD < ahead)
-        prefetch_span(table + (size_t)idx[j + PREFETCH_AHEAD] * dim, dim < 64 ? dim : 64);
+        prefetch_span(table + (size_t)idx[j + PREFETCH_AHEAD] * dim, dim < 64 ? dim : 64, 0);
 }
 
 /* Columns d0 .. d0 + 16 nv of the bag's rows summed into o in nv 16-lane vectors held in
@@ -263,14 +267,9 @@ EDL__CLONES void edl__vec_gather_rows(float *restrict out, const float *restrict
 EDL__INLINE void gather_triples32(float *restrict out, float *restrict d1, float *restrict d2,
                                   const float *restrict table, const float *restrict bias, const int64_t *idx, size_t n,
                                   size_t k0, size_t k1) {
-    const int split = ((uintptr_t)table & 63) != 0; /* then a row spans three lines */
     for (size_t k = 0; k < n; k++) {
         if (k + PREFETCH_AHEAD < n)
-            for (size_t r = 0; r < 3; r++) {
-                const float *ahead = table + (size_t)idx[(k + PREFETCH_AHEAD) * 3 + r] * 32;
-                __builtin_prefetch(ahead, 0, 3), __builtin_prefetch(ahead + 16, 0, 3);
-                if (split) __builtin_prefetch(ahead + 31, 0, 3);
-            }
+            for (size_t r = 0; r < 3; r++) prefetch_span(table + (size_t)idx[(k + PREFETCH_AHEAD) * 3 + r] * 32, 32, 0);
         const float *t0 = table + (size_t)idx[3 * k] * 32, *t1 = table + (size_t)idx[3 * k + 1] * 32;
         const float *t2 = table + (size_t)idx[3 * k + 2] * 32;
         float *a = out + 3 * k * 32;
@@ -755,23 +754,16 @@ EDL__INLINE void sgd_row32(float *pr, float s, const float *x, float lr, float w
     *lanes += p0 * 0.0f + p1 * 0.0f; /* one add from row to row */
 }
 
-/* A row of 32 wanted soon, to be written: two lines, three when rows are off a line's start. */
-EDL__INLINE void prefetch_row32(const float *row, int split) {
-    __builtin_prefetch(row, 1, 3), __builtin_prefetch(row + 16, 1, 3);
-    if (split) __builtin_prefetch(row + 31, 1, 3);
-}
-
 /* edl__vec_update_rows for plain SGD on rows of 32 (bpr's and mf's default width), in a loop of
    its own. Inside the general loop's every-rule body the compiler kept the loop's counters on
    the stack and read each row back for its check: ~60 instructions a row, and the loop was
-   bound by them (bpr's batches of rows in L1: 18.4 -> 9.9 ns a triple). */
+   bound by them (bpr's batches in isolation: 18.4 -> 9.9 ns a triple). */
 EDL__INLINE bool sgd_rows32(const edl__opt_coef *c, float *p, const int64_t *rows, size_t n, const float *scale,
                             const float *const *x) {
     const float lr = c->lr, wd = c->wd;
-    const int split = ((uintptr_t)p & 63) != 0;
     edl__f16 lanes = {0};
     for (size_t m = 0; m < n; m++) {
-        if (m + PREFETCH_AHEAD < n) prefetch_row32(p + (size_t)rows[m + PREFETCH_AHEAD] * 32, split);
+        if (m + PREFETCH_AHEAD < n) prefetch_span(p + (size_t)rows[m + PREFETCH_AHEAD] * 32, 32, 1);
         sgd_row32(p + (size_t)rows[m] * 32, scale[m], x[m], lr, wd, &lanes);
     }
     return lanes_finite(&lanes);
@@ -780,13 +772,12 @@ EDL__INLINE bool sgd_rows32(const edl__opt_coef *c, float *p, const int64_t *row
 EDL__CLONES bool edl__vec_bpr_sgd32(const edl__opt_coef *c, const edl__opt_coef *cb, float *table, float *bias,
                                     const int64_t *idx, const float *g, const float *rows, size_t n) {
     const float lr = c->lr, wd = c->wd, blr = cb->lr, bwd = cb->wd;
-    const int split = ((uintptr_t)table & 63) != 0;
     enum { AHEAD = 3 }; /* triples: the rows' prefetch distance of edl__vec_update_rows */
     edl__f16 lanes = {0};
     unsigned bad = 0;
     for (size_t k = 0; k < n; k++) {
         if (k + AHEAD < n)
-            for (size_t r = 0; r < 3; r++) prefetch_row32(table + (size_t)idx[3 * (k + AHEAD) + r] * 32, split);
+            for (size_t r = 0; r < 3; r++) prefetch_span(table + (size_t)idx[3 * (k + AHEAD) + r] * 32, 32, 1);
         const float gk = g[k];
         const size_t u = (size_t)idx[3 * k], i = (size_t)idx[3 * k + 1], j = (size_t)idx[3 * k + 2];
         bias[i] = edl__rule_sgd(bias[i], gk, blr, bwd), bad |= nonfinite(bias[i]);
@@ -804,12 +795,11 @@ EDL__CLONES bool edl__vec_bpr_sgd32(const edl__opt_coef *c, const edl__opt_coef 
 EDL__INLINE bool lazy_adam_rows32(const edl__opt_coef *c, float *p, float *s1, float *s2, const int64_t *rows, size_t n,
                                   const float *scale, const float *const *x) {
     const float k1 = c->k1, k2 = c->k2, wd = c->wd, decay = c->decay, step = c->step, eps = c->eps;
-    const int split = ((uintptr_t)p & 63) != 0, split1 = ((uintptr_t)s1 & 63) != 0, split2 = ((uintptr_t)s2 & 63) != 0;
     unsigned bad = 0;
     for (size_t m = 0; m < n; m++) {
         if (m + PREFETCH_AHEAD < n) {
             const size_t ahead = (size_t)rows[m + PREFETCH_AHEAD] * 32;
-            prefetch_row32(p + ahead, split), prefetch_row32(s1 + ahead, split1), prefetch_row32(s2 + ahead, split2);
+            prefetch_span(p + ahead, 32, 1), prefetch_span(s1 + ahead, 32, 1), prefetch_span(s2 + ahead, 32, 1);
         }
         const size_t off = (size_t)rows[m] * 32;
         float *restrict pr = p + off, *restrict r1 = s1 + off, *restrict r2 = s2 + off;
@@ -930,9 +920,9 @@ EDL__INLINE void adam_v16(const edl__opt_coef *c, float rb, int plain, float *re
 /* A row of 64 by Adam (with div_known) from its held gradient: the sums in four 16-lane vectors,
    then adam_v16 on each. In the general loop the row went through the stack twice and was read
    back for its check. */
-EDL__INLINE void adam_row64(const edl__opt_coef *c, float rb, float *restrict p, float *restrict m1, float *restrict m2,
-                            uint32_t k0, uint32_t k1, const edl__bag_occ *occ, const float *restrict dout, size_t dim,
-                            edl__f16 *lanes) {
+EDL__INLINE void adam_row64(const edl__opt_coef *c, float rb, int plain, float *restrict p, float *restrict m1,
+                            float *restrict m2, uint32_t k0, uint32_t k1, const edl__bag_occ *occ,
+                            const float *restrict dout, size_t dim, edl__f16 *lanes) {
     edl__v16 g0 = {0}, g1 = {0}, g2 = {0}, g3 = {0}, x0, x1, x2, x3, chk = {0};
     for (uint32_t k = k0; k < k1; k++) {
         const float *x = dout + (size_t)occ[k].bag * dim, f = occ[k].factor;
@@ -942,15 +932,9 @@ EDL__INLINE void adam_row64(const edl__opt_coef *c, float rb, float *restrict p,
         else
             g0 += f * x0, g1 += f * x1, g2 += f * x2, g3 += f * x3;
     }
-    if (adam_plain(c)) {
-        adam_v16(c, rb, 1, p, m1, m2, &g0, &chk), adam_v16(c, rb, 1, p + 16, m1 + 16, m2 + 16, &g1, &chk);
-        adam_v16(c, rb, 1, p + 32, m1 + 32, m2 + 32, &g2, &chk),
-            adam_v16(c, rb, 1, p + 48, m1 + 48, m2 + 48, &g3, &chk);
-    } else {
-        adam_v16(c, rb, 0, p, m1, m2, &g0, &chk), adam_v16(c, rb, 0, p + 16, m1 + 16, m2 + 16, &g1, &chk);
-        adam_v16(c, rb, 0, p + 32, m1 + 32, m2 + 32, &g2, &chk),
-            adam_v16(c, rb, 0, p + 48, m1 + 48, m2 + 48, &g3, &chk);
-    }
+    adam_v16(c, rb, plain, p, m1, m2, &g0, &chk), adam_v16(c, rb, plain, p + 16, m1 + 16, m2 + 16, &g1, &chk);
+    adam_v16(c, rb, plain, p + 32, m1 + 32, m2 + 32, &g2, &chk);
+    adam_v16(c, rb, plain, p + 48, m1 + 48, m2 + 48, &g3, &chk);
     *lanes += chk;
 }
 
@@ -973,7 +957,10 @@ EDL__CLONES_FMA bool edl__vec_update_bag_rows(edl_opt_kind kind, const edl__opt_
             const size_t w = dim - j < 64 ? dim - j : 64;
             float g[64];
             if (w == 64 && rule == 3 && s1 && s2) {
-                adam_row64(c, rb, pr + j, r1p + j, r2p + j, start[r], start[r + 1], occ, dout + j, dim, &lanes);
+                if (adam_plain(c)) /* (each form its own code, as adam_run's callers) */
+                    adam_row64(c, rb, 1, pr + j, r1p + j, r2p + j, start[r], start[r + 1], occ, dout + j, dim, &lanes);
+                else
+                    adam_row64(c, rb, 0, pr + j, r1p + j, r2p + j, start[r], start[r + 1], occ, dout + j, dim, &lanes);
             } else if (w == 64) {
                 memset(g, 0, sizeof g);
                 occurrence_sum(g, 64, start[r], start[r + 1], occ, dout, dim, j);
