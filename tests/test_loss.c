@@ -1,6 +1,7 @@
 /* Softmax, losses, activations, dropout and the RNG. */
 #include "harness.h"
 #include "common/internal.h"
+#include "kernels/kernels.h"
 
 TEST(softmax_cross_entropy_matches_pytorch) {
     const char *cases[] = {"ce", "ce_big"};
@@ -23,6 +24,34 @@ TEST(softmax_cross_entropy_matches_pytorch) {
         CHECK(loss2 == loss);
 #undef REF
     }
+}
+
+/* A softmax row's exps in float against libm's in double: each within 1e-6 relative at every
+   length (the vector loop's tails), the sum too; a logit of -inf (a masked class) gives exactly
+   0, as PyTorch; a NaN logit gives a NaN sum. */
+TEST(vec_exp_sum_matches_naive) {
+    enum { N = 300 };
+    float x[N], e[N], er[N];
+    edl_rng rng;
+    edl_rng_seed(&rng, 21);
+    for (size_t j = 0; j < N; j++) x[j] = -120.0f * edl_rng_uniform(&rng);
+    x[0] = 0.0f, x[1] = -0.0f, x[2] = -86.9f, x[3] = -1e-7f, x[4] = -30.0f;
+    for (size_t n = 1; n <= N; n += n < 40 ? 1 : 61) {
+        double s = edl__vec_exp_sum(e, x, n, 0.0f), sr = edl__vec_exp_sum_naive(er, x, n, 0.0f);
+        if (!(fabs(s - sr) <= 1e-6 * sr)) FAILF("n %zu: sum %.17g, want %.17g", n, s, sr);
+        for (size_t j = 0; j < n; j++) {
+            const bool under = (double)x[j] < -87.0; /* flushed: 0, and < 2^-125 of the sum */
+            if (!(under ? e[j] == 0.0f && er[j] < 1.7e-38f : fabsf(e[j] - er[j]) <= 1e-6f * er[j]))
+                FAILF("n %zu, x[%zu] = %.9g: %.9g, want %.9g", n, j, x[j], e[j], er[j]);
+        }
+    }
+    /* shifted by the row's max as the softmax calls it */
+    float row[4] = {1000.0f, 999.0f, -INFINITY, 1000.5f}, p[4];
+    CHECK_OK(edl_softmax(p, row, 1, 4));
+    CHECK(p[2] == 0.0f && fabsf(p[0] + p[1] + p[3] - 1.0f) < 1e-6f);
+    CHECK(fabsf(p[3] - (float)(1.0 / (1.0 + exp(-0.5) + exp(-1.5)))) < 1e-6f);
+    row[1] = NAN;
+    CHECK(isnan(edl__vec_exp_sum(e, row, 4, 1000.5f)));
 }
 
 TEST(bce_and_mse_match_pytorch) {

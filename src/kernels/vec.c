@@ -994,6 +994,29 @@ EDL__INLINE float exp_neg(float y) {
     return e * two_k;
 }
 
+/* e[j] = exp(x[j] - m), x[j] <= m (a softmax row's terms, m its largest), by exp_neg, and 0 below
+   e^-87 (what is lost is under 2^-125 of the sum, and a logit of -inf gives exactly 0); returns
+   the sum of e in double, in order. */
+EDL__CLONES double edl__vec_exp_sum(float *restrict e, const float *restrict x, size_t n, float m) {
+    for (size_t j = 0; j < n; j++) {
+        const float y = x[j] - m;
+        e[j] = y < -87.0f ? 0.0f : exp_neg(y); /* NaN: exp_neg's NaN */
+    }
+    double s = 0.0;
+    for (size_t j = 0; j < n; j++) s += (double)e[j];
+    return s;
+}
+
+/* Its reference: libm's exp in double. */
+double edl__vec_exp_sum_naive(float *e, const float *x, size_t n, float m) {
+    double s = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        const double v = exp((double)x[j] - (double)m);
+        e[j] = (float)v, s += v;
+    }
+    return s;
+}
+
 /* log(1 + t) for t in [0, 1]: 2 atanh(s), s = t / (2 + t) in [0, 1/3], by its series to s^15
    (relative error < 3e-8 before rounding). */
 EDL__INLINE float log1p_unit(float t) {
