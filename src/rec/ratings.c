@@ -8,6 +8,7 @@
  * and reading it back works; callers that need records check the count. */
 #include "rec/recommend.h"
 
+#include "common/float_text.h"
 #include "common/lines.h"
 #include "common/utf8.h"
 #include "io/file.h"
@@ -508,10 +509,12 @@ typedef struct {
 static edl_status write_udata(FILE *f, void *ctx) {
     const write_ctx *w = ctx;
     const edl_ratings *r = w->r;
-    for (size_t i = 0; i < r->n; i++) /* %.9g: every float reads back to the same bits */
-        if (fprintf(f, "%" PRId64 "\t%" PRId64 "\t%.9g\t%" PRId64 "\n", r->user[i], r->item[i], (double)r->rating[i],
-                    r->time[i]) < 0)
+    char rating[16];
+    for (size_t i = 0; i < r->n; i++) { /* %.9g: every float reads back to the same bits */
+        edl__float_g9(rating, r->rating[i]);
+        if (fprintf(f, "%" PRId64 "\t%" PRId64 "\t%s\t%" PRId64 "\n", r->user[i], r->item[i], rating, r->time[i]) < 0)
             return edl__fail(EDL_ERR_IO, "%s: write error at record %zu: %s", w->path, i, strerror(errno));
+    }
     return EDL_OK;
 }
 

@@ -2,6 +2,7 @@
  * fastText .vec, edl's safetensors. Readers stream, check every row before trusting it, and
  * name the file and line (or byte offset) of anything wrong. */
 #include "text/vectors.h"
+#include "common/float_text.h"
 #include "io/fasttext_file.h"
 
 #include <errno.h>
@@ -528,7 +529,8 @@ typedef struct {
 
 /* Text rows: formatting numbers is most of a write's time, so blocks of rows are formatted by
    every thread into one buffer (a row's slot holds its word and dim numbers of at most 16 bytes
-   each, " %.9g"), then written in order: the same bytes as one fprintf after another. */
+   each, " %.9g" by edl__float_g9), then written in order: the same bytes as one fprintf after
+   another. */
 static edl_status write_text_rows(FILE *f, const edl_vectors *v) {
     enum { BLOCK = 1024 };
     const size_t dim = v->dim;
@@ -560,7 +562,7 @@ static edl_status write_text_rows(FILE *f, const edl_vectors *v) {
             memcpy(p, w, len);
             size_t at = len;
             const float *row = v->data + (b + i) * dim;
-            for (size_t d = 0; d < dim; d++) at += (size_t)snprintf(p + at, 17, " %.9g", row[d]);
+            for (size_t d = 0; d < dim; d++) p[at] = ' ', at += 1 + edl__float_g9(p + at + 1, row[d]);
             p[at++] = '\n';
             used[i] = at;
         }
@@ -578,19 +580,13 @@ static edl_status write_vectors(FILE *f, void *vc) {
         EDL__TRY(write_text_rows(f, v));
         return ferror(f) ? edl__fail(EDL_ERR_IO, "write failed: %s", strerror(errno)) : EDL_OK;
     }
-    for (size_t i = 0; i < v->n; i++) {
+    for (size_t i = 0; i < v->n; i++) { /* word2vec's binary rows */
         size_t len;
         const char *w = edl_vectors_word(v, i, &len);
         fwrite(w, 1, len, f);
-        const float *row = v->data + i * v->dim;
-        if (c->fmt == EDL_VEC_BINARY) {
-            fputc(' ', f);
-            fwrite(row, sizeof(float), v->dim, f); /* little-endian hosts; see read_binary */
-            fputc('\n', f);
-        } else {
-            for (size_t d = 0; d < v->dim; d++) fprintf(f, " %.9g", row[d]);
-            fputc('\n', f);
-        }
+        fputc(' ', f);
+        fwrite(v->data + i * v->dim, sizeof(float), v->dim, f); /* little-endian hosts; see read_binary */
+        fputc('\n', f);
     }
     return ferror(f) ? edl__fail(EDL_ERR_IO, "write failed: %s", strerror(errno)) : EDL_OK;
 }
