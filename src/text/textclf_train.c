@@ -139,11 +139,11 @@ typedef struct {
 } hog;
 
 /* A thread's state: its buffers (hidden, grad, out) and its copies of the hot rows, added into
-   the tables every MERGE_EVERY examples (and at its end). */
+   the tables every MERGE_WORDS and MERGE_LABELS examples (and at its end). */
 typedef struct {
     float *buf;
     edl__hot_rows rows[2];
-    size_t since; /* examples since the last merge */
+    size_t since; /* examples since the last merge of the labels' rows */
 } clf_thread;
 
 /* Rows asked for ahead of their use: an example's rows are spread over a table far larger than the
@@ -153,17 +153,27 @@ typedef struct {
 #define PREFETCH_ROWS 8
 
 /* With several threads, each holds its own copies of the rows written at nearly every step
-   (model/hot_rows.h) and adds its steps on them into the tables every MERGE_EVERY examples: the
-   words used about twice a merge or more and the output rows when there are few (ns: the labels
-   drawn about twice a merge or more), at most HOT_ROWS of each and HOT_BYTES of copies. On the
-   spam set at -thread 2, where the host had put the two vCPUs on two core complexes (a line's
-   round trip ~310 ns against ~55), this took the threads' CPU an example from 19.4 to 13.8 us
-   with bigrams and from 11.8 to 6.0 us without (the bigrams' buckets are not held: their rows
-   are many and each rare); on one complex it costs ~2% (8.9 -> 9.0 us). 128 and 1024 against 32
-   and 64: 14.5 against 16.2 us. */
-#define MERGE_EVERY 128
-#define HOT_ROWS    1024
-#define HOT_BYTES   ((size_t)1 << 20) /* a thread's copies of a table's held rows (own and base), at most */
+   (model/hot_rows.h) and adds its steps on them into the tables every so many examples: the
+   words used about twice a merge or more (MERGE_WORDS) and the output rows when there are few
+   (ns: the labels drawn about twice a merge or more; MERGE_LABELS), at most HOT_ROWS of each and
+   HOT_BYTES of copies.
+   On the spam set at -thread 2, where the host had put the two vCPUs on two core complexes (a
+   line's round trip ~310 ns against ~55), holding both for 128 examples took the threads' CPU
+   an example from 19.4 to 13.8 us with bigrams and from 11.8 to 6.0 us without (the bigrams'
+   buckets are not held: their rows are many and each rare); on one complex it cost ~2% (8.9 ->
+   9.0 us). 128 and 1024 against 32 and 64: 14.5 against 16.2 us.
+   A word's row held that long cost accuracy: each thread's 128 steps on it, made without the
+   other's, are added together, and the frequent words' rows went astray. P@1 on spam.test at
+   -thread 2 (-dim 50 -epoch 5 -lr 0.5 -wordNgrams 2, the 1-thread runs' 0.958-0.959): words
+   merged every 128 examples 0.903-0.950, 32: 0.955-0.957, 16: 0.957-0.959, 8: 0.958, none held:
+   0.958-0.959 (without bigrams, -dim 100 -epoch 25: 128 0.971-0.974, 16 and none 0.976). The
+   labels' rows held for 128 cost nothing measurable (words not held, labels held: 0.958-0.959).
+   So the words' rows are merged every 16 examples (their lines then move at most once in 16
+   examples, not at every one), the labels' every 128. */
+#define MERGE_WORDS  16
+#define MERGE_LABELS 128
+#define HOT_ROWS     1024
+#define HOT_BYTES    ((size_t)1 << 20) /* a thread's copies of a table's held rows (own and base), at most */
 
 /* ns: a label other than target, drawn by count^0.5 as fastText's negatives table does (here the
    exact distribution, searched, for a table of nlabels doubles instead of 10^7 ints). */
@@ -277,7 +287,7 @@ static void *thread_begin(void *job, edl_rng *rng) {
     for (int k = 0; k < 2; k++) (void)edl__hot_rows_init(&th->rows[k], &h->rows[k], h->hot[k]);
     /* the threads' merges spread over the period, not all at once: two adding into one row at
        the same moment could lose one's steps (the additions are not atomic, as Hogwild's) */
-    if (h->hot[0] || h->hot[1]) th->since = (size_t)edl_rng_below(rng, MERGE_EVERY);
+    if (h->hot[0] || h->hot[1]) th->since = (size_t)edl_rng_below(rng, MERGE_LABELS);
     return th;
 }
 
@@ -289,8 +299,9 @@ static int64_t step_example(void *job, void *state, size_t e, float lr, edl_rng 
     *loss += update(h, th, d->words + d->woff[e], (size_t)(d->woff[e + 1] - d->woff[e]), d->labels + d->loff[e],
                     (size_t)(d->loff[e + 1] - d->loff[e]), lr, rng);
     ++*nloss;
-    if (++th->since == MERGE_EVERY) {
-        for (int k = 0; k < 2; k++) edl__hot_rows_merge(&th->rows[k]);
+    if (++th->since % MERGE_WORDS == 0) edl__hot_rows_merge(&th->rows[0]);
+    if (th->since == MERGE_LABELS) {
+        edl__hot_rows_merge(&th->rows[1]);
         th->since = 0;
     }
     /* the next example's first rows (each thread walks the units in order; update asks for the rest) */
@@ -327,8 +338,8 @@ static edl_status train_fasttext(edl_textclf *c, const corpus *d, const edl_text
     if (nt > 1) { /* the rows nearly every step writes: the frequent words', the few labels' */
         const size_t nw = c->vocab.nwords, nl = c->vocab.nlabels, most = HOT_BYTES / (2 * dim * sizeof(float));
         const size_t cap = most < HOT_ROWS ? most : HOT_ROWS;
-        h.hot[0] = edl__hot_rows_count(c->vocab.counts, nw, d->n, MERGE_EVERY, cap);
-        h.hot[1] = c->loss == EDL_TEXTCLF_NS ? edl__hot_rows_count(c->vocab.counts + nw, nl, d->n, MERGE_EVERY, cap)
+        h.hot[0] = edl__hot_rows_count(c->vocab.counts, nw, d->n, MERGE_WORDS, cap);
+        h.hot[1] = c->loss == EDL_TEXTCLF_NS ? edl__hot_rows_count(c->vocab.counts + nw, nl, d->n, MERGE_LABELS, cap)
                    : out_n / dim <= cap      ? out_n / dim
                                              : 0;
     }
