@@ -998,12 +998,17 @@ EDL__INLINE float exp_neg(float y) {
    e^-87 (what is lost is under 2^-125 of the sum, and a logit of -inf gives exactly 0); returns
    the sum of e in double, in order. */
 EDL__CLONES double edl__vec_exp_sum(float *restrict e, const float *restrict x, size_t n, float m) {
-    for (size_t j = 0; j < n; j++) {
-        const float y = x[j] - m;
-        e[j] = y < -87.0f ? 0.0f : exp_neg(y); /* NaN: exp_neg's NaN */
-    }
     double s = 0.0;
-    for (size_t j = 0; j < n; j++) s += (double)e[j];
+    for (size_t j = 0; j < n; j += 16) { /* 16 at a time, a short row padded: one vector, not a scalar tail */
+        const size_t w = n - j < 16 ? n - j : 16;
+        float xb[16], eb[16];
+        for (size_t l = 0; l < 16; l++) xb[l] = l < w ? x[j + l] : m;
+        for (size_t l = 0; l < 16; l++) {
+            const float y = xb[l] - m;
+            eb[l] = y < -87.0f ? 0.0f : exp_neg(y); /* NaN: exp_neg's NaN */
+        }
+        for (size_t l = 0; l < w; l++) e[j + l] = eb[l], s += (double)eb[l];
+    }
     return s;
 }
 
