@@ -26,32 +26,74 @@ TEST(softmax_cross_entropy_matches_pytorch) {
     }
 }
 
-/* A softmax row's exps in float against libm's in double: each within 1e-6 relative at every
-   length (the vector loop's tails), the sum too; a logit of -inf (a masked class) gives exactly
-   0, as PyTorch; a NaN logit gives a NaN sum. */
-TEST(vec_exp_sum_matches_naive) {
+/* The softmax's exps in float against libm's in double: each within 1e-6 relative at every
+   length (the vector loop's tails); below -87 exactly 0 (under 2^-125 of a row's sum); a logit
+   of -inf (a masked class) gives a probability of exactly 0, as PyTorch's; a NaN stays NaN. The
+   softmax, log-softmax and cross-entropy by blocks of rows against rows one at a time, at class
+   counts that fill a block's buffer unevenly and one beyond it. */
+TEST(vec_exp_nonpos_matches_naive) {
     enum { N = 300 };
     float x[N], e[N], er[N];
     edl_rng rng;
     edl_rng_seed(&rng, 21);
     for (size_t j = 0; j < N; j++) x[j] = -120.0f * edl_rng_uniform(&rng);
-    x[0] = 0.0f, x[1] = -0.0f, x[2] = -86.9f, x[3] = -1e-7f, x[4] = -30.0f;
+    x[0] = 0.0f, x[1] = -0.0f, x[2] = -86.9f, x[3] = -1e-7f, x[4] = -30.0f, x[5] = -INFINITY;
     for (size_t n = 1; n <= N; n += n < 40 ? 1 : 61) {
-        double s = edl__vec_exp_sum(e, x, n, 0.0f), sr = edl__vec_exp_sum_naive(er, x, n, 0.0f);
-        if (!(fabs(s - sr) <= 1e-6 * sr)) FAILF("n %zu: sum %.17g, want %.17g", n, s, sr);
+        memcpy(e, x, n * sizeof *e), memcpy(er, x, n * sizeof *er);
+        edl__vec_exp_nonpos(e, n), edl__vec_exp_nonpos_naive(er, n);
         for (size_t j = 0; j < n; j++) {
             const bool under = (double)x[j] < -87.0; /* flushed: 0, and < 2^-125 of the sum */
             if (!(under ? e[j] == 0.0f && er[j] < 1.7e-38f : fabsf(e[j] - er[j]) <= 1e-6f * er[j]))
                 FAILF("n %zu, x[%zu] = %.9g: %.9g, want %.9g", n, j, x[j], e[j], er[j]);
         }
     }
-    /* shifted by the row's max as the softmax calls it */
     float row[4] = {1000.0f, 999.0f, -INFINITY, 1000.5f}, p[4];
     CHECK_OK(edl_softmax(p, row, 1, 4));
     CHECK(p[2] == 0.0f && fabsf(p[0] + p[1] + p[3] - 1.0f) < 1e-6f);
     CHECK(fabsf(p[3] - (float)(1.0 / (1.0 + exp(-0.5) + exp(-1.5)))) < 1e-6f);
-    row[1] = NAN;
-    CHECK(isnan(edl__vec_exp_sum(e, row, 4, 1000.5f)));
+    float nan1 = NAN;
+    edl__vec_exp_nonpos(&nan1, 1);
+    CHECK(nan1 != nan1);
+    /* blocks of rows against one row a call */
+    const size_t widths[] = {1, 10, 7, 4096, 4097};
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        const size_t c = widths[w], rows = c > 100 ? 3 : 700;
+        float *lg = malloc(rows * c * sizeof *lg), *a = malloc(rows * c * sizeof *a), *b = malloc(c * sizeof *b);
+        float *da = malloc(rows * c * sizeof *da), *db = malloc(c * sizeof *db);
+        int64_t *t = malloc(rows * sizeof *t);
+        if (!lg || !a || !b || !da || !db || !t) {
+            FAILF("no memory");
+            free(lg), free(a), free(b), free(da), free(db), free(t);
+            return;
+        }
+        for (size_t i = 0; i < rows * c; i++) lg[i] = 20.0f * (edl_rng_uniform(&rng) - 0.5f);
+        for (size_t r = 0; r < rows; r++) t[r] = (int64_t)edl_rng_below(&rng, c);
+        float loss = 0.0f, lossr = 0.0f, sum1 = 0.0f;
+        CHECK_OK(edl_softmax(a, lg, rows, c));
+        for (size_t r = 0; r < rows; r++) {
+            CHECK_OK(edl_softmax(b, lg + r * c, 1, c));
+            if (memcmp(a + r * c, b, c * sizeof *b)) FAILF("softmax, %zu classes: row %zu differs alone", c, r);
+        }
+        CHECK_OK(edl_log_softmax(a, lg, rows, c));
+        for (size_t r = 0; r < rows; r++) {
+            CHECK_OK(edl_log_softmax(b, lg + r * c, 1, c));
+            if (memcmp(a + r * c, b, c * sizeof *b)) FAILF("log_softmax, %zu classes: row %zu differs alone", c, r);
+        }
+        CHECK_OK(edl_softmax_cross_entropy(&loss, da, lg, t, rows, c));
+        for (size_t r = 0; r < rows; r++) {
+            CHECK_OK(edl_softmax_cross_entropy(&lossr, db, lg + r * c, t + r, 1, c));
+            sum1 += lossr;
+            for (size_t j = 0; j < c; j++)
+                if (!(fabsf(da[r * c + j] * (float)rows - db[j]) <= 1e-6f)) /* (a batch's mean: / rows) */
+                    FAILF("cross-entropy, %zu classes: row %zu class %zu %.9g, alone %.9g", c, r, j,
+                          da[r * c + j] * (float)rows, db[j]);
+        }
+        CHECK(fabsf(loss - sum1 / (float)rows) <= 1e-5f * (1.0f + fabsf(loss)));
+        float lossn = 0.0f; /* without the gradient: the same loss */
+        CHECK_OK(edl_softmax_cross_entropy(&lossn, NULL, lg, t, rows, c));
+        CHECK(lossn == loss);
+        free(lg), free(a), free(b), free(da), free(db), free(t);
+    }
 }
 
 TEST(bce_and_mse_match_pytorch) {

@@ -243,10 +243,10 @@ bool edl__update_bag_rows_naive(edl_opt_kind kind, const edl__opt_coef *c, float
    with relative error < 1e-6; _naive: the same in double with libm. */
 double edl__vec_logsig(float *g, const float *x, size_t n);
 double edl__vec_logsig_naive(float *g, const float *x, size_t n);
-/* A softmax row's terms: e[j] = exp(x[j] - m) for x[j] <= m, float arithmetic with relative error
-   < 1e-6 (0 below e^-87); returns their sum in double. _naive: libm's exp in double. */
-double edl__vec_exp_sum(float *e, const float *x, size_t n, float m);
-double edl__vec_exp_sum_naive(float *e, const float *x, size_t n, float m);
+/* y[i] = exp(y[i]) for y[i] <= 0 (a softmax's shifted logits), float arithmetic with relative
+   error < 1e-6, 0 below -87 (exactly 0 for -inf); _naive: libm's exp in double. */
+void edl__vec_exp_nonpos(float *y, size_t n);
+void edl__vec_exp_nonpos_naive(float *y, size_t n);
 void edl__vec_colsum_add(float *y, const float *x, size_t rows, size_t cols); /* y += sum rows */
 /* Dense layers' passes after and before a BLAS's product (vec.c): ReLU's gradient with the bias
    gradient's column sums in one pass; bias and ReLU in one pass. */

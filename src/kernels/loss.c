@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 
 static edl_status check_rows(const char *fn, const void *out, const float *in, size_t batch, size_t classes) {
     if (!out || !in) return edl__fail(EDL_ERR_ARG, "%s: %s is NULL", fn, !out ? "the output" : "the input");
@@ -14,42 +15,75 @@ static edl_status check_rows(const char *fn, const void *out, const float *in, s
     return edl__check_matrix(fn, "logits", batch, classes);
 }
 
-/* max m and sum(exp(x - m)) of one row, each exp kept in e[j] when e is not NULL. The exps in
-   float (edl__vec_exp_sum: a vector of them costs what one libm exp in double had, which took
-   4% of a training step at 10 classes), their sum in double. */
-static double row_sum_exp(const float *x, size_t c, float *m_out, float *e) {
+static float row_max(const float *x, size_t c) {
     float m = x[0];
     for (size_t j = 1; j < c; j++) m = x[j] > m ? x[j] : m;
-    *m_out = m;
-    if (e) return edl__vec_exp_sum(e, x, c, m);
-    enum { CHUNK = 256 };
-    float tmp[CHUNK];
+    return m;
+}
+
+/* Rows of x (n x c, as many as fit a call's buffer): m[r] each row's largest, and e (n x c, may
+   be x itself) = exp(x - m): the exps of all the rows in one vector pass (edl__vec_exp_nonpos,
+   float, as PyTorch's; a row of 10 alone is too short for the vectors). */
+static void rows_exp(float *e, float *m, const float *x, size_t n, size_t c) {
+    for (size_t r = 0; r < n; r++) {
+        const float mr = m[r] = row_max(x + r * c, c);
+        for (size_t j = 0; j < c; j++) e[r * c + j] = x[r * c + j] - mr;
+    }
+    edl__vec_exp_nonpos(e, n * c);
+}
+
+static double row_sum(const float *e, size_t c) {
     double s = 0.0;
-    for (size_t j = 0; j < c; j += CHUNK) s += edl__vec_exp_sum(tmp, x + j, c - j < CHUNK ? c - j : CHUNK, m);
+    for (size_t j = 0; j < c; j++) s += (double)e[j];
     return s;
 }
 
-/* max and log(sum(exp(x - max))) of one row: log-sum-exp = m + *lse_shift. */
-static float row_lse(const float *x, size_t c, float *m_out) { return (float)log(row_sum_exp(x, c, m_out, NULL)); }
+/* Rows [b0, b0 + n) a time: as many as BLOCK floats of buffer hold, at least one; a row longer
+   than the buffer goes alone through heap memory. */
+enum { BLOCK = 4096, BLOCK_ROWS = 256 };
+static size_t block_rows(size_t left, size_t c) {
+    size_t n = c <= BLOCK ? BLOCK / c : 1;
+    n = n < BLOCK_ROWS ? n : BLOCK_ROWS;
+    return n < left ? n : left;
+}
 
 // out, in are (batch, classes)
 edl_status edl_softmax(float *out, const float *in, size_t batch, size_t classes) {
     EDL__TRY(check_rows("edl_softmax", out, in, batch, classes));
-    for (size_t b = 0; b < batch; b++) {
-        float m, *o = out + b * classes;
-        /* the row's exps kept in o, then scaled: one exp a class, as the cross-entropy's gradient */
-        const double inv_sum = 1.0 / row_sum_exp(in + b * classes, classes, &m, o);
-        for (size_t j = 0; j < classes; j++) o[j] = (float)((double)o[j] * inv_sum);
+    float m[BLOCK_ROWS];
+    for (size_t b0 = 0, n; b0 < batch; b0 += n) {
+        n = block_rows(batch - b0, classes);
+        float *o = out + b0 * classes;
+        rows_exp(o, m, in + b0 * classes, n, classes); /* the exps kept in out, then scaled */
+        for (size_t r = 0; r < n; r++) {
+            const double inv_sum = 1.0 / row_sum(o + r * classes, classes);
+            for (size_t j = 0; j < classes; j++) o[r * classes + j] = (float)((double)o[r * classes + j] * inv_sum);
+        }
     }
     return EDL_OK;
 }
 
+/* The rows' log-sum-exp less their maxima (*shift), through buf (BLOCK floats) or, for a row
+   longer, heap memory; false: no memory. */
+static bool rows_shift(float *shift, float *m, float *buf, const float *x, size_t n, size_t c) {
+    float *e = c <= BLOCK ? buf : malloc(c * sizeof *e);
+    if (!e) return false;
+    rows_exp(e, m, x, n, c);
+    for (size_t r = 0; r < n; r++) shift[r] = (float)log(row_sum(e + r * c, c));
+    if (e != buf) free(e);
+    return true;
+}
+
 edl_status edl_log_softmax(float *out, const float *in, size_t batch, size_t classes) {
     EDL__TRY(check_rows("edl_log_softmax", out, in, batch, classes));
-    for (size_t b = 0; b < batch; b++) {
-        const float *x = in + b * classes;
-        float m, shift = row_lse(x, classes, &m);
-        for (size_t j = 0; j < classes; j++) out[b * classes + j] = (x[j] - m) - shift;
+    float m[BLOCK_ROWS], shift[BLOCK_ROWS], buf[BLOCK];
+    for (size_t b0 = 0, n; b0 < batch; b0 += n) {
+        n = block_rows(batch - b0, classes);
+        const float *x = in + b0 * classes;
+        if (!rows_shift(shift, m, buf, x, n, classes))
+            return edl__fail(EDL_ERR_NOMEM, "edl_log_softmax: no memory for a row of %zu", classes);
+        for (size_t r = 0; r < n; r++)
+            for (size_t j = 0; j < classes; j++) out[(b0 + r) * classes + j] = (x[r * classes + j] - m[r]) - shift[r];
     }
     return EDL_OK;
 }
@@ -66,20 +100,29 @@ edl_status edl_softmax_cross_entropy(float *loss, float *dlogits, const float *l
                              targets[b], b, classes);
     double total = 0.0;
     const double inv_batch = 1.0 / (double)batch;
-    for (size_t b = 0; b < batch; b++) {
-        const float *x = logits + b * classes;
-        float *d = dlogits ? dlogits + b * classes : NULL;
-        const size_t t = (size_t)targets[b];
-        const float xt = x[t]; /* read before d is written: d may be the logits, as before */
-        float m;
-        /* the row's exps kept in d, so the probabilities are e_j / sum: one exp a class, not two */
-        const double sum = row_sum_exp(x, classes, &m, d);
-        const float shift = (float)log(sum);
-        total += (double)m + shift - xt;
-        if (!d) continue;
-        const double inv_sum = 1.0 / sum;
-        for (size_t j = 0; j < classes; j++)
-            d[j] = (float)(((double)d[j] * inv_sum - (j == t ? 1.0 : 0.0)) * inv_batch);
+    float m[BLOCK_ROWS], xt[BLOCK_ROWS], shift[BLOCK_ROWS], buf[BLOCK];
+    for (size_t b0 = 0, n; b0 < batch; b0 += n) {
+        n = block_rows(batch - b0, classes);
+        const float *x = logits + b0 * classes;
+        for (size_t r = 0; r < n; r++)
+            xt[r] = x[r * classes + (size_t)targets[b0 + r]]; /* before d is written: d may be the logits */
+        if (!dlogits) {
+            if (!rows_shift(shift, m, buf, x, n, classes))
+                return edl__fail(EDL_ERR_NOMEM, "%s: no memory for a row of %zu", fn, classes);
+            for (size_t r = 0; r < n; r++) total += (double)m[r] + shift[r] - xt[r];
+            continue;
+        }
+        /* the exps kept in d, so the probabilities are e_j / sum: one exp a class, not two */
+        float *d = dlogits + b0 * classes;
+        rows_exp(d, m, x, n, classes);
+        for (size_t r = 0; r < n; r++) {
+            float *dr = d + r * classes;
+            const double sum = row_sum(dr, classes), inv_sum = 1.0 / sum;
+            total += (double)m[r] + (float)log(sum) - xt[r];
+            const size_t t = (size_t)targets[b0 + r];
+            for (size_t j = 0; j < classes; j++)
+                dr[j] = (float)(((double)dr[j] * inv_sum - (j == t ? 1.0 : 0.0)) * inv_batch);
+        }
     }
     *loss = (float)(total * inv_batch);
     return EDL_OK;

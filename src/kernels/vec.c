@@ -994,32 +994,19 @@ EDL__INLINE float exp_neg(float y) {
     return e * two_k;
 }
 
-/* e[j] = exp(x[j] - m), x[j] <= m (a softmax row's terms, m its largest), by exp_neg, and 0 below
-   e^-87 (what is lost is under 2^-125 of the sum, and a logit of -inf gives exactly 0); returns
-   the sum of e in double, in order. */
-EDL__CLONES double edl__vec_exp_sum(float *restrict e, const float *restrict x, size_t n, float m) {
-    double s = 0.0;
-    for (size_t j = 0; j < n; j += 16) { /* 16 at a time, a short row padded: one vector, not a scalar tail */
-        const size_t w = n - j < 16 ? n - j : 16;
-        float xb[16], eb[16];
-        for (size_t l = 0; l < 16; l++) xb[l] = l < w ? x[j + l] : m;
-        for (size_t l = 0; l < 16; l++) {
-            const float y = xb[l] - m;
-            eb[l] = y < -87.0f ? 0.0f : exp_neg(y); /* NaN: exp_neg's NaN */
-        }
-        for (size_t l = 0; l < w; l++) e[j + l] = eb[l], s += (double)eb[l];
+/* y[i] = exp(y[i]) for y[i] <= 0 (a softmax's logits less their row's largest), by exp_neg,
+   and 0 below -87 (what is lost is under 2^-125 of a row's sum, and a logit of -inf gives
+   exactly 0). The caller puts many rows in one call: a row of 10 is too short for the vectors. */
+EDL__CLONES void edl__vec_exp_nonpos(float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const float v = y[i];
+        y[i] = v < -87.0f ? 0.0f : exp_neg(v); /* NaN: exp_neg's NaN */
     }
-    return s;
 }
 
-/* Its reference: libm's exp in double. */
-double edl__vec_exp_sum_naive(float *e, const float *x, size_t n, float m) {
-    double s = 0.0;
-    for (size_t j = 0; j < n; j++) {
-        const double v = exp((double)x[j] - (double)m);
-        e[j] = (float)v, s += v;
-    }
-    return s;
+/* Its reference: libm's exp in double, rounded. */
+void edl__vec_exp_nonpos_naive(float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = (float)exp((double)y[i]);
 }
 
 /* log(1 + t) for t in [0, 1]: 2 atanh(s), s = t / (2 + t) in [0, 1/3], by its series to s^15
