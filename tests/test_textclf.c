@@ -110,20 +110,22 @@ static double p_at_1(const edl_textclf *c, const char *path) {
 /* Two Hogwild threads learn as well as one on real mail (the bundled SpamAssassin split, with
    bigrams): a thread's copies of the frequent words' rows, held for 128 examples, had made the
    two-thread models 1-5 points of P@1 worse (0.903-0.950 against one thread's 0.958-0.959); held
-   for 16, 0.957-0.959. */
+   for 16, 0.957-0.959. The mean of two 2-thread runs: the 128 version fails it. */
 TEST(textclf_two_threads_as_accurate_as_one_on_mail) {
-    double p[2] = {0, 0};
-    for (int nt = 1; nt <= 2; nt++) {
+    double p[3] = {0, 0, 0}; /* one thread, then two twice (their mean: Hogwild's runs differ) */
+    for (int run = 0; run < 3; run++) {
         edl_textclf_args a;
         edl_textclf_defaults(&a);
-        a.dim = 50, a.epoch = 5, a.lr = 0.5f, a.word_ngrams = 2, a.thread = nt;
+        a.dim = 50, a.epoch = 5, a.lr = 0.5f, a.word_ngrams = 2, a.thread = run ? 2 : 1;
         edl_textclf *c = NULL;
         CHECK_OK(edl_textclf_train(&c, "data/spam.train", &a, NULL));
         if (!c) return;
-        p[nt - 1] = p_at_1(c, "data/spam.test");
+        p[run] = p_at_1(c, "data/spam.test");
         edl_textclf_free(c);
     }
-    if (!(p[0] > 0.95 && p[1] >= p[0] - 0.005)) FAILF("P@1 one thread %.4f, two threads %.4f", p[0], p[1]);
+    const double two = (p[1] + p[2]) / 2;
+    if (!(p[0] > 0.95 && two >= p[0] - 0.005))
+        FAILF("P@1 one thread %.4f, two threads %.4f and %.4f", p[0], p[1], p[2]);
 }
 
 TEST(textclf_each_loss_learns) {

@@ -13,8 +13,12 @@
 #include <stdio.h>
 #include <string.h>
 
+/* snprintf's, with a '.' whatever the locale's decimal point (an app may have set one: a file's
+   numbers must not change with it, and the fast path always writes '.'). */
 static size_t by_printf(char *out, float x) {
     int n = snprintf(out, 16, "%.9g", (double)x);
+    for (char *c = out; n > 0 && *c; c++)
+        if (*c == ',') *c = '.';
     return n > 0 ? (size_t)n : 0;
 }
 

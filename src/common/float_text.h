@@ -4,8 +4,9 @@
 
 #include <stddef.h>
 
-/* The bytes snprintf(out, 16, "%.9g", (double)x) writes (nine significant digits: every float
-   reads back to the same bits), with its NUL; returns their count without it (at most 15). */
+/* The bytes snprintf(out, 16, "%.9g", (double)x) writes in the C locale (nine significant
+   digits: every float reads back to the same bits; the decimal point a '.' whatever the locale),
+   with its NUL; returns their count without it (at most 15). */
 size_t edl__float_g9(char *out, float x);
 
 #endif
