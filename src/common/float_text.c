@@ -128,10 +128,9 @@ size_t edl__float_g9(char *out, float x) {
             *p++ = '.';
             memcpy(p, dg + 1, (size_t)nd - 1), p += nd - 1;
         }
-        const int ak = k < 0 ? -k : k;
+        const int ak = k < 0 ? -k : k; /* two digits: k in [-23, 38] here */
         *p++ = 'e', *p++ = k < 0 ? '-' : '+';
-        if (ak >= 100) *p++ = (char)('0' + ak / 100);
-        *p++ = (char)('0' + ak / 10 % 10), *p++ = (char)('0' + ak % 10);
+        *p++ = (char)('0' + ak / 10), *p++ = (char)('0' + ak % 10);
     } else if (k >= 0) { /* ddd.ddd */
         memcpy(p, dg, (size_t)k + 1), p += k + 1;
         if (nd > k + 1) {

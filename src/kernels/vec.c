@@ -138,9 +138,6 @@ void edl__vec_prefetch(const void *p, size_t bytes, int write) {
 #endif
 }
 
-/* o += (w ? w[j] : 1) * table[idx[j],:] for j in [s, e) with idx[j] != pad, in order;
-   returns how many rows were added. Rows are asked for PREFETCH_AHEAD indices ahead, up to
-   index ahead (>= e): past e, the next bags' first rows, so theirs do not start with misses. */
 /* The prefetches of the bag's index j's sums over columns d0 .. d0 + span: the row PREFETCH_AHEAD
    on in the bag, or past its end (for the block that ends the row: last) the next bags' rows
    from column 0, up to index ahead. */
@@ -187,6 +184,9 @@ EDL__INLINE void sum_rows_v(float *restrict o, const float *restrict table, size
     if (nv > 2) memcpy(o + d0 + 32, &a2, 64), memcpy(o + d0 + 48, &a3, 64);
 }
 
+/* o += (w ? w[j] : 1) * table[idx[j],:] for j in [s, e) with idx[j] != pad, in order;
+   returns how many rows were added. Rows are asked for PREFETCH_AHEAD indices ahead, up to
+   index ahead (>= e): past e, the next bags' first rows, so theirs do not start with misses. */
 EDL__CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict table, size_t dim, const int64_t *idx,
                                        size_t s, size_t e, size_t ahead, const float *w, int64_t pad) {
     size_t count = 0;
@@ -194,35 +194,32 @@ EDL__CLONES size_t edl__vec_gather_sum(float *restrict o, const float *restrict 
     /* 64 columns at a time (then 32, 16), rows in bag order: the same additions in the same
        order as one row at a time */
     for (size_t d0 = 0; d0 < dim;) {
-        const size_t left = dim - d0;
-        const int last = left <= 64; /* this block ends the row: it asks for the next bags' rows */
-        if (left >= 64 || left == 32 || left == 48 || left == 16) {
-            const size_t width = left >= 64 ? 64 : left >= 32 ? 32 : 16;
-            if (width == 64)
-                sum_rows_v(o, table, dim, d0, 4, idx, s, e, ahead, left == 64, w, pad);
-            else if (width == 32)
-                sum_rows_v(o, table, dim, d0, 2, idx, s, e, ahead, left == 32, w, pad);
-            else
-                sum_rows_v(o, table, dim, d0, 1, idx, s, e, ahead, 1, w, pad);
-            d0 += width;
-            continue;
+        /* whole vectors, or the last 1-63 columns when they are not */
+        const size_t left = dim - d0, width = left >= 64 ? 64 : left == 48 || left == 32 ? 32 : left == 16 ? 16 : left;
+        const int last = width == left; /* this block ends the row: it asks for the next bags' rows */
+        if (width == 64)
+            sum_rows_v(o, table, dim, d0, 4, idx, s, e, ahead, last, w, pad);
+        else if (width == 32)
+            sum_rows_v(o, table, dim, d0, 2, idx, s, e, ahead, last, w, pad);
+        else if (width == 16)
+            sum_rows_v(o, table, dim, d0, 1, idx, s, e, ahead, last, w, pad);
+        else { /* a block of them on the stack, one pass over the rows (whole vectors and a second
+                  pass for the rest was slower) */
+            float acc[64];
+            memcpy(acc, o + d0, width * sizeof *acc);
+            for (size_t j = s; j < e; j++) {
+                prefetch_bag_row(table, dim, d0, width, idx, j, e, ahead, last);
+                if (idx[j] == pad) continue;
+                const float *restrict row = table + (size_t)idx[j] * dim + d0;
+                const float a = w ? w[j] : 1.0f;
+                if (w)
+                    for (size_t d = 0; d < width; d++) acc[d] += a * row[d];
+                else
+                    for (size_t d = 0; d < width; d++) acc[d] += row[d];
+            }
+            memcpy(o + d0, acc, width * sizeof *acc);
         }
-        /* the last 1-63 columns when they are not whole vectors: a block of them on the stack,
-           one pass over the rows (whole vectors and a second pass for the rest was slower) */
-        float acc[64];
-        memcpy(acc, o + d0, left * sizeof *acc);
-        for (size_t j = s; j < e; j++) {
-            prefetch_bag_row(table, dim, d0, left, idx, j, e, ahead, last);
-            if (idx[j] == pad) continue;
-            const float *restrict row = table + (size_t)idx[j] * dim + d0;
-            const float a = w ? w[j] : 1.0f;
-            if (w)
-                for (size_t d = 0; d < left; d++) acc[d] += a * row[d];
-            else
-                for (size_t d = 0; d < left; d++) acc[d] += row[d];
-        }
-        memcpy(o + d0, acc, left * sizeof *acc);
-        d0 = dim;
+        d0 += width;
     }
     return count;
 }
