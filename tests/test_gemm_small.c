@@ -103,6 +103,56 @@ TEST(gemm_small_narrow_rows_same_bits) {
             }
 }
 
+/* The AVX-512 kernel, for every k up to a tile's worth and past the short rows' SHORT_K (4), gives
+   each element as one fused multiply-add chain from +0 over p in order, then alpha, beta C, bias
+   and ReLU (max(0, x): NaN and -0 pass): bit for bit the scalar chain below, with zeros of both
+   signs, NaN, both transposes, strides, row counts across the tiles' and the chunks' sizes (but
+   x W^T with one output, whose dot products gemv512 sums in a tree of lanes). */
+static float fma_chain(bool ta, bool tb, size_t i, size_t j, size_t k, const float *a, size_t lda, const float *b,
+                       size_t ldb, float alpha, float beta, float c, const float *bias, bool relu) {
+    float x = 0.0f;
+    for (size_t p = 0; p < k; p++)
+        x = fmaf(ta ? a[p * lda + i] : a[i * lda + p], tb ? b[j * ldb + p] : b[p * ldb + j], x);
+    if (alpha != 1.0f) x = alpha * x;
+    if (beta != 0.0f) x = x + (beta == 1.0f ? c : beta * c);
+    if (bias) x = x + bias[j];
+    if (relu) x = x < 0.0f ? 0.0f : x; /* -0 and NaN pass */
+    return x;
+}
+
+TEST(gemm_small_avx512_is_an_fma_chain) {
+    static const size_t ms[] = {1, 5, 12, 24, 25, 49, 1280};
+    static const size_t ns[] = {1, 10, 16, 32, 33, 64};
+    const float ab[][2] = {{1, 0}, {1, 1}, {0.5f, -2}};
+    edl_rng rng;
+    edl_rng_seed(&rng, 53);
+    if (!isa_runs(2)) return;
+    for (size_t k = 1; k <= 6; k++)
+        for (size_t im = 0; im < sizeof ms / sizeof *ms; im++)
+            for (size_t in = 0; in < sizeof ns / sizeof *ns; in++) {
+                const size_t m = ms[im], n = ns[in];
+                const int t = (int)((k + im + in) % 4), q = (int)((k + im * 2 + in) % 3);
+                const bool ta = t & 1, tb = t & 2, relu = (k + in) % 2, with_bias = (im + in) % 2;
+                if (tb && !ta && n == 1) continue; /* x W^T with one output: gemv512's dot products */
+                const size_t lda = (ta ? m : k) + 1, ldb = (tb ? k : n) + 2, ldc = n + 3;
+                float *a = rand_floats(&rng, (ta ? k : m) * lda, -1, 1),
+                      *b = rand_floats(&rng, (tb ? n : k) * ldb, -1, 1);
+                for (size_t i = 0; i < (ta ? k : m) * lda; i += 7) a[i] = i % 3 == 0 ? 0.0f : i % 3 == 1 ? -0.0f : NAN;
+                for (size_t i = 1; i < (tb ? n : k) * ldb; i += 5) b[i] = i % 2 ? -0.0f : 0.0f;
+                float *bias = with_bias ? rand_floats(&rng, n, -1, 1) : NULL;
+                float *c = rand_floats(&rng, (m + 1) * ldc, -1, 1), *want = copy_floats(c, (m + 1) * ldc);
+                for (size_t i = 0; i < m; i++)
+                    for (size_t j = 0; j < n; j++)
+                        want[i * ldc + j] =
+                            fma_chain(ta, tb, i, j, k, a, lda, b, ldb, ab[q][0], ab[q][1], c[i * ldc + j], bias, relu);
+                CHECK(edl__gemm_small_ex(2, ta, tb, m, n, k, ab[q][0], a, lda, b, ldb, ab[q][1], c, ldc, bias, relu));
+                if (memcmp(c, want, (m + 1) * ldc * sizeof *c))
+                    FAILF("m %zu n %zu k %zu ta %d tb %d alpha %g beta %g bias %d relu %d: not the fma chain's bits", m,
+                          n, k, ta, tb, ab[q][0], ab[q][1], with_bias, relu);
+                free(a), free(b), free(bias), free(c), free(want);
+            }
+}
+
 /* Shapes the kernel shares among threads: the same bits for 1, 2 and 3 threads. */
 TEST(gemm_small_threads_identical) {
     edl_rng rng;

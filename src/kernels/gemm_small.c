@@ -7,8 +7,9 @@
  * of op(A)'s column p broadcast (any stride, so op(A) is read in place, transposed or not):
  * MR x NV fused multiply-adds. The last vector of a tile is masked, so no column count is a
  * special case. op(B) must have contiguous rows: a transposed B (the forward's x W^T) is
- * transposed once into a buffer. AVX-512 (tiles up to 12 x 4 vectors of 16) or AVX2+FMA (up to
- * 8 x 2 vectors of 8), chosen at run time; plain C elsewhere (tiles of 4 x 16).
+ * transposed once into a buffer. AVX-512 (tiles up to 12 x 4 vectors of 16, and rows one at a
+ * time for k <= 4) or AVX2+FMA (up to 8 x 2 vectors of 8), chosen at run time; plain C elsewhere
+ * (tiles of 4 x 16).
  *
  * Threads (OpenMP, from EDL__GEMM_SMALL_PAR multiply-adds) split the rows of C, never the sum:
  * each element of C is one sum over p in order, then alpha, then beta C added, whatever the
@@ -191,6 +192,60 @@ __attribute__((target("avx512f"))) static void gemv512(size_t m, size_t k, float
     }
 }
 
+/* Rows of C one at a time for k <= SHORT_K (a dense(1) layer's din: 1280 x 32 x 1), op(B)'s k x NV
+   vectors held in registers: per row k broadcasts, k NV FMAs and NV stores. A tile's setup (its
+   row pointers, 24 accumulators, spills, the call) had cost more than its few FMAs: 1280 x 32 x 1
+   took 4.0 us in tiles, 2.0 us this way (OpenBLAS 2.0). Each element is the tile's sum (fma over p
+   in order from +0, then the same finish), so the same bits. */
+enum { SHORT_K = 4 };
+
+EDL__AI512 void short512_body(const int K, const int NV, size_t rows, const tile_args *t) {
+    const __mmask16 last = (__mmask16)(0xffffu >> (16 * (size_t)NV - t->cols));
+    __m512 bv[SHORT_K][4];
+    EDL__UNROLL for (int p = 0; p < K; p++) EDL__UNROLL for (int v = 0; v < NV; v++) bv[p][v] =
+        _mm512_maskz_loadu_ps(v + 1 < NV ? (__mmask16)0xffff : last, t->b + p * t->ldb + 16 * v);
+    const finish f = finish_of(t->alpha, t->beta, t->relu);
+    const float *a = t->a, *const bias = t->bias;
+    const size_t ars = t->ars, acs = t->acs, ldc = t->ldc;
+    float *c = t->c;
+    const bool raw = !f.scaled && !f.has_beta && !bias && !f.relu;
+    for (size_t i = 0; i < rows; i++, a += ars, c += ldc) {
+        __m512 acc[4];
+        EDL__UNROLL for (int v = 0; v < NV; v++) acc[v] = _mm512_setzero_ps();
+        EDL__UNROLL for (int p = 0; p < K; p++) {
+            const __m512 ap = _mm512_set1_ps(a[p * acs]);
+            EDL__UNROLL for (int v = 0; v < NV; v++) acc[v] = _mm512_fmadd_ps(ap, bv[p][v], acc[v]);
+        }
+        if (raw) /* the layers' din: stores alone, without the finish's tests a row */
+            EDL__UNROLL for (int v = 0; v < NV; v++) {
+                if (v + 1 < NV || last == (__mmask16)0xffff)
+                    _mm512_storeu_ps(c + 16 * v, acc[v]);
+                else
+                    _mm512_mask_storeu_ps(c + 16 * v, last, acc[v]);
+            }
+        else
+            EDL__UNROLL for (int v = 0; v < NV; v++)
+                finish512(c + 16 * v, v + 1 < NV ? (__mmask16)0xffff : last, acc[v], f, bias ? bias + 16 * v : NULL);
+    }
+}
+
+#define EDL__SHORT_NV(K)                          \
+    switch (nv) {                                 \
+    case 1: short512_body(K, 1, rows, t); break;  \
+    case 2: short512_body(K, 2, rows, t); break;  \
+    case 3: short512_body(K, 3, rows, t); break;  \
+    default: short512_body(K, 4, rows, t); break; \
+    }
+__attribute__((target("avx512f"))) static void short512(size_t nv, size_t rows, const tile_args *t) {
+    switch (t->k) {
+    case 1: EDL__SHORT_NV(1) break;
+    case 2: EDL__SHORT_NV(2) break;
+    case 3: EDL__SHORT_NV(3) break;
+    default: EDL__SHORT_NV(4) break;
+    }
+}
+#undef EDL__SHORT_NV
+
 /* ---- AVX2+FMA: MR x NV vectors of 8 --------------------------------------------------------- */
 
 #define EDL__AI256 __attribute__((always_inline, target("avx2,fma"))) static inline
@@ -353,6 +408,11 @@ static void run_tiles(isa_kind isa, size_t m, size_t n, const float *a, size_t a
             size_t cols = n - j0 < w * nvmax ? n - j0 : w * nvmax, nv = (cols + w - 1) / w;
             size_t mr = isa == ISA_AVX512 ? mr512[nv - 1] : mr256[nv - 1];
             t->cols = cols, t->b = b0 + j0, t->bias = bias0 ? bias0 + j0 : NULL;
+            if (isa == ISA_AVX512 && t->k <= SHORT_K) {
+                t->a = a, t->c = c0 + j0;
+                short512(nv, m, t);
+                continue;
+            }
             for (size_t i0 = 0; i0 < m; i0 += mr) {
                 size_t rows = m - i0 < mr ? m - i0 : mr;
                 t->a = a + i0 * ars, t->c = c0 + i0 * t->ldc + j0;
@@ -399,8 +459,16 @@ static void run_rows(isa_kind isa, size_t m, size_t n, const float *a, size_t ar
     if (par && chunks > 1 && edl__num_threads() > 1) {
 #pragma omp parallel for schedule(static)
         for (size_t q = 0; q < chunks; q++) run_chunk(isa, m, n, a, ars, t0, q);
-    } else
-        for (size_t q = 0; q < chunks; q++) run_chunk(isa, m, n, a, ars, t0, q);
+    } else {
+        /* the whole chunks in one pass (the same tiles: CH is a multiple of every tile's rows),
+           then the last, part chunk alone, as with threads (one row of a transposed A: row512) */
+        const size_t whole = m / CH * CH;
+        if (whole) {
+            tile_args t = *t0;
+            run_tiles(isa, whole, n, a, ars, &t);
+        }
+        if (whole < m) run_chunk(isa, m, n, a, ars, t0, chunks - 1);
+    }
 }
 
 #ifdef EDL__X86
