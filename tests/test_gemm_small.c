@@ -122,7 +122,7 @@ static float fma_chain(bool ta, bool tb, size_t i, size_t j, size_t k, const flo
 
 TEST(gemm_small_avx512_is_an_fma_chain) {
     static const size_t ms[] = {1, 5, 12, 24, 25, 49, 1280};
-    static const size_t ns[] = {1, 10, 16, 32, 33, 64};
+    static const size_t ns[] = {1, 10, 16, 32, 33, 64, 130};
     const float ab[][2] = {{1, 0}, {1, 1}, {0.5f, -2}};
     edl_rng rng;
     edl_rng_seed(&rng, 53);
@@ -138,6 +138,8 @@ TEST(gemm_small_avx512_is_an_fma_chain) {
                 float *a = rand_floats(&rng, (ta ? k : m) * lda, -1, 1),
                       *b = rand_floats(&rng, (tb ? n : k) * ldb, -1, 1);
                 for (size_t i = 0; i < (ta ? k : m) * lda; i += 7) a[i] = i % 3 == 0 ? 0.0f : i % 3 == 1 ? -0.0f : NAN;
+                for (size_t i = 3; i < m; i += 11) /* rows of op(A) all zeros: each sum a chain of +-0 from +0 */
+                    for (size_t p = 0; p < k; p++) a[ta ? p * lda + i : i * lda + p] = p % 2 ? 0.0f : -0.0f;
                 for (size_t i = 1; i < (tb ? n : k) * ldb; i += 5) b[i] = i % 2 ? -0.0f : 0.0f;
                 float *bias = with_bias ? rand_floats(&rng, n, -1, 1) : NULL;
                 float *c = rand_floats(&rng, (m + 1) * ldc, -1, 1), *want = copy_floats(c, (m + 1) * ldc);
@@ -151,6 +153,25 @@ TEST(gemm_small_avx512_is_an_fma_chain) {
                           n, k, ta, tb, ab[q][0], ab[q][1], with_bias, relu);
                 free(a), free(b), free(bias), free(c), free(want);
             }
+}
+
+/* k = 1 above the threading threshold (2^19 multiply-adds): the rows shared by two threads are
+   still each the chain's bits. */
+TEST(gemm_small_short_k_threads_are_the_fma_chain) {
+    if (!isa_runs(2)) return;
+    const size_t m = 20000, n = 32, k = 1;
+    edl_rng rng;
+    edl_rng_seed(&rng, 59);
+    float *a = rand_floats(&rng, m, -1, 1), *b = rand_floats(&rng, n, -1, 1), *c = zeros(m * n), *want = zeros(m * n);
+    for (size_t i = 0; i < m; i += 5) a[i] = -0.0f;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++)
+            want[i * n + j] = fma_chain(false, false, i, j, k, a, k, b, n, 1, 0, 0, NULL, false);
+    set_threads(2);
+    CHECK(edl__gemm_small_ex(2, false, false, m, n, k, 1.0f, a, k, b, n, 0.0f, c, n, NULL, false));
+    set_threads(1);
+    CHECK(memcmp(c, want, m * n * sizeof *c) == 0);
+    free(a), free(b), free(c), free(want);
 }
 
 /* Shapes the kernel shares among threads: the same bits for 1, 2 and 3 threads. */
