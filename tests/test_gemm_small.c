@@ -176,19 +176,35 @@ TEST(gemm_small_short_k_threads_are_the_fma_chain) {
 
 /* Shapes the kernel shares among threads: the same bits for 1, 2 and 3 threads. */
 TEST(gemm_small_threads_identical) {
+    /* rows enough for every thread; few rows (their columns shared too: 64 x 64 x 1280, the mlp's
+       dW); one chunk of rows; one row of a transposed A (row512) */
+    static const struct {
+        size_t m, n, k;
+        bool ta, tb;
+    } shapes[] = {{250, 130, 70, false, true},
+                  {64, 64, 1280, true, false},
+                  {32, 64, 1280, true, false},
+                  {10, 130, 1000, true, false},
+                  {1, 100, 6000, true, false}};
     edl_rng rng;
     edl_rng_seed(&rng, 32);
-    const size_t m = 250, n = 130, k = 70;
-    float *a = rand_floats(&rng, m * k, -1, 1), *b = rand_floats(&rng, n * k, -1, 1), *c[3];
-    for (int t = 0; t < 3; t++) {
-        c[t] = zeros(m * n);
-        set_threads(t + 1);
-        CHECK(edl__gemm_small(false, true, m, n, k, 1.0f, a, k, b, k, 0.0f, c[t], n));
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        const size_t m = shapes[s].m, n = shapes[s].n, k = shapes[s].k;
+        const bool ta = shapes[s].ta, tb = shapes[s].tb;
+        const size_t lda = ta ? m : k, ldb = tb ? k : n;
+        float *a = rand_floats(&rng, m * k, -1, 1), *b = rand_floats(&rng, n * k, -1, 1),
+              *bias = rand_floats(&rng, n, -1, 1);
+        float *c[3];
+        for (int t = 0; t < 3; t++) {
+            c[t] = zeros(m * n);
+            set_threads(t + 1);
+            CHECK(edl__gemm_small_ex(-1, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c[t], n, bias, s % 2 == 1));
+        }
+        if (memcmp(c[1], c[0], m * n * sizeof(float)) || memcmp(c[2], c[0], m * n * sizeof(float)))
+            FAILF("m %zu n %zu k %zu: the bits differ between 1, 2 and 3 threads", m, n, k);
+        for (int t = 0; t < 3; t++) free(c[t]);
+        free(a), free(b), free(bias);
     }
-    CHECK_EQUAL_F(c[1], c[0], m * n);
-    CHECK_EQUAL_F(c[2], c[0], m * n);
-    for (int t = 0; t < 3; t++) free(c[t]);
-    free(a), free(b);
 }
 
 /* The dense layer's one-pass helpers against the two passes they replace, bit for bit: ReLU's

@@ -101,5 +101,8 @@ double edl__now(void);
 int edl__num_threads(void);
 int edl__thread_id(void);
 int edl__num_threads_in_team(void); /* inside a parallel region */
+/* The threads a kernel's own parallel region would get: 1 inside an active one (nested regions
+   are teams of one), else edl__num_threads(). */
+int edl__threads_for_region(void);
 
 #endif

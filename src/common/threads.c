@@ -29,6 +29,14 @@ int edl__thread_id(void) {
 #endif
 }
 
+int edl__threads_for_region(void) {
+#ifdef _OPENMP
+    return omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
 int edl__num_threads_in_team(void) {
 #ifdef _OPENMP
     return omp_get_num_threads();

@@ -445,20 +445,38 @@ static bool small_par(size_t m, size_t n, size_t k) {
    or without threads), shared by OpenMP threads when par. */
 enum { CH = 24 };
 
-static void run_chunk(isa_kind isa, size_t m, size_t n, const float *a, size_t ars, const tile_args *t0, size_t q) {
+/* Chunk q's rows of C, its columns j .. j + w. */
+static void run_part(isa_kind isa, size_t m, const float *a, size_t ars, const tile_args *t0, size_t q, size_t j,
+                     size_t w) {
     tile_args t = *t0;
     size_t i0 = q * CH;
-    t.c = t0->c + i0 * t0->ldc;
-    run_tiles(isa, m - i0 < CH ? m - i0 : CH, n, a + i0 * ars, ars, &t);
+    t.c = t0->c + i0 * t0->ldc + j, t.b = t0->b + j, t.bias = t0->bias ? t0->bias + j : NULL;
+    run_tiles(isa, m - i0 < CH ? m - i0 : CH, w, a + i0 * ars, ars, &t);
 }
+
+static void run_chunk(isa_kind isa, size_t m, size_t n, const float *a, size_t ars, const tile_args *t0, size_t q) {
+    run_part(isa, m, a, ars, t0, q, 0, n);
+}
+
+/* With few chunks, threads get C's columns too, in blocks of PART_COLS: 64 rows are chunks of 24,
+   24 and 16, 48 rows against 16 on two threads (a 64 x 64 x 1280 dW at 0.68 of oneDNN's). Each
+   element is the same sum whichever tile makes it (its own chain over p, then its finish; a
+   chunk's rows, which choose row512, are unchanged), so the same bits. */
+enum { PART_COLS = 32 };
 
 static void run_rows(isa_kind isa, size_t m, size_t n, const float *a, size_t ars, const tile_args *t0, bool par) {
     size_t chunks = (m + CH - 1) / CH;
-    /* no parallel region at all when not shared (EDL__PAR_MIN_WORK): a false if clause, or one
-       thread, still makes a team of one, ~0.3 us, a third of a 64 x 64 -> 10 product */
-    if (par && chunks > 1 && edl__num_threads() > 1) {
-#pragma omp parallel for schedule(static)
-        for (size_t q = 0; q < chunks; q++) run_chunk(isa, m, n, a, ars, t0, q);
+    /* no parallel region at all when not shared (EDL__PAR_MIN_WORK): a false if clause, one
+       thread, or a region inside another (a blocked layer's) still makes a team of one, ~0.3 us,
+       a third of a 64 x 64 -> 10 product */
+    const size_t nt = par ? (size_t)edl__threads_for_region() : 1;
+    const size_t cw = chunks < 4 * nt && n > PART_COLS ? PART_COLS : n, blocks = (n + cw - 1) / cw;
+    if (nt > 1 && chunks * blocks > 1) {
+#pragma omp parallel for schedule(static, 1)
+        for (size_t u = 0; u < chunks * blocks; u++) {
+            const size_t j = u % blocks * cw;
+            run_part(isa, m, a, ars, t0, u / blocks, j, n - j < cw ? n - j : cw);
+        }
     } else {
         /* the whole chunks in one pass (the same tiles: CH is a multiple of every tile's rows),
            then the last, part chunk alone, as with threads (one row of a transposed A: row512) */
