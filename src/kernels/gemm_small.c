@@ -441,8 +441,10 @@ static bool small_par(size_t m, size_t n, size_t k) {
     return edl__mul_ok(m, n, &mn) && edl__mul_ok(mn, k, &mnk) && mnk >= EDL__GEMM_SMALL_PAR;
 }
 
-/* Rows in chunks of CH (a multiple of every tile height: the same tiles, so the same bits, with
-   or without threads), shared by OpenMP threads when par. */
+/* Rows in chunks of CH, shared by OpenMP threads when par. CH is a multiple of every tile height,
+   so the tiles are those of one pass over all the rows. The chunks are fixed by m alone, never by
+   the threads: a chunk of one row of a transposed A goes to row512, whose sums differ from a
+   tile's, and it must be the same chunk at any thread count. */
 enum { CH = 24 };
 
 /* Chunk q's rows of C, its columns j .. j + w. */
