@@ -188,22 +188,26 @@ TEST(gemm_small_threads_identical) {
                   {1, 100, 6000, true, false}};
     edl_rng rng;
     edl_rng_seed(&rng, 32);
-    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
-        const size_t m = shapes[s].m, n = shapes[s].n, k = shapes[s].k;
-        const bool ta = shapes[s].ta, tb = shapes[s].tb;
-        const size_t lda = ta ? m : k, ldb = tb ? k : n;
-        float *a = rand_floats(&rng, m * k, -1, 1), *b = rand_floats(&rng, n * k, -1, 1),
-              *bias = rand_floats(&rng, n, -1, 1);
-        float *c[3];
-        for (int t = 0; t < 3; t++) {
-            c[t] = zeros(m * n);
-            set_threads(t + 1);
-            CHECK(edl__gemm_small_ex(-1, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c[t], n, bias, s % 2 == 1));
+    for (int isa = 0; isa < 3; isa++) {
+        if (!isa_runs(isa)) continue;
+        for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+            const size_t m = shapes[s].m, n = shapes[s].n, k = shapes[s].k;
+            const bool ta = shapes[s].ta, tb = shapes[s].tb;
+            const size_t lda = ta ? m : k, ldb = tb ? k : n;
+            const float alpha = s % 2 ? 0.5f : 1.0f, beta = s % 3 ? 1.0f : 0.0f; /* beta: C read */
+            float *a = rand_floats(&rng, m * k, -1, 1), *b = rand_floats(&rng, n * k, -1, 1),
+                  *bias = rand_floats(&rng, n, -1, 1), *c0 = rand_floats(&rng, m * n, -1, 1);
+            float *c[3];
+            for (int t = 0; t < 3; t++) {
+                c[t] = copy_floats(c0, m * n);
+                set_threads(t + 1);
+                CHECK(edl__gemm_small_ex(isa, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c[t], n, bias, s % 2));
+            }
+            if (memcmp(c[1], c[0], m * n * sizeof(float)) || memcmp(c[2], c[0], m * n * sizeof(float)))
+                FAILF("%s: m %zu n %zu k %zu: the bits differ between 1, 2 and 3 threads", isa_name[isa], m, n, k);
+            for (int t = 0; t < 3; t++) free(c[t]);
+            free(a), free(b), free(bias), free(c0);
         }
-        if (memcmp(c[1], c[0], m * n * sizeof(float)) || memcmp(c[2], c[0], m * n * sizeof(float)))
-            FAILF("m %zu n %zu k %zu: the bits differ between 1, 2 and 3 threads", m, n, k);
-        for (int t = 0; t < 3; t++) free(c[t]);
-        free(a), free(b), free(bias);
     }
 }
 

@@ -11,9 +11,9 @@
  * time for k <= 4) or AVX2+FMA (up to 8 x 2 vectors of 8), chosen at run time; plain C elsewhere
  * (tiles of 4 x 16).
  *
- * Threads (OpenMP, from EDL__GEMM_SMALL_PAR multiply-adds) split the rows of C, never the sum:
- * each element of C is one sum over p in order, then alpha, then beta C added, whatever the
- * thread count: the same bits on every run.
+ * Threads (OpenMP, from EDL__GEMM_SMALL_PAR multiply-adds) split the rows of C, and its columns
+ * too when the rows are few, never the sum: each element of C is one sum over p in order, then
+ * alpha, then beta C added, whatever the thread count: the same bits on every run.
  */
 #include "common/internal.h"
 #include "kernels/kernels.h"
