@@ -85,10 +85,17 @@ static inline finish finish_of(float alpha, float beta, bool relu) {
     return (finish){alpha, beta, alpha != 1.0f, beta != 0.0f, beta == 1.0f, relu};
 }
 
+/* x into C under mask mk: a whole vector stored plainly (Zen 4 takes a masked store more slowly). */
+EDL__AI512 void store512(float *c, __mmask16 mk, __m512 x) {
+    if (mk == (__mmask16)0xffff)
+        _mm512_storeu_ps(c, x);
+    else
+        _mm512_mask_storeu_ps(c, mk, x);
+}
+
 /* A sum's vector finished into C under mask mk (max(0, NaN) is NaN). alpha 1 and beta 1 (the
    layers' products) skip their multiplies: 1 x is x, the same bits, and at k = 10 (a 64 x 64 ->
-   10 layer's din) the multiplies were a tenth of the FMA pipes' work. A whole vector is stored
-   plainly (Zen 4 takes a masked store more slowly). */
+   10 layer's din) the multiplies were a tenth of the FMA pipes' work. */
 EDL__AI512 void finish512(float *c, __mmask16 mk, __m512 x, finish f, const float *bias) {
     if (f.scaled) x = _mm512_mul_ps(_mm512_set1_ps(f.alpha), x);
     if (f.has_beta) {
@@ -97,10 +104,7 @@ EDL__AI512 void finish512(float *c, __mmask16 mk, __m512 x, finish f, const floa
     }
     if (bias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mk, bias));
     if (f.relu) x = _mm512_max_ps(_mm512_setzero_ps(), x);
-    if (mk == (__mmask16)0xffff)
-        _mm512_storeu_ps(c, x);
-    else
-        _mm512_mask_storeu_ps(c, mk, x);
+    store512(c, mk, x);
 }
 
 EDL__AI512 void tile512(const int MR, const int NV, __m512 acc[][4], const tile_args *t) {
@@ -216,13 +220,9 @@ EDL__AI512 void short512_body(const int K, const int NV, size_t rows, const tile
             const __m512 ap = _mm512_set1_ps(a[p * acs]);
             EDL__UNROLL for (int v = 0; v < NV; v++) acc[v] = _mm512_fmadd_ps(ap, bv[p][v], acc[v]);
         }
-        if (raw) /* the layers' din: stores alone, without the finish's tests a row */
-            EDL__UNROLL for (int v = 0; v < NV; v++) {
-                if (v + 1 < NV || last == (__mmask16)0xffff)
-                    _mm512_storeu_ps(c + 16 * v, acc[v]);
-                else
-                    _mm512_mask_storeu_ps(c + 16 * v, last, acc[v]);
-            }
+        if (raw) /* the layers' din: the stores alone, without the finish's tests a row */
+            EDL__UNROLL for (int v = 0; v < NV; v++)
+                store512(c + 16 * v, v + 1 < NV ? (__mmask16)0xffff : last, acc[v]);
         else
             EDL__UNROLL for (int v = 0; v < NV; v++)
                 finish512(c + 16 * v, v + 1 < NV ? (__mmask16)0xffff : last, acc[v], f, bias ? bias + 16 * v : NULL);
@@ -456,10 +456,6 @@ static void run_part(isa_kind isa, size_t m, const float *a, size_t ars, const t
     run_tiles(isa, m - i0 < CH ? m - i0 : CH, w, a + i0 * ars, ars, &t);
 }
 
-static void run_chunk(isa_kind isa, size_t m, size_t n, const float *a, size_t ars, const tile_args *t0, size_t q) {
-    run_part(isa, m, a, ars, t0, q, 0, n);
-}
-
 /* With few chunks, threads get C's columns too, in blocks of PART_COLS: 64 rows are chunks of 24,
    24 and 16, 48 rows against 16 on two threads (a 64 x 64 x 1280 dW at 0.68 of oneDNN's). Each
    element is the same sum whichever tile makes it (its own chain over p, then its finish; a
@@ -487,7 +483,7 @@ static void run_rows(isa_kind isa, size_t m, size_t n, const float *a, size_t ar
             tile_args t = *t0;
             run_tiles(isa, whole, n, a, ars, &t);
         }
-        if (whole < m) run_chunk(isa, m, n, a, ars, t0, chunks - 1);
+        if (whole < m) run_part(isa, m, a, ars, t0, chunks - 1, 0, n);
     }
 }
 
